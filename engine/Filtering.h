@@ -1,0 +1,54 @@
+// Applying hand-made kernels to an image, as the lecture and the command line do:
+// a kernel with as many channel blocks as the input gives one output channel (the sum
+// over channels plus bias); a one-block kernel on a multi-channel input is applied to
+// each channel separately, so the output keeps the channels. Several kernels form a bank
+// whose outputs are stacked. Not for: layers of a network (layers/Conv2D.h).
+#pragma once
+
+#include "Geometry.h"
+#include "Tensor.h"
+#include "backend/Backend.h"
+
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct PaddingSpec {
+  enum class Mode { Explicit, Same, Valid };
+  Mode mode = Mode::Explicit;
+  int64_t top = 0, bottom = 0, left = 0, right = 0;
+
+  // "1", "1,2" (rows, columns), "1,2,3,4" (top, bottom, left, right), "same", "valid".
+  // Throws std::invalid_argument naming the text.
+  static PaddingSpec parse(const std::string& text);
+};
+
+struct FilterOptions {
+  int64_t strideH = 1, strideW = 1;
+  PaddingSpec padding;
+  int64_t dilationH = 1, dilationW = 1;
+  float bias = 0.0f;
+  ActivationKind activation = ActivationKind::None;
+};
+
+// A named kernel: (blocks, KH, KW), blocks 1 or the input's channel count.
+struct NamedKernel {
+  std::string name;
+  Tensor weights;
+};
+
+// The convolution one kernel becomes on a given input: geometry (with "same"/"valid"
+// resolved), weights (C_out, C_in/groups, KH, KW) and bias (C_out).
+struct KernelConvolution {
+  Conv2DGeometry geometry;
+  Tensor weights;
+  Tensor bias;
+};
+KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& input, const FilterOptions& options);
+
+// image (1, C, H, W) → (1, C_out, H_out, W_out); throws std::invalid_argument with the numbers.
+Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
+                       const FilterOptions& options);
+
+} // namespace convscope

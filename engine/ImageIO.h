@@ -1,0 +1,33 @@
+// Images in and out through OpenCV: any format it reads (8/16-bit, gray/RGB/RGBA, EXIF
+// orientation honoured) into a (1, C, H, W) tensor, and feature maps out as PNG/JPEG/...
+// Not for: datasets (they have their own readers) or the GUI's display conversion.
+#pragma once
+
+#include "Tensor.h"
+
+#include <string>
+
+namespace convscope {
+
+struct ImageLoadOptions {
+  int channels = 0;       // 1 gray, 3 RGB, 0 as stored (gray stays gray, colour becomes RGB)
+  bool normalize = false; // values in [0, 1] instead of 0–255
+};
+
+// Throws std::invalid_argument naming the path: missing, unreadable, or not an image.
+Tensor loadImage(const std::string& path, const ImageLoadOptions& options = {});
+
+// True when `path` looks like an image OpenCV can decode (by content, not by name).
+bool isImageFile(const std::string& path);
+
+enum class MapImageStyle {
+  Grid,   // each channel a grey tile, scaled from its own min..max, laid out in a grid
+  Colour, // three channels as one RGB image, values clamped to 0..maxValue
+};
+
+// Writes a (C, H, W) or (1, C, H, W) tensor; the format follows the file's extension.
+// maxValue is the value that maps to white in Colour style (255, or 1 for normalized input).
+void saveFeatureMapImage(const Tensor& maps, const std::string& path, MapImageStyle style = MapImageStyle::Grid,
+                         float maxValue = 255.0f);
+
+} // namespace convscope

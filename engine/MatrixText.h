@@ -1,0 +1,23 @@
+// The matrix text format for lecture examples and kernels:
+//   numbers separated by spaces, tabs or commas; one row a line; a blank line starts the
+//   next channel; '#' starts a comment; every row of a channel and every channel the same size.
+// Not for: images (ImageIO.h) or model files.
+#pragma once
+
+#include "Tensor.h"
+
+#include <string>
+
+namespace convscope {
+
+// Parses `text` into a (C, H, W) tensor. `source` names the text in error messages
+// ("six.txt line 3: 'x' is not a number"). Throws std::invalid_argument.
+Tensor parseMatrixText(const std::string& text, const std::string& source = "matrix");
+
+// Reads and parses a file; a missing or unreadable file is an std::invalid_argument too.
+Tensor loadMatrixFile(const std::string& path);
+
+// Writes a (C, H, W) tensor back in the same format (shortest exact numbers).
+std::string formatMatrixText(const Tensor& chw);
+
+} // namespace convscope

@@ -1,0 +1,48 @@
+// The compute interface every layer calls. Two implementations: ReferenceBackend (plain
+// loops, the teaching view and the test oracle) and OnednnBackend (cached oneDNN
+// primitives). Callers pass dst already shaped (layers know their output shape); backends
+// check what they rely on and throw std::invalid_argument with the numbers otherwise.
+// Not for: shape inference (Geometry.h) or parameter ownership (layers).
+//
+// Layouts: src/dst (N, C, H, W); conv weights (C_out, C_in/groups, KH, KW); bias (C_out);
+// dense src (N, F_in), weights (F_out, F_in), dst (N, F_out). Backward passes (diff_src,
+// diff_weights, diff_bias from diff_dst) join this interface with training.
+#pragma once
+
+#include "../Geometry.h"
+#include "../Tensor.h"
+
+#include <memory>
+#include <string>
+
+namespace convscope {
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+
+  // dst = src ⋆ weights + bias (cross-correlation, zero padding). bias may be null.
+  virtual void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
+                             const Tensor* bias, Tensor& dst) = 0;
+  virtual void pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) = 0;
+  // alpha is the negative slope of leaky ReLU; ignored by the others. dst may alias src.
+  virtual void activationForward(ActivationKind kind, float alpha, const Tensor& src, Tensor& dst) = 0;
+  // dst = src · weightsᵀ + bias
+  virtual void denseForward(const Tensor& src, const Tensor& weights, const Tensor* bias, Tensor& dst) = 0;
+  // Softmax over the last axis of an (N, F) tensor, computed stably (max subtracted).
+  virtual void softmaxForward(const Tensor& src, Tensor& dst) = 0;
+};
+
+enum class BackendKind { Reference, Onednn };
+std::unique_ptr<Backend> makeBackend(BackendKind kind);
+BackendKind backendKindFromString(const std::string& text); // "reference" or "onednn"
+
+// Shared argument checks, so both backends refuse the same things with the same words.
+void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                          const Tensor& dst);
+void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
+void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor* bias, const Tensor& dst);
+void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst);
+
+} // namespace convscope

@@ -1,0 +1,36 @@
+// The fast backend: oneDNN primitives, created once per configuration (geometry and
+// shapes) and cached for the backend's lifetime, so repeated calls only execute.
+// Not for: explaining arithmetic (the reference backend does) or sharing across threads:
+// use one backend per thread.
+#pragma once
+
+#include "../Backend.h"
+
+#include <memory>
+
+namespace convscope {
+
+class OnednnBackend final : public Backend {
+public:
+  OnednnBackend();
+  ~OnednnBackend() override;
+  OnednnBackend(const OnednnBackend&) = delete;
+  OnednnBackend& operator=(const OnednnBackend&) = delete;
+
+  std::string name() const override { return "onednn"; }
+  void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                     Tensor& dst) override;
+  void pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) override;
+  void activationForward(ActivationKind kind, float alpha, const Tensor& src, Tensor& dst) override;
+  void denseForward(const Tensor& src, const Tensor& weights, const Tensor* bias, Tensor& dst) override;
+  void softmaxForward(const Tensor& src, Tensor& dst) override;
+
+  // How many primitives are cached (tests check that a repeated call creates none).
+  size_t cachedPrimitiveCount() const;
+
+private:
+  struct State; // dnnl engine, stream and the per-family caches (OnednnPrimitives.h)
+  std::unique_ptr<State> state_;
+};
+
+} // namespace convscope

@@ -1,0 +1,30 @@
+// oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid), in place or not.
+#include "OnednnPrimitives.h"
+
+#include <stdexcept>
+
+namespace convscope::onednn {
+
+OnednnEltwise::OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, float alpha, const Shape& shape) {
+  // Any rank: oneDNN sees the tensor as a flat vector, which is all an element-wise op needs.
+  desc_ = dnnl::memory::desc({shape.elementCount()}, f32, tag::a);
+  dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;
+  float slope = 0.0f;
+  switch (kind) {
+  case ActivationKind::ReLU: break;
+  case ActivationKind::LeakyReLU: slope = alpha; break; // oneDNN's ReLU alpha is the negative slope
+  case ActivationKind::Tanh: algorithm = dnnl::algorithm::eltwise_tanh; break;
+  case ActivationKind::Sigmoid: algorithm = dnnl::algorithm::eltwise_logistic; break;
+  case ActivationKind::None: throw std::logic_error("OnednnEltwise: 'none' needs no primitive");
+  }
+  const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, desc_, slope, 0.0f);
+  primitive_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, engine));
+}
+
+void OnednnEltwise::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, Tensor& dst) {
+  primitive_.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(desc_, engine, const_cast<float*>(src.data()))},
+                              {DNNL_ARG_DST, dnnl::memory(desc_, engine, dst.data())}});
+  stream.wait();
+}
+
+} // namespace convscope::onednn

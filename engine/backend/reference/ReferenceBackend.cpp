@@ -1,0 +1,193 @@
+// Reference loops. Each function is the textbook definition, written to be read; the
+// accumulation is in double so the oracle is at least as exact as anything it checks.
+#include "ReferenceBackend.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace convscope {
+
+// dst(n, oc, oh, ow) = bias(oc) + Σ_ic Σ_kh Σ_kw src(n, g·icPerGroup + ic, ih, iw) · weights(oc, ic, kh, kw)
+// with ih = oh·stride − padTop + kh·dilation (likewise iw); positions outside the input are
+// zero padding and contribute nothing.
+void ReferenceBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
+                                     const Tensor* bias, Tensor& dst) {
+  checkConv2DArguments(g, src, weights, bias, dst);
+  const Shape& s = src.shape();
+  const Shape& d = dst.shape();
+  const int64_t inPerGroup = weights.shape()[1];
+  const int64_t outPerGroup = d[1] / g.groups;
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t oc = 0; oc < d[1]; ++oc) {
+      const int64_t firstInChannel = (oc / outPerGroup) * inPerGroup;
+      for (int64_t oh = 0; oh < d[2]; ++oh)
+        for (int64_t ow = 0; ow < d[3]; ++ow) {
+          double sum = bias ? bias->data()[oc] : 0.0;
+          for (int64_t ic = 0; ic < inPerGroup; ++ic)
+            for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+              const int64_t ih = oh * g.strideH - g.padTop + kh * g.dilationH;
+              if (ih < 0 || ih >= s[2]) continue;
+              for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+                const int64_t iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+                if (iw < 0 || iw >= s[3]) continue;
+                sum += double(src.at(n, firstInChannel + ic, ih, iw)) * double(weights.at(oc, ic, kh, kw));
+              }
+            }
+          dst.at(n, oc, oh, ow) = static_cast<float>(sum);
+        }
+    }
+}
+
+ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
+                              const Tensor* bias, int64_t batch, int64_t outChannel, int64_t row, int64_t col) {
+  const Shape d = conv2dOutputShape(src.shape(), weights.shape()[0], g, "explain");
+  if (batch < 0 || batch >= d[0] || outChannel < 0 || outChannel >= d[1] || row < 0 || row >= d[2] || col < 0 ||
+      col >= d[3])
+    throw std::invalid_argument("explain: position (" + std::to_string(row) + "," + std::to_string(col) +
+                                ") of output channel " + std::to_string(outChannel) + " is outside the output " +
+                                std::to_string(d[2]) + "x" + std::to_string(d[3]) + " with " +
+                                std::to_string(d[1]) + " channel(s)");
+  Tensor dst(d);
+  checkConv2DArguments(g, src, weights, bias, dst);
+  const Shape& s = src.shape();
+  const int64_t inPerGroup = weights.shape()[1];
+  const int64_t firstInChannel = (outChannel / (d[1] / g.groups)) * inPerGroup;
+
+  ConvExplanation e;
+  e.batch = batch;
+  e.outChannel = outChannel;
+  e.row = row;
+  e.col = col;
+  double total = 0.0;
+  for (int64_t ic = 0; ic < inPerGroup; ++ic) {
+    ConvChannelSum channel;
+    channel.channel = firstInChannel + ic;
+    double sum = 0.0;
+    for (int64_t kh = 0; kh < g.kernelH; ++kh)
+      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+        ConvTerm t;
+        t.row = row * g.strideH - g.padTop + kh * g.dilationH;
+        t.col = col * g.strideW - g.padLeft + kw * g.dilationW;
+        t.kernelRow = kh;
+        t.kernelCol = kw;
+        t.weight = weights.at(outChannel, ic, kh, kw);
+        t.padding = t.row < 0 || t.row >= s[2] || t.col < 0 || t.col >= s[3];
+        t.input = t.padding ? 0.0f : src.at(batch, channel.channel, t.row, t.col);
+        sum += double(t.input) * double(t.weight);
+        channel.terms.push_back(t);
+      }
+    channel.sum = static_cast<float>(sum);
+    total += sum;
+    e.channels.push_back(std::move(channel));
+  }
+  e.bias = bias ? bias->data()[outChannel] : 0.0f;
+  e.value = static_cast<float>(total + e.bias);
+  return e;
+}
+
+std::string formatNumber(float value) {
+  if (value == 0.0f) return "0"; // also folds −0
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "∞" : "−∞";
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value));
+  std::string text(buffer, ec == std::errc() ? end : buffer);
+  return value < 0 ? "−" + text : text;
+}
+
+namespace {
+std::string term(float v) { return v < 0 ? "(" + formatNumber(v) + ")" : formatNumber(v); }
+} // namespace
+
+std::string explanationText(const ConvExplanation& e) {
+  std::string text;
+  std::string sums;
+  for (const ConvChannelSum& c : e.channels) {
+    text += "channel " + std::to_string(c.channel) + ": ";
+    for (size_t i = 0; i < c.terms.size(); ++i) {
+      if (i) text += " + ";
+      text += term(c.terms[i].input) + "·" + term(c.terms[i].weight);
+    }
+    text += " = " + formatNumber(c.sum) + "\n";
+    sums += (sums.empty() ? formatNumber(c.sum) : " + " + term(c.sum));
+  }
+  text += "output(" + std::to_string(e.row) + "," + std::to_string(e.col) + ") = " + sums + " + " + term(e.bias) +
+          " = " + formatNumber(e.value) + "\n";
+  return text;
+}
+
+void ReferenceBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) {
+  checkPool2DArguments(g, src, dst);
+  const Shape& s = src.shape();
+  const Shape& d = dst.shape();
+  const double windowCells = double(g.kernelH * g.kernelW);
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t oh = 0; oh < d[2]; ++oh)
+        for (int64_t ow = 0; ow < d[3]; ++ow) {
+          double sum = 0.0;
+          float maximum = -std::numeric_limits<float>::infinity();
+          for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+            const int64_t ih = oh * g.strideH - g.padTop + kh;
+            if (ih < 0 || ih >= s[2]) continue; // padding: 0 for sums, ignored by max
+            for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+              const int64_t iw = ow * g.strideW - g.padLeft + kw;
+              if (iw < 0 || iw >= s[3]) continue;
+              const float v = src.at(n, c, ih, iw);
+              sum += v;
+              maximum = std::max(maximum, v);
+            }
+          }
+          float& out = dst.at(n, c, oh, ow);
+          switch (g.mode) {
+          case PoolMode::Max: out = maximum; break;
+          case PoolMode::Average: out = static_cast<float>(sum / windowCells); break;
+          case PoolMode::Sum: out = static_cast<float>(sum); break;
+          }
+        }
+}
+
+void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const Tensor& src, Tensor& dst) {
+  checkSameShape("activation", src, dst);
+  const float* x = src.data();
+  float* y = dst.data();
+  for (int64_t i = 0; i < src.size(); ++i) {
+    switch (kind) {
+    case ActivationKind::None: y[i] = x[i]; break;
+    case ActivationKind::ReLU: y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
+    case ActivationKind::LeakyReLU: y[i] = x[i] > 0.0f ? x[i] : alpha * x[i]; break;
+    case ActivationKind::Tanh: y[i] = std::tanh(x[i]); break;
+    case ActivationKind::Sigmoid: y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-double(x[i])))); break;
+    }
+  }
+}
+
+void ReferenceBackend::denseForward(const Tensor& src, const Tensor& weights, const Tensor* bias, Tensor& dst) {
+  checkDenseArguments(src, weights, bias, dst);
+  const int64_t batch = src.shape()[0], in = src.shape()[1], out = weights.shape()[0];
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = bias ? bias->data()[o] : 0.0;
+      for (int64_t i = 0; i < in; ++i) sum += double(src.data()[n * in + i]) * double(weights.data()[o * in + i]);
+      dst.data()[n * out + o] = static_cast<float>(sum);
+    }
+}
+
+void ReferenceBackend::softmaxForward(const Tensor& src, Tensor& dst) {
+  checkSameShape("softmax", src, dst);
+  if (src.shape().rank() != 2) throw std::invalid_argument("softmax: expects (N, F), got " + src.shape().toString());
+  const int64_t batch = src.shape()[0], features = src.shape()[1];
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* x = src.data() + n * features;
+    float* y = dst.data() + n * features;
+    const float maximum = *std::max_element(x, x + features);
+    double total = 0.0;
+    for (int64_t i = 0; i < features; ++i) total += std::exp(double(x[i]) - maximum);
+    for (int64_t i = 0; i < features; ++i) y[i] = static_cast<float>(std::exp(double(x[i]) - maximum) / total);
+  }
+}
+
+} // namespace convscope

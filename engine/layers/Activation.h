@@ -1,0 +1,27 @@
+// Activation: an element-wise non-linearity (ReLU, leaky ReLU, tanh, sigmoid, or none).
+#pragma once
+
+#include "../Geometry.h"
+#include "Layer.h"
+
+namespace convscope {
+
+class Activation final : public Layer {
+public:
+  // alpha: the negative slope of leaky ReLU (ignored by the others).
+  Activation(std::string name, ActivationKind kind, float alpha = 0.01f);
+
+  std::string kind() const override { return "Activation"; }
+  std::string describe() const override { return Layer::describe() + " " + toString(activation_); }
+  Shape outputShape(const Shape& src) const override { return src; }
+  Tensor forward(Backend& backend, const Tensor& src) override;
+
+  ActivationKind activation() const { return activation_; }
+  float alpha() const { return alpha_; }
+
+private:
+  ActivationKind activation_;
+  float alpha_;
+};
+
+} // namespace convscope

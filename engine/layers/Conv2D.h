@@ -1,0 +1,40 @@
+// Conv2D: a bank of C_out filters sliding over (N, C_in, H, W) with stride, per-side
+// padding, dilation and groups (groups = C_in = C_out is depthwise); optional bias.
+#pragma once
+
+#include "../Geometry.h"
+#include "Layer.h"
+
+namespace convscope {
+
+class Conv2D final : public Layer {
+public:
+  // Weights start at zero; set them with weights() or an initializer.
+  Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2DGeometry geometry, bool hasBias = true);
+
+  std::string kind() const override { return "Conv2D"; }
+  std::string describe() const override;
+  Shape outputShape(const Shape& src) const override;
+  int64_t parameterCount() const override;
+  int64_t macCount(const Shape& src) const override;
+  Tensor forward(Backend& backend, const Tensor& src) override;
+  std::vector<Tensor*> parameters() override;
+
+  const Conv2DGeometry& geometry() const { return geometry_; }
+  int64_t inChannels() const { return inChannels_; }
+  int64_t outChannels() const { return outChannels_; }
+  bool hasBias() const { return hasBias_; }
+  Tensor& weights() { return weights_; } // (C_out, C_in/groups, KH, KW)
+  const Tensor& weights() const { return weights_; }
+  Tensor& bias() { return bias_; } // (C_out); empty without bias
+  const Tensor& bias() const { return bias_; }
+
+private:
+  int64_t inChannels_, outChannels_;
+  Conv2DGeometry geometry_;
+  bool hasBias_;
+  Tensor weights_;
+  Tensor bias_;
+};
+
+} // namespace convscope

@@ -1,0 +1,36 @@
+// Dense (fully connected): (N, F_in) to (N, F_out), dst = src · weightsᵀ + bias.
+#pragma once
+
+#include "Layer.h"
+
+namespace convscope {
+
+class Dense final : public Layer {
+public:
+  // Weights start at zero; set them with weights() or an initializer.
+  Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool hasBias = true);
+
+  std::string kind() const override { return "Dense"; }
+  std::string describe() const override;
+  Shape outputShape(const Shape& src) const override;
+  int64_t parameterCount() const override { return weights_.size() + bias_.size(); }
+  int64_t macCount(const Shape& src) const override { return src[0] * inFeatures_ * outFeatures_; }
+  Tensor forward(Backend& backend, const Tensor& src) override;
+  std::vector<Tensor*> parameters() override;
+
+  int64_t inFeatures() const { return inFeatures_; }
+  int64_t outFeatures() const { return outFeatures_; }
+  bool hasBias() const { return hasBias_; }
+  Tensor& weights() { return weights_; } // (F_out, F_in)
+  const Tensor& weights() const { return weights_; }
+  Tensor& bias() { return bias_; } // (F_out); empty without bias
+  const Tensor& bias() const { return bias_; }
+
+private:
+  int64_t inFeatures_, outFeatures_;
+  bool hasBias_;
+  Tensor weights_;
+  Tensor bias_;
+};
+
+} // namespace convscope

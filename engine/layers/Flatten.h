@@ -1,0 +1,17 @@
+// Flatten: (N, C, H, W) to (N, C·H·W), in C, H, W order (each channel's rows in turn).
+#pragma once
+
+#include "Layer.h"
+
+namespace convscope {
+
+class Flatten final : public Layer {
+public:
+  explicit Flatten(std::string name) : Layer(std::move(name)) {}
+
+  std::string kind() const override { return "Flatten"; }
+  Shape outputShape(const Shape& src) const override;
+  Tensor forward(Backend& backend, const Tensor& src) override;
+};
+
+} // namespace convscope

@@ -1,0 +1,24 @@
+// Pool2D: max, average or sum over a window sliding over each channel separately.
+#pragma once
+
+#include "../Geometry.h"
+#include "Layer.h"
+
+namespace convscope {
+
+class Pool2D final : public Layer {
+public:
+  Pool2D(std::string name, Pool2DGeometry geometry);
+
+  std::string kind() const override { return "Pool2D"; }
+  std::string describe() const override { return Layer::describe() + " " + geometry_.toString(); }
+  Shape outputShape(const Shape& src) const override;
+  Tensor forward(Backend& backend, const Tensor& src) override;
+
+  const Pool2DGeometry& geometry() const { return geometry_; }
+
+private:
+  Pool2DGeometry geometry_;
+};
+
+} // namespace convscope
