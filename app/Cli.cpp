@@ -115,7 +115,7 @@ Tensor loadInput(const std::string& path, int channels, bool normalize) {
 }
 
 NamedKernel loadKernel(const std::string& spec) {
-  if (auto classic = findClassicKernel(spec)) return {classic->name, classic->weights};
+  if (const ClassicKernel* classic = findClassicKernel(spec)) return {classic->name, classic->weights};
   std::error_code ec;
   if (!std::filesystem::exists(spec, ec))
     throw UsageError("unknown kernel '" + spec + "': not a kernel name (" + classicKernelNames() + ") nor a file");

@@ -40,10 +40,10 @@ const std::vector<ClassicKernel>& classicKernels() {
   return kernels;
 }
 
-std::optional<ClassicKernel> findClassicKernel(const std::string& name) {
+const ClassicKernel* findClassicKernel(const std::string& name) {
   for (const ClassicKernel& k : classicKernels())
-    if (k.name == name) return k;
-  return std::nullopt;
+    if (k.name == name) return &k;
+  return nullptr;
 }
 
 std::string classicKernelNames() {

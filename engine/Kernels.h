@@ -4,7 +4,6 @@
 
 #include "Tensor.h"
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +17,8 @@ struct ClassicKernel {
 
 // All kernels in a stable order (identity first).
 const std::vector<ClassicKernel>& classicKernels();
-// The kernel called `name`, or nullopt.
-std::optional<ClassicKernel> findClassicKernel(const std::string& name);
+// The kernel called `name`, or null.
+const ClassicKernel* findClassicKernel(const std::string& name);
 // "identity, edge-cross, ...": for error messages and help.
 std::string classicKernelNames();
 

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Golden tensors from an independent oracle (PyTorch) for the engine's tests.
+
+Run with Debian's PyTorch: /usr/bin/python3 scripts/make_golden.py
+Writes tests/data/golden.json: a list of cases, each with the op, its configuration and
+the src/weights/bias/dst tensors as {"shape": [...], "data": [...]} (float32 values).
+Random configurations cover dilation, stride, asymmetric padding and groups; the lecture's
+examples are included as PyTorch computes them. Deterministic: fixed seed.
+"""
+import json
+import os
+import random
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(504)
+random.seed(504)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "golden.json")
+
+
+def t(x):
+    x = x.detach().contiguous().float()
+    return {"shape": list(x.shape), "data": [float(v) for v in x.flatten().tolist()]}
+
+
+def conv_case(name, n, c_in, c_out, h, w, kh, kw, stride, pad, dil, groups, bias=True, src=None, weights=None, b=None):
+    """pad = (top, bottom, left, right); asymmetric padding is F.pad then an unpadded conv."""
+    if src is None:
+        src = torch.randn(n, c_in, h, w)
+    if weights is None:
+        weights = torch.randn(c_out, c_in // groups, kh, kw)
+    if bias and b is None:
+        b = torch.randn(c_out)
+    top, bottom, left, right = pad
+    padded = F.pad(src, (left, right, top, bottom))
+    dst = F.conv2d(padded, weights, b if bias else None, stride=stride, dilation=dil, groups=groups)
+    case = {"op": "conv2d", "name": name,
+            "geometry": {"kernel": [kh, kw], "stride": list(stride), "padding": list(pad),
+                         "dilation": list(dil), "groups": groups},
+            "src": t(src), "weights": t(weights), "dst": t(dst)}
+    if bias:
+        case["bias"] = t(b)
+    return case
+
+
+def pool_case(name, mode, n, c, h, w, k, stride, pad):
+    src = torch.randn(n, c, h, w) * 3
+    top, bottom, left, right = pad
+    if mode == "max":
+        padded = F.pad(src, (left, right, top, bottom), value=float("-inf"))
+        dst = F.max_pool2d(padded, k, stride)
+    else:
+        padded = F.pad(src, (left, right, top, bottom))  # zeros counted, as count_include_pad=True
+        if mode == "avg":
+            dst = F.avg_pool2d(padded, k, stride)
+        else:  # sum: an all-ones depthwise convolution, independent of avg_pool
+            ones = torch.ones(c, 1, k[0], k[1])
+            dst = F.conv2d(padded, ones, stride=stride, groups=c)
+    return {"op": "pool2d", "name": name,
+            "geometry": {"mode": mode, "kernel": list(k), "stride": list(stride), "padding": list(pad)},
+            "src": t(src), "dst": t(dst)}
+
+
+cases = []
+# Random convolutions: dilation, stride, asymmetric padding, groups (incl. depthwise), batch.
+for i in range(16):
+    groups_kind = random.choice(["one", "some", "depthwise"])
+    if groups_kind == "depthwise":
+        c_in = random.randint(2, 5); groups = c_in; c_out = c_in * random.choice([1, 2])
+    elif groups_kind == "some":
+        groups = random.choice([2, 3]); c_in = groups * random.randint(1, 3); c_out = groups * random.randint(1, 3)
+    else:
+        groups = 1; c_in = random.randint(1, 4); c_out = random.randint(1, 5)
+    kh, kw = random.randint(1, 5), random.randint(1, 5)
+    dil = (random.randint(1, 3), random.randint(1, 3))
+    stride = (random.randint(1, 3), random.randint(1, 3))
+    pad = tuple(random.randint(0, 3) for _ in range(4))
+    h = random.randint(dil[0] * (kh - 1) + 1, 17)
+    w = random.randint(dil[1] * (kw - 1) + 1, 17)
+    cases.append(conv_case(f"random-{i}", random.randint(1, 3), c_in, c_out, h, w, kh, kw, stride, pad, dil,
+                           groups, bias=random.random() < 0.8))
+
+for i in range(8):
+    mode = ["max", "avg", "sum"][i % 3]
+    k = (random.randint(1, 4), random.randint(1, 4))
+    stride = (random.randint(1, 3), random.randint(1, 3))
+    pad = (random.randint(0, k[0] - 1), random.randint(0, k[0] - 1), random.randint(0, k[1] - 1),
+           random.randint(0, k[1] - 1))
+    cases.append(pool_case(f"pool-{mode}-{i}", mode, random.randint(1, 3), random.randint(1, 4),
+                           random.randint(k[0], 13), random.randint(k[1], 13), k, stride, pad))
+
+x = torch.randn(2, 3, 5, 7) * 2
+for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01)), ("tanh", torch.tanh),
+                 ("sigmoid", torch.sigmoid)]:
+    cases.append({"op": "activation", "name": name, "activation": name, "alpha": 0.01, "src": t(x), "dst": t(fn(x))})
+
+src = torch.randn(3, 37)
+weights = torch.randn(11, 37)
+b = torch.randn(11)
+cases.append({"op": "dense", "name": "dense-37-11", "src": t(src), "weights": t(weights), "bias": t(b),
+              "dst": t(F.linear(src, weights, b))})
+logits = torch.randn(4, 10) * 5
+cases.append({"op": "softmax", "name": "softmax-10", "src": t(logits), "dst": t(F.softmax(logits, dim=1))})
+
+# The lecture's examples, as PyTorch computes them.
+six = torch.tensor([[1, 0, 0, 0, 0, 1], [0, 1, 0, 0, 1, 0], [0, 0, 1, 1, 0, 0], [1, 0, 0, 0, 1, 0],
+                    [0, 1, 0, 0, 1, 0], [0, 0, 1, 0, 1, 0]], dtype=torch.float32).view(1, 1, 6, 6)
+filter1 = torch.tensor([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=torch.float32).view(1, 1, 3, 3)
+filter2 = torch.tensor([[-1, 1, -1], [-1, 1, -1], [-1, 1, -1]], dtype=torch.float32).view(1, 1, 3, 3)
+bank = torch.cat([filter1, filter2])
+cases.append(conv_case("lecture-six-bank", 1, 1, 2, 6, 6, 3, 3, (1, 1), (0, 0, 0, 0), (1, 1), 1, bias=False,
+                       src=six, weights=bank))
+cases.append(conv_case("lecture-six-filter1-stride2", 1, 1, 1, 6, 6, 3, 3, (2, 2), (0, 0, 0, 0), (1, 1), 1,
+                       bias=False, src=six, weights=filter1))
+stride_src = torch.tensor([[2, 2, 3, 3, 3], [0, 1, 3, 0, 3], [2, 3, 0, 1, 3], [3, 3, 2, 1, 2], [3, 3, 0, 2, 3]],
+                          dtype=torch.float32).view(1, 1, 5, 5)
+stride_kernel = torch.tensor([[2, 0, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.float32).view(1, 1, 3, 3)
+cases.append(conv_case("lecture-stride-2", 1, 1, 1, 5, 5, 3, 3, (2, 2), (1, 1, 1, 1), (1, 1), 1, bias=False,
+                       src=stride_src, weights=stride_kernel))
+
+with open(OUT, "w") as f:
+    json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
+print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -1,0 +1,120 @@
+// Image input through OpenCV: depths, channel orders, alpha, EXIF orientation,
+// normalization, and clear errors for missing or non-image files; feature-map output.
+#include "TestUtils.h"
+
+#include "engine/ImageIO.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace convscope;
+namespace fs = std::filesystem;
+
+namespace {
+class ImageIO : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("convscope-imageio-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+std::string errorOf(const std::string& path, ImageLoadOptions options = {}) {
+  try {
+    loadImage(path, options);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+} // namespace
+
+TEST_F(ImageIO, GrayAndColourPngKeepValuesAndRgbOrder) {
+  cv::Mat gray(2, 3, CV_8U);
+  for (int i = 0; i < 6; ++i) gray.data[i] = static_cast<uchar>(i * 40);
+  ASSERT_TRUE(cv::imwrite(path("gray.png"), gray));
+  const Tensor g = loadImage(path("gray.png"));
+  ASSERT_EQ(g.shape(), (Shape{1, 1, 2, 3}));
+  EXPECT_EQ(g.at(0, 0, 1, 2), 200.0f);
+
+  cv::Mat bgr(1, 2, CV_8UC3, cv::Scalar(10, 20, 30)); // OpenCV stores blue first
+  ASSERT_TRUE(cv::imwrite(path("colour.png"), bgr));
+  const Tensor c = loadImage(path("colour.png"));
+  ASSERT_EQ(c.shape(), (Shape{1, 3, 1, 2}));
+  EXPECT_EQ(c.at(0, 0, 0, 0), 30.0f); // red
+  EXPECT_EQ(c.at(0, 1, 0, 0), 20.0f); // green
+  EXPECT_EQ(c.at(0, 2, 0, 1), 10.0f); // blue
+
+  const Tensor asGray = loadImage(path("colour.png"), {1, false});
+  ASSERT_EQ(asGray.shape(), (Shape{1, 1, 1, 2}));
+  EXPECT_NEAR(asGray.at(0, 0, 0, 0), 0.299 * 30 + 0.587 * 20 + 0.114 * 10, 1.0);
+  const Tensor grayAsRgb = loadImage(path("gray.png"), {3, true});
+  ASSERT_EQ(grayAsRgb.shape(), (Shape{1, 3, 2, 3}));
+  EXPECT_FLOAT_EQ(grayAsRgb.at(0, 2, 1, 2), 200.0f / 255.0f);
+}
+
+TEST_F(ImageIO, SixteenBitAndAlpha) {
+  cv::Mat deep(1, 2, CV_16U);
+  deep.at<uint16_t>(0, 0) = 65535;
+  deep.at<uint16_t>(0, 1) = 257 * 100;
+  ASSERT_TRUE(cv::imwrite(path("deep.png"), deep));
+  const Tensor d = loadImage(path("deep.png"));
+  EXPECT_FLOAT_EQ(d.at(0, 0, 0, 0), 255.0f);
+  EXPECT_FLOAT_EQ(d.at(0, 0, 0, 1), 100.0f);
+
+  cv::Mat rgba(1, 1, CV_8UC4, cv::Scalar(1, 2, 3, 128));
+  ASSERT_TRUE(cv::imwrite(path("rgba.png"), rgba));
+  const Tensor a = loadImage(path("rgba.png"));
+  ASSERT_EQ(a.shape(), (Shape{1, 3, 1, 1})); // alpha dropped
+  EXPECT_EQ(a.at(0, 0, 0, 0), 3.0f);
+}
+
+TEST_F(ImageIO, ExifOrientationIsHonoured) {
+  // A 16x32 JPEG, dark left half, bright right half, tagged "rotate 90° clockwise" (6).
+  cv::Mat image(16, 32, CV_8U, cv::Scalar(0));
+  image.colRange(16, 32).setTo(255);
+  std::vector<uchar> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", image, jpeg));
+  const std::vector<uchar> app1{0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,   // APP1, length 34
+                                'M', 'M', 0x00, 0x2A, 0, 0, 0, 8,                   // TIFF header
+                                0x00, 0x01,                                         // one entry
+                                0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0, // orientation = 6
+                                0, 0, 0, 0};                                        // no next IFD
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
+  std::ofstream(path("rotated.jpg"), std::ios::binary).write(reinterpret_cast<const char*>(jpeg.data()),
+                                                             static_cast<std::streamsize>(jpeg.size()));
+  const Tensor t = loadImage(path("rotated.jpg"));
+  ASSERT_EQ(t.shape(), (Shape{1, 1, 32, 16})); // rotated
+  EXPECT_LT(t.at(0, 0, 4, 8), 30.0f);           // the left (dark) half is now on top
+  EXPECT_GT(t.at(0, 0, 28, 8), 225.0f);
+}
+
+TEST_F(ImageIO, ClearErrors) {
+  EXPECT_EQ(errorOf(path("missing.png")), path("missing.png") + ": no such file");
+  std::ofstream(path("notes.png")) << "this is not an image";
+  EXPECT_EQ(errorOf(path("notes.png")), path("notes.png") + ": not an image file OpenCV can read");
+  EXPECT_EQ(errorOf(dir_.string()), dir_.string() + ": is a folder, not an image file");
+  EXPECT_EQ(errorOf(path("notes.png"), {2, false}), "image channels must be 1 (gray) or 3 (RGB), got 2");
+  EXPECT_FALSE(isImageFile(path("notes.png")));
+}
+
+TEST_F(ImageIO, FeatureMapGridAndColourImages) {
+  Tensor maps(Shape{1, 5, 4, 6});
+  for (int64_t i = 0; i < maps.size(); ++i) maps.data()[i] = static_cast<float>(i % 7) - 3;
+  saveFeatureMapImage(maps, path("grid.png"));
+  const cv::Mat grid = cv::imread(path("grid.png"), cv::IMREAD_UNCHANGED);
+  EXPECT_EQ(grid.rows, 2 * 4 + 2); // 5 maps → 3 columns × 2 rows with a 2-pixel gutter
+  EXPECT_EQ(grid.cols, 3 * 6 + 2 * 2);
+
+  Tensor rgb(Shape{3, 1, 1}, std::vector<float>{300, 128, -5});
+  saveFeatureMapImage(rgb, path("colour.png"), MapImageStyle::Colour);
+  const cv::Mat colour = cv::imread(path("colour.png"));
+  EXPECT_EQ(colour.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 128, 255)); // BGR, clamped
+  EXPECT_THROW(saveFeatureMapImage(rgb, path("out.unknown-extension")), std::invalid_argument);
+}

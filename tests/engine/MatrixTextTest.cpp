@@ -1,0 +1,49 @@
+// The matrix text format: separators, channels, comments, and errors with line numbers.
+#include "TestUtils.h"
+
+#include "engine/MatrixText.h"
+
+#include <gtest/gtest.h>
+
+using namespace convscope;
+using convscope::test::tensor;
+using convscope::test::tensorsClose;
+
+namespace {
+std::string errorOf(const std::string& text) {
+  try {
+    parseMatrixText(text, "m.txt");
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+} // namespace
+
+TEST(MatrixText, SpacesTabsCommasAndComments) {
+  const Tensor t = parseMatrixText("# a kernel\n1, 2\t3\n  -4 5.5 −6  # typographic minus\n");
+  EXPECT_TRUE(tensorsClose(t, tensor({1, 2, 3}, {1, 2, 3, -4, 5.5f, -6})));
+}
+
+TEST(MatrixText, BlankLinesSeparateChannelsCommentsDoNot) {
+  const Tensor t = parseMatrixText("1 2\n3 4\n\n\n# green\n5 6\n7 8\n\n9 10\n11 12\n\n");
+  EXPECT_EQ(t.shape(), (Shape{3, 2, 2}));
+  EXPECT_EQ(t.data()[4], 5.0f);
+  EXPECT_EQ(t.data()[11], 12.0f);
+  const Tensor u = parseMatrixText("1 2\n# comment between rows\n3 4\n");
+  EXPECT_EQ(u.shape(), (Shape{1, 2, 2}));
+}
+
+TEST(MatrixText, RoundTrip) {
+  const Tensor t = tensor({2, 2, 3}, {1, -2, 0.125f, 3e-5f, 7, 8, 9, 10, 11, 12, -13, 1.0f / 3});
+  EXPECT_TRUE(tensorsClose(parseMatrixText(formatMatrixText(t)), t, 0, 0));
+}
+
+TEST(MatrixText, ErrorsNameTheLineAndTheProblem) {
+  EXPECT_EQ(errorOf("1 2 3\n4 x 6\n"), "m.txt line 2: 'x' is not a number");
+  EXPECT_EQ(errorOf("1 2 3\n4 5\n"), "m.txt line 2: row has 2 numbers, the rows above have 3");
+  EXPECT_EQ(errorOf("1 2\n3 4\n\n1 2 3\n4 5 6\n"), "m.txt line 4: channel 2 is 2x3 but channel 1 is 2x2");
+  EXPECT_EQ(errorOf("# only a comment\n\n"), "m.txt: contains no numbers");
+  EXPECT_EQ(errorOf("1 nan\n"), "m.txt line 1: 'nan' is not a number");
+  EXPECT_THROW(loadMatrixFile("/no/such/file.txt"), std::invalid_argument);
+}
