@@ -27,7 +27,8 @@ namespace convscope::cli {
 
 namespace {
 
-using Json = nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t, std::uint64_t, float>;
+using Json =
+    nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t, std::uint64_t, float>;
 
 // Bad input the user can fix: printed as is, exit status 2.
 struct UsageError : std::invalid_argument {
@@ -104,7 +105,8 @@ Tensor loadInput(const std::string& path, int channels, bool normalize) {
   try {
     chw = loadMatrixFile(path);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string(e.what()) + " (" + path + " is neither an image OpenCV can read nor a matrix text file)");
+    throw UsageError(std::string(e.what()) + " (" + path +
+                     " is neither an image OpenCV can read nor a matrix text file)");
   }
   if (channels != 0 && chw.shape()[0] != channels)
     throw UsageError("--channels " + std::to_string(channels) + " but " + path + " has " +
@@ -184,13 +186,16 @@ void addInputOptions(QCommandLineParser& p) {
 }
 
 void addConvOptions(QCommandLineParser& p) {
-  p.addOption({"kernel", "Kernel name (" + QString::fromStdString(classicKernelNames()) +
-                             ") or matrix file; repeat for a filter bank.", "NAME|FILE"});
+  p.addOption(
+      {"kernel",
+       "Kernel name (" + QString::fromStdString(classicKernelNames()) + ") or matrix file; repeat for a filter bank.",
+       "NAME|FILE"});
   p.addOption({"stride", "Stride, or rows,columns.", "S|SH,SW", "1"});
   p.addOption({"padding", "Zero padding: P, rows,columns, top,bottom,left,right, same or valid.", "P", "0"});
   p.addOption({"dilation", "Dilation (1 = dense kernel), or rows,columns.", "D|DH,DW", "1"});
   p.addOption({"bias", "Bias added to every output.", "B", "0"});
-  p.addOption({"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid.", "NAME", "none"});
+  p.addOption(
+      {"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid.", "NAME", "none"});
 }
 
 int channelsOption(const QCommandLineParser& p) {
@@ -267,9 +272,11 @@ int pool(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"mode", "Pooling: max, avg or sum.", "MODE", "max"});
   p.addOption({"size", "Window size, or rows,columns.", "K|KH,KW"});
   p.addOption({"stride", "Stride, or rows,columns (default: the window size).", "S|SH,SW"});
-  p.addOption({"padding", "Padding: P, rows,columns or top,bottom,left,right (avg and sum count it as zeros).", "P", "0"});
+  p.addOption(
+      {"padding", "Padding: P, rows,columns or top,bottom,left,right (avg and sum count it as zeros).", "P", "0"});
   p.addOption({"output", "Write the pooled maps as an image.", "OUT.png"});
-  if (!parse(p, "pool", "Pool each channel of an input with a sliding window.\nJSON: {\"shape\":[C,H,W],\"output\":[[[...]]]}",
+  if (!parse(p, "pool",
+             "Pool each channel of an input with a sliding window.\nJSON: {\"shape\":[C,H,W],\"output\":[[[...]]]}",
              args, out))
     return 0;
   if (!p.isSet("size")) throw UsageError("--size is required (the pooling window, e.g. --size 2)");
@@ -333,7 +340,8 @@ int explain(const std::vector<std::string>& args, std::ostream& out) {
     for (const ConvChannelSum& c : e.channels) {
       Json terms = Json::array();
       for (const ConvTerm& t : c.terms)
-        terms.push_back({{"row", t.row}, {"col", t.col}, {"input", t.input}, {"weight", t.weight}, {"padding", t.padding}});
+        terms.push_back(
+            {{"row", t.row}, {"col", t.col}, {"input", t.input}, {"weight", t.weight}, {"padding", t.padding}});
       channels.push_back({{"channel", c.channel}, {"sum", c.sum}, {"terms", std::move(terms)}});
     }
     out << Json{{"value", e.value}, {"bias", e.bias}, {"channels", std::move(channels)}, {"text", text}}.dump() << "\n";
@@ -350,7 +358,8 @@ int kernels(const std::vector<std::string>& args, std::ostream& out) {
     Json list = Json::array();
     for (const ClassicKernel& k : classicKernels()) {
       const Shape& s = k.weights.shape();
-      list.push_back({{"name", k.name}, {"description", k.description},
+      list.push_back({{"name", k.name},
+                      {"description", k.description},
                       {"values", tensorJson(k.weights.reshaped(Shape{1, s[0], s[1], s[2]}))[0]}});
     }
     out << Json{{"kernels", std::move(list)}}.dump() << "\n";

@@ -65,16 +65,31 @@ void filter2D(benchmark::State& state) {
     // Plane by plane, as the engine's NCHW layout stores them; zero border like our padding.
     // filter2D computes correlation (no flip), like CNNs.
     for (int64_t c = 0; c < channels; ++c)
-      cv::filter2D(planes[static_cast<size_t>(c)], outputs[static_cast<size_t>(c)], CV_32F, kernel,
-                   cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+      cv::filter2D(planes[static_cast<size_t>(c)], outputs[static_cast<size_t>(c)], CV_32F, kernel, cv::Point(-1, -1),
+                   0, cv::BORDER_CONSTANT);
     benchmark::DoNotOptimize(outputs[0].data);
   }
   state.SetItemsProcessed(state.iterations() * kSize * kSize * channels);
 }
 } // namespace
 
-BENCHMARK(convBackend<OnednnBackend>)->Name("conv3x3/onednn")->ArgsProduct({{1, 3}, {1, 2}})->ArgNames({"channels", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(convBackend<ReferenceBackend>)->Name("conv3x3/reference")->ArgsProduct({{1, 3}, {1, 2}})->ArgNames({"channels", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(filter2D)->Name("conv3x3/opencv-filter2D")->ArgsProduct({{1, 3}, {1, 2}})->ArgNames({"channels", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(convBackend<OnednnBackend>)
+    ->Name("conv3x3/onednn")
+    ->ArgsProduct({{1, 3}, {1, 2}})
+    ->ArgNames({"channels", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(convBackend<ReferenceBackend>)
+    ->Name("conv3x3/reference")
+    ->ArgsProduct({{1, 3}, {1, 2}})
+    ->ArgNames({"channels", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(filter2D)
+    ->Name("conv3x3/opencv-filter2D")
+    ->ArgsProduct({{1, 3}, {1, 2}})
+    ->ArgNames({"channels", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

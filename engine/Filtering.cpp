@@ -30,21 +30,37 @@ std::vector<int64_t> parseIntegers(const std::string& text, const std::string& w
 
 PaddingSpec PaddingSpec::parse(const std::string& text) {
   PaddingSpec p;
-  if (text == "same") { p.mode = Mode::Same; return p; }
-  if (text == "valid") { p.mode = Mode::Valid; return p; }
+  if (text == "same") {
+    p.mode = Mode::Same;
+    return p;
+  }
+  if (text == "valid") {
+    p.mode = Mode::Valid;
+    return p;
+  }
   const std::vector<int64_t> v = parseIntegers(text, "padding");
   for (int64_t x : v)
     if (x < 0) throw std::invalid_argument("padding '" + text + "' must not be negative");
-  if (v.size() == 1) p.top = p.bottom = p.left = p.right = v[0];
-  else if (v.size() == 2) { p.top = p.bottom = v[0]; p.left = p.right = v[1]; }
-  else if (v.size() == 4) { p.top = v[0]; p.bottom = v[1]; p.left = v[2]; p.right = v[3]; }
-  else throw std::invalid_argument("padding '" + text + "' needs 1, 2 (rows,cols) or 4 (top,bottom,left,right) numbers, or same/valid");
+  if (v.size() == 1)
+    p.top = p.bottom = p.left = p.right = v[0];
+  else if (v.size() == 2) {
+    p.top = p.bottom = v[0];
+    p.left = p.right = v[1];
+  } else if (v.size() == 4) {
+    p.top = v[0];
+    p.bottom = v[1];
+    p.left = v[2];
+    p.right = v[3];
+  } else
+    throw std::invalid_argument("padding '" + text +
+                                "' needs 1, 2 (rows,cols) or 4 (top,bottom,left,right) numbers, or same/valid");
   return p;
 }
 
 KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& input, const FilterOptions& options) {
   const Shape& k = kernel.weights.shape();
-  if (k.rank() != 3) throw std::invalid_argument("kernel '" + kernel.name + "': expects (blocks, KH, KW), got " + k.toString());
+  if (k.rank() != 3)
+    throw std::invalid_argument("kernel '" + kernel.name + "': expects (blocks, KH, KW), got " + k.toString());
   if (input.rank() != 4 || input[0] != 1)
     throw std::invalid_argument("filtering: expects one (1, C, H, W) image, got " + input.toString());
   const int64_t channels = input[1], blocks = k[0];
@@ -97,7 +113,8 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   int64_t totalChannels = 0;
   for (const NamedKernel& kernel : kernels) {
     const KernelConvolution conv = kernelConvolution(kernel, image.shape(), options);
-    Tensor dst(conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, "kernel '" + kernel.name + "'"));
+    Tensor dst(
+        conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, "kernel '" + kernel.name + "'"));
     if (!outputs.empty() && (dst.shape()[2] != outputs[0].shape()[2] || dst.shape()[3] != outputs[0].shape()[3]))
       throw std::invalid_argument("kernel '" + kernel.name + "' gives a " + std::to_string(dst.shape()[2]) + "x" +
                                   std::to_string(dst.shape()[3]) + " map but kernel '" + kernels[0].name + "' gives " +
@@ -110,7 +127,8 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   Tensor stacked(Shape{1, totalChannels, outputs[0].shape()[2], outputs[0].shape()[3]});
   auto out = stacked.values().begin();
   for (const Tensor& t : outputs) out = std::copy(t.values().begin(), t.values().end(), out);
-  if (options.activation != ActivationKind::None) backend.activationForward(options.activation, 0.01f, stacked, stacked);
+  if (options.activation != ActivationKind::None)
+    backend.activationForward(options.activation, 0.01f, stacked, stacked);
   return stacked;
 }
 

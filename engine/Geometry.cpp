@@ -22,11 +22,11 @@ std::string Conv2DGeometry::toString() const {
          std::to_string(groups);
 }
 
-Shape conv2dOutputShape(const Shape& src, int64_t outChannels, const Conv2DGeometry& g,
-                        const std::string& layerName) {
+Shape conv2dOutputShape(const Shape& src, int64_t outChannels, const Conv2DGeometry& g, const std::string& layerName) {
   requireRank4(src, layerName);
   const int64_t inChannels = src[1];
-  if (g.groups < 1) throw std::invalid_argument(layerName + ": groups " + std::to_string(g.groups) + " must be at least 1");
+  if (g.groups < 1)
+    throw std::invalid_argument(layerName + ": groups " + std::to_string(g.groups) + " must be at least 1");
   if (outChannels < 1)
     throw std::invalid_argument(layerName + ": output channels " + std::to_string(outChannels) + " must be at least 1");
   if (inChannels % g.groups != 0)
@@ -43,12 +43,13 @@ Shape conv2dOutputShape(const Shape& src, int64_t outChannels, const Conv2DGeome
   if (!rowProblem.empty() || !colProblem.empty()) {
     const int64_t spanH = g.dilationH * (g.kernelH - 1) + 1, spanW = g.dilationW * (g.kernelW - 1) + 1;
     const int64_t paddedH = src[2] + g.padTop + g.padBottom, paddedW = src[3] + g.padLeft + g.padRight;
-    const bool tooLarge = g.kernelH >= 1 && g.kernelW >= 1 && g.strideH >= 1 && g.strideW >= 1 &&
-                          g.dilationH >= 1 && g.dilationW >= 1 && g.padTop >= 0 && g.padBottom >= 0 &&
-                          g.padLeft >= 0 && g.padRight >= 0 && src[2] >= 1 && src[3] >= 1;
+    const bool tooLarge = g.kernelH >= 1 && g.kernelW >= 1 && g.strideH >= 1 && g.strideW >= 1 && g.dilationH >= 1 &&
+                          g.dilationW >= 1 && g.padTop >= 0 && g.padBottom >= 0 && g.padLeft >= 0 && g.padRight >= 0 &&
+                          src[2] >= 1 && src[3] >= 1;
     if (tooLarge) {
       std::string kernel = std::to_string(g.kernelH) + "x" + std::to_string(g.kernelW);
-      if (g.dilationH > 1 || g.dilationW > 1) kernel += " (dilated " + std::to_string(spanH) + "x" + std::to_string(spanW) + ")";
+      if (g.dilationH > 1 || g.dilationW > 1)
+        kernel += " (dilated " + std::to_string(spanH) + "x" + std::to_string(spanW) + ")";
       throw std::invalid_argument(layerName + ": kernel " + kernel + " is larger than the padded input " +
                                   std::to_string(paddedH) + "x" + std::to_string(paddedW));
     }
@@ -103,8 +104,8 @@ std::string toString(ActivationKind kind) {
 }
 
 ActivationKind activationFromString(const std::string& text) {
-  for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
-                           ActivationKind::Tanh, ActivationKind::Sigmoid})
+  for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
+                           ActivationKind::Sigmoid})
     if (toString(k) == text) return k;
   throw std::invalid_argument("unknown activation '" + text + "' (expected none, relu, leaky-relu, tanh or sigmoid)");
 }

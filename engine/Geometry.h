@@ -29,7 +29,7 @@ Shape conv2dOutputShape(const Shape& src, int64_t outChannels, const Conv2DGeome
                         const std::string& layerName = "Conv2D");
 
 enum class PoolMode { Max, Average, Sum };
-std::string toString(PoolMode mode);     // "max", "avg", "sum"
+std::string toString(PoolMode mode);                  // "max", "avg", "sum"
 PoolMode poolModeFromString(const std::string& text); // throws on an unknown name
 
 // Pooling geometry. Average and sum count padded cells as zeros (PyTorch's default
@@ -46,7 +46,7 @@ struct Pool2DGeometry {
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName = "Pool2D");
 
 enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid };
-std::string toString(ActivationKind kind); // "none", "relu", "leaky-relu", "tanh", "sigmoid"
+std::string toString(ActivationKind kind);                    // "none", "relu", "leaky-relu", "tanh", "sigmoid"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name
 
 } // namespace convscope

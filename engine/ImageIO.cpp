@@ -48,7 +48,8 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   switch (image.depth()) {
   case CV_8U: scale = 1.0; break;
   case CV_16U: scale = 255.0 / 65535.0; break;
-  case CV_32F: case CV_64F: scale = 255.0; break; // float images are stored in [0, 1]
+  case CV_32F:
+  case CV_64F: scale = 255.0; break; // float images are stored in [0, 1]
   default: throw std::invalid_argument(path + ": unsupported pixel depth " + std::to_string(image.depth()));
   }
   if (options.normalize) scale /= 255.0;
@@ -77,7 +78,8 @@ bool isImageFile(const std::string& path) {
 void saveFeatureMapImage(const Tensor& maps, const std::string& path, MapImageStyle style, float maxValue) {
   Shape s = maps.shape();
   if (s.rank() == 4 && s[0] == 1) s = Shape{s[1], s[2], s[3]};
-  if (s.rank() != 3) throw std::invalid_argument("feature map image: expects (C, H, W), got " + maps.shape().toString());
+  if (s.rank() != 3)
+    throw std::invalid_argument("feature map image: expects (C, H, W), got " + maps.shape().toString());
   const int c = static_cast<int>(s[0]), h = static_cast<int>(s[1]), w = static_cast<int>(s[2]);
   const float* data = maps.data();
   cv::Mat out;

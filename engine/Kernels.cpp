@@ -18,8 +18,10 @@ std::vector<ClassicKernel> build() {
   k.push_back(make("laplacian-4", "Edge detection: 4-neighbour Laplacian", 3, {0, 1, 0, 1, -4, 1, 0, 1, 0}));
   k.push_back(make("laplacian-8", "Edge detection: 8-neighbour Laplacian", 3, {-1, -1, -1, -1, 8, -1, -1, -1, -1}));
   k.push_back(make("sharpen", "Sharpen: centre minus its 4 neighbours", 3, {0, -1, 0, -1, 5, -1, 0, -1, 0}));
-  k.push_back(make("box-blur", "Box blur: the mean of the 3x3 neighbourhood", 3, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1.0f / 9));
-  k.push_back(make("gaussian-blur", "Gaussian blur (3x3 approximation, 1/16)", 3, {1, 2, 1, 2, 4, 2, 1, 2, 1}, 1.0f / 16));
+  k.push_back(
+      make("box-blur", "Box blur: the mean of the 3x3 neighbourhood", 3, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1.0f / 9));
+  k.push_back(
+      make("gaussian-blur", "Gaussian blur (3x3 approximation, 1/16)", 3, {1, 2, 1, 2, 4, 2, 1, 2, 1}, 1.0f / 16));
   k.push_back(make("sobel-x", "Sobel: horizontal gradient (vertical edges)", 3, {-1, 0, 1, -2, 0, 2, -1, 0, 1}));
   k.push_back(make("sobel-y", "Sobel: vertical gradient (horizontal edges)", 3, {-1, -2, -1, 0, 0, 0, 1, 2, 1}));
   k.push_back(make("prewitt-x", "Prewitt: horizontal gradient", 3, {-1, 0, 1, -1, 0, 1, -1, 0, 1}));

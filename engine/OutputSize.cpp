@@ -20,15 +20,14 @@ std::string windowProblem(const AxisWindow& w, const std::string& what) {
   if (w.stride < 1) return what + ": stride " + std::to_string(w.stride) + " must be at least 1";
   if (w.dilation < 1) return what + ": dilation " + std::to_string(w.dilation) + " must be at least 1";
   if (w.padBegin < 0 || w.padEnd < 0)
-    return what + ": padding " + std::to_string(w.padBegin) + "," + std::to_string(w.padEnd) +
-           " must not be negative";
+    return what + ": padding " + std::to_string(w.padBegin) + "," + std::to_string(w.padEnd) + " must not be negative";
   const int64_t padded = w.input + w.padBegin + w.padEnd;
   if (span(w) > padded) {
     std::string kernelText = "kernel " + std::to_string(w.kernel);
     if (w.dilation > 1) kernelText += " (dilated " + std::to_string(span(w)) + ")";
-    return what + ": " + kernelText + " is larger than the padded input " + std::to_string(padded) +
-           " (input " + std::to_string(w.input) + " + padding " + std::to_string(w.padBegin) + " + " +
-           std::to_string(w.padEnd) + ")";
+    return what + ": " + kernelText + " is larger than the padded input " + std::to_string(padded) + " (input " +
+           std::to_string(w.input) + " + padding " + std::to_string(w.padBegin) + " + " + std::to_string(w.padEnd) +
+           ")";
   }
   return {};
 }
@@ -42,11 +41,11 @@ std::string outputSizeFormula(const AxisWindow& w) {
   std::string text;
   const bool lectureForm = w.dilation == 1 && w.padBegin == w.padEnd;
   if (lectureForm) {
-    text = "o = ⌊(" + num(w.input) + " − " + num(w.kernel) + " + 2·" + num(w.padBegin) + ") / " +
-           num(w.stride) + "⌋ + 1";
+    text =
+        "o = ⌊(" + num(w.input) + " − " + num(w.kernel) + " + 2·" + num(w.padBegin) + ") / " + num(w.stride) + "⌋ + 1";
   } else {
-    text = "o = ⌊(" + num(w.input) + " + " + num(w.padBegin) + " + " + num(w.padEnd) + " − " +
-           num(w.dilation) + "·(" + num(w.kernel) + " − 1) − 1) / " + num(w.stride) + "⌋ + 1";
+    text = "o = ⌊(" + num(w.input) + " + " + num(w.padBegin) + " + " + num(w.padEnd) + " − " + num(w.dilation) + "·(" +
+           num(w.kernel) + " − 1) − 1) / " + num(w.stride) + "⌋ + 1";
   }
   const std::string problem = windowProblem(w, "window");
   if (!problem.empty()) return text + ": invalid, " + problem.substr(std::string("window: ").size());
@@ -57,9 +56,9 @@ std::string outputSizeFormula(const AxisWindow& w) {
 
 AxisPadding samePadding(int64_t input, int64_t kernel, int64_t stride, int64_t dilation) {
   if (input < 1 || kernel < 1 || stride < 1 || dilation < 1)
-    throw std::invalid_argument("same padding: input " + std::to_string(input) + ", kernel " +
-                                std::to_string(kernel) + ", stride " + std::to_string(stride) +
-                                " and dilation " + std::to_string(dilation) + " must all be at least 1");
+    throw std::invalid_argument("same padding: input " + std::to_string(input) + ", kernel " + std::to_string(kernel) +
+                                ", stride " + std::to_string(stride) + " and dilation " + std::to_string(dilation) +
+                                " must all be at least 1");
   const int64_t out = (input + stride - 1) / stride;
   const int64_t total = std::max<int64_t>(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - input);
   return {total / 2, total - total / 2};

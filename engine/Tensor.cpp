@@ -34,8 +34,7 @@ Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)
   checkShape(shape_);
   if (static_cast<int64_t>(data_.size()) != shape_.elementCount())
     throw std::invalid_argument("Tensor: shape " + shape_.toString() + " holds " +
-                                std::to_string(shape_.elementCount()) + " values, got " +
-                                std::to_string(data_.size()));
+                                std::to_string(shape_.elementCount()) + " values, got " + std::to_string(data_.size()));
 }
 
 Tensor Tensor::reshaped(Shape shape) const {

@@ -23,8 +23,8 @@ public:
   virtual std::string name() const = 0;
 
   // dst = src ⋆ weights + bias (cross-correlation, zero padding). bias may be null.
-  virtual void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
-                             const Tensor* bias, Tensor& dst) = 0;
+  virtual void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                             Tensor& dst) = 0;
   virtual void pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) = 0;
   // alpha is the negative slope of leaky ReLU; ignored by the others. dst may alias src.
   virtual void activationForward(ActivationKind kind, float alpha, const Tensor& src, Tensor& dst) = 0;

@@ -20,8 +20,8 @@ std::string Dense::describe() const {
 
 Shape Dense::outputShape(const Shape& src) const {
   if (src.rank() != 2 || src[1] != inFeatures_)
-    throw std::invalid_argument("Dense '" + name() + "': expects (N, " + std::to_string(inFeatures_) +
-                                ") input, got " + src.toString() + (src.rank() == 4 ? " (add a Flatten first)" : ""));
+    throw std::invalid_argument("Dense '" + name() + "': expects (N, " + std::to_string(inFeatures_) + ") input, got " +
+                                src.toString() + (src.rank() == 4 ? " (add a Flatten first)" : ""));
   return Shape{src[0], outFeatures_};
 }
 

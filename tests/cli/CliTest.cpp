@@ -122,8 +122,8 @@ TEST_F(Cli, PoolLectureExamples) {
   EXPECT_EQ(Json::parse(r.out)["output"], Json::parse("[[[100,184],[12,45]]]"));
   const Result a = run({"pool", "--input", example("pool-avg.txt"), "--mode", "avg", "--size", "2", "--json"});
   EXPECT_EQ(Json::parse(a.out)["output"], Json::parse("[[[36.5,80],[12,15]]]"));
-  const Result s = run({"pool", "--input", example("feature-map.txt"), "--mode", "sum", "--size", "2", "--stride",
-                        "2", "--json"});
+  const Result s =
+      run({"pool", "--input", example("feature-map.txt"), "--mode", "sum", "--size", "2", "--stride", "2", "--json"});
   EXPECT_EQ(Json::parse(s.out)["output"], Json::parse("[[[21,21],[12,12]]]"));
 }
 
@@ -153,11 +153,14 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
   const std::string six = example("six.txt");
   expectBadInput({"conv", "--input", "/no/such.png", "--kernel", "sharpen"}, "/no/such.png: no such file");
   const std::string brokenPng = file("broken.png", std::string("\x89PNG\r\n\x1a\n garbage \x01\x02", 20));
-  expectBadInput({"conv", "--input", brokenPng, "--kernel", "sharpen"}, "broken.png: not an image file OpenCV can read");
+  expectBadInput({"conv", "--input", brokenPng, "--kernel", "sharpen"},
+                 "broken.png: not an image file OpenCV can read");
   const std::string binary = file("noise.bin", std::string("\x01\x02\x03 garbage\x00\xff", 14));
-  expectBadInput({"conv", "--input", binary, "--kernel", "sharpen"}, "is neither an image OpenCV can read nor a matrix");
+  expectBadInput({"conv", "--input", binary, "--kernel", "sharpen"},
+                 "is neither an image OpenCV can read nor a matrix");
   const std::string ragged = file("ragged.txt", "1 2 3\n4 5\n");
-  expectBadInput({"conv", "--input", ragged, "--kernel", "sharpen"}, "line 2: row has 2 numbers, the rows above have 3");
+  expectBadInput({"conv", "--input", ragged, "--kernel", "sharpen"},
+                 "line 2: row has 2 numbers, the rows above have 3");
   const std::string words = file("words.txt", "1 2\nthree 4\n");
   expectBadInput({"conv", "--input", words, "--kernel", "sharpen"}, "line 2: 'three' is not a number");
   expectBadInput({"conv", "--input", six, "--kernel", "blurry"}, "unknown kernel 'blurry'");
@@ -166,7 +169,8 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
                  "kernel 5x5 (dilated 9x9) is larger than the padded input 6x6");
   expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--padding", "-1"}, "must not be negative");
   expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--bias", "abc"}, "--bias 'abc' is not a number");
-  expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--activation", "swish"}, "unknown activation 'swish'");
+  expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--activation", "swish"},
+                 "unknown activation 'swish'");
   expectBadInput({"conv", "--input", six}, "--kernel is required");
   expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--frobnicate"}, "Unknown option 'frobnicate'");
   expectBadInput({"conv", "--input", six, "--kernel", example("rgb-kernel.txt")},

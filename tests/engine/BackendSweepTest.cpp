@@ -72,8 +72,8 @@ TEST(BackendSweep, Pool2DOnednnMatchesReference) {
           g.strideH = stride;
           g.strideW = 1 + index % 3;
           g.padTop = pad, g.padBottom = (pad + index) % kernel, g.padLeft = pad, g.padRight = 0;
-          const Tensor src = randomTensor({1 + index % 4, 1 + index % 3, kernel + 3 + index % 4, kernel + 2 + index % 5},
-                                          400 + index, -5, 5);
+          const Tensor src = randomTensor(
+              {1 + index % 4, 1 + index % 3, kernel + 3 + index % 4, kernel + 2 + index % 5}, 400 + index, -5, 5);
           const Shape dstShape = pool2dOutputShape(src.shape(), g);
           Tensor expected(dstShape), actual(dstShape);
           reference.pool2dForward(g, src, expected);

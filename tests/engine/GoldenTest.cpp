@@ -87,4 +87,6 @@ TEST_P(Golden, EveryCaseMatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Golden, ::testing::Values(BackendKind::Reference, BackendKind::Onednn),
-                         [](const auto& param) { return param.param == BackendKind::Reference ? "reference" : "onednn"; });
+                         [](const auto& param) {
+                           return param.param == BackendKind::Reference ? "reference" : "onednn";
+                         });

@@ -81,17 +81,17 @@ TEST_F(ImageIO, ExifOrientationIsHonoured) {
   image.colRange(16, 32).setTo(255);
   std::vector<uchar> jpeg;
   ASSERT_TRUE(cv::imencode(".jpg", image, jpeg));
-  const std::vector<uchar> app1{0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,   // APP1, length 34
-                                'M', 'M', 0x00, 0x2A, 0, 0, 0, 8,                   // TIFF header
-                                0x00, 0x01,                                         // one entry
-                                0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0, // orientation = 6
-                                0, 0, 0, 0};                                        // no next IFD
+  const std::vector<uchar> app1{0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0,    0,          // APP1, length 34
+                                'M',  'M',  0x00, 0x2A, 0,   0,   0,   8,                     // TIFF header
+                                0x00, 0x01,                                                   // one entry
+                                0x01, 0x12, 0x00, 0x03, 0,   0,   0,   1,   0x00, 0x06, 0, 0, // orientation = 6
+                                0,    0,    0,    0};                                         // no next IFD
   jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
-  std::ofstream(path("rotated.jpg"), std::ios::binary).write(reinterpret_cast<const char*>(jpeg.data()),
-                                                             static_cast<std::streamsize>(jpeg.size()));
+  std::ofstream(path("rotated.jpg"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
   const Tensor t = loadImage(path("rotated.jpg"));
   ASSERT_EQ(t.shape(), (Shape{1, 1, 32, 16})); // rotated
-  EXPECT_LT(t.at(0, 0, 4, 8), 30.0f);           // the left (dark) half is now on top
+  EXPECT_LT(t.at(0, 0, 4, 8), 30.0f);          // the left (dark) half is now on top
   EXPECT_GT(t.at(0, 0, 28, 8), 225.0f);
 }
 

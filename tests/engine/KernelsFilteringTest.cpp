@@ -19,7 +19,8 @@ TEST(Kernels, LibraryHasTheLectureKernelsWithTheirValues) {
             "identity, edge-cross, laplacian-4, laplacian-8, sharpen, box-blur, gaussian-blur, sobel-x, sobel-y, "
             "prewitt-x, prewitt-y, emboss, gaussian-blur-5");
   EXPECT_TRUE(tensorsClose(findClassicKernel("edge-cross")->weights, tensor({1, 3, 3}, {1, 0, -1, 0, 0, 0, -1, 0, 1})));
-  EXPECT_TRUE(tensorsClose(findClassicKernel("laplacian-8")->weights, tensor({1, 3, 3}, {-1, -1, -1, -1, 8, -1, -1, -1, -1})));
+  EXPECT_TRUE(
+      tensorsClose(findClassicKernel("laplacian-8")->weights, tensor({1, 3, 3}, {-1, -1, -1, -1, 8, -1, -1, -1, -1})));
   EXPECT_TRUE(tensorsClose(findClassicKernel("sharpen")->weights, tensor({1, 3, 3}, {0, -1, 0, -1, 5, -1, 0, -1, 0})));
   const Tensor g5 = findClassicKernel("gaussian-blur-5")->weights;
   EXPECT_EQ(g5.shape(), (Shape{1, 5, 5}));
@@ -53,8 +54,8 @@ TEST(Filtering, BankStacksOutputsAndReluApplies) {
   FilterOptions o;
   o.activation = ActivationKind::ReLU;
   o.bias = -0.5f;
-  const Tensor out = applyFilterBank(*backend, gray,
-                                     {{"a", findClassicKernel("sobel-x")->weights}, {"b", findClassicKernel("emboss")->weights}}, o);
+  const Tensor out = applyFilterBank(
+      *backend, gray, {{"a", findClassicKernel("sobel-x")->weights}, {"b", findClassicKernel("emboss")->weights}}, o);
   ASSERT_EQ(out.shape(), (Shape{1, 2, 5, 5}));
   for (float v : out.values()) EXPECT_GE(v, 0.0f);
 }

@@ -48,7 +48,7 @@ TEST(Layers, LeNet5TableShapesAndParameters) {
   net.push_back(std::make_unique<Softmax>("softmax"));
 
   const std::vector<Shape> expected{{1, 6, 28, 28}, {1, 6, 28, 28}, {1, 6, 14, 14}, {1, 16, 10, 10}, {1, 16, 10, 10},
-                                    {1, 16, 5, 5},  {1, 120, 1, 1}, {1, 120, 1, 1}, {1, 120},       {1, 84},
+                                    {1, 16, 5, 5},  {1, 120, 1, 1}, {1, 120, 1, 1}, {1, 120},        {1, 84},
                                     {1, 84},        {1, 10},        {1, 10}};
   Shape shape{1, 1, 32, 32};
   int64_t parameters = 0, macs = 0;
@@ -86,7 +86,14 @@ TEST(Layers, DepthwiseAndPointwiseCounts) {
   dw.padTop = dw.padBottom = dw.padLeft = dw.padRight = 1;
   Conv2D depthwise("dw", 32, 32, dw, false);
   Conv2D pointwise("pw", 32, 64, kernel(1), false);
-  Conv2D standard("std", 32, 64, [] { Conv2DGeometry g; g.padTop = g.padBottom = g.padLeft = g.padRight = 1; return g; }(), false);
+  Conv2D standard(
+      "std", 32, 64,
+      [] {
+        Conv2DGeometry g;
+        g.padTop = g.padBottom = g.padLeft = g.padRight = 1;
+        return g;
+      }(),
+      false);
   const Shape src{1, 32, 56, 56};
   EXPECT_EQ(depthwise.parameterCount(), 32 * 9);
   EXPECT_EQ(pointwise.parameterCount(), 32 * 64);

@@ -40,8 +40,8 @@ TEST_P(Lecture, SixBySixImageWithFilter1) {
 TEST_P(Lecture, SixBySixImageWithBothFiltersMakesA2x4x4Output) {
   const Tensor out =
       applyFilterBank(*backend_, example("six.txt"), {kernelFile("filter1.txt"), kernelFile("filter2.txt")}, {});
-  EXPECT_TRUE(tensorsClose(out, tensor({1, 2, 4, 4}, {3, -1, -3, -1, -3, 1, 0, -3, -3, -3, 0, 1, 3, -2, -2, -1,
-                                                      -1, -1, -1, -1, -1, -1, -2, 1, -1, -1, -2, 1, -1, 0, -4, 3})));
+  EXPECT_TRUE(tensorsClose(out, tensor({1, 2, 4, 4}, {3,  -1, -3, -1, -3, 1,  0,  -3, -3, -3, 0,  1, 3,  -2, -2, -1,
+                                                      -1, -1, -1, -1, -1, -1, -2, 1,  -1, -1, -2, 1, -1, 0,  -4, 3})));
 }
 
 TEST_P(Lecture, SixBySixImageWithStride2) {
@@ -155,4 +155,6 @@ TEST(LectureCounts, FullyConnectedFirstLayerOf500x500x3Image) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Lecture, ::testing::Values(BackendKind::Reference, BackendKind::Onednn),
-                         [](const auto& param) { return param.param == BackendKind::Reference ? "reference" : "onednn"; });
+                         [](const auto& param) {
+                           return param.param == BackendKind::Reference ? "reference" : "onednn";
+                         });

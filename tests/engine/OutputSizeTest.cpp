@@ -1,7 +1,7 @@
 // The output-size formula, its error messages, "same" padding, and every shape the
 // lecture states (LeNet-5, AlexNet, VGG-16, the character-recognition CNN, the conv stack).
-#include "engine/Geometry.h"
 #include "engine/OutputSize.h"
+#include "engine/Geometry.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@ TEST(OutputSize, LectureFormula) {
 }
 
 TEST(OutputSize, DilationAndAsymmetricPadding) {
-  EXPECT_EQ(outputSize({7, 3, 1, 0, 0, 2}), 3); // dilated span 5
+  EXPECT_EQ(outputSize({7, 3, 1, 0, 0, 2}), 3);  // dilated span 5
   EXPECT_EQ(outputSize({10, 3, 3, 1, 2, 2}), 3); // ⌊(10+3−4−1)/3⌋+1
   EXPECT_EQ(outputSizeFormula({10, 3, 3, 1, 2, 2}), "o = ⌊(10 + 1 + 2 − 2·(3 − 1) − 1) / 3⌋ + 1 = ⌊8 / 3⌋ + 1 = 3");
 }
@@ -61,11 +61,11 @@ int64_t conv(int64_t i, int64_t k, int64_t s = 1, int64_t p = 0) { return output
 
 TEST(OutputSize, LectureLeNet5Table) {
   int64_t x = 32;
-  x = conv(x, 5);      // conv1 6@5x5
+  x = conv(x, 5); // conv1 6@5x5
   EXPECT_EQ(x, 28);
-  x = conv(x, 2, 2);   // avg pool 2x2/2
+  x = conv(x, 2, 2); // avg pool 2x2/2
   EXPECT_EQ(x, 14);
-  x = conv(x, 5);      // conv2 16@5x5
+  x = conv(x, 5); // conv2 16@5x5
   EXPECT_EQ(x, 10);
   x = conv(x, 2, 2);
   EXPECT_EQ(x, 5);

@@ -30,9 +30,8 @@ Tensor randomTensor(Shape shape, unsigned seed, float lo, float hi) {
   }
   if (bad == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << bad << " of " << actual.size() << " values differ; largest difference "
-                                       << worst << " at index " << worstIndex << " (got "
-                                       << actual.data()[worstIndex] << ", expected " << expected.data()[worstIndex]
-                                       << ")";
+                                       << worst << " at index " << worstIndex << " (got " << actual.data()[worstIndex]
+                                       << ", expected " << expected.data()[worstIndex] << ")";
 }
 
 } // namespace convscope::test

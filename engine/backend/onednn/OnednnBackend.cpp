@@ -82,14 +82,13 @@ Primitive& cached(std::unordered_map<std::string, std::unique_ptr<Primitive>>& c
 }
 } // namespace
 
-void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
-                                  const Tensor* bias, Tensor& dst) {
+void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                                  Tensor& dst) {
   checkConv2DArguments(g, src, weights, bias, dst);
   const std::string key =
       g.toString() + " " + src.shape().toString() + "->" + dst.shape().toString() + (bias ? " bias" : "");
   auto& primitive = cached(state_->conv, key, "conv2d", [&] {
-    return std::make_unique<OnednnConv>(state_->engine, g, src.shape(), weights.shape(), bias != nullptr,
-                                        dst.shape());
+    return std::make_unique<OnednnConv>(state_->engine, g, src.shape(), weights.shape(), bias != nullptr, dst.shape());
   });
   try {
     primitive.execute(state_->engine, state_->stream, src, weights, bias, dst);
@@ -101,9 +100,8 @@ void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, co
 void OnednnBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) {
   checkPool2DArguments(g, src, dst);
   const std::string key = g.toString() + " " + src.shape().toString();
-  auto& primitive = cached(state_->pool, key, "pool2d", [&] {
-    return std::make_unique<OnednnPool>(state_->engine, g, src.shape(), dst.shape());
-  });
+  auto& primitive = cached(state_->pool, key, "pool2d",
+                           [&] { return std::make_unique<OnednnPool>(state_->engine, g, src.shape(), dst.shape()); });
   try {
     primitive.execute(state_->engine, state_->stream, src, dst);
   } catch (const dnnl::error& e) {
@@ -118,9 +116,8 @@ void OnednnBackend::activationForward(ActivationKind kind, float alpha, const Te
     return;
   }
   const std::string key = toString(kind) + " " + std::to_string(alpha) + " " + src.shape().toString();
-  auto& primitive = cached(state_->eltwise, key, "activation", [&] {
-    return std::make_unique<OnednnEltwise>(state_->engine, kind, alpha, src.shape());
-  });
+  auto& primitive = cached(state_->eltwise, key, "activation",
+                           [&] { return std::make_unique<OnednnEltwise>(state_->engine, kind, alpha, src.shape()); });
   try {
     primitive.execute(state_->engine, state_->stream, src, dst);
   } catch (const dnnl::error& e) {

@@ -26,12 +26,11 @@ OnednnConv::OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, cons
   const dims padBegin{g.padTop, g.padLeft};
   const dims padEnd{g.padBottom, g.padRight};
   using dnnl::convolution_forward;
-  const auto desc = hasBias ? convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                        dnnl::algorithm::convolution_direct, srcAny, weightsAny,
-                                                        biasDesc_, dstAny, strides, dilation, padBegin, padEnd)
-                            : convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                        dnnl::algorithm::convolution_direct, srcAny, weightsAny,
-                                                        dstAny, strides, dilation, padBegin, padEnd);
+  const auto desc =
+      hasBias ? convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                          srcAny, weightsAny, biasDesc_, dstAny, strides, dilation, padBegin, padEnd)
+              : convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                          srcAny, weightsAny, dstAny, strides, dilation, padBegin, padEnd);
   const convolution_forward::primitive_desc pd(desc, engine);
   src_ = LayoutBridge(engine, srcUser, pd.src_desc(), true);
   weights_ = LayoutBridge(engine, weightsUser, pd.weights_desc(), true);

@@ -12,8 +12,9 @@ OnednnInnerProduct::OnednnInnerProduct(const dnnl::engine& engine, const Shape& 
   const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
   using dnnl::inner_product_forward;
   const auto desc =
-      hasBias ? inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, biasDesc_, dstDesc_)
-              : inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, dstDesc_);
+      hasBias
+          ? inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, biasDesc_, dstDesc_)
+          : inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, dstDesc_);
   const inner_product_forward::primitive_desc pd(desc, engine);
   weights_ = LayoutBridge(engine, weightsUser, pd.weights_desc(), true);
   primitive_ = inner_product_forward(pd);

@@ -42,8 +42,8 @@ private:
 
 class OnednnConv {
 public:
-  OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights,
-             bool hasBias, const Shape& dst);
+  OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights, bool hasBias,
+             const Shape& dst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& weights,
                const Tensor* bias, Tensor& dst);
 

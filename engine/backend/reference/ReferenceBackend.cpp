@@ -41,15 +41,15 @@ void ReferenceBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src,
     }
 }
 
-ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
-                              const Tensor* bias, int64_t batch, int64_t outChannel, int64_t row, int64_t col) {
+ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                              int64_t batch, int64_t outChannel, int64_t row, int64_t col) {
   const Shape d = conv2dOutputShape(src.shape(), weights.shape()[0], g, "explain");
   if (batch < 0 || batch >= d[0] || outChannel < 0 || outChannel >= d[1] || row < 0 || row >= d[2] || col < 0 ||
       col >= d[3])
     throw std::invalid_argument("explain: position (" + std::to_string(row) + "," + std::to_string(col) +
                                 ") of output channel " + std::to_string(outChannel) + " is outside the output " +
-                                std::to_string(d[2]) + "x" + std::to_string(d[3]) + " with " +
-                                std::to_string(d[1]) + " channel(s)");
+                                std::to_string(d[2]) + "x" + std::to_string(d[3]) + " with " + std::to_string(d[1]) +
+                                " channel(s)");
   Tensor dst(d);
   checkConv2DArguments(g, src, weights, bias, dst);
   const Shape& s = src.shape();

@@ -35,8 +35,8 @@ struct ConvExplanation {
 };
 
 // Throws std::invalid_argument if the position is outside the output.
-ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
-                              const Tensor* bias, int64_t batch, int64_t outChannel, int64_t row, int64_t col);
+ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
+                              int64_t batch, int64_t outChannel, int64_t row, int64_t col);
 
 // The arithmetic as a teacher writes it: one line per channel with its terms and sum, then
 // "308 + (−498) + 164 + 1 = −25".
