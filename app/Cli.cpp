@@ -1,6 +1,7 @@
 // Command-line commands over the engine. Option parsing is Qt's QCommandLineParser;
 // JSON is nlohmann::json with float numbers, so values print in their shortest exact form.
 #include "Cli.h"
+#include "CliCommon.h"
 
 #include "engine/Filtering.h"
 #include "engine/Geometry.h"
@@ -27,17 +28,9 @@ namespace convscope::cli {
 
 namespace {
 
-using Json =
-    nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t, std::uint64_t, float>;
 
-// Bad input the user can fix: printed as is, exit status 2.
-struct UsageError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
 
-const char* const kProgram = "convscope";
 
-std::string str(const QString& s) { return s.toStdString(); }
 
 struct Command {
   std::string name;
@@ -49,6 +42,10 @@ const std::vector<Command>& commands() {
       {"pool", "max, average or sum pooling of an image or a matrix"},
       {"explain", "show every multiply-add of one convolution output cell"},
       {"kernels", "list the classic kernels with their values"},
+      {"train", "train a network (LeNet-5 on the digits, ...) and save it"},
+      {"eval", "accuracy and loss of a trained model on a test set"},
+      {"predict", "classify one image with a trained model"},
+      {"bench", "images per second of training or inference (bench train|infer)"},
   };
   return list;
 }
@@ -66,32 +63,8 @@ std::string topLevelHelp() {
 
 // ---- option values -----------------------------------------------------------------
 
-int64_t parseInteger(const std::string& text, const std::string& option) {
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
-    throw UsageError("--" + option + " '" + text + "' is not a whole number");
-  return v;
-}
 
-float parseFloat(const std::string& text, const std::string& option) {
-  float v = 0;
-  const char* first = text.data() + (!text.empty() && text[0] == '+' ? 1 : 0);
-  auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v))
-    throw UsageError("--" + option + " '" + text + "' is not a number");
-  return v;
-}
 
-// "S" or "SH,SW" → two whole numbers, each at least `minimum`.
-std::pair<int64_t, int64_t> parsePair(const std::string& text, const std::string& option, int64_t minimum) {
-  const size_t comma = text.find(',');
-  const int64_t a = parseInteger(text.substr(0, comma), option);
-  const int64_t b = comma == std::string::npos ? a : parseInteger(text.substr(comma + 1), option);
-  if (a < minimum || b < minimum)
-    throw UsageError("--" + option + " '" + text + "' must be at least " + std::to_string(minimum));
-  return {a, b};
-}
 
 // ---- inputs ------------------------------------------------------------------------
 
@@ -157,26 +130,6 @@ void printTensor(std::ostream& out, const Tensor& t) {
 
 // ---- commands ----------------------------------------------------------------------
 
-// Sets up the parser with the command's options plus --help and --json; returns false and
-// prints help when asked. Throws UsageError on unknown options or missing values.
-bool parse(QCommandLineParser& parser, const std::string& command, const std::string& description,
-           const std::vector<std::string>& args, std::ostream& out) {
-  parser.setApplicationDescription(QString::fromStdString(description));
-  parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-  parser.addOption({{"h", "help"}, "Show this help."});
-  parser.addOption({"json", "Print exactly one JSON object on stdout."});
-  QStringList list{QString(kProgram) + " " + QString::fromStdString(command)};
-  for (const std::string& a : args) list << QString::fromStdString(a);
-  if (!parser.parse(list)) throw UsageError(str(parser.errorText()) + " (see convscope " + command + " --help)");
-  if (!parser.positionalArguments().isEmpty())
-    throw UsageError("unexpected argument '" + str(parser.positionalArguments().first()) + "' (see convscope " +
-                     command + " --help)");
-  if (parser.isSet("help")) {
-    out << str(parser.helpText());
-    return false;
-  }
-  return true;
-}
 
 void addInputOptions(QCommandLineParser& p) {
   p.addOption({"input", "Image (any format OpenCV reads) or matrix text file.", "FILE"});
@@ -219,13 +172,6 @@ FilterOptions filterOptions(const QCommandLineParser& p) {
   return o;
 }
 
-std::unique_ptr<Backend> backendOption(const QCommandLineParser& p) {
-  try {
-    return makeBackend(backendKindFromString(str(p.value("backend"))));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-}
 
 void writeOutputImage(const QCommandLineParser& p, const Tensor& result, bool colour, bool normalized) {
   if (!p.isSet("output")) return;
@@ -395,6 +341,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "pool") return pool(rest, out);
     if (command == "explain") return explain(rest, out);
     if (command == "kernels") return kernels(rest, out);
+    if (command == "train") return train(rest, out, err);
+    if (command == "eval") return evaluateCommand(rest, out);
+    if (command == "predict") return predict(rest, out);
+    if (command == "bench") return bench(rest, out);
     err << kProgram << ": unknown command '" << command << "'\n\n" << topLevelHelp();
     return 2;
   } catch (const std::invalid_argument& e) { // bad input: files, numbers, geometry

@@ -66,4 +66,25 @@ void checkSameShape(const std::string& what, const Tensor& src, const Tensor& ds
     throw std::invalid_argument(what + ": dst is " + dst.shape().toString() + ", src is " + src.shape().toString());
 }
 
+void checkConv2DBackward(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& diffDst) {
+  if (weights.rank() != 4 || weights[2] != g.kernelH || weights[3] != g.kernelW)
+    throw std::invalid_argument("conv2d backward: weights " + weights.toString() + " do not match the kernel " +
+                                std::to_string(g.kernelH) + "x" + std::to_string(g.kernelW));
+  const Shape expected = conv2dOutputShape(src, weights[0], g, "conv2d backward");
+  if (weights[1] * g.groups != src[1])
+    throw std::invalid_argument("conv2d backward: weights " + weights.toString() + " expect " +
+                                std::to_string(weights[1] * g.groups) + " input channels, src has " +
+                                std::to_string(src[1]));
+  if (diffDst != expected)
+    throw std::invalid_argument("conv2d backward: diff_dst is " + diffDst.toString() + ", expected " +
+                                expected.toString());
+}
+
+void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape& diffDst) {
+  const Shape expected = pool2dOutputShape(src, g, "pool2d backward");
+  if (diffDst != expected)
+    throw std::invalid_argument("pool2d backward: diff_dst is " + diffDst.toString() + ", expected " +
+                                expected.toString());
+}
+
 } // namespace convscope

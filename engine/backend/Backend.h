@@ -5,8 +5,8 @@
 // Not for: shape inference (Geometry.h) or parameter ownership (layers).
 //
 // Layouts: src/dst (N, C, H, W); conv weights (C_out, C_in/groups, KH, KW); bias (C_out);
-// dense src (N, F_in), weights (F_out, F_in), dst (N, F_out). Backward passes (diff_src,
-// diff_weights, diff_bias from diff_dst) join this interface with training.
+// dense src (N, F_in), weights (F_out, F_in), dst (N, F_out). Every diff_X has X's shape.
+// Backward functions overwrite their outputs (they do not accumulate).
 #pragma once
 
 #include "../Geometry.h"
@@ -32,6 +32,24 @@ public:
   virtual void denseForward(const Tensor& src, const Tensor& weights, const Tensor* bias, Tensor& dst) = 0;
   // Softmax over the last axis of an (N, F) tensor, computed stably (max subtracted).
   virtual void softmaxForward(const Tensor& src, Tensor& dst) = 0;
+
+  // ---- backward: gradients of a scalar loss, given diff_dst = ∂loss/∂dst ----
+  // diff_src = ∂loss/∂src of a convolution (a transposed convolution of diff_dst).
+  virtual void conv2dBackwardData(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
+                                  Tensor& diffSrc) = 0;
+  // diff_weights, and diff_bias when not null (the sum of diff_dst per output channel).
+  virtual void conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                     Tensor& diffWeights, Tensor* diffBias) = 0;
+  // Max pooling routes each diff_dst to its window's (first) maximum; average and sum spread it.
+  virtual void pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) = 0;
+  // src is the activation's input and dst its output (tanh and sigmoid use dst).
+  virtual void activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst,
+                                  const Tensor& diffDst, Tensor& diffSrc) = 0;
+  virtual void denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) = 0;
+  virtual void denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights,
+                                    Tensor* diffBias) = 0;
+  // dst is the softmax output: diff_src = dst ⊙ (diff_dst − Σ diff_dst ⊙ dst).
+  virtual void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) = 0;
 };
 
 enum class BackendKind { Reference, Onednn };
@@ -44,5 +62,8 @@ void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tens
 void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
 void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor* bias, const Tensor& dst);
 void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst);
+// Backward checks: the shapes the forward pass would have had.
+void checkConv2DBackward(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& diffDst);
+void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape& diffDst);
 
 } // namespace convscope

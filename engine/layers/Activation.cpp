@@ -6,10 +6,13 @@ namespace convscope {
 Activation::Activation(std::string name, ActivationKind kind, float alpha)
     : Layer(std::move(name)), activation_(kind), alpha_(alpha) {}
 
-Tensor Activation::forward(Backend& backend, const Tensor& src) {
-  Tensor dst(src.shape());
+void Activation::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
   backend.activationForward(activation_, alpha_, src, dst);
-  return dst;
+}
+
+void Activation::backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                          Tensor* diffSrc) {
+  if (diffSrc) backend.activationBackward(activation_, alpha_, src, dst, diffDst, *diffSrc);
 }
 
 } // namespace convscope

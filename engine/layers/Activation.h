@@ -14,7 +14,9 @@ public:
   std::string kind() const override { return "Activation"; }
   std::string describe() const override { return Layer::describe() + " " + toString(activation_); }
   Shape outputShape(const Shape& src) const override { return src; }
-  Tensor forward(Backend& backend, const Tensor& src) override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
 
   ActivationKind activation() const { return activation_; }
   float alpha() const { return alpha_; }

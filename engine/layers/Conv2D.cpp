@@ -14,7 +14,8 @@ Conv2D::Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2D
       outChannels % geometry.groups != 0 || outChannels < 1)
     conv2dOutputShape(Shape{1, inChannels, 1 << 20, 1 << 20}, outChannels, geometry, "Conv2D '" + this->name() + "'");
   weights_ = Tensor(Shape{outChannels, inChannels / geometry.groups, geometry.kernelH, geometry.kernelW});
-  if (hasBias) bias_ = Tensor(Shape{outChannels});
+  diffWeights_ = Tensor(weights_.shape());
+  if (hasBias) bias_ = Tensor(Shape{outChannels}), diffBias_ = Tensor(Shape{outChannels});
 }
 
 std::string Conv2D::describe() const {
@@ -35,15 +36,23 @@ int64_t Conv2D::macCount(const Shape& src) const {
   return outputShape(src).elementCount() * (inChannels_ / geometry_.groups) * geometry_.kernelH * geometry_.kernelW;
 }
 
-Tensor Conv2D::forward(Backend& backend, const Tensor& src) {
-  Tensor dst(outputShape(src.shape()));
+void Conv2D::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
   backend.conv2dForward(geometry_, src, weights_, hasBias_ ? &bias_ : nullptr, dst);
-  return dst;
+}
+
+void Conv2D::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  backend.conv2dBackwardWeights(geometry_, src, diffDst, diffWeights_, hasBias_ ? &diffBias_ : nullptr);
+  if (diffSrc) backend.conv2dBackwardData(geometry_, weights_, diffDst, *diffSrc);
 }
 
 std::vector<Tensor*> Conv2D::parameters() {
   if (hasBias_) return {&weights_, &bias_};
   return {&weights_};
+}
+
+std::vector<Tensor*> Conv2D::gradients() {
+  if (hasBias_) return {&diffWeights_, &diffBias_};
+  return {&diffWeights_};
 }
 
 } // namespace convscope

@@ -17,8 +17,11 @@ public:
   Shape outputShape(const Shape& src) const override;
   int64_t parameterCount() const override;
   int64_t macCount(const Shape& src) const override;
-  Tensor forward(Backend& backend, const Tensor& src) override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
   std::vector<Tensor*> parameters() override;
+  std::vector<Tensor*> gradients() override;
 
   const Conv2DGeometry& geometry() const { return geometry_; }
   int64_t inChannels() const { return inChannels_; }
@@ -35,6 +38,8 @@ private:
   bool hasBias_;
   Tensor weights_;
   Tensor bias_;
+  Tensor diffWeights_;
+  Tensor diffBias_;
 };
 
 } // namespace convscope

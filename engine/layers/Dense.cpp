@@ -11,7 +11,8 @@ Dense::Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool has
     throw std::invalid_argument("Dense '" + this->name() + "': features " + std::to_string(inFeatures) + " -> " +
                                 std::to_string(outFeatures) + " must both be at least 1");
   weights_ = Tensor(Shape{outFeatures, inFeatures});
-  if (hasBias) bias_ = Tensor(Shape{outFeatures});
+  diffWeights_ = Tensor(weights_.shape());
+  if (hasBias) bias_ = Tensor(Shape{outFeatures}), diffBias_ = Tensor(Shape{outFeatures});
 }
 
 std::string Dense::describe() const {
@@ -25,15 +26,23 @@ Shape Dense::outputShape(const Shape& src) const {
   return Shape{src[0], outFeatures_};
 }
 
-Tensor Dense::forward(Backend& backend, const Tensor& src) {
-  Tensor dst(outputShape(src.shape()));
+void Dense::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
   backend.denseForward(src, weights_, hasBias_ ? &bias_ : nullptr, dst);
-  return dst;
+}
+
+void Dense::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  backend.denseBackwardWeights(src, diffDst, diffWeights_, hasBias_ ? &diffBias_ : nullptr);
+  if (diffSrc) backend.denseBackwardData(weights_, diffDst, *diffSrc);
 }
 
 std::vector<Tensor*> Dense::parameters() {
   if (hasBias_) return {&weights_, &bias_};
   return {&weights_};
+}
+
+std::vector<Tensor*> Dense::gradients() {
+  if (hasBias_) return {&diffWeights_, &diffBias_};
+  return {&diffWeights_};
 }
 
 } // namespace convscope

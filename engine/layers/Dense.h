@@ -15,8 +15,11 @@ public:
   Shape outputShape(const Shape& src) const override;
   int64_t parameterCount() const override { return weights_.size() + bias_.size(); }
   int64_t macCount(const Shape& src) const override { return src[0] * inFeatures_ * outFeatures_; }
-  Tensor forward(Backend& backend, const Tensor& src) override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
   std::vector<Tensor*> parameters() override;
+  std::vector<Tensor*> gradients() override;
 
   int64_t inFeatures() const { return inFeatures_; }
   int64_t outFeatures() const { return outFeatures_; }
@@ -31,6 +34,8 @@ private:
   bool hasBias_;
   Tensor weights_;
   Tensor bias_;
+  Tensor diffWeights_;
+  Tensor diffBias_;
 };
 
 } // namespace convscope

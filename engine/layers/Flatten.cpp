@@ -12,6 +12,12 @@ Shape Flatten::outputShape(const Shape& src) const {
   return Shape{src[0], src.elementCount() / std::max<int64_t>(src[0], 1)};
 }
 
-Tensor Flatten::forward(Backend&, const Tensor& src) { return src.reshaped(outputShape(src.shape())); }
+void Flatten::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
+  std::copy(src.values().begin(), src.values().end(), dst.values().begin());
+}
+
+void Flatten::backward(Backend&, const Tensor&, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  if (diffSrc) std::copy(diffDst.values().begin(), diffDst.values().end(), diffSrc->values().begin());
+}
 
 } // namespace convscope

@@ -1,10 +1,7 @@
 // The interface every layer implements: output shape from input shape, parameter and
-// multiply-accumulate counts, forward through a backend. Layers own their parameters;
-// backends own nothing. Not for: wiring layers together (a network container does).
-//
-// Training adds to this interface a backward pass,
-//     Tensor backward(Backend&, const Tensor& src, const Tensor& dst, const Tensor& diffDst)
-// returning diff_src and accumulating diff_weights / diff_bias beside parameters().
+// multiply-accumulate counts, forward and backward through a backend. Layers own their
+// parameters and the gradients of the last backward pass; backends own nothing.
+// Not for: wiring layers together (Network does) or updating weights (Optimizer does).
 #pragma once
 
 #include "../Tensor.h"
@@ -34,10 +31,23 @@ public:
   // Multiply-accumulate operations of one forward pass over src (all of its batch).
   virtual int64_t macCount(const Shape& /*src*/) const { return 0; }
 
-  virtual Tensor forward(Backend& backend, const Tensor& src) = 0;
+  // dst must already have outputShape(src.shape()); callers reuse it across batches.
+  virtual void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) = 0;
+  // The same, allocating dst.
+  Tensor forward(Backend& backend, const Tensor& src) {
+    Tensor dst(outputShape(src.shape()));
+    forwardInto(backend, src, dst);
+    return dst;
+  }
+  // From the forward pass's src and dst and diff_dst = ∂loss/∂dst: writes diff_src (skipped
+  // when null, as for the first layer) and overwrites the parameter gradients.
+  virtual void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                        Tensor* diffSrc) = 0;
 
-  // Learnable tensors in a fixed order (weights, then bias).
+  // Learnable tensors in a fixed order (weights, then bias), and their gradients in the
+  // same order and shapes.
   virtual std::vector<Tensor*> parameters() { return {}; }
+  virtual std::vector<Tensor*> gradients() { return {}; }
 
 private:
   std::string name_;

@@ -13,7 +13,9 @@ public:
   std::string kind() const override { return "Pool2D"; }
   std::string describe() const override { return Layer::describe() + " " + geometry_.toString(); }
   Shape outputShape(const Shape& src) const override;
-  Tensor forward(Backend& backend, const Tensor& src) override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
 
   const Pool2DGeometry& geometry() const { return geometry_; }
 

@@ -11,10 +11,10 @@ Shape Softmax::outputShape(const Shape& src) const {
   return src;
 }
 
-Tensor Softmax::forward(Backend& backend, const Tensor& src) {
-  Tensor dst(outputShape(src.shape()));
-  backend.softmaxForward(src, dst);
-  return dst;
+void Softmax::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) { backend.softmaxForward(src, dst); }
+
+void Softmax::backward(Backend& backend, const Tensor&, const Tensor& dst, const Tensor& diffDst, Tensor* diffSrc) {
+  if (diffSrc) backend.softmaxBackward(dst, diffDst, *diffSrc);
 }
 
 } // namespace convscope

@@ -11,7 +11,9 @@ public:
 
   std::string kind() const override { return "Softmax"; }
   Shape outputShape(const Shape& src) const override;
-  Tensor forward(Backend& backend, const Tensor& src) override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
 };
 
 } // namespace convscope

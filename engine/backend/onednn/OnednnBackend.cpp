@@ -50,6 +50,12 @@ struct OnednnBackend::State {
   std::unordered_map<std::string, std::unique_ptr<OnednnEltwise>> eltwise;
   std::unordered_map<std::string, std::unique_ptr<OnednnInnerProduct>> innerProduct;
   std::unordered_map<std::string, std::unique_ptr<OnednnSoftmax>> softmax;
+  std::unordered_map<std::string, std::unique_ptr<OnednnConvBackwardData>> convData;
+  std::unordered_map<std::string, std::unique_ptr<OnednnConvBackwardWeights>> convWeights;
+  std::unordered_map<std::string, std::unique_ptr<OnednnPoolBackward>> poolBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnEltwiseBackward>> eltwiseBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnInnerProductBackward>> innerProductBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnSoftmaxBackward>> softmaxBackward;
 };
 
 OnednnBackend::OnednnBackend() {
@@ -64,7 +70,8 @@ OnednnBackend::~OnednnBackend() = default;
 
 size_t OnednnBackend::cachedPrimitiveCount() const {
   return state_->conv.size() + state_->pool.size() + state_->eltwise.size() + state_->innerProduct.size() +
-         state_->softmax.size();
+         state_->softmax.size() + state_->convData.size() + state_->convWeights.size() + state_->poolBackward.size() +
+         state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size();
 }
 
 namespace {
@@ -79,6 +86,20 @@ Primitive& cached(std::unordered_map<std::string, std::unique_ptr<Primitive>>& c
   } catch (const dnnl::error& e) {
     rethrow(what + " " + key, e);
   }
+}
+
+// Runs `body`, turning a dnnl::error into one that says what was running.
+template <typename Body> void guarded(const std::string& what, Body&& body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    rethrow(what, e);
+  }
+}
+
+std::string convKey(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& dst, bool bias) {
+  return g.toString() + " " + src.toString() + " w" + weights.toString() + "->" + dst.toString() +
+         (bias ? " bias" : "");
 }
 } // namespace
 
@@ -149,6 +170,100 @@ void OnednnBackend::softmaxForward(const Tensor& src, Tensor& dst) {
   } catch (const dnnl::error& e) {
     rethrow("softmax " + key, e);
   }
+}
+
+void OnednnBackend::conv2dBackwardData(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
+                                       Tensor& diffSrc) {
+  checkConv2DBackward(g, diffSrc.shape(), weights.shape(), diffDst.shape());
+  const std::string key = convKey(g, diffSrc.shape(), weights.shape(), diffDst.shape(), false);
+  auto& primitive = cached(state_->convData, key, "conv2d backward data", [&] {
+    return std::make_unique<OnednnConvBackwardData>(state_->engine, g, diffSrc.shape(), weights.shape(),
+                                                    diffDst.shape());
+  });
+  guarded("conv2d backward data " + key,
+          [&] { primitive.execute(state_->engine, state_->stream, weights, diffDst, diffSrc); });
+}
+
+void OnednnBackend::conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                          Tensor& diffWeights, Tensor* diffBias) {
+  checkConv2DBackward(g, src.shape(), diffWeights.shape(), diffDst.shape());
+  const std::string key = convKey(g, src.shape(), diffWeights.shape(), diffDst.shape(), diffBias != nullptr);
+  auto& primitive = cached(state_->convWeights, key, "conv2d backward weights", [&] {
+    return std::make_unique<OnednnConvBackwardWeights>(state_->engine, g, src.shape(), diffWeights.shape(),
+                                                       diffBias != nullptr, diffDst.shape());
+  });
+  guarded("conv2d backward weights " + key,
+          [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffWeights, diffBias); });
+}
+
+void OnednnBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                   Tensor& diffSrc) {
+  checkPool2DBackward(g, src.shape(), diffDst.shape());
+  checkSameShape("pool2d backward", src, diffSrc);
+  const std::string key = g.toString() + " " + src.shape().toString();
+  auto& primitive = cached(state_->poolBackward, key, "pool2d backward", [&] {
+    return std::make_unique<OnednnPoolBackward>(state_->engine, g, src.shape(), diffDst.shape());
+  });
+  guarded("pool2d backward " + key, [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffSrc); });
+}
+
+void OnednnBackend::activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst,
+                                       const Tensor& diffDst, Tensor& diffSrc) {
+  checkSameShape("activation backward", src, diffDst);
+  checkSameShape("activation backward", src, diffSrc);
+  checkSameShape("activation backward", src, dst);
+  if (kind == ActivationKind::None) {
+    if (&diffDst != &diffSrc) diffSrc.values() = diffDst.values();
+    return;
+  }
+  const std::string key = toString(kind) + " " + std::to_string(alpha) + " " + src.shape().toString();
+  auto& primitive = cached(state_->eltwiseBackward, key, "activation backward", [&] {
+    return std::make_unique<OnednnEltwiseBackward>(state_->engine, kind, alpha, src.shape());
+  });
+  guarded("activation backward " + key,
+          [&] { primitive.execute(state_->engine, state_->stream, src, dst, diffDst, diffSrc); });
+}
+
+namespace {
+void checkDenseBackward(const Shape& src, const Shape& weights, const Shape& diffDst) {
+  if (src.rank() != 2 || weights.rank() != 2 || diffDst.rank() != 2 || src[1] != weights[1] ||
+      diffDst != Shape{src[0], weights[0]})
+    throw std::invalid_argument("dense backward: src " + src.toString() + ", weights " + weights.toString() +
+                                " and diff_dst " + diffDst.toString() + " do not fit together");
+}
+} // namespace
+
+void OnednnBackend::denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) {
+  checkDenseBackward(diffSrc.shape(), weights.shape(), diffDst.shape());
+  const std::string key = diffSrc.shape().toString() + " w" + weights.shape().toString();
+  auto& primitive = cached(state_->innerProductBackward, key, "dense backward", [&] {
+    return std::make_unique<OnednnInnerProductBackward>(state_->engine, diffSrc.shape(), weights.shape(), true);
+  });
+  guarded("dense backward data " + key,
+          [&] { primitive.executeData(state_->engine, state_->stream, weights, diffDst, diffSrc); });
+}
+
+void OnednnBackend::denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights,
+                                         Tensor* diffBias) {
+  checkDenseBackward(src.shape(), diffWeights.shape(), diffDst.shape());
+  // With and without bias are different primitives: the key says which.
+  const std::string key = src.shape().toString() + " w" + diffWeights.shape().toString() + (diffBias ? "" : " nobias");
+  auto& primitive = cached(state_->innerProductBackward, key, "dense backward", [&] {
+    return std::make_unique<OnednnInnerProductBackward>(state_->engine, src.shape(), diffWeights.shape(),
+                                                        diffBias != nullptr);
+  });
+  guarded("dense backward weights " + key,
+          [&] { primitive.executeWeights(state_->engine, state_->stream, src, diffDst, diffWeights, diffBias); });
+}
+
+void OnednnBackend::softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) {
+  checkSameShape("softmax backward", dst, diffDst);
+  checkSameShape("softmax backward", dst, diffSrc);
+  if (dst.shape().rank() != 2) throw std::invalid_argument("softmax backward: expects (N, F), got " + dst.shape().toString());
+  const std::string key = dst.shape().toString();
+  auto& primitive = cached(state_->softmaxBackward, key, "softmax backward",
+                           [&] { return std::make_unique<OnednnSoftmaxBackward>(state_->engine, dst.shape()); });
+  guarded("softmax backward " + key, [&] { primitive.execute(state_->engine, state_->stream, dst, diffDst, diffSrc); });
 }
 
 } // namespace convscope

@@ -25,6 +25,17 @@ public:
   void denseForward(const Tensor& src, const Tensor& weights, const Tensor* bias, Tensor& dst) override;
   void softmaxForward(const Tensor& src, Tensor& dst) override;
 
+  void conv2dBackwardData(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
+                          Tensor& diffSrc) override;
+  void conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffWeights,
+                             Tensor* diffBias) override;
+  void pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) override;
+  void activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst,
+                          const Tensor& diffDst, Tensor& diffSrc) override;
+  void denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) override;
+  void denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights, Tensor* diffBias) override;
+  void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) override;
+
   // How many primitives are cached (tests check that a repeated call creates none).
   size_t cachedPrimitiveCount() const;
 

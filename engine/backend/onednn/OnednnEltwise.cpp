@@ -28,3 +28,35 @@ void OnednnEltwise::execute(const dnnl::engine& engine, dnnl::stream& stream, co
 }
 
 } // namespace convscope::onednn
+
+namespace convscope::onednn {
+
+OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, ActivationKind kind, float alpha,
+                                             const Shape& shape) {
+  desc_ = dnnl::memory::desc({shape.elementCount()}, f32, tag::a);
+  dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;
+  float slope = 0.0f;
+  switch (kind) {
+  case ActivationKind::ReLU: break;
+  case ActivationKind::LeakyReLU: slope = alpha; break;
+  case ActivationKind::Tanh: algorithm = dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, useDst_ = true; break;
+  case ActivationKind::Sigmoid: algorithm = dnnl::algorithm::eltwise_logistic_use_dst_for_bwd, useDst_ = true; break;
+  case ActivationKind::None: throw std::logic_error("OnednnEltwiseBackward: 'none' needs no primitive");
+  }
+  const dnnl::eltwise_forward::desc forwardDesc(dnnl::prop_kind::forward_training, algorithm, desc_, slope, 0.0f);
+  const dnnl::eltwise_forward::primitive_desc hint(forwardDesc, engine);
+  const dnnl::eltwise_backward::desc desc(algorithm, desc_, desc_, slope, 0.0f);
+  primitive_ = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(desc, engine, hint));
+}
+
+void OnednnEltwiseBackward::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
+                                    const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) {
+  const Tensor& data = useDst_ ? dst : src;
+  primitive_.execute(stream, {{useDst_ ? DNNL_ARG_DST : DNNL_ARG_SRC,
+                               dnnl::memory(desc_, engine, const_cast<float*>(data.data()))},
+                              {DNNL_ARG_DIFF_DST, dnnl::memory(desc_, engine, const_cast<float*>(diffDst.data()))},
+                              {DNNL_ARG_DIFF_SRC, dnnl::memory(desc_, engine, diffSrc.data())}});
+  stream.wait();
+}
+
+} // namespace convscope::onednn

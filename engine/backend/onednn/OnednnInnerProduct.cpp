@@ -33,3 +33,56 @@ void OnednnInnerProduct::execute(const dnnl::engine& engine, dnnl::stream& strea
 }
 
 } // namespace convscope::onednn
+
+namespace convscope::onednn {
+
+OnednnInnerProductBackward::OnednnInnerProductBackward(const dnnl::engine& engine, const Shape& src,
+                                                       const Shape& weights, bool hasBias) {
+  srcDesc_ = dnnl::memory::desc({src[0], src[1]}, f32, tag::nc);
+  dstDesc_ = dnnl::memory::desc({src[0], weights[0]}, f32, tag::nc);
+  biasDesc_ = dnnl::memory::desc({weights[0]}, f32, tag::x);
+  const dnnl::memory::desc weightsUser({weights[0], weights[1]}, f32, tag::oi);
+  const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
+  using dnnl::inner_product_forward;
+  const auto forwardDesc =
+      hasBias ? inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, biasDesc_, dstDesc_)
+              : inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, dstDesc_);
+  const inner_product_forward::primitive_desc hint(forwardDesc, engine);
+
+  const dnnl::inner_product_backward_data::desc dataDesc(srcDesc_, weightsAny, dstDesc_);
+  const dnnl::inner_product_backward_data::primitive_desc dataPd(dataDesc, engine, hint);
+  dataWeights_ = LayoutBridge(engine, weightsUser, dataPd.weights_desc(), true);
+  data_ = dnnl::inner_product_backward_data(dataPd);
+
+  using dnnl::inner_product_backward_weights;
+  const auto weightsDesc = hasBias ? inner_product_backward_weights::desc(srcDesc_, weightsAny, biasDesc_, dstDesc_)
+                                   : inner_product_backward_weights::desc(srcDesc_, weightsAny, dstDesc_);
+  const inner_product_backward_weights::primitive_desc weightsPd(weightsDesc, engine, hint);
+  diffWeights_ = LayoutBridge(engine, weightsUser, weightsPd.diff_weights_desc(), false);
+  weights_ = inner_product_backward_weights(weightsPd);
+}
+
+void OnednnInnerProductBackward::executeData(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights,
+                                             const Tensor& diffDst, Tensor& diffSrc) {
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_WEIGHTS, dataWeights_.bind(engine, const_cast<float*>(weights.data()))},
+      {DNNL_ARG_DIFF_DST, dnnl::memory(dstDesc_, engine, const_cast<float*>(diffDst.data()))},
+      {DNNL_ARG_DIFF_SRC, dnnl::memory(srcDesc_, engine, diffSrc.data())}};
+  dataWeights_.run(stream);
+  data_.execute(stream, args);
+  stream.wait();
+}
+
+void OnednnInnerProductBackward::executeWeights(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
+                                                const Tensor& diffDst, Tensor& diffWeights, Tensor* diffBias) {
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, dnnl::memory(srcDesc_, engine, const_cast<float*>(src.data()))},
+      {DNNL_ARG_DIFF_DST, dnnl::memory(dstDesc_, engine, const_cast<float*>(diffDst.data()))},
+      {DNNL_ARG_DIFF_WEIGHTS, diffWeights_.bind(engine, diffWeights.data())}};
+  if (diffBias) args.emplace(DNNL_ARG_DIFF_BIAS, dnnl::memory(biasDesc_, engine, diffBias->data()));
+  weights_.execute(stream, args);
+  diffWeights_.run(stream);
+  stream.wait();
+}
+
+} // namespace convscope::onednn

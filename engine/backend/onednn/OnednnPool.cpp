@@ -25,3 +25,46 @@ void OnednnPool::execute(const dnnl::engine& engine, dnnl::stream& stream, const
 }
 
 } // namespace convscope::onednn
+
+namespace convscope::onednn {
+
+OnednnPoolBackward::OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src,
+                                       const Shape& dst) {
+  srcDesc_ = dnnl::memory::desc({src[0], src[1], src[2], src[3]}, f32, tag::nchw);
+  dstDesc_ = dnnl::memory::desc({dst[0], dst[1], dst[2], dst[3]}, f32, tag::nchw);
+  const auto algorithm =
+      g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
+  if (g.mode == PoolMode::Sum) scale_ = static_cast<float>(g.kernelH * g.kernelW);
+  const dims strides{g.strideH, g.strideW}, kernel{g.kernelH, g.kernelW}, padBegin{g.padTop, g.padLeft},
+      padEnd{g.padBottom, g.padRight};
+  const dnnl::pooling_forward::desc forwardDesc(dnnl::prop_kind::forward_training, algorithm, srcDesc_, dstDesc_,
+                                                strides, kernel, padBegin, padEnd);
+  const dnnl::pooling_forward::primitive_desc forwardPd(forwardDesc, engine);
+  const dnnl::pooling_backward::desc desc(algorithm, srcDesc_, dstDesc_, strides, kernel, padBegin, padEnd);
+  const dnnl::pooling_backward::primitive_desc pd(desc, engine, forwardPd);
+  hasWorkspace_ = forwardPd.workspace_desc().get_size() > 0;
+  if (hasWorkspace_) {
+    forward_ = dnnl::pooling_forward(forwardPd);
+    dst_ = dnnl::memory(dstDesc_, engine);
+    workspace_ = dnnl::memory(forwardPd.workspace_desc(), engine);
+  }
+  primitive_ = dnnl::pooling_backward(pd);
+}
+
+void OnednnPoolBackward::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
+                                 const Tensor& diffDst, Tensor& diffSrc) {
+  if (hasWorkspace_)
+    forward_.execute(stream, {{DNNL_ARG_SRC, dnnl::memory(srcDesc_, engine, const_cast<float*>(src.data()))},
+                              {DNNL_ARG_DST, dst_},
+                              {DNNL_ARG_WORKSPACE, workspace_}});
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_DIFF_DST, dnnl::memory(dstDesc_, engine, const_cast<float*>(diffDst.data()))},
+      {DNNL_ARG_DIFF_SRC, dnnl::memory(srcDesc_, engine, diffSrc.data())}};
+  if (hasWorkspace_) args.emplace(DNNL_ARG_WORKSPACE, workspace_);
+  primitive_.execute(stream, args);
+  stream.wait();
+  if (scale_ != 1.0f)
+    for (float& v : diffSrc.values()) v *= scale_;
+}
+
+} // namespace convscope::onednn

@@ -53,6 +53,33 @@ private:
   dnnl::memory::desc biasDesc_;
 };
 
+// Convolution backward: diff_src from diff_dst and weights.
+class OnednnConvBackwardData {
+public:
+  OnednnConvBackwardData(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights,
+                         const Shape& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights, const Tensor& diffDst,
+               Tensor& diffSrc);
+
+private:
+  dnnl::convolution_backward_data primitive_;
+  LayoutBridge weights_, diffDst_, diffSrc_;
+};
+
+// Convolution backward: diff_weights (and diff_bias) from src and diff_dst.
+class OnednnConvBackwardWeights {
+public:
+  OnednnConvBackwardWeights(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src,
+                            const Shape& weights, bool hasBias, const Shape& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
+               Tensor& diffWeights, Tensor* diffBias);
+
+private:
+  dnnl::convolution_backward_weights primitive_;
+  LayoutBridge src_, diffDst_, diffWeights_;
+  dnnl::memory::desc biasDesc_;
+};
+
 class OnednnPool {
 public:
   OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src, const Shape& dst);
@@ -65,6 +92,23 @@ private:
   float scale_ = 1.0f; // sum pooling = average over the window × window size
 };
 
+// Pooling backward. Max pooling needs the forward pass's workspace (where each maximum
+// was), so the backward runs a training forward first; pooling is cheap next to convolution.
+class OnednnPoolBackward {
+public:
+  OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src, const Shape& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
+               Tensor& diffSrc);
+
+private:
+  dnnl::pooling_forward forward_;
+  dnnl::pooling_backward primitive_;
+  dnnl::memory::desc srcDesc_, dstDesc_;
+  dnnl::memory dst_, workspace_;
+  bool hasWorkspace_ = false;
+  float scale_ = 1.0f;
+};
+
 class OnednnEltwise {
 public:
   OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, float alpha, const Shape& shape);
@@ -73,6 +117,18 @@ public:
 private:
   dnnl::eltwise_forward primitive_;
   dnnl::memory::desc desc_;
+};
+
+class OnednnEltwiseBackward {
+public:
+  OnednnEltwiseBackward(const dnnl::engine& engine, ActivationKind kind, float alpha, const Shape& shape);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& dst,
+               const Tensor& diffDst, Tensor& diffSrc);
+
+private:
+  dnnl::eltwise_backward primitive_;
+  dnnl::memory::desc desc_;
+  bool useDst_ = false; // tanh and sigmoid differentiate from their output
 };
 
 class OnednnInnerProduct {
@@ -87,6 +143,21 @@ private:
   dnnl::memory::desc srcDesc_, dstDesc_, biasDesc_;
 };
 
+class OnednnInnerProductBackward {
+public:
+  OnednnInnerProductBackward(const dnnl::engine& engine, const Shape& src, const Shape& weights, bool hasBias);
+  void executeData(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights, const Tensor& diffDst,
+                   Tensor& diffSrc);
+  void executeWeights(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
+                      Tensor& diffWeights, Tensor* diffBias);
+
+private:
+  dnnl::inner_product_backward_data data_;
+  dnnl::inner_product_backward_weights weights_;
+  LayoutBridge dataWeights_, diffWeights_;
+  dnnl::memory::desc srcDesc_, dstDesc_, biasDesc_;
+};
+
 class OnednnSoftmax {
 public:
   OnednnSoftmax(const dnnl::engine& engine, const Shape& shape);
@@ -96,5 +167,25 @@ private:
   dnnl::softmax_forward primitive_;
   dnnl::memory::desc desc_;
 };
+
+class OnednnSoftmaxBackward {
+public:
+  OnednnSoftmaxBackward(const dnnl::engine& engine, const Shape& shape);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& dst, const Tensor& diffDst,
+               Tensor& diffSrc);
+
+private:
+  dnnl::softmax_backward primitive_;
+  dnnl::memory::desc desc_;
+};
+
+// The convolution descriptor shared by forward (as a hint) and the backward passes.
+struct ConvDescs {
+  dnnl::memory::desc srcUser, weightsUser, dstUser, srcAny, weightsAny, dstAny, bias;
+  dnnl::memory::dims strides, dilation, padBegin, padEnd;
+};
+ConvDescs convDescs(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& dst);
+dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d,
+                                                          bool hasBias, dnnl::prop_kind prop);
 
 } // namespace convscope::onednn

@@ -191,3 +191,173 @@ void ReferenceBackend::softmaxForward(const Tensor& src, Tensor& dst) {
 }
 
 } // namespace convscope
+
+// ---- backward ------------------------------------------------------------------------
+// Each is the forward loop read the other way: every term src·weight of the forward pass
+// sends diff_dst·weight to diff_src and diff_dst·src to diff_weights.
+
+namespace convscope {
+
+void ReferenceBackend::conv2dBackwardData(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
+                                          Tensor& diffSrc) {
+  checkConv2DBackward(g, diffSrc.shape(), weights.shape(), diffDst.shape());
+  const Shape& s = diffSrc.shape();
+  const Shape& d = diffDst.shape();
+  const int64_t inPerGroup = weights.shape()[1];
+  const int64_t outPerGroup = d[1] / g.groups;
+  std::vector<double> acc(static_cast<size_t>(diffSrc.size()), 0.0);
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t oc = 0; oc < d[1]; ++oc) {
+      const int64_t firstInChannel = (oc / outPerGroup) * inPerGroup;
+      for (int64_t oh = 0; oh < d[2]; ++oh)
+        for (int64_t ow = 0; ow < d[3]; ++ow) {
+          const double grad = diffDst.at(n, oc, oh, ow);
+          for (int64_t ic = 0; ic < inPerGroup; ++ic)
+            for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+              const int64_t ih = oh * g.strideH - g.padTop + kh * g.dilationH;
+              if (ih < 0 || ih >= s[2]) continue;
+              for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+                const int64_t iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+                if (iw < 0 || iw >= s[3]) continue;
+                acc[static_cast<size_t>(((n * s[1] + firstInChannel + ic) * s[2] + ih) * s[3] + iw)] +=
+                    grad * weights.at(oc, ic, kh, kw);
+              }
+            }
+        }
+    }
+  for (int64_t i = 0; i < diffSrc.size(); ++i) diffSrc.data()[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
+}
+
+void ReferenceBackend::conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                             Tensor& diffWeights, Tensor* diffBias) {
+  checkConv2DBackward(g, src.shape(), diffWeights.shape(), diffDst.shape());
+  const Shape& s = src.shape();
+  const Shape& d = diffDst.shape();
+  const int64_t inPerGroup = diffWeights.shape()[1];
+  const int64_t outPerGroup = d[1] / g.groups;
+  for (int64_t oc = 0; oc < d[1]; ++oc) {
+    const int64_t firstInChannel = (oc / outPerGroup) * inPerGroup;
+    for (int64_t ic = 0; ic < inPerGroup; ++ic)
+      for (int64_t kh = 0; kh < g.kernelH; ++kh)
+        for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+          double sum = 0.0;
+          for (int64_t n = 0; n < d[0]; ++n)
+            for (int64_t oh = 0; oh < d[2]; ++oh) {
+              const int64_t ih = oh * g.strideH - g.padTop + kh * g.dilationH;
+              if (ih < 0 || ih >= s[2]) continue;
+              for (int64_t ow = 0; ow < d[3]; ++ow) {
+                const int64_t iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+                if (iw < 0 || iw >= s[3]) continue;
+                sum += double(diffDst.at(n, oc, oh, ow)) * src.at(n, firstInChannel + ic, ih, iw);
+              }
+            }
+          diffWeights.at(oc, ic, kh, kw) = static_cast<float>(sum);
+        }
+    if (diffBias) {
+      double sum = 0.0;
+      for (int64_t n = 0; n < d[0]; ++n)
+        for (int64_t oh = 0; oh < d[2]; ++oh)
+          for (int64_t ow = 0; ow < d[3]; ++ow) sum += diffDst.at(n, oc, oh, ow);
+      diffBias->data()[oc] = static_cast<float>(sum);
+    }
+  }
+}
+
+void ReferenceBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                      Tensor& diffSrc) {
+  checkPool2DBackward(g, src.shape(), diffDst.shape());
+  checkSameShape("pool2d backward", src, diffSrc);
+  const Shape& s = src.shape();
+  const Shape& d = diffDst.shape();
+  std::fill(diffSrc.values().begin(), diffSrc.values().end(), 0.0f);
+  const float share = g.mode == PoolMode::Average ? 1.0f / float(g.kernelH * g.kernelW) : 1.0f;
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t oh = 0; oh < d[2]; ++oh)
+        for (int64_t ow = 0; ow < d[3]; ++ow) {
+          const float grad = diffDst.at(n, c, oh, ow);
+          int64_t bestH = -1, bestW = -1;
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+            const int64_t ih = oh * g.strideH - g.padTop + kh;
+            if (ih < 0 || ih >= s[2]) continue;
+            for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+              const int64_t iw = ow * g.strideW - g.padLeft + kw;
+              if (iw < 0 || iw >= s[3]) continue;
+              if (g.mode != PoolMode::Max) {
+                diffSrc.at(n, c, ih, iw) += grad * share;
+              } else if (src.at(n, c, ih, iw) > best) {
+                best = src.at(n, c, ih, iw);
+                bestH = ih, bestW = iw;
+              }
+            }
+          }
+          if (g.mode == PoolMode::Max && bestH >= 0) diffSrc.at(n, c, bestH, bestW) += grad;
+        }
+}
+
+void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst,
+                                          const Tensor& diffDst, Tensor& diffSrc) {
+  checkSameShape("activation backward", src, diffDst);
+  checkSameShape("activation backward", src, diffSrc);
+  checkSameShape("activation backward", src, dst);
+  for (int64_t i = 0; i < src.size(); ++i) {
+    const float x = src.data()[i], y = dst.data()[i], gy = diffDst.data()[i];
+    float& gx = diffSrc.data()[i];
+    switch (kind) {
+    case ActivationKind::None: gx = gy; break;
+    case ActivationKind::ReLU: gx = x > 0.0f ? gy : 0.0f; break;
+    case ActivationKind::LeakyReLU: gx = x > 0.0f ? gy : alpha * gy; break;
+    case ActivationKind::Tanh: gx = gy * (1.0f - y * y); break;
+    case ActivationKind::Sigmoid: gx = gy * y * (1.0f - y); break;
+    }
+  }
+}
+
+void ReferenceBackend::denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) {
+  const int64_t batch = diffDst.shape()[0], out = weights.shape()[0], in = weights.shape()[1];
+  if (diffSrc.shape() != Shape{batch, in} || diffDst.shape() != Shape{batch, out})
+    throw std::invalid_argument("dense backward: diff_src " + diffSrc.shape().toString() + " and diff_dst " +
+                                diffDst.shape().toString() + " do not fit weights " + weights.shape().toString());
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t i = 0; i < in; ++i) {
+      double sum = 0.0;
+      for (int64_t o = 0; o < out; ++o) sum += double(diffDst.data()[n * out + o]) * weights.data()[o * in + i];
+      diffSrc.data()[n * in + i] = static_cast<float>(sum);
+    }
+}
+
+void ReferenceBackend::denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights,
+                                            Tensor* diffBias) {
+  const int64_t batch = src.shape()[0], in = src.shape()[1], out = diffDst.shape()[1];
+  if (diffWeights.shape() != Shape{out, in} || diffDst.shape()[0] != batch)
+    throw std::invalid_argument("dense backward: diff_weights " + diffWeights.shape().toString() + " do not fit src " +
+                                src.shape().toString() + " and diff_dst " + diffDst.shape().toString());
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t i = 0; i < in; ++i) {
+      double sum = 0.0;
+      for (int64_t n = 0; n < batch; ++n) sum += double(diffDst.data()[n * out + o]) * src.data()[n * in + i];
+      diffWeights.data()[o * in + i] = static_cast<float>(sum);
+    }
+    if (diffBias) {
+      double sum = 0.0;
+      for (int64_t n = 0; n < batch; ++n) sum += diffDst.data()[n * out + o];
+      diffBias->data()[o] = static_cast<float>(sum);
+    }
+  }
+}
+
+void ReferenceBackend::softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) {
+  checkSameShape("softmax backward", dst, diffDst);
+  checkSameShape("softmax backward", dst, diffSrc);
+  const int64_t batch = dst.shape()[0], features = dst.shape()[1];
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* y = dst.data() + n * features;
+    const float* gy = diffDst.data() + n * features;
+    double dot = 0.0;
+    for (int64_t i = 0; i < features; ++i) dot += double(gy[i]) * y[i];
+    for (int64_t i = 0; i < features; ++i) diffSrc.data()[n * features + i] = static_cast<float>(y[i] * (gy[i] - dot));
+  }
+}
+
+} // namespace convscope

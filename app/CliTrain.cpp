@@ -1,0 +1,329 @@
+// Command-line commands for training: train, eval, predict and bench (train/infer).
+#include "CliCommon.h"
+
+#include "engine/Dataset.h"
+#include "engine/ImageIO.h"
+#include "engine/ModelFile.h"
+#include "engine/Presets.h"
+#include "engine/Throughput.h"
+#include "engine/Trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace convscope::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string fixed(double v, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, v);
+  return text;
+}
+
+std::string minutesSeconds(double seconds) {
+  const int s = static_cast<int>(std::lround(std::max(0.0, seconds)));
+  char text[32];
+  std::snprintf(text, sizeof text, "%d:%02d", s / 60, s % 60);
+  return text;
+}
+
+// A model from a preset name or a model file; `fromFile` says which.
+Model modelFromSpec(const std::string& spec) {
+  if (spec.empty()) throw UsageError("--model is required (a preset such as lenet5, or a model file)");
+  if (isPreset(spec)) return {makePreset(spec), {}, false};
+  if (!std::filesystem::exists(spec)) {
+    std::string names;
+    for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
+    throw UsageError("--model '" + spec + "' is neither a preset (" + names + ") nor a file");
+  }
+  return loadModel(spec);
+}
+
+double positiveNumber(const QCommandLineParser& p, const char* option) {
+  const float v = parseFloat(str(p.value(option)), option);
+  return v;
+}
+
+int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum) {
+  const int64_t v = parseInteger(str(p.value(option)), option);
+  if (v < minimum || v > maximum)
+    throw UsageError(std::string("--") + option + " " + std::to_string(v) + " must be from " + std::to_string(minimum) +
+                     " to " + std::to_string(maximum));
+  return static_cast<int>(v);
+}
+
+// The progress line on a terminal, redrawn in place at most ten times a second.
+class ProgressBar {
+public:
+  ProgressBar(std::ostream& err, bool enabled, int epochs) : err_(err), enabled_(enabled), epochs_(epochs) {}
+  void batch(const BatchReport& r) {
+    if (!enabled_) return;
+    smoothedRate_ = smoothedRate_ == 0 ? r.imagesPerSecond : 0.9 * smoothedRate_ + 0.1 * r.imagesPerSecond;
+    const auto now = Clock::now();
+    if (r.batch + 1 < r.batchesPerEpoch && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+    lastDraw_ = now;
+    const double done = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(epochs_ * r.batchesPerEpoch);
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const int width = 24, filled = static_cast<int>(done * width);
+    err_ << "\r\033[Kepoch " << r.epoch + 1 << "/" << epochs_ << " [" << std::string(filled, '#')
+         << std::string(width - filled, '-') << "] " << fixed(100 * done, 0) << "%  loss " << fixed(r.loss, 4)
+         << "  acc " << fixed(100 * r.accuracy, 1) << "%  " << fixed(smoothedRate_, 0) << " img/s  ETA "
+         << minutesSeconds(done > 0 ? elapsed * (1 - done) / done : 0) << std::flush;
+  }
+  void clear() {
+    if (enabled_) err_ << "\r\033[K" << std::flush;
+  }
+
+private:
+  std::ostream& err_;
+  bool enabled_;
+  int epochs_;
+  double smoothedRate_ = 0;
+  Clock::time_point start_ = Clock::now(), lastDraw_{};
+};
+
+void addDatasetOption(QCommandLineParser& p) {
+  p.addOption({"dataset", "digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR.", "NAME", "digits"});
+}
+
+} // namespace
+
+int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  QCommandLineParser p;
+  p.addOption({"model", "A preset (lenet5, lenet5-relu) or a model file (trained further if it has weights).", "PRESET|FILE"});
+  addDatasetOption(p);
+  p.addOption({"epochs", "Passes over the training set.", "N", "10"});
+  p.addOption({"batch", "Mini-batch size.", "N", "64"});
+  p.addOption({"lr", "Learning rate.", "X", "0.05"});
+  p.addOption({"optimizer", "sgd or adam.", "NAME", "sgd"});
+  p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
+  p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
+  p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
+  p.addOption({"lr-gamma", "The step schedule's factor.", "G", "0.1"});
+  p.addOption({"loss", "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²).", "NAME", "ce"});
+  p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
+               "NAME", "auto"});
+  p.addOption({"seed", "Random seed (initialization and shuffling).", "N", "1"});
+  p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
+  p.addOption({"train-images", "Train on the first N images of each shuffled epoch (0: all).", "N", "0"});
+  p.addOption({"save", "Save the trained model here (atomically).", "FILE"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "train",
+             "Train a network. On a terminal a progress bar shows epoch, loss, accuracy, images per second\n"
+             "and ETA. JSON: one object per epoch: {\"epoch\":e,\"train_loss\":...,\"train_accuracy\":...,\n"
+             "\"test_loss\":...,\"test_accuracy\":...,\"images_per_second\":...,\"seconds\":...}\n"
+             "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
+             args, out))
+    return 0;
+  TrainConfig config;
+  config.epochs = wholeNumber(p, "epochs", 1, 100000);
+  config.batchSize = wholeNumber(p, "batch", 1, 65536);
+  config.seed = static_cast<uint64_t>(parseInteger(str(p.value("seed")), "seed"));
+  config.threads = wholeNumber(p, "threads", 0, 1024);
+  config.maxTrainImages = static_cast<size_t>(wholeNumber(p, "train-images", 0, 1 << 30));
+  config.optimizer.learningRate = positiveNumber(p, "lr");
+  config.optimizer.momentum = positiveNumber(p, "momentum");
+  config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
+  config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
+  config.optimizer.stepGamma = positiveNumber(p, "lr-gamma");
+  InitScheme init;
+  try {
+    config.optimizer.kind = optimizerKindFromString(str(p.value("optimizer")));
+    config.loss = lossKindFromString(str(p.value("loss")));
+    init = initSchemeFromString(str(p.value("init")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (std::string problem = config.problem(); !problem.empty()) throw UsageError(problem);
+  if (config.optimizer.kind == OptimizerKind::Adam && !p.isSet("momentum")) config.optimizer.momentum = 0;
+  const std::string savePath = str(p.value("save"));
+  if (!savePath.empty()) {
+    const std::filesystem::path folder = std::filesystem::path(savePath).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder))
+      throw UsageError("--save " + savePath + ": the folder " + folder.string() + " does not exist");
+  }
+
+  Model model = modelFromSpec(str(p.value("model")));
+  const Shape input = model.network.inputShape();
+  if (input.rank() != 3) throw UsageError("the model's input must be an image (C, H, W), it is " + input.toString());
+  const std::string datasetSpec = str(p.value("dataset"));
+  const DatasetSplit data =
+      loadDataset(datasetSpec, static_cast<int>(input[0]), static_cast<int>(input[1]), static_cast<int>(input[2]));
+  if (!model.hasWeights) initialize(model.network, init, config.seed);
+  const Preprocess preprocess =
+      model.info.preprocess && model.hasWeights ? *model.info.preprocess : preprocessFor(input, data.train);
+  auto backend = backendOption(p);
+  Trainer trainer(model.network, data, preprocess, config, *backend);
+
+  const bool json = p.isSet("json");
+  ProgressBar bar(err, isatty(STDERR_FILENO) != 0, config.epochs);
+  TrainerCallbacks callbacks;
+  callbacks.onBatch = [&](const BatchReport& r) { bar.batch(r); };
+  callbacks.onEpoch = [&](const EpochReport& r) {
+    bar.clear();
+    if (json) {
+      out << Json{{"epoch", r.epoch + 1},
+                  {"train_loss", static_cast<float>(r.trainLoss)},
+                  {"train_accuracy", static_cast<float>(r.trainAccuracy)},
+                  {"test_loss", static_cast<float>(r.testLoss)},
+                  {"test_accuracy", static_cast<float>(r.testAccuracy)},
+                  {"images_per_second", static_cast<float>(r.imagesPerSecond)},
+                  {"seconds", static_cast<float>(r.seconds)}}
+                 .dump()
+          << std::endl;
+    } else {
+      out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4) << ", accuracy "
+          << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4) << ", accuracy "
+          << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
+          << fixed(r.seconds, 1) << " s" << std::endl;
+    }
+  };
+  const TrainResult result = trainer.run(callbacks);
+  bar.clear();
+  if (result.status == TrainResult::Status::Diverged) {
+    err << kProgram << " train: " << result.message << "\n";
+    return 3;
+  }
+  if (!savePath.empty()) {
+    ModelInfo info;
+    info.preprocess = preprocess;
+    info.classNames = data.train.classNames;
+    TrainingNote note;
+    note.dataset = datasetSpec;
+    note.epochs = static_cast<int>(result.epochs.size()) + (model.info.training ? model.info.training->epochs : 0);
+    note.testAccuracy = result.epochs.back().testAccuracy;
+    note.testLoss = result.epochs.back().testLoss;
+    note.recipe = toString(config.optimizer.kind) + " lr " + str(p.value("lr")) + " momentum " +
+                  str(p.value("momentum")) + " batch " + std::to_string(config.batchSize) + " loss " +
+                  toString(config.loss) + " seed " + std::to_string(config.seed);
+    info.training = note;
+    saveModel(savePath, model.network, info);
+    if (!json) out << "saved " << savePath << "\n";
+  }
+  return 0;
+}
+
+namespace {
+Model trainedModel(const std::string& path) {
+  if (path.empty()) throw UsageError("--model FILE is required (a trained model file)");
+  Model model = loadModel(path);
+  if (!model.hasWeights || !model.info.preprocess)
+    throw UsageError(path + ": has no trained weights (train it first with convscope train --save)");
+  return model;
+}
+} // namespace
+
+int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model file.", "FILE"});
+  addDatasetOption(p);
+  p.addOption({"loss", "ce or mse.", "NAME", "ce"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args, out))
+    return 0;
+  Model model = trainedModel(str(p.value("model")));
+  LossKind loss;
+  try {
+    loss = lossKindFromString(str(p.value("loss")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const Preprocess& pre = *model.info.preprocess;
+  const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
+  auto backend = backendOption(p);
+  const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss);
+  if (p.isSet("json")) {
+    out << Json{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}}.dump()
+        << "\n";
+  } else {
+    out << "accuracy " << fixed(100 * e.accuracy, 2) << "% (" << std::llround(e.accuracy * double(e.count)) << " of "
+        << e.count << "), loss " << fixed(e.loss, 4) << "\n";
+  }
+  return 0;
+}
+
+int predict(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model file.", "FILE"});
+  p.addOption({"input", "The image to classify.", "IMAGE"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "predict",
+             "Classify one image with a trained model (prepared as its training images were).\n"
+             "JSON: {\"class\":k,\"label\":\"name\",\"probabilities\":[...]}",
+             args, out))
+    return 0;
+  Model model = trainedModel(str(p.value("model")));
+  const std::string input = str(p.value("input"));
+  if (input.empty()) throw UsageError("--input IMAGE is required");
+  const Preprocess& pre = *model.info.preprocess;
+  const Tensor image = loadImage(input, {pre.channels, false});
+  auto backend = backendOption(p);
+  const Tensor& output = model.network.forward(*backend, preprocessImage(image, pre));
+  Tensor probabilities = output;
+  if (model.network.layer(model.network.size() - 1).kind() != "Softmax") backend->softmaxForward(output, probabilities);
+  const auto& v = probabilities.values();
+  const int k = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+  const std::string label = k < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[k] : std::to_string(k);
+  if (p.isSet("json")) {
+    out << Json{{"class", k}, {"label", label}, {"probabilities", v}}.dump() << "\n";
+  } else {
+    out << "class " << k << " (" << label << "), probability " << fixed(100 * v[k], 1) << "%\n";
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string name = i < model.info.classNames.size() ? model.info.classNames[i] : std::to_string(i);
+      out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
+          << std::string(static_cast<size_t>(std::lround(v[i] * 40)), '#') << " " << fixed(100 * v[i], 1) << "%\n";
+    }
+  }
+  return 0;
+}
+
+int bench(const std::vector<std::string>& args, std::ostream& out) {
+  const std::string what = args.empty() ? "" : args[0];
+  if (what != "train" && what != "infer") {
+    if (what == "--help" || what == "-h") {
+      out << "Usage: convscope bench train|infer --model PRESET [--batch N] [--images N] [--threads N] [--json]\n"
+             "Images per second on synthetic data after a warm-up. JSON: {\"images_per_second\":x}\n";
+      return 0;
+    }
+    throw UsageError("bench needs 'train' or 'infer' first (see convscope bench --help)");
+  }
+  QCommandLineParser p;
+  p.addOption({"model", "A preset or model file.", "PRESET|FILE", "lenet5"});
+  p.addOption({"batch", "Batch size (default 64 for train, 256 for infer).", "N"});
+  p.addOption({"images", "Images to time, after a warm-up.", "N", "64000"});
+  p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "bench " + what,
+             "Images per second of " + std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD)"
+                                                                   : "inference (forward with softmax)") +
+                 " on synthetic data, after a warm-up.\nJSON: {\"images_per_second\":x}",
+             std::vector<std::string>(args.begin() + 1, args.end()), out))
+    return 0;
+  Model model = modelFromSpec(str(p.value("model")));
+  if (!model.hasWeights) initialize(model.network, InitScheme::Auto, 1);
+  const int batch = p.isSet("batch") ? wholeNumber(p, "batch", 1, 65536) : (what == "train" ? 64 : 256);
+  const int64_t images = parseInteger(str(p.value("images")), "images");
+  if (images < batch) throw UsageError("--images " + std::to_string(images) + " must be at least the batch size");
+  const int threads = wholeNumber(p, "threads", 0, 1024);
+  auto backend = backendOption(p);
+  const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads)
+                                       : measureInference(model.network, *backend, batch, images, threads);
+  if (p.isSet("json"))
+    out << Json{{"images_per_second", static_cast<float>(t.imagesPerSecond)}, {"batch", batch}, {"images", t.images},
+                {"seconds", static_cast<float>(t.seconds)}}
+               .dump()
+        << "\n";
+  else
+    out << fixed(t.imagesPerSecond, 0) << " images/s (" << what << ", batch " << batch << ", " << t.images
+        << " images in " << fixed(t.seconds, 2) << " s)\n";
+  return 0;
+}
+
+} // namespace convscope::cli

@@ -1,0 +1,396 @@
+// Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
+#include "ModelFile.h"
+
+#include "layers/Activation.h"
+#include "layers/Conv2D.h"
+#include "layers/Dense.h"
+#include "layers/Flatten.h"
+#include "layers/Pool2D.h"
+#include "layers/Softmax.h"
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace convscope {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const uint8_t* data, size_t size) {
+  std::string out;
+  out.reserve((size + 2) / 3 * 4);
+  for (size_t i = 0; i < size; i += 3) {
+    const uint32_t v = uint32_t(data[i]) << 16 | (i + 1 < size ? uint32_t(data[i + 1]) << 8 : 0) |
+                       (i + 2 < size ? data[i + 2] : 0);
+    out += kBase64[v >> 18 & 63];
+    out += kBase64[v >> 12 & 63];
+    out += i + 1 < size ? kBase64[v >> 6 & 63] : '=';
+    out += i + 2 < size ? kBase64[v & 63] : '=';
+  }
+  return out;
+}
+
+// Returns false on a character outside the alphabet or a bad length.
+bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
+  if (text.size() % 4 != 0) return false;
+  int8_t table[256];
+  std::memset(table, -1, sizeof table);
+  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(kBase64[i])] = static_cast<int8_t>(i);
+  out.clear();
+  for (size_t i = 0; i < text.size(); i += 4) {
+    uint32_t v = 0;
+    int padding = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = text[i + k];
+      if (c == '=' && i + 4 == text.size() && k >= 2) {
+        ++padding;
+        v <<= 6;
+        continue;
+      }
+      if (padding || table[static_cast<uint8_t>(c)] < 0) return false;
+      v = v << 6 | static_cast<uint32_t>(table[static_cast<uint8_t>(c)]);
+    }
+    out.push_back(static_cast<uint8_t>(v >> 16));
+    if (padding < 2) out.push_back(static_cast<uint8_t>(v >> 8));
+    if (padding < 1) out.push_back(static_cast<uint8_t>(v));
+  }
+  return true;
+}
+
+Json pair(int64_t a, int64_t b) { return Json::array({a, b}); }
+
+Json layerJson(const Layer& layer) {
+  Json j{{"type", layer.kind()}, {"name", layer.name()}};
+  if (auto* c = dynamic_cast<const Conv2D*>(&layer)) {
+    const Conv2DGeometry& g = c->geometry();
+    j["in_channels"] = c->inChannels();
+    j["out_channels"] = c->outChannels();
+    j["kernel"] = pair(g.kernelH, g.kernelW);
+    j["stride"] = pair(g.strideH, g.strideW);
+    j["padding"] = Json::array({g.padTop, g.padBottom, g.padLeft, g.padRight});
+    j["dilation"] = pair(g.dilationH, g.dilationW);
+    j["groups"] = g.groups;
+    j["bias"] = c->hasBias();
+  } else if (auto* a = dynamic_cast<const Activation*>(&layer)) {
+    j["activation"] = toString(a->activation());
+    if (a->activation() == ActivationKind::LeakyReLU) j["alpha"] = a->alpha();
+  } else if (auto* p = dynamic_cast<const Pool2D*>(&layer)) {
+    const Pool2DGeometry& g = p->geometry();
+    j["mode"] = toString(g.mode);
+    j["kernel"] = pair(g.kernelH, g.kernelW);
+    j["stride"] = pair(g.strideH, g.strideW);
+    j["padding"] = Json::array({g.padTop, g.padBottom, g.padLeft, g.padRight});
+  } else if (auto* d = dynamic_cast<const Dense*>(&layer)) {
+    j["in_features"] = d->inFeatures();
+    j["out_features"] = d->outFeatures();
+    j["bias"] = d->hasBias();
+  }
+  return j;
+}
+
+// Field access that names the layer and the field when it is missing or of the wrong type.
+struct Fields {
+  const Json& j;
+  std::string where;
+  const Json& at(const char* key) const {
+    if (!j.contains(key)) throw std::invalid_argument(where + ": missing \"" + key + "\"");
+    return j[key];
+  }
+  int64_t integer(const char* key) const {
+    const Json& v = at(key);
+    if (!v.is_number_integer()) throw std::invalid_argument(where + ": \"" + key + "\" must be a whole number");
+    return v.get<int64_t>();
+  }
+  std::string text(const char* key) const {
+    const Json& v = at(key);
+    if (!v.is_string()) throw std::invalid_argument(where + ": \"" + key + "\" must be a string");
+    return v.get<std::string>();
+  }
+  bool flag(const char* key, bool fallback) const {
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_boolean()) throw std::invalid_argument(where + ": \"" + key + "\" must be true or false");
+    return j[key].get<bool>();
+  }
+  std::vector<int64_t> integers(const char* key, size_t count) const {
+    const Json& v = at(key);
+    if (!v.is_array() || v.size() != count)
+      throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) + " whole numbers");
+    std::vector<int64_t> out;
+    for (const Json& x : v) {
+      if (!x.is_number_integer())
+        throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) + " whole numbers");
+      out.push_back(x.get<int64_t>());
+    }
+    return out;
+  }
+};
+
+std::unique_ptr<Layer> layerFromJson(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw std::invalid_argument(where + ": must be an object");
+  const Fields f{j, where};
+  const std::string type = f.text("type"), name = f.text("name");
+  try {
+    if (type == "Conv2D") {
+      Conv2DGeometry g;
+      const auto k = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
+                 d = f.integers("dilation", 2);
+      g.kernelH = k[0], g.kernelW = k[1], g.strideH = s[0], g.strideW = s[1];
+      g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+      g.dilationH = d[0], g.dilationW = d[1];
+      g.groups = f.integer("groups");
+      for (int64_t v : {g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW})
+        if (v < 1 || v > 4096) throw std::invalid_argument("kernel, stride and dilation must be 1 to 4096");
+      for (int64_t v : {g.padTop, g.padBottom, g.padLeft, g.padRight})
+        if (v < 0 || v > 4096) throw std::invalid_argument("padding must be 0 to 4096");
+      const int64_t in = f.integer("in_channels"), out = f.integer("out_channels");
+      if (in > 65536 || out > 65536) throw std::invalid_argument("at most 65536 channels");
+      return std::make_unique<Conv2D>(name, in, out, g, f.flag("bias", true));
+    }
+    if (type == "Activation") {
+      const float alpha = j.contains("alpha") && j["alpha"].is_number() ? j["alpha"].get<float>() : 0.01f;
+      return std::make_unique<Activation>(name, activationFromString(f.text("activation")), alpha);
+    }
+    if (type == "Pool2D") {
+      Pool2DGeometry g;
+      g.mode = poolModeFromString(f.text("mode"));
+      const auto k = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4);
+      g.kernelH = k[0], g.kernelW = k[1], g.strideH = s[0], g.strideW = s[1];
+      g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+      return std::make_unique<Pool2D>(name, g);
+    }
+    if (type == "Flatten") return std::make_unique<Flatten>(name);
+    if (type == "Dense") {
+      const int64_t in = f.integer("in_features"), out = f.integer("out_features");
+      if (in > (int64_t(1) << 24) || out > (int64_t(1) << 24)) throw std::invalid_argument("at most 2^24 features");
+      return std::make_unique<Dense>(name, in, out, f.flag("bias", true));
+    }
+    if (type == "Softmax") return std::make_unique<Softmax>(name);
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    if (message.rfind(where, 0) == 0) throw;
+    throw std::invalid_argument(where + ": " + message);
+  }
+  throw std::invalid_argument(where + ": unknown layer type \"" + type +
+                              "\" (expected Conv2D, Activation, Pool2D, Flatten, Dense or Softmax)");
+}
+
+} // namespace
+
+std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights) {
+  Json j;
+  j["format"] = "convscope-model";
+  j["version"] = kModelFormatVersion;
+  j["input"] = network.inputShape().dims();
+  j["layers"] = Json::array();
+  for (const auto& node : network.nodes()) j["layers"].push_back(layerJson(*node.layer));
+  if (!info.classNames.empty()) j["classes"] = info.classNames;
+  if (info.preprocess) {
+    const Preprocess& p = *info.preprocess;
+    j["preprocess"] = {{"source_size", pair(p.sourceHeight, p.sourceWidth)}, {"mean", p.mean}, {"std", p.stddev}};
+  }
+  if (info.training) {
+    const TrainingNote& t = *info.training;
+    j["training"] = {{"dataset", t.dataset},
+                     {"epochs", t.epochs},
+                     {"test_accuracy", t.testAccuracy},
+                     {"test_loss", t.testLoss},
+                     {"recipe", t.recipe}};
+  }
+  if (withWeights) {
+    j["parameters"] = Json::array();
+    for (const auto& node : network.nodes()) {
+      const std::vector<Tensor*> params = node.layer->parameters();
+      for (size_t k = 0; k < params.size(); ++k) {
+        const Tensor& t = *params[k];
+        const auto* bytes = reinterpret_cast<const uint8_t*>(t.data()); // little-endian hosts only (x86, ARM)
+        const size_t size = static_cast<size_t>(t.size()) * sizeof(float);
+        j["parameters"].push_back({{"layer", node.layer->name()},
+                                   {"tensor", k == 0 ? "weights" : "bias"},
+                                   {"shape", t.shape().dims()},
+                                   {"crc32", crc32(0L, bytes, static_cast<uInt>(size))},
+                                   {"data", base64(bytes, size)}});
+      }
+    }
+  }
+  return j.dump(1) + "\n";
+}
+
+void saveModel(const std::string& path, const Network& network, const ModelInfo& info) {
+  const std::string text = serializeModel(network, info);
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(folder)) throw std::invalid_argument(path + ": the folder " + folder.string() + " does not exist");
+  std::string temp = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) throw std::invalid_argument(path + ": cannot create a file in " + folder.string() + " (" + std::strerror(errno) + ")");
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n <= 0) {
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw std::invalid_argument(path + ": writing failed (" + reason + "); the previous file, if any, is untouched");
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::fchmod(fd, 0644);
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temp.c_str());
+    throw std::invalid_argument(path + ": saving failed (" + reason + "); the previous file, if any, is untouched");
+  }
+}
+
+Model parseModel(const std::string& text, const std::string& source) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument(source + ": not a valid model file: JSON error at byte " + std::to_string(e.byte) +
+                                (e.byte >= text.size() ? " (the file ends early: truncated?)" : ""));
+  }
+  if (!j.is_object() || !j.contains("format") || j["format"] != "convscope-model")
+    throw std::invalid_argument(source + ": not a ConvScope model file (no \"format\": \"convscope-model\")");
+  const Fields top{j, source};
+  const int64_t version = top.integer("version");
+  if (version < 1 || version > kModelFormatVersion)
+    throw std::invalid_argument(source + ": model format version " + std::to_string(version) +
+                                " is not supported (this ConvScope reads version 1 to " +
+                                std::to_string(kModelFormatVersion) + ")");
+  const Json& input = top.at("input");
+  if (!input.is_array() || (input.size() != 3 && input.size() != 1))
+    throw std::invalid_argument(source + ": \"input\" must be [C, H, W] or [F]");
+  std::vector<int64_t> dims;
+  for (const Json& d : input) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 16384)
+      throw std::invalid_argument(source + ": \"input\" sizes must be whole numbers from 1 to 16384");
+    dims.push_back(d.get<int64_t>());
+  }
+  Model model{Network(Shape(dims)), {}, false};
+  const Json& layers = top.at("layers");
+  if (!layers.is_array() || layers.empty()) throw std::invalid_argument(source + ": \"layers\" must be a non-empty list");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string where = source + ": layer " + std::to_string(i + 1) +
+                              (layers[i].is_object() && layers[i].contains("name") && layers[i]["name"].is_string()
+                                   ? " ('" + layers[i]["name"].get<std::string>() + "')"
+                                   : "");
+    std::unique_ptr<Layer> layer = layerFromJson(layers[i], where);
+    try {
+      model.network.add(std::move(layer));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where + " does not fit: " + e.what());
+    }
+  }
+  if (j.contains("classes")) {
+    if (!j["classes"].is_array()) throw std::invalid_argument(source + ": \"classes\" must be a list of names");
+    for (const Json& c : j["classes"]) {
+      if (!c.is_string()) throw std::invalid_argument(source + ": \"classes\" must be a list of names");
+      model.info.classNames.push_back(c.get<std::string>());
+    }
+  }
+  if (j.contains("preprocess")) {
+    const Fields p{j["preprocess"], source + ": \"preprocess\""};
+    Preprocess pre;
+    const Shape in = model.network.inputShape();
+    if (in.rank() != 3) throw std::invalid_argument(source + ": \"preprocess\" needs an image input [C, H, W]");
+    pre.channels = static_cast<int>(in[0]), pre.height = static_cast<int>(in[1]), pre.width = static_cast<int>(in[2]);
+    const auto size = p.integers("source_size", 2);
+    if (size[0] < 1 || size[1] < 1 || size[0] > 16384 || size[1] > 16384)
+      throw std::invalid_argument(source + ": \"preprocess\": \"source_size\" must be 1 to 16384");
+    pre.sourceHeight = static_cast<int>(size[0]), pre.sourceWidth = static_cast<int>(size[1]);
+    for (const char* key : {"mean", "std"}) {
+      const Json& v = p.at(key);
+      if (!v.is_array() || v.size() != static_cast<size_t>(pre.channels))
+        throw std::invalid_argument(source + ": \"preprocess\": \"" + key + "\" needs one number per input channel (" +
+                                    std::to_string(pre.channels) + ")");
+      std::vector<float> values;
+      for (const Json& x : v) {
+        if (!x.is_number() || !std::isfinite(x.get<double>()))
+          throw std::invalid_argument(source + ": \"preprocess\": \"" + key + "\" must hold numbers");
+        values.push_back(x.get<float>());
+      }
+      (std::string(key) == "mean" ? pre.mean : pre.stddev) = values;
+    }
+    for (float s : pre.stddev)
+      if (!(s > 0)) throw std::invalid_argument(source + ": \"preprocess\": \"std\" values must be positive");
+    model.info.preprocess = pre;
+  }
+  if (j.contains("training") && j["training"].is_object()) {
+    const Json& t = j["training"];
+    TrainingNote note;
+    note.dataset = t.value("dataset", "");
+    note.epochs = t.value("epochs", 0);
+    note.testAccuracy = t.value("test_accuracy", 0.0);
+    note.testLoss = t.value("test_loss", 0.0);
+    note.recipe = t.value("recipe", "");
+    model.info.training = note;
+  }
+  if (j.contains("parameters")) {
+    const Json& params = j["parameters"];
+    if (!params.is_array()) throw std::invalid_argument(source + ": \"parameters\" must be a list");
+    std::vector<std::pair<std::string, Tensor*>> expected;
+    for (size_t i = 0; i < model.network.size(); ++i) {
+      std::vector<Tensor*> tensors = model.network.layer(i).parameters();
+      for (size_t k = 0; k < tensors.size(); ++k)
+        expected.emplace_back(model.network.layer(i).name() + (k == 0 ? " weights" : " bias"), tensors[k]);
+    }
+    if (params.size() != expected.size())
+      throw std::invalid_argument(source + ": the layers need " + std::to_string(expected.size()) +
+                                  " parameter tensors, the file has " + std::to_string(params.size()));
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      const auto& [name, tensor] = expected[i];
+      const Fields f{params[i], source + ": parameters of " + name};
+      const std::string label = f.text("layer") + (f.text("tensor") == "weights" ? " weights" : " bias");
+      if (label != name)
+        throw std::invalid_argument(source + ": parameter tensor " + std::to_string(i + 1) + " is '" + label +
+                                    "', expected '" + name + "'");
+      const Json& shape = f.at("shape");
+      if (!shape.is_array() || shape.get<std::vector<int64_t>>() != tensor->shape().dims())
+        throw std::invalid_argument(f.where + ": shape " + shape.dump() + " does not match the layer's " +
+                                    tensor->shape().toString());
+      if (!unbase64(f.text("data"), bytes))
+        throw std::invalid_argument(f.where + ": \"data\" is not valid base64");
+      const size_t needed = static_cast<size_t>(tensor->size()) * sizeof(float);
+      if (bytes.size() != needed)
+        throw std::invalid_argument(f.where + ": expected " + std::to_string(tensor->size()) + " values (" +
+                                    tensor->shape().toString() + "), found " + std::to_string(bytes.size() / 4));
+      const uint64_t crc = crc32(0L, bytes.data(), static_cast<uInt>(bytes.size()));
+      if (static_cast<int64_t>(crc) != f.integer("crc32"))
+        throw std::invalid_argument(f.where + ": checksum mismatch (the weights were changed or damaged)");
+      std::memcpy(tensor->data(), bytes.data(), needed);
+      for (float v : tensor->values())
+        if (!std::isfinite(v)) throw std::invalid_argument(f.where + ": holds a value that is not finite");
+    }
+    model.hasWeights = true;
+  }
+  return model;
+}
+
+Model loadModel(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw std::invalid_argument(path + ": no such file");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::invalid_argument(path + ": cannot open the file for reading");
+  std::ostringstream content;
+  content << file.rdbuf();
+  return parseModel(content.str(), path);
+}
+
+} // namespace convscope

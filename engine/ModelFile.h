@@ -1,0 +1,46 @@
+// Model files: one JSON file with a format version, the architecture (readable), how
+// inputs are prepared, the class names, a note of how it was trained, and the weights
+// (base64 float32 with a CRC-32 each). Saving is atomic: a temporary file in the same
+// folder, flushed to disk, then renamed over the target. Loading validates everything and
+// says what is wrong. An architecture-only file (no "parameters") is a valid model to train.
+// Not for: other frameworks' formats.
+#pragma once
+
+#include "Network.h"
+#include "Preprocess.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+constexpr int kModelFormatVersion = 1;
+
+struct TrainingNote {
+  std::string dataset;
+  int epochs = 0;
+  double testAccuracy = 0.0, testLoss = 0.0;
+  std::string recipe; // "sgd lr 0.05 momentum 0.9 batch 64 loss ce seed 1"
+};
+
+struct ModelInfo {
+  std::optional<Preprocess> preprocess; // absent in an untrained architecture file
+  std::vector<std::string> classNames;
+  std::optional<TrainingNote> training;
+};
+
+struct Model {
+  Network network;
+  ModelInfo info;
+  bool hasWeights = false;
+};
+
+void saveModel(const std::string& path, const Network& network, const ModelInfo& info);
+// Throws std::invalid_argument naming the file and the problem.
+Model loadModel(const std::string& path);
+// The same from text (for tests and the GUI's layer editor); `source` names it in errors.
+Model parseModel(const std::string& text, const std::string& source);
+std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights = true);
+
+} // namespace convscope

@@ -1,0 +1,73 @@
+// Network: layers wired as a graph of nodes, run forward (keeping every node's output for
+// the backward pass) and backward. Today every node reads the node before it (a
+// sequential network); a node's `inputs` list is where residual additions and
+// concatenations will name their second input. Not for: losses or weight updates
+// (Loss.h, Optimizer.h), or files (ModelFile.h).
+#pragma once
+
+#include "Tensor.h"
+#include "backend/Backend.h"
+#include "layers/Layer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+class Network {
+public:
+  // inputShape: one sample, (C, H, W) or (F).
+  explicit Network(Shape inputShape);
+  Network(Network&&) = default;
+  Network& operator=(Network&&) = default;
+
+  // Appends a layer fed by the previous node (or the input); checks that its shapes fit
+  // and throws std::invalid_argument naming the layer otherwise.
+  Layer& add(std::unique_ptr<Layer> layer);
+
+  struct Node {
+    std::unique_ptr<Layer> layer;
+    std::vector<int> inputs; // node indices; -1 is the network's input
+  };
+  const std::vector<Node>& nodes() const { return nodes_; }
+  size_t size() const { return nodes_.size(); }
+  Layer& layer(size_t i) { return *nodes_.at(i).layer; }
+  const Layer& layer(size_t i) const { return *nodes_.at(i).layer; }
+
+  const Shape& inputShape() const { return inputShape_; } // one sample
+  Shape batchInputShape(int64_t batch) const;
+  // Each node's output shape for a batch of `batch`.
+  std::vector<Shape> shapes(int64_t batch) const;
+  Shape outputShape(int64_t batch) const;
+  int64_t parameterCount() const;
+  int64_t macCount() const; // per sample
+  // A table: layer, output shape (per sample), parameters, MACs.
+  std::string summary() const;
+
+  // Runs src (N, ...) through every node; returns the last node's output. Outputs stay
+  // in place until the next forward (output(i)), for backward and for viewing.
+  const Tensor& forward(Backend& backend, const Tensor& src);
+  const Tensor& output(size_t node) const { return outputs_.at(node); }
+
+  // Back-propagates diffDst, the gradient of the loss with respect to the output of node
+  // `endNode − 1`, through nodes endNode−1 … 0, filling every layer's gradients. Pass
+  // endNode = size() to start from the network's output, or size() − 1 to start below a
+  // final softmax whose gradient the loss has already folded in.
+  void backward(Backend& backend, const Tensor& diffDst, size_t endNode);
+
+  std::vector<Tensor*> parameters();
+  std::vector<Tensor*> gradients();
+  // Copies of every parameter (for snapshots that outlive the next update), and back.
+  std::vector<Tensor> copyParameters() const;
+  void setParameters(const std::vector<Tensor>& values);
+
+private:
+  Shape inputShape_;
+  std::vector<Node> nodes_;
+  const Tensor* input_ = nullptr; // the last forward's src (not owned)
+  std::vector<Tensor> outputs_;   // node outputs of the last forward
+  std::vector<Tensor> diffs_;     // ∂loss/∂(node input) buffers, reused across batches
+};
+
+} // namespace convscope

@@ -1,0 +1,67 @@
+// Throughput on synthetic data: a fixed random batch with random labels.
+#include "Throughput.h"
+
+#include "Loss.h"
+#include "Optimizer.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+template <typename Step> Throughput measure(int batch, int64_t images, int threads, Step&& step) {
+  if (batch < 1) throw std::invalid_argument("bench: batch " + std::to_string(batch) + " must be at least 1");
+  if (images < batch)
+    throw std::invalid_argument("bench: images " + std::to_string(images) + " must be at least the batch " +
+                                std::to_string(batch));
+  if (threads > 0) omp_set_num_threads(threads);
+  const int64_t batches = images / batch;
+  for (int64_t i = 0; i < std::max<int64_t>(5, batches / 10); ++i) step(); // warm-up: primitives, caches
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < batches; ++i) step();
+  Throughput t;
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  t.images = batches * batch;
+  t.imagesPerSecond = double(t.images) / t.seconds;
+  return t;
+}
+
+Tensor randomBatch(const Network& network, int batch) {
+  Tensor x(network.batchInputShape(batch));
+  std::mt19937 random(1);
+  std::normal_distribution<float> normal;
+  for (float& v : x.values()) v = normal(random);
+  return x;
+}
+} // namespace
+
+Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads) {
+  const Tensor x = randomBatch(network, batch);
+  const int64_t classes = network.outputShape(1)[1];
+  std::vector<int> labels(static_cast<size_t>(batch));
+  for (int i = 0; i < batch; ++i) labels[static_cast<size_t>(i)] = static_cast<int>(i % classes);
+  OptimizerConfig config;
+  config.learningRate = 0.01;
+  Optimizer optimizer(config, network.parameters());
+  const std::vector<Tensor*> gradients = network.gradients();
+  const bool softmaxEnd = network.layer(network.size() - 1).kind() == "Softmax";
+  const size_t endNode = network.size() - (softmaxEnd ? 1 : 0);
+  Tensor diff(network.shapes(batch)[endNode - 1]);
+  return measure(batch, images, threads, [&] {
+    network.forward(backend, x);
+    classificationLoss(LossKind::CrossEntropy, network.output(endNode - 1), labels, &diff);
+    network.backward(backend, diff, endNode);
+    optimizer.step(gradients, 0);
+  });
+}
+
+Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads) {
+  const Tensor x = randomBatch(network, batch);
+  return measure(batch, images, threads, [&] { network.forward(backend, x); });
+}
+
+} // namespace convscope

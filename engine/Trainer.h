@@ -1,0 +1,114 @@
+// The trainer: epochs of shuffled mini-batches through a network with a loss and an
+// optimizer, reporting through plain callbacks after every batch and every epoch. It runs
+// on whatever thread calls run() and touches no global state (the thread count it sets is
+// the calling thread's). pause(), resume(), step() and cancel() may be called from any
+// thread; they take effect between batches. Not for: owning the data or the network, or
+// any GUI concern (the GUI's worker wraps it).
+#pragma once
+
+#include "Dataset.h"
+#include "Loss.h"
+#include "Network.h"
+#include "Optimizer.h"
+#include "Preprocess.h"
+#include "backend/Backend.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct TrainConfig {
+  int epochs = 10;
+  int batchSize = 64;
+  OptimizerConfig optimizer;
+  LossKind loss = LossKind::CrossEntropy;
+  uint64_t seed = 1;
+  int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
+  size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
+  size_t maxTestImages = 0;   // 0: the whole test split
+
+  // The reason the configuration cannot train, in words with the numbers, or "".
+  std::string problem() const;
+};
+
+struct BatchReport {
+  int epoch = 0;               // from 0
+  int batch = 0;               // within the epoch, from 0
+  int batchesPerEpoch = 0;
+  double loss = 0.0;
+  double accuracy = 0.0;       // of this batch, as a fraction
+  double imagesPerSecond = 0.0;
+  int64_t imagesSeen = 0;      // since the run started
+};
+
+struct Evaluation {
+  double loss = 0.0;
+  double accuracy = 0.0;
+  int64_t count = 0;
+  std::vector<int> predictions; // per evaluated image, in dataset order
+};
+
+struct EpochReport {
+  int epoch = 0; // from 0
+  double trainLoss = 0.0, trainAccuracy = 0.0;
+  double testLoss = 0.0, testAccuracy = 0.0;
+  double imagesPerSecond = 0.0; // training images per second of this epoch's training time
+  double seconds = 0.0;         // the epoch's wall time, evaluation included
+  std::vector<int> testPredictions;
+};
+
+struct TrainerCallbacks {
+  std::function<void(const BatchReport&)> onBatch;
+  std::function<void(const EpochReport&)> onEpoch;
+};
+
+struct TrainResult {
+  enum class Status { Finished, Cancelled, Diverged };
+  Status status = Status::Finished;
+  std::string message; // why it stopped, for Cancelled and Diverged
+  std::vector<EpochReport> epochs;
+};
+
+// Loss and accuracy of `network` on (the first maxImages of) `data`; predictions included.
+Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                    LossKind loss, int batchSize = 256, size_t maxImages = 0);
+
+class Trainer {
+public:
+  // The network must end in a Softmax layer or give class scores directly; its weights
+  // are used as they are (initialize() first for a fresh network).
+  Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config, Backend& backend);
+
+  // Trains until the epochs are done, cancel() is called or the loss stops being finite
+  // (then the weights go back to those of the last batch with a finite loss).
+  TrainResult run(const TrainerCallbacks& callbacks = {});
+
+  void pause();
+  void resume();
+  void step(); // while paused: run exactly one more batch
+  void cancel();
+  bool isPaused() const { return paused_; }
+
+private:
+  // Blocks while paused; false when cancelled.
+  bool waitForPermission();
+
+  Network& network_;
+  const DatasetSplit& data_;
+  Preprocess preprocess_;
+  TrainConfig config_;
+  Backend& backend_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> cancelled_{false};
+  int pendingSteps_ = 0; // guarded by mutex_
+};
+
+} // namespace convscope
