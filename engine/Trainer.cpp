@@ -144,6 +144,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   Tensor batch, diffLogits;
   std::vector<int> labels;
   int64_t imagesSeen = 0;
+  double firstLoss = -1.0; // divergence: a loss that is not finite or 100 times this
 
   for (int epoch = 0; epoch < config_.epochs; ++epoch) {
     const auto epochStart = Clock::now();
@@ -165,16 +166,20 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const Tensor& logits = scores(network_);
       if (diffLogits.shape() != logits.shape()) diffLogits = Tensor(logits.shape());
       const LossResult r = classificationLoss(config_.loss, logits, labels, &diffLogits);
-      if (!std::isfinite(r.loss)) {
+      if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
+      if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
         network_.setParameters(lastGood);
         result.status = TrainResult::Status::Diverged;
+        const std::string what = std::isnan(r.loss)   ? "the loss is not a number (NaN)"
+                                 : std::isinf(r.loss) ? "the loss is infinite"
+                                                      : "the loss rose to " + number(r.loss) +
+                                                            ", over 100 times its first value " + number(firstLoss);
         result.message = "training diverged at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
-                         ": the loss is " + number(r.loss) + " (learning rate " +
-                         number(config_.optimizer.learningRate) +
-                         " is probably too high); the weights are those of the last batch with a finite loss";
+                         ": " + what + " (learning rate " + number(config_.optimizer.learningRate) +
+                         " is probably too high); the weights are those of the last good batch";
         return result;
       }
-      // These weights gave a finite loss: keep them before the update changes them.
+      // These weights gave a sound loss: keep them before the update changes them.
       for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = parameters[i]->values();
       network_.backward(backend_, diffLogits, endNode);
       optimizer.step(gradients, epoch);

@@ -84,8 +84,9 @@ public:
   // are used as they are (initialize() first for a fresh network).
   Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config, Backend& backend);
 
-  // Trains until the epochs are done, cancel() is called or the loss stops being finite
-  // (then the weights go back to those of the last batch with a finite loss).
+  // Trains until the epochs are done, cancel() is called or the loss diverges: it is not
+  // finite, or more than 100 times the first batch's (then the weights go back to those
+  // of the last good batch).
   TrainResult run(const TrainerCallbacks& callbacks = {});
 
   void pause();

@@ -119,6 +119,105 @@ stride_kernel = torch.tensor([[2, 0, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.floa
 cases.append(conv_case("lecture-stride-2", 1, 1, 1, 5, 5, 3, 3, (2, 2), (1, 1, 1, 1), (1, 1), 1, bias=False,
                        src=stride_src, weights=stride_kernel))
 
+# ---- backward passes: gradients of sum(dst * diff_dst) by autograd -------------------
+def grads(fn, tensors, diff_dst):
+    ts = [x.clone().requires_grad_(True) for x in tensors]
+    out = fn(*ts)
+    out.backward(diff_dst)
+    return out, [x.grad for x in ts]
+
+
+for i in range(6):
+    groups = [1, 1, 2, 3, 1, 4][i]
+    c_in = groups * random.randint(1, 3)
+    c_out = groups * random.randint(1, 3)
+    kh, kw = random.randint(1, 4), random.randint(1, 4)
+    dil = (random.randint(1, 2), random.randint(1, 3))
+    stride = (random.randint(1, 3), random.randint(1, 2))
+    pad = tuple(random.randint(0, 2) for _ in range(4))
+    h = random.randint(dil[0] * (kh - 1) + 1, 12)
+    w = random.randint(dil[1] * (kw - 1) + 1, 12)
+    src = torch.randn(random.randint(1, 3), c_in, h, w)
+    weights = torch.randn(c_out, c_in // groups, kh, kw)
+    b = torch.randn(c_out)
+    top, bottom, left, right = pad
+    fn = lambda x, wt, bb: F.conv2d(F.pad(x, (left, right, top, bottom)), wt, bb, stride=stride, dilation=dil,
+                                    groups=groups)
+    dst = fn(src, weights, b)
+    diff_dst = torch.randn(dst.shape)
+    _, (d_src, d_w, d_b) = grads(fn, [src, weights, b], diff_dst)
+    cases.append({"op": "conv2d_backward", "name": f"conv-backward-{i}",
+                  "geometry": {"kernel": [kh, kw], "stride": list(stride), "padding": list(pad),
+                               "dilation": list(dil), "groups": groups},
+                  "src": t(src), "weights": t(weights), "diff_dst": t(diff_dst),
+                  "diff_src": t(d_src), "diff_weights": t(d_w), "diff_bias": t(d_b)})
+
+for i, mode in enumerate(["max", "avg", "sum", "max"]):
+    k = (2, 2) if i < 3 else (3, 2)
+    stride = (2, 2) if i < 3 else (2, 1)
+    pad = (0, 0, 0, 0) if i < 3 else (1, 0, 0, 1)
+    src = torch.randn(2, 3, 7, 6)
+    top, bottom, left, right = pad
+    if mode == "max":
+        fn = lambda x: F.max_pool2d(F.pad(x, (left, right, top, bottom), value=float("-inf")), k, stride)
+    elif mode == "avg":
+        fn = lambda x: F.avg_pool2d(F.pad(x, (left, right, top, bottom)), k, stride)
+    else:
+        fn = lambda x: F.conv2d(F.pad(x, (left, right, top, bottom)), torch.ones(3, 1, *k), stride=stride, groups=3)
+    dst = fn(src)
+    diff_dst = torch.randn(dst.shape)
+    _, (d_src,) = grads(fn, [src], diff_dst)
+    cases.append({"op": "pool2d_backward", "name": f"pool-backward-{mode}-{i}",
+                  "geometry": {"mode": mode, "kernel": list(k), "stride": list(stride), "padding": list(pad)},
+                  "src": t(src), "diff_dst": t(diff_dst), "diff_src": t(d_src)})
+
+x = torch.randn(2, 3, 4, 5) * 2
+for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01)), ("tanh", torch.tanh),
+                 ("sigmoid", torch.sigmoid)]:
+    diff_dst = torch.randn(x.shape)
+    dst, (d_src,) = grads(fn, [x], diff_dst)
+    cases.append({"op": "activation_backward", "name": name + "-backward", "activation": name, "alpha": 0.01,
+                  "src": t(x), "dst": t(dst), "diff_dst": t(diff_dst), "diff_src": t(d_src)})
+
+src, weights, b = torch.randn(5, 23), torch.randn(7, 23), torch.randn(7)
+diff_dst = torch.randn(5, 7)
+_, (d_src, d_w, d_b) = grads(F.linear, [src, weights, b], diff_dst)
+cases.append({"op": "dense_backward", "name": "dense-backward", "src": t(src), "weights": t(weights),
+              "diff_dst": t(diff_dst), "diff_src": t(d_src), "diff_weights": t(d_w), "diff_bias": t(d_b)})
+logits = torch.randn(4, 6) * 3
+diff_dst = torch.randn(4, 6)
+dst, (d_src,) = grads(lambda v: F.softmax(v, dim=1), [logits], diff_dst)
+cases.append({"op": "softmax_backward", "name": "softmax-backward", "dst": t(dst), "diff_dst": t(diff_dst),
+              "diff_src": t(d_src)})
+
+# ---- losses on logits: mean cross-entropy, and the lecture's ½Σ(t − softmax)² --------
+logits = torch.randn(8, 10) * 2
+labels = torch.randint(0, 10, (8,))
+for loss_name in ["ce", "mse"]:
+    z = logits.clone().requires_grad_(True)
+    if loss_name == "ce":
+        loss = F.cross_entropy(z, labels)
+    else:
+        loss = (0.5 * (F.one_hot(labels, 10).float() - F.softmax(z, dim=1)) ** 2).sum(dim=1).mean()
+    loss.backward()
+    cases.append({"op": "loss", "name": "loss-" + loss_name, "loss": loss_name, "logits": t(logits),
+                  "labels": labels.tolist(), "value": float(loss), "diff_logits": t(z.grad)})
+
+# ---- optimizers: three steps of SGD (momentum, weight decay) and Adam ---------------
+for opt_name in ["sgd", "adam"]:
+    w0 = torch.randn(3, 4)
+    gs = [torch.randn(3, 4) for _ in range(3)]
+    w = w0.clone().requires_grad_(True)
+    if opt_name == "sgd":
+        opt = torch.optim.SGD([w], lr=0.1, momentum=0.9, weight_decay=0.01)
+    else:
+        opt = torch.optim.Adam([w], lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    for g in gs:
+        w.grad = g.clone()
+        opt.step()
+    cases.append({"op": "optimizer", "name": "optimizer-" + opt_name, "optimizer": opt_name, "start": t(w0),
+                  "gradients": [t(g) for g in gs], "result": t(w.detach())})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

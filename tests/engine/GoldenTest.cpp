@@ -3,6 +3,8 @@
 // groups, pooling, activations, dense, softmax, and the lecture's examples.
 #include "TestUtils.h"
 
+#include "engine/Loss.h"
+#include "engine/Optimizer.h"
 #include "engine/backend/Backend.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +29,33 @@ const Json& golden() {
 Tensor fromJson(const Json& j) {
   return Tensor(Shape(j["shape"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
 }
+
+Conv2DGeometry convGeometry(const Json& gj) {
+  Conv2DGeometry g;
+  g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
+  g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
+  g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
+  g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
+  g.dilationH = gj["dilation"][0], g.dilationW = gj["dilation"][1];
+  g.groups = gj["groups"];
+  return g;
+}
+
+Pool2DGeometry poolGeometry(const Json& gj) {
+  Pool2DGeometry g;
+  g.mode = poolModeFromString(gj["mode"]);
+  g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
+  g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
+  g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
+  g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
+  return g;
+}
+
+size_t countOf(const std::string& op) {
+  size_t n = 0;
+  for (const Json& c : golden()) n += c["op"] == op;
+  return n;
+}
 } // namespace
 
 class Golden : public ::testing::TestWithParam<BackendKind> {};
@@ -37,31 +66,19 @@ TEST_P(Golden, EveryCaseMatchesPyTorch) {
   ASSERT_GE(golden().size(), 30u);
   for (const Json& c : golden()) {
     SCOPED_TRACE(c["name"].get<std::string>());
+    if (!c.contains("dst") || c["op"] == "activation_backward" || c["op"] == "softmax_backward") continue;
     const Tensor src = fromJson(c["src"]);
     const Tensor expected = fromJson(c["dst"]);
     Tensor actual(expected.shape());
     const std::string op = c["op"];
     if (op == "conv2d") {
-      const Json& gj = c["geometry"];
-      Conv2DGeometry g;
-      g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
-      g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
-      g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
-      g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
-      g.dilationH = gj["dilation"][0], g.dilationW = gj["dilation"][1];
-      g.groups = gj["groups"];
+      const Conv2DGeometry g = convGeometry(c["geometry"]);
       const Tensor weights = fromJson(c["weights"]);
       const Tensor bias = c.contains("bias") ? fromJson(c["bias"]) : Tensor();
       backend->conv2dForward(g, src, weights, c.contains("bias") ? &bias : nullptr, actual);
       ++counts[0];
     } else if (op == "pool2d") {
-      const Json& gj = c["geometry"];
-      Pool2DGeometry g;
-      g.mode = poolModeFromString(gj["mode"]);
-      g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
-      g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
-      g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
-      g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
+      const Pool2DGeometry g = poolGeometry(c["geometry"]);
       backend->pool2dForward(g, src, actual);
       ++counts[1];
     } else if (op == "activation") {
@@ -84,6 +101,87 @@ TEST_P(Golden, EveryCaseMatchesPyTorch) {
   EXPECT_EQ(counts[2], 4);
   EXPECT_EQ(counts[3], 1);
   EXPECT_EQ(counts[4], 1);
+}
+
+TEST_P(Golden, BackwardPassesMatchPyTorchAutograd) {
+  auto backend = makeBackend(GetParam());
+  int checked = 0;
+  for (const Json& c : golden()) {
+    const std::string op = c["op"];
+    SCOPED_TRACE(c["name"].get<std::string>());
+    if (op == "conv2d_backward") {
+      const Conv2DGeometry g = convGeometry(c["geometry"]);
+      const Tensor src = fromJson(c["src"]), weights = fromJson(c["weights"]), diffDst = fromJson(c["diff_dst"]);
+      Tensor diffSrc(src.shape()), diffWeights(weights.shape()), diffBias(Shape{weights.shape()[0]});
+      backend->conv2dBackwardData(g, weights, diffDst, diffSrc);
+      backend->conv2dBackwardWeights(g, src, diffDst, diffWeights, &diffBias);
+      EXPECT_TRUE(tensorsClose(diffSrc, fromJson(c["diff_src"]), 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(diffWeights, fromJson(c["diff_weights"]), 1e-3f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(diffBias, fromJson(c["diff_bias"]), 1e-4f, 1e-4f));
+    } else if (op == "pool2d_backward") {
+      const Tensor src = fromJson(c["src"]);
+      Tensor diffSrc(src.shape());
+      backend->pool2dBackward(poolGeometry(c["geometry"]), src, fromJson(c["diff_dst"]), diffSrc);
+      EXPECT_TRUE(tensorsClose(diffSrc, fromJson(c["diff_src"]), 1e-5f, 1e-5f));
+    } else if (op == "activation_backward") {
+      const Tensor src = fromJson(c["src"]);
+      Tensor diffSrc(src.shape());
+      backend->activationBackward(activationFromString(c["activation"]), c["alpha"], src, fromJson(c["dst"]),
+                                  fromJson(c["diff_dst"]), diffSrc);
+      EXPECT_TRUE(tensorsClose(diffSrc, fromJson(c["diff_src"]), 1e-5f, 1e-5f));
+    } else if (op == "dense_backward") {
+      const Tensor src = fromJson(c["src"]), weights = fromJson(c["weights"]), diffDst = fromJson(c["diff_dst"]);
+      Tensor diffSrc(src.shape()), diffWeights(weights.shape()), diffBias(Shape{weights.shape()[0]});
+      backend->denseBackwardData(weights, diffDst, diffSrc);
+      backend->denseBackwardWeights(src, diffDst, diffWeights, &diffBias);
+      EXPECT_TRUE(tensorsClose(diffSrc, fromJson(c["diff_src"]), 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(diffWeights, fromJson(c["diff_weights"]), 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(diffBias, fromJson(c["diff_bias"]), 1e-4f, 1e-4f));
+    } else if (op == "softmax_backward") {
+      const Tensor dst = fromJson(c["dst"]);
+      Tensor diffSrc(dst.shape());
+      backend->softmaxBackward(dst, fromJson(c["diff_dst"]), diffSrc);
+      EXPECT_TRUE(tensorsClose(diffSrc, fromJson(c["diff_src"]), 1e-5f, 1e-5f));
+    } else {
+      continue;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6 + 4 + 4 + 1 + 1);
+}
+
+TEST(GoldenLoss, CrossEntropyAndTotalErrorMatchPyTorch) {
+  ASSERT_EQ(countOf("loss"), 2u);
+  for (const Json& c : golden()) {
+    if (c["op"] != "loss") continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const Tensor logits = fromJson(c["logits"]);
+    Tensor diff(logits.shape());
+    const LossResult r =
+        classificationLoss(lossKindFromString(c["loss"]), logits, c["labels"].get<std::vector<int>>(), &diff);
+    EXPECT_NEAR(r.loss, c["value"].get<double>(), 1e-5);
+    EXPECT_TRUE(tensorsClose(diff, fromJson(c["diff_logits"]), 1e-6f, 1e-4f));
+  }
+}
+
+TEST(GoldenOptimizer, SgdAndAdamStepsMatchPyTorch) {
+  ASSERT_EQ(countOf("optimizer"), 2u);
+  for (const Json& c : golden()) {
+    if (c["op"] != "optimizer") continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Tensor w = fromJson(c["start"]);
+    OptimizerConfig config;
+    config.kind = optimizerKindFromString(c["optimizer"]);
+    config.learningRate = config.kind == OptimizerKind::Sgd ? 0.1 : 0.01;
+    config.momentum = 0.9;
+    config.weightDecay = 0.01;
+    Optimizer optimizer(config, {&w});
+    for (const Json& g : c["gradients"]) {
+      Tensor grad = fromJson(g);
+      optimizer.step({&grad}, 0);
+    }
+    EXPECT_TRUE(tensorsClose(w, fromJson(c["result"]), 1e-6f, 1e-5f));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Golden, ::testing::Values(BackendKind::Reference, BackendKind::Onednn),

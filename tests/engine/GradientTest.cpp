@@ -1,0 +1,257 @@
+// Gradients: every layer's backward against central finite differences of its own forward
+// (flashlight's jacobianTestImpl idea: L = Σ dst ⊙ R for a random R, so ∂L/∂dst = R), and the
+// oneDNN backward against the reference backward on sweeps of configurations.
+#include "TestUtils.h"
+
+#include "engine/Network.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/Activation.h"
+#include "engine/layers/Conv2D.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/Flatten.h"
+#include "engine/layers/Pool2D.h"
+#include "engine/layers/Softmax.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+using namespace convscope;
+using convscope::test::randomTensor;
+using convscope::test::tensorsClose;
+
+namespace {
+
+// L(x) = Σ layer(x) ⊙ R, in double.
+double weightedSum(Layer& layer, Backend& backend, const Tensor& src, const Tensor& r) {
+  const Tensor dst = layer.forward(backend, src);
+  double sum = 0;
+  for (int64_t i = 0; i < dst.size(); ++i) sum += double(dst.data()[i]) * r.data()[i];
+  return sum;
+}
+
+// Checks diff_src and every parameter gradient of `layer` at `src` against central
+// differences with step h, on the reference backend.
+void checkGradients(Layer& layer, Tensor src, float h = 1e-2f, float tolerance = 2e-2f) {
+  ReferenceBackend backend;
+  const Tensor dst = layer.forward(backend, src);
+  const Tensor r = randomTensor(dst.shape(), 77, -1, 1);
+  Tensor diffSrc(src.shape());
+  layer.backward(backend, src, dst, r, &diffSrc);
+  std::vector<Tensor> analytic;
+  for (Tensor* g : layer.gradients()) analytic.push_back(*g);
+
+  auto numeric = [&](Tensor& x) {
+    Tensor result(x.shape());
+    for (int64_t i = 0; i < x.size(); ++i) {
+      const float saved = x.data()[i];
+      x.data()[i] = saved + h;
+      const double plus = weightedSum(layer, backend, src, r);
+      x.data()[i] = saved - h;
+      const double minus = weightedSum(layer, backend, src, r);
+      x.data()[i] = saved;
+      result.data()[i] = static_cast<float>((plus - minus) / (2.0 * h));
+    }
+    return result;
+  };
+  EXPECT_TRUE(tensorsClose(diffSrc, numeric(src), tolerance, tolerance)) << layer.describe() << " diff_src";
+  const std::vector<Tensor*> params = layer.parameters();
+  ASSERT_EQ(params.size(), analytic.size());
+  for (size_t k = 0; k < params.size(); ++k)
+    EXPECT_TRUE(tensorsClose(analytic[k], numeric(*params[k]), tolerance, tolerance))
+        << layer.describe() << " parameter " << k;
+}
+
+// Values at least `gap` apart in random order: max pooling and ReLU have kinks, and a
+// finite difference across one measures nothing useful.
+Tensor spreadValues(Shape shape, unsigned seed, float gap, float offset) {
+  Tensor t(std::move(shape));
+  std::vector<float> values(static_cast<size_t>(t.size()));
+  for (size_t i = 0; i < values.size(); ++i) values[i] = offset + gap * float(i);
+  std::shuffle(values.begin(), values.end(), std::mt19937(seed));
+  t.values() = values;
+  return t;
+}
+
+Conv2DGeometry geometry(int64_t k, int64_t s, int64_t pad, int64_t d, int64_t groups) {
+  Conv2DGeometry g;
+  g.kernelH = k, g.kernelW = std::max<int64_t>(1, k - 1);
+  g.strideH = s, g.strideW = 1 + (s % 2);
+  g.padTop = pad, g.padBottom = (pad + 1) % 3, g.padLeft = pad % 2, g.padRight = pad;
+  g.dilationH = d, g.dilationW = 1;
+  g.groups = groups;
+  return g;
+}
+
+} // namespace
+
+TEST(Gradients, Conv2DFiniteDifferences) {
+  int index = 0;
+  for (int64_t k : {1, 2, 3})
+    for (int64_t s : {1, 2})
+      for (int64_t d : {1, 2})
+        for (int64_t groups : {1, 2}) {
+          const int64_t in = 2, out = groups == 1 ? 3 : 4;
+          Conv2D conv("conv", in, out, geometry(k, s, index % 3, d, groups), index % 2 == 0);
+          unsigned seed = static_cast<unsigned>(index);
+          for (Tensor* p : conv.parameters()) *p = randomTensor(p->shape(), seed += 11);
+          SCOPED_TRACE(conv.describe());
+          checkGradients(conv, randomTensor({2, in, 6, 5}, 1000 + index));
+          ++index;
+        }
+  EXPECT_EQ(index, 24);
+}
+
+TEST(Gradients, PoolingFiniteDifferences) {
+  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum})
+    for (int64_t k : {2, 3})
+      for (int64_t pad : {0, 1}) {
+        Pool2DGeometry g;
+        g.mode = mode;
+        g.kernelH = g.kernelW = k;
+        g.strideH = 2, g.strideW = 1;
+        g.padTop = g.padLeft = pad;
+        Pool2D pool("pool", g);
+        SCOPED_TRACE(pool.describe());
+        checkGradients(pool, spreadValues({2, 2, 6, 5}, 5, 0.05f, -3.0f));
+      }
+}
+
+TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
+  for (ActivationKind kind :
+       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh, ActivationKind::Sigmoid}) {
+    Activation a("act", kind, 0.1f);
+    SCOPED_TRACE(toString(kind));
+    checkGradients(a, spreadValues({2, 3, 4, 2}, 3, 0.05f, -1.225f)); // none within h of the kink at 0
+  }
+  Dense fc("fc", 7, 4);
+  fc.weights() = randomTensor(fc.weights().shape(), 1);
+  fc.bias() = randomTensor(fc.bias().shape(), 2);
+  checkGradients(fc, randomTensor({3, 7}, 3));
+  Softmax softmax("softmax");
+  checkGradients(softmax, randomTensor({3, 5}, 4, -2, 2), 1e-2f, 1e-2f);
+  Flatten flatten("flatten");
+  checkGradients(flatten, randomTensor({2, 3, 2, 2}, 5));
+}
+
+TEST(Gradients, WholeNetworkBackwardMatchesFiniteDifferences) {
+  // A small LeNet-like network: the chain of backward passes, not just each layer alone.
+  Network net(Shape{1, 8, 8});
+  Conv2DGeometry g;
+  net.add(std::make_unique<Conv2D>("conv1", 1, 3, g));
+  net.add(std::make_unique<Activation>("tanh", ActivationKind::Tanh));
+  Pool2DGeometry pool;
+  pool.mode = PoolMode::Average;
+  net.add(std::make_unique<Pool2D>("pool", pool));
+  net.add(std::make_unique<Flatten>("flatten"));
+  net.add(std::make_unique<Dense>("fc", 27, 4));
+  unsigned seed = 1;
+  for (Tensor* p : net.parameters()) *p = randomTensor(p->shape(), seed++, -0.5f, 0.5f);
+  ReferenceBackend backend;
+  const Tensor x = randomTensor({2, 1, 8, 8}, 9);
+  const Tensor r = randomTensor({2, 4}, 10);
+  net.forward(backend, x);
+  net.backward(backend, r, net.size());
+  const float h = 1e-2f;
+  std::vector<Tensor*> params = net.parameters(), grads = net.gradients();
+  for (size_t k = 0; k < params.size(); ++k)
+    for (int64_t i = 0; i < params[k]->size(); i += 3) {
+      float& w = params[k]->data()[i];
+      const float saved = w;
+      auto loss = [&] {
+        const Tensor& y = net.forward(backend, x);
+        return std::inner_product(y.values().begin(), y.values().end(), r.values().begin(), 0.0);
+      };
+      w = saved + h;
+      const double plus = loss();
+      w = saved - h;
+      const double minus = loss();
+      w = saved;
+      EXPECT_NEAR(grads[k]->data()[i], (plus - minus) / (2 * h), 2e-3) << "parameter " << k << " index " << i;
+    }
+}
+
+TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  int index = 0;
+  for (int64_t kernel = 1; kernel <= 7; kernel += 2)
+    for (int64_t stride = 1; stride <= 3; ++stride)
+      for (int64_t dilation = 1; dilation <= 3; ++dilation)
+        for (bool depthwise : {false, true}) {
+          ++index;
+          const int64_t channels = depthwise ? 4 : 1 + index % 3;
+          const int64_t outChannels = depthwise ? 4 : 1 + index % 5;
+          Conv2DGeometry g;
+          g.kernelH = kernel, g.kernelW = std::max<int64_t>(1, kernel - 1);
+          g.strideH = stride, g.strideW = 1 + index % 3;
+          g.dilationH = dilation, g.dilationW = 1 + (index + 1) % 3;
+          g.padTop = index % 4, g.padBottom = (index + 1) % 4, g.padLeft = (index + 2) % 4, g.padRight = index % 3;
+          g.groups = depthwise ? channels : 1;
+          const int64_t h = g.dilationH * (g.kernelH - 1) + 1 + index % 5, w = g.dilationW * (g.kernelW - 1) + 2;
+          const Tensor src = randomTensor({1 + index % 4, channels, h, w}, 10 + index);
+          const Tensor weights = randomTensor({outChannels, channels / g.groups, g.kernelH, g.kernelW}, 20 + index);
+          const Shape dstShape = conv2dOutputShape(src.shape(), outChannels, g);
+          const Tensor diffDst = randomTensor(dstShape, 30 + index);
+          Tensor refSrc(src.shape()), oneSrc(src.shape()), refW(weights.shape()), oneW(weights.shape()),
+              refB({outChannels}), oneB({outChannels});
+          reference.conv2dBackwardData(g, weights, diffDst, refSrc);
+          onednn.conv2dBackwardData(g, weights, diffDst, oneSrc);
+          reference.conv2dBackwardWeights(g, src, diffDst, refW, &refB);
+          onednn.conv2dBackwardWeights(g, src, diffDst, oneW, &oneB);
+          SCOPED_TRACE(g.toString() + " on " + src.shape().toString());
+          ASSERT_TRUE(tensorsClose(oneSrc, refSrc, 1e-4f, 1e-4f));
+          ASSERT_TRUE(tensorsClose(oneW, refW, 1e-3f, 1e-4f));
+          ASSERT_TRUE(tensorsClose(oneB, refB, 1e-4f, 1e-4f));
+        }
+  EXPECT_EQ(index, 4 * 3 * 3 * 2);
+
+  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum})
+    for (int64_t k = 1; k <= 3; ++k)
+      for (int64_t s = 1; s <= 3; ++s) {
+        Pool2DGeometry g;
+        g.mode = mode, g.kernelH = g.kernelW = k, g.strideH = s, g.strideW = 1 + s % 2;
+        g.padTop = k - 1, g.padRight = k > 1 ? 1 : 0;
+        const Tensor src = spreadValues({2, 3, 7, 6}, static_cast<unsigned>(k * 10 + s), 0.01f, -1.0f);
+        const Tensor diffDst = randomTensor(pool2dOutputShape(src.shape(), g), static_cast<unsigned>(k + s));
+        Tensor expected(src.shape()), actual(src.shape());
+        reference.pool2dBackward(g, src, diffDst, expected);
+        onednn.pool2dBackward(g, src, diffDst, actual);
+        ASSERT_TRUE(tensorsClose(actual, expected, 1e-5f, 1e-5f)) << g.toString();
+      }
+
+  const Tensor x = spreadValues({3, 2, 5, 4}, 1, 0.03f, -1.7f);
+  const Tensor gy = randomTensor(x.shape(), 2);
+  for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
+                              ActivationKind::Tanh, ActivationKind::Sigmoid}) {
+    Tensor y(x.shape()), expected(x.shape()), actual(x.shape());
+    reference.activationForward(kind, 0.2f, x, y);
+    reference.activationBackward(kind, 0.2f, x, y, gy, expected);
+    onednn.activationBackward(kind, 0.2f, x, y, gy, actual);
+    EXPECT_TRUE(tensorsClose(actual, expected, 1e-5f, 1e-5f)) << toString(kind);
+  }
+  for (bool bias : {true, false}) {
+    const Tensor src = randomTensor({5, 19}, 3), weights = randomTensor({6, 19}, 4), diff = randomTensor({5, 6}, 5);
+    Tensor refSrc(src.shape()), oneSrc(src.shape()), refW(weights.shape()), oneW(weights.shape()), refB({6}), oneB({6});
+    reference.denseBackwardData(weights, diff, refSrc);
+    onednn.denseBackwardData(weights, diff, oneSrc);
+    reference.denseBackwardWeights(src, diff, refW, bias ? &refB : nullptr);
+    onednn.denseBackwardWeights(src, diff, oneW, bias ? &oneB : nullptr);
+    EXPECT_TRUE(tensorsClose(oneSrc, refSrc, 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(oneW, refW, 1e-4f, 1e-4f));
+    if (bias) {
+      EXPECT_TRUE(tensorsClose(oneB, refB, 1e-4f, 1e-4f));
+    }
+  }
+  Tensor logits = randomTensor({4, 9}, 6, -3, 3), probabilities({4, 9});
+  reference.softmaxForward(logits, probabilities);
+  const Tensor gp = randomTensor({4, 9}, 7);
+  Tensor expected({4, 9}), actual({4, 9});
+  reference.softmaxBackward(probabilities, gp, expected);
+  onednn.softmaxBackward(probabilities, gp, actual);
+  EXPECT_TRUE(tensorsClose(actual, expected, 1e-6f, 1e-5f));
+}

@@ -1,0 +1,385 @@
+// Training: losses, optimizers, initialization, datasets, preprocessing, the trainer's
+// controls (pause, step, cancel, divergence, determinism) and model files.
+#include "TestUtils.h"
+
+#include "engine/Dataset.h"
+#include "engine/Loss.h"
+#include "engine/ModelFile.h"
+#include "engine/Optimizer.h"
+#include "engine/Presets.h"
+#include "engine/Preprocess.h"
+#include "engine/Trainer.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <zlib.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <thread>
+
+using namespace convscope;
+using convscope::test::randomTensor;
+using convscope::test::tensor;
+using convscope::test::tensorsClose;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+public:
+  TempDir() : path_(fs::temp_directory_path() / ("convscope-train-" + std::to_string(::getpid()) + "-" +
+                                                  std::to_string(counter_++))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const DatasetSplit& digits() {
+  static const DatasetSplit data = loadDataset("digits");
+  return data;
+}
+
+void writeIdx(const std::string& path, uint32_t magic, std::vector<uint32_t> dims, const std::vector<uint8_t>& data,
+              bool gzip) {
+  std::string bytes;
+  auto be = [&](uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) bytes += static_cast<char>(v >> s & 255);
+  };
+  be(magic);
+  for (uint32_t d : dims) be(d);
+  bytes.append(data.begin(), data.end());
+  if (gzip) {
+    gzFile f = gzopen(path.c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  } else {
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+}
+
+TrainConfig quickConfig() {
+  TrainConfig c;
+  c.epochs = 1;
+  c.batchSize = 32;
+  c.maxTrainImages = 640;
+  c.maxTestImages = 200;
+  c.threads = 2;
+  return c;
+}
+
+} // namespace
+
+TEST(Loss, TheLecturesTotalError) {
+  // Output probabilities [0.2, 0.4, 0.1, 0.3] against the target [0, 0, 1, 0]:
+  // ½(0.2² + 0.4² + 0.9² + 0.3²) = ½ · 1.1 = 0.55.
+  EXPECT_NEAR(totalError({0.2, 0.4, 0.1, 0.3}, 2), 0.55, 1e-12);
+  // And from logits whose softmax is that: the same loss through classificationLoss.
+  const Tensor logits = tensor({1, 4}, {std::log(0.2f), std::log(0.4f), std::log(0.1f), std::log(0.3f)});
+  EXPECT_NEAR(classificationLoss(LossKind::HalfSquaredError, logits, {2}, nullptr).loss, 0.55, 1e-6);
+  EXPECT_NEAR(classificationLoss(LossKind::CrossEntropy, logits, {2}, nullptr).loss, -std::log(0.1), 1e-6);
+}
+
+TEST(Loss, CrossEntropyGradientIsProbabilitiesMinusOneHotOverN) {
+  const Tensor logits = tensor({2, 3}, {0, 0, 0, 1, 2, 3});
+  Tensor diff({2, 3});
+  const LossResult r = classificationLoss(LossKind::CrossEntropy, logits, {1, 2}, &diff);
+  EXPECT_EQ(r.correct, 1); // the first row is a three-way tie: argmax is class 0
+  EXPECT_NEAR(diff.data()[0], (1.0 / 3) / 2, 1e-7);
+  EXPECT_NEAR(diff.data()[1], (1.0 / 3 - 1) / 2, 1e-7);
+  EXPECT_EQ(errorOf([&] { classificationLoss(LossKind::CrossEntropy, logits, {1, 7}, nullptr); }),
+            "loss: label 7 of sample 1 is outside 0..2");
+}
+
+TEST(Optimizer, RefusesBadHyperparametersAndSchedulesSteps) {
+  OptimizerConfig c;
+  c.learningRate = 0;
+  EXPECT_EQ(c.problem(), "learning rate 0 must be a positive number");
+  c.learningRate = -1;
+  EXPECT_EQ(c.problem(), "learning rate -1 must be a positive number");
+  c.learningRate = 0.1;
+  c.momentum = 1.5;
+  EXPECT_EQ(c.problem(), "momentum 1.5 must be in [0, 1)");
+  c.momentum = 0.9;
+  c.stepEvery = 2;
+  c.stepGamma = 0.5;
+  EXPECT_EQ(c.problem(), "");
+  EXPECT_DOUBLE_EQ(c.rateAtEpoch(1), 0.1);
+  EXPECT_DOUBLE_EQ(c.rateAtEpoch(2), 0.05);
+  EXPECT_DOUBLE_EQ(c.rateAtEpoch(5), 0.025);
+  TrainConfig t;
+  t.batchSize = 0;
+  EXPECT_EQ(t.problem(), "batch size 0 must be at least 1");
+}
+
+TEST(Initialization, DeterministicAndScaledByFanIn) {
+  Network a = makePreset("lenet5"), b = makePreset("lenet5"), c = makePreset("lenet5");
+  initialize(a, InitScheme::LeCun, 7);
+  initialize(b, InitScheme::LeCun, 7);
+  initialize(c, InitScheme::LeCun, 8);
+  EXPECT_TRUE(tensorsClose(*a.parameters()[0], *b.parameters()[0], 0, 0));
+  EXPECT_FALSE(tensorsClose(*a.parameters()[0], *c.parameters()[0], 0, 0));
+  // conv3 has fan-in 16·5·5 = 400: LeCun's standard deviation is 1/20.
+  const Tensor& w = *a.parameters()[4];
+  const double meanSquare = std::inner_product(w.values().begin(), w.values().end(), w.values().begin(), 0.0) / double(w.size());
+  EXPECT_NEAR(std::sqrt(meanSquare), 0.05, 0.002);
+  EXPECT_EQ(a.parameters()[5]->values(), std::vector<float>(120, 0.0f)); // biases zero
+}
+
+TEST(Datasets, IdxGzippedPlainAndBroken) {
+  TempDir dir;
+  std::vector<uint8_t> images(3 * 2 * 2), labels{0, 2, 1};
+  std::iota(images.begin(), images.end(), 0);
+  writeIdx(dir / "train-images-idx3-ubyte.gz", 0x803, {3, 2, 2}, images, true);
+  writeIdx(dir / "train-labels-idx1-ubyte.gz", 0x801, {3}, labels, true);
+  writeIdx(dir / "t10k-images-idx3-ubyte", 0x803, {1, 2, 2}, {9, 8, 7, 6}, false);
+  writeIdx(dir / "t10k-labels-idx1-ubyte", 0x801, {1}, {1}, false);
+  const DatasetSplit d = loadIdxFolder(dir / "");
+  EXPECT_EQ(d.train.size(), 3u);
+  EXPECT_EQ(d.train.image(2)[3], 11);
+  EXPECT_EQ(d.train.labels[1], 2);
+  EXPECT_EQ(d.test.image(0)[0], 9);
+  EXPECT_EQ(d.train.classNames.size(), 3u);
+  writeIdx(dir / "t10k-images-idx3-ubyte", 0x803, {2, 2, 2}, {9, 8, 7, 6}, false); // says 2, holds 1
+  EXPECT_NE(errorOf([&] { loadIdxFolder(dir / ""); }).find("2 images of 2x2 need 24 bytes, the file has 20"),
+            std::string::npos);
+  fs::remove(dir / "t10k-images-idx3-ubyte");
+  EXPECT_NE(errorOf([&] { loadIdxFolder(dir / ""); }).find("no t10k-images-idx3-ubyte"), std::string::npos);
+}
+
+TEST(Datasets, BundledDigitsFromAnyFolder) {
+  const auto cwd = fs::current_path();
+  fs::current_path(fs::temp_directory_path());
+  const DatasetSplit d = loadDataset("digits");
+  fs::current_path(cwd);
+  EXPECT_EQ(d.train.size(), 8000u);
+  EXPECT_EQ(d.test.size(), 2000u);
+  EXPECT_EQ(d.train.height, 28);
+  std::vector<int> counts(10, 0);
+  for (int label : d.train.labels) ++counts[static_cast<size_t>(label)];
+  EXPECT_EQ(counts, (std::vector<int>{784, 898, 795, 851, 788, 685, 816, 848, 767, 768})); // SOURCE.md
+}
+
+TEST(Datasets, FashionMnistWhenInstalled) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/test.sh installs it)";
+  const DatasetSplit d = loadDataset("fashion-mnist");
+  EXPECT_EQ(d.train.size(), 60000u);
+  EXPECT_EQ(d.test.size(), 10000u);
+  EXPECT_EQ(d.train.classNames[9], "Ankle boot");
+}
+
+TEST(Datasets, ImageFolderAndCifar10) {
+  TempDir dir;
+  for (const char* cls : {"cats", "dogs"}) {
+    fs::create_directories(dir / cls);
+    for (int i = 0; i < 5; ++i)
+      cv::imwrite(dir / (std::string(cls) + "/" + std::to_string(i) + ".png"),
+                  cv::Mat(40, 30, CV_8UC3, cv::Scalar(i * 10, cls[0] == 'c' ? 200 : 20, 50)));
+  }
+  std::ofstream(dir / "cats/readme.txt") << "not an image";
+  const DatasetSplit f = loadImageFolder(dir / "", 3, 16, 16);
+  EXPECT_EQ(f.train.size(), 8u); // every 5th image of each class is a test image
+  EXPECT_EQ(f.test.size(), 2u);
+  EXPECT_EQ(f.train.classNames, (std::vector<std::string>{"cats", "dogs"}));
+  EXPECT_EQ(f.train.height, 16);
+  EXPECT_EQ(f.train.image(0)[16 * 16], 200); // green channel of a cat
+  EXPECT_NE(errorOf([&] { loadImageFolder(dir / "cats", 3, 16, 16); }).find("needs one subfolder per class"),
+            std::string::npos);
+
+  TempDir cifar;
+  std::string record(1 + 3072, '\x05');
+  record[0] = 3;
+  std::ofstream(cifar / "data_batch_1.bin", std::ios::binary) << record << record;
+  record[0] = 9;
+  std::ofstream(cifar / "test_batch.bin", std::ios::binary) << record;
+  const DatasetSplit c = loadCifar10(cifar / "");
+  EXPECT_EQ(c.train.size(), 2u);
+  EXPECT_EQ(c.test.labels[0], 9);
+  EXPECT_EQ(c.train.classNames[3], "cat");
+  std::ofstream(cifar / "test_batch.bin", std::ios::binary) << "short";
+  EXPECT_NE(errorOf([&] { loadCifar10(cifar / ""); }).find("is not a whole number of 3073-byte CIFAR-10 records"),
+            std::string::npos);
+  EXPECT_EQ(errorOf([] { loadDataset("mnist-ish"); }),
+            "unknown dataset 'mnist-ish' (expected digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR)");
+}
+
+TEST(Preprocess, PadsDigitsTo32AndNormalizes) {
+  const Dataset& train = digits().train;
+  const Preprocess p = preprocessFor(Shape{1, 32, 32}, train);
+  EXPECT_NEAR(p.mean[0], 0.13, 0.01); // MNIST's familiar statistics
+  EXPECT_NEAR(p.stddev[0], 0.31, 0.01);
+  Tensor batch;
+  std::vector<int> labels;
+  const size_t indices[] = {0, 1};
+  makeBatch(train, indices, 2, p, batch, labels);
+  ASSERT_EQ(batch.shape(), (Shape{2, 1, 32, 32}));
+  const float background = -p.mean[0] / p.stddev[0];
+  EXPECT_FLOAT_EQ(batch.at(0, 0, 0, 0), background); // padding is a black pixel
+  EXPECT_FLOAT_EQ(batch.at(1, 0, 31, 31), background);
+  // Pixel (r, c) of the 28x28 image lands at (r + 2, c + 2).
+  const uint8_t* img = train.image(1);
+  for (int r : {5, 14, 20})
+    for (int c : {6, 13})
+      EXPECT_FLOAT_EQ(batch.at(1, 0, r + 2, c + 2), (img[r * 28 + c] / 255.0f - p.mean[0]) / p.stddev[0]);
+  EXPECT_EQ(labels[1], train.labels[1]);
+}
+
+TEST(Trainer, LearnsDigitsAndSavedModelEvaluatesIdentically) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  OnednnBackend backend;
+  const Preprocess p = preprocessFor(net.inputShape(), digits().train);
+  TrainConfig config = quickConfig();
+  config.maxTrainImages = 2000;
+  config.epochs = 2;
+  int batches = 0;
+  std::vector<EpochReport> epochs;
+  Trainer trainer(net, digits(), p, config, backend);
+  const TrainResult result = trainer.run({[&](const BatchReport& r) {
+                                            ++batches;
+                                            EXPECT_GT(r.imagesPerSecond, 0);
+                                          },
+                                          [&](const EpochReport& r) { epochs.push_back(r); }});
+  ASSERT_EQ(result.status, TrainResult::Status::Finished);
+  EXPECT_EQ(batches, 2 * 63); // ⌈2000 / 32⌉ per epoch
+  ASSERT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs[1].testPredictions.size(), 200u);
+  EXPECT_GT(epochs[1].testAccuracy, 0.85);
+  EXPECT_LT(epochs[1].trainLoss, epochs[0].trainLoss);
+
+  TempDir dir;
+  ModelInfo info;
+  info.preprocess = p;
+  info.classNames = digits().train.classNames;
+  saveModel(dir / "lenet.json", net, info);
+  Model loaded = loadModel(dir / "lenet.json");
+  ASSERT_TRUE(loaded.hasWeights);
+  const Evaluation e = evaluate(loaded.network, backend, digits().test, *loaded.info.preprocess, LossKind::CrossEntropy,
+                                256, 200);
+  EXPECT_EQ(e.accuracy, epochs[1].testAccuracy); // exactly what the trainer reported
+  EXPECT_DOUBLE_EQ(e.loss, epochs[1].testLoss);
+  EXPECT_EQ(loaded.info.classNames, info.classNames);
+}
+
+TEST(Trainer, DeterministicForASeedAndThreadCount) {
+  auto trainOnce = [] {
+    Network net = makePreset("lenet5");
+    initialize(net, InitScheme::Auto, 3);
+    OnednnBackend backend;
+    TrainConfig config = quickConfig();
+    config.seed = 3;
+    Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+    std::vector<double> losses;
+    trainer.run({[&](const BatchReport& r) { losses.push_back(r.loss); }, {}});
+    return std::make_pair(losses, net.copyParameters());
+  };
+  const auto [lossesA, weightsA] = trainOnce();
+  const auto [lossesB, weightsB] = trainOnce();
+  EXPECT_EQ(lossesA, lossesB);
+  for (size_t i = 0; i < weightsA.size(); ++i) EXPECT_EQ(weightsA[i].values(), weightsB[i].values());
+}
+
+TEST(Trainer, PauseStepResumeAndCancelFromAnotherThread) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  OnednnBackend backend;
+  TrainConfig config = quickConfig();
+  config.epochs = 50;
+  Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+  std::atomic<int> batches{0};
+  trainer.pause();
+  TrainResult result;
+  std::thread worker([&] { result = trainer.run({[&](const BatchReport&) { ++batches; }, {}}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(batches, 0); // paused before the first batch
+  trainer.step();
+  trainer.step();
+  for (int i = 0; i < 100 && batches < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(batches, 2); // exactly the two steps
+  trainer.resume();
+  for (int i = 0; i < 200 && batches < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  trainer.cancel();
+  worker.join();
+  EXPECT_EQ(result.status, TrainResult::Status::Cancelled);
+  EXPECT_GE(batches, 30);
+  EXPECT_LT(batches, 50 * 20); // stopped long before 50 epochs
+  EXPECT_NE(result.message.find("training cancelled at epoch"), std::string::npos) << result.message;
+}
+
+TEST(Trainer, DivergenceStopsWithAMessageAndKeepsTheLastGoodWeights) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  OnednnBackend backend;
+  TrainConfig config = quickConfig();
+  config.optimizer.learningRate = 100;
+  Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+  const TrainResult result = trainer.run();
+  ASSERT_EQ(result.status, TrainResult::Status::Diverged);
+  EXPECT_NE(result.message.find("training diverged at epoch 1, batch "), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("learning rate 100 is probably too high"), std::string::npos) << result.message;
+  for (const Tensor& t : net.copyParameters())
+    for (float v : t.values()) ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(ModelFile, RefusesDamagedFilesWithReasons) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  ModelInfo info;
+  info.preprocess = preprocessFor(net.inputShape(), digits().train);
+  const std::string text = serializeModel(net, info);
+  EXPECT_NO_THROW(parseModel(text, "m.json"));
+  EXPECT_NE(errorOf([&] { parseModel(text.substr(0, text.size() / 2), "m.json"); }).find("truncated?"),
+            std::string::npos);
+  std::string edited = text;
+  const size_t data = edited.find("\"data\": \"") + 12;
+  edited[data] = edited[data] == 'A' ? 'B' : 'A';
+  EXPECT_NE(errorOf([&] { parseModel(edited, "m.json"); }).find("parameters of conv1 weights: checksum mismatch"),
+            std::string::npos);
+  std::string reshaped = text;
+  reshaped.replace(reshaped.find("\"out_channels\": 6"), 17, "\"out_channels\": 7");
+  EXPECT_NE(errorOf([&] { parseModel(reshaped, "m.json"); }).find("layer 4 ('conv2') does not fit"), std::string::npos)
+      << errorOf([&] { parseModel(reshaped, "m.json"); });
+  std::string future = text;
+  future.replace(future.find("\"version\": 1"), 12, "\"version\": 9");
+  EXPECT_NE(errorOf([&] { parseModel(future, "m.json"); }).find("model format version 9 is not supported"),
+            std::string::npos);
+  EXPECT_EQ(errorOf([] { parseModel("{\"hello\": 1}", "x.json"); }),
+            "x.json: not a ConvScope model file (no \"format\": \"convscope-model\")");
+  EXPECT_EQ(errorOf([] { loadModel("/no/such/model.json"); }), "/no/such/model.json: no such file");
+}
+
+TEST(ModelFile, SavingIsAtomicAndArchitectureOnlyFilesLoad) {
+  TempDir dir;
+  Network net = makePreset("lenet5-relu");
+  saveModel(dir / "m.json", net, {});
+  saveModel(dir / "m.json", net, {}); // overwrite in place
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "")) ++files;
+  EXPECT_EQ(files, 1); // no temporary left behind
+  EXPECT_THROW(saveModel(dir / "missing/m.json", net, {}), std::invalid_argument);
+  // An architecture without weights is a model to train.
+  const std::string arch = serializeModel(net, {}, false);
+  const Model m = parseModel(arch, "arch.json");
+  EXPECT_FALSE(m.hasWeights);
+  EXPECT_EQ(m.network.parameterCount(), 61'706);
+  EXPECT_EQ(m.network.layer(2).describe(), "Pool2D 'pool1' max 2x2 s2,2 p0,0,0,0");
+}
