@@ -15,10 +15,14 @@ ConvDescs convDescs(const Conv2DGeometry& g, const Shape& src, const Shape& weig
   d.srcUser = dnnl::memory::desc(srcDims, f32, tag::nchw);
   d.weightsUser = dnnl::memory::desc(weightDims, f32, grouped ? tag::goihw : tag::oihw);
   d.dstUser = dnnl::memory::desc(dstDims, f32, tag::nchw);
-  // Let oneDNN choose the layouts it computes fastest in; bridges reorder to and from ours.
-  d.srcAny = dnnl::memory::desc(srcDims, f32, tag::any);
+  // Activations channels-last (NHWC) in forward and both backward passes, weights as
+  // oneDNN likes them; the bridges reorder from and to our NCHW. On AVX-512 oneDNN's
+  // brgconv computes NHWC directly and NHWC reorders are cheaper than the blocked nChw16c
+  // ones `any` picks. LeNet-5 training, images/s: NHWC 24,000; any 19,800; NHWC forward
+  // with `any` backward 20,000-21,000; plain NCHW 14,800 (a gemm fallback).
+  d.srcAny = dnnl::memory::desc(srcDims, f32, tag::nhwc);
   d.weightsAny = dnnl::memory::desc(weightDims, f32, tag::any);
-  d.dstAny = dnnl::memory::desc(dstDims, f32, tag::any);
+  d.dstAny = dnnl::memory::desc(dstDims, f32, tag::nhwc);
   d.bias = dnnl::memory::desc({weights[0]}, f32, tag::x);
   d.strides = {g.strideH, g.strideW};
   // oneDNN counts dilation from 0: a dilation of 1 here (dense kernel) is 0 there.

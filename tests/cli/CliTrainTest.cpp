@@ -1,0 +1,123 @@
+// The training commands run in-process: train → save → eval gives the reported accuracy;
+// predict; bench; and exit status 2 or 3 with a message for bad hyperparameters, broken
+// model files and a diverging run.
+#include "app/Cli.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+struct Result {
+  int status;
+  std::string out, err;
+};
+
+Result run(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  const int status = convscope::cli::run(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+class CliTrain : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("convscope-clitrain-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+  static std::string path(const std::string& name) { return (dir_ / name).string(); }
+  static inline fs::path dir_;
+};
+
+void expectStatus(const std::vector<std::string>& args, int status, const std::string& message) {
+  const Result r = run(args);
+  EXPECT_EQ(r.status, status) << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << "stderr: " << r.err;
+}
+} // namespace
+
+TEST_F(CliTrain, TrainSaveEvalPredict) {
+  const std::string model = path("lenet.json");
+  const Result t = run({"train", "--model", "lenet5", "--dataset", "digits", "--epochs", "2", "--train-images", "1500",
+                        "--threads", "2", "--seed", "4", "--json", "--save", model});
+  ASSERT_EQ(t.status, 0) << t.err;
+  std::istringstream lines(t.out);
+  std::vector<Json> epochs;
+  for (std::string line; std::getline(lines, line);) epochs.push_back(Json::parse(line));
+  ASSERT_EQ(epochs.size(), 2u); // one JSON object per epoch, nothing else on stdout
+  for (const char* key : {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "images_per_second",
+                          "seconds"})
+    EXPECT_TRUE(epochs[1].contains(key)) << key;
+  EXPECT_EQ(epochs[1]["epoch"], 2);
+  EXPECT_GT(epochs[1]["test_accuracy"].get<double>(), 0.8);
+  EXPECT_LE(epochs[1]["test_accuracy"].get<double>(), 1.0);
+
+  const Result e = run({"eval", "--model", model, "--dataset", "digits", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(Json::parse(e.out)["accuracy"], epochs[1]["test_accuracy"]); // exactly the trainer's figure
+  EXPECT_EQ(Json::parse(e.out)["loss"], epochs[1]["test_loss"]);
+
+  // A white-on-black "1": a vertical bar.
+  cv::Mat one(28, 28, CV_8U, cv::Scalar(0));
+  one(cv::Rect(12, 4, 4, 20)).setTo(255);
+  cv::imwrite(path("one.png"), one);
+  const Result p = run({"predict", "--model", model, "--input", path("one.png"), "--json"});
+  ASSERT_EQ(p.status, 0) << p.err;
+  const Json prediction = Json::parse(p.out);
+  ASSERT_EQ(prediction["probabilities"].size(), 10u);
+  double total = 0;
+  for (const Json& v : prediction["probabilities"]) total += v.get<double>();
+  EXPECT_NEAR(total, 1.0, 1e-5);
+  EXPECT_EQ(prediction["class"], 1);
+  EXPECT_EQ(prediction["label"], "1");
+
+  const Result text = run({"predict", "--model", model, "--input", path("one.png")});
+  EXPECT_EQ(text.out.substr(0, 8), "class 1 ");
+}
+
+TEST_F(CliTrain, BenchPrintsImagesPerSecond) {
+  for (const char* what : {"train", "infer"}) {
+    const Result r = run({"bench", what, "--model", "lenet5", "--images", "512", "--batch", "64", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_GT(Json::parse(r.out)["images_per_second"].get<double>(), 100.0) << what;
+  }
+}
+
+TEST_F(CliTrain, BadHyperparametersExitWith2) {
+  expectStatus({"train", "--model", "lenet5", "--lr", "0"}, 2, "learning rate 0 must be a positive number");
+  expectStatus({"train", "--model", "lenet5", "--lr", "-0.1"}, 2, "learning rate -0.1 must be a positive number");
+  expectStatus({"train", "--model", "lenet5", "--batch", "0"}, 2, "--batch 0 must be from 1 to 65536");
+  expectStatus({"train", "--model", "lenet5", "--epochs", "zero"}, 2, "--epochs 'zero' is not a whole number");
+  expectStatus({"train", "--model", "lenet5", "--optimizer", "rmsprop"}, 2, "unknown optimizer 'rmsprop'");
+  expectStatus({"train", "--model", "lenet5", "--momentum", "1.2"}, 2, "momentum 1.2 must be in [0, 1)");
+  expectStatus({"train", "--model", "resnet9000"}, 2, "--model 'resnet9000' is neither a preset");
+  expectStatus({"train", "--model", "lenet5", "--dataset", "idx:/no/such/folder"}, 2, "/no/such/folder: no such folder");
+  expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2, "the folder /no/such/folder does not exist");
+  expectStatus({"bench", "fly"}, 2, "bench needs 'train' or 'infer' first");
+}
+
+TEST_F(CliTrain, BrokenModelFilesExitWith2) {
+  std::ofstream(path("half.json")) << R"({"format": "convscope-model", "version": 1, "input": [1, 32)";
+  expectStatus({"eval", "--model", path("half.json")}, 2, "truncated?");
+  std::ofstream(path("arch.json")) << R"({"format": "convscope-model", "version": 1, "input": [1, 8, 8],
+    "layers": [{"type": "Flatten", "name": "f"}, {"type": "Dense", "name": "fc", "in_features": 64, "out_features": 3}]})";
+  expectStatus({"eval", "--model", path("arch.json")}, 2, "has no trained weights");
+  expectStatus({"predict", "--model", path("missing.json"), "--input", "x.png"}, 2, "missing.json: no such file");
+}
+
+TEST_F(CliTrain, DivergingRunExitsWith3AndSaysSo) {
+  const Result r = run({"train", "--model", "lenet5", "--lr", "100", "--epochs", "1", "--train-images", "2000",
+                        "--save", path("diverged.json")});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("training diverged at epoch 1"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("diverged.json"))); // nothing saved
+}
