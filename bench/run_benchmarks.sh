@@ -22,3 +22,8 @@ for params in sorted({p for p, _ in times}):
     o, r, f = times[(params, "onednn")], times[(params, "reference")], times[(params, "opencv-filter2D")]
     print(f"{params:28} {o:10.2f} {r:13.2f} {f:12.2f} {r/o:11.1f} {f/o:16.2f}")
 PY
+
+# ConvScope against PyTorch (Debian's python3-torch): LeNet-5 training and inference,
+# time to 97 % on digits, peak memory on Fashion-MNIST.
+echo
+/usr/bin/python3 "$ROOT/bench/compare_pytorch.py" --convscope "$ROOT/build/release/app/convscope"

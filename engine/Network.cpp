@@ -86,9 +86,12 @@ const Tensor& Network::forward(Backend& backend, const Tensor& src) {
   if (src.shape() != batchInputShape(batch))
     throw std::invalid_argument("Network: expects input " + batchInputShape(batch).toString() + ", got " +
                                 src.shape().toString());
-  if (outputs_.size() != nodes_.size() || outputs_.front().shape()[0] != batch) {
+  // Activations in the backend's preferred layout (NHWC for oneDNN), reused across batches.
+  const Layout layout = backend.preferredLayout();
+  if (outputs_.size() != nodes_.size() || outputs_.front().shape()[0] != batch || outputLayout_ != layout) {
     outputs_.clear();
-    for (const Shape& s : shapes(batch)) outputs_.emplace_back(s);
+    for (const Shape& s : shapes(batch)) outputs_.emplace_back(s, 0.0f, layout);
+    outputLayout_ = layout;
   }
   input_ = &src;
   for (size_t i = 0; i < nodes_.size(); ++i)
@@ -103,10 +106,11 @@ void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode) 
     throw std::invalid_argument("Network::backward: diff_dst is " + diffDst.shape().toString() + ", the output of '" +
                                 nodes_[endNode - 1].layer->name() + "' is " + outputs_[endNode - 1].shape().toString());
   // diffs_[i] holds ∂loss/∂(input of node i) = ∂loss/∂(output of node i − 1).
-  if (diffs_.size() != nodes_.size() || diffs_.front().shape() != input_->shape()) {
+  if (diffs_.size() != nodes_.size() || diffs_.front().shape() != input_->shape() || diffLayout_ != outputLayout_) {
+    diffLayout_ = outputLayout_;
     diffs_.clear();
-    diffs_.emplace_back(input_->shape());
-    for (size_t i = 0; i + 1 < nodes_.size(); ++i) diffs_.emplace_back(outputs_[i].shape());
+    diffs_.emplace_back(input_->shape(), 0.0f, input_->layout());
+    for (size_t i = 0; i + 1 < nodes_.size(); ++i) diffs_.emplace_back(outputs_[i].shape(), 0.0f, outputs_[i].layout());
   }
   const Tensor* diff = &diffDst;
   for (size_t i = endNode; i-- > 0;) {

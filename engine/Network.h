@@ -46,7 +46,8 @@ public:
   std::string summary() const;
 
   // Runs src (N, ...) through every node; returns the last node's output. Outputs stay
-  // in place until the next forward (output(i)), for backward and for viewing.
+  // in place until the next forward (output(i)), for backward and for viewing; rank-4
+  // outputs are in the backend's preferred layout (Tensor::inLayout converts).
   const Tensor& forward(Backend& backend, const Tensor& src);
   const Tensor& output(size_t node) const { return outputs_.at(node); }
 
@@ -67,7 +68,9 @@ private:
   std::vector<Node> nodes_;
   const Tensor* input_ = nullptr; // the last forward's src (not owned)
   std::vector<Tensor> outputs_;   // node outputs of the last forward
+  Layout outputLayout_ = Layout::NCHW;
   std::vector<Tensor> diffs_;     // ∂loss/∂(node input) buffers, reused across batches
+  Layout diffLayout_ = Layout::NCHW;
 };
 
 } // namespace convscope

@@ -25,9 +25,20 @@ static void checkShape(const Shape& shape) {
     if (d < 0) throw std::invalid_argument("Tensor: negative dimension in shape " + shape.toString());
 }
 
-Tensor::Tensor(Shape shape, float fill) : shape_(std::move(shape)) {
+Tensor::Tensor(Shape shape, float fill, Layout layout) : shape_(std::move(shape)), layout_(layout) {
   checkShape(shape_);
   data_.assign(static_cast<size_t>(shape_.elementCount()), fill);
+  if (shape_.rank() != 4) layout_ = Layout::NCHW;
+}
+
+Tensor Tensor::inLayout(Layout layout) const {
+  if (layout == layout_ || shape_.rank() != 4) return *this;
+  Tensor out(shape_, 0.0f, layout);
+  for (int64_t n = 0; n < shape_[0]; ++n)
+    for (int64_t c = 0; c < shape_[1]; ++c)
+      for (int64_t h = 0; h < shape_[2]; ++h)
+        for (int64_t w = 0; w < shape_[3]; ++w) out.at(n, c, h, w) = at(n, c, h, w);
+  return out;
 }
 
 Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)), data_(std::move(values)) {
@@ -38,6 +49,7 @@ Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
+  if (layout_ != Layout::NCHW) return inLayout(Layout::NCHW).reshaped(std::move(shape));
   if (shape.elementCount() != shape_.elementCount())
     throw std::invalid_argument("Tensor: cannot reshape " + shape_.toString() + " to " + shape.toString());
   return Tensor(std::move(shape), data_);

@@ -64,6 +64,8 @@ void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor*
 void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst) {
   if (src.shape() != dst.shape())
     throw std::invalid_argument(what + ": dst is " + dst.shape().toString() + ", src is " + src.shape().toString());
+  if (src.layout() != dst.layout()) // element-wise work goes flat over memory
+    throw std::invalid_argument(what + ": src and dst of shape " + src.shape().toString() + " differ in memory layout");
 }
 
 void checkConv2DBackward(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& diffDst) {

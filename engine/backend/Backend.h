@@ -21,6 +21,9 @@ class Backend {
 public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // The layout this backend computes rank-4 activations in fastest; a network keeps its
+  // activations in it between layers. Every function accepts either layout.
+  virtual Layout preferredLayout() const { return Layout::NCHW; }
 
   // dst = src ⋆ weights + bias (cross-correlation, zero padding). bias may be null.
   virtual void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,

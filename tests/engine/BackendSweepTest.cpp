@@ -133,3 +133,54 @@ TEST(Backends, RefuseMismatchedArgumentsWithNumbers) {
     }
   }
 }
+
+TEST(Layouts, EveryOperationGivesTheSameValuesInNhwc) {
+  // The same logical tensors stored channels-last must give the same logical results, on
+  // both backends, forward and backward.
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  Conv2DGeometry g;
+  g.kernelH = 3, g.kernelW = 2, g.strideH = 2, g.padTop = 1, g.padRight = 2, g.dilationW = 2;
+  const Tensor src = randomTensor({2, 3, 9, 8}, 1), weights = randomTensor({5, 3, 3, 2}, 2), bias = randomTensor({5}, 3);
+  const Shape dstShape = conv2dOutputShape(src.shape(), 5, g);
+  Tensor expected(dstShape);
+  reference.conv2dForward(g, src, weights, &bias, expected);
+  const Tensor diffDst = randomTensor(dstShape, 4);
+  Tensor expectedDiffSrc(src.shape()), expectedDiffW(weights.shape()), expectedDiffB({5});
+  reference.conv2dBackwardData(g, weights, diffDst, expectedDiffSrc);
+  reference.conv2dBackwardWeights(g, src, diffDst, expectedDiffW, &expectedDiffB);
+  Pool2DGeometry pg;
+  pg.mode = PoolMode::Max;
+  pg.kernelH = pg.kernelW = 3, pg.padTop = 1;
+  const Shape poolShape = pool2dOutputShape(src.shape(), pg);
+  Tensor expectedPool(poolShape), expectedPoolDiff(src.shape());
+  const Tensor poolDiff = randomTensor(poolShape, 5);
+  reference.pool2dForward(pg, src, expectedPool);
+  reference.pool2dBackward(pg, src, poolDiff, expectedPoolDiff);
+
+  for (Backend* backend : {static_cast<Backend*>(&reference), static_cast<Backend*>(&onednn)}) {
+    SCOPED_TRACE(backend->name());
+    const Tensor srcNhwc = src.inLayout(Layout::NHWC);
+    const Tensor diffNhwc = diffDst.inLayout(Layout::NHWC);
+    Tensor dst(dstShape, 0.0f, Layout::NHWC), diffSrc(src.shape(), 0.0f, Layout::NHWC), diffW(weights.shape()),
+        diffB({5});
+    backend->conv2dForward(g, srcNhwc, weights, &bias, dst);
+    backend->conv2dBackwardData(g, weights, diffNhwc, diffSrc);
+    backend->conv2dBackwardWeights(g, srcNhwc, diffNhwc, diffW, &diffB);
+    EXPECT_TRUE(tensorsClose(dst.inLayout(Layout::NCHW), expected, 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(diffSrc.inLayout(Layout::NCHW), expectedDiffSrc, 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(diffW, expectedDiffW, 1e-3f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(diffB, expectedDiffB, 1e-4f, 1e-4f));
+    Tensor pooled(poolShape, 0.0f, Layout::NHWC), pooledDiff(src.shape(), 0.0f, Layout::NHWC);
+    backend->pool2dForward(pg, srcNhwc, pooled);
+    backend->pool2dBackward(pg, srcNhwc, poolDiff.inLayout(Layout::NHWC), pooledDiff);
+    EXPECT_TRUE(tensorsClose(pooled.inLayout(Layout::NCHW), expectedPool, 1e-6f, 1e-6f));
+    EXPECT_TRUE(tensorsClose(pooledDiff.inLayout(Layout::NCHW), expectedPoolDiff, 1e-6f, 1e-6f));
+    // A mixed call: NCHW src into an NHWC dst.
+    Tensor mixed(dstShape, 0.0f, Layout::NHWC);
+    backend->conv2dForward(g, src, weights, &bias, mixed);
+    EXPECT_TRUE(tensorsClose(mixed.inLayout(Layout::NCHW), expected, 1e-4f, 1e-4f));
+  }
+  EXPECT_EQ(src.inLayout(Layout::NHWC).at(1, 2, 3, 4), src.at(1, 2, 3, 4));
+  EXPECT_NE(src.inLayout(Layout::NHWC).values(), src.values());
+}

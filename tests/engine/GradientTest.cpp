@@ -255,3 +255,35 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
   onednn.softmaxBackward(probabilities, gp, actual);
   EXPECT_TRUE(tensorsClose(actual, expected, 1e-6f, 1e-5f));
 }
+
+TEST(Gradients, LeNetOnOnednnInNhwcMatchesReferenceInNchw) {
+  // The whole network, forward and backward, on the two backends and their two layouts.
+  auto build = [] {
+    Network net(Shape{1, 12, 12});
+    Conv2DGeometry g;
+    net.add(std::make_unique<Conv2D>("conv1", 1, 4, g));
+    net.add(std::make_unique<Activation>("relu", ActivationKind::ReLU));
+    Pool2DGeometry pool; // max 2x2
+    net.add(std::make_unique<Pool2D>("pool", pool));
+    Conv2DGeometry g2;
+    g2.kernelH = g2.kernelW = 2;
+    net.add(std::make_unique<Conv2D>("conv2", 4, 6, g2));
+    net.add(std::make_unique<Flatten>("flatten"));
+    net.add(std::make_unique<Dense>("fc", 6 * 4 * 4, 3));
+    unsigned seed = 5;
+    for (Tensor* p : net.parameters()) *p = randomTensor(p->shape(), seed++, -0.5f, 0.5f);
+    return net;
+  };
+  Network a = build(), b = build();
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  const Tensor x = randomTensor({3, 1, 12, 12}, 1);
+  const Tensor r = randomTensor({3, 3}, 2);
+  EXPECT_TRUE(tensorsClose(b.forward(onednn, x), a.forward(reference, x), 1e-4f, 1e-4f));
+  EXPECT_EQ(b.output(0).layout(), Layout::NHWC);
+  EXPECT_EQ(a.output(0).layout(), Layout::NCHW);
+  a.backward(reference, r, a.size());
+  b.backward(onednn, r, b.size());
+  const std::vector<Tensor*> ga = a.gradients(), gb = b.gradients();
+  for (size_t k = 0; k < ga.size(); ++k) EXPECT_TRUE(tensorsClose(*gb[k], *ga[k], 1e-4f, 1e-4f)) << "gradient " << k;
+}

@@ -16,7 +16,8 @@ Tensor randomTensor(Shape shape, unsigned seed, float lo, float hi) {
   return t;
 }
 
-::testing::AssertionResult tensorsClose(const Tensor& actual, const Tensor& expected, float atol, float rtol) {
+::testing::AssertionResult tensorsClose(const Tensor& actualAnyLayout, const Tensor& expected, float atol, float rtol) {
+  const Tensor actual = actualAnyLayout.inLayout(expected.layout()); // compare values, not memory orders
   if (actual.shape() != expected.shape())
     return ::testing::AssertionFailure() << "shape " << actual.shape().toString() << " != expected "
                                          << expected.shape().toString();

@@ -97,19 +97,20 @@ template <typename Body> void guarded(const std::string& what, Body&& body) {
   }
 }
 
-std::string convKey(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& dst, bool bias) {
-  return g.toString() + " " + src.toString() + " w" + weights.toString() + "->" + dst.toString() +
-         (bias ? " bias" : "");
+const char* layoutName(const Tensor& t) { return t.layout() == Layout::NHWC ? "nhwc" : "nchw"; }
+
+std::string convKey(const Conv2DGeometry& g, const Tensor& src, const Shape& weights, const Tensor& dst, bool bias) {
+  return g.toString() + " " + src.shape().toString() + layoutName(src) + " w" + weights.toString() + "->" +
+         dst.shape().toString() + layoutName(dst) + (bias ? " bias" : "");
 }
 } // namespace
 
 void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                                   Tensor& dst) {
   checkConv2DArguments(g, src, weights, bias, dst);
-  const std::string key =
-      g.toString() + " " + src.shape().toString() + "->" + dst.shape().toString() + (bias ? " bias" : "");
+  const std::string key = convKey(g, src, weights.shape(), dst, bias != nullptr);
   auto& primitive = cached(state_->conv, key, "conv2d", [&] {
-    return std::make_unique<OnednnConv>(state_->engine, g, src.shape(), weights.shape(), bias != nullptr, dst.shape());
+    return std::make_unique<OnednnConv>(state_->engine, g, src, weights.shape(), bias != nullptr, dst);
   });
   try {
     primitive.execute(state_->engine, state_->stream, src, weights, bias, dst);
@@ -120,9 +121,10 @@ void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, co
 
 void OnednnBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) {
   checkPool2DArguments(g, src, dst);
-  const std::string key = g.toString() + " " + src.shape().toString();
+  if (src.layout() != dst.layout()) return pool2dForward(g, src.inLayout(dst.layout()), dst);
+  const std::string key = g.toString() + " " + src.shape().toString() + layoutName(src);
   auto& primitive = cached(state_->pool, key, "pool2d",
-                           [&] { return std::make_unique<OnednnPool>(state_->engine, g, src.shape(), dst.shape()); });
+                           [&] { return std::make_unique<OnednnPool>(state_->engine, g, src, dst); });
   try {
     primitive.execute(state_->engine, state_->stream, src, dst);
   } catch (const dnnl::error& e) {
@@ -175,10 +177,9 @@ void OnednnBackend::softmaxForward(const Tensor& src, Tensor& dst) {
 void OnednnBackend::conv2dBackwardData(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
                                        Tensor& diffSrc) {
   checkConv2DBackward(g, diffSrc.shape(), weights.shape(), diffDst.shape());
-  const std::string key = convKey(g, diffSrc.shape(), weights.shape(), diffDst.shape(), false);
+  const std::string key = convKey(g, diffSrc, weights.shape(), diffDst, false);
   auto& primitive = cached(state_->convData, key, "conv2d backward data", [&] {
-    return std::make_unique<OnednnConvBackwardData>(state_->engine, g, diffSrc.shape(), weights.shape(),
-                                                    diffDst.shape());
+    return std::make_unique<OnednnConvBackwardData>(state_->engine, g, diffSrc, weights.shape(), diffDst);
   });
   guarded("conv2d backward data " + key,
           [&] { primitive.execute(state_->engine, state_->stream, weights, diffDst, diffSrc); });
@@ -187,10 +188,10 @@ void OnednnBackend::conv2dBackwardData(const Conv2DGeometry& g, const Tensor& we
 void OnednnBackend::conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst,
                                           Tensor& diffWeights, Tensor* diffBias) {
   checkConv2DBackward(g, src.shape(), diffWeights.shape(), diffDst.shape());
-  const std::string key = convKey(g, src.shape(), diffWeights.shape(), diffDst.shape(), diffBias != nullptr);
+  const std::string key = convKey(g, src, diffWeights.shape(), diffDst, diffBias != nullptr);
   auto& primitive = cached(state_->convWeights, key, "conv2d backward weights", [&] {
-    return std::make_unique<OnednnConvBackwardWeights>(state_->engine, g, src.shape(), diffWeights.shape(),
-                                                       diffBias != nullptr, diffDst.shape());
+    return std::make_unique<OnednnConvBackwardWeights>(state_->engine, g, src, diffWeights.shape(),
+                                                       diffBias != nullptr, diffDst);
   });
   guarded("conv2d backward weights " + key,
           [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffWeights, diffBias); });
@@ -200,10 +201,10 @@ void OnednnBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src, c
                                    Tensor& diffSrc) {
   checkPool2DBackward(g, src.shape(), diffDst.shape());
   checkSameShape("pool2d backward", src, diffSrc);
-  const std::string key = g.toString() + " " + src.shape().toString();
-  auto& primitive = cached(state_->poolBackward, key, "pool2d backward", [&] {
-    return std::make_unique<OnednnPoolBackward>(state_->engine, g, src.shape(), diffDst.shape());
-  });
+  if (diffDst.layout() != src.layout()) return pool2dBackward(g, src, diffDst.inLayout(src.layout()), diffSrc);
+  const std::string key = g.toString() + " " + src.shape().toString() + layoutName(src);
+  auto& primitive = cached(state_->poolBackward, key, "pool2d backward",
+                           [&] { return std::make_unique<OnednnPoolBackward>(state_->engine, g, src, diffDst); });
   guarded("pool2d backward " + key, [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffSrc); });
 }
 

@@ -18,6 +18,7 @@ public:
   OnednnBackend& operator=(const OnednnBackend&) = delete;
 
   std::string name() const override { return "onednn"; }
+  Layout preferredLayout() const override { return Layout::NHWC; }
   void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                      Tensor& dst) override;
   void pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) override;

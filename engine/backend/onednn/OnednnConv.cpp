@@ -4,7 +4,14 @@
 
 namespace convscope::onednn {
 
-ConvDescs convDescs(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& dst) {
+dnnl::memory::desc userDesc(const Tensor& t) {
+  const Shape& s = t.shape();
+  return dnnl::memory::desc({s[0], s[1], s[2], s[3]}, f32, t.layout() == Layout::NHWC ? tag::nhwc : tag::nchw);
+}
+
+ConvDescs convDescs(const Conv2DGeometry& g, const Tensor& srcTensor, const Shape& weights, const Tensor& dstTensor) {
+  const Shape& src = srcTensor.shape();
+  const Shape& dst = dstTensor.shape();
   ConvDescs d;
   const dims srcDims{src[0], src[1], src[2], src[3]};
   const dims dstDims{dst[0], dst[1], dst[2], dst[3]};
@@ -12,11 +19,11 @@ ConvDescs convDescs(const Conv2DGeometry& g, const Shape& src, const Shape& weig
   const bool grouped = g.groups > 1;
   const dims weightDims = grouped ? dims{g.groups, weights[0] / g.groups, weights[1], weights[2], weights[3]}
                                   : dims{weights[0], weights[1], weights[2], weights[3]};
-  d.srcUser = dnnl::memory::desc(srcDims, f32, tag::nchw);
+  d.srcUser = userDesc(srcTensor);
   d.weightsUser = dnnl::memory::desc(weightDims, f32, grouped ? tag::goihw : tag::oihw);
-  d.dstUser = dnnl::memory::desc(dstDims, f32, tag::nchw);
+  d.dstUser = userDesc(dstTensor);
   // Activations channels-last (NHWC) in forward and both backward passes, weights as
-  // oneDNN likes them; the bridges reorder from and to our NCHW. On AVX-512 oneDNN's
+  // oneDNN likes them; the bridges reorder from and to NCHW tensors (NHWC ones pass as they are). On AVX-512 oneDNN's
   // brgconv computes NHWC directly and NHWC reorders are cheaper than the blocked nChw16c
   // ones `any` picks. LeNet-5 training, images/s: NHWC 24,000; any 19,800; NHWC forward
   // with `any` backward 20,000-21,000; plain NCHW 14,800 (a gemm fallback).
@@ -44,8 +51,8 @@ dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& en
   return convolution_forward::primitive_desc(desc, engine);
 }
 
-OnednnConv::OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights,
-                       bool hasBias, const Shape& dst) {
+OnednnConv::OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Tensor& src, const Shape& weights,
+                       bool hasBias, const Tensor& dst) {
   const ConvDescs d = convDescs(g, src, weights, dst);
   biasDesc_ = d.bias;
   const auto pd = convForwardDesc(engine, d, hasBias, dnnl::prop_kind::forward_inference);
@@ -69,9 +76,9 @@ void OnednnConv::execute(const dnnl::engine& engine, dnnl::stream& stream, const
   stream.wait();
 }
 
-OnednnConvBackwardData::OnednnConvBackwardData(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src,
-                                               const Shape& weights, const Shape& dst) {
-  const ConvDescs d = convDescs(g, src, weights, dst);
+OnednnConvBackwardData::OnednnConvBackwardData(const dnnl::engine& engine, const Conv2DGeometry& g,
+                                               const Tensor& diffSrc, const Shape& weights, const Tensor& diffDst) {
+  const ConvDescs d = convDescs(g, diffSrc, weights, diffDst);
   const auto hint = convForwardDesc(engine, d, false, dnnl::prop_kind::forward_training);
   const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.srcAny, d.weightsAny,
                                                    d.dstAny, d.strides, d.dilation, d.padBegin, d.padEnd);
@@ -96,9 +103,9 @@ void OnednnConvBackwardData::execute(const dnnl::engine& engine, dnnl::stream& s
 }
 
 OnednnConvBackwardWeights::OnednnConvBackwardWeights(const dnnl::engine& engine, const Conv2DGeometry& g,
-                                                     const Shape& src, const Shape& weights, bool hasBias,
-                                                     const Shape& dst) {
-  const ConvDescs d = convDescs(g, src, weights, dst);
+                                                     const Tensor& src, const Shape& weights, bool hasBias,
+                                                     const Tensor& diffDst) {
+  const ConvDescs d = convDescs(g, src, weights, diffDst);
   biasDesc_ = d.bias;
   const auto hint = convForwardDesc(engine, d, hasBias, dnnl::prop_kind::forward_training);
   using dnnl::convolution_backward_weights;

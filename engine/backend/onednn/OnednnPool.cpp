@@ -4,9 +4,9 @@
 
 namespace convscope::onednn {
 
-OnednnPool::OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src, const Shape& dst) {
-  srcDesc_ = dnnl::memory::desc({src[0], src[1], src[2], src[3]}, f32, tag::nchw);
-  dstDesc_ = dnnl::memory::desc({dst[0], dst[1], dst[2], dst[3]}, f32, tag::nchw);
+OnednnPool::OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Tensor& src, const Tensor& dst) {
+  srcDesc_ = userDesc(src);
+  dstDesc_ = userDesc(dst);
   const auto algorithm =
       g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
   if (g.mode == PoolMode::Sum) scale_ = static_cast<float>(g.kernelH * g.kernelW);
@@ -28,10 +28,10 @@ void OnednnPool::execute(const dnnl::engine& engine, dnnl::stream& stream, const
 
 namespace convscope::onednn {
 
-OnednnPoolBackward::OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src,
-                                       const Shape& dst) {
-  srcDesc_ = dnnl::memory::desc({src[0], src[1], src[2], src[3]}, f32, tag::nchw);
-  dstDesc_ = dnnl::memory::desc({dst[0], dst[1], dst[2], dst[3]}, f32, tag::nchw);
+OnednnPoolBackward::OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Tensor& src,
+                                       const Tensor& diffDst) {
+  srcDesc_ = userDesc(src);
+  dstDesc_ = userDesc(diffDst);
   const auto algorithm =
       g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
   if (g.mode == PoolMode::Sum) scale_ = static_cast<float>(g.kernelH * g.kernelW);

@@ -42,8 +42,8 @@ private:
 
 class OnednnConv {
 public:
-  OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights, bool hasBias,
-             const Shape& dst);
+  OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, const Tensor& src, const Shape& weights, bool hasBias,
+             const Tensor& dst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& weights,
                const Tensor* bias, Tensor& dst);
 
@@ -56,8 +56,8 @@ private:
 // Convolution backward: diff_src from diff_dst and weights.
 class OnednnConvBackwardData {
 public:
-  OnednnConvBackwardData(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src, const Shape& weights,
-                         const Shape& dst);
+  OnednnConvBackwardData(const dnnl::engine& engine, const Conv2DGeometry& g, const Tensor& diffSrc,
+                         const Shape& weights, const Tensor& diffDst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights, const Tensor& diffDst,
                Tensor& diffSrc);
 
@@ -69,8 +69,8 @@ private:
 // Convolution backward: diff_weights (and diff_bias) from src and diff_dst.
 class OnednnConvBackwardWeights {
 public:
-  OnednnConvBackwardWeights(const dnnl::engine& engine, const Conv2DGeometry& g, const Shape& src,
-                            const Shape& weights, bool hasBias, const Shape& dst);
+  OnednnConvBackwardWeights(const dnnl::engine& engine, const Conv2DGeometry& g, const Tensor& src,
+                            const Shape& weights, bool hasBias, const Tensor& diffDst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
                Tensor& diffWeights, Tensor* diffBias);
 
@@ -82,7 +82,8 @@ private:
 
 class OnednnPool {
 public:
-  OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src, const Shape& dst);
+  // src and dst in the same layout.
+  OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, Tensor& dst);
 
 private:
@@ -96,7 +97,8 @@ private:
 // was), so the backward runs a training forward first; pooling is cheap next to convolution.
 class OnednnPoolBackward {
 public:
-  OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Shape& src, const Shape& dst);
+  // src, diff_src and diff_dst in the same layout.
+  OnednnPoolBackward(const dnnl::engine& engine, const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
                Tensor& diffSrc);
 
@@ -184,7 +186,9 @@ struct ConvDescs {
   dnnl::memory::desc srcUser, weightsUser, dstUser, srcAny, weightsAny, dstAny, bias;
   dnnl::memory::dims strides, dilation, padBegin, padEnd;
 };
-ConvDescs convDescs(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& dst);
+ConvDescs convDescs(const Conv2DGeometry& g, const Tensor& src, const Shape& weights, const Tensor& dst);
+// The memory descriptor of a rank-4 tensor in its own layout.
+dnnl::memory::desc userDesc(const Tensor& t);
 dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d,
                                                           bool hasBias, dnnl::prop_kind prop);
 
