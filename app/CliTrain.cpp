@@ -4,11 +4,16 @@
 #include "engine/Dataset.h"
 #include "engine/ImageIO.h"
 #include "engine/ModelFile.h"
+#include "engine/Pipeline.h"
 #include "engine/Presets.h"
 #include "engine/Throughput.h"
 #include "engine/Trainer.h"
 
+#include <omp.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <random>
 
 #include <chrono>
 #include <cmath>
@@ -284,15 +289,69 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
+namespace {
+// One live update of the lecture view: an RGB image through a bank of 3x3 filters, ReLU
+// and 2x2 max pooling, up to displayable 8-bit images; the median of many.
+int benchLive(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"size", "Image side in pixels.", "N", "1024"});
+  p.addOption({"filters", "Filters in the bank (3x3, full depth).", "N", "8"});
+  p.addOption({"runs", "Timed updates (after 3 warm-up updates).", "N", "30"});
+  p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
+  if (!parse(p, "bench live",
+             "Time one live update: a size x size RGB image through a bank of 3x3 filters (padding 1),\n"
+             "ReLU and 2x2 max pooling, up to displayable images. JSON: {\"median_ms\":x}",
+             args, out))
+    return 0;
+  const int size = wholeNumber(p, "size", 8, 8192), filters = wholeNumber(p, "filters", 1, 256);
+  const int runs = wholeNumber(p, "runs", 1, 100000), threads = wholeNumber(p, "threads", 0, 1024);
+  if (threads > 0) omp_set_num_threads(threads);
+  Tensor image(Shape{1, 3, size, size});
+  std::mt19937 random(1);
+  std::uniform_real_distribution<float> pixel(0, 255), weight(-1, 1);
+  for (float& v : image.values()) v = pixel(random);
+  PipelineSpec spec;
+  for (int k = 0; k < filters; ++k) {
+    Tensor w(Shape{3, 3, 3});
+    for (float& v : w.values()) v = weight(random);
+    spec.kernels.push_back({"random-" + std::to_string(k), w});
+  }
+  spec.convolution.padding = PaddingSpec::parse("1");
+  spec.activation = ActivationKind::ReLU;
+  spec.pooling = true; // max 2x2, stride 2
+  auto backend = makeBackend(BackendKind::Onednn);
+  std::vector<double> ms;
+  for (int i = 0; i < runs + 3; ++i) {
+    const auto start = Clock::now();
+    const PipelineResult r = runPipeline(*backend, image, spec);
+    const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (!r.error.empty()) throw std::runtime_error(r.error);
+    if (i >= 3) ms.push_back(elapsed);
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = ms[ms.size() / 2], p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
+  if (p.isSet("json"))
+    out << Json{{"median_ms", static_cast<float>(median)}, {"p90_ms", static_cast<float>(p90)}, {"runs", runs}}.dump()
+        << "\n";
+  else
+    out << "one live update: median " << fixed(median, 2) << " ms, 90th percentile " << fixed(p90, 2) << " ms ("
+        << size << "x" << size << " RGB, " << filters << " filters 3x3, ReLU, max pool 2x2; " << runs << " runs)\n";
+  return 0;
+}
+} // namespace
+
 int bench(const std::vector<std::string>& args, std::ostream& out) {
   const std::string what = args.empty() ? "" : args[0];
+  if (what == "live") return benchLive(std::vector<std::string>(args.begin() + 1, args.end()), out);
   if (what != "train" && what != "infer") {
     if (what == "--help" || what == "-h") {
       out << "Usage: convscope bench train|infer --model PRESET [--batch N] [--images N] [--threads N] [--json]\n"
-             "Images per second on synthetic data after a warm-up. JSON: {\"images_per_second\":x}\n";
+             "       convscope bench live [--size 1024] [--filters 8] [--json]\n"
+             "train/infer: images per second on synthetic data after a warm-up, {\"images_per_second\":x};\n"
+             "live: one live update of the lecture view, {\"median_ms\":x}.\n";
       return 0;
     }
-    throw UsageError("bench needs 'train' or 'infer' first (see convscope bench --help)");
+    throw UsageError("bench needs 'train', 'infer' or 'live' first (see convscope bench --help)");
   }
   QCommandLineParser p;
   p.addOption({"model", "A preset or model file.", "PRESET|FILE", "lenet5"});

@@ -107,28 +107,50 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
 }
 
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
-                       const FilterOptions& options) {
+                       const FilterOptions& options, Layout layout) {
   if (kernels.empty()) throw std::invalid_argument("filtering: no kernel given");
   std::vector<Tensor> outputs;
   int64_t totalChannels = 0;
-  for (const NamedKernel& kernel : kernels) {
-    const KernelConvolution conv = kernelConvolution(kernel, image.shape(), options);
-    Tensor dst(
-        conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, "kernel '" + kernel.name + "'"));
+  for (size_t first = 0; first < kernels.size();) {
+    KernelConvolution conv = kernelConvolution(kernels[first], image.shape(), options);
+    // Consecutive full-depth kernels of one size run as one convolution with several
+    // output channels (oneDNN vectorizes over them) instead of one convolution each.
+    size_t last = first + 1;
+    if (conv.geometry.groups == 1) {
+      while (last < kernels.size() && kernels[last].weights.shape() == kernels[first].weights.shape()) ++last;
+      if (last > first + 1) {
+        const Shape& k = kernels[first].weights.shape();
+        Tensor weights(Shape{static_cast<int64_t>(last - first), k[0], k[1], k[2]});
+        auto out = weights.values().begin();
+        for (size_t i = first; i < last; ++i)
+          out = std::copy(kernels[i].weights.values().begin(), kernels[i].weights.values().end(), out);
+        conv.weights = std::move(weights);
+        conv.bias = Tensor(Shape{static_cast<int64_t>(last - first)}, options.bias);
+      }
+    }
+    const std::string who = "kernel '" + kernels[first].name + "'";
+    const bool whole = first == 0 && last == kernels.size(); // one convolution: straight into `layout`
+    Tensor dst(conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, who), 0.0f,
+               whole ? layout : Layout::NCHW);
     if (!outputs.empty() && (dst.shape()[2] != outputs[0].shape()[2] || dst.shape()[3] != outputs[0].shape()[3]))
-      throw std::invalid_argument("kernel '" + kernel.name + "' gives a " + std::to_string(dst.shape()[2]) + "x" +
+      throw std::invalid_argument(who + " gives a " + std::to_string(dst.shape()[2]) + "x" +
                                   std::to_string(dst.shape()[3]) + " map but kernel '" + kernels[0].name + "' gives " +
                                   std::to_string(outputs[0].shape()[2]) + "x" + std::to_string(outputs[0].shape()[3]) +
                                   "; a bank needs one output size (try --padding same)");
     backend.conv2dForward(conv.geometry, image, conv.weights, &conv.bias, dst);
     totalChannels += dst.shape()[1];
     outputs.push_back(std::move(dst));
+    first = last;
+  }
+  if (outputs.size() == 1) {
+    if (options.activation != ActivationKind::None)
+      backend.activationForward(options.activation, 0.01f, outputs[0], outputs[0]);
+    return std::move(outputs[0]);
   }
   Tensor stacked(Shape{1, totalChannels, outputs[0].shape()[2], outputs[0].shape()[3]});
   auto out = stacked.values().begin();
   for (const Tensor& t : outputs) out = std::copy(t.values().begin(), t.values().end(), out);
-  if (options.activation != ActivationKind::None)
-    backend.activationForward(options.activation, 0.01f, stacked, stacked);
+  if (options.activation != ActivationKind::None) backend.activationForward(options.activation, 0.01f, stacked, stacked);
   return stacked;
 }
 

@@ -47,8 +47,9 @@ struct KernelConvolution {
 };
 KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& input, const FilterOptions& options);
 
-// image (1, C, H, W) → (1, C_out, H_out, W_out); throws std::invalid_argument with the numbers.
+// image (1, C, H, W) → (1, C_out, H_out, W_out), in `layout` when the bank is one
+// convolution (else NCHW); throws std::invalid_argument with the numbers.
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
-                       const FilterOptions& options);
+                       const FilterOptions& options, Layout layout = Layout::NCHW);
 
 } // namespace convscope

@@ -92,6 +92,12 @@ TEST_F(CliTrain, BenchPrintsImagesPerSecond) {
   }
 }
 
+TEST_F(CliTrain, BenchLiveTimesOneUpdate) {
+  const Result r = run({"bench", "live", "--size", "64", "--filters", "4", "--runs", "3", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(Json::parse(r.out)["median_ms"].get<double>(), 0.0);
+}
+
 TEST_F(CliTrain, BadHyperparametersExitWith2) {
   expectStatus({"train", "--model", "lenet5", "--lr", "0"}, 2, "learning rate 0 must be a positive number");
   expectStatus({"train", "--model", "lenet5", "--lr", "-0.1"}, 2, "learning rate -0.1 must be a positive number");
@@ -102,7 +108,7 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
   expectStatus({"train", "--model", "resnet9000"}, 2, "--model 'resnet9000' is neither a preset");
   expectStatus({"train", "--model", "lenet5", "--dataset", "idx:/no/such/folder"}, 2, "/no/such/folder: no such folder");
   expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2, "the folder /no/such/folder does not exist");
-  expectStatus({"bench", "fly"}, 2, "bench needs 'train' or 'infer' first");
+  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer' or 'live' first");
 }
 
 TEST_F(CliTrain, BrokenModelFilesExitWith2) {

@@ -1,0 +1,70 @@
+// The live pipeline of the lecture view: an image through a bank of kernels, an
+// activation and pooling, each stage's maps turned into displayable 8-bit images. One
+// call is one live update of the GUI (and what `convscope bench live` times).
+// Not for: training networks (Network.h) or drawing (the GUI wraps the bytes in QImages).
+#pragma once
+
+#include "Filtering.h"
+#include "Geometry.h"
+#include "Tensor.h"
+#include "backend/Backend.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct PipelineSpec {
+  std::vector<NamedKernel> kernels; // the bank; empty = no convolution stage
+  FilterOptions convolution;        // stride, padding, dilation, bias (its activation is ignored)
+  ActivationKind activation = ActivationKind::ReLU;
+  bool pooling = true;
+  Pool2DGeometry pool;
+  int displaySide = 512; // maps are rendered at most this many pixels a side (values stay exact)
+};
+
+// One map rendered for display as 8-bit palette indices (the GUI shows it as an indexed
+// QImage): the gray palette for non-negative maps (index 0 is 0, 255 the maximum), the
+// diverging blue–white–red palette for signed ones (index 128 is 0, the scale symmetric
+// around it), or an RGB colour image (3 bytes a pixel) for a colour input.
+enum class Palette { Gray, Diverging, Rgb };
+
+struct MapImage {
+  int width = 0, height = 0;
+  Palette palette = Palette::Gray;
+  std::vector<uint8_t> pixels; // width·height indices (or ·3 bytes for Rgb), row-major
+  float minimum = 0, maximum = 0; // of the map's values
+  float scale = 0; // the value at index 255 (gray) or at either end (diverging: −scale, +scale)
+  int step = 1;    // the image shows every step-th row and column of the map
+};
+
+struct PipelineStage {
+  std::string title;  // "convolution", "ReLU", "max pooling 2x2/2"
+  std::string detail; // "8 maps of 512x512"
+  Tensor maps;        // (1, C, H, W), in either layout
+  std::vector<MapImage> images; // one per channel
+};
+
+struct PipelineResult {
+  std::vector<PipelineStage> stages; // input first
+  std::string error;                 // the reason when a stage's geometry does not fit; stages up to it are kept
+};
+
+// Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws
+// for bad geometry). An RGB input shown as one colour image makes one MapImage.
+PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec);
+
+// Every channel of a (1, C, H, W) tensor (either layout) as a displayable map, each on its
+// own scale (from every value), the image sampled down to at most maxSide pixels a side.
+std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide);
+MapImage renderMap(const Tensor& maps, int64_t channel); // one channel (for tests and exports)
+// A colour input (1, 3, H, W) NCHW with values 0..maxValue as one RGB image, sampled down
+// to at most maxSide pixels a side.
+MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide);
+
+// The palette colour of index i (0..255), for legends and the GUI's colour tables.
+void paletteColour(Palette palette, int index, uint8_t rgb[3]);
+
+} // namespace convscope

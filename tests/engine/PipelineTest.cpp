@@ -1,0 +1,60 @@
+// The live pipeline: stages, their shapes, exact ranges and palette images in either layout.
+#include "TestUtils.h"
+
+#include "engine/Kernels.h"
+#include "engine/Pipeline.h"
+
+#include <gtest/gtest.h>
+
+using namespace convscope;
+using convscope::test::randomTensor;
+using convscope::test::tensor;
+
+TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  const Tensor six = tensor({1, 1, 6, 6}, {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0,
+                                           1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0});
+  PipelineSpec spec;
+  spec.kernels = {{"filter1", tensor({1, 3, 3}, {1, -1, -1, -1, 1, -1, -1, -1, 1})}};
+  const PipelineResult r = runPipeline(*backend, six, spec);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.stages.size(), 4u); // input, convolution, ReLU, max pooling
+  EXPECT_EQ(r.stages[1].detail, "1 map of 4x4");
+  EXPECT_EQ(r.stages[1].maps.at(0, 0, 0, 0), 3.0f);
+  EXPECT_EQ(r.stages[1].images[0].minimum, -3.0f);
+  EXPECT_EQ(r.stages[1].images[0].palette, Palette::Diverging);
+  EXPECT_EQ(r.stages[1].images[0].pixels[0], 128 + 127); // 3 is the top of the ±3 scale
+  EXPECT_EQ(r.stages[2].title, "ReLU");
+  EXPECT_EQ(r.stages[2].images[0].palette, Palette::Gray);
+  EXPECT_EQ(r.stages[3].title, "max pooling 2x2/2");
+  // max pooling of ReLU([[3,-1,-3,-1],[-3,1,0,-3],[-3,-3,0,1],[3,-2,-2,-1]]) = [[3,0],[3,1]]
+  EXPECT_EQ(r.stages[3].maps.inLayout(Layout::NCHW).values(), (std::vector<float>{3, 0, 3, 1}));
+}
+
+TEST(Pipeline, BadGeometryEndsWithAReasonAndKeepsEarlierStages) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  PipelineSpec spec;
+  spec.kernels = {{"big", Tensor(Shape{1, 7, 7})}};
+  const PipelineResult r = runPipeline(*backend, randomTensor({1, 1, 5, 5}, 1), spec);
+  EXPECT_EQ(r.stages.size(), 1u);
+  EXPECT_NE(r.error.find("kernel 7x7 is larger than the padded input 5x5"), std::string::npos) << r.error;
+}
+
+TEST(Pipeline, RenderingIsTheSameInBothLayoutsAndSamplesLargeMaps) {
+  const Tensor maps = randomTensor({1, 8, 40, 30}, 3, -2, 5);
+  const std::vector<MapImage> a = renderMaps(maps, 512), b = renderMaps(maps.inLayout(Layout::NHWC), 512);
+  for (int c = 0; c < 8; ++c) {
+    EXPECT_EQ(a[c].pixels, b[c].pixels);
+    EXPECT_EQ(a[c].minimum, b[c].minimum);
+  }
+  const std::vector<MapImage> small = renderMaps(maps, 16); // 40x30 sampled every 3rd pixel
+  EXPECT_EQ(small[0].step, 3);
+  EXPECT_EQ(small[0].width, 10);
+  EXPECT_EQ(small[0].height, 14);
+  EXPECT_EQ(small[0].minimum, a[0].minimum); // ranges come from every value
+  uint8_t rgb[3];
+  paletteColour(Palette::Diverging, 128, rgb);
+  EXPECT_EQ(rgb[0], 255); // white at zero
+  paletteColour(Palette::Diverging, 0, rgb);
+  EXPECT_EQ(rgb[2], 172); // blue end
+}
