@@ -1,21 +1,384 @@
-// Main window: a plain placeholder with the app's name and version.
+// Main window: assembly, menus, shortcuts, input handling and settings.
 #include "MainWindow.h"
 
+#include "ControlPanels.h"
+#include "FeatureMapView.h"
+#include "PipelineRunner.h"
+#include "Stepper.h"
+#include "Workspace.h"
+
+#include "engine/Dataset.h"
+#include "engine/MatrixText.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDialog>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QImage>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QVBoxLayout>
 
 namespace convscope::ui {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QStringLiteral("ConvScope %1").arg(CONVSCOPE_VERSION));
-  auto* label =
-      new QLabel(QStringLiteral("<h1>ConvScope %1</h1><p>See, step through and train convolutional neural networks.</p>"
-                                "<p>The command line is ready: run <tt>convscope --help</tt>.</p>")
-                     .arg(CONVSCOPE_VERSION),
-                 this);
-  label->setObjectName("welcomeLabel");
-  label->setAlignment(Qt::AlignCenter);
-  setCentralWidget(label);
-  resize(800, 500);
+  setAcceptDrops(true);
+  qRegisterMetaType<PipelineSnapshot>("convscope::ui::PipelineSnapshot");
+  workspace_ = new Workspace(this);
+  runner_ = new PipelineRunner(this);
+
+  // Centre: an error banner over the tabs.
+  errorBanner_ = new QLabel;
+  errorBanner_->setObjectName("errorBanner");
+  errorBanner_->setWordWrap(true);
+  errorBanner_->setStyleSheet("background: #fde0dc; color: #8b0000; padding: 6px; border: 1px solid #b2182b;");
+  errorBanner_->hide();
+  errorTimer_ = new QTimer(this);
+  errorTimer_->setSingleShot(true);
+  errorTimer_->setInterval(10000);
+  connect(errorTimer_, &QTimer::timeout, errorBanner_, &QLabel::hide);
+
+  featureMaps_ = new FeatureMapView;
+  featureScroll_ = new QScrollArea;
+  featureScroll_->setWidget(featureMaps_);
+  featureScroll_->setWidgetResizable(true);
+  stepper_ = new Stepper(workspace_);
+  tabs_ = new QTabWidget;
+  tabs_->addTab(featureScroll_, tr("Feature maps"));
+  tabs_->addTab(stepper_, tr("Stepper"));
+  auto* centre = new QWidget;
+  auto* layout = new QVBoxLayout(centre);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(errorBanner_);
+  layout->addWidget(tabs_, 1);
+  setCentralWidget(centre);
+
+  // Side panels.
+  inputPanel_ = new InputPanel(workspace_);
+  convolutionPanel_ = new ConvolutionPanel(workspace_);
+  kernelPanel_ = new KernelPanel(workspace_);
+  auto dock = [this](const QString& title, const QString& name, QWidget* widget, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(widget);
+    addDockWidget(area, d);
+    return d;
+  };
+  dock(tr("Input"), "inputDock", inputPanel_, Qt::LeftDockWidgetArea);
+  dock(tr("Convolution, activation, pooling"), "convolutionDock", convolutionPanel_, Qt::LeftDockWidgetArea);
+  dock(tr("Kernels"), "kernelDock", kernelPanel_, Qt::RightDockWidgetArea);
+
+  connect(inputPanel_, &InputPanel::editMatrixRequested, this, &MainWindow::editMatrix);
+  connect(workspace_, &Workspace::inputChanged, this, &MainWindow::requestUpdate);
+  connect(workspace_, &Workspace::kernelsChanged, this, &MainWindow::requestUpdate);
+  connect(workspace_, &Workspace::settingsChanged, this, &MainWindow::requestUpdate);
+  connect(runner_, &PipelineRunner::resultReady, featureMaps_, &FeatureMapView::setResult);
+  connect(featureMaps_, &FeatureMapView::hovered, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+
+  createMenus();
+  statusBar()->showMessage(tr("Drop an image or a matrix file anywhere on the window, or open one with Ctrl+O."));
+
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  if (!settings.contains("window/geometry")) resize(1400, 900);
+  recent_ = settings.value("recentFiles").toStringList();
+  rebuildRecentMenu();
+  workspace_->setWorkingSide(settings.value("input/workingSide", 512).toInt());
+  const QString last = settings.value("input/lastFile").toString();
+  if (!last.isEmpty() && QFileInfo::exists(last)) workspace_->loadFile(last, nullptr);
+  const QString kernel = settings.value("kernels/last").toString();
+  if (!kernel.isEmpty()) kernelPanel_->useClassic(kernel, false);
+  requestUpdate();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open an image or a matrix"), QString(),
+        tr("Images and matrices (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.ppm *.txt *.csv);;All files (*)"));
+    if (!path.isEmpty()) openFile(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &Recent"));
+  createSamplesMenu(file->addMenu(tr("&Samples")));
+  file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
+  file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
+  file->addSeparator();
+  file->addAction(tr("&Export View as PNG…"), this, &MainWindow::exportView)->setShortcut(QKeySequence(tr("Ctrl+E")));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Feature Maps"), this, &MainWindow::showFeatureMaps)->setShortcut(QKeySequence(tr("Ctrl+1")));
+  view->addAction(tr("&Stepper"), this, &MainWindow::showStepper)->setShortcut(QKeySequence(tr("Ctrl+2")));
+  QAction* presenter = view->addAction(tr("&Presenter Mode"));
+  presenter->setCheckable(true);
+  presenter->setShortcut(QKeySequence(Qt::Key_F11));
+  connect(presenter, &QAction::toggled, this, &MainWindow::setPresenterMode);
+  view->addSeparator();
+  QAction* zoomIn = view->addAction(tr("Zoom &In"), stepper_, &Stepper::zoomIn);
+  zoomIn->setShortcuts({QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal), QKeySequence::ZoomIn});
+  QAction* zoomOut = view->addAction(tr("Zoom &Out"), stepper_, &Stepper::zoomOut);
+  zoomOut->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence::ZoomOut});
+
+  QMenu* step = menuBar()->addMenu(tr("&Step"));
+  auto stepAction = [&](const QString& text, const QKeySequence& key, auto slot) {
+    QAction* a = step->addAction(text, this, [this, slot] {
+      showStepper();
+      (stepper_->*slot)();
+    });
+    a->setShortcut(key);
+    return a;
+  };
+  stepAction(tr("&Forward"), QKeySequence(Qt::Key_Right), &Stepper::stepForward);
+  stepAction(tr("&Back"), QKeySequence(Qt::Key_Left), &Stepper::stepBack);
+  stepAction(tr("&Play / Pause"), QKeySequence(Qt::Key_Space), &Stepper::togglePlay);
+  stepAction(tr("&Reset"), QKeySequence(Qt::Key_Home), &Stepper::reset);
+  step->addSeparator();
+  step->addAction(tr("&Convolution"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Convolution); });
+  step->addAction(tr("&ReLU"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::ReLU); });
+  step->addAction(tr("&Pooling"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Pooling); });
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts)->setShortcut(QKeySequence::HelpContents);
+  help->addAction(tr("&About ConvScope"), this, [this] {
+    showError(QString()); // clear
+    statusBar()->showMessage(tr("ConvScope %1: see, step through and train convolutional neural networks.")
+                                 .arg(CONVSCOPE_VERSION));
+  });
+}
+
+void MainWindow::createSamplesMenu(QMenu* menu) {
+  QString examples;
+  try {
+    examples = QString::fromStdString(resourcesDirectory()) + "/examples";
+  } catch (const std::exception&) {
+    menu->setEnabled(false);
+    return;
+  }
+  const struct {
+    const char* file;
+    const char* title;
+    const char* kernel; // a kernel file to load with it, or ""
+  } samples[] = {
+      {"six.txt", "6×6 image with filter 1 (lecture)", "filter1.txt"},
+      {"rgb5.txt", "RGB example, bias 1, padding 1 (lecture)", "rgb-kernel.txt"},
+      {"padding5.txt", "Padding example with sharpen (lecture)", ""},
+      {"stride5.txt", "Stride example, stride 2 (lecture)", "stride-kernel.txt"},
+      {"pool-max.txt", "Max pooling example (lecture)", ""},
+      {"feature-map.txt", "Pooling feature map (lecture)", ""},
+      {"digit.png", "A handwritten digit", ""},
+  };
+  for (const auto& sample : samples) {
+    const QString path = examples + "/" + sample.file;
+    if (!QFileInfo::exists(path)) continue;
+    menu->addAction(tr(sample.title), this, [this, path, kernel = QString(sample.kernel), examples] {
+      if (!openFile(path)) return;
+      if (!kernel.isEmpty()) {
+        try {
+          const std::string k = (examples + "/" + kernel).toStdString();
+          workspace_->setKernels({{kernel.toStdString(), loadMatrixFile(k)}});
+        } catch (const std::exception& e) {
+          showError(QString::fromStdString(e.what()));
+        }
+      }
+    });
+  }
+  const QDir photos(QString::fromStdString(resourcesDirectory()) + "/samples");
+  for (const QFileInfo& photo : photos.entryInfoList({"*.png", "*.jpg"}, QDir::Files, QDir::Name)) {
+    const QString path = photo.absoluteFilePath();
+    menu->addAction(photo.baseName(), this, [this, path] { openFile(path); });
+  }
+}
+
+bool MainWindow::openFile(const QString& path) {
+  QString error;
+  if (!workspace_->loadFile(path, &error)) {
+    showError(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), error));
+    return false;
+  }
+  errorBanner_->hide();
+  rememberRecent(path);
+  QSettings().setValue("input/lastFile", QFileInfo(path).absoluteFilePath());
+  statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+  return true;
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  recent_.removeAll(absolute);
+  recent_.prepend(absolute);
+  while (recent_.size() > 10) recent_.removeLast();
+  QSettings().setValue("recentFiles", recent_);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  if (!recentMenu_) return;
+  recentMenu_->clear();
+  for (const QString& path : recent_) recentMenu_->addAction(path, this, [this, path] { openFile(path); });
+  recentMenu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::showError(const QString& text) {
+  errorBanner_->setText(text);
+  errorBanner_->setVisible(!text.isEmpty());
+  if (!text.isEmpty()) {
+    errorTimer_->start();
+    statusBar()->showMessage(text, 10000);
+  }
+}
+
+QString MainWindow::errorText() const { return errorBanner_->isVisible() ? errorBanner_->text() : QString(); }
+
+void MainWindow::requestUpdate() { runner_->request(workspace_->input(), workspace_->pipelineSpec()); }
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QMimeData* mime = event->mimeData();
+  for (const QUrl& url : mime->urls()) {
+    if (!url.isLocalFile()) {
+      showError(tr("Only local files can be dropped (got %1)").arg(url.toString()));
+      return;
+    }
+    openFile(url.toLocalFile());
+    event->acceptProposedAction();
+    return;
+  }
+  if (mime->hasImage()) {
+    paste();
+    event->acceptProposedAction();
+  }
+}
+
+namespace {
+// A QImage as the engine's (1, 3, H, W) RGB tensor with values 0–255.
+Tensor tensorFromImage(const QImage& source) {
+  const QImage image = source.convertToFormat(QImage::Format_RGB888);
+  Tensor t(Shape{1, 3, image.height(), image.width()});
+  for (int y = 0; y < image.height(); ++y) {
+    const uchar* row = image.constScanLine(y);
+    for (int x = 0; x < image.width(); ++x)
+      for (int c = 0; c < 3; ++c) t.at(0, c, y, x) = row[x * 3 + c];
+  }
+  return t;
+}
+} // namespace
+
+void MainWindow::paste() {
+  const QMimeData* mime = QApplication::clipboard()->mimeData();
+  if (mime && mime->hasImage()) {
+    const QImage image = qvariant_cast<QImage>(mime->imageData());
+    if (!image.isNull()) {
+      workspace_->setImage(tensorFromImage(image), tr("pasted image"));
+      return;
+    }
+  }
+  const QString text = QApplication::clipboard()->text();
+  if (text.trimmed().isEmpty()) {
+    showError(tr("The clipboard holds neither an image nor numbers to paste."));
+    return;
+  }
+  try {
+    workspace_->setMatrix(parseMatrixText(text.toStdString(), "the clipboard"), tr("pasted matrix"));
+  } catch (const std::invalid_argument& e) {
+    showError(tr("Could not paste: %1").arg(QString::fromStdString(e.what())));
+  }
+}
+
+void MainWindow::editMatrix() {
+  MatrixEditor editor(workspace_->input(), this);
+  if (editor.exec() != QDialog::Accepted) return;
+  try {
+    workspace_->setMatrix(editor.values(), tr("typed matrix"));
+  } catch (const std::invalid_argument& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::exportView() {
+  QWidget* view = tabs_->currentIndex() == 0 ? static_cast<QWidget*>(featureMaps_) : static_cast<QWidget*>(stepper_);
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the view as PNG"), "convscope.png", tr("PNG (*.png)"));
+  if (path.isEmpty()) return;
+  if (!view->grab().save(path, "PNG")) showError(tr("Could not write %1").arg(path));
+  else statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::showShortcuts() {
+  QString html = tr("<h2>Keyboard shortcuts</h2><table cellpadding=4>");
+  for (QAction* menu : menuBar()->actions())
+    for (QAction* a : menu->menu()->actions())
+      if (!a->shortcut().isEmpty())
+        html += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
+                    .arg(a->shortcut().toString(QKeySequence::NativeText), a->text().remove('&'));
+  html += "</table>";
+  auto* dialog = new QDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("ConvScope shortcuts"));
+  auto* text = new QTextBrowser;
+  text->setHtml(html);
+  auto* layout = new QVBoxLayout(dialog);
+  layout->addWidget(text);
+  dialog->resize(480, 560);
+  dialog->show();
+}
+
+void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
+void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
+
+void MainWindow::setPresenterMode(bool on) {
+  if (on == presenter_) return;
+  presenter_ = on;
+  QFont font = QApplication::font();
+  if (on) {
+    stateBeforePresenter_ = saveState();
+    font.setPointSizeF(font.pointSizeF() * 1.6);
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+      if (d->objectName() == "kernelDock") d->hide(); // only the essentials
+    statusBar()->hide();
+    showFullScreen();
+    featureMaps_->setTileSize(260);
+    stepper_->setCellSize(std::max(64, stepper_->zoom()));
+  } else {
+    font.setPointSizeF(font.pointSizeF() / 1.6);
+    statusBar()->show();
+    restoreState(stateBeforePresenter_);
+    showNormal();
+    featureMaps_->setTileSize(150);
+    stepper_->setCellSize(44);
+  }
+  QApplication::setFont(font);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (presenter_) setPresenterMode(false);
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  settings.setValue("input/workingSide", workspace_->workingSide());
+  if (!workspace_->kernels().empty())
+    settings.setValue("kernels/last", QString::fromStdString(workspace_->kernels().front().name));
+  event->accept();
 }
 
 } // namespace convscope::ui

@@ -1,15 +1,82 @@
-// The main window. Until the lecture-hall GUI lands it shows the app's name and version
-// and what the command line can already do.
+// The main window: menus and shortcuts, the side panels, the feature maps and the stepper,
+// drag and drop, paste, recent files, samples, export, presenter mode and remembered
+// settings. It wires widgets to the workspace and the workspace to the pipeline runner.
 #pragma once
 
 #include <QMainWindow>
+#include <QStringList>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QScrollArea;
+class QTabWidget;
+class QTimer;
 
 namespace convscope::ui {
+
+class ConvolutionPanel;
+class FeatureMapView;
+class InputPanel;
+class KernelPanel;
+class PipelineRunner;
+class Stepper;
+class Workspace;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 public:
   explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  Workspace* workspace() const { return workspace_; }
+  FeatureMapView* featureMaps() const { return featureMaps_; }
+  Stepper* stepper() const { return stepper_; }
+  ConvolutionPanel* convolutionPanel() const { return convolutionPanel_; }
+  PipelineRunner* runner() const { return runner_; }
+  QString errorText() const; // the visible error banner's text, or ""
+  bool isPresenterMode() const { return presenter_; }
+
+  // Opens an image or matrix file; on failure shows why and keeps the current input.
+  bool openFile(const QString& path);
+
+public slots:
+  void setPresenterMode(bool on);
+  void showStepper();
+  void showFeatureMaps();
+
+protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+private:
+  void createMenus();
+  void createSamplesMenu(QMenu* menu);
+  void showError(const QString& text);
+  void requestUpdate();
+  void paste();
+  void editMatrix();
+  void exportView();
+  void showShortcuts();
+  void rememberRecent(const QString& path);
+  void rebuildRecentMenu();
+
+  Workspace* workspace_;
+  PipelineRunner* runner_;
+  FeatureMapView* featureMaps_;
+  QScrollArea* featureScroll_;
+  Stepper* stepper_;
+  InputPanel* inputPanel_;
+  ConvolutionPanel* convolutionPanel_;
+  KernelPanel* kernelPanel_;
+  QTabWidget* tabs_;
+  QLabel* errorBanner_;
+  QTimer* errorTimer_;
+  QMenu* recentMenu_ = nullptr;
+  QStringList recent_;
+  bool presenter_ = false;
+  QByteArray stateBeforePresenter_;
 };
 
 } // namespace convscope::ui

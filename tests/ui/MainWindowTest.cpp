@@ -1,20 +1,184 @@
-// QtTest (offscreen): the main window opens with the app's name and version.
+// QtTest (offscreen) driving the real main window: a simulated drop loads an image and
+// fills the feature maps; stride and padding change the stepper's grid and formula; the
+// RGB example steps to (0,0) with −25 and its channel sums; a non-image drop shows an
+// error and keeps the previous image; keyboard stepping; presenter mode.
+#include "ui/ControlPanels.h"
+#include "ui/FeatureMapView.h"
 #include "ui/MainWindow.h"
+#include "ui/PipelineRunner.h"
+#include "ui/Stepper.h"
+#include "ui/Workspace.h"
 
-#include <QLabel>
+#include "engine/MatrixText.h"
+
+#include <QComboBox>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QtTest/QtTest>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+void drop(QWidget* target, const QString& path) {
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(path)});
+  const QPoint at = target->rect().center();
+  QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(target, &enter);
+  QVERIFY(enter.isAccepted());
+  QDropEvent dropEvent(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(target, &dropEvent);
+}
+
+// Waits for the pipeline to settle (no update running or waiting).
+void settle(MainWindow& w) {
+  QTRY_VERIFY_WITH_TIMEOUT(!w.runner()->isBusy() && w.featureMaps()->result(), 10000);
+  QTest::qWait(50);
+  QTRY_VERIFY_WITH_TIMEOUT(!w.runner()->isBusy(), 10000);
+}
+
+QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }
+} // namespace
 
 class MainWindowTest : public QObject {
   Q_OBJECT
 private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("ConvScopeTest");
+    QCoreApplication::setApplicationName("ConvScopeTest");
+    QSettings().clear(); // start from defaults
+  }
+
   void showsNameAndVersion() {
-    convscope::ui::MainWindow window;
+    MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QCOMPARE(window.windowTitle(), QStringLiteral("ConvScope " CONVSCOPE_VERSION));
-    auto* label = window.findChild<QLabel*>("welcomeLabel");
-    QVERIFY(label);
-    QVERIFY(label->text().contains(QStringLiteral("ConvScope " CONVSCOPE_VERSION)));
+  }
+
+  void dropLoadsAnImageAndFillsTheFeatureMaps() {
+    QTemporaryDir dir;
+    QImage image(40, 30, QImage::Format_RGB32);
+    image.fill(Qt::white);
+    for (int x = 0; x < 20; ++x)
+      for (int y = 0; y < 30; ++y) image.setPixel(x, y, qRgb(0, 0, 0));
+    const QString path = dir.filePath("edge.png");
+    QVERIFY(image.save(path));
+    MainWindow window;
+    window.show();
+    window.workspace()->setKernels({{"sobel-x", Tensor(Shape{1, 3, 3}, std::vector<float>{-1, 0, 1, -2, 0, 2, -1, 0, 1})}});
+    drop(&window, path);
+    QCOMPARE(window.workspace()->inputName(), QStringLiteral("edge.png"));
+    QCOMPARE(window.workspace()->input().shape(), (Shape{1, 3, 30, 40}));
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    QCOMPARE(maps->stageCount(), 4); // input, convolution, ReLU, max pooling
+    QCOMPARE(maps->mapCount(1), 3);  // one sobel block on RGB keeps the 3 channels
+    const PipelineStage& conv = maps->result()->stages[1];
+    QCOMPARE(conv.maps.shape(), (Shape{1, 3, 28, 38}));
+    QCOMPARE(conv.images[0].maximum, 4 * 255.0f); // the dark-to-bright edge
+    QVERIFY(window.errorText().isEmpty());
+  }
+
+  void droppingANonImageShowsAnErrorAndKeepsThePreviousImage() {
+    QTemporaryDir dir;
+    const QString notes = dir.filePath("notes.png");
+    QFile file(notes);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("\x89PNG\r\n\x1a\n but not really an image");
+    file.close();
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    const std::vector<float> before = window.workspace()->input().values();
+    drop(&window, notes);
+    QVERIFY2(window.errorText().contains("notes.png"), qPrintable(window.errorText()));
+    QVERIFY(window.errorText().contains("not an image file OpenCV can read"));
+    QCOMPARE(window.workspace()->inputName(), QStringLiteral("six.txt"));
+    QCOMPARE(window.workspace()->input().values(), before);
+  }
+
+  void strideAndPaddingChangeTheGridAndTheFormula() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    Stepper* stepper = window.stepper();
+    QCOMPARE(stepper->outputRows(), 4);
+    QCOMPARE(stepper->outputColumns(), 4);
+    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 1⌋ + 1 = ⌊3 / 1⌋ + 1 = 4"), qPrintable(stepper->formulaText()));
+    ConvolutionPanel* panel = window.convolutionPanel();
+    panel->strideBox()->setValue(2);
+    QCOMPARE(stepper->outputRows(), 2);
+    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 2⌋ + 1 = ⌊3 / 2⌋ + 1 = 2"), qPrintable(stepper->formulaText()));
+    panel->paddingBox()->setCurrentIndex(2); // custom
+    panel->paddingAmountBox()->setValue(1);
+    QCOMPARE(stepper->outputRows(), 3);
+    QCOMPARE(stepper->outputColumns(), 3);
+    QVERIFY(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·1) / 2⌋ + 1 = ⌊5 / 2⌋ + 1 = 3"));
+    // A kernel that does not fit is explained in words.
+    window.workspace()->setKernels({{"big", Tensor(Shape{1, 9, 9})}});
+    QCOMPARE(stepper->cellCount(), 0);
+    QVERIFY2(stepper->problemText().contains("larger than the padded input 8x8"), qPrintable(stepper->problemText()));
+  }
+
+  void steppingTheRgbExampleShowsMinus25AndTheChannelSums() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("rgb5.txt")));
+    window.workspace()->setKernels({{"rgb", loadMatrixFile(example("rgb-kernel.txt").toStdString())}});
+    FilterOptions o;
+    o.padding = PaddingSpec::parse("1");
+    o.bias = 1;
+    window.workspace()->setConvolution(o);
+    window.showStepper();
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    Stepper* stepper = window.stepper();
+    stepper->setFocus();
+    QTest::keyClick(stepper, Qt::Key_Right); // step to (0,1), then back to (0,0) with ←
+    QCOMPARE(stepper->position(), 1);
+    QTest::keyClick(stepper, Qt::Key_Left);
+    QCOMPARE(stepper->position(), 0);
+    const QString text = stepper->arithmeticText();
+    QVERIFY2(text.contains("308 + (−498) + 164 + 1 = −25"), qPrintable(text));
+    QVERIFY(text.contains("= 308\n"));
+    QVERIFY(text.contains("= −498\n"));
+    QVERIFY(text.contains("= 164\n"));
+    QCOMPARE(window.findChild<QTextBrowser*>("stepperArithmetic")->toPlainText(), text);
+    QTest::keyClick(stepper, Qt::Key_Home);
+    QCOMPARE(stepper->position(), 0);
+  }
+
+  void poolingAndReluStepping() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::ReLU);
+    stepper->setPosition(1); // conv (0,1) = −1
+    QVERIFY2(stepper->arithmeticText().contains("max(0, −1) = 0"), qPrintable(stepper->arithmeticText()));
+    stepper->setMode(Stepper::Mode::Pooling);
+    QCOMPARE(stepper->outputRows(), 2);
+    QVERIFY2(stepper->arithmeticText().startsWith("max(3, 0, 0, 1) = 3"), qPrintable(stepper->arithmeticText()));
+  }
+
+  void presenterModeTogglesAndRestores() {
+    MainWindow window;
+    window.show();
+    const qreal before = QApplication::font().pointSizeF();
+    window.setPresenterMode(true);
+    QVERIFY(window.isPresenterMode());
+    QVERIFY(QApplication::font().pointSizeF() > before * 1.5);
+    window.setPresenterMode(false);
+    QCOMPARE(QApplication::font().pointSizeF(), before);
   }
 };
 

@@ -1,0 +1,184 @@
+// FeatureMapView: tile layout, painting and hover read-out.
+#include "FeatureMapView.h"
+
+#include "engine/backend/reference/ReferenceBackend.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+
+namespace convscope::ui {
+
+namespace {
+constexpr int kMargin = 8, kHeader = 26, kCaption = 18, kGap = 10;
+
+QString number(float v) { return QString::fromStdString(formatNumber(v)); }
+
+const QVector<QRgb>& colourTable(Palette palette) {
+  static const QVector<QRgb> gray = [] {
+    QVector<QRgb> t;
+    for (int i = 0; i < 256; ++i) t.push_back(qRgb(i, i, i));
+    return t;
+  }();
+  static const QVector<QRgb> diverging = [] {
+    QVector<QRgb> t;
+    for (int i = 0; i < 256; ++i) {
+      uint8_t c[3];
+      paletteColour(Palette::Diverging, i, c);
+      t.push_back(qRgb(c[0], c[1], c[2]));
+    }
+    return t;
+  }();
+  return palette == Palette::Diverging ? diverging : gray;
+}
+} // namespace
+
+QImage toQImage(const MapImage& map) {
+  if (map.palette == Palette::Rgb)
+    return QImage(map.pixels.data(), map.width, map.height, map.width * 3, QImage::Format_RGB888);
+  QImage image(map.pixels.data(), map.width, map.height, map.width, QImage::Format_Indexed8);
+  image.setColorTable(colourTable(map.palette));
+  return image;
+}
+
+QColor paletteQColor(Palette palette, int index) {
+  uint8_t c[3];
+  paletteColour(palette, index, c);
+  return QColor(c[0], c[1], c[2]);
+}
+
+FeatureMapView::FeatureMapView(QWidget* parent) : QWidget(parent) {
+  setMouseTracking(true);
+  setObjectName("featureMapView");
+}
+
+void FeatureMapView::setResult(PipelineSnapshot result) {
+  result_ = std::move(result);
+  layoutTiles();
+  update();
+}
+
+void FeatureMapView::setTileSize(int pixels) {
+  tileSize_ = pixels;
+  layoutTiles();
+  update();
+}
+
+int FeatureMapView::stageCount() const { return result_ ? static_cast<int>(result_->stages.size()) : 0; }
+
+int FeatureMapView::mapCount(int stage) const {
+  return result_ && stage < stageCount() ? static_cast<int>(result_->stages[stage].images.size()) : 0;
+}
+
+void FeatureMapView::layoutTiles() {
+  tiles_.clear();
+  headerY_.clear();
+  int y = kMargin;
+  if (result_) {
+    const int width = std::max(this->width(), tileSize_ + 2 * kMargin);
+    for (int s = 0; s < static_cast<int>(result_->stages.size()); ++s) {
+      const PipelineStage& stage = result_->stages[s];
+      headerY_.push_back(y);
+      y += kHeader;
+      int x = kMargin, rowHeight = 0;
+      for (int m = 0; m < static_cast<int>(stage.images.size()); ++m) {
+        const MapImage& map = stage.images[m];
+        // Fit the map in a tileSize square, keeping its aspect; small maps grow in whole
+        // multiples so their cells stay square and crisp.
+        const double scale = std::min(double(tileSize_) / map.width, double(tileSize_) / map.height);
+        const double crisp = scale >= 1 ? std::floor(scale) : scale;
+        const QSize size(std::max(1, int(map.width * crisp)), std::max(1, int(map.height * crisp)));
+        if (x + size.width() > width - kMargin && x > kMargin) {
+          x = kMargin;
+          y += rowHeight + kCaption + kGap;
+          rowHeight = 0;
+        }
+        tiles_.push_back({s, m, QRect(QPoint(x, y), size), toQImage(map)});
+        x += size.width() + kGap;
+        rowHeight = std::max(rowHeight, size.height());
+      }
+      y += rowHeight + kCaption + kGap + 4;
+    }
+    if (!result_->error.empty()) y += 3 * kHeader;
+  }
+  height_ = y + kMargin;
+  setMinimumHeight(height_);
+  updateGeometry();
+}
+
+QSize FeatureMapView::sizeHint() const { return {tileSize_ * 4 + 5 * kMargin, std::max(height_, 300)}; }
+
+void FeatureMapView::resizeEvent(QResizeEvent*) { layoutTiles(); }
+
+void FeatureMapView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  p.fillRect(rect(), palette().window());
+  if (!result_) {
+    p.drawText(rect(), Qt::AlignCenter, tr("Drop an image here, open one (Ctrl+O) or pick a sample."));
+    return;
+  }
+  QFont headerFont = font();
+  headerFont.setBold(true);
+  for (size_t s = 0; s < result_->stages.size(); ++s) {
+    const PipelineStage& stage = result_->stages[s];
+    p.setFont(headerFont);
+    p.setPen(palette().windowText().color());
+    p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
+               QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail));
+  }
+  p.setFont(font());
+  for (const Tile& t : tiles_) {
+    p.drawImage(t.rect, t.image); // nearest-neighbour scaling keeps cells crisp
+    p.setPen(QColor(120, 120, 120));
+    p.drawRect(t.rect.adjusted(0, 0, -1, -1));
+    const MapImage& map = result_->stages[t.stage].images[t.map];
+    const QString caption = map.palette == Palette::Rgb
+                                ? tr("RGB")
+                                : QStringLiteral("%1 … %2").arg(number(map.minimum), number(map.maximum));
+    p.setPen(palette().windowText().color());
+    const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90), kCaption);
+    p.drawText(captionRect, Qt::AlignLeft | Qt::AlignTop, caption);
+    if (map.palette == Palette::Diverging) { // a small legend: −scale … 0 … +scale
+      const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
+      for (int i = 0; i < bar.width(); ++i)
+        p.fillRect(QRect(bar.left() + i, bar.top(), 1, bar.height()),
+                   paletteQColor(Palette::Diverging, i * 255 / (bar.width() - 1)));
+    }
+  }
+  if (!result_->error.empty()) {
+    p.setPen(QColor(178, 24, 43));
+    p.drawText(QRect(kMargin, height_ - 3 * kHeader - kMargin, width() - 2 * kMargin, 3 * kHeader),
+               Qt::AlignLeft | Qt::TextWordWrap, tr("Does not fit: %1").arg(QString::fromStdString(result_->error)));
+  }
+}
+
+void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
+  for (const Tile& t : tiles_) {
+    if (!t.rect.contains(event->position().toPoint())) continue;
+    const PipelineStage& stage = result_->stages[t.stage];
+    const Shape& s = stage.maps.shape();
+    const int64_t row = std::clamp<int64_t>((event->position().y() - t.rect.top()) * s[2] / t.rect.height(), 0, s[2] - 1);
+    const int64_t col = std::clamp<int64_t>((event->position().x() - t.rect.left()) * s[3] / t.rect.width(), 0, s[3] - 1);
+    QString text;
+    if (stage.images[t.map].palette == Palette::Rgb)
+      text = tr("%1 (row %2, column %3): R %4, G %5, B %6")
+                 .arg(QString::fromStdString(stage.title))
+                 .arg(row)
+                 .arg(col)
+                 .arg(number(stage.maps.at(0, 0, row, col)), number(stage.maps.at(0, 1, row, col)),
+                      number(stage.maps.at(0, 2, row, col)));
+    else
+      text = tr("%1, map %2 (row %3, column %4): %5")
+                 .arg(QString::fromStdString(stage.title))
+                 .arg(t.map + 1)
+                 .arg(row)
+                 .arg(col)
+                 .arg(number(stage.maps.at(0, t.map, row, col)));
+    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+    emit hovered(text);
+    return;
+  }
+  QToolTip::hideText();
+}
+
+} // namespace convscope::ui

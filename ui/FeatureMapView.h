@@ -1,0 +1,58 @@
+// Shows every stage of the live pipeline: its title and shape, then one tile per map with
+// its min and max, a diverging colour legend for signed maps, and the exact value under
+// the mouse. Not for: computing maps (it only draws a PipelineSnapshot).
+#pragma once
+
+#include "PipelineRunner.h"
+
+#include <QImage>
+#include <QWidget>
+
+#include <vector>
+
+namespace convscope::ui {
+
+class FeatureMapView : public QWidget {
+  Q_OBJECT
+public:
+  explicit FeatureMapView(QWidget* parent = nullptr);
+
+  void setResult(PipelineSnapshot result);
+  const PipelineSnapshot& result() const { return result_; }
+  void setTileSize(int pixels); // presenter mode uses larger tiles
+  int stageCount() const;
+  int mapCount(int stage) const;
+
+  QSize sizeHint() const override;
+  QSize minimumSizeHint() const override { return {200, 120}; }
+
+signals:
+  void hovered(const QString& text); // "convolution map 3 (row 12, column 40): −0.25"
+
+protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+private:
+  struct Tile {
+    int stage, map;
+    QRect rect;  // the image's place
+    QImage image;
+  };
+  void layoutTiles();
+  int contentHeight() const;
+
+  PipelineSnapshot result_;
+  std::vector<Tile> tiles_;
+  std::vector<int> headerY_; // y of each stage's header
+  int tileSize_ = 150;
+  int height_ = 0;
+};
+
+// The QImage of a rendered map (indexed with the map's palette, or RGB). It references
+// the MapImage's bytes: keep the snapshot alive as long as the image.
+QImage toQImage(const MapImage& map);
+QColor paletteQColor(Palette palette, int index);
+
+} // namespace convscope::ui

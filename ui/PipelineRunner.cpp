@@ -1,0 +1,46 @@
+// PipelineRunner: QtConcurrent for the work, a watcher to hand results back.
+#include "PipelineRunner.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace convscope::ui {
+
+PipelineRunner::PipelineRunner(QObject* parent)
+    : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {
+  connect(&watcher_, &QFutureWatcher<PipelineSnapshot>::finished, this, &PipelineRunner::finished);
+}
+
+PipelineRunner::~PipelineRunner() { watcher_.waitForFinished(); }
+
+void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
+  if (watcher_.isRunning()) {
+    pending_ = std::make_pair(input, spec); // replaces any older waiting request
+    return;
+  }
+  start(input, spec);
+}
+
+void PipelineRunner::start(Tensor input, PipelineSpec spec) {
+  Backend* backend = backend_.get();
+  watcher_.setFuture(QtConcurrent::run([backend, input = std::move(input), spec = std::move(spec)]() -> PipelineSnapshot {
+    try {
+      return std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
+    } catch (const std::exception& e) { // nothing crosses the thread but a result
+      auto failed = std::make_shared<PipelineResult>();
+      failed->error = e.what();
+      return failed;
+    }
+  }));
+}
+
+void PipelineRunner::finished() {
+  latest_ = watcher_.result();
+  emit resultReady(latest_);
+  if (pending_) {
+    auto [input, spec] = std::move(*pending_);
+    pending_.reset();
+    start(std::move(input), std::move(spec));
+  }
+}
+
+} // namespace convscope::ui

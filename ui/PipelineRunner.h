@@ -1,0 +1,43 @@
+// Runs the live pipeline off the GUI thread. Requests coalesce: while one update runs,
+// only the newest request waits, so dragging a slider never queues up stale work. Results
+// arrive as immutable shared snapshots on the GUI thread.
+// Not for: training (the trainer's worker does that).
+#pragma once
+
+#include "engine/Pipeline.h"
+#include "engine/backend/Backend.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+
+#include <memory>
+#include <optional>
+
+namespace convscope::ui {
+
+using PipelineSnapshot = std::shared_ptr<const PipelineResult>;
+
+class PipelineRunner : public QObject {
+  Q_OBJECT
+public:
+  explicit PipelineRunner(QObject* parent = nullptr);
+  ~PipelineRunner() override; // waits for a running update
+
+  void request(const Tensor& input, const PipelineSpec& spec);
+  bool isBusy() const { return watcher_.isRunning(); }
+  const PipelineSnapshot& latest() const { return latest_; }
+
+signals:
+  void resultReady(convscope::ui::PipelineSnapshot result);
+
+private:
+  void start(Tensor input, PipelineSpec spec);
+  void finished();
+
+  std::unique_ptr<Backend> backend_; // used by one update at a time
+  QFutureWatcher<PipelineSnapshot> watcher_;
+  std::optional<std::pair<Tensor, PipelineSpec>> pending_;
+  PipelineSnapshot latest_;
+};
+
+} // namespace convscope::ui

@@ -1,0 +1,605 @@
+// Stepper: the controls, the computation it shows, and StepperCanvas, which paints the grids.
+#include "Stepper.h"
+
+#include "engine/OutputSize.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPaintEvent>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <optional>
+
+namespace convscope::ui {
+
+namespace {
+QString num(float v) { return QString::fromStdString(formatNumber(v)); }
+
+// Colours: readable on a projector and for the colour-blind (blue/orange, never red/green).
+const QColor kWindow(255, 190, 90);      // the kernel window / receptive field
+const QColor kCurrent(230, 120, 0);      // the current cell's border
+const QColor kPadding(222, 222, 222);    // padding cells
+const QColor kFilled(235, 244, 255);     // output cells already computed
+const QColor kNegative(33, 102, 172);    // negative numbers (ReLU)
+const QColor kMaximum(178, 24, 43);      // the window's maximum (pooling)
+} // namespace
+
+// ---- the canvas ------------------------------------------------------------------------
+
+class StepperCanvas : public QWidget {
+public:
+  explicit StepperCanvas(Stepper* stepper) : QWidget(stepper), s_(stepper) { setMouseTracking(false); }
+
+  struct Grid {
+    QPoint origin;
+    int rows = 0, columns = 0;
+    QString label;
+  };
+
+  // Lays out the grids of the current mode; returns the total size.
+  void relayout() {
+    grids_.clear();
+    const int cell = s_->cellSize_;
+    const int gap = std::max(24, cell), labelHeight = labelFont().pointSize() * 2 + 6;
+    int x = 12, y = 12 + labelHeight, rowBottom = y;
+    auto add = [&](int rows, int columns, const QString& label) {
+      grids_.push_back({QPoint(x, y), rows, columns, label});
+      x += columns * cell + gap;
+      rowBottom = std::max(rowBottom, y + rows * cell);
+    };
+    if (s_->problem_.isEmpty() && !s_->convOutput_.empty()) {
+      const Shape& in = s_->workspace_->input().shape();
+      const Conv2DGeometry& g = s_->conv_.geometry;
+      if (s_->mode_ == Stepper::Mode::Convolution) {
+        for (int64_t ic : s_->inputChannels_)
+          add(int(in[2] + g.padTop + g.padBottom), int(in[3] + g.padLeft + g.padRight),
+              s_->inputChannels_.size() > 1 ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input (padded)"));
+        add(s_->outputRows_, s_->outputColumns_, tr("output"));
+        // Kernels below the inputs.
+        x = 12;
+        y = rowBottom + gap / 2 + labelHeight;
+        for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
+          add(int(g.kernelH), int(g.kernelW),
+              s_->inputChannels_.size() > 1 ? tr("kernel, channel %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
+      } else if (s_->mode_ == Stepper::Mode::ReLU) {
+        add(s_->outputRows_, s_->outputColumns_, tr("convolution output"));
+        add(s_->outputRows_, s_->outputColumns_, tr("after ReLU"));
+      } else {
+        add(int(s_->reluOutput_.shape()[2]), int(s_->reluOutput_.shape()[3]), tr("after ReLU"));
+        add(s_->outputRows_, s_->outputColumns_, tr("after pooling"));
+      }
+    }
+    int width = 0, height = rowBottom;
+    for (const Grid& gr : grids_) width = std::max(width, gr.origin.x() + gr.columns * cell);
+    setFixedSize(std::max(width + 12, 200), std::max(height + 12, 120));
+    update();
+  }
+
+  // The output grid's cell under a point, or nullopt.
+  std::optional<int> outputCellAt(QPoint pos) const {
+    const Grid* out = outputGrid();
+    if (!out) return std::nullopt;
+    const int cell = s_->cellSize_;
+    const int c = (pos.x() - out->origin.x()) / cell, r = (pos.y() - out->origin.y()) / cell;
+    if (pos.x() < out->origin.x() || pos.y() < out->origin.y() || r >= out->rows || c >= out->columns)
+      return std::nullopt;
+    return r * out->columns + c;
+  }
+
+  // Where the current cell is, to scroll it into view.
+  QRect currentRect() const {
+    const Grid* out = outputGrid();
+    if (!out) return {};
+    const int cell = s_->cellSize_;
+    return QRect(out->origin + QPoint(s_->columnOf(s_->position_) * cell, s_->rowOf(s_->position_) * cell),
+                 QSize(cell, cell));
+  }
+  QRect windowRect() const { // the input window's bounding box (convolution and pooling)
+    if (grids_.empty() || s_->mode_ == Stepper::Mode::ReLU) return currentRect();
+    const auto taps = windowTaps();
+    if (taps.empty()) return currentRect();
+    int r0 = taps[0].first, r1 = r0, c0 = taps[0].second, c1 = c0;
+    for (auto [r, c] : taps) r0 = std::min(r0, r), r1 = std::max(r1, r), c0 = std::min(c0, c), c1 = std::max(c1, c);
+    const int cell = s_->cellSize_;
+    return QRect(grids_[0].origin + QPoint(c0 * cell, r0 * cell), QSize((c1 - c0 + 1) * cell, (r1 - r0 + 1) * cell));
+  }
+
+protected:
+  void paintEvent(QPaintEvent* event) override {
+    QPainter p(this);
+    p.fillRect(event->rect(), Qt::white);
+    if (grids_.empty()) return;
+    p.setFont(labelFont());
+    p.setPen(Qt::black);
+    for (const Grid& g : grids_)
+      p.drawText(QRect(g.origin.x(), g.origin.y() - labelFont().pointSize() * 2 - 4, 600, labelFont().pointSize() * 2),
+                 Qt::AlignLeft | Qt::AlignBottom, g.label);
+    if (s_->mode_ == Stepper::Mode::Convolution) paintConvolution(p, event->rect());
+    else if (s_->mode_ == Stepper::Mode::ReLU) paintRelu(p, event->rect());
+    else paintPooling(p, event->rect());
+  }
+
+  void mousePressEvent(QMouseEvent* event) override {
+    if (auto cell = outputCellAt(event->position().toPoint())) s_->setPosition(*cell);
+  }
+
+private:
+  QFont labelFont() const {
+    QFont f = font();
+    f.setPointSize(std::max(9, font().pointSize()));
+    return f;
+  }
+
+  const Grid* outputGrid() const {
+    if (grids_.empty()) return nullptr;
+    if (s_->mode_ == Stepper::Mode::Convolution) return &grids_[s_->inputChannels_.size()];
+    return &grids_[1];
+  }
+
+  // The input cells (row, column in the first grid's coordinates) the current cell reads.
+  std::vector<std::pair<int, int>> windowTaps() const {
+    std::vector<std::pair<int, int>> taps;
+    const int r = s_->rowOf(s_->position_), c = s_->columnOf(s_->position_);
+    if (s_->mode_ == Stepper::Mode::Convolution) {
+      const Conv2DGeometry& g = s_->conv_.geometry;
+      for (int64_t kh = 0; kh < g.kernelH; ++kh)
+        for (int64_t kw = 0; kw < g.kernelW; ++kw)
+          taps.emplace_back(int(r * g.strideH + kh * g.dilationH), int(c * g.strideW + kw * g.dilationW));
+    } else if (s_->mode_ == Stepper::Mode::Pooling) {
+      const Pool2DGeometry& g = s_->workspace_->pool();
+      for (int64_t kh = 0; kh < g.kernelH; ++kh)
+        for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+          const int ir = int(r * g.strideH - g.padTop + kh), ic = int(c * g.strideW - g.padLeft + kw);
+          if (ir >= 0 && ic >= 0 && ir < s_->reluOutput_.shape()[2] && ic < s_->reluOutput_.shape()[3])
+            taps.emplace_back(ir, ic);
+        }
+    }
+    return taps;
+  }
+
+  // Cells of grid g intersecting the exposed rectangle.
+  void visibleRange(const Grid& g, const QRect& exposed, int& r0, int& r1, int& c0, int& c1) const {
+    const int cell = s_->cellSize_;
+    r0 = std::max(0, (exposed.top() - g.origin.y()) / cell - 1);
+    r1 = std::min(g.rows - 1, (exposed.bottom() - g.origin.y()) / cell + 1);
+    c0 = std::max(0, (exposed.left() - g.origin.x()) / cell - 1);
+    c1 = std::min(g.columns - 1, (exposed.right() - g.origin.x()) / cell + 1);
+  }
+
+  void drawCell(QPainter& p, const Grid& g, int r, int c, const QColor& fill, const QString& text,
+                const QColor& textColour = Qt::black, const QString& corner = {}) const {
+    const int cell = s_->cellSize_;
+    const QRect rect(g.origin.x() + c * cell, g.origin.y() + r * cell, cell, cell);
+    p.fillRect(rect, fill);
+    if (cell >= 6) {
+      p.setPen(QColor(150, 150, 150));
+      p.drawRect(rect.adjusted(0, 0, -1, -1));
+    }
+    if (cell >= 22 && !text.isEmpty()) { // numbers only where they can be read
+      QFont f = font();
+      f.setPixelSize(std::max(8, std::min(cell / 3, 28)));
+      p.setFont(f);
+      p.setPen(textColour);
+      p.drawText(rect, Qt::AlignCenter, text);
+      if (!corner.isEmpty() && cell >= 36) { // the weight, small, like the lecture's subscripts
+        QFont small = f;
+        small.setPixelSize(std::max(7, cell / 5));
+        p.setFont(small);
+        p.setPen(QColor(150, 60, 0));
+        p.drawText(rect.adjusted(0, 0, -3, -1), Qt::AlignRight | Qt::AlignBottom, corner);
+      }
+    }
+  }
+
+  void outline(QPainter& p, const Grid& g, int r, int c, const QColor& colour, int width) const {
+    const int cell = s_->cellSize_;
+    p.setPen(QPen(colour, width));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(QRect(g.origin.x() + c * cell, g.origin.y() + r * cell, cell, cell).adjusted(1, 1, -1, -1));
+  }
+
+  void paintOutputGrid(QPainter& p, const QRect& exposed, const Grid& out, const Tensor& values, int64_t channel) const {
+    int r0, r1, c0, c1;
+    visibleRange(out, exposed, r0, r1, c0, c1);
+    for (int r = r0; r <= r1; ++r)
+      for (int c = c0; c <= c1; ++c) {
+        const bool done = r * out.columns + c <= s_->position_;
+        drawCell(p, out, r, c, done ? kFilled : Qt::white, done ? num(values.at(0, channel, r, c)) : QString());
+      }
+    outline(p, out, s_->rowOf(s_->position_), s_->columnOf(s_->position_), kCurrent, 3);
+  }
+
+  void paintConvolution(QPainter& p, const QRect& exposed) const {
+    const Tensor& input = s_->workspace_->input();
+    const Conv2DGeometry& g = s_->conv_.geometry;
+    const auto taps = windowTaps();
+    const int r = s_->rowOf(s_->position_), c = s_->columnOf(s_->position_);
+    for (size_t k = 0; k < s_->inputChannels_.size(); ++k) {
+      const Grid& grid = grids_[k];
+      const int64_t ic = s_->inputChannels_[k];
+      int r0, r1, c0, c1;
+      visibleRange(grid, exposed, r0, r1, c0, c1);
+      for (int pr = r0; pr <= r1; ++pr)
+        for (int pc = c0; pc <= c1; ++pc) {
+          const int64_t ir = pr - g.padTop, icol = pc - g.padLeft;
+          const bool padding = ir < 0 || icol < 0 || ir >= input.shape()[2] || icol >= input.shape()[3];
+          drawCell(p, grid, pr, pc, padding ? kPadding : Qt::white,
+                   padding ? QStringLiteral("0") : num(input.at(0, ic, ir, icol)),
+                   padding ? QColor(120, 120, 120) : Qt::black);
+        }
+      // The window: each tap with its weight (dilation leaves gaps between them).
+      for (size_t t = 0; t < taps.size(); ++t) {
+        const auto [tr, tc] = taps[t];
+        const int64_t ir = tr - g.padTop, icol = tc - g.padLeft;
+        const bool padding = ir < 0 || icol < 0 || ir >= input.shape()[2] || icol >= input.shape()[3];
+        const float w = s_->conv_.weights.at(s_->outputChannel_, int64_t(k), int64_t(t) / g.kernelW, int64_t(t) % g.kernelW);
+        drawCell(p, grid, tr, tc, kWindow, padding ? QStringLiteral("0") : num(input.at(0, ic, ir, icol)), Qt::black,
+                 QStringLiteral("×") + num(w));
+      }
+      const QRect box = windowRect().translated(grid.origin - grids_[0].origin);
+      p.setPen(QPen(kCurrent, 3));
+      p.drawRect(box.adjusted(1, 1, -1, -1));
+      // The kernel block for this channel.
+      const Grid& kernelGrid = grids_[s_->inputChannels_.size() + 1 + k];
+      for (int kh = 0; kh < kernelGrid.rows; ++kh)
+        for (int kw = 0; kw < kernelGrid.columns; ++kw)
+          drawCell(p, kernelGrid, kh, kw, QColor(255, 240, 215),
+                   num(s_->conv_.weights.at(s_->outputChannel_, int64_t(k), kh, kw)));
+    }
+    // Bias beside the last kernel.
+    const Grid& lastKernel = grids_.back();
+    p.setPen(Qt::black);
+    p.setFont(labelFont());
+    p.drawText(QPoint(lastKernel.origin.x() + lastKernel.columns * s_->cellSize_ + 16,
+                      lastKernel.origin.y() + lastKernel.rows * s_->cellSize_ / 2),
+               tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_])));
+    paintOutputGrid(p, exposed, grids_[s_->inputChannels_.size()], s_->convOutput_, s_->outputChannel_);
+    (void)r;
+    (void)c;
+  }
+
+  void paintRelu(QPainter& p, const QRect& exposed) const {
+    const Grid& before = grids_[0];
+    int r0, r1, c0, c1;
+    visibleRange(before, exposed, r0, r1, c0, c1);
+    for (int r = r0; r <= r1; ++r)
+      for (int c = c0; c <= c1; ++c) {
+        const float v = s_->convOutput_.at(0, s_->outputChannel_, r, c);
+        drawCell(p, before, r, c, v < 0 ? QColor(220, 232, 245) : Qt::white, num(v), v < 0 ? kNegative : Qt::black);
+      }
+    outline(p, before, s_->rowOf(s_->position_), s_->columnOf(s_->position_), kCurrent, 3);
+    paintOutputGrid(p, exposed, grids_[1], s_->reluOutput_, 0);
+  }
+
+  void paintPooling(QPainter& p, const QRect& exposed) const {
+    const Grid& in = grids_[0];
+    const auto taps = windowTaps();
+    int r0, r1, c0, c1;
+    visibleRange(in, exposed, r0, r1, c0, c1);
+    for (int r = r0; r <= r1; ++r)
+      for (int c = c0; c <= c1; ++c) drawCell(p, in, r, c, Qt::white, num(s_->reluOutput_.at(0, 0, r, c)));
+    std::pair<int, int> best{-1, -1};
+    float bestValue = -INFINITY;
+    for (auto [r, c] : taps) {
+      const float v = s_->reluOutput_.at(0, 0, r, c);
+      drawCell(p, in, r, c, kWindow, num(v));
+      if (v > bestValue) bestValue = v, best = {r, c};
+    }
+    if (s_->workspace_->pool().mode == PoolMode::Max && best.first >= 0)
+      outline(p, in, best.first, best.second, kMaximum, 3);
+    paintOutputGrid(p, exposed, grids_[1], s_->pooled_, 0);
+  }
+
+  Stepper* s_;
+  std::vector<Grid> grids_;
+};
+
+// ---- the stepper -----------------------------------------------------------------------
+
+Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
+  setObjectName("stepper");
+  modeBox_ = new QComboBox;
+  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling")});
+  modeBox_->setToolTip(tr("Which operation to step through"));
+  kernelBox_ = new QComboBox;
+  kernelBox_->setToolTip(tr("Which kernel of the bank"));
+  channelBox_ = new QSpinBox;
+  channelBox_->setPrefix(tr("output channel "));
+  channelBox_->setToolTip(tr("A one-block kernel on several channels makes one output channel per input channel"));
+  backButton_ = new QPushButton(tr("◀ Back"));
+  backButton_->setToolTip(tr("One output cell back (←)"));
+  forwardButton_ = new QPushButton(tr("Step ▶"));
+  forwardButton_->setToolTip(tr("One output cell forward (→)"));
+  playButton_ = new QPushButton(tr("Play"));
+  playButton_->setToolTip(tr("Play or pause (Space)"));
+  resetButton_ = new QPushButton(tr("Reset"));
+  resetButton_->setToolTip(tr("Back to the first cell (Home)"));
+  speed_ = new QSlider(Qt::Horizontal);
+  speed_->setRange(1, 20);
+  speed_->setValue(6);
+  speed_->setMaximumWidth(140);
+  speed_->setToolTip(tr("Playing speed (cells per second)"));
+  positionLabel_ = new QLabel;
+  positionLabel_->setObjectName("stepperPosition");
+  for (QWidget* w : {static_cast<QWidget*>(backButton_), static_cast<QWidget*>(forwardButton_),
+                     static_cast<QWidget*>(playButton_), static_cast<QWidget*>(resetButton_)})
+    w->setFocusPolicy(Qt::NoFocus); // the keys belong to the stepper
+
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(modeBox_);
+  controls->addWidget(kernelBox_);
+  controls->addWidget(channelBox_);
+  controls->addSpacing(12);
+  controls->addWidget(resetButton_);
+  controls->addWidget(backButton_);
+  controls->addWidget(forwardButton_);
+  controls->addWidget(playButton_);
+  controls->addWidget(new QLabel(tr("speed")));
+  controls->addWidget(speed_);
+  controls->addSpacing(12);
+  controls->addWidget(positionLabel_, 1);
+
+  formulaLabel_ = new QLabel;
+  formulaLabel_->setObjectName("stepperFormula");
+  formulaLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  problemLabel_ = new QLabel;
+  problemLabel_->setObjectName("stepperProblem");
+  problemLabel_->setWordWrap(true);
+  problemLabel_->setStyleSheet("color: #b2182b; font-weight: bold;");
+
+  canvas_ = new StepperCanvas(this);
+  scroll_ = new QScrollArea;
+  scroll_->setWidget(canvas_);
+  scroll_->setBackgroundRole(QPalette::Base);
+  arithmetic_ = new QTextBrowser;
+  arithmetic_->setObjectName("stepperArithmetic");
+  arithmetic_->setMinimumWidth(260);
+  auto* split = new QSplitter(Qt::Horizontal);
+  split->addWidget(scroll_);
+  split->addWidget(arithmetic_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 1);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(formulaLabel_);
+  layout->addWidget(problemLabel_);
+  layout->addWidget(split, 1);
+
+  timer_ = new QTimer(this);
+  connect(timer_, &QTimer::timeout, this, [this] {
+    if (position_ + 1 >= cellCount()) togglePlay();
+    else stepForward();
+  });
+  connect(speed_, &QSlider::valueChanged, this, [this](int v) { timer_->setInterval(1000 / v); });
+  timer_->setInterval(1000 / speed_->value());
+  connect(modeBox_, &QComboBox::currentIndexChanged, this, [this](int i) { setMode(static_cast<Mode>(i)); });
+  connect(kernelBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0 && i != kernelIndex_) kernelIndex_ = i, recompute();
+  });
+  connect(channelBox_, &QSpinBox::valueChanged, this, [this](int v) {
+    if (v != outputChannel_) outputChannel_ = v, recompute();
+  });
+  connect(backButton_, &QPushButton::clicked, this, &Stepper::stepBack);
+  connect(forwardButton_, &QPushButton::clicked, this, &Stepper::stepForward);
+  connect(playButton_, &QPushButton::clicked, this, &Stepper::togglePlay);
+  connect(resetButton_, &QPushButton::clicked, this, &Stepper::reset);
+  connect(workspace_, &Workspace::inputChanged, this, &Stepper::recompute);
+  connect(workspace_, &Workspace::kernelsChanged, this, &Stepper::recompute);
+  connect(workspace_, &Workspace::settingsChanged, this, &Stepper::recompute);
+  recompute();
+}
+
+void Stepper::recompute() {
+  problem_.clear();
+  convOutput_ = Tensor();
+  const auto& kernels = workspace_->kernels();
+  {
+    const QSignalBlocker block(kernelBox_);
+    kernelBox_->clear();
+    for (const NamedKernel& k : kernels) kernelBox_->addItem(QString::fromStdString(k.name));
+    kernelIndex_ = std::clamp(kernelIndex_, 0, std::max(0, int(kernels.size()) - 1));
+    kernelBox_->setCurrentIndex(kernelIndex_);
+  }
+  const Tensor& input = workspace_->input();
+  if (kernels.empty()) {
+    problem_ = tr("Choose a kernel to step through the convolution.");
+  } else {
+    try {
+      FilterOptions options = workspace_->convolution();
+      conv_ = kernelConvolution(kernels[kernelIndex_], input.shape(), options);
+      const Shape out = conv2dOutputShape(input.shape(), conv_.weights.shape()[0], conv_.geometry, "convolution");
+      convOutput_ = Tensor(out);
+      backend_.conv2dForward(conv_.geometry, input, conv_.weights, &conv_.bias, convOutput_);
+    } catch (const std::invalid_argument& e) {
+      problem_ = QString::fromStdString(e.what());
+      convOutput_ = Tensor();
+    }
+  }
+  if (!convOutput_.empty()) {
+    const int64_t outChannels = convOutput_.shape()[1];
+    {
+      const QSignalBlocker block(channelBox_);
+      channelBox_->setRange(0, int(outChannels - 1));
+      outputChannel_ = std::clamp(outputChannel_, 0, int(outChannels - 1));
+      channelBox_->setValue(outputChannel_);
+      channelBox_->setVisible(outChannels > 1);
+    }
+    const int64_t inPerGroup = conv_.weights.shape()[1];
+    const int64_t first = (outputChannel_ / (outChannels / conv_.geometry.groups)) * inPerGroup;
+    inputChannels_.clear();
+    for (int64_t i = 0; i < inPerGroup; ++i) inputChannels_.push_back(first + i);
+    // ReLU and pooling of the chosen output channel's map.
+    const Shape& o = convOutput_.shape();
+    Tensor map(Shape{1, 1, o[2], o[3]});
+    for (int64_t r = 0; r < o[2]; ++r)
+      for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
+    reluOutput_ = Tensor(map.shape());
+    backend_.activationForward(ActivationKind::ReLU, 0.0f, map, reluOutput_);
+    pooled_ = Tensor();
+    if (mode_ == Mode::Pooling) {
+      try {
+        pooled_ = Tensor(pool2dOutputShape(reluOutput_.shape(), workspace_->pool(), "pooling"));
+        backend_.pool2dForward(workspace_->pool(), reluOutput_, pooled_);
+      } catch (const std::invalid_argument& e) {
+        problem_ = QString::fromStdString(e.what());
+      }
+    }
+  }
+  if (!problem_.isEmpty() && mode_ == Mode::Convolution) convOutput_ = Tensor();
+  if (convOutput_.empty() || !problem_.isEmpty()) {
+    outputRows_ = outputColumns_ = 0;
+  } else if (mode_ == Mode::Pooling) {
+    outputRows_ = int(pooled_.shape()[2]), outputColumns_ = int(pooled_.shape()[3]);
+  } else {
+    outputRows_ = int(convOutput_.shape()[2]), outputColumns_ = int(convOutput_.shape()[3]);
+  }
+  position_ = std::clamp(position_, 0, std::max(0, cellCount() - 1));
+  // Cells: large enough for numbers on small inputs, small enough to see a photo.
+  canvas_->relayout();
+  updateTexts();
+}
+
+QString Stepper::formulaText() const {
+  const Shape& in = workspace_->input().shape();
+  if (workspace_->kernels().empty()) return {};
+  const Shape& k = workspace_->kernels()[std::min<size_t>(kernelIndex_, workspace_->kernels().size() - 1)].weights.shape();
+  if (mode_ == Mode::Pooling) {
+    const Pool2DGeometry& g = workspace_->pool();
+    if (convOutput_.empty()) return {};
+    const Shape& o = convOutput_.shape();
+    return tr("rows: %1      columns: %2")
+        .arg(QString::fromStdString(outputSizeFormula({o[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1})),
+             QString::fromStdString(outputSizeFormula({o[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1})));
+  }
+  // The geometry as resolved for this input ("same" padding turned into numbers).
+  Conv2DGeometry g;
+  try {
+    g = kernelConvolution(workspace_->kernels()[kernelIndex_], in, workspace_->convolution()).geometry;
+  } catch (const std::invalid_argument&) {
+    const FilterOptions& o = workspace_->convolution();
+    g.kernelH = k[1], g.kernelW = k[2], g.strideH = o.strideH, g.strideW = o.strideW;
+    g.dilationH = o.dilationH, g.dilationW = o.dilationW;
+    g.padTop = o.padding.top, g.padBottom = o.padding.bottom, g.padLeft = o.padding.left, g.padRight = o.padding.right;
+  }
+  return tr("rows: %1      columns: %2")
+      .arg(QString::fromStdString(outputSizeFormula({in[2], g.kernelH, g.strideH, g.padTop, g.padBottom, g.dilationH})),
+           QString::fromStdString(outputSizeFormula({in[3], g.kernelW, g.strideW, g.padLeft, g.padRight, g.dilationW})));
+}
+
+QString Stepper::arithmeticText() const {
+  if (cellCount() == 0) return {};
+  const int r = rowOf(position_), c = columnOf(position_);
+  if (mode_ == Mode::Convolution) {
+    const ConvExplanation e =
+        explainConv2d(conv_.geometry, workspace_->input(), conv_.weights, &conv_.bias, 0, outputChannel_, r, c);
+    return QString::fromStdString(explanationText(e));
+  }
+  if (mode_ == Mode::ReLU) {
+    const float v = convOutput_.at(0, outputChannel_, r, c);
+    return tr("ReLU at (%1,%2) = max(0, %3) = %4%5")
+        .arg(r)
+        .arg(c)
+        .arg(num(v), num(reluOutput_.at(0, 0, r, c)), v < 0 ? tr("\nnegative: set to zero") : QString());
+  }
+  const Pool2DGeometry& g = workspace_->pool();
+  QStringList values;
+  double sum = 0;
+  int cells = 0;
+  for (int64_t kh = 0; kh < g.kernelH; ++kh)
+    for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+      const int64_t ir = r * g.strideH - g.padTop + kh, ic = c * g.strideW - g.padLeft + kw;
+      ++cells;
+      if (ir < 0 || ic < 0 || ir >= reluOutput_.shape()[2] || ic >= reluOutput_.shape()[3]) {
+        if (g.mode != PoolMode::Max) values << QStringLiteral("0"); // padding counts as zero
+        continue;
+      }
+      const float v = reluOutput_.at(0, 0, ir, ic);
+      values << num(v);
+      sum += v;
+    }
+  const QString result = num(pooled_.at(0, 0, r, c));
+  if (g.mode == PoolMode::Max) return tr("max(%1) = %2").arg(values.join(", "), result);
+  if (g.mode == PoolMode::Sum) return tr("%1 = %2").arg(values.join(" + "), result);
+  return tr("(%1) / %2 = %3").arg(values.join(" + ")).arg(cells).arg(result);
+}
+
+void Stepper::updateTexts() {
+  formulaLabel_->setText(formulaText());
+  problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));
+  problemLabel_->setVisible(!problem_.isEmpty());
+  arithmetic_->setPlainText(arithmeticText());
+  positionLabel_->setText(cellCount() ? tr("cell (%1, %2): %3 of %4")
+                                            .arg(rowOf(position_))
+                                            .arg(columnOf(position_))
+                                            .arg(position_ + 1)
+                                            .arg(cellCount())
+                                      : QString());
+  backButton_->setEnabled(position_ > 0);
+  forwardButton_->setEnabled(position_ + 1 < cellCount());
+  canvas_->update();
+}
+
+void Stepper::setMode(Mode mode) {
+  if (mode == mode_) return;
+  mode_ = mode;
+  {
+    const QSignalBlocker block(modeBox_);
+    modeBox_->setCurrentIndex(static_cast<int>(mode));
+  }
+  position_ = 0;
+  recompute();
+}
+
+void Stepper::setPosition(int position) {
+  position = std::clamp(position, 0, std::max(0, cellCount() - 1));
+  position_ = position;
+  updateTexts();
+  const QRect focus = canvas_->windowRect().united(canvas_->currentRect());
+  scroll_->ensureVisible(focus.center().x(), focus.center().y(), focus.width() / 2 + 20, focus.height() / 2 + 20);
+  emit positionChanged(position_);
+}
+
+void Stepper::stepForward() { setPosition(position_ + 1); }
+void Stepper::stepBack() { setPosition(position_ - 1); }
+
+void Stepper::reset() {
+  if (timer_->isActive()) togglePlay();
+  setPosition(0);
+}
+
+bool Stepper::isPlaying() const { return timer_->isActive(); }
+
+void Stepper::togglePlay() {
+  if (timer_->isActive()) {
+    timer_->stop();
+    playButton_->setText(tr("Play"));
+  } else {
+    if (position_ + 1 >= cellCount()) setPosition(0);
+    timer_->start();
+    playButton_->setText(tr("Pause"));
+  }
+}
+
+void Stepper::setCellSize(int pixels) {
+  cellSize_ = std::clamp(pixels, 3, 120);
+  canvas_->relayout();
+  setPosition(position_);
+}
+
+void Stepper::zoomIn() { setCellSize(cellSize_ < 12 ? cellSize_ + 2 : cellSize_ * 5 / 4); }
+void Stepper::zoomOut() { setCellSize(cellSize_ <= 12 ? cellSize_ - 2 : cellSize_ * 4 / 5); }
+
+} // namespace convscope::ui
