@@ -1,9 +1,17 @@
 // convscope: with a command (conv, pool, explain, ...) it runs the command line and exits;
 // without one it opens the main window.
 #include "Cli.h"
+#include "ui/ControlPanels.h"
 #include "ui/MainWindow.h"
+#include "ui/Stepper.h"
+#include "ui/Workspace.h"
+
+#include "engine/Kernels.h"
+#include "engine/MatrixText.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
 
 #include <malloc.h>
 
@@ -24,7 +32,53 @@ int main(int argc, char* argv[]) {
   QApplication::setApplicationName("ConvScope");
   QApplication::setOrganizationName("ConvScope");
   QApplication::setApplicationVersion(CONVSCOPE_VERSION);
+  // The GUI's own options set up a lecture's starting point, e.g.
+  //   convscope resources/examples/rgb5.txt --kernel resources/examples/rgb-kernel.txt --padding 1 --bias 1 --stepper
+  QCommandLineParser parser;
+  parser.setApplicationDescription("ConvScope: see, step through and train convolutional neural networks.\n"
+                                   "Run 'convscope --help' for the command-line commands.");
+  parser.addHelpOption();
+  parser.addPositionalArgument("FILE", "An image or matrix file to open.");
+  parser.addOption({"kernel", "A kernel name or matrix file for the bank (repeatable).", "NAME|FILE"});
+  parser.addOption({"stride", "Convolution stride.", "S", "1"});
+  parser.addOption({"padding", "Padding: a number, same or valid.", "P", "valid"});
+  parser.addOption({"bias", "Convolution bias.", "B", "0"});
+  parser.addOption({"stepper", "Start in the stepper."});
+  parser.addOption({"presenter", "Start in presenter mode."});
+  parser.process(app);
+
   convscope::ui::MainWindow window;
   window.show();
+  const QStringList files = parser.positionalArguments();
+  if (!files.isEmpty()) window.openFile(files.first());
+  if (parser.isSet("kernel")) {
+    std::vector<convscope::NamedKernel> kernels;
+    for (const QString& spec : parser.values("kernel")) {
+      try {
+        if (const auto* classic = convscope::findClassicKernel(spec.toStdString()))
+          kernels.push_back({classic->name, classic->weights});
+        else
+          kernels.push_back({QFileInfo(spec).fileName().toStdString(), convscope::loadMatrixFile(spec.toStdString())});
+      } catch (const std::exception& e) {
+        std::cerr << "convscope: " << e.what() << "\n";
+        return 2;
+      }
+    }
+    window.workspace()->setKernels(kernels);
+  }
+  if (parser.isSet("stride") || parser.isSet("padding") || parser.isSet("bias")) {
+    try {
+      convscope::FilterOptions o = window.workspace()->convolution();
+      o.strideH = o.strideW = std::max(1, parser.value("stride").toInt());
+      o.padding = convscope::PaddingSpec::parse(parser.value("padding").toStdString());
+      o.bias = parser.value("bias").toFloat();
+      window.workspace()->setConvolution(o);
+    } catch (const std::exception& e) {
+      std::cerr << "convscope: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (parser.isSet("stepper")) window.showStepper();
+  if (parser.isSet("presenter")) window.setPresenterMode(true);
   return QApplication::exec();
 }

@@ -30,6 +30,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <numeric>
+#include <vector>
 
 namespace convscope::ui {
 
@@ -146,7 +147,41 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   connect(bias_, &QDoubleSpinBox::valueChanged, this, &ConvolutionPanel::apply);
   for (QComboBox* c : {padding_, activation_, poolMode_}) connect(c, &QComboBox::currentIndexChanged, this, &ConvolutionPanel::apply);
   for (QCheckBox* c : {perSide_, pooling_}) connect(c, &QCheckBox::toggled, this, &ConvolutionPanel::apply);
+  connect(workspace_, &Workspace::settingsChanged, this, &ConvolutionPanel::refresh);
   apply();
+}
+
+void ConvolutionPanel::refresh() {
+  const FilterOptions& o = workspace_->convolution();
+  std::vector<QSignalBlocker> blockers;
+  for (QWidget* w : std::initializer_list<QWidget*>{stride_, padding_, paddingAmount_, perSide_, padTop_, padBottom_,
+                                                    padLeft_, padRight_, dilation_, bias_, activation_, pooling_,
+                                                    poolMode_, poolSize_, poolStride_})
+    blockers.emplace_back(w);
+  stride_->setValue(int(o.strideH));
+  dilation_->setValue(int(o.dilationH));
+  bias_->setValue(o.bias);
+  const PaddingSpec& p = o.padding;
+  padding_->setCurrentIndex(p.mode == PaddingSpec::Mode::Valid ? 0 : p.mode == PaddingSpec::Mode::Same ? 1 : 2);
+  if (p.mode == PaddingSpec::Mode::Explicit) {
+    const bool uniform = p.top == p.bottom && p.top == p.left && p.top == p.right;
+    perSide_->setChecked(!uniform);
+    paddingAmount_->setValue(int(p.top));
+    padTop_->setValue(int(p.top)), padBottom_->setValue(int(p.bottom));
+    padLeft_->setValue(int(p.left)), padRight_->setValue(int(p.right));
+    if (p.top == 0 && uniform) padding_->setCurrentIndex(0);
+  }
+  const bool custom = padding_->currentIndex() == 2;
+  paddingAmount_->setEnabled(custom && !perSide_->isChecked());
+  perSide_->setEnabled(custom);
+  for (QSpinBox* s : {padTop_, padBottom_, padLeft_, padRight_}) s->setEnabled(custom && perSide_->isChecked());
+  const ActivationKind a = workspace_->activation();
+  activation_->setCurrentIndex(a == ActivationKind::ReLU ? 0 : a == ActivationKind::Tanh ? 1 : a == ActivationKind::Sigmoid ? 2 : 3);
+  pooling_->setChecked(workspace_->pooling());
+  const Pool2DGeometry& g = workspace_->pool();
+  poolMode_->setCurrentIndex(g.mode == PoolMode::Max ? 0 : g.mode == PoolMode::Average ? 1 : 2);
+  poolSize_->setValue(int(g.kernelH));
+  poolStride_->setValue(int(g.strideH));
 }
 
 void ConvolutionPanel::apply() {
@@ -308,6 +343,9 @@ void KernelPanel::refreshThumbnails() {
 }
 
 void KernelPanel::refreshBank() {
+  // The editor shows the bank's first kernel, ready to be changed.
+  if (!workspace_->kernels().empty() && editorKernel().weights.values() != workspace_->kernels().front().weights.values())
+    loadEditorFrom(workspace_->kernels().front());
   bank_->clear();
   for (const NamedKernel& k : workspace_->kernels()) {
     const Shape& s = k.weights.shape();

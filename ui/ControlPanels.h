@@ -46,6 +46,7 @@ public:
 
 private:
   void apply();    // widgets → workspace
+  void refresh();  // workspace → widgets (settings changed elsewhere)
   Workspace* workspace_;
   QSpinBox* stride_;
   QComboBox* padding_;     // valid, same, custom

@@ -13,10 +13,13 @@ PipelineRunner::PipelineRunner(QObject* parent)
 PipelineRunner::~PipelineRunner() { watcher_.waitForFinished(); }
 
 void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
+  ++requested_;
   if (watcher_.isRunning()) {
     pending_ = std::make_pair(input, spec); // replaces any older waiting request
+    pendingNumber_ = requested_;
     return;
   }
+  running_ = requested_;
   start(input, spec);
 }
 
@@ -35,12 +38,14 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
 
 void PipelineRunner::finished() {
   latest_ = watcher_.result();
-  emit resultReady(latest_);
+  delivered_ = running_;
   if (pending_) {
     auto [input, spec] = std::move(*pending_);
     pending_.reset();
+    running_ = pendingNumber_;
     start(std::move(input), std::move(spec));
   }
+  emit resultReady(latest_);
 }
 
 } // namespace convscope::ui

@@ -25,6 +25,8 @@ public:
 
   void request(const Tensor& input, const PipelineSpec& spec);
   bool isBusy() const { return watcher_.isRunning(); }
+  // True when the newest request's result has been delivered.
+  bool isSettled() const { return delivered_ == requested_; }
   const PipelineSnapshot& latest() const { return latest_; }
 
 signals:
@@ -38,6 +40,8 @@ private:
   QFutureWatcher<PipelineSnapshot> watcher_;
   std::optional<std::pair<Tensor, PipelineSpec>> pending_;
   PipelineSnapshot latest_;
+  uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers
+  uint64_t pendingNumber_ = 0;
 };
 
 } // namespace convscope::ui

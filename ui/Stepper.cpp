@@ -19,6 +19,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -66,13 +67,16 @@ public:
         for (int64_t ic : s_->inputChannels_)
           add(int(in[2] + g.padTop + g.padBottom), int(in[3] + g.padLeft + g.padRight),
               s_->inputChannels_.size() > 1 ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input (padded)"));
-        add(s_->outputRows_, s_->outputColumns_, tr("output"));
-        // Kernels below the inputs.
+        // Below: the kernels, the bias, then the output, so a lecture example fits one screen.
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;
         for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
           add(int(g.kernelH), int(g.kernelW),
               s_->inputChannels_.size() > 1 ? tr("kernel, channel %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
+        x += 6 * labelFont().pointSize() + 40; // room for "bias = …"
+        add(s_->outputRows_, s_->outputColumns_, tr("output"));
+        // Keep the order the painter expects: inputs, output, kernels.
+        std::rotate(grids_.begin() + s_->inputChannels_.size(), grids_.end() - 1, grids_.end());
       } else if (s_->mode_ == Stepper::Mode::ReLU) {
         add(s_->outputRows_, s_->outputColumns_, tr("convolution output"));
         add(s_->outputRows_, s_->outputColumns_, tr("after ReLU"));
@@ -123,9 +127,11 @@ protected:
     if (grids_.empty()) return;
     p.setFont(labelFont());
     p.setPen(Qt::black);
-    for (const Grid& g : grids_)
-      p.drawText(QRect(g.origin.x(), g.origin.y() - labelFont().pointSize() * 2 - 4, 600, labelFont().pointSize() * 2),
-                 Qt::AlignLeft | Qt::AlignBottom, g.label);
+    for (const Grid& g : grids_) {
+      const int room = g.columns * s_->cellSize_ + std::max(24, s_->cellSize_) - 6; // up to the next grid
+      p.drawText(QRect(g.origin.x(), g.origin.y() - labelFont().pointSize() * 2 - 4, room, labelFont().pointSize() * 2),
+                 Qt::AlignLeft | Qt::AlignBottom, p.fontMetrics().elidedText(g.label, Qt::ElideRight, room));
+    }
     if (s_->mode_ == Stepper::Mode::Convolution) paintConvolution(p, event->rect());
     else if (s_->mode_ == Stepper::Mode::ReLU) paintRelu(p, event->rect());
     else paintPooling(p, event->rect());
@@ -371,6 +377,8 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   split->addWidget(arithmetic_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
+  split->setSizes({700, 260});
+  arithmetic_->setMaximumWidth(520);
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
@@ -467,8 +475,9 @@ void Stepper::recompute() {
     outputRows_ = int(convOutput_.shape()[2]), outputColumns_ = int(convOutput_.shape()[3]);
   }
   position_ = std::clamp(position_, 0, std::max(0, cellCount() - 1));
-  // Cells: large enough for numbers on small inputs, small enough to see a photo.
+  if (fittedFor_ != input.shape()) fittedFor_ = input.shape(), autoFit_ = true;
   canvas_->relayout();
+  if (autoFit_) fitCells();
   updateTexts();
 }
 
@@ -593,13 +602,42 @@ void Stepper::togglePlay() {
   }
 }
 
+// Cells that fit the view: numbers for a lecture matrix, a whole photo in small cells
+// (zoom in with + to read its numbers).
+void Stepper::fitCells() {
+  const QSize view = scroll_->viewport()->size();
+  if (view.width() < 100 || view.height() < 100) return;
+  for (int round = 0; round < 2; ++round) { // gaps scale with cells: refine once
+    const double scale = std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
+    const int fitted = std::clamp(int(cellSize_ * scale), 3, 64);
+    if (fitted == cellSize_) break;
+    cellSize_ = fitted;
+    canvas_->relayout();
+  }
+}
+
+void Stepper::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  if (autoFit_) {
+    fitCells();
+    updateTexts();
+  }
+}
+
 void Stepper::setCellSize(int pixels) {
   cellSize_ = std::clamp(pixels, 3, 120);
   canvas_->relayout();
   setPosition(position_);
 }
 
-void Stepper::zoomIn() { setCellSize(cellSize_ < 12 ? cellSize_ + 2 : cellSize_ * 5 / 4); }
-void Stepper::zoomOut() { setCellSize(cellSize_ <= 12 ? cellSize_ - 2 : cellSize_ * 4 / 5); }
+void Stepper::zoomIn() {
+  autoFit_ = false;
+  setCellSize(cellSize_ < 12 ? cellSize_ + 2 : cellSize_ * 5 / 4);
+}
+
+void Stepper::zoomOut() {
+  autoFit_ = false;
+  setCellSize(cellSize_ <= 12 ? cellSize_ - 2 : cellSize_ * 4 / 5);
+}
 
 } // namespace convscope::ui

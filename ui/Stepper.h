@@ -60,6 +60,9 @@ public slots:
 signals:
   void positionChanged(int position);
 
+protected:
+  void resizeEvent(QResizeEvent* event) override;
+
 private:
   friend class StepperCanvas;
   void recompute();      // after the workspace changed
@@ -75,6 +78,9 @@ private:
   int kernelIndex_ = 0, outputChannel_ = 0;
   QString problem_;
   int cellSize_ = 44;
+  Shape fittedFor_;    // the input shape the cells were fitted for
+  bool autoFit_ = true; // fit the cells to the view until the user zooms
+  void fitCells();
 
   // The computation shown, for the chosen kernel of the bank and output channel.
   KernelConvolution conv_;

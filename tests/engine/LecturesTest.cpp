@@ -79,7 +79,7 @@ TEST(LectureExplain, RgbExampleChannelSums) {
   EXPECT_EQ(e.channels[0].terms[4].row, 0);
   const std::string text = explanationText(e);
   EXPECT_NE(text.find("308 + (−498) + 164 + 1 = −25"), std::string::npos) << text;
-  EXPECT_NE(text.find("channel 0: 0·(−1) + 0·(−1) + 0·1 + 0·0 + 156·1 + 155·(−1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("channel 1: 0·(−1) + 0·(−1) + 0·1 + 0·0 + 156·1 + 155·(−1)"), std::string::npos) << text;
 }
 
 TEST_P(Lecture, PaddingExampleSharpenGives114) {

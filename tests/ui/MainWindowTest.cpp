@@ -36,11 +36,9 @@ void drop(QWidget* target, const QString& path) {
   QApplication::sendEvent(target, &dropEvent);
 }
 
-// Waits for the pipeline to settle (no update running or waiting).
+// Waits until the newest request's result is on screen.
 void settle(MainWindow& w) {
-  QTRY_VERIFY_WITH_TIMEOUT(!w.runner()->isBusy() && w.featureMaps()->result(), 10000);
-  QTest::qWait(50);
-  QTRY_VERIFY_WITH_TIMEOUT(!w.runner()->isBusy(), 10000);
+  QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && w.featureMaps()->result() == w.runner()->latest(), 10000);
 }
 
 QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }

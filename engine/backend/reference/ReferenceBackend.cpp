@@ -106,7 +106,7 @@ std::string explanationText(const ConvExplanation& e) {
   std::string text;
   std::string sums;
   for (const ConvChannelSum& c : e.channels) {
-    text += "channel " + std::to_string(c.channel) + ": ";
+    text += "channel " + std::to_string(c.channel + 1) + ": "; // people count channels from 1
     for (size_t i = 0; i < c.terms.size(); ++i) {
       if (i) text += " + ";
       text += term(c.terms[i].input) + "·" + term(c.terms[i].weight);

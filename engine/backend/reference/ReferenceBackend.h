@@ -38,8 +38,8 @@ struct ConvExplanation {
 ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                               int64_t batch, int64_t outChannel, int64_t row, int64_t col);
 
-// The arithmetic as a teacher writes it: one line per channel with its terms and sum, then
-// "308 + (−498) + 164 + 1 = −25".
+// The arithmetic as a teacher writes it: one line per channel (counted from 1, as the
+// lecture does) with its terms and sum, then "308 + (−498) + 164 + 1 = −25".
 std::string explanationText(const ConvExplanation& e);
 
 // Numbers as the teaching views print them: shortest form that reads back the same float,
