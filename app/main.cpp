@@ -43,6 +43,7 @@ int main(int argc, char* argv[]) {
   parser.addOption({"stride", "Convolution stride.", "S", "1"});
   parser.addOption({"padding", "Padding: a number, same or valid.", "P", "valid"});
   parser.addOption({"bias", "Convolution bias.", "B", "0"});
+  parser.addOption({"model", "A trained model file: the feature maps show its layers.", "FILE"});
   parser.addOption({"stepper", "Start in the stepper."});
   parser.addOption({"presenter", "Start in presenter mode."});
   parser.process(app);
@@ -78,6 +79,7 @@ int main(int argc, char* argv[]) {
       return 2;
     }
   }
+  if (parser.isSet("model")) window.openModel(parser.value("model"));
   if (parser.isSet("stepper")) window.showStepper();
   if (parser.isSet("presenter")) window.setPresenterMode(true);
   return QApplication::exec();

@@ -215,7 +215,43 @@ std::string poolTitle(const Pool2DGeometry& g) {
 }
 } // namespace
 
+namespace {
+PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
+  PipelineResult result;
+  result.classNames = spec.classNames;
+  Network& net = *spec.network;
+  Tensor input;
+  try {
+    input = preprocessImage(image.inLayout(Layout::NCHW), spec.preprocess);
+  } catch (const std::invalid_argument& e) {
+    result.error = e.what();
+    return result;
+  }
+  result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
+  net.forward(backend, input);
+  for (size_t i = 0; i < net.size(); ++i) {
+    const Tensor& out = net.output(i);
+    const std::string title = net.layer(i).describe();
+    if (out.shape().rank() == 4) {
+      result.stages.push_back(stage(title, out.inLayout(Layout::NCHW), spec.displaySide));
+      continue;
+    }
+    // (1, F): a strip of values.
+    PipelineStage st;
+    st.title = title;
+    st.kind = net.layer(i).kind() == "Softmax" ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+    st.detail = std::to_string(out.shape()[1]) + (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities"
+                                                                                               : " features");
+    st.maps = out;
+    st.images = renderMaps(out.reshaped(Shape{1, 1, 1, out.shape()[1]}), 1 << 20);
+    result.stages.push_back(std::move(st));
+  }
+  return result;
+}
+} // namespace
+
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
+  if (spec.network) return runNetwork(backend, image, spec);
   PipelineResult result;
   const Tensor input = image.inLayout(Layout::NCHW);
   const int side = spec.displaySide;

@@ -6,6 +6,8 @@
 
 #include "Filtering.h"
 #include "Geometry.h"
+#include "Network.h"
+#include "Preprocess.h"
 #include "Tensor.h"
 #include "backend/Backend.h"
 
@@ -23,6 +25,12 @@ struct PipelineSpec {
   bool pooling = true;
   Pool2DGeometry pool;
   int displaySide = 512; // maps are rendered at most this many pixels a side (values stay exact)
+
+  // A trained model instead of the kernels: every layer of it, on the image prepared as
+  // its training data was. The network is used by one update at a time.
+  std::shared_ptr<Network> network;
+  Preprocess preprocess;
+  std::vector<std::string> classNames;
 };
 
 // One map rendered for display as 8-bit palette indices (the GUI shows it as an indexed
@@ -41,6 +49,8 @@ struct MapImage {
 };
 
 struct PipelineStage {
+  enum class Kind { Maps, Vector, Probabilities };
+  Kind kind = Kind::Maps; // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
   std::string title;  // "convolution", "ReLU", "max pooling 2x2/2"
   std::string detail; // "8 maps of 512x512"
   Tensor maps;        // (1, C, H, W), in either layout
@@ -49,6 +59,7 @@ struct PipelineStage {
 
 struct PipelineResult {
   std::vector<PipelineStage> stages; // input first
+  std::vector<std::string> classNames; // for a model's probabilities
   std::string error;                 // the reason when a stage's geometry does not fit; stages up to it are kept
 };
 

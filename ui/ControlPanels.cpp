@@ -4,6 +4,7 @@
 #include "FeatureMapView.h"
 
 #include "engine/Kernels.h"
+#include "engine/layers/Conv2D.h"
 #include "engine/MatrixText.h"
 #include "engine/Pipeline.h"
 #include "engine/backend/reference/ReferenceBackend.h"
@@ -272,7 +273,22 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
   layout->addWidget(bank_, 1);
   layout->addWidget(remove);
 
-  connect(gallery_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { useClassic(item->text(), false); });
+  connect(gallery_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+    if (item->data(Qt::UserRole).isValid()) { // a learned filter: (layer, filter)
+      const QPoint which = item->data(Qt::UserRole).toPoint();
+      const auto* conv = dynamic_cast<const Conv2D*>(&workspace_->network()->layer(size_t(which.x())));
+      const Tensor& w = conv->weights(); // (C_out, C_in/groups, KH, KW)
+      const int64_t size = w.shape()[1] * w.shape()[2] * w.shape()[3];
+      Tensor filter(Shape{w.shape()[1], w.shape()[2], w.shape()[3]},
+                    std::vector<float>(w.values().begin() + which.y() * size, w.values().begin() + (which.y() + 1) * size));
+      NamedKernel kernel{item->text().toStdString(), filter};
+      loadEditorFrom(kernel);
+      workspace_->setKernels({kernel});
+      return;
+    }
+    useClassic(item->text(), false);
+  });
+  connect(workspace_, &Workspace::modelChanged, this, &KernelPanel::refreshLearned);
   connect(size_, &QSpinBox::valueChanged, this, &KernelPanel::resizeEditor);
   connect(blocks_, &QSpinBox::valueChanged, this, &KernelPanel::resizeEditor);
   connect(block_, &QSpinBox::valueChanged, this, [this] { resizeEditor(); });
@@ -335,10 +351,39 @@ void KernelPanel::refreshThumbnails() {
   same.padding.mode = PaddingSpec::Mode::Same;
   for (int i = 0; i < gallery_->count(); ++i) {
     const ClassicKernel* k = findClassicKernel(gallery_->item(i)->text().toStdString());
+    if (!k) continue; // a learned filter keeps its own icon
     const Tensor out = applyFilterBank(backend, thumb, {{k->name, k->weights}}, same);
     const MapImage map = renderMap(out, 0);
     QImage image = toQImage(map).copy().scaled(64, 64, Qt::KeepAspectRatio, Qt::FastTransformation);
     gallery_->item(i)->setIcon(QIcon(QPixmap::fromImage(image)));
+  }
+}
+
+void KernelPanel::refreshLearned() {
+  for (int i = gallery_->count() - 1; i >= 0; --i)
+    if (gallery_->item(i)->data(Qt::UserRole).isValid()) delete gallery_->takeItem(i);
+  const Network* net = workspace_->network();
+  if (!net) return;
+  for (size_t l = 0; l < net->size(); ++l) {
+    const auto* conv = dynamic_cast<const Conv2D*>(&net->layer(l));
+    if (!conv) continue;
+    const Tensor& w = conv->weights();
+    for (int64_t k = 0; k < w.shape()[0]; ++k) {
+      auto* item = new QListWidgetItem(QStringLiteral("%1 #%2").arg(QString::fromStdString(conv->name())).arg(k + 1), gallery_);
+      item->setData(Qt::UserRole, QPoint(int(l), int(k)));
+      item->setToolTip(tr("A filter learned by %1 (%2 block(s) of %3×%4)")
+                           .arg(workspace_->modelName())
+                           .arg(w.shape()[1])
+                           .arg(w.shape()[2])
+                           .arg(w.shape()[3]));
+      // Its first block as the icon, on the diverging palette.
+      Tensor block(Shape{1, 1, w.shape()[2], w.shape()[3]});
+      std::copy(w.values().begin() + k * w.shape()[1] * w.shape()[2] * w.shape()[3],
+                w.values().begin() + k * w.shape()[1] * w.shape()[2] * w.shape()[3] + w.shape()[2] * w.shape()[3],
+                block.data());
+      const MapImage map = renderMap(block, 0);
+      item->setIcon(QIcon(QPixmap::fromImage(toQImage(map).copy().scaled(64, 64, Qt::KeepAspectRatio))));
+    }
   }
 }
 

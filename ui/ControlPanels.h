@@ -73,6 +73,7 @@ public slots:
 
 private:
   void refreshThumbnails();
+  void refreshLearned(); // the open model's convolution filters, after the classic ones
   void refreshBank();
   void loadEditorFrom(const NamedKernel& kernel);
   NamedKernel editorKernel() const;

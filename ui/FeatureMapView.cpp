@@ -7,12 +7,20 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include <algorithm>
+
 namespace convscope::ui {
 
 namespace {
 constexpr int kMargin = 8, kHeader = 26, kCaption = 18, kGap = 10;
 
 QString number(float v) { return QString::fromStdString(formatNumber(v)); }
+// Captions: three significant digits are enough to read a range ("−10.5 … 8.24").
+QString shortNumber(float v) {
+  QString text = QString::number(double(v), 'g', 3);
+  if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
+  return text;
+}
 
 const QVector<QRgb>& colourTable(Palette palette) {
   static const QVector<QRgb> gray = [] {
@@ -80,6 +88,21 @@ void FeatureMapView::layoutTiles() {
       const PipelineStage& stage = result_->stages[s];
       headerY_.push_back(y);
       y += kHeader;
+      if (stage.kind == PipelineStage::Kind::Probabilities) { // bars, one per class
+        const int rows = int(stage.maps.shape()[1]);
+        tiles_.push_back({s, -1, QRect(kMargin, y, std::min(width - 2 * kMargin, 520), rows * 22), QImage()});
+        y += rows * 22 + kGap + 4;
+        continue;
+      }
+      if (stage.kind == PipelineStage::Kind::Vector) { // a strip of cells, wrapped
+        const int features = int(stage.maps.shape()[1]);
+        const int cell = vectorCell(features);
+        const int perRow = std::max(1, (width - 2 * kMargin) / cell);
+        const int rows = (features + perRow - 1) / perRow;
+        tiles_.push_back({s, -2, QRect(kMargin, y, std::min(features, perRow) * cell, rows * cell), QImage()});
+        y += rows * cell + kCaption + kGap + 4;
+        continue;
+      }
       int x = kMargin, rowHeight = 0;
       for (int m = 0; m < static_cast<int>(stage.images.size()); ++m) {
         const MapImage& map = stage.images[m];
@@ -128,16 +151,22 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
+    if (t.map < 0) {
+      paintVector(p, t);
+      continue;
+    }
     p.drawImage(t.rect, t.image); // nearest-neighbour scaling keeps cells crisp
     p.setPen(QColor(120, 120, 120));
     p.drawRect(t.rect.adjusted(0, 0, -1, -1));
     const MapImage& map = result_->stages[t.stage].images[t.map];
     const QString caption = map.palette == Palette::Rgb
                                 ? tr("RGB")
-                                : QStringLiteral("%1 … %2").arg(number(map.minimum), number(map.maximum));
+                                : QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum));
     p.setPen(palette().windowText().color());
-    const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90), kCaption);
-    p.drawText(captionRect, Qt::AlignLeft | Qt::AlignTop, caption);
+    const int legend = map.palette == Palette::Diverging ? 44 : 0;
+    const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90) - legend, kCaption);
+    p.drawText(captionRect, Qt::AlignLeft | Qt::AlignTop,
+               p.fontMetrics().elidedText(caption, Qt::ElideRight, captionRect.width()));
     if (map.palette == Palette::Diverging) { // a small legend: −scale … 0 … +scale
       const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
       for (int i = 0; i < bar.width(); ++i)
@@ -152,9 +181,45 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
   }
 }
 
+int FeatureMapView::vectorCell(int count) const {
+  return std::clamp((std::max(width(), tileSize_ + 2 * kMargin) - 2 * kMargin) / std::max(count, 1), 6, 24);
+}
+
+void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
+  const PipelineStage& stage = result_->stages[t.stage];
+  const int count = int(stage.maps.shape()[1]);
+  const float* v = stage.maps.data();
+  if (t.map == -1) { // class probabilities as bars
+    const int best = int(std::max_element(v, v + count) - v);
+    for (int k = 0; k < count; ++k) {
+      const QRect row(t.rect.left(), t.rect.top() + k * 22, t.rect.width(), 20);
+      const QString name = k < int(result_->classNames.size()) ? QString::fromStdString(result_->classNames[k]) : QString::number(k);
+      p.setPen(palette().windowText().color());
+      p.drawText(QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter, name);
+      const QRect bar(row.left() + 118, row.top() + 3, int((row.width() - 190) * v[k]), row.height() - 6);
+      p.fillRect(bar, k == best ? QColor(230, 120, 0) : QColor(33, 102, 172));
+      p.drawText(QRect(row.right() - 66, row.top(), 66, row.height()), Qt::AlignRight | Qt::AlignVCenter,
+                 QStringLiteral("%1 %").arg(100.0 * v[k], 0, 'f', 1));
+    }
+    return;
+  }
+  const MapImage& map = stage.images[0];
+  const QImage image = toQImage(map);
+  const int side = vectorCell(count), perRow = std::max(1, t.rect.width() / side);
+  for (int k = 0; k < count; ++k) {
+    const QRect r(t.rect.left() + (k % perRow) * side, t.rect.top() + (k / perRow) * side, side, side);
+    p.fillRect(r, QColor(image.pixel(k, 0)));
+    if (side >= 10) p.setPen(QColor(150, 150, 150)), p.drawRect(r.adjusted(0, 0, -1, -1));
+  }
+  p.setPen(palette().windowText().color());
+  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 300, kCaption), Qt::AlignLeft | Qt::AlignTop,
+             QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)));
+}
+
 void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
   for (const Tile& t : tiles_) {
     if (!t.rect.contains(event->position().toPoint())) continue;
+    if (t.map < 0) continue;
     const PipelineStage& stage = result_->stages[t.stage];
     const Shape& s = stage.maps.shape();
     const int64_t row = std::clamp<int64_t>((event->position().y() - t.rect.top()) * s[2] / t.rect.height(), 0, s[2] - 1);

@@ -6,6 +6,8 @@
 #include "PipelineRunner.h"
 
 #include <QImage>
+
+class QPainter;
 #include <QWidget>
 
 #include <vector>
@@ -36,11 +38,13 @@ protected:
 
 private:
   struct Tile {
-    int stage, map;
+    int stage, map; // map −1: class probabilities; −2: a feature vector
     QRect rect;  // the image's place
     QImage image;
   };
   void layoutTiles();
+  void paintVector(QPainter& p, const Tile& tile) const; // features (map −2) and probabilities (map −1)
+  int vectorCell(int count) const;                       // a feature cell's side
   int contentHeight() const;
 
   PipelineSnapshot result_;

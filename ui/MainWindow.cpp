@@ -85,6 +85,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(workspace_, &Workspace::inputChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::kernelsChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::settingsChanged, this, &MainWindow::requestUpdate);
+  connect(workspace_, &Workspace::modelChanged, this, &MainWindow::requestUpdate);
+  connect(workspace_, &Workspace::modelChanged, this, [this] {
+    // With a model open the maps are its layers: the hand-made pipeline's settings rest.
+    convolutionPanel_->setEnabled(!workspace_->hasModel());
+    convolutionPanel_->setToolTip(workspace_->hasModel() ? tr("A model is open (File → Close Model to go back)") : QString());
+  });
   connect(runner_, &PipelineRunner::resultReady, featureMaps_, &FeatureMapView::setResult);
   connect(featureMaps_, &FeatureMapView::hovered, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
 
@@ -119,6 +125,13 @@ void MainWindow::createMenus() {
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   createSamplesMenu(file->addMenu(tr("&Samples")));
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
+  file->addSeparator();
+  file->addAction(tr("Open &Model…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained model"), QString(),
+                                                      tr("ConvScope models (*.json);;All files (*)"));
+    if (!path.isEmpty()) openModel(path);
+  })->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+  file->addAction(tr("&Close Model"), this, [this] { workspace_->closeModel(); });
   file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
   file->addSeparator();
   file->addAction(tr("&Export View as PNG…"), this, &MainWindow::exportView)->setShortcut(QKeySequence(tr("Ctrl+E")));
@@ -218,6 +231,18 @@ bool MainWindow::openFile(const QString& path) {
   rememberRecent(path);
   QSettings().setValue("input/lastFile", QFileInfo(path).absoluteFilePath());
   statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+  return true;
+}
+
+bool MainWindow::openModel(const QString& path) {
+  QString error;
+  if (!workspace_->loadModel(path, &error)) {
+    showError(tr("Could not open the model: %1").arg(error));
+    return false;
+  }
+  errorBanner_->hide();
+  showFeatureMaps();
+  statusBar()->showMessage(tr("Model %1: the feature maps show its layers on the input").arg(workspace_->modelName()), 8000);
   return true;
 }
 

@@ -39,6 +39,8 @@ public:
 
   // Opens an image or matrix file; on failure shows why and keeps the current input.
   bool openFile(const QString& path);
+  // Opens a trained model file: the feature maps become its layers, its filters join the gallery.
+  bool openModel(const QString& path);
 
 public slots:
   void setPresenterMode(bool on);

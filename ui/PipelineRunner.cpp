@@ -14,7 +14,9 @@ PipelineRunner::~PipelineRunner() { watcher_.waitForFinished(); }
 
 void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
   ++requested_;
-  if (watcher_.isRunning()) {
+  // Busy until finished() has delivered: between a job's end and that, a new job must
+  // wait too, or an older waiting request could overtake it.
+  if (busy_) {
     pending_ = std::make_pair(input, spec); // replaces any older waiting request
     pendingNumber_ = requested_;
     return;
@@ -24,6 +26,7 @@ void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
 }
 
 void PipelineRunner::start(Tensor input, PipelineSpec spec) {
+  busy_ = true;
   Backend* backend = backend_.get();
   watcher_.setFuture(QtConcurrent::run([backend, input = std::move(input), spec = std::move(spec)]() -> PipelineSnapshot {
     try {
@@ -39,6 +42,7 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
 void PipelineRunner::finished() {
   latest_ = watcher_.result();
   delivered_ = running_;
+  busy_ = false;
   if (pending_) {
     auto [input, spec] = std::move(*pending_);
     pending_.reset();

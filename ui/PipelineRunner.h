@@ -24,7 +24,7 @@ public:
   ~PipelineRunner() override; // waits for a running update
 
   void request(const Tensor& input, const PipelineSpec& spec);
-  bool isBusy() const { return watcher_.isRunning(); }
+  bool isBusy() const { return busy_; }
   // True when the newest request's result has been delivered.
   bool isSettled() const { return delivered_ == requested_; }
   const PipelineSnapshot& latest() const { return latest_; }
@@ -42,6 +42,7 @@ private:
   PipelineSnapshot latest_;
   uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers
   uint64_t pendingNumber_ = 0;
+  bool busy_ = false;
 };
 
 } // namespace convscope::ui

@@ -4,6 +4,7 @@
 #include "engine/ImageIO.h"
 #include "engine/Kernels.h"
 #include "engine/MatrixText.h"
+#include "engine/ModelFile.h"
 
 #include <QFileInfo>
 
@@ -126,8 +127,34 @@ void Workspace::setProcessing(const FilterOptions& convolution, ActivationKind a
   emit settingsChanged();
 }
 
+bool Workspace::loadModel(const QString& path, QString* error) {
+  try {
+    Model model = convscope::loadModel(path.toStdString());
+    if (!model.hasWeights || !model.info.preprocess)
+      throw std::invalid_argument(path.toStdString() + ": has no trained weights (train it first)");
+    network_ = std::make_shared<Network>(std::move(model.network));
+    preprocess_ = *model.info.preprocess;
+    classNames_ = model.info.classNames;
+    modelName_ = QFileInfo(path).fileName();
+    emit modelChanged();
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+void Workspace::closeModel() {
+  network_.reset();
+  modelName_.clear();
+  emit modelChanged();
+}
+
 PipelineSpec Workspace::pipelineSpec() const {
   PipelineSpec spec;
+  spec.network = network_;
+  spec.preprocess = preprocess_;
+  spec.classNames = classNames_;
   spec.kernels = kernels_;
   spec.convolution = convolution_;
   spec.activation = activation_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/Filtering.h"
+#include "engine/Network.h"
 #include "engine/Pipeline.h"
 #include "engine/Tensor.h"
 
@@ -12,6 +13,7 @@
 #include <QSize>
 #include <QString>
 
+#include <memory>
 #include <vector>
 
 namespace convscope::ui {
@@ -55,11 +57,20 @@ public:
   void setProcessing(const FilterOptions& convolution, ActivationKind activation, bool pooling,
                      const Pool2DGeometry& pool);
 
+  // A trained model: the pipeline then shows its layers on the input. Loading failures
+  // return false with `error` set and keep what was there.
+  bool loadModel(const QString& path, QString* error);
+  void closeModel();
+  bool hasModel() const { return network_ != nullptr; }
+  const QString& modelName() const { return modelName_; }
+  const Network* network() const { return network_.get(); }
+
   // Everything the pipeline needs, as one value.
   PipelineSpec pipelineSpec() const;
 
 signals:
   void inputChanged();
+  void modelChanged();
   void kernelsChanged();
   void settingsChanged();
 
@@ -79,6 +90,10 @@ private:
   ActivationKind activation_ = ActivationKind::ReLU;
   bool pooling_ = true;
   Pool2DGeometry pool_;
+  std::shared_ptr<Network> network_;
+  Preprocess preprocess_;
+  std::vector<std::string> classNames_;
+  QString modelName_;
 };
 
 } // namespace convscope::ui

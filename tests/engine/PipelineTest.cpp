@@ -58,3 +58,22 @@ TEST(Pipeline, RenderingIsTheSameInBothLayoutsAndSamplesLargeMaps) {
   paletteColour(Palette::Diverging, 0, rgb);
   EXPECT_EQ(rgb[2], 172); // blue end
 }
+
+#include "engine/Optimizer.h"
+#include "engine/Presets.h"
+
+TEST(Pipeline, ATrainedNetworkShowsEveryLayer) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  PipelineSpec spec;
+  spec.network = std::make_shared<Network>(makePreset("lenet5"));
+  initialize(*spec.network, InitScheme::Auto, 1);
+  spec.preprocess.mean = {0.13f};
+  spec.preprocess.stddev = {0.31f};
+  const PipelineResult r = runPipeline(*backend, randomTensor({1, 1, 28, 28}, 1, 0, 255), spec);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.stages.size(), 14u);
+  EXPECT_EQ(r.stages[0].maps.shape(), (Shape{1, 1, 32, 32}));
+  EXPECT_EQ(r.stages[1].maps.shape(), (Shape{1, 6, 28, 28}));
+  EXPECT_EQ(r.stages.back().kind, PipelineStage::Kind::Probabilities);
+  EXPECT_EQ(r.stages[9].kind, PipelineStage::Kind::Vector); // flatten: 120 features
+}

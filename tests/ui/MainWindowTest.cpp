@@ -10,6 +10,11 @@
 #include "ui/Workspace.h"
 
 #include "engine/MatrixText.h"
+#include "engine/ModelFile.h"
+#include "engine/Optimizer.h"
+#include "engine/Presets.h"
+
+#include <QListWidget>
 
 #include <QComboBox>
 #include <QDropEvent>
@@ -166,6 +171,45 @@ private slots:
     stepper->setMode(Stepper::Mode::Pooling);
     QCOMPARE(stepper->outputRows(), 2);
     QVERIFY2(stepper->arithmeticText().startsWith("max(3, 0, 0, 1) = 3"), qPrintable(stepper->arithmeticText()));
+  }
+
+  void aModelFileShowsEveryLayerAndTheProbabilities() {
+    QTemporaryDir dir;
+    Network net = makePreset("lenet5");
+    initialize(net, InitScheme::Auto, 1);
+    ModelInfo info;
+    Preprocess p; // 28x28 digits padded to 32x32
+    p.mean = {0.13f};
+    p.stddev = {0.31f};
+    info.preprocess = p;
+    for (int k = 0; k < 10; ++k) info.classNames.push_back(std::to_string(k));
+    const QString path = dir.filePath("lenet.json");
+    saveModel(path.toStdString(), net, info);
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("digit.png")));
+    QVERIFY(window.openModel(path));
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    QCOMPARE(maps->stageCount(), 1 + 13); // the prepared input and every layer
+    const PipelineStage& conv1 = maps->result()->stages[1];
+    QCOMPARE(conv1.maps.shape(), (Shape{1, 6, 28, 28}));
+    const PipelineStage& last = maps->result()->stages.back();
+    QCOMPARE(last.kind, PipelineStage::Kind::Probabilities);
+    float total = 0;
+    for (float v : last.maps.values()) total += v;
+    QVERIFY(std::abs(total - 1.0f) < 1e-5f);
+    // Its filters join the gallery as learned kernels.
+    QListWidget* gallery = window.findChild<QListWidget*>("kernelGallery");
+    QVERIFY(!gallery->findItems("conv1 #1", Qt::MatchExactly).isEmpty());
+    // A broken model file is refused and the model stays.
+    QFile broken(dir.filePath("broken.json"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("{\"format\": \"convscope-model\"");
+    broken.close();
+    QVERIFY(!window.openModel(dir.filePath("broken.json")));
+    QVERIFY(window.errorText().contains("truncated?"));
+    QVERIFY(window.workspace()->hasModel());
   }
 
   void presenterModeTogglesAndRestores() {
