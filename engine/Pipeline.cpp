@@ -85,7 +85,8 @@ bool interleaved(const float* v, int64_t channels, const Sampling& g, float* lo,
 }
 } // namespace
 
-std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide) {
+std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vector<float>* knownLo,
+                                 const std::vector<float>* knownHi) {
   const Shape& s = maps.shape();
   const int64_t channels = s[1], area = s[2] * s[3];
   const int64_t step = std::max<int64_t>(1, (std::max(s[2], s[3]) + maxSide - 1) / std::max(maxSide, 1));
@@ -96,12 +97,14 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide) {
   std::vector<float> zero(static_cast<size_t>(channels)), k(static_cast<size_t>(channels));
   std::vector<uint8_t*> out(static_cast<size_t>(channels));
   Tensor contiguous;
-  if (nhwc && !interleaved(v, channels, g, lo.data(), hi.data(), nullptr, nullptr, nullptr, true)) {
+  const bool known = knownLo && knownHi && knownLo->size() == size_t(channels) && knownHi->size() == size_t(channels);
+  if (known) lo = *knownLo, hi = *knownHi;
+  if (nhwc && !known && !interleaved(v, channels, g, lo.data(), hi.data(), nullptr, nullptr, nullptr, true)) {
     contiguous = maps.inLayout(Layout::NCHW); // an unusual channel count: transpose once
     v = contiguous.data();
     nhwc = false;
   }
-  if (!nhwc)
+  if (!nhwc && !known)
     for (int64_t c = 0; c < channels; ++c) {
       const float* map = v + c * area;
       float l = map[0], h = map[0];
@@ -149,7 +152,7 @@ MapImage renderMap(const Tensor& maps, int64_t channel) {
   Tensor one(Shape{1, 1, s[2], s[3]});
   for (int64_t h = 0; h < s[2]; ++h)
     for (int64_t w = 0; w < s[3]; ++w) one.at(0, 0, h, w) = maps.at(0, channel, h, w);
-  return renderMaps(one, 1 << 30)[0];
+  return renderMaps(one, 1 << 30, nullptr, nullptr)[0];
 }
 
 MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
@@ -194,15 +197,16 @@ std::string sizeText(const Tensor& t) {
          std::to_string(s[3]);
 }
 
-PipelineStage stage(std::string title, Tensor maps, int maxSide, bool colour = false) {
+PipelineStage stage(std::string title, Tensor maps, int maxSide, bool colour = false,
+                    const std::vector<float>* lo = nullptr, const std::vector<float>* hi = nullptr) {
   PipelineStage st;
   st.title = std::move(title);
   st.detail = sizeText(maps);
   if (colour) {
-    const auto hi = *std::max_element(maps.values().begin(), maps.values().end());
-    st.images.push_back(renderColour(maps, hi <= 1.0f ? 1.0f : 255.0f, maxSide)); // [0, 1] or 0–255 images
+    st.images.push_back(renderColour(maps, 255.0f, maxSide));
+    if (st.images[0].maximum <= 1.0f) st.images[0] = renderColour(maps, 1.0f, maxSide); // a normalized [0, 1] image
   } else {
-    st.images = renderMaps(maps, maxSide);
+    st.images = renderMaps(maps, maxSide, lo, hi);
   }
   st.maps = std::move(maps);
   return st;
@@ -243,7 +247,7 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
     st.detail = std::to_string(out.shape()[1]) + (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities"
                                                                                                : " features");
     st.maps = out;
-    st.images = renderMaps(out.reshaped(Shape{1, 1, 1, out.shape()[1]}), 1 << 20);
+    st.images = renderMaps(out.reshaped(Shape{1, 1, 1, out.shape()[1]}), 1 << 20, nullptr, nullptr);
     result.stages.push_back(std::move(st));
   }
   return result;
@@ -276,7 +280,13 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
                              : spec.activation == ActivationKind::LeakyReLU ? "leaky ReLU"
                              : spec.activation == ActivationKind::Tanh      ? "tanh"
                                                                             : "sigmoid";
-    result.stages.push_back(stage(name, std::move(activated), side));
+    // ReLU's range follows from the convolution's (max(0, min), max(0, max)): no pass over it.
+    std::vector<float> lo, hi;
+    if (spec.activation == ActivationKind::ReLU)
+      for (const MapImage& m : result.stages.back().images)
+        lo.push_back(std::max(0.0f, m.minimum)), hi.push_back(std::max(0.0f, m.maximum));
+    const bool known = !lo.empty();
+    result.stages.push_back(stage(name, std::move(activated), side, false, known ? &lo : nullptr, known ? &hi : nullptr));
   }
   if (spec.pooling) {
     const Tensor& last = result.stages.back().maps;

@@ -68,8 +68,10 @@ struct PipelineResult {
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec);
 
 // Every channel of a (1, C, H, W) tensor (either layout) as a displayable map, each on its
-// own scale (from every value), the image sampled down to at most maxSide pixels a side.
-std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide);
+// own scale (from every value, or the given per-map ranges when they are known), the image
+// sampled down to at most maxSide pixels a side.
+std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vector<float>* lo = nullptr,
+                                 const std::vector<float>* hi = nullptr);
 MapImage renderMap(const Tensor& maps, int64_t channel); // one channel (for tests and exports)
 // A colour input (1, 3, H, W) NCHW with values 0..maxValue as one RGB image, sampled down
 // to at most maxSide pixels a side.
