@@ -312,11 +312,12 @@ TEST(Trainer, PauseStepResumeAndCancelFromAnotherThread) {
   EXPECT_EQ(batches, 0); // paused before the first batch
   trainer.step();
   trainer.step();
-  for (int i = 0; i < 100 && batches < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Generous waits: this checks behaviour, not speed, and CI machines may be busy.
+  for (int i = 0; i < 3000 && batches < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(batches, 2); // exactly the two steps
   trainer.resume();
-  for (int i = 0; i < 200 && batches < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 3000 && batches < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   trainer.cancel();
   worker.join();
   EXPECT_EQ(result.status, TrainResult::Status::Cancelled);
