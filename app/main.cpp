@@ -45,6 +45,7 @@ int main(int argc, char* argv[]) {
   parser.addOption({"bias", "Convolution bias.", "B", "0"});
   parser.addOption({"model", "A trained model file: the feature maps show its layers.", "FILE"});
   parser.addOption({"stepper", "Start in the stepper."});
+  parser.addOption({"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"});
   parser.addOption({"presenter", "Start in presenter mode."});
   parser.process(app);
 
@@ -80,7 +81,18 @@ int main(int argc, char* argv[]) {
     }
   }
   if (parser.isSet("model")) window.openModel(parser.value("model"));
-  if (parser.isSet("stepper")) window.showStepper();
+  if (parser.isSet("stepper") || parser.isSet("step")) window.showStepper();
+  if (parser.isSet("step")) {
+    using Mode = convscope::ui::Stepper::Mode;
+    const QString mode = parser.value("step");
+    const Mode modes[] = {Mode::Convolution, Mode::ReLU, Mode::Pooling, Mode::FullyConnected};
+    const QStringList names{"convolution", "relu", "pooling", "fc"};
+    if (!names.contains(mode)) {
+      std::cerr << "convscope: --step takes convolution, relu, pooling or fc\n";
+      return 2;
+    }
+    window.stepper()->setMode(modes[names.indexOf(mode)]);
+  }
   if (parser.isSet("presenter")) window.setPresenterMode(true);
   return QApplication::exec();
 }

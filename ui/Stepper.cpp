@@ -2,6 +2,9 @@
 #include "Stepper.h"
 
 #include "engine/OutputSize.h"
+#include "engine/ModelFile.h"
+#include "engine/Preprocess.h"
+#include "engine/layers/Dense.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -27,6 +30,7 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
+constexpr int kShownFeatures = 32; // features drawn as cells; the arithmetic lists more
 
 // Colours: readable on a projector and for the colour-blind (blue/orange, never red/green).
 const QColor kWindow(255, 190, 90);      // the kernel window / receptive field
@@ -77,6 +81,19 @@ public:
         add(s_->outputRows_, s_->outputColumns_, tr("output"));
         // Keep the order the painter expects: inputs, output, kernels.
         std::rotate(grids_.begin() + s_->inputChannels_.size(), grids_.end() - 1, grids_.end());
+      } else if (s_->mode_ == Stepper::Mode::FullyConnected) {
+        // x and the current weight row side by side, 8 values a row; then the logits and
+        // the probabilities (labels to the left of the bars).
+        const int shown = std::min<int>(int(s_->fcInput_.size()), kShownFeatures);
+        const int rows = (shown + 7) / 8, columns = std::min(shown, 8);
+        add(rows, columns, tr("features x (first %1 of %2)").arg(shown).arg(s_->fcInput_.size()));
+        add(rows, columns, tr("weights w of output %1").arg(s_->position_ + 1));
+        x = 12;
+        y = rowBottom + gap / 2 + labelHeight;
+        add(1, s_->outputColumns_, tr("logits z = w·x + b"));
+        x = 12 + 4 * cell;
+        y = rowBottom + gap / 2 + labelHeight;
+        add(s_->outputColumns_, 6, tr("softmax probabilities"));
       } else if (s_->mode_ == Stepper::Mode::ReLU) {
         add(s_->outputRows_, s_->outputColumns_, tr("convolution output"));
         add(s_->outputRows_, s_->outputColumns_, tr("after ReLU"));
@@ -134,6 +151,7 @@ protected:
     }
     if (s_->mode_ == Stepper::Mode::Convolution) paintConvolution(p, event->rect());
     else if (s_->mode_ == Stepper::Mode::ReLU) paintRelu(p, event->rect());
+    else if (s_->mode_ == Stepper::Mode::FullyConnected) paintFullyConnected(p);
     else paintPooling(p, event->rect());
   }
 
@@ -151,6 +169,7 @@ private:
   const Grid* outputGrid() const {
     if (grids_.empty()) return nullptr;
     if (s_->mode_ == Stepper::Mode::Convolution) return &grids_[s_->inputChannels_.size()];
+    if (s_->mode_ == Stepper::Mode::FullyConnected) return &grids_[2];
     return &grids_[1];
   }
 
@@ -195,7 +214,9 @@ private:
     }
     if (cell >= 22 && !text.isEmpty()) { // numbers only where they can be read
       QFont f = font();
-      f.setPixelSize(std::max(8, std::min(cell / 3, 28)));
+      int size = std::max(8, std::min(cell / 3, 28));
+      f.setPixelSize(size);
+      while (size > 7 && QFontMetrics(f).horizontalAdvance(text) > cell - 4) f.setPixelSize(--size); // fit the cell
       p.setFont(f);
       p.setPen(textColour);
       p.drawText(rect, Qt::AlignCenter, text);
@@ -308,6 +329,46 @@ private:
     paintOutputGrid(p, exposed, grids_[1], s_->pooled_, 0);
   }
 
+  void paintFullyConnected(QPainter& p) const {
+    const int k = s_->position_;
+    const int64_t features = s_->fcInput_.size();
+    const int shown = int(std::min<int64_t>(features, kShownFeatures));
+    auto brief = [](float v) { // cells hold three significant digits; the arithmetic has them all
+      QString t = QString::number(double(v), 'g', 3);
+      return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
+    };
+    for (int i = 0; i < shown; ++i) {
+      drawCell(p, grids_[0], i / 8, i % 8, QColor(235, 244, 255), brief(s_->fcInput_.data()[i]));
+      drawCell(p, grids_[1], i / 8, i % 8, kWindow, brief(s_->fcWeights_.data()[k * features + i]));
+    }
+    for (int j = 0; j < s_->outputColumns_; ++j) {
+      const bool done = j <= k;
+      drawCell(p, grids_[2], 0, j, done ? kFilled : Qt::white, done ? brief(s_->fcLogits_.data()[j]) : QString());
+    }
+    outline(p, grids_[2], 0, k, kCurrent, 3);
+    // Probabilities once every logit is known (softmax needs them all).
+    const Grid& bars = grids_[3];
+    const int cell = s_->cellSize_;
+    const bool complete = k + 1 >= s_->outputColumns_;
+    const float* prob = s_->fcProbabilities_.data();
+    const int best = int(std::max_element(prob, prob + s_->outputColumns_) - prob);
+    QFont f = font();
+    f.setPixelSize(std::clamp(cell / 2, 9, 26));
+    p.setFont(f);
+    for (int j = 0; j < s_->outputColumns_; ++j) {
+      const QRect row(bars.origin.x(), bars.origin.y() + j * cell, bars.columns * cell, cell);
+      const QString name =
+          j < int(s_->fcClasses_.size()) ? QString::fromStdString(s_->fcClasses_[j]) : tr("class %1").arg(j);
+      p.setPen(Qt::black);
+      p.drawText(QRect(row.left() - 4 * cell - 8, row.top(), 4 * cell, cell), Qt::AlignRight | Qt::AlignVCenter, name);
+      if (!complete) continue;
+      p.fillRect(QRect(row.left(), row.top() + cell / 6, int(row.width() * prob[j]), cell * 2 / 3),
+                 j == best ? kCurrent : kNegative);
+      p.drawText(QRect(row.right() + 6, row.top(), 6 * cell, cell), Qt::AlignLeft | Qt::AlignVCenter,
+                 QStringLiteral("%1 %").arg(100.0 * prob[j], 0, 'f', 1));
+    }
+  }
+
   Stepper* s_;
   std::vector<Grid> grids_;
 };
@@ -317,7 +378,7 @@ private:
 Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("stepper");
   modeBox_ = new QComboBox;
-  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling")});
+  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling"), tr("Fully connected")});
   modeBox_->setToolTip(tr("Which operation to step through"));
   kernelBox_ = new QComboBox;
   kernelBox_->setToolTip(tr("Which kernel of the bank"));
@@ -407,6 +468,7 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   connect(workspace_, &Workspace::inputChanged, this, &Stepper::recompute);
   connect(workspace_, &Workspace::kernelsChanged, this, &Stepper::recompute);
   connect(workspace_, &Workspace::settingsChanged, this, &Stepper::recompute);
+  connect(workspace_, &Workspace::modelChanged, this, &Stepper::recompute);
   recompute();
 }
 
@@ -457,7 +519,7 @@ void Stepper::recompute() {
     reluOutput_ = Tensor(map.shape());
     backend_.activationForward(ActivationKind::ReLU, 0.0f, map, reluOutput_);
     pooled_ = Tensor();
-    if (mode_ == Mode::Pooling) {
+    if (mode_ == Mode::Pooling || mode_ == Mode::FullyConnected) {
       try {
         pooled_ = Tensor(pool2dOutputShape(reluOutput_.shape(), workspace_->pool(), "pooling"));
         backend_.pool2dForward(workspace_->pool(), reluOutput_, pooled_);
@@ -466,8 +528,13 @@ void Stepper::recompute() {
       }
     }
   }
+  if (mode_ == Mode::FullyConnected && problem_.isEmpty()) computeFullyConnected();
   if (!problem_.isEmpty() && mode_ == Mode::Convolution) convOutput_ = Tensor();
-  if (convOutput_.empty() || !problem_.isEmpty()) {
+  if (mode_ == Mode::FullyConnected && problem_.isEmpty()) {
+    outputRows_ = 1, outputColumns_ = int(fcLogits_.size());
+    autoFit_ = false; // a vector needs readable cells, not a fitted picture
+    cellSize_ = std::max(cellSize_, 40);
+  } else if (convOutput_.empty() || !problem_.isEmpty()) {
     outputRows_ = outputColumns_ = 0;
   } else if (mode_ == Mode::Pooling) {
     outputRows_ = int(pooled_.shape()[2]), outputColumns_ = int(pooled_.shape()[3]);
@@ -481,7 +548,82 @@ void Stepper::recompute() {
   updateTexts();
 }
 
+void Stepper::computeFullyConnected() {
+  fcClasses_.clear();
+  if (workspace_->hasModel()) {
+    // The model's last fully connected layer, on the input prepared as in training. The
+    // pipeline runs the workspace's network on its own thread: this widget loads a copy.
+    if (networkPath_ != workspace_->modelPath()) {
+      try {
+        network_ = std::make_unique<Network>(loadModel(workspace_->modelPath().toStdString()).network);
+        networkPath_ = workspace_->modelPath();
+      } catch (const std::exception& e) {
+        problem_ = QString::fromStdString(e.what());
+        return;
+      }
+    }
+    Network& network = *network_;
+    int dense = -1;
+    for (size_t i = 0; i < network.size(); ++i)
+      if (network.layer(i).kind() == "Dense") dense = int(i);
+    if (dense <= 0) {
+      problem_ = tr("The model has no fully connected layer.");
+      return;
+    }
+    try {
+      network.forward(backend_, preprocessImage(workspace_->input(), workspace_->modelPreprocess()));
+    } catch (const std::invalid_argument& e) {
+      problem_ = QString::fromStdString(e.what());
+      return;
+    }
+    const auto& layer = dynamic_cast<const Dense&>(network.layer(size_t(dense)));
+    fcInput_ = network.output(size_t(dense - 1)).inLayout(Layout::NCHW);
+    fcInput_ = fcInput_.reshaped(Shape{1, fcInput_.size()});
+    fcWeights_ = layer.weights();
+    fcBias_ = layer.hasBias() ? layer.bias() : Tensor(Shape{layer.outFeatures()});
+    fcClasses_ = workspace_->modelClassNames();
+    fcSource_ = tr("learned weights of '%1' in %2").arg(QString::fromStdString(layer.name()), workspace_->modelName());
+  } else {
+    // No model: the pooled maps of every filter, flattened, into four classes with
+    // demonstration weights (seeded, so the numbers repeat from lecture to lecture).
+    const Shape& o = convOutput_.shape();
+    Tensor relu(o);
+    backend_.activationForward(ActivationKind::ReLU, 0.0f, convOutput_, relu);
+    Tensor pooled;
+    try {
+      pooled = Tensor(pool2dOutputShape(relu.shape(), workspace_->pool(), "pooling"));
+    } catch (const std::invalid_argument& e) {
+      problem_ = QString::fromStdString(e.what());
+      return;
+    }
+    backend_.pool2dForward(workspace_->pool(), relu, pooled);
+    fcInput_ = pooled.reshaped(Shape{1, pooled.size()});
+    const int64_t features = fcInput_.size(), classes = 4;
+    fcWeights_ = Tensor(Shape{classes, features});
+    fcBias_ = Tensor(Shape{classes});
+    uint64_t state = 504; // a small, portable generator: the same weights everywhere
+    auto next = [&state] {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;
+    };
+    const float scale = 2.0f / std::sqrt(float(features));
+    for (float& w : fcWeights_.values()) w = std::round(next() * scale * 100) / 100;
+    for (float& b : fcBias_.values()) b = std::round(next() * 10) / 10;
+    fcSource_ = tr("demonstration weights (open a trained model for learned ones)");
+  }
+  fcLogits_ = Tensor(Shape{1, fcWeights_.shape()[0]});
+  backend_.denseForward(fcInput_, fcWeights_, &fcBias_, fcLogits_);
+  fcProbabilities_ = Tensor(fcLogits_.shape());
+  backend_.softmaxForward(fcLogits_, fcProbabilities_);
+}
+
 QString Stepper::formulaText() const {
+  if (mode_ == Mode::FullyConnected)
+    return cellCount() ? tr("flatten: %1 features in channel, row, column order  →  %2 outputs; %3")
+                             .arg(fcInput_.size())
+                             .arg(cellCount())
+                             .arg(fcSource_)
+                       : QString();
   const Shape& in = workspace_->input().shape();
   if (workspace_->kernels().empty()) return {};
   const Shape& k = workspace_->kernels()[std::min<size_t>(kernelIndex_, workspace_->kernels().size() - 1)].weights.shape();
@@ -515,6 +657,25 @@ QString Stepper::arithmeticText() const {
     const ConvExplanation e =
         explainConv2d(conv_.geometry, workspace_->input(), conv_.weights, &conv_.bias, 0, outputChannel_, r, c);
     return QString::fromStdString(explanationText(e));
+  }
+  if (mode_ == Mode::FullyConnected) {
+    const int64_t features = fcInput_.size();
+    const int k = position_;
+    QString text = tr("z%1 = ").arg(k + 1);
+    double sum = 0;
+    for (int64_t i = 0; i < features; ++i) {
+      const float w = fcWeights_.data()[k * features + i], x = fcInput_.data()[i];
+      sum += double(w) * x;
+      if (i < 24) text += (i ? " + " : "") + QString::fromStdString(formatNumber(w)) + "·" + num(x);
+    }
+    if (features > 24) text += tr(" + … (%1 products in all)").arg(features);
+    text += tr("\n   = %1 + bias %2 = %3").arg(num(float(sum)), num(fcBias_.data()[k]), num(fcLogits_.data()[k]));
+    if (k + 1 >= cellCount()) {
+      text += tr("\n\nsoftmax: p_k = e^z_k / Σ_j e^z_j\n");
+      for (int j = 0; j < cellCount(); ++j)
+        text += QStringLiteral("p%1 = %2\n").arg(j + 1).arg(num(fcProbabilities_.data()[j]));
+    }
+    return text;
   }
   if (mode_ == Mode::ReLU) {
     const float v = convOutput_.at(0, outputChannel_, r, c);

@@ -11,7 +11,10 @@
 #include "Workspace.h"
 
 #include "engine/Filtering.h"
+#include "engine/Network.h"
 #include "engine/backend/reference/ReferenceBackend.h"
+
+#include <memory>
 
 #include <QWidget>
 
@@ -31,7 +34,7 @@ class StepperCanvas;
 class Stepper : public QWidget {
   Q_OBJECT
 public:
-  enum class Mode { Convolution, ReLU, Pooling };
+  enum class Mode { Convolution, ReLU, Pooling, FullyConnected };
 
   explicit Stepper(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -87,6 +90,13 @@ private:
   Tensor convOutput_; // (1, C_out, Ho, Wo)
   Tensor reluOutput_; // ReLU of the chosen output channel's map, (1, 1, Ho, Wo)
   Tensor pooled_;     // pooling of reluOutput_
+  // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K).
+  Tensor fcInput_, fcWeights_, fcBias_, fcLogits_, fcProbabilities_;
+  QString fcSource_;                 // where the weights come from
+  std::unique_ptr<Network> network_; // this widget's own copy of the open model (the pipeline runs another)
+  QString networkPath_;
+  std::vector<std::string> fcClasses_;
+  void computeFullyConnected();
   std::vector<int64_t> inputChannels_; // the input channels feeding the chosen output channel
 
   QComboBox* modeBox_;

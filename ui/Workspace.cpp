@@ -136,6 +136,7 @@ bool Workspace::loadModel(const QString& path, QString* error) {
     preprocess_ = *model.info.preprocess;
     classNames_ = model.info.classNames;
     modelName_ = QFileInfo(path).fileName();
+    modelPath_ = path;
     emit modelChanged();
     return true;
   } catch (const std::exception& e) {
@@ -147,6 +148,7 @@ bool Workspace::loadModel(const QString& path, QString* error) {
 void Workspace::closeModel() {
   network_.reset();
   modelName_.clear();
+  modelPath_.clear();
   emit modelChanged();
 }
 

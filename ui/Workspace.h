@@ -63,7 +63,10 @@ public:
   void closeModel();
   bool hasModel() const { return network_ != nullptr; }
   const QString& modelName() const { return modelName_; }
+  const QString& modelPath() const { return modelPath_; } // widgets that run the model load their own copy
   const Network* network() const { return network_.get(); }
+  const Preprocess& modelPreprocess() const { return preprocess_; }
+  const std::vector<std::string>& modelClassNames() const { return classNames_; }
 
   // Everything the pipeline needs, as one value.
   PipelineSpec pipelineSpec() const;
@@ -94,6 +97,7 @@ private:
   Preprocess preprocess_;
   std::vector<std::string> classNames_;
   QString modelName_;
+  QString modelPath_;
 };
 
 } // namespace convscope::ui

@@ -210,6 +210,27 @@ private slots:
     QVERIFY(!window.openModel(dir.filePath("broken.json")));
     QVERIFY(window.errorText().contains("truncated?"));
     QVERIFY(window.workspace()->hasModel());
+    // The stepper's fully connected mode: the model's last Dense layer, 84 → 10.
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::FullyConnected);
+    QCOMPARE(stepper->cellCount(), 10);
+    QVERIFY2(stepper->formulaText().contains("84 features"), qPrintable(stepper->formulaText()));
+    stepper->setPosition(9);
+    QVERIFY2(stepper->arithmeticText().contains("softmax"), qPrintable(stepper->arithmeticText()));
+  }
+
+  void fullyConnectedWithoutAModelUsesDemonstrationWeights() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::FullyConnected);
+    QCOMPARE(stepper->cellCount(), 4); // four classes, as the lecture's training example
+    QVERIFY(stepper->formulaText().contains("flatten: 4 features")); // the 2x2 pooled map
+    QVERIFY2(stepper->arithmeticText().startsWith("z1 = "), qPrintable(stepper->arithmeticText()));
+    stepper->setPosition(3);
+    QVERIFY(stepper->arithmeticText().contains("p4 = "));
   }
 
   void presenterModeTogglesAndRestores() {
