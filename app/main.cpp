@@ -46,6 +46,7 @@ int main(int argc, char* argv[]) {
   parser.addOption({"model", "A trained model file: the feature maps show its layers.", "FILE"});
   parser.addOption({"stepper", "Start in the stepper."});
   parser.addOption({"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"});
+  parser.addOption({"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"});
   parser.addOption({"presenter", "Start in presenter mode."});
   parser.process(app);
 
@@ -93,6 +94,7 @@ int main(int argc, char* argv[]) {
     }
     window.stepper()->setMode(modes[names.indexOf(mode)]);
   }
+  if (parser.isSet("cell")) window.stepper()->setPosition(parser.value("cell").toInt());
   if (parser.isSet("presenter")) window.setPresenterMode(true);
   return QApplication::exec();
 }

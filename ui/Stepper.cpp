@@ -661,7 +661,12 @@ QString Stepper::arithmeticText() const {
   if (mode_ == Mode::FullyConnected) {
     const int64_t features = fcInput_.size();
     const int k = position_;
-    QString text = tr("z%1 = ").arg(k + 1);
+    // Outputs are named by their class when the model has names ("z(7)"), else counted from 1.
+    auto label = [this](int j) {
+      return j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[j]))
+                                        : QString::number(j + 1);
+    };
+    QString text = tr("z%1 = ").arg(label(k));
     double sum = 0;
     for (int64_t i = 0; i < features; ++i) {
       const float w = fcWeights_.data()[k * features + i], x = fcInput_.data()[i];
@@ -673,7 +678,7 @@ QString Stepper::arithmeticText() const {
     if (k + 1 >= cellCount()) {
       text += tr("\n\nsoftmax: p_k = e^z_k / Σ_j e^z_j\n");
       for (int j = 0; j < cellCount(); ++j)
-        text += QStringLiteral("p%1 = %2\n").arg(j + 1).arg(num(fcProbabilities_.data()[j]));
+        text += QStringLiteral("p%1 = %2\n").arg(label(j)).arg(num(fcProbabilities_.data()[j]));
     }
     return text;
   }
