@@ -28,10 +28,6 @@ namespace convscope::cli {
 
 namespace {
 
-
-
-
-
 struct Command {
   std::string name;
   std::string summary;
@@ -62,9 +58,6 @@ std::string topLevelHelp() {
 }
 
 // ---- option values -----------------------------------------------------------------
-
-
-
 
 // ---- inputs ------------------------------------------------------------------------
 
@@ -130,7 +123,6 @@ void printTensor(std::ostream& out, const Tensor& t) {
 
 // ---- commands ----------------------------------------------------------------------
 
-
 void addInputOptions(QCommandLineParser& p) {
   p.addOption({"input", "Image (any format OpenCV reads) or matrix text file.", "FILE"});
   p.addOption({"channels", "Read images as 1 (gray) or 3 (RGB) channels; default: as stored.", "1|3"});
@@ -171,7 +163,6 @@ FilterOptions filterOptions(const QCommandLineParser& p) {
   o.bias = parseFloat(str(p.value("bias")), "bias");
   return o;
 }
-
 
 void writeOutputImage(const QCommandLineParser& p, const Tensor& result, bool colour, bool normalized) {
   if (!p.isSet("output")) return;

@@ -102,7 +102,8 @@ void addDatasetOption(QCommandLineParser& p) {
 
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   QCommandLineParser p;
-  p.addOption({"model", "A preset (lenet5, lenet5-relu) or a model file (trained further if it has weights).", "PRESET|FILE"});
+  p.addOption(
+      {"model", "A preset (lenet5, lenet5-relu) or a model file (trained further if it has weights).", "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set.", "N", "10"});
   p.addOption({"batch", "Mini-batch size.", "N", "64"});
@@ -184,9 +185,9 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                  .dump()
           << std::endl;
     } else {
-      out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4) << ", accuracy "
-          << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4) << ", accuracy "
-          << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
+      out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
+          << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
+          << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
           << fixed(r.seconds, 1) << " s" << std::endl;
     }
   };
@@ -231,7 +232,8 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   addDatasetOption(p);
   p.addOption({"loss", "ce or mse.", "NAME", "ce"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
-  if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args, out))
+  if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args,
+             out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
   LossKind loss;
@@ -245,7 +247,8 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   auto backend = backendOption(p);
   const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss);
   if (p.isSet("json")) {
-    out << Json{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}}.dump()
+    out << Json{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}}
+               .dump()
         << "\n";
   } else {
     out << "accuracy " << fixed(100 * e.accuracy, 2) << "% (" << std::llround(e.accuracy * double(e.count)) << " of "
@@ -275,7 +278,8 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   if (model.network.layer(model.network.size() - 1).kind() != "Softmax") backend->softmaxForward(output, probabilities);
   const auto& v = probabilities.values();
   const int k = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
-  const std::string label = k < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[k] : std::to_string(k);
+  const std::string label =
+      k < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[k] : std::to_string(k);
   if (p.isSet("json")) {
     out << Json{{"class", k}, {"label", label}, {"probabilities", v}}.dump() << "\n";
   } else {
@@ -334,8 +338,8 @@ int benchLive(const std::vector<std::string>& args, std::ostream& out) {
     out << Json{{"median_ms", static_cast<float>(median)}, {"p90_ms", static_cast<float>(p90)}, {"runs", runs}}.dump()
         << "\n";
   else
-    out << "one live update: median " << fixed(median, 2) << " ms, 90th percentile " << fixed(p90, 2) << " ms ("
-        << size << "x" << size << " RGB, " << filters << " filters 3x3, ReLU, max pool 2x2; " << runs << " runs)\n";
+    out << "one live update: median " << fixed(median, 2) << " ms, 90th percentile " << fixed(p90, 2) << " ms (" << size
+        << "x" << size << " RGB, " << filters << " filters 3x3, ReLU, max pool 2x2; " << runs << " runs)\n";
   return 0;
 }
 } // namespace
@@ -360,8 +364,9 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "bench " + what,
-             "Images per second of " + std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD)"
-                                                                   : "inference (forward with softmax)") +
+             "Images per second of " +
+                 std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD)"
+                                             : "inference (forward with softmax)") +
                  " on synthetic data, after a warm-up.\nJSON: {\"images_per_second\":x}",
              std::vector<std::string>(args.begin() + 1, args.end()), out))
     return 0;
@@ -375,7 +380,9 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads)
                                        : measureInference(model.network, *backend, batch, images, threads);
   if (p.isSet("json"))
-    out << Json{{"images_per_second", static_cast<float>(t.imagesPerSecond)}, {"batch", batch}, {"images", t.images},
+    out << Json{{"images_per_second", static_cast<float>(t.imagesPerSecond)},
+                {"batch", batch},
+                {"images", t.images},
                 {"seconds", static_cast<float>(t.seconds)}}
                .dump()
         << "\n";

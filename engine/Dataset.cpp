@@ -102,8 +102,8 @@ std::string resourcesDirectory() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec)
-    for (const fs::path& candidate : {exe.parent_path() / ".." / "share" / "convscope" / "resources",
-                                      exe.parent_path() / "resources"})
+    for (const fs::path& candidate :
+         {exe.parent_path() / ".." / "share" / "convscope" / "resources", exe.parent_path() / "resources"})
       if (fs::is_directory(candidate / "digits")) return candidate.lexically_normal().string();
 #ifdef CONVSCOPE_SOURCE_RESOURCES
   if (fs::is_directory(CONVSCOPE_SOURCE_RESOURCES)) return CONVSCOPE_SOURCE_RESOURCES;
@@ -175,7 +175,7 @@ DatasetSplit loadImageFolder(const std::string& folder, int channels, int height
 
 DatasetSplit loadCifar10(const std::string& folder) {
   if (!fs::is_directory(folder)) throw std::invalid_argument(folder + ": no such folder");
-  std::vector<std::string> names{"airplane", "automobile", "bird", "cat", "deer",
+  std::vector<std::string> names{"airplane", "automobile", "bird",  "cat",  "deer",
                                  "dog",      "frog",       "horse", "ship", "truck"};
   if (std::ifstream meta(folder + "/batches.meta.txt"); meta) {
     std::vector<std::string> read;
@@ -194,12 +194,14 @@ DatasetSplit loadCifar10(const std::string& folder) {
     for (size_t at = 0; at < b.size(); at += record) {
       if (b[at] > 9) throw std::invalid_argument(path + ": label " + std::to_string(b[at]) + " is outside 0..9");
       d.labels.push_back(b[at]);
-      d.pixels.insert(d.pixels.end(), b.begin() + static_cast<long>(at) + 1, b.begin() + static_cast<long>(at + record));
+      d.pixels.insert(d.pixels.end(), b.begin() + static_cast<long>(at) + 1,
+                      b.begin() + static_cast<long>(at + record));
     }
   };
   for (Dataset* d : {&split.train, &split.test}) d->name = "cifar10", d->channels = 3, d->height = 32, d->width = 32;
   for (int i = 1; i <= 5; ++i)
-    if (const std::string p = folder + "/data_batch_" + std::to_string(i) + ".bin"; fs::exists(p)) readBatch(p, split.train);
+    if (const std::string p = folder + "/data_batch_" + std::to_string(i) + ".bin"; fs::exists(p))
+      readBatch(p, split.train);
   if (const std::string p = folder + "/test_batch.bin"; fs::exists(p)) readBatch(p, split.test);
   if (split.train.size() == 0 || split.test.size() == 0)
     throw std::invalid_argument(folder + ": needs CIFAR-10's binary batches (data_batch_1.bin … and test_batch.bin)");
@@ -218,9 +220,9 @@ DatasetSplit loadDataset(const std::string& spec, int channels, int height, int 
     if (!fs::is_directory(folder))
       throw std::invalid_argument("fashion-mnist is not installed: install Debian's package with "
                                   "'sudo apt-get install dataset-fashion-mnist' (./scripts/run.sh does this)");
-    return loadIdxFolder(folder, "fashion-mnist",
-                         {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                          "Ankle boot"});
+    return loadIdxFolder(
+        folder, "fashion-mnist",
+        {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"});
   }
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon), path = colon == std::string::npos ? "" : spec.substr(colon + 1);

@@ -150,7 +150,8 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   Tensor stacked(Shape{1, totalChannels, outputs[0].shape()[2], outputs[0].shape()[3]});
   auto out = stacked.values().begin();
   for (const Tensor& t : outputs) out = std::copy(t.values().begin(), t.values().end(), out);
-  if (options.activation != ActivationKind::None) backend.activationForward(options.activation, 0.01f, stacked, stacked);
+  if (options.activation != ActivationKind::None)
+    backend.activationForward(options.activation, 0.01f, stacked, stacked);
   return stacked;
 }
 

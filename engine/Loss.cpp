@@ -15,14 +15,14 @@ LossKind lossKindFromString(const std::string& text) {
   throw std::invalid_argument("unknown loss '" + text + "' (expected ce or mse)");
 }
 
-LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels,
-                              Tensor* diffLogits) {
+LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels, Tensor* diffLogits) {
   const Shape& s = logits.shape();
   if (s.rank() != 2 || static_cast<int64_t>(labels.size()) != s[0])
     throw std::invalid_argument("loss: expects (N, K) scores and N labels, got " + s.toString() + " and " +
                                 std::to_string(labels.size()) + " labels");
   if (diffLogits && diffLogits->shape() != s)
-    throw std::invalid_argument("loss: diff_logits is " + diffLogits->shape().toString() + ", expected " + s.toString());
+    throw std::invalid_argument("loss: diff_logits is " + diffLogits->shape().toString() + ", expected " +
+                                s.toString());
   const int64_t batch = s[0], classes = s[1];
   LossResult result;
   std::vector<double> p(static_cast<size_t>(classes));

@@ -15,7 +15,7 @@
 namespace convscope {
 
 enum class LossKind { CrossEntropy, HalfSquaredError };
-std::string toString(LossKind kind);                // "ce", "mse"
+std::string toString(LossKind kind);                  // "ce", "mse"
 LossKind lossKindFromString(const std::string& text); // "ce" | "cross-entropy" | "mse"
 
 struct LossResult {
@@ -25,8 +25,7 @@ struct LossResult {
 
 // logits (N, K), labels N values in [0, K). diffLogits (N, K) receives ∂L/∂logits when not null.
 // Throws std::invalid_argument for a label outside [0, K).
-LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels,
-                              Tensor* diffLogits);
+LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels, Tensor* diffLogits);
 
 // The lecture's total error for one sample's probabilities and one-hot target:
 // Σ ½ (target − output)². (For the worked example: [0.2, 0.4, 0.1, 0.3] against class 2 → 0.55.)

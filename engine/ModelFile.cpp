@@ -14,11 +14,11 @@
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace convscope {
@@ -33,8 +33,8 @@ std::string base64(const uint8_t* data, size_t size) {
   std::string out;
   out.reserve((size + 2) / 3 * 4);
   for (size_t i = 0; i < size; i += 3) {
-    const uint32_t v = uint32_t(data[i]) << 16 | (i + 1 < size ? uint32_t(data[i + 1]) << 8 : 0) |
-                       (i + 2 < size ? data[i + 2] : 0);
+    const uint32_t v =
+        uint32_t(data[i]) << 16 | (i + 1 < size ? uint32_t(data[i + 1]) << 8 : 0) | (i + 2 < size ? data[i + 2] : 0);
     out += kBase64[v >> 18 & 63];
     out += kBase64[v >> 12 & 63];
     out += i + 1 < size ? kBase64[v >> 6 & 63] : '=';
@@ -127,11 +127,13 @@ struct Fields {
   std::vector<int64_t> integers(const char* key, size_t count) const {
     const Json& v = at(key);
     if (!v.is_array() || v.size() != count)
-      throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) + " whole numbers");
+      throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) +
+                                  " whole numbers");
     std::vector<int64_t> out;
     for (const Json& x : v) {
       if (!x.is_number_integer())
-        throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) + " whole numbers");
+        throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) +
+                                    " whole numbers");
       out.push_back(x.get<int64_t>());
     }
     return out;
@@ -233,10 +235,13 @@ void saveModel(const std::string& path, const Network& network, const ModelInfo&
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(folder)) throw std::invalid_argument(path + ": the folder " + folder.string() + " does not exist");
+  if (!fs::is_directory(folder))
+    throw std::invalid_argument(path + ": the folder " + folder.string() + " does not exist");
   std::string temp = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
   const int fd = mkstemp(temp.data());
-  if (fd < 0) throw std::invalid_argument(path + ": cannot create a file in " + folder.string() + " (" + std::strerror(errno) + ")");
+  if (fd < 0)
+    throw std::invalid_argument(path + ": cannot create a file in " + folder.string() + " (" + std::strerror(errno) +
+                                ")");
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
@@ -285,7 +290,8 @@ Model parseModel(const std::string& text, const std::string& source) {
   }
   Model model{Network(Shape(dims)), {}, false};
   const Json& layers = top.at("layers");
-  if (!layers.is_array() || layers.empty()) throw std::invalid_argument(source + ": \"layers\" must be a non-empty list");
+  if (!layers.is_array() || layers.empty())
+    throw std::invalid_argument(source + ": \"layers\" must be a non-empty list");
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string where = source + ": layer " + std::to_string(i + 1) +
                               (layers[i].is_object() && layers[i].contains("name") && layers[i]["name"].is_string()
@@ -366,8 +372,7 @@ Model parseModel(const std::string& text, const std::string& source) {
       if (!shape.is_array() || shape.get<std::vector<int64_t>>() != tensor->shape().dims())
         throw std::invalid_argument(f.where + ": shape " + shape.dump() + " does not match the layer's " +
                                     tensor->shape().toString());
-      if (!unbase64(f.text("data"), bytes))
-        throw std::invalid_argument(f.where + ": \"data\" is not valid base64");
+      if (!unbase64(f.text("data"), bytes)) throw std::invalid_argument(f.where + ": \"data\" is not valid base64");
       const size_t needed = static_cast<size_t>(tensor->size()) * sizeof(float);
       if (bytes.size() != needed)
         throw std::invalid_argument(f.where + ": expected " + std::to_string(tensor->size()) + " values (" +

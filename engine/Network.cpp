@@ -100,7 +100,8 @@ const Tensor& Network::forward(Backend& backend, const Tensor& src) {
 }
 
 void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode) {
-  if (!input_ || outputs_.size() != nodes_.size()) throw std::logic_error("Network::backward: no forward pass to go back through");
+  if (!input_ || outputs_.size() != nodes_.size())
+    throw std::logic_error("Network::backward: no forward pass to go back through");
   if (endNode == 0 || endNode > nodes_.size()) throw std::invalid_argument("Network::backward: endNode out of range");
   if (diffDst.shape() != outputs_[endNode - 1].shape())
     throw std::invalid_argument("Network::backward: diff_dst is " + diffDst.shape().toString() + ", the output of '" +

@@ -69,7 +69,7 @@ private:
   const Tensor* input_ = nullptr; // the last forward's src (not owned)
   std::vector<Tensor> outputs_;   // node outputs of the last forward
   Layout outputLayout_ = Layout::NCHW;
-  std::vector<Tensor> diffs_;     // ∂loss/∂(node input) buffers, reused across batches
+  std::vector<Tensor> diffs_; // ∂loss/∂(node input) buffers, reused across batches
   Layout diffLayout_ = Layout::NCHW;
 };
 

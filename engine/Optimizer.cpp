@@ -110,7 +110,7 @@ namespace {
 struct Random {
   std::mt19937_64 engine;
   double uniform() { return double(engine() >> 11) * 0x1.0p-53; } // [0, 1)
-  double normal() {                                                // Box–Muller
+  double normal() {                                               // Box–Muller
     const double u1 = 1.0 - uniform(), u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
@@ -132,7 +132,8 @@ void initialize(Network& network, InitScheme scheme, uint64_t seed) {
     scheme = InitScheme::LeCun;
     for (size_t i = 0; i < network.size(); ++i)
       if (auto* a = dynamic_cast<const Activation*>(&network.layer(i)))
-        if (a->activation() == ActivationKind::ReLU || a->activation() == ActivationKind::LeakyReLU) scheme = InitScheme::He;
+        if (a->activation() == ActivationKind::ReLU || a->activation() == ActivationKind::LeakyReLU)
+          scheme = InitScheme::He;
   }
   Random random{std::mt19937_64(seed)};
   for (size_t i = 0; i < network.size(); ++i) {

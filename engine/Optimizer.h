@@ -14,17 +14,17 @@ namespace convscope {
 class Network;
 
 enum class OptimizerKind { Sgd, Adam };
-std::string toString(OptimizerKind kind);                    // "sgd", "adam"
+std::string toString(OptimizerKind kind); // "sgd", "adam"
 OptimizerKind optimizerKindFromString(const std::string& text);
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::Sgd;
   double learningRate = 0.05;
-  double momentum = 0.9;    // SGD
-  double weightDecay = 0.0; // L2, added to the gradient
+  double momentum = 0.9;                             // SGD
+  double weightDecay = 0.0;                          // L2, added to the gradient
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8; // Adam
-  int stepEvery = 0;        // step schedule: every this many epochs (0 = constant rate)...
-  double stepGamma = 0.1;   // ...multiply the rate by this
+  int stepEvery = 0;                                 // step schedule: every this many epochs (0 = constant rate)...
+  double stepGamma = 0.1;                            // ...multiply the rate by this
 
   // The reason the configuration cannot train, in words, or "".
   std::string problem() const;
@@ -46,7 +46,7 @@ private:
 };
 
 enum class InitScheme { Auto, He, Glorot, LeCun };
-std::string toString(InitScheme scheme);                 // "auto", "he", "glorot", "lecun"
+std::string toString(InitScheme scheme); // "auto", "he", "glorot", "lecun"
 InitScheme initSchemeFromString(const std::string& text);
 
 // Fills every Conv2D and Dense weight from the scheme (fan-in/fan-out as PyTorch counts

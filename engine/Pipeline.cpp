@@ -66,8 +66,10 @@ template <int C>
 bool renderInterleaved(const float* v, int64_t channels, const Sampling& g, float* lo, float* hi, const float* zero,
                        const float* k, uint8_t* const* out, bool rangePass) {
   if (channels != C) return false;
-  if (rangePass) interleavedRange<C>(v, g.height * g.width, lo, hi);
-  else interleavedIndices<C>(v, g, zero, k, out);
+  if (rangePass)
+    interleavedRange<C>(v, g.height * g.width, lo, hi);
+  else
+    interleavedIndices<C>(v, g, zero, k, out);
   return true;
 }
 
@@ -244,8 +246,8 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
     PipelineStage st;
     st.title = title;
     st.kind = net.layer(i).kind() == "Softmax" ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
-    st.detail = std::to_string(out.shape()[1]) + (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities"
-                                                                                               : " features");
+    st.detail = std::to_string(out.shape()[1]) +
+                (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities" : " features");
     st.maps = out;
     st.images = renderMaps(out.reshaped(Shape{1, 1, 1, out.shape()[1]}), 1 << 20, nullptr, nullptr);
     result.stages.push_back(std::move(st));
@@ -286,7 +288,8 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       for (const MapImage& m : result.stages.back().images)
         lo.push_back(std::max(0.0f, m.minimum)), hi.push_back(std::max(0.0f, m.maximum));
     const bool known = !lo.empty();
-    result.stages.push_back(stage(name, std::move(activated), side, false, known ? &lo : nullptr, known ? &hi : nullptr));
+    result.stages.push_back(
+        stage(name, std::move(activated), side, false, known ? &lo : nullptr, known ? &hi : nullptr));
   }
   if (spec.pooling) {
     const Tensor& last = result.stages.back().maps;

@@ -42,25 +42,25 @@ enum class Palette { Gray, Diverging, Rgb };
 struct MapImage {
   int width = 0, height = 0;
   Palette palette = Palette::Gray;
-  std::vector<uint8_t> pixels; // width·height indices (or ·3 bytes for Rgb), row-major
+  std::vector<uint8_t> pixels;    // width·height indices (or ·3 bytes for Rgb), row-major
   float minimum = 0, maximum = 0; // of the map's values
-  float scale = 0; // the value at index 255 (gray) or at either end (diverging: −scale, +scale)
-  int step = 1;    // the image shows every step-th row and column of the map
+  float scale = 0;                // the value at index 255 (gray) or at either end (diverging: −scale, +scale)
+  int step = 1;                   // the image shows every step-th row and column of the map
 };
 
 struct PipelineStage {
   enum class Kind { Maps, Vector, Probabilities };
-  Kind kind = Kind::Maps; // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
-  std::string title;  // "convolution", "ReLU", "max pooling 2x2/2"
-  std::string detail; // "8 maps of 512x512"
-  Tensor maps;        // (1, C, H, W), in either layout
+  Kind kind = Kind::Maps;       // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
+  std::string title;            // "convolution", "ReLU", "max pooling 2x2/2"
+  std::string detail;           // "8 maps of 512x512"
+  Tensor maps;                  // (1, C, H, W), in either layout
   std::vector<MapImage> images; // one per channel
 };
 
 struct PipelineResult {
-  std::vector<PipelineStage> stages; // input first
+  std::vector<PipelineStage> stages;   // input first
   std::vector<std::string> classNames; // for a model's probabilities
-  std::string error;                 // the reason when a stage's geometry does not fit; stages up to it are kept
+  std::string error;                   // the reason when a stage's geometry does not fit; stages up to it are kept
 };
 
 // Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws

@@ -28,9 +28,12 @@ Preprocess preprocessFor(const Shape& modelInput, const Dataset& train) {
     for (size_t k = 0; k < area; ++k)
       for (int c = 0; c < p.channels; ++c) {
         double v;
-        if (train.channels == p.channels) v = img[c * area + k];
-        else if (train.channels == 1) v = img[k];
-        else v = 0.299 * img[k] + 0.587 * img[area + k] + 0.114 * img[2 * area + k];
+        if (train.channels == p.channels)
+          v = img[c * area + k];
+        else if (train.channels == 1)
+          v = img[k];
+        else
+          v = 0.299 * img[k] + 0.587 * img[area + k] + 0.114 * img[2 * area + k];
         v /= 255.0;
         sum[c] += v;
         squares[c] += v * v;

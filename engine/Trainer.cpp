@@ -155,7 +155,8 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     for (int b = 0; b < batchesPerEpoch; ++b) {
       if (cancelled_ || !waitForPermission()) {
         result.status = TrainResult::Status::Cancelled;
-        result.message = "training cancelled at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1);
+        result.message =
+            "training cancelled at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1);
         return result;
       }
       const auto batchStart = Clock::now();
@@ -174,8 +175,9 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
                                  : std::isinf(r.loss) ? "the loss is infinite"
                                                       : "the loss rose to " + number(r.loss) +
                                                             ", over 100 times its first value " + number(firstLoss);
-        result.message = "training diverged at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
-                         ": " + what + " (learning rate " + number(config_.optimizer.learningRate) +
+        result.message = "training diverged at epoch " + std::to_string(epoch + 1) + ", batch " +
+                         std::to_string(b + 1) + ": " + what + " (learning rate " +
+                         number(config_.optimizer.learningRate) +
                          " is probably too high); the weights are those of the last good batch";
         return result;
       }

@@ -28,22 +28,22 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   LossKind loss = LossKind::CrossEntropy;
   uint64_t seed = 1;
-  int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
-  size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
-  size_t maxTestImages = 0;   // 0: the whole test split
+  int threads = 0;           // 0: leave the calling thread's OpenMP setting as it is
+  size_t maxTrainImages = 0; // 0: the whole training split (a limit makes quick demos and tests)
+  size_t maxTestImages = 0;  // 0: the whole test split
 
   // The reason the configuration cannot train, in words with the numbers, or "".
   std::string problem() const;
 };
 
 struct BatchReport {
-  int epoch = 0;               // from 0
-  int batch = 0;               // within the epoch, from 0
+  int epoch = 0; // from 0
+  int batch = 0; // within the epoch, from 0
   int batchesPerEpoch = 0;
   double loss = 0.0;
-  double accuracy = 0.0;       // of this batch, as a fraction
+  double accuracy = 0.0; // of this batch, as a fraction
   double imagesPerSecond = 0.0;
-  int64_t imagesSeen = 0;      // since the run started
+  int64_t imagesSeen = 0; // since the run started
 };
 
 struct Evaluation {

@@ -4,10 +4,10 @@
 #include "FeatureMapView.h"
 
 #include "engine/Kernels.h"
-#include "engine/layers/Conv2D.h"
 #include "engine/MatrixText.h"
 #include "engine/Pipeline.h"
 #include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/Conv2D.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -37,7 +37,7 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
-}
+} // namespace
 
 // ---- input -----------------------------------------------------------------------------
 
@@ -66,9 +66,11 @@ InputPanel::InputPanel(Workspace* workspace, QWidget* parent) : QWidget(parent),
   form->addRow(tr("Working size"), workingSide_);
   form->addRow(edit);
   connect(edit, &QPushButton::clicked, this, &InputPanel::editMatrixRequested);
-  connect(channels_, &QComboBox::currentIndexChanged, this,
-          [this](int i) { workspace_->setChannelsMode(i == 0 ? 0 : i == 1 ? 1 : 3); });
-  connect(workingSide_, &QSpinBox::editingFinished, this, [this] { workspace_->setWorkingSide(workingSide_->value()); });
+  connect(channels_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    workspace_->setChannelsMode(i == 0 ? 0 : i == 1 ? 1 : 3);
+  });
+  connect(workingSide_, &QSpinBox::editingFinished, this,
+          [this] { workspace_->setWorkingSide(workingSide_->value()); });
   connect(workspace_, &Workspace::inputChanged, this, &InputPanel::refresh);
   refresh();
 }
@@ -143,10 +145,12 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   poolRow->addWidget(poolStride_);
   form->addRow(pooling_, poolRow);
 
-  for (QSpinBox* s : {stride_, paddingAmount_, padTop_, padBottom_, padLeft_, padRight_, dilation_, poolSize_, poolStride_})
+  for (QSpinBox* s :
+       {stride_, paddingAmount_, padTop_, padBottom_, padLeft_, padRight_, dilation_, poolSize_, poolStride_})
     connect(s, &QSpinBox::valueChanged, this, &ConvolutionPanel::apply);
   connect(bias_, &QDoubleSpinBox::valueChanged, this, &ConvolutionPanel::apply);
-  for (QComboBox* c : {padding_, activation_, poolMode_}) connect(c, &QComboBox::currentIndexChanged, this, &ConvolutionPanel::apply);
+  for (QComboBox* c : {padding_, activation_, poolMode_})
+    connect(c, &QComboBox::currentIndexChanged, this, &ConvolutionPanel::apply);
   for (QCheckBox* c : {perSide_, pooling_}) connect(c, &QCheckBox::toggled, this, &ConvolutionPanel::apply);
   connect(workspace_, &Workspace::settingsChanged, this, &ConvolutionPanel::refresh);
   apply();
@@ -177,7 +181,10 @@ void ConvolutionPanel::refresh() {
   perSide_->setEnabled(custom);
   for (QSpinBox* s : {padTop_, padBottom_, padLeft_, padRight_}) s->setEnabled(custom && perSide_->isChecked());
   const ActivationKind a = workspace_->activation();
-  activation_->setCurrentIndex(a == ActivationKind::ReLU ? 0 : a == ActivationKind::Tanh ? 1 : a == ActivationKind::Sigmoid ? 2 : 3);
+  activation_->setCurrentIndex(a == ActivationKind::ReLU      ? 0
+                               : a == ActivationKind::Tanh    ? 1
+                               : a == ActivationKind::Sigmoid ? 2
+                                                              : 3);
   pooling_->setChecked(workspace_->pooling());
   const Pool2DGeometry& g = workspace_->pool();
   poolMode_->setCurrentIndex(g.mode == PoolMode::Max ? 0 : g.mode == PoolMode::Average ? 1 : 2);
@@ -195,17 +202,22 @@ void ConvolutionPanel::apply() {
   paddingAmount_->setEnabled(custom && !perSide_->isChecked());
   perSide_->setEnabled(custom);
   for (QSpinBox* s : {padTop_, padBottom_, padLeft_, padRight_}) s->setEnabled(custom && perSide_->isChecked());
-  if (mode == 0) o.padding.mode = PaddingSpec::Mode::Valid;
-  else if (mode == 1) o.padding.mode = PaddingSpec::Mode::Same;
+  if (mode == 0)
+    o.padding.mode = PaddingSpec::Mode::Valid;
+  else if (mode == 1)
+    o.padding.mode = PaddingSpec::Mode::Same;
   else if (perSide_->isChecked()) {
     o.padding.top = padTop_->value(), o.padding.bottom = padBottom_->value();
     o.padding.left = padLeft_->value(), o.padding.right = padRight_->value();
   } else {
     o.padding.top = o.padding.bottom = o.padding.left = o.padding.right = paddingAmount_->value();
   }
-  const ActivationKind kinds[] = {ActivationKind::ReLU, ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::None};
+  const ActivationKind kinds[] = {ActivationKind::ReLU, ActivationKind::Tanh, ActivationKind::Sigmoid,
+                                  ActivationKind::None};
   Pool2DGeometry g;
-  g.mode = poolMode_->currentIndex() == 0 ? PoolMode::Max : poolMode_->currentIndex() == 1 ? PoolMode::Average : PoolMode::Sum;
+  g.mode = poolMode_->currentIndex() == 0   ? PoolMode::Max
+           : poolMode_->currentIndex() == 1 ? PoolMode::Average
+                                            : PoolMode::Sum;
   g.kernelH = g.kernelW = poolSize_->value();
   g.strideH = g.strideW = poolStride_->value();
   workspace_->setProcessing(o, kinds[activation_->currentIndex()], pooling_->isChecked(), g);
@@ -279,8 +291,9 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
       const auto* conv = dynamic_cast<const Conv2D*>(&workspace_->network()->layer(size_t(which.x())));
       const Tensor& w = conv->weights(); // (C_out, C_in/groups, KH, KW)
       const int64_t size = w.shape()[1] * w.shape()[2] * w.shape()[3];
-      Tensor filter(Shape{w.shape()[1], w.shape()[2], w.shape()[3]},
-                    std::vector<float>(w.values().begin() + which.y() * size, w.values().begin() + (which.y() + 1) * size));
+      Tensor filter(
+          Shape{w.shape()[1], w.shape()[2], w.shape()[3]},
+          std::vector<float>(w.values().begin() + which.y() * size, w.values().begin() + (which.y() + 1) * size));
       NamedKernel kernel{item->text().toStdString(), filter};
       loadEditorFrom(kernel);
       workspace_->setKernels({kernel});
@@ -369,7 +382,8 @@ void KernelPanel::refreshLearned() {
     if (!conv) continue;
     const Tensor& w = conv->weights();
     for (int64_t k = 0; k < w.shape()[0]; ++k) {
-      auto* item = new QListWidgetItem(QStringLiteral("%1 #%2").arg(QString::fromStdString(conv->name())).arg(k + 1), gallery_);
+      auto* item =
+          new QListWidgetItem(QStringLiteral("%1 #%2").arg(QString::fromStdString(conv->name())).arg(k + 1), gallery_);
       item->setData(Qt::UserRole, QPoint(int(l), int(k)));
       item->setToolTip(tr("A filter learned by %1 (%2 block(s) of %3×%4)")
                            .arg(workspace_->modelName())
@@ -389,7 +403,8 @@ void KernelPanel::refreshLearned() {
 
 void KernelPanel::refreshBank() {
   // The editor shows the bank's first kernel, ready to be changed.
-  if (!workspace_->kernels().empty() && editorKernel().weights.values() != workspace_->kernels().front().weights.values())
+  if (!workspace_->kernels().empty() &&
+      editorKernel().weights.values() != workspace_->kernels().front().weights.values())
     loadEditorFrom(workspace_->kernels().front());
   bank_->clear();
   for (const NamedKernel& k : workspace_->kernels()) {

@@ -45,12 +45,12 @@ public:
   QSpinBox* paddingAmountBox() const { return paddingAmount_; }
 
 private:
-  void apply();    // widgets → workspace
-  void refresh();  // workspace → widgets (settings changed elsewhere)
+  void apply();   // widgets → workspace
+  void refresh(); // workspace → widgets (settings changed elsewhere)
   Workspace* workspace_;
   QSpinBox* stride_;
-  QComboBox* padding_;     // valid, same, custom
-  QSpinBox* paddingAmount_; // custom: all sides…
+  QComboBox* padding_;                                   // valid, same, custom
+  QSpinBox* paddingAmount_;                              // custom: all sides…
   QSpinBox *padTop_, *padBottom_, *padLeft_, *padRight_; // …or each side
   QCheckBox* perSide_;
   QSpinBox* dilation_;

@@ -3,6 +3,9 @@
 
 #include "engine/backend/reference/ReferenceBackend.h"
 
+#include <QContextMenuEvent>
+#include <QFileDialog>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
@@ -193,7 +196,8 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
     const int best = int(std::max_element(v, v + count) - v);
     for (int k = 0; k < count; ++k) {
       const QRect row(t.rect.left(), t.rect.top() + k * 22, t.rect.width(), 20);
-      const QString name = k < int(result_->classNames.size()) ? QString::fromStdString(result_->classNames[k]) : QString::number(k);
+      const QString name =
+          k < int(result_->classNames.size()) ? QString::fromStdString(result_->classNames[k]) : QString::number(k);
       p.setPen(palette().windowText().color());
       p.drawText(QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter, name);
       const QRect bar(row.left() + 118, row.top() + 3, int((row.width() - 190) * v[k]), row.height() - 6);
@@ -216,14 +220,39 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
              QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)));
 }
 
+QImage FeatureMapView::fullImage(int stage, int map) const {
+  const PipelineStage& st = result_->stages[size_t(stage)];
+  if (st.images[size_t(map)].palette == Palette::Rgb)
+    return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20)).copy();
+  const MapImage full = renderMap(st.maps, map);
+  return toQImage(full).copy(); // copy: the MapImage goes out of scope
+}
+
+void FeatureMapView::contextMenuEvent(QContextMenuEvent* event) {
+  for (const Tile& t : tiles_) {
+    if (t.map < 0 || !t.rect.contains(event->pos())) continue;
+    QMenu menu(this);
+    const PipelineStage& stage = result_->stages[size_t(t.stage)];
+    QAction* save =
+        menu.addAction(tr("Save %1, map %2 as PNG…").arg(QString::fromStdString(stage.title)).arg(t.map + 1));
+    if (menu.exec(event->globalPos()) != save) return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the map"),
+                                                      QStringLiteral("map-%1.png").arg(t.map + 1), tr("PNG (*.png)"));
+    if (!path.isEmpty()) fullImage(t.stage, t.map).save(path, "PNG");
+    return;
+  }
+}
+
 void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
   for (const Tile& t : tiles_) {
     if (!t.rect.contains(event->position().toPoint())) continue;
     if (t.map < 0) continue;
     const PipelineStage& stage = result_->stages[t.stage];
     const Shape& s = stage.maps.shape();
-    const int64_t row = std::clamp<int64_t>((event->position().y() - t.rect.top()) * s[2] / t.rect.height(), 0, s[2] - 1);
-    const int64_t col = std::clamp<int64_t>((event->position().x() - t.rect.left()) * s[3] / t.rect.width(), 0, s[3] - 1);
+    const int64_t row =
+        std::clamp<int64_t>((event->position().y() - t.rect.top()) * s[2] / t.rect.height(), 0, s[2] - 1);
+    const int64_t col =
+        std::clamp<int64_t>((event->position().x() - t.rect.left()) * s[3] / t.rect.width(), 0, s[3] - 1);
     QString text;
     if (stage.images[t.map].palette == Palette::Rgb)
       text = tr("%1 (row %2, column %3): R %4, G %5, B %6")

@@ -22,6 +22,9 @@ public:
   void setResult(PipelineSnapshot result);
   const PipelineSnapshot& result() const { return result_; }
   void setTileSize(int pixels); // presenter mode uses larger tiles
+  int tileSize() const { return tileSize_; }
+  // Map `map` of stage `stage` at full resolution, each map on its own scale (for export).
+  QImage fullImage(int stage, int map) const;
   int stageCount() const;
   int mapCount(int stage) const;
 
@@ -34,12 +37,13 @@ signals:
 protected:
   void paintEvent(QPaintEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
 
 private:
   struct Tile {
     int stage, map; // map −1: class probabilities; −2: a feature vector
-    QRect rect;  // the image's place
+    QRect rect;     // the image's place
     QImage image;
   };
   void layoutTiles();

@@ -89,10 +89,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(workspace_, &Workspace::modelChanged, this, [this] {
     // With a model open the maps are its layers: the hand-made pipeline's settings rest.
     convolutionPanel_->setEnabled(!workspace_->hasModel());
-    convolutionPanel_->setToolTip(workspace_->hasModel() ? tr("A model is open (File → Close Model to go back)") : QString());
+    convolutionPanel_->setToolTip(workspace_->hasModel() ? tr("A model is open (File → Close Model to go back)")
+                                                         : QString());
   });
   connect(runner_, &PipelineRunner::resultReady, featureMaps_, &FeatureMapView::setResult);
-  connect(featureMaps_, &FeatureMapView::hovered, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+  connect(featureMaps_, &FeatureMapView::hovered, this,
+          [this](const QString& text) { statusBar()->showMessage(text, 4000); });
 
   createMenus();
   statusBar()->showMessage(tr("Drop an image or a matrix file anywhere on the window, or open one with Ctrl+O."));
@@ -116,9 +118,9 @@ MainWindow::~MainWindow() = default;
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open an image or a matrix"), QString(),
-        tr("Images and matrices (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.ppm *.txt *.csv);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open an image or a matrix"), QString(),
+                                                      tr("Images and matrices (*.png *.jpg *.jpeg *.bmp *.tif *.tiff "
+                                                         "*.webp *.pgm *.ppm *.txt *.csv);;All files (*)"));
     if (!path.isEmpty()) openFile(path);
   });
   open->setShortcut(QKeySequence::Open);
@@ -126,11 +128,13 @@ void MainWindow::createMenus() {
   createSamplesMenu(file->addMenu(tr("&Samples")));
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
   file->addSeparator();
-  file->addAction(tr("Open &Model…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained model"), QString(),
-                                                      tr("ConvScope models (*.json);;All files (*)"));
-    if (!path.isEmpty()) openModel(path);
-  })->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+  file->addAction(tr("Open &Model…"), this,
+                  [this] {
+                    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained model"), QString(),
+                                                                      tr("ConvScope models (*.json);;All files (*)"));
+                    if (!path.isEmpty()) openModel(path);
+                  })
+      ->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
   file->addAction(tr("&Close Model"), this, [this] { workspace_->closeModel(); });
   file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
   file->addSeparator();
@@ -146,9 +150,20 @@ void MainWindow::createMenus() {
   presenter->setShortcut(QKeySequence(Qt::Key_F11));
   connect(presenter, &QAction::toggled, this, &MainWindow::setPresenterMode);
   view->addSeparator();
-  QAction* zoomIn = view->addAction(tr("Zoom &In"), stepper_, &Stepper::zoomIn);
+  // + and − zoom what is shown: the stepper's cells, or the feature maps' tiles.
+  QAction* zoomIn = view->addAction(tr("Zoom &In"), this, [this] {
+    if (tabs_->currentWidget() == stepper_)
+      stepper_->zoomIn();
+    else
+      featureMaps_->setTileSize(std::min(1024, featureMaps_->tileSize() * 5 / 4));
+  });
   zoomIn->setShortcuts({QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal), QKeySequence::ZoomIn});
-  QAction* zoomOut = view->addAction(tr("Zoom &Out"), stepper_, &Stepper::zoomOut);
+  QAction* zoomOut = view->addAction(tr("Zoom &Out"), this, [this] {
+    if (tabs_->currentWidget() == stepper_)
+      stepper_->zoomOut();
+    else
+      featureMaps_->setTileSize(std::max(48, featureMaps_->tileSize() * 4 / 5));
+  });
   zoomOut->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence::ZoomOut});
 
   QMenu* step = menuBar()->addMenu(tr("&Step"));
@@ -175,8 +190,8 @@ void MainWindow::createMenus() {
   help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts)->setShortcut(QKeySequence::HelpContents);
   help->addAction(tr("&About ConvScope"), this, [this] {
     showError(QString()); // clear
-    statusBar()->showMessage(tr("ConvScope %1: see, step through and train convolutional neural networks.")
-                                 .arg(CONVSCOPE_VERSION));
+    statusBar()->showMessage(
+        tr("ConvScope %1: see, step through and train convolutional neural networks.").arg(CONVSCOPE_VERSION));
   });
 }
 
@@ -244,7 +259,8 @@ bool MainWindow::openModel(const QString& path) {
   }
   errorBanner_->hide();
   showFeatureMaps();
-  statusBar()->showMessage(tr("Model %1: the feature maps show its layers on the input").arg(workspace_->modelName()), 8000);
+  statusBar()->showMessage(tr("Model %1: the feature maps show its layers on the input").arg(workspace_->modelName()),
+                           8000);
   return true;
 }
 
@@ -345,10 +361,13 @@ void MainWindow::editMatrix() {
 
 void MainWindow::exportView() {
   QWidget* view = tabs_->currentIndex() == 0 ? static_cast<QWidget*>(featureMaps_) : static_cast<QWidget*>(stepper_);
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export the view as PNG"), "convscope.png", tr("PNG (*.png)"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export the view as PNG"), "convscope.png", tr("PNG (*.png)"));
   if (path.isEmpty()) return;
-  if (!view->grab().save(path, "PNG")) showError(tr("Could not write %1").arg(path));
-  else statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+  if (!view->grab().save(path, "PNG"))
+    showError(tr("Could not write %1").arg(path));
+  else
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
 }
 
 void MainWindow::showShortcuts() {

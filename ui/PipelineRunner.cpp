@@ -5,8 +5,7 @@
 
 namespace convscope::ui {
 
-PipelineRunner::PipelineRunner(QObject* parent)
-    : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {
+PipelineRunner::PipelineRunner(QObject* parent) : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {
   connect(&watcher_, &QFutureWatcher<PipelineSnapshot>::finished, this, &PipelineRunner::finished);
 }
 
@@ -28,15 +27,16 @@ void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
 void PipelineRunner::start(Tensor input, PipelineSpec spec) {
   busy_ = true;
   Backend* backend = backend_.get();
-  watcher_.setFuture(QtConcurrent::run([backend, input = std::move(input), spec = std::move(spec)]() -> PipelineSnapshot {
-    try {
-      return std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
-    } catch (const std::exception& e) { // nothing crosses the thread but a result
-      auto failed = std::make_shared<PipelineResult>();
-      failed->error = e.what();
-      return failed;
-    }
-  }));
+  watcher_.setFuture(
+      QtConcurrent::run([backend, input = std::move(input), spec = std::move(spec)]() -> PipelineSnapshot {
+        try {
+          return std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
+        } catch (const std::exception& e) { // nothing crosses the thread but a result
+          auto failed = std::make_shared<PipelineResult>();
+          failed->error = e.what();
+          return failed;
+        }
+      }));
 }
 
 void PipelineRunner::finished() {

@@ -1,8 +1,8 @@
 // Stepper: the controls, the computation it shows, and StepperCanvas, which paints the grids.
 #include "Stepper.h"
 
-#include "engine/OutputSize.h"
 #include "engine/ModelFile.h"
+#include "engine/OutputSize.h"
 #include "engine/Preprocess.h"
 #include "engine/layers/Dense.h"
 
@@ -10,8 +10,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
-#include <QPainter>
 #include <QPaintEvent>
+#include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -33,12 +33,12 @@ QString num(float v) { return QString::fromStdString(formatNumber(v)); }
 constexpr int kShownFeatures = 32; // features drawn as cells; the arithmetic lists more
 
 // Colours: readable on a projector and for the colour-blind (blue/orange, never red/green).
-const QColor kWindow(255, 190, 90);      // the kernel window / receptive field
-const QColor kCurrent(230, 120, 0);      // the current cell's border
-const QColor kPadding(222, 222, 222);    // padding cells
-const QColor kFilled(235, 244, 255);     // output cells already computed
-const QColor kNegative(33, 102, 172);    // negative numbers (ReLU)
-const QColor kMaximum(178, 24, 43);      // the window's maximum (pooling)
+const QColor kWindow(255, 190, 90);   // the kernel window / receptive field
+const QColor kCurrent(230, 120, 0);   // the current cell's border
+const QColor kPadding(222, 222, 222); // padding cells
+const QColor kFilled(235, 244, 255);  // output cells already computed
+const QColor kNegative(33, 102, 172); // negative numbers (ReLU)
+const QColor kMaximum(178, 24, 43);   // the window's maximum (pooling)
 } // namespace
 
 // ---- the canvas ------------------------------------------------------------------------
@@ -149,10 +149,14 @@ protected:
       p.drawText(QRect(g.origin.x(), g.origin.y() - labelFont().pointSize() * 2 - 4, room, labelFont().pointSize() * 2),
                  Qt::AlignLeft | Qt::AlignBottom, p.fontMetrics().elidedText(g.label, Qt::ElideRight, room));
     }
-    if (s_->mode_ == Stepper::Mode::Convolution) paintConvolution(p, event->rect());
-    else if (s_->mode_ == Stepper::Mode::ReLU) paintRelu(p, event->rect());
-    else if (s_->mode_ == Stepper::Mode::FullyConnected) paintFullyConnected(p);
-    else paintPooling(p, event->rect());
+    if (s_->mode_ == Stepper::Mode::Convolution)
+      paintConvolution(p, event->rect());
+    else if (s_->mode_ == Stepper::Mode::ReLU)
+      paintRelu(p, event->rect());
+    else if (s_->mode_ == Stepper::Mode::FullyConnected)
+      paintFullyConnected(p);
+    else
+      paintPooling(p, event->rect());
   }
 
   void mousePressEvent(QMouseEvent* event) override {
@@ -237,7 +241,8 @@ private:
     p.drawRect(QRect(g.origin.x() + c * cell, g.origin.y() + r * cell, cell, cell).adjusted(1, 1, -1, -1));
   }
 
-  void paintOutputGrid(QPainter& p, const QRect& exposed, const Grid& out, const Tensor& values, int64_t channel) const {
+  void paintOutputGrid(QPainter& p, const QRect& exposed, const Grid& out, const Tensor& values,
+                       int64_t channel) const {
     int r0, r1, c0, c1;
     visibleRange(out, exposed, r0, r1, c0, c1);
     for (int r = r0; r <= r1; ++r)
@@ -271,7 +276,8 @@ private:
         const auto [tr, tc] = taps[t];
         const int64_t ir = tr - g.padTop, icol = tc - g.padLeft;
         const bool padding = ir < 0 || icol < 0 || ir >= input.shape()[2] || icol >= input.shape()[3];
-        const float w = s_->conv_.weights.at(s_->outputChannel_, int64_t(k), int64_t(t) / g.kernelW, int64_t(t) % g.kernelW);
+        const float w =
+            s_->conv_.weights.at(s_->outputChannel_, int64_t(k), int64_t(t) / g.kernelW, int64_t(t) % g.kernelW);
         drawCell(p, grid, tr, tc, kWindow, padding ? QStringLiteral("0") : num(input.at(0, ic, ir, icol)), Qt::black,
                  QStringLiteral("×") + num(w));
       }
@@ -449,8 +455,10 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
 
   timer_ = new QTimer(this);
   connect(timer_, &QTimer::timeout, this, [this] {
-    if (position_ + 1 >= cellCount()) togglePlay();
-    else stepForward();
+    if (position_ + 1 >= cellCount())
+      togglePlay();
+    else
+      stepForward();
   });
   connect(speed_, &QSlider::valueChanged, this, [this](int v) { timer_->setInterval(1000 / v); });
   timer_->setInterval(1000 / speed_->value());
@@ -626,7 +634,8 @@ QString Stepper::formulaText() const {
                        : QString();
   const Shape& in = workspace_->input().shape();
   if (workspace_->kernels().empty()) return {};
-  const Shape& k = workspace_->kernels()[std::min<size_t>(kernelIndex_, workspace_->kernels().size() - 1)].weights.shape();
+  const Shape& k =
+      workspace_->kernels()[std::min<size_t>(kernelIndex_, workspace_->kernels().size() - 1)].weights.shape();
   if (mode_ == Mode::Pooling) {
     const Pool2DGeometry& g = workspace_->pool();
     if (convOutput_.empty()) return {};
@@ -646,8 +655,9 @@ QString Stepper::formulaText() const {
     g.padTop = o.padding.top, g.padBottom = o.padding.bottom, g.padLeft = o.padding.left, g.padRight = o.padding.right;
   }
   return tr("rows: %1      columns: %2")
-      .arg(QString::fromStdString(outputSizeFormula({in[2], g.kernelH, g.strideH, g.padTop, g.padBottom, g.dilationH})),
-           QString::fromStdString(outputSizeFormula({in[3], g.kernelW, g.strideW, g.padLeft, g.padRight, g.dilationW})));
+      .arg(
+          QString::fromStdString(outputSizeFormula({in[2], g.kernelH, g.strideH, g.padTop, g.padBottom, g.dilationH})),
+          QString::fromStdString(outputSizeFormula({in[3], g.kernelW, g.strideW, g.padLeft, g.padRight, g.dilationW})));
 }
 
 QString Stepper::arithmeticText() const {
@@ -774,7 +784,8 @@ void Stepper::fitCells() {
   const QSize view = scroll_->viewport()->size();
   if (view.width() < 100 || view.height() < 100) return;
   for (int round = 0; round < 2; ++round) { // gaps scale with cells: refine once
-    const double scale = std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
+    const double scale =
+        std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
     const int fitted = std::clamp(int(cellSize_ * scale), 3, 64);
     if (fitted == cellSize_) break;
     cellSize_ = fitted;

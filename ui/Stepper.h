@@ -43,8 +43,8 @@ public:
   int outputRows() const { return outputRows_; }
   int outputColumns() const { return outputColumns_; }
   int cellCount() const { return outputRows_ * outputColumns_; }
-  QString formulaText() const;    // rows and columns, with the current numbers
-  QString arithmeticText() const; // the current cell's computation
+  QString formulaText() const;                     // rows and columns, with the current numbers
+  QString arithmeticText() const;                  // the current cell's computation
   QString problemText() const { return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;
   int zoom() const { return cellSize_; }
@@ -68,8 +68,8 @@ protected:
 
 private:
   friend class StepperCanvas;
-  void recompute();      // after the workspace changed
-  void updateTexts();    // formula, arithmetic, position
+  void recompute();   // after the workspace changed
+  void updateTexts(); // formula, arithmetic, position
   int rowOf(int position) const { return outputColumns_ ? position / outputColumns_ : 0; }
   int columnOf(int position) const { return outputColumns_ ? position % outputColumns_ : 0; }
 
@@ -81,7 +81,7 @@ private:
   int kernelIndex_ = 0, outputChannel_ = 0;
   QString problem_;
   int cellSize_ = 44;
-  Shape fittedFor_;    // the input shape the cells were fitted for
+  Shape fittedFor_;     // the input shape the cells were fitted for
   bool autoFit_ = true; // fit the cells to the view until the user zooms
   void fitCells();
 

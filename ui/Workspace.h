@@ -39,7 +39,7 @@ public:
 
   int channelsMode() const { return channelsMode_; } // 0 as stored, 1 gray, 3 RGB
   void setChannelsMode(int channels);
-  int workingSide() const { return workingSide_; }   // large images are downscaled to this
+  int workingSide() const { return workingSide_; } // large images are downscaled to this
   void setWorkingSide(int pixels);
 
   const std::vector<NamedKernel>& kernels() const { return kernels_; }

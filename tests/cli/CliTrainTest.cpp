@@ -54,8 +54,8 @@ TEST_F(CliTrain, TrainSaveEvalPredict) {
   std::vector<Json> epochs;
   for (std::string line; std::getline(lines, line);) epochs.push_back(Json::parse(line));
   ASSERT_EQ(epochs.size(), 2u); // one JSON object per epoch, nothing else on stdout
-  for (const char* key : {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "images_per_second",
-                          "seconds"})
+  for (const char* key :
+       {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "images_per_second", "seconds"})
     EXPECT_TRUE(epochs[1].contains(key)) << key;
   EXPECT_EQ(epochs[1]["epoch"], 2);
   EXPECT_GT(epochs[1]["test_accuracy"].get<double>(), 0.8);
@@ -106,8 +106,10 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
   expectStatus({"train", "--model", "lenet5", "--optimizer", "rmsprop"}, 2, "unknown optimizer 'rmsprop'");
   expectStatus({"train", "--model", "lenet5", "--momentum", "1.2"}, 2, "momentum 1.2 must be in [0, 1)");
   expectStatus({"train", "--model", "resnet9000"}, 2, "--model 'resnet9000' is neither a preset");
-  expectStatus({"train", "--model", "lenet5", "--dataset", "idx:/no/such/folder"}, 2, "/no/such/folder: no such folder");
-  expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2, "the folder /no/such/folder does not exist");
+  expectStatus({"train", "--model", "lenet5", "--dataset", "idx:/no/such/folder"}, 2,
+               "/no/such/folder: no such folder");
+  expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2,
+               "the folder /no/such/folder does not exist");
   expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer' or 'live' first");
 }
 

@@ -141,7 +141,8 @@ TEST(Layouts, EveryOperationGivesTheSameValuesInNhwc) {
   OnednnBackend onednn;
   Conv2DGeometry g;
   g.kernelH = 3, g.kernelW = 2, g.strideH = 2, g.padTop = 1, g.padRight = 2, g.dilationW = 2;
-  const Tensor src = randomTensor({2, 3, 9, 8}, 1), weights = randomTensor({5, 3, 3, 2}, 2), bias = randomTensor({5}, 3);
+  const Tensor src = randomTensor({2, 3, 9, 8}, 1), weights = randomTensor({5, 3, 3, 2}, 2),
+               bias = randomTensor({5}, 3);
   const Shape dstShape = conv2dOutputShape(src.shape(), 5, g);
   Tensor expected(dstShape);
   reference.conv2dForward(g, src, weights, &bias, expected);

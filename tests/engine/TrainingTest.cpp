@@ -6,8 +6,8 @@
 #include "engine/Loss.h"
 #include "engine/ModelFile.h"
 #include "engine/Optimizer.h"
-#include "engine/Presets.h"
 #include "engine/Preprocess.h"
+#include "engine/Presets.h"
 #include "engine/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 
@@ -31,8 +31,9 @@ namespace {
 
 class TempDir {
 public:
-  TempDir() : path_(fs::temp_directory_path() / ("convscope-train-" + std::to_string(::getpid()) + "-" +
-                                                  std::to_string(counter_++))) {
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("convscope-train-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -104,7 +105,9 @@ TEST(Loss, CrossEntropyGradientIsProbabilitiesMinusOneHotOverN) {
   EXPECT_EQ(r.correct, 1); // the first row is a three-way tie: argmax is class 0
   EXPECT_NEAR(diff.data()[0], (1.0 / 3) / 2, 1e-7);
   EXPECT_NEAR(diff.data()[1], (1.0 / 3 - 1) / 2, 1e-7);
-  EXPECT_EQ(errorOf([&] { classificationLoss(LossKind::CrossEntropy, logits, {1, 7}, nullptr); }),
+  EXPECT_EQ(errorOf([&] {
+              classificationLoss(LossKind::CrossEntropy, logits, {1, 7}, nullptr);
+            }),
             "loss: label 7 of sample 1 is outside 0..2");
 }
 
@@ -138,7 +141,8 @@ TEST(Initialization, DeterministicAndScaledByFanIn) {
   EXPECT_FALSE(tensorsClose(*a.parameters()[0], *c.parameters()[0], 0, 0));
   // conv3 has fan-in 16·5·5 = 400: LeCun's standard deviation is 1/20.
   const Tensor& w = *a.parameters()[4];
-  const double meanSquare = std::inner_product(w.values().begin(), w.values().end(), w.values().begin(), 0.0) / double(w.size());
+  const double meanSquare =
+      std::inner_product(w.values().begin(), w.values().end(), w.values().begin(), 0.0) / double(w.size());
   EXPECT_NEAR(std::sqrt(meanSquare), 0.05, 0.002);
   EXPECT_EQ(a.parameters()[5]->values(), std::vector<float>(120, 0.0f)); // biases zero
 }
@@ -272,8 +276,8 @@ TEST(Trainer, LearnsDigitsAndSavedModelEvaluatesIdentically) {
   saveModel(dir / "lenet.json", net, info);
   Model loaded = loadModel(dir / "lenet.json");
   ASSERT_TRUE(loaded.hasWeights);
-  const Evaluation e = evaluate(loaded.network, backend, digits().test, *loaded.info.preprocess, LossKind::CrossEntropy,
-                                256, 200);
+  const Evaluation e =
+      evaluate(loaded.network, backend, digits().test, *loaded.info.preprocess, LossKind::CrossEntropy, 256, 200);
   EXPECT_EQ(e.accuracy, epochs[1].testAccuracy); // exactly what the trainer reported
   EXPECT_DOUBLE_EQ(e.loss, epochs[1].testLoss);
   EXPECT_EQ(loaded.info.classNames, info.classNames);

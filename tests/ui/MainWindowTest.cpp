@@ -2,9 +2,9 @@
 // fills the feature maps; stride and padding change the stepper's grid and formula; the
 // RGB example steps to (0,0) with −25 and its channel sums; a non-image drop shows an
 // error and keeps the previous image; keyboard stepping; presenter mode.
+#include "ui/MainWindow.h"
 #include "ui/ControlPanels.h"
 #include "ui/FeatureMapView.h"
-#include "ui/MainWindow.h"
 #include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
 #include "ui/Workspace.h"
@@ -75,7 +75,8 @@ private slots:
     QVERIFY(image.save(path));
     MainWindow window;
     window.show();
-    window.workspace()->setKernels({{"sobel-x", Tensor(Shape{1, 3, 3}, std::vector<float>{-1, 0, 1, -2, 0, 2, -1, 0, 1})}});
+    window.workspace()->setKernels(
+        {{"sobel-x", Tensor(Shape{1, 3, 3}, std::vector<float>{-1, 0, 1, -2, 0, 2, -1, 0, 1})}});
     drop(&window, path);
     QCOMPARE(window.workspace()->inputName(), QStringLiteral("edge.png"));
     QCOMPARE(window.workspace()->input().shape(), (Shape{1, 3, 30, 40}));
@@ -87,6 +88,16 @@ private slots:
     QCOMPARE(conv.maps.shape(), (Shape{1, 3, 28, 38}));
     QCOMPARE(conv.images[0].maximum, 4 * 255.0f); // the dark-to-bright edge
     QVERIFY(window.errorText().isEmpty());
+    // Any map exports at full resolution; + zooms the tiles.
+    const QImage full = maps->fullImage(1, 0);
+    QCOMPARE(full.size(), QSize(38, 28));
+    const int tile = maps->tileSize();
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.showFeatureMaps();
+    maps->setFocus();
+    QTest::keyClick(maps, Qt::Key_Plus);
+    QVERIFY(maps->tileSize() > tile);
   }
 
   void droppingANonImageShowsAnErrorAndKeepsThePreviousImage() {
@@ -115,11 +126,13 @@ private slots:
     Stepper* stepper = window.stepper();
     QCOMPARE(stepper->outputRows(), 4);
     QCOMPARE(stepper->outputColumns(), 4);
-    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 1⌋ + 1 = ⌊3 / 1⌋ + 1 = 4"), qPrintable(stepper->formulaText()));
+    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 1⌋ + 1 = ⌊3 / 1⌋ + 1 = 4"),
+             qPrintable(stepper->formulaText()));
     ConvolutionPanel* panel = window.convolutionPanel();
     panel->strideBox()->setValue(2);
     QCOMPARE(stepper->outputRows(), 2);
-    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 2⌋ + 1 = ⌊3 / 2⌋ + 1 = 2"), qPrintable(stepper->formulaText()));
+    QVERIFY2(stepper->formulaText().contains("o = ⌊(6 − 3 + 2·0) / 2⌋ + 1 = ⌊3 / 2⌋ + 1 = 2"),
+             qPrintable(stepper->formulaText()));
     panel->paddingBox()->setCurrentIndex(2); // custom
     panel->paddingAmountBox()->setValue(1);
     QCOMPARE(stepper->outputRows(), 3);
@@ -226,7 +239,7 @@ private slots:
     window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
     Stepper* stepper = window.stepper();
     stepper->setMode(Stepper::Mode::FullyConnected);
-    QCOMPARE(stepper->cellCount(), 4); // four classes, as the lecture's training example
+    QCOMPARE(stepper->cellCount(), 4);                               // four classes, as the lecture's training example
     QVERIFY(stepper->formulaText().contains("flatten: 4 features")); // the 2x2 pooled map
     QVERIFY2(stepper->arithmeticText().startsWith("z1 = "), qPrintable(stepper->arithmeticText()));
     stepper->setPosition(3);

@@ -123,8 +123,8 @@ void OnednnBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src, Te
   checkPool2DArguments(g, src, dst);
   if (src.layout() != dst.layout()) return pool2dForward(g, src.inLayout(dst.layout()), dst);
   const std::string key = g.toString() + " " + src.shape().toString() + layoutName(src);
-  auto& primitive = cached(state_->pool, key, "pool2d",
-                           [&] { return std::make_unique<OnednnPool>(state_->engine, g, src, dst); });
+  auto& primitive =
+      cached(state_->pool, key, "pool2d", [&] { return std::make_unique<OnednnPool>(state_->engine, g, src, dst); });
   try {
     primitive.execute(state_->engine, state_->stream, src, dst);
   } catch (const dnnl::error& e) {
@@ -190,15 +190,14 @@ void OnednnBackend::conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor&
   checkConv2DBackward(g, src.shape(), diffWeights.shape(), diffDst.shape());
   const std::string key = convKey(g, src, diffWeights.shape(), diffDst, diffBias != nullptr);
   auto& primitive = cached(state_->convWeights, key, "conv2d backward weights", [&] {
-    return std::make_unique<OnednnConvBackwardWeights>(state_->engine, g, src, diffWeights.shape(),
-                                                       diffBias != nullptr, diffDst);
+    return std::make_unique<OnednnConvBackwardWeights>(state_->engine, g, src, diffWeights.shape(), diffBias != nullptr,
+                                                       diffDst);
   });
   guarded("conv2d backward weights " + key,
           [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffWeights, diffBias); });
 }
 
-void OnednnBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst,
-                                   Tensor& diffSrc) {
+void OnednnBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) {
   checkPool2DBackward(g, src.shape(), diffDst.shape());
   checkSameShape("pool2d backward", src, diffSrc);
   if (diffDst.layout() != src.layout()) return pool2dBackward(g, src, diffDst.inLayout(src.layout()), diffSrc);
@@ -260,7 +259,8 @@ void OnednnBackend::denseBackwardWeights(const Tensor& src, const Tensor& diffDs
 void OnednnBackend::softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) {
   checkSameShape("softmax backward", dst, diffDst);
   checkSameShape("softmax backward", dst, diffSrc);
-  if (dst.shape().rank() != 2) throw std::invalid_argument("softmax backward: expects (N, F), got " + dst.shape().toString());
+  if (dst.shape().rank() != 2)
+    throw std::invalid_argument("softmax backward: expects (N, F), got " + dst.shape().toString());
   const std::string key = dst.shape().toString();
   auto& primitive = cached(state_->softmaxBackward, key, "softmax backward",
                            [&] { return std::make_unique<OnednnSoftmaxBackward>(state_->engine, dst.shape()); });

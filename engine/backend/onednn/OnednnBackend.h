@@ -31,8 +31,8 @@ public:
   void conv2dBackwardWeights(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffWeights,
                              Tensor* diffBias) override;
   void pool2dBackward(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) override;
-  void activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst,
-                          const Tensor& diffDst, Tensor& diffSrc) override;
+  void activationBackward(ActivationKind kind, float alpha, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                          Tensor& diffSrc) override;
   void denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) override;
   void denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights, Tensor* diffBias) override;
   void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) override;

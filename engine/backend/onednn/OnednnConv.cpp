@@ -39,15 +39,14 @@ ConvDescs convDescs(const Conv2DGeometry& g, const Tensor& srcTensor, const Shap
   return d;
 }
 
-dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d,
-                                                          bool hasBias, dnnl::prop_kind prop) {
+dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d, bool hasBias,
+                                                          dnnl::prop_kind prop) {
   using dnnl::convolution_forward;
-  const auto desc = hasBias ? convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, d.srcAny,
-                                                        d.weightsAny, d.bias, d.dstAny, d.strides, d.dilation,
-                                                        d.padBegin, d.padEnd)
-                            : convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, d.srcAny,
-                                                        d.weightsAny, d.dstAny, d.strides, d.dilation, d.padBegin,
-                                                        d.padEnd);
+  const auto desc = hasBias
+                        ? convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, d.srcAny, d.weightsAny,
+                                                    d.bias, d.dstAny, d.strides, d.dilation, d.padBegin, d.padEnd)
+                        : convolution_forward::desc(prop, dnnl::algorithm::convolution_direct, d.srcAny, d.weightsAny,
+                                                    d.dstAny, d.strides, d.dilation, d.padBegin, d.padEnd);
   return convolution_forward::primitive_desc(desc, engine);
 }
 
@@ -109,12 +108,11 @@ OnednnConvBackwardWeights::OnednnConvBackwardWeights(const dnnl::engine& engine,
   biasDesc_ = d.bias;
   const auto hint = convForwardDesc(engine, d, hasBias, dnnl::prop_kind::forward_training);
   using dnnl::convolution_backward_weights;
-  const auto desc = hasBias ? convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.srcAny,
-                                                                 d.weightsAny, d.bias, d.dstAny, d.strides,
-                                                                 d.dilation, d.padBegin, d.padEnd)
-                            : convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.srcAny,
-                                                                 d.weightsAny, d.dstAny, d.strides, d.dilation,
-                                                                 d.padBegin, d.padEnd);
+  const auto desc =
+      hasBias ? convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.srcAny, d.weightsAny, d.bias,
+                                                   d.dstAny, d.strides, d.dilation, d.padBegin, d.padEnd)
+              : convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.srcAny, d.weightsAny,
+                                                   d.dstAny, d.strides, d.dilation, d.padBegin, d.padEnd);
   const convolution_backward_weights::primitive_desc pd(desc, engine, hint);
   src_ = LayoutBridge(engine, d.srcUser, pd.src_desc(), true);
   diffDst_ = LayoutBridge(engine, d.dstUser, pd.diff_dst_desc(), true);

@@ -52,10 +52,10 @@ OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, Activat
 void OnednnEltwiseBackward::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
                                     const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) {
   const Tensor& data = useDst_ ? dst : src;
-  primitive_.execute(stream, {{useDst_ ? DNNL_ARG_DST : DNNL_ARG_SRC,
-                               dnnl::memory(desc_, engine, const_cast<float*>(data.data()))},
-                              {DNNL_ARG_DIFF_DST, dnnl::memory(desc_, engine, const_cast<float*>(diffDst.data()))},
-                              {DNNL_ARG_DIFF_SRC, dnnl::memory(desc_, engine, diffSrc.data())}});
+  primitive_.execute(
+      stream, {{useDst_ ? DNNL_ARG_DST : DNNL_ARG_SRC, dnnl::memory(desc_, engine, const_cast<float*>(data.data()))},
+               {DNNL_ARG_DIFF_DST, dnnl::memory(desc_, engine, const_cast<float*>(diffDst.data()))},
+               {DNNL_ARG_DIFF_SRC, dnnl::memory(desc_, engine, diffSrc.data())}});
   stream.wait();
 }
 

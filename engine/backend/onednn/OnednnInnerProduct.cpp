@@ -45,8 +45,9 @@ OnednnInnerProductBackward::OnednnInnerProductBackward(const dnnl::engine& engin
   const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
   using dnnl::inner_product_forward;
   const auto forwardDesc =
-      hasBias ? inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, biasDesc_, dstDesc_)
-              : inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, dstDesc_);
+      hasBias
+          ? inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, biasDesc_, dstDesc_)
+          : inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, dstDesc_);
   const inner_product_forward::primitive_desc hint(forwardDesc, engine);
 
   const dnnl::inner_product_backward_data::desc dataDesc(srcDesc_, weightsAny, dstDesc_);

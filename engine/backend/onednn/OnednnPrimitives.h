@@ -189,7 +189,7 @@ struct ConvDescs {
 ConvDescs convDescs(const Conv2DGeometry& g, const Tensor& src, const Shape& weights, const Tensor& dst);
 // The memory descriptor of a rank-4 tensor in its own layout.
 dnnl::memory::desc userDesc(const Tensor& t);
-dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d,
-                                                          bool hasBias, dnnl::prop_kind prop);
+dnnl::convolution_forward::primitive_desc convForwardDesc(const dnnl::engine& engine, const ConvDescs& d, bool hasBias,
+                                                          dnnl::prop_kind prop);
 
 } // namespace convscope::onednn

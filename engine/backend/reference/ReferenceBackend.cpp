@@ -219,8 +219,7 @@ void ReferenceBackend::conv2dBackwardData(const Conv2DGeometry& g, const Tensor&
               for (int64_t kw = 0; kw < g.kernelW; ++kw) {
                 const int64_t iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
                 if (iw < 0 || iw >= s[3]) continue;
-                acc[diffSrc.offset(n, firstInChannel + ic, ih, iw)] +=
-                    grad * weights.at(oc, ic, kh, kw);
+                acc[diffSrc.offset(n, firstInChannel + ic, ih, iw)] += grad * weights.at(oc, ic, kh, kw);
               }
             }
         }
