@@ -121,6 +121,13 @@ void printTensor(std::ostream& out, const Tensor& t) {
       << "\n(too large to print: use --json for the values or --output FILE.png for an image)\n";
 }
 
+// conv's and pool's result: {"shape":[C,H,W],"output":[[[…]]]} or text.
+void printResult(std::ostream& out, const Tensor& result, bool json) {
+  if (!json) return printTensor(out, result);
+  const Shape& s = result.shape();
+  out << Json{{"shape", {s[1], s[2], s[3]}}, {"output", tensorJson(result)}}.dump() << "\n";
+}
+
 // ---- commands ----------------------------------------------------------------------
 
 void addInputOptions(QCommandLineParser& p) {
@@ -194,12 +201,7 @@ int conv(const std::vector<std::string>& args, std::ostream& out) {
   // One one-block kernel on an RGB image is an image filter: write it as a colour image.
   const bool colour = kernels.size() == 1 && kernels[0].weights.shape()[0] == 1 && input.shape()[1] == 3;
   writeOutputImage(p, result, colour, p.isSet("normalize"));
-  if (p.isSet("json")) {
-    const Shape& s = result.shape();
-    out << Json{{"shape", {s[1], s[2], s[3]}}, {"output", tensorJson(result)}}.dump() << "\n";
-  } else {
-    printTensor(out, result);
-  }
+  printResult(out, result, p.isSet("json"));
   return 0;
 }
 
@@ -239,12 +241,7 @@ int pool(const std::vector<std::string>& args, std::ostream& out) {
   Tensor result(pool2dOutputShape(input.shape(), g, "pool"));
   backend->pool2dForward(g, input, result);
   writeOutputImage(p, result, result.shape()[1] == 3, p.isSet("normalize"));
-  if (p.isSet("json")) {
-    const Shape& s = result.shape();
-    out << Json{{"shape", {s[1], s[2], s[3]}}, {"output", tensorJson(result)}}.dump() << "\n";
-  } else {
-    printTensor(out, result);
-  }
+  printResult(out, result, p.isSet("json"));
   return 0;
 }
 

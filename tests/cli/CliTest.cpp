@@ -1,7 +1,7 @@
 // The command line run in-process: JSON output of the lecture's examples, the explain
 #include <algorithm>
 // text, --help, and exit status 2 with one clear message for every kind of bad input.
-#include "app/Cli.h"
+#include "CliTestUtils.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -15,16 +15,8 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-Result run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int status = convscope::cli::run(args, out, err);
-  return {status, out.str(), err.str()};
-}
+using Result = convscope::test::CliResult;
+Result run(const std::vector<std::string>& args) { return convscope::test::runCli(args); }
 
 std::string example(const std::string& name) { return std::string(CONVSCOPE_EXAMPLES) + "/" + name; }
 

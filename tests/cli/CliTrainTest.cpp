@@ -1,7 +1,7 @@
 // The training commands run in-process: train → save → eval gives the reported accuracy;
 // predict; bench; and exit status 2 or 3 with a message for bad hyperparameters, broken
 // model files and a diverging run.
-#include "app/Cli.h"
+#include "CliTestUtils.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,16 +16,8 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-Result run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int status = convscope::cli::run(args, out, err);
-  return {status, out.str(), err.str()};
-}
+using Result = convscope::test::CliResult;
+Result run(const std::vector<std::string>& args) { return convscope::test::runCli(args); }
 
 class CliTrain : public ::testing::Test {
 protected:

@@ -3,6 +3,19 @@
 
 namespace convscope::onednn {
 
+namespace {
+// The forward descriptor, for the forward primitive and as the backward passes' hint.
+dnnl::inner_product_forward::primitive_desc forwardDesc(const dnnl::engine& engine, dnnl::prop_kind prop,
+                                                        const dnnl::memory::desc& src,
+                                                        const dnnl::memory::desc& weights,
+                                                        const dnnl::memory::desc* bias, const dnnl::memory::desc& dst) {
+  using dnnl::inner_product_forward;
+  const auto desc = bias ? inner_product_forward::desc(prop, src, weights, *bias, dst)
+                         : inner_product_forward::desc(prop, src, weights, dst);
+  return inner_product_forward::primitive_desc(desc, engine);
+}
+} // namespace
+
 OnednnInnerProduct::OnednnInnerProduct(const dnnl::engine& engine, const Shape& src, const Shape& weights,
                                        bool hasBias) {
   srcDesc_ = dnnl::memory::desc({src[0], src[1]}, f32, tag::nc);
@@ -10,14 +23,10 @@ OnednnInnerProduct::OnednnInnerProduct(const dnnl::engine& engine, const Shape& 
   biasDesc_ = dnnl::memory::desc({weights[0]}, f32, tag::x);
   const dnnl::memory::desc weightsUser({weights[0], weights[1]}, f32, tag::oi);
   const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
-  using dnnl::inner_product_forward;
-  const auto desc =
-      hasBias
-          ? inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, biasDesc_, dstDesc_)
-          : inner_product_forward::desc(dnnl::prop_kind::forward_inference, srcDesc_, weightsAny, dstDesc_);
-  const inner_product_forward::primitive_desc pd(desc, engine);
+  const auto pd = forwardDesc(engine, dnnl::prop_kind::forward_inference, srcDesc_, weightsAny,
+                              hasBias ? &biasDesc_ : nullptr, dstDesc_);
   weights_ = LayoutBridge(engine, weightsUser, pd.weights_desc(), true);
-  primitive_ = inner_product_forward(pd);
+  primitive_ = dnnl::inner_product_forward(pd);
 }
 
 void OnednnInnerProduct::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
@@ -43,12 +52,8 @@ OnednnInnerProductBackward::OnednnInnerProductBackward(const dnnl::engine& engin
   biasDesc_ = dnnl::memory::desc({weights[0]}, f32, tag::x);
   const dnnl::memory::desc weightsUser({weights[0], weights[1]}, f32, tag::oi);
   const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
-  using dnnl::inner_product_forward;
-  const auto forwardDesc =
-      hasBias
-          ? inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, biasDesc_, dstDesc_)
-          : inner_product_forward::desc(dnnl::prop_kind::forward_training, srcDesc_, weightsAny, dstDesc_);
-  const inner_product_forward::primitive_desc hint(forwardDesc, engine);
+  const auto hint = forwardDesc(engine, dnnl::prop_kind::forward_training, srcDesc_, weightsAny,
+                                hasBias ? &biasDesc_ : nullptr, dstDesc_);
 
   const dnnl::inner_product_backward_data::desc dataDesc(srcDesc_, weightsAny, dstDesc_);
   const dnnl::inner_product_backward_data::primitive_desc dataPd(dataDesc, engine, hint);
