@@ -30,7 +30,8 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
-constexpr int kShownFeatures = 32; // features drawn as cells; the arithmetic lists more
+constexpr int kShownFeatures = 32;            // features drawn as cells; the arithmetic lists more
+constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 
 // Colours: readable on a projector and for the colour-blind (blue/orange, never red/green).
 const QColor kWindow(255, 190, 90);   // the kernel window / receptive field
@@ -500,7 +501,11 @@ void Stepper::recompute() {
       conv_ = kernelConvolution(kernels[kernelIndex_], input.shape(), options);
       const Shape out = conv2dOutputShape(input.shape(), conv_.weights.shape()[0], conv_.geometry, "convolution");
       convOutput_ = Tensor(out);
-      backend_.conv2dForward(conv_.geometry, input, conv_.weights, &conv_.bias, convOutput_);
+      // The reference loops for lecture-sized inputs, so grid and arithmetic agree to the
+      // last digit; oneDNN for photos, whose cells are too small to read anyway and whose
+      // reference convolution would hold up the GUI thread.
+      Backend& backend = input.size() > kReferenceLimit ? static_cast<Backend&>(fast_) : backend_;
+      backend.conv2dForward(conv_.geometry, input, conv_.weights, &conv_.bias, convOutput_);
     } catch (const std::invalid_argument& e) {
       problem_ = QString::fromStdString(e.what());
       convOutput_ = Tensor();

@@ -12,6 +12,7 @@
 
 #include "engine/Filtering.h"
 #include "engine/Network.h"
+#include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
 #include <memory>
@@ -75,6 +76,7 @@ private:
 
   Workspace* workspace_;
   ReferenceBackend backend_;
+  OnednnBackend fast_;
   Mode mode_ = Mode::Convolution;
   int position_ = 0;
   int outputRows_ = 0, outputColumns_ = 0;
