@@ -259,9 +259,10 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
   if (spec.network) return runNetwork(backend, image, spec);
   PipelineResult result;
-  const Tensor input = image.inLayout(Layout::NCHW);
   const int side = spec.displaySide;
-  result.stages.push_back(stage("input", input, side, input.shape()[1] == 3));
+  result.stages.reserve(4); // input, convolution, activation, pooling: references stay valid
+  result.stages.push_back(stage("input", image.inLayout(Layout::NCHW), side, image.shape()[1] == 3));
+  const Tensor& input = result.stages.back().maps; // one copy of the input, kept by its stage
   if (spec.kernels.empty()) return result;
   // Feature maps stay in the backend's preferred layout (oneDNN pools NHWC maps many
   // times faster than NCHW ones); renderMap reads either.
