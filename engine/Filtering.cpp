@@ -107,7 +107,7 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
 }
 
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
-                       const FilterOptions& options, Layout layout) {
+                       const FilterOptions& options, Layout layout, Tensor* storage) {
   if (kernels.empty()) throw std::invalid_argument("filtering: no kernel given");
   std::vector<Tensor> outputs;
   int64_t totalChannels = 0;
@@ -130,8 +130,14 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
     }
     const std::string who = "kernel '" + kernels[first].name + "'";
     const bool whole = first == 0 && last == kernels.size(); // one convolution: straight into `layout`
-    Tensor dst(conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, who), 0.0f,
-               whole ? layout : Layout::NCHW);
+    const Shape shape = conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, who);
+    Tensor dst;
+    if (whole && storage) {
+      dst = std::move(*storage);
+      dst.reuseAs(shape, layout);
+    } else {
+      dst = Tensor(shape, 0.0f, whole ? layout : Layout::NCHW);
+    }
     if (!outputs.empty() && (dst.shape()[2] != outputs[0].shape()[2] || dst.shape()[3] != outputs[0].shape()[3]))
       throw std::invalid_argument(who + " gives a " + std::to_string(dst.shape()[2]) + "x" +
                                   std::to_string(dst.shape()[3]) + " map but kernel '" + kernels[0].name + "' gives " +

@@ -49,7 +49,8 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
 
 // image (1, C, H, W) → (1, C_out, H_out, W_out), in `layout` when the bank is one
 // convolution (else NCHW); throws std::invalid_argument with the numbers.
+// `storage`, when given, is a tensor whose buffer may be reused for the result.
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
-                       const FilterOptions& options, Layout layout = Layout::NCHW);
+                       const FilterOptions& options, Layout layout = Layout::NCHW, Tensor* storage = nullptr);
 
 } // namespace convscope

@@ -54,12 +54,18 @@ template <int C>
 void interleavedIndices(const float* v, const Sampling& g, const float* zero, const float* k, uint8_t* const* out) {
   float z[C], s[C];
   for (int c = 0; c < C; ++c) z[c] = zero[c], s[c] = k[c];
+    // Row by row, map by map: the sampled input row stays in cache while each map's output
+    // row is written contiguously.
 #pragma omp parallel for schedule(static)
-  for (int64_t y = 0; y < g.outHeight; ++y)
-    for (int64_t x = 0; x < g.outWidth; ++x) {
-      const float* p = v + ((y * g.step) * g.width + x * g.step) * C;
-      for (int c = 0; c < C; ++c) out[c][y * g.outWidth + x] = static_cast<uint8_t>(z[c] + p[c] * s[c]);
+  for (int64_t y = 0; y < g.outHeight; ++y) {
+    const float* row = v + (y * g.step) * g.width * C;
+    for (int c = 0; c < C; ++c) {
+      uint8_t* o = out[c] + y * g.outWidth;
+      const float zc = z[c], sc = s[c];
+      const int64_t stride = g.step * C;
+      for (int64_t x = 0; x < g.outWidth; ++x) o[x] = static_cast<uint8_t>(zc + row[x * stride + c] * sc);
     }
+  }
 }
 
 template <int C>
@@ -171,21 +177,19 @@ MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
   const float *r = rgb.data(), *g = r + area, *b = g + area;
   uint8_t* out = image.pixels.data();
   const int64_t w = image.width;
-#pragma omp parallel for schedule(static)
+  // One pass over the displayed pixels; their range tells a 0–255 image from a [0, 1] one.
+  float lo = r[0], hi = r[0];
+#pragma omp parallel for reduction(min : lo) reduction(max : hi) schedule(static)
   for (int64_t y = 0; y < image.height; ++y)
     for (int64_t x = 0; x < w; ++x) {
       const int64_t i = y * step * s[3] + x * step;
+      lo = std::min({lo, r[i], g[i], b[i]});
+      hi = std::max({hi, r[i], g[i], b[i]});
       uint8_t* o = out + (y * w + x) * 3;
       o[0] = static_cast<uint8_t>(std::clamp(r[i] * k + 0.5f, 0.0f, 255.0f));
       o[1] = static_cast<uint8_t>(std::clamp(g[i] * k + 0.5f, 0.0f, 255.0f));
       o[2] = static_cast<uint8_t>(std::clamp(b[i] * k + 0.5f, 0.0f, 255.0f));
     }
-  float lo = r[0], hi = r[0];
-#pragma omp parallel for simd reduction(min : lo) reduction(max : hi) schedule(static)
-  for (int64_t i = 0; i < 3 * area; ++i) {
-    lo = std::min(lo, r[i]);
-    hi = std::max(hi, r[i]);
-  }
   image.minimum = lo;
   image.maximum = hi;
   image.scale = maxValue;
@@ -256,13 +260,27 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
 }
 } // namespace
 
-PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
+PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
   if (spec.network) return runNetwork(backend, image, spec);
+  // Buffers of an earlier result, stage by stage (convolution, activation, pooling).
+  auto spare = [recycle](size_t stage) -> Tensor* {
+    return recycle && recycle->stages.size() > stage && recycle->stages[stage].kind == PipelineStage::Kind::Maps
+               ? &recycle->stages[stage].maps
+               : nullptr;
+  };
   PipelineResult result;
   const int side = spec.displaySide;
   result.stages.reserve(4); // input, convolution, activation, pooling: references stay valid
-  result.stages.push_back(stage("input", image.inLayout(Layout::NCHW), side, image.shape()[1] == 3));
-  const Tensor& input = result.stages.back().maps; // one copy of the input, kept by its stage
+  Tensor input;
+  if (Tensor* buffer = spare(0); buffer && image.layout() == Layout::NCHW) { // copy into an old buffer
+    input = std::move(*buffer);
+    input.reuseAs(image.shape(), Layout::NCHW);
+    std::copy(image.values().begin(), image.values().end(), input.values().begin());
+  } else {
+    input = image.inLayout(Layout::NCHW);
+  }
+  result.stages.push_back(stage("input", std::move(input), side, image.shape()[1] == 3));
+  const Tensor& source = result.stages.back().maps; // one copy of the input, kept by its stage
   if (spec.kernels.empty()) return result;
   // Feature maps stay in the backend's preferred layout (oneDNN pools NHWC maps many
   // times faster than NCHW ones); renderMap reads either.
@@ -270,14 +288,17 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   try {
     FilterOptions options = spec.convolution;
     options.activation = ActivationKind::None;
-    result.stages.push_back(stage("convolution", applyFilterBank(backend, input, spec.kernels, options, layout), side));
+    result.stages.push_back(
+        stage("convolution", applyFilterBank(backend, source, spec.kernels, options, layout, spare(1)), side));
   } catch (const std::invalid_argument& e) {
     result.error = e.what();
     return result;
   }
   if (spec.activation != ActivationKind::None) {
     const Tensor& convolved = result.stages.back().maps;
-    Tensor activated(convolved.shape(), 0.0f, convolved.layout());
+    Tensor activated;
+    if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
+    activated.reuseAs(convolved.shape(), convolved.layout());
     backend.activationForward(spec.activation, 0.01f, convolved, activated);
     const std::string name = spec.activation == ActivationKind::ReLU        ? "ReLU"
                              : spec.activation == ActivationKind::LeakyReLU ? "leaky ReLU"
@@ -295,7 +316,9 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   if (spec.pooling) {
     const Tensor& last = result.stages.back().maps;
     try {
-      Tensor pooled(pool2dOutputShape(last.shape(), spec.pool, "pooling"), 0.0f, last.layout());
+      Tensor pooled;
+      if (Tensor* buffer = spare(3)) pooled = std::move(*buffer);
+      pooled.reuseAs(pool2dOutputShape(last.shape(), spec.pool, "pooling"), last.layout());
       backend.pool2dForward(spec.pool, last, pooled);
       result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side));
     } catch (const std::invalid_argument& e) {

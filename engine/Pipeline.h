@@ -43,7 +43,7 @@ struct MapImage {
   int width = 0, height = 0;
   Palette palette = Palette::Gray;
   std::vector<uint8_t> pixels;    // width·height indices (or ·3 bytes for Rgb), row-major
-  float minimum = 0, maximum = 0; // of the map's values
+  float minimum = 0, maximum = 0; // of the map's values (of the displayed pixels, for Rgb)
   float scale = 0;                // the value at index 255 (gray) or at either end (diverging: −scale, +scale)
   int step = 1;                   // the image shows every step-th row and column of the map
 };
@@ -65,7 +65,10 @@ struct PipelineResult {
 
 // Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws
 // for bad geometry). An RGB input shown as one colour image makes one MapImage.
-PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec);
+// `recycle`, when given, is an earlier result nobody else uses: its large buffers are
+// reused (a fresh 32 MB buffer costs more than the convolution that fills it).
+PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec,
+                           PipelineResult* recycle = nullptr);
 
 // Every channel of a (1, C, H, W) tensor (either layout) as a displayable map, each on its
 // own scale (from every value, or the given per-map ranges when they are known), the image

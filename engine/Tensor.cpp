@@ -31,6 +31,13 @@ Tensor::Tensor(Shape shape, float fill, Layout layout) : shape_(std::move(shape)
   if (shape_.rank() != 4) layout_ = Layout::NCHW;
 }
 
+void Tensor::reuseAs(Shape shape, Layout layout) {
+  checkShape(shape);
+  data_.resize(static_cast<size_t>(shape.elementCount())); // no work when the size is the same
+  shape_ = std::move(shape);
+  layout_ = shape_.rank() == 4 ? layout : Layout::NCHW;
+}
+
 Tensor Tensor::inLayout(Layout layout) const {
   if (layout == layout_ || shape_.rank() != 4) return *this;
   Tensor out(shape_, 0.0f, layout);

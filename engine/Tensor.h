@@ -42,6 +42,9 @@ public:
   Tensor(Shape shape, std::vector<float> values); // NCHW; throws if the counts differ
 
   Layout layout() const { return layout_; }
+  // Becomes a tensor of `shape` in `layout`, keeping its storage: the values are whatever
+  // was there (callers overwrite them all), so a reused buffer costs no allocation or fill.
+  void reuseAs(Shape shape, Layout layout);
   // The same values in `layout` (a copy; no work when it already is).
   Tensor inLayout(Layout layout) const;
 

@@ -40,6 +40,7 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
 }
 
 void PipelineRunner::finished() {
+  spare_ = std::move(latest_); // once the view lets go of it, its buffers serve the next update
   latest_ = watcher_.result();
   delivered_ = running_;
   busy_ = false;

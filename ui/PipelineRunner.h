@@ -40,6 +40,7 @@ private:
   QFutureWatcher<PipelineSnapshot> watcher_;
   std::optional<std::pair<Tensor, PipelineSpec>> pending_;
   PipelineSnapshot latest_;
+  PipelineSnapshot spare_;                               // the result before latest_
   uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers
   uint64_t pendingNumber_ = 0;
   bool busy_ = false;

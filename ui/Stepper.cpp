@@ -30,7 +30,7 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
-constexpr int kShownFeatures = 32;            // features drawn as cells; the arithmetic lists more
+constexpr int kShownFeatures = 32;             // features drawn as cells; the arithmetic lists more
 constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 
 // Colours: readable on a projector and for the colour-blind (blue/orange, never red/green).

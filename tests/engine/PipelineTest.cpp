@@ -77,3 +77,19 @@ TEST(Pipeline, ATrainedNetworkShowsEveryLayer) {
   EXPECT_EQ(r.stages.back().kind, PipelineStage::Kind::Probabilities);
   EXPECT_EQ(r.stages[9].kind, PipelineStage::Kind::Vector); // flatten: 120 features
 }
+
+TEST(Pipeline, ReusingAnEarlierResultsBuffersGivesTheSameResult) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  PipelineSpec spec;
+  for (unsigned k = 0; k < 4; ++k) spec.kernels.push_back({"k", randomTensor({3, 3, 3}, 10 + k)});
+  spec.convolution.padding = PaddingSpec::parse("1");
+  const Tensor a = randomTensor({1, 3, 40, 30}, 1, 0, 255), b = randomTensor({1, 3, 40, 30}, 2, 0, 255);
+  PipelineResult previous = runPipeline(*backend, a, spec);
+  const PipelineResult fresh = runPipeline(*backend, b, spec);
+  const PipelineResult reused = runPipeline(*backend, b, spec, &previous);
+  ASSERT_EQ(reused.stages.size(), fresh.stages.size());
+  for (size_t s = 0; s < fresh.stages.size(); ++s) {
+    EXPECT_EQ(reused.stages[s].maps.values(), fresh.stages[s].maps.values()) << "stage " << s;
+    EXPECT_EQ(reused.stages[s].images[0].pixels, fresh.stages[s].images[0].pixels) << "stage " << s;
+  }
+}
