@@ -9,6 +9,19 @@
 
 namespace convscope {
 
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias) {
+  weights = Tensor(Shape{classes, features});
+  bias = Tensor(Shape{classes});
+  uint64_t state = 504; // a small linear congruential generator: portable and repeatable
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;
+  };
+  const float scale = 2.0f / std::sqrt(float(features));
+  for (float& w : weights.values()) w = std::round(next() * scale * 100) / 100;
+  for (float& b : bias.values()) b = std::round(next() * 10) / 10;
+}
+
 void paletteColour(Palette palette, int index, uint8_t rgb[3]) {
   index = std::clamp(index, 0, 255);
   if (palette != Palette::Diverging) {
@@ -226,6 +239,25 @@ std::string poolTitle(const Pool2DGeometry& g) {
 } // namespace
 
 namespace {
+// A (1, F) stage: a strip of values (at most kStripValues rendered), or class probabilities.
+constexpr int64_t kStripValues = 4096;
+PipelineStage vectorStage(std::string title, const Tensor& values, bool probabilities,
+                          const std::string& noun = "features") {
+  PipelineStage st;
+  st.title = std::move(title);
+  st.kind = probabilities ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+  const int64_t count = values.shape()[1];
+  st.detail = std::to_string(count) + (probabilities ? " class probabilities" : " " + noun);
+  st.maps = values;
+  // The strip shows the first values; its range (and colour scale) comes from all of them.
+  const int64_t shown = std::min(count, kStripValues);
+  const auto [lo, hi] = std::minmax_element(values.values().begin(), values.values().end());
+  const std::vector<float> low{*lo}, high{*hi};
+  Tensor strip(Shape{1, 1, 1, shown}, std::vector<float>(values.values().begin(), values.values().begin() + shown));
+  st.images = renderMaps(strip, 1 << 20, &low, &high);
+  return st;
+}
+
 PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
   PipelineResult result;
   result.classNames = spec.classNames;
@@ -260,6 +292,23 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
 }
 } // namespace
 
+namespace {
+// flatten → fully connected (demonstration weights) → softmax, after the last map stage.
+void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
+  const Tensor& last = result.stages.back().maps;
+  const Tensor flat = last.inLayout(Layout::NCHW).reshaped(Shape{1, last.size()}); // C, H, W order
+  Tensor weights, bias;
+  demonstrationWeights(flat.shape()[1], spec.classes, weights, bias);
+  Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
+  backend.denseForward(flat, weights, &bias, logits);
+  backend.softmaxForward(logits, probabilities);
+  result.stages.push_back(vectorStage("flatten", flat, false));
+  result.stages.push_back(vectorStage("fully connected (demonstration weights)", logits, false, "logits"));
+  result.stages.push_back(vectorStage("softmax", probabilities, true));
+  for (int k = 0; k < spec.classes; ++k) result.classNames.push_back("class " + std::to_string(k + 1));
+}
+} // namespace
+
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
   if (spec.network) return runNetwork(backend, image, spec);
   // Buffers of an earlier result, stage by stage (convolution, activation, pooling).
@@ -270,7 +319,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   };
   PipelineResult result;
   const int side = spec.displaySide;
-  result.stages.reserve(4); // input, convolution, activation, pooling: references stay valid
+  result.stages.reserve(7); // input … pooling, flatten, fully connected, softmax: references stay valid
   Tensor input;
   if (Tensor* buffer = spare(0); buffer && image.layout() == Layout::NCHW) { // copy into an old buffer
     input = std::move(*buffer);
@@ -323,8 +372,10 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side));
     } catch (const std::invalid_argument& e) {
       result.error = e.what();
+      return result;
     }
   }
+  if (spec.classify && spec.classes > 0) classify(backend, spec, result);
   return result;
 }
 

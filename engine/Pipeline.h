@@ -25,6 +25,10 @@ struct PipelineSpec {
   bool pooling = true;
   Pool2DGeometry pool;
   int displaySide = 512; // maps are rendered at most this many pixels a side (values stay exact)
+  // The classification stage: flatten → fully connected → softmax into `classes` classes,
+  // with demonstrationWeights (a hand-made pipeline has nothing learned to use).
+  bool classify = true;
+  int classes = 4;
 
   // A trained model instead of the kernels: every layer of it, on the image prepared as
   // its training data was. The network is used by one update at a time.
@@ -79,6 +83,10 @@ MapImage renderMap(const Tensor& maps, int64_t channel); // one channel (for tes
 // A colour input (1, 3, H, W) NCHW with values 0..maxValue as one RGB image, sampled down
 // to at most maxSide pixels a side.
 MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide);
+
+// Seeded weights (K, F) and bias (K) for the classification stage of a hand-made pipeline:
+// small, rounded to two decimals so they read well, the same on every machine.
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias);
 
 // The palette colour of index i (0..255), for legends and the GUI's colour tables.
 void paletteColour(Palette palette, int index, uint8_t rgb[3]);

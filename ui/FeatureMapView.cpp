@@ -18,9 +18,9 @@ namespace {
 constexpr int kMargin = 8, kHeader = 26, kCaption = 18, kGap = 10;
 
 QString number(float v) { return QString::fromStdString(formatNumber(v)); }
-// Captions: three significant digits are enough to read a range ("−10.5 … 8.24").
+// Captions: four significant digits are enough to read a range ("−10.48 … 1140").
 QString shortNumber(float v) {
-  QString text = QString::number(double(v), 'g', 3);
+  QString text = QString::number(double(v), 'g', 4);
   if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
   return text;
 }
@@ -98,7 +98,7 @@ void FeatureMapView::layoutTiles() {
         continue;
       }
       if (stage.kind == PipelineStage::Kind::Vector) { // a strip of cells, wrapped
-        const int features = int(stage.maps.shape()[1]);
+        const int features = stage.images[0].width; // the rendered ones (a long vector is cut)
         const int cell = vectorCell(features);
         const int perRow = std::max(1, (width - 2 * kMargin) / cell);
         const int rows = (features + perRow - 1) / perRow;
@@ -209,15 +209,17 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
   }
   const MapImage& map = stage.images[0];
   const QImage image = toQImage(map);
-  const int side = vectorCell(count), perRow = std::max(1, t.rect.width() / side);
-  for (int k = 0; k < count; ++k) {
+  const int shown = map.width; // at most the rendered values
+  const int side = vectorCell(shown), perRow = std::max(1, t.rect.width() / side);
+  for (int k = 0; k < shown; ++k) {
     const QRect r(t.rect.left() + (k % perRow) * side, t.rect.top() + (k / perRow) * side, side, side);
     p.fillRect(r, QColor(image.pixel(k, 0)));
     if (side >= 10) p.setPen(QColor(150, 150, 150)), p.drawRect(r.adjusted(0, 0, -1, -1));
   }
   p.setPen(palette().windowText().color());
-  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 300, kCaption), Qt::AlignLeft | Qt::AlignTop,
-             QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)));
+  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 400, kCaption), Qt::AlignLeft | Qt::AlignTop,
+             QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)) +
+                 (shown < count ? tr("   (first %1 of %2 shown)").arg(shown).arg(count) : QString()));
 }
 
 QImage FeatureMapView::fullImage(int stage, int map) const {

@@ -3,6 +3,7 @@
 
 #include "engine/ModelFile.h"
 #include "engine/OutputSize.h"
+#include "engine/Pipeline.h"
 #include "engine/Preprocess.h"
 #include "engine/layers/Dense.h"
 
@@ -611,17 +612,7 @@ void Stepper::computeFullyConnected() {
     }
     backend_.pool2dForward(workspace_->pool(), relu, pooled);
     fcInput_ = pooled.reshaped(Shape{1, pooled.size()});
-    const int64_t features = fcInput_.size(), classes = 4;
-    fcWeights_ = Tensor(Shape{classes, features});
-    fcBias_ = Tensor(Shape{classes});
-    uint64_t state = 504; // a small, portable generator: the same weights everywhere
-    auto next = [&state] {
-      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-      return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;
-    };
-    const float scale = 2.0f / std::sqrt(float(features));
-    for (float& w : fcWeights_.values()) w = std::round(next() * scale * 100) / 100;
-    for (float& b : fcBias_.values()) b = std::round(next() * 10) / 10;
+    demonstrationWeights(fcInput_.size(), 4, fcWeights_, fcBias_); // the pipeline's own weights
     fcSource_ = tr("demonstration weights (open a trained model for learned ones)");
   }
   fcLogits_ = Tensor(Shape{1, fcWeights_.shape()[0]});

@@ -18,7 +18,7 @@ TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   spec.kernels = {{"filter1", tensor({1, 3, 3}, {1, -1, -1, -1, 1, -1, -1, -1, 1})}};
   const PipelineResult r = runPipeline(*backend, six, spec);
   ASSERT_TRUE(r.error.empty()) << r.error;
-  ASSERT_EQ(r.stages.size(), 4u); // input, convolution, ReLU, max pooling
+  ASSERT_EQ(r.stages.size(), 7u); // input, convolution, ReLU, max pooling, flatten, fully connected, softmax
   EXPECT_EQ(r.stages[1].detail, "1 map of 4x4");
   EXPECT_EQ(r.stages[1].maps.at(0, 0, 0, 0), 3.0f);
   EXPECT_EQ(r.stages[1].images[0].minimum, -3.0f);
@@ -29,6 +29,20 @@ TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   EXPECT_EQ(r.stages[3].title, "max pooling 2x2/2");
   // max pooling of ReLU([[3,-1,-3,-1],[-3,1,0,-3],[-3,-3,0,1],[3,-2,-2,-1]]) = [[3,0],[3,1]]
   EXPECT_EQ(r.stages[3].maps.inLayout(Layout::NCHW).values(), (std::vector<float>{3, 0, 3, 1}));
+  EXPECT_EQ(r.stages[4].maps.values(), (std::vector<float>{3, 0, 3, 1})); // flattened in C, H, W order
+  EXPECT_EQ(r.stages[5].maps.shape(), (Shape{1, 4}));
+  // The logits are W·x + b with the demonstration weights, and softmax sums to one.
+  Tensor w, b;
+  demonstrationWeights(4, 4, w, b);
+  for (int k = 0; k < 4; ++k) {
+    const float z = w.data()[k * 4] * 3 + w.data()[k * 4 + 2] * 3 + w.data()[k * 4 + 3] * 1 + b.data()[k];
+    EXPECT_NEAR(r.stages[5].maps.data()[k], z, 1e-5f);
+  }
+  EXPECT_EQ(r.stages[6].kind, PipelineStage::Kind::Probabilities);
+  float total = 0;
+  for (float p : r.stages[6].maps.values()) total += p;
+  EXPECT_NEAR(total, 1.0f, 1e-6f);
+  EXPECT_EQ(r.classNames.size(), 4u);
 }
 
 TEST(Pipeline, BadGeometryEndsWithAReasonAndKeepsEarlierStages) {

@@ -82,7 +82,7 @@ private slots:
     QCOMPARE(window.workspace()->input().shape(), (Shape{1, 3, 30, 40}));
     settle(window);
     FeatureMapView* maps = window.featureMaps();
-    QCOMPARE(maps->stageCount(), 4); // input, convolution, ReLU, max pooling
+    QCOMPARE(maps->stageCount(), 7); // input, convolution, ReLU, max pooling, flatten, fully connected, softmax
     QCOMPARE(maps->mapCount(1), 3);  // one sobel block on RGB keeps the 3 channels
     const PipelineStage& conv = maps->result()->stages[1];
     QCOMPARE(conv.maps.shape(), (Shape{1, 3, 28, 38}));
