@@ -398,6 +398,16 @@ void MainWindow::setPresenterMode(bool on) {
   QFont font = QApplication::font();
   if (on) {
     stateBeforePresenter_ = saveState();
+    paletteBeforePresenter_ = QApplication::palette();
+    // High contrast for a projector: black on white, blue highlights (readable with
+    // red-green colour blindness, like the maps' blue-white-red and the stepper's orange).
+    QPalette contrast;
+    for (auto role : {QPalette::Window, QPalette::Base, QPalette::Button, QPalette::AlternateBase})
+      contrast.setColor(role, Qt::white);
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) contrast.setColor(role, Qt::black);
+    contrast.setColor(QPalette::Highlight, QColor(33, 102, 172));
+    contrast.setColor(QPalette::HighlightedText, Qt::white);
+    QApplication::setPalette(contrast);
     font.setPointSizeF(font.pointSizeF() * 1.6);
     for (QDockWidget* d : findChildren<QDockWidget*>())
       if (d->objectName() == "kernelDock") d->hide(); // only the essentials
@@ -406,6 +416,7 @@ void MainWindow::setPresenterMode(bool on) {
     featureMaps_->setTileSize(260);
     stepper_->setCellSize(std::max(64, stepper_->zoom()));
   } else {
+    QApplication::setPalette(paletteBeforePresenter_);
     font.setPointSizeF(font.pointSizeF() / 1.6);
     statusBar()->show();
     restoreState(stateBeforePresenter_);

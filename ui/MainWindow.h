@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPalette>
 #include <QStringList>
 
 class QAction;
@@ -79,6 +80,7 @@ private:
   QStringList recent_;
   bool presenter_ = false;
   QByteArray stateBeforePresenter_;
+  QPalette paletteBeforePresenter_;
 };
 
 } // namespace convscope::ui

@@ -253,6 +253,8 @@ private slots:
     window.setPresenterMode(true);
     QVERIFY(window.isPresenterMode());
     QVERIFY(QApplication::font().pointSizeF() > before * 1.5);
+    QCOMPARE(QApplication::palette().color(QPalette::Base), QColor(Qt::white)); // high contrast
+    QCOMPARE(QApplication::palette().color(QPalette::Text), QColor(Qt::black));
     window.setPresenterMode(false);
     QCOMPARE(QApplication::font().pointSizeF(), before);
   }
