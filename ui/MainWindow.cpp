@@ -407,6 +407,9 @@ void MainWindow::setPresenterMode(bool on) {
     for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) contrast.setColor(role, Qt::black);
     contrast.setColor(QPalette::Highlight, QColor(33, 102, 172));
     contrast.setColor(QPalette::HighlightedText, Qt::white);
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) // disabled stays visibly so
+      contrast.setColor(QPalette::Disabled, role, QColor(128, 128, 128));
+    contrast.setColor(QPalette::Disabled, QPalette::Base, QColor(235, 235, 235));
     QApplication::setPalette(contrast);
     font.setPointSizeF(font.pointSizeF() * 1.6);
     for (QDockWidget* d : findChildren<QDockWidget*>())
