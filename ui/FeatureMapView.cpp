@@ -98,7 +98,7 @@ void FeatureMapView::layoutTiles() {
         continue;
       }
       if (stage.kind == PipelineStage::Kind::Vector) { // a strip of cells, wrapped
-        const int features = stage.images[0].width; // the rendered ones (a long vector is cut)
+        const int features = stage.images[0].width;    // the rendered ones (a long vector is cut)
         const int cell = vectorCell(features);
         const int perRow = std::max(1, (width - 2 * kMargin) / cell);
         const int rows = (features + perRow - 1) / perRow;

@@ -8,7 +8,10 @@
 #include "Workspace.h"
 
 #include "engine/Dataset.h"
+#include "engine/ImageIO.h"
+#include "engine/Kernels.h"
 #include "engine/MatrixText.h"
+#include "engine/Pipeline.h"
 
 #include <QAction>
 #include <QApplication>
@@ -21,6 +24,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QScrollArea>
@@ -78,6 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     return d;
   };
   dock(tr("Input"), "inputDock", inputPanel_, Qt::LeftDockWidgetArea);
+  dock(tr("Samples"), "samplesDock", createSamplesGallery(), Qt::LeftDockWidgetArea);
   dock(tr("Convolution, activation, pooling"), "convolutionDock", convolutionPanel_, Qt::LeftDockWidgetArea);
   dock(tr("Kernels"), "kernelDock", kernelPanel_, Qt::RightDockWidgetArea);
 
@@ -195,47 +200,97 @@ void MainWindow::createMenus() {
   });
 }
 
-void MainWindow::createSamplesMenu(QMenu* menu) {
-  QString examples;
+std::vector<MainWindow::Sample> MainWindow::samples() const {
+  std::vector<Sample> list;
+  QString root;
   try {
-    examples = QString::fromStdString(resourcesDirectory()) + "/examples";
+    root = QString::fromStdString(resourcesDirectory());
   } catch (const std::exception&) {
-    menu->setEnabled(false);
-    return;
+    return list;
   }
-  const struct {
-    const char* file;
-    const char* title;
-    const char* kernel; // a kernel file to load with it, or ""
-  } samples[] = {
-      {"six.txt", "6×6 image with filter 1 (lecture)", "filter1.txt"},
-      {"rgb5.txt", "RGB example, bias 1, padding 1 (lecture)", "rgb-kernel.txt"},
-      {"padding5.txt", "Padding example with sharpen (lecture)", ""},
-      {"stride5.txt", "Stride example, stride 2 (lecture)", "stride-kernel.txt"},
-      {"pool-max.txt", "Max pooling example (lecture)", ""},
-      {"feature-map.txt", "Pooling feature map (lecture)", ""},
-      {"digit.png", "A handwritten digit", ""},
-  };
-  for (const auto& sample : samples) {
-    const QString path = examples + "/" + sample.file;
-    if (!QFileInfo::exists(path)) continue;
-    menu->addAction(tr(sample.title), this, [this, path, kernel = QString(sample.kernel), examples] {
-      if (!openFile(path)) return;
-      if (!kernel.isEmpty()) {
-        try {
-          const std::string k = (examples + "/" + kernel).toStdString();
-          workspace_->setKernels({{kernel.toStdString(), loadMatrixFile(k)}});
-        } catch (const std::exception& e) {
-          showError(QString::fromStdString(e.what()));
-        }
+  const QString ex = root + "/examples/";
+  // The lecture's examples with the kernels and settings of their slides.
+  list.push_back({tr("6×6 image, filters 1 and 2"),
+                  ex + "six.txt",
+                  {ex + "filter1.txt", ex + "filter2.txt"},
+                  "valid",
+                  0,
+                  1,
+                  true});
+  list.push_back({tr("RGB example, bias 1"), ex + "rgb5.txt", {ex + "rgb-kernel.txt"}, "1", 1, 1, true});
+  list.push_back({tr("Padding example, sharpen"), ex + "padding5.txt", {"sharpen"}, "1", 0, 1, true});
+  list.push_back({tr("Stride example, stride 2"), ex + "stride5.txt", {ex + "stride-kernel.txt"}, "1", 0, 2, true});
+  list.push_back({tr("Max pooling example"), ex + "pool-max.txt", {"identity"}, "same", 0, 1, true});
+  list.push_back({tr("Average pooling example"), ex + "pool-avg.txt", {"identity"}, "same", 0, 1, true});
+  list.push_back({tr("Pooling feature map"), ex + "feature-map.txt", {"identity"}, "same", 0, 1, true});
+  list.push_back({tr("A handwritten digit"), ex + "digit.png", {}, "", 0, 1, false});
+  const QDir photos(root + "/samples");
+  for (const QFileInfo& photo : photos.entryInfoList({"*.png", "*.jpg"}, QDir::Files, QDir::Name))
+    list.push_back({photo.baseName(), photo.absoluteFilePath(), {}, "", 0, 1, false});
+  list.erase(std::remove_if(list.begin(), list.end(), [](const Sample& x) { return !QFileInfo::exists(x.path); }),
+             list.end());
+  return list;
+}
+
+void MainWindow::openSample(const Sample& sample) {
+  if (!openFile(sample.path)) return;
+  if (!sample.lecture) return;
+  try {
+    std::vector<NamedKernel> kernels;
+    for (const QString& k : sample.kernels) {
+      if (const ClassicKernel* classic = findClassicKernel(k.toStdString()))
+        kernels.push_back({classic->name, classic->weights});
+      else
+        kernels.push_back({QFileInfo(k).fileName().toStdString(), loadMatrixFile(k.toStdString())});
+    }
+    FilterOptions o = workspace_->convolution();
+    o.padding = PaddingSpec::parse(sample.padding.toStdString());
+    o.bias = sample.bias;
+    o.strideH = o.strideW = sample.stride;
+    o.dilationH = o.dilationW = 1;
+    workspace_->setKernels(kernels);
+    workspace_->setConvolution(o);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::createSamplesMenu(QMenu* menu) {
+  for (const Sample& sample : samples()) menu->addAction(sample.title, this, [this, sample] { openSample(sample); });
+  menu->setEnabled(!menu->isEmpty());
+}
+
+QWidget* MainWindow::createSamplesGallery() {
+  auto* gallery = new QListWidget;
+  gallery->setObjectName("sampleGallery");
+  gallery->setViewMode(QListView::IconMode);
+  gallery->setIconSize(QSize(72, 72));
+  gallery->setResizeMode(QListView::Adjust);
+  gallery->setMovement(QListView::Static);
+  gallery->setWordWrap(true);
+  gallery->setGridSize(QSize(104, 112));
+  gallery->setToolTip(tr("Click a sample to open it with the lecture's kernels and settings"));
+  const std::vector<Sample> all = samples();
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto* item = new QListWidgetItem(all[i].title, gallery);
+    item->setData(Qt::UserRole, int(i));
+    QImage thumb;
+    if (isImageFile(all[i].path.toStdString())) {
+      thumb.load(all[i].path);
+    } else {
+      try { // a matrix: its first channel on the map palette
+        const Tensor m = loadMatrixFile(all[i].path.toStdString());
+        const Shape& sh = m.shape();
+        thumb = toQImage(renderMap(m.reshaped(Shape{1, sh[0], sh[1], sh[2]}), 0)).copy();
+      } catch (const std::exception&) {
       }
-    });
+    }
+    if (!thumb.isNull())
+      item->setIcon(QIcon(QPixmap::fromImage(thumb.scaled(72, 72, Qt::KeepAspectRatio, Qt::FastTransformation))));
   }
-  const QDir photos(QString::fromStdString(resourcesDirectory()) + "/samples");
-  for (const QFileInfo& photo : photos.entryInfoList({"*.png", "*.jpg"}, QDir::Files, QDir::Name)) {
-    const QString path = photo.absoluteFilePath();
-    menu->addAction(photo.baseName(), this, [this, path] { openFile(path); });
-  }
+  connect(gallery, &QListWidget::itemClicked, this,
+          [this, all](QListWidgetItem* item) { openSample(all[size_t(item->data(Qt::UserRole).toInt())]); });
+  return gallery;
 }
 
 bool MainWindow::openFile(const QString& path) {

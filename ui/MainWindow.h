@@ -7,6 +7,8 @@
 #include <QPalette>
 #include <QStringList>
 
+#include <vector>
+
 class QAction;
 class QLabel;
 class QMenu;
@@ -54,8 +56,20 @@ protected:
   void closeEvent(QCloseEvent* event) override;
 
 private:
+  // A bundled sample: a lecture example opens with its slide's kernels and settings.
+  struct Sample {
+    QString title, path;
+    QStringList kernels; // names or files
+    QString padding;
+    float bias = 0;
+    int stride = 1;
+    bool lecture = false;
+  };
+  std::vector<Sample> samples() const;
+  void openSample(const Sample& sample);
   void createMenus();
   void createSamplesMenu(QMenu* menu);
+  QWidget* createSamplesGallery();
   void showError(const QString& text);
   void requestUpdate();
   void paste();

@@ -172,6 +172,25 @@ private slots:
     QCOMPARE(stepper->position(), 0);
   }
 
+  void theSampleGalleryOpensALectureExampleWithItsSettings() {
+    MainWindow window;
+    window.show();
+    QListWidget* gallery = window.findChild<QListWidget*>("sampleGallery");
+    QVERIFY(gallery);
+    const auto items = gallery->findItems("RGB example, bias 1", Qt::MatchExactly);
+    QCOMPARE(items.size(), 1);
+    QVERIFY(!items.first()->icon().isNull());
+    emit gallery->itemClicked(items.first());
+    QCOMPARE(window.workspace()->inputName(), QStringLiteral("rgb5.txt"));
+    QCOMPARE(window.workspace()->convolution().bias, 1.0f);
+    window.stepper()->setPosition(0);
+    QVERIFY2(window.stepper()->arithmeticText().contains("= −25"), qPrintable(window.stepper()->arithmeticText()));
+    const auto six = gallery->findItems("6×6 image, filters 1 and 2", Qt::MatchExactly);
+    QCOMPARE(six.size(), 1);
+    emit gallery->itemClicked(six.first());
+    QCOMPARE(window.workspace()->kernels().size(), size_t(2)); // the lecture's two filters
+  }
+
   void poolingAndReluStepping() {
     MainWindow window;
     window.show();
