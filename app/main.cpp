@@ -4,6 +4,7 @@
 #include "ui/ControlPanels.h"
 #include "ui/MainWindow.h"
 #include "ui/Stepper.h"
+#include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
 #include "engine/Kernels.h"
@@ -48,6 +49,7 @@ int main(int argc, char* argv[]) {
   parser.addOption({"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"});
   parser.addOption({"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"});
   parser.addOption({"presenter", "Start in presenter mode."});
+  parser.addOption({"train", "Open the Training tab and start training LeNet-5 on the digits."});
   parser.process(app);
 
   convscope::ui::MainWindow window;
@@ -96,5 +98,9 @@ int main(int argc, char* argv[]) {
   }
   if (parser.isSet("cell")) window.stepper()->setPosition(parser.value("cell").toInt());
   if (parser.isSet("presenter")) window.setPresenterMode(true);
+  if (parser.isSet("train")) {
+    window.showTraining();
+    window.trainingPanel()->start();
+  }
   return QApplication::exec();
 }

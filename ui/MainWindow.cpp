@@ -5,6 +5,7 @@
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
 #include "Stepper.h"
+#include "TrainingPanel.h"
 #include "Workspace.h"
 
 #include "engine/Dataset.h"
@@ -26,6 +27,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
@@ -63,6 +65,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_ = new QTabWidget;
   tabs_->addTab(featureScroll_, tr("Feature maps"));
   tabs_->addTab(stepper_, tr("Stepper"));
+  training_ = new TrainingPanel;
+  tabs_->addTab(training_, tr("Training"));
+  connect(training_, &TrainingPanel::modelSaved, this, [this](const QString& path) { openModel(path); });
   auto* centre = new QWidget;
   auto* layout = new QVBoxLayout(centre);
   layout->setContentsMargins(4, 4, 4, 4);
@@ -150,6 +155,7 @@ void MainWindow::createMenus() {
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Feature Maps"), this, &MainWindow::showFeatureMaps)->setShortcut(QKeySequence(tr("Ctrl+1")));
   view->addAction(tr("&Stepper"), this, &MainWindow::showStepper)->setShortcut(QKeySequence(tr("Ctrl+2")));
+  view->addAction(tr("&Training"), this, &MainWindow::showTraining)->setShortcut(QKeySequence(tr("Ctrl+3")));
   QAction* presenter = view->addAction(tr("&Presenter Mode"));
   presenter->setCheckable(true);
   presenter->setShortcut(QKeySequence(Qt::Key_F11));
@@ -446,6 +452,7 @@ void MainWindow::showShortcuts() {
 
 void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
 void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
+void MainWindow::showTraining() { tabs_->setCurrentWidget(training_); }
 
 void MainWindow::setPresenterMode(bool on) {
   if (on == presenter_) return;
@@ -486,6 +493,17 @@ void MainWindow::setPresenterMode(bool on) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  // A trained model is not thrown away without asking.
+  if (training_->hasUnsavedModel() && !qEnvironmentVariableIsSet("CONVSCOPE_NO_PROMPTS")) {
+    const auto answer = QMessageBox::question(this, tr("Unsaved model"), tr("The trained model is not saved. Save it?"),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Cancel) return event->ignore();
+    if (answer == QMessageBox::Save) {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Save the trained model"), "model.json");
+      if (path.isEmpty() || !training_->saveModel(path)) return event->ignore();
+    }
+  }
+  training_->stop();
   if (presenter_) setPresenterMode(false);
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());

@@ -24,6 +24,7 @@ class InputPanel;
 class KernelPanel;
 class PipelineRunner;
 class Stepper;
+class TrainingPanel;
 class Workspace;
 
 class MainWindow : public QMainWindow {
@@ -37,6 +38,7 @@ public:
   Stepper* stepper() const { return stepper_; }
   ConvolutionPanel* convolutionPanel() const { return convolutionPanel_; }
   PipelineRunner* runner() const { return runner_; }
+  TrainingPanel* trainingPanel() const { return training_; }
   QString errorText() const; // the visible error banner's text, or ""
   bool isPresenterMode() const { return presenter_; }
 
@@ -49,6 +51,7 @@ public slots:
   void setPresenterMode(bool on);
   void showStepper();
   void showFeatureMaps();
+  void showTraining();
 
 protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -84,6 +87,7 @@ private:
   FeatureMapView* featureMaps_;
   QScrollArea* featureScroll_;
   Stepper* stepper_;
+  TrainingPanel* training_;
   InputPanel* inputPanel_;
   ConvolutionPanel* convolutionPanel_;
   KernelPanel* kernelPanel_;

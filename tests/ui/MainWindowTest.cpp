@@ -7,6 +7,7 @@
 #include "ui/FeatureMapView.h"
 #include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
+#include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
 #include "engine/MatrixText.h"
@@ -14,6 +15,7 @@
 #include "engine/Optimizer.h"
 #include "engine/Presets.h"
 
+#include <QElapsedTimer>
 #include <QListWidget>
 
 #include <QComboBox>
@@ -55,7 +57,68 @@ private slots:
   void initTestCase() {
     QCoreApplication::setOrganizationName("ConvScopeTest");
     QCoreApplication::setApplicationName("ConvScopeTest");
-    QSettings().clear(); // start from defaults
+    QSettings().clear();                  // start from defaults
+    qputenv("CONVSCOPE_NO_PROMPTS", "1"); // no modal questions on close
+  }
+
+  void trainingAFewHundredImagesFillsTheCurvesAndChangesTheFilters() {
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    panel->trainImagesBox()->setValue(320);
+    panel->epochsBox()->setValue(1);
+    panel->batchBox()->setValue(32);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QVERIFY(panel->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(panel->lossPoints(), 10); // 320 images in batches of 32
+    QCOMPARE(panel->accuracyPoints(), 1);
+    QCOMPARE(panel->progress(), 100);
+    Network initial = makePreset("lenet5"); // the same seed's starting filters
+    initialize(initial, InitScheme::Auto, 1);
+    QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
+    QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
+    QVERIFY(panel->hasUnsavedModel());
+    QTemporaryDir dir;
+    QVERIFY(panel->saveModel(dir.filePath("trained.json")));
+    QVERIFY(window.workspace()->hasModel()); // the saved model opens in the view
+    QVERIFY(!panel->hasUnsavedModel());
+  }
+
+  void pauseStopsWithinOneBatch() {
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    panel->epochsBox()->setValue(50);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->batchesReceived() > 5, 30000);
+    panel->pause();
+    QTest::qWait(300); // the batch in flight may finish
+    const int64_t paused = panel->batchesReceived();
+    QTest::qWait(500);
+    QCOMPARE(panel->batchesReceived(), paused);
+    panel->step();
+    QTRY_COMPARE_WITH_TIMEOUT(panel->batchesReceived(), paused + 1, 10000);
+    panel->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+    QVERIFY(!panel->isTraining());
+  }
+
+  void closingDuringTrainingExitsCleanly() {
+    QElapsedTimer clock;
+    clock.start();
+    {
+      MainWindow window;
+      window.show();
+      window.trainingPanel()->epochsBox()->setValue(50);
+      window.trainingPanel()->start();
+      QTRY_VERIFY_WITH_TIMEOUT(window.trainingPanel()->batchesReceived() > 2, 30000);
+      QVERIFY(window.close());
+    } // the destructor stops the worker and joins its thread
+    QVERIFY(clock.elapsed() < 30000);
   }
 
   void showsNameAndVersion() {

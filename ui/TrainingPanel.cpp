@@ -1,0 +1,372 @@
+// TrainingPanel: controls, the worker thread, curves and filters.
+#include "TrainingPanel.h"
+
+#include "FeatureMapView.h"
+
+#include "engine/ModelFile.h"
+#include "engine/Pipeline.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTextStream>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+namespace convscope::ui {
+
+// The first layer's filters, each enlarged on the diverging palette.
+class FilterView : public QWidget {
+public:
+  explicit FilterView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(90); }
+  void setFilters(const Tensor& weights) {
+    images_.clear();
+    maps_.clear();
+    if (weights.shape().rank() == 4) {
+      const Shape& s = weights.shape(); // (C_out, C_in, KH, KW): show each filter's first block
+      for (int64_t k = 0; k < s[0]; ++k) {
+        Tensor block(Shape{1, 1, s[2], s[3]});
+        std::copy(weights.data() + k * s[1] * s[2] * s[3], weights.data() + k * s[1] * s[2] * s[3] + s[2] * s[3],
+                  block.data());
+        maps_.push_back(renderMap(block, 0));
+      }
+      for (const MapImage& m : maps_) images_.push_back(toQImage(m));
+    }
+    update();
+  }
+
+protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    const int side = std::min(80, height() - 10);
+    for (size_t i = 0; i < images_.size(); ++i) {
+      const QRect r(int(i) * (side + 8) + 4, 4, side, side);
+      p.drawImage(r, images_[i]);
+      p.setPen(Qt::gray);
+      p.drawRect(r.adjusted(0, 0, -1, -1));
+    }
+    if (images_.empty())
+      p.drawText(rect(), Qt::AlignCenter, tr("The first layer's filters appear here while training."));
+  }
+
+private:
+  std::vector<MapImage> maps_;
+  std::vector<QImage> images_;
+};
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+  setObjectName("trainingPanel");
+  qRegisterMetaType<TrainingRequest>("convscope::ui::TrainingRequest");
+  qRegisterMetaType<FilterSnapshot>("convscope::ui::FilterSnapshot");
+  qRegisterMetaType<BatchReport>("convscope::BatchReport");
+  qRegisterMetaType<EpochReport>("convscope::EpochReport");
+
+  auto combo = [](const QStringList& items, const QString& tip) {
+    auto* c = new QComboBox;
+    c->addItems(items);
+    c->setToolTip(tip);
+    return c;
+  };
+  auto spin = [](int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  auto real = [](double lo, double hi, double value, int decimals, const QString& tip) {
+    auto* s = new QDoubleSpinBox;
+    s->setRange(lo, hi);
+    s->setDecimals(decimals);
+    s->setValue(value);
+    s->setSingleStep(value / 5);
+    s->setToolTip(tip);
+    return s;
+  };
+  model_ = combo({"lenet5", "lenet5-relu"},
+                 tr("lenet5: the lecture's table (tanh, average pooling); lenet5-relu: ReLU, max pooling"));
+  dataset_ = combo({"digits", "fashion-mnist"},
+                   tr("digits: 8,000 + 2,000 handwritten digits, bundled; fashion-mnist: 60,000 + 10,000 clothes"));
+  epochs_ = spin(1, 1000, 10, tr("Passes over the training set"));
+  batch_ = spin(1, 4096, 64, tr("Images per update"));
+  learningRate_ = real(1e-5, 100, 0.05, 5, tr("Step size of each update (SGD: 0.05 works for LeNet-5)"));
+  optimizer_ = combo({"sgd", "adam"}, tr("SGD with momentum, or Adam"));
+  momentum_ = real(0, 0.999, 0.9, 3, tr("SGD momentum"));
+  loss_ = combo({"ce", "mse"}, tr("ce: cross-entropy; mse: the lecture's total error ½Σ(target − output)²"));
+  seed_ = spin(0, 1 << 30, 1, tr("Same seed, same thread count: the same run"));
+  threads_ = spin(0, 64, 0, tr("Compute threads (0: all cores)"));
+  trainImages_ = spin(0, 1 << 24, 0, tr("Train on this many images an epoch (0: all); small numbers make quick demos"));
+  smoothing_ = real(0, 0.999, 0.9, 3, tr("Smoothing of the loss curve (exponential moving average)"));
+
+  startButton_ = new QPushButton(tr("Start"));
+  pauseButton_ = new QPushButton(tr("Pause"));
+  stepButton_ = new QPushButton(tr("Step"));
+  stepButton_->setToolTip(tr("While paused: train exactly one more batch"));
+  resumeButton_ = new QPushButton(tr("Resume"));
+  stopButton_ = new QPushButton(tr("Stop"));
+  saveButton_ = new QPushButton(tr("Save model…"));
+  saveButton_->setEnabled(false);
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 100);
+  progress_->setValue(0);
+  status_ = new QLabel(tr("Ready: choose a model and a dataset, then Start."));
+  status_->setObjectName("trainingStatus");
+
+  lossPlot_ = new QCustomPlot;
+  lossPlot_->addGraph();
+  lossPlot_->graph(0)->setName(tr("loss per batch"));
+  lossPlot_->graph(0)->setPen(QPen(QColor(33, 102, 172, 90)));
+  lossPlot_->addGraph();
+  lossPlot_->graph(1)->setName(tr("smoothed"));
+  lossPlot_->graph(1)->setPen(QPen(QColor(230, 120, 0), 2));
+  lossPlot_->xAxis->setLabel(tr("images seen"));
+  lossPlot_->yAxis->setLabel(tr("loss"));
+  lossPlot_->legend->setVisible(true);
+  lossPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  lossPlot_->setMinimumHeight(180);
+  accuracyPlot_ = new QCustomPlot;
+  accuracyPlot_->addGraph();
+  accuracyPlot_->graph(0)->setName(tr("train accuracy"));
+  accuracyPlot_->graph(0)->setPen(QPen(QColor(33, 102, 172), 2));
+  accuracyPlot_->addGraph();
+  accuracyPlot_->graph(1)->setName(tr("test accuracy"));
+  accuracyPlot_->graph(1)->setPen(QPen(QColor(230, 120, 0), 2));
+  for (int g = 0; g < 2; ++g) accuracyPlot_->graph(g)->setScatterStyle(QCPScatterStyle::ssDisc);
+  accuracyPlot_->xAxis->setLabel(tr("epoch"));
+  accuracyPlot_->yAxis->setLabel(tr("accuracy (%)"));
+  accuracyPlot_->legend->setVisible(true);
+  accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  accuracyPlot_->setMinimumHeight(160);
+  auto* exportButton = new QPushButton(tr("Export curves…"));
+  exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
+  filterView_ = new FilterView;
+
+  auto* form = new QFormLayout;
+  form->addRow(tr("Model"), model_);
+  form->addRow(tr("Dataset"), dataset_);
+  form->addRow(tr("Epochs"), epochs_);
+  form->addRow(tr("Batch"), batch_);
+  form->addRow(tr("Learning rate"), learningRate_);
+  form->addRow(tr("Optimizer"), optimizer_);
+  form->addRow(tr("Momentum"), momentum_);
+  form->addRow(tr("Loss"), loss_);
+  form->addRow(tr("Seed"), seed_);
+  form->addRow(tr("Threads"), threads_);
+  form->addRow(tr("Images an epoch"), trainImages_);
+  form->addRow(tr("Smoothing"), smoothing_);
+  auto* buttons = new QHBoxLayout;
+  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_, saveButton_})
+    buttons->addWidget(b);
+  auto* left = new QVBoxLayout;
+  left->addLayout(form);
+  left->addStretch();
+  auto* right = new QVBoxLayout;
+  right->addLayout(buttons);
+  right->addWidget(progress_);
+  right->addWidget(status_);
+  right->addWidget(lossPlot_, 3);
+  right->addWidget(accuracyPlot_, 2);
+  right->addWidget(exportButton);
+  right->addWidget(new QLabel(tr("First layer's filters")));
+  right->addWidget(filterView_);
+  auto* layout = new QHBoxLayout(this);
+  layout->addLayout(left);
+  layout->addLayout(right, 1);
+
+  worker_ = new TrainingWorker;
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(this, &TrainingPanel::startRequested, worker_, &TrainingWorker::start); // queued: another thread
+  connect(worker_, &TrainingWorker::batchDone, this, [this](const BatchReport& r) { pendingBatches_.push_back(r); });
+  connect(worker_, &TrainingWorker::epochDone, this, [this](const EpochReport& r) { pendingEpochs_.push_back(r); });
+  connect(worker_, &TrainingWorker::filtersChanged, this, [this](const FilterSnapshot& f) {
+    filters_ = f.weights;
+    filtersDirty_ = true;
+  });
+  connect(worker_, &TrainingWorker::finished, this, [this](bool ok, const QString& message) {
+    drain();
+    setRunning(false);
+    unsaved_ = ok || batches_ > 0;
+    saveButton_->setEnabled(unsaved_);
+    status_->setText(ok ? tr("Finished: %1").arg(status_->text()) : message);
+    if (ok) progress_->setValue(100);
+    emit trainingFinished(ok, message);
+  });
+  thread_.start();
+
+  timer_ = new QTimer(this);
+  timer_->setInterval(33);
+  connect(timer_, &QTimer::timeout, this, &TrainingPanel::drain);
+  connect(startButton_, &QPushButton::clicked, this, &TrainingPanel::start);
+  connect(pauseButton_, &QPushButton::clicked, this, &TrainingPanel::pause);
+  connect(stepButton_, &QPushButton::clicked, this, &TrainingPanel::step);
+  connect(resumeButton_, &QPushButton::clicked, this, &TrainingPanel::resume);
+  connect(stopButton_, &QPushButton::clicked, this, &TrainingPanel::stop);
+  connect(exportButton, &QPushButton::clicked, this, &TrainingPanel::exportPlots);
+  connect(saveButton_, &QPushButton::clicked, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save the trained model"), "model.json", tr("ConvScope models (*.json)"));
+    if (!path.isEmpty()) saveModel(path);
+  });
+  setRunning(false);
+}
+
+TrainingPanel::~TrainingPanel() {
+  worker_->stop();
+  thread_.quit();
+  thread_.wait();
+}
+
+void TrainingPanel::setRunning(bool running) {
+  training_ = running;
+  startButton_->setEnabled(!running);
+  for (QPushButton* b : {pauseButton_, stepButton_, resumeButton_, stopButton_}) b->setEnabled(running);
+  for (QWidget* w : std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_,
+                                                    momentum_, loss_, seed_, threads_, trainImages_})
+    w->setEnabled(!running);
+  if (running)
+    timer_->start();
+  else
+    timer_->stop();
+}
+
+void TrainingPanel::start() {
+  if (training_) return;
+  TrainingRequest request;
+  request.preset = model_->currentText();
+  request.dataset = dataset_->currentText();
+  TrainConfig& c = request.config;
+  c.epochs = epochs_->value();
+  c.batchSize = batch_->value();
+  c.optimizer.kind = optimizer_->currentIndex() == 0 ? OptimizerKind::Sgd : OptimizerKind::Adam;
+  c.optimizer.learningRate = learningRate_->value();
+  c.optimizer.momentum = c.optimizer.kind == OptimizerKind::Sgd ? momentum_->value() : 0.0;
+  c.loss = loss_->currentIndex() == 0 ? LossKind::CrossEntropy : LossKind::HalfSquaredError;
+  c.seed = static_cast<uint64_t>(seed_->value());
+  c.threads = threads_->value();
+  c.maxTrainImages = static_cast<size_t>(trainImages_->value());
+  if (const std::string problem = c.problem(); !problem.empty()) {
+    status_->setText(tr("Cannot train: %1").arg(QString::fromStdString(problem)));
+    return;
+  }
+  lossPlot_->graph(0)->data()->clear();
+  lossPlot_->graph(1)->data()->clear();
+  accuracyPlot_->graph(0)->data()->clear();
+  accuracyPlot_->graph(1)->data()->clear();
+  pendingBatches_.clear();
+  pendingEpochs_.clear();
+  batches_ = 0;
+  smoothed_ = 0;
+  totalEpochs_ = c.epochs;
+  progress_->setValue(0);
+  status_->setText(tr("Loading %1…").arg(request.dataset));
+  setRunning(true);
+  emit startRequested(request);
+}
+
+void TrainingPanel::pause() {
+  worker_->pause();
+  status_->setText(tr("Paused (Step trains one batch, Resume goes on)"));
+}
+void TrainingPanel::step() { worker_->step(); }
+void TrainingPanel::resume() { worker_->resume(); }
+void TrainingPanel::stop() { worker_->stop(); }
+
+int TrainingPanel::lossPoints() const { return lossPlot_->graph(0)->dataCount(); }
+int TrainingPanel::accuracyPoints() const { return accuracyPlot_->graph(1)->dataCount(); }
+int TrainingPanel::progress() const { return progress_->value(); }
+
+void TrainingPanel::drain() {
+  if (pendingBatches_.empty() && pendingEpochs_.empty() && !filtersDirty_) return;
+  const double k = smoothing_->value();
+  for (const BatchReport& r : pendingBatches_) {
+    smoothed_ = batches_ == 0 ? r.loss : k * smoothed_ + (1 - k) * r.loss;
+    ++batches_;
+    lossPlot_->graph(0)->addData(double(r.imagesSeen), r.loss);
+    lossPlot_->graph(1)->addData(double(r.imagesSeen), smoothed_);
+  }
+  if (!pendingBatches_.empty()) {
+    const BatchReport& r = pendingBatches_.back();
+    const double done = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(totalEpochs_ * r.batchesPerEpoch);
+    progress_->setValue(int(100 * done));
+    status_->setText(tr("epoch %1/%2, batch %3/%4, loss %5, %6 images/s")
+                         .arg(r.epoch + 1)
+                         .arg(totalEpochs_)
+                         .arg(r.batch + 1)
+                         .arg(r.batchesPerEpoch)
+                         .arg(r.loss, 0, 'f', 4)
+                         .arg(r.imagesPerSecond, 0, 'f', 0));
+    lossPlot_->rescaleAxes();
+  }
+  for (const EpochReport& r : pendingEpochs_) {
+    accuracyPlot_->graph(0)->addData(r.epoch + 1, 100 * r.trainAccuracy);
+    accuracyPlot_->graph(1)->addData(r.epoch + 1, 100 * r.testAccuracy);
+  }
+  if (!pendingEpochs_.empty()) {
+    accuracyPlot_->rescaleAxes();
+    const QCPRange y = accuracyPlot_->yAxis->range(); // a margin so the top point stays in view
+    accuracyPlot_->yAxis->setRange(std::max(0.0, y.lower - 2), std::min(100.5, y.upper + 1));
+    accuracyPlot_->xAxis->setRange(0.5, totalEpochs_ + 0.5);
+    accuracyPlot_->replot(QCustomPlot::rpQueuedReplot);
+  }
+  if (filtersDirty_) filterView_->setFilters(filters_), filtersDirty_ = false;
+  pendingBatches_.clear();
+  pendingEpochs_.clear();
+  lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool TrainingPanel::saveModel(const QString& path) {
+  if (training_ || !unsaved_) {
+    status_->setText(tr("Nothing to save yet: train first."));
+    return false;
+  }
+  std::unique_ptr<Network> network = worker_->takeNetwork();
+  if (!network) {
+    status_->setText(tr("The model was saved already."));
+    return false;
+  }
+  try {
+    ModelInfo info;
+    info.preprocess = worker_->preprocess();
+    info.classNames = worker_->classNames();
+    convscope::saveModel(path.toStdString(), *network, info);
+  } catch (const std::exception& e) {
+    status_->setText(tr("Could not save: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  unsaved_ = false;
+  saveButton_->setEnabled(false);
+  status_->setText(tr("Saved %1").arg(path));
+  emit modelSaved(path);
+  return true;
+}
+
+void TrainingPanel::exportPlots() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export the curves"), "training.png",
+                                                    tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  if (path.endsWith(".pdf"))
+    lossPlot_->savePdf(path);
+  else if (path.endsWith(".csv")) {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) return;
+    QTextStream out(&file);
+    out << "images_seen,loss,smoothed_loss\n";
+    for (int i = 0; i < lossPlot_->graph(0)->dataCount(); ++i)
+      out << lossPlot_->graph(0)->data()->at(i)->key << ',' << lossPlot_->graph(0)->data()->at(i)->value << ','
+          << lossPlot_->graph(1)->data()->at(i)->value << '\n';
+  } else {
+    lossPlot_->savePng(path);
+  }
+}
+
+} // namespace convscope::ui

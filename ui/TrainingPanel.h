@@ -1,0 +1,86 @@
+// Train from the window: choose a preset, a dataset and the recipe, then Start, Pause,
+// Step, Resume, Stop; watch the loss (raw and smoothed) and accuracy curves (QCustomPlot,
+// zoom and pan with the mouse, export as PNG, PDF or CSV) and the first layer's filters
+// change. The trainer runs on a worker thread; what it reports arrives as value
+// snapshots and is drawn on a ~30 ms timer. Not for: the engine's training loop itself.
+#pragma once
+
+#include "TrainingWorker.h"
+
+#include <QThread>
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QCustomPlot;
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace convscope::ui {
+
+class FilterView;
+
+class TrainingPanel : public QWidget {
+  Q_OBJECT
+public:
+  explicit TrainingPanel(QWidget* parent = nullptr);
+  ~TrainingPanel() override; // stops the worker and waits for its thread
+
+  bool isTraining() const { return training_; }
+  bool hasUnsavedModel() const { return unsaved_; }
+  int lossPoints() const;
+  int accuracyPoints() const;
+  int progress() const;
+  int64_t batchesReceived() const { return batches_; }
+  const Tensor& filters() const { return filters_; }
+  QSpinBox* trainImagesBox() const { return trainImages_; }
+  QSpinBox* epochsBox() const { return epochs_; }
+  QSpinBox* batchBox() const { return batch_; }
+
+public slots:
+  void start();
+  void pause();
+  void step();
+  void resume();
+  void stop();
+  bool saveModel(const QString& path); // false (with a message) when there is nothing to save
+
+signals:
+  void startRequested(convscope::ui::TrainingRequest request);
+  void trainingFinished(bool ok, const QString& message);
+  void modelSaved(const QString& path);
+
+private:
+  void drain(); // the coalescing timer: draw what arrived
+  void exportPlots();
+  void setRunning(bool running);
+
+  QThread thread_;
+  TrainingWorker* worker_;
+  QComboBox *model_, *dataset_, *optimizer_, *loss_;
+  QSpinBox *epochs_, *batch_, *seed_, *threads_, *trainImages_;
+  QDoubleSpinBox *learningRate_, *momentum_, *smoothing_;
+  QPushButton *startButton_, *pauseButton_, *stepButton_, *resumeButton_, *stopButton_, *saveButton_;
+  QProgressBar* progress_;
+  QLabel* status_;
+  QCustomPlot* lossPlot_;
+  QCustomPlot* accuracyPlot_;
+  FilterView* filterView_;
+  QTimer* timer_;
+
+  std::vector<BatchReport> pendingBatches_;
+  std::vector<EpochReport> pendingEpochs_;
+  Tensor filters_;
+  bool filtersDirty_ = false;
+  bool training_ = false, unsaved_ = false;
+  int64_t batches_ = 0;
+  double smoothed_ = 0;
+  int totalEpochs_ = 1;
+};
+
+} // namespace convscope::ui

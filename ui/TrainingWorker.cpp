@@ -1,0 +1,71 @@
+// TrainingWorker: the engine's Trainer, driven from a worker thread.
+#include "TrainingWorker.h"
+
+#include "engine/Presets.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/layers/Conv2D.h"
+
+#include <chrono>
+
+namespace convscope::ui {
+
+void TrainingWorker::pause() {
+  if (Trainer* t = trainer_) t->pause();
+}
+void TrainingWorker::resume() {
+  if (Trainer* t = trainer_) t->resume();
+}
+void TrainingWorker::step() {
+  if (Trainer* t = trainer_) t->step();
+}
+void TrainingWorker::stop() {
+  stopRequested_ = true;
+  if (Trainer* t = trainer_) t->cancel();
+}
+
+std::unique_ptr<Network> TrainingWorker::takeNetwork() { return std::move(network_); }
+
+void TrainingWorker::start(TrainingRequest request) {
+  running_ = true;
+  stopRequested_ = false;
+  try {
+    auto network = std::make_unique<Network>(makePreset(request.preset.toStdString()));
+    const Shape in = network->inputShape();
+    const DatasetSplit data = loadDataset(request.dataset.toStdString(), int(in[0]), int(in[1]), int(in[2]));
+    initialize(*network, InitScheme::Auto, request.config.seed);
+    preprocess_ = preprocessFor(in, data.train);
+    classNames_ = data.train.classNames;
+    OnednnBackend backend;
+    Trainer trainer(*network, data, preprocess_, request.config, backend);
+    trainer_ = &trainer;
+    if (stopRequested_) trainer.cancel();
+    const Conv2D* first = nullptr;
+    for (size_t i = 0; i < network->size() && !first; ++i) first = dynamic_cast<const Conv2D*>(&network->layer(i));
+    auto lastFilters = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    TrainerCallbacks callbacks;
+    callbacks.onBatch = [&](const BatchReport& r) {
+      emit batchDone(r);
+      // Filter copies a few times a second are plenty for the eye.
+      const auto now = std::chrono::steady_clock::now();
+      if (first && now - lastFilters > std::chrono::milliseconds(200)) {
+        lastFilters = now;
+        emit filtersChanged({first->weights(), r.imagesSeen});
+      }
+    };
+    callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
+    const TrainResult result = trainer.run(callbacks);
+    trainer_ = nullptr;
+    if (first) emit filtersChanged({first->weights(), 0});
+    network_ = std::move(network);
+    running_ = false;
+    emit finished(result.status == TrainResult::Status::Finished, result.status == TrainResult::Status::Finished
+                                                                      ? QStringLiteral("training finished")
+                                                                      : QString::fromStdString(result.message));
+  } catch (const std::exception& e) {
+    trainer_ = nullptr;
+    running_ = false;
+    emit finished(false, QString::fromStdString(e.what()));
+  }
+}
+
+} // namespace convscope::ui

@@ -1,0 +1,73 @@
+// The trainer on its own thread: the GUI sends commands as queued signals (start) or
+// through the trainer's thread-safe controls (pause, step, resume, stop), and receives
+// immutable value snapshots: batch and epoch reports and copies of the first layer's
+// filters. No exception crosses the thread: failures arrive as a message.
+// Not for: drawing (TrainingPanel does) or holding the GUI's state.
+#pragma once
+
+#include "engine/Dataset.h"
+#include "engine/Network.h"
+#include "engine/Trainer.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+namespace convscope::ui {
+
+struct TrainingRequest {
+  QString preset = "lenet5";
+  QString dataset = "digits";
+  TrainConfig config;
+};
+
+// A copy of conv1's weights (C_out, C_in, KH, KW), taken after a batch.
+struct FilterSnapshot {
+  Tensor weights;
+  int64_t imagesSeen = 0;
+};
+
+class TrainingWorker : public QObject {
+  Q_OBJECT
+public:
+  TrainingWorker() = default;
+
+  // Thread-safe controls, effective between batches.
+  void pause();
+  void resume();
+  void step();
+  void stop();
+  bool isRunning() const { return running_; }
+
+  // The trained network after finished() (moved out), for saving and the model view.
+  std::unique_ptr<Network> takeNetwork();
+  const Preprocess& preprocess() const { return preprocess_; }
+  const std::vector<std::string>& classNames() const { return classNames_; }
+
+public slots:
+  void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
+
+signals:
+  void batchDone(convscope::BatchReport report);
+  void epochDone(convscope::EpochReport report);
+  void filtersChanged(convscope::ui::FilterSnapshot filters);
+  void finished(bool ok, QString message);
+
+private:
+  std::atomic<Trainer*> trainer_{nullptr};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopRequested_{false};
+  std::unique_ptr<Network> network_;
+  Preprocess preprocess_;
+  std::vector<std::string> classNames_;
+};
+
+} // namespace convscope::ui
+
+Q_DECLARE_METATYPE(convscope::ui::TrainingRequest)
+Q_DECLARE_METATYPE(convscope::ui::FilterSnapshot)
+Q_DECLARE_METATYPE(convscope::BatchReport)
+Q_DECLARE_METATYPE(convscope::EpochReport)
