@@ -1,7 +1,11 @@
 // TrainingPanel: controls, the worker thread, curves and filters.
 #include "TrainingPanel.h"
 
+#include "DrawingPad.h"
 #include "FeatureMapView.h"
+
+#include "engine/Preprocess.h"
+#include "engine/Presets.h"
 
 #include "engine/ModelFile.h"
 #include "engine/Pipeline.h"
@@ -63,12 +67,43 @@ private:
   std::vector<QImage> images_;
 };
 
+// The test images the network got wrong, with predicted → true class.
+class MisclassifiedView : public QWidget {
+public:
+  explicit MisclassifiedView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(70); }
+  void set(std::vector<QImage> images, QStringList captions) {
+    images_ = std::move(images);
+    captions_ = std::move(captions);
+    update();
+  }
+  int count() const { return int(images_.size()); }
+
+protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    const int side = 48;
+    for (size_t i = 0; i < images_.size(); ++i) {
+      const QRect r(int(i) * (side + 10) + 4, 2, side, side);
+      if (r.right() > width()) break;
+      p.drawImage(r, images_[i]);
+      p.drawText(QRect(r.left() - 4, r.bottom() + 2, side + 8, 16), Qt::AlignCenter, captions_[int(i)]);
+    }
+    if (images_.empty()) p.drawText(rect(), Qt::AlignCenter, tr("Misclassified test images appear after each epoch."));
+  }
+
+private:
+  std::vector<QImage> images_;
+  QStringList captions_;
+};
+
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   setObjectName("trainingPanel");
   qRegisterMetaType<TrainingRequest>("convscope::ui::TrainingRequest");
   qRegisterMetaType<FilterSnapshot>("convscope::ui::FilterSnapshot");
   qRegisterMetaType<BatchReport>("convscope::BatchReport");
   qRegisterMetaType<EpochReport>("convscope::EpochReport");
+  qRegisterMetaType<TrainingSetup>("convscope::ui::TrainingSetup");
+  liveBackend_ = makeBackend(BackendKind::Onednn);
 
   auto combo = [](const QStringList& items, const QString& tip) {
     auto* c = new QComboBox;
@@ -149,6 +184,27 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   auto* exportButton = new QPushButton(tr("Export curves…"));
   exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
   filterView_ = new FilterView;
+  pad_ = new DrawingPad;
+  auto* clearPad = new QPushButton(tr("Clear"));
+  padBars_ = new QCustomPlot;
+  padBars_->setObjectName("padBars");
+  auto* bars = new QCPBars(padBars_->xAxis, padBars_->yAxis);
+  bars->setBrush(QColor(33, 102, 172));
+  bars->setPen(Qt::NoPen);
+  padBars_->yAxis->setRange(0, 1);
+  padBars_->yAxis->setLabel(tr("probability"));
+  padBars_->setMinimumHeight(150);
+  confusionPlot_ = new QCustomPlot;
+  confusionPlot_->setObjectName("confusionPlot");
+  auto* map = new QCPColorMap(confusionPlot_->xAxis, confusionPlot_->yAxis);
+  map->setGradient(QCPColorGradient::gpHot);
+  map->setInterpolate(false);
+  confusionPlot_->xAxis->setLabel(tr("predicted class"));
+  confusionPlot_->yAxis->setLabel(tr("true class"));
+  confusionPlot_->setMinimumHeight(180);
+  misclassified_ = new MisclassifiedView;
+  connect(clearPad, &QPushButton::clicked, pad_, &DrawingPad::clear);
+  connect(pad_, &DrawingPad::changed, this, &TrainingPanel::predictDrawing);
 
   auto* form = new QFormLayout;
   form->addRow(tr("Model"), model_);
@@ -178,9 +234,21 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(exportButton);
   right->addWidget(new QLabel(tr("First layer's filters")));
   right->addWidget(filterView_);
+  right->addWidget(new QLabel(tr("Misclassified test images (predicted → true)")));
+  right->addWidget(misclassified_);
+  auto* third = new QVBoxLayout;
+  third->addWidget(new QLabel(tr("Confusion matrix of the test set")));
+  third->addWidget(confusionPlot_, 1);
+  third->addWidget(new QLabel(tr("Draw a digit: the current network reads it")));
+  auto* padRow = new QHBoxLayout;
+  padRow->addWidget(pad_, 1);
+  padRow->addWidget(clearPad, 0, Qt::AlignTop);
+  third->addLayout(padRow, 1);
+  third->addWidget(padBars_, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(left);
-  layout->addLayout(right, 1);
+  layout->addLayout(right, 3);
+  layout->addLayout(third, 2);
 
   worker_ = new TrainingWorker;
   worker_->moveToThread(&thread_);
@@ -191,6 +259,22 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(worker_, &TrainingWorker::filtersChanged, this, [this](const FilterSnapshot& f) {
     filters_ = f.weights;
     filtersDirty_ = true;
+    if (live_ && f.parameters.size() == live_->parameters().size()) {
+      live_->setParameters(f.parameters);
+      predictDrawing();
+    }
+  });
+  connect(worker_, &TrainingWorker::prepared, this, [this](const TrainingSetup& setup) {
+    setup_ = setup;
+    live_ = std::make_unique<Network>(makePreset(preset_.toStdString()));
+    auto* bars = static_cast<QCPBars*>(padBars_->plottable(0));
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    for (size_t k = 0; k < setup_.classNames.size(); ++k)
+      ticker->addTick(double(k), QString::fromStdString(setup_.classNames[k]));
+    padBars_->xAxis->setTicker(ticker);
+    padBars_->xAxis->setRange(-0.6, double(setup_.classNames.size()) - 0.4);
+    padBars_->replot(QCustomPlot::rpQueuedReplot);
+    (void)bars;
   });
   connect(worker_, &TrainingWorker::finished, this, [this](bool ok, const QString& message) {
     drain();
@@ -243,6 +327,7 @@ void TrainingPanel::start() {
   if (training_) return;
   TrainingRequest request;
   request.preset = model_->currentText();
+  preset_ = request.preset;
   request.dataset = dataset_->currentText();
   TrainConfig& c = request.config;
   c.epochs = epochs_->value();
@@ -308,6 +393,7 @@ void TrainingPanel::drain() {
     lossPlot_->rescaleAxes();
   }
   for (const EpochReport& r : pendingEpochs_) {
+    showConfusion(r);
     accuracyPlot_->graph(0)->addData(r.epoch + 1, 100 * r.trainAccuracy);
     accuracyPlot_->graph(1)->addData(r.epoch + 1, 100 * r.testAccuracy);
   }
@@ -322,6 +408,52 @@ void TrainingPanel::drain() {
   pendingBatches_.clear();
   pendingEpochs_.clear();
   lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+int TrainingPanel::misclassifiedShown() const { return misclassified_->count(); }
+
+void TrainingPanel::predictDrawing() {
+  if (!live_ || pad_->isEmpty()) return;
+  try {
+    const Tensor& out = live_->forward(*liveBackend_, preprocessImage(pad_->digit(), setup_.preprocess));
+    padProbabilities_ = out.values();
+  } catch (const std::exception& e) {
+    status_->setText(QString::fromStdString(e.what()));
+    return;
+  }
+  QVector<double> keys, values;
+  for (size_t k = 0; k < padProbabilities_.size(); ++k) keys << double(k), values << padProbabilities_[k];
+  static_cast<QCPBars*>(padBars_->plottable(0))->setData(keys, values);
+  padBars_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrainingPanel::showConfusion(const EpochReport& report) {
+  if (!setup_.test) return;
+  const Dataset& test = *setup_.test;
+  const int classes = int(test.classNames.size());
+  confusion_.assign(size_t(classes * classes), 0);
+  std::vector<QImage> wrong;
+  QStringList captions;
+  for (size_t i = 0; i < report.testPredictions.size() && i < test.size(); ++i) {
+    const int truth = test.labels[i], predicted = report.testPredictions[i];
+    if (predicted < 0 || predicted >= classes) continue;
+    ++confusion_[size_t(truth * classes + predicted)];
+    if (predicted != truth && wrong.size() < 16 && test.channels == 1) {
+      wrong.push_back(QImage(test.image(i), test.width, test.height, test.width, QImage::Format_Grayscale8).copy());
+      captions << QStringLiteral("%1→%2").arg(QString::fromStdString(test.classNames[size_t(predicted)]),
+                                              QString::fromStdString(test.classNames[size_t(truth)]));
+    }
+  }
+  misclassified_->set(std::move(wrong), captions);
+  auto* map = static_cast<QCPColorMap*>(confusionPlot_->plottable(0));
+  map->data()->setSize(classes, classes);
+  map->data()->setRange(QCPRange(0, classes - 1), QCPRange(0, classes - 1));
+  for (int t = 0; t < classes; ++t)
+    for (int p = 0; p < classes; ++p)
+      map->data()->setCell(p, t, std::log1p(double(confusion_[size_t(t * classes + p)])));
+  map->rescaleDataRange(true);
+  confusionPlot_->rescaleAxes();
+  confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 bool TrainingPanel::saveModel(const QString& path) {

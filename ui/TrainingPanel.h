@@ -8,7 +8,9 @@
 #include "TrainingWorker.h"
 
 #include <QThread>
+
 #include <QWidget>
+#include <memory>
 
 #include <vector>
 
@@ -23,7 +25,9 @@ class QTimer;
 
 namespace convscope::ui {
 
+class DrawingPad;
 class FilterView;
+class MisclassifiedView;
 
 class TrainingPanel : public QWidget {
   Q_OBJECT
@@ -41,6 +45,12 @@ public:
   QSpinBox* trainImagesBox() const { return trainImages_; }
   QSpinBox* epochsBox() const { return epochs_; }
   QSpinBox* batchBox() const { return batch_; }
+  DrawingPad* drawingPad() const { return pad_; }
+  // The drawing pad's class probabilities with the latest weights (empty before training).
+  std::vector<float> drawingProbabilities() const { return padProbabilities_; }
+  // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
+  const std::vector<int>& confusion() const { return confusion_; }
+  int misclassifiedShown() const;
 
 public slots:
   void start();
@@ -57,6 +67,8 @@ signals:
 
 private:
   void drain(); // the coalescing timer: draw what arrived
+  void predictDrawing();
+  void showConfusion(const EpochReport& report);
   void exportPlots();
   void setRunning(bool running);
 
@@ -72,6 +84,18 @@ private:
   QCustomPlot* accuracyPlot_;
   FilterView* filterView_;
   QTimer* timer_;
+  DrawingPad* pad_;
+  QCustomPlot* padBars_;
+  QCustomPlot* confusionPlot_;
+  MisclassifiedView* misclassified_;
+
+  // The GUI's own copy of the network, fed with parameter snapshots (never the worker's).
+  std::unique_ptr<Network> live_;
+  std::unique_ptr<Backend> liveBackend_;
+  TrainingSetup setup_;
+  std::vector<float> padProbabilities_;
+  std::vector<int> confusion_;
+  QString preset_;
 
   std::vector<BatchReport> pendingBatches_;
   std::vector<EpochReport> pendingEpochs_;

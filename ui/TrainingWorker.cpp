@@ -35,6 +35,7 @@ void TrainingWorker::start(TrainingRequest request) {
     initialize(*network, InitScheme::Auto, request.config.seed);
     preprocess_ = preprocessFor(in, data.train);
     classNames_ = data.train.classNames;
+    emit prepared({preprocess_, classNames_, std::make_shared<const Dataset>(data.test)});
     OnednnBackend backend;
     Trainer trainer(*network, data, preprocess_, request.config, backend);
     trainer_ = &trainer;
@@ -49,13 +50,13 @@ void TrainingWorker::start(TrainingRequest request) {
       const auto now = std::chrono::steady_clock::now();
       if (first && now - lastFilters > std::chrono::milliseconds(200)) {
         lastFilters = now;
-        emit filtersChanged({first->weights(), r.imagesSeen});
+        emit filtersChanged({first->weights(), network->copyParameters(), r.imagesSeen});
       }
     };
     callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
     const TrainResult result = trainer.run(callbacks);
     trainer_ = nullptr;
-    if (first) emit filtersChanged({first->weights(), 0});
+    if (first) emit filtersChanged({first->weights(), network->copyParameters(), 0});
     network_ = std::move(network);
     running_ = false;
     emit finished(result.status == TrainResult::Status::Finished, result.status == TrainResult::Status::Finished

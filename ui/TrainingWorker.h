@@ -24,10 +24,20 @@ struct TrainingRequest {
   TrainConfig config;
 };
 
-// A copy of conv1's weights (C_out, C_in, KH, KW), taken after a batch.
+// Copies taken after a batch: conv1's weights (C_out, C_in, KH, KW) and every parameter,
+// so the GUI can run the current network itself (drawing pad, test image maps).
 struct FilterSnapshot {
   Tensor weights;
+  std::vector<Tensor> parameters;
   int64_t imagesSeen = 0;
+};
+
+// What the GUI needs once the data is loaded: how inputs are prepared, the class names
+// and the test set (for the confusion matrix and the misclassified images).
+struct TrainingSetup {
+  Preprocess preprocess;
+  std::vector<std::string> classNames;
+  std::shared_ptr<const Dataset> test;
 };
 
 class TrainingWorker : public QObject {
@@ -54,6 +64,7 @@ signals:
   void batchDone(convscope::BatchReport report);
   void epochDone(convscope::EpochReport report);
   void filtersChanged(convscope::ui::FilterSnapshot filters);
+  void prepared(convscope::ui::TrainingSetup setup);
   void finished(bool ok, QString message);
 
 private:
@@ -69,5 +80,6 @@ private:
 
 Q_DECLARE_METATYPE(convscope::ui::TrainingRequest)
 Q_DECLARE_METATYPE(convscope::ui::FilterSnapshot)
+Q_DECLARE_METATYPE(convscope::ui::TrainingSetup)
 Q_DECLARE_METATYPE(convscope::BatchReport)
 Q_DECLARE_METATYPE(convscope::EpochReport)

@@ -4,6 +4,7 @@
 // error and keeps the previous image; keyboard stepping; presenter mode.
 #include "ui/MainWindow.h"
 #include "ui/ControlPanels.h"
+#include "ui/DrawingPad.h"
 #include "ui/FeatureMapView.h"
 #include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
@@ -81,6 +82,35 @@ private slots:
     QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
     QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
+    // The confusion matrix counts every evaluated test image; the wrong ones are shown.
+    int counted = 0, correct = 0;
+    for (size_t i = 0; i < panel->confusion().size(); ++i) counted += panel->confusion()[i];
+    for (int k = 0; k < 10; ++k) correct += panel->confusion()[size_t(k * 10 + k)];
+    QCOMPARE(counted, 2000);
+    QVERIFY(panel->misclassifiedShown() > 0 || correct == counted);
+    // The drawing pad: a vertical stroke, read by the current network.
+    DrawingPad* pad = panel->drawingPad();
+    pad->resize(200, 200);
+    pad->drawStroke(QPointF(100, 30), QPointF(100, 170));
+    const Tensor d = pad->digit(); // MNIST-like: centred by mass in 28x28, at most 20 high
+    double mass = 0, cy = 0, cx = 0;
+    int rows = 0;
+    for (int y = 0; y < 28; ++y) {
+      bool any = false;
+      for (int x = 0; x < 28; ++x) {
+        const float v = d.at(0, 0, y, x);
+        mass += v, cy += v * y, cx += v * x;
+        any = any || v > 0;
+      }
+      rows += any;
+    }
+    QVERIFY(std::abs(cy / mass - 14) < 1.0 && std::abs(cx / mass - 14) < 1.0);
+    QVERIFY(rows <= 21);
+    const std::vector<float> p = panel->drawingProbabilities();
+    QCOMPARE(p.size(), size_t(10));
+    float total = 0;
+    for (float v : p) total += v;
+    QVERIFY(std::abs(total - 1.0f) < 1e-4f);
     QTemporaryDir dir;
     QVERIFY(panel->saveModel(dir.filePath("trained.json")));
     QVERIFY(window.workspace()->hasModel()); // the saved model opens in the view
