@@ -1,5 +1,6 @@
 // convscope: with a command (conv, pool, explain, ...) it runs the command line and exits;
 // without one it opens the main window.
+#include "BenchGui.h"
 #include "Cli.h"
 #include "ui/ControlPanels.h"
 #include "ui/MainWindow.h"
@@ -27,6 +28,21 @@ int main(int argc, char* argv[]) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 2 && args[0] == "bench" && args[1] == "gui") { // needs the window, so a QApplication
+    qputenv("CONVSCOPE_NO_PROMPTS", "1");
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("ConvScopeBench"); // leaves the user's settings alone
+    QApplication::setApplicationName("ConvScopeBench");
+    try {
+      return convscope::cli::benchGui(std::vector<std::string>(args.begin() + 2, args.end()), std::cout, std::cerr);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "convscope bench gui: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "convscope bench gui: internal error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (convscope::cli::isCliInvocation(args)) return convscope::cli::run(args, std::cout, std::cerr);
 
   QApplication app(argc, argv);

@@ -26,6 +26,8 @@
 
 #include <qcustomplot.h>
 
+#include <omp.h>
+
 namespace convscope::ui {
 
 // The first layer's filters, each enlarged on the diverging palette.
@@ -168,6 +170,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   lossPlot_->legend->setVisible(true);
   lossPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   lossPlot_->setMinimumHeight(180);
+  // Thousands of points redrawn live: fast polylines, no antialiasing for the raw curve.
+  lossPlot_->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
+  lossPlot_->graph(0)->setAntialiased(false);
   accuracyPlot_ = new QCustomPlot;
   accuracyPlot_->addGraph();
   accuracyPlot_->graph(0)->setName(tr("train accuracy"));
@@ -390,9 +395,9 @@ void TrainingPanel::drain() {
                          .arg(r.batchesPerEpoch)
                          .arg(r.loss, 0, 'f', 4)
                          .arg(r.imagesPerSecond, 0, 'f', 0));
-    lossPlot_->rescaleAxes();
   }
   for (const EpochReport& r : pendingEpochs_) {
+    lastEpoch_ = r;
     showConfusion(r);
     accuracyPlot_->graph(0)->addData(r.epoch + 1, 100 * r.trainAccuracy);
     accuracyPlot_->graph(1)->addData(r.epoch + 1, 100 * r.testAccuracy);
@@ -407,13 +412,22 @@ void TrainingPanel::drain() {
   if (filtersDirty_) filterView_->setFilters(filters_), filtersDirty_ = false;
   pendingBatches_.clear();
   pendingEpochs_.clear();
-  lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+  // The numbers update every tick; the curves a few times a second, which is plenty for
+  // the eye and leaves the cores to the trainer.
+  if (!plotClock_.isValid() || plotClock_.elapsed() > 200 || !training_) {
+    plotClock_.restart();
+    lossPlot_->rescaleAxes();
+    lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+  }
 }
 
 int TrainingPanel::misclassifiedShown() const { return misclassified_->count(); }
 
 void TrainingPanel::predictDrawing() {
   if (!live_ || pad_->isEmpty()) return;
+  // One image is tiny work: one thread, so the GUI thread never spins up a thread team
+  // that competes with the trainer's for the cores (this thread's setting only).
+  omp_set_num_threads(1);
   try {
     const Tensor& out = live_->forward(*liveBackend_, preprocessImage(pad_->digit(), setup_.preprocess));
     padProbabilities_ = out.values();

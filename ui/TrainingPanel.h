@@ -7,6 +7,7 @@
 
 #include "TrainingWorker.h"
 
+#include <QElapsedTimer>
 #include <QThread>
 
 #include <QWidget>
@@ -51,6 +52,7 @@ public:
   // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
   const std::vector<int>& confusion() const { return confusion_; }
   int misclassifiedShown() const;
+  const EpochReport& lastEpoch() const { return lastEpoch_; }
 
 public slots:
   void start();
@@ -96,6 +98,8 @@ private:
   std::vector<float> padProbabilities_;
   std::vector<int> confusion_;
   QString preset_;
+  EpochReport lastEpoch_;
+  QElapsedTimer plotClock_;
 
   std::vector<BatchReport> pendingBatches_;
   std::vector<EpochReport> pendingEpochs_;
