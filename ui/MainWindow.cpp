@@ -14,6 +14,8 @@
 #include "engine/MatrixText.h"
 #include "engine/Pipeline.h"
 
+#include <omp.h>
+
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -42,6 +44,11 @@ namespace convscope::ui {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QStringLiteral("ConvScope %1").arg(CONVSCOPE_VERSION));
   setAcceptDrops(true);
+  // The GUI thread's own engine work (thumbnails, the stepper, the drawing pad) is small:
+  // one OpenMP thread, so it keeps no OpenMP pool of its own. Several pools in a process
+  // with more OpenMP threads than cores make libgomp throttle its spinning, which slows
+  // the trainer's worker thread (see BENCHMARKS.md, training in the window).
+  omp_set_num_threads(1);
   qRegisterMetaType<PipelineSnapshot>("convscope::ui::PipelineSnapshot");
   workspace_ = new Workspace(this);
   runner_ = new PipelineRunner(this);
