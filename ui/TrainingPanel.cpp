@@ -130,9 +130,14 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     return s;
   };
   model_ = combo({"lenet5", "lenet5-relu"},
-                 tr("lenet5: the lecture's table (tanh, average pooling); lenet5-relu: ReLU, max pooling"));
+                 tr("lenet5: the lecture's table (tanh, average pooling); lenet5-relu: ReLU, max pooling; "
+                    "or type the path of a model file (trained further if it has weights)"));
+  model_->setEditable(true);
   dataset_ = combo({"digits", "fashion-mnist"},
-                   tr("digits: 8,000 + 2,000 handwritten digits, bundled; fashion-mnist: 60,000 + 10,000 clothes"));
+                   tr("digits: 8,000 + 2,000 handwritten digits, bundled; fashion-mnist: 60,000 + 10,000 clothes; "
+                      "or type idx:FOLDER, folder:FOLDER (one subfolder per class) or cifar10:FOLDER"));
+  dataset_->setEditable(true);
+  dataset_->setObjectName("datasetBox");
   epochs_ = spin(1, 1000, 10, tr("Passes over the training set"));
   batch_ = spin(1, 4096, 64, tr("Images per update"));
   learningRate_ = real(1e-5, 100, 0.05, 5, tr("Step size of each update (SGD: 0.05 works for LeNet-5)"));
@@ -271,7 +276,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(worker_, &TrainingWorker::prepared, this, [this](const TrainingSetup& setup) {
     setup_ = setup;
-    live_ = std::make_unique<Network>(makePreset(preset_.toStdString()));
+    try {
+      const std::string spec = preset_.toStdString();
+      live_ = std::make_unique<Network>(isPreset(spec) ? makePreset(spec) : loadModel(spec).network);
+    } catch (const std::exception&) {
+      live_.reset(); // the worker reports the problem
+    }
     auto* bars = static_cast<QCPBars*>(padBars_->plottable(0));
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     for (size_t k = 0; k < setup_.classNames.size(); ++k)

@@ -1,6 +1,7 @@
 // TrainingWorker: the engine's Trainer, driven from a worker thread.
 #include "TrainingWorker.h"
 
+#include "engine/ModelFile.h"
 #include "engine/Presets.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/layers/Conv2D.h"
@@ -29,11 +30,15 @@ void TrainingWorker::start(TrainingRequest request) {
   running_ = true;
   stopRequested_ = false;
   try {
-    auto network = std::make_unique<Network>(makePreset(request.preset.toStdString()));
+    // A preset, or a model file (trained further from its weights when it has them).
+    const std::string spec = request.preset.toStdString();
+    Model model = isPreset(spec) ? Model{makePreset(spec), {}, false} : loadModel(spec);
+    auto network = std::make_unique<Network>(std::move(model.network));
     const Shape in = network->inputShape();
+    if (in.rank() != 3) throw std::invalid_argument("the model's input must be an image (C, H, W)");
     const DatasetSplit data = loadDataset(request.dataset.toStdString(), int(in[0]), int(in[1]), int(in[2]));
-    initialize(*network, InitScheme::Auto, request.config.seed);
-    preprocess_ = preprocessFor(in, data.train);
+    if (!model.hasWeights) initialize(*network, InitScheme::Auto, request.config.seed);
+    preprocess_ = model.hasWeights && model.info.preprocess ? *model.info.preprocess : preprocessFor(in, data.train);
     classNames_ = data.train.classNames;
     emit prepared({preprocess_, classNames_, std::make_shared<const Dataset>(data.test)});
     OnednnBackend backend;

@@ -117,6 +117,22 @@ private slots:
     QVERIFY(!panel->hasUnsavedModel());
   }
 
+  void aBadDatasetIsReportedAndTheWindowStays() {
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    QComboBox* dataset = panel->findChild<QComboBox*>("datasetBox");
+    QVERIFY(dataset);
+    dataset->setEditText("idx:/no/such/folder");
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+    QVERIFY(!finished.first().at(0).toBool());
+    QVERIFY2(finished.first().at(1).toString().contains("/no/such/folder: no such folder"),
+             qPrintable(finished.first().at(1).toString()));
+    QVERIFY(!panel->isTraining());
+  }
+
   void pauseStopsWithinOneBatch() {
     MainWindow window;
     window.show();
