@@ -118,9 +118,16 @@ void Trainer::cancel() {
   wake_.notify_all();
 }
 
-bool Trainer::waitForPermission() {
+bool Trainer::waitForPermission(const std::function<void()>& idle) {
+  if (idle) idle();
   std::unique_lock lock(mutex_);
-  wake_.wait(lock, [&] { return cancelled_ || !paused_ || pendingSteps_ > 0; });
+  const auto mayGo = [&] { return cancelled_ || !paused_ || pendingSteps_ > 0; };
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(20), mayGo))
+    if (idle) {
+      lock.unlock();
+      idle();
+      lock.lock();
+    }
   if (cancelled_) return false;
   if (paused_ && pendingSteps_ > 0) --pendingSteps_;
   return true;
@@ -153,7 +160,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     // Shuffle the whole training split, then take the first trainCount of the order.
     const std::vector<size_t> order = shuffledOrder(train.size(), random);
     for (int b = 0; b < batchesPerEpoch; ++b) {
-      if (cancelled_ || !waitForPermission()) {
+      if (cancelled_ || !waitForPermission(callbacks.betweenBatches)) {
         result.status = TrainResult::Status::Cancelled;
         result.message =
             "training cancelled at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1);

@@ -65,6 +65,9 @@ struct EpochReport {
 struct TrainerCallbacks {
   std::function<void(const BatchReport&)> onBatch;
   std::function<void(const EpochReport&)> onEpoch;
+  // On the training thread before every batch and every 20 ms while paused: the place for
+  // other work that must share this thread (the window's live views share its OpenMP pool).
+  std::function<void()> betweenBatches;
 };
 
 struct TrainResult {
@@ -96,8 +99,8 @@ public:
   bool isPaused() const { return paused_; }
 
 private:
-  // Blocks while paused; false when cancelled.
-  bool waitForPermission();
+  // Blocks while paused (running `idle` every 20 ms); false when cancelled.
+  bool waitForPermission(const std::function<void()>& idle);
 
   Network& network_;
   const DatasetSplit& data_;

@@ -1,15 +1,17 @@
-// PipelineRunner: QtConcurrent for the work, a watcher to hand results back.
+// PipelineRunner: jobs for the compute thread, results handed back as queued calls.
 #include "PipelineRunner.h"
 
-#include <QtConcurrent/QtConcurrentRun>
+#include "ComputeThread.h"
 
 namespace convscope::ui {
 
-PipelineRunner::PipelineRunner(QObject* parent) : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {
-  connect(&watcher_, &QFutureWatcher<PipelineSnapshot>::finished, this, &PipelineRunner::finished);
-}
+PipelineRunner::PipelineRunner(QObject* parent) : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {}
 
-PipelineRunner::~PipelineRunner() { watcher_.waitForFinished(); }
+PipelineRunner::~PipelineRunner() {
+  // The job hands its result to this object before it reports done; after the wait it no
+  // longer touches it, and Qt drops the queued call to a deleted receiver.
+  if (inflight_.valid()) inflight_.wait();
+}
 
 void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
   ++requested_;
@@ -26,22 +28,26 @@ void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
 
 void PipelineRunner::start(Tensor input, PipelineSpec spec) {
   busy_ = true;
-  Backend* backend = backend_.get();
-  watcher_.setFuture(
-      QtConcurrent::run([backend, input = std::move(input), spec = std::move(spec)]() -> PipelineSnapshot {
+  auto done = std::make_shared<std::promise<void>>();
+  inflight_ = done->get_future();
+  ComputeThread::instance().post(
+      [this, done, backend = backend_.get(), input = std::move(input), spec = std::move(spec)] {
+        PipelineSnapshot result;
         try {
-          return std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
+          result = std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
         } catch (const std::exception& e) { // nothing crosses the thread but a result
           auto failed = std::make_shared<PipelineResult>();
           failed->error = e.what();
-          return failed;
+          result = failed;
         }
-      }));
+        QMetaObject::invokeMethod(this, [this, result] { finished(result); }, Qt::QueuedConnection);
+        done->set_value();
+      });
 }
 
-void PipelineRunner::finished() {
+void PipelineRunner::finished(PipelineSnapshot result) {
   spare_ = std::move(latest_); // once the view lets go of it, its buffers serve the next update
-  latest_ = watcher_.result();
+  latest_ = std::move(result);
   delivered_ = running_;
   busy_ = false;
   if (pending_) {

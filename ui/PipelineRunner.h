@@ -1,4 +1,4 @@
-// Runs the live pipeline off the GUI thread. Requests coalesce: while one update runs,
+// Runs the live pipeline off the GUI thread, on the compute thread (ComputeThread). Requests coalesce: while one update runs,
 // only the newest request waits, so dragging a slider never queues up stale work. Results
 // arrive as immutable shared snapshots on the GUI thread.
 // Not for: training (the trainer's worker does that).
@@ -7,9 +7,9 @@
 #include "engine/Pipeline.h"
 #include "engine/backend/Backend.h"
 
-#include <QFutureWatcher>
 #include <QObject>
 
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -34,10 +34,10 @@ signals:
 
 private:
   void start(Tensor input, PipelineSpec spec);
-  void finished();
+  void finished(PipelineSnapshot result);
 
   std::unique_ptr<Backend> backend_; // used by one update at a time
-  QFutureWatcher<PipelineSnapshot> watcher_;
+  std::future<void> inflight_; // the running update, on the compute thread
   std::optional<std::pair<Tensor, PipelineSpec>> pending_;
   PipelineSnapshot latest_;
   PipelineSnapshot spare_;                               // the result before latest_

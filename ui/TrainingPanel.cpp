@@ -1,6 +1,7 @@
 // TrainingPanel: controls, the worker thread, curves and filters.
 #include "TrainingPanel.h"
 
+#include "ComputeThread.h"
 #include "DrawingPad.h"
 #include "FeatureMapView.h"
 
@@ -16,6 +17,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
@@ -29,6 +31,15 @@
 #include <omp.h>
 
 namespace convscope::ui {
+
+namespace {
+// "0:42", "12:05", "1:02:09".
+QString formatDuration(double seconds) {
+  const qint64 s = qint64(std::max(0.0, seconds) + 0.5);
+  return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
+                   : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+} // namespace
 
 // The first layer's filters, each enlarged on the diverging palette.
 class FilterView : public QWidget {
@@ -69,6 +80,40 @@ private:
   std::vector<QImage> images_;
 };
 
+// One line of status text that changes many times a second. A QLabel would ask its layout
+// to recompute on every change, which resizes and repaints the plots beside it: that cost
+// the trainer a tenth of its speed. This widget has a fixed height and only repaints itself.
+class StatusLine : public QWidget {
+public:
+  explicit StatusLine(const QString& text, QWidget* parent = nullptr) : QWidget(parent), text_(text) {
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    setAccessibleName(tr("Training status"));
+  }
+  void setText(const QString& text) {
+    if (text == text_) return;
+    text_ = text;
+    setToolTip(text);
+    update();
+  }
+  QString text() const { return text_; }
+  QSize sizeHint() const override { return {200, 2 * fontMetrics().height() + 4}; }
+  QSize minimumSizeHint() const override { return {50, sizeHint().height()}; }
+
+protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawText(rect(), Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, text_);
+  }
+  void changeEvent(QEvent* e) override { // presenter mode changes the font: a new height
+    if (e->type() == QEvent::FontChange) updateGeometry();
+    QWidget::changeEvent(e);
+  }
+
+private:
+  QString text_;
+};
+
 // The test images the network got wrong, with predicted → true class.
 class MisclassifiedView : public QWidget {
 public:
@@ -102,7 +147,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   setObjectName("trainingPanel");
   qRegisterMetaType<TrainingRequest>("convscope::ui::TrainingRequest");
   qRegisterMetaType<FilterSnapshot>("convscope::ui::FilterSnapshot");
-  qRegisterMetaType<BatchReport>("convscope::BatchReport");
+  qRegisterMetaType<std::vector<BatchReport>>("std::vector<convscope::BatchReport>");
   qRegisterMetaType<EpochReport>("convscope::EpochReport");
   qRegisterMetaType<TrainingSetup>("convscope::ui::TrainingSetup");
   liveBackend_ = makeBackend(BackendKind::Onednn);
@@ -160,7 +205,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   progress_ = new QProgressBar;
   progress_->setRange(0, 100);
   progress_->setValue(0);
-  status_ = new QLabel(tr("Ready: choose a model and a dataset, then Start."));
+  status_ = new StatusLine(tr("Ready: choose a model and a dataset, then Start."));
   status_->setObjectName("trainingStatus");
 
   lossPlot_ = new QCustomPlot;
@@ -260,11 +305,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   layout->addLayout(right, 3);
   layout->addLayout(third, 2);
 
-  worker_ = new TrainingWorker;
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  ComputeThread& compute = ComputeThread::instance();
+  worker_ = new TrainingWorker(&compute);
+  worker_->moveToThread(compute.thread());
   connect(this, &TrainingPanel::startRequested, worker_, &TrainingWorker::start); // queued: another thread
-  connect(worker_, &TrainingWorker::batchDone, this, [this](const BatchReport& r) { pendingBatches_.push_back(r); });
+  connect(worker_, &TrainingWorker::batchesDone, this, [this](const std::vector<BatchReport>& reports) {
+    pendingBatches_.insert(pendingBatches_.end(), reports.begin(), reports.end());
+  });
   connect(worker_, &TrainingWorker::epochDone, this, [this](const EpochReport& r) { pendingEpochs_.push_back(r); });
   connect(worker_, &TrainingWorker::filtersChanged, this, [this](const FilterSnapshot& f) {
     filters_ = f.weights;
@@ -282,14 +329,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     } catch (const std::exception&) {
       live_.reset(); // the worker reports the problem
     }
-    auto* bars = static_cast<QCPBars*>(padBars_->plottable(0));
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     for (size_t k = 0; k < setup_.classNames.size(); ++k)
       ticker->addTick(double(k), QString::fromStdString(setup_.classNames[k]));
     padBars_->xAxis->setTicker(ticker);
     padBars_->xAxis->setRange(-0.6, double(setup_.classNames.size()) - 0.4);
     padBars_->replot(QCustomPlot::rpQueuedReplot);
-    (void)bars;
   });
   connect(worker_, &TrainingWorker::finished, this, [this](bool ok, const QString& message) {
     drain();
@@ -300,7 +345,6 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     if (ok) progress_->setValue(100);
     emit trainingFinished(ok, message);
   });
-  thread_.start();
 
   timer_ = new QTimer(this);
   timer_->setInterval(33);
@@ -321,8 +365,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 
 TrainingPanel::~TrainingPanel() {
   worker_->stop();
-  thread_.quit();
-  thread_.wait();
+  if (worker_->thread()->isRunning()) {
+    // A queued call runs after the worker's start() has returned: then it is idle.
+    QMetaObject::invokeMethod(worker_, [] {}, Qt::BlockingQueuedConnection);
+    worker_->deleteLater();
+  } else {
+    delete worker_;
+  }
 }
 
 void TrainingPanel::setRunning(bool running) {
@@ -364,8 +413,12 @@ void TrainingPanel::start() {
   accuracyPlot_->graph(1)->data()->clear();
   pendingBatches_.clear();
   pendingEpochs_.clear();
+  history_.clear();
   batches_ = 0;
   smoothed_ = 0;
+  rate_ = 0;
+  runClock_.start();
+  progress_->setFormat("%p%");
   totalEpochs_ = c.epochs;
   progress_->setValue(0);
   status_->setText(tr("Loading %1…").arg(request.dataset));
@@ -384,6 +437,7 @@ void TrainingPanel::stop() { worker_->stop(); }
 int TrainingPanel::lossPoints() const { return lossPlot_->graph(0)->dataCount(); }
 int TrainingPanel::accuracyPoints() const { return accuracyPlot_->graph(1)->dataCount(); }
 int TrainingPanel::progress() const { return progress_->value(); }
+QString TrainingPanel::statusText() const { return status_->text(); }
 
 void TrainingPanel::drain() {
   if (pendingBatches_.empty() && pendingEpochs_.empty() && !filtersDirty_) return;
@@ -398,17 +452,24 @@ void TrainingPanel::drain() {
     const BatchReport& r = pendingBatches_.back();
     const double done = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(totalEpochs_ * r.batchesPerEpoch);
     progress_->setValue(int(100 * done));
-    status_->setText(tr("epoch %1/%2, batch %3/%4, loss %5, %6 images/s")
+    for (const BatchReport& b : pendingBatches_)
+      rate_ = rate_ == 0 ? b.imagesPerSecond : 0.9 * rate_ + 0.1 * b.imagesPerSecond;
+    // Time left from the pace so far (evaluations and pauses included).
+    const double elapsed = runClock_.elapsed() / 1000.0, left = done > 0 ? elapsed * (1 - done) / done : 0;
+    status_->setText(tr("epoch %1/%2 · batch %3/%4 · loss %5 · %6 images/s · %7 left")
                          .arg(r.epoch + 1)
                          .arg(totalEpochs_)
                          .arg(r.batch + 1)
                          .arg(r.batchesPerEpoch)
                          .arg(r.loss, 0, 'f', 4)
-                         .arg(r.imagesPerSecond, 0, 'f', 0));
+                         .arg(QLocale().toString(qint64(rate_)))
+                         .arg(formatDuration(left)));
+    progress_->setFormat(tr("%p% · ETA %1").arg(formatDuration(left)));
   }
   for (const EpochReport& r : pendingEpochs_) {
-    lastEpoch_ = r;
     showConfusion(r);
+    history_.push_back(r);
+    history_.back().testPredictions.clear();
     accuracyPlot_->graph(0)->addData(r.epoch + 1, 100 * r.trainAccuracy);
     accuracyPlot_->graph(1)->addData(r.epoch + 1, 100 * r.testAccuracy);
   }

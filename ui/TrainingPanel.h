@@ -8,7 +8,6 @@
 #include "TrainingWorker.h"
 
 #include <QElapsedTimer>
-#include <QThread>
 
 #include <QWidget>
 #include <memory>
@@ -29,18 +28,20 @@ namespace convscope::ui {
 class DrawingPad;
 class FilterView;
 class MisclassifiedView;
+class StatusLine;
 
 class TrainingPanel : public QWidget {
   Q_OBJECT
 public:
   explicit TrainingPanel(QWidget* parent = nullptr);
-  ~TrainingPanel() override; // stops the worker and waits for its thread
+  ~TrainingPanel() override; // stops the worker and waits until it has returned
 
   bool isTraining() const { return training_; }
   bool hasUnsavedModel() const { return unsaved_; }
   int lossPoints() const;
   int accuracyPoints() const;
   int progress() const;
+  QString statusText() const;
   int64_t batchesReceived() const { return batches_; }
   const Tensor& filters() const { return filters_; }
   QSpinBox* trainImagesBox() const { return trainImages_; }
@@ -52,7 +53,8 @@ public:
   // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
   const std::vector<int>& confusion() const { return confusion_; }
   int misclassifiedShown() const;
-  const EpochReport& lastEpoch() const { return lastEpoch_; }
+  // This run's epoch reports so far (without their test predictions).
+  const std::vector<EpochReport>& epochReports() const { return history_; }
 
 public slots:
   void start();
@@ -74,14 +76,13 @@ private:
   void exportPlots();
   void setRunning(bool running);
 
-  QThread thread_;
-  TrainingWorker* worker_;
+  TrainingWorker* worker_; // lives on the compute thread
   QComboBox *model_, *dataset_, *optimizer_, *loss_;
   QSpinBox *epochs_, *batch_, *seed_, *threads_, *trainImages_;
   QDoubleSpinBox *learningRate_, *momentum_, *smoothing_;
   QPushButton *startButton_, *pauseButton_, *stepButton_, *resumeButton_, *stopButton_, *saveButton_;
   QProgressBar* progress_;
-  QLabel* status_;
+  StatusLine* status_;
   QCustomPlot* lossPlot_;
   QCustomPlot* accuracyPlot_;
   FilterView* filterView_;
@@ -98,7 +99,7 @@ private:
   std::vector<float> padProbabilities_;
   std::vector<int> confusion_;
   QString preset_;
-  EpochReport lastEpoch_;
+  std::vector<EpochReport> history_;
   QElapsedTimer plotClock_;
 
   std::vector<BatchReport> pendingBatches_;
@@ -108,6 +109,8 @@ private:
   bool training_ = false, unsaved_ = false;
   int64_t batches_ = 0;
   double smoothed_ = 0;
+  double rate_ = 0;         // images per second, smoothed
+  QElapsedTimer runClock_;  // since Start
   int totalEpochs_ = 1;
 };
 

@@ -1,6 +1,8 @@
 // TrainingWorker: the engine's Trainer, driven from a worker thread.
 #include "TrainingWorker.h"
 
+#include "ComputeThread.h"
+
 #include "engine/ModelFile.h"
 #include "engine/Presets.h"
 #include "engine/backend/onednn/OnednnBackend.h"
@@ -47,19 +49,34 @@ void TrainingWorker::start(TrainingRequest request) {
     if (stopRequested_) trainer.cancel();
     const Conv2D* first = nullptr;
     for (size_t i = 0; i < network->size() && !first; ++i) first = dynamic_cast<const Conv2D*>(&network->layer(i));
-    auto lastFilters = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    using Clock = std::chrono::steady_clock;
+    auto lastFilters = Clock::now() - std::chrono::seconds(1), lastSent = lastFilters;
+    std::vector<BatchReport> unsent;
+    const auto send = [&](bool now) {
+      if (unsent.empty() || (!now && Clock::now() - lastSent < std::chrono::milliseconds(30))) return;
+      lastSent = Clock::now();
+      emit batchesDone(std::move(unsent));
+      unsent.clear();
+    };
     TrainerCallbacks callbacks;
     callbacks.onBatch = [&](const BatchReport& r) {
-      emit batchDone(r);
+      unsent.push_back(r);
+      send(r.batch + 1 == r.batchesPerEpoch || trainer.isPaused());
       // Filter copies a few times a second are plenty for the eye.
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = Clock::now();
       if (first && now - lastFilters > std::chrono::milliseconds(200)) {
         lastFilters = now;
         emit filtersChanged({first->weights(), network->copyParameters(), r.imagesSeen});
       }
     };
     callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
+    // Between batches: the window's other compute jobs, and what a pause must show at once.
+    callbacks.betweenBatches = [&] {
+      send(trainer.isPaused());
+      if (compute_) compute_->runPending();
+    };
     const TrainResult result = trainer.run(callbacks);
+    send(true);
     trainer_ = nullptr;
     if (first) emit filtersChanged({first->weights(), network->copyParameters(), 0});
     network_ = std::move(network);

@@ -1,4 +1,4 @@
-// The trainer on its own thread: the GUI sends commands as queued signals (start) or
+// The trainer on the compute thread (ComputeThread): the GUI sends commands as queued signals (start) or
 // through the trainer's thread-safe controls (pause, step, resume, stop), and receives
 // immutable value snapshots: batch and epoch reports and copies of the first layer's
 // filters. No exception crosses the thread: failures arrive as a message.
@@ -17,6 +17,8 @@
 #include <memory>
 
 namespace convscope::ui {
+
+class ComputeThread;
 
 struct TrainingRequest {
   QString preset = "lenet5";
@@ -43,7 +45,8 @@ struct TrainingSetup {
 class TrainingWorker : public QObject {
   Q_OBJECT
 public:
-  TrainingWorker() = default;
+  // Between batches the worker runs the compute thread's other queued jobs (see ComputeThread).
+  explicit TrainingWorker(ComputeThread* compute) : compute_(compute) {}
 
   // Thread-safe controls, effective between batches.
   void pause();
@@ -61,13 +64,16 @@ public slots:
   void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
 
 signals:
-  void batchDone(convscope::BatchReport report);
+  // The batches since the last call, at most ~30 times a second (each call wakes the GUI
+  // thread, which takes a core from the trainer), and at once when paused or an epoch ends.
+  void batchesDone(std::vector<convscope::BatchReport> reports);
   void epochDone(convscope::EpochReport report);
   void filtersChanged(convscope::ui::FilterSnapshot filters);
   void prepared(convscope::ui::TrainingSetup setup);
   void finished(bool ok, QString message);
 
 private:
+  ComputeThread* compute_;
   std::atomic<Trainer*> trainer_{nullptr};
   std::atomic<bool> running_{false};
   std::atomic<bool> stopRequested_{false};
@@ -81,5 +87,5 @@ private:
 Q_DECLARE_METATYPE(convscope::ui::TrainingRequest)
 Q_DECLARE_METATYPE(convscope::ui::FilterSnapshot)
 Q_DECLARE_METATYPE(convscope::ui::TrainingSetup)
-Q_DECLARE_METATYPE(convscope::BatchReport)
+Q_DECLARE_METATYPE(std::vector<convscope::BatchReport>)
 Q_DECLARE_METATYPE(convscope::EpochReport)

@@ -261,7 +261,8 @@ TEST(Trainer, LearnsDigitsAndSavedModelEvaluatesIdentically) {
                                             ++batches;
                                             EXPECT_GT(r.imagesPerSecond, 0);
                                           },
-                                          [&](const EpochReport& r) { epochs.push_back(r); }});
+                                          [&](const EpochReport& r) { epochs.push_back(r); },
+                                          {}});
   ASSERT_EQ(result.status, TrainResult::Status::Finished);
   EXPECT_EQ(batches, 2 * 63); // ⌈2000 / 32⌉ per epoch
   ASSERT_EQ(epochs.size(), 2u);
@@ -292,7 +293,7 @@ TEST(Trainer, DeterministicForASeedAndThreadCount) {
     config.seed = 3;
     Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
     std::vector<double> losses;
-    trainer.run({[&](const BatchReport& r) { losses.push_back(r.loss); }, {}});
+    trainer.run({[&](const BatchReport& r) { losses.push_back(r.loss); }, {}, {}});
     return std::make_pair(losses, net.copyParameters());
   };
   const auto [lossesA, weightsA] = trainOnce();
@@ -311,9 +312,12 @@ TEST(Trainer, PauseStepResumeAndCancelFromAnotherThread) {
   std::atomic<int> batches{0};
   trainer.pause();
   TrainResult result;
-  std::thread worker([&] { result = trainer.run({[&](const BatchReport&) { ++batches; }, {}}); });
+  std::atomic<int> idle{0}; // betweenBatches: before every batch and every 20 ms while paused
+  std::thread worker([&] { result = trainer.run({[&](const BatchReport&) { ++batches; }, {}, [&] { ++idle; }}); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(batches, 0); // paused before the first batch
+  for (int i = 0; i < 3000 && idle < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(idle, 3); // the thread's other work goes on while paused
   trainer.step();
   trainer.step();
   // Generous waits: this checks behaviour, not speed, and CI machines may be busy.

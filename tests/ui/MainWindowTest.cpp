@@ -153,6 +153,31 @@ private slots:
     QVERIFY(!panel->isTraining());
   }
 
+  // The trainer and the live pipeline share the compute thread: the feature maps must still
+  // follow a new kernel while training runs and while it is paused.
+  void featureMapsStayLiveDuringTrainingAndPause() {
+    MainWindow window;
+    window.show();
+    settle(window);
+    TrainingPanel* panel = window.trainingPanel();
+    panel->epochsBox()->setValue(50);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->batchesReceived() > 2, 30000);
+    window.workspace()->setKernels({{"ones", Tensor(Shape{1, 3, 3}, std::vector<float>(9, 1.0f))}});
+    settle(window);
+    QVERIFY(panel->isTraining());
+    QCOMPARE(window.featureMaps()->result()->stages[1].maps.shape()[1], int64_t(1));
+    panel->pause();
+    window.workspace()->setKernels({{"a", Tensor(Shape{1, 3, 3}, std::vector<float>(9, 1.0f))},
+                                    {"b", Tensor(Shape{1, 3, 3}, std::vector<float>(9, -1.0f))}});
+    settle(window);
+    QCOMPARE(window.featureMaps()->result()->stages[1].maps.shape()[1], int64_t(2));
+    QVERIFY(panel->isTraining());
+    panel->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+  }
+
   void closingDuringTrainingExitsCleanly() {
     QElapsedTimer clock;
     clock.start();

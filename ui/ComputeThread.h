@@ -1,0 +1,44 @@
+// The one thread that runs the window's heavy engine work: the live pipeline's updates and
+// the trainer. libgomp keeps an OpenMP thread pool for every thread that ever ran a
+// parallel region, and once a process has more OpenMP threads than cores it throttles the
+// spinning of all of them; with the pipeline and the trainer on threads of their own,
+// training in the window ran at 0.6 of the command line's speed. One compute thread keeps
+// one pool. Jobs run in the order posted; while the trainer holds the thread it runs the
+// queued jobs between batches (and while paused), so the feature maps stay live.
+// Not for: small work the GUI thread does itself with one OpenMP thread (thumbnails, the
+// stepper, the drawing pad).
+#pragma once
+
+#include <QObject>
+#include <QThread>
+
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace convscope::ui {
+
+class ComputeThread : public QObject {
+  Q_OBJECT
+public:
+  // The process's compute thread, started on first use and stopped when the application
+  // object goes away. Call from the GUI thread.
+  static ComputeThread& instance();
+
+  QThread* thread() { return &thread_; }
+  // Thread-safe. The job must not throw; it runs on the compute thread.
+  void post(std::function<void()> job);
+  // On the compute thread only: run the jobs queued so far (the trainer calls this between batches).
+  void runPending();
+
+private:
+  ComputeThread();
+  ~ComputeThread() override;
+
+  QThread thread_;
+  std::mutex mutex_;
+  std::deque<std::function<void()>> jobs_; // guarded by mutex_
+  bool scheduled_ = false;                 // a runPending() call is queued; guarded by mutex_
+};
+
+} // namespace convscope::ui
