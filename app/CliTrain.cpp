@@ -3,6 +3,7 @@
 
 #include "engine/Dataset.h"
 #include "engine/ImageIO.h"
+#include "engine/LayerList.h"
 #include "engine/ModelFile.h"
 #include "engine/Pipeline.h"
 #include "engine/Presets.h"
@@ -48,6 +49,7 @@ Model modelFromSpec(const std::string& spec) {
     for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
     throw UsageError("--model '" + spec + "' is neither a preset (" + names + ") nor a file");
   }
+  if (spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt") return {loadLayerList(spec), {}, false};
   return loadModel(spec);
 }
 
@@ -103,7 +105,10 @@ void addDatasetOption(QCommandLineParser& p) {
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   QCommandLineParser p;
   p.addOption(
-      {"model", "A preset (lenet5, lenet5-relu) or a model file (trained further if it has weights).", "PRESET|FILE"});
+      {"model",
+       "A preset (lenet5, lenet5-relu), a layer list (.txt, one layer a line: see docs/layer-lists.md) or a model "
+       "file (.json, trained further if it has weights).",
+       "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set.", "N", "10"});
   p.addOption({"batch", "Mini-batch size.", "N", "64"});

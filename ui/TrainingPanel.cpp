@@ -3,13 +3,17 @@
 
 #include "ComputeThread.h"
 #include "DrawingPad.h"
+#include "LayerEditor.h"
 #include "FeatureMapView.h"
 
 #include "engine/Preprocess.h"
 #include "engine/Presets.h"
 
+#include "engine/LayerList.h"
 #include "engine/ModelFile.h"
 #include "engine/Pipeline.h"
+#include "engine/layers/Activation.h"
+#include "engine/layers/Conv2D.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -17,6 +21,8 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
 #include <QLocale>
 #include <QPainter>
 #include <QProgressBar>
@@ -41,44 +47,70 @@ QString formatDuration(double seconds) {
 }
 } // namespace
 
-// The first layer's filters, each enlarged on the diverging palette.
-class FilterView : public QWidget {
+// Rows of small maps, each row with a caption on its left: the first layer's filters, and
+// a test image with its feature maps. Tiles shrink to fit the width, up to 72 pixels.
+class MapRows : public QWidget {
 public:
-  explicit FilterView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(90); }
-  void setFilters(const Tensor& weights) {
-    images_.clear();
-    maps_.clear();
-    if (weights.shape().rank() == 4) {
-      const Shape& s = weights.shape(); // (C_out, C_in, KH, KW): show each filter's first block
-      for (int64_t k = 0; k < s[0]; ++k) {
-        Tensor block(Shape{1, 1, s[2], s[3]});
-        std::copy(weights.data() + k * s[1] * s[2] * s[3], weights.data() + k * s[1] * s[2] * s[3] + s[2] * s[3],
-                  block.data());
-        maps_.push_back(renderMap(block, 0));
-      }
-      for (const MapImage& m : maps_) images_.push_back(toQImage(m));
-    }
+  struct Row {
+    QString caption;
+    std::vector<QImage> images;
+  };
+  MapRows(QString emptyText, int minimumHeight, QWidget* parent = nullptr)
+      : QWidget(parent), emptyText_(std::move(emptyText)) {
+    setMinimumHeight(minimumHeight);
+  }
+  void setRows(std::vector<Row> rows) {
+    rows_ = std::move(rows);
     update();
   }
+  const std::vector<Row>& rows() const { return rows_; }
 
 protected:
   void paintEvent(QPaintEvent*) override {
     QPainter p(this);
-    const int side = std::min(80, height() - 10);
-    for (size_t i = 0; i < images_.size(); ++i) {
-      const QRect r(int(i) * (side + 8) + 4, 4, side, side);
-      p.drawImage(r, images_[i]);
-      p.setPen(Qt::gray);
-      p.drawRect(r.adjusted(0, 0, -1, -1));
+    if (rows_.empty()) {
+      p.setPen(palette().color(QPalette::PlaceholderText));
+      p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, emptyText_);
+      return;
     }
-    if (images_.empty())
-      p.drawText(rect(), Qt::AlignCenter, tr("The first layer's filters appear here while training."));
+    const int captionWidth = fontMetrics().horizontalAdvance(QStringLiteral("conv2 + tanh (16) ")), gap = 4;
+    const int rowHeight = std::max(16, (height() - gap) / int(rows_.size()));
+    int y = 2;
+    for (const Row& row : rows_) {
+      const int count = std::max<int>(1, int(row.images.size()));
+      const int side = std::clamp(std::min(rowHeight - gap, (width() - captionWidth) / count - gap), 8, 72);
+      p.setPen(palette().color(QPalette::WindowText));
+      p.drawText(QRect(0, y, captionWidth - gap, side), Qt::AlignRight | Qt::AlignVCenter, row.caption);
+      for (size_t i = 0; i < row.images.size(); ++i) {
+        const QRect r(captionWidth + int(i) * (side + gap), y, side, side);
+        p.drawImage(r, row.images[i]);
+        p.setPen(Qt::gray);
+        p.drawRect(r.adjusted(0, 0, -1, -1));
+      }
+      y += side + gap;
+    }
   }
 
 private:
-  std::vector<MapImage> maps_;
-  std::vector<QImage> images_;
+  QString emptyText_;
+  std::vector<Row> rows_;
 };
+
+namespace {
+// Each filter's first input-channel block (C_out, C_in, KH, KW), on the diverging palette.
+std::vector<QImage> filterImages(const Tensor& weights) {
+  std::vector<QImage> images;
+  if (weights.shape().rank() != 4) return images;
+  const Shape& s = weights.shape();
+  for (int64_t k = 0; k < s[0]; ++k) {
+    Tensor block(Shape{1, 1, s[2], s[3]});
+    const float* from = weights.data() + k * s[1] * s[2] * s[3];
+    std::copy(from, from + s[2] * s[3], block.data());
+    images.push_back(toQImage(renderMap(block, 0)));
+  }
+  return images;
+}
+} // namespace
 
 // One line of status text that changes many times a second. A QLabel would ask its layout
 // to recompute on every change, which resizes and repaints the plots beside it: that cost
@@ -200,6 +232,34 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   stepButton_->setToolTip(tr("While paused: train exactly one more batch"));
   resumeButton_ = new QPushButton(tr("Resume"));
   stopButton_ = new QPushButton(tr("Stop"));
+  resetButton_ = new QPushButton(tr("Reset"));
+  resetButton_->setToolTip(tr("Clear the curves and views and forget the trained model (asks first when it is not "
+                              "saved); the next Start begins from fresh weights"));
+  editLayersButton_ = new QPushButton(tr("Layers…"));
+  editLayersButton_->setToolTip(tr("Build or change the network one layer a line, with every shape checked as you type"));
+  browseModelButton_ = new QPushButton(tr("Open…"));
+  browseModelButton_->setToolTip(tr("Train a model file (.json, from its weights) or a layer list (.txt)"));
+  browseDatasetButton_ = new QPushButton(tr("Open…"));
+  browseDatasetButton_->setToolTip(tr("Train on a folder: IDX files, images in one subfolder per class, or CIFAR-10"));
+  auto* datasetMenu = new QMenu(browseDatasetButton_);
+  const auto chooseFolder = [this](const QString& prefix, const QString& title) {
+    const QString folder = QFileDialog::getExistingDirectory(this, title);
+    if (!folder.isEmpty()) dataset_->setEditText(prefix + folder);
+  };
+  datasetMenu->addAction(tr("IDX folder (MNIST-style files)…"), this,
+                         [chooseFolder] { chooseFolder("idx:", tr("Folder with train/t10k IDX files")); });
+  datasetMenu->addAction(tr("Image folder (one subfolder per class)…"), this,
+                         [chooseFolder] { chooseFolder("folder:", tr("Folder with one subfolder per class")); });
+  datasetMenu->addAction(tr("CIFAR-10 binary folder…"), this,
+                         [chooseFolder] { chooseFolder("cifar10:", tr("Folder with CIFAR-10 data_batch_*.bin")); });
+  browseDatasetButton_->setMenu(datasetMenu);
+  connect(browseModelButton_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a model or a layer list"), QString(),
+                                                      tr("Models and layer lists (*.json *.txt);;All files (*)"));
+    if (!path.isEmpty()) openModelFile(path);
+  });
+  connect(editLayersButton_, &QPushButton::clicked, this, &TrainingPanel::editLayers);
+  connect(resetButton_, &QPushButton::clicked, this, [this] { reset(); });
   saveButton_ = new QPushButton(tr("Save model…"));
   saveButton_->setEnabled(false);
   progress_ = new QProgressBar;
@@ -238,7 +298,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   accuracyPlot_->setMinimumHeight(160);
   auto* exportButton = new QPushButton(tr("Export curves…"));
   exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
-  filterView_ = new FilterView;
+  filterView_ = new MapRows(tr("The first layer's filters appear here while training."), 60);
+  filterView_->setToolTip(tr("Each filter of the first convolution (its first input channel), blue negative, red "
+                             "positive, updated a few times a second"));
+  testIndex_ = new QSpinBox;
+  testIndex_->setObjectName("testImageBox");
+  testIndex_->setRange(0, 0);
+  testIndex_->setToolTip(tr("Which test image to follow through the network while it trains"));
+  testMaps_ = new MapRows(tr("A test image and its feature maps appear here while training."), 110);
+  testMaps_->setToolTip(tr("The chosen test image and what each convolution layer makes of it, with the current "
+                           "weights"));
+  connect(testIndex_, &QSpinBox::valueChanged, this, &TrainingPanel::showTestImage);
   pad_ = new DrawingPad;
   auto* clearPad = new QPushButton(tr("Clear"));
   padBars_ = new QCustomPlot;
@@ -262,8 +332,15 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(pad_, &DrawingPad::changed, this, &TrainingPanel::predictDrawing);
 
   auto* form = new QFormLayout;
-  form->addRow(tr("Model"), model_);
-  form->addRow(tr("Dataset"), dataset_);
+  auto* modelRow = new QHBoxLayout;
+  modelRow->addWidget(model_, 1);
+  modelRow->addWidget(editLayersButton_);
+  modelRow->addWidget(browseModelButton_);
+  auto* datasetRow = new QHBoxLayout;
+  datasetRow->addWidget(dataset_, 1);
+  datasetRow->addWidget(browseDatasetButton_);
+  form->addRow(tr("Model"), modelRow);
+  form->addRow(tr("Dataset"), datasetRow);
   form->addRow(tr("Epochs"), epochs_);
   form->addRow(tr("Batch"), batch_);
   form->addRow(tr("Learning rate"), learningRate_);
@@ -275,7 +352,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Images an epoch"), trainImages_);
   form->addRow(tr("Smoothing"), smoothing_);
   auto* buttons = new QHBoxLayout;
-  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_, saveButton_})
+  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_, resetButton_, saveButton_})
     buttons->addWidget(b);
   auto* left = new QVBoxLayout;
   left->addLayout(form);
@@ -289,6 +366,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(exportButton);
   right->addWidget(new QLabel(tr("First layer's filters")));
   right->addWidget(filterView_);
+  auto* testRow = new QHBoxLayout;
+  testRow->addWidget(new QLabel(tr("Feature maps of test image")));
+  testRow->addWidget(testIndex_);
+  testRow->addStretch();
+  right->addLayout(testRow);
+  right->addWidget(testMaps_);
   right->addWidget(new QLabel(tr("Misclassified test images (predicted → true)")));
   right->addWidget(misclassified_);
   auto* third = new QVBoxLayout;
@@ -319,13 +402,14 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     if (live_ && f.parameters.size() == live_->parameters().size()) {
       live_->setParameters(f.parameters);
       predictDrawing();
+      showTestImage();
     }
   });
   connect(worker_, &TrainingWorker::prepared, this, [this](const TrainingSetup& setup) {
     setup_ = setup;
-    try {
-      const std::string spec = preset_.toStdString();
-      live_ = std::make_unique<Network>(isPreset(spec) ? makePreset(spec) : loadModel(spec).network);
+    testIndex_->setRange(0, setup_.test ? std::max(0, int(setup_.test->size()) - 1) : 0);
+    try { // the GUI's own copy of the network, fed with weight snapshots
+      live_ = std::make_unique<Network>(parseModel(setup_.architecture, "the network in training").network);
     } catch (const std::exception&) {
       live_.reset(); // the worker reports the problem
     }
@@ -379,7 +463,8 @@ void TrainingPanel::setRunning(bool running) {
   startButton_->setEnabled(!running);
   for (QPushButton* b : {pauseButton_, stepButton_, resumeButton_, stopButton_}) b->setEnabled(running);
   for (QWidget* w : std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_,
-                                                    momentum_, loss_, seed_, threads_, trainImages_})
+                                                    momentum_, loss_, seed_, threads_, trainImages_, resetButton_,
+                                                    editLayersButton_, browseModelButton_, browseDatasetButton_})
     w->setEnabled(!running);
   if (running)
     timer_->start();
@@ -391,6 +476,7 @@ void TrainingPanel::start() {
   if (training_) return;
   TrainingRequest request;
   request.preset = model_->currentText();
+  if (request.preset == customModelName()) request.layers = customLayers_;
   preset_ = request.preset;
   request.dataset = dataset_->currentText();
   TrainConfig& c = request.config;
@@ -480,7 +566,7 @@ void TrainingPanel::drain() {
     accuracyPlot_->xAxis->setRange(0.5, totalEpochs_ + 0.5);
     accuracyPlot_->replot(QCustomPlot::rpQueuedReplot);
   }
-  if (filtersDirty_) filterView_->setFilters(filters_), filtersDirty_ = false;
+  if (filtersDirty_) filterView_->setRows({{tr("conv1"), filterImages(filters_)}}), filtersDirty_ = false;
   pendingBatches_.clear();
   pendingEpochs_.clear();
   // The numbers update every tick; the curves a few times a second, which is plenty for
@@ -493,6 +579,53 @@ void TrainingPanel::drain() {
 }
 
 int TrainingPanel::misclassifiedShown() const { return misclassified_->count(); }
+int TrainingPanel::testMapRows() const { return int(testMaps_->rows().size()); }
+
+void TrainingPanel::showTestImage() {
+  if (!live_ || !setup_.test || setup_.test->size() == 0) return;
+  const Dataset& test = *setup_.test;
+  const size_t index = std::min(size_t(testIndex_->value()), test.size() - 1);
+  omp_set_num_threads(1); // see predictDrawing
+  std::vector<MapRows::Row> rows;
+  try {
+    Tensor input;
+    std::vector<int> labels;
+    makeBatch(test, &index, 1, setup_.preprocess, input, labels);
+    const Tensor& out = live_->forward(*liveBackend_, input);
+    const std::vector<float> p = out.values();
+    const int predicted = int(std::max_element(p.begin(), p.end()) - p.begin());
+    const auto name = [&](int k) {
+      return k >= 0 && size_t(k) < test.classNames.size() ? QString::fromStdString(test.classNames[size_t(k)])
+                                                          : QString::number(k);
+    };
+    // The image as stored (gray digits stay gray), then what the convolutions make of it.
+    std::vector<QImage> picture = renderImages(input);
+    if (test.channels == 1)
+      picture = {QImage(test.image(index), test.width, test.height, test.width, QImage::Format_Grayscale8).copy()};
+    rows.push_back({tr("%1 → %2").arg(name(labels[0]), name(predicted)), std::move(picture)});
+    // Each convolution's maps after its activation (when one follows), the first two.
+    for (size_t i = 0; i < live_->size() && rows.size() < 3; ++i) {
+      if (!dynamic_cast<const Conv2D*>(&live_->layer(i))) continue;
+      size_t shown = i;
+      if (i + 1 < live_->size() && live_->layer(i + 1).kind() == "Activation") shown = i + 1;
+      const Tensor& maps = live_->output(shown);
+      QString caption = QString::fromStdString(live_->layer(i).name());
+      if (const auto* a = dynamic_cast<const Activation*>(&live_->layer(shown)); a && shown != i)
+        caption += QStringLiteral(" + ") + QString::fromStdString(toString(a->activation()));
+      rows.push_back({QStringLiteral("%1 (%2)").arg(caption).arg(maps.shape()[1]), renderImages(maps)});
+    }
+  } catch (const std::exception& e) {
+    status_->setText(QString::fromStdString(e.what()));
+    return;
+  }
+  testMaps_->setRows(std::move(rows));
+}
+
+std::vector<QImage> TrainingPanel::renderImages(const Tensor& maps) {
+  std::vector<QImage> images;
+  for (const MapImage& m : renderMaps(maps, 64)) images.push_back(toQImage(m));
+  return images;
+}
 
 void TrainingPanel::predictDrawing() {
   if (!live_ || pad_->isEmpty()) return;
@@ -539,6 +672,85 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
   map->rescaleDataRange(true);
   confusionPlot_->rescaleAxes();
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString TrainingPanel::customModelName() { return tr("layer list (edited)"); }
+
+void TrainingPanel::setLayers(const QString& text) {
+  customLayers_ = text;
+  if (model_->findText(customModelName()) < 0) model_->addItem(customModelName());
+  model_->setCurrentText(customModelName());
+}
+
+bool TrainingPanel::openModelFile(const QString& path) {
+  if (!path.endsWith(".txt", Qt::CaseInsensitive)) {
+    model_->setEditText(path); // a model file: checked when training starts, like a typed path
+    return true;
+  }
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    status_->setText(tr("Cannot open %1: %2").arg(path, file.errorString()));
+    return false;
+  }
+  const QString text = QString::fromUtf8(file.readAll());
+  const LayerListCheck check = checkLayerList(text.toStdString());
+  if (!check.network) {
+    status_->setText(tr("%1: %2").arg(path, QString::fromStdString(check.error)));
+    return false;
+  }
+  setLayers(text);
+  status_->setText(tr("Layer list %1: %2 parameters").arg(path, QLocale().toString(qint64(check.parameters))));
+  return true;
+}
+
+QString TrainingPanel::currentLayerText() const {
+  const QString current = model_->currentText();
+  if (current == customModelName()) return customLayers_;
+  try {
+    const std::string spec = current.toStdString();
+    if (isPreset(spec)) return QString::fromStdString(layerListText(makePreset(spec)));
+    if (current.endsWith(".json")) return QString::fromStdString(layerListText(loadModel(spec).network));
+  } catch (const std::exception&) { // a file the grammar cannot express: start from LeNet-5
+  }
+  return QString::fromStdString(layerListText(makePreset("lenet5")));
+}
+
+void TrainingPanel::editLayers() {
+  LayerEditor editor(currentLayerText(), this);
+  if (editor.exec() == QDialog::Accepted) setLayers(editor.text());
+}
+
+bool TrainingPanel::reset() {
+  if (training_) return false;
+  if (unsaved_ && !qEnvironmentVariableIsSet("CONVSCOPE_NO_PROMPTS") &&
+      QMessageBox::question(this, tr("Reset"), tr("The trained model is not saved. Forget it?"),
+                            QMessageBox::Discard | QMessageBox::Cancel) != QMessageBox::Discard)
+    return false;
+  worker_->takeNetwork(); // dropped
+  unsaved_ = false;
+  saveButton_->setEnabled(false);
+  for (QCustomPlot* plot : {lossPlot_, accuracyPlot_})
+    for (int g = 0; g < plot->graphCount(); ++g) plot->graph(g)->data()->clear();
+  lossPlot_->replot();
+  accuracyPlot_->replot();
+  static_cast<QCPColorMap*>(confusionPlot_->plottable(0))->data()->clear();
+  confusionPlot_->replot();
+  static_cast<QCPBars*>(padBars_->plottable(0))->data()->clear();
+  padBars_->replot();
+  filterView_->setRows({});
+  testMaps_->setRows({});
+  misclassified_->set({}, {});
+  live_.reset();
+  setup_ = {};
+  filters_ = Tensor();
+  confusion_.clear();
+  padProbabilities_.clear();
+  history_.clear();
+  batches_ = 0;
+  progress_->setValue(0);
+  progress_->setFormat("%p%");
+  status_->setText(tr("Ready: choose a model and a dataset, then Start."));
+  return true;
 }
 
 bool TrainingPanel::saveModel(const QString& path) {

@@ -26,7 +26,7 @@ class QTimer;
 namespace convscope::ui {
 
 class DrawingPad;
-class FilterView;
+class MapRows;
 class MisclassifiedView;
 class StatusLine;
 
@@ -45,6 +45,9 @@ public:
   int64_t batchesReceived() const { return batches_; }
   const Tensor& filters() const { return filters_; }
   QSpinBox* trainImagesBox() const { return trainImages_; }
+  QComboBox* modelBox() const { return model_; }
+  QString currentLayerText() const; // the current model as a layer list (LeNet-5 when it has none)
+  static QString customModelName();   // the model box's entry for an edited layer list
   QSpinBox* epochsBox() const { return epochs_; }
   QSpinBox* batchBox() const { return batch_; }
   DrawingPad* drawingPad() const { return pad_; }
@@ -53,6 +56,10 @@ public:
   // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
   const std::vector<int>& confusion() const { return confusion_; }
   int misclassifiedShown() const;
+  // Rows shown for the chosen test image (image, then up to two convolutions' maps) and
+  // how many maps the last row has; 0 before training.
+  int testMapRows() const;
+  QSpinBox* testImageBox() const { return testIndex_; }
   // This run's epoch reports so far (without their test predictions).
   const std::vector<EpochReport>& epochReports() const { return history_; }
 
@@ -63,6 +70,14 @@ public slots:
   void resume();
   void stop();
   bool saveModel(const QString& path); // false (with a message) when there is nothing to save
+  // Clears the curves and views and forgets the trained model (asking first when unsaved);
+  // false when training or when the user keeps the model.
+  bool reset();
+  // A .txt layer list becomes the edited network (false, with a message, when it does not
+  // fit); any other path is taken as a model file.
+  bool openModelFile(const QString& path);
+  void setLayers(const QString& text); // use this layer list as the model
+  void editLayers();                   // the layer editor, on the current model
 
 signals:
   void startRequested(convscope::ui::TrainingRequest request);
@@ -72,6 +87,8 @@ signals:
 private:
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();
+  void showTestImage(); // the chosen test image through the GUI's copy of the network
+  static std::vector<QImage> renderImages(const Tensor& maps);
   void showConfusion(const EpochReport& report);
   void exportPlots();
   void setRunning(bool running);
@@ -80,12 +97,15 @@ private:
   QComboBox *model_, *dataset_, *optimizer_, *loss_;
   QSpinBox *epochs_, *batch_, *seed_, *threads_, *trainImages_;
   QDoubleSpinBox *learningRate_, *momentum_, *smoothing_;
+  QPushButton *resetButton_, *editLayersButton_, *browseModelButton_, *browseDatasetButton_;
   QPushButton *startButton_, *pauseButton_, *stepButton_, *resumeButton_, *stopButton_, *saveButton_;
   QProgressBar* progress_;
   StatusLine* status_;
   QCustomPlot* lossPlot_;
   QCustomPlot* accuracyPlot_;
-  FilterView* filterView_;
+  MapRows* filterView_;
+  QSpinBox* testIndex_;
+  MapRows* testMaps_;
   QTimer* timer_;
   DrawingPad* pad_;
   QCustomPlot* padBars_;
@@ -99,6 +119,7 @@ private:
   std::vector<float> padProbabilities_;
   std::vector<int> confusion_;
   QString preset_;
+  QString customLayers_; // the edited layer list, used when the model box shows customModelName()
   std::vector<EpochReport> history_;
   QElapsedTimer plotClock_;
 

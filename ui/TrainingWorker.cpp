@@ -3,6 +3,7 @@
 
 #include "ComputeThread.h"
 
+#include "engine/LayerList.h"
 #include "engine/ModelFile.h"
 #include "engine/Presets.h"
 #include "engine/backend/onednn/OnednnBackend.h"
@@ -32,9 +33,13 @@ void TrainingWorker::start(TrainingRequest request) {
   running_ = true;
   stopRequested_ = false;
   try {
-    // A preset, or a model file (trained further from its weights when it has them).
+    // A typed layer list, a preset, a layer-list file, or a model file (trained further
+    // from its weights when it has them).
     const std::string spec = request.preset.toStdString();
-    Model model = isPreset(spec) ? Model{makePreset(spec), {}, false} : loadModel(spec);
+    Model model = !request.layers.isEmpty() ? Model{buildLayerList(request.layers.toStdString()), {}, false}
+                  : isPreset(spec)          ? Model{makePreset(spec), {}, false}
+                  : request.preset.endsWith(".txt") ? Model{loadLayerList(spec), {}, false}
+                                                    : loadModel(spec);
     auto network = std::make_unique<Network>(std::move(model.network));
     const Shape in = network->inputShape();
     if (in.rank() != 3) throw std::invalid_argument("the model's input must be an image (C, H, W)");
@@ -42,7 +47,8 @@ void TrainingWorker::start(TrainingRequest request) {
     if (!model.hasWeights) initialize(*network, InitScheme::Auto, request.config.seed);
     preprocess_ = model.hasWeights && model.info.preprocess ? *model.info.preprocess : preprocessFor(in, data.train);
     classNames_ = data.train.classNames;
-    emit prepared({preprocess_, classNames_, std::make_shared<const Dataset>(data.test)});
+    emit prepared({serializeModel(*network, {}, false), preprocess_, classNames_,
+                   std::make_shared<const Dataset>(data.test)});
     OnednnBackend backend;
     Trainer trainer(*network, data, preprocess_, request.config, backend);
     trainer_ = &trainer;

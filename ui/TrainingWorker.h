@@ -21,7 +21,8 @@ namespace convscope::ui {
 class ComputeThread;
 
 struct TrainingRequest {
-  QString preset = "lenet5";
+  QString preset = "lenet5"; // a preset name or a model file (.json or a .txt layer list)
+  QString layers;            // when not empty: a layer list typed in the editor, used instead
   QString dataset = "digits";
   TrainConfig config;
 };
@@ -37,6 +38,7 @@ struct FilterSnapshot {
 // What the GUI needs once the data is loaded: how inputs are prepared, the class names
 // and the test set (for the confusion matrix and the misclassified images).
 struct TrainingSetup {
+  std::string architecture; // the network without weights, as a model file's text
   Preprocess preprocess;
   std::vector<std::string> classNames;
   std::shared_ptr<const Dataset> test;

@@ -6,11 +6,13 @@
 #include "ui/ControlPanels.h"
 #include "ui/DrawingPad.h"
 #include "ui/FeatureMapView.h"
+#include "ui/LayerEditor.h"
 #include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
+#include "engine/LayerList.h"
 #include "engine/MatrixText.h"
 #include "engine/ModelFile.h"
 #include "engine/Optimizer.h"
@@ -26,6 +28,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTableWidget>
 #include <QTextBrowser>
 #include <QtTest/QtTest>
 
@@ -82,6 +85,11 @@ private slots:
     QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
     QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
+    // The chosen test image through the current weights: the image, conv1's and conv2's maps.
+    QCOMPARE(panel->testMapRows(), 3);
+    QCOMPARE(panel->testImageBox()->maximum(), 1999);
+    panel->testImageBox()->setValue(7);
+    QCOMPARE(panel->testMapRows(), 3);
     // The confusion matrix counts every evaluated test image; the wrong ones are shown.
     int counted = 0, correct = 0;
     for (size_t i = 0; i < panel->confusion().size(); ++i) counted += panel->confusion()[i];
@@ -115,6 +123,64 @@ private slots:
     QVERIFY(panel->saveModel(dir.filePath("trained.json")));
     QVERIFY(window.workspace()->hasModel()); // the saved model opens in the view
     QVERIFY(!panel->hasUnsavedModel());
+  }
+
+  // The layer editor checks every line as it is typed; its network trains; Reset forgets it.
+  void theLayerEditorBuildsANetworkThatTrains() {
+    LayerEditor editor(QString::fromStdString(layerListText(makePreset("lenet5"))));
+    QVERIFY(editor.check().network.has_value());
+    QVERIFY2(editor.summary().startsWith("61,706 parameters"), qPrintable(editor.summary()));
+    QCOMPARE(editor.table()->rowCount(), 14); // the input and 13 layers
+    QCOMPARE(editor.table()->item(1, 2)->text(), QStringLiteral("6 × 28 × 28"));
+    // A kernel too large for what reaches it: the line says so, later lines are not checked.
+    editor.setText("input 1x32x32\nconv 6 5x5\nmaxpool 2x2\nconv 16 15x15\nflatten\ndense 10\n");
+    QVERIFY(!editor.check().network.has_value());
+    QCOMPARE(editor.summary(),
+             QStringLiteral("line 4: Conv2D 'conv2': kernel 15x15 is larger than the padded input 14x14"));
+    QCOMPARE(editor.table()->item(2, 2)->text(), QStringLiteral("6 × 14 × 14"));
+    QCOMPARE(editor.table()->item(4, 1)->text(), QStringLiteral("not checked: a line above does not fit"));
+    const QString small = "input 1x32x32\nconv 4 5x5 stride 2\nrelu\nconv 8 3x3\nrelu\nflatten\ndense 10\nsoftmax\n";
+    editor.setText(small);
+    QVERIFY2(editor.check().network.has_value(), qPrintable(editor.summary()));
+
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    panel->setLayers(editor.text());
+    QCOMPARE(panel->modelBox()->currentText(), TrainingPanel::customModelName());
+    QCOMPARE(panel->currentLayerText(), small);
+    panel->trainImagesBox()->setValue(256);
+    panel->epochsBox()->setValue(1);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(panel->filters().shape(), (Shape{4, 1, 5, 5}));
+    QCOMPARE(panel->testMapRows(), 3);
+    QCOMPARE(panel->lossPoints(), 4);
+    QVERIFY(panel->hasUnsavedModel());
+    QVERIFY(panel->reset());
+    QCOMPARE(panel->lossPoints(), 0);
+    QCOMPARE(panel->accuracyPoints(), 0);
+    QCOMPARE(panel->testMapRows(), 0);
+    QVERIFY(!panel->hasUnsavedModel());
+
+    // A layer-list file: a broken one is refused with its line, a good one is used.
+    QTemporaryDir dir;
+    QFile bad(dir.filePath("bad.txt"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("input 1x32x32\nconv 4 5x5\ndense 10\n");
+    bad.close();
+    panel->modelBox()->setCurrentText("lenet5");
+    QVERIFY(!panel->openModelFile(bad.fileName()));
+    QVERIFY2(panel->statusText().contains("line 3: dense needs a flat input"), qPrintable(panel->statusText()));
+    QCOMPARE(panel->modelBox()->currentText(), QStringLiteral("lenet5"));
+    QFile good(dir.filePath("good.txt"));
+    QVERIFY(good.open(QIODevice::WriteOnly));
+    good.write(small.toUtf8());
+    good.close();
+    QVERIFY(panel->openModelFile(good.fileName()));
+    QCOMPARE(panel->currentLayerText(), small);
   }
 
   void aBadDatasetIsReportedAndTheWindowStays() {

@@ -1,0 +1,51 @@
+// A sequential CNN typed one layer per line: the Training tab's layer editor and
+// `convscope train --model FILE.txt` read it. The grammar, by example:
+//
+//   input 1x32x32                  # channels x height x width (must come first)
+//   conv 6 5x5 stride 1 pad 2      # filters, kernel (5 or 5x5); stride, pad, dilation optional
+//   relu                           # or tanh, sigmoid, leaky-relu [alpha]
+//   maxpool 2x2 stride 2           # or avgpool; stride defaults to the window
+//   flatten
+//   dense 84                       # or fc 84: output features
+//   softmax
+//
+// Blank lines and text after '#' are ignored; names are case-insensitive. Every line is
+// checked against the shape that reaches it, so an editor can show each layer's output
+// shape as the user types and say, line by line, what does not fit.
+// Not for: graphs with branches (residual or concatenation), or weights (ModelFile).
+#pragma once
+
+#include "Network.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct LayerListRow {
+  int line = 0;       // 1-based line in the text
+  std::string layer;  // "Conv2D 'conv1' 6@5x5 …", empty for the input line
+  Shape output;       // one sample's shape after this line (empty when it failed)
+  int64_t parameters = 0;
+  std::string error;  // what does not fit, in words with the numbers; empty when fine
+};
+
+struct LayerListCheck {
+  std::vector<LayerListRow> rows;   // one per non-blank line, in order
+  std::optional<Network> network;   // when every line fits
+  std::string error;                // the first problem, "line 3: …", or empty
+  int64_t parameters = 0;           // of the lines that fit
+};
+
+// Never throws: problems are in the rows and in `error`.
+LayerListCheck checkLayerList(const std::string& text);
+// The network, or std::invalid_argument with the first problem ("line 3: …").
+Network buildLayerList(const std::string& text);
+// The same from a text file; problems start with the file's path.
+Network loadLayerList(const std::string& path);
+// A sequential network written in the grammar above (presets become editable text);
+// throws std::invalid_argument for a layer the grammar cannot express.
+std::string layerListText(const Network& network);
+
+} // namespace convscope

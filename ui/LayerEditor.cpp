@@ -1,0 +1,162 @@
+// LayerEditor: a text editor on the left, the engine's line-by-line check on the right.
+#include "LayerEditor.h"
+
+#include "engine/Presets.h"
+
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFile>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QTextBlock>
+#include <QTextStream>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace convscope::ui {
+
+namespace {
+QString shapeText(const Shape& s) {
+  QStringList dims;
+  for (int64_t d = 0; d < s.rank(); ++d) dims << QString::number(s[d]);
+  return dims.join(QStringLiteral(" × "));
+}
+} // namespace
+
+LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(parent) {
+  setWindowTitle(tr("Build a network, one layer a line"));
+  editor_ = new QPlainTextEdit;
+  editor_->setObjectName("layerText");
+  editor_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  editor_->setToolTip(tr("input C×H×W first, then one layer a line:\n"
+                         "conv FILTERS KxK [stride S] [pad P] [dilation D]\n"
+                         "relu | tanh | sigmoid | leaky-relu [slope]\n"
+                         "maxpool KxK [stride S] | avgpool KxK [stride S]\n"
+                         "flatten · dense N (or fc N) · softmax\n"
+                         "# starts a comment"));
+  table_ = new QTableWidget(0, 4);
+  table_->setObjectName("layerTable");
+  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output (one image)"), tr("Parameters")});
+  table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+  table_->verticalHeader()->hide();
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setWordWrap(true);
+  summary_ = new QLabel;
+  summary_->setObjectName("layerSummary");
+  summary_->setWordWrap(true);
+
+  // Templates at the cursor, and whole networks to start from.
+  auto* insert = new QToolButton;
+  insert->setText(tr("Insert layer"));
+  insert->setPopupMode(QToolButton::InstantPopup);
+  insert->setToolTip(tr("Add a layer below the cursor's line; edit its numbers afterwards"));
+  auto* menu = new QMenu(insert);
+  for (const char* line : {"conv 8 3x3 pad 1", "conv 16 5x5", "relu", "tanh", "maxpool 2x2", "avgpool 2x2",
+                              "flatten", "dense 84", "dense 10", "softmax"})
+    menu->addAction(line, this, [this, line] { insertLine(QString::fromUtf8(line)); });
+  insert->setMenu(menu);
+  auto* start = new QToolButton;
+  start->setText(tr("Start from"));
+  start->setPopupMode(QToolButton::InstantPopup);
+  start->setToolTip(tr("Replace the text with a preset's layers"));
+  auto* presets = new QMenu(start);
+  for (const std::string& name : presetNames())
+    presets->addAction(QString::fromStdString(name), this,
+                       [this, name] { setText(QString::fromStdString(layerListText(makePreset(name)))); });
+  presets->addAction(tr("a small CNN (2 convolutions)"), this, [this] {
+    setText("input 1x32x32\nconv 8 3x3 pad 1\nrelu\nmaxpool 2x2\nconv 16 3x3 pad 1\nrelu\nmaxpool 2x2\nflatten\n"
+            "dense 64\nrelu\ndense 10\nsoftmax\n");
+  });
+  start->setMenu(presets);
+  auto* save = new QPushButton(tr("Save as…"));
+  save->setToolTip(tr("Save the layer list as a text file (convscope train --model FILE.txt reads it)"));
+  connect(save, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt)"));
+    if (path.isEmpty()) return;
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+      summary_->setText(tr("Could not write %1: %2").arg(path, file.errorString()));
+      return;
+    }
+    QTextStream(&file) << text();
+  });
+
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  ok_ = buttons->button(QDialogButtonBox::Ok);
+  ok_->setText(tr("Use this network"));
+  connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+  auto* tools = new QHBoxLayout;
+  tools->addWidget(start);
+  tools->addWidget(insert);
+  tools->addStretch();
+  tools->addWidget(save);
+  auto* panes = new QHBoxLayout;
+  panes->addWidget(editor_, 2);
+  panes->addWidget(table_, 3);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(tools);
+  layout->addLayout(panes, 1);
+  layout->addWidget(summary_);
+  layout->addWidget(buttons);
+  resize(980, 520);
+
+  connect(editor_, &QPlainTextEdit::textChanged, this, &LayerEditor::recheck);
+  setText(initialText);
+}
+
+QString LayerEditor::text() const { return editor_->toPlainText(); }
+void LayerEditor::setText(const QString& text) { editor_->setPlainText(text); } // rechecks
+
+QString LayerEditor::summary() const { return summary_->text(); }
+
+void LayerEditor::insertLine(const QString& line) {
+  QTextCursor cursor = editor_->textCursor();
+  cursor.movePosition(QTextCursor::EndOfBlock);
+  cursor.insertText((cursor.block().text().isEmpty() ? QString() : QStringLiteral("\n")) + line);
+  editor_->setTextCursor(cursor);
+  editor_->setFocus();
+}
+
+void LayerEditor::recheck() {
+  check_ = checkLayerList(text().toStdString());
+  table_->setRowCount(int(check_.rows.size()));
+  const QColor bad(178, 24, 43);
+  for (int r = 0; r < int(check_.rows.size()); ++r) {
+    const LayerListRow& row = check_.rows[size_t(r)];
+    const bool ok = row.error.empty();
+    const QString layer = ok ? (row.layer.empty() ? tr("input") : QString::fromStdString(row.layer))
+                             : QString::fromStdString(row.error);
+    const QStringList cells{QString::number(row.line), layer, ok ? shapeText(row.output) : QString(),
+                            ok && row.parameters ? QLocale().toString(qint64(row.parameters)) : QString()};
+    for (int c = 0; c < 4; ++c) {
+      auto* item = new QTableWidgetItem(cells[c]);
+      if (!ok) item->setForeground(bad);
+      if (c == 1) item->setToolTip(layer);
+      if (c == 0 || c == 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      table_->setItem(r, c, item);
+    }
+  }
+  table_->resizeRowsToContents();
+  if (check_.network) {
+    const Shape out = check_.network->outputShape(1);
+    summary_->setStyleSheet(QString());
+    summary_->setText(tr("%1 parameters · output %2 values · the last layer's outputs must cover the dataset's classes")
+                          .arg(QLocale().toString(qint64(check_.parameters)))
+                          .arg(out.rank() >= 2 ? out[1] : 0));
+  } else {
+    summary_->setStyleSheet("color: #b2182b;");
+    summary_->setText(QString::fromStdString(check_.error));
+  }
+  ok_->setEnabled(check_.network.has_value());
+}
+
+} // namespace convscope::ui
