@@ -121,3 +121,17 @@ TEST_F(CliTrain, DivergingRunExitsWith3AndSaysSo) {
   EXPECT_NE(r.err.find("training diverged at epoch 1"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("diverged.json"))); // nothing saved
 }
+
+TEST_F(CliTrain, TrainsALayerListFile) {
+  std::ofstream(path("small.txt")) << "# a small CNN\ninput 1x32x32\nconv 4 5x5 stride 2\nrelu\nflatten\ndense 10\n";
+  const Result r = run({"train", "--model", path("small.txt"), "--dataset", "digits", "--epochs", "1",
+                        "--train-images", "512", "--json", "--save", path("small.json")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(Json::parse(r.out)["test_accuracy"].get<double>(), 0.3); // 512 images: well above chance (0.1)
+  const Result e = run({"eval", "--model", path("small.json"), "--dataset", "digits", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(Json::parse(e.out)["accuracy"], Json::parse(r.out)["test_accuracy"]);
+  std::ofstream(path("bad.txt")) << "input 1x32x32\nconv 4 5x5\ndense 10\n";
+  expectStatus({"train", "--model", path("bad.txt")}, 2,
+               "bad.txt: line 3: dense needs a flat input, but its input is 4×28×28: put 'flatten' before it");
+}
