@@ -230,6 +230,11 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
   gallery_->setObjectName("kernelGallery");
   gallery_->setViewMode(QListView::IconMode);
   gallery_->setIconSize(QSize(64, 64));
+  // A fixed grid: the thumbnails change as the input does, and without one the icon view
+  // laid them over each other.
+  gallery_->setGridSize(QSize(88, 96));
+  gallery_->setUniformItemSizes(true);
+  gallery_->setWordWrap(true);
   gallery_->setResizeMode(QListView::Adjust);
   gallery_->setMovement(QListView::Static);
   gallery_->setMinimumHeight(170);

@@ -73,7 +73,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(featureScroll_, tr("Feature maps"));
   tabs_->addTab(stepper_, tr("Stepper"));
   training_ = new TrainingPanel;
-  tabs_->addTab(training_, tr("Training"));
+  // Scrolls when the window is small (with the side panels shown on another tab the panel's
+  // minimum width would otherwise widen the whole window past a projector's screen).
+  trainingScroll_ = new QScrollArea;
+  trainingScroll_->setWidget(training_);
+  trainingScroll_->setWidgetResizable(true);
+  trainingScroll_->setFrameShape(QFrame::NoFrame);
+  tabs_->addTab(trainingScroll_, tr("Training"));
   connect(training_, &TrainingPanel::modelSaved, this, [this](const QString& path) { openModel(path); });
   auto* centre = new QWidget;
   auto* layout = new QVBoxLayout(centre);
@@ -113,6 +119,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(featureMaps_, &FeatureMapView::hovered, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
 
+  connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::tabChanged);
   createMenus();
   statusBar()->showMessage(tr("Drop an image or a matrix file anywhere on the window, or open one with Ctrl+O."));
 
@@ -167,6 +174,8 @@ void MainWindow::createMenus() {
   presenter->setCheckable(true);
   presenter->setShortcut(QKeySequence(Qt::Key_F11));
   connect(presenter, &QAction::toggled, this, &MainWindow::setPresenterMode);
+  QMenu* panels = view->addMenu(tr("P&anels"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) panels->addAction(d->toggleViewAction());
   view->addSeparator();
   // + and − zoom what is shown: the stepper's cells, or the feature maps' tiles.
   QAction* zoomIn = view->addAction(tr("Zoom &In"), this, [this] {
@@ -459,7 +468,22 @@ void MainWindow::showShortcuts() {
 
 void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
 void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
-void MainWindow::showTraining() { tabs_->setCurrentWidget(training_); }
+void MainWindow::showTraining() { tabs_->setCurrentWidget(trainingScroll_); }
+
+void MainWindow::tabChanged() {
+  const bool training = tabs_->currentWidget() == trainingScroll_;
+  if (training && !docksHiddenForTraining_) {
+    stateBeforeTraining_ = saveState();
+    for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
+    docksHiddenForTraining_ = true;
+    statusBar()->showMessage(tr("Training uses the whole window; the side panels come back on the other tabs "
+                                "(View → Panels shows them here too)."),
+                             6000);
+  } else if (!training && docksHiddenForTraining_) {
+    restoreState(stateBeforeTraining_);
+    docksHiddenForTraining_ = false;
+  }
+}
 
 void MainWindow::setPresenterMode(bool on) {
   if (on == presenter_) return;
@@ -512,6 +536,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   }
   training_->stop();
   if (presenter_) setPresenterMode(false);
+  if (docksHiddenForTraining_) restoreState(stateBeforeTraining_); // remember the panels as the user left them
+
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

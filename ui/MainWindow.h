@@ -98,6 +98,12 @@ private:
   QStringList recent_;
   bool presenter_ = false;
   QByteArray stateBeforePresenter_;
+  // The Training tab takes the whole width: the side panels (which drive the other tabs)
+  // are hidden while it shows and come back as they were on leaving it.
+  QByteArray stateBeforeTraining_;
+  QScrollArea* trainingScroll_;
+  bool docksHiddenForTraining_ = false;
+  void tabChanged();
   QPalette paletteBeforePresenter_;
 };
 

@@ -408,15 +408,21 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   speed_->setToolTip(tr("Playing speed (cells per second)"));
   positionLabel_ = new QLabel;
   positionLabel_->setObjectName("stepperPosition");
+  // Long position texts must not widen the window: the label takes the room that is left.
+  positionLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  kernelBox_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  kernelBox_->setMinimumContentsLength(10);
   for (QWidget* w : {static_cast<QWidget*>(backButton_), static_cast<QWidget*>(forwardButton_),
                      static_cast<QWidget*>(playButton_), static_cast<QWidget*>(resetButton_)})
     w->setFocusPolicy(Qt::NoFocus); // the keys belong to the stepper
 
+  // Two rows, so the stepper fits beside the side panels on a 1280-pixel projector.
+  auto* what = new QHBoxLayout;
+  what->addWidget(modeBox_);
+  what->addWidget(kernelBox_);
+  what->addWidget(channelBox_);
+  what->addStretch();
   auto* controls = new QHBoxLayout;
-  controls->addWidget(modeBox_);
-  controls->addWidget(kernelBox_);
-  controls->addWidget(channelBox_);
-  controls->addSpacing(12);
   controls->addWidget(resetButton_);
   controls->addWidget(backButton_);
   controls->addWidget(forwardButton_);
@@ -429,6 +435,7 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   formulaLabel_ = new QLabel;
   formulaLabel_->setObjectName("stepperFormula");
   formulaLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  formulaLabel_->setWordWrap(true);
   problemLabel_ = new QLabel;
   problemLabel_->setObjectName("stepperProblem");
   problemLabel_->setWordWrap(true);
@@ -440,16 +447,17 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   scroll_->setBackgroundRole(QPalette::Base);
   arithmetic_ = new QTextBrowser;
   arithmetic_->setObjectName("stepperArithmetic");
-  arithmetic_->setMinimumWidth(260);
-  auto* split = new QSplitter(Qt::Horizontal);
+  arithmetic_->setMinimumHeight(80);
+  // The arithmetic under the grids: its lines are long, and the grids need the width.
+  auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(scroll_);
   split->addWidget(arithmetic_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
-  split->setSizes({700, 260});
-  arithmetic_->setMaximumWidth(520);
+  split->setSizes({520, 170});
 
   auto* layout = new QVBoxLayout(this);
+  layout->addLayout(what);
   layout->addLayout(controls);
   layout->addWidget(formulaLabel_);
   layout->addWidget(problemLabel_);
@@ -636,7 +644,7 @@ QString Stepper::formulaText() const {
     const Pool2DGeometry& g = workspace_->pool();
     if (convOutput_.empty()) return {};
     const Shape& o = convOutput_.shape();
-    return tr("rows: %1      columns: %2")
+    return tr("rows: %1\ncolumns: %2")
         .arg(QString::fromStdString(outputSizeFormula({o[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1})),
              QString::fromStdString(outputSizeFormula({o[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1})));
   }
@@ -650,7 +658,7 @@ QString Stepper::formulaText() const {
     g.dilationH = o.dilationH, g.dilationW = o.dilationW;
     g.padTop = o.padding.top, g.padBottom = o.padding.bottom, g.padLeft = o.padding.left, g.padRight = o.padding.right;
   }
-  return tr("rows: %1      columns: %2")
+  return tr("rows: %1\ncolumns: %2")
       .arg(
           QString::fromStdString(outputSizeFormula({in[2], g.kernelH, g.strideH, g.padTop, g.padBottom, g.dilationH})),
           QString::fromStdString(outputSizeFormula({in[3], g.kernelW, g.strideW, g.padLeft, g.padRight, g.dilationW})));

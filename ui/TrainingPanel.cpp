@@ -149,7 +149,7 @@ private:
 // The test images the network got wrong, with predicted → true class.
 class MisclassifiedView : public QWidget {
 public:
-  explicit MisclassifiedView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(70); }
+  explicit MisclassifiedView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(66); }
   void set(std::vector<QImage> images, QStringList captions) {
     images_ = std::move(images);
     captions_ = std::move(captions);
@@ -279,7 +279,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   lossPlot_->yAxis->setLabel(tr("loss"));
   lossPlot_->legend->setVisible(true);
   lossPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  lossPlot_->setMinimumHeight(180);
+  lossPlot_->setMinimumHeight(140);
   // Thousands of points redrawn live: fast polylines, no antialiasing for the raw curve.
   lossPlot_->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
   lossPlot_->graph(0)->setAntialiased(false);
@@ -295,17 +295,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   accuracyPlot_->yAxis->setLabel(tr("accuracy (%)"));
   accuracyPlot_->legend->setVisible(true);
   accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  accuracyPlot_->setMinimumHeight(160);
+  accuracyPlot_->setMinimumHeight(110);
   auto* exportButton = new QPushButton(tr("Export curves…"));
   exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
-  filterView_ = new MapRows(tr("The first layer's filters appear here while training."), 60);
+  filterView_ = new MapRows(tr("The first layer's filters appear here while training."), 50);
   filterView_->setToolTip(tr("Each filter of the first convolution (its first input channel), blue negative, red "
                              "positive, updated a few times a second"));
   testIndex_ = new QSpinBox;
   testIndex_->setObjectName("testImageBox");
   testIndex_->setRange(0, 0);
   testIndex_->setToolTip(tr("Which test image to follow through the network while it trains"));
-  testMaps_ = new MapRows(tr("A test image and its feature maps appear here while training."), 110);
+  testMaps_ = new MapRows(tr("A test image and its feature maps appear here while training."), 100);
   testMaps_->setToolTip(tr("The chosen test image and what each convolution layer makes of it, with the current "
                            "weights"));
   connect(testIndex_, &QSpinBox::valueChanged, this, &TrainingPanel::showTestImage);
@@ -318,7 +318,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   bars->setPen(Qt::NoPen);
   padBars_->yAxis->setRange(0, 1);
   padBars_->yAxis->setLabel(tr("probability"));
-  padBars_->setMinimumHeight(150);
+  padBars_->setMinimumHeight(120);
   confusionPlot_ = new QCustomPlot;
   confusionPlot_->setObjectName("confusionPlot");
   auto* map = new QCPColorMap(confusionPlot_->xAxis, confusionPlot_->yAxis);
@@ -326,7 +326,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   map->setInterpolate(false);
   confusionPlot_->xAxis->setLabel(tr("predicted class"));
   confusionPlot_->yAxis->setLabel(tr("true class"));
-  confusionPlot_->setMinimumHeight(180);
+  confusionPlot_->setMinimumHeight(150);
   misclassified_ = new MisclassifiedView;
   connect(clearPad, &QPushButton::clicked, pad_, &DrawingPad::clear);
   connect(pad_, &DrawingPad::changed, this, &TrainingPanel::predictDrawing);
@@ -352,10 +352,15 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Images an epoch"), trainImages_);
   form->addRow(tr("Smoothing"), smoothing_);
   auto* buttons = new QHBoxLayout;
-  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_, resetButton_, saveButton_})
+  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_})
     buttons->addWidget(b);
   auto* left = new QVBoxLayout;
   left->addLayout(form);
+  auto* keep = new QHBoxLayout;
+  keep->addWidget(resetButton_);
+  keep->addWidget(saveButton_);
+  left->addLayout(keep);
+  left->addWidget(exportButton);
   left->addStretch();
   auto* right = new QVBoxLayout;
   right->addLayout(buttons);
@@ -363,7 +368,6 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(status_);
   right->addWidget(lossPlot_, 3);
   right->addWidget(accuracyPlot_, 2);
-  right->addWidget(exportButton);
   right->addWidget(new QLabel(tr("First layer's filters")));
   right->addWidget(filterView_);
   auto* testRow = new QHBoxLayout;
@@ -375,9 +379,14 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(new QLabel(tr("Misclassified test images (predicted → true)")));
   right->addWidget(misclassified_);
   auto* third = new QVBoxLayout;
-  third->addWidget(new QLabel(tr("Confusion matrix of the test set")));
+  const auto caption = [](const QString& text) {
+    auto* label = new QLabel(text);
+    label->setWordWrap(true);
+    return label;
+  };
+  third->addWidget(caption(tr("Confusion matrix of the test set")));
   third->addWidget(confusionPlot_, 1);
-  third->addWidget(new QLabel(tr("Draw a digit: the current network reads it")));
+  third->addWidget(caption(tr("Draw a digit: the current network reads it")));
   auto* padRow = new QHBoxLayout;
   padRow->addWidget(pad_, 1);
   padRow->addWidget(clearPad, 0, Qt::AlignTop);

@@ -22,6 +22,7 @@
 #include <QListWidget>
 
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDropEvent>
 #include <QMimeData>
 #include <QSettings>
@@ -256,6 +257,29 @@ private slots:
       QVERIFY(window.close());
     } // the destructor stops the worker and joins its thread
     QVERIFY(clock.elapsed() < 30000);
+  }
+
+  // A 1280 × 800 projector: the window fits with its side panels, on every tab; the Training
+  // tab hides the panels and leaving it brings them back.
+  void theWindowFitsAProjectorAndTrainingTakesTheWholeWidth() {
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.stepper()->setMode(Stepper::Mode::Convolution);
+    const QSize least = window.minimumSizeHint();
+    QVERIFY2(least.width() <= 1280 && least.height() <= 800,
+             qPrintable(QStringLiteral("%1 x %2").arg(least.width()).arg(least.height())));
+    const auto visibleDocks = [&] {
+      int n = 0;
+      for (QDockWidget* d : window.findChildren<QDockWidget*>()) n += d->isVisible();
+      return n;
+    };
+    const int docks = visibleDocks();
+    QCOMPARE(docks, 4);
+    window.showTraining();
+    QCOMPARE(visibleDocks(), 0);
+    window.showStepper();
+    QCOMPARE(visibleDocks(), docks);
   }
 
   void showsNameAndVersion() {
