@@ -65,6 +65,7 @@ int main(int argc, char* argv[]) {
   parser.addOption({"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"});
   parser.addOption({"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"});
   parser.addOption({"presenter", "Start in presenter mode."});
+  parser.addOption({"tab", "Start on a tab: maps, stepper or training.", "NAME"});
   parser.addOption({"train", "Open the Training tab and start training LeNet-5 on the digits."});
   parser.process(app);
 
@@ -100,6 +101,19 @@ int main(int argc, char* argv[]) {
     }
   }
   if (parser.isSet("model")) window.openModel(parser.value("model"));
+  if (parser.isSet("tab")) {
+    const QString tab = parser.value("tab");
+    if (tab == "maps")
+      window.showFeatureMaps();
+    else if (tab == "stepper")
+      window.showStepper();
+    else if (tab == "training")
+      window.showTraining();
+    else {
+      std::cerr << "convscope: --tab takes maps, stepper or training, not '" << tab.toStdString() << "'\n";
+      return 2;
+    }
+  }
   if (parser.isSet("stepper") || parser.isSet("step")) window.showStepper();
   if (parser.isSet("step")) {
     using Mode = convscope::ui::Stepper::Mode;

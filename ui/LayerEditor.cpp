@@ -43,7 +43,9 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
                          "# starts a comment"));
   table_ = new QTableWidget(0, 4);
   table_->setObjectName("layerTable");
-  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output (one image)"), tr("Parameters")});
+  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters")});
+  table_->horizontalHeaderItem(2)->setToolTip(tr("The layer's output for one image: channels × height × width, or a length"));
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -111,6 +113,8 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
 
   connect(editor_, &QPlainTextEdit::textChanged, this, &LayerEditor::recheck);
   setText(initialText);
+  editor_->setFocus(); // type at once
+  editor_->moveCursor(QTextCursor::End);
 }
 
 QString LayerEditor::text() const { return editor_->toPlainText(); }
@@ -133,14 +137,19 @@ void LayerEditor::recheck() {
   for (int r = 0; r < int(check_.rows.size()); ++r) {
     const LayerListRow& row = check_.rows[size_t(r)];
     const bool ok = row.error.empty();
-    const QString layer = ok ? (row.layer.empty() ? tr("input") : QString::fromStdString(row.layer))
-                             : QString::fromStdString(row.error);
+    // "conv1 (Conv2D)"; the full description ("Conv2D 'conv1' 6@5x5 s1,1 …") in the tooltip.
+    QString layer = QString::fromStdString(row.error);
+    if (ok && row.layer.empty()) layer = tr("input");
+    if (ok && !row.layer.empty()) {
+      const QString full = QString::fromStdString(row.layer);
+      layer = QStringLiteral("%1 (%2)").arg(full.section('\'', 1, 1), full.section(' ', 0, 0));
+    }
     const QStringList cells{QString::number(row.line), layer, ok ? shapeText(row.output) : QString(),
                             ok && row.parameters ? QLocale().toString(qint64(row.parameters)) : QString()};
     for (int c = 0; c < 4; ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (!ok) item->setForeground(bad);
-      if (c == 1) item->setToolTip(layer);
+      if (c == 1) item->setToolTip(ok ? QString::fromStdString(row.layer) : layer);
       if (c == 0 || c == 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       table_->setItem(r, c, item);
     }

@@ -31,6 +31,14 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
+// Four significant digits, with a real minus sign: for the fully connected stage, whose
+// 84 products of long learned numbers would not be read otherwise.
+QString short4(double v) {
+  QString text = QString::number(v, 'g', 4);
+  if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
+  return text;
+}
+QString factor(double v) { return v < 0 ? QStringLiteral("(%1)").arg(short4(v)) : short4(v); }
 constexpr int kShownFeatures = 32;             // features drawn as cells; the arithmetic lists more
 constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 
@@ -685,14 +693,14 @@ QString Stepper::arithmeticText() const {
     for (int64_t i = 0; i < features; ++i) {
       const float w = fcWeights_.data()[k * features + i], x = fcInput_.data()[i];
       sum += double(w) * x;
-      if (i < 24) text += (i ? " + " : "") + QString::fromStdString(formatNumber(w)) + "·" + num(x);
+      if (i < 8) text += (i ? " + " : "") + short4(w) + "·" + factor(x);
     }
-    if (features > 24) text += tr(" + … (%1 products in all)").arg(features);
-    text += tr("\n   = %1 + bias %2 = %3").arg(num(float(sum)), num(fcBias_.data()[k]), num(fcLogits_.data()[k]));
+    if (features > 8) text += tr(" + … (%1 products in all; numbers to 4 digits)").arg(features);
+    text += tr("\n   = %1 + bias %2 = %3").arg(short4(sum), factor(fcBias_.data()[k]), short4(fcLogits_.data()[k]));
     if (k + 1 >= cellCount()) {
       text += tr("\n\nsoftmax: p_k = e^z_k / Σ_j e^z_j\n");
       for (int j = 0; j < cellCount(); ++j)
-        text += QStringLiteral("p%1 = %2\n").arg(label(j)).arg(num(fcProbabilities_.data()[j]));
+        text += QStringLiteral("p%1 = %2\n").arg(label(j)).arg(short4(fcProbabilities_.data()[j]));
     }
     return text;
   }

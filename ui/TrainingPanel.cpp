@@ -167,7 +167,10 @@ protected:
       p.drawImage(r, images_[i]);
       p.drawText(QRect(r.left() - 4, r.bottom() + 2, side + 8, 16), Qt::AlignCenter, captions_[int(i)]);
     }
-    if (images_.empty()) p.drawText(rect(), Qt::AlignCenter, tr("Misclassified test images appear after each epoch."));
+    if (images_.empty()) {
+      p.setPen(palette().color(QPalette::PlaceholderText));
+      p.drawText(rect(), Qt::AlignCenter, tr("Misclassified test images appear after each epoch."));
+    }
   }
 
 private:
@@ -327,7 +330,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   confusionPlot_->xAxis->setLabel(tr("predicted class"));
   confusionPlot_->yAxis->setLabel(tr("true class"));
   confusionPlot_->setMinimumHeight(150);
+  for (QCPAxis* axis : {confusionPlot_->xAxis, confusionPlot_->yAxis}) {
+    axis->setTickLengthIn(0), axis->setTickLengthOut(3);
+    axis->setSubTicks(false);
+    axis->grid()->setVisible(false);
+  }
   misclassified_ = new MisclassifiedView;
+  showPlaceholders();
   connect(clearPad, &QPushButton::clicked, pad_, &DrawingPad::clear);
   connect(pad_, &DrawingPad::changed, this, &TrainingPanel::predictDrawing);
 
@@ -425,6 +434,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     for (size_t k = 0; k < setup_.classNames.size(); ++k)
       ticker->addTick(double(k), QString::fromStdString(setup_.classNames[k]));
+    showPlotContents(padBars_);
     padBars_->xAxis->setTicker(ticker);
     padBars_->xAxis->setRange(-0.6, double(setup_.classNames.size()) - 0.4);
     padBars_->replot(QCustomPlot::rpQueuedReplot);
@@ -587,6 +597,31 @@ void TrainingPanel::drain() {
   }
 }
 
+void TrainingPanel::showPlaceholders() {
+  // Empty plots say what will appear in them, instead of showing a meaningless default.
+  const auto placeholder = [](QCustomPlot* plot, const QString& text) {
+    plot->clearItems();
+    auto* label = new QCPItemText(plot);
+    label->position->setType(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(0.5, 0.5);
+    label->setText(text);
+    label->setColor(plot->palette().color(QPalette::PlaceholderText));
+    for (int i = 0; i < plot->plottableCount(); ++i) plot->plottable(i)->setVisible(false);
+    plot->xAxis->setTickLabels(false);
+    plot->yAxis->setTickLabels(false);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+  };
+  placeholder(confusionPlot_, tr("The test set's confusion matrix\nappears after the first epoch."));
+  placeholder(padBars_, tr("The class probabilities of your drawing\nappear once training has started."));
+}
+
+void TrainingPanel::showPlotContents(QCustomPlot* plot) {
+  plot->clearItems();
+  for (int i = 0; i < plot->plottableCount(); ++i) plot->plottable(i)->setVisible(true);
+  plot->xAxis->setTickLabels(true);
+  plot->yAxis->setTickLabels(true);
+}
+
 int TrainingPanel::misclassifiedShown() const { return misclassified_->count(); }
 int TrainingPanel::testMapRows() const { return int(testMaps_->rows().size()); }
 
@@ -611,7 +646,7 @@ void TrainingPanel::showTestImage() {
     std::vector<QImage> picture = renderImages(input);
     if (test.channels == 1)
       picture = {QImage(test.image(index), test.width, test.height, test.width, QImage::Format_Grayscale8).copy()};
-    rows.push_back({tr("%1 → %2").arg(name(labels[0]), name(predicted)), std::move(picture)});
+    rows.push_back({tr("true %1 · pred. %2").arg(name(labels[0]), name(predicted)), std::move(picture)});
     // Each convolution's maps after its activation (when one follows), the first two.
     for (size_t i = 0; i < live_->size() && rows.size() < 3; ++i) {
       if (!dynamic_cast<const Conv2D*>(&live_->layer(i))) continue;
@@ -675,11 +710,43 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
   auto* map = static_cast<QCPColorMap*>(confusionPlot_->plottable(0));
   map->data()->setSize(classes, classes);
   map->data()->setRange(QCPRange(0, classes - 1), QCPRange(0, classes - 1));
+  // Colour on a log scale, so single mistakes show beside the diagonal's hundreds; each
+  // cell also says its count (up to 12 classes, where the numbers still fit).
   for (int t = 0; t < classes; ++t)
     for (int p = 0; p < classes; ++p)
       map->data()->setCell(p, t, std::log1p(double(confusion_[size_t(t * classes + p)])));
   map->rescaleDataRange(true);
-  confusionPlot_->rescaleAxes();
+  showPlotContents(confusionPlot_);
+  if (classes <= 12) {
+    const double top = map->dataRange().upper;
+    for (int t = 0; t < classes; ++t)
+      for (int p = 0; p < classes; ++p) {
+        const int count = confusion_[size_t(t * classes + p)];
+        if (count == 0) continue;
+        auto* label = new QCPItemText(confusionPlot_);
+        label->position->setCoords(p, t);
+        label->setText(QString::number(count));
+        QFont small = font();
+        small.setPointSizeF(small.pointSizeF() * 0.8);
+        label->setFont(small);
+        // Dark text on the bright (hot) cells, light text on the dark ones.
+        label->setColor(std::log1p(double(count)) > 0.6 * top ? Qt::black : Qt::white);
+      }
+  }
+  QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+  for (int k = 0; k < classes; ++k) ticks->addTick(k, QString::number(k));
+  confusionPlot_->xAxis->setTicker(ticks);
+  confusionPlot_->yAxis->setTicker(ticks);
+  confusionPlot_->xAxis->setRange(-0.5, classes - 0.5);
+  confusionPlot_->yAxis->setRange(-0.5, classes - 0.5);
+  confusionPlot_->yAxis->setRangeReversed(true); // row 0 at the top, as a matrix is written
+  confusionPlot_->setToolTip(tr("Rows: true class; columns: predicted class; the diagonal is right. Classes: %1")
+                                 .arg([&] {
+                                   QStringList names;
+                                   for (int k = 0; k < classes; ++k)
+                                     names << QStringLiteral("%1 %2").arg(k).arg(QString::fromStdString(test.classNames[size_t(k)]));
+                                   return names.join(", ");
+                                 }()));
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -743,9 +810,8 @@ bool TrainingPanel::reset() {
   lossPlot_->replot();
   accuracyPlot_->replot();
   static_cast<QCPColorMap*>(confusionPlot_->plottable(0))->data()->clear();
-  confusionPlot_->replot();
   static_cast<QCPBars*>(padBars_->plottable(0))->data()->clear();
-  padBars_->replot();
+  showPlaceholders();
   filterView_->setRows({});
   testMaps_->setRows({});
   misclassified_->set({}, {});

@@ -88,6 +88,8 @@ private:
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();
   void showTestImage(); // the chosen test image through the GUI's copy of the network
+  void showPlaceholders();                 // the confusion and probability plots before training
+  static void showPlotContents(QCustomPlot* plot); // and once they have data
   static std::vector<QImage> renderImages(const Tensor& maps);
   void showConfusion(const EpochReport& report);
   void exportPlots();
