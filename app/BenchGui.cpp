@@ -37,7 +37,7 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
   QCommandLineParser p;
   p.addOption({"images", "Training images an epoch (8,000: all of the digits; batch 64).", "N", "8000"});
   p.addOption({"epochs", "Epochs a round (each followed by the test set's evaluation).", "N", "1"});
-  p.addOption({"rounds", "Alternating rounds of command line and window; the medians are compared.", "N", "5"});
+  p.addOption({"rounds", "Alternating rounds of command line and window; the medians are compared.", "N", "7"});
   if (!parse(p, "bench gui",
              "Train LeNet-5 on the digits through the real window's Training tab with every live view shown,\n"
              "measure the GUI thread's event-loop latency with a 5 ms heartbeat timer, and compare the\n"

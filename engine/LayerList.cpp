@@ -181,6 +181,8 @@ LayerListCheck checkLayerList(const std::string& text) {
     if (tokens.empty()) continue;
     LayerListRow row;
     row.line = number;
+    row.kind = lower(tokens[0]);
+    if (row.kind == "fc") row.kind = "dense";
     try {
       if (broken) throw std::invalid_argument("not checked: a line above does not fit");
       if (!network) {
@@ -201,6 +203,7 @@ LayerListCheck checkLayerList(const std::string& text) {
       } else {
         std::unique_ptr<Layer> layer = makeLayer(tokens, shape, counters);
         row.layer = layer->describe();
+        row.name = layer->name();
         row.parameters = layer->parameterCount();
         network->add(std::move(layer));
         row.output = network->shapes(1).back();

@@ -26,6 +26,8 @@ namespace convscope {
 struct LayerListRow {
   int line = 0;       // 1-based line in the text
   std::string layer;  // "Conv2D 'conv1' 6@5x5 …", empty for the input line
+  std::string name;   // "conv1"
+  std::string kind;   // the line's keyword as the grammar spells it: "input", "conv", "tanh", "avgpool", …
   Shape output;       // one sample's shape after this line (empty when it failed)
   int64_t parameters = 0;
   std::string error;  // what does not fit, in words with the numbers; empty when fine

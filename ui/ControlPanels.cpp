@@ -235,6 +235,7 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
   gallery_->setGridSize(QSize(88, 96));
   gallery_->setUniformItemSizes(true);
   gallery_->setWordWrap(true);
+  gallery_->setTextElideMode(Qt::ElideMiddle); // "lapl…n-4" and "lapl…n-8" stay apart
   gallery_->setResizeMode(QListView::Adjust);
   gallery_->setMovement(QListView::Static);
   gallery_->setMinimumHeight(170);

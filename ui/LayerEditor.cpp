@@ -137,13 +137,11 @@ void LayerEditor::recheck() {
   for (int r = 0; r < int(check_.rows.size()); ++r) {
     const LayerListRow& row = check_.rows[size_t(r)];
     const bool ok = row.error.empty();
-    // "conv1 (Conv2D)"; the full description ("Conv2D 'conv1' 6@5x5 s1,1 …") in the tooltip.
+    // "conv1 (conv)", "act1 (tanh)"; the full description ("Conv2D 'conv1' 6@5x5 s1,1 …") in the tooltip.
     QString layer = QString::fromStdString(row.error);
     if (ok && row.layer.empty()) layer = tr("input");
-    if (ok && !row.layer.empty()) {
-      const QString full = QString::fromStdString(row.layer);
-      layer = QStringLiteral("%1 (%2)").arg(full.section('\'', 1, 1), full.section(' ', 0, 0));
-    }
+    if (ok && !row.layer.empty())
+      layer = QStringLiteral("%1 (%2)").arg(QString::fromStdString(row.name), QString::fromStdString(row.kind));
     const QStringList cells{QString::number(row.line), layer, ok ? shapeText(row.output) : QString(),
                             ok && row.parameters ? QLocale().toString(qint64(row.parameters)) : QString()};
     for (int c = 0; c < 4; ++c) {
@@ -155,6 +153,18 @@ void LayerEditor::recheck() {
     }
   }
   table_->resizeRowsToContents();
+  // The lines that do not fit, tinted in the text too.
+  QList<QTextEdit::ExtraSelection> marks;
+  for (const LayerListRow& row : check_.rows) {
+    if (row.error.empty()) continue;
+    QTextEdit::ExtraSelection mark;
+    mark.cursor = QTextCursor(editor_->document()->findBlockByNumber(row.line - 1));
+    mark.format.setBackground(QColor(253, 224, 220));
+    mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+    mark.format.setToolTip(QString::fromStdString(row.error));
+    marks << mark;
+  }
+  editor_->setExtraSelections(marks);
   if (check_.network) {
     const Shape out = check_.network->outputShape(1);
     summary_->setStyleSheet(QString());

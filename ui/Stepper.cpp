@@ -80,7 +80,12 @@ public:
       if (s_->mode_ == Stepper::Mode::Convolution) {
         for (int64_t ic : s_->inputChannels_)
           add(int(in[2] + g.padTop + g.padBottom), int(in[3] + g.padLeft + g.padRight),
-              s_->inputChannels_.size() > 1 ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input (padded)"));
+              [&] {
+                const bool padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
+                if (s_->inputChannels_.size() > 1)
+                  return padded ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input channel %1").arg(ic + 1);
+                return padded ? tr("input (padded)") : tr("input");
+              }());
         // Below: the kernels, the bias, then the output, so a lecture example fits one screen.
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;
@@ -97,7 +102,7 @@ public:
         const int shown = std::min<int>(int(s_->fcInput_.size()), kShownFeatures);
         const int rows = (shown + 7) / 8, columns = std::min(shown, 8);
         add(rows, columns, tr("features x (first %1 of %2)").arg(shown).arg(s_->fcInput_.size()));
-        add(rows, columns, tr("weights w of output %1").arg(s_->position_ + 1));
+        add(rows, columns, tr("weights w of output z%1").arg(s_->outputLabel(s_->position_)));
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;
         add(1, s_->outputColumns_, tr("logits z = w·x + b"));
@@ -535,7 +540,7 @@ void Stepper::recompute() {
       channelBox_->setRange(0, int(outChannels - 1));
       outputChannel_ = std::clamp(outputChannel_, 0, int(outChannels - 1));
       channelBox_->setValue(outputChannel_);
-      channelBox_->setVisible(outChannels > 1);
+      channelBox_->setVisible(outChannels > 1 && mode_ != Mode::FullyConnected);
     }
     const int64_t inPerGroup = conv_.weights.shape()[1];
     const int64_t first = (outputChannel_ / (outChannels / conv_.geometry.groups)) * inPerGroup;
@@ -683,11 +688,7 @@ QString Stepper::arithmeticText() const {
   if (mode_ == Mode::FullyConnected) {
     const int64_t features = fcInput_.size();
     const int k = position_;
-    // Outputs are named by their class when the model has names ("z(7)"), else counted from 1.
-    auto label = [this](int j) {
-      return j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[j]))
-                                        : QString::number(j + 1);
-    };
+    const auto label = [this](int j) { return outputLabel(j); };
     QString text = tr("z%1 = ").arg(label(k));
     double sum = 0;
     for (int64_t i = 0; i < features; ++i) {
@@ -757,12 +758,21 @@ void Stepper::setMode(Mode mode) {
     modeBox_->setCurrentIndex(static_cast<int>(mode));
   }
   position_ = 0;
+  // The kernel bank plays no part in the fully connected stage.
+  kernelBox_->setVisible(mode != Mode::FullyConnected);
   recompute();
+}
+
+QString Stepper::outputLabel(int j) const {
+  // Outputs are named by their class when the model has names ("(7)"), else counted from 1.
+  return j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[size_t(j)]))
+                                    : QString::number(j + 1);
 }
 
 void Stepper::setPosition(int position) {
   position = std::clamp(position, 0, std::max(0, cellCount() - 1));
   position_ = position;
+  if (mode_ == Mode::FullyConnected) canvas_->relayout(); // the weight row's title names the output
   updateTexts();
   const QRect focus = canvas_->windowRect().united(canvas_->currentRect());
   scroll_->ensureVisible(focus.center().x(), focus.center().y(), focus.width() / 2 + 20, focus.height() / 2 + 20);

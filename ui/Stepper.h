@@ -44,7 +44,8 @@ public:
   int outputRows() const { return outputRows_; }
   int outputColumns() const { return outputColumns_; }
   int cellCount() const { return outputRows_ * outputColumns_; }
-  QString formulaText() const;                     // rows and columns, with the current numbers
+  QString formulaText() const;
+  QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)                     // rows and columns, with the current numbers
   QString arithmeticText() const;                  // the current cell's computation
   QString problemText() const { return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;

@@ -221,9 +221,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   epochs_ = spin(1, 1000, 10, tr("Passes over the training set"));
   batch_ = spin(1, 4096, 64, tr("Images per update"));
   learningRate_ = real(1e-5, 100, 0.05, 5, tr("Step size of each update (SGD: 0.05 works for LeNet-5)"));
-  optimizer_ = combo({"sgd", "adam"}, tr("SGD with momentum, or Adam"));
+  optimizer_ = combo({"SGD", "Adam"}, tr("SGD with momentum, or Adam"));
   momentum_ = real(0, 0.999, 0.9, 3, tr("SGD momentum"));
-  loss_ = combo({"ce", "mse"}, tr("ce: cross-entropy; mse: the lecture's total error ½Σ(target − output)²"));
+  loss_ = combo({tr("cross-entropy"), tr("squared error")},
+                tr("cross-entropy (ce); or squared error (mse): the lecture's total error ½Σ(target − output)²"));
   seed_ = spin(0, 1 << 30, 1, tr("Same seed, same thread count: the same run"));
   threads_ = spin(0, 64, 0, tr("Compute threads (0: all cores)"));
   trainImages_ = spin(0, 1 << 24, 0, tr("Train on this many images an epoch (0: all); small numbers make quick demos"));
@@ -297,6 +298,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   accuracyPlot_->xAxis->setLabel(tr("epoch"));
   accuracyPlot_->yAxis->setLabel(tr("accuracy (%)"));
   accuracyPlot_->legend->setVisible(true);
+  // Bottom right: accuracy climbs to the top right, where a legend would hide the last epochs.
+  accuracyPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   accuracyPlot_->setMinimumHeight(110);
   auto* exportButton = new QPushButton(tr("Export curves…"));
@@ -322,10 +325,18 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   padBars_->yAxis->setRange(0, 1);
   padBars_->yAxis->setLabel(tr("probability"));
   padBars_->setMinimumHeight(120);
+  padBars_->plotLayout()->insertRow(0);
+  padVerdict_ = new QCPTextElement(padBars_, QString(), QFont(font().family(), font().pointSize() + 2, QFont::Bold));
+  padBars_->plotLayout()->addElement(0, 0, padVerdict_);
   confusionPlot_ = new QCustomPlot;
   confusionPlot_->setObjectName("confusionPlot");
   auto* map = new QCPColorMap(confusionPlot_->xAxis, confusionPlot_->yAxis);
-  map->setGradient(QCPColorGradient::gpHot);
+  // White for zero, deepening to blue: readable on a projector; the diagonal stands out.
+  QCPColorGradient blues;
+  blues.setColorStopAt(0, Qt::white);
+  blues.setColorStopAt(0.35, QColor(198, 219, 239));
+  blues.setColorStopAt(1, QColor(8, 48, 107));
+  map->setGradient(blues);
   map->setInterpolate(false);
   confusionPlot_->xAxis->setLabel(tr("predicted class"));
   confusionPlot_->yAxis->setLabel(tr("true class"));
@@ -358,7 +369,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Loss"), loss_);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Threads"), threads_);
-  form->addRow(tr("Images an epoch"), trainImages_);
+  form->addRow(tr("Images per epoch"), trainImages_);
   form->addRow(tr("Smoothing"), smoothing_);
   auto* buttons = new QHBoxLayout;
   for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_})
@@ -378,14 +389,14 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(lossPlot_, 3);
   right->addWidget(accuracyPlot_, 2);
   right->addWidget(new QLabel(tr("First layer's filters")));
-  right->addWidget(filterView_);
+  right->addWidget(filterView_, 1);
   auto* testRow = new QHBoxLayout;
-  testRow->addWidget(new QLabel(tr("Feature maps of test image")));
+  testRow->addWidget(new QLabel(tr("Feature maps of test image (true → predicted)")));
   testRow->addWidget(testIndex_);
   testRow->addStretch();
   right->addLayout(testRow);
-  right->addWidget(testMaps_);
-  right->addWidget(new QLabel(tr("Misclassified test images (predicted → true)")));
+  right->addWidget(testMaps_, 2);
+  right->addWidget(new QLabel(tr("Misclassified test images (true → predicted)")));
   right->addWidget(misclassified_);
   auto* third = new QVBoxLayout;
   const auto caption = [](const QString& text) {
@@ -450,7 +461,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   });
 
   timer_ = new QTimer(this);
-  timer_->setInterval(33);
+  timer_->setInterval(50); // 20 updates a second: smooth to the eye, few wake-ups of this thread
   connect(timer_, &QTimer::timeout, this, &TrainingPanel::drain);
   connect(startButton_, &QPushButton::clicked, this, &TrainingPanel::start);
   connect(pauseButton_, &QPushButton::clicked, this, &TrainingPanel::pause);
@@ -480,7 +491,8 @@ TrainingPanel::~TrainingPanel() {
 void TrainingPanel::setRunning(bool running) {
   training_ = running;
   startButton_->setEnabled(!running);
-  for (QPushButton* b : {pauseButton_, stepButton_, resumeButton_, stopButton_}) b->setEnabled(running);
+  stopButton_->setEnabled(running);
+  setPaused(false);
   for (QWidget* w : std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_,
                                                     momentum_, loss_, seed_, threads_, trainImages_, resetButton_,
                                                     editLayersButton_, browseModelButton_, browseDatasetButton_})
@@ -533,10 +545,21 @@ void TrainingPanel::start() {
 
 void TrainingPanel::pause() {
   worker_->pause();
+  setPaused(true);
   status_->setText(tr("Paused (Step trains one batch, Resume goes on)"));
 }
 void TrainingPanel::step() { worker_->step(); }
-void TrainingPanel::resume() { worker_->resume(); }
+void TrainingPanel::resume() {
+  worker_->resume();
+  setPaused(false);
+}
+
+void TrainingPanel::setPaused(bool paused) {
+  paused_ = paused;
+  pauseButton_->setEnabled(training_ && !paused);
+  stepButton_->setEnabled(training_ && paused);
+  resumeButton_->setEnabled(training_ && paused);
+}
 void TrainingPanel::stop() { worker_->stop(); }
 
 int TrainingPanel::lossPoints() const { return lossPlot_->graph(0)->dataCount(); }
@@ -646,7 +669,7 @@ void TrainingPanel::showTestImage() {
     std::vector<QImage> picture = renderImages(input);
     if (test.channels == 1)
       picture = {QImage(test.image(index), test.width, test.height, test.width, QImage::Format_Grayscale8).copy()};
-    rows.push_back({tr("true %1 · pred. %2").arg(name(labels[0]), name(predicted)), std::move(picture)});
+    rows.push_back({tr("%1→%2").arg(name(labels[0]), name(predicted)), std::move(picture)});
     // Each convolution's maps after its activation (when one follows), the first two.
     for (size_t i = 0; i < live_->size() && rows.size() < 3; ++i) {
       if (!dynamic_cast<const Conv2D*>(&live_->layer(i))) continue;
@@ -672,7 +695,14 @@ std::vector<QImage> TrainingPanel::renderImages(const Tensor& maps) {
 }
 
 void TrainingPanel::predictDrawing() {
-  if (!live_ || pad_->isEmpty()) return;
+  if (!live_) return;
+  if (pad_->isEmpty()) { // cleared: no verdict on an empty pad
+    padProbabilities_.clear();
+    static_cast<QCPBars*>(padBars_->plottable(0))->data()->clear();
+    padVerdict_->setText(QString());
+    padBars_->replot(QCustomPlot::rpQueuedReplot);
+    return;
+  }
   // One image is tiny work: one thread, so the GUI thread never spins up a thread team
   // that competes with the trainer's for the cores (this thread's setting only).
   omp_set_num_threads(1);
@@ -686,6 +716,12 @@ void TrainingPanel::predictDrawing() {
   QVector<double> keys, values;
   for (size_t k = 0; k < padProbabilities_.size(); ++k) keys << double(k), values << padProbabilities_[k];
   static_cast<QCPBars*>(padBars_->plottable(0))->setData(keys, values);
+  const auto best = std::max_element(padProbabilities_.begin(), padProbabilities_.end());
+  const size_t k = size_t(best - padProbabilities_.begin());
+  padVerdict_->setText(tr("reads %1 (%2 %)")
+                           .arg(k < setup_.classNames.size() ? QString::fromStdString(setup_.classNames[k])
+                                                             : QString::number(k))
+                           .arg(100.0 * *best, 0, 'f', 1));
   padBars_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -702,8 +738,8 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
     ++confusion_[size_t(truth * classes + predicted)];
     if (predicted != truth && wrong.size() < 16 && test.channels == 1) {
       wrong.push_back(QImage(test.image(i), test.width, test.height, test.width, QImage::Format_Grayscale8).copy());
-      captions << QStringLiteral("%1→%2").arg(QString::fromStdString(test.classNames[size_t(predicted)]),
-                                              QString::fromStdString(test.classNames[size_t(truth)]));
+      captions << QStringLiteral("%1→%2").arg(QString::fromStdString(test.classNames[size_t(truth)]),
+                                              QString::fromStdString(test.classNames[size_t(predicted)]));
     }
   }
   misclassified_->set(std::move(wrong), captions);
@@ -730,7 +766,7 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
         small.setPointSizeF(small.pointSizeF() * 0.8);
         label->setFont(small);
         // Dark text on the bright (hot) cells, light text on the dark ones.
-        label->setColor(std::log1p(double(count)) > 0.6 * top ? Qt::black : Qt::white);
+        label->setColor(std::log1p(double(count)) > 0.6 * top ? Qt::white : Qt::black);
       }
   }
   QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
@@ -811,6 +847,7 @@ bool TrainingPanel::reset() {
   accuracyPlot_->replot();
   static_cast<QCPColorMap*>(confusionPlot_->plottable(0))->data()->clear();
   static_cast<QCPBars*>(padBars_->plottable(0))->data()->clear();
+  padVerdict_->setText(QString());
   showPlaceholders();
   filterView_->setRows({});
   testMaps_->setRows({});

@@ -2,7 +2,7 @@
 // Step, Resume, Stop; watch the loss (raw and smoothed) and accuracy curves (QCustomPlot,
 // zoom and pan with the mouse, export as PNG, PDF or CSV) and the first layer's filters
 // change. The trainer runs on a worker thread; what it reports arrives as value
-// snapshots and is drawn on a ~30 ms timer. Not for: the engine's training loop itself.
+// snapshots and is drawn on a 50 ms timer. Not for: the engine's training loop itself.
 #pragma once
 
 #include "TrainingWorker.h"
@@ -16,6 +16,7 @@
 
 class QComboBox;
 class QCustomPlot;
+class QCPTextElement;
 class QDoubleSpinBox;
 class QLabel;
 class QProgressBar;
@@ -94,6 +95,7 @@ private:
   void showConfusion(const EpochReport& report);
   void exportPlots();
   void setRunning(bool running);
+  void setPaused(bool paused); // Pause while running; Step and Resume while paused
 
   TrainingWorker* worker_; // lives on the compute thread
   QComboBox *model_, *dataset_, *optimizer_, *loss_;
@@ -111,6 +113,7 @@ private:
   QTimer* timer_;
   DrawingPad* pad_;
   QCustomPlot* padBars_;
+  QCPTextElement* padVerdict_; // "reads 7 (99.8 %)" over the bars
   QCustomPlot* confusionPlot_;
   MisclassifiedView* misclassified_;
 
@@ -129,7 +132,7 @@ private:
   std::vector<EpochReport> pendingEpochs_;
   Tensor filters_;
   bool filtersDirty_ = false;
-  bool training_ = false, unsaved_ = false;
+  bool training_ = false, unsaved_ = false, paused_ = false;
   int64_t batches_ = 0;
   double smoothed_ = 0;
   double rate_ = 0;         // images per second, smoothed

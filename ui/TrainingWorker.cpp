@@ -59,7 +59,7 @@ void TrainingWorker::start(TrainingRequest request) {
     auto lastFilters = Clock::now() - std::chrono::seconds(1), lastSent = lastFilters;
     std::vector<BatchReport> unsent;
     const auto send = [&](bool now) {
-      if (unsent.empty() || (!now && Clock::now() - lastSent < std::chrono::milliseconds(30))) return;
+      if (unsent.empty() || (!now && Clock::now() - lastSent < std::chrono::milliseconds(50))) return;
       lastSent = Clock::now();
       emit batchesDone(std::move(unsent));
       unsent.clear();
@@ -70,7 +70,7 @@ void TrainingWorker::start(TrainingRequest request) {
       send(r.batch + 1 == r.batchesPerEpoch || trainer.isPaused());
       // Filter copies a few times a second are plenty for the eye.
       const auto now = Clock::now();
-      if (first && now - lastFilters > std::chrono::milliseconds(200)) {
+      if (first && now - lastFilters > std::chrono::milliseconds(250)) {
         lastFilters = now;
         emit filtersChanged({first->weights(), network->copyParameters(), r.imagesSeen});
       }

@@ -66,7 +66,7 @@ public slots:
   void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
 
 signals:
-  // The batches since the last call, at most ~30 times a second (each call wakes the GUI
+  // The batches since the last call, at most 20 times a second (each call wakes the GUI
   // thread, which takes a core from the trainer), and at once when paused or an epoch ends.
   void batchesDone(std::vector<convscope::BatchReport> reports);
   void epochDone(convscope::EpochReport report);

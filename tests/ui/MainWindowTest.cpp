@@ -20,6 +20,7 @@
 
 #include <QElapsedTimer>
 #include <QListWidget>
+#include <QPushButton>
 
 #include <QComboBox>
 #include <QDockWidget>
@@ -133,6 +134,9 @@ private slots:
     QVERIFY2(editor.summary().startsWith("61,706 parameters"), qPrintable(editor.summary()));
     QCOMPARE(editor.table()->rowCount(), 14); // the input and 13 layers
     QCOMPARE(editor.table()->item(1, 2)->text(), QStringLiteral("6 × 28 × 28"));
+    QCOMPARE(editor.table()->item(1, 1)->text(), QStringLiteral("conv1 (conv)"));
+    QCOMPARE(editor.table()->item(2, 1)->text(), QStringLiteral("act1 (tanh)"));
+    QCOMPARE(editor.table()->item(3, 1)->text(), QStringLiteral("pool1 (avgpool)"));
     // A kernel too large for what reaches it: the line says so, later lines are not checked.
     editor.setText("input 1x32x32\nconv 6 5x5\nmaxpool 2x2\nconv 16 15x15\nflatten\ndense 10\n");
     QVERIFY(!editor.check().network.has_value());
@@ -208,7 +212,14 @@ private slots:
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QTRY_VERIFY_WITH_TIMEOUT(panel->batchesReceived() > 5, 30000);
+    const auto button = [panel](const QString& text) {
+      for (QPushButton* b : panel->findChildren<QPushButton*>())
+        if (b->text() == text) return b;
+      return static_cast<QPushButton*>(nullptr);
+    };
+    QVERIFY(button("Pause")->isEnabled() && !button("Resume")->isEnabled() && !button("Step")->isEnabled());
     panel->pause();
+    QVERIFY(!button("Pause")->isEnabled() && button("Resume")->isEnabled() && button("Step")->isEnabled());
     QTest::qWait(300); // the batch in flight may finish
     const int64_t paused = panel->batchesReceived();
     QTest::qWait(500);
