@@ -301,7 +301,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   // Bottom right: accuracy climbs to the top right, where a legend would hide the last epochs.
   accuracyPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  accuracyPlot_->setMinimumHeight(110);
+  accuracyPlot_->setMinimumHeight(130);
   auto* exportButton = new QPushButton(tr("Export curves…"));
   exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
   filterView_ = new MapRows(tr("The first layer's filters appear here while training."), 50);
@@ -395,7 +395,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   testRow->addWidget(testIndex_);
   testRow->addStretch();
   right->addLayout(testRow);
-  right->addWidget(testMaps_, 2);
+  right->addWidget(testMaps_, 1);
   right->addWidget(new QLabel(tr("Misclassified test images (true → predicted)")));
   right->addWidget(misclassified_);
   auto* third = new QVBoxLayout;
