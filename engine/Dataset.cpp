@@ -210,13 +210,15 @@ DatasetSplit loadCifar10(const std::string& folder) {
   return split;
 }
 
+std::string fashionMnistFolder() { return "/usr/share/datasets/fashion-mnist"; }
+
 DatasetSplit loadDataset(const std::string& spec, int channels, int height, int width) {
   if (spec == "digits") {
     DatasetSplit s = loadIdxFolder(resourcesDirectory() + "/digits", "digits");
     return s;
   }
   if (spec == "fashion-mnist") {
-    const std::string folder = "/usr/share/datasets/fashion-mnist";
+    const std::string folder = fashionMnistFolder();
     if (!fs::is_directory(folder))
       throw std::invalid_argument("fashion-mnist is not installed: install Debian's package with "
                                   "'sudo apt-get install dataset-fashion-mnist' (./scripts/run.sh does this)");

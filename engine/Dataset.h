@@ -46,5 +46,7 @@ DatasetSplit loadCifar10(const std::string& folder);
 // fitted to channels x height x width (the model's input). Throws std::invalid_argument
 // with what is missing and how to get it.
 DatasetSplit loadDataset(const std::string& spec, int channels = 1, int height = 28, int width = 28);
+// Where Debian's dataset-fashion-mnist package installs the full Fashion-MNIST.
+std::string fashionMnistFolder();
 
 } // namespace convscope

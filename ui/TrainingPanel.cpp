@@ -9,6 +9,7 @@
 #include "engine/Preprocess.h"
 #include "engine/Presets.h"
 
+#include "engine/Dataset.h"
 #include "engine/LayerList.h"
 #include "engine/ModelFile.h"
 #include "engine/Pipeline.h"
@@ -23,8 +24,11 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
+#include <QFileInfo>
 #include <QLocale>
+#include <QStandardItemModel>
 #include <QPainter>
+#include <QPdfWriter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -218,6 +222,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                       "or type idx:FOLDER, folder:FOLDER (one subfolder per class) or cifar10:FOLDER"));
   dataset_->setEditable(true);
   dataset_->setObjectName("datasetBox");
+  if (!QFileInfo::exists(QString::fromStdString(fashionMnistFolder()))) { // offered, greyed, until installed
+    auto* items = qobject_cast<QStandardItemModel*>(dataset_->model());
+    if (QStandardItem* item = items ? items->item(1) : nullptr) {
+      item->setEnabled(false);
+      item->setToolTip(tr("Not installed: sudo apt-get install dataset-fashion-mnist (./scripts/run.sh does this)"));
+    }
+  }
   epochs_ = spin(1, 1000, 10, tr("Passes over the training set"));
   batch_ = spin(1, 4096, 64, tr("Images per update"));
   learningRate_ = real(1e-5, 100, 0.05, 5, tr("Step size of each update (SGD: 0.05 works for LeNet-5)"));
@@ -584,15 +595,18 @@ void TrainingPanel::drain() {
       rate_ = rate_ == 0 ? b.imagesPerSecond : 0.9 * rate_ + 0.1 * b.imagesPerSecond;
     // Time left from the pace so far (evaluations and pauses included).
     const double elapsed = runClock_.elapsed() / 1000.0, left = done > 0 ? elapsed * (1 - done) / done : 0;
-    status_->setText(tr("epoch %1/%2 · batch %3/%4 · loss %5 · %6 images/s · %7 left")
-                         .arg(r.epoch + 1)
-                         .arg(totalEpochs_)
-                         .arg(r.batch + 1)
-                         .arg(r.batchesPerEpoch)
+    // The bar: where the run is and how fast; the line under it: how the loss is doing.
+    progress_->setFormat(tr("epoch %1/%2 · batch %3/%4 · %5 images/s · ETA %6 · %p%")
+                             .arg(r.epoch + 1)
+                             .arg(totalEpochs_)
+                             .arg(r.batch + 1)
+                             .arg(r.batchesPerEpoch)
+                             .arg(QLocale().toString(qint64(rate_)))
+                             .arg(formatDuration(left)));
+    status_->setText(tr("loss %1 (smoothed %2) · %3 images seen")
                          .arg(r.loss, 0, 'f', 4)
-                         .arg(QLocale().toString(qint64(rate_)))
-                         .arg(formatDuration(left)));
-    progress_->setFormat(tr("%p% · ETA %1").arg(formatDuration(left)));
+                         .arg(smoothed_, 0, 'f', 4)
+                         .arg(QLocale().toString(qint64(r.imagesSeen))));
   }
   for (const EpochReport& r : pendingEpochs_) {
     showConfusion(r);
@@ -894,20 +908,48 @@ bool TrainingPanel::saveModel(const QString& path) {
 void TrainingPanel::exportPlots() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export the curves"), "training.png",
                                                     tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
-  if (path.isEmpty()) return;
-  if (path.endsWith(".pdf"))
-    lossPlot_->savePdf(path);
-  else if (path.endsWith(".csv")) {
+  if (!path.isEmpty() && !exportCurves(path)) status_->setText(tr("Could not write %1").arg(path));
+}
+
+bool TrainingPanel::exportCurves(const QString& path) {
+  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+    // Long format, one file: series, x (images seen or epoch), y.
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) return;
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
     QTextStream out(&file);
-    out << "images_seen,loss,smoothed_loss\n";
-    for (int i = 0; i < lossPlot_->graph(0)->dataCount(); ++i)
-      out << lossPlot_->graph(0)->data()->at(i)->key << ',' << lossPlot_->graph(0)->data()->at(i)->value << ','
-          << lossPlot_->graph(1)->data()->at(i)->value << '\n';
-  } else {
-    lossPlot_->savePng(path);
+    out << "series,x,y\n";
+    const auto write = [&out](const char* series, QCPGraph* graph) {
+      for (int i = 0; i < graph->dataCount(); ++i)
+        out << series << ',' << graph->data()->at(i)->key << ',' << graph->data()->at(i)->value << '\n';
+    };
+    write("loss", lossPlot_->graph(0));
+    write("smoothed_loss", lossPlot_->graph(1));
+    write("train_accuracy_percent", accuracyPlot_->graph(0));
+    write("test_accuracy_percent", accuracyPlot_->graph(1));
+    return out.status() == QTextStream::Ok;
   }
+  // Both plots, one above the other, at twice the screen's resolution.
+  const int width = lossPlot_->width(), lossHeight = lossPlot_->height(), accuracyHeight = accuracyPlot_->height();
+  if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
+    QPdfWriter pdf(path);
+    pdf.setPageSize(QPageSize(QSizeF(width, lossHeight + accuracyHeight), QPageSize::Point));
+    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+    pdf.setResolution(72);
+    QCPPainter painter(&pdf);
+    if (!painter.isActive()) return false;
+    lossPlot_->toPainter(&painter, width, lossHeight);
+    painter.translate(0, lossHeight);
+    accuracyPlot_->toPainter(&painter, width, accuracyHeight);
+    return true;
+  }
+  QImage image(QSize(width, lossHeight + accuracyHeight) * 2, QImage::Format_ARGB32);
+  image.fill(Qt::white);
+  {
+    QPainter painter(&image);
+    painter.drawPixmap(0, 0, lossPlot_->toPixmap(width, lossHeight, 2.0));
+    painter.drawPixmap(0, 2 * lossHeight, accuracyPlot_->toPixmap(width, accuracyHeight, 2.0));
+  }
+  return image.save(path);
 }
 
 } // namespace convscope::ui

@@ -71,6 +71,9 @@ public slots:
   void resume();
   void stop();
   bool saveModel(const QString& path); // false (with a message) when there is nothing to save
+  // The loss and accuracy curves as PNG or PDF (both plots) or CSV (series,x,y rows);
+  // false when the file cannot be written.
+  bool exportCurves(const QString& path);
   // Clears the curves and views and forgets the trained model (asking first when unsaved);
   // false when training or when the user keeps the model.
   bool reset();

@@ -87,6 +87,22 @@ private slots:
     QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
     QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
+    // The curves export: CSV rows for every point of the four series; PNG and PDF files.
+    QTemporaryDir exports;
+    QVERIFY(panel->exportCurves(exports.filePath("curves.csv")));
+    QFile csv(exports.filePath("curves.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1 + 10 + 10 + 1 + 1); // header, loss and smoothed per batch, two accuracies
+    QCOMPARE(lines[0], QStringLiteral("series,x,y"));
+    QVERIFY(lines[1].startsWith("loss,32,"));
+    QVERIFY(lines.last().startsWith("test_accuracy_percent,1,"));
+    QVERIFY(panel->exportCurves(exports.filePath("curves.png")));
+    QImage png(exports.filePath("curves.png"));
+    QVERIFY(!png.isNull() && png.height() > png.width() / 4);
+    QVERIFY(panel->exportCurves(exports.filePath("curves.pdf")));
+    QVERIFY(QFileInfo(exports.filePath("curves.pdf")).size() > 1000);
+    QVERIFY(!panel->exportCurves("/no/such/folder/curves.csv"));
     // The chosen test image through the current weights: the image, conv1's and conv2's maps.
     QCOMPARE(panel->testMapRows(), 3);
     QCOMPARE(panel->testImageBox()->maximum(), 1999);
