@@ -307,6 +307,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   accuracyPlot_->graph(1)->setPen(QPen(QColor(230, 120, 0), 2));
   for (int g = 0; g < 2; ++g) accuracyPlot_->graph(g)->setScatterStyle(QCPScatterStyle::ssDisc);
   accuracyPlot_->xAxis->setLabel(tr("epoch"));
+  QSharedPointer<QCPAxisTickerFixed> wholeEpochs(new QCPAxisTickerFixed);
+  wholeEpochs->setTickStep(1); // epochs are whole; many of them thin out in multiples
+  wholeEpochs->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  accuracyPlot_->xAxis->setTicker(wholeEpochs);
   accuracyPlot_->yAxis->setLabel(tr("accuracy (%)"));
   accuracyPlot_->legend->setVisible(true);
   // Bottom right: accuracy climbs to the top right, where a legend would hide the last epochs.
