@@ -435,7 +435,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   ComputeThread& compute = ComputeThread::instance();
   worker_ = new TrainingWorker(&compute);
   worker_->moveToThread(compute.thread());
-  connect(this, &TrainingPanel::startRequested, worker_, &TrainingWorker::start); // queued: another thread
+  // Commands as queued signals (the worker lives on another thread).
+  connect(this, &TrainingPanel::startRequested, worker_, &TrainingWorker::start);
+  connect(this, &TrainingPanel::pauseRequested, worker_, &TrainingWorker::pause);
+  connect(this, &TrainingPanel::stepRequested, worker_, &TrainingWorker::step);
+  connect(this, &TrainingPanel::resumeRequested, worker_, &TrainingWorker::resume);
+  connect(this, &TrainingPanel::stopRequested, worker_, &TrainingWorker::stop);
   connect(worker_, &TrainingWorker::batchesDone, this, [this](const std::vector<BatchReport>& reports) {
     pendingBatches_.insert(pendingBatches_.end(), reports.begin(), reports.end());
   });
@@ -493,7 +498,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 }
 
 TrainingPanel::~TrainingPanel() {
-  worker_->stop();
+  worker_->stop(); // directly: thread-safe, and the wait below needs it now
   if (worker_->thread()->isRunning()) {
     // A queued call runs after the worker's start() has returned: then it is idle.
     QMetaObject::invokeMethod(worker_, [] {}, Qt::BlockingQueuedConnection);
@@ -559,13 +564,13 @@ void TrainingPanel::start() {
 }
 
 void TrainingPanel::pause() {
-  worker_->pause();
+  emit pauseRequested();
   setPaused(true);
   status_->setText(tr("Paused (Step trains one batch, Resume goes on)"));
 }
-void TrainingPanel::step() { worker_->step(); }
+void TrainingPanel::step() { emit stepRequested(); }
 void TrainingPanel::resume() {
-  worker_->resume();
+  emit resumeRequested();
   setPaused(false);
 }
 
@@ -575,7 +580,7 @@ void TrainingPanel::setPaused(bool paused) {
   stepButton_->setEnabled(training_ && paused);
   resumeButton_->setEnabled(training_ && paused);
 }
-void TrainingPanel::stop() { worker_->stop(); }
+void TrainingPanel::stop() { emit stopRequested(); }
 
 int TrainingPanel::lossPoints() const { return lossPlot_->graph(0)->dataCount(); }
 int TrainingPanel::accuracyPoints() const { return accuracyPlot_->graph(1)->dataCount(); }

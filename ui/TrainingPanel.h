@@ -85,6 +85,10 @@ public slots:
 
 signals:
   void startRequested(convscope::ui::TrainingRequest request);
+  void pauseRequested();
+  void stepRequested();
+  void resumeRequested();
+  void stopRequested();
   void trainingFinished(bool ok, const QString& message);
   void modelSaved(const QString& path);
 

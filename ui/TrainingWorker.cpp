@@ -3,6 +3,8 @@
 
 #include "ComputeThread.h"
 
+#include <QCoreApplication>
+
 #include "engine/LayerList.h"
 #include "engine/ModelFile.h"
 #include "engine/Presets.h"
@@ -30,6 +32,7 @@ void TrainingWorker::stop() {
 std::unique_ptr<Network> TrainingWorker::takeNetwork() { return std::move(network_); }
 
 void TrainingWorker::start(TrainingRequest request) {
+  if (running_) return; // one run at a time (the panel disables Start meanwhile)
   running_ = true;
   stopRequested_ = false;
   try {
@@ -78,6 +81,8 @@ void TrainingWorker::start(TrainingRequest request) {
     callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
     // Between batches: the window's other compute jobs, and what a pause must show at once.
     callbacks.betweenBatches = [&] {
+      // The GUI's queued commands (pause, step, resume, stop) for this worker, now.
+      QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
       send(trainer.isPaused());
       if (compute_) compute_->runPending();
     };

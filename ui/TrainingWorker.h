@@ -1,5 +1,5 @@
-// The trainer on the compute thread (ComputeThread): the GUI sends commands as queued signals (start) or
-// through the trainer's thread-safe controls (pause, step, resume, stop), and receives
+// The trainer on the compute thread (ComputeThread): the GUI sends commands as queued
+// signals (start, pause, step, resume, stop) and receives
 // immutable value snapshots: batch and epoch reports and copies of the first layer's
 // filters. No exception crosses the thread: failures arrive as a message.
 // Not for: drawing (TrainingPanel does) or holding the GUI's state.
@@ -50,11 +50,6 @@ public:
   // Between batches the worker runs the compute thread's other queued jobs (see ComputeThread).
   explicit TrainingWorker(ComputeThread* compute) : compute_(compute) {}
 
-  // Thread-safe controls, effective between batches.
-  void pause();
-  void resume();
-  void step();
-  void stop();
   bool isRunning() const { return running_; }
 
   // The trained network after finished() (moved out), for saving and the model view.
@@ -64,6 +59,14 @@ public:
 
 public slots:
   void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
+  // The controls. The GUI sends them as queued signals; while start() runs, the worker
+  // delivers them between batches (and every 20 ms while paused), so they take effect
+  // before the next batch. They are thread-safe as direct calls too (the panel's
+  // destructor stops the worker that way).
+  void pause();
+  void resume();
+  void step();
+  void stop();
 
 signals:
   // The batches since the last call, at most 20 times a second (each call wakes the GUI
