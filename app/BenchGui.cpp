@@ -146,6 +146,8 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
                 {"cli_images_per_second", float(cli)},
                 {"gui_thread_cpu_share", float(median(guiCpuShares))},
                 {"rounds", rounds},
+                {"gui_rounds", guiRates},
+                {"cli_rounds", cliRates},
                 {"heartbeats", lateness.size()}}
                .dump()
         << "\n";
