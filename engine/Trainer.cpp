@@ -134,7 +134,15 @@ bool Trainer::waitForPermission(const std::function<void()>& idle) {
 }
 
 TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
-  if (config_.threads > 0) omp_set_num_threads(config_.threads); // this thread's setting only
+  // This thread's OpenMP setting only, and only for the run: the thread may do other work
+  // afterwards (the window's compute thread updates the feature maps with all cores).
+  struct ThreadCount {
+    int before = omp_get_max_threads();
+    explicit ThreadCount(int threads) {
+      if (threads > 0) omp_set_num_threads(threads);
+    }
+    ~ThreadCount() { omp_set_num_threads(before); }
+  } threadCount(config_.threads);
   TrainResult result;
   const Dataset& train = data_.train;
   const size_t trainCount = config_.maxTrainImages ? std::min(config_.maxTrainImages, train.size()) : train.size();

@@ -1,7 +1,7 @@
 // The trainer: epochs of shuffled mini-batches through a network with a loss and an
 // optimizer, reporting through plain callbacks after every batch and every epoch. It runs
 // on whatever thread calls run() and touches no global state (the thread count it sets is
-// the calling thread's). pause(), resume(), step() and cancel() may be called from any
+// the calling thread's, and only until run() returns). pause(), resume(), step() and cancel() may be called from any
 // thread; they take effect between batches. Not for: owning the data or the network, or
 // any GUI concern (the GUI's worker wraps it).
 #pragma once

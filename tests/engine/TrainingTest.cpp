@@ -12,6 +12,8 @@
 #include "engine/backend/onednn/OnednnBackend.h"
 
 #include <gtest/gtest.h>
+
+#include <omp.h>
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
@@ -300,6 +302,22 @@ TEST(Trainer, DeterministicForASeedAndThreadCount) {
   const auto [lossesB, weightsB] = trainOnce();
   EXPECT_EQ(lossesA, lossesB);
   for (size_t i = 0; i < weightsA.size(); ++i) EXPECT_EQ(weightsA[i].values(), weightsB[i].values());
+}
+
+TEST(Trainer, ThreadCountHoldsOnlyForTheRun) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  OnednnBackend backend;
+  TrainConfig config = quickConfig();
+  config.epochs = 1;
+  config.maxTrainImages = 64;
+  config.threads = 1;
+  const int before = omp_get_max_threads();
+  int during = 0;
+  Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+  trainer.run({[&](const BatchReport&) { during = omp_get_max_threads(); }, {}, {}});
+  EXPECT_EQ(during, 1);
+  EXPECT_EQ(omp_get_max_threads(), before); // the calling thread's setting is back
 }
 
 TEST(Trainer, PauseStepResumeAndCancelFromAnotherThread) {
