@@ -386,6 +386,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Threads"), threads_);
   form->addRow(tr("Images per epoch"), trainImages_);
   form->addRow(tr("Smoothing"), smoothing_);
+  connect(smoothing_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::resmooth);
   auto* buttons = new QHBoxLayout;
   for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_})
     buttons->addWidget(b);
@@ -666,6 +667,28 @@ void TrainingPanel::showPlotContents(QCustomPlot* plot) {
   for (int i = 0; i < plot->plottableCount(); ++i) plot->plottable(i)->setVisible(true);
   plot->xAxis->setTickLabels(true);
   plot->yAxis->setTickLabels(true);
+}
+
+std::vector<double> TrainingPanel::smoothedLoss() const {
+  std::vector<double> values;
+  for (int i = 0; i < lossPlot_->graph(1)->dataCount(); ++i) values.push_back(lossPlot_->graph(1)->data()->at(i)->value);
+  return values;
+}
+
+void TrainingPanel::resmooth() {
+  // The whole smoothed curve again from the raw losses, so the change shows at once.
+  const double k = smoothing_->value();
+  QCPGraph* raw = lossPlot_->graph(0);
+  QVector<double> keys, values;
+  double smoothed = 0;
+  for (int i = 0; i < raw->dataCount(); ++i) {
+    const double loss = raw->data()->at(i)->value;
+    smoothed = i == 0 ? loss : k * smoothed + (1 - k) * loss;
+    keys << raw->data()->at(i)->key, values << smoothed;
+  }
+  lossPlot_->graph(1)->setData(keys, values, true);
+  smoothed_ = smoothed;
+  lossPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 int TrainingPanel::misclassifiedShown() const { return misclassified_->count(); }

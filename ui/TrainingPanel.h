@@ -50,6 +50,9 @@ public:
   QString currentLayerText() const; // the current model as a layer list (LeNet-5 when it has none)
   static QString customModelName();   // the model box's entry for an edited layer list
   QSpinBox* epochsBox() const { return epochs_; }
+  QDoubleSpinBox* smoothingBox() const { return smoothing_; }
+  // The smoothed loss curve's values (for tests).
+  std::vector<double> smoothedLoss() const;
   QSpinBox* batchBox() const { return batch_; }
   DrawingPad* drawingPad() const { return pad_; }
   // The drawing pad's class probabilities with the latest weights (empty before training).
@@ -96,6 +99,7 @@ private:
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();
   void showTestImage(); // the chosen test image through the GUI's copy of the network
+  void resmooth();      // the smoothed loss curve from the raw one, after the smoothing changes
   void showPlaceholders();                 // the confusion and probability plots before training
   static void showPlotContents(QCustomPlot* plot); // and once they have data
   static std::vector<QImage> renderImages(const Tensor& maps);

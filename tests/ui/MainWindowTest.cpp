@@ -20,6 +20,8 @@
 
 #include <QElapsedTimer>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QTimer>
 #include <QPushButton>
 
 #include <QComboBox>
@@ -87,6 +89,15 @@ private slots:
     QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
     QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
+    // Changing the smoothing redraws the whole smoothed curve: 0 follows the raw losses.
+    const std::vector<double> smoothed = panel->smoothedLoss();
+    panel->smoothingBox()->setValue(0.0);
+    const std::vector<double> raw = panel->smoothedLoss();
+    QCOMPARE(raw.size(), smoothed.size());
+    QCOMPARE(raw.front(), smoothed.front()); // the first point is the first loss either way
+    QVERIFY(raw.back() != smoothed.back());
+    panel->smoothingBox()->setValue(0.9);
+    QCOMPARE(panel->smoothedLoss(), smoothed);
     // The curves export: CSV rows for every point of the four series; PNG and PDF files.
     QTemporaryDir exports;
     QVERIFY(panel->exportCurves(exports.filePath("curves.csv")));
@@ -284,6 +295,33 @@ private slots:
       QVERIFY(window.close());
     } // the destructor stops the worker and joins its thread
     QVERIFY(clock.elapsed() < 30000);
+  }
+
+  // A trained, unsaved model is not thrown away without asking: Cancel keeps the window.
+  void closingAsksBeforeDiscardingAnUnsavedModel() {
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    panel->trainImagesBox()->setValue(64);
+    panel->epochsBox()->setValue(1);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY(panel->hasUnsavedModel());
+    qunsetenv("CONVSCOPE_NO_PROMPTS");
+    QString question;
+    QTimer::singleShot(200, [&question] { // answer the question the window asks
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        question = box->text();
+        box->button(QMessageBox::Cancel)->click();
+      }
+    });
+    const bool closed = window.close();
+    qputenv("CONVSCOPE_NO_PROMPTS", "1");
+    QVERIFY(!closed);
+    QCOMPARE(question, QStringLiteral("The trained model is not saved. Save it?"));
+    QVERIFY(window.isVisible());
+    QVERIFY(panel->hasUnsavedModel());
   }
 
   // A 1280 × 800 projector: the window fits with its side panels, on every tab; the Training
