@@ -20,8 +20,8 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <future>
 #include <ctime>
+#include <future>
 
 namespace convscope::cli {
 

@@ -161,4 +161,17 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   return stacked;
 }
 
+std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels) {
+  std::vector<std::string> names;
+  for (const NamedKernel& k : kernels) {
+    if (k.weights.shape()[0] == channels || channels == 1) {
+      names.push_back(k.name);
+      continue;
+    }
+    for (int64_t c = 0; c < channels; ++c)
+      names.push_back(k.name + " · " + (channels == 3 ? std::string(1, "RGB"[c]) : "ch " + std::to_string(c + 1)));
+  }
+  return names;
+}
+
 } // namespace convscope

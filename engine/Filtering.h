@@ -53,4 +53,9 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
                        const FilterOptions& options, Layout layout = Layout::NCHW, Tensor* storage = nullptr);
 
+// The name of each of applyFilterBank's output maps, in its order: the kernel's name for a
+// full-depth kernel, "name · R" (G, B; or "· ch 2" beyond three channels) for a one-block
+// kernel, which filters each of the `channels` input channels on its own.
+std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels);
+
 } // namespace convscope

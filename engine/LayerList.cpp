@@ -95,7 +95,8 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
   };
   if (kind == "conv") {
     needImage("conv");
-    if (tokens.size() < 3) throw std::invalid_argument("conv needs the number of filters and a kernel size, e.g. 'conv 6 5x5'");
+    if (tokens.size() < 3)
+      throw std::invalid_argument("conv needs the number of filters and a kernel size, e.g. 'conv 6 5x5'");
     const int64_t filters = positive(tokens[1], "the number of filters");
     Conv2DGeometry g;
     std::tie(g.kernelH, g.kernelW) = pair(tokens[2], "the kernel size");
@@ -196,7 +197,8 @@ LayerListCheck checkLayerList(const std::string& text) {
         std::istringstream parts(spec);
         for (std::string part; std::getline(parts, part, 'x');) dims.push_back(positive(part, "an input size"));
         if (dims.size() != 1 && dims.size() != 3)
-          throw std::invalid_argument("the input '" + tokens[1] + "' must be C×H×W (e.g. 1x32x32) or a length (e.g. 784)");
+          throw std::invalid_argument("the input '" + tokens[1] +
+                                      "' must be C×H×W (e.g. 1x32x32) or a length (e.g. 784)");
         shape = dims.size() == 3 ? Shape{dims[0], dims[1], dims[2]} : Shape{dims[0]};
         network.emplace(shape);
         row.output = shape;
@@ -222,8 +224,10 @@ LayerListCheck checkLayerList(const std::string& text) {
     }
     check.rows.push_back(std::move(row));
   }
-  if (check.error.empty() && !network) check.error = "no layers: start with 'input 1x32x32'";
-  else if (check.error.empty() && network->size() == 0) check.error = "only an input: add layers below it";
+  if (check.error.empty() && !network)
+    check.error = "no layers: start with 'input 1x32x32'";
+  else if (check.error.empty() && network->size() == 0)
+    check.error = "only an input: add layers below it";
   if (check.error.empty()) check.network = std::move(network);
   return check;
 }
@@ -252,7 +256,9 @@ std::string layerListText(const Network& network) {
   out << "input ";
   for (int64_t d = 0; d < in.rank(); ++d) out << (d ? "x" : "") << in[d];
   out << "\n";
-  const auto pairText = [](int64_t a, int64_t b) { return a == b ? std::to_string(a) : std::to_string(a) + "x" + std::to_string(b); };
+  const auto pairText = [](int64_t a, int64_t b) {
+    return a == b ? std::to_string(a) : std::to_string(a) + "x" + std::to_string(b);
+  };
   for (size_t i = 0; i < network.size(); ++i) {
     const Layer& l = network.layer(i);
     if (const auto* c = dynamic_cast<const Conv2D*>(&l)) {

@@ -24,20 +24,20 @@
 namespace convscope {
 
 struct LayerListRow {
-  int line = 0;       // 1-based line in the text
-  std::string layer;  // "Conv2D 'conv1' 6@5x5 …", empty for the input line
-  std::string name;   // "conv1"
-  std::string kind;   // the line's keyword as the grammar spells it: "input", "conv", "tanh", "avgpool", …
-  Shape output;       // one sample's shape after this line (empty when it failed)
+  int line = 0;      // 1-based line in the text
+  std::string layer; // "Conv2D 'conv1' 6@5x5 …", empty for the input line
+  std::string name;  // "conv1"
+  std::string kind;  // the line's keyword as the grammar spells it: "input", "conv", "tanh", "avgpool", …
+  Shape output;      // one sample's shape after this line (empty when it failed)
   int64_t parameters = 0;
-  std::string error;  // what does not fit, in words with the numbers; empty when fine
+  std::string error; // what does not fit, in words with the numbers; empty when fine
 };
 
 struct LayerListCheck {
-  std::vector<LayerListRow> rows;   // one per non-blank line, in order
-  std::optional<Network> network;   // when every line fits
-  std::string error;                // the first problem, "line 3: …", or empty
-  int64_t parameters = 0;           // of the lines that fit
+  std::vector<LayerListRow> rows; // one per non-blank line, in order
+  std::optional<Network> network; // when every line fits
+  std::string error;              // the first problem, "line 3: …", or empty
+  int64_t parameters = 0;         // of the lines that fit
 };
 
 // Never throws: problems are in the rows and in `error`.

@@ -1,5 +1,11 @@
 // The live pipeline: filter bank, activation, pooling, and 8-bit renderings of every map.
 #include "Pipeline.h"
+#include "layers/Activation.h"
+#include "layers/Conv2D.h"
+#include "layers/Dense.h"
+#include "layers/Flatten.h"
+#include "layers/Pool2D.h"
+#include "layers/Softmax.h"
 
 #include "OutputSize.h"
 
@@ -212,7 +218,7 @@ MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
 namespace {
 std::string sizeText(const Tensor& t) {
   const Shape& s = t.shape();
-  return std::to_string(s[1]) + (s[1] == 1 ? " map of " : " maps of ") + std::to_string(s[2]) + "x" +
+  return std::to_string(s[1]) + (s[1] == 1 ? " map of " : " maps of ") + std::to_string(s[2]) + "×" +
          std::to_string(s[3]);
 }
 
@@ -258,6 +264,35 @@ PipelineStage vectorStage(std::string title, const Tensor& values, bool probabil
   return st;
 }
 
+// A model layer's stage title in words: "conv1: 6 filters 5×5, stride 1", "act1: tanh",
+// "pool1: average pooling 2×2, stride 2", "fc1: fully connected 120 → 84".
+std::string layerTitle(const Layer& layer) {
+  const auto pair = [](int64_t a, int64_t b) { return std::to_string(a) + "×" + std::to_string(b); };
+  const std::string name = layer.name() + ": ";
+  if (const auto* c = dynamic_cast<const Conv2D*>(&layer)) {
+    const Conv2DGeometry& g = c->geometry();
+    std::string t = name + std::to_string(c->outChannels()) + " filters " + pair(g.kernelH, g.kernelW) + ", stride " +
+                    (g.strideH == g.strideW ? std::to_string(g.strideH) : pair(g.strideH, g.strideW));
+    if (g.padTop || g.padBottom || g.padLeft || g.padRight)
+      t += ", padding " + std::to_string(g.padTop) + "," + std::to_string(g.padBottom) + "," +
+           std::to_string(g.padLeft) + "," + std::to_string(g.padRight);
+    if (g.dilationH != 1 || g.dilationW != 1) t += ", dilation " + pair(g.dilationH, g.dilationW);
+    if (g.groups != 1) t += ", " + std::to_string(g.groups) + " groups";
+    return t;
+  }
+  if (const auto* a = dynamic_cast<const Activation*>(&layer)) return name + toString(a->activation());
+  if (const auto* p = dynamic_cast<const Pool2D*>(&layer)) {
+    const Pool2DGeometry& g = p->geometry();
+    const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
+    return name + mode + " pooling " + pair(g.kernelH, g.kernelW) + ", stride " + std::to_string(g.strideH);
+  }
+  if (const auto* d = dynamic_cast<const Dense*>(&layer))
+    return name + "fully connected " + std::to_string(d->inFeatures()) + " → " + std::to_string(d->outFeatures());
+  if (dynamic_cast<const Flatten*>(&layer)) return name + "flatten";
+  if (dynamic_cast<const Softmax*>(&layer)) return name + "softmax";
+  return layer.describe();
+}
+
 PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
   PipelineResult result;
   result.classNames = spec.classNames;
@@ -273,7 +308,7 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
   net.forward(backend, input);
   for (size_t i = 0; i < net.size(); ++i) {
     const Tensor& out = net.output(i);
-    const std::string title = net.layer(i).describe();
+    const std::string title = layerTitle(net.layer(i));
     if (out.shape().rank() == 4) {
       result.stages.push_back(stage(title, out.inLayout(Layout::NCHW), spec.displaySide));
       continue;
@@ -339,6 +374,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     options.activation = ActivationKind::None;
     result.stages.push_back(
         stage("convolution", applyFilterBank(backend, source, spec.kernels, options, layout, spare(1)), side));
+    result.stages.back().mapNames = filterBankMapNames(spec.kernels, source.shape()[1]);
   } catch (const std::invalid_argument& e) {
     result.error = e.what();
     return result;
@@ -361,6 +397,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     const bool known = !lo.empty();
     result.stages.push_back(
         stage(name, std::move(activated), side, false, known ? &lo : nullptr, known ? &hi : nullptr));
+    result.stages.back().mapNames = result.stages[result.stages.size() - 2].mapNames;
   }
   if (spec.pooling) {
     const Tensor& last = result.stages.back().maps;
@@ -370,6 +407,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       pooled.reuseAs(pool2dOutputShape(last.shape(), spec.pool, "pooling"), last.layout());
       backend.pool2dForward(spec.pool, last, pooled);
       result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side));
+      result.stages.back().mapNames = result.stages[result.stages.size() - 2].mapNames;
     } catch (const std::invalid_argument& e) {
       result.error = e.what();
       return result;

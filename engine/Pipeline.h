@@ -54,11 +54,12 @@ struct MapImage {
 
 struct PipelineStage {
   enum class Kind { Maps, Vector, Probabilities };
-  Kind kind = Kind::Maps;       // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
-  std::string title;            // "convolution", "ReLU", "max pooling 2x2/2"
-  std::string detail;           // "8 maps of 512x512"
-  Tensor maps;                  // (1, C, H, W), in either layout
-  std::vector<MapImage> images; // one per channel
+  Kind kind = Kind::Maps;            // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
+  std::string title;                 // "convolution", "ReLU", "max pooling 2x2/2"
+  std::string detail;                // "8 maps of 512x512"
+  Tensor maps;                       // (1, C, H, W), in either layout
+  std::vector<MapImage> images;      // one per channel
+  std::vector<std::string> mapNames; // what made each map ("sobel-x · R"), when known
 };
 
 struct PipelineResult {

@@ -79,9 +79,10 @@ void InputPanel::refresh() {
   const Shape& s = workspace_->input().shape();
   name_->setText(QStringLiteral("<b>%1</b>").arg(workspace_->inputName().toHtmlEscaped()));
   const QSize original = workspace_->originalSize();
-  QString text = tr("%1 channel(s), %2 × %3").arg(s[1]).arg(s[3]).arg(s[2]);
+  // Height × width, as the lecture and every shape in ConvScope write it.
+  QString text = tr("%1 channel(s), %2 × %3 (height × width)").arg(s[1]).arg(s[2]).arg(s[3]);
   if (original != QSize(int(s[3]), int(s[2])))
-    text += tr(" (original %1 × %2, downscaled for the live view)").arg(original.width()).arg(original.height());
+    text += tr(" (original %1 × %2, downscaled for the live view)").arg(original.height()).arg(original.width());
   size_->setText(text);
 }
 

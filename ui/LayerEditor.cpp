@@ -4,8 +4,8 @@
 #include "engine/Presets.h"
 
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFile>
+#include <QFileDialog>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -44,7 +44,8 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   table_ = new QTableWidget(0, 4);
   table_->setObjectName("layerTable");
   table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters")});
-  table_->horizontalHeaderItem(2)->setToolTip(tr("The layer's output for one image: channels × height × width, or a length"));
+  table_->horizontalHeaderItem(2)->setToolTip(
+      tr("The layer's output for one image: channels × height × width, or a length"));
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
@@ -60,8 +61,8 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   insert->setPopupMode(QToolButton::InstantPopup);
   insert->setToolTip(tr("Add a layer below the cursor's line; edit its numbers afterwards"));
   auto* menu = new QMenu(insert);
-  for (const char* line : {"conv 8 3x3 pad 1", "conv 16 5x5", "relu", "tanh", "maxpool 2x2", "avgpool 2x2",
-                              "flatten", "dense 84", "dense 10", "softmax"})
+  for (const char* line : {"conv 8 3x3 pad 1", "conv 16 5x5", "relu", "tanh", "maxpool 2x2", "avgpool 2x2", "flatten",
+                           "dense 84", "dense 10", "softmax"})
     menu->addAction(line, this, [this, line] { insertLine(QString::fromUtf8(line)); });
   insert->setMenu(menu);
   auto* start = new QToolButton;
@@ -80,7 +81,8 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   auto* save = new QPushButton(tr("Save as…"));
   save->setToolTip(tr("Save the layer list as a text file (convscope train --model FILE.txt reads it)"));
   connect(save, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt)"));
     if (path.isEmpty()) return;
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {

@@ -79,13 +79,12 @@ public:
       const Conv2DGeometry& g = s_->conv_.geometry;
       if (s_->mode_ == Stepper::Mode::Convolution) {
         for (int64_t ic : s_->inputChannels_)
-          add(int(in[2] + g.padTop + g.padBottom), int(in[3] + g.padLeft + g.padRight),
-              [&] {
-                const bool padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
-                if (s_->inputChannels_.size() > 1)
-                  return padded ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input channel %1").arg(ic + 1);
-                return padded ? tr("input (padded)") : tr("input");
-              }());
+          add(int(in[2] + g.padTop + g.padBottom), int(in[3] + g.padLeft + g.padRight), [&] {
+            const bool padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
+            if (s_->inputChannels_.size() > 1)
+              return padded ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input channel %1").arg(ic + 1);
+            return padded ? tr("input (padded)") : tr("input");
+          }());
         // Below: the kernels, the bias, then the output, so a lecture example fits one screen.
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;

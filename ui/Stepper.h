@@ -45,7 +45,8 @@ public:
   int outputColumns() const { return outputColumns_; }
   int cellCount() const { return outputRows_ * outputColumns_; }
   QString formulaText() const;
-  QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)                     // rows and columns, with the current numbers
+  QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1) // rows and columns,
+                                         // with the current numbers
   QString arithmeticText() const;                  // the current cell's computation
   QString problemText() const { return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;

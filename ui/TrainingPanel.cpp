@@ -3,8 +3,8 @@
 
 #include "ComputeThread.h"
 #include "DrawingPad.h"
-#include "LayerEditor.h"
 #include "FeatureMapView.h"
+#include "LayerEditor.h"
 
 #include "engine/Preprocess.h"
 #include "engine/Presets.h"
@@ -19,19 +19,19 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
-#include <QFileInfo>
-#include <QLocale>
-#include <QStandardItemModel>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTextStream>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -46,7 +46,10 @@ namespace {
 // "0:42", "12:05", "1:02:09".
 QString formatDuration(double seconds) {
   const qint64 s = qint64(std::max(0.0, seconds) + 0.5);
-  return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
+  return s >= 3600 ? QStringLiteral("%1:%2:%3")
+                         .arg(s / 3600)
+                         .arg(s / 60 % 60, 2, 10, QChar('0'))
+                         .arg(s % 60, 2, 10, QChar('0'))
                    : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
 } // namespace
@@ -251,7 +254,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   resetButton_->setToolTip(tr("Clear the curves and views and forget the trained model (asks first when it is not "
                               "saved); the next Start begins from fresh weights"));
   editLayersButton_ = new QPushButton(tr("Layers…"));
-  editLayersButton_->setToolTip(tr("Build or change the network one layer a line, with every shape checked as you type"));
+  editLayersButton_->setToolTip(
+      tr("Build or change the network one layer a line, with every shape checked as you type"));
   browseModelButton_ = new QPushButton(tr("Open…"));
   browseModelButton_->setToolTip(tr("Train a model file (.json, from its weights) or a layer list (.txt)"));
   browseDatasetButton_ = new QPushButton(tr("Open…"));
@@ -388,8 +392,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Smoothing"), smoothing_);
   connect(smoothing_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::resmooth);
   auto* buttons = new QHBoxLayout;
-  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_})
-    buttons->addWidget(b);
+  for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_}) buttons->addWidget(b);
   auto* left = new QVBoxLayout;
   left->addLayout(form);
   auto* keep = new QHBoxLayout;
@@ -502,7 +505,8 @@ TrainingPanel::~TrainingPanel() {
   worker_->stop(); // directly: thread-safe, and the wait below needs it now
   if (worker_->thread()->isRunning()) {
     // A queued call runs after the worker's start() has returned: then it is idle.
-    QMetaObject::invokeMethod(worker_, [] {}, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        worker_, [] {}, Qt::BlockingQueuedConnection);
     worker_->deleteLater();
   } else {
     delete worker_;
@@ -671,7 +675,8 @@ void TrainingPanel::showPlotContents(QCustomPlot* plot) {
 
 std::vector<double> TrainingPanel::smoothedLoss() const {
   std::vector<double> values;
-  for (int i = 0; i < lossPlot_->graph(1)->dataCount(); ++i) values.push_back(lossPlot_->graph(1)->data()->at(i)->value);
+  for (int i = 0; i < lossPlot_->graph(1)->dataCount(); ++i)
+    values.push_back(lossPlot_->graph(1)->data()->at(i)->value);
   return values;
 }
 
@@ -764,10 +769,10 @@ void TrainingPanel::predictDrawing() {
   static_cast<QCPBars*>(padBars_->plottable(0))->setData(keys, values);
   const auto best = std::max_element(padProbabilities_.begin(), padProbabilities_.end());
   const size_t k = size_t(best - padProbabilities_.begin());
-  padVerdict_->setText(tr("reads %1 (%2 %)")
-                           .arg(k < setup_.classNames.size() ? QString::fromStdString(setup_.classNames[k])
-                                                             : QString::number(k))
-                           .arg(100.0 * *best, 0, 'f', 1));
+  padVerdict_->setText(
+      tr("reads %1 (%2 %)")
+          .arg(k < setup_.classNames.size() ? QString::fromStdString(setup_.classNames[k]) : QString::number(k))
+          .arg(100.0 * *best, 0, 'f', 1));
   padBars_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -822,13 +827,13 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
   confusionPlot_->xAxis->setRange(-0.5, classes - 0.5);
   confusionPlot_->yAxis->setRange(-0.5, classes - 0.5);
   confusionPlot_->yAxis->setRangeReversed(true); // row 0 at the top, as a matrix is written
-  confusionPlot_->setToolTip(tr("Rows: true class; columns: predicted class; the diagonal is right. Classes: %1")
-                                 .arg([&] {
-                                   QStringList names;
-                                   for (int k = 0; k < classes; ++k)
-                                     names << QStringLiteral("%1 %2").arg(k).arg(QString::fromStdString(test.classNames[size_t(k)]));
-                                   return names.join(", ");
-                                 }()));
+  confusionPlot_->setToolTip(
+      tr("Rows: true class; columns: predicted class; the diagonal is right. Classes: %1").arg([&] {
+        QStringList names;
+        for (int k = 0; k < classes; ++k)
+          names << QStringLiteral("%1 %2").arg(k).arg(QString::fromStdString(test.classNames[size_t(k)]));
+        return names.join(", ");
+      }()));
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

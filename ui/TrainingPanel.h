@@ -48,7 +48,7 @@ public:
   QSpinBox* trainImagesBox() const { return trainImages_; }
   QComboBox* modelBox() const { return model_; }
   QString currentLayerText() const; // the current model as a layer list (LeNet-5 when it has none)
-  static QString customModelName();   // the model box's entry for an edited layer list
+  static QString customModelName(); // the model box's entry for an edited layer list
   QSpinBox* epochsBox() const { return epochs_; }
   QDoubleSpinBox* smoothingBox() const { return smoothing_; }
   // The smoothed loss curve's values (for tests).
@@ -98,9 +98,9 @@ signals:
 private:
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();
-  void showTestImage(); // the chosen test image through the GUI's copy of the network
-  void resmooth();      // the smoothed loss curve from the raw one, after the smoothing changes
-  void showPlaceholders();                 // the confusion and probability plots before training
+  void showTestImage();    // the chosen test image through the GUI's copy of the network
+  void resmooth();         // the smoothed loss curve from the raw one, after the smoothing changes
+  void showPlaceholders(); // the confusion and probability plots before training
   static void showPlotContents(QCustomPlot* plot); // and once they have data
   static std::vector<QImage> renderImages(const Tensor& maps);
   void showConfusion(const EpochReport& report);
@@ -146,8 +146,8 @@ private:
   bool training_ = false, unsaved_ = false, paused_ = false;
   int64_t batches_ = 0;
   double smoothed_ = 0;
-  double rate_ = 0;         // images per second, smoothed
-  QElapsedTimer runClock_;  // since Start
+  double rate_ = 0;        // images per second, smoothed
+  QElapsedTimer runClock_; // since Start
   int totalEpochs_ = 1;
 };
 

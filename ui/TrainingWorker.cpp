@@ -39,8 +39,8 @@ void TrainingWorker::start(TrainingRequest request) {
     // A typed layer list, a preset, a layer-list file, or a model file (trained further
     // from its weights when it has them).
     const std::string spec = request.preset.toStdString();
-    Model model = !request.layers.isEmpty() ? Model{buildLayerList(request.layers.toStdString()), {}, false}
-                  : isPreset(spec)          ? Model{makePreset(spec), {}, false}
+    Model model = !request.layers.isEmpty()         ? Model{buildLayerList(request.layers.toStdString()), {}, false}
+                  : isPreset(spec)                  ? Model{makePreset(spec), {}, false}
                   : request.preset.endsWith(".txt") ? Model{loadLayerList(spec), {}, false}
                                                     : loadModel(spec);
     auto network = std::make_unique<Network>(std::move(model.network));
@@ -50,8 +50,8 @@ void TrainingWorker::start(TrainingRequest request) {
     if (!model.hasWeights) initialize(*network, InitScheme::Auto, request.config.seed);
     preprocess_ = model.hasWeights && model.info.preprocess ? *model.info.preprocess : preprocessFor(in, data.train);
     classNames_ = data.train.classNames;
-    emit prepared({serializeModel(*network, {}, false), preprocess_, classNames_,
-                   std::make_shared<const Dataset>(data.test)});
+    emit prepared(
+        {serializeModel(*network, {}, false), preprocess_, classNames_, std::make_shared<const Dataset>(data.test)});
     OnednnBackend backend;
     Trainer trainer(*network, data, preprocess_, request.config, backend);
     trainer_ = &trainer;

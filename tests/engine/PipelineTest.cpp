@@ -10,6 +10,21 @@ using namespace convscope;
 using convscope::test::randomTensor;
 using convscope::test::tensor;
 
+TEST(Pipeline, MapsAreNamedByKernelAndChannel) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  const Tensor rgb = randomTensor({1, 3, 8, 8}, 7);
+  PipelineSpec spec;
+  spec.kernels = {{"sobel-x", tensor({1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1})}, {"rgb", randomTensor({3, 3, 3}, 8)}};
+  const PipelineResult r = runPipeline(*backend, rgb, spec);
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  // A one-block kernel filters each channel on its own; a full-depth one makes one map.
+  const std::vector<std::string> names{"sobel-x · R", "sobel-x · G", "sobel-x · B", "rgb"};
+  EXPECT_EQ(r.stages[1].maps.shape()[1], 4);
+  EXPECT_EQ(r.stages[1].mapNames, names);
+  EXPECT_EQ(r.stages[2].mapNames, names);
+  EXPECT_EQ(filterBankMapNames(spec.kernels, 5)[4], "sobel-x · ch 5");
+}
+
 TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   auto backend = makeBackend(BackendKind::Onednn);
   const Tensor six = tensor({1, 1, 6, 6}, {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0,
@@ -19,7 +34,9 @@ TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   const PipelineResult r = runPipeline(*backend, six, spec);
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.stages.size(), 7u); // input, convolution, ReLU, max pooling, flatten, fully connected, softmax
-  EXPECT_EQ(r.stages[1].detail, "1 map of 4x4");
+  EXPECT_EQ(r.stages[1].detail, "1 map of 4×4");
+  EXPECT_EQ(r.stages[1].mapNames, std::vector<std::string>{"filter1"});
+  EXPECT_EQ(r.stages[3].mapNames, std::vector<std::string>{"filter1"}); // pooling keeps the names
   EXPECT_EQ(r.stages[1].maps.at(0, 0, 0, 0), 3.0f);
   EXPECT_EQ(r.stages[1].images[0].minimum, -3.0f);
   EXPECT_EQ(r.stages[1].images[0].palette, Palette::Diverging);

@@ -21,8 +21,8 @@
 #include <QElapsedTimer>
 #include <QListWidget>
 #include <QMessageBox>
-#include <QTimer>
 #include <QPushButton>
+#include <QTimer>
 
 #include <QComboBox>
 #include <QDockWidget>
@@ -31,8 +31,8 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
-#include <QTemporaryDir>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QtTest/QtTest>
 
