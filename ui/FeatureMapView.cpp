@@ -19,8 +19,10 @@ constexpr int kMargin = 8, kHeader = 26, kCaption = 18, kGap = 10;
 
 QString number(float v) { return QString::fromStdString(formatNumber(v)); }
 // Captions: four significant digits are enough to read a range ("−10.48 … 1140").
+// Short enough for a caption under a tile: whole numbers from 100 up ("−771", "1020"),
+// three significant digits below ("−7.89", "0.425").
 QString shortNumber(float v) {
-  QString text = QString::number(double(v), 'g', 4);
+  QString text = std::abs(v) >= 100 ? QString::number(qRound64(double(v))) : QString::number(double(v), 'g', 3);
   if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
   return text;
 }
@@ -44,6 +46,19 @@ const QVector<QRgb>& colourTable(Palette palette) {
 }
 } // namespace
 
+// The palette index a map's index shows as, with the display contrast `gain`: values
+// gain times nearer zero reach the palette's ends (and larger ones stay there).
+int gainIndex(Palette palette, int index, int gain) {
+  return palette == Palette::Diverging ? std::clamp(128 + (index - 128) * gain, 0, 255) : std::min(255, index * gain);
+}
+
+QVector<QRgb> gainTable(Palette palette, int gain) {
+  const QVector<QRgb>& base = colourTable(palette);
+  QVector<QRgb> table(256);
+  for (int i = 0; i < 256; ++i) table[i] = base[gainIndex(palette, i, gain)];
+  return table;
+}
+
 QImage toQImage(const MapImage& map) {
   if (map.palette == Palette::Rgb)
     return QImage(map.pixels.data(), map.width, map.height, map.width * 3, QImage::Format_RGB888);
@@ -65,6 +80,12 @@ FeatureMapView::FeatureMapView(QWidget* parent) : QWidget(parent) {
 
 void FeatureMapView::setResult(PipelineSnapshot result) {
   result_ = std::move(result);
+  layoutTiles();
+  update();
+}
+
+void FeatureMapView::setContrast(int gain) {
+  contrast_ = std::clamp(gain, 1, 16);
   layoutTiles();
   update();
 }
@@ -120,6 +141,8 @@ void FeatureMapView::layoutTiles() {
           rowHeight = 0;
         }
         tiles_.push_back({s, m, QRect(QPoint(x, y), size), toQImage(map)});
+        if (s > 0 && contrast_ > 1 && map.palette != Palette::Rgb) // the input is shown as it is
+          tiles_.back().image.setColorTable(gainTable(map.palette, contrast_));
         x += size.width() + kGap;
         rowHeight = std::max(rowHeight, size.height());
       }
@@ -150,7 +173,10 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setFont(headerFont);
     p.setPen(palette().windowText().color());
     p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
-               QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail));
+               QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
+                   (s > 0 && contrast_ > 1 && stage.kind == PipelineStage::Kind::Maps
+                        ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
+                        : QString()));
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
@@ -184,7 +210,8 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
       for (int i = 0; i < bar.width(); ++i)
         p.fillRect(QRect(bar.left() + i, bar.top(), 1, bar.height()),
-                   paletteQColor(Palette::Diverging, i * 255 / (bar.width() - 1)));
+                   paletteQColor(Palette::Diverging, gainIndex(Palette::Diverging, i * 255 / (bar.width() - 1),
+                                                               t.stage > 0 ? contrast_ : 1)));
     }
   }
   if (!result_->error.empty()) {
@@ -237,7 +264,9 @@ QImage FeatureMapView::fullImage(int stage, int map) const {
   if (st.images[size_t(map)].palette == Palette::Rgb)
     return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20)).copy();
   const MapImage full = renderMap(st.maps, map);
-  return toQImage(full).copy(); // copy: the MapImage goes out of scope
+  QImage image = toQImage(full).copy(); // copy: the MapImage goes out of scope
+  if (stage > 0 && contrast_ > 1) image.setColorTable(gainTable(full.palette, contrast_)); // as shown
+  return image;
 }
 
 void FeatureMapView::contextMenuEvent(QContextMenuEvent* event) {

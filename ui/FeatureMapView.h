@@ -23,6 +23,11 @@ public:
   const PipelineSnapshot& result() const { return result_; }
   void setTileSize(int pixels); // presenter mode uses larger tiles
   int tileSize() const { return tileSize_; }
+  // Display contrast 1–16: colours reach the palette's ends at 1/gain of each map's range,
+  // so faint maps (edges in a photo) show on a projector. Values, captions and hover stay
+  // exact; the input is always shown as it is.
+  void setContrast(int gain);
+  int contrast() const { return contrast_; }
   // Map `map` of stage `stage` at full resolution, each map on its own scale (for export).
   QImage fullImage(int stage, int map) const;
   int stageCount() const;
@@ -55,6 +60,7 @@ private:
   std::vector<Tile> tiles_;
   std::vector<int> headerY_; // y of each stage's header
   int tileSize_ = 150;
+  int contrast_ = 1;
   int height_ = 0;
 };
 

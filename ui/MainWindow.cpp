@@ -130,6 +130,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   recent_ = settings.value("recentFiles").toStringList();
   rebuildRecentMenu();
   workspace_->setWorkingSide(settings.value("input/workingSide", 512).toInt());
+  featureMaps_->setContrast(settings.value("view/contrast", 1).toInt());
   const QString last = settings.value("input/lastFile").toString();
   if (!last.isEmpty() && QFileInfo::exists(last)) workspace_->loadFile(last, nullptr);
   const QString kernel = settings.value("kernels/last").toString();
@@ -192,6 +193,24 @@ void MainWindow::createMenus() {
       featureMaps_->setTileSize(std::max(48, featureMaps_->tileSize() * 4 / 5));
   });
   zoomOut->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence::ZoomOut});
+  // Contrast of the feature maps: faint maps (a photo's edges) read on a projector.
+  const auto contrast = [this](int gain) {
+    featureMaps_->setContrast(gain);
+    QSettings().setValue("view/contrast", featureMaps_->contrast());
+    statusBar()->showMessage(featureMaps_->contrast() > 1
+                                 ? tr("Feature maps: contrast ×%1 (colours saturate at 1/%1 of each map's range; "
+                                      "values stay exact)")
+                                       .arg(featureMaps_->contrast())
+                                 : tr("Feature maps: true contrast"),
+                             5000);
+  };
+  QAction* more =
+      view->addAction(tr("More &Contrast"), this, [this, contrast] { contrast(featureMaps_->contrast() * 2); });
+  more->setShortcut(QKeySequence(tr("Ctrl+]")));
+  more->setToolTip(tr("Feature maps: double the contrast (up to ×16)"));
+  QAction* less =
+      view->addAction(tr("&Less Contrast"), this, [this, contrast] { contrast(featureMaps_->contrast() / 2); });
+  less->setShortcut(QKeySequence(tr("Ctrl+[")));
 
   QMenu* step = menuBar()->addMenu(tr("&Step"));
   auto stepAction = [&](const QString& text, const QKeySequence& key, auto slot) {

@@ -380,6 +380,15 @@ private slots:
     // Any map exports at full resolution; + zooms the tiles.
     const QImage full = maps->fullImage(1, 0);
     QCOMPARE(full.size(), QSize(38, 28));
+    // Contrast ×4: a value a tenth of the way up shows as one 4 tenths up would; values stay exact.
+    const Palette palette = maps->result()->stages[1].images[0].palette;
+    const int zero = palette == Palette::Diverging ? 128 : 0;
+    QCOMPARE(full.colorTable().at(zero + 10), paletteQColor(palette, zero + 10).rgb());
+    maps->setContrast(4);
+    QCOMPARE(maps->fullImage(1, 0).colorTable().at(zero + 10), paletteQColor(palette, zero + 40).rgb());
+    QCOMPARE(maps->fullImage(1, 0).colorTable().at(255), paletteQColor(palette, 255).rgb());
+    QCOMPARE(maps->result()->stages[1].images[0].maximum, 4 * 255.0f);
+    maps->setContrast(1);
     const int tile = maps->tileSize();
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));
