@@ -389,6 +389,12 @@ private slots:
     QCOMPARE(maps->fullImage(1, 0).colorTable().at(255), paletteQColor(palette, 255).rgb());
     QCOMPARE(maps->result()->stages[1].images[0].maximum, 4 * 255.0f);
     maps->setContrast(1);
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keyClick(&window, Qt::Key_BracketRight, Qt::ControlModifier); // View → More Contrast
+    QCOMPARE(maps->contrast(), 2);
+    QTest::keyClick(&window, Qt::Key_BracketLeft, Qt::ControlModifier);
+    QCOMPARE(maps->contrast(), 1);
     const int tile = maps->tileSize();
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));
