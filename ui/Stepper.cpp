@@ -141,6 +141,11 @@ public:
     return QRect(out->origin + QPoint(s_->columnOf(s_->position_) * cell, s_->rowOf(s_->position_) * cell),
                  QSize(cell, cell));
   }
+  QRect lastGridRect() const { // the fully connected stage's softmax bars
+    if (grids_.empty()) return {};
+    const Grid& g = grids_.back();
+    return QRect(g.origin - QPoint(0, 24), QSize(g.columns * s_->cellSize_, g.rows * s_->cellSize_ + 24));
+  }
   QRect windowRect() const { // the input window's bounding box (convolution and pooling)
     if (grids_.empty() || s_->mode_ == Stepper::Mode::ReLU) return currentRect();
     const auto taps = windowTaps();
@@ -773,7 +778,10 @@ void Stepper::setPosition(int position) {
   position_ = position;
   if (mode_ == Mode::FullyConnected) canvas_->relayout(); // the weight row's title names the output
   updateTexts();
-  const QRect focus = canvas_->windowRect().united(canvas_->currentRect());
+  // Show the current window and cell; at the fully connected stage's last output, softmax's bars.
+  const QRect focus = mode_ == Mode::FullyConnected && position_ + 1 >= cellCount()
+                          ? canvas_->lastGridRect()
+                          : canvas_->windowRect().united(canvas_->currentRect());
   scroll_->ensureVisible(focus.center().x(), focus.center().y(), focus.width() / 2 + 20, focus.height() / 2 + 20);
   emit positionChanged(position_);
 }
