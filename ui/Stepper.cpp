@@ -92,7 +92,11 @@ public:
           add(int(g.kernelH), int(g.kernelW),
               s_->inputChannels_.size() > 1 ? tr("kernel, channel %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
         x += 6 * labelFont().pointSize() + 40; // room for "bias = …"
-        add(s_->outputRows_, s_->outputColumns_, tr("output"));
+        // The convolution's own output: the activation and pooling are the next modes.
+        const ActivationKind act = s_->workspace_->activation();
+        add(s_->outputRows_, s_->outputColumns_,
+            act == ActivationKind::None ? tr("output")
+                                        : tr("output, before %1").arg(QString::fromStdString(toString(act))));
         // Keep the order the painter expects: inputs, output, kernels.
         std::rotate(grids_.begin() + s_->inputChannels_.size(), grids_.end() - 1, grids_.end());
       } else if (s_->mode_ == Stepper::Mode::FullyConnected) {
