@@ -90,7 +90,7 @@ public:
         y = rowBottom + gap / 2 + labelHeight;
         for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
           add(int(g.kernelH), int(g.kernelW),
-              s_->inputChannels_.size() > 1 ? tr("kernel, channel %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
+              s_->inputChannels_.size() > 1 ? tr("kernel, ch %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
         x += 6 * labelFont().pointSize() + 40; // room for "bias = …"
         // The convolution's own output: the activation and pooling are the next modes.
         const ActivationKind act = s_->workspace_->activation();
