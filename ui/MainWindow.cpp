@@ -525,7 +525,7 @@ void MainWindow::setPresenterMode(bool on) {
     QApplication::setPalette(contrast);
     font.setPointSizeF(font.pointSizeF() * 1.6);
     for (QDockWidget* d : findChildren<QDockWidget*>())
-      if (d->objectName() == "kernelDock") d->hide(); // only the essentials
+      if (d->objectName() == "kernelDock" || d->objectName() == "samplesDock") d->hide(); // only the essentials
     statusBar()->hide();
     showFullScreen();
     featureMaps_->setTileSize(260);

@@ -85,9 +85,24 @@ public:
               return padded ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input channel %1").arg(ic + 1);
             return padded ? tr("input (padded)") : tr("input");
           }());
-        // Below: the kernels, the bias, then the output, so a lecture example fits one screen.
-        x = 12;
-        y = rowBottom + gap / 2 + labelHeight;
+        // Then the kernels, the bias and the output: below the input, or beside it when the
+        // view is wide enough for one row to give larger cells (counted in cells; a gap or a
+        // label is about one, "bias = …" about three).
+        const double inputs = double(s_->inputChannels_.size()), outR = s_->outputRows_, outC = s_->outputColumns_;
+        const double inH = double(in[2] + g.padTop + g.padBottom), inW = double(in[3] + g.padLeft + g.padRight);
+        const double kH = double(g.kernelH), kW = double(g.kernelW);
+        const QSize view = s_->scroll_->viewport()->size();
+        const auto fit = [&view](double columns, double rows) {
+          return std::min(view.width() / columns, view.height() / rows);
+        };
+        const double restW = inputs * (kW + 1) + 3 + outC;
+        const bool oneRow =
+            view.width() > 0 && fit(inputs * (inW + 1) + restW, std::max({inH, kH, outR}) + 2) >
+                                    fit(std::max(inputs * (inW + 1), restW), inH + std::max(kH, outR) + 3);
+        if (!oneRow) {
+          x = 12;
+          y = rowBottom + gap / 2 + labelHeight;
+        }
         for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
           add(int(g.kernelH), int(g.kernelW),
               s_->inputChannels_.size() > 1 ? tr("kernel, ch %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
@@ -121,7 +136,9 @@ public:
       }
     }
     int width = 0, height = rowBottom;
-    for (const Grid& gr : grids_) width = std::max(width, gr.origin.x() + gr.columns * cell);
+    const QFontMetrics labels(labelFont());
+    for (const Grid& gr : grids_) // labels may be wider than their grids
+      width = std::max(width, gr.origin.x() + std::max(gr.columns * cell, labels.horizontalAdvance(gr.label)));
     setFixedSize(std::max(width + 12, 200), std::max(height + 12, 120));
     update();
   }
@@ -241,7 +258,7 @@ private:
     }
     if (cell >= 22 && !text.isEmpty()) { // numbers only where they can be read
       QFont f = font();
-      int size = std::max(8, std::min(cell / 3, 28));
+      int size = std::max(8, std::min(cell * 2 / 5, 34)); // large: a lecture hall reads these
       f.setPixelSize(size);
       while (size > 7 && QFontMetrics(f).horizontalAdvance(text) > cell - 4) f.setPixelSize(--size); // fit the cell
       p.setFont(f);
