@@ -26,6 +26,22 @@
 
 namespace convscope::cli {
 
+QList<QCommandLineOption> windowOptions() {
+  return {
+      {"kernel", "A kernel name or matrix file for the bank (repeatable).", "NAME|FILE"},
+      {"stride", "Convolution stride.", "S", "1"},
+      {"padding", "Padding: a number, same or valid.", "P", "valid"},
+      {"bias", "Convolution bias.", "B", "0"},
+      {"model", "A trained model file: the feature maps show its layers.", "FILE"},
+      {"stepper", "Start in the stepper."},
+      {"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"},
+      {"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"},
+      {"presenter", "Start in presenter mode (F11)."},
+      {"tab", "Start on a tab: maps, stepper or training.", "NAME"},
+      {"train", "Open the Training tab and start training LeNet-5 on the digits."},
+  };
+}
+
 namespace {
 
 struct Command {
@@ -49,8 +65,15 @@ const std::vector<Command>& commands() {
 std::string topLevelHelp() {
   std::string text = std::string("ConvScope ") + CONVSCOPE_VERSION +
                      ": see, step through and train convolutional neural networks.\n\n"
-                     "Usage: convscope                 open the application\n"
-                     "       convscope COMMAND [OPTIONS]  run a command-line command\n\nCommands:\n";
+                     "Usage: convscope [FILE] [WINDOW OPTIONS]  open the application (on FILE, an image or matrix)\n"
+                     "       convscope COMMAND [OPTIONS]        run a command-line command\n\nWindow options:\n";
+  for (const QCommandLineOption& o : windowOptions()) {
+    std::string name("--");
+    name += o.names().first().toStdString();
+    if (!o.valueName().isEmpty()) name += " " + o.valueName().toStdString();
+    text += "  " + name + std::string(name.size() < 22 ? 22 - name.size() : 1, ' ') + o.description().toStdString() + "\n";
+  }
+  text += "\nCommands:\n";
   for (const Command& c : commands()) text += "  " + c.name + std::string(10 - c.name.size(), ' ') + c.summary + "\n";
   text += "\nRun 'convscope COMMAND --help' for a command's options.\n"
           "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error.\n";

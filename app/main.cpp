@@ -56,17 +56,7 @@ int main(int argc, char* argv[]) {
                                    "Run 'convscope --help' for the command-line commands.");
   parser.addHelpOption();
   parser.addPositionalArgument("FILE", "An image or matrix file to open.");
-  parser.addOption({"kernel", "A kernel name or matrix file for the bank (repeatable).", "NAME|FILE"});
-  parser.addOption({"stride", "Convolution stride.", "S", "1"});
-  parser.addOption({"padding", "Padding: a number, same or valid.", "P", "valid"});
-  parser.addOption({"bias", "Convolution bias.", "B", "0"});
-  parser.addOption({"model", "A trained model file: the feature maps show its layers.", "FILE"});
-  parser.addOption({"stepper", "Start in the stepper."});
-  parser.addOption({"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"});
-  parser.addOption({"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"});
-  parser.addOption({"presenter", "Start in presenter mode."});
-  parser.addOption({"tab", "Start on a tab: maps, stepper or training.", "NAME"});
-  parser.addOption({"train", "Open the Training tab and start training LeNet-5 on the digits."});
+  parser.addOptions(convscope::cli::windowOptions());
   parser.process(app);
 
   convscope::ui::MainWindow window;
