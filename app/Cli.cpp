@@ -2,6 +2,7 @@
 // JSON is nlohmann::json with float numbers, so values print in their shortest exact form.
 #include "Cli.h"
 #include "CliCommon.h"
+#include "WindowOptions.h"
 
 #include "engine/Filtering.h"
 #include "engine/Geometry.h"
@@ -70,8 +71,9 @@ std::string topLevelHelp() {
   for (const QCommandLineOption& o : windowOptions()) {
     std::string name("--");
     name += o.names().first().toStdString();
-    if (!o.valueName().isEmpty()) name += " " + o.valueName().toStdString();
-    text += "  " + name + std::string(name.size() < 22 ? 22 - name.size() : 1, ' ') + o.description().toStdString() + "\n";
+    if (!o.valueName().isEmpty()) name.append(" ").append(o.valueName().toStdString());
+    text.append("  ").append(name).append(name.size() < 22 ? 22 - name.size() : 1, ' ');
+    text.append(o.description().toStdString()).append("\n");
   }
   text += "\nCommands:\n";
   for (const Command& c : commands()) text += "  " + c.name + std::string(10 - c.name.size(), ' ') + c.summary + "\n";

@@ -3,8 +3,6 @@
 // Exit status: 0 success, 2 bad input (file, number, geometry), 1 an internal failure.
 #pragma once
 
-#include <QCommandLineOption>
-
 #include <ostream>
 #include <string>
 #include <vector>
@@ -14,10 +12,6 @@ namespace convscope::cli {
 // True when `args` (without the program name) start with a command-line command or a
 // top-level flag (--help, --version), i.e. the GUI should not start.
 bool isCliInvocation(const std::vector<std::string>& args);
-
-// The window's start options (`convscope [FILE] [OPTIONS]`): main() parses them, and
-// `convscope --help` lists them.
-QList<QCommandLineOption> windowOptions();
 
 // Runs the command in `args` (without the program name), writing to out and err.
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

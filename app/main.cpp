@@ -2,6 +2,7 @@
 // without one it opens the main window.
 #include "BenchGui.h"
 #include "Cli.h"
+#include "WindowOptions.h"
 #include "ui/ControlPanels.h"
 #include "ui/MainWindow.h"
 #include "ui/Stepper.h"

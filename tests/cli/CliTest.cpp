@@ -123,6 +123,9 @@ TEST_F(Cli, HelpAndVersion) {
   Result r = run({"--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("explain"), std::string::npos);
+  // The window's start options too, each with its value name.
+  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper or training."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  --train "), std::string::npos);
   for (const char* command : {"conv", "pool", "explain", "kernels"}) {
     r = run({command, "--help"});
     EXPECT_EQ(r.status, 0) << command;
