@@ -91,7 +91,7 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
   const auto needImage = [&](const std::string& what) {
     if (in.rank() != 3)
       throw std::invalid_argument(what + " needs an image (channels × height × width), but its input is " +
-                                  shapeText(in) + " values: put it before 'flatten'");
+                                  shapeText(in) + " values: image layers come before 'flatten'");
   };
   if (kind == "conv") {
     needImage("conv");

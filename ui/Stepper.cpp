@@ -643,6 +643,11 @@ void Stepper::computeFullyConnected() {
     fcBias_ = layer.hasBias() ? layer.bias() : Tensor(Shape{layer.outFeatures()});
     fcClasses_ = workspace_->modelClassNames();
     fcSource_ = tr("learned weights of '%1' in %2").arg(QString::fromStdString(layer.name()), workspace_->modelName());
+    // Where the layer's inputs come from: flattened maps, or the layer before's values.
+    const Layer& before = network.layer(size_t(dense - 1));
+    fcInputText_ = before.kind() == "Flatten"
+                       ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
+                       : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
   } else {
     // No model: the pooled maps of every filter, flattened, into four classes with
     // demonstration weights (seeded, so the numbers repeat from lecture to lecture).
@@ -660,6 +665,7 @@ void Stepper::computeFullyConnected() {
     fcInput_ = pooled.reshaped(Shape{1, pooled.size()});
     demonstrationWeights(fcInput_.size(), 4, fcWeights_, fcBias_); // the pipeline's own weights
     fcSource_ = tr("demonstration weights (open a trained model for learned ones)");
+    fcInputText_ = tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size());
   }
   fcLogits_ = Tensor(Shape{1, fcWeights_.shape()[0]});
   backend_.denseForward(fcInput_, fcWeights_, &fcBias_, fcLogits_);
@@ -669,11 +675,7 @@ void Stepper::computeFullyConnected() {
 
 QString Stepper::formulaText() const {
   if (mode_ == Mode::FullyConnected)
-    return cellCount() ? tr("flatten: %1 features in channel, row, column order  →  %2 outputs; %3")
-                             .arg(fcInput_.size())
-                             .arg(cellCount())
-                             .arg(fcSource_)
-                       : QString();
+    return cellCount() ? tr("%1  →  %2 outputs; %3").arg(fcInputText_).arg(cellCount()).arg(fcSource_) : QString();
   const Shape& in = workspace_->input().shape();
   if (workspace_->kernels().empty()) return {};
   const Shape& k =

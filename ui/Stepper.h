@@ -96,7 +96,8 @@ private:
   Tensor pooled_;     // pooling of reluOutput_
   // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K).
   Tensor fcInput_, fcWeights_, fcBias_, fcLogits_, fcProbabilities_;
-  QString fcSource_;                 // where the weights come from
+  QString fcSource_;
+  QString fcInputText_; // "flatten: 400 features …" or "input: the 84 values of 'act4'"                 // where the weights come from
   std::unique_ptr<Network> network_; // this widget's own copy of the open model (the pipeline runs another)
   QString networkPath_;
   std::vector<std::string> fcClasses_;

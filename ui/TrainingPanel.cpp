@@ -242,6 +242,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   seed_ = spin(0, 1 << 30, 1, tr("Same seed, same thread count: the same run"));
   threads_ = spin(0, 64, 0, tr("Compute threads (0: all cores)"));
   trainImages_ = spin(0, 1 << 24, 0, tr("Train on this many images an epoch (0: all); small numbers make quick demos"));
+  threads_->setSpecialValueText(tr("0 (all cores)"));
+  trainImages_->setSpecialValueText(tr("0 (all)"));
   smoothing_ = real(0, 0.999, 0.9, 3, tr("Smoothing of the loss curve (exponential moving average)"));
 
   startButton_ = new QPushButton(tr("Start"));

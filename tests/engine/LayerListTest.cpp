@@ -48,8 +48,8 @@ TEST(LayerList, ProblemsNameTheLineAndTheNumbers) {
   EXPECT_EQ(error("input 1x8x8\nconv 2 3\ndense 10\n"),
             "line 3: dense needs a flat input, but its input is 2×6×6: put 'flatten' before it");
   EXPECT_EQ(error("input 1x8x8\nflatten\nconv 2 3\n"),
-            "line 3: conv needs an image (channels × height × width), but its input is 64 values: put it before "
-            "'flatten'");
+            "line 3: conv needs an image (channels × height × width), but its input is 64 values: image layers "
+            "come before 'flatten'");
   EXPECT_EQ(error("conv 6 5x5\n"), "line 1: the first line must give the input, e.g. 'input 1x32x32' (channels × "
                                    "height × width) or 'input 784'");
   EXPECT_EQ(error("input 1x8x8\npool 2\n").substr(0, 28), "line 2: unknown layer 'pool'");

@@ -550,7 +550,8 @@ private slots:
     Stepper* stepper = window.stepper();
     stepper->setMode(Stepper::Mode::FullyConnected);
     QCOMPARE(stepper->cellCount(), 10);
-    QVERIFY2(stepper->formulaText().contains("84 features"), qPrintable(stepper->formulaText()));
+    // fc2 reads fc1's activations, not a flatten: the header says so.
+    QVERIFY2(stepper->formulaText().startsWith("input: the 84 values of 'act4'"), qPrintable(stepper->formulaText()));
     stepper->setPosition(9);
     QVERIFY2(stepper->arithmeticText().contains("softmax"), qPrintable(stepper->arithmeticText()));
   }
