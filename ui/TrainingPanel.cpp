@@ -355,7 +355,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   // White for zero, deepening to blue: readable on a projector; the diagonal stands out.
   QCPColorGradient blues;
   blues.setColorStopAt(0, Qt::white);
-  blues.setColorStopAt(0.35, QColor(198, 219, 239));
+  blues.setColorStopAt(0.05, QColor(158, 202, 225)); // a single mistake is visibly not white
   blues.setColorStopAt(1, QColor(8, 48, 107));
   map->setGradient(blues);
   map->setInterpolate(false);
@@ -435,8 +435,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   third->addWidget(padBars_, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(left);
-  layout->addLayout(right, 3);
-  layout->addLayout(third, 2);
+  layout->addLayout(right, 5);
+  layout->addLayout(third, 3);
 
   ComputeThread& compute = ComputeThread::instance();
   worker_ = new TrainingWorker(&compute);
