@@ -1,5 +1,5 @@
-// Command-line commands over the engine. Option parsing is Qt's QCommandLineParser;
-// JSON is nlohmann::json with float numbers, so values print in their shortest exact form.
+// Command-line commands over the engine, and the check of the window's start (WindowOptions.h).
+// Options: Qt's QCommandLineParser; JSON: nlohmann::json with floats, in their shortest exact form.
 #include "Cli.h"
 #include "CliCommon.h"
 #include "WindowOptions.h"
@@ -23,27 +23,34 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace convscope::cli {
 
+namespace {
+
+// The window's start options, listed by `convscope --help` and parsed by checkWindowStart.
 QList<QCommandLineOption> windowOptions() {
   return {
       {"kernel", "A kernel name or matrix file for the bank (repeatable).", "NAME|FILE"},
-      {"stride", "Convolution stride.", "S", "1"},
-      {"padding", "Padding: a number, same or valid.", "P", "valid"},
-      {"bias", "Convolution bias.", "B", "0"},
+      {"stride", "Convolution stride.", "S"},
+      {"padding", "Padding: a number, same or valid.", "P"},
+      {"bias", "Convolution bias.", "B"},
+      {"activation", "Activation: none, relu, leaky-relu, tanh or sigmoid.", "NAME"},
+      {"pooling", "Pooling on, with max, average or sum.", "MODE"},
+      {"pool-size", "Pooling on, with an N x N window.", "N"},
+      {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},
       {"model", "A trained model file: the feature maps show its layers.", "FILE"},
       {"stepper", "Start in the stepper."},
-      {"step", "Start the stepper on convolution, relu, pooling or fc.", "MODE"},
+      {"step", "Start the stepper on convolution, relu, pooling or fc (pooling without --kernel pools FILE as it is).",
+       "MODE"},
       {"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"},
       {"presenter", "Start in presenter mode (F11)."},
       {"tab", "Start on a tab: maps, stepper or training.", "NAME"},
       {"train", "Open the Training tab and start training LeNet-5 on the digits."},
   };
 }
-
-namespace {
 
 struct Command {
   std::string name;
@@ -82,7 +89,10 @@ std::string topLevelHelp() {
   return text;
 }
 
-// ---- option values -----------------------------------------------------------------
+int unknownCommand(const std::string& command, std::ostream& err) {
+  err << kProgram << ": unknown command '" << command << "'\n\n" << topLevelHelp();
+  return 2;
+}
 
 // ---- inputs ------------------------------------------------------------------------
 
@@ -329,6 +339,100 @@ int kernels(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
+// ---- the window's start ------------------------------------------------------------
+
+// Qt's own arguments, which QApplication takes out of argv itself: -platform NAME,
+// -style NAME, -reverse, ... (one or two dashes). How many of args[i...] are one: 0, 1 or 2.
+size_t qtArgumentLength(const std::vector<std::string>& args, size_t i) {
+  static const std::set<std::string> withValue{
+      "platform", "platformpluginpath", "platformtheme", "plugin", "qwindowgeometry", "geometry", "qwindowtitle",
+      "title",    "qwindowicon",        "icon",          "style",  "stylesheet",      "session",  "display"};
+  static const std::set<std::string> flags{"reverse", "widgetcount", "nograb", "dograb", "sync"};
+  const std::string& a = args[i];
+  if (a.size() < 2 || a[0] != '-') return 0;
+  const std::string name = a.substr(a[1] == '-' ? 2 : 1);
+  if (flags.count(name) || name.starts_with("qmljsdebugger=") || name.starts_with("style=") ||
+      name.starts_with("stylesheet="))
+    return 1;
+  if (withValue.count(name)) return std::min<size_t>(2, args.size() - i);
+  return 0;
+}
+
+// The value of -platform (or --platform) in args, or empty.
+std::string platformArgument(const std::vector<std::string>& args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "-platform" || args[i] == "--platform") return args[i + 1];
+  return {};
+}
+
+// A first argument such as "nosuchcommand" is a mistyped command, "missing.png" a missing file.
+bool looksLikeCommand(const std::string& word) {
+  return !word.empty() && word[0] != '-' && word.find_first_of("./\\") == std::string::npos;
+}
+
+void requireFile(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw UsageError(what + path + ": no such file");
+  if (std::filesystem::is_directory(path, ec)) throw UsageError(what + path + ": a folder, not a file");
+}
+
+// The value of `option`, one of `names`: "--tab 'x' must be maps, stepper or training".
+template <typename T>
+T oneOf(const QCommandLineParser& p, const std::string& option, const std::vector<std::pair<std::string, T>>& names) {
+  const std::string value = str(p.value(QString::fromStdString(option)));
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].first == value) return names[i].second;
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i].first;
+  }
+  throw UsageError("--" + option + " '" + value + "' must be " + list);
+}
+
+// Every window option's value, checked. Throws UsageError naming the option and the value.
+WindowOptions readWindowOptions(const QCommandLineParser& p) {
+  WindowOptions o;
+  const QStringList files = p.positionalArguments();
+  for (const QString& file : files) requireFile(str(file), "");
+  if (files.size() > 1)
+    throw UsageError("the window opens one FILE, not '" + str(files[0]) + "' and '" + str(files[1]) + "'");
+  if (!files.isEmpty()) o.file = str(files.first());
+  for (const QString& spec : p.values("kernel")) o.kernels.push_back(parseOption(loadKernel, str(spec), "kernel"));
+  if (p.isSet("stride")) o.stride = parseAtLeast(str(p.value("stride")), "stride", 1);
+  if (p.isSet("padding")) o.padding = parseOption(PaddingSpec::parse, str(p.value("padding")), "padding");
+  if (p.isSet("bias")) o.bias = parseFloat(str(p.value("bias")), "bias");
+  if (p.isSet("activation")) o.activation = parseOption(activationFromString, str(p.value("activation")), "activation");
+  if (p.isSet("pooling")) o.poolMode = parseOption(poolModeFromString, str(p.value("pooling")), "pooling");
+  if (p.isSet("pool-size")) o.poolSize = parseAtLeast(str(p.value("pool-size")), "pool-size", 1);
+  if (p.isSet("pool-stride")) o.poolStride = parseAtLeast(str(p.value("pool-stride")), "pool-stride", 1);
+  if (p.isSet("model")) {
+    o.model = str(p.value("model"));
+    requireFile(o.model, "--model ");
+  }
+  if (p.isSet("tab"))
+    o.tab = oneOf<StartTab>(
+        p, "tab", {{"maps", StartTab::FeatureMaps}, {"stepper", StartTab::Stepper}, {"training", StartTab::Training}});
+  if (p.isSet("step"))
+    o.step = oneOf<StartStep>(p, "step",
+                              {{"convolution", StartStep::Convolution},
+                               {"relu", StartStep::ReLU},
+                               {"pooling", StartStep::Pooling},
+                               {"fc", StartStep::FullyConnected}});
+  if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);
+  o.stepper = p.isSet("stepper");
+  o.presenter = p.isSet("presenter");
+  o.train = p.isSet("train");
+  // The stepper pools the convolution's output: without a --kernel that would be whatever
+  // filter the window remembers. Pool the input itself instead.
+  if (o.step == StartStep::Pooling && o.kernels.empty()) {
+    const ClassicKernel* identity = findClassicKernel("identity");
+    o.kernels.push_back({identity->name, identity->weights});
+    o.replaceConvolution = true; // stride 1, dilation 1, bias 0 unless given
+    if (!o.padding) o.padding = PaddingSpec::parse("same");
+    if (!o.activation) o.activation = ActivationKind::None;
+  }
+  return o;
+}
+
 } // namespace
 
 bool isCliInvocation(const std::vector<std::string>& args) {
@@ -358,8 +462,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "eval") return evaluateCommand(rest, out);
     if (command == "predict") return predict(rest, out);
     if (command == "bench") return bench(rest, out);
-    err << kProgram << ": unknown command '" << command << "'\n\n" << topLevelHelp();
-    return 2;
+    return unknownCommand(command, err);
   } catch (const std::invalid_argument& e) { // bad input: files, numbers, geometry
     err << kProgram << " " << command << ": " << e.what() << "\n";
     return 2;
@@ -367,6 +470,74 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     err << kProgram << " " << command << ": internal error: " << e.what() << "\n";
     return 1;
   }
+}
+
+WindowStart checkWindowStart(const std::vector<std::string>& args, const Environment& env, std::ostream& out,
+                             std::ostream& err) {
+  WindowStart start;
+  std::error_code ec;
+  if (!args.empty() && looksLikeCommand(args[0]) && !std::filesystem::exists(args[0], ec)) {
+    start.exitStatus = unknownCommand(args[0], err);
+    return start;
+  }
+  QCommandLineParser parser;
+  parser.addOptions(windowOptions());
+  parser.addOption({{"h", "help"}, "Show the help."});
+  QStringList list{kProgram};
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (const size_t qt = qtArgumentLength(args, i)) {
+      i += qt - 1;
+      continue;
+    }
+    list << QString::fromStdString(args[i]);
+  }
+  try {
+    if (!parser.parse(list)) throw UsageError(str(parser.errorText()) + " (see convscope --help)");
+    if (parser.isSet("help")) {
+      out << topLevelHelp();
+      start.exitStatus = 0;
+      return start;
+    }
+    start.options = readWindowOptions(parser);
+  } catch (const std::invalid_argument& e) {
+    err << kProgram << ": " << e.what() << "\n";
+    start.exitStatus = 2;
+    return start;
+  }
+  if (const std::string why = missingDisplay(args, env); !why.empty()) {
+    err << kProgram << ": no display to open the window on (" << why
+        << "); the commands work without one: convscope --help\n";
+    start.exitStatus = 1;
+  }
+  return start;
+}
+
+std::string missingDisplay(const std::vector<std::string>& args, const Environment& env) {
+  const auto isSet = [&](const char* name) {
+    const char* value = env(name);
+    return value != nullptr && *value != '\0';
+  };
+  std::string platforms = platformArgument(args);
+  std::string source = "-platform";
+  if (platforms.empty() && isSet("QT_QPA_PLATFORM")) {
+    platforms = env("QT_QPA_PLATFORM");
+    source = "QT_QPA_PLATFORM";
+  }
+  if (platforms.empty()) return isSet("DISPLAY") || isSet("WAYLAND_DISPLAY") ? "" : "DISPLAY is not set";
+  // Qt tries a list such as "wayland;xcb" in order; "vnc:size=800x600" carries arguments.
+  std::string needs;
+  for (size_t begin = 0; begin <= platforms.size();) {
+    const size_t end = std::min(platforms.find(';', begin), platforms.size());
+    const std::string entry = platforms.substr(begin, end - begin);
+    const std::string name = entry.substr(0, entry.find(':'));
+    begin = end + 1;
+    const char* server = name == "xcb" ? "DISPLAY" : name.starts_with("wayland") ? "WAYLAND_DISPLAY" : nullptr;
+    if (server == nullptr && !name.empty()) return ""; // offscreen, minimal, vnc, eglfs, ...: no display server
+    if (server != nullptr && isSet(server)) return "";
+    if (server != nullptr) needs += std::string(needs.empty() ? "" : " or ") + server;
+  }
+  if (needs.empty()) return "";
+  return source + " is " + platforms + " and " + needs + " is not set";
 }
 
 } // namespace convscope::cli

@@ -28,6 +28,14 @@ float parseFloat(const std::string& text, const std::string& option) {
   return v;
 }
 
+int64_t parseAtLeast(const std::string& text, const std::string& option, int64_t minimum) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < minimum)
+    throw UsageError("--" + option + " '" + text + "' must be a whole number of at least " + std::to_string(minimum));
+  return v;
+}
+
 // "S" or "SH,SW" → two whole numbers, each at least `minimum`.
 std::pair<int64_t, int64_t> parsePair(const std::string& text, const std::string& option, int64_t minimum) {
   const size_t comma = text.find(',');
@@ -53,7 +61,13 @@ bool parse(QCommandLineParser& parser, const std::string& command, const std::st
     throw UsageError("unexpected argument '" + str(parser.positionalArguments().first()) + "' (see convscope " +
                      command + " --help)");
   if (parser.isSet("help")) {
-    out << str(parser.helpText());
+    // Qt names the program after QCoreApplication's argv[0], or "<executable_name>" when
+    // there is none (the command line runs without one): name the command instead.
+    std::string help = str(parser.helpText());
+    const size_t options = help.find(" [options]");
+    if (help.rfind("Usage: ", 0) == 0 && options != std::string::npos)
+      help.replace(7, options - 7, std::string(kProgram) + " " + command);
+    out << help;
     return false;
   }
   return true;

@@ -32,6 +32,17 @@ const char* const kProgram = "convscope";
 std::string str(const QString& s);
 int64_t parseInteger(const std::string& text, const std::string& option);
 float parseFloat(const std::string& text, const std::string& option);
+// A whole number of at least `minimum`: "--pool-size '0' must be a whole number of at least 1".
+int64_t parseAtLeast(const std::string& text, const std::string& option, int64_t minimum);
+// An engine parser (PaddingSpec::parse, poolModeFromString, ...) on an option's value: its
+// std::invalid_argument becomes a UsageError that names the option, "--padding: padding ...".
+template <typename Parser> auto parseOption(Parser parser, const std::string& text, const std::string& option) {
+  try {
+    return parser(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--" + option + ": " + e.what());
+  }
+}
 // "S" or "SH,SW" → two whole numbers, each at least `minimum`.
 std::pair<int64_t, int64_t> parsePair(const std::string& text, const std::string& option, int64_t minimum);
 // Sets up the parser with the command's options plus --help and --json; returns false

@@ -103,6 +103,14 @@ std::string toString(ActivationKind kind) {
   return "?";
 }
 
+std::string activationTitle(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::ReLU: return "ReLU";
+  case ActivationKind::LeakyReLU: return "leaky ReLU";
+  default: return toString(kind);
+  }
+}
+
 ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
                            ActivationKind::Sigmoid})

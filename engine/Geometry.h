@@ -47,6 +47,7 @@ Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::st
 
 enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid };
 std::string toString(ActivationKind kind);                    // "none", "relu", "leaky-relu", "tanh", "sigmoid"
+std::string activationTitle(ActivationKind kind);             // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name
 
 } // namespace convscope

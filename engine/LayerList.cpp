@@ -10,7 +10,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -85,8 +88,63 @@ std::string numbered(const std::string& base, int& counter, bool alwaysNumber = 
   return alwaysNumber || counter > 1 ? base + std::to_string(counter) : base;
 }
 
+// A line's layer before it exists: what the check shows, and how to make the layer. Conv
+// and dense are worked out by formula, so checking allocates no weights (a 3x500x500 image
+// into dense 1000 would take 3 GB on every keystroke); `make` allocates them, when a
+// network is built.
+struct PlannedLayer {
+  std::string description; // Layer::describe()
+  std::string name;
+  Shape output; // one sample
+  int64_t parameters = 0;
+  std::function<std::unique_ptr<Layer>()> make;
+};
+
+// More parameters than this would take more bytes than an int64_t counts.
+constexpr int64_t kMaxParameters = std::numeric_limits<int64_t>::max() / int64_t(sizeof(float));
+
+// The weights' element count (the product of their dimensions) plus the biases, or
+// std::invalid_argument naming `who` when that passes kMaxParameters.
+int64_t parameterCount(const std::vector<int64_t>& weightDims, int64_t biases, const std::string& who) {
+  int64_t count = 1;
+  bool tooMany = false;
+  for (int64_t d : weightDims) tooMany = tooMany || __builtin_mul_overflow(count, d, &count);
+  tooMany = tooMany || __builtin_add_overflow(count, biases, &count) || count > kMaxParameters;
+  if (tooMany) {
+    std::string dims;
+    for (int64_t d : weightDims) dims += (dims.empty() ? "" : "×") + std::to_string(d);
+    throw std::invalid_argument(who + ": " + dims + " weights are more than any computer can hold");
+  }
+  return count;
+}
+
+// One sample (C, H, W) or (F) with a batch of one in front, for the shape functions.
+Shape batchOfOne(const Shape& sample) {
+  std::vector<int64_t> dims{1};
+  dims.insert(dims.end(), sample.dims().begin(), sample.dims().end());
+  return Shape(std::move(dims));
+}
+
+// The shape functions' (1, …) result without its batch of one.
+Shape oneSample(const Shape& batched) {
+  std::vector<int64_t> dims(batched.dims().begin() + 1, batched.dims().end());
+  if (dims.empty()) dims.push_back(1);
+  return Shape(std::move(dims));
+}
+
+// A layer without weights: made once to ask it its shape; `make` makes it again.
+template <typename L, typename... Args> PlannedLayer weightless(const Shape& in, Args... args) {
+  PlannedLayer p;
+  p.make = [=] { return std::unique_ptr<Layer>(std::make_unique<L>(args...)); };
+  const std::unique_ptr<Layer> layer = p.make();
+  p.description = layer->describe();
+  p.name = layer->name();
+  p.output = oneSample(layer->outputShape(batchOfOne(in)));
+  return p;
+}
+
 // One layer from its tokens, fed by one sample of shape `in` (C, H, W) or (F).
-std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const Shape& in, Counters& n) {
+PlannedLayer planLayer(const std::vector<std::string>& tokens, const Shape& in, Counters& n) {
   const std::string kind = lower(tokens[0]);
   const auto needImage = [&](const std::string& what) {
     if (in.rank() != 3)
@@ -108,7 +166,17 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
       g.padTop = g.padBottom = ph;
       g.padLeft = g.padRight = pw;
     }
-    return std::make_unique<Conv2D>(numbered("conv", n.conv), in[0], filters, g);
+    // As Conv2D describes itself and counts its weights (C_out, C_in, KH, KW) and bias (C_out).
+    PlannedLayer p;
+    p.name = numbered("conv", n.conv);
+    p.description = "Conv2D '" + p.name + "' " + std::to_string(filters) + "@" + g.toString();
+    const std::string who = "Conv2D '" + p.name + "'";
+    p.output = oneSample(conv2dOutputShape(batchOfOne(in), filters, g, who));
+    p.parameters = parameterCount({filters, in[0], g.kernelH, g.kernelW}, filters, who);
+    p.make = [name = p.name, channels = in[0], filters, g] {
+      return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, channels, filters, g));
+    };
+    return p;
   }
   if (kind == "maxpool" || kind == "avgpool") {
     needImage(kind);
@@ -124,7 +192,7 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
       g.padTop = g.padBottom = ph;
       g.padLeft = g.padRight = pw;
     }
-    return std::make_unique<Pool2D>(numbered("pool", n.pool), g);
+    return weightless<Pool2D>(in, numbered("pool", n.pool), g);
   }
   if (kind == "relu" || kind == "tanh" || kind == "sigmoid" || kind == "leaky-relu") {
     float alpha = 0.01f;
@@ -141,11 +209,11 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
                              : kind == "tanh"    ? ActivationKind::Tanh
                              : kind == "sigmoid" ? ActivationKind::Sigmoid
                                                  : ActivationKind::LeakyReLU;
-    return std::make_unique<Activation>(numbered("act", n.act), a, alpha);
+    return weightless<Activation>(in, numbered("act", n.act), a, alpha);
   }
   if (kind == "flatten") {
     options(tokens, 1, {}, kind);
-    return std::make_unique<Flatten>(numbered("flatten", n.flatten, false));
+    return weightless<Flatten>(in, numbered("flatten", n.flatten, false));
   }
   if (kind == "dense" || kind == "fc") {
     if (tokens.size() < 2) throw std::invalid_argument(kind + " needs the number of outputs, e.g. '" + kind + " 84'");
@@ -153,24 +221,34 @@ std::unique_ptr<Layer> makeLayer(const std::vector<std::string>& tokens, const S
       throw std::invalid_argument(kind + " needs a flat input, but its input is " + shapeText(in) +
                                   ": put 'flatten' before it");
     options(tokens, 2, {}, kind);
-    return std::make_unique<Dense>(numbered("fc", n.fc), in[0], positive(tokens[1], "the number of outputs"));
+    const int64_t outputs = positive(tokens[1], "the number of outputs");
+    // As Dense describes itself and counts its weights (F_out, F_in) and bias (F_out).
+    PlannedLayer p;
+    p.name = numbered("fc", n.fc);
+    p.description = "Dense '" + p.name + "' " + std::to_string(in[0]) + "->" + std::to_string(outputs);
+    p.output = Shape{outputs};
+    p.parameters = parameterCount({outputs, in[0]}, outputs, "Dense '" + p.name + "'");
+    p.make = [name = p.name, inputs = in[0], outputs] {
+      return std::unique_ptr<Layer>(std::make_unique<Dense>(name, inputs, outputs));
+    };
+    return p;
   }
   if (kind == "softmax") {
     options(tokens, 1, {}, kind);
-    return std::make_unique<Softmax>(numbered("softmax", n.softmax, false));
+    return weightless<Softmax>(in, numbered("softmax", n.softmax, false));
   }
   throw std::invalid_argument("unknown layer '" + tokens[0] +
                               "' (layers: conv, maxpool, avgpool, relu, tanh, sigmoid, leaky-relu, flatten, dense, "
                               "softmax; the first line is 'input C×H×W')");
 }
 
-} // namespace
-
-LayerListCheck checkLayerList(const std::string& text) {
+// The check, and with `makers` the layers' factories in order (the first row is the input).
+LayerListCheck checkLines(const std::string& text, std::vector<std::function<std::unique_ptr<Layer>()>>* makers) {
   LayerListCheck check;
   std::istringstream lines(text);
   std::string source;
-  std::optional<Network> network;
+  bool haveInput = false;
+  int layers = 0;
   Shape shape; // one sample, as it reaches the next line
   Counters counters;
   bool broken = false; // after a failing line, later lines cannot be checked
@@ -186,7 +264,7 @@ LayerListCheck checkLayerList(const std::string& text) {
     if (row.kind == "fc") row.kind = "dense";
     try {
       if (broken) throw std::invalid_argument("not checked: a line above does not fit");
-      if (!network) {
+      if (!haveInput) {
         if (lower(tokens[0]) != "input" || tokens.size() != 2)
           throw std::invalid_argument("the first line must give the input, e.g. 'input 1x32x32' (channels × height × "
                                       "width) or 'input 784'");
@@ -200,21 +278,23 @@ LayerListCheck checkLayerList(const std::string& text) {
           throw std::invalid_argument("the input '" + tokens[1] +
                                       "' must be C×H×W (e.g. 1x32x32) or a length (e.g. 784)");
         shape = dims.size() == 3 ? Shape{dims[0], dims[1], dims[2]} : Shape{dims[0]};
-        network.emplace(shape);
+        haveInput = true;
         row.output = shape;
       } else {
-        std::unique_ptr<Layer> layer = makeLayer(tokens, shape, counters);
-        row.layer = layer->describe();
-        row.name = layer->name();
-        row.parameters = layer->parameterCount();
-        network->add(std::move(layer));
-        row.output = network->shapes(1).back();
-        // Drop the batch of one: the rows show one sample.
-        std::vector<int64_t> dims;
-        for (int64_t d = 1; d < row.output.rank(); ++d) dims.push_back(row.output[d]);
-        shape = dims.size() == 3 ? Shape{dims[0], dims[1], dims[2]} : Shape{dims.empty() ? 1 : dims[0]};
+        PlannedLayer layer = planLayer(tokens, shape, counters);
+        row.layer = layer.description;
+        row.name = layer.name;
+        row.parameters = layer.parameters;
+        row.weightBytes = layer.parameters * int64_t(sizeof(float)); // parameters ≤ kMaxParameters
+        int64_t total = 0;
+        if (__builtin_add_overflow(check.parameters, row.parameters, &total) || total > kMaxParameters)
+          throw std::invalid_argument("with " + row.layer + " the network has more weights than any computer can hold");
+        check.parameters = total;
+        check.weightBytes = total * int64_t(sizeof(float));
+        shape = layer.output;
         row.output = shape;
-        check.parameters += row.parameters;
+        ++layers;
+        if (makers) makers->push_back(std::move(layer.make));
       }
     } catch (const std::exception& e) {
       row.error = e.what();
@@ -224,18 +304,38 @@ LayerListCheck checkLayerList(const std::string& text) {
     }
     check.rows.push_back(std::move(row));
   }
-  if (check.error.empty() && !network)
+  if (check.error.empty() && !haveInput)
     check.error = "no layers: start with 'input 1x32x32'";
-  else if (check.error.empty() && network->size() == 0)
+  else if (check.error.empty() && layers == 0)
     check.error = "only an input: add layers below it";
-  if (check.error.empty()) check.network = std::move(network);
   return check;
 }
 
+} // namespace
+
+LayerListCheck checkLayerList(const std::string& text) { return checkLines(text, nullptr); }
+
 Network buildLayerList(const std::string& text) {
-  LayerListCheck check = checkLayerList(text);
-  if (!check.network) throw std::invalid_argument(check.error);
-  return std::move(*check.network);
+  std::vector<std::function<std::unique_ptr<Layer>()>> makers;
+  const LayerListCheck check = checkLines(text, &makers);
+  if (!check.fits()) throw std::invalid_argument(check.error);
+  Network network(check.rows.front().output);
+  for (size_t i = 0; i < makers.size(); ++i) {
+    const LayerListRow& row = check.rows[i + 1];
+    const auto tooLarge = [&row] {
+      return std::invalid_argument("line " + std::to_string(row.line) + ": " + row.layer + " needs " +
+                                   byteSizeText(row.weightBytes) + " for its " + std::to_string(row.parameters) +
+                                   " parameters, more memory than there is");
+    };
+    try {
+      network.add(makers[i]());
+    } catch (const std::bad_alloc&) {
+      throw tooLarge();
+    } catch (const std::length_error&) { // a vector longer than the address space allows
+      throw tooLarge();
+    }
+  }
+  return network;
 }
 
 Network loadLayerList(const std::string& path) {
@@ -292,6 +392,18 @@ std::string layerListText(const Network& network) {
     out << "\n";
   }
   return out.str();
+}
+
+std::string byteSizeText(int64_t bytes) {
+  if (bytes < 1000) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  const char* units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+  double value = double(bytes);
+  int unit = -1;
+  while (value >= 999.95 && unit < 5) value /= 1000.0, ++unit;
+  char buffer[32];
+  // One decimal below 10 ("3.0 GB"), none above ("247 kB"): two or three digits either way.
+  std::snprintf(buffer, sizeof buffer, value < 9.95 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  return buffer;
 }
 
 } // namespace convscope

@@ -17,7 +17,6 @@
 
 #include "Network.h"
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,24 +29,34 @@ struct LayerListRow {
   std::string kind;  // the line's keyword as the grammar spells it: "input", "conv", "tanh", "avgpool", …
   Shape output;      // one sample's shape after this line (empty when it failed)
   int64_t parameters = 0;
-  std::string error; // what does not fit, in words with the numbers; empty when fine
+  int64_t weightBytes = 0; // what the parameters take as float32: parameters · 4
+  std::string error;       // what does not fit, in words with the numbers; empty when fine
 };
 
 struct LayerListCheck {
   std::vector<LayerListRow> rows; // one per non-blank line, in order
-  std::optional<Network> network; // when every line fits
   std::string error;              // the first problem, "line 3: …", or empty
   int64_t parameters = 0;         // of the lines that fit
+  int64_t weightBytes = 0;        // of the lines that fit
+  // Every line fits: buildLayerList would make the network.
+  bool fits() const { return error.empty(); }
 };
 
-// Never throws: problems are in the rows and in `error`.
+// Never throws: problems are in the rows and in `error`. Shapes and parameter counts are
+// worked out by formula: no layer and no weight is allocated, so a list whose weights
+// could never be stored (input 3x5000x5000, flatten, dense 100000: 7.5·10¹² parameters)
+// checks at once and says how large it is.
 LayerListCheck checkLayerList(const std::string& text);
-// The network, or std::invalid_argument with the first problem ("line 3: …").
+// The network (its weights allocated, zero), or std::invalid_argument with the first
+// problem ("line 3: …"), also when the weights cannot be allocated.
 Network buildLayerList(const std::string& text);
 // The same from a text file; problems start with the file's path.
 Network loadLayerList(const std::string& path);
 // A sequential network written in the grammar above (presets become editable text);
 // throws std::invalid_argument for a layer the grammar cannot express.
 std::string layerListText(const Network& network);
+
+// A size in bytes as people read it, decimal units: "240 bytes", "247 kB", "3.0 GB", "300 TB".
+std::string byteSizeText(int64_t bytes);
 
 } // namespace convscope

@@ -25,11 +25,25 @@ std::vector<float> parseRow(const std::string& line, const std::string& where) {
     std::string token = line.substr(i, end - i);
     // Accept the typographic minus the lecture's slides use.
     if (token.rfind("−", 0) == 0) token = "-" + token.substr(std::string("−").size());
-    const char* first = token.c_str() + (token[0] == '+' ? 1 : 0);
-    float value = 0.0f;
-    auto [ptr, ec] = std::from_chars(first, token.c_str() + token.size(), value);
-    if (ec != std::errc() || ptr != token.c_str() + token.size() || !std::isfinite(value))
-      throw std::invalid_argument(where + ": '" + line.substr(i, end - i) + "' is not a number");
+    // A number, or a fraction as the slides write normalized kernels ("1/9", "-2/16").
+    const auto number = [&](const std::string& text, float& value) {
+      const char* first = text.c_str() + (!text.empty() && text[0] == '+' ? 1 : 0);
+      auto [ptr, ec] = std::from_chars(first, text.c_str() + text.size(), value);
+      return !text.empty() && ec == std::errc() && ptr == text.c_str() + text.size() && std::isfinite(value);
+    };
+    const size_t slash = token.find('/');
+    float value = 0.0f, denominator = 1.0f;
+    const bool ok = slash == std::string::npos
+                        ? number(token, value)
+                        : number(token.substr(0, slash), value) && number(token.substr(slash + 1), denominator) &&
+                              denominator != 0.0f;
+    if (!ok) {
+      const std::string what = line.substr(i, end - i);
+      throw std::invalid_argument(where + ": '" + what + "' is not a number" +
+                                  (slash != std::string::npos ? " nor a fraction like 1/9" : ""));
+    }
+    value /= denominator;
+    if (!std::isfinite(value)) throw std::invalid_argument(where + ": '" + line.substr(i, end - i) + "' is not finite");
     row.push_back(value);
     i = end;
   }

@@ -1,5 +1,5 @@
 // The matrix text format for lecture examples and kernels:
-//   numbers separated by spaces, tabs or commas; one row a line; a blank line starts the
+//   numbers (or fractions: 1/9) separated by spaces, tabs or commas; one row a line; a blank line starts the
 //   next channel; '#' starts a comment; every row of a channel and every channel the same size.
 // Not for: images (ImageIO.h) or model files.
 #pragma once

@@ -218,8 +218,9 @@ MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
 namespace {
 std::string sizeText(const Tensor& t) {
   const Shape& s = t.shape();
+  // "3 maps of 508×508, depth 3": the lecture calls the number of maps the result's depth.
   return std::to_string(s[1]) + (s[1] == 1 ? " map of " : " maps of ") + std::to_string(s[2]) + "×" +
-         std::to_string(s[3]);
+         std::to_string(s[3]) + (s[1] > 1 ? ", depth " + std::to_string(s[1]) : "");
 }
 
 PipelineStage stage(std::string title, Tensor maps, int maxSide, bool colour = false,
@@ -280,7 +281,7 @@ std::string layerTitle(const Layer& layer) {
     if (g.groups != 1) t += ", " + std::to_string(g.groups) + " groups";
     return t;
   }
-  if (const auto* a = dynamic_cast<const Activation*>(&layer)) return name + toString(a->activation());
+  if (const auto* a = dynamic_cast<const Activation*>(&layer)) return name + activationTitle(a->activation());
   if (const auto* p = dynamic_cast<const Pool2D*>(&layer)) {
     const Pool2DGeometry& g = p->geometry();
     const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
@@ -385,10 +386,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
     activated.reuseAs(convolved.shape(), convolved.layout());
     backend.activationForward(spec.activation, 0.01f, convolved, activated);
-    const std::string name = spec.activation == ActivationKind::ReLU        ? "ReLU"
-                             : spec.activation == ActivationKind::LeakyReLU ? "leaky ReLU"
-                             : spec.activation == ActivationKind::Tanh      ? "tanh"
-                                                                            : "sigmoid";
+    const std::string name = activationTitle(spec.activation);
     // ReLU's range follows from the convolution's (max(0, min), max(0, max)): no pass over it.
     std::vector<float> lo, hi;
     if (spec.activation == ActivationKind::ReLU)

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine, builds with tests and runs every test through
-# CTest (Qt tests offscreen). Exits non-zero on any failure.
+# CTest (Qt tests offscreen), then builds again with AddressSanitizer + UndefinedBehavior-
+# Sanitizer and runs the whole suite once more (scripts/test-sanitizers.sh); a sanitizer
+# report fails its test. Exits non-zero on any failure.
+#   ./scripts/test.sh                 everything
+#   ./scripts/test.sh -R ui_tests     CTest arguments go to both runs
+#   CONVSCOPE_NO_SANITIZERS=1 ./scripts/test.sh   the plain run only (a quick local check)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
 configureAndBuild "$ROOT/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
 export QT_QPA_PLATFORM=offscreen
-cd "$ROOT/build/test"
-ctest --output-on-failure --timeout 600 "$@"
+(cd "$ROOT/build/test" && ctest --output-on-failure --timeout 600 "$@")
+if [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ]; then
+  "$ROOT/scripts/test-sanitizers.sh" "$@"
+fi

@@ -374,7 +374,7 @@ void KernelPanel::refreshThumbnails() {
     if (!k) continue; // a learned filter keeps its own icon
     const Tensor out = applyFilterBank(backend, thumb, {{k->name, k->weights}}, same);
     const MapImage map = renderMap(out, 0);
-    QImage image = toQImage(map).copy().scaled(64, 64, Qt::KeepAspectRatio, Qt::FastTransformation);
+    QImage image = toQImage(map).scaled(64, 64, Qt::KeepAspectRatio, Qt::FastTransformation);
     gallery_->item(i)->setIcon(QIcon(QPixmap::fromImage(image)));
   }
 }
@@ -403,7 +403,7 @@ void KernelPanel::refreshLearned() {
                 w.values().begin() + k * w.shape()[1] * w.shape()[2] * w.shape()[3] + w.shape()[2] * w.shape()[3],
                 block.data());
       const MapImage map = renderMap(block, 0);
-      item->setIcon(QIcon(QPixmap::fromImage(toQImage(map).copy().scaled(64, 64, Qt::KeepAspectRatio))));
+      item->setIcon(QIcon(QPixmap::fromImage(toQImage(map).scaled(64, 64, Qt::KeepAspectRatio))));
     }
   }
 }

@@ -11,6 +11,8 @@
 #include <QToolTip>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 namespace convscope::ui {
 
@@ -59,10 +61,55 @@ QVector<QRgb> gainTable(Palette palette, int gain) {
   return table;
 }
 
+namespace {
+// The value an index of a rendered map stands for (the renderer's inverse, to 1/255).
+double indexValue(const MapImage& map, int index) {
+  return map.palette == Palette::Diverging ? (index - 128) / 127.0 * map.scale : index / 255.0 * map.scale;
+}
+
+// A tile's colours when it is shown on another scale (shared by its layer), in another
+// palette (a layer with one signed map is all diverging) or with a gain.
+QVector<QRgb> displayTable(const MapImage& map, Palette palette, double scale, double gain) {
+  const QVector<QRgb>& base = colourTable(palette);
+  QVector<QRgb> table(256);
+  for (int i = 0; i < 256; ++i) {
+    const double v = scale > 0 ? indexValue(map, i) / scale * gain : 0;
+    const double j = palette == Palette::Diverging ? 128 + v * 127 : v * 255;
+    table[i] = base[std::clamp(int(std::lround(j)), 0, 255)];
+  }
+  return table;
+}
+
+// The automatic gain: the 99th percentile of |value| (from the rendered indices) reaches
+// the palette's end; never below 1 (true contrast) nor above 16.
+double autoGain(const std::vector<const MapImage*>& maps, double scale) {
+  std::array<int64_t, 256> histogram{}; // of |value| / scale, in 255ths
+  int64_t count = 0;
+  for (const MapImage* m : maps)
+    for (uint8_t i : m->pixels) {
+      const double v = scale > 0 ? std::abs(indexValue(*m, i)) / scale : 0;
+      ++histogram[size_t(std::clamp(int(v * 255 + 0.5), 0, 255))];
+      ++count;
+    }
+  if (count == 0) return 1;
+  int64_t seen = 0;
+  int q = 255;
+  for (int b = 0; b < 256; ++b)
+    if ((seen += histogram[size_t(b)]) >= count * 99 / 100) {
+      q = b;
+      break;
+    }
+  if (q == 0) return 1;
+  return std::clamp(std::floor(255.0 / q * 10) / 10, 1.0, 16.0); // to a tenth, so it reads as a number
+}
+} // namespace
+
+// A deep copy: QImage(uchar*, …) only wraps the bytes, and a MapImage is often a
+// temporary (`toQImage(renderMap(…))`), which would leave the image on freed memory.
 QImage toQImage(const MapImage& map) {
   if (map.palette == Palette::Rgb)
-    return QImage(map.pixels.data(), map.width, map.height, map.width * 3, QImage::Format_RGB888);
-  QImage image(map.pixels.data(), map.width, map.height, map.width, QImage::Format_Indexed8);
+    return QImage(map.pixels.data(), map.width, map.height, map.width * 3, QImage::Format_RGB888).copy();
+  QImage image = QImage(map.pixels.data(), map.width, map.height, map.width, QImage::Format_Indexed8).copy();
   image.setColorTable(colourTable(map.palette));
   return image;
 }
@@ -85,9 +132,36 @@ void FeatureMapView::setResult(PipelineSnapshot result) {
 }
 
 void FeatureMapView::setContrast(int gain) {
-  contrast_ = std::clamp(gain, 1, 16);
+  contrast_ = gain == 0 ? 0 : std::clamp(gain, 1, 16);
   layoutTiles();
   update();
+}
+
+void FeatureMapView::setSharedScale(bool shared) {
+  shared_ = shared;
+  layoutTiles();
+  update();
+}
+
+const FeatureMapView::Tile* FeatureMapView::tileAt(int stage, int map) const {
+  for (const Tile& t : tiles_)
+    if (t.stage == stage && t.map == map) return &t;
+  return nullptr;
+}
+
+double FeatureMapView::tileGain(int stage, int map) const {
+  const Tile* t = tileAt(stage, map);
+  return t ? t->gain : 1;
+}
+
+bool FeatureMapView::isStrip(int stage) const { return tileAt(stage, -3) != nullptr; }
+
+bool FeatureMapView::showsNumbers(int stage) const {
+  const Tile* t = tileAt(stage, 0);
+  if (!t || !result_) return false;
+  const MapImage& m = result_->stages[size_t(stage)].images[0];
+  return m.palette != Palette::Rgb && m.step == 1 && m.width <= 16 && m.height <= 16 &&
+         t->rect.width() / m.width >= kNumberCell && t->rect.height() / m.height >= kNumberCell;
 }
 
 void FeatureMapView::setTileSize(int pixels) {
@@ -127,6 +201,24 @@ void FeatureMapView::layoutTiles() {
         y += rows * cell + kCaption + kGap + 4;
         continue;
       }
+      const Shape& shape = stage.maps.shape();
+      if (s > 0 && shape[1] > 1 && shape[2] == 1 && shape[3] == 1) { // 1×1 maps: one strip, one scale
+        const int count = int(shape[1]), cell = vectorCell(count);
+        const int perRow = std::max(1, (width - 2 * kMargin) / cell), rows = (count + perRow - 1) / perRow;
+        tiles_.push_back({s, -3, QRect(kMargin, y, std::min(count, perRow) * cell, rows * cell), QImage()});
+        y += rows * cell + kCaption + kGap + 4;
+        continue;
+      }
+      // The layer's display scale: each map's own, or one for all (diverging if any is signed).
+      Palette layerPalette = Palette::Gray;
+      double layerScale = 0;
+      std::vector<const MapImage*> all;
+      for (const MapImage& map : stage.images) {
+        if (map.palette == Palette::Diverging) layerPalette = Palette::Diverging;
+        layerScale = std::max(layerScale, double(map.scale));
+        all.push_back(&map);
+      }
+      const double sharedGain = contrast_ ? contrast_ : autoGain(all, layerScale);
       int x = kMargin, rowHeight = 0;
       for (int m = 0; m < static_cast<int>(stage.images.size()); ++m) {
         const MapImage& map = stage.images[m];
@@ -141,8 +233,16 @@ void FeatureMapView::layoutTiles() {
           rowHeight = 0;
         }
         tiles_.push_back({s, m, QRect(QPoint(x, y), size), toQImage(map)});
-        if (s > 0 && contrast_ > 1 && map.palette != Palette::Rgb) // the input is shown as it is
-          tiles_.back().image.setColorTable(gainTable(map.palette, contrast_));
+        if (s > 0 && map.palette != Palette::Rgb) { // the input is shown as it is
+          Tile& t = tiles_.back();
+          if (shared_) {
+            t.gain = sharedGain;
+            t.image.setColorTable(displayTable(map, layerPalette, layerScale, t.gain));
+          } else {
+            t.gain = contrast_ ? contrast_ : autoGain({&map}, map.scale);
+            if (t.gain != 1) t.image.setColorTable(displayTable(map, map.palette, map.scale, t.gain));
+          }
+        }
         x += size.width() + kGap;
         rowHeight = std::max(rowHeight, size.height());
       }
@@ -174,17 +274,25 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setPen(palette().windowText().color());
     p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
                QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
-                   (s > 0 && contrast_ > 1 && stage.kind == PipelineStage::Kind::Maps
-                        ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
-                        : QString()));
+                   (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
+                    : contrast_ > 1 ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
+                    : contrast_ == 0 ? tr("  (automatic contrast)")
+                                     : QString()) +
+                   (s > 0 && shared_ && stage.kind == PipelineStage::Kind::Maps ? tr("  (one scale for all maps)")
+                                                                                 : QString()));
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
+    if (t.map == -3) {
+      paintStrip(p, t);
+      continue;
+    }
     if (t.map < 0) {
       paintVector(p, t);
       continue;
     }
     p.drawImage(t.rect, t.image); // nearest-neighbour scaling keeps cells crisp
+    if (showsNumbers(t.stage)) paintNumbers(p, t);
     p.setPen(QColor(120, 120, 120));
     p.drawRect(t.rect.adjusted(0, 0, -1, -1));
     const MapImage& map = result_->stages[t.stage].images[t.map];
@@ -211,7 +319,7 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       for (int i = 0; i < bar.width(); ++i)
         p.fillRect(QRect(bar.left() + i, bar.top(), 1, bar.height()),
                    paletteQColor(Palette::Diverging, gainIndex(Palette::Diverging, i * 255 / (bar.width() - 1),
-                                                               t.stage > 0 ? contrast_ : 1)));
+                                                               int(std::lround(t.gain)))));
     }
   }
   if (!result_->error.empty()) {
@@ -219,6 +327,61 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.drawText(QRect(kMargin, height_ - 3 * kHeader - kMargin, width() - 2 * kMargin, 3 * kHeader),
                Qt::AlignLeft | Qt::TextWordWrap, tr("Does not fit: %1").arg(QString::fromStdString(result_->error)));
   }
+}
+
+// The values of a small map in its cells, three significant digits, white on dark colours.
+void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
+  const PipelineStage& stage = result_->stages[size_t(t.stage)];
+  const Shape& s = stage.maps.shape();
+  const int cellW = t.rect.width() / int(s[3]), cellH = t.rect.height() / int(s[2]);
+  QFont f = font();
+  int size = std::min(cellH * 2 / 5, 28);
+  f.setPixelSize(size);
+  for (int64_t r = 0; r < s[2]; ++r)
+    for (int64_t c = 0; c < s[3]; ++c)
+      while (size > 8 && QFontMetrics(f).horizontalAdvance(shortNumber(stage.maps.at(0, t.map, r, c))) > cellW - 4)
+        f.setPixelSize(--size);
+  p.setFont(f);
+  for (int64_t r = 0; r < s[2]; ++r)
+    for (int64_t c = 0; c < s[3]; ++c) {
+      const QRect cell(t.rect.left() + int(c) * cellW, t.rect.top() + int(r) * cellH, cellW, cellH);
+      const QColor under(t.image.pixel(int(c), int(r)));
+      p.setPen(qGray(under.rgb()) < 110 ? Qt::white : Qt::black);
+      p.drawText(cell, Qt::AlignCenter, shortNumber(stage.maps.at(0, t.map, r, c)));
+    }
+  p.setFont(font());
+}
+
+// A layer of 1×1 maps: one cell per map on one scale (diverging if any value is negative),
+// with the value in the cell when it is wide enough.
+void FeatureMapView::paintStrip(QPainter& p, const Tile& t) const {
+  const PipelineStage& stage = result_->stages[size_t(t.stage)];
+  const int count = int(stage.maps.shape()[1]);
+  std::vector<float> v(static_cast<size_t>(count));
+  for (int k = 0; k < count; ++k) v[size_t(k)] = stage.maps.at(0, k, 0, 0);
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  const bool diverging = *lo < 0;
+  const double scale = std::max(std::abs(double(*lo)), std::abs(double(*hi)));
+  const int side = vectorCell(count), perRow = std::max(1, t.rect.width() / side);
+  QFont f = font();
+  f.setPixelSize(std::max(8, side / 3));
+  p.setFont(f);
+  for (int k = 0; k < count; ++k) {
+    const QRect r(t.rect.left() + (k % perRow) * side, t.rect.top() + (k / perRow) * side, side, side);
+    const double x = scale > 0 ? v[size_t(k)] / scale : 0;
+    const QColor colour = diverging ? paletteQColor(Palette::Diverging, int(std::lround(128 + x * 127)))
+                                    : paletteQColor(Palette::Gray, int(std::lround(x * 255)));
+    p.fillRect(r, colour);
+    if (side >= 10) p.setPen(QColor(150, 150, 150)), p.drawRect(r.adjusted(0, 0, -1, -1));
+    if (side >= kNumberCell) {
+      p.setPen(qGray(colour.rgb()) < 110 ? Qt::white : Qt::black);
+      p.drawText(r, Qt::AlignCenter, shortNumber(v[size_t(k)]));
+    }
+  }
+  p.setFont(font());
+  p.setPen(palette().windowText().color());
+  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 600, kCaption), Qt::AlignLeft | Qt::AlignTop,
+             tr("%1 maps of 1×1, one scale: %2 … %3").arg(count).arg(shortNumber(*lo), shortNumber(*hi)));
 }
 
 int FeatureMapView::vectorCell(int count) const {
@@ -262,10 +425,11 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
 QImage FeatureMapView::fullImage(int stage, int map) const {
   const PipelineStage& st = result_->stages[size_t(stage)];
   if (st.images[size_t(map)].palette == Palette::Rgb)
-    return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20)).copy();
+    return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20));
   const MapImage full = renderMap(st.maps, map);
-  QImage image = toQImage(full).copy(); // copy: the MapImage goes out of scope
-  if (stage > 0 && contrast_ > 1) image.setColorTable(gainTable(full.palette, contrast_)); // as shown
+  QImage image = toQImage(full);
+  if (const Tile* t = tileAt(stage, map); t && stage > 0) // as shown: the tile's scale and gain
+    image.setColorTable(shared_ ? t->image.colorTable() : displayTable(full, full.palette, full.scale, t->gain));
   return image;
 }
 
@@ -287,6 +451,20 @@ void FeatureMapView::contextMenuEvent(QContextMenuEvent* event) {
 void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
   for (const Tile& t : tiles_) {
     if (!t.rect.contains(event->position().toPoint())) continue;
+    if (t.map == -3) { // a strip of 1×1 maps
+      const PipelineStage& stage = result_->stages[size_t(t.stage)];
+      const int side = vectorCell(int(stage.maps.shape()[1])), perRow = std::max(1, t.rect.width() / side);
+      const QPoint at = event->position().toPoint() - t.rect.topLeft();
+      const int k = (at.y() / side) * perRow + at.x() / side;
+      if (k >= stage.maps.shape()[1]) continue;
+      const QString text = tr("%1, map %2: %3")
+                               .arg(QString::fromStdString(stage.title))
+                               .arg(k + 1)
+                               .arg(number(stage.maps.at(0, k, 0, 0)));
+      QToolTip::showText(event->globalPosition().toPoint(), text, this);
+      emit hovered(text);
+      return;
+    }
     if (t.map < 0) continue;
     const PipelineStage& stage = result_->stages[t.stage];
     const Shape& s = stage.maps.shape();

@@ -41,11 +41,13 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
                          "maxpool KxK [stride S] | avgpool KxK [stride S]\n"
                          "flatten · dense N (or fc N) · softmax\n"
                          "# starts a comment"));
-  table_ = new QTableWidget(0, 4);
+  table_ = new QTableWidget(0, 5);
   table_->setObjectName("layerTable");
-  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters")});
+  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters"), tr("Weights")});
   table_->horizontalHeaderItem(2)->setToolTip(
       tr("The layer's output for one image: channels × height × width, or a length"));
+  table_->horizontalHeaderItem(4)->setToolTip(
+      tr("The memory the layer's parameters take, 4 bytes each (training needs as much again for their gradients)"));
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
@@ -144,13 +146,15 @@ void LayerEditor::recheck() {
     if (ok && row.layer.empty()) layer = tr("input");
     if (ok && !row.layer.empty())
       layer = QStringLiteral("%1 (%2)").arg(QString::fromStdString(row.name), QString::fromStdString(row.kind));
+    const bool weights = ok && row.parameters;
     const QStringList cells{QString::number(row.line), layer, ok ? shapeText(row.output) : QString(),
-                            ok && row.parameters ? QLocale().toString(qint64(row.parameters)) : QString()};
-    for (int c = 0; c < 4; ++c) {
+                            weights ? QLocale().toString(qint64(row.parameters)) : QString(),
+                            weights ? QString::fromStdString(byteSizeText(row.weightBytes)) : QString()};
+    for (int c = 0; c < 5; ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (!ok) item->setForeground(bad);
       if (c == 1) item->setToolTip(ok ? QString::fromStdString(row.layer) : layer);
-      if (c == 0 || c == 3) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      if (c != 1 && c != 2) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       table_->setItem(r, c, item);
     }
   }
@@ -167,17 +171,19 @@ void LayerEditor::recheck() {
     marks << mark;
   }
   editor_->setExtraSelections(marks);
-  if (check_.network) {
-    const Shape out = check_.network->outputShape(1);
+  if (check_.fits()) {
+    // "750,001,000 parameters (3.0 GB of weights)": why a network is too big to train, in numbers.
     summary_->setStyleSheet(QString());
-    summary_->setText(tr("%1 parameters · output %2 values · the last layer's outputs must cover the dataset's classes")
-                          .arg(QLocale().toString(qint64(check_.parameters)))
-                          .arg(out.rank() >= 2 ? out[1] : 0));
+    summary_->setText(tr("%1 parameters (%2 of weights) · output %3 values · the last layer's outputs must cover the "
+                         "dataset's classes")
+                          .arg(QLocale().toString(qint64(check_.parameters)),
+                               QString::fromStdString(byteSizeText(check_.weightBytes)),
+                               QLocale().toString(qint64(check_.rows.back().output.elementCount()))));
   } else {
     summary_->setStyleSheet("color: #b2182b;");
     summary_->setText(QString::fromStdString(check_.error));
   }
-  ok_->setEnabled(check_.network.has_value());
+  ok_->setEnabled(check_.fits());
 }
 
 } // namespace convscope::ui

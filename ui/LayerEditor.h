@@ -1,8 +1,9 @@
 // Build a sequential CNN by typing one layer a line (engine/LayerList.h): every line is
-// checked as you type, and a table beside the text shows each layer's output shape and
-// parameters, or, in red, what does not fit and why. Starts from a preset or the current
-// model; "Insert" adds a layer template at the cursor. OK is enabled only for a network
-// that fits. Not for: graphs with branches, or weights.
+// checked as you type (shape arithmetic only: no weights are allocated), and a table beside
+// the text shows each layer's output shape, parameters and their memory, or, in red, what
+// does not fit and why. Starts from a preset or the current model; "Insert" adds a layer
+// template at the cursor. OK is enabled only for a network that fits.
+// Not for: graphs with branches, or weights.
 #pragma once
 
 #include "engine/LayerList.h"
@@ -24,7 +25,7 @@ public:
   QString text() const;
   void setText(const QString& text);
   const LayerListCheck& check() const { return check_; }
-  QString summary() const; // "61,706 parameters · output 10" or the first problem
+  QString summary() const; // "61,706 parameters (247 kB of weights) · output 10 values …" or the first problem
   QTableWidget* table() const { return table_; }
 
 private:

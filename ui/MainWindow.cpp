@@ -23,6 +23,7 @@
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
+#include <QFrame>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
@@ -31,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
@@ -38,6 +40,8 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <tuple>
 
 namespace convscope::ui {
 
@@ -101,7 +105,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   };
   dock(tr("Input"), "inputDock", inputPanel_, Qt::LeftDockWidgetArea);
   dock(tr("Samples"), "samplesDock", createSamplesGallery(), Qt::LeftDockWidgetArea);
-  dock(tr("Convolution, activation, pooling"), "convolutionDock", convolutionPanel_, Qt::LeftDockWidgetArea);
+  convolutionDock_ =
+      dock(tr("Convolution, activation, pooling"), "convolutionDock", convolutionPanel_, Qt::LeftDockWidgetArea);
   dock(tr("Kernels"), "kernelDock", kernelPanel_, Qt::RightDockWidgetArea);
 
   connect(inputPanel_, &InputPanel::editMatrixRequested, this, &MainWindow::editMatrix);
@@ -124,13 +129,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->showMessage(tr("Drop an image or a matrix file anywhere on the window, or open one with Ctrl+O."));
 
   QSettings settings;
-  restoreGeometry(settings.value("window/geometry").toByteArray());
   restoreState(settings.value("window/state").toByteArray());
-  if (!settings.contains("window/geometry")) resize(1400, 900);
+  placeOnScreen(settings.value("window/geometry").toByteArray());
   recent_ = settings.value("recentFiles").toStringList();
   rebuildRecentMenu();
   workspace_->setWorkingSide(settings.value("input/workingSide", 512).toInt());
-  featureMaps_->setContrast(settings.value("view/contrast", 1).toInt());
+  // Contrast is not carried from one start to the next: a ×4 left over from last week's
+  // edges would wash out today's photo. Every start is automatic (see FeatureMapView).
+  settings.remove("view/contrast");
   const QString last = settings.value("input/lastFile").toString();
   if (!last.isEmpty() && QFileInfo::exists(last)) workspace_->loadFile(last, nullptr);
   const QString kernel = settings.value("kernels/last").toString();
@@ -139,6 +145,30 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() = default;
+
+// A remembered size and place only while they still fit the screen (the same laptop on
+// a 1280×800 projector); otherwise 1400×900 or the screen's available area, whichever is
+// smaller, centred. The frame (title bar, borders) counts: it is what must fit.
+void MainWindow::placeOnScreen(const QByteArray& remembered) {
+  QScreen* screen = QGuiApplication::primaryScreen();
+  if (!screen) return;
+  const QRect available = screen->availableGeometry();
+  if (!remembered.isEmpty() && restoreGeometry(remembered) && !isMaximized() && !isFullScreen() &&
+      available.contains(frameGeometry()))
+    return;
+  if (!remembered.isEmpty() && (isMaximized() || isFullScreen())) return; // maximized fits by definition
+  // The frame is not known before the window is shown: allow a title bar and borders.
+  const QSize frame(8, 40);
+  const QSize size(std::min(1400, available.width() - frame.width()), std::min(900, available.height() - frame.height()));
+  resize(size);
+  move(available.left() + (available.width() - size.width() - frame.width()) / 2,
+       available.top() + (available.height() - size.height() - frame.height()) / 2);
+}
+
+QSize MainWindow::sizeHint() const {
+  const QScreen* screen = QGuiApplication::primaryScreen();
+  return screen ? QSize(1400, 900).boundedTo(screen->availableGeometry().size()) : QSize(1400, 900);
+}
 
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -171,10 +201,14 @@ void MainWindow::createMenus() {
   view->addAction(tr("&Feature Maps"), this, &MainWindow::showFeatureMaps)->setShortcut(QKeySequence(tr("Ctrl+1")));
   view->addAction(tr("&Stepper"), this, &MainWindow::showStepper)->setShortcut(QKeySequence(tr("Ctrl+2")));
   view->addAction(tr("&Training"), this, &MainWindow::showTraining)->setShortcut(QKeySequence(tr("Ctrl+3")));
-  QAction* presenter = view->addAction(tr("&Presenter Mode"));
-  presenter->setCheckable(true);
-  presenter->setShortcut(QKeySequence(Qt::Key_F11));
-  connect(presenter, &QAction::toggled, this, &MainWindow::setPresenterMode);
+  presenterAction_ = view->addAction(tr("&Presenter Mode"));
+  presenterAction_->setCheckable(true);
+  presenterAction_->setShortcut(QKeySequence(Qt::Key_F11));
+  presenterAction_->setToolTip(tr("Full screen, large text, the grids as large as they go; F11 again to leave"));
+  connect(presenterAction_, &QAction::toggled, this, &MainWindow::setPresenterMode);
+  settingsAction_ = view->addAction(tr("Settings &Overlay (Presenter Mode)"), this, &MainWindow::toggleSettingsOverlay);
+  settingsAction_->setShortcut(QKeySequence(Qt::Key_F9));
+  settingsAction_->setEnabled(false);
   QMenu* panels = view->addMenu(tr("P&anels"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) panels->addAction(d->toggleViewAction());
   view->addSeparator();
@@ -193,27 +227,46 @@ void MainWindow::createMenus() {
       featureMaps_->setTileSize(std::max(48, featureMaps_->tileSize() * 4 / 5));
   });
   zoomOut->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence::ZoomOut});
+  view->addAction(tr("Zoom to &Fit"), this, [this] {
+        if (tabs_->currentWidget() == stepper_) stepper_->zoomToFit();
+      })->setShortcut(QKeySequence(tr("Ctrl+0")));
   // Contrast of the feature maps: faint maps (a photo's edges) read on a projector.
   const auto contrast = [this](int gain) {
     featureMaps_->setContrast(gain);
-    QSettings().setValue("view/contrast", featureMaps_->contrast());
     statusBar()->showMessage(featureMaps_->contrast() > 1
                                  ? tr("Feature maps: contrast ×%1 (colours saturate at 1/%1 of each map's range; "
                                       "values stay exact)")
                                        .arg(featureMaps_->contrast())
-                                 : tr("Feature maps: true contrast"),
+                             : featureMaps_->contrast() == 1
+                                 ? tr("Feature maps: true contrast")
+                                 : tr("Feature maps: automatic contrast (each map's 99th percentile at full colour)"),
                              5000);
   };
-  QAction* more =
-      view->addAction(tr("More &Contrast"), this, [this, contrast] { contrast(featureMaps_->contrast() * 2); });
+  QAction* more = view->addAction(tr("More &Contrast"), this, [this, contrast] {
+    contrast(featureMaps_->contrast() == 0 ? 2 : featureMaps_->contrast() * 2);
+  });
   more->setShortcut(QKeySequence(tr("Ctrl+]")));
   more->setToolTip(tr("Feature maps: double the contrast (up to ×16)"));
-  QAction* less =
-      view->addAction(tr("&Less Contrast"), this, [this, contrast] { contrast(featureMaps_->contrast() / 2); });
+  QAction* less = view->addAction(tr("&Less Contrast"), this, [this, contrast] {
+    contrast(std::max(1, featureMaps_->contrast() / 2)); // from automatic: true contrast
+  });
   less->setShortcut(QKeySequence(tr("Ctrl+[")));
+  view->addAction(tr("&Automatic Contrast"), this, [contrast] { contrast(0); })
+      ->setShortcut(QKeySequence(tr("Ctrl+\\")));
+  QAction* shared = view->addAction(tr("One Colour &Scale per Layer"));
+  shared->setCheckable(true);
+  shared->setToolTip(tr("Feature maps: the maps of a layer share one colour scale, so they compare"));
+  connect(shared, &QAction::toggled, this, [this](bool on) {
+    featureMaps_->setSharedScale(on);
+    QSettings().setValue("view/sharedScale", on);
+  });
+  shared->setChecked(QSettings().value("view/sharedScale", false).toBool());
 
   QMenu* step = menuBar()->addMenu(tr("&Step"));
-  auto stepAction = [&](const QString& text, const QKeySequence& key, auto slot) {
+  // Not a generic lambda with a default capture: GCC 12 then leaves the implicitly
+  // captured `this` null in the nested lambda (UBSan: member access within null pointer).
+  using StepperSlot = void (Stepper::*)();
+  const auto stepAction = [this, step](const QString& text, const QKeySequence& key, StepperSlot slot) {
     QAction* a = step->addAction(text, this, [this, slot] {
       showStepper();
       (stepper_->*slot)();
@@ -234,6 +287,10 @@ void MainWindow::createMenus() {
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts)->setShortcut(QKeySequence::HelpContents);
+  // Shortcuts keep working when presenter mode hides the menu bar: the window holds them too.
+  for (QAction* menu : menuBar()->actions())
+    for (QAction* a : menu->menu()->actions())
+      if (!a->shortcut().isEmpty()) addAction(a);
   help->addAction(tr("&About ConvScope"), this, [this] {
     showError(QString()); // clear
     statusBar()->showMessage(
@@ -251,29 +308,63 @@ std::vector<MainWindow::Sample> MainWindow::samples() const {
   }
   const QString ex = root + "/examples/";
   // The lecture's examples with the kernels and settings of their slides.
-  list.push_back({tr("6×6 image, filters 1 and 2"),
-                  ex + "six.txt",
-                  {ex + "filter1.txt", ex + "filter2.txt"},
-                  "valid",
-                  0,
-                  1,
-                  true});
-  list.push_back({tr("RGB example, bias 1"), ex + "rgb5.txt", {ex + "rgb-kernel.txt"}, "1", 1, 1, true});
-  list.push_back({tr("Padding example, sharpen"), ex + "padding5.txt", {"sharpen"}, "1", 0, 1, true});
-  list.push_back({tr("Stride example, stride 2"), ex + "stride5.txt", {ex + "stride-kernel.txt"}, "1", 0, 2, true});
-  list.push_back({tr("Max pooling example"), ex + "pool-max.txt", {"identity"}, "same", 0, 1, true});
-  list.push_back({tr("Average pooling example"), ex + "pool-avg.txt", {"identity"}, "same", 0, 1, true});
-  list.push_back({tr("Pooling feature map"), ex + "feature-map.txt", {"identity"}, "same", 0, 1, true});
-  list.push_back({tr("A handwritten digit"), ex + "digit.png", {}, "", 0, 1, false});
+  const auto lecture = [&](const QString& title, const QString& file, QStringList kernels, const QString& padding,
+                           const QString& description) {
+    Sample x;
+    x.title = title, x.path = ex + file, x.kernels = std::move(kernels), x.padding = padding, x.lecture = true;
+    x.description = description;
+    list.push_back(x);
+    return &list.back();
+  };
+  lecture(tr("6×6 image, filters 1 and 2"), "six.txt", {ex + "filter1.txt", ex + "filter2.txt"}, "valid",
+          tr("The 6×6 image with filters 1 and 2: two 4×4 feature maps, ReLU, 2×2 max pooling"));
+  Sample* rgb = lecture(tr("RGB example, bias 1"), "rgb5.txt", {ex + "rgb-kernel.txt"}, "1",
+                        tr("Three channels, one 3×3×3 kernel, padding 1, bias 1: output(0,0) = −25"));
+  rgb->bias = 1;
+  lecture(tr("Padding example, sharpen"), "padding5.txt", {"sharpen"}, "1", tr("Zero padding of 1 around a 5×5 image"));
+  lecture(tr("Stride example, stride 2"), "stride5.txt", {ex + "stride-kernel.txt"}, "1",
+          tr("Stride 2: the kernel jumps two cells"))
+      ->stride = 2;
+  lecture(tr("Loopy pattern feature map"), "loopy.txt", {ex + "loopy-kernel.txt"}, "valid",
+          tr("The 7×5 loopy pattern through the loop detector (weights 1/9): a 5×3 feature map peaking at 1"))
+      ->activation = "none";
+  // The pooling slides pool the numbers as printed: the identity kernel, no activation.
+  for (const auto& [title, file, mode, description] :
+       {std::tuple{tr("Max pooling example"), QStringLiteral("pool-max.txt"), QStringLiteral("max"),
+                   tr("2×2 max pooling, stride 2: 100, 184, 12, 45")},
+        std::tuple{tr("Average pooling example"), QStringLiteral("pool-avg.txt"), QStringLiteral("average"),
+                   tr("2×2 average pooling, stride 2: 36.5, 80, 12, 15")},
+        std::tuple{tr("Pooling feature map"), QStringLiteral("feature-map.txt"), QStringLiteral("max"),
+                   tr("The pooling slide's feature map (switch max, average and sum in the Convolution panel)")}}) {
+    Sample* x = lecture(title, file, {"identity"}, "same", description);
+    x->activation = "none", x->poolMode = mode, x->stepMode = int(Stepper::Mode::Pooling);
+  }
+  const auto plain = [&](const QString& title, const QString& path) { // opened as they are
+    Sample x;
+    x.title = title, x.path = path;
+    list.push_back(x);
+  };
+  plain(tr("A handwritten digit"), ex + "digit.png");
+  // The kernel table (identity, edge detection, sharpen, blur) on one photo, in gray: one
+  // feature map per filter, the depth of the result the number of filters.
   const QDir photos(root + "/samples");
+  if (const QStringList found = photos.entryList({"coffee.png"}, QDir::Files); !found.isEmpty()) {
+    Sample* table = lecture(tr("Kernel table on a photo"), QString(),
+                            {"identity", "edge-cross", "laplacian-4", "laplacian-8", "sharpen", "box-blur",
+                             "gaussian-blur"},
+                            "same", tr("The lecture's table of kernels, each on the same photo: 7 filters, depth 7"));
+    table->path = photos.filePath(found.first());
+    table->activation = "none", table->pooling = false, table->channels = 1;
+  }
   for (const QFileInfo& photo : photos.entryInfoList({"*.png", "*.jpg"}, QDir::Files, QDir::Name))
-    list.push_back({photo.baseName(), photo.absoluteFilePath(), {}, "", 0, 1, false});
+    plain(photo.baseName(), photo.absoluteFilePath());
   list.erase(std::remove_if(list.begin(), list.end(), [](const Sample& x) { return !QFileInfo::exists(x.path); }),
              list.end());
   return list;
 }
 
 void MainWindow::openSample(const Sample& sample) {
+  if (sample.lecture) workspace_->setChannelsMode(sample.channels);
   if (!openFile(sample.path)) return;
   if (!sample.lecture) return;
   try {
@@ -289,8 +380,14 @@ void MainWindow::openSample(const Sample& sample) {
     o.bias = sample.bias;
     o.strideH = o.strideW = sample.stride;
     o.dilationH = o.dilationW = 1;
+    Pool2DGeometry pool;
+    pool.mode = sample.poolMode == "average" ? PoolMode::Average : sample.poolMode == "sum" ? PoolMode::Sum : PoolMode::Max;
+    pool.kernelH = pool.kernelW = sample.poolSize;
+    pool.strideH = pool.strideW = sample.poolStride;
     workspace_->setKernels(kernels);
-    workspace_->setConvolution(o);
+    workspace_->setProcessing(o, activationFromString(sample.activation.toStdString()), sample.pooling, pool);
+    stepper_->setMode(static_cast<Stepper::Mode>(sample.stepMode));
+    stepper_->reset();
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }
@@ -314,6 +411,7 @@ QWidget* MainWindow::createSamplesGallery() {
   const std::vector<Sample> all = samples();
   for (size_t i = 0; i < all.size(); ++i) {
     auto* item = new QListWidgetItem(all[i].title, gallery);
+    if (!all[i].description.isEmpty()) item->setToolTip(all[i].description);
     item->setData(Qt::UserRole, int(i));
     QImage thumb;
     if (isImageFile(all[i].path.toStdString())) {
@@ -322,7 +420,7 @@ QWidget* MainWindow::createSamplesGallery() {
       try { // a matrix: its first channel on the map palette
         const Tensor m = loadMatrixFile(all[i].path.toStdString());
         const Shape& sh = m.shape();
-        thumb = toQImage(renderMap(m.reshaped(Shape{1, sh[0], sh[1], sh[2]}), 0)).copy();
+        thumb = toQImage(renderMap(m.reshaped(Shape{1, sh[0], sh[1], sh[2]}), 0));
       } catch (const std::exception&) {
       }
     }
@@ -341,10 +439,36 @@ bool MainWindow::openFile(const QString& path) {
     return false;
   }
   errorBanner_->hide();
+  if (!workspace_->inputIsMatrix()) usePhotoBankIfNeeded();
   rememberRecent(path);
   QSettings().setValue("input/lastFile", QFileInfo(path).absoluteFilePath());
   statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
   return true;
+}
+
+// A photo through the lecture's 6×6 filter (or another slide's kernel file) shows next to
+// nothing: ReLU and pooling of it are black. A photo then gets a bank that shows
+// something: edges both ways, the Laplacian, sharpen and blur, with "same" padding.
+// Any other bank (classic kernels, a model's filters, an edited kernel) is the user's.
+void MainWindow::usePhotoBankIfNeeded() {
+  const auto& bank = workspace_->kernels();
+  const bool forMatrices = !bank.empty() && std::all_of(bank.begin(), bank.end(), [](const NamedKernel& k) {
+    return k.name == "filter 1" || QString::fromStdString(k.name).endsWith(".txt"); // the start's, or a slide's file
+  });
+  if (!forMatrices) return;
+  std::vector<NamedKernel> kernels;
+  for (const char* name : {"sobel-x", "sobel-y", "laplacian-4", "sharpen", "box-blur"})
+    if (const ClassicKernel* k = findClassicKernel(name)) kernels.push_back({k->name, k->weights});
+  FilterOptions o = workspace_->convolution();
+  o.padding = PaddingSpec::parse("same");
+  o.strideH = o.strideW = 1;
+  o.dilationH = o.dilationW = 1;
+  o.bias = 0;
+  workspace_->setKernels(kernels);
+  workspace_->setConvolution(o);
+  statusBar()->showMessage(tr("A photo: the bank is now Sobel x and y, Laplacian, sharpen and box blur "
+                              "(pick others in the Kernels panel)"),
+                           8000);
 }
 
 bool MainWindow::openModel(const QString& path) {
@@ -504,9 +628,15 @@ void MainWindow::tabChanged() {
   }
 }
 
+// Presenter mode gives the stage to what is being explained: full screen, no side panels,
+// menus or status bar (their shortcuts still work), large high-contrast text, the
+// stepper's grids as large as the screen allows. F9 brings the settings back as an
+// overlay over the stage, and takes them away again.
 void MainWindow::setPresenterMode(bool on) {
   if (on == presenter_) return;
   presenter_ = on;
+  presenterAction_->setChecked(on);
+  settingsAction_->setEnabled(on);
   QFont font = QApplication::font();
   if (on) {
     stateBeforePresenter_ = saveState();
@@ -523,16 +653,17 @@ void MainWindow::setPresenterMode(bool on) {
       contrast.setColor(QPalette::Disabled, role, QColor(128, 128, 128));
     contrast.setColor(QPalette::Disabled, QPalette::Base, QColor(235, 235, 235));
     QApplication::setPalette(contrast);
-    font.setPointSizeF(font.pointSizeF() * 1.6);
-    for (QDockWidget* d : findChildren<QDockWidget*>())
-      if (d->objectName() == "kernelDock" || d->objectName() == "samplesDock") d->hide(); // only the essentials
+    font.setPointSizeF(font.pointSizeF() * kPresenterScale);
+    for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide(); // the stage is the centre's
+    menuBar()->hide();
     statusBar()->hide();
     showFullScreen();
     featureMaps_->setTileSize(260);
-    stepper_->setCellSize(std::max(64, stepper_->zoom()));
   } else {
+    if (settingsOverlay_) settingsOverlay_->hide();
     QApplication::setPalette(paletteBeforePresenter_);
-    font.setPointSizeF(font.pointSizeF() / 1.6);
+    font.setPointSizeF(font.pointSizeF() / kPresenterScale);
+    menuBar()->show();
     statusBar()->show();
     restoreState(stateBeforePresenter_);
     showNormal();
@@ -540,6 +671,38 @@ void MainWindow::setPresenterMode(bool on) {
     stepper_->setCellSize(44);
   }
   QApplication::setFont(font);
+  stepper_->setPresenterMode(on);
+  training_->setPresenterMode(on);
+}
+
+// The convolution settings over the stage, top right, while presenting (F9 again hides them).
+void MainWindow::toggleSettingsOverlay() {
+  if (!presenter_) return;
+  if (!settingsOverlay_) {
+    settingsOverlay_ = new QFrame(this);
+    settingsOverlay_->setObjectName("settingsOverlay");
+    settingsOverlay_->setFrameShape(QFrame::Box);
+    settingsOverlay_->setAutoFillBackground(true);
+    auto* layout = new QVBoxLayout(settingsOverlay_);
+    auto* title = new QLabel(tr("<b>Settings</b> (F9 hides them)"));
+    layout->addWidget(title);
+    overlayScroll_ = new QScrollArea;
+    overlayScroll_->setWidgetResizable(true);
+    overlayScroll_->setFrameShape(QFrame::NoFrame);
+    layout->addWidget(overlayScroll_);
+  }
+  if (settingsOverlay_->isVisible()) {
+    settingsOverlay_->hide();
+    convolutionDock_->setWidget(overlayScroll_->takeWidget()); // the panel goes home
+    return;
+  }
+  overlayScroll_->setWidget(convolutionDock_->widget() ? convolutionDock_->widget() : convolutionPanel_);
+  const QRect area = centralWidget()->geometry();
+  const int width = std::min(area.width() / 2, std::max(360, convolutionPanel_->sizeHint().width() + 40));
+  settingsOverlay_->setGeometry(area.right() - width - 8, area.top() + 8, width, area.height() - 16);
+  settingsOverlay_->show();
+  settingsOverlay_->raise();
+  convolutionPanel_->setFocus();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -554,6 +717,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     }
   }
   training_->stop();
+  if (settingsOverlay_ && settingsOverlay_->isVisible()) toggleSettingsOverlay();
   if (presenter_) setPresenterMode(false);
   if (docksHiddenForTraining_) restoreState(stateBeforeTraining_); // remember the panels as the user left them
 

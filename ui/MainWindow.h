@@ -10,6 +10,8 @@
 #include <vector>
 
 class QAction;
+class QDockWidget;
+class QFrame;
 class QLabel;
 class QMenu;
 class QScrollArea;
@@ -53,6 +55,8 @@ public slots:
   void showFeatureMaps();
   void showTraining();
 
+  QSize sizeHint() const override;
+
 protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
@@ -60,6 +64,7 @@ protected:
 
 private:
   // A bundled sample: a lecture example opens with its slide's kernels and settings.
+  // Every setting the slide depends on is set, so no earlier choice leaks into it.
   struct Sample {
     QString title, path;
     QStringList kernels; // names or files
@@ -67,9 +72,18 @@ private:
     float bias = 0;
     int stride = 1;
     bool lecture = false;
+    QString activation = "relu"; // ActivationKind's names; "none" pools the convolution as it is
+    bool pooling = true;
+    QString poolMode = "max"; // max, average, sum
+    int poolSize = 2, poolStride = 2;
+    int stepMode = 0;     // the stepper's mode for the slide (Stepper::Mode)
+    int channels = 0;     // 0 as stored, 1 gray, 3 RGB
+    QString description;  // the gallery's tooltip: what the slide shows
   };
   std::vector<Sample> samples() const;
   void openSample(const Sample& sample);
+  void placeOnScreen(const QByteArray& rememberedGeometry);
+  void usePhotoBankIfNeeded();
   void createMenus();
   void createSamplesMenu(QMenu* menu);
   QWidget* createSamplesGallery();
@@ -105,6 +119,16 @@ private:
   bool docksHiddenForTraining_ = false;
   void tabChanged();
   QPalette paletteBeforePresenter_;
+  QAction* presenterAction_ = nullptr;
+  QAction* settingsAction_ = nullptr;
+  QDockWidget* convolutionDock_ = nullptr;
+  QFrame* settingsOverlay_ = nullptr; // F9 in presenter mode: the settings over the stage
+  QScrollArea* overlayScroll_ = nullptr;
+  void toggleSettingsOverlay();
+
+public:
+  static constexpr double kPresenterScale = 1.5; // presenter mode's text size, times the normal
+  QFrame* settingsOverlay() const { return settingsOverlay_; }
 };
 
 } // namespace convscope::ui

@@ -5,6 +5,7 @@
 #include "engine/OutputSize.h"
 #include "engine/Pipeline.h"
 #include "engine/Preprocess.h"
+#include "engine/backend/reference/Explain.h"
 #include "engine/layers/Dense.h"
 
 #include <QComboBox>
@@ -20,6 +21,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -31,14 +33,6 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
-// Four significant digits, with a real minus sign: for the fully connected stage, whose
-// 84 products of long learned numbers would not be read otherwise.
-QString short4(double v) {
-  QString text = QString::number(v, 'g', 4);
-  if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
-  return text;
-}
-QString factor(double v) { return v < 0 ? QStringLiteral("(%1)").arg(short4(v)) : short4(v); }
 constexpr int kShownFeatures = 32;             // features drawn as cells; the arithmetic lists more
 constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 
@@ -63,16 +57,19 @@ public:
     QString label;
   };
 
-  // Lays out the grids of the current mode; returns the total size.
+  // Lays out the grids of the current mode and sizes the canvas to hold them. Cells are
+  // ch pixels tall and cw wide (wider when the view has room to spare: larger digits).
+  // A grid's title is never cut: the next grid starts after the longer of the two.
   void relayout() {
     grids_.clear();
-    const int cell = s_->cellSize_;
-    const int gap = std::max(24, cell), labelHeight = labelFont().pointSize() * 2 + 6;
+    const int cw = s_->cellW(), ch = s_->cellSize_;
+    const int gap = std::max(16, cw / 2), labelHeight = labelHeightPixels();
+    const QFontMetrics labels(labelFont());
     int x = 12, y = 12 + labelHeight, rowBottom = y;
     auto add = [&](int rows, int columns, const QString& label) {
       grids_.push_back({QPoint(x, y), rows, columns, label});
-      x += columns * cell + gap;
-      rowBottom = std::max(rowBottom, y + rows * cell);
+      x += std::max(columns * cw, labels.horizontalAdvance(label)) + gap;
+      rowBottom = std::max(rowBottom, y + rows * ch);
     };
     if (s_->problem_.isEmpty() && !s_->convOutput_.empty()) {
       const Shape& in = s_->workspace_->input().shape();
@@ -101,17 +98,18 @@ public:
                                     fit(std::max(inputs * (inW + 1), restW), inH + std::max(kH, outR) + 3);
         if (!oneRow) {
           x = 12;
-          y = rowBottom + gap / 2 + labelHeight;
+          y = rowBottom + std::min(gap, ch) / 2 + labelHeight;
         }
         for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
           add(int(g.kernelH), int(g.kernelW),
               s_->inputChannels_.size() > 1 ? tr("kernel, ch %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
-        x += 6 * labelFont().pointSize() + 40; // room for "bias = …"
+        x += labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))) -
+             gap + 16 + gap; // room for "bias = …"
         // The convolution's own output: the activation and pooling are the next modes.
         const ActivationKind act = s_->workspace_->activation();
         add(s_->outputRows_, s_->outputColumns_,
             act == ActivationKind::None ? tr("output")
-                                        : tr("output, before %1").arg(QString::fromStdString(toString(act))));
+                                        : tr("output, before %1").arg(QString::fromStdString(activationTitle(act))));
         // Keep the order the painter expects: inputs, output, kernels.
         std::rotate(grids_.begin() + s_->inputChannels_.size(), grids_.end() - 1, grids_.end());
       } else if (s_->mode_ == Stepper::Mode::FullyConnected) {
@@ -119,26 +117,45 @@ public:
         // the probabilities (labels to the left of the bars).
         const int shown = std::min<int>(int(s_->fcInput_.size()), kShownFeatures);
         const int rows = (shown + 7) / 8, columns = std::min(shown, 8);
-        add(rows, columns, tr("features x (first %1 of %2)").arg(shown).arg(s_->fcInput_.size()));
+        add(rows, columns,
+            shown < s_->fcInput_.size() ? tr("features x (first %1 of %2)").arg(shown).arg(s_->fcInput_.size())
+                                        : tr("features x (%1)").arg(shown));
         add(rows, columns, tr("weights w of output z%1").arg(s_->outputLabel(s_->position_)));
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;
         add(1, s_->outputColumns_, tr("logits z = w·x + b"));
-        x = 12 + 4 * cell;
+        x = 12 + barLabelWidth() + 8;
         y = rowBottom + gap / 2 + labelHeight;
         add(s_->outputColumns_, 6, tr("softmax probabilities"));
       } else if (s_->mode_ == Stepper::Mode::ReLU) {
         add(s_->outputRows_, s_->outputColumns_, tr("convolution output"));
         add(s_->outputRows_, s_->outputColumns_, tr("after ReLU"));
       } else {
-        add(int(s_->reluOutput_.shape()[2]), int(s_->reluOutput_.shape()[3]), tr("after ReLU"));
-        add(s_->outputRows_, s_->outputColumns_, tr("after pooling"));
+        const ActivationKind act = s_->workspace_->activation();
+        add(int(s_->poolInput_.shape()[2]), int(s_->poolInput_.shape()[3]),
+            act == ActivationKind::None ? tr("convolution output")
+                                        : tr("after %1").arg(QString::fromStdString(activationTitle(act))));
+        const PoolMode pm = s_->workspace_->pool().mode;
+        add(s_->outputRows_, s_->outputColumns_,
+            tr("after %1 pooling").arg(pm == PoolMode::Max       ? tr("max")
+                                       : pm == PoolMode::Average ? tr("average")
+                                                                 : tr("sum")));
       }
     }
     int width = 0, height = rowBottom;
-    const QFontMetrics labels(labelFont());
     for (const Grid& gr : grids_) // labels may be wider than their grids
-      width = std::max(width, gr.origin.x() + std::max(gr.columns * cell, labels.horizontalAdvance(gr.label)));
+      width = std::max(width, gr.origin.x() + std::max(gr.columns * cw, labels.horizontalAdvance(gr.label)));
+    if (s_->mode_ == Stepper::Mode::Convolution && !grids_.empty()) { // "bias = …" right of the last kernel
+      const Grid& k = grids_.back();
+      width = std::max(width, k.origin.x() + k.columns * cw + 16 +
+                                  labels.horizontalAdvance(
+                                      tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))));
+    }
+    if (s_->mode_ == Stepper::Mode::FullyConnected && !grids_.empty()) { // the percentages right of the bars
+      const Grid& bars = grids_.back();
+      width = std::max(width, bars.origin.x() + bars.columns * cw + 12 +
+                                  QFontMetrics(barFont()).horizontalAdvance(QStringLiteral("100.0 %")));
+    }
     setFixedSize(std::max(width + 12, 200), std::max(height + 12, 120));
     update();
   }
@@ -147,8 +164,7 @@ public:
   std::optional<int> outputCellAt(QPoint pos) const {
     const Grid* out = outputGrid();
     if (!out) return std::nullopt;
-    const int cell = s_->cellSize_;
-    const int c = (pos.x() - out->origin.x()) / cell, r = (pos.y() - out->origin.y()) / cell;
+    const int c = (pos.x() - out->origin.x()) / s_->cellW(), r = (pos.y() - out->origin.y()) / s_->cellSize_;
     if (pos.x() < out->origin.x() || pos.y() < out->origin.y() || r >= out->rows || c >= out->columns)
       return std::nullopt;
     return r * out->columns + c;
@@ -158,14 +174,13 @@ public:
   QRect currentRect() const {
     const Grid* out = outputGrid();
     if (!out) return {};
-    const int cell = s_->cellSize_;
-    return QRect(out->origin + QPoint(s_->columnOf(s_->position_) * cell, s_->rowOf(s_->position_) * cell),
-                 QSize(cell, cell));
+    const int cw = s_->cellW(), ch = s_->cellSize_;
+    return QRect(out->origin + QPoint(s_->columnOf(s_->position_) * cw, s_->rowOf(s_->position_) * ch), QSize(cw, ch));
   }
   QRect lastGridRect() const { // the fully connected stage's softmax bars
     if (grids_.empty()) return {};
     const Grid& g = grids_.back();
-    return QRect(g.origin - QPoint(0, 24), QSize(g.columns * s_->cellSize_, g.rows * s_->cellSize_ + 24));
+    return QRect(g.origin - QPoint(0, 24), QSize(g.columns * s_->cellW(), g.rows * s_->cellSize_ + 24));
   }
   QRect windowRect() const { // the input window's bounding box (convolution and pooling)
     if (grids_.empty() || s_->mode_ == Stepper::Mode::ReLU) return currentRect();
@@ -173,21 +188,25 @@ public:
     if (taps.empty()) return currentRect();
     int r0 = taps[0].first, r1 = r0, c0 = taps[0].second, c1 = c0;
     for (auto [r, c] : taps) r0 = std::min(r0, r), r1 = std::max(r1, r), c0 = std::min(c0, c), c1 = std::max(c1, c);
-    const int cell = s_->cellSize_;
-    return QRect(grids_[0].origin + QPoint(c0 * cell, r0 * cell), QSize((c1 - c0 + 1) * cell, (r1 - r0 + 1) * cell));
+    const int cw = s_->cellW(), ch = s_->cellSize_;
+    return QRect(grids_[0].origin + QPoint(c0 * cw, r0 * ch), QSize((c1 - c0 + 1) * cw, (r1 - r0 + 1) * ch));
   }
 
 protected:
   void paintEvent(QPaintEvent* event) override {
     QPainter p(this);
     p.fillRect(event->rect(), Qt::white);
+    if (event->rect() == rect()) smallestDigits_ = 1000; // a whole repaint measures afresh
     if (grids_.empty()) return;
     p.setFont(labelFont());
     p.setPen(Qt::black);
+    elided_ = false;
     for (const Grid& g : grids_) {
-      const int room = g.columns * s_->cellSize_ + std::max(24, s_->cellSize_) - 6; // up to the next grid
-      p.drawText(QRect(g.origin.x(), g.origin.y() - labelFont().pointSize() * 2 - 4, room, labelFont().pointSize() * 2),
-                 Qt::AlignLeft | Qt::AlignBottom, p.fontMetrics().elidedText(g.label, Qt::ElideRight, room));
+      const int room = width() - g.origin.x(); // relayout keeps the next grid clear of the title
+      const QString shown = p.fontMetrics().elidedText(g.label, Qt::ElideRight, room);
+      elided_ = elided_ || shown != g.label;
+      const int h = labelHeightPixels();
+      p.drawText(QRect(g.origin.x(), g.origin.y() - h, room, h - 2), Qt::AlignLeft | Qt::AlignBottom, shown);
     }
     if (s_->mode_ == Stepper::Mode::Convolution)
       paintConvolution(p, event->rect());
@@ -203,11 +222,27 @@ protected:
     if (auto cell = outputCellAt(event->position().toPoint())) s_->setPosition(*cell);
   }
 
-private:
+public:
+  bool labelsElided() const { return elided_; } // as last painted
+  int smallestDigits() const { return smallestDigits_; } // pixel size of the smallest grid number last painted
   QFont labelFont() const {
     QFont f = font();
-    f.setPointSize(std::max(9, font().pointSize()));
+    f.setPointSizeF(std::max(9.0, font().pointSizeF()));
     return f;
+  }
+  int labelHeightPixels() const { return QFontMetrics(labelFont()).height() + 6; }
+
+private:
+  QFont barFont() const {
+    QFont f = font();
+    f.setPixelSize(std::clamp(s_->cellSize_ / 2, 9, 28));
+    return f;
+  }
+  int barLabelWidth() const { // the longest class name left of the softmax bars
+    int w = 0;
+    const QFontMetrics m(barFont());
+    for (int j = 0; j < s_->outputColumns_; ++j) w = std::max(w, m.horizontalAdvance(s_->className(j)));
+    return w;
   }
 
   const Grid* outputGrid() const {
@@ -231,7 +266,7 @@ private:
       for (int64_t kh = 0; kh < g.kernelH; ++kh)
         for (int64_t kw = 0; kw < g.kernelW; ++kw) {
           const int ir = int(r * g.strideH - g.padTop + kh), ic = int(c * g.strideW - g.padLeft + kw);
-          if (ir >= 0 && ic >= 0 && ir < s_->reluOutput_.shape()[2] && ic < s_->reluOutput_.shape()[3])
+          if (ir >= 0 && ic >= 0 && ir < s_->poolInput_.shape()[2] && ic < s_->poolInput_.shape()[3])
             taps.emplace_back(ir, ic);
         }
     }
@@ -240,33 +275,41 @@ private:
 
   // Cells of grid g intersecting the exposed rectangle.
   void visibleRange(const Grid& g, const QRect& exposed, int& r0, int& r1, int& c0, int& c1) const {
-    const int cell = s_->cellSize_;
-    r0 = std::max(0, (exposed.top() - g.origin.y()) / cell - 1);
-    r1 = std::min(g.rows - 1, (exposed.bottom() - g.origin.y()) / cell + 1);
-    c0 = std::max(0, (exposed.left() - g.origin.x()) / cell - 1);
-    c1 = std::min(g.columns - 1, (exposed.right() - g.origin.x()) / cell + 1);
+    const int cw = s_->cellW(), ch = s_->cellSize_;
+    r0 = std::max(0, (exposed.top() - g.origin.y()) / ch - 1);
+    r1 = std::min(g.rows - 1, (exposed.bottom() - g.origin.y()) / ch + 1);
+    c0 = std::max(0, (exposed.left() - g.origin.x()) / cw - 1);
+    c1 = std::min(g.columns - 1, (exposed.right() - g.origin.x()) / cw + 1);
   }
 
+  // A cell with its number as large as the cell allows (a lecture hall reads these: about
+  // 0.7 of the cell's height, less when the number is wide) and, in the kernel window, the
+  // weight small in the corner like the lecture's subscripts (the number then sits above it).
   void drawCell(QPainter& p, const Grid& g, int r, int c, const QColor& fill, const QString& text,
                 const QColor& textColour = Qt::black, const QString& corner = {}) const {
-    const int cell = s_->cellSize_;
-    const QRect rect(g.origin.x() + c * cell, g.origin.y() + r * cell, cell, cell);
+    const int cw = s_->cellW(), ch = s_->cellSize_;
+    const QRect rect(g.origin.x() + c * cw, g.origin.y() + r * ch, cw, ch);
     p.fillRect(rect, fill);
-    if (cell >= 6) {
+    if (ch >= 6) {
       p.setPen(QColor(150, 150, 150));
       p.drawRect(rect.adjusted(0, 0, -1, -1));
     }
-    if (cell >= 22 && !text.isEmpty()) { // numbers only where they can be read
+    if (std::min(cw, ch) >= 22 && !text.isEmpty()) { // numbers only where they can be read
+      // Presenting, the weights stay in the kernel grids unless the cells are large: the
+      // window's numbers are what the back row must read.
+      const bool withCorner = !corner.isEmpty() && ch >= (s_->presenter_ ? 52 : 36);
+      const QRect area = withCorner ? rect.adjusted(0, 0, 0, -ch / 4) : rect;
       QFont f = font();
-      int size = std::max(8, std::min(cell * 2 / 5, 34)); // large: a lecture hall reads these
+      int size = std::max(8, std::min(area.height() * 7 / 10 + (withCorner ? ch / 10 : 0), 48));
       f.setPixelSize(size);
-      while (size > 7 && QFontMetrics(f).horizontalAdvance(text) > cell - 4) f.setPixelSize(--size); // fit the cell
+      while (size > 7 && QFontMetrics(f).horizontalAdvance(text) > cw - 3) f.setPixelSize(--size); // fit the cell
+      smallestDigits_ = std::min(smallestDigits_, size);
       p.setFont(f);
       p.setPen(textColour);
-      p.drawText(rect, Qt::AlignCenter, text);
-      if (!corner.isEmpty() && cell >= 36) { // the weight, small, like the lecture's subscripts
+      p.drawText(area, Qt::AlignCenter, text);
+      if (withCorner) {
         QFont small = f;
-        small.setPixelSize(std::max(7, cell / 5));
+        small.setPixelSize(std::max(9, ch / 4));
         p.setFont(small);
         p.setPen(QColor(150, 60, 0));
         p.drawText(rect.adjusted(0, 0, -3, -1), Qt::AlignRight | Qt::AlignBottom, corner);
@@ -275,10 +318,10 @@ private:
   }
 
   void outline(QPainter& p, const Grid& g, int r, int c, const QColor& colour, int width) const {
-    const int cell = s_->cellSize_;
+    const int cw = s_->cellW(), ch = s_->cellSize_;
     p.setPen(QPen(colour, width));
     p.setBrush(Qt::NoBrush);
-    p.drawRect(QRect(g.origin.x() + c * cell, g.origin.y() + r * cell, cell, cell).adjusted(1, 1, -1, -1));
+    p.drawRect(QRect(g.origin.x() + c * cw, g.origin.y() + r * ch, cw, ch).adjusted(1, 1, -1, -1));
   }
 
   void paintOutputGrid(QPainter& p, const QRect& exposed, const Grid& out, const Tensor& values,
@@ -335,7 +378,7 @@ private:
     const Grid& lastKernel = grids_.back();
     p.setPen(Qt::black);
     p.setFont(labelFont());
-    p.drawText(QPoint(lastKernel.origin.x() + lastKernel.columns * s_->cellSize_ + 16,
+    p.drawText(QPoint(lastKernel.origin.x() + lastKernel.columns * s_->cellW() + 16,
                       lastKernel.origin.y() + lastKernel.rows * s_->cellSize_ / 2),
                tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_])));
     paintOutputGrid(p, exposed, grids_[s_->inputChannels_.size()], s_->convOutput_, s_->outputChannel_);
@@ -362,11 +405,11 @@ private:
     int r0, r1, c0, c1;
     visibleRange(in, exposed, r0, r1, c0, c1);
     for (int r = r0; r <= r1; ++r)
-      for (int c = c0; c <= c1; ++c) drawCell(p, in, r, c, Qt::white, num(s_->reluOutput_.at(0, 0, r, c)));
+      for (int c = c0; c <= c1; ++c) drawCell(p, in, r, c, Qt::white, num(s_->poolInput_.at(0, 0, r, c)));
     std::pair<int, int> best{-1, -1};
     float bestValue = -INFINITY;
     for (auto [r, c] : taps) {
-      const float v = s_->reluOutput_.at(0, 0, r, c);
+      const float v = s_->poolInput_.at(0, 0, r, c);
       drawCell(p, in, r, c, kWindow, num(v));
       if (v > bestValue) bestValue = v, best = {r, c};
     }
@@ -394,29 +437,29 @@ private:
     outline(p, grids_[2], 0, k, kCurrent, 3);
     // Probabilities once every logit is known (softmax needs them all).
     const Grid& bars = grids_[3];
-    const int cell = s_->cellSize_;
+    const int cw = s_->cellW(), ch = s_->cellSize_;
     const bool complete = k + 1 >= s_->outputColumns_;
     const float* prob = s_->fcProbabilities_.data();
     const int best = int(std::max_element(prob, prob + s_->outputColumns_) - prob);
-    QFont f = font();
-    f.setPixelSize(std::clamp(cell / 2, 9, 26));
-    p.setFont(f);
+    p.setFont(barFont());
+    const int nameWidth = barLabelWidth();
     for (int j = 0; j < s_->outputColumns_; ++j) {
-      const QRect row(bars.origin.x(), bars.origin.y() + j * cell, bars.columns * cell, cell);
-      const QString name =
-          j < int(s_->fcClasses_.size()) ? QString::fromStdString(s_->fcClasses_[j]) : tr("class %1").arg(j);
+      const QRect row(bars.origin.x(), bars.origin.y() + j * ch, bars.columns * cw, ch);
       p.setPen(Qt::black);
-      p.drawText(QRect(row.left() - 4 * cell - 8, row.top(), 4 * cell, cell), Qt::AlignRight | Qt::AlignVCenter, name);
+      p.drawText(QRect(row.left() - nameWidth - 8, row.top(), nameWidth, ch), Qt::AlignRight | Qt::AlignVCenter,
+                 s_->className(j));
       if (!complete) continue;
-      p.fillRect(QRect(row.left(), row.top() + cell / 6, int(row.width() * prob[j]), cell * 2 / 3),
+      p.fillRect(QRect(row.left(), row.top() + ch / 6, int(row.width() * prob[j]), ch * 2 / 3),
                  j == best ? kCurrent : kNegative);
-      p.drawText(QRect(row.right() + 6, row.top(), 6 * cell, cell), Qt::AlignLeft | Qt::AlignVCenter,
+      p.drawText(QRect(row.right() + 6, row.top(), width() - row.right() - 6, ch), Qt::AlignLeft | Qt::AlignVCenter,
                  QStringLiteral("%1 %").arg(100.0 * prob[j], 0, 'f', 1));
     }
   }
 
   Stepper* s_;
   std::vector<Grid> grids_;
+  mutable bool elided_ = false;
+  mutable int smallestDigits_ = 1000;
 };
 
 // ---- the stepper -----------------------------------------------------------------------
@@ -455,17 +498,21 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
     w->setFocusPolicy(Qt::NoFocus); // the keys belong to the stepper
 
   // Two rows, so the stepper fits beside the side panels on a 1280-pixel projector.
-  auto* what = new QHBoxLayout;
+  whatRow_ = new QWidget;
+  auto* what = new QHBoxLayout(whatRow_);
+  what->setContentsMargins(0, 0, 0, 0);
   what->addWidget(modeBox_);
   what->addWidget(kernelBox_);
   what->addWidget(channelBox_);
   what->addStretch();
-  auto* controls = new QHBoxLayout;
+  controls_ = new QHBoxLayout;
+  auto* controls = controls_;
   controls->addWidget(resetButton_);
   controls->addWidget(backButton_);
   controls->addWidget(forwardButton_);
   controls->addWidget(playButton_);
-  controls->addWidget(new QLabel(tr("speed")));
+  speedLabel_ = new QLabel(tr("speed"));
+  controls->addWidget(speedLabel_);
   controls->addWidget(speed_);
   controls->addSpacing(12);
   controls->addWidget(positionLabel_, 1);
@@ -480,6 +527,7 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   problemLabel_->setStyleSheet("color: #b2182b; font-weight: bold;");
 
   canvas_ = new StepperCanvas(this);
+  canvas_->setObjectName("stepperCanvas");
   scroll_ = new QScrollArea;
   scroll_->setWidget(canvas_);
   scroll_->setBackgroundRole(QPalette::Base);
@@ -493,9 +541,13 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
   split->setSizes({520, 170});
+  split_ = split;
+  // The grids refit whenever their view changes size (the window, the splitter, a panel).
+  scroll_->viewport()->installEventFilter(this);
 
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(what);
+  layout_ = layout;
+  layout->addWidget(whatRow_);
   layout->addLayout(controls);
   layout->addWidget(formulaLabel_);
   layout->addWidget(problemLabel_);
@@ -578,11 +630,19 @@ void Stepper::recompute() {
       for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
     reluOutput_ = Tensor(map.shape());
     backend_.activationForward(ActivationKind::ReLU, 0.0f, map, reluOutput_);
+    // Pooling reads the map as the pipeline does: after the chosen activation, if any.
+    const ActivationKind act = workspace_->activation();
+    if (act == ActivationKind::None) {
+      poolInput_ = map;
+    } else {
+      poolInput_ = Tensor(map.shape());
+      backend_.activationForward(act, 0.01f, map, poolInput_); // the pipeline's leaky slope
+    }
     pooled_ = Tensor();
-    if (mode_ == Mode::Pooling || mode_ == Mode::FullyConnected) {
+    if (mode_ == Mode::Pooling) {
       try {
-        pooled_ = Tensor(pool2dOutputShape(reluOutput_.shape(), workspace_->pool(), "pooling"));
-        backend_.pool2dForward(workspace_->pool(), reluOutput_, pooled_);
+        pooled_ = Tensor(pool2dOutputShape(poolInput_.shape(), workspace_->pool(), "pooling"));
+        backend_.pool2dForward(workspace_->pool(), poolInput_, pooled_);
       } catch (const std::invalid_argument& e) {
         problem_ = QString::fromStdString(e.what());
       }
@@ -649,23 +709,34 @@ void Stepper::computeFullyConnected() {
                        ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
                        : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
   } else {
-    // No model: the pooled maps of every filter, flattened, into four classes with
+    // No model: the Feature maps tab's own pipeline (the same spec: every filter, the
+    // activation and pooling as set), flattened into its classification stage with its
     // demonstration weights (seeded, so the numbers repeat from lecture to lecture).
-    const Shape& o = convOutput_.shape();
-    Tensor relu(o);
-    backend_.activationForward(ActivationKind::ReLU, 0.0f, convOutput_, relu);
-    Tensor pooled;
-    try {
-      pooled = Tensor(pool2dOutputShape(relu.shape(), workspace_->pool(), "pooling"));
-    } catch (const std::invalid_argument& e) {
-      problem_ = QString::fromStdString(e.what());
+    const PipelineSpec spec = workspace_->pipelineSpec();
+    const Tensor& input = workspace_->input();
+    Backend& backend = input.size() > kReferenceLimit ? static_cast<Backend&>(fast_) : backend_;
+    const PipelineResult result = runPipeline(backend, input, spec);
+    if (!result.error.empty()) {
+      problem_ = QString::fromStdString(result.error);
       return;
     }
-    backend_.pool2dForward(workspace_->pool(), relu, pooled);
-    fcInput_ = pooled.reshaped(Shape{1, pooled.size()});
-    demonstrationWeights(fcInput_.size(), 4, fcWeights_, fcBias_); // the pipeline's own weights
+    const auto flatten = std::find_if(result.stages.begin(), result.stages.end(),
+                                      [](const PipelineStage& st) { return st.kind == PipelineStage::Kind::Vector; });
+    if (flatten == result.stages.end()) {
+      problem_ = tr("The pipeline has no fully connected stage.");
+      return;
+    }
+    fcInput_ = flatten->maps;
+    demonstrationWeights(fcInput_.size(), spec.classes, fcWeights_, fcBias_); // the pipeline's own weights
+    fcClasses_ = result.classNames;
     fcSource_ = tr("demonstration weights (open a trained model for learned ones)");
-    fcInputText_ = tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size());
+    const Tensor& last = (flatten - 1)->maps; // the maps it flattens
+    fcInputText_ = tr("flatten: %1 maps × %2×%3 = %4 features (%5), in channel, row, column order")
+                       .arg(last.shape()[1])
+                       .arg(last.shape()[2])
+                       .arg(last.shape()[3])
+                       .arg(fcInput_.size())
+                       .arg(QString::fromStdString((flatten - 1)->title));
   }
   fcLogits_ = Tensor(Shape{1, fcWeights_.shape()[0]});
   backend_.denseForward(fcInput_, fcWeights_, &fcBias_, fcLogits_);
@@ -684,7 +755,7 @@ QString Stepper::formulaText() const {
     const Pool2DGeometry& g = workspace_->pool();
     if (convOutput_.empty()) return {};
     const Shape& o = convOutput_.shape();
-    return tr("rows: %1\ncolumns: %2")
+    return (presenter_ ? tr("rows: %1      columns: %2") : tr("rows: %1\ncolumns: %2"))
         .arg(QString::fromStdString(outputSizeFormula({o[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1})),
              QString::fromStdString(outputSizeFormula({o[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1})));
   }
@@ -698,7 +769,7 @@ QString Stepper::formulaText() const {
     g.dilationH = o.dilationH, g.dilationW = o.dilationW;
     g.padTop = o.padding.top, g.padBottom = o.padding.bottom, g.padLeft = o.padding.left, g.padRight = o.padding.right;
   }
-  return tr("rows: %1\ncolumns: %2")
+  return (presenter_ ? tr("rows: %1      columns: %2") : tr("rows: %1\ncolumns: %2"))
       .arg(
           QString::fromStdString(outputSizeFormula({in[2], g.kernelH, g.strideH, g.padTop, g.padBottom, g.dilationH})),
           QString::fromStdString(outputSizeFormula({in[3], g.kernelW, g.strideW, g.padLeft, g.padRight, g.dilationW})));
@@ -710,25 +781,17 @@ QString Stepper::arithmeticText() const {
   if (mode_ == Mode::Convolution) {
     const ConvExplanation e =
         explainConv2d(conv_.geometry, workspace_->input(), conv_.weights, &conv_.bias, 0, outputChannel_, r, c);
-    return QString::fromStdString(explanationText(e));
+    return QString::fromStdString(explanationText(e)).trimmed(); // no empty last line to scroll to
   }
   if (mode_ == Mode::FullyConnected) {
-    const int64_t features = fcInput_.size();
-    const int k = position_;
-    const auto label = [this](int j) { return outputLabel(j); };
-    QString text = tr("z%1 = ").arg(label(k));
-    double sum = 0;
-    for (int64_t i = 0; i < features; ++i) {
-      const float w = fcWeights_.data()[k * features + i], x = fcInput_.data()[i];
-      sum += double(w) * x;
-      if (i < 8) text += (i ? " + " : "") + short4(w) + "·" + factor(x);
-    }
-    if (features > 8) text += tr(" + … (%1 products in all; numbers to 4 digits)").arg(features);
-    text += tr("\n   = %1 + bias %2 = %3").arg(short4(sum), factor(fcBias_.data()[k]), short4(fcLogits_.data()[k]));
-    if (k + 1 >= cellCount()) {
-      text += tr("\n\nsoftmax: p_k = e^z_k / Σ_j e^z_j\n");
-      for (int j = 0; j < cellCount(); ++j)
-        text += QStringLiteral("p%1 = %2\n").arg(label(j)).arg(short4(fcProbabilities_.data()[j]));
+    // Learned weights are long floats: four digits; demonstration weights read exactly.
+    const int digits = workspace_->hasModel() ? 4 : 0;
+    const DenseExplanation e = explainDense(fcInput_, fcWeights_, &fcBias_, 0, position_);
+    QString text = QString::fromStdString(denseExplanationText(e, "z" + outputLabel(position_).toStdString(), 8, digits));
+    if (position_ + 1 >= cellCount()) {
+      std::vector<std::string> names;
+      for (int j = 0; j < cellCount(); ++j) names.push_back("p" + outputLabel(j).toStdString());
+      text += "\n\n" + QString::fromStdString(softmaxExplanationText(fcLogits_, fcProbabilities_, names, 4));
     }
     return text;
   }
@@ -739,26 +802,7 @@ QString Stepper::arithmeticText() const {
         .arg(c)
         .arg(num(v), num(reluOutput_.at(0, 0, r, c)), v < 0 ? tr("\nnegative: set to zero") : QString());
   }
-  const Pool2DGeometry& g = workspace_->pool();
-  QStringList values;
-  double sum = 0;
-  int cells = 0;
-  for (int64_t kh = 0; kh < g.kernelH; ++kh)
-    for (int64_t kw = 0; kw < g.kernelW; ++kw) {
-      const int64_t ir = r * g.strideH - g.padTop + kh, ic = c * g.strideW - g.padLeft + kw;
-      ++cells;
-      if (ir < 0 || ic < 0 || ir >= reluOutput_.shape()[2] || ic >= reluOutput_.shape()[3]) {
-        if (g.mode != PoolMode::Max) values << QStringLiteral("0"); // padding counts as zero
-        continue;
-      }
-      const float v = reluOutput_.at(0, 0, ir, ic);
-      values << num(v);
-      sum += v;
-    }
-  const QString result = num(pooled_.at(0, 0, r, c));
-  if (g.mode == PoolMode::Max) return tr("max(%1) = %2").arg(values.join(", "), result);
-  if (g.mode == PoolMode::Sum) return tr("%1 = %2").arg(values.join(" + "), result);
-  return tr("(%1) / %2 = %3").arg(values.join(" + ")).arg(cells).arg(result);
+  return QString::fromStdString(poolExplanationText(explainPool2d(workspace_->pool(), poolInput_, 0, 0, r, c)));
 }
 
 void Stepper::updateTexts() {
@@ -766,6 +810,7 @@ void Stepper::updateTexts() {
   problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));
   problemLabel_->setVisible(!problem_.isEmpty());
   arithmetic_->setPlainText(arithmeticText());
+  fitArithmetic();
   positionLabel_->setText(cellCount() ? tr("cell (%1, %2): %3 of %4")
                                             .arg(rowOf(position_))
                                             .arg(columnOf(position_))
@@ -790,9 +835,24 @@ void Stepper::setMode(Mode mode) {
   recompute();
 }
 
+QString Stepper::className(int j) const {
+  return j < int(fcClasses_.size()) ? QString::fromStdString(fcClasses_[size_t(j)]) : tr("class %1").arg(j + 1);
+}
+
+int Stepper::smallestDigitPixels() const { return canvas_->smallestDigits(); }
+bool Stepper::titlesElided() const { return canvas_->labelsElided(); }
+bool Stepper::arithmeticFits() const {
+  return arithmetic_->verticalScrollBar()->maximum() == 0 && arithmetic_->horizontalScrollBar()->maximum() == 0 &&
+         arithmetic_->isVisible() && arithmetic_->height() > 0;
+}
+
+bool Stepper::gridsFit() const {
+  return scroll_->horizontalScrollBar()->maximum() == 0 && scroll_->verticalScrollBar()->maximum() == 0;
+}
+
 QString Stepper::outputLabel(int j) const {
   // Outputs are named by their class when the model has names ("(7)"), else counted from 1.
-  return j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[size_t(j)]))
+  return workspace_->hasModel() && j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[size_t(j)]))
                                     : QString::number(j + 1);
 }
 
@@ -831,22 +891,81 @@ void Stepper::togglePlay() {
 }
 
 // Cells that fit the view: numbers for a lecture matrix, a whole photo in small cells
-// (zoom in with + to read its numbers).
+// (zoom in with + to read its numbers). Square cells first; then, when the view is wider
+// than the square grids need, wider cells (up to 1.8 times), whose numbers can be larger.
 void Stepper::fitCells() {
   const QSize view = scroll_->viewport()->size();
   if (view.width() < 100 || view.height() < 100) return;
-  for (int round = 0; round < 2; ++round) { // gaps scale with cells: refine once
+  const int largest = presenter_ ? 120 : 64;
+  aspect_ = 1.0;
+  canvas_->relayout();
+  for (int round = 0; round < 3; ++round) { // gaps and titles do not scale with cells: refine
     const double scale =
         std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
-    const int fitted = std::clamp(int(cellSize_ * scale), 3, 64);
+    const int fitted = std::clamp(int(cellSize_ * scale), 3, largest);
     if (fitted == cellSize_) break;
     cellSize_ = fitted;
     canvas_->relayout();
   }
+  while (canvas_->height() > view.height() - 4 && cellSize_ > 3) --cellSize_, canvas_->relayout();
+  for (int round = 0; round < 4 && cellSize_ >= 22; ++round) { // room to spare across: wider cells
+    const double spare = double(view.width() - 4) / canvas_->width();
+    if (spare < 1.04) break;
+    aspect_ = std::min(1.8, aspect_ * (1 + (spare - 1) * 0.9));
+    canvas_->relayout();
+  }
+  while (canvas_->width() > view.width() - 4 && aspect_ > 1.0) aspect_ = std::max(1.0, aspect_ - 0.05), canvas_->relayout();
+}
+
+void Stepper::zoomToFit() {
+  autoFit_ = true;
+  fitCells();
+  setPosition(position_);
+}
+
+// The arithmetic box holds all of the current cell's lines (wrapped to its width), so the
+// final sum is never scrolled away; the grids take the rest. At most half the stepper.
+void Stepper::fitArithmetic() {
+  if (!split_ || split_->height() < 100) return;
+  QTextDocument* doc = arithmetic_->document();
+  doc->setTextWidth(arithmetic_->viewport()->width());
+  const int frame = arithmetic_->height() - arithmetic_->viewport()->height();
+  const int wanted = int(std::ceil(doc->size().height())) + frame + 2;
+  const int total = split_->height() - split_->handleWidth();
+  const int box = std::clamp(wanted, 60, total / 2);
+  if (std::abs(split_->sizes().value(1) - box) > 2) split_->setSizes({total - box, box});
+}
+
+void Stepper::setPresenterMode(bool on) {
+  presenter_ = on;
+  speed_->setVisible(!on); // the speed rarely changes in a lecture; the room goes to the grids
+  speedLabel_->setVisible(!on);
+  // One row of controls instead of two: what is stepped, then the buttons.
+  if (on)
+    controls_->insertWidget(0, whatRow_, 0);
+  else
+    layout_->insertWidget(0, whatRow_);
+  whatRow_->layout()->itemAt(3)->spacerItem()->changeSize(on ? 12 : 0, 0, on ? QSizePolicy::Fixed : QSizePolicy::Expanding);
+  whatRow_->layout()->invalidate();
+  formulaLabel_->setText(formulaText());
+  autoFit_ = true;
+  canvas_->relayout();
+  fitArithmetic();
+  fitCells();
+  setPosition(position_);
+}
+
+bool Stepper::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == scroll_->viewport() && event->type() == QEvent::Resize && autoFit_) {
+    fitCells();
+    canvas_->update();
+  }
+  return QWidget::eventFilter(watched, event);
 }
 
 void Stepper::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
+  fitArithmetic();
   if (autoFit_) {
     fitCells();
     updateTexts();
@@ -854,7 +973,8 @@ void Stepper::resizeEvent(QResizeEvent* event) {
 }
 
 void Stepper::setCellSize(int pixels) {
-  cellSize_ = std::clamp(pixels, 3, 120);
+  cellSize_ = std::clamp(pixels, 3, 160);
+  aspect_ = 1.0;
   canvas_->relayout();
   setPosition(position_);
 }

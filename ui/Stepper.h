@@ -24,6 +24,9 @@ class QLabel;
 class QPushButton;
 class QScrollArea;
 class QSlider;
+class QSplitter;
+class QHBoxLayout;
+class QVBoxLayout;
 class QSpinBox;
 class QTextBrowser;
 class QTimer;
@@ -45,12 +48,24 @@ public:
   int outputColumns() const { return outputColumns_; }
   int cellCount() const { return outputRows_ * outputColumns_; }
   QString formulaText() const;
-  QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1) // rows and columns,
-                                         // with the current numbers
-  QString arithmeticText() const;                  // the current cell's computation
+  QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)
+  QString arithmeticText() const;       // the current cell's computation
+  // The fully connected stage: flattened features (1, F) and logits (1, K) as stepped.
+  const Tensor& fullyConnectedInput() const { return fcInput_; }
+  const Tensor& logits() const { return fcLogits_; }
   QString problemText() const { return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;
   int zoom() const { return cellSize_; }
+  int cellWidth() const { return cellW(); }
+  // What a lecture hall sees, as last painted (for tests): the pixel size of the smallest
+  // number in a grid, whether any grid's title was cut, and whether the whole arithmetic
+  // of the current cell is in view without scrolling.
+  int smallestDigitPixels() const;
+  bool titlesElided() const;
+  bool arithmeticFits() const;
+  bool gridsFit() const; // every grid in view, no scroll bar
+  QString className(int output) const; // "class 3", or the model's name for it ("7")
+  bool isPresenterMode() const { return presenter_; }
 
 public slots:
   void setMode(convscope::ui::Stepper::Mode mode);
@@ -62,12 +77,17 @@ public slots:
   void zoomIn();
   void zoomOut();
   void setCellSize(int pixels);
+  void zoomToFit();
+  // Presenter mode: larger cells (up to 120 px, wider than tall when the width allows), the
+  // formula on one line, the arithmetic box exactly as tall as its lines.
+  void setPresenterMode(bool on);
 
 signals:
   void positionChanged(int position);
 
 protected:
   void resizeEvent(QResizeEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   friend class StepperCanvas;
@@ -84,7 +104,16 @@ private:
   int outputRows_ = 0, outputColumns_ = 0;
   int kernelIndex_ = 0, outputChannel_ = 0;
   QString problem_;
-  int cellSize_ = 44;
+  int cellSize_ = 44;    // a cell's height in pixels
+  double aspect_ = 1.0;  // its width over its height (wider cells hold larger digits)
+  int cellW() const { return std::max(3, int(cellSize_ * aspect_ + 0.5)); }
+  bool presenter_ = false;
+  void fitArithmetic(); // the arithmetic box as tall as its text, within limits
+  QSplitter* split_ = nullptr;
+  QLabel* speedLabel_ = nullptr;
+  QWidget* whatRow_ = nullptr;         // mode, kernel, channel
+  QHBoxLayout* controls_ = nullptr;
+  QVBoxLayout* layout_ = nullptr;
   Shape fittedFor_;     // the input shape the cells were fitted for
   bool autoFit_ = true; // fit the cells to the view until the user zooms
   void fitCells();
@@ -93,11 +122,12 @@ private:
   KernelConvolution conv_;
   Tensor convOutput_; // (1, C_out, Ho, Wo)
   Tensor reluOutput_; // ReLU of the chosen output channel's map, (1, 1, Ho, Wo)
-  Tensor pooled_;     // pooling of reluOutput_
+  Tensor poolInput_;  // the chosen map after the workspace's activation (none: as convolved), (1, 1, Ho, Wo)
+  Tensor pooled_;     // pooling of poolInput_
   // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K).
   Tensor fcInput_, fcWeights_, fcBias_, fcLogits_, fcProbabilities_;
   QString fcSource_;
-  QString fcInputText_; // "flatten: 400 features …" or "input: the 84 values of 'act4'"                 // where the weights come from
+  QString fcInputText_; // "flatten: 400 features …" or "input: the 84 values of 'act4'"
   std::unique_ptr<Network> network_; // this widget's own copy of the open model (the pipeline runs another)
   QString networkPath_;
   std::vector<std::string> fcClasses_;

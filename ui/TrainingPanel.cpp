@@ -16,7 +16,9 @@
 #include "engine/layers/Activation.h"
 #include "engine/layers/Conv2D.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QFontInfo>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -395,7 +397,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(smoothing_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::resmooth);
   auto* buttons = new QHBoxLayout;
   for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_}) buttons->addWidget(b);
-  auto* left = new QVBoxLayout;
+  form_ = new QWidget;
+  auto* left = new QVBoxLayout(form_);
+  left->setContentsMargins(0, 0, 0, 0);
   left->addLayout(form);
   auto* keep = new QHBoxLayout;
   keep->addWidget(resetButton_);
@@ -434,7 +438,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   third->addLayout(padRow, 1);
   third->addWidget(padBars_, 1);
   auto* layout = new QHBoxLayout(this);
-  layout->addLayout(left);
+  layout->addWidget(form_);
   layout->addLayout(right, 5);
   layout->addLayout(third, 3);
 
@@ -524,10 +528,38 @@ void TrainingPanel::setRunning(bool running) {
                                                     momentum_, loss_, seed_, threads_, trainImages_, resetButton_,
                                                     editLayersButton_, browseModelButton_, browseDatasetButton_})
     w->setEnabled(!running);
+  form_->setVisible(!(running && presenter_)); // presenting a run: the curves and maps get the room
   if (running)
     timer_->start();
   else
     timer_->stop();
+}
+
+// Presenter mode: the plots' text (QCustomPlot keeps its own fonts) at least 16 px, so tick
+// labels and legends read from the back of the room; the form hides while a run goes on.
+void TrainingPanel::setPresenterMode(bool on) {
+  presenter_ = on;
+  QFont base = QApplication::font();
+  QFont text = base, bold = base;
+  if (on) text.setPixelSize(std::max(16, QFontInfo(base).pixelSize()));
+  bold = text;
+  bold.setBold(true);
+  for (QCustomPlot* plot : {lossPlot_, accuracyPlot_, padBars_, confusionPlot_}) {
+    for (QCPAxis* axis : plot->axisRect()->axes()) {
+      axis->setTickLabelFont(text);
+      axis->setLabelFont(text);
+    }
+    plot->legend->setFont(text);
+    for (int i = 0; i < plot->legend->itemCount(); ++i)
+      if (auto* item = qobject_cast<QCPPlottableLegendItem*>(plot->legend->item(i))) item->setFont(text);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+  }
+  padVerdict_->setFont(bold);
+  form_->setVisible(!(training_ && on));
+}
+
+int TrainingPanel::plotFontPixels() const {
+  return QFontInfo(lossPlot_->xAxis->tickLabelFont()).pixelSize();
 }
 
 void TrainingPanel::start() {
@@ -731,7 +763,7 @@ void TrainingPanel::showTestImage() {
       const Tensor& maps = live_->output(shown);
       QString caption = QString::fromStdString(live_->layer(i).name());
       if (const auto* a = dynamic_cast<const Activation*>(&live_->layer(shown)); a && shown != i)
-        caption += QStringLiteral(" + ") + QString::fromStdString(toString(a->activation()));
+        caption += QStringLiteral(" + ") + QString::fromStdString(activationTitle(a->activation()));
       rows.push_back({QStringLiteral("%1 (%2)").arg(caption).arg(maps.shape()[1]), renderImages(maps)});
     }
   } catch (const std::exception& e) {
@@ -859,7 +891,7 @@ bool TrainingPanel::openModelFile(const QString& path) {
   }
   const QString text = QString::fromUtf8(file.readAll());
   const LayerListCheck check = checkLayerList(text.toStdString());
-  if (!check.network) {
+  if (!check.fits()) {
     status_->setText(tr("%1: %2").arg(path, QString::fromStdString(check.error)));
     return false;
   }

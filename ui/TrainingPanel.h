@@ -67,6 +67,10 @@ public:
   // This run's epoch reports so far (without their test predictions).
   const std::vector<EpochReport>& epochReports() const { return history_; }
 
+  void setPresenterMode(bool on);
+  int plotFontPixels() const;                      // the curves' tick labels, in pixels
+  bool isFormShown() const { return !form_->isHidden(); } // the recipe form (hidden while presenting a run)
+
 public slots:
   void start();
   void pause();
@@ -96,6 +100,8 @@ signals:
   void modelSaved(const QString& path);
 
 private:
+  QWidget* form_ = nullptr; // the recipe: model, dataset, hyperparameters
+  bool presenter_ = false;
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();
   void showTestImage();    // the chosen test image through the GUI's copy of the network

@@ -1,12 +1,18 @@
-// The command line run in-process: JSON output of the lecture's examples, the explain
-#include <algorithm>
-// text, --help, and exit status 2 with one clear message for every kind of bad input.
+// The command line in-process: the lecture's examples, explain, --help, status 2 with one message
+// for bad input; the window's start checks; and the real executable run without a display.
 #include "CliTestUtils.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -42,6 +48,63 @@ void expectBadInput(const std::vector<std::string>& args, const std::string& exp
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_NE(r.err.find(expected), std::string::npos) << "stderr: " << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// The window's start refused: `status`, nothing on stdout, exactly `message` on stderr.
+void expectWindowRefused(const std::vector<std::string>& args, int status, const std::string& message,
+                         std::map<std::string, std::string> environment = {{"DISPLAY", ":0"}}) {
+  const convscope::test::WindowStartResult r = convscope::test::checkWindowStart(args, std::move(environment));
+  EXPECT_EQ(r.start.exitStatus, status) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, message + "\n");
+}
+
+// The convscope executable beside this test's build directory (build/test/tests/cli_tests →
+// build/test/app/convscope), unless CMake names it.
+std::string convscopeExecutable() {
+#ifdef CONVSCOPE_EXECUTABLE
+  return CONVSCOPE_EXECUTABLE;
+#else
+  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "app" / "convscope").string();
+#endif
+}
+
+struct ProcessResult {
+  int waitStatus;
+  std::string out, err;
+};
+
+// Runs `program args` with this process's environment minus `unset`, stdout and stderr to files.
+ProcessResult runProcess(const std::string& program, const std::vector<std::string>& args,
+                         const std::vector<std::string>& unset, const fs::path& dir) {
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('='));
+    if (std::find(unset.begin(), unset.end(), name) == unset.end()) environment.push_back(entry);
+  }
+  std::vector<char*> envp, argv{const_cast<char*>(program.c_str())};
+  for (std::string& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string outPath = (dir / "stdout.txt").string(), errPath = (dir / "stderr.txt").string();
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 1, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, program.c_str(), &files, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&files);
+  if (spawned != 0) return {-1, "", program + ": " + std::strerror(spawned)};
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto read = [](const std::string& path) {
+    std::ostringstream text;
+    text << std::ifstream(path).rdbuf();
+    return text.str();
+  };
+  return {status, read(outPath), read(errPath)};
 }
 } // namespace
 
@@ -124,8 +187,11 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("explain"), std::string::npos);
   // The window's start options too, each with its value name.
-  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper or training."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper or training."), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("  --train "), std::string::npos);
+  for (const char* option : {"  --pooling MODE ", "  --pool-size N ", "  --pool-stride N ", "  --activation NAME "})
+    EXPECT_NE(r.out.find(option), std::string::npos) << option;
   for (const char* command : {"conv", "pool", "explain", "kernels"}) {
     r = run({command, "--help"});
     EXPECT_EQ(r.status, 0) << command;
@@ -176,4 +242,173 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
   expectBadInput({"explain", "--input", six, "--kernel", "sharpen", "--at", "1"}, "--at '1' must be ROW,COL");
   expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--output", (dir_ / "x.nope").string()},
                  "cannot write an image here");
+}
+
+TEST_F(Cli, EveryCommandsHelpNamesTheCommand) {
+  for (const std::string command : {"conv", "pool", "explain", "kernels", "train", "eval", "predict", "bench"}) {
+    const Result r = run({command, "--help"});
+    EXPECT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_EQ(r.out.rfind("Usage: convscope " + command + " ", 0), 0u) << r.out.substr(0, r.out.find('\n'));
+  }
+  const Result r = run({"bench", "train", "--help"});
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "Usage: convscope bench train [options]");
+}
+
+TEST_F(Cli, WindowStartRefusesAnUnknownCommandOrAMissingFile) {
+  const convscope::test::WindowStartResult r = convscope::test::checkWindowStart({"nosuchcommand"});
+  EXPECT_EQ(r.start.exitStatus, 2);
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "convscope: unknown command 'nosuchcommand'");
+  EXPECT_NE(r.err.find("Commands:\n  conv "), std::string::npos) << r.err;
+  expectWindowRefused({"missing.png"}, 2, "convscope: missing.png: no such file");
+  expectWindowRefused({"--presenter", "missing.txt"}, 2, "convscope: missing.txt: no such file");
+  expectWindowRefused({"--kernel", "sharpen", "nosuchfile"}, 2, "convscope: nosuchfile: no such file");
+  expectWindowRefused({dir_.string()}, 2, "convscope: " + dir_.string() + ": a folder, not a file");
+  expectWindowRefused({example("six.txt"), example("filter1.txt")}, 2,
+                      "convscope: the window opens one FILE, not '" + example("six.txt") + "' and '" +
+                          example("filter1.txt") + "'");
+  expectWindowRefused({"--frobnicate"}, 2, "convscope: Unknown option 'frobnicate'. (see convscope --help)");
+  expectWindowRefused({"--model", "nomodel.json"}, 2, "convscope: --model nomodel.json: no such file");
+
+  const convscope::test::WindowStartResult ok =
+      convscope::test::checkWindowStart({example("six.txt"), "--presenter", "-platform", "offscreen"});
+  EXPECT_FALSE(ok.start.exitStatus) << ok.err; // Qt's own -platform is left for QApplication
+  EXPECT_EQ(ok.start.options.file, example("six.txt"));
+  EXPECT_TRUE(ok.start.options.presenter);
+  const convscope::test::WindowStartResult help = convscope::test::checkWindowStart({example("six.txt"), "--help"});
+  EXPECT_EQ(help.start.exitStatus, 0);
+  EXPECT_NE(help.out.find("Window options:"), std::string::npos);
+}
+
+TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
+  const std::string six = example("six.txt");
+  const std::map<std::string, std::string> noDisplay; // bad input is reported first
+  expectWindowRefused({six, "--pool-size", "0"}, 2, "convscope: --pool-size '0' must be a whole number of at least 1",
+                      noDisplay);
+  expectWindowRefused({six, "--pool-stride", "two"}, 2,
+                      "convscope: --pool-stride 'two' must be a whole number of at least 1");
+  expectWindowRefused({six, "--pooling", "median"}, 2,
+                      "convscope: --pooling: unknown pooling mode 'median' (expected max, avg or sum)");
+  expectWindowRefused(
+      {six, "--activation", "swish"}, 2,
+      "convscope: --activation: unknown activation 'swish' (expected none, relu, leaky-relu, tanh or sigmoid)");
+  expectWindowRefused({six, "--stride", "abc"}, 2, "convscope: --stride 'abc' must be a whole number of at least 1");
+  expectWindowRefused({six, "--stride", "0"}, 2, "convscope: --stride '0' must be a whole number of at least 1");
+  expectWindowRefused({six, "--padding", "-1"}, 2, "convscope: --padding: padding '-1' must not be negative");
+  expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
+  expectWindowRefused({six, "--tab", "plots"}, 2, "convscope: --tab 'plots' must be maps, stepper or training");
+  expectWindowRefused({six, "--step", "softmax"}, 2,
+                      "convscope: --step 'softmax' must be convolution, relu, pooling or fc");
+  expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
+  const convscope::test::WindowStartResult kernel = convscope::test::checkWindowStart({six, "--kernel", "blurry"});
+  EXPECT_EQ(kernel.start.exitStatus, 2);
+  EXPECT_EQ(kernel.err.rfind("convscope: --kernel: unknown kernel 'blurry': not a kernel name (identity, ", 0), 0u)
+      << kernel.err;
+}
+
+TEST_F(Cli, WindowOptionValues) {
+  std::vector<std::string> args{example("six.txt"), "--kernel", "sharpen", "--kernel", example("filter1.txt")};
+  args.insert(args.end(), {"--stride", "2", "--padding", "same", "--bias", "1.5", "--activation", "leaky-relu"});
+  args.insert(args.end(), {"--pooling", "average", "--pool-size", "3", "--tab", "maps", "--cell", "4"});
+  const convscope::test::WindowStartResult r = convscope::test::checkWindowStart(args);
+  ASSERT_FALSE(r.start.exitStatus) << r.err;
+  const convscope::cli::WindowOptions& o = r.start.options;
+  ASSERT_EQ(o.kernels.size(), 2u);
+  EXPECT_EQ(o.kernels[0].name, "sharpen");
+  EXPECT_EQ(o.kernels[1].name, "filter1.txt");
+  EXPECT_EQ(o.kernels[1].weights.shape(), convscope::Shape({1, 3, 3}));
+  EXPECT_FALSE(o.replaceConvolution);
+  EXPECT_EQ(o.stride, 2);
+  ASSERT_TRUE(o.padding);
+  EXPECT_EQ(o.padding->mode, convscope::PaddingSpec::Mode::Same);
+  EXPECT_EQ(o.bias, 1.5f);
+  EXPECT_EQ(o.activation, convscope::ActivationKind::LeakyReLU);
+  EXPECT_EQ(o.poolMode, convscope::PoolMode::Average);
+  EXPECT_EQ(o.poolSize, 3);
+  EXPECT_FALSE(o.poolStride); // the window takes the size as the stride
+  EXPECT_TRUE(o.pooling());
+  EXPECT_EQ(o.tab, convscope::cli::StartTab::FeatureMaps);
+  EXPECT_EQ(o.cell, 4);
+  EXPECT_FALSE(o.step);
+
+  const convscope::test::WindowStartResult plain = convscope::test::checkWindowStart({example("six.txt")});
+  ASSERT_FALSE(plain.start.exitStatus) << plain.err;
+  EXPECT_TRUE(plain.start.options.kernels.empty()); // the window keeps its own settings
+  EXPECT_FALSE(plain.start.options.pooling());
+  EXPECT_FALSE(plain.start.options.stride || plain.start.options.padding || plain.start.options.bias);
+}
+
+TEST_F(Cli, StepPoolingWithoutAKernelPoolsTheInputAsItIs) {
+  const convscope::test::WindowStartResult r =
+      convscope::test::checkWindowStart({example("pool-max.txt"), "--step", "pooling"});
+  ASSERT_FALSE(r.start.exitStatus) << r.err;
+  const convscope::cli::WindowOptions& o = r.start.options;
+  EXPECT_EQ(o.step, convscope::cli::StartStep::Pooling);
+  ASSERT_EQ(o.kernels.size(), 1u);
+  EXPECT_EQ(o.kernels[0].name, "identity");
+  EXPECT_EQ(o.kernels[0].weights.values(), std::vector<float>({0, 0, 0, 0, 1, 0, 0, 0, 0}));
+  EXPECT_TRUE(o.replaceConvolution); // stride 1, bias 0 from FilterOptions{}
+  ASSERT_TRUE(o.padding);
+  EXPECT_EQ(o.padding->mode, convscope::PaddingSpec::Mode::Same);
+  EXPECT_EQ(o.activation, convscope::ActivationKind::None);
+  EXPECT_FALSE(o.bias);
+
+  const convscope::test::WindowStartResult relu =
+      convscope::test::checkWindowStart({example("pool-max.txt"), "--step", "pooling", "--activation", "relu"});
+  EXPECT_EQ(relu.start.options.activation, convscope::ActivationKind::ReLU);
+  const convscope::test::WindowStartResult kernel =
+      convscope::test::checkWindowStart({example("pool-max.txt"), "--step", "pooling", "--kernel", "sharpen"});
+  ASSERT_EQ(kernel.start.options.kernels.size(), 1u);
+  EXPECT_EQ(kernel.start.options.kernels[0].name, "sharpen");
+  EXPECT_FALSE(kernel.start.options.replaceConvolution);
+  EXPECT_FALSE(kernel.start.options.activation);
+}
+
+TEST_F(Cli, MissingDisplayIsOneLineAndStatus1) {
+  const std::string six = example("six.txt");
+  const std::string hint = "; the commands work without one: convscope --help";
+  expectWindowRefused({six}, 1, "convscope: no display to open the window on (DISPLAY is not set)" + hint, {});
+  expectWindowRefused(
+      {six}, 1, "convscope: no display to open the window on (QT_QPA_PLATFORM is xcb and DISPLAY is not set)" + hint,
+      {{"QT_QPA_PLATFORM", "xcb"}, {"WAYLAND_DISPLAY", "wayland-0"}});
+  using convscope::cli::missingDisplay;
+  const auto env = [](std::map<std::string, std::string> vars) -> convscope::cli::Environment {
+    return [vars](const char* name) -> const char* {
+      const auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  };
+  EXPECT_EQ(missingDisplay({}, env({})), "DISPLAY is not set");
+  EXPECT_EQ(missingDisplay({}, env({{"DISPLAY", ""}})), "DISPLAY is not set");
+  EXPECT_EQ(missingDisplay({}, env({{"DISPLAY", ":1"}})), "");
+  EXPECT_EQ(missingDisplay({}, env({{"WAYLAND_DISPLAY", "wayland-0"}})), "");
+  for (const char* platform : {"offscreen", "minimal", "vnc:size=800x600", "eglfs", "wayland;offscreen"})
+    EXPECT_EQ(missingDisplay({}, env({{"QT_QPA_PLATFORM", platform}})), "") << platform;
+  EXPECT_EQ(missingDisplay({}, env({{"QT_QPA_PLATFORM", "wayland;xcb"}})),
+            "QT_QPA_PLATFORM is wayland;xcb and WAYLAND_DISPLAY or DISPLAY is not set");
+  EXPECT_EQ(missingDisplay({"-platform", "offscreen"}, env({})), "");
+  EXPECT_EQ(missingDisplay({"-platform", "xcb"}, env({{"QT_QPA_PLATFORM", "offscreen"}})),
+            "-platform is xcb and DISPLAY is not set");
+}
+
+// The real executable with no display: exit status 1 and one line, not Qt's abort (134).
+TEST_F(Cli, ExecutableWithoutADisplayExitsWith1AndOneLine) {
+  const std::string program = convscopeExecutable();
+  ASSERT_TRUE(fs::exists(program)) << program << " is not built (cmake --build ... --target convscope)";
+  const std::vector<std::string> noDisplay{"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"};
+  const ProcessResult r = runProcess(program, {example("six.txt")}, noDisplay, dir_);
+  ASSERT_FALSE(WIFSIGNALED(r.waitStatus)) << "signal " << WTERMSIG(r.waitStatus) << ": " << r.err;
+  ASSERT_TRUE(WIFEXITED(r.waitStatus)) << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.waitStatus), 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "convscope: no display to open the window on (DISPLAY is not set); the commands work without "
+                   "one: convscope --help\n");
+  // An unknown command or a bad value is found before the display is looked for.
+  const ProcessResult unknown = runProcess(program, {"nosuchcommand"}, noDisplay, dir_);
+  ASSERT_TRUE(WIFEXITED(unknown.waitStatus)) << unknown.err;
+  EXPECT_EQ(WEXITSTATUS(unknown.waitStatus), 2) << unknown.err;
+  EXPECT_EQ(unknown.err.substr(0, unknown.err.find('\n')), "convscope: unknown command 'nosuchcommand'");
+  const ProcessResult bad = runProcess(program, {example("six.txt"), "--pool-size", "0"}, noDisplay, dir_);
+  ASSERT_TRUE(WIFEXITED(bad.waitStatus)) << bad.err;
+  EXPECT_EQ(WEXITSTATUS(bad.waitStatus), 2) << bad.err;
+  EXPECT_EQ(bad.err, "convscope: --pool-size '0' must be a whole number of at least 1\n");
 }

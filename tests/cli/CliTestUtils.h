@@ -1,8 +1,11 @@
-// Runs the command line in-process and captures what it prints, for the CLI tests.
+// Runs the command line and the window's start check in-process and captures what they
+// print, for the CLI tests.
 #pragma once
 
 #include "app/Cli.h"
+#include "app/WindowOptions.h"
 
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +21,23 @@ inline CliResult runCli(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   const int status = convscope::cli::run(args, out, err);
   return {status, out.str(), err.str()};
+}
+
+struct WindowStartResult {
+  convscope::cli::WindowStart start;
+  std::string out, err;
+};
+
+// checkWindowStart with `environment` in place of the process's (by default, one with a display).
+inline WindowStartResult checkWindowStart(const std::vector<std::string>& args,
+                                          std::map<std::string, std::string> environment = {{"DISPLAY", ":0"}}) {
+  const convscope::cli::Environment env = [environment](const char* name) -> const char* {
+    const auto it = environment.find(name);
+    return it == environment.end() ? nullptr : it->second.c_str();
+  };
+  std::ostringstream out, err;
+  convscope::cli::WindowStart start = convscope::cli::checkWindowStart(args, env, out, err);
+  return {std::move(start), out.str(), err.str()};
 }
 
 } // namespace convscope::test

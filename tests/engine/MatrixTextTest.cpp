@@ -25,6 +25,14 @@ TEST(MatrixText, SpacesTabsCommasAndComments) {
   EXPECT_TRUE(tensorsClose(t, tensor({1, 2, 3}, {1, 2, 3, -4, 5.5f, -6})));
 }
 
+TEST(MatrixText, FractionsAsTheSlidesWriteNormalizedKernels) {
+  const Tensor t = parseMatrixText("1/9 -1/9 +2/16\n−3/4 0.5/2 4\n");
+  EXPECT_EQ(t.values(), (std::vector<float>{1.0f / 9, -1.0f / 9, 2.0f / 16, -3.0f / 4, 0.25f, 4}));
+  EXPECT_EQ(errorOf("1 1/0\n"), "m.txt line 1: '1/0' is not a number nor a fraction like 1/9");
+  EXPECT_EQ(errorOf("1/x 2\n"), "m.txt line 1: '1/x' is not a number nor a fraction like 1/9");
+  EXPECT_EQ(errorOf("1 2/\n"), "m.txt line 1: '2/' is not a number nor a fraction like 1/9");
+}
+
 TEST(MatrixText, BlankLinesSeparateChannelsCommentsDoNot) {
   const Tensor t = parseMatrixText("1 2\n3 4\n\n\n# green\n5 6\n7 8\n\n9 10\n11 12\n\n");
   EXPECT_EQ(t.shape(), (Shape{3, 2, 2}));

@@ -35,6 +35,9 @@ TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.stages.size(), 7u); // input, convolution, ReLU, max pooling, flatten, fully connected, softmax
   EXPECT_EQ(r.stages[1].detail, "1 map of 4×4");
+  spec.kernels.push_back({"filter2", tensor({1, 3, 3}, {1, -1, 1, -1, 1, -1, 1, -1, 1})});
+  EXPECT_EQ(runPipeline(*backend, six, spec).stages[1].detail, "2 maps of 4×4, depth 2"); // the slide's word
+  spec.kernels.pop_back();
   EXPECT_EQ(r.stages[1].mapNames, std::vector<std::string>{"filter1"});
   EXPECT_EQ(r.stages[3].mapNames, std::vector<std::string>{"filter1"}); // pooling keeps the names
   EXPECT_EQ(r.stages[1].maps.at(0, 0, 0, 0), 3.0f);

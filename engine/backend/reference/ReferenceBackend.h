@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../Backend.h"
+#include "Explain.h" // pooling, fully-connected and softmax outputs explained the same way
 
 #include <string>
 #include <vector>

@@ -1,0 +1,58 @@
+// Applying the window's start options (see WindowStart.h).
+#include "WindowStart.h"
+
+#include "ui/MainWindow.h"
+#include "ui/Stepper.h"
+#include "ui/TrainingPanel.h"
+#include "ui/Workspace.h"
+
+namespace convscope::cli {
+
+void applyProcessing(ui::Workspace& workspace, const WindowOptions& o) {
+  if (!o.kernels.empty()) workspace.setKernels(o.kernels);
+  if (o.replaceConvolution || o.stride || o.padding || o.bias) {
+    convscope::FilterOptions convolution = o.replaceConvolution ? convscope::FilterOptions{} : workspace.convolution();
+    if (o.stride) convolution.strideH = convolution.strideW = *o.stride;
+    if (o.padding) convolution.padding = *o.padding;
+    if (o.bias) convolution.bias = *o.bias;
+    workspace.setConvolution(convolution);
+  }
+  if (o.activation) workspace.setActivation(*o.activation);
+  if (o.pooling()) {
+    convscope::Pool2DGeometry pool = workspace.pool();
+    if (o.poolMode) pool.mode = *o.poolMode;
+    if (o.poolSize) {
+      pool.kernelH = pool.kernelW = *o.poolSize;
+      pool.strideH = pool.strideW = *o.poolSize;
+    }
+    if (o.poolStride) pool.strideH = pool.strideW = *o.poolStride;
+    workspace.setPooling(true, pool);
+  }
+}
+
+void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
+  if (!o.file.empty()) window.openFile(QString::fromStdString(o.file));
+  applyProcessing(*window.workspace(), o);
+  if (!o.model.empty()) window.openModel(QString::fromStdString(o.model));
+  if (o.tab == StartTab::FeatureMaps) window.showFeatureMaps();
+  if (o.tab == StartTab::Stepper) window.showStepper();
+  if (o.tab == StartTab::Training) window.showTraining();
+  if (o.stepper || o.step) window.showStepper();
+  if (o.step) {
+    using Mode = convscope::ui::Stepper::Mode;
+    switch (*o.step) {
+    case StartStep::Convolution: window.stepper()->setMode(Mode::Convolution); break;
+    case StartStep::ReLU: window.stepper()->setMode(Mode::ReLU); break;
+    case StartStep::Pooling: window.stepper()->setMode(Mode::Pooling); break;
+    case StartStep::FullyConnected: window.stepper()->setMode(Mode::FullyConnected); break;
+    }
+  }
+  if (o.cell) window.stepper()->setPosition(static_cast<int>(*o.cell));
+  if (o.presenter) window.setPresenterMode(true);
+  if (o.train) {
+    window.showTraining();
+    window.trainingPanel()->start();
+  }
+}
+
+} // namespace convscope::cli

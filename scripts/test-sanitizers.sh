@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan). Every
+# UBSan report aborts (-fno-sanitize-recover=all), every ASan report ends the process, so a
+# report is a failing test and its stack is in the log. Called by test.sh; runs alone too.
+# Leak checking is on, with the suppressions in scripts/lsan.supp (third-party start-up
+# allocations only, each explained there).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+installMissingPackages
+configureAndBuild "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DCONVSCOPE_SANITIZE=ON
+export QT_QPA_PLATFORM=offscreen
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0"
+cd "$ROOT/build/asan"
+echo "ConvScope: the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+ctest --output-on-failure --timeout 900 "$@"

@@ -1,0 +1,342 @@
+// QtTest at a lecture hall's projector: the offscreen platform with one 1280×800 screen
+// (tests/ui/projector-1280x800.json). The window fits it; presenter mode presents (large
+// digits, whole titles, the whole arithmetic, the settings as an overlay, readable plots);
+// every sample sets its slide; the fully connected demonstration is the pipeline's; the
+// layer editor stays quick on the lecture's 3 GB first slide; 1×1 maps, photos and small
+// maps show what they should.
+#include "ui/ControlPanels.h"
+#include "ui/FeatureMapView.h"
+#include "ui/LayerEditor.h"
+#include "ui/MainWindow.h"
+#include "ui/PipelineRunner.h"
+#include "ui/Stepper.h"
+#include "ui/TrainingPanel.h"
+#include "ui/Workspace.h"
+
+#include "engine/MatrixText.h"
+#include "engine/Pipeline.h"
+
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFrame>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QScreen>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTextBrowser>
+#include <QtTest/QtTest>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }
+QString resource(const QString& name) { return QStringLiteral(CONVSCOPE_RESOURCES "/") + name; }
+
+void settle(MainWindow& w) {
+  QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && w.featureMaps()->result() == w.runner()->latest(), 10000);
+}
+
+// Clicks a sample in the Samples panel, as a lecturer does.
+void openSample(MainWindow& w, const QString& title) {
+  auto* gallery = w.findChild<QListWidget*>("sampleGallery");
+  QVERIFY(gallery);
+  const auto items = gallery->findItems(title, Qt::MatchExactly);
+  QVERIFY2(items.size() == 1, qPrintable(title));
+  emit gallery->itemClicked(items.first());
+}
+
+// Paints the stepper's grids as they are and returns the canvas (for what was painted).
+void paintStepper(MainWindow& w) {
+  QApplication::processEvents();
+  QWidget* canvas = w.stepper()->findChild<QWidget*>("stepperCanvas");
+  QVERIFY(canvas);
+  (void)canvas->grab();
+}
+
+int visibleDocks(MainWindow& w) {
+  int n = 0;
+  for (QDockWidget* d : w.findChildren<QDockWidget*>()) n += d->isVisible();
+  return n;
+}
+} // namespace
+
+class ProjectorTest : public QObject {
+  Q_OBJECT
+private slots:
+  void init() {
+    QCoreApplication::setOrganizationName("ConvScopeProjectorTest");
+    QCoreApplication::setApplicationName("ConvScopeProjectorTest");
+    QSettings().clear(); // each test starts as a fresh install
+    qputenv("CONVSCOPE_NO_PROMPTS", "1");
+  }
+
+  // Finding 1: the window opens within the screen, and a remembered size that no longer
+  // fits (1400×900 from a larger monitor) is not restored.
+  void theWindowFitsTheProjector() {
+    QCOMPARE(QGuiApplication::primaryScreen()->geometry().size(), QSize(1280, 800));
+    const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&window));
+      QVERIFY2(available.contains(window.frameGeometry()),
+               qPrintable(QStringLiteral("frame %1,%2 %3x%4").arg(window.frameGeometry().x())
+                              .arg(window.frameGeometry().y()).arg(window.frameGeometry().width())
+                              .arg(window.frameGeometry().height())));
+      window.resize(1400, 900); // as if the window had been this large on another screen
+      window.close();           // remembers the geometry
+    }
+    MainWindow again;
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QVERIFY(available.contains(again.frameGeometry()));
+    for (auto show : {&MainWindow::showFeatureMaps, &MainWindow::showStepper, &MainWindow::showTraining}) {
+      (again.*show)();
+      QApplication::processEvents();
+      QVERIFY(available.contains(again.frameGeometry()));
+    }
+  }
+
+  // Finding 2: presenter mode on the 6×6 example: the stage only, digits of at least 24 px,
+  // titles whole, the grids and the arithmetic in view without scrolling.
+  void presenterModeShowsTheSixBySixExampleLargeAndWhole() {
+    MainWindow window;
+    window.show();
+    openSample(window, "6×6 image, filters 1 and 2");
+    window.showStepper();
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800)); // full screen
+    QCOMPARE(visibleDocks(window), 0);
+    QVERIFY(!window.menuBar()->isVisible());
+    Stepper* stepper = window.stepper();
+    QCOMPARE(stepper->mode(), Stepper::Mode::Convolution);
+    paintStepper(window);
+    QVERIFY2(stepper->smallestDigitPixels() >= 24, qPrintable(QString::number(stepper->smallestDigitPixels())));
+    QVERIFY(!stepper->titlesElided());
+    QVERIFY(stepper->gridsFit());
+    QVERIFY(stepper->arithmeticFits());
+    // → still works with the menu bar hidden.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keyClick(&window, Qt::Key_Right);
+    QCOMPARE(stepper->position(), 1);
+    // F9: the settings over the stage, and away again.
+    QTest::keyClick(&window, Qt::Key_F9);
+    QVERIFY(window.settingsOverlay() && window.settingsOverlay()->isVisible());
+    QVERIFY(window.settingsOverlay()->isAncestorOf(window.convolutionPanel()));
+    QVERIFY(window.settingsOverlay()->geometry().right() <= window.width());
+    QTest::keyClick(&window, Qt::Key_F9);
+    QVERIFY(!window.settingsOverlay()->isVisible());
+    QVERIFY(!window.settingsOverlay()->isAncestorOf(window.convolutionPanel()));
+    window.setPresenterMode(false);
+    QVERIFY(window.menuBar()->isVisible());
+    QCOMPARE(visibleDocks(window), 4);
+  }
+
+  // Finding 2: the RGB example's three padded channels, kernels and output, and its whole
+  // arithmetic down to the final −25, without scrolling.
+  void presenterModeShowsTheRgbExampleAndItsWholeArithmetic() {
+    MainWindow window;
+    window.show();
+    openSample(window, "RGB example, bias 1");
+    window.showStepper();
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800));
+    Stepper* stepper = window.stepper();
+    stepper->setPosition(0);
+    paintStepper(window);
+    const QString text = window.findChild<QTextBrowser*>("stepperArithmetic")->toPlainText();
+    QVERIFY2(text.contains("output(0,0) = 308 + (−498) + 164 + 1 = −25"), qPrintable(text));
+    QVERIFY(stepper->arithmeticFits());
+    QVERIFY(stepper->gridsFit());
+    QVERIFY(!stepper->titlesElided());
+    QVERIFY2(stepper->smallestDigitPixels() >= 24, qPrintable(QString::number(stepper->smallestDigitPixels())));
+  }
+
+  // Finding 2: the Training tab while presenting: plot text of at least 16 px, the form
+  // out of the way while a run goes on, back when it ends.
+  void presenterModeTrainingHasReadablePlotsAndNoForm() {
+    MainWindow window;
+    window.show();
+    window.showTraining();
+    TrainingPanel* panel = window.trainingPanel();
+    const int normal = panel->plotFontPixels();
+    window.setPresenterMode(true);
+    QVERIFY(panel->plotFontPixels() >= 16);
+    QVERIFY(panel->plotFontPixels() > normal);
+    QVERIFY(panel->isFormShown());
+    panel->trainImagesBox()->setValue(256);
+    panel->epochsBox()->setValue(1);
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QVERIFY(!panel->isFormShown());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY(panel->isFormShown());
+    window.setPresenterMode(false);
+    QCOMPARE(panel->plotFontPixels(), normal);
+  }
+
+  // Finding 3: each pooling sample sets its mode, window and stride and pools the numbers
+  // as printed (no activation, the identity kernel), whatever was set before.
+  void poolingSamplesSetTheirSlide() {
+    MainWindow window;
+    window.show();
+    window.workspace()->setActivation(ActivationKind::Tanh); // left over from something else
+    openSample(window, "Average pooling example");
+    Stepper* stepper = window.stepper();
+    QCOMPARE(stepper->mode(), Stepper::Mode::Pooling);
+    QVERIFY(window.workspace()->pool().mode == PoolMode::Average);
+    QVERIFY(window.workspace()->activation() == ActivationKind::None);
+    stepper->setPosition(0);
+    QCOMPARE(stepper->arithmeticText(), QStringLiteral("(31 + 15 + 0 + 100) / 4 = 36.5"));
+    QCOMPARE(stepper->cellCount(), 4);
+    openSample(window, "Max pooling example");
+    QVERIFY(window.workspace()->pool().mode == PoolMode::Max);
+    stepper->setPosition(1);
+    QCOMPARE(stepper->arithmeticText(), QStringLiteral("max(28, 184, 70, 38) = 184"));
+    openSample(window, "6×6 image, filters 1 and 2"); // back to a convolution slide: ReLU again
+    QVERIFY(window.workspace()->activation() == ActivationKind::ReLU);
+    QCOMPARE(stepper->mode(), Stepper::Mode::Convolution);
+  }
+
+  // Finding 4: two filters on the 6×6 example flatten to 2 × 2×2 = 8 features; the
+  // demonstration's logits are the Feature maps tab's, and they follow its settings.
+  void fullyConnectedDemonstrationIsThePipelines() {
+    MainWindow window;
+    window.show();
+    openSample(window, "6×6 image, filters 1 and 2");
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::FullyConnected);
+    QCOMPARE(stepper->fullyConnectedInput().size(), 8); // filters × pooled cells
+    QVERIFY2(stepper->formulaText().contains("2 maps × 2×2 = 8 features"), qPrintable(stepper->formulaText()));
+    const auto logitsMatch = [&] {
+      settle(window);
+      const PipelineResult& maps = *window.featureMaps()->result();
+      const Tensor& logits = maps.stages[maps.stages.size() - 2].maps; // fully connected, before softmax
+      if (logits.size() != stepper->logits().size()) return false;
+      for (int64_t k = 0; k < logits.size(); ++k)
+        if (std::abs(logits.data()[k] - stepper->logits().data()[k]) > 1e-4f * (1 + std::abs(logits.data()[k])))
+          return false;
+      return true;
+    };
+    QVERIFY(logitsMatch());
+    // Other settings: average pooling and no activation change both views alike.
+    Pool2DGeometry pool = window.workspace()->pool();
+    pool.mode = PoolMode::Average;
+    window.workspace()->setPooling(true, pool);
+    window.workspace()->setActivation(ActivationKind::None);
+    QVERIFY(logitsMatch());
+    // p1…p4 name the same outputs as the bars' class 1…class 4.
+    stepper->setPosition(stepper->cellCount() - 1);
+    const QString text = stepper->arithmeticText();
+    QVERIFY2(text.startsWith("z4 = ") && text.contains("p1 = ") && text.contains("p4 = "), qPrintable(text));
+    QCOMPARE(stepper->className(0), QStringLiteral("class 1"));
+    QCOMPARE(stepper->outputLabel(0), QStringLiteral("1"));
+    paintStepper(window);
+    QVERIFY(!stepper->titlesElided());
+  }
+
+  // Finding 5: the lecture's first slide typed into the layer editor, key by key: every
+  // keystroke well under 100 ms, the 750,001,000 parameters counted, nothing allocated.
+  void theLayerEditorStaysQuickOnTheFirstSlide() {
+    LayerEditor editor(QStringLiteral("input 3x500x500\n"));
+    editor.show();
+    auto* text = editor.findChild<QPlainTextEdit*>();
+    QVERIFY(text);
+    text->moveCursor(QTextCursor::End);
+    text->setFocus();
+    QElapsedTimer slowest;
+    qint64 worst = 0;
+    for (const QChar c : QStringLiteral("flatten\ndense 1000\n")) {
+      slowest.start();
+      if (c == '\n')
+        QTest::keyClick(text, Qt::Key_Return);
+      else
+        QTest::keyClicks(text, QString(c));
+      worst = std::max(worst, slowest.elapsed());
+    }
+    QVERIFY2(worst < 100, qPrintable(QStringLiteral("slowest keystroke %1 ms").arg(worst)));
+    QVERIFY2(editor.check().fits(), qPrintable(editor.summary()));
+    QCOMPARE(editor.check().parameters, int64_t(750001000));
+    QVERIFY2(editor.summary().contains("750,001,000 parameters (3.0 GB"), qPrintable(editor.summary()));
+  }
+
+  // Finding 6: LeNet's conv3 makes 120 maps of 1×1: one strip on one scale, not 120 tiles.
+  void oneByOneMapsAreOneStrip() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("digit.png")));
+    QVERIFY(window.openModel(resource("models/lenet5-digits.json")));
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    int conv3 = -1;
+    for (int s = 0; s < maps->stageCount(); ++s)
+      if (maps->result()->stages[size_t(s)].title.rfind("conv3", 0) == 0) conv3 = s;
+    QVERIFY(conv3 > 0);
+    QCOMPARE(maps->result()->stages[size_t(conv3)].maps.shape(), (Shape{1, 120, 1, 1}));
+    QVERIFY(maps->isStrip(conv3));
+    // A shared scale for any layer: conv1's six maps on one scale.
+    maps->setSharedScale(true);
+    QCOMPARE(maps->tileGain(1, 0), maps->tileGain(1, 5));
+  }
+
+  // Finding 7: a photo gets a bank that shows something, automatic contrast, and a
+  // contrast left from an earlier start is not carried over.
+  void aPhotoStartsWithABankThatShowsSomething() {
+    QSettings().setValue("view/contrast", 4); // as an earlier version left it
+    MainWindow window;
+    window.show();
+    QCOMPARE(window.featureMaps()->contrast(), 0); // automatic
+    QCOMPARE(window.workspace()->kernels().front().name, std::string("filter 1"));
+    QVERIFY(window.openFile(resource("samples/coffee.png")));
+    QCOMPARE(window.workspace()->kernels().size(), size_t(5));
+    QCOMPARE(window.workspace()->kernels().front().name, std::string("sobel-x"));
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    // Edges are faint at true contrast: automatic contrast raises them; the ReLU maps too.
+    QVERIFY2(maps->tileGain(1, 0) > 1.5, qPrintable(QString::number(maps->tileGain(1, 0))));
+    // A classic kernel chosen by the user stays when the next photo opens.
+    window.workspace()->setKernels({{"identity", loadMatrixFile(example("filter1.txt").toStdString())}});
+    window.workspace()->setKernels({{"sharpen", window.workspace()->kernels().front().weights}});
+    QVERIFY(window.openFile(resource("samples/cat.png")));
+    QCOMPARE(window.workspace()->kernels().size(), size_t(1));
+  }
+
+  // Finding 7: the identity map of a photo is shown as it is (automatic contrast ≈ 1).
+  void anIdentityMapIsNotWashedOut() {
+    MainWindow window;
+    window.show();
+    openSample(window, "Kernel table on a photo");
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    QCOMPARE(maps->mapCount(1), 7);
+    QVERIFY(maps->tileGain(1, 0) < 1.3); // identity
+    QVERIFY2(QString::fromStdString(maps->result()->stages[1].detail).contains("depth 7"),
+             qPrintable(QString::fromStdString(maps->result()->stages[1].detail)));
+  }
+
+  // Finding 8: the loopy pattern's feature map, and small maps carry their numbers.
+  void theLoopyPatternAndSmallMapsWithNumbers() {
+    MainWindow window;
+    window.show();
+    openSample(window, "Loopy pattern feature map");
+    settle(window);
+    const PipelineStage& conv = window.featureMaps()->result()->stages[1];
+    QCOMPARE(conv.maps.shape(), (Shape{1, 1, 5, 3}));
+    QCOMPARE(conv.maps.at(0, 0, 0, 1), 1.0f); // where the loop is
+    QCOMPARE(std::round(conv.maps.at(0, 0, 0, 0) * 100), -11.0f);
+    QVERIFY(window.featureMaps()->showsNumbers(1));
+    openSample(window, "6×6 image, filters 1 and 2");
+    settle(window);
+    QCOMPARE(window.featureMaps()->result()->stages[1].maps.shape(), (Shape{1, 2, 4, 4}));
+    QVERIFY(window.featureMaps()->showsNumbers(1)); // the 2×4×4 output, readable as on the slide
+  }
+};
+
+QTEST_MAIN(ProjectorTest)
+#include "ProjectorTest.moc"
