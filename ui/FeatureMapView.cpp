@@ -296,8 +296,11 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setPen(QColor(120, 120, 120));
     p.drawRect(t.rect.adjusted(0, 0, -1, -1));
     const MapImage& map = result_->stages[t.stage].images[t.map];
-    // What made the map ("sobel-x · R"), on a light band over the tile's top-left corner.
-    if (const auto& names = result_->stages[t.stage].mapNames; size_t(t.map) < names.size()) {
+    // What made the map ("sobel-x · R"), on a light band over the tile's top-left corner;
+    // in the caption instead when the tile shows its numbers (the band would hide one).
+    const bool numbers = showsNumbers(t.stage);
+    const auto& names = result_->stages[t.stage].mapNames;
+    if (!numbers && size_t(t.map) < names.size()) {
       const QString name =
           p.fontMetrics().elidedText(QString::fromStdString(names[size_t(t.map)]), Qt::ElideMiddle, t.rect.width() - 4);
       const QRect band(t.rect.left() + 1, t.rect.top() + 1, p.fontMetrics().horizontalAdvance(name) + 6,
@@ -306,9 +309,10 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       p.setPen(Qt::black);
       p.drawText(band, Qt::AlignCenter, name);
     }
-    const QString caption = map.palette == Palette::Rgb
-                                ? tr("RGB")
-                                : QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum));
+    QString caption = map.palette == Palette::Rgb
+                          ? tr("RGB")
+                          : QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum));
+    if (numbers && size_t(t.map) < names.size()) caption = QString::fromStdString(names[size_t(t.map)]);
     p.setPen(palette().windowText().color());
     const int legend = map.palette == Palette::Diverging ? 44 : 0;
     const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90) - legend, kCaption);

@@ -263,21 +263,17 @@ void MainWindow::createMenus() {
   shared->setChecked(QSettings().value("view/sharedScale", false).toBool());
 
   QMenu* step = menuBar()->addMenu(tr("&Step"));
-  // Not a generic lambda with a default capture: GCC 12 then leaves the implicitly
-  // captured `this` null in the nested lambda (UBSan: member access within null pointer).
-  using StepperSlot = void (Stepper::*)();
-  const auto stepAction = [this, step](const QString& text, const QKeySequence& key, StepperSlot slot) {
-    QAction* a = step->addAction(text, this, [this, slot] {
-      showStepper();
-      (stepper_->*slot)();
-    });
-    a->setShortcut(key);
-    return a;
-  };
-  stepAction(tr("&Forward"), QKeySequence(Qt::Key_Right), &Stepper::stepForward);
-  stepAction(tr("&Back"), QKeySequence(Qt::Key_Left), &Stepper::stepBack);
-  stepAction(tr("&Play / Pause"), QKeySequence(Qt::Key_Space), &Stepper::togglePlay);
-  stepAction(tr("&Reset"), QKeySequence(Qt::Key_Home), &Stepper::reset);
+  // One plain lambda per action: a pointer-to-member-function captured by a lambda nested
+  // in another (as this was written before) reached the slot with a null `this` under
+  // GCC 12 (UBSan: member access within null pointer, in the → key's action).
+  step->addAction(tr("&Forward"), this, [this] { showStepper(), stepper_->stepForward(); })
+      ->setShortcut(QKeySequence(Qt::Key_Right));
+  step->addAction(tr("&Back"), this, [this] { showStepper(), stepper_->stepBack(); })
+      ->setShortcut(QKeySequence(Qt::Key_Left));
+  step->addAction(tr("&Play / Pause"), this, [this] { showStepper(), stepper_->togglePlay(); })
+      ->setShortcut(QKeySequence(Qt::Key_Space));
+  step->addAction(tr("&Reset"), this, [this] { showStepper(), stepper_->reset(); })
+      ->setShortcut(QKeySequence(Qt::Key_Home));
   step->addSeparator();
   step->addAction(tr("&Convolution"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Convolution); });
   step->addAction(tr("&ReLU"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::ReLU); });

@@ -117,9 +117,12 @@ public:
         // the probabilities (labels to the left of the bars).
         const int shown = std::min<int>(int(s_->fcInput_.size()), kShownFeatures);
         const int rows = (shown + 7) / 8, columns = std::min(shown, 8);
+        // The weight row under the features, cell under cell: each product w_i·x_i in a column.
         add(rows, columns,
             shown < s_->fcInput_.size() ? tr("features x (first %1 of %2)").arg(shown).arg(s_->fcInput_.size())
                                         : tr("features x (%1)").arg(shown));
+        x = 12;
+        y = rowBottom + gap / 2 + labelHeight;
         add(rows, columns, tr("weights w of output z%1").arg(s_->outputLabel(s_->position_)));
         x = 12;
         y = rowBottom + gap / 2 + labelHeight;
@@ -505,15 +508,15 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   what->addWidget(kernelBox_);
   what->addWidget(channelBox_);
   what->addStretch();
+  speedLabel_ = new QLabel(tr("speed"));
+  what->addWidget(speedLabel_);
+  what->addWidget(speed_);
   controls_ = new QHBoxLayout;
   auto* controls = controls_;
   controls->addWidget(resetButton_);
   controls->addWidget(backButton_);
   controls->addWidget(forwardButton_);
   controls->addWidget(playButton_);
-  speedLabel_ = new QLabel(tr("speed"));
-  controls->addWidget(speedLabel_);
-  controls->addWidget(speed_);
   controls->addSpacing(12);
   controls->addWidget(positionLabel_, 1);
 
@@ -652,8 +655,6 @@ void Stepper::recompute() {
   if (!problem_.isEmpty() && mode_ == Mode::Convolution) convOutput_ = Tensor();
   if (mode_ == Mode::FullyConnected && problem_.isEmpty()) {
     outputRows_ = 1, outputColumns_ = int(fcLogits_.size());
-    autoFit_ = false; // a vector needs readable cells, not a fitted picture
-    cellSize_ = std::max(cellSize_, 40);
   } else if (convOutput_.empty() || !problem_.isEmpty()) {
     outputRows_ = outputColumns_ = 0;
   } else if (mode_ == Mode::Pooling) {
@@ -897,17 +898,18 @@ void Stepper::fitCells() {
   const QSize view = scroll_->viewport()->size();
   if (view.width() < 100 || view.height() < 100) return;
   const int largest = presenter_ ? 120 : 64;
+  const int smallest = mode_ == Mode::FullyConnected ? 30 : 3; // a vector needs readable cells, not a picture
   aspect_ = 1.0;
   canvas_->relayout();
   for (int round = 0; round < 3; ++round) { // gaps and titles do not scale with cells: refine
     const double scale =
         std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
-    const int fitted = std::clamp(int(cellSize_ * scale), 3, largest);
+    const int fitted = std::clamp(int(cellSize_ * scale), smallest, largest);
     if (fitted == cellSize_) break;
     cellSize_ = fitted;
     canvas_->relayout();
   }
-  while (canvas_->height() > view.height() - 4 && cellSize_ > 3) --cellSize_, canvas_->relayout();
+  while (canvas_->height() > view.height() - 4 && cellSize_ > smallest) --cellSize_, canvas_->relayout();
   for (int round = 0; round < 4 && cellSize_ >= 22; ++round) { // room to spare across: wider cells
     const double spare = double(view.width() - 4) / canvas_->width();
     if (spare < 1.04) break;

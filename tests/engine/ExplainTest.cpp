@@ -146,6 +146,14 @@ TEST(ExplainDense, TermsSumBiasAndText) {
   EXPECT_EQ(e.sum, 5.75);
   EXPECT_EQ(e.bias, -0.5f);
   EXPECT_EQ(e.value, 5.25f);
+  {
+    // Two-decimal weights: the float noise of the sum (−0.53000003) is not shown.
+    const Tensor x = tensor({1, 3}, {3, 0, 1});
+    const Tensor w = tensor({1, 3}, {-0.18f, -0.25f, 0.01f});
+    const Tensor b = tensor({1}, {0.2f});
+    EXPECT_EQ(denseExplanationText(explainDense(x, w, &b, 0, 0), "z4"),
+              "z4 = (−0.18)·3 + (−0.25)·0 + 0.01·1\n   = −0.53 + bias 0.2 = −0.33");
+  }
   EXPECT_EQ(denseExplanationText(e, "z1"), "z1 = 0.5·3 + (−0.25)·(−1) + 2·2\n   = 5.75 + bias (−0.5) = 5.25");
   EXPECT_EQ(denseExplanationText(e, "z1", 2),
             "z1 = 0.5·3 + (−0.25)·(−1) + … (3 products in all)\n   = 5.75 + bias (−0.5) = 5.25");

@@ -162,7 +162,9 @@ std::string denseExplanationText(const DenseExplanation& e, const std::string& o
   if (e.terms.empty()) text += " 0";
   if (!note.empty()) text += " (" + note + ")";
   // The indent lines the second "=" up under the first one for short names like "z1".
-  text += "\n" + std::string(std::max<size_t>(outputName.size(), 1) + 1, ' ') + "= " + number(e.sum, digits);
+  // The sum of float products carries float noise (−0.53000003 for −0.18·3 + …): written to
+  // float precision, 7 significant digits, it reads as the hand computation gives it.
+  text += "\n" + std::string(std::max<size_t>(outputName.size(), 1) + 1, ' ') + "= " + number(e.sum, digits ? digits : 7);
   if (e.hasBias) text += " + bias " + term(e.bias, digits) + " = " + number(e.value, digits);
   return text;
 }
