@@ -85,7 +85,7 @@ std::string topLevelHelp() {
   text += "\nCommands:\n";
   for (const Command& c : commands()) text += "  " + c.name + std::string(10 - c.name.size(), ' ') + c.summary + "\n";
   text += "\nRun 'convscope COMMAND --help' for a command's options.\n"
-          "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error.\n";
+          "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error (or, for the window, no display).\n";
   return text;
 }
 

@@ -158,10 +158,28 @@ bool FeatureMapView::isStrip(int stage) const { return tileAt(stage, -3) != null
 
 bool FeatureMapView::showsNumbers(int stage) const {
   const Tile* t = tileAt(stage, 0);
-  if (!t || !result_) return false;
-  const MapImage& m = result_->stages[size_t(stage)].images[0];
-  return m.palette != Palette::Rgb && m.step == 1 && m.width <= 16 && m.height <= 16 &&
-         t->rect.width() / m.width >= kNumberCell && t->rect.height() / m.height >= kNumberCell;
+  return t && t->numberPixels > 0;
+}
+
+// The font size (pixels) at which every value of the tile's layer fits its cell, or 0 when
+// the cells are too small for numbers to be read (under 11 px, or cells under kNumberCell).
+int FeatureMapView::numberPixels(const Tile& t) const {
+  if (!result_ || t.map < 0) return 0;
+  const PipelineStage& stage = result_->stages[size_t(t.stage)];
+  const MapImage& m = stage.images[size_t(t.map)];
+  if (m.palette == Palette::Rgb || m.step != 1 || m.width > 16 || m.height > 16) return 0;
+  const int cellW = t.rect.width() / m.width, cellH = t.rect.height() / m.height;
+  if (cellW < kNumberCell || cellH < kNumberCell) return 0;
+  QFont f = font();
+  int size = std::min(cellH * 2 / 5, 28);
+  f.setPixelSize(size);
+  const Shape& s = stage.maps.shape();
+  for (int64_t c = 0; c < s[1]; ++c) // one size for the whole layer: the maps read alike
+    for (int64_t r = 0; r < s[2]; ++r)
+      for (int64_t x = 0; x < s[3]; ++x)
+        while (size >= 11 && QFontMetrics(f).horizontalAdvance(shortNumber(stage.maps.at(0, c, r, x))) > cellW - 4)
+          f.setPixelSize(--size);
+  return size >= 11 ? size : 0;
 }
 
 void FeatureMapView::setTileSize(int pixels) {
@@ -250,6 +268,7 @@ void FeatureMapView::layoutTiles() {
     }
     if (!result_->error.empty()) y += 3 * kHeader;
   }
+  for (Tile& t : tiles_) t.numberPixels = numberPixels(t);
   height_ = y + kMargin;
   setMinimumHeight(height_);
   updateGeometry();
@@ -272,14 +291,16 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     const PipelineStage& stage = result_->stages[s];
     p.setFont(headerFont);
     p.setPen(palette().windowText().color());
-    p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
+    const QString header =
                QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
                    (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
                     : contrast_ > 1 ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
-                    : contrast_ == 0 ? tr("  (automatic contrast)")
+                    : contrast_ == 0 ? tr("  (auto contrast)")
                                      : QString()) +
                    (s > 0 && shared_ && stage.kind == PipelineStage::Kind::Maps ? tr("  (one scale for all maps)")
-                                                                                 : QString()));
+                                                                                 : QString());
+    p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
+               p.fontMetrics().elidedText(header, Qt::ElideRight, width() - 2 * kMargin));
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
@@ -292,13 +313,13 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       continue;
     }
     p.drawImage(t.rect, t.image); // nearest-neighbour scaling keeps cells crisp
-    if (showsNumbers(t.stage)) paintNumbers(p, t);
+    if (t.numberPixels > 0) paintNumbers(p, t);
     p.setPen(QColor(120, 120, 120));
     p.drawRect(t.rect.adjusted(0, 0, -1, -1));
     const MapImage& map = result_->stages[t.stage].images[t.map];
     // What made the map ("sobel-x · R"), on a light band over the tile's top-left corner;
     // in the caption instead when the tile shows its numbers (the band would hide one).
-    const bool numbers = showsNumbers(t.stage);
+    const bool numbers = t.numberPixels > 0;
     const auto& names = result_->stages[t.stage].mapNames;
     if (!numbers && size_t(t.map) < names.size()) {
       const QString name =
@@ -339,12 +360,7 @@ void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
   const Shape& s = stage.maps.shape();
   const int cellW = t.rect.width() / int(s[3]), cellH = t.rect.height() / int(s[2]);
   QFont f = font();
-  int size = std::min(cellH * 2 / 5, 28);
-  f.setPixelSize(size);
-  for (int64_t r = 0; r < s[2]; ++r)
-    for (int64_t c = 0; c < s[3]; ++c)
-      while (size > 8 && QFontMetrics(f).horizontalAdvance(shortNumber(stage.maps.at(0, t.map, r, c))) > cellW - 4)
-        f.setPixelSize(--size);
+  f.setPixelSize(t.numberPixels);
   p.setFont(f);
   for (int64_t r = 0; r < s[2]; ++r)
     for (int64_t c = 0; c < s[3]; ++c) {

@@ -62,8 +62,10 @@ private:
     QRect rect;     // the image's place
     QImage image;
     double gain = 1;
+    int numberPixels = 0; // the values' font size in the cells; 0: too small to show numbers
   };
   void paintNumbers(QPainter& p, const Tile& tile) const;
+  int numberPixels(const Tile& tile) const;
   void paintStrip(QPainter& p, const Tile& tile) const;
   const Tile* tileAt(int stage, int map) const;
   void layoutTiles();

@@ -548,6 +548,7 @@ void TrainingPanel::setPresenterMode(bool on) {
     for (QCPAxis* axis : plot->axisRect()->axes()) {
       axis->setTickLabelFont(text);
       axis->setLabelFont(text);
+      if (plot != confusionPlot_) axis->ticker()->setTickCount(on ? 3 : 5); // large labels need room
     }
     plot->legend->setFont(text);
     for (int i = 0; i < plot->legend->itemCount(); ++i)
@@ -555,6 +556,8 @@ void TrainingPanel::setPresenterMode(bool on) {
     plot->replot(QCustomPlot::rpQueuedReplot);
   }
   padVerdict_->setFont(bold);
+  accuracyPlot_->setMinimumHeight(on ? 190 : 130); // its axis title stands whole beside it
+  accuracyPlot_->yAxis->setLabel(on ? tr("accuracy %") : tr("accuracy (%)"));
   form_->setVisible(!(training_ && on));
 }
 
@@ -644,13 +647,18 @@ void TrainingPanel::drain() {
     // Time left from the pace so far (evaluations and pauses included).
     const double elapsed = runClock_.elapsed() / 1000.0, left = done > 0 ? elapsed * (1 - done) / done : 0;
     // The bar: where the run is and how fast; the line under it: how the loss is doing.
-    progress_->setFormat(tr("epoch %1/%2 · batch %3/%4 · %5 images/s · ETA %6 · %p%")
-                             .arg(r.epoch + 1)
-                             .arg(totalEpochs_)
-                             .arg(r.batch + 1)
-                             .arg(r.batchesPerEpoch)
-                             .arg(QLocale().toString(qint64(rate_)))
-                             .arg(formatDuration(left)));
+    // Presenting, the large text has room for the essentials only.
+    progress_->setFormat(presenter_ ? tr("epoch %1/%2 · ETA %3 · %p%")
+                                          .arg(r.epoch + 1)
+                                          .arg(totalEpochs_)
+                                          .arg(formatDuration(left))
+                                    : tr("epoch %1/%2 · batch %3/%4 · %5 images/s · ETA %6 · %p%")
+                                          .arg(r.epoch + 1)
+                                          .arg(totalEpochs_)
+                                          .arg(r.batch + 1)
+                                          .arg(r.batchesPerEpoch)
+                                          .arg(QLocale().toString(qint64(rate_)))
+                                          .arg(formatDuration(left)));
     status_->setText(tr("loss %1 (smoothed %2) · %3 images seen")
                          .arg(r.loss, 0, 'f', 4)
                          .arg(smoothed_, 0, 'f', 4)
