@@ -23,6 +23,14 @@ QString number(float v) { return QString::fromStdString(formatNumber(v)); }
 // Captions: four significant digits are enough to read a range ("−10.48 … 1140").
 // Short enough for a caption under a tile: whole numbers from 100 up ("−771", "1020"),
 // three significant digits below ("−7.89", "0.425").
+// A cell's value on a small map: three significant digits, or two when three do not fit
+// ("−0.11", as the slides round).
+QString cellNumber(float v, int digits) {
+  QString text = std::abs(v) >= 100 ? QString::number(qRound64(double(v))) : QString::number(double(v), 'g', digits);
+  if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
+  return text;
+}
+
 QString shortNumber(float v) {
   QString text = std::abs(v) >= 100 ? QString::number(qRound64(double(v))) : QString::number(double(v), 'g', 3);
   if (text.startsWith('-')) text.replace(0, 1, QChar(0x2212));
@@ -170,16 +178,20 @@ int FeatureMapView::numberPixels(const Tile& t) const {
   if (m.palette == Palette::Rgb || m.step != 1 || m.width > 16 || m.height > 16) return 0;
   const int cellW = t.rect.width() / m.width, cellH = t.rect.height() / m.height;
   if (cellW < kNumberCell || cellH < kNumberCell) return 0;
-  QFont f = font();
-  int size = std::min(cellH * 2 / 5, 28);
-  f.setPixelSize(size);
   const Shape& s = stage.maps.shape();
-  for (int64_t c = 0; c < s[1]; ++c) // one size for the whole layer: the maps read alike
-    for (int64_t r = 0; r < s[2]; ++r)
-      for (int64_t x = 0; x < s[3]; ++x)
-        while (size >= 11 && QFontMetrics(f).horizontalAdvance(shortNumber(stage.maps.at(0, c, r, x))) > cellW - 4)
-          f.setPixelSize(--size);
-  return size >= 11 ? size : 0;
+  for (int digits = 3; digits >= 2; --digits) {
+    QFont f = font();
+    int size = std::min(cellH * 2 / 5, 28);
+    f.setPixelSize(size);
+    for (int64_t c = 0; c < s[1]; ++c) // one size for the whole layer: the maps read alike
+      for (int64_t r = 0; r < s[2]; ++r)
+        for (int64_t x = 0; x < s[3]; ++x)
+          while (size >= 11 &&
+                 QFontMetrics(f).horizontalAdvance(cellNumber(stage.maps.at(0, c, r, x), digits)) > cellW - 4)
+            f.setPixelSize(--size);
+    if (size >= 11) return size * 10 + digits; // the size and the digits, packed
+  }
+  return 0;
 }
 
 void FeatureMapView::setTileSize(int pixels) {
@@ -243,7 +255,10 @@ void FeatureMapView::layoutTiles() {
         // Fit the map in a tileSize square, keeping its aspect; small maps grow in whole
         // multiples so their cells stay square and crisp.
         const double scale = std::min(double(tileSize_) / map.width, double(tileSize_) / map.height);
-        const double crisp = scale >= 1 ? std::floor(scale) : scale;
+        // A lecture's small map (8 cells a side or fewer) gets cells of at least 40 px: its
+        // numbers are shown in them.
+        const double crisp = std::max(scale >= 1 ? std::floor(scale) : scale,
+                                      std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
         const QSize size(std::max(1, int(map.width * crisp)), std::max(1, int(map.height * crisp)));
         if (x + size.width() > width - kMargin && x > kMargin) {
           x = kMargin;
@@ -360,14 +375,15 @@ void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
   const Shape& s = stage.maps.shape();
   const int cellW = t.rect.width() / int(s[3]), cellH = t.rect.height() / int(s[2]);
   QFont f = font();
-  f.setPixelSize(t.numberPixels);
+  f.setPixelSize(t.numberPixels / 10);
+  const int digits = t.numberPixels % 10;
   p.setFont(f);
   for (int64_t r = 0; r < s[2]; ++r)
     for (int64_t c = 0; c < s[3]; ++c) {
       const QRect cell(t.rect.left() + int(c) * cellW, t.rect.top() + int(r) * cellH, cellW, cellH);
       const QColor under(t.image.pixel(int(c), int(r)));
       p.setPen(qGray(under.rgb()) < 110 ? Qt::white : Qt::black);
-      p.drawText(cell, Qt::AlignCenter, shortNumber(stage.maps.at(0, t.map, r, c)));
+      p.drawText(cell, Qt::AlignCenter, cellNumber(stage.maps.at(0, t.map, r, c), digits));
     }
   p.setFont(font());
 }

@@ -62,7 +62,7 @@ private:
     QRect rect;     // the image's place
     QImage image;
     double gain = 1;
-    int numberPixels = 0; // the values' font size in the cells; 0: too small to show numbers
+    int numberPixels = 0; // the values' font size in the cells ·10 + their significant digits; 0: no numbers
   };
   void paintNumbers(QPainter& p, const Tile& tile) const;
   int numberPixels(const Tile& tile) const;

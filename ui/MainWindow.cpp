@@ -322,8 +322,8 @@ std::vector<MainWindow::Sample> MainWindow::samples() const {
           tr("Stride 2: the kernel jumps two cells"))
       ->stride = 2;
   lecture(tr("Loopy pattern feature map"), "loopy.txt", {ex + "loopy-kernel.txt"}, "valid",
-          tr("The 7×5 loopy pattern through the loop detector (weights 1/9): a 5×3 feature map peaking at 1"))
-      ->activation = "none";
+          tr("The 7×5 loopy pattern through the loop detector (weights 1/9): a 5×3 feature map peaking at 1"));
+  list.back().activation = "none", list.back().pooling = false; // the slide stops at the feature map
   // The pooling slides pool the numbers as printed: the identity kernel, no activation.
   for (const auto& [title, file, mode, description] :
        {std::tuple{tr("Max pooling example"), QStringLiteral("pool-max.txt"), QStringLiteral("max"),
