@@ -1,50 +1,72 @@
 #!/usr/bin/env bash
-# Retakes the README's screenshots (docs/screenshots/*.png) from the real app under Xvfb at
-# 1600x1000, with a fresh settings folder. The training and layer-editor shots drive the
-# mouse and keyboard with xdotool. Usage: scripts/readme-screenshots.sh [NAME ...]
+# Retakes the README's screenshots (docs/screenshots/*.png) from the real app as a lecture
+# hall sees it: Xvfb at 1280x800 (a projector) with a window manager (openbox: real full
+# screen for presenter mode), fresh settings. The training and layer-editor shots drive
+# the mouse and keyboard with xdotool. Usage: scripts/readme-screenshots.sh [NAME ...]
+# CONVSCOPE_BIN picks the executable (default: build/release, then build/test).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-command -v xdotool >/dev/null || { echo "needs xdotool (apt-get install xdotool)" >&2; exit 2; }
-bin="$root/build/release/app/convscope"
+for t in Xvfb openbox xdotool import; do
+  command -v $t >/dev/null || { echo "needs xvfb, openbox, xdotool and imagemagick (apt-get install ...)" >&2; exit 2; }
+done
+bin="${CONVSCOPE_BIN:-}"
+[ -n "$bin" ] || for b in "$root/build/release/app/convscope" "$root/build/test/app/convscope"; do
+  [ -x "$b" ] && { bin="$b"; break; }
+done
 [ -x "$bin" ] || { echo "build first: ./scripts/run.sh --help" >&2; exit 2; }
 out="$root/docs/screenshots"
-export XDG_CONFIG_HOME="$(mktemp -d)" CONVSCOPE_NO_PROMPTS=1 # default window size and panels
-trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
+export CONVSCOPE_NO_PROMPTS=1
 
-# shoot NAME SECONDS [ACTIONS] -- ARGS: start the app, wait, run the xdotool actions, screenshot.
+# shoot NAME SECONDS [ACTIONS] -- ARGS: start the app on a fresh 1280x800 screen, wait,
+# run the xdotool actions, screenshot the screen.
 shoot() {
   local name="$1" wait="$2" actions="$3"; shift 4
-  xvfb-run -a -s "-screen 0 1600x1000x24" bash -c "
-    \"$bin\" $* >/dev/null 2>&1 & pid=\$!
-    sleep $wait
-    $actions
-    import -window root \"$out/$name.png\"
-    kill \$pid" 2>/dev/null
+  local display=":$((300 + RANDOM % 400))" cfg
+  cfg="$(mktemp -d)"
+  Xvfb "$display" -screen 0 1280x800x24 >/dev/null 2>&1 & local xp=$!
+  sleep 1
+  DISPLAY="$display" openbox >/dev/null 2>&1 & local wp=$!
+  sleep 1
+  DISPLAY="$display" XDG_CONFIG_HOME="$cfg" "$bin" "$@" >/dev/null 2>&1 & local ap=$!
+  sleep "$wait"
+  DISPLAY="$display" bash -c "$actions"
+  DISPLAY="$display" import -window root "$out/$name.png"
+  kill "$ap" 2>/dev/null || true
+  sleep 0.5
+  kill "$wp" "$xp" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$cfg"
   echo "docs/screenshots/$name.png"
 }
 want() { [ -z "$names" ] || [[ " $names " == *" $1 "* ]]; }
 names="$*"
 
-want main-window && shoot main-window 3 "" -- resources/samples/cat.png --kernel sobel-x --kernel sobel-y \
-  --kernel laplacian-8 --padding same
-want stepper && shoot stepper 3 "" -- resources/examples/rgb5.txt --kernel resources/examples/rgb-kernel.txt \
+want main-window && shoot main-window 4 "" -- resources/samples/cat.png
+want stepper && shoot stepper 4 "" -- resources/examples/rgb5.txt --kernel resources/examples/rgb-kernel.txt \
   --bias 1 --padding 1 --stepper
-want presenter && shoot presenter 3 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
-  --stepper --cell 5 --presenter
-want model && shoot model 3 "" -- resources/examples/digit.png --model resources/models/lenet5-digits.json
-want fully-connected && shoot fully-connected 3 "" -- resources/examples/digit.png \
-  --model resources/models/lenet5-digits.json --step fc --cell 10
+# Presenter mode: the 6x6 example, and the RGB example with its whole arithmetic.
+want presenter && shoot presenter 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
+  --kernel resources/examples/filter2.txt --stepper --cell 5 --presenter
+want presenter-rgb && shoot presenter-rgb 4 "" -- resources/examples/rgb5.txt \
+  --kernel resources/examples/rgb-kernel.txt --bias 1 --padding 1 --stepper --presenter
+want presenter-settings && shoot presenter-settings 4 "xdotool key F9; sleep 1" -- resources/examples/stride5.txt \
+  --kernel resources/examples/stride-kernel.txt --padding 1 --stride 2 --stepper --cell 4 --presenter
+want pooling && shoot pooling 4 "" -- resources/examples/pool-avg.txt --step pooling --pooling average --cell 0
+want model && shoot model 4 "" -- resources/examples/digit.png --model resources/models/lenet5-digits.json
+want fully-connected && shoot fully-connected 4 "" -- resources/examples/six.txt \
+  --kernel resources/examples/filter1.txt --kernel resources/examples/filter2.txt --step fc --cell 3
 # Training mid-run, with a 7 drawn on the pad.
-want training && shoot training 1.6 "
-    xdotool mousemove 1070 400 mousedown 1
-    for x in \$(seq 1070 10 1220); do xdotool mousemove \$x 400; done
-    for i in \$(seq 0 10); do xdotool mousemove \$((1220 - i*9)) \$((400 + i*16)); done
+want training && shoot training 2.2 "
+    xdotool mousemove 990 370 mousedown 1
+    for x in \$(seq 990 10 1100); do xdotool mousemove \$x 370; done
+    for i in \$(seq 0 10); do xdotool mousemove \$((1100 - i*7)) \$((370 + i*14)); done
     xdotool mouseup 1
-    sleep 0.9" -- --train
+    sleep 0.5" -- --train
+want training-presenter && shoot training-presenter 1.2 "xdotool key F11; sleep 1.2" -- --train
 # The layer editor with a line that does not fit.
-want layer-editor && shoot layer-editor 2 "
-    xdotool mousemove 264 68 click 1
+want layer-editor && shoot layer-editor 3 "
+    xdotool mousemove 270 88 click 1
     sleep 1
     xdotool key ctrl+End
     xdotool type --delay 20 'conv 8 3x3'

@@ -26,6 +26,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <optional>
 
@@ -60,15 +61,31 @@ public:
   // Lays out the grids of the current mode and sizes the canvas to hold them. Cells are
   // ch pixels tall and cw wide (wider when the view has room to spare: larger digits).
   // A grid's title is never cut: the next grid starts after the longer of the two.
+  // Grids flow left to right and wrap at the view's width; the convolution's kernels and
+  // output start a row of their own unless everything fits in one row.
   void relayout() {
+    layoutGrids(false);
+    if (s_->mode_ == Stepper::Mode::Convolution && wrapped_) layoutGrids(true);
+  }
+
+  void layoutGrids(bool breakBeforeKernels) {
     grids_.clear();
+    wrapped_ = false;
     const int cw = s_->cellW(), ch = s_->cellSize_;
     const int gap = std::max(16, cw / 2), labelHeight = labelHeightPixels();
     const QFontMetrics labels(labelFont());
+    const int viewWidth = s_->scroll_->viewport()->width();
+    const int wrapAt = viewWidth >= 100 ? viewWidth - 16 : INT_MAX; // the canvas adds a 12 px margin
     int x = 12, y = 12 + labelHeight, rowBottom = y;
     auto add = [&](int rows, int columns, const QString& label) {
+      const int w = std::max(columns * cw, labels.horizontalAdvance(label));
+      if (x > 12 && x + w > wrapAt) { // the next row
+        wrapped_ = true;
+        x = 12;
+        y = rowBottom + std::min(gap, ch) / 2 + labelHeight;
+      }
       grids_.push_back({QPoint(x, y), rows, columns, label});
-      x += std::max(columns * cw, labels.horizontalAdvance(label)) + gap;
+      x += w + gap;
       rowBottom = std::max(rowBottom, y + rows * ch);
     };
     if (s_->problem_.isEmpty() && !s_->convOutput_.empty()) {
@@ -82,21 +99,9 @@ public:
               return padded ? tr("input channel %1 (padded)").arg(ic + 1) : tr("input channel %1").arg(ic + 1);
             return padded ? tr("input (padded)") : tr("input");
           }());
-        // Then the kernels, the bias and the output: below the input, or beside it when the
-        // view is wide enough for one row to give larger cells (counted in cells; a gap or a
-        // label is about one, "bias = …" about three).
-        const double inputs = double(s_->inputChannels_.size()), outR = s_->outputRows_, outC = s_->outputColumns_;
-        const double inH = double(in[2] + g.padTop + g.padBottom), inW = double(in[3] + g.padLeft + g.padRight);
-        const double kH = double(g.kernelH), kW = double(g.kernelW);
-        const QSize view = s_->scroll_->viewport()->size();
-        const auto fit = [&view](double columns, double rows) {
-          return std::min(view.width() / columns, view.height() / rows);
-        };
-        const double restW = inputs * (kW + 1) + 3 + outC;
-        const bool oneRow =
-            view.width() > 0 && fit(inputs * (inW + 1) + restW, std::max({inH, kH, outR}) + 2) >
-                                    fit(std::max(inputs * (inW + 1), restW), inH + std::max(kH, outR) + 3);
-        if (!oneRow) {
+        // Then the kernels, the bias and the output: beside the inputs when all fit in one
+        // row, else on a row of their own.
+        if (breakBeforeKernels) {
           x = 12;
           y = rowBottom + std::min(gap, ch) / 2 + labelHeight;
         }
@@ -462,6 +467,7 @@ private:
   Stepper* s_;
   std::vector<Grid> grids_;
   mutable bool elided_ = false;
+  bool wrapped_ = false; // the last layout needed more than one row
   mutable int smallestDigits_ = 1000;
 };
 
@@ -554,6 +560,12 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   layout->addLayout(controls);
   layout->addWidget(formulaLabel_);
   layout->addWidget(problemLabel_);
+  hintLabel_ = new QLabel(tr("Cells too small for numbers: F11 presents them full screen, + zooms."));
+  hintLabel_->setObjectName("stepperHint");
+  hintLabel_->setWordWrap(true);
+  hintLabel_->setStyleSheet("color: #555; font-style: italic;");
+  hintLabel_->hide();
+  layout->addWidget(hintLabel_);
   layout->addWidget(split, 1);
 
   timer_ = new QTimer(this);
@@ -810,6 +822,7 @@ void Stepper::updateTexts() {
   formulaLabel_->setText(formulaText());
   problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));
   problemLabel_->setVisible(!problem_.isEmpty());
+  updateHint();
   arithmetic_->setPlainText(arithmeticText());
   fitArithmetic();
   positionLabel_->setText(cellCount() ? tr("cell (%1, %2): %3 of %4")
@@ -899,24 +912,21 @@ void Stepper::fitCells() {
   if (view.width() < 100 || view.height() < 100) return;
   const int largest = presenter_ ? 120 : 64;
   const int smallest = mode_ == Mode::FullyConnected ? 30 : 3; // a vector needs readable cells, not a picture
+  const auto fits = [&] { return canvas_->width() <= view.width() - 4 && canvas_->height() <= view.height() - 4; };
   aspect_ = 1.0;
-  canvas_->relayout();
-  for (int round = 0; round < 3; ++round) { // gaps and titles do not scale with cells: refine
-    const double scale =
-        std::min(double(view.width() - 4) / canvas_->width(), double(view.height() - 4) / canvas_->height());
-    const int fitted = std::clamp(int(cellSize_ * scale), smallest, largest);
-    if (fitted == cellSize_) break;
-    cellSize_ = fitted;
+  // The largest square cells whose grids fit (they may wrap into more rows to get there).
+  for (cellSize_ = largest; cellSize_ > smallest; --cellSize_) {
     canvas_->relayout();
+    if (fits()) break;
   }
-  while (canvas_->height() > view.height() - 4 && cellSize_ > smallest) --cellSize_, canvas_->relayout();
+  canvas_->relayout();
   for (int round = 0; round < 4 && cellSize_ >= 22; ++round) { // room to spare across: wider cells
     const double spare = double(view.width() - 4) / canvas_->width();
     if (spare < 1.04) break;
     aspect_ = std::min(1.8, aspect_ * (1 + (spare - 1) * 0.9));
     canvas_->relayout();
   }
-  while (canvas_->width() > view.width() - 4 && aspect_ > 1.0) aspect_ = std::max(1.0, aspect_ - 0.05), canvas_->relayout();
+  while (!fits() && aspect_ > 1.0) aspect_ = std::max(1.0, aspect_ - 0.05), canvas_->relayout();
 }
 
 void Stepper::zoomToFit() {
@@ -932,7 +942,7 @@ void Stepper::fitArithmetic() {
   QTextDocument* doc = arithmetic_->document();
   doc->setTextWidth(arithmetic_->viewport()->width());
   const int frame = arithmetic_->height() - arithmetic_->viewport()->height();
-  const int wanted = int(std::ceil(doc->size().height())) + frame + 2;
+  const int wanted = int(std::ceil(doc->size().height())) + frame + 6;
   const int total = split_->height() - split_->handleWidth();
   const int box = std::clamp(wanted, 60, total / 2);
   if (std::abs(split_->sizes().value(1) - box) > 2) split_->setSizes({total - box, box});
@@ -957,9 +967,20 @@ void Stepper::setPresenterMode(bool on) {
   setPosition(position_);
 }
 
+// A lecture matrix whose cells came out too small to carry numbers (a photo's never do)
+// gets a line saying how to make them larger.
+void Stepper::updateHint() {
+  const bool show = !presenter_ && cellCount() > 0 && std::min(cellW(), cellSize_) < 22 &&
+                    workspace_->input().size() <= kReferenceLimit && mode_ != Mode::FullyConnected;
+  if (show == hintLabel_->isVisibleTo(this)) return;
+  hintLabel_->setVisible(show);
+  fitArithmetic(); // the line takes the room from both
+}
+
 bool Stepper::eventFilter(QObject* watched, QEvent* event) {
   if (watched == scroll_->viewport() && event->type() == QEvent::Resize && autoFit_) {
     fitCells();
+    updateHint();
     canvas_->update();
   }
   return QWidget::eventFilter(watched, event);

@@ -109,8 +109,10 @@ private:
   int cellW() const { return std::max(3, int(cellSize_ * aspect_ + 0.5)); }
   bool presenter_ = false;
   void fitArithmetic(); // the arithmetic box as tall as its text, within limits
+  void updateHint();
   QSplitter* split_ = nullptr;
   QLabel* speedLabel_ = nullptr;
+  QLabel* hintLabel_ = nullptr; // "too small for numbers: F11 …"
   QWidget* whatRow_ = nullptr;         // mode, kernel, channel
   QHBoxLayout* controls_ = nullptr;
   QVBoxLayout* layout_ = nullptr;

@@ -320,6 +320,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   wholeEpochs->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
   accuracyPlot_->xAxis->setTicker(wholeEpochs);
   accuracyPlot_->yAxis->setLabel(tr("accuracy (%)"));
+  accuracyPlot_->yAxis->ticker()->setTickCount(4); // a short plot: 85, 90, 95, 100, not every 2.5
   accuracyPlot_->legend->setVisible(true);
   // Bottom right: accuracy climbs to the top right, where a legend would hide the last epochs.
   accuracyPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
@@ -548,7 +549,8 @@ void TrainingPanel::setPresenterMode(bool on) {
     for (QCPAxis* axis : plot->axisRect()->axes()) {
       axis->setTickLabelFont(text);
       axis->setLabelFont(text);
-      if (plot != confusionPlot_) axis->ticker()->setTickCount(on ? 3 : 5); // large labels need room
+      if (plot != confusionPlot_) // large labels need room
+        axis->ticker()->setTickCount(on ? 3 : plot == accuracyPlot_ && axis == plot->yAxis ? 4 : 5);
     }
     plot->legend->setFont(text);
     for (int i = 0; i < plot->legend->itemCount(); ++i)
