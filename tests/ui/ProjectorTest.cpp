@@ -4,6 +4,8 @@
 // every sample sets its slide; the fully connected demonstration is the pipeline's; the
 // layer editor stays quick on the lecture's 3 GB first slide; 1×1 maps, photos and small
 // maps show what they should.
+#include "app/WindowOptions.h"
+#include "app/WindowStart.h"
 #include "ui/ControlPanels.h"
 #include "ui/FeatureMapView.h"
 #include "ui/LayerEditor.h"
@@ -27,6 +29,8 @@
 #include <QSpinBox>
 #include <QTextBrowser>
 #include <QtTest/QtTest>
+
+#include <sstream>
 
 using namespace convscope;
 using namespace convscope::ui;
@@ -202,6 +206,45 @@ private slots:
     openSample(window, "6×6 image, filters 1 and 2"); // back to a convolution slide: ReLU again
     QVERIFY(window.workspace()->activation() == ActivationKind::ReLU);
     QCOMPARE(stepper->mode(), Stepper::Mode::Convolution);
+  }
+
+  // Finding 3: start options set their slide. A matrix stepped through pooling without a
+  // kernel is pooled as it is, whatever filter the last session left; --pooling average
+  // gives the average slide's 36.5.
+  void startOptionsSetTheirSlide() {
+    QSettings().setValue("kernels/last", "sharpen"); // remembered from an earlier session
+    const auto start = [](MainWindow& window, std::vector<std::string> args) {
+      std::ostringstream out, err;
+      const convscope::cli::WindowStart s =
+          convscope::cli::checkWindowStart(args, [](const char*) -> const char* { return "offscreen"; }, out, err);
+      QVERIFY2(!s.exitStatus, err.str().c_str());
+      convscope::cli::applyWindowOptions(window, s.options);
+    };
+    {
+      MainWindow window;
+      window.show();
+      start(window, {example("pool-max.txt").toStdString(), "--step", "pooling"});
+      QCOMPARE(window.stepper()->mode(), Stepper::Mode::Pooling);
+      QCOMPARE(window.stepper()->arithmeticText(), QStringLiteral("max(29, 15, 0, 100) = 100"));
+    }
+    {
+      MainWindow window;
+      window.show();
+      start(window, {example("pool-avg.txt").toStdString(), "--step", "pooling", "--pooling", "average", "--pool-size",
+                     "2", "--cell", "1"});
+      QCOMPARE(window.stepper()->arithmeticText(), QStringLiteral("(28 + 184 + 70 + 38) / 4 = 80"));
+      window.stepper()->setPosition(0);
+      QCOMPARE(window.stepper()->arithmeticText(), QStringLiteral("(31 + 15 + 0 + 100) / 4 = 36.5"));
+    }
+    {
+      MainWindow window;
+      window.show();
+      start(window, {example("six.txt").toStdString(), "--kernel", example("filter1.txt").toStdString(), "--activation",
+                     "none", "--pooling", "sum", "--step", "pooling"});
+      QVERIFY(window.workspace()->activation() == ActivationKind::None);
+      QVERIFY(window.workspace()->pool().mode == PoolMode::Sum);
+      QCOMPARE(window.stepper()->arithmeticText(), QStringLiteral("3 + (−1) + (−3) + 1 = 0"));
+    }
   }
 
   // Finding 4: two filters on the 6×6 example flatten to 2 × 2×2 = 8 features; the
