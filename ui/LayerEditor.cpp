@@ -43,7 +43,7 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
                          "# starts a comment"));
   table_ = new QTableWidget(0, 5);
   table_->setObjectName("layerTable");
-  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters"), tr("Weights")});
+  table_->setHorizontalHeaderLabels({tr("Line"), tr("Layer"), tr("Output"), tr("Parameters"), tr("Memory")});
   table_->horizontalHeaderItem(2)->setToolTip(
       tr("The layer's output for one image: channels × height × width, or a length"));
   table_->horizontalHeaderItem(4)->setToolTip(

@@ -452,9 +452,17 @@ void MainWindow::usePhotoBankIfNeeded() {
     return k.name == "filter 1" || QString::fromStdString(k.name).endsWith(".txt"); // the start's, or a slide's file
   });
   if (!forMatrices) return;
+  // Each kernel spans the input's depth (one block per colour channel, the channels summed),
+  // as a CNN's filter does in the lecture's RGB example: five filters, five maps, depth 5.
+  const int64_t depth = workspace_->input().shape()[1];
   std::vector<NamedKernel> kernels;
   for (const char* name : {"sobel-x", "sobel-y", "laplacian-4", "sharpen", "box-blur"})
-    if (const ClassicKernel* k = findClassicKernel(name)) kernels.push_back({k->name, k->weights});
+    if (const ClassicKernel* k = findClassicKernel(name)) {
+      const Shape& s = k->weights.shape(); // (1, KH, KW)
+      std::vector<float> blocks;
+      for (int64_t c = 0; c < depth; ++c) blocks.insert(blocks.end(), k->weights.values().begin(), k->weights.values().end());
+      kernels.push_back({k->name, Tensor(Shape{depth, s[1], s[2]}, std::move(blocks))});
+    }
   FilterOptions o = workspace_->convolution();
   o.padding = PaddingSpec::parse("same");
   o.strideH = o.strideW = 1;
@@ -462,8 +470,8 @@ void MainWindow::usePhotoBankIfNeeded() {
   o.bias = 0;
   workspace_->setKernels(kernels);
   workspace_->setConvolution(o);
-  statusBar()->showMessage(tr("A photo: the bank is now Sobel x and y, Laplacian, sharpen and box blur "
-                              "(pick others in the Kernels panel)"),
+  statusBar()->showMessage(tr("A photo: the bank is now Sobel x and y, Laplacian, sharpen and box blur, each "
+                              "across all of the photo's channels (pick others in the Kernels panel)"),
                            8000);
 }
 
@@ -693,9 +701,13 @@ void MainWindow::toggleSettingsOverlay() {
     return;
   }
   overlayScroll_->setWidget(convolutionDock_->widget() ? convolutionDock_->widget() : convolutionPanel_);
+  // Top right, as small as its settings: the stage behind stays in view as far as it can.
   const QRect area = centralWidget()->geometry();
-  const int width = std::min(area.width() / 2, std::max(360, convolutionPanel_->sizeHint().width() + 40));
-  settingsOverlay_->setGeometry(area.right() - width - 8, area.top() + 8, width, area.height() - 16);
+  settingsOverlay_->adjustSize();
+  const QSize wanted = settingsOverlay_->sizeHint() + QSize(24, 24);
+  const int width = std::min(area.width() / 2, std::max(360, wanted.width()));
+  const int height = std::min(area.height() - 16, wanted.height());
+  settingsOverlay_->setGeometry(area.right() - width - 8, area.top() + 8, width, height);
   settingsOverlay_->show();
   settingsOverlay_->raise();
   convolutionPanel_->setFocus();

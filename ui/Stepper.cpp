@@ -34,6 +34,11 @@ namespace convscope::ui {
 
 namespace {
 QString num(float v) { return QString::fromStdString(formatNumber(v)); }
+// The fully connected cells hold three significant digits; the arithmetic has them all.
+QString brief(float v) {
+  QString t = QString::number(double(v), 'g', 3);
+  return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
+}
 constexpr int kShownFeatures = 32;             // features drawn as cells; the arithmetic lists more
 constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 
@@ -56,6 +61,7 @@ public:
     QPoint origin;
     int rows = 0, columns = 0;
     QString label;
+    QString widest; // the grid's widest number: every cell's font fits it, so a grid reads evenly
   };
 
   // Lays out the grids of the current mode and sizes the canvas to hold them. Cells are
@@ -66,6 +72,69 @@ public:
   void relayout() {
     layoutGrids(false);
     if (s_->mode_ == Stepper::Mode::Convolution && wrapped_) layoutGrids(true);
+    if (widestDirty_) findWidest(), widestDirty_ = false; // the numbers changed, not just the cells
+    for (size_t i = 0; i < grids_.size() && i < widest_.size(); ++i) grids_[i].widest = widest_[i];
+  }
+  void numbersChanged() { widestDirty_ = true; }
+
+  // Each grid's widest number, so that all its cells use one font size (lecture-sized
+  // grids only: a photo's cells are fitted one by one, when they are large enough at all).
+  void findWidest() {
+    widest_.clear();
+    const QFontMetrics m(QFont(font().family(), 20));
+    const auto widest = [&m](const std::vector<QString>& texts) {
+      QString w;
+      for (const QString& t : texts)
+        if (m.horizontalAdvance(t) > m.horizontalAdvance(w)) w = t;
+      return w;
+    };
+    const auto channel = [](const Tensor& t, int64_t c, bool zero) { // one channel's numbers
+      std::vector<QString> texts;
+      if (t.shape()[2] * t.shape()[3] > 1024) return texts;
+      if (zero) texts.push_back(QStringLiteral("0"));
+      for (int64_t r = 0; r < t.shape()[2]; ++r)
+        for (int64_t x = 0; x < t.shape()[3]; ++x) texts.push_back(num(t.at(0, c, r, x)));
+      return texts;
+    };
+    if (grids_.empty()) return;
+    widest_.assign(grids_.size(), QString());
+    auto& out = widest_;
+    const size_t n = s_->inputChannels_.size();
+    switch (s_->mode_) {
+    case Stepper::Mode::Convolution:
+      if (grids_.size() < 2 * n + 1) return;
+      for (size_t k = 0; k < n; ++k) {
+        out[k] = widest(channel(s_->workspace_->input(), s_->inputChannels_[k], true));
+        std::vector<QString> weights;
+        const Tensor& w = s_->conv_.weights;
+        for (int64_t r = 0; r < w.shape()[2]; ++r)
+          for (int64_t c = 0; c < w.shape()[3]; ++c) weights.push_back(num(w.at(s_->outputChannel_, int64_t(k), r, c)));
+        out[n + 1 + k] = widest(weights);
+      }
+      out[n] = widest(channel(s_->convOutput_, s_->outputChannel_, false));
+      break;
+    case Stepper::Mode::ReLU:
+      out[0] = widest(channel(s_->convOutput_, s_->outputChannel_, false));
+      if (grids_.size() > 1) out[1] = widest(channel(s_->reluOutput_, 0, false));
+      break;
+    case Stepper::Mode::Pooling:
+      out[0] = widest(channel(s_->poolInput_, 0, false));
+      if (grids_.size() > 1) out[1] = widest(channel(s_->pooled_, 0, false));
+      break;
+    case Stepper::Mode::FullyConnected: {
+      if (grids_.size() < 3) return;
+      const int64_t features = s_->fcInput_.size();
+      const int shown = int(std::min<int64_t>(features, kShownFeatures));
+      std::vector<QString> x, w, z;
+      for (int i = 0; i < shown; ++i) {
+        x.push_back(brief(s_->fcInput_.data()[i]));
+        w.push_back(brief(s_->fcWeights_.data()[s_->position_ * features + i]));
+      }
+      for (int j = 0; j < s_->outputColumns_; ++j) z.push_back(brief(s_->fcLogits_.data()[j]));
+      out[0] = widest(x), out[1] = widest(w), out[2] = widest(z);
+      break;
+    }
+    }
   }
 
   void layoutGrids(bool breakBeforeKernels) {
@@ -84,7 +153,7 @@ public:
         x = 12;
         y = rowBottom + std::min(gap, ch) / 2 + labelHeight;
       }
-      grids_.push_back({QPoint(x, y), rows, columns, label});
+      grids_.push_back({QPoint(x, y), rows, columns, label, QString()});
       x += w + gap;
       rowBottom = std::max(rowBottom, y + rows * ch);
     };
@@ -141,7 +210,7 @@ public:
       } else {
         const ActivationKind act = s_->workspace_->activation();
         add(int(s_->poolInput_.shape()[2]), int(s_->poolInput_.shape()[3]),
-            act == ActivationKind::None ? tr("convolution output")
+            act == ActivationKind::None ? tr("feature map")
                                         : tr("after %1").arg(QString::fromStdString(activationTitle(act))));
         const PoolMode pm = s_->workspace_->pool().mode;
         add(s_->outputRows_, s_->outputColumns_,
@@ -298,8 +367,8 @@ private:
     const int cw = s_->cellW(), ch = s_->cellSize_;
     const QRect rect(g.origin.x() + c * cw, g.origin.y() + r * ch, cw, ch);
     p.fillRect(rect, fill);
-    if (ch >= 6) {
-      p.setPen(QColor(150, 150, 150));
+    if (ch >= 6) { // presenting, darker lines keep neighbouring numbers apart
+      p.setPen(s_->presenter_ ? QColor(90, 90, 90) : QColor(150, 150, 150));
       p.drawRect(rect.adjusted(0, 0, -1, -1));
     }
     if (std::min(cw, ch) >= 22 && !text.isEmpty()) { // numbers only where they can be read
@@ -310,7 +379,8 @@ private:
       QFont f = font();
       int size = std::max(8, std::min(area.height() * 7 / 10 + (withCorner ? ch / 10 : 0), 48));
       f.setPixelSize(size);
-      while (size > 7 && QFontMetrics(f).horizontalAdvance(text) > cw - 3) f.setPixelSize(--size); // fit the cell
+      const QString& fitted = g.widest.isEmpty() ? text : g.widest; // one size for the grid
+      while (size > 7 && QFontMetrics(f).horizontalAdvance(fitted) > cw - 3) f.setPixelSize(--size);
       smallestDigits_ = std::min(smallestDigits_, size);
       p.setFont(f);
       p.setPen(textColour);
@@ -430,10 +500,6 @@ private:
     const int k = s_->position_;
     const int64_t features = s_->fcInput_.size();
     const int shown = int(std::min<int64_t>(features, kShownFeatures));
-    auto brief = [](float v) { // cells hold three significant digits; the arithmetic has them all
-      QString t = QString::number(double(v), 'g', 3);
-      return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
-    };
     for (int i = 0; i < shown; ++i) {
       drawCell(p, grids_[0], i / 8, i % 8, QColor(235, 244, 255), brief(s_->fcInput_.data()[i]));
       drawCell(p, grids_[1], i / 8, i % 8, kWindow, brief(s_->fcWeights_.data()[k * features + i]));
@@ -468,6 +534,8 @@ private:
   std::vector<Grid> grids_;
   mutable bool elided_ = false;
   bool wrapped_ = false; // the last layout needed more than one row
+  bool widestDirty_ = true;
+  std::vector<QString> widest_; // per grid, see findWidest
   mutable int smallestDigits_ = 1000;
 };
 
@@ -676,6 +744,7 @@ void Stepper::recompute() {
   }
   position_ = std::clamp(position_, 0, std::max(0, cellCount() - 1));
   if (fittedFor_ != input.shape()) fittedFor_ = input.shape(), autoFit_ = true;
+  canvas_->numbersChanged();
   canvas_->relayout();
   if (autoFit_) fitCells();
   updateTexts();
@@ -873,7 +942,8 @@ QString Stepper::outputLabel(int j) const {
 void Stepper::setPosition(int position) {
   position = std::clamp(position, 0, std::max(0, cellCount() - 1));
   position_ = position;
-  if (mode_ == Mode::FullyConnected) canvas_->relayout(); // the weight row's title names the output
+  if (mode_ == Mode::FullyConnected) // the weight row's numbers and title are the output's
+    canvas_->numbersChanged(), canvas_->relayout();
   updateTexts();
   // Show the current window and cell; at the fully connected stage's last output, softmax's bars.
   const QRect focus = mode_ == Mode::FullyConnected && position_ + 1 >= cellCount()

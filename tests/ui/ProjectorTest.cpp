@@ -131,6 +131,7 @@ private slots:
     // F9: the settings over the stage, and away again.
     QTest::keyClick(&window, Qt::Key_F9);
     QVERIFY(window.settingsOverlay() && window.settingsOverlay()->isVisible());
+    QVERIFY(window.settingsOverlay()->height() < window.height() * 3 / 4); // as small as its settings
     QVERIFY(window.settingsOverlay()->isAncestorOf(window.convolutionPanel()));
     QVERIFY(window.settingsOverlay()->geometry().right() <= window.width());
     QTest::keyClick(&window, Qt::Key_F9);
@@ -341,6 +342,9 @@ private slots:
     QCOMPARE(window.workspace()->kernels().front().name, std::string("sobel-x"));
     settle(window);
     FeatureMapView* maps = window.featureMaps();
+    // Each filter spans the photo's three channels, as in the lecture: 5 filters, depth 5.
+    QCOMPARE(window.workspace()->kernels().front().weights.shape(), (Shape{3, 3, 3}));
+    QCOMPARE(maps->mapCount(1), 5);
     // Edges are faint at true contrast: automatic contrast raises them; the ReLU maps too.
     QVERIFY2(maps->tileGain(1, 0) > 1.5, qPrintable(QString::number(maps->tileGain(1, 0))));
     // A classic kernel chosen by the user stays when the next photo opens.
