@@ -126,11 +126,16 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vec
   Tensor contiguous;
   const bool known = knownLo && knownHi && knownLo->size() == size_t(channels) && knownHi->size() == size_t(channels);
   if (known) lo = *knownLo, hi = *knownHi;
-  if (nhwc && !known && !interleaved(v, channels, g, lo.data(), hi.data(), nullptr, nullptr, nullptr, true)) {
-    contiguous = maps.inLayout(Layout::NCHW); // an unusual channel count: transpose once
+  // The interleaved kernels exist for the channel counts a lecture uses; any other count
+  // (a bank of 5 or 7 filters) is transposed once. (With known ranges this check once
+  // came too late: a bank of five rendered its ReLU maps black.)
+  const auto supported = [](int64_t c) { return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16; };
+  if (nhwc && !supported(channels)) {
+    contiguous = maps.inLayout(Layout::NCHW);
     v = contiguous.data();
     nhwc = false;
   }
+  if (nhwc && !known) interleaved(v, channels, g, lo.data(), hi.data(), nullptr, nullptr, nullptr, true);
   if (!nhwc && !known)
     for (int64_t c = 0; c < channels; ++c) {
       const float* map = v + c * area;

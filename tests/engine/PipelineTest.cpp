@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace convscope;
 using convscope::test::randomTensor;
 using convscope::test::tensor;
@@ -80,6 +82,21 @@ TEST(Pipeline, RenderingIsTheSameInBothLayoutsAndSamplesLargeMaps) {
   for (int c = 0; c < 8; ++c) {
     EXPECT_EQ(a[c].pixels, b[c].pixels);
     EXPECT_EQ(a[c].minimum, b[c].minimum);
+  }
+  // Every channel count, with and without known ranges (a bank of 5 once rendered black
+  // ReLU maps in the NHWC layout: its count had no interleaved kernel).
+  for (int64_t channels : {5, 7, 8, 9}) {
+    const Tensor m = randomTensor({1, channels, 12, 10}, 4, 0, 3);
+    std::vector<float> lo(size_t(channels), 0.0f), hi(size_t(channels), 3.0f);
+    const std::vector<MapImage> nchw = renderMaps(m, 512, &lo, &hi);
+    const std::vector<MapImage> nhwc = renderMaps(m.inLayout(Layout::NHWC), 512, &lo, &hi);
+    const std::vector<MapImage> measured = renderMaps(m.inLayout(Layout::NHWC), 512);
+    for (int64_t c = 0; c < channels; ++c) {
+      EXPECT_EQ(nchw[size_t(c)].pixels, nhwc[size_t(c)].pixels) << channels << " channels, map " << c;
+      const uint8_t brightest = *std::max_element(nhwc[size_t(c)].pixels.begin(), nhwc[size_t(c)].pixels.end());
+      EXPECT_GT(brightest, 200) << channels << " channels, map " << c; // values up to 3 of 3: not black
+      EXPECT_EQ(measured[size_t(c)].pixels.size(), nchw[size_t(c)].pixels.size());
+    }
   }
   const std::vector<MapImage> small = renderMaps(maps, 16); // 40x30 sampled every 3rd pixel
   EXPECT_EQ(small[0].step, 3);

@@ -347,6 +347,15 @@ private slots:
     QCOMPARE(maps->mapCount(1), 5);
     // Edges are faint at true contrast: automatic contrast raises them; the ReLU maps too.
     QVERIFY2(maps->tileGain(1, 0) > 1.5, qPrintable(QString::number(maps->tileGain(1, 0))));
+    // The ReLU maps show their edges too: a good share of their pixels is not black.
+    for (int m = 0; m < 5; ++m) {
+      const QImage relu = maps->fullImage(2, m).convertToFormat(QImage::Format_Grayscale8);
+      int lit = 0;
+      for (int y = 0; y < relu.height(); ++y)
+        for (int x = 0; x < relu.width(); ++x) lit += qGray(relu.pixel(x, y)) > 60;
+      QVERIFY2(lit > relu.width() * relu.height() / 50,
+               qPrintable(QStringLiteral("map %1: %2 lit pixels, gain %3").arg(m).arg(lit).arg(maps->tileGain(2, m))));
+    }
     // A classic kernel chosen by the user stays when the next photo opens.
     window.workspace()->setKernels({{"identity", loadMatrixFile(example("filter1.txt").toStdString())}});
     window.workspace()->setKernels({{"sharpen", window.workspace()->kernels().front().weights}});
