@@ -93,12 +93,15 @@ QVector<QRgb> displayTable(const MapImage& map, Palette palette, double scale, d
 double autoGain(const std::vector<const MapImage*>& maps, double scale) {
   std::array<int64_t, 256> histogram{}; // of |value| / scale, in 255ths
   int64_t count = 0;
-  for (const MapImage* m : maps)
-    for (uint8_t i : m->pixels) {
+  for (const MapImage* m : maps) {
+    std::array<int64_t, 256> indices{}; // count the 8-bit indices first: one increment a pixel
+    for (uint8_t i : m->pixels) ++indices[i];
+    for (int i = 0; i < 256; ++i) {
       const double v = scale > 0 ? std::abs(indexValue(*m, i)) / scale : 0;
-      ++histogram[size_t(std::clamp(int(v * 255 + 0.5), 0, 255))];
-      ++count;
+      histogram[size_t(std::clamp(int(v * 255 + 0.5), 0, 255))] += indices[size_t(i)];
     }
+    count += int64_t(m->pixels.size());
+  }
   if (count == 0) return 1;
   int64_t seen = 0;
   int q = 255;
