@@ -218,6 +218,35 @@ for opt_name in ["sgd", "adam"]:
     cases.append({"op": "optimizer", "name": "optimizer-" + opt_name, "optimizer": opt_name, "start": t(w0),
                   "gradients": [t(g) for g in gs], "result": t(w.detach())})
 
+# ---- one convolution and the lecture's error E = ½Σ(target − output)²: all gradients --
+# (`convscope gradient`); appended last, so the cases above keep their random draws.
+def conv_gradient_case(name, src, weights, b, target, stride, pad, dil, groups=1):
+    top, bottom, left, right = pad
+    x, w, bb = (v.clone().requires_grad_(True) for v in (src, weights, b))
+    out = F.conv2d(F.pad(x, (left, right, top, bottom)), w, bb, stride=stride, dilation=dil, groups=groups)
+    loss = 0.5 * ((target - out) ** 2).sum()
+    loss.backward()
+    kh, kw = weights.shape[2], weights.shape[3]
+    return {"op": "conv_gradient", "name": name,
+            "geometry": {"kernel": [kh, kw], "stride": list(stride), "padding": list(pad),
+                         "dilation": list(dil), "groups": groups},
+            "src": t(src), "weights": t(weights), "bias": t(b), "target": t(target), "output": t(out),
+            "loss": float(loss), "diff_weights": t(w.grad), "diff_bias": t(bb.grad), "diff_src": t(x.grad)}
+
+
+for i, (c_in, c_out, kh, kw, stride, pad, dil) in enumerate(
+        [(3, 2, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1)), (2, 3, 3, 2, (2, 1), (0, 1, 2, 0), (1, 2)),
+         (1, 1, 2, 2, (1, 2), (1, 0, 0, 1), (2, 1))]):
+    src = torch.randn(1, c_in, 7, 6)
+    weights = torch.randn(c_out, c_in, kh, kw)
+    b = torch.randn(c_out)
+    with torch.no_grad():
+        shape = F.conv2d(F.pad(src, (pad[2], pad[3], pad[0], pad[1])), weights, b, stride=stride, dilation=dil).shape
+    cases.append(conv_gradient_case(f"conv-gradient-{i}", src, weights, b, torch.randn(shape), stride, pad, dil))
+# The lecture's 6×6 image and filter 1 with a target of 0 everywhere.
+cases.append(conv_gradient_case("lecture-six-filter1-gradient", six, filter1, torch.zeros(1), torch.zeros(1, 1, 4, 4),
+                                (1, 1), (0, 0, 0, 0), (1, 1)))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -32,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
 #include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
@@ -413,15 +414,27 @@ QWidget* MainWindow::createSamplesGallery() {
     if (isImageFile(all[i].path.toStdString())) {
       thumb.load(all[i].path);
     } else {
-      try { // a matrix: its first channel on the map palette
+      try { // a matrix: its first channel, stretched from its smallest to its largest value
         const Tensor m = loadMatrixFile(all[i].path.toStdString());
         const Shape& sh = m.shape();
-        thumb = toQImage(renderMap(m.reshaped(Shape{1, sh[0], sh[1], sh[2]}), 0));
+        const auto [lo, hi] = std::minmax_element(m.values().begin(), m.values().begin() + sh[1] * sh[2]);
+        thumb = QImage(int(sh[2]), int(sh[1]), QImage::Format_Grayscale8);
+        for (int64_t y = 0; y < sh[1]; ++y)
+          for (int64_t x = 0; x < sh[2]; ++x) {
+            const float v = m.values()[size_t(y * sh[2] + x)];
+            thumb.scanLine(int(y))[x] = uchar(*hi > *lo ? std::lround(255.0f * (v - *lo) / (*hi - *lo)) : 128);
+          }
       } catch (const std::exception&) {
       }
     }
-    if (!thumb.isNull())
-      item->setIcon(QIcon(QPixmap::fromImage(thumb.scaled(72, 72, Qt::KeepAspectRatio, Qt::FastTransformation))));
+    if (!thumb.isNull()) { // with a frame: white cells stay apart from the white list
+      QImage icon = thumb.scaled(72, 72, Qt::KeepAspectRatio, Qt::FastTransformation).convertToFormat(QImage::Format_RGB32);
+      QPainter frame(&icon);
+      frame.setPen(QColor(120, 120, 120));
+      frame.drawRect(icon.rect().adjusted(0, 0, -1, -1));
+      frame.end();
+      item->setIcon(QIcon(QPixmap::fromImage(icon)));
+    }
   }
   connect(gallery, &QListWidget::itemClicked, this,
           [this, all](QListWidgetItem* item) { openSample(all[size_t(item->data(Qt::UserRole).toInt())]); });

@@ -422,7 +422,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   testRow->addStretch();
   right->addLayout(testRow);
   right->addWidget(testMaps_, 1);
-  right->addWidget(new QLabel(tr("Misclassified test images (true → predicted)")));
+  misclassifiedLabel_ = new QLabel(tr("Misclassified test images (true → predicted)"));
+  right->addWidget(misclassifiedLabel_);
   right->addWidget(misclassified_);
   auto* third = new QVBoxLayout;
   const auto caption = [](const QString& text) {
@@ -558,7 +559,11 @@ void TrainingPanel::setPresenterMode(bool on) {
     plot->replot(QCustomPlot::rpQueuedReplot);
   }
   padVerdict_->setFont(bold);
-  accuracyPlot_->setMinimumHeight(on ? 190 : 130); // its axis title stands whole beside it
+  accuracyPlot_->setMinimumHeight(on ? 170 : 130); // its axis title stands whole beside it
+  // The screen's height goes to the curves, the maps and the pad's verdict; the confusion
+  // matrix already shows the mistakes (the digits themselves come back on leaving).
+  misclassifiedLabel_->setVisible(!on);
+  misclassified_->setVisible(!on);
   accuracyPlot_->yAxis->setLabel(on ? tr("accuracy %") : tr("accuracy (%)"));
   form_->setVisible(!(training_ && on));
 }

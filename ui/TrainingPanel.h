@@ -101,6 +101,7 @@ signals:
 
 private:
   QWidget* form_ = nullptr; // the recipe: model, dataset, hyperparameters
+  QLabel* misclassifiedLabel_ = nullptr;
   bool presenter_ = false;
   void drain(); // the coalescing timer: draw what arrived
   void predictDrawing();

@@ -1,0 +1,150 @@
+// The convolution's backward pass term by term (see ExplainBackward.h). The loops are the
+// reference backend's, in the same order and with the same double accumulation, so each
+// explained value equals the backend's gradient to the last bit.
+#include "ExplainBackward.h"
+
+#include "../../OutputSize.h"
+#include "ReferenceBackend.h"
+
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+std::string index(std::initializer_list<int64_t> i) {
+  std::string text;
+  for (int64_t v : i) text += "[" + std::to_string(v) + "]";
+  return text;
+}
+std::string position(std::initializer_list<int64_t> i) {
+  std::string text;
+  for (int64_t v : i) text += (text.empty() ? "(" : ",") + std::to_string(v);
+  return text + ")";
+}
+std::string term(float v) { return v < 0 ? "(" + formatNumber(v) + ")" : formatNumber(v); }
+
+void checkIndex(const std::string& what, int64_t value, int64_t size, const std::string& of) {
+  if (value < 0 || value >= size)
+    throw std::invalid_argument("explain gradient: " + what + " " + std::to_string(value) + " is outside " + of +
+                                " (0 to " + std::to_string(size - 1) + ")");
+}
+} // namespace
+
+GradientExplanation explainConv2dWeightGradient(const Conv2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                                int64_t oc, int64_t ic, int64_t kh, int64_t kw) {
+  const Shape& s = src.shape();
+  const Shape& d = diffDst.shape();
+  const int64_t inPerGroup = s[1] / g.groups, outPerGroup = d[1] / g.groups;
+  checkIndex("filter", oc, d[1], "the output channels");
+  checkIndex("channel", ic, inPerGroup, "the filter's channels");
+  checkIndex("kernel row", kh, g.kernelH, "the kernel");
+  checkIndex("kernel column", kw, g.kernelW, "the kernel");
+  const int64_t c = (oc / outPerGroup) * inPerGroup + ic;
+  GradientExplanation e;
+  e.quantity = "∂E/∂w" + index({oc, ic, kh, kw});
+  double sum = 0.0;
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t oh = 0; oh < d[2]; ++oh) {
+      const int64_t ih = oh * g.strideH - g.padTop + kh * g.dilationH;
+      if (ih < 0 || ih >= s[2]) continue;
+      for (int64_t ow = 0; ow < d[3]; ++ow) {
+        const int64_t iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+        if (iw < 0 || iw >= s[3]) continue;
+        const float delta = diffDst.at(n, oc, oh, ow), x = src.at(n, c, ih, iw);
+        sum += double(delta) * x;
+        e.terms.push_back({x, delta, "x" + position({n, c, ih, iw}) + "·δ" + position({n, oc, oh, ow})});
+      }
+    }
+  e.value = static_cast<float>(sum);
+  return e;
+}
+
+GradientExplanation explainConv2dBiasGradient(const Tensor& diffDst, int64_t oc) {
+  const Shape& d = diffDst.shape();
+  checkIndex("filter", oc, d[1], "the output channels");
+  GradientExplanation e;
+  e.quantity = "∂E/∂b" + index({oc});
+  double sum = 0.0;
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t oh = 0; oh < d[2]; ++oh)
+      for (int64_t ow = 0; ow < d[3]; ++ow) {
+        sum += diffDst.at(n, oc, oh, ow);
+        e.terms.push_back({1.0f, diffDst.at(n, oc, oh, ow), "δ" + position({n, oc, oh, ow})});
+      }
+  e.value = static_cast<float>(sum);
+  return e;
+}
+
+GradientExplanation explainConv2dInputGradient(const Conv2DGeometry& g, const Tensor& weights, const Tensor& diffDst,
+                                               const Shape& s, int64_t n, int64_t c, int64_t y, int64_t x) {
+  const Shape& d = diffDst.shape();
+  const int64_t inPerGroup = weights.shape()[1], outPerGroup = d[1] / g.groups;
+  checkIndex("image", n, s[0], "the batch");
+  checkIndex("channel", c, s[1], "the input's channels");
+  checkIndex("row", y, s[2], "the input");
+  checkIndex("column", x, s[3], "the input");
+  GradientExplanation e;
+  e.quantity = "∂E/∂x" + index({c, y, x});
+  double sum = 0.0;
+  // The backend's order: every output (oc, oh, ow) that read this input, through the tap
+  // (kh, kw) that lands on it.
+  for (int64_t oc = 0; oc < d[1]; ++oc) {
+    const int64_t first = (oc / outPerGroup) * inPerGroup;
+    if (c < first || c >= first + inPerGroup) continue; // another group's filter
+    const int64_t ic = c - first;
+    for (int64_t oh = 0; oh < d[2]; ++oh)
+      for (int64_t ow = 0; ow < d[3]; ++ow)
+        for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+          if (oh * g.strideH - g.padTop + kh * g.dilationH != y) continue;
+          for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+            if (ow * g.strideW - g.padLeft + kw * g.dilationW != x) continue;
+            const float w = weights.at(oc, ic, kh, kw), delta = diffDst.at(n, oc, oh, ow);
+            sum += double(delta) * w;
+            e.terms.push_back({w, delta, "w" + position({oc, ic, kh, kw}) + "·δ" + position({n, oc, oh, ow})});
+          }
+        }
+  }
+  e.value = static_cast<float>(sum);
+  return e;
+}
+
+std::string gradientExplanationText(const GradientExplanation& e) {
+  std::string text = e.quantity + " = ";
+  const bool bias = e.quantity.rfind("∂E/∂b", 0) == 0;
+  for (size_t i = 0; i < e.terms.size(); ++i) {
+    if (i) text += " + ";
+    text += bias ? term(e.terms[i].b) : term(e.terms[i].a) + "·" + term(e.terms[i].b);
+  }
+  if (e.terms.empty()) return text + "0 (no output read this position: only padding)";
+  return text + " = " + formatNumber(e.value);
+}
+
+ConvGradients convolutionGradients(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
+                                   const Tensor& bias, const Tensor& target) {
+  ReferenceBackend backend;
+  ConvGradients r;
+  r.output = Tensor(conv2dOutputShape(src.shape(), weights.shape()[0], g, "gradient"));
+  backend.conv2dForward(g, src, weights, &bias, r.output);
+  const bool scalar = target.size() == 1;
+  if (!scalar && target.shape() != r.output.shape())
+    throw std::invalid_argument("gradient: the target is " + target.shape().toString() + " but the output is " +
+                                r.output.shape().toString() + " (give one value, or a matrix of the output's size)");
+  // E = ½ Σ (target − output)², so ∂E/∂output = output − target.
+  r.outputGradient = Tensor(r.output.shape());
+  double loss = 0.0;
+  for (int64_t i = 0; i < r.output.size(); ++i) {
+    const float t = scalar ? target.data()[0] : target.data()[i];
+    const float delta = r.output.data()[i] - t;
+    r.outputGradient.data()[i] = delta;
+    loss += 0.5 * double(delta) * delta;
+  }
+  r.loss = loss;
+  r.weightsGradient = Tensor(weights.shape());
+  r.biasGradient = Tensor(bias.shape());
+  r.inputGradient = Tensor(src.shape());
+  backend.conv2dBackwardWeights(g, src, r.outputGradient, r.weightsGradient, &r.biasGradient);
+  backend.conv2dBackwardData(g, weights, r.outputGradient, r.inputGradient);
+  return r;
+}
+
+} // namespace convscope
