@@ -88,7 +88,8 @@ std::string topLevelHelp() {
   text += "\nCommands:\n";
   for (const Command& c : commands()) text += "  " + c.name + std::string(10 - c.name.size(), ' ') + c.summary + "\n";
   text += "\nRun 'convscope COMMAND --help' for a command's options.\n"
-          "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error (or, for the window, no display).\n";
+          "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error (or, for the window, no "
+          "display).\n";
   return text;
 }
 
@@ -346,8 +347,8 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   addInputOptions(p);
   addConvOptions(p);
-  p.addOption({"target", "The target output: one number for every cell, or a matrix file of the output's size.",
-               "T|FILE"});
+  p.addOption(
+      {"target", "The target output: one number for every cell, or a matrix file of the output's size.", "T|FILE"});
   p.addOption({"at-weight", "Write out the gradient of one weight: filter,channel,row,column (from 0).", "F,C,I,J"});
   p.addOption({"at-input", "Write out the gradient of one input value: channel,row,column (from 0).", "C,Y,X"});
   if (!parse(p, "gradient",
@@ -396,8 +397,8 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   if (std::filesystem::exists(targetText, ec)) {
     const Tensor chw = loadMatrixFile(targetText);
     if (chw.shape() != Shape{outShape[1], outShape[2], outShape[3]})
-      throw UsageError("gradient: the target " + targetText + " is " + chw.shape().toString() +
-                       " but the output is " + Shape{outShape[1], outShape[2], outShape[3]}.toString());
+      throw UsageError("gradient: the target " + targetText + " is " + chw.shape().toString() + " but the output is " +
+                       Shape{outShape[1], outShape[2], outShape[3]}.toString());
     target = chw.reshaped(outShape);
   } else {
     target = Tensor(Shape{1}, std::vector<float>{parseFloat(targetText, "target")});
@@ -433,8 +434,8 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
     if (explained) {
       Json terms = Json::array();
       for (const GradientTerm& t : explained->terms) terms.push_back({{"a", t.a}, {"b", t.b}, {"where", t.where}});
-      j["explain"] = {{"value", explained->value}, {"terms", std::move(terms)},
-                      {"text", gradientExplanationText(*explained)}};
+      j["explain"] = {
+          {"value", explained->value}, {"terms", std::move(terms)}, {"text", gradientExplanationText(*explained)}};
     }
     out << j.dump() << "\n";
     return 0;

@@ -129,7 +129,9 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vec
   // The interleaved kernels exist for the channel counts a lecture uses; any other count
   // (a bank of 5 or 7 filters) is transposed once. (With known ranges this check once
   // came too late: a bank of five rendered its ReLU maps black.)
-  const auto supported = [](int64_t c) { return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16; };
+  const auto supported = [](int64_t c) {
+    return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16;
+  };
   if (nhwc && !supported(channels)) {
     contiguous = maps.inLayout(Layout::NCHW);
     v = contiguous.data();

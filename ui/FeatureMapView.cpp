@@ -260,8 +260,8 @@ void FeatureMapView::layoutTiles() {
         const double scale = std::min(double(tileSize_) / map.width, double(tileSize_) / map.height);
         // A lecture's small map (8 cells a side or fewer) gets cells of at least 40 px: its
         // numbers are shown in them.
-        const double crisp = std::max(scale >= 1 ? std::floor(scale) : scale,
-                                      std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
+        const double crisp =
+            std::max(scale >= 1 ? std::floor(scale) : scale, std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
         const QSize size(std::max(1, int(map.width * crisp)), std::max(1, int(map.height * crisp)));
         if (x + size.width() > width - kMargin && x > kMargin) {
           x = kMargin;
@@ -310,13 +310,12 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setFont(headerFont);
     p.setPen(palette().windowText().color());
     const QString header =
-               QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
-                   (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
-                    : contrast_ > 1 ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
-                    : contrast_ == 0 ? tr("  (auto contrast)")
-                                     : QString()) +
-                   (s > 0 && shared_ && stage.kind == PipelineStage::Kind::Maps ? tr("  (one scale for all maps)")
-                                                                                 : QString());
+        QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
+        (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
+         : contrast_ > 1  ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
+         : contrast_ == 0 ? tr("  (auto contrast)")
+                          : QString()) +
+        (s > 0 && shared_ && stage.kind == PipelineStage::Kind::Maps ? tr("  (one scale for all maps)") : QString());
     p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
                p.fontMetrics().elidedText(header, Qt::ElideRight, width() - 2 * kMargin));
   }
@@ -361,8 +360,8 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
       for (int i = 0; i < bar.width(); ++i)
         p.fillRect(QRect(bar.left() + i, bar.top(), 1, bar.height()),
-                   paletteQColor(Palette::Diverging, gainIndex(Palette::Diverging, i * 255 / (bar.width() - 1),
-                                                               int(std::lround(t.gain)))));
+                   paletteQColor(Palette::Diverging,
+                                 gainIndex(Palette::Diverging, i * 255 / (bar.width() - 1), int(std::lround(t.gain)))));
     }
   }
   if (!result_->error.empty()) {

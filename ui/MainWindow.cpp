@@ -23,9 +23,9 @@
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
-#include <QFrame>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
@@ -160,7 +160,8 @@ void MainWindow::placeOnScreen(const QByteArray& remembered) {
   if (!remembered.isEmpty() && (isMaximized() || isFullScreen())) return; // maximized fits by definition
   // The frame is not known before the window is shown: allow a title bar and borders.
   const QSize frame(8, 40);
-  const QSize size(std::min(1400, available.width() - frame.width()), std::min(900, available.height() - frame.height()));
+  const QSize size(std::min(1400, available.width() - frame.width()),
+                   std::min(900, available.height() - frame.height()));
   resize(size);
   move(available.left() + (available.width() - size.width() - frame.width()) / 2,
        available.top() + (available.height() - size.height() - frame.height()) / 2);
@@ -228,9 +229,11 @@ void MainWindow::createMenus() {
       featureMaps_->setTileSize(std::max(48, featureMaps_->tileSize() * 4 / 5));
   });
   zoomOut->setShortcuts({QKeySequence(Qt::Key_Minus), QKeySequence::ZoomOut});
-  view->addAction(tr("Zoom to &Fit"), this, [this] {
-        if (tabs_->currentWidget() == stepper_) stepper_->zoomToFit();
-      })->setShortcut(QKeySequence(tr("Ctrl+0")));
+  view->addAction(tr("Zoom to &Fit"), this,
+                  [this] {
+                    if (tabs_->currentWidget() == stepper_) stepper_->zoomToFit();
+                  })
+      ->setShortcut(QKeySequence(tr("Ctrl+0")));
   // Contrast of the feature maps: faint maps (a photo's edges) read on a projector.
   const auto contrast = [this](int gain) {
     featureMaps_->setContrast(gain);
@@ -346,10 +349,10 @@ std::vector<MainWindow::Sample> MainWindow::samples() const {
   // feature map per filter, the depth of the result the number of filters.
   const QDir photos(root + "/samples");
   if (const QStringList found = photos.entryList({"coffee.png"}, QDir::Files); !found.isEmpty()) {
-    Sample* table = lecture(tr("Kernel table on a photo"), QString(),
-                            {"identity", "edge-cross", "laplacian-4", "laplacian-8", "sharpen", "box-blur",
-                             "gaussian-blur"},
-                            "same", tr("The lecture's table of kernels, each on the same photo: 7 filters, depth 7"));
+    Sample* table =
+        lecture(tr("Kernel table on a photo"), QString(),
+                {"identity", "edge-cross", "laplacian-4", "laplacian-8", "sharpen", "box-blur", "gaussian-blur"},
+                "same", tr("The lecture's table of kernels, each on the same photo: 7 filters, depth 7"));
     table->path = photos.filePath(found.first());
     table->activation = "none", table->pooling = false, table->channels = 1;
   }
@@ -378,7 +381,9 @@ void MainWindow::openSample(const Sample& sample) {
     o.strideH = o.strideW = sample.stride;
     o.dilationH = o.dilationW = 1;
     Pool2DGeometry pool;
-    pool.mode = sample.poolMode == "average" ? PoolMode::Average : sample.poolMode == "sum" ? PoolMode::Sum : PoolMode::Max;
+    pool.mode = sample.poolMode == "average" ? PoolMode::Average
+                : sample.poolMode == "sum"   ? PoolMode::Sum
+                                             : PoolMode::Max;
     pool.kernelH = pool.kernelW = sample.poolSize;
     pool.strideH = pool.strideW = sample.poolStride;
     workspace_->setKernels(kernels);
@@ -428,7 +433,8 @@ QWidget* MainWindow::createSamplesGallery() {
       }
     }
     if (!thumb.isNull()) { // with a frame: white cells stay apart from the white list
-      QImage icon = thumb.scaled(72, 72, Qt::KeepAspectRatio, Qt::FastTransformation).convertToFormat(QImage::Format_RGB32);
+      QImage icon =
+          thumb.scaled(72, 72, Qt::KeepAspectRatio, Qt::FastTransformation).convertToFormat(QImage::Format_RGB32);
       QPainter frame(&icon);
       frame.setPen(QColor(120, 120, 120));
       frame.drawRect(icon.rect().adjusted(0, 0, -1, -1));
@@ -473,7 +479,8 @@ void MainWindow::usePhotoBankIfNeeded() {
     if (const ClassicKernel* k = findClassicKernel(name)) {
       const Shape& s = k->weights.shape(); // (1, KH, KW)
       std::vector<float> blocks;
-      for (int64_t c = 0; c < depth; ++c) blocks.insert(blocks.end(), k->weights.values().begin(), k->weights.values().end());
+      for (int64_t c = 0; c < depth; ++c)
+        blocks.insert(blocks.end(), k->weights.values().begin(), k->weights.values().end());
       kernels.push_back({k->name, Tensor(Shape{depth, s[1], s[2]}, std::move(blocks))});
     }
   FilterOptions o = workspace_->convolution();

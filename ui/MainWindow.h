@@ -76,9 +76,9 @@ private:
     bool pooling = true;
     QString poolMode = "max"; // max, average, sum
     int poolSize = 2, poolStride = 2;
-    int stepMode = 0;     // the stepper's mode for the slide (Stepper::Mode)
-    int channels = 0;     // 0 as stored, 1 gray, 3 RGB
-    QString description;  // the gallery's tooltip: what the slide shows
+    int stepMode = 0;    // the stepper's mode for the slide (Stepper::Mode)
+    int channels = 0;    // 0 as stored, 1 gray, 3 RGB
+    QString description; // the gallery's tooltip: what the slide shows
   };
   std::vector<Sample> samples() const;
   void openSample(const Sample& sample);

@@ -177,8 +177,8 @@ public:
         for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
           add(int(g.kernelH), int(g.kernelW),
               s_->inputChannels_.size() > 1 ? tr("kernel, ch %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
-        x += labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))) -
-             gap + 16 + gap; // room for "bias = …"
+        x += labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))) - gap + 16 +
+             gap; // room for "bias = …"
         // The convolution's own output: the activation and pooling are the next modes.
         const ActivationKind act = s_->workspace_->activation();
         add(s_->outputRows_, s_->outputColumns_,
@@ -214,9 +214,10 @@ public:
                                         : tr("after %1").arg(QString::fromStdString(activationTitle(act))));
         const PoolMode pm = s_->workspace_->pool().mode;
         add(s_->outputRows_, s_->outputColumns_,
-            tr("after %1 pooling").arg(pm == PoolMode::Max       ? tr("max")
-                                       : pm == PoolMode::Average ? tr("average")
-                                                                 : tr("sum")));
+            tr("after %1 pooling")
+                .arg(pm == PoolMode::Max       ? tr("max")
+                     : pm == PoolMode::Average ? tr("average")
+                                               : tr("sum")));
       }
     }
     int width = 0, height = rowBottom;
@@ -224,9 +225,9 @@ public:
       width = std::max(width, gr.origin.x() + std::max(gr.columns * cw, labels.horizontalAdvance(gr.label)));
     if (s_->mode_ == Stepper::Mode::Convolution && !grids_.empty()) { // "bias = …" right of the last kernel
       const Grid& k = grids_.back();
-      width = std::max(width, k.origin.x() + k.columns * cw + 16 +
-                                  labels.horizontalAdvance(
-                                      tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))));
+      width = std::max(
+          width, k.origin.x() + k.columns * cw + 16 +
+                     labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))));
     }
     if (s_->mode_ == Stepper::Mode::FullyConnected && !grids_.empty()) { // the percentages right of the bars
       const Grid& bars = grids_.back();
@@ -300,7 +301,7 @@ protected:
   }
 
 public:
-  bool labelsElided() const { return elided_; } // as last painted
+  bool labelsElided() const { return elided_; }          // as last painted
   int smallestDigits() const { return smallestDigits_; } // pixel size of the smallest grid number last painted
   QFont labelFont() const {
     QFont f = font();
@@ -787,9 +788,10 @@ void Stepper::computeFullyConnected() {
     fcSource_ = tr("learned weights of '%1' in %2").arg(QString::fromStdString(layer.name()), workspace_->modelName());
     // Where the layer's inputs come from: flattened maps, or the layer before's values.
     const Layer& before = network.layer(size_t(dense - 1));
-    fcInputText_ = before.kind() == "Flatten"
-                       ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
-                       : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
+    fcInputText_ =
+        before.kind() == "Flatten"
+            ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
+            : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
   } else {
     // No model: the Feature maps tab's own pipeline (the same spec: every filter, the
     // activation and pooling as set), flattened into its classification stage with its
@@ -869,7 +871,8 @@ QString Stepper::arithmeticText() const {
     // Learned weights are long floats: four digits; demonstration weights read exactly.
     const int digits = workspace_->hasModel() ? 4 : 0;
     const DenseExplanation e = explainDense(fcInput_, fcWeights_, &fcBias_, 0, position_);
-    QString text = QString::fromStdString(denseExplanationText(e, "z" + outputLabel(position_).toStdString(), 8, digits));
+    QString text =
+        QString::fromStdString(denseExplanationText(e, "z" + outputLabel(position_).toStdString(), 8, digits));
     if (position_ + 1 >= cellCount()) {
       std::vector<std::string> names;
       for (int j = 0; j < cellCount(); ++j) names.push_back("p" + outputLabel(j).toStdString());
@@ -935,8 +938,9 @@ bool Stepper::gridsFit() const {
 
 QString Stepper::outputLabel(int j) const {
   // Outputs are named by their class when the model has names ("(7)"), else counted from 1.
-  return workspace_->hasModel() && j < int(fcClasses_.size()) ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[size_t(j)]))
-                                    : QString::number(j + 1);
+  return workspace_->hasModel() && j < int(fcClasses_.size())
+             ? QStringLiteral("(%1)").arg(QString::fromStdString(fcClasses_[size_t(j)]))
+             : QString::number(j + 1);
 }
 
 void Stepper::setPosition(int position) {
@@ -1027,7 +1031,8 @@ void Stepper::setPresenterMode(bool on) {
     controls_->insertWidget(0, whatRow_, 0);
   else
     layout_->insertWidget(0, whatRow_);
-  whatRow_->layout()->itemAt(3)->spacerItem()->changeSize(on ? 12 : 0, 0, on ? QSizePolicy::Fixed : QSizePolicy::Expanding);
+  whatRow_->layout()->itemAt(3)->spacerItem()->changeSize(on ? 12 : 0, 0,
+                                                          on ? QSizePolicy::Fixed : QSizePolicy::Expanding);
   whatRow_->layout()->invalidate();
   formulaLabel_->setText(formulaText());
   autoFit_ = true;

@@ -49,7 +49,7 @@ public:
   int cellCount() const { return outputRows_ * outputColumns_; }
   QString formulaText() const;
   QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)
-  QString arithmeticText() const;       // the current cell's computation
+  QString arithmeticText() const;        // the current cell's computation
   // The fully connected stage: flattened features (1, F) and logits (1, K) as stepped.
   const Tensor& fullyConnectedInput() const { return fcInput_; }
   const Tensor& logits() const { return fcLogits_; }
@@ -63,7 +63,7 @@ public:
   int smallestDigitPixels() const;
   bool titlesElided() const;
   bool arithmeticFits() const;
-  bool gridsFit() const; // every grid in view, no scroll bar
+  bool gridsFit() const;               // every grid in view, no scroll bar
   QString className(int output) const; // "class 3", or the model's name for it ("7")
   bool isPresenterMode() const { return presenter_; }
 
@@ -104,8 +104,8 @@ private:
   int outputRows_ = 0, outputColumns_ = 0;
   int kernelIndex_ = 0, outputChannel_ = 0;
   QString problem_;
-  int cellSize_ = 44;    // a cell's height in pixels
-  double aspect_ = 1.0;  // its width over its height (wider cells hold larger digits)
+  int cellSize_ = 44;   // a cell's height in pixels
+  double aspect_ = 1.0; // its width over its height (wider cells hold larger digits)
   int cellW() const { return std::max(3, int(cellSize_ * aspect_ + 0.5)); }
   bool presenter_ = false;
   void fitArithmetic(); // the arithmetic box as tall as its text, within limits
@@ -113,7 +113,7 @@ private:
   QSplitter* split_ = nullptr;
   QLabel* speedLabel_ = nullptr;
   QLabel* hintLabel_ = nullptr; // "too small for numbers: F11 …"
-  QWidget* whatRow_ = nullptr;         // mode, kernel, channel
+  QWidget* whatRow_ = nullptr;  // mode, kernel, channel
   QHBoxLayout* controls_ = nullptr;
   QVBoxLayout* layout_ = nullptr;
   Shape fittedFor_;     // the input shape the cells were fitted for
@@ -129,7 +129,7 @@ private:
   // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K).
   Tensor fcInput_, fcWeights_, fcBias_, fcLogits_, fcProbabilities_;
   QString fcSource_;
-  QString fcInputText_; // "flatten: 400 features …" or "input: the 84 values of 'act4'"
+  QString fcInputText_;              // "flatten: 400 features …" or "input: the 84 values of 'act4'"
   std::unique_ptr<Network> network_; // this widget's own copy of the open model (the pipeline runs another)
   QString networkPath_;
   std::vector<std::string> fcClasses_;

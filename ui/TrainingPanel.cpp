@@ -18,10 +18,10 @@
 
 #include <QApplication>
 #include <QComboBox>
-#include <QFontInfo>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -568,9 +568,7 @@ void TrainingPanel::setPresenterMode(bool on) {
   form_->setVisible(!(training_ && on));
 }
 
-int TrainingPanel::plotFontPixels() const {
-  return QFontInfo(lossPlot_->xAxis->tickLabelFont()).pixelSize();
-}
+int TrainingPanel::plotFontPixels() const { return QFontInfo(lossPlot_->xAxis->tickLabelFont()).pixelSize(); }
 
 void TrainingPanel::start() {
   if (training_) return;
@@ -655,17 +653,15 @@ void TrainingPanel::drain() {
     const double elapsed = runClock_.elapsed() / 1000.0, left = done > 0 ? elapsed * (1 - done) / done : 0;
     // The bar: where the run is and how fast; the line under it: how the loss is doing.
     // Presenting, the large text has room for the essentials only.
-    progress_->setFormat(presenter_ ? tr("epoch %1/%2 · ETA %3 · %p%")
-                                          .arg(r.epoch + 1)
-                                          .arg(totalEpochs_)
-                                          .arg(formatDuration(left))
-                                    : tr("epoch %1/%2 · batch %3/%4 · %5 images/s · ETA %6 · %p%")
-                                          .arg(r.epoch + 1)
-                                          .arg(totalEpochs_)
-                                          .arg(r.batch + 1)
-                                          .arg(r.batchesPerEpoch)
-                                          .arg(QLocale().toString(qint64(rate_)))
-                                          .arg(formatDuration(left)));
+    progress_->setFormat(
+        presenter_ ? tr("epoch %1/%2 · ETA %3 · %p%").arg(r.epoch + 1).arg(totalEpochs_).arg(formatDuration(left))
+                   : tr("epoch %1/%2 · batch %3/%4 · %5 images/s · ETA %6 · %p%")
+                         .arg(r.epoch + 1)
+                         .arg(totalEpochs_)
+                         .arg(r.batch + 1)
+                         .arg(r.batchesPerEpoch)
+                         .arg(QLocale().toString(qint64(rate_)))
+                         .arg(formatDuration(left)));
     status_->setText(tr("loss %1 (smoothed %2) · %3 images seen")
                          .arg(r.loss, 0, 'f', 4)
                          .arg(smoothed_, 0, 'f', 4)

@@ -68,7 +68,7 @@ public:
   const std::vector<EpochReport>& epochReports() const { return history_; }
 
   void setPresenterMode(bool on);
-  int plotFontPixels() const;                      // the curves' tick labels, in pixels
+  int plotFontPixels() const;                             // the curves' tick labels, in pixels
   bool isFormShown() const { return !form_->isHidden(); } // the recipe form (hidden while presenting a run)
 
 public slots:

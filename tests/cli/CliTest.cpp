@@ -174,17 +174,17 @@ TEST_F(Cli, ExplainShowsTheRgbArithmetic) {
 // The backward pass of the 6×6 example with filter 1 and target 0: E = ½Σ output² = 38,
 // δ = output, ∂E/∂b = Σ output = −14; one input's gradient written out.
 TEST_F(Cli, GradientOfTheLectureExample) {
-  const Result r = run({"gradient", "--input", example("six.txt"), "--kernel", example("filter1.txt"), "--target",
-                        "0", "--at-input", "0,0,0", "--json"});
+  const Result r = run({"gradient", "--input", example("six.txt"), "--kernel", example("filter1.txt"), "--target", "0",
+                        "--at-input", "0,0,0", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const Json j = Json::parse(r.out);
   EXPECT_EQ(j["loss"], 38.0);
   EXPECT_EQ(j["output"], Json::parse("[[[3,-1,-3,-1],[-3,1,0,-3],[-3,-3,0,1],[3,-2,-2,-1]]]"));
   EXPECT_EQ(j["output_gradient"], j["output"]); // δ = output − 0
   EXPECT_EQ(j["bias_gradient"], Json::parse("[-14]"));
-  EXPECT_EQ(j["weights_gradient"].size(), 1u);      // one filter: 1 x 3 x 3
+  EXPECT_EQ(j["weights_gradient"].size(), 1u); // one filter: 1 x 3 x 3
   EXPECT_EQ(j["weights_gradient"][0].size(), 1u);
-  EXPECT_EQ(j["input_gradient"][0].size(), 6u);     // 1 x 6 x 6
+  EXPECT_EQ(j["input_gradient"][0].size(), 6u); // 1 x 6 x 6
   EXPECT_EQ(j["explain"]["text"], "∂E/∂x[0][0][0] = 1·3 = 3");
   EXPECT_EQ(j["explain"]["value"], 3.0);
   EXPECT_EQ(j["input_gradient"][0][0][0], 3.0);
@@ -199,8 +199,8 @@ TEST_F(Cli, GradientOfTheLectureExample) {
   EXPECT_NE(blocks.err.find("kernel 'sharpen' has 1 channel block(s) but the input has 3 channel(s)"),
             std::string::npos)
       << blocks.err;
-  const Result size = run({"gradient", "--input", example("six.txt"), "--kernel", example("filter1.txt"), "--target",
-                           example("six.txt")});
+  const Result size = run(
+      {"gradient", "--input", example("six.txt"), "--kernel", example("filter1.txt"), "--target", example("six.txt")});
   EXPECT_EQ(size.status, 2);
   EXPECT_NE(size.err.find("is 1x6x6 but the output is 1x4x4"), std::string::npos) << size.err;
   EXPECT_EQ(run({"gradient", "--input", example("six.txt"), "--kernel", example("filter1.txt")}).status, 2);

@@ -92,7 +92,7 @@ TEST(ExplainBackward, TheLectureSixBySixExampleWrittenOut) {
   const ConvGradients r = convolutionGradients(g, six, filter1, tensor({1}, {0}), tensor({1}, {0}));
   EXPECT_EQ(r.loss, 38.0);
   EXPECT_EQ(r.outputGradient.at(0, 0, 0, 0), 3.0f); // δ = output − target
-  EXPECT_EQ(r.biasGradient.data()[0], -14.0f);     // the sum of the 16 outputs
+  EXPECT_EQ(r.biasGradient.data()[0], -14.0f);      // the sum of the 16 outputs
   const GradientExplanation bias = explainConv2dBiasGradient(r.outputGradient, 0);
   EXPECT_EQ(gradientExplanationText(bias).rfind("∂E/∂b[0] = 3 + (−1) + (−3) + (−1) + (−3) + 1 + 0", 0), 0u);
   EXPECT_NE(gradientExplanationText(bias).find(" = −14"), std::string::npos);
@@ -108,4 +108,93 @@ TEST(ExplainBackward, TheLectureSixBySixExampleWrittenOut) {
                std::invalid_argument);
   EXPECT_THROW(convolutionGradients(g, six, filter1, tensor({1}, {0}), tensor({1, 1, 3, 3}, std::vector<float>(9))),
                std::invalid_argument);
+}
+
+#include "engine/Optimizer.h"
+#include "engine/backend/reference/Explain.h"
+
+// Pooling: every input's explained gradient is the reference backend's, for all three
+// modes with padding; the lecture's max pooling routes δ to the window's maximum.
+TEST(ExplainBackward, PoolingRoutesEachGradientAsTheBackendDoes) {
+  ReferenceBackend backend;
+  const Tensor src = test::randomTensor({2, 2, 7, 6}, 11, -3, 3);
+  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum}) {
+    Pool2DGeometry g;
+    g.mode = mode, g.kernelH = 3, g.kernelW = 2, g.strideH = 2, g.strideW = 1, g.padTop = 1, g.padRight = 1;
+    const Tensor diffDst = test::randomTensor(pool2dOutputShape(src.shape(), g, "pool"), 12, -2, 2);
+    Tensor diffSrc(src.shape());
+    backend.pool2dBackward(g, src, diffDst, diffSrc);
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t c = 0; c < 2; ++c)
+        for (int64_t y = 0; y < 7; ++y)
+          for (int64_t x = 0; x < 6; ++x)
+            ASSERT_EQ(explainPool2dGradient(g, src, diffDst, n, c, y, x).value, diffSrc.at(n, c, y, x))
+                << toString(mode) << " at " << n << "," << c << "," << y << "," << x;
+  }
+  // The max pooling slide: 100 is (0,0)'s maximum, so δ(0,0) = 5 goes to it alone.
+  const Tensor slide = tensor({1, 1, 4, 4}, {29, 15, 28, 184, 0, 100, 70, 38, 12, 12, 7, 2, 12, 12, 45, 6});
+  Pool2DGeometry max;
+  max.kernelH = max.kernelW = max.strideH = max.strideW = 2;
+  const Tensor delta = tensor({1, 1, 2, 2}, {5, -1, 2, 3});
+  EXPECT_EQ(gradientExplanationText(explainPool2dGradient(max, slide, delta, 0, 0, 1, 1)), "∂E/∂x[0][1][1] = 1·5 = 5");
+  EXPECT_EQ(explainPool2dGradient(max, slide, delta, 0, 0, 0, 0).terms.size(), 0u); // 29 was not the maximum
+  EXPECT_EQ(explainPool2dGradient(max, slide, delta, 0, 0, 0, 0).value, 0.0f);
+}
+
+TEST(ExplainBackward, ActivationSoftmaxDenseAndSgdWrittenOut) {
+  EXPECT_EQ(activationGradientText(ActivationKind::ReLU, 0, 2, 2, 0.5f), "∂E/∂x = δ·[x > 0] = 0.5·1 = 0.5");
+  EXPECT_EQ(activationGradientText(ActivationKind::ReLU, 0, -2, 0, 0.5f),
+            "∂E/∂x = δ·[x > 0] = 0.5·0 = 0  (x = −2 was set to zero: no gradient flows back)");
+  EXPECT_EQ(activationGradientText(ActivationKind::Tanh, 0, 1, 0.5f, 2), "∂E/∂x = δ·(1 − y²) = 2·(1 − 0.5²) = 1.5");
+  // Softmax with cross-entropy: p − t, checked against PyTorch's gradient of the mean
+  // cross-entropy (golden "loss-ce": 8 images, so each row is (p − t)/8).
+  std::ifstream file(std::string(CONVSCOPE_TEST_DATA) + "/golden.json");
+  const Json golden = Json::parse(file);
+  int checked = 0;
+  for (const Json& c : golden["cases"]) {
+    if (c["op"] != "loss" || c["loss"] != "ce") continue;
+    const Tensor logits = fromJson(c["logits"]), expected = fromJson(c["diff_logits"]);
+    const int64_t k = logits.shape()[1];
+    Tensor row(Shape{1, k}, std::vector<float>(logits.data(), logits.data() + k)), p(Shape{1, k});
+    ReferenceBackend().softmaxForward(row, p);
+    const int64_t target = c["labels"][0];
+    const std::string text = softmaxCrossEntropyGradientText(p, target);
+    for (int64_t j = 0; j < k; ++j) {
+      const float g = p.data()[j] - (j == target ? 1.0f : 0.0f);
+      EXPECT_NEAR(g / 8, expected.data()[j], 1e-6f);
+      EXPECT_NE(text.find("z" + std::to_string(j + 1) + ": " + formatNumber(p.data()[j])), std::string::npos);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1);
+  EXPECT_EQ(softmaxCrossEntropyGradientText(tensor({1, 4}, {0.2f, 0.4f, 0.1f, 0.3f}), 1),
+            "softmax with cross-entropy: ∂E/∂z_k = p_k − t_k (t: 1 for the target class, else 0)\n"
+            "z1: 0.2 − 0 = 0.2\nz2: 0.4 − 1 = −0.6\nz3: 0.1 − 0 = 0.1\nz4: 0.3 − 0 = 0.3\n");
+  // Dense: the outer product and the weighted column sum equal the reference backend's.
+  ReferenceBackend backend;
+  const Tensor src = test::randomTensor({3, 5}, 21, -1, 1), weights = test::randomTensor({4, 5}, 22, -1, 1);
+  const Tensor diffDst = test::randomTensor({3, 4}, 23, -1, 1);
+  Tensor diffWeights(weights.shape()), diffSrc(src.shape()), diffBias(Shape{4});
+  backend.denseBackwardWeights(src, diffDst, diffWeights, &diffBias);
+  backend.denseBackwardData(weights, diffDst, diffSrc);
+  for (int64_t o = 0; o < 4; ++o)
+    for (int64_t i = 0; i < 5; ++i)
+      EXPECT_EQ(explainDenseWeightGradient(src, diffDst, o, i).value, diffWeights.data()[o * 5 + i]);
+  for (int64_t n = 0; n < 3; ++n)
+    for (int64_t i = 0; i < 5; ++i)
+      EXPECT_EQ(explainDenseInputGradient(weights, diffDst, n, i).value, diffSrc.data()[n * 5 + i]);
+  // SGD: two steps with momentum, as the trainer's optimizer takes them.
+  EXPECT_EQ(explainSgdStep(0.5f, 0.25f, 0.1f).text, "w − η·g = 0.5 − 0.1·0.25 = 0.475");
+  Tensor w(Shape{1}, std::vector<float>{0.5f}), g1(Shape{1}, std::vector<float>{0.25f}),
+      g2(Shape{1}, std::vector<float>{-0.5f});
+  OptimizerConfig config;
+  config.learningRate = 0.1, config.momentum = 0.9;
+  Optimizer optimizer(config, {&w});
+  const SgdStep first = explainSgdStep(0.5f, 0.25f, 0.1f, 0.9f, 0.0f);
+  optimizer.step({&g1}, 0);
+  EXPECT_EQ(first.weight, w.data()[0]);
+  const SgdStep second = explainSgdStep(first.weight, -0.5f, 0.1f, 0.9f, first.velocity);
+  optimizer.step({&g2}, 0);
+  EXPECT_EQ(second.weight, w.data()[0]);
+  EXPECT_EQ(second.text.rfind("v = μ·v + g = 0.9·0.25 + (−0.5) = −0.275, then w − η·v = ", 0), 0u) << second.text;
 }

@@ -563,7 +563,7 @@ private slots:
     window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
     Stepper* stepper = window.stepper();
     stepper->setMode(Stepper::Mode::FullyConnected);
-    QCOMPARE(stepper->cellCount(), 4);                               // four classes, as the lecture's training example
+    QCOMPARE(stepper->cellCount(), 4); // four classes, as the lecture's training example
     QVERIFY2(stepper->formulaText().contains("= 4 features"), qPrintable(stepper->formulaText())); // the 2x2 pooled map
     QVERIFY2(stepper->arithmeticText().startsWith("z1 = "), qPrintable(stepper->arithmeticText()));
     stepper->setPosition(3);

@@ -86,10 +86,11 @@ private slots:
       MainWindow window;
       window.show();
       QVERIFY(QTest::qWaitForWindowExposed(&window));
-      QVERIFY2(available.contains(window.frameGeometry()),
-               qPrintable(QStringLiteral("frame %1,%2 %3x%4").arg(window.frameGeometry().x())
-                              .arg(window.frameGeometry().y()).arg(window.frameGeometry().width())
-                              .arg(window.frameGeometry().height())));
+      QVERIFY2(available.contains(window.frameGeometry()), qPrintable(QStringLiteral("frame %1,%2 %3x%4")
+                                                                          .arg(window.frameGeometry().x())
+                                                                          .arg(window.frameGeometry().y())
+                                                                          .arg(window.frameGeometry().width())
+                                                                          .arg(window.frameGeometry().height())));
       window.resize(1400, 900); // as if the window had been this large on another screen
       window.close();           // remembers the geometry
     }
@@ -216,8 +217,8 @@ private slots:
     QSettings().setValue("kernels/last", "sharpen"); // remembered from an earlier session
     const auto start = [](MainWindow& window, std::vector<std::string> args) {
       std::ostringstream out, err;
-      const convscope::cli::WindowStart s =
-          convscope::cli::checkWindowStart(args, [](const char*) -> const char* { return "offscreen"; }, out, err);
+      const convscope::cli::WindowStart s = convscope::cli::checkWindowStart(
+          args, [](const char*) -> const char* { return "offscreen"; }, out, err);
       QVERIFY2(!s.exitStatus, err.str().c_str());
       convscope::cli::applyWindowOptions(window, s.options);
     };

@@ -164,7 +164,8 @@ std::string denseExplanationText(const DenseExplanation& e, const std::string& o
   // The indent lines the second "=" up under the first one for short names like "z1".
   // The sum of float products carries float noise (−0.53000003 for −0.18·3 + …): written to
   // float precision, 7 significant digits, it reads as the hand computation gives it.
-  text += "\n" + std::string(std::max<size_t>(outputName.size(), 1) + 1, ' ') + "= " + number(e.sum, digits ? digits : 7);
+  text +=
+      "\n" + std::string(std::max<size_t>(outputName.size(), 1) + 1, ' ') + "= " + number(e.sum, digits ? digits : 7);
   if (e.hasBias) text += " + bias " + term(e.bias, digits) + " = " + number(e.value, digits);
   return text;
 }

@@ -6,6 +6,7 @@
 #include "../../OutputSize.h"
 #include "ReferenceBackend.h"
 
+#include <limits>
 #include <stdexcept>
 
 namespace convscope {
@@ -117,6 +118,132 @@ std::string gradientExplanationText(const GradientExplanation& e) {
   }
   if (e.terms.empty()) return text + "0 (no output read this position: only padding)";
   return text + " = " + formatNumber(e.value);
+}
+
+GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, int64_t n,
+                                          int64_t c, int64_t y, int64_t x) {
+  const Shape& s = src.shape();
+  const Shape& d = diffDst.shape();
+  checkIndex("image", n, s[0], "the batch");
+  checkIndex("channel", c, s[1], "the input's channels");
+  checkIndex("row", y, s[2], "the input");
+  checkIndex("column", x, s[3], "the input");
+  const float share = g.mode == PoolMode::Average ? 1.0f / float(g.kernelH * g.kernelW) : 1.0f;
+  GradientExplanation e;
+  e.quantity = "∂E/∂x" + index({c, y, x});
+  float sum = 0.0f; // the backends accumulate pooling's gradient in float, output by output
+  for (int64_t oh = 0; oh < d[2]; ++oh)
+    for (int64_t ow = 0; ow < d[3]; ++ow) {
+      const float delta = diffDst.at(n, c, oh, ow);
+      int64_t bestH = -1, bestW = -1;
+      float best = -std::numeric_limits<float>::infinity();
+      bool inWindow = false;
+      for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+        const int64_t ih = oh * g.strideH - g.padTop + kh;
+        if (ih < 0 || ih >= s[2]) continue;
+        for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+          const int64_t iw = ow * g.strideW - g.padLeft + kw;
+          if (iw < 0 || iw >= s[3]) continue;
+          inWindow = inWindow || (ih == y && iw == x);
+          if (src.at(n, c, ih, iw) > best) best = src.at(n, c, ih, iw), bestH = ih, bestW = iw;
+        }
+      }
+      const bool routed = g.mode == PoolMode::Max ? bestH == y && bestW == x : inWindow;
+      if (!routed) continue;
+      sum += delta * share;
+      e.terms.push_back(
+          {share, delta, "δ" + position({n, c, oh, ow}) + (g.mode == PoolMode::Max ? ", its window's maximum" : "")});
+    }
+  e.value = sum;
+  return e;
+}
+
+std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta) {
+  const std::string d = term(delta);
+  switch (kind) {
+  case ActivationKind::ReLU: {
+    const float mask = x > 0.0f ? 1.0f : 0.0f;
+    return "∂E/∂x = δ·[x > 0] = " + d + "·" + formatNumber(mask) + " = " + formatNumber(delta * mask) +
+           (x > 0.0f ? "" : "  (x = " + formatNumber(x) + " was set to zero: no gradient flows back)");
+  }
+  case ActivationKind::LeakyReLU: {
+    const float slope = x > 0.0f ? 1.0f : alpha;
+    return "∂E/∂x = δ·(x > 0 ? 1 : α) = " + d + "·" + formatNumber(slope) + " = " + formatNumber(delta * slope);
+  }
+  case ActivationKind::Tanh:
+    return "∂E/∂x = δ·(1 − y²) = " + d + "·(1 − " + term(y) + "²) = " + formatNumber(delta * (1.0f - y * y));
+  case ActivationKind::Sigmoid:
+    return "∂E/∂x = δ·y·(1 − y) = " + d + "·" + term(y) + "·(1 − " + term(y) +
+           ") = " + formatNumber(delta * y * (1.0f - y));
+  case ActivationKind::None: break;
+  }
+  return "∂E/∂x = δ = " + formatNumber(delta);
+}
+
+std::string softmaxCrossEntropyGradientText(const Tensor& p, int64_t target, const std::vector<std::string>& names) {
+  const int64_t k = p.size();
+  checkIndex("target class", target, k, "the classes");
+  if (!names.empty() && int64_t(names.size()) != k)
+    throw std::invalid_argument("explain gradient: " + std::to_string(names.size()) + " names for " +
+                                std::to_string(k) + " outputs");
+  std::string text = "softmax with cross-entropy: ∂E/∂z_k = p_k − t_k (t: 1 for the target class, else 0)\n";
+  for (int64_t j = 0; j < k; ++j) {
+    const float t = j == target ? 1.0f : 0.0f;
+    const std::string name = names.empty() ? "z" + std::to_string(j + 1) : names[size_t(j)];
+    text += name + ": " + formatNumber(p.data()[j]) + " − " + formatNumber(t) + " = " + formatNumber(p.data()[j] - t) +
+            "\n";
+  }
+  return text;
+}
+
+GradientExplanation explainDenseWeightGradient(const Tensor& src, const Tensor& diffDst, int64_t o, int64_t i) {
+  const int64_t batch = src.shape()[0], in = src.shape()[1], out = diffDst.shape()[1];
+  checkIndex("output", o, out, "the layer's outputs");
+  checkIndex("input", i, in, "the layer's inputs");
+  GradientExplanation e;
+  e.quantity = "∂E/∂W" + index({o, i});
+  double sum = 0.0;
+  for (int64_t n = 0; n < batch; ++n) {
+    const float delta = diffDst.data()[n * out + o], x = src.data()[n * in + i];
+    sum += double(delta) * x;
+    e.terms.push_back({x, delta, "x" + position({n, i}) + "·δ" + position({n, o})});
+  }
+  e.value = static_cast<float>(sum);
+  return e;
+}
+
+GradientExplanation explainDenseInputGradient(const Tensor& weights, const Tensor& diffDst, int64_t n, int64_t i) {
+  const int64_t out = weights.shape()[0], in = weights.shape()[1];
+  checkIndex("image", n, diffDst.shape()[0], "the batch");
+  checkIndex("input", i, in, "the layer's inputs");
+  GradientExplanation e;
+  e.quantity = "∂E/∂x" + index({i});
+  double sum = 0.0;
+  for (int64_t o = 0; o < out; ++o) {
+    const float delta = diffDst.data()[n * out + o], w = weights.data()[o * in + i];
+    sum += double(delta) * w;
+    e.terms.push_back({w, delta, "W" + position({o, i}) + "·δ" + position({n, o})});
+  }
+  e.value = static_cast<float>(sum);
+  return e;
+}
+
+SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum, float velocity) {
+  SgdStep r;
+  if (momentum == 0.0f) {
+    r.velocity = gradient;
+    r.weight = weight - rate * gradient;
+    r.text = "w − η·g = " + formatNumber(weight) + " − " + formatNumber(rate) + "·" + term(gradient) + " = " +
+             formatNumber(r.weight);
+    return r;
+  }
+  // As the trainer computes it (PyTorch's SGD): v = μ·v + g; w −= η·v.
+  r.velocity = momentum * velocity + gradient;
+  r.weight = weight - rate * r.velocity;
+  r.text = "v = μ·v + g = " + formatNumber(momentum) + "·" + term(velocity) + " + " + term(gradient) + " = " +
+           formatNumber(r.velocity) + ", then w − η·v = " + formatNumber(weight) + " − " + formatNumber(rate) + "·" +
+           term(r.velocity) + " = " + formatNumber(r.weight);
+  return r;
 }
 
 ConvGradients convolutionGradients(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,

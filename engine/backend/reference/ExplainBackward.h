@@ -21,7 +21,7 @@ struct GradientTerm {
 };
 
 struct GradientExplanation {
-  std::string quantity; // "∂E/∂w[0][1][0][2]", "∂E/∂b[0]", "∂E/∂x[1][3][4]"
+  std::string quantity;            // "∂E/∂w[0][1][0][2]", "∂E/∂b[0]", "∂E/∂x[1][3][4]"
   std::vector<GradientTerm> terms; // for a bias: b = 1 in every term (the sum of δ)
   float value = 0.0f;
 };
@@ -43,6 +43,38 @@ GradientExplanation explainConv2dInputGradient(const Conv2DGeometry& g, const Te
 // "∂E/∂w[0][0][1][1] = 1·(−0.5) + 0·2 + … = −0.5"; a bias: "∂E/∂b[0] = 1 + (−2) + … = −1";
 // an empty sum: "… = 0 (this weight touched only padding)".
 std::string gradientExplanationText(const GradientExplanation& e);
+
+// Pooling routes each output's gradient back: max to the input that was the window's
+// maximum (the first, as the backends pick it), average a 1/(KH·KW) share to every cell of
+// the window, sum all of it. ∂E/∂x(n, c, y, x) as the sum of what reached it: terms a·δ
+// with a = 1 or the share. Throws for an index outside.
+GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst,
+                                          int64_t batch, int64_t channel, int64_t row, int64_t col);
+
+// An activation's gradient at one value x (y its output, δ the gradient reaching y):
+// ReLU's mask "δ·[x > 0] = 0.5·1 = 0.5", leaky ReLU's slope, tanh's 1 − y², sigmoid's y(1 − y).
+std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta);
+
+// Softmax followed by cross-entropy (one image): ∂E/∂z_k = p_k − t_k with t the one-hot
+// target, one line per output: "z1: 0.2 − 0 = 0.2". names as in softmaxExplanationText.
+std::string softmaxCrossEntropyGradientText(const Tensor& probabilities, int64_t targetClass,
+                                            const std::vector<std::string>& names = {});
+
+// A fully connected layer dst = W·x + b: ∂E/∂W(o, i) = Σ_n δ(n, o)·x(n, i), one term an
+// image (the outer product of δ and x); ∂E/∂x(n, i) = Σ_o W(o, i)·δ(n, o), the weight
+// column's sum weighted by δ. Throws for an index outside.
+GradientExplanation explainDenseWeightGradient(const Tensor& src, const Tensor& diffDst, int64_t output, int64_t input);
+GradientExplanation explainDenseInputGradient(const Tensor& weights, const Tensor& diffDst, int64_t batch,
+                                              int64_t input);
+
+// One step of SGD on one weight, as the trainer takes it (PyTorch's form):
+// without momentum "w − η·g = 0.5 − 0.1·0.2 = 0.48"; with it "v = μ·v + g = 0.9·0.1 + 0.2 =
+// 0.29, then w − η·v = 0.5 − 0.1·0.29 = 0.471". The new weight and velocity are returned too.
+struct SgdStep {
+  float weight = 0.0f, velocity = 0.0f;
+  std::string text;
+};
+SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum = 0.0f, float velocity = 0.0f);
 
 // One convolution and the lecture's error E = ½ Σ (target − output)² over every output:
 // output (1, K, Ho, Wo), δ = ∂E/∂output = output − target, and the three gradients, each
