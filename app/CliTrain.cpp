@@ -125,6 +125,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
   p.addOption({"train-images", "Train on the first N images of each shuffled epoch (0: all).", "N", "0"});
   p.addOption({"save", "Save the trained model here (atomically).", "FILE"});
+  p.addOption({"gradient-norms", "Report each layer's weight and input gradient norms (means over each epoch)."});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "train",
              "Train a network. On a terminal a progress bar shows epoch, loss, accuracy, images per second\n"
@@ -139,6 +140,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   config.seed = static_cast<uint64_t>(parseInteger(str(p.value("seed")), "seed"));
   config.threads = wholeNumber(p, "threads", 0, 1024);
   config.maxTrainImages = static_cast<size_t>(wholeNumber(p, "train-images", 0, 1 << 30));
+  config.gradientNorms = p.isSet("gradient-norms");
   config.optimizer.learningRate = positiveNumber(p, "lr");
   config.optimizer.momentum = positiveNumber(p, "momentum");
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
@@ -180,20 +182,30 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   callbacks.onEpoch = [&](const EpochReport& r) {
     bar.clear();
     if (json) {
-      out << Json{{"epoch", r.epoch + 1},
-                  {"train_loss", static_cast<float>(r.trainLoss)},
-                  {"train_accuracy", static_cast<float>(r.trainAccuracy)},
-                  {"test_loss", static_cast<float>(r.testLoss)},
-                  {"test_accuracy", static_cast<float>(r.testAccuracy)},
-                  {"images_per_second", static_cast<float>(r.imagesPerSecond)},
-                  {"seconds", static_cast<float>(r.seconds)}}
-                 .dump()
-          << std::endl;
+      Json j{{"epoch", r.epoch + 1},
+             {"train_loss", static_cast<float>(r.trainLoss)},
+             {"train_accuracy", static_cast<float>(r.trainAccuracy)},
+             {"test_loss", static_cast<float>(r.testLoss)},
+             {"test_accuracy", static_cast<float>(r.testAccuracy)},
+             {"images_per_second", static_cast<float>(r.imagesPerSecond)},
+             {"seconds", static_cast<float>(r.seconds)}};
+      if (config.gradientNorms) {
+        Json norms = Json::array();
+        for (const Network::GradientNorm& n : r.gradientNorms)
+          norms.push_back({{"layer", n.layer},
+                           {"weights", static_cast<float>(n.weights)},
+                           {"input", std::isnan(n.input) ? Json() : Json(static_cast<float>(n.input))}});
+        j["gradient_norms"] = std::move(norms);
+      }
+      out << j.dump() << std::endl;
     } else {
       out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
           << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
           << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
           << fixed(r.seconds, 1) << " s" << std::endl;
+      for (const Network::GradientNorm& n : r.gradientNorms) // the gradient's way down, layer by layer
+        out << "  " << n.layer << ": |dL/dweights| " << fixed(n.weights, 5) << ", |dL/dinput| "
+            << (std::isnan(n.input) ? std::string("(first layer: not computed)") : fixed(n.input, 5)) << std::endl;
     }
   };
   const TrainResult result = trainer.run(callbacks);

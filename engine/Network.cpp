@@ -1,6 +1,9 @@
 // Network: shape checking on construction, forward with kept outputs, backward.
 #include "Network.h"
 
+#include <cmath>
+#include <limits>
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -134,6 +137,25 @@ std::vector<Tensor*> Network::gradients() {
   for (Node& n : nodes_)
     for (Tensor* g : n.layer->gradients()) all.push_back(g);
   return all;
+}
+
+std::vector<Network::GradientNorm> Network::gradientNorms() const {
+  const auto norm = [](const Tensor& t) {
+    double sum = 0.0;
+    for (float v : t.values()) sum += double(v) * v;
+    return std::sqrt(sum);
+  };
+  std::vector<GradientNorm> norms;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const std::vector<Tensor*> gradients = nodes_[i].layer->gradients();
+    if (gradients.empty()) continue;
+    double squares = 0.0;
+    for (const Tensor* g : gradients) squares += norm(*g) * norm(*g);
+    const double input =
+        i > 0 && i < diffs_.size() ? norm(diffs_[i]) : std::numeric_limits<double>::quiet_NaN(); // first: not computed
+    norms.push_back({nodes_[i].layer->name(), std::sqrt(squares), input});
+  }
+  return norms;
 }
 
 std::vector<Tensor> Network::copyParameters() const {

@@ -59,6 +59,16 @@ public:
 
   std::vector<Tensor*> parameters();
   std::vector<Tensor*> gradients();
+  // After backward(): for every layer with parameters, the L2 norm of its weight gradients
+  // (all of its parameter gradients together) and of the gradient that reached its input,
+  // ∂loss/∂input (NaN for the first layer, whose input gradient backward() skips). Shows
+  // whether gradients vanish or explode on their way down a deep network.
+  struct GradientNorm {
+    std::string layer;
+    double weights = 0.0;
+    double input = 0.0;
+  };
+  std::vector<GradientNorm> gradientNorms() const;
   // Copies of every parameter (for snapshots that outlive the next update), and back.
   std::vector<Tensor> copyParameters() const;
   void setParameters(const std::vector<Tensor>& values);

@@ -165,6 +165,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     const auto epochStart = Clock::now();
     double trainSeconds = 0.0, lossSum = 0.0;
     int64_t correct = 0, seen = 0;
+    std::vector<Network::GradientNorm> epochNorms; // sums over the epoch's batches
     // Shuffle the whole training split, then take the first trainCount of the order.
     const std::vector<size_t> order = shuffledOrder(train.size(), random);
     for (int b = 0; b < batchesPerEpoch; ++b) {
@@ -206,9 +207,19 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       correct += r.correct;
       seen += static_cast<int64_t>(count);
       imagesSeen += static_cast<int64_t>(count);
+      std::vector<Network::GradientNorm> norms;
+      if (config_.gradientNorms) { // after the update the weight gradients are still this batch's
+        norms = network_.gradientNorms();
+        if (epochNorms.empty()) epochNorms.assign(norms.size(), {});
+        for (size_t i = 0; i < norms.size(); ++i) {
+          epochNorms[i].layer = norms[i].layer;
+          epochNorms[i].weights += norms[i].weights;
+          epochNorms[i].input += norms[i].input;
+        }
+      }
       if (callbacks.onBatch)
         callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, double(r.correct) / double(count),
-                           seconds > 0 ? double(count) / seconds : 0.0, imagesSeen});
+                           seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms)});
     }
     EpochReport report;
     report.epoch = epoch;
@@ -220,6 +231,8 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     report.testPredictions = std::move(test.predictions);
     report.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
     report.seconds = secondsSince(epochStart);
+    for (Network::GradientNorm& n : epochNorms) n.weights /= batchesPerEpoch, n.input /= batchesPerEpoch;
+    report.gradientNorms = std::move(epochNorms);
     if (callbacks.onEpoch) callbacks.onEpoch(report);
     report.testPredictions.clear(); // the result keeps the curves, not every prediction
     result.epochs.push_back(std::move(report));

@@ -28,9 +28,10 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   LossKind loss = LossKind::CrossEntropy;
   uint64_t seed = 1;
-  int threads = 0;           // 0: leave the calling thread's OpenMP setting as it is
-  size_t maxTrainImages = 0; // 0: the whole training split (a limit makes quick demos and tests)
-  size_t maxTestImages = 0;  // 0: the whole test split
+  int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
+  size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
+  size_t maxTestImages = 0;   // 0: the whole test split
+  bool gradientNorms = false; // report each layer's gradient norms with every batch (a pass over the gradients)
 
   // The reason the configuration cannot train, in words with the numbers, or "".
   std::string problem() const;
@@ -43,7 +44,8 @@ struct BatchReport {
   double loss = 0.0;
   double accuracy = 0.0; // of this batch, as a fraction
   double imagesPerSecond = 0.0;
-  int64_t imagesSeen = 0; // since the run started
+  int64_t imagesSeen = 0;                           // since the run started
+  std::vector<Network::GradientNorm> gradientNorms; // this batch's, when TrainConfig::gradientNorms
 };
 
 struct Evaluation {
@@ -57,8 +59,9 @@ struct EpochReport {
   int epoch = 0; // from 0
   double trainLoss = 0.0, trainAccuracy = 0.0;
   double testLoss = 0.0, testAccuracy = 0.0;
-  double imagesPerSecond = 0.0; // training images per second of this epoch's training time
-  double seconds = 0.0;         // the epoch's wall time, evaluation included
+  double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
+  double seconds = 0.0;                             // the epoch's wall time, evaluation included
+  std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
   std::vector<int> testPredictions;
 };
 

@@ -76,6 +76,22 @@ TEST_F(CliTrain, TrainSaveEvalPredict) {
   EXPECT_EQ(text.out.substr(0, 8), "class 1 ");
 }
 
+TEST_F(CliTrain, GradientNormsPerLayer) {
+  const Result t = run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "256", "--threads", "2",
+                        "--gradient-norms", "--json"});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  ASSERT_EQ(epoch["gradient_norms"].size(), 5u);
+  EXPECT_EQ(epoch["gradient_norms"][0]["layer"], "conv1");
+  EXPECT_TRUE(epoch["gradient_norms"][0]["input"].is_null()); // the first layer's input gradient: not computed
+  EXPECT_GT(epoch["gradient_norms"][4]["weights"].get<double>(), 0.0);
+  EXPECT_GT(epoch["gradient_norms"][1]["input"].get<double>(), 0.0);
+  const Result text = run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "64", "--gradient-norms"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("  conv1: |dL/dweights| "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("(first layer: not computed)"), std::string::npos) << text.out;
+}
+
 TEST_F(CliTrain, BenchPrintsImagesPerSecond) {
   for (const char* what : {"train", "infer"}) {
     const Result r = run({"bench", what, "--model", "lenet5", "--images", "512", "--batch", "64", "--json"});
@@ -124,8 +140,8 @@ TEST_F(CliTrain, DivergingRunExitsWith3AndSaysSo) {
 
 TEST_F(CliTrain, TrainsALayerListFile) {
   std::ofstream(path("small.txt")) << "# a small CNN\ninput 1x32x32\nconv 4 5x5 stride 2\nrelu\nflatten\ndense 10\n";
-  const Result r = run({"train", "--model", path("small.txt"), "--dataset", "digits", "--epochs", "1",
-                        "--train-images", "512", "--json", "--save", path("small.json")});
+  const Result r = run({"train", "--model", path("small.txt"), "--dataset", "digits", "--epochs", "1", "--train-images",
+                        "512", "--json", "--save", path("small.json")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_GT(Json::parse(r.out)["test_accuracy"].get<double>(), 0.3); // 512 images: well above chance (0.1)
   const Result e = run({"eval", "--model", path("small.json"), "--dataset", "digits", "--json"});

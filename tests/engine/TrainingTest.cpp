@@ -286,6 +286,51 @@ TEST(Trainer, LearnsDigitsAndSavedModelEvaluatesIdentically) {
   EXPECT_EQ(loaded.info.classNames, info.classNames);
 }
 
+// Gradient norms (for the gradient-flow view): one per layer with weights, the weight norm
+// equal to the norm of that layer's gradients, NaN for the first layer's input, and the
+// epoch's figure the mean of its batches'.
+TEST(Trainer, ReportsEachLayersGradientNormsWhenAsked) {
+  Network net = makePreset("lenet5");
+  initialize(net, InitScheme::Auto, 1);
+  OnednnBackend backend;
+  TrainConfig config = quickConfig();
+  config.maxTrainImages = 96; // three batches of 32
+  config.epochs = 1;
+  config.gradientNorms = true;
+  std::vector<std::vector<Network::GradientNorm>> batches;
+  std::vector<double> conv1FromGradients;
+  std::vector<EpochReport> epochs;
+  Trainer trainer(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+  trainer.run({[&](const BatchReport& r) {
+                 batches.push_back(r.gradientNorms);
+                 double sum = 0; // conv1's weight and bias gradients, read directly
+                 for (Tensor* g : net.layer(0).gradients())
+                   for (float v : g->values()) sum += double(v) * v;
+                 conv1FromGradients.push_back(std::sqrt(sum));
+               },
+               [&](const EpochReport& r) { epochs.push_back(r); },
+               {}});
+  ASSERT_EQ(batches.size(), 3u);
+  ASSERT_EQ(batches[0].size(), 5u); // conv1, conv2, conv3, fc1, fc2
+  EXPECT_EQ(batches[0][0].layer, "conv1");
+  EXPECT_EQ(batches[0][4].layer, "fc2");
+  EXPECT_TRUE(std::isnan(batches[0][0].input)); // the first layer's input gradient is never computed
+  for (size_t b = 0; b < 3; ++b) {
+    EXPECT_NEAR(batches[b][0].weights, conv1FromGradients[b], 1e-9 * conv1FromGradients[b]);
+    for (size_t l = 1; l < 5; ++l) EXPECT_GT(batches[b][l].input, 0.0) << batches[b][l].layer;
+  }
+  ASSERT_EQ(epochs.size(), 1u);
+  ASSERT_EQ(epochs[0].gradientNorms.size(), 5u);
+  EXPECT_NEAR(epochs[0].gradientNorms[2].weights,
+              (batches[0][2].weights + batches[1][2].weights + batches[2][2].weights) / 3, 1e-12);
+  // Off by default: nothing is computed.
+  config.gradientNorms = false;
+  Trainer quiet(net, digits(), preprocessFor(net.inputShape(), digits().train), config, backend);
+  bool any = false;
+  quiet.run({[&](const BatchReport& r) { any = any || !r.gradientNorms.empty(); }, {}, {}});
+  EXPECT_FALSE(any);
+}
+
 TEST(Trainer, DeterministicForASeedAndThreadCount) {
   auto trainOnce = [] {
     Network net = makePreset("lenet5");
