@@ -413,22 +413,23 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
     const auto i = parseIndices(str(p.value("at-input")), "at-input", "channel,row,column");
     explained = explainConv2dInputGradient(geometry, w, g.outputGradient, input.shape(), 0, i[0], i[1], i[2]);
   }
-  const Tensor weightsAsMaps = g.weightsGradient; // (K, C, KH, KW): one (1, C, KH, KW) per filter
-  const auto filterJson = [&](const Tensor& t) {
-    Json list = Json::array();
-    const Shape& s = t.shape();
-    for (int64_t k = 0; k < s[0]; ++k) {
-      Tensor one(Shape{1, s[1], s[2], s[3]});
-      std::copy(t.data() + k * s[1] * s[2] * s[3], t.data() + (k + 1) * s[1] * s[2] * s[3], one.data());
-      list.push_back(tensorJson(one));
-    }
-    return list;
+  // Filter k's weight gradient (K, C, KH, KW) → (1, C, KH, KW), for printing as maps.
+  const auto filterGradient = [&](int64_t k) {
+    const int64_t size = kernelShape[1] * kernelShape[2] * kernelShape[3];
+    Tensor one(Shape{1, kernelShape[1], kernelShape[2], kernelShape[3]});
+    std::copy(g.weightsGradient.data() + k * size, g.weightsGradient.data() + (k + 1) * size, one.data());
+    return one;
   };
   if (p.isSet("json")) {
     Json j{{"output", tensorJson(g.output)},
            {"loss", g.loss},
            {"output_gradient", tensorJson(g.outputGradient)},
-           {"weights_gradient", filterJson(weightsAsMaps)},
+           {"weights_gradient",
+            [&] {
+              Json list = Json::array();
+              for (int64_t k = 0; k < filters; ++k) list.push_back(tensorJson(filterGradient(k)));
+              return list;
+            }()},
            {"bias_gradient", g.biasGradient.values()},
            {"input_gradient", tensorJson(g.inputGradient)}};
     if (explained) {
@@ -447,10 +448,7 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   printTensor(out, g.outputGradient);
   for (int64_t k = 0; k < filters; ++k) {
     out << "dE/dw, filter " << k << ":\n";
-    Tensor one(Shape{1, kernelShape[1], kernelShape[2], kernelShape[3]});
-    const int64_t size = kernelShape[1] * kernelShape[2] * kernelShape[3];
-    std::copy(weightsAsMaps.data() + k * size, weightsAsMaps.data() + (k + 1) * size, one.data());
-    printTensor(out, one);
+    printTensor(out, filterGradient(k));
     out << "dE/db[" << k << "] = " << formatNumber(g.biasGradient.data()[k]) << "\n";
   }
   out << "dE/dinput:\n";

@@ -98,6 +98,11 @@ bool renderInterleaved(const float* v, int64_t channels, const Sampling& g, floa
   return true;
 }
 
+// The channel counts with an interleaved kernel: the dispatch below, one case each.
+bool hasInterleavedKernel(int64_t c) {
+  return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16;
+}
+
 // Dispatch to the fixed channel counts a lecture uses (banks of 1 to 16 filters).
 bool interleaved(const float* v, int64_t channels, const Sampling& g, float* lo, float* hi, const float* zero,
                  const float* k, uint8_t* const* out, bool rangePass) {
@@ -129,10 +134,7 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vec
   // The interleaved kernels exist for the channel counts a lecture uses; any other count
   // (a bank of 5 or 7 filters) is transposed once. (With known ranges this check once
   // came too late: a bank of five rendered its ReLU maps black.)
-  const auto supported = [](int64_t c) {
-    return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16;
-  };
-  if (nhwc && !supported(channels)) {
+  if (nhwc && !hasInterleavedKernel(channels)) {
     contiguous = maps.inLayout(Layout::NCHW);
     v = contiguous.data();
     nhwc = false;

@@ -56,19 +56,6 @@ const QVector<QRgb>& colourTable(Palette palette) {
 }
 } // namespace
 
-// The palette index a map's index shows as, with the display contrast `gain`: values
-// gain times nearer zero reach the palette's ends (and larger ones stay there).
-int gainIndex(Palette palette, int index, int gain) {
-  return palette == Palette::Diverging ? std::clamp(128 + (index - 128) * gain, 0, 255) : std::min(255, index * gain);
-}
-
-QVector<QRgb> gainTable(Palette palette, int gain) {
-  const QVector<QRgb>& base = colourTable(palette);
-  QVector<QRgb> table(256);
-  for (int i = 0; i < 256; ++i) table[i] = base[gainIndex(palette, i, gain)];
-  return table;
-}
-
 namespace {
 // The value an index of a rendered map stands for (the renderer's inverse, to 1/255).
 double indexValue(const MapImage& map, int index) {
@@ -286,7 +273,12 @@ void FeatureMapView::layoutTiles() {
     }
     if (!result_->error.empty()) y += 3 * kHeader;
   }
-  for (Tile& t : tiles_) t.numberPixels = numberPixels(t);
+  // The numbers' size is one per layer (its maps share a shape and so a tile size).
+  int stage = -1, pixels = 0;
+  for (Tile& t : tiles_) {
+    if (t.map >= 0 && t.stage != stage) stage = t.stage, pixels = numberPixels(t);
+    t.numberPixels = t.map >= 0 ? pixels : 0;
+  }
   height_ = y + kMargin;
   setMinimumHeight(height_);
   updateGeometry();
@@ -356,12 +348,11 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90) - legend, kCaption);
     p.drawText(captionRect, Qt::AlignLeft | Qt::AlignTop,
                p.fontMetrics().elidedText(caption, Qt::ElideRight, captionRect.width()));
-    if (map.palette == Palette::Diverging) { // a small legend: −scale … 0 … +scale
+    if (map.palette == Palette::Diverging) { // a small legend: −scale … 0 … +scale, in the tile's own colours
       const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
       for (int i = 0; i < bar.width(); ++i)
         p.fillRect(QRect(bar.left() + i, bar.top(), 1, bar.height()),
-                   paletteQColor(Palette::Diverging,
-                                 gainIndex(Palette::Diverging, i * 255 / (bar.width() - 1), int(std::lround(t.gain)))));
+                   QColor(t.image.color(i * 255 / (bar.width() - 1))));
     }
   }
   if (!result_->error.empty()) {

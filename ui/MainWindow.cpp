@@ -327,17 +327,17 @@ std::vector<MainWindow::Sample> MainWindow::samples() const {
       ->stride = 2;
   lecture(tr("Loopy pattern feature map"), "loopy.txt", {ex + "loopy-kernel.txt"}, "valid",
           tr("The 7×5 loopy pattern through the loop detector (weights 1/9): a 5×3 feature map peaking at 1"));
-  list.back().activation = "none", list.back().pooling = false; // the slide stops at the feature map
+  list.back().activation = ActivationKind::None, list.back().pooling = false; // the slide stops at the feature map
   // The pooling slides pool the numbers as printed: the identity kernel, no activation.
   for (const auto& [title, file, mode, description] :
-       {std::tuple{tr("Max pooling example"), QStringLiteral("pool-max.txt"), QStringLiteral("max"),
+       {std::tuple{tr("Max pooling example"), QStringLiteral("pool-max.txt"), PoolMode::Max,
                    tr("2×2 max pooling, stride 2: 100, 184, 12, 45")},
-        std::tuple{tr("Average pooling example"), QStringLiteral("pool-avg.txt"), QStringLiteral("average"),
+        std::tuple{tr("Average pooling example"), QStringLiteral("pool-avg.txt"), PoolMode::Average,
                    tr("2×2 average pooling, stride 2: 36.5, 80, 12, 15")},
-        std::tuple{tr("Pooling feature map"), QStringLiteral("feature-map.txt"), QStringLiteral("max"),
+        std::tuple{tr("Pooling feature map"), QStringLiteral("feature-map.txt"), PoolMode::Max,
                    tr("The pooling slide's feature map (switch max, average and sum in the Convolution panel)")}}) {
     Sample* x = lecture(title, file, {"identity"}, "same", description);
-    x->activation = "none", x->poolMode = mode, x->stepMode = int(Stepper::Mode::Pooling);
+    x->activation = ActivationKind::None, x->poolMode = mode, x->stepMode = int(Stepper::Mode::Pooling);
   }
   const auto plain = [&](const QString& title, const QString& path) { // opened as they are
     Sample x;
@@ -354,7 +354,7 @@ std::vector<MainWindow::Sample> MainWindow::samples() const {
                 {"identity", "edge-cross", "laplacian-4", "laplacian-8", "sharpen", "box-blur", "gaussian-blur"},
                 "same", tr("The lecture's table of kernels, each on the same photo: 7 filters, depth 7"));
     table->path = photos.filePath(found.first());
-    table->activation = "none", table->pooling = false, table->channels = 1;
+    table->activation = ActivationKind::None, table->pooling = false, table->channels = 1;
   }
   for (const QFileInfo& photo : photos.entryInfoList({"*.png", "*.jpg"}, QDir::Files, QDir::Name))
     plain(photo.baseName(), photo.absoluteFilePath());
@@ -381,13 +381,11 @@ void MainWindow::openSample(const Sample& sample) {
     o.strideH = o.strideW = sample.stride;
     o.dilationH = o.dilationW = 1;
     Pool2DGeometry pool;
-    pool.mode = sample.poolMode == "average" ? PoolMode::Average
-                : sample.poolMode == "sum"   ? PoolMode::Sum
-                                             : PoolMode::Max;
+    pool.mode = sample.poolMode;
     pool.kernelH = pool.kernelW = sample.poolSize;
     pool.strideH = pool.strideW = sample.poolStride;
     workspace_->setKernels(kernels);
-    workspace_->setProcessing(o, activationFromString(sample.activation.toStdString()), sample.pooling, pool);
+    workspace_->setProcessing(o, sample.activation, sample.pooling, pool);
     stepper_->setMode(static_cast<Stepper::Mode>(sample.stepMode));
     stepper_->reset();
   } catch (const std::exception& e) {

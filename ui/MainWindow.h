@@ -3,6 +3,8 @@
 // settings. It wires widgets to the workspace and the workspace to the pipeline runner.
 #pragma once
 
+#include "engine/Geometry.h"
+
 #include <QMainWindow>
 #include <QPalette>
 #include <QStringList>
@@ -72,9 +74,9 @@ private:
     float bias = 0;
     int stride = 1;
     bool lecture = false;
-    QString activation = "relu"; // ActivationKind's names; "none" pools the convolution as it is
+    ActivationKind activation = ActivationKind::ReLU; // None: pooling reads the convolution as it is
     bool pooling = true;
-    QString poolMode = "max"; // max, average, sum
+    PoolMode poolMode = PoolMode::Max;
     int poolSize = 2, poolStride = 2;
     int stepMode = 0;    // the stepper's mode for the slide (Stepper::Mode)
     int channels = 0;    // 0 as stored, 1 gray, 3 RGB

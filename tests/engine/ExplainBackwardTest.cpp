@@ -2,6 +2,7 @@
 // output)² for one convolution against PyTorch's autograd (tests/data/golden.json, cases
 // "conv_gradient"), and every explained gradient equal to the backend's, its terms adding
 // up to it.
+#include "GoldenCases.h"
 #include "TestUtils.h"
 
 #include "engine/backend/reference/ExplainBackward.h"
@@ -10,29 +11,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 using namespace convscope;
+using convscope::test::convGeometryFromJson;
+using convscope::test::goldenCases;
 using convscope::test::tensor;
+using convscope::test::tensorFromJson;
 using convscope::test::tensorsClose;
 using Json = nlohmann::json;
 
 namespace {
-Tensor fromJson(const Json& j) {
-  return Tensor(Shape(j["shape"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
-}
-
-Conv2DGeometry geometryOf(const Json& gj) {
-  Conv2DGeometry g;
-  g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
-  g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
-  g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
-  g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
-  g.dilationH = gj["dilation"][0], g.dilationW = gj["dilation"][1];
-  g.groups = gj["groups"];
-  return g;
-}
-
 double termSum(const GradientExplanation& e) {
   double sum = 0;
   for (const GradientTerm& t : e.terms) sum += double(t.a) * t.b;
@@ -41,21 +28,19 @@ double termSum(const GradientExplanation& e) {
 } // namespace
 
 TEST(ExplainBackward, ConvolutionGradientsMatchPyTorchAutograd) {
-  std::ifstream file(std::string(CONVSCOPE_TEST_DATA) + "/golden.json");
-  ASSERT_TRUE(file);
-  const Json golden = Json::parse(file); // kept: a range-for over a temporary's member would dangle
   int checked = 0;
-  for (const Json& c : golden["cases"]) {
+  for (const Json& c : goldenCases()) {
     if (c["op"] != "conv_gradient") continue;
     SCOPED_TRACE(c["name"].get<std::string>());
-    const Conv2DGeometry g = geometryOf(c["geometry"]);
-    const Tensor src = fromJson(c["src"]), weights = fromJson(c["weights"]), bias = fromJson(c["bias"]);
-    const ConvGradients r = convolutionGradients(g, src, weights, bias, fromJson(c["target"]));
-    EXPECT_TRUE(tensorsClose(r.output, fromJson(c["output"]), 1e-4f, 1e-4f));
+    const Conv2DGeometry g = convGeometryFromJson(c["geometry"]);
+    const Tensor src = tensorFromJson(c["src"]), weights = tensorFromJson(c["weights"]),
+                 bias = tensorFromJson(c["bias"]);
+    const ConvGradients r = convolutionGradients(g, src, weights, bias, tensorFromJson(c["target"]));
+    EXPECT_TRUE(tensorsClose(r.output, tensorFromJson(c["output"]), 1e-4f, 1e-4f));
     EXPECT_NEAR(r.loss, c["loss"].get<double>(), 1e-4 * (1 + std::abs(c["loss"].get<double>())));
-    EXPECT_TRUE(tensorsClose(r.weightsGradient, fromJson(c["diff_weights"]), 1e-4f, 1e-4f));
-    EXPECT_TRUE(tensorsClose(r.biasGradient, fromJson(c["diff_bias"]), 1e-4f, 1e-4f));
-    EXPECT_TRUE(tensorsClose(r.inputGradient, fromJson(c["diff_src"]), 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(r.weightsGradient, tensorFromJson(c["diff_weights"]), 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(r.biasGradient, tensorFromJson(c["diff_bias"]), 1e-4f, 1e-4f));
+    EXPECT_TRUE(tensorsClose(r.inputGradient, tensorFromJson(c["diff_src"]), 1e-4f, 1e-4f));
     // Every weight's, bias's and input's explanation is the backend's value, and its terms add up to it.
     const Shape& w = weights.shape();
     for (int64_t oc = 0; oc < w[0]; ++oc) {
@@ -148,12 +133,10 @@ TEST(ExplainBackward, ActivationSoftmaxDenseAndSgdWrittenOut) {
   EXPECT_EQ(activationGradientText(ActivationKind::Tanh, 0, 1, 0.5f, 2), "∂E/∂x = δ·(1 − y²) = 2·(1 − 0.5²) = 1.5");
   // Softmax with cross-entropy: p − t, checked against PyTorch's gradient of the mean
   // cross-entropy (golden "loss-ce": 8 images, so each row is (p − t)/8).
-  std::ifstream file(std::string(CONVSCOPE_TEST_DATA) + "/golden.json");
-  const Json golden = Json::parse(file);
   int checked = 0;
-  for (const Json& c : golden["cases"]) {
+  for (const Json& c : goldenCases()) {
     if (c["op"] != "loss" || c["loss"] != "ce") continue;
-    const Tensor logits = fromJson(c["logits"]), expected = fromJson(c["diff_logits"]);
+    const Tensor logits = tensorFromJson(c["logits"]), expected = tensorFromJson(c["diff_logits"]);
     const int64_t k = logits.shape()[1];
     Tensor row(Shape{1, k}, std::vector<float>(logits.data(), logits.data() + k)), p(Shape{1, k});
     ReferenceBackend().softmaxForward(row, p);

@@ -12,10 +12,7 @@ using convscope::test::randomTensor;
 using convscope::test::tensor;
 
 namespace {
-Tensor example(const std::string& file) {
-  Tensor chw = loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file);
-  return chw.reshaped(Shape{1, chw.shape()[0], chw.shape()[1], chw.shape()[2]});
-}
+Tensor example(const std::string& file) { return test::lectureExample(file); }
 Pool2DGeometry pool(PoolMode mode, int64_t kernel = 2, int64_t stride = 2, int64_t pad = 0) {
   Pool2DGeometry g;
   g.mode = mode;

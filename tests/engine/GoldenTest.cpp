@@ -1,6 +1,7 @@
 // Golden tensors from PyTorch (scripts/make_golden.py → tests/data/golden.json), checked
 // on both backends: random convolutions with dilation, stride, asymmetric padding and
 // groups, pooling, activations, dense, softmax, and the lecture's examples.
+#include "GoldenCases.h"
 #include "TestUtils.h"
 
 #include "engine/Loss.h"
@@ -10,46 +11,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 using namespace convscope;
 using convscope::test::tensorsClose;
 using Json = nlohmann::json;
 
 namespace {
-const Json& golden() {
-  static const Json cases = [] {
-    std::ifstream file(std::string(CONVSCOPE_TEST_DATA) + "/golden.json");
-    if (!file) throw std::runtime_error("tests/data/golden.json is missing");
-    return Json::parse(file)["cases"];
-  }();
-  return cases;
-}
-
-Tensor fromJson(const Json& j) {
-  return Tensor(Shape(j["shape"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
-}
-
-Conv2DGeometry convGeometry(const Json& gj) {
-  Conv2DGeometry g;
-  g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
-  g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
-  g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
-  g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
-  g.dilationH = gj["dilation"][0], g.dilationW = gj["dilation"][1];
-  g.groups = gj["groups"];
-  return g;
-}
-
-Pool2DGeometry poolGeometry(const Json& gj) {
-  Pool2DGeometry g;
-  g.mode = poolModeFromString(gj["mode"]);
-  g.kernelH = gj["kernel"][0], g.kernelW = gj["kernel"][1];
-  g.strideH = gj["stride"][0], g.strideW = gj["stride"][1];
-  g.padTop = gj["padding"][0], g.padBottom = gj["padding"][1];
-  g.padLeft = gj["padding"][2], g.padRight = gj["padding"][3];
-  return g;
-}
+const Json& golden() { return test::goldenCases(); }
+Tensor fromJson(const Json& j) { return test::tensorFromJson(j); }
+Conv2DGeometry convGeometry(const Json& gj) { return test::convGeometryFromJson(gj); }
+Pool2DGeometry poolGeometry(const Json& gj) { return test::poolGeometryFromJson(gj); }
 
 size_t countOf(const std::string& op) {
   size_t n = 0;

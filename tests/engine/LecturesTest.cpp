@@ -18,10 +18,7 @@ using convscope::test::tensor;
 using convscope::test::tensorsClose;
 
 namespace {
-Tensor example(const std::string& file) {
-  Tensor chw = loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file);
-  return chw.reshaped(Shape{1, chw.shape()[0], chw.shape()[1], chw.shape()[2]});
-}
+Tensor example(const std::string& file) { return test::lectureExample(file); }
 NamedKernel kernelFile(const std::string& file) {
   return {file, loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file)};
 }

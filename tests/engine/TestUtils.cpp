@@ -1,5 +1,7 @@
 #include "TestUtils.h"
 
+#include "engine/MatrixText.h"
+
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -7,6 +9,11 @@
 namespace convscope::test {
 
 Tensor tensor(Shape shape, std::vector<float> values) { return Tensor(std::move(shape), std::move(values)); }
+
+Tensor lectureExample(const std::string& file) {
+  const Tensor chw = loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file);
+  return chw.reshaped(Shape{1, chw.shape()[0], chw.shape()[1], chw.shape()[2]});
+}
 
 Tensor randomTensor(Shape shape, unsigned seed, float lo, float hi) {
   Tensor t(std::move(shape));

@@ -13,6 +13,8 @@ namespace convscope::test {
 
 Tensor tensor(Shape shape, std::vector<float> values);
 Tensor randomTensor(Shape shape, unsigned seed, float lo = -1.0f, float hi = 1.0f);
+// A lecture example from resources/examples (a matrix file) as a (1, C, H, W) tensor.
+Tensor lectureExample(const std::string& file);
 
 // Passes when every |a - b| <= atol + rtol·|b|; otherwise says how many differ, the largest
 // difference and its index.

@@ -3,6 +3,7 @@
 // RGB example steps to (0,0) with −25 and its channel sums; a non-image drop shows an
 // error and keeps the previous image; keyboard stepping; presenter mode.
 #include "ui/MainWindow.h"
+#include "UiTestUtils.h"
 #include "ui/ControlPanels.h"
 #include "ui/DrawingPad.h"
 #include "ui/FeatureMapView.h"
@@ -51,12 +52,8 @@ void drop(QWidget* target, const QString& path) {
   QApplication::sendEvent(target, &dropEvent);
 }
 
-// Waits until the newest request's result is on screen.
-void settle(MainWindow& w) {
-  QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && w.featureMaps()->result() == w.runner()->latest(), 10000);
-}
-
-QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }
+using test::example;
+using test::settle;
 } // namespace
 
 class MainWindowTest : public QObject {

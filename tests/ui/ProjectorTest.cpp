@@ -4,6 +4,7 @@
 // every sample sets its slide; the fully connected demonstration is the pipeline's; the
 // layer editor stays quick on the lecture's 3 GB first slide; 1×1 maps, photos and small
 // maps show what they should.
+#include "UiTestUtils.h"
 #include "app/WindowOptions.h"
 #include "app/WindowStart.h"
 #include "ui/ControlPanels.h"
@@ -36,12 +37,9 @@ using namespace convscope;
 using namespace convscope::ui;
 
 namespace {
-QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }
+using test::example;
+using test::settle;
 QString resource(const QString& name) { return QStringLiteral(CONVSCOPE_RESOURCES "/") + name; }
-
-void settle(MainWindow& w) {
-  QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && w.featureMaps()->result() == w.runner()->latest(), 10000);
-}
 
 // Clicks a sample in the Samples panel, as a lecturer does.
 void openSample(MainWindow& w, const QString& title) {
