@@ -796,7 +796,8 @@ void Stepper::computeFullyConnected() {
     // No model: the Feature maps tab's own pipeline (the same spec: every filter, the
     // activation and pooling as set), flattened into its classification stage with its
     // demonstration weights (seeded, so the numbers repeat from lecture to lecture).
-    const PipelineSpec spec = workspace_->pipelineSpec();
+    PipelineSpec spec = workspace_->pipelineSpec();
+    spec.displaySide = 16; // the stepper reads the numbers, not the rendered maps: render them small
     const Tensor& input = workspace_->input();
     Backend& backend = input.size() > kReferenceLimit ? static_cast<Backend&>(fast_) : backend_;
     const PipelineResult result = runPipeline(backend, input, spec);
@@ -905,6 +906,7 @@ void Stepper::updateTexts() {
                                       : QString());
   backButton_->setEnabled(position_ > 0);
   forwardButton_->setEnabled(position_ + 1 < cellCount());
+  playButton_->setEnabled(cellCount() > 1 || isPlaying()); // nothing to play through when nothing fits
   canvas_->update();
 }
 
@@ -1024,6 +1026,9 @@ void Stepper::fitArithmetic() {
 
 void Stepper::setPresenterMode(bool on) {
   presenter_ = on;
+  // A style sheet fixes its widget's font when polished: the problem line is sized here.
+  problemLabel_->setStyleSheet(on ? "color: #b2182b; font-weight: bold; font-size: 22px;"
+                                  : "color: #b2182b; font-weight: bold;");
   speed_->setVisible(!on); // the speed rarely changes in a lecture; the room goes to the grids
   speedLabel_->setVisible(!on);
   // One row of controls instead of two: what is stepped, then the buttons.
@@ -1061,13 +1066,11 @@ bool Stepper::eventFilter(QObject* watched, QEvent* event) {
   return QWidget::eventFilter(watched, event);
 }
 
+// The arithmetic box keeps its lines' height; the grids refit when their view's size
+// changes (eventFilter), once.
 void Stepper::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
   fitArithmetic();
-  if (autoFit_) {
-    fitCells();
-    updateTexts();
-  }
 }
 
 void Stepper::setCellSize(int pixels) {
