@@ -9,7 +9,10 @@
 #include "engine/ImageIO.h"
 #include "engine/Kernels.h"
 #include "engine/MatrixText.h"
+#include "engine/ModelFile.h"
 #include "engine/OutputSize.h"
+#include "engine/Preprocess.h"
+#include "engine/Saliency.h"
 #include "engine/backend/Backend.h"
 #include "engine/backend/reference/ExplainBackward.h"
 #include "engine/backend/reference/ReferenceBackend.h"
@@ -22,6 +25,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -45,9 +49,14 @@ QList<QCommandLineOption> windowOptions() {
       {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},
       {"model", "A trained model file: the feature maps show its layers.", "FILE"},
       {"stepper", "Start in the stepper."},
-      {"step", "Start the stepper on convolution, relu, pooling or fc (pooling without --kernel pools FILE as it is).",
+      {"step",
+       "Start the stepper on convolution, relu, pooling, fc or backward (the training loop, forward and backward; "
+       "pooling without --kernel pools FILE as it is).",
        "MODE"},
-      {"cell", "Start the stepper at this output cell (counted from 0, row by row).", "N"},
+      {"cell",
+       "Start the stepper at this output cell (counted from 0, row by row); with --step backward, this many "
+       "steps into the loop.",
+       "N"},
       {"presenter", "Start in presenter mode (F11)."},
       {"tab", "Start on a tab: maps, stepper or training.", "NAME"},
       {"train", "Open the Training tab and start training LeNet-5 on the digits."},
@@ -68,6 +77,7 @@ const std::vector<Command>& commands() {
       {"train", "train a network (LeNet-5 on the digits, ...) and save it"},
       {"eval", "accuracy and loss of a trained model on a test set"},
       {"predict", "classify one image with a trained model"},
+      {"saliency", "why a trained model gave a class: the pixels its score depends on"},
       {"bench", "images per second of training or inference (bench train|infer)"},
   };
   return list;
@@ -457,6 +467,88 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
+// Which pixels a trained model's class score depends on, for one image: the map is computed
+// at the model's input (engine/Saliency.h) and carried back onto the image.
+int saliency(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model file.", "FILE"});
+  p.addOption({"input", "The image to explain (prepared as the model's training images were).", "IMAGE"});
+  p.addOption({"class", "The class to explain, from 0 (default: the predicted class).", "K"});
+  p.addOption({"method", "gradient (default), gradcam or occlusion.", "NAME", "gradient"});
+  p.addOption({"layer", "Grad-CAM's layer (default: the last Conv2D layer with maps larger than 1x1).", "NAME"});
+  p.addOption(
+      {"patch", "Occlusion: the square's side in the model's input pixels (default: a quarter of its side).", "N"});
+  p.addOption({"stride", "Occlusion: the square's step (default: 1 for inputs up to 32x32, else patch/4).", "N"});
+  p.addOption({"output", "Write the map over the image as a picture (PNG, JPEG, ...).", "MAP.png"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "saliency",
+             "Why did the model say K? Which pixels of one image its score for a class (default: the\n"
+             "predicted one) depends on. The score is the class's logit (the input of a final softmax).\n"
+             "  gradient   d score / d pixel: signed for a gray image; for colour, the largest |d| of the channels\n"
+             "  gradcam    Grad-CAM: a layer's feature maps weighted by their mean gradient, summed, ReLU,\n"
+             "             upsampled bilinearly (never negative; coarse where the layer's maps are small)\n"
+             "  occlusion  how much the score drops when a grey square (the input's mean) covers the pixel,\n"
+             "             averaged over the squares covering it (negative: covering it raised the score)\n"
+             "Maps are computed at the model's input and carried back onto the image (padding cut off).\n"
+             "--output draws the image in dimmed grey, enlarged to at least 280 pixels wide, and the map\n"
+             "over it: a map with negative values in red (positive) and blue (negative), clear at 0; one\n"
+             "without them with inferno, from its min to its max; and a colour bar with its end values.\n"
+             "JSON: {\"class\":k,\"label\":\"name\",\"score\":s,\"probability\":p,\"method\":\"...\",\"layer\":\"...\","
+             "\n\"shape\":[H,W],\"map\":[[...]]} (probability null without a final softmax; layer \"\" but for "
+             "gradcam)",
+             args, out))
+    return 0;
+  SaliencyOptions options;
+  options.method = parseOption(parseSaliencyMethod, str(p.value("method")), "method");
+  if (p.isSet("class")) options.classIndex = parseAtLeast(str(p.value("class")), "class", 0);
+  options.layer = str(p.value("layer"));
+  if (p.isSet("patch")) options.patch = parseAtLeast(str(p.value("patch")), "patch", 1);
+  if (p.isSet("stride")) options.stride = parseAtLeast(str(p.value("stride")), "stride", 1);
+  // The model and the image as `predict` takes them.
+  const std::string modelPath = str(p.value("model")), input = str(p.value("input"));
+  if (modelPath.empty()) throw UsageError("--model FILE is required (a trained model file)");
+  if (input.empty()) throw UsageError("--input IMAGE is required");
+  Model model = loadModel(modelPath);
+  if (!model.hasWeights || !model.info.preprocess)
+    throw UsageError(modelPath + ": has no trained weights (train it first with convscope train --save)");
+  const Preprocess& pre = *model.info.preprocess;
+  const Tensor image = loadImage(input, {pre.channels, false});
+  auto backend = backendOption(p);
+  const SaliencyMap s = computeSaliency(model.network, *backend, preprocessImage(image, pre), options);
+  const int64_t height = image.shape()[2], width = image.shape()[3];
+  const Tensor map = saliencyForImage(s.map, pre, height, width);
+  if (p.isSet("output"))
+    saveFeatureMapImage(saliencyOverlay(image, map), str(p.value("output")), MapImageStyle::Colour, 255.0f);
+
+  const size_t k = static_cast<size_t>(s.classIndex);
+  const std::string label = k < model.info.classNames.size() ? model.info.classNames[k] : std::to_string(k);
+  const std::string method = saliencyMethodName(options.method);
+  if (p.isSet("json")) {
+    Json rows = Json::array();
+    for (int64_t y = 0; y < height; ++y)
+      rows.push_back(std::vector<float>(map.data() + y * width, map.data() + (y + 1) * width));
+    Json probability = nullptr;
+    if (!std::isnan(s.probability)) probability = s.probability;
+    out << Json{{"class", s.classIndex}, {"label", label},   {"score", s.score},         {"probability", probability},
+                {"method", method},      {"layer", s.layer}, {"shape", {height, width}}, {"map", std::move(rows)}}
+               .dump()
+        << "\n";
+    return 0;
+  }
+  const auto [lo, hi] = std::minmax_element(map.values().begin(), map.values().end());
+  const auto digits = [](double v, const char* format = "%.4g") {
+    char text[32];
+    std::snprintf(text, sizeof text, format, v);
+    return std::string(text);
+  };
+  out << "class " << s.classIndex << " (" << label << "), score " << digits(s.score);
+  if (!std::isnan(s.probability)) out << ", probability " << digits(100.0 * s.probability, "%.1f") << "%";
+  out << "\nmethod " << method << (s.layer.empty() ? "" : ", layer " + s.layer) << "\nmap " << height << "x" << width
+      << ", min " << digits(*lo) << ", max " << digits(*hi) << "\n";
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
+  return 0;
+}
+
 int kernels(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   if (!parse(p, "kernels", "List the classic kernels by name with their values.", args, out)) return 0;
@@ -553,7 +645,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                               {{"convolution", StartStep::Convolution},
                                {"relu", StartStep::ReLU},
                                {"pooling", StartStep::Pooling},
-                               {"fc", StartStep::FullyConnected}});
+                               {"fc", StartStep::FullyConnected},
+                               {"backward", StartStep::Backward}});
   if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);
   o.stepper = p.isSet("stepper");
   o.presenter = p.isSet("presenter");
@@ -599,6 +692,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "train") return train(rest, out, err);
     if (command == "eval") return evaluateCommand(rest, out);
     if (command == "predict") return predict(rest, out);
+    if (command == "saliency") return saliency(rest, out);
     if (command == "bench") return bench(rest, out);
     return unknownCommand(command, err);
   } catch (const std::invalid_argument& e) { // bad input: files, numbers, geometry

@@ -14,8 +14,8 @@
 
 namespace convscope::cli {
 
-enum class StartTab { FeatureMaps, Stepper, Training };              // --tab maps|stepper|training
-enum class StartStep { Convolution, ReLU, Pooling, FullyConnected }; // --step: the stepper's modes
+enum class StartTab { FeatureMaps, Stepper, Training };                        // --tab maps|stepper|training
+enum class StartStep { Convolution, ReLU, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
 
 // Every value is checked; an unset optional leaves the window's own setting alone.
 struct WindowOptions {

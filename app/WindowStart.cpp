@@ -45,9 +45,13 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     case StartStep::ReLU: window.stepper()->setMode(Mode::ReLU); break;
     case StartStep::Pooling: window.stepper()->setMode(Mode::Pooling); break;
     case StartStep::FullyConnected: window.stepper()->setMode(Mode::FullyConnected); break;
+    case StartStep::Backward: window.stepper()->setMode(Mode::Backward); break;
     }
   }
-  if (o.cell) window.stepper()->setPosition(static_cast<int>(*o.cell));
+  if (o.cell && o.step == StartStep::Backward) // the backward pass counts its steps through every stage
+    for (int64_t i = 0; i < *o.cell; ++i) window.stepper()->stepForward();
+  else if (o.cell)
+    window.stepper()->setPosition(static_cast<int>(*o.cell));
   if (o.presenter) window.setPresenterMode(true);
   if (o.train) {
     window.showTraining();

@@ -102,7 +102,7 @@ const Tensor& Network::forward(Backend& backend, const Tensor& src) {
   return outputs_.back();
 }
 
-void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode) {
+void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput) {
   if (!input_ || outputs_.size() != nodes_.size())
     throw std::logic_error("Network::backward: no forward pass to go back through");
   if (endNode == 0 || endNode > nodes_.size()) throw std::invalid_argument("Network::backward: endNode out of range");
@@ -119,10 +119,15 @@ void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode) 
   const Tensor* diff = &diffDst;
   for (size_t i = endNode; i-- > 0;) {
     const Tensor& src = i == 0 ? *input_ : outputs_[i - 1];
-    // The first layer's diff_src is nobody's concern: skip computing it.
-    nodes_[i].layer->backward(backend, src, outputs_[i], *diff, i == 0 ? nullptr : &diffs_[i]);
+    // The first layer's diff_src is nobody's concern in training: skip computing it.
+    nodes_[i].layer->backward(backend, src, outputs_[i], *diff, i == 0 && !toInput ? nullptr : &diffs_[i]);
     diff = &diffs_[i];
   }
+}
+
+const Tensor& Network::inputGradient(size_t node) const {
+  if (diffs_.size() != nodes_.size()) throw std::logic_error("Network::inputGradient: no backward pass yet");
+  return diffs_.at(node);
 }
 
 std::vector<Tensor*> Network::parameters() {

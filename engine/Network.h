@@ -55,7 +55,13 @@ public:
   // `endNode − 1`, through nodes endNode−1 … 0, filling every layer's gradients. Pass
   // endNode = size() to start from the network's output, or size() − 1 to start below a
   // final softmax whose gradient the loss has already folded in.
-  void backward(Backend& backend, const Tensor& diffDst, size_t endNode);
+  // With toInput, the first layer's input gradient ∂loss/∂src is computed too (saliency),
+  // else skipped as training does not need it.
+  void backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput = false);
+  // After backward(): ∂loss/∂(input of node i), which is ∂loss/∂(output of node i − 1), in
+  // the layout of that output. Node 0's is the network input's gradient, filled only when
+  // backward was asked toInput. Throws when there was no backward pass.
+  const Tensor& inputGradient(size_t node) const;
 
   std::vector<Tensor*> parameters();
   std::vector<Tensor*> gradients();

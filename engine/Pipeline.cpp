@@ -15,10 +15,10 @@
 
 namespace convscope {
 
-void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias) {
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed) {
   weights = Tensor(Shape{classes, features});
   bias = Tensor(Shape{classes});
-  uint64_t state = 504; // a small linear congruential generator: portable and repeatable
+  uint64_t state = seed; // a small linear congruential generator: portable and repeatable
   auto next = [&state] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;

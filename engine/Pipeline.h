@@ -86,8 +86,8 @@ MapImage renderMap(const Tensor& maps, int64_t channel); // one channel (for tes
 MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide);
 
 // Seeded weights (K, F) and bias (K) for the classification stage of a hand-made pipeline:
-// small, rounded to two decimals so they read well, the same on every machine.
-void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias);
+// small, rounded to two decimals so they read well, the same on every machine for a seed.
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed = 504);
 
 // The palette colour of index i (0..255), for legends and the GUI's colour tables.
 void paletteColour(Palette palette, int index, uint8_t rgb[3]);

@@ -1,6 +1,8 @@
 // Main window: assembly, menus, shortcuts, input handling and settings.
 #include "MainWindow.h"
 
+#include "SaliencyDialog.h"
+
 #include "ControlPanels.h"
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
@@ -203,6 +205,8 @@ void MainWindow::createMenus() {
   view->addAction(tr("&Feature Maps"), this, &MainWindow::showFeatureMaps)->setShortcut(QKeySequence(tr("Ctrl+1")));
   view->addAction(tr("&Stepper"), this, &MainWindow::showStepper)->setShortcut(QKeySequence(tr("Ctrl+2")));
   view->addAction(tr("&Training"), this, &MainWindow::showTraining)->setShortcut(QKeySequence(tr("Ctrl+3")));
+  view->addAction(tr("&Why This Class? (Saliency)…"), this, [this] { showSaliency(); })
+      ->setShortcut(QKeySequence(tr("Ctrl+Shift+Y")));
   presenterAction_ = view->addAction(tr("&Presenter Mode"));
   presenterAction_->setCheckable(true);
   presenterAction_->setShortcut(QKeySequence(Qt::Key_F11));
@@ -491,6 +495,13 @@ void MainWindow::usePhotoBankIfNeeded() {
   statusBar()->showMessage(tr("A photo: the bank is now Sobel x and y, Laplacian, sharpen and box blur, each "
                               "across all of the photo's channels (pick others in the Kernels panel)"),
                            8000);
+}
+
+SaliencyDialog* MainWindow::showSaliency() {
+  if (!saliency_) saliency_ = new SaliencyDialog(workspace_, this);
+  saliency_->show();
+  saliency_->raise();
+  return saliency_;
 }
 
 bool MainWindow::openModel(const QString& path) {

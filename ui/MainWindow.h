@@ -23,6 +23,7 @@ class QTimer;
 namespace convscope::ui {
 
 class ConvolutionPanel;
+class SaliencyDialog;
 class FeatureMapView;
 class InputPanel;
 class KernelPanel;
@@ -43,6 +44,8 @@ public:
   ConvolutionPanel* convolutionPanel() const { return convolutionPanel_; }
   PipelineRunner* runner() const { return runner_; }
   TrainingPanel* trainingPanel() const { return training_; }
+  // "Why this class?": the saliency of the open model on the current image (created on first use).
+  SaliencyDialog* showSaliency();
   QString errorText() const; // the visible error banner's text, or ""
   bool isPresenterMode() const { return presenter_; }
 
@@ -104,6 +107,7 @@ private:
   QScrollArea* featureScroll_;
   Stepper* stepper_;
   TrainingPanel* training_;
+  SaliencyDialog* saliency_ = nullptr;
   InputPanel* inputPanel_;
   ConvolutionPanel* convolutionPanel_;
   KernelPanel* kernelPanel_;

@@ -1,6 +1,8 @@
 // Stepper: the controls, the computation it shows, and StepperCanvas, which paints the grids.
 #include "Stepper.h"
 
+#include "BackwardStepper.h"
+
 #include "engine/ModelFile.h"
 #include "engine/OutputSize.h"
 #include "engine/Pipeline.h"
@@ -545,8 +547,9 @@ private:
 Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("stepper");
   modeBox_ = new QComboBox;
-  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling"), tr("Fully connected")});
-  modeBox_->setToolTip(tr("Which operation to step through"));
+  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling"), tr("Fully connected"), tr("Backward pass")});
+  modeBox_->setToolTip(tr("Which operation to step through; the backward pass trains the lecture's small network "
+                          "step by step"));
   kernelBox_ = new QComboBox;
   kernelBox_->setToolTip(tr("Which kernel of the bank"));
   channelBox_ = new QSpinBox;
@@ -626,6 +629,14 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   auto* layout = new QVBoxLayout(this);
   layout_ = layout;
   layout->addWidget(whatRow_);
+  forwardBody_ = new QWidget;
+  auto* body = new QVBoxLayout(forwardBody_);
+  body->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(forwardBody_, 1);
+  backward_ = new BackwardStepper(workspace_);
+  backward_->hide();
+  layout->addWidget(backward_, 1);
+  layout = body;
   layout->addLayout(controls);
   layout->addWidget(formulaLabel_);
   layout->addWidget(problemLabel_);
@@ -701,7 +712,7 @@ void Stepper::recompute() {
       channelBox_->setRange(0, int(outChannels - 1));
       outputChannel_ = std::clamp(outputChannel_, 0, int(outChannels - 1));
       channelBox_->setValue(outputChannel_);
-      channelBox_->setVisible(outChannels > 1 && mode_ != Mode::FullyConnected);
+      channelBox_->setVisible(outChannels > 1 && mode_ != Mode::FullyConnected && mode_ != Mode::Backward);
     }
     const int64_t inPerGroup = conv_.weights.shape()[1];
     const int64_t first = (outputChannel_ / (outChannels / conv_.geometry.groups)) * inPerGroup;
@@ -912,14 +923,22 @@ void Stepper::updateTexts() {
 
 void Stepper::setMode(Mode mode) {
   if (mode == mode_) return;
+  if (isPlaying()) togglePlay();
   mode_ = mode;
   {
     const QSignalBlocker block(modeBox_);
     modeBox_->setCurrentIndex(static_cast<int>(mode));
   }
   position_ = 0;
-  // The kernel bank plays no part in the fully connected stage.
-  kernelBox_->setVisible(mode != Mode::FullyConnected);
+  // The kernel bank plays no part in the fully connected stage; the backward pass trains
+  // the bank's first kernel.
+  kernelBox_->setVisible(mode != Mode::FullyConnected && mode != Mode::Backward);
+  const bool backward = mode == Mode::Backward;
+  forwardBody_->setVisible(!backward);
+  backward_->setVisible(backward);
+  speed_->setVisible(!backward && !presenter_);
+  speedLabel_->setVisible(!backward && !presenter_);
+  placeWhatRow();
   recompute();
 }
 
@@ -959,17 +978,19 @@ void Stepper::setPosition(int position) {
   emit positionChanged(position_);
 }
 
-void Stepper::stepForward() { setPosition(position_ + 1); }
-void Stepper::stepBack() { setPosition(position_ - 1); }
+void Stepper::stepForward() { mode_ == Mode::Backward ? backward_->stepForward() : setPosition(position_ + 1); }
+void Stepper::stepBack() { mode_ == Mode::Backward ? backward_->stepBack() : setPosition(position_ - 1); }
 
 void Stepper::reset() {
+  if (mode_ == Mode::Backward) return backward_->reset();
   if (timer_->isActive()) togglePlay();
   setPosition(0);
 }
 
-bool Stepper::isPlaying() const { return timer_->isActive(); }
+bool Stepper::isPlaying() const { return mode_ == Mode::Backward ? backward_->isPlaying() : timer_->isActive(); }
 
 void Stepper::togglePlay() {
+  if (mode_ == Mode::Backward) return backward_->togglePlay();
   if (timer_->isActive()) {
     timer_->stop();
     playButton_->setText(tr("Play"));
@@ -1029,22 +1050,30 @@ void Stepper::setPresenterMode(bool on) {
   // A style sheet fixes its widget's font when polished: the problem line is sized here.
   problemLabel_->setStyleSheet(on ? "color: #b2182b; font-weight: bold; font-size: 22px;"
                                   : "color: #b2182b; font-weight: bold;");
-  speed_->setVisible(!on); // the speed rarely changes in a lecture; the room goes to the grids
-  speedLabel_->setVisible(!on);
-  // One row of controls instead of two: what is stepped, then the buttons.
-  if (on)
-    controls_->insertWidget(0, whatRow_, 0);
-  else
-    layout_->insertWidget(0, whatRow_);
-  whatRow_->layout()->itemAt(3)->spacerItem()->changeSize(on ? 12 : 0, 0,
-                                                          on ? QSizePolicy::Fixed : QSizePolicy::Expanding);
-  whatRow_->layout()->invalidate();
+  // The speed rarely changes in a lecture; the room goes to the grids.
+  speed_->setVisible(!on && mode_ != Mode::Backward);
+  speedLabel_->setVisible(!on && mode_ != Mode::Backward);
+  placeWhatRow();
+  backward_->setPresenterMode(on);
   formulaLabel_->setText(formulaText());
   autoFit_ = true;
   canvas_->relayout();
   fitArithmetic();
   fitCells();
   setPosition(position_);
+}
+
+// One row of controls instead of two when presenting a forward mode: what is stepped, then
+// the buttons. The backward stepper has its own row of controls under the mode.
+void Stepper::placeWhatRow() {
+  const bool beside = presenter_ && mode_ != Mode::Backward;
+  if (beside)
+    controls_->insertWidget(0, whatRow_, 0);
+  else
+    layout_->insertWidget(0, whatRow_);
+  whatRow_->layout()->itemAt(3)->spacerItem()->changeSize(beside ? 12 : 0, 0,
+                                                          beside ? QSizePolicy::Fixed : QSizePolicy::Expanding);
+  whatRow_->layout()->invalidate();
 }
 
 // A lecture matrix whose cells came out too small to carry numbers (a photo's never do)

@@ -34,11 +34,12 @@ class QTimer;
 namespace convscope::ui {
 
 class StepperCanvas;
+class BackwardStepper;
 
 class Stepper : public QWidget {
   Q_OBJECT
 public:
-  enum class Mode { Convolution, ReLU, Pooling, FullyConnected };
+  enum class Mode { Convolution, ReLU, Pooling, FullyConnected, Backward };
 
   explicit Stepper(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -66,6 +67,7 @@ public:
   bool gridsFit() const;               // every grid in view, no scroll bar
   QString className(int output) const; // "class 3", or the model's name for it ("7")
   bool isPresenterMode() const { return presenter_; }
+  BackwardStepper* backward() const { return backward_; } // the fifth mode's own widget
 
 public slots:
   void setMode(convscope::ui::Stepper::Mode mode);
@@ -115,6 +117,9 @@ private:
   QLabel* hintLabel_ = nullptr; // "too small for numbers: F11 …"
   QWidget* whatRow_ = nullptr;  // mode, kernel, channel
   QHBoxLayout* controls_ = nullptr;
+  QWidget* forwardBody_ = nullptr; // the four forward modes' controls and grids
+  BackwardStepper* backward_ = nullptr;
+  void placeWhatRow(); // above everything, or presenting a forward mode, left of the buttons
   QVBoxLayout* layout_ = nullptr;
   Shape fittedFor_;     // the input shape the cells were fitted for
   bool autoFit_ = true; // fit the cells to the view until the user zooms

@@ -1,6 +1,8 @@
 // TrainingPanel: controls, the worker thread, curves and filters.
 #include "TrainingPanel.h"
 
+#include "engine/Saliency.h"
+
 #include "ComputeThread.h"
 #include "DrawingPad.h"
 #include "FeatureMapView.h"
@@ -34,6 +36,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -326,6 +329,27 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   accuracyPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   accuracyPlot_->setMinimumHeight(130);
+  // Gradient flow: how large each layer's weight gradients are, batch after batch, on a log
+  // scale — vanishing gradients show as the first layers' curves sinking decades below the last's.
+  gradientPlot_ = new QCustomPlot;
+  gradientPlot_->setObjectName("gradientPlot");
+  gradientPlot_->xAxis->setLabel(tr("images seen"));
+  gradientPlot_->yAxis->setLabel(tr("‖∂loss/∂w‖"));
+  gradientPlot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
+  gradientPlot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  gradientPlot_->yAxis->setNumberFormat("eb");
+  gradientPlot_->yAxis->setNumberPrecision(0);
+  gradientPlot_->legend->setVisible(true);
+  gradientPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  gradientPlot_->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
+  gradientPlot_->setMinimumHeight(130);
+  gradientPlot_->setToolTip(tr("Gradient flow: the L2 norm of each layer's weight gradient, every batch (log scale). "
+                               "Curves far below the others mean the gradient vanishes before it reaches that layer."));
+  auto* curves = new QTabWidget;
+  curves->setObjectName("curveTabs");
+  curves->addTab(accuracyPlot_, tr("Accuracy"));
+  curves->addTab(gradientPlot_, tr("Gradient flow"));
+  curves->setDocumentMode(true);
   auto* exportButton = new QPushButton(tr("Export curves…"));
   exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
   filterView_ = new MapRows(tr("The first layer's filters appear here while training."), 50);
@@ -372,6 +396,21 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   }
   misclassified_ = new MisclassifiedView;
   showPlaceholders();
+  padMethod_ = new QComboBox;
+  padMethod_->setObjectName("saliencyMethod");
+  padMethod_->addItem(tr("Why? input gradient"), int(SaliencyMethod::Gradient));
+  padMethod_->addItem(tr("Why? Grad-CAM"), int(SaliencyMethod::GradCam));
+  padMethod_->addItem(tr("Why? occlusion"), int(SaliencyMethod::Occlusion));
+  padMethod_->setToolTip(tr("What the network looks at: how its score for the class it read changes with each pixel "
+                            "(gradient), where the last convolution's maps count (Grad-CAM), or how much the score "
+                            "drops when a grey square covers the pixel (occlusion)"));
+  padSaliency_ = new QLabel(tr("Draw a digit once training has started:\nwhat the network looks at appears here."));
+  padSaliency_->setObjectName("padSaliency");
+  padSaliency_->setAlignment(Qt::AlignCenter);
+  padSaliency_->setWordWrap(true);
+  padSaliency_->setMinimumSize(140, 120);
+  padSaliency_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+  connect(padMethod_, &QComboBox::currentIndexChanged, this, &TrainingPanel::explainDrawing);
   connect(clearPad, &QPushButton::clicked, pad_, &DrawingPad::clear);
   connect(pad_, &DrawingPad::changed, this, &TrainingPanel::predictDrawing);
 
@@ -413,7 +452,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   right->addWidget(progress_);
   right->addWidget(status_);
   right->addWidget(lossPlot_, 3);
-  right->addWidget(accuracyPlot_, 2);
+  right->addWidget(curves, 2);
   right->addWidget(new QLabel(tr("First layer's filters")));
   right->addWidget(filterView_, 1);
   auto* testRow = new QHBoxLayout;
@@ -439,6 +478,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   padRow->addWidget(clearPad, 0, Qt::AlignTop);
   third->addLayout(padRow, 1);
   third->addWidget(padBars_, 1);
+  third->addWidget(padMethod_);
+  third->addWidget(padSaliency_, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(form_);
   layout->addLayout(right, 5);
@@ -546,7 +587,7 @@ void TrainingPanel::setPresenterMode(bool on) {
   if (on) text.setPixelSize(std::max(16, QFontInfo(base).pixelSize()));
   bold = text;
   bold.setBold(true);
-  for (QCustomPlot* plot : {lossPlot_, accuracyPlot_, padBars_, confusionPlot_}) {
+  for (QCustomPlot* plot : {lossPlot_, accuracyPlot_, gradientPlot_, padBars_, confusionPlot_}) {
     for (QCPAxis* axis : plot->axisRect()->axes()) {
       axis->setTickLabelFont(text);
       axis->setLabelFont(text);
@@ -587,6 +628,7 @@ void TrainingPanel::start() {
   c.seed = static_cast<uint64_t>(seed_->value());
   c.threads = threads_->value();
   c.maxTrainImages = static_cast<size_t>(trainImages_->value());
+  c.gradientNorms = true; // the gradient-flow plot
   if (const std::string problem = c.problem(); !problem.empty()) {
     status_->setText(tr("Cannot train: %1").arg(QString::fromStdString(problem)));
     return;
@@ -595,6 +637,7 @@ void TrainingPanel::start() {
   lossPlot_->graph(1)->data()->clear();
   accuracyPlot_->graph(0)->data()->clear();
   accuracyPlot_->graph(1)->data()->clear();
+  gradientPlot_->clearGraphs();
   pendingBatches_.clear();
   pendingEpochs_.clear();
   history_.clear();
@@ -642,6 +685,7 @@ void TrainingPanel::drain() {
     ++batches_;
     lossPlot_->graph(0)->addData(double(r.imagesSeen), r.loss);
     lossPlot_->graph(1)->addData(double(r.imagesSeen), smoothed_);
+    addGradientNorms(r);
   }
   if (!pendingBatches_.empty()) {
     const BatchReport& r = pendingBatches_.back();
@@ -690,6 +734,27 @@ void TrainingPanel::drain() {
     plotClock_.restart();
     lossPlot_->rescaleAxes();
     lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+    if (gradientPlot_->graphCount() && gradientPlot_->isVisible()) {
+      gradientPlot_->rescaleAxes();
+      gradientPlot_->replot(QCustomPlot::rpQueuedReplot);
+    }
+  }
+}
+
+void TrainingPanel::addGradientNorms(const BatchReport& r) {
+  // One curve per layer with weights, first layer blue to last orange (ColorBrewer's PuOr ends).
+  static const QColor colours[] = {QColor(33, 102, 172),  QColor(103, 169, 207), QColor(84, 39, 136),
+                                   QColor(153, 112, 171), QColor(27, 120, 55),   QColor(90, 174, 97),
+                                   QColor(179, 88, 6),    QColor(224, 130, 20),  QColor(178, 24, 43)};
+  for (size_t i = 0; i < r.gradientNorms.size(); ++i) {
+    if (int(i) >= gradientPlot_->graphCount()) {
+      if (i == 0) showPlotContents(gradientPlot_);
+      QCPGraph* g = gradientPlot_->addGraph();
+      g->setName(QString::fromStdString(r.gradientNorms[i].layer));
+      g->setPen(QPen(colours[i % std::size(colours)], 2));
+    }
+    const double norm = r.gradientNorms[i].weights;
+    if (norm > 0 && std::isfinite(norm)) gradientPlot_->graph(int(i))->addData(double(r.imagesSeen), norm);
   }
 }
 
@@ -709,6 +774,7 @@ void TrainingPanel::showPlaceholders() {
   };
   placeholder(confusionPlot_, tr("The test set's confusion matrix\nappears after the first epoch."));
   placeholder(padBars_, tr("The class probabilities of your drawing\nappear once training has started."));
+  placeholder(gradientPlot_, tr("Each layer's gradient norm (log scale)\nappears here while training."));
 }
 
 void TrainingPanel::showPlotContents(QCustomPlot* plot) {
@@ -797,6 +863,8 @@ void TrainingPanel::predictDrawing() {
     static_cast<QCPBars*>(padBars_->plottable(0))->data()->clear();
     padVerdict_->setText(QString());
     padBars_->replot(QCustomPlot::rpQueuedReplot);
+    padSaliencyImage_ = QImage();
+    padSaliency_->setPixmap(QPixmap());
     return;
   }
   // One image is tiny work: one thread, so the GUI thread never spins up a thread team
@@ -819,6 +887,39 @@ void TrainingPanel::predictDrawing() {
           .arg(k < setup_.classNames.size() ? QString::fromStdString(setup_.classNames[k]) : QString::number(k))
           .arg(100.0 * *best, 0, 'f', 1));
   padBars_->replot(QCustomPlot::rpQueuedReplot);
+  explainDrawing();
+}
+
+void TrainingPanel::explainDrawing() {
+  if (!live_ || pad_->isEmpty()) return;
+  omp_set_num_threads(1); // as predictDrawing: the trainer keeps the cores
+  try {
+    SaliencyOptions options;
+    options.method = SaliencyMethod(padMethod_->currentData().toInt());
+    const Tensor digit = pad_->digit();
+    const SaliencyMap map = computeSaliency(*live_, *liveBackend_, preprocessImage(digit, setup_.preprocess), options);
+    const Tensor onDigit = saliencyForImage(map.map, setup_.preprocess, digit.shape()[2], digit.shape()[3]);
+    const Tensor rgb = saliencyOverlay(digit, onDigit, 168);
+    const int h = int(rgb.shape()[2]), w = int(rgb.shape()[3]);
+    QImage image(w, h, QImage::Format_RGB888);
+    for (int y = 0; y < h; ++y) {
+      uchar* line = image.scanLine(y);
+      for (int x = 0; x < w; ++x)
+        for (int c = 0; c < 3; ++c) line[3 * x + c] = uchar(std::clamp(rgb.at(0, c, y, x), 0.0f, 255.0f));
+    }
+    padSaliencyImage_ = image;
+    padSaliency_->setPixmap(
+        QPixmap::fromImage(image).scaled(padSaliency_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    padSaliency_->setToolTip(tr("%1 for class %2 (score %3)")
+                                 .arg(padMethod_->currentText().mid(5))
+                                 .arg(map.classIndex < int64_t(setup_.classNames.size())
+                                          ? QString::fromStdString(setup_.classNames[size_t(map.classIndex)])
+                                          : QString::number(map.classIndex))
+                                 .arg(double(map.score), 0, 'g', 4));
+  } catch (const std::exception& e) {
+    padSaliencyImage_ = QImage();
+    padSaliency_->setText(QString::fromStdString(e.what()));
+  }
 }
 
 void TrainingPanel::showConfusion(const EpochReport& report) {
@@ -939,6 +1040,8 @@ bool TrainingPanel::reset() {
   saveButton_->setEnabled(false);
   for (QCustomPlot* plot : {lossPlot_, accuracyPlot_})
     for (int g = 0; g < plot->graphCount(); ++g) plot->graph(g)->data()->clear();
+  gradientPlot_->clearGraphs();
+  gradientPlot_->replot();
   lossPlot_->replot();
   accuracyPlot_->replot();
   static_cast<QCPColorMap*>(confusionPlot_->plottable(0))->data()->clear();

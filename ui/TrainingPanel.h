@@ -57,6 +57,9 @@ public:
   DrawingPad* drawingPad() const { return pad_; }
   // The drawing pad's class probabilities with the latest weights (empty before training).
   std::vector<float> drawingProbabilities() const { return padProbabilities_; }
+  // Why did it say 7? The chosen saliency map over the drawing (null before training).
+  QImage drawingSaliency() const { return padSaliencyImage_; }
+  QComboBox* saliencyMethodBox() const { return padMethod_; }
   // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
   const std::vector<int>& confusion() const { return confusion_; }
   int misclassifiedShown() const;
@@ -68,6 +71,8 @@ public:
   const std::vector<EpochReport>& epochReports() const { return history_; }
 
   void setPresenterMode(bool on);
+  // The gradient-flow plot's curves: one per layer with weights, named by the layer.
+  QCustomPlot* gradientPlot() const { return gradientPlot_; }
   int plotFontPixels() const;                             // the curves' tick labels, in pixels
   bool isFormShown() const { return !form_->isHidden(); } // the recipe form (hidden while presenting a run)
 
@@ -104,7 +109,9 @@ private:
   QLabel* misclassifiedLabel_ = nullptr;
   bool presenter_ = false;
   void drain(); // the coalescing timer: draw what arrived
+  void addGradientNorms(const BatchReport& r);
   void predictDrawing();
+  void explainDrawing();   // the saliency map of the drawing's verdict
   void showTestImage();    // the chosen test image through the GUI's copy of the network
   void resmooth();         // the smoothed loss curve from the raw one, after the smoothing changes
   void showPlaceholders(); // the confusion and probability plots before training
@@ -125,6 +132,7 @@ private:
   StatusLine* status_;
   QCustomPlot* lossPlot_;
   QCustomPlot* accuracyPlot_;
+  QCustomPlot* gradientPlot_; // each layer's weight-gradient norm per batch, log scale
   MapRows* filterView_;
   QSpinBox* testIndex_;
   MapRows* testMaps_;
@@ -132,6 +140,9 @@ private:
   DrawingPad* pad_;
   QCustomPlot* padBars_;
   QCPTextElement* padVerdict_; // "reads 7 (99.8 %)" over the bars
+  QComboBox* padMethod_;       // saliency, Grad-CAM or occlusion
+  QLabel* padSaliency_;        // the map over the drawing
+  QImage padSaliencyImage_;
   QCustomPlot* confusionPlot_;
   MisclassifiedView* misclassified_;
 

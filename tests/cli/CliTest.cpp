@@ -210,6 +210,67 @@ TEST_F(Cli, GradientOfTheLectureExample) {
             2);
 }
 
+TEST_F(Cli, SaliencyOfADigitWithLeNet) {
+  const std::string model = example("../models/lenet5-digits.json"), digit = example("digit.png");
+  const Result predicted = run({"predict", "--model", model, "--input", digit, "--json"});
+  ASSERT_EQ(predicted.status, 0) << predicted.err;
+  const Json prediction = Json::parse(predicted.out);
+  const int k = prediction["class"].get<int>();
+  for (const std::string method : {"gradient", "gradcam", "occlusion"}) {
+    SCOPED_TRACE(method);
+    const std::string png = (dir_ / (method + ".png")).string();
+    const Result r =
+        run({"saliency", "--model", model, "--input", digit, "--method", method, "--json", "--output", png});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const Json j = Json::parse(r.out);
+    EXPECT_EQ(j["class"], k); // predict's class
+    EXPECT_EQ(j["label"], prediction["label"]);
+    EXPECT_NEAR(j["probability"].get<double>(), prediction["probabilities"][k].get<double>(), 1e-6);
+    EXPECT_GT(j["score"].get<double>(), 0.0); // the winning logit
+    EXPECT_EQ(j["method"], method);
+    EXPECT_EQ(j["layer"], method == "gradcam" ? "conv2" : "");
+    EXPECT_EQ(j["shape"], Json::parse("[28,28]")); // the image's size, not the model's 32x32
+    ASSERT_EQ(j["map"].size(), 28u);
+    double lo = 1e30, hi = -1e30;
+    for (const Json& row : j["map"]) {
+      ASSERT_EQ(row.size(), 28u);
+      for (const Json& v : row) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
+    }
+    EXPECT_GT(hi, 0.0);
+    if (method == "gradcam") {
+      EXPECT_GE(lo, 0.0);
+    } else if (method == "gradient") {
+      EXPECT_LT(lo, 0.0); // a gray image's gradient is signed
+    }
+    // The picture: 28x28 enlarged 10x, a colour bar beside it.
+    const cv::Mat image = cv::imread(png, cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(image.empty()) << png;
+    EXPECT_EQ(image.channels(), 3);
+    EXPECT_EQ(image.rows, 280);
+    EXPECT_GT(image.cols, 280);
+  }
+  Result r = run({"saliency", "--model", model, "--input", digit, "--method", "gradcam"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("class " + std::to_string(k) + " (" + std::to_string(k) + "), score ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\nmethod gradcam, layer conv2\nmap 28x28, min 0, max "), std::string::npos) << r.out;
+  r = run({"saliency", "--model", model, "--input", digit, "--class", "3", "--method", "occlusion", "--patch", "5",
+           "--stride", "2", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["class"], 3);
+
+  expectBadInput({"saliency", "--model", model, "--input", digit, "--method", "lime"},
+                 "--method: unknown saliency method 'lime' (expected gradient, gradcam or occlusion)");
+  expectBadInput({"saliency", "--model", model, "--input", digit, "--class", "12"},
+                 "class 12 is out of range: the model has 10 classes");
+  expectBadInput({"saliency", "--model", model, "--input", digit, "--method", "gradcam", "--layer", "conv9"},
+                 "no layer 'conv9' before its scores; its Conv2D layers are conv1, conv2, conv3");
+  expectBadInput({"saliency", "--model", model, "--input", digit, "--method", "occlusion", "--patch", "40"},
+                 "occlusion: patch 40 is larger than the input 32x32");
+  expectBadInput({"saliency", "--model", "/no/such-model.json", "--input", digit}, "/no/such-model.json");
+  expectBadInput({"saliency", "--model", model, "--input", "/no/such.png"}, "/no/such.png");
+  expectBadInput({"saliency", "--input", digit}, "--model FILE is required");
+}
+
 TEST_F(Cli, PoolLectureExamples) {
   const Result r = run({"pool", "--input", example("pool-max.txt"), "--mode", "max", "--size", "2", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -285,7 +346,7 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
 
 TEST_F(Cli, EveryCommandsHelpNamesTheCommand) {
   for (const std::string command :
-       {"conv", "pool", "explain", "gradient", "kernels", "train", "eval", "predict", "bench"}) {
+       {"conv", "pool", "explain", "gradient", "kernels", "train", "eval", "predict", "saliency", "bench"}) {
     const Result r = run({command, "--help"});
     EXPECT_EQ(r.status, 0) << command << ": " << r.err;
     EXPECT_EQ(r.out.rfind("Usage: convscope " + command + " ", 0), 0u) << r.out.substr(0, r.out.find('\n'));
@@ -337,7 +398,7 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
   expectWindowRefused({six, "--tab", "plots"}, 2, "convscope: --tab 'plots' must be maps, stepper or training");
   expectWindowRefused({six, "--step", "softmax"}, 2,
-                      "convscope: --step 'softmax' must be convolution, relu, pooling or fc");
+                      "convscope: --step 'softmax' must be convolution, relu, pooling, fc or backward");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
   const convscope::test::WindowStartResult kernel = convscope::test::checkWindowStart({six, "--kernel", "blurry"});
   EXPECT_EQ(kernel.start.exitStatus, 2);

@@ -4,6 +4,7 @@
 // error and keeps the previous image; keyboard stepping; presenter mode.
 #include "ui/MainWindow.h"
 #include "UiTestUtils.h"
+#include "ui/BackwardStepper.h"
 #include "ui/ControlPanels.h"
 #include "ui/DrawingPad.h"
 #include "ui/FeatureMapView.h"
@@ -13,11 +14,13 @@
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
+#include "engine/BackwardLesson.h"
 #include "engine/LayerList.h"
 #include "engine/MatrixText.h"
 #include "engine/ModelFile.h"
 #include "engine/Optimizer.h"
 #include "engine/Presets.h"
+#include "engine/backend/reference/ExplainBackward.h"
 
 #include <QElapsedTimer>
 #include <QListWidget>
@@ -36,6 +39,7 @@
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QtTest/QtTest>
+#include <qcustomplot.h>
 
 using namespace convscope;
 using namespace convscope::ui;
@@ -86,6 +90,15 @@ private slots:
     QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
     QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
+    // Gradient flow: one curve per layer with weights (LeNet-5: two convolutions, three fully
+    // connected), a positive norm for every batch.
+    QCustomPlot* flow = panel->gradientPlot();
+    QCOMPARE(flow->graphCount(), 5);
+    QCOMPARE(flow->graph(0)->name(), QStringLiteral("conv1"));
+    for (int g = 0; g < flow->graphCount(); ++g) {
+      QCOMPARE(flow->graph(g)->dataCount(), 10);
+      QVERIFY(flow->graph(g)->data()->at(0)->value > 0);
+    }
     // Changing the smoothing redraws the whole smoothed curve: 0 follows the raw losses.
     const std::vector<double> smoothed = panel->smoothedLoss();
     panel->smoothingBox()->setValue(0.0);
@@ -145,6 +158,13 @@ private slots:
     float total = 0;
     for (float v : p) total += v;
     QVERIFY(std::abs(total - 1.0f) < 1e-4f);
+    // Why did it say that? Each method's map over the drawing, redrawn as the method changes.
+    for (int m = 0; m < 3; ++m) {
+      panel->saliencyMethodBox()->setCurrentIndex(m);
+      const QImage why = panel->drawingSaliency();
+      QVERIFY2(!why.isNull(), qPrintable(panel->saliencyMethodBox()->currentText()));
+      QVERIFY(why.width() >= 168);
+    }
     QTemporaryDir dir;
     QVERIFY(panel->saveModel(dir.filePath("trained.json")));
     QVERIFY(window.workspace()->hasModel()); // the saved model opens in the view
@@ -565,6 +585,70 @@ private slots:
     QVERIFY2(stepper->arithmeticText().startsWith("z1 = "), qPrintable(stepper->arithmeticText()));
     stepper->setPosition(3);
     QVERIFY(stepper->arithmeticText().contains("p4 = "));
+  }
+
+  // The lecture's training loop on the 6×6 image and filter 1: forward, the error, backward
+  // to the kernel's gradient (the cells shown are `gradient`'s correlation of the input with
+  // δ), the update (w − η·g in every cell), and forward again with a lower error.
+  void backwardStepperRunsOneFullLoop() {
+    MainWindow window;
+    window.show();
+    window.openFile(example("six.txt"));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    window.showStepper();
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::Backward);
+    BackwardStepper* b = stepper->backward();
+    QVERIFY(b->isVisible());
+    QVERIFY2(b->lesson(), qPrintable(b->problemText()));
+    using Stage = BackwardLesson::Stage;
+    QCOMPARE(b->stage(), Stage::Convolution);
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    stepper->setFocus();
+    QTest::keyClick(stepper, Qt::Key_Right); // the Step menu's shortcut drives this mode too
+    QCOMPARE(b->cell(), 1);
+    QVERIFY2(b->arithmeticText().contains("= −1"), qPrintable(b->arithmeticText())); // the lecture's second cell
+    const double errorBefore = b->lesson()->error();
+    int steps = 0;
+    while (!(b->stage() == Stage::KernelGradient && b->cell() == 8) && steps++ < 500) stepper->stepForward();
+    const BackwardStepper::Panel* shown = b->panel("∂E/∂w");
+    QVERIFY(shown);
+    QCOMPARE(shown->shown, 9);
+    const BackwardLesson& lesson = *b->lesson();
+    Conv2DGeometry g;
+    g.kernelH = g.kernelW = 3;
+    for (int i = 0; i < 9; ++i) {
+      const GradientExplanation e =
+          explainConv2dWeightGradient(g, lesson.setup().image, lesson.convOutputGradient(), 0, 0, i / 3, i % 3);
+      QCOMPARE(shown->values[size_t(i)], e.value);
+    }
+    QVERIFY2(b->arithmeticText().contains("∂E/∂w[0][0][2][2] = "), qPrintable(b->arithmeticText()));
+    // To the update's last cell: every new weight is w − η·g.
+    while (!(b->stage() == Stage::Update && b->cell() + 1 == lesson.cellCount(Stage::Update)) && steps++ < 500)
+      stepper->stepForward();
+    const BackwardStepper::Panel* updated = b->panel("new w");
+    QVERIFY(updated);
+    for (int i = 0; i < 9; ++i)
+      QCOMPARE(updated->values[size_t(i)], lesson.kernel().data()[i] - 0.5f * lesson.kernelGradient().data()[i]);
+    const std::vector<float> expected = updated->values;
+    stepper->stepForward(); // the update is made, and the next loop's forward pass begins
+    QCOMPARE(b->loop(), 2);
+    QCOMPARE(b->stage(), Stage::Convolution);
+    for (int i = 0; i < 9; ++i) QCOMPARE(b->lesson()->kernel().data()[i], expected[size_t(i)]);
+    QVERIFY2(b->lesson()->error() < errorBefore,
+             qPrintable(QString("E %1 → %2").arg(errorBefore).arg(b->lesson()->error())));
+    QCOMPARE(b->lesson()->errors().size(), size_t(2));
+    // Going back stops at the update: it is done.
+    stepper->stepBack();
+    QCOMPARE(b->loop(), 2);
+    QCOMPARE(b->cell(), 0);
+    // A colour photo is refused in words, and the buttons wait.
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    window.openFile(example("rgb5.txt"));
+    QVERIFY(!b->lesson());
+    QVERIFY2(b->problemText().contains("one channel"), qPrintable(b->problemText()));
+    stepper->stepForward(); // nothing to step, nothing breaks
   }
 
   void presenterModeTogglesAndRestores() {

@@ -4,6 +4,7 @@
 #include "ExplainBackward.h"
 
 #include "../../OutputSize.h"
+#include "Explain.h"
 #include "ReferenceBackend.h"
 
 #include <limits>
@@ -22,7 +23,9 @@ std::string position(std::initializer_list<int64_t> i) {
   for (int64_t v : i) text += (text.empty() ? "(" : ",") + std::to_string(v);
   return text + ")";
 }
-std::string term(float v) { return v < 0 ? "(" + formatNumber(v) + ")" : formatNumber(v); }
+// digits = 0: exact (formatNumber); else rounded to that many significant digits.
+std::string fmt(float v, int digits = 0) { return digits > 0 ? formatRounded(v, digits) : formatNumber(v); }
+std::string term(float v, int digits = 0) { return v < 0 ? "(" + fmt(v, digits) + ")" : fmt(v, digits); }
 
 void checkIndex(const std::string& what, int64_t value, int64_t size, const std::string& of) {
   if (value < 0 || value >= size)
@@ -109,15 +112,15 @@ GradientExplanation explainConv2dInputGradient(const Conv2DGeometry& g, const Te
   return e;
 }
 
-std::string gradientExplanationText(const GradientExplanation& e) {
+std::string gradientExplanationText(const GradientExplanation& e, int digits) {
   std::string text = e.quantity + " = ";
   const bool bias = e.quantity.rfind("∂E/∂b", 0) == 0;
   for (size_t i = 0; i < e.terms.size(); ++i) {
     if (i) text += " + ";
-    text += bias ? term(e.terms[i].b) : term(e.terms[i].a) + "·" + term(e.terms[i].b);
+    text += bias ? term(e.terms[i].b, digits) : term(e.terms[i].a, digits) + "·" + term(e.terms[i].b, digits);
   }
   if (e.terms.empty()) return text + "0 (no output read this position: only padding)";
-  return text + " = " + formatNumber(e.value);
+  return text + " = " + fmt(e.value, digits);
 }
 
 GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor& src, const Tensor& diffDst, int64_t n,
@@ -158,26 +161,26 @@ GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor&
   return e;
 }
 
-std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta) {
-  const std::string d = term(delta);
+std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta, int digits) {
+  const std::string d = term(delta, digits);
   switch (kind) {
   case ActivationKind::ReLU: {
     const float mask = x > 0.0f ? 1.0f : 0.0f;
-    return "∂E/∂x = δ·[x > 0] = " + d + "·" + formatNumber(mask) + " = " + formatNumber(delta * mask) +
-           (x > 0.0f ? "" : "  (x = " + formatNumber(x) + " was set to zero: no gradient flows back)");
+    return "∂E/∂x = δ·[x > 0] = " + d + "·" + fmt(mask, digits) + " = " + fmt(delta * mask, digits) +
+           (x > 0.0f ? "" : "  (x = " + fmt(x, digits) + " was set to zero: no gradient flows back)");
   }
   case ActivationKind::LeakyReLU: {
     const float slope = x > 0.0f ? 1.0f : alpha;
-    return "∂E/∂x = δ·(x > 0 ? 1 : α) = " + d + "·" + formatNumber(slope) + " = " + formatNumber(delta * slope);
+    return "∂E/∂x = δ·(x > 0 ? 1 : α) = " + d + "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
   }
   case ActivationKind::Tanh:
-    return "∂E/∂x = δ·(1 − y²) = " + d + "·(1 − " + term(y) + "²) = " + formatNumber(delta * (1.0f - y * y));
+    return "∂E/∂x = δ·(1 − y²) = " + d + "·(1 − " + term(y, digits) + "²) = " + fmt(delta * (1.0f - y * y), digits);
   case ActivationKind::Sigmoid:
-    return "∂E/∂x = δ·y·(1 − y) = " + d + "·" + term(y) + "·(1 − " + term(y) +
-           ") = " + formatNumber(delta * y * (1.0f - y));
+    return "∂E/∂x = δ·y·(1 − y) = " + d + "·" + term(y, digits) + "·(1 − " + term(y, digits) +
+           ") = " + fmt(delta * y * (1.0f - y), digits);
   case ActivationKind::None: break;
   }
-  return "∂E/∂x = δ = " + formatNumber(delta);
+  return "∂E/∂x = δ = " + fmt(delta, digits);
 }
 
 std::string softmaxCrossEntropyGradientText(const Tensor& p, int64_t target, const std::vector<std::string>& names) {
@@ -228,21 +231,21 @@ GradientExplanation explainDenseInputGradient(const Tensor& weights, const Tenso
   return e;
 }
 
-SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum, float velocity) {
+SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum, float velocity, int digits) {
   SgdStep r;
   if (momentum == 0.0f) {
     r.velocity = gradient;
     r.weight = weight - rate * gradient;
-    r.text = "w − η·g = " + formatNumber(weight) + " − " + formatNumber(rate) + "·" + term(gradient) + " = " +
-             formatNumber(r.weight);
+    r.text = "w − η·g = " + fmt(weight, digits) + " − " + fmt(rate, digits) + "·" + term(gradient, digits) + " = " +
+             fmt(r.weight, digits);
     return r;
   }
   // As the trainer computes it (PyTorch's SGD): v = μ·v + g; w −= η·v.
   r.velocity = momentum * velocity + gradient;
   r.weight = weight - rate * r.velocity;
-  r.text = "v = μ·v + g = " + formatNumber(momentum) + "·" + term(velocity) + " + " + term(gradient) + " = " +
-           formatNumber(r.velocity) + ", then w − η·v = " + formatNumber(weight) + " − " + formatNumber(rate) + "·" +
-           term(r.velocity) + " = " + formatNumber(r.weight);
+  r.text = "v = μ·v + g = " + fmt(momentum, digits) + "·" + term(velocity, digits) + " + " + term(gradient, digits) +
+           " = " + fmt(r.velocity, digits) + ", then w − η·v = " + fmt(weight, digits) + " − " + fmt(rate, digits) +
+           "·" + term(r.velocity, digits) + " = " + fmt(r.weight, digits);
   return r;
 }
 

@@ -42,7 +42,8 @@ GradientExplanation explainConv2dInputGradient(const Conv2DGeometry& g, const Te
 
 // "∂E/∂w[0][0][1][1] = 1·(−0.5) + 0·2 + … = −0.5"; a bias: "∂E/∂b[0] = 1 + (−2) + … = −1";
 // an empty sum: "… = 0 (this weight touched only padding)".
-std::string gradientExplanationText(const GradientExplanation& e);
+// digits > 0 rounds every number to that many significant digits (formatRounded).
+std::string gradientExplanationText(const GradientExplanation& e, int digits = 0);
 
 // Pooling routes each output's gradient back: max to the input that was the window's
 // maximum (the first, as the backends pick it), average a 1/(KH·KW) share to every cell of
@@ -53,7 +54,7 @@ GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor&
 
 // An activation's gradient at one value x (y its output, δ the gradient reaching y):
 // ReLU's mask "δ·[x > 0] = 0.5·1 = 0.5", leaky ReLU's slope, tanh's 1 − y², sigmoid's y(1 − y).
-std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta);
+std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta, int digits = 0);
 
 // Softmax followed by cross-entropy (one image): ∂E/∂z_k = p_k − t_k with t the one-hot
 // target, one line per output: "z1: 0.2 − 0 = 0.2". names as in softmaxExplanationText.
@@ -74,7 +75,8 @@ struct SgdStep {
   float weight = 0.0f, velocity = 0.0f;
   std::string text;
 };
-SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum = 0.0f, float velocity = 0.0f);
+SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum = 0.0f, float velocity = 0.0f,
+                       int digits = 0);
 
 // One convolution and the lecture's error E = ½ Σ (target − output)² over every output:
 // output (1, K, Ho, Wo), δ = ∂E/∂output = output − target, and the three gradients, each
