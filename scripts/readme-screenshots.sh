@@ -56,13 +56,23 @@ want pooling && shoot pooling 4 "" -- resources/examples/pool-avg.txt --step poo
 want model && shoot model 4 "" -- resources/examples/digit.png --model resources/models/lenet5-digits.json
 want fully-connected && shoot fully-connected 4 "" -- resources/examples/six.txt \
   --kernel resources/examples/filter1.txt --kernel resources/examples/filter2.txt --step fc --cell 3
+# The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
+want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
+  --step backward --cell 95
+want backward-presenter && shoot backward-presenter 4 "" -- resources/examples/six.txt \
+  --kernel resources/examples/filter1.txt --step backward --cell 103 --presenter
+# Why did it say 7? The open model's saliency on a digit (View → Why This Class?).
+want saliency && shoot saliency 4 "xdotool key ctrl+shift+y; sleep 1.5" -- resources/examples/digit.png \
+  --model resources/models/lenet5-digits.json
 # Training mid-run, with a 7 drawn on the pad.
 want training && shoot training 2.2 "
-    xdotool mousemove 990 370 mousedown 1
-    for x in \$(seq 990 10 1100); do xdotool mousemove \$x 370; done
-    for i in \$(seq 0 10); do xdotool mousemove \$((1100 - i*7)) \$((370 + i*14)); done
+    xdotool mousemove 950 395 mousedown 1
+    for x in \$(seq 950 10 1060); do xdotool mousemove \$x 395; done
+    for i in \$(seq 0 10); do xdotool mousemove \$((1060 - i*6)) \$((395 + i*14)); done
     xdotool mouseup 1
     sleep 0.5" -- --train
+# Gradient flow: each layer's gradient norm while LeNet-5 trains.
+want gradient-flow && shoot gradient-flow 2.5 "xdotool mousemove 533 318 click 1; sleep 1" -- --train
 want training-presenter && shoot training-presenter 1.2 "xdotool key F11; sleep 1.2" -- --train
 # The layer editor with a line that does not fit.
 want layer-editor && shoot layer-editor 3 "

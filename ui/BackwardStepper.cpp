@@ -184,7 +184,9 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   loopLabel_ = new QLabel;
   loopLabel_->setObjectName("backwardLoop");
   loopLabel_->setWordWrap(true);
-  loopLabel_->setStyleSheet("font-weight: bold;");
+  QFont bold; // only the weight: the size follows the window's (presenter mode enlarges it)
+  bold.setBold(true);
+  loopLabel_->setFont(bold);
 
   // Two rows, so that the stepper fits beside the side panels on a 1280-pixel projector:
   // the network's settings, then the buttons and where the loop is.
@@ -204,7 +206,10 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   stagesLabel_->setTextFormat(Qt::RichText);
   problemLabel_ = new QLabel;
   problemLabel_->setWordWrap(true);
-  problemLabel_->setStyleSheet("color: #b2182b; font-weight: bold;");
+  problemLabel_->setFont(bold);
+  QPalette red = problemLabel_->palette();
+  red.setColor(QPalette::WindowText, QColor(178, 24, 43));
+  problemLabel_->setPalette(red);
   problemLabel_->hide();
 
   canvas_ = new BackwardCanvas(this);
@@ -392,6 +397,7 @@ void BackwardStepper::setPresenterMode(bool on) {
   tick.setPixelSize(on ? 16 : 11);
   label.setPixelSize(on ? 18 : 12);
   for (QCPAxis* axis : {errorPlot_->xAxis, errorPlot_->yAxis}) axis->setTickLabelFont(tick), axis->setLabelFont(label);
+  errorPlot_->yAxis->ticker()->setTickCount(on ? 3 : 5);
   errorPlot_->setMaximumWidth(on ? 320 : 340);
   errorPlot_->replot();
   canvas_->relayout();

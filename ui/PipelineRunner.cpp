@@ -40,7 +40,8 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
           failed->error = e.what();
           result = failed;
         }
-        QMetaObject::invokeMethod(this, [this, result] { finished(result); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, result] { finished(result); }, Qt::QueuedConnection);
         done->set_value();
       });
 }

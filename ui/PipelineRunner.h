@@ -1,7 +1,6 @@
-// Runs the live pipeline off the GUI thread, on the compute thread (ComputeThread). Requests coalesce: while one update runs,
-// only the newest request waits, so dragging a slider never queues up stale work. Results
-// arrive as immutable shared snapshots on the GUI thread.
-// Not for: training (the trainer's worker does that).
+// Runs the live pipeline off the GUI thread, on the compute thread (ComputeThread). Requests coalesce: while one update
+// runs, only the newest request waits, so dragging a slider never queues up stale work. Results arrive as immutable
+// shared snapshots on the GUI thread. Not for: training (the trainer's worker does that).
 #pragma once
 
 #include "engine/Pipeline.h"
@@ -37,7 +36,7 @@ private:
   void finished(PipelineSnapshot result);
 
   std::unique_ptr<Backend> backend_; // used by one update at a time
-  std::future<void> inflight_; // the running update, on the compute thread
+  std::future<void> inflight_;       // the running update, on the compute thread
   std::optional<std::pair<Tensor, PipelineSpec>> pending_;
   PipelineSnapshot latest_;
   PipelineSnapshot spare_;                               // the result before latest_

@@ -305,7 +305,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   lossPlot_->yAxis->setLabel(tr("loss"));
   lossPlot_->legend->setVisible(true);
   lossPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  lossPlot_->setMinimumHeight(140);
+  lossPlot_->setMinimumHeight(125);
   // Thousands of points redrawn live: fast polylines, no antialiasing for the raw curve.
   lossPlot_->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
   lossPlot_->graph(0)->setAntialiased(false);
@@ -328,21 +328,28 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   // Bottom right: accuracy climbs to the top right, where a legend would hide the last epochs.
   accuracyPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   accuracyPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  accuracyPlot_->setMinimumHeight(130);
+  accuracyPlot_->setMinimumHeight(105);
   // Gradient flow: how large each layer's weight gradients are, batch after batch, on a log
   // scale — vanishing gradients show as the first layers' curves sinking decades below the last's.
   gradientPlot_ = new QCustomPlot;
   gradientPlot_->setObjectName("gradientPlot");
   gradientPlot_->xAxis->setLabel(tr("images seen"));
-  gradientPlot_->yAxis->setLabel(tr("‖∂loss/∂w‖"));
+  gradientPlot_->yAxis->setLabel(tr("‖gradient‖"));
   gradientPlot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
   gradientPlot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
   gradientPlot_->yAxis->setNumberFormat("eb");
   gradientPlot_->yAxis->setNumberPrecision(0);
+  // The legend in a row of its own above the curves, which it would otherwise cover.
   gradientPlot_->legend->setVisible(true);
+  gradientPlot_->plotLayout()->insertRow(0);
+  gradientPlot_->plotLayout()->addElement(0, 0, gradientPlot_->legend);
+  gradientPlot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+  gradientPlot_->legend->setWrap(6);
+  gradientPlot_->legend->setBorderPen(Qt::NoPen);
+  gradientPlot_->plotLayout()->setRowStretchFactor(0, 0.001);
   gradientPlot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   gradientPlot_->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
-  gradientPlot_->setMinimumHeight(130);
+  gradientPlot_->setMinimumHeight(105);
   gradientPlot_->setToolTip(tr("Gradient flow: the L2 norm of each layer's weight gradient, every batch (log scale). "
                                "Curves far below the others mean the gradient vanishes before it reaches that layer."));
   auto* curves = new QTabWidget;
@@ -398,17 +405,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   showPlaceholders();
   padMethod_ = new QComboBox;
   padMethod_->setObjectName("saliencyMethod");
-  padMethod_->addItem(tr("Why? input gradient"), int(SaliencyMethod::Gradient));
-  padMethod_->addItem(tr("Why? Grad-CAM"), int(SaliencyMethod::GradCam));
-  padMethod_->addItem(tr("Why? occlusion"), int(SaliencyMethod::Occlusion));
+  padMethod_->addItem(tr("why: input gradient"), int(SaliencyMethod::Gradient));
+  padMethod_->addItem(tr("why: Grad-CAM"), int(SaliencyMethod::GradCam));
+  padMethod_->addItem(tr("why: occlusion"), int(SaliencyMethod::Occlusion));
   padMethod_->setToolTip(tr("What the network looks at: how its score for the class it read changes with each pixel "
                             "(gradient), where the last convolution's maps count (Grad-CAM), or how much the score "
                             "drops when a grey square covers the pixel (occlusion)"));
-  padSaliency_ = new QLabel(tr("Draw a digit once training has started:\nwhat the network looks at appears here."));
+  padSaliency_ = new QLabel(tr("What the network looks at in your drawing appears here once training has started."));
   padSaliency_->setObjectName("padSaliency");
   padSaliency_->setAlignment(Qt::AlignCenter);
   padSaliency_->setWordWrap(true);
-  padSaliency_->setMinimumSize(140, 120);
+  padSaliency_->setMinimumSize(100, 100);
   padSaliency_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
   connect(padMethod_, &QComboBox::currentIndexChanged, this, &TrainingPanel::explainDrawing);
   connect(clearPad, &QPushButton::clicked, pad_, &DrawingPad::clear);
@@ -472,14 +479,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   };
   third->addWidget(caption(tr("Confusion matrix of the test set")));
   third->addWidget(confusionPlot_, 1);
-  third->addWidget(caption(tr("Draw a digit: the current network reads it")));
+  third->addWidget(caption(tr("Draw a digit: the current network reads it, and shows why")));
+  // The drawing and what the network looks at in it, side by side; under them, the verdict.
+  auto* padButtons = new QHBoxLayout;
+  padButtons->addWidget(clearPad);
+  padButtons->addWidget(padMethod_, 1);
+  third->addLayout(padButtons);
   auto* padRow = new QHBoxLayout;
   padRow->addWidget(pad_, 1);
-  padRow->addWidget(clearPad, 0, Qt::AlignTop);
+  padRow->addWidget(padSaliency_, 1);
   third->addLayout(padRow, 1);
   third->addWidget(padBars_, 1);
-  third->addWidget(padMethod_);
-  third->addWidget(padSaliency_, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(form_);
   layout->addLayout(right, 5);
@@ -600,7 +610,8 @@ void TrainingPanel::setPresenterMode(bool on) {
     plot->replot(QCustomPlot::rpQueuedReplot);
   }
   padVerdict_->setFont(bold);
-  accuracyPlot_->setMinimumHeight(on ? 170 : 130); // its axis title stands whole beside it
+  for (QCustomPlot* plot : {accuracyPlot_, gradientPlot_}) // its axis title stands whole beside it
+    plot->setMinimumHeight(on ? 170 : 105);
   // The screen's height goes to the curves, the maps and the pad's verdict; the confusion
   // matrix already shows the mistakes (the digits themselves come back on leaving).
   misclassifiedLabel_->setVisible(!on);
@@ -908,14 +919,20 @@ void TrainingPanel::explainDrawing() {
         for (int c = 0; c < 3; ++c) line[3 * x + c] = uchar(std::clamp(rgb.at(0, c, y, x), 0.0f, 255.0f));
     }
     padSaliencyImage_ = image;
+    // Beside the pad the map alone (its colour bar would be too small to read): the tooltip
+    // says what the colours mean.
+    const QImage alone = image.copy(0, 0, w - kSaliencyLegendWidth, h);
     padSaliency_->setPixmap(
-        QPixmap::fromImage(image).scaled(padSaliency_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
-    padSaliency_->setToolTip(tr("%1 for class %2 (score %3)")
-                                 .arg(padMethod_->currentText().mid(5))
+        QPixmap::fromImage(alone).scaled(padSaliency_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    padSaliency_->setToolTip(tr("%1 for class %2 (score %3); %4")
+                                 .arg(padMethod_->currentText().mid(5).trimmed())
                                  .arg(map.classIndex < int64_t(setup_.classNames.size())
                                           ? QString::fromStdString(setup_.classNames[size_t(map.classIndex)])
                                           : QString::number(map.classIndex))
-                                 .arg(double(map.score), 0, 'g', 4));
+                                 .arg(double(map.score), 0, 'g', 4)
+                                 .arg(options.method == SaliencyMethod::Gradient
+                                          ? tr("red raises the score, blue lowers it")
+                                          : tr("brighter counts more")));
   } catch (const std::exception& e) {
     padSaliencyImage_ = QImage();
     padSaliency_->setText(QString::fromStdString(e.what()));

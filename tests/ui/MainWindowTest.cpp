@@ -10,6 +10,7 @@
 #include "ui/FeatureMapView.h"
 #include "ui/LayerEditor.h"
 #include "ui/PipelineRunner.h"
+#include "ui/SaliencyDialog.h"
 #include "ui/Stepper.h"
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
@@ -649,6 +650,26 @@ private slots:
     QVERIFY(!b->lesson());
     QVERIFY2(b->problemText().contains("one channel"), qPrintable(b->problemText()));
     stepper->stepForward(); // nothing to step, nothing breaks
+  }
+
+  // Why this class? The open model's saliency on the current image: a picture and the verdict,
+  // for each method; without a model, a sentence saying what to do.
+  void saliencyDialogExplainsTheOpenModel() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("digit.png")));
+    SaliencyDialog* why = window.showSaliency();
+    QVERIFY(why->isVisible());
+    QVERIFY(why->image().isNull());
+    QVERIFY2(why->text().contains("Open a trained model"), qPrintable(why->text()));
+    QVERIFY(window.openModel(QStringLiteral(CONVSCOPE_EXAMPLES "/../models/lenet5-digits.json")));
+    for (int m = 0; m < 3; ++m) {
+      why->methodBox()->setCurrentIndex(m);
+      QVERIFY2(!why->image().isNull(), qPrintable(why->text()));
+      QVERIFY(why->image().width() >= 320);
+      QVERIFY2(why->text().contains("for 7: score"), qPrintable(why->text())); // the digit is a 7
+      QCOMPARE(why->text().contains("(layer conv2)"), m == 1);                 // Grad-CAM's layer
+    }
   }
 
   void presenterModeTogglesAndRestores() {
