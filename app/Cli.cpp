@@ -55,7 +55,7 @@ QList<QCommandLineOption> windowOptions() {
        "MODE"},
       {"cell",
        "Start the stepper at this output cell (counted from 0, row by row); with --step backward, this many "
-       "steps into the loop.",
+       "steps into the loop (at most 10000).",
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
       {"tab", "Start on a tab: maps, stepper or training.", "NAME"},

@@ -9,6 +9,7 @@
 #include "engine/Presets.h"
 #include "engine/Throughput.h"
 #include "engine/Trainer.h"
+#include "engine/backend/reference/Explain.h"
 
 #include <omp.h>
 #include <unistd.h>
@@ -204,8 +205,10 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
           << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
           << fixed(r.seconds, 1) << " s" << std::endl;
       for (const Network::GradientNorm& n : r.gradientNorms) // the gradient's way down, layer by layer
-        out << "  " << n.layer << ": |dL/dweights| " << fixed(n.weights, 5) << ", |dL/dinput| "
-            << (std::isnan(n.input) ? std::string("(first layer: not computed)") : fixed(n.input, 5)) << std::endl;
+        // Three significant digits: a vanishing gradient is 1e-07, not 0.00000.
+        out << "  " << n.layer << ": |dL/dweights| " << formatRounded(n.weights, 3) << ", |dL/dinput| "
+            << (std::isnan(n.input) ? std::string("(first layer: not computed)") : formatRounded(n.input, 3))
+            << std::endl;
     }
   };
   const TrainResult result = trainer.run(callbacks);

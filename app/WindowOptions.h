@@ -16,6 +16,7 @@ namespace convscope::cli {
 
 enum class StartTab { FeatureMaps, Stepper, Training };                        // --tab maps|stepper|training
 enum class StartStep { Convolution, ReLU, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
+constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 
 // Every value is checked; an unset optional leaves the window's own setting alone.
 struct WindowOptions {

@@ -6,6 +6,8 @@
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
+#include <algorithm>
+
 namespace convscope::cli {
 
 void applyProcessing(ui::Workspace& workspace, const WindowOptions& o) {
@@ -49,7 +51,7 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     }
   }
   if (o.cell && o.step == StartStep::Backward) // the backward pass counts its steps through every stage
-    for (int64_t i = 0; i < *o.cell; ++i) window.stepper()->stepForward();
+    for (int64_t i = 0; i < std::min<int64_t>(*o.cell, kMostBackwardSteps); ++i) window.stepper()->stepForward();
   else if (o.cell)
     window.stepper()->setPosition(static_cast<int>(*o.cell));
   if (o.presenter) window.setPresenterMode(true);

@@ -153,7 +153,8 @@ private:
 BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("backwardStepper");
   resetButton_ = new QPushButton(tr("Reset"));
-  resetButton_->setToolTip(tr("Fresh random weights, back to the first forward cell (Home)"));
+  resetButton_->setToolTip(tr("Back to the first weights (the same seeded random draw) and the first forward cell "
+                              "(Home)"));
   backButton_ = new QPushButton(tr("◀ Back"));
   backButton_->setToolTip(tr("One cell back (←)"));
   forwardButton_ = new QPushButton(tr("Step ▶"));
@@ -277,7 +278,7 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   rebuild();
 }
 
-LessonSetup BackwardStepper::setupFromWorkspace(QString& problem) const {
+LessonSetup BackwardStepper::setupFromWorkspace(QString& problem) {
   LessonSetup s;
   const Tensor& input = workspace_->input();
   const Shape& in = input.shape();
@@ -293,9 +294,10 @@ LessonSetup BackwardStepper::setupFromWorkspace(QString& problem) const {
     return s;
   }
   try {
-    const NamedKernel& k = workspace_->kernels().front();
+    const NamedKernel& k = workspace_->kernels().front(); // the bank's first: the lecture's filter 1
     const KernelConvolution conv = kernelConvolution(k, in, workspace_->convolution());
     s.image = input;
+    kernelName_ = QString::fromStdString(k.name);
     s.geometry = conv.geometry;
     s.kernel = Tensor(Shape{1, 1, conv.geometry.kernelH, conv.geometry.kernelW});
     std::copy(conv.weights.data(), conv.weights.data() + s.kernel.size(), s.kernel.data());
@@ -463,7 +465,7 @@ void BackwardStepper::buildPanels() {
   switch (stage_) {
   case Stage::Convolution:
     add(inputTitle, int(h), int(w), valuesOf(l.setup().image), -1, window(c / wo, c % wo));
-    add(tr("kernel (bias %1)").arg(brief(l.bias())), kh, kw, valuesOf(l.kernel()));
+    add(tr("kernel %1 (bias %2)").arg(kernelName_, brief(l.bias())), kh, kw, valuesOf(l.kernel()));
     add(tr("convolution output"), ho, wo, valuesOf(l.convOutput()), c + 1, {}, c);
     break;
   case Stage::ReLU:

@@ -78,13 +78,14 @@ private:
   void setStep(Stage stage, int cell);
   void buildPanels();
   void updateTexts();
-  LessonSetup setupFromWorkspace(QString& problem) const;
+  LessonSetup setupFromWorkspace(QString& problem);
 
   Workspace* workspace_;
   std::unique_ptr<BackwardLesson> lesson_;
   Stage stage_ = Stage::Convolution;
   int cell_ = 0;
   QString problem_;
+  QString kernelName_; // the trained kernel's name in the bank
   std::vector<Panel> panels_;
   bool presenter_ = false;
 
