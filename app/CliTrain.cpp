@@ -295,7 +295,7 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   auto backend = backendOption(p);
   const Tensor& output = model.network.forward(*backend, preprocessImage(image, pre));
   Tensor probabilities = output;
-  if (model.network.layer(model.network.size() - 1).kind() != "Softmax") backend->softmaxForward(output, probabilities);
+  if (!model.network.endsInSoftmax()) backend->softmaxForward(output, probabilities);
   const auto& v = probabilities.values();
   const int k = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
   const std::string label =

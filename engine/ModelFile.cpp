@@ -1,12 +1,7 @@
 // Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
 #include "ModelFile.h"
 
-#include "layers/Activation.h"
-#include "layers/Conv2D.h"
-#include "layers/Dense.h"
-#include "layers/Flatten.h"
-#include "layers/Pool2D.h"
-#include "layers/Softmax.h"
+#include "layers/LayerKind.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -74,119 +69,25 @@ Json pair(int64_t a, int64_t b) { return Json::array({a, b}); }
 
 Json layerJson(const Layer& layer) {
   Json j{{"type", layer.kind()}, {"name", layer.name()}};
-  if (auto* c = dynamic_cast<const Conv2D*>(&layer)) {
-    const Conv2DGeometry& g = c->geometry();
-    j["in_channels"] = c->inChannels();
-    j["out_channels"] = c->outChannels();
-    j["kernel"] = pair(g.kernelH, g.kernelW);
-    j["stride"] = pair(g.strideH, g.strideW);
-    j["padding"] = Json::array({g.padTop, g.padBottom, g.padLeft, g.padRight});
-    j["dilation"] = pair(g.dilationH, g.dilationW);
-    j["groups"] = g.groups;
-    j["bias"] = c->hasBias();
-  } else if (auto* a = dynamic_cast<const Activation*>(&layer)) {
-    j["activation"] = toString(a->activation());
-    if (a->activation() == ActivationKind::LeakyReLU) j["alpha"] = a->alpha();
-  } else if (auto* p = dynamic_cast<const Pool2D*>(&layer)) {
-    const Pool2DGeometry& g = p->geometry();
-    j["mode"] = toString(g.mode);
-    j["kernel"] = pair(g.kernelH, g.kernelW);
-    j["stride"] = pair(g.strideH, g.strideW);
-    j["padding"] = Json::array({g.padTop, g.padBottom, g.padLeft, g.padRight});
-  } else if (auto* d = dynamic_cast<const Dense*>(&layer)) {
-    j["in_features"] = d->inFeatures();
-    j["out_features"] = d->outFeatures();
-    j["bias"] = d->hasBias();
-  }
+  layer.saveFields(j);
   return j;
 }
 
-// Field access that names the layer and the field when it is missing or of the wrong type.
-struct Fields {
-  const Json& j;
-  std::string where;
-  const Json& at(const char* key) const {
-    if (!j.contains(key)) throw std::invalid_argument(where + ": missing \"" + key + "\"");
-    return j[key];
-  }
-  int64_t integer(const char* key) const {
-    const Json& v = at(key);
-    if (!v.is_number_integer()) throw std::invalid_argument(where + ": \"" + key + "\" must be a whole number");
-    return v.get<int64_t>();
-  }
-  std::string text(const char* key) const {
-    const Json& v = at(key);
-    if (!v.is_string()) throw std::invalid_argument(where + ": \"" + key + "\" must be a string");
-    return v.get<std::string>();
-  }
-  bool flag(const char* key, bool fallback) const {
-    if (!j.contains(key)) return fallback;
-    if (!j[key].is_boolean()) throw std::invalid_argument(where + ": \"" + key + "\" must be true or false");
-    return j[key].get<bool>();
-  }
-  std::vector<int64_t> integers(const char* key, size_t count) const {
-    const Json& v = at(key);
-    if (!v.is_array() || v.size() != count)
-      throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) +
-                                  " whole numbers");
-    std::vector<int64_t> out;
-    for (const Json& x : v) {
-      if (!x.is_number_integer())
-        throw std::invalid_argument(where + ": \"" + key + "\" must be a list of " + std::to_string(count) +
-                                    " whole numbers");
-      out.push_back(x.get<int64_t>());
-    }
-    return out;
-  }
-};
-
+// The layer's kind reads its own fields (LayerKind.h); errors name the layer.
 std::unique_ptr<Layer> layerFromJson(const Json& j, const std::string& where) {
   if (!j.is_object()) throw std::invalid_argument(where + ": must be an object");
-  const Fields f{j, where};
+  const LayerFields f{j, where};
   const std::string type = f.text("type"), name = f.text("name");
+  const LayerKind* kind = layerKindOfType(type);
+  if (!kind)
+    throw std::invalid_argument(where + ": unknown layer type \"" + type + "\" (expected " + layerTypeNames() + ")");
   try {
-    if (type == "Conv2D") {
-      Conv2DGeometry g;
-      const auto k = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
-                 d = f.integers("dilation", 2);
-      g.kernelH = k[0], g.kernelW = k[1], g.strideH = s[0], g.strideW = s[1];
-      g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
-      g.dilationH = d[0], g.dilationW = d[1];
-      g.groups = f.integer("groups");
-      for (int64_t v : {g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW})
-        if (v < 1 || v > 4096) throw std::invalid_argument("kernel, stride and dilation must be 1 to 4096");
-      for (int64_t v : {g.padTop, g.padBottom, g.padLeft, g.padRight})
-        if (v < 0 || v > 4096) throw std::invalid_argument("padding must be 0 to 4096");
-      const int64_t in = f.integer("in_channels"), out = f.integer("out_channels");
-      if (in > 65536 || out > 65536) throw std::invalid_argument("at most 65536 channels");
-      return std::make_unique<Conv2D>(name, in, out, g, f.flag("bias", true));
-    }
-    if (type == "Activation") {
-      const float alpha = j.contains("alpha") && j["alpha"].is_number() ? j["alpha"].get<float>() : 0.01f;
-      return std::make_unique<Activation>(name, activationFromString(f.text("activation")), alpha);
-    }
-    if (type == "Pool2D") {
-      Pool2DGeometry g;
-      g.mode = poolModeFromString(f.text("mode"));
-      const auto k = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4);
-      g.kernelH = k[0], g.kernelW = k[1], g.strideH = s[0], g.strideW = s[1];
-      g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
-      return std::make_unique<Pool2D>(name, g);
-    }
-    if (type == "Flatten") return std::make_unique<Flatten>(name);
-    if (type == "Dense") {
-      const int64_t in = f.integer("in_features"), out = f.integer("out_features");
-      if (in > (int64_t(1) << 24) || out > (int64_t(1) << 24)) throw std::invalid_argument("at most 2^24 features");
-      return std::make_unique<Dense>(name, in, out, f.flag("bias", true));
-    }
-    if (type == "Softmax") return std::make_unique<Softmax>(name);
+    return kind->load(f, name);
   } catch (const std::invalid_argument& e) {
     const std::string message = e.what();
     if (message.rfind(where, 0) == 0) throw;
     throw std::invalid_argument(where + ": " + message);
   }
-  throw std::invalid_argument(where + ": unknown layer type \"" + type +
-                              "\" (expected Conv2D, Activation, Pool2D, Flatten, Dense or Softmax)");
 }
 
 } // namespace
@@ -273,7 +174,7 @@ Model parseModel(const std::string& text, const std::string& source) {
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != "convscope-model")
     throw std::invalid_argument(source + ": not a ConvScope model file (no \"format\": \"convscope-model\")");
-  const Fields top{j, source};
+  const LayerFields top{j, source};
   const int64_t version = top.integer("version");
   if (version < 1 || version > kModelFormatVersion)
     throw std::invalid_argument(source + ": model format version " + std::to_string(version) +
@@ -312,7 +213,7 @@ Model parseModel(const std::string& text, const std::string& source) {
     }
   }
   if (j.contains("preprocess")) {
-    const Fields p{j["preprocess"], source + ": \"preprocess\""};
+    const LayerFields p{j["preprocess"], source + ": \"preprocess\""};
     Preprocess pre;
     const Shape in = model.network.inputShape();
     if (in.rank() != 3) throw std::invalid_argument(source + ": \"preprocess\" needs an image input [C, H, W]");
@@ -363,7 +264,7 @@ Model parseModel(const std::string& text, const std::string& source) {
     std::vector<uint8_t> bytes;
     for (size_t i = 0; i < expected.size(); ++i) {
       const auto& [name, tensor] = expected[i];
-      const Fields f{params[i], source + ": parameters of " + name};
+      const LayerFields f{params[i], source + ": parameters of " + name};
       const std::string label = f.text("layer") + (f.text("tensor") == "weights" ? " weights" : " bias");
       if (label != name)
         throw std::invalid_argument(source + ": parameter tensor " + std::to_string(i + 1) + " is '" + label +

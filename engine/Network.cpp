@@ -125,6 +125,8 @@ void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode, 
   }
 }
 
+bool Network::endsInSoftmax() const { return nodes_.size() > 1 && nodes_.back().layer->producesProbabilities(); }
+
 const Tensor& Network::inputGradient(size_t node) const {
   if (diffs_.size() != nodes_.size()) throw std::logic_error("Network::inputGradient: no backward pass yet");
   return diffs_.at(node);

@@ -41,6 +41,9 @@ public:
   std::vector<Shape> shapes(int64_t batch) const;
   Shape outputShape(int64_t batch) const;
   int64_t parameterCount() const;
+  // The last layer is a softmax (its input holds the class scores): more than one layer,
+  // the last producing probabilities.
+  bool endsInSoftmax() const;
   int64_t macCount() const; // per sample
   // A table: layer, output shape (per sample), parameters, MACs.
   std::string summary() const;

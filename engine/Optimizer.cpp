@@ -2,9 +2,6 @@
 #include "Optimizer.h"
 
 #include "Network.h"
-#include "layers/Activation.h"
-#include "layers/Conv2D.h"
-#include "layers/Dense.h"
 
 #include <cmath>
 #include <random>
@@ -104,19 +101,14 @@ InitScheme initSchemeFromString(const std::string& text) {
   throw std::invalid_argument("unknown initialization '" + text + "' (expected auto, he, glorot or lecun)");
 }
 
-namespace {
 // Portable draws: std::*_distribution differ between standard libraries, so build
 // uniform and normal values from the raw 64-bit engine ourselves.
-struct Random {
-  std::mt19937_64 engine;
-  double uniform() { return double(engine() >> 11) * 0x1.0p-53; } // [0, 1)
-  double normal() {                                               // Box–Muller
-    const double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-  }
-};
+double WeightRandom::normal() {
+  const double u1 = 1.0 - uniform(), u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
 
-void fill(Tensor& weights, InitScheme scheme, double fanIn, double fanOut, Random& random) {
+void fillWeights(Tensor& weights, InitScheme scheme, double fanIn, double fanOut, WeightRandom& random) {
   if (scheme == InitScheme::Glorot) {
     const double limit = std::sqrt(6.0 / (fanIn + fanOut));
     for (float& w : weights.values()) w = static_cast<float>((2 * random.uniform() - 1) * limit);
@@ -125,29 +117,15 @@ void fill(Tensor& weights, InitScheme scheme, double fanIn, double fanOut, Rando
   const double stddev = std::sqrt((scheme == InitScheme::He ? 2.0 : 1.0) / fanIn);
   for (float& w : weights.values()) w = static_cast<float>(random.normal() * stddev);
 }
-} // namespace
 
 void initialize(Network& network, InitScheme scheme, uint64_t seed) {
   if (scheme == InitScheme::Auto) {
-    scheme = InitScheme::LeCun;
+    scheme = InitScheme::LeCun; // as LeCun initialized his tanh LeNets
     for (size_t i = 0; i < network.size(); ++i)
-      if (auto* a = dynamic_cast<const Activation*>(&network.layer(i)))
-        if (a->activation() == ActivationKind::ReLU || a->activation() == ActivationKind::LeakyReLU)
-          scheme = InitScheme::He;
+      if (network.layer(i).wantsHeInitialization()) scheme = InitScheme::He;
   }
-  Random random{std::mt19937_64(seed)};
-  for (size_t i = 0; i < network.size(); ++i) {
-    Layer& layer = network.layer(i);
-    if (auto* conv = dynamic_cast<Conv2D*>(&layer)) {
-      const Shape& w = conv->weights().shape(); // (C_out, C_in/groups, KH, KW)
-      const double area = double(w[2] * w[3]);
-      fill(conv->weights(), scheme, double(w[1]) * area, double(w[0] / conv->geometry().groups) * area, random);
-      for (float& b : conv->bias().values()) b = 0.0f;
-    } else if (auto* dense = dynamic_cast<Dense*>(&layer)) {
-      fill(dense->weights(), scheme, double(dense->inFeatures()), double(dense->outFeatures()), random);
-      for (float& b : dense->bias().values()) b = 0.0f;
-    }
-  }
+  WeightRandom random{std::mt19937_64(seed)};
+  for (size_t i = 0; i < network.size(); ++i) network.layer(i).initialize(scheme, random);
 }
 
 } // namespace convscope

@@ -6,6 +6,7 @@
 #include "Tensor.h"
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,15 @@ InitScheme initSchemeFromString(const std::string& text);
 // activations and LeCun otherwise (as LeCun initialized his tanh LeNets). Deterministic
 // for a seed, on any platform.
 void initialize(Network& network, InitScheme scheme, uint64_t seed);
+
+// The random numbers initializations draw: the same on every platform for a seed.
+struct WeightRandom {
+  std::mt19937_64 engine;
+  double uniform() { return double(engine() >> 11) * 0x1.0p-53; } // [0, 1)
+  double normal();                                                // Box–Muller
+};
+// Fills weights by a scheme (not Auto) for a layer of this fan-in and fan-out: He and LeCun
+// from a normal distribution, Glorot from a uniform one.
+void fillWeights(Tensor& weights, InitScheme scheme, double fanIn, double fanOut, WeightRandom& random);
 
 } // namespace convscope

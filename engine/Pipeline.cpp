@@ -1,11 +1,5 @@
 // The live pipeline: filter bank, activation, pooling, and 8-bit renderings of every map.
 #include "Pipeline.h"
-#include "layers/Activation.h"
-#include "layers/Conv2D.h"
-#include "layers/Dense.h"
-#include "layers/Flatten.h"
-#include "layers/Pool2D.h"
-#include "layers/Softmax.h"
 
 #include "OutputSize.h"
 
@@ -274,34 +268,9 @@ PipelineStage vectorStage(std::string title, const Tensor& values, bool probabil
   return st;
 }
 
-// A model layer's stage title in words: "conv1: 6 filters 5×5, stride 1", "act1: tanh",
-// "pool1: average pooling 2×2, stride 2", "fc1: fully connected 120 → 84".
-std::string layerTitle(const Layer& layer) {
-  const auto pair = [](int64_t a, int64_t b) { return std::to_string(a) + "×" + std::to_string(b); };
-  const std::string name = layer.name() + ": ";
-  if (const auto* c = dynamic_cast<const Conv2D*>(&layer)) {
-    const Conv2DGeometry& g = c->geometry();
-    std::string t = name + std::to_string(c->outChannels()) + " filters " + pair(g.kernelH, g.kernelW) + ", stride " +
-                    (g.strideH == g.strideW ? std::to_string(g.strideH) : pair(g.strideH, g.strideW));
-    if (g.padTop || g.padBottom || g.padLeft || g.padRight)
-      t += ", padding " + std::to_string(g.padTop) + "," + std::to_string(g.padBottom) + "," +
-           std::to_string(g.padLeft) + "," + std::to_string(g.padRight);
-    if (g.dilationH != 1 || g.dilationW != 1) t += ", dilation " + pair(g.dilationH, g.dilationW);
-    if (g.groups != 1) t += ", " + std::to_string(g.groups) + " groups";
-    return t;
-  }
-  if (const auto* a = dynamic_cast<const Activation*>(&layer)) return name + activationTitle(a->activation());
-  if (const auto* p = dynamic_cast<const Pool2D*>(&layer)) {
-    const Pool2DGeometry& g = p->geometry();
-    const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
-    return name + mode + " pooling " + pair(g.kernelH, g.kernelW) + ", stride " + std::to_string(g.strideH);
-  }
-  if (const auto* d = dynamic_cast<const Dense*>(&layer))
-    return name + "fully connected " + std::to_string(d->inFeatures()) + " → " + std::to_string(d->outFeatures());
-  if (dynamic_cast<const Flatten*>(&layer)) return name + "flatten";
-  if (dynamic_cast<const Softmax*>(&layer)) return name + "softmax";
-  return layer.describe();
-}
+// A model layer's stage title in words, as the layer gives it: "conv1: 6 filters 5×5,
+// stride 1", "act1: tanh", "pool1: average pooling 2×2, stride 2", "fc1: fully connected 120 → 84".
+std::string layerTitle(const Layer& layer) { return layer.title(); }
 
 PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
   PipelineResult result;
@@ -326,7 +295,7 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
     // (1, F): a strip of values.
     PipelineStage st;
     st.title = title;
-    st.kind = net.layer(i).kind() == "Softmax" ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+    st.kind = net.layer(i).producesProbabilities() ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
     st.detail = std::to_string(out.shape()[1]) +
                 (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities" : " features");
     st.maps = out;

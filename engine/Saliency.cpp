@@ -2,6 +2,8 @@
 // forward and backward passes (either backend), and their picture over the image.
 #include "Saliency.h"
 
+#include "layers/Conv2D.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -14,17 +16,15 @@ namespace convscope {
 
 namespace {
 
-bool endsInSoftmax(const Network& network) {
-  return network.size() > 1 && network.layer(network.size() - 1).kind() == "Softmax";
-}
-
 // The node whose output is the class scores: the softmax's input, else the last node.
-size_t scoreNode(const Network& network) { return network.size() - (endsInSoftmax(network) ? 2 : 1); }
+size_t scoreNode(const Network& network) { return network.size() - (network.endsInSoftmax() ? 2 : 1); }
+
+bool isConv2D(const Layer& layer) { return dynamic_cast<const Conv2D*>(&layer) != nullptr; }
 
 std::string conv2dNames(const Network& network) {
   std::string names;
   for (size_t i = 0; i < network.size(); ++i)
-    if (network.layer(i).kind() == "Conv2D") names += (names.empty() ? "" : ", ") + network.layer(i).name();
+    if (isConv2D(network.layer(i))) names += (names.empty() ? "" : ", ") + network.layer(i).name();
   return names.empty() ? "none" : names;
 }
 
@@ -47,7 +47,7 @@ size_t gradCamNode(const Network& network, const std::string& name) {
   for (size_t i = 0; i < last; ++i) {
     if (shapes[i].rank() != 4) continue;
     lastMaps = i;
-    if (network.layer(i).kind() != "Conv2D") continue;
+    if (!isConv2D(network.layer(i))) continue;
     lastConv = i;
     if (shapes[i][2] * shapes[i][3] > 1) lastConvWithArea = i;
   }
@@ -188,7 +188,7 @@ SaliencyMap computeSaliency(Network& network, Backend& backend, const Tensor& in
     throw std::invalid_argument("class " + std::to_string(options.classIndex) + " is out of range: the model has " +
                                 std::to_string(classes) + " classes");
   result.score = logits.data()[result.classIndex];
-  if (endsInSoftmax(network)) result.probability = network.output(network.size() - 1).data()[result.classIndex];
+  if (network.endsInSoftmax()) result.probability = network.output(network.size() - 1).data()[result.classIndex];
 
   const int64_t height = src.shape()[2], width = src.shape()[3];
   if (options.method == SaliencyMethod::Occlusion) {

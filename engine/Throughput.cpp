@@ -48,7 +48,7 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
   config.learningRate = 0.01;
   Optimizer optimizer(config, network.parameters());
   const std::vector<Tensor*> gradients = network.gradients();
-  const bool softmaxEnd = network.layer(network.size() - 1).kind() == "Softmax";
+  const bool softmaxEnd = network.endsInSoftmax();
   const size_t endNode = network.size() - (softmaxEnd ? 1 : 0);
   Tensor diff(network.shapes(batch)[endNode - 1]);
   return measure(batch, images, threads, [&] {

@@ -20,9 +20,7 @@ std::string number(double v) {
   return text;
 }
 
-bool endsInSoftmax(const Network& network) {
-  return network.size() > 1 && network.layer(network.size() - 1).kind() == "Softmax";
-}
+bool endsInSoftmax(const Network& network) { return network.endsInSoftmax(); }
 
 // The class scores: the softmax's input when the network ends in one, else the output.
 const Tensor& scores(const Network& network) {

@@ -9,6 +9,7 @@
 #include "engine/Preprocess.h"
 #include "engine/backend/reference/Explain.h"
 #include "engine/layers/Dense.h"
+#include "engine/layers/Flatten.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -779,7 +780,7 @@ void Stepper::computeFullyConnected() {
     Network& network = *network_;
     int dense = -1;
     for (size_t i = 0; i < network.size(); ++i)
-      if (network.layer(i).kind() == "Dense") dense = int(i);
+      if (dynamic_cast<const Dense*>(&network.layer(i))) dense = int(i);
     if (dense <= 0) {
       problem_ = tr("The model has no fully connected layer.");
       return;
@@ -800,7 +801,7 @@ void Stepper::computeFullyConnected() {
     // Where the layer's inputs come from: flattened maps, or the layer before's values.
     const Layer& before = network.layer(size_t(dense - 1));
     fcInputText_ =
-        before.kind() == "Flatten"
+        dynamic_cast<const Flatten*>(&before)
             ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
             : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
   } else {

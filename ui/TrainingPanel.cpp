@@ -847,7 +847,7 @@ void TrainingPanel::showTestImage() {
     for (size_t i = 0; i < live_->size() && rows.size() < 3; ++i) {
       if (!dynamic_cast<const Conv2D*>(&live_->layer(i))) continue;
       size_t shown = i;
-      if (i + 1 < live_->size() && live_->layer(i + 1).kind() == "Activation") shown = i + 1;
+      if (i + 1 < live_->size() && dynamic_cast<const Activation*>(&live_->layer(i + 1))) shown = i + 1;
       const Tensor& maps = live_->output(shown);
       QString caption = QString::fromStdString(live_->layer(i).name());
       if (const auto* a = dynamic_cast<const Activation*>(&live_->layer(shown)); a && shown != i)

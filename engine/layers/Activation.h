@@ -12,6 +12,10 @@ public:
   Activation(std::string name, ActivationKind kind, float alpha = 0.01f);
 
   std::string kind() const override { return "Activation"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
+  bool wantsHeInitialization() const override;
   std::string describe() const override { return Layer::describe() + " " + toString(activation_); }
   Shape outputShape(const Shape& src) const override { return src; }
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
@@ -25,5 +29,8 @@ private:
   ActivationKind activation_;
   float alpha_;
 };
+
+// The model file's "Activation" and the layer list's "relu", "tanh", "sigmoid", "leaky-relu [slope]".
+LayerKind activationKind();
 
 } // namespace convscope

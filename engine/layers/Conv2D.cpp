@@ -1,6 +1,9 @@
 // Conv2D: shape and count arithmetic; the computation is the backend's.
 #include "Conv2D.h"
 
+#include "../Optimizer.h"
+#include "LayerKind.h"
+
 #include <stdexcept>
 
 namespace convscope {
@@ -53,6 +56,107 @@ std::vector<Tensor*> Conv2D::parameters() {
 std::vector<Tensor*> Conv2D::gradients() {
   if (hasBias_) return {&diffWeights_, &diffBias_};
   return {&diffWeights_};
+}
+
+namespace {
+std::string pairText(int64_t a, int64_t b) { return std::to_string(a) + "×" + std::to_string(b); }
+std::string listPair(int64_t a, int64_t b) {
+  return a == b ? std::to_string(a) : std::to_string(a) + "x" + std::to_string(b);
+}
+} // namespace
+
+std::string Conv2D::title() const {
+  const Conv2DGeometry& g = geometry_;
+  std::string t = name() + ": " + std::to_string(outChannels_) + " filters " + pairText(g.kernelH, g.kernelW) +
+                  ", stride " + (g.strideH == g.strideW ? std::to_string(g.strideH) : pairText(g.strideH, g.strideW));
+  if (g.padTop || g.padBottom || g.padLeft || g.padRight)
+    t += ", padding " + std::to_string(g.padTop) + "," + std::to_string(g.padBottom) + "," + std::to_string(g.padLeft) +
+         "," + std::to_string(g.padRight);
+  if (g.dilationH != 1 || g.dilationW != 1) t += ", dilation " + pairText(g.dilationH, g.dilationW);
+  if (g.groups != 1) t += ", " + std::to_string(g.groups) + " groups";
+  return t;
+}
+
+void Conv2D::saveFields(nlohmann::ordered_json& j) const {
+  const Conv2DGeometry& g = geometry_;
+  j["in_channels"] = inChannels_;
+  j["out_channels"] = outChannels_;
+  j["kernel"] = {g.kernelH, g.kernelW};
+  j["stride"] = {g.strideH, g.strideW};
+  j["padding"] = {g.padTop, g.padBottom, g.padLeft, g.padRight};
+  j["dilation"] = {g.dilationH, g.dilationW};
+  j["groups"] = g.groups;
+  j["bias"] = hasBias_;
+}
+
+std::string Conv2D::layerListLine() const {
+  const Conv2DGeometry& g = geometry_;
+  if (g.groups != 1 || g.padTop != g.padBottom || g.padLeft != g.padRight)
+    throw std::invalid_argument("layer '" + name() + "' (groups or uneven padding) has no layer-list form");
+  std::string line =
+      "conv " + std::to_string(outChannels_) + " " + std::to_string(g.kernelH) + "x" + std::to_string(g.kernelW);
+  if (g.strideH != 1 || g.strideW != 1) line += " stride " + listPair(g.strideH, g.strideW);
+  if (g.padTop || g.padLeft) line += " pad " + listPair(g.padTop, g.padLeft);
+  if (g.dilationH != 1 || g.dilationW != 1) line += " dilation " + listPair(g.dilationH, g.dilationW);
+  return line;
+}
+
+void Conv2D::initialize(InitScheme scheme, WeightRandom& random) {
+  const Shape& w = weights_.shape(); // (C_out, C_in/groups, KH, KW)
+  const double area = double(w[2] * w[3]);
+  fillWeights(weights_, scheme, double(w[1]) * area, double(w[0] / geometry_.groups) * area, random);
+  for (float& b : bias_.values()) b = 0.0f;
+}
+
+LayerKind conv2dKind() {
+  LayerKind k;
+  k.type = "Conv2D";
+  k.keywords = {"conv"};
+  k.syntax = "conv FILTERS KxK [stride S] [pad P] [dilation D]";
+  k.load = [](const LayerFields& f, const std::string& name) {
+    Conv2DGeometry g;
+    const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
+               d = f.integers("dilation", 2);
+    g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
+    g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+    g.dilationH = d[0], g.dilationW = d[1];
+    g.groups = f.integer("groups");
+    LayerFields::checkRange({g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW}, 1, 4096,
+                            "kernel, stride and dilation");
+    LayerFields::checkRange(p, 0, 4096, "padding");
+    const int64_t in = f.integer("in_channels"), out = f.integer("out_channels");
+    LayerFields::checkRange({in, out}, 1, 65536, "the channels");
+    return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, in, out, g, f.flag("bias", true)));
+  };
+  k.plan = [](const LayerListLine& line) {
+    line.needImage();
+    const auto& t = line.tokens;
+    if (t.size() < 3)
+      throw std::invalid_argument("conv needs the number of filters and a kernel size, e.g. 'conv 6 5x5'");
+    const int64_t filters = positiveToken(t[1], "the number of filters");
+    Conv2DGeometry g;
+    std::tie(g.kernelH, g.kernelW) = pairToken(t[2], "the kernel size");
+    const auto o = line.options(3, {"stride", "pad", "dilation"});
+    if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
+    if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");
+    if (o.count("pad")) {
+      const auto [ph, pw] = pairToken(o.at("pad"), "the padding", true);
+      g.padTop = g.padBottom = ph;
+      g.padLeft = g.padRight = pw;
+    }
+    // As Conv2D describes itself and counts its weights (C_out, C_in, KH, KW) and bias (C_out).
+    PlannedLayer p;
+    p.name = line.names.next("conv");
+    p.description = "Conv2D '" + p.name + "' " + std::to_string(filters) + "@" + g.toString();
+    const std::string who = "Conv2D '" + p.name + "'";
+    p.output = oneSample(conv2dOutputShape(batchOfOne(line.in), filters, g, who));
+    p.parameters = plannedParameters({filters, line.in[0], g.kernelH, g.kernelW}, filters, who);
+    p.make = [name = p.name, channels = line.in[0], filters, g] {
+      return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, channels, filters, g));
+    };
+    return p;
+  };
+  return k;
 }
 
 } // namespace convscope

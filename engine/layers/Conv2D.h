@@ -13,6 +13,10 @@ public:
   Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2DGeometry geometry, bool hasBias = true);
 
   std::string kind() const override { return "Conv2D"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
+  void initialize(InitScheme scheme, WeightRandom& random) override;
   std::string describe() const override;
   Shape outputShape(const Shape& src) const override;
   int64_t parameterCount() const override;
@@ -41,5 +45,8 @@ private:
   Tensor diffWeights_;
   Tensor diffBias_;
 };
+
+// The model file's "Conv2D" and the layer list's "conv FILTERS KxK [stride S] [pad P] [dilation D]".
+LayerKind conv2dKind();
 
 } // namespace convscope

@@ -1,6 +1,9 @@
 // Dense: shape and count arithmetic; the computation is the backend's.
 #include "Dense.h"
 
+#include "../Optimizer.h"
+#include "LayerKind.h"
+
 #include <stdexcept>
 
 namespace convscope {
@@ -43,6 +46,54 @@ std::vector<Tensor*> Dense::parameters() {
 std::vector<Tensor*> Dense::gradients() {
   if (hasBias_) return {&diffWeights_, &diffBias_};
   return {&diffWeights_};
+}
+
+std::string Dense::title() const {
+  return name() + ": fully connected " + std::to_string(inFeatures_) + " → " + std::to_string(outFeatures_);
+}
+
+void Dense::saveFields(nlohmann::ordered_json& j) const {
+  j["in_features"] = inFeatures_;
+  j["out_features"] = outFeatures_;
+  j["bias"] = hasBias_;
+}
+
+std::string Dense::layerListLine() const { return "dense " + std::to_string(outFeatures_); }
+
+void Dense::initialize(InitScheme scheme, WeightRandom& random) {
+  fillWeights(weights_, scheme, double(inFeatures_), double(outFeatures_), random);
+  for (float& b : bias_.values()) b = 0.0f;
+}
+
+LayerKind denseKind() {
+  LayerKind k;
+  k.type = "Dense";
+  k.keywords = {"dense", "fc"};
+  k.syntax = "dense OUTPUTS (or fc OUTPUTS)";
+  k.load = [](const LayerFields& f, const std::string& name) {
+    const int64_t in = f.integer("in_features"), out = f.integer("out_features");
+    LayerFields::checkRange({in, out}, 1, int64_t(1) << 24, "the features");
+    return std::unique_ptr<Layer>(std::make_unique<Dense>(name, in, out, f.flag("bias", true)));
+  };
+  k.plan = [](const LayerListLine& line) {
+    const auto& t = line.tokens;
+    if (t.size() < 2)
+      throw std::invalid_argument(line.keyword + " needs the number of outputs, e.g. '" + line.keyword + " 84'");
+    line.needFlat();
+    line.options(2, {});
+    const int64_t outputs = positiveToken(t[1], "the number of outputs");
+    // As Dense describes itself and counts its weights (F_out, F_in) and bias (F_out).
+    PlannedLayer p;
+    p.name = line.names.next("fc");
+    p.description = "Dense '" + p.name + "' " + std::to_string(line.in[0]) + "->" + std::to_string(outputs);
+    p.output = Shape{outputs};
+    p.parameters = plannedParameters({outputs, line.in[0]}, outputs, "Dense '" + p.name + "'");
+    p.make = [name = p.name, inputs = line.in[0], outputs] {
+      return std::unique_ptr<Layer>(std::make_unique<Dense>(name, inputs, outputs));
+    };
+    return p;
+  };
+  return k;
 }
 
 } // namespace convscope

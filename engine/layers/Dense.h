@@ -11,6 +11,10 @@ public:
   Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool hasBias = true);
 
   std::string kind() const override { return "Dense"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
+  void initialize(InitScheme scheme, WeightRandom& random) override;
   std::string describe() const override;
   Shape outputShape(const Shape& src) const override;
   int64_t parameterCount() const override { return weights_.size() + bias_.size(); }
@@ -37,5 +41,8 @@ private:
   Tensor diffWeights_;
   Tensor diffBias_;
 };
+
+// The model file's "Dense" and the layer list's "dense N" (or "fc N").
+LayerKind denseKind();
 
 } // namespace convscope

@@ -1,6 +1,9 @@
 // Flatten: a reshape; NCHW is already in flatten order.
 #include "Flatten.h"
 
+#include "../Optimizer.h"
+#include "LayerKind.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -30,6 +33,25 @@ void Flatten::backward(Backend&, const Tensor&, const Tensor&, const Tensor& dif
     return;
   }
   *diffSrc = Tensor(diffSrc->shape(), diffDst.values()).inLayout(diffSrc->layout());
+}
+
+std::string Flatten::title() const { return name() + ": flatten"; }
+void Flatten::saveFields(nlohmann::ordered_json&) const {}
+std::string Flatten::layerListLine() const { return "flatten"; }
+
+LayerKind flattenKind() {
+  LayerKind k;
+  k.type = "Flatten";
+  k.keywords = {"flatten"};
+  k.syntax = "flatten";
+  k.load = [](const LayerFields&, const std::string& name) {
+    return std::unique_ptr<Layer>(std::make_unique<Flatten>(name));
+  };
+  k.plan = [](const LayerListLine& line) {
+    line.options(1, {});
+    return planWeightless<Flatten>(line.in, line.names.next("flatten", false));
+  };
+  return k;
 }
 
 } // namespace convscope

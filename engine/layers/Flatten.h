@@ -10,10 +10,16 @@ public:
   explicit Flatten(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "Flatten"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
   Shape outputShape(const Shape& src) const override;
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
                 Tensor* diffSrc) override;
 };
+
+// The model file's "Flatten" and the layer list's "flatten".
+LayerKind flattenKind();
 
 } // namespace convscope

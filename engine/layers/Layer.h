@@ -7,10 +7,16 @@
 #include "../Tensor.h"
 #include "../backend/Backend.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 #include <vector>
 
 namespace convscope {
+
+enum class InitScheme; // Optimizer.h
+struct WeightRandom;   // Optimizer.h
+struct LayerKind;      // LayerKind.h: how a kind is read from a model file or a layer list
 
 class Layer {
 public:
@@ -24,6 +30,21 @@ public:
   const std::string& name() const { return name_; }
   // One line for summaries: "Conv2D 'conv1' 6@5x5 s1,1 p0,0,0,0 d1,1 g1".
   virtual std::string describe() const { return kind() + " '" + name_ + "'"; }
+
+  // A stage's title in words: "conv1: 6 filters 5×5, stride 1", "act1: tanh".
+  virtual std::string title() const { return describe(); }
+  // The model file's fields beyond "type" and "name" (LayerKind::load reads them back).
+  virtual void saveFields(nlohmann::ordered_json& /*fields*/) const {}
+  // The layer-list line that makes this layer ("conv 6 5x5 stride 2"); "" for a layer the
+  // list leaves out; throws std::invalid_argument naming the layer when it has no form.
+  virtual std::string layerListLine() const;
+  // Fills the weights by the scheme (fan-in and fan-out as PyTorch counts them) and zeroes
+  // the biases; layers without weights do nothing. Auto is resolved before the call.
+  virtual void initialize(InitScheme /*scheme*/, WeightRandom& /*random*/) {}
+  // Auto initialization picks He when a layer says its non-linearity wants it (ReLU).
+  virtual bool wantsHeInitialization() const { return false; }
+  // A final softmax: the trainer folds it into the cross-entropy, predictions read it.
+  virtual bool producesProbabilities() const { return false; }
 
   // dst shape for src shape; throws std::invalid_argument naming the layer and the numbers.
   virtual Shape outputShape(const Shape& src) const = 0;

@@ -1,6 +1,9 @@
 // Pool2D: shape arithmetic; the computation is the backend's.
 #include "Pool2D.h"
 
+#include "../Optimizer.h"
+#include "LayerKind.h"
+
 namespace convscope {
 
 Pool2D::Pool2D(std::string name, Pool2DGeometry geometry) : Layer(std::move(name)), geometry_(geometry) {}
@@ -15,6 +18,68 @@ void Pool2D::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
 
 void Pool2D::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
   if (diffSrc) backend.pool2dBackward(geometry_, src, diffDst, *diffSrc);
+}
+
+std::string Pool2D::title() const {
+  const Pool2DGeometry& g = geometry_;
+  const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
+  return name() + ": " + mode + " pooling " + std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) +
+         ", stride " + std::to_string(g.strideH);
+}
+
+void Pool2D::saveFields(nlohmann::ordered_json& j) const {
+  const Pool2DGeometry& g = geometry_;
+  j["mode"] = toString(g.mode);
+  j["kernel"] = {g.kernelH, g.kernelW};
+  j["stride"] = {g.strideH, g.strideW};
+  j["padding"] = {g.padTop, g.padBottom, g.padLeft, g.padRight};
+}
+
+std::string Pool2D::layerListLine() const {
+  const Pool2DGeometry& g = geometry_;
+  if (g.mode == PoolMode::Sum || g.padTop != g.padBottom || g.padLeft != g.padRight)
+    throw std::invalid_argument("layer '" + name() + "' has no layer-list form");
+  const auto pair = [](int64_t a, int64_t b) {
+    return a == b ? std::to_string(a) : std::to_string(a) + "x" + std::to_string(b);
+  };
+  std::string line = std::string(g.mode == PoolMode::Max ? "maxpool " : "avgpool ") + std::to_string(g.kernelH) + "x" +
+                     std::to_string(g.kernelW);
+  if (g.strideH != g.kernelH || g.strideW != g.kernelW) line += " stride " + pair(g.strideH, g.strideW);
+  if (g.padTop || g.padLeft) line += " pad " + pair(g.padTop, g.padLeft);
+  return line;
+}
+
+LayerKind pool2dKind() {
+  LayerKind k;
+  k.type = "Pool2D";
+  k.keywords = {"maxpool", "avgpool"};
+  k.syntax = "maxpool KxK [stride S] [pad P] (or avgpool; the stride defaults to the window)";
+  k.load = [](const LayerFields& f, const std::string& name) {
+    Pool2DGeometry g;
+    g.mode = poolModeFromString(f.text("mode"));
+    const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4);
+    g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
+    g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+    return std::unique_ptr<Layer>(std::make_unique<Pool2D>(name, g));
+  };
+  k.plan = [](const LayerListLine& line) {
+    line.needImage();
+    const std::string& kind = line.keyword;
+    if (line.tokens.size() < 2) throw std::invalid_argument(kind + " needs a window size, e.g. '" + kind + " 2x2'");
+    Pool2DGeometry g;
+    g.mode = kind == "maxpool" ? PoolMode::Max : PoolMode::Average;
+    std::tie(g.kernelH, g.kernelW) = pairToken(line.tokens[1], "the window size");
+    g.strideH = g.kernelH, g.strideW = g.kernelW;
+    const auto o = line.options(2, {"stride", "pad"});
+    if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
+    if (o.count("pad")) {
+      const auto [ph, pw] = pairToken(o.at("pad"), "the padding", true);
+      g.padTop = g.padBottom = ph;
+      g.padLeft = g.padRight = pw;
+    }
+    return planWeightless<Pool2D>(line.in, line.names.next("pool"), g);
+  };
+  return k;
 }
 
 } // namespace convscope

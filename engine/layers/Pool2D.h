@@ -11,6 +11,9 @@ public:
   Pool2D(std::string name, Pool2DGeometry geometry);
 
   std::string kind() const override { return "Pool2D"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
   std::string describe() const override { return Layer::describe() + " " + geometry_.toString(); }
   Shape outputShape(const Shape& src) const override;
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
@@ -22,5 +25,8 @@ public:
 private:
   Pool2DGeometry geometry_;
 };
+
+// The model file's "Pool2D" and the layer list's "maxpool KxK [stride S] [pad P]" / "avgpool …".
+LayerKind pool2dKind();
 
 } // namespace convscope

@@ -1,6 +1,9 @@
 // Softmax: shape check; the computation is the backend's.
 #include "Softmax.h"
 
+#include "../Optimizer.h"
+#include "LayerKind.h"
+
 #include <stdexcept>
 
 namespace convscope {
@@ -15,6 +18,25 @@ void Softmax::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) { ba
 
 void Softmax::backward(Backend& backend, const Tensor&, const Tensor& dst, const Tensor& diffDst, Tensor* diffSrc) {
   if (diffSrc) backend.softmaxBackward(dst, diffDst, *diffSrc);
+}
+
+std::string Softmax::title() const { return name() + ": softmax"; }
+void Softmax::saveFields(nlohmann::ordered_json&) const {}
+std::string Softmax::layerListLine() const { return "softmax"; }
+
+LayerKind softmaxKind() {
+  LayerKind k;
+  k.type = "Softmax";
+  k.keywords = {"softmax"};
+  k.syntax = "softmax";
+  k.load = [](const LayerFields&, const std::string& name) {
+    return std::unique_ptr<Layer>(std::make_unique<Softmax>(name));
+  };
+  k.plan = [](const LayerListLine& line) {
+    line.options(1, {});
+    return planWeightless<Softmax>(line.in, line.names.next("softmax", false));
+  };
+  return k;
 }
 
 } // namespace convscope

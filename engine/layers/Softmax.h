@@ -10,10 +10,17 @@ public:
   explicit Softmax(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "Softmax"; }
+  std::string title() const override;
+  void saveFields(nlohmann::ordered_json& fields) const override;
+  std::string layerListLine() const override;
+  bool producesProbabilities() const override { return true; }
   Shape outputShape(const Shape& src) const override;
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
                 Tensor* diffSrc) override;
 };
+
+// The model file's "Softmax" and the layer list's "softmax".
+LayerKind softmaxKind();
 
 } // namespace convscope
