@@ -24,13 +24,51 @@ std::string lower(std::string s) {
 
 // One layer from its tokens, fed by one sample of shape `in` (C, H, W) or (F): the kind's
 // own plan (LayerKind.h).
-PlannedLayer planLayer(const std::vector<std::string>& tokens, const Shape& in, LayerNames& names) {
+// Every line may end with "as NAME" (the layer's name, for later lines to read) and "from
+// NAME" (read that layer instead of the line before); a joining kind's arguments (add,
+// concat) name the layers it joins to its input. `known` holds each name's one-sample shape.
+PlannedLayer planLayer(std::vector<std::string> tokens, const Shape& previous, const std::string& previousName,
+                       LayerNames& names, const std::map<std::string, Shape>& known, std::vector<std::string>& inputs) {
   const std::string keyword = lower(tokens[0]);
   const LayerKind* kind = layerKindOfKeyword(keyword);
   if (!kind || !kind->plan)
     throw std::invalid_argument("unknown layer '" + tokens[0] + "' (layers: " + layerKeywordNames() +
                                 "; the first line is 'input C×H×W')");
-  return kind->plan(LayerListLine{tokens, keyword, in, names});
+  std::string as, from;
+  for (size_t i = 1; i + 1 < tokens.size();) {
+    const std::string word = lower(tokens[i]);
+    if (word != "as" && word != "from") {
+      ++i;
+      continue;
+    }
+    (word == "as" ? as : from) = tokens[i + 1];
+    tokens.erase(tokens.begin() + long(i), tokens.begin() + long(i) + 2);
+  }
+  const auto shapeOf = [&known](const std::string& name) {
+    const auto it = known.find(name);
+    if (it != known.end()) return it->second;
+    std::string names;
+    for (const auto& [n, shape] : known) names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("there is no layer '" + name + "' above (names: " + names + ")");
+  };
+  if (!as.empty()) {
+    if (known.count(as) || as == "input") throw std::invalid_argument("the name '" + as + "' is taken");
+    names.chooseNext(as);
+  }
+  inputs = {from.empty() ? previousName : from};
+  LayerListLine line{tokens, keyword, from.empty() ? previous : shapeOf(from), names};
+  if (kind->joins) {
+    if (tokens.size() < 2)
+      throw std::invalid_argument(keyword + " needs the layers it joins, e.g. '" + keyword + " conv1'");
+    for (size_t i = 1; i < tokens.size(); ++i) {
+      line.more.push_back(shapeOf(tokens[i]));
+      inputs.push_back(tokens[i]);
+    }
+    tokens.resize(1);
+  }
+  PlannedLayer planned = kind->plan(line);
+  names.chooseNext({});
+  return planned;
 }
 
 // The check, and with `makers` the layers' factories in order (the first row is the input).
@@ -40,7 +78,9 @@ LayerListCheck checkLines(const std::string& text, std::vector<std::function<std
   std::string source;
   bool haveInput = false;
   int layers = 0;
-  Shape shape; // one sample, as it reaches the next line
+  Shape shape;                        // one sample, as it reaches the next line
+  std::string shapeFrom = "input";    // the layer it comes from
+  std::map<std::string, Shape> known; // every layer's one-sample output, by name
   LayerNames counters;
   bool broken = false; // after a failing line, later lines cannot be checked
   for (int number = 1; std::getline(lines, source); ++number) {
@@ -71,8 +111,9 @@ LayerListCheck checkLines(const std::string& text, std::vector<std::function<std
         shape = dims.size() == 3 ? Shape{dims[0], dims[1], dims[2]} : Shape{dims[0]};
         haveInput = true;
         row.output = shape;
+        known["input"] = shape;
       } else {
-        PlannedLayer layer = planLayer(tokens, shape, counters);
+        PlannedLayer layer = planLayer(tokens, shape, shapeFrom, counters, known, row.inputs);
         row.layer = layer.description;
         row.name = layer.name;
         row.parameters = layer.parameters;
@@ -83,6 +124,8 @@ LayerListCheck checkLines(const std::string& text, std::vector<std::function<std
         check.parameters = total;
         check.weightBytes = total * int64_t(sizeof(float));
         shape = layer.output;
+        shapeFrom = layer.name;
+        known[layer.name] = shape;
         row.output = shape;
         ++layers;
         if (makers) makers->push_back(std::move(layer.make));
@@ -119,7 +162,7 @@ Network buildLayerList(const std::string& text) {
                                    " parameters, more memory than there is");
     };
     try {
-      network.add(makers[i]());
+      network.add(makers[i](), row.inputs);
     } catch (const std::bad_alloc&) {
       throw tooLarge();
     } catch (const std::length_error&) { // a vector longer than the address space allows
@@ -147,8 +190,29 @@ std::string layerListText(const Network& network) {
   out << "input ";
   for (int64_t d = 0; d < in.rank(); ++d) out << (d ? "x" : "") << in[d];
   out << "\n";
-  for (size_t i = 0; i < network.size(); ++i)
-    if (const std::string line = network.layer(i).layerListLine(); !line.empty()) out << line << "\n";
+  // Names as the list will give them, and the wiring each line needs beyond "the line before".
+  const auto& nodes = network.nodes();
+  const auto nameOf = [&nodes](int k) { return k < 0 ? std::string("input") : nodes[size_t(k)].layer->name(); };
+  int previous = -1; // the node the next line reads by default (lines left out do not count)
+  // Layers read other than by the line after them need their name written ("as NAME").
+  std::vector<char> named(nodes.size(), 0);
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (size_t k = 0; k < nodes[i].inputs.size(); ++k)
+      if (nodes[i].inputs[k] >= 0 && (k > 0 || nodes[i].inputs[k] != int(i) - 1)) named[size_t(nodes[i].inputs[k])] = 1;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::string line = nodes[i].layer->layerListLine();
+    const std::vector<int>& in = nodes[i].inputs;
+    if (line.empty()) {
+      if (in.size() != 1 || in[0] != previous)
+        throw std::invalid_argument("layer '" + nodes[i].layer->name() + "' has no layer-list form");
+      continue; // an identity (activation none) reads and gives the same values
+    }
+    for (size_t k = 1; k < in.size(); ++k) line += " " + nameOf(in[k]);
+    if (in[0] != previous) line += " from " + nameOf(in[0]);
+    if (named[i]) line += " as " + nodes[i].layer->name();
+    out << line << "\n";
+    previous = int(i);
+  }
   return out.str();
 }
 

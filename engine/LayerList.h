@@ -29,8 +29,9 @@ struct LayerListRow {
   std::string kind;  // the line's keyword as the grammar spells it: "input", "conv", "tanh", "avgpool", …
   Shape output;      // one sample's shape after this line (empty when it failed)
   int64_t parameters = 0;
-  int64_t weightBytes = 0; // what the parameters take as float32: parameters · 4
-  std::string error;       // what does not fit, in words with the numbers; empty when fine
+  int64_t weightBytes = 0;         // what the parameters take as float32: parameters · 4
+  std::string error;               // what does not fit, in words with the numbers; empty when fine
+  std::vector<std::string> inputs; // the layers it reads: the line before, or "from", and what it joins
 };
 
 struct LayerListCheck {

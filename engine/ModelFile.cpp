@@ -98,7 +98,17 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
   j["version"] = kModelFormatVersion;
   j["input"] = network.inputShape().dims();
   j["layers"] = Json::array();
-  for (const auto& node : network.nodes()) j["layers"].push_back(layerJson(*node.layer));
+  const auto& nodes = network.nodes();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Json layer = layerJson(*nodes[i].layer);
+    // A layer reading anything but the one before it names its inputs.
+    if (nodes[i].inputs != std::vector<int>{int(i) - 1}) {
+      Json inputs = Json::array();
+      for (int k : nodes[i].inputs) inputs.push_back(k < 0 ? std::string("input") : nodes[size_t(k)].layer->name());
+      layer["inputs"] = inputs;
+    }
+    j["layers"].push_back(layer);
+  }
   if (!info.classNames.empty()) j["classes"] = info.classNames;
   if (info.preprocess) {
     const Preprocess& p = *info.preprocess;
@@ -199,8 +209,21 @@ Model parseModel(const std::string& text, const std::string& source) {
                                    ? " ('" + layers[i]["name"].get<std::string>() + "')"
                                    : "");
     std::unique_ptr<Layer> layer = layerFromJson(layers[i], where);
+    std::vector<std::string> inputs; // absent: the layer before
+    if (layers[i].contains("inputs")) {
+      const Json& list = layers[i]["inputs"];
+      if (!list.is_array() || list.empty() || list.size() > 1024)
+        throw std::invalid_argument(where + ": \"inputs\" must be a list of 1 to 1024 layer names");
+      for (const Json& name : list) {
+        if (!name.is_string()) throw std::invalid_argument(where + ": \"inputs\" must be a list of layer names");
+        inputs.push_back(name.get<std::string>());
+      }
+    }
     try {
-      model.network.add(std::move(layer));
+      if (inputs.empty())
+        model.network.add(std::move(layer));
+      else
+        model.network.add(std::move(layer), inputs);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(where + " does not fit: " + e.what());
     }

@@ -1,7 +1,7 @@
 // Network: layers wired as a graph of nodes, run forward (keeping every node's output for
-// the backward pass) and backward. Today every node reads the node before it (a
-// sequential network); a node's `inputs` list is where residual additions and
-// concatenations will name their second input. Not for: losses or weight updates
+// the backward pass) and backward. A node reads the node before it (a sequential network)
+// or named earlier nodes: residual additions and concatenations read two or more, and a
+// node read by several sums the gradients they send back. Not for: losses or weight updates
 // (Loss.h, Optimizer.h), or files (ModelFile.h).
 #pragma once
 
@@ -25,6 +25,12 @@ public:
   // Appends a layer fed by the previous node (or the input); checks that its shapes fit
   // and throws std::invalid_argument naming the layer otherwise.
   Layer& add(std::unique_ptr<Layer> layer);
+  // Appends a layer fed by the named earlier layers ("input" is the network's input): a
+  // residual addition reads its block's input and its last layer, a concatenation its
+  // branches. Throws naming the layer and the names it knows when one is not an earlier layer.
+  Layer& add(std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs);
+  int nodeIndex(const std::string& name) const; // -1 for "input"; throws when unknown
+  bool isSequential() const;                    // every node reads the one before it
 
   struct Node {
     std::unique_ptr<Layer> layer;
@@ -65,6 +71,10 @@ public:
   // the layout of that output. Node 0's is the network input's gradient, filled only when
   // backward was asked toInput. Throws when there was no backward pass.
   const Tensor& inputGradient(size_t node) const;
+  // After backward(): ∂loss/∂(output of node) — summed over every layer that reads it — and
+  // ∂loss/∂(the network's input) (filled only when backward was asked toInput).
+  const Tensor& outputGradient(size_t node) const;
+  const Tensor& networkInputGradient() const;
 
   std::vector<Tensor*> parameters();
   std::vector<Tensor*> gradients();
@@ -88,7 +98,8 @@ private:
   const Tensor* input_ = nullptr; // the last forward's src (not owned)
   std::vector<Tensor> outputs_;   // node outputs of the last forward
   Layout outputLayout_ = Layout::NCHW;
-  std::vector<Tensor> diffs_; // ∂loss/∂(node input) buffers, reused across batches
+  std::vector<Tensor> grads_; // ∂loss/∂(network input), then ∂loss/∂(output of each node); reused
+  std::vector<std::vector<Tensor>> scratch_; // per node and input: a branch point's share before it is summed
   Layout diffLayout_ = Layout::NCHW;
 };
 

@@ -206,9 +206,9 @@ SaliencyMap computeSaliency(Network& network, Backend& backend, const Tensor& in
   const bool gradient = options.method == SaliencyMethod::Gradient;
   network.backward(backend, oneHot, scores + 1, gradient);
   if (gradient)
-    result.map = gradientMap(network.inputGradient(0));
+    result.map = gradientMap(network.networkInputGradient());
   else
-    result.map = gradCamMap(network.output(camNode), network.inputGradient(camNode + 1), height, width);
+    result.map = gradCamMap(network.output(camNode), network.outputGradient(camNode), height, width);
   return result;
 }
 

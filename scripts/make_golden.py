@@ -247,6 +247,87 @@ for i, (c_in, c_out, kh, kw, stride, pad, dil) in enumerate(
 cases.append(conv_gradient_case("lecture-six-filter1-gradient", six, filter1, torch.zeros(1), torch.zeros(1, 1, 4, 4),
                                 (1, 1), (0, 0, 0, 0), (1, 1)))
 
+# Graph networks: a residual block with a strided 1x1 projection, an inception module and a
+# dense block with its transition, each written as a ConvScope layer list and as the same
+# computation in PyTorch. Parameters in ConvScope's order (layer by layer, weights then bias);
+# the loss is sum(output * r) for a random r, so diff_dst = r.
+def conv(x, w, b, stride=1, pad=0):
+    return F.conv2d(x, w, b, stride=stride, padding=pad)
+
+
+def graph_case(name, layers, src_shape, param_shapes, fn):
+    src = torch.randn(*src_shape, requires_grad=True)
+    params = [torch.randn(*s) * (0.5 if len(s) == 4 else 0.1) for s in param_shapes]
+    for p_ in params:
+        p_.requires_grad_(True)
+    dst = fn(src, params)
+    r = torch.randn(dst.shape)
+    (dst * r).sum().backward()
+    return {"op": "graph", "name": name, "layers": layers, "src": t(src.detach()),
+            "params": [t(p_.detach()) for p_ in params], "r": t(r), "dst": t(dst.detach()),
+            "diff_src": t(src.grad), "diff_params": [t(p_.grad) for p_ in params]}
+
+
+def residual(x, p):
+    h = F.relu(conv(x, p[0], p[1], stride=2, pad=1))
+    h = conv(h, p[2], p[3], pad=1)
+    shortcut = conv(x, p[4], p[5], stride=2)
+    return F.relu(shortcut + h)
+
+
+cases.append(graph_case("residual-block-projection", """input 4x8x8
+conv 8 3x3 stride 2 pad 1
+relu
+conv 8 3x3 pad 1 as main
+conv 8 1x1 stride 2 from input as shortcut
+add main
+relu
+""", (2, 4, 8, 8), [(8, 4, 3, 3), (8,), (8, 8, 3, 3), (8,), (8, 4, 1, 1), (8,)], residual))
+
+
+def inception(x, p):
+    b1 = conv(x, p[0], p[1])
+    b2 = conv(F.relu(conv(x, p[2], p[3])), p[4], p[5], pad=1)
+    b3 = conv(F.relu(conv(x, p[6], p[7])), p[8], p[9], pad=2)
+    b4 = conv(F.max_pool2d(x, 3, stride=1, padding=1), p[10], p[11])
+    return F.relu(torch.cat([b1, b2, b3, b4], dim=1))
+
+
+cases.append(graph_case("inception-module", """input 6x8x8
+conv 4 1x1 as b1
+conv 3 1x1 from input
+relu
+conv 4 3x3 pad 1 as b2
+conv 2 1x1 from input
+relu
+conv 3 5x5 pad 2 as b3
+maxpool 3x3 stride 1 pad 1 from input
+conv 2 1x1 as b4
+concat b2 b3 b4 from b1
+relu
+""", (2, 6, 8, 8), [(4, 6, 1, 1), (4,), (3, 6, 1, 1), (3,), (4, 3, 3, 3), (4,), (2, 6, 1, 1), (2,), (3, 2, 5, 5),
+                     (3,), (2, 6, 1, 1), (2,)], inception))
+
+
+def dense_block(x, p):
+    h1 = F.relu(conv(x, p[0], p[1], pad=1))
+    c1 = torch.cat([x, h1], dim=1)
+    h2 = F.relu(conv(c1, p[2], p[3], pad=1))
+    c2 = torch.cat([c1, h2], dim=1)
+    return F.avg_pool2d(conv(c2, p[4], p[5]), 2)
+
+
+cases.append(graph_case("dense-block-transition", """input 4x8x8
+conv 3 3x3 pad 1
+relu as new1
+concat new1 from input as cat1
+conv 3 3x3 pad 1
+relu as new2
+concat new2 from cat1
+conv 5 1x1
+avgpool 2x2
+""", (2, 4, 8, 8), [(3, 4, 3, 3), (3,), (3, 7, 3, 3), (3,), (5, 10, 1, 1), (5,)], dense_block))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -781,7 +781,7 @@ void Stepper::computeFullyConnected() {
     int dense = -1;
     for (size_t i = 0; i < network.size(); ++i)
       if (dynamic_cast<const Dense*>(&network.layer(i))) dense = int(i);
-    if (dense <= 0) {
+    if (dense < 0) {
       problem_ = tr("The model has no fully connected layer.");
       return;
     }
@@ -792,18 +792,22 @@ void Stepper::computeFullyConnected() {
       return;
     }
     const auto& layer = dynamic_cast<const Dense&>(network.layer(size_t(dense)));
-    fcInput_ = network.output(size_t(dense - 1)).inLayout(Layout::NCHW);
+    const int reads = network.nodes()[size_t(dense)].inputs.front(); // the layer it reads (-1: the input)
+    fcInput_ = (reads < 0 ? preprocessImage(workspace_->input(), workspace_->modelPreprocess())
+                          : network.output(size_t(reads)))
+                   .inLayout(Layout::NCHW);
     fcInput_ = fcInput_.reshaped(Shape{1, fcInput_.size()});
     fcWeights_ = layer.weights();
     fcBias_ = layer.hasBias() ? layer.bias() : Tensor(Shape{layer.outFeatures()});
     fcClasses_ = workspace_->modelClassNames();
     fcSource_ = tr("learned weights of '%1' in %2").arg(QString::fromStdString(layer.name()), workspace_->modelName());
     // Where the layer's inputs come from: flattened maps, or the layer before's values.
-    const Layer& before = network.layer(size_t(dense - 1));
-    fcInputText_ =
-        dynamic_cast<const Flatten*>(&before)
-            ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
-            : tr("input: the %1 values of '%2'").arg(fcInput_.size()).arg(QString::fromStdString(before.name()));
+    const Layer* before = reads < 0 ? nullptr : &network.layer(size_t(reads));
+    fcInputText_ = before && dynamic_cast<const Flatten*>(before)
+                       ? tr("flatten: %1 features in channel, row, column order").arg(fcInput_.size())
+                       : tr("input: the %1 values of '%2'")
+                             .arg(fcInput_.size())
+                             .arg(before ? QString::fromStdString(before->name()) : tr("the input"));
   } else {
     // No model: the Feature maps tab's own pipeline (the same spec: every filter, the
     // activation and pooling as set), flattened into its classification stage with its

@@ -4,6 +4,7 @@
 #include "onednn/OnednnBackend.h"
 #include "reference/ReferenceBackend.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace convscope {
@@ -87,6 +88,94 @@ void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape&
   if (diffDst != expected)
     throw std::invalid_argument("pool2d backward: diff_dst is " + diffDst.toString() + ", expected " +
                                 expected.toString());
+}
+
+void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst) {
+  if (srcs.empty()) throw std::invalid_argument("concat: no inputs");
+  int64_t channels = 0;
+  for (const Shape& s : srcs) {
+    bool fits = s.rank() == dst.rank() && (s.rank() == 2 || s.rank() == 4);
+    for (int d = 0; fits && d < s.rank(); ++d) fits = d == 1 || s[d] == dst[d];
+    if (!fits)
+      throw std::invalid_argument("concat: input " + s.toString() + " does not fit the output " + dst.toString() +
+                                  " (all sizes but the channels must agree)");
+    channels += s[1];
+  }
+  if (channels != dst[1])
+    throw std::invalid_argument("concat: the inputs have " + std::to_string(channels) + " channels, the output " +
+                                dst.toString());
+}
+
+namespace {
+// Element (n, c, h, w) of a rank-2 (N, F) or rank-4 tensor in its own layout.
+size_t elementAt(const Tensor& t, int64_t n, int64_t c, int64_t h, int64_t w) {
+  return t.shape().rank() == 2 ? size_t(n * t.shape()[1] + c) : t.offset(n, c, h, w);
+}
+} // namespace
+
+void Backend::sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  if (srcs.empty()) throw std::invalid_argument("sum: no inputs");
+  for (const Tensor* s : srcs) checkSameShape("sum", *s, dst);
+  const int64_t n = dst.size();
+  const bool sameLayout =
+      std::all_of(srcs.begin(), srcs.end(), [&](const Tensor* s) { return s->layout() == dst.layout(); });
+  if (sameLayout || dst.shape().rank() != 4) {
+    float* out = dst.data();
+#pragma omp parallel for
+    for (int64_t i = 0; i < n; ++i) {
+      float v = 0.0f;
+      for (const Tensor* s : srcs) v += s->data()[i];
+      out[i] = v;
+    }
+    return;
+  }
+  const Shape& d = dst.shape();
+  for (int64_t b = 0; b < d[0]; ++b)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t h = 0; h < d[2]; ++h)
+        for (int64_t w = 0; w < d[3]; ++w) {
+          float v = 0.0f;
+          for (const Tensor* s : srcs) v += s->at(b, c, h, w);
+          dst.at(b, c, h, w) = v;
+        }
+}
+
+void Backend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  std::vector<Shape> shapes;
+  for (const Tensor* s : srcs) shapes.push_back(s->shape());
+  checkConcatArguments(shapes, dst.shape());
+  const Shape& d = dst.shape();
+  const int64_t hs = d.rank() == 4 ? d[2] : 1, ws = d.rank() == 4 ? d[3] : 1;
+#pragma omp parallel for
+  for (int64_t b = 0; b < d[0]; ++b) {
+    int64_t base = 0;
+    for (const Tensor* s : srcs) {
+      for (int64_t c = 0; c < s->shape()[1]; ++c)
+        for (int64_t h = 0; h < hs; ++h)
+          for (int64_t w = 0; w < ws; ++w)
+            dst.data()[elementAt(dst, b, base + c, h, w)] = s->data()[elementAt(*s, b, c, h, w)];
+      base += s->shape()[1];
+    }
+  }
+}
+
+void Backend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {
+  std::vector<Shape> shapes;
+  for (const Tensor* s : diffSrcs) shapes.push_back(s->shape());
+  checkConcatArguments(shapes, diffDst.shape());
+  const Shape& d = diffDst.shape();
+  const int64_t hs = d.rank() == 4 ? d[2] : 1, ws = d.rank() == 4 ? d[3] : 1;
+#pragma omp parallel for
+  for (int64_t b = 0; b < d[0]; ++b) {
+    int64_t base = 0;
+    for (Tensor* s : diffSrcs) {
+      for (int64_t c = 0; c < s->shape()[1]; ++c)
+        for (int64_t h = 0; h < hs; ++h)
+          for (int64_t w = 0; w < ws; ++w)
+            s->data()[elementAt(*s, b, c, h, w)] = diffDst.data()[elementAt(diffDst, b, base + c, h, w)];
+      base += s->shape()[1];
+    }
+  }
 }
 
 } // namespace convscope

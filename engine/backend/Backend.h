@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace convscope {
 
@@ -53,6 +54,18 @@ public:
                                     Tensor* diffBias) = 0;
   // dst is the softmax output: diff_src = dst ⊙ (diff_dst − Σ diff_dst ⊙ dst).
   virtual void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) = 0;
+
+  // ---- joining branches (graph networks) ----
+  // Both backends share these loops (memory-bound copies and sums, in either layout); a
+  // backend may override them with its own primitives.
+  // dst = Σ srcs (residual addition); every src has dst's shape. Its backward is a copy of
+  // diff_dst to each input.
+  virtual void sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
+  // dst = the srcs side by side along axis 1 (channels, or features): (N, C1 + C2 + …, H, W)
+  // or (N, F1 + F2 + …).
+  virtual void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
+  // Each diff_src = its own channels of diff_dst.
+  virtual void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
 };
 
 enum class BackendKind { Reference, Onednn };
@@ -65,6 +78,9 @@ void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tens
 void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
 void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor* bias, const Tensor& dst);
 void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst);
+// Concatenation along axis 1: every src of dst's rank, with dst's other sizes, and dst's
+// axis 1 the sum of theirs.
+void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst);
 // Backward checks: the shapes the forward pass would have had.
 void checkConv2DBackward(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& diffDst);
 void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape& diffDst);

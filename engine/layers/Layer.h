@@ -65,6 +65,16 @@ public:
   virtual void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
                         Tensor* diffSrc) = 0;
 
+  // ---- several inputs (graph networks) ----
+  // How many inputs the layer takes: 1, or 0 for "two or more" (addition, concatenation).
+  // Networks call the node forms below; a one-input layer need not override them.
+  virtual int inputCount() const { return 1; }
+  virtual Shape nodeOutputShape(const std::vector<Shape>& srcs) const;
+  virtual void nodeForward(Backend& backend, const std::vector<const Tensor*>& srcs, Tensor& dst);
+  // diffSrcs[k] is skipped when null.
+  virtual void nodeBackward(Backend& backend, const std::vector<const Tensor*>& srcs, const Tensor& dst,
+                            const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
+
   // Learnable tensors in a fixed order (weights, then bias), and their gradients in the
   // same order and shapes.
   virtual std::vector<Tensor*> parameters() { return {}; }

@@ -2,6 +2,8 @@
 #include "LayerKind.h"
 
 #include "Activation.h"
+#include "Add.h"
+#include "Concat.h"
 #include "Conv2D.h"
 #include "Dense.h"
 #include "Flatten.h"
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
+#include <utility>
 
 namespace convscope {
 
@@ -70,6 +73,7 @@ void LayerFields::checkRange(const std::vector<int64_t>& values, int64_t lo, int
 
 std::string LayerNames::next(const std::string& base, bool alwaysNumber) {
   const int n = ++counts_[base];
+  if (!chosen_.empty()) return std::exchange(chosen_, std::string());
   return alwaysNumber || n > 1 ? base + std::to_string(n) : base;
 }
 
@@ -168,8 +172,8 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 // ---- the registry --------------------------------------------------------------------------
 
 const std::vector<LayerKind>& layerKinds() {
-  static const std::vector<LayerKind> kinds{conv2dKind(),  pool2dKind(), activationKind(),
-                                            flattenKind(), denseKind(),  softmaxKind()};
+  static const std::vector<LayerKind> kinds{conv2dKind(), pool2dKind(),  activationKind(), flattenKind(),
+                                            denseKind(),  softmaxKind(), addKind(),        concatKind()};
   return kinds;
 }
 
@@ -202,6 +206,21 @@ std::string layerKeywordNames() {
 } // namespace convscope
 
 namespace convscope {
+Shape Layer::nodeOutputShape(const std::vector<Shape>& srcs) const {
+  if (srcs.size() != 1)
+    throw std::invalid_argument(kind() + " '" + name() + "' takes one input, not " + std::to_string(srcs.size()));
+  return outputShape(srcs[0]);
+}
+
+void Layer::nodeForward(Backend& backend, const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  forwardInto(backend, *srcs.at(0), dst);
+}
+
+void Layer::nodeBackward(Backend& backend, const std::vector<const Tensor*>& srcs, const Tensor& dst,
+                         const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {
+  backward(backend, *srcs.at(0), dst, diffDst, diffSrcs.at(0));
+}
+
 std::string Layer::layerListLine() const {
   throw std::invalid_argument("layer '" + name() + "' (" + kind() + ") has no layer-list form");
 }

@@ -52,10 +52,14 @@ struct PlannedLayer {
 // Names layers as a layer list does: conv1, conv2, …; "flatten", then flatten2.
 class LayerNames {
 public:
+  // The next name for `base` ("conv3"), or the name the line chose with "as NAME" (the count
+  // goes on either way, so the other names do not change).
   std::string next(const std::string& base, bool alwaysNumber = true);
+  void chooseNext(std::string name) { chosen_ = std::move(name); }
 
 private:
   std::map<std::string, int> counts_;
+  std::string chosen_;
 };
 
 // One layer-list line, and readers for its tokens.
@@ -64,6 +68,7 @@ struct LayerListLine {
   std::string keyword;                    // lower case
   Shape in;                               // one sample reaching the line: (C, H, W) or (F)
   LayerNames& names;
+  std::vector<Shape> more = {}; // a joining kind's other inputs: the named layers' outputs
 
   // Throws unless the input is an image: "conv needs an image (channels × height × width) …".
   void needImage() const;
@@ -100,6 +105,7 @@ struct LayerKind {
   std::string type;                  // the model file's "type" and Layer::kind(): "Conv2D"
   std::vector<std::string> keywords; // the layer list's words: "conv"; empty: no layer-list form
   std::string syntax;                // one line of help: "conv FILTERS KxK [stride S] [pad P] [dilation D]"
+  bool joins = false;                // its layer-list arguments are layer names (add, concat)
   std::function<std::unique_ptr<Layer>(const LayerFields& fields, const std::string& name)> load;
   std::function<PlannedLayer(const LayerListLine& line)> plan; // null without keywords
 };

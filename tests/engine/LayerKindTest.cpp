@@ -26,13 +26,17 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   }
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
-  EXPECT_EQ(layerTypeNames(), "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax");
+  EXPECT_EQ(layerTypeNames(), "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   const std::string list = "input 3x16x16\n"
                            "conv 4 3x3 stride 1 pad 1 dilation 1\n"
-                           "leaky-relu 0.2\n"
+                           "leaky-relu 0.2 as stem\n"
+                           "conv 4 3x3 pad 1\n"
+                           "add stem\n"
+                           "conv 2 1x1 from stem\n"
+                           "concat add1\n"
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
                            "tanh\n"
@@ -44,7 +48,12 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "dense 5\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 12u);
+  ASSERT_EQ(built.size(), 16u);
+  EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
+  EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
+  EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
+  EXPECT_EQ(built.shapes(1)[5], (Shape{1, 6, 16, 16}));
+  EXPECT_FALSE(built.isSequential());
   std::set<std::string> kinds;
   for (size_t i = 0; i < built.size(); ++i) kinds.insert(built.layer(i).kind());
   EXPECT_EQ(kinds.size(), layerKinds().size()) << "the list should use every kind";
@@ -57,8 +66,14 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
     EXPECT_EQ(loaded.network.layer(i).describe(), built.layer(i).describe());
     EXPECT_EQ(loaded.network.layer(i).title(), built.layer(i).title());
     EXPECT_EQ(loaded.network.layer(i).layerListLine(), built.layer(i).layerListLine());
+    EXPECT_EQ(again.layer(i).name(), built.layer(i).name());
   }
   EXPECT_EQ(built.layer(1).layerListLine(), "leaky-relu 0.2");
+  EXPECT_EQ(built.layer(1).name(), "stem");
+  EXPECT_EQ(again.nodes()[5].inputs, built.nodes()[5].inputs);
+  EXPECT_EQ(loaded.network.nodes()[5].inputs, built.nodes()[5].inputs);
+  EXPECT_NE(layerListText(built).find("conv 2 1x1 from stem\nconcat add1\n"), std::string::npos)
+      << layerListText(built);
   EXPECT_EQ(built.layer(0).title(), "conv1: 4 filters 3×3, stride 1, padding 1,1,1,1");
   EXPECT_TRUE(built.endsInSoftmax());
   EXPECT_FALSE(buildLayerList("input 4\ndense 2\n").endsInSoftmax());
@@ -76,4 +91,12 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
   }
   const LayerListCheck check = checkLayerList("input 1x8x8\nattention 4\n");
   EXPECT_EQ(check.error.substr(0, 34), "line 2: unknown layer 'attention' ");
+  // Joins name what they join, and say why shapes do not fit.
+  EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3\nadd conv9\n").error,
+            "line 3: there is no layer 'conv9' above (names: conv1, input)");
+  EXPECT_NE(checkLayerList("input 1x8x8\nconv 2 3x3\nadd input\n").error.find("differ (a residual connection"),
+            std::string::npos);
+  EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3\nconcat\n").error,
+            "line 3: concat needs the layers it joins, e.g. 'concat conv1'");
+  EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3 as input\n").error, "line 2: the name 'input' is taken");
 }

@@ -1,0 +1,73 @@
+// Add: shapes must agree; the sum is the backend's; the gradient is copied to each input.
+#include "Add.h"
+
+#include "LayerKind.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace convscope {
+
+std::string Add::title() const { return name() + ": add (residual connection)"; }
+
+std::string Add::layerListLine() const { return "add"; }
+
+Shape Add::nodeOutputShape(const std::vector<Shape>& srcs) const {
+  if (srcs.size() < 2)
+    throw std::invalid_argument("Add '" + name() + "' needs two or more inputs, got " + std::to_string(srcs.size()));
+  for (const Shape& s : srcs)
+    if (s != srcs[0])
+      throw std::invalid_argument("Add '" + name() + "': inputs " + srcs[0].toString() + " and " + s.toString() +
+                                  " differ (a residual connection adds maps of one shape: a strided or widening "
+                                  "block needs a 1x1 projection on its shortcut)");
+  return srcs[0];
+}
+
+void Add::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) { backend.sumForward({&src}, dst); }
+
+void Add::backward(Backend&, const Tensor&, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  if (diffSrc) *diffSrc = diffDst;
+}
+
+void Add::nodeForward(Backend& backend, const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  backend.sumForward(srcs, dst);
+}
+
+void Add::nodeBackward(Backend&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& diffDst,
+                       const std::vector<Tensor*>& diffSrcs) {
+  for (Tensor* d : diffSrcs) // ∂(a + b)/∂a = 1: each input receives diff_dst as it is
+    if (d) {
+      if (d->shape() != diffDst.shape())
+        throw std::invalid_argument("Add '" + name() + "': diff_src " + d->shape().toString() + " for diff_dst " +
+                                    diffDst.shape().toString());
+      if (d->layout() == diffDst.layout())
+        std::copy(diffDst.values().begin(), diffDst.values().end(), d->values().begin());
+      else
+        *d = diffDst.inLayout(d->layout());
+    }
+}
+
+LayerKind addKind() {
+  LayerKind k;
+  k.type = "Add";
+  k.keywords = {"add"};
+  k.joins = true;
+  k.syntax = "add NAME [NAME …]: the line before plus the named layers' outputs (a residual connection)";
+  k.load = [](const LayerFields&, const std::string& name) {
+    return std::unique_ptr<Layer>(std::make_unique<Add>(name));
+  };
+  k.plan = [](const LayerListLine& line) {
+    PlannedLayer p;
+    p.name = line.names.next("add");
+    p.make = [name = p.name] { return std::unique_ptr<Layer>(std::make_unique<Add>(name)); };
+    std::vector<Shape> shapes{batchOfOne(line.in)};
+    for (const Shape& s : line.more) shapes.push_back(batchOfOne(s));
+    const std::unique_ptr<Layer> layer = p.make();
+    p.description = layer->describe();
+    p.output = oneSample(layer->nodeOutputShape(shapes));
+    return p;
+  };
+  return k;
+}
+
+} // namespace convscope

@@ -1,0 +1,31 @@
+// Concat: two or more inputs side by side along the channels (axis 1) — an inception
+// module's branches, a dense block's growing stack. Each input gets its own channels'
+// gradient back.
+#pragma once
+
+#include "Layer.h"
+
+namespace convscope {
+
+class Concat final : public Layer {
+public:
+  explicit Concat(std::string name) : Layer(std::move(name)) {}
+
+  std::string kind() const override { return "Concat"; }
+  std::string title() const override;
+  std::string layerListLine() const override;
+  int inputCount() const override { return 0; }
+  Shape outputShape(const Shape& src) const override { return src; }
+  Shape nodeOutputShape(const std::vector<Shape>& srcs) const override;
+  void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
+  void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
+                Tensor* diffSrc) override;
+  void nodeForward(Backend& backend, const std::vector<const Tensor*>& srcs, Tensor& dst) override;
+  void nodeBackward(Backend& backend, const std::vector<const Tensor*>& srcs, const Tensor& dst, const Tensor& diffDst,
+                    const std::vector<Tensor*>& diffSrcs) override;
+};
+
+// The model file's "Concat" and the layer list's "concat NAME [NAME …]".
+LayerKind concatKind();
+
+} // namespace convscope

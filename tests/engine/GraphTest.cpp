@@ -1,0 +1,140 @@
+// Graph networks: a residual block with a strided 1x1 projection, an inception module and a
+// dense block with its transition, typed as layer lists (add, concat, "from", "as"), against
+// PyTorch (tests/data/golden.json, cases "graph") on both backends, and against central
+// finite differences of their own forward pass; and the wiring's checks.
+#include "GoldenCases.h"
+#include "TestUtils.h"
+
+#include "engine/LayerList.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/Add.h"
+#include "engine/layers/Conv2D.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace convscope;
+using convscope::test::goldenCases;
+using convscope::test::tensorFromJson;
+using convscope::test::tensorsClose;
+using Json = nlohmann::json;
+
+namespace {
+
+std::vector<const Json*> graphCases() {
+  std::vector<const Json*> cases;
+  for (const Json& c : goldenCases())
+    if (c["op"] == "graph") cases.push_back(&c);
+  return cases;
+}
+
+// The case's network; smooth: with tanh for ReLU and average for max pooling, so that no
+// difference quotient straddles a kink (the wiring, not the non-linearity, is under test).
+Network graphFromCase(const Json& c, bool smooth = false) {
+  std::string text = c["layers"].get<std::string>();
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"relu", "tanh"}, {"maxpool", "avgpool"}})
+    for (size_t at; smooth && (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+  Network net = buildLayerList(text);
+  std::vector<Tensor> params;
+  for (const Json& p : c["params"]) params.push_back(tensorFromJson(p));
+  net.setParameters(params);
+  return net;
+}
+
+// L = Σ forward(src) ⊙ r in double.
+double weightedSum(Network& net, Backend& backend, const Tensor& src, const Tensor& r) {
+  const Tensor out = net.forward(backend, src).inLayout(Layout::NCHW);
+  double sum = 0;
+  for (int64_t i = 0; i < out.size(); ++i) sum += double(out.data()[i]) * r.data()[i];
+  return sum;
+}
+
+} // namespace
+
+TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
+  const auto cases = graphCases();
+  ASSERT_EQ(cases.size(), 3u);
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  for (const Json* c : cases) {
+    for (Backend* backend : {static_cast<Backend*>(&reference), static_cast<Backend*>(&onednn)}) {
+      SCOPED_TRACE((*c)["name"].get<std::string>() + " on " + backend->name());
+      Network net = graphFromCase(*c);
+      EXPECT_FALSE(net.isSequential());
+      const Tensor src = tensorFromJson((*c)["src"]);
+      const Tensor dst = net.forward(*backend, src).inLayout(Layout::NCHW);
+      EXPECT_TRUE(tensorsClose(dst, tensorFromJson((*c)["dst"]), 1e-4f, 1e-4f));
+      const Tensor r = tensorFromJson((*c)["r"]).inLayout(net.output(net.size() - 1).layout());
+      net.backward(*backend, r, net.size(), true);
+      EXPECT_TRUE(
+          tensorsClose(net.inputGradient(0).inLayout(Layout::NCHW), tensorFromJson((*c)["diff_src"]), 1e-4f, 1e-4f));
+      const std::vector<Tensor*> grads = net.gradients();
+      ASSERT_EQ(grads.size(), (*c)["diff_params"].size());
+      for (size_t k = 0; k < grads.size(); ++k)
+        EXPECT_TRUE(tensorsClose(*grads[k], tensorFromJson((*c)["diff_params"][k]), 1e-4f, 1e-4f)) << "parameter " << k;
+    }
+  }
+}
+
+TEST(Graph, GradientsEqualFiniteDifferencesThroughBranchesAndJoins) {
+  ReferenceBackend backend;
+  for (const Json* c : graphCases()) {
+    SCOPED_TRACE((*c)["name"].get<std::string>());
+    Network net = graphFromCase(*c, true);
+    Tensor src = tensorFromJson((*c)["src"]);
+    const Tensor r = tensorFromJson((*c)["r"]);
+    net.forward(backend, src);
+    net.backward(backend, r, net.size(), true);
+    const Tensor diffSrc = net.inputGradient(0);
+    std::vector<Tensor> diffParams;
+    for (Tensor* g : net.gradients()) diffParams.push_back(*g);
+    const float h = 1e-2f;
+    const auto numeric = [&](float& x) {
+      const float saved = x;
+      x = saved + h;
+      const double plus = weightedSum(net, backend, src, r);
+      x = saved - h;
+      const double minus = weightedSum(net, backend, src, r);
+      x = saved;
+      return (plus - minus) / (2.0 * h);
+    };
+    // Every 7th input value and every 5th weight: the branch points sum their readers' shares.
+    int checked = 0;
+    for (int64_t i = 0; i < src.size(); i += 7, ++checked) {
+      const double n = numeric(src.data()[i]);
+      EXPECT_NEAR(diffSrc.data()[i], n, 1e-2 * (1 + std::abs(n))) << "input " << i;
+    }
+    const std::vector<Tensor*> params = net.parameters();
+    for (size_t k = 0; k < params.size(); ++k)
+      for (int64_t i = 0; i < params[k]->size(); i += 5, ++checked) {
+        const double n = numeric(params[k]->data()[i]);
+        EXPECT_NEAR(diffParams[k].data()[i], n, 1e-2 * (1 + std::abs(n))) << "parameter " << k << ", value " << i;
+      }
+    EXPECT_GT(checked, 100);
+  }
+}
+
+TEST(Graph, WiringThatDoesNotFitIsRefusedNamingTheLayers) {
+  Network net(Shape{3, 8, 8});
+  Conv2DGeometry g;
+  g.kernelH = g.kernelW = 3;
+  net.add(std::make_unique<Conv2D>("conv1", 3, 4, g));
+  try {
+    net.add(std::make_unique<Add>("add1"), {"conv1", "input"});
+    FAIL() << "a 4x6x6 map added to a 3x8x8 input";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("Add 'add1': inputs 1x4x6x6 and 1x3x8x8 differ"), std::string::npos)
+        << e.what();
+  }
+  try {
+    net.add(std::make_unique<Add>("add2"), {"conv1", "conv7"});
+    FAIL() << "an unknown input";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("there is no layer 'conv7' before this one (there are: input, conv1)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(net.add(std::make_unique<Conv2D>("conv2", 4, 4, g), {"conv1", "input"}), std::invalid_argument);
+  EXPECT_EQ(net.size(), 1u); // nothing half-added
+}
