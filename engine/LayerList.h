@@ -1,4 +1,4 @@
-// A sequential CNN typed one layer per line: the Training tab's layer editor and
+// A CNN typed one layer per line: the Training tab's layer editor and
 // `convscope train --model FILE.txt` read it. The grammar, by example:
 //
 //   input 1x32x32                  # channels x height x width (must come first)
@@ -12,7 +12,10 @@
 // Blank lines and text after '#' are ignored; names are case-insensitive. Every line is
 // checked against the shape that reaches it, so an editor can show each layer's output
 // shape as the user types and say, line by line, what does not fit.
-// Not for: graphs with branches (residual or concatenation), or weights (ModelFile).
+// Branches: "as NAME" names a line's layer, "from NAME" reads that layer instead of the line
+// before, "add NAME …" and "concat NAME …" join the named layers to the line before
+// (docs/layer-lists.md shows a residual block, an inception module and a dense block).
+// Not for: weights (ModelFile).
 #pragma once
 
 #include "Network.h"

@@ -73,6 +73,10 @@ std::vector<Shape> Network::shapes(int64_t batch) const {
   return result;
 }
 
+void Network::setTraining(bool on) {
+  for (Node& n : nodes_) n.layer->setTraining(on);
+}
+
 bool Network::isSequential() const {
   for (size_t i = 0; i < nodes_.size(); ++i)
     if (nodes_[i].inputs != std::vector<int>{int(i) - 1}) return false;

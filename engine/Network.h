@@ -31,6 +31,8 @@ public:
   Layer& add(std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs);
   int nodeIndex(const std::string& name) const; // -1 for "input"; throws when unknown
   bool isSequential() const;                    // every node reads the one before it
+  // Training mode (dropout drops) or evaluation (the default; the trainer switches).
+  void setTraining(bool on);
 
   struct Node {
     std::unique_ptr<Layer> layer;

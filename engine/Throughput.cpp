@@ -51,6 +51,7 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
   const bool softmaxEnd = network.endsInSoftmax();
   const size_t endNode = network.size() - (softmaxEnd ? 1 : 0);
   Tensor diff(network.shapes(batch)[endNode - 1]);
+  network.setTraining(true); // as the trainer's batches run
   return measure(batch, images, threads, [&] {
     network.forward(backend, x);
     classificationLoss(LossKind::CrossEntropy, network.output(endNode - 1), labels, &diff);

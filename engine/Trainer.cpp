@@ -57,6 +57,7 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
   std::vector<int> labels;
   double lossSum = 0.0;
   int64_t correct = 0;
+  network.setTraining(false); // evaluation: dropout passes everything
   for (size_t start = 0; start < n; start += static_cast<size_t>(batchSize)) {
     const size_t count = std::min(static_cast<size_t>(batchSize), n - start);
     makeBatch(data, indices.data() + start, count, preprocess, batch, labels);
@@ -177,6 +178,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const size_t start = size_t(b) * batchSize;
       const size_t count = std::min(batchSize, trainCount - start);
       makeBatch(train, order.data() + start, count, preprocess_, batch, labels);
+      network_.setTraining(true); // an evaluation between epochs switched it off
       network_.forward(backend_, batch);
       const Tensor& logits = scores(network_);
       if (diffLogits.shape() != logits.shape()) diffLogits = Tensor(logits.shape());

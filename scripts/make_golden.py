@@ -328,6 +328,21 @@ conv 5 1x1
 avgpool 2x2
 """, (2, 4, 8, 8), [(3, 4, 3, 3), (3,), (3, 7, 3, 3), (3,), (5, 10, 1, 1), (5,)], dense_block))
 
+def gap_head(x, p):
+    h = F.relu(conv(x, p[0], p[1]))
+    h = F.adaptive_avg_pool2d(h, 1).flatten(1)  # dropout in evaluation: the identity
+    return F.linear(h, p[2], p[3])
+
+
+cases.append(graph_case("global-average-pooling-head", """input 3x7x7
+conv 5 3x3
+relu
+globalavgpool
+flatten
+dropout 0.5
+dense 4
+""", (2, 3, 7, 7), [(5, 3, 3, 3), (5,), (4, 5), (4,)], gap_head))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

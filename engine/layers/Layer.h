@@ -43,6 +43,9 @@ public:
   virtual void initialize(InitScheme /*scheme*/, WeightRandom& /*random*/) {}
   // Auto initialization picks He when a layer says its non-linearity wants it (ReLU).
   virtual bool wantsHeInitialization() const { return false; }
+  // Training or evaluation: layers that behave differently (dropout) follow it; the trainer
+  // switches it, everything else runs in evaluation (the default).
+  virtual void setTraining(bool /*on*/) {}
   // A final softmax: the trainer folds it into the cross-entropy, predictions read it.
   virtual bool producesProbabilities() const { return false; }
 

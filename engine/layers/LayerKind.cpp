@@ -6,7 +6,9 @@
 #include "Concat.h"
 #include "Conv2D.h"
 #include "Dense.h"
+#include "Dropout.h"
 #include "Flatten.h"
+#include "GlobalAvgPool.h"
 #include "Pool2D.h"
 #include "Softmax.h"
 
@@ -172,8 +174,9 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 // ---- the registry --------------------------------------------------------------------------
 
 const std::vector<LayerKind>& layerKinds() {
-  static const std::vector<LayerKind> kinds{conv2dKind(), pool2dKind(),  activationKind(), flattenKind(),
-                                            denseKind(),  softmaxKind(), addKind(),        concatKind()};
+  static const std::vector<LayerKind> kinds{conv2dKind(),        pool2dKind(),  activationKind(), flattenKind(),
+                                            denseKind(),         softmaxKind(), addKind(),        concatKind(),
+                                            globalAvgPoolKind(), dropoutKind()};
   return kinds;
 }
 

@@ -9,7 +9,9 @@
 #include "engine/layers/Activation.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
+#include "engine/layers/Dropout.h"
 #include "engine/layers/Flatten.h"
+#include "engine/layers/GlobalAvgPool.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -136,6 +138,36 @@ TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
   checkGradients(softmax, randomTensor({3, 5}, 4, -2, 2), 1e-2f, 1e-2f);
   Flatten flatten("flatten");
   checkGradients(flatten, randomTensor({2, 3, 2, 2}, 5));
+}
+
+TEST(Gradients, GlobalAveragePoolingAndDropout) {
+  GlobalAvgPool gap("gap");
+  checkGradients(gap, randomTensor({2, 3, 5, 4}, 6));
+  // Dropout in evaluation is the identity, forward and backward.
+  Dropout drop("drop", 0.4f);
+  checkGradients(drop, randomTensor({2, 3, 4, 4}, 7));
+  // Training: about p of the values dropped, the rest scaled by 1/(1 − p); the gradient
+  // goes back through the same mask.
+  ReferenceBackend backend;
+  drop.setTraining(true);
+  const Tensor src = randomTensor({4, 8, 16, 16}, 8, 0.5f, 1.5f);
+  const Tensor dst = drop.forward(backend, src);
+  int64_t dropped = 0;
+  for (int64_t i = 0; i < dst.size(); ++i) {
+    if (dst.data()[i] == 0.0f)
+      ++dropped;
+    else
+      ASSERT_FLOAT_EQ(dst.data()[i], src.data()[i] / 0.6f);
+  }
+  EXPECT_NEAR(double(dropped) / double(dst.size()), 0.4, 0.02);
+  const Tensor diffDst = randomTensor(dst.shape(), 9);
+  Tensor diffSrc(src.shape());
+  drop.backward(backend, src, dst, diffDst, &diffSrc);
+  for (int64_t i = 0; i < dst.size(); ++i)
+    ASSERT_FLOAT_EQ(diffSrc.data()[i], dst.data()[i] == 0.0f ? 0.0f : diffDst.data()[i] / 0.6f);
+  const Tensor again = drop.forward(backend, src); // a new draw every batch
+  EXPECT_NE(again.values(), dst.values());
+  EXPECT_THROW(Dropout("bad", 1.0f), std::invalid_argument);
 }
 
 TEST(Gradients, WholeNetworkBackwardMatchesFiniteDifferences) {

@@ -54,14 +54,13 @@ double weightedSum(Network& net, Backend& backend, const Tensor& src, const Tens
 
 TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   const auto cases = graphCases();
-  ASSERT_EQ(cases.size(), 3u);
+  ASSERT_EQ(cases.size(), 4u); // and a global-average-pooling head with dropout (evaluation)
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
     for (Backend* backend : {static_cast<Backend*>(&reference), static_cast<Backend*>(&onednn)}) {
       SCOPED_TRACE((*c)["name"].get<std::string>() + " on " + backend->name());
       Network net = graphFromCase(*c);
-      EXPECT_FALSE(net.isSequential());
       const Tensor src = tensorFromJson((*c)["src"]);
       const Tensor dst = net.forward(*backend, src).inLayout(Layout::NCHW);
       EXPECT_TRUE(tensorsClose(dst, tensorFromJson((*c)["dst"]), 1e-4f, 1e-4f));
@@ -111,7 +110,7 @@ TEST(Graph, GradientsEqualFiniteDifferencesThroughBranchesAndJoins) {
         const double n = numeric(params[k]->data()[i]);
         EXPECT_NEAR(diffParams[k].data()[i], n, 1e-2 * (1 + std::abs(n))) << "parameter " << k << ", value " << i;
       }
-    EXPECT_GT(checked, 100);
+    EXPECT_GT(checked, 50);
   }
 }
 

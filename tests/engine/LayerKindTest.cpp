@@ -26,7 +26,8 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   }
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
-  EXPECT_EQ(layerTypeNames(), "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat");
+  EXPECT_EQ(layerTypeNames(),
+            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -43,12 +44,14 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "avgpool 2x2 stride 1\n"
                            "sigmoid\n"
                            "relu\n"
+                           "globalavgpool\n"
                            "flatten\n"
+                           "dropout 0.25\n"
                            "fc 12\n"
                            "dense 5\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 16u);
+  ASSERT_EQ(built.size(), 18u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
