@@ -125,13 +125,12 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
   if (withWeights) {
     j["parameters"] = Json::array();
     for (const auto& node : network.nodes()) {
-      const std::vector<Tensor*> params = node.layer->parameters();
-      for (size_t k = 0; k < params.size(); ++k) {
-        const Tensor& t = *params[k];
+      for (const auto& [tensorName, tensor] : node.layer->stateTensors()) {
+        const Tensor& t = *tensor;
         const auto* bytes = reinterpret_cast<const uint8_t*>(t.data()); // little-endian hosts only (x86, ARM)
         const size_t size = static_cast<size_t>(t.size()) * sizeof(float);
         j["parameters"].push_back({{"layer", node.layer->name()},
-                                   {"tensor", k == 0 ? "weights" : "bias"},
+                                   {"tensor", tensorName},
                                    {"shape", t.shape().dims()},
                                    {"crc32", crc32(0L, bytes, static_cast<uInt>(size))},
                                    {"data", base64(bytes, size)}});
@@ -277,9 +276,8 @@ Model parseModel(const std::string& text, const std::string& source) {
     if (!params.is_array()) throw std::invalid_argument(source + ": \"parameters\" must be a list");
     std::vector<std::pair<std::string, Tensor*>> expected;
     for (size_t i = 0; i < model.network.size(); ++i) {
-      std::vector<Tensor*> tensors = model.network.layer(i).parameters();
-      for (size_t k = 0; k < tensors.size(); ++k)
-        expected.emplace_back(model.network.layer(i).name() + (k == 0 ? " weights" : " bias"), tensors[k]);
+      for (const auto& [tensorName, tensor] : model.network.layer(i).stateTensors())
+        expected.emplace_back(model.network.layer(i).name() + " " + tensorName, tensor);
     }
     if (params.size() != expected.size())
       throw std::invalid_argument(source + ": the layers need " + std::to_string(expected.size()) +
@@ -288,7 +286,7 @@ Model parseModel(const std::string& text, const std::string& source) {
     for (size_t i = 0; i < expected.size(); ++i) {
       const auto& [name, tensor] = expected[i];
       const LayerFields f{params[i], source + ": parameters of " + name};
-      const std::string label = f.text("layer") + (f.text("tensor") == "weights" ? " weights" : " bias");
+      const std::string label = f.text("layer") + " " + f.text("tensor");
       if (label != name)
         throw std::invalid_argument(source + ": parameter tensor " + std::to_string(i + 1) + " is '" + label +
                                     "', expected '" + name + "'");

@@ -291,4 +291,26 @@ void Network::setParameters(const std::vector<Tensor>& values) {
   }
 }
 
+std::vector<Tensor> Network::copyState() const {
+  std::vector<Tensor> copies;
+  for (const Node& n : nodes_)
+    for (const auto& [name, t] : n.layer->stateTensors()) copies.push_back(*t);
+  return copies;
+}
+
+void Network::setState(const std::vector<Tensor>& values) {
+  std::vector<Tensor*> state;
+  for (Node& n : nodes_)
+    for (const auto& [name, t] : n.layer->stateTensors()) state.push_back(t);
+  if (values.size() != state.size())
+    throw std::invalid_argument("Network: " + std::to_string(values.size()) + " state tensors for " +
+                                std::to_string(state.size()));
+  for (size_t i = 0; i < state.size(); ++i) {
+    if (values[i].shape() != state[i]->shape())
+      throw std::invalid_argument("Network: state tensor " + std::to_string(i) + " is " + state[i]->shape().toString() +
+                                  ", got " + values[i].shape().toString());
+    *state[i] = values[i];
+  }
+}
+
 } // namespace convscope

@@ -93,6 +93,10 @@ public:
   // Copies of every parameter (for snapshots that outlive the next update), and back.
   std::vector<Tensor> copyParameters() const;
   void setParameters(const std::vector<Tensor>& values);
+  // The same with the state that is not learned (batch normalization's running statistics):
+  // what a snapshot must carry for another copy of the network to compute the same.
+  std::vector<Tensor> copyState() const;
+  void setState(const std::vector<Tensor>& values);
 
 private:
   Shape inputShape_;

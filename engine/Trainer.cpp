@@ -153,7 +153,10 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const std::vector<Tensor*> parameters = network_.parameters();
   const std::vector<Tensor*> gradients = network_.gradients();
   Optimizer optimizer(config_.optimizer, parameters);
-  std::vector<Tensor> lastGood = network_.copyParameters();
+  std::vector<Tensor> lastGood = network_.copyState();
+  std::vector<Tensor*> state; // the parameters and the running statistics, as copyState lists them
+  for (const auto& node : network_.nodes())
+    for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t);
   std::mt19937_64 random(config_.seed);
   Tensor batch, diffLogits;
   std::vector<int> labels;
@@ -185,7 +188,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const LossResult r = classificationLoss(config_.loss, logits, labels, &diffLogits);
       if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
       if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
-        network_.setParameters(lastGood);
+        network_.setState(lastGood);
         result.status = TrainResult::Status::Diverged;
         const std::string what = std::isnan(r.loss)   ? "the loss is not a number (NaN)"
                                  : std::isinf(r.loss) ? "the loss is infinite"
@@ -198,7 +201,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
         return result;
       }
       // These weights gave a sound loss: keep them before the update changes them.
-      for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = parameters[i]->values();
+      for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
       network_.backward(backend_, diffLogits, endNode);
       optimizer.step(gradients, epoch);
       const double seconds = secondsSince(batchStart);

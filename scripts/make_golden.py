@@ -343,6 +343,51 @@ dropout 0.5
 dense 4
 """, (2, 3, 7, 7), [(5, 3, 3, 3), (5,), (4, 5), (4,)], gap_head))
 
+# A ResNet basic block with batch normalization and a projection shortcut, in training mode
+# (batch statistics; the running statistics updated, momentum 0.1) and in evaluation mode
+# (given running statistics). "running_in" are the running mean and variance of each
+# BatchNorm before the forward pass, "running_out" after it.
+def bn_full_case(name, training):
+    torch.manual_seed(200 + int(training))
+    shapes = [(6, 4, 3, 3), (6,), (6,), (6,), (6, 6, 3, 3), (6,), (6,), (6,), (6, 4, 1, 1), (6,), (6,), (6,)]
+    src = torch.randn(3, 4, 8, 8, requires_grad=True)
+    params = []
+    for s_ in shapes:
+        v = torch.randn(*s_) * (0.5 if len(s_) == 4 else 0.1)
+        params.append(v)
+    for k in (2, 6, 10):
+        params[k] = 1.0 + params[k]
+    for p_ in params:
+        p_.requires_grad_(True)
+    running_in = [(torch.randn(6) * 0.1, torch.rand(6) + 0.5) for _ in range(3)]
+    running = [(m.clone(), v.clone()) for m, v in running_in]
+
+    def bn(h, k, g, b):
+        return F.batch_norm(h, running[k][0], running[k][1], g, b, training=training, momentum=0.1, eps=1e-5)
+    h = F.relu(bn(conv(src, params[0], params[1], stride=2, pad=1), 0, params[2], params[3]))
+    h = bn(conv(h, params[4], params[5], pad=1), 1, params[6], params[7])
+    shortcut = bn(conv(src, params[8], params[9], stride=2), 2, params[10], params[11])
+    dst = F.relu(shortcut + h)
+    r = torch.randn(dst.shape)
+    (dst * r).sum().backward()
+    return {"op": "graph", "name": name, "training": training, "layers": """input 4x8x8
+conv 6 3x3 stride 2 pad 1
+batchnorm
+relu
+conv 6 3x3 pad 1
+batchnorm as main
+conv 6 1x1 stride 2 from input
+batchnorm
+add main
+relu
+""", "src": t(src.detach()), "params": [t(p_.detach()) for p_ in params], "r": t(r), "dst": t(dst.detach()),
+            "diff_src": t(src.grad), "diff_params": [t(p_.grad) for p_ in params],
+            "running_in": [[t(m), t(v)] for m, v in running_in], "running_out": [[t(m), t(v)] for m, v in running]}
+
+
+cases.append(bn_full_case("resnet-basic-block-batchnorm-training", True))
+cases.append(bn_full_case("resnet-basic-block-batchnorm-evaluation", False))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

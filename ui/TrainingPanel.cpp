@@ -511,8 +511,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(worker_, &TrainingWorker::filtersChanged, this, [this](const FilterSnapshot& f) {
     filters_ = f.weights;
     filtersDirty_ = true;
-    if (live_ && f.parameters.size() == live_->parameters().size()) {
-      live_->setParameters(f.parameters);
+    if (live_ && f.parameters.size() == live_->copyState().size()) {
+      live_->setState(f.parameters);
       predictDrawing();
       showTestImage();
     }

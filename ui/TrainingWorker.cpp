@@ -75,7 +75,7 @@ void TrainingWorker::start(TrainingRequest request) {
       const auto now = Clock::now();
       if (first && now - lastFilters > std::chrono::milliseconds(250)) {
         lastFilters = now;
-        emit filtersChanged({first->weights(), network->copyParameters(), r.imagesSeen});
+        emit filtersChanged({first->weights(), network->copyState(), r.imagesSeen});
       }
     };
     callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
@@ -89,7 +89,7 @@ void TrainingWorker::start(TrainingRequest request) {
     const TrainResult result = trainer.run(callbacks);
     send(true);
     trainer_ = nullptr;
-    if (first) emit filtersChanged({first->weights(), network->copyParameters(), 0});
+    if (first) emit filtersChanged({first->weights(), network->copyState(), 0});
     network_ = std::move(network);
     running_ = false;
     emit finished(result.status == TrainResult::Status::Finished, result.status == TrainResult::Status::Finished

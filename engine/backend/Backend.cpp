@@ -5,6 +5,7 @@
 #include "reference/ReferenceBackend.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace convscope {
@@ -175,6 +176,86 @@ void Backend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& 
             s->data()[elementAt(*s, b, c, h, w)] = diffDst.data()[elementAt(diffDst, b, base + c, h, w)];
       base += s->shape()[1];
     }
+  }
+}
+
+namespace {
+// Calls f(offset) for every element of channel c of a rank-4 tensor (either layout).
+template <typename F> void forChannel(const Tensor& t, int64_t c, F f) {
+  const Shape& s = t.shape();
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t h = 0; h < s[2]; ++h)
+      for (int64_t w = 0; w < s[3]; ++w) f(t.offset(n, c, h, w));
+}
+
+void checkBatchNorm(const Tensor& src, const Tensor& gamma, const Tensor& other, const std::string& what) {
+  if (src.shape().rank() != 4)
+    throw std::invalid_argument("batch norm: expects maps (N, C, H, W), got " + src.shape().toString());
+  const int64_t c = src.shape()[1];
+  if (gamma.size() != c || other.shape() != src.shape())
+    throw std::invalid_argument("batch norm: " + std::to_string(gamma.size()) + " scales for " + std::to_string(c) +
+                                " channels, " + what + " " + other.shape().toString() + " for src " +
+                                src.shape().toString());
+}
+} // namespace
+
+void Backend::batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean,
+                               Tensor& variance, bool training, float epsilon, Tensor& dst) {
+  checkBatchNorm(src, gamma, dst, "dst");
+  const int64_t channels = src.shape()[1];
+  const double count = double(src.shape()[0] * src.shape()[2] * src.shape()[3]);
+  if (mean.size() != channels || variance.size() != channels || beta.size() != channels)
+    throw std::invalid_argument("batch norm: statistics for " + std::to_string(mean.size()) +
+                                " channels, the input has " + std::to_string(channels));
+#pragma omp parallel for
+  for (int64_t c = 0; c < channels; ++c) {
+    if (training) {
+      double sum = 0.0, squares = 0.0;
+      forChannel(src, c, [&](size_t i) { sum += src.data()[i]; });
+      const double mu = sum / count;
+      forChannel(src, c, [&](size_t i) { squares += (src.data()[i] - mu) * (src.data()[i] - mu); });
+      mean.data()[c] = float(mu);
+      variance.data()[c] = float(squares / count);
+    }
+    const double mu = mean.data()[c], inv = 1.0 / std::sqrt(double(variance.data()[c]) + epsilon);
+    const double g = gamma.data()[c], b = beta.data()[c];
+    const Shape& s = src.shape();
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w) dst.at(n, c, h, w) = float(g * (src.at(n, c, h, w) - mu) * inv + b);
+  }
+}
+
+void Backend::batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
+                                const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc, Tensor& diffGamma,
+                                Tensor& diffBeta) {
+  checkBatchNorm(src, gamma, diffDst, "diff_dst");
+  if (diffSrc) checkBatchNorm(src, gamma, *diffSrc, "diff_src");
+  const Shape& s = src.shape();
+  const int64_t channels = s[1];
+  const double count = double(s[0] * s[2] * s[3]);
+#pragma omp parallel for
+  for (int64_t c = 0; c < channels; ++c) {
+    const double mu = mean.data()[c], inv = 1.0 / std::sqrt(double(variance.data()[c]) + epsilon);
+    double sumDy = 0.0, sumDyXhat = 0.0;
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w) {
+          const double dy = diffDst.at(n, c, h, w), xhat = (src.at(n, c, h, w) - mu) * inv;
+          sumDy += dy;
+          sumDyXhat += dy * xhat;
+        }
+    diffGamma.data()[c] = float(sumDyXhat);
+    diffBeta.data()[c] = float(sumDy);
+    if (!diffSrc) continue;
+    const double g = gamma.data()[c];
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w) {
+          const double dy = diffDst.at(n, c, h, w), xhat = (src.at(n, c, h, w) - mu) * inv;
+          diffSrc->at(n, c, h, w) =
+              float(training ? g * inv * (dy - sumDy / count - xhat * sumDyXhat / count) : g * inv * dy);
+        }
   }
 }
 

@@ -66,6 +66,19 @@ public:
   virtual void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
   // Each diff_src = its own channels of diff_dst.
   virtual void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
+
+  // ---- batch normalization (per channel over N, H, W) ----
+  // dst = γ·(src − μ)/√(σ² + ε) + β. training: μ and σ² (biased) are the batch's, written to
+  // mean and variance; otherwise they are read from them (the running statistics). Shared
+  // loops in double, like sum and concat.
+  virtual void batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean,
+                                Tensor& variance, bool training, float epsilon, Tensor& dst);
+  // With x̂ = (src − μ)/σ: diff_γ = Σ diff_dst·x̂, diff_β = Σ diff_dst, and diff_src =
+  // γ/σ·(diff_dst − mean(diff_dst) − x̂·mean(diff_dst·x̂)) in training (μ and σ depend on
+  // the batch), γ/σ·diff_dst otherwise. diffSrc may be null.
+  virtual void batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
+                                 const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc,
+                                 Tensor& diffGamma, Tensor& diffBeta);
 };
 
 enum class BackendKind { Reference, Onednn };

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace convscope {
@@ -82,6 +83,10 @@ public:
   // same order and shapes.
   virtual std::vector<Tensor*> parameters() { return {}; }
   virtual std::vector<Tensor*> gradients() { return {}; }
+  // Everything a saved model or a snapshot carries, named as model files name it: the
+  // parameters ("weights", "bias"), then state that is not learned by gradient descent
+  // (batch normalization's "running_mean" and "running_var").
+  virtual std::vector<std::pair<std::string, Tensor*>> stateTensors();
 
 private:
   std::string name_;

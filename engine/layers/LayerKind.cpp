@@ -3,6 +3,7 @@
 
 #include "Activation.h"
 #include "Add.h"
+#include "BatchNorm.h"
 #include "Concat.h"
 #include "Conv2D.h"
 #include "Dense.h"
@@ -176,7 +177,7 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 const std::vector<LayerKind>& layerKinds() {
   static const std::vector<LayerKind> kinds{conv2dKind(),        pool2dKind(),  activationKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        concatKind(),
-                                            globalAvgPoolKind(), dropoutKind()};
+                                            globalAvgPoolKind(), dropoutKind(), batchNormKind()};
   return kinds;
 }
 
@@ -222,6 +223,13 @@ void Layer::nodeForward(Backend& backend, const std::vector<const Tensor*>& srcs
 void Layer::nodeBackward(Backend& backend, const std::vector<const Tensor*>& srcs, const Tensor& dst,
                          const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {
   backward(backend, *srcs.at(0), dst, diffDst, diffSrcs.at(0));
+}
+
+std::vector<std::pair<std::string, Tensor*>> Layer::stateTensors() {
+  std::vector<std::pair<std::string, Tensor*>> named;
+  const std::vector<Tensor*> params = parameters();
+  for (size_t k = 0; k < params.size(); ++k) named.emplace_back(k == 0 ? "weights" : "bias", params[k]);
+  return named;
 }
 
 std::string Layer::layerListLine() const {

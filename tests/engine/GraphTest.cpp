@@ -9,6 +9,7 @@
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Add.h"
+#include "engine/layers/BatchNorm.h"
 #include "engine/layers/Conv2D.h"
 
 #include <gtest/gtest.h>
@@ -39,6 +40,15 @@ Network graphFromCase(const Json& c, bool smooth = false) {
   std::vector<Tensor> params;
   for (const Json& p : c["params"]) params.push_back(tensorFromJson(p));
   net.setParameters(params);
+  // Batch normalization: its running statistics before the pass, and the mode.
+  size_t k = 0;
+  for (size_t i = 0; i < net.size() && c.contains("running_in"); ++i)
+    if (auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i))) {
+      bn->runningMean() = tensorFromJson(c["running_in"][k][0]);
+      bn->runningVariance() = tensorFromJson(c["running_in"][k][1]);
+      ++k;
+    }
+  net.setTraining(c.value("training", false));
   return net;
 }
 
@@ -54,7 +64,9 @@ double weightedSum(Network& net, Backend& backend, const Tensor& src, const Tens
 
 TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   const auto cases = graphCases();
-  ASSERT_EQ(cases.size(), 4u); // and a global-average-pooling head with dropout (evaluation)
+  // And a global-average-pooling head with dropout (evaluation), and a ResNet basic block with
+  // batch normalization in training and in evaluation mode.
+  ASSERT_EQ(cases.size(), 6u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
@@ -64,6 +76,13 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
       const Tensor src = tensorFromJson((*c)["src"]);
       const Tensor dst = net.forward(*backend, src).inLayout(Layout::NCHW);
       EXPECT_TRUE(tensorsClose(dst, tensorFromJson((*c)["dst"]), 1e-4f, 1e-4f));
+      size_t k = 0; // the running statistics after the pass (training moves them, evaluation does not)
+      for (size_t i = 0; i < net.size() && c->contains("running_out"); ++i)
+        if (auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i))) {
+          EXPECT_TRUE(tensorsClose(bn->runningMean(), tensorFromJson((*c)["running_out"][k][0]), 1e-5f, 1e-4f));
+          EXPECT_TRUE(tensorsClose(bn->runningVariance(), tensorFromJson((*c)["running_out"][k][1]), 1e-5f, 1e-4f));
+          ++k;
+        }
       const Tensor r = tensorFromJson((*c)["r"]).inLayout(net.output(net.size() - 1).layout());
       net.backward(*backend, r, net.size(), true);
       EXPECT_TRUE(

@@ -27,7 +27,7 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout");
+            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout, BatchNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -40,6 +40,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "concat add1\n"
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
+                           "batchnorm\n"
                            "tanh\n"
                            "avgpool 2x2 stride 1\n"
                            "sigmoid\n"
@@ -51,7 +52,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "dense 5\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 18u);
+  ASSERT_EQ(built.size(), 19u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
