@@ -78,6 +78,7 @@ const std::vector<Command>& commands() {
       {"eval", "accuracy and loss of a trained model on a test set"},
       {"predict", "classify one image with a trained model"},
       {"saliency", "why a trained model gave a class: the pixels its score depends on"},
+      {"summary", "a network's layers: output shapes, parameters and multiply-adds, nested by block"},
       {"bench", "images per second of training or inference (bench train|infer)"},
   };
   return list;
@@ -693,6 +694,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "eval") return evaluateCommand(rest, out);
     if (command == "predict") return predict(rest, out);
     if (command == "saliency") return saliency(rest, out);
+    if (command == "summary") return summary(rest, out);
     if (command == "bench") return bench(rest, out);
     return unknownCommand(command, err);
   } catch (const std::invalid_argument& e) { // bad input: files, numbers, geometry

@@ -57,5 +57,6 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);
 int predict(const std::vector<std::string>& args, std::ostream& out);
 int bench(const std::vector<std::string>& args, std::ostream& out);
+int summary(const std::vector<std::string>& args, std::ostream& out);
 
 } // namespace convscope::cli

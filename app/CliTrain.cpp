@@ -1,6 +1,7 @@
 // Command-line commands for training: train, eval, predict and bench (train/infer).
 #include "CliCommon.h"
 
+#include "engine/Architectures.h"
 #include "engine/Dataset.h"
 #include "engine/ImageIO.h"
 #include "engine/LayerList.h"
@@ -10,6 +11,9 @@
 #include "engine/Throughput.h"
 #include "engine/Trainer.h"
 #include "engine/backend/reference/Explain.h"
+#include <fstream>
+#include <optional>
+#include <sstream>
 
 #include <omp.h>
 #include <unistd.h>
@@ -48,6 +52,7 @@ Model modelFromSpec(const std::string& spec) {
   if (!std::filesystem::exists(spec)) {
     std::string names;
     for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
+    for (const std::string& a : architectureNames()) names += ", " + a;
     throw UsageError("--model '" + spec + "' is neither a preset (" + names + ") nor a file");
   }
   if (spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt") return {loadLayerList(spec), {}, false};
@@ -412,6 +417,135 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   else
     out << fixed(t.imagesPerSecond, 0) << " images/s (" << what << ", batch " << batch << ", " << t.images
         << " images in " << fixed(t.seconds, 2) << " s)\n";
+  return 0;
+}
+
+namespace {
+std::string withCommas(int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (v < 0 ? "-" : "") + out;
+}
+
+// The first `depth` parts of a dotted name ("layer1.0.conv1", 2 → "layer1.0").
+std::string prefixOf(const std::string& name, int depth) {
+  size_t at = 0;
+  for (int d = 0; d < depth; ++d) {
+    at = name.find('.', at);
+    if (at == std::string::npos) return name;
+    ++at;
+  }
+  return name.substr(0, at - 1);
+}
+} // namespace
+
+int summary(const std::vector<std::string>& args, std::ostream& out) {
+  // The model comes first: convscope summary resnet50 --depth 2.
+  std::string spec;
+  std::vector<std::string> options = args;
+  if (!options.empty() && !options.front().empty() && options.front()[0] != '-')
+    spec = options.front(), options.erase(options.begin());
+  QCommandLineParser p;
+  p.addOption({"model",
+               "The model, if not given first: a preset (lenet5, alexnet, vgg16, resnet18, resnet50, "
+               "densenet121, mobilenet), a model file or a layer list (.txt).",
+               "M"});
+  p.addOption({"input", "A layer list's input instead of its first line: C,H,W.", "C,H,W"});
+  p.addOption({"depth", "Nest the table to this depth of the dotted names (default 1: blocks).", "N", "1"});
+  if (!parse(p, "summary",
+             "convscope summary MODEL [--depth N] [--input C,H,W] [--json]\n"
+             "A network's layers: output shape (one image), parameters and multiply-accumulates (MACs:\n"
+             "convolutions and fully connected layers, without biases, as torchvision's published figures\n"
+             "and thop/fvcore count them; FLOPs = 2 x MACs). Parameters count weights, biases and batch-norm\n"
+             "scale and shift, not running statistics. The table sums the layers whose dotted names share\n"
+             "their first --depth parts (a ResNet block, an inception module); --json lists every layer:\n"
+             "{\"layers\":[{\"name\":...,\"type\":...,\"output_shape\":[C,H,W],\"params\":N,\"macs\":N}],\n"
+             "\"total_params\":N,\"total_macs\":N}",
+             options, out))
+    return 0;
+  if (spec.empty()) spec = str(p.value("model"));
+  if (spec.empty())
+    throw UsageError("summary needs a model: a preset such as resnet50, a model file or a layer list (.txt)");
+  const int depth = wholeNumber(p, "depth", 1, 16);
+  std::optional<Network> network;
+  if (p.isSet("input")) {
+    if (spec.size() < 5 || spec.substr(spec.size() - 4) != ".txt" || !std::filesystem::exists(spec))
+      throw UsageError("--input applies to a layer list (.txt); presets and model files keep their own input");
+    const auto dims = str(p.value("input"));
+    std::ifstream file(spec);
+    std::stringstream text;
+    text << file.rdbuf();
+    std::string body = text.str(), rest;
+    // Replace the input line (the first line that is not blank or a comment).
+    std::istringstream lines(body);
+    std::string line, rebuilt;
+    bool replaced = false;
+    while (std::getline(lines, line)) {
+      const std::string bare = line.substr(0, line.find('#'));
+      if (!replaced && bare.find_first_not_of(" \t\r") != std::string::npos) {
+        std::string spaced = dims;
+        std::replace(spaced.begin(), spaced.end(), ',', 'x');
+        line = "input " + spaced;
+        replaced = true;
+      }
+      rebuilt += line + "\n";
+    }
+    try {
+      network.emplace(buildLayerList(rebuilt));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(spec + " with --input " + dims + ": " + e.what());
+    }
+  } else {
+    network.emplace(std::move(modelFromSpec(spec).network));
+  }
+  const std::vector<Network::SummaryRow> rows = network->summaryRows();
+  int64_t params = 0, macs = 0, activations = 0;
+  for (const auto& r : rows) params += r.parameters, macs += r.macs, activations += r.output.elementCount();
+  if (p.isSet("json")) {
+    Json j{{"layers", Json::array()}, {"total_params", params}, {"total_macs", macs}};
+    for (const auto& r : rows)
+      j["layers"].push_back({{"name", r.name},
+                             {"type", r.type},
+                             {"output_shape", r.output.dims()},
+                             {"params", r.parameters},
+                             {"macs", r.macs}});
+    out << j.dump() << std::endl;
+    return 0;
+  }
+  // Rows whose names share their first `depth` parts are one row: the block's totals.
+  char line[256];
+  std::snprintf(line, sizeof line, "%-40s %-22s %-16s %14s %16s %7s\n", "layer (type)", "", "output shape",
+                "parameters", "MACs", "MACs %");
+  out << line << std::string(120, '-') << "\n";
+  for (size_t i = 0; i < rows.size();) {
+    const std::string block = prefixOf(rows[i].name, depth);
+    size_t j = i;
+    int64_t blockParams = 0, blockMacs = 0;
+    std::string type = rows[i].type;
+    while (j < rows.size() && prefixOf(rows[j].name, depth) == block) {
+      blockParams += rows[j].parameters, blockMacs += rows[j].macs;
+      if (rows[j].type != type) type = "block";
+      ++j;
+    }
+    const std::string label = j - i > 1 ? block + " (" + std::to_string(j - i) + " layers)" : block;
+    std::snprintf(line, sizeof line, "%-40s %-22s %-16s %14s %16s %6.1f%%\n", label.c_str(),
+                  j - i > 1 ? "" : type.c_str(), rows[j - 1].output.toString().c_str(), withCommas(blockParams).c_str(),
+                  withCommas(blockMacs).c_str(), macs ? 100.0 * double(blockMacs) / double(macs) : 0.0);
+    out << line;
+    i = j;
+  }
+  out << std::string(120, '-') << "\n";
+  out << "input " << network->inputShape().toString() << ", " << rows.size() << " layers\n";
+  out << "parameters: " << withCommas(params) << " (" << byteSizeText(params * 4) << " as float32)\n";
+  out << "multiply-accumulates: " << withCommas(macs) << " per image (FLOPs = 2 x MACs = " << withCommas(2 * macs)
+      << ")\n";
+  out << "activations: " << withCommas(activations) << " values per image (" << byteSizeText(activations * 4)
+      << " as float32, every layer's output kept)\n";
+  out << "Parameters: weights, biases, batch-norm scale and shift (not running statistics). MACs: convolutions\n"
+         "and fully connected layers, biases not counted (torchvision's and thop's convention).\n";
   return 0;
 }
 

@@ -125,6 +125,19 @@ std::string Network::summary() const {
   return text + line;
 }
 
+std::vector<Network::SummaryRow> Network::summaryRows() const {
+  std::vector<SummaryRow> rows;
+  const std::vector<Shape> out = shapes(1);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    const int first = n.inputs.front();
+    std::vector<int64_t> perSample(out[i].dims().begin() + 1, out[i].dims().end());
+    rows.push_back({n.layer->name(), n.layer->kind(), Shape(perSample), n.layer->parameterCount(),
+                    n.layer->macCount(first < 0 ? batchInputShape(1) : out[size_t(first)])});
+  }
+  return rows;
+}
+
 const Tensor& Network::forward(Backend& backend, const Tensor& src) {
   if (nodes_.empty()) throw std::invalid_argument("Network: has no layers");
   const int64_t batch = src.shape().rank() > 0 ? src.shape()[0] : 0;

@@ -55,6 +55,15 @@ public:
   int64_t macCount() const; // per sample
   // A table: layer, output shape (per sample), parameters, MACs.
   std::string summary() const;
+  // One row a layer, in execution order: its name, kind, output shape (one sample),
+  // parameters (without running statistics) and multiply-accumulates for one sample
+  // (convolutions and fully connected layers, biases not counted).
+  struct SummaryRow {
+    std::string name, type;
+    Shape output;
+    int64_t parameters = 0, macs = 0;
+  };
+  std::vector<SummaryRow> summaryRows() const;
 
   // Runs src (N, ...) through every node; returns the last node's output. Outputs stay
   // in place until the next forward (output(i)), for backward and for viewing; rank-4

@@ -1,6 +1,8 @@
 // The presets, layer by layer as the lecture's tables list them.
 #include "Presets.h"
 
+#include "Architectures.h"
+
 #include "layers/Activation.h"
 #include "layers/Conv2D.h"
 #include "layers/Dense.h"
@@ -17,7 +19,7 @@ std::vector<std::string> presetNames() { return {"lenet5", "lenet5-relu"}; }
 bool isPreset(const std::string& name) {
   for (const std::string& p : presetNames())
     if (p == name) return true;
-  return false;
+  return isArchitecture(name);
 }
 
 namespace {
@@ -48,8 +50,10 @@ Network lenet5(bool relu) {
 Network makePreset(const std::string& name) {
   if (name == "lenet5") return lenet5(false);
   if (name == "lenet5-relu") return lenet5(true);
+  if (isArchitecture(name)) return makeArchitecture(name);
   std::string names;
   for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
+  for (const std::string& a : architectureNames()) names += ", " + a;
   throw std::invalid_argument("unknown model preset '" + name + "' (presets: " + names + ")");
 }
 

@@ -10,7 +10,8 @@
 
 namespace convscope {
 
-std::vector<std::string> presetNames();
+std::vector<std::string> presetNames(); // the ones that train on the digits
+// A preset or one of the full-size architectures (Architectures.h).
 bool isPreset(const std::string& name);
 // An untrained network (weights zero); throws std::invalid_argument for an unknown name.
 Network makePreset(const std::string& name);

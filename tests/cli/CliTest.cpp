@@ -346,7 +346,7 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
 
 TEST_F(Cli, EveryCommandsHelpNamesTheCommand) {
   for (const std::string command :
-       {"conv", "pool", "explain", "gradient", "kernels", "train", "eval", "predict", "saliency", "bench"}) {
+       {"conv", "pool", "explain", "gradient", "kernels", "train", "eval", "predict", "saliency", "summary", "bench"}) {
     const Result r = run({command, "--help"});
     EXPECT_EQ(r.status, 0) << command << ": " << r.err;
     EXPECT_EQ(r.out.rfind("Usage: convscope " + command + " ", 0), 0u) << r.out.substr(0, r.out.find('\n'));
@@ -512,4 +512,35 @@ TEST_F(Cli, ExecutableWithoutADisplayExitsWith1AndOneLine) {
   ASSERT_TRUE(WIFEXITED(bad.waitStatus)) << bad.err;
   EXPECT_EQ(WEXITSTATUS(bad.waitStatus), 2) << bad.err;
   EXPECT_EQ(bad.err, "convscope: --pool-size '0' must be a whole number of at least 1\n");
+}
+
+TEST_F(Cli, SummaryCountsTheArchitecturesLikeTheirPapers) {
+  // JSON: one row per layer, in execution order, totals equal to the published counts.
+  Result r = run({"summary", "resnet50", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_EQ(j["total_params"], 25557032);
+  EXPECT_NEAR(j["total_macs"].get<double>() / 1e9, 4.09, 0.02);
+  EXPECT_EQ(j["layers"][0]["name"], "conv1");
+  EXPECT_EQ(j["layers"][0]["output_shape"], Json::parse("[64,112,112]"));
+  int64_t inLayer1 = 0;
+  for (const Json& row : j["layers"])
+    if (row["name"].get<std::string>().rfind("layer1.", 0) == 0) inLayer1 += row["params"].get<int64_t>();
+  EXPECT_EQ(inLayer1, 215808); // torchvision's layer1 of ResNet-50
+  // The table nests by block and states its convention.
+  r = run({"summary", "lenet5"});
+  EXPECT_NE(r.out.find("parameters: 61,706"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not running statistics"), std::string::npos);
+  r = run({"summary", "--model", "vgg16", "--depth", "2"});
+  EXPECT_NE(r.out.find("features.block1 (5 layers)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("parameters: 138,357,544"), std::string::npos);
+  // A layer list at another input size.
+  const std::string list = (dir_ / "small.txt").string();
+  std::ofstream(list) << "input 1x28x28\nconv 4 3x3\nrelu\nflatten\ndense 10\n";
+  r = run({"summary", list, "--input", "1,32,32", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["layers"][0]["output_shape"], Json::parse("[4,30,30]"));
+  expectBadInput({"summary", "resnet51"}, "is neither a preset");
+  expectBadInput({"summary", "alexnet", "--input", "3,224,224"}, "--input applies to a layer list");
+  expectBadInput({"summary", list, "--input", "1,2,2"}, "with --input 1,2,2: line 2");
 }

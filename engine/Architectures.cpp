@@ -1,0 +1,238 @@
+// The architectures, block by block, as their papers and torchvision define them.
+#include "Architectures.h"
+
+#include "layers/Activation.h"
+#include "layers/Add.h"
+#include "layers/BatchNorm.h"
+#include "layers/Concat.h"
+#include "layers/Conv2D.h"
+#include "layers/Dense.h"
+#include "layers/Dropout.h"
+#include "layers/Flatten.h"
+#include "layers/GlobalAvgPool.h"
+#include "layers/Pool2D.h"
+
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+
+// Appends layers to a network, each reading the last one unless told otherwise; keeps the
+// last layer's name and channel count.
+struct Builder {
+  Network net;
+  std::string last = "input";
+  int64_t channels;
+
+  explicit Builder(Shape input) : net(input), channels(input[0]) {}
+
+  std::string add(std::unique_ptr<Layer> layer, std::vector<std::string> inputs = {}) {
+    last = layer->name();
+    net.add(std::move(layer), inputs.empty() ? std::vector<std::string>{net.size() ? net.layer(net.size() - 1).name()
+                                                                                   : std::string("input")}
+                                             : inputs);
+    return last;
+  }
+  std::string from(const std::string& name, int64_t c) { // the next layer reads `name`, of c channels
+    last = name;
+    channels = c;
+    return name;
+  }
+  std::string conv(const std::string& name, int64_t out, int64_t k, int64_t stride = 1, int64_t pad = 0,
+                   bool bias = false, int64_t groups = 1) {
+    Conv2DGeometry g;
+    g.kernelH = g.kernelW = k;
+    g.strideH = g.strideW = stride;
+    g.padTop = g.padBottom = g.padLeft = g.padRight = pad;
+    g.groups = groups;
+    const std::string input = last;
+    const int64_t in = channels;
+    channels = out;
+    return add(std::make_unique<Conv2D>(name, in, out, g, bias), {input});
+  }
+  std::string bn(const std::string& name) { return add(std::make_unique<BatchNorm>(name, channels), {last}); }
+  std::string relu(const std::string& name) {
+    return add(std::make_unique<Activation>(name, ActivationKind::ReLU), {last});
+  }
+  std::string pool(const std::string& name, PoolMode mode, int64_t k, int64_t stride, int64_t pad = 0) {
+    Pool2DGeometry g;
+    g.mode = mode;
+    g.kernelH = g.kernelW = k;
+    g.strideH = g.strideW = stride;
+    g.padTop = g.padBottom = g.padLeft = g.padRight = pad;
+    return add(std::make_unique<Pool2D>(name, g), {last});
+  }
+  std::string dense(const std::string& name, int64_t in, int64_t out) {
+    return add(std::make_unique<Dense>(name, in, out), {last});
+  }
+  std::string sum(const std::string& name, const std::vector<std::string>& inputs) {
+    return add(std::make_unique<Add>(name), inputs);
+  }
+  std::string concat(const std::string& name, const std::vector<std::string>& inputs, int64_t c) {
+    channels = c;
+    return add(std::make_unique<Concat>(name), inputs);
+  }
+  // Global average pooling, flatten and the classifier.
+  void head(int64_t classes, const std::string& pool = "avgpool", const std::string& fc = "fc") {
+    add(std::make_unique<GlobalAvgPool>(pool), {last});
+    add(std::make_unique<Flatten>("flatten"), {last});
+    dense(fc, channels, classes);
+  }
+};
+
+// AlexNet as the lecture's table lists it: one tower, no local response normalization.
+Network alexnet() {
+  Builder b(Shape{3, 227, 227});
+  b.conv("features.conv1", 96, 11, 4, 0, true), b.relu("features.relu1");
+  b.pool("features.pool1", PoolMode::Max, 3, 2);
+  b.conv("features.conv2", 256, 5, 1, 2, true), b.relu("features.relu2");
+  b.pool("features.pool2", PoolMode::Max, 3, 2);
+  b.conv("features.conv3", 384, 3, 1, 1, true), b.relu("features.relu3");
+  b.conv("features.conv4", 384, 3, 1, 1, true), b.relu("features.relu4");
+  b.conv("features.conv5", 256, 3, 1, 1, true), b.relu("features.relu5");
+  b.pool("features.pool5", PoolMode::Max, 3, 2);
+  b.add(std::make_unique<Flatten>("flatten"), {b.last});
+  b.add(std::make_unique<Dropout>("classifier.dropout1", 0.5f), {b.last});
+  b.dense("classifier.fc6", 256 * 6 * 6, 4096), b.relu("classifier.relu6");
+  b.add(std::make_unique<Dropout>("classifier.dropout2", 0.5f), {b.last});
+  b.dense("classifier.fc7", 4096, 4096), b.relu("classifier.relu7");
+  b.dense("classifier.fc8", 4096, 1000);
+  return std::move(b.net);
+}
+
+Network vgg16() {
+  Builder b(Shape{3, 224, 224});
+  const std::vector<std::vector<int64_t>> stages{
+      {64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
+  for (size_t s = 0; s < stages.size(); ++s) {
+    const std::string block = "features.block" + std::to_string(s + 1) + ".";
+    for (size_t i = 0; i < stages[s].size(); ++i) {
+      b.conv(block + "conv" + std::to_string(i + 1), stages[s][i], 3, 1, 1, true);
+      b.relu(block + "relu" + std::to_string(i + 1));
+    }
+    b.pool(block + "pool", PoolMode::Max, 2, 2);
+  }
+  b.add(std::make_unique<Flatten>("flatten"), {b.last});
+  b.dense("classifier.fc1", 512 * 7 * 7, 4096), b.relu("classifier.relu1");
+  b.add(std::make_unique<Dropout>("classifier.dropout1", 0.5f), {b.last});
+  b.dense("classifier.fc2", 4096, 4096), b.relu("classifier.relu2");
+  b.add(std::make_unique<Dropout>("classifier.dropout2", 0.5f), {b.last});
+  b.dense("classifier.fc3", 4096, 1000);
+  return std::move(b.net);
+}
+
+// ResNet: a 7×7 stem, four stages of residual blocks (basic: two 3×3; bottleneck: 1×1,
+// 3×3 with the stride, 1×1 to four times the width), a 1×1 projection with batch norm on a
+// block's shortcut when its shape changes.
+Network resnet(const std::vector<int>& blocks, bool bottleneck) {
+  Builder b(Shape{3, 224, 224});
+  b.conv("conv1", 64, 7, 2, 3), b.bn("bn1"), b.relu("relu");
+  b.pool("maxpool", PoolMode::Max, 3, 2, 1);
+  const int64_t expansion = bottleneck ? 4 : 1;
+  for (size_t stage = 0; stage < blocks.size(); ++stage) {
+    const int64_t width = int64_t(64) << stage;
+    for (int i = 0; i < blocks[stage]; ++i) {
+      const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(i) + ".";
+      const int64_t stride = stage > 0 && i == 0 ? 2 : 1;
+      const std::string input = b.last;
+      const int64_t inChannels = b.channels;
+      if (bottleneck) {
+        b.conv(p + "conv1", width, 1), b.bn(p + "bn1"), b.relu(p + "relu1");
+        b.conv(p + "conv2", width, 3, stride, 1), b.bn(p + "bn2"), b.relu(p + "relu2");
+        b.conv(p + "conv3", width * expansion, 1), b.bn(p + "bn3");
+      } else {
+        b.conv(p + "conv1", width, 3, stride, 1), b.bn(p + "bn1"), b.relu(p + "relu1");
+        b.conv(p + "conv2", width, 3, 1, 1), b.bn(p + "bn2");
+      }
+      const std::string main = b.last;
+      std::string shortcut = input;
+      if (stride != 1 || inChannels != width * expansion) {
+        b.from(input, inChannels);
+        b.conv(p + "downsample.0", width * expansion, 1, stride);
+        shortcut = b.bn(p + "downsample.1");
+      }
+      b.sum(p + "add", {main, shortcut});
+      b.relu(p + "relu");
+    }
+  }
+  b.head(1000);
+  return std::move(b.net);
+}
+
+// DenseNet-121: dense blocks of 6, 12, 24 and 16 layers (growth 32; each layer batch norm,
+// ReLU, 1×1 to 128, batch norm, ReLU, 3×3 to 32, its maps joined to all before), with
+// transitions (batch norm, ReLU, 1×1 halving the channels, 2×2 average pooling) between.
+Network densenet121() {
+  Builder b(Shape{3, 224, 224});
+  b.conv("features.conv0", 64, 7, 2, 3), b.bn("features.norm0"), b.relu("features.relu0");
+  b.pool("features.pool0", PoolMode::Max, 3, 2, 1);
+  const std::vector<int> layers{6, 12, 24, 16};
+  const int64_t growth = 32;
+  for (size_t blk = 0; blk < layers.size(); ++blk) {
+    const std::string block = "features.denseblock" + std::to_string(blk + 1) + ".";
+    std::string joined = b.last;
+    int64_t channels = b.channels;
+    for (int l = 0; l < layers[blk]; ++l) {
+      const std::string p = block + "denselayer" + std::to_string(l + 1) + ".";
+      b.from(joined, channels);
+      b.bn(p + "norm1"), b.relu(p + "relu1"), b.conv(p + "conv1", 4 * growth, 1);
+      b.bn(p + "norm2"), b.relu(p + "relu2");
+      const std::string fresh = b.conv(p + "conv2", growth, 3, 1, 1);
+      channels += growth;
+      joined = b.concat(p + "concat", {joined, fresh}, channels);
+    }
+    if (blk + 1 < layers.size()) {
+      const std::string t = "features.transition" + std::to_string(blk + 1) + ".";
+      b.bn(t + "norm"), b.relu(t + "relu"), b.conv(t + "conv", b.channels / 2, 1);
+      b.pool(t + "pool", PoolMode::Average, 2, 2);
+    }
+  }
+  b.bn("features.norm5"), b.relu("features.relu5");
+  b.head(1000, "avgpool", "classifier");
+  return std::move(b.net);
+}
+
+// MobileNet v1 (Howard et al. 2017, Table 1): a 3×3 convolution, then 13 depthwise 3×3
+// (one filter per channel) + pointwise 1×1 pairs, each followed by batch norm and ReLU.
+Network mobilenet() {
+  Builder b(Shape{3, 224, 224});
+  b.conv("conv0", 32, 3, 2, 1), b.bn("bn0"), b.relu("relu0");
+  const std::vector<std::pair<int64_t, int64_t>> layers{{64, 1},  {128, 2},  {128, 1}, {256, 2}, {256, 1},
+                                                        {512, 2}, {512, 1},  {512, 1}, {512, 1}, {512, 1},
+                                                        {512, 1}, {1024, 2}, {1024, 1}};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string p = "block" + std::to_string(i + 1) + ".";
+    const int64_t c = b.channels;
+    b.conv(p + "depthwise", c, 3, layers[i].second, 1, false, c), b.bn(p + "bn1"), b.relu(p + "relu1");
+    b.conv(p + "pointwise", layers[i].first, 1), b.bn(p + "bn2"), b.relu(p + "relu2");
+  }
+  b.head(1000);
+  return std::move(b.net);
+}
+
+} // namespace
+
+std::vector<std::string> architectureNames() {
+  return {"alexnet", "vgg16", "resnet18", "resnet50", "densenet121", "mobilenet"};
+}
+
+bool isArchitecture(const std::string& name) {
+  for (const std::string& a : architectureNames())
+    if (a == name) return true;
+  return false;
+}
+
+Network makeArchitecture(const std::string& name) {
+  if (name == "alexnet") return alexnet();
+  if (name == "vgg16") return vgg16();
+  if (name == "resnet18") return resnet({2, 2, 2, 2}, false);
+  if (name == "resnet50") return resnet({3, 4, 6, 3}, true);
+  if (name == "densenet121") return densenet121();
+  if (name == "mobilenet") return mobilenet();
+  std::string names;
+  for (const std::string& a : architectureNames()) names += (names.empty() ? "" : ", ") + a;
+  throw std::invalid_argument("unknown architecture '" + name + "' (architectures: " + names + ")");
+}
+
+} // namespace convscope
