@@ -118,7 +118,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set.", "N", "10"});
   p.addOption({"batch", "Mini-batch size.", "N", "64"});
-  p.addOption({"lr", "Learning rate.", "X", "0.05"});
+  p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions).", "X"});
   p.addOption({"optimizer", "sgd or adam.", "NAME", "sgd"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
@@ -147,7 +147,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   config.threads = wholeNumber(p, "threads", 0, 1024);
   config.maxTrainImages = static_cast<size_t>(wholeNumber(p, "train-images", 0, 1 << 30));
   config.gradientNorms = p.isSet("gradient-norms");
-  config.optimizer.learningRate = positiveNumber(p, "lr");
+  config.optimizer.learningRate = p.isSet("lr") ? positiveNumber(p, "lr") : presetLearningRate(str(p.value("model")));
   config.optimizer.momentum = positiveNumber(p, "momentum");
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
   config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
@@ -231,8 +231,8 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     note.epochs = static_cast<int>(result.epochs.size()) + (model.info.training ? model.info.training->epochs : 0);
     note.testAccuracy = result.epochs.back().testAccuracy;
     note.testLoss = result.epochs.back().testLoss;
-    note.recipe = toString(config.optimizer.kind) + " lr " + str(p.value("lr")) + " momentum " +
-                  str(p.value("momentum")) + " batch " + std::to_string(config.batchSize) + " loss " +
+    note.recipe = toString(config.optimizer.kind) + " lr " + formatRounded(config.optimizer.learningRate, 6) +
+                  " momentum " + str(p.value("momentum")) + " batch " + std::to_string(config.batchSize) + " loss " +
                   toString(config.loss) + " seed " + std::to_string(config.seed);
     info.training = note;
     saveModel(savePath, model.network, info);

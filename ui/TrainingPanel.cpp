@@ -221,9 +221,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     s->setToolTip(tip);
     return s;
   };
-  model_ = combo({"lenet5", "lenet5-relu"},
-                 tr("lenet5: the lecture's table (tanh, average pooling); lenet5-relu: ReLU, max pooling; "
-                    "or type the path of a model file (trained further if it has weights)"));
+  QStringList presets;
+  for (const std::string& name : presetNames()) presets << QString::fromStdString(name);
+  model_ = combo(presets, tr("lenet5: the lecture's table (tanh, average pooling); lenet5-relu: ReLU, max pooling; "
+                             "mini-vgg … mini-mobilenet: the lecture's architectures in small form (Layers… shows "
+                             "them); or type the path of a model file (trained further if it has weights)"));
   model_->setEditable(true);
   dataset_ = combo({"digits", "fashion-mnist"},
                    tr("digits: 8,000 + 2,000 handwritten digits, bundled; fashion-mnist: 60,000 + 10,000 clothes; "
@@ -239,7 +241,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   }
   epochs_ = spin(1, 1000, 10, tr("Passes over the training set"));
   batch_ = spin(1, 4096, 64, tr("Images per update"));
-  learningRate_ = real(1e-5, 100, 0.05, 5, tr("Step size of each update (SGD: 0.05 works for LeNet-5)"));
+  learningRate_ = real(1e-5, 100, 0.05, 5,
+                       tr("Step size of each update (SGD: 0.05 works for LeNet-5, 0.01 for the mini versions; "
+                          "choosing a preset sets its rate)"));
+  // A preset brings the learning rate it trains well with.
+  connect(model_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+    if (isPreset(name.toStdString())) learningRate_->setValue(presetLearningRate(name.toStdString()));
+  });
   optimizer_ = combo({"SGD", "Adam"}, tr("SGD with momentum, or Adam"));
   momentum_ = real(0, 0.999, 0.9, 3, tr("SGD momentum"));
   loss_ = combo({tr("cross-entropy"), tr("squared error")},

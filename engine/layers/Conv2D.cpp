@@ -4,6 +4,8 @@
 #include "../Optimizer.h"
 #include "LayerKind.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace convscope {
@@ -91,13 +93,15 @@ void Conv2D::saveFields(nlohmann::ordered_json& j) const {
 
 std::string Conv2D::layerListLine() const {
   const Conv2DGeometry& g = geometry_;
-  if (g.groups != 1 || g.padTop != g.padBottom || g.padLeft != g.padRight)
-    throw std::invalid_argument("layer '" + name() + "' (groups or uneven padding) has no layer-list form");
+  if (g.padTop != g.padBottom || g.padLeft != g.padRight)
+    throw std::invalid_argument("layer '" + name() + "' (uneven padding) has no layer-list form");
   std::string line =
       "conv " + std::to_string(outChannels_) + " " + std::to_string(g.kernelH) + "x" + std::to_string(g.kernelW);
   if (g.strideH != 1 || g.strideW != 1) line += " stride " + listPair(g.strideH, g.strideW);
   if (g.padTop || g.padLeft) line += " pad " + listPair(g.padTop, g.padLeft);
   if (g.dilationH != 1 || g.dilationW != 1) line += " dilation " + listPair(g.dilationH, g.dilationW);
+  if (g.groups != 1) line += " groups " + std::to_string(g.groups);
+  if (!hasBias_) line += " nobias";
   return line;
 }
 
@@ -112,7 +116,7 @@ LayerKind conv2dKind() {
   LayerKind k;
   k.type = "Conv2D";
   k.keywords = {"conv"};
-  k.syntax = "conv FILTERS KxK [stride S] [pad P] [dilation D]";
+  k.syntax = "conv FILTERS KxK [stride S] [pad P] [dilation D] [groups G] [nobias] (groups = channels: depthwise)";
   k.load = [](const LayerFields& f, const std::string& name) {
     Conv2DGeometry g;
     const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
@@ -136,7 +140,15 @@ LayerKind conv2dKind() {
     const int64_t filters = positiveToken(t[1], "the number of filters");
     Conv2DGeometry g;
     std::tie(g.kernelH, g.kernelW) = pairToken(t[2], "the kernel size");
-    const auto o = line.options(3, {"stride", "pad", "dilation"});
+    // "nobias" is a word alone; the other options come in pairs.
+    std::vector<std::string> rest(t.begin() + 3, t.end());
+    const auto nobias = std::find(rest.begin(), rest.end(), "nobias");
+    const bool bias = nobias == rest.end();
+    if (!bias) rest.erase(nobias);
+    std::vector<std::string> tokens{t[0], t[1], t[2]};
+    tokens.insert(tokens.end(), rest.begin(), rest.end());
+    const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(3, {"stride", "pad", "dilation", "groups"});
+    if (o.count("groups")) g.groups = positiveToken(o.at("groups"), "the groups");
     if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
     if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");
     if (o.count("pad")) {
@@ -150,9 +162,13 @@ LayerKind conv2dKind() {
     p.description = "Conv2D '" + p.name + "' " + std::to_string(filters) + "@" + g.toString();
     const std::string who = "Conv2D '" + p.name + "'";
     p.output = oneSample(conv2dOutputShape(batchOfOne(line.in), filters, g, who));
-    p.parameters = plannedParameters({filters, line.in[0], g.kernelH, g.kernelW}, filters, who);
-    p.make = [name = p.name, channels = line.in[0], filters, g] {
-      return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, channels, filters, g));
+    if (line.in[0] % g.groups != 0 || filters % g.groups != 0)
+      throw std::invalid_argument(who + ": " + std::to_string(g.groups) + " groups must divide the " +
+                                  std::to_string(line.in[0]) + " input channels and the " + std::to_string(filters) +
+                                  " filters");
+    p.parameters = plannedParameters({filters, line.in[0] / g.groups, g.kernelH, g.kernelW}, bias ? filters : 0, who);
+    p.make = [name = p.name, channels = line.in[0], filters, g, bias] {
+      return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, channels, filters, g, bias));
     };
     return p;
   };

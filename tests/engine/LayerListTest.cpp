@@ -115,7 +115,7 @@ TEST(LayerList, ProblemsNameTheLineAndTheNumbers) {
   EXPECT_EQ(error("input 1x8x8\npool 2\n").substr(0, 28), "line 2: unknown layer 'pool'");
   EXPECT_EQ(error("input 1x8x8\nconv 0 3\n"), "line 2: the number of filters must be at least 1, not 0");
   EXPECT_EQ(error("input 1x8x8\nconv 2 3 strid 2\n"),
-            "line 2: 'strid' is not an option of conv (options: stride, pad, dilation)");
+            "line 2: 'strid' is not an option of conv (options: stride, pad, dilation, groups)");
   EXPECT_EQ(error("input 1x8x8\nconv 2 3 stride\n"), "line 2: stride needs a value, e.g. 'stride 1'");
   EXPECT_EQ(error("input 1x8x8\nconv two 3\n"), "line 2: the number of filters 'two' is not a whole number");
   EXPECT_EQ(error(""), "no layers: start with 'input 1x32x32'");
