@@ -211,10 +211,68 @@ Network mobilenet() {
   return std::move(b.net);
 }
 
+// GoogLeNet (Szegedy et al. 2014, Table 1) without its auxiliary classifiers and without
+// local response normalization (which has no parameters): a 7×7 stem, 1×1 and 3×3
+// convolutions, nine inception modules with their real 5×5 branches, max pooling 3×3/2 in
+// ceil mode between stages, global average pooling, dropout 40 % and the classifier. Every
+// convolution has a bias and a ReLU.
+Network googlenet() {
+  Builder b(Shape{3, 224, 224});
+  b.conv("conv1", 64, 7, 2, 3, true), b.relu("conv1.relu");
+  const auto maxpool = [&b](const std::string& name) {
+    Pool2DGeometry g;
+    g.kernelH = g.kernelW = 3;
+    g.strideH = g.strideW = 2;
+    g.ceilMode = true;
+    return b.add(std::make_unique<Pool2D>(name, g), {b.last});
+  };
+  maxpool("maxpool1");
+  b.conv("conv2.reduce", 64, 1, 1, 0, true), b.relu("conv2.reduce.relu");
+  b.conv("conv2", 192, 3, 1, 1, true), b.relu("conv2.relu");
+  maxpool("maxpool2");
+  // name, #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj (Table 1)
+  struct Module {
+    const char* name;
+    int64_t c1, r3, c3, r5, c5, proj;
+  };
+  const std::vector<std::vector<Module>> stages{
+      {{"inception3a", 64, 96, 128, 16, 32, 32}, {"inception3b", 128, 128, 192, 32, 96, 64}},
+      {{"inception4a", 192, 96, 208, 16, 48, 64},
+       {"inception4b", 160, 112, 224, 24, 64, 64},
+       {"inception4c", 128, 128, 256, 24, 64, 64},
+       {"inception4d", 112, 144, 288, 32, 64, 64},
+       {"inception4e", 256, 160, 320, 32, 128, 128}},
+      {{"inception5a", 256, 160, 320, 32, 128, 128}, {"inception5b", 384, 192, 384, 48, 128, 128}}};
+  for (size_t s = 0; s < stages.size(); ++s) {
+    for (const Module& m : stages[s]) {
+      const std::string p = std::string(m.name) + ".", input = b.last;
+      const int64_t in = b.channels;
+      b.conv(p + "branch1", m.c1, 1, 1, 0, true);
+      const std::string b1 = b.relu(p + "branch1.relu");
+      b.from(input, in), b.conv(p + "branch2.reduce", m.r3, 1, 1, 0, true), b.relu(p + "branch2.reduce.relu");
+      b.conv(p + "branch2", m.c3, 3, 1, 1, true);
+      const std::string b2 = b.relu(p + "branch2.relu");
+      b.from(input, in), b.conv(p + "branch3.reduce", m.r5, 1, 1, 0, true), b.relu(p + "branch3.reduce.relu");
+      b.conv(p + "branch3", m.c5, 5, 1, 2, true);
+      const std::string b3 = b.relu(p + "branch3.relu");
+      b.from(input, in), b.pool(p + "branch4.pool", PoolMode::Max, 3, 1, 1);
+      b.conv(p + "branch4", m.proj, 1, 1, 0, true);
+      const std::string b4 = b.relu(p + "branch4.relu");
+      b.concat(p + "concat", {b1, b2, b3, b4}, m.c1 + m.c3 + m.c5 + m.proj);
+    }
+    if (s + 1 < stages.size()) maxpool("maxpool" + std::to_string(s + 3));
+  }
+  b.add(std::make_unique<GlobalAvgPool>("avgpool"), {b.last});
+  b.add(std::make_unique<Flatten>("flatten"), {b.last});
+  b.add(std::make_unique<Dropout>("dropout", 0.4f), {b.last});
+  b.dense("fc", b.channels, 1000);
+  return std::move(b.net);
+}
+
 } // namespace
 
 std::vector<std::string> architectureNames() {
-  return {"alexnet", "vgg16", "resnet18", "resnet50", "densenet121", "mobilenet"};
+  return {"alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "densenet121", "mobilenet"};
 }
 
 bool isArchitecture(const std::string& name) {
@@ -226,6 +284,7 @@ bool isArchitecture(const std::string& name) {
 Network makeArchitecture(const std::string& name) {
   if (name == "alexnet") return alexnet();
   if (name == "vgg16") return vgg16();
+  if (name == "googlenet") return googlenet();
   if (name == "resnet18") return resnet({2, 2, 2, 2}, false);
   if (name == "resnet50") return resnet({3, 4, 6, 3}, true);
   if (name == "densenet121") return densenet121();

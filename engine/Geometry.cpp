@@ -1,6 +1,8 @@
 // Shape checks for convolution and pooling; all sizes go through outputSize().
 #include "Geometry.h"
 
+#include <algorithm>
+
 #include "OutputSize.h"
 
 #include <stdexcept>
@@ -76,13 +78,28 @@ PoolMode poolModeFromString(const std::string& text) {
 
 std::string Pool2DGeometry::toString() const {
   return convscope::toString(mode) + " " + std::to_string(kernelH) + "x" + std::to_string(kernelW) + " s" +
-         pair(strideH, strideW) + " p" + pair(padTop, padBottom) + "," + pair(padLeft, padRight);
+         pair(strideH, strideW) + " p" + pair(padTop, padBottom) + "," + pair(padLeft, padRight) +
+         (ceilMode ? " ceil" : "");
+}
+
+Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src) {
+  if (!g.ceilMode || src.rank() != 4) return g;
+  Pool2DGeometry f = g;
+  f.ceilMode = false;
+  const int64_t oh = outputSize({src[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1, true});
+  const int64_t ow = outputSize({src[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1, true});
+  f.padBottom += std::max<int64_t>(0, (oh - 1) * g.strideH + g.kernelH - (src[2] + g.padTop + g.padBottom));
+  f.padRight += std::max<int64_t>(0, (ow - 1) * g.strideW + g.kernelW - (src[3] + g.padLeft + g.padRight));
+  return f;
 }
 
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName) {
   requireRank4(src, layerName);
-  const AxisWindow rows{src[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1};
-  const AxisWindow cols{src[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1};
+  if (g.ceilMode && g.mode != PoolMode::Max)
+    throw std::invalid_argument(layerName + ": ceil mode is for max pooling (an average's last, partial window "
+                                            "would be divided differently)");
+  const AxisWindow rows{src[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1, g.ceilMode};
+  const AxisWindow cols{src[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1, g.ceilMode};
   // A padding at least as large as the window would give windows made only of padding.
   if (g.padTop >= g.kernelH || g.padBottom >= g.kernelH || g.padLeft >= g.kernelW || g.padRight >= g.kernelW)
     if (g.kernelH >= 1 && g.kernelW >= 1)

@@ -39,9 +39,15 @@ struct Pool2DGeometry {
   int64_t kernelH = 2, kernelW = 2;
   int64_t strideH = 2, strideW = 2;
   int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+  bool ceilMode = false; // a last, partial window counts (max pooling only; OutputSize.h)
 
   std::string toString() const;
 };
+
+// Ceil mode as the backends compute it: the same windows with the bottom and right padding
+// grown to cover the last, partial one (max pooling ignores padding, so the values are the
+// same). Without ceil mode, g itself.
+Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src);
 
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName = "Pool2D");
 

@@ -47,9 +47,9 @@ PlannedLayer planLayer(std::vector<std::string> tokens, const Shape& previous, c
   const auto shapeOf = [&known](const std::string& name) {
     const auto it = known.find(name);
     if (it != known.end()) return it->second;
-    std::string names;
-    for (const auto& [n, shape] : known) names += (names.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("there is no layer '" + name + "' above (names: " + names + ")");
+    std::string list;
+    for (const auto& [n, shape] : known) list += (list.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("there is no layer '" + name + "' above (names: " + list + ")");
   };
   if (!as.empty()) {
     if (known.count(as) || as == "input") throw std::invalid_argument("the name '" + as + "' is taken");
@@ -114,6 +114,9 @@ LayerListCheck checkLines(const std::string& text, std::vector<std::function<std
         known["input"] = shape;
       } else {
         PlannedLayer layer = planLayer(tokens, shape, shapeFrom, counters, known, row.inputs);
+        if (known.count(layer.name)) // an "as" above took the name this line would get
+          throw std::invalid_argument("a layer above is already called '" + layer.name +
+                                      "': name this one with 'as NAME'");
         row.layer = layer.description;
         row.name = layer.name;
         row.parameters = layer.parameters;
@@ -195,20 +198,25 @@ std::string layerListText(const Network& network) {
   const auto nameOf = [&nodes](int k) { return k < 0 ? std::string("input") : nodes[size_t(k)].layer->name(); };
   int previous = -1; // the node the next line reads by default (lines left out do not count)
   // Layers read other than by the line after them need their name written ("as NAME").
+  std::vector<int> alias(nodes.size()); // a left-out identity's input stands for it
+  for (size_t i = 0; i < nodes.size(); ++i) alias[i] = int(i);
+  const auto resolve = [&alias](int k) { return k < 0 ? k : alias[size_t(k)]; };
   std::vector<char> named(nodes.size(), 0);
   for (size_t i = 0; i < nodes.size(); ++i)
     for (size_t k = 0; k < nodes[i].inputs.size(); ++k)
       if (nodes[i].inputs[k] >= 0 && (k > 0 || nodes[i].inputs[k] != int(i) - 1)) named[size_t(nodes[i].inputs[k])] = 1;
   for (size_t i = 0; i < nodes.size(); ++i) {
     std::string line = nodes[i].layer->layerListLine();
-    const std::vector<int>& in = nodes[i].inputs;
-    if (line.empty()) {
-      if (in.size() != 1 || in[0] != previous)
+    const std::vector<int>& reads = nodes[i].inputs;
+    if (line.empty()) { // an identity (activation none): the list leaves it out, readers read its input
+      if (reads.size() != 1)
         throw std::invalid_argument("layer '" + nodes[i].layer->name() + "' has no layer-list form");
-      continue; // an identity (activation none) reads and gives the same values
+      alias[i] = resolve(reads[0]);
+      previous = int(i);
+      continue;
     }
-    for (size_t k = 1; k < in.size(); ++k) line += " " + nameOf(in[k]);
-    if (in[0] != previous) line += " from " + nameOf(in[0]);
+    for (size_t k = 1; k < reads.size(); ++k) line += " " + nameOf(resolve(reads[k]));
+    if (resolve(reads[0]) != resolve(previous)) line += " from " + nameOf(resolve(reads[0]));
     if (named[i]) line += " as " + nodes[i].layer->name();
     out << line << "\n";
     previous = int(i);

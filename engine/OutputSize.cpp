@@ -34,7 +34,11 @@ std::string windowProblem(const AxisWindow& w, const std::string& what) {
 
 int64_t outputSize(const AxisWindow& w, const std::string& what) {
   if (std::string problem = windowProblem(w, what); !problem.empty()) throw std::invalid_argument(problem);
-  return (w.input + w.padBegin + w.padEnd - w.dilation * (w.kernel - 1) - 1) / w.stride + 1;
+  const int64_t span = w.input + w.padBegin + w.padEnd - w.dilation * (w.kernel - 1) - 1;
+  if (!w.ceil) return span / w.stride + 1;
+  int64_t o = (span + w.stride - 1) / w.stride + 1;
+  if ((o - 1) * w.stride >= w.input + w.padBegin) --o;
+  return o;
 }
 
 std::string outputSizeFormula(const AxisWindow& w) {

@@ -18,6 +18,7 @@ struct AxisWindow {
   int64_t padBegin = 0; // p_begin: zeros before the first input cell
   int64_t padEnd = 0;   // p_end: zeros after the last one
   int64_t dilation = 1; // d (1 = dense kernel)
+  bool ceil = false;    // pooling's ceil mode: a last, partial window counts (below)
 };
 
 // Output length:
@@ -25,6 +26,9 @@ struct AxisWindow {
 //     o = floor((i + p_begin + p_end - d*(k-1) - 1) / s) + 1
 //
 // For d = 1 and p_begin = p_end = p this is the lecture's o = floor((i - k + 2p)/s) + 1.
+// In ceil mode (pooling, as PyTorch and Caffe define it; GoogLeNet uses it) the floor is a
+// ceiling, so a last window hanging over the end counts, but never one that starts in the
+// end padding: if (o − 1)·s ≥ i + p_begin, o is one less.
 // Throws std::invalid_argument naming `what` and the numbers when the window is invalid:
 // stride, kernel, dilation or input below 1, negative padding, or a dilated kernel larger
 // than the padded input.

@@ -385,6 +385,19 @@ relu
             "running_in": [[t(m), t(v)] for m, v in running_in], "running_out": [[t(m), t(v)] for m, v in running]}
 
 
+def ceil_pool(x, p):
+    h = F.max_pool2d(F.relu(conv(x, p[0], p[1], pad=1)), 3, stride=2, ceil_mode=True)  # 8 -> 4 (floor: 3)
+    return F.linear(h.flatten(1), p[2], p[3])
+
+
+cases.append(graph_case("max-pooling-ceil-mode", """input 2x8x8
+conv 3 3x3 pad 1
+relu
+maxpool 3x3 stride 2 ceil
+flatten
+dense 2
+""", (2, 2, 8, 8), [(3, 2, 3, 3), (3,), (2, 48), (2,)], ceil_pool))
+
 cases.append(bn_full_case("resnet-basic-block-batchnorm-training", True))
 cases.append(bn_full_case("resnet-basic-block-batchnorm-evaluation", False))
 

@@ -137,6 +137,7 @@ public:
       out[0] = widest(x), out[1] = widest(w), out[2] = widest(z);
       break;
     }
+    case Stepper::Mode::Backward: break; // its own widget draws it (BackwardStepper)
     }
   }
 

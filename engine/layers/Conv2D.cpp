@@ -147,7 +147,8 @@ LayerKind conv2dKind() {
     if (!bias) rest.erase(nobias);
     std::vector<std::string> tokens{t[0], t[1], t[2]};
     tokens.insert(tokens.end(), rest.begin(), rest.end());
-    const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(3, {"stride", "pad", "dilation", "groups"});
+    const auto o =
+        LayerListLine{tokens, line.keyword, line.in, line.names}.options(3, {"stride", "pad", "dilation", "groups"});
     if (o.count("groups")) g.groups = positiveToken(o.at("groups"), "the groups");
     if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
     if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");

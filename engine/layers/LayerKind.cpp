@@ -98,10 +98,10 @@ std::map<std::string, std::string> LayerListLine::options(size_t from, const std
     std::string key = tokens[i];
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      std::string names;
-      for (const std::string& a : allowed) names += (names.empty() ? "" : ", ") + a;
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
       throw std::invalid_argument("'" + tokens[i] + "' is not an option of " + keyword +
-                                  (names.empty() ? " (it takes none)" : " (options: " + names + ")"));
+                                  (list.empty() ? " (it takes none)" : " (options: " + list + ")"));
     }
     if (i + 1 >= tokens.size()) throw std::invalid_argument(key + " needs a value, e.g. '" + key + " 1'");
     out[key] = tokens[i + 1];

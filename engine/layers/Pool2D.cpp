@@ -4,6 +4,8 @@
 #include "../Optimizer.h"
 #include "LayerKind.h"
 
+#include <algorithm>
+
 namespace convscope {
 
 Pool2D::Pool2D(std::string name, Pool2DGeometry geometry) : Layer(std::move(name)), geometry_(geometry) {}
@@ -13,18 +15,18 @@ Shape Pool2D::outputShape(const Shape& src) const {
 }
 
 void Pool2D::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
-  backend.pool2dForward(geometry_, src, dst);
+  backend.pool2dForward(flooredGeometry(geometry_, src.shape()), src, dst);
 }
 
 void Pool2D::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
-  if (diffSrc) backend.pool2dBackward(geometry_, src, diffDst, *diffSrc);
+  if (diffSrc) backend.pool2dBackward(flooredGeometry(geometry_, src.shape()), src, diffDst, *diffSrc);
 }
 
 std::string Pool2D::title() const {
   const Pool2DGeometry& g = geometry_;
   const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
   return name() + ": " + mode + " pooling " + std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) +
-         ", stride " + std::to_string(g.strideH);
+         ", stride " + std::to_string(g.strideH) + (g.ceilMode ? ", ceil mode" : "");
 }
 
 void Pool2D::saveFields(nlohmann::ordered_json& j) const {
@@ -33,6 +35,7 @@ void Pool2D::saveFields(nlohmann::ordered_json& j) const {
   j["kernel"] = {g.kernelH, g.kernelW};
   j["stride"] = {g.strideH, g.strideW};
   j["padding"] = {g.padTop, g.padBottom, g.padLeft, g.padRight};
+  if (g.ceilMode) j["ceil_mode"] = true;
 }
 
 std::string Pool2D::layerListLine() const {
@@ -46,6 +49,7 @@ std::string Pool2D::layerListLine() const {
                      std::to_string(g.kernelW);
   if (g.strideH != g.kernelH || g.strideW != g.kernelW) line += " stride " + pair(g.strideH, g.strideW);
   if (g.padTop || g.padLeft) line += " pad " + pair(g.padTop, g.padLeft);
+  if (g.ceilMode) line += " ceil";
   return line;
 }
 
@@ -53,13 +57,14 @@ LayerKind pool2dKind() {
   LayerKind k;
   k.type = "Pool2D";
   k.keywords = {"maxpool", "avgpool"};
-  k.syntax = "maxpool KxK [stride S] [pad P] (or avgpool; the stride defaults to the window)";
+  k.syntax = "maxpool KxK [stride S] [pad P] [ceil] (or avgpool; the stride defaults to the window)";
   k.load = [](const LayerFields& f, const std::string& name) {
     Pool2DGeometry g;
     g.mode = poolModeFromString(f.text("mode"));
     const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4);
     g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
     g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+    g.ceilMode = f.flag("ceil_mode", false);
     return std::unique_ptr<Layer>(std::make_unique<Pool2D>(name, g));
   };
   k.plan = [](const LayerListLine& line) {
@@ -70,7 +75,12 @@ LayerKind pool2dKind() {
     g.mode = kind == "maxpool" ? PoolMode::Max : PoolMode::Average;
     std::tie(g.kernelH, g.kernelW) = pairToken(line.tokens[1], "the window size");
     g.strideH = g.kernelH, g.strideW = g.kernelW;
-    const auto o = line.options(2, {"stride", "pad"});
+    // "ceil" is a word alone (ceil mode, max pooling only); the other options come in pairs.
+    std::vector<std::string> tokens(line.tokens.begin(), line.tokens.end());
+    const auto ceil = std::find(tokens.begin() + 2, tokens.end(), "ceil");
+    g.ceilMode = ceil != tokens.end();
+    if (g.ceilMode) tokens.erase(ceil);
+    const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(2, {"stride", "pad"});
     if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
     if (o.count("pad")) {
       const auto [ph, pw] = pairToken(o.at("pad"), "the padding", true);

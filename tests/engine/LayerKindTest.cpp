@@ -103,4 +103,6 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
   EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3\nconcat\n").error,
             "line 3: concat needs the layers it joins, e.g. 'concat conv1'");
   EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3 as input\n").error, "line 2: the name 'input' is taken");
+  EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3 as conv2\nconv 2 3x3\n").error,
+            "line 3: a layer above is already called 'conv2': name this one with 'as NAME'");
 }

@@ -117,3 +117,23 @@ TEST(OutputSize, LectureGoogLeNetStem) {
   EXPECT_EQ(outputSize({112, 3, 2, 0, 1, 1}), 56);  // max pool 3x3/2 (ceil mode ≈ one cell of end padding)
   EXPECT_EQ(outputSize({7, 7, 1, 0, 0, 1}), 1);     // avg pool 7x7/1
 }
+
+TEST(OutputSize, CeilModeCountsALastPartialWindow) {
+  // GoogLeNet's max pooling 3×3/2 on 112: ceil((112 − 3)/2) + 1 = 56, where the floor gives 55.
+  EXPECT_EQ(outputSize({112, 3, 2, 0, 0, 1, false}), 55);
+  EXPECT_EQ(outputSize({112, 3, 2, 0, 0, 1, true}), 56);
+  EXPECT_EQ(outputSize({8, 3, 2, 0, 0, 1, true}), 4);
+  // Never a window that starts in the end padding (PyTorch's rule): 5 with 2x2/2, pad 1.
+  EXPECT_EQ(outputSize({5, 2, 2, 1, 1, 1, true}), 3);
+  EXPECT_EQ(outputSize({6, 2, 2, 0, 0, 1, true}), 3); // exact fit: ceil changes nothing
+  // The backends compute it as max pooling with the end padding grown to hold that window.
+  Pool2DGeometry g;
+  g.kernelH = g.kernelW = 3;
+  g.ceilMode = true;
+  const Pool2DGeometry f = flooredGeometry(g, Shape{1, 1, 112, 112});
+  EXPECT_FALSE(f.ceilMode);
+  EXPECT_EQ(f.padBottom, 1);
+  EXPECT_EQ(pool2dOutputShape(Shape{1, 1, 112, 112}, f), (Shape{1, 1, 56, 56}));
+  g.mode = PoolMode::Average;
+  EXPECT_THROW(pool2dOutputShape(Shape{1, 1, 112, 112}, g), std::invalid_argument);
+}
