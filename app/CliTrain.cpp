@@ -450,8 +450,8 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     spec = options.front(), options.erase(options.begin());
   QCommandLineParser p;
   p.addOption({"model",
-               "The model, if not given first: a preset (lenet5, alexnet, vgg16, resnet18, resnet50, "
-               "densenet121, mobilenet), a model file or a layer list (.txt).",
+               "The model, if not given first: a preset (lenet5, mini-resnet, …, alexnet, vgg16, googlenet, "
+               "resnet18, resnet50, densenet121, mobilenet), a model file or a layer list (.txt).",
                "M"});
   p.addOption({"input", "A layer list's input instead of its first line: C,H,W.", "C,H,W"});
   p.addOption({"depth", "Nest the table to this depth of the dotted names (default 1: blocks).", "N", "1"});

@@ -66,17 +66,7 @@ LayerKind concatKind() {
   k.load = [](const LayerFields&, const std::string& name) {
     return std::unique_ptr<Layer>(std::make_unique<Concat>(name));
   };
-  k.plan = [](const LayerListLine& line) {
-    PlannedLayer p;
-    p.name = line.names.next("concat");
-    p.make = [name = p.name] { return std::unique_ptr<Layer>(std::make_unique<Concat>(name)); };
-    std::vector<Shape> shapes{batchOfOne(line.in)};
-    for (const Shape& s : line.more) shapes.push_back(batchOfOne(s));
-    const std::unique_ptr<Layer> layer = p.make();
-    p.description = layer->describe();
-    p.output = oneSample(layer->nodeOutputShape(shapes));
-    return p;
-  };
+  k.plan = [](const LayerListLine& line) { return planJoin<Concat>(line, "concat"); };
   return k;
 }
 

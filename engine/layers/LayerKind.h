@@ -101,6 +101,20 @@ template <typename L, typename... Args> PlannedLayer planWeightless(const Shape&
   return p;
 }
 
+// A joining layer (add, concat): the line's input and the named layers' outputs; its
+// shape check is the layer's own.
+template <typename L> PlannedLayer planJoin(const LayerListLine& line, const std::string& base) {
+  PlannedLayer p;
+  p.name = line.names.next(base);
+  p.make = [name = p.name] { return std::unique_ptr<Layer>(std::make_unique<L>(name)); };
+  std::vector<Shape> shapes{batchOfOne(line.in)};
+  for (const Shape& s : line.more) shapes.push_back(batchOfOne(s));
+  const std::unique_ptr<Layer> layer = p.make();
+  p.description = layer->describe();
+  p.output = oneSample(layer->nodeOutputShape(shapes));
+  return p;
+}
+
 struct LayerKind {
   std::string type;                  // the model file's "type" and Layer::kind(): "Conv2D"
   std::vector<std::string> keywords; // the layer list's words: "conv"; empty: no layer-list form
