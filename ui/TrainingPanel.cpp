@@ -413,13 +413,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   showPlaceholders();
   padMethod_ = new QComboBox;
   padMethod_->setObjectName("saliencyMethod");
-  padMethod_->addItem(tr("why: input gradient"), int(SaliencyMethod::Gradient));
+  padMethod_->addItem(tr("why: gradient"), int(SaliencyMethod::Gradient));
   padMethod_->addItem(tr("why: Grad-CAM"), int(SaliencyMethod::GradCam));
   padMethod_->addItem(tr("why: occlusion"), int(SaliencyMethod::Occlusion));
   padMethod_->setToolTip(tr("What the network looks at: how its score for the class it read changes with each pixel "
                             "(gradient), where the last convolution's maps count (Grad-CAM), or how much the score "
                             "drops when a grey square covers the pixel (occlusion)"));
-  padSaliency_ = new QLabel(tr("What the network looks at in your drawing appears here once training has started."));
+  padSaliency_ = new QLabel(tr("Why it reads your digit: a map here once training runs."));
   padSaliency_->setObjectName("padSaliency");
   padSaliency_->setAlignment(Qt::AlignCenter);
   padSaliency_->setWordWrap(true);
