@@ -91,6 +91,13 @@ void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape&
                                 expected.toString());
 }
 
+void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst) {
+  if (srcs.empty()) throw std::invalid_argument("sum: no inputs");
+  for (const Tensor* s : srcs) // layouts may differ
+    if (s->shape() != dst.shape())
+      throw std::invalid_argument("sum: dst is " + dst.shape().toString() + ", src is " + s->shape().toString());
+}
+
 void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst) {
   if (srcs.empty()) throw std::invalid_argument("concat: no inputs");
   int64_t channels = 0;
@@ -115,8 +122,7 @@ size_t elementAt(const Tensor& t, int64_t n, int64_t c, int64_t h, int64_t w) {
 } // namespace
 
 void Backend::sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {
-  if (srcs.empty()) throw std::invalid_argument("sum: no inputs");
-  for (const Tensor* s : srcs) checkSameShape("sum", *s, dst);
+  checkSumArguments(srcs, dst);
   const int64_t n = dst.size();
   const bool sameLayout =
       std::all_of(srcs.begin(), srcs.end(), [&](const Tensor* s) { return s->layout() == dst.layout(); });
@@ -179,6 +185,20 @@ void Backend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& 
   }
 }
 
+void checkBatchNormArguments(const Tensor& src, const std::vector<const Tensor*>& perChannel, const Tensor& other,
+                             const std::string& what) {
+  if (src.shape().rank() != 4)
+    throw std::invalid_argument("batch norm: expects maps (N, C, H, W), got " + src.shape().toString());
+  const int64_t c = src.shape()[1];
+  for (const Tensor* t : perChannel)
+    if (t->size() != c)
+      throw std::invalid_argument("batch norm: " + std::to_string(t->size()) + " scales or statistics for " +
+                                  std::to_string(c) + " channels");
+  if (other.shape() != src.shape())
+    throw std::invalid_argument("batch norm: " + what + " " + other.shape().toString() + " for src " +
+                                src.shape().toString());
+}
+
 namespace {
 // Calls f(offset) for every element of channel c of a rank-4 tensor (either layout).
 template <typename F> void forChannel(const Tensor& t, int64_t c, F f) {
@@ -188,25 +208,13 @@ template <typename F> void forChannel(const Tensor& t, int64_t c, F f) {
       for (int64_t w = 0; w < s[3]; ++w) f(t.offset(n, c, h, w));
 }
 
-void checkBatchNorm(const Tensor& src, const Tensor& gamma, const Tensor& other, const std::string& what) {
-  if (src.shape().rank() != 4)
-    throw std::invalid_argument("batch norm: expects maps (N, C, H, W), got " + src.shape().toString());
-  const int64_t c = src.shape()[1];
-  if (gamma.size() != c || other.shape() != src.shape())
-    throw std::invalid_argument("batch norm: " + std::to_string(gamma.size()) + " scales for " + std::to_string(c) +
-                                " channels, " + what + " " + other.shape().toString() + " for src " +
-                                src.shape().toString());
-}
 } // namespace
 
 void Backend::batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean,
                                Tensor& variance, bool training, float epsilon, Tensor& dst) {
-  checkBatchNorm(src, gamma, dst, "dst");
+  checkBatchNormArguments(src, {&gamma, &beta, &mean, &variance}, dst, "dst");
   const int64_t channels = src.shape()[1];
   const double count = double(src.shape()[0] * src.shape()[2] * src.shape()[3]);
-  if (mean.size() != channels || variance.size() != channels || beta.size() != channels)
-    throw std::invalid_argument("batch norm: statistics for " + std::to_string(mean.size()) +
-                                " channels, the input has " + std::to_string(channels));
 #pragma omp parallel for
   for (int64_t c = 0; c < channels; ++c) {
     if (training) {
@@ -229,8 +237,8 @@ void Backend::batchNormForward(const Tensor& src, const Tensor& gamma, const Ten
 void Backend::batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                                 const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc, Tensor& diffGamma,
                                 Tensor& diffBeta) {
-  checkBatchNorm(src, gamma, diffDst, "diff_dst");
-  if (diffSrc) checkBatchNorm(src, gamma, *diffSrc, "diff_src");
+  checkBatchNormArguments(src, {&gamma, &mean, &variance, &diffGamma, &diffBeta}, diffDst, "diff_dst");
+  if (diffSrc) checkBatchNormArguments(src, {}, *diffSrc, "diff_src");
   const Shape& s = src.shape();
   const int64_t channels = s[1];
   const double count = double(s[0] * s[2] * s[3]);

@@ -56,8 +56,8 @@ public:
   virtual void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) = 0;
 
   // ---- joining branches (graph networks) ----
-  // Both backends share these loops (memory-bound copies and sums, in either layout); a
-  // backend may override them with its own primitives.
+  // Plain loops in either layout, the reference backend's; the oneDNN backend overrides
+  // them with its sum, concat and reorder primitives.
   // dst = Σ srcs (residual addition); every src has dst's shape. Its backward is a copy of
   // diff_dst to each input.
   virtual void sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
@@ -69,8 +69,8 @@ public:
 
   // ---- batch normalization (per channel over N, H, W) ----
   // dst = γ·(src − μ)/√(σ² + ε) + β. training: μ and σ² (biased) are the batch's, written to
-  // mean and variance; otherwise they are read from them (the running statistics). Shared
-  // loops in double, like sum and concat.
+  // mean and variance; otherwise they are read from them (the running statistics). Plain
+  // loops in double here (the reference); oneDNN's batch normalization primitive overrides them.
   virtual void batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean,
                                 Tensor& variance, bool training, float epsilon, Tensor& dst);
   // With x̂ = (src − μ)/σ: diff_γ = Σ diff_dst·x̂, diff_β = Σ diff_dst, and diff_src =
@@ -91,9 +91,15 @@ void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tens
 void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
 void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor* bias, const Tensor& dst);
 void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst);
+// Sum: at least one src, every src of dst's shape (in any layout).
+void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst);
 // Concatenation along axis 1: every src of dst's rank, with dst's other sizes, and dst's
 // axis 1 the sum of theirs.
 void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst);
+// Batch normalization: src (N, C, H, W), C values in each per-channel tensor (scales,
+// shifts, statistics and their gradients), and `other` (dst or a diff) of src's shape.
+void checkBatchNormArguments(const Tensor& src, const std::vector<const Tensor*>& perChannel, const Tensor& other,
+                             const std::string& what);
 // Backward checks: the shapes the forward pass would have had.
 void checkConv2DBackward(const Conv2DGeometry& g, const Shape& src, const Shape& weights, const Shape& diffDst);
 void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape& diffDst);

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace convscope;
 using convscope::test::randomTensor;
 using convscope::test::tensorsClose;
@@ -184,4 +186,112 @@ TEST(Layouts, EveryOperationGivesTheSameValuesInNhwc) {
   }
   EXPECT_EQ(src.inLayout(Layout::NHWC).at(1, 2, 3, 4), src.at(1, 2, 3, 4));
   EXPECT_NE(src.inLayout(Layout::NHWC).values(), src.values());
+}
+
+TEST(BackendSweep, BatchNormSumAndConcatOnednnMatchReference) {
+  // oneDNN's batch normalization, sum and concat primitives against the reference loops,
+  // in both layouts and with inputs of mixed layouts, forward and backward.
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  const Shape shape{3, 5, 6, 7};
+  const Tensor src = randomTensor(shape, 1, -2.0f, 3.0f), gamma = randomTensor({5}, 2, 0.5f, 1.5f),
+               beta = randomTensor({5}, 3), diffDst = randomTensor(shape, 4);
+  const Tensor runningMean = randomTensor({5}, 5), runningVariance = randomTensor({5}, 6, 0.5f, 2.0f);
+  for (Layout layout : {Layout::NCHW, Layout::NHWC})
+    for (bool training : {true, false}) {
+      SCOPED_TRACE(std::string(layout == Layout::NHWC ? "nhwc" : "nchw") + (training ? " training" : " inference"));
+      const Tensor x = src.inLayout(layout), dy = diffDst.inLayout(layout);
+      Tensor mean[2] = {runningMean, runningMean}, variance[2] = {runningVariance, runningVariance};
+      Tensor y[2] = {Tensor(shape, 0.0f, layout), Tensor(shape, 0.0f, layout)};
+      Tensor dx[2] = {Tensor(shape, 0.0f, layout), Tensor(shape, 0.0f, layout)};
+      Tensor dGamma[2] = {Tensor({5}), Tensor({5})}, dBeta[2] = {Tensor({5}), Tensor({5})};
+      Backend* backends[2] = {&reference, &onednn};
+      for (int b = 0; b < 2; ++b) {
+        backends[b]->batchNormForward(x, gamma, beta, mean[b], variance[b], training, 1e-5f, y[b]);
+        backends[b]->batchNormBackward(x, gamma, mean[b], variance[b], dy, training, 1e-5f, &dx[b], dGamma[b],
+                                       dBeta[b]);
+      }
+      EXPECT_TRUE(tensorsClose(mean[1], mean[0], 1e-5f, 1e-5f));
+      EXPECT_TRUE(tensorsClose(variance[1], variance[0], 1e-5f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(y[1].inLayout(Layout::NCHW), y[0].inLayout(Layout::NCHW), 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(dx[1].inLayout(Layout::NCHW), dx[0].inLayout(Layout::NCHW), 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(dGamma[1], dGamma[0], 1e-4f, 1e-4f));
+      EXPECT_TRUE(tensorsClose(dBeta[1], dBeta[0], 1e-4f, 1e-4f));
+      Tensor dGammaOnly({5}), dBetaOnly({5}); // the first layer's: no diff_src wanted
+      onednn.batchNormBackward(x, gamma, mean[1], variance[1], dy, training, 1e-5f, nullptr, dGammaOnly, dBetaOnly);
+      EXPECT_TRUE(tensorsClose(dGammaOnly, dGamma[0], 1e-4f, 1e-4f));
+    }
+  if (!::testing::Test::HasFailure()) { // the statistics really are the batch's: mean of channel 0
+    Tensor mean({5}), variance({5}), y(shape);
+    onednn.batchNormForward(src, gamma, beta, mean, variance, true, 1e-5f, y);
+    double sum = 0.0;
+    for (int64_t n = 0; n < 3; ++n)
+      for (int64_t h = 0; h < 6; ++h)
+        for (int64_t w = 0; w < 7; ++w) sum += src.at(n, 0, h, w);
+    EXPECT_NEAR(mean.values()[0], sum / 126.0, 1e-5);
+  }
+
+  const Tensor a = randomTensor(shape, 7), b = randomTensor(shape, 8), c = randomTensor({3, 2, 6, 7}, 9);
+  for (Layout out : {Layout::NCHW, Layout::NHWC}) {
+    SCOPED_TRACE(out == Layout::NHWC ? "into nhwc" : "into nchw");
+    const Tensor bOther = b.inLayout(out == Layout::NHWC ? Layout::NCHW : Layout::NHWC); // mixed layouts
+    Tensor sum0(shape, 0.0f, out), sum1(shape, 0.0f, out);
+    reference.sumForward({&a, &bOther, &a}, sum0);
+    onednn.sumForward({&a, &bOther, &a}, sum1);
+    EXPECT_TRUE(tensorsClose(sum1.inLayout(Layout::NCHW), sum0.inLayout(Layout::NCHW), 1e-6f, 1e-6f));
+    EXPECT_FLOAT_EQ(sum1.inLayout(Layout::NCHW).at(2, 4, 5, 6), 2 * a.at(2, 4, 5, 6) + b.at(2, 4, 5, 6));
+
+    const Shape joined{3, 7, 6, 7};
+    Tensor cat0(joined, 0.0f, out), cat1(joined, 0.0f, out);
+    reference.concatForward({&bOther, &c}, cat0);
+    onednn.concatForward({&bOther, &c}, cat1);
+    EXPECT_TRUE(tensorsClose(cat1.inLayout(Layout::NCHW), cat0.inLayout(Layout::NCHW), 0.0f, 0.0f));
+    EXPECT_EQ(cat1.inLayout(Layout::NCHW).at(1, 6, 2, 3), c.at(1, 1, 2, 3));
+    const Tensor diff = randomTensor(joined, 10).inLayout(out);
+    Tensor d0[2] = {Tensor(shape, 0.0f, Layout::NHWC), Tensor({3, 2, 6, 7})};
+    Tensor d1[2] = {Tensor(shape, 0.0f, Layout::NHWC), Tensor({3, 2, 6, 7})};
+    reference.concatBackward(diff, {&d0[0], &d0[1]});
+    onednn.concatBackward(diff, {&d1[0], &d1[1]});
+    for (int i = 0; i < 2; ++i)
+      EXPECT_TRUE(tensorsClose(d1[i].inLayout(Layout::NCHW), d0[i].inLayout(Layout::NCHW), 0.0f, 0.0f));
+    EXPECT_EQ(d1[1].at(2, 0, 1, 1), diff.inLayout(Layout::NCHW).at(2, 5, 1, 1));
+  }
+  // Features (N, F) join too.
+  const Tensor f1 = randomTensor({2, 3}, 11), f2 = randomTensor({2, 4}, 12);
+  Tensor features0({2, 7}), features1({2, 7});
+  reference.concatForward({&f1, &f2}, features0);
+  onednn.concatForward({&f1, &f2}, features1);
+  EXPECT_TRUE(tensorsClose(features1, features0, 0.0f, 0.0f));
+}
+
+TEST(OnednnBackend, ReordersLargeWeightsAgainWhenAnyValueChanges) {
+  // Large weights keep their reordered copy between calls; a change of one value, even in
+  // its last bit, must reach the next forward pass (convolution and fully connected).
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  Conv2DGeometry g;
+  g.padTop = g.padBottom = g.padLeft = g.padRight = 1;
+  const Tensor src = randomTensor({1, 64, 6, 6}, 1).inLayout(Layout::NHWC);
+  Tensor weights = randomTensor({64, 64, 3, 3}, 2); // 36,864 values: cached
+  Tensor other = randomTensor({64, 64, 3, 3}, 3);   // a second layer of the same geometry
+  const Shape out = conv2dOutputShape(src.shape(), 64, g);
+  Tensor expected(out, 0.0f, Layout::NHWC), actual(out, 0.0f, Layout::NHWC), first(out, 0.0f, Layout::NHWC);
+  onednn.conv2dForward(g, src, weights, nullptr, first);
+  onednn.conv2dForward(g, src, other, nullptr, actual); // the same primitive, other weights
+  reference.conv2dForward(g, src, other, nullptr, expected);
+  EXPECT_TRUE(tensorsClose(actual, expected, 1e-4f, 1e-4f));
+  for (int64_t index : {int64_t(0), int64_t(20000), weights.size() - 1}) {
+    float& v = weights.values()[size_t(index)];
+    v = std::nextafter(v, 2.0f) * 1e6f; // large enough to see in the output
+    onednn.conv2dForward(g, src, weights, nullptr, actual);
+    reference.conv2dForward(g, src, weights, nullptr, expected);
+    EXPECT_TRUE(tensorsClose(actual, expected, 1e-1f, 1e-5f)) << "after changing weight " << index;
+    EXPECT_FALSE(tensorsClose(actual, first, 1e-1f, 1e-5f)) << "the change at " << index << " did not arrive";
+  }
+  Tensor dense = randomTensor({10, 4000}, 4), x = randomTensor({2, 4000}, 5), y0({2, 10}), y1({2, 10});
+  onednn.denseForward(x, dense, nullptr, y1);
+  dense.values()[39999] += 5.0f;
+  onednn.denseForward(x, dense, nullptr, y1);
+  reference.denseForward(x, dense, nullptr, y0);
+  EXPECT_TRUE(tensorsClose(y1, y0, 1e-3f, 1e-4f));
 }

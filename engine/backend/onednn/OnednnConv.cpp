@@ -56,20 +56,18 @@ OnednnConv::OnednnConv(const dnnl::engine& engine, const Conv2DGeometry& g, cons
   biasDesc_ = d.bias;
   const auto pd = convForwardDesc(engine, d, hasBias, dnnl::prop_kind::forward_inference);
   src_ = LayoutBridge(engine, d.srcUser, pd.src_desc(), true);
-  weights_ = LayoutBridge(engine, d.weightsUser, pd.weights_desc(), true);
+  weights_ = ReorderedWeights(engine, d.weightsUser, pd.weights_desc());
   dst_ = LayoutBridge(engine, d.dstUser, pd.dst_desc(), false);
   primitive_ = dnnl::convolution_forward(pd);
 }
 
 void OnednnConv::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& weights,
                          const Tensor* bias, Tensor& dst) {
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, src_.bind(engine, const_cast<float*>(src.data()))},
-      {DNNL_ARG_WEIGHTS, weights_.bind(engine, const_cast<float*>(weights.data()))},
-      {DNNL_ARG_DST, dst_.bind(engine, dst.data())}};
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src_.bind(engine, const_cast<float*>(src.data()))},
+                                             {DNNL_ARG_WEIGHTS, weights_.get(engine, stream, weights)},
+                                             {DNNL_ARG_DST, dst_.bind(engine, dst.data())}};
   if (bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasDesc_, engine, const_cast<float*>(bias->data())));
   src_.run(stream);
-  weights_.run(stream);
   primitive_.execute(stream, args);
   dst_.run(stream);
   stream.wait();

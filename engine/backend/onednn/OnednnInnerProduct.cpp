@@ -25,7 +25,7 @@ OnednnInnerProduct::OnednnInnerProduct(const dnnl::engine& engine, const Shape& 
   const dnnl::memory::desc weightsAny({weights[0], weights[1]}, f32, tag::any);
   const auto pd = forwardDesc(engine, dnnl::prop_kind::forward_inference, srcDesc_, weightsAny,
                               hasBias ? &biasDesc_ : nullptr, dstDesc_);
-  weights_ = LayoutBridge(engine, weightsUser, pd.weights_desc(), true);
+  weights_ = ReorderedWeights(engine, weightsUser, pd.weights_desc());
   primitive_ = dnnl::inner_product_forward(pd);
 }
 
@@ -33,10 +33,9 @@ void OnednnInnerProduct::execute(const dnnl::engine& engine, dnnl::stream& strea
                                  const Tensor& weights, const Tensor* bias, Tensor& dst) {
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, dnnl::memory(srcDesc_, engine, const_cast<float*>(src.data()))},
-      {DNNL_ARG_WEIGHTS, weights_.bind(engine, const_cast<float*>(weights.data()))},
+      {DNNL_ARG_WEIGHTS, weights_.get(engine, stream, weights)},
       {DNNL_ARG_DST, dnnl::memory(dstDesc_, engine, dst.data())}};
   if (bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasDesc_, engine, const_cast<float*>(bias->data())));
-  weights_.run(stream);
   primitive_.execute(stream, args);
   stream.wait();
 }

@@ -8,8 +8,11 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace convscope::onednn {
 
@@ -37,6 +40,33 @@ private:
   bool toPreferred_ = true;
 };
 
+// Forward weights moved into the layout a primitive prefers, reordered only when they
+// changed. Inference calls a layer with the same weights again and again, and for large
+// layers the reorder costs as much as the convolution (ResNet-50: 19 ms of 45 ms per
+// image). Each large weight tensor keeps its own reordered copy, found by its address and
+// checked by a fingerprint of its contents (reading the weights once is several times
+// cheaper than reordering them; any change of a single value always changes it). Small
+// weights (the lecture's kernels, edited by hand) are reordered every time.
+class ReorderedWeights {
+public:
+  ReorderedWeights() = default;
+  ReorderedWeights(const dnnl::engine& engine, const dnnl::memory::desc& user, const dnnl::memory::desc& preferred);
+  dnnl::memory get(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& weights);
+
+private:
+  struct Copy {
+    uint64_t fingerprint = 0;
+    dnnl::memory memory;
+  };
+  dnnl::memory::desc user_, preferred_;
+  std::optional<dnnl::reorder> reorder_;
+  dnnl::memory shared_; // for small weights
+  std::unordered_map<const float*, Copy> copies_;
+};
+
+// A fingerprint of n floats: Σ (bits_i + 1)·k_i mod 2^64 with odd, position-dependent k_i.
+uint64_t weightsFingerprint(const float* values, int64_t n);
+
 // Wraps a dnnl::error with what the backend was doing.
 [[noreturn]] void rethrow(const std::string& what, const dnnl::error& e);
 
@@ -49,7 +79,8 @@ public:
 
 private:
   dnnl::convolution_forward primitive_;
-  LayoutBridge src_, weights_, dst_;
+  LayoutBridge src_, dst_;
+  ReorderedWeights weights_;
   dnnl::memory::desc biasDesc_;
 };
 
@@ -141,7 +172,7 @@ public:
 
 private:
   dnnl::inner_product_forward primitive_;
-  LayoutBridge weights_;
+  ReorderedWeights weights_;
   dnnl::memory::desc srcDesc_, dstDesc_, biasDesc_;
 };
 
@@ -179,6 +210,73 @@ public:
 private:
   dnnl::softmax_backward primitive_;
   dnnl::memory::desc desc_;
+};
+
+// Batch normalization forward: training uses the batch's statistics and writes them to
+// mean and variance; otherwise it reads the running statistics from them.
+class OnednnBatchNorm {
+public:
+  OnednnBatchNorm(const dnnl::engine& engine, const Tensor& src, bool training, float epsilon);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& gamma,
+               const Tensor& beta, Tensor& mean, Tensor& variance, Tensor& dst);
+
+private:
+  dnnl::batch_normalization_forward primitive_;
+  dnnl::memory::desc dataDesc_, channelDesc_;
+};
+
+class OnednnBatchNormBackward {
+public:
+  OnednnBatchNormBackward(const dnnl::engine& engine, const Tensor& src, bool training, float epsilon);
+  // diffSrc may be null (the first layer's): oneDNN writes it to a scratch buffer then.
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& gamma,
+               const Tensor& mean, const Tensor& variance, const Tensor& diffDst, Tensor* diffSrc, Tensor& diffGamma,
+               Tensor& diffBeta);
+
+private:
+  dnnl::batch_normalization_backward primitive_;
+  dnnl::memory::desc dataDesc_, channelDesc_;
+  Tensor scratch_;
+  Tensor unusedShift_; // oneDNN 2.6 refuses to run the backward without a shift argument
+};
+
+// Sum of tensors of one shape, each in its own layout (residual addition).
+class OnednnSum {
+public:
+  OnednnSum(const dnnl::engine& engine, const std::vector<const Tensor*>& srcs, const Tensor& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const std::vector<const Tensor*>& srcs, Tensor& dst);
+
+private:
+  dnnl::sum primitive_;
+  std::vector<dnnl::memory::desc> srcDescs_;
+  dnnl::memory::desc dstDesc_;
+};
+
+// Concatenation along axis 1 of rank-2 or rank-4 tensors.
+class OnednnConcat {
+public:
+  OnednnConcat(const dnnl::engine& engine, const std::vector<const Tensor*>& srcs, const Tensor& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const std::vector<const Tensor*>& srcs, Tensor& dst);
+
+private:
+  dnnl::concat primitive_;
+  std::vector<dnnl::memory::desc> srcDescs_;
+  dnnl::memory::desc dstDesc_;
+};
+
+// Concatenation's backward: each diff_src is a reorder of its slice of diff_dst.
+class OnednnConcatBackward {
+public:
+  OnednnConcatBackward(const dnnl::engine& engine, const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& diffDst,
+               const std::vector<Tensor*>& diffSrcs);
+
+private:
+  struct Slice {
+    dnnl::memory::desc from, to;
+    dnnl::reorder copy;
+  };
+  std::vector<Slice> slices_;
 };
 
 // The convolution descriptor shared by forward (as a hint) and the backward passes.
