@@ -62,6 +62,7 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
 
 Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads) {
   const Tensor x = randomBatch(network, batch);
+  network.setTraining(false); // evaluation mode: running statistics, no dropout
   return measure(batch, images, threads, [&] { network.forward(backend, x); });
 }
 
