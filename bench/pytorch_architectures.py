@@ -42,8 +42,10 @@ def build(name):
         return nn.Sequential(nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Conv2d(6, 16, 5), nn.Tanh(),
                              nn.AvgPool2d(2), nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(), nn.Linear(120, 84),
                              nn.Tanh(), nn.Linear(84, 10)), (1, 32, 32)
-    if name == "alexnet":  # the lecture's table: one tower, 96-256-384-384-256
-        return nn.Sequential(*conv_relu(3, 96, 11, 4), nn.MaxPool2d(3, 2), *conv_relu(96, 256, 5, 1, 2),
+    if name == "alexnet":  # the lecture's table: one tower, 96-256-384-384-256, the paper's LRN
+        def lrn():
+            return nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+        return nn.Sequential(*conv_relu(3, 96, 11, 4), lrn(), nn.MaxPool2d(3, 2), *conv_relu(96, 256, 5, 1, 2), lrn(),
                              nn.MaxPool2d(3, 2), *conv_relu(256, 384, 3, 1, 1), *conv_relu(384, 384, 3, 1, 1),
                              *conv_relu(384, 256, 3, 1, 1), nn.MaxPool2d(3, 2), nn.Flatten(), nn.Dropout(),
                              nn.Linear(9216, 4096), nn.ReLU(inplace=True), nn.Dropout(), nn.Linear(4096, 4096),

@@ -10,6 +10,7 @@
 #include "layers/Dropout.h"
 #include "layers/Flatten.h"
 #include "layers/GlobalAvgPool.h"
+#include "layers/LocalResponseNorm.h"
 #include "layers/Pool2D.h"
 
 #include <stdexcept>
@@ -84,9 +85,15 @@ struct Builder {
 // AlexNet as the lecture's table lists it: one tower, no local response normalization.
 Network alexnet() {
   Builder b(Shape{3, 227, 227});
+  // The paper's local response normalization (size 5, α 1e-4, β 0.75, k 2) after the first
+  // two convolutions' ReLU, before their pooling; it has no weights, so the table's counts stay.
+  LrnParams lrn;
+  lrn.size = 5, lrn.alpha = 1e-4f, lrn.beta = 0.75f, lrn.k = 2.0f;
   b.conv("features.conv1", 96, 11, 4, 0, true), b.relu("features.relu1");
+  b.add(std::make_unique<LocalResponseNorm>("features.norm1", lrn), {b.last});
   b.pool("features.pool1", PoolMode::Max, 3, 2);
   b.conv("features.conv2", 256, 5, 1, 2, true), b.relu("features.relu2");
+  b.add(std::make_unique<LocalResponseNorm>("features.norm2", lrn), {b.last});
   b.pool("features.pool2", PoolMode::Max, 3, 2);
   b.conv("features.conv3", 384, 3, 1, 1, true), b.relu("features.relu3");
   b.conv("features.conv4", 384, 3, 1, 1, true), b.relu("features.relu4");

@@ -38,6 +38,12 @@ void Tensor::reuseAs(Shape shape, Layout layout) {
   layout_ = shape_.rank() == 4 ? layout : Layout::NCHW;
 }
 
+const Tensor& Tensor::inLayout(Layout layout, Tensor& converted) const {
+  if (layout == layout_ || shape_.rank() != 4) return *this;
+  converted = inLayout(layout);
+  return converted;
+}
+
 Tensor Tensor::inLayout(Layout layout) const {
   if (layout == layout_ || shape_.rank() != 4) return *this;
   Tensor out(shape_, 0.0f, layout);

@@ -47,6 +47,9 @@ public:
   void reuseAs(Shape shape, Layout layout);
   // The same values in `layout` (a copy; no work when it already is).
   Tensor inLayout(Layout layout) const;
+  // This tensor when it already is in `layout` (or is not rank 4), else `converted` filled
+  // with a copy in it: no copy in the common case.
+  const Tensor& inLayout(Layout layout, Tensor& converted) const;
 
   const Shape& shape() const { return shape_; }
   int64_t size() const { return static_cast<int64_t>(data_.size()); }

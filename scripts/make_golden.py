@@ -401,6 +401,27 @@ dense 2
 cases.append(bn_full_case("resnet-basic-block-batchnorm-training", True))
 cases.append(bn_full_case("resnet-basic-block-batchnorm-evaluation", False))
 
+# Local response normalization as AlexNet placed it (after the first convolutions' ReLU,
+# before pooling), once with the paper's numbers and once strong enough to matter.
+def lrn_net(x, p):
+    h = F.relu(conv(x, p[0], p[1], pad=1))
+    h = F.local_response_norm(h, 5, alpha=1e-4, beta=0.75, k=2.0)
+    h = F.max_pool2d(h, 3, stride=2)
+    h = F.local_response_norm(F.relu(conv(h, p[2], p[3], pad=1)), 3, alpha=2.0, beta=0.75, k=1.0)
+    return h
+
+
+torch.manual_seed(300)
+cases.append(graph_case("local-response-normalization", """input 3x9x9
+conv 7 3x3 pad 1
+relu
+lrn 5 alpha 0.0001 beta 0.75 k 2
+maxpool 3x3 stride 2
+conv 6 3x3 pad 1
+relu
+lrn 3 alpha 2 beta 0.75 k 1
+""", (2, 3, 9, 9), [(7, 3, 3, 3), (7,), (6, 7, 3, 3), (6,)], lrn_net))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace convscope {
@@ -89,6 +90,27 @@ void checkPool2DBackward(const Pool2DGeometry& g, const Shape& src, const Shape&
   if (diffDst != expected)
     throw std::invalid_argument("pool2d backward: diff_dst is " + diffDst.toString() + ", expected " +
                                 expected.toString());
+}
+
+std::string LrnParams::toString() const {
+  std::ostringstream out;
+  out << "size " << size << " alpha " << alpha << " beta " << beta << " k " << k;
+  return out.str();
+}
+
+void checkLrnArguments(const LrnParams& p, const Tensor& src, const Tensor& other, const std::string& what) {
+  if (p.size < 1 || p.size > 99 || p.size % 2 == 0)
+    throw std::invalid_argument("local response normalization: size " + std::to_string(p.size) +
+                                " must be odd, 1 to 99 (a window centred on each channel)");
+  if (!(p.k > 0.0f) || !(p.alpha >= 0.0f) || !(p.beta >= 0.0f))
+    throw std::invalid_argument("local response normalization: k must be positive, alpha and beta at least 0 (" +
+                                p.toString() + ")");
+  if (src.shape().rank() != 4)
+    throw std::invalid_argument("local response normalization: expects maps (N, C, H, W), got " +
+                                src.shape().toString());
+  if (other.shape() != src.shape() || other.layout() != src.layout())
+    throw std::invalid_argument("local response normalization: " + what + " " + other.shape().toString() +
+                                " differs from src " + src.shape().toString() + " in shape or layout");
 }
 
 void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst) {

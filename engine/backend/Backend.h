@@ -18,6 +18,15 @@
 
 namespace convscope {
 
+// Local response normalization across channels (AlexNet): each value divided by
+// (k + α/size · Σ x²)^β, the sum over the `size` channels centred on its own (zeros past the
+// ends), as PyTorch's LocalResponseNorm and oneDNN's lrn_across_channels. size is odd.
+struct LrnParams {
+  int64_t size = 5;
+  float alpha = 1e-4f, beta = 0.75f, k = 1.0f;
+  std::string toString() const; // "size 5 alpha 0.0001 beta 0.75 k 2"
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -67,6 +76,12 @@ public:
   // Each diff_src = its own channels of diff_dst.
   virtual void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
 
+  // ---- local response normalization (across channels) ----
+  virtual void lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) = 0;
+  // With D_c = k + α/size·Σ_{j near c} x_j²: diff_x_i = dy_i·D_i^−β − 2αβ/size · x_i ·
+  // Σ_{c near i} dy_c·x_c·D_c^(−β−1).
+  virtual void lrnBackward(const LrnParams& p, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) = 0;
+
   // ---- batch normalization (per channel over N, H, W) ----
   // dst = γ·(src − μ)/√(σ² + ε) + β. training: μ and σ² (biased) are the batch's, written to
   // mean and variance; otherwise they are read from them (the running statistics). Plain
@@ -91,6 +106,8 @@ void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tens
 void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);
 void checkDenseArguments(const Tensor& src, const Tensor& weights, const Tensor* bias, const Tensor& dst);
 void checkSameShape(const std::string& what, const Tensor& src, const Tensor& dst);
+// LRN: an odd size from 1 to 99 and positive k; rank-4 src and dst (or diff) of one shape.
+void checkLrnArguments(const LrnParams& p, const Tensor& src, const Tensor& other, const std::string& what);
 // Sum: at least one src, every src of dst's shape (in any layout).
 void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst);
 // Concatenation along axis 1: every src of dst's rank, with dst's other sizes, and dst's

@@ -10,15 +10,6 @@
 
 namespace convscope {
 
-namespace {
-// src in dst's layout (a network's input may be NCHW while the activations are NHWC).
-const Tensor& inLayoutOf(const Tensor& src, const Tensor& like, Tensor& converted) {
-  if (src.layout() == like.layout() || src.shape().rank() != 4) return src;
-  converted = src.inLayout(like.layout());
-  return converted;
-}
-} // namespace
-
 Dropout::Dropout(std::string name, float rate, uint64_t seed) : Layer(std::move(name)), rate_(rate), random_(seed) {
   if (!(rate >= 0.0f && rate < 1.0f))
     throw std::invalid_argument("Dropout '" + this->name() + "': the rate must be from 0 to below 1, got " +
@@ -41,7 +32,7 @@ std::string Dropout::layerListLine() const {
 
 void Dropout::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
   Tensor converted;
-  const Tensor& in = inLayoutOf(src, dst, converted);
+  const Tensor& in = src.inLayout(dst.layout(), converted);
   if (!training_ || rate_ == 0.0f) {
     std::copy(in.values().begin(), in.values().end(), dst.values().begin());
     return;
@@ -60,7 +51,7 @@ void Dropout::backward(Backend&, const Tensor&, const Tensor&, const Tensor& dif
   for (int64_t i = 0; i < out.size(); ++i)
     out.data()[i] = masked ? diffDst.data()[i] * mask_.data()[i] : diffDst.data()[i];
   Tensor converted;
-  const Tensor& result = inLayoutOf(out, *diffSrc, converted);
+  const Tensor& result = out.inLayout(diffSrc->layout(), converted);
   std::copy(result.values().begin(), result.values().end(), diffSrc->values().begin());
 }
 

@@ -8,6 +8,7 @@
 #include "Conv2D.h"
 #include "Dense.h"
 #include "Dropout.h"
+#include "LocalResponseNorm.h"
 #include "Flatten.h"
 #include "GlobalAvgPool.h"
 #include "Pool2D.h"
@@ -177,7 +178,7 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 const std::vector<LayerKind>& layerKinds() {
   static const std::vector<LayerKind> kinds{conv2dKind(),        pool2dKind(),  activationKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        concatKind(),
-                                            globalAvgPoolKind(), dropoutKind(), batchNormKind()};
+                                            globalAvgPoolKind(), dropoutKind(), batchNormKind(), localResponseNormKind()};
   return kinds;
 }
 

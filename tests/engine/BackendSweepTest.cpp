@@ -264,6 +264,31 @@ TEST(BackendSweep, BatchNormSumAndConcatOnednnMatchReference) {
   EXPECT_TRUE(tensorsClose(features1, features0, 0.0f, 0.0f));
 }
 
+TEST(BackendSweep, LocalResponseNormOnednnMatchesReference) {
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  const Shape shape{2, 9, 5, 4};
+  const Tensor src = randomTensor(shape, 1, -3.0f, 3.0f), diffDst = randomTensor(shape, 2);
+  int checked = 0;
+  for (int64_t size : {1, 3, 5, 7, 11}) // 11: wider than the 9 channels
+    for (float alpha : {1e-4f, 0.5f})
+      for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+        LrnParams p;
+        p.size = size, p.alpha = alpha, p.beta = 0.75f, p.k = size == 5 ? 2.0f : 1.0f;
+        SCOPED_TRACE(p.toString() + (layout == Layout::NHWC ? " nhwc" : " nchw"));
+        const Tensor x = src.inLayout(layout), dy = diffDst.inLayout(layout);
+        Tensor y0(shape, 0.0f, layout), y1(shape, 0.0f, layout), dx0(shape, 0.0f, layout), dx1(shape, 0.0f, layout);
+        reference.lrnForward(p, x, y0);
+        onednn.lrnForward(p, x, y1);
+        reference.lrnBackward(p, x, dy, dx0);
+        onednn.lrnBackward(p, x, dy, dx1);
+        EXPECT_TRUE(tensorsClose(y1, y0, 1e-5f, 1e-4f));
+        EXPECT_TRUE(tensorsClose(dx1, dx0, 1e-5f, 1e-4f));
+        ++checked;
+      }
+  EXPECT_EQ(checked, 20);
+}
+
 TEST(OnednnBackend, ReordersLargeWeightsAgainWhenAnyValueChanges) {
   // Large weights keep their reordered copy between calls; a change of one value, even in
   // its last bit, must reach the next forward pass (convolution and fully connected).

@@ -12,6 +12,7 @@
 #include "engine/layers/Dropout.h"
 #include "engine/layers/Flatten.h"
 #include "engine/layers/GlobalAvgPool.h"
+#include "engine/layers/LocalResponseNorm.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -168,6 +169,27 @@ TEST(Gradients, GlobalAveragePoolingAndDropout) {
   const Tensor again = drop.forward(backend, src); // a new draw every batch
   EXPECT_NE(again.values(), dst.values());
   EXPECT_THROW(Dropout("bad", 1.0f), std::invalid_argument);
+}
+
+TEST(Gradients, LocalResponseNormFiniteDifferences) {
+  // A strong normalization (alpha 2: the neighbours matter) and AlexNet's (size 5, k 2), with
+  // more channels than the window so windows are clipped at both ends and whole in the middle.
+  LrnParams strong;
+  strong.size = 3, strong.alpha = 2.0f, strong.beta = 0.75f, strong.k = 1.0f;
+  LrnParams alexnet;
+  alexnet.size = 5, alexnet.alpha = 1e-4f, alexnet.beta = 0.75f, alexnet.k = 2.0f;
+  for (const LrnParams& p : {strong, alexnet}) {
+    LocalResponseNorm lrn("lrn", p);
+    SCOPED_TRACE(lrn.describe());
+    checkGradients(lrn, randomTensor({2, 7, 3, 2}, 21, -2.0f, 2.0f), 1e-2f, 1e-2f);
+  }
+  // Against the formula at one value: channel 0 of 3, window {0, 1}.
+  ReferenceBackend backend;
+  LocalResponseNorm lrn("lrn", strong);
+  const Tensor x(Shape{1, 3, 1, 1}, std::vector<float>{1.0f, 2.0f, 3.0f});
+  const Tensor y = lrn.forward(backend, x);
+  EXPECT_NEAR(y.values()[0], 1.0 / std::pow(1.0 + 2.0 / 3.0 * (1.0 + 4.0), 0.75), 1e-6);
+  EXPECT_NEAR(y.values()[1], 2.0 / std::pow(1.0 + 2.0 / 3.0 * (1.0 + 4.0 + 9.0), 0.75), 1e-6);
 }
 
 TEST(Gradients, WholeNetworkBackwardMatchesFiniteDifferences) {

@@ -68,8 +68,9 @@ double weightedSum(Network& net, Backend& backend, const Tensor& src, const Tens
 TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   const auto cases = graphCases();
   // And a global-average-pooling head with dropout (evaluation), max pooling in ceil mode,
-  // and a ResNet basic block with batch normalization in training and in evaluation mode.
-  ASSERT_EQ(cases.size(), 7u);
+  // a ResNet basic block with batch normalization in training and in evaluation mode, and local
+  // response normalization (AlexNet's and a strong one).
+  ASSERT_EQ(cases.size(), 8u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {

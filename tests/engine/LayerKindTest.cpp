@@ -27,7 +27,8 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout, BatchNorm");
+            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout, BatchNorm, "
+            "LocalResponseNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -41,6 +42,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
                            "batchnorm\n"
+                           "lrn 3 alpha 0.5 beta 0.75 k 2\n"
                            "tanh\n"
                            "avgpool 2x2 stride 1\n"
                            "sigmoid\n"
@@ -52,7 +54,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "dense 5\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 19u);
+  ASSERT_EQ(built.size(), 20u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -79,6 +81,9 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_NE(layerListText(built).find("conv 2 1x1 from stem\nconcat add1\n"), std::string::npos)
       << layerListText(built);
   EXPECT_EQ(built.layer(0).title(), "conv1: 4 filters 3×3, stride 1, padding 1,1,1,1");
+  EXPECT_EQ(built.layer(9).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
+  EXPECT_EQ(buildLayerList("input 6x4x4\nlrn\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 1");
+  EXPECT_EQ(buildLayerList("input 6x4x4\nlrn k 2\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 2");
   EXPECT_TRUE(built.endsInSoftmax());
   EXPECT_FALSE(buildLayerList("input 4\ndense 2\n").endsInSoftmax());
 }
@@ -93,6 +98,11 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
               std::string::npos)
         << e.what();
   }
+  EXPECT_EQ(checkLayerList("input 6x8x8\nlrn 4\n").error,
+            "line 2: size 4 must be odd, 1 to 99 (a window centred on each channel)");
+  EXPECT_EQ(checkLayerList("input 6x8x8\nlrn 5 k 0\n").error,
+            "line 2: k must be positive, alpha and beta at least 0 (size 5 alpha 0.0001 beta 0.75 k 0)");
+  EXPECT_EQ(checkLayerList("input 6\nlrn\n").error.substr(0, 30), "line 2: lrn needs an image (ch");
   const LayerListCheck check = checkLayerList("input 1x8x8\nattention 4\n");
   EXPECT_EQ(check.error.substr(0, 34), "line 2: unknown layer 'attention' ");
   // Joins name what they join, and say why shapes do not fit.

@@ -103,6 +103,8 @@ struct OnednnBackend::State {
   std::unordered_map<std::string, std::unique_ptr<OnednnSum>> sum;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcat>> concat;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcatBackward>> concatBackward;
+  std::unordered_map<std::string, std::unique_ptr<OnednnLrn>> lrn;
+  std::unordered_map<std::string, std::unique_ptr<OnednnLrnBackward>> lrnBackward;
 };
 
 OnednnBackend::OnednnBackend() {
@@ -120,7 +122,7 @@ size_t OnednnBackend::cachedPrimitiveCount() const {
          state_->softmax.size() + state_->convData.size() + state_->convWeights.size() + state_->poolBackward.size() +
          state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size() +
          state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() +
-         state_->concatBackward.size();
+         state_->concatBackward.size() + state_->lrn.size() + state_->lrnBackward.size();
 }
 
 namespace {
@@ -382,6 +384,41 @@ void OnednnBackend::batchNormBackward(const Tensor& src, const Tensor& gamma, co
     primitive.execute(state_->engine, state_->stream, src, gamma, mean, variance, diffDst, diffSrc, diffGamma,
                       diffBeta);
   });
+}
+
+namespace {
+// oneDNN 2.6's channels-last LRN kernel (lrn_jit, AVX-512) crashes for a window of one
+// channel; that case runs in NCHW, where oneDNN picks its reference kernel.
+bool lrnNeedsNchw(const LrnParams& p, const Tensor& src) { return p.size == 1 && src.layout() == Layout::NHWC; }
+} // namespace
+
+void OnednnBackend::lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) {
+  checkLrnArguments(p, src, dst, "dst");
+  if (lrnNeedsNchw(p, src)) {
+    Tensor out(dst.shape());
+    lrnForward(p, src.inLayout(Layout::NCHW), out);
+    dst = out.inLayout(Layout::NHWC);
+    return;
+  }
+  const std::string key = p.toString() + " " + src.shape().toString() + layoutName(src);
+  auto& primitive =
+      cached(state_->lrn, key, "lrn", [&] { return std::make_unique<OnednnLrn>(state_->engine, p, src); });
+  guarded("lrn " + key, [&] { primitive.execute(state_->engine, state_->stream, src, dst); });
+}
+
+void OnednnBackend::lrnBackward(const LrnParams& p, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) {
+  checkLrnArguments(p, src, diffDst, "diff_dst");
+  checkLrnArguments(p, src, diffSrc, "diff_src");
+  if (lrnNeedsNchw(p, src)) {
+    Tensor out(diffSrc.shape());
+    lrnBackward(p, src.inLayout(Layout::NCHW), diffDst.inLayout(Layout::NCHW), out);
+    diffSrc = out.inLayout(Layout::NHWC);
+    return;
+  }
+  const std::string key = p.toString() + " " + src.shape().toString() + layoutName(src);
+  auto& primitive = cached(state_->lrnBackward, key, "lrn backward",
+                           [&] { return std::make_unique<OnednnLrnBackward>(state_->engine, p, src); });
+  guarded("lrn backward " + key, [&] { primitive.execute(state_->engine, state_->stream, src, diffDst, diffSrc); });
 }
 
 } // namespace convscope

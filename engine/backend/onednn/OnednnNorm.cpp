@@ -1,5 +1,6 @@
 // oneDNN batch normalization, forward (batch statistics in training, running statistics
-// otherwise) and backward, on activations in their own layout (NHWC or NCHW).
+// otherwise) and backward, and local response normalization across channels (forward;
+// backward after a training forward for its workspace), on activations in their own layout.
 #include "OnednnPrimitives.h"
 
 namespace convscope::onednn {
@@ -64,6 +65,45 @@ void OnednnBatchNormBackward::execute(const dnnl::engine& engine, dnnl::stream& 
                               {DNNL_ARG_DIFF_SRC, dnnl::memory(dataDesc_, engine, out.data())},
                               {DNNL_ARG_DIFF_SCALE, dnnl::memory(channelDesc_, engine, diffGamma.data())},
                               {DNNL_ARG_DIFF_SHIFT, dnnl::memory(channelDesc_, engine, diffBeta.data())}});
+  stream.wait();
+}
+
+namespace {
+dnnl::lrn_forward::desc lrnDesc(dnnl::prop_kind prop, const dnnl::memory::desc& data, const LrnParams& p) {
+  // oneDNN's alpha is divided by the size as PyTorch's is: (k + α/size · Σ x²)^β.
+  return dnnl::lrn_forward::desc(prop, dnnl::algorithm::lrn_across_channels, data, p.size, p.alpha, p.beta, p.k);
+}
+} // namespace
+
+OnednnLrn::OnednnLrn(const dnnl::engine& engine, const LrnParams& p, const Tensor& src) : desc_(userDesc(src)) {
+  primitive_ = dnnl::lrn_forward(
+      dnnl::lrn_forward::primitive_desc(lrnDesc(dnnl::prop_kind::forward_inference, desc_, p), engine));
+}
+
+void OnednnLrn::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, Tensor& dst) {
+  primitive_.execute(
+      stream, {{DNNL_ARG_SRC, bindConst(desc_, engine, src)}, {DNNL_ARG_DST, dnnl::memory(desc_, engine, dst.data())}});
+  stream.wait();
+}
+
+OnednnLrnBackward::OnednnLrnBackward(const dnnl::engine& engine, const LrnParams& p, const Tensor& src)
+    : desc_(userDesc(src)) {
+  const dnnl::lrn_forward::primitive_desc hint(lrnDesc(dnnl::prop_kind::forward_training, desc_, p), engine);
+  forward_ = dnnl::lrn_forward(hint);
+  dst_ = dnnl::memory(desc_, engine);
+  workspace_ = dnnl::memory(hint.workspace_desc(), engine);
+  const dnnl::lrn_backward::desc desc(dnnl::algorithm::lrn_across_channels, desc_, desc_, p.size, p.alpha, p.beta, p.k);
+  primitive_ = dnnl::lrn_backward(dnnl::lrn_backward::primitive_desc(desc, engine, hint));
+}
+
+void OnednnLrnBackward::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src,
+                                const Tensor& diffDst, Tensor& diffSrc) {
+  dnnl::memory source = bindConst(desc_, engine, src);
+  forward_.execute(stream, {{DNNL_ARG_SRC, source}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_WORKSPACE, workspace_}});
+  primitive_.execute(stream, {{DNNL_ARG_SRC, source},
+                              {DNNL_ARG_DIFF_DST, bindConst(desc_, engine, diffDst)},
+                              {DNNL_ARG_WORKSPACE, workspace_},
+                              {DNNL_ARG_DIFF_SRC, dnnl::memory(desc_, engine, diffSrc.data())}});
   stream.wait();
 }
 

@@ -5,6 +5,7 @@
 
 #include "../../Geometry.h"
 #include "../../Tensor.h"
+#include "../Backend.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -238,6 +239,31 @@ private:
   dnnl::memory::desc dataDesc_, channelDesc_;
   Tensor scratch_;
   Tensor unusedShift_; // oneDNN 2.6 refuses to run the backward without a shift argument
+};
+
+// Local response normalization across channels, src and dst in one layout.
+class OnednnLrn {
+public:
+  OnednnLrn(const dnnl::engine& engine, const LrnParams& p, const Tensor& src);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, Tensor& dst);
+
+private:
+  dnnl::lrn_forward primitive_;
+  dnnl::memory::desc desc_;
+};
+
+// Its backward needs the forward pass's workspace, so it runs a training forward first.
+class OnednnLrnBackward {
+public:
+  OnednnLrnBackward(const dnnl::engine& engine, const LrnParams& p, const Tensor& src);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& src, const Tensor& diffDst,
+               Tensor& diffSrc);
+
+private:
+  dnnl::lrn_forward forward_;
+  dnnl::lrn_backward primitive_;
+  dnnl::memory::desc desc_;
+  dnnl::memory dst_, workspace_;
 };
 
 // Sum of tensors of one shape, each in its own layout (residual addition).

@@ -359,4 +359,49 @@ void ReferenceBackend::softmaxBackward(const Tensor& dst, const Tensor& diffDst,
   }
 }
 
+namespace {
+// D = k + α/size · Σ x² over the window of channels centred on c (clipped at the ends).
+double lrnDenominator(const LrnParams& p, const Tensor& x, int64_t n, int64_t c, int64_t h, int64_t w) {
+  const int64_t half = p.size / 2, channels = x.shape()[1];
+  double squares = 0.0;
+  for (int64_t j = std::max<int64_t>(0, c - half); j <= std::min(channels - 1, c + half); ++j) {
+    const double v = x.at(n, j, h, w);
+    squares += v * v;
+  }
+  return p.k + p.alpha / double(p.size) * squares;
+}
+} // namespace
+
+void ReferenceBackend::lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) {
+  checkLrnArguments(p, src, dst, "dst");
+  const Shape& s = src.shape();
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < s[1]; ++c)
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w)
+          dst.at(n, c, h, w) = float(src.at(n, c, h, w) / std::pow(lrnDenominator(p, src, n, c, h, w), p.beta));
+}
+
+void ReferenceBackend::lrnBackward(const LrnParams& p, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) {
+  checkLrnArguments(p, src, diffDst, "diff_dst");
+  checkLrnArguments(p, src, diffSrc, "diff_src");
+  const Shape& s = src.shape();
+  const int64_t half = p.size / 2;
+  std::vector<double> denominators(static_cast<size_t>(s[1]));
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t h = 0; h < s[2]; ++h)
+      for (int64_t w = 0; w < s[3]; ++w) {
+        for (int64_t c = 0; c < s[1]; ++c) denominators[size_t(c)] = lrnDenominator(p, src, n, c, h, w);
+        for (int64_t i = 0; i < s[1]; ++i) {
+          // y_c = x_c·D_c^−β reads x_i in every D_c whose window holds i.
+          double across = 0.0;
+          for (int64_t c = std::max<int64_t>(0, i - half); c <= std::min(s[1] - 1, i + half); ++c)
+            across += double(diffDst.at(n, c, h, w)) * src.at(n, c, h, w) *
+                      std::pow(denominators[size_t(c)], -double(p.beta) - 1.0);
+          const double own = diffDst.at(n, i, h, w) * std::pow(denominators[size_t(i)], -double(p.beta));
+          diffSrc.at(n, i, h, w) = float(own - 2.0 * p.alpha * p.beta / double(p.size) * src.at(n, i, h, w) * across);
+        }
+      }
+}
+
 } // namespace convscope

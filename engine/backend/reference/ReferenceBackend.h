@@ -67,6 +67,8 @@ public:
   void denseBackwardData(const Tensor& weights, const Tensor& diffDst, Tensor& diffSrc) override;
   void denseBackwardWeights(const Tensor& src, const Tensor& diffDst, Tensor& diffWeights, Tensor* diffBias) override;
   void softmaxBackward(const Tensor& dst, const Tensor& diffDst, Tensor& diffSrc) override;
+  void lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) override;
+  void lrnBackward(const LrnParams& p, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) override;
 };
 
 } // namespace convscope
