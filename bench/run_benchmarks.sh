@@ -27,3 +27,7 @@ PY
 # time to 97 % on digits, peak memory on Fashion-MNIST.
 echo
 /usr/bin/python3 "$ROOT/bench/compare_pytorch.py" --convscope "$ROOT/build/release/app/convscope"
+
+# The full-size architectures: batch-1 inference against PyTorch with the same definitions.
+echo
+/usr/bin/python3 "$ROOT/bench/pytorch_architectures.py" --convscope "$ROOT/build/release/app/convscope"
