@@ -453,7 +453,10 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
                "The model, if not given first: a preset (lenet5, mini-resnet, …, alexnet, vgg16, googlenet, "
                "resnet18, resnet50, densenet121, mobilenet), a model file or a layer list (.txt).",
                "M"});
-  p.addOption({"input", "A layer list's input instead of its first line: C,H,W.", "C,H,W"});
+  p.addOption({"input",
+               "Another input, C,H,W: a layer list works every layer out again; a preset or model file keeps its "
+               "layers (a dense layer fixes the size that reaches it).",
+               "C,H,W"});
   p.addOption({"depth", "Nest the table to this depth of the dotted names (default 1: blocks).", "N", "1"});
   if (!parse(p, "summary",
              "convscope summary MODEL [--depth N] [--input C,H,W] [--json]\n"
@@ -471,15 +474,16 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     throw UsageError("summary needs a model: a preset such as resnet50, a model file or a layer list (.txt)");
   const int depth = wholeNumber(p, "depth", 1, 16);
   std::optional<Network> network;
-  if (p.isSet("input")) {
-    if (spec.size() < 5 || spec.substr(spec.size() - 4) != ".txt" || !std::filesystem::exists(spec))
-      throw UsageError("--input applies to a layer list (.txt); presets and model files keep their own input");
-    const auto dims = str(p.value("input"));
+  const std::string dims = str(p.value("input"));
+  const bool layerList = spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt";
+  if (p.isSet("input") && layerList) {
+    if (!std::filesystem::exists(spec)) throw UsageError("--model '" + spec + "': no such file");
     std::ifstream file(spec);
     std::stringstream text;
     text << file.rdbuf();
     std::string body = text.str(), rest;
-    // Replace the input line (the first line that is not blank or a comment).
+    // Replace the input line (the first line that is not blank or a comment): every layer
+    // after it is worked out again, dense layers included.
     std::istringstream lines(body);
     std::string line, rebuilt;
     bool replaced = false;
@@ -495,6 +499,22 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     }
     try {
       network.emplace(buildLayerList(rebuilt));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(spec + " with --input " + dims + ": " + e.what());
+    }
+  } else if (p.isSet("input")) {
+    // A preset or a model file keeps its layers as they are, sizes included, on another
+    // input: through the model file's form with its input replaced, so every layer's shape
+    // check runs again (a dense layer fixes the size of what reaches it).
+    Json j = Json::parse(serializeModel(modelFromSpec(spec).network, {}, false));
+    std::vector<int64_t> shape;
+    std::stringstream parts(dims);
+    for (std::string part; std::getline(parts, part, ',');) shape.push_back(parseInteger(part, "input"));
+    if (shape.size() != 3 || std::any_of(shape.begin(), shape.end(), [](int64_t v) { return v < 1 || v > 100000; }))
+      throw UsageError("--input " + dims + ": expected C,H,W, three whole numbers from 1 to 100000");
+    j["input"] = shape;
+    try {
+      network.emplace(std::move(parseModel(j.dump(), spec).network));
     } catch (const std::invalid_argument& e) {
       throw UsageError(spec + " with --input " + dims + ": " + e.what());
     }

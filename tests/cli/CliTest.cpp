@@ -518,7 +518,7 @@ TEST_F(Cli, SummaryCountsTheArchitecturesLikeTheirPapers) {
   // JSON: one row per layer, in execution order, totals equal to the published counts.
   Result r = run({"summary", "resnet50", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  const Json j = Json::parse(r.out);
+  Json j = Json::parse(r.out);
   EXPECT_EQ(j["total_params"], 25557032);
   EXPECT_NEAR(j["total_macs"].get<double>() / 1e9, 4.09, 0.02);
   EXPECT_EQ(j["layers"][0]["name"], "conv1");
@@ -541,6 +541,15 @@ TEST_F(Cli, SummaryCountsTheArchitecturesLikeTheirPapers) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(Json::parse(r.out)["layers"][0]["output_shape"], Json::parse("[4,30,30]"));
   expectBadInput({"summary", "resnet51"}, "is neither a preset");
-  expectBadInput({"summary", "alexnet", "--input", "3,224,224"}, "--input applies to a layer list");
+  // Presets at another size: ResNet-50's global pooling takes any size; AlexNet's fully
+  // connected layers fix theirs, and the message names the layer.
+  r = run({"summary", "resnet50", "--input", "3,320,320", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  j = Json::parse(r.out);
+  EXPECT_EQ(j["layers"][0]["output_shape"], Json::parse("[64,160,160]"));
+  EXPECT_EQ(j["total_params"], 25557032);
+  EXPECT_EQ(j["layers"][0]["name"], "conv1");
+  expectBadInput({"summary", "alexnet", "--input", "3,224,224"}, "alexnet with --input 3,224,224: ");
+  expectBadInput({"summary", "resnet50", "--input", "3,224"}, "expected C,H,W");
   expectBadInput({"summary", list, "--input", "1,2,2"}, "with --input 1,2,2: line 2");
 }
