@@ -10,6 +10,7 @@
 #include "engine/Presets.h"
 #include "engine/Throughput.h"
 #include "engine/Trainer.h"
+#include "engine/TrainingJob.h"
 #include "engine/backend/reference/Explain.h"
 #include <fstream>
 #include <optional>
@@ -45,18 +46,10 @@ std::string minutesSeconds(double seconds) {
   return text;
 }
 
-// A model from a preset name or a model file; `fromFile` says which.
+// A model from a preset name or a model file (TrainingJob.h); none is a usage error.
 Model modelFromSpec(const std::string& spec) {
   if (spec.empty()) throw UsageError("--model is required (a preset such as lenet5, or a model file)");
-  if (isPreset(spec)) return {makePreset(spec), {}, false};
-  if (!std::filesystem::exists(spec)) {
-    std::string names;
-    for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
-    for (const std::string& a : architectureNames()) names += ", " + a;
-    throw UsageError("--model '" + spec + "' is neither a preset (" + names + ") nor a file");
-  }
-  if (spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt") return {loadLayerList(spec), {}, false};
-  return loadModel(spec);
+  return convscope::modelFromSpec(spec);
 }
 
 double positiveNumber(const QCommandLineParser& p, const char* option) {
@@ -75,20 +68,20 @@ int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, in
 // The progress line on a terminal, redrawn in place at most ten times a second.
 class ProgressBar {
 public:
-  ProgressBar(std::ostream& err, bool enabled, int epochs) : err_(err), enabled_(enabled), epochs_(epochs) {}
+  ProgressBar(std::ostream& err, bool enabled, int epochs)
+      : err_(err), enabled_(enabled), epochs_(epochs), progress_(epochs) {}
   void batch(const BatchReport& r) {
     if (!enabled_) return;
-    smoothedRate_ = smoothedRate_ == 0 ? r.imagesPerSecond : 0.9 * smoothedRate_ + 0.1 * r.imagesPerSecond;
+    progress_.batch(r);
     const auto now = Clock::now();
     if (r.batch + 1 < r.batchesPerEpoch && now - lastDraw_ < std::chrono::milliseconds(100)) return;
     lastDraw_ = now;
-    const double done = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(epochs_ * r.batchesPerEpoch);
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double done = progress_.fraction();
     const int width = 24, filled = static_cast<int>(done * width);
     err_ << "\r\033[Kepoch " << r.epoch + 1 << "/" << epochs_ << " [" << std::string(filled, '#')
          << std::string(width - filled, '-') << "] " << fixed(100 * done, 0) << "%  loss " << fixed(r.loss, 4)
-         << "  acc " << fixed(100 * r.accuracy, 1) << "%  " << fixed(smoothedRate_, 0) << " img/s  ETA "
-         << minutesSeconds(done > 0 ? elapsed * (1 - done) / done : 0) << std::flush;
+         << "  acc " << fixed(100 * r.accuracy, 1) << "%  " << fixed(progress_.imagesPerSecond(), 0) << " img/s  ETA "
+         << minutesSeconds(progress_.secondsLeft()) << std::flush;
   }
   void clear() {
     if (enabled_) err_ << "\r\033[K" << std::flush;
@@ -98,8 +91,8 @@ private:
   std::ostream& err_;
   bool enabled_;
   int epochs_;
-  double smoothedRate_ = 0;
-  Clock::time_point start_ = Clock::now(), lastDraw_{};
+  TrainingProgress progress_;
+  Clock::time_point lastDraw_{};
 };
 
 void addDatasetOption(QCommandLineParser& p) {
@@ -140,7 +133,8 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
-  TrainConfig config;
+  TrainingSpec spec;
+  TrainConfig& config = spec.config;
   config.epochs = wholeNumber(p, "epochs", 1, 100000);
   config.batchSize = wholeNumber(p, "batch", 1, 65536);
   config.seed = static_cast<uint64_t>(parseInteger(str(p.value("seed")), "seed"));
@@ -152,11 +146,11 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
   config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
   config.optimizer.stepGamma = positiveNumber(p, "lr-gamma");
-  InitScheme init;
   try {
     config.optimizer.kind = optimizerKindFromString(str(p.value("optimizer")));
     config.loss = lossKindFromString(str(p.value("loss")));
-    init = initSchemeFromString(str(p.value("init")));
+    spec.init = initSchemeFromString(str(p.value("init")));
+    spec.backend = backendKindFromString(str(p.value("backend")));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -168,18 +162,9 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     if (!folder.empty() && !std::filesystem::is_directory(folder))
       throw UsageError("--save " + savePath + ": the folder " + folder.string() + " does not exist");
   }
-
-  Model model = modelFromSpec(str(p.value("model")));
-  const Shape input = model.network.inputShape();
-  if (input.rank() != 3) throw UsageError("the model's input must be an image (C, H, W), it is " + input.toString());
-  const std::string datasetSpec = str(p.value("dataset"));
-  const DatasetSplit data =
-      loadDataset(datasetSpec, static_cast<int>(input[0]), static_cast<int>(input[1]), static_cast<int>(input[2]));
-  if (!model.hasWeights) initialize(model.network, init, config.seed);
-  const Preprocess preprocess =
-      model.info.preprocess && model.hasWeights ? *model.info.preprocess : preprocessFor(input, data.train);
-  auto backend = backendOption(p);
-  Trainer trainer(model.network, data, preprocess, config, *backend);
+  spec.model = str(p.value("model"));
+  spec.dataset = str(p.value("dataset"));
+  TrainingJob job(spec);
 
   const bool json = p.isSet("json");
   ProgressBar bar(err, isatty(STDERR_FILENO) != 0, config.epochs);
@@ -216,26 +201,15 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
             << std::endl;
     }
   };
-  const TrainResult result = trainer.run(callbacks);
+  const TrainResult result = job.run(callbacks);
   bar.clear();
   if (result.status == TrainResult::Status::Diverged) {
     err << kProgram << " train: " << result.message << "\n";
     return 3;
   }
   if (!savePath.empty()) {
-    ModelInfo info;
-    info.preprocess = preprocess;
-    info.classNames = data.train.classNames;
-    TrainingNote note;
-    note.dataset = datasetSpec;
-    note.epochs = static_cast<int>(result.epochs.size()) + (model.info.training ? model.info.training->epochs : 0);
-    note.testAccuracy = result.epochs.back().testAccuracy;
-    note.testLoss = result.epochs.back().testLoss;
-    note.recipe = toString(config.optimizer.kind) + " lr " + formatRounded(config.optimizer.learningRate, 6) +
-                  " momentum " + str(p.value("momentum")) + " batch " + std::to_string(config.batchSize) + " loss " +
-                  toString(config.loss) + " seed " + std::to_string(config.seed);
-    info.training = note;
-    saveModel(savePath, model.network, info);
+    const ModelInfo info = job.modelInfo(result);
+    saveModel(savePath, job.network(), info);
     if (!json) out << "saved " << savePath << "\n";
   }
   return 0;

@@ -1,8 +1,7 @@
 // Throughput on synthetic data: a fixed random batch with random labels.
 #include "Throughput.h"
 
-#include "Loss.h"
-#include "Optimizer.h"
+#include "Trainer.h"
 
 #include <omp.h>
 
@@ -46,17 +45,10 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
   for (int i = 0; i < batch; ++i) labels[static_cast<size_t>(i)] = static_cast<int>(i % classes);
   OptimizerConfig config;
   config.learningRate = 0.01;
-  Optimizer optimizer(config, network.parameters());
-  const std::vector<Tensor*> gradients = network.gradients();
-  const bool softmaxEnd = network.endsInSoftmax();
-  const size_t endNode = network.size() - (softmaxEnd ? 1 : 0);
-  Tensor diff(network.shapes(batch)[endNode - 1]);
-  network.setTraining(true); // as the trainer's batches run
+  TrainingStep step(network, backend, config, LossKind::CrossEntropy); // the trainer's own step
   return measure(batch, images, threads, [&] {
-    network.forward(backend, x);
-    classificationLoss(LossKind::CrossEntropy, network.output(endNode - 1), labels, &diff);
-    network.backward(backend, diff, endNode);
-    optimizer.step(gradients, 0);
+    step.forward(x, labels);
+    step.update(0);
   });
 }
 

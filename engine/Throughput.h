@@ -1,6 +1,8 @@
-// Throughput measurements on synthetic data, after a warm-up: training steps (forward,
-// cross-entropy, backward, SGD with momentum) and inference (forward with softmax), the
-// same work bench/pytorch_lenet.py gives PyTorch. Not for: accuracy (Trainer.h).
+// Throughput measurements on synthetic data, after a warm-up: training steps (the trainer's
+// own TrainingStep: forward, cross-entropy, backward, SGD with momentum) and inference
+// (Network::forward in evaluation mode, as predict and the window run it), the same work
+// bench/pytorch_lenet.py and bench/pytorch_architectures.py give PyTorch. Not for: accuracy
+// (Trainer.h).
 #pragma once
 
 #include "Network.h"

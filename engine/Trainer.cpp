@@ -78,6 +78,23 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
   return e;
 }
 
+TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss)
+    : network_(network), backend_(backend), loss_(loss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
+      gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {}
+
+LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels) {
+  network_.setTraining(true); // an evaluation between epochs switched it off
+  network_.forward(backend_, batch);
+  const Tensor& logits = scores(network_);
+  if (diffScores_.shape() != logits.shape()) diffScores_ = Tensor(logits.shape());
+  return classificationLoss(loss_, logits, labels, &diffScores_);
+}
+
+void TrainingStep::update(int epoch) {
+  network_.backward(backend_, diffScores_, endNode_);
+  optimizer_.step(gradients_, epoch);
+}
+
 Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config,
                  Backend& backend)
     : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
@@ -147,18 +164,13 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const size_t trainCount = config_.maxTrainImages ? std::min(config_.maxTrainImages, train.size()) : train.size();
   const size_t batchSize = static_cast<size_t>(config_.batchSize);
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
-  const bool softmaxEnd = endsInSoftmax(network_);
-  const size_t endNode = network_.size() - (softmaxEnd ? 1 : 0);
-
-  const std::vector<Tensor*> parameters = network_.parameters();
-  const std::vector<Tensor*> gradients = network_.gradients();
-  Optimizer optimizer(config_.optimizer, parameters);
+  TrainingStep step(network_, backend_, config_.optimizer, config_.loss);
   std::vector<Tensor> lastGood = network_.copyState();
   std::vector<Tensor*> state; // the parameters and the running statistics, as copyState lists them
   for (const auto& node : network_.nodes())
     for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t);
   std::mt19937_64 random(config_.seed);
-  Tensor batch, diffLogits;
+  Tensor batch;
   std::vector<int> labels;
   int64_t imagesSeen = 0;
   double firstLoss = -1.0; // divergence: a loss that is not finite or 100 times this
@@ -181,11 +193,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const size_t start = size_t(b) * batchSize;
       const size_t count = std::min(batchSize, trainCount - start);
       makeBatch(train, order.data() + start, count, preprocess_, batch, labels);
-      network_.setTraining(true); // an evaluation between epochs switched it off
-      network_.forward(backend_, batch);
-      const Tensor& logits = scores(network_);
-      if (diffLogits.shape() != logits.shape()) diffLogits = Tensor(logits.shape());
-      const LossResult r = classificationLoss(config_.loss, logits, labels, &diffLogits);
+      const LossResult r = step.forward(batch, labels);
       if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
       if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
         network_.setState(lastGood);
@@ -202,8 +210,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       }
       // These weights gave a sound loss: keep them before the update changes them.
       for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
-      network_.backward(backend_, diffLogits, endNode);
-      optimizer.step(gradients, epoch);
+      step.update(epoch);
       const double seconds = secondsSince(batchStart);
       trainSeconds += seconds;
       lossSum += r.loss * double(count);

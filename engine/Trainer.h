@@ -84,6 +84,26 @@ struct TrainResult {
 Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
                     LossKind loss, int batchSize = 256, size_t maxImages = 0);
 
+// One training step on a batch, as the trainer runs it for every batch and `bench train`
+// times it: forward in training mode, the loss and its gradient at the class scores (a final
+// softmax folded into the cross-entropy), then backward and the optimizer's update. Split in
+// two so the trainer can check the loss before the update changes the weights.
+class TrainingStep {
+public:
+  TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss);
+  LossResult forward(const Tensor& batch, const std::vector<int>& labels);
+  void update(int epoch); // backward from the last forward, then the optimizer's step
+
+private:
+  Network& network_;
+  Backend& backend_;
+  LossKind loss_;
+  size_t endNode_; // the class scores' node + 1
+  std::vector<Tensor*> gradients_;
+  Optimizer optimizer_;
+  Tensor diffScores_;
+};
+
 class Trainer {
 public:
   // The network must end in a Softmax layer or give class scores directly; its weights

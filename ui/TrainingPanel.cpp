@@ -250,6 +250,19 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   });
   optimizer_ = combo({"SGD", "Adam"}, tr("SGD with momentum, or Adam"));
   momentum_ = real(0, 0.999, 0.9, 3, tr("SGD momentum"));
+  weightDecay_ = real(0, 1, 0, 5,
+                      tr("L2 weight decay: each update also pulls every weight towards 0 by this "
+                         "fraction of it (0: none; 0.0005 is a common choice)"));
+  lrStep_ = spin(0, 1000, 0, tr("Step schedule: multiply the learning rate by the factor every this many epochs"));
+  lrStep_->setSpecialValueText(tr("0 (constant)"));
+  weightDecay_->setObjectName("weightDecayBox");
+  lrStep_->setObjectName("rateStepBox");
+  lrGamma_ = real(0.001, 1, 0.1, 3, tr("The step schedule's factor"));
+  init_ = combo({"auto", "he", "glorot", "lecun"},
+                tr("Weight initialization of a fresh network: auto is He for ReLU networks, LeCun otherwise "
+                   "(a model file with weights keeps them)"));
+  init_->setObjectName("initBox");
+  lrGamma_->setObjectName("rateFactorBox");
   loss_ = combo({tr("cross-entropy"), tr("squared error")},
                 tr("cross-entropy (ce); or squared error (mse): the lecture's total error ½Σ(target − output)²"));
   seed_ = spin(0, 1 << 30, 1, tr("Same seed, same thread count: the same run"));
@@ -444,6 +457,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Learning rate"), learningRate_);
   form->addRow(tr("Optimizer"), optimizer_);
   form->addRow(tr("Momentum"), momentum_);
+  form->addRow(tr("Weight decay"), weightDecay_);
+  auto* scheduleRow = new QHBoxLayout;
+  scheduleRow->addWidget(lrStep_, 1);
+  scheduleRow->addWidget(new QLabel(tr("× ")));
+  scheduleRow->addWidget(lrGamma_, 1);
+  form->addRow(tr("Rate steps every"), scheduleRow);
+  form->addRow(tr("Initialization"), init_);
   form->addRow(tr("Loss"), loss_);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Threads"), threads_);
@@ -585,9 +605,10 @@ void TrainingPanel::setRunning(bool running) {
   startButton_->setEnabled(!running);
   stopButton_->setEnabled(running);
   setPaused(false);
-  for (QWidget* w : std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_,
-                                                    momentum_, loss_, seed_, threads_, trainImages_, resetButton_,
-                                                    editLayersButton_, browseModelButton_, browseDatasetButton_})
+  for (QWidget* w :
+       std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_, momentum_,
+                                       weightDecay_, lrStep_, lrGamma_, init_, loss_, seed_, threads_, trainImages_,
+                                       resetButton_, editLayersButton_, browseModelButton_, browseDatasetButton_})
     w->setEnabled(!running);
   form_->setVisible(!(running && presenter_)); // presenting a run: the curves and maps get the room
   if (running)
@@ -633,16 +654,23 @@ int TrainingPanel::plotFontPixels() const { return QFontInfo(lossPlot_->xAxis->t
 void TrainingPanel::start() {
   if (training_) return;
   TrainingRequest request;
-  request.preset = model_->currentText();
-  if (request.preset == customModelName()) request.layers = customLayers_;
-  preset_ = request.preset;
-  request.dataset = dataset_->currentText();
-  TrainConfig& c = request.config;
+  TrainingSpec& spec = request.spec;
+  preset_ = model_->currentText();
+  if (preset_ == customModelName())
+    spec.layers = customLayers_.toStdString();
+  else
+    spec.model = preset_.toStdString();
+  spec.dataset = dataset_->currentText().toStdString();
+  spec.init = InitScheme(init_->currentIndex()); // auto, he, glorot, lecun: the enum's order
+  TrainConfig& c = spec.config;
   c.epochs = epochs_->value();
   c.batchSize = batch_->value();
   c.optimizer.kind = optimizer_->currentIndex() == 0 ? OptimizerKind::Sgd : OptimizerKind::Adam;
   c.optimizer.learningRate = learningRate_->value();
   c.optimizer.momentum = c.optimizer.kind == OptimizerKind::Sgd ? momentum_->value() : 0.0;
+  c.optimizer.weightDecay = weightDecay_->value();
+  c.optimizer.stepEvery = lrStep_->value();
+  c.optimizer.stepGamma = lrGamma_->value();
   c.loss = loss_->currentIndex() == 0 ? LossKind::CrossEntropy : LossKind::HalfSquaredError;
   c.seed = static_cast<uint64_t>(seed_->value());
   c.threads = threads_->value();
@@ -662,12 +690,11 @@ void TrainingPanel::start() {
   history_.clear();
   batches_ = 0;
   smoothed_ = 0;
-  rate_ = 0;
-  runClock_.start();
+  runProgress_ = TrainingProgress(c.epochs);
   progress_->setFormat("%p%");
   totalEpochs_ = c.epochs;
   progress_->setValue(0);
-  status_->setText(tr("Loading %1…").arg(request.dataset));
+  status_->setText(tr("Loading %1…").arg(dataset_->currentText()));
   setRunning(true);
   emit startRequested(request);
 }
@@ -707,13 +734,10 @@ void TrainingPanel::drain() {
     addGradientNorms(r);
   }
   if (!pendingBatches_.empty()) {
+    for (const BatchReport& b : pendingBatches_) runProgress_.batch(b); // as the command line's bar counts
     const BatchReport& r = pendingBatches_.back();
-    const double done = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(totalEpochs_ * r.batchesPerEpoch);
-    progress_->setValue(int(100 * done));
-    for (const BatchReport& b : pendingBatches_)
-      rate_ = rate_ == 0 ? b.imagesPerSecond : 0.9 * rate_ + 0.1 * b.imagesPerSecond;
-    // Time left from the pace so far (evaluations and pauses included).
-    const double elapsed = runClock_.elapsed() / 1000.0, left = done > 0 ? elapsed * (1 - done) / done : 0;
+    progress_->setValue(int(100 * runProgress_.fraction()));
+    const double left = runProgress_.secondsLeft();
     // The bar: where the run is and how fast; the line under it: how the loss is doing.
     // Presenting, the large text has room for the essentials only.
     progress_->setFormat(
@@ -723,7 +747,7 @@ void TrainingPanel::drain() {
                          .arg(totalEpochs_)
                          .arg(r.batch + 1)
                          .arg(r.batchesPerEpoch)
-                         .arg(QLocale().toString(qint64(rate_)))
+                         .arg(QLocale().toString(qint64(runProgress_.imagesPerSecond())))
                          .arg(formatDuration(left)));
     status_->setText(tr("loss %1 (smoothed %2) · %3 images seen")
                          .arg(r.loss, 0, 'f', 4)
@@ -951,13 +975,12 @@ void TrainingPanel::showConfusion(const EpochReport& report) {
   if (!setup_.test) return;
   const Dataset& test = *setup_.test;
   const int classes = int(test.classNames.size());
-  confusion_.assign(size_t(classes * classes), 0);
+  confusion_ = confusionCounts(report.testPredictions, test.labels, classes);
   std::vector<QImage> wrong;
   QStringList captions;
   for (size_t i = 0; i < report.testPredictions.size() && i < test.size(); ++i) {
     const int truth = test.labels[i], predicted = report.testPredictions[i];
     if (predicted < 0 || predicted >= classes) continue;
-    ++confusion_[size_t(truth * classes + predicted)];
     if (predicted != truth && wrong.size() < 16 && test.channels == 1) {
       wrong.push_back(QImage(test.image(i), test.width, test.height, test.width, QImage::Format_Grayscale8).copy());
       captions << QStringLiteral("%1→%2").arg(QString::fromStdString(test.classNames[size_t(truth)]),
@@ -1099,11 +1122,8 @@ bool TrainingPanel::saveModel(const QString& path) {
     status_->setText(tr("The model was saved already."));
     return false;
   }
-  try {
-    ModelInfo info;
-    info.preprocess = worker_->preprocess();
-    info.classNames = worker_->classNames();
-    convscope::saveModel(path.toStdString(), *network, info);
+  try { // what the command line's train --save writes: preprocessing, classes, the training note
+    convscope::saveModel(path.toStdString(), *network, worker_->modelInfo());
   } catch (const std::exception& e) {
     status_->setText(tr("Could not save: %1").arg(QString::fromStdString(e.what())));
     return false;

@@ -126,6 +126,9 @@ private:
   QComboBox *model_, *dataset_, *optimizer_, *loss_;
   QSpinBox *epochs_, *batch_, *seed_, *threads_, *trainImages_;
   QDoubleSpinBox *learningRate_, *momentum_, *smoothing_;
+  QDoubleSpinBox *weightDecay_, *lrGamma_;
+  QSpinBox* lrStep_;
+  QComboBox* init_;
   QPushButton *resetButton_, *editLayersButton_, *browseModelButton_, *browseDatasetButton_;
   QPushButton *startButton_, *pauseButton_, *stepButton_, *resumeButton_, *stopButton_, *saveButton_;
   QProgressBar* progress_;
@@ -164,8 +167,7 @@ private:
   bool training_ = false, unsaved_ = false, paused_ = false;
   int64_t batches_ = 0;
   double smoothed_ = 0;
-  double rate_ = 0;        // images per second, smoothed
-  QElapsedTimer runClock_; // since Start
+  TrainingProgress runProgress_{1}; // fraction, pace and time left, as the command line's bar
   int totalEpochs_ = 1;
 };
 

@@ -1,4 +1,4 @@
-// The trainer on the compute thread (ComputeThread): the GUI sends commands as queued
+// A TrainingJob on the compute thread (ComputeThread): the GUI sends commands as queued
 // signals (start, pause, step, resume, stop) and receives
 // immutable value snapshots: batch and epoch reports and copies of the first layer's
 // filters. No exception crosses the thread: failures arrive as a message.
@@ -6,8 +6,10 @@
 #pragma once
 
 #include "engine/Dataset.h"
+#include "engine/ModelFile.h"
 #include "engine/Network.h"
 #include "engine/Trainer.h"
+#include "engine/TrainingJob.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -20,11 +22,9 @@ namespace convscope::ui {
 
 class ComputeThread;
 
+// What the panel asks for: the same run the command line's train sets up (TrainingJob.h).
 struct TrainingRequest {
-  QString preset = "lenet5"; // a preset name or a model file (.json or a .txt layer list)
-  QString layers;            // when not empty: a layer list typed in the editor, used instead
-  QString dataset = "digits";
-  TrainConfig config;
+  TrainingSpec spec;
 };
 
 // Copies taken after a batch: conv1's weights (C_out, C_in, KH, KW) and every parameter,
@@ -52,10 +52,10 @@ public:
 
   bool isRunning() const { return running_; }
 
-  // The trained network after finished() (moved out), for saving and the model view.
+  // The trained network after finished() (moved out), for saving and the model view, and
+  // what its model file carries (preprocessing, classes, the training note).
   std::unique_ptr<Network> takeNetwork();
-  const Preprocess& preprocess() const { return preprocess_; }
-  const std::vector<std::string>& classNames() const { return classNames_; }
+  const ModelInfo& modelInfo() const { return modelInfo_; }
 
 public slots:
   void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
@@ -79,12 +79,11 @@ signals:
 
 private:
   ComputeThread* compute_;
-  std::atomic<Trainer*> trainer_{nullptr};
+  std::atomic<TrainingJob*> job_{nullptr};
   std::atomic<bool> running_{false};
   std::atomic<bool> stopRequested_{false};
   std::unique_ptr<Network> network_;
-  Preprocess preprocess_;
-  std::vector<std::string> classNames_;
+  ModelInfo modelInfo_;
 };
 
 } // namespace convscope::ui

@@ -113,7 +113,7 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
   expectStatus({"train", "--model", "lenet5", "--epochs", "zero"}, 2, "--epochs 'zero' is not a whole number");
   expectStatus({"train", "--model", "lenet5", "--optimizer", "rmsprop"}, 2, "unknown optimizer 'rmsprop'");
   expectStatus({"train", "--model", "lenet5", "--momentum", "1.2"}, 2, "momentum 1.2 must be in [0, 1)");
-  expectStatus({"train", "--model", "resnet9000"}, 2, "--model 'resnet9000' is neither a preset");
+  expectStatus({"train", "--model", "resnet9000"}, 2, "model 'resnet9000' is neither a preset");
   expectStatus({"train", "--model", "lenet5", "--dataset", "idx:/no/such/folder"}, 2,
                "/no/such/folder: no such folder");
   expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2,

@@ -31,6 +31,7 @@
 
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDropEvent>
 #include <QMimeData>
 #include <QSettings>
@@ -78,6 +79,11 @@ private slots:
     panel->trainImagesBox()->setValue(320);
     panel->epochsBox()->setValue(1);
     panel->batchBox()->setValue(32);
+    // What the command line offers: weight decay, the rate's schedule, the initialization.
+    panel->findChild<QDoubleSpinBox*>("weightDecayBox")->setValue(0.0001);
+    panel->findChild<QSpinBox*>("rateStepBox")->setValue(2);
+    panel->findChild<QDoubleSpinBox*>("rateFactorBox")->setValue(0.5);
+    panel->findChild<QComboBox*>("initBox")->setCurrentText("lecun"); // what auto picks for tanh LeNet-5
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QVERIFY(panel->isTraining());
@@ -170,6 +176,15 @@ private slots:
     QVERIFY(panel->saveModel(dir.filePath("trained.json")));
     QVERIFY(window.workspace()->hasModel()); // the saved model opens in the view
     QVERIFY(!panel->hasUnsavedModel());
+    // The file carries the same training note as the command line's train --save.
+    const Model saved = loadModel(dir.filePath("trained.json").toStdString());
+    QVERIFY(saved.info.training.has_value());
+    QCOMPARE(saved.info.training->epochs, 1);
+    QCOMPARE(saved.info.training->dataset, std::string("digits"));
+    QCOMPARE(saved.info.training->recipe,
+             std::string("sgd lr 0.05 momentum 0.9 weight-decay 0.0001 lr-step 2 gamma 0.5 batch 32 loss ce seed 1 "
+                         "init lecun"));
+    QVERIFY(saved.info.training->testAccuracy > 0.1);
   }
 
   // The layer editor checks every line as it is typed; its network trains; Reset forgets it.
