@@ -815,8 +815,9 @@ void TrainingPanel::showPlaceholders() {
     plot->yAxis->setTickLabels(false);
     plot->replot(QCustomPlot::rpQueuedReplot);
   };
-  placeholder(confusionPlot_, tr("The test set's confusion matrix\nappears after the first epoch."));
-  placeholder(padBars_, tr("The class probabilities of your drawing\nappear once training has started."));
+  // Short lines: presenting, these plots are a narrow column of large text.
+  placeholder(confusionPlot_, tr("The test set's\nconfusion matrix:\nafter the first epoch."));
+  placeholder(padBars_, tr("Your drawing's\nclass probabilities:\nonce training starts."));
   placeholder(gradientPlot_, tr("Each layer's gradient norm (log scale)\nappears here while training."));
 }
 
