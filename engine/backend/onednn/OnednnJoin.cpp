@@ -4,11 +4,25 @@
 
 namespace convscope::onednn {
 
+namespace {
 // A rank-4 tensor in its own layout, or a rank-2 (N, F) one.
 dnnl::memory::desc joinDesc(const Tensor& t) {
   if (t.shape().rank() == 4) return userDesc(t);
   return dnnl::memory::desc({t.shape()[0], t.shape()[1]}, f32, tag::ab);
 }
+
+// DST and MULTIPLE_SRC + i, as sum and concat both take them.
+std::unordered_map<int, dnnl::memory> joinArguments(const dnnl::engine& engine,
+                                                    const std::vector<dnnl::memory::desc>& srcDescs,
+                                                    const std::vector<const Tensor*>& srcs,
+                                                    const dnnl::memory::desc& dstDesc, Tensor& dst) {
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dnnl::memory(dstDesc, engine, dst.data())}};
+  for (size_t i = 0; i < srcs.size(); ++i)
+    args.emplace(DNNL_ARG_MULTIPLE_SRC + int(i),
+                 dnnl::memory(srcDescs[i], engine, const_cast<float*>(srcs[i]->data())));
+  return args;
+}
+} // namespace
 
 OnednnSum::OnednnSum(const dnnl::engine& engine, const std::vector<const Tensor*>& srcs, const Tensor& dst)
     : dstDesc_(joinDesc(dst)) {
@@ -19,11 +33,7 @@ OnednnSum::OnednnSum(const dnnl::engine& engine, const std::vector<const Tensor*
 
 void OnednnSum::execute(const dnnl::engine& engine, dnnl::stream& stream, const std::vector<const Tensor*>& srcs,
                         Tensor& dst) {
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dnnl::memory(dstDesc_, engine, dst.data())}};
-  for (size_t i = 0; i < srcs.size(); ++i)
-    args.emplace(DNNL_ARG_MULTIPLE_SRC + int(i),
-                 dnnl::memory(srcDescs_[i], engine, const_cast<float*>(srcs[i]->data())));
-  primitive_.execute(stream, args);
+  primitive_.execute(stream, joinArguments(engine, srcDescs_, srcs, dstDesc_, dst));
   stream.wait();
 }
 
@@ -35,11 +45,7 @@ OnednnConcat::OnednnConcat(const dnnl::engine& engine, const std::vector<const T
 
 void OnednnConcat::execute(const dnnl::engine& engine, dnnl::stream& stream, const std::vector<const Tensor*>& srcs,
                            Tensor& dst) {
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, dnnl::memory(dstDesc_, engine, dst.data())}};
-  for (size_t i = 0; i < srcs.size(); ++i)
-    args.emplace(DNNL_ARG_MULTIPLE_SRC + int(i),
-                 dnnl::memory(srcDescs_[i], engine, const_cast<float*>(srcs[i]->data())));
-  primitive_.execute(stream, args);
+  primitive_.execute(stream, joinArguments(engine, srcDescs_, srcs, dstDesc_, dst));
   stream.wait();
 }
 
