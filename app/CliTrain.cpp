@@ -124,6 +124,14 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
   p.addOption({"train-images", "Train on the first N images of each shuffled epoch (0: all).", "N", "0"});
   p.addOption({"save", "Save the trained model here (atomically).", "FILE"});
+  p.addOption({"checkpoint",
+               "After every epoch, save a checkpoint here (atomically, replacing the last): the model with "
+               "everything needed to go on exactly. It is a model file too (eval, predict, the window).",
+               "FILE"});
+  p.addOption({"resume",
+               "Go on from a checkpoint exactly where it stopped, with its recipe and dataset; --epochs is the "
+               "new total (those done included).",
+               "FILE"});
   p.addOption({"gradient-norms", "Report each layer's weight and input gradient norms (means over each epoch)."});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "train",
@@ -164,6 +172,17 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   }
   spec.model = str(p.value("model"));
   spec.dataset = str(p.value("dataset"));
+  if (p.isSet("resume")) {
+    if (p.isSet("model")) throw UsageError("--resume goes on with the checkpoint's own model: leave out --model");
+    spec.model = str(p.value("resume"));
+    spec.resume = true;
+  }
+  const std::string checkpointPath = str(p.value("checkpoint"));
+  if (!checkpointPath.empty()) {
+    const std::filesystem::path folder = std::filesystem::path(checkpointPath).parent_path();
+    if (!folder.empty() && !std::filesystem::is_directory(folder))
+      throw UsageError("--checkpoint " + checkpointPath + ": the folder " + folder.string() + " does not exist");
+  }
   TrainingJob job(spec);
 
   const bool json = p.isSet("json");
@@ -201,6 +220,18 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
             << std::endl;
     }
   };
+  int epochsRun = 0;
+  EpochReport lastEpoch;
+  const auto onEpoch = callbacks.onEpoch;
+  callbacks.onEpoch = [&](const EpochReport& r) {
+    onEpoch(r);
+    ++epochsRun;
+    lastEpoch = r;
+  };
+  if (!checkpointPath.empty())
+    callbacks.onCheckpoint = [&](const TrainingState& state) {
+      saveModel(checkpointPath, job.network(), job.modelInfo(epochsRun, &lastEpoch, &state));
+    };
   const TrainResult result = job.run(callbacks);
   bar.clear();
   if (result.status == TrainResult::Status::Diverged) {

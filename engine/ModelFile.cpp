@@ -92,6 +92,114 @@ std::unique_ptr<Layer> layerFromJson(const Json& j, const std::string& where) {
 
 } // namespace
 
+namespace {
+Json tensorJson(const Tensor& t) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(t.data()); // little-endian hosts only (x86, ARM)
+  const size_t size = static_cast<size_t>(t.size()) * sizeof(float);
+  return {
+      {"shape", t.shape().dims()}, {"crc32", crc32(0L, bytes, static_cast<uInt>(size))}, {"data", base64(bytes, size)}};
+}
+
+// A tensor of the given shape from tensorJson's object, checked as the weights are.
+Tensor tensorOfShape(const Json& j, const Shape& shape, const std::string& where) {
+  const LayerFields f{j, where};
+  const Json& dims = f.at("shape");
+  if (!dims.is_array() || dims.get<std::vector<int64_t>>() != shape.dims())
+    throw std::invalid_argument(where + ": shape " + dims.dump() + " does not match " + shape.toString());
+  std::vector<uint8_t> bytes;
+  if (!unbase64(f.text("data"), bytes)) throw std::invalid_argument(where + ": \"data\" is not valid base64");
+  Tensor t(shape);
+  const size_t needed = static_cast<size_t>(t.size()) * sizeof(float);
+  if (bytes.size() != needed)
+    throw std::invalid_argument(where + ": expected " + std::to_string(t.size()) + " values, found " +
+                                std::to_string(bytes.size() / 4));
+  if (static_cast<int64_t>(crc32(0L, bytes.data(), static_cast<uInt>(bytes.size()))) != f.integer("crc32"))
+    throw std::invalid_argument(where + ": checksum mismatch (the file was changed or damaged)");
+  std::memcpy(t.data(), bytes.data(), needed);
+  return t;
+}
+
+Json checkpointJson(const Checkpoint& c) {
+  const TrainConfig& k = c.config;
+  const OptimizerConfig& o = k.optimizer;
+  Json j{{"dataset", c.dataset},
+         {"init", toString(c.init)},
+         {"epochs_done", c.state.epochsDone},
+         {"config",
+          {{"batch", k.batchSize},
+           {"loss", toString(k.loss)},
+           {"seed", k.seed},
+           {"train_images", k.maxTrainImages},
+           {"test_images", k.maxTestImages},
+           {"optimizer", toString(o.kind)},
+           {"lr", o.learningRate},
+           {"momentum", o.momentum},
+           {"weight_decay", o.weightDecay},
+           {"beta1", o.beta1},
+           {"beta2", o.beta2},
+           {"epsilon", o.epsilon},
+           {"lr_step", o.stepEvery},
+           {"lr_gamma", o.stepGamma}}},
+         {"shuffle_random", c.state.shuffleRandom},
+         {"layer_random", Json::object()},
+         {"optimizer_steps", c.state.optimizer.steps},
+         {"optimizer_first", Json::array()},
+         {"optimizer_second", Json::array()}};
+  for (const auto& [name, random] : c.state.layerRandom) j["layer_random"][name] = random;
+  for (const Tensor& t : c.state.optimizer.first) j["optimizer_first"].push_back(tensorJson(t));
+  for (const Tensor& t : c.state.optimizer.second) j["optimizer_second"].push_back(tensorJson(t));
+  return j;
+}
+
+// The optimizer's tensors have the parameters' shapes, in their order.
+Checkpoint checkpointFromJson(const Json& j, const Network& network, const std::string& source) {
+  const std::string where = source + ": \"checkpoint\"";
+  const LayerFields f{j, where};
+  Checkpoint c;
+  c.dataset = f.text("dataset");
+  c.init = initSchemeFromString(f.text("init"));
+  c.state.epochsDone = int(f.integer("epochs_done"));
+  const LayerFields k{f.at("config"), where + ": \"config\""};
+  c.config.batchSize = int(k.integer("batch"));
+  c.config.loss = lossKindFromString(k.text("loss"));
+  c.config.seed = uint64_t(k.integer("seed"));
+  c.config.maxTrainImages = size_t(k.integer("train_images"));
+  c.config.maxTestImages = size_t(k.integer("test_images"));
+  OptimizerConfig& o = c.config.optimizer;
+  o.kind = optimizerKindFromString(k.text("optimizer"));
+  const auto real = [&](const char* key) {
+    const Json& v = k.at(key);
+    if (!v.is_number()) throw std::invalid_argument(k.where + ": \"" + key + "\" must be a number");
+    return v.get<double>();
+  };
+  o.learningRate = real("lr"), o.momentum = real("momentum"), o.weightDecay = real("weight_decay");
+  o.beta1 = real("beta1"), o.beta2 = real("beta2"), o.epsilon = real("epsilon");
+  o.stepEvery = int(k.integer("lr_step"));
+  o.stepGamma = real("lr_gamma");
+  if (const std::string problem = c.config.problem(); !problem.empty())
+    throw std::invalid_argument(where + ": " + problem);
+  c.state.shuffleRandom = f.text("shuffle_random");
+  const Json& layers = f.at("layer_random");
+  if (!layers.is_object()) throw std::invalid_argument(where + ": \"layer_random\" must be an object");
+  for (const auto& [name, random] : layers.items()) {
+    if (!random.is_string()) throw std::invalid_argument(where + ": \"layer_random\" holds text");
+    c.state.layerRandom.emplace_back(name, random.get<std::string>());
+  }
+  c.state.optimizer.steps = f.integer("optimizer_steps");
+  const std::vector<Tensor*> params = const_cast<Network&>(network).parameters();
+  for (const char* key : {"optimizer_first", "optimizer_second"}) {
+    const Json& list = f.at(key);
+    if (!list.is_array() || (list.size() != params.size() && !(list.empty() && std::string(key) == "optimizer_second")))
+      throw std::invalid_argument(where + ": \"" + key + "\" must hold one tensor per parameter (" +
+                                  std::to_string(params.size()) + ")");
+    for (size_t i = 0; i < list.size(); ++i)
+      (std::string(key) == "optimizer_first" ? c.state.optimizer.first : c.state.optimizer.second)
+          .push_back(tensorOfShape(list[i], params[i]->shape(), where + ": " + key + " " + std::to_string(i + 1)));
+  }
+  return c;
+}
+} // namespace
+
 std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights) {
   Json j;
   j["format"] = "convscope-model";
@@ -122,6 +230,7 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
                      {"test_loss", t.testLoss},
                      {"recipe", t.recipe}};
   }
+  if (info.checkpoint) j["checkpoint"] = checkpointJson(*info.checkpoint);
   if (withWeights) {
     j["parameters"] = Json::array();
     for (const auto& node : network.nodes()) {
@@ -307,6 +416,10 @@ Model parseModel(const std::string& text, const std::string& source) {
         if (!std::isfinite(v)) throw std::invalid_argument(f.where + ": holds a value that is not finite");
     }
     model.hasWeights = true;
+  }
+  if (j.contains("checkpoint")) {
+    if (!model.hasWeights) throw std::invalid_argument(source + ": a checkpoint without weights");
+    model.info.checkpoint = checkpointFromJson(j["checkpoint"], model.network, source);
   }
   return model;
 }

@@ -8,6 +8,7 @@
 
 #include "Network.h"
 #include "Preprocess.h"
+#include "Trainer.h"
 
 #include <optional>
 #include <string>
@@ -24,10 +25,20 @@ struct TrainingNote {
   std::string recipe; // "sgd lr 0.05 momentum 0.9 batch 64 loss ce seed 1"
 };
 
+// A training checkpoint: a model file that also holds how to go on, exactly. The run's
+// configuration, its dataset and initialization, and its state after the last epoch.
+struct Checkpoint {
+  TrainConfig config;
+  std::string dataset;
+  InitScheme init = InitScheme::Auto; // for the recipe; the weights are in the file
+  TrainingState state;
+};
+
 struct ModelInfo {
   std::optional<Preprocess> preprocess; // absent in an untrained architecture file
   std::vector<std::string> classNames;
   std::optional<TrainingNote> training;
+  std::optional<Checkpoint> checkpoint; // a checkpoint file's (train --checkpoint)
 };
 
 struct Model {

@@ -47,6 +47,23 @@ Optimizer::Optimizer(OptimizerConfig config, std::vector<Tensor*> parameters)
   }
 }
 
+void Optimizer::setState(const OptimizerState& state) {
+  if (state.first.size() != first_.size() || state.second.size() != second_.size())
+    throw std::invalid_argument("optimizer state: " + std::to_string(state.first.size()) + " and " +
+                                std::to_string(state.second.size()) + " tensors for an optimizer with " +
+                                std::to_string(first_.size()) + " and " + std::to_string(second_.size()));
+  for (size_t i = 0; i < first_.size(); ++i)
+    if (state.first[i].shape() != first_[i].shape() ||
+        (i < second_.size() && state.second[i].shape() != second_[i].shape()))
+      throw std::invalid_argument("optimizer state: tensor " + std::to_string(i + 1) + " is " +
+                                  state.first[i].shape().toString() + ", the parameter " +
+                                  first_[i].shape().toString());
+  if (state.steps < 0) throw std::invalid_argument("optimizer state: a negative step count");
+  steps_ = state.steps;
+  first_ = state.first;
+  second_ = state.second;
+}
+
 void Optimizer::step(const std::vector<Tensor*>& gradients, int epoch) {
   if (gradients.size() != parameters_.size())
     throw std::invalid_argument("optimizer: " + std::to_string(gradients.size()) + " gradients for " +

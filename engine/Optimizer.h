@@ -32,12 +32,22 @@ struct OptimizerConfig {
   double rateAtEpoch(int epoch) const; // epoch from 0
 };
 
+// What an optimizer carries from step to step: SGD's velocities or Adam's two moments, and
+// the step count (Adam's bias correction). A checkpoint saves it so training resumes exactly.
+struct OptimizerState {
+  int64_t steps = 0;
+  std::vector<Tensor> first, second;
+};
+
 class Optimizer {
 public:
   Optimizer(OptimizerConfig config, std::vector<Tensor*> parameters);
   // One update from the gradients (same order and shapes as the parameters).
   void step(const std::vector<Tensor*>& gradients, int epoch);
   const OptimizerConfig& config() const { return config_; }
+  OptimizerState state() const { return {steps_, first_, second_}; }
+  // Throws std::invalid_argument naming the tensor when the state is another optimizer's.
+  void setState(const OptimizerState& state);
 
 private:
   OptimizerConfig config_;

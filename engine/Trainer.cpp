@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <stdexcept>
 
 namespace convscope {
@@ -108,6 +109,19 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
                                 std::to_string(preprocess_.width));
 }
 
+void Trainer::resumeFrom(TrainingState state) {
+  if (state.epochsDone < 1 || state.epochsDone >= config_.epochs)
+    throw std::invalid_argument("resume: the checkpoint has " + std::to_string(state.epochsDone) +
+                                " epochs done; --epochs " + std::to_string(config_.epochs) +
+                                " must be more (it is the total, those done included)");
+  for (const auto& [name, random] : state.layerRandom) {
+    const int node = network_.nodeIndex(name);
+    if (node < 0) throw std::invalid_argument("resume: the checkpoint names a layer '" + name + "' the network lacks");
+    network_.layer(size_t(node)).setRandomState(random);
+  }
+  resume_ = std::move(state);
+}
+
 void Trainer::pause() { paused_ = true; }
 
 void Trainer::resume() {
@@ -165,17 +179,24 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const size_t batchSize = static_cast<size_t>(config_.batchSize);
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
   TrainingStep step(network_, backend_, config_.optimizer, config_.loss);
+  std::mt19937_64 random(config_.seed);
+  int firstEpoch = 0;
+  if (resume_) {
+    step.optimizer().setState(resume_->optimizer);
+    std::istringstream text(resume_->shuffleRandom);
+    if (!(text >> random)) throw std::invalid_argument("resume: the checkpoint's shuffling stream is damaged");
+    firstEpoch = resume_->epochsDone;
+  }
   std::vector<Tensor> lastGood = network_.copyState();
   std::vector<Tensor*> state; // the parameters and the running statistics, as copyState lists them
   for (const auto& node : network_.nodes())
     for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t);
-  std::mt19937_64 random(config_.seed);
   Tensor batch;
   std::vector<int> labels;
   int64_t imagesSeen = 0;
   double firstLoss = -1.0; // divergence: a loss that is not finite or 100 times this
 
-  for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+  for (int epoch = firstEpoch; epoch < config_.epochs; ++epoch) {
     const auto epochStart = Clock::now();
     double trainSeconds = 0.0, lossSum = 0.0;
     int64_t correct = 0, seen = 0;
@@ -244,6 +265,17 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     for (Network::GradientNorm& n : epochNorms) n.weights /= batchesPerEpoch, n.input /= batchesPerEpoch;
     report.gradientNorms = std::move(epochNorms);
     if (callbacks.onEpoch) callbacks.onEpoch(report);
+    if (callbacks.onCheckpoint) {
+      TrainingState now;
+      now.epochsDone = epoch + 1;
+      std::ostringstream text;
+      text << random;
+      now.shuffleRandom = text.str();
+      for (const auto& node : network_.nodes())
+        if (std::string r = node.layer->randomState(); !r.empty()) now.layerRandom.emplace_back(node.layer->name(), r);
+      now.optimizer = step.optimizer().state();
+      callbacks.onCheckpoint(now);
+    }
     report.testPredictions.clear(); // the result keeps the curves, not every prediction
     result.epochs.push_back(std::move(report));
   }

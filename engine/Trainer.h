@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,12 +66,24 @@ struct EpochReport {
   std::vector<int> testPredictions;
 };
 
+// Where a run stands after an epoch, beyond the weights: what a checkpoint needs so that
+// training resumes exactly (the same batches, dropout masks and updates as a run that never
+// stopped).
+struct TrainingState {
+  int epochsDone = 0;
+  std::string shuffleRandom;                                    // the shuffling stream, as text
+  std::vector<std::pair<std::string, std::string>> layerRandom; // (layer name, its stream) for dropout layers
+  OptimizerState optimizer;
+};
+
 struct TrainerCallbacks {
   std::function<void(const BatchReport&)> onBatch;
   std::function<void(const EpochReport&)> onEpoch;
   // On the training thread before every batch and every 20 ms while paused: the place for
   // other work that must share this thread (the window's live views share its OpenMP pool).
   std::function<void()> betweenBatches;
+  // After each epoch (after onEpoch): the state a checkpoint saves with the weights.
+  std::function<void(const TrainingState&)> onCheckpoint = {};
 };
 
 struct TrainResult {
@@ -93,6 +106,7 @@ public:
   TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss);
   LossResult forward(const Tensor& batch, const std::vector<int>& labels);
   void update(int epoch); // backward from the last forward, then the optimizer's step
+  Optimizer& optimizer() { return optimizer_; }
 
 private:
   Network& network_;
@@ -114,6 +128,10 @@ public:
   // finite, or more than 100 times the first batch's (then the weights go back to those
   // of the last good batch).
   TrainResult run(const TrainerCallbacks& callbacks = {});
+  // Before run(): go on from a checkpoint's state (its weights are the network's already);
+  // run() then trains epochs epochsDone … config.epochs − 1. Throws std::invalid_argument when
+  // the state does not fit this network, or leaves no epoch to run.
+  void resumeFrom(TrainingState state);
 
   void pause();
   void resume();
@@ -136,6 +154,7 @@ private:
   std::atomic<bool> paused_{false};
   std::atomic<bool> cancelled_{false};
   int pendingSteps_ = 0; // guarded by mutex_
+  std::optional<TrainingState> resume_;
 };
 
 } // namespace convscope

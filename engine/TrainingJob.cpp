@@ -43,35 +43,55 @@ Model modelOf(const TrainingSpec& spec) {
 } // namespace
 
 TrainingJob::TrainingJob(const TrainingSpec& spec) : spec_(spec), model_(modelOf(spec)) {
+  if (spec.resume) { // the checkpoint's recipe and dataset; the epochs' new total and the threads as asked
+    if (!model_.info.checkpoint)
+      throw std::invalid_argument(spec.model + ": not a checkpoint (train --checkpoint FILE writes one)");
+    const Checkpoint& c = *model_.info.checkpoint;
+    spec_.config = c.config;
+    spec_.config.epochs = spec.config.epochs;
+    spec_.config.threads = spec.config.threads;
+    spec_.config.gradientNorms = spec.config.gradientNorms;
+    spec_.dataset = c.dataset;
+    spec_.init = c.init;
+  }
   const Shape in = model_.network.inputShape();
   if (in.rank() != 3)
     throw std::invalid_argument("the model's input must be an image (C, H, W), it is " + in.toString());
-  data_ = loadDataset(spec.dataset, int(in[0]), int(in[1]), int(in[2]));
-  if (!model_.hasWeights) initialize(model_.network, spec.init, spec.config.seed);
+  data_ = loadDataset(spec_.dataset, int(in[0]), int(in[1]), int(in[2]));
+  if (!model_.hasWeights) initialize(model_.network, spec_.init, spec_.config.seed);
   preprocess_ = model_.hasWeights && model_.info.preprocess ? *model_.info.preprocess : preprocessFor(in, data_.train);
-  backend_ = makeBackend(spec.backend);
-  trainer_.emplace(model_.network, data_, preprocess_, spec.config, *backend_);
+  backend_ = makeBackend(spec_.backend);
+  trainer_.emplace(model_.network, data_, preprocess_, spec_.config, *backend_);
+  if (spec.resume) trainer_->resumeFrom(model_.info.checkpoint->state);
 }
 
 TrainResult TrainingJob::run(const TrainerCallbacks& callbacks) { return trainer_->run(callbacks); }
 
 ModelInfo TrainingJob::modelInfo(const TrainResult& result) const {
+  return modelInfo(int(result.epochs.size()), result.epochs.empty() ? nullptr : &result.epochs.back());
+}
+
+ModelInfo TrainingJob::modelInfo(int epochsRun, const EpochReport* last, const TrainingState* state) const {
   ModelInfo info;
   info.preprocess = preprocess_;
   info.classNames = data_.train.classNames;
   TrainingNote note;
   note.dataset = spec_.dataset;
-  note.epochs = int(result.epochs.size()) + (model_.info.training ? model_.info.training->epochs : 0);
-  if (!result.epochs.empty()) {
-    note.testAccuracy = result.epochs.back().testAccuracy;
-    note.testLoss = result.epochs.back().testLoss;
+  note.epochs = epochsRun + (model_.info.training ? model_.info.training->epochs : 0);
+  if (last) {
+    note.testAccuracy = last->testAccuracy;
+    note.testLoss = last->testLoss;
   }
   note.recipe = recipeText(spec_.config, spec_.init);
   info.training = note;
+  if (state) info.checkpoint = Checkpoint{spec_.config, spec_.dataset, spec_.init, *state};
   return info;
 }
 
 void TrainingProgress::batch(const BatchReport& r) {
+  if (!started_) // a resumed run starts part of the way through
+    startFraction_ = double(r.epoch * r.batchesPerEpoch + r.batch) / double(epochs_ * r.batchesPerEpoch),
+    started_ = true;
   fraction_ = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(epochs_ * r.batchesPerEpoch);
   rate_ = rate_ == 0.0 ? r.imagesPerSecond : 0.9 * rate_ + 0.1 * r.imagesPerSecond;
 }
@@ -81,7 +101,8 @@ double TrainingProgress::secondsElapsed() const {
 }
 
 double TrainingProgress::secondsLeft() const {
-  return fraction_ > 0.0 ? secondsElapsed() * (1.0 - fraction_) / fraction_ : 0.0;
+  const double done = fraction_ - startFraction_; // this run's share, at this run's pace
+  return done > 0.0 ? secondsElapsed() * (1.0 - fraction_) / done : 0.0;
 }
 
 std::vector<int> confusionCounts(const std::vector<int>& predictions, const std::vector<int>& labels, int classes) {

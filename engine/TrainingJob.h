@@ -31,6 +31,9 @@ struct TrainingSpec {
   InitScheme init = InitScheme::Auto; // for a network without weights
   TrainConfig config;
   BackendKind backend = BackendKind::Onednn;
+  // `model` is a checkpoint (train --checkpoint): go on exactly where it stopped, with its
+  // dataset and recipe; config.epochs is the new total, config.threads as given.
+  bool resume = false;
 };
 
 // A model from a preset name, a layer-list file or a model file; std::invalid_argument names
@@ -68,6 +71,9 @@ public:
   // (the epochs run so far, earlier runs of a model file included, the last test figures, the
   // recipe). Call after run().
   ModelInfo modelInfo(const TrainResult& result) const;
+  // The same after `epochsRun` epochs of this run whose last is `last`; with `state`, a
+  // checkpoint: the file also holds how to go on (TrainingState, the recipe, the dataset).
+  ModelInfo modelInfo(int epochsRun, const EpochReport* last, const TrainingState* state = nullptr) const;
 
 private:
   TrainingSpec spec_;
@@ -91,7 +97,8 @@ public:
 
 private:
   int epochs_;
-  double fraction_ = 0.0, rate_ = 0.0;
+  double fraction_ = 0.0, rate_ = 0.0, startFraction_ = 0.0;
+  bool started_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -30,6 +30,19 @@ std::string Dropout::layerListLine() const {
   return line.str();
 }
 
+std::string Dropout::randomState() const {
+  std::ostringstream text;
+  text << random_;
+  return text.str();
+}
+
+void Dropout::setRandomState(const std::string& state) {
+  std::istringstream text(state);
+  std::mt19937_64 restored;
+  if (!(text >> restored)) throw std::invalid_argument("Dropout '" + name() + "': not a random stream's state");
+  random_ = restored;
+}
+
 void Dropout::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
   Tensor converted;
   const Tensor& in = src.inLayout(dst.layout(), converted);

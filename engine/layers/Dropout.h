@@ -25,6 +25,8 @@ public:
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
                 Tensor* diffSrc) override;
   void setTraining(bool on) override { training_ = on; }
+  std::string randomState() const override;
+  void setRandomState(const std::string& state) override;
 
   float rate() const { return rate_; }
   const Tensor& mask() const { return mask_; } // the last training forward's: 0 or 1/(1 − p), in dst's layout

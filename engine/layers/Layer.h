@@ -47,6 +47,10 @@ public:
   // Training or evaluation: layers that behave differently (dropout) follow it; the trainer
   // switches it, everything else runs in evaluation (the default).
   virtual void setTraining(bool /*on*/) {}
+  // A layer with its own random stream (dropout): its state as text, so that a checkpoint
+  // resumes the same draws; "" for layers without one.
+  virtual std::string randomState() const { return {}; }
+  virtual void setRandomState(const std::string& /*state*/) {}
   // A final softmax: the trainer folds it into the cross-entropy, predictions read it.
   virtual bool producesProbabilities() const { return false; }
 

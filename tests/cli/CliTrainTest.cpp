@@ -151,3 +151,41 @@ TEST_F(CliTrain, TrainsALayerListFile) {
   expectStatus({"train", "--model", path("bad.txt")}, 2,
                "bad.txt: line 3: dense needs a flat input, but its input is 4×28×28: put 'flatten' before it");
 }
+
+TEST_F(CliTrain, CheckpointAndResumeGiveTheUninterruptedRun) {
+  // 3 epochs straight against 2 with a checkpoint, then --resume to 3: the same weights, and
+  // the checkpoint is a model file that eval opens.
+  const std::vector<std::string> recipe{"--dataset", "digits", "--train-images", "320", "--batch",    "32",
+                                        "--threads", "2",      "--lr-step",      "1",   "--lr-gamma", "0.5",
+                                        "--json"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), recipe.begin(), recipe.end());
+    return args;
+  };
+  Result r = run(with({"train", "--model", "lenet5-relu", "--epochs", "3", "--save", path("straight.json")}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run(with({"train", "--model", "lenet5-relu", "--epochs", "2", "--checkpoint", path("check.json")}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run({"eval", "--model", path("check.json"), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run({"train", "--resume", path("check.json"), "--epochs", "3", "--threads", "2", "--json", "--save",
+           path("resumed.json")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(Json::parse(line)["epoch"], 3); // one epoch more, numbered as the whole run's third
+  const auto parameters = [&](const std::string& file) {
+    std::ifstream in(file);
+    return Json::parse(in)["parameters"];
+  };
+  EXPECT_EQ(parameters(path("resumed.json")), parameters(path("straight.json")));
+  std::ifstream saved(path("resumed.json"));
+  const Json note = Json::parse(saved)["training"];
+  EXPECT_EQ(note["epochs"], 3);
+  EXPECT_EQ(note["recipe"], "sgd lr 0.05 momentum 0.9 lr-step 1 gamma 0.5 batch 32 loss ce seed 1");
+  // What cannot resume says why.
+  expectStatus({"train", "--resume", path("straight.json"), "--epochs", "4"}, 2, "not a checkpoint");
+  expectStatus({"train", "--resume", path("check.json"), "--epochs", "2"}, 2, "has 2 epochs done; --epochs 2");
+  expectStatus({"train", "--resume", path("check.json"), "--model", "lenet5"}, 2, "leave out --model");
+}

@@ -106,3 +106,80 @@ TEST(TrainingJob, ConfusionCountsPutTruthInRowsAndSkipWhatIsOutOfRange) {
   const std::vector<int> counts = confusionCounts(predicted, truth, 3);
   EXPECT_EQ(counts, (std::vector<int>{1, 0, 1, 0, 1, 0, 0, 1, 1})); // the 7 is not counted
 }
+
+namespace {
+// Every state tensor (weights, biases, running statistics) of a network.
+std::vector<std::vector<float>> stateOf(Network& network) {
+  std::vector<std::vector<float>> out;
+  for (const Tensor& t : network.copyState()) out.push_back(t.values());
+  return out;
+}
+} // namespace
+
+TEST(TrainingJob, AResumedRunEqualsOneThatNeverStoppedBitForBit) {
+  // Batch normalization (running statistics), dropout (its own random stream), shuffling,
+  // SGD's velocities with a rate schedule, and Adam's moments and step count.
+  const std::string layers =
+      "input 1x28x28\nconv 4 5x5\nbatchnorm\nrelu\nmaxpool 2x2\nflatten\ndropout 0.3\ndense 10\n";
+  for (OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam}) {
+    SCOPED_TRACE(toString(kind));
+    TrainingSpec spec;
+    spec.layers = layers;
+    spec.config.epochs = 4;
+    spec.config.batchSize = 32;
+    spec.config.maxTrainImages = 256;
+    spec.config.maxTestImages = 100;
+    spec.config.threads = 2;
+    spec.config.optimizer.kind = kind;
+    spec.config.optimizer.learningRate = kind == OptimizerKind::Adam ? 0.002 : 0.05;
+    spec.config.optimizer.momentum = kind == OptimizerKind::Adam ? 0.0 : 0.9;
+    spec.config.optimizer.stepEvery = 1;
+    spec.config.optimizer.stepGamma = 0.7;
+    TrainingJob straight(spec);
+    const TrainResult whole = straight.run();
+    ASSERT_EQ(whole.status, TrainResult::Status::Finished);
+
+    // The same run stopped after 2 epochs with a checkpoint, then resumed to 4 from the file.
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / ("convscope-resume-" + toString(kind) + ".json");
+    spec.config.epochs = 2;
+    TrainingJob first(spec);
+    TrainerCallbacks callbacks;
+    int epochs = 0;
+    EpochReport last;
+    callbacks.onEpoch = [&](const EpochReport& r) { ++epochs, last = r; };
+    callbacks.onCheckpoint = [&](const TrainingState& state) {
+      saveModel(file.string(), first.network(), first.modelInfo(epochs, &last, &state));
+    };
+    first.run(callbacks);
+    const Model checkpoint = loadModel(file.string()); // a model file too
+    ASSERT_TRUE(checkpoint.hasWeights && checkpoint.info.checkpoint);
+    EXPECT_EQ(checkpoint.info.checkpoint->state.epochsDone, 2);
+    EXPECT_EQ(checkpoint.info.training->epochs, 2);
+    TrainingSpec resume;
+    resume.model = file.string();
+    resume.resume = true;
+    resume.config.epochs = 4;
+    resume.config.threads = 2;
+    TrainingJob second(resume);
+    const TrainResult rest = second.run();
+    ASSERT_EQ(rest.status, TrainResult::Status::Finished);
+    ASSERT_EQ(rest.epochs.size(), 2u);
+    EXPECT_EQ(rest.epochs[0].epoch, 2); // numbered as the whole run's third epoch
+    EXPECT_EQ(stateOf(second.network()), stateOf(straight.network())) << "the weights differ";
+    EXPECT_EQ(rest.epochs.back().testLoss, whole.epochs.back().testLoss);
+    EXPECT_EQ(rest.epochs.back().trainLoss, whole.epochs.back().trainLoss);
+    EXPECT_EQ(second.modelInfo(rest).training->epochs, 4);
+    EXPECT_EQ(second.modelInfo(rest).training->recipe, straight.modelInfo(whole).training->recipe);
+    // Nothing left to do is said so.
+    resume.config.epochs = 2;
+    try {
+      TrainingJob none(resume);
+      FAIL() << "a resume with no epochs left was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("has 2 epochs done; --epochs 2 must be more"), std::string::npos)
+          << e.what();
+    }
+    std::filesystem::remove(file);
+  }
+}
