@@ -19,7 +19,9 @@
 #include "engine/layers/Conv2D.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -36,6 +38,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
@@ -262,6 +265,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                 tr("Weight initialization of a fresh network: auto is He for ReLU networks, LeCun otherwise "
                    "(a model file with weights keeps them)"));
   init_->setObjectName("initBox");
+  lastCheckpoint_ = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/last-run.checkpoint.json";
+  checkpointBox_ = new QCheckBox(tr("after every epoch"));
+  checkpointBox_->setObjectName("checkpointBox");
+  checkpointBox_->setChecked(true);
+  checkpointBox_->setToolTip(tr("Save the run after every epoch, so that Resume… goes on exactly where it stopped "
+                                "(after a crash, a closed window or a Stop): %1")
+                                 .arg(QDir::toNativeSeparators(lastCheckpoint_)));
+  resumeFileButton_ = new QPushButton(tr("Resume…"));
+  resumeFileButton_->setObjectName("resumeFileButton");
+  resumeFileButton_->setToolTip(tr("Go on from a checkpoint to the Epochs box's total, with its recipe and dataset "
+                                   "(this tab's last run, or a file from convscope train --checkpoint)"));
   lrGamma_->setObjectName("rateFactorBox");
   loss_ = combo({tr("cross-entropy"), tr("squared error")},
                 tr("cross-entropy (ce); or squared error (mse): the lecture's total error ½Σ(target − output)²"));
@@ -464,6 +478,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   scheduleRow->addWidget(lrGamma_, 1);
   form->addRow(tr("Rate steps every"), scheduleRow);
   form->addRow(tr("Initialization"), init_);
+  auto* checkpointRow = new QHBoxLayout;
+  checkpointRow->addWidget(checkpointBox_, 1);
+  checkpointRow->addWidget(resumeFileButton_);
+  form->addRow(tr("Checkpoint"), checkpointRow);
   form->addRow(tr("Loss"), loss_);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Threads"), threads_);
@@ -561,6 +579,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     padBars_->xAxis->setRange(-0.6, double(setup_.classNames.size()) - 0.4);
     padBars_->replot(QCustomPlot::rpQueuedReplot);
   });
+  connect(
+      worker_, &TrainingWorker::checkpointSaved, this, [this](const QString& path, int epochs, const QString& problem) {
+        checkpointBox_->setToolTip(problem.isEmpty() ? tr("Checkpoint of epoch %1 saved in %2: Resume… goes on from it")
+                                                           .arg(epochs)
+                                                           .arg(QDir::toNativeSeparators(path))
+                                                     : tr("The checkpoint could not be saved: %1").arg(problem));
+      });
   connect(worker_, &TrainingWorker::finished, this, [this](bool ok, const QString& message) {
     drain();
     setRunning(false);
@@ -575,6 +600,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   timer_->setInterval(50); // 20 updates a second: smooth to the eye, few wake-ups of this thread
   connect(timer_, &QTimer::timeout, this, &TrainingPanel::drain);
   connect(startButton_, &QPushButton::clicked, this, &TrainingPanel::start);
+  connect(resumeFileButton_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Resume from a checkpoint"), lastCheckpoint_,
+                                                      tr("ConvScope checkpoints (*.json)"));
+    if (!path.isEmpty()) resumeFrom(path);
+  });
   connect(pauseButton_, &QPushButton::clicked, this, &TrainingPanel::pause);
   connect(stepButton_, &QPushButton::clicked, this, &TrainingPanel::step);
   connect(resumeButton_, &QPushButton::clicked, this, &TrainingPanel::resume);
@@ -653,14 +683,22 @@ int TrainingPanel::plotFontPixels() const { return QFontInfo(lossPlot_->xAxis->t
 
 void TrainingPanel::start() {
   if (training_) return;
-  TrainingRequest request;
+  startRun(TrainingRequest{});
+}
+
+void TrainingPanel::startRun(TrainingRequest request) {
   TrainingSpec& spec = request.spec;
-  preset_ = model_->currentText();
-  if (preset_ == customModelName())
-    spec.layers = customLayers_.toStdString();
-  else
-    spec.model = preset_.toStdString();
+  const bool resuming = spec.resume;
+  preset_ = resuming ? QString::fromStdString(spec.model) : model_->currentText();
+  if (!resuming) { // resuming: the checkpoint's model, recipe and dataset
+    if (preset_ == customModelName())
+      spec.layers = customLayers_.toStdString();
+    else
+      spec.model = preset_.toStdString();
+  }
   spec.dataset = dataset_->currentText().toStdString();
+  if (checkpointBox_->isChecked() && QDir().mkpath(QFileInfo(lastCheckpoint_).absolutePath()))
+    request.checkpoint = lastCheckpoint_;
   spec.init = InitScheme(init_->currentIndex()); // auto, he, glorot, lecun: the enum's order
   TrainConfig& c = spec.config;
   c.epochs = epochs_->value();
@@ -694,7 +732,8 @@ void TrainingPanel::start() {
   progress_->setFormat("%p%");
   totalEpochs_ = c.epochs;
   progress_->setValue(0);
-  status_->setText(tr("Loading %1…").arg(dataset_->currentText()));
+  status_->setText(resuming ? tr("Resuming %1…").arg(QFileInfo(preset_).fileName())
+                            : tr("Loading %1…").arg(dataset_->currentText()));
   setRunning(true);
   emit startRequested(request);
 }
@@ -1181,6 +1220,27 @@ bool TrainingPanel::exportCurves(const QString& path) {
     painter.drawPixmap(0, 2 * lossHeight, accuracyPlot_->toPixmap(width, accuracyHeight, 2.0));
   }
   return image.save(path);
+}
+
+bool TrainingPanel::resumeFrom(const QString& checkpoint) {
+  if (training_) return false;
+  try { // said here, before anything changes: a file that is no checkpoint, or one already done
+    const Model model = loadModel(checkpoint.toStdString());
+    if (!model.info.checkpoint)
+      throw std::invalid_argument("not a checkpoint (a run with Checkpoint ticked, or "
+                                  "convscope train --checkpoint, writes one)");
+    const int done = model.info.checkpoint->state.epochsDone;
+    if (epochs_->value() <= done) epochs_->setValue(done + 1); // Epochs is the total: at least one more
+  } catch (const std::exception& e) {
+    status_->setText(
+        tr("Cannot resume from %1: %2").arg(QFileInfo(checkpoint).fileName(), QString::fromStdString(e.what())));
+    return false;
+  }
+  TrainingRequest request;
+  request.spec.model = checkpoint.toStdString();
+  request.spec.resume = true;
+  startRun(request);
+  return true;
 }
 
 } // namespace convscope::ui

@@ -14,6 +14,7 @@
 
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QCPTextElement;
@@ -73,8 +74,9 @@ public:
   void setPresenterMode(bool on);
   // The gradient-flow plot's curves: one per layer with weights, named by the layer.
   QCustomPlot* gradientPlot() const { return gradientPlot_; }
-  int plotFontPixels() const;                             // the curves' tick labels, in pixels
-  bool isFormShown() const { return !form_->isHidden(); } // the recipe form (hidden while presenting a run)
+  int plotFontPixels() const;                                // the curves' tick labels, in pixels
+  QString lastCheckpoint() const { return lastCheckpoint_; } // where this tab's checkpoints go
+  bool isFormShown() const { return !form_->isHidden(); }    // the recipe form (hidden while presenting a run)
 
 public slots:
   void start();
@@ -94,6 +96,9 @@ public slots:
   bool openModelFile(const QString& path);
   void setLayers(const QString& text); // use this layer list as the model
   void editLayers();                   // the layer editor, on the current model
+  // Goes on from a checkpoint (train --checkpoint, or this tab's own) to the Epochs box's
+  // total, with the checkpoint's recipe and dataset; false, with a message, when it cannot.
+  bool resumeFrom(const QString& checkpoint);
 
 signals:
   void startRequested(convscope::ui::TrainingRequest request);
@@ -105,7 +110,8 @@ signals:
   void modelSaved(const QString& path);
 
 private:
-  QWidget* form_ = nullptr; // the recipe: model, dataset, hyperparameters
+  void startRun(TrainingRequest request); // start() and resumeFrom(): the form's recipe, or the checkpoint's
+  QWidget* form_ = nullptr;               // the recipe: model, dataset, hyperparameters
   QLabel* misclassifiedLabel_ = nullptr;
   bool presenter_ = false;
   void drain(); // the coalescing timer: draw what arrived
@@ -129,6 +135,9 @@ private:
   QDoubleSpinBox *weightDecay_, *lrGamma_;
   QSpinBox* lrStep_;
   QComboBox* init_;
+  QCheckBox* checkpointBox_;      // save a checkpoint after every epoch
+  QPushButton* resumeFileButton_; // go on from a checkpoint
+  QString lastCheckpoint_;        // the file this tab's checkpoints go to
   QPushButton *resetButton_, *editLayersButton_, *browseModelButton_, *browseDatasetButton_;
   QPushButton *startButton_, *pauseButton_, *stepButton_, *resumeButton_, *stopButton_, *saveButton_;
   QProgressBar* progress_;

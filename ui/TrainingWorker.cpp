@@ -63,7 +63,22 @@ void TrainingWorker::start(TrainingRequest request) {
         emit filtersChanged({first->weights(), network->copyState(), r.imagesSeen});
       }
     };
-    callbacks.onEpoch = [&](const EpochReport& r) { emit epochDone(r); };
+    int epochsRun = 0;
+    EpochReport last;
+    callbacks.onEpoch = [&](const EpochReport& r) {
+      ++epochsRun, last = r;
+      emit epochDone(r);
+    };
+    if (!request.checkpoint.isEmpty())
+      callbacks.onCheckpoint = [&](const TrainingState& state) {
+        const ModelInfo info = job.modelInfo(epochsRun, &last, &state);
+        try {
+          saveModel(request.checkpoint.toStdString(), job.network(), info);
+          emit checkpointSaved(request.checkpoint, info.training->epochs, {});
+        } catch (const std::exception& e) {
+          emit checkpointSaved(request.checkpoint, info.training->epochs, QString::fromStdString(e.what()));
+        }
+      };
     // Between batches: the window's other compute jobs, and what a pause must show at once.
     callbacks.betweenBatches = [&] {
       // The GUI's queued commands (pause, step, resume, stop) for this worker, now.

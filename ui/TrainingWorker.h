@@ -25,6 +25,7 @@ class ComputeThread;
 // What the panel asks for: the same run the command line's train sets up (TrainingJob.h).
 struct TrainingRequest {
   TrainingSpec spec;
+  QString checkpoint; // when not empty: a checkpoint saved here after every epoch
 };
 
 // Copies taken after a batch: conv1's weights (C_out, C_in, KH, KW) and every parameter,
@@ -76,6 +77,9 @@ signals:
   void filtersChanged(convscope::ui::FilterSnapshot filters);
   void prepared(convscope::ui::TrainingSetup setup);
   void finished(bool ok, QString message);
+  // After every epoch when the request asked for checkpoints: saved (the epochs done so far),
+  // or why not (training goes on either way).
+  void checkpointSaved(QString path, int epochs, QString problem);
 
 private:
   ComputeThread* compute_;

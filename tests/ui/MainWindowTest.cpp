@@ -29,6 +29,7 @@
 #include <QPushButton>
 #include <QTimer>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
@@ -185,6 +186,35 @@ private slots:
              std::string("sgd lr 0.05 momentum 0.9 weight-decay 0.0001 lr-step 2 gamma 0.5 batch 32 loss ce seed 1 "
                          "init lecun"));
     QVERIFY(saved.info.training->testAccuracy > 0.1);
+  }
+
+  // Every epoch leaves a checkpoint; Resume… goes on from it to the Epochs box's total,
+  // with the checkpoint's recipe; a file that is no checkpoint is refused with a message.
+  void aRunResumesFromItsCheckpoint() {
+    MainWindow window;
+    window.show();
+    TrainingPanel* panel = window.trainingPanel();
+    QFile::remove(panel->lastCheckpoint());
+    panel->trainImagesBox()->setValue(128);
+    panel->epochsBox()->setValue(2);
+    panel->batchBox()->setValue(32);
+    QVERIFY(panel->findChild<QCheckBox*>("checkpointBox")->isChecked()); // on unless switched off
+    QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
+    panel->start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    const Model checkpoint = loadModel(panel->lastCheckpoint().toStdString());
+    QVERIFY(checkpoint.info.checkpoint.has_value());
+    QCOMPARE(checkpoint.info.checkpoint->state.epochsDone, 2);
+    QVERIFY(!panel->resumeFrom(QFINDTESTDATA("UiTestUtils.h"))); // not a model file at all
+    QVERIFY2(panel->statusText().startsWith("Cannot resume from UiTestUtils.h: "), qPrintable(panel->statusText()));
+    QVERIFY(panel->resumeFrom(panel->lastCheckpoint())); // Epochs 2 is done: it asks for one more
+    QCOMPARE(panel->epochsBox()->value(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 60000);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
+    QCOMPARE(panel->accuracyPoints(), 1); // this run's one epoch
+    QCOMPARE(loadModel(panel->lastCheckpoint().toStdString()).info.checkpoint->state.epochsDone, 3);
+    QFile::remove(panel->lastCheckpoint());
   }
 
   // The layer editor checks every line as it is typed; its network trains; Reset forgets it.
