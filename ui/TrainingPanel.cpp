@@ -635,10 +635,27 @@ void TrainingPanel::setRunning(bool running) {
   startButton_->setEnabled(!running);
   stopButton_->setEnabled(running);
   setPaused(false);
-  for (QWidget* w :
-       std::initializer_list<QWidget*>{model_, dataset_, epochs_, batch_, learningRate_, optimizer_, momentum_,
-                                       weightDecay_, lrStep_, lrGamma_, init_, loss_, seed_, threads_, trainImages_,
-                                       resetButton_, editLayersButton_, browseModelButton_, browseDatasetButton_})
+  for (QWidget* w : std::initializer_list<QWidget*>{model_,
+                                                    dataset_,
+                                                    epochs_,
+                                                    batch_,
+                                                    learningRate_,
+                                                    optimizer_,
+                                                    momentum_,
+                                                    weightDecay_,
+                                                    lrStep_,
+                                                    lrGamma_,
+                                                    init_,
+                                                    checkpointBox_,
+                                                    resumeFileButton_,
+                                                    loss_,
+                                                    seed_,
+                                                    threads_,
+                                                    trainImages_,
+                                                    resetButton_,
+                                                    editLayersButton_,
+                                                    browseModelButton_,
+                                                    browseDatasetButton_})
     w->setEnabled(!running);
   form_->setVisible(!(running && presenter_)); // presenting a run: the curves and maps get the room
   if (running)

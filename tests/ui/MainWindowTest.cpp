@@ -201,8 +201,11 @@ private slots:
     QVERIFY(panel->findChild<QCheckBox*>("checkpointBox")->isChecked()); // on unless switched off
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
+    QVERIFY(!panel->findChild<QPushButton*>("resumeFileButton")->isEnabled()); // not while a run goes on
+    QVERIFY(!panel->findChild<QCheckBox*>("checkpointBox")->isEnabled());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QVERIFY(panel->findChild<QPushButton*>("resumeFileButton")->isEnabled());
     const Model checkpoint = loadModel(panel->lastCheckpoint().toStdString());
     QVERIFY(checkpoint.info.checkpoint.has_value());
     QCOMPARE(checkpoint.info.checkpoint->state.epochsDone, 2);
