@@ -521,6 +521,37 @@ private slots:
     QVERIFY2(stepper->problemText().contains("larger than the padded input 8x8"), qPrintable(stepper->problemText()));
   }
 
+  // A thousand geometry changes in a burst (a held-down arrow key, a dragged slider) while
+  // the maps compute on the compute thread: the window ends showing the last setting, in the
+  // maps, the stepper's grid and its formula, with no error.
+  void aBurstOfChangesEndsWithTheLastSettingShown() {
+    QTemporaryDir dir;
+    QImage image(96, 64, QImage::Format_RGB32);
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 96; ++x) image.setPixel(x, y, qRgb(x * 2, y * 3, (x * y) % 256));
+    const QString path = dir.filePath("ramp.png");
+    QVERIFY(image.save(path));
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(path));
+    window.workspace()->setKernels(
+        {{"sobel-x", Tensor(Shape{1, 3, 3}, std::vector<float>{-1, 0, 1, -2, 0, 2, -1, 0, 1})}});
+    ConvolutionPanel* panel = window.convolutionPanel();
+    for (int i = 0; i < 1000; ++i) {
+      panel->strideBox()->setValue(1 + i % 4);
+      if (i % 100 == 0) QCoreApplication::processEvents(); // results of earlier settings arrive meanwhile
+    }
+    panel->strideBox()->setValue(3); // the last word
+    settle(window);
+    FeatureMapView* maps = window.featureMaps();
+    QVERIFY(maps->result());
+    // A photo opens with "same" padding, and a one-channel kernel filters each colour plane:
+    // 3 maps of ⌈64/3⌉ × ⌈96/3⌉.
+    QCOMPARE(maps->result()->stages[1].maps.shape(), (Shape{1, 3, 22, 32}));
+    QVERIFY2(window.stepper()->formulaText().contains("/ 3⌋ + 1"), qPrintable(window.stepper()->formulaText()));
+    QVERIFY(window.errorText().isEmpty());
+  }
+
   void steppingTheRgbExampleShowsMinus25AndTheChannelSums() {
     MainWindow window;
     window.show();
