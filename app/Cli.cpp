@@ -79,6 +79,8 @@ const std::vector<Command>& commands() {
       {"predict", "classify one image with a trained model"},
       {"saliency", "why a trained model gave a class: the pixels its score depends on"},
       {"summary", "a network's layers: output shapes, parameters and multiply-adds, nested by block"},
+      {"run", "one input through a network (preset, model file, layer list or ONNX): its output"},
+      {"export", "write a model as ONNX, for Netron, OpenCV and PyTorch users"},
       {"bench", "images per second of training or inference (bench train|infer)"},
   };
   return list;
@@ -695,6 +697,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "predict") return predict(rest, out);
     if (command == "saliency") return saliency(rest, out);
     if (command == "summary") return summary(rest, out);
+    if (command == "run") return runCommand(rest, out);
+    if (command == "export") return exportCommand(rest, out);
     if (command == "bench") return bench(rest, out);
     return unknownCommand(command, err);
   } catch (const std::invalid_argument& e) { // bad input: files, numbers, geometry

@@ -58,5 +58,8 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);
 int predict(const std::vector<std::string>& args, std::ostream& out);
 int bench(const std::vector<std::string>& args, std::ostream& out);
 int summary(const std::vector<std::string>& args, std::ostream& out);
+// Commands implemented in CliModel.cpp.
+int exportCommand(const std::vector<std::string>& args, std::ostream& out);
+int runCommand(const std::vector<std::string>& args, std::ostream& out);
 
 } // namespace convscope::cli

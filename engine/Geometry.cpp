@@ -79,7 +79,7 @@ PoolMode poolModeFromString(const std::string& text) {
 std::string Pool2DGeometry::toString() const {
   return convscope::toString(mode) + " " + std::to_string(kernelH) + "x" + std::to_string(kernelW) + " s" +
          pair(strideH, strideW) + " p" + pair(padTop, padBottom) + "," + pair(padLeft, padRight) +
-         (ceilMode ? " ceil" : "");
+         (ceilMode ? " ceil" : "") + (mode == PoolMode::Average && !countPadding ? " exclude-pad" : "");
 }
 
 Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src) {
@@ -93,11 +93,24 @@ Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src) {
   return f;
 }
 
+float poolShare(const Pool2DGeometry& g, const Shape& src, int64_t oh, int64_t ow) {
+  if (g.mode != PoolMode::Average) return 1.0f;
+  if (g.countPadding) return 1.0f / float(g.kernelH * g.kernelW);
+  const auto inside = [](int64_t start, int64_t kernel, int64_t size) {
+    return std::max<int64_t>(0, std::min(start + kernel, size) - std::max<int64_t>(start, 0));
+  };
+  const int64_t cells =
+      inside(oh * g.strideH - g.padTop, g.kernelH, src[2]) * inside(ow * g.strideW - g.padLeft, g.kernelW, src[3]);
+  return cells > 0 ? 1.0f / float(cells) : 0.0f;
+}
+
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName) {
   requireRank4(src, layerName);
-  if (g.ceilMode && g.mode != PoolMode::Max)
-    throw std::invalid_argument(layerName + ": ceil mode is for max pooling (an average's last, partial window "
-                                            "would be divided differently)");
+  if (g.ceilMode && g.mode != PoolMode::Max && (g.mode == PoolMode::Sum || g.countPadding))
+    throw std::invalid_argument(layerName + ": ceil mode is for max pooling, or an average that leaves padding out "
+                                            "of its divisor (a last, partial window would be divided differently)");
+  if (!g.countPadding && g.mode != PoolMode::Average)
+    throw std::invalid_argument(layerName + ": leaving padding out of the count is for average pooling");
   const AxisWindow rows{src[2], g.kernelH, g.strideH, g.padTop, g.padBottom, 1, g.ceilMode};
   const AxisWindow cols{src[3], g.kernelW, g.strideW, g.padLeft, g.padRight, 1, g.ceilMode};
   // A padding at least as large as the window would give windows made only of padding.
@@ -116,6 +129,7 @@ std::string toString(ActivationKind kind) {
   case ActivationKind::LeakyReLU: return "leaky-relu";
   case ActivationKind::Tanh: return "tanh";
   case ActivationKind::Sigmoid: return "sigmoid";
+  case ActivationKind::ReLU6: return "relu6";
   }
   return "?";
 }
@@ -124,15 +138,17 @@ std::string activationTitle(ActivationKind kind) {
   switch (kind) {
   case ActivationKind::ReLU: return "ReLU";
   case ActivationKind::LeakyReLU: return "leaky ReLU";
+  case ActivationKind::ReLU6: return "ReLU6";
   default: return toString(kind);
   }
 }
 
 ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
-                           ActivationKind::Sigmoid})
+                           ActivationKind::Sigmoid, ActivationKind::ReLU6})
     if (toString(k) == text) return k;
-  throw std::invalid_argument("unknown activation '" + text + "' (expected none, relu, leaky-relu, tanh or sigmoid)");
+  throw std::invalid_argument("unknown activation '" + text +
+                              "' (expected none, relu, leaky-relu, tanh, sigmoid or relu6)");
 }
 
 } // namespace convscope

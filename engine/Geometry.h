@@ -33,13 +33,15 @@ std::string toString(PoolMode mode);                  // "max", "avg", "sum"
 PoolMode poolModeFromString(const std::string& text); // throws on an unknown name
 
 // Pooling geometry. Average and sum count padded cells as zeros (PyTorch's default
-// count_include_pad=True); max ignores them.
+// count_include_pad=True) unless countPadding is false, when an average is the mean of the
+// cells inside the image only (count_include_pad=False); max ignores padding.
 struct Pool2DGeometry {
   PoolMode mode = PoolMode::Max;
   int64_t kernelH = 2, kernelW = 2;
   int64_t strideH = 2, strideW = 2;
   int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
-  bool ceilMode = false; // a last, partial window counts (max pooling only; OutputSize.h)
+  bool ceilMode = false;    // a last, partial window counts (max, or an average without countPadding)
+  bool countPadding = true; // average: padded cells count in the divisor
 
   std::string toString() const;
 };
@@ -49,11 +51,17 @@ struct Pool2DGeometry {
 // same). Without ceil mode, g itself.
 Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src);
 
+// What one input cell inside output (oh, ow)'s window receives of its gradient: 1 for sum
+// (and max's winner), 1/(window cells) for an average, 1/(cells inside the image) for an
+// average that leaves padding out. src is (N, C, H, W).
+float poolShare(const Pool2DGeometry& g, const Shape& src, int64_t oh, int64_t ow);
+
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName = "Pool2D");
 
-enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid };
-std::string toString(ActivationKind kind);                    // "none", "relu", "leaky-relu", "tanh", "sigmoid"
-std::string activationTitle(ActivationKind kind);             // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
+// ReLU6 is min(max(x, 0), 6): MobileNet v2's, and what ONNX files write as Clip(0, 6).
+enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6 };
+std::string toString(ActivationKind kind);        // "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6"
+std::string activationTitle(ActivationKind kind); // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name
 
 } // namespace convscope

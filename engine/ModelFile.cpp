@@ -1,6 +1,8 @@
 // Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
 #include "ModelFile.h"
 
+#include "Onnx.h"
+
 #include "layers/LayerKind.h"
 
 #include <nlohmann/json.hpp>
@@ -250,7 +252,10 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
 }
 
 void saveModel(const std::string& path, const Network& network, const ModelInfo& info) {
-  const std::string text = serializeModel(network, info);
+  writeFileAtomically(path, serializeModel(network, info));
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -425,6 +430,7 @@ Model parseModel(const std::string& text, const std::string& source) {
 }
 
 Model loadModel(const std::string& path) {
+  if (isOnnxPath(path)) return importOnnx(path);
   if (!std::filesystem::exists(path)) throw std::invalid_argument(path + ": no such file");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw std::invalid_argument(path + ": cannot open the file for reading");

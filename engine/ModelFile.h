@@ -48,7 +48,12 @@ struct Model {
 };
 
 void saveModel(const std::string& path, const Network& network, const ModelInfo& info);
-// Throws std::invalid_argument naming the file and the problem.
+// Writes text to a temporary file in path's folder, flushes it to disk and renames it over
+// path: a reader sees the old file or the new one, whole, even if the process is killed.
+// Throws std::invalid_argument naming the file and the reason.
+void writeFileAtomically(const std::string& path, const std::string& text);
+// Throws std::invalid_argument naming the file and the problem. A path ending in ".onnx" is
+// imported from ONNX (Onnx.h).
 Model loadModel(const std::string& path);
 // The same from text (for tests and the GUI's layer editor); `source` names it in errors.
 Model parseModel(const std::string& text, const std::string& source);

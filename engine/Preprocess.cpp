@@ -8,6 +8,17 @@
 
 namespace convscope {
 
+Preprocess plainPreprocess(const Shape& modelInput) {
+  if (modelInput.rank() != 3)
+    throw std::invalid_argument("a model reading " + modelInput.toString() + " values does not read images");
+  Preprocess p;
+  p.channels = int(modelInput[0]), p.height = int(modelInput[1]), p.width = int(modelInput[2]);
+  p.sourceHeight = p.height, p.sourceWidth = p.width;
+  p.mean.assign(size_t(p.channels), 0.0f);
+  p.stddev.assign(size_t(p.channels), 1.0f);
+  return p;
+}
+
 Preprocess preprocessFor(const Shape& modelInput, const Dataset& train) {
   if (modelInput.rank() != 3)
     throw std::invalid_argument("preprocess: the model input must be (C, H, W), got " + modelInput.toString());

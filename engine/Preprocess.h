@@ -22,6 +22,10 @@ struct Preprocess {
 // The preprocessing for a model input (C, H, W) trained on `train`: statistics from its pixels.
 Preprocess preprocessFor(const Shape& modelInput, const Dataset& train);
 
+// For a model that does not say how its images were prepared (an imported ONNX file, an
+// untrained network): resize to the input (C, H, W) and scale to [0, 1].
+Preprocess plainPreprocess(const Shape& modelInput);
+
 // Fills batch (count, C, H, W) and labels from the images at indices[0..count).
 void makeBatch(const Dataset& data, const size_t* indices, size_t count, const Preprocess& p, Tensor& batch,
                std::vector<int>& labels);

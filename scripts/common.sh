@@ -15,6 +15,7 @@ PACKAGES=(
   libdnnl-dev ocl-icd-opencl-dev opencl-headers
   libqcustomplot-dev
   nlohmann-json3-dev
+  libonnx-dev libprotobuf-dev python3-onnx
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-numpy
   dataset-fashion-mnist

@@ -36,14 +36,15 @@ std::string Activation::layerListLine() const {
 }
 
 bool Activation::wantsHeInitialization() const {
-  return activation_ == ActivationKind::ReLU || activation_ == ActivationKind::LeakyReLU;
+  return activation_ == ActivationKind::ReLU || activation_ == ActivationKind::LeakyReLU ||
+         activation_ == ActivationKind::ReLU6;
 }
 
 LayerKind activationKind() {
   LayerKind k;
   k.type = "Activation";
-  k.keywords = {"relu", "tanh", "sigmoid", "leaky-relu"};
-  k.syntax = "relu, tanh, sigmoid or leaky-relu [slope]";
+  k.keywords = {"relu", "tanh", "sigmoid", "leaky-relu", "relu6"};
+  k.syntax = "relu, tanh, sigmoid, relu6 or leaky-relu [slope]";
   k.load = [](const LayerFields& f, const std::string& name) {
     return std::unique_ptr<Layer>(
         std::make_unique<Activation>(name, activationFromString(f.text("activation")), f.number("alpha", 0.01f)));
@@ -58,6 +59,7 @@ LayerKind activationKind() {
     const ActivationKind a = kind == "relu"      ? ActivationKind::ReLU
                              : kind == "tanh"    ? ActivationKind::Tanh
                              : kind == "sigmoid" ? ActivationKind::Sigmoid
+                             : kind == "relu6"   ? ActivationKind::ReLU6
                                                  : ActivationKind::LeakyReLU;
     return planWeightless<Activation>(line.in, line.names.next("act"), a, alpha);
   };

@@ -30,10 +30,16 @@ public:
   std::vector<std::pair<std::string, Tensor*>> stateTensors() override;
 
   int64_t channels() const { return channels_; }
+  float epsilon() const { return epsilon_; }
+  float momentum() const { return momentum_; }
   Tensor& gamma() { return gamma_; }
   Tensor& beta() { return beta_; }
   Tensor& runningMean() { return runningMean_; }
   Tensor& runningVariance() { return runningVariance_; }
+  const Tensor& gamma() const { return gamma_; }
+  const Tensor& beta() const { return beta_; }
+  const Tensor& runningMean() const { return runningMean_; }
+  const Tensor& runningVariance() const { return runningVariance_; }
 
 private:
   int64_t channels_;

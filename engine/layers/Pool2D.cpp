@@ -26,7 +26,8 @@ std::string Pool2D::title() const {
   const Pool2DGeometry& g = geometry_;
   const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
   return name() + ": " + mode + " pooling " + std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) +
-         ", stride " + std::to_string(g.strideH) + (g.ceilMode ? ", ceil mode" : "");
+         ", stride " + std::to_string(g.strideH) + (g.ceilMode ? ", ceil mode" : "") +
+         (g.mode == PoolMode::Average && !g.countPadding ? ", padding not counted" : "");
 }
 
 void Pool2D::saveFields(nlohmann::ordered_json& j) const {
@@ -36,6 +37,7 @@ void Pool2D::saveFields(nlohmann::ordered_json& j) const {
   j["stride"] = {g.strideH, g.strideW};
   j["padding"] = {g.padTop, g.padBottom, g.padLeft, g.padRight};
   if (g.ceilMode) j["ceil_mode"] = true;
+  if (!g.countPadding) j["count_padding"] = false;
 }
 
 std::string Pool2D::layerListLine() const {
@@ -50,6 +52,7 @@ std::string Pool2D::layerListLine() const {
   if (g.strideH != g.kernelH || g.strideW != g.kernelW) line += " stride " + pair(g.strideH, g.strideW);
   if (g.padTop || g.padLeft) line += " pad " + pair(g.padTop, g.padLeft);
   if (g.ceilMode) line += " ceil";
+  if (!g.countPadding) line += " exclude-pad";
   return line;
 }
 
@@ -57,7 +60,7 @@ LayerKind pool2dKind() {
   LayerKind k;
   k.type = "Pool2D";
   k.keywords = {"maxpool", "avgpool"};
-  k.syntax = "maxpool KxK [stride S] [pad P] [ceil] (or avgpool; the stride defaults to the window)";
+  k.syntax = "maxpool KxK [stride S] [pad P] [ceil] (or avgpool … [exclude-pad]; the stride defaults to the window)";
   k.load = [](const LayerFields& f, const std::string& name) {
     Pool2DGeometry g;
     g.mode = poolModeFromString(f.text("mode"));
@@ -65,6 +68,7 @@ LayerKind pool2dKind() {
     g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
     g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
     g.ceilMode = f.flag("ceil_mode", false);
+    g.countPadding = f.flag("count_padding", true);
     return std::unique_ptr<Layer>(std::make_unique<Pool2D>(name, g));
   };
   k.plan = [](const LayerListLine& line) {
@@ -75,11 +79,15 @@ LayerKind pool2dKind() {
     g.mode = kind == "maxpool" ? PoolMode::Max : PoolMode::Average;
     std::tie(g.kernelH, g.kernelW) = pairToken(line.tokens[1], "the window size");
     g.strideH = g.kernelH, g.strideW = g.kernelW;
-    // "ceil" is a word alone (ceil mode, max pooling only); the other options come in pairs.
+    // "ceil" (ceil mode) and "exclude-pad" (an average over the cells inside the image only)
+    // are words alone; the other options come in pairs.
     std::vector<std::string> tokens(line.tokens.begin(), line.tokens.end());
     const auto ceil = std::find(tokens.begin() + 2, tokens.end(), "ceil");
     g.ceilMode = ceil != tokens.end();
     if (g.ceilMode) tokens.erase(ceil);
+    const auto exclude = std::find(tokens.begin() + 2, tokens.end(), "exclude-pad");
+    g.countPadding = exclude == tokens.end();
+    if (!g.countPadding) tokens.erase(exclude);
     const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(2, {"stride", "pad"});
     if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
     if (o.count("pad")) {

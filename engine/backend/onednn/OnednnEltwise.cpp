@@ -1,4 +1,4 @@
-// oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid), in place or not.
+// oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid, ReLU6), in place or not.
 #include "OnednnPrimitives.h"
 
 #include <stdexcept>
@@ -9,15 +9,16 @@ OnednnEltwise::OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, fl
   // Any rank: oneDNN sees the tensor as a flat vector, which is all an element-wise op needs.
   desc_ = dnnl::memory::desc({shape.elementCount()}, f32, tag::a);
   dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;
-  float slope = 0.0f;
+  float slope = 0.0f, beta = 0.0f;
   switch (kind) {
   case ActivationKind::ReLU: break;
   case ActivationKind::LeakyReLU: slope = alpha; break; // oneDNN's ReLU alpha is the negative slope
   case ActivationKind::Tanh: algorithm = dnnl::algorithm::eltwise_tanh; break;
   case ActivationKind::Sigmoid: algorithm = dnnl::algorithm::eltwise_logistic; break;
+  case ActivationKind::ReLU6: algorithm = dnnl::algorithm::eltwise_clip_v2, beta = 6.0f; break; // clip to [0, 6]
   case ActivationKind::None: throw std::logic_error("OnednnEltwise: 'none' needs no primitive");
   }
-  const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, desc_, slope, 0.0f);
+  const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, desc_, slope, beta);
   primitive_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, engine));
 }
 
@@ -35,17 +36,18 @@ OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, Activat
                                              const Shape& shape) {
   desc_ = dnnl::memory::desc({shape.elementCount()}, f32, tag::a);
   dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;
-  float slope = 0.0f;
+  float slope = 0.0f, beta = 0.0f;
   switch (kind) {
   case ActivationKind::ReLU: break;
   case ActivationKind::LeakyReLU: slope = alpha; break;
   case ActivationKind::Tanh: algorithm = dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, useDst_ = true; break;
   case ActivationKind::Sigmoid: algorithm = dnnl::algorithm::eltwise_logistic_use_dst_for_bwd, useDst_ = true; break;
+  case ActivationKind::ReLU6: algorithm = dnnl::algorithm::eltwise_clip_v2, beta = 6.0f; break;
   case ActivationKind::None: throw std::logic_error("OnednnEltwiseBackward: 'none' needs no primitive");
   }
-  const dnnl::eltwise_forward::desc forwardDesc(dnnl::prop_kind::forward_training, algorithm, desc_, slope, 0.0f);
+  const dnnl::eltwise_forward::desc forwardDesc(dnnl::prop_kind::forward_training, algorithm, desc_, slope, beta);
   const dnnl::eltwise_forward::primitive_desc hint(forwardDesc, engine);
-  const dnnl::eltwise_backward::desc desc(algorithm, desc_, desc_, slope, 0.0f);
+  const dnnl::eltwise_backward::desc desc(algorithm, desc_, desc_, slope, beta);
   primitive_ = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(desc, engine, hint));
 }
 

@@ -7,8 +7,9 @@ namespace convscope::onednn {
 OnednnPool::OnednnPool(const dnnl::engine& engine, const Pool2DGeometry& g, const Tensor& src, const Tensor& dst) {
   srcDesc_ = userDesc(src);
   dstDesc_ = userDesc(dst);
-  const auto algorithm =
-      g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
+  const auto algorithm = g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max
+                         : g.countPadding        ? dnnl::algorithm::pooling_avg_include_padding
+                                                 : dnnl::algorithm::pooling_avg_exclude_padding;
   if (g.mode == PoolMode::Sum) scale_ = static_cast<float>(g.kernelH * g.kernelW);
   const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, srcDesc_, dstDesc_,
                                          {g.strideH, g.strideW}, {g.kernelH, g.kernelW}, {g.padTop, g.padLeft},
@@ -32,8 +33,9 @@ OnednnPoolBackward::OnednnPoolBackward(const dnnl::engine& engine, const Pool2DG
                                        const Tensor& diffDst) {
   srcDesc_ = userDesc(src);
   dstDesc_ = userDesc(diffDst);
-  const auto algorithm =
-      g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
+  const auto algorithm = g.mode == PoolMode::Max ? dnnl::algorithm::pooling_max
+                         : g.countPadding        ? dnnl::algorithm::pooling_avg_include_padding
+                                                 : dnnl::algorithm::pooling_avg_exclude_padding;
   if (g.mode == PoolMode::Sum) scale_ = static_cast<float>(g.kernelH * g.kernelW);
   const dims strides{g.strideH, g.strideW}, kernel{g.kernelH, g.kernelW}, padBegin{g.padTop, g.padLeft},
       padEnd{g.padBottom, g.padRight};

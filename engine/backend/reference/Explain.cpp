@@ -68,6 +68,7 @@ PoolExplanation explainPool2d(const Pool2DGeometry& g, const Tensor& src, int64_
   e.col = col;
   e.mode = g.mode;
   e.divisor = g.mode == PoolMode::Average ? g.kernelH * g.kernelW : 1;
+  int64_t inside = 0;
   double sum = 0.0;
   float maximum = -std::numeric_limits<float>::infinity();
   for (int64_t kh = 0; kh < g.kernelH; ++kh)
@@ -79,12 +80,14 @@ PoolExplanation explainPool2d(const Pool2DGeometry& g, const Tensor& src, int64_
       if (!cell.padding) {
         cell.value = src.at(batch, channel, cell.row, cell.col);
         sum += cell.value;
+        ++inside;
         if (g.mode == PoolMode::Max && (e.maxCell < 0 || cell.value > maximum))
           e.maxCell = static_cast<int64_t>(e.cells.size());
         maximum = std::max(maximum, cell.value);
       }
       e.cells.push_back(cell);
     }
+  if (g.mode == PoolMode::Average && !g.countPadding) e.divisor = std::max<int64_t>(inside, 1);
   switch (g.mode) {
   case PoolMode::Max: e.value = maximum; break;
   case PoolMode::Average: e.value = static_cast<float>(sum / double(e.divisor)); break;

@@ -131,7 +131,6 @@ GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor&
   checkIndex("channel", c, s[1], "the input's channels");
   checkIndex("row", y, s[2], "the input");
   checkIndex("column", x, s[3], "the input");
-  const float share = g.mode == PoolMode::Average ? 1.0f / float(g.kernelH * g.kernelW) : 1.0f;
   GradientExplanation e;
   e.quantity = "∂E/∂x" + index({c, y, x});
   float sum = 0.0f; // the backends accumulate pooling's gradient in float, output by output
@@ -153,6 +152,7 @@ GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor&
       }
       const bool routed = g.mode == PoolMode::Max ? bestH == y && bestW == x : inWindow;
       if (!routed) continue;
+      const float share = poolShare(g, s, oh, ow);
       sum += delta * share;
       e.terms.push_back(
           {share, delta, "δ" + position({n, c, oh, ow}) + (g.mode == PoolMode::Max ? ", its window's maximum" : "")});
@@ -172,6 +172,10 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
   case ActivationKind::LeakyReLU: {
     const float slope = x > 0.0f ? 1.0f : alpha;
     return "∂E/∂x = δ·(x > 0 ? 1 : α) = " + d + "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
+  }
+  case ActivationKind::ReLU6: {
+    const float mask = x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
+    return "∂E/∂x = δ·[0 < x < 6] = " + d + "·" + fmt(mask, digits) + " = " + fmt(delta * mask, digits);
   }
   case ActivationKind::Tanh:
     return "∂E/∂x = δ·(1 − y²) = " + d + "·(1 − " + term(y, digits) + "²) = " + fmt(delta * (1.0f - y * y), digits);

@@ -129,6 +129,7 @@ void ReferenceBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src,
       for (int64_t oh = 0; oh < d[2]; ++oh)
         for (int64_t ow = 0; ow < d[3]; ++ow) {
           double sum = 0.0;
+          int64_t inside = 0;
           float maximum = -std::numeric_limits<float>::infinity();
           for (int64_t kh = 0; kh < g.kernelH; ++kh) {
             const int64_t ih = oh * g.strideH - g.padTop + kh;
@@ -138,13 +139,16 @@ void ReferenceBackend::pool2dForward(const Pool2DGeometry& g, const Tensor& src,
               if (iw < 0 || iw >= s[3]) continue;
               const float v = src.at(n, c, ih, iw);
               sum += v;
+              ++inside;
               maximum = std::max(maximum, v);
             }
           }
           float& out = dst.at(n, c, oh, ow);
           switch (g.mode) {
           case PoolMode::Max: out = maximum; break;
-          case PoolMode::Average: out = static_cast<float>(sum / windowCells); break;
+          case PoolMode::Average:
+            out = static_cast<float>(sum / (g.countPadding ? windowCells : double(inside)));
+            break;
           case PoolMode::Sum: out = static_cast<float>(sum); break;
           }
         }
@@ -161,6 +165,7 @@ void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const
     case ActivationKind::LeakyReLU: y[i] = x[i] > 0.0f ? x[i] : alpha * x[i]; break;
     case ActivationKind::Tanh: y[i] = std::tanh(x[i]); break;
     case ActivationKind::Sigmoid: y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-double(x[i])))); break;
+    case ActivationKind::ReLU6: y[i] = x[i] > 0.0f ? (x[i] < 6.0f ? x[i] : 6.0f) : 0.0f; break;
     }
   }
 }
@@ -269,12 +274,12 @@ void ReferenceBackend::pool2dBackward(const Pool2DGeometry& g, const Tensor& src
   const Shape& s = src.shape();
   const Shape& d = diffDst.shape();
   std::fill(diffSrc.values().begin(), diffSrc.values().end(), 0.0f);
-  const float share = g.mode == PoolMode::Average ? 1.0f / float(g.kernelH * g.kernelW) : 1.0f;
   for (int64_t n = 0; n < d[0]; ++n)
     for (int64_t c = 0; c < d[1]; ++c)
       for (int64_t oh = 0; oh < d[2]; ++oh)
         for (int64_t ow = 0; ow < d[3]; ++ow) {
           const float grad = diffDst.at(n, c, oh, ow);
+          const float share = poolShare(g, s, oh, ow);
           int64_t bestH = -1, bestW = -1;
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t kh = 0; kh < g.kernelH; ++kh) {
@@ -309,6 +314,7 @@ void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, cons
     case ActivationKind::LeakyReLU: gx = x > 0.0f ? gy : alpha * gy; break;
     case ActivationKind::Tanh: gx = gy * (1.0f - y * y); break;
     case ActivationKind::Sigmoid: gx = gy * y * (1.0f - y); break;
+    case ActivationKind::ReLU6: gx = x > 0.0f && x < 6.0f ? gy : 0.0f; break;
     }
   }
 }

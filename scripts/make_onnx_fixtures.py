@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+"""ONNX fixtures for ConvScope's import tests, exported by PyTorch (the independent oracle).
+
+Run with Debian's PyTorch: /usr/bin/python3 scripts/make_onnx_fixtures.py
+Writes tests/data/onnx/NAME.onnx and NAME.json for each case: the JSON holds the opset, a
+description, one input and PyTorch's output for it ({"shape": [...], "data": [...]},
+float32 values). ConvScope's `run` on the ONNX file must give the output within 1e-4.
+
+The cases cover every operator ConvScope imports (docs/onnx.md) and the lecture's blocks:
+a residual block, an inception module, a dense block, a depthwise-separable stack, and a
+network whose batch normalization is left unfused (exported with TrainingMode.PRESERVE;
+PyTorch's default evaluation export folds it into the convolution). Three operators PyTorch
+1.13 never writes for these modules (LRN: it writes a composite of Pow, AveragePool, If…;
+Dropout in an evaluation export; Identity alone) come in a graph built with onnx.helper,
+its expected output still computed by PyTorch's modules. Also written: files ConvScope must
+refuse (an unsupported operator, an unsupported attribute, a broadcasting Add).
+Deterministic: fixed seeds.
+"""
+import io
+import json
+import os
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "onnx")
+torch.manual_seed(1013)
+
+
+def t(x):
+    x = x.detach().contiguous().float()
+    return {"shape": list(x.shape), "data": [float(v) for v in x.flatten().tolist()]}
+
+
+def randomize_batchnorm(model):
+    """Non-trivial running statistics and affine parameters, so that a wrong formula shows."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.5, 0.5)
+
+
+def save(name, description, onnx_bytes, x, y, opset):
+    model = onnx.load_from_string(onnx_bytes)
+    onnx.checker.check_model(model)
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(onnx_bytes)
+    ops = sorted({n.op_type for n in model.graph.node})
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"description": description, "opset": opset, "operators": ops, "input": t(x), "output": t(y)}, f)
+    print(f"{name}: opset {opset}, {len(model.graph.node)} nodes: {', '.join(ops)}")
+
+
+def export(name, description, model, shape, opset=13, dynamic=False, preserve=False):
+    model.eval()
+    randomize_batchnorm(model)
+    x = torch.randn(*shape)
+    with torch.no_grad():
+        y = model(x)
+    f = io.BytesIO()
+    kwargs = {"opset_version": opset, "input_names": ["x"], "output_names": ["y"]}
+    if dynamic:
+        kwargs["dynamic_axes"] = {"x": {0: "batch"}, "y": {0: "batch"}}
+    if preserve:
+        kwargs["training"] = torch.onnx.TrainingMode.PRESERVE
+    torch.onnx.export(model, x, f, **kwargs)
+    save(name, description, f.getvalue(), x, y, opset)
+
+
+# ---- every operator ----------------------------------------------------------------
+
+
+class ConvOps(nn.Module):
+    """Conv with groups, dilation, strides; asymmetric padding (a Pad folded into the next
+    Conv); LeakyRelu, Tanh, Sigmoid; the clamp PyTorch writes as Clip."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 4, 3, stride=(2, 1), padding=(1, 2), dilation=(1, 2))
+        self.conv2 = nn.Conv2d(4, 6, 3, groups=2, bias=False)
+        self.conv3 = nn.Conv2d(6, 4, (2, 3), padding=1)
+        self.conv4 = nn.Conv2d(4, 3, 1)
+
+    def forward(self, x):
+        x = F.leaky_relu(self.conv1(x), 0.2)
+        x = torch.tanh(self.conv2(F.pad(x, (1, 0, 2, 1))))  # left 1, right 0, top 2, bottom 1
+        x = torch.sigmoid(self.conv3(x))
+        return torch.clamp(self.conv4(x), min=0)
+
+
+class PoolOps(nn.Module):
+    """MaxPool with padding and ceil mode, AveragePool counting padding and not, in ceil mode,
+    GlobalAveragePool, Flatten, Gemm, ReLU6 (Clip 0..6) and Softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.conv.weight.data *= 8  # large values, so that ReLU6 clips some at 6
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = F.relu6(self.conv(x))
+        x = F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)
+        a = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=True)
+        b = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+        x = torch.cat([a, b], 1)
+        x = F.avg_pool2d(x, 2, stride=2, ceil_mode=True)
+        x = F.adaptive_avg_pool2d(x, 1)
+        return F.softmax(self.fc(torch.flatten(x, 1)), dim=1)
+
+
+class ReshapeMatMul(nn.Module):
+    """x.view(x.size(0), -1) (Reshape, with PyTorch's shape arithmetic when the batch is
+    dynamic) and a matrix product plus bias (MatMul + Add)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.fc = nn.Linear(3 * 4 * 4, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = x.view(x.size(0), -1)
+        return torch.matmul(x, self.fc.weight.t()) + self.fc.bias
+
+
+# ---- the lecture's blocks ----------------------------------------------------------
+
+
+class Residual(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(y)) + x)
+
+
+class ResidualNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.block = Residual(8)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.block(F.relu(self.stem(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Inception(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.b1 = nn.Conv2d(c, 4, 1)
+        self.b2a, self.b2b = nn.Conv2d(c, 3, 1), nn.Conv2d(3, 6, 3, padding=1)
+        self.b3a, self.b3b = nn.Conv2d(c, 2, 1), nn.Conv2d(2, 3, 5, padding=2)
+        self.b4 = nn.Conv2d(c, 3, 1)
+
+    def forward(self, x):
+        b1 = F.relu(self.b1(x))
+        b2 = F.relu(self.b2b(F.relu(self.b2a(x))))
+        b3 = F.relu(self.b3b(F.relu(self.b3a(x))))
+        b4 = F.relu(self.b4(F.max_pool2d(x, 3, stride=1, padding=1)))
+        return torch.cat([b1, b2, b3, b4], 1)
+
+
+class InceptionNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.inception = Inception(8)
+        self.fc = nn.Linear(16 * 4 * 4, 6)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.stem(x)), 2)
+        return self.fc(torch.flatten(F.max_pool2d(self.inception(x), 2), 1))
+
+
+class DenseBlock(nn.Module):
+    def __init__(self, c, growth, layers):
+        super().__init__()
+        self.bns = nn.ModuleList([nn.BatchNorm2d(c + k * growth) for k in range(layers)])
+        self.convs = nn.ModuleList([nn.Conv2d(c + k * growth, growth, 3, padding=1, bias=False) for k in range(layers)])
+
+    def forward(self, x):
+        for bn, conv in zip(self.bns, self.convs):
+            x = torch.cat([x, conv(F.relu(bn(x)))], 1)
+        return x
+
+
+class DenseNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 6, 3, padding=1)
+        self.dense = DenseBlock(6, 4, 3)
+        self.fc = nn.Linear(18, 10)
+
+    def forward(self, x):
+        x = self.dense(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def separable(c_in, c_out, stride):
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_in, 3, stride=stride, padding=1, groups=c_in, bias=False),
+        nn.BatchNorm2d(c_in),
+        nn.ReLU6(),
+        nn.Conv2d(c_in, c_out, 1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU6(),
+    )
+
+
+class MobileNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.blocks = nn.Sequential(separable(8, 16, 1), separable(16, 32, 2))
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class LeNetBN(nn.Module):
+    """LeNet-5 with batch normalization, exported with it unfused."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.bn1 = nn.Conv2d(1, 6, 5), nn.BatchNorm2d(6)
+        self.c3, self.bn3 = nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16)
+        self.f5, self.f6, self.out = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.avg_pool2d(torch.tanh(self.bn1(self.c1(x))), 2)
+        x = F.max_pool2d(torch.relu(self.bn3(self.c3(x))), 2)
+        x = torch.flatten(x, 1)
+        return self.out(torch.tanh(self.f6(torch.tanh(self.f5(x)))))
+
+
+# ---- built with onnx.helper: LRN, Dropout, Identity --------------------------------
+
+
+def helper_graph():
+    """Conv → Identity → LRN (size 3, alpha 2, bias 2) → Relu → Dropout (ratio input) → LRN
+    (AlexNet's) → GlobalAveragePool → Flatten; expected output from PyTorch's modules."""
+    conv = nn.Conv2d(2, 6, 3)
+    lrn1 = nn.LocalResponseNorm(3, alpha=2.0, beta=0.75, k=2.0)
+    lrn2 = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+    x = torch.randn(1, 2, 7, 7)
+    with torch.no_grad():
+        y = torch.flatten(F.adaptive_avg_pool2d(lrn2(F.relu(lrn1(conv(x)))), 1), 1)
+    init = [numpy_helper.from_array(conv.weight.detach().numpy(), "conv.weight"),
+            numpy_helper.from_array(conv.bias.detach().numpy(), "conv.bias"),
+            numpy_helper.from_array(np.array(0.25, dtype=np.float32), "ratio")]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight", "conv.bias"], ["c"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("Identity", ["c"], ["ci"], name="same"),
+        helper.make_node("LRN", ["ci"], ["l1"], name="lrn1", size=3, alpha=2.0, beta=0.75, bias=2.0),
+        helper.make_node("Relu", ["l1"], ["r"], name="relu"),
+        helper.make_node("Dropout", ["r", "ratio"], ["d"], name="dropout"),
+        helper.make_node("LRN", ["d"], ["l2"], name="lrn2", size=5, alpha=1e-4, beta=0.75, bias=2.0),
+        helper.make_node("GlobalAveragePool", ["l2"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["y"], name="flatten", axis=1),
+    ]
+    graph = helper.make_graph(nodes, "lrn-dropout-identity",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, 7, 7])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 6])], init)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    save("lrn-dropout-identity", "LRN, Identity and Dropout (onnx.helper; PyTorch's modules give the output)",
+         model.SerializeToString(), x, y, 13)
+
+
+def refused():
+    """Files ConvScope must refuse, each naming what it cannot do."""
+    f = io.BytesIO()
+    torch.onnx.export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2)).eval(), torch.randn(1, 1, 6, 6),
+                      f, opset_version=13)
+    open(os.path.join(OUT, "refused-resize.onnx"), "wb").write(f.getvalue())
+    w = numpy_helper.from_array(np.ones((2, 1, 3, 3), dtype=np.float32), "w")
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 6, 6])
+    odd = helper.make_node("Conv", ["x", "w"], ["y"], name="odd_conv", kernel_shape=[3, 3], wobble=2)
+    g = helper.make_graph([odd], "odd", [x], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])],
+                          [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    open(os.path.join(OUT, "refused-attribute.onnx"), "wb").write(m.SerializeToString())
+    b = numpy_helper.from_array(np.ones((1, 2, 1, 1), dtype=np.float32), "b")
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3])
+    c2 = helper.make_node("Conv", ["x", "w"], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[0, 0, 0, 0])
+    pool = helper.make_node("GlobalAveragePool", ["c2"], ["p"], name="pool")
+    add = helper.make_node("Add", ["c", "p"], ["y"], name="broadcast_add")
+    g = helper.make_graph([conv, c2, pool, add], "broadcast", [x],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])], [w, b])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    open(os.path.join(OUT, "refused-broadcast.onnx"), "wb").write(m.SerializeToString())
+    print("refused-resize, refused-attribute, refused-broadcast")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    export("conv-ops", "Conv (groups, dilation, strides, asymmetric Pad), LeakyRelu, Tanh, Sigmoid, Clip (min 0)",
+           ConvOps(), (1, 2, 9, 10), opset=11)
+    export("pool-ops", "MaxPool (pads, ceil), AveragePool (count_include_pad 1 and 0, ceil), GlobalAveragePool, "
+           "Flatten, Gemm, Clip (ReLU6), Softmax", PoolOps(), (1, 3, 7, 7), opset=12)
+    export("reshape-matmul", "Reshape to (batch, features) with a constant shape, MatMul + Add", ReshapeMatMul(),
+           (1, 1, 6, 6), opset=13)
+    export("reshape-dynamic", "Reshape whose shape PyTorch computes (Shape, Gather, Unsqueeze, Concat), batch dynamic",
+           ReshapeMatMul(), (1, 1, 6, 6), opset=13, dynamic=True)
+    export("residual-block", "a residual block (convolution, batch normalization folded by PyTorch, Add)",
+           ResidualNet(), (1, 1, 8, 8), opset=13)
+    export("inception-module", "an inception module: four branches (1x1, 3x3, 5x5, pool) concatenated",
+           InceptionNet(), (1, 3, 16, 16), opset=13)
+    export("dense-block", "a dense block: batch normalization (unfused), ReLU, convolution, concatenation, three "
+           "times", DenseNet(), (1, 1, 8, 8), opset=13, preserve=True)
+    export("depthwise-separable", "a MobileNet stack: depthwise 3x3 and pointwise 1x1 convolutions, batch "
+           "normalization (unfused), ReLU6", MobileNet(), (1, 3, 16, 16), opset=13, preserve=True, dynamic=True)
+    export("lenet-batchnorm", "LeNet-5 with batch normalization left unfused (TrainingMode.PRESERVE)", LeNetBN(),
+           (1, 1, 32, 32), opset=13, preserve=True)
+    helper_graph()
+    refused()
+
+
+if __name__ == "__main__":
+    main()
