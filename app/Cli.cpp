@@ -43,7 +43,7 @@ QList<QCommandLineOption> windowOptions() {
       {"stride", "Convolution stride.", "S"},
       {"padding", "Padding: a number, same or valid.", "P"},
       {"bias", "Convolution bias.", "B"},
-      {"activation", "Activation: none, relu, leaky-relu, tanh or sigmoid.", "NAME"},
+      {"activation", "Activation: none, relu, leaky-relu, tanh, sigmoid or relu6.", "NAME"},
       {"pooling", "Pooling on, with max, average or sum.", "MODE"},
       {"pool-size", "Pooling on, with an N x N window.", "N"},
       {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},
@@ -198,8 +198,8 @@ void addConvOptions(QCommandLineParser& p) {
   p.addOption({"padding", "Zero padding: P, rows,columns, top,bottom,left,right, same or valid.", "P", "0"});
   p.addOption({"dilation", "Dilation (1 = dense kernel), or rows,columns.", "D|DH,DW", "1"});
   p.addOption({"bias", "Bias added to every output.", "B", "0"});
-  p.addOption(
-      {"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid.", "NAME", "none"});
+  p.addOption({"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid, relu6.", "NAME",
+               "none"});
 }
 
 int channelsOption(const QCommandLineParser& p) {

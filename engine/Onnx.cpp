@@ -295,33 +295,27 @@ std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims) {
   return s;
 }
 
-// PyTorch-style layer names from a node: "/layer1/layer1.0/conv1/Conv" → "layer1.0.conv1",
-// "/features/features.0/Conv" → "features.0", "Conv_0" → "Conv_0", "" → the operator.
-std::string baseName(const onnx::NodeProto& node, const std::string& weightName) {
-  if (weightName.size() > 7 && weightName.compare(weightName.size() - 7, 7, ".weight") == 0 &&
-      weightName.rfind("onnx::", 0) != 0)
-    return weightName.substr(0, weightName.size() - 7);
-  const std::string& full = node.name();
-  std::string name;
-  if (!full.empty() && full[0] == '/') {
-    std::vector<std::string> parts;
-    std::stringstream in(full.substr(1));
-    for (std::string part; std::getline(in, part, '/');)
-      if (!part.empty()) parts.push_back(part);
-    if (!parts.empty()) parts.pop_back(); // the operator ("Conv", "Relu_1")
-    for (const std::string& part : parts)
-      name = name.empty() || part.rfind(name + ".", 0) == 0 ? part : name + "." + part;
-    if (name.empty()) name = full.substr(full.find_last_of('/') + 1);
-  } else {
-    name = full;
-  }
-  if (name.empty()) {
-    name = node.op_type();
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  }
-  for (char& ch : name)
-    if (std::isspace(static_cast<unsigned char>(ch)) || ch == '#') ch = '_';
-  return name == "input" ? "input_layer" : name;
+// A PyTorch node name's module path and operator: "/layer1/layer1.0/conv1/Conv" →
+// {"layer1.0.conv1", "Conv"}, "/features/features.0/Conv" → {"features.0", "Conv"},
+// "/Relu_1" → {"", "Relu_1"}; a name not in that form is all operator.
+std::pair<std::string, std::string> scopeOf(const std::string& full) {
+  if (full.empty() || full[0] != '/') return {"", full};
+  std::vector<std::string> parts;
+  std::stringstream in(full.substr(1));
+  for (std::string part; std::getline(in, part, '/');)
+    if (!part.empty()) parts.push_back(part);
+  if (parts.empty()) return {"", ""};
+  const std::string op = parts.back();
+  parts.pop_back();
+  std::string scope;
+  for (const std::string& part : parts)
+    scope = scope.empty() || part.rfind(scope + ".", 0) == 0 ? part : scope + "." + part;
+  return {scope, op};
+}
+
+std::string lowerCase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return text;
 }
 
 // The checker's "Unrecognized attribute: wobble for operator Conv\n\n==> Context: Bad node
@@ -373,8 +367,10 @@ public:
     for (const onnx::TensorProto& t : graph.initializer())
       values_[t.name()] = constantValue(constantOf(t, "initializer '" + t.name() + "'"));
     readInput(graph);
-    for (const onnx::NodeProto& node : graph.node())
+    for (const onnx::NodeProto& node : graph.node()) {
       for (const std::string& in : node.input()) ++readers_[in];
+      if (node.op_type() != "Constant") ++scopeOperators_[scopeOf(node.name()).first];
+    }
     for (const onnx::NodeProto& node : graph.node()) {
       const std::string op = node.op_type();
       if (!node.domain().empty() && node.domain() != "ai.onnx")
@@ -479,6 +475,29 @@ private:
     return v;
   }
   Shape shapeOf(int node) const { return node < 0 ? network_->batchInputShape(1) : shapes_[size_t(node)]; }
+
+  // PyTorch-style layer names: a layer with weights is named after them ("block.conv1.weight"
+  // → "block.conv1"); another after its module ("features.1" when the module computes this
+  // one operator, "block.relu_1" when it computes several), "relu" at the top.
+  std::string baseName(const onnx::NodeProto& node, const std::string& weightName) const {
+    std::string name;
+    if (weightName.size() > 7 && weightName.compare(weightName.size() - 7, 7, ".weight") == 0 &&
+        weightName.rfind("onnx::", 0) != 0) {
+      name = weightName.substr(0, weightName.size() - 7);
+    } else {
+      const auto [scope, op] = scopeOf(node.name());
+      const auto it = scopeOperators_.find(scope);
+      if (!scope.empty() && it != scopeOperators_.end() && it->second == 1)
+        name = scope;
+      else if (!op.empty())
+        name = scope.empty() ? lowerCase(op) : scope + "." + lowerCase(op);
+      else
+        name = lowerCase(node.op_type());
+    }
+    for (char& ch : name)
+      if (std::isspace(static_cast<unsigned char>(ch)) || ch == '#') ch = '_';
+    return name.empty() || name == "input" ? name + "_layer" : name;
+  }
 
   std::string uniqueName(const std::string& base) {
     std::string name = base;
@@ -1130,7 +1149,8 @@ private:
   std::map<std::string, Value> values_;
   std::map<std::string, int> readers_; // how many node inputs read each value
   std::set<std::string> names_;
-  std::set<int> matmuls_; // Dense layers from MatMul, whose bias may follow as an Add
+  std::set<int> matmuls_;                     // Dense layers from MatMul, whose bias may follow as an Add
+  std::map<std::string, int> scopeOperators_; // how many operators each module path computes
 };
 
 } // namespace

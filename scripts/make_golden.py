@@ -422,6 +422,25 @@ relu
 lrn 3 alpha 2 beta 0.75 k 1
 """, (2, 3, 9, 9), [(7, 3, 3, 3), (7,), (6, 7, 3, 3), (6,)], lrn_net))
 
+# ReLU6 (MobileNet v2's, ONNX's Clip 0..6) and average pooling that leaves padding out of its
+# divisor (count_include_pad=False), also in ceil mode: what ONNX files from PyTorch hold.
+def relu6_exclude_pad(x, p):
+    h = F.relu6(conv(x, p[0], p[1], pad=1))
+    h = F.avg_pool2d(h, 3, stride=2, padding=1, count_include_pad=False)
+    h = F.avg_pool2d(h, 2, stride=2, ceil_mode=True, count_include_pad=False)
+    return F.linear(h.flatten(1), p[2], p[3])
+
+
+torch.manual_seed(301)
+cases.append(graph_case("relu6-average-pooling-excluding-padding", """input 3x9x9
+conv 6 3x3 pad 1
+relu6
+avgpool 3x3 stride 2 pad 1 exclude-pad
+avgpool 2x2 ceil exclude-pad
+flatten
+dense 2
+""", (2, 3, 9, 9), [(6, 3, 3, 3), (6,), (2, 54), (2,)], relu6_exclude_pad))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -64,12 +64,14 @@ TEST(BackendSweep, Pool2DOnednnMatchesReference) {
   ReferenceBackend reference;
   OnednnBackend onednn;
   int index = 0;
-  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum})
+  // Average twice: padding counted (PyTorch's default) and left out (count_include_pad=False).
+  for (int variant = 0; variant < 4; ++variant)
     for (int64_t kernel = 1; kernel <= 4; ++kernel)
       for (int64_t stride = 1; stride <= 3; ++stride)
         for (int64_t pad = 0; pad < kernel && pad <= 3; ++pad, ++index) {
           Pool2DGeometry g;
-          g.mode = mode;
+          g.mode = variant == 0 ? PoolMode::Max : variant == 3 ? PoolMode::Sum : PoolMode::Average;
+          g.countPadding = variant != 2;
           g.kernelH = g.kernelW = kernel;
           g.strideH = stride;
           g.strideW = 1 + index % 3;
@@ -94,6 +96,15 @@ TEST(BackendSweep, ActivationsDenseSoftmax) {
     reference.activationForward(kind, 0.1f, src, expected);
     onednn.activationForward(kind, 0.1f, src, actual);
     EXPECT_TRUE(tensorsClose(actual, expected, 1e-5f, 1e-5f)) << toString(kind);
+  }
+  { // ReLU6 over values on both sides of 0 and of 6
+    const Tensor wide = randomTensor({3, 2, 5, 7}, 11, -9, 9);
+    Tensor expected(wide.shape()), actual(wide.shape());
+    reference.activationForward(ActivationKind::ReLU6, 0.0f, wide, expected);
+    onednn.activationForward(ActivationKind::ReLU6, 0.0f, wide, actual);
+    EXPECT_TRUE(tensorsClose(actual, expected, 1e-6f, 1e-6f));
+    EXPECT_EQ(*std::max_element(expected.values().begin(), expected.values().end()), 6.0f);
+    EXPECT_EQ(*std::min_element(expected.values().begin(), expected.values().end()), 0.0f);
   }
   for (int64_t batch : {1, 4}) {
     const Tensor x = randomTensor({batch, 120}, 8), w = randomTensor({84, 120}, 9), b = randomTensor({84}, 10);

@@ -110,11 +110,12 @@ TEST(Gradients, Conv2DFiniteDifferences) {
 }
 
 TEST(Gradients, PoolingFiniteDifferences) {
-  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum})
+  for (int variant = 0; variant < 4; ++variant) // max, average, average leaving padding out, sum
     for (int64_t k : {2, 3})
       for (int64_t pad : {0, 1}) {
         Pool2DGeometry g;
-        g.mode = mode;
+        g.mode = variant == 0 ? PoolMode::Max : variant == 3 ? PoolMode::Sum : PoolMode::Average;
+        g.countPadding = variant != 2;
         g.kernelH = g.kernelW = k;
         g.strideH = 2, g.strideW = 1;
         g.padTop = g.padLeft = pad;
@@ -130,6 +131,10 @@ TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
     Activation a("act", kind, 0.1f);
     SCOPED_TRACE(toString(kind));
     checkGradients(a, spreadValues({2, 3, 4, 2}, 3, 0.05f, -1.225f)); // none within h of the kink at 0
+  }
+  { // ReLU6: values from −2 to 12, none within h of the kinks at 0 and 6
+    Activation relu6("act", ActivationKind::ReLU6);
+    checkGradients(relu6, spreadValues({2, 3, 4, 2}, 3, 0.3f, -2.05f));
   }
   Dense fc("fc", 7, 4);
   fc.weights() = randomTensor(fc.weights().shape(), 1);
@@ -264,11 +269,13 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
         }
   EXPECT_EQ(index, 4 * 3 * 3 * 2);
 
-  for (PoolMode mode : {PoolMode::Max, PoolMode::Average, PoolMode::Sum})
+  for (int variant = 0; variant < 4; ++variant) // max, average, average leaving padding out, sum
     for (int64_t k = 1; k <= 3; ++k)
       for (int64_t s = 1; s <= 3; ++s) {
         Pool2DGeometry g;
-        g.mode = mode, g.kernelH = g.kernelW = k, g.strideH = s, g.strideW = 1 + s % 2;
+        g.mode = variant == 0 ? PoolMode::Max : variant == 3 ? PoolMode::Sum : PoolMode::Average;
+        g.countPadding = variant != 2;
+        g.kernelH = g.kernelW = k, g.strideH = s, g.strideW = 1 + s % 2;
         g.padTop = k - 1, g.padRight = k > 1 ? 1 : 0;
         const Tensor src = spreadValues({2, 3, 7, 6}, static_cast<unsigned>(k * 10 + s), 0.01f, -1.0f);
         const Tensor diffDst = randomTensor(pool2dOutputShape(src.shape(), g), static_cast<unsigned>(k + s));
@@ -281,7 +288,7 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
   const Tensor x = spreadValues({3, 2, 5, 4}, 1, 0.03f, -1.7f);
   const Tensor gy = randomTensor(x.shape(), 2);
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
-                              ActivationKind::Tanh, ActivationKind::Sigmoid}) {
+                              ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ReLU6}) {
     Tensor y(x.shape()), expected(x.shape()), actual(x.shape());
     reference.activationForward(kind, 0.2f, x, y);
     reference.activationBackward(kind, 0.2f, x, y, gy, expected);

@@ -34,7 +34,8 @@ std::vector<const Json*> graphCases() {
 // difference quotient straddles a kink (the wiring, not the non-linearity, is under test).
 Network graphFromCase(const Json& c, bool smooth = false) {
   std::string text = c["layers"].get<std::string>();
-  for (const auto& [from, to] : {std::pair<std::string, std::string>{"relu", "tanh"}, {"maxpool", "avgpool"}})
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"relu6", "tanh"}, {"relu", "tanh"}, {"maxpool", "avgpool"}})
     for (size_t at; smooth && (at = text.find(from)) != std::string::npos;) {
       if (from == "maxpool" && text.find(" ceil") != std::string::npos) break; // ceil mode is max pooling's alone
       text.replace(at, from.size(), to);
@@ -69,8 +70,9 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   const auto cases = graphCases();
   // And a global-average-pooling head with dropout (evaluation), max pooling in ceil mode,
   // a ResNet basic block with batch normalization in training and in evaluation mode, and local
-  // response normalization (AlexNet's and a strong one).
-  ASSERT_EQ(cases.size(), 8u);
+  // response normalization (AlexNet's and a strong one), ReLU6 and average pooling that leaves
+  // padding out of its count (also in ceil mode).
+  ASSERT_EQ(cases.size(), 9u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {

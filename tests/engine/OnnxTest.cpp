@@ -1,0 +1,406 @@
+// ONNX import and export. Import: the fixtures PyTorch exported (scripts/make_onnx_fixtures.py)
+// compute PyTorch's outputs on both backends. Export: OpenCV's DNN module, an independent
+// ONNX reader, computes what ConvScope computes for the presets, a trained LeNet-5 and
+// imported-then-exported graphs. Damaged, truncated and unsupported files are refused with
+// std::invalid_argument naming the problem, and no byte sequence crashes the importer.
+#include "TestUtils.h"
+
+#include "engine/ModelFile.h"
+#include "engine/Onnx.h"
+#include "engine/Optimizer.h"
+#include "engine/Presets.h"
+#include "engine/TrainingJob.h"
+#include "engine/backend/Backend.h"
+#include "engine/layers/BatchNorm.h"
+#include "engine/layers/Conv2D.h"
+#include "engine/layers/Dense.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+#include <opencv2/dnn.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+using namespace convscope;
+using namespace convscope::test;
+
+namespace {
+
+const std::string kFixtures = std::string(CONVSCOPE_TEST_DATA) + "/onnx/";
+// Every fixture scripts/make_onnx_fixtures.py writes that ConvScope must import.
+const std::vector<std::string> kImported{
+    "conv-ops",         "pool-ops",    "reshape-matmul",      "reshape-dynamic", "residual-block",
+    "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity"};
+
+std::string readBytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+nlohmann::json fixture(const std::string& name) { return nlohmann::json::parse(readBytes(kFixtures + name + ".json")); }
+
+Tensor tensorOf(const nlohmann::json& j) {
+  return Tensor(Shape(j["shape"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
+}
+
+// OpenCV's DNN module reads the ONNX bytes and computes one input.
+Tensor openCvForward(const std::string& bytes, const Tensor& input) {
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+  std::vector<int> dims;
+  for (int64_t d : input.shape().dims()) dims.push_back(int(d));
+  cv::Mat blob(int(dims.size()), dims.data(), CV_32F, const_cast<float*>(input.data()));
+  net.setInput(blob);
+  const cv::Mat out = net.forward();
+  std::vector<int64_t> shape;
+  for (int k = 0; k < out.dims; ++k) shape.push_back(out.size[k]);
+  const cv::Mat flat = out.isContinuous() ? out : out.clone();
+  return Tensor(Shape(shape), std::vector<float>(flat.ptr<float>(), flat.ptr<float>() + flat.total()));
+}
+
+Tensor convScopeForward(Network& network, const Tensor& input, BackendKind kind = BackendKind::Onednn) {
+  auto backend = makeBackend(kind);
+  return network.forward(*backend, input).inLayout(Layout::NCHW);
+}
+
+// Non-trivial running statistics, so that batch normalization is not the identity.
+void randomizeBatchNorm(Network& network, unsigned seed) {
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<float> mean(-0.5f, 0.5f), var(0.5f, 2.0f), gamma(0.5f, 1.5f);
+  for (size_t i = 0; i < network.size(); ++i)
+    if (auto* bn = dynamic_cast<BatchNorm*>(&network.layer(i)))
+      for (int64_t c = 0; c < bn->channels(); ++c) {
+        bn->runningMean().values()[size_t(c)] = mean(random);
+        bn->runningVariance().values()[size_t(c)] = var(random);
+        bn->gamma().values()[size_t(c)] = gamma(random);
+        bn->beta().values()[size_t(c)] = mean(random);
+      }
+}
+
+std::string importError(const std::string& bytes) {
+  try {
+    importOnnxBytes(bytes, "model.onnx");
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+// ---- import ------------------------------------------------------------------------
+
+class OnnxImport : public ::testing::TestWithParam<BackendKind> {};
+
+TEST_P(OnnxImport, EveryFixtureComputesPyTorchsOutput) {
+  for (const std::string& name : kImported) {
+    SCOPED_TRACE(name);
+    const nlohmann::json j = fixture(name);
+    Model model = importOnnx(kFixtures + name + ".onnx");
+    EXPECT_TRUE(model.hasWeights);
+    const Tensor input = tensorOf(j["input"]);
+    const Tensor expected = tensorOf(j["output"]);
+    const Tensor actual = convScopeForward(model.network, input, GetParam());
+    ASSERT_EQ(actual.shape(), expected.shape());
+    EXPECT_TRUE(tensorsClose(actual, expected, 1e-4f, 0.0f));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OnnxImport, ::testing::Values(BackendKind::Reference, BackendKind::Onednn),
+                         [](const auto& param) {
+                           return param.param == BackendKind::Reference ? "reference" : "onednn";
+                         });
+
+TEST(OnnxImportFixtures, CoverEveryOperatorOfTheTable) {
+  std::set<std::string> seen;
+  for (const std::string& name : kImported) {
+    const nlohmann::json j = fixture(name);
+    for (const auto& op : j["operators"]) seen.insert(op.get<std::string>());
+  }
+  for (const OnnxOperator& op : onnxOperatorTable()) EXPECT_TRUE(seen.count(op.name)) << op.name << " is not tested";
+  // PyTorch's shape arithmetic, evaluated at import, is in the fixtures too.
+  for (const char* op : {"Shape", "Gather", "Unsqueeze", "Slice", "Transpose", "Cast", "ConstantOfShape"})
+    EXPECT_TRUE(seen.count(op)) << op;
+}
+
+TEST(OnnxImportFixtures, LayersKeepPyTorchsModuleNamesAndKinds) {
+  const Model residual = importOnnx(kFixtures + "residual-block.onnx");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < residual.network.size(); ++i) names.push_back(residual.network.layer(i).name());
+  EXPECT_EQ(names.front(), "stem");
+  EXPECT_NE(std::find(names.begin(), names.end(), "block.conv1"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "fc"), names.end());
+  EXPECT_FALSE(residual.network.isSequential()); // the skip connection
+  // Batch normalization left unfused stays a layer; the depthwise convolution keeps its groups.
+  const Model mobile = importOnnx(kFixtures + "depthwise-separable.onnx");
+  int batchNorms = 0, depthwise = 0;
+  for (size_t i = 0; i < mobile.network.size(); ++i) {
+    batchNorms += mobile.network.layer(i).kind() == "BatchNorm";
+    if (const auto* conv = dynamic_cast<const Conv2D*>(&mobile.network.layer(i)))
+      depthwise += conv->geometry().groups == conv->inChannels() && conv->inChannels() > 1;
+  }
+  EXPECT_EQ(batchNorms, 5);
+  EXPECT_EQ(depthwise, 2);
+  // The imported model's images: resized to its input and scaled to [0, 1].
+  ASSERT_TRUE(mobile.info.preprocess);
+  EXPECT_EQ(mobile.info.preprocess->channels, 3);
+  EXPECT_EQ(mobile.info.preprocess->height, 16);
+  EXPECT_EQ(mobile.info.preprocess->mean, std::vector<float>(3, 0.0f));
+  EXPECT_EQ(mobile.info.preprocess->stddev, std::vector<float>(3, 1.0f));
+  // MatMul + Add is one dense layer with the bias.
+  const Model matmul = importOnnx(kFixtures + "reshape-matmul.onnx");
+  const auto& last = dynamic_cast<const Dense&>(matmul.network.layer(matmul.network.size() - 1));
+  EXPECT_TRUE(last.hasBias());
+  EXPECT_NE(last.bias().values()[0], 0.0f);
+}
+
+TEST(OnnxImportFixtures, AnImportedModelTrainsFurtherAndSavesAsAModelFile) {
+  // LeNet-5 with batch normalization, from PyTorch, trained on the digits for a few batches.
+  TrainingSpec spec;
+  spec.model = kFixtures + "lenet-batchnorm.onnx";
+  spec.config.epochs = 1;
+  spec.config.batchSize = 32;
+  spec.config.maxTrainImages = 320;
+  spec.config.maxTestImages = 200;
+  TrainingJob job(spec);
+  EXPECT_TRUE(job.continuesTraining());
+  const std::vector<Tensor> before = job.network().copyParameters();
+  const TrainResult result = job.run();
+  ASSERT_EQ(result.status, TrainResult::Status::Finished) << result.message;
+  const std::vector<Tensor> after = job.network().copyParameters();
+  ASSERT_EQ(before.size(), after.size());
+  EXPECT_FALSE(tensorsClose(after[0], before[0], 0.0f, 0.0f)); // the first convolution learned
+  // Saved as a ConvScope model file and opened again, it computes the same.
+  const std::string path = ::testing::TempDir() + "imported-trained.json";
+  saveModel(path, job.network(), job.modelInfo(result));
+  Model reloaded = loadModel(path);
+  const Tensor input = tensorOf(fixture("lenet-batchnorm")["input"]);
+  EXPECT_TRUE(
+      tensorsClose(convScopeForward(reloaded.network, input), convScopeForward(job.network(), input), 0.0f, 0.0f));
+}
+
+// ---- refused files -------------------------------------------------------------------
+
+TEST(OnnxRefuses, UnsupportedOperatorsAndAttributesByName) {
+  const std::string resize = importError(readBytes(kFixtures + "refused-resize.onnx"));
+  EXPECT_NE(resize.find("node '/1/Resize': operator Resize is not supported; ConvScope supports: Conv,"),
+            std::string::npos)
+      << resize;
+  const std::string attribute = importError(readBytes(kFixtures + "refused-attribute.onnx"));
+  EXPECT_NE(attribute.find("node 'odd_conv' (Conv)"), std::string::npos) << attribute;
+  EXPECT_NE(attribute.find("wobble"), std::string::npos) << attribute;
+  const std::string broadcast = importError(readBytes(kFixtures + "refused-broadcast.onnx"));
+  EXPECT_NE(broadcast.find("node 'broadcast_add' (Add): adds 1x2x4x4 and 1x2x1x1"), std::string::npos) << broadcast;
+}
+
+TEST(OnnxRefuses, FilesThatAreNotOnnx) {
+  EXPECT_NE(importError("").find("the file is empty"), std::string::npos);
+  EXPECT_NE(importError("{\"format\": \"convscope-model\"}\n").find("not an ONNX model"), std::string::npos);
+  EXPECT_NE(importError("hello, this is a text file named model.onnx\n").find("not an ONNX model"), std::string::npos);
+  try {
+    importOnnx("/nonexistent/model.onnx");
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos);
+  }
+  const std::string folder = ::testing::TempDir() + "folder.onnx";
+  std::filesystem::create_directories(folder);
+  try {
+    importOnnx(folder);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("is a folder"), std::string::npos);
+  }
+}
+
+TEST(OnnxRefuses, ModelsConvScopeCannotRunWithTheReason) {
+  // Built with the ONNX project's classes: each changes one thing of a small valid model.
+  const onnx::ModelProto base = [] {
+    onnx::ModelProto m;
+    m.ParseFromString(readBytes(kFixtures + "reshape-matmul.onnx"));
+    return m;
+  }();
+  const auto refusal = [&](const std::function<void(onnx::ModelProto&)>& change) {
+    onnx::ModelProto m = base;
+    change(m);
+    std::string bytes;
+    m.SerializeToString(&bytes);
+    return importError(bytes);
+  };
+  const auto inputDim = [](onnx::ModelProto& m, int k) {
+    return m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(k);
+  };
+  EXPECT_NE(refusal([&](onnx::ModelProto& m) {
+              inputDim(m, 2)->set_dim_param("height");
+            }).find("dimension 2 is 'height' (not fixed)"),
+            std::string::npos);
+  const std::string twoInputs = refusal([&](onnx::ModelProto& m) {
+    onnx::ValueInfoProto* second = m.mutable_graph()->add_input();
+    *second = m.graph().input(0);
+    second->set_name("second_image");
+  });
+  EXPECT_NE(twoInputs.find("the graph has 2 inputs"), std::string::npos) << twoInputs;
+  // An initializer that declares more values than it holds.
+  const std::string short_ = refusal([](onnx::ModelProto& m) {
+    onnx::TensorProto* w = m.mutable_graph()->mutable_initializer(0);
+    w->set_raw_data(w->raw_data().substr(0, 8));
+  });
+  EXPECT_NE(short_.find("values but holds 8 bytes"), std::string::npos) << short_;
+  // An initializer declaring far more values than any file holds.
+  const std::string huge = refusal([](onnx::ModelProto& m) {
+    onnx::TensorProto* w = m.mutable_graph()->mutable_initializer(0);
+    w->clear_dims();
+    for (int k = 0; k < 4; ++k) w->add_dims(1 << 20);
+  });
+  EXPECT_FALSE(huge.empty());
+  // Weights kept in a file beside the model.
+  const std::string external = refusal([](onnx::ModelProto& m) {
+    m.mutable_graph()->mutable_initializer(0)->set_data_location(onnx::TensorProto_DataLocation_EXTERNAL);
+  });
+  EXPECT_NE(external.find("external"), std::string::npos) << external;
+  // An opset ConvScope does not read.
+  EXPECT_NE(refusal([](onnx::ModelProto& m) { m.mutable_opset_import(0)->set_version(5); }).find("operator set 5"),
+            std::string::npos);
+}
+
+// Every prefix of a file (a truncated download) and every single-byte change (a damaged
+// one) either imports or is refused with std::invalid_argument; nothing else escapes.
+TEST(OnnxRefuses, TruncatedAndDamagedFilesNeverCrash) {
+  std::mt19937 random(11);
+  int refused = 0, imported = 0;
+  for (const std::string name : {"residual-block", "pool-ops", "conv-ops", "depthwise-separable"}) {
+    const std::string bytes = readBytes(kFixtures + name + ".onnx");
+    const auto attempt = [&](const std::string& data) {
+      try {
+        importOnnxBytes(data, name);
+        ++imported;
+      } catch (const std::invalid_argument&) {
+        ++refused;
+      }
+    };
+    for (size_t length = 0; length < bytes.size(); length += 1 + bytes.size() / 97) attempt(bytes.substr(0, length));
+    for (int k = 0; k < 400; ++k) {
+      std::string damaged = bytes;
+      damaged[random() % damaged.size()] = char(random());
+      attempt(damaged);
+    }
+  }
+  EXPECT_GT(refused, 400); // every truncation, and many damaged files (others change a weight's value)
+  EXPECT_GT(imported, 0);
+}
+
+// ---- export --------------------------------------------------------------------------
+
+TEST(OnnxExport, WritesOpset13WithTheLayersNamesAndASymbolicBatch) {
+  Network network = makePreset("lenet5");
+  initialize(network, InitScheme::Auto, 3);
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(exportOnnxBytes(network)));
+  EXPECT_EQ(m.opset_import(0).version(), 13);
+  const auto& input = m.graph().input(0).type().tensor_type().shape();
+  EXPECT_EQ(input.dim(0).dim_param(), "batch");
+  EXPECT_EQ(input.dim(1).dim_value(), 1);
+  EXPECT_EQ(input.dim(2).dim_value(), 32);
+  ASSERT_EQ(size_t(m.graph().node_size()), network.size());
+  for (size_t i = 0; i < network.size(); ++i) EXPECT_EQ(m.graph().node(int(i)).name(), network.layer(i).name());
+  EXPECT_EQ(m.graph().output(0).name(), network.layer(network.size() - 1).name());
+  EXPECT_EQ(size_t(m.graph().value_info_size()), network.size() - 1); // every edge's shape
+}
+
+// OpenCV's DNN module computes the exported presets as ConvScope does (every one OpenCV 4.6
+// reads: all of them). Random weights from a seed; batch normalization with non-trivial
+// running statistics. One test per preset, so that CTest runs them side by side.
+class OnnxExportPreset : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OnnxExportPreset, OpenCvComputesWhatConvScopeComputes) {
+  const std::string& name = GetParam();
+  const unsigned seed = unsigned(std::hash<std::string>{}(name) % 1000);
+  Network network = makePreset(name);
+  initialize(network, InitScheme::Auto, seed);
+  randomizeBatchNorm(network, seed + 1);
+  const Tensor input = randomTensor(network.batchInputShape(1), seed + 2, 0.0f, 1.0f);
+  const Tensor expected = convScopeForward(network, input);
+  const Tensor actual = openCvForward(exportOnnxBytes(network), input);
+  ASSERT_EQ(actual.size(), expected.size());
+  EXPECT_TRUE(tensorsClose(actual.reshaped(expected.shape()), expected, 1e-4f, 1e-3f));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Presets, OnnxExportPreset, ::testing::ValuesIn([] {
+      std::vector<std::string> names = presetNames();
+      for (const char* big : {"alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "densenet121", "mobilenet"})
+        names.push_back(big);
+      return names;
+    }()),
+    [](const auto& param) {
+      std::string name = param.param;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+TEST(OnnxExport, OpenCvComputesATrainedLeNet5AsConvScopeDoes) {
+  TrainingSpec spec;
+  spec.model = "lenet5";
+  spec.config.epochs = 1;
+  spec.config.batchSize = 32;
+  spec.config.maxTrainImages = 640;
+  spec.config.maxTestImages = 100;
+  TrainingJob job(spec);
+  ASSERT_EQ(job.run().status, TrainResult::Status::Finished);
+  const Tensor input = randomTensor(job.network().batchInputShape(2), 5, 0.0f, 1.0f);
+  const Tensor expected = convScopeForward(job.network(), input);
+  const Tensor actual = openCvForward(exportOnnxBytes(job.network()), input);
+  EXPECT_TRUE(tensorsClose(actual.reshaped(expected.shape()), expected, 1e-5f, 1e-4f));
+}
+
+// Imported from PyTorch and exported again: OpenCV computes PyTorch's outputs, and ConvScope
+// reads its own export back to the same network.
+TEST(OnnxExport, ImportedThenExportedGraphsKeepPyTorchsOutputs) {
+  for (const std::string& name : kImported) {
+    SCOPED_TRACE(name);
+    const nlohmann::json j = fixture(name);
+    Model model = importOnnx(kFixtures + name + ".onnx");
+    const std::string bytes = exportOnnxBytes(model.network);
+    const Tensor input = tensorOf(j["input"]), expected = tensorOf(j["output"]);
+    Model again = importOnnxBytes(bytes, name + " exported");
+    EXPECT_TRUE(tensorsClose(convScopeForward(again.network, input), expected, 1e-4f, 0.0f));
+    // OpenCV 4.6 reads Clip only in its opset-6 form (min and max as attributes), not the
+    // opset-11+ form every PyTorch export of ReLU6 uses (min and max as inputs).
+    if (name == "pool-ops" || name == "depthwise-separable") continue;
+    const Tensor viaOpenCv = openCvForward(bytes, input);
+    EXPECT_TRUE(tensorsClose(viaOpenCv.reshaped(expected.shape()), expected, 1e-4f, 1e-4f));
+  }
+}
+
+TEST(OnnxExport, FoldingBatchNormalizationKeepsTheOutputs) {
+  for (const char* name : {"mini-resnet", "mini-mobilenet", "mini-densenet"}) {
+    SCOPED_TRACE(name);
+    Network network = makePreset(name);
+    initialize(network, InitScheme::Auto, 7);
+    randomizeBatchNorm(network, 8);
+    const Tensor input = randomTensor(network.batchInputShape(2), 9, 0.0f, 1.0f);
+    OnnxExportOptions fold;
+    fold.foldBatchNorm = true;
+    const std::string folded = exportOnnxBytes(network, fold), plain = exportOnnxBytes(network);
+    onnx::ModelProto a, b;
+    ASSERT_TRUE(a.ParseFromString(folded) && b.ParseFromString(plain));
+    int foldedNorms = 0, plainNorms = 0;
+    for (const auto& n : a.graph().node()) foldedNorms += n.op_type() == "BatchNormalization";
+    for (const auto& n : b.graph().node()) plainNorms += n.op_type() == "BatchNormalization";
+    EXPECT_GT(plainNorms, 0);
+    Model reread = importOnnxBytes(folded, name);
+    const Tensor expected = convScopeForward(network, input);
+    EXPECT_TRUE(tensorsClose(convScopeForward(reread.network, input), expected, 1e-4f, 1e-4f));
+    // DenseNet's normalizations follow concatenations, not convolutions: those stay.
+    if (std::string(name) == "mini-densenet")
+      EXPECT_LE(foldedNorms, plainNorms);
+    else
+      EXPECT_EQ(foldedNorms, 0);
+  }
+}
