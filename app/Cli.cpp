@@ -47,7 +47,7 @@ QList<QCommandLineOption> windowOptions() {
       {"pooling", "Pooling on, with max, average or sum.", "MODE"},
       {"pool-size", "Pooling on, with an N x N window.", "N"},
       {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},
-      {"model", "A trained model file: the feature maps show its layers.", "FILE"},
+      {"model", "A trained model file (.json) or an ONNX file: the feature maps show its layers.", "FILE"},
       {"stepper", "Start in the stepper."},
       {"step",
        "Start the stepper on convolution, relu, pooling, fc or backward (the training loop, forward and backward; "
@@ -474,7 +474,7 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
 // at the model's input (engine/Saliency.h) and carried back onto the image.
 int saliency(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
-  p.addOption({"model", "A trained model file.", "FILE"});
+  p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
   p.addOption({"input", "The image to explain (prepared as the model's training images were).", "IMAGE"});
   p.addOption({"class", "The class to explain, from 0 (default: the predicted class).", "K"});
   p.addOption({"method", "gradient (default), gradcam or occlusion.", "NAME", "gradient"});

@@ -106,7 +106,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   p.addOption(
       {"model",
        "A preset (lenet5, lenet5-relu), a layer list (.txt, one layer a line: see docs/layer-lists.md) or a model "
-       "file (.json, trained further if it has weights).",
+       "file (.json, trained further if it has weights) or an ONNX file (.onnx, e.g. from PyTorch: docs/onnx.md).",
        "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set.", "N", "10"});
@@ -258,7 +258,7 @@ Model trainedModel(const std::string& path) {
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
-  p.addOption({"model", "A trained model file.", "FILE"});
+  p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
   addDatasetOption(p);
   p.addOption({"loss", "ce or mse.", "NAME", "ce"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
@@ -289,7 +289,7 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
 
 int predict(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
-  p.addOption({"model", "A trained model file.", "FILE"});
+  p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
   p.addOption({"input", "The image to classify.", "IMAGE"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "predict",
@@ -454,10 +454,11 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
   if (!options.empty() && !options.front().empty() && options.front()[0] != '-')
     spec = options.front(), options.erase(options.begin());
   QCommandLineParser p;
-  p.addOption({"model",
-               "The model, if not given first: a preset (lenet5, mini-resnet, …, alexnet, vgg16, googlenet, "
-               "resnet18, resnet50, densenet121, mobilenet), a model file or a layer list (.txt).",
-               "M"});
+  p.addOption(
+      {"model",
+       "The model, if not given first: a preset (lenet5, mini-resnet, …, alexnet, vgg16, googlenet, "
+       "resnet18, resnet50, densenet121, mobilenet), a model file, a layer list (.txt) or an ONNX file (.onnx).",
+       "M"});
   p.addOption({"input",
                "Another input, C,H,W: a layer list works every layer out again; a preset or model file keeps its "
                "layers (a dense layer fixes the size that reaches it).",
@@ -476,7 +477,8 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   if (spec.empty()) spec = str(p.value("model"));
   if (spec.empty())
-    throw UsageError("summary needs a model: a preset such as resnet50, a model file or a layer list (.txt)");
+    throw UsageError(
+        "summary needs a model: a preset such as resnet50, a model file, a layer list (.txt) or an ONNX file (.onnx)");
   const int depth = wholeNumber(p, "depth", 1, 16);
   std::optional<Network> network;
   const std::string dims = str(p.value("input"));

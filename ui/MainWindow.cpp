@@ -14,6 +14,7 @@
 #include "engine/ImageIO.h"
 #include "engine/Kernels.h"
 #include "engine/MatrixText.h"
+#include "engine/Onnx.h"
 #include "engine/Pipeline.h"
 
 #include <omp.h>
@@ -189,11 +190,25 @@ void MainWindow::createMenus() {
   file->addSeparator();
   file->addAction(tr("Open &Model…"), this,
                   [this] {
-                    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained model"), QString(),
-                                                                      tr("ConvScope models (*.json);;All files (*)"));
+                    const QString path = QFileDialog::getOpenFileName(
+                        this, tr("Open a trained model"), QString(),
+                        tr("Models (*.json *.onnx);;ConvScope models (*.json);;ONNX models, e.g. from PyTorch "
+                           "(*.onnx);;All files (*)"));
                     if (!path.isEmpty()) openModel(path);
                   })
       ->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+  QAction* exportOnnx = file->addAction(tr("E&xport Model as ONNX…"), this, [this] {
+    if (!workspace_->network()) {
+      showError(tr("No model to export: open one (File → Open Model…) or train one in the Training tab first"));
+      return;
+    }
+    QString name = QFileInfo(workspace_->modelName()).completeBaseName();
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export the model as ONNX"),
+                                     (name.isEmpty() ? QString("model") : name) + ".onnx", tr("ONNX models (*.onnx)"));
+    if (!path.isEmpty()) exportModelAsOnnx(path);
+  });
+  exportOnnx->setToolTip(tr("Write the open model as ONNX (opset 13), for Netron, OpenCV or PyTorch users"));
   file->addAction(tr("&Close Model"), this, [this] { workspace_->closeModel(); });
   file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
   file->addSeparator();
@@ -450,6 +465,13 @@ QWidget* MainWindow::createSamplesGallery() {
 }
 
 bool MainWindow::openFile(const QString& path) {
+  // A model (ConvScope's file or ONNX, opened, dropped or given on the command line) opens
+  // as the model whose layers the feature maps show.
+  if (isOnnxPath(path.toStdString()) || path.endsWith(".json", Qt::CaseInsensitive)) {
+    if (!openModel(path)) return false;
+    rememberRecent(path);
+    return true;
+  }
   QString error;
   if (!workspace_->loadFile(path, &error)) {
     showError(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), error));
@@ -514,6 +536,27 @@ bool MainWindow::openModel(const QString& path) {
   showFeatureMaps();
   statusBar()->showMessage(tr("Model %1: the feature maps show its layers on the input").arg(workspace_->modelName()),
                            8000);
+  return true;
+}
+
+bool MainWindow::exportModelAsOnnx(const QString& path) {
+  const Network* network = workspace_->network();
+  if (!network) {
+    showError(tr("No model to export: open one (File → Open Model…) or train one in the Training tab first"));
+    return false;
+  }
+  QApplication::setOverrideCursor(Qt::WaitCursor);
+  try {
+    exportOnnx(path.toStdString(), *network);
+  } catch (const std::exception& e) {
+    QApplication::restoreOverrideCursor();
+    showError(tr("Could not export the model: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  QApplication::restoreOverrideCursor();
+  errorBanner_->hide();
+  statusBar()->showMessage(
+      tr("Exported %1 as ONNX to %2 (open it in Netron to see the graph)").arg(workspace_->modelName(), path), 8000);
   return true;
 }
 

@@ -49,10 +49,14 @@ public:
   QString errorText() const; // the visible error banner's text, or ""
   bool isPresenterMode() const { return presenter_; }
 
-  // Opens an image or matrix file; on failure shows why and keeps the current input.
+  // Opens an image or matrix file (a model file, .json or .onnx, opens as a model); on failure
+  // shows why and keeps the current input.
   bool openFile(const QString& path);
   // Opens a trained model file: the feature maps become its layers, its filters join the gallery.
   bool openModel(const QString& path);
+  // Writes the open model (File → Open Model, or the one just trained) as ONNX; false with a
+  // message in the window when there is none or the file cannot be written.
+  bool exportModelAsOnnx(const QString& path);
 
 public slots:
   void setPresenterMode(bool on);

@@ -129,6 +129,14 @@ TEST(OnnxImportFixtures, CoverEveryOperatorOfTheTable) {
     EXPECT_TRUE(seen.count(op)) << op;
 }
 
+// docs/onnx.md's operator table lists every operator import accepts.
+TEST(OnnxImportFixtures, TheGuideListsEveryOperator) {
+  const std::string guide = readBytes(std::string(CONVSCOPE_TEST_DATA) + "/../../docs/onnx.md");
+  ASSERT_FALSE(guide.empty());
+  for (const OnnxOperator& op : onnxOperatorTable())
+    EXPECT_NE(guide.find("| `" + op.name + "` |"), std::string::npos) << op.name;
+}
+
 TEST(OnnxImportFixtures, LayersKeepPyTorchsModuleNamesAndKinds) {
   const Model residual = importOnnx(kFixtures + "residual-block.onnx");
   std::vector<std::string> names;

@@ -19,6 +19,7 @@
 #include "engine/LayerList.h"
 #include "engine/MatrixText.h"
 #include "engine/ModelFile.h"
+#include "engine/Onnx.h"
 #include "engine/Optimizer.h"
 #include "engine/Presets.h"
 #include "engine/backend/reference/ExplainBackward.h"
@@ -658,6 +659,37 @@ private slots:
     QVERIFY2(stepper->formulaText().startsWith("input: the 84 values of 'act4'"), qPrintable(stepper->formulaText()));
     stepper->setPosition(9);
     QVERIFY2(stepper->arithmeticText().contains("softmax"), qPrintable(stepper->arithmeticText()));
+  }
+
+  // A network built in PyTorch, as ONNX: opened as dropped (or given on the command line),
+  // every layer in the feature maps and the stepper; a file ConvScope cannot run is refused
+  // naming the operator and the model stays; File → Export Model as ONNX writes it again.
+  void anOnnxModelFromPyTorchOpensAndExportsAgain() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("digit.png")));
+    QVERIFY(window.openFile(QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/lenet-batchnorm.onnx")));
+    settle(window);
+    QVERIFY(window.workspace()->hasModel());
+    QCOMPARE(window.workspace()->modelName(), QString("lenet-batchnorm.onnx"));
+    QCOMPARE(window.featureMaps()->stageCount(), 1 + 14); // the prepared input and every layer
+    QCOMPARE(window.featureMaps()->result()->stages[1].maps.shape(), (Shape{1, 6, 28, 28}));
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::FullyConnected);
+    QCOMPARE(stepper->cellCount(), 10); // its last layer, 84 → 10, with PyTorch's weights
+    QVERIFY(!window.openModel(QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/refused-resize.onnx")));
+    QVERIFY2(window.errorText().contains("operator Resize is not supported"), qPrintable(window.errorText()));
+    QCOMPARE(window.workspace()->modelName(), QString("lenet-batchnorm.onnx"));
+    QTemporaryDir dir;
+    const QString again = dir.filePath("again.onnx");
+    QVERIFY(window.exportModelAsOnnx(again));
+    const Model reread = importOnnx(again.toStdString());
+    QCOMPARE(reread.network.size(), window.workspace()->network()->size());
+    QCOMPARE(reread.network.parameterCount(), window.workspace()->network()->parameterCount());
+    // Without a model there is nothing to export, and the window says so.
+    window.workspace()->closeModel();
+    QVERIFY(!window.exportModelAsOnnx(dir.filePath("none.onnx")));
+    QVERIFY2(window.errorText().contains("No model to export"), qPrintable(window.errorText()));
   }
 
   void fullyConnectedWithoutAModelUsesDemonstrationWeights() {
