@@ -426,15 +426,6 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
 }
 
 namespace {
-std::string withCommas(int64_t v) {
-  std::string digits = std::to_string(v < 0 ? -v : v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < 0 ? "-" : "") + out;
-}
-
 // The first `depth` parts of a dotted name ("layer1.0.conv1", 2 → "layer1.0").
 std::string prefixOf(const std::string& name, int depth) {
   size_t at = 0;

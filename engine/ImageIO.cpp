@@ -1,11 +1,15 @@
 // Image reading and writing with OpenCV; cv::Exception never leaves this file.
 #include "ImageIO.h"
 
+#include "LayerList.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -18,6 +22,43 @@ void requireReadableFile(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw std::invalid_argument(path + ": no such file");
   if (std::filesystem::is_directory(path, ec)) throw std::invalid_argument(path + ": is a folder, not an image file");
   if (!std::ifstream(path, std::ios::binary)) throw std::invalid_argument(path + ": cannot open the file for reading");
+}
+
+uint32_t bigEndian32(const unsigned char* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+// The width and height a PNG, JPEG or BMP file declares in its header (0, 0 when it is none
+// of these or the header is cut short), read before decoding so that a decompression bomb is
+// refused without allocating. Other formats are bounded by OpenCV's own pixel limit, which
+// loadImage sets to the same number.
+std::pair<int64_t, int64_t> declaredSize(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string head(1 << 16, '\0');
+  file.read(head.data(), std::streamsize(head.size()));
+  head.resize(size_t(file.gcount()));
+  const auto* b = reinterpret_cast<const unsigned char*>(head.data());
+  const size_t n = head.size();
+  if (n >= 24 && head.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && head.compare(12, 4, "IHDR") == 0)
+    return {bigEndian32(b + 16), bigEndian32(b + 20)};
+  if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
+    int32_t w, h;
+    std::memcpy(&w, b + 18, 4);
+    std::memcpy(&h, b + 22, 4);
+    return {std::abs(int64_t(w)), std::abs(int64_t(h))};
+  }
+  if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) { // JPEG: walk the markers to a start-of-frame
+    size_t at = 2;
+    while (at + 9 < n && b[at] == 0xFF) {
+      const unsigned marker = b[at + 1];
+      const size_t length = size_t(b[at + 2]) << 8 | b[at + 3];
+      const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (frame) return {int64_t(b[at + 7]) << 8 | b[at + 8], int64_t(b[at + 5]) << 8 | b[at + 6]};
+      if (length < 2) break;
+      at += 2 + length;
+    }
+  }
+  return {0, 0};
 }
 
 // OpenCV's 8-bit decode flags; ANYDEPTH keeps 16-bit data, and leaving out
@@ -33,13 +74,22 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   if (options.channels != 0 && options.channels != 1 && options.channels != 3)
     throw std::invalid_argument("image channels must be 1 (gray) or 3 (RGB), got " + std::to_string(options.channels));
   requireReadableFile(path);
+  // OpenCV reads its limit once, from the environment, on the first decode.
+  static const bool limitSet = ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0) == 0;
+  (void)limitSet;
+  if (const auto [w, h] = declaredSize(path); w * h > kMaxImagePixels)
+    throw std::invalid_argument(path + ": the image declares " + std::to_string(w) + "×" + std::to_string(h) + " = " +
+                                withCommas(w * h) + " pixels; ConvScope opens images up to " +
+                                withCommas(kMaxImagePixels) + " pixels (64 megapixels)");
   cv::Mat image;
   try {
     image = cv::imread(path, readFlags(options.channels));
   } catch (const cv::Exception& e) {
     throw std::invalid_argument(path + ": cannot decode the image (" + e.err + ")");
   }
-  if (image.empty()) throw std::invalid_argument(path + ": not an image file OpenCV can read");
+  if (image.empty())
+    throw std::invalid_argument(path + ": not an image file OpenCV can read (not an image, damaged, or larger than " +
+                                withCommas(kMaxImagePixels) + " pixels)");
   if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
   if (image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
 

@@ -14,7 +14,12 @@ struct ImageLoadOptions {
   bool normalize = false; // values in [0, 1] instead of 0–255
 };
 
-// Throws std::invalid_argument naming the path: missing, unreadable, or not an image.
+// The most pixels an image may have: 64 Mi (a 61-megapixel camera's photo fits; as floats
+// in RGB that is 768 MiB). A file declaring more (a "decompression bomb": a few kilobytes
+// that decode to 100000×100000 pixels) is refused before it is decoded.
+constexpr int64_t kMaxImagePixels = int64_t(1) << 26;
+
+// Throws std::invalid_argument naming the path: missing, unreadable, too large, or not an image.
 Tensor loadImage(const std::string& path, const ImageLoadOptions& options = {});
 
 // True when `path` looks like an image OpenCV can decode (by content, not by name).

@@ -224,6 +224,16 @@ std::string layerListText(const Network& network) {
   return out.str();
 }
 
+std::string withCommas(int64_t value) {
+  const std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string out = value < 0 ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string byteSizeText(int64_t bytes) {
   if (bytes < 1000) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
   const char* units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};

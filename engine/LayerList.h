@@ -62,5 +62,7 @@ std::string layerListText(const Network& network);
 
 // A size in bytes as people read it, decimal units: "240 bytes", "247 kB", "3.0 GB", "300 TB".
 std::string byteSizeText(int64_t bytes);
+// A count with thousands separated: "62,378,344".
+std::string withCommas(int64_t value);
 
 } // namespace convscope

@@ -17,6 +17,7 @@ PACKAGES=(
   nlohmann-json3-dev
   libonnx-dev libprotobuf-dev python3-onnx
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   python3-torch python3-torchvision python3-numpy
   dataset-fashion-mnist
   xvfb xauth imagemagick

@@ -199,7 +199,7 @@ void MainWindow::createMenus() {
       ->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
   QAction* exportOnnx = file->addAction(tr("E&xport Model as ONNX…"), this, [this] {
     if (!workspace_->network()) {
-      showError(tr("No model to export: open one (File → Open Model…) or train one in the Training tab first"));
+      showError(tr("No model to export: open one (File → Open Model…), or train and save one in the Training tab"));
       return;
     }
     QString name = QFileInfo(workspace_->modelName()).completeBaseName();
@@ -542,7 +542,7 @@ bool MainWindow::openModel(const QString& path) {
 bool MainWindow::exportModelAsOnnx(const QString& path) {
   const Network* network = workspace_->network();
   if (!network) {
-    showError(tr("No model to export: open one (File → Open Model…) or train one in the Training tab first"));
+    showError(tr("No model to export: open one (File → Open Model…), or train and save one in the Training tab"));
     return false;
   }
   QApplication::setOverrideCursor(Qt::WaitCursor);

@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 using namespace convscope;
 namespace fs = std::filesystem;
@@ -98,10 +101,87 @@ TEST_F(ImageIO, ExifOrientationIsHonoured) {
 TEST_F(ImageIO, ClearErrors) {
   EXPECT_EQ(errorOf(path("missing.png")), path("missing.png") + ": no such file");
   std::ofstream(path("notes.png")) << "this is not an image";
-  EXPECT_EQ(errorOf(path("notes.png")), path("notes.png") + ": not an image file OpenCV can read");
+  EXPECT_EQ(errorOf(path("notes.png")), path("notes.png") + ": not an image file OpenCV can read (not an image, "
+                                                            "damaged, or larger than 67,108,864 pixels)");
   EXPECT_EQ(errorOf(dir_.string()), dir_.string() + ": is a folder, not an image file");
   EXPECT_EQ(errorOf(path("notes.png"), {2, false}), "image channels must be 1 (gray) or 3 (RGB), got 2");
   EXPECT_FALSE(isImageFile(path("notes.png")));
+}
+
+// Damaged files: empty, cut short, the wrong content; each refused with a message, never a crash.
+TEST_F(ImageIO, EmptyAndTruncatedFilesAreRefused) {
+  std::ofstream(path("empty.png"));
+  EXPECT_NE(errorOf(path("empty.png")).find("not an image file OpenCV can read"), std::string::npos);
+  cv::Mat gradient(64, 48, CV_8UC3);
+  for (int r = 0; r < gradient.rows; ++r)
+    for (int c = 0; c < gradient.cols; ++c) gradient.at<cv::Vec3b>(r, c) = cv::Vec3b(uchar(r * 4), uchar(c * 5), 90);
+  for (const std::string name : {"whole.png", "whole.jpg"}) {
+    ASSERT_TRUE(cv::imwrite(path(name), gradient));
+    std::ifstream in(path(name), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (size_t keep : {size_t(0), size_t(8), size_t(30), bytes.size() / 2}) {
+      const std::string cut = path("cut-" + std::to_string(keep) + "-" + name);
+      std::ofstream(cut, std::ios::binary) << bytes.substr(0, keep);
+      try {
+        const Tensor t = loadImage(cut); // a decoder may return what it has (grey rows)…
+        EXPECT_EQ(t.shape(), (Shape{1, 3, 64, 48})) << cut;
+      } catch (const std::invalid_argument& e) { // …or refuse it, by name
+        EXPECT_NE(std::string(e.what()).find(cut), std::string::npos);
+      }
+    }
+  }
+}
+
+// A decompression bomb: a few bytes whose header declares 100000×100000 pixels, refused
+// before anything is decoded or allocated, naming the numbers and the limit.
+TEST_F(ImageIO, DecompressionBombsAreRefusedBeforeDecoding) {
+  // PNG: signature, then IHDR (width, height, depth 8, grey) and a CRC that does not matter.
+  const unsigned char png[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00,
+                               0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8,    0, 0, 0, 0,  0,   0,   0,   0};
+  std::ofstream(path("bomb.png"), std::ios::binary).write(reinterpret_cast<const char*>(png), sizeof png);
+  EXPECT_EQ(errorOf(path("bomb.png")), path("bomb.png") + ": the image declares 100000×100000 = 10,000,000,000 "
+                                                          "pixels; ConvScope opens images up to 67,108,864 pixels "
+                                                          "(64 megapixels)");
+  // JPEG: start of image, then a baseline frame header of 65000×65000.
+  const unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xFD,
+                                0xE8, 0xFD, 0xE8, 0x01, 0x01, 0x11, 0x00};
+  std::ofstream(path("bomb.jpg"), std::ios::binary).write(reinterpret_cast<const char*>(jpeg), sizeof jpeg);
+  EXPECT_NE(errorOf(path("bomb.jpg")).find("declares 65000×65000 = 4,225,000,000 pixels"), std::string::npos);
+  // BMP: 40000×40000 in its info header.
+  std::string bmp(54, '\0');
+  bmp[0] = 'B', bmp[1] = 'M';
+  const int32_t side = 40000;
+  std::memcpy(&bmp[18], &side, 4);
+  std::memcpy(&bmp[22], &side, 4);
+  std::ofstream(path("bomb.bmp"), std::ios::binary) << bmp;
+  EXPECT_NE(errorOf(path("bomb.bmp")).find("declares 40000×40000"), std::string::npos);
+  // Just under the limit is not a bomb: an 8192×8192 header passes the check (and, being
+  // only a header, then fails to decode).
+  const unsigned char big[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00,
+                               0x00, 0x20, 0x00, 0x00, 0x00, 0x20, 0x00, 8,    0, 0, 0, 0,  0,   0,   0,   0};
+  std::ofstream(path("big.png"), std::ios::binary).write(reinterpret_cast<const char*>(big), sizeof big);
+  EXPECT_EQ(errorOf(path("big.png")).find("declares"), std::string::npos);
+}
+
+// Unusual files that are fine: a palette PNG, grey with alpha, a CMYK JPEG, a BMP, a PGM.
+TEST_F(ImageIO, PaletteGreyAlphaCmykBmpAndPgmOpen) {
+  const std::string corpus = std::string(CONVSCOPE_TEST_DATA) + "/../fuzz/corpus/image/";
+  for (const char* name : {"palette.png", "grayalpha.png", "cmyk.jpg", "rgb.bmp", "gray.pgm", "gray16.png"}) {
+    SCOPED_TRACE(name);
+    // The fuzz corpus's seeds start with one byte for the fuzzer: the file is the rest.
+    std::ifstream in(corpus + name + ".seed", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 1u);
+    std::ofstream(path(name), std::ios::binary) << bytes.substr(1);
+    const Tensor t = loadImage(path(name));
+    EXPECT_EQ(t.shape()[2], 8);
+    EXPECT_EQ(t.shape()[3], 8);
+    const auto [lo, hi] = std::minmax_element(t.values().begin(), t.values().end());
+    EXPECT_GE(*lo, 0.0f);
+    EXPECT_LE(*hi, 255.0f);
+    EXPECT_GT(*hi, *lo);                                        // not blank
+    EXPECT_EQ(loadImage(path(name), {3, false}).shape()[1], 3); // any of them as RGB
+  }
 }
 
 TEST_F(ImageIO, FeatureMapGridAndColourImages) {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fuzzes ConvScope's parsers of untrusted input with libFuzzer (Debian's clang), each for a
+# bounded time, with AddressSanitizer and UndefinedBehaviorSanitizer: the matrix and kernel
+# text, layer lists, model files, the ONNX importer, image decoding, IDX and CIFAR-10.
+#   ./scripts/fuzz.sh            60 seconds per target
+#   ./scripts/fuzz.sh 10         10 seconds per target (what test.sh runs in CI)
+#   ./scripts/fuzz.sh 600 onnx   one target, ten minutes
+# Each starts from its seed corpus in tests/fuzz/corpus/TARGET (and the regressions). A
+# crash, a sanitizer report, an exception other than std::invalid_argument, a hang (10 s
+# on one input) or more than 2 GB of memory stops it; the input is saved in
+# build/fuzz/artifacts/ and the script fails. Make it a regression test: copy the file to
+# tests/fuzz/regressions/TARGET/ (the corpus tests run it in every test run), then fix.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+installMissingPackages
+SECONDS_EACH="${1:-60}"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(matrix_text layer_list model_file onnx image idx cifar)
+
+# clang with libFuzzer; OpenMP from GCC's libgomp, the runtime oneDNN and OpenCV already use
+# (two OpenMP runtimes in one process do not mix).
+GOMP="$(g++ -print-file-name=libgomp.so)"
+configureAndBuild "$ROOT/build/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCONVSCOPE_FUZZ=ON -DOpenMP_CXX_FLAGS=-fopenmp=libgomp -DOpenMP_CXX_LIB_NAMES=gomp -DOpenMP_gomp_LIBRARY="$GOMP"
+
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:allocator_may_return_null=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0"
+export OMP_NUM_THREADS=1
+ARTIFACTS="$ROOT/build/fuzz/artifacts"
+mkdir -p "$ARTIFACTS"
+failed=()
+for t in "${TARGETS[@]}"; do
+  work="$ROOT/build/fuzz/corpus/$t" # what this machine's runs found, kept between runs
+  mkdir -p "$work"
+  seeds=("$ROOT/tests/fuzz/corpus/$t")
+  [ -d "$ROOT/tests/fuzz/regressions/$t" ] && seeds+=("$ROOT/tests/fuzz/regressions/$t")
+  echo "ConvScope: fuzzing $t for ${SECONDS_EACH}s" >&2
+  if ! "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" -max_total_time="$SECONDS_EACH" \
+      -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log"; then
+    failed+=("$t")
+    tail -60 "$ROOT/build/fuzz/$t.log" >&2
+  else
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$ROOT/build/fuzz/$t.log" | tr '\n' ' ' >&2
+    echo >&2
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "ConvScope: the fuzzer found a problem in: ${failed[*]} (inputs in $ARTIFACTS)" >&2
+  exit 1
+fi
+echo "ConvScope: ${#TARGETS[@]} fuzz target(s), ${SECONDS_EACH}s each, no problem found" >&2

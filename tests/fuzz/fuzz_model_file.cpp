@@ -1,0 +1,9 @@
+// libFuzzer target: ConvScope's model files (ModelFile.h), as opened from disk or dropped.
+#include "FuzzTarget.h"
+
+#include "engine/ModelFile.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return convscope::fuzz::refuseOrAccept(
+      [&] { (void)convscope::parseModel(convscope::fuzz::text(data, size), "fuzz.json"); });
+}
