@@ -2,9 +2,12 @@
 // uncompressed files as they are.
 #include "Dataset.h"
 
+#include "LayerList.h"
+
 #include "ImageIO.h"
 
 #include <opencv2/imgproc.hpp>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -18,13 +21,25 @@ namespace convscope {
 
 namespace {
 
+std::string tooLarge(const std::string& path) {
+  return path + ": the data is larger than " + byteSizeText(maxDatasetBytes()) +
+         ", half of this computer's memory (ConvScope keeps a dataset in memory)";
+}
+
 std::vector<uint8_t> readMaybeGzipped(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw std::invalid_argument(path + ": cannot open the file");
   std::vector<uint8_t> bytes;
   uint8_t buffer[1 << 16];
   int n = 0;
-  while ((n = gzread(file, buffer, sizeof buffer)) > 0) bytes.insert(bytes.end(), buffer, buffer + n);
+  const int64_t limit = maxDatasetBytes(); // a few kilobytes of gzip may inflate to gigabytes
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0) {
+    if (int64_t(bytes.size()) + n > limit) {
+      gzclose(file);
+      throw std::invalid_argument(tooLarge(path));
+    }
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  }
   int error = Z_OK;
   const char* message = gzerror(file, &error);
   const std::string reason = message ? message : "";
@@ -96,6 +111,11 @@ Dataset readIdxPair(const std::string& folder, const std::string& prefix, const 
 bool isSubfolder(const fs::directory_entry& e) { return e.is_directory(); }
 
 } // namespace
+
+int64_t maxDatasetBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && pageSize > 0 ? int64_t(pages) * pageSize / 2 : int64_t(4) << 30;
+}
 
 std::string resourcesDirectory() {
   if (const char* env = std::getenv("CONVSCOPE_RESOURCES"); env && fs::is_directory(env)) return env;
@@ -185,6 +205,9 @@ DatasetSplit loadCifar10(const std::string& folder) {
   }
   DatasetSplit split;
   auto readBatch = [&](const std::string& path, Dataset& d) {
+    std::error_code error;
+    if (int64_t(fs::file_size(path, error)) + int64_t(split.train.pixels.size()) > maxDatasetBytes())
+      throw std::invalid_argument(tooLarge(path));
     std::ifstream file(path, std::ios::binary);
     const std::vector<uint8_t> b((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     constexpr size_t record = 1 + 3 * 32 * 32;

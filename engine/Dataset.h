@@ -27,6 +27,10 @@ struct DatasetSplit {
   Dataset train, test;
 };
 
+// The most bytes of images a dataset may hold: half of this computer's memory (4 GiB when
+// it cannot be asked). A file holding more, or a gzip inflating to more, is refused.
+int64_t maxDatasetBytes();
+
 // Where the bundled resources are: $CONVSCOPE_RESOURCES, then beside the executable
 // (../share/convscope/resources or resources/), then the source tree's resources/.
 std::string resourcesDirectory();

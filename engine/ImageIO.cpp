@@ -77,10 +77,14 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   // OpenCV reads its limit once, from the environment, on the first decode.
   static const bool limitSet = ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0) == 0;
   (void)limitSet;
-  if (const auto [w, h] = declaredSize(path); w * h > kMaxImagePixels)
+  // Each side is at most 2³², so the product fits in 64 unsigned bits (found by the fuzzer).
+  if (const auto [w, h] = declaredSize(path); uint64_t(w) * uint64_t(h) > uint64_t(kMaxImagePixels)) {
+    const uint64_t pixels = uint64_t(w) * uint64_t(h);
+    const std::string count = pixels > uint64_t(INT64_MAX) ? std::to_string(pixels) : withCommas(int64_t(pixels));
     throw std::invalid_argument(path + ": the image declares " + std::to_string(w) + "×" + std::to_string(h) + " = " +
-                                withCommas(w * h) + " pixels; ConvScope opens images up to " +
-                                withCommas(kMaxImagePixels) + " pixels (64 megapixels)");
+                                count + " pixels; ConvScope opens images up to " + withCommas(kMaxImagePixels) +
+                                " pixels (64 megapixels)");
+  }
   cv::Mat image;
   try {
     image = cv::imread(path, readFlags(options.channels));

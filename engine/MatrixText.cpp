@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -57,6 +58,7 @@ Tensor parseMatrixText(const std::string& text, const std::string& source) {
   std::string line;
   int lineNumber = 0;
   std::vector<size_t> channelLines{1};
+  int64_t total = 0;
   while (std::getline(in, line)) {
     ++lineNumber;
     const bool hadComment = line.find('#') != std::string::npos;
@@ -76,6 +78,11 @@ Tensor parseMatrixText(const std::string& text, const std::string& source) {
     if (!rows.empty() && row.size() != rows.front().size())
       throw std::invalid_argument(where + ": row has " + std::to_string(row.size()) + " numbers, the rows above have " +
                                   std::to_string(rows.front().size()));
+    total += int64_t(row.size());
+    if (total > kMaxMatrixValues)
+      throw std::invalid_argument(
+          where + ": more than " + std::to_string(kMaxMatrixValues) +
+          " numbers; ConvScope reads matrices of up to that many (as many as an image's pixels)");
     rows.push_back(std::move(row));
   }
   if (channels.back().empty()) {
@@ -100,6 +107,13 @@ Tensor parseMatrixText(const std::string& text, const std::string& source) {
 Tensor loadMatrixFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw std::invalid_argument(path + ": cannot open the file (does it exist and is it readable?)");
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw std::invalid_argument(path + ": is a folder, not a matrix file");
+  if (const auto size = std::filesystem::file_size(path, error); !error && int64_t(size) > kMaxMatrixFileBytes)
+    throw std::invalid_argument(path + ": the file is " + std::to_string(size >> 20) +
+                                " MiB; ConvScope reads matrix files up to " +
+                                std::to_string(kMaxMatrixFileBytes >> 20) + " MiB");
   std::ostringstream content;
   content << file.rdbuf();
   return parseMatrixText(content.str(), path);

@@ -10,6 +10,11 @@
 
 namespace convscope {
 
+// The most numbers a matrix may hold: 64 Mi, as many as an image's pixels (ImageIO.h); and
+// the largest matrix file read, 1 GiB.
+constexpr int64_t kMaxMatrixValues = int64_t(1) << 26;
+constexpr int64_t kMaxMatrixFileBytes = int64_t(1) << 30;
+
 // Parses `text` into a (C, H, W) tensor. `source` names the text in error messages
 // ("six.txt line 3: 'x' is not a number"). Throws std::invalid_argument.
 Tensor parseMatrixText(const std::string& text, const std::string& source = "matrix");

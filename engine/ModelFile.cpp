@@ -1,6 +1,7 @@
 // Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
 #include "ModelFile.h"
 
+#include "LayerList.h"
 #include "Onnx.h"
 
 #include "layers/LayerKind.h"
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
@@ -102,11 +104,19 @@ Json tensorJson(const Tensor& t) {
       {"shape", t.shape().dims()}, {"crc32", crc32(0L, bytes, static_cast<uInt>(size))}, {"data", base64(bytes, size)}};
 }
 
+// A JSON list of whole numbers equal to shape's dimensions (anything else is not).
+bool isShape(const Json& dims, const Shape& shape) {
+  if (!dims.is_array() || dims.size() != shape.dims().size()) return false;
+  for (size_t k = 0; k < dims.size(); ++k)
+    if (!dims[k].is_number_integer() || dims[k].get<int64_t>() != shape.dims()[k]) return false;
+  return true;
+}
+
 // A tensor of the given shape from tensorJson's object, checked as the weights are.
 Tensor tensorOfShape(const Json& j, const Shape& shape, const std::string& where) {
   const LayerFields f{j, where};
   const Json& dims = f.at("shape");
-  if (!dims.is_array() || dims.get<std::vector<int64_t>>() != shape.dims())
+  if (!isShape(dims, shape))
     throw std::invalid_argument(where + ": shape " + dims.dump() + " does not match " + shape.toString());
   std::vector<uint8_t> bytes;
   if (!unbase64(f.text("data"), bytes)) throw std::invalid_argument(where + ": \"data\" is not valid base64");
@@ -287,13 +297,64 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
   }
 }
 
+namespace {
+// The weights a Conv2D or Dense layer's fields declare (0 for other kinds, or fields the
+// layer's loader will refuse anyway), worked out before anything is allocated.
+int64_t declaredWeights(const Json& layer) {
+  if (!layer.is_object() || !layer.contains("type") || !layer["type"].is_string()) return 0;
+  // Each field within its loader's range, so that the products cannot overflow.
+  const auto field = [&](const char* key, int64_t most) -> int64_t {
+    const auto it = layer.find(key);
+    return it != layer.end() && it->is_number_integer() ? std::clamp<int64_t>(it->get<int64_t>(), 0, most) : 0;
+  };
+  const std::string type = layer["type"].get<std::string>();
+  if (type == "Dense") return field("in_features", 1 << 24) * field("out_features", 1 << 24);
+  if (type != "Conv2D") return 0;
+  const auto kernel = layer.find("kernel");
+  if (kernel == layer.end() || !kernel->is_array() || kernel->size() != 2 || !(*kernel)[0].is_number_integer() ||
+      !(*kernel)[1].is_number_integer())
+    return 0;
+  const int64_t kh = std::clamp<int64_t>((*kernel)[0].get<int64_t>(), 0, 4096);
+  const int64_t kw = std::clamp<int64_t>((*kernel)[1].get<int64_t>(), 0, 4096);
+  return field("out_channels", 65536) * (field("in_channels", 65536) / std::max<int64_t>(field("groups", 65536), 1)) *
+         kh * kw;
+}
+
+void checkDeclaredSize(const Json& layers, bool withWeights, size_t fileBytes, const std::string& source) {
+  int64_t total = 0;
+  for (const Json& layer : layers) total = std::min(total + declaredWeights(layer), int64_t(1) << 60);
+  if (total > kMaxModelParameters)
+    throw std::invalid_argument(source + ": its layers declare " + withCommas(total) +
+                                " weights; ConvScope opens models of up to " + withCommas(kMaxModelParameters) +
+                                " parameters (" + byteSizeText(kMaxModelParameters * 4) + " as float32)");
+  // Each weight takes 4 bytes, 5⅓ characters of base64: a file declaring more than it can
+  // hold is cut short or damaged, and is refused before its layers are made.
+  if (withWeights && double(total) * 16.0 / 3.0 > double(fileBytes))
+    throw std::invalid_argument(source + ": its layers declare " + withCommas(total) + " weights (" +
+                                byteSizeText(total * 4) + "), more than the file's " +
+                                byteSizeText(int64_t(fileBytes)) + " can hold: the file is damaged or not whole");
+}
+} // namespace
+
+Model parseModelText(const std::string& text, const std::string& source);
+
 Model parseModel(const std::string& text, const std::string& source) {
+  try {
+    return parseModelText(text, source);
+  } catch (const nlohmann::json::exception& e) { // a field of an unexpected type the checks above missed
+    throw std::invalid_argument(source + ": not a valid model file: " + e.what());
+  }
+}
+
+Model parseModelText(const std::string& text, const std::string& source) {
   Json j;
   try {
     j = Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw std::invalid_argument(source + ": not a valid model file: JSON error at byte " + std::to_string(e.byte) +
                                 (e.byte >= text.size() ? " (the file ends early: truncated?)" : ""));
+  } catch (const nlohmann::json::exception& e) { // a number too large for any type (found by the fuzzer)
+    throw std::invalid_argument(source + ": not a valid model file: " + e.what());
   }
   if (!j.is_object() || !j.contains("format") || j["format"] != "convscope-model")
     throw std::invalid_argument(source + ": not a ConvScope model file (no \"format\": \"convscope-model\")");
@@ -316,6 +377,7 @@ Model parseModel(const std::string& text, const std::string& source) {
   const Json& layers = top.at("layers");
   if (!layers.is_array() || layers.empty())
     throw std::invalid_argument(source + ": \"layers\" must be a non-empty list");
+  checkDeclaredSize(layers, j.contains("parameters"), text.size(), source);
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string where = source + ": layer " + std::to_string(i + 1) +
                               (layers[i].is_object() && layers[i].contains("name") && layers[i]["name"].is_string()
@@ -405,7 +467,7 @@ Model parseModel(const std::string& text, const std::string& source) {
         throw std::invalid_argument(source + ": parameter tensor " + std::to_string(i + 1) + " is '" + label +
                                     "', expected '" + name + "'");
       const Json& shape = f.at("shape");
-      if (!shape.is_array() || shape.get<std::vector<int64_t>>() != tensor->shape().dims())
+      if (!isShape(shape, tensor->shape()))
         throw std::invalid_argument(f.where + ": shape " + shape.dump() + " does not match the layer's " +
                                     tensor->shape().toString());
       if (!unbase64(f.text("data"), bytes)) throw std::invalid_argument(f.where + ": \"data\" is not valid base64");

@@ -17,6 +17,9 @@
 namespace convscope {
 
 constexpr int kModelFormatVersion = 1;
+// The most parameters a model file may declare: 2³¹ (8.6 GB of float32 weights; VGG-16 has
+// 138 million). Checked before any layer is made.
+constexpr int64_t kMaxModelParameters = int64_t(1) << 31;
 
 struct TrainingNote {
   std::string dataset;

@@ -74,6 +74,7 @@ namespace {
 constexpr int64_t kMaxTensorElements = int64_t(1) << 30; // 4 GiB of floats
 constexpr int64_t kMaxFoldedElements = 4096;             // shape arithmetic works on small tensors
 constexpr int64_t kMaxNodes = 100000;
+constexpr int64_t kMaxWindow = 100000; // kernels, strides, dilations and padding, as ConvScope's input sizes
 
 std::string supportedNames() {
   std::string names;
@@ -256,6 +257,13 @@ private:
   const onnx::NodeProto& node_;
   std::map<std::string, const onnx::AttributeProto*> byName_;
 };
+
+// A number of shape arithmetic as a whole number, clamped to ±2⁶² so that converting a double
+// near 2⁶³ is defined and sums of two cannot overflow.
+int64_t wholeNumber(double d) {
+  constexpr double most = double(int64_t(1) << 62);
+  return std::isnan(d) ? 0 : int64_t(std::clamp(d, -most, most));
+}
 
 // Numbers of a small constant as doubles, for shape arithmetic.
 std::vector<double> numbersOf(const Constant& c) {
@@ -649,7 +657,7 @@ private:
         fill = c.at(0), integer = c.integer;
       }
       std::vector<int64_t> dims;
-      for (double d : v) dims.push_back(int64_t(d));
+      for (double d : v) dims.push_back(wholeNumber(d));
       const int64_t n = checkedCount(dims, "its shape");
       if (n > kMaxFoldedElements) throw std::invalid_argument("makes a constant of " + std::to_string(n) + " values");
       return constantFrom(dims, std::vector<double>(size_t(n), fill), integer);
@@ -664,7 +672,7 @@ private:
         dims = {outer, outer ? x.count() / outer : 0};
       } else {
         Attributes a(node, {"allowzero"});
-        for (double d : numbersOf(constant(node, 1, "shape"))) dims.push_back(int64_t(d));
+        for (double d : numbersOf(constant(node, 1, "shape"))) dims.push_back(wholeNumber(d));
         int64_t known = 1, unknown = -1;
         for (size_t k = 0; k < dims.size(); ++k) {
           if (dims[k] == 0 && k < x.dims.size()) dims[k] = x.dims[k];
@@ -687,7 +695,7 @@ private:
       Attributes a(node, {"axes"});
       std::vector<int64_t> axes = a.integers("axes", {});
       if (hasInput(node, 1))
-        for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(int64_t(d));
+        for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
       std::vector<int64_t> dims = x.dims;
       if (op == "Unsqueeze") {
         const int64_t outRank = rank + int64_t(axes.size());
@@ -724,9 +732,10 @@ private:
       std::vector<double> out;
       for (int64_t o = 0; o < outer; ++o)
         for (double d : indices) {
-          int64_t i = int64_t(d);
+          int64_t i = wholeNumber(d);
           if (i < 0) i += n;
-          if (i < 0 || i >= n) throw std::invalid_argument("index " + std::to_string(int64_t(d)) + " is out of range");
+          if (i < 0 || i >= n)
+            throw std::invalid_argument("index " + std::to_string(wholeNumber(d)) + " is out of range");
           for (int64_t k = 0; k < inner; ++k) out.push_back(v[size_t((o * n + i) * inner + k)]);
         }
       return constantFrom(dims, out, x.integer);
@@ -783,10 +792,7 @@ private:
       const auto ints = [&](int k, const char* what) {
         std::vector<int64_t> r;
         if (hasInput(node, k))
-          for (double d : numbersOf(constant(node, k, what)))
-            r.push_back(d >= 9.2e18    ? std::numeric_limits<int64_t>::max()
-                        : d <= -9.2e18 ? -std::numeric_limits<int64_t>::max()
-                                       : int64_t(d));
+          for (double d : numbersOf(constant(node, k, what))) r.push_back(wholeNumber(d));
         return r;
       };
       if (hasInput(node, 1))
@@ -799,8 +805,11 @@ private:
       std::vector<int64_t> begin(size_t(rank), 0), step(size_t(rank), 1), dims = x.dims;
       for (size_t k = 0; k < starts.size(); ++k) {
         const size_t axis = size_t(normalizedAxis(axes[k], rank, op));
-        const int64_t n = x.dims[axis], s = steps[k];
-        if (s == 0) throw std::invalid_argument("a step of 0");
+        const int64_t n = x.dims[axis];
+        if (steps[k] == 0) throw std::invalid_argument("a step of 0");
+        // A step longer than the axis takes one value either way; clamped, no sum overflows
+        // (found by the fuzzer).
+        const int64_t s = std::clamp<int64_t>(steps[k], -(n + 1), n + 1);
         int64_t b = starts[k] < 0 ? std::max<int64_t>(starts[k], -n) + n : starts[k];
         int64_t e = ends[k] < 0 ? std::max<int64_t>(ends[k], -n - 1) + n : ends[k];
         if (s > 0) {
@@ -846,6 +855,10 @@ private:
     const auto strides = a.integers("strides", {1, 1}), dilations = a.integers("dilations", {1, 1});
     if (strides.size() != 2 || dilations.size() != 2)
       throw std::invalid_argument("strides and dilations need 2 values");
+    for (int64_t v : {strides[0], strides[1], dilations[0], dilations[1]})
+      if (v < 1 || v > kMaxWindow)
+        throw std::invalid_argument("strides and dilations must be 1 to " + std::to_string(kMaxWindow) + ", not " +
+                                    std::to_string(v));
     g.strideH = strides[0], g.strideW = strides[1], g.dilationH = dilations[0], g.dilationW = dilations[1];
     setPads(a, src, {g.kernelH, g.kernelW}, {g.strideH, g.strideW}, {g.dilationH, g.dilationW}, g.padTop, g.padBottom,
             g.padLeft, g.padRight);
@@ -877,7 +890,8 @@ private:
       const auto pads = a.integers("pads", {0, 0, 0, 0});
       if (pads.size() != 4) throw std::invalid_argument("pads need 4 values for a 2-D window");
       for (int64_t p : pads)
-        if (p < 0) throw std::invalid_argument("negative padding " + std::to_string(p));
+        if (p < 0 || p > kMaxWindow)
+          throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow));
       top = pads[0], left = pads[1], bottom = pads[2], right = pads[3];
     } else if (autoPad == "VALID") {
       top = bottom = left = right = 0;
@@ -908,7 +922,7 @@ private:
     std::vector<int64_t> pads = a.integers("pads", {});
     float fill = a.number("value", 0.0f);
     if (hasInput(node, 1))
-      for (double d : numbersOf(constant(node, 1, "pads"))) pads.push_back(int64_t(d));
+      for (double d : numbersOf(constant(node, 1, "pads"))) pads.push_back(wholeNumber(d));
     if (hasInput(node, 2)) fill = float(numbersOf(constant(node, 2, "constant value")).at(0));
     if (hasInput(node, 3)) throw std::invalid_argument("pads chosen axes; ConvScope pads height and width only");
     if (fill != 0.0f)
@@ -919,7 +933,9 @@ private:
     if (pads[0] || pads[1] || pads[4] || pads[5])
       throw std::invalid_argument("pads the batch or the channels; ConvScope pads height and width only");
     for (int64_t p : pads)
-      if (p < 0) throw std::invalid_argument("negative padding (cropping) is not supported");
+      if (p < 0 || p > kMaxWindow)
+        throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow) +
+                                    " (negative padding, cropping, is not supported)");
     if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(node, in);
     Value v = in;
     v.kind = Value::Kind::Padded;
@@ -995,6 +1011,10 @@ private:
     if (kernel.size() != 2) throw std::invalid_argument("kernel_shape must have 2 values (2-D pooling)");
     const auto strides = a.integers("strides", {1, 1});
     if (strides.size() != 2) throw std::invalid_argument("strides need 2 values");
+    for (int64_t v : {kernel[0], kernel[1], strides[0], strides[1]})
+      if (v < 1 || v > kMaxWindow)
+        throw std::invalid_argument("the window and strides must be 1 to " + std::to_string(kMaxWindow) + ", not " +
+                                    std::to_string(v));
     if (a.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw std::invalid_argument("dilated pooling is not supported");
     if (a.integer("storage_order", 0) != 0) throw std::invalid_argument("storage_order 1 is not supported");
@@ -1087,7 +1107,7 @@ private:
       const bool flatGuessed = shape.size() == 2 && shape[0] == -1 && shape[1] == double(features);
       if (!flat && !flatGuessed) {
         std::string text;
-        for (double d : shape) text += (text.empty() ? "" : ", ") + std::to_string(int64_t(d));
+        for (double d : shape) text += (text.empty() ? "" : ", ") + std::to_string(wholeNumber(d));
         throw std::invalid_argument("reshapes " + src.toString() + " to (" + text +
                                     "); ConvScope supports a reshape to a flat (batch, " + std::to_string(features) +
                                     ") vector only");

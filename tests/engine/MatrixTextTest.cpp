@@ -55,3 +55,22 @@ TEST(MatrixText, ErrorsNameTheLineAndTheProblem) {
   EXPECT_EQ(errorOf("1 nan\n"), "m.txt line 1: 'nan' is not a number");
   EXPECT_THROW(loadMatrixFile("/no/such/file.txt"), std::invalid_argument);
 }
+
+// Infinity, numbers beyond float, a fraction that overflows, nothing at all, and a matrix
+// past the limit: each refused naming the line.
+TEST(MatrixText, NonFiniteEmptyAndHugeInputsAreRefused) {
+  EXPECT_EQ(errorOf("1 inf\n"), "m.txt line 1: 'inf' is not a number");
+  EXPECT_EQ(errorOf("-infinity 2\n"), "m.txt line 1: '-infinity' is not a number");
+  EXPECT_EQ(errorOf("1e39\n"), "m.txt line 1: '1e39' is not a number"); // beyond float
+  EXPECT_EQ(errorOf("3e38/1e-10\n"), "m.txt line 1: '3e38/1e-10' is not finite");
+  EXPECT_EQ(errorOf(""), "m.txt: contains no numbers");
+  // One row more than the limit allows, in rows of 8192.
+  std::string row;
+  for (int i = 0; i < 8192; ++i) row += "1 ";
+  row += "\n";
+  std::string text;
+  text.reserve(row.size() * 8193);
+  for (int64_t r = 0; r <= kMaxMatrixValues / 8192; ++r) text += row;
+  EXPECT_EQ(errorOf(text).rfind("m.txt line 8193: ", 0), 0u) << errorOf(text).substr(0, 80);
+  EXPECT_NE(errorOf(text).find("more than 67108864 numbers"), std::string::npos);
+}

@@ -170,6 +170,62 @@ TEST(Datasets, IdxGzippedPlainAndBroken) {
   EXPECT_NE(errorOf([&] { loadIdxFolder(dir / ""); }).find("no t10k-images-idx3-ubyte"), std::string::npos);
 }
 
+// Damaged IDX and CIFAR-10 files: each refused naming the file and what is wrong.
+TEST(Datasets, DamagedIdxAndCifarFilesAreNamed) {
+  TempDir dir;
+  const auto valid = [&] {
+    writeIdx(dir / "train-images-idx3-ubyte", 0x803, {3, 2, 2}, std::vector<uint8_t>(12, 1), false);
+    writeIdx(dir / "train-labels-idx1-ubyte", 0x801, {3}, {0, 1, 2}, false);
+    writeIdx(dir / "t10k-images-idx3-ubyte", 0x803, {1, 2, 2}, {9, 8, 7, 6}, false);
+    writeIdx(dir / "t10k-labels-idx1-ubyte", 0x801, {1}, {1}, false);
+  };
+  const auto error = [&] { return errorOf([&] { loadIdxFolder(dir / ""); }); };
+  valid();
+  EXPECT_EQ(error(), "(no error)");
+  writeIdx(dir / "train-images-idx3-ubyte", 0x801, {3, 2, 2}, std::vector<uint8_t>(12, 1), false); // label magic
+  EXPECT_NE(error().find("not an IDX image file (magic number 2051 expected)"), std::string::npos) << error();
+  valid();
+  writeIdx(dir / "train-labels-idx1-ubyte", 0x803, {3}, {0, 1, 2}, false);
+  EXPECT_NE(error().find("not an IDX label file (magic number 2049 expected)"), std::string::npos) << error();
+  valid();
+  writeIdx(dir / "train-labels-idx1-ubyte", 0x801, {3}, {0, 1}, false); // says 3, holds 2
+  EXPECT_NE(error().find("3 labels need 11 bytes, the file has 10"), std::string::npos) << error();
+  valid();
+  writeIdx(dir / "train-labels-idx1-ubyte", 0x801, {2}, {0, 1}, false); // 2 labels for 3 images
+  EXPECT_NE(error().find("2 labels for 3 images"), std::string::npos) << error();
+  valid();
+  writeIdx(dir / "train-images-idx3-ubyte", 0x803, {3, 2, 2}, std::vector<uint8_t>(13, 1), false); // a byte too many
+  EXPECT_NE(error().find("3 images of 2x2 need 28 bytes, the file has 29"), std::string::npos) << error();
+  writeIdx(dir / "train-images-idx3-ubyte", 0x803, {3, 0, 2}, {}, false);
+  EXPECT_NE(error().find("implausible image size 0x2"), std::string::npos) << error();
+  // A gzip cut short.
+  valid();
+  writeIdx(dir / "train-images-idx3-ubyte.gz", 0x803, {3, 2, 2}, std::vector<uint8_t>(12, 1), true);
+  fs::remove(dir / "train-images-idx3-ubyte");
+  std::string gz;
+  {
+    std::ifstream in(dir / "train-images-idx3-ubyte.gz", std::ios::binary);
+    gz.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  std::ofstream(dir / "train-images-idx3-ubyte.gz", std::ios::binary) << gz.substr(0, gz.size() - 12);
+  EXPECT_NE(error().find("train-images-idx3-ubyte.gz"), std::string::npos) << error();
+  EXPECT_FALSE(error().empty());
+
+  TempDir cifar;
+  std::string record(1 + 3072, '\x05');
+  record[0] = 12; // no such class
+  std::ofstream(cifar / "data_batch_1.bin", std::ios::binary) << record;
+  record[0] = 1;
+  std::ofstream(cifar / "test_batch.bin", std::ios::binary) << record;
+  EXPECT_NE(errorOf([&] { loadCifar10(cifar / ""); }).find("label 12 is outside 0..9"), std::string::npos);
+  std::ofstream(cifar / "data_batch_1.bin", std::ios::binary); // empty
+  EXPECT_NE(errorOf([&] { loadCifar10(cifar / ""); }).find("0 bytes is not a whole number"), std::string::npos);
+  fs::remove(cifar / "data_batch_1.bin");
+  EXPECT_NE(errorOf([&] { loadCifar10(cifar / ""); }).find("needs CIFAR-10's binary batches"), std::string::npos);
+  // The memory a dataset may take is half of this computer's.
+  EXPECT_GT(maxDatasetBytes(), int64_t(1) << 28);
+}
+
 TEST(Datasets, BundledDigitsFromAnyFolder) {
   const auto cwd = fs::current_path();
   fs::current_path(fs::temp_directory_path());
@@ -437,6 +493,32 @@ TEST(ModelFile, RefusesDamagedFilesWithReasons) {
   EXPECT_EQ(errorOf([] { parseModel("{\"hello\": 1}", "x.json"); }),
             "x.json: not a ConvScope model file (no \"format\": \"convscope-model\")");
   EXPECT_EQ(errorOf([] { loadModel("/no/such/model.json"); }), "/no/such/model.json: no such file");
+}
+
+// What a file declares is checked before anything is allocated: more than ConvScope opens,
+// or more weights than the file can hold.
+TEST(ModelFile, DeclaredSizesAreCheckedBeforeAnyLayerIsMade) {
+  const std::string huge = R"({"format": "convscope-model", "version": 1, "input": [1000],
+    "layers": [{"type": "Dense", "name": "fc", "in_features": 1000, "out_features": 16777216},
+               {"type": "Dense", "name": "fc2", "in_features": 16777216, "out_features": 16777216}]})";
+  EXPECT_NE(errorOf([&] { parseModel(huge, "huge.json"); })
+                .find("huge.json: its layers declare 281,491,753,926,656 weights; ConvScope opens models of up to "
+                      "2,147,483,648 parameters (8.6 GB as float32)"),
+            std::string::npos)
+      << errorOf([&] { parseModel(huge, "huge.json"); });
+  // 100 million weights declared, in a file of a few hundred bytes claiming to hold them.
+  const std::string cut = R"({"format": "convscope-model", "version": 1, "input": [10000],
+    "layers": [{"type": "Dense", "name": "fc", "in_features": 10000, "out_features": 10000}],
+    "parameters": [{"layer": "fc", "name": "weights", "shape": [10000, 10000], "crc32": 0, "data": ""}]})";
+  EXPECT_NE(errorOf([&] {
+              parseModel(cut, "cut.json");
+            }).find("its layers declare 100,000,000 weights (400 MB), more than the file's"),
+            std::string::npos)
+      << errorOf([&] { parseModel(cut, "cut.json"); });
+  // The same architecture without weights is a model to train: it opens.
+  const std::string arch = R"({"format": "convscope-model", "version": 1, "input": [100],
+    "layers": [{"type": "Dense", "name": "fc", "in_features": 100, "out_features": 10}]})";
+  EXPECT_EQ(parseModel(arch, "arch.json").network.parameterCount(), 1010);
 }
 
 TEST(ModelFile, SavingIsAtomicAndArchitectureOnlyFilesLoad) {

@@ -32,6 +32,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDirIterator>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QDropEvent>
@@ -494,6 +495,43 @@ private slots:
     QVERIFY(window.errorText().contains("not an image file OpenCV can read"));
     QCOMPARE(window.workspace()->inputName(), QStringLiteral("six.txt"));
     QCOMPARE(window.workspace()->input().values(), before);
+  }
+
+  // Every bad and odd file the tests know — the fuzzers' corpora and regressions (broken
+  // images, matrices, layer lists, model files, ONNX, IDX and CIFAR bytes), the refused ONNX
+  // files — dropped on the window one after another: each opens, or shows a message naming
+  // it and leaves the input and the model as they were. Nothing crashes or hangs.
+  void droppingEveryBadFileKeepsTheWindowWhole() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    QStringList files;
+    for (const QString& root :
+         {QStringLiteral(CONVSCOPE_TEST_DATA "/../fuzz"), QStringLiteral(CONVSCOPE_TEST_DATA "/onnx")}) {
+      QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+      while (it.hasNext()) files << it.next();
+    }
+    files.sort();
+    QVERIFY2(files.size() > 60, qPrintable(QString::number(files.size())));
+    int refused = 0;
+    for (const QString& file : files) {
+      if (file.endsWith(".json") && file.contains("/data/onnx/")) continue; // the fixtures' expected outputs
+      const QString inputBefore = window.workspace()->inputName();
+      const QString modelBefore = window.workspace()->modelName();
+      const std::vector<float> valuesBefore = window.workspace()->input().values();
+      drop(&window, file);
+      settle(window);
+      const QString error = window.errorText();
+      if (!error.isEmpty()) {
+        ++refused;
+        QVERIFY2(error.contains(QFileInfo(file).fileName()) || error.contains("model"),
+                 qPrintable(file + ": " + error));
+        QCOMPARE(window.workspace()->inputName(), inputBefore);
+        QCOMPARE(window.workspace()->modelName(), modelBefore);
+        QVERIFY(window.workspace()->input().values() == valuesBefore);
+      }
+    }
+    QVERIFY2(refused > 20, qPrintable(QString::number(refused)));
   }
 
   void strideAndPaddingChangeTheGridAndTheFormula() {
