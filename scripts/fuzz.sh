@@ -29,6 +29,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0"
 export OMP_NUM_THREADS=1
 ARTIFACTS="$ROOT/build/fuzz/artifacts"
+rm -rf "$ARTIFACTS" # this run's findings only (earlier ones belong in tests/fuzz/regressions)
 mkdir -p "$ARTIFACTS"
 failed=()
 for t in "${TARGETS[@]}"; do

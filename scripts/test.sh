@@ -2,10 +2,12 @@
 # Sets up a fresh Debian/Ubuntu machine, builds with tests and runs every test through
 # CTest (Qt tests offscreen), then builds again with AddressSanitizer + UndefinedBehavior-
 # Sanitizer and runs the whole suite once more (scripts/test-sanitizers.sh); a sanitizer
-# report fails its test. Exits non-zero on any failure.
+# report fails its test; then fuzzes each parser for 10 seconds (scripts/fuzz.sh). Exits
+# non-zero on any failure.
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh -R ui_tests     CTest arguments go to both runs
-#   CONVSCOPE_NO_SANITIZERS=1 ./scripts/test.sh   the plain run only (a quick local check)
+#   CONVSCOPE_NO_SANITIZERS=1 CONVSCOPE_NO_FUZZ=1 ./scripts/test.sh   the plain run only (a quick local check)
+#   CONVSCOPE_FUZZ_SECONDS=60 ./scripts/test.sh   fuzz longer
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
@@ -14,4 +16,9 @@ export QT_QPA_PLATFORM=offscreen
 (cd "$ROOT/build/test" && ctest --output-on-failure --timeout 600 "$@")
 if [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ]; then
   "$ROOT/scripts/test-sanitizers.sh" "$@"
+fi
+# Each libFuzzer target for a few seconds (scripts/fuzz.sh; its corpora and regressions
+# already ran once above, in fuzz_corpus_TARGET).
+if [ -z "${CONVSCOPE_NO_FUZZ:-}" ]; then
+  "$ROOT/scripts/fuzz.sh" "${CONVSCOPE_FUZZ_SECONDS:-10}"
 fi

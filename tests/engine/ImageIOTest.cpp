@@ -132,6 +132,24 @@ TEST_F(ImageIO, EmptyAndTruncatedFilesAreRefused) {
   }
 }
 
+// A PNG whose chunk declares more bytes than the file holds: libpng would allocate and clear
+// what the chunk declares (2 GB for a 243-byte file the fuzzer made), so it is refused first.
+TEST_F(ImageIO, APngChunkLongerThanTheFileIsRefusedBeforeLibpngReadsIt) {
+  cv::Mat grey(8, 8, CV_8UC1, cv::Scalar(100));
+  ASSERT_TRUE(cv::imwrite(path("ok.png"), grey));
+  std::ifstream in(path("ok.png"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t iend = bytes.find("IEND") - 4;
+  const std::string chunk = std::string("\x7f\xff\xff\xff", 4) + "tEXt" + "x"; // declares 2 GiB
+  std::ofstream(path("long-chunk.png"), std::ios::binary) << bytes.substr(0, iend) + chunk;
+  EXPECT_NE(errorOf(path("long-chunk.png"))
+                .find("long-chunk.png: a damaged PNG: its chunk 'tEXt' declares 2147483647 "
+                      "bytes, more than the"),
+            std::string::npos)
+      << errorOf(path("long-chunk.png"));
+  EXPECT_EQ(loadImage(path("ok.png")).at(0, 0, 3, 3), 100.0f); // the file it came from is fine
+}
+
 // A decompression bomb: a few bytes whose header declares 100000×100000 pixels, refused
 // before anything is decoded or allocated, naming the numbers and the limit.
 TEST_F(ImageIO, DecompressionBombsAreRefusedBeforeDecoding) {
