@@ -52,6 +52,7 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
+      {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3])"},
       {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
       {"Add", "Add (two network values of one shape), or the bias after a MatMul"},
       {"Concat", "Concat along the channels (axis 1)"},
@@ -565,6 +566,7 @@ private:
       return produce(node, add(std::make_unique<GlobalAvgPool>(uniqueName(baseName(node, ""))), {in}));
     }
     if (op == "Pad") return convertPad(node);
+    if (op == "ReduceMean") return convertReduceMean(node);
     if (op == "Add") return convertAdd(node);
     if (op == "Concat") return convertConcat(node);
     if (op == "Flatten" || op == "Reshape") return convertFlatten(node);
@@ -1047,6 +1049,27 @@ private:
     }
     auto pool = std::make_unique<Pool2D>(uniqueName(baseName(node, "")), g);
     produce(node, add(std::move(pool), {in.node}));
+  }
+
+  // The mean over height and width (x.mean([2, 3]) in PyTorch, MnasNet's and EfficientNet's
+  // head) is global average pooling; without keepdims, flattened too.
+  void convertReduceMean(const onnx::NodeProto& node) {
+    Attributes a(node, {"axes", "keepdims"});
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
+    std::vector<int64_t> axes = a.integers("axes", {});
+    if (hasInput(node, 1))
+      for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
+    for (int64_t& axis : axes) axis = normalizedAxis(axis, src.rank(), "ReduceMean");
+    std::sort(axes.begin(), axes.end());
+    if (src.rank() != 4 || axes != std::vector<int64_t>{2, 3})
+      throw std::invalid_argument("averages " + src.toString() +
+                                  " over other axes than height and width; ConvScope "
+                                  "averages each map (axes 2 and 3 of an image)");
+    const std::string base = baseName(node, "");
+    const int pooled = add(std::make_unique<GlobalAvgPool>(uniqueName(base)), {in});
+    if (a.integer("keepdims", 1) != 0) return produce(node, pooled);
+    produce(node, add(std::make_unique<Flatten>(uniqueName(base + "_flatten")), {pooled}));
   }
 
   void convertAdd(const onnx::NodeProto& node) {

@@ -249,6 +249,18 @@ class LeNetBN(nn.Module):
         return self.out(torch.tanh(self.f6(torch.tanh(self.f5(x)))))
 
 
+class MeanHead(nn.Module):
+    """Global average pooling written as a mean over height and width (ReduceMean)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.fc = nn.Linear(6, 4)
+
+    def forward(self, x):
+        return self.fc(F.relu(self.conv(x)).mean([2, 3]))
+
+
 # ---- built with onnx.helper: LRN, Dropout, Identity --------------------------------
 
 
@@ -332,6 +344,8 @@ def main():
            (1, 1, 32, 32), opset=13, preserve=True)
     helper_graph()
     refused()
+    export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
+           "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ const std::string kFixtures = std::string(CONVSCOPE_TEST_DATA) + "/onnx/";
 // Every fixture scripts/make_onnx_fixtures.py writes that ConvScope must import.
 const std::vector<std::string> kImported{
     "conv-ops",         "pool-ops",    "reshape-matmul",      "reshape-dynamic", "residual-block",
-    "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity"};
+    "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity",
+    "mean-head"};
 
 std::string readBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

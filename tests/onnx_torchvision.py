@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""Students' own PyTorch models, end to end: torchvision's architectures (random weights from
+a seed) exported by torch.onnx.export at opset 13, opened by `convscope run`, compute what
+PyTorch computes for the same 224x224 input (within 1e-4 of the largest output; batch
+normalization given random statistics so that every path carries signal). A network
+with an operator ConvScope has no layer for (ShuffleNet's channel shuffle: a 5-D Reshape and
+a Transpose of the network's values) is refused with exit status 2, naming the node.
+
+Usage: onnx_torchvision.py CONVSCOPE WORK_DIR   (with Debian's /usr/bin/python3: PyTorch 1.13)
+"""
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import torch
+import torchvision
+
+warnings.filterwarnings("ignore")
+convscope, work = sys.argv[1:3]
+os.makedirs(work, exist_ok=True)
+MATCH = ["resnet18", "mobilenet_v2", "squeezenet1_0", "googlenet", "densenet121", "alexnet", "mnasnet0_5"]
+REFUSED = {"shufflenet_v2_x0_5": "Reshape"}
+
+torch.manual_seed(504)
+x = torch.rand(1, 3, 224, 224)
+matrix = os.path.join(work, "input.txt")
+with open(matrix, "w") as f:  # the input as a matrix text file: channels separated by a blank line
+    for c in range(3):
+        if c:
+            f.write("\n")
+        for r in range(224):
+            f.write(" ".join(repr(v) for v in x[0, c, r].tolist()) + "\n")
+
+failures = 0
+for name in MATCH + list(REFUSED):
+    kwargs = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+    model = getattr(torchvision.models, name)(**kwargs).eval()
+    for m in model.modules():  # batch normalization that is not the identity, so that every path carries signal
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1), m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5), m.bias.data.uniform_(-0.1, 0.1)
+    path = os.path.join(work, name + ".onnx")
+    with torch.no_grad():
+        expected = model(x).flatten().tolist()
+    torch.onnx.export(model, x, path, opset_version=13)
+    r = subprocess.run([convscope, "run", "--model", path, "--input", matrix, "--json"], capture_output=True, text=True)
+    if name in REFUSED:
+        ok = r.returncode == 2 and "node '" in r.stderr and REFUSED[name] in r.stderr
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: refused: {r.stderr.strip()[:160]}")
+        failures += not ok
+    elif r.returncode != 0:
+        print(f"FAIL {name}: exit {r.returncode}: {r.stderr.strip()[:300]}")
+        failures += 1
+    else:
+        def flat(v):
+            return [a for b in v for a in flat(b)] if isinstance(v, list) else [v]
+        actual = flat(json.loads(r.stdout)["output"])
+        scale = max(abs(v) for v in expected)
+        worst = max(abs(a - b) for a, b in zip(actual, expected)) if len(actual) == len(expected) else float("inf")
+        ok = scale > 0 and worst <= 1e-4 * scale
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(actual)} outputs, largest difference {worst:.3g} "
+              f"(output scale {scale:.3g})")
+        failures += not ok
+    os.remove(path)
+sys.exit(1 if failures else 0)
