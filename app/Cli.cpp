@@ -119,13 +119,7 @@ Tensor loadInput(const std::string& path, int channels, bool normalize) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw UsageError(path + ": no such file");
   if (isImageFile(path)) return loadImage(path, {channels, normalize});
-  Tensor chw;
-  try {
-    chw = loadMatrixFile(path);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string(e.what()) + " (" + path +
-                     " is neither an image OpenCV can read nor a matrix text file)");
-  }
+  Tensor chw = loadMatrixInput(path);
   if (channels != 0 && chw.shape()[0] != channels)
     throw UsageError("--channels " + std::to_string(channels) + " but " + path + " has " +
                      std::to_string(chw.shape()[0]) + " channel(s)");

@@ -2,6 +2,8 @@
 // option, and QCommandLineParser set-up with --help and --json.
 #include "CliCommon.h"
 
+#include "engine/MatrixText.h"
+
 #include <QStringList>
 
 #include <charconv>
@@ -71,6 +73,15 @@ bool parse(QCommandLineParser& parser, const std::string& command, const std::st
     return false;
   }
   return true;
+}
+
+Tensor loadMatrixInput(const std::string& path) {
+  try {
+    return loadMatrixFile(path);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string(e.what()) + " (" + path +
+                     " is neither an image OpenCV can read nor a matrix text file)");
+  }
 }
 
 std::unique_ptr<Backend> backendOption(const QCommandLineParser& p) {

@@ -49,6 +49,9 @@ std::pair<int64_t, int64_t> parsePair(const std::string& text, const std::string
 // after printing help when asked. Throws UsageError on unknown options or missing values.
 bool parse(QCommandLineParser& parser, const std::string& command, const std::string& description,
            const std::vector<std::string>& args, std::ostream& out);
+// A matrix text file as (C, H, W); a file that is not one is a UsageError saying it is neither
+// an image OpenCV can read nor a matrix (callers have tried it as an image first).
+Tensor loadMatrixInput(const std::string& path);
 // The --backend option's backend.
 std::unique_ptr<Backend> backendOption(const QCommandLineParser& p);
 

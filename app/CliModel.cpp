@@ -111,13 +111,7 @@ int runCommand(const std::vector<std::string>& args, std::ostream& out) {
     const Preprocess pre = model.info.preprocess ? *model.info.preprocess : plainPreprocess(shape);
     src = preprocessImage(loadImage(input, {pre.channels, false}), pre);
   } else {
-    Tensor chw;
-    try {
-      chw = loadMatrixFile(input);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string(e.what()) + " (" + input +
-                       " is neither an image OpenCV can read nor a matrix text file)");
-    }
+    const Tensor chw = loadMatrixInput(input);
     const Shape& m = chw.shape();
     const bool fits = shape.rank() == 3 ? m == shape : (m[0] == 1 && m[1] == 1 && m[2] == shape[0]);
     if (!fits)

@@ -3,7 +3,7 @@
 // (base64 float32 with a CRC-32 each). Saving is atomic: a temporary file in the same
 // folder, flushed to disk, then renamed over the target. Loading validates everything and
 // says what is wrong. An architecture-only file (no "parameters") is a valid model to train.
-// Not for: other frameworks' formats.
+// Not for: other frameworks' formats (ONNX is Onnx.h's; loadModel hands it .onnx paths).
 #pragma once
 
 #include "Network.h"

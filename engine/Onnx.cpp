@@ -215,7 +215,7 @@ struct Value {
 // A node's attributes, read with checks; unknown ones are refused.
 class Attributes {
 public:
-  Attributes(const onnx::NodeProto& node, std::initializer_list<const char*> known) : node_(node) {
+  Attributes(const onnx::NodeProto& node, std::initializer_list<const char*> known) {
     for (const onnx::AttributeProto& a : node.attribute()) {
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return a.name() == k; }) == known.end())
         throw std::invalid_argument("attribute '" + a.name() + "' of " + node.op_type() +
@@ -255,7 +255,6 @@ private:
       throw std::invalid_argument("attribute '" + name + "' has the wrong type");
     return it->second;
   }
-  const onnx::NodeProto& node_;
   std::map<std::string, const onnx::AttributeProto*> byName_;
 };
 
