@@ -115,12 +115,15 @@ struct Constant {
   double at(int64_t k) const { return integer ? double(i[size_t(k)]) : double(f[size_t(k)]); }
 };
 
+// The product of the dimensions, refused past kMaxTensorElements. Zeros are skipped in the bound,
+// so no partial product of a checked shape overflows even when the shape holds no values at all.
 int64_t checkedCount(const std::vector<int64_t>& dims, const std::string& what) {
-  int64_t n = 1;
+  int64_t n = 1, bound = 1;
   for (int64_t d : dims) {
     if (d < 0) throw std::invalid_argument(what + " has a negative dimension " + std::to_string(d));
-    if (d != 0 && n > kMaxTensorElements / d)
+    if (d != 0 && bound > kMaxTensorElements / d)
       throw std::invalid_argument(what + " declares more than " + std::to_string(kMaxTensorElements) + " values");
+    bound *= std::max<int64_t>(d, 1);
     n *= d;
   }
   return n;
@@ -680,8 +683,13 @@ private:
           if (dims[k] == -1) {
             if (unknown >= 0) throw std::invalid_argument("a shape with two −1");
             unknown = int64_t(k);
+          } else if (dims[k] > 0) {
+            if (known > kMaxTensorElements / dims[k])
+              throw std::invalid_argument("reshapes " + std::to_string(x.count()) + " values to more than " +
+                                          std::to_string(kMaxTensorElements));
+            known *= dims[k];
           } else {
-            known *= std::max<int64_t>(dims[k], 0);
+            known = 0;
           }
         }
         if (unknown >= 0) dims[size_t(unknown)] = known ? x.count() / known : 0;

@@ -10,6 +10,11 @@
 # on one input) or more than 2 GB of memory stops it; the input is saved in
 # build/fuzz/artifacts/ and the script fails. Make it a regression test: copy the file to
 # tests/fuzz/regressions/TARGET/ (the corpus tests run it in every test run), then fix.
+#
+# CONVSCOPE_FUZZ_SEED=N makes a run repeatable: libFuzzer's seed N, starting from the
+# repository's corpora only (not this machine's earlier findings). test.sh uses seed 1, so
+# CI tries the same inputs every run (a slower machine a prefix of a faster one's) and
+# never fails on a finding nobody can reproduce; without a seed, each run explores anew.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
@@ -34,11 +39,17 @@ mkdir -p "$ARTIFACTS"
 failed=()
 for t in "${TARGETS[@]}"; do
   work="$ROOT/build/fuzz/corpus/$t" # what this machine's runs found, kept between runs
+  seedOption=()
+  if [ -n "${CONVSCOPE_FUZZ_SEED:-}" ]; then
+    work="$ROOT/build/fuzz/seeded/$t" # a repeatable run starts from the repository's corpus
+    rm -rf "$work"
+    seedOption=(-seed="$CONVSCOPE_FUZZ_SEED")
+  fi
   mkdir -p "$work"
   seeds=("$ROOT/tests/fuzz/corpus/$t")
   [ -d "$ROOT/tests/fuzz/regressions/$t" ] && seeds+=("$ROOT/tests/fuzz/regressions/$t")
   echo "ConvScope: fuzzing $t for ${SECONDS_EACH}s" >&2
-  if ! "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" -max_total_time="$SECONDS_EACH" \
+  if ! "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" "${seedOption[@]}" -max_total_time="$SECONDS_EACH" \
       -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log"; then
     failed+=("$t")

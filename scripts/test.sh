@@ -7,7 +7,7 @@
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh -R ui_tests     CTest arguments go to both runs
 #   CONVSCOPE_NO_SANITIZERS=1 CONVSCOPE_NO_FUZZ=1 ./scripts/test.sh   the plain run only (a quick local check)
-#   CONVSCOPE_FUZZ_SECONDS=60 ./scripts/test.sh   fuzz longer
+#   CONVSCOPE_FUZZ_SECONDS=60 ./scripts/test.sh   fuzz longer (CONVSCOPE_FUZZ_SEED=N: another seed than 1)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
@@ -18,7 +18,8 @@ if [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ]; then
   "$ROOT/scripts/test-sanitizers.sh" "$@"
 fi
 # Each libFuzzer target for a few seconds (scripts/fuzz.sh; its corpora and regressions
-# already ran once above, in fuzz_corpus_TARGET).
+# already ran once above, in fuzz_corpus_TARGET), with a fixed seed so that every run tries
+# the same inputs: exploring is scripts/fuzz.sh's job, run without a seed.
 if [ -z "${CONVSCOPE_NO_FUZZ:-}" ]; then
-  "$ROOT/scripts/fuzz.sh" "${CONVSCOPE_FUZZ_SECONDS:-10}"
+  CONVSCOPE_FUZZ_SEED="${CONVSCOPE_FUZZ_SEED:-1}" "$ROOT/scripts/fuzz.sh" "${CONVSCOPE_FUZZ_SECONDS:-10}"
 fi
