@@ -16,6 +16,7 @@ PACKAGES=(
   libqcustomplot-dev
   nlohmann-json3-dev
   libonnx-dev libprotobuf-dev python3-onnx
+  libgraphviz-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3-torch python3-torchvision python3-numpy

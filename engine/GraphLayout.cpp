@@ -1,0 +1,83 @@
+#include "GraphLayout.h"
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+
+constexpr double kPointsPerInch = 72.0;
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", v);
+  return text;
+}
+
+// cgraph's API takes char* for names it does not change.
+char* chars(const char* text) { return const_cast<char*>(text); }
+
+} // namespace
+
+GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
+  static std::mutex mutex; // Graphviz's layout keeps global state
+  const std::lock_guard lock(mutex);
+  static GVC_t* context = gvContext(); // kept for the process: its plugins load once
+
+  std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(agopen(chars("g"), Agdirected, nullptr), agclose);
+  Agraph_t* g = graph.get();
+  agattr(g, AGRAPH, chars("rankdir"), chars("TB"));
+  agattr(g, AGRAPH, chars("ranksep"), chars(number(input.rankGap / kPointsPerInch).c_str()));
+  agattr(g, AGRAPH, chars("nodesep"), chars(number(input.boxGap / kPointsPerInch).c_str()));
+  agattr(g, AGRAPH, chars("splines"), chars("spline"));
+  agattr(g, AGNODE, chars("shape"), chars("box"));
+  agattr(g, AGNODE, chars("fixedsize"), chars("true"));
+  agattr(g, AGNODE, chars("label"), chars(""));
+  agattr(g, AGNODE, chars("width"), chars("1"));
+  agattr(g, AGNODE, chars("height"), chars("1"));
+  agattr(g, AGEDGE, chars("arrowhead"), chars("none"));
+
+  std::vector<Agnode_t*> nodes;
+  for (size_t i = 0; i < input.sizes.size(); ++i) {
+    Agnode_t* n = agnode(g, chars(("n" + std::to_string(i)).c_str()), 1);
+    agset(n, chars("width"), chars(number(input.sizes[i].x / kPointsPerInch).c_str()));
+    agset(n, chars("height"), chars(number(input.sizes[i].y / kPointsPerInch).c_str()));
+    nodes.push_back(n);
+  }
+  std::vector<Agedge_t*> edges;
+  for (size_t e = 0; e < input.edges.size(); ++e) {
+    const auto [from, to] = input.edges[e];
+    if (from < 0 || to < 0 || size_t(from) >= nodes.size() || size_t(to) >= nodes.size())
+      throw std::invalid_argument("layoutGraph: edge " + std::to_string(e) + " names a box that does not exist");
+    edges.push_back(agedge(g, nodes[size_t(from)], nodes[size_t(to)], chars(("e" + std::to_string(e)).c_str()), 1));
+  }
+  if (gvLayout(context, g, "dot") != 0) throw std::runtime_error("Graphviz could not lay out the graph (dot plugin)");
+
+  GraphLayoutResult out;
+  const boxf bb = GD_bb(g);
+  out.width = bb.UR.x - bb.LL.x;
+  out.height = bb.UR.y - bb.LL.y;
+  // Graphviz's y grows upwards; ours downwards from the top.
+  const auto place = [&](pointf p) { return LayoutPoint{p.x - bb.LL.x, bb.UR.y - p.y}; };
+  for (Agnode_t* n : nodes) out.centres.push_back(place(ND_coord(n)));
+  for (Agedge_t* e : edges) {
+    std::vector<LayoutPoint> path;
+    const splines* s = ED_spl(e);
+    if (s && s->size > 0) {
+      const bezier& b = s->list[0];
+      for (size_t k = 0; k < size_t(b.size); ++k) path.push_back(place(b.list[k]));
+      if (b.eflag) path.push_back(place(b.ep)); // the arrow's tip, past the last control point
+    }
+    out.paths.push_back(std::move(path));
+  }
+  gvFreeLayout(context, g);
+  return out;
+}
+
+} // namespace convscope

@@ -1,0 +1,33 @@
+// GraphLayout: places boxes of given sizes top to bottom and routes the arrows between
+// them, with Graphviz's `dot` (libgvc), the layered layout Netron-like network drawings
+// use: branches side by side, a skip connection routed around the layers it skips.
+// Sizes and positions are in the caller's units (the browser passes pixels), y down.
+// Not for: drawing (the browser's scene does) or deciding what is a box (ArchitectureGraph).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct LayoutPoint {
+  double x = 0, y = 0;
+};
+
+struct GraphLayoutInput {
+  std::vector<LayoutPoint> sizes;         // each box's width and height
+  std::vector<std::pair<int, int>> edges; // from, to (box indices); pairs may repeat
+  double rankGap = 40, boxGap = 24;       // vertical gap between layers, horizontal between boxes
+};
+
+struct GraphLayoutResult {
+  std::vector<LayoutPoint> centres;            // each box's centre
+  std::vector<std::vector<LayoutPoint>> paths; // each edge: a cubic Bézier chain (1 + 3k points), start to end
+  double width = 0, height = 0;                // the drawing's extent, from (0, 0)
+};
+
+// Throws std::runtime_error when Graphviz cannot lay it out (its dot plugin missing).
+// Graphviz keeps global state: calls are serialized.
+GraphLayoutResult layoutGraph(const GraphLayoutInput& input);
+
+} // namespace convscope
