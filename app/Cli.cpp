@@ -4,6 +4,7 @@
 #include "CliCommon.h"
 #include "WindowOptions.h"
 
+#include "engine/Presets.h"
 #include "engine/Filtering.h"
 #include "engine/Geometry.h"
 #include "engine/ImageIO.h"
@@ -47,7 +48,10 @@ QList<QCommandLineOption> windowOptions() {
       {"pooling", "Pooling on, with max, average or sum.", "MODE"},
       {"pool-size", "Pooling on, with an N x N window.", "N"},
       {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},
-      {"model", "A trained model file (.json) or an ONNX file: the feature maps show its layers.", "FILE"},
+      {"model",
+       "A trained model file (.json) or an ONNX file: the feature maps show its layers (and the Architectures tab "
+       "its graph). A network's name (resnet50, googlenet, mini-vgg, ...) opens in the Architectures tab.",
+       "FILE|NAME"},
       {"stepper", "Start in the stepper."},
       {"step",
        "Start the stepper on convolution, relu, pooling, fc or backward (the training loop, forward and backward; "
@@ -58,7 +62,7 @@ QList<QCommandLineOption> windowOptions() {
        "steps into the loop (at most 10000).",
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
-      {"tab", "Start on a tab: maps, stepper or training.", "NAME"},
+      {"tab", "Start on a tab: maps, stepper, training or architectures.", "NAME"},
       {"train", "Open the Training tab and start training LeNet-5 on the digits."},
   };
 }
@@ -630,13 +634,26 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   if (p.isSet("pooling")) o.poolMode = parseOption(poolModeFromString, str(p.value("pooling")), "pooling");
   if (p.isSet("pool-size")) o.poolSize = parseAtLeast(str(p.value("pool-size")), "pool-size", 1);
   if (p.isSet("pool-stride")) o.poolStride = parseAtLeast(str(p.value("pool-stride")), "pool-stride", 1);
+  if (p.isSet("tab"))
+    o.tab = oneOf<StartTab>(p, "tab",
+                            {{"maps", StartTab::FeatureMaps},
+                             {"stepper", StartTab::Stepper},
+                             {"training", StartTab::Training},
+                             {"architectures", StartTab::Architectures}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
-    requireFile(o.model, "--model ");
+    if (isPreset(o.model) && !std::filesystem::exists(o.model)) {
+      // A network's name: only the Architectures tab shows an untrained network.
+      if (o.tab && *o.tab != StartTab::Architectures)
+        throw UsageError("--model " + o.model +
+                         ": a network's name opens in the Architectures tab (--tab architectures); the other tabs "
+                         "show a trained model file");
+      o.tab = StartTab::Architectures;
+      o.modelIsName = true;
+    } else {
+      requireFile(o.model, "--model ");
+    }
   }
-  if (p.isSet("tab"))
-    o.tab = oneOf<StartTab>(
-        p, "tab", {{"maps", StartTab::FeatureMaps}, {"stepper", StartTab::Stepper}, {"training", StartTab::Training}});
   if (p.isSet("step"))
     o.step = oneOf<StartStep>(p, "step",
                               {{"convolution", StartStep::Convolution},

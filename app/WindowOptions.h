@@ -14,7 +14,7 @@
 
 namespace convscope::cli {
 
-enum class StartTab { FeatureMaps, Stepper, Training };                        // --tab maps|stepper|training
+enum class StartTab { FeatureMaps, Stepper, Training, Architectures }; // --tab maps|stepper|training|architectures
 enum class StartStep { Convolution, ReLU, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
 constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 
@@ -30,7 +30,8 @@ struct WindowOptions {
   std::optional<PoolMode> poolMode;  // --pooling
   std::optional<int64_t> poolSize;   // --pool-size: an N x N window
   std::optional<int64_t> poolStride; // --pool-stride, else the size when --pool-size is given
-  std::string model;                 // --model (an existing file), or empty
+  std::string model;                 // --model (an existing file, or a network's name), or empty
+  bool modelIsName = false;          // --model names a preset or architecture (the Architectures tab)
   std::optional<StartTab> tab;
   std::optional<StartStep> step;
   std::optional<int64_t> cell; // --cell, counted from 0 row by row

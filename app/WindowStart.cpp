@@ -1,6 +1,7 @@
 // Applying the window's start options (see WindowStart.h).
 #include "WindowStart.h"
 
+#include "ui/ArchitectureTab.h"
 #include "ui/MainWindow.h"
 #include "ui/Stepper.h"
 #include "ui/TrainingPanel.h"
@@ -35,10 +36,13 @@ void applyProcessing(ui::Workspace& workspace, const WindowOptions& o) {
 void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (!o.file.empty()) window.openFile(QString::fromStdString(o.file));
   applyProcessing(*window.workspace(), o);
-  if (!o.model.empty()) window.openModel(QString::fromStdString(o.model));
+  if (!o.model.empty() && !o.modelIsName) window.openModel(QString::fromStdString(o.model));
+  if (!o.model.empty() && o.tab == StartTab::Architectures)
+    window.architectureTab()->openNetwork(QString::fromStdString(o.model));
   if (o.tab == StartTab::FeatureMaps) window.showFeatureMaps();
   if (o.tab == StartTab::Stepper) window.showStepper();
   if (o.tab == StartTab::Training) window.showTraining();
+  if (o.tab == StartTab::Architectures) window.showArchitectures();
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

@@ -107,7 +107,13 @@ bool isPointwise(const Layer& layer) {
 ArchitectureGraph::ArchitectureGraph(const Network& network)
     : input_(network.inputShape()), rows_(network.summaryRows()) {
   const size_t n = rows_.size();
-  for (const Network::Node& node : network.nodes()) inputs_.push_back(node.inputs);
+  for (const Network::Node& node : network.nodes()) {
+    inputs_.push_back(node.inputs);
+    titles_.push_back(node.layer->title());
+    windows_.push_back(layerWindowText(*node.layer));
+    depthwise_.push_back(convscope::isDepthwise(*node.layer));
+    pointwise_.push_back(convscope::isPointwise(*node.layer));
+  }
   for (const auto& r : rows_) parameters_ += r.parameters, macs_ += r.macs, activations_ += r.output.elementCount();
 
   // Every prefix two or more layers share is a block ("conv2" holds "conv2" and "conv2.relu").

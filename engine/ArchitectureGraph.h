@@ -46,6 +46,12 @@ public:
   const Shape& inputShape() const { return input_; }                     // one sample
   size_t nodeCount() const { return rows_.size(); }
   const std::vector<int>& inputsOf(int node) const { return inputs_.at(size_t(node)); }
+  // The layer as it describes itself ("conv1: 64 filters 7x7, stride 2, padding 3,3,3,3")
+  // and its window (layerWindowText: "7×7, stride 2, pad 3"; "" for none).
+  const std::string& title(int node) const { return titles_.at(size_t(node)); }
+  const std::string& window(int node) const { return windows_.at(size_t(node)); }
+  bool isDepthwise(int node) const { return depthwise_.at(size_t(node)); }
+  bool isPointwise(int node) const { return pointwise_.at(size_t(node)); }
   int innermostBlock(int node) const { return innermost_.at(size_t(node)); } // −1: in none
   int64_t parameters() const { return parameters_; }
   int64_t macs() const { return macs_; }
@@ -79,6 +85,8 @@ private:
   Shape input_;
   std::vector<Network::SummaryRow> rows_;
   std::vector<std::vector<int>> inputs_;
+  std::vector<std::string> titles_, windows_;
+  std::vector<bool> depthwise_, pointwise_;
   std::vector<ArchitectureBlock> blocks_;
   std::vector<int> innermost_;
   int64_t parameters_ = 0, macs_ = 0, activations_ = 0;

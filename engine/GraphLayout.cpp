@@ -50,6 +50,21 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
     agset(n, chars("height"), chars(number(input.sizes[i].y / kPointsPerInch).c_str()));
     nodes.push_back(n);
   }
+  std::vector<Agraph_t*> clusters;
+  for (size_t c = 0; c < input.clusters.size(); ++c) {
+    const LayoutCluster& cluster = input.clusters[c];
+    if (cluster.parent >= int(c))
+      throw std::invalid_argument("layoutGraph: cluster " + std::to_string(c) + " comes before its parent");
+    Agraph_t* parent = cluster.parent < 0 ? g : clusters[size_t(cluster.parent)];
+    Agraph_t* sub = agsubg(parent, chars(("cluster_" + std::to_string(c)).c_str()), 1);
+    agsafeset(sub, chars("margin"), chars(number(cluster.margin).c_str()), chars(""));
+    for (int box : cluster.boxes) {
+      if (box < 0 || size_t(box) >= nodes.size())
+        throw std::invalid_argument("layoutGraph: cluster " + std::to_string(c) + " holds a box that does not exist");
+      agsubnode(sub, nodes[size_t(box)], 1);
+    }
+    clusters.push_back(sub);
+  }
   std::vector<Agedge_t*> edges;
   for (size_t e = 0; e < input.edges.size(); ++e) {
     const auto [from, to] = input.edges[e];
@@ -66,6 +81,10 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
   // Graphviz's y grows upwards; ours downwards from the top.
   const auto place = [&](pointf p) { return LayoutPoint{p.x - bb.LL.x, bb.UR.y - p.y}; };
   for (Agnode_t* n : nodes) out.centres.push_back(place(ND_coord(n)));
+  for (Agraph_t* sub : clusters) {
+    const boxf r = GD_bb(sub);
+    out.clusters.push_back({r.LL.x - bb.LL.x, bb.UR.y - r.UR.y, r.UR.x - r.LL.x, r.UR.y - r.LL.y});
+  }
   for (Agedge_t* e : edges) {
     std::vector<LayoutPoint> path;
     const splines* s = ED_spl(e);

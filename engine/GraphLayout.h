@@ -14,15 +14,28 @@ struct LayoutPoint {
   double x = 0, y = 0;
 };
 
+// A frame drawn around some boxes (an expanded block): Graphviz keeps every other box out.
+struct LayoutCluster {
+  int parent = -1;        // the cluster it lies in, −1 for none (parents come first)
+  std::vector<int> boxes; // the boxes directly inside (not those of inner clusters)
+  double margin = 12;     // between the boxes and the frame
+};
+
 struct GraphLayoutInput {
   std::vector<LayoutPoint> sizes;         // each box's width and height
   std::vector<std::pair<int, int>> edges; // from, to (box indices); pairs may repeat
-  double rankGap = 40, boxGap = 24;       // vertical gap between layers, horizontal between boxes
+  std::vector<LayoutCluster> clusters;
+  double rankGap = 40, boxGap = 24; // vertical gap between layers, horizontal between boxes
+};
+
+struct LayoutRect {
+  double x = 0, y = 0, width = 0, height = 0; // top left and size
 };
 
 struct GraphLayoutResult {
   std::vector<LayoutPoint> centres;            // each box's centre
   std::vector<std::vector<LayoutPoint>> paths; // each edge: a cubic Bézier chain (1 + 3k points), start to end
+  std::vector<LayoutRect> clusters;            // each cluster's frame
   double width = 0, height = 0;                // the drawing's extent, from (0, 0)
 };
 

@@ -285,26 +285,23 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
   }
   result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
   net.forward(backend, input);
-  for (size_t i = 0; i < net.size(); ++i) {
-    const Tensor& out = net.output(i);
-    const std::string title = layerTitle(net.layer(i));
-    if (out.shape().rank() == 4) {
-      result.stages.push_back(stage(title, out.inLayout(Layout::NCHW), spec.displaySide));
-      continue;
-    }
-    // (1, F): a strip of values.
-    PipelineStage st;
-    st.title = title;
-    st.kind = net.layer(i).producesProbabilities() ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
-    st.detail = std::to_string(out.shape()[1]) +
-                (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities" : " features");
-    st.maps = out;
-    st.images = renderMaps(out.reshaped(Shape{1, 1, 1, out.shape()[1]}), 1 << 20, nullptr, nullptr);
-    result.stages.push_back(std::move(st));
-  }
+  for (size_t i = 0; i < net.size(); ++i) result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
   return result;
 }
 } // namespace
+
+PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide) {
+  if (output.shape().rank() == 4) return stage(layerTitle(layer), output.inLayout(Layout::NCHW), maxSide);
+  // (1, F): a strip of values.
+  PipelineStage st;
+  st.title = layerTitle(layer);
+  st.kind = layer.producesProbabilities() ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+  st.detail = std::to_string(output.shape()[1]) +
+              (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities" : " features");
+  st.maps = output;
+  st.images = renderMaps(output.reshaped(Shape{1, 1, 1, output.shape()[1]}), 1 << 20, nullptr, nullptr);
+  return st;
+}
 
 namespace {
 // flatten → fully connected (demonstration weights) → softmax, after the last map stage.

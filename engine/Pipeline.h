@@ -75,6 +75,10 @@ struct PipelineResult {
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec,
                            PipelineResult* recycle = nullptr);
 
+// One layer's output (1, C, H, W) or (1, F) as a stage titled as the layer describes itself
+// ("conv1: 6 filters 5x5, stride 1"): its maps, or a strip of features or probabilities.
+PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide);
+
 // Every channel of a (1, C, H, W) tensor (either layout) as a displayable map, each on its
 // own scale (from every value, or the given per-map ranges when they are known), the image
 // sampled down to at most maxSide pixels a side.

@@ -3,6 +3,7 @@
 
 #include "SaliencyDialog.h"
 
+#include "ArchitectureTab.h"
 #include "ControlPanels.h"
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
@@ -88,6 +89,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   trainingScroll_->setWidgetResizable(true);
   trainingScroll_->setFrameShape(QFrame::NoFrame);
   tabs_->addTab(trainingScroll_, tr("Training"));
+  architectures_ = new ArchitectureTab(workspace_);
+  tabs_->addTab(architectures_, tr("Architectures"));
+  tabs_->setTabToolTip(3, tr("The lecture's networks as a graph, a table and feature maps on the current image "
+                             "(Ctrl+4)"));
+  connect(architectures_, &ArchitectureTab::failed, this,
+          [this](const QString& message) { showError(tr("Could not open the network: %1").arg(message)); });
   connect(training_, &TrainingPanel::modelSaved, this, [this](const QString& path) { openModel(path); });
   auto* centre = new QWidget;
   auto* layout = new QVBoxLayout(centre);
@@ -220,6 +227,8 @@ void MainWindow::createMenus() {
   view->addAction(tr("&Feature Maps"), this, &MainWindow::showFeatureMaps)->setShortcut(QKeySequence(tr("Ctrl+1")));
   view->addAction(tr("&Stepper"), this, &MainWindow::showStepper)->setShortcut(QKeySequence(tr("Ctrl+2")));
   view->addAction(tr("&Training"), this, &MainWindow::showTraining)->setShortcut(QKeySequence(tr("Ctrl+3")));
+  view->addAction(tr("&Architectures"), this, &MainWindow::showArchitectures)
+      ->setShortcut(QKeySequence(tr("Ctrl+4")));
   view->addAction(tr("&Why This Class? (Saliency)…"), this, [this] { showSaliency(); })
       ->setShortcut(QKeySequence(tr("Ctrl+Shift+Y")));
   presenterAction_ = view->addAction(tr("&Presenter Mode"));
@@ -688,15 +697,17 @@ void MainWindow::showShortcuts() {
 void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
 void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
 void MainWindow::showTraining() { tabs_->setCurrentWidget(trainingScroll_); }
+void MainWindow::showArchitectures() { tabs_->setCurrentWidget(architectures_); }
 
 void MainWindow::tabChanged() {
-  const bool training = tabs_->currentWidget() == trainingScroll_;
+  // Training and the architectures take the whole width.
+  const bool training = tabs_->currentWidget() == trainingScroll_ || tabs_->currentWidget() == architectures_;
   if (training && !docksHiddenForTraining_) {
     stateBeforeTraining_ = saveState();
     for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
     docksHiddenForTraining_ = true;
-    statusBar()->showMessage(tr("Training uses the whole window; the side panels come back on the other tabs "
-                                "(View → Panels shows them here too)."),
+    statusBar()->showMessage(tr("This tab uses the whole window; the side panels come back on the maps and the "
+                                "stepper (View → Panels shows them here too)."),
                              6000);
   } else if (!training && docksHiddenForTraining_) {
     restoreState(stateBeforeTraining_);

@@ -22,6 +22,7 @@ class QTimer;
 
 namespace convscope::ui {
 
+class ArchitectureTab;
 class ConvolutionPanel;
 class SaliencyDialog;
 class FeatureMapView;
@@ -44,6 +45,7 @@ public:
   ConvolutionPanel* convolutionPanel() const { return convolutionPanel_; }
   PipelineRunner* runner() const { return runner_; }
   TrainingPanel* trainingPanel() const { return training_; }
+  ArchitectureTab* architectureTab() const { return architectures_; }
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
   QString errorText() const; // the visible error banner's text, or ""
@@ -63,6 +65,7 @@ public slots:
   void showStepper();
   void showFeatureMaps();
   void showTraining();
+  void showArchitectures();
 
   QSize sizeHint() const override;
 
@@ -111,6 +114,7 @@ private:
   QScrollArea* featureScroll_;
   Stepper* stepper_;
   TrainingPanel* training_;
+  ArchitectureTab* architectures_;
   SaliencyDialog* saliency_ = nullptr;
   InputPanel* inputPanel_;
   ConvolutionPanel* convolutionPanel_;

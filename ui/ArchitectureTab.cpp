@@ -1,0 +1,535 @@
+#include "ArchitectureTab.h"
+
+#include "ArchitectureGraphView.h"
+#include "ComputeThread.h"
+#include "FeatureMapView.h"
+#include "SeparableView.h"
+#include "Workspace.h"
+
+#include "engine/Architectures.h"
+#include "engine/LayerList.h"
+#include "engine/ModelFile.h"
+#include "engine/Optimizer.h"
+#include "engine/Pipeline.h"
+#include "engine/Presets.h"
+#include "engine/backend/Backend.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCompleter>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace convscope::ui {
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+// The names the list offers: the seven at full size, then the small versions.
+const std::vector<std::pair<QString, QString>>& listedNetworks() {
+  static const std::vector<std::pair<QString, QString>> names{
+      {"lenet5", "LeNet-5 (1998)"},
+      {"alexnet", "AlexNet (2012)"},
+      {"vgg16", "VGG-16 (2014)"},
+      {"googlenet", "GoogLeNet (2014)"},
+      {"resnet18", "ResNet-18 (2015)"},
+      {"resnet50", "ResNet-50 (2015)"},
+      {"densenet121", "DenseNet-121 (2017)"},
+      {"mobilenet", "MobileNet v1 (2017)"},
+      {"mini-vgg", "mini VGG (digits, trainable)"},
+      {"mini-inception", "mini Inception (digits, trainable)"},
+      {"mini-resnet", "mini ResNet (digits, trainable)"},
+      {"mini-densenet", "mini DenseNet (digits, trainable)"},
+      {"mini-mobilenet", "mini MobileNet (digits, trainable)"},
+  };
+  return names;
+}
+
+QString shapeText(const Shape& s) {
+  QStringList parts;
+  for (int64_t d : s.dims()) parts << QString::number(d);
+  return parts.join(QStringLiteral("×"));
+}
+
+QString bytesText(int64_t bytes) { return qs(byteSizeText(bytes)); }
+
+enum Column { Name, Type, Window, Output, Parameters, Macs, MacShare, Memory, ColumnCount };
+
+} // namespace
+
+// The compute thread's: the network, its backend and how images are prepared for it.
+struct ArchitectureTab::Engine {
+  std::unique_ptr<Backend> backend = makeBackend(BackendKind::Onednn);
+  std::unique_ptr<Network> network;
+  Preprocess preprocess;
+  Tensor input; // the current image, prepared: the network's last forward read it
+  bool forwarded = false;
+};
+
+ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
+    : QWidget(parent), workspace_(workspace), engine_(std::make_shared<Engine>()) {
+  // The bar: which network, find a layer, fit, open and close every block.
+  networks_ = new QComboBox;
+  for (const auto& [name, title] : listedNetworks()) networks_->addItem(title, name);
+  networks_->setToolTip(tr("The network to show: the lecture's architectures at full size (random weights), or the "
+                           "small versions that train on the digits"));
+  auto* open = new QPushButton(tr("Open File…"));
+  open->setToolTip(tr("A model file (.json), a layer list (.txt) or an ONNX file (.onnx) exported from PyTorch"));
+  search_ = new QLineEdit;
+  search_->setPlaceholderText(tr("Find a layer…"));
+  search_->setToolTip(tr("Type a layer's or block's name (\"layer3.1\", \"inception4a\") and press Enter"));
+  search_->setClearButtonEnabled(true);
+  search_->setMinimumWidth(60);
+  networks_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  networks_->setMinimumContentsLength(14);
+  auto* fit = new QPushButton(tr("Fit"));
+  fit->setToolTip(tr("The whole graph in view (0)"));
+  auto* openAll = new QPushButton(tr("Open All"));
+  openAll->setToolTip(tr("Every block opened to its layers (a large network becomes a long graph)"));
+  auto* closeAll = new QPushButton(tr("Close All"));
+  closeAll->setToolTip(tr("Back to the blocks as boxes"));
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 0);
+  progress_->setMaximumWidth(120);
+  progress_->setTextVisible(false);
+  progress_->hide();
+  status_ = new QLabel;
+  status_->setWordWrap(true);
+  auto* bar = new QHBoxLayout;
+  bar->addWidget(new QLabel(tr("Network:")));
+  bar->addWidget(networks_, 1);
+  bar->addWidget(open);
+  bar->addWidget(progress_);
+  // Over the graph: find, fit, open and close.
+  auto* graphBar = new QHBoxLayout;
+  graphBar->addWidget(search_, 1);
+  for (QPushButton* b : {fit, openAll, closeAll}) {
+    b->setSizePolicy(QSizePolicy::Maximum, QSizePolicy::Fixed);
+    graphBar->addWidget(b);
+  }
+
+  graph_ = new ArchitectureGraphView;
+  table_ = new QTreeWidget;
+  table_->setColumnCount(ColumnCount);
+  table_->setHeaderLabels({tr("Layer"), tr("Type"), tr("Window"), tr("Output"), tr("Parameters"), tr("MACs"),
+                           tr("MACs %"), tr("Memory")});
+  table_->headerItem()->setToolTip(Memory, tr("The outputs' memory for one image, as float32"));
+  table_->headerItem()->setToolTip(Macs, tr("Multiply-accumulates for one image (biases not counted)"));
+  table_->setUniformRowHeights(true);
+  table_->setAlternatingRowColors(true);
+  ideaPanel_ = new QTextBrowser;
+  ideaPanel_->setOpenLinks(false);
+  ideaPanel_->setMinimumHeight(60);
+  mapsTitle_ = new QLabel(tr("Click a box or a row to see its maps on the current image."));
+  mapsTitle_->setWordWrap(true);
+  sharedScale_ = new QCheckBox(tr("One scale for all maps"));
+  sharedScale_->setToolTip(tr("Every map of the layer on one colour scale, so their strengths compare"));
+  maps_ = new FeatureMapView;
+  maps_->setTileSize(120);
+  auto* mapsScroll = new QScrollArea;
+  mapsScroll->setWidget(maps_);
+  mapsScroll->setWidgetResizable(true);
+  auto* mapsBox = new QWidget;
+  auto* mapsLayout = new QVBoxLayout(mapsBox);
+  mapsLayout->setContentsMargins(0, 0, 0, 0);
+  auto* mapsBar = new QHBoxLayout;
+  mapsBar->addWidget(mapsTitle_, 1);
+  mapsBar->addWidget(sharedScale_);
+  mapsLayout->addLayout(mapsBar);
+  mapsLayout->addWidget(mapsScroll, 1);
+
+  auto* right = new QSplitter(Qt::Vertical);
+  right->addWidget(ideaPanel_);
+  right->addWidget(table_);
+  right->addWidget(mapsBox);
+  right->setStretchFactor(0, 1);
+  right->setStretchFactor(1, 3);
+  right->setStretchFactor(2, 3);
+  right->setSizes({110, 260, 300});
+  auto* graphBox = new QWidget;
+  auto* graphLayout = new QVBoxLayout(graphBox);
+  graphLayout->setContentsMargins(0, 0, 0, 0);
+  graphLayout->addLayout(graphBar);
+  graphLayout->addWidget(graph_, 1);
+  auto* split = new QSplitter(Qt::Horizontal);
+  split->addWidget(graphBox);
+  split->addWidget(right);
+  split->setStretchFactor(0, 5);
+  split->setStretchFactor(1, 6);
+  split->setSizes({540, 700});
+  split->setObjectName("architectureSplit");
+  table_->setMinimumWidth(200);
+
+  auto* networkPage = new QWidget;
+  auto* page = new QVBoxLayout(networkPage);
+  page->setContentsMargins(0, 4, 0, 0);
+  page->addLayout(bar);
+  page->addWidget(split, 1);
+  page->addWidget(status_);
+  separable_ = new SeparableView(workspace_);
+  auto* pages = new QTabWidget;
+  pages->setDocumentMode(true);
+  pages->addTab(networkPage, tr("Network"));
+  pages->addTab(separable_, tr("Standard · Depthwise · Pointwise"));
+  pages->setTabToolTip(1, tr("The MobileNet slides: one input through a standard, a depthwise and a pointwise "
+                             "convolution, with their costs"));
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(pages);
+
+  connect(networks_, &QComboBox::activated, this,
+          [this](int index) { openNetwork(networks_->itemData(index).toString()); });
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a Network"), QSettings().value("architectureFolder").toString(),
+                                     tr("Networks (*.onnx *.json *.txt);;All files (*)"));
+    if (path.isEmpty()) return;
+    QSettings().setValue("architectureFolder", QFileInfo(path).absolutePath());
+    openNetwork(path);
+  });
+  connect(search_, &QLineEdit::returnPressed, this, [this] { find(search_->text()); });
+  connect(fit, &QPushButton::clicked, graph_, &ArchitectureGraphView::fitAll);
+  connect(openAll, &QPushButton::clicked, graph_, &ArchitectureGraphView::expandAll);
+  connect(closeAll, &QPushButton::clicked, graph_, &ArchitectureGraphView::collapseToDefault);
+  connect(graph_, &ArchitectureGraphView::nodeClicked, this, [this](int node) {
+    selectRow(1, node);
+    showNode(node);
+  });
+  connect(graph_, &ArchitectureGraphView::blockClicked, this, [this](int block) {
+    selectRow(2, block);
+    showBlock(block);
+  });
+  connect(table_, &QTreeWidget::itemSelectionChanged, this, &ArchitectureTab::rowChosen);
+  connect(sharedScale_, &QCheckBox::toggled, maps_, &FeatureMapView::setSharedScale);
+  connect(workspace_, &Workspace::inputChanged, this, [this] {
+    inputStale_ = true;
+    if (isVisible()) requestForward();
+  });
+}
+
+ArchitectureTab::~ArchitectureTab() {
+  // Jobs run in order on the compute thread: once the last one is done none touches this.
+  if (lastJob_.valid()) lastJob_.wait();
+}
+
+void ArchitectureTab::post(std::function<void()> job) {
+  ++pendingJobs_;
+  progress_->show();
+  auto done = std::make_shared<std::promise<void>>();
+  lastJob_ = done->get_future();
+  ComputeThread::instance().post([job = std::move(job), done] {
+    job();
+    done->set_value();
+  });
+}
+
+void ArchitectureTab::finishJob() {
+  if (--pendingJobs_ == 0) progress_->hide();
+}
+
+void ArchitectureTab::openNetwork(const QString& nameOrPath) {
+  const uint64_t generation = ++generation_;
+  const std::string spec = nameOrPath.toStdString();
+  const int listed = networks_->findData(nameOrPath);
+  status_->setText(tr("Making %1…").arg(listed >= 0 ? networks_->itemText(listed) : QFileInfo(nameOrPath).fileName()));
+  post([this, engine = engine_, spec, generation, nameOrPath] {
+    std::shared_ptr<const ArchitectureGraph> graph;
+    ArchitectureIdea idea;
+    QString description, error;
+    try {
+      auto network = std::make_unique<Network>(Shape{1});
+      Preprocess preprocess;
+      bool trained = false;
+      if (isPreset(spec)) {
+        *network = makePreset(spec);
+      } else if (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".txt") == 0) {
+        *network = loadLayerList(spec);
+      } else {
+        Model model = loadModel(spec);
+        trained = model.hasWeights;
+        if (model.info.preprocess) preprocess = *model.info.preprocess;
+        *network = std::move(model.network);
+        if (!model.info.preprocess) preprocess = plainPreprocess(network->inputShape());
+      }
+      if (!trained) {
+        initialize(*network, InitScheme::Auto, 1);
+        preprocess = plainPreprocess(network->inputShape());
+        description = tr("Random weights (He or LeCun initialization, seed 1): the maps show what an untrained "
+                         "network does with the image.");
+      } else {
+        description = tr("Weights from %1.").arg(QFileInfo(nameOrPath).fileName());
+      }
+      graph = std::make_shared<const ArchitectureGraph>(*network);
+      idea = architectureIdea(*network, *graph);
+      engine->network = std::move(network);
+      engine->preprocess = preprocess;
+      engine->forwarded = false;
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, generation, graph, idea, description, error] {
+          finishJob();
+          if (!error.isEmpty()) {
+            status_->setText(tr("Could not open the network: %1").arg(error));
+            emit failed(error);
+            return;
+          }
+          networkLoaded(generation, graph, idea, description);
+        },
+        Qt::QueuedConnection);
+  });
+  name_ = nameOrPath;
+}
+
+void ArchitectureTab::networkLoaded(uint64_t generation, std::shared_ptr<const ArchitectureGraph> graph,
+                                    ArchitectureIdea idea, QString description) {
+  if (generation != generation_) return; // another network was asked for since
+  graphData_ = std::move(graph);
+  idea_ = std::move(idea);
+  const int listed = networks_->findData(name_);
+  if (listed >= 0) networks_->setCurrentIndex(listed);
+  else {
+    networks_->addItem(QFileInfo(name_).fileName(), name_);
+    networks_->setCurrentIndex(networks_->count() - 1);
+  }
+  graph_->setGraph(graphData_);
+  fillTable();
+  ideaPanel_->setHtml(ideaText());
+  const ArchitectureGraph& g = *graphData_;
+  status_->setText(tr("%1 layers, %2 parameters, %3 MACs per image, %4 of outputs per image. %5")
+                       .arg(g.nodeCount())
+                       .arg(qs(withCommas(g.parameters())), qs(shortCount(g.macs())),
+                            bytesText(g.activations() * 4), description));
+  QStringList names;
+  for (const auto& r : g.rows()) names << qs(r.name);
+  for (const auto& b : g.blocks()) names << qs(b.name);
+  auto* completer = new QCompleter(names, search_);
+  completer->setCaseSensitivity(Qt::CaseInsensitive);
+  completer->setFilterMode(Qt::MatchContains);
+  search_->setCompleter(completer);
+  connect(completer, qOverload<const QString&>(&QCompleter::activated), this, &ArchitectureTab::find);
+  shownNode_ = -2;
+  maps_->setResult(nullptr);
+  mapsTitle_->setText(tr("Click a box or a row to see its maps on the current image."));
+  emit loaded();
+  inputStale_ = true;
+  requestForward();
+}
+
+QString ArchitectureTab::ideaText() const {
+  QString html = QStringLiteral("<p><b>%1</b>: %2</p><ul>").arg(qs(idea_.family).toHtmlEscaped(),
+                                                                 qs(idea_.idea).toHtmlEscaped());
+  for (const std::string& p : idea_.points) html += "<li>" + qs(p).toHtmlEscaped() + "</li>";
+  return html + "</ul>";
+}
+
+void ArchitectureTab::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (!graphData_ && generation_ == 0) openNetwork(networks_->currentData().toString());
+  else if (inputStale_) requestForward();
+}
+
+void ArchitectureTab::requestForward() {
+  if (!graphData_ || workspace_->input().size() == 0) return;
+  inputStale_ = false;
+  const uint64_t number = ++forwardNumber_;
+  const uint64_t generation = generation_;
+  post([this, engine = engine_, image = workspace_->input(), number, generation] {
+    QString error;
+    double ms = 0;
+    try {
+      QElapsedTimer clock;
+      clock.start();
+      engine->input = preprocessImage(image.inLayout(Layout::NCHW), engine->preprocess);
+      engine->network->forward(*engine->backend, engine->input);
+      engine->forwarded = true;
+      ms = double(clock.nsecsElapsed()) / 1e6;
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, number, generation, error, ms] {
+          finishJob();
+          if (generation != generation_) return;
+          if (!error.isEmpty()) {
+            mapsTitle_->setText(tr("The image could not run through the network: %1").arg(error));
+            return;
+          }
+          forwardDone_ = number;
+          forwardMs_ = ms;
+          emit forwarded();
+          if (shownNode_ < -1 && graphData_->nodeCount() > 0) { // nothing chosen yet: the first layer's maps
+            graph_->selectNode(0);
+            selectRow(1, 0);
+            shownNode_ = 0;
+            mapsTitle_->setText(qs(graphData_->title(0)));
+          }
+          requestMaps();
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+void ArchitectureTab::showNode(int node) {
+  if (!graphData_ || node < -1 || node >= int(graphData_->nodeCount())) return;
+  shownNode_ = node;
+  const QString what = node < 0 ? tr("the input, prepared for the network") : qs(graphData_->title(node));
+  mapsTitle_->setText(what);
+  if (forwardDone_ > 0 && forwardDone_ == forwardNumber_) requestMaps();
+}
+
+void ArchitectureTab::showBlock(int block) {
+  if (!graphData_ || block < 0 || size_t(block) >= graphData_->blocks().size()) return;
+  showNode(graphData_->blocks()[size_t(block)].output);
+}
+
+void ArchitectureTab::requestMaps() {
+  const int node = shownNode_;
+  const uint64_t generation = generation_;
+  const bool presenter = font().pointSizeF() > 14;
+  post([this, engine = engine_, node, generation, presenter] {
+    auto result = std::make_shared<PipelineResult>();
+    try {
+      if (!engine->forwarded) throw std::invalid_argument("the network has not run yet");
+      Network& net = *engine->network;
+      const int side = presenter ? 192 : 128;
+      if (node < 0) {
+        PipelineStage input;
+        input.title = "input, prepared for the network";
+        input.detail = engine->input.shape().toString();
+        input.images = renderMaps(engine->input, side);
+        input.maps = engine->input;
+        result->stages.push_back(std::move(input));
+      } else {
+        result->stages.push_back(layerStage(net.layer(size_t(node)), net.output(size_t(node)), side));
+      }
+    } catch (const std::exception& e) {
+      result->error = e.what();
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, result, node, generation] {
+          finishJob();
+          if (generation != generation_ || node != shownNode_) return;
+          maps_->setResult(result);
+          maps_->repaint();
+          emit mapsShown();
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+void ArchitectureTab::fillTable() {
+  const QSignalBlocker blocker(table_);
+  table_->clear();
+  const ArchitectureGraph& g = *graphData_;
+  nodeRows_.assign(g.nodeCount(), nullptr);
+  blockRows_.assign(g.blocks().size(), nullptr);
+  const double total = double(std::max<int64_t>(g.macs(), 1));
+  const auto fill = [&](QTreeWidgetItem* row, const QString& name, const QString& type, const QString& window,
+                        const Shape& out, int64_t params, int64_t macs, int64_t values) {
+    row->setText(Name, name);
+    row->setText(Type, type);
+    row->setText(Window, window);
+    row->setText(Output, shapeText(out));
+    row->setText(Parameters, qs(withCommas(params)));
+    row->setText(Macs, qs(withCommas(macs)));
+    row->setText(MacShare, QString::number(100.0 * double(macs) / total, 'f', 1));
+    row->setText(Memory, bytesText(values * 4));
+    for (int c : {Parameters, Macs, MacShare, Memory}) row->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
+  };
+  const std::function<QTreeWidgetItem*(int)> blockRow = [&](int b) -> QTreeWidgetItem* {
+    if (b < 0) return nullptr;
+    if (blockRows_[size_t(b)]) return blockRows_[size_t(b)];
+    const ArchitectureBlock& block = g.blocks()[size_t(b)];
+    QTreeWidgetItem* parent = blockRow(block.parent);
+    auto* row = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(table_);
+    fill(row, qs(block.name), qs(toString(block.kind)), tr("%1 layers").arg(block.nodes.size()),
+         g.rows()[size_t(block.output)].output, block.parameters, block.macs, block.activations);
+    QFont bold = row->font(Name);
+    bold.setBold(true);
+    row->setFont(Name, bold);
+    row->setData(Name, Qt::UserRole, 2);
+    row->setData(Name, Qt::UserRole + 1, b);
+    blockRows_[size_t(b)] = row;
+    return row;
+  };
+  for (size_t i = 0; i < g.nodeCount(); ++i) {
+    QTreeWidgetItem* parent = blockRow(g.innermostBlock(int(i)));
+    auto* row = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(table_);
+    const auto& r = g.rows()[i];
+    fill(row, qs(r.name), qs(r.type), qs(g.window(int(i))), r.output, r.parameters, r.macs, r.output.elementCount());
+    row->setData(Name, Qt::UserRole, 1);
+    row->setData(Name, Qt::UserRole + 1, int(i));
+    nodeRows_[i] = row;
+  }
+  // Open the table as far as the graph is open.
+  for (size_t b = 0; b < g.blocks().size(); ++b) blockRows_[b]->setExpanded(!graph_->collapsed()[b]);
+  for (int c = 0; c < ColumnCount; ++c) table_->resizeColumnToContents(c);
+}
+
+void ArchitectureTab::selectRow(int kind, int index) {
+  QTreeWidgetItem* row = kind == 1 && index >= 0 && size_t(index) < nodeRows_.size() ? nodeRows_[size_t(index)]
+                         : kind == 2 && index >= 0 && size_t(index) < blockRows_.size() ? blockRows_[size_t(index)]
+                                                                                         : nullptr;
+  const QSignalBlocker blocker(table_);
+  table_->clearSelection();
+  if (!row) return;
+  table_->setCurrentItem(row);
+  row->setSelected(true);
+  table_->scrollToItem(row);
+}
+
+void ArchitectureTab::rowChosen() {
+  const QList<QTreeWidgetItem*> rows = table_->selectedItems();
+  if (rows.isEmpty()) return;
+  const int kind = rows.front()->data(Name, Qt::UserRole).toInt();
+  const int index = rows.front()->data(Name, Qt::UserRole + 1).toInt();
+  if (kind == 1) {
+    graph_->selectNode(index);
+    showNode(index);
+  } else if (kind == 2) {
+    graph_->selectBlock(index);
+    showBlock(index);
+  }
+}
+
+void ArchitectureTab::find(const QString& text) {
+  if (!graphData_ || text.trimmed().isEmpty()) return;
+  const std::string wanted = text.trimmed().toStdString();
+  for (size_t b = 0; b < graphData_->blocks().size(); ++b)
+    if (graphData_->blocks()[b].name == wanted) {
+      graph_->selectBlock(int(b));
+      selectRow(2, int(b));
+      showBlock(int(b));
+      return;
+    }
+  for (size_t i = 0; i < graphData_->nodeCount(); ++i)
+    if (graphData_->rows()[i].name.find(wanted) != std::string::npos) {
+      graph_->selectNode(int(i));
+      selectRow(1, int(i));
+      showNode(int(i));
+      return;
+    }
+  status_->setText(tr("No layer or block is called \"%1\".").arg(text));
+}
+
+} // namespace convscope::ui
