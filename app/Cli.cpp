@@ -4,7 +4,6 @@
 #include "CliCommon.h"
 #include "WindowOptions.h"
 
-#include "engine/Presets.h"
 #include "engine/Filtering.h"
 #include "engine/Geometry.h"
 #include "engine/ImageIO.h"
@@ -13,6 +12,7 @@
 #include "engine/ModelFile.h"
 #include "engine/OutputSize.h"
 #include "engine/Preprocess.h"
+#include "engine/Presets.h"
 #include "engine/Saliency.h"
 #include "engine/backend/Backend.h"
 #include "engine/backend/reference/ExplainBackward.h"

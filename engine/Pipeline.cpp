@@ -285,7 +285,8 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
   }
   result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
   net.forward(backend, input);
-  for (size_t i = 0; i < net.size(); ++i) result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+  for (size_t i = 0; i < net.size(); ++i)
+    result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
   return result;
 }
 } // namespace

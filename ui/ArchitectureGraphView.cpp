@@ -55,7 +55,10 @@ QString layerWords(const ArchitectureGraph& g, int node) {
 
 QColor layerColour(const ArchitectureGraph& g, int node) {
   const std::string& t = g.rows()[size_t(node)].type;
-  if (t == "Conv2D") return g.isDepthwise(node) ? QColor(176, 232, 222) : g.isPointwise(node) ? QColor(214, 240, 200) : QColor(196, 218, 255);
+  if (t == "Conv2D")
+    return g.isDepthwise(node)   ? QColor(176, 232, 222)
+           : g.isPointwise(node) ? QColor(214, 240, 200)
+                                 : QColor(196, 218, 255);
   if (t == "Pool2D" || t == "GlobalAvgPool") return {255, 222, 184};
   if (t == "Dense") return {226, 212, 255};
   if (t == "Add" || t == "Concat") return {255, 238, 160};
@@ -186,7 +189,7 @@ void ArchitectureGraphView::rebuild() {
     }
   // The open block directly around an item: a layer's innermost block, a closed block's parent.
   const auto frameAround = [&](const Item& item) {
-    int b = item.kind == Item::Kind::Node ? g.innermostBlock(item.index)
+    int b = item.kind == Item::Kind::Node    ? g.innermostBlock(item.index)
             : item.kind == Item::Kind::Block ? g.blocks()[size_t(item.index)].parent
                                              : -1;
     while (b >= 0 && clusterOf[size_t(b)] < 0) b = g.blocks()[size_t(b)].parent;
@@ -212,8 +215,7 @@ void ArchitectureGraphView::rebuild() {
       t.fill = layerColour(g, item.index);
     } else {
       const ArchitectureBlock& b = g.blocks()[size_t(item.index)];
-      t.lines = {qs(b.name) + QStringLiteral("  ⊞"),
-                 tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
+      t.lines = {qs(b.name) + QStringLiteral("  ⊞"), tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
                  tr("%1 params · %2 MACs").arg(qs(shortCount(b.parameters)), qs(shortCount(b.macs)))};
       t.fill = blockColour(b.kind);
       t.block = true;

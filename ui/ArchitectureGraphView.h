@@ -70,8 +70,8 @@ private:
   std::shared_ptr<const ArchitectureGraph> graph_;
   std::vector<bool> collapsed_;
   ArchitectureGraph::View view_;
-  std::vector<QRectF> itemRects_; // per view item
-  std::vector<QRectF> frameRects_; // per block (empty unless an expanded block's frame shows)
+  std::vector<QRectF> itemRects_;   // per view item
+  std::vector<QRectF> frameRects_;  // per block (empty unless an expanded block's frame shows)
   std::vector<QRectF> expandMarks_; // per view item: a collapsed block's ⊞, else empty
   std::vector<QRectF> frameTitles_; // per block: its frame's title, else empty
   std::vector<class QGraphicsItem*> selectionMarks_;

@@ -94,6 +94,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   search_->setPlaceholderText(tr("Find a layer…"));
   search_->setToolTip(tr("Type a layer's or block's name (\"layer3.1\", \"inception4a\") and press Enter"));
   search_->setClearButtonEnabled(true);
+  search_->setObjectName("findLayer");
   search_->setMinimumWidth(60);
   networks_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   networks_->setMinimumContentsLength(14);
@@ -126,8 +127,8 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   graph_ = new ArchitectureGraphView;
   table_ = new QTreeWidget;
   table_->setColumnCount(ColumnCount);
-  table_->setHeaderLabels({tr("Layer"), tr("Type"), tr("Window"), tr("Output"), tr("Parameters"), tr("MACs"),
-                           tr("MACs %"), tr("Memory")});
+  table_->setHeaderLabels(
+      {tr("Layer"), tr("Type"), tr("Window"), tr("Output"), tr("Parameters"), tr("MACs"), tr("MACs %"), tr("Memory")});
   table_->headerItem()->setToolTip(Memory, tr("The outputs' memory for one image, as float32"));
   table_->headerItem()->setToolTip(Macs, tr("Multiply-accumulates for one image (biases not counted)"));
   table_->setUniformRowHeights(true);
@@ -284,27 +285,32 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath) {
     }
     QMetaObject::invokeMethod(
         this,
-        [this, generation, graph, idea, description, error] {
+        [this, generation, nameOrPath, graph, idea, description, error] {
           finishJob();
           if (!error.isEmpty()) {
-            status_->setText(tr("Could not open the network: %1").arg(error));
-            emit failed(error);
+            const QString named = error.contains(QFileInfo(nameOrPath).fileName())
+                                      ? error
+                                      : QFileInfo(nameOrPath).fileName() + ": " + error;
+            status_->setText(tr("Could not open the network: %1").arg(named));
+            emit failed(named);
             return;
           }
-          networkLoaded(generation, graph, idea, description);
+          networkLoaded(generation, nameOrPath, graph, idea, description);
         },
         Qt::QueuedConnection);
   });
-  name_ = nameOrPath;
 }
 
-void ArchitectureTab::networkLoaded(uint64_t generation, std::shared_ptr<const ArchitectureGraph> graph,
-                                    ArchitectureIdea idea, QString description) {
+void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
+                                    std::shared_ptr<const ArchitectureGraph> graph, ArchitectureIdea idea,
+                                    QString description) {
   if (generation != generation_) return; // another network was asked for since
+  name_ = name;
   graphData_ = std::move(graph);
   idea_ = std::move(idea);
   const int listed = networks_->findData(name_);
-  if (listed >= 0) networks_->setCurrentIndex(listed);
+  if (listed >= 0)
+    networks_->setCurrentIndex(listed);
   else {
     networks_->addItem(QFileInfo(name_).fileName(), name_);
     networks_->setCurrentIndex(networks_->count() - 1);
@@ -313,10 +319,10 @@ void ArchitectureTab::networkLoaded(uint64_t generation, std::shared_ptr<const A
   fillTable();
   ideaPanel_->setHtml(ideaText());
   const ArchitectureGraph& g = *graphData_;
-  status_->setText(tr("%1 layers, %2 parameters, %3 MACs per image, %4 of outputs per image. %5")
-                       .arg(g.nodeCount())
-                       .arg(qs(withCommas(g.parameters())), qs(shortCount(g.macs())),
-                            bytesText(g.activations() * 4), description));
+  status_->setText(
+      tr("%1 layers, %2 parameters, %3 MACs per image, %4 of outputs per image. %5")
+          .arg(g.nodeCount())
+          .arg(qs(withCommas(g.parameters())), qs(shortCount(g.macs())), bytesText(g.activations() * 4), description));
   QStringList names;
   for (const auto& r : g.rows()) names << qs(r.name);
   for (const auto& b : g.blocks()) names << qs(b.name);
@@ -334,16 +340,18 @@ void ArchitectureTab::networkLoaded(uint64_t generation, std::shared_ptr<const A
 }
 
 QString ArchitectureTab::ideaText() const {
-  QString html = QStringLiteral("<p><b>%1</b>: %2</p><ul>").arg(qs(idea_.family).toHtmlEscaped(),
-                                                                 qs(idea_.idea).toHtmlEscaped());
+  QString html =
+      QStringLiteral("<p><b>%1</b>: %2</p><ul>").arg(qs(idea_.family).toHtmlEscaped(), qs(idea_.idea).toHtmlEscaped());
   for (const std::string& p : idea_.points) html += "<li>" + qs(p).toHtmlEscaped() + "</li>";
   return html + "</ul>";
 }
 
 void ArchitectureTab::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
-  if (!graphData_ && generation_ == 0) openNetwork(networks_->currentData().toString());
-  else if (inputStale_) requestForward();
+  if (!graphData_ && generation_ == 0)
+    openNetwork(networks_->currentData().toString());
+  else if (inputStale_)
+    requestForward();
 }
 
 void ArchitectureTab::requestForward() {
@@ -487,9 +495,9 @@ void ArchitectureTab::fillTable() {
 }
 
 void ArchitectureTab::selectRow(int kind, int index) {
-  QTreeWidgetItem* row = kind == 1 && index >= 0 && size_t(index) < nodeRows_.size() ? nodeRows_[size_t(index)]
+  QTreeWidgetItem* row = kind == 1 && index >= 0 && size_t(index) < nodeRows_.size()    ? nodeRows_[size_t(index)]
                          : kind == 2 && index >= 0 && size_t(index) < blockRows_.size() ? blockRows_[size_t(index)]
-                                                                                         : nullptr;
+                                                                                        : nullptr;
   const QSignalBlocker blocker(table_);
   table_->clearSelection();
   if (!row) return;

@@ -58,9 +58,9 @@ public:
   double forwardMilliseconds() const { return forwardMs_; }
 
 signals:
-  void loaded();           // the graph, table and idea show the new network
-  void forwarded();        // the current image has run through it
-  void mapsShown();        // the chosen layer's maps are on screen
+  void loaded();    // the graph, table and idea show the new network
+  void forwarded(); // the current image has run through it
+  void mapsShown(); // the chosen layer's maps are on screen
   void failed(const QString& message);
 
 protected:
@@ -70,8 +70,8 @@ private:
   struct Engine; // the network and its backend: the compute thread's
   void post(std::function<void()> job);
   void finishJob();
-  void networkLoaded(uint64_t generation, std::shared_ptr<const ArchitectureGraph> graph, ArchitectureIdea idea,
-                     QString description);
+  void networkLoaded(uint64_t generation, const QString& name, std::shared_ptr<const ArchitectureGraph> graph,
+                     ArchitectureIdea idea, QString description);
   void requestForward();
   void requestMaps();
   void fillTable();
@@ -83,7 +83,7 @@ private:
   std::shared_ptr<Engine> engine_;
   std::future<void> lastJob_;
   int pendingJobs_ = 0;
-  uint64_t generation_ = 0;  // of the network asked for last
+  uint64_t generation_ = 0;    // of the network asked for last
   uint64_t forwardNumber_ = 0; // of the forward asked for last
   uint64_t forwardDone_ = 0;   // of the last forward delivered
   bool inputStale_ = true;     // the image changed since the last forward

@@ -153,10 +153,11 @@ void SeparableView::recompute() {
       in.images = renderMaps(input, 256);
       in.maps = input;
       result->stages.push_back(std::move(in));
-      const char* titles[] = {"standard %lld×%lld convolution, %lld → %lld: %s parameters, %s MACs",
-                              "depthwise %lld×%lld, one filter per channel (%lld → %lld): %s parameters, %s MACs",
-                              "pointwise 1×1 (%lld×%lld), %lld → %lld: %s parameters, %s MACs",
-                              "depthwise-separable (depthwise then pointwise, %lld×%lld), %lld → %lld: %s parameters, %s MACs"};
+      const char* titles[] = {
+          "standard %lld×%lld convolution, %lld → %lld: %s parameters, %s MACs",
+          "depthwise %lld×%lld, one filter per channel (%lld → %lld): %s parameters, %s MACs",
+          "pointwise 1×1 (%lld×%lld), %lld → %lld: %s parameters, %s MACs",
+          "depthwise-separable (depthwise then pointwise, %lld×%lld), %lld → %lld: %s parameters, %s MACs"};
       const int64_t params[] = {cost.standardParameters(), cost.depthwiseParameters(), cost.pointwiseParameters(),
                                 cost.depthwiseParameters() + cost.pointwiseParameters()};
       const int64_t macs[] = {cost.standardMacs(), cost.depthwiseMacs(), cost.pointwiseMacs(),

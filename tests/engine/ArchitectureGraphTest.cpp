@@ -192,5 +192,28 @@ TEST(GraphLayout, placesAChainTopToBottomAndRoutesASkipAroundIt) {
   for (const auto& pt : r.paths[3]) side = std::max(side, std::abs(pt.x - r.centres[1].x));
   EXPECT_GT(side, 50); // outside box 1's half width
   EXPECT_GE(r.width, 100);
-  EXPECT_THROW(layoutGraph({{{10, 10}}, {{0, 1}}}), std::invalid_argument);
+  GraphLayoutInput bad;
+  bad.sizes = {{10, 10}};
+  bad.edges = {{0, 1}};
+  EXPECT_THROW(layoutGraph(bad), std::invalid_argument);
+}
+
+TEST(GraphLayout, keepsOtherBoxesOutOfAClustersFrame) {
+  // 0 → 1 → 2 → 3 and 0 → 4 → 3, with 1 and 2 framed together.
+  GraphLayoutInput in;
+  in.sizes = {{80, 30}, {80, 30}, {80, 30}, {80, 30}, {80, 30}};
+  in.edges = {{0, 1}, {1, 2}, {2, 3}, {0, 4}, {4, 3}};
+  in.clusters = {{-1, {1, 2}, 10}};
+  const GraphLayoutResult r = layoutGraph(in);
+  ASSERT_EQ(r.clusters.size(), 1u);
+  const LayoutRect& f = r.clusters[0];
+  const auto inside = [&](const LayoutPoint& c) {
+    return c.x > f.x && c.x < f.x + f.width && c.y > f.y && c.y < f.y + f.height;
+  };
+  EXPECT_TRUE(inside(r.centres[1]));
+  EXPECT_TRUE(inside(r.centres[2]));
+  EXPECT_FALSE(inside(r.centres[0]));
+  EXPECT_FALSE(inside(r.centres[3]));
+  EXPECT_FALSE(inside(r.centres[4]));
+  EXPECT_GE(f.width, 80 + 2 * 10 - 1);
 }

@@ -1,0 +1,259 @@
+// QtTest (offscreen) driving the Architectures tab in the real main window: every network
+// shows as many boxes as its summary has layers and the same parameters; blocks close and
+// open; a table row selects its box and a click on a box its row; a click shows maps of
+// the layer's output shape; the Standard · Depthwise · Pointwise page counts what the
+// formula says; an ONNX file from PyTorch opens; a bad file is refused and the network kept.
+#include "ui/ArchitectureTab.h"
+#include "UiTestUtils.h"
+#include "ui/ArchitectureGraphView.h"
+#include "ui/FeatureMapView.h"
+#include "ui/MainWindow.h"
+#include "ui/SeparableView.h"
+#include "ui/Workspace.h"
+
+#include "engine/Architectures.h"
+#include "engine/Presets.h"
+
+#include <QLineEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest/QtTest>
+
+using namespace convscope;
+using namespace convscope::ui;
+
+namespace {
+
+// Opens a network and waits until its graph, table and first maps are on screen.
+void openAndWait(ArchitectureTab& tab, const QString& name) {
+  QSignalSpy loaded(&tab, &ArchitectureTab::loaded);
+  tab.openNetwork(name);
+  QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 60000);
+  QTRY_VERIFY_WITH_TIMEOUT(!tab.isBusy(), 60000);
+}
+
+int countRows(QTreeWidgetItem* parent, int kind) {
+  int n = 0;
+  for (int i = 0; i < parent->childCount(); ++i) {
+    QTreeWidgetItem* row = parent->child(i);
+    n += row->data(0, Qt::UserRole).toInt() == kind;
+    n += countRows(row, kind);
+  }
+  return n;
+}
+
+void click(ArchitectureGraphView* view, const QRectF& sceneRect) {
+  view->ensureVisible(sceneRect);
+  QApplication::processEvents();
+  QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(sceneRect.center()));
+}
+
+int blockNamed(const ArchitectureGraph& g, const std::string& name) {
+  for (size_t b = 0; b < g.blocks().size(); ++b)
+    if (g.blocks()[b].name == name) return int(b);
+  return -1;
+}
+
+} // namespace
+
+class ArchitectureTabTest : public QObject {
+  Q_OBJECT
+private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("ConvScopeTest");
+    QCoreApplication::setApplicationName("ConvScopeArchitectureTest");
+    QSettings().clear();
+    qputenv("CONVSCOPE_NO_PROMPTS", "1");
+  }
+
+  void everyNetworkShowsItsLayersAndParameters() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    std::vector<std::string> names = architectureNames();
+    for (const char* mini : {"lenet5", "mini-vgg", "mini-inception", "mini-resnet", "mini-densenet", "mini-mobilenet"})
+      names.push_back(mini);
+    for (const std::string& name : names) {
+      openAndWait(*tab, QString::fromStdString(name));
+      const Network net = makePreset(name);
+      const auto rows = net.summaryRows();
+      const ArchitectureGraph* g = tab->graphView()->graph();
+      QVERIFY(g);
+      QCOMPARE(g->parameters(), net.parameterCount());
+      // Every block open: one box per layer of the summary, and the input.
+      tab->graphView()->expandAll();
+      QCOMPARE(tab->graphView()->boxCount(), int(rows.size()) + 1);
+      // The table: one row per layer, one per block, nested; the totals of the top rows add up.
+      QTreeWidget* table = tab->table();
+      QCOMPARE(countRows(table->invisibleRootItem(), 1), int(rows.size()));
+      QCOMPARE(countRows(table->invisibleRootItem(), 2), int(g->blocks().size()));
+      int64_t params = 0;
+      for (int i = 0; i < table->topLevelItemCount(); ++i)
+        params += table->topLevelItem(i)->text(4).remove(',').toLongLong();
+      QCOMPARE(params, net.parameterCount());
+      // Closed again: small enough to read.
+      tab->graphView()->collapseToDefault();
+      QVERIFY2(tab->graphView()->boxCount() <= 41, name.c_str());
+    }
+  }
+
+  void blocksCloseAndOpenAndTheTableFollowsTheGraph() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    openAndWait(*tab, "resnet18");
+    ArchitectureGraphView* view = tab->graphView();
+    const ArchitectureGraph& g = *view->graph();
+    const int block = blockNamed(g, "layer2.0");
+    QVERIFY(block >= 0);
+    const int closed = view->boxCount();
+    QVERIFY(!view->blockRect(block).isEmpty());
+    QVERIFY(view->nodeRect(g.blocks()[size_t(block)].nodes.front()).isEmpty()); // inside the closed box
+    // A double-click opens it: its layers show (its projection shortcut stays one box).
+    QSignalSpy changed(view, &ArchitectureGraphView::expansionChanged);
+    const QRectF box = view->blockRect(block);
+    view->ensureVisible(box);
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(box.center()));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(view->boxCount(), closed - 1 + int(g.blocks()[size_t(block)].nodes.size()) - 1);
+    QVERIFY(!view->nodeRect(g.blocks()[size_t(block)].nodes.front()).isEmpty());
+    // The addition reads two arrows: the block's path and its shortcut.
+    const int add = view->currentView().itemOf({ArchitectureGraph::Item::Kind::Node, 0 + [&] {
+                                                  for (int n : g.blocks()[size_t(block)].nodes)
+                                                    if (g.rows()[size_t(n)].type == "Add") return n;
+                                                  return -1;
+                                                }()});
+    int into = 0;
+    for (const auto& e : view->currentView().edges) into += e.to == add;
+    QCOMPARE(into, 2);
+    // Closing it again through the graph view: the count is back.
+    view->setBlockCollapsed(block, true);
+    QCOMPARE(view->boxCount(), closed);
+
+    // A table row selects its box (opening the blocks around it) and shows its maps.
+    QSignalSpy shown(tab, &ArchitectureTab::mapsShown);
+    const int conv = net(g, "layer3.1.conv2");
+    QTreeWidget* table = tab->table();
+    QTreeWidgetItem* row = nullptr;
+    for (QTreeWidgetItemIterator it(table); *it; ++it)
+      if ((*it)->text(0) == "layer3.1.conv2") row = *it;
+    QVERIFY(row);
+    table->setCurrentItem(row);
+    QCOMPARE(view->selectedNode(), conv);
+    QVERIFY(!view->nodeRect(conv).isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 30000);
+    QCOMPARE(tab->maps()->result()->stages.at(0).maps.shape(), Shape({1, 256, 14, 14}));
+
+    // A click on a box selects its row and shows its maps, of its output's shape.
+    const int pool = net(g, "maxpool");
+    shown.clear();
+    click(view, view->nodeRect(pool));
+    QCOMPARE(view->selectedNode(), pool);
+    QCOMPARE(table->currentItem()->text(0), QString("maxpool"));
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 30000);
+    QCOMPARE(tab->shownNode(), pool);
+    QCOMPARE(tab->maps()->result()->stages.at(0).maps.shape(), Shape({1, 64, 56, 56}));
+    QCOMPARE(tab->maps()->mapCount(0), 64);
+    // A closed block's box selects the block; its maps are its last layer's.
+    const int stage4 = blockNamed(g, "layer4.1");
+    shown.clear();
+    click(view, view->blockRect(stage4));
+    QCOMPARE(view->selectedBlock(), stage4);
+    QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 30000);
+    QCOMPARE(tab->maps()->result()->stages.at(0).maps.shape(), Shape({1, 512, 7, 7}));
+    // Finding a layer by name.
+    auto* search = tab->findChild<QLineEdit*>("findLayer");
+    QVERIFY(search);
+    search->setText("inception");
+    QTest::keyClick(search, Qt::Key_Return); // not in a ResNet: said so, nothing changes
+    QCOMPARE(view->selectedBlock(), stage4);
+    search->setText("layer1.1.bn2");
+    QTest::keyClick(search, Qt::Key_Return);
+    QCOMPARE(view->selectedNode(), net(g, "layer1.1.bn2"));
+  }
+
+  void theFamilysIdeaCarriesItsCounts() {
+    MainWindow window;
+    window.show();
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    openAndWait(*tab, "googlenet");
+    QVERIFY(tab->ideaText().contains("GoogLeNet"));
+    QVERIFY(tab->ideaText().contains("64 + 128 + 32 + 32 = 256 channels"));
+    openAndWait(*tab, "mobilenet");
+    QVERIFY(tab->ideaText().contains("1/N + 1/k² = 1/128 + 1/9 = 0.119"));
+  }
+
+  void standardDepthwiseAndPointwiseCountWhatTheFormulaSays() {
+    MainWindow window;
+    window.show();
+    window.workspace()->setMatrix(Tensor(Shape{3, 20, 24}, 100.0f), "grey RGB");
+    window.showArchitectures();
+    SeparableView* view = window.architectureTab()->separableView();
+    QSignalSpy updated(view, &SeparableView::updated);
+    view->show();
+    view->setOutputs(16);
+    view->setKernelSize(5);
+    QTRY_VERIFY_WITH_TIMEOUT(updated.count() >= 1 && view->cost().n == 16 && view->cost().k == 5, 30000);
+    const SeparableCost& c = view->cost();
+    QCOMPARE(c.m, 3);
+    QCOMPARE(c.h, 20);
+    QCOMPARE(c.w, 24);
+    // The layers' own counts are the formula's: k²MN, k²M, MN.
+    QCOMPARE(view->standardParameters(), 25 * 3 * 16);
+    QCOMPARE(view->depthwiseParameters(), 25 * 3);
+    QCOMPARE(view->pointwiseParameters(), 3 * 16);
+    QCOMPARE(c.standardMacs(), int64_t(20 * 24 * 25 * 3 * 16));
+    QCOMPARE(c.ratio(), 1.0 / 16 + 1.0 / 25);
+    QVERIFY(view->costText().contains("1/16 + 1/25 = 0.102"));
+    // Input, standard, depthwise, pointwise, the pair: maps of 16, 3, 16 and 16 channels.
+    const auto& stages = view->maps()->result()->stages;
+    QCOMPARE(int(stages.size()), 5);
+    QCOMPARE(stages[1].maps.shape(), Shape({1, 16, 20, 24}));
+    QCOMPARE(stages[2].maps.shape(), Shape({1, 3, 20, 24}));
+    QCOMPARE(stages[3].maps.shape(), Shape({1, 16, 20, 24}));
+    QCOMPARE(stages[4].maps.shape(), Shape({1, 16, 20, 24}));
+  }
+
+  void anOnnxFileOpensAndABadFileIsRefused() {
+    MainWindow window;
+    window.show();
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    openAndWait(*tab, QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/inception-module.onnx"));
+    const ArchitectureGraph* g = tab->graphView()->graph();
+    QVERIFY(g);
+    bool inception = false;
+    for (const auto& b : g->blocks()) inception = inception || b.kind == BlockKind::Inception;
+    QVERIFY2(inception || tab->ideaText().contains("GoogLeNet"), qPrintable(tab->ideaText()));
+    const int64_t params = g->parameters();
+    // A file that is no network: refused by name, the graph kept.
+    QTemporaryDir dir;
+    const QString bad = dir.filePath("broken.onnx");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a protobuf at all");
+    f.close();
+    QSignalSpy failed(tab, &ArchitectureTab::failed);
+    tab->openNetwork(bad);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
+    QVERIFY(window.errorText().contains("broken.onnx"));
+    QCOMPARE(tab->graphView()->graph()->parameters(), params);
+  }
+
+private:
+  static int net(const ArchitectureGraph& g, const std::string& name) {
+    for (size_t i = 0; i < g.nodeCount(); ++i)
+      if (g.rows()[i].name == name) return int(i);
+    return -2;
+  }
+};
+
+QTEST_MAIN(ArchitectureTabTest)
+#include "ArchitectureTabTest.moc"
