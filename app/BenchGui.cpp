@@ -7,6 +7,8 @@
 #include "engine/Presets.h"
 #include "engine/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
+#include "ui/ArchitectureGraphView.h"
+#include "ui/ArchitectureTab.h"
 #include "ui/ComputeThread.h"
 #include "ui/DrawingPad.h"
 #include "ui/MainWindow.h"
@@ -156,6 +158,88 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
         << " images/s in the window vs " << cli << " on the command line (ratio " << gui / cli << ", medians of "
         << rounds << " alternating rounds)\n";
   window.close();
+  return 0;
+}
+
+int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  QCommandLineParser p;
+  p.addOption({"model", "A network's name (resnet50, densenet121, ...) or a model, layer list or ONNX file.", "NAME",
+               "resnet50"});
+  p.addOption({"image", "The image that runs through it (default: the cat sample).", "FILE"});
+  p.addOption({"runs", "Windows opened one after another; the medians are reported.", "N", "5"});
+  if (!parse(p, "bench browser",
+             "Open the network in the real window's Architectures tab (1280x800) and time, in the window's own\n"
+             "code: graph_ms, from the network's structure reaching the window to its graph laid out (Graphviz),\n"
+             "drawn and painted with its table (plus building the block structure on the compute thread);\n"
+             "forward_ms, the current image through the network on the compute thread; maps_ms, from a\n"
+             "click on a layer in the middle of the network to its maps painted; all_blocks_open_ms, the graph\n"
+             "with every block opened, laid out and painted.\n"
+             "JSON: {\"graph_ms\":x,\"forward_ms\":y,\"maps_ms\":z,\"all_blocks_open_ms\":w}",
+             args, out))
+    return 0;
+  const int runs = int(parseInteger(str(p.value("runs")), "runs"));
+  if (runs < 1 || runs > 1000) throw UsageError("--runs must be 1 to 1000");
+  const QString model = p.value("model");
+  const QString image =
+      p.isSet("image") ? p.value("image") : QString::fromStdString(resourcesDirectory() + "/samples/cat.png");
+  std::vector<double> graphMs, forwardMs, mapsMs, expandedMs;
+  const auto waitFor = [](ui::ArchitectureTab* sender, auto signal, int timeoutMs) {
+    QEventLoop loop;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    QObject::connect(sender, signal, &loop, &QEventLoop::quit);
+    QObject::connect(&timeout, &QTimer::timeout, &loop, [&loop] { loop.exit(1); });
+    timeout.start(timeoutMs);
+    return loop.exec() == 0;
+  };
+  for (int run = 0; run < runs; ++run) {
+    ui::MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    if (!window.openFile(image)) throw std::invalid_argument("--image " + str(image) + ": " + str(window.errorText()));
+    window.showArchitectures();
+    ui::ArchitectureTab* tab = window.architectureTab();
+    QString failure;
+    QObject::connect(tab, &ui::ArchitectureTab::failed, tab, [&failure](const QString& m) { failure = m; });
+    tab->openNetwork(model);
+    // loaded (graph on screen), then forwarded (and the first layer's maps).
+    while (!tab->graphView()->graph() || tab->isBusy()) {
+      if (!failure.isEmpty()) throw std::invalid_argument("--model " + str(model) + ": " + str(failure));
+      if (!waitFor(tab, &ui::ArchitectureTab::mapsShown, 600000))
+        throw std::runtime_error("the network did not finish in 10 minutes");
+    }
+    graphMs.push_back(tab->graphMilliseconds());
+    forwardMs.push_back(tab->forwardMilliseconds());
+    // Every block opened (the longest graph the tab draws), then back.
+    QElapsedTimer whole;
+    whole.start();
+    tab->graphView()->expandAll();
+    tab->graphView()->viewport()->repaint();
+    expandedMs.push_back(double(whole.nsecsElapsed()) / 1e6);
+    tab->graphView()->collapseToDefault();
+    // A layer in the middle of the network, chosen as a click chooses it.
+    const int node = int(tab->graphView()->graph()->nodeCount() / 2);
+    QElapsedTimer clock;
+    clock.start();
+    tab->showNode(node);
+    if (!waitFor(tab, &ui::ArchitectureTab::mapsShown, 60000)) throw std::runtime_error("the maps did not show");
+    mapsMs.push_back(double(clock.nsecsElapsed()) / 1e6);
+    if (!p.isSet("json"))
+      err << "run " << run + 1 << ": graph " << graphMs.back() << " ms, forward " << forwardMs.back() << " ms, maps "
+          << mapsMs.back() << " ms\n";
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  if (p.isSet("json"))
+    out << "{\"graph_ms\":" << median(graphMs) << ",\"forward_ms\":" << median(forwardMs)
+        << ",\"maps_ms\":" << median(mapsMs) << ",\"all_blocks_open_ms\":" << median(expandedMs) << "}"
+        << std::endl;
+  else
+    out << str(model) << ": graph " << median(graphMs) << " ms, forward " << median(forwardMs) << " ms, maps "
+        << median(mapsMs) << " ms, every block open " << median(expandedMs) << " ms (medians of " << runs
+        << " runs)\n";
   return 0;
 }
 

@@ -11,4 +11,9 @@ namespace convscope::cli {
 
 int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// `convscope bench browser`: the real window's Architectures tab on a network: the time to
+// lay out and draw its graph, to run the current image through it, and to show a chosen
+// layer's maps. JSON: {"graph_ms":…, "forward_ms":…, "maps_ms":…} (medians of the runs).
+int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 } // namespace convscope::cli

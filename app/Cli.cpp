@@ -63,6 +63,10 @@ QList<QCommandLineOption> windowOptions() {
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
       {"tab", "Start on a tab: maps, stepper, training or architectures.", "NAME"},
+      {"select",
+       "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
+       "--model googlenet --select inception3a.concat.",
+       "NAME"},
       {"train", "Open the Training tab and start training LeNet-5 on the digits."},
   };
 }
@@ -661,6 +665,12 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                                {"pooling", StartStep::Pooling},
                                {"fc", StartStep::FullyConnected},
                                {"backward", StartStep::Backward}});
+  if (p.isSet("select")) {
+    o.select = str(p.value("select"));
+    if (o.tab != StartTab::Architectures || o.model.empty())
+      throw UsageError("--select " + o.select + " selects a layer of the Architectures tab's network: give "
+                       "--model NAME|FILE too");
+  }
   if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);
   o.stepper = p.isSet("stepper");
   o.presenter = p.isSet("presenter");

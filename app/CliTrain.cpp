@@ -384,11 +384,15 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
     if (what == "--help" || what == "-h") {
       out << "Usage: convscope bench train|infer --model PRESET [--batch N] [--images N] [--threads N] [--json]\n"
              "       convscope bench live [--size 1024] [--filters 8] [--json]\n"
+             "       convscope bench gui [--images N] [--rounds N]          (the real window)\n"
+             "       convscope bench browser [--model NAME] [--runs N] [--json] (the real window)\n"
              "train/infer: images per second on synthetic data after a warm-up, {\"images_per_second\":x};\n"
-             "live: one live update of the lecture view, {\"median_ms\":x}.\n";
+             "live: one live update of the lecture view, {\"median_ms\":x};\n"
+             "gui: training in the window against the command line;\n"
+             "browser: the Architectures tab's graph, forward pass and maps, {\"graph_ms\":…}.\n";
       return 0;
     }
-    throw UsageError("bench needs 'train', 'infer' or 'live' first (see convscope bench --help)");
+    throw UsageError("bench needs 'train', 'infer', 'live', 'gui' or 'browser' first (see convscope bench --help)");
   }
   QCommandLineParser p;
   p.addOption({"model", "A preset or model file.", "PRESET|FILE", "lenet5"});

@@ -31,6 +31,7 @@ struct WindowOptions {
   std::optional<int64_t> poolSize;   // --pool-size: an N x N window
   std::optional<int64_t> poolStride; // --pool-stride, else the size when --pool-size is given
   std::string model;                 // --model (an existing file, or a network's name), or empty
+  std::string select;                // --select: a layer or block of the Architectures tab's network
   bool modelIsName = false;          // --model names a preset or architecture (the Architectures tab)
   std::optional<StartTab> tab;
   std::optional<StartStep> step;

@@ -38,7 +38,7 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   applyProcessing(*window.workspace(), o);
   if (!o.model.empty() && !o.modelIsName) window.openModel(QString::fromStdString(o.model));
   if (!o.model.empty() && o.tab == StartTab::Architectures)
-    window.architectureTab()->openNetwork(QString::fromStdString(o.model));
+    window.architectureTab()->openNetwork(QString::fromStdString(o.model), QString::fromStdString(o.select));
   if (o.tab == StartTab::FeatureMaps) window.showFeatureMaps();
   if (o.tab == StartTab::Stepper) window.showStepper();
   if (o.tab == StartTab::Training) window.showTraining();

@@ -19,9 +19,11 @@ namespace {
 
 const char* processEnvironment(const char* name) { return std::getenv(name); }
 
-int benchGui(int argc, char* argv[], const std::vector<std::string>& args) {
+// `bench gui` and `bench browser` time the real window: they need a QApplication.
+int windowBench(int argc, char* argv[], const std::vector<std::string>& args) {
+  const std::string name = "convscope bench " + args[1];
   if (const std::string why = convscope::cli::missingDisplay(args, processEnvironment); !why.empty()) {
-    std::cerr << "convscope bench gui: no display to run the window on (" << why
+    std::cerr << name << ": no display to run the window on (" << why
               << "); QT_QPA_PLATFORM=offscreen runs it without one\n";
     return 1;
   }
@@ -30,12 +32,14 @@ int benchGui(int argc, char* argv[], const std::vector<std::string>& args) {
   QApplication::setOrganizationName("ConvScopeBench"); // leaves the user's settings alone
   QApplication::setApplicationName("ConvScopeBench");
   try {
-    return convscope::cli::benchGui(std::vector<std::string>(args.begin() + 2, args.end()), std::cout, std::cerr);
+    const std::vector<std::string> rest(args.begin() + 2, args.end());
+    return args[1] == "gui" ? convscope::cli::benchGui(rest, std::cout, std::cerr)
+                            : convscope::cli::benchBrowser(rest, std::cout, std::cerr);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "convscope bench gui: " << e.what() << "\n";
+    std::cerr << name << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "convscope bench gui: internal error: " << e.what() << "\n";
+    std::cerr << name << ": internal error: " << e.what() << "\n";
     return 1;
   }
 }
@@ -49,7 +53,8 @@ int main(int argc, char* argv[]) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() >= 2 && args[0] == "bench" && args[1] == "gui") return benchGui(argc, argv, args); // needs a window
+  if (args.size() >= 2 && args[0] == "bench" && (args[1] == "gui" || args[1] == "browser"))
+    return windowBench(argc, argv, args);
   if (convscope::cli::isCliInvocation(args)) return convscope::cli::run(args, std::cout, std::cerr);
 
   // The window's start options set up a lecture's starting point, e.g.

@@ -40,7 +40,8 @@ public:
   // A preset or architecture name ("resnet50", "mini-vgg") or a file: a model file, a
   // layer list (.txt) or an ONNX file. Made on the compute thread; `loaded` follows (or
   // `failed` with the reason, the current network kept).
-  void openNetwork(const QString& nameOrPath);
+  // `select`: a layer or block to select (and reveal) once it shows, as Find does.
+  void openNetwork(const QString& nameOrPath, const QString& select = {});
   QString networkName() const { return name_; }
   bool isBusy() const { return pendingJobs_ > 0; }
 
@@ -56,6 +57,9 @@ public:
   int shownNode() const { return shownNode_; }
   // The last forward pass and the last maps, in milliseconds (for `bench browser`).
   double forwardMilliseconds() const { return forwardMs_; }
+  // From building the block structure (on the compute thread) to the graph and the table
+  // laid out, drawn and painted.
+  double graphMilliseconds() const { return graphMs_; }
 
 signals:
   void loaded();    // the graph, table and idea show the new network
@@ -71,7 +75,7 @@ private:
   void post(std::function<void()> job);
   void finishJob();
   void networkLoaded(uint64_t generation, const QString& name, std::shared_ptr<const ArchitectureGraph> graph,
-                     ArchitectureIdea idea, QString description);
+                     ArchitectureIdea idea, QString description, double buildMs);
   void requestForward();
   void requestMaps();
   void fillTable();
@@ -88,10 +92,11 @@ private:
   uint64_t forwardDone_ = 0;   // of the last forward delivered
   bool inputStale_ = true;     // the image changed since the last forward
   QString name_;
+  QString selectWhenLoaded_;
   std::shared_ptr<const ArchitectureGraph> graphData_;
   ArchitectureIdea idea_;
   int shownNode_ = -2; // −2 nothing
-  double forwardMs_ = 0;
+  double forwardMs_ = 0, graphMs_ = 0;
 
   QComboBox* networks_;
   QLineEdit* search_;
