@@ -62,7 +62,10 @@ QList<QCommandLineOption> windowOptions() {
        "steps into the loop (at most 10000).",
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
-      {"tab", "Start on a tab: maps, stepper, training or architectures.", "NAME"},
+      {"tab",
+       "Start on a tab: maps, stepper, training, architectures, or depthwise (the Architectures tab's standard, "
+       "depthwise and pointwise convolution).",
+       "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
        "--model googlenet --select inception3a.concat.",
@@ -643,7 +646,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                             {{"maps", StartTab::FeatureMaps},
                              {"stepper", StartTab::Stepper},
                              {"training", StartTab::Training},
-                             {"architectures", StartTab::Architectures}});
+                             {"architectures", StartTab::Architectures},
+                             {"depthwise", StartTab::Depthwise}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

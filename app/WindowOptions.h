@@ -14,7 +14,8 @@
 
 namespace convscope::cli {
 
-enum class StartTab { FeatureMaps, Stepper, Training, Architectures }; // --tab maps|stepper|training|architectures
+// --tab maps|stepper|training|architectures|depthwise (the Architectures tab's second page)
+enum class StartTab { FeatureMaps, Stepper, Training, Architectures, Depthwise };
 enum class StartStep { Convolution, ReLU, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
 constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 

@@ -42,7 +42,8 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (o.tab == StartTab::FeatureMaps) window.showFeatureMaps();
   if (o.tab == StartTab::Stepper) window.showStepper();
   if (o.tab == StartTab::Training) window.showTraining();
-  if (o.tab == StartTab::Architectures) window.showArchitectures();
+  if (o.tab == StartTab::Architectures || o.tab == StartTab::Depthwise) window.showArchitectures();
+  if (o.tab == StartTab::Depthwise) window.architectureTab()->showSeparable();
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

@@ -36,6 +36,7 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
   agattr(g, AGRAPH, chars("ranksep"), chars(number(input.rankGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("nodesep"), chars(number(input.boxGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("splines"), chars("spline"));
+  agattr(g, AGRAPH, chars("ordering"), chars("out")); // branches left to right in the order given
   agattr(g, AGNODE, chars("shape"), chars("box"));
   agattr(g, AGNODE, chars("fixedsize"), chars("true"));
   agattr(g, AGNODE, chars("label"), chars(""));

@@ -23,12 +23,15 @@ using Item = ArchitectureGraph::Item;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-// The part of a name after its block's prefix: "layer1.0.conv1" in frame "layer1.0" is "conv1".
+// The part of a name after its block's prefix: "layer1.0.conv1" in frame "layer1.0" is
+// "conv1"; a bare number ("layer2.0" in "layer2": "0") keeps the whole name.
 QString relativeName(const std::string& name, const ArchitectureGraph& g, int block) {
   if (block >= 0) {
     const std::string& prefix = g.blocks()[size_t(block)].name;
-    if (name.size() > prefix.size() + 1 && name.compare(0, prefix.size() + 1, prefix + ".") == 0)
-      return qs(name.substr(prefix.size() + 1));
+    if (name.size() > prefix.size() + 1 && name.compare(0, prefix.size() + 1, prefix + ".") == 0) {
+      const std::string rest = name.substr(prefix.size() + 1);
+      if (rest.find_first_not_of("0123456789") != std::string::npos) return qs(rest);
+    }
   }
   return qs(name);
 }
@@ -215,7 +218,7 @@ void ArchitectureGraphView::rebuild() {
       t.fill = layerColour(g, item.index);
     } else {
       const ArchitectureBlock& b = g.blocks()[size_t(item.index)];
-      t.lines = {qs(b.name) + QStringLiteral("  ⊞"), tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
+      t.lines = {relativeName(b.name, g, around) + QStringLiteral("  ⊞"), tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
                  tr("%1 params · %2 MACs").arg(qs(shortCount(b.parameters)), qs(shortCount(b.macs)))};
       t.fill = blockColour(b.kind);
       t.block = true;

@@ -134,6 +134,8 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   table_->headerItem()->setToolTip(Memory, tr("The outputs' memory for one image, as float32"));
   table_->headerItem()->setToolTip(Macs, tr("Multiply-accumulates for one image (biases not counted)"));
   table_->setUniformRowHeights(true);
+  table_->setIndentation(14);
+  table_->header()->setSectionResizeMode(Name, QHeaderView::ResizeToContents); // names stay whole
   table_->setAlternatingRowColors(true);
   ideaPanel_ = new QTextBrowser;
   ideaPanel_->setOpenLinks(false);
@@ -185,7 +187,8 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   page->addWidget(split, 1);
   page->addWidget(status_);
   separable_ = new SeparableView(workspace_);
-  auto* pages = new QTabWidget;
+  pages_ = new QTabWidget;
+  QTabWidget* pages = pages_;
   pages->setDocumentMode(true);
   pages->addTab(networkPage, tr("Network"));
   pages->addTab(separable_, tr("Standard · Depthwise · Pointwise"));
@@ -352,6 +355,8 @@ void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
   inputStale_ = true;
   requestForward();
 }
+
+void ArchitectureTab::showSeparable() { pages_->setCurrentWidget(separable_); }
 
 QString ArchitectureTab::ideaText() const {
   QString html =

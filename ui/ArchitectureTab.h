@@ -20,6 +20,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QTabWidget;
 class QTextBrowser;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -49,6 +50,7 @@ public:
   QTreeWidget* table() const { return table_; }
   FeatureMapView* maps() const { return maps_; }
   SeparableView* separableView() const { return separable_; }
+  void showSeparable(); // the Standard · Depthwise · Pointwise page
   const ArchitectureIdea& idea() const { return idea_; }
   QString ideaText() const;
   // Shows the output maps of a layer (−1: the prepared input) or of a block's last layer.
@@ -110,6 +112,7 @@ private:
   QCheckBox* sharedScale_;
   FeatureMapView* maps_;
   SeparableView* separable_;
+  QTabWidget* pages_;
 };
 
 } // namespace convscope::ui

@@ -153,23 +153,19 @@ void SeparableView::recompute() {
       in.images = renderMaps(input, 256);
       in.maps = input;
       result->stages.push_back(std::move(in));
-      const char* titles[] = {
-          "standard %lld×%lld convolution, %lld → %lld: %s parameters, %s MACs",
-          "depthwise %lld×%lld, one filter per channel (%lld → %lld): %s parameters, %s MACs",
-          "pointwise 1×1 (%lld×%lld), %lld → %lld: %s parameters, %s MACs",
-          "depthwise-separable (depthwise then pointwise, %lld×%lld), %lld → %lld: %s parameters, %s MACs"};
+      const std::string kk = std::to_string(k) + "×" + std::to_string(k), from = std::to_string(m) + " → ";
+      const std::string titles[] = {"standard " + kk + " convolution, " + from + std::to_string(n),
+                                    "depthwise " + kk + ", one filter per channel, " + from + std::to_string(m),
+                                    "pointwise 1×1, " + from + std::to_string(n),
+                                    "depthwise-separable: depthwise " + kk + ", then pointwise 1×1, " + from +
+                                        std::to_string(n)};
       const int64_t params[] = {cost.standardParameters(), cost.depthwiseParameters(), cost.pointwiseParameters(),
                                 cost.depthwiseParameters() + cost.pointwiseParameters()};
       const int64_t macs[] = {cost.standardMacs(), cost.depthwiseMacs(), cost.pointwiseMacs(),
                               cost.depthwiseMacs() + cost.pointwiseMacs()};
-      const int64_t outs[] = {n, m, n, n};
       for (size_t i = 0; i < 4; ++i) {
         PipelineStage st = layerStage(net.layer(i), net.output(i), 256);
-        char title[256];
-        const int64_t kk = i == 2 ? 1 : k;
-        std::snprintf(title, sizeof title, titles[i], (long long)kk, (long long)kk, (long long)m, (long long)outs[i],
-                      withCommas(params[i]).c_str(), shortCount(macs[i]).c_str());
-        st.title = title;
+        st.title = titles[i] + ": " + withCommas(params[i]) + " parameters, " + shortCount(macs[i]) + " MACs";
         result->stages.push_back(std::move(st));
       }
     } catch (const std::exception& e) {
