@@ -234,12 +234,10 @@ int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::o
   };
   if (p.isSet("json"))
     out << "{\"graph_ms\":" << median(graphMs) << ",\"forward_ms\":" << median(forwardMs)
-        << ",\"maps_ms\":" << median(mapsMs) << ",\"all_blocks_open_ms\":" << median(expandedMs) << "}"
-        << std::endl;
+        << ",\"maps_ms\":" << median(mapsMs) << ",\"all_blocks_open_ms\":" << median(expandedMs) << "}" << std::endl;
   else
     out << str(model) << ": graph " << median(graphMs) << " ms, forward " << median(forwardMs) << " ms, maps "
-        << median(mapsMs) << " ms, every block open " << median(expandedMs) << " ms (medians of " << runs
-        << " runs)\n";
+        << median(mapsMs) << " ms, every block open " << median(expandedMs) << " ms (medians of " << runs << " runs)\n";
   return 0;
 }
 

@@ -672,7 +672,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   if (p.isSet("select")) {
     o.select = str(p.value("select"));
     if (o.tab != StartTab::Architectures || o.model.empty())
-      throw UsageError("--select " + o.select + " selects a layer of the Architectures tab's network: give "
+      throw UsageError("--select " + o.select +
+                       " selects a layer of the Architectures tab's network: give "
                        "--model NAME|FILE too");
   }
   if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);

@@ -115,6 +115,16 @@ ArchitectureGraph::ArchitectureGraph(const Network& network)
     pointwise_.push_back(convscope::isPointwise(*node.layer));
   }
   for (const auto& r : rows_) parameters_ += r.parameters, macs_ += r.macs, activations_ += r.output.elementCount();
+  // Longest path in weight layers: nodes come in execution order, so inputs are done first.
+  std::vector<int> depth(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    int before = 0;
+    for (int in : inputs_[i])
+      if (in >= 0) before = std::max(before, depth[size_t(in)]);
+    const std::string& type = rows_[i].type;
+    depth[i] = before + (type == "Conv2D" || type == "Dense");
+  }
+  weightDepth_ = n ? depth.back() : 0;
 
   // Every prefix two or more layers share is a block ("conv2" holds "conv2" and "conv2.relu").
   std::map<std::string, std::vector<int>> members;

@@ -56,6 +56,10 @@ public:
   int64_t parameters() const { return parameters_; }
   int64_t macs() const { return macs_; }
   int64_t activations() const { return activations_; }
+  // Layers with weights (convolutions and fully connected) on the longest path from the
+  // input to the output: the depth the papers give (VGG-16: 16, ResNet-50: 50, GoogLeNet:
+  // 22, DenseNet-121: 121; a shortcut's projection is not on the longest path).
+  int weightDepth() const { return weightDepth_; }
 
   // What the graph shows: the input, nodes, and blocks collapsed into one box.
   struct Item {
@@ -90,6 +94,7 @@ private:
   std::vector<ArchitectureBlock> blocks_;
   std::vector<int> innermost_;
   int64_t parameters_ = 0, macs_ = 0, activations_ = 0;
+  int weightDepth_ = 0;
 };
 
 // A layer's window in words: "3×3, stride 2, pad 1", "1×1, 32 groups", "7×7 max, stride 2";

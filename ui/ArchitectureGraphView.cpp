@@ -218,7 +218,8 @@ void ArchitectureGraphView::rebuild() {
       t.fill = layerColour(g, item.index);
     } else {
       const ArchitectureBlock& b = g.blocks()[size_t(item.index)];
-      t.lines = {relativeName(b.name, g, around) + QStringLiteral("  ⊞"), tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
+      t.lines = {relativeName(b.name, g, around) + QStringLiteral("  ⊞"),
+                 tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
                  tr("%1 params · %2 MACs").arg(qs(shortCount(b.parameters)), qs(shortCount(b.macs)))};
       t.fill = blockColour(b.kind);
       t.block = true;

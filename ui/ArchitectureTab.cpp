@@ -1,6 +1,7 @@
 #include "ArchitectureTab.h"
 
 #include "ArchitectureGraphView.h"
+#include "CompareView.h"
 #include "ComputeThread.h"
 #include "FeatureMapView.h"
 #include "SeparableView.h"
@@ -192,6 +193,10 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   pages->setDocumentMode(true);
   pages->addTab(networkPage, tr("Network"));
   pages->addTab(separable_, tr("Standard · Depthwise · Pointwise"));
+  compare_ = new CompareView(listedNetworks());
+  pages->addTab(compare_, tr("Compare"));
+  pages->setTabToolTip(2, tr("Two architectures side by side: depth, parameters, MACs, memory, and accuracy once "
+                             "trained"));
   pages->setTabToolTip(1, tr("The MobileNet slides: one input through a standard, a depthwise and a pointwise "
                              "convolution, with their costs"));
   auto* layout = new QVBoxLayout(this);

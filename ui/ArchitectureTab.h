@@ -28,6 +28,7 @@ class QTreeWidgetItem;
 namespace convscope::ui {
 
 class ArchitectureGraphView;
+class CompareView;
 class FeatureMapView;
 class SeparableView;
 class Workspace;
@@ -51,6 +52,7 @@ public:
   FeatureMapView* maps() const { return maps_; }
   SeparableView* separableView() const { return separable_; }
   void showSeparable(); // the Standard · Depthwise · Pointwise page
+  CompareView* compareView() const { return compare_; }
   const ArchitectureIdea& idea() const { return idea_; }
   QString ideaText() const;
   // Shows the output maps of a layer (−1: the prepared input) or of a block's last layer.
@@ -113,6 +115,7 @@ private:
   FeatureMapView* maps_;
   SeparableView* separable_;
   QTabWidget* pages_;
+  CompareView* compare_;
 };
 
 } // namespace convscope::ui

@@ -4,6 +4,7 @@
 #include "SaliencyDialog.h"
 
 #include "ArchitectureTab.h"
+#include "CompareView.h"
 #include "ControlPanels.h"
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
@@ -93,6 +94,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(architectures_, tr("Architectures"));
   tabs_->setTabToolTip(3, tr("The lecture's networks as a graph, a table and feature maps on the current image "
                              "(Ctrl+4)"));
+  connect(training_, &TrainingPanel::epochReported, this, &CompareView::rememberTraining);
   connect(architectures_, &ArchitectureTab::failed, this,
           [this](const QString& message) { showError(tr("Could not open the network: %1").arg(message)); });
   connect(training_, &TrainingPanel::modelSaved, this, [this](const QString& path) { openModel(path); });

@@ -553,7 +553,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   connect(worker_, &TrainingWorker::batchesDone, this, [this](const std::vector<BatchReport>& reports) {
     pendingBatches_.insert(pendingBatches_.end(), reports.begin(), reports.end());
   });
-  connect(worker_, &TrainingWorker::epochDone, this, [this](const EpochReport& r) { pendingEpochs_.push_back(r); });
+  connect(worker_, &TrainingWorker::epochDone, this, [this](const EpochReport& r) {
+    pendingEpochs_.push_back(r);
+    emit epochReported(preset_, dataset_->currentText(), r.epoch + 1, r.testAccuracy, r.seconds);
+  });
   connect(worker_, &TrainingWorker::filtersChanged, this, [this](const FilterSnapshot& f) {
     filters_ = f.weights;
     filtersDirty_ = true;

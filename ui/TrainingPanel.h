@@ -108,6 +108,9 @@ signals:
   void stopRequested();
   void trainingFinished(bool ok, const QString& message);
   void modelSaved(const QString& path);
+  // After each epoch of a run: the network (preset name or layer-list title), its dataset,
+  // the epochs done, the test accuracy (0–1) and the epoch's wall time.
+  void epochReported(const QString& network, const QString& dataset, int epochs, double testAccuracy, double seconds);
 
 private:
   void startRun(TrainingRequest request); // start() and resumeFrom(): the form's recipe, or the checkpoint's

@@ -62,6 +62,14 @@ TEST(ArchitectureGraph, findsEachFamilysBlocksByTheirLayerNames) {
   EXPECT_EQ(plain.view({}).items.size(), 5u);
 }
 
+TEST(ArchitectureGraph, depthCountsWeightLayersOnTheLongestPathAsThePapersDo) {
+  const std::map<std::string, int> depths{{"alexnet", 8},   {"vgg16", 16},        {"googlenet", 22}, {"resnet18", 18},
+                                          {"resnet50", 50}, {"densenet121", 121}, {"mobilenet", 28}};
+  for (const auto& [name, depth] : depths)
+    EXPECT_EQ(ArchitectureGraph(makeArchitecture(name)).weightDepth(), depth) << name;
+  EXPECT_EQ(ArchitectureGraph(makePreset("lenet5")).weightDepth(), 5);
+}
+
 TEST(ArchitectureGraph, blockTotalsAddUpToTheNetworks) {
   for (const std::string& name : architectureNames()) {
     SCOPED_TRACE(name);

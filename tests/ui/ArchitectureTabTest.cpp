@@ -6,6 +6,7 @@
 #include "ui/ArchitectureTab.h"
 #include "UiTestUtils.h"
 #include "ui/ArchitectureGraphView.h"
+#include "ui/CompareView.h"
 #include "ui/FeatureMapView.h"
 #include "ui/MainWindow.h"
 #include "ui/SeparableView.h"
@@ -17,6 +18,7 @@
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest/QtTest>
@@ -219,6 +221,35 @@ private slots:
     QCOMPARE(stages[2].maps.shape(), Shape({1, 3, 20, 24}));
     QCOMPARE(stages[3].maps.shape(), Shape({1, 16, 20, 24}));
     QCOMPARE(stages[4].maps.shape(), Shape({1, 16, 20, 24}));
+  }
+
+  void compareShowsTwoNetworksSideBySideAndTheirTraining() {
+    MainWindow window;
+    window.show();
+    window.showArchitectures();
+    CompareView* compare = window.architectureTab()->compareView();
+    CompareView::rememberTraining("mini-resnet", "digits", 3, 0.9595, 2.38);
+    QSettings().remove("architectureTraining/mini-vgg");
+    QSignalSpy compared(compare, &CompareView::compared);
+    compare->compare("vgg16", "resnet50");
+    QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 1, 60000);
+    QTableWidget* t = compare->table();
+    const auto row = [t](const QString& name) {
+      for (int r = 0; r < t->rowCount(); ++r)
+        if (t->verticalHeaderItem(r)->text() == name) return r;
+      return -1;
+    };
+    QCOMPARE(t->item(row("depth"), 0)->text(), QString("16"));
+    QCOMPARE(t->item(row("depth"), 1)->text(), QString("50"));
+    QCOMPARE(t->item(row("parameters"), 0)->text(), QString("138,357,544"));
+    QCOMPARE(t->item(row("parameters"), 1)->text(), QString("25,557,032"));
+    QCOMPARE(t->item(row("parameters"), 2)->text(), QString("0.18×"));
+    compared.clear();
+    compare->compare("mini-vgg", "mini-resnet");
+    QTRY_COMPARE_WITH_TIMEOUT(compared.count(), 1, 60000);
+    QVERIFY(t->item(row("test accuracy"), 0)->text().startsWith("not trained here yet"));
+    QCOMPARE(t->item(row("test accuracy"), 1)->text(), QString("95.95 % (digits, 3 epochs)"));
+    QCOMPARE(t->item(row("time per epoch"), 1)->text(), QString("2.38 s (digits, 3 epochs)"));
   }
 
   void anOnnxFileOpensAndABadFileIsRefused() {
