@@ -14,6 +14,7 @@
 #include "engine/Pipeline.h"
 #include "engine/Presets.h"
 #include "engine/backend/Backend.h"
+#include "engine/layers/Conv2D.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -29,6 +30,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTextBrowser>
@@ -153,8 +155,18 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   auto* mapsBox = new QWidget;
   auto* mapsLayout = new QVBoxLayout(mapsBox);
   mapsLayout->setContentsMargins(0, 0, 0, 0);
+  filter_ = new QSpinBox;
+  filter_->setPrefix(tr("filter "));
+  filter_->setRange(0, 0);
+  filter_->setToolTip(tr("Which of the convolution's filters the stepper steps (its output map of that number)"));
+  step_ = new QPushButton(tr("Step in Stepper"));
+  step_->setToolTip(tr("Step this convolution's real filter over its real input in the Stepper, with its bias, "
+                       "stride, padding and dilation (a depthwise filter reads its own channel only)"));
+  step_->setEnabled(false);
   auto* mapsBar = new QHBoxLayout;
   mapsBar->addWidget(mapsTitle_, 1);
+  mapsBar->addWidget(filter_);
+  mapsBar->addWidget(step_);
   mapsBar->addWidget(sharedScale_);
   mapsLayout->addLayout(mapsBar);
   mapsLayout->addWidget(mapsScroll, 1);
@@ -227,7 +239,9 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   });
   connect(table_, &QTreeWidget::itemSelectionChanged, this, &ArchitectureTab::rowChosen);
   connect(sharedScale_, &QCheckBox::toggled, maps_, &FeatureMapView::setSharedScale);
+  connect(step_, &QPushButton::clicked, this, [this] { stepFilter(filter_->value()); });
   connect(workspace_, &Workspace::inputChanged, this, [this] {
+    if (std::exchange(settingInput_, false)) return; // a layer's input for the stepper, not an image
     inputStale_ = true;
     if (isVisible()) requestForward();
   });
@@ -423,9 +437,80 @@ void ArchitectureTab::requestForward() {
 void ArchitectureTab::showNode(int node) {
   if (!graphData_ || node < -1 || node >= int(graphData_->nodeCount())) return;
   shownNode_ = node;
+  const bool conv = node >= 0 && graphData_->rows()[size_t(node)].type == "Conv2D";
+  step_->setEnabled(conv);
+  filter_->setEnabled(conv);
+  filter_->setRange(0, conv ? int(graphData_->rows()[size_t(node)].output[0]) - 1 : 0);
   const QString what = node < 0 ? tr("the input, prepared for the network") : qs(graphData_->title(node));
   mapsTitle_->setText(what);
   if (forwardDone_ > 0 && forwardDone_ == forwardNumber_) requestMaps();
+}
+
+bool ArchitectureTab::stepFilter(int filter) {
+  const int node = shownNode_;
+  if (!graphData_ || node < 0 || graphData_->rows()[size_t(node)].type != "Conv2D" || forwardDone_ == 0) {
+    emit failed(tr("Choose a convolution (and let the image run through the network) to step one of its filters"));
+    return false;
+  }
+  struct Lesson {
+    Tensor input;
+    NamedKernel kernel;
+    FilterOptions options;
+    QString name, error;
+  };
+  auto lesson = std::make_shared<Lesson>();
+  std::promise<void> ready;
+  std::future<void> got = ready.get_future();
+  // On the compute thread, which owns the network; the GUI waits for these few copies.
+  post([engine = engine_, node, filter, lesson, &ready] {
+    try {
+      Network& net = *engine->network;
+      const auto& conv = dynamic_cast<const Conv2D&>(net.layer(size_t(node)));
+      const int from = net.nodes()[size_t(node)].inputs.front();
+      const Tensor input = (from < 0 ? engine->input : net.output(size_t(from))).inLayout(Layout::NCHW);
+      const Conv2DGeometry& g = conv.geometry();
+      const int64_t perGroup = conv.inChannels() / g.groups, outPerGroup = conv.outChannels() / g.groups;
+      const int64_t f = std::clamp<int64_t>(filter, 0, conv.outChannels() - 1), group = f / outPerGroup;
+      const Shape& s = input.shape();
+      // The input channels this filter reads: all of them, or its group's.
+      Tensor channels(Shape{1, perGroup, s[2], s[3]});
+      const size_t plane = size_t(s[2] * s[3]);
+      std::copy_n(input.values().begin() + long(group * perGroup * int64_t(plane)), perGroup * int64_t(plane),
+                  channels.values().begin());
+      const int64_t k = g.kernelH * g.kernelW;
+      Tensor weights(Shape{perGroup, g.kernelH, g.kernelW});
+      std::copy_n(conv.weights().values().begin() + long(f * perGroup * k), perGroup * k, weights.values().begin());
+      lesson->input = channels;
+      lesson->kernel = {conv.name() + " filter " + std::to_string(f), weights};
+      lesson->options.strideH = g.strideH, lesson->options.strideW = g.strideW;
+      lesson->options.padding.mode = PaddingSpec::Mode::Explicit;
+      lesson->options.padding.top = g.padTop, lesson->options.padding.bottom = g.padBottom;
+      lesson->options.padding.left = g.padLeft, lesson->options.padding.right = g.padRight;
+      lesson->options.dilationH = g.dilationH, lesson->options.dilationW = g.dilationW;
+      lesson->options.bias = conv.hasBias() ? conv.bias().values()[size_t(f)] : 0.0f;
+      lesson->name =
+          QString::fromStdString(conv.name()) + (g.groups > 1 ? QStringLiteral(": input channels %1–%2 (group %3)")
+                                                                    .arg(group * perGroup)
+                                                                    .arg((group + 1) * perGroup - 1)
+                                                                    .arg(group)
+                                                              : QStringLiteral(": its input"));
+    } catch (const std::exception& e) {
+      lesson->error = QString::fromStdString(e.what());
+    }
+    ready.set_value();
+  });
+  got.wait();
+  finishJob();
+  if (!lesson->error.isEmpty()) {
+    emit failed(lesson->error);
+    return false;
+  }
+  settingInput_ = true;
+  workspace_->setMatrix(lesson->input, lesson->name);
+  workspace_->setKernels({lesson->kernel});
+  workspace_->setProcessing(lesson->options, ActivationKind::None, false, workspace_->pool());
+  emit stepperRequested();
+  return true;
 }
 
 void ArchitectureTab::showBlock(int block) {

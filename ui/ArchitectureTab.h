@@ -20,6 +20,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QPushButton;
+class QSpinBox;
 class QTabWidget;
 class QTextBrowser;
 class QTreeWidget;
@@ -59,6 +61,11 @@ public:
   void showNode(int node);
   void showBlock(int block);
   int shownNode() const { return shownNode_; }
+  // Puts the shown convolution's real input and its filter `filter` (with its bias, stride,
+  // padding and dilation) into the workspace and asks for the stepper. A depthwise or
+  // grouped filter gets only the input channels it reads. False (and a message) when the
+  // shown layer is not a convolution.
+  bool stepFilter(int filter);
   // The last forward pass and the last maps, in milliseconds (for `bench browser`).
   double forwardMilliseconds() const { return forwardMs_; }
   // From building the block structure (on the compute thread) to the graph and the table
@@ -70,6 +77,8 @@ signals:
   void forwarded(); // the current image has run through it
   void mapsShown(); // the chosen layer's maps are on screen
   void failed(const QString& message);
+  // "Step in the Stepper": the workspace now holds the layer's input and one of its filters.
+  void stepperRequested();
 
 protected:
   void showEvent(QShowEvent* event) override;
@@ -97,6 +106,7 @@ private:
   bool inputStale_ = true;     // the image changed since the last forward
   QString name_;
   QString selectWhenLoaded_;
+  bool settingInput_ = false; // the workspace's input came from stepFilter: no forward for it
   std::shared_ptr<const ArchitectureGraph> graphData_;
   ArchitectureIdea idea_;
   int shownNode_ = -2; // −2 nothing
@@ -112,6 +122,8 @@ private:
   QTextBrowser* ideaPanel_;
   QLabel* mapsTitle_;
   QCheckBox* sharedScale_;
+  QSpinBox* filter_;
+  QPushButton* step_;
   FeatureMapView* maps_;
   SeparableView* separable_;
   QTabWidget* pages_;

@@ -95,6 +95,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->setTabToolTip(3, tr("The lecture's networks as a graph, a table and feature maps on the current image "
                              "(Ctrl+4)"));
   connect(training_, &TrainingPanel::epochReported, this, &CompareView::rememberTraining);
+  connect(architectures_, &ArchitectureTab::stepperRequested, this, [this] {
+    showStepper();
+    statusBar()->showMessage(
+        tr("The stepper steps %1 over %2").arg(workspace_->kernels().front().name.c_str(), workspace_->inputName()),
+        8000);
+  });
   connect(architectures_, &ArchitectureTab::failed, this,
           [this](const QString& message) { showError(tr("Could not open the network: %1").arg(message)); });
   connect(training_, &TrainingPanel::modelSaved, this, [this](const QString& path) { openModel(path); });

@@ -46,6 +46,7 @@ public:
   PipelineRunner* runner() const { return runner_; }
   TrainingPanel* trainingPanel() const { return training_; }
   ArchitectureTab* architectureTab() const { return architectures_; }
+  QTabWidget* tabWidget() const { return tabs_; }
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
   QString errorText() const; // the visible error banner's text, or ""

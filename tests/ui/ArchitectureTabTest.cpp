@@ -10,18 +10,24 @@
 #include "ui/FeatureMapView.h"
 #include "ui/MainWindow.h"
 #include "ui/SeparableView.h"
+#include "ui/Stepper.h"
 #include "ui/Workspace.h"
 
 #include "engine/Architectures.h"
+#include "engine/Filtering.h"
 #include "engine/Presets.h"
+#include "engine/backend/Backend.h"
 
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest/QtTest>
+
+#include <tuple>
 
 using namespace convscope;
 using namespace convscope::ui;
@@ -178,6 +184,48 @@ private slots:
     search->setText("layer1.1.bn2");
     QTest::keyClick(search, Qt::Key_Return);
     QCOMPARE(view->selectedNode(), net(g, "layer1.1.bn2"));
+  }
+
+  // The stepper gets a layer's real filter and input: the bank applied to them gives the
+  // layer's own output map (a standard convolution with stride and padding, and a depthwise
+  // one that reads its own channel only).
+  void aConvolutionsRealFilterOpensInTheStepper() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.openFile(QStringLiteral(CONVSCOPE_RESOURCES "/samples/cat.png"));
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    auto reference = makeBackend(BackendKind::Reference);
+    // LeNet-5 trained on the digits: its biases are not zero.
+    const char* lenet = CONVSCOPE_RESOURCES "/models/lenet5-digits.json";
+    for (const auto& [network, layer, filter] :
+         {std::tuple{"resnet18", "conv1", 5}, {"mobilenet", "block2.depthwise", 7}, {lenet, "conv2", 3}}) {
+      openAndWait(*tab, network);
+      const ArchitectureGraph& g = *tab->graphView()->graph();
+      QSignalSpy shown(tab, &ArchitectureTab::mapsShown);
+      tab->showNode(net(g, layer));
+      QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1 && !tab->isBusy(), 30000);
+      const Tensor maps = tab->maps()->result()->stages.at(0).maps.inLayout(Layout::NCHW);
+      QSignalSpy stepper(tab, &ArchitectureTab::stepperRequested);
+      QVERIFY(tab->stepFilter(filter));
+      QCOMPARE(stepper.count(), 1);
+      QCOMPARE(window.tabWidget()->currentWidget(), static_cast<QWidget*>(window.stepper()));
+      Workspace* w = window.workspace();
+      QCOMPARE(w->kernels().size(), size_t(1));
+      const Tensor out = applyFilterBank(*reference, w->input(), w->kernels(), w->convolution());
+      QCOMPARE(out.shape(), Shape({1, 1, maps.shape()[2], maps.shape()[3]}));
+      const size_t plane = size_t(maps.shape()[2] * maps.shape()[3]);
+      double worst = 0;
+      for (size_t i = 0; i < plane; ++i)
+        worst = std::max(worst, double(std::abs(out.values()[i] - maps.values()[size_t(filter) * plane + i])));
+      QVERIFY2(worst < 1e-3, qPrintable(QString("%1 %2: %3").arg(network, layer).arg(worst)));
+      if (std::string(layer) == "block2.depthwise") QCOMPARE(w->input().shape()[1], 1); // its own channel only
+      if (qEnvironmentVariableIsSet("CONVSCOPE_SHOTS")) // for a look: CONVSCOPE_SHOTS=folder
+        window.grab().save(qEnvironmentVariable("CONVSCOPE_SHOTS") + "/stepper-" + QString(layer) + ".png");
+      window.showArchitectures();
+    }
+    QVERIFY(window.workspace()->convolution().bias != 0.0f); // LeNet's conv2 filter 3 has its own
   }
 
   void theFamilysIdeaCarriesItsCounts() {
