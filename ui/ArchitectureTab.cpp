@@ -164,10 +164,11 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
                        "stride, padding and dilation (a depthwise filter reads its own channel only)"));
   step_->setEnabled(false);
   auto* mapsBar = new QHBoxLayout;
-  mapsBar->addWidget(mapsTitle_, 1);
   mapsBar->addWidget(filter_);
   mapsBar->addWidget(step_);
+  mapsBar->addStretch(1);
   mapsBar->addWidget(sharedScale_);
+  mapsLayout->addWidget(mapsTitle_);
   mapsLayout->addLayout(mapsBar);
   mapsLayout->addWidget(mapsScroll, 1);
 

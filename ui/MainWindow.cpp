@@ -91,6 +91,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   trainingScroll_->setFrameShape(QFrame::NoFrame);
   tabs_->addTab(trainingScroll_, tr("Training"));
   architectures_ = new ArchitectureTab(workspace_);
+  // Its bars' minimum width must not widen the window past a projector's screen while the
+  // side panels show on another tab; on its own tab it has the whole width.
+  architectures_->setMinimumSize(420, 320);
   tabs_->addTab(architectures_, tr("Architectures"));
   tabs_->setTabToolTip(3, tr("The lecture's networks as a graph, a table and feature maps on the current image "
                              "(Ctrl+4)"));
