@@ -81,3 +81,10 @@ want layer-editor && shoot layer-editor 3 "
     xdotool key ctrl+End
     xdotool type --delay 20 'conv 8 3x3'
     sleep 0.5" -- --tab training
+# The Architectures tab: GoogLeNet with its first inception module open, ResNet-18 with a
+# residual block open (its shortcut around it), and standard/depthwise/pointwise on a photo.
+want architectures-googlenet && shoot architectures-googlenet 5 "" -- resources/samples/cat.png --model googlenet \
+  --select inception3a.concat
+want architectures-resnet18 && shoot architectures-resnet18 5 "" -- resources/samples/cat.png --model resnet18 \
+  --select layer2.0.add
+want architectures-depthwise && shoot architectures-depthwise 4 "" -- resources/samples/coffee.png --tab depthwise

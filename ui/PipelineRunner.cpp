@@ -22,6 +22,7 @@ void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
     pendingNumber_ = requested_;
     return;
   }
+  pending_.reset(); // (a request made while the last result was being handed out is older)
   running_ = requested_;
   start(input, spec);
 }
@@ -30,11 +31,20 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
   busy_ = true;
   auto done = std::make_shared<std::promise<void>>();
   inflight_ = done->get_future();
+  // The result before the one on screen, when nobody holds it any more (the view has moved
+  // on; its tiles are copies): its large buffers serve this update, as `bench live` times
+  // it. Results are made non-const (below), so taking the const away is allowed.
+  std::shared_ptr<PipelineResult> recycle;
+  if (spare_ && spare_.use_count() == 1) {
+    recycle = std::const_pointer_cast<PipelineResult>(std::move(spare_));
+    ++recycled_;
+  }
+  spare_.reset();
   ComputeThread::instance().post(
-      [this, done, backend = backend_.get(), input = std::move(input), spec = std::move(spec)] {
+      [this, done, backend = backend_.get(), input = std::move(input), spec = std::move(spec), recycle] {
         PipelineSnapshot result;
         try {
-          result = std::make_shared<const PipelineResult>(runPipeline(*backend, input, spec));
+          result = std::make_shared<PipelineResult>(runPipeline(*backend, input, spec, recycle.get()));
         } catch (const std::exception& e) { // nothing crosses the thread but a result
           auto failed = std::make_shared<PipelineResult>();
           failed->error = e.what();
@@ -51,13 +61,15 @@ void PipelineRunner::finished(PipelineSnapshot result) {
   latest_ = std::move(result);
   delivered_ = running_;
   busy_ = false;
-  if (pending_) {
+  // The view takes the new result first, letting go of the one before: the waiting request
+  // can then reuse that one's buffers.
+  emit resultReady(latest_);
+  if (pending_ && !busy_) {
     auto [input, spec] = std::move(*pending_);
     pending_.reset();
     running_ = pendingNumber_;
     start(std::move(input), std::move(spec));
   }
-  emit resultReady(latest_);
 }
 
 } // namespace convscope::ui

@@ -27,6 +27,8 @@ public:
   // True when the newest request's result has been delivered.
   bool isSettled() const { return delivered_ == requested_; }
   const PipelineSnapshot& latest() const { return latest_; }
+  // Updates that reused the buffers of an earlier result (the one before the view's).
+  uint64_t recycledUpdates() const { return recycled_; }
 
 signals:
   void resultReady(convscope::ui::PipelineSnapshot result);
@@ -42,6 +44,7 @@ private:
   PipelineSnapshot spare_;                               // the result before latest_
   uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers
   uint64_t pendingNumber_ = 0;
+  uint64_t recycled_ = 0;
   bool busy_ = false;
 };
 

@@ -287,7 +287,8 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("explain"), std::string::npos);
   // The window's start options too, each with its value name.
-  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper or training."), std::string::npos)
+  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper, training, architectures, or depthwise"),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("  --train "), std::string::npos);
   for (const char* option : {"  --pooling MODE ", "  --pool-size N ", "  --pool-stride N ", "  --activation NAME "})
@@ -396,7 +397,16 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--stride", "0"}, 2, "convscope: --stride '0' must be a whole number of at least 1");
   expectWindowRefused({six, "--padding", "-1"}, 2, "convscope: --padding: padding '-1' must not be negative");
   expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
-  expectWindowRefused({six, "--tab", "plots"}, 2, "convscope: --tab 'plots' must be maps, stepper or training");
+  expectWindowRefused({six, "--tab", "plots"}, 2,
+                      "convscope: --tab 'plots' must be maps, stepper, training, architectures or depthwise");
+  // A network's name opens in the Architectures tab only; --select needs that tab's network.
+  expectWindowRefused({six, "--model", "resnet50", "--tab", "training"}, 2,
+                      "convscope: --model resnet50: a network's name opens in the Architectures tab (--tab "
+                      "architectures); the other tabs show a trained model file");
+  expectWindowRefused({six, "--select", "layer1.0"}, 2,
+                      "convscope: --select layer1.0 selects a layer of the Architectures tab's network: give --model "
+                      "NAME|FILE too");
+  expectWindowRefused({six, "--model", "nosuchnet"}, 2, "convscope: --model nosuchnet: no such file");
   expectWindowRefused({six, "--step", "softmax"}, 2,
                       "convscope: --step 'softmax' must be convolution, relu, pooling, fc or backward");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
@@ -436,6 +446,18 @@ TEST_F(Cli, WindowOptionValues) {
   EXPECT_TRUE(plain.start.options.kernels.empty()); // the window keeps its own settings
   EXPECT_FALSE(plain.start.options.pooling());
   EXPECT_FALSE(plain.start.options.stride || plain.start.options.padding || plain.start.options.bias);
+
+  // A network's name opens the Architectures tab on it, a layer selected.
+  const convscope::test::WindowStartResult net =
+      convscope::test::checkWindowStart({"--model", "googlenet", "--select", "inception3a.concat"});
+  ASSERT_FALSE(net.start.exitStatus) << net.err;
+  EXPECT_EQ(net.start.options.tab, convscope::cli::StartTab::Architectures);
+  EXPECT_TRUE(net.start.options.modelIsName);
+  EXPECT_EQ(net.start.options.model, "googlenet");
+  EXPECT_EQ(net.start.options.select, "inception3a.concat");
+  const convscope::test::WindowStartResult depthwise = convscope::test::checkWindowStart({"--tab", "depthwise"});
+  ASSERT_FALSE(depthwise.start.exitStatus) << depthwise.err;
+  EXPECT_EQ(depthwise.start.options.tab, convscope::cli::StartTab::Depthwise);
 }
 
 TEST_F(Cli, StepPoolingWithoutAKernelPoolsTheInputAsItIs) {

@@ -118,7 +118,7 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
                "/no/such/folder: no such folder");
   expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2,
                "the folder /no/such/folder does not exist");
-  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer' or 'live' first");
+  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer', 'live', 'gui' or 'browser' first");
 }
 
 TEST_F(CliTrain, BrokenModelFilesExitWith2) {

@@ -591,6 +591,34 @@ private slots:
     QVERIFY(window.errorText().isEmpty());
   }
 
+  // The window's live updates reuse the buffers of the result before the one on screen (as
+  // `bench live` times them), and what they show is what a fresh pipeline computes.
+  void liveUpdatesReuseTheBuffersOfTheResultBefore() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(QStringLiteral(CONVSCOPE_EXAMPLES "/../samples/cat.png")));
+    settle(window);
+    const uint64_t before = window.runner()->recycledUpdates();
+    for (int stride : {2, 1, 3, 1}) {
+      FilterOptions c = window.workspace()->convolution();
+      c.strideH = c.strideW = stride;
+      window.workspace()->setConvolution(c);
+      settle(window);
+    }
+    QVERIFY(window.runner()->recycledUpdates() >= before + 2);
+    auto backend = makeBackend(BackendKind::Onednn);
+    const PipelineResult fresh = runPipeline(*backend, window.workspace()->input(), window.workspace()->pipelineSpec());
+    const PipelineSnapshot& shown = window.featureMaps()->result();
+    QCOMPARE(shown->stages.size(), fresh.stages.size());
+    for (size_t k = 0; k < fresh.stages.size(); ++k) {
+      QCOMPARE(shown->stages[k].maps.inLayout(Layout::NCHW).values(),
+               fresh.stages[k].maps.inLayout(Layout::NCHW).values());
+      QCOMPARE(shown->stages[k].images.size(), fresh.stages[k].images.size());
+      for (size_t m = 0; m < fresh.stages[k].images.size(); ++m)
+        QVERIFY(shown->stages[k].images[m].pixels == fresh.stages[k].images[m].pixels);
+    }
+  }
+
   void steppingTheRgbExampleShowsMinus25AndTheChannelSums() {
     MainWindow window;
     window.show();
