@@ -3,6 +3,8 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -36,7 +38,10 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
   agattr(g, AGRAPH, chars("ranksep"), chars(number(input.rankGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("nodesep"), chars(number(input.boxGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("splines"), chars("spline"));
-  agattr(g, AGRAPH, chars("ordering"), chars("out")); // branches left to right in the order given
+  // Branches left to right in the order their join reads them (an inception module's 1, 2,
+  // 3, 4; a residual block's path, then its shortcut). "out" keeps the fan-out's order too,
+  // but not once the branches sit in a cluster; "in" does.
+  agattr(g, AGRAPH, chars("ordering"), chars("in"));
   agattr(g, AGNODE, chars("shape"), chars("box"));
   agattr(g, AGNODE, chars("fixedsize"), chars("true"));
   agattr(g, AGNODE, chars("label"), chars(""));
@@ -71,7 +76,11 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
     const auto [from, to] = input.edges[e];
     if (from < 0 || to < 0 || size_t(from) >= nodes.size() || size_t(to) >= nodes.size())
       throw std::invalid_argument("layoutGraph: edge " + std::to_string(e) + " names a box that does not exist");
-    edges.push_back(agedge(g, nodes[size_t(from)], nodes[size_t(to)], chars(("e" + std::to_string(e)).c_str()), 1));
+    Agedge_t* edge = agedge(g, nodes[size_t(from)], nodes[size_t(to)], chars(("e" + std::to_string(e)).c_str()), 1);
+    if (e < input.weights.size())
+      agsafeset(edge, chars("weight"), chars(std::to_string(std::lround(std::max(1.0, input.weights[e]))).c_str()),
+                chars("1"));
+    edges.push_back(edge);
   }
   if (gvLayout(context, g, "dot") != 0) throw std::runtime_error("Graphviz could not lay out the graph (dot plugin)");
 

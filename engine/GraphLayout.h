@@ -24,6 +24,7 @@ struct LayoutCluster {
 struct GraphLayoutInput {
   std::vector<LayoutPoint> sizes;         // each box's width and height
   std::vector<std::pair<int, int>> edges; // from, to (box indices); pairs may repeat
+  std::vector<double> weights;            // per edge (or empty: all 1): a heavier edge is kept shorter and straighter
   std::vector<LayoutCluster> clusters;
   double rankGap = 40, boxGap = 24; // vertical gap between layers, horizontal between boxes
 };

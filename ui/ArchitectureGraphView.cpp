@@ -49,11 +49,33 @@ QString layerWords(const ArchitectureGraph& g, int node) {
   }
   if (type == "Pool2D") return "pool " + qs(window);
   if (type == "GlobalAvgPool") return "global average pool";
+  if (type == "BatchNorm") return "batch norm";
+  if (type == "LocalResponseNorm") return "local response norm";
   const std::string& title = g.title(node);
   const size_t colon = title.find(": ");
   QString words = colon == std::string::npos ? qs(type) : qs(title.substr(colon + 2));
   if (words.size() > 34) words = words.left(33) + "…";
   return words;
+}
+
+// A block in a few words: its kind and size ("residual block · 7 layers"); a plain block of
+// a few windows says what they are ("1×1 → 3×3 conv · 128 ch", an inception branch).
+QString blockWords(const ArchitectureGraph& g, int block) {
+  const ArchitectureBlock& b = g.blocks()[size_t(block)];
+  if (b.kind == BlockKind::Group) {
+    QStringList windows;
+    bool pool = false;
+    for (int n : b.nodes) {
+      const std::string& type = g.rows()[size_t(n)].type;
+      const std::string& w = g.window(n);
+      if (type == "Conv2D" || type == "Pool2D") windows << qs(w.substr(0, w.find(',')));
+      pool = pool || type == "Pool2D";
+    }
+    if (!windows.isEmpty() && windows.size() <= 3)
+      return windows.join(QStringLiteral(" → ")) + (pool ? "" : " conv") +
+             QStringLiteral(" · %1 ch").arg(g.rows()[size_t(b.output)].output[0]);
+  }
+  return QStringLiteral("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size());
 }
 
 QColor layerColour(const ArchitectureGraph& g, int node) {
@@ -115,7 +137,7 @@ void ArchitectureGraphView::showTop() {
   const QRectF port = viewport()->rect();
   const double fit = std::min(port.width() / scene.width(), port.height() / scene.height());
   resetTransform();
-  const double s = std::clamp(fit, 0.8, 1.0);
+  const double s = std::clamp(fit, 1.0, 1.0); // text at its size: legible from the back of a lecture hall
   scale(s, s);
   centerOn(scene.center().x(), scene.top() + port.height() / (2 * s));
 }
@@ -129,9 +151,21 @@ void ArchitectureGraphView::setBlockCollapsed(int block, bool collapsed) {
   if (!collapsed)
     for (int inner : graph_->blocks()[size_t(block)].blocks) collapsed_[size_t(inner)] = true;
   rebuild();
-  const QRectF r = blockRect(block);
-  if (!r.isEmpty()) ensureVisible(r, 20, 20);
+  showFrame(block);
   emit expansionChanged();
+}
+
+// An opened block's frame in view: zoomed out (to 70 % at least) when it is wider than the view.
+void ArchitectureGraphView::showFrame(int block) {
+  const QRectF r = blockRect(block);
+  if (r.isEmpty()) return;
+  const double room = viewport()->width() - 20.0, scaleNow = transform().m11();
+  if (r.width() * scaleNow > room) {
+    const double s = std::max(0.7, room / r.width());
+    resetTransform();
+    scale(s, s);
+  }
+  ensureVisible(r, 20, 20);
 }
 
 void ArchitectureGraphView::expandAll() {
@@ -218,8 +252,7 @@ void ArchitectureGraphView::rebuild() {
       t.fill = layerColour(g, item.index);
     } else {
       const ArchitectureBlock& b = g.blocks()[size_t(item.index)];
-      t.lines = {relativeName(b.name, g, around) + QStringLiteral("  ⊞"),
-                 tr("%1 · %2 layers").arg(qs(toString(b.kind))).arg(b.nodes.size()),
+      t.lines = {relativeName(b.name, g, around) + QStringLiteral("  ⊞"), blockWords(g, item.index),
                  tr("%1 params · %2 MACs").arg(qs(shortCount(b.parameters)), qs(shortCount(b.macs)))};
       t.fill = blockColour(b.kind);
       t.block = true;
@@ -230,6 +263,12 @@ void ArchitectureGraphView::rebuild() {
     texts.push_back(std::move(t));
   }
   for (const ArchitectureGraph::Edge& e : view_.edges) in.edges.push_back({e.from, e.to});
+  // A plain chain (one arrow out, one arrow in) pulls straight: a residual block's layers in
+  // one column, its shortcut beside them. Branches and joins keep Graphviz's balance.
+  std::vector<int> outs(view_.items.size()), ins(view_.items.size());
+  for (const ArchitectureGraph::Edge& e : view_.edges) ++outs[size_t(e.from)], ++ins[size_t(e.to)];
+  for (const ArchitectureGraph::Edge& e : view_.edges)
+    in.weights.push_back(outs[size_t(e.from)] == 1 && ins[size_t(e.to)] == 1 ? 4.0 : 1.0);
   in.rankGap = edgeMetrics.height() * 1.6;
   in.boxGap = boxMetrics.height() * 1.2;
   const GraphLayoutResult out = layoutGraph(in);
@@ -274,10 +313,14 @@ void ArchitectureGraphView::rebuild() {
          << tip - QPointF(size * std::cos(angle + 0.45), size * std::sin(angle + 0.45));
     scene()->addPolygon(head, edgePen, QColor(90, 90, 100))->setZValue(1);
     auto* label = scene()->addSimpleText(shapeText(view_.edges[e].shape), edgeFont);
-    label->setBrush(QColor(70, 70, 90));
+    label->setBrush(QColor(50, 50, 70));
     const QPointF mid = path.pointAtPercent(0.5);
     label->setPos(mid.x() + 5, mid.y() - edgeMetrics.height() / 2);
-    label->setZValue(2);
+    label->setZValue(2.2);
+    // On a background of its own, so a frame's border or another arrow does not cross it.
+    auto* under =
+        scene()->addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen, QColor(250, 250, 252, 220));
+    under->setZValue(2.1);
   }
   // Boxes.
   for (size_t k = 0; k < view_.items.size(); ++k) {
@@ -343,6 +386,7 @@ void ArchitectureGraphView::selectNode(int node) {
       if (collapsed_[size_t(b)]) collapsed_[size_t(b)] = false, changed = true;
     if (changed) {
       rebuild();
+      showFrame(graph_->innermostBlock(node));
       emit expansionChanged();
     }
   }

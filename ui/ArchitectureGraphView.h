@@ -63,6 +63,7 @@ protected:
 private:
   void rebuild();
   void highlight();
+  void showFrame(int block);
   // The box or frame under a view position: {kind, index}; kind 0 none, 1 node, 2 block box,
   // 3 block frame title, 4 a block box's expand mark, 5 the input.
   std::pair<int, int> hit(const QPoint& pos) const;

@@ -93,7 +93,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   for (const auto& [name, title] : listedNetworks()) networks_->addItem(title, name);
   networks_->setToolTip(tr("The network to show: the lecture's architectures at full size (random weights), or the "
                            "small versions that train on the digits"));
-  auto* open = new QPushButton(tr("Open File…"));
+  auto* open = new QPushButton(tr("Open Network File…"));
   open->setToolTip(tr("A model file (.json), a layer list (.txt) or an ONNX file (.onnx) exported from PyTorch"));
   search_ = new QLineEdit;
   search_->setPlaceholderText(tr("Find a layer…"));
@@ -148,7 +148,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   sharedScale_ = new QCheckBox(tr("One scale for all maps"));
   sharedScale_->setToolTip(tr("Every map of the layer on one colour scale, so their strengths compare"));
   maps_ = new FeatureMapView;
-  maps_->setTileSize(120);
+  maps_->setTileSize(150);
   auto* mapsScroll = new QScrollArea;
   mapsScroll->setWidget(maps_);
   mapsScroll->setWidgetResizable(true);
@@ -190,7 +190,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   split->addWidget(right);
   split->setStretchFactor(0, 5);
   split->setStretchFactor(1, 6);
-  split->setSizes({540, 700});
+  split->setSizes({620, 640});
   split->setObjectName("architectureSplit");
   table_->setMinimumWidth(200);
 
@@ -279,10 +279,10 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     ArchitectureIdea idea;
     QString description, error;
     double buildMs = 0;
+    bool trained = false;
     try {
       auto network = std::make_unique<Network>(Shape{1});
       Preprocess preprocess;
-      bool trained = false;
       if (isPreset(spec)) {
         *network = makePreset(spec);
       } else if (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".txt") == 0) {
@@ -315,7 +315,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     }
     QMetaObject::invokeMethod(
         this,
-        [this, generation, nameOrPath, graph, idea, description, error, buildMs] {
+        [this, generation, nameOrPath, graph, idea, description, error, buildMs, trained] {
           finishJob();
           if (!error.isEmpty()) {
             const QString named = error.contains(QFileInfo(nameOrPath).fileName())
@@ -325,6 +325,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
             emit failed(named);
             return;
           }
+          untrained_ = !trained;
           networkLoaded(generation, nameOrPath, graph, idea, description, buildMs);
         },
         Qt::QueuedConnection);
@@ -427,7 +428,7 @@ void ArchitectureTab::requestForward() {
             graph_->selectNode(0);
             selectRow(1, 0);
             shownNode_ = 0;
-            mapsTitle_->setText(qs(graphData_->title(0)));
+            mapsTitle_->setText(qs(graphData_->title(0)) + (untrained_ ? tr(" — random, untrained weights") : ""));
           }
           requestMaps();
         },
@@ -441,9 +442,12 @@ void ArchitectureTab::showNode(int node) {
   const bool conv = node >= 0 && graphData_->rows()[size_t(node)].type == "Conv2D";
   step_->setEnabled(conv);
   filter_->setEnabled(conv);
+  step_->setToolTip(conv ? tr("Step this convolution's real filter over its real input in the Stepper, with its bias, "
+                              "stride, padding and dilation (a depthwise filter reads its own channel only)")
+                         : tr("Only a convolution has filters to step: choose one in the graph or the table"));
   filter_->setRange(0, conv ? int(graphData_->rows()[size_t(node)].output[0]) - 1 : 0);
   const QString what = node < 0 ? tr("the input, prepared for the network") : qs(graphData_->title(node));
-  mapsTitle_->setText(what);
+  mapsTitle_->setText(untrained_ ? what + tr(" — random, untrained weights") : what);
   if (forwardDone_ > 0 && forwardDone_ == forwardNumber_) requestMaps();
 }
 
@@ -580,7 +584,7 @@ void ArchitectureTab::fillTable() {
     const ArchitectureBlock& block = g.blocks()[size_t(b)];
     QTreeWidgetItem* parent = blockRow(block.parent);
     auto* row = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(table_);
-    fill(row, qs(block.name), qs(toString(block.kind)), tr("%1 layers").arg(block.nodes.size()),
+    fill(row, qs(block.name), tr("%1 · %2 layers").arg(qs(toString(block.kind))).arg(block.nodes.size()), QString(),
          g.rows()[size_t(block.output)].output, block.parameters, block.macs, block.activations);
     QFont bold = row->font(Name);
     bold.setBold(true);

@@ -111,6 +111,7 @@ private:
   ArchitectureIdea idea_;
   int shownNode_ = -2; // −2 nothing
   double forwardMs_ = 0, graphMs_ = 0;
+  bool untrained_ = true; // the network's weights are random (said with its maps)
 
   QComboBox* networks_;
   QLineEdit* search_;

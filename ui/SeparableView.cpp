@@ -47,7 +47,7 @@ SeparableView::SeparableView(Workspace* workspace, QWidget* parent) : QWidget(pa
   costs_->setWordWrap(true);
   costs_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   maps_ = new FeatureMapView;
-  maps_->setTileSize(110);
+  maps_->setTileSize(100);
   auto* scroll = new QScrollArea;
   scroll->setWidget(maps_);
   scroll->setWidgetResizable(true);
@@ -97,10 +97,16 @@ QString SeparableView::costText() const {
         .arg(what, qs(withCommas(params)), qs(withCommas(macs)))
         .arg(double(macs) / double(std::max<int64_t>(c.standardMacs(), 1)), 0, 'f', 3);
   };
-  QString html = QStringLiteral("<table cellspacing=0 cellpadding=3><tr><th align=left>%1</th><th>%2</th><th>%3</th>"
-                                "<th>%4</th></tr>")
-                     .arg(tr("M = %1 → N = %2, k = %3, on %4×%5").arg(c.m).arg(c.n).arg(c.k).arg(c.h).arg(c.w),
-                          tr("parameters"), tr("MACs"), tr("cost / standard"));
+  QString html = tr("<p>M = %1 input channels → N = %2 output channels, kernel k = %3, output %4×%5 "
+                    "(MACs: multiply-accumulates)</p>")
+                     .arg(c.m)
+                     .arg(c.n)
+                     .arg(c.k)
+                     .arg(c.h)
+                     .arg(c.w);
+  html += QStringLiteral("<table cellspacing=0 cellpadding=3><tr><th align=left></th><th>%1</th><th>%2</th>"
+                         "<th>%3</th></tr>")
+              .arg(tr("parameters"), tr("MACs"), tr("cost / standard"));
   html += row(tr("standard k×k·M·N"), c.standardParameters(), c.standardMacs());
   html += row(tr("depthwise k×k·M"), c.depthwiseParameters(), c.depthwiseMacs());
   html += row(tr("pointwise M·N"), c.pointwiseParameters(), c.pointwiseMacs());
@@ -149,7 +155,8 @@ void SeparableView::recompute() {
       net.forward(*backend, input);
       PipelineStage in;
       in.title = "input: " + std::to_string(m) + (m == 1 ? " channel" : " channels");
-      in.detail = image.shape().toString();
+      in.detail = std::to_string(m) + " × " + std::to_string(s[2]) + "×" + std::to_string(s[3]);
+      if (m == 3) in.mapNames = {"R", "G", "B"};
       in.images = renderMaps(input, 256);
       in.maps = input;
       result->stages.push_back(std::move(in));

@@ -206,6 +206,46 @@ TEST(GraphLayout, placesAChainTopToBottomAndRoutesASkipAroundIt) {
   EXPECT_THROW(layoutGraph(bad), std::invalid_argument);
 }
 
+TEST(GraphLayout, placesBranchesLeftToRightInTheOrderGiven) {
+  // 0 fans out to 1, 2, 3 (3 through 4) and they join in 5, as an inception module's branches; in a frame too.
+  for (bool framed : {false, true}) {
+    GraphLayoutInput in;
+    in.sizes = std::vector<LayoutPoint>(6, {60, 30});
+    in.edges = {{0, 1}, {0, 2}, {0, 4}, {4, 3}, {1, 5}, {2, 5}, {3, 5}};
+    if (framed) in.clusters = {{-1, {1, 2, 3, 4, 5}, 10}};
+    const GraphLayoutResult r = layoutGraph(in);
+    EXPECT_LT(r.centres[1].x, r.centres[2].x) << framed;
+    EXPECT_LT(r.centres[2].x, r.centres[4].x) << framed;
+  }
+  // GoogLeNet's first module opened in its frame: branch 1 to 4 from left to right.
+  const ArchitectureGraph g(makeArchitecture("googlenet"));
+  std::vector<bool> collapsed = g.defaultCollapsed();
+  const int module = int(&blockNamed(g, "inception3a") - g.blocks().data());
+  collapsed[size_t(module)] = false;
+  const ArchitectureGraph::View v = g.view(collapsed);
+  GraphLayoutInput in;
+  in.sizes = std::vector<LayoutPoint>(v.items.size(), {100, 40});
+  for (const auto& e : v.edges) in.edges.push_back({e.from, e.to});
+  in.clusters = {{-1, {}, 10}};
+  for (size_t k = 0; k < v.items.size(); ++k) { // framed as the browser frames it: the branches and the join
+    const ArchitectureGraph::Item& item = v.items[k];
+    const bool inside =
+        item.kind == ArchitectureGraph::Item::Kind::Block
+            ? g.blocks()[size_t(item.index)].parent == module
+            : item.kind == ArchitectureGraph::Item::Kind::Node && g.innermostBlock(item.index) == module;
+    if (inside) in.clusters[0].boxes.push_back(int(k));
+  }
+  const GraphLayoutResult r = layoutGraph(in);
+  double x = -1;
+  for (const char* branch :
+       {"inception3a.branch1", "inception3a.branch2", "inception3a.branch3", "inception3a.branch4"}) {
+    const int k = v.itemOf({ArchitectureGraph::Item::Kind::Block, int(&blockNamed(g, branch) - g.blocks().data())});
+    ASSERT_GE(k, 0);
+    EXPECT_GT(r.centres[size_t(k)].x, x) << branch;
+    x = r.centres[size_t(k)].x;
+  }
+}
+
 TEST(GraphLayout, keepsOtherBoxesOutOfAClustersFrame) {
   // 0 → 1 → 2 → 3 and 0 → 4 → 3, with 1 and 2 framed together.
   GraphLayoutInput in;
