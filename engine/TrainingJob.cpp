@@ -115,4 +115,18 @@ std::vector<int> confusionCounts(const std::vector<int>& predictions, const std:
   return counts;
 }
 
+double LossSmoothing::add(double loss) {
+  value_ = started_ ? k_ * value_ + (1 - k_) * loss : loss;
+  started_ = true;
+  return value_;
+}
+
+std::vector<double> LossSmoothing::over(const std::vector<double>& losses, double k) {
+  LossSmoothing s(k);
+  std::vector<double> out;
+  out.reserve(losses.size());
+  for (double loss : losses) out.push_back(s.add(loss));
+  return out;
+}
+
 } // namespace convscope

@@ -102,6 +102,21 @@ private:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// The loss curve's exponential moving average: s₀ = loss₀, sᵢ = k·sᵢ₋₁ + (1 − k)·lossᵢ, with
+// k in [0, 1) (0: the raw curve). One point at a time while a run goes, or a whole curve again
+// when k changes.
+class LossSmoothing {
+public:
+  explicit LossSmoothing(double k) : k_(k) {}
+  double add(double loss);
+  double value() const { return value_; }
+  static std::vector<double> over(const std::vector<double>& losses, double k);
+
+private:
+  double k_, value_ = 0.0;
+  bool started_ = false;
+};
+
 // counts[truth · classes + predicted] over the first min(predictions, labels) images;
 // predictions outside [0, classes) are not counted.
 std::vector<int> confusionCounts(const std::vector<int>& predictions, const std::vector<int>& labels, int classes);

@@ -7,6 +7,7 @@
 #include "DrawingPad.h"
 #include "FeatureMapView.h"
 #include "LayerEditor.h"
+#include "TrainingViews.h"
 
 #include "engine/Preprocess.h"
 #include "engine/Presets.h"
@@ -62,55 +63,6 @@ QString formatDuration(double seconds) {
 }
 } // namespace
 
-// Rows of small maps, each row with a caption on its left: the first layer's filters, and
-// a test image with its feature maps. Tiles shrink to fit the width, up to 72 pixels.
-class MapRows : public QWidget {
-public:
-  struct Row {
-    QString caption;
-    std::vector<QImage> images;
-  };
-  MapRows(QString emptyText, int minimumHeight, QWidget* parent = nullptr)
-      : QWidget(parent), emptyText_(std::move(emptyText)) {
-    setMinimumHeight(minimumHeight);
-  }
-  void setRows(std::vector<Row> rows) {
-    rows_ = std::move(rows);
-    update();
-  }
-  const std::vector<Row>& rows() const { return rows_; }
-
-protected:
-  void paintEvent(QPaintEvent*) override {
-    QPainter p(this);
-    if (rows_.empty()) {
-      p.setPen(palette().color(QPalette::PlaceholderText));
-      p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, emptyText_);
-      return;
-    }
-    const int captionWidth = fontMetrics().horizontalAdvance(QStringLiteral("conv2 + tanh (16) ")), gap = 4;
-    const int rowHeight = std::max(16, (height() - gap) / int(rows_.size()));
-    int y = 2;
-    for (const Row& row : rows_) {
-      const int count = std::max<int>(1, int(row.images.size()));
-      const int side = std::clamp(std::min(rowHeight - gap, (width() - captionWidth) / count - gap), 8, 72);
-      p.setPen(palette().color(QPalette::WindowText));
-      p.drawText(QRect(0, y, captionWidth - gap, side), Qt::AlignRight | Qt::AlignVCenter, row.caption);
-      for (size_t i = 0; i < row.images.size(); ++i) {
-        const QRect r(captionWidth + int(i) * (side + gap), y, side, side);
-        p.drawImage(r, row.images[i]);
-        p.setPen(Qt::gray);
-        p.drawRect(r.adjusted(0, 0, -1, -1));
-      }
-      y += side + gap;
-    }
-  }
-
-private:
-  QString emptyText_;
-  std::vector<Row> rows_;
-};
-
 namespace {
 // Each filter's first input-channel block (C_out, C_in, KH, KW), on the diverging palette.
 std::vector<QImage> filterImages(const Tensor& weights) {
@@ -126,72 +78,6 @@ std::vector<QImage> filterImages(const Tensor& weights) {
   return images;
 }
 } // namespace
-
-// One line of status text that changes many times a second. A QLabel would ask its layout
-// to recompute on every change, which resizes and repaints the plots beside it: that cost
-// the trainer a tenth of its speed. This widget has a fixed height and only repaints itself.
-class StatusLine : public QWidget {
-public:
-  explicit StatusLine(const QString& text, QWidget* parent = nullptr) : QWidget(parent), text_(text) {
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    setAccessibleName(tr("Training status"));
-  }
-  void setText(const QString& text) {
-    if (text == text_) return;
-    text_ = text;
-    setToolTip(text);
-    update();
-  }
-  QString text() const { return text_; }
-  QSize sizeHint() const override { return {200, 2 * fontMetrics().height() + 4}; }
-  QSize minimumSizeHint() const override { return {50, sizeHint().height()}; }
-
-protected:
-  void paintEvent(QPaintEvent*) override {
-    QPainter p(this);
-    p.setPen(palette().color(QPalette::WindowText));
-    p.drawText(rect(), Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, text_);
-  }
-  void changeEvent(QEvent* e) override { // presenter mode changes the font: a new height
-    if (e->type() == QEvent::FontChange) updateGeometry();
-    QWidget::changeEvent(e);
-  }
-
-private:
-  QString text_;
-};
-
-// The test images the network got wrong, with predicted → true class.
-class MisclassifiedView : public QWidget {
-public:
-  explicit MisclassifiedView(QWidget* parent = nullptr) : QWidget(parent) { setMinimumHeight(66); }
-  void set(std::vector<QImage> images, QStringList captions) {
-    images_ = std::move(images);
-    captions_ = std::move(captions);
-    update();
-  }
-  int count() const { return int(images_.size()); }
-
-protected:
-  void paintEvent(QPaintEvent*) override {
-    QPainter p(this);
-    const int side = 48;
-    for (size_t i = 0; i < images_.size(); ++i) {
-      const QRect r(int(i) * (side + 10) + 4, 2, side, side);
-      if (r.right() > width()) break;
-      p.drawImage(r, images_[i]);
-      p.drawText(QRect(r.left() - 4, r.bottom() + 2, side + 8, 16), Qt::AlignCenter, captions_[int(i)]);
-    }
-    if (images_.empty()) {
-      p.setPen(palette().color(QPalette::PlaceholderText));
-      p.drawText(rect(), Qt::AlignCenter, tr("Misclassified test images appear after each epoch."));
-    }
-  }
-
-private:
-  std::vector<QImage> images_;
-  QStringList captions_;
-};
 
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   setObjectName("trainingPanel");
@@ -284,7 +170,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   trainImages_ = spin(0, 1 << 24, 0, tr("Train on this many images an epoch (0: all); small numbers make quick demos"));
   threads_->setSpecialValueText(tr("0 (all cores)"));
   trainImages_->setSpecialValueText(tr("0 (all)"));
-  smoothing_ = real(0, 0.999, 0.9, 3, tr("Smoothing of the loss curve (exponential moving average)"));
+  smoothingBox_ = real(0, 0.999, 0.9, 3, tr("Smoothing of the loss curve (exponential moving average)"));
 
   startButton_ = new QPushButton(tr("Start"));
   pauseButton_ = new QPushButton(tr("Pause"));
@@ -486,8 +372,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Threads"), threads_);
   form->addRow(tr("Images per epoch"), trainImages_);
-  form->addRow(tr("Smoothing"), smoothing_);
-  connect(smoothing_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::resmooth);
+  form->addRow(tr("Smoothing"), smoothingBox_);
+  connect(smoothingBox_, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::resmooth);
   auto* buttons = new QHBoxLayout;
   for (QPushButton* b : {startButton_, pauseButton_, stepButton_, resumeButton_, stopButton_}) buttons->addWidget(b);
   form_ = new QWidget;
@@ -747,7 +633,7 @@ void TrainingPanel::startRun(TrainingRequest request) {
   pendingEpochs_.clear();
   history_.clear();
   batches_ = 0;
-  smoothed_ = 0;
+  smoothing_ = LossSmoothing(smoothingBox_->value());
   runProgress_ = TrainingProgress(c.epochs);
   progress_->setFormat("%p%");
   totalEpochs_ = c.epochs;
@@ -784,12 +670,11 @@ QString TrainingPanel::statusText() const { return status_->text(); }
 
 void TrainingPanel::drain() {
   if (pendingBatches_.empty() && pendingEpochs_.empty() && !filtersDirty_) return;
-  const double k = smoothing_->value();
   for (const BatchReport& r : pendingBatches_) {
-    smoothed_ = batches_ == 0 ? r.loss : k * smoothed_ + (1 - k) * r.loss;
+    if (batches_ == 0) smoothing_ = LossSmoothing(smoothingBox_->value()); // a new curve
     ++batches_;
     lossPlot_->graph(0)->addData(double(r.imagesSeen), r.loss);
-    lossPlot_->graph(1)->addData(double(r.imagesSeen), smoothed_);
+    lossPlot_->graph(1)->addData(double(r.imagesSeen), smoothing_.add(r.loss));
     addGradientNorms(r);
   }
   if (!pendingBatches_.empty()) {
@@ -810,7 +695,7 @@ void TrainingPanel::drain() {
                          .arg(formatDuration(left)));
     status_->setText(tr("loss %1 (smoothed %2) · %3 images seen")
                          .arg(r.loss, 0, 'f', 4)
-                         .arg(smoothed_, 0, 'f', 4)
+                         .arg(smoothing_.value(), 0, 'f', 4)
                          .arg(QLocale().toString(qint64(r.imagesSeen))));
   }
   for (const EpochReport& r : pendingEpochs_) {
@@ -896,17 +781,16 @@ std::vector<double> TrainingPanel::smoothedLoss() const {
 
 void TrainingPanel::resmooth() {
   // The whole smoothed curve again from the raw losses, so the change shows at once.
-  const double k = smoothing_->value();
+  const double k = smoothingBox_->value();
   QCPGraph* raw = lossPlot_->graph(0);
-  QVector<double> keys, values;
-  double smoothed = 0;
-  for (int i = 0; i < raw->dataCount(); ++i) {
-    const double loss = raw->data()->at(i)->value;
-    smoothed = i == 0 ? loss : k * smoothed + (1 - k) * loss;
-    keys << raw->data()->at(i)->key, values << smoothed;
-  }
-  lossPlot_->graph(1)->setData(keys, values, true);
-  smoothed_ = smoothed;
+  QVector<double> keys;
+  std::vector<double> losses;
+  for (int i = 0; i < raw->dataCount(); ++i)
+    keys << raw->data()->at(i)->key, losses.push_back(raw->data()->at(i)->value);
+  const std::vector<double> smoothed = LossSmoothing::over(losses, k);
+  lossPlot_->graph(1)->setData(keys, QVector<double>(smoothed.begin(), smoothed.end()), true);
+  smoothing_ = LossSmoothing(k);
+  for (double loss : losses) smoothing_.add(loss); // goes on from the last point
   lossPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

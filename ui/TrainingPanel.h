@@ -51,7 +51,7 @@ public:
   QString currentLayerText() const; // the current model as a layer list (LeNet-5 when it has none)
   static QString customModelName(); // the model box's entry for an edited layer list
   QSpinBox* epochsBox() const { return epochs_; }
-  QDoubleSpinBox* smoothingBox() const { return smoothing_; }
+  QDoubleSpinBox* smoothingBox() const { return smoothingBox_; }
   // The smoothed loss curve's values (for tests).
   std::vector<double> smoothedLoss() const;
   QSpinBox* batchBox() const { return batch_; }
@@ -134,7 +134,7 @@ private:
   TrainingWorker* worker_; // lives on the compute thread
   QComboBox *model_, *dataset_, *optimizer_, *loss_;
   QSpinBox *epochs_, *batch_, *seed_, *threads_, *trainImages_;
-  QDoubleSpinBox *learningRate_, *momentum_, *smoothing_;
+  QDoubleSpinBox *learningRate_, *momentum_, *smoothingBox_;
   QDoubleSpinBox *weightDecay_, *lrGamma_;
   QSpinBox* lrStep_;
   QComboBox* init_;
@@ -178,7 +178,7 @@ private:
   bool filtersDirty_ = false;
   bool training_ = false, unsaved_ = false, paused_ = false;
   int64_t batches_ = 0;
-  double smoothed_ = 0;
+  LossSmoothing smoothing_{0.9};    // the loss curve's moving average, point by point
   TrainingProgress runProgress_{1}; // fraction, pace and time left, as the command line's bar
   int totalEpochs_ = 1;
 };

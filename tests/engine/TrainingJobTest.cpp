@@ -183,3 +183,14 @@ TEST(TrainingJob, AResumedRunEqualsOneThatNeverStoppedBitForBit) {
     std::filesystem::remove(file);
   }
 }
+
+TEST(LossSmoothing, isTheExponentialMovingAverageFromTheFirstLoss) {
+  convscope::LossSmoothing s(0.9);
+  EXPECT_DOUBLE_EQ(s.add(2.0), 2.0); // the first point is the loss itself
+  EXPECT_DOUBLE_EQ(s.add(1.0), 0.9 * 2.0 + 0.1 * 1.0);
+  EXPECT_DOUBLE_EQ(s.add(0.0), 0.9 * 1.9);
+  const std::vector<double> curve = convscope::LossSmoothing::over({2.0, 1.0, 0.0}, 0.9);
+  ASSERT_EQ(curve.size(), 3u);
+  EXPECT_DOUBLE_EQ(curve[2], s.value());
+  EXPECT_EQ(convscope::LossSmoothing::over({3.0, 1.0}, 0.0), (std::vector<double>{3.0, 1.0})); // k 0: the raw curve
+}
