@@ -118,8 +118,9 @@ ArchitectureIdea residualIdea(const Network& net, const ArchitectureGraph& graph
     if (net.nodes()[size_t(n)].layer->kind() == "Conv2D") ++layers;
   idea.points.push_back(b.name + ": F is " + std::to_string(layers) + " convolutions with " + withCommas(b.parameters) +
                         " parameters; the identity path x has 0.");
-  idea.points.push_back("The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x), so the " +
-                        std::to_string(blocks) + " residual blocks of this network still train from the top down.");
+  idea.points.push_back("The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x): through the " +
+                        std::to_string(blocks) +
+                        " residual blocks of this network it reaches the first layers without fading away.");
   idea.points.push_back("Where a block changes the shape, a 1×1 convolution with stride (the projection) "
                         "carries x to the new shape.");
   return idea;

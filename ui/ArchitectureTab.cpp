@@ -248,20 +248,12 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   });
 }
 
-ArchitectureTab::~ArchitectureTab() {
-  // Jobs run in order on the compute thread: once the last one is done none touches this.
-  if (lastJob_.valid()) lastJob_.wait();
-}
+ArchitectureTab::~ArchitectureTab() { jobs_.wait(); } // none may report to this once it is gone
 
 void ArchitectureTab::post(std::function<void()> job) {
   ++pendingJobs_;
   progress_->show();
-  auto done = std::make_shared<std::promise<void>>();
-  lastJob_ = done->get_future();
-  ComputeThread::instance().post([job = std::move(job), done] {
-    job();
-    done->set_value();
-  });
+  jobs_.post(std::move(job));
 }
 
 void ArchitectureTab::finishJob() {

@@ -6,13 +6,13 @@
 // drawing of the graph itself (ArchitectureGraphView).
 #pragma once
 
+#include "ComputeThread.h"
 #include "engine/ArchitectureGraph.h"
 #include "engine/ArchitectureIdeas.h"
 #include "engine/Tensor.h"
 
 #include <QWidget>
 
-#include <future>
 #include <memory>
 
 class QCheckBox;
@@ -98,7 +98,7 @@ private:
 
   Workspace* workspace_;
   std::shared_ptr<Engine> engine_;
-  std::future<void> lastJob_;
+  ComputeJobs jobs_;
   int pendingJobs_ = 0;
   uint64_t generation_ = 0;    // of the network asked for last
   uint64_t forwardNumber_ = 0; // of the forward asked for last

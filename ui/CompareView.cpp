@@ -89,9 +89,7 @@ CompareView::CompareView(const std::vector<std::pair<QString, QString>>& names, 
   connect(second_, &QComboBox::activated, this, again);
 }
 
-CompareView::~CompareView() {
-  if (lastJob_.valid()) lastJob_.wait();
-}
+CompareView::~CompareView() { jobs_.wait(); }
 
 void CompareView::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
@@ -111,9 +109,7 @@ void CompareView::compare(const QString& first, const QString& second) {
   if (first_->findData(first) >= 0) first_->setCurrentIndex(first_->findData(first));
   if (second_->findData(second) >= 0) second_->setCurrentIndex(second_->findData(second));
   const uint64_t number = ++requested_;
-  auto done = std::make_shared<std::promise<void>>();
-  lastJob_ = done->get_future();
-  ComputeThread::instance().post([this, done, number, a = first.toStdString(), b = second.toStdString()] {
+  jobs_.post([this, number, a = first.toStdString(), b = second.toStdString()] {
     const Facts fa = factsOf(a), fb = factsOf(b);
     QMetaObject::invokeMethod(
         this,
@@ -166,7 +162,6 @@ void CompareView::compare(const QString& first, const QString& second) {
           emit compared();
         },
         Qt::QueuedConnection);
-    done->set_value();
   });
 }
 

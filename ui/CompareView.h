@@ -5,9 +5,9 @@
 // Not for: the graphs (ArchitectureTab's Network page).
 #pragma once
 
-#include <QWidget>
+#include "ComputeThread.h"
 
-#include <future>
+#include <QWidget>
 
 class QComboBox;
 class QLabel;
@@ -40,7 +40,7 @@ private:
   QComboBox* second_;
   QTableWidget* table_;
   QLabel* note_;
-  std::future<void> lastJob_;
+  ComputeJobs jobs_;
   uint64_t requested_ = 0;
 };
 

@@ -60,4 +60,17 @@ void ComputeThread::runPending() {
   }
 }
 
+void ComputeJobs::post(std::function<void()> job) {
+  auto done = std::make_shared<std::promise<void>>();
+  last_ = done->get_future();
+  ComputeThread::instance().post([job = std::move(job), done] {
+    job();
+    done->set_value();
+  });
+}
+
+void ComputeJobs::wait() {
+  if (last_.valid()) last_.wait();
+}
+
 } // namespace convscope::ui

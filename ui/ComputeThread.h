@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <functional>
+#include <future>
 #include <mutex>
 
 namespace convscope::ui {
@@ -39,6 +40,22 @@ private:
   std::mutex mutex_;
   std::deque<std::function<void()>> jobs_; // guarded by mutex_
   bool scheduled_ = false;                 // a runPending() call is queued; guarded by mutex_
+};
+
+// The jobs one widget posts to the compute thread. They run in order, so waiting for the
+// last one (the destructor does) means none is left to report to a widget that is gone:
+// keep it as a member of the widget whose `this` the jobs report to.
+class ComputeJobs {
+public:
+  ComputeJobs() = default;
+  ComputeJobs(const ComputeJobs&) = delete;
+  ComputeJobs& operator=(const ComputeJobs&) = delete;
+  ~ComputeJobs() { wait(); }
+  void post(std::function<void()> job); // the job must not throw
+  void wait();                          // until every job posted so far has run
+
+private:
+  std::future<void> last_;
 };
 
 } // namespace convscope::ui

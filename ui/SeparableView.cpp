@@ -74,9 +74,7 @@ SeparableView::SeparableView(Workspace* workspace, QWidget* parent) : QWidget(pa
   });
 }
 
-SeparableView::~SeparableView() {
-  if (lastJob_.valid()) lastJob_.wait();
-}
+SeparableView::~SeparableView() { jobs_.wait(); }
 
 void SeparableView::setOutputs(int n) { outputs_->setValue(n); }
 
@@ -128,9 +126,7 @@ void SeparableView::recompute() {
   stale_ = false;
   const int64_t n = outputs_->value(), k = kernel_->currentData().toInt();
   const uint64_t number = ++requested_;
-  auto done = std::make_shared<std::promise<void>>();
-  lastJob_ = done->get_future();
-  ComputeThread::instance().post([this, done, image = image.inLayout(Layout::NCHW), n, k, number] {
+  jobs_.post([this, image = image.inLayout(Layout::NCHW), n, k, number] {
     auto result = std::make_shared<PipelineResult>();
     SeparableCost cost;
     int64_t counted[3] = {0, 0, 0};
@@ -189,7 +185,6 @@ void SeparableView::recompute() {
           emit updated();
         },
         Qt::QueuedConnection);
-    done->set_value();
   });
 }
 

@@ -6,11 +6,10 @@
 // the lesson. Computed on the compute thread. Not for: the networks (ArchitectureTab).
 #pragma once
 
+#include "ComputeThread.h"
 #include "engine/ArchitectureIdeas.h"
 
 #include <QWidget>
-
-#include <future>
 
 class QLabel;
 class QSpinBox;
@@ -53,7 +52,7 @@ private:
   FeatureMapView* maps_;
   SeparableCost cost_;
   int64_t counted_[3] = {0, 0, 0};
-  std::future<void> lastJob_;
+  ComputeJobs jobs_;
   uint64_t requested_ = 0;
   bool stale_ = true;
 };
