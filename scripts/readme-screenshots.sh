@@ -88,3 +88,5 @@ want architectures-googlenet && shoot architectures-googlenet 5 "" -- resources/
 want architectures-resnet18 && shoot architectures-resnet18 5 "" -- resources/samples/cat.png --model resnet18 \
   --select layer2.0.add
 want architectures-depthwise && shoot architectures-depthwise 4 "" -- resources/samples/coffee.png --tab depthwise
+want architectures-presenter && shoot architectures-presenter 5 "xdotool key F11; sleep 1.5" -- \
+  resources/samples/cat.png --model resnet18 --select layer2.0.add

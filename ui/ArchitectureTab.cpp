@@ -20,6 +20,7 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QElapsedTimer>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -149,6 +150,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   sharedScale_->setToolTip(tr("Every map of the layer on one colour scale, so their strengths compare"));
   maps_ = new FeatureMapView;
   maps_->setTileSize(150);
+  baseFontPoints_ = font().pointSizeF();
   auto* mapsScroll = new QScrollArea;
   mapsScroll->setWidget(maps_);
   mapsScroll->setWidgetResizable(true);
@@ -376,6 +378,14 @@ QString ArchitectureTab::ideaText() const {
       QStringLiteral("<p><b>%1</b>: %2</p><ul>").arg(qs(idea_.family).toHtmlEscaped(), qs(idea_.idea).toHtmlEscaped());
   for (const std::string& p : idea_.points) html += "<li>" + qs(p).toHtmlEscaped() + "</li>";
   return html + "</ul>";
+}
+
+void ArchitectureTab::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() != QEvent::FontChange) return;
+  // Presenter mode's larger text: the table's columns and the maps grow with it.
+  for (int c = 0; c < table_->columnCount(); ++c) table_->resizeColumnToContents(c);
+  maps_->setTileSize(int(150 * std::max(1.0, font().pointSizeF() / baseFontPoints_)));
 }
 
 void ArchitectureTab::showEvent(QShowEvent* event) {

@@ -82,6 +82,7 @@ signals:
 
 protected:
   void showEvent(QShowEvent* event) override;
+  void changeEvent(QEvent* event) override;
 
 private:
   struct Engine; // the network and its backend: the compute thread's
@@ -111,7 +112,8 @@ private:
   ArchitectureIdea idea_;
   int shownNode_ = -2; // −2 nothing
   double forwardMs_ = 0, graphMs_ = 0;
-  bool untrained_ = true; // the network's weights are random (said with its maps)
+  double baseFontPoints_ = 9; // the font's size when made (presenter mode enlarges it)
+  bool untrained_ = true;     // the network's weights are random (said with its maps)
 
   QComboBox* networks_;
   QLineEdit* search_;
