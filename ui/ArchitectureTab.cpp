@@ -336,6 +336,7 @@ void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
   graphData_ = std::move(graph);
   idea_ = std::move(idea);
   const int listed = networks_->findData(name_);
+  if (listed >= 0) QSettings().setValue("architectureNetwork", name_); // opened again next time
   if (listed >= 0)
     networks_->setCurrentIndex(listed);
   else {
@@ -390,10 +391,12 @@ void ArchitectureTab::changeEvent(QEvent* event) {
 
 void ArchitectureTab::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
-  if (!graphData_ && generation_ == 0)
-    openNetwork(networks_->currentData().toString());
-  else if (inputStale_)
+  if (!graphData_ && generation_ == 0) { // the network shown last time, if it is one of the list
+    const QString last = QSettings().value("architectureNetwork").toString();
+    openNetwork(networks_->findData(last) >= 0 ? last : networks_->currentData().toString());
+  } else if (inputStale_) {
     requestForward();
+  }
 }
 
 void ArchitectureTab::requestForward() {

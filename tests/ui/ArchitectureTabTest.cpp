@@ -238,6 +238,13 @@ private slots:
     QVERIFY(tab->ideaText().contains("64 + 128 + 32 + 32 = 256 channels"));
     openAndWait(*tab, "mobilenet");
     QVERIFY(tab->ideaText().contains("1/N + 1/k² = 1/128 + 1/9 = 0.119"));
+    // The next window opens the tab on the network shown last.
+    MainWindow next;
+    QSignalSpy loaded(next.architectureTab(), &ArchitectureTab::loaded);
+    next.show();
+    next.showArchitectures();
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 60000);
+    QCOMPARE(next.architectureTab()->networkName(), QString("mobilenet"));
   }
 
   void standardDepthwiseAndPointwiseCountWhatTheFormulaSays() {
