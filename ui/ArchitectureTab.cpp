@@ -146,6 +146,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   ideaPanel_->setMinimumHeight(60);
   mapsTitle_ = new QLabel(tr("Click a box or a row to see its maps on the current image."));
   mapsTitle_->setWordWrap(true);
+  mapsTitle_->setObjectName("mapsTitle");
   sharedScale_ = new QCheckBox(tr("One scale for all maps"));
   sharedScale_->setToolTip(tr("Every map of the layer on one colour scale, so their strengths compare"));
   maps_ = new FeatureMapView;
@@ -286,11 +287,13 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
         trained = model.hasWeights;
         if (model.info.preprocess) preprocess = *model.info.preprocess;
         *network = std::move(model.network);
-        if (!model.info.preprocess) preprocess = plainPreprocess(network->inputShape());
+        if (!model.info.preprocess && network->inputShape().rank() == 3)
+          preprocess = plainPreprocess(network->inputShape());
       }
       if (!trained) {
         initialize(*network, InitScheme::Auto, 1);
-        preprocess = plainPreprocess(network->inputShape());
+        // A network of vectors (no image input) is still drawn; the image cannot run through it.
+        if (network->inputShape().rank() == 3) preprocess = plainPreprocess(network->inputShape());
         description = tr("Random weights (He or LeCun initialization, seed 1): the maps show what an untrained "
                          "network does with the image.");
       } else {
@@ -410,6 +413,9 @@ void ArchitectureTab::requestForward() {
     try {
       QElapsedTimer clock;
       clock.start();
+      if (engine->network->inputShape().rank() != 3)
+        throw std::invalid_argument("it reads vectors of " + engine->network->inputShape().toString() +
+                                    " values, not images");
       engine->input = preprocessImage(image.inLayout(Layout::NCHW), engine->preprocess);
       engine->network->forward(*engine->backend, engine->input);
       engine->forwarded = true;

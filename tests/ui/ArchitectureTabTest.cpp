@@ -18,6 +18,7 @@
 #include "engine/Presets.h"
 #include "engine/backend/Backend.h"
 
+#include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -326,6 +327,16 @@ private slots:
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write("not a protobuf at all");
     f.close();
+    // A network of vectors is drawn; the image cannot run through it, and the maps say so.
+    const QString mlp = dir.filePath("mlp.txt");
+    QFile list(mlp);
+    QVERIFY(list.open(QIODevice::WriteOnly));
+    list.write("input 64\ndense 10\nrelu\ndense 3\n");
+    list.close();
+    openAndWait(*tab, mlp);
+    QCOMPARE(tab->graphView()->boxCount(), 4);
+    QTRY_VERIFY_WITH_TIMEOUT(tab->findChild<QLabel*>("mapsTitle")->text().contains("reads vectors"), 10000);
+    openAndWait(*tab, QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/inception-module.onnx"));
     QSignalSpy failed(tab, &ArchitectureTab::failed);
     tab->openNetwork(bad);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
