@@ -315,6 +315,8 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
         [this, generation, nameOrPath, graph, idea, description, error, buildMs, trained] {
           finishJob();
           if (!error.isEmpty()) {
+            // The network on screen stays, and its jobs count again (unless another was asked for since).
+            if (generation == generation_) generation_ = loadedGeneration_;
             const QString named = error.contains(QFileInfo(nameOrPath).fileName())
                                       ? error
                                       : QFileInfo(nameOrPath).fileName() + ": " + error;
@@ -333,6 +335,7 @@ void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
                                     std::shared_ptr<const ArchitectureGraph> graph, ArchitectureIdea idea,
                                     QString description, double buildMs) {
   if (generation != generation_) return; // another network was asked for since
+  loadedGeneration_ = generation;
   QElapsedTimer clock;
   clock.start();
   name_ = name;
@@ -464,6 +467,10 @@ void ArchitectureTab::showNode(int node) {
 
 bool ArchitectureTab::stepFilter(int filter) {
   const int node = shownNode_;
+  if (loadedGeneration_ != generation_) {
+    emit failed(tr("Wait until the network has opened, then step its filter"));
+    return false;
+  }
   if (!graphData_ || node < 0 || graphData_->rows()[size_t(node)].type != "Conv2D" || forwardDone_ == 0) {
     emit failed(tr("Choose a convolution (and let the image run through the network) to step one of its filters"));
     return false;

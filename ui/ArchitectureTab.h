@@ -101,10 +101,11 @@ private:
   std::shared_ptr<Engine> engine_;
   ComputeJobs jobs_;
   int pendingJobs_ = 0;
-  uint64_t generation_ = 0;    // of the network asked for last
-  uint64_t forwardNumber_ = 0; // of the forward asked for last
-  uint64_t forwardDone_ = 0;   // of the last forward delivered
-  bool inputStale_ = true;     // the image changed since the last forward
+  uint64_t generation_ = 0;       // of the network asked for last
+  uint64_t loadedGeneration_ = 0; // of the network on screen
+  uint64_t forwardNumber_ = 0;    // of the forward asked for last
+  uint64_t forwardDone_ = 0;      // of the last forward delivered
+  bool inputStale_ = true;        // the image changed since the last forward
   QString name_;
   QString selectWhenLoaded_;
   bool settingInput_ = false; // the workspace's input came from stepFilter: no forward for it

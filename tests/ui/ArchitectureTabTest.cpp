@@ -342,6 +342,12 @@ private slots:
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
     QVERIFY(window.errorText().contains("broken.onnx"));
     QCOMPARE(tab->graphView()->graph()->parameters(), params);
+    // The network kept still answers: a click shows its layer's maps.
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isBusy(), 30000);
+    QSignalSpy shown(tab, &ArchitectureTab::mapsShown);
+    tab->showNode(0);
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 30000);
+    QCOMPARE(tab->maps()->result()->stages.at(0).maps.shape()[1], tab->graphView()->graph()->rows()[0].output[0]);
   }
 
 private:
