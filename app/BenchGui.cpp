@@ -13,6 +13,9 @@
 #include "ui/DrawingPad.h"
 #include "ui/MainWindow.h"
 #include "ui/PipelineRunner.h"
+#include "ui/TrainingCurves.h"
+#include "ui/TrainingForm.h"
+#include "ui/TrainingInspector.h"
 #include "ui/TrainingPanel.h"
 
 #include <QApplication>
@@ -73,10 +76,10 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
   window.show();
   window.showTraining();
   ui::TrainingPanel* panel = window.trainingPanel();
-  panel->trainImagesBox()->setValue(images);
-  panel->epochsBox()->setValue(epochs);
-  panel->drawingPad()->resize(200, 200);
-  panel->drawingPad()->drawStroke(QPointF(100, 30), QPointF(100, 170));
+  panel->form()->trainImagesBox()->setValue(images);
+  panel->form()->epochsBox()->setValue(epochs);
+  panel->inspector()->drawingPad()->resize(200, 200);
+  panel->inspector()->drawingPad()->drawStroke(QPointF(100, 30), QPointF(100, 170));
   // As a user would: the window is up and its first feature maps are drawn before Start.
   QElapsedTimer settle;
   settle.start();

@@ -12,6 +12,9 @@
 #include "ui/PipelineRunner.h"
 #include "ui/SaliencyDialog.h"
 #include "ui/Stepper.h"
+#include "ui/TrainingCurves.h"
+#include "ui/TrainingForm.h"
+#include "ui/TrainingInspector.h"
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
@@ -79,9 +82,9 @@ private slots:
     MainWindow window;
     window.show();
     TrainingPanel* panel = window.trainingPanel();
-    panel->trainImagesBox()->setValue(320);
-    panel->epochsBox()->setValue(1);
-    panel->batchBox()->setValue(32);
+    panel->form()->trainImagesBox()->setValue(320);
+    panel->form()->epochsBox()->setValue(1);
+    panel->form()->batchBox()->setValue(32);
     // What the command line offers: weight decay, the rate's schedule, the initialization.
     panel->findChild<QDoubleSpinBox*>("weightDecayBox")->setValue(0.0001);
     panel->findChild<QSpinBox*>("rateStepBox")->setValue(2);
@@ -92,17 +95,17 @@ private slots:
     QVERIFY(panel->isTraining());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
-    QCOMPARE(panel->lossPoints(), 10); // 320 images in batches of 32
-    QCOMPARE(panel->accuracyPoints(), 1);
+    QCOMPARE(panel->curves()->lossPoints(), 10); // 320 images in batches of 32
+    QCOMPARE(panel->curves()->accuracyPoints(), 1);
     QCOMPARE(panel->progress(), 100);
     Network initial = makePreset("lenet5"); // the same seed's starting filters
     initialize(initial, InitScheme::Auto, 1);
-    QCOMPARE(panel->filters().shape(), (Shape{6, 1, 5, 5}));
-    QVERIFY(panel->filters().values() != initial.parameters()[0]->values());
+    QCOMPARE(panel->inspector()->filters().shape(), (Shape{6, 1, 5, 5}));
+    QVERIFY(panel->inspector()->filters().values() != initial.parameters()[0]->values());
     QVERIFY(panel->hasUnsavedModel());
     // Gradient flow: one curve per layer with weights (LeNet-5: two convolutions, three fully
     // connected), a positive norm for every batch.
-    QCustomPlot* flow = panel->gradientPlot();
+    QCustomPlot* flow = panel->curves()->gradientPlot();
     QCOMPARE(flow->graphCount(), 5);
     QCOMPARE(flow->graph(0)->name(), QStringLiteral("conv1"));
     for (int g = 0; g < flow->graphCount(); ++g) {
@@ -110,17 +113,17 @@ private slots:
       QVERIFY(flow->graph(g)->data()->at(0)->value > 0);
     }
     // Changing the smoothing redraws the whole smoothed curve: 0 follows the raw losses.
-    const std::vector<double> smoothed = panel->smoothedLoss();
-    panel->smoothingBox()->setValue(0.0);
-    const std::vector<double> raw = panel->smoothedLoss();
+    const std::vector<double> smoothed = panel->curves()->smoothedLoss();
+    panel->form()->smoothingBox()->setValue(0.0);
+    const std::vector<double> raw = panel->curves()->smoothedLoss();
     QCOMPARE(raw.size(), smoothed.size());
     QCOMPARE(raw.front(), smoothed.front()); // the first point is the first loss either way
     QVERIFY(raw.back() != smoothed.back());
-    panel->smoothingBox()->setValue(0.9);
-    QCOMPARE(panel->smoothedLoss(), smoothed);
+    panel->form()->smoothingBox()->setValue(0.9);
+    QCOMPARE(panel->curves()->smoothedLoss(), smoothed);
     // The curves export: CSV rows for every point of the four series; PNG and PDF files.
     QTemporaryDir exports;
-    QVERIFY(panel->exportCurves(exports.filePath("curves.csv")));
+    QVERIFY(panel->curves()->exportTo(exports.filePath("curves.csv")));
     QFile csv(exports.filePath("curves.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
@@ -128,25 +131,25 @@ private slots:
     QCOMPARE(lines[0], QStringLiteral("series,x,y"));
     QVERIFY(lines[1].startsWith("loss,32,"));
     QVERIFY(lines.last().startsWith("test_accuracy_percent,1,"));
-    QVERIFY(panel->exportCurves(exports.filePath("curves.png")));
+    QVERIFY(panel->curves()->exportTo(exports.filePath("curves.png")));
     QImage png(exports.filePath("curves.png"));
     QVERIFY(!png.isNull() && png.height() > png.width() / 4);
-    QVERIFY(panel->exportCurves(exports.filePath("curves.pdf")));
+    QVERIFY(panel->curves()->exportTo(exports.filePath("curves.pdf")));
     QVERIFY(QFileInfo(exports.filePath("curves.pdf")).size() > 1000);
-    QVERIFY(!panel->exportCurves("/no/such/folder/curves.csv"));
+    QVERIFY(!panel->curves()->exportTo("/no/such/folder/curves.csv"));
     // The chosen test image through the current weights: the image, conv1's and conv2's maps.
-    QCOMPARE(panel->testMapRows(), 3);
-    QCOMPARE(panel->testImageBox()->maximum(), 1999);
-    panel->testImageBox()->setValue(7);
-    QCOMPARE(panel->testMapRows(), 3);
+    QCOMPARE(panel->inspector()->testMapRows(), 3);
+    QCOMPARE(panel->inspector()->testImageBox()->maximum(), 1999);
+    panel->inspector()->testImageBox()->setValue(7);
+    QCOMPARE(panel->inspector()->testMapRows(), 3);
     // The confusion matrix counts every evaluated test image; the wrong ones are shown.
     int counted = 0, correct = 0;
-    for (size_t i = 0; i < panel->confusion().size(); ++i) counted += panel->confusion()[i];
-    for (int k = 0; k < 10; ++k) correct += panel->confusion()[size_t(k * 10 + k)];
+    for (size_t i = 0; i < panel->inspector()->confusion().size(); ++i) counted += panel->inspector()->confusion()[i];
+    for (int k = 0; k < 10; ++k) correct += panel->inspector()->confusion()[size_t(k * 10 + k)];
     QCOMPARE(counted, 2000);
-    QVERIFY(panel->misclassifiedShown() > 0 || correct == counted);
+    QVERIFY(panel->inspector()->misclassifiedShown() > 0 || correct == counted);
     // The drawing pad: a vertical stroke, read by the current network.
-    DrawingPad* pad = panel->drawingPad();
+    DrawingPad* pad = panel->inspector()->drawingPad();
     pad->resize(200, 200);
     pad->drawStroke(QPointF(100, 30), QPointF(100, 170));
     const Tensor d = pad->digit(); // MNIST-like: centred by mass in 28x28, at most 20 high
@@ -163,16 +166,16 @@ private slots:
     }
     QVERIFY(std::abs(cy / mass - 14) < 1.0 && std::abs(cx / mass - 14) < 1.0);
     QVERIFY(rows <= 21);
-    const std::vector<float> p = panel->drawingProbabilities();
+    const std::vector<float> p = panel->inspector()->drawingProbabilities();
     QCOMPARE(p.size(), size_t(10));
     float total = 0;
     for (float v : p) total += v;
     QVERIFY(std::abs(total - 1.0f) < 1e-4f);
     // Why did it say that? Each method's map over the drawing, redrawn as the method changes.
     for (int m = 0; m < 3; ++m) {
-      panel->saliencyMethodBox()->setCurrentIndex(m);
-      const QImage why = panel->drawingSaliency();
-      QVERIFY2(!why.isNull(), qPrintable(panel->saliencyMethodBox()->currentText()));
+      panel->inspector()->saliencyMethodBox()->setCurrentIndex(m);
+      const QImage why = panel->inspector()->drawingSaliency();
+      QVERIFY2(!why.isNull(), qPrintable(panel->inspector()->saliencyMethodBox()->currentText()));
       QVERIFY(why.width() >= 168);
     }
     QTemporaryDir dir;
@@ -196,10 +199,10 @@ private slots:
     MainWindow window;
     window.show();
     TrainingPanel* panel = window.trainingPanel();
-    QFile::remove(panel->lastCheckpoint());
-    panel->trainImagesBox()->setValue(128);
-    panel->epochsBox()->setValue(2);
-    panel->batchBox()->setValue(32);
+    QFile::remove(panel->form()->lastCheckpoint());
+    panel->form()->trainImagesBox()->setValue(128);
+    panel->form()->epochsBox()->setValue(2);
+    panel->form()->batchBox()->setValue(32);
     QVERIFY(panel->findChild<QCheckBox*>("checkpointBox")->isChecked()); // on unless switched off
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
@@ -208,18 +211,18 @@ private slots:
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
     QVERIFY(panel->findChild<QPushButton*>("resumeFileButton")->isEnabled());
-    const Model checkpoint = loadModel(panel->lastCheckpoint().toStdString());
+    const Model checkpoint = loadModel(panel->form()->lastCheckpoint().toStdString());
     QVERIFY(checkpoint.info.checkpoint.has_value());
     QCOMPARE(checkpoint.info.checkpoint->state.epochsDone, 2);
     QVERIFY(!panel->resumeFrom(QFINDTESTDATA("UiTestUtils.h"))); // not a model file at all
     QVERIFY2(panel->statusText().startsWith("Cannot resume from UiTestUtils.h: "), qPrintable(panel->statusText()));
-    QVERIFY(panel->resumeFrom(panel->lastCheckpoint())); // Epochs 2 is done: it asks for one more
-    QCOMPARE(panel->epochsBox()->value(), 3);
+    QVERIFY(panel->resumeFrom(panel->form()->lastCheckpoint())); // Epochs 2 is done: it asks for one more
+    QCOMPARE(panel->form()->epochsBox()->value(), 3);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 60000);
     QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
-    QCOMPARE(panel->accuracyPoints(), 1); // this run's one epoch
-    QCOMPARE(loadModel(panel->lastCheckpoint().toStdString()).info.checkpoint->state.epochsDone, 3);
-    QFile::remove(panel->lastCheckpoint());
+    QCOMPARE(panel->curves()->accuracyPoints(), 1); // this run's one epoch
+    QCOMPARE(loadModel(panel->form()->lastCheckpoint().toStdString()).info.checkpoint->state.epochsDone, 3);
+    QFile::remove(panel->form()->lastCheckpoint());
   }
 
   // The layer editor checks every line as it is typed; its network trains; Reset forgets it.
@@ -246,23 +249,23 @@ private slots:
     MainWindow window;
     window.show();
     TrainingPanel* panel = window.trainingPanel();
-    panel->setLayers(editor.text());
-    QCOMPARE(panel->modelBox()->currentText(), TrainingPanel::customModelName());
-    QCOMPARE(panel->currentLayerText(), small);
-    panel->trainImagesBox()->setValue(256);
-    panel->epochsBox()->setValue(1);
+    panel->form()->setLayers(editor.text());
+    QCOMPARE(panel->form()->modelBox()->currentText(), TrainingForm::customModelName());
+    QCOMPARE(panel->form()->currentLayerText(), small);
+    panel->form()->trainImagesBox()->setValue(256);
+    panel->form()->epochsBox()->setValue(1);
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
-    QCOMPARE(panel->filters().shape(), (Shape{4, 1, 5, 5}));
-    QCOMPARE(panel->testMapRows(), 3);
-    QCOMPARE(panel->lossPoints(), 4);
+    QCOMPARE(panel->inspector()->filters().shape(), (Shape{4, 1, 5, 5}));
+    QCOMPARE(panel->inspector()->testMapRows(), 3);
+    QCOMPARE(panel->curves()->lossPoints(), 4);
     QVERIFY(panel->hasUnsavedModel());
     QVERIFY(panel->reset());
-    QCOMPARE(panel->lossPoints(), 0);
-    QCOMPARE(panel->accuracyPoints(), 0);
-    QCOMPARE(panel->testMapRows(), 0);
+    QCOMPARE(panel->curves()->lossPoints(), 0);
+    QCOMPARE(panel->curves()->accuracyPoints(), 0);
+    QCOMPARE(panel->inspector()->testMapRows(), 0);
     QVERIFY(!panel->hasUnsavedModel());
 
     // A layer-list file: a broken one is refused with its line, a good one is used.
@@ -271,16 +274,16 @@ private slots:
     QVERIFY(bad.open(QIODevice::WriteOnly));
     bad.write("input 1x32x32\nconv 4 5x5\ndense 10\n");
     bad.close();
-    panel->modelBox()->setCurrentText("lenet5");
-    QVERIFY(!panel->openModelFile(bad.fileName()));
+    panel->form()->modelBox()->setCurrentText("lenet5");
+    QVERIFY(!panel->form()->openModelFile(bad.fileName()));
     QVERIFY2(panel->statusText().contains("line 3: dense needs a flat input"), qPrintable(panel->statusText()));
-    QCOMPARE(panel->modelBox()->currentText(), QStringLiteral("lenet5"));
+    QCOMPARE(panel->form()->modelBox()->currentText(), QStringLiteral("lenet5"));
     QFile good(dir.filePath("good.txt"));
     QVERIFY(good.open(QIODevice::WriteOnly));
     good.write(small.toUtf8());
     good.close();
-    QVERIFY(panel->openModelFile(good.fileName()));
-    QCOMPARE(panel->currentLayerText(), small);
+    QVERIFY(panel->form()->openModelFile(good.fileName()));
+    QCOMPARE(panel->form()->currentLayerText(), small);
   }
 
   void aBadDatasetIsReportedAndTheWindowStays() {
@@ -303,7 +306,7 @@ private slots:
     MainWindow window;
     window.show();
     TrainingPanel* panel = window.trainingPanel();
-    panel->epochsBox()->setValue(50);
+    panel->form()->epochsBox()->setValue(50);
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QTRY_VERIFY_WITH_TIMEOUT(panel->batchesReceived() > 5, 30000);
@@ -340,7 +343,7 @@ private slots:
     window.show();
     settle(window);
     TrainingPanel* panel = window.trainingPanel();
-    panel->epochsBox()->setValue(50);
+    panel->form()->epochsBox()->setValue(50);
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QTRY_VERIFY_WITH_TIMEOUT(panel->batchesReceived() > 2, 30000);
@@ -364,7 +367,7 @@ private slots:
     {
       MainWindow window;
       window.show();
-      window.trainingPanel()->epochsBox()->setValue(50);
+      window.trainingPanel()->form()->epochsBox()->setValue(50);
       window.trainingPanel()->start();
       QTRY_VERIFY_WITH_TIMEOUT(window.trainingPanel()->batchesReceived() > 2, 30000);
       QVERIFY(window.close());
@@ -377,8 +380,8 @@ private slots:
     MainWindow window;
     window.show();
     TrainingPanel* panel = window.trainingPanel();
-    panel->trainImagesBox()->setValue(64);
-    panel->epochsBox()->setValue(1);
+    panel->form()->trainImagesBox()->setValue(64);
+    panel->form()->epochsBox()->setValue(1);
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
@@ -854,6 +857,46 @@ private slots:
       QVERIFY2(why->text().contains("for 7: score"), qPrintable(why->text())); // the digit is a 7
       QCOMPARE(why->text().contains("(layer conv2)"), m == 1);                 // Grad-CAM's layer
     }
+  }
+
+  // The form alone makes the request the worker receives: every box lands in its field,
+  // an edited layer list replaces the model, and a resumed run keeps the checkpoint's model.
+  void theTrainingFormFillsTheRequestFromItsBoxes() {
+    TrainingForm form;
+    form.modelBox()->setCurrentText("mini-vgg");
+    form.epochsBox()->setValue(3);
+    form.batchBox()->setValue(17);
+    form.trainImagesBox()->setValue(500);
+    form.findChild<QSpinBox*>("rateStepBox")->setValue(2);
+    form.findChild<QComboBox*>("initBox")->setCurrentText("glorot");
+    TrainingRequest request;
+    form.fill(request);
+    QCOMPARE(QString::fromStdString(request.spec.model), QStringLiteral("mini-vgg"));
+    QVERIFY(request.spec.layers.empty());
+    QCOMPARE(request.spec.config.epochs, 3);
+    QCOMPARE(request.spec.config.batchSize, 17);
+    QCOMPARE(request.spec.config.maxTrainImages, size_t(500));
+    QCOMPARE(request.spec.config.optimizer.stepEvery, 2);
+    QVERIFY(request.spec.init == InitScheme::Glorot);
+    QCOMPARE(request.spec.config.optimizer.learningRate, presetLearningRate("mini-vgg")); // the preset's rate
+    QCOMPARE(QString::fromStdString(request.spec.dataset), QStringLiteral("digits"));
+    QCOMPARE(request.checkpoint, form.lastCheckpoint()); // ticked by default
+    form.setLayers("input 1x28x28\nflatten\ndense 10\nsoftmax\n");
+    TrainingRequest edited;
+    form.fill(edited);
+    QVERIFY(!edited.spec.layers.empty()); // used instead of spec.model
+    QCOMPARE(QString::fromStdString(edited.spec.layers), QStringLiteral("input 1x28x28\nflatten\ndense 10\nsoftmax\n"));
+    TrainingRequest resumed;
+    resumed.spec.model = "run.checkpoint.json";
+    resumed.spec.resume = true;
+    form.fill(resumed);
+    QCOMPARE(QString::fromStdString(resumed.spec.model), QStringLiteral("run.checkpoint.json"));
+    QVERIFY(resumed.spec.layers.empty());
+    // While a run goes on the recipe cannot change.
+    form.setRunning(true);
+    QVERIFY(!form.epochsBox()->isEnabled() && !form.modelBox()->isEnabled());
+    form.setRunning(false);
+    QVERIFY(form.epochsBox()->isEnabled());
   }
 
   void presenterModeTogglesAndRestores() {

@@ -13,6 +13,9 @@
 #include "ui/MainWindow.h"
 #include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
+#include "ui/TrainingCurves.h"
+#include "ui/TrainingForm.h"
+#include "ui/TrainingInspector.h"
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
 
@@ -169,20 +172,20 @@ private slots:
     window.show();
     window.showTraining();
     TrainingPanel* panel = window.trainingPanel();
-    const int normal = panel->plotFontPixels();
+    const int normal = panel->curves()->plotFontPixels();
     window.setPresenterMode(true);
-    QVERIFY(panel->plotFontPixels() >= 16);
-    QVERIFY(panel->plotFontPixels() > normal);
+    QVERIFY(panel->curves()->plotFontPixels() >= 16);
+    QVERIFY(panel->curves()->plotFontPixels() > normal);
     QVERIFY(panel->isFormShown());
-    panel->trainImagesBox()->setValue(256);
-    panel->epochsBox()->setValue(1);
+    panel->form()->trainImagesBox()->setValue(256);
+    panel->form()->epochsBox()->setValue(1);
     QSignalSpy finished(panel, &TrainingPanel::trainingFinished);
     panel->start();
     QVERIFY(!panel->isFormShown());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QVERIFY(panel->isFormShown());
     window.setPresenterMode(false);
-    QCOMPARE(panel->plotFontPixels(), normal);
+    QCOMPARE(panel->curves()->plotFontPixels(), normal);
   }
 
   // Finding 3: each pooling sample sets its mode, window and stride and pools the numbers
