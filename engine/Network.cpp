@@ -138,7 +138,7 @@ std::vector<Network::SummaryRow> Network::summaryRows() const {
   return rows;
 }
 
-const Tensor& Network::forward(Backend& backend, const Tensor& src) {
+const Tensor& Network::forward(Backend& backend, const Tensor& src, const std::function<void(size_t)>& afterNode) {
   if (nodes_.empty()) throw std::invalid_argument("Network: has no layers");
   const int64_t batch = src.shape().rank() > 0 ? src.shape()[0] : 0;
   if (src.shape() != batchInputShape(batch))
@@ -157,11 +157,12 @@ const Tensor& Network::forward(Backend& backend, const Tensor& src) {
     const std::vector<int>& in = nodes_[i].inputs;
     if (in.size() == 1) { // most layers: one input, no list to build
       nodes_[i].layer->forwardInto(backend, in[0] < 0 ? src : outputs_[size_t(in[0])], outputs_[i]);
-      continue;
+    } else {
+      srcs.clear();
+      for (int j : in) srcs.push_back(j < 0 ? &src : &outputs_[size_t(j)]);
+      nodes_[i].layer->nodeForward(backend, srcs, outputs_[i]);
     }
-    srcs.clear();
-    for (int j : in) srcs.push_back(j < 0 ? &src : &outputs_[size_t(j)]);
-    nodes_[i].layer->nodeForward(backend, srcs, outputs_[i]);
+    if (afterNode) afterNode(i);
   }
   return outputs_.back();
 }

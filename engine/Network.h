@@ -9,6 +9,7 @@
 #include "backend/Backend.h"
 #include "layers/Layer.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,7 +69,9 @@ public:
   // Runs src (N, ...) through every node; returns the last node's output. Outputs stay
   // in place until the next forward (output(i)), for backward and for viewing; rank-4
   // outputs are in the backend's preferred layout (Tensor::inLayout converts).
-  const Tensor& forward(Backend& backend, const Tensor& src);
+  // afterNode, when given, is called after each node with its index (for progress on a
+  // large network; on the calling thread).
+  const Tensor& forward(Backend& backend, const Tensor& src, const std::function<void(size_t node)>& afterNode = {});
   const Tensor& output(size_t node) const { return outputs_.at(node); }
 
   // Back-propagates diffDst, the gradient of the loss with respect to the output of node

@@ -111,6 +111,9 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   auto* closeAll = new QPushButton(tr("Close All"));
   closeAll->setToolTip(tr("Back to the blocks as boxes"));
   progress_ = new QProgressBar;
+  progress_->setObjectName("architectureProgress");
+  progress_->setToolTip(tr("Busy on the compute thread; while the image runs through the network, the share of its "
+                           "multiply-accumulates done"));
   progress_->setRange(0, 0);
   progress_->setMaximumWidth(120);
   progress_->setTextVisible(false);
@@ -410,6 +413,9 @@ void ArchitectureTab::requestForward() {
   inputStale_ = false;
   const uint64_t number = ++forwardNumber_;
   const uint64_t generation = generation_;
+  progress_->setRange(0, 100); // the forward's share of the network's MACs done
+  progress_->setValue(0);
+  progress_->setTextVisible(true);
   post([this, engine = engine_, image = workspace_->input(), number, generation] {
     QString error;
     double ms = 0;
@@ -420,7 +426,25 @@ void ArchitectureTab::requestForward() {
         throw std::invalid_argument("it reads vectors of " + engine->network->inputShape().toString() +
                                     " values, not images");
       engine->input = preprocessImage(image.inLayout(Layout::NCHW), engine->preprocess);
-      engine->network->forward(*engine->backend, engine->input);
+      // Progress by MACs, not layers: VGG's first convolutions are most of its work. The
+      // bar moves when a percent is done and 40 ms have passed (a small network: never).
+      std::vector<double> macsDone;
+      double total = 0;
+      for (const Network::SummaryRow& row : engine->network->summaryRows())
+        macsDone.push_back(total += double(std::max<int64_t>(row.macs, 1)));
+      int shown = 0;
+      const auto afterNode = [&](size_t node) {
+        const int percent = int(100 * macsDone[node] / total);
+        if (percent <= shown || clock.elapsed() < 40) return;
+        shown = percent;
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, percent] {
+              if (generation == generation_ && progress_->maximum() == 100) progress_->setValue(percent);
+            },
+            Qt::QueuedConnection);
+      };
+      engine->network->forward(*engine->backend, engine->input, afterNode);
       engine->forwarded = true;
       ms = double(clock.nsecsElapsed()) / 1e6;
     } catch (const std::exception& e) {
@@ -429,6 +453,8 @@ void ArchitectureTab::requestForward() {
     QMetaObject::invokeMethod(
         this,
         [this, number, generation, error, ms] {
+          progress_->setRange(0, 0); // busy again, for the jobs that follow
+          progress_->setTextVisible(false);
           finishJob();
           if (generation != generation_) return;
           if (!error.isEmpty()) {

@@ -6,6 +6,7 @@
 #include "TestUtils.h"
 
 #include "engine/LayerList.h"
+#include "engine/Optimizer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Add.h"
@@ -161,4 +162,21 @@ TEST(Graph, WiringThatDoesNotFitIsRefusedNamingTheLayers) {
   }
   EXPECT_THROW(net.add(std::make_unique<Conv2D>("conv2", 4, 4, g), {"conv1", "input"}), std::invalid_argument);
   EXPECT_EQ(net.size(), 1u); // nothing half-added
+}
+
+// The Architectures tab's progress: forward calls afterNode once per node, in order, and the
+// result is the same as without it.
+TEST(Graph, ForwardReportsEachNodeInOrder) {
+  Network net = buildLayerList("input 3x8x8\nconv 4 3x3 pad 1 as a\nrelu\nconv 4 3x3 pad 1\nadd a\nflatten\n"
+                               "dense 5\n");
+  initialize(net, InitScheme::He, 3);
+  ReferenceBackend backend;
+  Tensor x(Shape{1, 3, 8, 8});
+  for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 7) - 3;
+  const Tensor plain = net.forward(backend, x);
+  std::vector<size_t> seen;
+  const Tensor reported = net.forward(backend, x, [&](size_t node) { seen.push_back(node); });
+  ASSERT_EQ(seen.size(), net.size());
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
+  EXPECT_TRUE(tensorsClose(plain, reported, 0.0f));
 }

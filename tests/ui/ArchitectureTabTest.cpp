@@ -20,6 +20,7 @@
 
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -86,8 +87,18 @@ private slots:
     std::vector<std::string> names = architectureNames();
     for (const char* mini : {"lenet5", "mini-vgg", "mini-inception", "mini-resnet", "mini-densenet", "mini-mobilenet"})
       names.push_back(mini);
+    auto* progress = tab->findChild<QProgressBar*>("architectureProgress");
+    QVERIFY(progress);
+    int forwardPercent = 0; // the highest the bar showed while an image ran through VGG-16
     for (const std::string& name : names) {
+      QMetaObject::Connection watch;
+      if (name == "vgg16") // 15 GMACs: long enough for the bar to move
+        watch = connect(progress, &QProgressBar::valueChanged, this, [&](int v) {
+          if (progress->maximum() == 100) forwardPercent = std::max(forwardPercent, v);
+        });
       openAndWait(*tab, QString::fromStdString(name));
+      disconnect(watch);
+      QVERIFY(progress->isHidden()); // nothing left to do
       const Network net = makePreset(name);
       const auto rows = net.summaryRows();
       const ArchitectureGraph* g = tab->graphView()->graph();
@@ -108,6 +119,7 @@ private slots:
       tab->graphView()->collapseToDefault();
       QVERIFY2(tab->graphView()->boxCount() <= 41, name.c_str());
     }
+    QVERIFY2(forwardPercent > 0 && forwardPercent <= 100, qPrintable(QString::number(forwardPercent)));
   }
 
   void blocksCloseAndOpenAndTheTableFollowsTheGraph() {
