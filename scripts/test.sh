@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine, builds with tests and runs every test through
 # CTest (Qt tests offscreen), then builds again with AddressSanitizer + UndefinedBehavior-
-# Sanitizer and runs the whole suite once more (scripts/test-sanitizers.sh); a sanitizer
-# report fails its test; then fuzzes each parser for 10 seconds (scripts/fuzz.sh). Exits
-# non-zero on any failure.
+# Sanitizer and runs the whole suite once more (scripts/test-sanitizers.sh), then the tests
+# of ConvScope's threads under ThreadSanitizer (scripts/test-tsan.sh); a sanitizer report
+# fails its test; then fuzzes each parser for 10 seconds (scripts/fuzz.sh). Exits non-zero
+# on any failure.
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh -R ui_tests     CTest arguments go to both runs
 #   CONVSCOPE_NO_SANITIZERS=1 CONVSCOPE_NO_FUZZ=1 ./scripts/test.sh   the plain run only (a quick local check)
@@ -16,6 +17,7 @@ export QT_QPA_PLATFORM=offscreen
 (cd "$ROOT/build/test" && ctest --output-on-failure --timeout 600 "$@")
 if [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ]; then
   "$ROOT/scripts/test-sanitizers.sh" "$@"
+  [ $# -gt 0 ] || "$ROOT/scripts/test-tsan.sh" # its own selection of tests (CTest arguments do not apply)
 fi
 # Each libFuzzer target for a few seconds (scripts/fuzz.sh; its corpora and regressions
 # already ran once above, in fuzz_corpus_TARGET), with a fixed seed so that every run tries

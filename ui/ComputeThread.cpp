@@ -2,6 +2,8 @@
 // the trainer (between batches) drain.
 #include "ComputeThread.h"
 
+#include "ThreadSanitizer.h"
+
 #include <QCoreApplication>
 
 namespace convscope::ui {
@@ -12,6 +14,7 @@ ComputeThread* gInstance = nullptr;
 
 ComputeThread& ComputeThread::instance() {
   if (!gInstance) {
+    installQueuedCallHooks(); // ThreadSanitizer builds: the GUI thread's side of queued calls
     gInstance = new ComputeThread;
     // Before the application object is gone, while QThread can still be stopped cleanly.
     qAddPostRoutine([] {
@@ -31,6 +34,14 @@ ComputeThread::ComputeThread() {
 ComputeThread::~ComputeThread() {
   thread_.quit();
   thread_.wait();
+  // The queue's last use on the compute thread, ordered before its destruction through the
+  // mutex (ThreadSanitizer cannot see QThread::wait's join, which orders it already).
+  std::lock_guard lock(mutex_);
+}
+
+bool ComputeThread::event(QEvent* e) {
+  queuedCallArrived();
+  return QObject::event(e);
 }
 
 void ComputeThread::post(std::function<void()> job) {
@@ -42,6 +53,19 @@ void ComputeThread::post(std::function<void()> job) {
     // the queue sooner and this call finds nothing left.
     QMetaObject::invokeMethod(this, &ComputeThread::runPending, Qt::QueuedConnection);
   }
+}
+
+void ComputeThread::deleteAndWait(QObject* object) {
+  queuedCallSent(); // ThreadSanitizer.h: a call by name, which the wrappers do not see
+  // By name, with a pointer for argument: no slot object or argument copy that the two
+  // threads would share (a lambda's would be freed on whichever thread lets go last).
+  QMetaObject::invokeMethod(this, "deleteHere", Qt::BlockingQueuedConnection, Q_ARG(QObject*, object));
+  queuedCallArrived(); // and the wait's end (QtCore's semaphore, unseen by ThreadSanitizer)
+}
+
+void ComputeThread::deleteHere(QObject* object) {
+  delete object;
+  queuedCallSent();
 }
 
 void ComputeThread::runPending() {

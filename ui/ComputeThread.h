@@ -31,8 +31,15 @@ public:
   void post(std::function<void()> job);
   // On the compute thread only: run the jobs queued so far (the trainer calls this between batches).
   void runPending();
+  // From the GUI thread: deletes an object that lives on the compute thread, from the
+  // thread's event loop (after a running TrainingWorker::start() has returned), and waits.
+  void deleteAndWait(QObject* object);
+
+protected:
+  bool event(QEvent* e) override; // ThreadSanitizer.h: a queued call arrives
 
 private:
+  Q_INVOKABLE void deleteHere(QObject* object);
   ComputeThread();
   ~ComputeThread() override;
 

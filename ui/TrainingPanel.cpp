@@ -36,11 +36,6 @@ QString formatDuration(double seconds) {
 
 TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   setObjectName("trainingPanel");
-  qRegisterMetaType<TrainingRequest>("convscope::ui::TrainingRequest");
-  qRegisterMetaType<FilterSnapshot>("convscope::ui::FilterSnapshot");
-  qRegisterMetaType<std::vector<BatchReport>>("std::vector<convscope::BatchReport>");
-  qRegisterMetaType<EpochReport>("convscope::EpochReport");
-  qRegisterMetaType<TrainingSetup>("convscope::ui::TrainingSetup");
 
   form_ = new TrainingForm;
   curves_ = new TrainingCurves;
@@ -85,32 +80,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   ComputeThread& compute = ComputeThread::instance();
   worker_ = new TrainingWorker(&compute);
   worker_->moveToThread(compute.thread());
-  // Commands as queued signals (the worker lives on another thread).
-  connect(this, &TrainingPanel::startRequested, worker_, &TrainingWorker::start);
+  // Commands as queued signals (the worker lives on another thread); what it reports waits
+  // in its mailbox until takeReports() empties it.
   connect(this, &TrainingPanel::pauseRequested, worker_, &TrainingWorker::pause);
   connect(this, &TrainingPanel::stepRequested, worker_, &TrainingWorker::step);
   connect(this, &TrainingPanel::resumeRequested, worker_, &TrainingWorker::resume);
   connect(this, &TrainingPanel::stopRequested, worker_, &TrainingWorker::stop);
-  connect(worker_, &TrainingWorker::batchesDone, this, [this](const std::vector<BatchReport>& reports) {
-    pendingBatches_.insert(pendingBatches_.end(), reports.begin(), reports.end());
-  });
-  connect(worker_, &TrainingWorker::epochDone, this, [this](const EpochReport& r) {
-    pendingEpochs_.push_back(r);
-    emit epochReported(network_, form_->datasetName(), r.epoch + 1, r.testAccuracy, r.seconds);
-  });
-  connect(worker_, &TrainingWorker::filtersChanged, inspector_, &TrainingInspector::setSnapshot);
-  connect(worker_, &TrainingWorker::prepared, inspector_, &TrainingInspector::setSetup);
-  connect(worker_, &TrainingWorker::checkpointSaved, form_, &TrainingForm::showCheckpointSaved);
-  connect(worker_, &TrainingWorker::finished, this, [this](bool ok, const QString& message) {
-    drain();
-    curves_->replot(true);
-    setRunning(false);
-    unsaved_ = ok || batches_ > 0;
-    form_->setSaveEnabled(unsaved_);
-    status_->setText(ok ? tr("Finished: %1").arg(status_->text()) : message);
-    if (ok) progress_->setValue(100);
-    emit trainingFinished(ok, message);
-  });
+  connect(worker_, &TrainingWorker::reportsReady, this, &TrainingPanel::takeReports);
 
   timer_ = new QTimer(this);
   timer_->setInterval(50); // 20 updates a second: smooth to the eye, few wake-ups of this thread
@@ -124,15 +100,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 }
 
 TrainingPanel::~TrainingPanel() {
-  worker_->stop(); // directly: thread-safe, and the wait below needs it now
-  if (worker_->thread()->isRunning()) {
-    // A queued call runs after the worker's start() has returned: then it is idle.
-    QMetaObject::invokeMethod(
-        worker_, [] {}, Qt::BlockingQueuedConnection);
-    worker_->deleteLater();
-  } else {
+  worker_->stop(); // directly: thread-safe; a run ends before its next batch
+  // Deleted on its own thread once start() has returned, while this one waits: nothing of it
+  // is left when this panel's connections go.
+  if (worker_->thread()->isRunning())
+    ComputeThread::instance().deleteAndWait(worker_);
+  else
     delete worker_;
-  }
 }
 
 void TrainingPanel::setRunning(bool running) {
@@ -184,7 +158,29 @@ void TrainingPanel::startRun(TrainingRequest request) {
   status_->setText(spec.resume ? tr("Resuming %1…").arg(QFileInfo(network_).fileName())
                                : tr("Loading %1…").arg(form_->datasetName()));
   setRunning(true);
-  emit startRequested(request);
+  QMetaObject::invokeMethod(
+      worker_, [worker = worker_, request] { worker->start(request); }, Qt::QueuedConnection);
+}
+
+void TrainingPanel::takeReports() {
+  TrainingReports r = worker_->takeReports();
+  if (r.setup) inspector_->setSetup(*r.setup);
+  pendingBatches_.insert(pendingBatches_.end(), r.batches.begin(), r.batches.end());
+  for (const EpochReport& e : r.epochs) {
+    pendingEpochs_.push_back(e);
+    emit epochReported(network_, form_->datasetName(), e.epoch + 1, e.testAccuracy, e.seconds);
+  }
+  if (r.filters) inspector_->setSnapshot(*r.filters);
+  for (const TrainingReports::Checkpoint& c : r.checkpoints) form_->showCheckpointSaved(c.path, c.epochs, c.problem);
+  if (!r.finished) return;
+  drain();
+  curves_->replot(true);
+  setRunning(false);
+  unsaved_ = r.finished->ok || batches_ > 0;
+  form_->setSaveEnabled(unsaved_);
+  status_->setText(r.finished->ok ? tr("Finished: %1").arg(status_->text()) : r.finished->message);
+  if (r.finished->ok) progress_->setValue(100);
+  emit trainingFinished(r.finished->ok, r.finished->message);
 }
 
 void TrainingPanel::pause() {

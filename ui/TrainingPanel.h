@@ -58,7 +58,6 @@ public slots:
   bool resumeFrom(const QString& checkpoint);
 
 signals:
-  void startRequested(convscope::ui::TrainingRequest request);
   void pauseRequested();
   void stepRequested();
   void resumeRequested();
@@ -71,6 +70,7 @@ signals:
 
 private:
   void startRun(TrainingRequest request); // start() and resumeFrom(): the form's recipe, or the checkpoint's
+  void takeReports();                     // the worker's mailbox, emptied
   void drain();                           // the coalescing timer: hand out what arrived
   void showProgress(const BatchReport& last);
   void exportCurves(); // asks where, then the curves' export

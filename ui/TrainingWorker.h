@@ -1,8 +1,10 @@
 // A TrainingJob on the compute thread (ComputeThread): the GUI sends commands as queued
-// signals (start, pause, step, resume, stop) and receives
-// immutable value snapshots: batch and epoch reports and copies of the first layer's
-// filters. No exception crosses the thread: failures arrive as a message.
-// Not for: drawing (TrainingPanel does) or holding the GUI's state.
+// calls (start, pause, step, resume, stop); the worker puts what it reports — immutable
+// value snapshots: the run's setup, batch and epoch reports, copies of the weights, the end
+// — in a mailbox the GUI empties at once (takeReports) when reportsReady() says there is
+// something. Moved across under a mutex, not copied by Qt's queued signals: cheaper for a
+// network's weights, and visible to ThreadSanitizer. No exception crosses the thread:
+// failures arrive as a message. Not for: drawing (TrainingPanel does) or the GUI's state.
 #pragma once
 
 #include "engine/Dataset.h"
@@ -11,12 +13,13 @@
 #include "engine/Trainer.h"
 #include "engine/TrainingJob.h"
 
-#include <QMetaType>
 #include <QObject>
 #include <QString>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace convscope::ui {
 
@@ -45,6 +48,26 @@ struct TrainingSetup {
   std::shared_ptr<const Dataset> test;
 };
 
+// Everything the worker reported that the GUI has not taken yet, in the order to handle it:
+// the setup comes before any batch, and `finished` after everything else of the run.
+struct TrainingReports {
+  struct Checkpoint {
+    QString path;
+    int epochs = 0;
+    QString problem; // empty when saved
+  };
+  struct Finish {
+    bool ok = false;
+    QString message;
+  };
+  std::optional<TrainingSetup> setup; // the data is loaded
+  std::vector<BatchReport> batches;
+  std::vector<EpochReport> epochs;
+  std::optional<FilterSnapshot> filters; // the latest copy only
+  std::vector<Checkpoint> checkpoints;
+  std::optional<Finish> finished;
+};
+
 class TrainingWorker : public QObject {
   Q_OBJECT
 public:
@@ -57,10 +80,12 @@ public:
   // what its model file carries (preprocessing, classes, the training note).
   std::unique_ptr<Network> takeNetwork();
   const ModelInfo& modelInfo() const { return modelInfo_; }
+  // What arrived since the last call (thread-safe; the GUI calls it after reportsReady()).
+  TrainingReports takeReports();
 
 public slots:
   void start(convscope::ui::TrainingRequest request); // runs until done, on the worker's thread
-  // The controls. The GUI sends them as queued signals; while start() runs, the worker
+  // The controls. The GUI sends them as queued calls; while start() runs, the worker
   // delivers them between batches (and every 20 ms while paused), so they take effect
   // before the next batch. They are thread-safe as direct calls too (the panel's
   // destructor stops the worker that way).
@@ -69,31 +94,30 @@ public slots:
   void step();
   void stop();
 
+protected:
+  bool event(QEvent* e) override; // ThreadSanitizer.h: a queued call arrives
+
 signals:
-  // The batches since the last call, at most 20 times a second (each call wakes the GUI
-  // thread, which takes a core from the trainer), and at once when paused or an epoch ends.
-  void batchesDone(std::vector<convscope::BatchReport> reports);
-  void epochDone(convscope::EpochReport report);
-  void filtersChanged(convscope::ui::FilterSnapshot filters);
-  void prepared(convscope::ui::TrainingSetup setup);
-  void finished(bool ok, QString message);
-  // After every epoch when the request asked for checkpoints: saved (the epochs done so far),
-  // or why not (training goes on either way).
-  void checkpointSaved(QString path, int epochs, QString problem);
+  // The mailbox has something new. Batches come at most 20 times a second (each wakes the
+  // GUI thread, which takes a core from the trainer), and at once when paused or an epoch
+  // ends; one signal stands for everything until the GUI takes it.
+  void reportsReady();
 
 private:
   ComputeThread* compute_;
-  std::atomic<TrainingJob*> job_{nullptr};
+  void control(void (TrainingJob::*command)());
+  std::mutex jobMutex_;
+  TrainingJob* job_ = nullptr; // the running job; guarded by jobMutex_
   std::atomic<bool> running_{false};
   std::atomic<bool> stopRequested_{false};
   std::unique_ptr<Network> network_;
   ModelInfo modelInfo_;
+
+  // Puts a report in the mailbox and says so, unless a signal is still waiting to be taken.
+  template <class Fill> void deliver(Fill fill);
+  std::mutex mailboxMutex_;
+  TrainingReports mailbox_; // guarded by mailboxMutex_
+  bool announced_ = false;  // reportsReady() sent and not yet taken; guarded by mailboxMutex_
 };
 
 } // namespace convscope::ui
-
-Q_DECLARE_METATYPE(convscope::ui::TrainingRequest)
-Q_DECLARE_METATYPE(convscope::ui::FilterSnapshot)
-Q_DECLARE_METATYPE(convscope::ui::TrainingSetup)
-Q_DECLARE_METATYPE(std::vector<convscope::BatchReport>)
-Q_DECLARE_METATYPE(convscope::EpochReport)

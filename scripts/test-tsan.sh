@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# ConvScope's threads under ThreadSanitizer (build/tsan): the trainer driven from another
+# thread and two networks computing at once (tests/threads), the whole window suite
+# (ui_tests: training with live maps, pause, step, resume, checkpoints, closing mid-run),
+# and the Architectures tab's compute-thread jobs (a subset of architecture_tests: the full
+# one opens every architecture, minutes under TSan). Every report fails the run
+# (halt_on_error). Called by test.sh after the ASan + UBSan run; runs alone too.
+#
+# What TSan can and cannot see here, and why each suppression in scripts/tsan.supp exists:
+# - OpenMP: Debian's libgomp and oneDNN are not built with TSan, so it cannot see the
+#   synchronization inside their thread pools and would report their workers' accesses as
+#   races. The runs use one OpenMP thread (OMP_NUM_THREADS=1: a parallel region runs on the
+#   thread that meets it); the races looked for are between ConvScope's threads (the GUI
+#   thread, the compute thread, a test's std::thread), which are instrumented.
+# - Qt's queued calls synchronize inside Debian's uninstrumented QtCore; ui/ThreadSanitizer.h
+#   declares those edges to TSan (a ThreadSanitizer build wraps QtCore's two entry points).
+# - Qt's and GLib's own threads and file descriptors: scripts/tsan.supp, one reason each.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+installMissingPackages
+dir="$ROOT/build/tsan"
+if [ ! -f "$dir/build.ninja" ]; then
+  # -g1: line tables are all a report needs, and the build is a third shorter.
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+    -DBUILD_TESTING=ON -DCONVSCOPE_SANITIZE_THREAD=ON
+fi
+cmake --build "$dir" --parallel "$(nproc)" --target thread_tests ui_tests architecture_tests
+export QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1
+export TSAN_OPTIONS="halt_on_error=1:history_size=7:second_deadlock_stack=1:suppressions=$ROOT/scripts/tsan.supp"
+export XDG_CONFIG_HOME="$dir/config" # the tests' remembered settings stay in the build
+echo "ConvScope: its threads under ThreadSanitizer" >&2
+cd "$dir"
+./tests/thread_tests
+./tests/ui_tests
+./tests/architecture_tests blocksCloseAndOpenAndTheTableFollowsTheGraph aConvolutionsRealFilterOpensInTheStepper \
+  anOnnxFileOpensAndABadFileIsRefused standardDepthwiseAndPointwiseCountWhatTheFormulaSays \
+  compareShowsTwoNetworksSideBySideAndTheirTraining
+echo "ConvScope: ThreadSanitizer found nothing" >&2
