@@ -10,7 +10,10 @@
 // point for all queues: an event delivered after any send is ordered after it, which is
 // more order than Qt promises, so a race between accesses that each thread makes around
 // unrelated queued calls can go unseen; races between calls, in the engine, and through
-// ConvScope's own std::mutex queue are reported. Elsewhere these functions do nothing.
+// ConvScope's own std::mutex queue are reported. A queued signal's arguments are copied
+// inside activate, after the sync point, where no edge can go before the copy: so signals
+// between threads carry no arguments (TrainingWorker's mailbox; a lambda's captures are
+// copied before invokeMethod). Elsewhere these functions do nothing.
 #pragma once
 
 namespace convscope::ui {
