@@ -779,6 +779,12 @@ private:
       if (perm.empty())
         for (int64_t k = rank - 1; k >= 0; --k) perm.push_back(k);
       if (int64_t(perm.size()) != rank) throw std::invalid_argument("perm does not match the rank");
+      std::vector<bool> named(size_t(rank), false); // a permutation: every axis once (the fuzzer
+      for (int64_t p : perm) {                      // found [0, 0] reading past the data)
+        const int64_t axis = normalizedAxis(p, rank, op);
+        if (named[size_t(axis)]) throw std::invalid_argument("perm names axis " + std::to_string(axis) + " twice");
+        named[size_t(axis)] = true;
+      }
       std::vector<int64_t> dims;
       for (int64_t p : perm) dims.push_back(x.dims.at(size_t(normalizedAxis(p, rank, op))));
       const std::vector<int64_t> inStrides = stridesOf(x.dims), outStrides = stridesOf(dims);

@@ -276,6 +276,28 @@ TEST(OnnxRefuses, ModelsConvScopeCannotRunWithTheReason) {
   // An opset ConvScope does not read.
   EXPECT_NE(refusal([](onnx::ModelProto& m) { m.mutable_opset_import(0)->set_version(5); }).find("operator set 5"),
             std::string::npos);
+  // A Transpose of constants whose perm repeats an axis (the fuzzer's: it read past the
+  // data; tests/fuzz/regressions/onnx/transpose-repeated-axis).
+  const std::string repeated = refusal([](onnx::ModelProto& m) {
+    onnx::TensorProto* t = m.mutable_graph()->add_initializer();
+    t->set_name("table");
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    t->add_dims(2), t->add_dims(3);
+    for (int k = 0; k < 6; ++k) t->add_float_data(float(k));
+    onnx::NodeProto transpose;
+    transpose.set_op_type("Transpose");
+    transpose.set_name("/transpose");
+    transpose.add_input("table");
+    transpose.add_output("table_t");
+    onnx::AttributeProto* perm = transpose.add_attribute();
+    perm->set_name("perm");
+    perm->set_type(onnx::AttributeProto_AttributeType_INTS);
+    perm->add_ints(0), perm->add_ints(0);
+    onnx::GraphProto* g = m.mutable_graph();
+    *g->add_node() = transpose; // first in the graph, before every node that uses the input
+    for (int k = g->node_size() - 1; k > 0; --k) g->mutable_node()->SwapElements(k, k - 1);
+  });
+  EXPECT_NE(repeated.find("perm names axis 0 twice"), std::string::npos) << repeated;
 }
 
 // Every prefix of a file (a truncated download) and every single-byte change (a damaged
