@@ -277,6 +277,13 @@ std::vector<double> numbersOf(const Constant& c) {
   return v;
 }
 
+// An input that must hold one number (Clip's bounds, Dropout's ratio, Pad's value): an empty
+// or longer tensor is refused (the fuzzer's empty Clip bound escaped as std::out_of_range).
+double scalarOf(const Constant& c, const std::string& what) {
+  if (c.count() != 1) throw std::invalid_argument(what + " must be one number, not " + std::to_string(c.count()));
+  return c.at(0);
+}
+
 Constant constantFrom(std::vector<int64_t> dims, const std::vector<double>& values, bool integer) {
   Constant c;
   c.dims = std::move(dims);
@@ -586,10 +593,10 @@ private:
     if (op == "Dropout") {
       Attributes a(node, {"ratio", "seed", "is_test"});
       float ratio = a.number("ratio", 0.5f);
-      if (hasInput(node, 1)) ratio = float(numbersOf(constant(node, 1, "ratio")).at(0));
+      if (hasInput(node, 1)) ratio = float(scalarOf(constant(node, 1, "ratio"), "ratio"));
       if (!(ratio >= 0.0f && ratio < 1.0f))
         throw std::invalid_argument("ratio " + std::to_string(ratio) + " must be 0 to below 1");
-      if (hasInput(node, 2) && numbersOf(constant(node, 2, "training mode")).at(0) != 0.0)
+      if (hasInput(node, 2) && scalarOf(constant(node, 2, "training mode"), "training mode") != 0.0)
         throw std::invalid_argument("is in training mode; ConvScope imports networks in evaluation form");
       const int in = nodeInput(node, 0).node;
       return produce(node, add(std::make_unique<Dropout>(uniqueName(baseName(node, "")), ratio), {in}));
@@ -938,7 +945,7 @@ private:
     float fill = a.number("value", 0.0f);
     if (hasInput(node, 1))
       for (double d : numbersOf(constant(node, 1, "pads"))) pads.push_back(wholeNumber(d));
-    if (hasInput(node, 2)) fill = float(numbersOf(constant(node, 2, "constant value")).at(0));
+    if (hasInput(node, 2)) fill = float(scalarOf(constant(node, 2, "constant value"), "constant value"));
     if (hasInput(node, 3)) throw std::invalid_argument("pads chosen axes; ConvScope pads height and width only");
     if (fill != 0.0f)
       throw std::invalid_argument("pads with " + std::to_string(fill) + "; ConvScope pads with zeros only");
@@ -970,8 +977,8 @@ private:
       Attributes a(node, {"min", "max"});
       double lo = a.number("min", -std::numeric_limits<float>::infinity());
       double hi = a.number("max", std::numeric_limits<float>::infinity());
-      if (hasInput(node, 1)) lo = numbersOf(constant(node, 1, "min")).at(0);
-      if (hasInput(node, 2)) hi = numbersOf(constant(node, 2, "max")).at(0);
+      if (hasInput(node, 1)) lo = scalarOf(constant(node, 1, "min"), "min");
+      if (hasInput(node, 2)) hi = scalarOf(constant(node, 2, "max"), "max");
       if (lo == 0.0 && hi == 6.0)
         kind = ActivationKind::ReLU6;
       else if (lo == 0.0 && std::isinf(hi) && hi > 0)

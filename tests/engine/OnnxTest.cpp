@@ -298,6 +298,23 @@ TEST(OnnxRefuses, ModelsConvScopeCannotRunWithTheReason) {
     for (int k = g->node_size() - 1; k > 0; --k) g->mutable_node()->SwapElements(k, k - 1);
   });
   EXPECT_NE(repeated.find("perm names axis 0 twice"), std::string::npos) << repeated;
+  // A Clip whose lower bound is an empty tensor (the fuzzer's: it escaped as std::out_of_range).
+  const std::string emptyBound = refusal([](onnx::ModelProto& m) {
+    onnx::TensorProto* t = m.mutable_graph()->add_initializer();
+    t->set_name("no_min");
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    t->add_dims(0);
+    onnx::NodeProto clip;
+    clip.set_op_type("Clip");
+    clip.set_name("/clip");
+    clip.add_input(m.graph().input(0).name());
+    clip.add_input("no_min");
+    clip.add_output("clipped");
+    onnx::GraphProto* g = m.mutable_graph();
+    *g->add_node() = clip;
+    for (int k = g->node_size() - 1; k > 0; --k) g->mutable_node()->SwapElements(k, k - 1);
+  });
+  EXPECT_NE(emptyBound.find("min must be one number, not 0"), std::string::npos) << emptyBound;
 }
 
 // Every prefix of a file (a truncated download) and every single-byte change (a damaged
