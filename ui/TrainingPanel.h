@@ -1,7 +1,8 @@
 // Train from the window: the Training tab. It holds a run: the form's recipe goes to the
-// worker on the compute thread (Start, Pause, Step, Resume, Stop), and what the worker
-// reports (value snapshots) is handed out on a 50 ms timer to the curves (TrainingCurves)
-// and the inspector (TrainingInspector), with the progress bar and the status line here.
+// worker on the compute thread (Start, Pause, Step, Resume, Stop); what the worker reports
+// (value snapshots, taken from its mailbox) goes to the inspector (TrainingInspector) as it
+// comes, and batches and epochs to the curves (TrainingCurves), the progress bar and the
+// status line here on a 50 ms timer.
 // It also keeps the run's result: saving the model, reset, resuming from a checkpoint.
 // Not for: the engine's training loop itself, or drawing.
 #pragma once
