@@ -8,6 +8,7 @@
 #include "engine/ModelFile.h"
 #include "engine/Pipeline.h"
 #include "engine/Presets.h"
+#include "engine/TextTable.h"
 #include "engine/Throughput.h"
 #include "engine/Trainer.h"
 #include "engine/TrainingJob.h"
@@ -429,19 +430,6 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
-namespace {
-// The first `depth` parts of a dotted name ("layer1.0.conv1", 2 → "layer1.0").
-std::string prefixOf(const std::string& name, int depth) {
-  size_t at = 0;
-  for (int d = 0; d < depth; ++d) {
-    at = name.find('.', at);
-    if (at == std::string::npos) return name;
-    ++at;
-  }
-  return name.substr(0, at - 1);
-}
-} // namespace
-
 int summary(const std::vector<std::string>& args, std::ostream& out) {
   // The model comes first: convscope summary resnet50 --depth 2.
   std::string spec;
@@ -459,8 +447,10 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
                "layers (a dense layer fixes the size that reaches it).",
                "C,H,W"});
   p.addOption({"depth", "Nest the table to this depth of the dotted names (default 1: blocks).", "N", "1"});
+  p.addOption({"format", "The table as text (default), csv, markdown or latex (booktabs), for slides and handouts.",
+               "F", "text"});
   if (!parse(p, "summary",
-             "convscope summary MODEL [--depth N] [--input C,H,W] [--json]\n"
+             "convscope summary MODEL [--depth N] [--input C,H,W] [--format text|csv|markdown|latex] [--json]\n"
              "A network's layers: output shape (one image), parameters and multiply-accumulates (MACs:\n"
              "convolutions and fully connected layers, without biases, as torchvision's published figures\n"
              "and thop/fvcore count them; FLOPs = 2 x MACs). Parameters count weights, biases and batch-norm\n"
@@ -475,6 +465,12 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     throw UsageError(
         "summary needs a model: a preset such as resnet50, a model file, a layer list (.txt) or an ONNX file (.onnx)");
   const int depth = wholeNumber(p, "depth", 1, 16);
+  TableFormat format;
+  try {
+    format = tableFormatFromName(str(p.value("format")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--format: ") + e.what());
+  }
   std::optional<Network> network;
   const std::string dims = str(p.value("input"));
   const bool layerList = spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt";
@@ -524,9 +520,9 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     network.emplace(std::move(modelFromSpec(spec).network));
   }
   const std::vector<Network::SummaryRow> rows = network->summaryRows();
-  int64_t params = 0, macs = 0, activations = 0;
-  for (const auto& r : rows) params += r.parameters, macs += r.macs, activations += r.output.elementCount();
   if (p.isSet("json")) {
+    int64_t params = 0, macs = 0;
+    for (const auto& r : rows) params += r.parameters, macs += r.macs;
     Json j{{"layers", Json::array()}, {"total_params", params}, {"total_macs", macs}};
     for (const auto& r : rows)
       j["layers"].push_back({{"name", r.name},
@@ -538,36 +534,7 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   // Rows whose names share their first `depth` parts are one row: the block's totals.
-  char line[256];
-  std::snprintf(line, sizeof line, "%-40s %-22s %-16s %14s %16s %7s\n", "layer (type)", "", "output shape",
-                "parameters", "MACs", "MACs %");
-  out << line << std::string(120, '-') << "\n";
-  for (size_t i = 0; i < rows.size();) {
-    const std::string block = prefixOf(rows[i].name, depth);
-    size_t j = i;
-    int64_t blockParams = 0, blockMacs = 0;
-    std::string type = rows[i].type;
-    while (j < rows.size() && prefixOf(rows[j].name, depth) == block) {
-      blockParams += rows[j].parameters, blockMacs += rows[j].macs;
-      if (rows[j].type != type) type = "block";
-      ++j;
-    }
-    const std::string label = j - i > 1 ? block + " (" + std::to_string(j - i) + " layers)" : block;
-    std::snprintf(line, sizeof line, "%-40s %-22s %-16s %14s %16s %6.1f%%\n", label.c_str(),
-                  j - i > 1 ? "" : type.c_str(), rows[j - 1].output.toString().c_str(), withCommas(blockParams).c_str(),
-                  withCommas(blockMacs).c_str(), macs ? 100.0 * double(blockMacs) / double(macs) : 0.0);
-    out << line;
-    i = j;
-  }
-  out << std::string(120, '-') << "\n";
-  out << "input " << network->inputShape().toString() << ", " << rows.size() << " layers\n";
-  out << "parameters: " << withCommas(params) << " (" << byteSizeText(params * 4) << " as float32)\n";
-  out << "multiply-accumulates: " << withCommas(macs) << " per image (FLOPs = 2 x MACs = " << withCommas(2 * macs)
-      << ")\n";
-  out << "activations: " << withCommas(activations) << " values per image (" << byteSizeText(activations * 4)
-      << " as float32, every layer's output kept)\n";
-  out << "Parameters: weights, biases, batch-norm scale and shift (not running statistics). MACs: convolutions\n"
-         "and fully connected layers, biases not counted (torchvision's and thop's convention).\n";
+  out << formatTable(networkSummaryTable(*network, depth), format);
   return 0;
 }
 

@@ -7,7 +7,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # One list for both commands. Build: compiler, CMake, Ninja and the libraries.
-# Run/test: Xvfb and ImageMagick for screenshots, PyTorch as the oracle and peer.
+# Run/test: Xvfb and ImageMagick for screenshots, PyTorch as the oracle and peer. Package
+# (scripts/package.sh) and its checks: help2man for the man page, dpkg-dev for
+# dpkg-shlibdeps, the freedesktop.org validators, poppler-utils to render exported PDFs.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev libxkbcommon-dev libgl-dev
@@ -21,6 +23,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3-torch python3-torchvision python3-numpy
   dataset-fashion-mnist
+  qt6-svg-dev libgif-dev
+  help2man dpkg-dev desktop-file-utils appstream shared-mime-info libxml2-utils poppler-utils man-db
   xvfb xauth imagemagick
 )
 

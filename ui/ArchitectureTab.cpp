@@ -698,4 +698,19 @@ void ArchitectureTab::find(const QString& text) {
   status_->setText(tr("No layer or block is called \"%1\".").arg(text));
 }
 
+std::vector<Figure> ArchitectureTab::figures() const {
+  std::vector<Figure> list;
+  if (pages_->currentWidget() == separable_)
+    list.push_back(widgetFigure(separable_, "depthwise", tr("Standard, depthwise and pointwise convolution")));
+  if (pages_->currentWidget() == compare_)
+    list.push_back(widgetFigure(compare_, "compare", tr("Two architectures compared")));
+  if (!graphData_) return list;
+  list.push_back(sceneFigure(graph_->scene(), name_ + "-graph", tr("The graph of %1").arg(name_)));
+  TextTable table = networkSummaryTable(graphData_->rows(), graphData_->inputShape(), 1);
+  table.caption = name_.toStdString();
+  list.push_back(tableFigure(table, font(), name_ + "-table", tr("The layers of %1 as a table").arg(name_)));
+  if (shownNode_ > -2) list.push_back(widgetFigure(maps_, name_ + "-maps", tr("The feature maps shown")));
+  return list;
+}
+
 } // namespace convscope::ui

@@ -6,6 +6,8 @@
 // drawing of the graph itself (ArchitectureGraphView).
 #pragma once
 
+#include "Figure.h"
+
 #include "ComputeThread.h"
 #include "engine/ArchitectureGraph.h"
 #include "engine/ArchitectureIdeas.h"
@@ -56,6 +58,8 @@ public:
   void showSeparable(); // the Standard · Depthwise · Pointwise page
   CompareView* compareView() const { return compare_; }
   const ArchitectureIdea& idea() const { return idea_; }
+  // For export: the graph (all of it), the table (blocks as the table nests them), the maps.
+  std::vector<Figure> figures() const;
   QString ideaText() const;
   // Shows the output maps of a layer (−1: the prepared input) or of a block's last layer.
   void showNode(int node);

@@ -410,6 +410,18 @@ void BackwardStepper::resizeEvent(QResizeEvent* event) {
   QTimer::singleShot(0, canvas_, [this] { canvas_->relayout(); });
 }
 
+std::vector<Figure> BackwardStepper::figures() const {
+  const int width = std::max(canvas_->width(), 480);
+  std::vector<Figure> parts{
+      textFigure("<b>" + loopLabel_->text().toHtmlEscaped() + "</b><br>" + stagesLabel_->text(), font(), width, {}, {}),
+      widgetFigure(canvas_, {}, {})};
+  if (!arithmeticText().isEmpty())
+    parts.push_back(
+        textFigure("<pre>" + arithmeticText().toHtmlEscaped() + "</pre>", arithmetic_->font(), width, {}, {}));
+  return {stackFigures(parts, "backward", tr("The backward pass: grids and the current step's arithmetic")),
+          plotFigure(errorPlot_, "backward-error", tr("The backward pass: the error over the loops"))};
+}
+
 QString BackwardStepper::arithmeticText() const {
   if (!lesson_) return problem_;
   return QString::fromStdString(lesson_->explain(stage_, cell_));

@@ -7,6 +7,8 @@
 // Not for: the forward-only modes (Stepper) or training on datasets (TrainingPanel).
 #pragma once
 
+#include "Figure.h"
+
 #include "Workspace.h"
 
 #include "engine/BackwardLesson.h"
@@ -55,6 +57,8 @@ public:
   int loop() const { return lesson_ ? lesson_->iteration() + 1 : 0; } // the forward pass being shown, from 1
   QString problemText() const { return problem_; }
   QString arithmeticText() const;
+  // For export: the loop's title, the grids and the current step's arithmetic; the error curve.
+  std::vector<Figure> figures() const;
   const std::vector<Panel>& panels() const { return panels_; }
   const Panel* panel(const QString& title) const; // by its title's start
   bool isPlaying() const;

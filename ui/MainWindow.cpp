@@ -6,6 +6,7 @@
 #include "ArchitectureTab.h"
 #include "CompareView.h"
 #include "ControlPanels.h"
+#include "ExportDialog.h"
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
 #include "Stepper.h"
@@ -230,7 +231,9 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Close Model"), this, [this] { workspace_->closeModel(); });
   file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
   file->addSeparator();
-  file->addAction(tr("&Export View as PNG…"), this, &MainWindow::exportView)->setShortcut(QKeySequence(tr("Ctrl+E")));
+  QAction* exportFigure = file->addAction(tr("&Export Figure…"), this, &MainWindow::exportFigure);
+  exportFigure->setShortcut(QKeySequence(tr("Ctrl+E")));
+  exportFigure->setToolTip(tr("This tab's views as SVG, PDF or PNG for slides; tables also as CSV, Markdown, LaTeX"));
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
@@ -674,15 +677,23 @@ void MainWindow::editMatrix() {
   }
 }
 
-void MainWindow::exportView() {
-  QWidget* view = tabs_->currentIndex() == 0 ? static_cast<QWidget*>(featureMaps_) : static_cast<QWidget*>(stepper_);
-  const QString path =
-      QFileDialog::getSaveFileName(this, tr("Export the view as PNG"), "convscope.png", tr("PNG (*.png)"));
-  if (path.isEmpty()) return;
-  if (!view->grab().save(path, "PNG"))
-    showError(tr("Could not write %1").arg(path));
-  else
-    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+std::vector<Figure> MainWindow::figures() const {
+  QWidget* tab = tabs_->currentWidget();
+  if (tab == stepper_) return stepper_->figures();
+  if (tab == trainingScroll_) return training_->figures();
+  if (tab == architectures_) return architectures_->figures();
+  if (workspace_->input().empty()) return {};
+  return {widgetFigure(featureMaps_, "feature-maps", tr("The feature maps with their value ranges"))};
+}
+
+void MainWindow::exportFigure() {
+  std::vector<Figure> list = figures();
+  if (list.empty()) {
+    showError(tr("Nothing to export on this tab yet: open an image, a network, or train first"));
+    return;
+  }
+  ExportDialog dialog(std::move(list), this);
+  if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
 }
 
 void MainWindow::showShortcuts() {

@@ -3,6 +3,8 @@
 // settings. It wires widgets to the workspace and the workspace to the pipeline runner.
 #pragma once
 
+#include "Figure.h"
+
 #include "engine/Geometry.h"
 
 #include <QMainWindow>
@@ -50,6 +52,9 @@ public:
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
   QString errorText() const; // the visible error banner's text, or ""
+  // What the current tab offers to export (File → Export Figure): feature maps, the
+  // stepper's grids, the training curves and tables, the architecture graph and table.
+  std::vector<Figure> figures() const;
   bool isPresenterMode() const { return presenter_; }
 
   // Opens an image or matrix file (a model file, .json or .onnx, opens as a model); on failure
@@ -104,7 +109,7 @@ private:
   void requestUpdate();
   void paste();
   void editMatrix();
-  void exportView();
+  void exportFigure();
   void showShortcuts();
   void rememberRecent(const QString& path);
   void rebuildRecentMenu();

@@ -952,6 +952,21 @@ QString Stepper::className(int j) const {
   return j < int(fcClasses_.size()) ? QString::fromStdString(fcClasses_[size_t(j)]) : tr("class %1").arg(j + 1);
 }
 
+std::vector<Figure> Stepper::figures() const {
+  if (mode_ == Mode::Backward) return backward_->figures();
+  const int width = std::max(canvas_->width(), 480);
+  const QString formula = formulaLabel_->text();
+  std::vector<Figure> parts;
+  parts.push_back(textFigure(Qt::mightBeRichText(formula) ? formula : formula.toHtmlEscaped(), font(), width, {}, {}));
+  parts.push_back(widgetFigure(canvas_, {}, {}));
+  if (!arithmeticText().isEmpty()) {
+    QFont mono = arithmetic_->font();
+    parts.push_back(textFigure("<pre>" + arithmeticText().toHtmlEscaped() + "</pre>", mono, width, {}, {}));
+  }
+  return {stackFigures(parts, "stepper", tr("The stepper: formula, grids and the current cell's arithmetic")),
+          widgetFigure(canvas_, "stepper-grids", tr("The stepper's grids alone"))};
+}
+
 int Stepper::smallestDigitPixels() const { return canvas_->smallestDigits(); }
 bool Stepper::titlesElided() const { return canvas_->labelsElided(); }
 bool Stepper::arithmeticFits() const {

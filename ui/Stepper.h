@@ -8,6 +8,8 @@
 // Not for: the pipeline's feature maps (FeatureMapView) or training.
 #pragma once
 
+#include "Figure.h"
+
 #include "Workspace.h"
 
 #include "engine/Filtering.h"
@@ -68,6 +70,9 @@ public:
   QString className(int output) const; // "class 3", or the model's name for it ("7")
   bool isPresenterMode() const { return presenter_; }
   BackwardStepper* backward() const { return backward_; } // the fifth mode's own widget
+  // For export: the grids with the formula above and the current cell's arithmetic below
+  // (the backward mode: BackwardStepper's figures).
+  std::vector<Figure> figures() const;
 
 public slots:
   void setMode(convscope::ui::Stepper::Mode mode);

@@ -121,6 +121,7 @@ TrainingCurves::TrainingCurves(QWidget* parent) : QWidget(parent) {
 }
 
 void TrainingCurves::clear(double smoothing, int epochs) {
+  epochsDone_.clear();
   for (QCustomPlot* plot : {lossPlot_, accuracyPlot_})
     for (int g = 0; g < plot->graphCount(); ++g) plot->graph(g)->data()->clear();
   gradientPlot_->clearGraphs();
@@ -157,6 +158,9 @@ void TrainingCurves::addGradientNorms(const BatchReport& r) {
 }
 
 void TrainingCurves::addEpoch(const EpochReport& r) {
+  EpochReport row = r;
+  row.testPredictions.clear(), row.gradientNorms.clear();
+  epochsDone_.push_back(std::move(row));
   accuracyPlot_->graph(0)->addData(r.epoch + 1, 100 * r.trainAccuracy);
   accuracyPlot_->graph(1)->addData(r.epoch + 1, 100 * r.testAccuracy);
   accuracyPlot_->rescaleAxes();
@@ -235,28 +239,34 @@ bool TrainingCurves::exportTo(const QString& path) const {
     write("test_accuracy_percent", accuracyPlot_->graph(1));
     return out.status() == QTextStream::Ok;
   }
-  // Both plots, one above the other, at twice the screen's resolution.
-  const int width = lossPlot_->width(), lossHeight = lossPlot_->height(), accuracyHeight = accuracyPlot_->height();
-  if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
-    QPdfWriter pdf(path);
-    pdf.setPageSize(QPageSize(QSizeF(width, lossHeight + accuracyHeight), QPageSize::Point));
-    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-    pdf.setResolution(72);
-    QCPPainter painter(&pdf);
-    if (!painter.isActive()) return false;
-    lossPlot_->toPainter(&painter, width, lossHeight);
-    painter.translate(0, lossHeight);
-    accuracyPlot_->toPainter(&painter, width, accuracyHeight);
-    return true;
-  }
-  QImage image(QSize(width, lossHeight + accuracyHeight) * 2, QImage::Format_ARGB32);
-  image.fill(Qt::white);
-  {
-    QPainter painter(&image);
-    painter.drawPixmap(0, 0, lossPlot_->toPixmap(width, lossHeight, 2.0));
-    painter.drawPixmap(0, 2 * lossHeight, accuracyPlot_->toPixmap(width, accuracyHeight, 2.0));
-  }
-  return image.save(path);
+  // Both plots, one above the other: SVG, PDF or PNG at twice the screen's resolution.
+  return writeFigure(figures().front(), path, 2.0).isEmpty();
+}
+
+} // namespace convscope::ui
+
+namespace convscope::ui {
+
+TextTable TrainingCurves::epochTable() const {
+  TextTable t;
+  t.header = {"epoch", "train loss", "train accuracy %", "test loss", "test accuracy %", "images/s", "seconds"};
+  t.numeric.assign(t.header.size(), true);
+  for (const EpochReport& r : epochsDone_)
+    t.rows.push_back(
+        {QString::number(r.epoch + 1).toStdString(), QString::number(r.trainLoss, 'f', 4).toStdString(),
+         QString::number(100 * r.trainAccuracy, 'f', 2).toStdString(),
+         QString::number(r.testLoss, 'f', 4).toStdString(), QString::number(100 * r.testAccuracy, 'f', 2).toStdString(),
+         QString::number(r.imagesPerSecond, 'f', 0).toStdString(), QString::number(r.seconds, 'f', 1).toStdString()});
+  return t;
+}
+
+std::vector<Figure> TrainingCurves::figures() const {
+  std::vector<Figure> list{
+      stackFigures({plotFigure(lossPlot_, {}, {}), plotFigure(accuracyPlot_, {}, {})}, "loss-and-accuracy",
+                   tr("The loss and accuracy curves"), 0),
+      plotFigure(gradientPlot_, "gradient-flow", tr("The gradient flow (each layer's gradient norm)"))};
+  if (!epochsDone_.empty()) list.push_back(tableFigure(epochTable(), font(), "epochs", tr("The epochs as a table")));
+  return list;
 }
 
 } // namespace convscope::ui

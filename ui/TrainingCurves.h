@@ -5,6 +5,8 @@
 // Not for: the run's controls (TrainingPanel) or the maps (TrainingInspector).
 #pragma once
 
+#include "Figure.h"
+
 #include "engine/Trainer.h"
 #include "engine/TrainingJob.h"
 
@@ -41,9 +43,12 @@ public:
   // The whole smoothed curve again from the raw losses with a new factor, shown at once.
   void setSmoothing(double k);
   void setPresenterMode(bool on);
-  // The loss and accuracy curves as PNG or PDF (both plots) or CSV (series,x,y rows);
-  // false when the file cannot be written.
+  // The loss and accuracy curves as SVG, PDF or PNG (both plots) or CSV (series,x,y rows:
+  // every point); false when the file cannot be written.
   bool exportTo(const QString& path) const;
+  // For export: the loss and accuracy curves, the gradient flow, and the epochs as a table.
+  std::vector<Figure> figures() const;
+  TextTable epochTable() const; // one row per epoch: losses, accuracies, images per second, seconds
 
   int lossPoints() const;
   int accuracyPoints() const;               // test accuracy points: epochs done
@@ -60,6 +65,7 @@ private:
   LossSmoothing smoothing_{0.9};
   int epochs_ = 1;
   QElapsedTimer plotClock_;
+  std::vector<EpochReport> epochsDone_; // without their predictions (the table's rows)
 };
 
 } // namespace convscope::ui

@@ -120,7 +120,8 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   saveButton_ = new QPushButton(tr("Save model…"));
   saveButton_->setEnabled(false);
   auto* exportButton = new QPushButton(tr("Export curves…"));
-  exportButton->setToolTip(tr("Save the curves as PNG, PDF or CSV"));
+  exportButton->setToolTip(tr("Save the curves as SVG, PDF, PNG or CSV (every point); File → Export Figure (Ctrl+E) "
+                              "has the tab's other views and tables"));
   editLayersButton_ = new QPushButton(tr("Layers…"));
   editLayersButton_->setToolTip(
       tr("Build or change the network one layer a line, with every shape checked as you type"));

@@ -409,4 +409,14 @@ void TrainingInspector::showEpoch(const EpochReport& report) {
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+std::vector<Figure> TrainingInspector::figures() const {
+  std::vector<Figure> list{widgetFigure(mapsPane_, "filters-and-maps", tr("The filters and a test image's maps"))};
+  if (!confusion_.empty() && confusion_.size() == setup_.classNames.size() * setup_.classNames.size()) {
+    list.push_back(plotFigure(confusionPlot_, "confusion-matrix", tr("The confusion matrix")));
+    list.push_back(tableFigure(confusionTable(confusion_, setup_.classNames), mapsPane_->font(), "confusion-table",
+                               tr("The confusion matrix as a table")));
+  }
+  return list;
+}
+
 } // namespace convscope::ui

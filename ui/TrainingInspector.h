@@ -7,6 +7,8 @@
 // Not for: the curves (TrainingCurves) or the run's controls (TrainingPanel).
 #pragma once
 
+#include "Figure.h"
+
 #include "TrainingWorker.h"
 
 #include <QImage>
@@ -58,6 +60,8 @@ public:
   QComboBox* saliencyMethodBox() const { return padMethod_; }
   // The last epoch's confusion matrix (K x K counts, row = true class), and misclassified count.
   const std::vector<int>& confusion() const { return confusion_; }
+  // For export: the filters and test maps, the confusion matrix as a plot and as a table.
+  std::vector<Figure> figures() const;
   int misclassifiedShown() const;
   // Rows shown for the chosen test image (image, then up to two convolutions' maps); 0 before training.
   int testMapRows() const;

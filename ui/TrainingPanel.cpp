@@ -288,7 +288,7 @@ bool TrainingPanel::saveModel(const QString& path) {
 
 void TrainingPanel::exportCurves() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export the curves"), "training.png",
-                                                    tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
+                                                    tr("SVG (*.svg);;PDF (*.pdf);;PNG (*.png);;CSV (*.csv)"));
   if (!path.isEmpty() && !curves_->exportTo(path)) status_->setText(tr("Could not write %1").arg(path));
 }
 
@@ -312,6 +312,12 @@ bool TrainingPanel::resumeFrom(const QString& checkpoint) {
   request.spec.resume = true;
   startRun(request);
   return true;
+}
+
+std::vector<Figure> TrainingPanel::figures() const {
+  std::vector<Figure> list = curves_->figures();
+  for (Figure& f : inspector_->figures()) list.push_back(std::move(f));
+  return list;
 }
 
 } // namespace convscope::ui

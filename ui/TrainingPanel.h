@@ -7,6 +7,8 @@
 // Not for: the engine's training loop itself, or drawing.
 #pragma once
 
+#include "Figure.h"
+
 #include "TrainingWorker.h"
 
 #include <QWidget>
@@ -33,6 +35,7 @@ public:
   TrainingForm* form() const { return form_; }
   TrainingCurves* curves() const { return curves_; }
   TrainingInspector* inspector() const { return inspector_; }
+  std::vector<Figure> figures() const; // the curves' and the inspector's, for export
 
   bool isTraining() const { return training_; }
   bool hasUnsavedModel() const { return unsaved_; }

@@ -19,3 +19,38 @@ inline void settle(ui::MainWindow& w) {
 }
 
 } // namespace convscope::test
+
+#include <QFile>
+#include <QProcess>
+#include <QXmlStreamReader>
+
+namespace convscope::test {
+
+// The text of every <text> element of an SVG file, each followed by a newline; a parse
+// error fails the calling test (QVERIFY in a helper: check QTest::currentTestFailed()).
+inline QString svgText(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return QStringLiteral("<cannot open %1>").arg(path);
+  QXmlStreamReader xml(&file);
+  QString text;
+  int depth = 0; // inside <text>
+  while (!xml.atEnd()) {
+    xml.readNext();
+    if (xml.isStartElement() && xml.name() == QLatin1String("text")) ++depth;
+    if (xml.isEndElement() && xml.name() == QLatin1String("text")) --depth, text += '\n';
+    if (xml.isCharacters() && depth > 0) text += xml.text();
+  }
+  if (xml.hasError()) return QStringLiteral("<XML error in %1: %2>").arg(path, xml.errorString());
+  return text;
+}
+
+// pdftoppm (poppler) renders the PDF's first page; true when it made a non-empty image.
+inline bool pdfRenders(const QString& path) {
+  QProcess render;
+  render.start("pdftoppm", {"-png", "-r", "30", "-singlefile", path, path + "-page"});
+  if (!render.waitForFinished(60000) || render.exitCode() != 0) return false;
+  const QImage page(path + "-page.png");
+  return !page.isNull() && page.width() > 4 && page.height() > 4;
+}
+
+} // namespace convscope::test

@@ -1,0 +1,48 @@
+// File → Export Figure (Ctrl+E): the figures the current tab offers (Figure.h), a format
+// (SVG with text as text, PDF, PNG at 1×, 2× or 4×; a table also as CSV, Markdown or LaTeX)
+// and a file. The folder and format are remembered. A failed write says why and keeps the
+// dialog open.
+#pragma once
+
+#include "Figure.h"
+
+#include <QDialog>
+
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+
+namespace convscope::ui {
+
+class ExportDialog : public QDialog {
+  Q_OBJECT
+public:
+  ExportDialog(std::vector<Figure> figures, QWidget* parent = nullptr);
+
+  // Writes the chosen figure to the path box's file in the chosen format; "" on success,
+  // else what went wrong (also shown in the dialog).
+  QString exportChosen();
+  QString writtenPath() const { return written_; }
+
+  QListWidget* figureList() const { return list_; }
+  QComboBox* formatBox() const { return format_; }
+  QLineEdit* pathBox() const { return path_; }
+
+private:
+  void figureChosen();
+  void formatChosen();
+  QString extension() const; // the chosen format's, without the dot
+  double scale() const;      // PNG's
+
+  std::vector<Figure> figures_;
+  QListWidget* list_;
+  QComboBox* format_;
+  QLineEdit* path_;
+  QLabel* problem_;
+  QString written_;
+};
+
+} // namespace convscope::ui
