@@ -8,6 +8,7 @@
 #include "engine/Geometry.h"
 #include "engine/ImageIO.h"
 #include "engine/Kernels.h"
+#include "engine/LectureFile.h"
 #include "engine/MatrixText.h"
 #include "engine/ModelFile.h"
 #include "engine/OutputSize.h"
@@ -98,10 +99,12 @@ const std::vector<Command>& commands() {
 }
 
 std::string topLevelHelp() {
-  std::string text = std::string("ConvScope ") + CONVSCOPE_VERSION +
-                     ": see, step through and train convolutional neural networks.\n\n"
-                     "Usage: convscope [FILE] [WINDOW OPTIONS]  open the application (on FILE, an image or matrix)\n"
-                     "       convscope COMMAND [OPTIONS]        run a command-line command\n\nWindow options:\n";
+  std::string text =
+      std::string("ConvScope ") + CONVSCOPE_VERSION +
+      ": see, step through and train convolutional neural networks.\n\n"
+      "Usage: convscope [FILE] [WINDOW OPTIONS]  open the application (on FILE: an image, a matrix, a model or\n"
+      "                                          a lecture file, .convscope)\n"
+      "       convscope COMMAND [OPTIONS]        run a command-line command\n\nWindow options:\n";
   for (const QCommandLineOption& o : windowOptions()) {
     std::string name("--");
     name += o.names().first().toStdString();
@@ -633,6 +636,14 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   if (files.size() > 1)
     throw UsageError("the window opens one FILE, not '" + str(files[0]) + "' and '" + str(files[1]) + "'");
   if (!files.isEmpty()) o.file = str(files.first());
+  // A lecture file is read before any window opens: a bad one is bad input (exit 2).
+  if (o.file.size() > 10 && o.file.substr(o.file.size() - 10) == ".convscope") {
+    try {
+      loadLecture(o.file);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
   for (const QString& spec : p.values("kernel")) o.kernels.push_back(parseOption(loadKernel, str(spec), "kernel"));
   if (p.isSet("stride")) o.stride = parseAtLeast(str(p.value("stride")), "stride", 1);
   if (p.isSet("padding")) o.padding = parseOption(PaddingSpec::parse, str(p.value("padding")), "padding");

@@ -473,7 +473,7 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
   }
   std::optional<Network> network;
   const std::string dims = str(p.value("input"));
-  const bool layerList = spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt";
+  const bool layerList = isLayerListPath(spec);
   if (p.isSet("input") && layerList) {
     if (!std::filesystem::exists(spec)) throw UsageError("--model '" + spec + "': no such file");
     std::ifstream file(spec);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -173,6 +174,12 @@ Network buildLayerList(const std::string& text) {
     }
   }
   return network;
+}
+
+bool isLayerListPath(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext == ".txt" || ext == ".layers";
 }
 
 Network loadLayerList(const std::string& path) {

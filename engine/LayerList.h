@@ -56,6 +56,9 @@ LayerListCheck checkLayerList(const std::string& text);
 Network buildLayerList(const std::string& text);
 // The same from a text file; problems start with the file's path.
 Network loadLayerList(const std::string& path);
+// A layer list's file name: .txt or .layers (ConvScope's own type for it on the desktop),
+// in any case.
+bool isLayerListPath(const std::string& path);
 // A sequential network written in the grammar above (presets become editable text);
 // throws std::invalid_argument for a layer the grammar cannot express.
 std::string layerListText(const Network& network);

@@ -25,8 +25,8 @@ namespace convscope {
 using Json = nlohmann::ordered_json;
 
 namespace {
-
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+} // namespace
 
 std::string base64(const uint8_t* data, size_t size) {
   std::string out;
@@ -42,7 +42,6 @@ std::string base64(const uint8_t* data, size_t size) {
   return out;
 }
 
-// Returns false on a character outside the alphabet or a bad length.
 bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
   if (text.size() % 4 != 0) return false;
   int8_t table[256];
@@ -68,6 +67,8 @@ bool unbase64(const std::string& text, std::vector<uint8_t>& out) {
   }
   return true;
 }
+
+namespace {
 
 Json pair(int64_t a, int64_t b) { return Json::array({a, b}); }
 

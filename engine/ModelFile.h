@@ -55,6 +55,10 @@ void saveModel(const std::string& path, const Network& network, const ModelInfo&
 // path: a reader sees the old file or the new one, whole, even if the process is killed.
 // Throws std::invalid_argument naming the file and the reason.
 void writeFileAtomically(const std::string& path, const std::string& text);
+// Standard base64 (RFC 4648, with padding), for binary data in JSON files. unbase64 returns
+// false on a character outside the alphabet or a bad length.
+std::string base64(const uint8_t* data, size_t size);
+bool unbase64(const std::string& text, std::vector<uint8_t>& out);
 // Throws std::invalid_argument naming the file and the problem. A path ending in ".onnx" is
 // imported from ONNX (Onnx.h).
 Model loadModel(const std::string& path);

@@ -20,7 +20,7 @@ Model modelFromSpec(const std::string& spec) {
     for (const std::string& a : architectureNames()) names += ", " + a;
     throw std::invalid_argument("model '" + spec + "' is neither a preset (" + names + ") nor a file");
   }
-  if (spec.size() > 4 && spec.substr(spec.size() - 4) == ".txt") return {loadLayerList(spec), {}, false};
+  if (isLayerListPath(spec)) return {loadLayerList(spec), {}, false};
   return loadModel(spec);
 }
 

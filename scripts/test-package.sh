@@ -64,15 +64,25 @@ desktop-file-validate "$root/usr/share/applications/org.convscope.ConvScope.desk
 check "appstreamcli validate --no-net"
 appstreamcli validate --no-net "$root/usr/share/metainfo/org.convscope.ConvScope.metainfo.xml" || fail "appstreamcli"
 check "shared MIME info"
-mime="$root/mime-test"
+mime="$root/mime-db/mime"
 mkdir -p "$mime/packages"
 cp /usr/share/mime/packages/freedesktop.org.xml "$root/usr/share/mime/packages/org.convscope.ConvScope.xml" "$mime/packages/"
-update-mime-database "$mime" || fail "update-mime-database"
+update-mime-database "$mime" >/dev/null 2>&1 || fail "update-mime-database"
 for type in application/x-convscope-lecture application/x-convscope-model application/x-convscope-layers application/x-onnx; do
   grep -q "$type" "$mime/types" || fail "$type not in the MIME database"
 done
 grep -q ':application/x-convscope-lecture:\*\.convscope' "$mime/globs2" || fail "*.convscope is not a lecture"
 grep -q 'convscope-model' "$mime/magic" || fail "no magic for model files"
+# As a file manager sees them (GLib's MIME lookup, given only this database).
+if command -v gio >/dev/null; then
+  printf '{\n "format": "convscope-lecture",\n "version": 1\n}\n' > "$root/slide.convscope"
+  for pair in "$root/slide.convscope=application/x-convscope-lecture" \
+    "$root/usr/share/convscope/resources/models/lenet5-digits.json=application/x-convscope-model"; do
+    type="$(XDG_DATA_HOME="$root/none" XDG_DATA_DIRS="$root/mime-db" gio info -a standard::content-type "${pair%%=*}" |
+      sed -n 's/.*standard::content-type: //p')"
+    [ "$type" = "${pair#*=}" ] || fail "${pair%%=*} is $type to GLib, expected ${pair#*=}"
+  done
+fi
 check "man page"
 man -l "$root/usr/share/man/man1/convscope.1.gz" 2>/dev/null | col -b > "$root/man.txt"
 for text in "convscope conv" "convscope train" "--kernel" "CONVSCOPE_RESOURCES" "Exit status"; do

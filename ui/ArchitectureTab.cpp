@@ -227,7 +227,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   connect(open, &QPushButton::clicked, this, [this] {
     const QString path =
         QFileDialog::getOpenFileName(this, tr("Open a Network"), QSettings().value("architectureFolder").toString(),
-                                     tr("Networks (*.onnx *.json *.txt);;All files (*)"));
+                                     tr("Networks (*.onnx *.json *.layers *.txt);;All files (*)"));
     if (path.isEmpty()) return;
     QSettings().setValue("architectureFolder", QFileInfo(path).absolutePath());
     openNetwork(path);
@@ -283,7 +283,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
       Preprocess preprocess;
       if (isPreset(spec)) {
         *network = makePreset(spec);
-      } else if (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".txt") == 0) {
+      } else if (isLayerListPath(spec)) {
         *network = loadLayerList(spec);
       } else {
         Model model = loadModel(spec);
@@ -705,11 +705,12 @@ std::vector<Figure> ArchitectureTab::figures() const {
   if (pages_->currentWidget() == compare_)
     list.push_back(widgetFigure(compare_, "compare", tr("Two architectures compared")));
   if (!graphData_) return list;
-  list.push_back(sceneFigure(graph_->scene(), name_ + "-graph", tr("The graph of %1").arg(name_)));
+  const QString name = QFileInfo(name_).completeBaseName(); // a file's name without its folder
+  list.push_back(sceneFigure(graph_->scene(), name + "-graph", tr("The graph of %1").arg(name)));
   TextTable table = networkSummaryTable(graphData_->rows(), graphData_->inputShape(), 1);
-  table.caption = name_.toStdString();
-  list.push_back(tableFigure(table, font(), name_ + "-table", tr("The layers of %1 as a table").arg(name_)));
-  if (shownNode_ > -2) list.push_back(widgetFigure(maps_, name_ + "-maps", tr("The feature maps shown")));
+  table.caption = name.toStdString();
+  list.push_back(tableFigure(table, font(), name + "-table", tr("The layers of %1 as a table").arg(name)));
+  if (shownNode_ > -2) list.push_back(widgetFigure(maps_, name + "-maps", tr("The feature maps shown")));
   return list;
 }
 

@@ -410,6 +410,15 @@ void BackwardStepper::resizeEvent(QResizeEvent* event) {
   QTimer::singleShot(0, canvas_, [this] { canvas_->relayout(); });
 }
 
+bool BackwardStepper::goTo(int loop, Stage stage, int cell) {
+  reset();
+  for (int steps = 0; lesson_ && steps < 10000; ++steps) {
+    if (this->loop() == loop && stage_ == stage && cell_ == cell) return true;
+    stepForward();
+  }
+  return lesson_ && this->loop() == loop && stage_ == stage && cell_ == cell;
+}
+
 std::vector<Figure> BackwardStepper::figures() const {
   const int width = std::max(canvas_->width(), 480);
   std::vector<Figure> parts{

@@ -70,6 +70,9 @@ public slots:
   void finishStage(); // to the stage's last cell, or the next stage's first
   void togglePlay();
   void reset();   // the first forward cell, fresh weights
+  // From a fresh start, steps forward to this loop (from 1), stage and cell; false (and left
+  // where it stopped) when 10,000 steps do not reach it.
+  bool goTo(int loop, convscope::BackwardLesson::Stage stage, int cell);
   void rebuild(); // after the workspace changed
 
 signals:

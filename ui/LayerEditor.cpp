@@ -84,7 +84,7 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   save->setToolTip(tr("Save the layer list as a text file (convscope train --model FILE.txt reads it)"));
   connect(save, &QPushButton::clicked, this, [this] {
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt)"));
+        QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt *.layers)"));
     if (path.isEmpty()) return;
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {

@@ -4,11 +4,13 @@
 #include "SaliencyDialog.h"
 
 #include "ArchitectureTab.h"
+#include "BackwardStepper.h"
 #include "CompareView.h"
 #include "ControlPanels.h"
 #include "ExportDialog.h"
 #include "FeatureMapView.h"
 #include "PipelineRunner.h"
+#include "SeparableView.h"
 #include "Stepper.h"
 #include "TrainingPanel.h"
 #include "Workspace.h"
@@ -48,6 +50,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <climits>
 #include <tuple>
 
 namespace convscope::ui {
@@ -156,6 +159,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   placeOnScreen(settings.value("window/geometry").toByteArray());
   recent_ = settings.value("recentFiles").toStringList();
   rebuildRecentMenu();
+  lectures_ = settings.value("recentLectures").toStringList();
+  rebuildLectureMenu();
   workspace_->setWorkingSide(settings.value("input/workingSide", 512).toInt());
   // Contrast is not carried from one start to the next: a ×4 left over from last week's
   // edges would wash out today's photo. Every start is automatic (see FeatureMapView).
@@ -204,6 +209,28 @@ void MainWindow::createMenus() {
   });
   open->setShortcut(QKeySequence::Open);
   recentMenu_ = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  QAction* openLectureAction = file->addAction(tr("Open &Lecture…"), this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a lecture"), QSettings().value("lectureFolder").toString(),
+                                     tr("ConvScope lectures (*.convscope);;All files (*)"));
+    if (!path.isEmpty()) openLecture(path);
+  });
+  openLectureAction->setShortcut(QKeySequence(tr("Ctrl+L")));
+  openLectureAction->setToolTip(tr("A demonstration prepared with File → Save Lecture: image, kernels, settings, "
+                                   "stepper position, model and tab"));
+  QAction* saveLectureAction = file->addAction(tr("&Save Lecture"), this, [this] {
+    if (lecturePath_.isEmpty())
+      saveLectureAs();
+    else
+      saveLecture(lecturePath_);
+  });
+  saveLectureAction->setShortcut(QKeySequence::Save);
+  saveLectureAction->setToolTip(tr("Save what the window shows (image, kernels, settings, stepper position, model, "
+                                   "tab) as a lecture file, to open in the hall with one click"));
+  file->addAction(tr("Save Lecture &As…"), this, &MainWindow::saveLectureAs)->setShortcut(QKeySequence::SaveAs);
+  lectureMenu_ = file->addMenu(tr("Recent Lec&tures"));
+  file->addSeparator();
   createSamplesMenu(file->addMenu(tr("&Samples")));
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
   file->addSeparator();
@@ -298,7 +325,7 @@ void MainWindow::createMenus() {
   less->setShortcut(QKeySequence(tr("Ctrl+[")));
   view->addAction(tr("&Automatic Contrast"), this, [contrast] { contrast(0); })
       ->setShortcut(QKeySequence(tr("Ctrl+\\")));
-  QAction* shared = view->addAction(tr("One Colour &Scale per Layer"));
+  QAction* shared = sharedScaleAction_ = view->addAction(tr("One Colour &Scale per Layer"));
   shared->setCheckable(true);
   shared->setToolTip(tr("Feature maps: the maps of a layer share one colour scale, so they compare"));
   connect(shared, &QAction::toggled, this, [this](bool on) {
@@ -487,6 +514,14 @@ QWidget* MainWindow::createSamplesGallery() {
 }
 
 bool MainWindow::openFile(const QString& path) {
+  if (path.endsWith(".convscope", Qt::CaseInsensitive)) return openLecture(path);
+  // A layer list of ConvScope's own type (.layers) is a network: its graph and table.
+  if (path.endsWith(".layers", Qt::CaseInsensitive)) {
+    showArchitectures();
+    architectures_->openNetwork(path);
+    rememberRecent(path);
+    return true;
+  }
   // A model (ConvScope's file or ONNX, opened, dropped or given on the command line) opens
   // as the model whose layers the feature maps show.
   if (isOnnxPath(path.toStdString()) || path.endsWith(".json", Qt::CaseInsensitive)) {
@@ -580,6 +615,154 @@ bool MainWindow::exportModelAsOnnx(const QString& path) {
   statusBar()->showMessage(
       tr("Exported %1 as ONNX to %2 (open it in Netron to see the graph)").arg(workspace_->modelName(), path), 8000);
   return true;
+}
+
+namespace {
+const char* const kTabNames[] = {"maps", "stepper", "training", "architectures"};
+const char* const kStepNames[] = {"convolution", "relu", "pooling", "fc", "backward"};
+} // namespace
+
+LectureState MainWindow::lectureState(const QString& lecturePath) const {
+  LectureState s;
+  s.inputName = workspace_->inputName().toStdString();
+  s.input = workspace_->input();
+  s.inputIsMatrix = workspace_->inputIsMatrix();
+  s.channelsMode = workspace_->channelsMode();
+  s.workingSide = workspace_->workingSide();
+  s.kernels = workspace_->kernels();
+  s.convolution = workspace_->convolution();
+  s.activation = workspace_->activation();
+  s.pooling = workspace_->pooling();
+  s.pool = workspace_->pool();
+  if (workspace_->hasModel()) {
+    // Beside the lecture file (or below it): relative, so the folder can move as a whole.
+    const QDir folder = QFileInfo(lecturePath).absoluteDir();
+    const QString relative = folder.relativeFilePath(workspace_->modelPath());
+    s.model =
+        (relative.startsWith("..") ? QFileInfo(workspace_->modelPath()).absoluteFilePath() : relative).toStdString();
+  }
+  const int tab = tabs_->currentIndex();
+  s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
+  if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
+  s.stepMode = kStepNames[int(stepper_->mode())];
+  s.stepPosition = stepper_->position();
+  s.stepKernel = stepper_->kernelIndex();
+  s.stepChannel = stepper_->outputChannel();
+  if (const BackwardStepper* b = stepper_->backward(); b && b->lesson())
+    s.backwardLoop = b->loop(), s.backwardStage = int(b->stage()), s.backwardCell = b->cell();
+  s.network = architectures_->networkName().toStdString();
+  s.presenter = presenter_;
+  s.contrast = featureMaps_->contrast();
+  s.sharedScale = featureMaps_->sharedScale();
+  return s;
+}
+
+bool MainWindow::saveLecture(const QString& path) {
+  try {
+    convscope::saveLecture(path.toStdString(), lectureState(path));
+  } catch (const std::exception& e) {
+    showError(tr("Could not save the lecture: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  lecturePath_ = QFileInfo(path).absoluteFilePath();
+  rememberLecture(lecturePath_);
+  setWindowTitle(tr("%1 — ConvScope %2").arg(QFileInfo(path).completeBaseName(), CONVSCOPE_VERSION));
+  statusBar()->showMessage(
+      tr("Saved the lecture %1 (open it with a double click or convscope %2)").arg(path, QFileInfo(path).fileName()),
+      8000);
+  return true;
+}
+
+void MainWindow::saveLectureAs() {
+  QString suggestion = lecturePath_;
+  if (suggestion.isEmpty())
+    suggestion = QDir(QSettings().value("lectureFolder", QDir::homePath()).toString())
+                     .filePath(QFileInfo(workspace_->inputName()).completeBaseName() + ".convscope");
+  QString path =
+      QFileDialog::getSaveFileName(this, tr("Save the lecture"), suggestion, tr("ConvScope lectures (*.convscope)"));
+  if (path.isEmpty()) return;
+  if (!path.endsWith(".convscope", Qt::CaseInsensitive)) path += ".convscope";
+  QSettings().setValue("lectureFolder", QFileInfo(path).absolutePath());
+  saveLecture(path);
+}
+
+bool MainWindow::openLecture(const QString& path) {
+  LectureState s;
+  try {
+    s = loadLecture(path.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Could not open the lecture: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  errorBanner_->hide();
+  if (presenter_ && !s.presenter) setPresenterMode(false);
+  workspace_->setWorkingSide(s.workingSide);
+  workspace_->setChannelsMode(s.channelsMode);
+  if (s.inputIsMatrix)
+    workspace_->setMatrix(s.input, QString::fromStdString(s.inputName));
+  else
+    workspace_->setImage(s.input, QString::fromStdString(s.inputName));
+  workspace_->setKernels(s.kernels);
+  workspace_->setProcessing(s.convolution, s.activation, s.pooling, s.pool);
+  QString problem;
+  if (!s.model.empty()) {
+    const QString model = QFileInfo(path).absoluteDir().filePath(QString::fromStdString(s.model));
+    QString error;
+    if (!workspace_->loadModel(model, &error)) problem = tr("its model %1 did not open: %2").arg(model, error);
+  } else if (workspace_->hasModel()) {
+    workspace_->closeModel();
+  }
+  if (!s.network.empty()) architectures_->openNetwork(QString::fromStdString(s.network));
+  featureMaps_->setContrast(s.contrast);
+  sharedScaleAction_->setChecked(s.sharedScale);
+  // The stepper: mode, kernel, channel, then the cell (the backward pass: its loop, stage and cell).
+  const int mode = int(std::find(std::begin(kStepNames), std::end(kStepNames), s.stepMode) - std::begin(kStepNames));
+  stepper_->setMode(static_cast<Stepper::Mode>(std::min(mode, 4)));
+  stepper_->setKernelIndex(s.stepKernel);
+  stepper_->setOutputChannel(s.stepChannel);
+  if (stepper_->mode() == Stepper::Mode::Backward) {
+    if (!stepper_->backward()->goTo(s.backwardLoop, static_cast<BackwardLesson::Stage>(s.backwardStage),
+                                    s.backwardCell))
+      problem = tr("the backward pass's step (loop %1) was not reached").arg(s.backwardLoop);
+  } else {
+    stepper_->setPosition(int(std::min<int64_t>(s.stepPosition, INT_MAX)));
+  }
+  if (s.tab == "stepper") showStepper();
+  if (s.tab == "training") showTraining();
+  if (s.tab == "architectures" || s.tab == "depthwise") showArchitectures();
+  if (s.tab == "depthwise") architectures_->showSeparable();
+  if (s.tab == "maps") showFeatureMaps();
+  if (s.presenter) setPresenterMode(true);
+  lecturePath_ = QFileInfo(path).absoluteFilePath();
+  rememberLecture(lecturePath_);
+  QSettings().setValue("lectureFolder", QFileInfo(path).absolutePath());
+  setWindowTitle(tr("%1 — ConvScope %2").arg(QFileInfo(path).completeBaseName(), CONVSCOPE_VERSION));
+  if (!problem.isEmpty())
+    showError(tr("Opened the lecture %1, but %2").arg(QFileInfo(path).fileName(), problem));
+  else
+    statusBar()->showMessage(tr("Opened the lecture %1").arg(path), 6000);
+  return true;
+}
+
+void MainWindow::rememberLecture(const QString& path) {
+  lectures_.removeAll(path);
+  lectures_.prepend(path);
+  while (lectures_.size() > 10) lectures_.removeLast();
+  QSettings().setValue("recentLectures", lectures_);
+  rebuildLectureMenu();
+}
+
+void MainWindow::rebuildLectureMenu() {
+  if (!lectureMenu_) return;
+  lectureMenu_->clear();
+  for (int i = 0; i < lectures_.size(); ++i) {
+    const QString path = lectures_[i];
+    QAction* a = lectureMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).completeBaseName()),
+                                         this, [this, path] { openLecture(path); });
+    a->setToolTip(path);
+    a->setStatusTip(path);
+  }
+  lectureMenu_->setEnabled(!lectures_.isEmpty());
 }
 
 void MainWindow::rememberRecent(const QString& path) {

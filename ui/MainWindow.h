@@ -6,6 +6,7 @@
 #include "Figure.h"
 
 #include "engine/Geometry.h"
+#include "engine/LectureFile.h"
 
 #include <QMainWindow>
 #include <QPalette>
@@ -66,6 +67,16 @@ public:
   // message in the window when there is none or the file cannot be written.
   bool exportModelAsOnnx(const QString& path);
 
+  // Lecture files (.convscope, engine/LectureFile.h): the window's state (input, kernels,
+  // settings, stepper position, model, network, tab, presenter mode) in one file. Saving
+  // and opening say what went wrong in the window and return false; opening keeps the
+  // current state when the file cannot be read. A model that cannot be found is named,
+  // and the rest of the lecture opens.
+  LectureState lectureState(const QString& lecturePath) const;
+  bool saveLecture(const QString& path);
+  bool openLecture(const QString& path);
+  QString lecturePath() const { return lecturePath_; } // the lecture file open or saved last, or ""
+
 public slots:
   void setPresenterMode(bool on);
   void showStepper();
@@ -113,6 +124,9 @@ private:
   void showShortcuts();
   void rememberRecent(const QString& path);
   void rebuildRecentMenu();
+  void rememberLecture(const QString& path);
+  void rebuildLectureMenu();
+  void saveLectureAs();
 
   Workspace* workspace_;
   PipelineRunner* runner_;
@@ -130,6 +144,10 @@ private:
   QTimer* errorTimer_;
   QMenu* recentMenu_ = nullptr;
   QStringList recent_;
+  QMenu* lectureMenu_ = nullptr; // File → Recent Lectures
+  QStringList lectures_;
+  QString lecturePath_;
+  QAction* sharedScaleAction_ = nullptr;
   bool presenter_ = false;
   QByteArray stateBeforePresenter_;
   // The Training tab takes the whole width: the side panels (which drive the other tabs)

@@ -952,6 +952,12 @@ QString Stepper::className(int j) const {
   return j < int(fcClasses_.size()) ? QString::fromStdString(fcClasses_[size_t(j)]) : tr("class %1").arg(j + 1);
 }
 
+void Stepper::setKernelIndex(int index) {
+  if (kernelBox_->count() > 0) kernelBox_->setCurrentIndex(std::clamp(index, 0, kernelBox_->count() - 1));
+}
+
+void Stepper::setOutputChannel(int channel) { channelBox_->setValue(channel); }
+
 std::vector<Figure> Stepper::figures() const {
   if (mode_ == Mode::Backward) return backward_->figures();
   const int width = std::max(canvas_->width(), 480);

@@ -47,6 +47,8 @@ public:
 
   Mode mode() const { return mode_; }
   int position() const { return position_; } // output cell index, row-major
+  int kernelIndex() const { return kernelIndex_; }     // which kernel of the bank is stepped
+  int outputChannel() const { return outputChannel_; } // which of its output channels
   int outputRows() const { return outputRows_; }
   int outputColumns() const { return outputColumns_; }
   int cellCount() const { return outputRows_ * outputColumns_; }
@@ -77,6 +79,8 @@ public:
 public slots:
   void setMode(convscope::ui::Stepper::Mode mode);
   void setPosition(int position);
+  void setKernelIndex(int index);   // clamped to the bank
+  void setOutputChannel(int channel); // clamped to the kernel's output channels
   void stepForward();
   void stepBack();
   void reset();

@@ -143,7 +143,7 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   browseDatasetButton_->setMenu(datasetMenu);
   connect(browseModelButton_, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open a model or a layer list"), QString(),
-                                                      tr("Models and layer lists (*.json *.txt);;All files (*)"));
+                                                      tr("Models and layer lists (*.json *.txt *.layers);;All files (*)"));
     if (!path.isEmpty()) openModelFile(path);
   });
   connect(resumeFileButton_, &QPushButton::clicked, this, [this] {
@@ -272,7 +272,7 @@ void TrainingForm::setLayers(const QString& text) {
 }
 
 bool TrainingForm::openModelFile(const QString& path) {
-  if (!path.endsWith(".txt", Qt::CaseInsensitive)) {
+  if (!isLayerListPath(path.toStdString())) {
     model_->setEditText(path); // a model file: checked when training starts, like a typed path
     return true;
   }

@@ -25,12 +25,12 @@ bool Workspace::loadFile(const QString& path, QString* error) {
   try {
     if (isImageFile(file)) {
       const Tensor image = loadImage(file, {channelsMode_, false});
-      inputPath_ = path;
       setImage(image, QFileInfo(path).fileName());
+      inputPath_ = path;
     } else {
       const Tensor chw = loadMatrixFile(file); // throws with the line and the problem
-      inputPath_ = path;
       setMatrix(chw, QFileInfo(path).fileName());
+      inputPath_ = path;
     }
     return true;
   } catch (const std::exception& e) {
@@ -43,6 +43,7 @@ void Workspace::setMatrix(const Tensor& values, const QString& name) {
   const Shape& s = values.shape();
   original_ = s.rank() == 3 ? values.reshaped(Shape{1, s[0], s[1], s[2]}) : values;
   inputName_ = name;
+  inputPath_.clear(); // not from a file: a change of channels has nothing to reload
   inputIsMatrix_ = true;
   originalSize_ = QSize(static_cast<int>(original_.shape()[3]), static_cast<int>(original_.shape()[2]));
   input_ = original_;
@@ -52,6 +53,7 @@ void Workspace::setMatrix(const Tensor& values, const QString& name) {
 void Workspace::setImage(const Tensor& image, const QString& name) {
   original_ = image;
   inputName_ = name;
+  inputPath_.clear();
   inputIsMatrix_ = false;
   originalSize_ = QSize(static_cast<int>(image.shape()[3]), static_cast<int>(image.shape()[2]));
   applyWorkingSize();
@@ -76,6 +78,9 @@ void Workspace::applyWorkingSize() {
     cv::Mat target(h, w, CV_32F, input_.data() + c * int64_t(h) * w);
     cv::resize(plane, target, cv::Size(w, h), 0, 0, cv::INTER_AREA);
   }
+  // An 8-bit image downscaled is an 8-bit image: whole values 0–255, as OpenCV gives for
+  // 8-bit pictures (and as a lecture file stores it, exactly, as PNG).
+  for (float& v : input_.values()) v = std::round(v);
 }
 
 void Workspace::setChannelsMode(int channels) {

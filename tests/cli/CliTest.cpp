@@ -410,6 +410,12 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--step", "softmax"}, 2,
                       "convscope: --step 'softmax' must be convolution, relu, pooling, fc or backward");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
+  // A lecture file is read before the window opens.
+  const std::string lecture = (dir_ / "slide.convscope").string();
+  std::ofstream(lecture) << "{\"format\": \"convscope-lecture\", \"version\": 2}";
+  expectWindowRefused({lecture}, 2,
+                      "convscope: " + lecture +
+                          ": \"version\" is 2: this ConvScope reads version 1 (a newer ConvScope wrote it?)");
   const convscope::test::WindowStartResult kernel = convscope::test::checkWindowStart({six, "--kernel", "blurry"});
   EXPECT_EQ(kernel.start.exitStatus, 2);
   EXPECT_EQ(kernel.err.rfind("convscope: --kernel: unknown kernel 'blurry': not a kernel name (identity, ", 0), 0u)

@@ -1,0 +1,77 @@
+// Lecture files: the text round-trips every field exactly; images go as PNG, other inputs as
+// numbers; each malformed field is named.
+#include "engine/LectureFile.h"
+
+#include <gtest/gtest.h>
+
+using namespace convscope;
+
+namespace {
+LectureState sample() {
+  LectureState s;
+  s.inputName = "typed";
+  s.input = Tensor(Shape{1, 1, 2, 3}, std::vector<float>{0.1f, -2.5f, 3, 1e-7f, 255, 7});
+  s.kernels = {{"k", Tensor(Shape{1, 2, 2}, std::vector<float>{1, -1, 0.333333f, 2})}};
+  s.convolution.padding = PaddingSpec::parse("1,2,3,4");
+  s.convolution.strideH = 2, s.convolution.dilationW = 3, s.convolution.bias = -0.75f;
+  s.activation = ActivationKind::LeakyReLU;
+  s.pool.mode = PoolMode::Sum, s.pool.kernelH = 3, s.pool.ceilMode = true;
+  s.model = "models/m.json";
+  s.tab = "architectures", s.network = "googlenet";
+  s.stepMode = "pooling", s.stepPosition = 12, s.stepKernel = 1, s.stepChannel = 2;
+  s.backwardLoop = 3, s.backwardStage = 4, s.backwardCell = 5;
+  s.presenter = true, s.contrast = 8, s.sharedScale = true;
+  return s;
+}
+} // namespace
+
+TEST(LectureFile, EveryFieldRoundTrips) {
+  const std::string text = serializeLecture(sample());
+  const LectureState s = parseLecture(text, "x");
+  EXPECT_EQ(serializeLecture(s), text);
+  EXPECT_EQ(s.input.values(), sample().input.values()); // numbers, exactly (not an image)
+  EXPECT_NE(text.find("\"numbers\""), std::string::npos);
+  EXPECT_EQ(s.convolution.padding.right, 4);
+  EXPECT_EQ(s.convolution.bias, -0.75f);
+  EXPECT_EQ(s.pool.mode, PoolMode::Sum);
+  EXPECT_TRUE(s.pool.ceilMode);
+  EXPECT_EQ(s.backwardStage, 4);
+}
+
+TEST(LectureFile, AnRgbImageTravelsAsPngExactly) {
+  LectureState s = sample();
+  s.inputIsMatrix = false;
+  s.input = Tensor(Shape{1, 3, 4, 5});
+  for (int64_t i = 0; i < s.input.size(); ++i) s.input.values()[size_t(i)] = float((i * 37) % 256);
+  const std::string text = serializeLecture(s);
+  EXPECT_NE(text.find("\"png\""), std::string::npos);
+  EXPECT_EQ(parseLecture(text, "x").input.values(), s.input.values());
+}
+
+TEST(LectureFile, EachBadFieldIsNamed) {
+  const std::string good = serializeLecture(sample());
+  const auto refused = [&good](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    try {
+      parseLecture(text, "slide.convscope");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(
+      refused("\"tab\": \"architectures\"", "\"tab\": \"stage\""),
+      "slide.convscope: \"tab\" must be one of maps, stepper, training, architectures, depthwise (got \"stage\")");
+  EXPECT_EQ(refused("\"working_side\": 512", "\"working_side\": 5"),
+            "slide.convscope: \"input.working_side\" must be a whole number from 16 to 8192 (got 5)");
+  EXPECT_EQ(refused("\"stride\": [\n   2,", "\"stride\": [\n   0,"),
+            "slide.convscope: \"convolution.stride\" must be a whole number from 1 to 4096 (got 0)");
+  EXPECT_NE(refused("0.10000000149011612", "\"a\"").find("\"input.numbers.values\" holds \"a\""), std::string::npos);
+  EXPECT_EQ(refused("\"format\": \"convscope-lecture\"", "\"format\": \"convscope-model\""),
+            "slide.convscope: not a ConvScope lecture file (no \"format\": \"convscope-lecture\")");
+  EXPECT_NE(refused("\"mode\": \"sum\"", "\"mode\": \"median\"").find("\"pooling.mode\""), std::string::npos);
+  EXPECT_NE(refused("{", "[").find("not a ConvScope lecture file"), std::string::npos);
+}
