@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine, builds with tests and runs every test through
-# CTest (Qt tests offscreen), then builds again with AddressSanitizer + UndefinedBehavior-
+# CTest (Qt tests offscreen), builds the Debian package and runs it installed in a clean
+# root (scripts/test-package.sh), then builds again with AddressSanitizer + UndefinedBehavior-
 # Sanitizer and runs the whole suite once more (scripts/test-sanitizers.sh), then the tests
 # of ConvScope's threads under ThreadSanitizer (scripts/test-tsan.sh); a sanitizer report
 # fails its test; then fuzzes each parser for 10 seconds (scripts/fuzz.sh). Exits non-zero
 # on any failure.
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh -R ui_tests     CTest arguments go to both runs
-#   CONVSCOPE_NO_SANITIZERS=1 CONVSCOPE_NO_FUZZ=1 ./scripts/test.sh   the plain run only (a quick local check)
+#   CONVSCOPE_NO_SANITIZERS=1 CONVSCOPE_NO_FUZZ=1 CONVSCOPE_NO_PACKAGE=1 ./scripts/test.sh   the plain run only
 #   CONVSCOPE_FUZZ_SECONDS=60 ./scripts/test.sh   fuzz longer (CONVSCOPE_FUZZ_SEED=N: another seed than 1)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -15,6 +16,11 @@ installMissingPackages
 configureAndBuild "$ROOT/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
 export QT_QPA_PLATFORM=offscreen
 (cd "$ROOT/build/test" && ctest --output-on-failure --timeout 600 "$@")
+# The Debian package: built, validated, installed into a clean root and run there
+# (scripts/test-package.sh; CONVSCOPE_NO_PACKAGE=1 skips it).
+if [ -z "${CONVSCOPE_NO_PACKAGE:-}" ] && [ $# -eq 0 ]; then
+  "$ROOT/scripts/test-package.sh"
+fi
 if [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ]; then
   "$ROOT/scripts/test-sanitizers.sh" "$@"
   [ $# -gt 0 ] || "$ROOT/scripts/test-tsan.sh" # its own selection of tests (CTest arguments do not apply)

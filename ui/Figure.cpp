@@ -12,6 +12,7 @@
 #include <QTextDocument>
 
 #include <algorithm>
+#include <cmath>
 
 namespace convscope::ui {
 
@@ -136,7 +137,9 @@ Figure textFigure(const QString& html, const QFont& font, int width, const QStri
   document->setDefaultFont(font);
   document->setHtml(html);
   document->setTextWidth(width);
-  const QSize size(width, int(document->size().height() + 0.5));
+  // Lines that cannot wrap (a <pre> of arithmetic) widen the figure rather than being cut.
+  if (document->idealWidth() > width) document->setTextWidth(std::ceil(document->idealWidth()));
+  const QSize size(int(std::ceil(document->textWidth())), int(document->size().height() + 0.5));
   return {name,
           title,
           size,
@@ -225,13 +228,24 @@ QString writeFigure(const Figure& figure, const QString& path, double pngScale) 
     if (!paintOn(&pdf, true)) return cannot;
     return QFileInfo(path).size() > 0 ? QString() : cannot;
   }
-  pngScale = std::clamp(pngScale, 0.25, 8.0);
-  QImage image(figure.size * pngScale, QImage::Format_ARGB32_Premultiplied);
-  image.setDevicePixelRatio(pngScale);
+  const QImage image = figureImage(figure, pngScale);
+  return !image.isNull() && image.save(path, "PNG") ? QString() : cannot;
+}
+
+QImage figureImage(const Figure& figure, double scale) {
+  scale = std::clamp(scale, 0.25, 8.0);
+  QImage image(figure.size * scale, QImage::Format_ARGB32_Premultiplied);
+  if (image.isNull()) return image;
+  image.setDevicePixelRatio(scale);
   image.fill(Qt::white);
-  if (!paintOn(&image, false)) return cannot;
+  QCPPainter painter;
+  if (!painter.begin(&image)) return {};
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setRenderHint(QPainter::TextAntialiasing);
+  figure.paint(painter);
+  painter.end();
   image.setDevicePixelRatio(1); // the file records its pixels, not the screen's ratio
-  return image.save(path, "PNG") ? QString() : cannot;
+  return image;
 }
 
 } // namespace convscope::ui

@@ -8,6 +8,7 @@
 #include "engine/TextTable.h"
 
 #include <QFont>
+#include <QImage>
 #include <QSize>
 #include <QString>
 
@@ -50,6 +51,8 @@ Figure stackFigures(const std::vector<Figure>& parts, const QString& name, const
 // for a table figure also .csv, .md and .tex. Returns "" on success, else what went wrong
 // ("cannot write /x/y.svg", "unknown format .gif: …").
 QString writeFigure(const Figure& figure, const QString& path, double pngScale = 2.0);
+// The figure as an image, `scale` times its size (white behind it).
+QImage figureImage(const Figure& figure, double scale);
 // The extensions writeFigure takes for `figure`, e.g. {"svg", "pdf", "png"}.
 QStringList figureExtensions(const Figure& figure);
 

@@ -3,6 +3,7 @@
 
 #include "SaliencyDialog.h"
 
+#include "AnimationExport.h"
 #include "ArchitectureTab.h"
 #include "BackwardStepper.h"
 #include "CompareView.h"
@@ -261,6 +262,10 @@ void MainWindow::createMenus() {
   QAction* exportFigure = file->addAction(tr("&Export Figure…"), this, &MainWindow::exportFigure);
   exportFigure->setShortcut(QKeySequence(tr("Ctrl+E")));
   exportFigure->setToolTip(tr("This tab's views as SVG, PDF or PNG for slides; tables also as CSV, Markdown, LaTeX"));
+  QAction* exportAnimation = file->addAction(tr("Export &Animation…"), this, &MainWindow::exportAnimation);
+  exportAnimation->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
+  exportAnimation->setToolTip(tr("The stepper sliding over the whole layer, or the training run's curves and "
+                                 "filters, as an animated GIF or an MP4"));
   file->addSeparator();
   file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
@@ -876,6 +881,36 @@ void MainWindow::exportFigure() {
     return;
   }
   ExportDialog dialog(std::move(list), this);
+  if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
+}
+
+void MainWindow::exportAnimation() {
+  QWidget* tab = tabs_->currentWidget();
+  if (tab == trainingScroll_) {
+    if (training_->runFrames().empty()) {
+      showError(tr("No training run to animate yet: start one (the run is recorded as it goes)"));
+      return;
+    }
+    AnimationDialog dialog(training_->runFrames(),
+                           tr("the training run's curves and filters, %1 frames").arg(training_->runFrames().size()),
+                           "training", 8, this);
+    if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
+    return;
+  }
+  showStepper();
+  QString problem;
+  std::vector<QImage> frames = stepperFrames(stepper_, 1.0, &problem);
+  if (frames.empty()) {
+    showError(tr("Cannot make the animation: %1").arg(problem));
+    return;
+  }
+  static const char* const kModes[] = {"convolution", "relu", "pooling", "fully-connected", "backward"};
+  const QString mode = kModes[int(stepper_->mode())];
+  AnimationDialog dialog(std::move(frames),
+                         tr("the stepper's %1 over %2, %3 frames (one per output cell)")
+                             .arg(mode, workspace_->inputName())
+                             .arg(stepper_->cellCount()),
+                         QFileInfo(workspace_->inputName()).completeBaseName() + "-" + mode, 2, this);
   if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
 }
 

@@ -121,6 +121,7 @@ private:
   void paste();
   void editMatrix();
   void exportFigure();
+  void exportAnimation();
   void showShortcuts();
   void rememberRecent(const QString& path);
   void rebuildRecentMenu();

@@ -963,7 +963,7 @@ std::vector<Figure> Stepper::figures() const {
   const int width = std::max(canvas_->width(), 480);
   const QString formula = formulaLabel_->text();
   std::vector<Figure> parts;
-  parts.push_back(textFigure(Qt::mightBeRichText(formula) ? formula : formula.toHtmlEscaped(), font(), width, {}, {}));
+  parts.push_back(textFigure(Qt::mightBeRichText(formula) ? formula : formula.toHtmlEscaped().replace('\n', "<br>"), font(), width, {}, {}));
   parts.push_back(widgetFigure(canvas_, {}, {}));
   if (!arithmeticText().isEmpty()) {
     QFont mono = arithmetic_->font();

@@ -409,6 +409,8 @@ void TrainingInspector::showEpoch(const EpochReport& report) {
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+QWidget* TrainingInspector::filterView() const { return filterView_; }
+
 std::vector<Figure> TrainingInspector::figures() const {
   std::vector<Figure> list{widgetFigure(mapsPane_, "filters-and-maps", tr("The filters and a test image's maps"))};
   if (!confusion_.empty() && confusion_.size() == setup_.classNames.size() * setup_.classNames.size()) {

@@ -39,6 +39,7 @@ public:
   // The two panes, for the tab's layout (it takes ownership of them).
   QWidget* mapsPane() const { return mapsPane_; }
   QWidget* drawingPane() const { return drawingPane_; }
+  QWidget* filterView() const; // the first layer's filters (a training animation's lower half)
 
   // A run's data is loaded: its network (without weights yet), classes and test set.
   void setSetup(const TrainingSetup& setup);

@@ -147,6 +147,8 @@ void TrainingPanel::startRun(TrainingRequest request) {
     return;
   }
   curves_->clear(form_->smoothingBox()->value(), spec.config.epochs);
+  frames_.clear();
+  frameInterval_ = 500;
   pendingBatches_.clear();
   pendingEpochs_.clear();
   history_.clear();
@@ -175,6 +177,7 @@ void TrainingPanel::takeReports() {
   if (!r.finished) return;
   drain();
   curves_->replot(true);
+  if (r.finished->ok) recordFrame(true); // the last frame: the run as it ended
   setRunning(false);
   unsaved_ = r.finished->ok || batches_ > 0;
   form_->setSaveEnabled(unsaved_);
@@ -219,9 +222,26 @@ void TrainingPanel::drain() {
     history_.push_back(r);
     history_.back().testPredictions.clear();
   }
+  const bool epochEnded = !pendingEpochs_.empty();
   pendingBatches_.clear();
   pendingEpochs_.clear();
   curves_->replot(!training_);
+  recordFrame(epochEnded);
+}
+
+void TrainingPanel::recordFrame(bool force) {
+  if (!force && frameClock_.isValid() && frameClock_.elapsed() < frameInterval_) return;
+  frameClock_.start();
+  curves_->replot(true); // the frame shows the curves as they are now
+  const Figure frame = stackFigures({curves_->figures().front(), widgetFigure(inspector_->filterView(), {}, {})},
+                                    "training", tr("Training"));
+  frames_.push_back(figureImage(frame, 1.0));
+  if (frames_.size() > 600) {
+    std::vector<QImage> kept;
+    for (size_t i = 0; i < frames_.size(); i += 2) kept.push_back(std::move(frames_[i]));
+    frames_ = std::move(kept);
+    frameInterval_ *= 2;
+  }
 }
 
 void TrainingPanel::showProgress(const BatchReport& r) {

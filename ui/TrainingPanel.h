@@ -11,6 +11,8 @@
 
 #include "TrainingWorker.h"
 
+#include <QElapsedTimer>
+#include <QImage>
 #include <QWidget>
 
 #include <vector>
@@ -36,6 +38,10 @@ public:
   TrainingCurves* curves() const { return curves_; }
   TrainingInspector* inspector() const { return inspector_; }
   std::vector<Figure> figures() const; // the curves' and the inspector's, for export
+  // The run as an animation (File → Export Animation): a frame of the curves and the
+  // filters twice a second and after every epoch. At most 600: past that every other frame
+  // goes and the interval doubles, so a long run stays evenly sampled.
+  const std::vector<QImage>& runFrames() const { return frames_; }
 
   bool isTraining() const { return training_; }
   bool hasUnsavedModel() const { return unsaved_; }
@@ -80,6 +86,7 @@ private:
   void exportCurves(); // asks where, then the curves' export
   void setRunning(bool running);
   void setPaused(bool paused); // Pause while running; Step and Resume while paused
+  void recordFrame(bool force);
 
   TrainingForm* form_;
   TrainingCurves* curves_;
@@ -98,6 +105,9 @@ private:
   int64_t batches_ = 0;
   TrainingProgress runProgress_{1}; // fraction, pace and time left, as the command line's bar
   int totalEpochs_ = 1;
+  std::vector<QImage> frames_;
+  QElapsedTimer frameClock_;
+  int frameInterval_ = 500; // milliseconds
 };
 
 } // namespace convscope::ui

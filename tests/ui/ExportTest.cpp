@@ -3,6 +3,7 @@
 // tables as CSV, Markdown and LaTeX; the dialog keeps a failed write's reason.
 #include "UiTestUtils.h"
 
+#include "ui/AnimationExport.h"
 #include "ui/ArchitectureTab.h"
 #include "ui/BackwardStepper.h"
 #include "ui/ExportDialog.h"
@@ -10,6 +11,8 @@
 #include "ui/Workspace.h"
 
 #include "engine/MatrixText.h"
+
+#include <opencv2/videoio.hpp>
 
 #include <QComboBox>
 #include <QLineEdit>
@@ -146,6 +149,54 @@ private slots:
     const QString latex = tex.readAll();
     QVERIFY(latex.contains("\\toprule") && latex.contains("\\midrule") && latex.contains("\\bottomrule"));
     QVERIFY2(latex.contains("conv1 & Conv2D & 6x28x28 & 156 & 117,600 & 28.2 \\\\"), qPrintable(latex));
+  }
+
+  void theStepperAnimatesEveryCellAsGifAndMp4() {
+    QTemporaryDir dir;
+    if (qEnvironmentVariableIsSet("CONVSCOPE_KEEP_EXPORTS")) dir.setAutoRemove(false), qInfo() << "kept" << dir.path();
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    window.workspace()->setKernels({{"filter 1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    window.showStepper();
+    window.stepper()->setPosition(7);
+    QString problem;
+    std::vector<QImage> frames = stepperFrames(window.stepper(), 1.0, &problem);
+    QCOMPARE(int(frames.size()), 16);          // the 4×4 output, one frame a cell
+    QCOMPARE(window.stepper()->position(), 7); // put back
+    QVERIFY(frames[0] != frames[1]);           // the window moved
+    // GIF at 4 frames a second: 16 frames of 25 hundredths each.
+    AnimationDialog dialog(frames, "test", "six", 4, &window);
+    dialog.pathBox()->setText(dir.filePath("six.gif"));
+    QVERIFY(dialog.exportChosen().isEmpty());
+    QStringList delays;
+    QCOMPARE(convscope::test::gifFrames(dir.filePath("six.gif"), &delays), 16);
+    QCOMPARE(delays.first(), QStringLiteral("25"));
+    // MP4: 16 frames at 4 a second, 4 seconds, read back frame by frame.
+    dialog.formatBox()->setCurrentIndex(1);
+    QVERIFY(dialog.pathBox()->text().endsWith("six.mp4"));
+    QVERIFY(dialog.exportChosen().isEmpty());
+    cv::VideoCapture video(dir.filePath("six.mp4").toStdString());
+    QVERIFY(video.isOpened());
+    QCOMPARE(video.get(cv::CAP_PROP_FPS), 4.0);
+    int widest = 0; // frames of different sizes share the largest (an even one, for H.264)
+    for (const QImage& f : frames) widest = std::max(widest, f.width());
+    int read = 0;
+    for (cv::Mat m; video.read(m);) {
+      ++read;
+      QCOMPARE(m.cols, widest + widest % 2);
+    }
+    QCOMPARE(read, 16);
+    QCOMPARE(read / video.get(cv::CAP_PROP_FPS), 4.0); // seconds
+    // Pooling: one frame per pooled cell; the backward pass and an unknown format are refused.
+    window.stepper()->setMode(Stepper::Mode::Pooling);
+    QCOMPARE(int(stepperFrames(window.stepper(), 1.0, &problem).size()), 4);
+    window.stepper()->setMode(Stepper::Mode::Backward);
+    QVERIFY(stepperFrames(window.stepper(), 1.0, &problem).empty());
+    QVERIFY2(problem.contains("forward modes"), qPrintable(problem));
+    dialog.pathBox()->setText(dir.filePath("six.avi"));
+    QVERIFY2(dialog.exportChosen().contains("as .gif or .mp4"), qPrintable(dialog.exportChosen()));
   }
 
   void theDialogWritesTheChosenFigureAndKeepsAFailure() {

@@ -4,6 +4,8 @@
 // error and keeps the previous image; keyboard stepping; presenter mode.
 #include "ui/MainWindow.h"
 #include "UiTestUtils.h"
+
+#include "ui/AnimationExport.h"
 #include "ui/BackwardStepper.h"
 #include "ui/ControlPanels.h"
 #include "ui/DrawingPad.h"
@@ -137,6 +139,33 @@ private slots:
     QVERIFY(panel->curves()->exportTo(exports.filePath("curves.pdf")));
     QVERIFY(QFileInfo(exports.filePath("curves.pdf")).size() > 1000);
     QVERIFY(!panel->curves()->exportTo("/no/such/folder/curves.csv"));
+    // The curves as SVG: the axes' labels stay text. The tab's tables: the epoch's numbers
+    // and the confusion matrix (one row per digit, each image counted once).
+    QVERIFY(panel->curves()->exportTo(exports.filePath("curves.svg")));
+    QVERIFY2(convscope::test::svgText(exports.filePath("curves.svg")).contains("accuracy"),
+             qPrintable(convscope::test::svgText(exports.filePath("curves.svg"))));
+    const std::vector<Figure> figures = panel->figures();
+    const auto figure = [&figures](const QString& name) {
+      return std::find_if(figures.begin(), figures.end(), [&name](const Figure& f) { return f.name == name; });
+    };
+    QVERIFY(figure("epochs") != figures.end() && figure("confusion-table") != figures.end() &&
+            figure("confusion-matrix") != figures.end() && figure("filters-and-maps") != figures.end());
+    QCOMPARE(figure("epochs")->table->rows.size(), size_t(1));
+    const TextTable confusion = *figure("confusion-table")->table;
+    QCOMPARE(confusion.rows.size(), size_t(10));
+    int inTable = 0;
+    for (const auto& row : confusion.rows)
+      for (size_t c = 1; c <= 10; ++c) inTable += std::stoi(row[c]);
+    QCOMPARE(inTable, 2000); // the digits' test set
+    QVERIFY(writeFigure(*figure("confusion-table"), exports.filePath("confusion.md")).isEmpty());
+    QVERIFY(writeFigure(*figure("confusion-matrix"), exports.filePath("confusion.svg")).isEmpty());
+    QVERIFY(convscope::test::pdfRenders(exports.filePath("curves.pdf")));
+    // The run as an animation: its recorded frames, one GIF frame each.
+    const std::vector<QImage>& frames = panel->runFrames();
+    QVERIFY(frames.size() >= 2); // at least the epoch's end and the run's end
+    QVERIFY(!frames.front().isNull() && frames.front().height() > 200);
+    writeAnimation(exports.filePath("run.gif").toStdString(), rgbFrames(frames), 8);
+    QCOMPARE(convscope::test::gifFrames(exports.filePath("run.gif")), int(frames.size()));
     // The chosen test image through the current weights: the image, conv1's and conv2's maps.
     QCOMPARE(panel->inspector()->testMapRows(), 3);
     QCOMPARE(panel->inspector()->testImageBox()->maximum(), 1999);

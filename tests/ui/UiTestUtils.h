@@ -53,4 +53,15 @@ inline bool pdfRenders(const QString& path) {
   return !page.isNull() && page.width() > 4 && page.height() > 4;
 }
 
+// Frames of an animated GIF and their delays (hundredths of a second), as ImageMagick's
+// identify reads them (an independent reader): -1 when it cannot read the file.
+inline int gifFrames(const QString& path, QStringList* delays = nullptr) {
+  QProcess identify;
+  identify.start("identify", {"-format", "%T\n", path});
+  if (!identify.waitForFinished(60000) || identify.exitCode() != 0) return -1;
+  const QStringList lines = QString(identify.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
+  if (delays) *delays = lines;
+  return int(lines.size());
+}
+
 } // namespace convscope::test
