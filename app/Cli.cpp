@@ -72,6 +72,20 @@ QList<QCommandLineOption> windowOptions() {
        "--model googlenet --select inception3a.concat.",
        "NAME"},
       {"train", "Open the Training tab and start training LeNet-5 on the digits."},
+      {"export",
+       "Write the view's figure to FILE (.svg, .pdf, .png; a table also .csv, .md, .tex) and quit: slides made by "
+       "a script. Without a display: QT_QPA_PLATFORM=offscreen.",
+       "FILE"},
+      {"figure",
+       "Which of the tab's figures --export writes, by name (stepper, stepper-grids, feature-maps, backward, "
+       "NETWORK-graph, NETWORK-table, ...); default: the first.",
+       "NAME"},
+      {"scale", "--export's PNG at this many times the screen's size (1 to 8, default 2).", "S"},
+      {"export-animation",
+       "Write the stepper's sliding window over the whole layer to FILE (.gif or .mp4), one frame per output "
+       "cell, and quit.",
+       "FILE"},
+      {"fps", "--export-animation's frames a second (0.5 to 60, default 2).", "F"},
   };
 }
 
@@ -691,6 +705,36 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   o.stepper = p.isSet("stepper");
   o.presenter = p.isSet("presenter");
   o.train = p.isSet("train");
+  if (p.isSet("export")) {
+    o.exportFile = str(p.value("export"));
+    static const char* const kinds[] = {".svg", ".pdf", ".png", ".csv", ".md", ".tex"};
+    if (std::none_of(std::begin(kinds), std::end(kinds), [&o](const char* k) {
+          const std::string e = std::filesystem::path(o.exportFile).extension().string();
+          return e == k;
+        }))
+      throw UsageError("--export " + o.exportFile + ": expected a .svg, .pdf, .png, .csv, .md or .tex file");
+  }
+  if (p.isSet("figure")) {
+    if (!p.isSet("export")) throw UsageError("--figure names the figure --export writes: give --export FILE too");
+    o.figure = str(p.value("figure"));
+  }
+  if (p.isSet("scale")) {
+    o.scale = parseFloat(str(p.value("scale")), "scale");
+    if (!(o.scale >= 1 && o.scale <= 8))
+      throw UsageError("--scale '" + str(p.value("scale")) + "' must be from 1 to 8");
+  }
+  if (p.isSet("export-animation")) {
+    o.animationFile = str(p.value("export-animation"));
+    const std::string e = std::filesystem::path(o.animationFile).extension().string();
+    if (e != ".gif" && e != ".mp4")
+      throw UsageError("--export-animation " + o.animationFile + ": expected a .gif or .mp4 file");
+  }
+  if (p.isSet("fps")) {
+    o.fps = parseFloat(str(p.value("fps")), "fps");
+    if (!(o.fps >= 0.5 && o.fps <= 60)) throw UsageError("--fps '" + str(p.value("fps")) + "' must be from 0.5 to 60");
+  }
+  if (!o.exportFile.empty() && !o.animationFile.empty())
+    throw UsageError("--export and --export-animation: one at a time");
   // The stepper pools the convolution's output: without a --kernel that would be whatever
   // filter the window remembers. Pool the input itself instead.
   if (o.step == StartStep::Pooling && o.kernels.empty()) {

@@ -38,6 +38,13 @@ struct WindowOptions {
   std::optional<StartStep> step;
   std::optional<int64_t> cell; // --cell, counted from 0 row by row
   bool stepper = false, presenter = false, train = false;
+  // Figures and animations made by a script: written once the view has settled, then quit.
+  std::string exportFile;    // --export: .svg, .pdf, .png, .csv, .md or .tex
+  std::string figure;        // --figure: which of the tab's figures (its name); empty: the first
+  double scale = 2;          // --scale: a PNG's
+  std::string animationFile; // --export-animation: .gif or .mp4
+  double fps = 2;            // --fps
+  bool exports() const { return !exportFile.empty() || !animationFile.empty(); }
 
   // Any pooling option turns pooling on.
   bool pooling() const { return poolMode || poolSize || poolStride; }

@@ -1,11 +1,18 @@
 // Applying the window's start options (see WindowStart.h).
 #include "WindowStart.h"
 
+#include "ui/AnimationExport.h"
 #include "ui/ArchitectureTab.h"
+#include "ui/FeatureMapView.h"
 #include "ui/MainWindow.h"
+#include "ui/PipelineRunner.h"
 #include "ui/Stepper.h"
 #include "ui/TrainingPanel.h"
 #include "ui/Workspace.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QThread>
 
 #include <algorithm>
 
@@ -64,6 +71,65 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     window.showTraining();
     window.trainingPanel()->start();
   }
+}
+
+int exportAndQuit(ui::MainWindow& window, const WindowOptions& o, std::ostream& err) {
+  // Settled: the newest maps on screen, no network being made, the stepper's view current.
+  QElapsedTimer clock;
+  clock.start();
+  const auto settled = [&window] {
+    return window.runner()->isSettled() && window.featureMaps()->result() == window.runner()->latest() &&
+           !window.architectureTab()->isBusy();
+  };
+  while (!settled() && clock.elapsed() < 120000) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    QThread::msleep(5);
+  }
+  QCoreApplication::processEvents();
+  if (!settled()) {
+    err << "convscope: the view did not settle within two minutes; nothing written\n";
+    return 2;
+  }
+  if (!o.animationFile.empty()) {
+    QString problem;
+    const std::vector<QImage> frames = ui::stepperFrames(window.stepper(), 1.0, &problem);
+    if (frames.empty()) {
+      err << "convscope: --export-animation " << o.animationFile << ": " << problem.toStdString() << "\n";
+      return 2;
+    }
+    try {
+      writeAnimation(o.animationFile, ui::rgbFrames(frames), o.fps);
+    } catch (const std::invalid_argument& e) {
+      err << "convscope: " << e.what() << "\n";
+      return 2;
+    }
+    return 0;
+  }
+  const std::vector<ui::Figure> figures = window.figures();
+  if (figures.empty()) {
+    err << "convscope: --export " << o.exportFile << ": this tab shows nothing to export yet\n";
+    return 2;
+  }
+  const ui::Figure* chosen = &figures.front();
+  if (!o.figure.empty()) {
+    chosen = nullptr;
+    QStringList names;
+    for (const ui::Figure& f : figures) {
+      names << f.name;
+      if (f.name == QString::fromStdString(o.figure)) chosen = &f;
+    }
+    if (!chosen) {
+      err << "convscope: --figure " << o.figure << ": this tab's figures are " << names.join(", ").toStdString()
+          << "\n";
+      return 2;
+    }
+  }
+  const QString problem = ui::writeFigure(*chosen, QString::fromStdString(o.exportFile), o.scale);
+  if (!problem.isEmpty()) {
+    err << "convscope: --export: " << problem.toStdString() << "\n";
+    return 2;
+  }
+  return 0;
 }
 
 } // namespace convscope::cli

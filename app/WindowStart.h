@@ -5,6 +5,8 @@
 
 #include "WindowOptions.h"
 
+#include <ostream>
+
 namespace convscope::ui {
 class MainWindow;
 class Workspace;
@@ -18,5 +20,10 @@ void applyProcessing(ui::Workspace& workspace, const WindowOptions& options);
 // Every start option, in the order a lecture sets up: the input, its processing, a model,
 // then which view shows it.
 void applyWindowOptions(ui::MainWindow& window, const WindowOptions& options);
+// --export / --export-animation: once the view has settled (the maps computed, a network
+// shown), writes the file; returns the exit status (0 written; 2 with a message on `err`
+// naming the problem: no such figure, nothing to animate, a file that cannot be written).
+// Waits in the event loop, at most two minutes.
+int exportAndQuit(ui::MainWindow& window, const WindowOptions& options, std::ostream& err);
 
 } // namespace convscope::cli

@@ -72,5 +72,6 @@ int main(int argc, char* argv[]) {
   convscope::ui::MainWindow window;
   window.show();
   convscope::cli::applyWindowOptions(window, start.options);
+  if (start.options.exports()) return convscope::cli::exportAndQuit(window, start.options, std::cerr);
   return QApplication::exec();
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace convscope {
@@ -35,8 +36,7 @@ uint32_t bigEndian32(const unsigned char* p) {
 // A PNG's chunks, walked before libpng sees them: a chunk declaring more bytes than the file
 // has left is damage, and libpng would allocate (and clear) what it declares — gigabytes for
 // a file of a few hundred bytes (found by the fuzzer). Throws naming the chunk.
-void checkPngChunks(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
+void checkPngChunks(std::istream& file, const std::string& path) {
   file.seekg(0, std::ios::end);
   const int64_t size = int64_t(file.tellg());
   int64_t at = 8; // after the signature
@@ -63,7 +63,8 @@ std::pair<int64_t, int64_t> declaredSize(const std::string& path) {
   const auto* b = reinterpret_cast<const unsigned char*>(head.data());
   const size_t n = head.size();
   if (n >= 24 && head.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && head.compare(12, 4, "IHDR") == 0) {
-    checkPngChunks(path);
+    std::ifstream whole(path, std::ios::binary);
+    checkPngChunks(whole, path);
     return {bigEndian32(b + 16), bigEndian32(b + 20)};
   }
   if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
@@ -94,6 +95,28 @@ int readFlags(int channels) {
   return cv::IMREAD_ANYCOLOR | cv::IMREAD_ANYDEPTH;
 }
 } // namespace
+
+Tensor decodePng(const std::vector<uint8_t>& bytes, const std::string& name) {
+  const std::string head(reinterpret_cast<const char*>(bytes.data()), std::min<size_t>(bytes.size(), 24));
+  if (head.size() < 24 || head.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || head.compare(12, 4, "IHDR") != 0)
+    throw std::invalid_argument(name + ": not a PNG image");
+  std::istringstream stream(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  checkPngChunks(stream, name);
+  const auto* b = reinterpret_cast<const unsigned char*>(head.data());
+  const uint64_t w = bigEndian32(b + 16), h = bigEndian32(b + 20);
+  if (w * h > uint64_t(kMaxImagePixels))
+    throw std::invalid_argument(name + ": the image declares " + std::to_string(w) + "×" + std::to_string(h) +
+                                " pixels; ConvScope opens images up to " + withCommas(kMaxImagePixels) + " pixels");
+  const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
+    throw std::invalid_argument(name + ": not an 8-bit gray or RGB PNG image");
+  const int c = image.channels();
+  Tensor t(Shape{1, c, image.rows, image.cols});
+  for (int y = 0; y < image.rows; ++y)
+    for (int x = 0; x < image.cols; ++x)
+      for (int k = 0; k < c; ++k) t.at(0, k, y, x) = image.ptr<uint8_t>(y)[x * c + (c == 3 ? 2 - k : 0)];
+  return t;
+}
 
 Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   if (options.channels != 0 && options.channels != 1 && options.channels != 3)

@@ -6,6 +6,7 @@
 #include "Tensor.h"
 
 #include <string>
+#include <vector>
 
 namespace convscope {
 
@@ -21,6 +22,10 @@ constexpr int64_t kMaxImagePixels = int64_t(1) << 26;
 
 // Throws std::invalid_argument naming the path: missing, unreadable, too large, or not an image.
 Tensor loadImage(const std::string& path, const ImageLoadOptions& options = {});
+// An 8-bit gray or RGB PNG held in memory (a lecture file's input) as (1, C, H, W) 0–255,
+// with loadImage's guards (damaged chunks, declared size). Throws std::invalid_argument
+// naming `name`.
+Tensor decodePng(const std::vector<uint8_t>& bytes, const std::string& name);
 
 // True when `path` looks like an image OpenCV can decode (by content, not by name).
 bool isImageFile(const std::string& path);

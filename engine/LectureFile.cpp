@@ -1,6 +1,7 @@
 // Lecture files: nlohmann::ordered_json, the input as PNG (base64) or numbers.
 #include "LectureFile.h"
 
+#include "engine/ImageIO.h"
 #include "engine/ModelFile.h"
 
 #include <nlohmann/json.hpp>
@@ -189,14 +190,11 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
     std::vector<uint8_t> bytes;
     if (!input["png"].is_string() || !unbase64(input["png"].get<std::string>(), bytes))
       r.fail("input.png", "is not base64 text");
-    const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
-    if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
-      r.fail("input.png", "is not an 8-bit gray or RGB PNG image");
-    const int c = image.channels();
-    s.input = Tensor(Shape{1, c, image.rows, image.cols});
-    for (int y = 0; y < image.rows; ++y)
-      for (int x = 0; x < image.cols; ++x)
-        for (int k = 0; k < c; ++k) s.input.at(0, k, y, x) = image.ptr<uint8_t>(y)[x * c + (c == 3 ? 2 - k : 0)];
+    try {
+      s.input = decodePng(bytes, "\"input.png\"");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(source + ": " + e.what());
+    }
   } else {
     s.input = r.tensor(r.at(input, "numbers", "input.numbers"), "input.numbers");
     if (s.input.shape().rank() != 4 || s.input.shape()[0] != 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes ConvScope's parsers of untrusted input with libFuzzer (Debian's clang), each for a
 # bounded time, with AddressSanitizer and UndefinedBehaviorSanitizer: the matrix and kernel
-# text, layer lists, model files, the ONNX importer, image decoding, IDX and CIFAR-10.
+# text, layer lists, model files, lecture files, the ONNX importer, image decoding, IDX and
+# CIFAR-10.
 #   ./scripts/fuzz.sh            60 seconds per target
 #   ./scripts/fuzz.sh 10         10 seconds per target (what test.sh runs in CI)
 #   ./scripts/fuzz.sh 600 onnx   one target, ten minutes
@@ -21,7 +22,7 @@ installMissingPackages
 SECONDS_EACH="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(matrix_text layer_list model_file onnx image idx cifar)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(matrix_text layer_list model_file onnx image idx cifar lecture)
 
 # clang with libFuzzer; OpenMP from GCC's libgomp, the runtime oneDNN and OpenCV already use
 # (two OpenMP runtimes in one process do not mix).

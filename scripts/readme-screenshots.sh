@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Retakes the README's screenshots (docs/screenshots/*.png) from the real app as a lecture
-# hall sees it: Xvfb at 1280x800 (a projector) with a window manager (openbox: real full
-# screen for presenter mode), fresh settings. The training and layer-editor shots drive
-# the mouse and keyboard with xdotool. Usage: scripts/readme-screenshots.sh [NAME ...]
+# Retakes the README's screenshots (docs/screenshots/*.png; the exports *.svg and *.gif)
+# from the real app as a lecture hall sees it: Xvfb at 1280x800 (a projector) with a
+# window manager (openbox: real full screen for presenter mode), fresh settings. The
+# training and layer-editor shots drive the mouse and keyboard with xdotool.
+# Usage: scripts/readme-screenshots.sh [NAME ...]
 # CONVSCOPE_BIN picks the executable (default: build/release, then build/test).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -90,3 +91,19 @@ want architectures-resnet18 && shoot architectures-resnet18 5 "" -- resources/sa
 want architectures-depthwise && shoot architectures-depthwise 4 "" -- resources/samples/coffee.png --tab depthwise
 want architectures-presenter && shoot architectures-presenter 5 "xdotool key F11; sleep 1.5" -- \
   resources/samples/cat.png --model resnet18 --select layer2.0.add
+# Exports for slides, made by the same executable (offscreen): the stepper's figure as SVG
+# (its text stays text), the sliding window as a GIF, and four of its frames side by side
+# (ImageMagick) to show in print.
+exported() { QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$(mktemp -d)" "$bin" "$@" >/dev/null 2>&1; }
+if want export-stepper; then
+  exported resources/examples/six.txt --kernel resources/examples/filter1.txt --step convolution --cell 9 \
+    --export "$out/export-stepper.svg"
+  echo "docs/screenshots/export-stepper.svg"
+fi
+if want stepper-animation; then
+  exported resources/examples/six.txt --kernel resources/examples/filter1.txt --step convolution \
+    --export-animation "$out/stepper-animation.gif" --fps 2
+  montage "$out/stepper-animation.gif[0]" "$out/stepper-animation.gif[1]" "$out/stepper-animation.gif[4]" \
+    "$out/stepper-animation.gif[15]" -tile 4x1 -geometry +6+0 "$out/stepper-animation-frames.png"
+  echo "docs/screenshots/stepper-animation.gif docs/screenshots/stepper-animation-frames.png"
+fi

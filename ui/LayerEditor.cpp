@@ -1,6 +1,8 @@
 // LayerEditor: a text editor on the left, the engine's line-by-line check on the right.
 #include "LayerEditor.h"
 
+#include "ExportDialog.h"
+
 #include "engine/Presets.h"
 
 #include <QDialogButtonBox>
@@ -16,6 +18,7 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTextBlock>
+#include <QTextDocumentFragment>
 #include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -83,8 +86,8 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   auto* save = new QPushButton(tr("Save as…"));
   save->setToolTip(tr("Save the layer list as a text file (convscope train --model FILE.txt reads it)"));
   connect(save, &QPushButton::clicked, this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt", tr("Layer lists (*.txt *.layers)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the layer list"), "network.txt",
+                                                      tr("Layer lists (*.txt *.layers)"));
     if (path.isEmpty()) return;
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
@@ -92,6 +95,13 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
       return;
     }
     QTextStream(&file) << text();
+  });
+
+  auto* exportTable = new QPushButton(tr("Export table…"));
+  exportTable->setToolTip(tr("The table as a figure (SVG, PDF, PNG) or as CSV, Markdown or LaTeX, for a handout"));
+  connect(exportTable, &QPushButton::clicked, this, [this] {
+    ExportDialog dialog({tableFigure(tableText(), font(), "layers", tr("The layer list's table"))}, this);
+    dialog.exec();
   });
 
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -104,6 +114,7 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   tools->addWidget(start);
   tools->addWidget(insert);
   tools->addStretch();
+  tools->addWidget(exportTable);
   tools->addWidget(save);
   auto* panes = new QHBoxLayout;
   panes->addWidget(editor_, 2);
@@ -132,6 +143,22 @@ void LayerEditor::insertLine(const QString& line) {
   cursor.insertText((cursor.block().text().isEmpty() ? QString() : QStringLiteral("\n")) + line);
   editor_->setTextCursor(cursor);
   editor_->setFocus();
+}
+
+TextTable LayerEditor::tableText() const {
+  TextTable t;
+  for (int c = 0; c < table_->columnCount(); ++c)
+    t.header.push_back(table_->horizontalHeaderItem(c) ? table_->horizontalHeaderItem(c)->text().toStdString() : "");
+  t.numeric = {true, false, false, true, true};
+  t.numeric.resize(t.header.size(), false);
+  for (int r = 0; r < table_->rowCount(); ++r) {
+    std::vector<std::string> row;
+    for (int c = 0; c < table_->columnCount(); ++c)
+      row.push_back(table_->item(r, c) ? table_->item(r, c)->text().toStdString() : "");
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(QTextDocumentFragment::fromHtml(summary_->text()).toPlainText().toStdString());
+  return t;
 }
 
 void LayerEditor::recheck() {

@@ -6,6 +6,8 @@
 // Not for: graphs with branches, or weights.
 #pragma once
 
+#include "engine/TextTable.h"
+
 #include "engine/LayerList.h"
 
 #include <QDialog>
@@ -25,6 +27,9 @@ public:
   QString text() const;
   void setText(const QString& text);
   const LayerListCheck& check() const { return check_; }
+  // The table as it shows (line, layer, output, parameters, weights; a line that does not fit
+  // with its reason), for export as a figure or as CSV, Markdown, LaTeX.
+  TextTable tableText() const;
   QString summary() const; // "61,706 parameters (247 kB of weights) · output 10 values …" or the first problem
   QTableWidget* table() const { return table_; }
 

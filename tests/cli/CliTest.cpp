@@ -410,6 +410,16 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--step", "softmax"}, 2,
                       "convscope: --step 'softmax' must be convolution, relu, pooling, fc or backward");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
+  // Exports made by a script: a known kind of file, one at a time, --figure with --export.
+  expectWindowRefused({six, "--export", "x.bmp"}, 2,
+                      "convscope: --export x.bmp: expected a .svg, .pdf, .png, .csv, .md or .tex file");
+  expectWindowRefused({six, "--figure", "stepper"}, 2,
+                      "convscope: --figure names the figure --export writes: give --export FILE too");
+  expectWindowRefused({six, "--export-animation", "x.avi"}, 2,
+                      "convscope: --export-animation x.avi: expected a .gif or .mp4 file");
+  expectWindowRefused({six, "--export", "x.svg", "--fps", "100"}, 2, "convscope: --fps '100' must be from 0.5 to 60");
+  expectWindowRefused({six, "--export", "x.svg", "--export-animation", "x.gif"}, 2,
+                      "convscope: --export and --export-animation: one at a time");
   // A lecture file is read before the window opens.
   const std::string lecture = (dir_ / "slide.convscope").string();
   std::ofstream(lecture) << "{\"format\": \"convscope-lecture\", \"version\": 2}";

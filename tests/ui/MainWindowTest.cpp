@@ -271,6 +271,14 @@ private slots:
              QStringLiteral("line 4: Conv2D 'conv2': kernel 15x15 is larger than the padded input 14x14"));
     QCOMPARE(editor.table()->item(2, 2)->text(), QStringLiteral("6 × 14 × 14"));
     QCOMPARE(editor.table()->item(4, 1)->text(), QStringLiteral("not checked: a line above does not fit"));
+    // Its table exports as shown, the line that does not fit with its reason.
+    const TextTable shown = editor.tableText();
+    QCOMPARE(shown.rows.size(), size_t(6));
+    QCOMPARE(shown.rows[3][1], std::string("Conv2D 'conv2': kernel 15x15 is larger than the padded input 14x14"));
+    QTemporaryDir tables;
+    QVERIFY(writeFigure(tableFigure(shown, editor.font(), "layers", "t"), tables.filePath("layers.md")).isEmpty());
+    QVERIFY(writeFigure(tableFigure(shown, editor.font(), "layers", "t"), tables.filePath("layers.svg")).isEmpty());
+    QVERIFY(convscope::test::svgText(tables.filePath("layers.svg")).contains("6 × 14 × 14"));
     const QString small = "input 1x32x32\nconv 4 5x5 stride 2\nrelu\nconv 8 3x3\nrelu\nflatten\ndense 10\nsoftmax\n";
     editor.setText(small);
     QVERIFY2(editor.check().fits(), qPrintable(editor.summary()));

@@ -1,0 +1,10 @@
+// libFuzzer target: lecture files (LectureFile.h), as opened by a double click, a drop or
+// `convscope FILE.convscope`; the input inside may be a PNG (decoded by OpenCV).
+#include "FuzzTarget.h"
+
+#include "engine/LectureFile.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return convscope::fuzz::refuseOrAccept(
+      [&] { (void)convscope::parseLecture(convscope::fuzz::text(data, size), "fuzz.convscope"); });
+}
