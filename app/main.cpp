@@ -7,6 +7,7 @@
 #include "ui/MainWindow.h"
 
 #include <QApplication>
+#include <QIcon>
 
 #include <malloc.h>
 
@@ -69,6 +70,13 @@ int main(int argc, char* argv[]) {
   QApplication::setApplicationName("ConvScope");
   QApplication::setOrganizationName("ConvScope");
   QApplication::setApplicationVersion(CONVSCOPE_VERSION);
+  // The desktop entry's name (Wayland matches the window to its menu entry and icon by it).
+  QGuiApplication::setDesktopFileName("org.convscope.ConvScope");
+  QIcon icon = QIcon::fromTheme("org.convscope.ConvScope");
+  if (icon.isNull())
+    for (const char* size : {"64x64", "256x256"})
+      icon.addFile(QStringLiteral(":/%1/apps/org.convscope.ConvScope.png").arg(size));
+  QApplication::setWindowIcon(icon);
   convscope::ui::MainWindow window;
   window.show();
   convscope::cli::applyWindowOptions(window, start.options);

@@ -1,6 +1,7 @@
 // Animation frames from the stepper and the training run, and the dialog that writes them.
 #include "AnimationExport.h"
 
+#include "ExportDialog.h"
 #include "Stepper.h"
 
 #include <QApplication>
@@ -96,53 +97,35 @@ AnimationDialog::AnimationDialog(std::vector<QImage> frames, const QString& what
   fps_->setSuffix(tr(" frames a second"));
   fps_->setValue(fps);
   fps_->setToolTip(tr("How fast the window slides: 2 reads cell by cell, 10 is a quick pass"));
-  path_ = new QLineEdit;
-  path_->setObjectName("animationPath");
-  auto* browse = new QPushButton(tr("Browse…"));
-  problem_ = new QLabel;
-  problem_->setWordWrap(true);
-  problem_->setStyleSheet("color: #b2182b;");
-  problem_->hide();
+  file_ = makeExportFileRow(this, "animationPath", [this] { return format_->currentData().toString(); });
   auto* duration = new QLabel;
   const auto showDuration = [this, duration] {
     duration->setText(
         tr("%1 frames, %2 seconds").arg(frames_.size()).arg(double(frames_.size()) / fps_->value(), 0, 'f', 1));
   };
   showDuration();
-  auto* file = new QHBoxLayout;
-  file->addWidget(path_, 1);
-  file->addWidget(browse);
   auto* form = new QFormLayout;
   form->addRow(tr("Animation:"), new QLabel(what));
   form->addRow(tr("Format:"), format_);
   form->addRow(tr("Rate:"), fps_);
   form->addRow(QString(), duration);
-  form->addRow(tr("File:"), file);
+  form->addRow(tr("File:"), file_.layout);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
   buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole)->setDefault(true);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);
-  layout->addWidget(problem_);
+  layout->addWidget(file_.problem);
   layout->addWidget(buttons);
   resize(560, 240);
 
-  QString folder = QSettings().value("export/folder").toString();
-  if (folder.isEmpty() || !QFileInfo(folder).isDir())
-    folder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-  if (folder.isEmpty()) folder = QDir::homePath();
+  const QString folder = defaultExportFolder();
   format_->setCurrentIndex(std::max(0, format_->findData(QSettings().value("export/animation", "gif"))));
-  path_->setText(QDir(folder).filePath(suggestedName + "." + format_->currentData().toString()));
+  file_.path->setText(QDir(folder).filePath(suggestedName + "." + format_->currentData().toString()));
   connect(format_, &QComboBox::currentIndexChanged, this, [this] {
-    const QFileInfo info(path_->text());
-    path_->setText(info.dir().filePath(info.completeBaseName() + "." + format_->currentData().toString()));
+    const QFileInfo info(file_.path->text());
+    file_.path->setText(info.dir().filePath(info.completeBaseName() + "." + format_->currentData().toString()));
   });
   connect(fps_, &QDoubleSpinBox::valueChanged, this, showDuration);
-  connect(browse, &QPushButton::clicked, this, [this] {
-    const QString ext = format_->currentData().toString();
-    const QString chosen = QFileDialog::getSaveFileName(this, tr("Export to"), path_->text(),
-                                                        QStringLiteral("%1 (*.%2)").arg(ext.toUpper(), ext));
-    if (!chosen.isEmpty()) path_->setText(chosen);
-  });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(buttons, &QDialogButtonBox::accepted, this, [this] {
     if (exportChosen().isEmpty()) accept();
@@ -151,7 +134,7 @@ AnimationDialog::AnimationDialog(std::vector<QImage> frames, const QString& what
 
 QString AnimationDialog::exportChosen() {
   QString problem;
-  const QString path = path_->text().trimmed();
+  const QString path = file_.path->text().trimmed();
   if (path.isEmpty()) {
     problem = tr("Give the file to write");
   } else {
@@ -163,8 +146,7 @@ QString AnimationDialog::exportChosen() {
     }
     QApplication::restoreOverrideCursor();
   }
-  problem_->setText(problem);
-  problem_->setVisible(!problem.isEmpty());
+  showExportProblem(file_, problem);
   if (problem.isEmpty()) {
     written_ = path;
     QSettings().setValue("export/folder", QFileInfo(path).absolutePath());

@@ -4,6 +4,8 @@
 // frames), written as an animated GIF or an MP4 at a chosen frame rate (engine/Animation.h).
 #pragma once
 
+#include "ExportDialog.h"
+
 #include "engine/Animation.h"
 
 #include <QDialog>
@@ -42,14 +44,13 @@ public:
   QString writtenPath() const { return written_; }
   QComboBox* formatBox() const { return format_; }
   QDoubleSpinBox* fpsBox() const { return fps_; }
-  QLineEdit* pathBox() const { return path_; }
+  QLineEdit* pathBox() const { return file_.path; }
 
 private:
   std::vector<QImage> frames_;
   QComboBox* format_;
   QDoubleSpinBox* fps_;
-  QLineEdit* path_;
-  QLabel* problem_;
+  ExportFileRow file_;
   QString written_;
 };
 

@@ -37,6 +37,41 @@ constexpr Format kFormats[] = {
 };
 } // namespace
 
+ExportFileRow makeExportFileRow(QWidget* dialog, const QString& objectName, std::function<QString()> extension) {
+  ExportFileRow row;
+  row.path = new QLineEdit;
+  row.path->setObjectName(objectName);
+  auto* browse = new QPushButton(QObject::tr("Browse…"));
+  row.problem = new QLabel;
+  row.problem->setWordWrap(true);
+  row.problem->setStyleSheet("color: #b2182b;");
+  row.problem->hide();
+  auto* layout = new QHBoxLayout;
+  layout->addWidget(row.path, 1);
+  layout->addWidget(browse);
+  row.layout = layout;
+  QLineEdit* path = row.path;
+  QObject::connect(browse, &QPushButton::clicked, dialog, [dialog, path, extension = std::move(extension)] {
+    const QString ext = extension();
+    const QString chosen = QFileDialog::getSaveFileName(dialog, QObject::tr("Export to"), path->text(),
+                                                        QStringLiteral("%1 (*.%2)").arg(ext.toUpper(), ext));
+    if (!chosen.isEmpty()) path->setText(chosen);
+  });
+  return row;
+}
+
+void showExportProblem(const ExportFileRow& row, const QString& problem) {
+  row.problem->setText(problem);
+  row.problem->setVisible(!problem.isEmpty());
+}
+
+QString defaultExportFolder() {
+  const QString remembered = QSettings().value("export/folder").toString();
+  if (!remembered.isEmpty() && QFileInfo(remembered).isDir()) return remembered;
+  const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  return !pictures.isEmpty() && QFileInfo(pictures).isDir() ? pictures : QDir::homePath();
+}
+
 ExportDialog::ExportDialog(std::vector<Figure> figures, QWidget* parent)
     : QDialog(parent), figures_(std::move(figures)) {
   setWindowTitle(tr("Export a figure"));
@@ -46,19 +81,10 @@ ExportDialog::ExportDialog(std::vector<Figure> figures, QWidget* parent)
   list_->setToolTip(tr("What this tab shows, as figures for slides and handouts"));
   format_ = new QComboBox;
   format_->setObjectName("exportFormat");
-  path_ = new QLineEdit;
-  path_->setObjectName("exportPath");
-  auto* browse = new QPushButton(tr("Browse…"));
-  problem_ = new QLabel;
-  problem_->setWordWrap(true);
-  problem_->setStyleSheet("color: #b2182b;");
-  problem_->hide();
-  auto* file = new QHBoxLayout;
-  file->addWidget(path_, 1);
-  file->addWidget(browse);
+  file_ = makeExportFileRow(this, "exportPath", [this] { return extension(); });
   auto* form = new QFormLayout;
   form->addRow(tr("Format:"), format_);
-  form->addRow(tr("File:"), file);
+  form->addRow(tr("File:"), file_.layout);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
   QPushButton* save = buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
   save->setDefault(true);
@@ -66,18 +92,12 @@ ExportDialog::ExportDialog(std::vector<Figure> figures, QWidget* parent)
   layout->addWidget(new QLabel(tr("Figure:")));
   layout->addWidget(list_, 1);
   layout->addLayout(form);
-  layout->addWidget(problem_);
+  layout->addWidget(file_.problem);
   layout->addWidget(buttons);
   resize(620, 420);
 
   connect(list_, &QListWidget::currentRowChanged, this, &ExportDialog::figureChosen);
   connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::formatChosen);
-  connect(browse, &QPushButton::clicked, this, [this] {
-    const QString ext = extension();
-    const QString chosen = QFileDialog::getSaveFileName(this, tr("Export to"), path_->text(),
-                                                        QStringLiteral("%1 (*.%2)").arg(ext.toUpper(), ext));
-    if (!chosen.isEmpty()) path_->setText(chosen);
-  });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(buttons, &QDialogButtonBox::accepted, this, [this] {
     if (exportChosen().isEmpty()) accept();
@@ -112,14 +132,11 @@ void ExportDialog::figureChosen() {
 void ExportDialog::formatChosen() {
   const int row = list_->currentRow();
   if (row < 0 || row >= int(figures_.size())) return;
-  QString folder = QSettings().value("export/folder").toString();
-  if (folder.isEmpty() || !QFileInfo(folder).isDir())
-    folder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-  if (folder.isEmpty()) folder = QDir::homePath();
+  QString folder = defaultExportFolder();
   // The figure's name in the folder of the path shown (or the remembered one).
-  if (!path_->text().isEmpty()) folder = QFileInfo(path_->text()).absolutePath();
-  path_->setText(QDir(folder).filePath(figures_[size_t(row)].name + "." + extension()));
-  problem_->hide();
+  if (!file_.path->text().isEmpty()) folder = QFileInfo(file_.path->text()).absolutePath();
+  file_.path->setText(QDir(folder).filePath(figures_[size_t(row)].name + "." + extension()));
+  showExportProblem(file_, {});
 }
 
 QString ExportDialog::exportChosen() {
@@ -127,14 +144,13 @@ QString ExportDialog::exportChosen() {
   QString problem;
   if (row < 0 || row >= int(figures_.size()))
     problem = tr("Nothing to export on this tab yet");
-  else if (path_->text().trimmed().isEmpty())
+  else if (file_.path->text().trimmed().isEmpty())
     problem = tr("Give the file to write");
   else
-    problem = writeFigure(figures_[size_t(row)], path_->text().trimmed(), scale());
-  problem_->setText(problem);
-  problem_->setVisible(!problem.isEmpty());
+    problem = writeFigure(figures_[size_t(row)], file_.path->text().trimmed(), scale());
+  showExportProblem(file_, problem);
   if (problem.isEmpty()) {
-    written_ = path_->text().trimmed();
+    written_ = file_.path->text().trimmed();
     QSettings().setValue("export/folder", QFileInfo(written_).absolutePath());
     QSettings().setValue("export/format", kFormats[format_->currentData().toInt()].label);
   }

@@ -8,14 +8,29 @@
 
 #include <QDialog>
 
+#include <functional>
 #include <vector>
 
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QListWidget;
 
 namespace convscope::ui {
+
+// Where exports go first: the folder used last, else ~/Pictures when it exists, else home.
+QString defaultExportFolder();
+
+// The file part of an export dialog: the path box with Browse… (asking for a file of the
+// extension `extension()` gives at the time), and the red line a failed write shows in.
+struct ExportFileRow {
+  QLineEdit* path;
+  QLabel* problem;
+  QLayout* layout; // path and Browse… side by side, for a form row
+};
+ExportFileRow makeExportFileRow(QWidget* dialog, const QString& objectName, std::function<QString()> extension);
+void showExportProblem(const ExportFileRow& row, const QString& problem); // "" hides the line
 
 class ExportDialog : public QDialog {
   Q_OBJECT
@@ -29,7 +44,7 @@ public:
 
   QListWidget* figureList() const { return list_; }
   QComboBox* formatBox() const { return format_; }
-  QLineEdit* pathBox() const { return path_; }
+  QLineEdit* pathBox() const { return file_.path; }
 
 private:
   void figureChosen();
@@ -40,8 +55,7 @@ private:
   std::vector<Figure> figures_;
   QListWidget* list_;
   QComboBox* format_;
-  QLineEdit* path_;
-  QLabel* problem_;
+  ExportFileRow file_;
   QString written_;
 };
 
