@@ -42,8 +42,9 @@ Figure widgetFigure(QWidget* widget, const QString& name, const QString& title) 
   return {name, title, widget->size(), [widget](QCPPainter& p) { paintWidgetTree(p, widget, QPoint()); }, {}};
 }
 
-Figure plotFigure(QCustomPlot* plot, const QString& name, const QString& title) {
-  return {name, title, plot->size(), [plot](QCPPainter& p) { plot->toPainter(&p, plot->width(), plot->height()); }, {}};
+Figure plotFigure(QCustomPlot* plot, const QString& name, const QString& title, QSize size) {
+  if (size.isEmpty()) size = plot->size();
+  return {name, title, size, [plot, size](QCPPainter& p) { plot->toPainter(&p, size.width(), size.height()); }, {}};
 }
 
 Figure sceneFigure(QGraphicsScene* scene, const QString& name, const QString& title) {

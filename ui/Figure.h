@@ -35,8 +35,9 @@ struct Figure {
 // vectors rather than as their screen buffers; everything a widget paints itself with
 // QPainter (numbers, grids, legends) stays vector and text.
 Figure widgetFigure(QWidget* widget, const QString& name, const QString& title);
-// A plot at its on-screen size.
-Figure plotFigure(QCustomPlot* plot, const QString& name, const QString& title);
+// A plot at its on-screen size, or laid out again at `size` (frames that must not depend on
+// the window's size).
+Figure plotFigure(QCustomPlot* plot, const QString& name, const QString& title, QSize size = {});
 // A whole graphics scene (not only the part in view), with a margin.
 Figure sceneFigure(QGraphicsScene* scene, const QString& name, const QString& title);
 // A table drawn as a slide shows one: a title, rules above and below the header and at the

@@ -887,12 +887,14 @@ void MainWindow::exportFigure() {
 void MainWindow::exportAnimation() {
   QWidget* tab = tabs_->currentWidget();
   if (tab == trainingScroll_) {
-    if (training_->runFrames().empty()) {
+    if (training_->runFrameCount() == 0) {
       showError(tr("No training run to animate yet: start one (the run is recorded as it goes)"));
       return;
     }
-    AnimationDialog dialog(training_->runFrames(),
-                           tr("the training run's curves and filters, %1 frames").arg(training_->runFrames().size()),
+    std::vector<QImage> frames = training_->runFrames();
+    if (frames.empty()) return; // cancelled
+    const size_t count = frames.size();
+    AnimationDialog dialog(std::move(frames), tr("the training run's curves and filters, %1 frames").arg(count),
                            "training", 8, this);
     if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
     return;

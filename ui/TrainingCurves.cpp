@@ -260,6 +260,30 @@ TextTable TrainingCurves::epochTable() const {
   return t;
 }
 
+QImage TrainingCurves::curvesAt(int points, int epochs) {
+  // Each graph's data swapped for its first n points while the image is drawn.
+  struct Swap {
+    QCPGraph* graph;
+    QSharedPointer<QCPGraphDataContainer> whole;
+  };
+  std::vector<Swap> swaps;
+  const auto truncate = [&swaps](QCPGraph* graph, int n) {
+    auto part = QSharedPointer<QCPGraphDataContainer>::create();
+    const QSharedPointer<QCPGraphDataContainer> whole = graph->data();
+    for (auto it = whole->constBegin(); it != whole->constEnd() && it - whole->constBegin() < n; ++it) part->add(*it);
+    swaps.push_back({graph, whole});
+    graph->setData(part);
+  };
+  for (int g = 0; g < 2; ++g) truncate(lossPlot_->graph(g), points), truncate(accuracyPlot_->graph(g), epochs);
+  // A slide's proportions, whatever the window's size.
+  const QImage image = figureImage(
+      stackFigures({plotFigure(lossPlot_, {}, {}, QSize(720, 300)), plotFigure(accuracyPlot_, {}, {}, QSize(720, 220))},
+                   {}, {}, 0),
+      1.0);
+  for (const Swap& s : swaps) s.graph->setData(s.whole);
+  return image;
+}
+
 std::vector<Figure> TrainingCurves::figures() const {
   std::vector<Figure> list{
       stackFigures({plotFigure(lossPlot_, {}, {}), plotFigure(accuracyPlot_, {}, {})}, "loss-and-accuracy",

@@ -49,6 +49,10 @@ public:
   // For export: the loss and accuracy curves, the gradient flow, and the epochs as a table.
   std::vector<Figure> figures() const;
   TextTable epochTable() const; // one row per epoch: losses, accuracies, images per second, seconds
+  // The loss and accuracy plots as they were after `points` loss points and `epochs`
+  // epochs, on the axes they have now (a training animation's frame: the curves grow over
+  // fixed axes), 720 pixels wide. The plots show their whole data again afterwards.
+  QImage curvesAt(int points, int epochs);
 
   int lossPoints() const;
   int accuracyPoints() const;               // test accuracy points: epochs done

@@ -409,7 +409,13 @@ void TrainingInspector::showEpoch(const EpochReport& report) {
   confusionPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-QWidget* TrainingInspector::filterView() const { return filterView_; }
+QImage TrainingInspector::filtersImage(const Tensor& filters) {
+  filterView_->setRows({{tr("conv1"), filterImages(filters)}});
+  const QImage image = filterView_->grab().toImage();
+  filterView_->setRows(filters_.empty() ? std::vector<MapRows::Row>{}
+                                        : std::vector<MapRows::Row>{{tr("conv1"), filterImages(filters_)}});
+  return image;
+}
 
 std::vector<Figure> TrainingInspector::figures() const {
   std::vector<Figure> list{widgetFigure(mapsPane_, "filters-and-maps", tr("The filters and a test image's maps"))};

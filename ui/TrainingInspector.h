@@ -39,7 +39,9 @@ public:
   // The two panes, for the tab's layout (it takes ownership of them).
   QWidget* mapsPane() const { return mapsPane_; }
   QWidget* drawingPane() const { return drawingPane_; }
-  QWidget* filterView() const; // the first layer's filters (a training animation's lower half)
+  // The first layer's filters as the filter view draws them, for given weights (a training
+  // animation's lower half); the view shows the latest filters again afterwards.
+  QImage filtersImage(const Tensor& filters);
 
   // A run's data is loaded: its network (without weights yet), classes and test set.
   void setSetup(const TrainingSetup& setup);

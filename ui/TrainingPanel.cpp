@@ -14,7 +14,9 @@
 #include <QHBoxLayout>
 #include <QLocale>
 #include <QMessageBox>
+#include <QPainter>
 #include <QProgressBar>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTimer>
@@ -147,7 +149,7 @@ void TrainingPanel::startRun(TrainingRequest request) {
     return;
   }
   curves_->clear(form_->smoothingBox()->value(), spec.config.epochs);
-  frames_.clear();
+  marks_.clear();
   frameInterval_ = 500;
   pendingBatches_.clear();
   pendingEpochs_.clear();
@@ -231,17 +233,38 @@ void TrainingPanel::drain() {
 
 void TrainingPanel::recordFrame(bool force) {
   if (!force && frameClock_.isValid() && frameClock_.elapsed() < frameInterval_) return;
+  if (inspector_->filters().empty()) return; // nothing trained yet
   frameClock_.start();
-  curves_->replot(true); // the frame shows the curves as they are now
-  const Figure frame = stackFigures({curves_->figures().front(), widgetFigure(inspector_->filterView(), {}, {})},
-                                    "training", tr("Training"));
-  frames_.push_back(figureImage(frame, 1.0));
-  if (frames_.size() > 600) {
-    std::vector<QImage> kept;
-    for (size_t i = 0; i < frames_.size(); i += 2) kept.push_back(std::move(frames_[i]));
-    frames_ = std::move(kept);
+  marks_.push_back({curves_->lossPoints(), int(history_.size()), inspector_->filters()});
+  if (marks_.size() > 600) {
+    std::vector<RunMark> kept;
+    for (size_t i = 0; i < marks_.size(); i += 2) kept.push_back(std::move(marks_[i]));
+    marks_ = std::move(kept);
     frameInterval_ *= 2;
   }
+}
+
+std::vector<QImage> TrainingPanel::runFrames() {
+  curves_->replot(true);
+  std::vector<QImage> frames;
+  QProgressDialog progress(tr("Drawing the frames…"), tr("Cancel"), 0, int(marks_.size()), this);
+  progress.setMinimumDuration(500);
+  progress.setWindowModality(Qt::WindowModal);
+  for (const RunMark& mark : marks_) {
+    const QImage curves = curves_->curvesAt(mark.points, mark.epochs);
+    const QImage filters = inspector_->filtersImage(mark.filters);
+    QImage frame(std::max(curves.width(), filters.width()), curves.height() + filters.height(), QImage::Format_RGB888);
+    frame.fill(Qt::white);
+    {
+      QPainter p(&frame);
+      p.drawImage(0, 0, curves);
+      p.drawImage(0, curves.height(), filters);
+    }
+    frames.push_back(std::move(frame));
+    progress.setValue(int(frames.size()));
+    if (progress.wasCanceled()) return {};
+  }
+  return frames;
 }
 
 void TrainingPanel::showProgress(const BatchReport& r) {

@@ -38,10 +38,13 @@ public:
   TrainingCurves* curves() const { return curves_; }
   TrainingInspector* inspector() const { return inspector_; }
   std::vector<Figure> figures() const; // the curves' and the inspector's, for export
-  // The run as an animation (File → Export Animation): a frame of the curves and the
-  // filters twice a second and after every epoch. At most 600: past that every other frame
-  // goes and the interval doubles, so a long run stays evenly sampled.
-  const std::vector<QImage>& runFrames() const { return frames_; }
+  // The run as an animation (File → Export Animation): twice a second and after every
+  // epoch the run's point is marked (the curves' length and the first layer's filters: a
+  // count and a copy of a few hundred numbers, nothing drawn while training). At most 600
+  // marks: past that every other goes and the interval doubles, so a long run stays evenly
+  // sampled. runFrames() draws them: the curves on the run's final axes, the filters below.
+  int runFrameCount() const { return int(marks_.size()); }
+  std::vector<QImage> runFrames();
 
   bool isTraining() const { return training_; }
   bool hasUnsavedModel() const { return unsaved_; }
@@ -105,7 +108,11 @@ private:
   int64_t batches_ = 0;
   TrainingProgress runProgress_{1}; // fraction, pace and time left, as the command line's bar
   int totalEpochs_ = 1;
-  std::vector<QImage> frames_;
+  struct RunMark {
+    int points = 0, epochs = 0; // the loss curve's points and the epochs done
+    Tensor filters;
+  };
+  std::vector<RunMark> marks_;
   QElapsedTimer frameClock_;
   int frameInterval_ = 500; // milliseconds
 };

@@ -125,6 +125,7 @@ private slots:
     QCOMPARE(panel->curves()->smoothedLoss(), smoothed);
     // The curves export: CSV rows for every point of the four series; PNG and PDF files.
     QTemporaryDir exports;
+    if (qEnvironmentVariableIsSet("CONVSCOPE_KEEP_EXPORTS")) exports.setAutoRemove(false), qInfo() << exports.path();
     QVERIFY(panel->curves()->exportTo(exports.filePath("curves.csv")));
     QFile csv(exports.filePath("curves.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly | QIODevice::Text));
@@ -161,8 +162,10 @@ private slots:
     QVERIFY(writeFigure(*figure("confusion-matrix"), exports.filePath("confusion.svg")).isEmpty());
     QVERIFY(convscope::test::pdfRenders(exports.filePath("curves.pdf")));
     // The run as an animation: its recorded frames, one GIF frame each.
-    const std::vector<QImage>& frames = panel->runFrames();
-    QVERIFY(frames.size() >= 2); // at least the epoch's end and the run's end
+    const std::vector<QImage> frames = panel->runFrames();
+    QCOMPARE(int(frames.size()), panel->runFrameCount());
+    QVERIFY(frames.size() >= 2);              // at least the epoch's end and the run's end
+    QVERIFY(frames.front() != frames.back()); // the curves grew, the filters changed
     QVERIFY(!frames.front().isNull() && frames.front().height() > 200);
     writeAnimation(exports.filePath("run.gif").toStdString(), rgbFrames(frames), 8);
     QCOMPARE(convscope::test::gifFrames(exports.filePath("run.gif")), int(frames.size()));
