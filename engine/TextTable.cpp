@@ -92,7 +92,10 @@ std::string formatTable(const TextTable& t, TableFormat format) {
   switch (format) {
   case TableFormat::Csv: {
     const auto line = [&out](const std::vector<std::string>& cells) {
-      for (size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + csvField(cells[c]);
+      for (size_t c = 0; c < cells.size(); ++c) {
+        if (c) out += ',';
+        out += csvField(cells[c]);
+      }
       out += "\r\n"; // RFC 4180
     };
     line(t.header);
@@ -103,7 +106,7 @@ std::string formatTable(const TextTable& t, TableFormat format) {
     if (!t.caption.empty()) out += "**" + markdownCell(t.caption) + "**\n\n";
     const auto line = [&out](const std::vector<std::string>& cells) {
       out += "|";
-      for (const std::string& cell : cells) out += " " + markdownCell(cell) + " |";
+      for (const std::string& cell : cells) out.append(" ").append(markdownCell(cell)).append(" |");
       out += "\n";
     };
     line(t.header);
@@ -111,7 +114,7 @@ std::string formatTable(const TextTable& t, TableFormat format) {
     for (size_t c = 0; c < columns; ++c) out += isNumeric(c) ? " ---: |" : " --- |";
     out += "\n";
     for (const auto& row : t.rows) line(row);
-    for (const std::string& note : t.notes) out += "\n" + markdownCell(note) + "\n";
+    for (const std::string& note : t.notes) out.append("\n").append(markdownCell(note)).append("\n");
     return out;
   }
   case TableFormat::Latex: {
@@ -123,7 +126,7 @@ std::string formatTable(const TextTable& t, TableFormat format) {
     out += "}\n    \\toprule\n";
     const auto line = [&out](const std::vector<std::string>& cells) {
       out += "    ";
-      for (size_t c = 0; c < cells.size(); ++c) out += (c ? " & " : "") + latexCell(cells[c]);
+      for (size_t c = 0; c < cells.size(); ++c) out.append(c ? " & " : "").append(latexCell(cells[c]));
       out += " \\\\\n";
     };
     line(t.header);
