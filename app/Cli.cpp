@@ -651,7 +651,7 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
     throw UsageError("the window opens one FILE, not '" + str(files[0]) + "' and '" + str(files[1]) + "'");
   if (!files.isEmpty()) o.file = str(files.first());
   // A lecture file is read before any window opens: a bad one is bad input (exit 2).
-  if (o.file.size() > 10 && o.file.substr(o.file.size() - 10) == ".convscope") {
+  if (QString::fromStdString(o.file).endsWith(".convscope", Qt::CaseInsensitive)) {
     try {
       loadLecture(o.file);
     } catch (const std::invalid_argument& e) {
@@ -709,8 +709,7 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
     o.exportFile = str(p.value("export"));
     static const char* const kinds[] = {".svg", ".pdf", ".png", ".csv", ".md", ".tex"};
     if (std::none_of(std::begin(kinds), std::end(kinds), [&o](const char* k) {
-          const std::string e = std::filesystem::path(o.exportFile).extension().string();
-          return e == k;
+          return QString::fromStdString(o.exportFile).endsWith(k, Qt::CaseInsensitive);
         }))
       throw UsageError("--export " + o.exportFile + ": expected a .svg, .pdf, .png, .csv, .md or .tex file");
   }
@@ -725,8 +724,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   }
   if (p.isSet("export-animation")) {
     o.animationFile = str(p.value("export-animation"));
-    const std::string e = std::filesystem::path(o.animationFile).extension().string();
-    if (e != ".gif" && e != ".mp4")
+    const QString file = QString::fromStdString(o.animationFile);
+    if (!file.endsWith(".gif", Qt::CaseInsensitive) && !file.endsWith(".mp4", Qt::CaseInsensitive))
       throw UsageError("--export-animation " + o.animationFile + ": expected a .gif or .mp4 file");
   }
   if (p.isSet("fps")) {

@@ -90,6 +90,11 @@ int exportAndQuit(ui::MainWindow& window, const WindowOptions& o, std::ostream& 
     err << "convscope: the view did not settle within two minutes; nothing written\n";
     return 2;
   }
+  // A file or model that did not open: its view would be the wrong slide.
+  if (const QString problem = window.errorText(); !problem.isEmpty()) {
+    err << "convscope: " << problem.toStdString() << "; nothing written\n";
+    return 2;
+  }
   if (!o.animationFile.empty()) {
     QString problem;
     const std::vector<QImage> frames = ui::stepperFrames(window.stepper(), 1.0, &problem);
@@ -99,7 +104,7 @@ int exportAndQuit(ui::MainWindow& window, const WindowOptions& o, std::ostream& 
     }
     try {
       writeAnimation(o.animationFile, ui::rgbFrames(frames), o.fps);
-    } catch (const std::invalid_argument& e) {
+    } catch (const std::exception& e) {
       err << "convscope: " << e.what() << "\n";
       return 2;
     }

@@ -5,10 +5,15 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace convscope {
 
@@ -51,16 +56,30 @@ void writeAnimation(const std::string& path, const std::vector<RgbImage>& frames
 void writeGif(const std::string& path, const std::vector<RgbImage>& frames, double fps) {
   checkFrames(path, frames, fps);
   const int w = frames.front().width, h = frames.front().height;
+  // Written to a temporary file beside the target, then renamed over it: an old file stays
+  // whole until the new one is, and the file gets the usual permissions (giflib's own
+  // EGifOpenFileName would make it readable by its owner only).
+  const std::string temporary = path + ".part";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::invalid_argument(path + ": cannot be written (" + std::strerror(errno) + ")");
+  std::error_code ec;
   int error = 0;
-  GifFileType* raw = EGifOpenFileName(path.c_str(), false, &error);
-  if (!raw) throw std::invalid_argument(path + ": cannot be written (" + GifErrorString(error) + ")");
+  GifFileType* raw = EGifOpenFileHandle(fd, &error); // closes fd when closed
+  if (!raw) {
+    ::close(fd);
+    std::filesystem::remove(temporary, ec);
+    throw std::invalid_argument(path + ": cannot be written (" + GifErrorString(error) + ")");
+  }
   const auto close = [](GifFileType* g) {
     int ignored = 0;
     EGifCloseFile(g, &ignored);
   };
   std::unique_ptr<GifFileType, decltype(close)> gif(raw, close);
-  const auto fail = [&path, &gif](const char* what) {
-    throw std::invalid_argument(path + ": " + what + " (" + GifErrorString(gif->Error) + ")");
+  const auto fail = [&path, &gif, &temporary, &ec](const char* what) {
+    const std::string reason = GifErrorString(gif->Error);
+    gif.reset();
+    std::filesystem::remove(temporary, ec);
+    throw std::invalid_argument(path + ": " + what + " (" + reason + ")");
   };
   EGifSetGifVersion(gif.get(), true); // GIF89a: delays and looping
   if (EGifPutScreenDesc(gif.get(), w, h, 8, 0, nullptr) == GIF_ERROR) fail("cannot write the screen");
@@ -85,7 +104,7 @@ void writeGif(const std::string& path, const std::vector<RgbImage>& frames, doub
     GifColorType palette[256];
     if (GifQuantizeBuffer(unsigned(w), unsigned(h), &colours, r.data(), g.data(), b.data(), indices.data(), palette) ==
         GIF_ERROR)
-      throw std::invalid_argument(path + ": cannot reduce a frame to 256 colours");
+      fail("cannot reduce a frame to 256 colours");
     std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)> map(GifMakeMapObject(256, palette), GifFreeMapObject);
     if (EGifPutExtension(gif.get(), GRAPHICS_EXT_FUNC_CODE, 4, controlBytes) == GIF_ERROR ||
         EGifPutImageDesc(gif.get(), 0, 0, w, h, false, map.get()) == GIF_ERROR)
@@ -94,8 +113,16 @@ void writeGif(const std::string& path, const std::vector<RgbImage>& frames, doub
       if (EGifPutLine(gif.get(), indices.data() + size_t(y) * size_t(w), w) == GIF_ERROR) fail("cannot write a frame");
   }
   GifFileType* done = gif.release();
-  if (EGifCloseFile(done, &error) == GIF_ERROR)
+  if (EGifCloseFile(done, &error) == GIF_ERROR) {
+    std::filesystem::remove(temporary, ec);
     throw std::invalid_argument(path + ": cannot be finished (" + GifErrorString(error) + ")");
+  }
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    const std::string reason = ec.message();
+    std::filesystem::remove(temporary, ec);
+    throw std::invalid_argument(path + ": cannot be written (" + reason + ")");
+  }
 }
 
 std::string writeMp4(const std::string& path, const std::vector<RgbImage>& frames, double fps) {
@@ -103,7 +130,8 @@ std::string writeMp4(const std::string& path, const std::vector<RgbImage>& frame
   // H.264's 4:2:0 sampling wants even sides: the frames are padded with white by one pixel
   // where needed.
   const int w = frames.front().width + frames.front().width % 2, h = frames.front().height + frames.front().height % 2;
-  std::filesystem::remove(path); // a writer that cannot open leaves no stale file behind
+  std::error_code ec;
+  std::filesystem::remove(path, ec); // a writer that cannot open leaves no stale file behind
   cv::VideoWriter writer;
   std::string codec;
   for (const char* fourcc : {"avc1", "mp4v"}) {
@@ -121,7 +149,7 @@ std::string writeMp4(const std::string& path, const std::vector<RgbImage>& frame
     writer.write(bgr);
   }
   writer.release();
-  if (!std::filesystem::exists(path) || std::filesystem::file_size(path) == 0)
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0 || ec)
     throw std::invalid_argument(path + ": the video writer wrote nothing");
   return codec;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <cfloat>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,12 @@ namespace convscope {
 using Json = nlohmann::ordered_json;
 
 namespace {
+
+// What a lecture holds, checked on writing as on reading: a file this ConvScope writes, it
+// reads. The geometry stays near what the window's panels offer, so that a small file
+// cannot ask for gigabytes of feature maps.
+constexpr int64_t kMostValues = int64_t(1) << 24;
+constexpr int64_t kMostStride = 64, kMostDilation = 64, kMostPadding = 256, kMostPoolWindow = 64, kMostKernels = 64;
 
 const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise"};
 const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward"};
@@ -74,7 +81,8 @@ struct Reader {
   }
   float number(const Json& j, const std::string& field, const std::string& path) const {
     const Json& v = at(j, field, path);
-    if (!v.is_number() || !std::isfinite(v.get<double>())) fail(path, "must be a number (got " + v.dump() + ")");
+    if (!v.is_number() || !(std::fabs(v.get<double>()) <= double(FLT_MAX)))
+      fail(path, "must be a number (got " + v.dump() + ")");
     return v.get<float>();
   }
   // {"shape": [...], "values": [...]} of at most 16 M values.
@@ -88,7 +96,7 @@ struct Reader {
         fail(path + ".shape", "must hold whole numbers from 1 to 65536 (got " + dims.dump() + ")");
       shape.push_back(d.get<int64_t>());
       count *= shape.back();
-      if (count > (int64_t(1) << 24)) fail(path + ".shape", "is too large (" + dims.dump() + ")");
+      if (count > kMostValues) fail(path + ".shape", "is too large (" + dims.dump() + ")");
     }
     const Json& values = at(j, "values", path + ".values");
     if (!values.is_array() || int64_t(values.size()) != count)
@@ -96,7 +104,8 @@ struct Reader {
     std::vector<float> data;
     data.reserve(size_t(count));
     for (const Json& v : values) {
-      if (!v.is_number() || !std::isfinite(v.get<double>())) fail(path + ".values", "holds " + v.dump());
+      if (!v.is_number() || !(std::fabs(v.get<double>()) <= double(FLT_MAX)))
+        fail(path + ".values", "holds " + v.dump());
       data.push_back(v.get<float>());
     }
     return Tensor(Shape(shape), std::move(data));
@@ -116,7 +125,36 @@ struct Reader {
 
 } // namespace
 
+namespace {
+
+void checkSavable(const Tensor& t, const std::string& what) {
+  if (t.size() > kMostValues)
+    throw std::invalid_argument(what + " has " + std::to_string(t.size()) + " values: a lecture file holds at most " +
+                                std::to_string(kMostValues) + " (use a smaller working size)");
+  for (float v : t.values())
+    if (!std::isfinite(v)) throw std::invalid_argument(what + " holds a value that is not a finite number");
+}
+
+void checkWithin(int64_t v, int64_t lo, int64_t hi, const std::string& what) {
+  if (v < lo || v > hi)
+    throw std::invalid_argument(what + " " + std::to_string(v) + ": a lecture file holds " + std::to_string(lo) +
+                                " to " + std::to_string(hi));
+}
+} // namespace
+
 std::string serializeLecture(const LectureState& s) {
+  checkSavable(s.input, "the input");
+  checkWithin(int64_t(s.kernels.size()), 0, kMostKernels, "kernels in the bank:");
+  for (const NamedKernel& k : s.kernels) checkSavable(k.weights, "kernel '" + k.name + "'");
+  const FilterOptions& f = s.convolution;
+  for (int64_t v : {f.strideH, f.strideW}) checkWithin(v, 1, kMostStride, "stride");
+  for (int64_t v : {f.dilationH, f.dilationW}) checkWithin(v, 1, kMostDilation, "dilation");
+  for (int64_t v : {f.padding.top, f.padding.bottom, f.padding.left, f.padding.right})
+    checkWithin(v, 0, kMostPadding, "padding");
+  for (int64_t v : {s.pool.kernelH, s.pool.kernelW, s.pool.strideH, s.pool.strideW})
+    checkWithin(v, 1, kMostPoolWindow, "pooling window or stride");
+  for (int64_t v : {s.pool.padTop, s.pool.padBottom, s.pool.padLeft, s.pool.padRight})
+    checkWithin(v, 0, kMostPoolWindow, "pooling padding");
   Json input{{"name", s.inputName},
              {"matrix", s.inputIsMatrix},
              {"channels_mode", s.channelsMode},
@@ -201,7 +239,8 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
       r.fail("input.numbers.shape", "must be [1, C, H, W] (got " + s.input.shape().toString() + ")");
   }
   const Json& kernels = r.at(j, "kernels", "kernels");
-  if (!kernels.is_array() || kernels.size() > 256) r.fail("kernels", "must be a list of at most 256 kernels");
+  if (!kernels.is_array() || int64_t(kernels.size()) > kMostKernels)
+    r.fail("kernels", "must be a list of at most " + std::to_string(kMostKernels) + " kernels");
   for (size_t k = 0; k < kernels.size(); ++k) {
     const std::string where = "kernels[" + std::to_string(k) + "]";
     NamedKernel kernel{r.text(kernels[k], "name", where + ".name"),
@@ -216,26 +255,26 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
     Json wrapped{{"a", v[0]}, {"b", v[1]}};
     return std::pair{r.integer(wrapped, "a", path, lo, hi), r.integer(wrapped, "b", path, lo, hi)};
   };
-  const auto fourOf = [&r](const Json& at, const std::string& field, const std::string& path) {
+  const auto fourOf = [&r](const Json& at, const std::string& field, const std::string& path, int64_t hi) {
     const Json& v = r.at(at, field, path);
     if (!v.is_array() || v.size() != 4) r.fail(path, "must be four whole numbers (top, bottom, left, right)");
     std::array<int64_t, 4> out{};
     for (size_t k = 0; k < 4; ++k) {
       Json wrapped{{"v", v[k]}};
-      out[k] = r.integer(wrapped, "v", path, 0, 4096);
+      out[k] = r.integer(wrapped, "v", path, 0, hi);
     }
     return out;
   };
   const Json& conv = r.at(j, "convolution", "convolution");
   FilterOptions& c = s.convolution;
-  std::tie(c.strideH, c.strideW) = pairOf(conv, "stride", "convolution.stride", 1, 4096);
-  std::tie(c.dilationH, c.dilationW) = pairOf(conv, "dilation", "convolution.dilation", 1, 4096);
+  std::tie(c.strideH, c.strideW) = pairOf(conv, "stride", "convolution.stride", 1, kMostStride);
+  std::tie(c.dilationH, c.dilationW) = pairOf(conv, "dilation", "convolution.dilation", 1, kMostDilation);
   const char* const padModes[] = {"explicit", "same", "valid"};
   const std::string padMode = r.oneOf(conv, "padding", "convolution.padding", padModes);
   c.padding.mode = padMode == "same"    ? PaddingSpec::Mode::Same
                    : padMode == "valid" ? PaddingSpec::Mode::Valid
                                         : PaddingSpec::Mode::Explicit;
-  const auto pad = fourOf(conv, "pad", "convolution.pad");
+  const auto pad = fourOf(conv, "pad", "convolution.pad", kMostPadding);
   c.padding.top = pad[0], c.padding.bottom = pad[1], c.padding.left = pad[2], c.padding.right = pad[3];
   c.bias = r.number(conv, "bias", "convolution.bias");
   try {
@@ -250,9 +289,9 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   } catch (const std::invalid_argument& e) {
     r.fail("pooling.mode", e.what());
   }
-  std::tie(s.pool.kernelH, s.pool.kernelW) = pairOf(pool, "window", "pooling.window", 1, 4096);
-  std::tie(s.pool.strideH, s.pool.strideW) = pairOf(pool, "stride", "pooling.stride", 1, 4096);
-  const auto poolPad = fourOf(pool, "pad", "pooling.pad");
+  std::tie(s.pool.kernelH, s.pool.kernelW) = pairOf(pool, "window", "pooling.window", 1, kMostPoolWindow);
+  std::tie(s.pool.strideH, s.pool.strideW) = pairOf(pool, "stride", "pooling.stride", 1, kMostPoolWindow);
+  const auto poolPad = fourOf(pool, "pad", "pooling.pad", kMostPoolWindow);
   s.pool.padTop = poolPad[0], s.pool.padBottom = poolPad[1], s.pool.padLeft = poolPad[2], s.pool.padRight = poolPad[3];
   s.pool.ceilMode = r.flag(pool, "ceil", "pooling.ceil");
   s.pool.countPadding = r.flag(pool, "count_padding", "pooling.count_padding");

@@ -91,15 +91,18 @@ std::string formatTable(const TextTable& t, TableFormat format) {
   std::string out;
   switch (format) {
   case TableFormat::Csv: {
-    const auto line = [&out](const std::vector<std::string>& cells) {
+    // Numbers as a spreadsheet or pandas reads them: without thousands separators.
+    const auto line = [&out, &isNumeric](const std::vector<std::string>& cells, bool header) {
       for (size_t c = 0; c < cells.size(); ++c) {
         if (c) out += ',';
-        out += csvField(cells[c]);
+        std::string cell = cells[c];
+        if (!header && isNumeric(c)) cell.erase(std::remove(cell.begin(), cell.end(), ','), cell.end());
+        out += csvField(cell);
       }
       out += "\r\n"; // RFC 4180
     };
-    line(t.header);
-    for (const auto& row : t.rows) line(row);
+    line(t.header, true);
+    for (const auto& row : t.rows) line(row, false);
     return out;
   }
   case TableFormat::Markdown: {

@@ -64,11 +64,12 @@ std::vector<QImage> stepperFrames(Stepper* stepper, double scale, QString* probl
     return {};
   }
   const int was = stepper->position();
+  const int cells = stepper->cellCount(); // fixed: the dialog runs the event loop meanwhile
   std::vector<QImage> frames;
-  QProgressDialog progress(QObject::tr("Drawing the frames…"), QObject::tr("Cancel"), 0, stepper->cellCount(), stepper);
+  QProgressDialog progress(QObject::tr("Drawing the frames…"), QObject::tr("Cancel"), 0, cells, stepper);
   progress.setMinimumDuration(500);
   progress.setWindowModality(Qt::WindowModal);
-  for (int cell = 0; cell < stepper->cellCount(); ++cell) {
+  for (int cell = 0; cell < cells; ++cell) {
     stepper->setPosition(cell);
     frames.push_back(figureImage(stepper->figures().front(), scale));
     progress.setValue(cell + 1);

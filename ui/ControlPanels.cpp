@@ -76,6 +76,13 @@ InputPanel::InputPanel(Workspace* workspace, QWidget* parent) : QWidget(parent),
 }
 
 void InputPanel::refresh() {
+  // The boxes follow the workspace (a lecture file sets both), without echoing back.
+  {
+    const QSignalBlocker blockChannels(channels_), blockSide(workingSide_);
+    const int mode = workspace_->channelsMode();
+    channels_->setCurrentIndex(mode == 1 ? 1 : mode == 3 ? 2 : 0);
+    workingSide_->setValue(workspace_->workingSide());
+  }
   const Shape& s = workspace_->input().shape();
   name_->setText(QStringLiteral("<b>%1</b>").arg(workspace_->inputName().toHtmlEscaped()));
   const QSize original = workspace_->originalSize();

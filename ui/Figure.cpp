@@ -7,7 +7,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QGraphicsScene>
+#include <QGuiApplication>
 #include <QPdfWriter>
+#include <QScreen>
 #include <QSvgGenerator>
 #include <QTextDocument>
 
@@ -27,11 +29,20 @@ void paintWidgetTree(QCPPainter& painter, QWidget* widget, QPoint at) {
     painter.restore();
     return;
   }
+  // Each widget clipped to itself: what a scroll area scrolled out of view stays out.
+  painter.save();
+  painter.setClipRect(QRect(at, widget->size()), Qt::IntersectClip);
   widget->render(&painter, at, QRegion(), QWidget::DrawWindowBackground);
   for (QObject* object : widget->children()) {
     auto* child = qobject_cast<QWidget*>(object);
     if (child && child->isVisible() && !child->isWindow()) paintWidgetTree(painter, child, at + child->pos());
   }
+  painter.restore();
+}
+
+int screenDpi() {
+  const QScreen* screen = QGuiApplication::primaryScreen();
+  return screen ? std::max(1, int(std::lround(screen->logicalDotsPerInch()))) : 96;
 }
 
 bool isTableFormat(const QString& suffix) { return suffix == "csv" || suffix == "md" || suffix == "tex"; }
@@ -213,7 +224,8 @@ QString writeFigure(const Figure& figure, const QString& path, double pngScale) 
     svg.setFileName(path);
     svg.setSize(figure.size);
     svg.setViewBox(QRect(QPoint(), figure.size));
-    svg.setResolution(72); // 1 px = 1 pt, as in the PDF
+    // The screen's resolution: fonts measured in points on screen keep their laid-out size.
+    svg.setResolution(screenDpi());
     svg.setTitle(figure.title);
     svg.setDescription(QStringLiteral("Exported by ConvScope %1").arg(CONVSCOPE_VERSION));
     if (!QFileInfo(QFileInfo(path).absolutePath()).isWritable() || !paintOn(&svg, true)) return cannot;
@@ -223,8 +235,11 @@ QString writeFigure(const Figure& figure, const QString& path, double pngScale) 
     QPdfWriter pdf(path);
     pdf.setTitle(figure.title);
     pdf.setCreator(QStringLiteral("ConvScope %1").arg(CONVSCOPE_VERSION));
-    pdf.setResolution(72);
-    pdf.setPageSize(QPageSize(QSizeF(figure.size), QPageSize::Point, QString(), QPageSize::ExactMatch));
+    // One figure pixel is one screen pixel (1/96 inch on most screens), so fonts sized in
+    // points keep their laid-out size; the page is the figure's size in points.
+    const int dpi = screenDpi();
+    pdf.setResolution(dpi);
+    pdf.setPageSize(QPageSize(QSizeF(figure.size) * 72.0 / dpi, QPageSize::Point, QString(), QPageSize::ExactMatch));
     pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
     if (!paintOn(&pdf, true)) return cannot;
     return QFileInfo(path).size() > 0 ? QString() : cannot;

@@ -639,13 +639,15 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
   s.activation = workspace_->activation();
   s.pooling = workspace_->pooling();
   s.pool = workspace_->pool();
-  if (workspace_->hasModel()) {
-    // Beside the lecture file (or below it): relative, so the folder can move as a whole.
-    const QDir folder = QFileInfo(lecturePath).absoluteDir();
-    const QString relative = folder.relativeFilePath(workspace_->modelPath());
-    s.model =
-        (relative.startsWith("..") ? QFileInfo(workspace_->modelPath()).absoluteFilePath() : relative).toStdString();
-  }
+  // Files beside the lecture file (or below it) are written relative to it, so the folder
+  // can move as a whole; others absolute. A network's name stays a name.
+  const QDir folder = QFileInfo(lecturePath).absoluteDir();
+  const auto pathFor = [&folder](const QString& file) {
+    const QString absolute = QFileInfo(file).absoluteFilePath();
+    const QString relative = folder.relativeFilePath(absolute);
+    return (relative.startsWith("..") ? absolute : relative).toStdString();
+  };
+  if (workspace_->hasModel()) s.model = pathFor(workspace_->modelPath());
   const int tab = tabs_->currentIndex();
   s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
   if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
@@ -655,7 +657,8 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
   s.stepChannel = stepper_->outputChannel();
   if (const BackwardStepper* b = stepper_->backward(); b && b->lesson())
     s.backwardLoop = b->loop(), s.backwardStage = int(b->stage()), s.backwardCell = b->cell();
-  s.network = architectures_->networkName().toStdString();
+  const QString network = architectures_->networkName();
+  s.network = QFileInfo(network).isFile() ? pathFor(network) : network.toStdString();
   s.presenter = presenter_;
   s.contrast = featureMaps_->contrast();
   s.sharedScale = featureMaps_->sharedScale();
@@ -717,7 +720,10 @@ bool MainWindow::openLecture(const QString& path) {
   } else if (workspace_->hasModel()) {
     workspace_->closeModel();
   }
-  if (!s.network.empty()) architectures_->openNetwork(QString::fromStdString(s.network));
+  if (!s.network.empty()) { // a file beside the lecture, or a network's name
+    const QString beside = QFileInfo(path).absoluteDir().filePath(QString::fromStdString(s.network));
+    architectures_->openNetwork(QFileInfo(beside).isFile() ? beside : QString::fromStdString(s.network));
+  }
   featureMaps_->setContrast(s.contrast);
   sharedScaleAction_->setChecked(s.sharedScale);
   // The stepper: mode, kernel, channel, then the cell (the backward pass: its loop, stage and cell).

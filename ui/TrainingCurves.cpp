@@ -285,6 +285,7 @@ QImage TrainingCurves::curvesAt(int points, int epochs) {
 }
 
 std::vector<Figure> TrainingCurves::figures() const {
+  if (gradientPlot_->graphCount()) gradientPlot_->rescaleAxes(); // rescaled only while shown
   std::vector<Figure> list{
       stackFigures({plotFigure(lossPlot_, {}, {}), plotFigure(accuracyPlot_, {}, {})}, "loss-and-accuracy",
                    tr("The loss and accuracy curves"), 0),

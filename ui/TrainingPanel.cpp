@@ -179,7 +179,8 @@ void TrainingPanel::takeReports() {
   if (!r.finished) return;
   drain();
   curves_->replot(true);
-  if (r.finished->ok) recordFrame(true); // the last frame: the run as it ended
+  // The last frame: the run as it ended (unless the last epoch's mark already shows it).
+  if (r.finished->ok && (marks_.empty() || marks_.back().points != curves_->lossPoints())) recordFrame(true);
   setRunning(false);
   unsaved_ = r.finished->ok || batches_ > 0;
   form_->setSaveEnabled(unsaved_);
@@ -250,7 +251,10 @@ std::vector<QImage> TrainingPanel::runFrames() {
   QProgressDialog progress(tr("Drawing the frames…"), tr("Cancel"), 0, int(marks_.size()), this);
   progress.setMinimumDuration(500);
   progress.setWindowModality(Qt::WindowModal);
-  for (const RunMark& mark : marks_) {
+  // A copy: the progress dialog runs the event loop, and a run still going adds marks.
+  const std::vector<RunMark> marks = marks_;
+  progress.setMaximum(int(marks.size()));
+  for (const RunMark& mark : marks) {
     const QImage curves = curves_->curvesAt(mark.points, mark.epochs);
     const QImage filters = inspector_->filtersImage(mark.filters);
     QImage frame(std::max(curves.width(), filters.width()), curves.height() + filters.height(), QImage::Format_RGB888);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 using namespace convscope;
 
 namespace {
@@ -68,10 +70,32 @@ TEST(LectureFile, EachBadFieldIsNamed) {
   EXPECT_EQ(refused("\"working_side\": 512", "\"working_side\": 5"),
             "slide.convscope: \"input.working_side\" must be a whole number from 16 to 8192 (got 5)");
   EXPECT_EQ(refused("\"stride\": [\n   2,", "\"stride\": [\n   0,"),
-            "slide.convscope: \"convolution.stride\" must be a whole number from 1 to 4096 (got 0)");
+            "slide.convscope: \"convolution.stride\" must be a whole number from 1 to 64 (got 0)");
   EXPECT_NE(refused("0.10000000149011612", "\"a\"").find("\"input.numbers.values\" holds \"a\""), std::string::npos);
   EXPECT_EQ(refused("\"format\": \"convscope-lecture\"", "\"format\": \"convscope-model\""),
             "slide.convscope: not a ConvScope lecture file (no \"format\": \"convscope-lecture\")");
   EXPECT_NE(refused("\"mode\": \"sum\"", "\"mode\": \"median\"").find("\"pooling.mode\""), std::string::npos);
   EXPECT_NE(refused("{", "[").find("not a ConvScope lecture file"), std::string::npos);
+}
+
+TEST(LectureFile, WhatCannotBeReadBackIsNotWritten) {
+  LectureState s = sample();
+  s.convolution.strideH = 500; // set from the command line, beyond what a lecture holds
+  try {
+    serializeLecture(s);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "stride 500: a lecture file holds 1 to 64");
+  }
+  s = sample();
+  s.input.values()[0] = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(serializeLecture(s), std::invalid_argument);
+  // Reading: a number beyond float's range is refused (it would become infinity).
+  std::string text = serializeLecture(sample());
+  text.replace(text.find("-0.75"), 5, "1e300");
+  EXPECT_THROW(parseLecture(text, "x"), std::invalid_argument);
+  // A tiny file cannot ask for huge maps: padding beyond 256 is refused.
+  text = serializeLecture(sample());
+  text.replace(text.find("\"pad\": [\n   1,"), 14, "\"pad\": [\n   4096,");
+  EXPECT_THROW(parseLecture(text, "x"), std::invalid_argument);
 }
