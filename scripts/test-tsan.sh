@@ -26,7 +26,9 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 cmake --build "$dir" --parallel "$(nproc)" --target thread_tests ui_tests architecture_tests
 export QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1
-export TSAN_OPTIONS="halt_on_error=1:history_size=7:second_deadlock_stack=1:suppressions=$ROOT/scripts/tsan.supp"
+# die_after_fork=0: the window tests check exported PDFs and GIFs with pdftoppm and
+# ImageMagick through QProcess, which forks the multi-threaded test (the child only execs).
+export TSAN_OPTIONS="halt_on_error=1:history_size=7:second_deadlock_stack=1:die_after_fork=0:suppressions=$ROOT/scripts/tsan.supp"
 export XDG_CONFIG_HOME="$dir/config" # the tests' remembered settings stay in the build
 echo "ConvScope: its threads under ThreadSanitizer" >&2
 cd "$dir"

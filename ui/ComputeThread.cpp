@@ -56,14 +56,25 @@ void ComputeThread::post(std::function<void()> job) {
 }
 
 void ComputeThread::deleteAndWait(QObject* object) {
+  // The object goes through a member under the mutex, and the call by name carries no
+  // argument: nothing the compute thread reads lives on this thread's stack, where QtCore
+  // writes a call's argument array out of ThreadSanitizer's sight. No slot object either,
+  // that the two threads would share (a lambda's would be freed on whichever lets go last).
+  {
+    std::lock_guard lock(mutex_);
+    doomed_ = object;
+  }
   queuedCallSent(); // ThreadSanitizer.h: a call by name, which the wrappers do not see
-  // By name, with a pointer for argument: no slot object or argument copy that the two
-  // threads would share (a lambda's would be freed on whichever thread lets go last).
-  QMetaObject::invokeMethod(this, "deleteHere", Qt::BlockingQueuedConnection, Q_ARG(QObject*, object));
+  QMetaObject::invokeMethod(this, "deleteHere", Qt::BlockingQueuedConnection);
   queuedCallArrived(); // and the wait's end (QtCore's semaphore, unseen by ThreadSanitizer)
 }
 
-void ComputeThread::deleteHere(QObject* object) {
+void ComputeThread::deleteHere() {
+  QObject* object = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    std::swap(object, doomed_);
+  }
   delete object;
   queuedCallSent();
 }

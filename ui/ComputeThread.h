@@ -39,7 +39,7 @@ protected:
   bool event(QEvent* e) override; // ThreadSanitizer.h: a queued call arrives
 
 private:
-  Q_INVOKABLE void deleteHere(QObject* object);
+  Q_INVOKABLE void deleteHere(); // deletes doomed_
   ComputeThread();
   ~ComputeThread() override;
 
@@ -47,6 +47,7 @@ private:
   std::mutex mutex_;
   std::deque<std::function<void()>> jobs_; // guarded by mutex_
   bool scheduled_ = false;                 // a runPending() call is queued; guarded by mutex_
+  QObject* doomed_ = nullptr;              // deleteAndWait's object, for deleteHere; guarded by mutex_
 };
 
 // The jobs one widget posts to the compute thread. They run in order, so waiting for the
