@@ -10,7 +10,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstring>
+#include <immintrin.h>
 #include <random>
+#include <vector>
 
 using namespace convscope;
 
@@ -72,6 +75,68 @@ void filter2D(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kSize * kSize * channels);
 }
 } // namespace
+
+// The machine's limits, for BENCHMARKS.md's "share of the limit": memory bandwidth (a 64 MB
+// copy, split over the threads; bytes moved = read + write) and the cores' fused
+// multiply-add rate (independent AVX-512 FMAs in registers, where the CPU has them).
+void memoryCopy(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const size_t bytes = size_t(64) << 20;
+  std::vector<char> from(bytes, 1), to(bytes, 2);
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads)
+    {
+      const size_t parts = size_t(omp_get_num_threads()), part = size_t(omp_get_thread_num());
+      std::memcpy(to.data() + bytes * part / parts, from.data() + bytes * part / parts, bytes / parts);
+    }
+    benchmark::DoNotOptimize(to.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(2 * bytes));
+}
+
+__attribute__((target("avx512f"))) float fmaLoop(int64_t iterations) {
+  __m512 a[12], x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(float(i));
+  for (int64_t n = 0; n < iterations; ++n)
+    for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], x, y); // 12 chains hide the latency
+  __m512 sum = a[0];
+  for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, a[i]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0;
+  for (float v : lanes) total += v;
+  return total;
+}
+
+void fmaPeak(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) return state.SkipWithError("no AVX-512 on this CPU");
+  const int threads = static_cast<int>(state.range(0));
+  constexpr int64_t kIterations = 1 << 22;
+  for (auto _ : state) {
+    float sink = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+    sink += fmaLoop(kIterations);
+    benchmark::DoNotOptimize(sink);
+  }
+  // FMAs (one multiply-add on one float each): 12 vectors of 16 floats per iteration per thread.
+  state.counters["GFMA/s"] = benchmark::Counter(double(state.iterations()) * kIterations * 12 * 16 * threads / 1e9,
+                                                benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(memoryCopy)
+    ->Name("limits/memory-copy-64MB")
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(fmaPeak)
+    ->Name("limits/fma-avx512")
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK(convBackend<OnednnBackend>)
     ->Name("conv3x3/onednn")

@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 installMissingPackages
 configureAndBuild "$ROOT/build/release" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >&2
 out="$ROOT/build/release/bench-conv.json"
-"$ROOT/build/release/bench/convscope_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+"$ROOT/build/release/bench/convscope_bench" --benchmark_filter=conv3x3 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out" --benchmark_out_format=json "$@" >&2
 python3 - "$out" <<'PY'
 import json, sys

@@ -161,6 +161,13 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   return stacked;
 }
 
+Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels) {
+  const bool planes = !kernels.empty() && std::all_of(kernels.begin(), kernels.end(), [&](const NamedKernel& k) {
+    return k.weights.shape().rank() == 3 && (k.weights.shape()[0] == 1 || channels == 1);
+  });
+  return planes ? Layout::NCHW : backend.preferredLayout();
+}
+
 std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels) {
   std::vector<std::string> names;
   for (const NamedKernel& k : kernels) {

@@ -53,6 +53,12 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
                        const FilterOptions& options, Layout layout = Layout::NCHW, Tensor* storage = nullptr);
 
+// The layout a bank's maps are best made in on `backend`: its preferred one, or NCHW planes
+// when every kernel is one block filtering each of the image's channels on its own (image
+// filters, which the oneDNN backend computes plane by plane with OpenCV: planes need no
+// interleaving pass).
+Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels);
+
 // The name of each of applyFilterBank's output maps, in its order: the kernel's name for a
 // full-depth kernel, "name · R" (G, B; or "· ch 2" beyond three channels) for a one-block
 // kernel, which filters each of the `channels` input channels on its own.

@@ -2,8 +2,12 @@
 // the channel counts a lecture uses without a transpose), palette indices for the view.
 #include "MapRendering.h"
 
+#include "Vec4.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 namespace convscope {
 
@@ -48,56 +52,132 @@ struct Sampling {
   int64_t height, width, step, outHeight, outWidth;
 };
 
-template <int C>
-void interleavedIndices(const float* v, const Sampling& g, const float* zero, const float* k, uint8_t* const* out) {
-  float z[C], s[C];
-  for (int c = 0; c < C; ++c) z[c] = zero[c], s[c] = k[c];
-    // Row by row, map by map: the sampled input row stays in cache while each map's output
-    // row is written contiguously.
+// Indices of the sampled pixels, row by row and map by map: the sampled input row stays
+// in cache while each map's output row is written contiguously. With `relu`, the same pass
+// also renders max(0, maps) into the second set of images (the ReLU stage of the live view
+// read from the maps it follows). Four channels at a time when C allows it.
+struct Targets {
+  const float *zero, *k;
+  uint8_t* const* out;
+};
+// Four pixels' indices (a0..a3, one lane per map) to four maps' rows: a 4x4 transpose,
+// then each map's four bytes in one store.
+inline void storeTransposed(uint8_t* const* out, int64_t at, vec4::I4 a0, vec4::I4 a1, vec4::I4 a2, vec4::I4 a3) {
+  using vec4::I4;
+  typedef uint8_t U4 __attribute__((vector_size(4)));
+  const I4 t0 = __builtin_shuffle(a0, a1, I4{0, 4, 1, 5}), t1 = __builtin_shuffle(a2, a3, I4{0, 4, 1, 5});
+  const I4 t2 = __builtin_shuffle(a0, a1, I4{2, 6, 3, 7}), t3 = __builtin_shuffle(a2, a3, I4{2, 6, 3, 7});
+  const I4 maps[4] = {__builtin_shuffle(t0, t1, I4{0, 1, 4, 5}), __builtin_shuffle(t0, t1, I4{2, 3, 6, 7}),
+                      __builtin_shuffle(t2, t3, I4{0, 1, 4, 5}), __builtin_shuffle(t2, t3, I4{2, 3, 6, 7})};
+  for (int j = 0; j < 4; ++j) {
+    const U4 bytes = __builtin_convertvector(maps[j], U4);
+    std::memcpy(out[j] + at, &bytes, 4);
+  }
+}
+
+template <int C> void interleavedIndices(const float* v, const Sampling& g, const Targets& t, const Targets* relu) {
+  const int64_t stride = g.step * C;
 #pragma omp parallel for schedule(static)
   for (int64_t y = 0; y < g.outHeight; ++y) {
     const float* row = v + (y * g.step) * g.width * C;
-    for (int c = 0; c < C; ++c) {
-      uint8_t* o = out[c] + y * g.outWidth;
-      const float zc = z[c], sc = s[c];
-      const int64_t stride = g.step * C;
-      for (int64_t x = 0; x < g.outWidth; ++x) o[x] = static_cast<uint8_t>(zc + row[x * stride + c] * sc);
+    const int64_t o = y * g.outWidth;
+    if constexpr (C % 4 == 0) {
+      using namespace vec4;
+      constexpr int Q = C / 4; // channel quads
+      V4 z[Q], k[Q], rz[Q], rk[Q];
+      for (int q = 0; q < Q; ++q) {
+        z[q] = load(t.zero + 4 * q), k[q] = load(t.k + 4 * q);
+        rz[q] = relu ? load(relu->zero + 4 * q) : z[q], rk[q] = relu ? load(relu->k + 4 * q) : k[q];
+      }
+      const V4 zero = splat(0.0f);
+      int64_t x = 0;
+      // Four pixels at a time, all their channels while their cache lines are fresh: four
+      // channels' indices a vector, transposed so that each map's four bytes go out in one store.
+      for (; x + 4 <= g.outWidth; x += 4) {
+        const float* p = row + x * stride;
+        for (int q = 0; q < Q; ++q) {
+          const V4 v0 = load(p + 4 * q), v1 = load(p + stride + 4 * q), v2 = load(p + 2 * stride + 4 * q),
+                   v3 = load(p + 3 * stride + 4 * q);
+          storeTransposed(t.out + 4 * q, o + x, truncate(z[q] + v0 * k[q]), truncate(z[q] + v1 * k[q]),
+                          truncate(z[q] + v2 * k[q]), truncate(z[q] + v3 * k[q]));
+          if (relu)
+            storeTransposed(relu->out + 4 * q, o + x, truncate(rz[q] + max(v0, zero) * rk[q]),
+                            truncate(rz[q] + max(v1, zero) * rk[q]), truncate(rz[q] + max(v2, zero) * rk[q]),
+                            truncate(rz[q] + max(v3, zero) * rk[q]));
+        }
+      }
+      for (; x < g.outWidth; ++x)
+        for (int q = 0; q < Q; ++q) {
+          const V4 value = load(row + x * stride + 4 * q);
+          const I4 index = truncate(z[q] + value * k[q]);
+          for (int j = 0; j < 4; ++j) t.out[4 * q + j][o + x] = static_cast<uint8_t>(index[j]);
+          if (relu) {
+            const I4 r = truncate(rz[q] + max(value, zero) * rk[q]);
+            for (int j = 0; j < 4; ++j) relu->out[4 * q + j][o + x] = static_cast<uint8_t>(r[j]);
+          }
+        }
+    } else {
+      for (int c = 0; c < C; ++c) {
+        const float zc = t.zero[c], kc = t.k[c];
+        for (int64_t x = 0; x < g.outWidth; ++x) t.out[c][o + x] = static_cast<uint8_t>(zc + row[x * stride + c] * kc);
+        if (!relu) continue;
+        const float rz = relu->zero[c], rk = relu->k[c];
+        for (int64_t x = 0; x < g.outWidth; ++x)
+          relu->out[c][o + x] = static_cast<uint8_t>(rz + std::max(0.0f, row[x * stride + c]) * rk);
+      }
     }
   }
 }
 
-template <int C>
-bool renderInterleaved(const float* v, int64_t channels, const Sampling& g, float* lo, float* hi, const float* zero,
-                       const float* k, uint8_t* const* out, bool rangePass) {
-  if (channels != C) return false;
-  if (rangePass)
-    interleavedRange<C>(v, g.height * g.width, lo, hi);
-  else
-    interleavedIndices<C>(v, g, zero, k, out);
-  return true;
+// Calls f(std::integral_constant<int, C>) for the channel counts with an interleaved pass
+// (banks of 1 to 16 filters); false for any other count.
+template <class F> bool withChannels(int64_t channels, F&& f) {
+  switch (channels) {
+  case 1: return f(std::integral_constant<int, 1>{}), true;
+  case 2: return f(std::integral_constant<int, 2>{}), true;
+  case 3: return f(std::integral_constant<int, 3>{}), true;
+  case 4: return f(std::integral_constant<int, 4>{}), true;
+  case 6: return f(std::integral_constant<int, 6>{}), true;
+  case 8: return f(std::integral_constant<int, 8>{}), true;
+  case 12: return f(std::integral_constant<int, 12>{}), true;
+  case 16: return f(std::integral_constant<int, 16>{}), true;
+  default: return false;
+  }
 }
 
-// The channel counts with an interleaved kernel: the dispatch below, one case each.
-bool hasInterleavedKernel(int64_t c) {
-  return c == 1 || c == 2 || c == 3 || c == 4 || c == 6 || c == 8 || c == 12 || c == 16;
+// Each map's image (size, range, palette) and its index mapping: index = zero + value·k.
+struct Prepared {
+  std::vector<float> zero, k;
+  std::vector<uint8_t*> out;
+  Targets targets() const { return {zero.data(), k.data(), out.data()}; }
+};
+Prepared prepare(std::vector<MapImage>& images, const Sampling& g, const std::vector<float>& lo,
+                 const std::vector<float>& hi) {
+  const size_t channels = lo.size();
+  Prepared p{std::vector<float>(channels), std::vector<float>(channels), std::vector<uint8_t*>(channels)};
+  images.assign(channels, MapImage{});
+  for (size_t c = 0; c < channels; ++c) {
+    MapImage& image = images[c];
+    image.height = static_cast<int>(g.outHeight);
+    image.width = static_cast<int>(g.outWidth);
+    image.step = static_cast<int>(g.step);
+    image.minimum = lo[c];
+    image.maximum = hi[c];
+    const bool diverging = lo[c] < 0;
+    image.palette = diverging ? Palette::Diverging : Palette::Gray;
+    image.scale = diverging ? std::max(-lo[c], hi[c]) : hi[c];
+    p.k[c] = image.scale > 0 ? (diverging ? 127.0f : 255.0f) / image.scale : 0.0f;
+    p.zero[c] = diverging ? 128.5f : 0.5f;
+    image.pixels.resize(static_cast<size_t>(g.outHeight * g.outWidth));
+    p.out[c] = image.pixels.data();
+  }
+  return p;
 }
 
-// Dispatch to the fixed channel counts a lecture uses (banks of 1 to 16 filters).
-bool interleaved(const float* v, int64_t channels, const Sampling& g, float* lo, float* hi, const float* zero,
-                 const float* k, uint8_t* const* out, bool rangePass) {
-  return renderInterleaved<1>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<2>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<3>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<4>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<6>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<8>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<12>(v, channels, g, lo, hi, zero, k, out, rangePass) ||
-         renderInterleaved<16>(v, channels, g, lo, hi, zero, k, out, rangePass);
-}
-} // namespace
-
-std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vector<float>* knownLo,
-                                 const std::vector<float>* knownHi) {
+// The maps (and, with reluImages, max(0, maps)) rendered; ranges from every value unless
+// known (ReLU's always follow from the maps').
+void render(const Tensor& maps, int maxSide, const std::vector<float>* knownLo, const std::vector<float>* knownHi,
+            std::vector<MapImage>& images, std::vector<MapImage>* reluImages) {
   const Shape& s = maps.shape();
   const int64_t channels = s[1], area = s[2] * s[3];
   const int64_t step = std::max<int64_t>(1, (std::max(s[2], s[3]) + maxSide - 1) / std::max(maxSide, 1));
@@ -105,20 +185,19 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vec
   const float* v = maps.data();
   bool nhwc = maps.layout() == Layout::NHWC && channels > 1;
   std::vector<float> lo(static_cast<size_t>(channels)), hi(static_cast<size_t>(channels));
-  std::vector<float> zero(static_cast<size_t>(channels)), k(static_cast<size_t>(channels));
-  std::vector<uint8_t*> out(static_cast<size_t>(channels));
   Tensor contiguous;
   const bool known = knownLo && knownHi && knownLo->size() == size_t(channels) && knownHi->size() == size_t(channels);
   if (known) lo = *knownLo, hi = *knownHi;
-  // The interleaved kernels exist for the channel counts a lecture uses; any other count
+  // The interleaved passes exist for the channel counts a lecture uses; any other count
   // (a bank of 5 or 7 filters) is transposed once. (With known ranges this check once
   // came too late: a bank of five rendered its ReLU maps black.)
-  if (nhwc && !hasInterleavedKernel(channels)) {
+  if (nhwc && !withChannels(channels, [](auto) {})) {
     contiguous = maps.inLayout(Layout::NCHW);
     v = contiguous.data();
     nhwc = false;
   }
-  if (nhwc && !known) interleaved(v, channels, g, lo.data(), hi.data(), nullptr, nullptr, nullptr, true);
+  if (nhwc && !known)
+    withChannels(channels, [&](auto n) { interleavedRange<decltype(n)::value>(v, area, lo.data(), hi.data()); });
   if (!nhwc && !known)
     for (int64_t c = 0; c < channels; ++c) {
       const float* map = v + c * area;
@@ -130,36 +209,45 @@ std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vec
       }
       lo[c] = l, hi[c] = h;
     }
-  std::vector<MapImage> images(static_cast<size_t>(channels));
-  for (int64_t c = 0; c < channels; ++c) {
-    MapImage& image = images[static_cast<size_t>(c)];
-    image.height = static_cast<int>(g.outHeight);
-    image.width = static_cast<int>(g.outWidth);
-    image.step = static_cast<int>(step);
-    image.minimum = lo[c];
-    image.maximum = hi[c];
-    const bool diverging = lo[c] < 0;
-    image.palette = diverging ? Palette::Diverging : Palette::Gray;
-    image.scale = diverging ? std::max(-lo[c], hi[c]) : hi[c];
-    k[c] = image.scale > 0 ? (diverging ? 127.0f : 255.0f) / image.scale : 0.0f;
-    zero[c] = diverging ? 128.5f : 0.5f;
-    image.pixels.resize(static_cast<size_t>(g.outHeight * g.outWidth));
-    out[c] = image.pixels.data();
+  const Prepared p = prepare(images, g, lo, hi);
+  Prepared r;
+  if (reluImages) {
+    std::vector<float> reluLo = lo, reluHi = hi;
+    for (float& x : reluLo) x = std::max(0.0f, x);
+    for (float& x : reluHi) x = std::max(0.0f, x);
+    r = prepare(*reluImages, g, reluLo, reluHi);
   }
+  const Targets t = p.targets(), rt = r.targets();
   if (nhwc) {
-    interleaved(v, channels, g, nullptr, nullptr, zero.data(), k.data(), out.data(), false);
-  } else {
-    for (int64_t c = 0; c < channels; ++c) {
-      const float* map = v + c * area;
-      uint8_t* o = out[c];
-      const float kc = k[c], zc = zero[c];
-#pragma omp parallel for schedule(static)
-      for (int64_t y = 0; y < g.outHeight; ++y)
-        for (int64_t x = 0; x < g.outWidth; ++x)
-          o[y * g.outWidth + x] = static_cast<uint8_t>(zc + map[(y * step) * g.width + x * step] * kc);
-    }
+    withChannels(channels,
+                 [&](auto n) { interleavedIndices<decltype(n)::value>(v, g, t, reluImages ? &rt : nullptr); });
+    return;
   }
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* map = v + c * area;
+    const float kc = t.k[c], zc = t.zero[c];
+#pragma omp parallel for schedule(static)
+    for (int64_t y = 0; y < g.outHeight; ++y)
+      for (int64_t x = 0; x < g.outWidth; ++x) {
+        const float value = map[(y * step) * g.width + x * step];
+        t.out[c][y * g.outWidth + x] = static_cast<uint8_t>(zc + value * kc);
+        if (reluImages)
+          rt.out[c][y * g.outWidth + x] = static_cast<uint8_t>(rt.zero[c] + std::max(0.0f, value) * rt.k[c]);
+      }
+  }
+}
+} // namespace
+
+std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vector<float>* knownLo,
+                                 const std::vector<float>* knownHi) {
+  std::vector<MapImage> images;
+  render(maps, maxSide, knownLo, knownHi, images, nullptr);
   return images;
+}
+
+void renderMapsAndRelu(const Tensor& maps, int maxSide, const std::vector<float>& lo, const std::vector<float>& hi,
+                       std::vector<MapImage>& images, std::vector<MapImage>& reluImages) {
+  render(maps, maxSide, &lo, &hi, images, &reluImages);
 }
 
 MapImage renderMap(const Tensor& maps, int64_t channel) {
@@ -181,22 +269,35 @@ MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
   image.width = static_cast<int>((s[3] + step - 1) / step);
   image.pixels.resize(static_cast<size_t>(image.width) * image.height * 3);
   const float k = 255.0f / maxValue;
-  const float *r = rgb.data(), *g = r + area, *b = g + area;
+  // Planes (NCHW) or interleaved pixels (NHWC): where each colour starts and a pixel's stride.
+  const bool planes = rgb.layout() == Layout::NCHW;
+  const int64_t stride = planes ? 1 : 3;
+  const float *r = rgb.data(), *g = r + (planes ? area : 1), *b = g + (planes ? area : 1);
   uint8_t* out = image.pixels.data();
   const int64_t w = image.width;
   // One pass over the displayed pixels; their range tells a 0–255 image from a [0, 1] one.
+  // A pixel's three colours in one vector (the fourth lane repeats red).
+  using namespace vec4;
+  const int64_t last = rgb.size() - 4; // an interleaved pixel up to here loads as one vector
+  const V4 scale = splat(k), half = splat(0.5f), zero = splat(0.0f), top = splat(255.0f);
   float lo = r[0], hi = r[0];
-#pragma omp parallel for reduction(min : lo) reduction(max : hi) schedule(static)
-  for (int64_t y = 0; y < image.height; ++y)
-    for (int64_t x = 0; x < w; ++x) {
-      const int64_t i = y * step * s[3] + x * step;
-      lo = std::min({lo, r[i], g[i], b[i]});
-      hi = std::max({hi, r[i], g[i], b[i]});
-      uint8_t* o = out + (y * w + x) * 3;
-      o[0] = static_cast<uint8_t>(std::clamp(r[i] * k + 0.5f, 0.0f, 255.0f));
-      o[1] = static_cast<uint8_t>(std::clamp(g[i] * k + 0.5f, 0.0f, 255.0f));
-      o[2] = static_cast<uint8_t>(std::clamp(b[i] * k + 0.5f, 0.0f, 255.0f));
-    }
+#pragma omp parallel
+  {
+    V4 low = splat(lo), high = low;
+#pragma omp for schedule(static)
+    for (int64_t y = 0; y < image.height; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        const int64_t i = (y * step * s[3] + x * step) * stride;
+        const V4 v = !planes && i <= last ? __builtin_shuffle(load(r + i), I4{0, 1, 2, 0}) : V4{r[i], g[i], b[i], r[i]};
+        low = min(low, v), high = max(high, v);
+        const I4 bytes = truncate(min(max(v * scale + half, zero), top));
+        uint8_t* o = out + (y * w + x) * 3;
+        o[0] = static_cast<uint8_t>(bytes[0]), o[1] = static_cast<uint8_t>(bytes[1]),
+        o[2] = static_cast<uint8_t>(bytes[2]);
+      }
+#pragma omp critical
+    for (int j = 0; j < 3; ++j) lo = std::min(lo, low[j]), hi = std::max(hi, high[j]);
+  }
   image.minimum = lo;
   image.maximum = hi;
   image.scale = maxValue;

@@ -32,8 +32,12 @@ struct MapImage {
 // sampled down to at most maxSide pixels a side.
 std::vector<MapImage> renderMaps(const Tensor& maps, int maxSide, const std::vector<float>* lo = nullptr,
                                  const std::vector<float>* hi = nullptr);
+// The maps and their ReLU (max(0, maps), whose ranges follow from the maps' known ones) in
+// one sampled pass over the maps: the live view's convolution and ReLU stages.
+void renderMapsAndRelu(const Tensor& maps, int maxSide, const std::vector<float>& lo, const std::vector<float>& hi,
+                       std::vector<MapImage>& images, std::vector<MapImage>& reluImages);
 MapImage renderMap(const Tensor& maps, int64_t channel); // one channel (for tests and exports)
-// A colour input (1, 3, H, W) NCHW with values 0..maxValue as one RGB image, sampled down
+// A colour input (1, 3, H, W), either layout, with values 0..maxValue as one RGB image, sampled down
 // to at most maxSide pixels a side.
 MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide);
 

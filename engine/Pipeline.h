@@ -26,6 +26,10 @@ struct PipelineSpec {
   bool pooling = true;
   Pool2DGeometry pool;
   int displaySide = 512; // maps are rendered at most this many pixels a side (values stay exact)
+  // The caller's number for the image: the same non-zero number on two calls means the same
+  // pixels, and an earlier result's input stage (its copy and its picture) is reused, as
+  // while a slider is dragged over one image. 0: unknown, always copied.
+  uint64_t inputVersion = 0;
   // The classification stage: flatten → fully connected → softmax into `classes` classes,
   // with demonstrationWeights (a hand-made pipeline has nothing learned to use).
   bool classify = true;
@@ -52,6 +56,8 @@ struct PipelineResult {
   std::vector<PipelineStage> stages;   // input first
   std::vector<std::string> classNames; // for a model's probabilities
   std::string error;                   // the reason when a stage's geometry does not fit; stages up to it are kept
+  uint64_t inputVersion = 0;           // the spec's, with the display side the input stage was rendered at
+  int inputSide = 0;
 };
 
 // Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws

@@ -47,6 +47,7 @@ void Workspace::setMatrix(const Tensor& values, const QString& name) {
   inputIsMatrix_ = true;
   originalSize_ = QSize(static_cast<int>(original_.shape()[3]), static_cast<int>(original_.shape()[2]));
   input_ = original_;
+  ++inputVersion_;
   emit inputChanged();
 }
 
@@ -63,6 +64,7 @@ void Workspace::setImage(const Tensor& image, const QString& name) {
 void Workspace::applyWorkingSize() {
   const Shape& s = original_.shape();
   const int64_t side = std::max(s[2], s[3]);
+  ++inputVersion_;
   if (inputIsMatrix_ || side <= workingSide_) {
     input_ = original_;
     return;
@@ -167,6 +169,7 @@ PipelineSpec Workspace::pipelineSpec() const {
   spec.activation = activation_;
   spec.pooling = pooling_;
   spec.pool = pool_;
+  spec.inputVersion = inputVersion_;
   return spec;
 }
 

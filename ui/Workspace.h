@@ -25,6 +25,7 @@ public:
 
   // The input as the engine sees it: (1, C, H, W), values 0–255 (or as typed).
   const Tensor& input() const { return input_; }
+  uint64_t inputVersion() const { return inputVersion_; } // a new number whenever input() changes
   const QString& inputName() const { return inputName_; }
   QSize originalSize() const { return originalSize_; } // before downscaling to the working size
   bool inputIsMatrix() const { return inputIsMatrix_; }
@@ -82,6 +83,7 @@ private:
 
   Tensor original_; // as loaded, before the working size
   Tensor input_;
+  uint64_t inputVersion_ = 0;
   QString inputName_;
   QString inputPath_;
   QSize originalSize_;

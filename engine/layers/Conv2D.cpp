@@ -19,8 +19,15 @@ Conv2D::Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2D
       outChannels % geometry.groups != 0 || outChannels < 1)
     conv2dOutputShape(Shape{1, inChannels, 1 << 20, 1 << 20}, outChannels, geometry, "Conv2D '" + this->name() + "'");
   weights_ = Tensor(Shape{outChannels, inChannels / geometry.groups, geometry.kernelH, geometry.kernelW});
+  if (hasBias) bias_ = Tensor(Shape{outChannels});
+  // The gradients are made by the first backward pass (or gradients()): inference never
+  // needs them (VGG-16's would be another 528 MB).
+}
+
+void Conv2D::makeGradients() {
+  if (!diffWeights_.empty()) return;
   diffWeights_ = Tensor(weights_.shape());
-  if (hasBias) bias_ = Tensor(Shape{outChannels}), diffBias_ = Tensor(Shape{outChannels});
+  if (hasBias_) diffBias_ = Tensor(bias_.shape());
 }
 
 std::string Conv2D::describe() const {
@@ -46,6 +53,7 @@ void Conv2D::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
 }
 
 void Conv2D::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  makeGradients();
   backend.conv2dBackwardWeights(geometry_, src, diffDst, diffWeights_, hasBias_ ? &diffBias_ : nullptr);
   if (diffSrc) backend.conv2dBackwardData(geometry_, weights_, diffDst, *diffSrc);
 }
@@ -56,6 +64,7 @@ std::vector<Tensor*> Conv2D::parameters() {
 }
 
 std::vector<Tensor*> Conv2D::gradients() {
+  makeGradients();
   if (hasBias_) return {&diffWeights_, &diffBias_};
   return {&diffWeights_};
 }

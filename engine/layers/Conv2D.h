@@ -37,6 +37,7 @@ public:
   const Tensor& bias() const { return bias_; }
 
 private:
+  void makeGradients(); // on first use
   int64_t inChannels_, outChannels_;
   Conv2DGeometry geometry_;
   bool hasBias_;

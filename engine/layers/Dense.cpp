@@ -14,8 +14,15 @@ Dense::Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool has
     throw std::invalid_argument("Dense '" + this->name() + "': features " + std::to_string(inFeatures) + " -> " +
                                 std::to_string(outFeatures) + " must both be at least 1");
   weights_ = Tensor(Shape{outFeatures, inFeatures});
+  if (hasBias) bias_ = Tensor(Shape{outFeatures});
+  // The gradients are made by the first backward pass (or gradients()): inference never
+  // needs them (VGG-16's would be another 528 MB).
+}
+
+void Dense::makeGradients() {
+  if (!diffWeights_.empty()) return;
   diffWeights_ = Tensor(weights_.shape());
-  if (hasBias) bias_ = Tensor(Shape{outFeatures}), diffBias_ = Tensor(Shape{outFeatures});
+  if (hasBias_) diffBias_ = Tensor(bias_.shape());
 }
 
 std::string Dense::describe() const {
@@ -34,6 +41,7 @@ void Dense::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
 }
 
 void Dense::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  makeGradients();
   backend.denseBackwardWeights(src, diffDst, diffWeights_, hasBias_ ? &diffBias_ : nullptr);
   if (diffSrc) backend.denseBackwardData(weights_, diffDst, *diffSrc);
 }
@@ -44,6 +52,7 @@ std::vector<Tensor*> Dense::parameters() {
 }
 
 std::vector<Tensor*> Dense::gradients() {
+  makeGradients();
   if (hasBias_) return {&diffWeights_, &diffBias_};
   return {&diffWeights_};
 }

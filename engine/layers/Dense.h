@@ -34,6 +34,7 @@ public:
   const Tensor& bias() const { return bias_; }
 
 private:
+  void makeGradients(); // on first use
   int64_t inFeatures_, outFeatures_;
   bool hasBias_;
   Tensor weights_;

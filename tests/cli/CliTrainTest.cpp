@@ -101,9 +101,29 @@ TEST_F(CliTrain, BenchPrintsImagesPerSecond) {
 }
 
 TEST_F(CliTrain, BenchLiveTimesOneUpdate) {
-  const Result r = run({"bench", "live", "--size", "64", "--filters", "4", "--runs", "3", "--json"});
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_GT(Json::parse(r.out)["median_ms"].get<double>(), 0.0);
+  for (const char* image : {"", "--new-image"}) {
+    std::vector<std::string> args{"bench", "live", "--size", "64", "--filters", "4", "--runs", "3", "--json"};
+    if (*image) args.push_back(image);
+    const Result r = run(args);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_GT(Json::parse(r.out)["median_ms"].get<double>(), 0.0);
+    EXPECT_EQ(Json::parse(r.out)["image"], *image ? "new" : "kept");
+  }
+}
+
+TEST_F(CliTrain, BenchConvTimesOneKernelBesideFilter2D) {
+  for (const char* channels : {"1", "3"}) {
+    const Result r = run({"bench", "conv", "--size", "64", "--channels", channels, "--kernel", "sobel-x", "--runs", "3",
+                          "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const Json j = Json::parse(r.out);
+    EXPECT_GT(j["median_ms"].get<double>(), 0.0);
+    EXPECT_GT(j["filter2d_median_ms"].get<double>(), 0.0);
+    EXPECT_EQ(j["output"], Json::array({std::stoi(channels), 64, 64})); // padding 1 keeps the size
+  }
+  const Result valid = run({"bench", "conv", "--size", "64", "--padding", "valid", "--runs", "2", "--json"});
+  ASSERT_EQ(valid.status, 0) << valid.err;
+  EXPECT_EQ(Json::parse(valid.out)["output"], Json::array({1, 62, 62}));
 }
 
 TEST_F(CliTrain, BadHyperparametersExitWith2) {
@@ -118,7 +138,10 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
                "/no/such/folder: no such folder");
   expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2,
                "the folder /no/such/folder does not exist");
-  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer', 'live', 'gui' or 'browser' first");
+  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer', 'live', 'conv', 'gui' or 'browser' first");
+  expectStatus({"bench", "conv", "--channels", "2"}, 2, "--channels 2: give 1 (gray) or 3 (RGB)");
+  expectStatus({"bench", "conv", "--kernel", "wobble"}, 2, "unknown kernel 'wobble'");
+  expectStatus({"bench", "conv", "--padding", "-1"}, 2, "padding '-1' must not be negative");
 }
 
 TEST_F(CliTrain, BrokenModelFilesExitWith2) {

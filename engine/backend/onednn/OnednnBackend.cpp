@@ -5,6 +5,7 @@
 #include "OnednnBackend.h"
 
 #include "OnednnPrimitives.h"
+#include "PlaneFilter.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -42,7 +43,8 @@ void LayoutBridge::run(dnnl::stream& stream) {
 #ifndef __SANITIZE_THREAD__
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
-uint64_t weightsFingerprint(const float* values, int64_t n) {
+uint64_t
+weightsFingerprint(const float* values, int64_t n) {
   uint64_t sum = uint64_t(n);
 #pragma omp parallel for simd reduction(+ : sum) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) {
@@ -169,6 +171,9 @@ std::string convKey(const Conv2DGeometry& g, const Tensor& src, const Shape& wei
 void OnednnBackend::conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                                   Tensor& dst) {
   checkConv2DArguments(g, src, weights, bias, dst);
+  // An image filter (one plane in, one out, the size kept): OpenCV's filter2D, 2-8x faster
+  // there than oneDNN, whose kernels vectorize over channels (PlaneFilter.h).
+  if (onednn::isPlaneFilter(g, src, weights.shape(), dst)) return onednn::filterPlanes(g, src, weights, bias, dst);
   const std::string key = convKey(g, src, weights.shape(), dst, bias != nullptr);
   auto& primitive = cached(state_->conv, key, "conv2d", [&] {
     return std::make_unique<OnednnConv>(state_->engine, g, src, weights.shape(), bias != nullptr, dst);

@@ -1,0 +1,247 @@
+// The live view's fast paths give what the stage-by-stage paths give: ReLU, max pooling and
+// ranges in one pass (FusedStages), the convolution and ReLU images in one pass
+// (renderMapsAndRelu), and image filters through OpenCV's filter2D (PlaneFilter) against
+// the reference backend's loops.
+#include "TestUtils.h"
+
+#include "engine/FusedStages.h"
+#include "engine/MapRendering.h"
+#include "engine/Pipeline.h"
+#include "engine/backend/onednn/PlaneFilter.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace convscope;
+using convscope::test::randomTensor;
+using convscope::test::tensorsClose;
+
+namespace {
+Pool2DGeometry maxPool(int64_t k) {
+  Pool2DGeometry g;
+  g.kernelH = g.kernelW = g.strideH = g.strideW = k;
+  return g;
+}
+} // namespace
+
+TEST(FusedStages, ReluPoolingAndRangesEqualTheBackendsStages) {
+  auto onednn = makeBackend(BackendKind::Onednn);
+  auto reference = makeBackend(BackendKind::Reference);
+  // Channel counts with and without whole vectors; sizes with rows and columns left over
+  // beyond the last window and rows shorter than a vector.
+  for (int64_t channels : {1, 2, 3, 6, 8, 16})
+    for (auto [h, w] : {std::pair<int64_t, int64_t>{7, 9}, {16, 16}, {33, 5}, {2, 3}})
+      for (int64_t k : {0, 2, 3}) {
+        if (k > h || k > w) continue;
+        SCOPED_TRACE("channels " + std::to_string(channels) + ", " + std::to_string(h) + "x" + std::to_string(w) +
+                     ", pool " + std::to_string(k));
+        for (Layout layout : {Layout::NHWC, Layout::NCHW}) {
+          const Tensor maps = randomTensor({1, channels, h, w}, unsigned(channels * 100 + h * 10 + k)).inLayout(layout);
+          const Pool2DGeometry g = maxPool(k);
+          const Pool2DGeometry* pool = k ? &g : nullptr;
+          ASSERT_TRUE(canFuseReluPool(maps, pool));
+          Tensor relu, pooled;
+          StageRanges ranges, pooledRanges;
+          reluMaxPool(maps, relu, pool, &pooled, ranges, &pooledRanges);
+          Tensor expectedRelu(maps.shape(), 0.0f, layout);
+          reference->activationForward(ActivationKind::ReLU, 0, maps, expectedRelu);
+          EXPECT_TRUE(tensorsClose(relu, expectedRelu, 0, 0)); // exact
+          for (int64_t c = 0; c < channels; ++c) {
+            float lo = maps.at(0, c, 0, 0), hi = lo;
+            for (int64_t y = 0; y < h; ++y)
+              for (int64_t x = 0; x < w; ++x)
+                lo = std::min(lo, maps.at(0, c, y, x)), hi = std::max(hi, maps.at(0, c, y, x));
+            EXPECT_EQ(ranges.lo[size_t(c)], lo);
+            EXPECT_EQ(ranges.hi[size_t(c)], hi);
+          }
+          if (!pool) continue;
+          Tensor expectedPool(pool2dOutputShape(maps.shape(), g), 0.0f, layout);
+          onednn->pool2dForward(g, expectedRelu, expectedPool);
+          EXPECT_TRUE(tensorsClose(pooled, expectedPool, 0, 0));
+          for (int64_t c = 0; c < channels; ++c) {
+            const Tensor one = expectedPool.inLayout(Layout::NCHW);
+            const auto first = one.values().begin() + c * one.shape()[2] * one.shape()[3];
+            const auto [lo, hi] = std::minmax_element(first, first + one.shape()[2] * one.shape()[3]);
+            EXPECT_EQ(pooledRanges.lo[size_t(c)], *lo);
+            EXPECT_EQ(pooledRanges.hi[size_t(c)], *hi);
+          }
+        }
+      }
+}
+
+TEST(FusedStages, TakesOnlyWhatItComputes) {
+  const Tensor eight = randomTensor({1, 8, 6, 6}, 1).inLayout(Layout::NHWC);
+  const Pool2DGeometry two = maxPool(2);
+  EXPECT_TRUE(canFuseReluPool(eight, &two));
+  EXPECT_TRUE(canFuseReluPool(randomTensor({1, 5, 6, 6}, 1), &two));                         // NCHW planes, one by one
+  EXPECT_FALSE(canFuseReluPool(randomTensor({1, 5, 6, 6}, 1).inLayout(Layout::NHWC), &two)); // no pass for 5
+  Pool2DGeometry average = two, overlapping = two, padded = two;
+  average.mode = PoolMode::Average;
+  overlapping.kernelH = overlapping.kernelW = 3;
+  padded.padTop = 1;
+  for (const Pool2DGeometry& g : {average, overlapping, padded}) EXPECT_FALSE(canFuseReluPool(eight, &g));
+  Tensor relu, pooled;
+  StageRanges a, b;
+  EXPECT_THROW(reluMaxPool(eight, relu, &average, &pooled, a, &b), std::invalid_argument);
+}
+
+TEST(MapRendering, MapsAndReluInOnePassEqualTwoRenderings) {
+  for (int64_t channels : {1, 3, 5, 8, 12})
+    for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+      SCOPED_TRACE(std::to_string(channels) + " channels");
+      const Tensor maps = randomTensor({1, channels, 41, 23}, unsigned(channels)).inLayout(layout);
+      std::vector<float> lo, hi, reluLo, reluHi;
+      for (const MapImage& m : renderMaps(maps, 1 << 20)) {
+        lo.push_back(m.minimum), hi.push_back(m.maximum);
+        reluLo.push_back(std::max(0.0f, m.minimum)), reluHi.push_back(std::max(0.0f, m.maximum));
+      }
+      Tensor relu = maps;
+      for (float& v : relu.values()) v = std::max(0.0f, v);
+      for (int side : {1 << 20, 12}) { // every pixel; sampled every 4th
+        std::vector<MapImage> images, reluImages;
+        renderMapsAndRelu(maps, side, lo, hi, images, reluImages);
+        const std::vector<MapImage> expected = renderMaps(maps, side, &lo, &hi);
+        const std::vector<MapImage> expectedRelu = renderMaps(relu, side, &reluLo, &reluHi);
+        ASSERT_EQ(images.size(), size_t(channels));
+        for (size_t c = 0; c < images.size(); ++c) {
+          EXPECT_EQ(images[c].pixels, expected[c].pixels) << "map " << c;
+          EXPECT_EQ(reluImages[c].pixels, expectedRelu[c].pixels) << "ReLU map " << c;
+          EXPECT_EQ(reluImages[c].palette, Palette::Gray);
+          EXPECT_EQ(reluImages[c].maximum, reluHi[c]);
+        }
+      }
+    }
+}
+
+TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
+  // The oneDNN backend's channels-last maps take the fused path; the reference backend's
+  // NCHW maps the stage-by-stage one. Same stages, same names, values to float rounding,
+  // ReLU and pooling exact against the backend's own convolution.
+  auto onednn = makeBackend(BackendKind::Onednn);
+  auto reference = makeBackend(BackendKind::Reference);
+  const Tensor image = randomTensor({1, 3, 37, 41}, 5, 0, 255);
+  PipelineSpec spec;
+  for (int k = 0; k < 8; ++k) spec.kernels.push_back({"k" + std::to_string(k), randomTensor({3, 3, 3}, 10 + k)});
+  spec.convolution.padding = PaddingSpec::parse("1");
+  const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);
+  ASSERT_TRUE(fast.error.empty()) << fast.error;
+  ASSERT_EQ(fast.stages.size(), slow.stages.size());
+  for (size_t i = 0; i < fast.stages.size(); ++i) {
+    SCOPED_TRACE(fast.stages[i].title);
+    EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
+    EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
+    EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
+    EXPECT_TRUE(tensorsClose(fast.stages[i].maps.inLayout(Layout::NCHW), slow.stages[i].maps.inLayout(Layout::NCHW),
+                             1e-3f, 1e-4f));
+    ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
+    for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
+      EXPECT_NEAR(fast.stages[i].images[m].minimum, slow.stages[i].images[m].minimum, 1e-3);
+      EXPECT_NEAR(fast.stages[i].images[m].maximum, slow.stages[i].images[m].maximum, 1e-3);
+    }
+  }
+  Tensor relu = fast.stages[1].maps;
+  for (float& v : relu.values()) v = std::max(0.0f, v);
+  EXPECT_TRUE(tensorsClose(fast.stages[2].maps, relu, 0, 0));
+  EXPECT_EQ(fast.stages[2].images[0].minimum, std::max(0.0f, fast.stages[1].images[0].minimum));
+  EXPECT_EQ(fast.stages[3].maps.shape(), (Shape{1, 8, 18, 20}));
+}
+
+namespace {
+struct PlaneCase {
+  int64_t channels, kh, kw, top, bottom, left, right;
+  Layout in, out;
+  bool bias, sameKernels;
+};
+} // namespace
+
+TEST(PlaneFilter, ImageFiltersThroughFilter2DEqualTheReferenceLoops) {
+  auto onednn = makeBackend(BackendKind::Onednn);
+  auto reference = makeBackend(BackendKind::Reference);
+  const Layout C = Layout::NCHW, L = Layout::NHWC;
+  const std::vector<PlaneCase> cases{
+      {1, 3, 3, 1, 1, 1, 1, C, C, false, true}, {1, 3, 3, 0, 0, 0, 0, C, L, true, true},   // same; valid
+      {1, 5, 5, 2, 2, 2, 2, L, L, true, true},  {1, 3, 5, 0, 2, 1, 3, C, C, false, true},  // 5x5; 3x5 lopsided
+      {1, 1, 1, 0, 0, 0, 0, C, C, true, true},  {1, 7, 7, 3, 3, 3, 3, C, C, false, true},  // 1x1; 7x7
+      {3, 3, 3, 1, 1, 1, 1, C, L, false, true}, {3, 3, 3, 1, 1, 1, 1, C, C, true, false},  // the window's RGB case
+      {3, 3, 3, 1, 1, 1, 1, L, L, true, true},  {3, 5, 5, 1, 2, 0, 1, L, C, false, false}, //
+      {4, 3, 3, 0, 1, 1, 0, C, L, true, false}, {3, 3, 3, 0, 0, 0, 0, L, L, false, false},
+  };
+  for (const PlaneCase& t : cases)
+    for (int64_t batch : {1, 2}) {
+      SCOPED_TRACE(std::to_string(t.channels) + " channels, " + std::to_string(t.kh) + "x" + std::to_string(t.kw) +
+                   " pad " + std::to_string(t.top) + std::to_string(t.bottom) + std::to_string(t.left) +
+                   std::to_string(t.right) + ", batch " + std::to_string(batch) + ", layouts " +
+                   std::to_string(int(t.in)) + std::to_string(int(t.out)));
+      Conv2DGeometry g;
+      g.kernelH = t.kh, g.kernelW = t.kw;
+      g.padTop = t.top, g.padBottom = t.bottom, g.padLeft = t.left, g.padRight = t.right;
+      g.groups = t.channels;
+      const Tensor src = randomTensor({batch, t.channels, 29, 35}, 3, 0, 255).inLayout(t.in);
+      Tensor weights = randomTensor({t.channels, 1, t.kh, t.kw}, 4);
+      if (t.sameKernels)
+        for (int64_t c = 1; c < t.channels; ++c)
+          std::copy(weights.values().begin(), weights.values().begin() + t.kh * t.kw,
+                    weights.values().begin() + c * t.kh * t.kw);
+      const Tensor bias = randomTensor({t.channels}, 6);
+      const Shape out{batch, t.channels, 29 + t.top + t.bottom - t.kh + 1, 35 + t.left + t.right - t.kw + 1};
+      Tensor fast(out, 0.0f, t.out), slow(out);
+      ASSERT_TRUE(onednn::isPlaneFilter(g, src, weights.shape(), fast));
+      onednn->conv2dForward(g, src, weights, t.bias ? &bias : nullptr, fast);
+      reference->conv2dForward(g, src.inLayout(Layout::NCHW), weights, t.bias ? &bias : nullptr, slow);
+      EXPECT_TRUE(tensorsClose(fast.inLayout(Layout::NCHW), slow, 2e-3f, 1e-5f)); // values up to ~2,000
+    }
+}
+
+TEST(PlaneFilter, OtherConvolutionsStayWithOneDnn) {
+  Conv2DGeometry g;
+  g.padTop = g.padBottom = g.padLeft = g.padRight = 1;
+  const Tensor gray = randomTensor({1, 1, 16, 16}, 1), dst(Shape{1, 1, 16, 16});
+  EXPECT_TRUE(onednn::isPlaneFilter(g, gray, Shape{1, 1, 3, 3}, dst));
+  Conv2DGeometry strided = g, dilated = g, padded = g, big = g;
+  strided.strideH = 2, dilated.dilationW = 2, padded.padTop = 2;
+  big.kernelH = big.kernelW = 7;
+  const Tensor half(Shape{1, 1, 8, 8}), grown(Shape{1, 1, 17, 16}), shrunk(Shape{1, 1, 12, 12});
+  EXPECT_FALSE(onednn::isPlaneFilter(strided, gray, Shape{1, 1, 3, 3}, half));
+  EXPECT_FALSE(onednn::isPlaneFilter(dilated, gray, Shape{1, 1, 3, 3}, shrunk));
+  EXPECT_FALSE(onednn::isPlaneFilter(padded, gray, Shape{1, 1, 3, 3}, grown)); // larger than the input
+  EXPECT_TRUE(onednn::isPlaneFilter(big, gray, Shape{1, 1, 7, 7}, shrunk));    // 49 taps
+  Conv2DGeometry huge = g;
+  huge.kernelH = huge.kernelW = 9;
+  huge.padTop = huge.padBottom = huge.padLeft = huge.padRight = 4;
+  EXPECT_FALSE(onednn::isPlaneFilter(huge, gray, Shape{1, 1, 9, 9}, dst)); // 81 taps: filter2D's DFT
+  const Tensor rgb = randomTensor({1, 3, 16, 16}, 1), full(Shape{1, 1, 16, 16});
+  EXPECT_FALSE(onednn::isPlaneFilter(g, rgb, Shape{1, 3, 3, 3}, full)); // a sum over channels
+  const Tensor wide = randomTensor({1, 8, 16, 16}, 1).inLayout(Layout::NHWC),
+               wideOut(Shape{1, 8, 16, 16}, 0, Layout::NHWC);
+  Conv2DGeometry depthwise = g;
+  depthwise.groups = 8;
+  EXPECT_FALSE(onednn::isPlaneFilter(depthwise, wide, Shape{8, 1, 3, 3}, wideOut)); // MobileNet's: oneDNN
+}
+
+TEST(Pipeline, TheSameImageKeepsItsInputStageAndANewOneIsCopied) {
+  auto backend = makeBackend(BackendKind::Onednn);
+  Tensor image = randomTensor({1, 3, 20, 24}, 9, 0, 255);
+  PipelineSpec spec;
+  spec.kernels = {{"k", randomTensor({3, 3, 3}, 2)}};
+  spec.inputVersion = 7;
+  PipelineResult first = runPipeline(*backend, image, spec);
+  const float* kept = first.stages[0].maps.data();
+  spec.kernels = {{"k", randomTensor({3, 3, 3}, 3)}}; // a slider moved: the image stays
+  PipelineResult second = runPipeline(*backend, image, spec, &first);
+  EXPECT_EQ(second.stages[0].maps.data(), kept); // reused, not copied
+  EXPECT_EQ(second.stages[0].images[0].pixels.size(), size_t(20 * 24 * 3));
+  EXPECT_EQ(second.inputVersion, 7u);
+  // A new image under a new number is copied; under an old number it would not be (the
+  // caller's numbers are the contract), so the window numbers every change of its input.
+  image.values()[0] = 255 - image.values()[0];
+  spec.inputVersion = 8;
+  PipelineResult third = runPipeline(*backend, image, spec, &second);
+  EXPECT_EQ(third.stages[0].maps.at(0, 0, 0, 0), image.values()[0]);
+  const PipelineResult fresh = runPipeline(*backend, image, spec);
+  EXPECT_TRUE(tensorsClose(third.stages[3].maps, fresh.stages[3].maps, 0, 0));
+  spec.inputVersion = 0; // unknown: always copied
+  PipelineResult fourth = runPipeline(*backend, image, spec, &third);
+  EXPECT_NE(fourth.stages[0].maps.data(), nullptr);
+  EXPECT_EQ(fourth.stages[0].maps.at(0, 0, 0, 0), image.values()[0]);
+}
