@@ -29,10 +29,12 @@ PY
 )"
 
 echo; echo "## One live update (bench live, $runs updates a run, 2 threads)"
+# The image kept (a slider dragged over it: its stage is reused) and a new image every update.
 for size in 1024 512; do
   for i in $(seq "$rounds"); do
-    echo "$size: $("$bin" bench live --size "$size" --filters 8 --runs "$runs" --threads 2 --json)"
+    echo "$size, image kept: $("$bin" bench live --size "$size" --filters 8 --runs "$runs" --threads 2 --json)"
   done
+  echo "$size, new image: $("$bin" bench live --size "$size" --filters 8 --runs "$runs" --threads 2 --new-image --json)"
 done
 
 echo; echo "## One classic kernel (sobel-x, padding 1) against OpenCV's filter2D, 2 threads"
