@@ -278,9 +278,10 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     QString description, error;
     double buildMs = 0;
     bool trained = false;
+    std::unique_ptr<Network> network;
+    Preprocess preprocess;
     try {
-      auto network = std::make_unique<Network>(Shape{1});
-      Preprocess preprocess;
+      network = std::make_unique<Network>(Shape{1});
       if (isPreset(spec)) {
         *network = makePreset(spec);
       } else if (isLayerListPath(spec)) {
@@ -294,7 +295,6 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
           preprocess = plainPreprocess(network->inputShape());
       }
       if (!trained) {
-        initialize(*network, InitScheme::Auto, 1);
         // A network of vectors (no image input) is still drawn; the image cannot run through it.
         if (network->inputShape().rank() == 3) preprocess = plainPreprocess(network->inputShape());
         description = tr("Random weights (He or LeCun initialization, seed 1): the maps show what an untrained "
@@ -302,22 +302,21 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
       } else {
         description = tr("Weights from %1.").arg(QFileInfo(nameOrPath).fileName());
       }
+      // The graph from the structure alone (shapes, parameters, multiply-adds), before the
+      // weights are drawn: VGG-16's 138 M random weights take seconds, its graph milliseconds.
       QElapsedTimer clock;
       clock.start();
       graph = std::make_shared<const ArchitectureGraph>(*network);
       buildMs = double(clock.nsecsElapsed()) / 1e6;
       idea = architectureIdea(*network, *graph);
-      engine->network = std::move(network);
-      engine->preprocess = preprocess;
-      engine->forwarded = false;
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
     QMetaObject::invokeMethod(
         this,
         [this, generation, nameOrPath, graph, idea, description, error, buildMs, trained] {
-          finishJob();
           if (!error.isEmpty()) {
+            finishJob();
             // The network on screen stays, and its jobs count again (unless another was asked for since).
             if (generation == generation_) generation_ = loadedGeneration_;
             const QString named = error.contains(QFileInfo(nameOrPath).fileName())
@@ -331,6 +330,18 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
           networkLoaded(generation, nameOrPath, graph, idea, description, buildMs);
         },
         Qt::QueuedConnection);
+    if (!error.isEmpty()) return;
+    // The weights, while the graph is drawn: the forward pass the window asks for next is a
+    // job after this one on the compute thread, so it finds them ready.
+    try {
+      if (!trained) initialize(*network, InitScheme::Auto, 1);
+    } catch (const std::exception&) { // (only a temporary could fail to allocate: the weights exist)
+    }
+    engine->network = std::move(network);
+    engine->preprocess = preprocess;
+    engine->forwarded = false;
+    QMetaObject::invokeMethod(
+        this, [this] { finishJob(); }, Qt::QueuedConnection); // busy until the weights are drawn
   });
 }
 
