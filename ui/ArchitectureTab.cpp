@@ -282,9 +282,13 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     Preprocess preprocess;
     try {
       network = std::make_unique<Network>(Shape{1});
+      // A preset or a layer list is first made as a skeleton (no weights allocated) for its
+      // graph; a model file brings its weights.
       if (isPreset(spec)) {
+        StructureOnly skeleton;
         *network = makePreset(spec);
       } else if (isLayerListPath(spec)) {
+        StructureOnly skeleton;
         *network = loadLayerList(spec);
       } else {
         Model model = loadModel(spec);
@@ -309,6 +313,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
       graph = std::make_shared<const ArchitectureGraph>(*network);
       buildMs = double(clock.nsecsElapsed()) / 1e6;
       idea = architectureIdea(*network, *graph);
+      if (!trained) network.reset(); // a skeleton: made again with its weights below
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
@@ -334,8 +339,16 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     // The weights, while the graph is drawn: the forward pass the window asks for next is a
     // job after this one on the compute thread, so it finds them ready.
     try {
-      if (!trained) initialize(*network, InitScheme::Auto, 1);
-    } catch (const std::exception&) { // (only a temporary could fail to allocate: the weights exist)
+      if (!trained) {
+        network = std::make_unique<Network>(isPreset(spec) ? makePreset(spec) : loadLayerList(spec));
+        initialize(*network, InitScheme::Auto, 1);
+      }
+    } catch (const std::exception& e) { // its weights do not fit in memory: the graph stays, the maps say why
+      const QString why = QString::fromStdString(e.what());
+      QMetaObject::invokeMethod(
+          this, [this, why] { status_->setText(tr("The network's weights could not be made: %1").arg(why)); },
+          Qt::QueuedConnection);
+      network = std::make_unique<Network>(Shape{1});
     }
     engine->network = std::move(network);
     engine->preprocess = preprocess;

@@ -18,6 +18,7 @@ Conv2D::Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2D
   if (inChannels < 1 || geometry.groups < 1 || inChannels % geometry.groups != 0 ||
       outChannels % geometry.groups != 0 || outChannels < 1)
     conv2dOutputShape(Shape{1, inChannels, 1 << 20, 1 << 20}, outChannels, geometry, "Conv2D '" + this->name() + "'");
+  if (StructureOnly::active()) return; // a skeleton: counts by formula, no weights
   weights_ = Tensor(Shape{outChannels, inChannels / geometry.groups, geometry.kernelH, geometry.kernelW});
   if (hasBias) bias_ = Tensor(Shape{outChannels});
   // The gradients are made by the first backward pass (or gradients()): inference never
@@ -42,7 +43,10 @@ Shape Conv2D::outputShape(const Shape& src) const {
   return conv2dOutputShape(src, outChannels_, geometry_, who);
 }
 
-int64_t Conv2D::parameterCount() const { return weights_.size() + bias_.size(); }
+int64_t Conv2D::parameterCount() const {
+  return outChannels_ * (inChannels_ / geometry_.groups) * geometry_.kernelH * geometry_.kernelW +
+         (hasBias_ ? outChannels_ : 0);
+}
 
 int64_t Conv2D::macCount(const Shape& src) const {
   return outputShape(src).elementCount() * (inChannels_ / geometry_.groups) * geometry_.kernelH * geometry_.kernelW;

@@ -13,6 +13,7 @@ Dense::Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool has
   if (inFeatures < 1 || outFeatures < 1)
     throw std::invalid_argument("Dense '" + this->name() + "': features " + std::to_string(inFeatures) + " -> " +
                                 std::to_string(outFeatures) + " must both be at least 1");
+  if (StructureOnly::active()) return; // a skeleton: counts by formula, no weights
   weights_ = Tensor(Shape{outFeatures, inFeatures});
   if (hasBias) bias_ = Tensor(Shape{outFeatures});
   // The gradients are made by the first backward pass (or gradients()): inference never

@@ -17,7 +17,7 @@ public:
   void initialize(InitScheme scheme, WeightRandom& random) override;
   std::string describe() const override;
   Shape outputShape(const Shape& src) const override;
-  int64_t parameterCount() const override { return weights_.size() + bias_.size(); }
+  int64_t parameterCount() const override { return outFeatures_ * inFeatures_ + (hasBias_ ? outFeatures_ : 0); }
   int64_t macCount(const Shape& src) const override { return src[0] * inFeatures_ * outFeatures_; }
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,

@@ -15,6 +15,23 @@
 
 namespace convscope {
 
+// While one lives on a thread, the convolutions and fully connected layers made there are
+// skeletons: their shapes and their parameter and multiply-add counts are known, their weights
+// are not allocated (VGG-16's would be 528 MB), so they can be drawn and counted but not run,
+// trained or saved. For graphs and summaries of a network's structure.
+class StructureOnly {
+public:
+  StructureOnly() : was_(active_) { active_ = true; }
+  ~StructureOnly() { active_ = was_; }
+  StructureOnly(const StructureOnly&) = delete;
+  StructureOnly& operator=(const StructureOnly&) = delete;
+  static bool active() { return active_; }
+
+private:
+  bool was_;
+  static thread_local inline bool active_ = false;
+};
+
 enum class InitScheme; // Optimizer.h
 struct WeightRandom;   // Optimizer.h
 struct LayerKind;      // LayerKind.h: how a kind is read from a model file or a layer list

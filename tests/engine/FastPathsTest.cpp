@@ -7,6 +7,7 @@
 #include "engine/FusedStages.h"
 #include "engine/MapRendering.h"
 #include "engine/Pipeline.h"
+#include "engine/Presets.h"
 #include "engine/backend/onednn/PlaneFilter.h"
 
 #include <gtest/gtest.h>
@@ -244,4 +245,28 @@ TEST(Pipeline, TheSameImageKeepsItsInputStageAndANewOneIsCopied) {
   PipelineResult fourth = runPipeline(*backend, image, spec, &third);
   EXPECT_NE(fourth.stages[0].maps.data(), nullptr);
   EXPECT_EQ(fourth.stages[0].maps.at(0, 0, 0, 0), image.values()[0]);
+}
+
+TEST(StructureOnly, ASkeletonCountsWithoutAllocatingWeights) {
+  Network skeleton(Shape{1});
+  {
+    StructureOnly structure;
+    skeleton = makePreset("vgg16");
+  }
+  EXPECT_FALSE(StructureOnly::active());           // only while the guard lives
+  EXPECT_EQ(skeleton.parameterCount(), 138357544); // the published count, by formula
+  int64_t allocated = 0;
+  for (Tensor* p : skeleton.parameters()) allocated += p->size();
+  EXPECT_LT(allocated, 100000); // batch norm's few, no convolution or dense weights
+  const Network full = makePreset("mini-resnet");
+  Network miniSkeleton(Shape{1});
+  {
+    StructureOnly structure;
+    miniSkeleton = makePreset("mini-resnet");
+  }
+  EXPECT_EQ(miniSkeleton.parameterCount(), full.parameterCount());
+  EXPECT_EQ(miniSkeleton.macCount(), full.macCount());
+  // It cannot run: a clear error, not a crash.
+  auto backend = makeBackend(BackendKind::Onednn);
+  EXPECT_THROW(miniSkeleton.forward(*backend, randomTensor({1, 1, 28, 28}, 1)), std::invalid_argument);
 }
