@@ -4,7 +4,7 @@
 # one classic kernel against OpenCV's filter2D, the small architectures against PyTorch
 # (training and inference), and VGG-16's peak memory against PyTorch's.
 # Usage: ./bench/performance.sh [--quick]   (--quick: fewer rounds, a sanity run)
-# Builds the Release binary first (as ./scripts/run.sh does). Takes about 12 minutes.
+# Builds the Release binary first (as ./scripts/run.sh does). Takes about 9 minutes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 installMissingPackages
