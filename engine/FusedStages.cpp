@@ -16,9 +16,11 @@ bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool) {
   if (maps.layout() == Layout::NHWC && c != 1 && c != 2 && c != 3 && c != 4 && c != 6 && c != 8 && c != 12 && c != 16)
     return false;
   if (!pool) return true;
-  return pool->mode == PoolMode::Max && pool->kernelH == pool->strideH && pool->kernelW == pool->strideW &&
-         pool->padTop == 0 && pool->padBottom == 0 && pool->padLeft == 0 && pool->padRight == 0 &&
-         pool->kernelH <= maps.shape()[2] && pool->kernelW <= maps.shape()[3];
+  // Windows inside the map: no ceil mode (its last, partial window would read beyond the map)
+  // and the geometry the pooling stage itself accepts.
+  return pool->mode == PoolMode::Max && !pool->ceilMode && pool->countPadding && pool->kernelH == pool->strideH &&
+         pool->kernelW == pool->strideW && pool->padTop == 0 && pool->padBottom == 0 && pool->padLeft == 0 &&
+         pool->padRight == 0 && pool->kernelH <= maps.shape()[2] && pool->kernelW <= maps.shape()[3];
 }
 
 namespace {

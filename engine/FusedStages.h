@@ -19,7 +19,7 @@ struct StageRanges {
 
 // Whether reluMaxPool takes these maps and this pooling (nullptr: none): NCHW planes, or
 // channels-last maps of 1, 2, 3, 4, 6, 8, 12 or 16 channels, and max pooling whose windows tile the map (kernel =
-// stride, no padding); any map size (rows and columns beyond the last window are not pooled).
+// stride, no padding, no ceil mode); any map size (rows and columns beyond the last window are not pooled).
 bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool);
 
 // relu = max(0, maps); pooled = max pooling of relu (when `pool` is given); the ranges of

@@ -224,7 +224,14 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
     if (Tensor* buffer = spare(3); buffer && pool) pooled = std::move(*buffer);
     StageRanges ranges, pooledRanges;
-    reluMaxPool(convolution, activated, pool, pool ? &pooled : nullptr, ranges, &pooledRanges);
+    try {
+      reluMaxPool(convolution, activated, pool, pool ? &pooled : nullptr, ranges, &pooledRanges);
+    } catch (const std::invalid_argument& e) { // a pooling geometry that does not fit the maps
+      result.stages.push_back(stage("convolution", std::move(convolution), side));
+      result.stages.back().mapNames = names;
+      result.error = e.what();
+      return result;
+    }
     // Both stages' images from one sampled pass over the convolution's maps.
     PipelineStage convolved, rectified;
     convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
@@ -267,7 +274,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       Tensor pooled;
       if (Tensor* buffer = spare(3)) pooled = std::move(*buffer);
       pooled.reuseAs(pool2dOutputShape(last.shape(), spec.pool, "pooling"), last.layout());
-      backend.pool2dForward(spec.pool, last, pooled);
+      backend.pool2dForward(flooredGeometry(spec.pool, last.shape()), last, pooled); // ceil mode as Pool2D runs it
       result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side));
       result.stages.back().mapNames = result.stages[result.stages.size() - 2].mapNames;
     } catch (const std::invalid_argument& e) {

@@ -278,6 +278,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     QString description, error;
     double buildMs = 0;
     bool trained = false;
+    const bool fromStructure = isPreset(spec) || isLayerListPath(spec); // else a model file, weights or not
     std::unique_ptr<Network> network;
     Preprocess preprocess;
     try {
@@ -313,7 +314,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
       graph = std::make_shared<const ArchitectureGraph>(*network);
       buildMs = double(clock.nsecsElapsed()) / 1e6;
       idea = architectureIdea(*network, *graph);
-      if (!trained) network.reset(); // a skeleton: made again with its weights below
+      if (fromStructure) network.reset(); // a skeleton: made again with its weights below
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
@@ -339,10 +340,8 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     // The weights, while the graph is drawn: the forward pass the window asks for next is a
     // job after this one on the compute thread, so it finds them ready.
     try {
-      if (!trained) {
-        network = std::make_unique<Network>(isPreset(spec) ? makePreset(spec) : loadLayerList(spec));
-        initialize(*network, InitScheme::Auto, 1);
-      }
+      if (fromStructure) network = std::make_unique<Network>(isPreset(spec) ? makePreset(spec) : loadLayerList(spec));
+      if (!trained) initialize(*network, InitScheme::Auto, 1);
     } catch (const std::exception& e) { // its weights do not fit in memory: the graph stays, the maps say why
       const QString why = QString::fromStdString(e.what());
       QMetaObject::invokeMethod(

@@ -77,11 +77,14 @@ TEST(FusedStages, TakesOnlyWhatItComputes) {
   EXPECT_TRUE(canFuseReluPool(eight, &two));
   EXPECT_TRUE(canFuseReluPool(randomTensor({1, 5, 6, 6}, 1), &two));                         // NCHW planes, one by one
   EXPECT_FALSE(canFuseReluPool(randomTensor({1, 5, 6, 6}, 1).inLayout(Layout::NHWC), &two)); // no pass for 5
-  Pool2DGeometry average = two, overlapping = two, padded = two;
+  Pool2DGeometry average = two, overlapping = two, padded = two, ceil = two, uncounted = two;
   average.mode = PoolMode::Average;
   overlapping.kernelH = overlapping.kernelW = 3;
   padded.padTop = 1;
-  for (const Pool2DGeometry& g : {average, overlapping, padded}) EXPECT_FALSE(canFuseReluPool(eight, &g));
+  ceil.ceilMode = true;           // its last, partial window would read beyond the map
+  uncounted.countPadding = false; // a geometry the pooling stage refuses for max pooling
+  for (const Pool2DGeometry& g : {average, overlapping, padded, ceil, uncounted})
+    EXPECT_FALSE(canFuseReluPool(eight, &g));
   Tensor relu, pooled;
   StageRanges a, b;
   EXPECT_THROW(reluMaxPool(eight, relu, &average, &pooled, a, &b), std::invalid_argument);
@@ -269,4 +272,20 @@ TEST(StructureOnly, ASkeletonCountsWithoutAllocatingWeights) {
   // It cannot run: a clear error, not a crash.
   auto backend = makeBackend(BackendKind::Onednn);
   EXPECT_THROW(miniSkeleton.forward(*backend, randomTensor({1, 1, 28, 28}, 1)), std::invalid_argument);
+}
+
+TEST(Pipeline, CeilModePoolingOnAnOddMapTakesTheStageByStagePath) {
+  // 5x5 maps, 2x2 windows in ceil mode: 3x3 pooled, the last windows partial (the fused
+  // pass would read a row and a column beyond the map).
+  auto onednn = makeBackend(BackendKind::Onednn);
+  auto reference = makeBackend(BackendKind::Reference);
+  const Tensor image = randomTensor({1, 3, 5, 5}, 4, 0, 255);
+  PipelineSpec spec;
+  for (int k = 0; k < 8; ++k) spec.kernels.push_back({"k" + std::to_string(k), randomTensor({3, 3, 3}, 20 + k)});
+  spec.convolution.padding = PaddingSpec::parse("same");
+  spec.pool.ceilMode = true;
+  const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);
+  ASSERT_TRUE(fast.error.empty()) << fast.error;
+  EXPECT_EQ(fast.stages[3].maps.shape(), (Shape{1, 8, 3, 3}));
+  EXPECT_TRUE(tensorsClose(fast.stages[3].maps.inLayout(Layout::NCHW), slow.stages[3].maps, 1e-3f, 1e-4f));
 }

@@ -18,6 +18,9 @@
 #include "engine/Presets.h"
 #include "engine/backend/Backend.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -76,6 +79,37 @@ private slots:
     QCoreApplication::setApplicationName("ConvScopeArchitectureTest");
     QSettings().clear();
     qputenv("CONVSCOPE_NO_PROMPTS", "1");
+  }
+
+  // A preset's graph comes from a skeleton (no weights), its maps from the network made
+  // after it; a model file without weights is kept as loaded and given random ones.
+  void aModelFileWithoutWeightsOpensWithRandomWeights() {
+    QFile in(QStringLiteral(CONVSCOPE_RESOURCES "/models/lenet5-digits.json"));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QJsonObject model = QJsonDocument::fromJson(in.readAll()).object();
+    model.remove("parameters");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("lenet5-untrained.json");
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(model).toJson());
+    out.close();
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.openFile(QStringLiteral(CONVSCOPE_RESOURCES "/samples/cat.png"));
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    for (const QString& network : {path, QStringLiteral("mini-vgg")}) {
+      QSignalSpy shown(tab, &ArchitectureTab::mapsShown);
+      openAndWait(*tab, network);
+      QTRY_VERIFY_WITH_TIMEOUT(shown.count() >= 1, 30000);
+      QVERIFY2(tab->graphView()->graph(), qPrintable(network));
+      const PipelineResult& maps = *tab->maps()->result();
+      QVERIFY2(maps.error.empty(), maps.error.c_str());
+      QVERIFY(!maps.stages.empty());
+      QVERIFY(maps.stages.back().images.front().maximum != 0); // random weights, not zeros
+    }
   }
 
   void everyNetworkShowsItsLayersAndParameters() {
