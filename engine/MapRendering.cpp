@@ -65,10 +65,10 @@ struct Targets {
 inline void storeTransposed(uint8_t* const* out, int64_t at, vec4::I4 a0, vec4::I4 a1, vec4::I4 a2, vec4::I4 a3) {
   using vec4::I4;
   typedef uint8_t U4 __attribute__((vector_size(4)));
-  const I4 t0 = __builtin_shuffle(a0, a1, I4{0, 4, 1, 5}), t1 = __builtin_shuffle(a2, a3, I4{0, 4, 1, 5});
-  const I4 t2 = __builtin_shuffle(a0, a1, I4{2, 6, 3, 7}), t3 = __builtin_shuffle(a2, a3, I4{2, 6, 3, 7});
-  const I4 maps[4] = {__builtin_shuffle(t0, t1, I4{0, 1, 4, 5}), __builtin_shuffle(t0, t1, I4{2, 3, 6, 7}),
-                      __builtin_shuffle(t2, t3, I4{0, 1, 4, 5}), __builtin_shuffle(t2, t3, I4{2, 3, 6, 7})};
+  const I4 t0 = vec4::shuffle<0, 4, 1, 5>(a0, a1), t1 = vec4::shuffle<0, 4, 1, 5>(a2, a3);
+  const I4 t2 = vec4::shuffle<2, 6, 3, 7>(a0, a1), t3 = vec4::shuffle<2, 6, 3, 7>(a2, a3);
+  const I4 maps[4] = {vec4::shuffle<0, 1, 4, 5>(t0, t1), vec4::shuffle<2, 3, 6, 7>(t0, t1),
+                      vec4::shuffle<0, 1, 4, 5>(t2, t3), vec4::shuffle<2, 3, 6, 7>(t2, t3)};
   for (int j = 0; j < 4; ++j) {
     const U4 bytes = __builtin_convertvector(maps[j], U4);
     std::memcpy(out[j] + at, &bytes, 4);
@@ -288,7 +288,7 @@ MapImage renderColour(const Tensor& rgb, float maxValue, int maxSide) {
     for (int64_t y = 0; y < image.height; ++y)
       for (int64_t x = 0; x < w; ++x) {
         const int64_t i = (y * step * s[3] + x * step) * stride;
-        const V4 v = !planes && i <= last ? __builtin_shuffle(load(r + i), I4{0, 1, 2, 0}) : V4{r[i], g[i], b[i], r[i]};
+        const V4 v = !planes && i <= last ? shuffle<0, 1, 2, 0>(load(r + i), load(r + i)) : V4{r[i], g[i], b[i], r[i]};
         low = min(low, v), high = max(high, v);
         const I4 bytes = truncate(min(max(v * scale + half, zero), top));
         uint8_t* o = out + (y * w + x) * 3;

@@ -39,6 +39,15 @@ inline void streamFence() {
 inline V4 splat(float x) { return V4{x, x, x, x}; }
 inline V4 min(V4 a, V4 b) { return b < a ? b : a; }
 inline V4 max(V4 a, V4 b) { return b > a ? b : a; }
+// Lanes (A, B, C, D) of a and b together (0-3 from a, 4-7 from b): GCC's and Clang's
+// spellings of the same shuffle.
+template <int A, int B, int C, int D, class T> inline T shuffle(T a, T b) {
+#if defined(__clang__)
+  return __builtin_shufflevector(a, b, A, B, C, D);
+#else
+  return __builtin_shuffle(a, b, I4{A, B, C, D});
+#endif
+}
 // Truncation toward zero, as static_cast<int> does for each lane.
 inline I4 truncate(V4 v) { return __builtin_convertvector(v, I4); }
 
