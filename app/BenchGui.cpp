@@ -264,10 +264,6 @@ int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::o
       err << "run " << run + 1 << ": on screen " << openMs.back() << " ms, maps " << readyMs.back() << " ms; graph "
           << graphMs.back() << " ms, forward " << forwardMs.back() << " ms, maps " << mapsMs.back() << " ms\n";
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   if (p.isSet("json"))
     out << "{\"open_ms\":" << median(openMs) << ",\"ready_ms\":" << median(readyMs)
         << ",\"graph_ms\":" << median(graphMs) << ",\"forward_ms\":" << median(forwardMs)

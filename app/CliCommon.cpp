@@ -2,6 +2,8 @@
 // option, and QCommandLineParser set-up with --help and --json.
 #include "CliCommon.h"
 
+#include <algorithm>
+
 #include "engine/MatrixText.h"
 
 #include <QStringList>
@@ -90,6 +92,11 @@ std::unique_ptr<Backend> backendOption(const QCommandLineParser& p) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
 }
 
 } // namespace convscope::cli

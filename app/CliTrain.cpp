@@ -446,10 +446,6 @@ int benchConv(const std::vector<std::string>& args, std::ostream& out) {
     const double b = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     if (i >= 3) ours.push_back(a), theirs.push_back(b);
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
   const double mine = median(ours), peer = median(theirs);
   const Shape& s = result.shape();
   if (p.isSet("json"))

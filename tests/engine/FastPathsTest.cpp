@@ -19,6 +19,13 @@ using convscope::test::randomTensor;
 using convscope::test::tensorsClose;
 
 namespace {
+// A bank of 8 random full-depth 3x3 RGB kernels (the live benchmark's shape).
+std::vector<NamedKernel> randomBank(unsigned seed) {
+  std::vector<NamedKernel> bank;
+  for (int k = 0; k < 8; ++k) bank.push_back({"k" + std::to_string(k), randomTensor({3, 3, 3}, seed + unsigned(k))});
+  return bank;
+}
+
 Pool2DGeometry maxPool(int64_t k) {
   Pool2DGeometry g;
   g.kernelH = g.kernelW = g.strideH = g.strideW = k;
@@ -126,7 +133,7 @@ TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
   auto reference = makeBackend(BackendKind::Reference);
   const Tensor image = randomTensor({1, 3, 37, 41}, 5, 0, 255);
   PipelineSpec spec;
-  for (int k = 0; k < 8; ++k) spec.kernels.push_back({"k" + std::to_string(k), randomTensor({3, 3, 3}, 10 + k)});
+  spec.kernels = randomBank(10);
   spec.convolution.padding = PaddingSpec::parse("1");
   const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);
   ASSERT_TRUE(fast.error.empty()) << fast.error;
@@ -281,7 +288,7 @@ TEST(Pipeline, CeilModePoolingOnAnOddMapTakesTheStageByStagePath) {
   auto reference = makeBackend(BackendKind::Reference);
   const Tensor image = randomTensor({1, 3, 5, 5}, 4, 0, 255);
   PipelineSpec spec;
-  for (int k = 0; k < 8; ++k) spec.kernels.push_back({"k" + std::to_string(k), randomTensor({3, 3, 3}, 20 + k)});
+  spec.kernels = randomBank(20);
   spec.convolution.padding = PaddingSpec::parse("same");
   spec.pool.ceilMode = true;
   const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);

@@ -6,7 +6,8 @@
 // constant zero border; its sums run in another order, so values agree with the reference
 // backend to float rounding (tested), not bit for bit.
 // Not for: multi-channel sums (oneDNN's home ground), strides, dilations, large kernels
-// (filter2D switches to the DFT from 50 taps on), training.
+// (filter2D switches to the DFT from 50 taps on), backward passes (oneDNN computes those; a
+// network's one-plane convolution takes this path forward only).
 #pragma once
 
 #include "engine/Geometry.h"
