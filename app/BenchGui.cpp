@@ -1,22 +1,22 @@
 // bench gui: event-loop latency while training in the window, and throughput against the CLI.
-#include "BenchGui.h"
+#include "app/BenchGui.h"
 
-#include "CliCommon.h"
+#include "app/CliCommon.h"
 
-#include "engine/Dataset.h"
-#include "engine/Presets.h"
-#include "engine/Trainer.h"
+#include "engine/training/Dataset.h"
+#include "engine/network/Presets.h"
+#include "engine/training/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
-#include "ui/ArchitectureGraphView.h"
-#include "ui/ArchitectureTab.h"
-#include "ui/ComputeThread.h"
-#include "ui/DrawingPad.h"
-#include "ui/MainWindow.h"
-#include "ui/PipelineRunner.h"
-#include "ui/TrainingCurves.h"
-#include "ui/TrainingForm.h"
-#include "ui/TrainingInspector.h"
-#include "ui/TrainingPanel.h"
+#include "ui/architectures/ArchitectureGraphView.h"
+#include "ui/architectures/ArchitectureTab.h"
+#include "ui/core/ComputeThread.h"
+#include "ui/training/DrawingPad.h"
+#include "ui/window/MainWindow.h"
+#include "ui/maps/PipelineRunner.h"
+#include "ui/training/TrainingCurves.h"
+#include "ui/training/TrainingForm.h"
+#include "ui/training/TrainingInspector.h"
+#include "ui/training/TrainingPanel.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -1,20 +1,20 @@
 // Command-line commands over the engine, and the check of the window's start (WindowOptions.h).
 // Options: Qt's QCommandLineParser; JSON: nlohmann::json with floats, in their shortest exact form.
-#include "Cli.h"
-#include "CliCommon.h"
-#include "WindowOptions.h"
+#include "app/Cli.h"
+#include "app/CliCommon.h"
+#include "app/WindowOptions.h"
 
-#include "engine/Filtering.h"
-#include "engine/Geometry.h"
-#include "engine/ImageIO.h"
-#include "engine/Kernels.h"
-#include "engine/LectureFile.h"
-#include "engine/MatrixText.h"
-#include "engine/ModelFile.h"
-#include "engine/OutputSize.h"
-#include "engine/Preprocess.h"
-#include "engine/Presets.h"
-#include "engine/Saliency.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/core/Geometry.h"
+#include "engine/io/ImageIO.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/io/LectureFile.h"
+#include "engine/io/MatrixText.h"
+#include "engine/io/ModelFile.h"
+#include "engine/core/OutputSize.h"
+#include "engine/training/Preprocess.h"
+#include "engine/network/Presets.h"
+#include "engine/lessons/Saliency.h"
 #include "engine/backend/Backend.h"
 #include "engine/backend/reference/ExplainBackward.h"
 #include "engine/backend/reference/ReferenceBackend.h"
@@ -493,7 +493,7 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
 }
 
 // Which pixels a trained model's class score depends on, for one image: the map is computed
-// at the model's input (engine/Saliency.h) and carried back onto the image.
+// at the model's input (engine/lessons/Saliency.h) and carried back onto the image.
 int saliency(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});

@@ -1,10 +1,10 @@
 // Helpers shared by the command-line commands: number parsing with messages that name the
 // option, and QCommandLineParser set-up with --help and --json.
-#include "CliCommon.h"
+#include "app/CliCommon.h"
 
 #include <algorithm>
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 
 #include <QStringList>
 

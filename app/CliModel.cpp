@@ -1,11 +1,11 @@
 // Commands over a whole model: export (to ONNX) and run (one input through the network).
-#include "CliCommon.h"
-#include "engine/ImageIO.h"
-#include "engine/MatrixText.h"
-#include "engine/Onnx.h"
-#include "engine/Optimizer.h"
-#include "engine/Preprocess.h"
-#include "engine/TrainingJob.h"
+#include "app/CliCommon.h"
+#include "engine/io/ImageIO.h"
+#include "engine/io/MatrixText.h"
+#include "engine/io/Onnx.h"
+#include "engine/training/Optimizer.h"
+#include "engine/training/Preprocess.h"
+#include "engine/training/TrainingJob.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
 #include <filesystem>

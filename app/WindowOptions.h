@@ -2,8 +2,8 @@
 // window or QApplication exists; main() applies the result. Not for: the commands' options.
 #pragma once
 
-#include "engine/Filtering.h"
-#include "engine/Geometry.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/core/Geometry.h"
 
 #include <cstdint>
 #include <functional>

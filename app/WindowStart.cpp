@@ -1,14 +1,14 @@
 // Applying the window's start options (see WindowStart.h).
-#include "WindowStart.h"
+#include "app/WindowStart.h"
 
-#include "ui/AnimationExport.h"
-#include "ui/ArchitectureTab.h"
-#include "ui/FeatureMapView.h"
-#include "ui/MainWindow.h"
-#include "ui/PipelineRunner.h"
-#include "ui/Stepper.h"
-#include "ui/TrainingPanel.h"
-#include "ui/Workspace.h"
+#include "ui/export/AnimationExport.h"
+#include "ui/architectures/ArchitectureTab.h"
+#include "ui/maps/FeatureMapView.h"
+#include "ui/window/MainWindow.h"
+#include "ui/maps/PipelineRunner.h"
+#include "ui/stepper/Stepper.h"
+#include "ui/training/TrainingPanel.h"
+#include "ui/core/Workspace.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

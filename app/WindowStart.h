@@ -3,7 +3,7 @@
 // creating the window; the projector QtTest calls it to test each option's slide.
 #pragma once
 
-#include "WindowOptions.h"
+#include "app/WindowOptions.h"
 
 #include <ostream>
 

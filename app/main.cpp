@@ -1,10 +1,10 @@
 // convscope: with a command (conv, pool, explain, ...) it runs the command line and exits;
 // without one it checks the window's start options, then opens the main window with them.
-#include "BenchGui.h"
-#include "Cli.h"
-#include "WindowOptions.h"
-#include "WindowStart.h"
-#include "ui/MainWindow.h"
+#include "app/BenchGui.h"
+#include "app/Cli.h"
+#include "app/WindowOptions.h"
+#include "app/WindowStart.h"
+#include "ui/window/MainWindow.h"
 
 #include <QApplication>
 #include <QIcon>

@@ -3,14 +3,14 @@
 mini-vgg, mini-resnet, mini-inception, mini-densenet and mini-mobilenet, with lenet5 beside them),
 ConvScope against PyTorch 1.13 with the same networks, in one run on this machine.
 
-PyTorch's networks are written layer for layer from ConvScope's presets (engine/Presets.cpp):
+PyTorch's networks are written layer for layer from ConvScope's presets (engine/network/Presets.cpp):
 the same convolutions (kernel, stride, padding, groups, bias or not), batch normalization where
 the preset has it, ReLU, max or average pooling, the same joins (additions and concatenations,
 in the preset's order), flatten and dense layers; digits in, 1x28x28 (lenet5: 1x32x32), ten
 classes out. Their parameter counts and multiply-accumulates are compared with
 `convscope summary MODEL --json` first, so both tools run the same network.
 
-The work is that of ConvScope's `bench train|infer` (engine/Throughput.cpp): synthetic data
+The work is that of ConvScope's `bench train|infer` (engine/training/Throughput.cpp): synthetic data
 (one fixed random batch, labels 0, 1, ..., 9, 0, ...), a warm-up of max(5, batches / 10)
 steps, then `batches` timed steps. A training step, batch 64: forward in training mode,
 cross-entropy (lenet5's final softmax folded into it), backward, SGD (learning rate 0.01,
@@ -60,7 +60,7 @@ def build(name):
     def relu():
         return nn.ReLU(inplace=True)
 
-    if name == "lenet5":  # engine/Presets.cpp lenet5(false): tanh, average pooling, then softmax
+    if name == "lenet5":  # engine/network/Presets.cpp lenet5(false): tanh, average pooling, then softmax
         return nn.Sequential(conv(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), conv(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
                              conv(16, 120, 5), nn.Tanh(), nn.Flatten(), nn.Linear(120, 84), nn.Tanh(),
                              nn.Linear(84, 10)), (1, 32, 32), True

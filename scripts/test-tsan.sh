@@ -12,7 +12,7 @@
 #   races. The runs use one OpenMP thread (OMP_NUM_THREADS=1: a parallel region runs on the
 #   thread that meets it); the races looked for are between ConvScope's threads (the GUI
 #   thread, the compute thread, a test's std::thread), which are instrumented.
-# - Qt's queued calls synchronize inside Debian's uninstrumented QtCore; ui/ThreadSanitizer.h
+# - Qt's queued calls synchronize inside Debian's uninstrumented QtCore; ui/core/ThreadSanitizer.h
 #   declares those edges to TSan (a ThreadSanitizer build wraps QtCore's two entry points).
 # - Qt's and GLib's own threads and file descriptors: scripts/tsan.supp, one reason each.
 set -euo pipefail

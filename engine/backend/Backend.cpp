@@ -1,8 +1,8 @@
 // Backend factory and the argument checks both backends share.
-#include "Backend.h"
+#include "engine/backend/Backend.h"
 
-#include "onednn/OnednnBackend.h"
-#include "reference/ReferenceBackend.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/backend/reference/ReferenceBackend.h"
 
 #include <algorithm>
 #include <cmath>

@@ -9,8 +9,8 @@
 // Backward functions overwrite their outputs (they do not accumulate).
 #pragma once
 
-#include "../Geometry.h"
-#include "../Tensor.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
 
 #include <memory>
 #include <string>

@@ -1,8 +1,8 @@
 // Activation: forwards to the backend's element-wise primitive.
-#include "Activation.h"
+#include "engine/layers/Activation.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <sstream>
 

@@ -1,8 +1,8 @@
 // Activation: an element-wise non-linearity (ReLU, leaky ReLU, tanh, sigmoid, or none).
 #pragma once
 
-#include "../Geometry.h"
-#include "Layer.h"
+#include "engine/core/Geometry.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

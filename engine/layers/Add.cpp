@@ -1,7 +1,7 @@
 // Add: shapes must agree; the sum is the backend's; the gradient is copied to each input.
-#include "Add.h"
+#include "engine/layers/Add.h"
 
-#include "LayerKind.h"
+#include "engine/layers/LayerKind.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -2,7 +2,7 @@
 // "x + F(x)". Its gradient reaches every input unchanged.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

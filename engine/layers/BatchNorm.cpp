@@ -1,8 +1,8 @@
 // BatchNorm: the statistics' bookkeeping; the normalization is the backend's.
-#include "BatchNorm.h"
+#include "engine/layers/BatchNorm.h"
 
-#include "../backend/reference/ReferenceBackend.h"
-#include "LayerKind.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
 

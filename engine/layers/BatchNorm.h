@@ -5,7 +5,7 @@
 // variance are saved with the model but are not parameters (torchvision's count).
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

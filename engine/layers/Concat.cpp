@@ -1,7 +1,7 @@
 // Concat: shapes must agree but for the channels; the copies are the backend's.
-#include "Concat.h"
+#include "engine/layers/Concat.h"
 
-#include "LayerKind.h"
+#include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
 

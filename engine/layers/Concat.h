@@ -3,7 +3,7 @@
 // gradient back.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -1,8 +1,8 @@
 // Conv2D: shape and count arithmetic; the computation is the backend's.
-#include "Conv2D.h"
+#include "engine/layers/Conv2D.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <algorithm>
 

@@ -2,8 +2,8 @@
 // padding, dilation and groups (groups = C_in = C_out is depthwise); optional bias.
 #pragma once
 
-#include "../Geometry.h"
-#include "Layer.h"
+#include "engine/core/Geometry.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

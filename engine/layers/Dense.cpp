@@ -1,8 +1,8 @@
 // Dense: shape and count arithmetic; the computation is the backend's.
-#include "Dense.h"
+#include "engine/layers/Dense.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
 

@@ -1,7 +1,7 @@
 // Dense (fully connected): (N, F_in) to (N, F_out), dst = src · weightsᵀ + bias.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -1,8 +1,8 @@
 // Dropout: the mask drawn in forward, applied again in backward.
-#include "Dropout.h"
+#include "engine/layers/Dropout.h"
 
-#include "../backend/reference/ReferenceBackend.h"
-#include "LayerKind.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/LayerKind.h"
 
 #include <algorithm>
 #include <sstream>

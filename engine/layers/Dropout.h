@@ -4,7 +4,7 @@
 // before their large fully connected layers. Element-wise, so it needs no backend.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 #include <random>
 

@@ -1,8 +1,8 @@
 // Flatten: a reshape; NCHW is already in flatten order.
-#include "Flatten.h"
+#include "engine/layers/Flatten.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <algorithm>
 #include <stdexcept>

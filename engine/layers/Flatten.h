@@ -1,7 +1,7 @@
 // Flatten: (N, C, H, W) to (N, C·H·W), in C, H, W order (each channel's rows in turn).
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -1,7 +1,7 @@
 // GlobalAvgPool: average pooling whose window is the whole map, on either backend.
-#include "GlobalAvgPool.h"
+#include "engine/layers/GlobalAvgPool.h"
 
-#include "LayerKind.h"
+#include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
 

@@ -3,8 +3,8 @@
 // backends compute it as average pooling with the map as the window.
 #pragma once
 
-#include "../Geometry.h"
-#include "Layer.h"
+#include "engine/core/Geometry.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -4,8 +4,8 @@
 // Not for: wiring layers together (Network does) or updating weights (Optimizer does).
 #pragma once
 
-#include "../Tensor.h"
-#include "../backend/Backend.h"
+#include "engine/core/Tensor.h"
+#include "engine/backend/Backend.h"
 
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,18 +1,18 @@
 // LayerKind: the registry of layer kinds and the helpers their homes share.
-#include "LayerKind.h"
+#include "engine/layers/LayerKind.h"
 
-#include "Activation.h"
-#include "Add.h"
-#include "BatchNorm.h"
-#include "Concat.h"
-#include "Conv2D.h"
-#include "Dense.h"
-#include "Dropout.h"
-#include "LocalResponseNorm.h"
-#include "Flatten.h"
-#include "GlobalAvgPool.h"
-#include "Pool2D.h"
-#include "Softmax.h"
+#include "engine/layers/Activation.h"
+#include "engine/layers/Add.h"
+#include "engine/layers/BatchNorm.h"
+#include "engine/layers/Concat.h"
+#include "engine/layers/Conv2D.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/Dropout.h"
+#include "engine/layers/LocalResponseNorm.h"
+#include "engine/layers/Flatten.h"
+#include "engine/layers/GlobalAvgPool.h"
+#include "engine/layers/Pool2D.h"
+#include "engine/layers/Softmax.h"
 
 #include <algorithm>
 #include <charconv>

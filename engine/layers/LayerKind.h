@@ -8,7 +8,7 @@
 // Not for: wiring layers (Network), the layer-list grammar as a whole (LayerList).
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 #include <nlohmann/json.hpp>
 

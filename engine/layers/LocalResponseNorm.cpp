@@ -1,8 +1,8 @@
 // LocalResponseNorm: parameters, layouts and the layer-list line; the arithmetic is the backend's.
-#include "LocalResponseNorm.h"
+#include "engine/layers/LocalResponseNorm.h"
 
-#include "../backend/reference/ReferenceBackend.h"
-#include "LayerKind.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/layers/LayerKind.h"
 
 #include <sstream>
 #include <stdexcept>

@@ -5,7 +5,7 @@
 // inhibition"). No weights; the arithmetic is the backend's.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -1,8 +1,8 @@
 // Pool2D: shape arithmetic; the computation is the backend's.
-#include "Pool2D.h"
+#include "engine/layers/Pool2D.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <algorithm>
 

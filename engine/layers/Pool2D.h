@@ -1,8 +1,8 @@
 // Pool2D: max, average or sum over a window sliding over each channel separately.
 #pragma once
 
-#include "../Geometry.h"
-#include "Layer.h"
+#include "engine/core/Geometry.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

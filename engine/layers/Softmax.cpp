@@ -1,8 +1,8 @@
 // Softmax: shape check; the computation is the backend's.
-#include "Softmax.h"
+#include "engine/layers/Softmax.h"
 
-#include "../Optimizer.h"
-#include "LayerKind.h"
+#include "engine/training/Optimizer.h"
+#include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
 

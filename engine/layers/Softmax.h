@@ -1,7 +1,7 @@
 // Softmax: (N, F) scores to probabilities that sum to one per row.
 #pragma once
 
-#include "Layer.h"
+#include "engine/layers/Layer.h"
 
 namespace convscope {
 

@@ -1,12 +1,12 @@
 // The architecture browser's engine: blocks from layer names, their kinds and totals, the
 // collapsed views, the family ideas' counts (worked by hand from the papers' tables) and
 // Graphviz's layout.
-#include "engine/ArchitectureGraph.h"
-#include "engine/ArchitectureIdeas.h"
-#include "engine/Architectures.h"
-#include "engine/GraphLayout.h"
-#include "engine/LayerList.h"
-#include "engine/Presets.h"
+#include "engine/network/ArchitectureGraph.h"
+#include "engine/network/ArchitectureIdeas.h"
+#include "engine/network/Architectures.h"
+#include "engine/network/GraphLayout.h"
+#include "engine/network/LayerList.h"
+#include "engine/network/Presets.h"
 
 #include <gtest/gtest.h>
 

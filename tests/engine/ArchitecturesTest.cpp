@@ -1,8 +1,8 @@
 // The lecture's architectures at full size: parameter counts equal to the published ones
 // (torchvision's convention: batch-norm scale and shift counted, running statistics not),
 // MobileNet's multiply-adds, the shapes their papers give, and the dotted block names.
-#include "engine/Architectures.h"
-#include "engine/Presets.h"
+#include "engine/network/Architectures.h"
+#include "engine/network/Presets.h"
 
 #include <gtest/gtest.h>
 

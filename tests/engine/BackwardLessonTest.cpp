@@ -3,7 +3,7 @@
 // the update against w − η·g, and the error falling as the loop repeats.
 #include "TestUtils.h"
 
-#include "engine/BackwardLesson.h"
+#include "engine/lessons/BackwardLesson.h"
 #include "engine/backend/reference/ExplainBackward.h"
 
 #include <gtest/gtest.h>

@@ -95,7 +95,7 @@ TEST(ExplainBackward, TheLectureSixBySixExampleWrittenOut) {
                std::invalid_argument);
 }
 
-#include "engine/Optimizer.h"
+#include "engine/training/Optimizer.h"
 #include "engine/backend/reference/Explain.h"
 
 // Pooling: every input's explained gradient is the reference backend's, for all three

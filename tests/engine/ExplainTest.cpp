@@ -2,7 +2,7 @@
 // and on random inputs every explained value equal to the reference backend's, bit for bit.
 #include "TestUtils.h"
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
 #include <gtest/gtest.h>

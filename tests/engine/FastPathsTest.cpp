@@ -4,10 +4,10 @@
 // the reference backend's loops.
 #include "TestUtils.h"
 
-#include "engine/FusedStages.h"
-#include "engine/MapRendering.h"
-#include "engine/Pipeline.h"
-#include "engine/Presets.h"
+#include "engine/lessons/FusedStages.h"
+#include "engine/lessons/MapRendering.h"
+#include "engine/lessons/Pipeline.h"
+#include "engine/network/Presets.h"
 #include "engine/backend/onednn/PlaneFilter.h"
 
 #include <gtest/gtest.h>

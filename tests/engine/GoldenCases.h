@@ -2,8 +2,8 @@
 // readers of their fields, for every test that checks against them.
 #pragma once
 
-#include "engine/Geometry.h"
-#include "engine/Tensor.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,8 +4,8 @@
 #include "GoldenCases.h"
 #include "TestUtils.h"
 
-#include "engine/Loss.h"
-#include "engine/Optimizer.h"
+#include "engine/training/Loss.h"
+#include "engine/training/Optimizer.h"
 #include "engine/backend/Backend.h"
 
 #include <gtest/gtest.h>

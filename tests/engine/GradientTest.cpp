@@ -3,7 +3,7 @@
 // oneDNN backward against the reference backward on sweeps of configurations.
 #include "TestUtils.h"
 
-#include "engine/Network.h"
+#include "engine/network/Network.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Activation.h"

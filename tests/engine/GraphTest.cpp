@@ -5,8 +5,8 @@
 #include "GoldenCases.h"
 #include "TestUtils.h"
 
-#include "engine/LayerList.h"
-#include "engine/Optimizer.h"
+#include "engine/network/LayerList.h"
+#include "engine/training/Optimizer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Add.h"

@@ -2,7 +2,7 @@
 // normalization, and clear errors for missing or non-image files; feature-map output.
 #include "TestUtils.h"
 
-#include "engine/ImageIO.h"
+#include "engine/io/ImageIO.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>

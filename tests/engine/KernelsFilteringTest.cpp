@@ -2,8 +2,8 @@
 // one-block kernels keep them, banks stack, "same" padding keeps the size).
 #include "TestUtils.h"
 
-#include "engine/Filtering.h"
-#include "engine/Kernels.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/lessons/Kernels.h"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // making the same layer through the three doors (a layer-list line, a model file, and the
 // layer-list text a network writes of itself).
 #include "engine/layers/LayerKind.h"
-#include "engine/LayerList.h"
-#include "engine/ModelFile.h"
+#include "engine/network/LayerList.h"
+#include "engine/io/ModelFile.h"
 
 #include <gtest/gtest.h>
 

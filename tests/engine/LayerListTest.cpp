@@ -1,6 +1,6 @@
 // The layer-list grammar: presets round-trip, shapes per line, and worded problems.
-#include "engine/LayerList.h"
-#include "engine/Presets.h"
+#include "engine/network/LayerList.h"
+#include "engine/network/Presets.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Lecture files: the text round-trips every field exactly; images go as PNG, other inputs as
 // numbers; each malformed field is named.
-#include "engine/LectureFile.h"
+#include "engine/io/LectureFile.h"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // against PyTorch too).
 #include "TestUtils.h"
 
-#include "engine/Filtering.h"
-#include "engine/Kernels.h"
-#include "engine/MatrixText.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/io/MatrixText.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Dense.h"
 

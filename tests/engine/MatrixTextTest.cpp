@@ -1,7 +1,7 @@
 // The matrix text format: separators, channels, comments, and errors with line numbers.
 #include "TestUtils.h"
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 
 #include <gtest/gtest.h>
 

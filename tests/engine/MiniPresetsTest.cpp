@@ -1,8 +1,8 @@
 // The lecture's architectures in small form: each builds for the 28×28 digits with ten
 // outputs, keeps its family's idea in its wiring, and trains at its own learning rate
 // (their accuracy after 3 epochs is in BENCHMARKS.md, measured by bench/minis.sh).
-#include "engine/LayerList.h"
-#include "engine/Presets.h"
+#include "engine/network/LayerList.h"
+#include "engine/network/Presets.h"
 #include "engine/layers/Add.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"

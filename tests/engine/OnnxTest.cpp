@@ -5,11 +5,11 @@
 // std::invalid_argument naming the problem, and no byte sequence crashes the importer.
 #include "TestUtils.h"
 
-#include "engine/ModelFile.h"
-#include "engine/Onnx.h"
-#include "engine/Optimizer.h"
-#include "engine/Presets.h"
-#include "engine/TrainingJob.h"
+#include "engine/io/ModelFile.h"
+#include "engine/io/Onnx.h"
+#include "engine/training/Optimizer.h"
+#include "engine/network/Presets.h"
+#include "engine/training/TrainingJob.h"
 #include "engine/backend/Backend.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Conv2D.h"

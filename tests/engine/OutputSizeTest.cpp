@@ -1,7 +1,7 @@
 // The output-size formula, its error messages, "same" padding, and every shape the
 // lecture states (LeNet-5, AlexNet, VGG-16, the character-recognition CNN, the conv stack).
-#include "engine/OutputSize.h"
-#include "engine/Geometry.h"
+#include "engine/core/OutputSize.h"
+#include "engine/core/Geometry.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The live pipeline: stages, their shapes, exact ranges and palette images in either layout.
 #include "TestUtils.h"
 
-#include "engine/Kernels.h"
-#include "engine/Pipeline.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/lessons/Pipeline.h"
 
 #include <gtest/gtest.h>
 
@@ -110,8 +110,8 @@ TEST(Pipeline, RenderingIsTheSameInBothLayoutsAndSamplesLargeMaps) {
   EXPECT_EQ(rgb[2], 172); // blue end
 }
 
-#include "engine/Optimizer.h"
-#include "engine/Presets.h"
+#include "engine/training/Optimizer.h"
+#include "engine/network/Presets.h"
 
 TEST(Pipeline, ATrainedNetworkShowsEveryLayer) {
   auto backend = makeBackend(BackendKind::Onednn);

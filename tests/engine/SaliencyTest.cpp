@@ -4,10 +4,10 @@
 // to the image and its picture, and errors that name the problem.
 #include "TestUtils.h"
 
-#include "engine/Dataset.h"
-#include "engine/ModelFile.h"
-#include "engine/Preprocess.h"
-#include "engine/Saliency.h"
+#include "engine/training/Dataset.h"
+#include "engine/io/ModelFile.h"
+#include "engine/training/Preprocess.h"
+#include "engine/lessons/Saliency.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Activation.h"

@@ -2,9 +2,9 @@
 // versions, and is killed with SIGKILL at a random moment, many times. Every time, the file
 // must be one of the two versions, whole (saveModel writes a temporary file, syncs it and
 // renames it over the old one). Issue 14's data-safety check for model files.
-#include "engine/ModelFile.h"
-#include "engine/Optimizer.h"
-#include "engine/Presets.h"
+#include "engine/io/ModelFile.h"
+#include "engine/training/Optimizer.h"
+#include "engine/network/Presets.h"
 
 #include <gtest/gtest.h>
 

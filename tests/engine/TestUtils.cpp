@@ -1,6 +1,6 @@
 #include "TestUtils.h"
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 
 #include <cmath>
 #include <random>

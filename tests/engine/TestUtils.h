@@ -2,7 +2,7 @@
 // comparison that reports the largest difference and where it is (like llm.c's check_tensor).
 #pragma once
 
-#include "engine/Tensor.h"
+#include "engine/core/Tensor.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Table writers: CSV quoting, Markdown and LaTeX escaping, alignment, the summary's blocks
 // and the confusion matrix's recall.
-#include "engine/TextTable.h"
-#include "engine/Presets.h"
+#include "engine/io/TextTable.h"
+#include "engine/network/Presets.h"
 
 #include <gtest/gtest.h>
 

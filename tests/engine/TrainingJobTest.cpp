@@ -1,7 +1,7 @@
 // The training job the command line and the window share: its setup, its model file's note
 // (accumulating over runs of a model file), its progress, and the confusion counts.
-#include "engine/TrainingJob.h"
-#include "engine/ModelFile.h"
+#include "engine/training/TrainingJob.h"
+#include "engine/io/ModelFile.h"
 
 #include <gtest/gtest.h>
 

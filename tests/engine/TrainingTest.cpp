@@ -2,13 +2,13 @@
 // controls (pause, step, cancel, divergence, determinism) and model files.
 #include "TestUtils.h"
 
-#include "engine/Dataset.h"
-#include "engine/Loss.h"
-#include "engine/ModelFile.h"
-#include "engine/Optimizer.h"
-#include "engine/Preprocess.h"
-#include "engine/Presets.h"
-#include "engine/Trainer.h"
+#include "engine/training/Dataset.h"
+#include "engine/training/Loss.h"
+#include "engine/io/ModelFile.h"
+#include "engine/training/Optimizer.h"
+#include "engine/training/Preprocess.h"
+#include "engine/network/Presets.h"
+#include "engine/training/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 
 #include <gtest/gtest.h>

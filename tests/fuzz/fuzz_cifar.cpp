@@ -2,7 +2,7 @@
 // (first byte even) or test_batch.bin beside a valid one-record batch.
 #include "FuzzTarget.h"
 
-#include "engine/Dataset.h"
+#include "engine/training/Dataset.h"
 
 #include <filesystem>
 

@@ -3,7 +3,7 @@
 // that counts disagreeing between files are reached too.
 #include "FuzzTarget.h"
 
-#include "engine/Dataset.h"
+#include "engine/training/Dataset.h"
 
 namespace {
 std::string idx(uint8_t type, std::initializer_list<uint32_t> dims, size_t values) {

@@ -2,7 +2,7 @@
 // checks), as gray, RGB and as stored, by the input's first byte.
 #include "FuzzTarget.h"
 
-#include "engine/ImageIO.h"
+#include "engine/io/ImageIO.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

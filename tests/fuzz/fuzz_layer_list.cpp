@@ -2,7 +2,7 @@
 // and, when they fit and are small, built and run forward once on the reference backend.
 #include "FuzzTarget.h"
 
-#include "engine/LayerList.h"
+#include "engine/network/LayerList.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

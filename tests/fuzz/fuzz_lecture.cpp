@@ -2,7 +2,7 @@
 // `convscope FILE.convscope`; the input inside may be a PNG (decoded by OpenCV).
 #include "FuzzTarget.h"
 
-#include "engine/LectureFile.h"
+#include "engine/io/LectureFile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return convscope::fuzz::refuseOrAccept(

@@ -1,7 +1,7 @@
 // libFuzzer target: matrix and kernel text (MatrixText.h), as typed or opened.
 #include "FuzzTarget.h"
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return convscope::fuzz::refuseOrAccept([&] {

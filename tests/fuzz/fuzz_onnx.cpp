@@ -1,7 +1,7 @@
 // libFuzzer target: the ONNX importer (Onnx.h), a parser of untrusted files.
 #include "FuzzTarget.h"
 
-#include "engine/Onnx.h"
+#include "engine/io/Onnx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return convscope::fuzz::refuseOrAccept(

@@ -3,14 +3,14 @@
 // thread, and two networks computing at once on two threads (the compute thread trains
 // while the GUI thread runs the drawing pad, the stepper and the thumbnails on their own
 // copies). Also part of the ordinary suite.
-#include "engine/Dataset.h"
-#include "engine/Kernels.h"
-#include "engine/LayerList.h"
-#include "engine/Optimizer.h"
-#include "engine/Pipeline.h"
-#include "engine/Preprocess.h"
-#include "engine/Saliency.h"
-#include "engine/Trainer.h"
+#include "engine/training/Dataset.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/network/LayerList.h"
+#include "engine/training/Optimizer.h"
+#include "engine/lessons/Pipeline.h"
+#include "engine/training/Preprocess.h"
+#include "engine/lessons/Saliency.h"
+#include "engine/training/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 

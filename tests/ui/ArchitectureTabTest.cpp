@@ -3,19 +3,19 @@
 // open; a table row selects its box and a click on a box its row; a click shows maps of
 // the layer's output shape; the Standard · Depthwise · Pointwise page counts what the
 // formula says; an ONNX file from PyTorch opens; a bad file is refused and the network kept.
-#include "ui/ArchitectureTab.h"
+#include "ui/architectures/ArchitectureTab.h"
 #include "UiTestUtils.h"
-#include "ui/ArchitectureGraphView.h"
-#include "ui/CompareView.h"
-#include "ui/FeatureMapView.h"
-#include "ui/MainWindow.h"
-#include "ui/SeparableView.h"
-#include "ui/Stepper.h"
-#include "ui/Workspace.h"
+#include "ui/architectures/ArchitectureGraphView.h"
+#include "ui/architectures/CompareView.h"
+#include "ui/maps/FeatureMapView.h"
+#include "ui/window/MainWindow.h"
+#include "ui/architectures/SeparableView.h"
+#include "ui/stepper/Stepper.h"
+#include "ui/core/Workspace.h"
 
-#include "engine/Architectures.h"
-#include "engine/Filtering.h"
-#include "engine/Presets.h"
+#include "engine/network/Architectures.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/network/Presets.h"
 #include "engine/backend/Backend.h"
 
 #include <QFile>

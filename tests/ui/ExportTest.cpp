@@ -3,14 +3,14 @@
 // tables as CSV, Markdown and LaTeX; the dialog keeps a failed write's reason.
 #include "UiTestUtils.h"
 
-#include "ui/AnimationExport.h"
-#include "ui/ArchitectureTab.h"
-#include "ui/BackwardStepper.h"
-#include "ui/ExportDialog.h"
-#include "ui/Stepper.h"
-#include "ui/Workspace.h"
+#include "ui/export/AnimationExport.h"
+#include "ui/architectures/ArchitectureTab.h"
+#include "ui/stepper/BackwardStepper.h"
+#include "ui/export/ExportDialog.h"
+#include "ui/stepper/Stepper.h"
+#include "ui/core/Workspace.h"
 
-#include "engine/MatrixText.h"
+#include "engine/io/MatrixText.h"
 
 #include <opencv2/videoio.hpp>
 

@@ -4,14 +4,14 @@
 // listed, and a bad file is refused by name with the window's state kept.
 #include "UiTestUtils.h"
 
-#include "ui/ArchitectureTab.h"
-#include "ui/BackwardStepper.h"
-#include "ui/Stepper.h"
-#include "ui/Workspace.h"
+#include "ui/architectures/ArchitectureTab.h"
+#include "ui/stepper/BackwardStepper.h"
+#include "ui/stepper/Stepper.h"
+#include "ui/core/Workspace.h"
 
-#include "engine/Kernels.h"
-#include "engine/LectureFile.h"
-#include "engine/MatrixText.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/io/LectureFile.h"
+#include "engine/io/MatrixText.h"
 
 #include <QMenu>
 #include <QMenuBar>

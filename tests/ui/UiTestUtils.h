@@ -2,9 +2,9 @@
 // feature maps show the newest result.
 #pragma once
 
-#include "ui/FeatureMapView.h"
-#include "ui/MainWindow.h"
-#include "ui/PipelineRunner.h"
+#include "ui/maps/FeatureMapView.h"
+#include "ui/window/MainWindow.h"
+#include "ui/maps/PipelineRunner.h"
 
 #include <QString>
 #include <QtTest/QtTest>

@@ -2,10 +2,10 @@
 // The per-family primitives live in OnednnConv.cpp, OnednnPool.cpp, OnednnEltwise.cpp,
 // OnednnInnerProduct.cpp, OnednnSoftmax.cpp, OnednnNorm.cpp (batch normalization) and
 // OnednnJoin.cpp (sum, concatenation).
-#include "OnednnBackend.h"
+#include "engine/backend/onednn/OnednnBackend.h"
 
-#include "OnednnPrimitives.h"
-#include "PlaneFilter.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
+#include "engine/backend/onednn/PlaneFilter.h"
 
 #include <cstring>
 #include <stdexcept>

@@ -4,7 +4,7 @@
 // use one backend per thread.
 #pragma once
 
-#include "../Backend.h"
+#include "engine/backend/Backend.h"
 
 #include <memory>
 

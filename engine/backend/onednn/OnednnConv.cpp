@@ -1,6 +1,6 @@
 // oneDNN convolution: forward (inference), backward data and backward weights, one
 // primitive each per geometry and shapes.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

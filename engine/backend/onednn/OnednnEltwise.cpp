@@ -1,5 +1,5 @@
 // oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid, ReLU6), in place or not.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 #include <stdexcept>
 

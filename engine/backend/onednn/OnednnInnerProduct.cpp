@@ -1,5 +1,5 @@
 // oneDNN inner product: the fully connected (Dense) layer, dst = src · weightsᵀ + bias.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

@@ -1,6 +1,6 @@
 // oneDNN's joins of branches: sum (residual addition) and concatenation along the
 // channels, forward, and concatenation's backward as reorders out of diff_dst's slices.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

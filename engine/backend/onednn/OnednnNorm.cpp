@@ -1,7 +1,7 @@
 // oneDNN batch normalization, forward (batch statistics in training, running statistics
 // otherwise) and backward, and local response normalization across channels (forward;
 // backward after a training forward for its workspace), on activations in their own layout.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

@@ -1,6 +1,6 @@
 // oneDNN pooling (forward inference). Sum pooling is average pooling (padding counted)
 // scaled by the window size; oneDNN has no sum algorithm.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

@@ -3,9 +3,9 @@
 // Not for: use outside engine/backend/onednn (it exposes dnnl types).
 #pragma once
 
-#include "../../Geometry.h"
-#include "../../Tensor.h"
-#include "../Backend.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
+#include "engine/backend/Backend.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 

@@ -1,5 +1,5 @@
 // oneDNN softmax over the features of an (N, F) tensor.
-#include "OnednnPrimitives.h"
+#include "engine/backend/onednn/OnednnPrimitives.h"
 
 namespace convscope::onednn {
 

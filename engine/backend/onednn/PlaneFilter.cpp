@@ -1,5 +1,5 @@
 // Single-plane convolutions through cv::filter2D, in horizontal bands (one per thread).
-#include "PlaneFilter.h"
+#include "engine/backend/onednn/PlaneFilter.h"
 
 #include <omp.h>
 #include <opencv2/core.hpp>

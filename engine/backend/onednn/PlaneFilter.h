@@ -10,8 +10,8 @@
 // network's one-plane convolution takes this path forward only).
 #pragma once
 
-#include "engine/Geometry.h"
-#include "engine/Tensor.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
 
 namespace convscope::onednn {
 

@@ -1,9 +1,9 @@
 // Pooling, fully-connected and softmax outputs explained term by term. Each explanation
 // repeats its ReferenceBackend loop (same order, same double accumulation), so its value is
 // the reference's to the bit.
-#include "Explain.h"
+#include "engine/backend/reference/Explain.h"
 
-#include "ReferenceBackend.h"
+#include "engine/backend/reference/ReferenceBackend.h"
 
 #include <algorithm>
 #include <cmath>

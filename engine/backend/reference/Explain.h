@@ -3,8 +3,8 @@
 // loops it mirrors in ReferenceBackend.h). Not for: computing whole layers (backends do).
 #pragma once
 
-#include "../../Geometry.h"
-#include "../../Tensor.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
 
 #include <cstdint>
 #include <string>

@@ -1,11 +1,11 @@
 // The convolution's backward pass term by term (see ExplainBackward.h). The loops are the
 // reference backend's, in the same order and with the same double accumulation, so each
 // explained value equals the backend's gradient to the last bit.
-#include "ExplainBackward.h"
+#include "engine/backend/reference/ExplainBackward.h"
 
-#include "../../OutputSize.h"
-#include "Explain.h"
-#include "ReferenceBackend.h"
+#include "engine/core/OutputSize.h"
+#include "engine/backend/reference/Explain.h"
+#include "engine/backend/reference/ReferenceBackend.h"
 
 #include <limits>
 #include <stdexcept>

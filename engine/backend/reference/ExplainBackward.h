@@ -5,8 +5,8 @@
 // Not for: computing whole gradients for training (Backend::conv2dBackward*).
 #pragma once
 
-#include "../../Geometry.h"
-#include "../../Tensor.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
 
 #include <cstdint>
 #include <string>

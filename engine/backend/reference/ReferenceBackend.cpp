@@ -1,6 +1,6 @@
 // Reference loops. Each function is the textbook definition, written to be read; the
 // accumulation is in double so the oracle is at least as exact as anything it checks.
-#include "ReferenceBackend.h"
+#include "engine/backend/reference/ReferenceBackend.h"
 
 #include <algorithm>
 #include <charconv>

@@ -3,8 +3,8 @@
 // the oracle the oneDNN backend is tested against. Not for: speed.
 #pragma once
 
-#include "../Backend.h"
-#include "Explain.h" // pooling, fully-connected and softmax outputs explained the same way
+#include "engine/backend/Backend.h"
+#include "engine/backend/reference/Explain.h" // pooling, fully-connected and softmax outputs explained the same way
 
 #include <string>
 #include <vector>

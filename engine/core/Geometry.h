@@ -1,0 +1,67 @@
+// The static configuration of the compute primitives (convolution, pooling, activation)
+// shared by the layers and the backends, and the shape checks that go with them.
+// Not for: holding weights (layers do) or computing anything (backends do).
+#pragma once
+
+#include "engine/core/Tensor.h"
+
+#include <cstdint>
+#include <string>
+
+namespace convscope {
+
+// Convolution geometry. Weights are (C_out, C_in/groups, KH, KW); groups = C_in = C_out
+// is a depthwise convolution.
+struct Conv2DGeometry {
+  int64_t kernelH = 3, kernelW = 3;
+  int64_t strideH = 1, strideW = 1;
+  int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+  int64_t dilationH = 1, dilationW = 1; // 1 = dense kernel
+  int64_t groups = 1;
+
+  // "3x3 s1,1 p0,0,0,0 d1,1 g1": a compact key, also used by the oneDNN primitive cache.
+  std::string toString() const;
+};
+
+// dst shape (N, C_out, H_out, W_out) for src (N, C_in, H, W); throws std::invalid_argument
+// naming `layerName` and the numbers when the configuration cannot work.
+Shape conv2dOutputShape(const Shape& src, int64_t outChannels, const Conv2DGeometry& g,
+                        const std::string& layerName = "Conv2D");
+
+enum class PoolMode { Max, Average, Sum };
+std::string toString(PoolMode mode);                  // "max", "avg", "sum"
+PoolMode poolModeFromString(const std::string& text); // throws on an unknown name
+
+// Pooling geometry. Average and sum count padded cells as zeros (PyTorch's default
+// count_include_pad=True) unless countPadding is false, when an average is the mean of the
+// cells inside the image only (count_include_pad=False); max ignores padding.
+struct Pool2DGeometry {
+  PoolMode mode = PoolMode::Max;
+  int64_t kernelH = 2, kernelW = 2;
+  int64_t strideH = 2, strideW = 2;
+  int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+  bool ceilMode = false;    // a last, partial window counts (max, or an average without countPadding)
+  bool countPadding = true; // average: padded cells count in the divisor
+
+  std::string toString() const;
+};
+
+// Ceil mode as the backends compute it: the same windows with the bottom and right padding
+// grown to cover the last, partial one (max pooling ignores padding, so the values are the
+// same). Without ceil mode, g itself.
+Pool2DGeometry flooredGeometry(const Pool2DGeometry& g, const Shape& src);
+
+// What one input cell inside output (oh, ow)'s window receives of its gradient: 1 for sum
+// (and max's winner), 1/(window cells) for an average, 1/(cells inside the image) for an
+// average that leaves padding out. src is (N, C, H, W).
+float poolShare(const Pool2DGeometry& g, const Shape& src, int64_t oh, int64_t ow);
+
+Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName = "Pool2D");
+
+// ReLU6 is min(max(x, 0), 6): MobileNet v2's, and what ONNX files write as Clip(0, 6).
+enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6 };
+std::string toString(ActivationKind kind);        // "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6"
+std::string activationTitle(ActivationKind kind); // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
+ActivationKind activationFromString(const std::string& text); // throws on an unknown name
+
+} // namespace convscope

@@ -1,0 +1,331 @@
+// Lecture files: nlohmann::ordered_json, the input as PNG (base64) or numbers.
+#include "engine/io/LectureFile.h"
+
+#include "engine/io/ImageIO.h"
+#include "engine/io/ModelFile.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <cfloat>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace convscope {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+// What a lecture holds, checked on writing as on reading: a file this ConvScope writes, it
+// reads. The geometry stays near what the window's panels offer, so that a small file
+// cannot ask for gigabytes of feature maps.
+constexpr int64_t kMostValues = int64_t(1) << 24;
+constexpr int64_t kMostStride = 64, kMostDilation = 64, kMostPadding = 256, kMostPoolWindow = 64, kMostKernels = 64;
+
+const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise"};
+const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward"};
+
+bool isImageLike(const Tensor& t) {
+  const Shape& s = t.shape();
+  if (s.rank() != 4 || s[0] != 1 || (s[1] != 1 && s[1] != 3)) return false;
+  for (float v : t.values())
+    if (!(v >= 0 && v <= 255 && v == std::round(v))) return false;
+  return true;
+}
+
+std::string pngOf(const Tensor& t) {
+  const Shape& s = t.shape();
+  const int h = int(s[2]), w = int(s[3]), c = int(s[1]);
+  cv::Mat image(h, w, c == 3 ? CV_8UC3 : CV_8UC1);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k) // OpenCV's order is BGR; the tensor's RGB
+        image.ptr<uint8_t>(y)[x * c + (c == 3 ? 2 - k : 0)] = uint8_t(t.at(0, k, y, x));
+  std::vector<uint8_t> bytes;
+  if (!cv::imencode(".png", image, bytes)) throw std::runtime_error("cannot encode the input as PNG");
+  return base64(bytes.data(), bytes.size());
+}
+
+Json numbersOf(const Tensor& t) { return {{"shape", t.shape().dims()}, {"values", t.values()}}; }
+
+// Reading, with the field's name in every message.
+struct Reader {
+  const std::string& source;
+  [[noreturn]] void fail(const std::string& field, const std::string& what) const {
+    throw std::invalid_argument(source + ": \"" + field + "\" " + what);
+  }
+  const Json& at(const Json& j, const std::string& field, const std::string& path) const {
+    if (!j.is_object() || !j.contains(field)) fail(path, "is missing");
+    return j.at(field);
+  }
+  int64_t integer(const Json& j, const std::string& field, const std::string& path, int64_t lo, int64_t hi) const {
+    const Json& v = at(j, field, path);
+    if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+      fail(path, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + " (got " +
+                     v.dump() + ")");
+    return v.get<int64_t>();
+  }
+  std::string text(const Json& j, const std::string& field, const std::string& path) const {
+    const Json& v = at(j, field, path);
+    if (!v.is_string()) fail(path, "must be text (got " + v.dump() + ")");
+    return v.get<std::string>();
+  }
+  bool flag(const Json& j, const std::string& field, const std::string& path) const {
+    const Json& v = at(j, field, path);
+    if (!v.is_boolean()) fail(path, "must be true or false (got " + v.dump() + ")");
+    return v.get<bool>();
+  }
+  float number(const Json& j, const std::string& field, const std::string& path) const {
+    const Json& v = at(j, field, path);
+    if (!v.is_number() || !(std::fabs(v.get<double>()) <= double(FLT_MAX)))
+      fail(path, "must be a number (got " + v.dump() + ")");
+    return v.get<float>();
+  }
+  // {"shape": [...], "values": [...]} of at most 16 M values.
+  Tensor tensor(const Json& j, const std::string& path) const {
+    const Json& dims = at(j, "shape", path + ".shape");
+    if (!dims.is_array() || dims.empty() || dims.size() > 4) fail(path + ".shape", "must list 1 to 4 sizes");
+    std::vector<int64_t> shape;
+    int64_t count = 1;
+    for (const Json& d : dims) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 65536)
+        fail(path + ".shape", "must hold whole numbers from 1 to 65536 (got " + dims.dump() + ")");
+      shape.push_back(d.get<int64_t>());
+      count *= shape.back();
+      if (count > kMostValues) fail(path + ".shape", "is too large (" + dims.dump() + ")");
+    }
+    const Json& values = at(j, "values", path + ".values");
+    if (!values.is_array() || int64_t(values.size()) != count)
+      fail(path + ".values", "must hold " + std::to_string(count) + " numbers for shape " + dims.dump());
+    std::vector<float> data;
+    data.reserve(size_t(count));
+    for (const Json& v : values) {
+      if (!v.is_number() || !(std::fabs(v.get<double>()) <= double(FLT_MAX)))
+        fail(path + ".values", "holds " + v.dump());
+      data.push_back(v.get<float>());
+    }
+    return Tensor(Shape(shape), std::move(data));
+  }
+  template <size_t N>
+  std::string oneOf(const Json& j, const std::string& field, const std::string& path,
+                    const char* const (&choices)[N]) const {
+    const std::string v = text(j, field, path);
+    std::string list;
+    for (const char* c : choices) {
+      if (v == c) return v;
+      list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    fail(path, "must be one of " + list + " (got \"" + v + "\")");
+  }
+};
+
+} // namespace
+
+namespace {
+
+void checkSavable(const Tensor& t, const std::string& what) {
+  if (t.size() > kMostValues)
+    throw std::invalid_argument(what + " has " + std::to_string(t.size()) + " values: a lecture file holds at most " +
+                                std::to_string(kMostValues) + " (use a smaller working size)");
+  for (float v : t.values())
+    if (!std::isfinite(v)) throw std::invalid_argument(what + " holds a value that is not a finite number");
+}
+
+void checkWithin(int64_t v, int64_t lo, int64_t hi, const std::string& what) {
+  if (v < lo || v > hi)
+    throw std::invalid_argument(what + " " + std::to_string(v) + ": a lecture file holds " + std::to_string(lo) +
+                                " to " + std::to_string(hi));
+}
+} // namespace
+
+std::string serializeLecture(const LectureState& s) {
+  checkSavable(s.input, "the input");
+  checkWithin(int64_t(s.kernels.size()), 0, kMostKernels, "kernels in the bank:");
+  for (const NamedKernel& k : s.kernels) checkSavable(k.weights, "kernel '" + k.name + "'");
+  const FilterOptions& f = s.convolution;
+  for (int64_t v : {f.strideH, f.strideW}) checkWithin(v, 1, kMostStride, "stride");
+  for (int64_t v : {f.dilationH, f.dilationW}) checkWithin(v, 1, kMostDilation, "dilation");
+  for (int64_t v : {f.padding.top, f.padding.bottom, f.padding.left, f.padding.right})
+    checkWithin(v, 0, kMostPadding, "padding");
+  for (int64_t v : {s.pool.kernelH, s.pool.kernelW, s.pool.strideH, s.pool.strideW})
+    checkWithin(v, 1, kMostPoolWindow, "pooling window or stride");
+  for (int64_t v : {s.pool.padTop, s.pool.padBottom, s.pool.padLeft, s.pool.padRight})
+    checkWithin(v, 0, kMostPoolWindow, "pooling padding");
+  Json input{{"name", s.inputName},
+             {"matrix", s.inputIsMatrix},
+             {"channels_mode", s.channelsMode},
+             {"working_side", s.workingSide}};
+  if (isImageLike(s.input))
+    input["png"] = pngOf(s.input);
+  else
+    input["numbers"] = numbersOf(s.input);
+  Json kernels = Json::array();
+  for (const NamedKernel& k : s.kernels) kernels.push_back({{"name", k.name}, {"weights", numbersOf(k.weights)}});
+  const FilterOptions& c = s.convolution;
+  const char* padMode = c.padding.mode == PaddingSpec::Mode::Same    ? "same"
+                        : c.padding.mode == PaddingSpec::Mode::Valid ? "valid"
+                                                                     : "explicit";
+  const Pool2DGeometry& p = s.pool;
+  Json j{{"format", kLectureFormat},
+         {"version", 1},
+         {"tab", s.tab},
+         {"presenter", s.presenter},
+         {"input", input},
+         {"kernels", kernels},
+         {"convolution",
+          {{"stride", {c.strideH, c.strideW}},
+           {"padding", padMode},
+           {"pad", {c.padding.top, c.padding.bottom, c.padding.left, c.padding.right}},
+           {"dilation", {c.dilationH, c.dilationW}},
+           {"bias", c.bias}}},
+         {"activation", toString(s.activation)},
+         {"pooling",
+          {{"on", s.pooling},
+           {"mode", toString(p.mode)},
+           {"window", {p.kernelH, p.kernelW}},
+           {"stride", {p.strideH, p.strideW}},
+           {"pad", {p.padTop, p.padBottom, p.padLeft, p.padRight}},
+           {"ceil", p.ceilMode},
+           {"count_padding", p.countPadding}}},
+         {"stepper",
+          {{"mode", s.stepMode},
+           {"position", s.stepPosition},
+           {"kernel", s.stepKernel},
+           {"channel", s.stepChannel},
+           {"backward", {{"loop", s.backwardLoop}, {"stage", s.backwardStage}, {"cell", s.backwardCell}}}}},
+         {"model", s.model},
+         {"network", s.network},
+         {"maps", {{"contrast", s.contrast}, {"shared_scale", s.sharedScale}}}};
+  return j.dump(1) + "\n";
+}
+
+LectureState parseLecture(const std::string& text, const std::string& source) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw std::invalid_argument(source + ": not a ConvScope lecture file (" + e.what() + ")");
+  }
+  if (!j.is_object() || !j.contains("format") || j["format"] != kLectureFormat)
+    throw std::invalid_argument(source + ": not a ConvScope lecture file (no \"format\": \"" + kLectureFormat + "\")");
+  const Reader r{source};
+  if (r.integer(j, "version", "version", 1, 1000) != 1)
+    r.fail("version", "is " + j["version"].dump() + ": this ConvScope reads version 1 (a newer ConvScope wrote it?)");
+  LectureState s;
+  s.tab = r.oneOf(j, "tab", "tab", kTabs);
+  s.presenter = r.flag(j, "presenter", "presenter");
+  const Json& input = r.at(j, "input", "input");
+  s.inputName = r.text(input, "name", "input.name");
+  s.inputIsMatrix = r.flag(input, "matrix", "input.matrix");
+  s.channelsMode = int(r.integer(input, "channels_mode", "input.channels_mode", 0, 3));
+  if (s.channelsMode == 2) r.fail("input.channels_mode", "must be 0 (as stored), 1 (gray) or 3 (RGB)");
+  s.workingSide = int(r.integer(input, "working_side", "input.working_side", 16, 8192));
+  if (input.contains("png")) {
+    std::vector<uint8_t> bytes;
+    if (!input["png"].is_string() || !unbase64(input["png"].get<std::string>(), bytes))
+      r.fail("input.png", "is not base64 text");
+    try {
+      s.input = decodePng(bytes, "\"input.png\"");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(source + ": " + e.what());
+    }
+  } else {
+    s.input = r.tensor(r.at(input, "numbers", "input.numbers"), "input.numbers");
+    if (s.input.shape().rank() != 4 || s.input.shape()[0] != 1)
+      r.fail("input.numbers.shape", "must be [1, C, H, W] (got " + s.input.shape().toString() + ")");
+  }
+  const Json& kernels = r.at(j, "kernels", "kernels");
+  if (!kernels.is_array() || int64_t(kernels.size()) > kMostKernels)
+    r.fail("kernels", "must be a list of at most " + std::to_string(kMostKernels) + " kernels");
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    const std::string where = "kernels[" + std::to_string(k) + "]";
+    NamedKernel kernel{r.text(kernels[k], "name", where + ".name"),
+                       r.tensor(r.at(kernels[k], "weights", where + ".weights"), where + ".weights")};
+    if (kernel.weights.shape().rank() != 3)
+      r.fail(where + ".weights.shape", "must be [blocks, KH, KW] (got " + kernel.weights.shape().toString() + ")");
+    s.kernels.push_back(std::move(kernel));
+  }
+  const auto pairOf = [&r](const Json& at, const std::string& field, const std::string& path, int64_t lo, int64_t hi) {
+    const Json& v = r.at(at, field, path);
+    if (!v.is_array() || v.size() != 2) r.fail(path, "must be two whole numbers");
+    Json wrapped{{"a", v[0]}, {"b", v[1]}};
+    return std::pair{r.integer(wrapped, "a", path, lo, hi), r.integer(wrapped, "b", path, lo, hi)};
+  };
+  const auto fourOf = [&r](const Json& at, const std::string& field, const std::string& path, int64_t hi) {
+    const Json& v = r.at(at, field, path);
+    if (!v.is_array() || v.size() != 4) r.fail(path, "must be four whole numbers (top, bottom, left, right)");
+    std::array<int64_t, 4> out{};
+    for (size_t k = 0; k < 4; ++k) {
+      Json wrapped{{"v", v[k]}};
+      out[k] = r.integer(wrapped, "v", path, 0, hi);
+    }
+    return out;
+  };
+  const Json& conv = r.at(j, "convolution", "convolution");
+  FilterOptions& c = s.convolution;
+  std::tie(c.strideH, c.strideW) = pairOf(conv, "stride", "convolution.stride", 1, kMostStride);
+  std::tie(c.dilationH, c.dilationW) = pairOf(conv, "dilation", "convolution.dilation", 1, kMostDilation);
+  const char* const padModes[] = {"explicit", "same", "valid"};
+  const std::string padMode = r.oneOf(conv, "padding", "convolution.padding", padModes);
+  c.padding.mode = padMode == "same"    ? PaddingSpec::Mode::Same
+                   : padMode == "valid" ? PaddingSpec::Mode::Valid
+                                        : PaddingSpec::Mode::Explicit;
+  const auto pad = fourOf(conv, "pad", "convolution.pad", kMostPadding);
+  c.padding.top = pad[0], c.padding.bottom = pad[1], c.padding.left = pad[2], c.padding.right = pad[3];
+  c.bias = r.number(conv, "bias", "convolution.bias");
+  try {
+    s.activation = activationFromString(r.text(j, "activation", "activation"));
+  } catch (const std::invalid_argument& e) {
+    r.fail("activation", e.what());
+  }
+  const Json& pool = r.at(j, "pooling", "pooling");
+  s.pooling = r.flag(pool, "on", "pooling.on");
+  try {
+    s.pool.mode = poolModeFromString(r.text(pool, "mode", "pooling.mode"));
+  } catch (const std::invalid_argument& e) {
+    r.fail("pooling.mode", e.what());
+  }
+  std::tie(s.pool.kernelH, s.pool.kernelW) = pairOf(pool, "window", "pooling.window", 1, kMostPoolWindow);
+  std::tie(s.pool.strideH, s.pool.strideW) = pairOf(pool, "stride", "pooling.stride", 1, kMostPoolWindow);
+  const auto poolPad = fourOf(pool, "pad", "pooling.pad", kMostPoolWindow);
+  s.pool.padTop = poolPad[0], s.pool.padBottom = poolPad[1], s.pool.padLeft = poolPad[2], s.pool.padRight = poolPad[3];
+  s.pool.ceilMode = r.flag(pool, "ceil", "pooling.ceil");
+  s.pool.countPadding = r.flag(pool, "count_padding", "pooling.count_padding");
+  const Json& stepper = r.at(j, "stepper", "stepper");
+  s.stepMode = r.oneOf(stepper, "mode", "stepper.mode", kStepModes);
+  s.stepPosition = r.integer(stepper, "position", "stepper.position", 0, int64_t(1) << 40);
+  s.stepKernel = int(r.integer(stepper, "kernel", "stepper.kernel", 0, 255));
+  s.stepChannel = int(r.integer(stepper, "channel", "stepper.channel", 0, 1 << 20));
+  const Json& backward = r.at(stepper, "backward", "stepper.backward");
+  s.backwardLoop = int(r.integer(backward, "loop", "stepper.backward.loop", 1, 10000));
+  s.backwardStage = int(r.integer(backward, "stage", "stepper.backward.stage", 0, 32));
+  s.backwardCell = int(r.integer(backward, "cell", "stepper.backward.cell", 0, 1 << 20));
+  s.model = r.text(j, "model", "model");
+  s.network = r.text(j, "network", "network");
+  const Json& maps = r.at(j, "maps", "maps");
+  s.contrast = int(r.integer(maps, "contrast", "maps.contrast", 0, 16));
+  s.sharedScale = r.flag(maps, "shared_scale", "maps.shared_scale");
+  return s;
+}
+
+void saveLecture(const std::string& path, const LectureState& state) {
+  writeFileAtomically(path, serializeLecture(state));
+}
+
+LectureState loadLecture(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw std::invalid_argument(path + ": no such file");
+  if (std::filesystem::file_size(path, ec) > (uint64_t(64) << 20))
+    throw std::invalid_argument(path + ": larger than 64 MB, not a lecture file");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::invalid_argument(path + ": cannot be read");
+  std::stringstream text;
+  text << file.rdbuf();
+  return parseLecture(text.str(), path);
+}
+
+} // namespace convscope

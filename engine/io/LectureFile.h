@@ -1,0 +1,60 @@
+// Lecture files (.convscope): the window's whole state as one small JSON file, so a
+// lecturer prepares each slide's demonstration at home and opens it in the hall with one
+// click. The input travels inside the file (a matrix as numbers, an image as PNG), so the
+// file works on another machine; a model is referred to by its file (relative to the lecture
+// file when it lies beside it). Everything is checked on reading; errors name the field.
+// Not for: the model's weights (model files) or the window's layout (remembered settings).
+#pragma once
+
+#include "engine/lessons/Filtering.h"
+#include "engine/core/Geometry.h"
+#include "engine/core/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct LectureState {
+  // The input, as the window holds it: (1, C, H, W).
+  std::string inputName;
+  Tensor input;
+  bool inputIsMatrix = true;
+  int channelsMode = 0;  // 0 as stored, 1 gray, 3 RGB
+  int workingSide = 512; // large images were downscaled to this
+  // The kernel bank and the processing.
+  std::vector<NamedKernel> kernels;
+  FilterOptions convolution;
+  ActivationKind activation = ActivationKind::ReLU;
+  bool pooling = true;
+  Pool2DGeometry pool;
+  // The open model: a path as written (relative to the lecture file's folder, or absolute);
+  // empty: none.
+  std::string model;
+  // What shows: "maps", "stepper", "training", "architectures" or "depthwise".
+  std::string tab = "maps";
+  // The stepper: "convolution", "relu", "pooling", "fc" or "backward"; its output cell, the
+  // bank's kernel and the output channel it shows.
+  std::string stepMode = "convolution";
+  int64_t stepPosition = 0;
+  int stepKernel = 0, stepChannel = 0;
+  int backwardLoop = 1, backwardStage = 0, backwardCell = 0; // the backward mode's step (BackwardLesson::Stage)
+  std::string network; // the Architectures tab's network (a name or a file); empty: none
+  bool presenter = false;
+  int contrast = 0; // the feature maps' contrast (0 automatic, 1 true, 2…16 ×)
+  bool sharedScale = false;
+};
+
+constexpr const char* kLectureFormat = "convscope-lecture";
+
+// The file's text. Images whose values are whole numbers 0–255 with 1 or 3 channels are
+// stored as PNG (exactly); anything else as numbers.
+std::string serializeLecture(const LectureState& state);
+// Throws std::invalid_argument naming `source` and the field at fault.
+LectureState parseLecture(const std::string& text, const std::string& source);
+// Written atomically (writeFileAtomically); read whole and parsed (files over 64 MB refused).
+void saveLecture(const std::string& path, const LectureState& state);
+LectureState loadLecture(const std::string& path);
+
+} // namespace convscope

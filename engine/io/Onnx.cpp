@@ -1,0 +1,1240 @@
+// ONNX import: an ONNX graph's nodes become a Network's layers (OnnxExport.cpp writes them back).
+#include "engine/io/Onnx.h"
+
+#include "engine/layers/Activation.h"
+#include "engine/layers/Add.h"
+#include "engine/layers/BatchNorm.h"
+#include "engine/layers/Concat.h"
+#include "engine/layers/Conv2D.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/Dropout.h"
+#include "engine/layers/Flatten.h"
+#include "engine/layers/GlobalAvgPool.h"
+#include "engine/layers/LayerKind.h"
+#include "engine/layers/LocalResponseNorm.h"
+#include "engine/layers/Pool2D.h"
+#include "engine/layers/Softmax.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace convscope {
+
+bool isOnnxPath(const std::string& path) {
+  if (path.size() < 5) return false;
+  std::string tail = path.substr(path.size() - 5);
+  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return tail == ".onnx";
+}
+
+const std::vector<OnnxOperator>& onnxOperatorTable() {
+  static const std::vector<OnnxOperator> table{
+      {"Conv", "Conv2D: groups (depthwise), dilations, strides, asymmetric pads, auto_pad; 2-D only"},
+      {"BatchNormalization", "BatchNorm (inference form: scale, bias, running mean and variance, epsilon, momentum)"},
+      {"Relu", "Activation relu"},
+      {"LeakyRelu", "Activation leaky-relu (alpha)"},
+      {"Tanh", "Activation tanh"},
+      {"Sigmoid", "Activation sigmoid"},
+      {"Clip", "Activation relu6 (min 0, max 6) or relu (min 0, no max)"},
+      {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
+      {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
+      {"GlobalAveragePool", "GlobalAvgPool"},
+      {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3])"},
+      {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
+      {"Add", "Add (two network values of one shape), or the bias after a MatMul"},
+      {"Concat", "Concat along the channels (axis 1)"},
+      {"Flatten", "Flatten (axis 1)"},
+      {"Reshape", "Flatten, when the shape is constant and flat: (batch, features)"},
+      {"Gemm", "Dense (transB 0 or 1, alpha and beta folded into the weights)"},
+      {"MatMul", "Dense, by a constant matrix (an Add of a constant after it becomes its bias)"},
+      {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
+      {"LRN", "LocalResponseNorm (size, alpha, beta, bias)"},
+      {"Dropout", "Dropout (ratio; passes everything in evaluation)"},
+      {"Identity", "nothing: its output is its input"},
+      {"Constant", "a constant; with Shape, Gather, Unsqueeze, Squeeze, Concat, Reshape, Slice, Transpose, Cast and "
+                   "ConstantOfShape on constants, evaluated at import (the shape arithmetic PyTorch writes)"},
+  };
+  return table;
+}
+
+namespace {
+
+constexpr int64_t kMaxTensorElements = int64_t(1) << 30; // 4 GiB of floats
+constexpr int64_t kMaxFoldedElements = 4096;             // shape arithmetic works on small tensors
+constexpr int64_t kMaxNodes = 100000;
+constexpr int64_t kMaxWindow = 100000; // kernels, strides, dilations and padding, as ConvScope's input sizes
+
+std::string supportedNames() {
+  std::string names;
+  for (const OnnxOperator& op : onnxOperatorTable()) names += (names.empty() ? "" : ", ") + op.name;
+  return names + " (and Shape, Gather, Unsqueeze, Squeeze, Slice, Transpose, Cast, ConstantOfShape on constants)";
+}
+
+// Operators on constants only: the shape arithmetic PyTorch's exporter leaves in files.
+const std::set<std::string>& foldableOperators() {
+  static const std::set<std::string> ops{"Identity", "Gather",    "Unsqueeze", "Squeeze", "Concat",          "Reshape",
+                                         "Slice",    "Transpose", "Cast",      "Shape",   "ConstantOfShape", "Flatten"};
+  return ops;
+}
+
+const std::set<std::string>& knownOperators() {
+  static const std::set<std::string> ops = [] {
+    std::set<std::string> all = foldableOperators();
+    for (const OnnxOperator& op : onnxOperatorTable()) all.insert(op.name);
+    return all;
+  }();
+  return ops;
+}
+
+std::string dataTypeName(int type) {
+  if (onnx::TensorProto_DataType_IsValid(type))
+    return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(type));
+  return "type " + std::to_string(type);
+}
+
+// A constant tensor: weights (float) or shape arithmetic (integers).
+struct Constant {
+  std::vector<int64_t> dims;
+  bool integer = false;
+  std::vector<float> f;   // when !integer
+  std::vector<int64_t> i; // when integer
+  int64_t count() const { return integer ? int64_t(i.size()) : int64_t(f.size()); }
+  double at(int64_t k) const { return integer ? double(i[size_t(k)]) : double(f[size_t(k)]); }
+};
+
+// The product of the dimensions, refused past kMaxTensorElements. Zeros are skipped in the bound,
+// so no partial product of a checked shape overflows even when the shape holds no values at all.
+int64_t checkedCount(const std::vector<int64_t>& dims, const std::string& what) {
+  int64_t n = 1, bound = 1;
+  for (int64_t d : dims) {
+    if (d < 0) throw std::invalid_argument(what + " has a negative dimension " + std::to_string(d));
+    if (d != 0 && bound > kMaxTensorElements / d)
+      throw std::invalid_argument(what + " declares more than " + std::to_string(kMaxTensorElements) + " values");
+    bound *= std::max<int64_t>(d, 1);
+    n *= d;
+  }
+  return n;
+}
+
+Constant constantOf(const onnx::TensorProto& t, const std::string& what) {
+  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+    throw std::invalid_argument(what + " keeps its values in an external file, which ConvScope does not read "
+                                       "(export the model in one file)");
+  Constant c;
+  c.dims.assign(t.dims().begin(), t.dims().end());
+  const int64_t n = checkedCount(c.dims, what);
+  const std::string& raw = t.raw_data();
+  const auto fromRaw = [&](size_t width, auto convert) {
+    if (int64_t(raw.size()) != n * int64_t(width))
+      throw std::invalid_argument(what + " declares " + std::to_string(n) + " values but holds " +
+                                  std::to_string(raw.size()) + " bytes (the file is damaged)");
+    for (int64_t k = 0; k < n; ++k) convert(raw.data() + size_t(k) * width);
+  };
+  const auto needCount = [&](int64_t have) {
+    if (have != n)
+      throw std::invalid_argument(what + " declares " + std::to_string(n) + " values but holds " +
+                                  std::to_string(have) + " (the file is damaged)");
+  };
+  switch (t.data_type()) {
+  case onnx::TensorProto_DataType_FLOAT:
+    c.f.reserve(size_t(n));
+    if (t.has_raw_data())
+      fromRaw(4, [&](const char* p) {
+        float v;
+        std::memcpy(&v, p, 4);
+        c.f.push_back(v);
+      });
+    else
+      needCount(t.float_data_size()), c.f.assign(t.float_data().begin(), t.float_data().end());
+    break;
+  case onnx::TensorProto_DataType_DOUBLE:
+    if (t.has_raw_data())
+      fromRaw(8, [&](const char* p) {
+        double v;
+        std::memcpy(&v, p, 8);
+        c.f.push_back(float(v));
+      });
+    else
+      needCount(t.double_data_size()), c.f.assign(t.double_data().begin(), t.double_data().end());
+    break;
+  case onnx::TensorProto_DataType_INT64:
+    c.integer = true;
+    if (t.has_raw_data())
+      fromRaw(8, [&](const char* p) {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        c.i.push_back(v);
+      });
+    else
+      needCount(t.int64_data_size()), c.i.assign(t.int64_data().begin(), t.int64_data().end());
+    break;
+  case onnx::TensorProto_DataType_INT32:
+  case onnx::TensorProto_DataType_BOOL:
+    c.integer = true;
+    if (t.has_raw_data()) {
+      const size_t width = t.data_type() == onnx::TensorProto_DataType_BOOL ? 1 : 4;
+      fromRaw(width, [&](const char* p) {
+        int32_t v = 0;
+        if (width == 1)
+          v = *p != 0;
+        else
+          std::memcpy(&v, p, 4);
+        c.i.push_back(v);
+      });
+    } else {
+      needCount(t.int32_data_size()), c.i.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+    break;
+  default:
+    throw std::invalid_argument(what + " holds " + dataTypeName(t.data_type()) +
+                                " values; ConvScope reads FLOAT, DOUBLE, INT64, INT32 and BOOL tensors");
+  }
+  return c;
+}
+
+// A value while the graph is read: a network node's output (or the input, node −1), a
+// constant, or a node's output waiting for a Pad to be folded into the layer that reads it.
+struct Value {
+  enum class Kind { Node, Constant, Padded } kind = Kind::Node;
+  int node = -1;
+  Constant constant;
+  std::array<int64_t, 4> pads{}; // Padded: top, bottom, left, right
+  std::string padNode;           // Padded: the Pad node's name
+};
+
+// A node's attributes, read with checks; unknown ones are refused.
+class Attributes {
+public:
+  Attributes(const onnx::NodeProto& node, std::initializer_list<const char*> known) {
+    for (const onnx::AttributeProto& a : node.attribute()) {
+      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return a.name() == k; }) == known.end())
+        throw std::invalid_argument("attribute '" + a.name() + "' of " + node.op_type() +
+                                    " is not supported by ConvScope");
+      byName_[a.name()] = &a;
+    }
+  }
+  bool has(const std::string& name) const { return byName_.count(name) > 0; }
+  int64_t integer(const std::string& name, int64_t fallback) const {
+    const onnx::AttributeProto* a = get(name, onnx::AttributeProto_AttributeType_INT);
+    return a ? a->i() : fallback;
+  }
+  float number(const std::string& name, float fallback) const {
+    const onnx::AttributeProto* a = get(name, onnx::AttributeProto_AttributeType_FLOAT);
+    return a ? a->f() : fallback;
+  }
+  std::string text(const std::string& name, const std::string& fallback) const {
+    const onnx::AttributeProto* a = get(name, onnx::AttributeProto_AttributeType_STRING);
+    return a ? a->s() : fallback;
+  }
+  std::vector<int64_t> integers(const std::string& name, std::vector<int64_t> fallback) const {
+    const onnx::AttributeProto* a = get(name, onnx::AttributeProto_AttributeType_INTS);
+    if (!a) return fallback;
+    if (a->ints_size() > 64) throw std::invalid_argument("attribute '" + name + "' has too many values");
+    return {a->ints().begin(), a->ints().end()};
+  }
+  const onnx::TensorProto* tensor(const std::string& name) const {
+    const onnx::AttributeProto* a = get(name, onnx::AttributeProto_AttributeType_TENSOR);
+    return a ? &a->t() : nullptr;
+  }
+
+private:
+  const onnx::AttributeProto* get(const std::string& name, onnx::AttributeProto_AttributeType type) const {
+    const auto it = byName_.find(name);
+    if (it == byName_.end()) return nullptr;
+    if (it->second->type() != type && it->second->type() != onnx::AttributeProto_AttributeType_UNDEFINED)
+      throw std::invalid_argument("attribute '" + name + "' has the wrong type");
+    return it->second;
+  }
+  std::map<std::string, const onnx::AttributeProto*> byName_;
+};
+
+// A number of shape arithmetic as a whole number, clamped to ±2⁶² so that converting a double
+// near 2⁶³ is defined and sums of two cannot overflow.
+int64_t wholeNumber(double d) {
+  constexpr double most = double(int64_t(1) << 62);
+  return std::isnan(d) ? 0 : int64_t(std::clamp(d, -most, most));
+}
+
+// Numbers of a small constant as doubles, for shape arithmetic.
+std::vector<double> numbersOf(const Constant& c) {
+  if (c.count() > kMaxFoldedElements)
+    throw std::invalid_argument("shape arithmetic on a constant of " + std::to_string(c.count()) + " values");
+  std::vector<double> v(size_t(c.count()));
+  for (int64_t k = 0; k < c.count(); ++k) v[size_t(k)] = c.at(k);
+  return v;
+}
+
+// An input that must hold one number (Clip's bounds, Dropout's ratio, Pad's value): an empty
+// or longer tensor is refused (the fuzzer's empty Clip bound escaped as std::out_of_range).
+double scalarOf(const Constant& c, const std::string& what) {
+  if (c.count() != 1) throw std::invalid_argument(what + " must be one number, not " + std::to_string(c.count()));
+  return c.at(0);
+}
+
+Constant constantFrom(std::vector<int64_t> dims, const std::vector<double>& values, bool integer) {
+  Constant c;
+  c.dims = std::move(dims);
+  c.integer = integer;
+  for (double v : values) {
+    if (integer)
+      c.i.push_back(v >= 9.2e18    ? std::numeric_limits<int64_t>::max()
+                    : v <= -9.2e18 ? std::numeric_limits<int64_t>::min()
+                                   : int64_t(v));
+    else
+      c.f.push_back(float(v));
+  }
+  return c;
+}
+
+int64_t normalizedAxis(int64_t axis, int64_t rank, const std::string& what) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    throw std::invalid_argument(what + " axis " + std::to_string(axis) + " is outside a rank-" + std::to_string(rank) +
+                                " tensor");
+  return axis < 0 ? axis + rank : axis;
+}
+
+// Strides of a row-major tensor.
+std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> s(dims.size(), 1);
+  for (int k = int(dims.size()) - 2; k >= 0; --k) s[size_t(k)] = s[size_t(k) + 1] * dims[size_t(k) + 1];
+  return s;
+}
+
+// A PyTorch node name's module path and operator: "/layer1/layer1.0/conv1/Conv" →
+// {"layer1.0.conv1", "Conv"}, "/features/features.0/Conv" → {"features.0", "Conv"},
+// "/Relu_1" → {"", "Relu_1"}; a name not in that form is all operator.
+std::pair<std::string, std::string> scopeOf(const std::string& full) {
+  if (full.empty() || full[0] != '/') return {"", full};
+  std::vector<std::string> parts;
+  std::stringstream in(full.substr(1));
+  for (std::string part; std::getline(in, part, '/');)
+    if (!part.empty()) parts.push_back(part);
+  if (parts.empty()) return {"", ""};
+  const std::string op = parts.back();
+  parts.pop_back();
+  std::string scope;
+  for (const std::string& part : parts)
+    scope = scope.empty() || part.rfind(scope + ".", 0) == 0 ? part : scope + "." + part;
+  return {scope, op};
+}
+
+std::string lowerCase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return text;
+}
+
+// The checker's "Unrecognized attribute: wobble for operator Conv\n\n==> Context: Bad node
+// spec for node. Name: odd_conv OpType: Conv" as one line naming the node first.
+std::string checkerMessage(std::string what) {
+  const size_t context = what.find("==> Context:");
+  std::string node;
+  if (context != std::string::npos) {
+    const size_t name = what.find("Name: ", context), type = what.find(" OpType: ", context);
+    if (name != std::string::npos && type != std::string::npos && type > name)
+      node = "node '" + what.substr(name + 6, type - name - 6) + "' (" + what.substr(type + 9) + "): ";
+    what = what.substr(0, context);
+  }
+  for (char& c : what)
+    if (c == '\n') c = ' ';
+  while (!what.empty() && what.back() == ' ') what.pop_back();
+  if (what.size() > 400) what = what.substr(0, 400) + "…";
+  std::string line = node + what;
+  line.erase(std::remove(line.begin(), line.end(), '\n'), line.end());
+  return line;
+}
+
+class Importer {
+public:
+  explicit Importer(std::string source) : source_(std::move(source)) {}
+
+  Model run(const std::string& bytes) {
+    if (bytes.empty()) fail("the file is empty: not an ONNX model");
+    if (int64_t(bytes.size()) > kMaxOnnxBytes)
+      fail("the file is " + std::to_string(bytes.size() >> 20) + " MiB; ConvScope reads ONNX files up to " +
+           std::to_string(kMaxOnnxBytes >> 20) + " MiB");
+    onnx::ModelProto model;
+    if (!model.ParseFromString(bytes))
+      fail("not an ONNX model, or a damaged or truncated one (the protobuf could not be read)");
+    if (!model.has_graph() || model.graph().node_size() == 0) fail("not an ONNX model: it holds no graph of nodes");
+    opset_ = 0;
+    for (const onnx::OperatorSetIdProto& o : model.opset_import())
+      if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
+    if (opset_ == 0) fail("not an ONNX model ConvScope reads: it imports no operator set of the default domain");
+    if (opset_ < 7 || opset_ > 17)
+      fail("operator set " + std::to_string(opset_) + " is not supported (ConvScope reads opsets 7 to 17)");
+    try {
+      onnx::checker::check_model(model);
+    } catch (const std::exception& e) {
+      fail("the ONNX checker refuses the model: " + checkerMessage(e.what()));
+    }
+    const onnx::GraphProto& graph = model.graph();
+    if (graph.node_size() > kMaxNodes) fail("the graph has more than " + std::to_string(kMaxNodes) + " nodes");
+    for (const onnx::TensorProto& t : graph.initializer())
+      values_[t.name()] = constantValue(constantOf(t, "initializer '" + t.name() + "'"));
+    readInput(graph);
+    for (const onnx::NodeProto& node : graph.node()) {
+      for (const std::string& in : node.input()) ++readers_[in];
+      if (node.op_type() != "Constant") ++scopeOperators_[scopeOf(node.name()).first];
+    }
+    for (const onnx::NodeProto& node : graph.node()) {
+      const std::string op = node.op_type();
+      if (!node.domain().empty() && node.domain() != "ai.onnx")
+        fail("node '" + node.name() + "': operator " + node.domain() + "." + op +
+             " is not supported; ConvScope supports the default domain's " + supportedNames());
+      if (!knownOperators().count(op))
+        fail("node '" + node.name() + "': operator " + op +
+             " is not supported; ConvScope supports: " + supportedNames());
+      try {
+        convert(node);
+      } catch (const std::invalid_argument& e) {
+        const std::string what = e.what();
+        if (what.rfind(source_ + ": ", 0) == 0) throw;
+        fail("node '" + node.name() + "' (" + op + "): " + what);
+      }
+    }
+    if (graph.output_size() != 1)
+      fail("the graph has " + std::to_string(graph.output_size()) + " outputs; ConvScope's networks have one");
+    const std::string& outputName = graph.output(0).name();
+    const Value& out = value(outputName);
+    if (out.kind != Value::Kind::Node || out.node < 0)
+      fail("the output '" + outputName + "' is not computed from the input by any layer");
+    if (size_t(out.node) + 1 != network_->size())
+      fail("the output '" + outputName + "' comes from layer '" + network_->layer(size_t(out.node)).name() +
+           "', but later nodes do not lead to it (ConvScope's networks end in their output)");
+    Model result{std::move(*network_), {}, true};
+    const Shape& in = result.network.inputShape();
+    if (in.rank() == 3) result.info.preprocess = plainPreprocess(in);
+    return result;
+  }
+
+private:
+  [[noreturn]] void fail(const std::string& what) const { throw std::invalid_argument(source_ + ": " + what); }
+
+  static Value constantValue(Constant c) {
+    Value v;
+    v.kind = Value::Kind::Constant;
+    v.constant = std::move(c);
+    return v;
+  }
+
+  void readInput(const onnx::GraphProto& graph) {
+    std::set<std::string> initializers;
+    for (const onnx::TensorProto& t : graph.initializer()) initializers.insert(t.name());
+    const onnx::ValueInfoProto* input = nullptr;
+    int count = 0;
+    for (const onnx::ValueInfoProto& v : graph.input())
+      if (!initializers.count(v.name())) input = &v, ++count;
+    if (count != 1)
+      fail("the graph has " + std::to_string(count) + " inputs; ConvScope's networks read one image or vector");
+    const std::string what = "the input '" + input->name() + "'";
+    if (!input->type().has_tensor_type()) fail(what + " is not a tensor");
+    const onnx::TypeProto_Tensor& t = input->type().tensor_type();
+    if (t.elem_type() != onnx::TensorProto_DataType_FLOAT)
+      fail(what + " holds " + dataTypeName(t.elem_type()) + " values; ConvScope's networks read FLOAT");
+    if (!t.has_shape()) fail(what + " has no shape");
+    const int rank = t.shape().dim_size();
+    if (rank != 4 && rank != 2)
+      fail(what + " has rank " + std::to_string(rank) +
+           "; ConvScope reads images (batch, channels, height, width) or vectors (batch, features)");
+    std::vector<int64_t> dims;
+    for (int k = 1; k < rank; ++k) {
+      const auto& d = t.shape().dim(k);
+      if (!d.has_dim_value() || d.dim_value() < 1 || d.dim_value() > 100000)
+        fail(what + ": dimension " + std::to_string(k) + " is " +
+             (d.has_dim_param() ? "'" + d.dim_param() + "' (not fixed)" : std::to_string(d.dim_value())) +
+             "; ConvScope needs a fixed size, 1 to 100000, for every dimension but the batch");
+      dims.push_back(d.dim_value());
+    }
+    checkedCount(dims, what);
+    network_.emplace(Shape(dims));
+    Value v;
+    v.node = -1;
+    values_[input->name()] = v;
+  }
+
+  const Value& value(const std::string& name) const {
+    const auto it = values_.find(name);
+    if (it == values_.end()) throw std::invalid_argument("reads '" + name + "', which no earlier node computes");
+    return it->second;
+  }
+  const Constant& constant(const onnx::NodeProto& node, int k, const std::string& what) const {
+    if (k >= node.input_size() || node.input(k).empty()) throw std::invalid_argument("has no " + what);
+    const Value& v = value(node.input(k));
+    if (v.kind != Value::Kind::Constant)
+      throw std::invalid_argument("its " + what + " '" + node.input(k) + "' is computed by the network; ConvScope " +
+                                  "needs it to be a constant");
+    return v.constant;
+  }
+  bool hasInput(const onnx::NodeProto& node, int k) const { return k < node.input_size() && !node.input(k).empty(); }
+  // The network node an input reads (a Pad waiting to be folded is refused unless allowed).
+  const Value& nodeInput(const onnx::NodeProto& node, int k, bool padAllowed = false) const {
+    if (!hasInput(node, k)) throw std::invalid_argument("has no input " + std::to_string(k + 1));
+    const Value& v = value(node.input(k));
+    if (v.kind == Value::Kind::Constant)
+      throw std::invalid_argument("input '" + node.input(k) +
+                                  "' is a constant; ConvScope computes this operator on the network's values only");
+    if (v.kind == Value::Kind::Padded && !padAllowed)
+      throw std::invalid_argument("reads the output of Pad node '" + v.padNode +
+                                  "'; ConvScope supports a Pad only right before a convolution or an average pooling "
+                                  "that counts padding (it becomes their padding)");
+    return v;
+  }
+  Shape shapeOf(int node) const { return node < 0 ? network_->batchInputShape(1) : shapes_[size_t(node)]; }
+
+  // PyTorch-style layer names: a layer with weights is named after them ("block.conv1.weight"
+  // → "block.conv1"); another after its module ("features.1" when the module computes this
+  // one operator, "block.relu_1" when it computes several), "relu" at the top.
+  std::string baseName(const onnx::NodeProto& node, const std::string& weightName) const {
+    std::string name;
+    if (weightName.size() > 7 && weightName.compare(weightName.size() - 7, 7, ".weight") == 0 &&
+        weightName.rfind("onnx::", 0) != 0) {
+      name = weightName.substr(0, weightName.size() - 7);
+    } else {
+      const auto [scope, op] = scopeOf(node.name());
+      const auto it = scopeOperators_.find(scope);
+      if (!scope.empty() && it != scopeOperators_.end() && it->second == 1)
+        name = scope;
+      else if (!op.empty())
+        name = scope.empty() ? lowerCase(op) : scope + "." + lowerCase(op);
+      else
+        name = lowerCase(node.op_type());
+    }
+    for (char& ch : name)
+      if (std::isspace(static_cast<unsigned char>(ch)) || ch == '#') ch = '_';
+    return name.empty() || name == "input" ? name + "_layer" : name;
+  }
+
+  std::string uniqueName(const std::string& base) {
+    std::string name = base;
+    for (int k = 2; names_.count(name); ++k) name = base + "_" + std::to_string(k);
+    names_.insert(name);
+    return name;
+  }
+
+  int add(std::unique_ptr<Layer> layer, const std::vector<int>& inputs) {
+    std::vector<std::string> names;
+    std::vector<Shape> in;
+    for (int i : inputs) {
+      names.push_back(i < 0 ? "input" : network_->layer(size_t(i)).name());
+      in.push_back(shapeOf(i));
+    }
+    const Shape out = layer->nodeOutputShape(in);
+    network_->add(std::move(layer), names);
+    shapes_.push_back(out);
+    return int(network_->size()) - 1;
+  }
+  void produce(const onnx::NodeProto& node, int networkNode) {
+    if (node.output_size() < 1 || node.output(0).empty()) throw std::invalid_argument("has no output");
+    for (int k = 1; k < node.output_size(); ++k)
+      if (!node.output(k).empty() && readers_[node.output(k)] > 0)
+        throw std::invalid_argument("its output " + std::to_string(k + 1) + " ('" + node.output(k) +
+                                    "') is read by the graph; ConvScope computes the first output only");
+    Value v;
+    v.node = networkNode;
+    values_[node.output(0)] = v;
+  }
+  void alias(const onnx::NodeProto& node, const Value& v) {
+    if (node.output_size() < 1) throw std::invalid_argument("has no output");
+    values_[node.output(0)] = v;
+  }
+
+  void convert(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    if (op == "Constant") return convertConstant(node);
+    // Shape arithmetic on constants is evaluated now.
+    bool allConstant = node.input_size() > 0;
+    for (const std::string& in : node.input())
+      if (!in.empty() && value(in).kind != Value::Kind::Constant) allConstant = false;
+    if (op == "Shape" && hasInput(node, 0) && value(node.input(0)).kind == Value::Kind::Node) return convertShape(node);
+    if (allConstant && foldableOperators().count(op)) return alias(node, constantValue(fold(node)));
+    if (op == "Identity") {
+      Attributes a(node, {});
+      return alias(node, value(node.input(0)));
+    }
+    if (op == "Conv") return convertConv(node);
+    if (op == "BatchNormalization") return convertBatchNorm(node);
+    if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip")
+      return convertActivation(node);
+    if (op == "MaxPool" || op == "AveragePool") return convertPool(node);
+    if (op == "GlobalAveragePool") {
+      Attributes a(node, {});
+      const int in = nodeInput(node, 0).node;
+      return produce(node, add(std::make_unique<GlobalAvgPool>(uniqueName(baseName(node, ""))), {in}));
+    }
+    if (op == "Pad") return convertPad(node);
+    if (op == "ReduceMean") return convertReduceMean(node);
+    if (op == "Add") return convertAdd(node);
+    if (op == "Concat") return convertConcat(node);
+    if (op == "Flatten" || op == "Reshape") return convertFlatten(node);
+    if (op == "Gemm" || op == "MatMul") return convertDense(node);
+    if (op == "Softmax") return convertSoftmax(node);
+    if (op == "LRN") {
+      Attributes a(node, {"size", "alpha", "beta", "bias"});
+      LrnParams p;
+      p.size = a.integer("size", 0);
+      if (!a.has("size")) throw std::invalid_argument("has no size");
+      p.alpha = a.number("alpha", 1e-4f), p.beta = a.number("beta", 0.75f), p.k = a.number("bias", 1.0f);
+      const int in = nodeInput(node, 0).node;
+      return produce(node, add(std::make_unique<LocalResponseNorm>(uniqueName(baseName(node, "")), p), {in}));
+    }
+    if (op == "Dropout") {
+      Attributes a(node, {"ratio", "seed", "is_test"});
+      float ratio = a.number("ratio", 0.5f);
+      if (hasInput(node, 1)) ratio = float(scalarOf(constant(node, 1, "ratio"), "ratio"));
+      if (!(ratio >= 0.0f && ratio < 1.0f))
+        throw std::invalid_argument("ratio " + std::to_string(ratio) + " must be 0 to below 1");
+      if (hasInput(node, 2) && scalarOf(constant(node, 2, "training mode"), "training mode") != 0.0)
+        throw std::invalid_argument("is in training mode; ConvScope imports networks in evaluation form");
+      const int in = nodeInput(node, 0).node;
+      return produce(node, add(std::make_unique<Dropout>(uniqueName(baseName(node, "")), ratio), {in}));
+    }
+    throw std::invalid_argument("ConvScope computes " + op + " on constants only (shape arithmetic)");
+  }
+
+  void convertConstant(const onnx::NodeProto& node) {
+    Attributes a(node, {"value", "value_float", "value_floats", "value_int", "value_ints"});
+    if (const onnx::TensorProto* t = a.tensor("value")) return alias(node, constantValue(constantOf(*t, "its value")));
+    if (a.has("value_float")) return alias(node, constantValue(constantFrom({}, {a.number("value_float", 0)}, false)));
+    if (a.has("value_int"))
+      return alias(node, constantValue(constantFrom({}, {double(a.integer("value_int", 0))}, true)));
+    if (a.has("value_ints")) {
+      const auto v = a.integers("value_ints", {});
+      return alias(node, constantValue(constantFrom({int64_t(v.size())}, {v.begin(), v.end()}, true)));
+    }
+    for (const onnx::AttributeProto& at : node.attribute())
+      if (at.name() == "value_floats") {
+        std::vector<double> v(at.floats().begin(), at.floats().end());
+        return alias(node, constantValue(constantFrom({int64_t(v.size())}, v, false)));
+      }
+    throw std::invalid_argument("has no value");
+  }
+
+  // Shape of a network value: (batch, …) with the batch written as 1.
+  void convertShape(const onnx::NodeProto& node) {
+    Attributes a(node, {"start", "end"});
+    const Shape s = shapeOf(nodeInput(node, 0, true).node);
+    std::vector<double> dims(s.dims().begin(), s.dims().end());
+    const int64_t rank = int64_t(dims.size());
+    int64_t start = a.integer("start", 0), end = a.integer("end", rank);
+    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+    end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+    std::vector<double> part(dims.begin() + start, dims.begin() + std::max(start, end));
+    alias(node, constantValue(constantFrom({int64_t(part.size())}, part, true)));
+  }
+
+  Constant fold(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    const Constant& x = constant(node, 0, "input");
+    if (op == "Identity") {
+      Attributes a(node, {});
+      return x;
+    }
+    if (op == "Cast") {
+      Attributes a(node, {"to", "saturate"});
+      const int64_t to = a.integer("to", 0);
+      const bool integer = to == onnx::TensorProto_DataType_INT64 || to == onnx::TensorProto_DataType_INT32 ||
+                           to == onnx::TensorProto_DataType_BOOL;
+      if (!integer && to != onnx::TensorProto_DataType_FLOAT && to != onnx::TensorProto_DataType_DOUBLE)
+        throw std::invalid_argument("casting to " + dataTypeName(int(to)) + " is not supported");
+      if (!integer) {
+        Constant c = x;
+        if (c.integer) c = constantFrom(x.dims, numbersOf(x), false);
+        return c;
+      }
+      return constantFrom(x.dims, numbersOf(x), true);
+    }
+    const std::vector<double> v = numbersOf(x);
+    const int64_t rank = int64_t(x.dims.size());
+    if (op == "ConstantOfShape") {
+      Attributes a(node, {"value"});
+      double fill = 0.0;
+      bool integer = false;
+      if (const onnx::TensorProto* t = a.tensor("value")) {
+        const Constant c = constantOf(*t, "its value");
+        if (c.count() != 1) throw std::invalid_argument("its value must be one number");
+        fill = c.at(0), integer = c.integer;
+      }
+      std::vector<int64_t> dims;
+      for (double d : v) dims.push_back(wholeNumber(d));
+      const int64_t n = checkedCount(dims, "its shape");
+      if (n > kMaxFoldedElements) throw std::invalid_argument("makes a constant of " + std::to_string(n) + " values");
+      return constantFrom(dims, std::vector<double>(size_t(n), fill), integer);
+    }
+    if (op == "Reshape" || op == "Flatten") {
+      std::vector<int64_t> dims;
+      if (op == "Flatten") {
+        Attributes a(node, {"axis"});
+        const int64_t axis = normalizedAxis(a.integer("axis", 1), rank + 1, "Flatten");
+        int64_t outer = 1;
+        for (int64_t k = 0; k < axis; ++k) outer *= x.dims[size_t(k)];
+        dims = {outer, outer ? x.count() / outer : 0};
+      } else {
+        Attributes a(node, {"allowzero"});
+        for (double d : numbersOf(constant(node, 1, "shape"))) dims.push_back(wholeNumber(d));
+        int64_t known = 1, unknown = -1;
+        for (size_t k = 0; k < dims.size(); ++k) {
+          if (dims[k] == 0 && k < x.dims.size()) dims[k] = x.dims[k];
+          if (dims[k] == -1) {
+            if (unknown >= 0) throw std::invalid_argument("a shape with two −1");
+            unknown = int64_t(k);
+          } else if (dims[k] > 0) {
+            if (known > kMaxTensorElements / dims[k])
+              throw std::invalid_argument("reshapes " + std::to_string(x.count()) + " values to more than " +
+                                          std::to_string(kMaxTensorElements));
+            known *= dims[k];
+          } else {
+            known = 0;
+          }
+        }
+        if (unknown >= 0) dims[size_t(unknown)] = known ? x.count() / known : 0;
+      }
+      if (checkedCount(dims, "the new shape") != x.count())
+        throw std::invalid_argument("reshapes " + std::to_string(x.count()) + " values to another count");
+      Constant c = x;
+      c.dims = dims;
+      return c;
+    }
+    if (op == "Unsqueeze" || op == "Squeeze") {
+      Attributes a(node, {"axes"});
+      std::vector<int64_t> axes = a.integers("axes", {});
+      if (hasInput(node, 1))
+        for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
+      std::vector<int64_t> dims = x.dims;
+      if (op == "Unsqueeze") {
+        const int64_t outRank = rank + int64_t(axes.size());
+        for (int64_t& axis : axes) axis = normalizedAxis(axis, outRank, op);
+        std::sort(axes.begin(), axes.end());
+        for (int64_t axis : axes) dims.insert(dims.begin() + std::min<int64_t>(axis, int64_t(dims.size())), 1);
+      } else {
+        if (axes.empty())
+          for (int64_t k = 0; k < rank; ++k)
+            if (x.dims[size_t(k)] == 1) axes.push_back(k);
+        for (int64_t& axis : axes) axis = normalizedAxis(axis, rank, op);
+        std::sort(axes.rbegin(), axes.rend());
+        for (int64_t axis : axes) {
+          if (dims[size_t(axis)] != 1) throw std::invalid_argument("squeezes an axis that is not 1");
+          dims.erase(dims.begin() + axis);
+        }
+      }
+      Constant c = x;
+      c.dims = dims;
+      return c;
+    }
+    if (op == "Gather") {
+      Attributes a(node, {"axis"});
+      const int64_t axis = normalizedAxis(a.integer("axis", 0), rank, op);
+      const Constant& idx = constant(node, 1, "indices");
+      const std::vector<double> indices = numbersOf(idx);
+      std::vector<int64_t> dims(x.dims.begin(), x.dims.begin() + axis);
+      dims.insert(dims.end(), idx.dims.begin(), idx.dims.end());
+      dims.insert(dims.end(), x.dims.begin() + axis + 1, x.dims.end());
+      int64_t outer = 1, inner = 1;
+      for (int64_t k = 0; k < axis; ++k) outer *= x.dims[size_t(k)];
+      for (int64_t k = axis + 1; k < rank; ++k) inner *= x.dims[size_t(k)];
+      const int64_t n = x.dims[size_t(axis)];
+      std::vector<double> out;
+      for (int64_t o = 0; o < outer; ++o)
+        for (double d : indices) {
+          int64_t i = wholeNumber(d);
+          if (i < 0) i += n;
+          if (i < 0 || i >= n)
+            throw std::invalid_argument("index " + std::to_string(wholeNumber(d)) + " is out of range");
+          for (int64_t k = 0; k < inner; ++k) out.push_back(v[size_t((o * n + i) * inner + k)]);
+        }
+      return constantFrom(dims, out, x.integer);
+    }
+    if (op == "Concat") {
+      Attributes a(node, {"axis"});
+      const int64_t axis = normalizedAxis(a.integer("axis", 0), rank, op);
+      std::vector<const Constant*> parts;
+      for (int k = 0; k < node.input_size(); ++k) parts.push_back(&constant(node, k, "input"));
+      std::vector<int64_t> dims = x.dims;
+      dims[size_t(axis)] = 0;
+      for (const Constant* p : parts) {
+        if (p->dims.size() != x.dims.size()) throw std::invalid_argument("concatenates tensors of different ranks");
+        dims[size_t(axis)] += p->dims[size_t(axis)];
+      }
+      int64_t outer = 1;
+      for (int64_t k = 0; k < axis; ++k) outer *= x.dims[size_t(k)];
+      std::vector<double> out;
+      for (int64_t o = 0; o < outer; ++o)
+        for (const Constant* p : parts) {
+          const std::vector<double> pv = numbersOf(*p);
+          const int64_t block = outer ? int64_t(pv.size()) / outer : 0;
+          out.insert(out.end(), pv.begin() + o * block, pv.begin() + (o + 1) * block);
+        }
+      if (checkedCount(dims, "the result") != int64_t(out.size()))
+        throw std::invalid_argument("concatenates tensors whose other dimensions differ");
+      return constantFrom(dims, out, x.integer);
+    }
+    if (op == "Transpose") {
+      Attributes a(node, {"perm"});
+      std::vector<int64_t> perm = a.integers("perm", {});
+      if (perm.empty())
+        for (int64_t k = rank - 1; k >= 0; --k) perm.push_back(k);
+      if (int64_t(perm.size()) != rank) throw std::invalid_argument("perm does not match the rank");
+      std::vector<bool> named(size_t(rank), false); // a permutation: every axis once (the fuzzer
+      for (int64_t p : perm) {                      // found [0, 0] reading past the data)
+        const int64_t axis = normalizedAxis(p, rank, op);
+        if (named[size_t(axis)]) throw std::invalid_argument("perm names axis " + std::to_string(axis) + " twice");
+        named[size_t(axis)] = true;
+      }
+      std::vector<int64_t> dims;
+      for (int64_t p : perm) dims.push_back(x.dims.at(size_t(normalizedAxis(p, rank, op))));
+      const std::vector<int64_t> inStrides = stridesOf(x.dims), outStrides = stridesOf(dims);
+      std::vector<double> out(v.size());
+      for (size_t flat = 0; flat < out.size(); ++flat) {
+        int64_t rest = int64_t(flat), src = 0;
+        for (int64_t k = 0; k < rank; ++k) {
+          const int64_t coord = rest / outStrides[size_t(k)];
+          rest %= outStrides[size_t(k)];
+          src += coord * inStrides[size_t(normalizedAxis(perm[size_t(k)], rank, op))];
+        }
+        out[flat] = v[size_t(src)];
+      }
+      return constantFrom(dims, out, x.integer);
+    }
+    if (op == "Slice") {
+      Attributes a(node, {"starts", "ends", "axes"});
+      std::vector<int64_t> starts = a.integers("starts", {}), ends = a.integers("ends", {}),
+                           axes = a.integers("axes", {}), steps;
+      const auto ints = [&](int k, const char* what) {
+        std::vector<int64_t> r;
+        if (hasInput(node, k))
+          for (double d : numbersOf(constant(node, k, what))) r.push_back(wholeNumber(d));
+        return r;
+      };
+      if (hasInput(node, 1))
+        starts = ints(1, "starts"), ends = ints(2, "ends"), axes = ints(3, "axes"), steps = ints(4, "steps");
+      if (axes.empty())
+        for (size_t k = 0; k < starts.size(); ++k) axes.push_back(int64_t(k));
+      if (steps.empty()) steps.assign(starts.size(), 1);
+      if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+        throw std::invalid_argument("starts, ends, axes and steps differ in length");
+      std::vector<int64_t> begin(size_t(rank), 0), step(size_t(rank), 1), dims = x.dims;
+      for (size_t k = 0; k < starts.size(); ++k) {
+        const size_t axis = size_t(normalizedAxis(axes[k], rank, op));
+        const int64_t n = x.dims[axis];
+        if (steps[k] == 0) throw std::invalid_argument("a step of 0");
+        // A step longer than the axis takes one value either way; clamped, no sum overflows
+        // (found by the fuzzer).
+        const int64_t s = std::clamp<int64_t>(steps[k], -(n + 1), n + 1);
+        int64_t b = starts[k] < 0 ? std::max<int64_t>(starts[k], -n) + n : starts[k];
+        int64_t e = ends[k] < 0 ? std::max<int64_t>(ends[k], -n - 1) + n : ends[k];
+        if (s > 0) {
+          b = std::clamp<int64_t>(b, 0, n), e = std::clamp<int64_t>(e, 0, n);
+          dims[axis] = e > b ? (e - b + s - 1) / s : 0;
+        } else {
+          b = std::clamp<int64_t>(b, 0, n - 1), e = std::clamp<int64_t>(e, -1, n - 1);
+          dims[axis] = b > e ? (b - e - s - 1) / -s : 0;
+        }
+        begin[axis] = b, step[axis] = s;
+      }
+      const std::vector<int64_t> inStrides = stridesOf(x.dims), outStrides = stridesOf(dims);
+      std::vector<double> out(size_t(checkedCount(dims, "the slice")));
+      for (size_t flat = 0; flat < out.size(); ++flat) {
+        int64_t rest = int64_t(flat), src = 0;
+        for (int64_t k = 0; k < rank; ++k) {
+          const int64_t coord = rest / outStrides[size_t(k)];
+          rest %= outStrides[size_t(k)];
+          src += (begin[size_t(k)] + coord * step[size_t(k)]) * inStrides[size_t(k)];
+        }
+        out[flat] = v[size_t(src)];
+      }
+      return constantFrom(dims, out, x.integer);
+    }
+    throw std::invalid_argument("ConvScope computes " + op + " on network values only");
+  }
+
+  void convertConv(const onnx::NodeProto& node) {
+    Attributes a(node, {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"});
+    const Value& in = nodeInput(node, 0, true);
+    const Constant& w = constant(node, 1, "weights");
+    if (w.dims.size() != 4 || w.integer)
+      throw std::invalid_argument("weights of shape " + Shape(w.dims).toString() +
+                                  "; ConvScope computes 2-D convolutions (weights: out × in/groups × height × width)");
+    const Shape src = shapeOf(in.node);
+    if (src.rank() != 4) throw std::invalid_argument("reads a flat input; a convolution needs an image");
+    Conv2DGeometry g;
+    g.groups = a.integer("group", 1);
+    g.kernelH = w.dims[2], g.kernelW = w.dims[3];
+    const auto kernel = a.integers("kernel_shape", {g.kernelH, g.kernelW});
+    if (kernel != std::vector<int64_t>{g.kernelH, g.kernelW})
+      throw std::invalid_argument("kernel_shape disagrees with the weights' shape " + Shape(w.dims).toString());
+    const auto strides = a.integers("strides", {1, 1}), dilations = a.integers("dilations", {1, 1});
+    if (strides.size() != 2 || dilations.size() != 2)
+      throw std::invalid_argument("strides and dilations need 2 values");
+    for (int64_t v : {strides[0], strides[1], dilations[0], dilations[1]})
+      if (v < 1 || v > kMaxWindow)
+        throw std::invalid_argument("strides and dilations must be 1 to " + std::to_string(kMaxWindow) + ", not " +
+                                    std::to_string(v));
+    g.strideH = strides[0], g.strideW = strides[1], g.dilationH = dilations[0], g.dilationW = dilations[1];
+    setPads(a, src, {g.kernelH, g.kernelW}, {g.strideH, g.strideW}, {g.dilationH, g.dilationW}, g.padTop, g.padBottom,
+            g.padLeft, g.padRight);
+    addPadding(in, g.padTop, g.padBottom, g.padLeft, g.padRight);
+    const int64_t inChannels = src[1], outChannels = w.dims[0];
+    if (g.groups < 1 || w.dims[1] * g.groups != inChannels)
+      throw std::invalid_argument("weights " + Shape(w.dims).toString() + " with " + std::to_string(g.groups) +
+                                  " group(s) do not fit an input of " + std::to_string(inChannels) + " channels");
+    const bool hasBias = hasInput(node, 2);
+    auto conv =
+        std::make_unique<Conv2D>(uniqueName(baseName(node, node.input(1))), inChannels, outChannels, g, hasBias);
+    conv->weights().values() = w.f;
+    if (hasBias) {
+      const Constant& b = constant(node, 2, "bias");
+      if (b.count() != outChannels || b.integer)
+        throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " +
+                                    std::to_string(outChannels) + " filters");
+      conv->bias().values() = b.f;
+    }
+    produce(node, add(std::move(conv), {in.node}));
+  }
+
+  // pads / auto_pad → top, bottom, left, right.
+  static void setPads(const Attributes& a, const Shape& src, std::array<int64_t, 2> kernel,
+                      std::array<int64_t, 2> stride, std::array<int64_t, 2> dilation, int64_t& top, int64_t& bottom,
+                      int64_t& left, int64_t& right) {
+    const std::string autoPad = a.text("auto_pad", "NOTSET");
+    if (autoPad == "NOTSET") {
+      const auto pads = a.integers("pads", {0, 0, 0, 0});
+      if (pads.size() != 4) throw std::invalid_argument("pads need 4 values for a 2-D window");
+      for (int64_t p : pads)
+        if (p < 0 || p > kMaxWindow)
+          throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow));
+      top = pads[0], left = pads[1], bottom = pads[2], right = pads[3];
+    } else if (autoPad == "VALID") {
+      top = bottom = left = right = 0;
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t* begin[2] = {&top, &left};
+      int64_t* end[2] = {&bottom, &right};
+      for (int k = 0; k < 2; ++k) {
+        const int64_t size = src[2 + k], out = (size + stride[size_t(k)] - 1) / stride[size_t(k)];
+        const int64_t total = std::max<int64_t>(0, (out - 1) * stride[size_t(k)] +
+                                                       (kernel[size_t(k)] - 1) * dilation[size_t(k)] + 1 - size);
+        *begin[k] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        *end[k] = total - *begin[k];
+      }
+    } else {
+      throw std::invalid_argument("auto_pad '" + autoPad + "' is not supported");
+    }
+  }
+  static void addPadding(const Value& in, int64_t& top, int64_t& bottom, int64_t& left, int64_t& right) {
+    if (in.kind != Value::Kind::Padded) return;
+    top += in.pads[0], bottom += in.pads[1], left += in.pads[2], right += in.pads[3];
+  }
+
+  void convertPad(const onnx::NodeProto& node) {
+    Attributes a(node, {"mode", "pads", "value"});
+    const std::string mode = a.text("mode", "constant");
+    if (mode != "constant")
+      throw std::invalid_argument("mode '" + mode + "' is not supported (ConvScope pads with zeros only)");
+    std::vector<int64_t> pads = a.integers("pads", {});
+    float fill = a.number("value", 0.0f);
+    if (hasInput(node, 1))
+      for (double d : numbersOf(constant(node, 1, "pads"))) pads.push_back(wholeNumber(d));
+    if (hasInput(node, 2)) fill = float(scalarOf(constant(node, 2, "constant value"), "constant value"));
+    if (hasInput(node, 3)) throw std::invalid_argument("pads chosen axes; ConvScope pads height and width only");
+    if (fill != 0.0f)
+      throw std::invalid_argument("pads with " + std::to_string(fill) + "; ConvScope pads with zeros only");
+    const Value& in = nodeInput(node, 0, true);
+    if (pads.size() != 8 || shapeOf(in.node).rank() != 4)
+      throw std::invalid_argument("ConvScope pads images (4 dimensions) only");
+    if (pads[0] || pads[1] || pads[4] || pads[5])
+      throw std::invalid_argument("pads the batch or the channels; ConvScope pads height and width only");
+    for (int64_t p : pads)
+      if (p < 0 || p > kMaxWindow)
+        throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow) +
+                                    " (negative padding, cropping, is not supported)");
+    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(node, in);
+    Value v = in;
+    v.kind = Value::Kind::Padded;
+    v.pads[0] += pads[2], v.pads[1] += pads[6], v.pads[2] += pads[3], v.pads[3] += pads[7];
+    v.padNode = node.name();
+    alias(node, v);
+  }
+
+  void convertActivation(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    ActivationKind kind = ActivationKind::ReLU;
+    float alpha = 0.01f;
+    if (op == "LeakyRelu") {
+      Attributes a(node, {"alpha"});
+      kind = ActivationKind::LeakyReLU, alpha = a.number("alpha", 0.01f);
+    } else if (op == "Clip") {
+      Attributes a(node, {"min", "max"});
+      double lo = a.number("min", -std::numeric_limits<float>::infinity());
+      double hi = a.number("max", std::numeric_limits<float>::infinity());
+      if (hasInput(node, 1)) lo = scalarOf(constant(node, 1, "min"), "min");
+      if (hasInput(node, 2)) hi = scalarOf(constant(node, 2, "max"), "max");
+      if (lo == 0.0 && hi == 6.0)
+        kind = ActivationKind::ReLU6;
+      else if (lo == 0.0 && std::isinf(hi) && hi > 0)
+        kind = ActivationKind::ReLU;
+      else
+        throw std::invalid_argument("clips to [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                    "]; ConvScope has ReLU6 (0 to 6) and ReLU (0 and up)");
+    } else {
+      Attributes a(node, {});
+      kind = op == "Relu" ? ActivationKind::ReLU : op == "Tanh" ? ActivationKind::Tanh : ActivationKind::Sigmoid;
+    }
+    const int in = nodeInput(node, 0).node;
+    produce(node, add(std::make_unique<Activation>(uniqueName(baseName(node, "")), kind, alpha), {in}));
+  }
+
+  void convertBatchNorm(const onnx::NodeProto& node) {
+    Attributes a(node, {"epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs"});
+    if (a.integer("spatial", 1) != 1)
+      throw std::invalid_argument("spatial 0 (per-position statistics) is not supported");
+    if (a.integer("training_mode", 0) != 0)
+      throw std::invalid_argument("is in training mode; ConvScope imports networks in evaluation form");
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
+    const int64_t channels = src[1];
+    const Constant* parts[4] = {&constant(node, 1, "scale"), &constant(node, 2, "bias"), &constant(node, 3, "mean"),
+                                &constant(node, 4, "variance")};
+    for (const Constant* p : parts)
+      if (p->count() != channels || p->integer)
+        throw std::invalid_argument("statistics of " + std::to_string(p->count()) + " values for " +
+                                    std::to_string(channels) + " channels");
+    // ONNX's momentum keeps the old statistics (running·m + batch·(1 − m)); PyTorch's and
+    // ConvScope's is the share of the new batch.
+    auto bn = std::make_unique<BatchNorm>(uniqueName(baseName(node, node.input(1))), channels,
+                                          a.number("epsilon", 1e-5f), 1.0f - a.number("momentum", 0.9f));
+    bn->gamma().values() = parts[0]->f;
+    bn->beta().values() = parts[1]->f;
+    bn->runningMean().values() = parts[2]->f;
+    bn->runningVariance().values() = parts[3]->f;
+    produce(node, add(std::move(bn), {in}));
+  }
+
+  void convertPool(const onnx::NodeProto& node) {
+    const bool max = node.op_type() == "MaxPool";
+    Attributes a =
+        max ? Attributes(node,
+                         {"kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "dilations", "storage_order"})
+            : Attributes(node, {"kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad"});
+    const Value& in = nodeInput(node, 0, !max);
+    const Shape src = shapeOf(in.node);
+    if (src.rank() != 4) throw std::invalid_argument("reads a flat input; pooling needs an image");
+    const auto kernel = a.integers("kernel_shape", {});
+    if (kernel.size() != 2) throw std::invalid_argument("kernel_shape must have 2 values (2-D pooling)");
+    const auto strides = a.integers("strides", {1, 1});
+    if (strides.size() != 2) throw std::invalid_argument("strides need 2 values");
+    for (int64_t v : {kernel[0], kernel[1], strides[0], strides[1]})
+      if (v < 1 || v > kMaxWindow)
+        throw std::invalid_argument("the window and strides must be 1 to " + std::to_string(kMaxWindow) + ", not " +
+                                    std::to_string(v));
+    if (a.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
+      throw std::invalid_argument("dilated pooling is not supported");
+    if (a.integer("storage_order", 0) != 0) throw std::invalid_argument("storage_order 1 is not supported");
+    Pool2DGeometry g;
+    g.mode = max ? PoolMode::Max : PoolMode::Average;
+    g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = strides[0], g.strideW = strides[1];
+    g.ceilMode = a.integer("ceil_mode", 0) != 0;
+    setPads(a, src, {g.kernelH, g.kernelW}, {g.strideH, g.strideW}, {1, 1}, g.padTop, g.padBottom, g.padLeft,
+            g.padRight);
+    if (!max) {
+      g.countPadding = a.integer("count_include_pad", 0) != 0;
+      const bool ownPadding = g.padTop || g.padBottom || g.padLeft || g.padRight;
+      if (in.kind == Value::Kind::Padded) {
+        // The Pad's zeros are values to the pooling: they count (PyTorch writes its
+        // count_include_pad=True this way).
+        if (ownPadding && !g.countPadding)
+          throw std::invalid_argument("reads Pad node '" + in.padNode +
+                                      "' and pads again without counting its own padding; ConvScope's pooling "
+                                      "counts all padding or none");
+        g.countPadding = true;
+        addPadding(in, g.padTop, g.padBottom, g.padLeft, g.padRight);
+      }
+      const bool padded = g.padTop || g.padBottom || g.padLeft || g.padRight;
+      // Without padding both counts agree, except in a ceil-mode partial window, where
+      // ONNX and PyTorch divide by the cells inside the image.
+      if (!padded) g.countPadding = !g.ceilMode;
+      if (g.ceilMode && g.countPadding)
+        throw std::invalid_argument("ceil mode with padding counted (count_include_pad 1) is not supported: its "
+                                    "last, partial window is divided differently");
+    }
+    auto pool = std::make_unique<Pool2D>(uniqueName(baseName(node, "")), g);
+    produce(node, add(std::move(pool), {in.node}));
+  }
+
+  // The mean over height and width (x.mean([2, 3]) in PyTorch, MnasNet's and EfficientNet's
+  // head) is global average pooling; without keepdims, flattened too.
+  void convertReduceMean(const onnx::NodeProto& node) {
+    Attributes a(node, {"axes", "keepdims"});
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
+    std::vector<int64_t> axes = a.integers("axes", {});
+    if (hasInput(node, 1))
+      for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
+    for (int64_t& axis : axes) axis = normalizedAxis(axis, src.rank(), "ReduceMean");
+    std::sort(axes.begin(), axes.end());
+    if (src.rank() != 4 || axes != std::vector<int64_t>{2, 3})
+      throw std::invalid_argument("averages " + src.toString() +
+                                  " over other axes than height and width; ConvScope "
+                                  "averages each map (axes 2 and 3 of an image)");
+    const std::string base = baseName(node, "");
+    const int pooled = add(std::make_unique<GlobalAvgPool>(uniqueName(base)), {in});
+    if (a.integer("keepdims", 1) != 0) return produce(node, pooled);
+    produce(node, add(std::make_unique<Flatten>(uniqueName(base + "_flatten")), {pooled}));
+  }
+
+  void convertAdd(const onnx::NodeProto& node) {
+    Attributes a(node, {});
+    if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
+    const Value& x = value(node.input(0));
+    const Value& y = value(node.input(1));
+    if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {
+      const Value& v = x.kind == Value::Kind::Constant ? y : x;
+      const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;
+      const std::string& vName = x.kind == Value::Kind::Constant ? node.input(1) : node.input(0);
+      Dense* dense = v.kind == Value::Kind::Node && v.node >= 0 && matmuls_.count(v.node)
+                         ? dynamic_cast<Dense*>(&network_->layer(size_t(v.node)))
+                         : nullptr;
+      if (!dense || readers_[vName] != 1 || size_t(v.node) + 1 != network_->size())
+        throw std::invalid_argument("adds a constant; ConvScope supports that only as the bias right after a MatMul");
+      if (c.count() != dense->outFeatures() || c.integer)
+        throw std::invalid_argument("a bias of " + std::to_string(c.count()) + " values for " +
+                                    std::to_string(dense->outFeatures()) + " outputs");
+      dense->bias().values() = c.f;
+      matmuls_.erase(v.node);
+      return alias(node, v);
+    }
+    const int i = nodeInput(node, 0).node, j = nodeInput(node, 1).node;
+    if (shapeOf(i) != shapeOf(j))
+      throw std::invalid_argument("adds " + shapeOf(i).toString() + " and " + shapeOf(j).toString() +
+                                  "; ConvScope adds values of one shape (no broadcasting)");
+    produce(node, add(std::make_unique<Add>(uniqueName(baseName(node, ""))), {i, j}));
+  }
+
+  void convertConcat(const onnx::NodeProto& node) {
+    Attributes a(node, {"axis"});
+    std::vector<int> inputs;
+    for (int k = 0; k < node.input_size(); ++k) inputs.push_back(nodeInput(node, k).node);
+    if (inputs.empty()) throw std::invalid_argument("has no inputs");
+    const int64_t rank = shapeOf(inputs[0]).rank();
+    if (normalizedAxis(a.integer("axis", 1), rank, "Concat") != 1)
+      throw std::invalid_argument("concatenates along axis " + std::to_string(a.integer("axis", 1)) +
+                                  "; ConvScope concatenates channels (axis 1)");
+    if (inputs.size() == 1) return alias(node, value(node.input(0)));
+    produce(node, add(std::make_unique<Concat>(uniqueName(baseName(node, ""))), inputs));
+  }
+
+  void convertFlatten(const onnx::NodeProto& node) {
+    const Value& in = nodeInput(node, 0);
+    const Shape src = shapeOf(in.node);
+    const int64_t features = src.elementCount() / std::max<int64_t>(src[0], 1);
+    if (node.op_type() == "Flatten") {
+      Attributes a(node, {"axis"});
+      if (normalizedAxis(a.integer("axis", 1), src.rank() + 1, "Flatten") != 1)
+        throw std::invalid_argument("flattens from axis " + std::to_string(a.integer("axis", 1)) +
+                                    "; ConvScope flattens everything but the batch (axis 1)");
+    } else {
+      Attributes a(node, {"allowzero"});
+      const std::vector<double> shape = numbersOf(constant(node, 1, "shape"));
+      const bool batchFirst = shape.size() == 2 && (shape[0] == 0 || shape[0] == 1 || shape[0] == -1);
+      const bool flat = batchFirst && (shape[1] == double(features) || (shape[1] == -1 && shape[0] != -1));
+      const bool flatGuessed = shape.size() == 2 && shape[0] == -1 && shape[1] == double(features);
+      if (!flat && !flatGuessed) {
+        std::string text;
+        for (double d : shape) text += (text.empty() ? "" : ", ") + std::to_string(wholeNumber(d));
+        throw std::invalid_argument("reshapes " + src.toString() + " to (" + text +
+                                    "); ConvScope supports a reshape to a flat (batch, " + std::to_string(features) +
+                                    ") vector only");
+      }
+    }
+    if (src.rank() == 2) return alias(node, in);
+    produce(node, add(std::make_unique<Flatten>(uniqueName(baseName(node, ""))), {in.node}));
+  }
+
+  void convertDense(const onnx::NodeProto& node) {
+    const bool gemm = node.op_type() == "Gemm";
+    Attributes a = gemm ? Attributes(node, {"alpha", "beta", "transA", "transB", "broadcast"}) : Attributes(node, {});
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
+    if (src.rank() != 2)
+      throw std::invalid_argument("reads " + src.toString() + "; ConvScope's fully connected layers read a flat " +
+                                  "(batch, features) input (flatten it first)");
+    if (gemm && a.integer("transA", 0) != 0) throw std::invalid_argument("transA 1 is not supported");
+    const Constant& w = constant(node, 1, "weights");
+    if (w.dims.size() != 2 || w.integer) throw std::invalid_argument("weights must be a matrix");
+    const bool transposed = gemm && a.integer("transB", 0) != 0; // (out, in), ConvScope's order
+    const int64_t inF = transposed ? w.dims[1] : w.dims[0], outF = transposed ? w.dims[0] : w.dims[1];
+    if (inF != src[1])
+      throw std::invalid_argument("weights " + Shape(w.dims).toString() + " do not fit " + std::to_string(src[1]) +
+                                  " input features");
+    auto dense = std::make_unique<Dense>(uniqueName(baseName(node, node.input(1))), inF, outF, true);
+    std::vector<float>& weights = dense->weights().values();
+    const float alpha = gemm ? a.number("alpha", 1.0f) : 1.0f, beta = gemm ? a.number("beta", 1.0f) : 1.0f;
+    for (int64_t o = 0; o < outF; ++o)
+      for (int64_t i = 0; i < inF; ++i)
+        weights[size_t(o * inF + i)] = alpha * (transposed ? w.f[size_t(o * inF + i)] : w.f[size_t(i * outF + o)]);
+    if (gemm && hasInput(node, 2)) {
+      const Constant& b = constant(node, 2, "bias");
+      if ((b.count() != outF && b.count() != 1) || b.integer)
+        throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " + std::to_string(outF) +
+                                    " outputs");
+      for (int64_t o = 0; o < outF; ++o) dense->bias().values()[size_t(o)] = beta * b.f[size_t(b.count() == 1 ? 0 : o)];
+    }
+    const int made = add(std::move(dense), {in});
+    if (!gemm) matmuls_.insert(made);
+    produce(node, made);
+  }
+
+  void convertSoftmax(const onnx::NodeProto& node) {
+    Attributes a(node, {"axis"});
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
+    const int64_t axis = normalizedAxis(a.integer("axis", opset_ >= 13 ? -1 : 1), src.rank(), "Softmax");
+    if (src.rank() != 2 || axis != 1)
+      throw std::invalid_argument("over axis " + std::to_string(axis) + " of " + src.toString() +
+                                  "; ConvScope's softmax is over the features of a flat (batch, features) input");
+    produce(node, add(std::make_unique<Softmax>(uniqueName(baseName(node, ""))), {in}));
+  }
+
+  std::string source_;
+  int64_t opset_ = 0;
+  std::optional<Network> network_;
+  std::vector<Shape> shapes_; // each network node's output for a batch of one
+  std::map<std::string, Value> values_;
+  std::map<std::string, int> readers_; // how many node inputs read each value
+  std::set<std::string> names_;
+  std::set<int> matmuls_;                     // Dense layers from MatMul, whose bias may follow as an Add
+  std::map<std::string, int> scopeOperators_; // how many operators each module path computes
+};
+
+} // namespace
+
+Model importOnnxBytes(const std::string& bytes, const std::string& source) { return Importer(source).run(bytes); }
+
+Model importOnnx(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(path, error)) throw std::invalid_argument(path + ": no such file");
+  if (fs::is_directory(path, error)) throw std::invalid_argument(path + ": is a folder, not an ONNX file");
+  const auto size = fs::file_size(path, error);
+  if (!error && int64_t(size) > kMaxOnnxBytes)
+    throw std::invalid_argument(path + ": the file is " + std::to_string(size >> 20) +
+                                " MiB; ConvScope reads ONNX files up to " + std::to_string(kMaxOnnxBytes >> 20) +
+                                " MiB");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::invalid_argument(path + ": cannot open the file for reading");
+  std::ostringstream content;
+  content << file.rdbuf();
+  return importOnnxBytes(content.str(), path);
+}
+
+} // namespace convscope

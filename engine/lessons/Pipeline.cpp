@@ -1,0 +1,289 @@
+// The live pipeline: filter bank, activation, pooling and the demonstration classifier,
+// each stage rendered by MapRendering.
+#include "engine/lessons/Pipeline.h"
+
+#include "engine/lessons/FusedStages.h"
+#include "engine/core/OutputSize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <omp.h>
+#include <opencv2/core.hpp>
+
+namespace convscope {
+
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed) {
+  weights = Tensor(Shape{classes, features});
+  bias = Tensor(Shape{classes});
+  uint64_t state = seed; // a small linear congruential generator: portable and repeatable
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;
+  };
+  const float scale = 2.0f / std::sqrt(float(features));
+  for (float& w : weights.values()) w = std::round(next() * scale * 100) / 100;
+  for (float& b : bias.values()) b = std::round(next() * 10) / 10;
+}
+
+namespace {
+std::string sizeText(const Tensor& t) {
+  const Shape& s = t.shape();
+  // "3 maps of 508×508, depth 3": the lecture calls the number of maps the result's depth.
+  return std::to_string(s[1]) + (s[1] == 1 ? " map of " : " maps of ") + std::to_string(s[2]) + "×" +
+         std::to_string(s[3]) + (s[1] > 1 ? ", depth " + std::to_string(s[1]) : "");
+}
+
+PipelineStage stage(std::string title, Tensor maps, int maxSide, bool colour = false,
+                    const std::vector<float>* lo = nullptr, const std::vector<float>* hi = nullptr) {
+  PipelineStage st;
+  st.title = std::move(title);
+  st.detail = sizeText(maps);
+  if (colour) {
+    st.images.push_back(renderColour(maps, 255.0f, maxSide));
+    if (st.images[0].maximum <= 1.0f) st.images[0] = renderColour(maps, 1.0f, maxSide); // a normalized [0, 1] image
+  } else {
+    st.images = renderMaps(maps, maxSide, lo, hi);
+  }
+  st.maps = std::move(maps);
+  return st;
+}
+
+std::string poolTitle(const Pool2DGeometry& g) {
+  const std::string mode = g.mode == PoolMode::Max ? "max" : g.mode == PoolMode::Average ? "average" : "sum";
+  return mode + " pooling " + std::to_string(g.kernelH) + "x" + std::to_string(g.kernelW) + "/" +
+         std::to_string(g.strideH);
+}
+} // namespace
+
+namespace {
+// A (1, F) stage: a strip of values (at most kStripValues rendered), or class probabilities.
+constexpr int64_t kStripValues = 4096;
+PipelineStage vectorStage(std::string title, const Tensor& values, bool probabilities,
+                          const std::string& noun = "features") {
+  PipelineStage st;
+  st.title = std::move(title);
+  st.kind = probabilities ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+  const int64_t count = values.shape()[1];
+  st.detail = std::to_string(count) + (probabilities ? " class probabilities" : " " + noun);
+  st.maps = values;
+  // The strip shows the first values; its range (and colour scale) comes from all of them.
+  const int64_t shown = std::min(count, kStripValues);
+  const auto [lo, hi] = std::minmax_element(values.values().begin(), values.values().end());
+  const std::vector<float> low{*lo}, high{*hi};
+  Tensor strip(Shape{1, 1, 1, shown}, std::vector<float>(values.values().begin(), values.values().begin() + shown));
+  st.images = renderMaps(strip, 1 << 20, &low, &high);
+  return st;
+}
+
+// A model layer's stage title in words, as the layer gives it: "conv1: 6 filters 5×5,
+// stride 1", "act1: tanh", "pool1: average pooling 2×2, stride 2", "fc1: fully connected 120 → 84".
+std::string layerTitle(const Layer& layer) { return layer.title(); }
+
+PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
+  PipelineResult result;
+  result.classNames = spec.classNames;
+  Network& net = *spec.network;
+  Tensor input;
+  try {
+    input = preprocessImage(image.inLayout(Layout::NCHW), spec.preprocess);
+  } catch (const std::invalid_argument& e) {
+    result.error = e.what();
+    return result;
+  }
+  result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
+  net.forward(backend, input);
+  for (size_t i = 0; i < net.size(); ++i)
+    result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+  return result;
+}
+} // namespace
+
+PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide) {
+  if (output.shape().rank() == 4) return stage(layerTitle(layer), output.inLayout(Layout::NCHW), maxSide);
+  // (1, F): a strip of values.
+  PipelineStage st;
+  st.title = layerTitle(layer);
+  st.kind = layer.producesProbabilities() ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
+  st.detail = std::to_string(output.shape()[1]) +
+              (st.kind == PipelineStage::Kind::Probabilities ? " class probabilities" : " features");
+  st.maps = output;
+  st.images = renderMaps(output.reshaped(Shape{1, 1, 1, output.shape()[1]}), 1 << 20, nullptr, nullptr);
+  return st;
+}
+
+namespace {
+// flatten → fully connected (demonstration weights) → softmax, after the last map stage.
+void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
+  const Tensor& last = result.stages.back().maps;
+  const Tensor flat = last.inLayout(Layout::NCHW).reshaped(Shape{1, last.size()}); // C, H, W order
+  Tensor weights, bias;
+  demonstrationWeights(flat.shape()[1], spec.classes, weights, bias);
+  Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
+  backend.denseForward(flat, weights, &bias, logits);
+  backend.softmaxForward(logits, probabilities);
+  result.stages.push_back(vectorStage("flatten", flat, false));
+  result.stages.push_back(vectorStage("fully connected (demonstration weights)", logits, false, "logits"));
+  result.stages.push_back(vectorStage("softmax", probabilities, true));
+  for (int k = 0; k < spec.classes; ++k) result.classNames.push_back("class " + std::to_string(k + 1));
+}
+} // namespace
+
+namespace {
+// image (1, C, H, W) into `to` in `layout`, on every core (two copy about a tenth faster than
+// one here: 27.8 against 24.6 GB/s in convscope_bench's limits/), reusing to's buffer.
+void copyInput(const Tensor& image, Tensor& to, Layout layout) {
+  const Shape& s = image.shape();
+  if (s.rank() != 4 || s[0] != 1) {
+    to = image;
+    return;
+  }
+  to.reuseAs(s, layout);
+  const float* from = image.data();
+  float* out = to.data();
+  const int64_t channels = s[1], area = s[2] * s[3], width = s[3];
+  if (image.layout() == layout || channels == 1) {
+    const int64_t n = image.size();
+#pragma omp parallel
+    {
+      const int64_t parts = omp_get_num_threads(), part = omp_get_thread_num();
+      std::copy(from + n * part / parts, from + n * (part + 1) / parts, out + n * part / parts);
+    }
+    return;
+  }
+  // Interleaving or splitting the channels: OpenCV's merge and split (vectorized), in bands.
+  const int rows = int(s[2]), cols = int(width), type = CV_32FC(int(channels));
+  const bool toInterleaved = layout == Layout::NHWC;
+#pragma omp parallel
+  {
+    const int parts = omp_get_num_threads(), part = omp_get_thread_num();
+    const int y0 = int(int64_t(rows) * part / parts), y1 = int(int64_t(rows) * (part + 1) / parts);
+    if (y0 < y1) {
+      std::vector<cv::Mat> planes;
+      for (int64_t c = 0; c < channels; ++c)
+        planes.emplace_back(y1 - y0, cols, CV_32F,
+                            (toInterleaved ? const_cast<float*>(from) : out) + c * area + y0 * width);
+      cv::Mat pixels(y1 - y0, cols, type, (toInterleaved ? out : const_cast<float*>(from)) + y0 * width * channels);
+      if (toInterleaved)
+        cv::merge(planes, pixels);
+      else
+        cv::split(pixels, planes);
+    }
+  }
+}
+} // namespace
+
+PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
+  if (spec.network) return runNetwork(backend, image, spec);
+  // Buffers of an earlier result, stage by stage (convolution, activation, pooling).
+  auto spare = [recycle](size_t stage) -> Tensor* {
+    return recycle && recycle->stages.size() > stage && recycle->stages[stage].kind == PipelineStage::Kind::Maps
+               ? &recycle->stages[stage].maps
+               : nullptr;
+  };
+  PipelineResult result;
+  const int side = spec.displaySide;
+  result.stages.reserve(7); // input … pooling, flatten, fully connected, softmax: references stay valid
+  // The convolution's layout, and the input copied in it: the copy the result keeps
+  // interleaves the channels on the way when the convolution wants them so (oneDNN's
+  // reorder of the input then has nothing to do).
+  const Layout layout = spec.kernels.empty() ? Layout::NCHW : filterBankLayout(backend, spec.kernels, image.shape()[1]);
+  result.inputVersion = spec.inputVersion, result.inputSide = side;
+  const bool sameInput = recycle && spec.inputVersion != 0 && recycle->inputVersion == spec.inputVersion &&
+                         recycle->inputSide == side && spare(0) && spare(0)->shape() == image.shape() &&
+                         spare(0)->layout() == layout;
+  if (sameInput) { // the same pixels in the same layout: the earlier copy and picture serve
+    result.stages.push_back(std::move(recycle->stages[0]));
+  } else {
+    Tensor input;
+    if (Tensor* buffer = spare(0)) input = std::move(*buffer);
+    copyInput(image, input, layout);
+    result.stages.push_back(stage("input", std::move(input), side, image.shape()[1] == 3));
+  }
+  const Tensor& source = result.stages.back().maps; // one copy of the input, kept by its stage
+  if (spec.kernels.empty()) return result;
+  // Feature maps stay in the backend's preferred layout (oneDNN pools NHWC maps many
+  // times faster than NCHW ones), or in planes for image filters; renderMap reads either.
+  Tensor convolution;
+  try {
+    FilterOptions options = spec.convolution;
+    options.activation = ActivationKind::None;
+    convolution = applyFilterBank(backend, source, spec.kernels, options, layout, spare(1));
+  } catch (const std::invalid_argument& e) {
+    result.error = e.what();
+    return result;
+  }
+  const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1]);
+  // ReLU and max pooling (with every map's range) in one pass over the convolution's maps
+  // when they allow it (1024x1024, 8 filters: ReLU 1.4 ms, pooling 1.7-2.0 ms and a range pass
+  // become one pass of 1.7-2.9 ms).
+  const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
+  if (spec.activation == ActivationKind::ReLU && canFuseReluPool(convolution, pool)) {
+    Tensor activated, pooled;
+    if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
+    if (Tensor* buffer = spare(3); buffer && pool) pooled = std::move(*buffer);
+    StageRanges ranges, pooledRanges;
+    try {
+      reluMaxPool(convolution, activated, pool, pool ? &pooled : nullptr, ranges, &pooledRanges);
+    } catch (const std::invalid_argument& e) { // a pooling geometry that does not fit the maps
+      result.stages.push_back(stage("convolution", std::move(convolution), side));
+      result.stages.back().mapNames = names;
+      result.error = e.what();
+      return result;
+    }
+    // Both stages' images from one sampled pass over the convolution's maps.
+    PipelineStage convolved, rectified;
+    convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
+    convolved.detail = rectified.detail = sizeText(convolution);
+    renderMapsAndRelu(convolution, side, ranges.lo, ranges.hi, convolved.images, rectified.images);
+    convolved.maps = std::move(convolution), rectified.maps = std::move(activated);
+    convolved.mapNames = rectified.mapNames = names;
+    result.stages.push_back(std::move(convolved));
+    result.stages.push_back(std::move(rectified));
+    if (pool) {
+      result.stages.push_back(
+          stage(poolTitle(spec.pool), std::move(pooled), side, false, &pooledRanges.lo, &pooledRanges.hi));
+      result.stages.back().mapNames = names;
+    }
+    if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+    return result;
+  }
+  result.stages.push_back(stage("convolution", std::move(convolution), side));
+  result.stages.back().mapNames = names;
+  if (spec.activation != ActivationKind::None) {
+    const Tensor& convolved = result.stages.back().maps;
+    Tensor activated;
+    if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
+    activated.reuseAs(convolved.shape(), convolved.layout());
+    backend.activationForward(spec.activation, 0.01f, convolved, activated);
+    const std::string name = activationTitle(spec.activation);
+    // ReLU's range follows from the convolution's (max(0, min), max(0, max)): no pass over it.
+    std::vector<float> lo, hi;
+    if (spec.activation == ActivationKind::ReLU)
+      for (const MapImage& m : result.stages.back().images)
+        lo.push_back(std::max(0.0f, m.minimum)), hi.push_back(std::max(0.0f, m.maximum));
+    const bool known = !lo.empty();
+    result.stages.push_back(
+        stage(name, std::move(activated), side, false, known ? &lo : nullptr, known ? &hi : nullptr));
+    result.stages.back().mapNames = result.stages[result.stages.size() - 2].mapNames;
+  }
+  if (spec.pooling) {
+    const Tensor& last = result.stages.back().maps;
+    try {
+      Tensor pooled;
+      if (Tensor* buffer = spare(3)) pooled = std::move(*buffer);
+      pooled.reuseAs(pool2dOutputShape(last.shape(), spec.pool, "pooling"), last.layout());
+      backend.pool2dForward(flooredGeometry(spec.pool, last.shape()), last, pooled); // ceil mode as Pool2D runs it
+      result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side));
+      result.stages.back().mapNames = result.stages[result.stages.size() - 2].mapNames;
+    } catch (const std::invalid_argument& e) {
+      result.error = e.what();
+      return result;
+    }
+  }
+  if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+  return result;
+}
+
+} // namespace convscope

@@ -1,0 +1,78 @@
+// The live pipeline of the lecture view: an image through a bank of kernels, an
+// activation and pooling, each stage's maps turned into displayable 8-bit images. One
+// call is one live update of the GUI (and what `convscope bench live` times).
+// Not for: training networks (Network.h) or drawing (the GUI wraps the bytes in QImages).
+#pragma once
+
+#include "engine/lessons/Filtering.h"
+#include "engine/core/Geometry.h"
+#include "engine/lessons/MapRendering.h"
+#include "engine/network/Network.h"
+#include "engine/training/Preprocess.h"
+#include "engine/core/Tensor.h"
+#include "engine/backend/Backend.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct PipelineSpec {
+  std::vector<NamedKernel> kernels; // the bank; empty = no convolution stage
+  FilterOptions convolution;        // stride, padding, dilation, bias (its activation is ignored)
+  ActivationKind activation = ActivationKind::ReLU;
+  bool pooling = true;
+  Pool2DGeometry pool;
+  int displaySide = 512; // maps are rendered at most this many pixels a side (values stay exact)
+  // The caller's number for the image: the same non-zero number on two calls means the same
+  // pixels, and an earlier result's input stage (its copy and its picture) is reused, as
+  // while a slider is dragged over one image. 0: unknown, always copied.
+  uint64_t inputVersion = 0;
+  // The classification stage: flatten → fully connected → softmax into `classes` classes,
+  // with demonstrationWeights (a hand-made pipeline has nothing learned to use).
+  bool classify = true;
+  int classes = 4;
+
+  // A trained model instead of the kernels: every layer of it, on the image prepared as
+  // its training data was. The network is used by one update at a time.
+  std::shared_ptr<Network> network;
+  Preprocess preprocess;
+  std::vector<std::string> classNames;
+};
+
+struct PipelineStage {
+  enum class Kind { Maps, Vector, Probabilities };
+  Kind kind = Kind::Maps;            // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
+  std::string title;                 // "convolution", "ReLU", "max pooling 2x2/2"
+  std::string detail;                // "8 maps of 512x512"
+  Tensor maps;                       // (1, C, H, W), in either layout
+  std::vector<MapImage> images;      // one per channel
+  std::vector<std::string> mapNames; // what made each map ("sobel-x · R"), when known
+};
+
+struct PipelineResult {
+  std::vector<PipelineStage> stages;   // input first
+  std::vector<std::string> classNames; // for a model's probabilities
+  std::string error;                   // the reason when a stage's geometry does not fit; stages up to it are kept
+  uint64_t inputVersion = 0;           // the spec's, with the display side the input stage was rendered at
+  int inputSide = 0;
+};
+
+// Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws
+// for bad geometry). An RGB input shown as one colour image makes one MapImage.
+// `recycle`, when given, is an earlier result nobody else uses: its large buffers are
+// reused (a fresh 32 MB buffer costs more than the convolution that fills it).
+PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec,
+                           PipelineResult* recycle = nullptr);
+
+// One layer's output (1, C, H, W) or (1, F) as a stage titled as the layer describes itself
+// ("conv1: 6 filters 5x5, stride 1"): its maps, or a strip of features or probabilities.
+PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide);
+
+// Seeded weights (K, F) and bias (K) for the classification stage of a hand-made pipeline:
+// small, rounded to two decimals so they read well, the same on every machine for a seed.
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed = 504);
+
+} // namespace convscope

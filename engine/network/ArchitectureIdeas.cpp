@@ -1,0 +1,254 @@
+#include "engine/network/ArchitectureIdeas.h"
+
+#include "engine/network/LayerList.h"
+#include "engine/layers/Activation.h"
+#include "engine/layers/Conv2D.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace convscope {
+
+std::string shortCount(int64_t value) {
+  const double v = double(value);
+  const char* unit = "";
+  double shown = v;
+  if (std::abs(v) >= 1e9)
+    shown = v / 1e9, unit = " G";
+  else if (std::abs(v) >= 1e6)
+    shown = v / 1e6, unit = " M";
+  else if (std::abs(v) >= 1e4)
+    shown = v / 1e3, unit = " k";
+  else
+    return withCommas(value);
+  char text[32];
+  std::snprintf(text, sizeof text,
+                std::abs(shown) >= 100  ? "%.0f%s"
+                : std::abs(shown) >= 10 ? "%.1f%s"
+                                        : "%.2f%s",
+                shown, unit);
+  return text;
+}
+
+namespace {
+
+std::string ratioText(double r) {
+  char text[32];
+  std::snprintf(text, sizeof text, r >= 10 ? "%.0f" : "%.1f", r);
+  return text;
+}
+
+std::string percent(double share) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f %%", 100.0 * share);
+  return text;
+}
+
+const Conv2D* convAt(const Network& net, int node) {
+  return node >= 0 ? dynamic_cast<const Conv2D*>(net.nodes()[size_t(node)].layer.get()) : nullptr;
+}
+
+const ArchitectureBlock* firstOfKind(const ArchitectureGraph& graph, BlockKind kind) {
+  for (const ArchitectureBlock& b : graph.blocks())
+    if (b.kind == kind) return &b;
+  return nullptr;
+}
+
+// The node a layer reads, skipping batch normalization and activations (what a
+// convolution's input "really" came from).
+int producer(const Network& net, int node) {
+  int i = net.nodes()[size_t(node)].inputs.front();
+  while (i >= 0) {
+    const std::string kind = net.nodes()[size_t(i)].layer->kind();
+    if (kind != "BatchNorm" && kind != "Activation") break;
+    i = net.nodes()[size_t(i)].inputs.front();
+  }
+  return i;
+}
+
+ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  ArchitectureIdea idea{"GoogLeNet",
+                        "inception modules: 1×1, 3×3 and 5×5 convolutions and pooling side by side, their maps "
+                        "joined; 1×1 convolutions first reduce the channels the big kernels read",
+                        {}};
+  // The branches' channels, from the concatenation's inputs.
+  int concat = -1;
+  for (int n : b.direct)
+    if (net.nodes()[size_t(n)].layer->kind() == "Concat") concat = n;
+  std::string parts;
+  for (int i : net.nodes()[size_t(concat)].inputs)
+    parts += (parts.empty() ? "" : " + ") + std::to_string(graph.rows()[size_t(i)].output[0]);
+  idea.points.push_back(b.name + ": " + std::to_string(net.nodes()[size_t(concat)].inputs.size()) +
+                        " branches joined along the channels: " + parts + " = " +
+                        std::to_string(graph.rows()[size_t(concat)].output[0]) + " channels.");
+  // Every k×k convolution (k > 1) reading a 1×1 reduction: its cost with and without it.
+  int64_t with = 0, without = 0;
+  std::string reductions;
+  for (int n : b.nodes) {
+    const Conv2D* c = convAt(net, n);
+    if (!c || c->geometry().kernelH * c->geometry().kernelW == 1) continue;
+    const int r = producer(net, n);
+    const Conv2D* reduce = convAt(net, r);
+    if (!reduce || !isPointwise(*reduce)) continue;
+    const Shape& out = graph.rows()[size_t(n)].output;
+    const int64_t k2 = c->geometry().kernelH * c->geometry().kernelW;
+    with += graph.rows()[size_t(r)].macs + graph.rows()[size_t(n)].macs;
+    without += out[1] * out[2] * k2 * reduce->inChannels() * c->outChannels();
+    reductions += (reductions.empty() ? "" : ", ") + std::to_string(reduce->inChannels()) + " → " +
+                  std::to_string(reduce->outChannels()) + " before the " + std::to_string(c->geometry().kernelH) + "×" +
+                  std::to_string(c->geometry().kernelW);
+  }
+  if (with > 0)
+    idea.points.push_back("Its big kernels cost " + shortCount(with) + " MACs with the 1×1 reductions (" + reductions +
+                          "), " + shortCount(without) + " without: " + ratioText(double(without) / double(with)) +
+                          "× fewer.");
+  return idea;
+}
+
+ArchitectureIdea residualIdea(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  ArchitectureIdea idea{"ResNet",
+                        "residual connections: each block learns a correction F(x) that is added to its input, "
+                        "y = F(x) + x",
+                        {}};
+  int blocks = 0;
+  for (const ArchitectureBlock& r : graph.blocks()) blocks += r.kind == BlockKind::Residual;
+  int64_t layers = 0;
+  for (int n : b.nodes)
+    if (net.nodes()[size_t(n)].layer->kind() == "Conv2D") ++layers;
+  idea.points.push_back(b.name + ": F is " + std::to_string(layers) + " convolutions with " + withCommas(b.parameters) +
+                        " parameters; the identity path x has 0.");
+  idea.points.push_back("The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x): through the " +
+                        std::to_string(blocks) +
+                        " residual blocks of this network it reaches the first layers without fading away.");
+  idea.points.push_back("Where a block changes the shape, a 1×1 convolution with stride (the projection) "
+                        "carries x to the new shape.");
+  return idea;
+}
+
+ArchitectureIdea denseIdea(const Network& net, const ArchitectureGraph& graph) {
+  ArchitectureIdea idea{"DenseNet",
+                        "dense connections: each layer reads the maps of every layer before it in its block "
+                        "and adds k new ones (the growth rate)",
+                        {}};
+  const ArchitectureBlock* block = firstOfKind(graph, BlockKind::DenseBlock);
+  std::vector<int> layers;
+  if (block)
+    layers = block->blocks;
+  else if (const ArchitectureBlock* l = firstOfKind(graph, BlockKind::DenseLayer))
+    layers = {int(l - graph.blocks().data())};
+  std::string counts;
+  int64_t growth = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const ArchitectureBlock& l = graph.blocks()[size_t(layers[i])];
+    const int first = l.nodes.front();
+    const auto& in = net.nodes()[size_t(first)].inputs;
+    const int64_t c = in.front() < 0 ? graph.inputShape()[0] : graph.rows()[size_t(in.front())].output[0];
+    const int64_t after = graph.rows()[size_t(l.output)].output[0];
+    growth = after - c;
+    if (i < 4 || i + 1 == layers.size()) counts += (counts.empty() ? "" : i < 4 ? ", " : ", …, ") + std::to_string(c);
+    if (i + 1 == layers.size()) counts += " → " + std::to_string(after);
+  }
+  if (!layers.empty())
+    idea.points.push_back((block ? block->name : std::string("the dense layer")) + ": the channels entering its " +
+                          std::to_string(layers.size()) + " layers grow by k = " + std::to_string(growth) +
+                          " each: " + counts + ".");
+  idea.points.push_back("Joining maps (concatenation) has 0 parameters; a transition's 1×1 convolution halves the "
+                        "channels and 2×2 average pooling halves the size between blocks.");
+  return idea;
+}
+
+ArchitectureIdea separableIdea(const Network& net, const ArchitectureGraph& graph) {
+  ArchitectureIdea idea{"MobileNet",
+                        "depthwise-separable convolution: a k×k depthwise convolution (one filter per channel) "
+                        "then a 1×1 pointwise one that mixes the channels",
+                        {}};
+  // The separable pair that costs the most: the one the saving matters for.
+  const ArchitectureBlock* best = nullptr;
+  for (const ArchitectureBlock& b : graph.blocks())
+    if (b.kind == BlockKind::Separable && (!best || b.macs > best->macs)) best = &b;
+  if (!best) return idea;
+  const Conv2D *dw = nullptr, *pw = nullptr;
+  int pwNode = -1;
+  for (int n : best->direct) {
+    const Conv2D* c = convAt(net, n);
+    if (c && isDepthwise(*c) && !dw) dw = c;
+    if (c && isPointwise(*c) && dw && !pw) pw = c, pwNode = n;
+  }
+  if (!dw || !pw) return idea;
+  SeparableCost cost;
+  cost.m = dw->inChannels(), cost.n = pw->outChannels(), cost.k = dw->geometry().kernelH;
+  cost.h = graph.rows()[size_t(pwNode)].output[1], cost.w = graph.rows()[size_t(pwNode)].output[2];
+  idea.points.push_back(best->name + ": " + std::to_string(cost.k) + "×" + std::to_string(cost.k) + " from " +
+                        std::to_string(cost.m) + " to " + std::to_string(cost.n) + " channels on " +
+                        std::to_string(cost.h) + "×" + std::to_string(cost.w) + ": a standard convolution costs " +
+                        shortCount(cost.standardMacs()) + " MACs, depthwise + pointwise " +
+                        shortCount(cost.depthwiseMacs()) + " + " + shortCount(cost.pointwiseMacs()) + ".");
+  char text[160];
+  std::snprintf(text, sizeof text, "Ratio: 1/N + 1/k² = 1/%lld + 1/%lld = %.3f, %s× fewer.", (long long)cost.n,
+                (long long)(cost.k * cost.k), cost.ratio(), ratioText(1.0 / cost.ratio()).c_str());
+  idea.points.push_back(text);
+  return idea;
+}
+
+ArchitectureIdea plainIdea(const Network& net, const ArchitectureGraph& graph) {
+  // Only 3×3 kernels (and 1×1), two in a row (activations between): VGG's idea. AlexNet has
+  // two 3×3 in a row too, after its 11×11 and 5×5.
+  const auto& nodes = net.nodes();
+  bool only3x3 = true;
+  for (size_t n = 0; n < nodes.size(); ++n)
+    if (const Conv2D* c = convAt(net, int(n)))
+      only3x3 = only3x3 && (c->geometry().kernelH * c->geometry().kernelW == 1 ||
+                            (c->geometry().kernelH == 3 && c->geometry().kernelW == 3));
+  for (size_t n = 0; n < nodes.size() && only3x3; ++n) {
+    const Conv2D* second = convAt(net, int(n));
+    if (!second || second->geometry().kernelH != 3 || second->geometry().kernelW != 3) continue;
+    const Conv2D* first = convAt(net, producer(net, int(n)));
+    if (!first || first->geometry().kernelH != 3 || first->geometry().kernelW != 3) continue;
+    const int64_t c = second->outChannels();
+    ArchitectureIdea idea{"VGG", "stacks of small 3×3 convolutions instead of one large kernel", {}};
+    idea.points.push_back("Two 3×3 layers see 5×5 of their input, as one 5×5 does, with " + withCommas(2 * 9 * c * c) +
+                          " weights instead of " + withCommas(25 * c * c) + " (C = " + std::to_string(c) +
+                          " channels: 18C² against 25C²) and a ReLU more between them.");
+    idea.points.push_back("Three 3×3 layers see 7×7: 27C² weights against 49C².");
+    idea.points.push_back("The width doubles (64 … 512) each time pooling halves the size.");
+    return idea;
+  }
+  int64_t dense = 0, convMacs = 0, convs = 0;
+  bool tanh = false;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    const std::string kind = nodes[n].layer->kind();
+    if (kind == "Dense") dense += graph.rows()[n].parameters;
+    if (kind == "Conv2D") convMacs += graph.rows()[n].macs, ++convs;
+    if (const auto* a = dynamic_cast<const Activation*>(nodes[n].layer.get()))
+      tanh = tanh || a->activation() == ActivationKind::Tanh;
+  }
+  if (graph.parameters() < 1000000) {
+    ArchitectureIdea idea{"LeNet", "convolution, subsampling, full connection: features learned from pixels", {}};
+    idea.points.push_back(std::to_string(convs) + " convolutions share their weights over the image; " +
+                          withCommas(graph.parameters()) + " parameters in all" +
+                          (tanh ? ", tanh activations as in 1998." : "."));
+    return idea;
+  }
+  ArchitectureIdea idea{"AlexNet", "depth and ReLU: eight learned layers trained on GPUs, ReLU instead of tanh", {}};
+  idea.points.push_back(withCommas(dense) + " of the " + withCommas(graph.parameters()) + " parameters (" +
+                        percent(double(dense) / double(std::max<int64_t>(graph.parameters(), 1))) +
+                        ") are in the fully connected layers; the " + std::to_string(convs) + " convolutions do " +
+                        percent(double(convMacs) / double(std::max<int64_t>(graph.macs(), 1))) + " of the MACs.");
+  idea.points.push_back("ReLU does not saturate: the paper's network reached 25 % training error six times faster "
+                        "than with tanh.");
+  return idea;
+}
+
+} // namespace
+
+ArchitectureIdea architectureIdea(const Network& network, const ArchitectureGraph& graph) {
+  if (const ArchitectureBlock* b = firstOfKind(graph, BlockKind::Inception)) return inceptionIdea(network, graph, *b);
+  if (firstOfKind(graph, BlockKind::DenseBlock) || firstOfKind(graph, BlockKind::DenseLayer))
+    return denseIdea(network, graph);
+  if (const ArchitectureBlock* b = firstOfKind(graph, BlockKind::Residual)) return residualIdea(network, graph, *b);
+  if (firstOfKind(graph, BlockKind::Separable)) return separableIdea(network, graph);
+  return plainIdea(network, graph);
+}
+
+} // namespace convscope

@@ -1,0 +1,23 @@
+// Named network presets. lenet5 is exactly the lecture's LeNet-5 table (61,706 parameters);
+// lenet5-relu swaps tanh for ReLU and average for max pooling; mini-vgg, mini-resnet,
+// mini-inception, mini-densenet and mini-mobilenet are the lecture's architectures in small
+// form for the 28×28 digits.
+// Not for: the architecture browser's large networks.
+#pragma once
+
+#include "engine/network/Network.h"
+
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+std::vector<std::string> presetNames(); // the ones that train on the digits
+// The learning rate a preset trains well with: 0.05 for LeNet-5, 0.01 for the mini versions.
+double presetLearningRate(const std::string& name);
+// A preset or one of the full-size architectures (Architectures.h).
+bool isPreset(const std::string& name);
+// An untrained network (weights zero); throws std::invalid_argument for an unknown name.
+Network makePreset(const std::string& name);
+
+} // namespace convscope

@@ -1,0 +1,147 @@
+// Batches from 8-bit images: channel conversion, centring/padding or resizing, normalization.
+#include "engine/training/Preprocess.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace convscope {
+
+Preprocess plainPreprocess(const Shape& modelInput) {
+  if (modelInput.rank() != 3)
+    throw std::invalid_argument("a model reading " + modelInput.toString() + " values does not read images");
+  Preprocess p;
+  p.channels = int(modelInput[0]), p.height = int(modelInput[1]), p.width = int(modelInput[2]);
+  p.sourceHeight = p.height, p.sourceWidth = p.width;
+  p.mean.assign(size_t(p.channels), 0.0f);
+  p.stddev.assign(size_t(p.channels), 1.0f);
+  return p;
+}
+
+Preprocess preprocessFor(const Shape& modelInput, const Dataset& train) {
+  if (modelInput.rank() != 3)
+    throw std::invalid_argument("preprocess: the model input must be (C, H, W), got " + modelInput.toString());
+  Preprocess p;
+  p.channels = static_cast<int>(modelInput[0]);
+  p.height = static_cast<int>(modelInput[1]);
+  p.width = static_cast<int>(modelInput[2]);
+  if (p.channels != 1 && p.channels != 3)
+    throw std::invalid_argument("preprocess: models take 1 or 3 input channels, this one takes " +
+                                std::to_string(p.channels));
+  p.sourceHeight = train.height;
+  p.sourceWidth = train.width;
+  // Statistics of the training pixels as the model will see them (after channel conversion).
+  std::vector<double> sum(p.channels, 0.0), squares(p.channels, 0.0);
+  const size_t area = size_t(train.height) * train.width;
+  for (size_t i = 0; i < train.size(); ++i) {
+    const uint8_t* img = train.image(i);
+    for (size_t k = 0; k < area; ++k)
+      for (int c = 0; c < p.channels; ++c) {
+        double v;
+        if (train.channels == p.channels)
+          v = img[c * area + k];
+        else if (train.channels == 1)
+          v = img[k];
+        else
+          v = 0.299 * img[k] + 0.587 * img[area + k] + 0.114 * img[2 * area + k];
+        v /= 255.0;
+        sum[c] += v;
+        squares[c] += v * v;
+      }
+  }
+  const double count = double(train.size()) * double(area);
+  p.mean.assign(p.channels, 0.0f);
+  p.stddev.assign(p.channels, 1.0f);
+  if (count > 0)
+    for (int c = 0; c < p.channels; ++c) {
+      const double mean = sum[c] / count;
+      p.mean[c] = static_cast<float>(mean);
+      p.stddev[c] = static_cast<float>(std::max(1e-3, std::sqrt(std::max(0.0, squares[c] / count - mean * mean))));
+    }
+  return p;
+}
+
+namespace {
+// Writes one (C_src, H_src, W_src) 8-bit image into out (C, H, W) floats, normalized.
+void fitImage(const uint8_t* img, int srcChannels, int srcHeight, int srcWidth, const Preprocess& p, float* out) {
+  const size_t srcArea = size_t(srcHeight) * srcWidth;
+  const bool pad = srcHeight <= p.height && srcWidth <= p.width;
+  const int top = (p.height - srcHeight) / 2, left = (p.width - srcWidth) / 2;
+  for (int c = 0; c < p.channels; ++c) {
+    const float scale = 1.0f / (255.0f * p.stddev[c]), shift = -p.mean[c] / p.stddev[c];
+    float* plane = out + size_t(c) * p.height * p.width;
+    // Channel c of the source, converted if the channel counts differ.
+    cv::Mat source;
+    if (srcChannels == p.channels) {
+      source = cv::Mat(srcHeight, srcWidth, CV_8U, const_cast<uint8_t*>(img) + c * srcArea);
+    } else if (srcChannels == 1) {
+      source = cv::Mat(srcHeight, srcWidth, CV_8U, const_cast<uint8_t*>(img));
+    } else {
+      cv::Mat r(srcHeight, srcWidth, CV_8U, const_cast<uint8_t*>(img)),
+          g(srcHeight, srcWidth, CV_8U, const_cast<uint8_t*>(img) + srcArea),
+          b(srcHeight, srcWidth, CV_8U, const_cast<uint8_t*>(img) + 2 * srcArea);
+      cv::addWeighted(r, 0.299, g, 0.587, 0, source);
+      cv::scaleAdd(b, 0.114, source, source);
+    }
+    if (pad) {
+      std::fill(plane, plane + size_t(p.height) * p.width, shift); // padding is a black (0) pixel
+      for (int y = 0; y < srcHeight; ++y) {
+        const uint8_t* row = source.ptr<uint8_t>(y);
+        float* dst = plane + size_t(top + y) * p.width + left;
+        for (int x = 0; x < srcWidth; ++x) dst[x] = row[x] * scale + shift;
+      }
+    } else {
+      cv::Mat resized;
+      cv::resize(source, resized, cv::Size(p.width, p.height), 0, 0, cv::INTER_AREA);
+      cv::Mat target(p.height, p.width, CV_32F, plane);
+      resized.convertTo(target, CV_32F, scale, shift);
+    }
+  }
+}
+} // namespace
+
+void makeBatch(const Dataset& data, const size_t* indices, size_t count, const Preprocess& p, Tensor& batch,
+               std::vector<int>& labels) {
+  const Shape expected{static_cast<int64_t>(count), p.channels, p.height, p.width};
+  if (batch.shape() != expected) batch = Tensor(expected);
+  labels.resize(count);
+  const size_t plane = size_t(p.channels) * p.height * p.width;
+  for (size_t i = 0; i < count; ++i) {
+    fitImage(data.image(indices[i]), data.channels, data.height, data.width, p, batch.data() + i * plane);
+    labels[i] = data.labels[indices[i]];
+  }
+}
+
+Tensor preprocessImage(const Tensor& image, const Preprocess& p) {
+  const Shape& s = image.shape();
+  if (s.rank() != 4 || s[0] != 1 || (s[1] != 1 && s[1] != 3))
+    throw std::invalid_argument("preprocess: expects one gray or RGB image (1, C, H, W), got " + s.toString());
+  // Resize each channel to the training images' size, as 8-bit like the dataset.
+  const int channels = static_cast<int>(s[1]);
+  std::vector<uint8_t> bytes(size_t(channels) * p.sourceHeight * p.sourceWidth);
+  for (int c = 0; c < channels; ++c) {
+    cv::Mat plane(static_cast<int>(s[2]), static_cast<int>(s[3]), CV_32F,
+                  const_cast<float*>(image.data()) + c * s[2] * s[3]);
+    cv::Mat resized;
+    cv::resize(plane, resized, cv::Size(p.sourceWidth, p.sourceHeight), 0, 0, cv::INTER_AREA);
+    cv::Mat target(p.sourceHeight, p.sourceWidth, CV_8U, bytes.data() + size_t(c) * p.sourceHeight * p.sourceWidth);
+    resized.convertTo(target, CV_8U);
+  }
+  Tensor out(Shape{1, p.channels, p.height, p.width});
+  fitImage(bytes.data(), channels, p.sourceHeight, p.sourceWidth, p, out.data());
+  return out;
+}
+
+std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random) {
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  // Fisher–Yates with our own bounded draw, so the order is the same with any standard library.
+  for (size_t i = n; i > 1; --i) {
+    const size_t j = static_cast<size_t>(random() % i);
+    std::swap(order[i - 1], order[j]);
+  }
+  return order;
+}
+
+} // namespace convscope

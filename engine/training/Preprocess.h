@@ -1,0 +1,40 @@
+// Turning 8-bit dataset images into a model's float input, the same way in training,
+// evaluation and prediction: convert channels (gray ↔ RGB), fit the size (zero-pad
+// centred when smaller, as LeCun padded 28x28 digits to 32x32; resize when larger), then
+// normalize each channel with the training set's mean and standard deviation.
+// Not for: augmentation.
+#pragma once
+
+#include "engine/training/Dataset.h"
+#include "engine/core/Tensor.h"
+
+#include <random>
+#include <vector>
+
+namespace convscope {
+
+struct Preprocess {
+  int channels = 1, height = 32, width = 32;   // the model's input
+  int sourceHeight = 28, sourceWidth = 28;     // the training images' size (predict resizes to it first)
+  std::vector<float> mean{0.0f}, stddev{1.0f}; // per channel, on the [0, 1] scale
+};
+
+// The preprocessing for a model input (C, H, W) trained on `train`: statistics from its pixels.
+Preprocess preprocessFor(const Shape& modelInput, const Dataset& train);
+
+// For a model that does not say how its images were prepared (an imported ONNX file, an
+// untrained network): resize to the input (C, H, W) and scale to [0, 1].
+Preprocess plainPreprocess(const Shape& modelInput);
+
+// Fills batch (count, C, H, W) and labels from the images at indices[0..count).
+void makeBatch(const Dataset& data, const size_t* indices, size_t count, const Preprocess& p, Tensor& batch,
+               std::vector<int>& labels);
+
+// One image (1, C, H, W) with values 0–255, in any size: resized to the training images'
+// size, then fitted and normalized like a batch. Returns (1, C_model, H_model, W_model).
+Tensor preprocessImage(const Tensor& image, const Preprocess& p);
+
+// A shuffled order of 0..n−1 for each epoch, deterministic for the seed.
+std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random);
+
+} // namespace convscope

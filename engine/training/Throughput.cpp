@@ -1,0 +1,61 @@
+// Throughput on synthetic data: a fixed random batch with random labels.
+#include "engine/training/Throughput.h"
+
+#include "engine/training/Trainer.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+template <typename Step> Throughput measure(int batch, int64_t images, int threads, Step&& step) {
+  if (batch < 1) throw std::invalid_argument("bench: batch " + std::to_string(batch) + " must be at least 1");
+  if (images < batch)
+    throw std::invalid_argument("bench: images " + std::to_string(images) + " must be at least the batch " +
+                                std::to_string(batch));
+  if (threads > 0) omp_set_num_threads(threads);
+  const int64_t batches = images / batch;
+  for (int64_t i = 0; i < std::max<int64_t>(5, batches / 10); ++i) step(); // warm-up: primitives, caches
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < batches; ++i) step();
+  Throughput t;
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  t.images = batches * batch;
+  t.imagesPerSecond = double(t.images) / t.seconds;
+  return t;
+}
+
+Tensor randomBatch(const Network& network, int batch) {
+  Tensor x(network.batchInputShape(batch));
+  std::mt19937 random(1);
+  std::normal_distribution<float> normal;
+  for (float& v : x.values()) v = normal(random);
+  return x;
+}
+} // namespace
+
+Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads) {
+  const Tensor x = randomBatch(network, batch);
+  const int64_t classes = network.outputShape(1)[1];
+  std::vector<int> labels(static_cast<size_t>(batch));
+  for (int i = 0; i < batch; ++i) labels[static_cast<size_t>(i)] = static_cast<int>(i % classes);
+  OptimizerConfig config;
+  config.learningRate = 0.01;
+  TrainingStep step(network, backend, config, LossKind::CrossEntropy); // the trainer's own step
+  return measure(batch, images, threads, [&] {
+    step.forward(x, labels);
+    step.update(0);
+  });
+}
+
+Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads) {
+  const Tensor x = randomBatch(network, batch);
+  network.setTraining(false); // evaluation mode: running statistics, no dropout
+  return measure(batch, images, threads, [&] { network.forward(backend, x); });
+}
+
+} // namespace convscope

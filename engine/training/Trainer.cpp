@@ -1,0 +1,285 @@
+// The training loop.
+#include "engine/training/Trainer.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace convscope {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+bool endsInSoftmax(const Network& network) { return network.endsInSoftmax(); }
+
+// The class scores: the softmax's input when the network ends in one, else the output.
+const Tensor& scores(const Network& network) {
+  return network.output(network.size() - (endsInSoftmax(network) ? 2 : 1));
+}
+
+void checkClassifier(const Network& network, size_t classes) {
+  const Shape out = network.outputShape(1);
+  if (out.rank() != 2)
+    throw std::invalid_argument("the network's output must be class scores (N, K), it is " + out.toString() +
+                                " (end with Flatten, Dense and Softmax)");
+  if (static_cast<size_t>(out[1]) < classes)
+    throw std::invalid_argument("the network gives " + std::to_string(out[1]) + " class scores but the dataset has " +
+                                std::to_string(classes) + " classes");
+}
+} // namespace
+
+std::string TrainConfig::problem() const {
+  if (epochs < 1) return "epochs " + std::to_string(epochs) + " must be at least 1";
+  if (batchSize < 1) return "batch size " + std::to_string(batchSize) + " must be at least 1";
+  if (batchSize > 65536) return "batch size " + std::to_string(batchSize) + " is too large (at most 65536)";
+  if (threads < 0) return "threads " + std::to_string(threads) + " must not be negative";
+  return optimizer.problem();
+}
+
+Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                    LossKind loss, int batchSize, size_t maxImages) {
+  checkClassifier(network, data.classNames.size());
+  Evaluation e;
+  const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
+  std::vector<size_t> indices(n);
+  for (size_t i = 0; i < n; ++i) indices[i] = i;
+  Tensor batch;
+  std::vector<int> labels;
+  double lossSum = 0.0;
+  int64_t correct = 0;
+  network.setTraining(false); // evaluation: dropout passes everything
+  for (size_t start = 0; start < n; start += static_cast<size_t>(batchSize)) {
+    const size_t count = std::min(static_cast<size_t>(batchSize), n - start);
+    makeBatch(data, indices.data() + start, count, preprocess, batch, labels);
+    network.forward(backend, batch);
+    const Tensor& logits = scores(network);
+    const LossResult r = classificationLoss(loss, logits, labels, nullptr);
+    lossSum += r.loss * double(count);
+    correct += r.correct;
+    const int64_t classes = logits.shape()[1];
+    for (size_t i = 0; i < count; ++i) {
+      const float* z = logits.data() + i * classes;
+      e.predictions.push_back(static_cast<int>(std::max_element(z, z + classes) - z));
+    }
+  }
+  e.count = static_cast<int64_t>(n);
+  e.loss = n ? lossSum / double(n) : 0.0;
+  e.accuracy = n ? double(correct) / double(n) : 0.0;
+  return e;
+}
+
+TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss)
+    : network_(network), backend_(backend), loss_(loss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
+      gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {}
+
+LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels) {
+  network_.setTraining(true); // an evaluation between epochs switched it off
+  network_.forward(backend_, batch);
+  const Tensor& logits = scores(network_);
+  if (diffScores_.shape() != logits.shape()) diffScores_ = Tensor(logits.shape());
+  return classificationLoss(loss_, logits, labels, &diffScores_);
+}
+
+void TrainingStep::update(int epoch) {
+  network_.backward(backend_, diffScores_, endNode_);
+  optimizer_.step(gradients_, epoch);
+}
+
+Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config,
+                 Backend& backend)
+    : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
+  if (std::string p = config_.problem(); !p.empty()) throw std::invalid_argument("training: " + p);
+  if (data.train.size() == 0) throw std::invalid_argument("training: the training set is empty");
+  checkClassifier(network, data.train.classNames.size());
+  const Shape in = network.inputShape();
+  if (in.rank() != 3 || in[0] != preprocess_.channels || in[1] != preprocess_.height || in[2] != preprocess_.width)
+    throw std::invalid_argument("training: the network takes " + in.toString() + " but the data is prepared as " +
+                                std::to_string(preprocess_.channels) + "x" + std::to_string(preprocess_.height) + "x" +
+                                std::to_string(preprocess_.width));
+}
+
+void Trainer::resumeFrom(TrainingState state) {
+  if (state.epochsDone < 1 || state.epochsDone >= config_.epochs)
+    throw std::invalid_argument("resume: the checkpoint has " + std::to_string(state.epochsDone) +
+                                " epochs done; --epochs " + std::to_string(config_.epochs) +
+                                " must be more (it is the total, those done included)");
+  for (const auto& [name, random] : state.layerRandom) {
+    const int node = network_.nodeIndex(name);
+    if (node < 0) throw std::invalid_argument("resume: the checkpoint names a layer '" + name + "' the network lacks");
+    network_.layer(size_t(node)).setRandomState(random);
+  }
+  resume_ = std::move(state);
+}
+
+void Trainer::pause() { paused_ = true; }
+
+void Trainer::resume() {
+  {
+    std::lock_guard lock(mutex_);
+    paused_ = false;
+  }
+  wake_.notify_all();
+}
+
+void Trainer::step() {
+  {
+    std::lock_guard lock(mutex_);
+    ++pendingSteps_;
+  }
+  wake_.notify_all();
+}
+
+void Trainer::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool Trainer::waitForPermission(const std::function<void()>& idle) {
+  if (idle) idle();
+  std::unique_lock lock(mutex_);
+  const auto mayGo = [&] { return cancelled_ || !paused_ || pendingSteps_ > 0; };
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(20), mayGo))
+    if (idle) {
+      lock.unlock();
+      idle();
+      lock.lock();
+    }
+  if (cancelled_) return false;
+  if (paused_ && pendingSteps_ > 0) --pendingSteps_;
+  return true;
+}
+
+TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
+  // This thread's OpenMP setting only, and only for the run: the thread may do other work
+  // afterwards (the window's compute thread updates the feature maps with all cores).
+  struct ThreadCount {
+    int before = omp_get_max_threads();
+    explicit ThreadCount(int threads) {
+      if (threads > 0) omp_set_num_threads(threads);
+    }
+    ~ThreadCount() { omp_set_num_threads(before); }
+  } threadCount(config_.threads);
+  TrainResult result;
+  const Dataset& train = data_.train;
+  const size_t trainCount = config_.maxTrainImages ? std::min(config_.maxTrainImages, train.size()) : train.size();
+  const size_t batchSize = static_cast<size_t>(config_.batchSize);
+  const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
+  TrainingStep step(network_, backend_, config_.optimizer, config_.loss);
+  std::mt19937_64 random(config_.seed);
+  int firstEpoch = 0;
+  if (resume_) {
+    step.optimizer().setState(resume_->optimizer);
+    std::istringstream text(resume_->shuffleRandom);
+    if (!(text >> random)) throw std::invalid_argument("resume: the checkpoint's shuffling stream is damaged");
+    firstEpoch = resume_->epochsDone;
+  }
+  std::vector<Tensor> lastGood = network_.copyState();
+  std::vector<Tensor*> state; // the parameters and the running statistics, as copyState lists them
+  for (const auto& node : network_.nodes())
+    for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t);
+  Tensor batch;
+  std::vector<int> labels;
+  int64_t imagesSeen = 0;
+  double firstLoss = -1.0; // divergence: a loss that is not finite or 100 times this
+
+  for (int epoch = firstEpoch; epoch < config_.epochs; ++epoch) {
+    const auto epochStart = Clock::now();
+    double trainSeconds = 0.0, lossSum = 0.0;
+    int64_t correct = 0, seen = 0;
+    std::vector<Network::GradientNorm> epochNorms; // sums over the epoch's batches
+    // Shuffle the whole training split, then take the first trainCount of the order.
+    const std::vector<size_t> order = shuffledOrder(train.size(), random);
+    for (int b = 0; b < batchesPerEpoch; ++b) {
+      if (cancelled_ || !waitForPermission(callbacks.betweenBatches)) {
+        result.status = TrainResult::Status::Cancelled;
+        result.message =
+            "training cancelled at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1);
+        return result;
+      }
+      const auto batchStart = Clock::now();
+      const size_t start = size_t(b) * batchSize;
+      const size_t count = std::min(batchSize, trainCount - start);
+      makeBatch(train, order.data() + start, count, preprocess_, batch, labels);
+      const LossResult r = step.forward(batch, labels);
+      if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
+      if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
+        network_.setState(lastGood);
+        result.status = TrainResult::Status::Diverged;
+        const std::string what = std::isnan(r.loss)   ? "the loss is not a number (NaN)"
+                                 : std::isinf(r.loss) ? "the loss is infinite"
+                                                      : "the loss rose to " + number(r.loss) +
+                                                            ", over 100 times its first value " + number(firstLoss);
+        result.message = "training diverged at epoch " + std::to_string(epoch + 1) + ", batch " +
+                         std::to_string(b + 1) + ": " + what + " (learning rate " +
+                         number(config_.optimizer.learningRate) +
+                         " is probably too high); the weights are those of the last good batch";
+        return result;
+      }
+      // These weights gave a sound loss: keep them before the update changes them.
+      for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
+      step.update(epoch);
+      const double seconds = secondsSince(batchStart);
+      trainSeconds += seconds;
+      lossSum += r.loss * double(count);
+      correct += r.correct;
+      seen += static_cast<int64_t>(count);
+      imagesSeen += static_cast<int64_t>(count);
+      std::vector<Network::GradientNorm> norms;
+      if (config_.gradientNorms) { // after the update the weight gradients are still this batch's
+        norms = network_.gradientNorms();
+        if (epochNorms.empty()) epochNorms.assign(norms.size(), {});
+        for (size_t i = 0; i < norms.size(); ++i) {
+          epochNorms[i].layer = norms[i].layer;
+          epochNorms[i].weights += norms[i].weights;
+          epochNorms[i].input += norms[i].input;
+        }
+      }
+      if (callbacks.onBatch)
+        callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, double(r.correct) / double(count),
+                           seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms)});
+    }
+    EpochReport report;
+    report.epoch = epoch;
+    report.trainLoss = seen ? lossSum / double(seen) : 0.0;
+    report.trainAccuracy = seen ? double(correct) / double(seen) : 0.0;
+    Evaluation test = evaluate(network_, backend_, data_.test, preprocess_, config_.loss, 256, config_.maxTestImages);
+    report.testLoss = test.loss;
+    report.testAccuracy = test.accuracy;
+    report.testPredictions = std::move(test.predictions);
+    report.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
+    report.seconds = secondsSince(epochStart);
+    for (Network::GradientNorm& n : epochNorms) n.weights /= batchesPerEpoch, n.input /= batchesPerEpoch;
+    report.gradientNorms = std::move(epochNorms);
+    if (callbacks.onEpoch) callbacks.onEpoch(report);
+    if (callbacks.onCheckpoint) {
+      TrainingState now;
+      now.epochsDone = epoch + 1;
+      std::ostringstream text;
+      text << random;
+      now.shuffleRandom = text.str();
+      for (const auto& node : network_.nodes())
+        if (std::string r = node.layer->randomState(); !r.empty()) now.layerRandom.emplace_back(node.layer->name(), r);
+      now.optimizer = step.optimizer().state();
+      callbacks.onCheckpoint(now);
+    }
+    report.testPredictions.clear(); // the result keeps the curves, not every prediction
+    result.epochs.push_back(std::move(report));
+  }
+  return result;
+}
+
+} // namespace convscope

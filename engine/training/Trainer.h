@@ -1,0 +1,160 @@
+// The trainer: epochs of shuffled mini-batches through a network with a loss and an
+// optimizer, reporting through plain callbacks after every batch and every epoch. It runs
+// on whatever thread calls run() and touches no global state (the thread count it sets is
+// the calling thread's, and only until run() returns). pause(), resume(), step() and cancel() may be called from any
+// thread; they take effect between batches. Not for: owning the data or the network, or
+// any GUI concern (the GUI's worker wraps it).
+#pragma once
+
+#include "engine/training/Dataset.h"
+#include "engine/training/Loss.h"
+#include "engine/network/Network.h"
+#include "engine/training/Optimizer.h"
+#include "engine/training/Preprocess.h"
+#include "engine/backend/Backend.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convscope {
+
+struct TrainConfig {
+  int epochs = 10;
+  int batchSize = 64;
+  OptimizerConfig optimizer;
+  LossKind loss = LossKind::CrossEntropy;
+  uint64_t seed = 1;
+  int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
+  size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
+  size_t maxTestImages = 0;   // 0: the whole test split
+  bool gradientNorms = false; // report each layer's gradient norms with every batch (a pass over the gradients)
+
+  // The reason the configuration cannot train, in words with the numbers, or "".
+  std::string problem() const;
+};
+
+struct BatchReport {
+  int epoch = 0; // from 0
+  int batch = 0; // within the epoch, from 0
+  int batchesPerEpoch = 0;
+  double loss = 0.0;
+  double accuracy = 0.0; // of this batch, as a fraction
+  double imagesPerSecond = 0.0;
+  int64_t imagesSeen = 0;                           // since the run started
+  std::vector<Network::GradientNorm> gradientNorms; // this batch's, when TrainConfig::gradientNorms
+};
+
+struct Evaluation {
+  double loss = 0.0;
+  double accuracy = 0.0;
+  int64_t count = 0;
+  std::vector<int> predictions; // per evaluated image, in dataset order
+};
+
+struct EpochReport {
+  int epoch = 0; // from 0
+  double trainLoss = 0.0, trainAccuracy = 0.0;
+  double testLoss = 0.0, testAccuracy = 0.0;
+  double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
+  double seconds = 0.0;                             // the epoch's wall time, evaluation included
+  std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
+  std::vector<int> testPredictions;
+};
+
+// Where a run stands after an epoch, beyond the weights: what a checkpoint needs so that
+// training resumes exactly (the same batches, dropout masks and updates as a run that never
+// stopped).
+struct TrainingState {
+  int epochsDone = 0;
+  std::string shuffleRandom;                                    // the shuffling stream, as text
+  std::vector<std::pair<std::string, std::string>> layerRandom; // (layer name, its stream) for dropout layers
+  OptimizerState optimizer;
+};
+
+struct TrainerCallbacks {
+  std::function<void(const BatchReport&)> onBatch;
+  std::function<void(const EpochReport&)> onEpoch;
+  // On the training thread before every batch and every 20 ms while paused: the place for
+  // other work that must share this thread (the window's live views share its OpenMP pool).
+  std::function<void()> betweenBatches;
+  // After each epoch (after onEpoch): the state a checkpoint saves with the weights.
+  std::function<void(const TrainingState&)> onCheckpoint = {};
+};
+
+struct TrainResult {
+  enum class Status { Finished, Cancelled, Diverged };
+  Status status = Status::Finished;
+  std::string message; // why it stopped, for Cancelled and Diverged
+  std::vector<EpochReport> epochs;
+};
+
+// Loss and accuracy of `network` on (the first maxImages of) `data`; predictions included.
+Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                    LossKind loss, int batchSize = 256, size_t maxImages = 0);
+
+// One training step on a batch, as the trainer runs it for every batch and `bench train`
+// times it: forward in training mode, the loss and its gradient at the class scores (a final
+// softmax folded into the cross-entropy), then backward and the optimizer's update. Split in
+// two so the trainer can check the loss before the update changes the weights.
+class TrainingStep {
+public:
+  TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss);
+  LossResult forward(const Tensor& batch, const std::vector<int>& labels);
+  void update(int epoch); // backward from the last forward, then the optimizer's step
+  Optimizer& optimizer() { return optimizer_; }
+
+private:
+  Network& network_;
+  Backend& backend_;
+  LossKind loss_;
+  size_t endNode_; // the class scores' node + 1
+  std::vector<Tensor*> gradients_;
+  Optimizer optimizer_;
+  Tensor diffScores_;
+};
+
+class Trainer {
+public:
+  // The network must end in a Softmax layer or give class scores directly; its weights
+  // are used as they are (initialize() first for a fresh network).
+  Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config, Backend& backend);
+
+  // Trains until the epochs are done, cancel() is called or the loss diverges: it is not
+  // finite, or more than 100 times the first batch's (then the weights go back to those
+  // of the last good batch).
+  TrainResult run(const TrainerCallbacks& callbacks = {});
+  // Before run(): go on from a checkpoint's state (its weights are the network's already);
+  // run() then trains epochs epochsDone … config.epochs − 1. Throws std::invalid_argument when
+  // the state does not fit this network, or leaves no epoch to run.
+  void resumeFrom(TrainingState state);
+
+  void pause();
+  void resume();
+  void step(); // while paused: run exactly one more batch
+  void cancel();
+  bool isPaused() const { return paused_; }
+
+private:
+  // Blocks while paused (running `idle` every 20 ms); false when cancelled.
+  bool waitForPermission(const std::function<void()>& idle);
+
+  Network& network_;
+  const DatasetSplit& data_;
+  Preprocess preprocess_;
+  TrainConfig config_;
+  Backend& backend_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> cancelled_{false};
+  int pendingSteps_ = 0; // guarded by mutex_
+  std::optional<TrainingState> resume_;
+};
+
+} // namespace convscope

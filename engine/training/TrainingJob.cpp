@@ -1,0 +1,132 @@
+// TrainingJob: a run's setup and its model file's note, shared by the CLI and the window.
+#include "engine/training/TrainingJob.h"
+
+#include "engine/network/Architectures.h"
+#include "engine/network/LayerList.h"
+#include "engine/network/Presets.h"
+#include "engine/backend/reference/Explain.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace convscope {
+
+Model modelFromSpec(const std::string& spec) {
+  if (spec.empty()) throw std::invalid_argument("no model given (a preset such as lenet5, or a model file)");
+  if (isPreset(spec)) return {makePreset(spec), {}, false};
+  if (!std::filesystem::exists(spec)) {
+    std::string names;
+    for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
+    for (const std::string& a : architectureNames()) names += ", " + a;
+    throw std::invalid_argument("model '" + spec + "' is neither a preset (" + names + ") nor a file");
+  }
+  if (isLayerListPath(spec)) return {loadLayerList(spec), {}, false};
+  return loadModel(spec);
+}
+
+std::string recipeText(const TrainConfig& c, InitScheme init) {
+  const OptimizerConfig& o = c.optimizer;
+  std::string text = toString(o.kind) + " lr " + formatRounded(o.learningRate, 6);
+  if (o.kind == OptimizerKind::Sgd) text += " momentum " + formatRounded(o.momentum, 6);
+  if (o.weightDecay != 0.0) text += " weight-decay " + formatRounded(o.weightDecay, 6);
+  if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
+  text += " batch " + std::to_string(c.batchSize) + " loss " + toString(c.loss) + " seed " + std::to_string(c.seed);
+  if (init != InitScheme::Auto) text += " init " + toString(init);
+  return text;
+}
+
+namespace {
+Model modelOf(const TrainingSpec& spec) {
+  if (const std::string problem = spec.config.problem(); !problem.empty()) throw std::invalid_argument(problem);
+  return spec.layers.empty() ? modelFromSpec(spec.model) : Model{buildLayerList(spec.layers), {}, false};
+}
+} // namespace
+
+TrainingJob::TrainingJob(const TrainingSpec& spec) : spec_(spec), model_(modelOf(spec)) {
+  if (spec.resume) { // the checkpoint's recipe and dataset; the epochs' new total and the threads as asked
+    if (!model_.info.checkpoint)
+      throw std::invalid_argument(spec.model + ": not a checkpoint (train --checkpoint FILE writes one)");
+    const Checkpoint& c = *model_.info.checkpoint;
+    spec_.config = c.config;
+    spec_.config.epochs = spec.config.epochs;
+    spec_.config.threads = spec.config.threads;
+    spec_.config.gradientNorms = spec.config.gradientNorms;
+    spec_.dataset = c.dataset;
+    spec_.init = c.init;
+  }
+  const Shape in = model_.network.inputShape();
+  if (in.rank() != 3)
+    throw std::invalid_argument("the model's input must be an image (C, H, W), it is " + in.toString());
+  data_ = loadDataset(spec_.dataset, int(in[0]), int(in[1]), int(in[2]));
+  if (!model_.hasWeights) initialize(model_.network, spec_.init, spec_.config.seed);
+  preprocess_ = model_.hasWeights && model_.info.preprocess ? *model_.info.preprocess : preprocessFor(in, data_.train);
+  backend_ = makeBackend(spec_.backend);
+  trainer_.emplace(model_.network, data_, preprocess_, spec_.config, *backend_);
+  if (spec.resume) trainer_->resumeFrom(model_.info.checkpoint->state);
+}
+
+TrainResult TrainingJob::run(const TrainerCallbacks& callbacks) { return trainer_->run(callbacks); }
+
+ModelInfo TrainingJob::modelInfo(const TrainResult& result) const {
+  return modelInfo(int(result.epochs.size()), result.epochs.empty() ? nullptr : &result.epochs.back());
+}
+
+ModelInfo TrainingJob::modelInfo(int epochsRun, const EpochReport* last, const TrainingState* state) const {
+  ModelInfo info;
+  info.preprocess = preprocess_;
+  info.classNames = data_.train.classNames;
+  TrainingNote note;
+  note.dataset = spec_.dataset;
+  note.epochs = epochsRun + (model_.info.training ? model_.info.training->epochs : 0);
+  if (last) {
+    note.testAccuracy = last->testAccuracy;
+    note.testLoss = last->testLoss;
+  }
+  note.recipe = recipeText(spec_.config, spec_.init);
+  info.training = note;
+  if (state) info.checkpoint = Checkpoint{spec_.config, spec_.dataset, spec_.init, *state};
+  return info;
+}
+
+void TrainingProgress::batch(const BatchReport& r) {
+  if (!started_) // a resumed run starts part of the way through
+    startFraction_ = double(r.epoch * r.batchesPerEpoch + r.batch) / double(epochs_ * r.batchesPerEpoch),
+    started_ = true;
+  fraction_ = double(r.epoch * r.batchesPerEpoch + r.batch + 1) / double(epochs_ * r.batchesPerEpoch);
+  rate_ = rate_ == 0.0 ? r.imagesPerSecond : 0.9 * rate_ + 0.1 * r.imagesPerSecond;
+}
+
+double TrainingProgress::secondsElapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+double TrainingProgress::secondsLeft() const {
+  const double done = fraction_ - startFraction_; // this run's share, at this run's pace
+  return done > 0.0 ? secondsElapsed() * (1.0 - fraction_) / done : 0.0;
+}
+
+std::vector<int> confusionCounts(const std::vector<int>& predictions, const std::vector<int>& labels, int classes) {
+  std::vector<int> counts(size_t(classes) * size_t(classes), 0);
+  for (size_t i = 0; i < predictions.size() && i < labels.size(); ++i) {
+    const int truth = labels[i], predicted = predictions[i];
+    if (truth < 0 || truth >= classes || predicted < 0 || predicted >= classes) continue;
+    ++counts[size_t(truth) * size_t(classes) + size_t(predicted)];
+  }
+  return counts;
+}
+
+double LossSmoothing::add(double loss) {
+  value_ = started_ ? k_ * value_ + (1 - k_) * loss : loss;
+  started_ = true;
+  return value_;
+}
+
+std::vector<double> LossSmoothing::over(const std::vector<double>& losses, double k) {
+  LossSmoothing s(k);
+  std::vector<double> out;
+  out.reserve(losses.size());
+  for (double loss : losses) out.push_back(s.add(loss));
+  return out;
+}
+
+} // namespace convscope

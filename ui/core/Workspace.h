@@ -1,0 +1,105 @@
+// The document the lecture view shows: the input (at its working size), the kernel bank
+// and the settings of convolution, activation and pooling. Widgets edit it through its
+// setters and redraw on its signals; the pipeline and the stepper read it.
+// Not for: computing (PipelineRunner and the engine do) or drawing.
+#pragma once
+
+#include "engine/lessons/Filtering.h"
+#include "engine/network/Network.h"
+#include "engine/lessons/Pipeline.h"
+#include "engine/core/Tensor.h"
+
+#include <QObject>
+#include <QSize>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace convscope::ui {
+
+class Workspace : public QObject {
+  Q_OBJECT
+public:
+  explicit Workspace(QObject* parent = nullptr);
+
+  // The input as the engine sees it: (1, C, H, W), values 0–255 (or as typed).
+  const Tensor& input() const { return input_; }
+  uint64_t inputVersion() const { return inputVersion_; } // a new number whenever input() changes
+  const QString& inputName() const { return inputName_; }
+  QSize originalSize() const { return originalSize_; } // before downscaling to the working size
+  bool inputIsMatrix() const { return inputIsMatrix_; }
+
+  // Loads an image (any format OpenCV reads) or a matrix text file. On failure returns
+  // false with `error` set and keeps the current input.
+  bool loadFile(const QString& path, QString* error);
+  // Sets an input directly (a typed matrix (C, H, W) or (1, C, H, W)).
+  void setMatrix(const Tensor& values, const QString& name);
+  // An image given as a tensor (1, C, H, W) 0–255, downscaled to the working size.
+  void setImage(const Tensor& image, const QString& name);
+
+  int channelsMode() const { return channelsMode_; } // 0 as stored, 1 gray, 3 RGB
+  void setChannelsMode(int channels);
+  int workingSide() const { return workingSide_; } // large images are downscaled to this
+  void setWorkingSide(int pixels);
+
+  const std::vector<NamedKernel>& kernels() const { return kernels_; }
+  void setKernels(std::vector<NamedKernel> kernels);
+
+  const FilterOptions& convolution() const { return convolution_; }
+  void setConvolution(const FilterOptions& options);
+  ActivationKind activation() const { return activation_; }
+  void setActivation(ActivationKind kind);
+  bool pooling() const { return pooling_; }
+  const Pool2DGeometry& pool() const { return pool_; }
+  void setPooling(bool enabled, const Pool2DGeometry& geometry);
+
+  // All of the processing settings at once (one settingsChanged).
+  void setProcessing(const FilterOptions& convolution, ActivationKind activation, bool pooling,
+                     const Pool2DGeometry& pool);
+
+  // A trained model: the pipeline then shows its layers on the input. Loading failures
+  // return false with `error` set and keep what was there.
+  bool loadModel(const QString& path, QString* error);
+  void closeModel();
+  bool hasModel() const { return network_ != nullptr; }
+  const QString& modelName() const { return modelName_; }
+  const QString& modelPath() const { return modelPath_; } // widgets that run the model load their own copy
+  const Network* network() const { return network_.get(); }
+  const Preprocess& modelPreprocess() const { return preprocess_; }
+  const std::vector<std::string>& modelClassNames() const { return classNames_; }
+
+  // Everything the pipeline needs, as one value.
+  PipelineSpec pipelineSpec() const;
+
+signals:
+  void inputChanged();
+  void modelChanged();
+  void kernelsChanged();
+  void settingsChanged();
+
+private:
+  void applyWorkingSize();
+
+  Tensor original_; // as loaded, before the working size
+  Tensor input_;
+  uint64_t inputVersion_ = 0;
+  QString inputName_;
+  QString inputPath_;
+  QSize originalSize_;
+  bool inputIsMatrix_ = true;
+  int channelsMode_ = 0;
+  int workingSide_ = 512;
+  std::vector<NamedKernel> kernels_;
+  FilterOptions convolution_;
+  ActivationKind activation_ = ActivationKind::ReLU;
+  bool pooling_ = true;
+  Pool2DGeometry pool_;
+  std::shared_ptr<Network> network_;
+  Preprocess preprocess_;
+  std::vector<std::string> classNames_;
+  QString modelName_;
+  QString modelPath_;
+};
+
+} // namespace convscope::ui

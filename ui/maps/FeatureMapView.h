@@ -1,0 +1,90 @@
+// Shows every stage of the live pipeline: its title and shape, then one tile per map with
+// its min and max, a diverging colour legend for signed maps, and the exact value under
+// the mouse. Not for: computing maps (it only draws a PipelineSnapshot).
+#pragma once
+
+#include "ui/maps/PipelineRunner.h"
+
+#include <QImage>
+
+class QPainter;
+#include <QWidget>
+
+#include <vector>
+
+namespace convscope::ui {
+
+class FeatureMapView : public QWidget {
+  Q_OBJECT
+public:
+  explicit FeatureMapView(QWidget* parent = nullptr);
+
+  void setResult(PipelineSnapshot result);
+  const PipelineSnapshot& result() const { return result_; }
+  void setTileSize(int pixels); // presenter mode uses larger tiles
+  int tileSize() const { return tileSize_; }
+  // Display contrast 1–16: colours reach the palette's ends at 1/gain of each map's range,
+  // so faint maps (edges in a photo) show on a projector. 0, the default, is automatic:
+  // each map (each layer, with a shared scale) gets the gain that puts its 99th percentile
+  // at the palette's end, so a photo's identity map stays as it is and its edges show.
+  // Values, captions and hover stay exact; the input is always shown as it is.
+  void setContrast(int gain);
+  int contrast() const { return contrast_; }
+  double tileGain(int stage, int map) const; // the gain a tile is drawn with (auto resolved)
+  // One colour scale for all maps of a layer (else each map has its own), so maps compare.
+  void setSharedScale(bool shared);
+  bool sharedScale() const { return shared_; }
+  // Small maps carry their values as numbers (cells of at least kNumberCell pixels).
+  bool showsNumbers(int stage) const;
+  // A layer of 1×1 maps (LeNet's conv3: 120 of them) is drawn as one strip of values.
+  bool isStrip(int stage) const;
+  static constexpr int kNumberCell = 30;
+  // Map `map` of stage `stage` at full resolution, each map on its own scale (for export).
+  QImage fullImage(int stage, int map) const;
+  int stageCount() const;
+  int mapCount(int stage) const;
+
+  QSize sizeHint() const override;
+  QSize minimumSizeHint() const override { return {200, 120}; }
+
+signals:
+  void hovered(const QString& text); // "convolution map 3 (row 12, column 40): −0.25"
+
+protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+private:
+  struct Tile {
+    int stage, map; // map −1: class probabilities; −2: a feature vector; −3: a strip of 1×1 maps
+    QRect rect;     // the image's place
+    QImage image;
+    double gain = 1;
+    int numberPixels = 0; // the values' font size in the cells ·10 + their significant digits; 0: no numbers
+  };
+  void paintNumbers(QPainter& p, const Tile& tile) const;
+  int numberPixels(const Tile& tile) const;
+  void paintStrip(QPainter& p, const Tile& tile) const;
+  const Tile* tileAt(int stage, int map) const;
+  void layoutTiles();
+  void paintVector(QPainter& p, const Tile& tile) const; // features (map −2) and probabilities (map −1)
+  int vectorCell(int count) const;                       // a feature cell's side
+  int contentHeight() const;
+
+  PipelineSnapshot result_;
+  std::vector<Tile> tiles_;
+  std::vector<int> headerY_; // y of each stage's header
+  int tileSize_ = 150;
+  int contrast_ = 0; // automatic
+  bool shared_ = false;
+  int height_ = 0;
+};
+
+// The QImage of a rendered map (indexed with the map's palette, or RGB), owning a copy
+// of the bytes, so the MapImage may be a temporary.
+QImage toQImage(const MapImage& map);
+QColor paletteQColor(Palette palette, int index);
+
+} // namespace convscope::ui

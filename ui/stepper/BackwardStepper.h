@@ -1,0 +1,116 @@
+// The backward stepper, the stepper's fifth mode: the lecture's training loop on its small
+// network (the workspace's image → its kernel → ReLU → its pooling → fully connected →
+// softmax), cell by cell — forward as the other modes, the error, then backward layer by
+// layer with the gradient maps filling in as the outputs did going forward, then the update
+// (old value, gradient, new value) and forward again: a loop counter and a small error plot
+// show step 5. Every number and sum comes from the engine's BackwardLesson.
+// Not for: the forward-only modes (Stepper) or training on datasets (TrainingPanel).
+#pragma once
+
+#include "ui/export/Figure.h"
+
+#include "ui/core/Workspace.h"
+
+#include "engine/lessons/BackwardLesson.h"
+
+#include <memory>
+#include <optional>
+
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QScrollArea;
+class QSplitter;
+class QTextBrowser;
+class QTimer;
+class QCustomPlot;
+
+namespace convscope::ui {
+
+class BackwardCanvas;
+
+class BackwardStepper : public QWidget {
+  Q_OBJECT
+public:
+  using Stage = BackwardLesson::Stage;
+
+  // One grid as painted: its numbers (row-major), how many are shown so far (the filling
+  // grid), the cells the current one reads (highlighted) and the current cell (outlined).
+  struct Panel {
+    QString title;
+    int rows = 0, columns = 0;
+    std::vector<float> values;
+    int shown = -1; // cells with numbers; -1: all
+    std::vector<int> highlighted;
+    int current = -1;
+    bool signedTint = false; // gradients: blue below zero, orange above
+  };
+
+  explicit BackwardStepper(Workspace* workspace, QWidget* parent = nullptr);
+
+  const BackwardLesson* lesson() const { return lesson_.get(); } // null when the setup does not fit
+  Stage stage() const { return stage_; }
+  int cell() const { return cell_; }
+  int loop() const { return lesson_ ? lesson_->iteration() + 1 : 0; } // the forward pass being shown, from 1
+  QString problemText() const { return problem_; }
+  QString arithmeticText() const;
+  // For export: the loop's title, the grids and the current step's arithmetic; the error curve.
+  std::vector<Figure> figures() const;
+  const std::vector<Panel>& panels() const { return panels_; }
+  const Panel* panel(const QString& title) const; // by its title's start
+  bool isPlaying() const;
+  void setPresenterMode(bool on);
+
+public slots:
+  void stepForward();
+  void stepBack();
+  void finishStage(); // to the stage's last cell, or the next stage's first
+  void togglePlay();
+  void reset();   // the first forward cell, fresh weights
+  // From a fresh start, steps forward to this loop (from 1), stage and cell; false (and left
+  // where it stopped) when 10,000 steps do not reach it.
+  bool goTo(int loop, convscope::BackwardLesson::Stage stage, int cell);
+  void rebuild(); // after the workspace changed
+
+signals:
+  void moved();
+
+protected:
+  void resizeEvent(QResizeEvent* event) override;
+
+private:
+  void setStep(Stage stage, int cell);
+  void buildPanels();
+  void updateTexts();
+  LessonSetup setupFromWorkspace(QString& problem);
+
+  Workspace* workspace_;
+  std::unique_ptr<BackwardLesson> lesson_;
+  Stage stage_ = Stage::Convolution;
+  int cell_ = 0;
+  QString problem_;
+  QString kernelName_; // the trained kernel's name in the bank
+  std::vector<Panel> panels_;
+  bool presenter_ = false;
+
+  QComboBox* targetBox_;
+  QComboBox* lossBox_;
+  QDoubleSpinBox* rateBox_;
+  QComboBox* classesBox_;
+  QPushButton *resetButton_, *backButton_, *forwardButton_, *stageButton_, *playButton_;
+  QLabel* stagesLabel_;
+  QLabel* loopLabel_;
+  QLabel* problemLabel_;
+  QScrollArea* scroll_;
+  BackwardCanvas* canvas_;
+  QTextBrowser* arithmetic_;
+  QCustomPlot* errorPlot_;
+  QSplitter* split_;
+  QTimer* timer_;
+  friend class BackwardCanvas;
+};
+
+} // namespace convscope::ui

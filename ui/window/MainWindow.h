@@ -1,0 +1,173 @@
+// The main window: menus and shortcuts, the side panels, the feature maps and the stepper,
+// drag and drop, paste, recent files, samples, export, presenter mode and remembered
+// settings. It wires widgets to the workspace and the workspace to the pipeline runner.
+#pragma once
+
+#include "ui/export/Figure.h"
+
+#include "engine/core/Geometry.h"
+#include "engine/io/LectureFile.h"
+
+#include <QMainWindow>
+#include <QPalette>
+#include <QStringList>
+
+#include <vector>
+
+class QAction;
+class QDockWidget;
+class QFrame;
+class QLabel;
+class QMenu;
+class QScrollArea;
+class QTabWidget;
+class QTimer;
+
+namespace convscope::ui {
+
+class ArchitectureTab;
+class ConvolutionPanel;
+class SaliencyDialog;
+class FeatureMapView;
+class InputPanel;
+class KernelPanel;
+class PipelineRunner;
+class Stepper;
+class TrainingPanel;
+class Workspace;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  Workspace* workspace() const { return workspace_; }
+  FeatureMapView* featureMaps() const { return featureMaps_; }
+  Stepper* stepper() const { return stepper_; }
+  ConvolutionPanel* convolutionPanel() const { return convolutionPanel_; }
+  PipelineRunner* runner() const { return runner_; }
+  TrainingPanel* trainingPanel() const { return training_; }
+  ArchitectureTab* architectureTab() const { return architectures_; }
+  QTabWidget* tabWidget() const { return tabs_; }
+  // "Why this class?": the saliency of the open model on the current image (created on first use).
+  SaliencyDialog* showSaliency();
+  QString errorText() const; // the visible error banner's text, or ""
+  // What the current tab offers to export (File → Export Figure): feature maps, the
+  // stepper's grids, the training curves and tables, the architecture graph and table.
+  std::vector<Figure> figures() const;
+  bool isPresenterMode() const { return presenter_; }
+
+  // Opens an image or matrix file (a model file, .json or .onnx, opens as a model); on failure
+  // shows why and keeps the current input.
+  bool openFile(const QString& path);
+  // Opens a trained model file: the feature maps become its layers, its filters join the gallery.
+  bool openModel(const QString& path);
+  // Writes the open model (File → Open Model, or the one just trained) as ONNX; false with a
+  // message in the window when there is none or the file cannot be written.
+  bool exportModelAsOnnx(const QString& path);
+
+  // Lecture files (.convscope, engine/io/LectureFile.h): the window's state (input, kernels,
+  // settings, stepper position, model, network, tab, presenter mode) in one file. Saving
+  // and opening say what went wrong in the window and return false; opening keeps the
+  // current state when the file cannot be read. A model that cannot be found is named,
+  // and the rest of the lecture opens.
+  LectureState lectureState(const QString& lecturePath) const;
+  bool saveLecture(const QString& path);
+  bool openLecture(const QString& path);
+  QString lecturePath() const { return lecturePath_; } // the lecture file open or saved last, or ""
+
+public slots:
+  void setPresenterMode(bool on);
+  void showStepper();
+  void showFeatureMaps();
+  void showTraining();
+  void showArchitectures();
+
+  QSize sizeHint() const override;
+
+protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+private:
+  // A bundled sample: a lecture example opens with its slide's kernels and settings.
+  // Every setting the slide depends on is set, so no earlier choice leaks into it.
+  struct Sample {
+    QString title, path;
+    QStringList kernels; // names or files
+    QString padding;
+    float bias = 0;
+    int stride = 1;
+    bool lecture = false;
+    ActivationKind activation = ActivationKind::ReLU; // None: pooling reads the convolution as it is
+    bool pooling = true;
+    PoolMode poolMode = PoolMode::Max;
+    int poolSize = 2, poolStride = 2;
+    int stepMode = 0;    // the stepper's mode for the slide (Stepper::Mode)
+    int channels = 0;    // 0 as stored, 1 gray, 3 RGB
+    QString description; // the gallery's tooltip: what the slide shows
+  };
+  std::vector<Sample> samples() const;
+  void openSample(const Sample& sample);
+  void placeOnScreen(const QByteArray& rememberedGeometry);
+  void usePhotoBankIfNeeded();
+  void createMenus();
+  void createSamplesMenu(QMenu* menu);
+  QWidget* createSamplesGallery();
+  void showError(const QString& text);
+  void requestUpdate();
+  void paste();
+  void editMatrix();
+  void exportFigure();
+  void exportAnimation();
+  void showShortcuts();
+  void rememberRecent(const QString& path);
+  void rebuildRecentMenu();
+  void rememberLecture(const QString& path);
+  void rebuildLectureMenu();
+  void saveLectureAs();
+
+  Workspace* workspace_;
+  PipelineRunner* runner_;
+  FeatureMapView* featureMaps_;
+  QScrollArea* featureScroll_;
+  Stepper* stepper_;
+  TrainingPanel* training_;
+  ArchitectureTab* architectures_;
+  SaliencyDialog* saliency_ = nullptr;
+  InputPanel* inputPanel_;
+  ConvolutionPanel* convolutionPanel_;
+  KernelPanel* kernelPanel_;
+  QTabWidget* tabs_;
+  QLabel* errorBanner_;
+  QTimer* errorTimer_;
+  QMenu* recentMenu_ = nullptr;
+  QStringList recent_;
+  QMenu* lectureMenu_ = nullptr; // File → Recent Lectures
+  QStringList lectures_;
+  QString lecturePath_;
+  QAction* sharedScaleAction_ = nullptr;
+  bool presenter_ = false;
+  QByteArray stateBeforePresenter_;
+  // The Training tab takes the whole width: the side panels (which drive the other tabs)
+  // are hidden while it shows and come back as they were on leaving it.
+  QByteArray stateBeforeTraining_;
+  QScrollArea* trainingScroll_;
+  bool docksHiddenForTraining_ = false;
+  void tabChanged();
+  QPalette paletteBeforePresenter_;
+  QAction* presenterAction_ = nullptr;
+  QAction* settingsAction_ = nullptr;
+  QDockWidget* convolutionDock_ = nullptr;
+  QFrame* settingsOverlay_ = nullptr; // F9 in presenter mode: the settings over the stage
+  QScrollArea* overlayScroll_ = nullptr;
+  void toggleSettingsOverlay();
+
+public:
+  static constexpr double kPresenterScale = 1.5; // presenter mode's text size, times the normal
+  QFrame* settingsOverlay() const { return settingsOverlay_; }
+};
+
+} // namespace convscope::ui
