@@ -3,6 +3,7 @@
 
 #include "app/CliCommon.h"
 
+#include "engine/core/Statistics.h"
 #include "engine/training/Dataset.h"
 #include "engine/network/Presets.h"
 #include "engine/training/Trainer.h"
@@ -137,12 +138,7 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
     guiRates.push_back(throughput(panel->epochReports()));
     guiCpuShares.push_back((threadCpuSeconds() - cpu0) / (clock.nsecsElapsed() / 1e9));
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
-  std::sort(lateness.begin(), lateness.end());
-  const double p99 = lateness.empty() ? 0 : lateness[std::min(lateness.size() - 1, lateness.size() * 99 / 100)];
+  const double p99 = lateness.empty() ? 0 : percentile(lateness, 99);
   const double gui = median(guiRates), cli = median(cliRates);
   if (p.isSet("json"))
     out << Json{{"event_loop_p99_ms", float(p99)},

@@ -94,9 +94,4 @@ std::unique_ptr<Backend> backendOption(const QCommandLineParser& p) {
   }
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 } // namespace convscope::cli

@@ -54,8 +54,6 @@ bool parse(QCommandLineParser& parser, const std::string& command, const std::st
 Tensor loadMatrixInput(const std::string& path);
 // The --backend option's backend.
 std::unique_ptr<Backend> backendOption(const QCommandLineParser& p);
-// The median of timings (the upper of the middle two for an even count), as the benchmarks report it.
-double median(std::vector<double> values);
 
 // Commands implemented in CliTrain.cpp.
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -1,6 +1,7 @@
 // Command-line commands for training: train, eval, predict and bench (train/infer).
 #include "app/CliCommon.h"
 
+#include "engine/core/Statistics.h"
 #include "engine/network/Architectures.h"
 #include "engine/training/Dataset.h"
 #include "engine/lessons/Filtering.h"
@@ -374,17 +375,16 @@ int benchLive(const std::vector<std::string>& args, std::ostream& out) {
     if (i >= 3) ms.push_back(elapsed);
     previous = std::move(r);
   }
-  std::sort(ms.begin(), ms.end());
-  const double median = ms[ms.size() / 2], p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
+  const double middle = median(ms), p90 = percentile(ms, 90);
   if (p.isSet("json"))
-    out << Json{{"median_ms", static_cast<float>(median)},
+    out << Json{{"median_ms", static_cast<float>(middle)},
                 {"p90_ms", static_cast<float>(p90)},
                 {"runs", runs},
                 {"image", p.isSet("new-image") ? "new" : "kept"}}
                .dump()
         << "\n";
   else
-    out << "one live update: median " << fixed(median, 2) << " ms, 90th percentile " << fixed(p90, 2) << " ms (" << size
+    out << "one live update: median " << fixed(middle, 2) << " ms, 90th percentile " << fixed(p90, 2) << " ms (" << size
         << "x" << size << " RGB, " << filters << " filters 3x3, ReLU, max pool 2x2; "
         << (p.isSet("new-image") ? "a new image" : "the same image") << " every update; " << runs << " runs)\n";
   return 0;

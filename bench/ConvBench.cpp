@@ -4,6 +4,7 @@
 // Run: ./bench/run_benchmarks.sh (builds Release and prints the ratios).
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/network/LayerList.h"
 
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -156,5 +157,14 @@ BENCHMARK(filter2D)
     ->ArgNames({"channels", "threads"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The layer editor's check on every keystroke, on the lecture's first slide (a 500×500×3
+// image into a dense layer of 1000: 750,001,000 parameters counted, none allocated). This is
+// what ui/training/LayerEditor runs per key; the window test only checks the result.
+void layerEditorKeystroke(benchmark::State& state) {
+  const std::string text = "input 3x500x500\nflatten\ndense 1000\n";
+  for (auto _ : state) benchmark::DoNotOptimize(checkLayerList(text).parameters);
+}
+BENCHMARK(layerEditorKeystroke)->Name("layer-editor/first-slide-check")->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -8,7 +8,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
-configureAndBuild "$ROOT/build/package" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCONVSCOPE_PACKAGE=ON
+# The test build's flags (common.sh): its cached objects serve this build, but for the one file
+# that finds the resources.
+configureAndBuild "$ROOT/build/package" "${RELEASE_FLAGS[@]}" -DBUILD_TESTING=OFF -DCONVSCOPE_PACKAGE=ON >&2
 rm -f "$ROOT"/build/package/convscope_*.deb
 (cd "$ROOT/build/package" && cpack -G DEB >&2)
 ls "$ROOT"/build/package/convscope_*_amd64.deb

@@ -4,6 +4,6 @@
 # runs the command line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-installMissingPackages >&2
-configureAndBuild "$ROOT/build/release" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >&2
+installMissingPackages run >&2 # only what building and running need (PyTorch and the test tools are test.sh's)
+configureAndBuild "$ROOT/build/release" "${RELEASE_FLAGS[@]}" -DBUILD_TESTING=OFF >&2
 exec "$ROOT/build/release/app/convscope" "$@"

@@ -5,6 +5,7 @@
 #    generated (Qt, OpenCV, oneDNN, ...) and that this system's dpkg can satisfy;
 #  - the files a lab machine needs: the binary, resources, menu entry, icons, AppStream
 #    metadata, file types, man page, copyright;
+#  - lintian (Debian's package checker): no errors, no warnings;
 #  - desktop-file-validate, appstreamcli validate --no-net, the MIME package through
 #    update-mime-database (a lecture file and a model file get ConvScope's types), the man
 #    page rendered by man;
@@ -36,6 +37,12 @@ done
 # Every dependency is a package this system knows and has installed at a version that fits
 # (dpkg's own check, without installing anything).
 dpkg --dry-run -i "$deb" >/dev/null || fail "dpkg cannot satisfy the dependencies: $depends"
+# Debian's package checker: no errors and no warnings (it warns when run as root, which CI is).
+check "lintian"
+status=0
+report="$(lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2>&1)" || status=$?
+grep -v "running with root privileges" <<<"$report" || true
+[ "$status" -eq 0 ] || fail "lintian reports errors or warnings (above)"
 
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
@@ -53,7 +60,8 @@ for f in usr/bin/convscope \
   usr/share/icons/hicolor/48x48/apps/org.convscope.ConvScope.png \
   usr/share/icons/hicolor/256x256/apps/org.convscope.ConvScope.png \
   usr/share/man/man1/convscope.1.gz \
-  usr/share/doc/convscope/copyright; do
+  usr/share/doc/convscope/copyright \
+  usr/share/doc/convscope/changelog.gz; do
   [ -s "$root/$f" ] || fail "/$f is missing or empty"
 done
 if find "$root" -name '*.so*' | grep -q .; then fail "the package carries a shared library"; fi

@@ -9,11 +9,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
 # -g1: line tables are all a report's stack needs, and the build is shorter.
 configureAndBuild "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-  -DBUILD_TESTING=ON -DCONVSCOPE_SANITIZE=ON
+  -DBUILD_TESTING=ON -DCONVSCOPE_BENCH=OFF -DCONVSCOPE_SANITIZE=ON
 export QT_QPA_PLATFORM=offscreen
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=0:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0"
 cd "$ROOT/build/asan"
 echo "ConvScope: the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
-ctest --output-on-failure --timeout 900 "$@"
+ctest --output-on-failure --timeout 900 -j2 "$@"

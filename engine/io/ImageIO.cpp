@@ -25,68 +25,6 @@ void requireReadableFile(const std::string& path) {
   if (!std::ifstream(path, std::ios::binary)) throw std::invalid_argument(path + ": cannot open the file for reading");
 }
 
-uint32_t bigEndian32(const unsigned char* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-
-// The width and height a PNG, JPEG or BMP file declares in its header (0, 0 when it is none
-// of these or the header is cut short), read before decoding so that a decompression bomb is
-// refused without allocating. Other formats are bounded by OpenCV's own pixel limit, which
-// loadImage sets to the same number.
-// A PNG's chunks, walked before libpng sees them: a chunk declaring more bytes than the file
-// has left is damage, and libpng would allocate (and clear) what it declares — gigabytes for
-// a file of a few hundred bytes (found by the fuzzer). Throws naming the chunk.
-void checkPngChunks(std::istream& file, const std::string& path) {
-  file.seekg(0, std::ios::end);
-  const int64_t size = int64_t(file.tellg());
-  int64_t at = 8; // after the signature
-  while (at + 8 <= size) {
-    unsigned char head[8];
-    file.seekg(at);
-    if (!file.read(reinterpret_cast<char*>(head), 8)) return;
-    const int64_t length = bigEndian32(head);
-    const std::string type(reinterpret_cast<const char*>(head + 4), 4);
-    if (at + 12 + length > size)
-      throw std::invalid_argument(path + ": a damaged PNG: its chunk '" + type + "' declares " +
-                                  std::to_string(length) + " bytes, more than the " + std::to_string(size - at - 12) +
-                                  " left in the file");
-    if (type == "IEND") return;
-    at += 12 + length;
-  }
-}
-
-std::pair<int64_t, int64_t> declaredSize(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::string head(1 << 16, '\0');
-  file.read(head.data(), std::streamsize(head.size()));
-  head.resize(size_t(file.gcount()));
-  const auto* b = reinterpret_cast<const unsigned char*>(head.data());
-  const size_t n = head.size();
-  if (n >= 24 && head.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && head.compare(12, 4, "IHDR") == 0) {
-    std::ifstream whole(path, std::ios::binary);
-    checkPngChunks(whole, path);
-    return {bigEndian32(b + 16), bigEndian32(b + 20)};
-  }
-  if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
-    int32_t w, h;
-    std::memcpy(&w, b + 18, 4);
-    std::memcpy(&h, b + 22, 4);
-    return {std::abs(int64_t(w)), std::abs(int64_t(h))};
-  }
-  if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) { // JPEG: walk the markers to a start-of-frame
-    size_t at = 2;
-    while (at + 9 < n && b[at] == 0xFF) {
-      const unsigned marker = b[at + 1];
-      const size_t length = size_t(b[at + 2]) << 8 | b[at + 3];
-      const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-      if (frame) return {int64_t(b[at + 7]) << 8 | b[at + 8], int64_t(b[at + 5]) << 8 | b[at + 6]};
-      if (length < 2) break;
-      at += 2 + length;
-    }
-  }
-  return {0, 0};
-}
-
 // OpenCV's 8-bit decode flags; ANYDEPTH keeps 16-bit data, and leaving out
 // IMREAD_IGNORE_ORIENTATION applies the EXIF orientation.
 int readFlags(int channels) {
@@ -97,16 +35,7 @@ int readFlags(int channels) {
 } // namespace
 
 Tensor decodePng(const std::vector<uint8_t>& bytes, const std::string& name) {
-  const std::string head(reinterpret_cast<const char*>(bytes.data()), std::min<size_t>(bytes.size(), 24));
-  if (head.size() < 24 || head.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || head.compare(12, 4, "IHDR") != 0)
-    throw std::invalid_argument(name + ": not a PNG image");
-  std::istringstream stream(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  checkPngChunks(stream, name);
-  const auto* b = reinterpret_cast<const unsigned char*>(head.data());
-  const uint64_t w = bigEndian32(b + 16), h = bigEndian32(b + 20);
-  if (w * h > uint64_t(kMaxImagePixels))
-    throw std::invalid_argument(name + ": the image declares " + std::to_string(w) + "×" + std::to_string(h) +
-                                " pixels; ConvScope opens images up to " + withCommas(kMaxImagePixels) + " pixels");
+  if (readImageHeader(bytes, name).format != "PNG") throw std::invalid_argument(name + ": not a PNG image");
   const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
   if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
     throw std::invalid_argument(name + ": not an 8-bit gray or RGB PNG image");
@@ -122,26 +51,18 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   if (options.channels != 0 && options.channels != 1 && options.channels != 3)
     throw std::invalid_argument("image channels must be 1 (gray) or 3 (RGB), got " + std::to_string(options.channels));
   requireReadableFile(path);
-  // OpenCV reads its limit once, from the environment, on the first decode.
-  static const bool limitSet = ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0) == 0;
-  (void)limitSet;
-  // Each side is at most 2³², so the product fits in 64 unsigned bits (found by the fuzzer).
-  if (const auto [w, h] = declaredSize(path); uint64_t(w) * uint64_t(h) > uint64_t(kMaxImagePixels)) {
-    const uint64_t pixels = uint64_t(w) * uint64_t(h);
-    const std::string count = pixels > uint64_t(INT64_MAX) ? std::to_string(pixels) : withCommas(int64_t(pixels));
-    throw std::invalid_argument(path + ": the image declares " + std::to_string(w) + "×" + std::to_string(h) + " = " +
-                                count + " pixels; ConvScope opens images up to " + withCommas(kMaxImagePixels) +
-                                " pixels (64 megapixels)");
-  }
+  // The header first: an unknown format, a damaged header or more than kMaxImagePixels is
+  // refused before any decoder sees the file. (OpenCV's own limit, OPENCV_IO_MAX_IMAGE_PIXELS,
+  // is read once when its library loads, before any of ConvScope's code runs: it stays at
+  // OpenCV's 2³⁰ pixels.)
+  (void)readImageHeader(path);
   cv::Mat image;
   try {
     image = cv::imread(path, readFlags(options.channels));
   } catch (const cv::Exception& e) {
     throw std::invalid_argument(path + ": cannot decode the image (" + e.err + ")");
   }
-  if (image.empty())
-    throw std::invalid_argument(path + ": not an image file OpenCV can read (not an image, damaged, or larger than " +
-                                withCommas(kMaxImagePixels) + " pixels)");
+  if (image.empty()) throw std::invalid_argument(path + ": OpenCV cannot decode the image (damaged, or an unusual kind of its format)");
   if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
   if (image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
 
@@ -170,8 +91,9 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
 }
 
 bool isImageFile(const std::string& path) {
+  if (!imageFormatOf(path).empty()) return true;
   try {
-    return cv::haveImageReader(path);
+    return cv::haveImageReader(path); // a format ConvScope refuses (DICOM, OpenEXR), refused by loadImage by name
   } catch (const cv::Exception&) {
     return false;
   }

@@ -1,5 +1,6 @@
 // Lecture files: nlohmann::ordered_json, the input as PNG (base64) or numbers.
 #include "engine/io/LectureFile.h"
+#include "engine/io/FileText.h"
 
 #include "engine/io/ImageIO.h"
 #include "engine/io/ModelFile.h"
@@ -317,15 +318,7 @@ void saveLecture(const std::string& path, const LectureState& state) {
 }
 
 LectureState loadLecture(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw std::invalid_argument(path + ": no such file");
-  if (std::filesystem::file_size(path, ec) > (uint64_t(64) << 20))
-    throw std::invalid_argument(path + ": larger than 64 MB, not a lecture file");
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::invalid_argument(path + ": cannot be read");
-  std::stringstream text;
-  text << file.rdbuf();
-  return parseLecture(text.str(), path);
+  return parseLecture(readFileText(path, kMaxLectureBytes, "lecture files"), path);
 }
 
 } // namespace convscope

@@ -16,6 +16,9 @@
 
 namespace convscope {
 
+// The largest lecture file read: 64 MiB (its input image travels inside it as PNG).
+constexpr int64_t kMaxLectureBytes = int64_t(64) << 20;
+
 struct LectureState {
   // The input, as the window holds it: (1, C, H, W).
   std::string inputName;

@@ -1,5 +1,6 @@
 // Parsing and writing the matrix text format (see MatrixText.h).
 #include "engine/io/MatrixText.h"
+#include "engine/io/FileText.h"
 
 #include <charconv>
 #include <cmath>
@@ -105,18 +106,7 @@ Tensor parseMatrixText(const std::string& text, const std::string& source) {
 }
 
 Tensor loadMatrixFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::invalid_argument(path + ": cannot open the file (does it exist and is it readable?)");
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    throw std::invalid_argument(path + ": is a folder, not a matrix file");
-  if (const auto size = std::filesystem::file_size(path, error); !error && int64_t(size) > kMaxMatrixFileBytes)
-    throw std::invalid_argument(path + ": the file is " + std::to_string(size >> 20) +
-                                " MiB; ConvScope reads matrix files up to " +
-                                std::to_string(kMaxMatrixFileBytes >> 20) + " MiB");
-  std::ostringstream content;
-  content << file.rdbuf();
-  return parseMatrixText(content.str(), path);
+  return parseMatrixText(readFileText(path, kMaxMatrixFileBytes, "matrix files"), path);
 }
 
 std::string formatMatrixText(const Tensor& chw) {

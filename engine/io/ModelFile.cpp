@@ -1,5 +1,6 @@
 // Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
 #include "engine/io/ModelFile.h"
+#include "engine/io/FileText.h"
 
 #include "engine/network/LayerList.h"
 #include "engine/io/Onnx.h"
@@ -299,26 +300,25 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
 }
 
 namespace {
-// The weights a Conv2D or Dense layer's fields declare (0 for other kinds, or fields the
-// layer's loader will refuse anyway), worked out before anything is allocated.
+// The weights a layer's fields declare, as its kind counts them (LayerKind::declaredWeights),
+// worked out before anything is allocated; 0 for kinds without weights, or fields the
+// layer's loader will refuse anyway. The product saturates at 2⁶⁰.
 int64_t declaredWeights(const Json& layer) {
   if (!layer.is_object() || !layer.contains("type") || !layer["type"].is_string()) return 0;
-  // Each field within its loader's range, so that the products cannot overflow.
-  const auto field = [&](const char* key, int64_t most) -> int64_t {
-    const auto it = layer.find(key);
-    return it != layer.end() && it->is_number_integer() ? std::clamp<int64_t>(it->get<int64_t>(), 0, most) : 0;
-  };
-  const std::string type = layer["type"].get<std::string>();
-  if (type == "Dense") return field("in_features", 1 << 24) * field("out_features", 1 << 24);
-  if (type != "Conv2D") return 0;
-  const auto kernel = layer.find("kernel");
-  if (kernel == layer.end() || !kernel->is_array() || kernel->size() != 2 || !(*kernel)[0].is_number_integer() ||
-      !(*kernel)[1].is_number_integer())
+  const LayerKind* kind = layerKindOfType(layer["type"].get<std::string>());
+  if (!kind || !kind->declaredWeights) return 0;
+  std::vector<int64_t> dims;
+  try {
+    dims = kind->declaredWeights(LayerFields{layer, "layer"});
+  } catch (const std::exception&) { // the loader says what is wrong with the fields
     return 0;
-  const int64_t kh = std::clamp<int64_t>((*kernel)[0].get<int64_t>(), 0, 4096);
-  const int64_t kw = std::clamp<int64_t>((*kernel)[1].get<int64_t>(), 0, 4096);
-  return field("out_channels", 65536) * (field("in_channels", 65536) / std::max<int64_t>(field("groups", 65536), 1)) *
-         kh * kw;
+  }
+  int64_t count = 1;
+  for (const int64_t d : dims) {
+    if (d <= 0) return 0;
+    if (__builtin_mul_overflow(count, d, &count) || count > (int64_t(1) << 60)) return int64_t(1) << 60;
+  }
+  return count;
 }
 
 void checkDeclaredSize(const Json& layers, bool withWeights, size_t fileBytes, const std::string& source) {
@@ -494,12 +494,7 @@ Model parseModelText(const std::string& text, const std::string& source) {
 
 Model loadModel(const std::string& path) {
   if (isOnnxPath(path)) return importOnnx(path);
-  if (!std::filesystem::exists(path)) throw std::invalid_argument(path + ": no such file");
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::invalid_argument(path + ": cannot open the file for reading");
-  std::ostringstream content;
-  content << file.rdbuf();
-  return parseModel(content.str(), path);
+  return parseModel(readFileText(path, kMaxModelFileBytes, "model files"), path);
 }
 
 } // namespace convscope

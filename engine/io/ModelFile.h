@@ -20,6 +20,9 @@ constexpr int kModelFormatVersion = 1;
 // The most parameters a model file may declare: 2³¹ (8.6 GB of float32 weights; VGG-16 has
 // 138 million). Checked before any layer is made.
 constexpr int64_t kMaxModelParameters = int64_t(1) << 31;
+// The largest model file read: that many weights in base64 (16/3 characters each) and 64 MiB
+// for the rest.
+constexpr int64_t kMaxModelFileBytes = kMaxModelParameters / 3 * 16 + (int64_t(64) << 20);
 
 struct TrainingNote {
   std::string dataset;

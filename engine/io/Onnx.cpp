@@ -1,5 +1,8 @@
 // ONNX import: an ONNX graph's nodes become a Network's layers (OnnxExport.cpp writes them back).
 #include "engine/io/Onnx.h"
+#include "engine/io/FileText.h"
+
+#include "engine/core/OutputSize.h"
 
 #include "engine/layers/Activation.h"
 #include "engine/layers/Add.h"
@@ -920,12 +923,10 @@ private:
     } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       int64_t* begin[2] = {&top, &left};
       int64_t* end[2] = {&bottom, &right};
-      for (int k = 0; k < 2; ++k) {
-        const int64_t size = src[2 + k], out = (size + stride[size_t(k)] - 1) / stride[size_t(k)];
-        const int64_t total = std::max<int64_t>(0, (out - 1) * stride[size_t(k)] +
-                                                       (kernel[size_t(k)] - 1) * dilation[size_t(k)] + 1 - size);
-        *begin[k] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        *end[k] = total - *begin[k];
+      for (int k = 0; k < 2; ++k) { // SAME_UPPER puts the extra cell at the end, as samePadding does
+        const AxisPadding same = samePadding(src[2 + k], kernel[size_t(k)], stride[size_t(k)], dilation[size_t(k)]);
+        *begin[k] = autoPad == "SAME_UPPER" ? same.begin : same.end;
+        *end[k] = autoPad == "SAME_UPPER" ? same.end : same.begin;
       }
     } else {
       throw std::invalid_argument("auto_pad '" + autoPad + "' is not supported");
@@ -1221,20 +1222,7 @@ private:
 Model importOnnxBytes(const std::string& bytes, const std::string& source) { return Importer(source).run(bytes); }
 
 Model importOnnx(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (!fs::exists(path, error)) throw std::invalid_argument(path + ": no such file");
-  if (fs::is_directory(path, error)) throw std::invalid_argument(path + ": is a folder, not an ONNX file");
-  const auto size = fs::file_size(path, error);
-  if (!error && int64_t(size) > kMaxOnnxBytes)
-    throw std::invalid_argument(path + ": the file is " + std::to_string(size >> 20) +
-                                " MiB; ConvScope reads ONNX files up to " + std::to_string(kMaxOnnxBytes >> 20) +
-                                " MiB");
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::invalid_argument(path + ": cannot open the file for reading");
-  std::ostringstream content;
-  content << file.rdbuf();
-  return importOnnxBytes(content.str(), path);
+  return importOnnxBytes(readFileText(path, kMaxOnnxBytes, "ONNX files"), path);
 }
 
 } // namespace convscope

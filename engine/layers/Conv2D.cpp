@@ -19,7 +19,7 @@ Conv2D::Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2D
       outChannels % geometry.groups != 0 || outChannels < 1)
     conv2dOutputShape(Shape{1, inChannels, 1 << 20, 1 << 20}, outChannels, geometry, "Conv2D '" + this->name() + "'");
   if (StructureOnly::active()) return; // a skeleton: counts by formula, no weights
-  weights_ = Tensor(Shape{outChannels, inChannels / geometry.groups, geometry.kernelH, geometry.kernelW});
+  weights_ = Tensor(Shape(weightDims(inChannels, outChannels, geometry)));
   if (hasBias) bias_ = Tensor(Shape{outChannels});
   // The gradients are made by the first backward pass (or gradients()): inference never
   // needs them (VGG-16's would be another 528 MB).
@@ -43,13 +43,17 @@ Shape Conv2D::outputShape(const Shape& src) const {
   return conv2dOutputShape(src, outChannels_, geometry_, who);
 }
 
-int64_t Conv2D::parameterCount() const {
-  return outChannels_ * (inChannels_ / geometry_.groups) * geometry_.kernelH * geometry_.kernelW +
-         (hasBias_ ? outChannels_ : 0);
+std::vector<int64_t> Conv2D::weightDims(int64_t inChannels, int64_t outChannels, const Conv2DGeometry& geometry) {
+  return {outChannels, inChannels / geometry.groups, geometry.kernelH, geometry.kernelW};
 }
 
-int64_t Conv2D::macCount(const Shape& src) const {
-  return outputShape(src).elementCount() * (inChannels_ / geometry_.groups) * geometry_.kernelH * geometry_.kernelW;
+int64_t Conv2D::parameterCount() const {
+  return Shape(weightDims(inChannels_, outChannels_, geometry_)).elementCount() + (hasBias_ ? outChannels_ : 0);
+}
+
+int64_t Conv2D::macCount(const Shape& src) const { // each output: one filter's weights
+  return outputShape(src).elementCount() * (Shape(weightDims(inChannels_, outChannels_, geometry_)).elementCount() /
+                                            outChannels_);
 }
 
 void Conv2D::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
@@ -145,6 +149,12 @@ LayerKind conv2dKind() {
     LayerFields::checkRange({in, out}, 1, 65536, "the channels");
     return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, in, out, g, f.flag("bias", true)));
   };
+  k.declaredWeights = [](const LayerFields& f) {
+    Conv2DGeometry g;
+    const auto kernel = f.integers("kernel", 2);
+    g.kernelH = kernel[0], g.kernelW = kernel[1], g.groups = std::max<int64_t>(f.integer("groups"), 1);
+    return Conv2D::weightDims(f.integer("in_channels"), f.integer("out_channels"), g);
+  };
   k.plan = [](const LayerListLine& line) {
     line.needImage();
     const auto& t = line.tokens;
@@ -180,7 +190,7 @@ LayerKind conv2dKind() {
       throw std::invalid_argument(who + ": " + std::to_string(g.groups) + " groups must divide the " +
                                   std::to_string(line.in[0]) + " input channels and the " + std::to_string(filters) +
                                   " filters");
-    p.parameters = plannedParameters({filters, line.in[0] / g.groups, g.kernelH, g.kernelW}, bias ? filters : 0, who);
+    p.parameters = plannedParameters(Conv2D::weightDims(line.in[0], filters, g), bias ? filters : 0, who);
     p.make = [name = p.name, channels = line.in[0], filters, g, bias] {
       return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, channels, filters, g, bias));
     };

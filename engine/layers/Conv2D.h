@@ -11,6 +11,9 @@ class Conv2D final : public Layer {
 public:
   // Weights start at zero; set them with weights() or an initializer.
   Conv2D(std::string name, int64_t inChannels, int64_t outChannels, Conv2DGeometry geometry, bool hasBias = true);
+  // The weights' dimensions (C_out, C_in/groups, KH, KW): the one formula the layer, its
+  // layer-list plan and a model file's size check all count with.
+  static std::vector<int64_t> weightDims(int64_t inChannels, int64_t outChannels, const Conv2DGeometry& geometry);
 
   std::string kind() const override { return "Conv2D"; }
   std::string title() const override;

@@ -14,7 +14,7 @@ Dense::Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool has
     throw std::invalid_argument("Dense '" + this->name() + "': features " + std::to_string(inFeatures) + " -> " +
                                 std::to_string(outFeatures) + " must both be at least 1");
   if (StructureOnly::active()) return; // a skeleton: counts by formula, no weights
-  weights_ = Tensor(Shape{outFeatures, inFeatures});
+  weights_ = Tensor(Shape(weightDims(inFeatures, outFeatures)));
   if (hasBias) bias_ = Tensor(Shape{outFeatures});
   // The gradients are made by the first backward pass (or gradients()): inference never
   // needs them (VGG-16's would be another 528 MB).
@@ -24,6 +24,10 @@ void Dense::makeGradients() {
   if (!diffWeights_.empty()) return;
   diffWeights_ = Tensor(weights_.shape());
   if (hasBias_) diffBias_ = Tensor(bias_.shape());
+}
+
+int64_t Dense::parameterCount() const {
+  return Shape(weightDims(inFeatures_, outFeatures_)).elementCount() + (hasBias_ ? outFeatures_ : 0);
 }
 
 std::string Dense::describe() const {
@@ -85,6 +89,9 @@ LayerKind denseKind() {
     LayerFields::checkRange({in, out}, 1, int64_t(1) << 24, "the features");
     return std::unique_ptr<Layer>(std::make_unique<Dense>(name, in, out, f.flag("bias", true)));
   };
+  k.declaredWeights = [](const LayerFields& f) {
+    return Dense::weightDims(f.integer("in_features"), f.integer("out_features"));
+  };
   k.plan = [](const LayerListLine& line) {
     const auto& t = line.tokens;
     if (t.size() < 2)
@@ -97,7 +104,7 @@ LayerKind denseKind() {
     p.name = line.names.next("fc");
     p.description = "Dense '" + p.name + "' " + std::to_string(line.in[0]) + "->" + std::to_string(outputs);
     p.output = Shape{outputs};
-    p.parameters = plannedParameters({outputs, line.in[0]}, outputs, "Dense '" + p.name + "'");
+    p.parameters = plannedParameters(Dense::weightDims(line.in[0], outputs), outputs, "Dense '" + p.name + "'");
     p.make = [name = p.name, inputs = line.in[0], outputs] {
       return std::unique_ptr<Layer>(std::make_unique<Dense>(name, inputs, outputs));
     };

@@ -9,6 +9,9 @@ class Dense final : public Layer {
 public:
   // Weights start at zero; set them with weights() or an initializer.
   Dense(std::string name, int64_t inFeatures, int64_t outFeatures, bool hasBias = true);
+  // The weights' dimensions (F_out, F_in): the one formula the layer, its layer-list plan and
+  // a model file's size check all count with.
+  static std::vector<int64_t> weightDims(int64_t inFeatures, int64_t outFeatures) { return {outFeatures, inFeatures}; }
 
   std::string kind() const override { return "Dense"; }
   std::string title() const override;
@@ -17,7 +20,7 @@ public:
   void initialize(InitScheme scheme, WeightRandom& random) override;
   std::string describe() const override;
   Shape outputShape(const Shape& src) const override;
-  int64_t parameterCount() const override { return outFeatures_ * inFeatures_ + (hasBias_ ? outFeatures_ : 0); }
+  int64_t parameterCount() const override;
   int64_t macCount(const Shape& src) const override { return src[0] * inFeatures_ * outFeatures_; }
   void forwardInto(Backend& backend, const Tensor& src, Tensor& dst) override;
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,

@@ -122,6 +122,10 @@ struct LayerKind {
   bool joins = false;                // its layer-list arguments are layer names (add, concat)
   std::function<std::unique_ptr<Layer>(const LayerFields& fields, const std::string& name)> load;
   std::function<PlannedLayer(const LayerListLine& line)> plan; // null without keywords
+  // A kind with weights: the dimensions its model-file fields declare, read before the layer
+  // is made (a model file's size check: a few bytes must not declare terabytes). Throws like
+  // load() on a missing or malformed field. Null for kinds without weights.
+  std::function<std::vector<int64_t>(const LayerFields& fields)> declaredWeights;
 };
 
 // Every kind, in the order help texts list them.
@@ -130,5 +134,12 @@ const LayerKind* layerKindOfType(const std::string& type);       // null when un
 const LayerKind* layerKindOfKeyword(const std::string& keyword); // lower case; null when unknown
 std::string layerTypeNames();                                    // "Conv2D, Activation, …"
 std::string layerKeywordNames();                                 // "conv, maxpool, …"
+
+// The layer as its own class when it is of that kind, else null: the one place a layer's
+// kind is told by its class. Code that needs a kind's own fields (a convolution's weights and
+// geometry, the fully connected layer a lesson steps through) asks here; what differs from
+// kind to kind in behaviour belongs in the kind's own file, behind Layer's virtual hooks.
+template <typename Kind> const Kind* layerAs(const Layer& layer) { return dynamic_cast<const Kind*>(&layer); }
+template <typename Kind> Kind* layerAs(Layer& layer) { return dynamic_cast<Kind*>(&layer); }
 
 } // namespace convscope

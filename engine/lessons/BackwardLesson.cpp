@@ -2,6 +2,8 @@
 // each stage's cells written out with the explain functions (Explain.h, ExplainBackward.h).
 #include "engine/lessons/BackwardLesson.h"
 
+#include "engine/training/Loss.h"
+
 #include "engine/core/OutputSize.h"
 #include "engine/lessons/Pipeline.h"
 #include "engine/backend/reference/Explain.h"
@@ -93,27 +95,19 @@ BackwardLesson::BackwardLesson(LessonSetup setup) : setup_(std::move(setup)), ne
   config.learningRate = setup_.rate;
   config.momentum = setup_.momentum;
   optimizer_ = std::make_unique<Optimizer>(config, network_.parameters());
-  for (Tensor* p : network_.parameters()) velocities_.emplace_back(p->shape(), 0.0f);
   run();
 }
 
 void BackwardLesson::run() {
   const Tensor& p = network_.forward(backend_, setup_.image);
-  const int64_t k = setup_.classes;
   Tensor diff(p.shape());
-  double e = 0.0;
-  for (int64_t j = 0; j < k; ++j) {
-    const float t = j == setup_.target ? 1.0f : 0.0f, pj = p.data()[j];
-    if (setup_.loss == LessonLoss::SquaredError) {
-      e += 0.5 * double(t - pj) * double(t - pj);
-      diff.data()[j] = pj - t; // ∂E/∂p_j
-    } else {
-      diff.data()[j] = pj - t; // ∂E/∂z_j: softmax and cross-entropy together
-    }
-  }
-  if (setup_.loss == LessonLoss::CrossEntropy) e = -std::log(std::max(double(p.data()[setup_.target]), 1e-30));
-  error_ = e;
-  errors_.push_back(e);
+  if (setup_.loss == LessonLoss::SquaredError) // E = ½Σ(t − p)², and ∂E/∂p to go back through the softmax
+    error_ = halfSquaredError(p, int(setup_.target), &diff);
+  else // E = −log p_target from the logits, and ∂E/∂z: softmax and cross-entropy together
+    error_ = classificationLoss(LossKind::CrossEntropy, network_.output(network_.size() - 2), {int(setup_.target)},
+                                &diff)
+                 .loss;
+  errors_.push_back(error_);
   if (setup_.loss == LessonLoss::SquaredError) {
     network_.backward(backend_, diff, network_.size()); // through the softmax's Jacobian
     logitGradient_ = network_.inputGradient(5);
@@ -154,30 +148,23 @@ float BackwardLesson::newValue(const Tensor& weights, const Tensor& gradients, c
 Tensor BackwardLesson::updatedKernel() const {
   Tensor result(kernel().shape());
   for (int64_t i = 0; i < result.size(); ++i)
-    result.data()[i] = newValue(kernel(), kernelGradient(), velocities_[0], i);
+    result.data()[i] = newValue(kernel(), kernelGradient(), optimizer_->velocities()[0], i);
   return result;
 }
 float BackwardLesson::updatedBias() const {
-  return explainSgdStep(bias(), biasGradient(), setup_.rate, setup_.momentum, velocities_[1].data()[0]).weight;
+  return explainSgdStep(bias(), biasGradient(), setup_.rate, setup_.momentum, optimizer_->velocities()[1].data()[0]).weight;
 }
 
 Tensor BackwardLesson::updatedDenseWeights() const {
   Tensor result(denseWeights().shape());
   for (int64_t i = 0; i < result.size(); ++i)
-    result.data()[i] = newValue(denseWeights(), denseWeightGradient(), velocities_[2], i);
+    result.data()[i] = newValue(denseWeights(), denseWeightGradient(), optimizer_->velocities()[2], i);
   return result;
 }
 
 void BackwardLesson::update() {
-  // The shadow velocities follow the optimizer's rule (explainSgdStep is tested equal to it).
-  const auto params = network_.parameters();
-  const auto grads = network_.gradients();
-  for (size_t p = 0; p < params.size(); ++p)
-    for (int64_t i = 0; i < params[p]->size(); ++i)
-      velocities_[p].data()[i] = explainSgdStep(params[p]->data()[i], grads[p]->data()[i], setup_.rate, setup_.momentum,
-                                                velocities_[p].data()[i])
-                                     .velocity;
-  optimizer_->step(grads, 0);
+  optimizer_->step(network_.gradients(), 0); // the written-out update reads its velocities
+
   run();
 }
 
@@ -306,11 +293,11 @@ std::string BackwardLesson::explain(Stage stage, int cell) const {
       return "kernel w[" + std::to_string(cell / (kernel().shape()[2] * kernel().shape()[3])) + "][" +
              std::to_string(cell / kernel().shape()[3] % kernel().shape()[2]) + "][" +
              std::to_string(cell % kernel().shape()[3]) + "]: " +
-             explainSgdStep(kernel().data()[cell], kernelGradient().data()[cell], rate, mu, velocities_[0].data()[cell],
+             explainSgdStep(kernel().data()[cell], kernelGradient().data()[cell], rate, mu, optimizer_->velocities()[0].data()[cell],
                             kDigits)
                  .text;
     if (cell == n)
-      return "bias b: " + explainSgdStep(bias(), biasGradient(), rate, mu, velocities_[1].data()[0], kDigits).text;
+      return "bias b: " + explainSgdStep(bias(), biasGradient(), rate, mu, optimizer_->velocities()[1].data()[0], kDigits).text;
     // The fully connected layer at once: its first rows written out.
     const int64_t f = features().size();
     std::string text = "fully connected: all " + std::to_string(denseWeights().size()) + " weights and " +
@@ -320,7 +307,7 @@ std::string BackwardLesson::explain(Stage stage, int cell) const {
       for (int64_t i = 0; i < f && lines < 6; ++i, ++lines)
         text += "\nW[" + std::to_string(o) + "][" + std::to_string(i) + "]: " +
                 explainSgdStep(denseWeights().data()[o * f + i], denseWeightGradient().data()[o * f + i], rate, mu,
-                               velocities_[2].data()[o * f + i], kDigits)
+                               optimizer_->velocities()[2].data()[o * f + i], kDigits)
                     .text;
     if (denseWeights().size() > 6) text += "\n…";
     return text;

@@ -108,7 +108,6 @@ private:
   ReferenceBackend backend_;
   Network network_;
   std::unique_ptr<Optimizer> optimizer_;
-  std::vector<Tensor> velocities_; // the optimizer's, shadowed to write out momentum
   Tensor logitGradient_;
   double error_ = 0.0;
   std::vector<double> errors_;

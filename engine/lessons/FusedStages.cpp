@@ -5,16 +5,28 @@
 #include "engine/core/Vec4.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <limits>
 #include <stdexcept>
 
 namespace convscope {
 
+namespace {
+// The channel counts with a compiled channels-last pass: one list, for the check and the
+// dispatch. dispatch(c, f) calls f(std::integral_constant<int, c>) when c is one of them.
+template <int... Counts> struct ChannelCounts {
+  static bool has(int64_t c) { return ((c == Counts) || ...); }
+  template <typename F> static bool dispatch(int64_t c, F&& f) {
+    return ((c == Counts && (f(std::integral_constant<int, Counts>{}), true)) || ...);
+  }
+};
+using FusedChannels = ChannelCounts<1, 2, 3, 4, 6, 8, 12, 16>; // FusedStages.h names them too
+} // namespace
+
 bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool) {
   if (maps.shape().rank() != 4 || maps.shape()[0] != 1) return false;
   const int64_t c = maps.shape()[1]; // NCHW: plane by plane; NHWC: the counts with a pass
-  if (maps.layout() == Layout::NHWC && c != 1 && c != 2 && c != 3 && c != 4 && c != 6 && c != 8 && c != 12 && c != 16)
-    return false;
+  if (maps.layout() == Layout::NHWC && !FusedChannels::has(c)) return false;
   if (!pool) return true;
   // Windows inside the map: no ceil mode (its last, partial window would read beyond the map)
   // and the geometry the pooling stage itself accepts.
@@ -159,17 +171,9 @@ void reluMaxPool(const Tensor& maps, Tensor& relu, const Pool2DGeometry* pool, T
               plo + c, phi + c);
     return;
   }
-  switch (C) {
-  case 1: return fuse<1>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 2: return fuse<2>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 3: return fuse<3>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 4: return fuse<4>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 6: return fuse<6>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 8: return fuse<8>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 12: return fuse<12>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  case 16: return fuse<16>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
-  default: throw std::logic_error("reluMaxPool: no pass for " + std::to_string(C) + " maps");
-  }
+  FusedChannels::dispatch(C, [&](auto channels) {
+    fuse<decltype(channels)::value>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
+  });
 }
 
 } // namespace convscope

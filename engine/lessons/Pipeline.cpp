@@ -83,19 +83,21 @@ std::string layerTitle(const Layer& layer) { return layer.title(); }
 
 PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineSpec& spec) {
   PipelineResult result;
-  result.classNames = spec.classNames;
-  Network& net = *spec.network;
+  const SharedModel& model = *spec.model;
+  result.classNames = model.classNames();
   Tensor input;
   try {
-    input = preprocessImage(image.inLayout(Layout::NCHW), spec.preprocess);
+    input = preprocessImage(image.inLayout(Layout::NCHW), model.preprocess());
   } catch (const std::invalid_argument& e) {
     result.error = e.what();
     return result;
   }
   result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
-  net.forward(backend, input);
-  for (size_t i = 0; i < net.size(); ++i)
-    result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+  model.use([&](Network& net) {
+    net.forward(backend, input);
+    for (size_t i = 0; i < net.size(); ++i)
+      result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+  });
   return result;
 }
 } // namespace
@@ -175,7 +177,7 @@ void copyInput(const Tensor& image, Tensor& to, Layout layout) {
 } // namespace
 
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
-  if (spec.network) return runNetwork(backend, image, spec);
+  if (spec.model) return runNetwork(backend, image, spec);
   // Buffers of an earlier result, stage by stage (convolution, activation, pooling).
   auto spare = [recycle](size_t stage) -> Tensor* {
     return recycle && recycle->stages.size() > stage && recycle->stages[stage].kind == PipelineStage::Kind::Maps

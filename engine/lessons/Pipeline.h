@@ -7,6 +7,7 @@
 #include "engine/lessons/Filtering.h"
 #include "engine/core/Geometry.h"
 #include "engine/lessons/MapRendering.h"
+#include "engine/io/SharedModel.h"
 #include "engine/network/Network.h"
 #include "engine/training/Preprocess.h"
 #include "engine/core/Tensor.h"
@@ -36,10 +37,9 @@ struct PipelineSpec {
   int classes = 4;
 
   // A trained model instead of the kernels: every layer of it, on the image prepared as
-  // its training data was. The network is used by one update at a time.
-  std::shared_ptr<Network> network;
-  Preprocess preprocess;
-  std::vector<std::string> classNames;
+  // its training data was (the model's preprocessing and class names). Run under the
+  // model's lock (SharedModel::use), so the one copy can be shared with other views.
+  ModelSnapshot model;
 };
 
 struct PipelineStage {

@@ -3,6 +3,7 @@
 #include "engine/lessons/Saliency.h"
 
 #include "engine/layers/Conv2D.h"
+#include "engine/layers/LayerKind.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -19,12 +20,11 @@ namespace {
 // The node whose output is the class scores: the softmax's input, else the last node.
 size_t scoreNode(const Network& network) { return network.size() - (network.endsInSoftmax() ? 2 : 1); }
 
-bool isConv2D(const Layer& layer) { return dynamic_cast<const Conv2D*>(&layer) != nullptr; }
+bool isConv2D(const Layer& layer) { return layerAs<Conv2D>(layer) != nullptr; }
 
 std::string conv2dNames(const Network& network) {
   std::string names;
-  for (size_t i = 0; i < network.size(); ++i)
-    if (isConv2D(network.layer(i))) names += (names.empty() ? "" : ", ") + network.layer(i).name();
+  for (const std::string& name : gradCamLayers(network)) names += (names.empty() ? "" : ", ") + name;
   return names.empty() ? "none" : names;
 }
 
@@ -210,6 +210,13 @@ SaliencyMap computeSaliency(Network& network, Backend& backend, const Tensor& in
   else
     result.map = gradCamMap(network.output(camNode), network.outputGradient(camNode), height, width);
   return result;
+}
+
+std::vector<std::string> gradCamLayers(const Network& network) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < network.size(); ++i)
+    if (isConv2D(network.layer(i))) names.push_back(network.layer(i).name());
+  return names;
 }
 
 std::string saliencyMethodName(SaliencyMethod method) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace convscope {
 
@@ -51,6 +52,9 @@ struct SaliencyMap {
 // classes", an unknown or map-less Grad-CAM layer (naming the Conv2D layers), an input of
 // the wrong shape, an occlusion patch larger than the input.
 SaliencyMap computeSaliency(Network& network, Backend& backend, const Tensor& input, const SaliencyOptions& options);
+
+// The layers Grad-CAM can weigh, in order: the network's convolutions.
+std::vector<std::string> gradCamLayers(const Network& network);
 
 std::string saliencyMethodName(SaliencyMethod method); // "gradient", "gradcam", "occlusion"
 // Throws std::invalid_argument naming the choices.

@@ -1,5 +1,6 @@
 // LayerList: the one-layer-per-line grammar, parsed and checked line by line.
 #include "engine/network/LayerList.h"
+#include "engine/io/FileText.h"
 
 #include "engine/layers/LayerKind.h"
 
@@ -183,12 +184,9 @@ bool isLayerListPath(const std::string& path) {
 }
 
 Network loadLayerList(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw std::invalid_argument(path + ": cannot open the layer list");
-  std::ostringstream text;
-  text << file.rdbuf();
+  const std::string text = readFileText(path, kMaxLayerListBytes, "layer lists");
   try {
-    return buildLayerList(text.str());
+    return buildLayerList(text);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(path + ": " + e.what());
   }

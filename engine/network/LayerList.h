@@ -25,6 +25,9 @@
 
 namespace convscope {
 
+// The largest layer-list file read: 1 MiB (a typed network is a few hundred bytes).
+constexpr int64_t kMaxLayerListBytes = int64_t(1) << 20;
+
 struct LayerListRow {
   int line = 0;      // 1-based line in the text
   std::string layer; // "Conv2D 'conv1' 6@5x5 …", empty for the input line

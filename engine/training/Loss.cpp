@@ -15,6 +15,20 @@ LossKind lossKindFromString(const std::string& text) {
   throw std::invalid_argument("unknown loss '" + text + "' (expected ce or mse)");
 }
 
+namespace {
+// E = Σ ½ (t_k − p_k)² for a one-hot t, and ∂E/∂p_k = p_k − t_k into g when not null: the one
+// place the half squared error is written, for float probabilities and the loss's doubles.
+template <typename T> double halfSquared(const T* p, int64_t classes, int target, T* g) {
+  double error = 0.0;
+  for (int64_t k = 0; k < classes; ++k) {
+    const double d = double(p[k]) - (k == target ? 1.0 : 0.0);
+    error += 0.5 * d * d;
+    if (g) g[k] = T(d);
+  }
+  return error;
+}
+} // namespace
+
 LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels, Tensor* diffLogits) {
   const Shape& s = logits.shape();
   if (s.rank() != 2 || static_cast<int64_t>(labels.size()) != s[0])
@@ -44,32 +58,26 @@ LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::ve
           diffLogits->data()[n * classes + k] =
               static_cast<float>((p[static_cast<size_t>(k)] - (k == label ? 1.0 : 0.0)) / double(batch));
     } else {
-      double loss = 0.0, dot = 0.0;
-      for (int64_t k = 0; k < classes; ++k) {
-        const double g = p[static_cast<size_t>(k)] - (k == label ? 1.0 : 0.0); // ∂L/∂p
-        loss += 0.5 * g * g;
-        dot += g * p[static_cast<size_t>(k)];
-      }
-      result.loss += loss;
-      if (diffLogits)
-        for (int64_t k = 0; k < classes; ++k) {
-          const double pk = p[static_cast<size_t>(k)];
-          const double g = pk - (k == label ? 1.0 : 0.0);
-          diffLogits->data()[n * classes + k] = static_cast<float>(pk * (g - dot) / double(batch));
-        }
+      std::vector<double> g(static_cast<size_t>(classes)); // ∂L/∂p
+      result.loss += halfSquared(p.data(), classes, label, g.data());
+      double dot = 0.0;
+      for (int64_t k = 0; k < classes; ++k) dot += g[static_cast<size_t>(k)] * p[static_cast<size_t>(k)];
+      if (diffLogits) // through the softmax's Jacobian: ∂L/∂z = p ⊙ (g − Σ g⊙p)
+        for (int64_t k = 0; k < classes; ++k)
+          diffLogits->data()[n * classes + k] =
+              static_cast<float>(p[static_cast<size_t>(k)] * (g[static_cast<size_t>(k)] - dot) / double(batch));
     }
   }
   result.loss /= double(std::max<int64_t>(batch, 1));
   return result;
 }
 
-double totalError(const std::vector<double>& probabilities, int target) {
-  double error = 0.0;
-  for (size_t k = 0; k < probabilities.size(); ++k) {
-    const double t = static_cast<int>(k) == target ? 1.0 : 0.0;
-    error += 0.5 * (t - probabilities[k]) * (t - probabilities[k]);
-  }
-  return error;
+double halfSquaredError(const Tensor& probabilities, int target, Tensor* diffProbabilities) {
+  const int64_t classes = probabilities.size();
+  if (target < 0 || target >= classes)
+    throw std::invalid_argument("target class " + std::to_string(target + 1) + " is not one of the " +
+                                std::to_string(classes) + " classes");
+  return halfSquared(probabilities.data(), classes, target, diffProbabilities ? diffProbabilities->data() : nullptr);
 }
 
 } // namespace convscope

@@ -27,8 +27,10 @@ struct LossResult {
 // Throws std::invalid_argument for a label outside [0, K).
 LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::vector<int>& labels, Tensor* diffLogits);
 
-// The lecture's total error for one sample's probabilities and one-hot target:
-// Σ ½ (target − output)². (For the worked example: [0.2, 0.4, 0.1, 0.3] against class 2 → 0.55.)
-double totalError(const std::vector<double>& probabilities, int target);
+// The lecture's total error for one sample's probabilities (1, K) and one-hot target:
+// E = Σ ½ (target − output)², and ∂E/∂p = p − t into diffProbabilities (1, K) when not null.
+// (The worked example: [0.2, 0.4, 0.1, 0.3] against class 2 → 0.55.) The half squared error
+// above is this, averaged over the batch and carried back through the softmax.
+double halfSquaredError(const Tensor& probabilities, int target, Tensor* diffProbabilities);
 
 } // namespace convscope

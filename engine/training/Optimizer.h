@@ -46,6 +46,9 @@ public:
   void step(const std::vector<Tensor*>& gradients, int epoch);
   const OptimizerConfig& config() const { return config_; }
   OptimizerState state() const { return {steps_, first_, second_}; }
+  // SGD's velocities (Adam's first moments), one per parameter in order: what the next step
+  // builds on (the backward lesson writes them out).
+  const std::vector<Tensor>& velocities() const { return first_; }
   // Throws std::invalid_argument naming the tensor when the state is another optimizer's.
   void setState(const OptimizerState& state);
 

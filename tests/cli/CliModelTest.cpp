@@ -1,6 +1,8 @@
 // convscope run and convscope export: PyTorch's outputs from its ONNX files, outputs nested by
 // their shape, exports that open again, and status 2 naming the problem for bad input.
 #include "CliTestUtils.h"
+#include "common/TempFolderTest.h"
+#include "common/TestPaths.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,21 +19,9 @@ using convscope::test::runCli;
 
 namespace {
 
-const std::string kFixtures = std::string(CONVSCOPE_TEST_DATA) + "/onnx/";
+const std::string kFixtures = convscope::test::testDataPath("onnx/");
 
-class CliModel : public ::testing::Test {
-protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("convscope-cli-model-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::ofstream(path(name), std::ios::binary) << content;
-    return path(name);
-  }
-  fs::path dir_;
+class CliModel : public convscope::test::TempFolderTest {
 };
 
 // A fixture's input (1, C, H, W) as a matrix text file: channels separated by a blank line.
@@ -109,7 +99,7 @@ TEST_F(CliModel, RunNestsTheOutputByItsShapeAndChecksTheInputsShape) {
 
 TEST_F(CliModel, RunPreparesAnImageAsTheModelsInput) {
   const auto r =
-      runCli({"run", "--model", "lenet5", "--input", std::string(CONVSCOPE_EXAMPLES) + "/digit.png", "--json"});
+      runCli({"run", "--model", "lenet5", "--input", convscope::test::examplePath("digit.png"), "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const Json out = Json::parse(r.out);
   EXPECT_EQ(out["shape"], Json::array({10}));

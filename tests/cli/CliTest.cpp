@@ -1,6 +1,9 @@
 // The command line in-process: the lecture's examples, explain, --help, status 2 with one message
 // for bad input; the window's start checks; and the real executable run without a display.
 #include "CliTestUtils.h"
+#include "common/TempFolderTest.h"
+#include "common/TestPaths.h"
+#include "common/ImageBombs.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,21 +27,9 @@ namespace {
 using Result = convscope::test::CliResult;
 Result run(const std::vector<std::string>& args) { return convscope::test::runCli(args); }
 
-std::string example(const std::string& name) { return std::string(CONVSCOPE_EXAMPLES) + "/" + name; }
+std::string example(const std::string& name) { return convscope::test::examplePath(name); }
 
-class Cli : public ::testing::Test {
-protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("convscope-cli-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name, const std::string& content) const {
-    const std::string p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  fs::path dir_;
+class Cli : public convscope::test::TempFolderTest {
 };
 
 // Bad input: status 2, nothing on stdout, one line on stderr that contains `expected`.
@@ -59,14 +50,10 @@ void expectWindowRefused(const std::vector<std::string>& args, int status, const
   EXPECT_EQ(r.err, message + "\n");
 }
 
-// The convscope executable beside this test's build directory (build/test/tests/cli_tests →
-// build/test/app/convscope), unless CMake names it.
+// The convscope executable of this test's build (build/test/tests/cli_tests →
+// build/test/app/convscope).
 std::string convscopeExecutable() {
-#ifdef CONVSCOPE_EXECUTABLE
-  return CONVSCOPE_EXECUTABLE;
-#else
   return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "app" / "convscope").string();
-#endif
 }
 
 struct ProcessResult {
@@ -316,7 +303,7 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
   expectBadInput({"conv", "--input", "/no/such.png", "--kernel", "sharpen"}, "/no/such.png: no such file");
   const std::string brokenPng = file("broken.png", std::string("\x89PNG\r\n\x1a\n garbage \x01\x02", 20));
   expectBadInput({"conv", "--input", brokenPng, "--kernel", "sharpen"},
-                 "broken.png: not an image file OpenCV can read");
+                 "broken.png: a damaged PNG file: it does not start with its header chunk (IHDR)");
   const std::string binary = file("noise.bin", std::string("\x01\x02\x03 garbage\x00\xff", 14));
   expectBadInput({"conv", "--input", binary, "--kernel", "sharpen"},
                  "is neither an image OpenCV can read nor a matrix");
@@ -343,6 +330,21 @@ TEST_F(Cli, BadInputExitsWithStatus2AndSaysWhy) {
   expectBadInput({"explain", "--input", six, "--kernel", "sharpen", "--at", "1"}, "--at '1' must be ROW,COL");
   expectBadInput({"conv", "--input", six, "--kernel", "sharpen", "--output", (dir_ / "x.nope").string()},
                  "cannot write an image here");
+}
+
+// Decompression bombs in every format are refused by their headers, before decoding (a 160 kB
+// TIFF of 20000×20000 used to be decoded into 400 MB and convolved, exit 0).
+TEST_F(Cli, ImagesLargerThanTheLimitAreRefusedBeforeDecoding) {
+  const std::string tiff = file("bomb.tif", convscope::test::tiffOfZeros(20000));
+  expectBadInput({"conv", "--input", tiff, "--kernel", "sharpen"},
+                 "bomb.tif: the TIFF image declares 20000×20000 = 400,000,000 pixels; ConvScope opens images up to "
+                 "67,108,864 pixels (64 megapixels)");
+  const std::string pgm = file("bomb.pgm", convscope::test::pgmHeader(20000, 20000));
+  expectBadInput({"pool", "--input", pgm, "--size", "2"}, "the PNM image declares 20000×20000");
+  const std::string webp = file("bomb.webp", convscope::test::webpLosslessHeader(16000, 16000));
+  expectBadInput({"conv", "--input", webp, "--kernel", "sharpen"}, "the WebP image declares 16000×16000");
+  expectBadInput({"saliency", "--model", example("../models/lenet5-digits.json"), "--input", tiff},
+                 "bomb.tif: the TIFF image declares 20000×20000");
 }
 
 TEST_F(Cli, EveryCommandsHelpNamesTheCommand) {

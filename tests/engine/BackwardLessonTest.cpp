@@ -150,3 +150,19 @@ TEST(BackwardLesson, ASetupThatDoesNotFitIsNamed) {
   s.kernel = test::lectureExample("rgb-kernel.txt");
   EXPECT_THROW(BackwardLesson{s}, std::invalid_argument);
 }
+
+// README's and the teaching guide's numbers: on the 6×6 example with filter 1 and η = 0.5,
+// the error is 0.632 before the first update, 0.253 after it and 0.002 after the second,
+// when the target class 3 reads 94 %.
+TEST(BackwardLesson, TheErrorFallsAsTheReadmeSays) {
+  BackwardLesson lesson(lectureSetup());
+  ASSERT_EQ(lesson.setup().rate, 0.5f);
+  ASSERT_EQ(lesson.setup().target, 2);
+  lesson.update();
+  lesson.update();
+  ASSERT_EQ(lesson.errors().size(), 3u);
+  EXPECT_NEAR(lesson.errors()[0], 0.632, 5e-4);
+  EXPECT_NEAR(lesson.errors()[1], 0.253, 5e-4);
+  EXPECT_NEAR(lesson.errors()[2], 0.002, 5e-4);
+  EXPECT_NEAR(lesson.probabilities().data()[2], 0.94, 5e-3);
+}

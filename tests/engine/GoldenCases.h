@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/core/Geometry.h"
+#include "common/TestPaths.h"
 #include "engine/core/Tensor.h"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@ namespace convscope::test {
 // Every case, read once.
 inline const nlohmann::json& goldenCases() {
   static const nlohmann::json cases = [] {
-    std::ifstream file(std::string(CONVSCOPE_TEST_DATA) + "/golden.json");
+    std::ifstream file(convscope::test::testDataPath("golden.json"));
     if (!file) throw std::runtime_error("tests/data/golden.json is missing");
     return nlohmann::json::parse(file)["cases"];
   }();

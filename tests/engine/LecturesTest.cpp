@@ -2,6 +2,7 @@
 // arithmetic's where the slide was mis-transcribed; scripts/make_golden.py checks them
 // against PyTorch too).
 #include "TestUtils.h"
+#include "common/TestPaths.h"
 
 #include "engine/lessons/Filtering.h"
 #include "engine/lessons/Kernels.h"
@@ -20,7 +21,7 @@ using convscope::test::tensorsClose;
 namespace {
 Tensor example(const std::string& file) { return test::lectureExample(file); }
 NamedKernel kernelFile(const std::string& file) {
-  return {file, loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file)};
+  return {file, loadMatrixFile(convscope::test::examplePath(file))};
 }
 } // namespace
 

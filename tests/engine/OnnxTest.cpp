@@ -4,6 +4,7 @@
 // imported-then-exported graphs. Damaged, truncated and unsupported files are refused with
 // std::invalid_argument naming the problem, and no byte sequence crashes the importer.
 #include "TestUtils.h"
+#include "common/TestPaths.h"
 
 #include "engine/io/ModelFile.h"
 #include "engine/io/Onnx.h"
@@ -31,7 +32,7 @@ using namespace convscope::test;
 
 namespace {
 
-const std::string kFixtures = std::string(CONVSCOPE_TEST_DATA) + "/onnx/";
+const std::string kFixtures = convscope::test::testDataPath("onnx/");
 // Every fixture scripts/make_onnx_fixtures.py writes that ConvScope must import.
 const std::vector<std::string> kImported{
     "conv-ops",         "pool-ops",    "reshape-matmul",      "reshape-dynamic", "residual-block",
@@ -132,7 +133,7 @@ TEST(OnnxImportFixtures, CoverEveryOperatorOfTheTable) {
 
 // docs/onnx.md's operator table lists every operator import accepts.
 TEST(OnnxImportFixtures, TheGuideListsEveryOperator) {
-  const std::string guide = readBytes(std::string(CONVSCOPE_TEST_DATA) + "/../../docs/onnx.md");
+  const std::string guide = readBytes(convscope::test::sourcePath("docs/onnx.md"));
   ASSERT_FALSE(guide.empty());
   for (const OnnxOperator& op : onnxOperatorTable())
     EXPECT_NE(guide.find("| `" + op.name + "` |"), std::string::npos) << op.name;

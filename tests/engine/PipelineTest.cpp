@@ -116,10 +116,12 @@ TEST(Pipeline, RenderingIsTheSameInBothLayoutsAndSamplesLargeMaps) {
 TEST(Pipeline, ATrainedNetworkShowsEveryLayer) {
   auto backend = makeBackend(BackendKind::Onednn);
   PipelineSpec spec;
-  spec.network = std::make_shared<Network>(makePreset("lenet5"));
-  initialize(*spec.network, InitScheme::Auto, 1);
-  spec.preprocess.mean = {0.13f};
-  spec.preprocess.stddev = {0.31f};
+  Model model{makePreset("lenet5"), {}, true};
+  initialize(model.network, InitScheme::Auto, 1);
+  model.info.preprocess = Preprocess{};
+  model.info.preprocess->mean = {0.13f};
+  model.info.preprocess->stddev = {0.31f};
+  spec.model = std::make_shared<const SharedModel>(std::move(model), "lenet5.json", 1);
   const PipelineResult r = runPipeline(*backend, randomTensor({1, 1, 28, 28}, 1, 0, 255), spec);
   ASSERT_TRUE(r.error.empty()) << r.error;
   ASSERT_EQ(r.stages.size(), 14u);

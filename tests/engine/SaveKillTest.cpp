@@ -54,11 +54,20 @@ TEST(SaveKill, ASaveKilledAtAnyMomentLeavesTheFileWhole) {
   int seen[2] = {0, 0}, leftovers = 0;
   const int rounds = 60;
   for (int round = 0; round < rounds; ++round) {
+    int started[2];
+    ASSERT_EQ(::pipe(started), 0);
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
-    if (child == 0) { // save forever, alternating, until killed
+    if (child == 0) { // says it runs, then saves forever, alternating, until killed
+      const char ready = 1;
+      if (::write(started[1], &ready, 1) != 1) ::_exit(3);
       for (int i = round;; ++i) saveModel(path.string(), versions[i % 2], info);
     }
+    // The delay counts from the child's first save, not from the fork: on a busy machine (the
+    // suite runs two tests at a time) a child can take longer to start than a save takes.
+    char ready = 0;
+    ASSERT_EQ(::read(started[0], &ready, 1), 1);
+    ::close(started[0]), ::close(started[1]);
     std::uniform_int_distribution<long> delay(0, 3 * saveMicros);
     ::usleep(static_cast<useconds_t>(delay(random)));
     ::kill(child, SIGKILL);

@@ -1,4 +1,5 @@
 #include "TestUtils.h"
+#include "common/TestPaths.h"
 
 #include "engine/io/MatrixText.h"
 
@@ -11,7 +12,7 @@ namespace convscope::test {
 Tensor tensor(Shape shape, std::vector<float> values) { return Tensor(std::move(shape), std::move(values)); }
 
 Tensor lectureExample(const std::string& file) {
-  const Tensor chw = loadMatrixFile(std::string(CONVSCOPE_EXAMPLES) + "/" + file);
+  const Tensor chw = loadMatrixFile(convscope::test::examplePath(file));
   return chw.reshaped(Shape{1, chw.shape()[0], chw.shape()[1], chw.shape()[2]});
 }
 

@@ -93,7 +93,10 @@ TrainConfig quickConfig() {
 TEST(Loss, TheLecturesTotalError) {
   // Output probabilities [0.2, 0.4, 0.1, 0.3] against the target [0, 0, 1, 0]:
   // ½(0.2² + 0.4² + 0.9² + 0.3²) = ½ · 1.1 = 0.55.
-  EXPECT_NEAR(totalError({0.2, 0.4, 0.1, 0.3}, 2), 0.55, 1e-12);
+  Tensor diff(Shape{1, 4});
+  EXPECT_NEAR(halfSquaredError(Tensor(Shape{1, 4}, std::vector<float>{0.2f, 0.4f, 0.1f, 0.3f}), 2, &diff), 0.55, 1e-7);
+  EXPECT_FLOAT_EQ(diff.data()[2], 0.1f - 1.0f); // ∂E/∂p = p − t
+  EXPECT_FLOAT_EQ(diff.data()[1], 0.4f);
   // And from logits whose softmax is that: the same loss through classificationLoss.
   const Tensor logits = tensor({1, 4}, {std::log(0.2f), std::log(0.4f), std::log(0.1f), std::log(0.3f)});
   EXPECT_NEAR(classificationLoss(LossKind::HalfSquaredError, logits, {2}, nullptr).loss, 0.55, 1e-6);

@@ -9,11 +9,23 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
 
 namespace convscope::fuzz {
+
+using Target = int (*)(const uint8_t* data, size_t size);
+// The corpus runner's table: every target compiled into it, by name (RunCorpus.cpp).
+inline std::map<std::string, Target>& targets() {
+  static std::map<std::string, Target> table;
+  return table;
+}
+inline bool registerTarget(const char* name, Target target) {
+  targets()[name] = target;
+  return true;
+}
 
 inline std::string text(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
@@ -46,3 +58,15 @@ template <typename Read> int refuseOrAccept(Read read) {
 }
 
 } // namespace convscope::fuzz
+
+// CONVSCOPE_FUZZ_TARGET(name) { ... }: one parser's fuzz function. In a libFuzzer build
+// (CONVSCOPE_LIBFUZZER, one executable per target) it is LLVMFuzzerTestOneInput; in every
+// other build all targets go into one corpus runner, each registered under its name.
+#ifdef CONVSCOPE_LIBFUZZER
+#define CONVSCOPE_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+#else
+#define CONVSCOPE_FUZZ_TARGET(name)                                                                             \
+  static int fuzzOne_##name(const uint8_t* data, size_t size);                                                 \
+  [[maybe_unused]] static const bool registered_##name = ::convscope::fuzz::registerTarget(#name, fuzzOne_##name); \
+  static int fuzzOne_##name(const uint8_t* data, size_t size)
+#endif

@@ -1,6 +1,10 @@
-// Runs a fuzz target's LLVMFuzzerTestOneInput once on every file in the folders given (its
-// seed corpus and its regressions), as libFuzzer does when given files: the corpus tests of
-// builds without libFuzzer (tests/fuzz/CMakeLists.txt). A bug aborts, failing the test.
+// The corpus runner of builds without libFuzzer: `fuzz_corpus TARGET FOLDER...` runs one fuzz
+// target once on every file in the folders (its seed corpus and its regressions), as libFuzzer
+// does when given files. Every target is compiled into this one executable
+// (CONVSCOPE_FUZZ_TARGET in FuzzTarget.h); tests/fuzz/CMakeLists.txt adds a CTest test per
+// target. A bug aborts, failing the test.
+#include "FuzzTarget.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -10,12 +14,18 @@
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
-
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
+  const auto& targets = convscope::fuzz::targets();
+  const auto target = argc > 1 ? targets.find(argv[1]) : targets.end();
+  if (target == targets.end()) {
+    std::fprintf(stderr, "usage: fuzz_corpus TARGET FOLDER...; the targets:");
+    for (const auto& [name, run] : targets) std::fprintf(stderr, " %s", name.c_str());
+    std::fprintf(stderr, "\n");
+    return 2;
+  }
   std::vector<fs::path> files;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 2; i < argc; ++i) {
     if (!fs::exists(argv[i])) continue; // no regressions yet
     for (const fs::directory_entry& e : fs::recursive_directory_iterator(argv[i]))
       if (e.is_regular_file()) files.push_back(e.path());
@@ -30,8 +40,10 @@ int main(int argc, char** argv) {
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::printf("%s (%zu bytes)\n", f.filename().c_str(), bytes.size());
     std::fflush(stdout);
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    target->second(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
-  std::printf("%zu inputs, no failure\n", files.size());
+  std::printf("%s: %zu inputs, no failure\n", argv[1], files.size());
+  std::error_code ignored;
+  fs::remove_all(convscope::fuzz::folder(), ignored);
   return 0;
 }

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(cifar) {
   using namespace convscope;
   if (size < 1) return 0;
   const std::string record(1 + 3072, '\x01');

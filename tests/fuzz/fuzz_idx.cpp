@@ -15,7 +15,7 @@ std::string idx(uint8_t type, std::initializer_list<uint32_t> dims, size_t value
 }
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(idx) {
   using namespace convscope;
   if (size < 1) return 0;
   const char* names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",

@@ -4,7 +4,7 @@
 
 #include "engine/io/ImageIO.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(image) {
   if (size < 1) return 0;
   const int channels[] = {0, 1, 3};
   const std::string path = convscope::fuzz::writeFile("image", convscope::fuzz::text(data + 1, size - 1));

@@ -5,7 +5,7 @@
 #include "engine/network/LayerList.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(layer_list) {
   using namespace convscope;
   const std::string text = fuzz::text(data, size);
   const LayerListCheck check = checkLayerList(text); // never throws

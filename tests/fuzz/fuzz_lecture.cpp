@@ -4,7 +4,7 @@
 
 #include "engine/io/LectureFile.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(lecture) {
   return convscope::fuzz::refuseOrAccept(
       [&] { (void)convscope::parseLecture(convscope::fuzz::text(data, size), "fuzz.convscope"); });
 }

@@ -3,7 +3,7 @@
 
 #include "engine/io/MatrixText.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(matrix_text) {
   return convscope::fuzz::refuseOrAccept([&] {
     const convscope::Tensor t = convscope::parseMatrixText(convscope::fuzz::text(data, size), "fuzz");
     (void)convscope::formatMatrixText(t); // what the window shows of it

@@ -3,7 +3,7 @@
 
 #include "engine/io/ModelFile.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(model_file) {
   return convscope::fuzz::refuseOrAccept(
       [&] { (void)convscope::parseModel(convscope::fuzz::text(data, size), "fuzz.json"); });
 }

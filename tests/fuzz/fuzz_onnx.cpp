@@ -3,7 +3,7 @@
 
 #include "engine/io/Onnx.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+CONVSCOPE_FUZZ_TARGET(onnx) {
   return convscope::fuzz::refuseOrAccept(
       [&] { (void)convscope::importOnnxBytes(convscope::fuzz::text(data, size), "fuzz.onnx"); });
 }

@@ -4,6 +4,7 @@
 // the layer's output shape; the Standard · Depthwise · Pointwise page counts what the
 // formula says; an ONNX file from PyTorch opens; a bad file is refused and the network kept.
 #include "ui/architectures/ArchitectureTab.h"
+#include "common/TestPaths.h"
 #include "UiTestUtils.h"
 #include "ui/architectures/ArchitectureGraphView.h"
 #include "ui/architectures/CompareView.h"
@@ -84,7 +85,7 @@ private slots:
   // A preset's graph comes from a skeleton (no weights), its maps from the network made
   // after it; a model file without weights is kept as loaded and given random ones.
   void aModelFileWithoutWeightsOpensWithRandomWeights() {
-    QFile in(QStringLiteral(CONVSCOPE_RESOURCES "/models/lenet5-digits.json"));
+    QFile in(QString::fromStdString(convscope::test::resourcePath("models/lenet5-digits.json")));
     QVERIFY(in.open(QIODevice::ReadOnly));
     QJsonObject model = QJsonDocument::fromJson(in.readAll()).object();
     model.remove("parameters");
@@ -97,7 +98,7 @@ private slots:
     MainWindow window;
     window.resize(1280, 800);
     window.show();
-    window.openFile(QStringLiteral(CONVSCOPE_RESOURCES "/samples/cat.png"));
+    window.openFile(QString::fromStdString(convscope::test::resourcePath("samples/cat.png")));
     window.showArchitectures();
     ArchitectureTab* tab = window.architectureTab();
     for (const QString& network : {path, QStringLiteral("mini-vgg")}) {
@@ -240,12 +241,13 @@ private slots:
     MainWindow window;
     window.resize(1280, 800);
     window.show();
-    window.openFile(QStringLiteral(CONVSCOPE_RESOURCES "/samples/cat.png"));
+    window.openFile(QString::fromStdString(convscope::test::resourcePath("samples/cat.png")));
     window.showArchitectures();
     ArchitectureTab* tab = window.architectureTab();
     auto reference = makeBackend(BackendKind::Reference);
     // LeNet-5 trained on the digits: its biases are not zero.
-    const char* lenet = CONVSCOPE_RESOURCES "/models/lenet5-digits.json";
+    const std::string lenetPath = convscope::test::resourcePath("models/lenet5-digits.json");
+    const char* lenet = lenetPath.c_str();
     for (const auto& [network, layer, filter] :
          {std::tuple{"resnet18", "conv1", 5}, {"mobilenet", "block2.depthwise", 7}, {lenet, "conv2", 3}}) {
       openAndWait(*tab, network);
@@ -359,7 +361,7 @@ private slots:
     window.show();
     window.showArchitectures();
     ArchitectureTab* tab = window.architectureTab();
-    openAndWait(*tab, QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/inception-module.onnx"));
+    openAndWait(*tab, QString::fromStdString(convscope::test::testDataPath("onnx/inception-module.onnx")));
     const ArchitectureGraph* g = tab->graphView()->graph();
     QVERIFY(g);
     bool inception = false;
@@ -382,7 +384,7 @@ private slots:
     openAndWait(*tab, mlp);
     QCOMPARE(tab->graphView()->boxCount(), 4);
     QTRY_VERIFY_WITH_TIMEOUT(tab->findChild<QLabel*>("mapsTitle")->text().contains("reads vectors"), 10000);
-    openAndWait(*tab, QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/inception-module.onnx"));
+    openAndWait(*tab, QString::fromStdString(convscope::test::testDataPath("onnx/inception-module.onnx")));
     QSignalSpy failed(tab, &ArchitectureTab::failed);
     tab->openNetwork(bad);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);

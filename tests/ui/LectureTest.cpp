@@ -3,6 +3,7 @@
 // photos travel inside the file, the backward pass's step comes back, recent lectures are
 // listed, and a bad file is refused by name with the window's state kept.
 #include "UiTestUtils.h"
+#include "common/TestPaths.h"
 
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/stepper/BackwardStepper.h"
@@ -40,7 +41,7 @@ private slots:
 
   void aLectureRoundTripsTheWindowStateExactly() {
     QTemporaryDir dir;
-    QVERIFY(QFile::copy(QStringLiteral(CONVSCOPE_RESOURCES "/models/lenet5-digits.json"), dir.filePath("lenet5.json")));
+    QVERIFY(QFile::copy(QString::fromStdString(convscope::test::resourcePath("models/lenet5-digits.json")), dir.filePath("lenet5.json")));
     const QString lecture = dir.filePath("rgb-slide.convscope");
     {
       MainWindow a;
@@ -114,7 +115,7 @@ private slots:
     QTemporaryDir dir;
     MainWindow a;
     a.show();
-    QVERIFY(a.openFile(QStringLiteral(CONVSCOPE_RESOURCES "/samples/astronaut.png")));
+    QVERIFY(a.openFile(QString::fromStdString(convscope::test::resourcePath("samples/astronaut.png"))));
     const Tensor shown = a.workspace()->input(); // downscaled to the working size, whole values
     QVERIFY(a.saveLecture(dir.filePath("photo.convscope")));
     QVERIFY(QFileInfo(dir.filePath("photo.convscope")).size() < 1024 * 1024);

@@ -3,7 +3,9 @@
 // RGB example steps to (0,0) with −25 and its channel sums; a non-image drop shows an
 // error and keeps the previous image; keyboard stepping; presenter mode.
 #include "ui/window/MainWindow.h"
+#include "common/TestPaths.h"
 #include "UiTestUtils.h"
+#include "common/ImageBombs.h"
 
 #include "ui/export/AnimationExport.h"
 #include "ui/stepper/BackwardStepper.h"
@@ -24,6 +26,8 @@
 #include "engine/network/LayerList.h"
 #include "engine/io/MatrixText.h"
 #include "engine/io/ModelFile.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/LayerKind.h"
 #include "engine/io/Onnx.h"
 #include "engine/training/Optimizer.h"
 #include "engine/network/Presets.h"
@@ -42,6 +46,7 @@
 #include <QDoubleSpinBox>
 #include <QDropEvent>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -246,7 +251,7 @@ private slots:
     const Model checkpoint = loadModel(panel->form()->lastCheckpoint().toStdString());
     QVERIFY(checkpoint.info.checkpoint.has_value());
     QCOMPARE(checkpoint.info.checkpoint->state.epochsDone, 2);
-    QVERIFY(!panel->resumeFrom(QFINDTESTDATA("UiTestUtils.h"))); // not a model file at all
+    QVERIFY(!panel->resumeFrom(QString::fromStdString(convscope::test::sourcePath("tests/ui/UiTestUtils.h")))); // not a model file at all
     QVERIFY2(panel->statusText().startsWith("Cannot resume from UiTestUtils.h: "), qPrintable(panel->statusText()));
     QVERIFY(panel->resumeFrom(panel->form()->lastCheckpoint())); // Epochs 2 is done: it asks for one more
     QCOMPARE(panel->form()->epochsBox()->value(), 3);
@@ -522,6 +527,30 @@ private slots:
     QVERIFY(maps->tileSize() > tile);
   }
 
+  // A 160 kB TIFF of 20000×20000 (which OpenCV would decode into 400 MB), a PGM of the same
+  // and a WebP of 16000×16000, dropped and opened: each refused by its header with the
+  // limit named; the lecture's image stays.
+  void imagesLargerThanTheLimitAreRefusedWhenDroppedOrOpened() {
+    QTemporaryDir dir;
+    const QString tiff = dir.filePath("bomb.tif"), pgm = dir.filePath("bomb.pgm"), webp = dir.filePath("bomb.webp");
+    convscope::test::writeFile(tiff.toStdString(), convscope::test::tiffOfZeros(20000));
+    convscope::test::writeFile(pgm.toStdString(), convscope::test::pgmHeader(20000, 20000));
+    convscope::test::writeFile(webp.toStdString(), convscope::test::webpLosslessHeader(16000, 16000));
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    const std::vector<float> before = window.workspace()->input().values();
+    for (const auto& [file, size] : {std::pair{tiff, "20000×20000"}, {pgm, "20000×20000"}, {webp, "16000×16000"}}) {
+      drop(&window, file);
+      QVERIFY2(window.errorText().contains(QFileInfo(file).fileName()), qPrintable(window.errorText()));
+      QVERIFY2(window.errorText().contains(QString("declares %1").arg(size)), qPrintable(window.errorText()));
+      QVERIFY(window.errorText().contains("ConvScope opens images up to 67,108,864 pixels"));
+      QVERIFY(!window.openFile(file));
+      QCOMPARE(window.workspace()->inputName(), QStringLiteral("six.txt"));
+      QCOMPARE(window.workspace()->input().values(), before);
+    }
+  }
+
   void droppingANonImageShowsAnErrorAndKeepsThePreviousImage() {
     QTemporaryDir dir;
     const QString notes = dir.filePath("notes.png");
@@ -535,7 +564,7 @@ private slots:
     const std::vector<float> before = window.workspace()->input().values();
     drop(&window, notes);
     QVERIFY2(window.errorText().contains("notes.png"), qPrintable(window.errorText()));
-    QVERIFY(window.errorText().contains("not an image file OpenCV can read"));
+    QVERIFY(window.errorText().contains("a damaged PNG file"));
     QCOMPARE(window.workspace()->inputName(), QStringLiteral("six.txt"));
     QCOMPARE(window.workspace()->input().values(), before);
   }
@@ -550,7 +579,7 @@ private slots:
     QVERIFY(window.openFile(example("six.txt")));
     QStringList files;
     for (const QString& root :
-         {QStringLiteral(CONVSCOPE_TEST_DATA "/../fuzz"), QStringLiteral(CONVSCOPE_TEST_DATA "/onnx")}) {
+         {QString::fromStdString(convscope::test::sourcePath("tests/fuzz")), QString::fromStdString(convscope::test::testDataPath("onnx"))}) {
       QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
       while (it.hasNext()) files << it.next();
     }
@@ -639,7 +668,7 @@ private slots:
   void liveUpdatesReuseTheBuffersOfTheResultBefore() {
     MainWindow window;
     window.show();
-    QVERIFY(window.openFile(QStringLiteral(CONVSCOPE_EXAMPLES "/../samples/cat.png")));
+    QVERIFY(window.openFile(QString::fromStdString(convscope::test::resourcePath("samples/cat.png"))));
     settle(window);
     const uint64_t before = window.runner()->recycledUpdates();
     for (int stride : {2, 1, 3, 1}) {
@@ -777,7 +806,7 @@ private slots:
     MainWindow window;
     window.show();
     QVERIFY(window.openFile(example("digit.png")));
-    QVERIFY(window.openFile(QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/lenet-batchnorm.onnx")));
+    QVERIFY(window.openFile(QString::fromStdString(convscope::test::testDataPath("onnx/lenet-batchnorm.onnx"))));
     settle(window);
     QVERIFY(window.workspace()->hasModel());
     QCOMPARE(window.workspace()->modelName(), QString("lenet-batchnorm.onnx"));
@@ -786,7 +815,7 @@ private slots:
     Stepper* stepper = window.stepper();
     stepper->setMode(Stepper::Mode::FullyConnected);
     QCOMPARE(stepper->cellCount(), 10); // its last layer, 84 → 10, with PyTorch's weights
-    QVERIFY(!window.openModel(QStringLiteral(CONVSCOPE_TEST_DATA "/onnx/refused-resize.onnx")));
+    QVERIFY(!window.openModel(QString::fromStdString(convscope::test::testDataPath("onnx/refused-resize.onnx"))));
     QVERIFY2(window.errorText().contains("operator Resize is not supported"), qPrintable(window.errorText()));
     QCOMPARE(window.workspace()->modelName(), QString("lenet-batchnorm.onnx"));
     QTemporaryDir dir;
@@ -889,7 +918,7 @@ private slots:
     QVERIFY(why->isVisible());
     QVERIFY(why->image().isNull());
     QVERIFY2(why->text().contains("Open a trained model"), qPrintable(why->text()));
-    QVERIFY(window.openModel(QStringLiteral(CONVSCOPE_EXAMPLES "/../models/lenet5-digits.json")));
+    QVERIFY(window.openModel(QString::fromStdString(convscope::test::resourcePath("models/lenet5-digits.json"))));
     for (int m = 0; m < 3; ++m) {
       why->methodBox()->setCurrentIndex(m);
       QVERIFY2(!why->image().isNull(), qPrintable(why->text()));
@@ -897,6 +926,52 @@ private slots:
       QVERIFY2(why->text().contains("for 7: score"), qPrintable(why->text())); // the digit is a 7
       QCOMPARE(why->text().contains("(layer conv2)"), m == 1);                 // Grad-CAM's layer
     }
+  }
+
+  // One model in memory: the workspace reads the file, the feature maps, the stepper and the
+  // saliency dialog borrow it. A model saved again under the same path (as the Training
+  // tab's Save does) and opened again is what all of them show at once; no widget keeps a
+  // copy keyed by the path (they did: the stepper and the dialog stayed on the old weights).
+  void aModelSavedAgainUnderItsPathIsSeenByEveryView() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("model.json");
+    QVERIFY(QFile::copy(QString::fromStdString(convscope::test::resourcePath("models/lenet5-digits.json")), path));
+    MainWindow window;
+    window.show();
+    QVERIFY(window.openFile(example("digit.png")));
+    QVERIFY(window.openModel(path));
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::FullyConnected);
+    const Tensor logitsBefore = stepper->logits();
+    SaliencyDialog* why = window.showSaliency();
+    const auto score = [why] {
+      const QRegularExpressionMatch m = QRegularExpression("score (-?[0-9.e+-]+)").match(why->text());
+      return m.hasMatch() ? m.captured(1).toDouble() : std::nan("");
+    };
+    const double scoreBefore = score();
+    QVERIFY2(std::isfinite(scoreBefore), qPrintable(why->text()));
+    settle(window);
+    const std::vector<float> probabilitiesBefore = window.featureMaps()->result()->stages.back().maps.values();
+    const uint64_t generation = window.workspace()->model()->generation();
+
+    // "Retrained": the last fully connected layer's weights and bias doubled, saved over the file.
+    Model retrained = loadModel(path.toStdString());
+    for (size_t i = retrained.network.size(); i-- > 0;)
+      if (Dense* dense = layerAs<Dense>(retrained.network.layer(i))) {
+        for (float& w : dense->weights().values()) w *= 2;
+        for (float& b : dense->bias().values()) b *= 2;
+        break;
+      }
+    saveModel(path.toStdString(), retrained.network, retrained.info);
+    QVERIFY(window.openModel(path));
+    QVERIFY(window.workspace()->model()->generation() > generation);
+    const Tensor& logitsAfter = stepper->logits(); // the class scores doubled
+    QCOMPARE(logitsAfter.size(), logitsBefore.size());
+    for (int64_t k = 0; k < logitsAfter.size(); ++k)
+      QVERIFY(std::abs(logitsAfter.data()[k] - 2 * logitsBefore.data()[k]) <= 1e-4f * (1 + std::abs(logitsAfter.data()[k])));
+    QVERIFY2(std::abs(score() - 2 * scoreBefore) <= 2e-3 * std::abs(scoreBefore), qPrintable(why->text()));
+    settle(window);
+    QVERIFY(window.featureMaps()->result()->stages.back().maps.values() != probabilitiesBefore);
   }
 
   // The form alone makes the request the worker receives: every box lands in its field,

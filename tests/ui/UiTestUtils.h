@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ui/maps/FeatureMapView.h"
+#include "common/TestPaths.h"
 #include "ui/window/MainWindow.h"
 #include "ui/maps/PipelineRunner.h"
 
@@ -11,7 +12,7 @@
 
 namespace convscope::test {
 
-inline QString example(const QString& name) { return QStringLiteral(CONVSCOPE_EXAMPLES "/") + name; }
+inline QString example(const QString& name) { return QString::fromStdString(convscope::test::examplePath(name.toStdString())); }
 
 // Waits until the newest request's result is on screen.
 inline void settle(ui::MainWindow& w) {

@@ -14,7 +14,7 @@
 #include "engine/lessons/Pipeline.h"
 #include "engine/network/Presets.h"
 #include "engine/backend/Backend.h"
-#include "engine/layers/Conv2D.h"
+#include "engine/lessons/LearnedFilters.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -537,35 +537,23 @@ bool ArchitectureTab::stepFilter(int filter) {
   post([engine = engine_, node, filter, lesson, &ready] {
     try {
       Network& net = *engine->network;
-      const auto& conv = dynamic_cast<const Conv2D&>(net.layer(size_t(node)));
+      const LearnedFilter f = learnedFilter(net, size_t(node), filter);
       const int from = net.nodes()[size_t(node)].inputs.front();
       const Tensor input = (from < 0 ? engine->input : net.output(size_t(from))).inLayout(Layout::NCHW);
-      const Conv2DGeometry& g = conv.geometry();
-      const int64_t perGroup = conv.inChannels() / g.groups, outPerGroup = conv.outChannels() / g.groups;
-      const int64_t f = std::clamp<int64_t>(filter, 0, conv.outChannels() - 1), group = f / outPerGroup;
       const Shape& s = input.shape();
       // The input channels this filter reads: all of them, or its group's.
-      Tensor channels(Shape{1, perGroup, s[2], s[3]});
-      const size_t plane = size_t(s[2] * s[3]);
-      std::copy_n(input.values().begin() + long(group * perGroup * int64_t(plane)), perGroup * int64_t(plane),
+      Tensor channels(Shape{1, f.channels, s[2], s[3]});
+      const int64_t plane = s[2] * s[3];
+      std::copy_n(input.values().begin() + long(f.firstChannel * plane), f.channels * plane,
                   channels.values().begin());
-      const int64_t k = g.kernelH * g.kernelW;
-      Tensor weights(Shape{perGroup, g.kernelH, g.kernelW});
-      std::copy_n(conv.weights().values().begin() + long(f * perGroup * k), perGroup * k, weights.values().begin());
       lesson->input = channels;
-      lesson->kernel = {conv.name() + " filter " + std::to_string(f), weights};
-      lesson->options.strideH = g.strideH, lesson->options.strideW = g.strideW;
-      lesson->options.padding.mode = PaddingSpec::Mode::Explicit;
-      lesson->options.padding.top = g.padTop, lesson->options.padding.bottom = g.padBottom;
-      lesson->options.padding.left = g.padLeft, lesson->options.padding.right = g.padRight;
-      lesson->options.dilationH = g.dilationH, lesson->options.dilationW = g.dilationW;
-      lesson->options.bias = conv.hasBias() ? conv.bias().values()[size_t(f)] : 0.0f;
-      lesson->name =
-          QString::fromStdString(conv.name()) + (g.groups > 1 ? QStringLiteral(": input channels %1–%2 (group %3)")
-                                                                    .arg(group * perGroup)
-                                                                    .arg((group + 1) * perGroup - 1)
-                                                                    .arg(group)
-                                                              : QStringLiteral(": its input"));
+      lesson->kernel = f.kernel;
+      lesson->options = f.options;
+      lesson->name = QString::fromStdString(f.layer) + (f.groups > 1 ? QStringLiteral(": input channels %1–%2 (group %3)")
+                                                                          .arg(f.firstChannel)
+                                                                          .arg(f.firstChannel + f.channels - 1)
+                                                                          .arg(f.group)
+                                                                    : QStringLiteral(": its input"));
     } catch (const std::exception& e) {
       lesson->error = QString::fromStdString(e.what());
     }

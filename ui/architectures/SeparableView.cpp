@@ -142,8 +142,7 @@ void SeparableView::recompute() {
       net.add(conv("separable", m, n, 1, 1), {"depthwise"});
       initialize(net, InitScheme::He, 7);
       // The pair's pointwise is the pointwise branch: the same weights, so the maps compare.
-      auto& pointwise = dynamic_cast<Conv2D&>(net.layer(2));
-      dynamic_cast<Conv2D&>(net.layer(3)).weights() = pointwise.weights();
+      *net.layer(3).parameters().front() = *net.layer(2).parameters().front(); // the weights (bias zero)
       for (int i = 0; i < 3; ++i) counted[i] = net.layer(size_t(i)).parameterCount();
       Tensor input = image;
       for (float& v : input.values()) v /= 255.0f;

@@ -136,14 +136,11 @@ void Workspace::setProcessing(const FilterOptions& convolution, ActivationKind a
 
 bool Workspace::loadModel(const QString& path, QString* error) {
   try {
-    Model model = convscope::loadModel(path.toStdString());
-    if (!model.hasWeights || !model.info.preprocess)
+    ModelSnapshot model = SharedModel::open(path.toStdString(), modelGenerations_ + 1);
+    if (!model->trained() || !model->info().preprocess)
       throw std::invalid_argument(path.toStdString() + ": has no trained weights (train it first)");
-    network_ = std::make_shared<Network>(std::move(model.network));
-    preprocess_ = *model.info.preprocess;
-    classNames_ = model.info.classNames;
-    modelName_ = QFileInfo(path).fileName();
-    modelPath_ = path;
+    ++modelGenerations_;
+    model_ = std::move(model);
     emit modelChanged();
     return true;
   } catch (const std::exception& e) {
@@ -153,17 +150,26 @@ bool Workspace::loadModel(const QString& path, QString* error) {
 }
 
 void Workspace::closeModel() {
-  network_.reset();
-  modelName_.clear();
-  modelPath_.clear();
+  model_.reset();
   emit modelChanged();
+}
+
+QString Workspace::modelName() const { return model_ ? QString::fromStdString(model_->fileName()) : QString(); }
+QString Workspace::modelPath() const { return model_ ? QString::fromStdString(model_->path()) : QString(); }
+
+const Preprocess& Workspace::modelPreprocess() const {
+  static const Preprocess none;
+  return model_ ? model_->preprocess() : none;
+}
+
+const std::vector<std::string>& Workspace::modelClassNames() const {
+  static const std::vector<std::string> none;
+  return model_ ? model_->classNames() : none;
 }
 
 PipelineSpec Workspace::pipelineSpec() const {
   PipelineSpec spec;
-  spec.network = network_;
-  spec.preprocess = preprocess_;
-  spec.classNames = classNames_;
+  spec.model = model_;
   spec.kernels = kernels_;
   spec.convolution = convolution_;
   spec.activation = activation_;

@@ -1,10 +1,14 @@
 // The document the lecture view shows: the input (at its working size), the kernel bank
-// and the settings of convolution, activation and pooling. Widgets edit it through its
-// setters and redraw on its signals; the pipeline and the stepper read it.
+// and the settings of convolution, activation and pooling, and the one open model. Widgets
+// edit it through its setters and redraw on its signals; the pipeline and the stepper read
+// it. The model is read from its file here and nowhere else in the window: views borrow
+// the snapshot (model()) and hear modelChanged when another one, or the same file saved
+// again, is opened.
 // Not for: computing (PipelineRunner and the engine do) or drawing.
 #pragma once
 
 #include "engine/lessons/Filtering.h"
+#include "engine/io/SharedModel.h"
 #include "engine/network/Network.h"
 #include "engine/lessons/Pipeline.h"
 #include "engine/core/Tensor.h"
@@ -59,15 +63,18 @@ public:
                      const Pool2DGeometry& pool);
 
   // A trained model: the pipeline then shows its layers on the input. Loading failures
-  // return false with `error` set and keep what was there.
+  // return false with `error` set and keep what was there. Opening the same path again reads
+  // the file again (a model saved over it is seen): a new generation.
   bool loadModel(const QString& path, QString* error);
   void closeModel();
-  bool hasModel() const { return network_ != nullptr; }
-  const QString& modelName() const { return modelName_; }
-  const QString& modelPath() const { return modelPath_; } // widgets that run the model load their own copy
-  const Network* network() const { return network_.get(); }
-  const Preprocess& modelPreprocess() const { return preprocess_; }
-  const std::vector<std::string>& modelClassNames() const { return classNames_; }
+  bool hasModel() const { return model_ != nullptr; }
+  // The open model (null when none), to borrow: run it through SharedModel::use.
+  const ModelSnapshot& model() const { return model_; }
+  QString modelName() const;
+  QString modelPath() const;
+  const Network* network() const { return model_ ? &model_->network() : nullptr; } // its structure
+  const Preprocess& modelPreprocess() const;
+  const std::vector<std::string>& modelClassNames() const;
 
   // Everything the pipeline needs, as one value.
   PipelineSpec pipelineSpec() const;
@@ -95,11 +102,8 @@ private:
   ActivationKind activation_ = ActivationKind::ReLU;
   bool pooling_ = true;
   Pool2DGeometry pool_;
-  std::shared_ptr<Network> network_;
-  Preprocess preprocess_;
-  std::vector<std::string> classNames_;
-  QString modelName_;
-  QString modelPath_;
+  ModelSnapshot model_;
+  uint64_t modelGenerations_ = 0; // models opened so far
 };
 
 } // namespace convscope::ui

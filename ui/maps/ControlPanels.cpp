@@ -7,7 +7,7 @@
 #include "engine/io/MatrixText.h"
 #include "engine/lessons/Pipeline.h"
 #include "engine/backend/reference/ReferenceBackend.h"
-#include "engine/layers/Conv2D.h"
+#include "engine/lessons/LearnedFilters.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -302,13 +302,8 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
   connect(gallery_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
     if (item->data(Qt::UserRole).isValid()) { // a learned filter: (layer, filter)
       const QPoint which = item->data(Qt::UserRole).toPoint();
-      const auto* conv = dynamic_cast<const Conv2D*>(&workspace_->network()->layer(size_t(which.x())));
-      const Tensor& w = conv->weights(); // (C_out, C_in/groups, KH, KW)
-      const int64_t size = w.shape()[1] * w.shape()[2] * w.shape()[3];
-      Tensor filter(
-          Shape{w.shape()[1], w.shape()[2], w.shape()[3]},
-          std::vector<float>(w.values().begin() + which.y() * size, w.values().begin() + (which.y() + 1) * size));
-      NamedKernel kernel{item->text().toStdString(), filter};
+      NamedKernel kernel = learnedFilter(*workspace_->network(), size_t(which.x()), which.y()).kernel;
+      kernel.name = item->text().toStdString();
       loadEditorFrom(kernel);
       workspace_->setKernels({kernel});
       return;
@@ -391,24 +386,20 @@ void KernelPanel::refreshLearned() {
     if (gallery_->item(i)->data(Qt::UserRole).isValid()) delete gallery_->takeItem(i);
   const Network* net = workspace_->network();
   if (!net) return;
-  for (size_t l = 0; l < net->size(); ++l) {
-    const auto* conv = dynamic_cast<const Conv2D*>(&net->layer(l));
-    if (!conv) continue;
-    const Tensor& w = conv->weights();
-    for (int64_t k = 0; k < w.shape()[0]; ++k) {
-      auto* item =
-          new QListWidgetItem(QStringLiteral("%1 #%2").arg(QString::fromStdString(conv->name())).arg(k + 1), gallery_);
+  for (const size_t l : convolutionNodes(*net)) {
+    for (int64_t k = 0; k < filterCount(*net, l); ++k) {
+      const LearnedFilter f = learnedFilter(*net, l, k);
+      const Tensor& w = f.kernel.weights; // (C_in/groups, KH, KW)
+      auto* item = new QListWidgetItem(QStringLiteral("%1 #%2").arg(QString::fromStdString(f.layer)).arg(k + 1), gallery_);
       item->setData(Qt::UserRole, QPoint(int(l), int(k)));
       item->setToolTip(tr("A filter learned by %1 (%2 block(s) of %3×%4)")
                            .arg(workspace_->modelName())
+                           .arg(w.shape()[0])
                            .arg(w.shape()[1])
-                           .arg(w.shape()[2])
-                           .arg(w.shape()[3]));
+                           .arg(w.shape()[2]));
       // Its first block as the icon, on the diverging palette.
-      Tensor block(Shape{1, 1, w.shape()[2], w.shape()[3]});
-      std::copy(w.values().begin() + k * w.shape()[1] * w.shape()[2] * w.shape()[3],
-                w.values().begin() + k * w.shape()[1] * w.shape()[2] * w.shape()[3] + w.shape()[2] * w.shape()[3],
-                block.data());
+      Tensor block(Shape{1, 1, w.shape()[1], w.shape()[2]});
+      std::copy_n(w.values().begin(), w.shape()[1] * w.shape()[2], block.data());
       const MapImage map = renderMap(block, 0);
       item->setIcon(QIcon(QPixmap::fromImage(toQImage(map).scaled(64, 64, Qt::KeepAspectRatio))));
     }

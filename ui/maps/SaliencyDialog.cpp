@@ -1,11 +1,9 @@
-// SaliencyDialog: the controls, the open model's own copy, and the map as a picture.
+// SaliencyDialog: the controls, and the map of the workspace's model as a picture.
 #include "ui/maps/SaliencyDialog.h"
 
-#include "engine/io/ModelFile.h"
 #include "engine/training/Preprocess.h"
 #include "engine/lessons/Saliency.h"
 #include "engine/backend/onednn/OnednnBackend.h"
-#include "engine/layers/Conv2D.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -56,23 +54,22 @@ SaliencyDialog::~SaliencyDialog() = default;
 
 QString SaliencyDialog::text() const { return verdict_->text(); }
 
-void SaliencyDialog::reloadModel() {
-  if (loadedPath_ == workspace_->modelPath() && network_) return;
-  network_ = std::make_unique<Network>(loadModel(workspace_->modelPath().toStdString()).network);
-  loadedPath_ = workspace_->modelPath();
+void SaliencyDialog::followModel() {
+  const SharedModel& model = *workspace_->model();
+  if (shownGeneration_ == model.generation()) return;
+  shownGeneration_ = model.generation();
   const QSignalBlocker blockClass(class_), blockLayer(layer_);
   class_->clear();
   class_->addItem(tr("the predicted class"), -1);
   const auto& names = workspace_->modelClassNames();
-  const int64_t classes = network_->outputShape(1).elementCount();
+  const int64_t classes = model.network().outputShape(1).elementCount();
   for (int64_t k = 0; k < classes; ++k)
     class_->addItem(k < int64_t(names.size()) ? QString::fromStdString(names[size_t(k)]) : tr("class %1").arg(k + 1),
                     qlonglong(k));
   layer_->clear();
   layer_->addItem(tr("the last convolution"), QString());
-  for (const auto& node : network_->nodes())
-    if (dynamic_cast<const Conv2D*>(node.layer.get()))
-      layer_->addItem(QString::fromStdString(node.layer->name()), QString::fromStdString(node.layer->name()));
+  for (const std::string& name : gradCamLayers(model.network()))
+    layer_->addItem(QString::fromStdString(name), QString::fromStdString(name));
 }
 
 void SaliencyDialog::recompute() {
@@ -83,15 +80,16 @@ void SaliencyDialog::recompute() {
     return;
   }
   try {
-    reloadModel();
+    followModel();
     layer_->setEnabled(SaliencyMethod(method_->currentData().toInt()) == SaliencyMethod::GradCam);
     SaliencyOptions options;
     options.method = SaliencyMethod(method_->currentData().toInt());
     options.classIndex = class_->currentData().toLongLong();
     options.layer = layer_->currentData().toString().toStdString();
     const Tensor& input = workspace_->input();
-    const SaliencyMap map =
-        computeSaliency(*network_, *backend_, preprocessImage(input, workspace_->modelPreprocess()), options);
+    const Tensor prepared = preprocessImage(input, workspace_->modelPreprocess());
+    const SaliencyMap map = workspace_->model()->use(
+        [&](Network& network) { return computeSaliency(network, *backend_, prepared, options); });
     const Tensor onImage = saliencyForImage(map.map, workspace_->modelPreprocess(), input.shape()[2], input.shape()[3]);
     const Tensor rgb = saliencyOverlay(input, onImage, 320);
     const int h = int(rgb.shape()[2]), w = int(rgb.shape()[3]);

@@ -6,8 +6,6 @@
 
 #include "ui/core/Workspace.h"
 
-#include "engine/network/Network.h"
-
 #include <QDialog>
 #include <QImage>
 
@@ -35,12 +33,11 @@ public slots:
   void recompute();
 
 private:
-  void reloadModel();
+  void followModel(); // the class and layer choices of the workspace's model, when it changed
 
-  Workspace* workspace_;
-  std::unique_ptr<Network> network_; // this dialog's own copy of the open model
+  Workspace* workspace_; // the model is the workspace's, borrowed (SharedModel::use)
   std::unique_ptr<Backend> backend_;
-  QString loadedPath_;
+  uint64_t shownGeneration_ = 0; // the model generation the choices are for
   QImage image_;
   QComboBox *method_, *class_, *layer_;
   QLabel *picture_, *verdict_;

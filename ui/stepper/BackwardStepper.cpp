@@ -1,5 +1,6 @@
 // BackwardStepper: the controls, the panels of each stage, and BackwardCanvas, which paints them.
 #include "ui/stepper/BackwardStepper.h"
+#include "ui/stepper/GridCells.h"
 
 #include "engine/lessons/Filtering.h"
 #include "engine/backend/reference/Explain.h"
@@ -25,24 +26,14 @@
 
 namespace convscope::ui {
 
+using namespace cells;
+
 namespace {
 constexpr int64_t kLargestSide = 64; // larger images make stages of thousands of cells
 constexpr double kAspect = 1.8;      // cells wider than tall: gradients have four or five characters
 
-// Three significant digits, "−" for minus: the grids' numbers (the arithmetic has four).
-QString brief(float v) {
-  if (v == 0.0f) return QStringLiteral("0");
-  QString t = QString::number(double(v), 'g', 3);
-  return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
-}
-
 std::vector<float> valuesOf(const Tensor& t) { return std::vector<float>(t.data(), t.data() + t.size()); }
 
-const QColor kWindow(255, 190, 90);    // the cells the current one reads
-const QColor kCurrent(230, 120, 0);    // the current cell's border
-const QColor kFilled(235, 244, 255);   // computed cells
-const QColor kPositive(253, 219, 199); // gradients above zero (RdBu's light red)
-const QColor kNegative(209, 229, 240); // gradients below zero (RdBu's light blue)
 } // namespace
 
 // ---- the canvas ------------------------------------------------------------------------
@@ -81,14 +72,14 @@ protected:
       p.setPen(Qt::black);
       p.drawText(QRect(o.x(), o.y() - titleHeight(), width() - o.x(), titleHeight() - 2),
                  Qt::AlignLeft | Qt::AlignBottom, panel.title);
-      // One font for the panel, fitted to its widest number.
+      // One font for the panel, fitted to its widest number (the grids' numbers have three
+      // significant digits; the arithmetic has four).
       QString widest;
       QFont f = font();
-      int px = std::clamp(ch * 6 / 10, 8, 44);
-      f.setPixelSize(px);
+      f.setPixelSize(std::clamp(ch * 6 / 10, 8, 44));
       for (float v : panel.values)
         if (QFontMetrics(f).horizontalAdvance(brief(v)) > QFontMetrics(f).horizontalAdvance(widest)) widest = brief(v);
-      while (px > 7 && QFontMetrics(f).horizontalAdvance(widest) > cw - 4) f.setPixelSize(--px);
+      const int px = fittedPixelSize(f, widest, cw - 1, std::clamp(ch * 6 / 10, 8, 44));
       p.setFont(f);
       for (int r = 0; r < panel.rows; ++r)
         for (int c = 0; c < panel.columns; ++c) {
@@ -100,20 +91,12 @@ protected:
           if (shown) fill = panel.signedTint ? (v > 0 ? kPositive : v < 0 ? kNegative : QColor(Qt::white)) : kFilled;
           if (std::find(panel.highlighted.begin(), panel.highlighted.end(), i) != panel.highlighted.end())
             fill = kWindow;
-          p.fillRect(cell, fill);
-          p.setPen(s_->presenter_ ? QColor(90, 90, 90) : QColor(160, 160, 160));
-          p.drawRect(cell.adjusted(0, 0, -1, -1));
-          if (shown && ch >= 16) {
-            p.setPen(Qt::black);
-            p.drawText(cell, Qt::AlignCenter, brief(v));
-          }
+          drawCell(p, cell, fill, s_->presenter_, brief(v), shown && ch >= 16 ? px : 0);
         }
-      if (panel.current >= 0) {
-        p.setPen(QPen(kCurrent, 3));
-        p.setBrush(Qt::NoBrush);
-        p.drawRect(QRect(o.x() + panel.current % panel.columns * cw, o.y() + panel.current / panel.columns * ch, cw, ch)
-                       .adjusted(1, 1, -1, -1));
-      }
+      if (panel.current >= 0)
+        outlineCell(p,
+                    QRect(o.x() + panel.current % panel.columns * cw, o.y() + panel.current / panel.columns * ch, cw, ch),
+                    kCurrent, 3);
     }
   }
 
@@ -209,7 +192,7 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   problemLabel_->setWordWrap(true);
   problemLabel_->setFont(bold);
   QPalette red = problemLabel_->palette();
-  red.setColor(QPalette::WindowText, QColor(178, 24, 43));
+  red.setColor(QPalette::WindowText, kMaximum);
   problemLabel_->setPalette(red);
   problemLabel_->hide();
 

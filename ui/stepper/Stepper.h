@@ -13,7 +13,7 @@
 #include "ui/core/Workspace.h"
 
 #include "engine/lessons/Filtering.h"
-#include "engine/network/Network.h"
+#include "engine/lessons/FullyConnectedLesson.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
@@ -56,8 +56,9 @@ public:
   QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)
   QString arithmeticText() const;        // the current cell's computation
   // The fully connected stage: flattened features (1, F) and logits (1, K) as stepped.
-  const Tensor& fullyConnectedInput() const { return fcInput_; }
-  const Tensor& logits() const { return fcLogits_; }
+  const Tensor& fullyConnectedInput() const { return fc_.input; }
+  const Tensor& logits() const { return fc_.logits; }
+  const FullyConnectedLesson& fullyConnected() const { return fc_; }
   QString problemText() const { return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;
   int zoom() const { return cellSize_; }
@@ -140,13 +141,10 @@ private:
   Tensor reluOutput_; // ReLU of the chosen output channel's map, (1, 1, Ho, Wo)
   Tensor poolInput_;  // the chosen map after the workspace's activation (none: as convolved), (1, 1, Ho, Wo)
   Tensor pooled_;     // pooling of poolInput_
-  // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K).
-  Tensor fcInput_, fcWeights_, fcBias_, fcLogits_, fcProbabilities_;
-  QString fcSource_;
-  QString fcInputText_;              // "flatten: 400 features …" or "input: the 84 values of 'act4'"
-  std::unique_ptr<Network> network_; // this widget's own copy of the open model (the pipeline runs another)
-  QString networkPath_;
-  std::vector<std::string> fcClasses_;
+  // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K),
+  // from the workspace's model (borrowed) or the pipeline's demonstration.
+  FullyConnectedLesson fc_;
+
   void computeFullyConnected();
   std::vector<int64_t> inputChannels_; // the input channels feeding the chosen output channel
 

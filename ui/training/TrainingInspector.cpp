@@ -9,8 +9,7 @@
 #include "engine/lessons/Pipeline.h"
 #include "engine/training/Preprocess.h"
 #include "engine/lessons/Saliency.h"
-#include "engine/layers/Activation.h"
-#include "engine/layers/Conv2D.h"
+#include "engine/lessons/LearnedFilters.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -260,15 +259,11 @@ void TrainingInspector::showTestImage() {
       picture = {QImage(test.image(index), test.width, test.height, test.width, QImage::Format_Grayscale8).copy()};
     rows.push_back({tr("%1→%2").arg(name(labels[0]), name(predicted)), std::move(picture)});
     // Each convolution's maps after its activation (when one follows), the first two.
-    for (size_t i = 0; i < live_->size() && rows.size() < 3; ++i) {
-      if (!dynamic_cast<const Conv2D*>(&live_->layer(i))) continue;
-      size_t shown = i;
-      if (i + 1 < live_->size() && dynamic_cast<const Activation*>(&live_->layer(i + 1))) shown = i + 1;
-      const Tensor& maps = live_->output(shown);
-      QString title = QString::fromStdString(live_->layer(i).name());
-      if (const auto* a = dynamic_cast<const Activation*>(&live_->layer(shown)); a && shown != i)
-        title += QStringLiteral(" + ") + QString::fromStdString(activationTitle(a->activation()));
-      rows.push_back({QStringLiteral("%1 (%2)").arg(title).arg(maps.shape()[1]), renderImages(maps)});
+    for (const ConvolutionStage& st : convolutionStages(*live_)) {
+      if (rows.size() >= 3) break;
+      const Tensor& maps = live_->output(st.shown);
+      rows.push_back({QStringLiteral("%1 (%2)").arg(QString::fromStdString(st.title)).arg(maps.shape()[1]),
+                      renderImages(maps)});
     }
   } catch (const std::exception& e) {
     emit message(QString::fromStdString(e.what()));

@@ -9,7 +9,7 @@
 #include <QScopeGuard>
 
 #include "engine/io/ModelFile.h"
-#include "engine/layers/Conv2D.h"
+#include "engine/lessons/LearnedFilters.h"
 
 #include <chrono>
 #include <utility>
@@ -69,8 +69,9 @@ void TrainingWorker::start(TrainingRequest request) {
       job_ = nullptr;
     });
     if (stopRequested_) job.cancel();
-    const Conv2D* first = nullptr;
-    for (size_t i = 0; i < network->size() && !first; ++i) first = dynamic_cast<const Conv2D*>(&network->layer(i));
+    // The first convolution's weights, shown as they learn.
+    const std::vector<size_t> convolutions = convolutionNodes(*network);
+    const Tensor* first = convolutions.empty() ? nullptr : network->layer(convolutions.front()).parameters().front();
     using Clock = std::chrono::steady_clock;
     auto lastFilters = Clock::now() - std::chrono::seconds(1), lastSent = lastFilters;
     std::vector<BatchReport> unsent;
@@ -91,7 +92,7 @@ void TrainingWorker::start(TrainingRequest request) {
       const auto now = Clock::now();
       if (first && now - lastFilters > std::chrono::milliseconds(250)) {
         lastFilters = now;
-        FilterSnapshot snapshot{first->weights(), network->copyState(), r.imagesSeen};
+        FilterSnapshot snapshot{*first, network->copyState(), r.imagesSeen};
         deliver([&](TrainingReports& m) { m.filters = std::move(snapshot); });
       }
     };
@@ -126,7 +127,7 @@ void TrainingWorker::start(TrainingRequest request) {
     const TrainResult result = job.run(callbacks);
     send(true);
     if (first) {
-      FilterSnapshot snapshot{first->weights(), network->copyState(), 0};
+      FilterSnapshot snapshot{*first, network->copyState(), 0};
       deliver([&](TrainingReports& m) { m.filters = std::move(snapshot); });
     }
     modelInfo_ = job.modelInfo(result);

@@ -1,6 +1,8 @@
-// The main window: menus and shortcuts, the side panels, the feature maps and the stepper,
-// drag and drop, paste, recent files, samples, export, presenter mode and remembered
-// settings. It wires widgets to the workspace and the workspace to the pipeline runner.
+// The main window: the tabs and side panels around the workspace, menus and shortcuts, drag
+// and drop, paste, recent files, samples, export, lecture files, presenter mode and
+// remembered settings. It wires widgets to the workspace and the workspace to the pipeline
+// runner. Its jobs live in files of their own: MainWindowMenus.cpp, MainWindowLectures.cpp,
+// MainWindowPresenter.cpp, Samples.h (the catalogue), RecentFiles.h.
 #pragma once
 
 #include "ui/export/Figure.h"
@@ -32,6 +34,8 @@ class FeatureMapView;
 class InputPanel;
 class KernelPanel;
 class PipelineRunner;
+class RecentFiles;
+struct Sample;
 class Stepper;
 class TrainingPanel;
 class Workspace;
@@ -92,30 +96,10 @@ protected:
   void closeEvent(QCloseEvent* event) override;
 
 private:
-  // A bundled sample: a lecture example opens with its slide's kernels and settings.
-  // Every setting the slide depends on is set, so no earlier choice leaks into it.
-  struct Sample {
-    QString title, path;
-    QStringList kernels; // names or files
-    QString padding;
-    float bias = 0;
-    int stride = 1;
-    bool lecture = false;
-    ActivationKind activation = ActivationKind::ReLU; // None: pooling reads the convolution as it is
-    bool pooling = true;
-    PoolMode poolMode = PoolMode::Max;
-    int poolSize = 2, poolStride = 2;
-    int stepMode = 0;    // the stepper's mode for the slide (Stepper::Mode)
-    int channels = 0;    // 0 as stored, 1 gray, 3 RGB
-    QString description; // the gallery's tooltip: what the slide shows
-  };
-  std::vector<Sample> samples() const;
   void openSample(const Sample& sample);
   void placeOnScreen(const QByteArray& rememberedGeometry);
   void usePhotoBankIfNeeded();
-  void createMenus();
-  void createSamplesMenu(QMenu* menu);
-  QWidget* createSamplesGallery();
+  void createMenus(); // MainWindowMenus.cpp
   void showError(const QString& text);
   void requestUpdate();
   void paste();
@@ -123,10 +107,6 @@ private:
   void exportFigure();
   void exportAnimation();
   void showShortcuts();
-  void rememberRecent(const QString& path);
-  void rebuildRecentMenu();
-  void rememberLecture(const QString& path);
-  void rebuildLectureMenu();
   void saveLectureAs();
 
   Workspace* workspace_;
@@ -143,10 +123,8 @@ private:
   QTabWidget* tabs_;
   QLabel* errorBanner_;
   QTimer* errorTimer_;
-  QMenu* recentMenu_ = nullptr;
-  QStringList recent_;
-  QMenu* lectureMenu_ = nullptr; // File → Recent Lectures
-  QStringList lectures_;
+  RecentFiles* recentFiles_ = nullptr;    // File → Open Recent
+  RecentFiles* recentLectures_ = nullptr; // File → Recent Lectures
   QString lecturePath_;
   QAction* sharedScaleAction_ = nullptr;
   bool presenter_ = false;

@@ -187,22 +187,6 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
   return "∂E/∂x = δ = " + fmt(delta, digits);
 }
 
-std::string softmaxCrossEntropyGradientText(const Tensor& p, int64_t target, const std::vector<std::string>& names) {
-  const int64_t k = p.size();
-  checkIndex("target class", target, k, "the classes");
-  if (!names.empty() && int64_t(names.size()) != k)
-    throw std::invalid_argument("explain gradient: " + std::to_string(names.size()) + " names for " +
-                                std::to_string(k) + " outputs");
-  std::string text = "softmax with cross-entropy: ∂E/∂z_k = p_k − t_k (t: 1 for the target class, else 0)\n";
-  for (int64_t j = 0; j < k; ++j) {
-    const float t = j == target ? 1.0f : 0.0f;
-    const std::string name = names.empty() ? "z" + std::to_string(j + 1) : names[size_t(j)];
-    text += name + ": " + formatNumber(p.data()[j]) + " − " + formatNumber(t) + " = " + formatNumber(p.data()[j] - t) +
-            "\n";
-  }
-  return text;
-}
-
 GradientExplanation explainDenseWeightGradient(const Tensor& src, const Tensor& diffDst, int64_t o, int64_t i) {
   const int64_t batch = src.shape()[0], in = src.shape()[1], out = diffDst.shape()[1];
   checkIndex("output", o, out, "the layer's outputs");

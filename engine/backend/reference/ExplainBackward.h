@@ -56,11 +56,6 @@ GradientExplanation explainPool2dGradient(const Pool2DGeometry& g, const Tensor&
 // ReLU's mask "δ·[x > 0] = 0.5·1 = 0.5", leaky ReLU's slope, tanh's 1 − y², sigmoid's y(1 − y).
 std::string activationGradientText(ActivationKind kind, float alpha, float x, float y, float delta, int digits = 0);
 
-// Softmax followed by cross-entropy (one image): ∂E/∂z_k = p_k − t_k with t the one-hot
-// target, one line per output: "z1: 0.2 − 0 = 0.2". names as in softmaxExplanationText.
-std::string softmaxCrossEntropyGradientText(const Tensor& probabilities, int64_t targetClass,
-                                            const std::vector<std::string>& names = {});
-
 // A fully connected layer dst = W·x + b: ∂E/∂W(o, i) = Σ_n δ(n, o)·x(n, i), one term an
 // image (the outer product of δ and x); ∂E/∂x(n, i) = Σ_o W(o, i)·δ(n, o), the weight
 // column's sum weighted by δ. Throws for an index outside.

@@ -1,0 +1,50 @@
+// The stepper grids' palette, numbers and cells.
+#include "ui/stepper/GridCells.h"
+
+#include "engine/backend/reference/ReferenceBackend.h" // formatNumber
+
+#include <QFontMetrics>
+#include <QPainter>
+
+namespace convscope::ui::cells {
+
+QString number(float v) { return QString::fromStdString(formatNumber(v)); }
+
+QString brief(float v) {
+  if (v == 0.0f) return QStringLiteral("0");
+  QString t = QString::number(double(v), 'g', 3);
+  return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
+}
+
+QColor gridLine(bool presenter) { return presenter ? QColor(90, 90, 90) : QColor(150, 150, 150); }
+
+int fittedPixelSize(QFont font, const QString& widest, int width, int largest) {
+  int size = std::max(7, largest);
+  font.setPixelSize(size);
+  while (size > 7 && QFontMetrics(font).horizontalAdvance(widest) > width - 3) font.setPixelSize(--size);
+  return size;
+}
+
+void drawCell(QPainter& p, const QRect& cell, const QColor& fill, bool presenter, const QString& text, int pixelSize,
+              const QColor& textColour) {
+  p.fillRect(cell, fill);
+  if (cell.height() >= 6) {
+    p.setPen(gridLine(presenter));
+    p.drawRect(cell.adjusted(0, 0, -1, -1));
+  }
+  if (pixelSize > 0 && !text.isEmpty()) {
+    QFont f = p.font();
+    f.setPixelSize(pixelSize);
+    p.setFont(f);
+    p.setPen(textColour);
+    p.drawText(cell, Qt::AlignCenter, text);
+  }
+}
+
+void outlineCell(QPainter& p, const QRect& cell, const QColor& colour, int width) {
+  p.setPen(QPen(colour, width));
+  p.setBrush(Qt::NoBrush);
+  p.drawRect(cell.adjusted(1, 1, -1, -1));
+}
+
+} // namespace convscope::ui::cells

@@ -1,0 +1,159 @@
+// MainWindow and lecture files (.convscope): the window's state written out and read back.
+#include "ui/window/MainWindow.h"
+
+#include "ui/architectures/ArchitectureTab.h"
+#include "ui/maps/ControlPanels.h"
+#include "ui/maps/FeatureMapView.h"
+#include "ui/stepper/BackwardStepper.h"
+#include "ui/stepper/Stepper.h"
+#include "ui/training/TrainingPanel.h"
+#include "ui/core/Workspace.h"
+#include "ui/window/RecentFiles.h"
+#include "ui/architectures/SeparableView.h"
+
+#include <QDir>
+#include <QLabel>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include <climits>
+
+namespace convscope::ui {
+
+namespace {
+const char* const kTabNames[] = {"maps", "stepper", "training", "architectures"};
+const char* const kStepNames[] = {"convolution", "relu", "pooling", "fc", "backward"};
+} // namespace
+
+LectureState MainWindow::lectureState(const QString& lecturePath) const {
+  LectureState s;
+  s.inputName = workspace_->inputName().toStdString();
+  s.input = workspace_->input();
+  s.inputIsMatrix = workspace_->inputIsMatrix();
+  s.channelsMode = workspace_->channelsMode();
+  s.workingSide = workspace_->workingSide();
+  s.kernels = workspace_->kernels();
+  s.convolution = workspace_->convolution();
+  s.activation = workspace_->activation();
+  s.pooling = workspace_->pooling();
+  s.pool = workspace_->pool();
+  // Files beside the lecture file (or below it) are written relative to it, so the folder
+  // can move as a whole; others absolute. A network's name stays a name.
+  const QDir folder = QFileInfo(lecturePath).absoluteDir();
+  const auto pathFor = [&folder](const QString& file) {
+    const QString absolute = QFileInfo(file).absoluteFilePath();
+    const QString relative = folder.relativeFilePath(absolute);
+    return (relative.startsWith("..") ? absolute : relative).toStdString();
+  };
+  if (workspace_->hasModel()) s.model = pathFor(workspace_->modelPath());
+  const int tab = tabs_->currentIndex();
+  s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
+  if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
+  s.stepMode = kStepNames[int(stepper_->mode())];
+  s.stepPosition = stepper_->position();
+  s.stepKernel = stepper_->kernelIndex();
+  s.stepChannel = stepper_->outputChannel();
+  if (const BackwardStepper* b = stepper_->backward(); b && b->lesson())
+    s.backwardLoop = b->loop(), s.backwardStage = int(b->stage()), s.backwardCell = b->cell();
+  const QString network = architectures_->networkName();
+  s.network = QFileInfo(network).isFile() ? pathFor(network) : network.toStdString();
+  s.presenter = presenter_;
+  s.contrast = featureMaps_->contrast();
+  s.sharedScale = featureMaps_->sharedScale();
+  return s;
+}
+
+bool MainWindow::saveLecture(const QString& path) {
+  try {
+    convscope::saveLecture(path.toStdString(), lectureState(path));
+  } catch (const std::exception& e) {
+    showError(tr("Could not save the lecture: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  lecturePath_ = QFileInfo(path).absoluteFilePath();
+  recentLectures_->remember(lecturePath_);
+  setWindowTitle(tr("%1 — ConvScope %2").arg(QFileInfo(path).completeBaseName(), CONVSCOPE_VERSION));
+  statusBar()->showMessage(
+      tr("Saved the lecture %1 (open it with a double click or convscope %2)").arg(path, QFileInfo(path).fileName()),
+      8000);
+  return true;
+}
+
+void MainWindow::saveLectureAs() {
+  QString suggestion = lecturePath_;
+  if (suggestion.isEmpty())
+    suggestion = QDir(QSettings().value("lectureFolder", QDir::homePath()).toString())
+                     .filePath(QFileInfo(workspace_->inputName()).completeBaseName() + ".convscope");
+  QString path =
+      QFileDialog::getSaveFileName(this, tr("Save the lecture"), suggestion, tr("ConvScope lectures (*.convscope)"));
+  if (path.isEmpty()) return;
+  if (!path.endsWith(".convscope", Qt::CaseInsensitive)) path += ".convscope";
+  QSettings().setValue("lectureFolder", QFileInfo(path).absolutePath());
+  saveLecture(path);
+}
+
+bool MainWindow::openLecture(const QString& path) {
+  LectureState s;
+  try {
+    s = loadLecture(path.toStdString());
+  } catch (const std::exception& e) {
+    showError(tr("Could not open the lecture: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  errorBanner_->hide();
+  if (presenter_ && !s.presenter) setPresenterMode(false);
+  workspace_->setWorkingSide(s.workingSide);
+  workspace_->setChannelsMode(s.channelsMode);
+  if (s.inputIsMatrix)
+    workspace_->setMatrix(s.input, QString::fromStdString(s.inputName));
+  else
+    workspace_->setImage(s.input, QString::fromStdString(s.inputName));
+  workspace_->setKernels(s.kernels);
+  workspace_->setProcessing(s.convolution, s.activation, s.pooling, s.pool);
+  QString problem;
+  if (!s.model.empty()) {
+    const QString model = QFileInfo(path).absoluteDir().filePath(QString::fromStdString(s.model));
+    QString error;
+    if (!workspace_->loadModel(model, &error)) problem = tr("its model %1 did not open: %2").arg(model, error);
+  } else if (workspace_->hasModel()) {
+    workspace_->closeModel();
+  }
+  if (!s.network.empty()) { // a file beside the lecture, or a network's name
+    const QString beside = QFileInfo(path).absoluteDir().filePath(QString::fromStdString(s.network));
+    architectures_->openNetwork(QFileInfo(beside).isFile() ? beside : QString::fromStdString(s.network));
+  }
+  featureMaps_->setContrast(s.contrast);
+  sharedScaleAction_->setChecked(s.sharedScale);
+  // The stepper: mode, kernel, channel, then the cell (the backward pass: its loop, stage and cell).
+  const int mode = int(std::find(std::begin(kStepNames), std::end(kStepNames), s.stepMode) - std::begin(kStepNames));
+  stepper_->setMode(static_cast<Stepper::Mode>(std::min(mode, 4)));
+  stepper_->setKernelIndex(s.stepKernel);
+  stepper_->setOutputChannel(s.stepChannel);
+  if (stepper_->mode() == Stepper::Mode::Backward) {
+    if (!stepper_->backward()->goTo(s.backwardLoop, static_cast<BackwardLesson::Stage>(s.backwardStage),
+                                    s.backwardCell))
+      problem = tr("the backward pass's step (loop %1) was not reached").arg(s.backwardLoop);
+  } else {
+    stepper_->setPosition(int(std::min<int64_t>(s.stepPosition, INT_MAX)));
+  }
+  if (s.tab == "stepper") showStepper();
+  if (s.tab == "training") showTraining();
+  if (s.tab == "architectures" || s.tab == "depthwise") showArchitectures();
+  if (s.tab == "depthwise") architectures_->showSeparable();
+  if (s.tab == "maps") showFeatureMaps();
+  if (s.presenter) setPresenterMode(true);
+  lecturePath_ = QFileInfo(path).absoluteFilePath();
+  recentLectures_->remember(lecturePath_);
+  QSettings().setValue("lectureFolder", QFileInfo(path).absolutePath());
+  setWindowTitle(tr("%1 — ConvScope %2").arg(QFileInfo(path).completeBaseName(), CONVSCOPE_VERSION));
+  if (!problem.isEmpty())
+    showError(tr("Opened the lecture %1, but %2").arg(QFileInfo(path).fileName(), problem));
+  else
+    statusBar()->showMessage(tr("Opened the lecture %1").arg(path), 6000);
+  return true;
+}
+
+} // namespace convscope::ui
