@@ -1,7 +1,7 @@
 // bench gui: event-loop latency while training in the window, and throughput against the CLI.
 #include "app/BenchGui.h"
 
-#include "app/CliCommon.h"
+#include "app/cli/CliCommon.h"
 
 #include "engine/core/Statistics.h"
 #include "engine/training/Dataset.h"

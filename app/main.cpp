@@ -1,7 +1,7 @@
 // convscope: with a command (conv, pool, explain, ...) it runs the command line and exits;
 // without one it checks the window's start options, then opens the main window with them.
 #include "app/BenchGui.h"
-#include "app/Cli.h"
+#include "app/cli/Cli.h"
 #include "app/WindowOptions.h"
 #include "app/WindowStart.h"
 #include "ui/window/MainWindow.h"

@@ -2,7 +2,7 @@
 // print, for the CLI tests.
 #pragma once
 
-#include "app/Cli.h"
+#include "app/cli/Cli.h"
 #include "app/WindowOptions.h"
 
 #include <map>

@@ -1,5 +1,5 @@
 // Commands over a whole model: export (to ONNX) and run (one input through the network).
-#include "app/CliCommon.h"
+#include "app/cli/CliCommon.h"
 #include "engine/io/ImageIO.h"
 #include "engine/io/MatrixText.h"
 #include "engine/io/Onnx.h"

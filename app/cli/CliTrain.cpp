@@ -1,5 +1,5 @@
 // Command-line commands for training: train, eval, predict and bench (train/infer).
-#include "app/CliCommon.h"
+#include "app/cli/CliCommon.h"
 
 #include "engine/core/Statistics.h"
 #include "engine/network/Architectures.h"

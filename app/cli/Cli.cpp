@@ -1,7 +1,7 @@
 // Command-line commands over the engine, and the check of the window's start (WindowOptions.h).
 // Options: Qt's QCommandLineParser; JSON: nlohmann::json with floats, in their shortest exact form.
-#include "app/Cli.h"
-#include "app/CliCommon.h"
+#include "app/cli/Cli.h"
+#include "app/cli/CliCommon.h"
 #include "app/WindowOptions.h"
 
 #include "engine/lessons/Filtering.h"

@@ -1,6 +1,6 @@
 // Helpers shared by the command-line commands: number parsing with messages that name the
 // option, and QCommandLineParser set-up with --help and --json.
-#include "app/CliCommon.h"
+#include "app/cli/CliCommon.h"
 
 #include <algorithm>
 
