@@ -1,15 +1,21 @@
 // Helpers shared by the command-line commands: number parsing with messages that name the
-// option, and QCommandLineParser set-up with --help and --json.
+// option, QCommandLineParser set-up with --help and --json, the lecture commands' inputs and
+// their printed results.
 #include "app/cli/CliCommon.h"
 
-#include <algorithm>
-
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/io/ImageIO.h"
+#include "engine/training/TrainingJob.h"
 #include "engine/io/MatrixText.h"
+#include "engine/lessons/Kernels.h"
 
 #include <QStringList>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cmath>
+#include <filesystem>
 
 namespace convscope::cli {
 
@@ -92,6 +98,137 @@ std::unique_ptr<Backend> backendOption(const QCommandLineParser& p) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+}
+
+// An image file (anything OpenCV decodes) or a matrix text file, as (1, C, H, W).
+Tensor loadInput(const std::string& path, int channels, bool normalize) {
+  if (path.empty()) throw UsageError("--input is required");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw UsageError(path + ": no such file");
+  if (isImageFile(path)) return loadImage(path, {channels, normalize});
+  Tensor chw = loadMatrixInput(path);
+  if (channels != 0 && chw.shape()[0] != channels)
+    throw UsageError("--channels " + std::to_string(channels) + " but " + path + " has " +
+                     std::to_string(chw.shape()[0]) + " channel(s)");
+  if (normalize)
+    for (float& v : chw.values()) v /= 255.0f;
+  return chw.reshaped(Shape{1, chw.shape()[0], chw.shape()[1], chw.shape()[2]});
+}
+
+NamedKernel loadKernel(const std::string& spec) {
+  if (const ClassicKernel* classic = findClassicKernel(spec)) return {classic->name, classic->weights};
+  std::error_code ec;
+  if (!std::filesystem::exists(spec, ec))
+    throw UsageError("unknown kernel '" + spec + "': not a kernel name (" + classicKernelNames() + ") nor a file");
+  return {std::filesystem::path(spec).filename().string(), loadMatrixFile(spec)};
+}
+
+Json tensorJson(const Tensor& t) { // (1, C, H, W) → [[[…]]]
+  const Shape& s = t.shape();
+  Json channels = Json::array();
+  for (int64_t c = 0; c < s[1]; ++c) {
+    Json rows = Json::array();
+    for (int64_t h = 0; h < s[2]; ++h) {
+      Json row = Json::array();
+      for (int64_t w = 0; w < s[3]; ++w) row.push_back(t.at(0, c, h, w));
+      rows.push_back(std::move(row));
+    }
+    channels.push_back(std::move(rows));
+  }
+  return channels;
+}
+
+// Text output: small maps in full, large ones as a summary.
+void printTensor(std::ostream& out, const Tensor& t) {
+  const Shape& s = t.shape();
+  out << "shape " << s[1] << "x" << s[2] << "x" << s[3] << " (channels x rows x columns)\n";
+  if (s[2] <= 32 && s[3] <= 32) {
+    out << formatMatrixText(t.reshaped(Shape{s[1], s[2], s[3]}));
+    return;
+  }
+  const auto [lo, hi] = std::minmax_element(t.values().begin(), t.values().end());
+  double sum = 0;
+  for (float v : t.values()) sum += v;
+  out << "min " << formatNumber(*lo) << ", max " << formatNumber(*hi) << ", mean "
+      << formatNumber(static_cast<float>(sum / double(t.size())))
+      << "\n(too large to print: use --json for the values or --output FILE.png for an image)\n";
+}
+
+// conv's and pool's result: {"shape":[C,H,W],"output":[[[…]]]} or text.
+void printResult(std::ostream& out, const Tensor& result, bool json) {
+  if (!json) return printTensor(out, result);
+  const Shape& s = result.shape();
+  out << Json{{"shape", {s[1], s[2], s[3]}}, {"output", tensorJson(result)}}.dump() << "\n";
+}
+
+void addInputOptions(QCommandLineParser& p) {
+  p.addOption({"input", "Image (any format OpenCV reads) or matrix text file.", "FILE"});
+  p.addOption({"channels", "Read images as 1 (gray) or 3 (RGB) channels; default: as stored.", "1|3"});
+  p.addOption({"normalize", "Scale pixel values from 0-255 to [0,1]."});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+}
+
+void addConvOptions(QCommandLineParser& p) {
+  p.addOption(
+      {"kernel",
+       "Kernel name (" + QString::fromStdString(classicKernelNames()) + ") or matrix file; repeat for a filter bank.",
+       "NAME|FILE"});
+  p.addOption({"stride", "Stride, or rows,columns.", "S|SH,SW", "1"});
+  p.addOption({"padding", "Zero padding: P, rows,columns, top,bottom,left,right, same or valid.", "P", "0"});
+  p.addOption({"dilation", "Dilation (1 = dense kernel), or rows,columns.", "D|DH,DW", "1"});
+  p.addOption({"bias", "Bias added to every output.", "B", "0"});
+  p.addOption({"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid, relu6.", "NAME",
+               "none"});
+}
+
+int channelsOption(const QCommandLineParser& p) {
+  if (!p.isSet("channels")) return 0;
+  const int64_t c = parseInteger(str(p.value("channels")), "channels");
+  if (c != 1 && c != 3) throw UsageError("--channels must be 1 (gray) or 3 (RGB), got " + std::to_string(c));
+  return static_cast<int>(c);
+}
+
+FilterOptions filterOptions(const QCommandLineParser& p) {
+  FilterOptions o;
+  std::tie(o.strideH, o.strideW) = parsePair(str(p.value("stride")), "stride", 1);
+  std::tie(o.dilationH, o.dilationW) = parsePair(str(p.value("dilation")), "dilation", 1);
+  try {
+    o.padding = PaddingSpec::parse(str(p.value("padding")));
+    o.activation = activationFromString(str(p.value("activation")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  o.bias = parseFloat(str(p.value("bias")), "bias");
+  return o;
+}
+
+void writeOutputImage(const QCommandLineParser& p, const Tensor& result, bool colour, bool normalized) {
+  if (!p.isSet("output")) return;
+  saveFeatureMapImage(result, str(p.value("output")), colour ? MapImageStyle::Colour : MapImageStyle::Grid,
+                      normalized ? 1.0f : 255.0f);
+}
+
+std::string fixed(double v, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, v);
+  return text;
+}
+
+Model modelFromSpec(const std::string& spec) {
+  if (spec.empty()) throw UsageError("--model is required (a preset such as lenet5, or a model file)");
+  return convscope::modelFromSpec(spec);
+}
+
+int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum) {
+  const int64_t v = parseInteger(str(p.value(option)), option);
+  if (v < minimum || v > maximum)
+    throw UsageError(std::string("--") + option + " " + std::to_string(v) + " must be from " + std::to_string(minimum) +
+                     " to " + std::to_string(maximum));
+  return static_cast<int>(v);
+}
+
+void addDatasetOption(QCommandLineParser& p) {
+  p.addOption({"dataset", "digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR.", "NAME", "digits"});
 }
 
 } // namespace convscope::cli

@@ -1,7 +1,11 @@
-// Shared by the command-line commands (Cli.cpp, CliTrain.cpp). Not for: the GUI.
+// Shared by the command-line commands (app/cli/, one file a command) and the window's start
+// check (app/WindowOptions.cpp): parsing options and numbers, the inputs the lecture's commands
+// read, and the printing of results. Not for: the GUI.
 #pragma once
 
 #include "engine/backend/Backend.h"
+#include "engine/io/ModelFile.h"
+#include "engine/lessons/Filtering.h"
 
 #include <QCommandLineParser>
 #include <QString>
@@ -55,14 +59,53 @@ Tensor loadMatrixInput(const std::string& path);
 // The --backend option's backend.
 std::unique_ptr<Backend> backendOption(const QCommandLineParser& p);
 
-// Commands implemented in CliTrain.cpp.
-int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);
-int predict(const std::vector<std::string>& args, std::ostream& out);
-int bench(const std::vector<std::string>& args, std::ostream& out);
-int summary(const std::vector<std::string>& args, std::ostream& out);
-// Commands implemented in CliModel.cpp.
-int exportCommand(const std::vector<std::string>& args, std::ostream& out);
-int runCommand(const std::vector<std::string>& args, std::ostream& out);
+// ---- the inputs and outputs of the lecture's commands (conv, pool, explain, gradient) ----
+
+// An image file (a format ImageHeader.h knows) or a matrix text file, as (1, C, H, W);
+// channels 0 keeps the file's. Throws UsageError for a missing file.
+Tensor loadInput(const std::string& path, int channels, bool normalize);
+// A classic kernel by name, or a matrix file.
+NamedKernel loadKernel(const std::string& spec);
+Json tensorJson(const Tensor& t); // (1, C, H, W) → [[[…]]]
+// Text output: small maps in full, large ones as a summary.
+void printTensor(std::ostream& out, const Tensor& t);
+// conv's and pool's result: {"shape":[C,H,W],"output":[[[…]]]} or text.
+void printResult(std::ostream& out, const Tensor& result, bool json);
+void addInputOptions(QCommandLineParser& p); // --input, --channels, --normalize, --backend
+void addConvOptions(QCommandLineParser& p);  // --kernel, --stride, --padding, --dilation, --bias, --activation
+int channelsOption(const QCommandLineParser& p);
+FilterOptions filterOptions(const QCommandLineParser& p);
+// --output, when given: the maps as an image (a grid of channels, or one colour image).
+void writeOutputImage(const QCommandLineParser& p, const Tensor& result, bool colour, bool normalized);
+
+// ---- shared by the training commands ----
+std::string fixed(double v, int decimals); // "3.14"
+// A model from a preset name or a model file (engine/training/TrainingJob.h); none is a UsageError.
+Model modelFromSpec(const std::string& spec);
+// A whole-number option from minimum to maximum, else a UsageError naming it.
+int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum);
+void addDatasetOption(QCommandLineParser& p); // --dataset
+
+// ---- the help ----
+std::string topLevelHelp(); // `convscope --help` (Cli.cpp)
+// "convscope: unknown command 'x'" and the help; returns the exit status, 2.
+int unknownCommand(const std::string& command, std::ostream& err);
+// The window's start options, as `convscope --help` lists them (WindowOptions.cpp).
+QList<QCommandLineOption> windowOptions();
+
+// ---- the commands, each in its own file ----
+int conv(const std::vector<std::string>& args, std::ostream& out);     // CliConv.cpp
+int pool(const std::vector<std::string>& args, std::ostream& out);     // CliConv.cpp
+int explain(const std::vector<std::string>& args, std::ostream& out);  // CliExplain.cpp
+int gradient(const std::vector<std::string>& args, std::ostream& out); // CliGradient.cpp
+int kernels(const std::vector<std::string>& args, std::ostream& out);  // CliKernels.cpp
+int saliency(const std::vector<std::string>& args, std::ostream& out); // CliSaliency.cpp
+int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err); // CliTrain.cpp
+int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);         // CliEvaluate.cpp
+int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
+int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp
+int summary(const std::vector<std::string>& args, std::ostream& out);                 // CliSummary.cpp
+int exportCommand(const std::vector<std::string>& args, std::ostream& out);           // CliModel.cpp
+int runCommand(const std::vector<std::string>& args, std::ostream& out);              // CliModel.cpp
 
 } // namespace convscope::cli

@@ -1,0 +1,115 @@
+// `convscope eval` and `convscope predict`: a trained model on a test set, or on one image.
+#include "app/cli/CliCommon.h"
+
+#include "engine/core/Statistics.h"
+#include "engine/network/Architectures.h"
+#include "engine/training/Dataset.h"
+#include "engine/lessons/Filtering.h"
+#include "engine/io/ImageIO.h"
+#include "engine/lessons/Kernels.h"
+#include "engine/network/LayerList.h"
+#include "engine/io/ModelFile.h"
+#include "engine/lessons/Pipeline.h"
+#include "engine/network/Presets.h"
+#include "engine/io/TextTable.h"
+#include "engine/training/Throughput.h"
+#include "engine/training/Trainer.h"
+#include "engine/training/TrainingJob.h"
+#include "engine/backend/reference/Explain.h"
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <omp.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace convscope::cli {
+
+namespace {
+Model trainedModel(const std::string& path) {
+  if (path.empty()) throw UsageError("--model FILE is required (a trained model file)");
+  Model model = loadModel(path);
+  if (!model.hasWeights || !model.info.preprocess)
+    throw UsageError(path + ": has no trained weights (train it first with convscope train --save)");
+  return model;
+}
+} // namespace
+
+int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
+  addDatasetOption(p);
+  p.addOption({"loss", "ce or mse.", "NAME", "ce"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args,
+             out))
+    return 0;
+  Model model = trainedModel(str(p.value("model")));
+  LossKind loss;
+  try {
+    loss = lossKindFromString(str(p.value("loss")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const Preprocess& pre = *model.info.preprocess;
+  const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
+  auto backend = backendOption(p);
+  const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss);
+  if (p.isSet("json")) {
+    out << Json{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}}
+               .dump()
+        << "\n";
+  } else {
+    out << "accuracy " << fixed(100 * e.accuracy, 2) << "% (" << std::llround(e.accuracy * double(e.count)) << " of "
+        << e.count << "), loss " << fixed(e.loss, 4) << "\n";
+  }
+  return 0;
+}
+
+int predict(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
+  p.addOption({"input", "The image to classify.", "IMAGE"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "predict",
+             "Classify one image with a trained model (prepared as its training images were).\n"
+             "JSON: {\"class\":k,\"label\":\"name\",\"probabilities\":[...]}",
+             args, out))
+    return 0;
+  Model model = trainedModel(str(p.value("model")));
+  const std::string input = str(p.value("input"));
+  if (input.empty()) throw UsageError("--input IMAGE is required");
+  const Preprocess& pre = *model.info.preprocess;
+  const Tensor image = loadImage(input, {pre.channels, false});
+  auto backend = backendOption(p);
+  const Tensor& output = model.network.forward(*backend, preprocessImage(image, pre));
+  Tensor probabilities = output;
+  if (!model.network.endsInSoftmax()) backend->softmaxForward(output, probabilities);
+  const auto& v = probabilities.values();
+  const int k = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+  const std::string label =
+      k < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[k] : std::to_string(k);
+  if (p.isSet("json")) {
+    out << Json{{"class", k}, {"label", label}, {"probabilities", v}}.dump() << "\n";
+  } else {
+    out << "class " << k << " (" << label << "), probability " << fixed(100 * v[k], 1) << "%\n";
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string name = i < model.info.classNames.size() ? model.info.classNames[i] : std::to_string(i);
+      out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
+          << std::string(static_cast<size_t>(std::lround(v[i] * 40)), '#') << " " << fixed(100 * v[i], 1) << "%\n";
+    }
+  }
+  return 0;
+}
+
+} // namespace convscope::cli
