@@ -203,7 +203,7 @@ int tiffError(TIFF*, void* user, const char* module, const char* format, va_list
 int tiffWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
 
 std::pair<int64_t, int64_t> tiffSize(ByteSource& source, const std::string& name) {
-  TiffClient client{&source};
+  TiffClient client{&source, 0, {}};
   std::unique_ptr<TIFFOpenOptions, void (*)(TIFFOpenOptions*)> options(TIFFOpenOptionsAlloc(), TIFFOpenOptionsFree);
   TIFFOpenOptionsSetErrorHandlerExtR(options.get(), tiffError, &client);
   TIFFOpenOptionsSetWarningHandlerExtR(options.get(), tiffWarning, &client);

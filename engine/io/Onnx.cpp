@@ -1103,7 +1103,7 @@ private:
       const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;
       const std::string& vName = x.kind == Value::Kind::Constant ? node.input(1) : node.input(0);
       Dense* dense = v.kind == Value::Kind::Node && v.node >= 0 && matmuls_.count(v.node)
-                         ? dynamic_cast<Dense*>(&network_->layer(size_t(v.node)))
+                         ? layerAs<Dense>(network_->layer(size_t(v.node)))
                          : nullptr;
       if (!dense || readers_[vName] != 1 || size_t(v.node) + 1 != network_->size())
         throw std::invalid_argument("adds a constant; ConvScope supports that only as the bias right after a MatMul");

@@ -1,13 +1,9 @@
-// ONNX export: each layer becomes one ONNX node (a sum pooling two), named as the layer.
+// ONNX export: each layer writes its own ONNX form (Layer::writeOnnx, in its kind's home) into
+// the graph this file wires together, named as the layer; a batch normalization after a
+// convolution read by it alone is folded into it.
 #include "engine/io/Onnx.h"
 
-#include "engine/layers/Activation.h"
-#include "engine/layers/BatchNorm.h"
-#include "engine/layers/Conv2D.h"
-#include "engine/layers/Dense.h"
-#include "engine/layers/Dropout.h"
-#include "engine/layers/LocalResponseNorm.h"
-#include "engine/layers/Pool2D.h"
+#include "engine/layers/OnnxWriter.h"
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -19,7 +15,7 @@ namespace convscope {
 
 namespace {
 
-class Exporter {
+class Exporter final : public OnnxWriter {
 public:
   Exporter(const Network& network, const OnnxExportOptions& options) : network_(network), options_(options) {}
 
@@ -40,28 +36,28 @@ public:
     for (const Network::Node& n : nodes)
       for (int i : n.inputs)
         if (i >= 0) ++readers[size_t(i)];
-    // Folding: a batch normalization whose input is a convolution read by it alone.
-    std::vector<int> foldedInto(nodes.size(), -1); // conv index → its batch normalization
+    // Folding: a layer that is a per-channel affine map in evaluation (batch normalization)
+    // reading, alone, a layer that can take one into its weights (a convolution).
+    std::vector<int> foldedInto(nodes.size(), -1); // the convolution → the normalization folded into it
+    std::vector<bool> folded(nodes.size(), false);
+    std::vector<ChannelAffine> affines(nodes.size());
     if (options_.foldBatchNorm)
-      for (size_t i = 0; i < nodes.size(); ++i)
-        if (dynamic_cast<const BatchNorm*>(nodes[i].layer.get()) && nodes[i].inputs[0] >= 0 &&
-            dynamic_cast<const Conv2D*>(nodes[size_t(nodes[i].inputs[0])].layer.get()) &&
-            readers[size_t(nodes[i].inputs[0])] == 1)
-          foldedInto[size_t(nodes[i].inputs[0])] = int(i);
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        const int from = nodes[i].inputs.size() == 1 ? nodes[i].inputs[0] : -1;
+        if (from >= 0 && readers[size_t(from)] == 1 && nodes[size_t(from)].layer->canFoldAffine() &&
+            nodes[i].layer->foldedAffine(affines[i]))
+          foldedInto[size_t(from)] = int(i), folded[i] = true;
+      }
     outputs_.resize(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) outputs_[i] = nodes[i].layer->name();
     for (size_t i = 0; i < nodes.size(); ++i)
       if (foldedInto[i] >= 0) outputs_[i] = outputs_[size_t(foldedInto[i])];
 
     for (size_t i = 0; i < nodes.size(); ++i) {
-      const Layer& layer = *nodes[i].layer;
+      if (folded[i]) continue; // already inside its convolution
       std::vector<std::string> in;
       for (int k : nodes[i].inputs) in.push_back(k < 0 ? "input" : outputs_[size_t(k)]);
-      const bool folded = dynamic_cast<const BatchNorm*>(&layer) && nodes[i].inputs[0] >= 0 &&
-                          foldedInto[size_t(nodes[i].inputs[0])] == int(i);
-      if (folded) continue; // already inside its convolution
-      emit(layer, in, outputs_[i],
-           foldedInto[i] >= 0 ? dynamic_cast<const BatchNorm*>(nodes[size_t(foldedInto[i])].layer.get()) : nullptr);
+      nodes[i].layer->writeOnnx(*this, in, outputs_[i], foldedInto[i] >= 0 ? &affines[size_t(foldedInto[i])] : nullptr);
       if (i + 1 < nodes.size()) describe(graph_->add_value_info(), outputs_[i], shapes[i]);
     }
     if (nodes.empty()) throw std::invalid_argument("ONNX export: the network has no layers");
@@ -88,7 +84,8 @@ private:
     for (int k = 1; k < batchOfOne.rank(); ++k) s->add_dim()->set_dim_value(batchOfOne[k]);
   }
 
-  void initializer(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
+  void initializer(const std::string& name, const std::vector<int64_t>& dims,
+                   const std::vector<float>& values) override {
     onnx::TensorProto* t = graph_->add_initializer();
     t->set_name(name);
     t->set_data_type(onnx::TensorProto_DataType_FLOAT);
@@ -96,139 +93,26 @@ private:
     t->set_raw_data(values.data(), values.size() * sizeof(float));
   }
 
-  onnx::NodeProto* node(const std::string& op, const std::string& name, const std::vector<std::string>& in,
-                        const std::string& out) {
+  void node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
+            const std::string& output, const std::vector<Attribute>& attributes) override {
     onnx::NodeProto* n = graph_->add_node();
     n->set_op_type(op);
     n->set_name(name);
-    for (const std::string& i : in) n->add_input(i);
-    n->add_output(out);
-    return n;
-  }
-  static void attribute(onnx::NodeProto* n, const std::string& name, int64_t value) {
-    onnx::AttributeProto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_INT);
-    a->set_i(value);
-  }
-  static void attribute(onnx::NodeProto* n, const std::string& name, float value) {
-    onnx::AttributeProto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
-    a->set_f(value);
-  }
-  static void attribute(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& values) {
-    onnx::AttributeProto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto_AttributeType_INTS);
-    for (int64_t v : values) a->add_ints(v);
-  }
-
-  void emit(const Layer& layer, const std::vector<std::string>& in, const std::string& out, const BatchNorm* fold) {
-    const std::string& name = layer.name();
-    const std::string kind = layer.kind();
-    if (const auto* conv = dynamic_cast<const Conv2D*>(&layer)) {
-      const Conv2DGeometry& g = conv->geometry();
-      std::vector<float> w = conv->weights().values();
-      std::vector<float> b = conv->hasBias() ? conv->bias().values() : std::vector<float>();
-      if (fold) {
-        // w·γ/√(σ² + ε) and (b − μ)·γ/√(σ² + ε) + β, channel by channel.
-        const BatchNorm& bn = *fold;
-        const int64_t perFilter = int64_t(w.size()) / conv->outChannels();
-        b.resize(size_t(conv->outChannels()), 0.0f);
-        for (int64_t c = 0; c < conv->outChannels(); ++c) {
-          const double scale = double(bn.gamma().values()[size_t(c)]) /
-                               std::sqrt(double(bn.runningVariance().values()[size_t(c)]) + double(bn.epsilon()));
-          for (int64_t k = 0; k < perFilter; ++k)
-            w[size_t(c * perFilter + k)] = float(w[size_t(c * perFilter + k)] * scale);
-          b[size_t(c)] = float((double(b[size_t(c)]) - bn.runningMean().values()[size_t(c)]) * scale +
-                               bn.beta().values()[size_t(c)]);
-        }
+    for (const std::string& i : inputs) n->add_input(i);
+    n->add_output(output);
+    for (const Attribute& attribute : attributes) {
+      onnx::AttributeProto* a = n->add_attribute();
+      a->set_name(attribute.name);
+      if (const auto* i = std::get_if<int64_t>(&attribute.value)) {
+        a->set_type(onnx::AttributeProto_AttributeType_INT);
+        a->set_i(*i);
+      } else if (const auto* f = std::get_if<float>(&attribute.value)) {
+        a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+        a->set_f(*f);
+      } else {
+        a->set_type(onnx::AttributeProto_AttributeType_INTS);
+        for (int64_t v : std::get<std::vector<int64_t>>(attribute.value)) a->add_ints(v);
       }
-      std::vector<std::string> inputs{in[0], name + ".weight"};
-      initializer(name + ".weight", conv->weights().shape().dims(), w);
-      if (!b.empty()) {
-        inputs.push_back(name + ".bias");
-        initializer(name + ".bias", {conv->outChannels()}, b);
-      }
-      onnx::NodeProto* n = node("Conv", name, inputs, out);
-      attribute(n, "kernel_shape", std::vector<int64_t>{g.kernelH, g.kernelW});
-      attribute(n, "strides", std::vector<int64_t>{g.strideH, g.strideW});
-      attribute(n, "pads", std::vector<int64_t>{g.padTop, g.padLeft, g.padBottom, g.padRight});
-      attribute(n, "dilations", std::vector<int64_t>{g.dilationH, g.dilationW});
-      attribute(n, "group", g.groups);
-    } else if (const auto* pool = dynamic_cast<const Pool2D*>(&layer)) {
-      const Pool2DGeometry& g = pool->geometry();
-      const bool sum = g.mode == PoolMode::Sum;
-      onnx::NodeProto* n =
-          node(g.mode == PoolMode::Max ? "MaxPool" : "AveragePool", name, in, sum ? name + "/average" : out);
-      attribute(n, "kernel_shape", std::vector<int64_t>{g.kernelH, g.kernelW});
-      attribute(n, "strides", std::vector<int64_t>{g.strideH, g.strideW});
-      attribute(n, "pads", std::vector<int64_t>{g.padTop, g.padLeft, g.padBottom, g.padRight});
-      if (g.ceilMode) attribute(n, "ceil_mode", int64_t(1));
-      if (g.mode != PoolMode::Max) attribute(n, "count_include_pad", int64_t(sum || g.countPadding ? 1 : 0));
-      if (sum) { // a sum is the average times the window's cells
-        initializer(name + ".cells", {}, {float(g.kernelH * g.kernelW)});
-        node("Mul", name + "/sum", {name + "/average", name + ".cells"}, out);
-      }
-    } else if (const auto* act = dynamic_cast<const Activation*>(&layer)) {
-      switch (act->activation()) {
-      case ActivationKind::ReLU: node("Relu", name, in, out); break;
-      case ActivationKind::LeakyReLU: attribute(node("LeakyRelu", name, in, out), "alpha", act->alpha()); break;
-      case ActivationKind::Tanh: node("Tanh", name, in, out); break;
-      case ActivationKind::Sigmoid: node("Sigmoid", name, in, out); break;
-      case ActivationKind::None: node("Identity", name, in, out); break;
-      case ActivationKind::ReLU6:
-        initializer(name + ".min", {}, {0.0f});
-        initializer(name + ".max", {}, {6.0f});
-        node("Clip", name, {in[0], name + ".min", name + ".max"}, out);
-        break;
-      }
-    } else if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
-      std::vector<std::string> inputs{in[0], name + ".weight"};
-      initializer(name + ".weight", dense->weights().shape().dims(), dense->weights().values());
-      if (dense->hasBias()) {
-        inputs.push_back(name + ".bias");
-        initializer(name + ".bias", {dense->outFeatures()}, dense->bias().values());
-      }
-      attribute(node("Gemm", name, inputs, out), "transB", int64_t(1));
-    } else if (const auto* bn = dynamic_cast<const BatchNorm*>(&layer)) {
-      initializer(name + ".weight", {bn->channels()}, bn->gamma().values());
-      initializer(name + ".bias", {bn->channels()}, bn->beta().values());
-      initializer(name + ".running_mean", {bn->channels()}, bn->runningMean().values());
-      initializer(name + ".running_var", {bn->channels()}, bn->runningVariance().values());
-      onnx::NodeProto* n =
-          node("BatchNormalization", name,
-               {in[0], name + ".weight", name + ".bias", name + ".running_mean", name + ".running_var"}, out);
-      attribute(n, "epsilon", bn->epsilon());
-      attribute(n, "momentum", 1.0f - bn->momentum());
-    } else if (const auto* lrn = dynamic_cast<const LocalResponseNorm*>(&layer)) {
-      onnx::NodeProto* n = node("LRN", name, in, out);
-      attribute(n, "size", lrn->params().size);
-      attribute(n, "alpha", lrn->params().alpha);
-      attribute(n, "beta", lrn->params().beta);
-      attribute(n, "bias", lrn->params().k);
-    } else if (const auto* dropout = dynamic_cast<const Dropout*>(&layer)) {
-      initializer(name + ".ratio", {}, {dropout->rate()});
-      node("Dropout", name, {in[0], name + ".ratio"}, out);
-    } else if (kind == "Flatten") {
-      attribute(node("Flatten", name, in, out), "axis", int64_t(1));
-    } else if (kind == "Softmax") {
-      attribute(node("Softmax", name, in, out), "axis", int64_t(1));
-    } else if (kind == "GlobalAvgPool") {
-      node("GlobalAveragePool", name, in, out);
-    } else if (kind == "Concat") {
-      attribute(node("Concat", name, in, out), "axis", int64_t(1));
-    } else if (kind == "Add") {
-      // ONNX's Add takes two inputs: three or more become a chain.
-      std::string sum = in[0];
-      for (size_t k = 1; k < in.size(); ++k) {
-        const std::string next = k + 1 == in.size() ? out : name + "/" + std::to_string(k);
-        node("Add", k + 1 == in.size() ? name : name + "/" + std::to_string(k), {sum, in[k]}, next);
-        sum = next;
-      }
-    } else {
-      throw std::invalid_argument("ONNX export: layer '" + name + "' (" + kind + ") has no ONNX form in ConvScope");
     }
   }
 

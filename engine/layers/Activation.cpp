@@ -1,6 +1,8 @@
 // Activation: forwards to the backend's element-wise primitive.
 #include "engine/layers/Activation.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -64,6 +66,23 @@ LayerKind activationKind() {
     return planWeightless<Activation>(line.in, line.names.next("act"), a, alpha);
   };
   return k;
+}
+
+void Activation::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                           const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  switch (activation_) {
+  case ActivationKind::ReLU: onnx.node("Relu", name(), inputs, output); break;
+  case ActivationKind::LeakyReLU: onnx.node("LeakyRelu", name(), inputs, output, {{"alpha", alpha_}}); break;
+  case ActivationKind::Tanh: onnx.node("Tanh", name(), inputs, output); break;
+  case ActivationKind::Sigmoid: onnx.node("Sigmoid", name(), inputs, output); break;
+  case ActivationKind::None: onnx.node("Identity", name(), inputs, output); break;
+  case ActivationKind::ReLU6:
+    onnx.initializer(name() + ".min", {}, {0.0f});
+    onnx.initializer(name() + ".max", {}, {6.0f});
+    onnx.node("Clip", name(), {inputs[0], name() + ".min", name() + ".max"}, output);
+    break;
+  }
 }
 
 } // namespace convscope

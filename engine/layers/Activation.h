@@ -12,6 +12,10 @@ public:
   Activation(std::string name, ActivationKind kind, float alpha = 0.01f);
 
   std::string kind() const override { return "Activation"; }
+  LayerFamily family() const override { return LayerFamily::Activation; }
+  bool isElementwise() const override { return true; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;
   std::string layerListLine() const override;

@@ -1,6 +1,8 @@
 // Add: shapes must agree; the sum is the backend's; the gradient is copied to each input.
 #include "engine/layers/Add.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/layers/LayerKind.h"
 
 #include <algorithm>
@@ -58,6 +60,19 @@ LayerKind addKind() {
   };
   k.plan = [](const LayerListLine& line) { return planJoin<Add>(line, "add"); };
   return k;
+}
+
+void Add::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                    const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  // ONNX's Add takes two inputs: three or more become a chain.
+  std::string sum = inputs[0];
+  for (size_t k = 1; k < inputs.size(); ++k) {
+    const bool last = k + 1 == inputs.size();
+    const std::string next = last ? output : name() + "/" + std::to_string(k);
+    onnx.node("Add", last ? name() : name() + "/" + std::to_string(k), {sum, inputs[k]}, next);
+    sum = next;
+  }
 }
 
 } // namespace convscope

@@ -1,9 +1,12 @@
 // BatchNorm: the statistics' bookkeeping; the normalization is the backend's.
 #include "engine/layers/BatchNorm.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/LayerKind.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace convscope {
@@ -97,6 +100,30 @@ LayerKind batchNormKind() {
     return p;
   };
   return k;
+}
+
+void BatchNorm::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                          const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.initializer(name() + ".weight", {channels_}, gamma_.values());
+  onnx.initializer(name() + ".bias", {channels_}, beta_.values());
+  onnx.initializer(name() + ".running_mean", {channels_}, runningMean_.values());
+  onnx.initializer(name() + ".running_var", {channels_}, runningVariance_.values());
+  onnx.node("BatchNormalization", name(),
+            {inputs[0], name() + ".weight", name() + ".bias", name() + ".running_mean", name() + ".running_var"},
+            output, {{"epsilon", epsilon_}, {"momentum", 1.0f - momentum_}});
+}
+
+bool BatchNorm::foldedAffine(ChannelAffine& affine) const { // y = γ(x − μ)/√(σ² + ε) + β
+  affine.scale.resize(size_t(channels_));
+  affine.shift.resize(size_t(channels_));
+  for (int64_t c = 0; c < channels_; ++c) {
+    const double scale = double(gamma_.values()[size_t(c)]) /
+                         std::sqrt(double(runningVariance_.values()[size_t(c)]) + double(epsilon_));
+    affine.scale[size_t(c)] = scale;
+    affine.shift[size_t(c)] = double(beta_.values()[size_t(c)]) - double(runningMean_.values()[size_t(c)]) * scale;
+  }
+  return true;
 }
 
 } // namespace convscope

@@ -14,6 +14,12 @@ public:
   BatchNorm(std::string name, int64_t channels, float epsilon = 1e-5f, float momentum = 0.1f);
 
   std::string kind() const override { return "BatchNorm"; }
+  LayerFamily family() const override { return LayerFamily::Normalization; }
+  std::string words() const override { return "batch norm"; }
+  bool isElementwise() const override { return true; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
+  bool foldedAffine(ChannelAffine& affine) const override;
   std::string describe() const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;

@@ -1,6 +1,8 @@
 // Concat: shapes must agree but for the channels; the copies are the backend's.
 #include "engine/layers/Concat.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
@@ -68,6 +70,12 @@ LayerKind concatKind() {
   };
   k.plan = [](const LayerListLine& line) { return planJoin<Concat>(line, "concat"); };
   return k;
+}
+
+void Concat::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                       const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.node("Concat", name(), inputs, output, {{"axis", int64_t(1)}});
 }
 
 } // namespace convscope

@@ -12,6 +12,9 @@ public:
   explicit Concat(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "Concat"; }
+  LayerFamily family() const override { return LayerFamily::Join; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   std::string layerListLine() const override;
   int inputCount() const override { return 0; }

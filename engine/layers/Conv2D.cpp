@@ -1,6 +1,8 @@
 // Conv2D: shape and count arithmetic; the computation is the backend's.
 #include "engine/layers/Conv2D.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -197,6 +199,61 @@ LayerKind conv2dKind() {
     return p;
   };
   return k;
+}
+
+void Conv2D::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                       const ChannelAffine* after) const {
+  const Conv2DGeometry& g = geometry_;
+  std::vector<float> w = weights_.values();
+  std::vector<float> b = hasBias_ ? bias_.values() : std::vector<float>();
+  if (after) { // a batch normalization folded in: w·scale and b·scale + shift, channel by channel
+    const int64_t perFilter = int64_t(w.size()) / outChannels_;
+    b.resize(size_t(outChannels_), 0.0f);
+    for (int64_t c = 0; c < outChannels_; ++c) {
+      const double scale = after->scale[size_t(c)];
+      for (int64_t k = 0; k < perFilter; ++k) w[size_t(c * perFilter + k)] = float(w[size_t(c * perFilter + k)] * scale);
+      b[size_t(c)] = float(double(b[size_t(c)]) * scale + after->shift[size_t(c)]);
+    }
+  }
+  std::vector<std::string> in{inputs[0], name() + ".weight"};
+  onnx.initializer(name() + ".weight", weights_.shape().dims(), w);
+  if (!b.empty()) {
+    in.push_back(name() + ".bias");
+    onnx.initializer(name() + ".bias", {outChannels_}, b);
+  }
+  onnx.node("Conv", name(), in, output,
+            {{"kernel_shape", std::vector<int64_t>{g.kernelH, g.kernelW}},
+             {"strides", std::vector<int64_t>{g.strideH, g.strideW}},
+             {"pads", std::vector<int64_t>{g.padTop, g.padLeft, g.padBottom, g.padRight}},
+             {"dilations", std::vector<int64_t>{g.dilationH, g.dilationW}},
+             {"group", g.groups}});
+}
+
+bool Conv2D::isDepthwise() const { return geometry_.groups > 1 && geometry_.groups == inChannels_; }
+bool Conv2D::isPointwise() const { return geometry_.kernelH == 1 && geometry_.kernelW == 1 && geometry_.groups == 1; }
+
+std::string Conv2D::window() const {
+  const Conv2DGeometry& g = geometry_;
+  const auto pair = [](int64_t a, int64_t b) { return a == b ? std::to_string(a) : std::to_string(a) + "," + std::to_string(b); };
+  std::string t = std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW);
+  if (g.strideH != 1 || g.strideW != 1) t += ", stride " + pair(g.strideH, g.strideW);
+  if (g.padTop || g.padBottom || g.padLeft || g.padRight)
+    t += g.padTop == g.padBottom && g.padLeft == g.padRight
+             ? ", pad " + pair(g.padTop, g.padLeft)
+             : ", pad " + std::to_string(g.padTop) + "," + std::to_string(g.padBottom) + "," + std::to_string(g.padLeft) +
+                   "," + std::to_string(g.padRight);
+  if (g.dilationH != 1 || g.dilationW != 1) t += ", dilation " + pair(g.dilationH, g.dilationW);
+  if (isDepthwise())
+    t += ", depthwise";
+  else if (g.groups != 1)
+    t += ", " + std::to_string(g.groups) + " groups";
+  return t;
+}
+
+std::string Conv2D::words() const {
+  std::string w = window();
+  if (isDepthwise()) return "depthwise " + w.substr(0, w.find(", depthwise"));
+  return (isPointwise() ? "pointwise " : "conv ") + w;
 }
 
 } // namespace convscope

@@ -16,6 +16,15 @@ public:
   static std::vector<int64_t> weightDims(int64_t inChannels, int64_t outChannels, const Conv2DGeometry& geometry);
 
   std::string kind() const override { return "Conv2D"; }
+  LayerFamily family() const override { return LayerFamily::Convolution; }
+  std::string words() const override;
+  std::string window() const override;
+  bool isWeightLayer() const override { return true; }
+  bool isDepthwise() const; // one filter per input channel (groups = input channels > 1)
+  bool isPointwise() const; // 1×1 over all channels (groups 1)
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
+  bool canFoldAffine() const override { return true; }
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;
   std::string layerListLine() const override;

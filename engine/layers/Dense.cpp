@@ -1,6 +1,8 @@
 // Dense: shape and count arithmetic; the computation is the backend's.
 #include "engine/layers/Dense.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -111,6 +113,18 @@ LayerKind denseKind() {
     return p;
   };
   return k;
+}
+
+void Dense::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                      const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  std::vector<std::string> in{inputs[0], name() + ".weight"};
+  onnx.initializer(name() + ".weight", weights_.shape().dims(), weights_.values());
+  if (hasBias_) {
+    in.push_back(name() + ".bias");
+    onnx.initializer(name() + ".bias", {outFeatures_}, bias_.values());
+  }
+  onnx.node("Gemm", name(), in, output, {{"transB", int64_t(1)}});
 }
 
 } // namespace convscope

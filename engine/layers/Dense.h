@@ -14,6 +14,10 @@ public:
   static std::vector<int64_t> weightDims(int64_t inFeatures, int64_t outFeatures) { return {outFeatures, inFeatures}; }
 
   std::string kind() const override { return "Dense"; }
+  LayerFamily family() const override { return LayerFamily::FullyConnected; }
+  bool isWeightLayer() const override { return true; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;
   std::string layerListLine() const override;

@@ -1,6 +1,8 @@
 // Dropout: the mask drawn in forward, applied again in backward.
 #include "engine/layers/Dropout.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/LayerKind.h"
 
@@ -85,6 +87,13 @@ LayerKind dropoutKind() {
     return planWeightless<Dropout>(line.in, line.names.next("drop"), rate, uint64_t(0x5eed));
   };
   return k;
+}
+
+void Dropout::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                        const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.initializer(name() + ".ratio", {}, {rate_});
+  onnx.node("Dropout", name(), {inputs[0], name() + ".ratio"}, output);
 }
 
 } // namespace convscope

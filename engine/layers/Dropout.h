@@ -16,6 +16,8 @@ public:
   Dropout(std::string name, float rate, uint64_t seed = 0x5eed);
 
   std::string kind() const override { return "Dropout"; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string describe() const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;

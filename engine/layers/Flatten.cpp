@@ -1,6 +1,8 @@
 // Flatten: a reshape; NCHW is already in flatten order.
 #include "engine/layers/Flatten.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -52,6 +54,12 @@ LayerKind flattenKind() {
     return planWeightless<Flatten>(line.in, line.names.next("flatten", false));
   };
   return k;
+}
+
+void Flatten::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                        const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.node("Flatten", name(), inputs, output, {{"axis", int64_t(1)}});
 }
 
 } // namespace convscope

@@ -10,6 +10,8 @@ public:
   explicit Flatten(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "Flatten"; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;
   std::string layerListLine() const override;

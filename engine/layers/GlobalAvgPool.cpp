@@ -1,6 +1,8 @@
 // GlobalAvgPool: average pooling whose window is the whole map, on either backend.
 #include "engine/layers/GlobalAvgPool.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/layers/LayerKind.h"
 
 #include <stdexcept>
@@ -46,6 +48,12 @@ LayerKind globalAvgPoolKind() {
     return planWeightless<GlobalAvgPool>(line.in, line.names.next("gap"));
   };
   return k;
+}
+
+void GlobalAvgPool::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                              const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.node("GlobalAveragePool", name(), inputs, output);
 }
 
 } // namespace convscope

@@ -13,6 +13,10 @@ public:
   explicit GlobalAvgPool(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "GlobalAvgPool"; }
+  LayerFamily family() const override { return LayerFamily::Pooling; }
+  std::string words() const override { return "global average pool"; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   std::string layerListLine() const override { return "globalavgpool"; }
   Shape outputShape(const Shape& src) const override;

@@ -32,9 +32,15 @@ private:
   static thread_local inline bool active_ = false;
 };
 
+class OnnxWriter;      // OnnxWriter.h
+struct ChannelAffine;  // OnnxWriter.h
 enum class InitScheme; // Optimizer.h
 struct WeightRandom;   // Optimizer.h
 struct LayerKind;      // LayerKind.h: how a kind is read from a model file or a layer list
+
+// What a layer is for, as an architecture's drawing groups and colours them; each kind says
+// its own (Layer::family).
+enum class LayerFamily { Convolution, Pooling, FullyConnected, Join, Activation, Normalization, Other };
 
 class Layer {
 public:
@@ -51,6 +57,19 @@ public:
 
   // A stage's title in words: "conv1: 6 filters 5×5, stride 1", "act1: tanh".
   virtual std::string title() const { return describe(); }
+  // What the layer does in a few words, for a box in an architecture's graph: "conv 3×3,
+  // stride 2, pad 1", "depthwise 3×3", "pool 2×2 max", "batch norm", "ReLU". By default the
+  // title after its name.
+  virtual std::string words() const;
+  // Its window in words: "3×3, stride 2, pad 1", "1×1, 32 groups", "2×2 max, stride 2"; empty
+  // for a layer without one (Conv2D and Pool2D have one).
+  virtual std::string window() const { return {}; }
+  virtual LayerFamily family() const { return LayerFamily::Other; }
+  // A layer the papers count in a network's depth (convolutions and fully connected layers).
+  virtual bool isWeightLayer() const { return false; }
+  // Elementwise on each channel, the shape unchanged (batch normalization, activations): what
+  // a convolution's input "really" came from lies before it.
+  virtual bool isElementwise() const { return false; }
   // The model file's fields beyond "type" and "name" (LayerKind::load reads them back).
   virtual void saveFields(nlohmann::ordered_json& /*fields*/) const {}
   // The layer-list line that makes this layer ("conv 6 5x5 stride 2"); "" for a layer the
@@ -70,6 +89,18 @@ public:
   virtual void setRandomState(const std::string& /*state*/) {}
   // A final softmax: the trainer folds it into the cross-entropy, predictions read it.
   virtual bool producesProbabilities() const { return false; }
+
+  // ONNX export: writes this layer as ONNX nodes reading `inputs` and writing `output`
+  // (OnnxWriter.h). `after`, when given, is a per-channel affine map to fold into this layer's
+  // output (a batch normalization that follows a convolution); only a layer whose
+  // canFoldAffine() says so is given one. Throws std::invalid_argument naming the layer when
+  // the kind has no ONNX form.
+  virtual void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                         const ChannelAffine* after = nullptr) const;
+  virtual bool canFoldAffine() const { return false; }
+  // The per-channel affine map this layer is in evaluation (batch normalization), for the
+  // export to fold into the layer before it; false for every other kind.
+  virtual bool foldedAffine(ChannelAffine& /*affine*/) const { return false; }
 
   // dst shape for src shape; throws std::invalid_argument naming the layer and the numbers.
   virtual Shape outputShape(const Shape& src) const = 0;

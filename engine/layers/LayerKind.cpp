@@ -233,6 +233,18 @@ std::vector<std::pair<std::string, Tensor*>> Layer::stateTensors() {
   return named;
 }
 
+void Layer::writeOnnx(OnnxWriter&, const std::vector<std::string>&, const std::string&, const ChannelAffine* after) const {
+  if (after)
+    throw std::logic_error("ONNX export: layer '" + name() + "' (" + kind() + ") cannot take a folded normalization");
+  throw std::invalid_argument("ONNX export: layer '" + name() + "' (" + kind() + ") has no ONNX form in ConvScope");
+}
+
+std::string Layer::words() const {
+  const std::string t = title();
+  const size_t colon = t.find(": ");
+  return colon == std::string::npos ? kind() : t.substr(colon + 2);
+}
+
 std::string Layer::layerListLine() const {
   throw std::invalid_argument("layer '" + name() + "' (" + kind() + ") has no layer-list form");
 }

@@ -1,6 +1,8 @@
 // LocalResponseNorm: parameters, layouts and the layer-list line; the arithmetic is the backend's.
 #include "engine/layers/LocalResponseNorm.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/LayerKind.h"
 
@@ -91,6 +93,13 @@ LayerKind localResponseNormKind() {
     }
   };
   return k;
+}
+
+void LocalResponseNorm::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs,
+                                  const std::string& output, const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.node("LRN", name(), inputs, output,
+            {{"size", params_.size}, {"alpha", params_.alpha}, {"beta", params_.beta}, {"bias", params_.k}});
 }
 
 } // namespace convscope

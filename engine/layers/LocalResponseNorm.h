@@ -15,6 +15,10 @@ public:
   LocalResponseNorm(std::string name, LrnParams params);
 
   std::string kind() const override { return "LocalResponseNorm"; }
+  LayerFamily family() const override { return LayerFamily::Normalization; }
+  std::string words() const override { return "local response norm"; }
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string describe() const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;

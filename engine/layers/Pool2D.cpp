@@ -1,6 +1,8 @@
 // Pool2D: shape arithmetic; the computation is the backend's.
 #include "engine/layers/Pool2D.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -98,6 +100,34 @@ LayerKind pool2dKind() {
     return planWeightless<Pool2D>(line.in, line.names.next("pool"), g);
   };
   return k;
+}
+
+void Pool2D::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                       const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  const Pool2DGeometry& g = geometry_;
+  const bool sum = g.mode == PoolMode::Sum;
+  std::vector<OnnxWriter::Attribute> attributes{{"kernel_shape", std::vector<int64_t>{g.kernelH, g.kernelW}},
+                                                {"strides", std::vector<int64_t>{g.strideH, g.strideW}},
+                                                {"pads", std::vector<int64_t>{g.padTop, g.padLeft, g.padBottom, g.padRight}}};
+  if (g.ceilMode) attributes.push_back({"ceil_mode", int64_t(1)});
+  if (g.mode != PoolMode::Max) attributes.push_back({"count_include_pad", int64_t(sum || g.countPadding ? 1 : 0)});
+  onnx.node(g.mode == PoolMode::Max ? "MaxPool" : "AveragePool", name(), inputs, sum ? name() + "/average" : output,
+            attributes);
+  if (sum) { // a sum is the average times the window's cells
+    onnx.initializer(name() + ".cells", {}, {float(g.kernelH * g.kernelW)});
+    onnx.node("Mul", name() + "/sum", {name() + "/average", name() + ".cells"}, output);
+  }
+}
+
+std::string Pool2D::window() const {
+  const Pool2DGeometry& g = geometry_;
+  const auto pair = [](int64_t a, int64_t b) { return a == b ? std::to_string(a) : std::to_string(a) + "," + std::to_string(b); };
+  std::string t = std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) + " " + toString(g.mode);
+  if (g.strideH != 1 || g.strideW != 1) t += ", stride " + pair(g.strideH, g.strideW);
+  if (g.padTop || g.padBottom || g.padLeft || g.padRight) t += ", pad " + pair(g.padTop, g.padLeft);
+  if (g.ceilMode) t += ", ceil";
+  return t;
 }
 
 } // namespace convscope

@@ -11,6 +11,11 @@ public:
   Pool2D(std::string name, Pool2DGeometry geometry);
 
   std::string kind() const override { return "Pool2D"; }
+  LayerFamily family() const override { return LayerFamily::Pooling; }
+  std::string words() const override { return "pool " + window(); }
+  std::string window() const override;
+  void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                 const ChannelAffine* after = nullptr) const override;
   std::string title() const override;
   void saveFields(nlohmann::ordered_json& fields) const override;
   std::string layerListLine() const override;

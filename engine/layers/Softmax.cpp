@@ -1,6 +1,8 @@
 // Softmax: shape check; the computation is the backend's.
 #include "engine/layers/Softmax.h"
 
+#include "engine/layers/OnnxWriter.h"
+
 #include "engine/training/Optimizer.h"
 #include "engine/layers/LayerKind.h"
 
@@ -37,6 +39,12 @@ LayerKind softmaxKind() {
     return planWeightless<Softmax>(line.in, line.names.next("softmax", false));
   };
   return k;
+}
+
+void Softmax::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                        const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  onnx.node("Softmax", name(), inputs, output, {{"axis", int64_t(1)}});
 }
 
 } // namespace convscope

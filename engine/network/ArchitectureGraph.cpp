@@ -1,6 +1,9 @@
 #include "engine/network/ArchitectureGraph.h"
 
+#include "engine/layers/Add.h"
+#include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
+#include "engine/layers/LayerKind.h"
 #include "engine/layers/Pool2D.h"
 
 #include <algorithm>
@@ -23,10 +26,6 @@ std::string toString(BlockKind kind) {
 }
 
 namespace {
-
-std::string pairText(int64_t a, int64_t b) {
-  return a == b ? std::to_string(a) : std::to_string(a) + "," + std::to_string(b);
-}
 
 std::vector<std::string> prefixesOf(const std::string& name) {
   std::vector<std::string> out;
@@ -51,58 +50,20 @@ BlockKind kindOf(const ArchitectureBlock& b, const std::vector<ArchitectureBlock
   bool depthwise = false, pointwise = false;
   for (int n : b.direct) {
     const Network::Node& node = net.nodes()[size_t(n)];
-    const std::string kind = node.layer->kind();
-    if (kind == "Add" && node.inputs.size() >= 2) return BlockKind::Residual;
-    if (kind == "Concat" && node.inputs.size() >= 2) {
+    if (layerAs<Add>(*node.layer) && node.inputs.size() >= 2) return BlockKind::Residual;
+    if (layerAs<Concat>(*node.layer) && node.inputs.size() >= 2) {
       const bool readsOutside =
           std::any_of(node.inputs.begin(), node.inputs.end(), [&](int i) { return !inside.count(i); });
       return readsOutside ? BlockKind::DenseLayer : BlockKind::Inception;
     }
-    depthwise = depthwise || isDepthwise(*node.layer);
-    pointwise = pointwise || isPointwise(*node.layer);
+    const Conv2D* conv = layerAs<Conv2D>(*node.layer);
+    depthwise = depthwise || (conv && conv->isDepthwise());
+    pointwise = pointwise || (conv && conv->isPointwise());
   }
   return depthwise && pointwise ? BlockKind::Separable : BlockKind::Group;
 }
 
 } // namespace
-
-std::string layerWindowText(const Layer& layer) {
-  if (const auto* c = dynamic_cast<const Conv2D*>(&layer)) {
-    const Conv2DGeometry& g = c->geometry();
-    std::string t = std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW);
-    if (g.strideH != 1 || g.strideW != 1) t += ", stride " + pairText(g.strideH, g.strideW);
-    if (g.padTop || g.padBottom || g.padLeft || g.padRight)
-      t += g.padTop == g.padBottom && g.padLeft == g.padRight
-               ? ", pad " + pairText(g.padTop, g.padLeft)
-               : ", pad " + std::to_string(g.padTop) + "," + std::to_string(g.padBottom) + "," +
-                     std::to_string(g.padLeft) + "," + std::to_string(g.padRight);
-    if (g.dilationH != 1 || g.dilationW != 1) t += ", dilation " + pairText(g.dilationH, g.dilationW);
-    if (isDepthwise(layer))
-      t += ", depthwise";
-    else if (g.groups != 1)
-      t += ", " + std::to_string(g.groups) + " groups";
-    return t;
-  }
-  if (const auto* p = dynamic_cast<const Pool2D*>(&layer)) {
-    const Pool2DGeometry& g = p->geometry();
-    std::string t = std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) + " " + toString(g.mode);
-    if (g.strideH != 1 || g.strideW != 1) t += ", stride " + pairText(g.strideH, g.strideW);
-    if (g.padTop || g.padBottom || g.padLeft || g.padRight) t += ", pad " + pairText(g.padTop, g.padLeft);
-    if (g.ceilMode) t += ", ceil";
-    return t;
-  }
-  return {};
-}
-
-bool isDepthwise(const Layer& layer) {
-  const auto* c = dynamic_cast<const Conv2D*>(&layer);
-  return c && c->geometry().groups > 1 && c->geometry().groups == c->inChannels();
-}
-
-bool isPointwise(const Layer& layer) {
-  const auto* c = dynamic_cast<const Conv2D*>(&layer);
-  return c && c->geometry().kernelH == 1 && c->geometry().kernelW == 1 && c->geometry().groups == 1;
-}
 
 ArchitectureGraph::ArchitectureGraph(const Network& network)
     : input_(network.inputShape()), rows_(network.summaryRows()) {
@@ -110,9 +71,13 @@ ArchitectureGraph::ArchitectureGraph(const Network& network)
   for (const Network::Node& node : network.nodes()) {
     inputs_.push_back(node.inputs);
     titles_.push_back(node.layer->title());
-    windows_.push_back(layerWindowText(*node.layer));
-    depthwise_.push_back(convscope::isDepthwise(*node.layer));
-    pointwise_.push_back(convscope::isPointwise(*node.layer));
+    words_.push_back(node.layer->words());
+    windows_.push_back(node.layer->window());
+    const Conv2D* conv = layerAs<Conv2D>(*node.layer);
+    families_.push_back(node.layer->family());
+    depthwise_.push_back(conv && conv->isDepthwise());
+    pointwise_.push_back(conv && conv->isPointwise());
+    weightLayer_.push_back(node.layer->isWeightLayer());
   }
   for (const auto& r : rows_) parameters_ += r.parameters, macs_ += r.macs, activations_ += r.output.elementCount();
   // Longest path in weight layers: nodes come in execution order, so inputs are done first.
@@ -121,8 +86,7 @@ ArchitectureGraph::ArchitectureGraph(const Network& network)
     int before = 0;
     for (int in : inputs_[i])
       if (in >= 0) before = std::max(before, depth[size_t(in)]);
-    const std::string& type = rows_[i].type;
-    depth[i] = before + (type == "Conv2D" || type == "Dense");
+    depth[i] = before + (weightLayer_[i] ? 1 : 0);
   }
   weightDepth_ = n ? depth.back() : 0;
 

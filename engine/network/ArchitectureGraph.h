@@ -46,10 +46,15 @@ public:
   const Shape& inputShape() const { return input_; }                     // one sample
   size_t nodeCount() const { return rows_.size(); }
   const std::vector<int>& inputsOf(int node) const { return inputs_.at(size_t(node)); }
-  // The layer as it describes itself ("conv1: 64 filters 7x7, stride 2, padding 3,3,3,3")
-  // and its window (layerWindowText: "7×7, stride 2, pad 3"; "" for none).
+  // The layer as it describes itself ("conv1: 64 filters 7x7, stride 2, padding 3,3,3,3"),
+  // in a few words ("conv 7×7, stride 2, pad 3") and its window ("7×7, stride 2, pad 3"; ""
+  // for none): Layer::title, words and window.
   const std::string& title(int node) const { return titles_.at(size_t(node)); }
+  const std::string& words(int node) const { return words_.at(size_t(node)); }
   const std::string& window(int node) const { return windows_.at(size_t(node)); }
+  LayerFamily family(int node) const { return families_.at(size_t(node)); }
+  bool isConvolution(int node) const { return family(node) == LayerFamily::Convolution; }
+  bool isPooling(int node) const { return family(node) == LayerFamily::Pooling; }
   bool isDepthwise(int node) const { return depthwise_.at(size_t(node)); }
   bool isPointwise(int node) const { return pointwise_.at(size_t(node)); }
   int innermostBlock(int node) const { return innermost_.at(size_t(node)); } // −1: in none
@@ -89,20 +94,13 @@ private:
   Shape input_;
   std::vector<Network::SummaryRow> rows_;
   std::vector<std::vector<int>> inputs_;
-  std::vector<std::string> titles_, windows_;
-  std::vector<bool> depthwise_, pointwise_;
+  std::vector<std::string> titles_, words_, windows_;
+  std::vector<LayerFamily> families_;
+  std::vector<bool> depthwise_, pointwise_, weightLayer_;
   std::vector<ArchitectureBlock> blocks_;
   std::vector<int> innermost_;
   int64_t parameters_ = 0, macs_ = 0, activations_ = 0;
   int weightDepth_ = 0;
 };
-
-// A layer's window in words: "3×3, stride 2, pad 1", "1×1, 32 groups", "7×7 max, stride 2";
-// empty for a layer without one.
-std::string layerWindowText(const Layer& layer);
-// A convolution with one filter per input channel (groups = input channels > 1).
-bool isDepthwise(const Layer& layer);
-// A 1×1 convolution over all channels (groups 1).
-bool isPointwise(const Layer& layer);
 
 } // namespace convscope

@@ -1,4 +1,7 @@
 #include "engine/network/ArchitectureIdeas.h"
+#include "engine/layers/LayerKind.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/Concat.h"
 
 #include "engine/network/LayerList.h"
 #include "engine/layers/Activation.h"
@@ -46,7 +49,7 @@ std::string percent(double share) {
 }
 
 const Conv2D* convAt(const Network& net, int node) {
-  return node >= 0 ? dynamic_cast<const Conv2D*>(net.nodes()[size_t(node)].layer.get()) : nullptr;
+  return node >= 0 ? layerAs<Conv2D>(*net.nodes()[size_t(node)].layer) : nullptr;
 }
 
 const ArchitectureBlock* firstOfKind(const ArchitectureGraph& graph, BlockKind kind) {
@@ -59,11 +62,7 @@ const ArchitectureBlock* firstOfKind(const ArchitectureGraph& graph, BlockKind k
 // convolution's input "really" came from).
 int producer(const Network& net, int node) {
   int i = net.nodes()[size_t(node)].inputs.front();
-  while (i >= 0) {
-    const std::string kind = net.nodes()[size_t(i)].layer->kind();
-    if (kind != "BatchNorm" && kind != "Activation") break;
-    i = net.nodes()[size_t(i)].inputs.front();
-  }
+  while (i >= 0 && net.nodes()[size_t(i)].layer->isElementwise()) i = net.nodes()[size_t(i)].inputs.front();
   return i;
 }
 
@@ -75,7 +74,7 @@ ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& grap
   // The branches' channels, from the concatenation's inputs.
   int concat = -1;
   for (int n : b.direct)
-    if (net.nodes()[size_t(n)].layer->kind() == "Concat") concat = n;
+    if (layerAs<Concat>(*net.nodes()[size_t(n)].layer)) concat = n;
   std::string parts;
   for (int i : net.nodes()[size_t(concat)].inputs)
     parts += (parts.empty() ? "" : " + ") + std::to_string(graph.rows()[size_t(i)].output[0]);
@@ -90,7 +89,7 @@ ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& grap
     if (!c || c->geometry().kernelH * c->geometry().kernelW == 1) continue;
     const int r = producer(net, n);
     const Conv2D* reduce = convAt(net, r);
-    if (!reduce || !isPointwise(*reduce)) continue;
+    if (!reduce || !reduce->isPointwise()) continue;
     const Shape& out = graph.rows()[size_t(n)].output;
     const int64_t k2 = c->geometry().kernelH * c->geometry().kernelW;
     with += graph.rows()[size_t(r)].macs + graph.rows()[size_t(n)].macs;
@@ -115,7 +114,7 @@ ArchitectureIdea residualIdea(const Network& net, const ArchitectureGraph& graph
   for (const ArchitectureBlock& r : graph.blocks()) blocks += r.kind == BlockKind::Residual;
   int64_t layers = 0;
   for (int n : b.nodes)
-    if (net.nodes()[size_t(n)].layer->kind() == "Conv2D") ++layers;
+    if (layerAs<Conv2D>(*net.nodes()[size_t(n)].layer)) ++layers;
   idea.points.push_back(b.name + ": F is " + std::to_string(layers) + " convolutions with " + withCommas(b.parameters) +
                         " parameters; the identity path x has 0.");
   idea.points.push_back("The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x): through the " +
@@ -172,8 +171,8 @@ ArchitectureIdea separableIdea(const Network& net, const ArchitectureGraph& grap
   int pwNode = -1;
   for (int n : best->direct) {
     const Conv2D* c = convAt(net, n);
-    if (c && isDepthwise(*c) && !dw) dw = c;
-    if (c && isPointwise(*c) && dw && !pw) pw = c, pwNode = n;
+    if (c && c->isDepthwise() && !dw) dw = c;
+    if (c && c->isPointwise() && dw && !pw) pw = c, pwNode = n;
   }
   if (!dw || !pw) return idea;
   SeparableCost cost;
@@ -217,10 +216,9 @@ ArchitectureIdea plainIdea(const Network& net, const ArchitectureGraph& graph) {
   int64_t dense = 0, convMacs = 0, convs = 0;
   bool tanh = false;
   for (size_t n = 0; n < nodes.size(); ++n) {
-    const std::string kind = nodes[n].layer->kind();
-    if (kind == "Dense") dense += graph.rows()[n].parameters;
-    if (kind == "Conv2D") convMacs += graph.rows()[n].macs, ++convs;
-    if (const auto* a = dynamic_cast<const Activation*>(nodes[n].layer.get()))
+    if (layerAs<Dense>(*nodes[n].layer)) dense += graph.rows()[n].parameters;
+    if (layerAs<Conv2D>(*nodes[n].layer)) convMacs += graph.rows()[n].macs, ++convs;
+    if (const auto* a = layerAs<Activation>(*nodes[n].layer))
       tanh = tanh || a->activation() == ActivationKind::Tanh;
   }
   if (graph.parameters() < 1000000) {

@@ -25,7 +25,7 @@ using Json = nlohmann::json;
 
 namespace {
 using Result = convscope::test::CliResult;
-Result run(const std::vector<std::string>& args) { return convscope::test::runCli(args); }
+using convscope::test::run;
 
 std::string example(const std::string& name) { return convscope::test::examplePath(name); }
 

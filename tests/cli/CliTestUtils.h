@@ -17,6 +17,10 @@ struct CliResult {
   std::string out, err;
 };
 
+inline CliResult runCli(const std::vector<std::string>& args);
+// The same, shorter to write where every line runs a command.
+inline CliResult run(const std::vector<std::string>& args) { return runCli(args); }
+
 inline CliResult runCli(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   const int status = convscope::cli::run(args, out, err);

@@ -17,7 +17,7 @@ using Json = nlohmann::json;
 
 namespace {
 using Result = convscope::test::CliResult;
-Result run(const std::vector<std::string>& args) { return convscope::test::runCli(args); }
+using convscope::test::run;
 
 class CliTrain : public ::testing::Test {
 protected:

@@ -268,7 +268,7 @@ private slots:
     QVERIFY(editor.check().fits());
     QVERIFY2(editor.summary().startsWith("61,706 parameters"), qPrintable(editor.summary()));
     QCOMPARE(editor.table()->rowCount(), 14); // the input and 13 layers
-    QCOMPARE(editor.table()->item(1, 2)->text(), QStringLiteral("6 × 28 × 28"));
+    QCOMPARE(editor.table()->item(1, 2)->text(), QStringLiteral("6×28×28"));
     QCOMPARE(editor.table()->item(1, 1)->text(), QStringLiteral("conv1 (conv)"));
     QCOMPARE(editor.table()->item(2, 1)->text(), QStringLiteral("act1 (tanh)"));
     QCOMPARE(editor.table()->item(3, 1)->text(), QStringLiteral("pool1 (avgpool)"));
@@ -277,7 +277,7 @@ private slots:
     QVERIFY(!editor.check().fits());
     QCOMPARE(editor.summary(),
              QStringLiteral("line 4: Conv2D 'conv2': kernel 15x15 is larger than the padded input 14x14"));
-    QCOMPARE(editor.table()->item(2, 2)->text(), QStringLiteral("6 × 14 × 14"));
+    QCOMPARE(editor.table()->item(2, 2)->text(), QStringLiteral("6×14×14"));
     QCOMPARE(editor.table()->item(4, 1)->text(), QStringLiteral("not checked: a line above does not fit"));
     // Its table exports as shown, the line that does not fit with its reason.
     const TextTable shown = editor.tableText();
@@ -286,7 +286,7 @@ private slots:
     QTemporaryDir tables;
     QVERIFY(writeFigure(tableFigure(shown, editor.font(), "layers", "t"), tables.filePath("layers.md")).isEmpty());
     QVERIFY(writeFigure(tableFigure(shown, editor.font(), "layers", "t"), tables.filePath("layers.svg")).isEmpty());
-    QVERIFY(convscope::test::svgText(tables.filePath("layers.svg")).contains("6 × 14 × 14"));
+    QVERIFY(convscope::test::svgText(tables.filePath("layers.svg")).contains("6×14×14"));
     const QString small = "input 1x32x32\nconv 4 5x5 stride 2\nrelu\nconv 8 3x3\nrelu\nflatten\ndense 10\nsoftmax\n";
     editor.setText(small);
     QVERIFY2(editor.check().fits(), qPrintable(editor.summary()));

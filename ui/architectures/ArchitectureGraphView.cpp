@@ -1,4 +1,7 @@
 #include "ui/architectures/ArchitectureGraphView.h"
+#include "ui/core/Text.h"
+
+#include "engine/layers/LayerKind.h"
 
 #include "engine/network/ArchitectureIdeas.h"
 #include "engine/network/GraphLayout.h"
@@ -21,7 +24,6 @@ namespace {
 
 using Item = ArchitectureGraph::Item;
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 // The part of a name after its block's prefix: "layer1.0.conv1" in frame "layer1.0" is
 // "conv1"; a bare number ("layer2.0" in "layer2": "0") keeps the whole name.
@@ -36,24 +38,10 @@ QString relativeName(const std::string& name, const ArchitectureGraph& g, int bl
   return qs(name);
 }
 
-// What a layer does in a few words: "conv 3×3, stride 2, pad 1", "depthwise 3×3, pad 1", "ReLU".
+// What a layer does in a few words (Layer::words): "conv 3×3, stride 2, pad 1", "depthwise
+// 3×3, pad 1", "ReLU"; cut at 34 characters.
 QString layerWords(const ArchitectureGraph& g, int node) {
-  const std::string& type = g.rows()[size_t(node)].type;
-  std::string window = g.window(node);
-  if (type == "Conv2D") {
-    if (g.isDepthwise(node)) {
-      const size_t at = window.find(", depthwise");
-      return "depthwise " + qs(at == std::string::npos ? window : window.substr(0, at));
-    }
-    return (g.isPointwise(node) ? "pointwise " : "conv ") + qs(window);
-  }
-  if (type == "Pool2D") return "pool " + qs(window);
-  if (type == "GlobalAvgPool") return "global average pool";
-  if (type == "BatchNorm") return "batch norm";
-  if (type == "LocalResponseNorm") return "local response norm";
-  const std::string& title = g.title(node);
-  const size_t colon = title.find(": ");
-  QString words = colon == std::string::npos ? qs(type) : qs(title.substr(colon + 2));
+  QString words = qs(g.words(node));
   if (words.size() > 34) words = words.left(33) + "…";
   return words;
 }
@@ -66,10 +54,9 @@ QString blockWords(const ArchitectureGraph& g, int block) {
     QStringList windows;
     bool pool = false;
     for (int n : b.nodes) {
-      const std::string& type = g.rows()[size_t(n)].type;
       const std::string& w = g.window(n);
-      if (type == "Conv2D" || type == "Pool2D") windows << qs(w.substr(0, w.find(',')));
-      pool = pool || type == "Pool2D";
+      if (!w.empty()) windows << qs(w.substr(0, w.find(',')));
+      pool = pool || g.isPooling(n);
     }
     if (!windows.isEmpty() && windows.size() <= 3)
       return windows.join(QStringLiteral(" → ")) + (pool ? "" : " conv") +
@@ -79,16 +66,19 @@ QString blockWords(const ArchitectureGraph& g, int block) {
 }
 
 QColor layerColour(const ArchitectureGraph& g, int node) {
-  const std::string& t = g.rows()[size_t(node)].type;
-  if (t == "Conv2D")
+  switch (g.family(node)) {
+  case LayerFamily::Convolution:
     return g.isDepthwise(node)   ? QColor(176, 232, 222)
            : g.isPointwise(node) ? QColor(214, 240, 200)
                                  : QColor(196, 218, 255);
-  if (t == "Pool2D" || t == "GlobalAvgPool") return {255, 222, 184};
-  if (t == "Dense") return {226, 212, 255};
-  if (t == "Add" || t == "Concat") return {255, 238, 160};
-  if (t == "Activation") return {232, 232, 232};
-  return {242, 238, 226}; // batch norm, LRN, dropout, flatten, softmax
+  case LayerFamily::Pooling: return {255, 222, 184};
+  case LayerFamily::FullyConnected: return {226, 212, 255};
+  case LayerFamily::Join: return {255, 238, 160};
+  case LayerFamily::Activation: return {232, 232, 232};
+  case LayerFamily::Normalization:
+  case LayerFamily::Other: break; // batch norm, LRN, dropout, flatten, softmax
+  }
+  return {242, 238, 226};
 }
 
 QColor blockColour(BlockKind kind) {
@@ -102,11 +92,6 @@ QColor blockColour(BlockKind kind) {
   }
 }
 
-QString shapeText(const Shape& s) {
-  QStringList parts;
-  for (int64_t d : s.dims()) parts << QString::number(d);
-  return parts.join(QStringLiteral("×"));
-}
 
 } // namespace
 
@@ -245,7 +230,7 @@ void ArchitectureGraphView::rebuild() {
     const int around = frameAround(item);
     if (around >= 0) in.clusters[size_t(clusterOf[size_t(around)])].boxes.push_back(int(k));
     if (item.kind == Item::Kind::Input) {
-      t.lines = {tr("input"), shapeText(g.inputShape())};
+      t.lines = {tr("input"), qs(shapeText(g.inputShape()))};
       t.fill = Qt::white;
     } else if (item.kind == Item::Kind::Node) {
       t.lines = {relativeName(g.rows()[size_t(item.index)].name, g, around), layerWords(g, item.index)};
@@ -312,7 +297,7 @@ void ArchitectureGraphView::rebuild() {
     head << tip << tip - QPointF(size * std::cos(angle - 0.45), size * std::sin(angle - 0.45))
          << tip - QPointF(size * std::cos(angle + 0.45), size * std::sin(angle + 0.45));
     scene()->addPolygon(head, edgePen, QColor(90, 90, 100))->setZValue(1);
-    auto* label = scene()->addSimpleText(shapeText(view_.edges[e].shape), edgeFont);
+    auto* label = scene()->addSimpleText(qs(shapeText(view_.edges[e].shape)), edgeFont);
     label->setBrush(QColor(50, 50, 70));
     const QPointF mid = path.pointAtPercent(0.5);
     label->setPos(mid.x() + 5, mid.y() - edgeMetrics.height() / 2);

@@ -1,4 +1,7 @@
 #include "ui/architectures/ArchitectureTab.h"
+#include "ui/core/Text.h"
+
+#include "engine/layers/LayerKind.h"
 
 #include "ui/architectures/ArchitectureGraphView.h"
 #include "ui/architectures/CompareView.h"
@@ -44,7 +47,6 @@ namespace convscope::ui {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 // The names the list offers: the seven at full size, then the small versions.
 const std::vector<std::pair<QString, QString>>& listedNetworks() {
@@ -66,11 +68,6 @@ const std::vector<std::pair<QString, QString>>& listedNetworks() {
   return names;
 }
 
-QString shapeText(const Shape& s) {
-  QStringList parts;
-  for (int64_t d : s.dims()) parts << QString::number(d);
-  return parts.join(QStringLiteral("×"));
-}
 
 QString bytesText(int64_t bytes) { return qs(byteSizeText(bytes)); }
 
@@ -502,7 +499,7 @@ void ArchitectureTab::requestForward() {
 void ArchitectureTab::showNode(int node) {
   if (!graphData_ || node < -1 || node >= int(graphData_->nodeCount())) return;
   shownNode_ = node;
-  const bool conv = node >= 0 && graphData_->rows()[size_t(node)].type == "Conv2D";
+  const bool conv = node >= 0 && graphData_->isConvolution(node);
   step_->setEnabled(conv);
   filter_->setEnabled(conv);
   step_->setToolTip(conv ? tr("Step this convolution's real filter over its real input in the Stepper, with its bias, "
@@ -520,7 +517,7 @@ bool ArchitectureTab::stepFilter(int filter) {
     emit failed(tr("Wait until the network has opened, then step its filter"));
     return false;
   }
-  if (!graphData_ || node < 0 || graphData_->rows()[size_t(node)].type != "Conv2D" || forwardDone_ == 0) {
+  if (!graphData_ || node < 0 || !graphData_->isConvolution(node) || forwardDone_ == 0) {
     emit failed(tr("Choose a convolution (and let the image run through the network) to step one of its filters"));
     return false;
   }
@@ -626,7 +623,7 @@ void ArchitectureTab::fillTable() {
     row->setText(Name, name);
     row->setText(Type, type);
     row->setText(Window, window);
-    row->setText(Output, shapeText(out));
+    row->setText(Output, qs(shapeText(out)));
     row->setText(Parameters, qs(withCommas(params)));
     row->setText(Macs, qs(withCommas(macs)));
     row->setText(MacShare, QString::number(100.0 * double(macs) / total, 'f', 1));

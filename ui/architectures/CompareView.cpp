@@ -1,4 +1,5 @@
 #include "ui/architectures/CompareView.h"
+#include "ui/core/Text.h"
 
 #include "ui/core/ComputeThread.h"
 
@@ -19,7 +20,6 @@ namespace convscope::ui {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 // What the table shows of one network.
 struct Facts {

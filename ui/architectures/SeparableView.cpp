@@ -1,4 +1,5 @@
 #include "ui/architectures/SeparableView.h"
+#include "ui/core/Text.h"
 
 #include "ui/core/ComputeThread.h"
 #include "ui/maps/FeatureMapView.h"
@@ -21,7 +22,6 @@ namespace convscope::ui {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 std::unique_ptr<Conv2D> conv(const std::string& name, int64_t in, int64_t out, int64_t k, int64_t groups) {
   Conv2DGeometry g;

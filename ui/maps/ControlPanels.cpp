@@ -1,5 +1,6 @@
 // The side panels: widgets → workspace, and workspace → widgets.
 #include "ui/maps/ControlPanels.h"
+#include "ui/core/Text.h"
 
 #include "ui/maps/FeatureMapView.h"
 
@@ -36,7 +37,6 @@
 namespace convscope::ui {
 
 namespace {
-QString num(float v) { return QString::fromStdString(formatNumber(v)); }
 } // namespace
 
 // ---- input -----------------------------------------------------------------------------
@@ -319,7 +319,7 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
     bool ok = false;
     const float v = editor_->item(r, c)->text().replace(QChar(0x2212), '-').toFloat(&ok);
     if (!ok) {
-      editor_->item(r, c)->setText(num(editorBlocks_[b][r * size_->value() + c])); // keep the old value
+      editor_->item(r, c)->setText(numberText(editorBlocks_[b][r * size_->value() + c])); // keep the old value
       return;
     }
     editorBlocks_[b][r * size_->value() + c] = v;
@@ -458,7 +458,7 @@ void KernelPanel::resizeEditor() {
   editor_->setColumnCount(n);
   for (int r = 0; r < n; ++r)
     for (int c = 0; c < n; ++c) {
-      auto* item = new QTableWidgetItem(num(editorBlocks_[b][r * n + c]));
+      auto* item = new QTableWidgetItem(numberText(editorBlocks_[b][r * n + c]));
       item->setTextAlignment(Qt::AlignCenter);
       editor_->setItem(r, c, item);
     }
@@ -512,7 +512,7 @@ MatrixEditor::MatrixEditor(const Tensor& current, QWidget* parent) : QDialog(par
   reshape();
   for (int c = 0; c < channels_->value(); ++c)
     for (int r = 0; r < rows_->value(); ++r)
-      for (int k = 0; k < columns_->value(); ++k) tables_[c]->item(r, k)->setText(num(current.at(0, c, r, k)));
+      for (int k = 0; k < columns_->value(); ++k) tables_[c]->item(r, k)->setText(numberText(current.at(0, c, r, k)));
   for (QSpinBox* b : {rows_, columns_, channels_}) connect(b, &QSpinBox::valueChanged, this, &MatrixEditor::reshape);
   connect(paste, &QPushButton::clicked, this, [this] {
     try {
@@ -525,7 +525,7 @@ MatrixEditor::MatrixEditor(const Tensor& current, QWidget* parent) : QDialog(par
       for (int c = 0; c < channels_->value(); ++c)
         for (int r = 0; r < rows_->value(); ++r)
           for (int k = 0; k < columns_->value(); ++k)
-            tables_[c]->item(r, k)->setText(num(t.data()[(c * t.shape()[1] + r) * t.shape()[2] + k]));
+            tables_[c]->item(r, k)->setText(numberText(t.data()[(c * t.shape()[1] + r) * t.shape()[2] + k]));
     } catch (const std::invalid_argument& e) {
       QMessageBox::warning(this, tr("Cannot paste"), QString::fromStdString(e.what()));
     }

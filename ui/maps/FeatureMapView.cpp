@@ -1,5 +1,6 @@
 // FeatureMapView: tile layout, painting and hover read-out.
 #include "ui/maps/FeatureMapView.h"
+#include "ui/core/Text.h"
 
 #include "engine/backend/reference/ReferenceBackend.h"
 
@@ -19,7 +20,6 @@ namespace convscope::ui {
 namespace {
 constexpr int kMargin = 8, kHeader = 26, kCaption = 18, kGap = 10;
 
-QString number(float v) { return QString::fromStdString(formatNumber(v)); }
 // Captions: four significant digits are enough to read a range ("−10.48 … 1140").
 // Short enough for a caption under a tile: whole numbers from 100 up ("−771", "1020"),
 // three significant digits below ("−7.89", "0.425").
@@ -489,7 +489,7 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
       const QString text = tr("%1, map %2: %3")
                                .arg(QString::fromStdString(stage.title))
                                .arg(k + 1)
-                               .arg(number(stage.maps.at(0, k, 0, 0)));
+                               .arg(numberText(stage.maps.at(0, k, 0, 0)));
       QToolTip::showText(event->globalPosition().toPoint(), text, this);
       emit hovered(text);
       return;
@@ -507,15 +507,15 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
                  .arg(QString::fromStdString(stage.title))
                  .arg(row)
                  .arg(col)
-                 .arg(number(stage.maps.at(0, 0, row, col)), number(stage.maps.at(0, 1, row, col)),
-                      number(stage.maps.at(0, 2, row, col)));
+                 .arg(numberText(stage.maps.at(0, 0, row, col)), numberText(stage.maps.at(0, 1, row, col)),
+                      numberText(stage.maps.at(0, 2, row, col)));
     else
       text = tr("%1, map %2 (row %3, column %4): %5")
                  .arg(QString::fromStdString(stage.title))
                  .arg(t.map + 1)
                  .arg(row)
                  .arg(col)
-                 .arg(number(stage.maps.at(0, t.map, row, col)));
+                 .arg(numberText(stage.maps.at(0, t.map, row, col)));
     QToolTip::showText(event->globalPosition().toPoint(), text, this);
     emit hovered(text);
     return;

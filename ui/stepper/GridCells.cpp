@@ -1,14 +1,11 @@
 // The stepper grids' palette, numbers and cells.
 #include "ui/stepper/GridCells.h"
 
-#include "engine/backend/reference/ReferenceBackend.h" // formatNumber
 
 #include <QFontMetrics>
 #include <QPainter>
 
 namespace convscope::ui::cells {
-
-QString number(float v) { return QString::fromStdString(formatNumber(v)); }
 
 QString brief(float v) {
   if (v == 0.0f) return QStringLiteral("0");

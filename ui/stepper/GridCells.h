@@ -25,8 +25,6 @@ inline const QColor kNegativeText(33, 102, 172);  // a number below zero, and ba
 inline const QColor kMaximum(178, 24, 43);        // the pooling window's maximum
 inline const QColor kPaddingText(120, 120, 120);  // the zeros of padding
 
-// A number as the arithmetic prints it (engine formatNumber: exact for whole numbers, "−").
-QString number(float v);
 // Three significant digits and "−": a cell of many numbers (the arithmetic has them all).
 QString brief(float v);
 

@@ -1,5 +1,6 @@
 // Stepper: the controls and the computation it shows (StepperCanvas paints the grids).
 #include "ui/stepper/Stepper.h"
+#include "ui/core/Text.h"
 
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/GridCells.h"
@@ -36,7 +37,6 @@
 namespace convscope::ui {
 
 namespace {
-QString num(float v) { return cells::number(v); }
 constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved with oneDNN
 } // namespace
 
@@ -336,7 +336,7 @@ QString Stepper::arithmeticText() const {
     return tr("ReLU at (%1,%2) = max(0, %3) = %4%5")
         .arg(r)
         .arg(c)
-        .arg(num(v), num(reluOutput_.at(0, 0, r, c)), v < 0 ? tr("\nnegative: set to zero") : QString());
+        .arg(numberText(v), numberText(reluOutput_.at(0, 0, r, c)), v < 0 ? tr("\nnegative: set to zero") : QString());
   }
   return QString::fromStdString(poolExplanationText(explainPool2d(workspace_->pool(), poolInput_, 0, 0, r, c)));
 }

@@ -1,5 +1,6 @@
 // StepperCanvas: the forward modes' grids, laid out and painted from the Stepper's state.
 #include "ui/stepper/StepperCanvas.h"
+#include "ui/core/Text.h"
 
 #include "ui/stepper/GridCells.h"
 #include "ui/stepper/Stepper.h"
@@ -18,10 +19,6 @@
 namespace convscope::ui {
 
 using namespace cells;
-
-namespace {
-QString num(float v) { return number(v); }
-} // namespace
 
 StepperCanvas::StepperCanvas(Stepper* stepper) : QWidget(stepper), s_(stepper) { setMouseTracking(false); }
 
@@ -48,7 +45,7 @@ void StepperCanvas::findWidest() {
     if (t.shape()[2] * t.shape()[3] > 1024) return texts;
     if (zero) texts.push_back(QStringLiteral("0"));
     for (int64_t r = 0; r < t.shape()[2]; ++r)
-      for (int64_t x = 0; x < t.shape()[3]; ++x) texts.push_back(num(t.at(0, c, r, x)));
+      for (int64_t x = 0; x < t.shape()[3]; ++x) texts.push_back(numberText(t.at(0, c, r, x)));
     return texts;
   };
   if (grids_.empty()) return;
@@ -63,7 +60,7 @@ void StepperCanvas::findWidest() {
       std::vector<QString> weights;
       const Tensor& w = s_->conv_.weights;
       for (int64_t r = 0; r < w.shape()[2]; ++r)
-        for (int64_t c = 0; c < w.shape()[3]; ++c) weights.push_back(num(w.at(s_->outputChannel_, int64_t(k), r, c)));
+        for (int64_t c = 0; c < w.shape()[3]; ++c) weights.push_back(numberText(w.at(s_->outputChannel_, int64_t(k), r, c)));
       out[n + 1 + k] = widest(weights);
     }
     out[n] = widest(channel(s_->convOutput_, s_->outputChannel_, false));
@@ -133,7 +130,7 @@ void StepperCanvas::layoutGrids(bool breakBeforeKernels) {
       for (size_t k = 0; k < s_->inputChannels_.size(); ++k)
         add(int(g.kernelH), int(g.kernelW),
             s_->inputChannels_.size() > 1 ? tr("kernel, ch %1").arg(s_->inputChannels_[k] + 1) : tr("kernel"));
-      x += labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))) - gap + 16 +
+      x += labels.horizontalAdvance(tr("bias = %1").arg(numberText(s_->conv_.bias.data()[s_->outputChannel_]))) - gap + 16 +
            gap; // room for "bias = …"
       // The convolution's own output: the activation and pooling are the next modes.
       const ActivationKind act = s_->workspace_->activation();
@@ -183,7 +180,7 @@ void StepperCanvas::layoutGrids(bool breakBeforeKernels) {
     const Grid& k = grids_.back();
     width = std::max(
         width, k.origin.x() + k.columns * cw + 16 +
-                   labels.horizontalAdvance(tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_]))));
+                   labels.horizontalAdvance(tr("bias = %1").arg(numberText(s_->conv_.bias.data()[s_->outputChannel_]))));
   }
   if (s_->mode_ == Stepper::Mode::FullyConnected && !grids_.empty()) { // the percentages right of the bars
     const Grid& bars = grids_.back();
@@ -360,7 +357,7 @@ void StepperCanvas::paintOutputGrid(QPainter& p, const QRect& exposed, const Gri
   for (int r = r0; r <= r1; ++r)
     for (int c = c0; c <= c1; ++c) {
       const bool done = r * out.columns + c <= s_->position_;
-      drawCell(p, out, r, c, done ? kFilled : Qt::white, done ? num(values.at(0, channel, r, c)) : QString());
+      drawCell(p, out, r, c, done ? kFilled : Qt::white, done ? numberText(values.at(0, channel, r, c)) : QString());
     }
   outline(p, out, s_->rowOf(s_->position_), s_->columnOf(s_->position_), kCurrent, 3);
 }
@@ -380,7 +377,7 @@ void StepperCanvas::paintConvolution(QPainter& p, const QRect& exposed) const {
         const int64_t ir = pr - g.padTop, icol = pc - g.padLeft;
         const bool padding = ir < 0 || icol < 0 || ir >= input.shape()[2] || icol >= input.shape()[3];
         drawCell(p, grid, pr, pc, padding ? kPadding : Qt::white,
-                 padding ? QStringLiteral("0") : num(input.at(0, ic, ir, icol)),
+                 padding ? QStringLiteral("0") : numberText(input.at(0, ic, ir, icol)),
                  padding ? kPaddingText : Qt::black);
       }
     // The window: each tap with its weight (dilation leaves gaps between them).
@@ -390,8 +387,8 @@ void StepperCanvas::paintConvolution(QPainter& p, const QRect& exposed) const {
       const bool padding = ir < 0 || icol < 0 || ir >= input.shape()[2] || icol >= input.shape()[3];
       const float w =
           s_->conv_.weights.at(s_->outputChannel_, int64_t(k), int64_t(t) / g.kernelW, int64_t(t) % g.kernelW);
-      drawCell(p, grid, tr, tc, kWindow, padding ? QStringLiteral("0") : num(input.at(0, ic, ir, icol)), Qt::black,
-               QStringLiteral("×") + num(w));
+      drawCell(p, grid, tr, tc, kWindow, padding ? QStringLiteral("0") : numberText(input.at(0, ic, ir, icol)), Qt::black,
+               QStringLiteral("×") + numberText(w));
     }
     const QRect box = windowRect().translated(grid.origin - grids_[0].origin);
     p.setPen(QPen(kCurrent, 3));
@@ -401,7 +398,7 @@ void StepperCanvas::paintConvolution(QPainter& p, const QRect& exposed) const {
     for (int kh = 0; kh < kernelGrid.rows; ++kh)
       for (int kw = 0; kw < kernelGrid.columns; ++kw)
         drawCell(p, kernelGrid, kh, kw, kKernel,
-                 num(s_->conv_.weights.at(s_->outputChannel_, int64_t(k), kh, kw)));
+                 numberText(s_->conv_.weights.at(s_->outputChannel_, int64_t(k), kh, kw)));
   }
   // Bias beside the last kernel.
   const Grid& lastKernel = grids_.back();
@@ -409,7 +406,7 @@ void StepperCanvas::paintConvolution(QPainter& p, const QRect& exposed) const {
   p.setFont(labelFont());
   p.drawText(QPoint(lastKernel.origin.x() + lastKernel.columns * s_->cellW() + 16,
                     lastKernel.origin.y() + lastKernel.rows * s_->cellSize_ / 2),
-             tr("bias = %1").arg(num(s_->conv_.bias.data()[s_->outputChannel_])));
+             tr("bias = %1").arg(numberText(s_->conv_.bias.data()[s_->outputChannel_])));
   paintOutputGrid(p, exposed, grids_[s_->inputChannels_.size()], s_->convOutput_, s_->outputChannel_);
   (void)r;
   (void)c;
@@ -422,7 +419,7 @@ void StepperCanvas::paintRelu(QPainter& p, const QRect& exposed) const {
   for (int r = r0; r <= r1; ++r)
     for (int c = c0; c <= c1; ++c) {
       const float v = s_->convOutput_.at(0, s_->outputChannel_, r, c);
-      drawCell(p, before, r, c, v < 0 ? kNegative : Qt::white, num(v), v < 0 ? kNegativeText : Qt::black);
+      drawCell(p, before, r, c, v < 0 ? kNegative : Qt::white, numberText(v), v < 0 ? kNegativeText : Qt::black);
     }
   outline(p, before, s_->rowOf(s_->position_), s_->columnOf(s_->position_), kCurrent, 3);
   paintOutputGrid(p, exposed, grids_[1], s_->reluOutput_, 0);
@@ -434,12 +431,12 @@ void StepperCanvas::paintPooling(QPainter& p, const QRect& exposed) const {
   int r0, r1, c0, c1;
   visibleRange(in, exposed, r0, r1, c0, c1);
   for (int r = r0; r <= r1; ++r)
-    for (int c = c0; c <= c1; ++c) drawCell(p, in, r, c, Qt::white, num(s_->poolInput_.at(0, 0, r, c)));
+    for (int c = c0; c <= c1; ++c) drawCell(p, in, r, c, Qt::white, numberText(s_->poolInput_.at(0, 0, r, c)));
   std::pair<int, int> best{-1, -1};
   float bestValue = -INFINITY;
   for (auto [r, c] : taps) {
     const float v = s_->poolInput_.at(0, 0, r, c);
-    drawCell(p, in, r, c, kWindow, num(v));
+    drawCell(p, in, r, c, kWindow, numberText(v));
     if (v > bestValue) bestValue = v, best = {r, c};
   }
   if (s_->workspace_->pool().mode == PoolMode::Max && best.first >= 0)

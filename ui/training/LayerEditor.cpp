@@ -1,5 +1,8 @@
 // LayerEditor: a text editor on the left, the engine's line-by-line check on the right.
 #include "ui/training/LayerEditor.h"
+#include "ui/core/Text.h"
+
+#include "engine/layers/LayerKind.h"
 
 #include "ui/export/ExportDialog.h"
 
@@ -25,13 +28,6 @@
 
 namespace convscope::ui {
 
-namespace {
-QString shapeText(const Shape& s) {
-  QStringList dims;
-  for (int64_t d = 0; d < s.rank(); ++d) dims << QString::number(s[d]);
-  return dims.join(QStringLiteral(" × "));
-}
-} // namespace
 
 LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Build a network, one layer a line"));
@@ -174,7 +170,7 @@ void LayerEditor::recheck() {
     if (ok && !row.layer.empty())
       layer = QStringLiteral("%1 (%2)").arg(QString::fromStdString(row.name), QString::fromStdString(row.kind));
     const bool weights = ok && row.parameters;
-    const QStringList cells{QString::number(row.line), layer, ok ? shapeText(row.output) : QString(),
+    const QStringList cells{QString::number(row.line), layer, ok ? qs(shapeText(row.output)) : QString(),
                             weights ? QLocale().toString(qint64(row.parameters)) : QString(),
                             weights ? QString::fromStdString(byteSizeText(row.weightBytes)) : QString()};
     for (int c = 0; c < 5; ++c) {

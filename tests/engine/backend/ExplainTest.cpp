@@ -12,7 +12,6 @@ using convscope::test::randomTensor;
 using convscope::test::tensor;
 
 namespace {
-Tensor example(const std::string& file) { return test::lectureExample(file); }
 Pool2DGeometry pool(PoolMode mode, int64_t kernel = 2, int64_t stride = 2, int64_t pad = 0) {
   Pool2DGeometry g;
   g.mode = mode;
@@ -24,7 +23,7 @@ Pool2DGeometry pool(PoolMode mode, int64_t kernel = 2, int64_t stride = 2, int64
 } // namespace
 
 TEST(ExplainPool, LectureAveragePooling) {
-  const Tensor src = example("pool-avg.txt");
+  const Tensor src = test::lectureExample("pool-avg.txt");
   const PoolExplanation e = explainPool2d(pool(PoolMode::Average), src, 0, 0, 0, 0);
   ASSERT_EQ(e.cells.size(), 4u);
   EXPECT_EQ(e.divisor, 4);
@@ -41,7 +40,7 @@ TEST(ExplainPool, LectureAveragePooling) {
 }
 
 TEST(ExplainPool, LectureMaxPooling) {
-  const Tensor src = example("pool-max.txt");
+  const Tensor src = test::lectureExample("pool-max.txt");
   const PoolExplanation e = explainPool2d(pool(PoolMode::Max), src, 0, 0, 0, 0);
   EXPECT_EQ(e.value, 100.0f);
   EXPECT_EQ(e.maxCell, 3); // (1, 1)
@@ -61,7 +60,7 @@ TEST(ExplainPool, LectureMaxPooling) {
 }
 
 TEST(ExplainPool, LectureFeatureMapSumAverageAndMax) {
-  const Tensor src = example("feature-map.txt");
+  const Tensor src = test::lectureExample("feature-map.txt");
   EXPECT_EQ(poolExplanationText(explainPool2d(pool(PoolMode::Sum), src, 0, 0, 0, 0)), "6 + 6 + 4 + 5 = 21");
   EXPECT_EQ(poolExplanationText(explainPool2d(pool(PoolMode::Sum), src, 0, 0, 1, 1)), "4 + 2 + 4 + 2 = 12");
   EXPECT_EQ(poolExplanationText(explainPool2d(pool(PoolMode::Average), src, 0, 0, 0, 1)), "(6 + 6 + 5 + 4) / 4 = 5.25");
@@ -90,7 +89,7 @@ TEST(ExplainPool, PaddingCountsAsZeroForSumsAndIsIgnoredByMax) {
 }
 
 TEST(ExplainPool, PositionOutsideTheOutputIsNamed) {
-  const Tensor src = example("pool-max.txt");
+  const Tensor src = test::lectureExample("pool-max.txt");
   try {
     explainPool2d(pool(PoolMode::Max), src, 0, 0, 2, 0);
     FAIL() << "no exception";

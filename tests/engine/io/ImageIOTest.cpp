@@ -22,7 +22,7 @@ namespace {
 class ImageIO : public convscope::test::TempFolderTest {
 };
 
-std::string errorOf(const std::string& path, ImageLoadOptions options = {}) {
+std::string imageError(const std::string& path, ImageLoadOptions options = {}) {
   try {
     loadImage(path, options);
   } catch (const std::invalid_argument& e) {
@@ -93,20 +93,20 @@ TEST_F(ImageIO, ExifOrientationIsHonoured) {
 }
 
 TEST_F(ImageIO, ClearErrors) {
-  EXPECT_EQ(errorOf(path("missing.png")), path("missing.png") + ": no such file");
+  EXPECT_EQ(imageError(path("missing.png")), path("missing.png") + ": no such file");
   std::ofstream(path("notes.png")) << "this is not an image";
-  EXPECT_EQ(errorOf(path("notes.png")),
+  EXPECT_EQ(imageError(path("notes.png")),
             path("notes.png") + ": not an image ConvScope can open (it reads PNG, JPEG, BMP, TIFF, WebP, "
                                 "PBM/PGM/PPM, PAM, PFM, Sun raster, Radiance HDR and JPEG 2000)");
-  EXPECT_EQ(errorOf(dir_.string()), dir_.string() + ": is a folder, not an image file");
-  EXPECT_EQ(errorOf(path("notes.png"), {2, false}), "image channels must be 1 (gray) or 3 (RGB), got 2");
+  EXPECT_EQ(imageError(dir_.string()), dir_.string() + ": is a folder, not an image file");
+  EXPECT_EQ(imageError(path("notes.png"), {2, false}), "image channels must be 1 (gray) or 3 (RGB), got 2");
   EXPECT_FALSE(isImageFile(path("notes.png")));
 }
 
 // Damaged files: empty, cut short, the wrong content; each refused with a message, never a crash.
 TEST_F(ImageIO, EmptyAndTruncatedFilesAreRefused) {
   std::ofstream(path("empty.png"));
-  EXPECT_NE(errorOf(path("empty.png")).find("not an image ConvScope can open"), std::string::npos);
+  EXPECT_NE(imageError(path("empty.png")).find("not an image ConvScope can open"), std::string::npos);
   cv::Mat gradient(64, 48, CV_8UC3);
   for (int r = 0; r < gradient.rows; ++r)
     for (int c = 0; c < gradient.cols; ++c) gradient.at<cv::Vec3b>(r, c) = cv::Vec3b(uchar(r * 4), uchar(c * 5), 90);
@@ -137,11 +137,11 @@ TEST_F(ImageIO, APngChunkLongerThanTheFileIsRefusedBeforeLibpngReadsIt) {
   const size_t iend = bytes.find("IEND") - 4;
   const std::string chunk = std::string("\x7f\xff\xff\xff", 4) + "tEXt" + "x"; // declares 2 GiB
   std::ofstream(path("long-chunk.png"), std::ios::binary) << bytes.substr(0, iend) + chunk;
-  EXPECT_NE(errorOf(path("long-chunk.png"))
+  EXPECT_NE(imageError(path("long-chunk.png"))
                 .find("long-chunk.png: a damaged PNG file: its chunk 'tEXt' declares 2147483647 "
                       "bytes, more than the"),
             std::string::npos)
-      << errorOf(path("long-chunk.png"));
+      << imageError(path("long-chunk.png"));
   EXPECT_EQ(loadImage(path("ok.png")).at(0, 0, 3, 3), 100.0f); // the file it came from is fine
 }
 
@@ -152,14 +152,14 @@ TEST_F(ImageIO, DecompressionBombsAreRefusedBeforeDecoding) {
   const unsigned char png[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00,
                                0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8,    0, 0, 0, 0,  0,   0,   0,   0};
   std::ofstream(path("bomb.png"), std::ios::binary).write(reinterpret_cast<const char*>(png), sizeof png);
-  EXPECT_EQ(errorOf(path("bomb.png")), path("bomb.png") + ": the PNG image declares 100000×100000 = 10,000,000,000 "
+  EXPECT_EQ(imageError(path("bomb.png")), path("bomb.png") + ": the PNG image declares 100000×100000 = 10,000,000,000 "
                                                           "pixels; ConvScope opens images up to 67,108,864 pixels "
                                                           "(64 megapixels)");
   // JPEG: start of image, then a baseline frame header of 65000×65000.
   const unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xFD,
                                 0xE8, 0xFD, 0xE8, 0x01, 0x01, 0x11, 0x00};
   std::ofstream(path("bomb.jpg"), std::ios::binary).write(reinterpret_cast<const char*>(jpeg), sizeof jpeg);
-  EXPECT_NE(errorOf(path("bomb.jpg")).find("declares 65000×65000 = 4,225,000,000 pixels"), std::string::npos);
+  EXPECT_NE(imageError(path("bomb.jpg")).find("declares 65000×65000 = 4,225,000,000 pixels"), std::string::npos);
   // BMP: 40000×40000 in its info header.
   std::string bmp(54, '\0');
   bmp[0] = 'B', bmp[1] = 'M';
@@ -167,13 +167,13 @@ TEST_F(ImageIO, DecompressionBombsAreRefusedBeforeDecoding) {
   std::memcpy(&bmp[18], &side, 4);
   std::memcpy(&bmp[22], &side, 4);
   std::ofstream(path("bomb.bmp"), std::ios::binary) << bmp;
-  EXPECT_NE(errorOf(path("bomb.bmp")).find("declares 40000×40000"), std::string::npos);
+  EXPECT_NE(imageError(path("bomb.bmp")).find("declares 40000×40000"), std::string::npos);
   // Just under the limit is not a bomb: an 8192×8192 header passes the check (and, being
   // only a header, then fails to decode).
   const unsigned char big[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00,
                                0x00, 0x20, 0x00, 0x00, 0x00, 0x20, 0x00, 8,    0, 0, 0, 0,  0,   0,   0,   0};
   std::ofstream(path("big.png"), std::ios::binary).write(reinterpret_cast<const char*>(big), sizeof big);
-  EXPECT_EQ(errorOf(path("big.png")).find("declares"), std::string::npos);
+  EXPECT_EQ(imageError(path("big.png")).find("declares"), std::string::npos);
 }
 
 // Unusual files that are fine: a palette PNG, grey with alpha, a CMYK JPEG, a BMP, a PGM, and

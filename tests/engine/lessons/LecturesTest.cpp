@@ -19,7 +19,6 @@ using convscope::test::tensor;
 using convscope::test::tensorsClose;
 
 namespace {
-Tensor example(const std::string& file) { return test::lectureExample(file); }
 NamedKernel kernelFile(const std::string& file) {
   return {file, loadMatrixFile(convscope::test::examplePath(file))};
 }
@@ -31,13 +30,13 @@ protected:
 };
 
 TEST_P(Lecture, SixBySixImageWithFilter1) {
-  const Tensor out = applyFilterBank(*backend_, example("six.txt"), {kernelFile("filter1.txt")}, {});
+  const Tensor out = applyFilterBank(*backend_, test::lectureExample("six.txt"), {kernelFile("filter1.txt")}, {});
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 4, 4}, {3, -1, -3, -1, -3, 1, 0, -3, -3, -3, 0, 1, 3, -2, -2, -1})));
 }
 
 TEST_P(Lecture, SixBySixImageWithBothFiltersMakesA2x4x4Output) {
   const Tensor out =
-      applyFilterBank(*backend_, example("six.txt"), {kernelFile("filter1.txt"), kernelFile("filter2.txt")}, {});
+      applyFilterBank(*backend_, test::lectureExample("six.txt"), {kernelFile("filter1.txt"), kernelFile("filter2.txt")}, {});
   EXPECT_TRUE(tensorsClose(out, tensor({1, 2, 4, 4}, {3,  -1, -3, -1, -3, 1,  0,  -3, -3, -3, 0,  1, 3,  -2, -2, -1,
                                                       -1, -1, -1, -1, -1, -1, -2, 1,  -1, -1, -2, 1, -1, 0,  -4, 3})));
 }
@@ -45,7 +44,7 @@ TEST_P(Lecture, SixBySixImageWithBothFiltersMakesA2x4x4Output) {
 TEST_P(Lecture, SixBySixImageWithStride2) {
   FilterOptions o;
   o.strideH = o.strideW = 2;
-  const Tensor out = applyFilterBank(*backend_, example("six.txt"), {kernelFile("filter1.txt")}, o);
+  const Tensor out = applyFilterBank(*backend_, test::lectureExample("six.txt"), {kernelFile("filter1.txt")}, o);
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 2, 2}, {3, -3, -3, 0})));
 }
 
@@ -53,7 +52,7 @@ TEST_P(Lecture, RgbExampleWithPaddingAndBias) {
   FilterOptions o;
   o.padding = PaddingSpec::parse("1");
   o.bias = 1;
-  const Tensor out = applyFilterBank(*backend_, example("rgb5.txt"), {kernelFile("rgb-kernel.txt")}, o);
+  const Tensor out = applyFilterBank(*backend_, test::lectureExample("rgb5.txt"), {kernelFile("rgb-kernel.txt")}, o);
   ASSERT_EQ(out.shape(), (Shape{1, 1, 5, 5}));
   EXPECT_EQ(out.at(0, 0, 0, 0), -25.0f);
 }
@@ -62,7 +61,7 @@ TEST(LectureExplain, RgbExampleChannelSums) {
   FilterOptions o;
   o.padding = PaddingSpec::parse("1");
   o.bias = 1;
-  const Tensor src = example("rgb5.txt");
+  const Tensor src = test::lectureExample("rgb5.txt");
   const KernelConvolution conv = kernelConvolution(kernelFile("rgb-kernel.txt"), src.shape(), o);
   const ConvExplanation e = explainConv2d(conv.geometry, src, conv.weights, &conv.bias, 0, 0, 0, 0);
   ASSERT_EQ(e.channels.size(), 3u);
@@ -84,7 +83,7 @@ TEST_P(Lecture, PaddingExampleSharpenGives114) {
   FilterOptions o;
   o.padding = PaddingSpec::parse("1");
   const Tensor out =
-      applyFilterBank(*backend_, example("padding5.txt"), {{"sharpen", findClassicKernel("sharpen")->weights}}, o);
+      applyFilterBank(*backend_, test::lectureExample("padding5.txt"), {{"sharpen", findClassicKernel("sharpen")->weights}}, o);
   ASSERT_EQ(out.shape(), (Shape{1, 1, 5, 5}));
   EXPECT_EQ(out.at(0, 0, 0, 0), 114.0f);
 }
@@ -95,14 +94,14 @@ TEST_P(Lecture, StrideExample) {
   FilterOptions o;
   o.padding = PaddingSpec::parse("1");
   o.strideH = o.strideW = 2;
-  const Tensor out = applyFilterBank(*backend_, example("stride5.txt"), {kernelFile("stride-kernel.txt")}, o);
+  const Tensor out = applyFilterBank(*backend_, test::lectureExample("stride5.txt"), {kernelFile("stride-kernel.txt")}, o);
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 3, 3}, {1, 5, 6, 7, 8, 3, 3, 10, 4})));
 }
 
 TEST_P(Lecture, MaxPooling) {
   Pool2DGeometry g; // 2x2, stride 2, max
   Tensor out({1, 1, 2, 2});
-  backend_->pool2dForward(g, example("pool-max.txt"), out);
+  backend_->pool2dForward(g, test::lectureExample("pool-max.txt"), out);
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 2, 2}, {100, 184, 12, 45})));
 }
 
@@ -111,12 +110,12 @@ TEST_P(Lecture, AveragePooling) {
   Pool2DGeometry g;
   g.mode = PoolMode::Average;
   Tensor out({1, 1, 2, 2});
-  backend_->pool2dForward(g, example("pool-avg.txt"), out);
+  backend_->pool2dForward(g, test::lectureExample("pool-avg.txt"), out);
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 2, 2}, {36.5f, 80, 12, 15})));
 }
 
 TEST_P(Lecture, MaxAverageSumPoolingOfTheFeatureMap) {
-  const Tensor src = example("feature-map.txt");
+  const Tensor src = test::lectureExample("feature-map.txt");
   Pool2DGeometry g;
   Tensor out({1, 1, 2, 2});
   backend_->pool2dForward(g, src, out);

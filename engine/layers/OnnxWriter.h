@@ -1,0 +1,36 @@
+// What a layer kind writes into an ONNX graph when a network is exported: nodes with their
+// attributes and constant tensors (weights), by name. Each kind writes its own form in its
+// home (Layer::writeOnnx: Conv2D.cpp writes a Conv node and its weights); engine/io/
+// OnnxExport.cpp implements this over the ONNX project's protobuf classes and wires the nodes.
+// Not for: reading ONNX (Onnx.cpp maps operators to layers).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace convscope {
+
+class OnnxWriter {
+public:
+  struct Attribute {
+    std::string name;
+    std::variant<int64_t, float, std::vector<int64_t>> value;
+  };
+  virtual ~OnnxWriter() = default;
+  // A node of operator `op` named `name`, reading `inputs` (tensor names), writing `output`.
+  virtual void node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
+                    const std::string& output, const std::vector<Attribute>& attributes = {}) = 0;
+  // A constant float tensor (a weight) named `name`, of shape `dims` ({} for a scalar).
+  virtual void initializer(const std::string& name, const std::vector<int64_t>& dims,
+                           const std::vector<float>& values) = 0;
+};
+
+// y_c = scale_c · x_c + shift_c per channel: batch normalization in evaluation, which the
+// export folds into the convolution before it (Layer::foldedAffine, Layer::writeOnnx).
+struct ChannelAffine {
+  std::vector<double> scale, shift;
+};
+
+} // namespace convscope
