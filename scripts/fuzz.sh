@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes ConvScope's parsers of untrusted input with libFuzzer (Debian's clang), each for a
-# bounded time, with AddressSanitizer and UndefinedBehaviorSanitizer: the matrix and kernel
+# bounded time (as many at once as there are cores), with AddressSanitizer and UndefinedBehaviorSanitizer: the matrix and kernel
 # text, layer lists, model files, lecture files, the ONNX importer, image decoding, IDX and
 # CIFAR-10.
 #   ./scripts/fuzz.sh            60 seconds per target
@@ -37,27 +37,41 @@ export OMP_NUM_THREADS=1
 ARTIFACTS="$ROOT/build/fuzz/artifacts"
 rm -rf "$ARTIFACTS" # this run's findings only (earlier ones belong in tests/fuzz/regressions)
 mkdir -p "$ARTIFACTS"
-failed=()
-for t in "${TARGETS[@]}"; do
-  work="$ROOT/build/fuzz/corpus/$t" # what this machine's runs found, kept between runs
-  seedOption=()
+# fuzzOne TARGET: one target for SECONDS_EACH seconds; its log in build/fuzz/TARGET.log and,
+# when it found a problem, a file build/fuzz/TARGET.failed.
+fuzzOne() {
+  local t="$1"
+  local work="$ROOT/build/fuzz/corpus/$t" # what this machine's runs found, kept between runs
+  local seedOption=()
   if [ -n "${CONVSCOPE_FUZZ_SEED:-}" ]; then
     work="$ROOT/build/fuzz/seeded/$t" # a repeatable run starts from the repository's corpus
     rm -rf "$work"
     seedOption=(-seed="$CONVSCOPE_FUZZ_SEED")
   fi
   mkdir -p "$work"
-  seeds=("$ROOT/tests/fuzz/corpus/$t")
+  local seeds=("$ROOT/tests/fuzz/corpus/$t")
   [ -d "$ROOT/tests/fuzz/regressions/$t" ] && seeds+=("$ROOT/tests/fuzz/regressions/$t")
-  echo "ConvScope: fuzzing $t for ${SECONDS_EACH}s" >&2
-  if ! "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" "${seedOption[@]}" -max_total_time="$SECONDS_EACH" \
-      -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-      -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log"; then
+  rm -f "$ROOT/build/fuzz/$t.failed"
+  "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" "${seedOption[@]}" -max_total_time="$SECONDS_EACH" \
+    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log" || touch "$ROOT/build/fuzz/$t.failed"
+}
+# A fuzzer is one process on one core: as many run at once as there are cores.
+jobs="$(nproc)"
+for ((i = 0; i < ${#TARGETS[@]}; i += jobs)); do
+  for t in "${TARGETS[@]:i:jobs}"; do
+    echo "ConvScope: fuzzing $t for ${SECONDS_EACH}s" >&2
+    fuzzOne "$t" &
+  done
+  wait
+done
+failed=()
+for t in "${TARGETS[@]}"; do
+  if [ -e "$ROOT/build/fuzz/$t.failed" ]; then
     failed+=("$t")
     tail -60 "$ROOT/build/fuzz/$t.log" >&2
   else
-    grep -E "stat::number_of_executed_units|stat::new_units_added" "$ROOT/build/fuzz/$t.log" | tr '\n' ' ' >&2
-    echo >&2
+    echo "ConvScope: $t: $(grep -E "stat::number_of_executed_units|stat::new_units_added" "$ROOT/build/fuzz/$t.log" | tr -s ' ' | tr '\n' ' ')" >&2
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
