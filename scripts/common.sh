@@ -85,7 +85,7 @@ configureAndBuild() {
     command -v mold >/dev/null && tools+=(-DCMAKE_EXE_LINKER_FLAGS_INIT=-fuse-ld=mold)
     cmake -S "$ROOT" -B "$dir" -G Ninja "${tools[@]}" "${args[@]}"
   fi
-  cmake --build "$dir" --parallel "$(nproc)" ${targets[@]+--target "${targets[@]}"}
+  cmake --build "$dir" --parallel "$(getconf _NPROCESSORS_ONLN)" ${targets[@]+--target "${targets[@]}"}
 }
 
 # The flags the test build, the package and run.sh's build share, so that one build's cached

@@ -57,7 +57,7 @@ fuzzOne() {
     -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log" || touch "$ROOT/build/fuzz/$t.failed"
 }
 # A fuzzer is one process on one core: as many run at once as there are cores.
-jobs="$(nproc)"
+jobs="$(getconf _NPROCESSORS_ONLN)" # not nproc: it follows OMP_NUM_THREADS, set to 1 above
 for ((i = 0; i < ${#TARGETS[@]}; i += jobs)); do
   for t in "${TARGETS[@]:i:jobs}"; do
     echo "ConvScope: fuzzing $t for ${SECONDS_EACH}s" >&2
