@@ -5,6 +5,7 @@
 #include "TestUtils.h"
 
 #include "engine/training/Dataset.h"
+#include "engine/layers/LayerKind.h"
 #include "engine/io/ModelFile.h"
 #include "engine/training/Preprocess.h"
 #include "engine/lessons/Saliency.h"
@@ -184,7 +185,7 @@ TEST(Saliency, GradCamMatchesAHandComputation) {
   EXPECT_EQ(s.layer, "conv");
 
   const Tensor a = net.layer(0).forward(backend, input); // (1, 3, 5, 6)
-  const Tensor& w = dynamic_cast<Dense&>(net.layer(2)).weights();
+  const Tensor& w = layerAs<Dense>(net.layer(2))->weights();
   Tensor expected(Shape{5, 6});
   for (int64_t k = 0; k < 3; ++k) {
     double alpha = 0;
@@ -213,7 +214,7 @@ TEST(Saliency, OcclusionMatchesAHandComputation) {
   options.stride = 2;
   options.fill = 0.25f;
   const SaliencyMap s = computeSaliency(net, backend, input, options);
-  const Tensor& w = dynamic_cast<Dense&>(net.layer(1)).weights();
+  const Tensor& w = layerAs<Dense>(net.layer(1))->weights();
   // Rows start at 0, 2 and 3 (the last flush with the end), columns at 0 and 2.
   Tensor sum(Shape{6, 5}), count(Shape{6, 5});
   for (int64_t top : {0, 2, 3})

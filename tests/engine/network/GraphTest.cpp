@@ -6,6 +6,7 @@
 #include "TestUtils.h"
 
 #include "engine/network/LayerList.h"
+#include "engine/layers/LayerKind.h"
 #include "engine/training/Optimizer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
@@ -48,7 +49,7 @@ Network graphFromCase(const Json& c, bool smooth = false) {
   // Batch normalization: its running statistics before the pass, and the mode.
   size_t k = 0;
   for (size_t i = 0; i < net.size() && c.contains("running_in"); ++i)
-    if (auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i))) {
+    if (auto* bn = layerAs<BatchNorm>(net.layer(i))) {
       bn->runningMean() = tensorFromJson(c["running_in"][k][0]);
       bn->runningVariance() = tensorFromJson(c["running_in"][k][1]);
       ++k;
@@ -85,7 +86,7 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
       EXPECT_TRUE(tensorsClose(dst, tensorFromJson((*c)["dst"]), 1e-4f, 1e-4f));
       size_t k = 0; // the running statistics after the pass (training moves them, evaluation does not)
       for (size_t i = 0; i < net.size() && c->contains("running_out"); ++i)
-        if (auto* bn = dynamic_cast<BatchNorm*>(&net.layer(i))) {
+        if (auto* bn = layerAs<BatchNorm>(net.layer(i))) {
           EXPECT_TRUE(tensorsClose(bn->runningMean(), tensorFromJson((*c)["running_out"][k][0]), 1e-5f, 1e-4f));
           EXPECT_TRUE(tensorsClose(bn->runningVariance(), tensorFromJson((*c)["running_out"][k][1]), 1e-5f, 1e-4f));
           ++k;

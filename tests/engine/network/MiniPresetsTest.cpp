@@ -2,6 +2,7 @@
 // outputs, keeps its family's idea in its wiring, and trains at its own learning rate
 // (their accuracy after 3 epochs is in BENCHMARKS.md, measured by bench/minis.sh).
 #include "engine/network/LayerList.h"
+#include "engine/layers/LayerKind.h"
 #include "engine/network/Presets.h"
 #include "engine/layers/Add.h"
 #include "engine/layers/BatchNorm.h"
@@ -15,13 +16,13 @@ using namespace convscope;
 namespace {
 template <typename L> int count(const Network& net) {
   int n = 0;
-  for (size_t i = 0; i < net.size(); ++i) n += dynamic_cast<const L*>(&net.layer(i)) != nullptr;
+  for (size_t i = 0; i < net.size(); ++i) n += layerAs<L>(net.layer(i)) != nullptr;
   return n;
 }
 int depthwise(const Network& net) {
   int n = 0;
   for (size_t i = 0; i < net.size(); ++i)
-    if (const auto* c = dynamic_cast<const Conv2D*>(&net.layer(i)))
+    if (const auto* c = layerAs<Conv2D>(net.layer(i)))
       n += c->geometry().groups > 1 && c->geometry().groups == c->inChannels();
   return n;
 }
