@@ -39,7 +39,6 @@ FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& ba
   lesson.weights = layer.weights();
   lesson.bias = layer.hasBias() ? layer.bias() : Tensor(Shape{layer.outFeatures()});
   lesson.classNames = model.classNames();
-  lesson.learned = true;
   lesson.source = "learned weights of '" + layer.name() + "' in " + model.fileName();
   // Where the layer's inputs come from: flattened maps, or the layer before's values.
   const Layer* before = reads < 0 ? nullptr : &structure.layer(size_t(reads));

@@ -25,7 +25,6 @@ struct FullyConnectedLesson {
   std::vector<std::string> classNames;
   std::string source;    // "learned weights of 'fc3' in lenet5-digits.json", or "demonstration weights (…)"
   std::string inputText; // "flatten: 2 maps × 2×2 = 8 features (…), in channel, row, column order"
-  bool learned = false;  // the weights are a model's (long floats) rather than the demonstration's
 };
 
 // The model's last fully connected layer on `image` (1, C, H, W, 0–255), run under the

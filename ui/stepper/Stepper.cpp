@@ -319,8 +319,9 @@ QString Stepper::arithmeticText() const {
     return QString::fromStdString(explanationText(e)).trimmed(); // no empty last line to scroll to
   }
   if (mode_ == Mode::FullyConnected) {
-    // Learned weights are long floats: four digits; demonstration weights read exactly.
-    const int digits = fc_.learned ? 4 : 0;
+    // Four significant digits, as a slide prints them: learned weights are long floats, and a
+    // sum of two-decimal demonstration weights lands beside its decimal (0.48999995 for 0.49).
+    const int digits = 4;
     const DenseExplanation e = explainDense(fc_.input, fc_.weights, &fc_.bias, 0, position_);
     QString text =
         QString::fromStdString(denseExplanationText(e, "z" + outputLabel(position_).toStdString(), 8, digits));
