@@ -27,6 +27,8 @@ QList<QCommandLineOption> windowOptions() {
       {"stride", "Convolution stride.", "S"},
       {"padding", "Padding: a number, same or valid.", "P"},
       {"bias", "Convolution bias.", "B"},
+      {"per-channel", "A one-block kernel filters each colour channel on its own (depthwise); by default it spans "
+                      "the channels (depth = number of kernels)."},
       {"activation", "Activation: none, relu, leaky-relu, tanh, sigmoid or relu6.", "NAME"},
       {"pooling", "Pooling on, with max, average or sum.", "MODE"},
       {"pool-size", "Pooling on, with an N x N window.", "N"},
@@ -37,7 +39,8 @@ QList<QCommandLineOption> windowOptions() {
        "FILE|NAME"},
       {"stepper", "Start in the stepper."},
       {"step",
-       "Start the stepper on convolution, relu, pooling, fc or backward (the training loop, forward and backward; "
+       "Start the stepper on convolution, activation (or relu: the --activation chosen), pooling, fc or backward (the "
+       "training loop, forward and backward; "
        "pooling without --kernel pools FILE as it is).",
        "MODE"},
       {"cell",
@@ -140,6 +143,7 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   if (p.isSet("stride")) o.stride = parseAtLeast(str(p.value("stride")), "stride", 1);
   if (p.isSet("padding")) o.padding = parseOption(PaddingSpec::parse, str(p.value("padding")), "padding");
   if (p.isSet("bias")) o.bias = parseFloat(str(p.value("bias")), "bias");
+  if (p.isSet("per-channel")) o.perChannel = true;
   if (p.isSet("activation")) o.activation = parseOption(activationFromString, str(p.value("activation")), "activation");
   if (p.isSet("pooling")) o.poolMode = parseOption(poolModeFromString, str(p.value("pooling")), "pooling");
   if (p.isSet("pool-size")) o.poolSize = parseAtLeast(str(p.value("pool-size")), "pool-size", 1);
@@ -168,7 +172,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   if (p.isSet("step"))
     o.step = oneOf<StartStep>(p, "step",
                               {{"convolution", StartStep::Convolution},
-                               {"relu", StartStep::ReLU},
+                               {"activation", StartStep::Activation},
+                               {"relu", StartStep::Activation},
                                {"pooling", StartStep::Pooling},
                                {"fc", StartStep::FullyConnected},
                                {"backward", StartStep::Backward}});

@@ -16,7 +16,7 @@ namespace convscope::cli {
 
 // --tab maps|stepper|training|architectures|depthwise (the Architectures tab's second page)
 enum class StartTab { FeatureMaps, Stepper, Training, Architectures, Depthwise };
-enum class StartStep { Convolution, ReLU, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
+enum class StartStep { Convolution, Activation, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
 constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 
 // Every value is checked; an unset optional leaves the window's own setting alone.
@@ -27,6 +27,7 @@ struct WindowOptions {
   std::optional<int64_t> stride;      // --stride, both directions
   std::optional<PaddingSpec> padding; // --padding
   std::optional<float> bias;          // --bias
+  std::optional<bool> perChannel;     // --per-channel
   std::optional<ActivationKind> activation;
   std::optional<PoolMode> poolMode;  // --pooling
   std::optional<int64_t> poolSize;   // --pool-size: an N x N window

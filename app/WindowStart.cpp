@@ -20,11 +20,12 @@ namespace convscope::cli {
 
 void applyProcessing(ui::Workspace& workspace, const WindowOptions& o) {
   if (!o.kernels.empty()) workspace.setKernels(o.kernels);
-  if (o.replaceConvolution || o.stride || o.padding || o.bias) {
+  if (o.replaceConvolution || o.stride || o.padding || o.bias || o.perChannel) {
     convscope::FilterOptions convolution = o.replaceConvolution ? convscope::FilterOptions{} : workspace.convolution();
     if (o.stride) convolution.strideH = convolution.strideW = *o.stride;
     if (o.padding) convolution.padding = *o.padding;
     if (o.bias) convolution.bias = *o.bias;
+    if (o.perChannel) convolution.perChannel = *o.perChannel;
     workspace.setConvolution(convolution);
   }
   if (o.activation) workspace.setActivation(*o.activation);
@@ -56,7 +57,7 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     using Mode = convscope::ui::Stepper::Mode;
     switch (*o.step) {
     case StartStep::Convolution: window.stepper()->setMode(Mode::Convolution); break;
-    case StartStep::ReLU: window.stepper()->setMode(Mode::ReLU); break;
+    case StartStep::Activation: window.stepper()->setMode(Mode::Activation); break;
     case StartStep::Pooling: window.stepper()->setMode(Mode::Pooling); break;
     case StartStep::FullyConnected: window.stepper()->setMode(Mode::FullyConnected); break;
     case StartStep::Backward: window.stepper()->setMode(Mode::Backward); break;

@@ -124,6 +124,7 @@ int benchConv(const std::vector<std::string>& args, std::ostream& out) {
   if (!kernel) throw UsageError("unknown kernel '" + name + "' (" + classicKernelNames() + ")");
   FilterOptions options;
   options.padding = PaddingSpec::parse(str(p.value("padding")));
+  options.perChannel = true; // filter2D filters each channel on its own
   if (threads > 0) omp_set_num_threads(threads), cv::setNumThreads(threads);
   Tensor image(Shape{1, channels, size, size});
   std::mt19937 random(1);
@@ -143,7 +144,7 @@ int benchConv(const std::vector<std::string>& args, std::ostream& out) {
                            const_cast<float*>(kernel->weights.data()));
   const KernelConvolution conv = kernelConvolution(bank[0], image.shape(), options);
   const cv::Point anchor(int(conv.geometry.padLeft), int(conv.geometry.padTop));
-  const Layout layout = filterBankLayout(*backend, bank, channels); // as the live view chooses it
+  const Layout layout = filterBankLayout(*backend, bank, channels, options.perChannel); // as the live view chooses it
   Tensor result;
   std::vector<double> ours, theirs;
   for (int i = 0; i < runs + 3; ++i) {

@@ -177,6 +177,9 @@ void addConvOptions(QCommandLineParser& p) {
   p.addOption({"padding", "Zero padding: P, rows,columns, top,bottom,left,right, same or valid.", "P", "0"});
   p.addOption({"dilation", "Dilation (1 = dense kernel), or rows,columns.", "D|DH,DW", "1"});
   p.addOption({"bias", "Bias added to every output.", "B", "0"});
+  p.addOption({"per-channel",
+               "A one-block kernel filters each of a colour image's channels on its own (depthwise: 3 maps a "
+               "kernel); by default it spans the channels (1 map a kernel: depth = number of kernels)."});
   p.addOption({"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid, relu6.", "NAME",
                "none"});
 }
@@ -199,6 +202,7 @@ FilterOptions filterOptions(const QCommandLineParser& p) {
     throw UsageError(e.what());
   }
   o.bias = parseFloat(str(p.value("bias")), "bias");
+  o.perChannel = p.isSet("per-channel");
   return o;
 }
 

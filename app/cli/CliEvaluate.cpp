@@ -81,9 +81,12 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
   p.addOption({"input", "The image to classify.", "IMAGE"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  p.addOption({"top", "List the N most probable classes (default: every class up to 10, else 5).", "N"});
   if (!parse(p, "predict",
-             "Classify one image with a trained model (prepared as its training images were).\n"
-             "JSON: {\"class\":k,\"label\":\"name\",\"probabilities\":[...]}",
+             "Classify one image with a trained model (prepared as its training images were: an ONNX file's\n"
+             "metadata gives its normalization and class names, scripts/export-torchvision.py writes them).\n"
+             "JSON: {\"class\":k,\"label\":\"name\",\"probabilities\":[...],\"top\":[{\"class\":k,\"label\":...,"
+             "\"probability\":p},...]}",
              args, out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
@@ -99,14 +102,31 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   const int k = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
   const std::string label =
       k < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[k] : std::to_string(k);
+  // The classes in order of probability (all of a small set, in class order, as before).
+  const int classes = static_cast<int>(v.size());
+  const int top = p.isSet("top") ? wholeNumber(p, "top", 1, std::max(1, classes)) : classes <= 10 ? classes : 5;
+  std::vector<int> order(size_t(classes), 0);
+  for (int i = 0; i < classes; ++i) order[size_t(i)] = i;
+  if (top < classes || p.isSet("top"))
+    std::stable_sort(order.begin(), order.end(), [&v](int a, int b) { return v[size_t(a)] > v[size_t(b)]; });
+  order.resize(size_t(top));
+  const auto nameOf = [&](int i) {
+    return i < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[size_t(i)] : std::to_string(i);
+  };
   if (p.isSet("json")) {
-    out << Json{{"class", k}, {"label", label}, {"probabilities", v}}.dump() << "\n";
+    Json list = Json::array();
+    for (int i : order) list.push_back(Json{{"class", i}, {"label", nameOf(i)}, {"probability", v[size_t(i)]}});
+    out << Json{{"class", k}, {"label", label}, {"probabilities", v}, {"top", list}}.dump() << "\n";
   } else {
     out << "class " << k << " (" << label << "), probability " << fixed(100 * v[k], 1) << "%\n";
-    for (size_t i = 0; i < v.size(); ++i) {
-      const std::string name = i < model.info.classNames.size() ? model.info.classNames[i] : std::to_string(i);
-      out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
-          << std::string(static_cast<size_t>(std::lround(v[i] * 40)), '#') << " " << fixed(100 * v[i], 1) << "%\n";
+    if (top < classes) out << "the " << top << " most probable of " << classes << ":\n";
+    size_t width = 12;
+    for (int i : order) width = std::max(width, nameOf(i).size() + 1);
+    for (int i : order) {
+      const std::string name = nameOf(i);
+      out << "  " << name << std::string(width - name.size(), ' ')
+          << std::string(static_cast<size_t>(std::lround(v[size_t(i)] * 40)), '#') << " " << fixed(100 * v[size_t(i)], 1)
+          << "%\n";
     }
   }
   return 0;

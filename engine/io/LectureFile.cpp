@@ -172,7 +172,7 @@ std::string serializeLecture(const LectureState& s) {
                                                                      : "explicit";
   const Pool2DGeometry& p = s.pool;
   Json j{{"format", kLectureFormat},
-         {"version", 1},
+         {"version", 2},
          {"tab", s.tab},
          {"presenter", s.presenter},
          {"input", input},
@@ -182,7 +182,8 @@ std::string serializeLecture(const LectureState& s) {
            {"padding", padMode},
            {"pad", {c.padding.top, c.padding.bottom, c.padding.left, c.padding.right}},
            {"dilation", {c.dilationH, c.dilationW}},
-           {"bias", c.bias}}},
+           {"bias", c.bias},
+           {"per_channel", c.perChannel}}},
          {"activation", toString(s.activation)},
          {"pooling",
           {{"on", s.pooling},
@@ -214,8 +215,9 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kLectureFormat)
     throw std::invalid_argument(source + ": not a ConvScope lecture file (no \"format\": \"" + kLectureFormat + "\")");
   const Reader r{source};
-  if (r.integer(j, "version", "version", 1, 1000) != 1)
-    r.fail("version", "is " + j["version"].dump() + ": this ConvScope reads version 1 (a newer ConvScope wrote it?)");
+  const int64_t version = r.integer(j, "version", "version", 1, 1000);
+  if (version > 2)
+    r.fail("version", "is " + j["version"].dump() + ": this ConvScope reads versions 1 and 2 (a newer ConvScope wrote it?)");
   LectureState s;
   s.tab = r.oneOf(j, "tab", "tab", kTabs);
   s.presenter = r.flag(j, "presenter", "presenter");
@@ -278,6 +280,9 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   const auto pad = fourOf(conv, "pad", "convolution.pad", kMostPadding);
   c.padding.top = pad[0], c.padding.bottom = pad[1], c.padding.left = pad[2], c.padding.right = pad[3];
   c.bias = r.number(conv, "bias", "convolution.bias");
+  // Version 2 says whether a one-block kernel filters each channel on its own; version 1
+  // files were saved when it always did on a colour input.
+  c.perChannel = conv.contains("per_channel") ? r.flag(conv, "per_channel", "convolution.per_channel") : version < 2;
   try {
     s.activation = activationFromString(r.text(j, "activation", "activation"));
   } catch (const std::invalid_argument& e) {

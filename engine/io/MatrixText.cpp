@@ -2,6 +2,8 @@
 #include "engine/io/MatrixText.h"
 #include "engine/io/FileText.h"
 
+#include <optional>
+
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -11,6 +13,23 @@
 #include <vector>
 
 namespace convscope {
+
+std::optional<float> parseNumberText(std::string token) {
+  // Accept the typographic minus the lecture's slides use.
+  if (token.rfind("−", 0) == 0) token = "-" + token.substr(std::string("−").size());
+  const auto number = [](const std::string& text, float& value) {
+    const char* first = text.c_str() + (!text.empty() && text[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(first, text.c_str() + text.size(), value);
+    return !text.empty() && ec == std::errc() && ptr == text.c_str() + text.size() && std::isfinite(value);
+  };
+  const size_t slash = token.find('/');
+  float value = 0.0f, denominator = 1.0f;
+  const bool ok = slash == std::string::npos ? number(token, value)
+                                             : number(token.substr(0, slash), value) &&
+                                                   number(token.substr(slash + 1), denominator) && denominator != 0.0f;
+  if (!ok) return std::nullopt;
+  return value / denominator; // may overflow to infinity: the caller says so
+}
 
 namespace {
 std::string sizeText(size_t rows, size_t cols) { return std::to_string(rows) + "x" + std::to_string(cols); }
@@ -24,27 +43,13 @@ std::vector<float> parseRow(const std::string& line, const std::string& where) {
     if (i >= line.size()) break;
     size_t end = i;
     while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != ',' && line[end] != '\r') ++end;
-    std::string token = line.substr(i, end - i);
-    // Accept the typographic minus the lecture's slides use.
-    if (token.rfind("−", 0) == 0) token = "-" + token.substr(std::string("−").size());
-    // A number, or a fraction as the slides write normalized kernels ("1/9", "-2/16").
-    const auto number = [&](const std::string& text, float& value) {
-      const char* first = text.c_str() + (!text.empty() && text[0] == '+' ? 1 : 0);
-      auto [ptr, ec] = std::from_chars(first, text.c_str() + text.size(), value);
-      return !text.empty() && ec == std::errc() && ptr == text.c_str() + text.size() && std::isfinite(value);
-    };
-    const size_t slash = token.find('/');
-    float value = 0.0f, denominator = 1.0f;
-    const bool ok = slash == std::string::npos
-                        ? number(token, value)
-                        : number(token.substr(0, slash), value) && number(token.substr(slash + 1), denominator) &&
-                              denominator != 0.0f;
-    if (!ok) {
-      const std::string what = line.substr(i, end - i);
-      throw std::invalid_argument(where + ": '" + what + "' is not a number" +
-                                  (slash != std::string::npos ? " nor a fraction like 1/9" : ""));
+    const std::string token = line.substr(i, end - i);
+    const std::optional<float> parsed = parseNumberText(token);
+    if (!parsed) {
+      throw std::invalid_argument(where + ": '" + token + "' is not a number" +
+                                  (token.find('/') != std::string::npos ? " nor a fraction like 1/9" : ""));
     }
-    value /= denominator;
+    const float value = *parsed;
     if (!std::isfinite(value)) throw std::invalid_argument(where + ": '" + line.substr(i, end - i) + "' is not finite");
     row.push_back(value);
     i = end;

@@ -6,6 +6,7 @@
 
 #include "engine/core/Tensor.h"
 
+#include <optional>
 #include <string>
 
 namespace convscope {
@@ -14,6 +15,10 @@ namespace convscope {
 // the largest matrix file read, 1 GiB.
 constexpr int64_t kMaxMatrixValues = int64_t(1) << 26;
 constexpr int64_t kMaxMatrixFileBytes = int64_t(1) << 30;
+
+// One number or fraction of the format ("0.5", "−2", "1/9"); nullopt when it is neither.
+// A finite fraction may still overflow to infinity (1e38/1e-38): the caller checks.
+std::optional<float> parseNumberText(std::string token);
 
 // Parses `text` into a (C, H, W) tensor. `source` names the text in error messages
 // ("six.txt line 3: 'x' is not a number"). Throws std::invalid_argument.

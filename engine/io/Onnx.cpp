@@ -21,6 +21,8 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -420,11 +422,66 @@ public:
     Model result{std::move(*network_), {}, true};
     const Shape& in = result.network.inputShape();
     if (in.rank() == 3) result.info.preprocess = plainPreprocess(in);
+    readMetadata(model, result);
     return result;
   }
 
 private:
   [[noreturn]] void fail(const std::string& what) const { throw std::invalid_argument(source_ + ": " + what); }
+
+  // The model's own description in metadata_props (scripts/export-torchvision.py writes it):
+  // "class_names" (a JSON array of strings, one per output), "mean" and "std" (JSON arrays,
+  // one number per input channel, on the [0, 1] scale, as torchvision's transforms take
+  // them). A key that is present but wrong is refused, naming it; other keys are ignored.
+  void readMetadata(const onnx::ModelProto& model, Model& result) const {
+    std::vector<float> mean, stddev;
+    const int64_t channels = result.network.inputShape().rank() == 3 ? result.network.inputShape()[0] : 0;
+    const auto numbers = [&](const std::string& key, const std::string& text) {
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(text);
+      } catch (const std::exception&) {
+        fail("metadata '" + key + "' is not a JSON array of numbers: " + text.substr(0, 80));
+      }
+      if (!j.is_array() || int64_t(j.size()) != channels)
+        fail("metadata '" + key + "' must hold one number per input channel (" + std::to_string(channels) + ")");
+      std::vector<float> v;
+      for (const auto& x : j) {
+        if (!x.is_number() || !std::isfinite(x.get<double>())) fail("metadata '" + key + "' holds a value that is not a number");
+        v.push_back(x.get<float>());
+      }
+      return v;
+    };
+    for (const onnx::StringStringEntryProto& entry : model.metadata_props()) {
+      if (entry.key() == "class_names") {
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(entry.value());
+        } catch (const std::exception&) {
+          fail("metadata 'class_names' is not a JSON array of names");
+        }
+        if (!j.is_array()) fail("metadata 'class_names' is not a JSON array of names");
+        std::vector<std::string> names;
+        for (const auto& x : j) {
+          if (!x.is_string()) fail("metadata 'class_names' holds an entry that is not a name");
+          names.push_back(x.get<std::string>());
+        }
+        const Shape out = result.network.outputShape(1); // (1, K)
+        if (out.rank() != 2 || out[1] != int64_t(names.size()))
+          fail("metadata 'class_names' names " + std::to_string(names.size()) + " classes but the network has " +
+               out.toString() + " outputs");
+        result.info.classNames = std::move(names);
+      } else if (entry.key() == "mean") {
+        mean = numbers("mean", entry.value());
+      } else if (entry.key() == "std") {
+        stddev = numbers("std", entry.value());
+        for (float d : stddev)
+          if (!(d > 0)) fail("metadata 'std' must be positive");
+      }
+    }
+    if (mean.empty() != stddev.empty()) fail("metadata gives '" + std::string(mean.empty() ? "std" : "mean") + "' without '" + (mean.empty() ? "mean" : "std") + "'");
+    if (!mean.empty() && result.info.preprocess) result.info.preprocess->mean = mean, result.info.preprocess->stddev = stddev;
+  }
 
   static Value constantValue(Constant c) {
     Value v;

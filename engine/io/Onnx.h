@@ -27,7 +27,9 @@ constexpr int64_t kMaxOnnxBytes = int64_t(1) << 30;
 bool isOnnxPath(const std::string& path);
 
 // The imported network with its weights; info.preprocess is "resize to the input, scale to
-// [0, 1]" (mean 0, deviation 1), since an ONNX file does not say how its images were prepared.
+// [0, 1]", with the file's own normalization when its metadata_props give one ("mean" and
+// "std": JSON arrays, one number a channel) and info.classNames its "class_names" (a JSON
+// array, one name an output) — what scripts/export-torchvision.py writes.
 Model importOnnx(const std::string& path);
 // The same from the file's bytes; `source` names it in errors.
 Model importOnnxBytes(const std::string& bytes, const std::string& source);

@@ -22,7 +22,7 @@
 namespace convscope {
 
 namespace {
-constexpr int kDigits = 4; // significant digits in the written-out sums
+constexpr int kDigits = kSlideDigits; // significant digits in the written-out sums
 
 std::string fmt(double v) { return formatRounded(v, kDigits); }
 std::string term(double v) { return v < 0 ? "(" + fmt(v) + ")" : fmt(v); }
@@ -89,7 +89,21 @@ std::string BackwardLesson::stageTitle(Stage stage) {
   return {};
 }
 
-BackwardLesson::BackwardLesson(LessonSetup setup) : setup_(std::move(setup)), network_(buildNetwork(setup_)) {
+namespace {
+LessonSetup withScaledInput(LessonSetup s) {
+  float largest = 0.0f;
+  for (float v : s.image.values()) largest = std::max(largest, std::fabs(v));
+  s.inputScale = 1.0f;
+  if (largest > 1.0f && std::isfinite(largest)) {
+    s.inputScale = largest;
+    for (float& v : s.image.values()) v /= largest;
+  }
+  return s;
+}
+} // namespace
+
+BackwardLesson::BackwardLesson(LessonSetup setup)
+    : setup_(withScaledInput(std::move(setup))), network_(buildNetwork(setup_)) {
   OptimizerConfig config;
   config.kind = OptimizerKind::Sgd;
   config.learningRate = setup_.rate;

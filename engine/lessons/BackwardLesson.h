@@ -33,6 +33,11 @@ struct LessonSetup {
   float momentum = 0.0f;   // μ (0: plain gradient descent, the lecture's)
   LessonLoss loss = LessonLoss::SquaredError;
   uint64_t seed = 504; // the fully connected layer's first weights (demonstrationWeights)
+  // Set by the lesson: the image was divided by this. An image whose values exceed 1 (a
+  // digit's 0–255) is scaled by its largest magnitude into [−1, 1]: 255-sized features make
+  // logits in the hundreds, a saturated softmax and gradients of 1e−27 — nothing learns.
+  // The lecture's 0/1 examples keep 1 (unchanged).
+  float inputScale = 1.0f;
 };
 
 class BackwardLesson {

@@ -67,8 +67,8 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
   if (blocks != 1 && blocks != channels)
     throw std::invalid_argument("kernel '" + kernel.name + "' has " + std::to_string(blocks) +
                                 " channel blocks but the input has " + std::to_string(channels) +
-                                " channels (use 1 block, applied to each channel, or " + std::to_string(channels) +
-                                " blocks, summed over channels)");
+                                " channels (use 1 block, used on every channel, or " + std::to_string(channels) +
+                                " blocks, one for each; the maps are summed over the channels)");
   KernelConvolution conv;
   Conv2DGeometry& g = conv.geometry;
   g.kernelH = k[1];
@@ -90,18 +90,24 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
     break;
   }
   }
-  if (blocks == channels) {
-    // One output channel: Σ over the input channels, as in the lecture's RGB example.
-    conv.weights = kernel.weights.reshaped(Shape{1, blocks, k[1], k[2]});
-    conv.bias = Tensor(Shape{1}, options.bias);
-  } else {
-    // The one block applied to each channel: a depthwise convolution (groups = C).
+  if (blocks == 1 && channels > 1 && options.perChannel) {
+    // Asked for: the one block applied to each channel on its own, a depthwise convolution
+    // (groups = C), C maps.
     g.groups = channels;
     conv.weights = Tensor(Shape{channels, 1, k[1], k[2]});
     for (int64_t c = 0; c < channels; ++c)
       std::copy(kernel.weights.values().begin(), kernel.weights.values().end(),
                 conv.weights.values().begin() + c * k[1] * k[2]);
     conv.bias = Tensor(Shape{channels}, options.bias);
+  } else {
+    // One output map: Σ over the input channels, as in the lecture's RGB example; a one-block
+    // kernel's block is used on every channel.
+    conv.weights = Tensor(Shape{1, channels, k[1], k[2]});
+    const int64_t plane = k[1] * k[2];
+    for (int64_t c = 0; c < channels; ++c)
+      std::copy_n(kernel.weights.values().begin() + (blocks == 1 ? 0 : c * plane), plane,
+                  conv.weights.values().begin() + c * plane);
+    conv.bias = Tensor(Shape{1}, options.bias);
   }
   return conv;
 }
@@ -119,11 +125,13 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
     if (conv.geometry.groups == 1) {
       while (last < kernels.size() && kernels[last].weights.shape() == kernels[first].weights.shape()) ++last;
       if (last > first + 1) {
-        const Shape& k = kernels[first].weights.shape();
-        Tensor weights(Shape{static_cast<int64_t>(last - first), k[0], k[1], k[2]});
+        const Shape& k = conv.weights.shape(); // (1, C, KH, KW)
+        Tensor weights(Shape{static_cast<int64_t>(last - first), k[1], k[2], k[3]});
         auto out = weights.values().begin();
-        for (size_t i = first; i < last; ++i)
-          out = std::copy(kernels[i].weights.values().begin(), kernels[i].weights.values().end(), out);
+        for (size_t i = first; i < last; ++i) {
+          const KernelConvolution each = i == first ? conv : kernelConvolution(kernels[i], image.shape(), options);
+          out = std::copy(each.weights.values().begin(), each.weights.values().end(), out);
+        }
         conv.weights = std::move(weights);
         conv.bias = Tensor(Shape{static_cast<int64_t>(last - first)}, options.bias);
       }
@@ -150,28 +158,30 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   }
   if (outputs.size() == 1) {
     if (options.activation != ActivationKind::None)
-      backend.activationForward(options.activation, 0.01f, outputs[0], outputs[0]);
+      backend.activationForward(options.activation, kLeakySlope, outputs[0], outputs[0]);
     return std::move(outputs[0]);
   }
   Tensor stacked(Shape{1, totalChannels, outputs[0].shape()[2], outputs[0].shape()[3]});
   auto out = stacked.values().begin();
   for (const Tensor& t : outputs) out = std::copy(t.values().begin(), t.values().end(), out);
   if (options.activation != ActivationKind::None)
-    backend.activationForward(options.activation, 0.01f, stacked, stacked);
+    backend.activationForward(options.activation, kLeakySlope, stacked, stacked);
   return stacked;
 }
 
-Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels) {
+Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels,
+                        bool perChannel) {
   const bool planes = !kernels.empty() && std::all_of(kernels.begin(), kernels.end(), [&](const NamedKernel& k) {
-    return k.weights.shape().rank() == 3 && (k.weights.shape()[0] == 1 || channels == 1);
+    return k.weights.shape().rank() == 3 && ((k.weights.shape()[0] == 1 && perChannel) || channels == 1);
   });
   return planes ? Layout::NCHW : backend.preferredLayout();
 }
 
-std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels) {
+std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels,
+                                            bool perChannel) {
   std::vector<std::string> names;
   for (const NamedKernel& k : kernels) {
-    if (k.weights.shape()[0] == channels || channels == 1) {
+    if (k.weights.shape()[0] == channels || channels == 1 || !perChannel) {
       names.push_back(k.name);
       continue;
     }

@@ -1,8 +1,10 @@
-// Applying hand-made kernels to an image, as the lecture and the command line do:
-// a kernel with as many channel blocks as the input gives one output channel (the sum
-// over channels plus bias); a one-block kernel on a multi-channel input is applied to
-// each channel separately, so the output keeps the channels. Several kernels form a bank
-// whose outputs are stacked. Not for: layers of a network (layers/Conv2D.h).
+// Applying hand-made kernels to an image, as the lecture and the command line do. One rule,
+// the lecture's "depth = number of filters": a kernel spans the input's channels and gives
+// one output map (the sum over channels plus bias). A kernel with as many channel blocks as
+// the input uses its own block for each; a one-block kernel uses its block on every channel.
+// Only when per-channel (depthwise) is asked for does a one-block kernel filter each channel
+// on its own, keeping the channels (C maps). Several kernels form a bank whose outputs are
+// stacked. Not for: layers of a network (layers/Conv2D.h).
 #pragma once
 
 #include "engine/core/Geometry.h"
@@ -24,12 +26,18 @@ struct PaddingSpec {
   static PaddingSpec parse(const std::string& text);
 };
 
+// Leaky ReLU's negative slope in the filtering views (the pipeline, the stepper).
+constexpr float kLeakySlope = 0.01f;
+
 struct FilterOptions {
   int64_t strideH = 1, strideW = 1;
   PaddingSpec padding;
   int64_t dilationH = 1, dilationW = 1;
   float bias = 0.0f;
   ActivationKind activation = ActivationKind::None;
+  // A one-block kernel on C channels: each channel on its own (a depthwise convolution, C
+  // maps) instead of spanning them (one map).
+  bool perChannel = false;
 };
 
 // A named kernel: (blocks, KH, KW), blocks 1 or the input's channel count.
@@ -57,11 +65,13 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
 // when every kernel is one block filtering each of the image's channels on its own (image
 // filters, which the oneDNN backend computes plane by plane with OpenCV: planes need no
 // interleaving pass).
-Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels);
+Layout filterBankLayout(const Backend& backend, const std::vector<NamedKernel>& kernels, int64_t channels,
+                        bool perChannel);
 
 // The name of each of applyFilterBank's output maps, in its order: the kernel's name for a
-// full-depth kernel, "name · R" (G, B; or "· ch 2" beyond three channels) for a one-block
-// kernel, which filters each of the `channels` input channels on its own.
-std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels);
+// kernel that spans the channels, "name · R" (G, B; or "· ch 2" beyond three channels) for a
+// one-block kernel filtering each of the `channels` input channels on its own (perChannel).
+std::vector<std::string> filterBankMapNames(const std::vector<NamedKernel>& kernels, int64_t channels,
+                                            bool perChannel);
 
 } // namespace convscope

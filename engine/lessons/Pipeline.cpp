@@ -97,6 +97,15 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
     net.forward(backend, input);
     for (size_t i = 0; i < net.size(); ++i)
       result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+    // A classifier that ends in logits (a torchvision export) with its class names: their
+    // softmax, so the window reads the most probable classes by name.
+    const Tensor& last = net.output(net.size() - 1);
+    if (!net.endsInSoftmax() && last.shape().rank() == 2 && last.shape()[1] > 1 &&
+        size_t(last.shape()[1]) == result.classNames.size()) {
+      Tensor probabilities(last.shape());
+      backend.softmaxForward(last, probabilities);
+      result.stages.push_back(vectorStage("softmax of the logits", probabilities, true));
+    }
   });
   return result;
 }
@@ -190,7 +199,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   // The convolution's layout, and the input copied in it: the copy the result keeps
   // interleaves the channels on the way when the convolution wants them so (oneDNN's
   // reorder of the input then has nothing to do).
-  const Layout layout = spec.kernels.empty() ? Layout::NCHW : filterBankLayout(backend, spec.kernels, image.shape()[1]);
+  const Layout layout = spec.kernels.empty() ? Layout::NCHW : filterBankLayout(backend, spec.kernels, image.shape()[1], spec.convolution.perChannel);
   result.inputVersion = spec.inputVersion, result.inputSide = side;
   const bool sameInput = recycle && spec.inputVersion != 0 && recycle->inputVersion == spec.inputVersion &&
                          recycle->inputSide == side && spare(0) && spare(0)->shape() == image.shape() &&
@@ -216,7 +225,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     result.error = e.what();
     return result;
   }
-  const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1]);
+  const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1], spec.convolution.perChannel);
   // ReLU and max pooling (with every map's range) in one pass over the convolution's maps
   // when they allow it (1024x1024, 8 filters: ReLU 1.4 ms, pooling 1.7-2.0 ms and a range pass
   // become one pass of 1.7-2.9 ms).
@@ -258,7 +267,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     Tensor activated;
     if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
     activated.reuseAs(convolved.shape(), convolved.layout());
-    backend.activationForward(spec.activation, 0.01f, convolved, activated);
+    backend.activationForward(spec.activation, kLeakySlope, convolved, activated);
     const std::string name = activationTitle(spec.activation);
     // ReLU's range follows from the convolution's (max(0, min), max(0, max)): no pass over it.
     std::vector<float> lo, hi;

@@ -2,6 +2,7 @@
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Concat.h"
+#include "engine/layers/Add.h"
 
 #include "engine/network/LayerList.h"
 #include "engine/layers/Activation.h"
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
+#include <tuple>
 
 namespace convscope {
 
@@ -66,21 +69,20 @@ int producer(const Network& net, int node) {
   return i;
 }
 
-ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
-  ArchitectureIdea idea{"GoogLeNet",
-                        "inception modules: 1×1, 3×3 and 5×5 convolutions and pooling side by side, their maps "
-                        "joined; 1×1 convolutions first reduce the channels the big kernels read",
-                        {}};
+// An inception module: its branches and what its 1×1 reductions save.
+std::vector<std::string> inceptionPoints(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  std::vector<std::string> points;
   // The branches' channels, from the concatenation's inputs.
   int concat = -1;
   for (int n : b.direct)
     if (layerAs<Concat>(*net.nodes()[size_t(n)].layer)) concat = n;
+  if (concat < 0) return points;
   std::string parts;
   for (int i : net.nodes()[size_t(concat)].inputs)
     parts += (parts.empty() ? "" : " + ") + std::to_string(graph.rows()[size_t(i)].output[0]);
-  idea.points.push_back(b.name + ": " + std::to_string(net.nodes()[size_t(concat)].inputs.size()) +
-                        " branches joined along the channels: " + parts + " = " +
-                        std::to_string(graph.rows()[size_t(concat)].output[0]) + " channels.");
+  points.push_back(b.name + ": " + std::to_string(net.nodes()[size_t(concat)].inputs.size()) +
+                   " branches joined along the channels: " + parts + " = " +
+                   std::to_string(graph.rows()[size_t(concat)].output[0]) + " channels.");
   // Every k×k convolution (k > 1) reading a 1×1 reduction: its cost with and without it.
   int64_t with = 0, without = 0;
   std::string reductions;
@@ -99,9 +101,112 @@ ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& grap
                   std::to_string(c->geometry().kernelW);
   }
   if (with > 0)
-    idea.points.push_back("Its big kernels cost " + shortCount(with) + " MACs with the 1×1 reductions (" + reductions +
-                          "), " + shortCount(without) + " without: " + ratioText(double(without) / double(with)) +
-                          "× fewer.");
+    points.push_back("Its big kernels cost " + shortCount(with) + " MACs with the 1×1 reductions (" + reductions +
+                     "), " + shortCount(without) + " without: " + ratioText(double(without) / double(with)) +
+                     "× fewer.");
+  return points;
+}
+
+// A residual block: y = F(x) + shortcut(x). The addition's two inputs are followed back to
+// the block's input; the branch with fewer parameters is the shortcut (none at all: the
+// identity), the other is F.
+std::vector<std::string> residualPoints(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  const auto& nodes = net.nodes();
+  int add = -1;
+  for (int n : b.direct)
+    if (layerAs<Add>(*nodes[size_t(n)].layer)) add = n;
+  if (add < 0)
+    for (int n : b.nodes)
+      if (layerAs<Add>(*nodes[size_t(n)].layer)) add = n;
+  if (add < 0 || nodes[size_t(add)].inputs.size() != 2) return {};
+  const std::set<int> inside(b.nodes.begin(), b.nodes.end());
+  struct Branch {
+    std::vector<int> nodes;
+    int64_t parameters = 0;
+    int convolutions = 0;
+  };
+  const auto follow = [&](int from) {
+    Branch branch;
+    for (int i = from; i >= 0 && inside.count(i) && i != add; i = nodes[size_t(i)].inputs.empty() ? -1 : nodes[size_t(i)].inputs.front()) {
+      branch.nodes.push_back(i);
+      branch.parameters += graph.rows()[size_t(i)].parameters;
+      branch.convolutions += convAt(net, i) != nullptr;
+    }
+    return branch;
+  };
+  Branch f = follow(nodes[size_t(add)].inputs[0]), shortcut = follow(nodes[size_t(add)].inputs[1]);
+  if (std::tie(shortcut.convolutions, shortcut.parameters) > std::tie(f.convolutions, f.parameters)) std::swap(f, shortcut);
+  std::string text = b.name + ": F is " + std::to_string(f.convolutions) + " convolution" +
+                     (f.convolutions == 1 ? "" : "s") + " with " + withCommas(f.parameters) + " parameters; ";
+  if (shortcut.nodes.empty()) return {text + "the shortcut is the identity: x itself, 0 parameters."};
+  const Conv2D* projection = nullptr;
+  for (int n : shortcut.nodes)
+    if (const Conv2D* c = convAt(net, n)) projection = c;
+  if (!projection)
+    return {text + "the shortcut (" + std::to_string(shortcut.nodes.size()) + " layers) has " +
+            withCommas(shortcut.parameters) + " parameters."};
+  const Conv2DGeometry& g = projection->geometry();
+  return {text + "the shortcut is a projection, a " + std::to_string(g.kernelH) + "×" + std::to_string(g.kernelW) +
+          " convolution" + (g.strideH > 1 ? " with stride " + std::to_string(g.strideH) : std::string()) + " from " +
+          std::to_string(projection->inChannels()) + " to " + std::to_string(projection->outChannels()) +
+          " channels: " + withCommas(shortcut.parameters) + " parameters" +
+          (shortcut.nodes.size() > 1 ? " with its batch normalization." : ".")};
+}
+
+// A depthwise-separable pair: its cost against a standard convolution.
+std::vector<std::string> separablePoints(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  const Conv2D *dw = nullptr, *pw = nullptr;
+  int pwNode = -1;
+  for (int n : b.direct) {
+    const Conv2D* c = convAt(net, n);
+    if (c && c->isDepthwise() && !dw) dw = c;
+    if (c && c->isPointwise() && dw && !pw) pw = c, pwNode = n;
+  }
+  if (!dw || !pw) return {};
+  SeparableCost cost;
+  cost.m = dw->inChannels(), cost.n = pw->outChannels(), cost.k = dw->geometry().kernelH;
+  cost.h = graph.rows()[size_t(pwNode)].output[1], cost.w = graph.rows()[size_t(pwNode)].output[2];
+  std::vector<std::string> points;
+  points.push_back(b.name + ": " + std::to_string(cost.k) + "×" + std::to_string(cost.k) + " from " +
+                   std::to_string(cost.m) + " to " + std::to_string(cost.n) + " channels on " +
+                   std::to_string(cost.h) + "×" + std::to_string(cost.w) + ": a standard convolution costs " +
+                   shortCount(cost.standardMacs()) + " MACs, depthwise + pointwise " +
+                   shortCount(cost.depthwiseMacs()) + " + " + shortCount(cost.pointwiseMacs()) + ".");
+  char text[160];
+  std::snprintf(text, sizeof text, "Ratio: 1/N + 1/k² = 1/%lld + 1/%lld = %.3f, %s× fewer.", (long long)cost.n,
+                (long long)(cost.k * cost.k), cost.ratio(), ratioText(1.0 / cost.ratio()).c_str());
+  points.push_back(text);
+  return points;
+}
+
+// Every block of `kind` gets its own points; the example block's come first in the idea's
+// points, followed by `general`.
+using BlockPointsFn = std::vector<std::string> (*)(const Network&, const ArchitectureGraph&, const ArchitectureBlock&);
+void addBlockPoints(ArchitectureIdea& idea, const Network& net, const ArchitectureGraph& graph, BlockKind kind,
+                    int example, BlockPointsFn points, const std::vector<std::string>& general) {
+  for (size_t i = 0; i < graph.blocks().size(); ++i)
+    if (graph.blocks()[i].kind == kind) {
+      std::vector<std::string> p = points(net, graph, graph.blocks()[i]);
+      if (!p.empty()) idea.blockPoints[int(i)] = std::move(p);
+    }
+  if (auto found = idea.blockPoints.find(example); found != idea.blockPoints.end()) {
+    idea.points = found->second;
+    idea.exampleBlock = example;
+  }
+  idea.exampleCount = idea.points.size();
+  idea.points.insert(idea.points.end(), general.begin(), general.end());
+}
+
+int blockIndex(const ArchitectureGraph& graph, const ArchitectureBlock* b) {
+  return b ? int(b - graph.blocks().data()) : -1;
+}
+
+ArchitectureIdea inceptionIdea(const Network& net, const ArchitectureGraph& graph, const ArchitectureBlock& b) {
+  ArchitectureIdea idea{"GoogLeNet",
+                        "inception modules: 1×1, 3×3 and 5×5 convolutions and pooling side by side, their maps "
+                        "joined; 1×1 convolutions first reduce the channels the big kernels read",
+                        {}};
+  addBlockPoints(idea, net, graph, BlockKind::Inception, blockIndex(graph, &b), inceptionPoints, {});
   return idea;
 }
 
@@ -112,16 +217,12 @@ ArchitectureIdea residualIdea(const Network& net, const ArchitectureGraph& graph
                         {}};
   int blocks = 0;
   for (const ArchitectureBlock& r : graph.blocks()) blocks += r.kind == BlockKind::Residual;
-  int64_t layers = 0;
-  for (int n : b.nodes)
-    if (layerAs<Conv2D>(*net.nodes()[size_t(n)].layer)) ++layers;
-  idea.points.push_back(b.name + ": F is " + std::to_string(layers) + " convolutions with " + withCommas(b.parameters) +
-                        " parameters; the identity path x has 0.");
-  idea.points.push_back("The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x): through the " +
-                        std::to_string(blocks) +
-                        " residual blocks of this network it reaches the first layers without fading away.");
-  idea.points.push_back("Where a block changes the shape, a 1×1 convolution with stride (the projection) "
-                        "carries x to the new shape.");
+  addBlockPoints(idea, net, graph, BlockKind::Residual, blockIndex(graph, &b), residualPoints,
+                 {"The addition passes the gradient to x unchanged (∂y/∂x = 1 + ∂F/∂x): through the " +
+                      std::to_string(blocks) +
+                      " residual blocks of this network it reaches the first layers without fading away.",
+                  "Where a block changes the shape, a 1×1 convolution with stride (the projection) carries x to the "
+                  "new shape; elsewhere the shortcut is x itself."});
   return idea;
 }
 
@@ -162,31 +263,11 @@ ArchitectureIdea separableIdea(const Network& net, const ArchitectureGraph& grap
                         "depthwise-separable convolution: a k×k depthwise convolution (one filter per channel) "
                         "then a 1×1 pointwise one that mixes the channels",
                         {}};
-  // The separable pair that costs the most: the one the saving matters for.
+  // The example: the separable pair that costs the most, the one the saving matters for.
   const ArchitectureBlock* best = nullptr;
   for (const ArchitectureBlock& b : graph.blocks())
     if (b.kind == BlockKind::Separable && (!best || b.macs > best->macs)) best = &b;
-  if (!best) return idea;
-  const Conv2D *dw = nullptr, *pw = nullptr;
-  int pwNode = -1;
-  for (int n : best->direct) {
-    const Conv2D* c = convAt(net, n);
-    if (c && c->isDepthwise() && !dw) dw = c;
-    if (c && c->isPointwise() && dw && !pw) pw = c, pwNode = n;
-  }
-  if (!dw || !pw) return idea;
-  SeparableCost cost;
-  cost.m = dw->inChannels(), cost.n = pw->outChannels(), cost.k = dw->geometry().kernelH;
-  cost.h = graph.rows()[size_t(pwNode)].output[1], cost.w = graph.rows()[size_t(pwNode)].output[2];
-  idea.points.push_back(best->name + ": " + std::to_string(cost.k) + "×" + std::to_string(cost.k) + " from " +
-                        std::to_string(cost.m) + " to " + std::to_string(cost.n) + " channels on " +
-                        std::to_string(cost.h) + "×" + std::to_string(cost.w) + ": a standard convolution costs " +
-                        shortCount(cost.standardMacs()) + " MACs, depthwise + pointwise " +
-                        shortCount(cost.depthwiseMacs()) + " + " + shortCount(cost.pointwiseMacs()) + ".");
-  char text[160];
-  std::snprintf(text, sizeof text, "Ratio: 1/N + 1/k² = 1/%lld + 1/%lld = %.3f, %s× fewer.", (long long)cost.n,
-                (long long)(cost.k * cost.k), cost.ratio(), ratioText(1.0 / cost.ratio()).c_str());
-  idea.points.push_back(text);
+  addBlockPoints(idea, net, graph, BlockKind::Separable, blockIndex(graph, best), separablePoints, {});
   return idea;
 }
 
@@ -247,6 +328,24 @@ ArchitectureIdea architectureIdea(const Network& network, const ArchitectureGrap
   if (const ArchitectureBlock* b = firstOfKind(graph, BlockKind::Residual)) return residualIdea(network, graph, *b);
   if (firstOfKind(graph, BlockKind::Separable)) return separableIdea(network, graph);
   return plainIdea(network, graph);
+}
+
+int ArchitectureIdea::blockFor(const ArchitectureGraph& graph, int node) const {
+  int found = -1;
+  for (const auto& [index, points] : blockPoints) {
+    const ArchitectureBlock& b = graph.blocks().at(size_t(index));
+    if (std::find(b.nodes.begin(), b.nodes.end(), node) == b.nodes.end()) continue;
+    if (found < 0 || b.depth > graph.blocks()[size_t(found)].depth) found = index;
+  }
+  return found;
+}
+
+std::vector<std::string> ArchitectureIdea::pointsFor(const ArchitectureGraph& graph, int node) const {
+  const int block = blockFor(graph, node);
+  if (block < 0) return points;
+  std::vector<std::string> shown = blockPoints.at(block);
+  shown.insert(shown.end(), points.begin() + long(std::min(exampleCount, points.size())), points.end());
+  return shown;
 }
 
 } // namespace convscope

@@ -10,15 +10,29 @@
 #include "engine/network/ArchitectureGraph.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace convscope {
 
 struct ArchitectureIdea {
-  std::string family;              // "ResNet"
-  std::string idea;                // "residual connections: each block learns a correction F(x) added to x"
-  std::vector<std::string> points; // the counts, one sentence each
+  std::string family; // "ResNet"
+  std::string idea;   // "residual connections: each block learns a correction F(x) added to x"
+  // The counts, one sentence each: first those about the example block (the first of the
+  // family's kind; exampleCount of them), then those about the whole network.
+  std::vector<std::string> points;
+  size_t exampleCount = 0;
+  int exampleBlock = -1; // the block the first points count, −1 none
+  // The counts about every block of the family's kind, by block index (a residual block's F
+  // and shortcut, an inception module's branches, a separable pair's cost): what the
+  // explanation says when that block, or a layer in it, is selected.
+  std::map<int, std::vector<std::string>> blockPoints;
+
+  // The block whose counts describe a selected node (the innermost block around it that has
+  // its own; −1: none, the example's stand) and the points to show for it.
+  int blockFor(const ArchitectureGraph& graph, int node) const;
+  std::vector<std::string> pointsFor(const ArchitectureGraph& graph, int node) const;
 };
 
 // The family is recognized from the blocks (an inception module makes it GoogLeNet's idea,

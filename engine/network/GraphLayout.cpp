@@ -34,7 +34,7 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput& input) {
 
   std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(agopen(chars("g"), Agdirected, nullptr), agclose);
   Agraph_t* g = graph.get();
-  agattr(g, AGRAPH, chars("rankdir"), chars("TB"));
+  agattr(g, AGRAPH, chars("rankdir"), chars(input.leftToRight ? "LR" : "TB"));
   agattr(g, AGRAPH, chars("ranksep"), chars(number(input.rankGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("nodesep"), chars(number(input.boxGap / kPointsPerInch).c_str()));
   agattr(g, AGRAPH, chars("splines"), chars("spline"));

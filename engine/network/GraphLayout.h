@@ -1,4 +1,4 @@
-// GraphLayout: places boxes of given sizes top to bottom and routes the arrows between
+// GraphLayout: places boxes of given sizes top to bottom (or left to right) and routes the arrows between
 // them, with Graphviz's `dot` (libgvc), the layered layout Netron-like network drawings
 // use: branches side by side, a skip connection routed around the layers it skips.
 // Sizes and positions are in the caller's units (the browser passes pixels), y down.
@@ -26,7 +26,8 @@ struct GraphLayoutInput {
   std::vector<std::pair<int, int>> edges; // from, to (box indices); pairs may repeat
   std::vector<double> weights;            // per edge (or empty: all 1): a heavier edge is kept shorter and straighter
   std::vector<LayoutCluster> clusters;
-  double rankGap = 40, boxGap = 24; // vertical gap between layers, horizontal between boxes
+  double rankGap = 40, boxGap = 24; // vertical gap between layers, horizontal between boxes (swapped left to right)
+  bool leftToRight = false;         // layers left to right (a wide screen), not top to bottom
 };
 
 struct LayoutRect {

@@ -410,7 +410,7 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
                       "NAME|FILE too");
   expectWindowRefused({six, "--model", "nosuchnet"}, 2, "convscope: --model nosuchnet: no such file");
   expectWindowRefused({six, "--step", "softmax"}, 2,
-                      "convscope: --step 'softmax' must be convolution, relu, pooling, fc or backward");
+                      "convscope: --step 'softmax' must be convolution, activation, relu, pooling, fc or backward");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
   // Exports made by a script: a known kind of file, one at a time, --figure with --export.
   expectWindowRefused({six, "--export", "x.bmp"}, 2,
@@ -424,10 +424,10 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
                       "convscope: --export and --export-animation: one at a time");
   // A lecture file is read before the window opens.
   const std::string lecture = (dir_ / "slide.convscope").string();
-  std::ofstream(lecture) << "{\"format\": \"convscope-lecture\", \"version\": 2}";
+  std::ofstream(lecture) << "{\"format\": \"convscope-lecture\", \"version\": 3}";
   expectWindowRefused({lecture}, 2,
                       "convscope: " + lecture +
-                          ": \"version\" is 2: this ConvScope reads version 1 (a newer ConvScope wrote it?)");
+                          ": \"version\" is 3: this ConvScope reads versions 1 and 2 (a newer ConvScope wrote it?)");
   const convscope::test::WindowStartResult kernel = convscope::test::checkWindowStart({six, "--kernel", "blurry"});
   EXPECT_EQ(kernel.start.exitStatus, 2);
   EXPECT_EQ(kernel.err.rfind("convscope: --kernel: unknown kernel 'blurry': not a kernel name (identity, ", 0), 0u)

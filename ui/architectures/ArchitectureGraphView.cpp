@@ -256,6 +256,13 @@ void ArchitectureGraphView::rebuild() {
     in.weights.push_back(outs[size_t(e.from)] == 1 && ins[size_t(e.to)] == 1 ? 4.0 : 1.0);
   in.rankGap = edgeMetrics.height() * 1.6;
   in.boxGap = boxMetrics.height() * 1.2;
+  in.leftToRight = leftToRight_;
+  if (leftToRight_) { // the shapes ride above horizontal arrows: the gap holds the widest
+    double widest = 0;
+    for (const ArchitectureGraph::Edge& e : view_.edges)
+      widest = std::max(widest, edgeMetrics.horizontalAdvance(qs(shapeText(e.shape))));
+    in.rankGap = widest + 24;
+  }
   const GraphLayoutResult out = layoutGraph(in);
 
   // Frames first (behind), outer before inner.
@@ -300,7 +307,10 @@ void ArchitectureGraphView::rebuild() {
     auto* label = scene()->addSimpleText(qs(shapeText(view_.edges[e].shape)), edgeFont);
     label->setBrush(QColor(50, 50, 70));
     const QPointF mid = path.pointAtPercent(0.5);
-    label->setPos(mid.x() + 5, mid.y() - edgeMetrics.height() / 2);
+    if (leftToRight_) // above the arrow, centred on it
+      label->setPos(mid.x() - label->boundingRect().width() / 2, mid.y() - edgeMetrics.height() - 2);
+    else
+      label->setPos(mid.x() + 5, mid.y() - edgeMetrics.height() / 2);
     label->setZValue(2.2);
     // On a background of its own, so a frame's border or another arrow does not cross it.
     auto* under =
@@ -478,6 +488,43 @@ void ArchitectureGraphView::zoomBy(double factor) {
   const double now = transform().m11();
   const double next = std::clamp(now * factor, 0.05, 4.0);
   scale(next / now, next / now);
+}
+
+void ArchitectureGraphView::setLeftToRight(bool on) {
+  if (on == leftToRight_) return;
+  leftToRight_ = on;
+  if (!graph_) return;
+  rebuild();
+  highlight();
+  zoomToSelection(0);
+}
+
+double ArchitectureGraphView::textPixels() const {
+  QFont boxFont = font();
+  boxFont.setPointSizeF(font().pointSizeF() * 0.9);
+  return QFontMetricsF(boxFont).height() * transform().m11();
+}
+
+void ArchitectureGraphView::zoomToSelection(double minTextPixels) {
+  const QRectF target = selectedNode_ >= 0 ? nodeRect(selectedNode_) : selectedBlock_ >= 0 ? blockRect(selectedBlock_) : QRectF();
+  if (target.isEmpty()) {
+    fitAll();
+    return;
+  }
+  const QRectF port = viewport()->rect().adjusted(12, 12, -12, -12);
+  const double fit = std::min(port.width() / target.width(), port.height() / target.height());
+  QFont boxFont = font();
+  boxFont.setPointSizeF(font().pointSizeF() * 0.9);
+  const double legible = minTextPixels > 0 ? minTextPixels / QFontMetricsF(boxFont).height() : 0;
+  // As large as fits, never below legible (a block too large to fit legibly is shown from its
+  // top), never above 2.5× (a single layer's box would fill a wall).
+  const double s = std::clamp(std::max(std::min(fit, 2.5), legible), 0.05, 4.0);
+  resetTransform();
+  scale(s, s);
+  if (fit >= legible)
+    centerOn(target.center());
+  else
+    centerOn(target.center().x(), target.top() + port.height() / (2 * s) - 12 / s);
 }
 
 void ArchitectureGraphView::fitAll() {

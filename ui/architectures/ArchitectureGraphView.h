@@ -44,6 +44,13 @@ public:
   QRectF blockRect(int block) const;
 
   void fitAll();
+  // The selected box or frame filling the view, its text at least minTextPixels on screen
+  // (presenting: 18); the whole graph when nothing is selected.
+  void zoomToSelection(double minTextPixels);
+  double textPixels() const; // the boxes' text height on screen at the current zoom
+  // Layers left to right (a projector's wide screen) instead of top to bottom.
+  void setLeftToRight(bool on);
+  bool leftToRight() const { return leftToRight_; }
   void showTop(); // at a readable size (80–100 %), the top of the graph
   void zoomBy(double factor);
   double layoutMilliseconds() const { return layoutMs_; } // the last layout and drawing
@@ -78,6 +85,7 @@ private:
   std::vector<class QGraphicsItem*> selectionMarks_;
   int selectedNode_ = -1, selectedBlock_ = -1;
   double layoutMs_ = 0;
+  bool leftToRight_ = false;
 };
 
 } // namespace convscope::ui

@@ -14,12 +14,14 @@
 #include "engine/network/LayerList.h"
 #include "engine/io/ModelFile.h"
 #include "engine/training/Optimizer.h"
+#include "engine/training/Dataset.h" // resourcesDirectory
 #include "engine/lessons/Pipeline.h"
 #include "engine/network/Presets.h"
 #include "engine/backend/Backend.h"
 #include "engine/lessons/LearnedFilters.h"
 
 #include <QCheckBox>
+#include <QTextDocument>
 #include <QComboBox>
 #include <QCompleter>
 #include <QElapsedTimer>
@@ -41,6 +43,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <cmath>
 #include <utility>
 
 namespace convscope::ui {
@@ -49,7 +52,8 @@ namespace {
 
 
 // The names the list offers: the seven at full size, then the small versions.
-const std::vector<std::pair<QString, QString>>& listedNetworks() {
+// The lecture's architectures and the small trainable versions, by preset name.
+const std::vector<std::pair<QString, QString>>& presetNetworks() {
   static const std::vector<std::pair<QString, QString>> names{
       {"lenet5", "LeNet-5 (1998)"},
       {"alexnet", "AlexNet (2012)"},
@@ -66,6 +70,26 @@ const std::vector<std::pair<QString, QString>>& listedNetworks() {
       {"mini-mobilenet", "mini MobileNet (digits, trainable)"},
   };
   return names;
+}
+
+// The presets, then the trained models ConvScope ships, by path.
+const std::vector<std::pair<QString, QString>>& listedNetworks() {
+  static const std::vector<std::pair<QString, QString>> all = [] {
+    std::vector<std::pair<QString, QString>> list = presetNetworks();
+    // The trained models ConvScope ships (scripts/train-shipped-models.sh): the feature
+    // hierarchy and saliency of a network that has learned something, offline.
+    try {
+      const QString models = qs(resourcesDirectory()) + "/models/";
+      for (const auto& [file, title] : std::vector<std::pair<QString, QString>>{
+               {"lenet5-digits.json", "LeNet-5, trained on the digits"},
+               {"mini-vgg-fashion.json", "mini VGG, trained on Fashion-MNIST"},
+               {"mini-resnet-fashion.json", "mini ResNet, trained on Fashion-MNIST"}})
+        if (QFileInfo::exists(models + file)) list.emplace_back(models + file, title);
+    } catch (const std::exception&) { // no resources folder: the presets only
+    }
+    return list;
+  }();
+  return all;
 }
 
 
@@ -107,6 +131,9 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   openAll->setToolTip(tr("Every block opened to its layers (a large network becomes a long graph)"));
   auto* closeAll = new QPushButton(tr("Close All"));
   closeAll->setToolTip(tr("Back to the blocks as boxes"));
+  leftToRight_ = new QCheckBox(tr("Left to right"));
+  leftToRight_->setObjectName("leftToRight");
+  leftToRight_->setToolTip(tr("Lay the layers out left to right, for a wide screen (remembered)"));
   progress_ = new QProgressBar;
   progress_->setObjectName("architectureProgress");
   progress_->setToolTip(tr("Busy on the compute thread; while the image runs through the network, the share of its "
@@ -129,6 +156,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
     b->setSizePolicy(QSizePolicy::Maximum, QSizePolicy::Fixed);
     graphBar->addWidget(b);
   }
+  graphBar->addWidget(leftToRight_);
 
   graph_ = new ArchitectureGraphView;
   table_ = new QTreeWidget;
@@ -176,6 +204,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   mapsLayout->addWidget(mapsScroll, 1);
 
   auto* right = new QSplitter(Qt::Vertical);
+  rightSplit_ = right;
   right->addWidget(ideaPanel_);
   right->addWidget(table_);
   right->addWidget(mapsBox);
@@ -195,6 +224,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   split->setStretchFactor(1, 6);
   split->setSizes({620, 640});
   split->setObjectName("architectureSplit");
+  split_ = split;
   table_->setMinimumWidth(200);
 
   auto* networkPage = new QWidget;
@@ -209,7 +239,7 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   pages->setDocumentMode(true);
   pages->addTab(networkPage, tr("Network"));
   pages->addTab(separable_, tr("Standard · Depthwise · Pointwise"));
-  compare_ = new CompareView(listedNetworks());
+  compare_ = new CompareView(presetNetworks());
   pages->addTab(compare_, tr("Compare"));
   pages->setTabToolTip(2, tr("Two architectures side by side: depth, parameters, MACs, memory, and accuracy once "
                              "trained"));
@@ -231,6 +261,13 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   });
   connect(search_, &QLineEdit::returnPressed, this, [this] { find(search_->text()); });
   connect(fit, &QPushButton::clicked, graph_, &ArchitectureGraphView::fitAll);
+  graph_->setLeftToRight(QSettings().value("architectureLeftToRight", false).toBool());
+  leftToRight_->setChecked(graph_->leftToRight());
+  connect(leftToRight_, &QCheckBox::toggled, this, [this](bool on) {
+    QSettings().setValue("architectureLeftToRight", on);
+    graph_->setLeftToRight(on);
+    if (presenter_) graph_->zoomToSelection(18);
+  });
   connect(openAll, &QPushButton::clicked, graph_, &ArchitectureGraphView::expandAll);
   connect(closeAll, &QPushButton::clicked, graph_, &ArchitectureGraphView::collapseToDefault);
   connect(graph_, &ArchitectureGraphView::nodeClicked, this, [this](int node) {
@@ -244,6 +281,16 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   connect(table_, &QTreeWidget::itemSelectionChanged, this, &ArchitectureTab::rowChosen);
   connect(sharedScale_, &QCheckBox::toggled, maps_, &FeatureMapView::setSharedScale);
   connect(step_, &QPushButton::clicked, this, [this] { stepFilter(filter_->value()); });
+  // The model the window opened (File → Open Model, a drop, the command line) is the network
+  // this tab shows next (Ctrl+4), not the preset it showed before.
+  connect(workspace_, &Workspace::modelChanged, this, [this] {
+    const QString path = workspace_->modelPath();
+    if (path.isEmpty() || path == name_) return;
+    if (isVisible())
+      openNetwork(path);
+    else
+      pendingModel_ = path;
+  });
   connect(workspace_, &Workspace::inputChanged, this, [this] {
     if (std::exchange(settingInput_, false)) return; // a layer's input for the stepper, not an image
     inputStale_ = true;
@@ -375,6 +422,7 @@ void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
   graph_->setGraph(graphData_);
   fillTable();
   ideaPanel_->setHtml(ideaText());
+  if (presenter_) fitIdeaPanel();
   const ArchitectureGraph& g = *graphData_;
   status_->setText(
       tr("%1 layers, %2 parameters, %3 MACs per image, %4 of outputs per image. %5")
@@ -401,12 +449,63 @@ void ArchitectureTab::networkLoaded(uint64_t generation, const QString& name,
   requestForward();
 }
 
+QWidget* ArchitectureTab::tableView() const { return table_; }
+
+void ArchitectureTab::setPresenterMode(bool on) {
+  presenter_ = on;
+  table_->setVisible(!on); // its eight columns cannot be read from the back: the graph and the idea say it
+  // Presenting, the graph takes the screen's whole width (an opened inception module's four
+  // branches side by side at 18 px), the explanation and the maps share the band under it.
+  split_->setOrientation(on ? Qt::Vertical : Qt::Horizontal);
+  rightSplit_->setOrientation(on ? Qt::Horizontal : Qt::Vertical);
+  placePanes();
+  if (on) {
+    graph_->zoomToSelection(18);
+  } else {
+    graph_->showTop();
+  }
+}
+
+void ArchitectureTab::placePanes() {
+  if (!presenter_) {
+    split_->setSizes({620, 640});
+    rightSplit_->setSizes({110, 260, 300});
+    return;
+  }
+  const int height = std::max(split_->height(), 500);
+  split_->setSizes({height * 58 / 100, height - height * 58 / 100});
+  fitIdeaPanel();
+}
+
+void ArchitectureTab::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  if (presenter_) placePanes();
+}
+
+// Presenting: the explanation as wide as it needs to show whole in the band's height (at
+// least 40 % of it), the maps beside it.
+void ArchitectureTab::fitIdeaPanel() {
+  QTextDocument* doc = ideaPanel_->document();
+  const int total = std::max(rightSplit_->width(), 600), band = std::max(split_->sizes().value(1), 150);
+  const int frame = 2 * ideaPanel_->frameWidth() + 8;
+  int width = total * 40 / 100;
+  for (; width < total * 80 / 100; width += total / 20) {
+    doc->setTextWidth(width - frame);
+    if (doc->size().height() + frame <= band) break;
+  }
+  rightSplit_->setSizes({width, 0, total - width});
+}
+
 void ArchitectureTab::showSeparable() { pages_->setCurrentWidget(separable_); }
 
 QString ArchitectureTab::ideaText() const {
   QString html =
       QStringLiteral("<p><b>%1</b>: %2</p><ul>").arg(qs(idea_.family).toHtmlEscaped(), qs(idea_.idea).toHtmlEscaped());
-  for (const std::string& p : idea_.points) html += "<li>" + qs(p).toHtmlEscaped() + "</li>";
+  // The counts follow the selection: the selected residual block's F and shortcut, the
+  // selected inception module's branches (the family's first block until one is chosen).
+  const std::vector<std::string> points =
+      graphData_ && shownNode_ >= 0 ? idea_.pointsFor(*graphData_, shownNode_) : idea_.points;
+  for (const std::string& p : points) html += "<li>" + qs(p).toHtmlEscaped() + "</li>";
   return html + "</ul>";
 }
 
@@ -420,7 +519,9 @@ void ArchitectureTab::changeEvent(QEvent* event) {
 
 void ArchitectureTab::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
-  if (!graphData_ && generation_ == 0) { // the network shown last time, if it is one of the list
+  if (!pendingModel_.isEmpty()) { // the model the window opened meanwhile
+    openNetwork(std::exchange(pendingModel_, QString()));
+  } else if (!graphData_ && generation_ == 0) { // the network shown last time, if it is one of the list
     const QString last = QSettings().value("architectureNetwork").toString();
     openNetwork(networks_->findData(last) >= 0 ? last : networks_->currentData().toString());
   } else if (inputStale_) {
@@ -487,8 +588,8 @@ void ArchitectureTab::requestForward() {
           if (shownNode_ < -1 && graphData_->nodeCount() > 0) { // nothing chosen yet: the first layer's maps
             graph_->selectNode(0);
             selectRow(1, 0);
-            shownNode_ = 0;
-            mapsTitle_->setText(qs(graphData_->title(0)) + (untrained_ ? tr(" — random, untrained weights") : ""));
+            showNode(0); // as a click on it: its filters can be stepped; it asks for the maps
+            return;
           }
           requestMaps();
         },
@@ -508,6 +609,11 @@ void ArchitectureTab::showNode(int node) {
   filter_->setRange(0, conv ? int(graphData_->rows()[size_t(node)].output[0]) - 1 : 0);
   const QString what = node < 0 ? tr("the input, prepared for the network") : qs(graphData_->title(node));
   mapsTitle_->setText(untrained_ ? what + tr(" — random, untrained weights") : what);
+  ideaPanel_->setHtml(ideaText());
+  if (presenter_) {
+    fitIdeaPanel();
+    graph_->zoomToSelection(18);
+  }
   if (forwardDone_ > 0 && forwardDone_ == forwardNumber_) requestMaps();
 }
 

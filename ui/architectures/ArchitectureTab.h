@@ -24,6 +24,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTabWidget;
 class QTextBrowser;
 class QTreeWidget;
@@ -49,6 +50,9 @@ public:
   // `select`: a layer or block to select (and reveal) once it shows, as Find does.
   void openNetwork(const QString& nameOrPath, const QString& select = {});
   QString networkName() const { return name_; }
+  // Selects the block named `text` ("layer1.0", "inception4a") or the first layer whose name
+  // contains it, as the Find box does; a status line says when nothing is called so.
+  void find(const QString& text);
   bool isBusy() const { return pendingJobs_ > 0; }
 
   ArchitectureGraphView* graphView() const { return graph_; }
@@ -61,6 +65,12 @@ public:
   // For export: the graph (all of it), the table (blocks as the table nests them), the maps.
   std::vector<Figure> figures() const;
   QString ideaText() const;
+  // Presenting: the graph takes most of the screen and zooms to each selection with its text
+  // at 18 px or more, the explanation shows whole and large, the table steps aside.
+  void setPresenterMode(bool on);
+  bool isPresenting() const { return presenter_; }
+  QTextBrowser* ideaPanel() const { return ideaPanel_; }
+  QWidget* tableView() const;
   // Shows the output maps of a layer (−1: the prepared input) or of a block's last layer.
   void showNode(int node);
   void showBlock(int block);
@@ -87,6 +97,7 @@ signals:
 protected:
   void showEvent(QShowEvent* event) override;
   void changeEvent(QEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override; // presenting: the graph keeps its share
 
 private:
   struct Engine; // the network and its backend: the compute thread's
@@ -99,7 +110,6 @@ private:
   void fillTable();
   void selectRow(int kind, int index);
   void rowChosen();
-  void find(const QString& text);
 
   Workspace* workspace_;
   std::shared_ptr<Engine> engine_;
@@ -112,6 +122,13 @@ private:
   bool inputStale_ = true;        // the image changed since the last forward
   QString name_;
   QString selectWhenLoaded_;
+  QString pendingModel_; // opened in the window while the tab was hidden: shown when it shows
+  bool presenter_ = false;
+  QSplitter* split_ = nullptr;      // graph | the right column
+  QSplitter* rightSplit_ = nullptr; // idea, table, maps
+  QCheckBox* leftToRight_ = nullptr;
+  void fitIdeaPanel(); // presenting: the explanation wide enough to show whole
+  void placePanes();   // the graph, explanation and maps as presenting (or not) wants them
   bool settingInput_ = false; // the workspace's input came from stepFilter: no forward for it
   std::shared_ptr<const ArchitectureGraph> graphData_;
   ArchitectureIdea idea_;

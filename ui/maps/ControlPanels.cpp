@@ -31,7 +31,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 namespace convscope::ui {
@@ -123,8 +125,16 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   bias_->setDecimals(3);
   bias_->setToolTip(tr("Added to every output of the convolution"));
   activation_ = new QComboBox;
-  activation_->addItems({tr("ReLU"), tr("tanh"), tr("sigmoid"), tr("none")});
-  activation_->setToolTip(tr("The non-linearity after the convolution"));
+  activation_->setObjectName("activationBox");
+  for (ActivationKind k : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
+                           ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::None})
+    activation_->addItem(QString::fromStdString(activationTitle(k)), int(k));
+  activation_->setToolTip(tr("The non-linearity after the convolution (the Stepper's activation mode steps it)"));
+  perChannel_ = new QCheckBox(tr("each channel on its own (depthwise)"));
+  perChannel_->setObjectName("perChannelBox");
+  perChannel_->setToolTip(tr("A one-block kernel on a colour image: by default it spans the channels and gives one "
+                             "map (depth = number of filters, as in the lecture); checked, it filters R, G and B "
+                             "each on its own (three maps a kernel)"));
   pooling_ = new QCheckBox(tr("pooling"));
   pooling_->setChecked(true);
   poolMode_ = new QComboBox;
@@ -143,6 +153,7 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   form->addRow(tr("Padding"), paddingRow);
   form->addRow(tr("  top, bottom, left, right"), sides);
   form->addRow(tr("Dilation"), dilation_);
+  form->addRow(tr("Channels"), perChannel_);
   form->addRow(tr("Bias"), bias_);
   form->addRow(tr("Activation"), activation_);
   auto* poolRow = new QHBoxLayout;
@@ -159,7 +170,7 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   connect(bias_, &QDoubleSpinBox::valueChanged, this, &ConvolutionPanel::apply);
   for (QComboBox* c : {padding_, activation_, poolMode_})
     connect(c, &QComboBox::currentIndexChanged, this, &ConvolutionPanel::apply);
-  for (QCheckBox* c : {perSide_, pooling_}) connect(c, &QCheckBox::toggled, this, &ConvolutionPanel::apply);
+  for (QCheckBox* c : {perSide_, pooling_, perChannel_}) connect(c, &QCheckBox::toggled, this, &ConvolutionPanel::apply);
   connect(workspace_, &Workspace::settingsChanged, this, &ConvolutionPanel::refresh);
   apply();
 }
@@ -169,10 +180,11 @@ void ConvolutionPanel::refresh() {
   std::vector<QSignalBlocker> blockers;
   for (QWidget* w : std::initializer_list<QWidget*>{stride_, padding_, paddingAmount_, perSide_, padTop_, padBottom_,
                                                     padLeft_, padRight_, dilation_, bias_, activation_, pooling_,
-                                                    poolMode_, poolSize_, poolStride_})
+                                                    poolMode_, poolSize_, poolStride_, perChannel_})
     blockers.emplace_back(w);
   stride_->setValue(int(o.strideH));
   dilation_->setValue(int(o.dilationH));
+  perChannel_->setChecked(o.perChannel);
   bias_->setValue(o.bias);
   const PaddingSpec& p = o.padding;
   padding_->setCurrentIndex(p.mode == PaddingSpec::Mode::Valid ? 0 : p.mode == PaddingSpec::Mode::Same ? 1 : 2);
@@ -188,11 +200,7 @@ void ConvolutionPanel::refresh() {
   paddingAmount_->setEnabled(custom && !perSide_->isChecked());
   perSide_->setEnabled(custom);
   for (QSpinBox* s : {padTop_, padBottom_, padLeft_, padRight_}) s->setEnabled(custom && perSide_->isChecked());
-  const ActivationKind a = workspace_->activation();
-  activation_->setCurrentIndex(a == ActivationKind::ReLU      ? 0
-                               : a == ActivationKind::Tanh    ? 1
-                               : a == ActivationKind::Sigmoid ? 2
-                                                              : 3);
+  activation_->setCurrentIndex(activation_->findData(int(workspace_->activation())));
   pooling_->setChecked(workspace_->pooling());
   const Pool2DGeometry& g = workspace_->pool();
   poolMode_->setCurrentIndex(g.mode == PoolMode::Max ? 0 : g.mode == PoolMode::Average ? 1 : 2);
@@ -204,6 +212,7 @@ void ConvolutionPanel::apply() {
   FilterOptions o;
   o.strideH = o.strideW = stride_->value();
   o.dilationH = o.dilationW = dilation_->value();
+  o.perChannel = perChannel_->isChecked();
   o.bias = static_cast<float>(bias_->value());
   const int mode = padding_->currentIndex();
   const bool custom = mode == 2;
@@ -220,15 +229,13 @@ void ConvolutionPanel::apply() {
   } else {
     o.padding.top = o.padding.bottom = o.padding.left = o.padding.right = paddingAmount_->value();
   }
-  const ActivationKind kinds[] = {ActivationKind::ReLU, ActivationKind::Tanh, ActivationKind::Sigmoid,
-                                  ActivationKind::None};
   Pool2DGeometry g;
   g.mode = poolMode_->currentIndex() == 0   ? PoolMode::Max
            : poolMode_->currentIndex() == 1 ? PoolMode::Average
                                             : PoolMode::Sum;
   g.kernelH = g.kernelW = poolSize_->value();
   g.strideH = g.strideW = poolStride_->value();
-  workspace_->setProcessing(o, kinds[activation_->currentIndex()], pooling_->isChecked(), g);
+  workspace_->setProcessing(o, ActivationKind(activation_->currentData().toInt()), pooling_->isChecked(), g);
 }
 
 // ---- kernels ---------------------------------------------------------------------------
@@ -316,10 +323,11 @@ KernelPanel::KernelPanel(Workspace* workspace, QWidget* parent) : QWidget(parent
   connect(block_, &QSpinBox::valueChanged, this, [this] { resizeEditor(); });
   connect(editor_, &QTableWidget::cellChanged, this, [this](int r, int c) {
     const int b = block_->value() - 1;
-    bool ok = false;
-    const float v = editor_->item(r, c)->text().replace(QChar(0x2212), '-').toFloat(&ok);
+    const std::optional<float> parsed = parseNumberText(editor_->item(r, c)->text().trimmed().toStdString());
+    const bool ok = parsed && std::isfinite(*parsed);
+    const float v = ok ? *parsed : 0.0f;
     if (!ok) {
-      editor_->item(r, c)->setText(numberText(editorBlocks_[b][r * size_->value() + c])); // keep the old value
+      editor_->item(r, c)->setText(editText(editorBlocks_[b][r * size_->value() + c])); // keep the old value
       return;
     }
     editorBlocks_[b][r * size_->value() + c] = v;
@@ -458,7 +466,7 @@ void KernelPanel::resizeEditor() {
   editor_->setColumnCount(n);
   for (int r = 0; r < n; ++r)
     for (int c = 0; c < n; ++c) {
-      auto* item = new QTableWidgetItem(numberText(editorBlocks_[b][r * n + c]));
+      auto* item = new QTableWidgetItem(editText(editorBlocks_[b][r * n + c]));
       item->setTextAlignment(Qt::AlignCenter);
       editor_->setItem(r, c, item);
     }
@@ -512,7 +520,7 @@ MatrixEditor::MatrixEditor(const Tensor& current, QWidget* parent) : QDialog(par
   reshape();
   for (int c = 0; c < channels_->value(); ++c)
     for (int r = 0; r < rows_->value(); ++r)
-      for (int k = 0; k < columns_->value(); ++k) tables_[c]->item(r, k)->setText(numberText(current.at(0, c, r, k)));
+      for (int k = 0; k < columns_->value(); ++k) tables_[c]->item(r, k)->setText(editText(current.at(0, c, r, k)));
   for (QSpinBox* b : {rows_, columns_, channels_}) connect(b, &QSpinBox::valueChanged, this, &MatrixEditor::reshape);
   connect(paste, &QPushButton::clicked, this, [this] {
     try {
@@ -525,7 +533,7 @@ MatrixEditor::MatrixEditor(const Tensor& current, QWidget* parent) : QDialog(par
       for (int c = 0; c < channels_->value(); ++c)
         for (int r = 0; r < rows_->value(); ++r)
           for (int k = 0; k < columns_->value(); ++k)
-            tables_[c]->item(r, k)->setText(numberText(t.data()[(c * t.shape()[1] + r) * t.shape()[2] + k]));
+            tables_[c]->item(r, k)->setText(editText(t.data()[(c * t.shape()[1] + r) * t.shape()[2] + k]));
     } catch (const std::invalid_argument& e) {
       QMessageBox::warning(this, tr("Cannot paste"), QString::fromStdString(e.what()));
     }
@@ -558,8 +566,9 @@ Tensor MatrixEditor::values() const {
   for (int c = 0; c < channels; ++c)
     for (int r = 0; r < rows; ++r)
       for (int k = 0; k < columns; ++k) {
-        bool ok = false;
-        const float v = tables_[c]->item(r, k)->text().replace(QChar(0x2212), '-').toFloat(&ok);
+        const std::optional<float> parsed = parseNumberText(tables_[c]->item(r, k)->text().trimmed().toStdString());
+        const bool ok = parsed && std::isfinite(*parsed);
+        const float v = ok ? *parsed : 0.0f;
         if (!ok)
           throw std::invalid_argument(tr("channel %1, row %2, column %3: '%4' is not a number")
                                           .arg(c + 1)

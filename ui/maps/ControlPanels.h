@@ -54,6 +54,7 @@ private:
   QSpinBox *padTop_, *padBottom_, *padLeft_, *padRight_; // …or each side
   QCheckBox* perSide_;
   QSpinBox* dilation_;
+  QCheckBox* perChannel_; // a one-block kernel filters each channel on its own
   QDoubleSpinBox* bias_;
   QComboBox* activation_;
   QCheckBox* pooling_;

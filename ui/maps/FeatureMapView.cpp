@@ -206,8 +206,8 @@ void FeatureMapView::layoutTiles() {
       const PipelineStage& stage = result_->stages[s];
       headerY_.push_back(y);
       y += kHeader;
-      if (stage.kind == PipelineStage::Kind::Probabilities) { // bars, one per class
-        const int rows = int(stage.maps.shape()[1]);
+      if (stage.kind == PipelineStage::Kind::Probabilities) { // bars, one per class (the top 5 of many)
+        const int rows = shownClasses(int(stage.maps.shape()[1]));
         tiles_.push_back({s, -1, QRect(kMargin, y, std::min(width - 2 * kMargin, 520), rows * 22), QImage()});
         y += rows * 22 + kGap + 4;
         continue;
@@ -303,6 +303,9 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setPen(palette().windowText().color());
     const QString header =
         QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
+        (stage.kind == PipelineStage::Kind::Probabilities && shownClasses(int(stage.maps.shape()[1])) < stage.maps.shape()[1]
+             ? tr(", the %1 most probable").arg(shownClasses(int(stage.maps.shape()[1])))
+             : QString()) +
         (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
          : contrast_ > 1  ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
          : contrast_ == 0 ? tr("  (auto contrast)")
@@ -413,6 +416,8 @@ void FeatureMapView::paintStrip(QPainter& p, const Tile& t) const {
              tr("%1 maps of 1×1, one scale: %2 … %3").arg(count).arg(shortNumber(*lo), shortNumber(*hi)));
 }
 
+int FeatureMapView::shownClasses(int count) { return count > 10 ? 5 : count; }
+
 int FeatureMapView::vectorCell(int count) const {
   return std::clamp((std::max(width(), tileSize_ + 2 * kMargin) - 2 * kMargin) / std::max(count, 1), 6, 24);
 }
@@ -421,14 +426,21 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
   const PipelineStage& stage = result_->stages[t.stage];
   const int count = int(stage.maps.shape()[1]);
   const float* v = stage.maps.data();
-  if (t.map == -1) { // class probabilities as bars
+  if (t.map == -1) { // class probabilities as bars: every class, or the most probable of many
     const int best = int(std::max_element(v, v + count) - v);
-    for (int k = 0; k < count; ++k) {
-      const QRect row(t.rect.left(), t.rect.top() + k * 22, t.rect.width(), 20);
+    std::vector<int> order(static_cast<size_t>(count));
+    for (int k = 0; k < count; ++k) order[size_t(k)] = k;
+    const int shown = shownClasses(count);
+    if (shown < count)
+      std::partial_sort(order.begin(), order.begin() + shown, order.end(), [v](int a, int b) { return v[a] > v[b]; });
+    for (int i = 0; i < shown; ++i) {
+      const int k = order[size_t(i)];
+      const QRect row(t.rect.left(), t.rect.top() + i * 22, t.rect.width(), 20);
       const QString name =
           k < int(result_->classNames.size()) ? QString::fromStdString(result_->classNames[k]) : QString::number(k);
       p.setPen(palette().windowText().color());
-      p.drawText(QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter, name);
+      p.drawText(QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter,
+                 p.fontMetrics().elidedText(name, Qt::ElideRight, 110));
       const QRect bar(row.left() + 118, row.top() + 3, int((row.width() - 190) * v[k]), row.height() - 6);
       p.fillRect(bar, k == best ? QColor(230, 120, 0) : QColor(33, 102, 172));
       p.drawText(QRect(row.right() - 66, row.top(), 66, row.height()), Qt::AlignRight | Qt::AlignVCenter,

@@ -70,7 +70,8 @@ private:
   const Tile* tileAt(int stage, int map) const;
   void layoutTiles();
   void paintVector(QPainter& p, const Tile& tile) const; // features (map −2) and probabilities (map −1)
-  int vectorCell(int count) const;                       // a feature cell's side
+  int vectorCell(int count) const;    // a feature cell's side
+  static int shownClasses(int count); // bars drawn: every class up to 10, else the 5 most probable
   int contentHeight() const;
 
   PipelineSnapshot result_;

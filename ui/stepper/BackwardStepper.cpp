@@ -1,5 +1,6 @@
 // BackwardStepper: the controls, the panels of each stage, and BackwardCanvas, which paints them.
 #include "ui/stepper/BackwardStepper.h"
+#include "ui/core/Text.h"
 #include "ui/stepper/GridCells.h"
 
 #include "engine/lessons/Filtering.h"
@@ -78,7 +79,7 @@ protected:
       QFont f = font();
       f.setPixelSize(std::clamp(ch * 6 / 10, 8, 44));
       for (float v : panel.values)
-        if (QFontMetrics(f).horizontalAdvance(brief(v)) > QFontMetrics(f).horizontalAdvance(widest)) widest = brief(v);
+        if (QFontMetrics(f).horizontalAdvance(numberText(v)) > QFontMetrics(f).horizontalAdvance(widest)) widest = numberText(v);
       const int px = fittedPixelSize(f, widest, cw - 1, std::clamp(ch * 6 / 10, 8, 44));
       p.setFont(f);
       for (int r = 0; r < panel.rows; ++r)
@@ -91,7 +92,7 @@ protected:
           if (shown) fill = panel.signedTint ? (v > 0 ? kPositive : v < 0 ? kNegative : QColor(Qt::white)) : kFilled;
           if (std::find(panel.highlighted.begin(), panel.highlighted.end(), i) != panel.highlighted.end())
             fill = kWindow;
-          drawCell(p, cell, fill, s_->presenter_, brief(v), shown && ch >= 16 ? px : 0);
+          drawCell(p, cell, fill, s_->presenter_, numberText(v), shown && ch >= 16 ? px : 0);
         }
       if (panel.current >= 0)
         outlineCell(p,
@@ -395,9 +396,14 @@ void BackwardStepper::resizeEvent(QResizeEvent* event) {
 
 bool BackwardStepper::goTo(int loop, Stage stage, int cell) {
   reset();
-  for (int steps = 0; lesson_ && steps < 10000; ++steps) {
+  // Whole stages at a time up to the one wanted (a digit's loop is thousands of cells).
+  for (int steps = 0; lesson_ && steps < 100000; ++steps) {
     if (this->loop() == loop && stage_ == stage && cell_ == cell) return true;
-    stepForward();
+    if (this->loop() > loop || (this->loop() == loop && stage_ > stage)) return false;
+    if (this->loop() < loop || stage_ != stage)
+      finishStage();
+    else
+      stepForward();
   }
   return lesson_ && this->loop() == loop && stage_ == stage && cell_ == cell;
 }
@@ -457,7 +463,9 @@ void BackwardStepper::buildPanels() {
     return cells;
   };
   const bool padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
-  const QString inputTitle = padded ? tr("input (padding not drawn)") : tr("input");
+  // An image above 1 (a digit's 0–255) is trained scaled into [−1, 1]: the title says by what.
+  const QString scaled = l.setup().inputScale != 1.0f ? tr(" ÷ %1").arg(numberText(l.setup().inputScale)) : QString();
+  const QString inputTitle = padded ? tr("input%1 (padding not drawn)").arg(scaled) : tr("input%1").arg(scaled);
   const auto all = [](int n) {
     std::vector<int> v(size_t(std::max(0, n)));
     for (int i = 0; i < n; ++i) v[size_t(i)] = i;
@@ -469,7 +477,7 @@ void BackwardStepper::buildPanels() {
   switch (stage_) {
   case Stage::Convolution:
     add(inputTitle, int(h), int(w), valuesOf(l.setup().image), -1, window(c / wo, c % wo));
-    add(tr("kernel %1 (bias %2)").arg(kernelName_, brief(l.bias())), kh, kw, valuesOf(l.kernel()));
+    add(tr("kernel %1 (bias %2)").arg(kernelName_, numberText(l.bias())), kh, kw, valuesOf(l.kernel()));
     add(tr("convolution output"), ho, wo, valuesOf(l.convOutput()), c + 1, {}, c);
     break;
   case Stage::ReLU:
@@ -586,19 +594,30 @@ void BackwardStepper::updateTexts() {
     errorPlot_->replot();
     return;
   }
-  const auto& errors = lesson_->errors();
-  QString text = tr("loop %1 · %2, cell %3 of %4 · E = %5")
+  // This loop's error is known from its error step on: before it, the header and the plot
+  // show the loops before (the forward pass is still being stepped).
+  const auto& all = lesson_->errors();
+  const bool reached = stage_ >= Stage::Error;
+  const std::vector<double> errors(all.begin(), reached ? all.end() : all.end() - 1);
+  QString text = tr("loop %1 · %2, cell %3 of %4")
                      .arg(loop())
                      .arg(QString::fromStdString(BackwardLesson::stageTitle(stage_)))
                      .arg(cell_ + 1)
-                     .arg(lesson_->cellCount(stage_))
-                     .arg(QString::fromStdString(formatRounded(errors.back(), 4)));
-  if (errors.size() > 1)
-    text += tr(" (was %1)").arg(QString::fromStdString(formatRounded(errors[errors.size() - 2], 4)));
+                     .arg(lesson_->cellCount(stage_));
+  if (reached) {
+    text += tr(" · E = %1").arg(numberText(float(errors.back())));
+    if (errors.size() > 1) text += tr(" (was %1)").arg(numberText(float(errors[errors.size() - 2])));
+  } else if (!errors.empty()) {
+    text += tr(" · last loop's E = %1").arg(numberText(float(errors.back())));
+  }
   loopLabel_->setText(text);
   QVector<double> x, y;
   for (size_t i = 0; i < errors.size(); ++i) x << double(i + 1), y << errors[i];
   errorPlot_->graph(0)->setData(x, y);
+  if (errors.empty()) {
+    errorPlot_->replot();
+    return;
+  }
   errorPlot_->xAxis->setRange(0.5, std::max(3.5, double(errors.size()) + 0.5));
   errorPlot_->yAxis->setRange(0, *std::max_element(errors.begin(), errors.end()) * 1.1 + 1e-6);
   errorPlot_->replot();

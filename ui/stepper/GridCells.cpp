@@ -7,10 +7,11 @@
 
 namespace convscope::ui::cells {
 
-QString brief(float v) {
-  if (v == 0.0f) return QStringLiteral("0");
-  QString t = QString::number(double(v), 'g', 3);
-  return t.startsWith('-') ? t.replace(0, 1, QChar(0x2212)) : t;
+bool isDark(const QColor& c) { return 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue() < 128; }
+
+QColor blend(const QColor& a, const QColor& b, double t) {
+  return QColor(int(a.red() * (1 - t) + b.red() * t), int(a.green() * (1 - t) + b.green() * t),
+                int(a.blue() * (1 - t) + b.blue() * t));
 }
 
 QColor gridLine(bool presenter) { return presenter ? QColor(90, 90, 90) : QColor(150, 150, 150); }

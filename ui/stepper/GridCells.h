@@ -25,8 +25,10 @@ inline const QColor kNegativeText(33, 102, 172);  // a number below zero, and ba
 inline const QColor kMaximum(178, 24, 43);        // the pooling window's maximum
 inline const QColor kPaddingText(120, 120, 120);  // the zeros of padding
 
-// Three significant digits and "−": a cell of many numbers (the arithmetic has them all).
-QString brief(float v);
+// A fill dark enough for white numbers on it.
+bool isDark(const QColor& fill);
+// a and b mixed: t = 0 is a, 1 is b (the kernel window's tint over a cell's grey).
+QColor blend(const QColor& a, const QColor& b, double t);
 
 // The grid lines between cells: darker while presenting, so neighbouring numbers stay apart.
 QColor gridLine(bool presenter);

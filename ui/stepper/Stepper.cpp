@@ -2,9 +2,12 @@
 #include "ui/stepper/Stepper.h"
 #include "ui/core/Text.h"
 
+#include "ui/stepper/ActivationPlot.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/GridCells.h"
 #include "ui/stepper/StepperCanvas.h"
+#include "ui/stepper/StepperLens.h"
+#include "ui/stepper/LessonPanels.h"
 
 #include "engine/core/OutputSize.h"
 #include "engine/lessons/Pipeline.h"
@@ -46,7 +49,7 @@ constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved wi
 Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("stepper");
   modeBox_ = new QComboBox;
-  modeBox_->addItems({tr("Convolution"), tr("ReLU"), tr("Pooling"), tr("Fully connected"), tr("Backward pass")});
+  modeBox_->addItems({tr("Convolution"), tr("Activation"), tr("Pooling"), tr("Fully connected"), tr("Backward pass")});
   modeBox_->setToolTip(tr("Which operation to step through; the backward pass trains the lecture's small network "
                           "step by step"));
   kernelBox_ = new QComboBox;
@@ -94,6 +97,18 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   controls->addWidget(backButton_);
   controls->addWidget(forwardButton_);
   controls->addWidget(playButton_);
+  matrixButton_ = new QPushButton(tr("As a Matrix"));
+  matrixButton_->setObjectName("asMatrix");
+  matrixButton_->setCheckable(true);
+  matrixButton_->setFocusPolicy(Qt::NoFocus);
+  matrixButton_->setToolTip(tr("The convolution as a fully connected layer: its sparse, weight-shared matrix (M)"));
+  shiftButton_ = new QPushButton(tr("Shift by a Pixel"));
+  shiftButton_->setObjectName("shiftByPixel");
+  shiftButton_->setCheckable(true);
+  shiftButton_->setFocusPolicy(Qt::NoFocus);
+  shiftButton_->setToolTip(tr("Pool the map shifted by a pixel and compare: what pooling does not see (S)"));
+  controls->addWidget(matrixButton_);
+  controls->addWidget(shiftButton_);
   controls->addSpacing(12);
   controls->addWidget(positionLabel_, 1);
 
@@ -115,8 +130,27 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   arithmetic_->setObjectName("stepperArithmetic");
   arithmetic_->setMinimumHeight(80);
   // The arithmetic under the grids: its lines are long, and the grids need the width.
+  // The activation mode plots its function beside the grids.
+  activationPlot_ = new ActivationPlot;
+  activationPlot_->setFixedWidth(340);
+  activationPlot_->hide();
+  auto* gridsRow = new QWidget;
+  auto* gridsLayout = new QHBoxLayout(gridsRow);
+  gridsLayout->setContentsMargins(0, 0, 0, 0);
+  gridsLayout->addWidget(scroll_, 1);
+  lens_ = new StepperLens(this);
+  lens_->setFixedWidth(300);
+  lens_->hide();
+  gridsLayout->addWidget(lens_);
+  matrixPanel_ = new MatrixPanel;
+  matrixPanel_->hide();
+  shiftPanel_ = new ShiftPanel;
+  shiftPanel_->hide();
+  gridsLayout->addWidget(matrixPanel_);
+  gridsLayout->addWidget(shiftPanel_);
+  gridsLayout->addWidget(activationPlot_);
   auto* split = new QSplitter(Qt::Vertical);
-  split->addWidget(scroll_);
+  split->addWidget(gridsRow);
   split->addWidget(arithmetic_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
@@ -163,6 +197,8 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   connect(channelBox_, &QSpinBox::valueChanged, this, [this](int v) {
     if (v != outputChannel_) outputChannel_ = v, recompute();
   });
+  connect(matrixButton_, &QPushButton::toggled, this, &Stepper::setMatrixShown);
+  connect(shiftButton_, &QPushButton::toggled, this, &Stepper::setShiftShown);
   connect(backButton_, &QPushButton::clicked, this, &Stepper::stepBack);
   connect(forwardButton_, &QPushButton::clicked, this, &Stepper::stepForward);
   connect(playButton_, &QPushButton::clicked, this, &Stepper::togglePlay);
@@ -217,26 +253,19 @@ void Stepper::recompute() {
     const int64_t first = (outputChannel_ / (outChannels / conv_.geometry.groups)) * inPerGroup;
     inputChannels_.clear();
     for (int64_t i = 0; i < inPerGroup; ++i) inputChannels_.push_back(first + i);
-    // ReLU and pooling of the chosen output channel's map.
+    // The activation and pooling of the chosen output channel's map, as the pipeline
+    // computes them: the workspace's activation (none: the map as convolved), then pooling.
     const Shape& o = convOutput_.shape();
     Tensor map(Shape{1, 1, o[2], o[3]});
     for (int64_t r = 0; r < o[2]; ++r)
       for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
-    reluOutput_ = Tensor(map.shape());
-    backend_.activationForward(ActivationKind::ReLU, 0.0f, map, reluOutput_);
-    // Pooling reads the map as the pipeline does: after the chosen activation, if any.
-    const ActivationKind act = workspace_->activation();
-    if (act == ActivationKind::None) {
-      poolInput_ = map;
-    } else {
-      poolInput_ = Tensor(map.shape());
-      backend_.activationForward(act, 0.01f, map, poolInput_); // the pipeline's leaky slope
-    }
+    activated_ = Tensor(map.shape());
+    backend_.activationForward(workspace_->activation(), kLeakySlope, map, activated_);
     pooled_ = Tensor();
     if (mode_ == Mode::Pooling) {
       try {
-        pooled_ = Tensor(pool2dOutputShape(poolInput_.shape(), workspace_->pool(), "pooling"));
-        backend_.pool2dForward(workspace_->pool(), poolInput_, pooled_);
+        pooled_ = Tensor(pool2dOutputShape(activated_.shape(), workspace_->pool(), "pooling"));
+        backend_.pool2dForward(workspace_->pool(), activated_, pooled_);
       } catch (const std::invalid_argument& e) {
         problem_ = QString::fromStdString(e.what());
       }
@@ -256,6 +285,7 @@ void Stepper::recompute() {
   position_ = std::clamp(position_, 0, std::max(0, cellCount() - 1));
   if (fittedFor_ != input.shape()) fittedFor_ = input.shape(), autoFit_ = true;
   canvas_->numbersChanged();
+  updatePanels(); // before fitting: a panel takes the grids' width
   canvas_->relayout();
   if (autoFit_) fitCells();
   updateTexts();
@@ -282,6 +312,15 @@ QString Stepper::formulaText() const {
                                  .arg(QString::fromStdString(fc_.inputText))
                                  .arg(cellCount())
                                  .arg(QString::fromStdString(fc_.source)) : QString();
+  if (mode_ == Mode::Activation) {
+    if (convOutput_.empty()) return {};
+    const ActivationKind act = workspace_->activation();
+    const QString size = QStringLiteral("%1×%2").arg(convOutput_.shape()[2]).arg(convOutput_.shape()[3]);
+    if (act == ActivationKind::None)
+      return tr("No activation is chosen (Processing panel): the %1 map passes unchanged, y = x.").arg(size);
+    return tr("y = %1(x) = %2, cell by cell: the %3 map keeps its size.")
+        .arg(qs(activationTitle(act)), qs(activationFormula(act, kLeakySlope)), size);
+  }
   const Shape& in = workspace_->input().shape();
   if (workspace_->kernels().empty()) return {};
   const Shape& k =
@@ -316,33 +355,52 @@ QString Stepper::arithmeticText() const {
   if (mode_ == Mode::Convolution) {
     const ConvExplanation e =
         explainConv2d(conv_.geometry, workspace_->input(), conv_.weights, &conv_.bias, 0, outputChannel_, r, c);
-    return QString::fromStdString(explanationText(e)).trimmed(); // no empty last line to scroll to
+    return qs(explanationText(e, kSlideDigits)).trimmed(); // no empty last line to scroll to
   }
   if (mode_ == Mode::FullyConnected) {
-    // Four significant digits, as a slide prints them: learned weights are long floats, and a
-    // sum of two-decimal demonstration weights lands beside its decimal (0.48999995 for 0.49).
-    const int digits = 4;
+    // As a slide prints them: learned weights are long floats, and a sum of two-decimal
+    // demonstration weights lands beside its decimal (0.48999995 for 0.49).
+    const int digits = kSlideDigits;
     const DenseExplanation e = explainDense(fc_.input, fc_.weights, &fc_.bias, 0, position_);
     QString text =
         QString::fromStdString(denseExplanationText(e, "z" + outputLabel(position_).toStdString(), 8, digits));
     if (position_ + 1 >= cellCount()) {
       std::vector<std::string> names;
       for (int j = 0; j < cellCount(); ++j) names.push_back("p" + outputLabel(j).toStdString());
-      text += "\n\n" + QString::fromStdString(softmaxExplanationText(fc_.logits, fc_.probabilities, names, 4));
+      QStringList softmax = qs(softmaxExplanationText(fc_.logits, fc_.probabilities, names, kSlideDigits)).split('\n');
+      // Presenting many classes, the most probable one's line: the bars beside give every p
+      // (the grids keep the room their numbers need).
+      if (presenter_ && cellCount() > 4 && softmax.size() > 3) {
+        const float* p = fc_.probabilities.data();
+        const int best = int(std::max_element(p, p + cellCount()) - p);
+        const QString bestLine = softmax.value(2 + best);
+        softmax = softmax.mid(0, 2);
+        softmax << bestLine + tr("   (the largest; the bars give every class's p)");
+      }
+      text += "\n\n" + softmax.join('\n');
     }
     return text;
   }
-  if (mode_ == Mode::ReLU) {
-    const float v = convOutput_.at(0, outputChannel_, r, c);
-    return tr("ReLU at (%1,%2) = max(0, %3) = %4%5")
+  if (mode_ == Mode::Activation) {
+    const float x = convOutput_.at(0, outputChannel_, r, c), y = activated_.at(0, 0, r, c);
+    return tr("at (%1,%2): %3")
         .arg(r)
         .arg(c)
-        .arg(numberText(v), numberText(reluOutput_.at(0, 0, r, c)), v < 0 ? tr("\nnegative: set to zero") : QString());
+        .arg(qs(activationExplanationText(workspace_->activation(), kLeakySlope, x, y, kSlideDigits)));
   }
-  return QString::fromStdString(poolExplanationText(explainPool2d(workspace_->pool(), poolInput_, 0, 0, r, c)));
+  return qs(poolExplanationText(explainPool2d(workspace_->pool(), activated_, 0, 0, r, c), kSlideDigits));
 }
 
 void Stepper::updateTexts() {
+  const ActivationKind act = workspace_->activation();
+  modeBox_->setItemText(1, act == ActivationKind::None ? tr("Activation (none)")
+                                                       : tr("Activation: %1").arg(qs(activationTitle(act))));
+  if (matrixPanel_->isVisibleTo(this)) matrixPanel_->setRow(position_);
+  const bool plot = mode_ == Mode::Activation && cellCount() > 0 && problem_.isEmpty();
+  activationPlot_->setVisible(plot);
+  if (plot)
+    activationPlot_->show(act, kLeakySlope, convOutput_.at(0, outputChannel_, rowOf(position_), columnOf(position_)),
+                          activated_.at(0, 0, rowOf(position_), columnOf(position_)));
   formulaLabel_->setText(formulaText());
   problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));
   problemLabel_->setVisible(!problem_.isEmpty());
@@ -431,11 +489,25 @@ void Stepper::setPosition(int position) {
   if (mode_ == Mode::FullyConnected) // the weight row's numbers and title are the output's
     canvas_->numbersChanged(), canvas_->relayout();
   updateTexts();
-  // Show the current window and cell; at the fully connected stage's last output, softmax's bars.
-  const QRect focus = mode_ == Mode::FullyConnected && position_ + 1 >= cellCount()
-                          ? canvas_->lastGridRect()
-                          : canvas_->windowRect().united(canvas_->currentRect());
-  scroll_->ensureVisible(focus.center().x(), focus.center().y(), focus.width() / 2 + 20, focus.height() / 2 + 20);
+  // The view follows: the current window and output cell together when they fit in it, else
+  // the window (the lens beside shows the output cell); at the fully connected stage's last
+  // output, softmax's bars.
+  const auto ensure = [this](const QRect& r) {
+    scroll_->ensureVisible(r.center().x(), r.center().y(), r.width() / 2 + 20, r.height() / 2 + 20);
+  };
+  if (mode_ == Mode::FullyConnected && position_ + 1 >= cellCount()) {
+    ensure(canvas_->lastGridRect());
+  } else {
+    const QRect window = canvas_->windowRect(), cell = canvas_->currentRect(), both = window.united(cell);
+    const QSize view = scroll_->viewport()->size();
+    if (both.width() <= view.width() - 40 && both.height() <= view.height() - 40) {
+      ensure(both);
+    } else {
+      ensure(cell);
+      ensure(window);
+    }
+  }
+  updateLens();
   emit positionChanged(position_);
 }
 
@@ -469,7 +541,9 @@ void Stepper::fitCells() {
   const QSize view = scroll_->viewport()->size();
   if (view.width() < 100 || view.height() < 100) return;
   const int largest = presenter_ ? 120 : 64;
-  const int smallest = mode_ == Mode::FullyConnected ? 30 : 3; // a vector needs readable cells, not a picture
+  // A vector needs readable cells; a photo is shown whole, a pixel a cell if need be (the lens
+  // beside it magnifies the window).
+  const int smallest = mode_ == Mode::FullyConnected ? 30 : 1;
   const auto fits = [&] { return canvas_->width() <= view.width() - 4 && canvas_->height() <= view.height() - 4; };
   aspect_ = 1.0;
   // The largest square cells whose grids fit (they may wrap into more rows to get there).
@@ -481,10 +555,66 @@ void Stepper::fitCells() {
   for (int round = 0; round < 4 && cellSize_ >= 22; ++round) { // room to spare across: wider cells
     const double spare = double(view.width() - 4) / canvas_->width();
     if (spare < 1.04) break;
-    aspect_ = std::min(1.8, aspect_ * (1 + (spare - 1) * 0.9));
+    aspect_ = std::min(mode_ == Mode::FullyConnected ? 3.0 : 1.8, aspect_ * (1 + (spare - 1) * 0.9));
     canvas_->relayout();
   }
   while (!fits() && aspect_ > 1.0) aspect_ = std::max(1.0, aspect_ - 0.05), canvas_->relayout();
+  // Cells too small for numbers: the lens beside them magnifies the step (its width comes
+  // from the grids' view, which then refits once more; the cells only get smaller, so the
+  // lens stays).
+  updateLens();
+}
+
+QRect Stepper::outputGridRect() const {
+  const int grid = mode_ == Mode::Convolution ? int(inputChannels_.size()) : 1;
+  if (mode_ == Mode::FullyConnected || mode_ == Mode::Backward || grid >= canvas_->gridCount()) return {};
+  const QRect onCanvas = canvas_->gridRect(grid);
+  const QRect inView = QRect(canvas_->mapTo(scroll_->viewport(), onCanvas.topLeft()), onCanvas.size())
+                           .intersected(scroll_->viewport()->rect());
+  if (inView.isEmpty()) return {};
+  return QRect(scroll_->viewport()->mapTo(this, inView.topLeft()), inView.size());
+}
+
+void Stepper::setMatrixShown(bool on) {
+  if (matrixButton_->isChecked() != on) matrixButton_->setChecked(on); // comes back here
+  updatePanels();
+}
+
+void Stepper::setShiftShown(bool on) {
+  if (shiftButton_->isChecked() != on) shiftButton_->setChecked(on);
+  updatePanels();
+}
+
+void Stepper::updatePanels() {
+  matrixButton_->setVisible(mode_ == Mode::Convolution);
+  shiftButton_->setVisible(mode_ == Mode::Pooling);
+  const bool fits = cellCount() > 0 && problem_.isEmpty();
+  const bool matrix = mode_ == Mode::Convolution && matrixButton_->isChecked() && fits;
+  const bool shift = mode_ == Mode::Pooling && shiftButton_->isChecked() && fits;
+  matrixPanel_->setFixedWidth(presenter_ ? 520 : 400);
+  shiftPanel_->setFixedWidth(presenter_ ? 480 : 360);
+  matrixPanel_->setPresenterMode(presenter_);
+  shiftPanel_->setPresenterMode(presenter_);
+  if (matrix)
+    matrixPanel_->showConvolution(conv_.geometry, workspace_->input(), conv_.weights, conv_.bias.data()[outputChannel_],
+                       outputChannel_, convOutput_, position_);
+  if (shift) shiftPanel_->showMap(activated_, workspace_->pool());
+  matrixPanel_->setVisible(matrix);
+  shiftPanel_->setVisible(shift);
+  if (matrix || shift) lens_->hide();
+}
+
+void Stepper::updateLens() {
+  const bool grids = mode_ == Mode::Convolution || mode_ == Mode::Activation || mode_ == Mode::Pooling;
+  bool want = grids && cellCount() > 0 && problem_.isEmpty() && std::min(cellW(), cellSize_) < 22;
+  if (grids && !want && !autoFit_ && cellCount() > 0 && problem_.isEmpty()) { // zoomed in: is the step in view?
+    const QRect seen(-canvas_->pos(), scroll_->viewport()->size());
+    want = !seen.contains(canvas_->windowRect()) || !seen.contains(canvas_->currentRect());
+  }
+  lens_->setFixedWidth(presenter_ ? 420 : 300);
+  if (matrixPanel_->isVisibleTo(this) || shiftPanel_->isVisibleTo(this)) want = false; // one panel beside the grids
+  if (want != lens_->isVisibleTo(this)) lens_->setVisible(want);
+  lens_->update();
 }
 
 void Stepper::zoomToFit() {
@@ -516,6 +646,9 @@ void Stepper::setPresenterMode(bool on) {
   speedLabel_->setVisible(!on && mode_ != Mode::Backward);
   placeWhatRow();
   backward_->setPresenterMode(on);
+  activationPlot_->setPresenterMode(on);
+  activationPlot_->setFixedWidth(on ? 460 : 340);
+  updatePanels();
   formulaLabel_->setText(formulaText());
   autoFit_ = true;
   canvas_->relayout();
@@ -564,7 +697,7 @@ void Stepper::resizeEvent(QResizeEvent* event) {
 }
 
 void Stepper::setCellSize(int pixels) {
-  cellSize_ = std::clamp(pixels, 3, 160);
+  cellSize_ = std::clamp(pixels, 1, 160);
   aspect_ = 1.0;
   canvas_->relayout();
   setPosition(position_);
@@ -577,7 +710,7 @@ void Stepper::zoomIn() {
 
 void Stepper::zoomOut() {
   autoFit_ = false;
-  setCellSize(cellSize_ <= 12 ? cellSize_ - 2 : cellSize_ * 4 / 5);
+  setCellSize(cellSize_ <= 12 ? cellSize_ - (cellSize_ > 3 ? 2 : 1) : cellSize_ * 4 / 5);
 }
 
 } // namespace convscope::ui

@@ -37,11 +37,15 @@ namespace convscope::ui {
 
 class StepperCanvas;
 class BackwardStepper;
+class ActivationPlot;
+class StepperLens;
+class MatrixPanel;
+class ShiftPanel;
 
 class Stepper : public QWidget {
   Q_OBJECT
 public:
-  enum class Mode { Convolution, ReLU, Pooling, FullyConnected, Backward };
+  enum class Mode { Convolution, Activation, Pooling, FullyConnected, Backward };
 
   explicit Stepper(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -73,6 +77,21 @@ public:
   QString className(int output) const; // "class 3", or the model's name for it ("7")
   bool isPresenterMode() const { return presenter_; }
   BackwardStepper* backward() const { return backward_; } // the fifth mode's own widget
+  ActivationPlot* activationPlot() const { return activationPlot_; } // beside the activation mode's grids
+  StepperLens* lens() const { return lens_; } // the current step magnified, beside grids too large for numbers
+  // The lecture's two claims beside the grids: convolution as a sparse, weight-shared matrix
+  // (convolution mode) and pooling after a one-pixel shift (pooling mode), each on a toggle.
+  MatrixPanel* matrixPanel() const { return matrixPanel_; }
+  ShiftPanel* shiftPanel() const { return shiftPanel_; }
+  void setMatrixShown(bool on);
+  void setShiftShown(bool on);
+  StepperCanvas* canvas() const { return canvas_; }
+  // Where the output grid is on screen, in the stepper's coordinates, clipped to the grids'
+  // view (empty when none shows): what an overlay should not cover.
+  QRect outputGridRect() const;
+  QScrollArea* gridView() const { return scroll_; }
+  // The chosen output channel's map after the workspace's activation, as stepped, (1, 1, Ho, Wo).
+  const Tensor& activated() const { return activated_; }
   // For export: the grids with the formula above and the current cell's arithmetic below
   // (the backward mode: BackwardStepper's figures).
   std::vector<Figure> figures() const;
@@ -103,6 +122,8 @@ protected:
 
 private:
   friend class StepperCanvas;
+  friend class StepperLens;
+  void updateLens(); // shown when cells carry no numbers or the window and output cell do not both fit
   void recompute();   // after the workspace changed
   void updateTexts(); // formula, arithmetic, position
   int rowOf(int position) const { return outputColumns_ ? position / outputColumns_ : 0; }
@@ -118,7 +139,7 @@ private:
   QString problem_;
   int cellSize_ = 44;   // a cell's height in pixels
   double aspect_ = 1.0; // its width over its height (wider cells hold larger digits)
-  int cellW() const { return std::max(3, int(cellSize_ * aspect_ + 0.5)); }
+  int cellW() const { return std::max(1, int(cellSize_ * aspect_ + 0.5)); }
   bool presenter_ = false;
   void fitArithmetic(); // the arithmetic box as tall as its text, within limits
   void updateHint();
@@ -138,9 +159,10 @@ private:
   // The computation shown, for the chosen kernel of the bank and output channel.
   KernelConvolution conv_;
   Tensor convOutput_; // (1, C_out, Ho, Wo)
-  Tensor reluOutput_; // ReLU of the chosen output channel's map, (1, 1, Ho, Wo)
-  Tensor poolInput_;  // the chosen map after the workspace's activation (none: as convolved), (1, 1, Ho, Wo)
-  Tensor pooled_;     // pooling of poolInput_
+  // The chosen output channel's map after the workspace's activation (none: as convolved),
+  // (1, 1, Ho, Wo): what the activation mode steps and pooling reads, as the pipeline does.
+  Tensor activated_;
+  Tensor pooled_;     // pooling of activated_
   // Fully connected: features x (F), weights (K, F), bias (K), logits and probabilities (K),
   // from the workspace's model (borrowed) or the pipeline's demonstration.
   FullyConnectedLesson fc_;
@@ -159,6 +181,12 @@ private:
   QTextBrowser* arithmetic_;
   QScrollArea* scroll_;
   StepperCanvas* canvas_;
+  ActivationPlot* activationPlot_;
+  StepperLens* lens_;
+  MatrixPanel* matrixPanel_;
+  ShiftPanel* shiftPanel_;
+  QPushButton *matrixButton_, *shiftButton_;
+  void updatePanels(); // the toggled panel of the mode shown, with the numbers stepped
   QTimer* timer_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "engine/core/Tensor.h"
 
+#include <QImage>
 #include <QPoint>
 #include <QString>
 #include <QWidget>
@@ -19,7 +20,8 @@ namespace convscope::ui {
 
 class Stepper;
 
-// The fully connected mode draws this many features as cells; the arithmetic lists more.
+// The fully connected mode draws this many features as cells (presenting, 12); the
+// arithmetic lists more.
 constexpr int kShownFeatures = 32;
 
 class StepperCanvas : public QWidget {
@@ -46,6 +48,12 @@ public:
   QRect lastGridRect() const;                        // the fully connected stage's softmax bars
   QRect windowRect() const; // the input window's bounding box (convolution and pooling)
 
+  // The fill a cell of grid g is painted with (its value as a grey level for an input, on the
+  // map's colour scale for an output): for tests.
+  QColor valueColour(int grid, int row, int column) const;
+  int gridCount() const { return int(grids_.size()); }
+  QRect gridRect(int grid) const;
+
   bool labelsElided() const { return elided_; }          // as last painted
   int smallestDigits() const { return smallestDigits_; } // pixel size of the smallest grid number last painted
   QFont labelFont() const;
@@ -59,6 +67,17 @@ private:
   // Each grid's widest number, so that all its cells use one font size (lecture-sized
   // grids only: a photo's cells are fitted one by one, when they are large enough at all).
   void findWidest();
+  // Each grid's values as an image on its own scale (renderMap: the feature maps' palette):
+  // the cells' fills, and the whole grid at once when its cells are too small to draw one by one.
+  void renderImages();
+  // The image of grid g (null for the kernels and the fully connected grids) and the
+  // input cell (row, column) a grid cell shows (padding: outside the image).
+  const QImage* imageOf(int grid) const;
+  QPoint imageCell(int grid, int row, int column) const;
+  QColor fillOf(int grid, int row, int column, const QColor& otherwise) const;
+  // Paints grid g's image over its cells, scaled (cells too small for frames and numbers);
+  // `done`: how many cells (row-major) are computed, the rest left white; −1 all.
+  void paintImage(QPainter& p, int grid, int done = -1) const;
   void layoutGrids(bool breakBeforeKernels);
   QFont barFont() const;
   int barLabelWidth() const; // the longest class name left of the softmax bars
@@ -71,15 +90,19 @@ private:
   // A cell with its number as large as the cell allows (a lecture hall reads these: about
   // 0.7 of the cell's height, less when the number is wide) and, in the kernel window, the
   // weight small in the corner like the lecture's subscripts (the number then sits above it).
+  // The number's colour follows the fill (white on a dark cell) unless textColour is given.
   void drawCell(QPainter& p, const Grid& g, int r, int c, const QColor& fill, const QString& text,
-                const QColor& textColour = Qt::black, const QString& corner = {}) const;
+                const QColor& textColour = QColor(), const QString& corner = {}) const;
   void outline(QPainter& p, const Grid& g, int r, int c, const QColor& colour, int width) const;
-  void paintOutputGrid(QPainter& p, const QRect& exposed, const Grid& out, const Tensor& values,
-                       int64_t channel) const;
+  bool tiny() const; // cells too small for frames: grids painted as images
+  void paintOutputGrid(QPainter& p, const QRect& exposed, int grid, const Tensor& values, int64_t channel) const;
+  void paintMap(QPainter& p, const QRect& exposed, int grid, const Tensor& values, int64_t channel) const;
   void paintConvolution(QPainter& p, const QRect& exposed) const;
-  void paintRelu(QPainter& p, const QRect& exposed) const;
+  void paintActivation(QPainter& p, const QRect& exposed) const;
   void paintPooling(QPainter& p, const QRect& exposed) const;
   void paintFullyConnected(QPainter& p) const;
+  int shownFeatures() const;  // the fully connected mode's feature cells
+  int featuresPerRow() const; // and how many a row
 
   Stepper* s_;
   std::vector<Grid> grids_;
@@ -87,6 +110,7 @@ private:
   bool wrapped_ = false; // the last layout needed more than one row
   bool widestDirty_ = true;
   std::vector<QString> widest_; // per grid, see findWidest
+  std::vector<QImage> images_;  // per grid, see renderImages
   mutable int smallestDigits_ = 1000;
 };
 

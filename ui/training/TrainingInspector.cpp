@@ -24,6 +24,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace convscope::ui {
 
 namespace {
@@ -228,10 +231,15 @@ void TrainingInspector::setPresenterMode(bool on) {
   bold.setBold(true);
   setPlotFont(padBars_, text, on ? 3 : 5);
   setPlotFont(confusionPlot_, text, 0); // every class keeps its tick
+  presenter_ = on;
+  filterView_->setLargestTile(on ? 120 : 72);
+  if (!confusion_.empty()) showConfusion(); // its counts' size follows
   padVerdict_->setFont(bold);
   misclassifiedLabel_->setVisible(!on);
   misclassified_->setVisible(!on);
 }
+
+int TrainingInspector::filterTilePixels() const { return filterView_->firstRowTileSide(); }
 
 int TrainingInspector::misclassifiedShown() const { return misclassified_->count(); }
 int TrainingInspector::testMapRows() const { return int(testMaps_->rows().size()); }
@@ -361,6 +369,13 @@ void TrainingInspector::showEpoch(const EpochReport& report) {
     }
   }
   misclassified_->set(std::move(wrong), captions);
+  showConfusion();
+}
+
+void TrainingInspector::showConfusion() {
+  const int classes = int(std::lround(std::sqrt(double(confusion_.size()))));
+  if (classes == 0 || !setup_.test) return;
+  const Dataset& test = *setup_.test;
   auto* map = static_cast<QCPColorMap*>(confusionPlot_->plottable(0));
   map->data()->setSize(classes, classes);
   map->data()->setRange(QCPRange(0, classes - 1), QCPRange(0, classes - 1));
@@ -375,6 +390,8 @@ void TrainingInspector::showEpoch(const EpochReport& report) {
     const double top = map->dataRange().upper;
     QFont small = QApplication::font();
     small.setPointSizeF(small.pointSizeF() * 0.8);
+    if (presenter_) small.setPixelSize(24); // the back row reads the counts
+    confusionDigits_ = QFontInfo(small).pixelSize();
     for (int t = 0; t < classes; ++t)
       for (int p = 0; p < classes; ++p) {
         const int count = confusion_[size_t(t * classes + p)];

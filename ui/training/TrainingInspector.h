@@ -53,6 +53,10 @@ public:
   void showEpoch(const EpochReport& report);
   void clear(); // back to the empty state: no network, placeholders in every view
   void setPresenterMode(bool on);
+  // What a lecture hall sees, as last drawn (for tests): the confusion matrix's counts in
+  // pixels, and the side of a first-layer filter's tile.
+  int confusionDigitPixels() const { return confusionDigits_; }
+  int filterTilePixels() const;
 
   const Tensor& filters() const { return filters_; }
   DrawingPad* drawingPad() const { return pad_; }
@@ -74,6 +78,9 @@ signals:
   void message(const QString& text); // a problem, for the tab's status line
 
 private:
+  void showConfusion(); // confusion_ as a colour map with its counts
+  bool presenter_ = false;
+  int confusionDigits_ = 0;
   void predictDrawing();
   void explainDrawing(); // the saliency map of the drawing's verdict
   void showTestImage();  // the chosen test image through the inspector's copy of the network

@@ -15,7 +15,8 @@
 namespace convscope::ui {
 
 // Rows of small maps, each row with a caption on its left: the first layer's filters, and
-// a test image with its feature maps. Tiles shrink to fit the width, up to 72 pixels.
+// a test image with its feature maps. Tiles shrink to fit, up to 72 pixels (more when
+// presenting), wrapping into lines when that makes them larger.
 class MapRows : public QWidget {
 public:
   struct Row {
@@ -31,6 +32,30 @@ public:
     update();
   }
   const std::vector<Row>& rows() const { return rows_; }
+  // The largest tile (72 px; presenting, larger: a lecture hall sees the filters).
+  void setLargestTile(int pixels) {
+    largest_ = pixels;
+    setMinimumHeight(std::min(2 * pixels, 160) + 8);
+    update();
+  }
+  // How a row of `count` maps is laid out at the widget's size: its tiles' side and the lines
+  // it wraps into (more lines when the tiles come out larger so: a few filters in a narrow
+  // column read better in two lines than one).
+  struct Fit {
+    int side = 8, lines = 1;
+  };
+  Fit fit(int count) const {
+    const int gap = 4, rowHeight = std::max(16, (height() - gap) / std::max(1, int(rows_.size())));
+    const int across = width() - captionWidth();
+    Fit best;
+    for (int lines = 1; lines <= std::max(1, count); ++lines) {
+      const int perLine = (count + lines - 1) / lines;
+      const int side = std::clamp(std::min(rowHeight / lines - gap, across / std::max(1, perLine) - gap), 8, largest_);
+      if (side > best.side) best = {side, lines};
+    }
+    return best;
+  }
+  int firstRowTileSide() const { return rows_.empty() ? 0 : fit(int(rows_.front().images.size())).side; }
 
 protected:
   void paintEvent(QPaintEvent*) override {
@@ -40,27 +65,29 @@ protected:
       p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, emptyText_);
       return;
     }
-    const int captionWidth = fontMetrics().horizontalAdvance(QStringLiteral("conv2 + tanh (16) ")), gap = 4;
-    const int rowHeight = std::max(16, (height() - gap) / int(rows_.size()));
+    const int captionWidth = this->captionWidth(), gap = 4;
     int y = 2;
     for (const Row& row : rows_) {
-      const int count = std::max<int>(1, int(row.images.size()));
-      const int side = std::clamp(std::min(rowHeight - gap, (width() - captionWidth) / count - gap), 8, 72);
+      const Fit f = fit(int(row.images.size()));
+      const int perLine = (int(row.images.size()) + f.lines - 1) / f.lines;
       p.setPen(palette().color(QPalette::WindowText));
-      p.drawText(QRect(0, y, captionWidth - gap, side), Qt::AlignRight | Qt::AlignVCenter, row.caption);
+      p.drawText(QRect(0, y, captionWidth - gap, f.side), Qt::AlignRight | Qt::AlignVCenter, row.caption);
       for (size_t i = 0; i < row.images.size(); ++i) {
-        const QRect r(captionWidth + int(i) * (side + gap), y, side, side);
+        const QRect r(captionWidth + int(i) % perLine * (f.side + gap), y + int(i) / perLine * (f.side + gap), f.side,
+                      f.side);
         p.drawImage(r, row.images[i]);
         p.setPen(Qt::gray);
         p.drawRect(r.adjusted(0, 0, -1, -1));
       }
-      y += side + gap;
+      y += f.lines * (f.side + gap);
     }
   }
 
 private:
+  int captionWidth() const { return fontMetrics().horizontalAdvance(QStringLiteral("conv2 + tanh (16) ")); }
   QString emptyText_;
   std::vector<Row> rows_;
+  int largest_ = 72;
 };
 
 // One line of status text that changes many times a second. A QLabel would ask its layout

@@ -146,6 +146,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(workspace_, &Workspace::inputChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::kernelsChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::settingsChanged, this, &MainWindow::requestUpdate);
+  // A setting changed in the overlay moves the grids: the overlay moves off the output grid.
+  connect(workspace_, &Workspace::settingsChanged, this, [this] {
+    if (settingsOverlay_ && settingsOverlay_->isVisible())
+      QTimer::singleShot(0, this, [this] { placeSettingsOverlay(); });
+  });
   connect(workspace_, &Workspace::modelChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::modelChanged, this, [this] {
     // With a model open the maps are its layers: the hand-made pipeline's settings rest.
@@ -175,7 +180,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   requestUpdate();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // Presenting changed the application's font and palette: a window closed while presenting
+  // gives them back (another window, or the next one in a test, starts as it should).
+  if (presenter_) {
+    QFont font = QApplication::font();
+    font.setPointSizeF(font.pointSizeF() / kPresenterScale);
+    QApplication::setFont(font);
+    QApplication::setPalette(paletteBeforePresenter_);
+  }
+}
 
 // A remembered size and place only while they still fit the screen (the same laptop on
 // a 1280×800 projector); otherwise 1400×900 or the screen's available area, whichever is
@@ -202,7 +216,19 @@ QSize MainWindow::sizeHint() const {
   return screen ? QSize(1400, 900).boundedTo(screen->availableGeometry().size()) : QSize(1400, 900);
 }
 
+void MainWindow::stepSample(int step) {
+  const std::vector<Sample> all = lectureSamples();
+  if (all.empty()) return;
+  const int n = int(all.size());
+  const int next = sampleIndex_ < 0 ? (step > 0 ? 0 : n - 1) : ((sampleIndex_ + step) % n + n) % n;
+  openSample(all[size_t(next)]);
+  statusBar()->showMessage(tr("Sample %1 of %2: %3").arg(next + 1).arg(n).arg(all[size_t(next)].title), 4000);
+}
+
 void MainWindow::openSample(const Sample& sample) {
+  const std::vector<Sample> all = lectureSamples();
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i].title == sample.title) sampleIndex_ = int(i);
   if (sample.lecture) workspace_->setChannelsMode(sample.channels);
   if (!openFile(sample.path)) return;
   if (!sample.lecture) return;
@@ -271,18 +297,12 @@ void MainWindow::usePhotoBankIfNeeded() {
     return k.name == "filter 1" || QString::fromStdString(k.name).endsWith(".txt"); // the start's, or a slide's file
   });
   if (!forMatrices) return;
-  // Each kernel spans the input's depth (one block per colour channel, the channels summed),
-  // as a CNN's filter does in the lecture's RGB example: five filters, five maps, depth 5.
-  const int64_t depth = workspace_->input().shape()[1];
+  // Each kernel spans the input's depth (its block on every colour channel, the channels
+  // summed, Filtering.h), as a CNN's filter does in the lecture's RGB example: five filters,
+  // five maps, depth 5.
   std::vector<NamedKernel> kernels;
   for (const char* name : {"sobel-x", "sobel-y", "laplacian-4", "sharpen", "box-blur"})
-    if (const ClassicKernel* k = findClassicKernel(name)) {
-      const Shape& s = k->weights.shape(); // (1, KH, KW)
-      std::vector<float> blocks;
-      for (int64_t c = 0; c < depth; ++c)
-        blocks.insert(blocks.end(), k->weights.values().begin(), k->weights.values().end());
-      kernels.push_back({k->name, Tensor(Shape{depth, s[1], s[2]}, std::move(blocks))});
-    }
+    if (const ClassicKernel* k = findClassicKernel(name)) kernels.push_back({k->name, k->weights});
   FilterOptions o = workspace_->convolution();
   o.padding = PaddingSpec::parse("same");
   o.strideH = o.strideW = 1;

@@ -95,8 +95,15 @@ protected:
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
 
+public:
+  // The next or previous sample of the catalogue (Page Down, Page Up: a presenter's clicker),
+  // after the one opened last; wraps around.
+  void stepSample(int step);
+
 private:
   void openSample(const Sample& sample);
+  void placeSettingsOverlay();
+  int sampleIndex_ = -1; // in lectureSamples(), of the sample opened last
   void placeOnScreen(const QByteArray& rememberedGeometry);
   void usePhotoBankIfNeeded();
   void createMenus(); // MainWindowMenus.cpp

@@ -7,6 +7,7 @@
 #include "ui/maps/FeatureMapView.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/LessonPanels.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
 #include "ui/window/RecentFiles.h"
@@ -59,6 +60,12 @@ void MainWindow::createMenus() {
   file->addSeparator();
   fillSamplesMenu(file->addMenu(tr("&Samples")), lectureSamples(),
                   [this](const Sample& sample) { openSample(sample); });
+  QAction* nextSample = file->addAction(tr("&Next Sample"), this, [this] { stepSample(1); });
+  nextSample->setShortcut(QKeySequence(Qt::Key_PageDown));
+  nextSample->setToolTip(tr("The next sample with its slide's settings (Page Down: a presenter's clicker)"));
+  QAction* previousSample = file->addAction(tr("Pre&vious Sample"), this, [this] { stepSample(-1); });
+  previousSample->setShortcut(QKeySequence(Qt::Key_PageUp));
+  previousSample->setToolTip(tr("The previous sample (Page Up)"));
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
   file->addSeparator();
   file->addAction(tr("Open &Model…"), this,
@@ -179,10 +186,21 @@ void MainWindow::createMenus() {
       ->setShortcut(QKeySequence(Qt::Key_Home));
   step->addSeparator();
   step->addAction(tr("&Convolution"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Convolution); });
-  step->addAction(tr("&ReLU"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::ReLU); });
+  step->addAction(tr("&Activation"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Activation); });
   step->addAction(tr("&Pooling"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Pooling); });
   step->addAction(tr("&Fully Connected"), this,
                   [this] { showStepper(), stepper_->setMode(Stepper::Mode::FullyConnected); });
+  step->addSeparator();
+  step->addAction(tr("Convolution as a &Matrix"), this, [this] {
+        showStepper(), stepper_->setMode(Stepper::Mode::Convolution);
+        stepper_->setMatrixShown(!stepper_->matrixPanel()->isVisibleTo(stepper_));
+      })
+      ->setShortcut(QKeySequence(Qt::Key_M));
+  step->addAction(tr("Pooling After a &Shift"), this, [this] {
+        showStepper(), stepper_->setMode(Stepper::Mode::Pooling);
+        stepper_->setShiftShown(!stepper_->shiftPanel()->isVisibleTo(stepper_));
+      })
+      ->setShortcut(QKeySequence(Qt::Key_S));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts)->setShortcut(QKeySequence::HelpContents);

@@ -65,6 +65,7 @@ void MainWindow::setPresenterMode(bool on) {
   }
   QApplication::setFont(font);
   stepper_->setPresenterMode(on);
+  architectures_->setPresenterMode(on);
   training_->setPresenterMode(on);
 }
 
@@ -90,16 +91,39 @@ void MainWindow::toggleSettingsOverlay() {
     return;
   }
   overlayScroll_->setWidget(convolutionDock_->widget() ? convolutionDock_->widget() : convolutionPanel_);
-  // Top right, as small as its settings: the stage behind stays in view as far as it can.
+  placeSettingsOverlay();
+  settingsOverlay_->show();
+  settingsOverlay_->raise();
+  convolutionPanel_->setFocus();
+}
+
+// As small as its settings, in the corner that covers least of what the change shows: the
+// stepper's output grid (a pooling mode changed in the overlay changes it), else top right.
+void MainWindow::placeSettingsOverlay() {
+  if (!settingsOverlay_) return;
   const QRect area = centralWidget()->geometry();
   settingsOverlay_->adjustSize();
   const QSize wanted = settingsOverlay_->sizeHint() + QSize(24, 24);
   const int width = std::min(area.width() / 2, std::max(360, wanted.width()));
   const int height = std::min(area.height() - 16, wanted.height());
-  settingsOverlay_->setGeometry(area.right() - width - 8, area.top() + 8, width, height);
-  settingsOverlay_->show();
-  settingsOverlay_->raise();
-  convolutionPanel_->setFocus();
+  QRect focus;
+  if (stepper_->isVisible()) {
+    const QRect output = stepper_->outputGridRect(); // in the stepper's coordinates, clipped to its view
+    if (!output.isEmpty()) focus = QRect(stepper_->mapTo(this, output.topLeft()), output.size());
+  }
+  const QPoint corners[] = {{area.right() - width - 8, area.top() + 8},
+                            {area.right() - width - 8, area.bottom() - height - 8},
+                            {area.left() + 8, area.bottom() - height - 8},
+                            {area.left() + 8, area.top() + 8}};
+  QRect best;
+  int64_t leastCovered = -1;
+  for (const QPoint& corner : corners) {
+    const QRect place(corner, QSize(width, height));
+    const QRect covered = place.intersected(focus);
+    const int64_t area2 = covered.isEmpty() ? 0 : int64_t(covered.width()) * covered.height();
+    if (leastCovered < 0 || area2 < leastCovered) leastCovered = area2, best = place;
+  }
+  settingsOverlay_->setGeometry(best);
 }
 
 } // namespace convscope::ui

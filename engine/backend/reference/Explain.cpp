@@ -15,39 +15,11 @@ namespace convscope {
 
 namespace {
 
-std::string number(double v, int digits) { return formatRounded(v, digits); }
+std::string number(double v, int digits) { return digits > 0 ? formatSlide(v, digits) : formatNumber(float(v)); }
 // A term after a plus: "(−0.4)".
 std::string term(double v, int digits) { return v < 0 ? "(" + number(v, digits) + ")" : number(v, digits); }
 
 } // namespace
-
-std::string formatRounded(double value, int digits) {
-  if (digits <= 0 || value == 0.0 || !std::isfinite(value)) return formatNumber(static_cast<float>(value));
-  const double a = std::fabs(value);
-  const int exponent = static_cast<int>(std::floor(std::log10(a)));
-  char buffer[64];
-  std::string text;
-  if (exponent >= -4 && exponent < std::max(digits, 6)) {
-    std::snprintf(buffer, sizeof buffer, "%.*f", std::max(0, digits - 1 - exponent), a);
-    text = buffer;
-    if (text.find('.') != std::string::npos) {
-      while (text.back() == '0') text.pop_back();
-      if (text.back() == '.') text.pop_back();
-    }
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.*e", digits - 1, a);
-    text = buffer;
-    const size_t e = text.find('e');
-    std::string mantissa = text.substr(0, e);
-    if (mantissa.find('.') != std::string::npos) {
-      while (mantissa.back() == '0') mantissa.pop_back();
-      if (mantissa.back() == '.') mantissa.pop_back();
-    }
-    const int power = std::stoi(text.substr(e + 1));
-    text = mantissa + "e" + (power < 0 ? "−" : "") + std::to_string(std::abs(power));
-  }
-  return value < 0 ? "−" + text : text;
-}
 
 // The window of dst(n, c, oh, ow): input rows oh·stride − padTop + kh (likewise columns);
 // the same loop as ReferenceBackend::pool2dForward, keeping the padded cells for the text.
@@ -96,22 +68,23 @@ PoolExplanation explainPool2d(const Pool2DGeometry& g, const Tensor& src, int64_
   return e;
 }
 
-std::string poolExplanationText(const PoolExplanation& e) {
+std::string poolExplanationText(const PoolExplanation& e, int digits) {
+  const auto value = [digits](float v) { return digits > 0 ? formatSlide(v, digits) : formatNumber(v); };
   std::string terms;
   for (const PoolCell& c : e.cells) {
     if (e.mode == PoolMode::Max) {
       if (c.padding) continue; // max ignores padding
-      terms += (terms.empty() ? "" : ", ") + formatNumber(c.value);
+      terms += (terms.empty() ? "" : ", ") + value(c.value);
     } else {
-      terms += terms.empty() ? formatNumber(c.value) : " + " + term(c.value, 0);
+      terms += terms.empty() ? value(c.value) : " + " + (c.value < 0 ? "(" + value(c.value) + ")" : value(c.value));
     }
   }
   switch (e.mode) {
-  case PoolMode::Max: return "max(" + terms + ") = " + formatNumber(e.value);
-  case PoolMode::Average: return "(" + terms + ") / " + std::to_string(e.divisor) + " = " + formatNumber(e.value);
+  case PoolMode::Max: return "max(" + terms + ") = " + value(e.value);
+  case PoolMode::Average: return "(" + terms + ") / " + std::to_string(e.divisor) + " = " + value(e.value);
   case PoolMode::Sum: break;
   }
-  return terms + " = " + formatNumber(e.value);
+  return terms + " = " + value(e.value);
 }
 
 // dst(n, k) = bias(k) + Σ_i src(n, i) · weights(k, i), summed in the order of
@@ -218,6 +191,39 @@ std::string softmaxExplanationText(const Tensor& logits, const Tensor& probabili
             formatRounded(probabilities.data()[j], digits) + "\n";
   }
   return text;
+}
+
+std::string activationFormula(ActivationKind kind, float alpha) {
+  switch (kind) {
+  case ActivationKind::None: return "x";
+  case ActivationKind::ReLU: return "max(0, x)";
+  case ActivationKind::LeakyReLU: return "x if x > 0, else " + formatRounded(alpha, 3) + "·x";
+  case ActivationKind::Tanh: return "(eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)";
+  case ActivationKind::Sigmoid: return "1 / (1 + e⁻ˣ)";
+  case ActivationKind::ReLU6: return "min(max(0, x), 6)";
+  }
+  return "x";
+}
+
+std::string activationExplanationText(ActivationKind kind, float alpha, float x, float y, int digits) {
+  const std::string in = formatRounded(x, digits), out = formatRounded(y, digits);
+  const std::string bracketed = x < 0 ? "(" + in + ")" : in;
+  switch (kind) {
+  case ActivationKind::None: return "no activation: y = x = " + out;
+  case ActivationKind::ReLU:
+    return "ReLU(x) = max(0, x) = max(0, " + in + ") = " + out + (x < 0 ? "  (negative: set to zero)" : "");
+  case ActivationKind::LeakyReLU:
+    return "leaky ReLU(x) = " + activationFormula(kind, alpha) + " = " +
+           (x > 0 ? in : formatRounded(alpha, digits) + "·" + bracketed) + " = " + out;
+  case ActivationKind::Tanh: return "tanh(x) = " + activationFormula(kind, alpha) + " = tanh(" + in + ") = " + out;
+  case ActivationKind::Sigmoid:
+    return "σ(x) = " + activationFormula(kind, alpha) + " = 1 / (1 + e^" +
+           (x > 0 ? "(−" + in + ")" : formatRounded(-x, digits)) + ") = " + out;
+  case ActivationKind::ReLU6:
+    return "ReLU6(x) = min(max(0, x), 6) = min(max(0, " + in + "), 6) = " + out +
+           (x < 0 ? "  (negative: set to zero)" : x > 6 ? "  (above 6: capped)" : "");
+  }
+  return out;
 }
 
 } // namespace convscope

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/core/Geometry.h"
+#include "engine/core/NumberText.h"
 #include "engine/core/Tensor.h"
 
 #include <cstdint>
@@ -37,7 +38,7 @@ PoolExplanation explainPool2d(const Pool2DGeometry& g, const Tensor& src, int64_
 
 // "max(29, 15, 0, 100) = 100" (padding left out), "(31 + 15 + 0 + 100) / 4 = 36.5",
 // "6 + 6 + 5 + 5 = 22" (padding written as 0 in both).
-std::string poolExplanationText(const PoolExplanation& e);
+std::string poolExplanationText(const PoolExplanation& e, int digits = 0); // digits > 0: formatSlide
 
 // One product of a fully-connected output: weight · input.
 struct DenseTerm {
@@ -78,8 +79,15 @@ std::string denseExplanationText(const DenseExplanation& e, const std::string& o
 std::string softmaxExplanationText(const Tensor& logits, const Tensor& probabilities,
                                    const std::vector<std::string>& outputNames, int digits = 0);
 
-// value to `digits` significant digits in the teaching views' style ("−" for minus, no
-// trailing zeros: 0.1235, 5.15, 12346, 1.5e−07); digits <= 0 is formatNumber.
-std::string formatRounded(double value, int digits);
+// One cell of an activation: its formula, the input put in, and the value y as the backend
+// computed it (passed in: the text never recomputes), numbers to `digits` significant digits:
+//   "ReLU(x) = max(0, x) = max(0, −3) = 0"
+//   "tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ) = tanh(0.5) = 0.462"
+//   "σ(x) = 1 / (1 + e⁻ˣ) = 1 / (1 + e^(−0.5)) = 0.378"
+// (leaky ReLU with its slope alpha; none: "no activation: y = x = …").
+std::string activationExplanationText(ActivationKind kind, float alpha, float x, float y, int digits = 3);
+// The formula alone, as the plot's legend and the stepper's heading write it: "max(0, x)".
+std::string activationFormula(ActivationKind kind, float alpha);
+
 
 } // namespace convscope

@@ -88,34 +88,25 @@ ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const 
   return e;
 }
 
-std::string formatNumber(float value) {
-  if (value == 0.0f) return "0"; // also folds −0
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "∞" : "−∞";
-  char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, std::fabs(value));
-  std::string text(buffer, ec == std::errc() ? end : buffer);
-  return value < 0 ? "−" + text : text;
-}
-
-namespace {
-std::string term(float v) { return v < 0 ? "(" + formatNumber(v) + ")" : formatNumber(v); }
-} // namespace
-
-std::string explanationText(const ConvExplanation& e) {
+std::string explanationText(const ConvExplanation& e, int digits) {
+  const auto value = [digits](float v) { return digits > 0 ? formatSlide(v, digits) : formatNumber(v); };
+  const auto weight = [digits](float v) { return digits > 0 ? formatSlide(v, digits, true) : formatNumber(v); };
+  const auto bracket = [](float v, const std::string& t) { return v < 0 ? "(" + t + ")" : t; };
+  const auto term = [&](float v) { return bracket(v, value(v)); };
   std::string text;
   std::string sums;
   for (const ConvChannelSum& c : e.channels) {
     text += "channel " + std::to_string(c.channel + 1) + ": "; // people count channels from 1
     for (size_t i = 0; i < c.terms.size(); ++i) {
       if (i) text += " + ";
-      text += term(c.terms[i].input) + "·" + term(c.terms[i].weight);
+      const std::string w = weight(c.terms[i].weight); // a fraction is bracketed like a negative: 3·(1/9)
+      text += term(c.terms[i].input) + "·" + (w.find('/') != std::string::npos ? "(" + w + ")" : bracket(c.terms[i].weight, w));
     }
-    text += " = " + formatNumber(c.sum) + "\n";
-    sums += (sums.empty() ? formatNumber(c.sum) : " + " + term(c.sum));
+    text += " = " + value(c.sum) + "\n";
+    sums += (sums.empty() ? value(c.sum) : " + " + term(c.sum));
   }
   text += "output(" + std::to_string(e.row) + "," + std::to_string(e.col) + ") = " + sums + " + " + term(e.bias) +
-          " = " + formatNumber(e.value) + "\n";
+          " = " + value(e.value) + "\n";
   return text;
 }
 

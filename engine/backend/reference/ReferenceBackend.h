@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/backend/Backend.h"
+#include "engine/core/NumberText.h"
 #include "engine/backend/reference/Explain.h" // pooling, fully-connected and softmax outputs explained the same way
 
 #include <string>
@@ -40,12 +41,11 @@ ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const 
                               int64_t batch, int64_t outChannel, int64_t row, int64_t col);
 
 // The arithmetic as a teacher writes it: one line per channel (counted from 1, as the
-// lecture does) with its terms and sum, then "308 + (−498) + 164 + 1 = −25".
-std::string explanationText(const ConvExplanation& e);
+// lecture does) with its terms and sum, then "308 + (−498) + 164 + 1 = −25"; "(−498)" where
+// a negative term follows a plus. digits = 0: every number exact (formatNumber); else as a
+// slide prints them (formatSlide: the weights' typed fractions kept).
+std::string explanationText(const ConvExplanation& e, int digits = 0);
 
-// Numbers as the teaching views print them: shortest form that reads back the same float,
-// "−" for minus, "(−498)" where a negative term follows a plus.
-std::string formatNumber(float value);
 
 class ReferenceBackend final : public Backend {
 public:

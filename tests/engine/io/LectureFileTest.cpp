@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <regex>
 
 using namespace convscope;
 
@@ -38,6 +39,27 @@ TEST(LectureFile, EveryFieldRoundTrips) {
   EXPECT_EQ(s.pool.mode, PoolMode::Sum);
   EXPECT_TRUE(s.pool.ceilMode);
   EXPECT_EQ(s.backwardStage, 4);
+}
+
+TEST(LectureFile, PerChannelRoundTripsAndVersionOneMeantIt) {
+  LectureState state = sample();
+  for (const bool perChannel : {false, true}) {
+    state.convolution.perChannel = perChannel;
+    EXPECT_EQ(parseLecture(serializeLecture(state), "x").convolution.perChannel, perChannel);
+  }
+  // A version 1 file (before the setting existed) was saved when a one-block kernel always
+  // filtered each channel on its own: it opens so.
+  state.convolution.perChannel = false;
+  std::string text = serializeLecture(state);
+  const auto replace = [&text](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("\"version\": 2", "\"version\": 1");
+  text = std::regex_replace(text, std::regex(",\\s*\"per_channel\": false|\"per_channel\": false,\\s*"), "");
+  ASSERT_EQ(text.find("per_channel"), std::string::npos);
+  EXPECT_TRUE(parseLecture(text, "old.convscope").convolution.perChannel);
 }
 
 TEST(LectureFile, AnRgbImageTravelsAsPngExactly) {

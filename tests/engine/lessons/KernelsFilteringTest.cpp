@@ -39,13 +39,20 @@ TEST(Filtering, SobelXRespondsToARisingEdge) {
   EXPECT_TRUE(tensorsClose(out, tensor({1, 1, 1, 2}, {40, 40})));
 }
 
-TEST(Filtering, OneBlockKernelOnRgbKeepsTheChannels) {
+TEST(Filtering, OneBlockKernelSpansTheChannelsUnlessPerChannel) {
   auto backend = makeBackend(BackendKind::Onednn);
   const Tensor rgb = randomTensor({1, 3, 6, 5}, 3, 0, 255);
   FilterOptions o;
   o.padding = PaddingSpec::parse("same");
+  // By default the block is used on every channel and the maps summed: one map, R + G + B.
+  const Tensor sum = applyFilterBank(*backend, rgb, {{"identity", findClassicKernel("identity")->weights}}, o);
+  Tensor expected(Shape{1, 1, 6, 5});
+  for (int64_t i = 0; i < 30; ++i) expected.data()[i] = rgb.data()[i] + rgb.data()[30 + i] + rgb.data()[60 + i];
+  EXPECT_TRUE(tensorsClose(sum, expected, 1e-3f));
+  // Per channel (depthwise): the channels kept, identity gives the image back.
+  o.perChannel = true;
   const Tensor out = applyFilterBank(*backend, rgb, {{"identity", findClassicKernel("identity")->weights}}, o);
-  EXPECT_TRUE(tensorsClose(out, rgb)); // identity with same padding gives the image back, per channel
+  EXPECT_TRUE(tensorsClose(out, rgb));
 }
 
 TEST(Filtering, BankStacksOutputsAndReluApplies) {
@@ -68,7 +75,7 @@ TEST(Filtering, KernelBlocksMustMatchTheChannels) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "kernel 'two.txt' has 2 channel blocks but the input has 3 channels (use 1 block, "
-                           "applied to each channel, or 3 blocks, summed over channels)");
+                           "used on every channel, or 3 blocks, one for each; the maps are summed over the channels)");
   }
   try {
     applyFilterBank(*backend, rgb, {{"k3", Tensor(Shape{1, 3, 3})}, {"k5", Tensor(Shape{1, 5, 5})}}, {});

@@ -17,14 +17,21 @@ TEST(Pipeline, MapsAreNamedByKernelAndChannel) {
   const Tensor rgb = randomTensor({1, 3, 8, 8}, 7);
   PipelineSpec spec;
   spec.kernels = {{"sobel-x", tensor({1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1})}, {"rgb", randomTensor({3, 3, 3}, 8)}};
-  const PipelineResult r = runPipeline(*backend, rgb, spec);
+  // Every kernel spans the channels: one map each, depth = number of kernels.
+  PipelineResult r = runPipeline(*backend, rgb, spec);
   ASSERT_TRUE(r.error.empty()) << r.error;
-  // A one-block kernel filters each channel on its own; a full-depth one makes one map.
+  EXPECT_EQ(r.stages[1].maps.shape()[1], 2);
+  EXPECT_EQ(r.stages[1].mapNames, (std::vector<std::string>{"sobel-x", "rgb"}));
+  // Per channel (depthwise) asked for: a one-block kernel filters each channel on its own.
+  spec.convolution.perChannel = true;
+  r = runPipeline(*backend, rgb, spec);
+  ASSERT_TRUE(r.error.empty()) << r.error;
   const std::vector<std::string> names{"sobel-x · R", "sobel-x · G", "sobel-x · B", "rgb"};
   EXPECT_EQ(r.stages[1].maps.shape()[1], 4);
   EXPECT_EQ(r.stages[1].mapNames, names);
   EXPECT_EQ(r.stages[2].mapNames, names);
-  EXPECT_EQ(filterBankMapNames(spec.kernels, 5)[4], "sobel-x · ch 5");
+  EXPECT_EQ(filterBankMapNames(spec.kernels, 5, true)[4], "sobel-x · ch 5");
+  EXPECT_EQ(filterBankMapNames(spec.kernels, 5, false)[0], "sobel-x");
 }
 
 TEST(Pipeline, StagesOfTheLectureSixBySixExample) {

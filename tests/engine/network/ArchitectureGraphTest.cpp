@@ -170,6 +170,25 @@ TEST(ArchitectureIdeas, countTheLecturesPointsOnTheNetworkAtHand) {
     EXPECT_EQ(idea.family, "VGG");
     EXPECT_NE(idea.points.at(0).find("73,728 weights instead of 102,400 (C = 64"), std::string::npos);
   }
+  {
+    const Network net = makeArchitecture("resnet50");
+    const ArchitectureGraph graph(net);
+    const ArchitectureIdea idea = architectureIdea(net, graph);
+    EXPECT_EQ(idea.family, "ResNet");
+    ASSERT_EQ(idea.exampleCount, 1u);
+    EXPECT_EQ(idea.points.at(0), "layer1.0: F is 3 convolutions with 58,112 parameters; the shortcut is a projection, "
+                                 "a 1×1 convolution from 64 to 256 channels: 16,896 parameters with its batch "
+                                 "normalization.");
+    EXPECT_EQ(idea.blockPoints.size(), 16u); // 3 + 4 + 6 + 3 bottlenecks
+    int second = -1;
+    for (size_t b = 0; b < graph.blocks().size(); ++b)
+      if (graph.blocks()[b].name == "layer1.1") second = int(b);
+    ASSERT_GE(second, 0);
+    const std::vector<std::string> shown = idea.pointsFor(graph, graph.blocks()[size_t(second)].output);
+    EXPECT_EQ(shown.at(0), "layer1.1: F is 3 convolutions with 70,400 parameters; the shortcut is the identity: x "
+                           "itself, 0 parameters.");
+    EXPECT_EQ(shown.size(), idea.points.size()); // the general points follow
+  }
   EXPECT_EQ(architectureIdea(makeArchitecture("resnet18"), ArchitectureGraph(makeArchitecture("resnet18"))).family,
             "ResNet");
   EXPECT_EQ(architectureIdea(makeArchitecture("alexnet"), ArchitectureGraph(makeArchitecture("alexnet"))).family,

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Trains the small models ConvScope ships in resources/models, so that a lecture without
+# internet still shows trained networks (feature hierarchy, saliency, the architectures'
+# maps): mini VGG and mini ResNet on Fashion-MNIST (Debian's
+# dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json). Fixed seeds; each is scored on its test set, which its training
+# never saw, and the figures are printed for docs/trained-models.md.
+#   ./scripts/train-shipped-models.sh [BUILD_DIR]   (default build/release; run.sh builds it)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${1:-$ROOT/build/release}/app/convscope"
+[[ -x "$BIN" ]] || { echo "train-shipped-models: $BIN is not built (./scripts/run.sh --version builds it)" >&2; exit 2; }
+OUT="$ROOT/resources/models"
+train() { # NAME MODEL DATASET EPOCHS LR
+  local name=$1 model=$2 dataset=$3 epochs=$4 lr=$5 started=$SECONDS
+  "$BIN" train --model "$model" --dataset "$dataset" --epochs "$epochs" --lr "$lr" --optimizer adam --batch 64 \
+    --seed 26 --save "$OUT/$name.json" --json >/dev/null
+  local seconds=$((SECONDS - started))
+  local score
+  score=$("$BIN" eval --model "$OUT/$name.json" --dataset "$dataset" --json)
+  echo "$name: $model on $dataset, $epochs epochs in ${seconds} s; test set: $score; $(du -h "$OUT/$name.json" | cut -f1)"
+}
+train mini-vgg-fashion mini-vgg fashion-mnist 3 0.001
+train mini-resnet-fashion mini-resnet fashion-mnist 3 0.001
