@@ -29,7 +29,10 @@ public:
 
 private:
   bool was_;
-  static thread_local inline bool active_ = false;
+  // Aligned to 8: mold 1.10 (Debian 12) lays a lone 1-byte .tbss at an odd address and starts
+  // the read-only-after-relocation segment there, which the loader then cannot protect
+  // ("cannot apply additional memory protection after relocation").
+  alignas(8) static thread_local inline bool active_ = false;
 };
 
 class OnnxWriter;      // OnnxWriter.h

@@ -117,6 +117,7 @@ void ArchitectureGraphView::setGraph(std::shared_ptr<const ArchitectureGraph> gr
 // Readable first: the whole graph when it fits at 80 % of its size or more, else the top of
 // it at that size (the rest a scroll away).
 void ArchitectureGraphView::showTop() {
+  followSelection_ = 0;
   const QRectF scene = sceneRect();
   if (scene.isEmpty()) return;
   const QRectF port = viewport()->rect();
@@ -481,10 +482,14 @@ void ArchitectureGraphView::keyPressEvent(QKeyEvent* event) {
 
 void ArchitectureGraphView::changeEvent(QEvent* event) {
   QGraphicsView::changeEvent(event);
-  if (event->type() == QEvent::FontChange && graph_) rebuild();
+  if (event->type() != QEvent::FontChange || !graph_) return;
+  rebuild();
+  highlight();
+  if (followSelection_ > 0) zoomToSelection(followSelection_);
 }
 
 void ArchitectureGraphView::zoomBy(double factor) {
+  followSelection_ = 0; // the user's zoom stays
   const double now = transform().m11();
   const double next = std::clamp(now * factor, 0.05, 4.0);
   scale(next / now, next / now);
@@ -515,10 +520,13 @@ void ArchitectureGraphView::zoomToSelection(double minTextPixels) {
   const double fit = std::min(port.width() / target.width(), port.height() / target.height());
   QFont boxFont = font();
   boxFont.setPointSizeF(font().pointSizeF() * 0.9);
-  const double legible = minTextPixels > 0 ? minTextPixels / QFontMetricsF(boxFont).height() : 0;
+  const double line = QFontMetricsF(boxFont).height();
+  const double legible = minTextPixels > 0 ? minTextPixels / line : 0;
   // As large as fits, never below legible (a block too large to fit legibly is shown from its
-  // top), never above 2.5× (a single layer's box would fill a wall).
-  const double s = std::clamp(std::max(std::min(fit, 2.5), legible), 0.05, 4.0);
+  // top), never with text above 1.8 × legible (or 32 px): one box would fill a wall.
+  const double largest = std::max(legible * 1.8, 32.0 / line);
+  const double s = std::clamp(std::max(std::min(fit, largest), legible), 0.05, 4.0);
+  followSelection_ = minTextPixels; // a new size of the view zooms again (the window going full screen)
   resetTransform();
   scale(s, s);
   if (fit >= legible)
@@ -527,7 +535,13 @@ void ArchitectureGraphView::zoomToSelection(double minTextPixels) {
     centerOn(target.center().x(), target.top() + port.height() / (2 * s) - 12 / s);
 }
 
+void ArchitectureGraphView::resizeEvent(QResizeEvent* event) {
+  QGraphicsView::resizeEvent(event);
+  if (followSelection_ > 0) zoomToSelection(followSelection_);
+}
+
 void ArchitectureGraphView::fitAll() {
+  followSelection_ = 0;
   if (scene()->sceneRect().isEmpty()) return;
   fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
   if (transform().m11() > 1.0) resetTransform(); // a small graph at its own size, not blown up

@@ -66,6 +66,7 @@ protected:
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
   void changeEvent(QEvent* event) override; // a new font (presenter mode): drawn again
+  void resizeEvent(QResizeEvent* event) override; // following the selection: zoomed to it again
 
 private:
   void rebuild();
@@ -86,6 +87,7 @@ private:
   int selectedNode_ = -1, selectedBlock_ = -1;
   double layoutMs_ = 0;
   bool leftToRight_ = false;
+  double followSelection_ = 0; // the text size zoomToSelection keeps on resizes, 0: none
 };
 
 } // namespace convscope::ui

@@ -22,7 +22,8 @@ ActivationPlot::ActivationPlot(QWidget* parent) : QCustomPlot(parent) {
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   legend->setVisible(true);
   legend->setBrush(QColor(255, 255, 255, 220));
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  // Bottom right: below the rising curves, away from the point's label.
+  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   xAxis->setLabel(QStringLiteral("x"));
   yAxis->setLabel(QStringLiteral("y"));
   setMinimumWidth(260);
@@ -58,7 +59,7 @@ void ActivationPlot::redraw() {
     }
     QCPGraph* g = addGraph();
     g->setData(kx, ky, true);
-    g->setName(qs(activationTitle(k)) + (chosen ? QStringLiteral(": ") + qs(activationFormula(k, alpha_)) : QString()));
+    g->setName(qs(activationTitle(k))); // the formula is in the stepper's heading
     g->setPen(chosen ? QPen(QColor(33, 102, 172), presenter_ ? 5 : 3) : QPen(QColor(170, 170, 170), presenter_ ? 2 : 1.5));
     g->setLayer(chosen ? "main" : "background");
     if (!chosen) g->removeFromLegend();
@@ -67,6 +68,16 @@ void ActivationPlot::redraw() {
     if (k != kind_) curve(k, false);
   curve(kind_, true);
   yHi = std::min(yHi, std::max(6.5, point_.y() + 0.5)); // ReLU on a wide range: the point stays in view
+  // The faint curves, named once in the legend.
+  QCPGraph* others = addGraph();
+  others->setPen(QPen(QColor(170, 170, 170), presenter_ ? 2 : 1.5));
+  QStringList names;
+  for (ActivationKind k : kLectureKinds)
+    if (k != kind_) names << qs(activationTitle(k));
+  // Two names a line: the legend stays inside a narrow plot.
+  const QString list = names.mid(0, 2).join(", ") + (names.size() > 2 ? ",\n" + names.mid(2).join(", ") : QString());
+  others->setName(tr("grey: %1").arg(list));
+  others->setLayer("background");
   // The current cell: x in, y out, with guides to the axes.
   auto* dot = new QCPItemTracer(this);
   dot->position->setCoords(point_.x(), point_.y());
@@ -89,7 +100,9 @@ void ActivationPlot::redraw() {
   tick.setPixelSize(presenter_ ? 24 : 12);
   text.setPixelSize(presenter_ ? 26 : 13);
   label->setFont(text);
-  legend->setFont(text);
+  QFont legendFont = font();
+  legendFont.setPixelSize(presenter_ ? 18 : 11); // words, not digits: smaller than the ticks
+  legend->setFont(legendFont);
   for (QCPAxis* axis : {xAxis, yAxis}) {
     axis->setTickLabelFont(tick);
     axis->setLabelFont(text);

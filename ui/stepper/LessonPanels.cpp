@@ -106,7 +106,10 @@ void MatrixPanel::paintEvent(QPaintEvent*) {
   // The kernel (its first input channel) in the taps' colours, numbers large.
   const Shape& k = kernel_.shape();
   const int cell = std::clamp(std::min(width / int(k[2] + 1), presenter_ ? 64 : 44), 24, presenter_ ? 64 : 44);
-  const int digits = fittedPixelSize(font(), QStringLiteral("−0.00"), cell, presenter_ ? 28 : 18);
+  QString widest;
+  for (int64_t i = 0; i < k[1] * k[2]; ++i)
+    if (weightText(kernel_.data()[i]).size() > widest.size()) widest = weightText(kernel_.data()[i]);
+  const int digits = fittedPixelSize(font(), widest, cell, presenter_ ? 30 : 18);
   for (int64_t i = 0; i < k[1]; ++i)
     for (int64_t j = 0; j < k[2]; ++j) {
       const QRect r(pad + int(j) * cell, y + int(i) * cell, cell, cell);
@@ -157,7 +160,7 @@ void MatrixPanel::paintEvent(QPaintEvent*) {
 ShiftPanel::ShiftPanel(QWidget* parent) : QWidget(parent) {
   setObjectName("shiftPanel");
   setToolTip(tr("Pooling's tolerance of small shifts: the map moved by a pixel (the arrows), pooled, beside the "
-                "original's pooled map; the cells that did not change are marked"));
+                "original's pooled map; the cells that did not change are outlined blue, those that did orange"));
   setMinimumWidth(320);
   auto* buttons = new QHBoxLayout;
   const auto arrow = [&](Qt::ArrowType type, int dy, int dx, const QString& tip) {
@@ -193,7 +196,7 @@ void ShiftPanel::setShift(int dy, int dx) {
 
 void ShiftPanel::setPresenterMode(bool on) {
   presenter_ = on;
-  for (QToolButton* b : {left_, right_, up_, down_}) b->setIconSize(on ? QSize(32, 32) : QSize(16, 16));
+  for (QToolButton* b : {left_, right_, up_, down_}) b->setFixedSize(on ? QSize(48, 40) : QSize(28, 24));
   update();
 }
 
@@ -212,7 +215,7 @@ void ShiftPanel::recompute() {
     ReferenceBackend backend;
     comparison_ = compareShifted(backend, map_, pool_, dy_, dx_);
     const ShiftComparison& c = *comparison_;
-    summary_ = tr("The map %1: %2 of its %3 cells changed, but %4 of the %5 pooled values did not (marked ✓).")
+    summary_ = tr("The map %1: %2 of its %3 cells changed, but %4 of the %5 pooled values did not (outlined blue; orange: changed).")
                    .arg(shift)
                    .arg(c.changedInput)
                    .arg(map_.size())

@@ -611,7 +611,7 @@ void Stepper::updateLens() {
     const QRect seen(-canvas_->pos(), scroll_->viewport()->size());
     want = !seen.contains(canvas_->windowRect()) || !seen.contains(canvas_->currentRect());
   }
-  lens_->setFixedWidth(presenter_ ? 420 : 300);
+  lens_->setFixedWidth(presenter_ ? (inputChannels_.size() > 1 && mode_ == Mode::Convolution ? 520 : 420) : 300);
   if (matrixPanel_->isVisibleTo(this) || shiftPanel_->isVisibleTo(this)) want = false; // one panel beside the grids
   if (want != lens_->isVisibleTo(this)) lens_->setVisible(want);
   lens_->update();
@@ -647,7 +647,7 @@ void Stepper::setPresenterMode(bool on) {
   placeWhatRow();
   backward_->setPresenterMode(on);
   activationPlot_->setPresenterMode(on);
-  activationPlot_->setFixedWidth(on ? 460 : 340);
+  activationPlot_->setFixedWidth(on ? 360 : 340);
   updatePanels();
   formulaLabel_->setText(formulaText());
   autoFit_ = true;

@@ -128,15 +128,20 @@ void StepperLens::paintEvent(QPaintEvent*) {
   } else {
     return;
   }
-  // Cell size: every block stacked, then the result, as large as the lens allows.
-  int rowsTotal = 0, widest = 1;
-  for (const Block& b : blocks) rowsTotal += b.rows, widest = std::max(widest, b.columns);
-  const int pad = 10;
-  const int reserved = int(blocks.size() + 1) * labelHeight + (note.isEmpty() ? 0 : labelHeight) + pad * 2;
+  // Cell size: the blocks stacked or side by side (a colour image's three channels), then the
+  // result, whichever makes the cells larger.
+  int rowsTotal = 0, widest = 1, columnsTotal = 0, tallest = 1;
+  for (const Block& b : blocks)
+    rowsTotal += b.rows, widest = std::max(widest, b.columns), columnsTotal += b.columns, tallest = std::max(tallest, b.rows);
+  const int pad = 10, gap = 12, n = int(blocks.size());
   const int resultRows = 2; // the output cell is drawn twice as large
-  const int cell = std::clamp(std::min((width() - 2 * pad) / std::max(widest, resultRows),
-                                       (height() - reserved) / std::max(1, rowsTotal + resultRows)),
-                              12, presenter ? 110 : 80);
+  const int extra = (note.isEmpty() ? 0 : labelHeight) + pad * 2;
+  const int stacked = std::min((width() - 2 * pad) / std::max(widest, resultRows),
+                               (height() - (n + 1) * labelHeight - extra) / std::max(1, rowsTotal + resultRows));
+  const int beside = std::min((width() - 2 * pad - (n - 1) * gap) / std::max(1, columnsTotal),
+                              (height() - 2 * labelHeight - extra) / std::max(1, tallest + resultRows));
+  const bool sideBySide = n > 1 && beside > stacked;
+  const int cell = std::clamp(sideBySide ? beside : stacked, 12, presenter ? 110 : 80);
   QString longest;
   const QFontMetrics probe(label);
   for (const Block& b : blocks)
@@ -145,16 +150,17 @@ void StepperLens::paintEvent(QPaintEvent*) {
   const bool corners = cell >= (presenter ? 56 : 40);
   const int digits = fittedPixelSize(font(), longest, cell, std::min(cell * (corners ? 45 : 60) / 100, 48));
   int y = pad;
-  const auto title = [&](const QString& text) {
+  const auto title = [&](const QString& text, int x = 10, int width = -1) {
+    if (width < 0) width = this->width() - 2 * pad;
     p.setFont(label);
     p.setPen(Qt::black);
-    p.drawText(QRect(pad, y, width() - 2 * pad, labelHeight), Qt::AlignLeft | Qt::AlignVCenter,
-               p.fontMetrics().elidedText(text, Qt::ElideRight, width() - 2 * pad));
+    p.drawText(QRect(x, y, width, labelHeight), Qt::AlignLeft | Qt::AlignVCenter,
+               p.fontMetrics().elidedText(text, Qt::ElideRight, width));
     y += labelHeight;
   };
-  const auto draw = [&](const Block& b, int size, int px) {
+  const auto draw = [&](const Block& b, int size, int px, int left = 10) {
     for (const Cell& x : b.cells) {
-      const QRect rect(pad + x.column * size, y + x.row * size, size, size);
+      const QRect rect(left + x.column * size, y + x.row * size, size, size);
       const QRect area = !x.corner.isEmpty() && corners ? rect.adjusted(0, 0, 0, -size / 4) : rect;
       drawCell(p, rect, x.fill, presenter);
       QFont f = font();
@@ -165,25 +171,38 @@ void StepperLens::paintEvent(QPaintEvent*) {
       smallestDigits_ = std::min(smallestDigits_, px);
       if (!x.corner.isEmpty() && corners) {
         QFont small = f;
-        small.setPixelSize(std::max(presenter ? 18 : 10, size / 4));
+        small.setPixelSize(std::max(presenter ? 24 : 10, size / 4)); // weights are digits too: 24 px presenting
         p.setFont(small);
+        smallestDigits_ = std::min(smallestDigits_, small.pixelSize());
         p.setPen(isDark(x.fill) ? QColor(255, 215, 160) : QColor(150, 60, 0));
         p.drawText(rect.adjusted(0, 0, -3, -1), Qt::AlignRight | Qt::AlignBottom, x.corner);
       }
     }
-    y += b.rows * size + 4;
   };
-  for (const Block& b : blocks) {
-    title(b.title);
-    draw(b, cell, digits);
-    // The window's frame over the taps.
+  if (sideBySide) { // channel by channel across, each titled by its channel
+    const int top = y;
+    int left = pad;
+    for (int k = 0; k < n; ++k) {
+      const Block& b = blocks[size_t(k)];
+      y = top;
+      title(n > 1 ? tr("channel %1").arg(k + 1) : b.title, left, b.columns * cell);
+      draw(b, cell, digits, left);
+      left += b.columns * cell + gap;
+    }
+    y = top + labelHeight + tallest * cell + 4;
+  } else {
+    for (const Block& b : blocks) {
+      title(b.title);
+      draw(b, cell, digits);
+      y += b.rows * cell + 4;
+    }
   }
   if (!note.isEmpty()) title(note);
   title(result.title);
   const int big = cell * resultRows;
   const int bigDigits = fittedPixelSize(font(), result.cells.front().text, big, std::min(big / 2, 64));
   draw(result, big, bigDigits);
-  outlineCell(p, QRect(pad, y - big - 4, big, big), kCurrent, 3);
+  outlineCell(p, QRect(pad, y, big, big), kCurrent, 3);
 }
 
 } // namespace convscope::ui
