@@ -65,6 +65,20 @@ want backward-presenter && shoot backward-presenter 4 "" -- resources/examples/s
 # Why did it say 7? The open model's saliency on a digit (View → Why This Class?).
 want saliency && shoot saliency 4 "xdotool key ctrl+shift+y; sleep 1.5" -- resources/examples/digit.png \
   --model resources/models/lenet5-digits.json
+# The lecture hall's second pass (issue 26), presenting: a digit stepped whole with the lens
+# beside it, a photo's three channels, tanh with its plot, convolution as a matrix, pooling
+# after a shift (M and S), the trained LeNet-5's fully connected stage.
+want stepper-digit && shoot stepper-digit 4 "" -- resources/examples/digit.png --kernel sobel-x --stepper \
+  --presenter --cell 300
+want stepper-photo && shoot stepper-photo 4 "" -- resources/samples/cat.png --kernel sobel-x --stepper --presenter
+want activation && shoot activation 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
+  --activation tanh --step activation --presenter --cell 5
+want matrix && shoot matrix 4 "xdotool key m; sleep 1" -- resources/examples/six.txt \
+  --kernel resources/examples/filter1.txt --stepper --presenter --cell 5
+want shift && shoot shift 4 "xdotool key s; sleep 1" -- resources/examples/six.txt \
+  --kernel resources/examples/filter1.txt --stepper --presenter
+want fully-connected-presenter && shoot fully-connected-presenter 4 "" -- resources/examples/digit.png \
+  --model resources/models/lenet5-digits.json --step fc --cell 9 --presenter
 # Training mid-run, with a 7 drawn on the pad.
 want training && shoot training 2.2 "
     xdotool mousemove 950 395 mousedown 1
@@ -89,8 +103,8 @@ want architectures-googlenet && shoot architectures-googlenet 5 "" -- resources/
 want architectures-resnet18 && shoot architectures-resnet18 5 "" -- resources/samples/cat.png --model resnet18 \
   --select layer2.0.add
 want architectures-depthwise && shoot architectures-depthwise 4 "" -- resources/samples/coffee.png --tab depthwise
-want architectures-presenter && shoot architectures-presenter 5 "xdotool key F11; sleep 1.5" -- \
-  resources/samples/cat.png --model resnet18 --select layer2.0.add
+want architectures-presenter && shoot architectures-presenter 8 "" -- \
+  resources/samples/cat.png --model googlenet --select inception4a --presenter
 # Exports for slides, made by the same executable (offscreen): the stepper's figure as SVG
 # (its text stays text), the sliding window as a GIF, and four of its frames side by side
 # (ImageMagick) to show in print.

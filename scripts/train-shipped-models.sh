@@ -19,5 +19,5 @@ train() { # NAME MODEL DATASET EPOCHS LR
   score=$("$BIN" eval --model "$OUT/$name.json" --dataset "$dataset" --json)
   echo "$name: $model on $dataset, $epochs epochs in ${seconds} s; test set: $score; $(du -h "$OUT/$name.json" | cut -f1)"
 }
-train mini-vgg-fashion mini-vgg fashion-mnist 3 0.001
-train mini-resnet-fashion mini-resnet fashion-mnist 3 0.001
+train mini-vgg-fashion mini-vgg fashion-mnist 5 0.001
+train mini-resnet-fashion mini-resnet fashion-mnist 5 0.001

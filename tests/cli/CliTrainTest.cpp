@@ -2,6 +2,7 @@
 // predict; bench; and exit status 2 or 3 with a message for bad hyperparameters, broken
 // model files and a diverging run.
 #include "CliTestUtils.h"
+#include "common/TestPaths.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -211,4 +212,20 @@ TEST_F(CliTrain, CheckpointAndResumeGiveTheUninterruptedRun) {
   expectStatus({"train", "--resume", path("straight.json"), "--epochs", "4"}, 2, "not a checkpoint");
   expectStatus({"train", "--resume", path("check.json"), "--epochs", "2"}, 2, "has 2 epochs done; --epochs 2");
   expectStatus({"train", "--resume", path("check.json"), "--model", "lenet5"}, 2, "leave out --model");
+}
+
+// The trained models ConvScope ships (scripts/train-shipped-models.sh) are what the docs say:
+// trained on Fashion-MNIST, scored on its 10,000 test images (which training never saw) at
+// the accuracy BENCHMARKS.md gives, with the dataset's class names.
+TEST_F(CliTrain, TheShippedFashionModelsScoreWhatTheDocsSay) {
+  for (const auto& [file, accuracy] : {std::pair{"mini-vgg-fashion.json", 0.9182}, {"mini-resnet-fashion.json", 0.9055}}) {
+    const std::string model = convscope::test::resourcePath(std::string("models/") + file);
+    const Result e = run({"eval", "--model", model, "--dataset", "fashion-mnist", "--json"});
+    ASSERT_EQ(e.status, 0) << file << ": " << e.err;
+    const Json score = Json::parse(e.out);
+    EXPECT_EQ(score["images"], 10000) << file;
+    EXPECT_NEAR(score["accuracy"].get<double>(), accuracy, 0.002) << file;
+    const Result s = run({"summary", "--model", model});
+    EXPECT_EQ(s.status, 0) << s.err;
+  }
 }
