@@ -18,6 +18,10 @@
 #include "ui/training/TrainingForm.h"
 #include "ui/training/TrainingInspector.h"
 #include "ui/training/TrainingPanel.h"
+#include "ui/core/Workspace.h"
+#include "ui/maps/FeatureMapView.h"
+
+#include "engine/lessons/Pipeline.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -26,8 +30,10 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <future>
+#include <random>
 
 namespace convscope::cli {
 
@@ -270,6 +276,91 @@ int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::o
         << " ms after it; graph " << median(graphMs) << " ms, forward " << median(forwardMs) << " ms (the next image "
         << median(againMs) << " ms), maps " << median(mapsMs) << " ms, every block open " << median(expandedMs)
         << " ms (medians of " << runs << " runs)\n";
+  return 0;
+}
+
+int benchWindow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  QCommandLineParser p;
+  p.addOption({"size", "Image side in pixels.", "N", "1024"});
+  p.addOption({"filters", "Filters in the bank (3x3, full depth).", "N", "8"});
+  p.addOption({"runs", "Timed updates (after 3 warm-up updates).", "N", "30"});
+  if (!parse(p, "bench window",
+             "Time one live update in the real window (1280x800, offscreen with QT_QPA_PLATFORM=offscreen): a\n"
+             "size x size RGB image through a bank of 3x3 filters (padding 1), ReLU and 2x2 max pooling, as\n"
+             "`bench live` does, from a changed setting (the bias) to the feature maps repainted: the pipeline\n"
+             "on the compute thread, the maps' pictures and their paint on the GUI thread. Beside it, the same\n"
+             "pipeline alone in the same run (bench live's figure).\n"
+             "JSON: {\"median_ms\":x,\"p90_ms\":y,\"pipeline_median_ms\":z}",
+             args, out))
+    return 0;
+  const int size = wholeNumber(p, "size", 8, 8192), filters = wholeNumber(p, "filters", 1, 256);
+  const int runs = wholeNumber(p, "runs", 1, 100000);
+  // The image and the bank of `bench live` (same seed).
+  Tensor image(Shape{1, 3, size, size});
+  std::mt19937 random(1);
+  std::uniform_real_distribution<float> pixel(0, 255), weight(-1, 1);
+  for (float& v : image.values()) v = pixel(random);
+  std::vector<NamedKernel> bank;
+  for (int k = 0; k < filters; ++k) {
+    Tensor w(Shape{3, 3, 3});
+    for (float& v : w.values()) v = weight(random);
+    bank.push_back({"random-" + std::to_string(k), w});
+  }
+  ui::MainWindow window;
+  window.resize(1280, 800);
+  window.show();
+  window.showFeatureMaps();
+  ui::Workspace* workspace = window.workspace();
+  workspace->setImage(image, QStringLiteral("random"));
+  workspace->setKernels(bank);
+  FilterOptions options;
+  options.padding = PaddingSpec::parse("1");
+  Pool2DGeometry pool; // max 2x2, stride 2
+  workspace->setProcessing(options, ActivationKind::ReLU, true, pool);
+  const auto settle = [&] {
+    QElapsedTimer limit;
+    limit.start();
+    while (!(window.runner()->isSettled() && window.featureMaps()->result() == window.runner()->latest())) {
+      QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+      if (limit.elapsed() > 60000) throw std::runtime_error("the update did not arrive in a minute");
+    }
+  };
+  settle();
+  std::vector<double> ms;
+  for (int i = 0; i < runs + 3; ++i) {
+    QElapsedTimer clock;
+    clock.start();
+    options.bias = i % 2 ? 0.5f : 0.0f; // a setting changed, as a slider does
+    workspace->setConvolution(options);
+    settle();
+    window.featureMaps()->repaint(); // on screen
+    if (i >= 3) ms.push_back(double(clock.nsecsElapsed()) / 1e6);
+  }
+  // The pipeline alone, as `bench live` runs it, on this process's same image and bank.
+  PipelineSpec spec;
+  spec.kernels = bank;
+  spec.convolution = options;
+  spec.activation = ActivationKind::ReLU;
+  spec.pooling = true;
+  spec.classify = false;
+  auto backend = makeBackend(BackendKind::Onednn);
+  std::vector<double> pipeline;
+  PipelineResult previous;
+  for (int i = 0; i < runs + 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    spec.inputVersion = 1;
+    PipelineResult r = runPipeline(*backend, image, spec, &previous);
+    if (i >= 3) pipeline.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    previous = std::move(r);
+  }
+  if (p.isSet("json"))
+    out << "{\"median_ms\":" << median(ms) << ",\"p90_ms\":" << percentile(ms, 90)
+        << ",\"pipeline_median_ms\":" << median(pipeline) << "}" << std::endl;
+  else
+    out << "one live update in the window: median " << median(ms) << " ms, 90th percentile " << percentile(ms, 90)
+        << " ms (the pipeline alone: " << median(pipeline) << " ms; " << size << "x" << size << " RGB, " << filters
+        << " filters 3x3, ReLU, max pool 2x2; " << runs << " runs)\n";
+  (void)err;
   return 0;
 }
 

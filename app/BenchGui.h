@@ -16,4 +16,10 @@ int benchGui(const std::vector<std::string>& args, std::ostream& out, std::ostre
 // layer's maps. JSON: {"graph_ms":…, "forward_ms":…, "maps_ms":…} (medians of the runs).
 int benchBrowser(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// `convscope bench window`: one live update as the lecture hall sees it: from a changed
+// setting in the real window (offscreen) to the feature maps repainted — the pipeline on the
+// compute thread, then the GUI thread's pictures and paint — beside `bench live`'s pipeline
+// alone. JSON: {"median_ms":…, "p90_ms":…, "pipeline_median_ms":…}.
+int benchWindow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 } // namespace convscope::cli

@@ -20,7 +20,7 @@ namespace {
 
 const char* processEnvironment(const char* name) { return std::getenv(name); }
 
-// `bench gui` and `bench browser` time the real window: they need a QApplication.
+// `bench gui`, `bench browser` and `bench window` time the real window: they need a QApplication.
 int windowBench(int argc, char* argv[], const std::vector<std::string>& args) {
   const std::string name = "convscope bench " + args[1];
   if (const std::string why = convscope::cli::missingDisplay(args, processEnvironment); !why.empty()) {
@@ -34,8 +34,9 @@ int windowBench(int argc, char* argv[], const std::vector<std::string>& args) {
   QApplication::setApplicationName("ConvScopeBench");
   try {
     const std::vector<std::string> rest(args.begin() + 2, args.end());
-    return args[1] == "gui" ? convscope::cli::benchGui(rest, std::cout, std::cerr)
-                            : convscope::cli::benchBrowser(rest, std::cout, std::cerr);
+    if (args[1] == "gui") return convscope::cli::benchGui(rest, std::cout, std::cerr);
+    if (args[1] == "window") return convscope::cli::benchWindow(rest, std::cout, std::cerr);
+    return convscope::cli::benchBrowser(rest, std::cout, std::cerr);
   } catch (const std::invalid_argument& e) {
     std::cerr << name << ": " << e.what() << "\n";
     return 2;
@@ -54,7 +55,7 @@ int main(int argc, char* argv[]) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() >= 2 && args[0] == "bench" && (args[1] == "gui" || args[1] == "browser"))
+  if (args.size() >= 2 && args[0] == "bench" && (args[1] == "gui" || args[1] == "browser" || args[1] == "window"))
     return windowBench(argc, argv, args);
   if (convscope::cli::isCliInvocation(args)) return convscope::cli::run(args, std::cout, std::cerr);
 

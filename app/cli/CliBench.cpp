@@ -186,15 +186,17 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
              "       convscope bench conv [--size 1024] [--channels 1|3] [--kernel NAME] [--threads T] [--json]\n"
              "       convscope bench gui [--images N] [--rounds N]          (the real window)\n"
              "       convscope bench browser [--model NAME] [--runs N] [--json] (the real window)\n"
+             "       convscope bench window [--size 1024] [--filters 8] [--json]  (the real window)\n"
              "train/infer: images per second on synthetic data after a warm-up, {\"images_per_second\":x};\n"
              "live: one live update of the lecture view, {\"median_ms\":x};\n"
              "conv: one classic kernel as the window applies it, beside OpenCV's filter2D, {\"median_ms\":x};\n"
              "gui: training in the window against the command line;\n"
-             "browser: the Architectures tab's graph, forward pass and maps, {\"graph_ms\":…}.\n";
+             "browser: the Architectures tab's graph, forward pass and maps, {\"graph_ms\":…};\n"
+             "window: one live update from a changed setting to the maps repainted, {\"median_ms\":x}.\n";
       return 0;
     }
     throw UsageError(
-        "bench needs 'train', 'infer', 'live', 'conv', 'gui' or 'browser' first (see convscope bench --help)");
+        "bench needs 'train', 'infer', 'live', 'conv', 'gui', 'browser' or 'window' first (see convscope bench --help)");
   }
   QCommandLineParser p;
   p.addOption({"model", "A preset or model file.", "PRESET|FILE", "lenet5"});

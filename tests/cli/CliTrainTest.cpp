@@ -139,7 +139,7 @@ TEST_F(CliTrain, BadHyperparametersExitWith2) {
                "/no/such/folder: no such folder");
   expectStatus({"train", "--model", "lenet5", "--save", "/no/such/folder/m.json"}, 2,
                "the folder /no/such/folder does not exist");
-  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer', 'live', 'conv', 'gui' or 'browser' first");
+  expectStatus({"bench", "fly"}, 2, "bench needs 'train', 'infer', 'live', 'conv', 'gui', 'browser' or 'window' first");
   expectStatus({"bench", "conv", "--channels", "2"}, 2, "--channels 2: give 1 (gray) or 3 (RGB)");
   expectStatus({"bench", "conv", "--kernel", "wobble"}, 2, "unknown kernel 'wobble'");
   expectStatus({"bench", "conv", "--padding", "-1"}, 2, "padding '-1' must not be negative");

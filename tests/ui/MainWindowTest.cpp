@@ -366,9 +366,11 @@ private slots:
     // Batches reported before the pause arrived, and the one in flight, may still come in
     // (under the sanitizers on a busy machine that takes longer than a fast batch): wait until
     // the count stands still; then it must stay.
+    // A whole second without a batch: a batch in flight on a machine running another test
+    // beside this one took more than the 300 ms this waited before.
     int64_t paused = panel->batchesReceived();
     for (int i = 0; i < 25; ++i) {
-      QTest::qWait(300);
+      QTest::qWait(1000);
       if (panel->batchesReceived() == paused) break;
       paused = panel->batchesReceived();
     }
