@@ -57,9 +57,15 @@ def export(name, out_dir, random_weights, opset, seed=0):
     if not random_weights:
         weights = getattr(torchvision.models, MODELS[name]).DEFAULT
     kwargs = {"weights": weights}
+    mean, std = MEAN, STD
     if name == "googlenet":
-        kwargs["aux_logits"] = False
-        kwargs["init_weights"] = random_weights
+        # Its pretrained weights turn transform_input on, which converts ImageNet-normalized
+        # input to the (x − 0.5) / 0.5 the original weights expect with operations on the image
+        # itself; off, the file asks for that normalization directly.
+        kwargs["transform_input"] = False
+        mean, std = [0.5] * 3, [0.5] * 3
+        if random_weights:
+            kwargs.update(aux_logits=False, init_weights=True)
     model = builder(**kwargs).eval()
     categories = list(weights.meta["categories"]) if weights is not None else list(_meta._IMAGENET_CATEGORIES)
     path = os.path.join(out_dir, name + ".onnx")
@@ -70,8 +76,8 @@ def export(name, out_dir, random_weights, opset, seed=0):
     proto = onnx.load(path)
     meta = {
         "class_names": json.dumps(categories),
-        "mean": json.dumps(MEAN),
-        "std": json.dumps(STD),
+        "mean": json.dumps(mean),
+        "std": json.dumps(std),
         "source": f"torchvision {name}, " + (f"weights {weights}" if weights is not None else "random weights"),
     }
     del proto.metadata_props[:]

@@ -3,7 +3,7 @@
 # internet still shows trained networks (feature hierarchy, saliency, the architectures'
 # maps): mini VGG and mini ResNet on Fashion-MNIST (Debian's
 # dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json). Fixed seeds; each is scored on its test set, which its training
-# never saw, and the figures are printed for docs/trained-models.md.
+# never saw, and the figures are printed for BENCHMARKS.md ("The trained models ConvScope ships").
 #   ./scripts/train-shipped-models.sh [BUILD_DIR]   (default build/release; run.sh builds it)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -70,6 +70,10 @@ std::string formatSlide(double value, int digits, bool fractions) {
   return formatRounded(value, digits);
 }
 
+std::string formatValue(double value, int digits) {
+  return digits > 0 ? formatSlide(value, digits) : formatNumber(static_cast<float>(value));
+}
+
 std::string formatTyped(float value) {
   std::string f = fractionText(value);
   return f.empty() ? formatNumber(value) : f;

@@ -4,7 +4,8 @@
 //   formatRounded: to a number of significant digits, the whole part kept (12346, 0.1235);
 //   formatSlide: as a slide prints it (three significant digits unless told), and a typed
 //     fraction kept as typed: a weight that is exactly the float of 1/9 reads "1/9".
-// All write "−" for minus, no trailing zeros, "1.5e−07" for the very small.
+// All write "−" for minus; formatRounded and formatSlide drop trailing zeros and write the
+// very small as "1.5e−7" (formatNumber, the shortest exact text, as "1.5e-07").
 // Not for: counts with separators (withCommas) or sizes in bytes.
 #pragma once
 
@@ -23,6 +24,9 @@ std::string formatRounded(double value, int digits);
 // the lecture types) is written "p/q": for weights a user typed. Computed values (an average,
 // an output) pass false: a slide writes 1.44, not 13/9.
 std::string formatSlide(double value, int digits = kSlideDigits, bool fractions = false);
+// The explanations' choice: digits <= 0 exact (formatNumber), else formatSlide(value, digits).
+std::string formatValue(double value, int digits);
+
 // Exact, for a text the user edits and ConvScope reads back: the typed fraction ("1/9") when
 // the value is one, else formatNumber.
 std::string formatTyped(float value);

@@ -26,7 +26,7 @@ ConvolutionMatrix convolutionMatrix(const Conv2DGeometry& g, const Shape& input,
     throw std::invalid_argument("convolution as a matrix: " + std::to_string(m.rows) + " output cells × " +
                                 std::to_string(m.columns) + " input cells is " + std::to_string(m.rows * m.columns) +
                                 " entries; the view builds up to " + std::to_string(kMaxMatrixEntries) +
-                                " (an input up to about 64×64)");
+                                " (an input up to about 32×32)");
   m.matrix = Tensor(Shape{m.rows, m.columns});
   m.tap.assign(size_t(m.rows * m.columns), -1);
   m.weightsPerRow = w[1] * w[2] * w[3];

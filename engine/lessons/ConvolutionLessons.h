@@ -18,9 +18,10 @@
 
 namespace convscope {
 
-// The largest matrix convolutionMatrix builds (entries): a 64×64 input with a 3×3 kernel is
-// 3,844 × 4,096 = 15.7 M; a photo is refused, naming the sizes.
-constexpr int64_t kMaxMatrixEntries = int64_t(16) << 20;
+// The largest matrix convolutionMatrix builds (entries; 8 bytes each with its taps, built on
+// the GUI thread): a 32×32 input with a 3×3 kernel is 900 × 1,024 = 0.92 M; a digit's
+// 676 × 784 = 0.53 M; a photo is refused, naming the sizes.
+constexpr int64_t kMaxMatrixEntries = int64_t(1) << 20;
 
 struct ConvolutionMatrix {
   int64_t rows = 0, columns = 0; // Ho·Wo output cells, C·H·W input cells (channel, row, column order)

@@ -13,7 +13,9 @@
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainterPath>
+#include <QResizeEvent>
 #include <QScrollBar>
+#include <QTimer>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -537,7 +539,12 @@ void ArchitectureGraphView::zoomToSelection(double minTextPixels) {
 
 void ArchitectureGraphView::resizeEvent(QResizeEvent* event) {
   QGraphicsView::resizeEvent(event);
-  if (followSelection_ > 0) zoomToSelection(followSelection_);
+  // Once the resizing settles (zooming may show or hide a scroll bar, which resizes the view
+  // again): not from inside this event, and only for a new size.
+  if (followSelection_ <= 0 || event->size() == event->oldSize()) return;
+  QTimer::singleShot(0, this, [this, size = viewport()->size()] {
+    if (followSelection_ > 0 && viewport()->size() == size) zoomToSelection(followSelection_);
+  });
 }
 
 void ArchitectureGraphView::fitAll() {

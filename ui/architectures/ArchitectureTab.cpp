@@ -285,7 +285,10 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
   // this tab shows next (Ctrl+4), not the preset it showed before.
   connect(workspace_, &Workspace::modelChanged, this, [this] {
     const QString path = workspace_->modelPath();
-    if (path.isEmpty() || path == name_) return;
+    if (path.isEmpty() || path == name_) {
+      pendingModel_.clear(); // closed (or shown already) meanwhile: nothing to open later
+      return;
+    }
     if (isVisible())
       openNetwork(path);
     else

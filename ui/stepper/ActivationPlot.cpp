@@ -21,16 +21,20 @@ ActivationPlot::ActivationPlot(QWidget* parent) : QCustomPlot(parent) {
                 "(drag, wheel to zoom)"));
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   legend->setVisible(true);
-  legend->setBrush(QColor(255, 255, 255, 220));
-  // Bottom right: below the rising curves, away from the point's label.
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+  legend->setBrush(Qt::white);
+  // The legend in a row of its own under the plot: over it, it covered a curve or the point.
+  auto* row = new QCPLayoutGrid;
+  plotLayout()->addElement(1, 0, row);
+  row->setMargins(QMargins(4, 0, 4, 10));
+  row->addElement(0, 0, legend); // moves it out of the axis rect's inset layout
+  plotLayout()->setRowStretchFactor(1, 0.001);
   xAxis->setLabel(QStringLiteral("x"));
   yAxis->setLabel(QStringLiteral("y"));
   setMinimumWidth(260);
   redraw();
 }
 
-void ActivationPlot::show(ActivationKind kind, float alpha, float x, float y) {
+void ActivationPlot::setPoint(ActivationKind kind, float alpha, float x, float y) {
   kind_ = kind, alpha_ = alpha, point_ = QPointF(x, y);
   redraw();
 }

@@ -2,7 +2,7 @@
 // bold, the lecture's others (ReLU, leaky ReLU, tanh, sigmoid, ReLU6) faint for comparison,
 // and the current cell's input x and output y marked on it. Every point of the curves comes
 // from the reference backend's activationForward, the function the grids are stepped with.
-// Drag and wheel zoom; the export dialog takes it as a figure.
+// Drag and wheel zoom; the export dialog takes it as a figure (Stepper::figures).
 // Not for: computing the map (the Stepper does).
 #pragma once
 
@@ -18,7 +18,7 @@ public:
   explicit ActivationPlot(QWidget* parent = nullptr);
 
   // The function and the current cell's point; the x range covers −4…4 and the point.
-  void show(ActivationKind kind, float alpha, float x, float y);
+  void setPoint(ActivationKind kind, float alpha, float x, float y);
   void setPresenterMode(bool on); // ticks and labels at 24 px and more
   ActivationKind shownKind() const { return kind_; }
   QPointF shownPoint() const { return point_; }

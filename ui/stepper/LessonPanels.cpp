@@ -250,10 +250,12 @@ void ShiftPanel::paintEvent(QPaintEvent*) {
                                          width / int(2 * o[3] + 1), presenter_ ? 64 : 44}));
   const int pooledCell = std::max(2, std::min({(width - 16) / int(2 * o[3]), (available - cell * int(s[2])) / int(o[2]),
                                                presenter_ ? 80 : 56}));
-  float lo = c.shifted.data()[0], hi = lo;
-  for (float v : map_.values()) lo = std::min(lo, v), hi = std::max(hi, v);
+  // One grey scale over everything drawn (a sum pooling's values exceed the map's).
+  float lo = map_.data()[0], hi = lo;
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&map_, &c.shifted, &c.pooled, &c.shiftedPooled})
+    for (float v : t->values()) lo = std::min(lo, v), hi = std::max(hi, v);
   const auto grey = [&](float v) {
-    const int g = hi > lo ? int(std::lround(255.0 * (v - lo) / (hi - lo))) : 255;
+    const int g = hi > lo ? std::clamp(int(std::lround(255.0 * (v - lo) / (hi - lo))), 0, 255) : 255;
     return QColor(g, g, g);
   };
   const auto label = [&](const QString& t, int x, int yy, int w) {

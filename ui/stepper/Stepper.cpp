@@ -288,6 +288,7 @@ void Stepper::recompute() {
   updatePanels(); // before fitting: a panel takes the grids' width
   canvas_->relayout();
   if (autoFit_) fitCells();
+  updateLens(); // a mode or problem without a lens hides it, zoomed in or not
   updateTexts();
 }
 
@@ -399,7 +400,7 @@ void Stepper::updateTexts() {
   const bool plot = mode_ == Mode::Activation && cellCount() > 0 && problem_.isEmpty();
   activationPlot_->setVisible(plot);
   if (plot)
-    activationPlot_->show(act, kLeakySlope, convOutput_.at(0, outputChannel_, rowOf(position_), columnOf(position_)),
+    activationPlot_->setPoint(act, kLeakySlope, convOutput_.at(0, outputChannel_, rowOf(position_), columnOf(position_)),
                           activated_.at(0, 0, rowOf(position_), columnOf(position_)));
   formulaLabel_->setText(formulaText());
   problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));
@@ -461,8 +462,17 @@ std::vector<Figure> Stepper::figures() const {
     QFont mono = arithmetic_->font();
     parts.push_back(textFigure("<pre>" + arithmeticText().toHtmlEscaped() + "</pre>", mono, width, {}, {}));
   }
-  return {stackFigures(parts, "stepper", tr("The stepper: formula, grids and the current cell's arithmetic")),
-          widgetFigure(canvas_, "stepper-grids", tr("The stepper's grids alone"))};
+  std::vector<Figure> list{stackFigures(parts, "stepper", tr("The stepper: formula, grids and the current cell's arithmetic")),
+                           widgetFigure(canvas_, "stepper-grids", tr("The stepper's grids alone"))};
+  // The panels beside the grids, when they show.
+  if (activationPlot_->isVisibleTo(this))
+    list.push_back(plotFigure(activationPlot_, "activation-plot", tr("The activation function and the current cell")));
+  if (lens_->isVisibleTo(this)) list.push_back(widgetFigure(lens_, "stepper-lens", tr("The current step, magnified")));
+  if (matrixPanel_->isVisibleTo(this))
+    list.push_back(widgetFigure(matrixPanel_, "convolution-matrix", tr("The convolution as a fully connected layer")));
+  if (shiftPanel_->isVisibleTo(this))
+    list.push_back(widgetFigure(shiftPanel_, "pooling-shift", tr("Pooling after a one-pixel shift")));
+  return list;
 }
 
 int Stepper::smallestDigitPixels() const { return canvas_->smallestDigits(); }

@@ -1,8 +1,9 @@
 // The stepper, the heart of the lecture: one output cell at a time, with the grids and
 // the arithmetic on screen. Convolution: the padded input (padding cells visibly
 // different), the kernel window at the current position with the gaps of dilation, the
-// output filling in; ReLU: negatives highlighted, then zeroed; pooling: the window, the
-// maximum highlighted or the average's arithmetic. The output-size formula follows every
+// output filling in; activation: the chosen function cell by cell, plotted beside; pooling:
+// the window, the maximum highlighted or the average's arithmetic. Every cell carries its
+// value as a grey level or colour; a large input shows whole with the lens beside it. The output-size formula follows every
 // change of geometry, and a configuration that does not fit is explained in words.
 // Every number comes from the engine (the reference backend and its explain API).
 // Not for: the pipeline's feature maps (FeatureMapView) or training.

@@ -1,5 +1,5 @@
 // The stepper's grids for its four forward modes: the input (padded), the kernels and the
-// output of a convolution with the window over the input; ReLU's before and after; pooling's
+// output of a convolution with the window over the input; the activation's before and after; pooling's
 // window and maximum; the fully connected layer's features, weight row, logits and softmax
 // bars. It reads the Stepper's state (a friend of it) and paints; the Stepper computes.
 // Not for: the backward mode (BackwardStepper has its own canvas) or computing anything.

@@ -104,6 +104,8 @@ private:
   void openSample(const Sample& sample);
   void placeSettingsOverlay();
   int sampleIndex_ = -1; // in lectureSamples(), of the sample opened last
+  QAction* nextSampleAction_ = nullptr;
+  QAction* previousSampleAction_ = nullptr;
   void placeOnScreen(const QByteArray& rememberedGeometry);
   void usePhotoBankIfNeeded();
   void createMenus(); // MainWindowMenus.cpp

@@ -60,12 +60,13 @@ void MainWindow::createMenus() {
   file->addSeparator();
   fillSamplesMenu(file->addMenu(tr("&Samples")), lectureSamples(),
                   [this](const Sample& sample) { openSample(sample); });
-  QAction* nextSample = file->addAction(tr("&Next Sample"), this, [this] { stepSample(1); });
-  nextSample->setShortcut(QKeySequence(Qt::Key_PageDown));
-  nextSample->setToolTip(tr("The next sample with its slide's settings (Page Down: a presenter's clicker)"));
-  QAction* previousSample = file->addAction(tr("Pre&vious Sample"), this, [this] { stepSample(-1); });
-  previousSample->setShortcut(QKeySequence(Qt::Key_PageUp));
-  previousSample->setToolTip(tr("The previous sample (Page Up)"));
+  // Page Down and Page Up (a presenter's clicker) while presenting only: otherwise they
+  // scroll the maps, the arithmetic and the tables (setPresenterMode gives them the keys).
+  nextSampleAction_ = file->addAction(tr("&Next Sample"), this, [this] { stepSample(1); });
+  nextSampleAction_->setToolTip(tr("The next sample with its slide's settings (Page Down while presenting)"));
+  previousSampleAction_ = file->addAction(tr("Pre&vious Sample"), this, [this] { stepSample(-1); });
+  previousSampleAction_->setToolTip(tr("The previous sample (Page Up while presenting)"));
+  addAction(nextSampleAction_), addAction(previousSampleAction_); // the keys work with the menu bar hidden
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
   file->addSeparator();
   file->addAction(tr("Open &Model…"), this,

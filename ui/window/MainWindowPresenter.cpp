@@ -30,6 +30,8 @@ void MainWindow::setPresenterMode(bool on) {
   presenter_ = on;
   presenterAction_->setChecked(on);
   settingsAction_->setEnabled(on);
+  nextSampleAction_->setShortcut(on ? QKeySequence(Qt::Key_PageDown) : QKeySequence());
+  previousSampleAction_->setShortcut(on ? QKeySequence(Qt::Key_PageUp) : QKeySequence());
   QFont font = QApplication::font();
   if (on) {
     stateBeforePresenter_ = saveState();

@@ -15,7 +15,7 @@ namespace convscope {
 
 namespace {
 
-std::string number(double v, int digits) { return digits > 0 ? formatSlide(v, digits) : formatNumber(float(v)); }
+std::string number(double v, int digits) { return formatValue(v, digits); }
 // A term after a plus: "(−0.4)".
 std::string term(double v, int digits) { return v < 0 ? "(" + number(v, digits) + ")" : number(v, digits); }
 
@@ -69,7 +69,7 @@ PoolExplanation explainPool2d(const Pool2DGeometry& g, const Tensor& src, int64_
 }
 
 std::string poolExplanationText(const PoolExplanation& e, int digits) {
-  const auto value = [digits](float v) { return digits > 0 ? formatSlide(v, digits) : formatNumber(v); };
+  const auto value = [digits](float v) { return number(v, digits); };
   std::string terms;
   for (const PoolCell& c : e.cells) {
     if (e.mode == PoolMode::Max) {

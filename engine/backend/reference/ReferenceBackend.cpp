@@ -89,7 +89,7 @@ ConvExplanation explainConv2d(const Conv2DGeometry& g, const Tensor& src, const 
 }
 
 std::string explanationText(const ConvExplanation& e, int digits) {
-  const auto value = [digits](float v) { return digits > 0 ? formatSlide(v, digits) : formatNumber(v); };
+  const auto value = [digits](float v) { return formatValue(v, digits); };
   const auto weight = [digits](float v) { return digits > 0 ? formatSlide(v, digits, true) : formatNumber(v); };
   const auto bracket = [](float v, const std::string& t) { return v < 0 ? "(" + t + ")" : t; };
   const auto term = [&](float v) { return bracket(v, value(v)); };
