@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include <omp.h>
@@ -125,12 +127,33 @@ PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide) 
 }
 
 namespace {
+// The demonstration classifier's weights for the last shape asked for, kept between updates:
+// a photo's half-million pooled features make 2 M weights, which drawing again on every
+// update cost more than the classification itself.
+struct DemonstrationLayer {
+  int64_t features = -1, classes = -1;
+  Tensor weights, bias;
+};
+std::shared_ptr<const DemonstrationLayer> demonstrationLayer(int64_t features, int64_t classes) {
+  static std::mutex mutex;
+  static std::shared_ptr<const DemonstrationLayer> last;
+  const std::lock_guard lock(mutex);
+  if (!last || last->features != features || last->classes != classes) {
+    auto made = std::make_shared<DemonstrationLayer>();
+    made->features = features, made->classes = classes;
+    demonstrationWeights(features, classes, made->weights, made->bias);
+    last = std::move(made);
+  }
+  return last;
+}
+
 // flatten → fully connected (demonstration weights) → softmax, after the last map stage.
 void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
   const Tensor& last = result.stages.back().maps;
   const Tensor flat = last.inLayout(Layout::NCHW).reshaped(Shape{1, last.size()}); // C, H, W order
-  Tensor weights, bias;
-  demonstrationWeights(flat.shape()[1], spec.classes, weights, bias);
+  const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(flat.shape()[1], spec.classes);
+  const Tensor& weights = layer->weights;
+  const Tensor& bias = layer->bias;
   Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
   backend.denseForward(flat, weights, &bias, logits);
   backend.softmaxForward(logits, probabilities);
