@@ -33,7 +33,6 @@
 #include <chrono>
 #include <ctime>
 #include <future>
-#include <random>
 
 namespace convscope::cli {
 
@@ -295,28 +294,18 @@ int benchWindow(const std::vector<std::string>& args, std::ostream& out, std::os
     return 0;
   const int size = wholeNumber(p, "size", 8, 8192), filters = wholeNumber(p, "filters", 1, 256);
   const int runs = wholeNumber(p, "runs", 1, 100000);
-  // The image and the bank of `bench live` (same seed).
-  Tensor image(Shape{1, 3, size, size});
-  std::mt19937 random(1);
-  std::uniform_real_distribution<float> pixel(0, 255), weight(-1, 1);
-  for (float& v : image.values()) v = pixel(random);
-  std::vector<NamedKernel> bank;
-  for (int k = 0; k < filters; ++k) {
-    Tensor w(Shape{3, 3, 3});
-    for (float& v : w.values()) v = weight(random);
-    bank.push_back({"random-" + std::to_string(k), w});
-  }
+  // The image and the bank of `bench live`.
+  const Tensor image = liveBenchImage(size);
+  PipelineSpec spec = liveBenchSpec(filters);
   ui::MainWindow window;
   window.resize(1280, 800);
   window.show();
   window.showFeatureMaps();
   ui::Workspace* workspace = window.workspace();
   workspace->setImage(image, QStringLiteral("random"));
-  workspace->setKernels(bank);
-  FilterOptions options;
-  options.padding = PaddingSpec::parse("1");
-  Pool2DGeometry pool; // max 2x2, stride 2
-  workspace->setProcessing(options, ActivationKind::ReLU, true, pool);
+  workspace->setKernels(spec.kernels);
+  FilterOptions options = spec.convolution;
+  workspace->setProcessing(options, spec.activation, spec.pooling, spec.pool);
   // Waits in an event loop, as the window idles (a polling loop here would take the CPU the
   // compute thread needs): the runner hands the result to the view first, then to this.
   const auto shown = [&] { return window.runner()->isSettled() && window.featureMaps()->result() == window.runner()->latest(); };
@@ -346,12 +335,7 @@ int benchWindow(const std::vector<std::string>& args, std::ostream& out, std::os
     if (i >= 3) ms.push_back(double(clock.nsecsElapsed()) / 1e6);
   }
   // The pipeline alone, as `bench live` runs it, on this process's same image and bank.
-  PipelineSpec spec;
-  spec.kernels = bank;
   spec.convolution = options;
-  spec.activation = ActivationKind::ReLU;
-  spec.pooling = true;
-  spec.classify = false;
   auto backend = makeBackend(BackendKind::Onednn);
   std::vector<double> pipeline;
   PipelineResult previous;

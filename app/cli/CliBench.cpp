@@ -36,6 +36,30 @@
 
 namespace convscope::cli {
 
+Tensor liveBenchImage(int size) {
+  Tensor image(Shape{1, 3, size, size});
+  std::mt19937 random(1);
+  std::uniform_real_distribution<float> pixel(0, 255);
+  for (float& v : image.values()) v = pixel(random);
+  return image;
+}
+
+PipelineSpec liveBenchSpec(int filters) {
+  PipelineSpec spec;
+  std::mt19937 random(2);
+  std::uniform_real_distribution<float> weight(-1, 1);
+  for (int k = 0; k < filters; ++k) {
+    Tensor w(Shape{3, 3, 3});
+    for (float& v : w.values()) v = weight(random);
+    spec.kernels.push_back({"random-" + std::to_string(k), w});
+  }
+  spec.convolution.padding = PaddingSpec::parse("1");
+  spec.activation = ActivationKind::ReLU;
+  spec.pooling = true;   // max 2x2, stride 2
+  spec.classify = false; // the benchmark's pipeline ends at pooling
+  return spec;
+}
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -58,20 +82,8 @@ int benchLive(const std::vector<std::string>& args, std::ostream& out) {
   const int size = wholeNumber(p, "size", 8, 8192), filters = wholeNumber(p, "filters", 1, 256);
   const int runs = wholeNumber(p, "runs", 1, 100000), threads = wholeNumber(p, "threads", 0, 1024);
   if (threads > 0) omp_set_num_threads(threads);
-  Tensor image(Shape{1, 3, size, size});
-  std::mt19937 random(1);
-  std::uniform_real_distribution<float> pixel(0, 255), weight(-1, 1);
-  for (float& v : image.values()) v = pixel(random);
-  PipelineSpec spec;
-  for (int k = 0; k < filters; ++k) {
-    Tensor w(Shape{3, 3, 3});
-    for (float& v : w.values()) v = weight(random);
-    spec.kernels.push_back({"random-" + std::to_string(k), w});
-  }
-  spec.convolution.padding = PaddingSpec::parse("1");
-  spec.activation = ActivationKind::ReLU;
-  spec.pooling = true;   // max 2x2, stride 2
-  spec.classify = false; // the benchmark's pipeline ends at pooling
+  const Tensor image = liveBenchImage(size);
+  PipelineSpec spec = liveBenchSpec(filters);
   auto backend = makeBackend(BackendKind::Onednn);
   std::vector<double> ms;
   PipelineResult previous; // as the window does: the last update's buffers are reused

@@ -6,6 +6,7 @@
 #include "engine/backend/Backend.h"
 #include "engine/io/ModelFile.h"
 #include "engine/lessons/Filtering.h"
+#include "engine/lessons/Pipeline.h"
 
 #include <QCommandLineParser>
 #include <QString>
@@ -84,6 +85,12 @@ std::string fixed(double v, int decimals); // "3.14"
 Model modelFromSpec(const std::string& spec);
 // A whole-number option from minimum to maximum, else a UsageError naming it.
 int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum);
+
+// `bench live`'s work, shared with `bench window` (app/BenchGui.cpp): a random size x size RGB
+// image (0–255) and a bank of `filters` random 3x3x3 filters with padding 1, ReLU and 2x2 max
+// pooling, no classification (CliBench.cpp).
+Tensor liveBenchImage(int size);
+PipelineSpec liveBenchSpec(int filters);
 void addDatasetOption(QCommandLineParser& p); // --dataset
 
 // ---- the help ----
