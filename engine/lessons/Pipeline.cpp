@@ -9,6 +9,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <omp.h>
@@ -62,20 +63,24 @@ std::string poolTitle(const Pool2DGeometry& g) {
 namespace {
 // A (1, F) stage: a strip of values (at most kStripValues rendered), or class probabilities.
 constexpr int64_t kStripValues = 4096;
-PipelineStage vectorStage(std::string title, const Tensor& values, bool probabilities,
-                          const std::string& noun = "features") {
+// `range`, when known (a flatten's is its maps'), saves a pass over the values.
+PipelineStage vectorStage(std::string title, Tensor values, bool probabilities, const std::string& noun = "features",
+                          std::optional<std::pair<float, float>> range = std::nullopt) {
   PipelineStage st;
   st.title = std::move(title);
   st.kind = probabilities ? PipelineStage::Kind::Probabilities : PipelineStage::Kind::Vector;
   const int64_t count = values.shape()[1];
   st.detail = std::to_string(count) + (probabilities ? " class probabilities" : " " + noun);
-  st.maps = values;
   // The strip shows the first values; its range (and colour scale) comes from all of them.
   const int64_t shown = std::min(count, kStripValues);
-  const auto [lo, hi] = std::minmax_element(values.values().begin(), values.values().end());
-  const std::vector<float> low{*lo}, high{*hi};
+  if (!range) {
+    const auto [lo, hi] = std::minmax_element(values.values().begin(), values.values().end());
+    range = {*lo, *hi};
+  }
+  const std::vector<float> low{range->first}, high{range->second};
   Tensor strip(Shape{1, 1, 1, shown}, std::vector<float>(values.values().begin(), values.values().begin() + shown));
   st.images = renderMaps(strip, 1 << 20, &low, &high);
+  st.maps = std::move(values);
   return st;
 }
 
@@ -127,44 +132,6 @@ PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide) 
 }
 
 namespace {
-// The demonstration classifier's weights for the last shape asked for, kept between updates:
-// a photo's half-million pooled features make 2 M weights, which drawing again on every
-// update cost more than the classification itself.
-struct DemonstrationLayer {
-  int64_t features = -1, classes = -1;
-  Tensor weights, bias;
-};
-std::shared_ptr<const DemonstrationLayer> demonstrationLayer(int64_t features, int64_t classes) {
-  static std::mutex mutex;
-  static std::shared_ptr<const DemonstrationLayer> last;
-  const std::lock_guard lock(mutex);
-  if (!last || last->features != features || last->classes != classes) {
-    auto made = std::make_shared<DemonstrationLayer>();
-    made->features = features, made->classes = classes;
-    demonstrationWeights(features, classes, made->weights, made->bias);
-    last = std::move(made);
-  }
-  return last;
-}
-
-// flatten → fully connected (demonstration weights) → softmax, after the last map stage.
-void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
-  const Tensor& last = result.stages.back().maps;
-  const Tensor flat = last.inLayout(Layout::NCHW).reshaped(Shape{1, last.size()}); // C, H, W order
-  const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(flat.shape()[1], spec.classes);
-  const Tensor& weights = layer->weights;
-  const Tensor& bias = layer->bias;
-  Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
-  backend.denseForward(flat, weights, &bias, logits);
-  backend.softmaxForward(logits, probabilities);
-  result.stages.push_back(vectorStage("flatten", flat, false));
-  result.stages.push_back(vectorStage("fully connected (demonstration weights)", logits, false, "logits"));
-  result.stages.push_back(vectorStage("softmax", probabilities, true));
-  for (int k = 0; k < spec.classes; ++k) result.classNames.push_back("class " + std::to_string(k + 1));
-}
-} // namespace
-
-namespace {
 // image (1, C, H, W) into `to` in `layout`, on every core (two copy about a tenth faster than
 // one here: 27.8 against 24.6 GB/s in convscope_bench's limits/), reusing to's buffer.
 void copyInput(const Tensor& image, Tensor& to, Layout layout) {
@@ -205,6 +172,67 @@ void copyInput(const Tensor& image, Tensor& to, Layout layout) {
         cv::split(pixels, planes);
     }
   }
+}
+} // namespace
+
+namespace {
+// The demonstration classifier's weights for the last shape asked for, kept between updates:
+// a photo's half-million pooled features make 2 M weights, which drawing again on every
+// update cost more than the classification itself.
+struct DemonstrationLayer {
+  int64_t features = -1, classes = -1;
+  Tensor weights, bias;
+};
+std::shared_ptr<const DemonstrationLayer> demonstrationLayer(int64_t features, int64_t classes) {
+  static std::mutex mutex;
+  static std::shared_ptr<const DemonstrationLayer> last;
+  const std::lock_guard lock(mutex);
+  if (!last || last->features != features || last->classes != classes) {
+    auto made = std::make_shared<DemonstrationLayer>();
+    made->features = features, made->classes = classes;
+    demonstrationWeights(features, classes, made->weights, made->bias);
+    last = std::move(made);
+  }
+  return last;
+}
+
+// flatten → fully connected (demonstration weights) → softmax, after the last map stage.
+// `spare`, when given, is an earlier flatten's buffer: a fresh one costs its page faults on
+// top of the copy (a photo's 8 MB: up to 45 ms measured here, where page faults are slow).
+void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result, Tensor* spare) {
+  const Tensor& last = result.stages.back().maps;
+  Tensor flat; // the maps' values in channel, row, column order, as one row
+  if (spare) flat = std::move(*spare);
+  copyInput(last, flat, Layout::NCHW);           // the channels split apart (OpenCV), in bands on every core
+  flat.reuseAs(Shape{1, last.size()}, Layout::NCHW); // the same values
+  const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(flat.shape()[1], spec.classes);
+  const Tensor& weights = layer->weights;
+  const Tensor& bias = layer->bias;
+  Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
+  backend.denseForward(flat, weights, &bias, logits);
+  backend.softmaxForward(logits, probabilities);
+  // The flattened values are the maps' values: their range is the maps' (no pass over them).
+  std::pair<float, float> range{0.0f, 0.0f};
+  const std::vector<MapImage>& maps = result.stages.back().images;
+  for (size_t m = 0; m < maps.size(); ++m)
+    range = m == 0 ? std::pair{maps[m].minimum, maps[m].maximum}
+                   : std::pair{std::min(range.first, maps[m].minimum), std::max(range.second, maps[m].maximum)};
+  result.stages.push_back(vectorStage("flatten", std::move(flat), false, "features",
+                                      maps.empty() ? std::nullopt : std::optional(range)));
+  result.stages.push_back(vectorStage("fully connected (demonstration weights)", std::move(logits), false, "logits"));
+  result.stages.push_back(vectorStage("softmax", std::move(probabilities), true));
+  for (int k = 0; k < spec.classes; ++k) result.classNames.push_back("class " + std::to_string(k + 1));
+}
+} // namespace
+
+
+namespace {
+// An earlier result's flatten buffer (the first vector stage), to reuse.
+Tensor* spareFlatten(PipelineResult* recycle) {
+  if (!recycle) return nullptr;
+  for (PipelineStage& st : recycle->stages)
+    if (st.kind == PipelineStage::Kind::Vector) return &st.maps;
+  return nullptr;
 }
 } // namespace
 
@@ -280,7 +308,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
           stage(poolTitle(spec.pool), std::move(pooled), side, false, &pooledRanges.lo, &pooledRanges.hi));
       result.stages.back().mapNames = names;
     }
-    if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+    if (spec.classify && spec.classes > 0) classify(backend, spec, result, spareFlatten(recycle));
     return result;
   }
   result.stages.push_back(stage("convolution", std::move(convolution), side));
@@ -316,7 +344,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       return result;
     }
   }
-  if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+  if (spec.classify && spec.classes > 0) classify(backend, spec, result, spareFlatten(recycle));
   return result;
 }
 

@@ -681,7 +681,9 @@ private slots:
     }
     QVERIFY(window.runner()->recycledUpdates() >= before + 2);
     auto backend = makeBackend(BackendKind::Onednn);
-    const PipelineResult fresh = runPipeline(*backend, window.workspace()->input(), window.workspace()->pipelineSpec());
+    PipelineSpec spec = window.workspace()->pipelineSpec();
+    spec.displaySide = window.featureMaps()->renderSide(); // as the window asks
+    const PipelineResult fresh = runPipeline(*backend, window.workspace()->input(), spec);
     const PipelineSnapshot& shown = window.featureMaps()->result();
     QCOMPARE(shown->stages.size(), fresh.stages.size());
     for (size_t k = 0; k < fresh.stages.size(); ++k) {
@@ -691,6 +693,58 @@ private slots:
       for (size_t m = 0; m < fresh.stages[k].images.size(); ++m)
         QVERIFY(shown->stages[k].images[m].pixels == fresh.stages[k].images[m].pixels);
     }
+  }
+
+  // Issue 26, item 12: a slider step does only the work its picture needs. The stepper on a
+  // tab not shown does not convolve the photo again on the GUI thread (it catches up when
+  // its tab is shown); the maps are rendered at the tiles' size, not 512 pixels; the tiles
+  // draw the snapshot's own bytes (no copy); the window hands the input over without a copy.
+  void aSliderStepDoesOnlyTheWorkItsPictureNeeds() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    window.showFeatureMaps();
+    QVERIFY(window.openFile(QString::fromStdString(convscope::test::resourcePath("samples/cat.png"))));
+    settle(window);
+    const int columns = window.stepper()->outputColumns(); // asked: brought up to date
+    QCOMPARE(columns, 451);                                // cat.png, "same" padding
+    const int computed = window.stepper()->recomputations();
+    FilterOptions c = window.workspace()->convolution();
+    for (float bias : {0.5f, 1.0f, 0.0f}) { // three slider steps
+      c.bias = bias;
+      window.workspace()->setConvolution(c);
+      settle(window);
+    }
+    c.strideH = c.strideW = 2;
+    window.workspace()->setConvolution(c);
+    settle(window);
+    QCOMPARE(window.stepper()->recomputations(), computed); // hidden: no work at all
+    window.showStepper();                                   // shown: once, up to date
+    QCOMPARE(window.stepper()->recomputations(), computed + 1);
+    QCOMPARE(window.stepper()->outputColumns(), 226);
+    QVERIFY(window.stepper()->formulaText().contains("/ 2⌋ + 1"));
+    window.showFeatureMaps();
+
+    FeatureMapView* maps = window.featureMaps();
+    QCOMPARE(maps->renderSide(), int(std::ceil(maps->tileSize() * maps->devicePixelRatioF())));
+    const PipelineSnapshot shown = maps->result();
+    QVERIFY(shown->stages.size() >= 4);
+    for (size_t s = 0; s < shown->stages.size(); ++s) {
+      if (shown->stages[s].kind != PipelineStage::Kind::Maps) continue;
+      for (size_t m = 0; m < shown->stages[s].images.size(); ++m) {
+        const MapImage& image = shown->stages[s].images[m];
+        QVERIFY2(std::max(image.width, image.height) <= maps->renderSide(),
+                 qPrintable(QStringLiteral("stage %1 map %2: %3x%4").arg(s).arg(m).arg(image.width).arg(image.height)));
+        const QImage tile = maps->tileImage(int(s), int(m));
+        QVERIFY(!tile.isNull());
+        QCOMPARE(static_cast<const void*>(tile.constBits()), static_cast<const void*>(image.pixels.data()));
+      }
+    }
+    // A larger tile asks for larger pictures.
+    maps->setTileSize(300);
+    settle(window);
+    QVERIFY(std::max(maps->result()->stages[1].images[0].width, maps->result()->stages[1].images[0].height) > 150);
+    QCOMPARE(window.workspace()->sharedInput().get(), &window.workspace()->input());
   }
 
   void steppingTheRgbExampleShowsMinus25AndTheChannelSums() {

@@ -46,7 +46,7 @@ void Workspace::setMatrix(const Tensor& values, const QString& name) {
   inputPath_.clear(); // not from a file: a change of channels has nothing to reload
   inputIsMatrix_ = true;
   originalSize_ = QSize(static_cast<int>(original_.shape()[3]), static_cast<int>(original_.shape()[2]));
-  input_ = original_;
+  input_ = std::make_shared<const Tensor>(original_);
   ++inputVersion_;
   emit inputChanged();
 }
@@ -66,23 +66,24 @@ void Workspace::applyWorkingSize() {
   const int64_t side = std::max(s[2], s[3]);
   ++inputVersion_;
   if (inputIsMatrix_ || side <= workingSide_) {
-    input_ = original_;
+    input_ = std::make_shared<const Tensor>(original_);
     return;
   }
   // Downscale each channel with OpenCV (area averaging keeps detail honest).
   const double factor = double(workingSide_) / double(side);
   const int h = std::max(1, static_cast<int>(std::lround(s[2] * factor)));
   const int w = std::max(1, static_cast<int>(std::lround(s[3] * factor)));
-  input_ = Tensor(Shape{1, s[1], h, w});
+  auto input = std::make_shared<Tensor>(Shape{1, s[1], h, w});
   for (int64_t c = 0; c < s[1]; ++c) {
     cv::Mat plane(static_cast<int>(s[2]), static_cast<int>(s[3]), CV_32F,
                   const_cast<float*>(original_.data()) + c * s[2] * s[3]);
-    cv::Mat target(h, w, CV_32F, input_.data() + c * int64_t(h) * w);
+    cv::Mat target(h, w, CV_32F, input->data() + c * int64_t(h) * w);
     cv::resize(plane, target, cv::Size(w, h), 0, 0, cv::INTER_AREA);
   }
   // An 8-bit image downscaled is an 8-bit image: whole values 0–255, as OpenCV gives for
   // 8-bit pictures (and as a lecture file stores it, exactly, as PNG).
-  for (float& v : input_.values()) v = std::round(v);
+  for (float& v : input->values()) v = std::round(v);
+  input_ = std::move(input);
 }
 
 void Workspace::setChannelsMode(int channels) {

@@ -28,7 +28,9 @@ public:
   explicit Workspace(QObject* parent = nullptr);
 
   // The input as the engine sees it: (1, C, H, W), values 0–255 (or as typed).
-  const Tensor& input() const { return input_; }
+  const Tensor& input() const { return *input_; }
+  // The same input as a shared immutable snapshot, for work on another thread (no copy).
+  std::shared_ptr<const Tensor> sharedInput() const { return input_; }
   uint64_t inputVersion() const { return inputVersion_; } // a new number whenever input() changes
   const QString& inputName() const { return inputName_; }
   QSize originalSize() const { return originalSize_; } // before downscaling to the working size
@@ -89,7 +91,7 @@ private:
   void applyWorkingSize();
 
   Tensor original_; // as loaded, before the working size
-  Tensor input_;
+  std::shared_ptr<const Tensor> input_ = std::make_shared<const Tensor>(); // replaced, never changed
   uint64_t inputVersion_ = 0;
   QString inputName_;
   QString inputPath_;

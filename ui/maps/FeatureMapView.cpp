@@ -112,6 +112,22 @@ QImage toQImage(const MapImage& map) {
   return image;
 }
 
+namespace {
+// A tile's picture over the snapshot's own bytes, no copy: the image keeps the snapshot
+// alive (its cleanup lets go of it), and nothing writes to a snapshot, so the bytes stay.
+// Setting a colour table does not copy an image made over writable bytes that only it uses.
+QImage wrappedImage(const PipelineSnapshot& snapshot, const MapImage& map) {
+  auto* keep = new PipelineSnapshot(snapshot);
+  auto* bytes = const_cast<uchar*>(map.pixels.data()); // never written: see above
+  const auto release = [](void* info) { delete static_cast<PipelineSnapshot*>(info); };
+  if (map.palette == Palette::Rgb)
+    return QImage(bytes, map.width, map.height, map.width * 3, QImage::Format_RGB888, release, keep);
+  QImage image(bytes, map.width, map.height, map.width, QImage::Format_Indexed8, release, keep);
+  image.setColorTable(colourTable(map.palette));
+  return image;
+}
+} // namespace
+
 QColor paletteQColor(Palette palette, int index) {
   uint8_t c[3];
   paletteColour(palette, index, c);
@@ -145,6 +161,11 @@ const FeatureMapView::Tile* FeatureMapView::tileAt(int stage, int map) const {
   for (const Tile& t : tiles_)
     if (t.stage == stage && t.map == map) return &t;
   return nullptr;
+}
+
+QImage FeatureMapView::tileImage(int stage, int map) const {
+  const Tile* t = tileAt(stage, map);
+  return t ? t->image : QImage();
 }
 
 double FeatureMapView::tileGain(int stage, int map) const {
@@ -185,9 +206,15 @@ int FeatureMapView::numberPixels(const Tile& t) const {
 }
 
 void FeatureMapView::setTileSize(int pixels) {
+  const int side = renderSide();
   tileSize_ = pixels;
   layoutTiles();
   update();
+  if (renderSide() != side) emit renderSideChanged();
+}
+
+int FeatureMapView::renderSide() const {
+  return std::clamp(int(std::ceil(tileSize_ * devicePixelRatioF())), 48, 2048);
 }
 
 int FeatureMapView::stageCount() const { return result_ ? static_cast<int>(result_->stages.size()) : 0; }
@@ -238,7 +265,7 @@ void FeatureMapView::layoutTiles() {
         layerScale = std::max(layerScale, double(map.scale));
         all.push_back(&map);
       }
-      const double sharedGain = contrast_ ? contrast_ : autoGain(all, layerScale);
+      const double sharedGain = contrast_ ? contrast_ : shared_ ? autoGain(all, layerScale) : 1;
       int x = kMargin, rowHeight = 0;
       for (int m = 0; m < static_cast<int>(stage.images.size()); ++m) {
         const MapImage& map = stage.images[m];
@@ -247,15 +274,18 @@ void FeatureMapView::layoutTiles() {
         const double scale = std::min(double(tileSize_) / map.width, double(tileSize_) / map.height);
         // A lecture's small map (8 cells a side or fewer) gets cells of at least 40 px: its
         // numbers are shown in them.
-        const double crisp =
-            std::max(scale >= 1 ? std::floor(scale) : scale, std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
+        // A sampled picture (a large map shown every step-th row) has no cells to keep
+        // square: it fills the tile.
+        const double crisp = map.step > 1 ? scale
+                                          : std::max(scale >= 1 ? std::floor(scale) : scale,
+                                                     std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
         const QSize size(std::max(1, int(map.width * crisp)), std::max(1, int(map.height * crisp)));
         if (x + size.width() > width - kMargin && x > kMargin) {
           x = kMargin;
           y += rowHeight + kCaption + kGap;
           rowHeight = 0;
         }
-        tiles_.push_back({s, m, QRect(QPoint(x, y), size), toQImage(map)});
+        tiles_.push_back({s, m, QRect(QPoint(x, y), size), wrappedImage(result_, map)});
         if (s > 0 && map.palette != Palette::Rgb) { // the input is shown as it is
           Tile& t = tiles_.back();
           if (shared_) {

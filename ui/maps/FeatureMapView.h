@@ -23,6 +23,12 @@ public:
   const PipelineSnapshot& result() const { return result_; }
   void setTileSize(int pixels); // presenter mode uses larger tiles
   int tileSize() const { return tileSize_; }
+  // The side, in pixels, the pipeline should render maps at for these tiles (its
+  // PipelineSpec::displaySide): the tile's, in device pixels. A larger map's picture shows
+  // every step-th row and column and is stretched to fill the tile. Pictures no larger than
+  // the tiles keep a slider's update fast: their rendering, contrast counts and paint all
+  // scale with them (BENCHMARKS.md, `bench window`).
+  int renderSide() const;
   // Display contrast 1–16: colours reach the palette's ends at 1/gain of each map's range,
   // so faint maps (edges in a photo) show on a projector. 0, the default, is automatic:
   // each map (each layer, with a shared scale) gets the gain that puts its 99th percentile
@@ -41,6 +47,8 @@ public:
   static constexpr int kNumberCell = 30;
   // Map `map` of stage `stage` at full resolution, each map on its own scale (for export).
   QImage fullImage(int stage, int map) const;
+  // The picture a tile draws (the snapshot's bytes, not a copy), or a null image.
+  QImage tileImage(int stage, int map) const;
   int stageCount() const;
   int mapCount(int stage) const;
 
@@ -49,6 +57,7 @@ public:
 
 signals:
   void hovered(const QString& text); // "convolution map 3 (row 12, column 40): −0.25"
+  void renderSideChanged();          // the tiles grew or shrank: the maps are wanted at another size
 
 protected:
   void paintEvent(QPaintEvent* event) override;

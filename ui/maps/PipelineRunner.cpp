@@ -13,21 +13,21 @@ PipelineRunner::~PipelineRunner() {
   if (inflight_.valid()) inflight_.wait();
 }
 
-void PipelineRunner::request(const Tensor& input, const PipelineSpec& spec) {
+void PipelineRunner::request(std::shared_ptr<const Tensor> input, const PipelineSpec& spec) {
   ++requested_;
   // Busy until finished() has delivered: between a job's end and that, a new job must
   // wait too, or an older waiting request could overtake it.
   if (busy_) {
-    pending_ = std::make_pair(input, spec); // replaces any older waiting request
+    pending_ = std::make_pair(std::move(input), spec); // replaces any older waiting request
     pendingNumber_ = requested_;
     return;
   }
   pending_.reset(); // (a request made while the last result was being handed out is older)
   running_ = requested_;
-  start(input, spec);
+  start(std::move(input), spec);
 }
 
-void PipelineRunner::start(Tensor input, PipelineSpec spec) {
+void PipelineRunner::start(std::shared_ptr<const Tensor> input, PipelineSpec spec) {
   busy_ = true;
   auto done = std::make_shared<std::promise<void>>();
   inflight_ = done->get_future();
@@ -44,7 +44,7 @@ void PipelineRunner::start(Tensor input, PipelineSpec spec) {
       [this, done, backend = backend_.get(), input = std::move(input), spec = std::move(spec), recycle] {
         PipelineSnapshot result;
         try {
-          result = std::make_shared<PipelineResult>(runPipeline(*backend, input, spec, recycle.get()));
+          result = std::make_shared<PipelineResult>(runPipeline(*backend, *input, spec, recycle.get()));
         } catch (const std::exception& e) { // nothing crosses the thread but a result
           auto failed = std::make_shared<PipelineResult>();
           failed->error = e.what();

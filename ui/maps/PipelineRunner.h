@@ -22,7 +22,8 @@ public:
   explicit PipelineRunner(QObject* parent = nullptr);
   ~PipelineRunner() override; // waits for a running update
 
-  void request(const Tensor& input, const PipelineSpec& spec);
+  // The input is shared, not copied (a photo is megabytes; the workspace replaces, never changes it).
+  void request(std::shared_ptr<const Tensor> input, const PipelineSpec& spec);
   bool isBusy() const { return busy_; }
   // True when the newest request's result has been delivered.
   bool isSettled() const { return delivered_ == requested_; }
@@ -34,12 +35,12 @@ signals:
   void resultReady(convscope::ui::PipelineSnapshot result);
 
 private:
-  void start(Tensor input, PipelineSpec spec);
+  void start(std::shared_ptr<const Tensor> input, PipelineSpec spec);
   void finished(PipelineSnapshot result);
 
   std::unique_ptr<Backend> backend_; // used by one update at a time
   std::future<void> inflight_;       // the running update, on the compute thread
-  std::optional<std::pair<Tensor, PipelineSpec>> pending_;
+  std::optional<std::pair<std::shared_ptr<const Tensor>, PipelineSpec>> pending_;
   PipelineSnapshot latest_;
   PipelineSnapshot spare_;                               // the result before latest_
   uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers

@@ -203,14 +203,35 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   connect(forwardButton_, &QPushButton::clicked, this, &Stepper::stepForward);
   connect(playButton_, &QPushButton::clicked, this, &Stepper::togglePlay);
   connect(resetButton_, &QPushButton::clicked, this, &Stepper::reset);
-  connect(workspace_, &Workspace::inputChanged, this, &Stepper::recompute);
-  connect(workspace_, &Workspace::kernelsChanged, this, &Stepper::recompute);
-  connect(workspace_, &Workspace::settingsChanged, this, &Stepper::recompute);
-  connect(workspace_, &Workspace::modelChanged, this, &Stepper::recompute);
+  connect(workspace_, &Workspace::inputChanged, this, &Stepper::workspaceChanged);
+  connect(workspace_, &Workspace::kernelsChanged, this, &Stepper::workspaceChanged);
+  connect(workspace_, &Workspace::settingsChanged, this, &Stepper::workspaceChanged);
+  connect(workspace_, &Workspace::modelChanged, this, &Stepper::workspaceChanged);
   recompute();
 }
 
+void Stepper::workspaceChanged() {
+  // A page of a tab widget that is not the current one is hidden explicitly; a stepper
+  // that is its own window (tests, exports) always recomputes.
+  if (!isWindow() && isHidden()) {
+    stale_ = true;
+    return;
+  }
+  recompute();
+}
+
+void Stepper::ensureCurrent() const {
+  if (stale_) const_cast<Stepper*>(this)->recompute(); // the state is a cache of the workspace's
+}
+
+bool Stepper::event(QEvent* event) {
+  if (event->type() == QEvent::ShowToParent) ensureCurrent();
+  return QWidget::event(event);
+}
+
 void Stepper::recompute() {
+  stale_ = false;
+  ++recomputations_;
   problem_.clear();
   convOutput_ = Tensor();
   const auto& kernels = workspace_->kernels();
@@ -257,8 +278,11 @@ void Stepper::recompute() {
     // computes them: the workspace's activation (none: the map as convolved), then pooling.
     const Shape& o = convOutput_.shape();
     Tensor map(Shape{1, 1, o[2], o[3]});
-    for (int64_t r = 0; r < o[2]; ++r)
-      for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
+    if (convOutput_.layout() == Layout::NCHW) // the channel's plane, as it is
+      std::copy_n(convOutput_.data() + outputChannel_ * o[2] * o[3], o[2] * o[3], map.data());
+    else
+      for (int64_t r = 0; r < o[2]; ++r)
+        for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
     activated_ = Tensor(map.shape());
     backend_.activationForward(workspace_->activation(), kLeakySlope, map, activated_);
     pooled_ = Tensor();
@@ -308,6 +332,7 @@ void Stepper::computeFullyConnected() {
 }
 
 QString Stepper::formulaText() const {
+  ensureCurrent();
   if (mode_ == Mode::FullyConnected)
     return cellCount() ? tr("%1  →  %2 outputs; %3")
                                  .arg(QString::fromStdString(fc_.inputText))
@@ -351,6 +376,7 @@ QString Stepper::formulaText() const {
 }
 
 QString Stepper::arithmeticText() const {
+  ensureCurrent();
   if (cellCount() == 0) return {};
   const int r = rowOf(position_), c = columnOf(position_);
   if (mode_ == Mode::Convolution) {
@@ -442,16 +468,22 @@ void Stepper::setMode(Mode mode) {
 }
 
 QString Stepper::className(int j) const {
+  ensureCurrent();
   return j < int(fc_.classNames.size()) ? QString::fromStdString(fc_.classNames[size_t(j)]) : tr("class %1").arg(j + 1);
 }
 
 void Stepper::setKernelIndex(int index) {
+  ensureCurrent();
   if (kernelBox_->count() > 0) kernelBox_->setCurrentIndex(std::clamp(index, 0, kernelBox_->count() - 1));
 }
 
-void Stepper::setOutputChannel(int channel) { channelBox_->setValue(channel); }
+void Stepper::setOutputChannel(int channel) {
+  ensureCurrent();
+  channelBox_->setValue(channel);
+}
 
 std::vector<Figure> Stepper::figures() const {
+  ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->figures();
   const int width = std::max(canvas_->width(), 480);
   const QString formula = formulaLabel_->text();
@@ -475,18 +507,27 @@ std::vector<Figure> Stepper::figures() const {
   return list;
 }
 
-int Stepper::smallestDigitPixels() const { return canvas_->smallestDigits(); }
-bool Stepper::titlesElided() const { return canvas_->labelsElided(); }
+int Stepper::smallestDigitPixels() const {
+  ensureCurrent();
+  return canvas_->smallestDigits();
+}
+bool Stepper::titlesElided() const {
+  ensureCurrent();
+  return canvas_->labelsElided();
+}
 bool Stepper::arithmeticFits() const {
+  ensureCurrent();
   return arithmetic_->verticalScrollBar()->maximum() == 0 && arithmetic_->horizontalScrollBar()->maximum() == 0 &&
          arithmetic_->isVisible() && arithmetic_->height() > 0;
 }
 
 bool Stepper::gridsFit() const {
+  ensureCurrent();
   return scroll_->horizontalScrollBar()->maximum() == 0 && scroll_->verticalScrollBar()->maximum() == 0;
 }
 
 QString Stepper::outputLabel(int j) const {
+  ensureCurrent();
   // Outputs are named by their class when the model has names ("(7)"), else counted from 1.
   return workspace_->hasModel() && j < int(fc_.classNames.size())
              ? QStringLiteral("(%1)").arg(QString::fromStdString(fc_.classNames[size_t(j)]))
@@ -494,6 +535,7 @@ QString Stepper::outputLabel(int j) const {
 }
 
 void Stepper::setPosition(int position) {
+  ensureCurrent();
   position = std::clamp(position, 0, std::max(0, cellCount() - 1));
   position_ = position;
   if (mode_ == Mode::FullyConnected) // the weight row's numbers and title are the output's
@@ -521,10 +563,17 @@ void Stepper::setPosition(int position) {
   emit positionChanged(position_);
 }
 
-void Stepper::stepForward() { mode_ == Mode::Backward ? backward_->stepForward() : setPosition(position_ + 1); }
-void Stepper::stepBack() { mode_ == Mode::Backward ? backward_->stepBack() : setPosition(position_ - 1); }
+void Stepper::stepForward() {
+  ensureCurrent();
+  mode_ == Mode::Backward ? backward_->stepForward() : setPosition(position_ + 1);
+}
+void Stepper::stepBack() {
+  ensureCurrent();
+  mode_ == Mode::Backward ? backward_->stepBack() : setPosition(position_ - 1);
+}
 
 void Stepper::reset() {
+  ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->reset();
   if (timer_->isActive()) togglePlay();
   setPosition(0);
@@ -533,6 +582,7 @@ void Stepper::reset() {
 bool Stepper::isPlaying() const { return mode_ == Mode::Backward ? backward_->isPlaying() : timer_->isActive(); }
 
 void Stepper::togglePlay() {
+  ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->togglePlay();
   if (timer_->isActive()) {
     timer_->stop();
@@ -576,6 +626,7 @@ void Stepper::fitCells() {
 }
 
 QRect Stepper::outputGridRect() const {
+  ensureCurrent();
   const int grid = mode_ == Mode::Convolution ? int(inputChannels_.size()) : 1;
   if (mode_ == Mode::FullyConnected || mode_ == Mode::Backward || grid >= canvas_->gridCount()) return {};
   const QRect onCanvas = canvas_->gridRect(grid);
@@ -586,11 +637,13 @@ QRect Stepper::outputGridRect() const {
 }
 
 void Stepper::setMatrixShown(bool on) {
+  ensureCurrent();
   if (matrixButton_->isChecked() != on) matrixButton_->setChecked(on); // comes back here
   updatePanels();
 }
 
 void Stepper::setShiftShown(bool on) {
+  ensureCurrent();
   if (shiftButton_->isChecked() != on) shiftButton_->setChecked(on);
   updatePanels();
 }
@@ -628,6 +681,7 @@ void Stepper::updateLens() {
 }
 
 void Stepper::zoomToFit() {
+  ensureCurrent();
   autoFit_ = true;
   fitCells();
   setPosition(position_);
@@ -647,6 +701,7 @@ void Stepper::fitArithmetic() {
 }
 
 void Stepper::setPresenterMode(bool on) {
+  ensureCurrent();
   presenter_ = on;
   // A style sheet fixes its widget's font when polished: the problem line is sized here.
   problemLabel_->setStyleSheet(on ? "color: #b2182b; font-weight: bold; font-size: 22px;"
@@ -707,6 +762,7 @@ void Stepper::resizeEvent(QResizeEvent* event) {
 }
 
 void Stepper::setCellSize(int pixels) {
+  ensureCurrent();
   cellSize_ = std::clamp(pixels, 1, 160);
   aspect_ = 1.0;
   canvas_->relayout();
@@ -714,11 +770,13 @@ void Stepper::setCellSize(int pixels) {
 }
 
 void Stepper::zoomIn() {
+  ensureCurrent();
   autoFit_ = false;
   setCellSize(cellSize_ < 12 ? cellSize_ + 2 : cellSize_ * 5 / 4);
 }
 
 void Stepper::zoomOut() {
+  ensureCurrent();
   autoFit_ = false;
   setCellSize(cellSize_ <= 12 ? cellSize_ - (cellSize_ > 3 ? 2 : 1) : cellSize_ * 4 / 5);
 }

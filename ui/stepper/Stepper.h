@@ -51,20 +51,20 @@ public:
   explicit Stepper(Workspace* workspace, QWidget* parent = nullptr);
 
   Mode mode() const { return mode_; }
-  int position() const { return position_; } // output cell index, row-major
-  int kernelIndex() const { return kernelIndex_; }     // which kernel of the bank is stepped
-  int outputChannel() const { return outputChannel_; } // which of its output channels
-  int outputRows() const { return outputRows_; }
-  int outputColumns() const { return outputColumns_; }
-  int cellCount() const { return outputRows_ * outputColumns_; }
+  int position() const { ensureCurrent(); return position_; } // output cell index, row-major
+  int kernelIndex() const { ensureCurrent(); return kernelIndex_; }     // which kernel of the bank is stepped
+  int outputChannel() const { ensureCurrent(); return outputChannel_; } // which of its output channels
+  int outputRows() const { ensureCurrent(); return outputRows_; }
+  int outputColumns() const { ensureCurrent(); return outputColumns_; }
+  int cellCount() const { ensureCurrent(); return outputRows_ * outputColumns_; }
   QString formulaText() const;
   QString outputLabel(int output) const; // "(7)" for a model's class 7, else "3" (counted from 1)
   QString arithmeticText() const;        // the current cell's computation
   // The fully connected stage: flattened features (1, F) and logits (1, K) as stepped.
-  const Tensor& fullyConnectedInput() const { return fc_.input; }
-  const Tensor& logits() const { return fc_.logits; }
-  const FullyConnectedLesson& fullyConnected() const { return fc_; }
-  QString problemText() const { return problem_; } // why the configuration does not fit, or ""
+  const Tensor& fullyConnectedInput() const { ensureCurrent(); return fc_.input; }
+  const Tensor& logits() const { ensureCurrent(); return fc_.logits; }
+  const FullyConnectedLesson& fullyConnected() const { ensureCurrent(); return fc_; }
+  QString problemText() const { ensureCurrent(); return problem_; } // why the configuration does not fit, or ""
   bool isPlaying() const;
   int zoom() const { return cellSize_; }
   int cellWidth() const { return cellW(); }
@@ -77,22 +77,25 @@ public:
   bool gridsFit() const;               // every grid in view, no scroll bar
   QString className(int output) const; // "class 3", or the model's name for it ("7")
   bool isPresenterMode() const { return presenter_; }
-  BackwardStepper* backward() const { return backward_; } // the fifth mode's own widget
-  ActivationPlot* activationPlot() const { return activationPlot_; } // beside the activation mode's grids
-  StepperLens* lens() const { return lens_; } // the current step magnified, beside grids too large for numbers
+  // How many times the stepper has computed its state (a test's proof that a hidden stepper
+  // waits; does not bring it up to date).
+  int recomputations() const { return recomputations_; }
+  BackwardStepper* backward() const { ensureCurrent(); return backward_; } // the fifth mode's own widget
+  ActivationPlot* activationPlot() const { ensureCurrent(); return activationPlot_; } // beside the activation mode's grids
+  StepperLens* lens() const { ensureCurrent(); return lens_; } // the current step magnified, beside grids too large for numbers
   // The lecture's two claims beside the grids: convolution as a sparse, weight-shared matrix
   // (convolution mode) and pooling after a one-pixel shift (pooling mode), each on a toggle.
-  MatrixPanel* matrixPanel() const { return matrixPanel_; }
-  ShiftPanel* shiftPanel() const { return shiftPanel_; }
+  MatrixPanel* matrixPanel() const { ensureCurrent(); return matrixPanel_; }
+  ShiftPanel* shiftPanel() const { ensureCurrent(); return shiftPanel_; }
   void setMatrixShown(bool on);
   void setShiftShown(bool on);
-  StepperCanvas* canvas() const { return canvas_; }
+  StepperCanvas* canvas() const { ensureCurrent(); return canvas_; }
   // Where the output grid is on screen, in the stepper's coordinates, clipped to the grids'
   // view (empty when none shows): what an overlay should not cover.
   QRect outputGridRect() const;
-  QScrollArea* gridView() const { return scroll_; }
+  QScrollArea* gridView() const { ensureCurrent(); return scroll_; }
   // The chosen output channel's map after the workspace's activation, as stepped, (1, 1, Ho, Wo).
-  const Tensor& activated() const { return activated_; }
+  const Tensor& activated() const { ensureCurrent(); return activated_; }
   // For export: the grids with the formula above and the current cell's arithmetic below
   // (the backward mode: BackwardStepper's figures).
   std::vector<Figure> figures() const;
@@ -120,12 +123,21 @@ signals:
 protected:
   void resizeEvent(QResizeEvent* event) override;
   bool eventFilter(QObject* watched, QEvent* event) override;
+  bool event(QEvent* event) override; // a stale stepper recomputes when its tab is shown
 
 private:
   friend class StepperCanvas;
   friend class StepperLens;
   void updateLens(); // shown when cells carry no numbers or the window and output cell do not both fit
   void recompute();   // after the workspace changed
+  // A workspace change: recomputed now or, on a tab not shown, when the tab is shown or the
+  // stepper is asked anything (every public function first calls ensureCurrent). A photo's
+  // convolution, pictures and grids on the GUI thread would otherwise hold up the live
+  // feature maps at every slider step while nobody looks at the stepper.
+  void workspaceChanged();
+  void ensureCurrent() const;
+  bool stale_ = false;
+  int recomputations_ = 0;
   void updateTexts(); // formula, arithmetic, position
   int rowOf(int position) const { return outputColumns_ ? position / outputColumns_ : 0; }
   int columnOf(int position) const { return outputColumns_ ? position % outputColumns_ : 0; }

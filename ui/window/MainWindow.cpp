@@ -159,6 +159,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                                          : QString());
   });
   connect(runner_, &PipelineRunner::resultReady, featureMaps_, &FeatureMapView::setResult);
+  connect(featureMaps_, &FeatureMapView::renderSideChanged, this, &MainWindow::requestUpdate);
   connect(featureMaps_, &FeatureMapView::hovered, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
 
@@ -367,7 +368,11 @@ void MainWindow::showError(const QString& text) {
 
 QString MainWindow::errorText() const { return errorBanner_->isVisible() ? errorBanner_->text() : QString(); }
 
-void MainWindow::requestUpdate() { runner_->request(workspace_->input(), workspace_->pipelineSpec()); }
+void MainWindow::requestUpdate() {
+  PipelineSpec spec = workspace_->pipelineSpec();
+  spec.displaySide = featureMaps_->renderSide(); // pictures the size the tiles show
+  runner_->request(workspace_->sharedInput(), spec);
+}
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
   if (event->mimeData()->hasUrls() || event->mimeData()->hasImage()) event->acceptProposedAction();

@@ -146,10 +146,20 @@ TEST(Pipeline, ReusingAnEarlierResultsBuffersGivesTheSameResult) {
   const Tensor a = randomTensor({1, 3, 40, 30}, 1, 0, 255), b = randomTensor({1, 3, 40, 30}, 2, 0, 255);
   PipelineResult previous = runPipeline(*backend, a, spec);
   const PipelineResult fresh = runPipeline(*backend, b, spec);
+  // The buffers that are reused: the convolution's, the ReLU's, the pooling's and the
+  // flatten's (a fresh large buffer costs its page faults on every update).
+  std::vector<const float*> buffers;
+  for (size_t s : {1, 2, 3, 4}) buffers.push_back(previous.stages[s].maps.data());
+  ASSERT_EQ(previous.stages[4].kind, PipelineStage::Kind::Vector);
   const PipelineResult reused = runPipeline(*backend, b, spec, &previous);
   ASSERT_EQ(reused.stages.size(), fresh.stages.size());
   for (size_t s = 0; s < fresh.stages.size(); ++s) {
     EXPECT_EQ(reused.stages[s].maps.values(), fresh.stages[s].maps.values()) << "stage " << s;
     EXPECT_EQ(reused.stages[s].images[0].pixels, fresh.stages[s].images[0].pixels) << "stage " << s;
   }
+  for (size_t s : {1, 2, 3, 4}) EXPECT_EQ(reused.stages[s].maps.data(), buffers[s - 1]) << "stage " << s;
+  // The flatten is the pooled maps in channel, row, column order, whatever their layout.
+  const Tensor pooled = reused.stages[3].maps.inLayout(Layout::NCHW);
+  EXPECT_EQ(reused.stages[4].maps.values(), pooled.values());
+  EXPECT_EQ(reused.stages[4].maps.shape(), (Shape{1, pooled.size()}));
 }
