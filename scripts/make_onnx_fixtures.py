@@ -13,7 +13,8 @@ PyTorch's default evaluation export folds it into the convolution). Three operat
 1.13 never writes for these modules (LRN: it writes a composite of Pow, AveragePool, If…;
 Dropout in an evaluation export; Identity alone) come in a graph built with onnx.helper,
 its expected output still computed by PyTorch's modules. Also written: files ConvScope must
-refuse (an unsupported operator, an unsupported attribute, a broadcasting Add).
+refuse (an unsupported operator, an unsupported attribute, a broadcasting Add, several
+unsupported operators at once, an LSTM).
 Deterministic: fixed seeds.
 """
 import io
@@ -320,6 +321,49 @@ def refused():
     m.ir_version = 7
     open(os.path.join(OUT, "refused-broadcast.onnx"), "wb").write(m.SerializeToString())
     print("refused-resize, refused-attribute, refused-broadcast")
+    refused_many()
+
+
+class ModernBlocks(nn.Module):
+    """What a network after 2018 is made of, for the refusal that lists every operator:
+    ELU twice, Hardswish, and a squeeze-and-excitation gate (a Mul of two network values)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.act1 = nn.Conv2d(3, 8, 3, padding=1), nn.ELU()
+        self.conv2, self.act2 = nn.Conv2d(8, 8, 3, padding=1), nn.Hardswish()
+        self.squeeze, self.excite = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 8, 1)
+        self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.ELU()
+
+    def forward(self, x):
+        x = self.act2(self.conv2(self.act1(self.conv1(x))))
+        x = x * torch.sigmoid(self.excite(self.squeeze(x)))
+        return self.act3(self.conv3(x))
+
+
+class ConvLstm(nn.Module):
+    """A convolutional front end feeding an LSTM: refused by the LSTM's own name."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.lstm = nn.LSTM(4 * 8, 16, batch_first=True)
+
+    def forward(self, x):
+        f = self.conv(x)                                 # (1, 4, 8, 8)
+        f = f.permute(0, 3, 1, 2).reshape(1, 8, 4 * 8)  # a sequence over the columns
+        return self.lstm(f)[0]
+
+
+def refused_many():
+    """Files with several operators ConvScope cannot run: one refusal lists them all."""
+    torch.manual_seed(7)
+    for name, model, shape in (("refused-modern", ModernBlocks(), (1, 3, 8, 8)),
+                               ("refused-lstm", ConvLstm(), (1, 1, 8, 8))):
+        f = io.BytesIO()
+        torch.onnx.export(model.eval(), torch.randn(*shape), f, opset_version=14)
+        open(os.path.join(OUT, name + ".onnx"), "wb").write(f.getvalue())
+    print("refused-modern, refused-lstm")
 
 
 def main():

@@ -213,7 +213,7 @@ Constant constantOf(const onnx::TensorProto& t, const std::string& what) {
 // A value while the graph is read: a network node's output (or the input, node −1), a
 // constant, or a node's output waiting for a Pad to be folded into the layer that reads it.
 struct Value {
-  enum class Kind { Node, Constant, Padded } kind = Kind::Node;
+  enum class Kind { Node, Constant, Padded, Refused } kind = Kind::Node; // Refused: from a node ConvScope cannot run
   int node = -1;
   Constant constant;
   std::array<int64_t, 4> pads{}; // Padded: top, bottom, left, right
@@ -361,6 +361,60 @@ std::string checkerMessage(std::string what) {
   return line;
 }
 
+// The operators a file needs that ConvScope cannot run, in the order first met: how many
+// nodes each, the first one's name and why.
+class Blockers {
+public:
+  void add(const std::string& op, const std::string& node, const std::string& why) {
+    auto [it, added] = byOperator_.try_emplace(op);
+    if (added) order_.push_back(op), it->second.node = node, it->second.why = why;
+    ++it->second.count;
+  }
+  bool empty() const { return order_.empty(); }
+  // "cannot run 3 of its operators: Elu ×2 (first node 'elu1': …); HardSwish ×1 (…). ConvScope reads: …"
+  std::string text() const {
+    std::string list;
+    for (const std::string& op : order_) {
+      const Entry& e = byOperator_.at(op);
+      list += (list.empty() ? "" : "; ") + op + " ×" + std::to_string(e.count) + " (first node '" + e.node +
+              "': " + e.why + ")";
+    }
+    return (order_.size() == 1 ? "ConvScope cannot run one of its operators: "
+                               : "ConvScope cannot run " + std::to_string(order_.size()) +
+                                     " of its operators, all listed here: ") +
+           list +
+           ". ConvScope reads: " + supportedNames();
+  }
+
+private:
+  struct Entry {
+    int count = 0;
+    std::string node, why;
+  };
+  std::map<std::string, Entry> byOperator_;
+  std::vector<std::string> order_;
+};
+
+// Why an operator ConvScope does not know is refused: the ones that are not about
+// convolutional networks by what they are.
+std::string unsupportedReason(const std::string& op) {
+  static const std::map<std::string, std::string> outside{
+      {"LSTM", "a recurrent layer (long short-term memory)"},
+      {"GRU", "a recurrent layer (gated recurrent unit)"},
+      {"RNN", "a recurrent layer"},
+      {"Attention", "attention"},
+      {"MultiHeadAttention", "attention"},
+      {"com.microsoft.Attention", "attention"},
+      {"com.microsoft.MultiHeadAttention", "attention"},
+      {"Loop", "a loop over a subgraph"},
+      {"If", "a branch into subgraphs"},
+      {"Scan", "a scan over a subgraph"},
+  };
+  const auto it = outside.find(op);
+  if (it != outside.end()) return it->second + ": not part of a convolutional network, which is what ConvScope opens";
+  return "not an operator ConvScope implements";
+}
+
 class Importer {
 public:
   explicit Importer(std::string source) : source_(std::move(source)) {}
@@ -394,22 +448,38 @@ public:
       for (const std::string& in : node.input()) ++readers_[in];
       if (node.op_type() != "Constant") ++scopeOperators_[scopeOf(node.name()).first];
     }
+    // Every node is tried, so that one refusal names every operator the file needs that
+    // ConvScope cannot run (with its count and first node), not only the first: a node that
+    // fails is a blocker, and the values it would compute are refused too, so the nodes that
+    // read them are consequences, not counted.
+    Blockers blockers;
     for (const onnx::NodeProto& node : graph.node()) {
-      const std::string op = node.op_type();
-      if (!node.domain().empty() && node.domain() != "ai.onnx")
-        fail("node '" + node.name() + "': operator " + node.domain() + "." + op +
-             " is not supported; ConvScope supports the default domain's " + supportedNames());
-      if (!knownOperators().count(op))
-        fail("node '" + node.name() + "': operator " + op +
-             " is not supported; ConvScope supports: " + supportedNames());
+      const bool otherDomain = !node.domain().empty() && node.domain() != "ai.onnx";
+      const std::string op = otherDomain ? node.domain() + "." + node.op_type() : node.op_type();
+      const auto refuse = [&](const std::string& why) {
+        blockers.add(op, node.name(), why);
+        for (const std::string& out : node.output()) values_[out].kind = Value::Kind::Refused;
+      };
+      if (otherDomain || !knownOperators().count(op)) {
+        refuse(unsupportedReason(op));
+        continue;
+      }
+      if (std::any_of(node.input().begin(), node.input().end(), [this](const std::string& in) {
+            const auto it = values_.find(in);
+            return it != values_.end() && it->second.kind == Value::Kind::Refused;
+          })) {
+        for (const std::string& out : node.output()) values_[out].kind = Value::Kind::Refused;
+        continue;
+      }
       try {
         convert(node);
       } catch (const std::invalid_argument& e) {
         const std::string what = e.what();
         if (what.rfind(source_ + ": ", 0) == 0) throw;
-        fail("node '" + node.name() + "' (" + op + "): " + what);
+        refuse(what);
       }
     }
+    if (!blockers.empty()) fail(blockers.text());
     if (graph.output_size() != 1)
       fail("the graph has " + std::to_string(graph.output_size()) + " outputs; ConvScope's networks have one");
     const std::string& outputName = graph.output(0).name();

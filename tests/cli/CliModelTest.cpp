@@ -148,7 +148,7 @@ TEST_F(CliModel, BadModelsAndArgumentsExitWith2NamingTheProblem) {
   };
   const std::string m = file("m.txt", "1 2\n3 4\n");
   expectBad({"run", "--model", kFixtures + "refused-resize.onnx", "--input", m},
-            "node '/1/Resize': operator Resize is not supported");
+            "ConvScope cannot run one of its operators: Resize ×1 (first node '/1/Resize'");
   expectBad({"run", "--model", file("junk.onnx", "not a model at all"), "--input", m}, "not an ONNX model");
   expectBad({"run", "--model", "lenet5"}, "--input FILE is required");
   expectBad({"run", "--model", "lenet5", "--input", path("missing.txt")}, "no such file");

@@ -201,14 +201,35 @@ TEST(OnnxImportFixtures, AnImportedModelTrainsFurtherAndSavesAsAModelFile) {
 
 TEST(OnnxRefuses, UnsupportedOperatorsAndAttributesByName) {
   const std::string resize = importError(readBytes(kFixtures + "refused-resize.onnx"));
-  EXPECT_NE(resize.find("node '/1/Resize': operator Resize is not supported; ConvScope supports: Conv,"),
+  EXPECT_NE(resize.find("ConvScope cannot run one of its operators: Resize ×1 (first node '/1/Resize': not an "
+                        "operator ConvScope implements). ConvScope reads: Conv,"),
             std::string::npos)
       << resize;
   const std::string attribute = importError(readBytes(kFixtures + "refused-attribute.onnx"));
   EXPECT_NE(attribute.find("node 'odd_conv' (Conv)"), std::string::npos) << attribute;
   EXPECT_NE(attribute.find("wobble"), std::string::npos) << attribute;
   const std::string broadcast = importError(readBytes(kFixtures + "refused-broadcast.onnx"));
-  EXPECT_NE(broadcast.find("node 'broadcast_add' (Add): adds 1x2x4x4 and 1x2x1x1"), std::string::npos) << broadcast;
+  EXPECT_NE(broadcast.find("Add ×1 (first node 'broadcast_add': adds 1x2x4x4 and 1x2x1x1"), std::string::npos)
+      << broadcast;
+}
+
+TEST(OnnxRefuses, OneRefusalListsEveryOperatorWithItsCountAndFirstNode) {
+  // ELU twice, Hardswish, a squeeze-and-excitation gate: all three named at once, in the
+  // order the graph meets them; the convolution after the gate is a consequence, not listed.
+  const std::string modern = importError(readBytes(kFixtures + "refused-modern.onnx"));
+  EXPECT_NE(modern.find("ConvScope cannot run 3 of its operators, all listed here: Elu ×2 (first node '/act1/Elu': "),
+            std::string::npos)
+      << modern;
+  EXPECT_NE(modern.find("; HardSwish ×1 (first node '/act2/HardSwish': "), std::string::npos) << modern;
+  EXPECT_NE(modern.find("; Mul ×1 (first node '/Mul': "), std::string::npos) << modern;
+  EXPECT_EQ(modern.find("Conv ×"), std::string::npos) << modern;
+  // A convolutional front end and an LSTM: the LSTM refused by what it is.
+  const std::string lstm = importError(readBytes(kFixtures + "refused-lstm.onnx"));
+  EXPECT_NE(lstm.find("LSTM ×1 (first node '/lstm/LSTM': a recurrent layer (long short-term memory): not part of a "
+                      "convolutional network"),
+            std::string::npos)
+      << lstm;
+  EXPECT_NE(lstm.find("Transpose ×1 (first node '/Transpose': "), std::string::npos) << lstm;
 }
 
 TEST(OnnxRefuses, FilesThatAreNotOnnx) {
