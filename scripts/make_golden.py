@@ -94,6 +94,15 @@ x = torch.randn(2, 3, 5, 7) * 2
 for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01)), ("tanh", torch.tanh),
                  ("sigmoid", torch.sigmoid)]:
     cases.append({"op": "activation", "name": name, "activation": name, "alpha": 0.01, "src": t(x), "dst": t(fn(x))})
+# The activations of the networks after 2015, with their parameter where they have one (a
+# wider range, so that hard swish and hard sigmoid meet both their bends at -3 and 3).
+MODERN = [("elu", 0.7, lambda v: F.elu(v, 0.7)), ("hard-sigmoid", 1 / 6, F.hardsigmoid),
+          ("hard-swish", 0.0, F.hardswish), ("silu", 0.0, F.silu)]
+MODERN_RANDOM = torch.Generator().manual_seed(26)  # its own draws: the cases before and after stay as they were
+x_wide = torch.randn(2, 3, 5, 7, generator=MODERN_RANDOM) * 3
+for name, alpha, fn in MODERN:
+    cases.append({"op": "activation", "name": name, "activation": name, "alpha": alpha, "src": t(x_wide),
+                  "dst": t(fn(x_wide))})
 
 src = torch.randn(3, 37)
 weights = torch.randn(11, 37)
@@ -178,6 +187,12 @@ for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01
     dst, (d_src,) = grads(fn, [x], diff_dst)
     cases.append({"op": "activation_backward", "name": name + "-backward", "activation": name, "alpha": 0.01,
                   "src": t(x), "dst": t(dst), "diff_dst": t(diff_dst), "diff_src": t(d_src)})
+x_wide = torch.randn(2, 3, 4, 5, generator=MODERN_RANDOM) * 3
+for name, alpha, fn in MODERN:
+    diff_dst = torch.randn(x_wide.shape, generator=MODERN_RANDOM)
+    dst, (d_src,) = grads(fn, [x_wide], diff_dst)
+    cases.append({"op": "activation_backward", "name": name + "-backward", "activation": name, "alpha": alpha,
+                  "src": t(x_wide), "dst": t(dst), "diff_dst": t(diff_dst), "diff_src": t(d_src)})
 
 src, weights, b = torch.randn(5, 23), torch.randn(7, 23), torch.randn(7)
 diff_dst = torch.randn(5, 7)

@@ -325,20 +325,36 @@ def refused():
 
 
 class ModernBlocks(nn.Module):
-    """What a network after 2018 is made of, for the refusal that lists every operator:
-    ELU twice, Hardswish, and a squeeze-and-excitation gate (a Mul of two network values)."""
+    """What ConvScope cannot run yet, for the refusal that lists every operator: a
+    squeeze-and-excitation gate (a Mul of two network values), an upsampling (Resize) and
+    GELU in its erf form (Div, Erf, …), after an ELU it can run."""
 
     def __init__(self):
         super().__init__()
         self.conv1, self.act1 = nn.Conv2d(3, 8, 3, padding=1), nn.ELU()
-        self.conv2, self.act2 = nn.Conv2d(8, 8, 3, padding=1), nn.Hardswish()
         self.squeeze, self.excite = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 8, 1)
-        self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.ELU()
+        self.conv2, self.up = nn.Conv2d(8, 8, 3, padding=1), nn.Upsample(scale_factor=2)
+        self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.GELU()
+
+    def forward(self, x):
+        x = self.act1(self.conv1(x))
+        x = x * torch.sigmoid(self.excite(self.squeeze(x)))
+        return self.act3(self.conv3(self.up(self.conv2(x))))
+
+
+class ModernActivations(nn.Module):
+    """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.act1 = nn.Conv2d(3, 6, 3, padding=1), nn.ELU(alpha=0.7)
+        self.conv2, self.act2 = nn.Conv2d(6, 6, 3, padding=1), nn.Hardswish()
+        self.conv3, self.act3 = nn.Conv2d(6, 6, 3, padding=1), nn.SiLU()
+        self.conv4, self.act4 = nn.Conv2d(6, 4, 3, padding=1), nn.Hardsigmoid()
 
     def forward(self, x):
         x = self.act2(self.conv2(self.act1(self.conv1(x))))
-        x = x * torch.sigmoid(self.excite(self.squeeze(x)))
-        return self.act3(self.conv3(x))
+        return self.act4(self.conv4(self.act3(self.conv3(x))))
 
 
 class ConvLstm(nn.Module):
@@ -387,6 +403,10 @@ def main():
     export("lenet-batchnorm", "LeNet-5 with batch normalization left unfused (TrainingMode.PRESERVE)", LeNetBN(),
            (1, 1, 32, 32), opset=13, preserve=True)
     helper_graph()
+    export("activations-modern-13", "ELU, Hardswish, SiLU, Hardsigmoid at opset 13 (HardSigmoid + Mul, Sigmoid + Mul)",
+           ModernActivations(), (1, 3, 9, 8), opset=13)
+    export("activations-modern-14", "ELU, HardSwish, SiLU, HardSigmoid at opset 14", ModernActivations(), (1, 3, 9, 8),
+           opset=14, dynamic=True)
     refused()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)

@@ -130,8 +130,25 @@ std::string toString(ActivationKind kind) {
   case ActivationKind::Tanh: return "tanh";
   case ActivationKind::Sigmoid: return "sigmoid";
   case ActivationKind::ReLU6: return "relu6";
+  case ActivationKind::ELU: return "elu";
+  case ActivationKind::HardSigmoid: return "hard-sigmoid";
+  case ActivationKind::HardSwish: return "hard-swish";
+  case ActivationKind::SiLU: return "silu";
   }
   return "?";
+}
+
+float defaultActivationAlpha(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::LeakyReLU: return 0.01f;
+  case ActivationKind::ELU: return 1.0f;
+  case ActivationKind::HardSigmoid: return 1.0f / 6.0f;
+  default: return 0.0f;
+  }
+}
+
+bool activationHasAlpha(ActivationKind kind) {
+  return kind == ActivationKind::LeakyReLU || kind == ActivationKind::ELU || kind == ActivationKind::HardSigmoid;
 }
 
 std::string activationTitle(ActivationKind kind) {
@@ -139,16 +156,22 @@ std::string activationTitle(ActivationKind kind) {
   case ActivationKind::ReLU: return "ReLU";
   case ActivationKind::LeakyReLU: return "leaky ReLU";
   case ActivationKind::ReLU6: return "ReLU6";
+  case ActivationKind::ELU: return "ELU";
+  case ActivationKind::HardSigmoid: return "hard sigmoid";
+  case ActivationKind::HardSwish: return "hard swish";
+  case ActivationKind::SiLU: return "SiLU";
   default: return toString(kind);
   }
 }
 
 ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
-                           ActivationKind::Sigmoid, ActivationKind::ReLU6})
+                           ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::ELU,
+                           ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU})
     if (toString(k) == text) return k;
   throw std::invalid_argument("unknown activation '" + text +
-                              "' (expected none, relu, leaky-relu, tanh, sigmoid or relu6)");
+                              "' (expected none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, "
+                              "hard-swish or silu)");
 }
 
 } // namespace convscope

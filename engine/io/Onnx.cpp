@@ -54,6 +54,11 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Tanh", "Activation tanh"},
       {"Sigmoid", "Activation sigmoid"},
       {"Clip", "Activation relu6 (min 0, max 6) or relu (min 0, no max)"},
+      {"Elu", "Activation elu (alpha)"},
+      {"HardSigmoid", "Activation hard-sigmoid (alpha; beta 0.5)"},
+      {"HardSwish", "Activation hard-swish"},
+      {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
+              "nn.SiLU and nn.Hardswish before opset 14; no other products of network values"},
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
@@ -696,8 +701,10 @@ private:
     }
     if (op == "Conv") return convertConv(node);
     if (op == "BatchNormalization") return convertBatchNorm(node);
-    if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip")
+    if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" || op == "Elu" ||
+        op == "HardSigmoid" || op == "HardSwish")
       return convertActivation(node);
+    if (op == "Mul") return convertMul(node);
     if (op == "MaxPool" || op == "AveragePool") return convertPool(node);
     if (op == "GlobalAveragePool") {
       Attributes a(node, {});
@@ -1114,12 +1121,60 @@ private:
       else
         throw std::invalid_argument("clips to [" + std::to_string(lo) + ", " + std::to_string(hi) +
                                     "]; ConvScope has ReLU6 (0 to 6) and ReLU (0 and up)");
+    } else if (op == "Elu") {
+      Attributes a(node, {"alpha"});
+      kind = ActivationKind::ELU, alpha = a.number("alpha", 1.0f);
+    } else if (op == "HardSigmoid") {
+      Attributes a(node, {"alpha", "beta"});
+      kind = ActivationKind::HardSigmoid, alpha = a.number("alpha", 0.2f);
+      const double beta = a.number("beta", 0.5f);
+      if (std::abs(beta - 0.5) > 1e-6)
+        throw std::invalid_argument("has beta " + std::to_string(beta) +
+                                    "; ConvScope's hard sigmoid is min(max(0, α·x + 0.5), 1) (beta 0.5)");
     } else {
       Attributes a(node, {});
-      kind = op == "Relu" ? ActivationKind::ReLU : op == "Tanh" ? ActivationKind::Tanh : ActivationKind::Sigmoid;
+      kind = op == "Relu"        ? ActivationKind::ReLU
+             : op == "Tanh"      ? ActivationKind::Tanh
+             : op == "HardSwish" ? ActivationKind::HardSwish
+                                 : ActivationKind::Sigmoid;
     }
     const int in = nodeInput(node, 0).node;
-    produce(node, add(std::make_unique<Activation>(uniqueName(baseName(node, "")), kind, alpha), {in}));
+    const int made = add(std::make_unique<Activation>(uniqueName(baseName(node, "")), kind, alpha), {in});
+    if (kind == ActivationKind::Sigmoid || kind == ActivationKind::HardSigmoid) gateInput_[made] = in;
+    produce(node, made);
+  }
+
+  // Mul: x times its own sigmoid is SiLU (swish), x times its own hard sigmoid (slope 1/6) is
+  // hard swish: PyTorch writes nn.SiLU and nn.Hardswish so at opsets before 14. The gate layer,
+  // read by this Mul alone, becomes the one activation. Other products of network values
+  // (squeeze-and-excitation's channel scaling) have no layer yet.
+  void convertMul(const onnx::NodeProto& node) {
+    Attributes a(node, {});
+    if (node.input_size() != 2) throw std::invalid_argument("has " + std::to_string(node.input_size()) + " inputs");
+    for (int k : {0, 1}) {
+      const Value& gate = value(node.input(k));
+      const Value& x = value(node.input(1 - k));
+      if (gate.kind != Value::Kind::Node || x.kind != Value::Kind::Node || gate.node < 0) continue;
+      const auto it = gateInput_.find(gate.node);
+      if (it == gateInput_.end() || it->second != x.node || readers_[node.input(k)] != 1) continue;
+      auto& activation = *layerAs<Activation>(network_->layer(size_t(gate.node)));
+      if (activation.activation() == ActivationKind::Sigmoid)
+        activation.setActivation(ActivationKind::SiLU, 0.01f);
+      else if (std::abs(activation.alpha() - 1.0f / 6.0f) < 1e-6f)
+        activation.setActivation(ActivationKind::HardSwish, 0.01f);
+      else
+        continue;
+      gateInput_.erase(it);
+      return alias(node, gate);
+    }
+    std::string shapes;
+    for (int k : {0, 1}) {
+      const Value& v = value(node.input(k));
+      shapes += (k ? " and " : "") + (v.kind == Value::Kind::Node ? shapeOf(v.node).toString() : std::string("a constant"));
+    }
+    throw std::invalid_argument("multiplies " + shapes +
+                                "; ConvScope multiplies a value only by its own sigmoid or hard sigmoid (SiLU, hard "
+                                "swish), not by another value (squeeze-and-excitation's channel scaling)");
   }
 
   void convertBatchNorm(const onnx::NodeProto& node) {
@@ -1339,6 +1394,7 @@ private:
   std::vector<Shape> shapes_; // each network node's output for a batch of one
   std::map<std::string, Value> values_;
   std::map<std::string, int> readers_; // how many node inputs read each value
+  std::map<int, int> gateInput_;        // a Sigmoid or HardSigmoid layer: the network node it reads (SiLU, hard swish)
   std::set<std::string> names_;
   std::set<int> matmuls_;                     // Dense layers from MatMul, whose bias may follow as an Add
   std::map<std::string, int> scopeOperators_; // how many operators each module path computes

@@ -26,12 +26,14 @@ std::string Activation::title() const { return name() + ": " + activationTitle(a
 
 void Activation::saveFields(nlohmann::ordered_json& j) const {
   j["activation"] = toString(activation_);
-  if (activation_ == ActivationKind::LeakyReLU) j["alpha"] = alpha_;
+  if (activationHasAlpha(activation_)) j["alpha"] = alpha_;
 }
 
 std::string Activation::layerListLine() const {
   if (activation_ == ActivationKind::None) return {};
-  if (activation_ != ActivationKind::LeakyReLU) return toString(activation_);
+  if (!activationHasAlpha(activation_) ||
+      (activation_ != ActivationKind::LeakyReLU && alpha_ == defaultActivationAlpha(activation_)))
+    return toString(activation_);
   std::ostringstream line;
   line << toString(activation_) << " " << alpha_;
   return line.str();
@@ -45,24 +47,20 @@ bool Activation::wantsHeInitialization() const {
 LayerKind activationKind() {
   LayerKind k;
   k.type = "Activation";
-  k.keywords = {"relu", "tanh", "sigmoid", "leaky-relu", "relu6"};
-  k.syntax = "relu, tanh, sigmoid, relu6 or leaky-relu [slope]";
+  k.keywords = {"relu", "tanh", "sigmoid", "leaky-relu", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu"};
+  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, elu [alpha], hard-sigmoid [slope] or leaky-relu [slope]";
   k.load = [](const LayerFields& f, const std::string& name) {
-    return std::unique_ptr<Layer>(
-        std::make_unique<Activation>(name, activationFromString(f.text("activation")), f.number("alpha", 0.01f)));
+    const ActivationKind kind = activationFromString(f.text("activation"));
+    return std::unique_ptr<Layer>(std::make_unique<Activation>(
+        name, kind, activationHasAlpha(kind) ? f.number("alpha", defaultActivationAlpha(kind)) : 0.01f));
   };
   k.plan = [](const LayerListLine& line) {
-    const std::string& kind = line.keyword;
-    float alpha = 0.01f;
-    if (kind == "leaky-relu" && line.tokens.size() == 2)
-      alpha = numberToken(line.tokens[1], "the slope");
+    const ActivationKind a = activationFromString(line.keyword);
+    float alpha = activationHasAlpha(a) ? defaultActivationAlpha(a) : 0.01f;
+    if (activationHasAlpha(a) && line.tokens.size() == 2)
+      alpha = numberToken(line.tokens[1], a == ActivationKind::ELU ? "α" : "the slope");
     else
       line.options(1, {});
-    const ActivationKind a = kind == "relu"      ? ActivationKind::ReLU
-                             : kind == "tanh"    ? ActivationKind::Tanh
-                             : kind == "sigmoid" ? ActivationKind::Sigmoid
-                             : kind == "relu6"   ? ActivationKind::ReLU6
-                                                 : ActivationKind::LeakyReLU;
     return planWeightless<Activation>(line.in, line.names.next("act"), a, alpha);
   };
   return k;
@@ -81,6 +79,20 @@ void Activation::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inp
     onnx.initializer(name() + ".min", {}, {0.0f});
     onnx.initializer(name() + ".max", {}, {6.0f});
     onnx.node("Clip", name(), {inputs[0], name() + ".min", name() + ".max"}, output);
+    break;
+  case ActivationKind::ELU: onnx.node("Elu", name(), inputs, output, {{"alpha", alpha_}}); break;
+  case ActivationKind::HardSigmoid:
+    onnx.node("HardSigmoid", name(), inputs, output, {{"alpha", alpha_}, {"beta", 0.5f}});
+    break;
+  // Opset 13 has no HardSwish and no SiLU: x times its gate, as PyTorch writes them at that
+  // opset (the importer folds the pair back into one layer).
+  case ActivationKind::HardSwish:
+    onnx.node("HardSigmoid", name() + ".gate", inputs, name() + ".gate", {{"alpha", 1.0f / 6.0f}, {"beta", 0.5f}});
+    onnx.node("Mul", name(), {inputs[0], name() + ".gate"}, output);
+    break;
+  case ActivationKind::SiLU:
+    onnx.node("Sigmoid", name() + ".gate", inputs, name() + ".gate");
+    onnx.node("Mul", name(), {inputs[0], name() + ".gate"}, output);
     break;
   }
 }

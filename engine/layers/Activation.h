@@ -1,4 +1,5 @@
-// Activation: an element-wise non-linearity (ReLU, leaky ReLU, tanh, sigmoid, or none).
+// Activation: an element-wise non-linearity (ReLU, leaky ReLU, tanh, sigmoid, ReLU6, ELU, hard
+// sigmoid, hard swish, SiLU, or none).
 #pragma once
 
 #include "engine/core/Geometry.h"
@@ -8,7 +9,7 @@ namespace convscope {
 
 class Activation final : public Layer {
 public:
-  // alpha: the negative slope of leaky ReLU (ignored by the others).
+  // alpha: leaky ReLU's negative slope, ELU's α, hard sigmoid's slope (ignored by the others).
   Activation(std::string name, ActivationKind kind, float alpha = 0.01f);
 
   std::string kind() const override { return "Activation"; }
@@ -28,13 +29,16 @@ public:
 
   ActivationKind activation() const { return activation_; }
   float alpha() const { return alpha_; }
+  // The ONNX import folds x·σ(x) into SiLU and x·hardσ(x) into hard swish: the gate becomes them.
+  void setActivation(ActivationKind kind, float alpha) { activation_ = kind, alpha_ = alpha; }
 
 private:
   ActivationKind activation_;
   float alpha_;
 };
 
-// The model file's "Activation" and the layer list's "relu", "tanh", "sigmoid", "leaky-relu [slope]".
+// The model file's "Activation" and the layer list's "relu", "tanh", "sigmoid", "relu6", "hard-swish",
+// "silu", "elu [α]", "hard-sigmoid [slope]", "leaky-relu [slope]".
 LayerKind activationKind();
 
 } // namespace convscope

@@ -158,14 +158,14 @@ Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<
   }
   if (outputs.size() == 1) {
     if (options.activation != ActivationKind::None)
-      backend.activationForward(options.activation, kLeakySlope, outputs[0], outputs[0]);
+      backend.activationForward(options.activation, defaultActivationAlpha(options.activation), outputs[0], outputs[0]);
     return std::move(outputs[0]);
   }
   Tensor stacked(Shape{1, totalChannels, outputs[0].shape()[2], outputs[0].shape()[3]});
   auto out = stacked.values().begin();
   for (const Tensor& t : outputs) out = std::copy(t.values().begin(), t.values().end(), out);
   if (options.activation != ActivationKind::None)
-    backend.activationForward(options.activation, kLeakySlope, stacked, stacked);
+    backend.activationForward(options.activation, defaultActivationAlpha(options.activation), stacked, stacked);
   return stacked;
 }
 

@@ -26,8 +26,6 @@ struct PaddingSpec {
   static PaddingSpec parse(const std::string& text);
 };
 
-// Leaky ReLU's negative slope in the filtering views (the pipeline, the stepper).
-constexpr float kLeakySlope = 0.01f;
 
 struct FilterOptions {
   int64_t strideH = 1, strideW = 1;

@@ -318,7 +318,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     Tensor activated;
     if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
     activated.reuseAs(convolved.shape(), convolved.layout());
-    backend.activationForward(spec.activation, kLeakySlope, convolved, activated);
+    backend.activationForward(spec.activation, defaultActivationAlpha(spec.activation), convolved, activated);
     const std::string name = activationTitle(spec.activation);
     // ReLU's range follows from the convolution's (max(0, min), max(0, max)): no pass over it.
     std::vector<float> lo, hi;

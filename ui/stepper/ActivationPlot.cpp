@@ -56,7 +56,7 @@ void ActivationPlot::redraw() {
   ReferenceBackend backend;
   double yLo = -1.2, yHi = 1.2;
   const auto curve = [&](ActivationKind k, bool chosen) {
-    backend.activationForward(k, alpha_, xs, ys);
+    backend.activationForward(k, k == kind_ ? alpha_ : defaultActivationAlpha(k), xs, ys);
     for (int i = 0; i < kSamples; ++i) {
       ky[i] = ys.data()[i];
       if (chosen) yLo = std::min(yLo, ky[i] - 0.2), yHi = std::max(yHi, ky[i] + 0.2);

@@ -284,7 +284,7 @@ void Stepper::recompute() {
       for (int64_t r = 0; r < o[2]; ++r)
         for (int64_t c = 0; c < o[3]; ++c) map.at(0, 0, r, c) = convOutput_.at(0, outputChannel_, r, c);
     activated_ = Tensor(map.shape());
-    backend_.activationForward(workspace_->activation(), kLeakySlope, map, activated_);
+    backend_.activationForward(workspace_->activation(), defaultActivationAlpha(workspace_->activation()), map, activated_);
     pooled_ = Tensor();
     if (mode_ == Mode::Pooling) {
       try {
@@ -345,7 +345,7 @@ QString Stepper::formulaText() const {
     if (act == ActivationKind::None)
       return tr("No activation is chosen (Processing panel): the %1 map passes unchanged, y = x.").arg(size);
     return tr("y = %1(x) = %2, cell by cell: the %3 map keeps its size.")
-        .arg(qs(activationTitle(act)), qs(activationFormula(act, kLeakySlope)), size);
+        .arg(qs(activationTitle(act)), qs(activationFormula(act, defaultActivationAlpha(act))), size);
   }
   const Shape& in = workspace_->input().shape();
   if (workspace_->kernels().empty()) return {};
@@ -413,7 +413,7 @@ QString Stepper::arithmeticText() const {
     return tr("at (%1,%2): %3")
         .arg(r)
         .arg(c)
-        .arg(qs(activationExplanationText(workspace_->activation(), kLeakySlope, x, y, kSlideDigits)));
+        .arg(qs(activationExplanationText(workspace_->activation(), defaultActivationAlpha(workspace_->activation()), x, y, kSlideDigits)));
   }
   return qs(poolExplanationText(explainPool2d(workspace_->pool(), activated_, 0, 0, r, c), kSlideDigits));
 }
@@ -426,7 +426,7 @@ void Stepper::updateTexts() {
   const bool plot = mode_ == Mode::Activation && cellCount() > 0 && problem_.isEmpty();
   activationPlot_->setVisible(plot);
   if (plot)
-    activationPlot_->setPoint(act, kLeakySlope, convOutput_.at(0, outputChannel_, rowOf(position_), columnOf(position_)),
+    activationPlot_->setPoint(act, defaultActivationAlpha(act), convOutput_.at(0, outputChannel_, rowOf(position_), columnOf(position_)),
                           activated_.at(0, 0, rowOf(position_), columnOf(position_)));
   formulaLabel_->setText(formulaText());
   problemLabel_->setText(problem_.isEmpty() ? QString() : tr("This does not fit: %1").arg(problem_));

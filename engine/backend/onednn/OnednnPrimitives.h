@@ -150,6 +150,7 @@ public:
 
 private:
   dnnl::eltwise_forward primitive_;
+  std::optional<dnnl::eltwise_forward> then_; // hard sigmoid: α·x + ½, then clipped to [0, 1] in place
   dnnl::memory::desc desc_;
 };
 
@@ -162,7 +163,9 @@ public:
 private:
   dnnl::eltwise_backward primitive_;
   dnnl::memory::desc desc_;
-  bool useDst_ = false; // tanh and sigmoid differentiate from their output
+  bool useDst_ = false;          // tanh and sigmoid differentiate from their output
+  bool hardSigmoid_ = false; // no oneDNN primitive: α (hardSigmoidSlope_) where 0 < α·x + ½ < 1, a loop
+  float hardSigmoidSlope_ = 0.0f;
 };
 
 class OnednnInnerProduct {

@@ -201,6 +201,10 @@ std::string activationFormula(ActivationKind kind, float alpha) {
   case ActivationKind::Tanh: return "(eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)";
   case ActivationKind::Sigmoid: return "1 / (1 + e⁻ˣ)";
   case ActivationKind::ReLU6: return "min(max(0, x), 6)";
+  case ActivationKind::ELU: return "x if x > 0, else " + formatRounded(alpha, 3) + "·(eˣ − 1)";
+  case ActivationKind::HardSigmoid: return "min(max(0, " + formatRounded(alpha, 3) + "·x + 0.5), 1)";
+  case ActivationKind::HardSwish: return "x·min(max(0, x + 3), 6) / 6";
+  case ActivationKind::SiLU: return "x / (1 + e⁻ˣ)";
   }
   return "x";
 }
@@ -222,6 +226,18 @@ std::string activationExplanationText(ActivationKind kind, float alpha, float x,
   case ActivationKind::ReLU6:
     return "ReLU6(x) = min(max(0, x), 6) = min(max(0, " + in + "), 6) = " + out +
            (x < 0 ? "  (negative: set to zero)" : x > 6 ? "  (above 6: capped)" : "");
+  case ActivationKind::ELU:
+    return "ELU(x) = " + activationFormula(kind, alpha) + " = " +
+           (x > 0 ? in : formatRounded(alpha, digits) + "·(e^" + bracketed + " − 1)") + " = " + out;
+  case ActivationKind::HardSigmoid:
+    return "hard sigmoid(x) = " + activationFormula(kind, alpha) + " = min(max(0, " + formatRounded(alpha, digits) +
+           "·" + bracketed + " + 0.5), 1) = " + out;
+  case ActivationKind::HardSwish:
+    return "hard swish(x) = " + activationFormula(kind, alpha) + " = " + bracketed + "·min(max(0, " + in +
+           " + 3), 6) / 6 = " + out;
+  case ActivationKind::SiLU:
+    return "SiLU(x) = x·σ(x) = " + activationFormula(kind, alpha) + " = " + bracketed + " / (1 + e^" +
+           (x > 0 ? "(−" + in + ")" : formatRounded(-x, digits)) + ") = " + out;
   }
   return out;
 }

@@ -182,6 +182,26 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
   case ActivationKind::Sigmoid:
     return "∂E/∂x = δ·y·(1 − y) = " + d + "·" + term(y, digits) + "·(1 − " + term(y, digits) +
            ") = " + fmt(delta * y * (1.0f - y), digits);
+  case ActivationKind::ELU: {
+    const float slope = x > 0.0f ? 1.0f : float(alpha * std::exp(double(x)));
+    return "∂E/∂x = δ·(x > 0 ? 1 : α·eˣ) = " + d + "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
+  }
+  case ActivationKind::HardSigmoid: {
+    const float z = alpha * x + 0.5f, slope = z > 0.0f && z < 1.0f ? alpha : 0.0f;
+    return "∂E/∂x = δ·(0 < α·x + ½ < 1 ? α : 0) = " + d + "·" + fmt(slope, digits) + " = " +
+           fmt(delta * slope, digits);
+  }
+  case ActivationKind::HardSwish: {
+    const float slope = x < -3.0f ? 0.0f : x <= 3.0f ? x / 3.0f + 0.5f : 1.0f;
+    return "∂E/∂x = δ·(x < −3 ? 0 : x ≤ 3 ? x/3 + ½ : 1) = " + d + "·" + fmt(slope, digits) + " = " +
+           fmt(delta * slope, digits);
+  }
+  case ActivationKind::SiLU: {
+    const double s = 1.0 / (1.0 + std::exp(-double(x)));
+    const float slope = float(s * (1.0 + x * (1.0 - s)));
+    return "∂E/∂x = δ·σ(x)·(1 + x·(1 − σ(x))) = " + d + "·" + fmt(slope, digits) + " = " +
+           fmt(delta * slope, digits);
+  }
   case ActivationKind::None: break;
   }
   return "∂E/∂x = δ = " + fmt(delta, digits);

@@ -157,6 +157,10 @@ void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const
     case ActivationKind::Tanh: y[i] = std::tanh(x[i]); break;
     case ActivationKind::Sigmoid: y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-double(x[i])))); break;
     case ActivationKind::ReLU6: y[i] = x[i] > 0.0f ? (x[i] < 6.0f ? x[i] : 6.0f) : 0.0f; break;
+    case ActivationKind::ELU: y[i] = x[i] > 0.0f ? x[i] : static_cast<float>(alpha * std::expm1(double(x[i]))); break;
+    case ActivationKind::HardSigmoid: y[i] = std::clamp(alpha * x[i] + 0.5f, 0.0f, 1.0f); break;
+    case ActivationKind::HardSwish: y[i] = x[i] * std::clamp(x[i] + 3.0f, 0.0f, 6.0f) / 6.0f; break;
+    case ActivationKind::SiLU: y[i] = static_cast<float>(double(x[i]) / (1.0 + std::exp(-double(x[i])))); break;
     }
   }
 }
@@ -306,6 +310,18 @@ void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, cons
     case ActivationKind::Tanh: gx = gy * (1.0f - y * y); break;
     case ActivationKind::Sigmoid: gx = gy * y * (1.0f - y); break;
     case ActivationKind::ReLU6: gx = x > 0.0f && x < 6.0f ? gy : 0.0f; break;
+    case ActivationKind::ELU: gx = x > 0.0f ? gy : static_cast<float>(gy * alpha * std::exp(double(x))); break;
+    case ActivationKind::HardSigmoid: {
+      const float z = alpha * x + 0.5f;
+      gx = z > 0.0f && z < 1.0f ? gy * alpha : 0.0f;
+      break;
+    }
+    case ActivationKind::HardSwish: gx = x < -3.0f ? 0.0f : x <= 3.0f ? gy * (x / 3.0f + 0.5f) : gy; break;
+    case ActivationKind::SiLU: {
+      const double s = 1.0 / (1.0 + std::exp(-double(x)));
+      gx = static_cast<float>(gy * s * (1.0 + x * (1.0 - s)));
+      break;
+    }
     }
   }
 }

@@ -91,7 +91,8 @@ TEST(BackendSweep, ActivationsDenseSoftmax) {
   OnednnBackend onednn;
   const Tensor src = randomTensor({3, 2, 5, 7}, 7, -4, 4);
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
-                              ActivationKind::Tanh, ActivationKind::Sigmoid}) {
+                              ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ELU,
+                              ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU}) {
     Tensor expected(src.shape()), actual(src.shape());
     reference.activationForward(kind, 0.1f, src, expected);
     onednn.activationForward(kind, 0.1f, src, actual);

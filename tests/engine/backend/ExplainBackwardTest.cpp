@@ -6,6 +6,7 @@
 #include "TestUtils.h"
 
 #include "engine/backend/reference/ExplainBackward.h"
+#include "engine/core/NumberText.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
 #include <gtest/gtest.h>
@@ -131,6 +132,25 @@ TEST(ExplainBackward, ActivationSoftmaxDenseAndSgdWrittenOut) {
   EXPECT_EQ(activationGradientText(ActivationKind::ReLU, 0, -2, 0, 0.5f),
             "∂E/∂x = δ·[x > 0] = 0.5·0 = 0  (x = −2 was set to zero: no gradient flows back)");
   EXPECT_EQ(activationGradientText(ActivationKind::Tanh, 0, 1, 0.5f, 2), "∂E/∂x = δ·(1 − y²) = 2·(1 − 0.5²) = 1.5");
+  // The activations after 2015: each slope as the text writes it is the reference backend's.
+  ReferenceBackend reference;
+  for (ActivationKind kind :
+       {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU})
+    for (float x : {-4.0f, -1.5f, 0.5f, 2.0f, 5.0f}) {
+      const float alpha = defaultActivationAlpha(kind);
+      Tensor in(Shape{1}, std::vector<float>{x}), out(Shape{1}), diff(Shape{1}, std::vector<float>{2.0f}), grad(Shape{1});
+      reference.activationForward(kind, alpha, in, out);
+      reference.activationBackward(kind, alpha, in, out, diff, grad);
+      const std::string text = activationGradientText(kind, alpha, x, out.data()[0], 2.0f);
+      EXPECT_NE(text.rfind(" = " + formatNumber(grad.data()[0])), std::string::npos) << toString(kind) << " at " << x << ": "
+                                                                               << text;
+    }
+  EXPECT_EQ(activationGradientText(ActivationKind::HardSwish, 0, -4, 0, 2),
+            "∂E/∂x = δ·(x < −3 ? 0 : x ≤ 3 ? x/3 + ½ : 1) = 2·0 = 0");
+  EXPECT_EQ(activationExplanationText(ActivationKind::HardSwish, 0, -7, 0, 3),
+            "hard swish(x) = x·min(max(0, x + 3), 6) / 6 = (−7)·min(max(0, −7 + 3), 6) / 6 = 0");
+  EXPECT_EQ(activationExplanationText(ActivationKind::ELU, 1, -1, -0.632f, 3),
+            "ELU(x) = x if x > 0, else 1·(eˣ − 1) = 1·(e^(−1) − 1) = −0.632");
   // Dense: the outer product and the weighted column sum equal the reference backend's.
   ReferenceBackend backend;
   const Tensor src = test::randomTensor({3, 5}, 21, -1, 1), weights = test::randomTensor({4, 5}, 22, -1, 1);

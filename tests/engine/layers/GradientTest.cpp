@@ -136,6 +136,14 @@ TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
     Activation relu6("act", ActivationKind::ReLU6);
     checkGradients(relu6, spreadValues({2, 3, 4, 2}, 3, 0.3f, -2.05f));
   }
+  // ELU, hard sigmoid, hard swish, SiLU with their default parameters: values from −6.1 to
+  // 8.0, none within h of the hard ones' bends at −3 and 3.
+  for (ActivationKind kind :
+       {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU}) {
+    Activation a("act", kind, defaultActivationAlpha(kind));
+    SCOPED_TRACE(toString(kind));
+    checkGradients(a, spreadValues({2, 3, 4, 2}, 3, 0.3f, -6.05f));
+  }
   Dense fc("fc", 7, 4);
   fc.weights() = randomTensor(fc.weights().shape(), 1);
   fc.bias() = randomTensor(fc.bias().shape(), 2);
@@ -288,7 +296,9 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
   const Tensor x = spreadValues({3, 2, 5, 4}, 1, 0.03f, -1.7f);
   const Tensor gy = randomTensor(x.shape(), 2);
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
-                              ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ReLU6}) {
+                              ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ReLU6,
+                              ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish,
+                              ActivationKind::SiLU}) {
     Tensor y(x.shape()), expected(x.shape()), actual(x.shape());
     reference.activationForward(kind, 0.2f, x, y);
     reference.activationBackward(kind, 0.2f, x, y, gy, expected);
