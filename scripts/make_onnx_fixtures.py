@@ -325,9 +325,9 @@ def refused():
 
 
 class ModernBlocks(nn.Module):
-    """What ConvScope cannot run yet, for the refusal that lists every operator: a
-    squeeze-and-excitation gate (a Mul of two network values), an upsampling (Resize) and
-    GELU in its erf form (Div, Erf, …), after an ELU it can run."""
+    """What ConvScope cannot run yet, for the refusal that lists every operator: an upsampling
+    (Resize) and GELU in its erf form (Div, Erf, …), after an ELU and a squeeze-and-excitation
+    gate it can run."""
 
     def __init__(self):
         super().__init__()
@@ -357,6 +357,18 @@ class ModernActivations(nn.Module):
         return self.act4(self.conv4(self.act3(self.conv3(x))))
 
 
+class LayerScale(nn.Module):
+    """A convolution's maps times a learned constant per channel (ConvNeXt's layer scale)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.gamma = nn.Parameter(torch.full((1, 4, 1, 1), 0.5))
+
+    def forward(self, x):
+        return self.conv(x) * self.gamma
+
+
 class ConvLstm(nn.Module):
     """A convolutional front end feeding an LSTM: refused by the LSTM's own name."""
 
@@ -375,11 +387,12 @@ def refused_many():
     """Files with several operators ConvScope cannot run: one refusal lists them all."""
     torch.manual_seed(7)
     for name, model, shape in (("refused-modern", ModernBlocks(), (1, 3, 8, 8)),
-                               ("refused-lstm", ConvLstm(), (1, 1, 8, 8))):
+                               ("refused-lstm", ConvLstm(), (1, 1, 8, 8)),
+                               ("refused-scale", LayerScale(), (1, 3, 8, 8))):
         f = io.BytesIO()
         torch.onnx.export(model.eval(), torch.randn(*shape), f, opset_version=14)
         open(os.path.join(OUT, name + ".onnx"), "wb").write(f.getvalue())
-    print("refused-modern, refused-lstm")
+    print("refused-modern, refused-lstm, refused-scale")
 
 
 def main():

@@ -188,6 +188,63 @@ void Backend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst)
   }
 }
 
+void checkMultiplyArguments(const Shape& a, const Shape& b, const Shape& dst) {
+  const bool perChannel = a.rank() == 4 && b.rank() == 4 && b[0] == a[0] && b[1] == a[1] && b[2] == 1 && b[3] == 1;
+  if (b != a && !perChannel)
+    throw std::invalid_argument("multiply: " + a.toString() + " by " + b.toString() +
+                                ": the factors must have one shape, or the second one factor per channel (" +
+                                (a.rank() == 4 ? Shape{a[0], a[1], 1, 1}.toString() : std::string("N, C, 1, 1")) + ")");
+  if (dst != a) throw std::invalid_argument("multiply: dst " + dst.toString() + " for " + a.toString());
+}
+
+void Backend::multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst) {
+  checkMultiplyArguments(a.shape(), b.shape(), dst.shape());
+  if (a.shape().rank() != 4) { // (N, F) by (N, F): one layout
+    for (int64_t i = 0; i < a.size(); ++i) dst.data()[i] = a.data()[i] * b.data()[i];
+    return;
+  }
+  const Shape& s = a.shape();
+  const bool perChannel = b.shape() != s;
+#pragma omp parallel for
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < s[1]; ++c)
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w)
+          dst.data()[elementAt(dst, n, c, h, w)] =
+              a.data()[elementAt(a, n, c, h, w)] * b.data()[perChannel ? elementAt(b, n, c, 0, 0) : elementAt(b, n, c, h, w)];
+}
+
+void Backend::multiplyBackward(const Tensor& a, const Tensor& b, const Tensor& diffDst, Tensor* diffA, Tensor* diffB) {
+  checkMultiplyArguments(a.shape(), b.shape(), diffDst.shape());
+  if (diffA) checkMultiplyArguments(a.shape(), b.shape(), diffA->shape());
+  if (diffB && diffB->shape() != b.shape())
+    throw std::invalid_argument("multiply backward: diff_b " + diffB->shape().toString() + " for " + b.shape().toString());
+  if (a.shape().rank() != 4) {
+    for (int64_t i = 0; i < a.size(); ++i) {
+      if (diffA) diffA->data()[i] = diffDst.data()[i] * b.data()[i];
+      if (diffB) diffB->data()[i] = diffDst.data()[i] * a.data()[i];
+    }
+    return;
+  }
+  const Shape& s = a.shape();
+  const bool perChannel = b.shape() != s;
+#pragma omp parallel for
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < s[1]; ++c) {
+      double sum = 0.0; // ∂E/∂b for a per-channel b: every position it scaled
+      for (int64_t h = 0; h < s[2]; ++h)
+        for (int64_t w = 0; w < s[3]; ++w) {
+          const float dy = diffDst.data()[elementAt(diffDst, n, c, h, w)];
+          const size_t at = perChannel ? elementAt(b, n, c, 0, 0) : elementAt(b, n, c, h, w);
+          const float av = a.data()[elementAt(a, n, c, h, w)];
+          if (diffA) diffA->data()[elementAt(*diffA, n, c, h, w)] = dy * b.data()[at];
+          if (diffB && !perChannel) diffB->data()[at] = dy * av;
+          sum += double(dy) * av;
+        }
+      if (diffB && perChannel) diffB->data()[elementAt(*diffB, n, c, 0, 0)] = float(sum);
+    }
+}
+
 void Backend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {
   std::vector<Shape> shapes;
   for (const Tensor* s : diffSrcs) shapes.push_back(s->shape());

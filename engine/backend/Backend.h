@@ -75,6 +75,11 @@ public:
   virtual void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
   // Each diff_src = its own channels of diff_dst.
   virtual void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
+  // dst = a ⊙ b: b of a's shape, or (N, C, 1, 1), one factor per channel broadcast over the
+  // map (squeeze-and-excitation's channel scaling). Backward: diff_a = diff_dst ⊙ b, diff_b =
+  // diff_dst ⊙ a, summed over the map when b is per channel (either may be null: not wanted).
+  virtual void multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst);
+  virtual void multiplyBackward(const Tensor& a, const Tensor& b, const Tensor& diffDst, Tensor* diffA, Tensor* diffB);
 
   // ---- local response normalization (across channels) ----
   virtual void lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) = 0;
@@ -110,6 +115,8 @@ void checkSameShape(const std::string& what, const Tensor& src, const Tensor& ds
 void checkLrnArguments(const LrnParams& p, const Tensor& src, const Tensor& other, const std::string& what);
 // Sum: at least one src, every src of dst's shape (in any layout).
 void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst);
+// Multiply: b of a's shape, or (N, C, 1, 1) for rank-4 (N, C, H, W) a; dst of a's shape.
+void checkMultiplyArguments(const Shape& a, const Shape& b, const Shape& dst);
 // Concatenation along axis 1: every src of dst's rank, with dst's other sizes, and dst's
 // axis 1 the sum of theirs.
 void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst);

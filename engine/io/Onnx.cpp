@@ -15,6 +15,7 @@
 #include "engine/layers/GlobalAvgPool.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/LocalResponseNorm.h"
+#include "engine/layers/Multiply.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -58,7 +59,8 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"HardSigmoid", "Activation hard-sigmoid (alpha; beta 0.5)"},
       {"HardSwish", "Activation hard-swish"},
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
-              "nn.SiLU and nn.Hardswish before opset 14; no other products of network values"},
+              "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
+              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); not by a constant"},
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
@@ -1146,8 +1148,8 @@ private:
 
   // Mul: x times its own sigmoid is SiLU (swish), x times its own hard sigmoid (slope 1/6) is
   // hard swish: PyTorch writes nn.SiLU and nn.Hardswish so at opsets before 14. The gate layer,
-  // read by this Mul alone, becomes the one activation. Other products of network values
-  // (squeeze-and-excitation's channel scaling) have no layer yet.
+  // read by this Mul alone, becomes the one activation. Other products of two network values
+  // — a gate, squeeze-and-excitation's one factor per channel — are a Multiply layer.
   void convertMul(const onnx::NodeProto& node) {
     Attributes a(node, {});
     if (node.input_size() != 2) throw std::invalid_argument("has " + std::to_string(node.input_size()) + " inputs");
@@ -1167,14 +1169,12 @@ private:
       gateInput_.erase(it);
       return alias(node, gate);
     }
-    std::string shapes;
-    for (int k : {0, 1}) {
-      const Value& v = value(node.input(k));
-      shapes += (k ? " and " : "") + (v.kind == Value::Kind::Node ? shapeOf(v.node).toString() : std::string("a constant"));
-    }
-    throw std::invalid_argument("multiplies " + shapes +
-                                "; ConvScope multiplies a value only by its own sigmoid or hard sigmoid (SiLU, hard "
-                                "swish), not by another value (squeeze-and-excitation's channel scaling)");
+    const Value& a0 = value(node.input(0));
+    const Value& a1 = value(node.input(1));
+    if (a0.kind != Value::Kind::Node || a1.kind != Value::Kind::Node)
+      throw std::invalid_argument("multiplies by a constant; ConvScope multiplies two values the network computes "
+                                  "(a gate, one factor per channel), or a value by its own sigmoid (SiLU, hard swish)");
+    produce(node, add(std::make_unique<Multiply>(uniqueName(baseName(node, ""))), {a0.node, a1.node}));
   }
 
   void convertBatchNorm(const onnx::NodeProto& node) {

@@ -107,6 +107,7 @@ struct OnednnBackend::State {
   std::unordered_map<std::string, std::unique_ptr<OnednnBatchNormBackward>> batchNormBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnSum>> sum;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcat>> concat;
+  std::unordered_map<std::string, std::unique_ptr<OnednnMultiply>> multiply;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcatBackward>> concatBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnLrn>> lrn;
   std::unordered_map<std::string, std::unique_ptr<OnednnLrnBackward>> lrnBackward;
@@ -126,7 +127,7 @@ size_t OnednnBackend::cachedPrimitiveCount() const {
   return state_->conv.size() + state_->pool.size() + state_->eltwise.size() + state_->innerProduct.size() +
          state_->softmax.size() + state_->convData.size() + state_->convWeights.size() + state_->poolBackward.size() +
          state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size() +
-         state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() +
+         state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() + state_->multiply.size() +
          state_->concatBackward.size() + state_->lrn.size() + state_->lrnBackward.size();
 }
 
@@ -340,6 +341,14 @@ void OnednnBackend::sumForward(const std::vector<const Tensor*>& srcs, Tensor& d
   auto& primitive =
       cached(state_->sum, key, "sum", [&] { return std::make_unique<OnednnSum>(state_->engine, srcs, dst); });
   guarded("sum " + key, [&] { primitive.execute(state_->engine, state_->stream, srcs, dst); });
+}
+
+void OnednnBackend::multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst) {
+  checkMultiplyArguments(a.shape(), b.shape(), dst.shape());
+  const std::string key = joinKey(std::vector<const Tensor*>{&a, &b}) + "-> " + layoutName(dst);
+  auto& primitive = cached(state_->multiply, key, "multiply",
+                           [&] { return std::make_unique<OnednnMultiply>(state_->engine, a, b, dst); });
+  guarded("multiply " + key, [&] { primitive.execute(state_->engine, state_->stream, a, b, dst); });
 }
 
 void OnednnBackend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {

@@ -37,6 +37,20 @@ void OnednnSum::execute(const dnnl::engine& engine, dnnl::stream& stream, const 
   stream.wait();
 }
 
+OnednnMultiply::OnednnMultiply(const dnnl::engine& engine, const Tensor& a, const Tensor& b, const Tensor& dst)
+    : aDesc_(joinDesc(a)), bDesc_(joinDesc(b)), dstDesc_(joinDesc(dst)) {
+  const dnnl::binary::desc desc(dnnl::algorithm::binary_mul, aDesc_, bDesc_, dstDesc_);
+  primitive_ = dnnl::binary(dnnl::binary::primitive_desc(desc, engine));
+}
+
+void OnednnMultiply::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& a, const Tensor& b,
+                             Tensor& dst) {
+  primitive_.execute(stream, {{DNNL_ARG_SRC_0, dnnl::memory(aDesc_, engine, const_cast<float*>(a.data()))},
+                              {DNNL_ARG_SRC_1, dnnl::memory(bDesc_, engine, const_cast<float*>(b.data()))},
+                              {DNNL_ARG_DST, dnnl::memory(dstDesc_, engine, dst.data())}});
+  stream.wait();
+}
+
 OnednnConcat::OnednnConcat(const dnnl::engine& engine, const std::vector<const Tensor*>& srcs, const Tensor& dst)
     : dstDesc_(joinDesc(dst)) {
   for (const Tensor* s : srcs) srcDescs_.push_back(joinDesc(*s));

@@ -281,6 +281,17 @@ private:
   dnnl::memory::desc dstDesc_;
 };
 
+// dst = a ⊙ b, b of a's shape or one factor per channel (oneDNN's binary multiplication broadcasts it).
+class OnednnMultiply {
+public:
+  OnednnMultiply(const dnnl::engine& engine, const Tensor& a, const Tensor& b, const Tensor& dst);
+  void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& a, const Tensor& b, Tensor& dst);
+
+private:
+  dnnl::binary primitive_;
+  dnnl::memory::desc aDesc_, bDesc_, dstDesc_;
+};
+
 // Concatenation along axis 1 of rank-2 or rank-4 tensors.
 class OnednnConcat {
 public:

@@ -27,8 +27,8 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Concat, GlobalAvgPool, Dropout, BatchNorm, "
-            "LocalResponseNorm");
+            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, GlobalAvgPool, Dropout, "
+            "BatchNorm, LocalResponseNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -51,10 +51,12 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "flatten\n"
                            "dropout 0.25\n"
                            "fc 12\n"
-                           "dense 5\n"
+                           "dense 5 as logits\n"
+                           "sigmoid\n"
+                           "multiply logits\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 20u);
+  ASSERT_EQ(built.size(), 22u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1

@@ -66,6 +66,41 @@ double weightedSum(Network& net, Backend& backend, const Tensor& src, const Tens
   return sum;
 }
 
+// Backpropagates r through net and checks the input's every `inputStride`-th gradient and each
+// parameter's every `parameterStride`-th one against central finite differences of L = Σ y ⊙ r;
+// returns how many were checked and the parameters' gradients.
+int checkAgainstFiniteDifferences(Network& net, Backend& backend, Tensor& src, const Tensor& r, int64_t inputStride,
+                                  int64_t parameterStride, std::vector<Tensor>* gradients = nullptr) {
+  net.forward(backend, src);
+  net.backward(backend, r, net.size(), true);
+  const Tensor diffSrc = net.inputGradient(0);
+  std::vector<Tensor> diffParams;
+  for (Tensor* g : net.gradients()) diffParams.push_back(*g);
+  const float h = 1e-2f;
+  const auto numeric = [&](float& x) {
+    const float saved = x;
+    x = saved + h;
+    const double plus = weightedSum(net, backend, src, r);
+    x = saved - h;
+    const double minus = weightedSum(net, backend, src, r);
+    x = saved;
+    return (plus - minus) / (2.0 * h);
+  };
+  int checked = 0;
+  for (int64_t i = 0; i < src.size(); i += inputStride, ++checked) {
+    const double n = numeric(src.data()[i]);
+    EXPECT_NEAR(diffSrc.data()[i], n, 1e-2 * (1 + std::abs(n))) << "input " << i;
+  }
+  const std::vector<Tensor*> params = net.parameters();
+  for (size_t k = 0; k < params.size(); ++k)
+    for (int64_t i = 0; i < params[k]->size(); i += parameterStride, ++checked) {
+      const double n = numeric(params[k]->data()[i]);
+      EXPECT_NEAR(diffParams[k].data()[i], n, 1e-2 * (1 + std::abs(n))) << "parameter " << k << ", value " << i;
+    }
+  if (gradients) *gradients = std::move(diffParams);
+  return checked;
+}
+
 } // namespace
 
 TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
@@ -110,33 +145,8 @@ TEST(Graph, GradientsEqualFiniteDifferencesThroughBranchesAndJoins) {
     Network net = graphFromCase(*c, true);
     Tensor src = tensorFromJson((*c)["src"]);
     const Tensor r = tensorFromJson((*c)["r"]);
-    net.forward(backend, src);
-    net.backward(backend, r, net.size(), true);
-    const Tensor diffSrc = net.inputGradient(0);
-    std::vector<Tensor> diffParams;
-    for (Tensor* g : net.gradients()) diffParams.push_back(*g);
-    const float h = 1e-2f;
-    const auto numeric = [&](float& x) {
-      const float saved = x;
-      x = saved + h;
-      const double plus = weightedSum(net, backend, src, r);
-      x = saved - h;
-      const double minus = weightedSum(net, backend, src, r);
-      x = saved;
-      return (plus - minus) / (2.0 * h);
-    };
     // Every 7th input value and every 5th weight: the branch points sum their readers' shares.
-    int checked = 0;
-    for (int64_t i = 0; i < src.size(); i += 7, ++checked) {
-      const double n = numeric(src.data()[i]);
-      EXPECT_NEAR(diffSrc.data()[i], n, 1e-2 * (1 + std::abs(n))) << "input " << i;
-    }
-    const std::vector<Tensor*> params = net.parameters();
-    for (size_t k = 0; k < params.size(); ++k)
-      for (int64_t i = 0; i < params[k]->size(); i += 5, ++checked) {
-        const double n = numeric(params[k]->data()[i]);
-        EXPECT_NEAR(diffParams[k].data()[i], n, 1e-2 * (1 + std::abs(n))) << "parameter " << k << ", value " << i;
-      }
+    const int checked = checkAgainstFiniteDifferences(net, backend, src, r, 7, 5);
     EXPECT_GT(checked, 50);
   }
 }
@@ -180,4 +190,42 @@ TEST(Graph, ForwardReportsEachNodeInOrder) {
   ASSERT_EQ(seen.size(), net.size());
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
   EXPECT_TRUE(tensorsClose(plain, reported, 0.0f));
+}
+
+// Squeeze-and-excitation: the maps times one factor per channel (a sigmoid gate of their
+// averages). Gradients through both of Multiply's inputs equal finite differences; oneDNN's
+// forward equals the reference loops, in either layout of the maps; the layer list, the
+// model file and ONNX carry it.
+TEST(Graph, SqueezeAndExcitationMultipliesEachChannelByItsGate) {
+  const std::string list = "input 4x6x5\nconv 4 3x3 pad 1 as maps\ngap\nconv 4 1x1\nsigmoid\nmultiply maps\n"
+                           "flatten\ndense 3\n";
+  Network net = buildLayerList(list);
+  initialize(net, InitScheme::He, 5);
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  Tensor src = convscope::test::randomTensor({2, 4, 6, 5}, 6);
+  const Tensor r = convscope::test::randomTensor({2, 3}, 7);
+  const Tensor expected = net.forward(reference, src);
+  std::vector<Tensor> diffParams;
+  EXPECT_GT(checkAgainstFiniteDifferences(net, reference, src, r, 3, 2, &diffParams), 100);
+  // The squeeze-and-excitation's second convolution (its gate) learns: its gradient is not zero.
+  EXPECT_GT(std::abs(diffParams[2].data()[0]) + std::abs(diffParams[2].data()[1]), 0.0f);
+  net.forward(onednn, src);
+  EXPECT_TRUE(tensorsClose(net.output(net.size() - 1), expected, 1e-4f, 1e-4f));
+  // The multiplication alone, maps in both layouts, one factor per channel or one per value.
+  const Tensor maps = convscope::test::randomTensor({2, 3, 4, 5}, 8), perChannel = convscope::test::randomTensor({2, 3, 1, 1}, 9);
+  const Tensor same = convscope::test::randomTensor({2, 3, 4, 5}, 10);
+  for (const Tensor* b : {&perChannel, &same})
+    for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
+      const Tensor a = maps.inLayout(layout);
+      Tensor y0(a.shape(), 0.0f, layout), y1(a.shape(), 0.0f, layout);
+      reference.multiplyForward(a, *b, y0);
+      onednn.multiplyForward(a, *b, y1);
+      EXPECT_TRUE(tensorsClose(y1, y0, 1e-6f, 1e-6f));
+      EXPECT_FLOAT_EQ(y0.at(1, 2, 3, 4), a.at(1, 2, 3, 4) * (b == &perChannel ? b->at(1, 2, 0, 0) : b->at(1, 2, 3, 4)));
+    }
+  Tensor unused(maps.shape());
+  EXPECT_THROW(reference.multiplyForward(maps, convscope::test::randomTensor({2, 3, 2, 1}, 11), unused), std::invalid_argument);
+  // The layer list writes it back.
+  EXPECT_NE(layerListText(net).find("multiply maps"), std::string::npos) << layerListText(net);
 }
