@@ -343,7 +343,7 @@ class ModernBlocks(nn.Module):
 
 
 class ModernActivations(nn.Module):
-    """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them."""
+    """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them, and SELU."""
 
     def __init__(self):
         super().__init__()
@@ -351,10 +351,11 @@ class ModernActivations(nn.Module):
         self.conv2, self.act2 = nn.Conv2d(6, 6, 3, padding=1), nn.Hardswish()
         self.conv3, self.act3 = nn.Conv2d(6, 6, 3, padding=1), nn.SiLU()
         self.conv4, self.act4 = nn.Conv2d(6, 4, 3, padding=1), nn.Hardsigmoid()
+        self.conv5, self.act5 = nn.Conv2d(4, 4, 3, padding=1), nn.SELU()
 
     def forward(self, x):
         x = self.act2(self.conv2(self.act1(self.conv1(x))))
-        return self.act4(self.conv4(self.act3(self.conv3(x))))
+        return self.act5(self.conv5(self.act4(self.conv4(self.act3(self.conv3(x))))))
 
 
 class LayerScale(nn.Module):
@@ -416,9 +417,11 @@ def main():
     export("lenet-batchnorm", "LeNet-5 with batch normalization left unfused (TrainingMode.PRESERVE)", LeNetBN(),
            (1, 1, 32, 32), opset=13, preserve=True)
     helper_graph()
-    export("activations-modern-13", "ELU, Hardswish, SiLU, Hardsigmoid at opset 13 (HardSigmoid + Mul, Sigmoid + Mul)",
+    export("activations-modern-13", "ELU, Hardswish, SiLU, Hardsigmoid, SELU at opset 13 (HardSigmoid + Mul, "
+           "Sigmoid + Mul)",
            ModernActivations(), (1, 3, 9, 8), opset=13)
-    export("activations-modern-14", "ELU, HardSwish, SiLU, HardSigmoid at opset 14", ModernActivations(), (1, 3, 9, 8),
+    export("activations-modern-14", "ELU, HardSwish, SiLU, HardSigmoid, SELU at opset 14", ModernActivations(),
+           (1, 3, 9, 8),
            opset=14, dynamic=True)
     refused()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "

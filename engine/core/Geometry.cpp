@@ -134,6 +134,7 @@ std::string toString(ActivationKind kind) {
   case ActivationKind::HardSigmoid: return "hard-sigmoid";
   case ActivationKind::HardSwish: return "hard-swish";
   case ActivationKind::SiLU: return "silu";
+  case ActivationKind::SELU: return "selu";
   }
   return "?";
 }
@@ -160,6 +161,7 @@ std::string activationTitle(ActivationKind kind) {
   case ActivationKind::HardSigmoid: return "hard sigmoid";
   case ActivationKind::HardSwish: return "hard swish";
   case ActivationKind::SiLU: return "SiLU";
+  case ActivationKind::SELU: return "SELU";
   default: return toString(kind);
   }
 }
@@ -167,11 +169,12 @@ std::string activationTitle(ActivationKind kind) {
 ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
                            ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::ELU,
-                           ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU})
+                           ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
+                           ActivationKind::SELU})
     if (toString(k) == text) return k;
   throw std::invalid_argument("unknown activation '" + text +
                               "' (expected none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, "
-                              "hard-swish or silu)");
+                              "hard-swish, silu or selu)");
 }
 
 } // namespace convscope

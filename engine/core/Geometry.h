@@ -59,14 +59,17 @@ float poolShare(const Pool2DGeometry& g, const Shape& src, int64_t oh, int64_t o
 Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::string& layerName = "Pool2D");
 
 // ReLU6 is min(max(x, 0), 6): MobileNet v2's, and what ONNX files write as Clip(0, 6).
-// ELU, hard sigmoid, hard swish and SiLU are the activations of the networks after 2015
-// (ELU; MobileNet v3's hard ones; EfficientNet's SiLU, also called swish), as PyTorch defines them.
-enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU };
-// "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu"
+// ELU, SELU, hard sigmoid, hard swish and SiLU are the activations of the networks after 2015
+// (ELU; SELU's self-normalizing networks; MobileNet v3's hard ones; EfficientNet's SiLU, also
+// called swish), as PyTorch defines them.
+enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU, SELU };
+// "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu", "selu"
 std::string toString(ActivationKind kind);
 // The kinds with a parameter and its default: leaky ReLU's negative slope (0.01), ELU's α (1),
 // hard sigmoid's slope (1/6, PyTorch's: min(max(0, x/6 + 1/2), 1)); 0 for the others.
 float defaultActivationAlpha(ActivationKind kind);
+// SELU's fixed constants (PyTorch's, and ONNX's defaults): γ·(x if x > 0, else α·(eˣ − 1)).
+constexpr double kSeluAlpha = 1.6732632423543772, kSeluScale = 1.0507009873554805;
 bool activationHasAlpha(ActivationKind kind);
 std::string activationTitle(ActivationKind kind); // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name

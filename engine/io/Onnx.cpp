@@ -58,6 +58,7 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Elu", "Activation elu (alpha)"},
       {"HardSigmoid", "Activation hard-sigmoid (alpha; beta 0.5)"},
       {"HardSwish", "Activation hard-swish"},
+      {"Selu", "Activation selu (PyTorch's alpha and gamma, ONNX's defaults)"},
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
               "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
               "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); not by a constant"},
@@ -704,7 +705,7 @@ private:
     if (op == "Conv") return convertConv(node);
     if (op == "BatchNormalization") return convertBatchNorm(node);
     if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" || op == "Elu" ||
-        op == "HardSigmoid" || op == "HardSwish")
+        op == "HardSigmoid" || op == "HardSwish" || op == "Selu")
       return convertActivation(node);
     if (op == "Mul") return convertMul(node);
     if (op == "MaxPool" || op == "AveragePool") return convertPool(node);
@@ -1126,6 +1127,13 @@ private:
     } else if (op == "Elu") {
       Attributes a(node, {"alpha"});
       kind = ActivationKind::ELU, alpha = a.number("alpha", 1.0f);
+    } else if (op == "Selu") { // PyTorch's nn.SELU: its fixed constants, which are ONNX's defaults
+      Attributes a(node, {"alpha", "gamma"});
+      const double selAlpha = a.number("alpha", float(kSeluAlpha)), gamma = a.number("gamma", float(kSeluScale));
+      if (std::abs(selAlpha - kSeluAlpha) > 1e-6 || std::abs(gamma - kSeluScale) > 1e-6)
+        throw std::invalid_argument("has alpha " + std::to_string(selAlpha) + " and gamma " + std::to_string(gamma) +
+                                    "; ConvScope's SELU has PyTorch's constants (alpha 1.6733, gamma 1.0507)");
+      kind = ActivationKind::SELU;
     } else if (op == "HardSigmoid") {
       Attributes a(node, {"alpha", "beta"});
       kind = ActivationKind::HardSigmoid, alpha = a.number("alpha", 0.2f);

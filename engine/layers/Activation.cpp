@@ -47,8 +47,10 @@ bool Activation::wantsHeInitialization() const {
 LayerKind activationKind() {
   LayerKind k;
   k.type = "Activation";
-  k.keywords = {"relu", "tanh", "sigmoid", "leaky-relu", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu"};
-  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, elu [alpha], hard-sigmoid [slope] or leaky-relu [slope]";
+  k.keywords = {"relu",        "tanh",         "sigmoid", "leaky-relu", "relu6", "elu",
+                "hard-sigmoid", "hard-swish", "silu",    "selu"};
+  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, selu, elu [alpha], hard-sigmoid [slope] or leaky-relu "
+             "[slope]";
   k.load = [](const LayerFields& f, const std::string& name) {
     const ActivationKind kind = activationFromString(f.text("activation"));
     return std::unique_ptr<Layer>(std::make_unique<Activation>(
@@ -93,6 +95,9 @@ void Activation::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inp
   case ActivationKind::SiLU:
     onnx.node("Sigmoid", name() + ".gate", inputs, name() + ".gate");
     onnx.node("Mul", name(), {inputs[0], name() + ".gate"}, output);
+    break;
+  case ActivationKind::SELU:
+    onnx.node("Selu", name(), inputs, output, {{"alpha", float(kSeluAlpha)}, {"gamma", float(kSeluScale)}});
     break;
   }
 }

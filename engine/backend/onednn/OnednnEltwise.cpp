@@ -1,6 +1,6 @@
 // oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid, ReLU6, ELU, hard sigmoid,
-// hard swish, SiLU), in place or not. oneDNN 2.6 has no hard sigmoid: forward, a linear map and
-// a clip; backward, a loop.
+// hard swish, SiLU, SELU), in place or not. oneDNN 2.6 has no hard sigmoid (forward, a linear map
+// and a clip; backward, a loop) and no SELU (ELU, then a linear map, both ways).
 #include "engine/backend/onednn/OnednnPrimitives.h"
 
 #include <stdexcept>
@@ -26,6 +26,13 @@ OnednnEltwise::OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, fl
     const dnnl::eltwise_forward::desc clip(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_clip_v2, desc_,
                                            0.0f, 1.0f);
     then_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(clip, engine));
+    break;
+  }
+  case ActivationKind::SELU: { // γ·ELU(α): eltwise_elu, then eltwise_linear (γ·y) in place
+    algorithm = dnnl::algorithm::eltwise_elu, slope = float(kSeluAlpha);
+    const dnnl::eltwise_forward::desc scale(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_linear,
+                                            desc_, float(kSeluScale), 0.0f);
+    then_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(scale, engine));
     break;
   }
   case ActivationKind::None: throw std::logic_error("OnednnEltwise: 'none' needs no primitive");
@@ -63,6 +70,14 @@ OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, Activat
   case ActivationKind::HardSwish: algorithm = dnnl::algorithm::eltwise_hardswish; break;
   case ActivationKind::SiLU: algorithm = dnnl::algorithm::eltwise_swish, slope = 1.0f; break;
   case ActivationKind::HardSigmoid: hardSigmoid_ = true, hardSigmoidSlope_ = alpha; return; // the loop in execute
+  // γ times ELU's derivative: oneDNN's ELU backward, then diff_src scaled in place.
+  case ActivationKind::SELU: {
+    algorithm = dnnl::algorithm::eltwise_elu, slope = float(kSeluAlpha);
+    const dnnl::eltwise_forward::desc scale(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_linear,
+                                            desc_, float(kSeluScale), 0.0f);
+    scaleDiff_ = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(scale, engine));
+    break;
+  }
   case ActivationKind::None: throw std::logic_error("OnednnEltwiseBackward: 'none' needs no primitive");
   }
   const dnnl::eltwise_forward::desc forwardDesc(dnnl::prop_kind::forward_training, algorithm, desc_, slope, beta);
@@ -89,6 +104,10 @@ void OnednnEltwiseBackward::execute(const dnnl::engine& engine, dnnl::stream& st
       stream, {{useDst_ ? DNNL_ARG_DST : DNNL_ARG_SRC, dnnl::memory(desc_, engine, const_cast<float*>(data.data()))},
                {DNNL_ARG_DIFF_DST, dnnl::memory(desc_, engine, const_cast<float*>(diffDst.data()))},
                {DNNL_ARG_DIFF_SRC, dnnl::memory(desc_, engine, diffSrc.data())}});
+  if (scaleDiff_) {
+    const dnnl::memory diff(desc_, engine, diffSrc.data());
+    scaleDiff_->execute(stream, {{DNNL_ARG_SRC, diff}, {DNNL_ARG_DST, diff}});
+  }
   stream.wait();
 }
 

@@ -164,6 +164,7 @@ private:
   dnnl::eltwise_backward primitive_;
   dnnl::memory::desc desc_;
   bool useDst_ = false;          // tanh and sigmoid differentiate from their output
+  std::optional<dnnl::eltwise_forward> scaleDiff_; // SELU: γ times ELU's diff_src, in place
   bool hardSigmoid_ = false; // no oneDNN primitive: α (hardSigmoidSlope_) where 0 < α·x + ½ < 1, a loop
   float hardSigmoidSlope_ = 0.0f;
 };

@@ -205,6 +205,7 @@ std::string activationFormula(ActivationKind kind, float alpha) {
   case ActivationKind::HardSigmoid: return "min(max(0, " + formatRounded(alpha, 3) + "·x + 0.5), 1)";
   case ActivationKind::HardSwish: return "x·min(max(0, x + 3), 6) / 6";
   case ActivationKind::SiLU: return "x / (1 + e⁻ˣ)";
+  case ActivationKind::SELU: return "1.0507·(x if x > 0, else 1.6733·(eˣ − 1))";
   }
   return "x";
 }
@@ -238,6 +239,9 @@ std::string activationExplanationText(ActivationKind kind, float alpha, float x,
   case ActivationKind::SiLU:
     return "SiLU(x) = x·σ(x) = " + activationFormula(kind, alpha) + " = " + bracketed + " / (1 + e^" +
            (x > 0 ? "(−" + in + ")" : formatRounded(-x, digits)) + ") = " + out;
+  case ActivationKind::SELU:
+    return "SELU(x) = " + activationFormula(kind, alpha) + " = 1.0507·" +
+           (x > 0 ? in : "1.6733·(e^" + bracketed + " − 1)") + " = " + out;
   }
   return out;
 }

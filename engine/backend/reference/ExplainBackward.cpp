@@ -202,6 +202,11 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
     return "∂E/∂x = δ·σ(x)·(1 + x·(1 − σ(x))) = " + d + "·" + fmt(slope, digits) + " = " +
            fmt(delta * slope, digits);
   }
+  case ActivationKind::SELU: {
+    const float slope = float(kSeluScale * (x > 0.0f ? 1.0 : kSeluAlpha * std::exp(double(x))));
+    return "∂E/∂x = δ·1.0507·(x > 0 ? 1 : 1.6733·eˣ) = " + d + "·" + fmt(slope, digits) + " = " +
+           fmt(delta * slope, digits);
+  }
   case ActivationKind::None: break;
   }
   return "∂E/∂x = δ = " + fmt(delta, digits);

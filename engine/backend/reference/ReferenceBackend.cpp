@@ -161,6 +161,9 @@ void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const
     case ActivationKind::HardSigmoid: y[i] = std::clamp(alpha * x[i] + 0.5f, 0.0f, 1.0f); break;
     case ActivationKind::HardSwish: y[i] = x[i] * std::clamp(x[i] + 3.0f, 0.0f, 6.0f) / 6.0f; break;
     case ActivationKind::SiLU: y[i] = static_cast<float>(double(x[i]) / (1.0 + std::exp(-double(x[i])))); break;
+    case ActivationKind::SELU:
+      y[i] = static_cast<float>(kSeluScale * (x[i] > 0.0f ? double(x[i]) : kSeluAlpha * std::expm1(double(x[i]))));
+      break;
     }
   }
 }
@@ -322,6 +325,9 @@ void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, cons
       gx = static_cast<float>(gy * s * (1.0 + x * (1.0 - s)));
       break;
     }
+    case ActivationKind::SELU:
+      gx = static_cast<float>(gy * kSeluScale * (x > 0.0f ? 1.0 : kSeluAlpha * std::exp(double(x))));
+      break;
     }
   }
 }

@@ -92,7 +92,8 @@ TEST(BackendSweep, ActivationsDenseSoftmax) {
   const Tensor src = randomTensor({3, 2, 5, 7}, 7, -4, 4);
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
                               ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ELU,
-                              ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU}) {
+                              ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
+                              ActivationKind::SELU}) {
     Tensor expected(src.shape()), actual(src.shape());
     reference.activationForward(kind, 0.1f, src, expected);
     onednn.activationForward(kind, 0.1f, src, actual);

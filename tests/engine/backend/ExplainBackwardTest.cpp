@@ -135,7 +135,8 @@ TEST(ExplainBackward, ActivationSoftmaxDenseAndSgdWrittenOut) {
   // The activations after 2015: each slope as the text writes it is the reference backend's.
   ReferenceBackend reference;
   for (ActivationKind kind :
-       {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU})
+       {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
+        ActivationKind::SELU})
     for (float x : {-4.0f, -1.5f, 0.5f, 2.0f, 5.0f}) {
       const float alpha = defaultActivationAlpha(kind);
       Tensor in(Shape{1}, std::vector<float>{x}), out(Shape{1}), diff(Shape{1}, std::vector<float>{2.0f}), grad(Shape{1});
