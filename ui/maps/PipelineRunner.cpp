@@ -31,8 +31,9 @@ void PipelineRunner::start(std::shared_ptr<const Tensor> input, PipelineSpec spe
   busy_ = true;
   auto done = std::make_shared<std::promise<void>>();
   inflight_ = done->get_future();
-  // The result before the one on screen, when nobody holds it any more (the view has moved
-  // on; its tiles are copies): its large buffers serve this update, as `bench live` times
+  // The result before the one on screen, when nobody holds it any more (the view's tiles
+  // hold the result they draw, and let go of it when the view takes the next one): its large
+  // buffers serve this update, as `bench live` times
   // it. Results are made non-const (below), so taking the const away is allowed.
   std::shared_ptr<PipelineResult> recycle;
   if (spare_ && spare_.use_count() == 1) {
