@@ -64,13 +64,13 @@ FullyConnectedLesson fullyConnectedOfPipeline(Backend& backend, const Tensor& im
                                     [](const PipelineStage& st) { return st.kind == PipelineStage::Kind::Vector; });
   if (flatten == result.stages.end()) throw std::invalid_argument("the pipeline has no fully connected stage");
   FullyConnectedLesson lesson;
-  lesson.input = flatten->maps;
+  lesson.input = result.values(size_t(flatten - result.stages.begin()));
   demonstrationWeights(lesson.input.size(), spec.classes, lesson.weights, lesson.bias); // the pipeline's own
   lesson.classNames = result.classNames;
   lesson.source = "demonstration weights (open a trained model for learned ones)";
-  const Tensor& last = (flatten - 1)->maps; // the maps it flattens
-  lesson.inputText = "flatten: " + std::to_string(last.shape()[1]) + " maps × " + std::to_string(last.shape()[2]) +
-                     "×" + std::to_string(last.shape()[3]) + " = " + std::to_string(lesson.input.size()) +
+  const Shape& last = (flatten - 1)->shape(); // the maps it flattens
+  lesson.inputText = "flatten: " + std::to_string(last[1]) + " maps × " + std::to_string(last[2]) +
+                     "×" + std::to_string(last[3]) + " = " + std::to_string(lesson.input.size()) +
                      " features (" + (flatten - 1)->title + "), in channel, row, column order";
   finish(backend, lesson);
   return lesson;

@@ -123,7 +123,7 @@ void fuse(const float* src, float* relu, float* pooled, const Band& b, float* lo
 #pragma omp for schedule(static)
     for (int64_t band = 0; band < bands; ++band) {
       const int64_t y0 = band * b.rows, y1 = std::min(b.height, y0 + b.rows);
-      lanes.row(src + y0 * b.width * C, relu + y0 * b.width * C, (y1 - y0) * b.width * C);
+      lanes.row(src + y0 * b.width * C, relu ? relu + y0 * b.width * C : nullptr, (y1 - y0) * b.width * C);
       if (pooled && band < b.pooledHeight)
         poolRow<C>(src + y0 * b.width * C, b.width, b.rows, b.windowWidth, b.pooledWidth,
                    pooled + band * b.pooledWidth * C, pl, ph);
@@ -141,14 +141,15 @@ void fuse(const float* src, float* relu, float* pooled, const Band& b, float* lo
 }
 } // namespace
 
-void reluMaxPool(const Tensor& maps, Tensor& relu, const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges,
+void reluMaxPool(const Tensor& maps, Tensor* relu, const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges,
                  StageRanges* pooledRanges) {
   if (!canFuseReluPool(maps, pool))
     throw std::invalid_argument("reluMaxPool: needs one channels-last map tensor and tiling max pooling, got " +
                                 maps.shape().toString() + (pool ? " and " + pool->toString() : ""));
   const Shape& s = maps.shape();
   const int64_t C = s[1];
-  relu.reuseAs(s, maps.layout());
+  if (relu) relu->reuseAs(s, maps.layout());
+  float* r = relu ? relu->data() : nullptr;
   Band b{s[2], s[3], pool ? pool->kernelH : 1, 0, 0, pool ? pool->kernelW : 1};
   float *plo = nullptr, *phi = nullptr;
   if (pool) {
@@ -167,12 +168,12 @@ void reluMaxPool(const Tensor& maps, Tensor& relu, const Pool2DGeometry* pool, T
   if (maps.layout() == Layout::NCHW && C > 1) { // planes: each one a one-channel image
     const int64_t area = s[2] * s[3], pooledArea = b.pooledHeight * b.pooledWidth;
     for (int64_t c = 0; c < C; ++c)
-      fuse<1>(maps.data() + c * area, relu.data() + c * area, p ? p + c * pooledArea : nullptr, b, lo + c, hi + c,
+      fuse<1>(maps.data() + c * area, r ? r + c * area : nullptr, p ? p + c * pooledArea : nullptr, b, lo + c, hi + c,
               plo + c, phi + c);
     return;
   }
   FusedChannels::dispatch(C, [&](auto channels) {
-    fuse<decltype(channels)::value>(maps.data(), relu.data(), p, b, lo, hi, plo, phi);
+    fuse<decltype(channels)::value>(maps.data(), r, p, b, lo, hi, plo, phi);
   });
 }
 

@@ -22,9 +22,10 @@ struct StageRanges {
 // stride, no padding, no ceil mode); any map size (rows and columns beyond the last window are not pooled).
 bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool);
 
-// relu = max(0, maps); pooled = max pooling of relu (when `pool` is given); the ranges of
-// maps and of pooled. relu and pooled are reshaped in place (their buffers reused).
-void reluMaxPool(const Tensor& maps, Tensor& relu, const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges,
+// relu = max(0, maps) (when `relu` is given: the live view makes its ReLU maps only when
+// read); pooled = max pooling of relu (when `pool` is given); the ranges of maps and of pooled.
+// relu and pooled are reshaped in place (their buffers reused).
+void reluMaxPool(const Tensor& maps, Tensor* relu, const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges,
                  StageRanges* pooledRanges);
 
 } // namespace convscope

@@ -17,17 +17,37 @@
 
 namespace convscope {
 
-void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed) {
-  weights = Tensor(Shape{classes, features});
-  bias = Tensor(Shape{classes});
+namespace {
+// The demonstration weights as whole numbers of 1/divisor (|q| ≤ 100: one byte each), in the
+// order demonstrationWeights gives them: hundredths, or for a layer so wide that hundredths
+// would all be 0 (scale < 0.01, more than 40,000 features), one decade below its scale.
+struct DemonstrationQuanta {
+  std::vector<int8_t> quanta; // (K, F)
+  float divisor = 100;
+  Tensor bias;
+};
+DemonstrationQuanta demonstrationQuanta(int64_t features, int64_t classes, uint64_t seed) {
+  DemonstrationQuanta d;
+  d.quanta.resize(size_t(classes * features));
+  d.bias = Tensor(Shape{classes});
   uint64_t state = seed; // a small linear congruential generator: portable and repeatable
   auto next = [&state] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return float((state >> 40) & 0xFFFF) / 65535.0f - 0.5f;
   };
   const float scale = 2.0f / std::sqrt(float(features));
-  for (float& w : weights.values()) w = std::round(next() * scale * 100) / 100;
-  for (float& b : bias.values()) b = std::round(next() * 10) / 10;
+  if (scale < 0.01f) d.divisor = std::pow(10.0f, 1.0f - std::floor(std::log10(scale)));
+  for (int8_t& q : d.quanta) q = int8_t(std::round(next() * scale * d.divisor));
+  for (float& b : d.bias.values()) b = std::round(next() * 10) / 10;
+  return d;
+}
+} // namespace
+
+void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed) {
+  DemonstrationQuanta d = demonstrationQuanta(features, classes, seed);
+  weights = Tensor(Shape{classes, features});
+  std::transform(d.quanta.begin(), d.quanta.end(), weights.data(), [&](int8_t q) { return float(q) / d.divisor; });
+  bias = std::move(d.bias);
 }
 
 namespace {
@@ -176,65 +196,129 @@ void copyInput(const Tensor& image, Tensor& to, Layout layout) {
 } // namespace
 
 namespace {
-// The demonstration classifier's weights for the last shape asked for, kept between updates:
-// a photo's half-million pooled features make 2 M weights, which drawing again on every
-// update cost more than the classification itself.
+// The demonstration classifier for the last maps it saw, kept between updates: its weights
+// as one byte each (hundredths or a smaller unit: DemonstrationQuanta), in the maps' own
+// memory order, so the logits come from the maps where they lie — no flatten copy (8 MB for
+// a photo's half-million pooled features), and a quarter of the 32 MB float weights to read.
 struct DemonstrationLayer {
-  int64_t features = -1, classes = -1;
-  Tensor weights, bias;
+  Shape shape; // the maps' (1, C, H, W)
+  Layout layout = Layout::NCHW;
+  int64_t classes = -1;
+  DemonstrationQuanta weights; // quanta (K, F), F in the maps' memory order
 };
-std::shared_ptr<const DemonstrationLayer> demonstrationLayer(int64_t features, int64_t classes) {
+std::shared_ptr<const DemonstrationLayer> demonstrationLayer(const Tensor& maps, int64_t classes) {
   static std::mutex mutex;
   static std::shared_ptr<const DemonstrationLayer> last;
   const std::lock_guard lock(mutex);
-  if (!last || last->features != features || last->classes != classes) {
+  if (!last || last->shape != maps.shape() || last->layout != maps.layout() || last->classes != classes) {
     auto made = std::make_shared<DemonstrationLayer>();
-    made->features = features, made->classes = classes;
-    demonstrationWeights(features, classes, made->weights, made->bias);
+    made->shape = maps.shape(), made->layout = maps.layout(), made->classes = classes;
+    made->weights = demonstrationQuanta(maps.size(), classes, 504);
+    const Shape& s = maps.shape();
+    if (maps.layout() == Layout::NHWC && s[1] > 1) { // feature (c, y, x) of the flatten lies at (y, x, c)
+      const int64_t C = s[1], area = s[2] * s[3], F = maps.size();
+      std::vector<int8_t> ordered(made->weights.quanta.size());
+      for (int64_t k = 0; k < classes; ++k)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t p = 0; p < area; ++p) ordered[size_t(k * F + p * C + c)] = made->weights.quanta[size_t(k * F + c * area + p)];
+      made->weights.quanta = std::move(ordered);
+    }
     last = std::move(made);
   }
   return last;
 }
 
+// logits = W · flatten(maps) + b, with W the demonstration weights, read from the maps as
+// they lie. Blocks of a fixed size summed in a fixed order: the same logits on every run.
+void demonstrationLogits(const DemonstrationLayer& layer, const Tensor& maps, Tensor& logits) {
+  constexpr int64_t kBlock = 1 << 16;
+  const int64_t F = maps.size(), K = layer.classes, blocks = (F + kBlock - 1) / kBlock;
+  std::vector<float> partial(size_t(blocks * K));
+  const float* x = maps.data();
+  const int8_t* q = layer.weights.quanta.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t begin = b * kBlock, end = std::min(F, begin + kBlock);
+    for (int64_t k = 0; k < K; ++k) {
+      const int8_t* w = q + k * F;
+      float sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t i = begin; i < end; ++i) sum += x[i] * float(w[i]);
+      partial[size_t(b * K + k)] = sum;
+    }
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    double sum = 0;
+    for (int64_t b = 0; b < blocks; ++b) sum += partial[size_t(b * K + k)];
+    logits.data()[k] = float(sum / layer.weights.divisor) + layer.weights.bias.data()[k];
+  }
+}
+
 // flatten → fully connected (demonstration weights) → softmax, after the last map stage.
-// `spare`, when given, is an earlier flatten's buffer: a fresh one costs its page faults on
-// top of the copy (a photo's 8 MB: up to 45 ms measured here, where page faults are slow).
-void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result, Tensor* spare) {
-  const Tensor& last = result.stages.back().maps;
-  Tensor flat; // the maps' values in channel, row, column order, as one row
-  if (spare) flat = std::move(*spare);
-  copyInput(last, flat, Layout::NCHW);           // the channels split apart (OpenCV), in bands on every core
-  flat.reuseAs(Shape{1, last.size()}, Layout::NCHW); // the same values
-  const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(flat.shape()[1], spec.classes);
-  const Tensor& weights = layer->weights;
-  const Tensor& bias = layer->bias;
+// The flatten is a derived stage: its strip shows the first features, gathered from the maps;
+// its copy of them all is made only when read.
+void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
+  const size_t mapsStage = result.stages.size() - 1;
+  const Tensor& last = result.values(mapsStage); // (a ReLU stage is made here when nothing pools it)
+  const Shape& s = last.shape();
+  const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(last, spec.classes);
   Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
-  backend.denseForward(flat, weights, &bias, logits);
+  demonstrationLogits(*layer, last, logits);
   backend.softmaxForward(logits, probabilities);
   // The flattened values are the maps' values: their range is the maps' (no pass over them).
   std::pair<float, float> range{0.0f, 0.0f};
-  const std::vector<MapImage>& maps = result.stages.back().images;
+  const std::vector<MapImage>& maps = result.stages[mapsStage].images;
   for (size_t m = 0; m < maps.size(); ++m)
     range = m == 0 ? std::pair{maps[m].minimum, maps[m].maximum}
                    : std::pair{std::min(range.first, maps[m].minimum), std::max(range.second, maps[m].maximum)};
-  result.stages.push_back(vectorStage("flatten", std::move(flat), false, "features",
-                                      maps.empty() ? std::nullopt : std::optional(range)));
+  if (maps.empty()) {
+    const auto [lo, hi] = std::minmax_element(last.values().begin(), last.values().end());
+    range = {*lo, *hi};
+  }
+  const int64_t shown = std::min(last.size(), kStripValues), area = s[2] * s[3];
+  Tensor first(Shape{1, shown}); // the first features in channel, row, column order
+  for (int64_t f = 0; f < shown; ++f) first.data()[f] = last.at(0, f / area, f % area / s[3], f % s[3]);
+  PipelineStage flatten = vectorStage("flatten", std::move(first), false, "features", range);
+  flatten.detail = std::to_string(last.size()) + " features";
+  flatten.maps = Tensor();
+  flatten.derived = PipelineStage::Derived::Flatten;
+  flatten.derivedShape = Shape{1, last.size()};
+  flatten.made = std::make_shared<DerivedValues>();
+  result.stages.push_back(std::move(flatten));
   result.stages.push_back(vectorStage("fully connected (demonstration weights)", std::move(logits), false, "logits"));
   result.stages.push_back(vectorStage("softmax", std::move(probabilities), true));
   for (int k = 0; k < spec.classes; ++k) result.classNames.push_back("class " + std::to_string(k + 1));
 }
 } // namespace
 
-
-namespace {
-// An earlier result's flatten buffer (the first vector stage), to reuse.
-Tensor* spareFlatten(PipelineResult* recycle) {
-  if (!recycle) return nullptr;
-  for (PipelineStage& st : recycle->stages)
-    if (st.kind == PipelineStage::Kind::Vector) return &st.maps;
-  return nullptr;
+float PipelineResult::valueAt(size_t index, int64_t n, int64_t c, int64_t h, int64_t w) const {
+  const PipelineStage& stage = stages.at(index);
+  if (stage.derived == PipelineStage::Derived::Relu && index > 0)
+    return std::max(0.0f, valueAt(index - 1, n, c, h, w));
+  return values(index).at(n, c, h, w);
 }
-} // namespace
+
+const Tensor& PipelineResult::values(size_t index) const {
+  const PipelineStage& stage = stages.at(index);
+  if (stage.derived == PipelineStage::Derived::No) return stage.maps;
+  if (index == 0 || !stage.made) throw std::logic_error("PipelineResult::values: derived stage " + stage.title + " has nothing to derive from");
+  std::call_once(stage.made->once, [&] {
+    const Tensor& from = values(index - 1);
+    Tensor& out = stage.made->values;
+    if (stage.derived == PipelineStage::Derived::Relu) {
+      out.reuseAs(from.shape(), from.layout());
+      const float* in = from.data();
+      float* o = out.data();
+      const int64_t n = from.size();
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < n; ++i) o[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    } else { // the maps' values in channel, row, column order, as one row
+      copyInput(from, out, Layout::NCHW);
+      out.reuseAs(Shape{1, from.size()}, Layout::NCHW);
+    }
+  });
+  return stage.made->values;
+}
 
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
   if (spec.model) return runNetwork(backend, image, spec);
@@ -282,12 +366,11 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   // become one pass of 1.7-2.9 ms).
   const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
   if (spec.activation == ActivationKind::ReLU && canFuseReluPool(convolution, pool)) {
-    Tensor activated, pooled;
-    if (Tensor* buffer = spare(2)) activated = std::move(*buffer);
+    Tensor pooled;
     if (Tensor* buffer = spare(3); buffer && pool) pooled = std::move(*buffer);
     StageRanges ranges, pooledRanges;
     try {
-      reluMaxPool(convolution, activated, pool, pool ? &pooled : nullptr, ranges, &pooledRanges);
+      reluMaxPool(convolution, nullptr, pool, pool ? &pooled : nullptr, ranges, &pooledRanges);
     } catch (const std::invalid_argument& e) { // a pooling geometry that does not fit the maps
       result.stages.push_back(stage("convolution", std::move(convolution), side));
       result.stages.back().mapNames = names;
@@ -299,7 +382,10 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
     convolved.detail = rectified.detail = sizeText(convolution);
     renderMapsAndRelu(convolution, side, ranges.lo, ranges.hi, convolved.images, rectified.images);
-    convolved.maps = std::move(convolution), rectified.maps = std::move(activated);
+    rectified.derived = PipelineStage::Derived::Relu; // its values made when read
+    rectified.derivedShape = convolution.shape();
+    rectified.made = std::make_shared<DerivedValues>();
+    convolved.maps = std::move(convolution);
     convolved.mapNames = rectified.mapNames = names;
     result.stages.push_back(std::move(convolved));
     result.stages.push_back(std::move(rectified));
@@ -308,7 +394,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
           stage(poolTitle(spec.pool), std::move(pooled), side, false, &pooledRanges.lo, &pooledRanges.hi));
       result.stages.back().mapNames = names;
     }
-    if (spec.classify && spec.classes > 0) classify(backend, spec, result, spareFlatten(recycle));
+    if (spec.classify && spec.classes > 0) classify(backend, spec, result);
     return result;
   }
   result.stages.push_back(stage("convolution", std::move(convolution), side));
@@ -344,7 +430,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
       return result;
     }
   }
-  if (spec.classify && spec.classes > 0) classify(backend, spec, result, spareFlatten(recycle));
+  if (spec.classify && spec.classes > 0) classify(backend, spec, result);
   return result;
 }
 

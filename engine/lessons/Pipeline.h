@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -42,14 +43,30 @@ struct PipelineSpec {
   ModelSnapshot model;
 };
 
+// A derived stage's values, made once when first read (from any thread).
+struct DerivedValues {
+  std::once_flag once;
+  Tensor values;
+};
+
 struct PipelineStage {
   enum class Kind { Maps, Vector, Probabilities };
   Kind kind = Kind::Maps;            // (1, C, H, W) maps; (1, F) features; (1, K) class probabilities
   std::string title;                 // "convolution", "ReLU", "max pooling 2x2/2"
   std::string detail;                // "8 maps of 512x512"
-  Tensor maps;                       // (1, C, H, W), in either layout
+  Tensor maps;                       // (1, C, H, W), in either layout; empty for a derived stage (see below)
   std::vector<MapImage> images;      // one per channel
   std::vector<std::string> mapNames; // what made each map ("sobel-x · R"), when known
+
+  // Values that follow from the stage before — its ReLU, its flatten — and are made only when
+  // something reads them (hover, export, a stepper) through PipelineResult::values: a 1024²
+  // photo's eight ReLU maps are 32 MB, written on every update for nobody. Their pictures and
+  // ranges are made at once, from the stage before.
+  enum class Derived { No, Relu, Flatten };
+  Derived derived = Derived::No;
+  Shape derivedShape; // the values' shape, when derived
+  std::shared_ptr<DerivedValues> made;
+  const Shape& shape() const { return derived == Derived::No ? maps.shape() : derivedShape; }
 };
 
 struct PipelineResult {
@@ -58,6 +75,13 @@ struct PipelineResult {
   std::string error;                   // the reason when a stage's geometry does not fit; stages up to it are kept
   uint64_t inputVersion = 0;           // the spec's, with the display side the input stage was rendered at
   int inputSide = 0;
+
+  // Stage `index`'s values: its maps, or for a derived stage the values made from the stage
+  // before (once, on the first call; safe from several threads).
+  const Tensor& values(size_t index) const;
+  // One value (n, c, h, w) of stage `index`'s maps, without making a derived stage's all
+  // (hovering over a photo's ReLU maps reads one value, not 32 MB).
+  float valueAt(size_t index, int64_t n, int64_t c, int64_t h, int64_t w) const;
 };
 
 // Runs the pipeline; a geometry that does not fit ends it with `error` set (never throws
@@ -72,7 +96,9 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
 PipelineStage layerStage(const Layer& layer, const Tensor& output, int maxSide);
 
 // Seeded weights (K, F) and bias (K) for the classification stage of a hand-made pipeline:
-// small, rounded to two decimals so they read well, the same on every machine for a seed.
+// small, rounded to two decimals so they read well (a layer of more than 40,000 features, whose
+// weights would all round to 0.00, to one decade below its scale: 0.0003 for a photo's half
+// million), the same on every machine for a seed.
 void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Tensor& bias, uint64_t seed = 504);
 
 } // namespace convscope

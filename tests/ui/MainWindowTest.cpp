@@ -687,8 +687,7 @@ private slots:
     const PipelineSnapshot& shown = window.featureMaps()->result();
     QCOMPARE(shown->stages.size(), fresh.stages.size());
     for (size_t k = 0; k < fresh.stages.size(); ++k) {
-      QCOMPARE(shown->stages[k].maps.inLayout(Layout::NCHW).values(),
-               fresh.stages[k].maps.inLayout(Layout::NCHW).values());
+      QCOMPARE(shown->values(k).inLayout(Layout::NCHW).values(), fresh.values(k).inLayout(Layout::NCHW).values());
       QCOMPARE(shown->stages[k].images.size(), fresh.stages[k].images.size());
       for (size_t m = 0; m < fresh.stages[k].images.size(); ++m)
         QVERIFY(shown->stages[k].images[m].pixels == fresh.stages[k].images[m].pixels);
@@ -745,6 +744,38 @@ private slots:
     settle(window);
     QVERIFY(std::max(maps->result()->stages[1].images[0].width, maps->result()->stages[1].images[0].height) > 150);
     QCOMPARE(window.workspace()->sharedInput().get(), &window.workspace()->input());
+  }
+
+  void theBackwardStepperWaitsWhileHidden() {
+    // The backward stepper builds a lesson (weights, a forward pass, its grids and curve) from
+    // the workspace. Hidden behind Feature maps, slider steps leave it stale; shown, it builds
+    // once, from the newest settings.
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(window.openFile(example("six.txt")));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    window.showFeatureMaps();
+    settle(window);
+    BackwardStepper* backward = window.stepper()->backward();
+    QVERIFY(backward->lesson() != nullptr); // asked: up to date
+    const int built = backward->rebuilds();
+    FilterOptions c = window.workspace()->convolution();
+    for (float bias : {0.5f, 1.0f, 0.25f}) {
+      c.bias = bias;
+      window.workspace()->setConvolution(c);
+      settle(window);
+    }
+    QCOMPARE(backward->rebuilds(), built); // hidden: no work
+    window.showStepper();
+    window.stepper()->setMode(Stepper::Mode::Backward);
+    QCOMPARE(backward->rebuilds(), built + 1); // shown: once
+    QCOMPARE(backward->lesson()->bias(), 0.25f);
+    QCOMPARE(backward->rebuilds(), built + 1);
+    c.bias = 0.5f; // on screen: at once
+    window.workspace()->setConvolution(c);
+    QCOMPARE(backward->rebuilds(), built + 2);
+    QCOMPARE(backward->lesson()->bias(), 0.5f);
   }
 
   void steppingTheRgbExampleShowsMinus25AndTheChannelSums() {

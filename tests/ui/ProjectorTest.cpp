@@ -267,7 +267,7 @@ private slots:
       const auto flat = std::find_if(maps.stages.begin(), maps.stages.end(),
                                      [](const PipelineStage& s) { return s.kind == PipelineStage::Kind::Vector; });
       if (flat == maps.stages.end()) return false;
-      const Tensor& x = flat->maps; // (1, 8)
+      const Tensor& x = maps.values(size_t(flat - maps.stages.begin())); // (1, 8)
       Tensor w, b;
       demonstrationWeights(x.size(), 4, w, b);
       const Tensor& z = stepper->logits();

@@ -128,6 +128,31 @@ QImage wrappedImage(const PipelineSnapshot& snapshot, const MapImage& map) {
 }
 } // namespace
 
+namespace {
+// An indexed or 24-bit picture in 32-bit colours, the format the window paints without converting.
+QImage paintable(const QImage& image) {
+  QImage out(image.size(), QImage::Format_RGB32);
+  const int w = image.width();
+  if (image.format() == QImage::Format_Indexed8) {
+    const QVector<QRgb> table = image.colorTable();
+    for (int y = 0; y < image.height(); ++y) {
+      const uchar* in = image.constScanLine(y);
+      auto* o = reinterpret_cast<QRgb*>(out.scanLine(y));
+      for (int x = 0; x < w; ++x) o[x] = table[in[x]];
+    }
+  } else if (image.format() == QImage::Format_RGB888) {
+    for (int y = 0; y < image.height(); ++y) {
+      const uchar* in = image.constScanLine(y);
+      auto* o = reinterpret_cast<QRgb*>(out.scanLine(y));
+      for (int x = 0; x < w; ++x) o[x] = qRgb(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
+    }
+  } else {
+    out = image.convertToFormat(QImage::Format_RGB32);
+  }
+  return out;
+}
+} // namespace
+
 QColor paletteQColor(Palette palette, int index) {
   uint8_t c[3];
   paletteColour(palette, index, c);
@@ -189,7 +214,7 @@ int FeatureMapView::numberPixels(const Tile& t) const {
   if (m.palette == Palette::Rgb || m.step != 1 || m.width > 16 || m.height > 16) return 0;
   const int cellW = t.rect.width() / m.width, cellH = t.rect.height() / m.height;
   if (cellW < kNumberCell || cellH < kNumberCell) return 0;
-  const Shape& s = stage.maps.shape();
+  const Shape& s = stage.shape();
   for (int digits = 3; digits >= 2; --digits) {
     QFont f = font();
     int size = std::min(cellH * 2 / 5, 28);
@@ -198,7 +223,7 @@ int FeatureMapView::numberPixels(const Tile& t) const {
       for (int64_t r = 0; r < s[2]; ++r)
         for (int64_t x = 0; x < s[3]; ++x)
           while (size >= 11 &&
-                 QFontMetrics(f).horizontalAdvance(cellNumber(stage.maps.at(0, c, r, x), digits)) > cellW - 4)
+                 QFontMetrics(f).horizontalAdvance(cellNumber(result_->valueAt(size_t(t.stage), 0, c, r, x), digits)) > cellW - 4)
             f.setPixelSize(--size);
     if (size >= 11) return size * 10 + digits; // the size and the digits, packed
   }
@@ -234,7 +259,7 @@ void FeatureMapView::layoutTiles() {
       headerY_.push_back(y);
       y += kHeader;
       if (stage.kind == PipelineStage::Kind::Probabilities) { // bars, one per class (the top 5 of many)
-        const int rows = shownClasses(int(stage.maps.shape()[1]));
+        const int rows = shownClasses(int(stage.shape()[1]));
         tiles_.push_back({s, -1, QRect(kMargin, y, std::min(width - 2 * kMargin, 520), rows * 22), QImage()});
         y += rows * 22 + kGap + 4;
         continue;
@@ -248,7 +273,7 @@ void FeatureMapView::layoutTiles() {
         y += rows * cell + kCaption + kGap + 4;
         continue;
       }
-      const Shape& shape = stage.maps.shape();
+      const Shape& shape = stage.shape();
       if (s > 0 && shape[1] > 1 && shape[2] == 1 && shape[3] == 1) { // 1×1 maps: one strip, one scale
         const int count = int(shape[1]), cell = vectorCell(count);
         const int perRow = std::max(1, (width - 2 * kMargin) / cell), rows = (count + perRow - 1) / perRow;
@@ -296,6 +321,7 @@ void FeatureMapView::layoutTiles() {
             if (t.gain != 1) t.image.setColorTable(displayTable(map, map.palette, map.scale, t.gain));
           }
         }
+        tiles_.back().painted = paintable(tiles_.back().image);
         x += size.width() + kGap;
         rowHeight = std::max(rowHeight, size.height());
       }
@@ -333,8 +359,8 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setPen(palette().windowText().color());
     const QString header =
         QString::fromStdString(stage.title) + QStringLiteral("  —  ") + QString::fromStdString(stage.detail) +
-        (stage.kind == PipelineStage::Kind::Probabilities && shownClasses(int(stage.maps.shape()[1])) < stage.maps.shape()[1]
-             ? tr(", the %1 most probable").arg(shownClasses(int(stage.maps.shape()[1])))
+        (stage.kind == PipelineStage::Kind::Probabilities && shownClasses(int(stage.shape()[1])) < stage.shape()[1]
+             ? tr(", the %1 most probable").arg(shownClasses(int(stage.shape()[1])))
              : QString()) +
         (s == 0 || stage.kind != PipelineStage::Kind::Maps ? QString()
          : contrast_ > 1  ? tr("  (contrast ×%1: colours saturate at 1/%1 of the range)").arg(contrast_)
@@ -354,7 +380,7 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
       paintVector(p, t);
       continue;
     }
-    p.drawImage(t.rect, t.image); // nearest-neighbour scaling keeps cells crisp
+    p.drawImage(t.rect, t.painted); // nearest-neighbour scaling keeps cells crisp
     if (t.numberPixels > 0) paintNumbers(p, t);
     p.setPen(QColor(120, 120, 120));
     p.drawRect(t.rect.adjusted(0, 0, -1, -1));
@@ -398,7 +424,7 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
 // The values of a small map in its cells, three significant digits, white on dark colours.
 void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
   const PipelineStage& stage = result_->stages[size_t(t.stage)];
-  const Shape& s = stage.maps.shape();
+  const Shape& s = stage.shape();
   const int cellW = t.rect.width() / int(s[3]), cellH = t.rect.height() / int(s[2]);
   QFont f = font();
   f.setPixelSize(t.numberPixels / 10);
@@ -409,7 +435,7 @@ void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
       const QRect cell(t.rect.left() + int(c) * cellW, t.rect.top() + int(r) * cellH, cellW, cellH);
       const QColor under(t.image.pixel(int(c), int(r)));
       p.setPen(qGray(under.rgb()) < 110 ? Qt::white : Qt::black);
-      p.drawText(cell, Qt::AlignCenter, cellNumber(stage.maps.at(0, t.map, r, c), digits));
+      p.drawText(cell, Qt::AlignCenter, cellNumber(result_->valueAt(size_t(t.stage), 0, t.map, r, c), digits));
     }
   p.setFont(font());
 }
@@ -418,9 +444,9 @@ void FeatureMapView::paintNumbers(QPainter& p, const Tile& t) const {
 // with the value in the cell when it is wide enough.
 void FeatureMapView::paintStrip(QPainter& p, const Tile& t) const {
   const PipelineStage& stage = result_->stages[size_t(t.stage)];
-  const int count = int(stage.maps.shape()[1]);
+  const int count = int(stage.shape()[1]);
   std::vector<float> v(static_cast<size_t>(count));
-  for (int k = 0; k < count; ++k) v[size_t(k)] = stage.maps.at(0, k, 0, 0);
+  for (int k = 0; k < count; ++k) v[size_t(k)] = result_->valueAt(size_t(t.stage), 0, k, 0, 0);
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   const bool diverging = *lo < 0;
   const double scale = std::max(std::abs(double(*lo)), std::abs(double(*hi)));
@@ -454,9 +480,9 @@ int FeatureMapView::vectorCell(int count) const {
 
 void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
   const PipelineStage& stage = result_->stages[t.stage];
-  const int count = int(stage.maps.shape()[1]);
-  const float* v = stage.maps.data();
+  const int count = int(stage.shape()[1]);
   if (t.map == -1) { // class probabilities as bars: every class, or the most probable of many
+    const float* v = result_->values(size_t(t.stage)).data();
     const int best = int(std::max_element(v, v + count) - v);
     std::vector<int> order(static_cast<size_t>(count));
     for (int k = 0; k < count; ++k) order[size_t(k)] = k;
@@ -482,10 +508,18 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
   const QImage image = toQImage(map);
   const int shown = map.width; // at most the rendered values
   const int side = vectorCell(shown), perRow = std::max(1, t.rect.width() / side);
-  for (int k = 0; k < shown; ++k) {
-    const QRect r(t.rect.left() + (k % perRow) * side, t.rect.top() + (k / perRow) * side, side, side);
-    p.fillRect(r, QColor(image.pixel(k, 0)));
-    if (side >= 10) p.setPen(QColor(150, 150, 150)), p.drawRect(r.adjusted(0, 0, -1, -1));
+  // The cells as one picture of one pixel a cell, scaled up in one draw (thousands of cells
+  // filled one by one took a millisecond of every repaint).
+  const int rows = (shown + perRow - 1) / perRow;
+  QImage cells(std::min(shown, perRow), rows, QImage::Format_ARGB32);
+  cells.fill(Qt::transparent);
+  for (int k = 0; k < shown; ++k) cells.setPixel(k % perRow, k / perRow, image.pixel(k, 0));
+  p.drawImage(QRect(t.rect.left(), t.rect.top(), cells.width() * side, rows * side), cells);
+  if (side >= 10) {
+    p.setPen(QColor(150, 150, 150));
+    for (int k = 0; k < shown; ++k)
+      p.drawRect(QRect(t.rect.left() + (k % perRow) * side, t.rect.top() + (k / perRow) * side, side, side)
+                     .adjusted(0, 0, -1, -1));
   }
   p.setPen(palette().windowText().color());
   p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 400, kCaption), Qt::AlignLeft | Qt::AlignTop,
@@ -497,7 +531,7 @@ QImage FeatureMapView::fullImage(int stage, int map) const {
   const PipelineStage& st = result_->stages[size_t(stage)];
   if (st.images[size_t(map)].palette == Palette::Rgb)
     return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20));
-  const MapImage full = renderMap(st.maps, map);
+  const MapImage full = renderMap(result_->values(size_t(stage)), map); // (a derived stage's made here)
   QImage image = toQImage(full);
   if (const Tile* t = tileAt(stage, map); t && stage > 0) // as shown: the tile's scale and gain
     image.setColorTable(shared_ ? t->image.colorTable() : displayTable(full, full.palette, full.scale, t->gain));
@@ -524,21 +558,21 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
     if (!t.rect.contains(event->position().toPoint())) continue;
     if (t.map == -3) { // a strip of 1×1 maps
       const PipelineStage& stage = result_->stages[size_t(t.stage)];
-      const int side = vectorCell(int(stage.maps.shape()[1])), perRow = std::max(1, t.rect.width() / side);
+      const int side = vectorCell(int(stage.shape()[1])), perRow = std::max(1, t.rect.width() / side);
       const QPoint at = event->position().toPoint() - t.rect.topLeft();
       const int k = (at.y() / side) * perRow + at.x() / side;
-      if (k >= stage.maps.shape()[1]) continue;
+      if (k >= stage.shape()[1]) continue;
       const QString text = tr("%1, map %2: %3")
                                .arg(QString::fromStdString(stage.title))
                                .arg(k + 1)
-                               .arg(numberText(stage.maps.at(0, k, 0, 0)));
+                               .arg(numberText(result_->valueAt(size_t(t.stage), 0, k, 0, 0)));
       QToolTip::showText(event->globalPosition().toPoint(), text, this);
       emit hovered(text);
       return;
     }
     if (t.map < 0) continue;
     const PipelineStage& stage = result_->stages[t.stage];
-    const Shape& s = stage.maps.shape();
+    const Shape& s = stage.shape();
     const int64_t row =
         std::clamp<int64_t>((event->position().y() - t.rect.top()) * s[2] / t.rect.height(), 0, s[2] - 1);
     const int64_t col =
@@ -549,15 +583,15 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
                  .arg(QString::fromStdString(stage.title))
                  .arg(row)
                  .arg(col)
-                 .arg(numberText(stage.maps.at(0, 0, row, col)), numberText(stage.maps.at(0, 1, row, col)),
-                      numberText(stage.maps.at(0, 2, row, col)));
+                 .arg(numberText(result_->valueAt(size_t(t.stage), 0, 0, row, col)), numberText(result_->valueAt(size_t(t.stage), 0, 1, row, col)),
+                      numberText(result_->valueAt(size_t(t.stage), 0, 2, row, col)));
     else
       text = tr("%1, map %2 (row %3, column %4): %5")
                  .arg(QString::fromStdString(stage.title))
                  .arg(t.map + 1)
                  .arg(row)
                  .arg(col)
-                 .arg(numberText(stage.maps.at(0, t.map, row, col)));
+                 .arg(numberText(result_->valueAt(size_t(t.stage), 0, t.map, row, col)));
     QToolTip::showText(event->globalPosition().toPoint(), text, this);
     emit hovered(text);
     return;

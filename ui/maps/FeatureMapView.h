@@ -69,7 +69,9 @@ private:
   struct Tile {
     int stage, map; // map −1: class probabilities; −2: a feature vector; −3: a strip of 1×1 maps
     QRect rect;     // the image's place
-    QImage image;
+    QImage image;   // over the snapshot's bytes: indexed with the tile's colour table, or RGB
+    QImage painted{}; // the same in 32-bit colours, made once (Qt converts any other format at every
+                      // draw, in its thread pool: most of a repaint's time)
     double gain = 1;
     int numberPixels = 0; // the values' font size in the cells ·10 + their significant digits; 0: no numbers
   };

@@ -3,6 +3,8 @@
 
 #include "ui/core/ComputeThread.h"
 
+#include <chrono>
+
 namespace convscope::ui {
 
 PipelineRunner::PipelineRunner(QObject* parent) : QObject(parent), backend_(makeBackend(BackendKind::Onednn)) {}
@@ -43,6 +45,7 @@ void PipelineRunner::start(std::shared_ptr<const Tensor> input, PipelineSpec spe
   spare_.reset();
   ComputeThread::instance().post(
       [this, done, backend = backend_.get(), input = std::move(input), spec = std::move(spec), recycle] {
+        const auto begun = std::chrono::steady_clock::now();
         PipelineSnapshot result;
         try {
           result = std::make_shared<PipelineResult>(runPipeline(*backend, *input, spec, recycle.get()));
@@ -51,13 +54,15 @@ void PipelineRunner::start(std::shared_ptr<const Tensor> input, PipelineSpec spe
           failed->error = e.what();
           result = failed;
         }
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begun).count();
         QMetaObject::invokeMethod(
-            this, [this, result] { finished(result); }, Qt::QueuedConnection);
+            this, [this, result, ms] { finished(result, ms); }, Qt::QueuedConnection);
         done->set_value();
       });
 }
 
-void PipelineRunner::finished(PipelineSnapshot result) {
+void PipelineRunner::finished(PipelineSnapshot result, double jobMs) {
+  lastJobMs_ = jobMs;
   spare_ = std::move(latest_); // once the view lets go of it, its buffers serve the next update
   latest_ = std::move(result);
   delivered_ = running_;

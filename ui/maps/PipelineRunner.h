@@ -30,13 +30,15 @@ public:
   const PipelineSnapshot& latest() const { return latest_; }
   // Updates that reused the buffers of an earlier result (the one before the view's).
   uint64_t recycledUpdates() const { return recycled_; }
+  // How long the newest delivered result took on the compute thread, from the job's start.
+  double lastJobMilliseconds() const { return lastJobMs_; }
 
 signals:
   void resultReady(convscope::ui::PipelineSnapshot result);
 
 private:
   void start(std::shared_ptr<const Tensor> input, PipelineSpec spec);
-  void finished(PipelineSnapshot result);
+  void finished(PipelineSnapshot result, double jobMs);
 
   std::unique_ptr<Backend> backend_; // used by one update at a time
   std::future<void> inflight_;       // the running update, on the compute thread
@@ -46,6 +48,7 @@ private:
   uint64_t requested_ = 0, delivered_ = 0, running_ = 0; // request numbers
   uint64_t pendingNumber_ = 0;
   uint64_t recycled_ = 0;
+  double lastJobMs_ = 0;
   bool busy_ = false;
 };
 

@@ -258,8 +258,27 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   connect(lossBox_, &QComboBox::currentIndexChanged, this, &BackwardStepper::rebuild);
   connect(rateBox_, &QDoubleSpinBox::valueChanged, this, &BackwardStepper::rebuild);
   for (auto signal : {&Workspace::inputChanged, &Workspace::kernelsChanged, &Workspace::settingsChanged})
-    connect(workspace_, signal, this, &BackwardStepper::rebuild);
+    connect(workspace_, signal, this, &BackwardStepper::workspaceChanged);
   rebuild();
+}
+
+void BackwardStepper::workspaceChanged() {
+  // A page of a hidden tab or mode is not visible; a stepper that is its own window (tests,
+  // exports) always rebuilds.
+  if (!isWindow() && !isVisible()) {
+    stale_ = true;
+    return;
+  }
+  rebuild();
+}
+
+void BackwardStepper::ensureCurrent() const {
+  if (stale_) const_cast<BackwardStepper*>(this)->rebuild(); // the lesson is a cache of the workspace's
+}
+
+bool BackwardStepper::event(QEvent* event) {
+  if (event->type() == QEvent::Show) ensureCurrent();
+  return QWidget::event(event);
 }
 
 LessonSetup BackwardStepper::setupFromWorkspace(QString& problem) {
@@ -298,6 +317,8 @@ LessonSetup BackwardStepper::setupFromWorkspace(QString& problem) {
 }
 
 void BackwardStepper::rebuild() {
+  stale_ = false;
+  ++rebuilds_;
   if (timer_->isActive()) togglePlay();
   { // the target follows the class count (the lecture's third class when it exists)
     const QSignalBlocker block(targetBox_);
@@ -326,6 +347,7 @@ void BackwardStepper::rebuild() {
 void BackwardStepper::reset() { rebuild(); }
 
 const BackwardStepper::Panel* BackwardStepper::panel(const QString& title) const {
+  ensureCurrent();
   for (const Panel& p : panels_)
     if (p.title.startsWith(title)) return &p;
   return nullptr;
@@ -341,6 +363,7 @@ void BackwardStepper::setStep(Stage stage, int cell) {
 }
 
 void BackwardStepper::stepForward() {
+  ensureCurrent();
   if (!lesson_) return;
   if (cell_ + 1 < lesson_->cellCount(stage_)) return setStep(stage_, cell_ + 1);
   if (stage_ != Stage::Update) return setStep(Stage(int(stage_) + 1), 0);
@@ -349,6 +372,7 @@ void BackwardStepper::stepForward() {
 }
 
 void BackwardStepper::stepBack() {
+  ensureCurrent();
   if (!lesson_) return;
   if (cell_ > 0) return setStep(stage_, cell_ - 1);
   if (stage_ == Stage::Convolution) return; // the update before this loop is done
@@ -357,6 +381,7 @@ void BackwardStepper::stepBack() {
 }
 
 void BackwardStepper::finishStage() {
+  ensureCurrent();
   if (!lesson_) return;
   if (cell_ + 1 < lesson_->cellCount(stage_)) return setStep(stage_, lesson_->cellCount(stage_) - 1);
   if (stage_ == Stage::Update) return stepForward();
@@ -370,7 +395,7 @@ void BackwardStepper::togglePlay() {
   if (timer_->isActive()) {
     timer_->stop();
     playButton_->setText(tr("Play"));
-  } else if (lesson_) {
+  } else if (ensureCurrent(), lesson_) {
     timer_->start();
     playButton_->setText(tr("Pause"));
   }
@@ -409,6 +434,7 @@ bool BackwardStepper::goTo(int loop, Stage stage, int cell) {
 }
 
 std::vector<Figure> BackwardStepper::figures() const {
+  ensureCurrent();
   const int width = std::max(canvas_->width(), 480);
   std::vector<Figure> parts{
       textFigure("<b>" + loopLabel_->text().toHtmlEscaped() + "</b><br>" + stagesLabel_->text(), font(), width, {}, {}),
@@ -421,6 +447,7 @@ std::vector<Figure> BackwardStepper::figures() const {
 }
 
 QString BackwardStepper::arithmeticText() const {
+  ensureCurrent();
   if (!lesson_) return problem_;
   return QString::fromStdString(lesson_->explain(stage_, cell_));
 }

@@ -51,18 +51,21 @@ public:
 
   explicit BackwardStepper(Workspace* workspace, QWidget* parent = nullptr);
 
-  const BackwardLesson* lesson() const { return lesson_.get(); } // null when the setup does not fit
-  Stage stage() const { return stage_; }
-  int cell() const { return cell_; }
-  int loop() const { return lesson_ ? lesson_->iteration() + 1 : 0; } // the forward pass being shown, from 1
-  QString problemText() const { return problem_; }
+  // Every accessor first brings a stale stepper up to date (see workspaceChanged).
+  const BackwardLesson* lesson() const { return ensureCurrent(), lesson_.get(); } // null when the setup does not fit
+  Stage stage() const { return ensureCurrent(), stage_; }
+  int cell() const { return ensureCurrent(), cell_; }
+  // The forward pass being shown, from 1.
+  int loop() const { return ensureCurrent(), lesson_ ? lesson_->iteration() + 1 : 0; }
+  QString problemText() const { return ensureCurrent(), problem_; }
   QString arithmeticText() const;
   // For export: the loop's title, the grids and the current step's arithmetic; the error curve.
   std::vector<Figure> figures() const;
-  const std::vector<Panel>& panels() const { return panels_; }
+  const std::vector<Panel>& panels() const { return ensureCurrent(), panels_; }
   const Panel* panel(const QString& title) const; // by its title's start
   bool isPlaying() const;
   void setPresenterMode(bool on);
+  int rebuilds() const { return rebuilds_; } // lessons built so far (a stale stepper waits)
 
 public slots:
   void stepForward();
@@ -73,15 +76,21 @@ public slots:
   // From a fresh start, steps forward to this loop (from 1), stage and cell; false (and left
   // where it stopped) when 10,000 steps do not reach it.
   bool goTo(int loop, convscope::BackwardLesson::Stage stage, int cell);
-  void rebuild(); // after the workspace changed
+  void rebuild(); // fresh weights from the workspace's image and kernel, at the first step
+  // After the workspace changed: rebuilt now when on screen; when hidden (another tab or
+  // mode), marked stale and rebuilt when shown or asked — a slider dragged on Feature maps
+  // must not rebuild a lesson and replot its curve nobody sees at every step.
+  void workspaceChanged();
 
 signals:
   void moved();
 
 protected:
   void resizeEvent(QResizeEvent* event) override;
+  bool event(QEvent* event) override;
 
 private:
+  void ensureCurrent() const;
   void setStep(Stage stage, int cell);
   void buildPanels();
   void updateTexts();
@@ -95,6 +104,8 @@ private:
   QString kernelName_; // the trained kernel's name in the bank
   std::vector<Panel> panels_;
   bool presenter_ = false;
+  bool stale_ = false; // the workspace changed while hidden
+  int rebuilds_ = 0;
 
   QComboBox* targetBox_;
   QComboBox* lossBox_;

@@ -84,6 +84,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(errorTimer_, &QTimer::timeout, errorBanner_, &QLabel::hide);
 
   featureMaps_ = new FeatureMapView;
+  // The live view's request first, before any panel's own refresh (Qt calls slots in the order
+  // they were connected): the compute thread starts while the panels redraw.
+  for (auto signal : {&Workspace::inputChanged, &Workspace::kernelsChanged, &Workspace::settingsChanged,
+                      &Workspace::modelChanged})
+    connect(workspace_, signal, this, &MainWindow::requestUpdate);
   featureScroll_ = new QScrollArea;
   featureScroll_->setWidget(featureMaps_);
   featureScroll_->setWidgetResizable(true);
@@ -143,15 +148,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock(tr("Kernels"), "kernelDock", kernelPanel_, Qt::RightDockWidgetArea);
 
   connect(inputPanel_, &InputPanel::editMatrixRequested, this, &MainWindow::editMatrix);
-  connect(workspace_, &Workspace::inputChanged, this, &MainWindow::requestUpdate);
-  connect(workspace_, &Workspace::kernelsChanged, this, &MainWindow::requestUpdate);
-  connect(workspace_, &Workspace::settingsChanged, this, &MainWindow::requestUpdate);
   // A setting changed in the overlay moves the grids: the overlay moves off the output grid.
   connect(workspace_, &Workspace::settingsChanged, this, [this] {
     if (settingsOverlay_ && settingsOverlay_->isVisible())
       QTimer::singleShot(0, this, [this] { placeSettingsOverlay(); });
   });
-  connect(workspace_, &Workspace::modelChanged, this, &MainWindow::requestUpdate);
   connect(workspace_, &Workspace::modelChanged, this, [this] {
     // With a model open the maps are its layers: the hand-made pipeline's settings rest.
     convolutionPanel_->setEnabled(!workspace_->hasModel());

@@ -51,7 +51,7 @@ TEST(FusedStages, ReluPoolingAndRangesEqualTheBackendsStages) {
           ASSERT_TRUE(canFuseReluPool(maps, pool));
           Tensor relu, pooled;
           StageRanges ranges, pooledRanges;
-          reluMaxPool(maps, relu, pool, &pooled, ranges, &pooledRanges);
+          reluMaxPool(maps, &relu, pool, &pooled, ranges, &pooledRanges);
           Tensor expectedRelu(maps.shape(), 0.0f, layout);
           reference->activationForward(ActivationKind::ReLU, 0, maps, expectedRelu);
           EXPECT_TRUE(tensorsClose(relu, expectedRelu, 0, 0)); // exact
@@ -94,7 +94,7 @@ TEST(FusedStages, TakesOnlyWhatItComputes) {
     EXPECT_FALSE(canFuseReluPool(eight, &g));
   Tensor relu, pooled;
   StageRanges a, b;
-  EXPECT_THROW(reluMaxPool(eight, relu, &average, &pooled, a, &b), std::invalid_argument);
+  EXPECT_THROW(reluMaxPool(eight, &relu, &average, &pooled, a, &b), std::invalid_argument);
 }
 
 TEST(MapRendering, MapsAndReluInOnePassEqualTwoRenderings) {
@@ -143,8 +143,8 @@ TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
     EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
     EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
     EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
-    EXPECT_TRUE(tensorsClose(fast.stages[i].maps.inLayout(Layout::NCHW), slow.stages[i].maps.inLayout(Layout::NCHW),
-                             1e-3f, 1e-4f));
+    EXPECT_EQ(fast.stages[i].shape(), slow.stages[i].shape());
+    EXPECT_TRUE(tensorsClose(fast.values(i).inLayout(Layout::NCHW), slow.values(i).inLayout(Layout::NCHW), 1e-3f, 1e-4f));
     ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
     for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
       EXPECT_NEAR(fast.stages[i].images[m].minimum, slow.stages[i].images[m].minimum, 1e-3);
@@ -153,7 +153,12 @@ TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
   }
   Tensor relu = fast.stages[1].maps;
   for (float& v : relu.values()) v = std::max(0.0f, v);
-  EXPECT_TRUE(tensorsClose(fast.stages[2].maps, relu, 0, 0));
+  // The fused path's ReLU and flatten are derived: made when read, exact.
+  EXPECT_EQ(fast.stages[2].derived, PipelineStage::Derived::Relu);
+  EXPECT_EQ(fast.stages[4].derived, PipelineStage::Derived::Flatten);
+  EXPECT_TRUE(tensorsClose(fast.values(2), relu, 0, 0));
+  EXPECT_EQ(&fast.values(2), &fast.values(2)); // made once
+  EXPECT_EQ(fast.values(4).values(), fast.values(3).inLayout(Layout::NCHW).values());
   EXPECT_EQ(fast.stages[2].images[0].minimum, std::max(0.0f, fast.stages[1].images[0].minimum));
   EXPECT_EQ(fast.stages[3].maps.shape(), (Shape{1, 8, 18, 20}));
 }

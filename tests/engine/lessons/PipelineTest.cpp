@@ -58,7 +58,7 @@ TEST(Pipeline, StagesOfTheLectureSixBySixExample) {
   EXPECT_EQ(r.stages[3].title, "max pooling 2x2/2");
   // max pooling of ReLU([[3,-1,-3,-1],[-3,1,0,-3],[-3,-3,0,1],[3,-2,-2,-1]]) = [[3,0],[3,1]]
   EXPECT_EQ(r.stages[3].maps.inLayout(Layout::NCHW).values(), (std::vector<float>{3, 0, 3, 1}));
-  EXPECT_EQ(r.stages[4].maps.values(), (std::vector<float>{3, 0, 3, 1})); // flattened in C, H, W order
+  EXPECT_EQ(r.values(4).values(), (std::vector<float>{3, 0, 3, 1})); // flattened in C, H, W order
   EXPECT_EQ(r.stages[5].maps.shape(), (Shape{1, 4}));
   // The logits are W·x + b with the demonstration weights, and softmax sums to one.
   Tensor w, b;
@@ -146,20 +146,62 @@ TEST(Pipeline, ReusingAnEarlierResultsBuffersGivesTheSameResult) {
   const Tensor a = randomTensor({1, 3, 40, 30}, 1, 0, 255), b = randomTensor({1, 3, 40, 30}, 2, 0, 255);
   PipelineResult previous = runPipeline(*backend, a, spec);
   const PipelineResult fresh = runPipeline(*backend, b, spec);
-  // The buffers that are reused: the convolution's, the ReLU's, the pooling's and the
-  // flatten's (a fresh large buffer costs its page faults on every update).
+  // The buffers that are reused: the convolution's and the pooling's (a fresh large buffer
+  // costs its page faults on every update). The ReLU maps and the flatten are derived: not
+  // made at all until something reads them.
   std::vector<const float*> buffers;
-  for (size_t s : {1, 2, 3, 4}) buffers.push_back(previous.stages[s].maps.data());
+  for (size_t s : {1, 3}) buffers.push_back(previous.stages[s].maps.data());
   ASSERT_EQ(previous.stages[4].kind, PipelineStage::Kind::Vector);
   const PipelineResult reused = runPipeline(*backend, b, spec, &previous);
   ASSERT_EQ(reused.stages.size(), fresh.stages.size());
+  for (size_t s : {2, 4}) {
+    EXPECT_NE(reused.stages[s].derived, PipelineStage::Derived::No) << "stage " << s;
+    EXPECT_TRUE(reused.stages[s].maps.empty()) << "stage " << s;
+  }
   for (size_t s = 0; s < fresh.stages.size(); ++s) {
-    EXPECT_EQ(reused.stages[s].maps.values(), fresh.stages[s].maps.values()) << "stage " << s;
+    EXPECT_EQ(reused.values(s).values(), fresh.values(s).values()) << "stage " << s;
     EXPECT_EQ(reused.stages[s].images[0].pixels, fresh.stages[s].images[0].pixels) << "stage " << s;
   }
-  for (size_t s : {1, 2, 3, 4}) EXPECT_EQ(reused.stages[s].maps.data(), buffers[s - 1]) << "stage " << s;
+  EXPECT_EQ(reused.stages[1].maps.data(), buffers[0]);
+  EXPECT_EQ(reused.stages[3].maps.data(), buffers[1]);
   // The flatten is the pooled maps in channel, row, column order, whatever their layout.
   const Tensor pooled = reused.stages[3].maps.inLayout(Layout::NCHW);
-  EXPECT_EQ(reused.stages[4].maps.values(), pooled.values());
-  EXPECT_EQ(reused.stages[4].maps.shape(), (Shape{1, pooled.size()}));
+  EXPECT_EQ(reused.values(4).values(), pooled.values());
+  EXPECT_EQ(reused.values(4).shape(), (Shape{1, pooled.size()}));
+  EXPECT_EQ(reused.stages[4].shape(), (Shape{1, pooled.size()}));
+}
+
+TEST(Pipeline, TheDemonstrationClassifierIsTheDenseLayerOfItsWeightsOnTheFlatten) {
+  // The live view computes the logits from the pooled maps where they lie (channels-last for
+  // oneDNN, planes for the reference), with the weights kept one byte each: the same as the
+  // reference backend's dense layer on the flatten with demonstrationWeights.
+  auto reference = makeBackend(BackendKind::Reference);
+  PipelineSpec spec;
+  for (unsigned k = 0; k < 8; ++k) spec.kernels.push_back({"k", randomTensor({3, 3, 3}, 30 + k)});
+  spec.convolution.padding = PaddingSpec::parse("1");
+  const Tensor image = randomTensor({1, 3, 160, 160}, 3, 0, 255); // 8 × 80 × 80 = 51,200 features
+  for (BackendKind kind : {BackendKind::Onednn, BackendKind::Reference}) {
+    auto backend = makeBackend(kind);
+    const PipelineResult r = runPipeline(*backend, image, spec);
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    ASSERT_EQ(r.stages[4].title, "flatten");
+    const Tensor& flat = r.values(4);
+    ASSERT_EQ(flat.shape(), (Shape{1, 51200}));
+    Tensor w, b;
+    demonstrationWeights(51200, 4, w, b);
+    // A layer this wide has weights below a hundredth: they are kept to a smaller unit, not all 0.
+    const int64_t nonZero = std::count_if(w.values().begin(), w.values().end(), [](float v) { return v != 0; });
+    EXPECT_GT(nonZero, 51200 * 4 / 2);
+    EXPECT_LT(*std::max_element(w.values().begin(), w.values().end()), 0.01f);
+    Tensor expected(Shape{1, 4});
+    reference->denseForward(flat, w, &b, expected);
+    const Tensor& logits = r.stages[5].maps;
+    float largest = 0;
+    for (float v : expected.values()) largest = std::max(largest, std::abs(v));
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(logits.data()[k], expected.data()[k], 1e-5f * largest) << "logit " << k;
+    // The strip shows the flatten's first values, in channel, row, column order.
+    const MapImage& strip = r.stages[4].images[0];
+    EXPECT_EQ(strip.width, 4096);
+    EXPECT_EQ(r.stages[4].detail, "51200 features");
+  }
 }
