@@ -36,6 +36,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace convscope {
 
@@ -122,10 +123,37 @@ std::string dataTypeName(int type) {
 struct Constant {
   std::vector<int64_t> dims;
   bool integer = false;
-  std::vector<float> f;   // when !integer
+  std::vector<float> f;   // when !integer and not stored
   std::vector<int64_t> i; // when integer
-  int64_t count() const { return integer ? int64_t(i.size()) : int64_t(f.size()); }
-  double at(int64_t k) const { return integer ? double(i[size_t(k)]) : double(f[size_t(k)]); }
+  // A large float initializer's values left where they are in the file (float32, little-endian,
+  // `storedCount` of them): read when a layer takes them (floats()), never by an import of the
+  // structure alone. The file outlives the import.
+  const char* stored = nullptr;
+  int64_t storedCount = 0;
+  const MappedFile* file = nullptr;
+
+  int64_t count() const { return stored ? storedCount : integer ? int64_t(i.size()) : int64_t(f.size()); }
+  double at(int64_t k) const {
+    if (stored) {
+      float v;
+      std::memcpy(&v, stored + 4 * k, 4);
+      return v;
+    }
+    return integer ? double(i[size_t(k)]) : double(f[size_t(k)]);
+  }
+  // The float values, as a layer takes them: from the file when stored, a band at a time, each
+  // band's pages let go of once copied (VGG-16's 411 MB fc6 never sits in memory twice).
+  std::vector<float> floats() const {
+    if (!stored) return f;
+    std::vector<float> v(static_cast<size_t>(storedCount));
+    constexpr int64_t kBand = int64_t(1) << 22; // floats: 16 MB
+    for (int64_t k = 0; k < storedCount; k += kBand) {
+      const int64_t n = std::min(kBand, storedCount - k);
+      std::memcpy(v.data() + k, stored + 4 * k, size_t(4 * n));
+      if (file) file->release(stored + 4 * k, size_t(4 * n));
+    }
+    return v;
+  }
 };
 
 // The product of the dimensions, refused past kMaxTensorElements. Zeros are skipped in the bound,
@@ -216,6 +244,116 @@ Constant constantOf(const onnx::TensorProto& t, const std::string& what) {
                                 " values; ConvScope reads FLOAT, DOUBLE, INT64, INT32 and BOOL tensors");
   }
   return c;
+}
+
+// The model's bytes with its large initializers' values left in the file. The protobuf
+// classes copy every byte they parse (a 528 MB VGG-16 became two more copies of its weights
+// before a layer held one); this walks the wire format of ModelProto.graph (field 7) →
+// GraphProto.initializer (5) → TensorProto.raw_data (9), notes where each large raw_data lies
+// in the file and writes the model without them (one byte each, so the checker still sees
+// one value field), a few hundred KB that parse at once.
+struct Skeleton {
+  std::string bytes;
+  std::vector<std::string_view> payloads; // per initializer, in the graph's order: its raw_data in the file, or empty
+};
+
+constexpr size_t kStoredBytes = 64 * 1024; // raw_data from this size stays in the file
+
+class WireReader {
+public:
+  WireReader(const char* begin, const char* end) : p_(begin), end_(end) {}
+  bool done() const { return p_ >= end_; }
+  const char* position() const { return p_; }
+  bool varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ >= end_) return false;
+      const uint8_t b = uint8_t(*p_++);
+      v |= uint64_t(b & 0x7F) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  // One field: its number, wire type and, for length-delimited ones, its payload; the bytes
+  // it spans from its tag. False for a damaged or truncated message (or a group).
+  bool field(uint64_t& number, int& wire, std::string_view& payload, std::string_view& whole) {
+    const char* start = p_;
+    uint64_t key;
+    if (!varint(key)) return false;
+    number = key >> 3, wire = int(key & 7);
+    uint64_t v;
+    switch (wire) {
+    case 0:
+      if (!varint(v)) return false;
+      break;
+    case 1:
+    case 5:
+      if (size_t(end_ - p_) < size_t(wire == 1 ? 8 : 4)) return false;
+      p_ += wire == 1 ? 8 : 4;
+      break;
+    case 2:
+      if (!varint(v) || v > uint64_t(end_ - p_)) return false;
+      payload = std::string_view(p_, size_t(v));
+      p_ += v;
+      break;
+    default:
+      return false;
+    }
+    whole = std::string_view(start, size_t(p_ - start));
+    return true;
+  }
+
+private:
+  const char* p_;
+  const char* end_;
+};
+
+void appendVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) out.push_back(char(uint8_t(v) | 0x80)), v >>= 7;
+  out.push_back(char(v));
+}
+
+// Copies the message [begin, end) into out, field by field, with the length-delimited fields
+// numbered `number` rewritten by `rewrite`. False for a damaged message.
+template <class Rewrite>
+bool copyMessage(std::string_view message, std::string& out, uint64_t number, Rewrite rewrite) {
+  WireReader r(message.data(), message.data() + message.size());
+  while (!r.done()) {
+    uint64_t n;
+    int wire;
+    std::string_view payload, whole;
+    if (!r.field(n, wire, payload, whole)) return false;
+    if (n == number && wire == 2) {
+      std::string inner;
+      if (!rewrite(payload, inner)) return false;
+      appendVarint(out, (n << 3) | 2);
+      appendVarint(out, inner.size());
+      out += inner;
+    } else {
+      out.append(whole.data(), whole.size());
+    }
+  }
+  return true;
+}
+
+bool skeletonOf(std::string_view model, Skeleton& skeleton) {
+  skeleton.bytes.reserve(1 << 20);
+  const auto tensor = [&](std::string_view t, std::string& out) {
+    std::string_view stored;
+    const bool ok = copyMessage(t, out, 9, [&](std::string_view raw, std::string& kept) {
+      if (raw.size() < kStoredBytes) {
+        kept.assign(raw.data(), raw.size());
+      } else {
+        stored = raw;
+        kept.assign(1, '\0');
+      }
+      return true;
+    });
+    skeleton.payloads.push_back(stored);
+    return ok;
+  };
+  const auto graph = [&](std::string_view g, std::string& out) { return copyMessage(g, out, 5, tensor); };
+  return copyMessage(model, skeleton.bytes, 7, graph);
 }
 
 // A value while the graph is read: a network node's output (or the input, node −1), a
@@ -425,15 +563,22 @@ std::string unsupportedReason(const std::string& op) {
 
 class Importer {
 public:
-  explicit Importer(std::string source) : source_(std::move(source)) {}
+  Importer(std::string source, const OnnxImportOptions& options) : source_(std::move(source)), options_(options) {}
 
-  Model run(const std::string& bytes) {
+  // `file`, when given, holds `bytes` (the large initializers' values are read from it as the
+  // layers take them, and let go of).
+  Model run(std::string_view bytes, const MappedFile* file) {
     if (bytes.empty()) fail("the file is empty: not an ONNX model");
     if (int64_t(bytes.size()) > kMaxOnnxBytes)
       fail("the file is " + std::to_string(bytes.size() >> 20) + " MiB; ConvScope reads ONNX files up to " +
            std::to_string(kMaxOnnxBytes >> 20) + " MiB");
+    // The structure alone: convolutions and fully connected layers without weights, and the
+    // large initializers never read from the file.
+    std::optional<StructureOnly> structure;
+    if (options_.structureOnly) structure.emplace();
+    Skeleton skeleton;
     onnx::ModelProto model;
-    if (!model.ParseFromString(bytes))
+    if (!skeletonOf(bytes, skeleton) || !model.ParseFromString(skeleton.bytes))
       fail("not an ONNX model, or a damaged or truncated one (the protobuf could not be read)");
     if (!model.has_graph() || model.graph().node_size() == 0) fail("not an ONNX model: it holds no graph of nodes");
     opset_ = 0;
@@ -449,8 +594,13 @@ public:
     }
     const onnx::GraphProto& graph = model.graph();
     if (graph.node_size() > kMaxNodes) fail("the graph has more than " + std::to_string(kMaxNodes) + " nodes");
-    for (const onnx::TensorProto& t : graph.initializer())
-      values_[t.name()] = constantValue(constantOf(t, "initializer '" + t.name() + "'"));
+    for (int k = 0; k < graph.initializer_size(); ++k) {
+      const onnx::TensorProto& t = graph.initializer(k);
+      const std::string what = "initializer '" + t.name() + "'";
+      const std::string_view stored =
+          size_t(k) < skeleton.payloads.size() ? skeleton.payloads[size_t(k)] : std::string_view();
+      values_[t.name()] = constantValue(stored.empty() ? constantOf(t, what) : storedConstant(t, stored, file, what));
+    }
     readInput(graph);
     for (const onnx::NodeProto& node : graph.node()) {
       for (const std::string& in : node.input()) ++readers_[in];
@@ -506,6 +656,25 @@ public:
 
 private:
   [[noreturn]] void fail(const std::string& what) const { throw std::invalid_argument(source_ + ": " + what); }
+
+  // An initializer whose values stayed in the file (Skeleton): float32 ones are read when a
+  // layer takes them; another type is read at once, as it would have been.
+  static Constant storedConstant(const onnx::TensorProto& t, std::string_view raw, const MappedFile* file,
+                                 const std::string& what) {
+    if (t.data_type() != onnx::TensorProto_DataType_FLOAT || t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
+      onnx::TensorProto whole = t;
+      whole.set_raw_data(std::string(raw));
+      return constantOf(whole, what);
+    }
+    Constant c;
+    c.dims.assign(t.dims().begin(), t.dims().end());
+    const int64_t n = checkedCount(c.dims, what);
+    if (int64_t(raw.size()) != 4 * n)
+      throw std::invalid_argument(what + " declares " + std::to_string(n) + " values but holds " +
+                                  std::to_string(raw.size()) + " bytes (the file is damaged)");
+    c.stored = raw.data(), c.storedCount = n, c.file = file;
+    return c;
+  }
 
   // The model's own description in metadata_props (scripts/export-torchvision.py writes it):
   // "class_names" (a JSON array of strings, one per output), "mean" and "std" (JSON arrays,
@@ -1032,13 +1201,13 @@ private:
     const bool hasBias = hasInput(node, 2);
     auto conv =
         std::make_unique<Conv2D>(uniqueName(baseName(node, node.input(1))), inChannels, outChannels, g, hasBias);
-    conv->weights().values() = w.f;
+    if (!StructureOnly::active()) conv->weights().values() = w.floats(); // a skeleton holds no weights
     if (hasBias) {
       const Constant& b = constant(node, 2, "bias");
       if (b.count() != outChannels || b.integer)
         throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " +
                                     std::to_string(outChannels) + " filters");
-      conv->bias().values() = b.f;
+      if (!StructureOnly::active()) conv->bias().values() = b.floats();
     }
     produce(node, add(std::move(conv), {in.node}));
   }
@@ -1204,10 +1373,10 @@ private:
     // ConvScope's is the share of the new batch.
     auto bn = std::make_unique<BatchNorm>(uniqueName(baseName(node, node.input(1))), channels,
                                           a.number("epsilon", 1e-5f), 1.0f - a.number("momentum", 0.9f));
-    bn->gamma().values() = parts[0]->f;
-    bn->beta().values() = parts[1]->f;
-    bn->runningMean().values() = parts[2]->f;
-    bn->runningVariance().values() = parts[3]->f;
+    bn->gamma().values() = parts[0]->floats();
+    bn->beta().values() = parts[1]->floats();
+    bn->runningMean().values() = parts[2]->floats();
+    bn->runningVariance().values() = parts[3]->floats();
     produce(node, add(std::move(bn), {in}));
   }
 
@@ -1300,7 +1469,7 @@ private:
       if (c.count() != dense->outFeatures() || c.integer)
         throw std::invalid_argument("a bias of " + std::to_string(c.count()) + " values for " +
                                     std::to_string(dense->outFeatures()) + " outputs");
-      dense->bias().values() = c.f;
+      if (!StructureOnly::active()) dense->bias().values() = c.floats();
       matmuls_.erase(v.node);
       return alias(node, v);
     }
@@ -1368,17 +1537,28 @@ private:
       throw std::invalid_argument("weights " + Shape(w.dims).toString() + " do not fit " + std::to_string(src[1]) +
                                   " input features");
     auto dense = std::make_unique<Dense>(uniqueName(baseName(node, node.input(1))), inF, outF, true);
-    std::vector<float>& weights = dense->weights().values();
     const float alpha = gemm ? a.number("alpha", 1.0f) : 1.0f, beta = gemm ? a.number("beta", 1.0f) : 1.0f;
-    for (int64_t o = 0; o < outF; ++o)
-      for (int64_t i = 0; i < inF; ++i)
-        weights[size_t(o * inF + i)] = alpha * (transposed ? w.f[size_t(o * inF + i)] : w.f[size_t(i * outF + o)]);
+    if (!StructureOnly::active()) { // a skeleton holds no weights
+      std::vector<float>& weights = dense->weights().values();
+      if (transposed && alpha == 1.0f) { // PyTorch's Linear: (out, in) as they are, one copy from the file
+        weights = w.floats();
+      } else {
+        const std::vector<float> given = w.floats();
+        for (int64_t o = 0; o < outF; ++o)
+          for (int64_t i = 0; i < inF; ++i)
+            weights[size_t(o * inF + i)] =
+                alpha * (transposed ? given[size_t(o * inF + i)] : given[size_t(i * outF + o)]);
+      }
+    }
     if (gemm && hasInput(node, 2)) {
       const Constant& b = constant(node, 2, "bias");
       if ((b.count() != outF && b.count() != 1) || b.integer)
         throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " + std::to_string(outF) +
                                     " outputs");
-      for (int64_t o = 0; o < outF; ++o) dense->bias().values()[size_t(o)] = beta * b.f[size_t(b.count() == 1 ? 0 : o)];
+      if (!StructureOnly::active()) {
+        const std::vector<float> given = b.floats();
+        for (int64_t o = 0; o < outF; ++o) dense->bias().values()[size_t(o)] = beta * given[size_t(b.count() == 1 ? 0 : o)];
+      }
     }
     const int made = add(std::move(dense), {in});
     if (!gemm) matmuls_.insert(made);
@@ -1406,14 +1586,18 @@ private:
   std::set<std::string> names_;
   std::set<int> matmuls_;                     // Dense layers from MatMul, whose bias may follow as an Add
   std::map<std::string, int> scopeOperators_; // how many operators each module path computes
+  OnnxImportOptions options_;
 };
 
 } // namespace
 
-Model importOnnxBytes(const std::string& bytes, const std::string& source) { return Importer(source).run(bytes); }
+Model importOnnxBytes(const std::string& bytes, const std::string& source, const OnnxImportOptions& options) {
+  return Importer(source, options).run(bytes, nullptr);
+}
 
-Model importOnnx(const std::string& path) {
-  return importOnnxBytes(readFileText(path, kMaxOnnxBytes, "ONNX files"), path);
+Model importOnnx(const std::string& path, const OnnxImportOptions& options) {
+  const MappedFile file(path, kMaxOnnxBytes, "ONNX files"); // read as the layers take it, not copied whole
+  return Importer(path, options).run(std::string_view(file.data(), file.size()), &file);
 }
 
 } // namespace convscope

@@ -26,13 +26,21 @@ constexpr int64_t kMaxOnnxBytes = int64_t(1) << 30;
 // A path ConvScope opens as ONNX: its name ends in ".onnx" (any case).
 bool isOnnxPath(const std::string& path);
 
+struct OnnxImportOptions {
+  // The network's structure without its weights (StructureOnly): shapes, parameter and
+  // multiply-add counts, for `summary` and graphs. The weights are never read from the file:
+  // VGG-16's 528 MB file opens in a fraction of a second and a few MB.
+  bool structureOnly = false;
+};
+
 // The imported network with its weights; info.preprocess is "resize to the input, scale to
 // [0, 1]", with the file's own normalization when its metadata_props give one ("mean" and
 // "std": JSON arrays, one number a channel) and info.classNames its "class_names" (a JSON
-// array, one name an output) — what scripts/export-torchvision.py writes.
-Model importOnnx(const std::string& path);
+// array, one name an output) — what scripts/export-torchvision.py writes. The file is mapped,
+// not read whole: each layer's weights are copied once, from the file into the layer.
+Model importOnnx(const std::string& path, const OnnxImportOptions& options = {});
 // The same from the file's bytes; `source` names it in errors.
-Model importOnnxBytes(const std::string& bytes, const std::string& source);
+Model importOnnxBytes(const std::string& bytes, const std::string& source, const OnnxImportOptions& options = {});
 
 // The operators import accepts, each with what it becomes: {"Conv", "Conv2D (groups, …)"}.
 struct OnnxOperator {

@@ -332,7 +332,7 @@ ArchitectureIdea architectureIdea(const Network& network, const ArchitectureGrap
 
 int ArchitectureIdea::blockFor(const ArchitectureGraph& graph, int node) const {
   int found = -1;
-  for (const auto& [index, points] : blockPoints) {
+  for (const auto& [index, said] : blockPoints) {
     const ArchitectureBlock& b = graph.blocks().at(size_t(index));
     if (std::find(b.nodes.begin(), b.nodes.end(), node) == b.nodes.end()) continue;
     if (found < 0 || b.depth > graph.blocks()[size_t(found)].depth) found = index;

@@ -27,7 +27,7 @@ struct ArchitectureIdea {
   // The counts about every block of the family's kind, by block index (a residual block's F
   // and shortcut, an inception module's branches, a separable pair's cost): what the
   // explanation says when that block, or a layer in it, is selected.
-  std::map<int, std::vector<std::string>> blockPoints;
+  std::map<int, std::vector<std::string>> blockPoints{};
 
   // The block whose counts describe a selected node (the innermost block around it that has
   // its own; −1: none, the example's stand) and the points to show for it.

@@ -5,6 +5,7 @@
 #include "engine/network/LayerList.h"
 #include "engine/network/Presets.h"
 #include "engine/backend/reference/Explain.h"
+#include "engine/io/Onnx.h"
 
 #include <filesystem>
 #include <stdexcept>
@@ -22,6 +23,19 @@ Model modelFromSpec(const std::string& spec) {
   }
   if (isLayerListPath(spec)) return {loadLayerList(spec), {}, false};
   return loadModel(spec);
+}
+
+Model modelStructureFromSpec(const std::string& spec) {
+  if (isPreset(spec)) {
+    StructureOnly structure;
+    return {makePreset(spec), {}, false};
+  }
+  if (isOnnxPath(spec) && std::filesystem::exists(spec)) {
+    OnnxImportOptions options;
+    options.structureOnly = true;
+    return importOnnx(spec, options);
+  }
+  return modelFromSpec(spec);
 }
 
 std::string recipeText(const TrainConfig& c, InitScheme init) {

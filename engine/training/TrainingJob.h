@@ -39,6 +39,10 @@ struct TrainingSpec {
 // A model from a preset name, a layer-list file or a model file; std::invalid_argument names
 // what `spec` is not.
 Model modelFromSpec(const std::string& spec);
+// The same model's structure only (StructureOnly): a preset's or an ONNX file's convolutions
+// and fully connected layers without weights — never allocated, never read from the file — for
+// counting and drawing. A model file or layer list is read as modelFromSpec reads it.
+Model modelStructureFromSpec(const std::string& spec);
 
 // "sgd lr 0.05 momentum 0.9 batch 64 loss ce seed 1" (+ "weight-decay W", "lr-step N gamma G",
 // "init he" when they are not the defaults): how a model was trained, for its file.

@@ -374,6 +374,93 @@ TEST(OnnxRefuses, TruncatedAndDamagedFilesNeverCrash) {
   EXPECT_GT(imported, 0);
 }
 
+TEST(OnnxImport, TheStructureAloneCountsAsTheWholeModelWithoutItsWeights) {
+  // `summary` imports the structure only: the same layers, shapes, parameter and multiply-add
+  // counts, and no convolution or fully connected weights read or allocated.
+  const std::string path = kFixtures + "lenet-batchnorm.onnx";
+  const Model whole = importOnnx(path);
+  OnnxImportOptions options;
+  options.structureOnly = true;
+  const Model skeleton = importOnnx(path, options);
+  const auto rows = whole.network.summaryRows(), skeletonRows = skeleton.network.summaryRows();
+  ASSERT_EQ(rows.size(), skeletonRows.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    EXPECT_EQ(rows[k].name, skeletonRows[k].name);
+    EXPECT_EQ(rows[k].output, skeletonRows[k].output) << rows[k].name;
+    EXPECT_EQ(rows[k].parameters, skeletonRows[k].parameters) << rows[k].name;
+    EXPECT_EQ(rows[k].macs, skeletonRows[k].macs) << rows[k].name;
+  }
+  EXPECT_EQ(skeleton.network.parameterCount(), whole.network.parameterCount());
+  int64_t held = 0, wholeHeld = 0;
+  for (Tensor* p : const_cast<Network&>(skeleton.network).parameters()) held += p->size();
+  for (Tensor* p : const_cast<Network&>(whole.network).parameters()) wholeHeld += p->size();
+  EXPECT_EQ(wholeHeld, whole.network.parameterCount());
+  EXPECT_LT(held, 200); // batch norm's few; the 61,706 weights of the convolutions and dense layers are not there
+  auto backend = makeBackend(BackendKind::Reference);
+  std::vector<int64_t> dims{1};
+  for (int64_t d : whole.network.inputShape().dims()) dims.push_back(d);
+  EXPECT_THROW(const_cast<Network&>(skeleton.network).forward(*backend, Tensor(Shape(dims))), std::invalid_argument);
+}
+
+TEST(OnnxImport, LargeWeightsAreReadFromTheFileExactlyAndTheirSizeIsChecked) {
+  // A Gemm with 20,000 weights (80 KB: they stay in the file until the layer takes them) and
+  // a small bias, from the file and from the same bytes in memory.
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto* graph = model.mutable_graph();
+  graph->set_name("g");
+  const auto valueInfo = [](onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims) {
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  valueInfo(graph->add_input(), "x", {1, 2000});
+  valueInfo(graph->add_output(), "y", {1, 10});
+  std::vector<float> w(20000), b(10);
+  for (size_t k = 0; k < w.size(); ++k) w[k] = float(k % 977) / 977.0f - 0.5f;
+  for (size_t k = 0; k < b.size(); ++k) b[k] = float(k) / 10;
+  const auto initializer = [&](const std::string& name, std::vector<int64_t> dims, const std::vector<float>& v) {
+    onnx::TensorProto* t = graph->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    for (int64_t d : dims) t->add_dims(d);
+    t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
+    return t;
+  };
+  onnx::TensorProto* weights = initializer("w", {10, 2000}, w);
+  initializer("b", {10}, b);
+  onnx::NodeProto* node = graph->add_node();
+  node->set_op_type("Gemm");
+  node->set_name("fc");
+  for (const char* in : {"x", "w", "b"}) node->add_input(in);
+  node->add_output("y");
+  onnx::AttributeProto* transB = node->add_attribute();
+  transB->set_name("transB");
+  transB->set_type(onnx::AttributeProto_AttributeType_INT);
+  transB->set_i(1);
+  const std::string bytes = model.SerializeAsString();
+  const std::string path = (std::filesystem::temp_directory_path() / "convscope-large-gemm.onnx").string();
+  std::ofstream(path, std::ios::binary) << bytes;
+  for (const Model& m : {importOnnx(path), importOnnxBytes(bytes, "bytes")}) {
+    const auto* dense = dynamic_cast<const Dense*>(&m.network.layer(0));
+    ASSERT_NE(dense, nullptr);
+    EXPECT_EQ(dense->weights().values(), w);
+    EXPECT_EQ(dense->bias().values(), b);
+  }
+  std::filesystem::remove(path);
+  // A weight whose bytes do not match its dimensions is refused, naming it.
+  weights->set_raw_data(weights->raw_data() + std::string(4000, '\0'));
+  try {
+    importOnnxBytes(model.SerializeAsString(), "damaged.onnx");
+    FAIL() << "imported";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("initializer 'w' declares 20000 values but holds 84000 bytes"), std::string::npos)
+        << e.what();
+  }
+}
+
 // ---- export --------------------------------------------------------------------------
 
 TEST(OnnxExport, WritesOpset13WithTheLayersNamesAndASymbolicBatch) {
