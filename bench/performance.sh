@@ -51,3 +51,6 @@ quick=(); [ "$rounds" = 1 ] && quick=(--quick)
 
 echo; echo "## Peak memory, batch-1 inference"
 /usr/bin/python3 "$ROOT/bench/peak_memory.py" --convscope "$bin" --rounds "$rounds"
+
+echo; echo "## Loading VGG-16's ONNX file (summary, and run with its weights) against onnx.load and PyTorch"
+/usr/bin/python3 "$ROOT/bench/onnx_loading.py" --convscope "$bin" --rounds "$rounds"
