@@ -79,6 +79,42 @@ private slots:
     qputenv("CONVSCOPE_NO_PROMPTS", "1");
   }
 
+  // Issue 27: the student's own file. `convscope model.onnx` and a dropped .onnx show in the
+  // Architectures tab (its graph, its layers), not only in Feature maps; a file ConvScope
+  // cannot run leaves the tab on the network it showed and lists every operator it lacks.
+  void anOnnxFileShowsInTheArchitecturesTabAndARefusedOneChangesNothing() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    const QString inception = QString::fromStdString(convscope::test::testDataPath("onnx/inception-module.onnx"));
+    start(window, {inception.toStdString()});
+    QVERIFY(window.workspace()->hasModel());
+    window.showArchitectures();
+    ArchitectureTab* tab = window.architectureTab();
+    QTRY_COMPARE_WITH_TIMEOUT(tab->networkName(), inception, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isBusy() && tab->graphView()->graph(), 30000);
+    const Network* shown = window.workspace()->network();
+    QVERIFY(shown);
+    QCOMPARE(tab->graphView()->graph()->parameters(), shown->parameterCount());
+    QCOMPARE(tab->table()->topLevelItemCount() > 0, true);
+    // Dropped on the window while the tab is shown: the tab follows.
+    const QString lenet = QString::fromStdString(convscope::test::testDataPath("onnx/lenet-batchnorm.onnx"));
+    test::drop(&window, lenet);
+    QTRY_COMPARE_WITH_TIMEOUT(tab->networkName(), lenet, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isBusy() && tab->graphView()->graph(), 30000);
+    const int64_t lenetParameters = window.workspace()->network()->parameterCount();
+    QCOMPARE(tab->graphView()->graph()->parameters(), lenetParameters);
+    // Refused, dropped: the tab keeps LeNet, the window names every operator that blocks it.
+    test::drop(&window, QString::fromStdString(convscope::test::testDataPath("onnx/refused-modern.onnx")));
+    QApplication::processEvents();
+    const QString error = window.errorText();
+    QVERIFY2(error.contains("Resize ×1") && error.contains("Div ×1") && error.contains("Erf ×1"), qPrintable(error));
+    QCOMPARE(tab->networkName(), lenet);
+    QCOMPARE(window.workspace()->modelPath(), lenet);
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isBusy(), 30000);
+    QCOMPARE(tab->graphView()->graph()->parameters(), lenetParameters);
+  }
+
   // Item 1: the stepper on a real image. A digit stepped with Sobel x in presenter mode: its
   // cells carry its grey levels (they were blank white), as computed and as painted; at every
   // cell the current window is in view (zoomed in too); the lens beside the grids shows the

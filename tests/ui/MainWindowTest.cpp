@@ -60,17 +60,7 @@ using namespace convscope;
 using namespace convscope::ui;
 
 namespace {
-void drop(QWidget* target, const QString& path) {
-  QMimeData mime;
-  mime.setUrls({QUrl::fromLocalFile(path)});
-  const QPoint at = target->rect().center();
-  QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QApplication::sendEvent(target, &enter);
-  QVERIFY(enter.isAccepted());
-  QDropEvent dropEvent(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  QApplication::sendEvent(target, &dropEvent);
-}
-
+using test::drop;
 using test::example;
 using test::settle;
 } // namespace

@@ -1,5 +1,5 @@
-// Helpers shared by the QtTest suites: a lecture example's path, and waiting until the
-// feature maps show the newest result.
+// Helpers shared by the QtTest suites: a lecture example's path, waiting until the feature
+// maps show the newest result, a dropped file.
 #pragma once
 
 #include "ui/maps/FeatureMapView.h"
@@ -7,7 +7,12 @@
 #include "ui/window/MainWindow.h"
 #include "ui/maps/PipelineRunner.h"
 
+#include <QApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QString>
+#include <QUrl>
 #include <QtTest/QtTest>
 
 namespace convscope::test {
@@ -17,6 +22,19 @@ inline QString example(const QString& name) { return QString::fromStdString(conv
 // Waits until the newest request's result is on screen.
 inline void settle(ui::MainWindow& w) {
   QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && w.featureMaps()->result() == w.runner()->latest(), 10000);
+}
+
+// A file dropped on `target` as a file manager drops it: the drag enters (and must be
+// accepted), then the drop.
+inline void drop(QWidget* target, const QString& path) {
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(path)});
+  const QPoint at = target->rect().center();
+  QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(target, &enter);
+  QVERIFY(enter.isAccepted());
+  QDropEvent dropEvent(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(target, &dropEvent);
 }
 
 } // namespace convscope::test
