@@ -9,6 +9,7 @@
 #include "engine/lessons/Filtering.h"
 #include "engine/lessons/Kernels.h"
 #include "engine/network/Presets.h"
+#include "engine/training/Preprocess.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
@@ -37,6 +38,12 @@ QList<QCommandLineOption> windowOptions() {
        "A trained model file (.json) or an ONNX file: the feature maps show its layers (and the Architectures tab "
        "its graph). A network's name (resnet50, googlenet, mini-vgg, ...) opens in the Architectures tab.",
        "FILE|NAME"},
+      {"mean",
+       "The model's normalization: the mean per input channel, on the [0, 1] scale (0.485,0.456,0.406), "
+       "remembered for its file.",
+       "R,G,B"},
+      {"std", "The model's normalization: the standard deviation per input channel (0.229,0.224,0.225).", "R,G,B"},
+      {"imagenet", "The model's normalization is torchvision's ImageNet one (what its pretrained classifiers want)."},
       {"stepper", "Start in the stepper."},
       {"step",
        "Start the stepper on convolution, activation (or relu: the --activation chosen), pooling, fc or backward (the "
@@ -183,6 +190,29 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
       throw UsageError("--select " + o.select +
                        " selects a layer of the Architectures tab's network: give "
                        "--model NAME|FILE too");
+  }
+  if (p.isSet("mean") || p.isSet("std") || p.isSet("imagenet")) {
+    const auto isModelFile = [](const std::string& f) {
+      const QString name = QString::fromStdString(f);
+      return name.endsWith(".onnx", Qt::CaseInsensitive) || name.endsWith(".json", Qt::CaseInsensitive);
+    };
+    if (!(!o.model.empty() && !o.modelIsName) && !isModelFile(o.file))
+      throw UsageError("--mean, --std and --imagenet normalize a model's images: open a model (FILE.onnx or --model "
+                       "FILE)");
+    o.imageNet = p.isSet("imagenet");
+    if (o.imageNet && (p.isSet("mean") || p.isSet("std")))
+      throw UsageError("--imagenet sets the mean and the std: give either it or --mean/--std");
+    const auto values = [&p](const char* option, bool positive) {
+      const std::string text = str(p.value(option));
+      const int count = int(std::count(text.begin(), text.end(), ',')) + 1; // the model checks the count
+      try {
+        return channelValues(text, count, positive, std::string("--") + option);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      }
+    };
+    if (p.isSet("mean")) o.mean = values("mean", false);
+    if (p.isSet("std")) o.stddev = values("std", true);
   }
   if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);
   o.stepper = p.isSet("stepper");

@@ -35,6 +35,10 @@ struct WindowOptions {
   std::string model;                 // --model (an existing file, or a network's name), or empty
   std::string select;                // --select: a layer or block of the Architectures tab's network
   bool modelIsName = false;          // --model names a preset or architecture (the Architectures tab)
+  // --mean, --std, --imagenet: the open model's normalization (its count checked against the
+  // model once it is open).
+  std::optional<std::vector<float>> mean, stddev;
+  bool imageNet = false;
   std::optional<StartTab> tab;
   std::optional<StartStep> step;
   std::optional<int64_t> cell; // --cell, counted from 0 row by row

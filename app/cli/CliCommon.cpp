@@ -2,6 +2,7 @@
 // option, QCommandLineParser set-up with --help and --json, the lecture commands' inputs and
 // their printed results.
 #include "app/cli/CliCommon.h"
+#include "engine/training/Preprocess.h"
 
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/io/ImageIO.h"
@@ -230,6 +231,40 @@ int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, in
     throw UsageError(std::string("--") + option + " " + std::to_string(v) + " must be from " + std::to_string(minimum) +
                      " to " + std::to_string(maximum));
   return static_cast<int>(v);
+}
+
+void addNormalizationOptions(QCommandLineParser& p) {
+  p.addOption({"mean",
+               "The mean the model's images are normalized with, one number per input channel on the [0, 1] scale "
+               "(0.485,0.456,0.406; one number serves every channel). Default: the model file's own, else 0.",
+               "R,G,B"});
+  p.addOption({"std", "The standard deviation, one number above 0 per input channel (0.229,0.224,0.225). Default: the "
+                      "model file's own, else 1.",
+               "R,G,B"});
+  p.addOption({"imagenet", "torchvision's ImageNet normalization (--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225), "
+                           "what every pretrained torchvision classifier was trained with."});
+}
+
+void applyNormalizationOptions(const QCommandLineParser& p, Model& model) {
+  const bool imageNet = p.isSet("imagenet");
+  if (!imageNet && !p.isSet("mean") && !p.isSet("std")) return;
+  if (imageNet && (p.isSet("mean") || p.isSet("std")))
+    throw UsageError("--imagenet sets the mean and the std: give either it or --mean/--std");
+  const Shape& in = model.network.inputShape();
+  if (in.rank() != 3) throw UsageError("--mean/--std: the model reads " + in.toString() + " values, not images");
+  Preprocess pre = model.info.preprocess ? *model.info.preprocess : plainPreprocess(in);
+  try {
+    std::vector<float> mean = pre.mean, stddev = pre.stddev;
+    if (imageNet) {
+      mean = imageNetMean(), stddev = imageNetStd();
+    } else {
+      if (p.isSet("mean")) mean = channelValues(str(p.value("mean")), pre.channels, false, "--mean");
+      if (p.isSet("std")) stddev = channelValues(str(p.value("std")), pre.channels, true, "--std");
+    }
+    model.info.preprocess = withNormalization(pre, mean, stddev);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(imageNet ? std::string("--imagenet: ") + e.what() : std::string(e.what()));
+  }
 }
 
 void addDatasetOption(QCommandLineParser& p) {

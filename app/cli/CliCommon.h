@@ -92,6 +92,12 @@ int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, in
 Tensor liveBenchImage(int size);
 PipelineSpec liveBenchSpec(int filters);
 void addDatasetOption(QCommandLineParser& p); // --dataset
+// --mean R,G,B, --std R,G,B and --imagenet: the normalization a model's images get, for a model
+// file that does not say it (an ONNX file from PyTorch) or to try another.
+void addNormalizationOptions(QCommandLineParser& p);
+// Applies them to model.info.preprocess (made "resize to the input, scale to [0, 1]" for a
+// model without one); UsageError naming the option and the problem.
+void applyNormalizationOptions(const QCommandLineParser& p, Model& model);
 
 // ---- the help ----
 std::string topLevelHelp(); // `convscope --help` (Cli.cpp)

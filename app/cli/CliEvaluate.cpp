@@ -51,10 +51,12 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   addDatasetOption(p);
   p.addOption({"loss", "ce or mse.", "NAME", "ce"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  addNormalizationOptions(p);
   if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args,
              out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
+  applyNormalizationOptions(p, model);
   LossKind loss;
   try {
     loss = lossKindFromString(str(p.value("loss")));
@@ -82,6 +84,7 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"input", "The image to classify.", "IMAGE"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   p.addOption({"top", "List the N most probable classes (default: every class up to 10, else 5).", "N"});
+  addNormalizationOptions(p);
   if (!parse(p, "predict",
              "Classify one image with a trained model (prepared as its training images were: an ONNX file's\n"
              "metadata gives its normalization and class names, scripts/export-torchvision.py writes them).\n"
@@ -90,6 +93,7 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
              args, out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
+  applyNormalizationOptions(p, model);
   const std::string input = str(p.value("input"));
   if (input.empty()) throw UsageError("--input IMAGE is required");
   const Preprocess& pre = *model.info.preprocess;

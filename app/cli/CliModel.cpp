@@ -92,6 +92,7 @@ int runCommand(const std::vector<std::string>& args, std::ostream& out) {
                "FILE"});
   p.addOption({"seed", "Seed of the initial weights, for a model without weights (a preset, a layer list).", "N", "1"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  addNormalizationOptions(p);
   if (!parse(p, "run",
              "Run one input through a network and print its output (one sample; no softmax added).\n"
              "JSON: {\"shape\":[…],\"output\":[…]} with the output nested by its shape (without the batch).",
@@ -102,6 +103,7 @@ int runCommand(const std::vector<std::string>& args, std::ostream& out) {
   std::error_code ec;
   if (!std::filesystem::exists(input, ec)) throw UsageError(input + ": no such file");
   Model model = modelWithWeights(p);
+  applyNormalizationOptions(p, model);
   const Shape& shape = model.network.inputShape();
   Tensor src;
   if (isImageFile(input)) {

@@ -38,6 +38,7 @@ int saliency(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"stride", "Occlusion: the square's step (default: 1 for inputs up to 32x32, else patch/4).", "N"});
   p.addOption({"output", "Write the map over the image as a picture (PNG, JPEG, ...).", "MAP.png"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  addNormalizationOptions(p);
   if (!parse(p, "saliency",
              "Why did the model say K? Which pixels of one image its score for a class (default: the\n"
              "predicted one) depends on. The score is the class's logit (the input of a final softmax).\n"
@@ -68,6 +69,7 @@ int saliency(const std::vector<std::string>& args, std::ostream& out) {
   Model model = loadModel(modelPath);
   if (!model.hasWeights || !model.info.preprocess)
     throw UsageError(modelPath + ": has no trained weights (train it first with convscope train --save)");
+  applyNormalizationOptions(p, model);
   const Preprocess& pre = *model.info.preprocess;
   const Tensor image = loadImage(input, {pre.channels, false});
   auto backend = backendOption(p);

@@ -202,6 +202,7 @@ std::string serializeLecture(const LectureState& s) {
          {"model", s.model},
          {"network", s.network},
          {"maps", {{"contrast", s.contrast}, {"shared_scale", s.sharedScale}}}};
+  if (!s.modelMean.empty()) j["model_normalization"] = {{"mean", s.modelMean}, {"std", s.modelStd}};
   return j.dump(1) + "\n";
 }
 
@@ -311,6 +312,30 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   s.backwardStage = int(r.integer(backward, "stage", "stepper.backward.stage", 0, 32));
   s.backwardCell = int(r.integer(backward, "cell", "stepper.backward.cell", 0, 1 << 20));
   s.model = r.text(j, "model", "model");
+  if (j.contains("model_normalization")) { // optional: the model's own when absent
+    const Json& n = r.at(j, "model_normalization", "model_normalization");
+    const auto numbers = [&](const char* field, bool positive) {
+      const std::string path = std::string("model_normalization.") + field;
+      const Json& v = r.at(n, field, path);
+      if (!v.is_array() || v.empty() || v.size() > 16)
+        throw std::invalid_argument(source + ": \"" + path + "\" must be a list of 1 to 16 numbers");
+      std::vector<float> out;
+      for (const Json& x : v) {
+        if (!x.is_number() || !std::isfinite(x.get<double>()) || std::abs(x.get<double>()) > 10 ||
+            (positive && x.get<double>() <= 0))
+          throw std::invalid_argument(source + ": \"" + path + "\" holds " + x.dump() +
+                                      (positive ? ": numbers above 0 and at most 10 are expected"
+                                                : ": numbers from −10 to 10 are expected"));
+        out.push_back(x.get<float>());
+      }
+      return out;
+    };
+    s.modelMean = numbers("mean", false);
+    s.modelStd = numbers("std", true);
+    if (s.modelMean.size() != s.modelStd.size())
+      throw std::invalid_argument(source + ": \"model_normalization\" has " + std::to_string(s.modelMean.size()) +
+                                  " means but " + std::to_string(s.modelStd.size()) + " standard deviations");
+  }
   s.network = r.text(j, "network", "network");
   const Json& maps = r.at(j, "maps", "maps");
   s.contrast = int(r.integer(maps, "contrast", "maps.contrast", 0, 16));

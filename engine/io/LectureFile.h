@@ -35,6 +35,9 @@ struct LectureState {
   // The open model: a path as written (relative to the lecture file's folder, or absolute);
   // empty: none.
   std::string model;
+  // The normalization the lecturer gave the model (its mean and std per input channel, on the
+  // [0, 1] scale); empty: the model file's own. Written only when given.
+  std::vector<float> modelMean, modelStd;
   // What shows: "maps", "stepper", "training", "architectures" or "depthwise".
   std::string tab = "maps";
   // The stepper: "convolution", "relu", "pooling", "fc" or "backward"; its output cell, the

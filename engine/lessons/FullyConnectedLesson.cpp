@@ -21,7 +21,8 @@ void finish(Backend& backend, FullyConnectedLesson& lesson) {
 }
 } // namespace
 
-FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& backend, const Tensor& image) {
+FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& backend, const Tensor& image,
+                                           const Preprocess* preprocess, bool matrix) {
   const Network& structure = model.network();
   int dense = -1;
   for (size_t i = 0; i < structure.size(); ++i)
@@ -29,7 +30,7 @@ FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& ba
   if (dense < 0) throw std::invalid_argument("the model has no fully connected layer");
   const auto& layer = *layerAs<Dense>(structure.layer(size_t(dense)));
   const int reads = structure.nodes()[size_t(dense)].inputs.front(); // the layer it reads (-1: the input)
-  const Tensor prepared = preprocessImage(image, model.preprocess());
+  const Tensor prepared = prepareInput(image, preprocess ? *preprocess : model.preprocess(), matrix);
   FullyConnectedLesson lesson;
   lesson.input = model.use([&](Network& network) -> Tensor {
     network.forward(backend, prepared);

@@ -30,7 +30,10 @@ struct FullyConnectedLesson {
 // The model's last fully connected layer on `image` (1, C, H, W, 0–255), run under the
 // model's lock. Throws std::invalid_argument naming the problem: no fully connected layer,
 // an image the model cannot take.
-FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& backend, const Tensor& image);
+// `preprocess`, when given, prepares the image instead of the model's own (the window's
+// normalization for it); `matrix`: the input is a typed matrix, read as written.
+FullyConnectedLesson fullyConnectedOfModel(const SharedModel& model, Backend& backend, const Tensor& image,
+                                           const Preprocess* preprocess = nullptr, bool matrix = false);
 // The pipeline's classification stage for `spec` (its kernels, activation and pooling) on
 // `image`. Throws std::invalid_argument naming the problem (a geometry that does not fit).
 FullyConnectedLesson fullyConnectedOfPipeline(Backend& backend, const Tensor& image, PipelineSpec spec);

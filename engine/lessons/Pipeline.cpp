@@ -114,12 +114,14 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
   result.classNames = model.classNames();
   Tensor input;
   try {
-    input = preprocessImage(image.inLayout(Layout::NCHW), model.preprocess());
+    input = prepareInput(image.inLayout(Layout::NCHW), spec.preprocess ? *spec.preprocess : model.preprocess(),
+                         spec.matrixInput);
   } catch (const std::invalid_argument& e) {
     result.error = e.what();
     return result;
   }
-  result.stages.push_back(stage("input, prepared as in training", input, spec.displaySide));
+  result.stages.push_back(stage(spec.matrixInput ? "input, the matrix as written" : "input, prepared as in training",
+                                input, spec.displaySide));
   model.use([&](Network& net) {
     net.forward(backend, input);
     for (size_t i = 0; i < net.size(); ++i)

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,14 @@ struct PipelineSpec {
   int classes = 4;
 
   // A trained model instead of the kernels: every layer of it, on the image prepared as
-  // its training data was (the model's preprocessing and class names). Run under the
-  // model's lock (SharedModel::use), so the one copy can be shared with other views.
+  // its training data was (the model's preprocessing and class names, or `preprocess` when
+  // the user gave the model another normalization). Run under the model's lock
+  // (SharedModel::use), so the one copy can be shared with other views.
   ModelSnapshot model;
+  std::optional<Preprocess> preprocess;
+  // The input is a typed matrix: the model reads its values as written (prepareMatrix), not
+  // as an image's 0–255 pixels divided by 255.
+  bool matrixInput = false;
 };
 
 // A derived stage's values, made once when first read (from any thread).

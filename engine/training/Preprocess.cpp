@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace convscope {
@@ -131,6 +132,122 @@ Tensor preprocessImage(const Tensor& image, const Preprocess& p) {
   Tensor out(Shape{1, p.channels, p.height, p.width});
   fitImage(bytes.data(), channels, p.sourceHeight, p.sourceWidth, p, out.data());
   return out;
+}
+
+Tensor prepareMatrix(const Tensor& matrix, const Preprocess& p) {
+  const Shape& s = matrix.shape();
+  if (s.rank() != 4 || s[0] != 1)
+    throw std::invalid_argument("preprocess: expects one matrix (1, C, H, W), got " + s.toString());
+  const Tensor m = matrix.inLayout(Layout::NCHW);
+  const int64_t area = s[2] * s[3];
+  // Channels first: the model's count, gray repeated or channels averaged.
+  Tensor channels(Shape{1, p.channels, s[2], s[3]});
+  for (int c = 0; c < p.channels; ++c)
+    for (int64_t k = 0; k < area; ++k) {
+      float v;
+      if (s[1] == p.channels) {
+        v = m.data()[c * area + k];
+      } else if (s[1] == 1) {
+        v = m.data()[k];
+      } else {
+        v = 0;
+        for (int64_t from = 0; from < s[1]; ++from) v += m.data()[from * area + k];
+        v /= float(s[1]);
+      }
+      channels.data()[c * area + k] = v;
+    }
+  if (s[2] == p.height && s[3] == p.width) return channels;
+  Tensor out(Shape{1, p.channels, p.height, p.width});
+  for (int c = 0; c < p.channels; ++c) {
+    cv::Mat plane(static_cast<int>(s[2]), static_cast<int>(s[3]), CV_32F, channels.data() + c * area);
+    cv::Mat target(p.height, p.width, CV_32F, out.data() + int64_t(c) * p.height * p.width);
+    // Larger: area averaging; smaller: each value a block of cells, as the lecture draws it.
+    cv::resize(plane, target, target.size(), 0, 0,
+               p.height * p.width < area ? cv::INTER_AREA : cv::INTER_NEAREST);
+  }
+  return out;
+}
+
+Tensor prepareInput(const Tensor& input, const Preprocess& p, bool matrix) {
+  return matrix ? prepareMatrix(input, p) : preprocessImage(input, p);
+}
+
+const std::vector<float>& imageNetMean() {
+  static const std::vector<float> mean{0.485f, 0.456f, 0.406f};
+  return mean;
+}
+const std::vector<float>& imageNetStd() {
+  static const std::vector<float> stddev{0.229f, 0.224f, 0.225f};
+  return stddev;
+}
+
+namespace {
+// One value a channel, each within −10 … 10 and above 0 when `positive`; one value serves
+// every channel.
+std::vector<float> checkedChannels(std::vector<float> values, const std::vector<std::string>& written, int channels,
+                                   bool positive, const std::string& what) {
+  for (size_t k = 0; k < values.size(); ++k) {
+    const std::string& number = written[k];
+    if (!std::isfinite(values[k]) || values[k] < -10 || values[k] > 10)
+      throw std::invalid_argument(what + ": " + number + " is outside −10 … 10 (values are on the [0, 1] scale)");
+    if (positive && values[k] <= 0) throw std::invalid_argument(what + ": " + number + " must be above 0 (a standard deviation)");
+  }
+  if (values.empty()) throw std::invalid_argument(what + ": no values (give one number a channel: 0.485,0.456,0.406)");
+  if (values.size() == 1) values.assign(size_t(channels), values[0]);
+  if (int(values.size()) != channels)
+    throw std::invalid_argument(what + ": " + std::to_string(values.size()) + " values for a model of " +
+                                std::to_string(channels) + (channels == 1 ? " input channel" : " input channels"));
+  return values;
+}
+
+std::string shortText(float x) {
+  std::ostringstream one;
+  one << x;
+  return one.str();
+}
+} // namespace
+
+std::vector<float> channelValues(const std::string& text, int channels, bool positive, const std::string& what) {
+  std::vector<float> values;
+  std::vector<std::string> written;
+  std::stringstream parts(text);
+  for (std::string part; std::getline(parts, part, ',');) {
+    const size_t first = part.find_first_not_of(" \t"), last = part.find_last_not_of(" \t");
+    const std::string number = first == std::string::npos ? "" : part.substr(first, last - first + 1);
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (number.empty() || used != number.size())
+      throw std::invalid_argument(what + ": '" + number + "' is not a number (give one number a channel: 0.485,0.456,0.406)");
+    values.push_back(float(v));
+    written.push_back(number);
+  }
+  return checkedChannels(std::move(values), written, channels, positive, what);
+}
+
+Preprocess withNormalization(Preprocess p, std::vector<float> mean, std::vector<float> stddev) {
+  std::vector<std::string> meanText, stdText;
+  for (float x : mean) meanText.push_back(shortText(x));
+  for (float x : stddev) stdText.push_back(shortText(x));
+  p.mean = checkedChannels(std::move(mean), meanText, p.channels, false, "mean");
+  p.stddev = checkedChannels(std::move(stddev), stdText, p.channels, true, "std");
+  return p;
+}
+
+std::string normalizationText(const Preprocess& p) {
+  bool plain = true;
+  for (size_t c = 0; c < p.mean.size(); ++c) plain = plain && p.mean[c] == 0 && p.stddev[c] == 1;
+  if (plain) return "none ([0, 1])";
+  const auto list = [](const std::vector<float>& v) {
+    std::string text;
+    for (float x : v) text += (text.empty() ? "" : ", ") + shortText(x);
+    return text;
+  };
+  return "mean " + list(p.mean) + "; std " + list(p.stddev);
 }
 
 std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random) {

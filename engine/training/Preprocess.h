@@ -9,6 +9,7 @@
 #include "engine/core/Tensor.h"
 
 #include <random>
+#include <string>
 #include <vector>
 
 namespace convscope {
@@ -33,6 +34,29 @@ void makeBatch(const Dataset& data, const size_t* indices, size_t count, const P
 // One image (1, C, H, W) with values 0–255, in any size: resized to the training images'
 // size, then fitted and normalized like a batch. Returns (1, C_model, H_model, W_model).
 Tensor preprocessImage(const Tensor& image, const Preprocess& p);
+
+// A typed matrix (1, C, H, W) for a model: its values as written — no rounding to 8 bits, no
+// division by 255, no normalization (a matrix is the network's input) — with its channels
+// converted (gray repeated, RGB averaged) and its size resized to the model's input when they
+// differ. An image goes through preprocessImage instead.
+Tensor prepareMatrix(const Tensor& matrix, const Preprocess& p);
+// preprocessImage for an image, prepareMatrix for a matrix.
+Tensor prepareInput(const Tensor& input, const Preprocess& p, bool matrix);
+
+// torchvision's ImageNet normalization: its transforms' mean and standard deviation per RGB
+// channel, on the [0, 1] scale (what every pretrained torchvision classifier was trained with).
+const std::vector<float>& imageNetMean();
+const std::vector<float>& imageNetStd();
+
+// "0.485,0.456,0.406" as one value a channel of a model of `channels` input channels (one value
+// serves every channel), checked: a number each, finite, from −10 to 10, and above 0 when
+// `positive` (a standard deviation). `what` names them in errors ("--std: 3 values for a model
+// of 1 input channel"). Throws std::invalid_argument.
+std::vector<float> channelValues(const std::string& text, int channels, bool positive, const std::string& what);
+// The preprocessing with another normalization (checked as channelValues checks).
+Preprocess withNormalization(Preprocess p, std::vector<float> mean, std::vector<float> stddev);
+// "mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225", or "none ([0, 1])".
+std::string normalizationText(const Preprocess& p);
 
 // A shuffled order of 0..n−1 for each epoch, deterministic for the seed.
 std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random);

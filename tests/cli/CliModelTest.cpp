@@ -158,3 +158,30 @@ TEST_F(CliModel, BadModelsAndArgumentsExitWith2NamingTheProblem) {
   expectBad({"export", "--model", "lenet5", "--output", "/nonexistent-folder/x.onnx"}, "does not exist");
   expectBad({"summary", kFixtures + "refused-broadcast.onnx"}, "no broadcasting");
 }
+
+TEST_F(CliModel, MeanAndStdNormalizeAnImageForAModelThatDoesNotSayHow) {
+  // PyTorch's LeNet file says nothing of its normalization: [0, 1] by default, or what is given.
+  const std::string model = kFixtures + "lenet-batchnorm.onnx", digit = convscope::test::examplePath("digit.png");
+  const auto output = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "--model", model, "--input", digit, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runCli(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.status == 0 ? flatten(Json::parse(r.out)["output"]) : std::vector<float>{};
+  };
+  const std::vector<float> plain = output({});
+  EXPECT_EQ(output({"--mean", "0", "--std", "1"}), plain); // the identity
+  EXPECT_NE(output({"--mean", "0.1307", "--std", "0.3081"}), plain);
+  EXPECT_EQ(output({"--mean", "0.1307", "--std", "0.3081"}), output({"--std", "0.3081", "--mean", "0.1307"}));
+  const auto refused = [&](std::vector<std::string> extra, const std::string& message) {
+    std::vector<std::string> args{"run", "--model", model, "--input", digit};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runCli(args);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  };
+  refused({"--mean", "0.1,0.2"}, "--mean: 2 values for a model of 1 input channel");
+  refused({"--std", "-1"}, "--std: -1 must be above 0 (a standard deviation)");
+  refused({"--imagenet"}, "--imagenet: mean: 3 values for a model of 1 input channel");
+  refused({"--imagenet", "--mean", "0.5"}, "--imagenet sets the mean and the std");
+}

@@ -15,6 +15,7 @@
 #include "ui/training/LayerEditor.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/maps/SaliencyDialog.h"
+#include "ui/maps/NormalizationDialog.h"
 #include "ui/stepper/Stepper.h"
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
@@ -29,11 +30,13 @@
 #include "engine/layers/Dense.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/io/Onnx.h"
+#include "engine/io/LectureFile.h"
 #include "engine/training/Optimizer.h"
 #include "engine/network/Presets.h"
 #include "engine/backend/reference/ExplainBackward.h"
 
 #include <QElapsedTimer>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
@@ -734,6 +737,61 @@ private slots:
     settle(window);
     QVERIFY(std::max(maps->result()->stages[1].images[0].width, maps->result()->stages[1].images[0].height) > 150);
     QCOMPARE(window.workspace()->sharedInput().get(), &window.workspace()->input());
+  }
+
+  // Issue 27: an imported model's preprocessing. A typed matrix reaches the model as written
+  // (it was divided by 255: the 6×6 sample was all but black); the normalization is given in a
+  // dialog (ImageNet's a click away), checked, remembered for the file, and saved in lectures.
+  void anImportedModelsNormalizationIsTheUsersAndAMatrixIsNotAnImage() {
+    QSettings().remove("modelNormalization");
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    const QString lenet = QString::fromStdString(convscope::test::testDataPath("onnx/lenet-batchnorm.onnx"));
+    QVERIFY(window.openFile(example("six.txt")));
+    QVERIFY(window.openFile(lenet));
+    settle(window);
+    const PipelineStage& matrix = window.featureMaps()->result()->stages[0];
+    QCOMPARE(QString::fromStdString(matrix.title), QString("input, the matrix as written"));
+    QCOMPARE(matrix.images[0].maximum, 1.0f); // the sample's 1s, not 1/255
+    QCOMPARE(matrix.images[0].minimum, 0.0f);
+    // An image is scaled to [0, 1] and normalized as the dialog says.
+    QVERIFY(window.openFile(example("digit.png")));
+    settle(window);
+    const float plainMax = window.featureMaps()->result()->stages[0].images[0].maximum;
+    QVERIFY(plainMax > 0.9f && plainMax <= 1.0f); // the digit's brightest pixel, scaled to [0, 1]
+    NormalizationDialog* dialog = window.showNormalization();
+    dialog->meanEdit()->setText("0.5");
+    dialog->stdEdit()->setText("0.25");
+    QVERIFY(dialog->apply());
+    settle(window);
+    QCOMPARE(window.featureMaps()->result()->stages[0].images[0].maximum, (plainMax - 0.5f) / 0.25f);
+    QVERIFY(window.workspace()->hasNormalizationOverride());
+    // Refused with the reason, nothing changed: a count that does not fit, ImageNet's three for a gray model.
+    dialog->meanEdit()->setText("0.1, 0.2");
+    QVERIFY(!dialog->apply());
+    QVERIFY2(dialog->errorText().contains("mean: 2 values for a model of 1 input channel"), qPrintable(dialog->errorText()));
+    dialog->useImageNet();
+    QVERIFY2(dialog->errorText().contains("3 values for a model of 1 input channel"), qPrintable(dialog->errorText()));
+    QCOMPARE(window.workspace()->modelPreprocess().mean, std::vector<float>{0.5f});
+    // Saved in a lecture, read back.
+    QTemporaryDir dir;
+    const QString lecture = dir.filePath("talk.convscope");
+    QVERIFY(window.saveLecture(lecture));
+    QCOMPARE(loadLecture(lecture.toStdString()).modelStd, std::vector<float>{0.25f});
+    // Remembered for the file: opened again, in a new window, the same normalization.
+    {
+      MainWindow again;
+      QVERIFY(again.openFile(lenet));
+      QCOMPARE(again.workspace()->modelPreprocess().stddev, std::vector<float>{0.25f});
+      again.showNormalization()->useModelsOwn();
+      QCOMPARE(again.workspace()->modelPreprocess().stddev, std::vector<float>{1.0f});
+    }
+    MainWindow third;
+    QVERIFY(third.openFile(lenet));
+    QVERIFY(!third.workspace()->hasNormalizationOverride()); // the model's own was chosen last
+    QVERIFY(third.openLecture(lecture));                      // the lecture brings its normalization
+    QCOMPARE(third.workspace()->modelPreprocess().mean, std::vector<float>{0.5f});
   }
 
   void theBackwardStepperWaitsWhileHidden() {

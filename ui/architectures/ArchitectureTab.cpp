@@ -20,6 +20,7 @@
 #include "engine/backend/Backend.h"
 #include "engine/lessons/LearnedFilters.h"
 
+#include <optional>
 #include <QCheckBox>
 #include <QTextDocument>
 #include <QComboBox>
@@ -294,6 +295,10 @@ ArchitectureTab::ArchitectureTab(Workspace* workspace, QWidget* parent)
     else
       pendingModel_ = path;
   });
+  connect(workspace_, &Workspace::preprocessChanged, this, [this] {
+    inputStale_ = true;
+    if (isVisible()) requestForward();
+  });
   connect(workspace_, &Workspace::inputChanged, this, [this] {
     if (std::exchange(settingInput_, false)) return; // a layer's input for the stepper, not an image
     inputStale_ = true;
@@ -540,7 +545,11 @@ void ArchitectureTab::requestForward() {
   progress_->setRange(0, 100); // the forward's share of the network's MACs done
   progress_->setValue(0);
   progress_->setTextVisible(true);
-  post([this, engine = engine_, image = workspace_->input(), number, generation] {
+  // The window's normalization for the model it has open, when this is that model's file.
+  std::optional<Preprocess> preprocess;
+  if (workspace_->hasModel() && workspace_->modelPath() == name_) preprocess = workspace_->modelPreprocess();
+  post([this, engine = engine_, image = workspace_->input(), matrix = workspace_->inputIsMatrix(), preprocess, number,
+        generation] {
     QString error;
     double ms = 0;
     try {
@@ -549,7 +558,7 @@ void ArchitectureTab::requestForward() {
       if (engine->network->inputShape().rank() != 3)
         throw std::invalid_argument("it reads vectors of " + engine->network->inputShape().toString() +
                                     " values, not images");
-      engine->input = preprocessImage(image.inLayout(Layout::NCHW), engine->preprocess);
+      engine->input = prepareInput(image.inLayout(Layout::NCHW), preprocess ? *preprocess : engine->preprocess, matrix);
       // Progress by MACs, not layers: VGG's first convolutions are most of its work. The
       // bar moves when a percent is done and 40 ms have passed (a small network: never).
       std::vector<double> macsDone;

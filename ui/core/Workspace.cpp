@@ -7,6 +7,8 @@
 #include "engine/io/ModelFile.h"
 
 #include <QFileInfo>
+#include <QSettings>
+#include <QStringList>
 
 #include <opencv2/imgproc.hpp>
 
@@ -142,6 +144,7 @@ bool Workspace::loadModel(const QString& path, QString* error) {
       throw std::invalid_argument(path.toStdString() + ": has no trained weights (train it first)");
     ++modelGenerations_;
     model_ = std::move(model);
+    restoreModelNormalization();
     emit modelChanged();
     return true;
   } catch (const std::exception& e) {
@@ -152,7 +155,54 @@ bool Workspace::loadModel(const QString& path, QString* error) {
 
 void Workspace::closeModel() {
   model_.reset();
+  preprocessOverride_.reset();
   emit modelChanged();
+}
+
+namespace {
+// The settings key of a model file's normalization: its absolute path, encoded as one key.
+QString normalizationKey(const std::string& path) {
+  return QStringLiteral("modelNormalization/") +
+         QString::fromLatin1(QFileInfo(QString::fromStdString(path)).absoluteFilePath().toUtf8().toBase64(
+             QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+QString joined(const std::vector<float>& values) {
+  QStringList parts;
+  for (float v : values) parts << QString::number(double(v), 'g', 9);
+  return parts.join(',');
+}
+} // namespace
+
+void Workspace::setModelNormalization(std::vector<float> mean, std::vector<float> stddev) {
+  if (!model_) throw std::invalid_argument("no model is open: a normalization belongs to a model");
+  preprocessOverride_ = withNormalization(model_->preprocess(), std::move(mean), std::move(stddev)); // checked
+  QSettings settings;
+  settings.setValue(normalizationKey(model_->path()) + "/mean", joined(preprocessOverride_->mean));
+  settings.setValue(normalizationKey(model_->path()) + "/std", joined(preprocessOverride_->stddev));
+  emit preprocessChanged();
+}
+
+void Workspace::resetModelNormalization() {
+  if (!model_) return;
+  preprocessOverride_.reset();
+  QSettings().remove(normalizationKey(model_->path()));
+  emit preprocessChanged();
+}
+
+void Workspace::restoreModelNormalization() {
+  preprocessOverride_.reset();
+  const QSettings settings;
+  const QString key = normalizationKey(model_->path());
+  if (!settings.contains(key + "/mean")) return;
+  try {
+    const int channels = model_->preprocess().channels;
+    preprocessOverride_ =
+        withNormalization(model_->preprocess(),
+                          channelValues(settings.value(key + "/mean").toString().toStdString(), channels, false, "mean"),
+                          channelValues(settings.value(key + "/std").toString().toStdString(), channels, true, "std"));
+  } catch (const std::invalid_argument&) { // remembered for another version of the file: its own again
+    preprocessOverride_.reset();
+  }
 }
 
 QString Workspace::modelName() const { return model_ ? QString::fromStdString(model_->fileName()) : QString(); }
@@ -160,6 +210,7 @@ QString Workspace::modelPath() const { return model_ ? QString::fromStdString(mo
 
 const Preprocess& Workspace::modelPreprocess() const {
   static const Preprocess none;
+  if (preprocessOverride_) return *preprocessOverride_;
   return model_ ? model_->preprocess() : none;
 }
 
@@ -177,6 +228,8 @@ PipelineSpec Workspace::pipelineSpec() const {
   spec.pooling = pooling_;
   spec.pool = pool_;
   spec.inputVersion = inputVersion_;
+  spec.preprocess = preprocessOverride_;
+  spec.matrixInput = inputIsMatrix_;
   return spec;
 }
 

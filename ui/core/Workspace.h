@@ -18,6 +18,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace convscope::ui {
@@ -75,8 +76,17 @@ public:
   QString modelName() const;
   QString modelPath() const;
   const Network* network() const { return model_ ? &model_->network() : nullptr; } // its structure
+  // How images are prepared for the open model: its own preprocessing, with the normalization
+  // the user gave it instead when there is one (setModelNormalization).
   const Preprocess& modelPreprocess() const;
   const std::vector<std::string>& modelClassNames() const;
+  // Another mean and standard deviation per input channel for the open model (on the [0, 1]
+  // scale: torchvision's ImageNet values are imageNetMean/imageNetStd). Checked: throws
+  // std::invalid_argument naming the problem, and nothing changes. Remembered for the model's
+  // file (QSettings) and given to it again whenever that file is opened.
+  void setModelNormalization(std::vector<float> mean, std::vector<float> stddev);
+  void resetModelNormalization(); // the model's own again, and forgotten for its file
+  bool hasNormalizationOverride() const { return preprocessOverride_.has_value(); }
 
   // Everything the pipeline needs, as one value.
   PipelineSpec pipelineSpec() const;
@@ -86,8 +96,10 @@ signals:
   void modelChanged();
   void kernelsChanged();
   void settingsChanged();
+  void preprocessChanged(); // the open model's normalization
 
 private:
+  void restoreModelNormalization();
   void applyWorkingSize();
 
   Tensor original_; // as loaded, before the working size
@@ -105,7 +117,8 @@ private:
   bool pooling_ = true;
   Pool2DGeometry pool_;
   ModelSnapshot model_;
-  uint64_t modelGenerations_ = 0; // models opened so far
+  std::optional<Preprocess> preprocessOverride_; // the open model's, with the user's normalization
+  uint64_t modelGenerations_ = 0;                // models opened so far
 };
 
 } // namespace convscope::ui

@@ -87,7 +87,7 @@ void SaliencyDialog::recompute() {
     options.classIndex = class_->currentData().toLongLong();
     options.layer = layer_->currentData().toString().toStdString();
     const Tensor& input = workspace_->input();
-    const Tensor prepared = preprocessImage(input, workspace_->modelPreprocess());
+    const Tensor prepared = prepareInput(input, workspace_->modelPreprocess(), workspace_->inputIsMatrix());
     const SaliencyMap map = workspace_->model()->use(
         [&](Network& network) { return computeSaliency(network, *backend_, prepared, options); });
     const Tensor onImage = saliencyForImage(map.map, workspace_->modelPreprocess(), input.shape()[2], input.shape()[3]);

@@ -206,6 +206,7 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   connect(workspace_, &Workspace::inputChanged, this, &Stepper::workspaceChanged);
   connect(workspace_, &Workspace::kernelsChanged, this, &Stepper::workspaceChanged);
   connect(workspace_, &Workspace::settingsChanged, this, &Stepper::workspaceChanged);
+  connect(workspace_, &Workspace::preprocessChanged, this, &Stepper::workspaceChanged);
   connect(workspace_, &Workspace::modelChanged, this, &Stepper::workspaceChanged);
   recompute();
 }
@@ -319,7 +320,8 @@ void Stepper::recompute() {
 void Stepper::computeFullyConnected() {
   try {
     if (workspace_->hasModel()) { // the workspace's model, borrowed: its last fully connected layer
-      fc_ = fullyConnectedOfModel(*workspace_->model(), backend_, workspace_->input());
+      fc_ = fullyConnectedOfModel(*workspace_->model(), backend_, workspace_->input(), &workspace_->modelPreprocess(),
+                                  workspace_->inputIsMatrix());
     } else {
       const Tensor& input = workspace_->input();
       Backend& backend = input.size() > kReferenceLimit ? static_cast<Backend&>(fast_) : backend_;

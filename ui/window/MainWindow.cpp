@@ -4,6 +4,7 @@
 #include "ui/window/MainWindow.h"
 
 #include "ui/maps/SaliencyDialog.h"
+#include "ui/maps/NormalizationDialog.h"
 
 #include "ui/export/AnimationExport.h"
 #include "ui/architectures/ArchitectureTab.h"
@@ -87,7 +88,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // The live view's request first, before any panel's own refresh (Qt calls slots in the order
   // they were connected): the compute thread starts while the panels redraw.
   for (auto signal : {&Workspace::inputChanged, &Workspace::kernelsChanged, &Workspace::settingsChanged,
-                      &Workspace::modelChanged})
+                      &Workspace::modelChanged, &Workspace::preprocessChanged})
     connect(workspace_, signal, this, &MainWindow::requestUpdate);
   featureScroll_ = new QScrollArea;
   featureScroll_->setWidget(featureMaps_);
@@ -315,6 +316,14 @@ void MainWindow::usePhotoBankIfNeeded() {
   statusBar()->showMessage(tr("A photo: the bank is now Sobel x and y, Laplacian, sharpen and box blur, each "
                               "across all of the photo's channels (pick others in the Kernels panel)"),
                            8000);
+}
+
+NormalizationDialog* MainWindow::showNormalization() {
+  if (!normalization_) normalization_ = new NormalizationDialog(workspace_, this);
+  normalization_->refresh();
+  normalization_->show();
+  normalization_->raise();
+  return normalization_;
 }
 
 SaliencyDialog* MainWindow::showSaliency() {

@@ -30,6 +30,7 @@ namespace convscope::ui {
 class ArchitectureTab;
 class ConvolutionPanel;
 class SaliencyDialog;
+class NormalizationDialog;
 class FeatureMapView;
 class InputPanel;
 class KernelPanel;
@@ -56,7 +57,9 @@ public:
   QTabWidget* tabWidget() const { return tabs_; }
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
+  NormalizationDialog* showNormalization(); // File → Model Normalization…
   QString errorText() const; // the visible error banner's text, or ""
+  void showError(const QString& text); // in the banner over the tabs (and the status bar), for 10 s
   // What the current tab offers to export (File → Export Figure): feature maps, the
   // stepper's grids, the training curves and tables, the architecture graph and table.
   std::vector<Figure> figures() const;
@@ -109,7 +112,6 @@ private:
   void placeOnScreen(const QByteArray& rememberedGeometry);
   void usePhotoBankIfNeeded();
   void createMenus(); // MainWindowMenus.cpp
-  void showError(const QString& text);
   void requestUpdate();
   void paste();
   void editMatrix();
@@ -126,6 +128,7 @@ private:
   TrainingPanel* training_;
   ArchitectureTab* architectures_;
   SaliencyDialog* saliency_ = nullptr;
+  NormalizationDialog* normalization_ = nullptr;
   InputPanel* inputPanel_;
   ConvolutionPanel* convolutionPanel_;
   KernelPanel* kernelPanel_;

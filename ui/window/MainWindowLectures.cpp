@@ -49,6 +49,8 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
     return (relative.startsWith("..") ? absolute : relative).toStdString();
   };
   if (workspace_->hasModel()) s.model = pathFor(workspace_->modelPath());
+  if (workspace_->hasNormalizationOverride())
+    s.modelMean = workspace_->modelPreprocess().mean, s.modelStd = workspace_->modelPreprocess().stddev;
   const int tab = tabs_->currentIndex();
   s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
   if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
@@ -117,7 +119,15 @@ bool MainWindow::openLecture(const QString& path) {
   if (!s.model.empty()) {
     const QString model = QFileInfo(path).absoluteDir().filePath(QString::fromStdString(s.model));
     QString error;
-    if (!workspace_->loadModel(model, &error)) problem = tr("its model %1 did not open: %2").arg(model, error);
+    if (!workspace_->loadModel(model, &error)) {
+      problem = tr("its model %1 did not open: %2").arg(model, error);
+    } else if (!s.modelMean.empty()) {
+      try {
+        workspace_->setModelNormalization(s.modelMean, s.modelStd);
+      } catch (const std::invalid_argument& e) {
+        problem = tr("its model's normalization does not fit %1: %2").arg(model, QString::fromStdString(e.what()));
+      }
+    }
   } else if (workspace_->hasModel()) {
     workspace_->closeModel();
   }

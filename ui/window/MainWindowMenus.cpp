@@ -91,6 +91,10 @@ void MainWindow::createMenus() {
   });
   exportOnnx->setToolTip(tr("Write the open model as ONNX (opset 13), for Netron, OpenCV or PyTorch users"));
   file->addAction(tr("&Close Model"), this, [this] { workspace_->closeModel(); });
+  QAction* normalization = file->addAction(tr("Model &Normalization…"), this, [this] { showNormalization(); });
+  normalization->setShortcut(QKeySequence(tr("Ctrl+Shift+N")));
+  normalization->setToolTip(tr("The mean and standard deviation the open model's images are normalized with "
+                               "(ImageNet's for torchvision's classifiers)"));
   file->addAction(tr("Edit &Matrix…"), this, &MainWindow::editMatrix)->setShortcut(QKeySequence(tr("Ctrl+M")));
   file->addSeparator();
   QAction* exportFigure = file->addAction(tr("&Export Figure…"), this, &MainWindow::exportFigure);

@@ -3,6 +3,7 @@
 #include "engine/io/LectureFile.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <limits>
 #include <regex>
@@ -120,4 +121,27 @@ TEST(LectureFile, WhatCannotBeReadBackIsNotWritten) {
   text = serializeLecture(sample());
   text.replace(text.find("\"pad\": [\n   1,"), 14, "\"pad\": [\n   4096,");
   EXPECT_THROW(parseLecture(text, "x"), std::invalid_argument);
+}
+
+TEST(LectureFile, AModelsNormalizationTravelsWithTheLectureAndIsChecked) {
+  LectureState s = sample();
+  const std::string plain = serializeLecture(s);
+  EXPECT_EQ(plain.find("model_normalization"), std::string::npos); // the model's own: nothing written
+  s.modelMean = {0.485f, 0.456f, 0.406f}, s.modelStd = {0.229f, 0.224f, 0.225f};
+  const std::string text = serializeLecture(s);
+  const LectureState back = parseLecture(text, "x");
+  EXPECT_EQ(back.modelMean, s.modelMean);
+  EXPECT_EQ(back.modelStd, s.modelStd);
+  EXPECT_EQ(serializeLecture(back), text);
+  nlohmann::json j = nlohmann::json::parse(text);
+  j["model_normalization"]["std"] = {0.2, 0.0, 0.2};
+  try {
+    parseLecture(j.dump(), "bad.lecture");
+    FAIL() << "read";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "bad.lecture: \"model_normalization.std\" holds 0.0: numbers above 0 and at most 10 are expected");
+  }
+  j["model_normalization"]["std"] = {0.2, 0.2};
+  EXPECT_THROW(parseLecture(j.dump(), "bad.lecture"), std::invalid_argument); // 3 means, 2 deviations
 }

@@ -540,3 +540,49 @@ TEST(ModelFile, SavingIsAtomicAndArchitectureOnlyFilesLoad) {
   EXPECT_EQ(m.network.parameterCount(), 61'706);
   EXPECT_EQ(m.network.layer(2).describe(), "Pool2D 'pool1' max 2x2 s2,2 p0,0,0,0");
 }
+
+TEST(Preprocess, AMatrixIsTheNetworksInputAsWritten) {
+  // The lecture's 6×6 of 0s and 1s for a model of 32×32: each value a block of cells, still 0 or
+  // 1 (an image's path would round to 8 bits and divide by 255: all but black).
+  Preprocess p = plainPreprocess(Shape{1, 32, 32});
+  p.mean = {0.5f}, p.stddev = {0.25f}; // a matrix is not normalized either
+  Tensor six(Shape{1, 1, 6, 6});
+  for (int64_t k = 0; k < 36; ++k) six.data()[k] = float((k * 7) % 3 == 0);
+  const Tensor grown = prepareMatrix(six, p);
+  ASSERT_EQ(grown.shape(), (Shape{1, 1, 32, 32}));
+  for (float v : grown.values()) EXPECT_TRUE(v == 0.0f || v == 1.0f) << v;
+  EXPECT_EQ(grown.at(0, 0, 0, 0), six.at(0, 0, 0, 0));
+  EXPECT_EQ(grown.at(0, 0, 31, 31), six.at(0, 0, 5, 5));
+  // The model's own size: exactly the values; three channels for an RGB model; negative values kept.
+  six.data()[1] = -2.5f;
+  EXPECT_EQ(prepareMatrix(six, plainPreprocess(Shape{1, 6, 6})).values(), six.values());
+  const Tensor rgb = prepareMatrix(six, plainPreprocess(Shape{3, 6, 6}));
+  EXPECT_EQ(rgb.shape(), (Shape{1, 3, 6, 6}));
+  EXPECT_EQ(rgb.at(0, 2, 0, 1), -2.5f);
+  // An image still goes through preprocessImage: 255 → 1, normalized.
+  Tensor white(Shape{1, 1, 32, 32}, 255.0f);
+  EXPECT_EQ(prepareInput(white, p, false).at(0, 0, 3, 3), (1.0f - 0.5f) / 0.25f);
+}
+
+TEST(Preprocess, ANormalizationIsOneCheckedNumberPerChannel) {
+  EXPECT_EQ(channelValues("0.485, 0.456,0.406", 3, false, "--mean"), imageNetMean());
+  EXPECT_EQ(channelValues("0.5", 3, true, "--std"), (std::vector<float>{0.5f, 0.5f, 0.5f})); // one serves all
+  const auto refusal = [](const std::string& text, int channels, bool positive) {
+    try {
+      channelValues(text, channels, positive, "--std");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(read)");
+  };
+  EXPECT_EQ(refusal("0.2,0.2", 1, true), "--std: 2 values for a model of 1 input channel");
+  EXPECT_EQ(refusal("0.2,x,0.2", 3, true), "--std: 'x' is not a number (give one number a channel: 0.485,0.456,0.406)");
+  EXPECT_EQ(refusal("0.2,0,0.2", 3, true), "--std: 0 must be above 0 (a standard deviation)");
+  EXPECT_EQ(refusal("1e9", 3, false), "--std: 1e9 is outside −10 … 10 (values are on the [0, 1] scale)");
+  EXPECT_EQ(refusal("", 3, false), "--std: no values (give one number a channel: 0.485,0.456,0.406)");
+  const Preprocess p = withNormalization(plainPreprocess(Shape{3, 8, 8}), imageNetMean(), imageNetStd());
+  EXPECT_EQ(p.stddev, imageNetStd());
+  EXPECT_EQ(normalizationText(p), "mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225");
+  EXPECT_EQ(normalizationText(plainPreprocess(Shape{3, 8, 8})), "none ([0, 1])");
+  EXPECT_THROW(withNormalization(plainPreprocess(Shape{1, 8, 8}), imageNetMean(), imageNetStd()), std::invalid_argument);
+}

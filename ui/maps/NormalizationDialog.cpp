@@ -1,0 +1,114 @@
+// NormalizationDialog: two lines of numbers, checked by the engine (channelValues).
+#include "ui/maps/NormalizationDialog.h"
+
+#include "engine/training/Preprocess.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QStringList>
+#include <QVBoxLayout>
+
+namespace convscope::ui {
+
+namespace {
+QString listed(const std::vector<float>& values) {
+  QStringList parts;
+  for (float v : values) parts << QString::number(double(v), 'g', 6);
+  return parts.join(", ");
+}
+} // namespace
+
+NormalizationDialog::NormalizationDialog(Workspace* workspace, QWidget* parent) : QDialog(parent), workspace_(workspace) {
+  setWindowTitle(tr("Model Normalization"));
+  setObjectName("normalizationDialog");
+  about_ = new QLabel;
+  about_->setWordWrap(true);
+  mean_ = new QLineEdit;
+  mean_->setObjectName("normalizationMean");
+  mean_->setToolTip(tr("One number per input channel, on the [0, 1] scale (one number serves every channel)"));
+  std_ = new QLineEdit;
+  std_->setObjectName("normalizationStd");
+  std_->setToolTip(tr("One number above 0 per input channel, on the [0, 1] scale"));
+  error_ = new QLabel;
+  error_->setObjectName("normalizationError");
+  error_->setWordWrap(true);
+  error_->setStyleSheet("color: #b2182b;");
+  auto* form = new QFormLayout;
+  form->addRow(tr("Mean"), mean_);
+  form->addRow(tr("Standard deviation"), std_);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Close);
+  QPushButton* imageNet = buttons->addButton(tr("ImageNet (torchvision)"), QDialogButtonBox::ActionRole);
+  imageNet->setToolTip(tr("mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225: what every pretrained torchvision "
+                          "classifier was trained with"));
+  QPushButton* own = buttons->addButton(tr("The Model's Own"), QDialogButtonBox::ResetRole);
+  own->setToolTip(tr("What the model file says (an ONNX file without metadata: none, [0, 1])"));
+  connect(buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this, &NormalizationDialog::apply);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(imageNet, &QPushButton::clicked, this, &NormalizationDialog::useImageNet);
+  connect(own, &QPushButton::clicked, this, &NormalizationDialog::useModelsOwn);
+  connect(mean_, &QLineEdit::returnPressed, this, &NormalizationDialog::apply);
+  connect(std_, &QLineEdit::returnPressed, this, &NormalizationDialog::apply);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(about_);
+  layout->addLayout(form);
+  layout->addWidget(error_);
+  layout->addWidget(buttons);
+  connect(workspace_, &Workspace::modelChanged, this, &NormalizationDialog::refresh);
+  connect(workspace_, &Workspace::preprocessChanged, this, &NormalizationDialog::refresh);
+  refresh();
+}
+
+QString NormalizationDialog::errorText() const { return error_->text(); }
+
+void NormalizationDialog::refresh() {
+  const bool model = workspace_->hasModel();
+  mean_->setEnabled(model);
+  std_->setEnabled(model);
+  if (!model) {
+    about_->setText(tr("No model is open: open one (File → Open Model…) to say how its images are prepared."));
+    mean_->clear(), std_->clear();
+    return;
+  }
+  const Preprocess& p = workspace_->modelPreprocess();
+  about_->setText(tr("How %1 sees an image: resized to %2×%3×%4, scaled to [0, 1], then (x − mean) / std for each "
+                     "channel. Now: %5%6.")
+                      .arg(workspace_->modelName())
+                      .arg(p.channels)
+                      .arg(p.height)
+                      .arg(p.width)
+                      .arg(QString::fromStdString(normalizationText(p)))
+                      .arg(workspace_->hasNormalizationOverride() ? tr(" (yours, remembered for this file)")
+                                                                  : tr(" (the model's own)")));
+  mean_->setText(listed(p.mean));
+  std_->setText(listed(p.stddev));
+}
+
+bool NormalizationDialog::apply() {
+  if (!workspace_->hasModel()) return false;
+  try {
+    const int channels = workspace_->modelPreprocess().channels;
+    workspace_->setModelNormalization(channelValues(mean_->text().toStdString(), channels, false, "mean"),
+                                      channelValues(std_->text().toStdString(), channels, true, "std"));
+    error_->clear();
+    return true;
+  } catch (const std::invalid_argument& e) { // the values stay as typed, to be corrected
+    error_->setText(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+void NormalizationDialog::useImageNet() {
+  mean_->setText(listed(imageNetMean()));
+  std_->setText(listed(imageNetStd()));
+  apply();
+}
+
+void NormalizationDialog::useModelsOwn() {
+  workspace_->resetModelNormalization();
+  error_->clear();
+}
+
+} // namespace convscope::ui
