@@ -97,7 +97,8 @@ for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01
 # The activations of the networks after 2015, with their parameter where they have one (a
 # wider range, so that hard swish and hard sigmoid meet both their bends at -3 and 3).
 MODERN = [("elu", 0.7, lambda v: F.elu(v, 0.7)), ("hard-sigmoid", 1 / 6, F.hardsigmoid),
-          ("hard-swish", 0.0, F.hardswish), ("silu", 0.0, F.silu), ("selu", 0.0, F.selu)]
+          ("hard-swish", 0.0, F.hardswish), ("silu", 0.0, F.silu), ("selu", 0.0, F.selu),
+          ("gelu", 0.0, F.gelu)]  # last: the cases before it keep their draws
 MODERN_RANDOM = torch.Generator().manual_seed(26)  # its own draws: the cases before and after stay as they were
 x_wide = torch.randn(2, 3, 5, 7, generator=MODERN_RANDOM) * 3
 for name, alpha, fn in MODERN:

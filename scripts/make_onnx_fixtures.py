@@ -326,20 +326,33 @@ def refused():
 
 class ModernBlocks(nn.Module):
     """What ConvScope cannot run yet, for the refusal that lists every operator: an upsampling
-    (Resize) and GELU in its erf form (Div, Erf, …), after an ELU and a squeeze-and-excitation
-    gate it can run."""
+    (Resize), a learned leaky ReLU (PRelu) and a pixel shuffle (DepthToSpace), after an ELU and a
+    squeeze-and-excitation gate it can run."""
 
     def __init__(self):
         super().__init__()
         self.conv1, self.act1 = nn.Conv2d(3, 8, 3, padding=1), nn.ELU()
         self.squeeze, self.excite = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 8, 1)
         self.conv2, self.up = nn.Conv2d(8, 8, 3, padding=1), nn.Upsample(scale_factor=2)
-        self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.GELU()
+        self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.PReLU(4)
+        self.shuffle = nn.PixelShuffle(2)
 
     def forward(self, x):
         x = self.act1(self.conv1(x))
         x = x * torch.sigmoid(self.excite(self.squeeze(x)))
-        return self.act3(self.conv3(self.up(self.conv2(x))))
+        return self.shuffle(self.act3(self.conv3(self.up(self.conv2(x)))))
+
+
+class GeluNet(nn.Module):
+    """GELU in its exact (erf) form, as ConvNeXt uses it: PyTorch writes Div, Erf, Add, Mul, Mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.act1 = nn.Conv2d(3, 6, 3, padding=1), nn.GELU()
+        self.conv2, self.act2 = nn.Conv2d(6, 4, 3, padding=1), nn.GELU()
+
+    def forward(self, x):
+        return self.act2(self.conv2(self.act1(self.conv1(x))))
 
 
 class ModernActivations(nn.Module):
@@ -384,6 +397,15 @@ class ConvLstm(nn.Module):
         return self.lstm(f)[0]
 
 
+def gelu():
+    """GELU's fixtures (its own generator: the other fixtures' weights stay as they were)."""
+    torch.manual_seed(21)
+    export("activations-gelu-13", "GELU (erf form: Div, Erf, Add, Mul, Mul) at opset 13", GeluNet(), (1, 3, 9, 8),
+           opset=13)
+    export("activations-gelu-17", "GELU (erf form) at opset 17, batch dynamic", GeluNet(), (1, 3, 9, 8), opset=17,
+           dynamic=True)
+
+
 def refused_many():
     """Files with several operators ConvScope cannot run: one refusal lists them all."""
     torch.manual_seed(7)
@@ -424,6 +446,7 @@ def main():
            (1, 3, 9, 8),
            opset=14, dynamic=True)
     refused()
+    gelu()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

@@ -135,6 +135,7 @@ std::string toString(ActivationKind kind) {
   case ActivationKind::HardSwish: return "hard-swish";
   case ActivationKind::SiLU: return "silu";
   case ActivationKind::SELU: return "selu";
+  case ActivationKind::GELU: return "gelu";
   }
   return "?";
 }
@@ -162,6 +163,7 @@ std::string activationTitle(ActivationKind kind) {
   case ActivationKind::HardSwish: return "hard swish";
   case ActivationKind::SiLU: return "SiLU";
   case ActivationKind::SELU: return "SELU";
+  case ActivationKind::GELU: return "GELU";
   default: return toString(kind);
   }
 }
@@ -170,11 +172,11 @@ ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
                            ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::ELU,
                            ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
-                           ActivationKind::SELU})
+                           ActivationKind::SELU, ActivationKind::GELU})
     if (toString(k) == text) return k;
   throw std::invalid_argument("unknown activation '" + text +
                               "' (expected none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, "
-                              "hard-swish, silu or selu)");
+                              "hard-swish, silu, selu or gelu)");
 }
 
 } // namespace convscope

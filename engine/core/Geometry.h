@@ -61,9 +61,12 @@ Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::st
 // ReLU6 is min(max(x, 0), 6): MobileNet v2's, and what ONNX files write as Clip(0, 6).
 // ELU, SELU, hard sigmoid, hard swish and SiLU are the activations of the networks after 2015
 // (ELU; SELU's self-normalizing networks; MobileNet v3's hard ones; EfficientNet's SiLU, also
-// called swish), as PyTorch defines them.
-enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU, SELU };
-// "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu", "selu"
+// called swish), as PyTorch defines them; GELU, x·Φ(x) with Φ the normal distribution's
+// cumulative function (its exact, erf form: x/2·(1 + erf(x/√2)), PyTorch's nn.GELU()), that of
+// ConvNeXt and the vision transformers.
+enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU, SELU, GELU };
+// "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu", "selu",
+// "gelu"
 std::string toString(ActivationKind kind);
 // The kinds with a parameter and its default: leaky ReLU's negative slope (0.01), ELU's α (1),
 // hard sigmoid's slope (1/6, PyTorch's: min(max(0, x/6 + 1/2), 1)); 0 for the others.

@@ -62,13 +62,16 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Selu", "Activation selu (PyTorch's alpha and gamma, ONNX's defaults)"},
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
               "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
-              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); not by a constant"},
+              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); by a constant only in GELU"},
+      {"Div", "Activation gelu, with Erf, Add and Mul: x·(1 + erf(x/√2))·0.5 as PyTorch writes nn.GELU() (Div by "
+              "√2, Erf, Add 1, Mul by x, Mul by 0.5); no other division"},
+      {"Erf", "Activation gelu (the second of its five nodes; see Div)"},
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
       {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3])"},
       {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
-      {"Add", "Add (two network values of one shape), or the bias after a MatMul"},
+      {"Add", "Add (two network values of one shape), the bias after a MatMul, or GELU's + 1"},
       {"Concat", "Concat along the channels (axis 1)"},
       {"Flatten", "Flatten (axis 1)"},
       {"Reshape", "Flatten, when the shape is constant and flat: (batch, features)"},
@@ -359,8 +362,12 @@ bool skeletonOf(std::string_view model, Skeleton& skeleton) {
 // A value while the graph is read: a network node's output (or the input, node −1), a
 // constant, or a node's output waiting for a Pad to be folded into the layer that reads it.
 struct Value {
-  enum class Kind { Node, Constant, Padded, Refused } kind = Kind::Node; // Refused: from a node ConvScope cannot run
+  // Refused: from a node ConvScope cannot run. GeluPart: a step of GELU as PyTorch writes it,
+  // x/√2 → Erf → + 1 → · x → · ½, on network node `node` (`geluStep` 1 to 4 done); the last
+  // step makes one GELU layer.
+  enum class Kind { Node, Constant, Padded, Refused, GeluPart } kind = Kind::Node;
   int node = -1;
+  int geluStep = 0;
   Constant constant;
   std::array<int64_t, 4> pads{}; // Padded: top, bottom, left, right
   std::string padNode;           // Padded: the Pad node's name
@@ -793,6 +800,9 @@ private:
     if (v.kind == Value::Kind::Constant)
       throw std::invalid_argument("input '" + node.input(k) +
                                   "' is a constant; ConvScope computes this operator on the network's values only");
+    if (v.kind == Value::Kind::GeluPart)
+      throw std::invalid_argument("reads '" + node.input(k) + "', a step of GELU's x·(1 + erf(x/√2))/2 that other "
+                                  "nodes must finish first; ConvScope reads GELU whole, as PyTorch writes it");
     if (v.kind == Value::Kind::Padded && !padAllowed)
       throw std::invalid_argument("reads the output of Pad node '" + v.padNode +
                                   "'; ConvScope supports a Pad only right before a convolution or an average pooling "
@@ -877,6 +887,7 @@ private:
         op == "HardSigmoid" || op == "HardSwish" || op == "Selu")
       return convertActivation(node);
     if (op == "Mul") return convertMul(node);
+    if (op == "Div" || op == "Erf") return convertGeluStep(node);
     if (op == "MaxPool" || op == "AveragePool") return convertPool(node);
     if (op == "GlobalAveragePool") {
       Attributes a(node, {});
@@ -1323,6 +1334,60 @@ private:
     produce(node, made);
   }
 
+  // GELU as PyTorch (1.13, every opset) writes nn.GELU(): Div(x, √2) → Erf → Add(·, 1) →
+  // Mul(x, ·) → Mul(·, 0.5), each step read by the next alone. Div and Erf start and continue
+  // it (ConvScope divides by a constant and takes erf only there).
+  void convertGeluStep(const onnx::NodeProto& node) {
+    Attributes a(node, {});
+    const std::string& op = node.op_type();
+    const std::string shape = "GELU's x·(1 + erf(x/√2))/2 as PyTorch writes it (Div by √2, Erf, Add 1, Mul by x, Mul "
+                              "by 0.5)";
+    if (op == "Div") {
+      if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
+      const Value& x = value(node.input(0));
+      const Value& d = value(node.input(1));
+      if (x.kind != Value::Kind::Node || d.kind != Value::Kind::Constant || d.constant.count() != 1 ||
+          std::abs(d.constant.at(0) - std::sqrt(2.0)) > 1e-4 || readers_[node.output(0)] != 1)
+        throw std::invalid_argument("divides; ConvScope divides only as the first step of " + shape);
+      Value part;
+      part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1;
+      return alias(node, part);
+    }
+    const Value& x = value(node.input(0));
+    if (x.kind != Value::Kind::GeluPart || x.geluStep != 1 || readers_[node.output(0)] != 1)
+      throw std::invalid_argument("is the error function; ConvScope takes it only as the second step of " + shape);
+    Value part = x;
+    part.geluStep = 2;
+    alias(node, part);
+  }
+
+  // Whether `node` (an Add or Mul of a and b) is GELU's step after `after`: the step's other
+  // operand is the constant `constant` (step 3: the network value GELU reads). Done, it records
+  // the next step, or (after step 4) the GELU layer.
+  bool geluStep(const onnx::NodeProto& node, const Value& a, const Value& b, int after, double constant) {
+    for (int k : {0, 1}) {
+      const Value& part = k == 0 ? a : b;
+      const Value& other = k == 0 ? b : a;
+      if (part.kind != Value::Kind::GeluPart || part.geluStep != after) continue;
+      const bool fits = after == 3 ? other.kind == Value::Kind::Node && other.node == part.node
+                                   : other.kind == Value::Kind::Constant && other.constant.count() == 1 &&
+                                         std::abs(other.constant.at(0) - constant) < 1e-6;
+      if (!fits || (after < 4 && readers_[node.output(0)] != 1))
+        throw std::invalid_argument("continues GELU's steps otherwise than PyTorch writes them (Div by √2, Erf, Add 1, "
+                                    "Mul by x, Mul by 0.5)");
+      if (after == 4) {
+        produce(node, add(std::make_unique<Activation>(uniqueName(baseName(node, "")), ActivationKind::GELU, 0.01f),
+                          {part.node}));
+      } else {
+        Value next = part;
+        next.geluStep = after + 1;
+        alias(node, next);
+      }
+      return true;
+    }
+    return false;
+  }
+
   // Mul: x times its own sigmoid is SiLU (swish), x times its own hard sigmoid (slope 1/6) is
   // hard swish: PyTorch writes nn.SiLU and nn.Hardswish so at opsets before 14. The gate layer,
   // read by this Mul alone, becomes the one activation. Other products of two network values
@@ -1330,6 +1395,9 @@ private:
   void convertMul(const onnx::NodeProto& node) {
     Attributes a(node, {});
     if (node.input_size() != 2) throw std::invalid_argument("has " + std::to_string(node.input_size()) + " inputs");
+    if (geluStep(node, value(node.input(0)), value(node.input(1)), 3, 0.0) ||
+        geluStep(node, value(node.input(0)), value(node.input(1)), 4, 0.5))
+      return; // GELU's x·(1 + erf(x/√2)), then its ·½
     for (int k : {0, 1}) {
       const Value& gate = value(node.input(k));
       const Value& x = value(node.input(1 - k));
@@ -1457,6 +1525,7 @@ private:
     if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
     const Value& x = value(node.input(0));
     const Value& y = value(node.input(1));
+    if (geluStep(node, x, y, 2, 1.0)) return; // GELU's 1 + erf(x/√2)
     if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {
       const Value& v = x.kind == Value::Kind::Constant ? y : x;
       const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;

@@ -48,9 +48,9 @@ LayerKind activationKind() {
   LayerKind k;
   k.type = "Activation";
   k.keywords = {"relu",        "tanh",         "sigmoid", "leaky-relu", "relu6", "elu",
-                "hard-sigmoid", "hard-swish", "silu",    "selu"};
-  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, selu, elu [alpha], hard-sigmoid [slope] or leaky-relu "
-             "[slope]";
+                "hard-sigmoid", "hard-swish", "silu",    "selu",       "gelu"};
+  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, selu, gelu, elu [alpha], hard-sigmoid [slope] or "
+             "leaky-relu [slope]";
   k.load = [](const LayerFields& f, const std::string& name) {
     const ActivationKind kind = activationFromString(f.text("activation"));
     return std::unique_ptr<Layer>(std::make_unique<Activation>(
@@ -98,6 +98,18 @@ void Activation::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inp
     break;
   case ActivationKind::SELU:
     onnx.node("Selu", name(), inputs, output, {{"alpha", float(kSeluAlpha)}, {"gamma", float(kSeluScale)}});
+    break;
+  // ONNX has no Gelu before opset 20: x·(1 + erf(x/√2))·½ as PyTorch writes it (Div, Erf, Add, Mul,
+  // Mul; the importer folds the five back into one layer).
+  case ActivationKind::GELU:
+    onnx.initializer(name() + ".sqrt2", {}, {1.41421356f});
+    onnx.initializer(name() + ".one", {}, {1.0f});
+    onnx.initializer(name() + ".half", {}, {0.5f});
+    onnx.node("Div", name() + ".div", {inputs[0], name() + ".sqrt2"}, name() + ".div");
+    onnx.node("Erf", name() + ".erf", {name() + ".div"}, name() + ".erf");
+    onnx.node("Add", name() + ".add", {name() + ".erf", name() + ".one"}, name() + ".add");
+    onnx.node("Mul", name() + ".mul", {inputs[0], name() + ".add"}, name() + ".mul");
+    onnx.node("Mul", name(), {name() + ".mul", name() + ".half"}, output);
     break;
   }
 }

@@ -1,5 +1,5 @@
 // oneDNN element-wise activations (ReLU, leaky ReLU, tanh, sigmoid, ReLU6, ELU, hard sigmoid,
-// hard swish, SiLU, SELU), in place or not. oneDNN 2.6 has no hard sigmoid (forward, a linear map
+// hard swish, SiLU, SELU, GELU), in place or not. oneDNN 2.6 has no hard sigmoid (forward, a linear map
 // and a clip; backward, a loop) and no SELU (ELU, then a linear map, both ways).
 #include "engine/backend/onednn/OnednnPrimitives.h"
 
@@ -21,6 +21,7 @@ OnednnEltwise::OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, fl
   case ActivationKind::ELU: algorithm = dnnl::algorithm::eltwise_elu, slope = alpha; break;
   case ActivationKind::HardSwish: algorithm = dnnl::algorithm::eltwise_hardswish; break; // x·relu6(x + 3)/6
   case ActivationKind::SiLU: algorithm = dnnl::algorithm::eltwise_swish, slope = 1.0f; break; // x·σ(1·x)
+  case ActivationKind::GELU: algorithm = dnnl::algorithm::eltwise_gelu_erf; break;           // x·Φ(x), exact
   case ActivationKind::HardSigmoid: { // α·x + ½ (eltwise_linear), then min(max(0, ·), 1)
     algorithm = dnnl::algorithm::eltwise_linear, slope = alpha, beta = 0.5f;
     const dnnl::eltwise_forward::desc clip(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_clip_v2, desc_,
@@ -69,6 +70,7 @@ OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, Activat
   case ActivationKind::ELU: algorithm = dnnl::algorithm::eltwise_elu, slope = alpha; break;
   case ActivationKind::HardSwish: algorithm = dnnl::algorithm::eltwise_hardswish; break;
   case ActivationKind::SiLU: algorithm = dnnl::algorithm::eltwise_swish, slope = 1.0f; break;
+  case ActivationKind::GELU: algorithm = dnnl::algorithm::eltwise_gelu_erf; break;
   case ActivationKind::HardSigmoid: hardSigmoid_ = true, hardSigmoidSlope_ = alpha; return; // the loop in execute
   // γ times ELU's derivative: oneDNN's ELU backward, then diff_src scaled in place.
   case ActivationKind::SELU: {

@@ -206,6 +206,7 @@ std::string activationFormula(ActivationKind kind, float alpha) {
   case ActivationKind::HardSwish: return "x·min(max(0, x + 3), 6) / 6";
   case ActivationKind::SiLU: return "x / (1 + e⁻ˣ)";
   case ActivationKind::SELU: return "1.0507·(x if x > 0, else 1.6733·(eˣ − 1))";
+  case ActivationKind::GELU: return "x·(1 + erf(x / √2)) / 2";
   }
   return "x";
 }
@@ -242,6 +243,9 @@ std::string activationExplanationText(ActivationKind kind, float alpha, float x,
   case ActivationKind::SELU:
     return "SELU(x) = " + activationFormula(kind, alpha) + " = 1.0507·" +
            (x > 0 ? in : "1.6733·(e^" + bracketed + " − 1)") + " = " + out;
+  case ActivationKind::GELU:
+    return "GELU(x) = x·Φ(x) = " + activationFormula(kind, alpha) + " = " + bracketed + "·(1 + erf(" + bracketed +
+           " / √2)) / 2 = " + out;
   }
   return out;
 }

@@ -207,6 +207,12 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
     return "∂E/∂x = δ·1.0507·(x > 0 ? 1 : 1.6733·eˣ) = " + d + "·" + fmt(slope, digits) + " = " +
            fmt(delta * slope, digits);
   }
+  case ActivationKind::GELU: {
+    const double v = x;
+    const float slope = float(0.5 * (1.0 + std::erf(v / std::sqrt(2.0))) +
+                              v * std::exp(-0.5 * v * v) / std::sqrt(2.0 * 3.14159265358979323846));
+    return "∂E/∂x = δ·(Φ(x) + x·φ(x)) = " + d + "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
+  }
   case ActivationKind::None: break;
   }
   return "∂E/∂x = δ = " + fmt(delta, digits);

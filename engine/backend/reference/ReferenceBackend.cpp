@@ -164,6 +164,9 @@ void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const
     case ActivationKind::SELU:
       y[i] = static_cast<float>(kSeluScale * (x[i] > 0.0f ? double(x[i]) : kSeluAlpha * std::expm1(double(x[i]))));
       break;
+    case ActivationKind::GELU: // x·Φ(x), Φ(x) = (1 + erf(x/√2)) / 2
+      y[i] = static_cast<float>(0.5 * double(x[i]) * (1.0 + std::erf(double(x[i]) / std::sqrt(2.0))));
+      break;
     }
   }
 }
@@ -328,6 +331,11 @@ void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, cons
     case ActivationKind::SELU:
       gx = static_cast<float>(gy * kSeluScale * (x > 0.0f ? 1.0 : kSeluAlpha * std::exp(double(x))));
       break;
+    case ActivationKind::GELU: { // Φ(x) + x·φ(x), φ the normal density
+      const double v = x, phi = std::exp(-0.5 * v * v) / std::sqrt(2.0 * 3.14159265358979323846);
+      gx = static_cast<float>(gy * (0.5 * (1.0 + std::erf(v / std::sqrt(2.0))) + v * phi));
+      break;
+    }
     }
   }
 }

@@ -39,7 +39,7 @@ const std::string kFixtures = convscope::test::testDataPath("onnx/");
 const std::vector<std::string> kImported{
     "conv-ops",         "pool-ops",    "reshape-matmul",      "reshape-dynamic", "residual-block",
     "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity",
-    "mean-head",        "activations-modern-13", "activations-modern-14"};
+    "mean-head",        "activations-modern-13", "activations-modern-14", "activations-gelu-13", "activations-gelu-17"};
 
 std::string readBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -214,17 +214,18 @@ TEST(OnnxRefuses, UnsupportedOperatorsAndAttributesByName) {
 }
 
 TEST(OnnxRefuses, OneRefusalListsEveryOperatorWithItsCountAndFirstNode) {
-  // An upsampling and GELU's erf form after a squeeze-and-excitation block it runs: all named
-  // at once, in the order the graph meets them; the nodes that only read what a refused node
-  // computes (the convolutions, GELU's Add and Mul) are consequences, not listed.
+  // An upsampling, a learned leaky ReLU and a pixel shuffle after a squeeze-and-excitation
+  // block it runs: all named at once, in the order the graph meets them; the nodes that only
+  // read what a refused node computes (the convolution after the upsampling) are consequences,
+  // not listed.
   const std::string modern = importError(readBytes(kFixtures + "refused-modern.onnx"));
   EXPECT_NE(modern.find("ConvScope cannot run 3 of its operators, all listed here: Resize ×1 (first node '/up/Resize': "
                         "not an operator ConvScope implements)"),
             std::string::npos)
       << modern;
   EXPECT_EQ(modern.find("Mul ×"), std::string::npos) << modern; // squeeze-and-excitation runs
-  EXPECT_NE(modern.find("; Div ×1 (first node '/act3/Div': "), std::string::npos) << modern;
-  EXPECT_NE(modern.find("; Erf ×1 (first node '/act3/Erf': "), std::string::npos) << modern;
+  EXPECT_NE(modern.find("; PRelu ×1 (first node '/act3/PRelu': "), std::string::npos) << modern;
+  EXPECT_NE(modern.find("; DepthToSpace ×1 (first node '/shuffle/DepthToSpace': "), std::string::npos) << modern;
   EXPECT_EQ(modern.find("Conv ×"), std::string::npos) << modern;
   EXPECT_EQ(modern.find("Elu ×"), std::string::npos) << modern; // ELU runs
   // A Mul by a constant (a layer scale) is refused naming what it multiplies.

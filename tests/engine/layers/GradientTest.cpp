@@ -139,7 +139,8 @@ TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
   // ELU, hard sigmoid, hard swish, SiLU with their default parameters: values from −6.1 to
   // 8.0, none within h of the hard ones' bends at −3 and 3.
   for (ActivationKind kind : {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish,
-                              ActivationKind::SiLU, ActivationKind::SELU}) {
+                              ActivationKind::SiLU, ActivationKind::SELU,
+                              ActivationKind::GELU}) {
     Activation a("act", kind, defaultActivationAlpha(kind));
     SCOPED_TRACE(toString(kind));
     checkGradients(a, spreadValues({2, 3, 4, 2}, 3, 0.3f, -6.05f));
@@ -298,7 +299,8 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
                               ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ReLU6,
                               ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish,
-                              ActivationKind::SiLU, ActivationKind::SELU}) {
+                              ActivationKind::SiLU, ActivationKind::SELU,
+                              ActivationKind::GELU}) {
     Tensor y(x.shape()), expected(x.shape()), actual(x.shape());
     reference.activationForward(kind, 0.2f, x, y);
     reference.activationBackward(kind, 0.2f, x, y, gy, expected);
