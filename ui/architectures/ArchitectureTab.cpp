@@ -1,4 +1,5 @@
 #include "ui/architectures/ArchitectureTab.h"
+#include "ui/core/ThreadSanitizer.h"
 #include "ui/core/Text.h"
 
 #include "engine/layers/LayerKind.h"
@@ -372,7 +373,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     }
     QMetaObject::invokeMethod(
         this,
-        [this, generation, nameOrPath, graph, idea, description, error, buildMs, trained] {
+        queuedCall([this, generation, nameOrPath, graph, idea, description, error, buildMs, trained] {
           if (!error.isEmpty()) {
             finishJob();
             // The network on screen stays, and its jobs count again (unless another was asked for since).
@@ -386,7 +387,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
           }
           untrained_ = !trained;
           networkLoaded(generation, nameOrPath, graph, idea, description, buildMs);
-        },
+        }),
         Qt::QueuedConnection);
     if (!error.isEmpty()) return;
     // The weights, while the graph is drawn: the forward pass the window asks for next is a
@@ -397,7 +398,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     } catch (const std::exception& e) { // its weights do not fit in memory: the graph stays, the maps say why
       const QString why = QString::fromStdString(e.what());
       QMetaObject::invokeMethod(
-          this, [this, why] { status_->setText(tr("The network's weights could not be made: %1").arg(why)); },
+          this, queuedCall([this, why] { status_->setText(tr("The network's weights could not be made: %1").arg(why)); }),
           Qt::QueuedConnection);
       network = std::make_unique<Network>(Shape{1});
     }
@@ -405,7 +406,7 @@ void ArchitectureTab::openNetwork(const QString& nameOrPath, const QString& sele
     engine->preprocess = preprocess;
     engine->forwarded = false;
     QMetaObject::invokeMethod(
-        this, [this] { finishJob(); }, Qt::QueuedConnection); // busy until the weights are drawn
+        this, queuedCall([this] { finishJob(); }), Qt::QueuedConnection); // busy until the weights are drawn
   });
 }
 
@@ -572,9 +573,9 @@ void ArchitectureTab::requestForward() {
         shown = percent;
         QMetaObject::invokeMethod(
             this,
-            [this, generation, percent] {
+            queuedCall([this, generation, percent] {
               if (generation == generation_ && progress_->maximum() == 100) progress_->setValue(percent);
-            },
+            }),
             Qt::QueuedConnection);
       };
       engine->network->forward(*engine->backend, engine->input, afterNode);
@@ -585,7 +586,7 @@ void ArchitectureTab::requestForward() {
     }
     QMetaObject::invokeMethod(
         this,
-        [this, number, generation, error, ms] {
+        queuedCall([this, number, generation, error, ms] {
           progress_->setRange(0, 0); // busy again, for the jobs that follow
           progress_->setTextVisible(false);
           finishJob();
@@ -604,7 +605,7 @@ void ArchitectureTab::requestForward() {
             return;
           }
           requestMaps();
-        },
+        }),
         Qt::QueuedConnection);
   });
 }
@@ -718,13 +719,13 @@ void ArchitectureTab::requestMaps() {
     }
     QMetaObject::invokeMethod(
         this,
-        [this, result, node, generation] {
+        queuedCall([this, result, node, generation] {
           finishJob();
           if (generation != generation_ || node != shownNode_) return;
           maps_->setResult(result);
           maps_->repaint();
           emit mapsShown();
-        },
+        }),
         Qt::QueuedConnection);
   });
 }

@@ -1,4 +1,5 @@
 #include "ui/architectures/CompareView.h"
+#include "ui/core/ThreadSanitizer.h"
 #include "ui/core/Text.h"
 
 #include "ui/core/ComputeThread.h"
@@ -113,7 +114,7 @@ void CompareView::compare(const QString& first, const QString& second) {
     const Facts fa = factsOf(a), fb = factsOf(b);
     QMetaObject::invokeMethod(
         this,
-        [this, number, fa, fb, a, b] {
+        queuedCall([this, number, fa, fb, a, b] {
           if (number != requested_) return;
           table_->setHorizontalHeaderLabels({first_->currentText(), second_->currentText(), tr("second / first")});
           table_->setRowCount(0);
@@ -160,7 +161,7 @@ void CompareView::compare(const QString& first, const QString& second) {
           addRow(tr("test accuracy"), trained(a, true), trained(b, true), {});
           addRow(tr("time per epoch"), trained(a, false), trained(b, false), {});
           emit compared();
-        },
+        }),
         Qt::QueuedConnection);
   });
 }

@@ -1,4 +1,5 @@
 #include "ui/architectures/SeparableView.h"
+#include "ui/core/ThreadSanitizer.h"
 #include "ui/core/Text.h"
 
 #include "ui/core/ComputeThread.h"
@@ -175,14 +176,14 @@ void SeparableView::recompute() {
     }
     QMetaObject::invokeMethod(
         this,
-        [this, result, cost, number, c0 = counted[0], c1 = counted[1], c2 = counted[2]] {
+        queuedCall([this, result, cost, number, c0 = counted[0], c1 = counted[1], c2 = counted[2]] {
           if (number != requested_) return;
           cost_ = cost;
           counted_[0] = c0, counted_[1] = c1, counted_[2] = c2;
           costs_->setText(result->error.empty() ? costText() : qs(result->error).toHtmlEscaped());
           maps_->setResult(result);
           emit updated();
-        },
+        }),
         Qt::QueuedConnection);
   });
 }

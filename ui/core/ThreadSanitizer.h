@@ -16,6 +16,8 @@
 // copied before invokeMethod). Elsewhere these functions do nothing.
 #pragma once
 
+#include <utility>
+
 namespace convscope::ui {
 
 #if defined(__SANITIZE_THREAD__)
@@ -27,5 +29,27 @@ inline void queuedCallArrived() {}
 inline void queuedCallSent() {}
 inline void installQueuedCallHooks() {}
 #endif
+
+// A function for QMetaObject::invokeMethod(…, Qt::QueuedConnection) to another thread. Qt keeps
+// it in a reference-counted slot object, and the sending thread frees it when it lets go last —
+// after the receiving thread ran it, if that thread was quicker — under an atomic count inside
+// QtCore that ThreadSanitizer does not see (a report of the slot's memory freed while read). The
+// run releases the sync point when it ends and the slot's destruction acquires it first, so the
+// free is ordered after the run. Elsewhere it is the function itself.
+template <class F> auto queuedCall(F f) {
+#if defined(__SANITIZE_THREAD__)
+  struct Call {
+    F f;
+    void operator()() {
+      f();
+      queuedCallSent();
+    }
+    ~Call() { queuedCallArrived(); }
+  };
+  return Call{std::move(f)};
+#else
+  return f;
+#endif
+}
 
 } // namespace convscope::ui

@@ -1,5 +1,6 @@
 // PipelineRunner: jobs for the compute thread, results handed back as queued calls.
 #include "ui/maps/PipelineRunner.h"
+#include "ui/core/ThreadSanitizer.h"
 
 #include "ui/core/ComputeThread.h"
 
@@ -56,7 +57,7 @@ void PipelineRunner::start(std::shared_ptr<const Tensor> input, PipelineSpec spe
         }
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begun).count();
         QMetaObject::invokeMethod(
-            this, [this, result, ms] { finished(result, ms); }, Qt::QueuedConnection);
+            this, queuedCall([this, result, ms] { finished(result, ms); }), Qt::QueuedConnection);
         done->set_value();
       });
 }

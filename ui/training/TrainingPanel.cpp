@@ -1,5 +1,6 @@
 // TrainingPanel: the run's controls, the worker and what its reports feed.
 #include "ui/training/TrainingPanel.h"
+#include "ui/core/ThreadSanitizer.h"
 
 #include "ui/core/ComputeThread.h"
 #include "ui/training/TrainingCurves.h"
@@ -163,7 +164,7 @@ void TrainingPanel::startRun(TrainingRequest request) {
                                : tr("Loading %1…").arg(form_->datasetName()));
   setRunning(true);
   QMetaObject::invokeMethod(
-      worker_, [worker = worker_, request] { worker->start(request); }, Qt::QueuedConnection);
+      worker_, queuedCall([worker = worker_, request] { worker->start(request); }), Qt::QueuedConnection);
 }
 
 void TrainingPanel::takeReports() {
