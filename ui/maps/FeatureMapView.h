@@ -47,7 +47,8 @@ public:
   static constexpr int kNumberCell = 30;
   // Map `map` of stage `stage` at full resolution, each map on its own scale (for export).
   QImage fullImage(int stage, int map) const;
-  // The picture a tile draws (the snapshot's bytes, not a copy), or a null image.
+  // The tile's indexed picture over the snapshot's bytes (not a copy; the paint draws a 32-bit copy of it
+  // made once per result), or a null image.
   QImage tileImage(int stage, int map) const;
   int stageCount() const;
   int mapCount(int stage) const;
