@@ -355,6 +355,66 @@ class GeluNet(nn.Module):
         return self.act2(self.conv2(self.act1(self.conv1(x))))
 
 
+def channel_shuffle(x, groups):
+    """torchvision's ShuffleNet v2 shuffle: Reshape to 5-D, Transpose, Reshape back."""
+    n, c, h, w = x.size()
+    x = x.view(n, groups, c // groups, h, w)
+    x = torch.transpose(x, 1, 2).contiguous()
+    return x.view(n, -1, h, w)
+
+
+class ShuffleUnit(nn.Module):
+    """ShuffleNet v2's unit as torchvision writes it: at stride 1 half the channels pass by
+    (x.chunk(2, dim=1): two Slices), at stride 2 both halves are computed; then a shuffle."""
+
+    def __init__(self, c_in, c_out, stride, split=None):
+        super().__init__()
+        self.stride, self.split = stride, split
+        half = c_out // 2
+        if stride > 1:
+            self.branch1 = nn.Sequential(nn.Conv2d(c_in, c_in, 3, stride, 1, groups=c_in, bias=False),
+                                         nn.BatchNorm2d(c_in), nn.Conv2d(c_in, half, 1, bias=False),
+                                         nn.BatchNorm2d(half), nn.ReLU())
+        c2 = c_in if stride > 1 else (split[1] if split else half)
+        self.branch2 = nn.Sequential(nn.Conv2d(c2, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+                                     nn.Conv2d(half, half, 3, stride, 1, groups=half, bias=False),
+                                     nn.BatchNorm2d(half),
+                                     nn.Conv2d(half, c_out - (split[0] if split else half) if stride == 1 else half,
+                                               1, bias=False), nn.ReLU())
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = x.split(self.split, dim=1) if self.split else x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(out, 2)
+
+
+class ShuffleNet(nn.Module):
+    """A small ShuffleNet v2: a stride-2 unit, a stride-1 unit, the mean over the maps, a classifier."""
+
+    def __init__(self, split=None):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        self.stage = nn.Sequential(ShuffleUnit(8, 16, 2), ShuffleUnit(16, 16, 1, split))
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):
+        return self.fc(self.stage(self.stem(x)).mean([2, 3]))
+
+
+def shufflenet():
+    """ShuffleNet v2's fixtures (their own generator: the other fixtures' weights stay as they were)."""
+    torch.manual_seed(31)
+    export("shufflenet-11", "ShuffleNet v2 units at opset 11: channel shuffle (Reshape 5-D, Transpose, Reshape) and "
+           "x.chunk(2, dim=1) (Slice)", ShuffleNet(), (1, 3, 12, 12), opset=11)
+    export("shufflenet-13", "ShuffleNet v2 units at opset 13, batch dynamic (the shuffle's shapes computed: Shape, "
+           "Gather, Div, Mul, Add)", ShuffleNet(), (1, 3, 12, 12), opset=13, dynamic=True)
+    export("shufflenet-split", "a ShuffleNet v2 unit split unevenly: x.split([6, 10], dim=1) (Split)",
+           ShuffleNet(split=[6, 10]), (1, 3, 12, 12), opset=13)
+
+
 class ModernActivations(nn.Module):
     """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them, and SELU."""
 
@@ -447,6 +507,7 @@ def main():
            opset=14, dynamic=True)
     refused()
     gelu()
+    shufflenet()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

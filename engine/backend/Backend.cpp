@@ -188,6 +188,81 @@ void Backend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst)
   }
 }
 
+void checkChannelSelectArguments(const std::vector<int64_t>& channels, const Shape& src, const Shape& dst) {
+  if ((src.rank() != 4 && src.rank() != 2) || dst.rank() != src.rank())
+    throw std::invalid_argument("channel select: " + src.toString() + " to " + dst.toString() +
+                                ": maps (N, C, H, W) or vectors (N, F) of one rank");
+  bool fits = int64_t(channels.size()) == dst[1];
+  for (int d = 0; fits && d < src.rank(); ++d) fits = d == 1 || src[d] == dst[d];
+  if (!fits)
+    throw std::invalid_argument("channel select: " + std::to_string(channels.size()) + " channels of " +
+                                src.toString() + " do not make " + dst.toString());
+  for (int64_t c : channels)
+    if (c < 0 || c >= src[1])
+      throw std::invalid_argument("channel select: channel " + std::to_string(c) + " of " + src.toString() +
+                                  " does not exist");
+}
+
+namespace {
+// Moves channel channels[k] of `from` to channel k of `to` (forward), or adds channel k of
+// `from` to channel channels[k] of `to` (backward), a whole plane or a pixel's channels at a time.
+void selectChannels(const std::vector<int64_t>& channels, const Tensor& from, Tensor& to, bool scatter) {
+  const Shape& s = scatter ? to.shape() : from.shape();
+  const int64_t n = s[0], plane = s.rank() == 4 ? s[2] * s[3] : 1;
+  const int64_t srcChannels = s[1], dstChannels = int64_t(channels.size());
+  const Tensor& big = scatter ? to : from;
+  const float* in = from.data();
+  float* out = to.data();
+  if (s.rank() == 2 || big.layout() == Layout::NCHW) {
+#pragma omp parallel for
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t k = 0; k < dstChannels; ++k) {
+        const int64_t c = channels[size_t(k)];
+        if (scatter) {
+          const float* d = in + (b * dstChannels + k) * plane;
+          float* x = out + (b * srcChannels + c) * plane;
+          for (int64_t i = 0; i < plane; ++i) x[i] += d[i];
+        } else {
+          std::copy_n(in + (b * srcChannels + c) * plane, plane, out + (b * dstChannels + k) * plane);
+        }
+      }
+    return;
+  }
+#pragma omp parallel for
+  for (int64_t p = 0; p < n * plane; ++p) { // NHWC: each pixel's channels are together
+    const float* pin = in + p * (scatter ? dstChannels : srcChannels);
+    float* pout = out + p * (scatter ? srcChannels : dstChannels);
+    for (int64_t k = 0; k < dstChannels; ++k) {
+      if (scatter)
+        pout[channels[size_t(k)]] += pin[k];
+      else
+        pout[k] = pin[channels[size_t(k)]];
+    }
+  }
+}
+} // namespace
+
+void Backend::channelSelectForward(const std::vector<int64_t>& channels, const Tensor& src, Tensor& dst) {
+  checkChannelSelectArguments(channels, src.shape(), dst.shape());
+  if (src.layout() != dst.layout() && src.shape().rank() == 4) {
+    Tensor same(dst.shape(), 0.0f, src.layout());
+    selectChannels(channels, src, same, false);
+    dst = same.inLayout(dst.layout());
+    return;
+  }
+  selectChannels(channels, src, dst, false);
+}
+
+void Backend::channelSelectBackward(const std::vector<int64_t>& channels, const Tensor& diffDst, Tensor& diffSrc) {
+  checkChannelSelectArguments(channels, diffSrc.shape(), diffDst.shape());
+  std::fill(diffSrc.values().begin(), diffSrc.values().end(), 0.0f);
+  if (diffDst.layout() != diffSrc.layout() && diffSrc.shape().rank() == 4) {
+    selectChannels(channels, diffDst.inLayout(diffSrc.layout()), diffSrc, true);
+    return;
+  }
+  selectChannels(channels, diffDst, diffSrc, true);
+}
+
 void checkMultiplyArguments(const Shape& a, const Shape& b, const Shape& dst) {
   const bool perChannel = a.rank() == 4 && b.rank() == 4 && b[0] == a[0] && b[1] == a[1] && b[2] == 1 && b[3] == 1;
   if (b != a && !perChannel)

@@ -75,6 +75,13 @@ public:
   virtual void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst);
   // Each diff_src = its own channels of diff_dst.
   virtual void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs);
+  // dst's channel k = src's channel channels[k]: ShuffleNet's channel shuffle (a
+  // permutation), a split's part (a run of channels). src and dst are maps (N, C, H, W) or
+  // vectors (N, F) of any layout; every index in [0, src's channels).
+  virtual void channelSelectForward(const std::vector<int64_t>& channels, const Tensor& src, Tensor& dst);
+  // Its gradient: diff_src = 0, then diff_src's channel channels[k] += diff_dst's channel k
+  // (channels a slice left out get none).
+  virtual void channelSelectBackward(const std::vector<int64_t>& channels, const Tensor& diffDst, Tensor& diffSrc);
   // dst = a ⊙ b: b of a's shape, or (N, C, 1, 1), one factor per channel broadcast over the
   // map (squeeze-and-excitation's channel scaling). Backward: diff_a = diff_dst ⊙ b, diff_b =
   // diff_dst ⊙ a, summed over the map when b is per channel (either may be null: not wanted).
@@ -106,6 +113,7 @@ std::unique_ptr<Backend> makeBackend(BackendKind kind);
 BackendKind backendKindFromString(const std::string& text); // "reference" or "onednn"
 
 // Shared argument checks, so both backends refuse the same things with the same words.
+void checkChannelSelectArguments(const std::vector<int64_t>& channels, const Shape& src, const Shape& dst);
 void checkConv2DArguments(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                           const Tensor& dst);
 void checkPool2DArguments(const Pool2DGeometry& g, const Tensor& src, const Tensor& dst);

@@ -16,6 +16,8 @@
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/LocalResponseNorm.h"
 #include "engine/layers/Multiply.h"
+#include "engine/layers/ChannelShuffle.h"
+#include "engine/layers/ChannelSlice.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -71,10 +73,16 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"GlobalAveragePool", "GlobalAvgPool"},
       {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3])"},
       {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
-      {"Add", "Add (two network values of one shape), the bias after a MatMul, or GELU's + 1"},
+      {"Add", "Add (two network values of one shape), the bias after a MatMul, or GELU's + 1; Add, Mul and Div of "
+              "two constants are evaluated at import (shape arithmetic, numpy broadcasting)"},
       {"Concat", "Concat along the channels (axis 1)"},
       {"Flatten", "Flatten (axis 1)"},
-      {"Reshape", "Flatten, when the shape is constant and flat: (batch, features)"},
+      {"Reshape", "Flatten, when the shape is constant and flat: (batch, features); with Transpose, a channel "
+                  "shuffle"},
+      {"Transpose", "ChannelShuffle: maps reshaped to (N, G, C/G, H, W), perm 0, 2, 1, 3, 4, reshaped back to "
+                    "(N, C, H, W), as ShuffleNet writes it"},
+      {"Slice", "ChannelSlice: a run of channels (axis 1, step 1), as x.chunk(2, dim=1) or x[:, a:b] write it"},
+      {"Split", "ChannelSlice per output: parts along the channels (axis 1)"},
       {"Gemm", "Dense (transB 0 or 1, alpha and beta folded into the weights)"},
       {"MatMul", "Dense, by a constant matrix (an Add of a constant after it becomes its bias)"},
       {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
@@ -364,10 +372,14 @@ bool skeletonOf(std::string_view model, Skeleton& skeleton) {
 struct Value {
   // Refused: from a node ConvScope cannot run. GeluPart: a step of GELU as PyTorch writes it,
   // x/√2 → Erf → + 1 → · x → · ½, on network node `node` (`geluStep` 1 to 4 done); the last
-  // step makes one GELU layer.
-  enum class Kind { Node, Constant, Padded, Refused, GeluPart } kind = Kind::Node;
+  // step makes one GELU layer. ChannelGroups: node `node`'s maps reshaped to (N, G, C/G, H, W),
+  // `groups` G, and `swapped` once a Transpose has exchanged axes 1 and 2: the reshape back to
+  // (N, C, H, W) makes a channel shuffle.
+  enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups } kind = Kind::Node;
   int node = -1;
   int geluStep = 0;
+  int64_t groups = 0;
+  bool swapped = false;
   Constant constant;
   std::array<int64_t, 4> pads{}; // Padded: top, bottom, left, right
   std::string padNode;           // Padded: the Pad node's name
@@ -803,6 +815,10 @@ private:
     if (v.kind == Value::Kind::GeluPart)
       throw std::invalid_argument("reads '" + node.input(k) + "', a step of GELU's x·(1 + erf(x/√2))/2 that other "
                                   "nodes must finish first; ConvScope reads GELU whole, as PyTorch writes it");
+    if (v.kind == Value::Kind::ChannelGroups)
+      throw std::invalid_argument("reads '" + node.input(k) + "', maps viewed as " + std::to_string(v.groups) +
+                                  " groups of channels (N, G, C/G, H, W); ConvScope reads such a view only in a "
+                                  "channel shuffle: Transpose with perm 0, 2, 1, 3, 4, then Reshape back to (N, C, H, W)");
     if (v.kind == Value::Kind::Padded && !padAllowed)
       throw std::invalid_argument("reads the output of Pad node '" + v.padNode +
                                   "'; ConvScope supports a Pad only right before a convolution or an average pooling "
@@ -877,6 +893,11 @@ private:
       if (!in.empty() && value(in).kind != Value::Kind::Constant) allConstant = false;
     if (op == "Shape" && hasInput(node, 0) && value(node.input(0)).kind == Value::Kind::Node) return convertShape(node);
     if (allConstant && foldableOperators().count(op)) return alias(node, constantValue(fold(node)));
+    if (allConstant && (op == "Add" || op == "Mul" || op == "Div"))
+      return alias(node, constantValue(foldArithmetic(node)));
+    if (op == "Transpose") return convertTranspose(node);
+    if (op == "Slice") return convertSlice(node);
+    if (op == "Split") return convertSplit(node);
     if (op == "Identity") {
       Attributes a(node, {});
       return alias(node, value(node.input(0)));
@@ -1177,6 +1198,149 @@ private:
       return constantFrom(dims, out, x.integer);
     }
     throw std::invalid_argument("ConvScope computes " + op + " on network values only");
+  }
+
+  // Add, Mul or Div of two constants with numpy's broadcasting: the shape arithmetic around a
+  // channel shuffle (a channel count halved for a split, at a dynamic batch). Whole numbers
+  // divide as ONNX's integer Div does, rounding toward zero.
+  Constant foldArithmetic(const onnx::NodeProto& node) {
+    Attributes a(node, {});
+    if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
+    const Constant& x = constant(node, 0, "first input");
+    const Constant& y = constant(node, 1, "second input");
+    const std::vector<double> u = numbersOf(x), v = numbersOf(y);
+    const size_t rank = std::max(x.dims.size(), y.dims.size());
+    std::vector<int64_t> xd(rank - x.dims.size(), 1), yd(rank - y.dims.size(), 1), dims(rank);
+    xd.insert(xd.end(), x.dims.begin(), x.dims.end());
+    yd.insert(yd.end(), y.dims.begin(), y.dims.end());
+    for (size_t k = 0; k < rank; ++k) {
+      if (xd[k] != yd[k] && xd[k] != 1 && yd[k] != 1)
+        throw std::invalid_argument("shapes " + Shape(x.dims).toString() + " and " + Shape(y.dims).toString() +
+                                    " do not broadcast");
+      dims[k] = xd[k] == 1 ? yd[k] : xd[k];
+    }
+    const int64_t n = checkedCount(dims, "the result");
+    if (n > kMaxFoldedElements) throw std::invalid_argument("makes a constant of " + std::to_string(n) + " values");
+    const std::vector<int64_t> xs = stridesOf(xd), ys = stridesOf(yd), out = stridesOf(dims);
+    const bool integer = x.integer && y.integer;
+    const std::string& op = node.op_type();
+    std::vector<double> r(static_cast<size_t>(n));
+    for (int64_t flat = 0; flat < n; ++flat) {
+      int64_t rest = flat, i = 0, j = 0;
+      for (size_t k = 0; k < rank; ++k) {
+        const int64_t coord = rest / out[k];
+        rest %= out[k];
+        if (xd[k] != 1) i += coord * xs[k];
+        if (yd[k] != 1) j += coord * ys[k];
+      }
+      const double p = u[size_t(i)], q = v[size_t(j)];
+      if (op == "Add") {
+        r[size_t(flat)] = p + q;
+      } else if (op == "Mul") {
+        r[size_t(flat)] = p * q;
+      } else {
+        if (integer && q == 0) throw std::invalid_argument("divides a whole number by 0");
+        r[size_t(flat)] = integer ? std::trunc(p / q) : p / q;
+      }
+    }
+    return constantFrom(dims, r, integer);
+  }
+
+  // A Transpose of network values: the middle of a channel shuffle (perm 0, 2, 1, 3, 4 of maps
+  // viewed as groups).
+  void convertTranspose(const onnx::NodeProto& node) {
+    Attributes a(node, {"perm"});
+    if (!hasInput(node, 0)) throw std::invalid_argument("has no input");
+    const Value& in = value(node.input(0));
+    const std::vector<int64_t> perm = a.integers("perm", {});
+    if (in.kind == Value::Kind::ChannelGroups && !in.swapped && perm == std::vector<int64_t>{0, 2, 1, 3, 4}) {
+      Value v = in;
+      v.swapped = true;
+      return alias(node, v);
+    }
+    const Shape s = shapeOf(nodeInput(node, 0).node);
+    std::string text;
+    for (int64_t p : perm) text += (text.empty() ? "" : ", ") + std::to_string(p);
+    throw std::invalid_argument("transposes " + s.toString() + " (perm " + (text.empty() ? "reversed" : text) +
+                                "); ConvScope transposes network values only in a channel shuffle (Reshape to "
+                                "(N, G, C/G, H, W), Transpose 0, 2, 1, 3, 4, Reshape back)");
+  }
+
+  // Slice of network values: a run of channels (axis 1, step 1) is a ChannelSlice layer.
+  void convertSlice(const onnx::NodeProto& node) {
+    Attributes a(node, {"starts", "ends", "axes"});
+    const Value& in = nodeInput(node, 0);
+    const Shape src = shapeOf(in.node);
+    std::vector<int64_t> starts = a.integers("starts", {}), ends = a.integers("ends", {}), axes = a.integers("axes", {}),
+                         steps;
+    const auto ints = [&](int k, const char* what) {
+      std::vector<int64_t> r;
+      if (hasInput(node, k))
+        for (double d : numbersOf(constant(node, k, what))) r.push_back(wholeNumber(d));
+      return r;
+    };
+    if (hasInput(node, 1)) starts = ints(1, "starts"), ends = ints(2, "ends"), axes = ints(3, "axes"), steps = ints(4, "steps");
+    if (axes.empty())
+      for (size_t k = 0; k < starts.size(); ++k) axes.push_back(int64_t(k));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+      throw std::invalid_argument("starts, ends, axes and steps differ in length");
+    int64_t from = 0, to = src[1];
+    for (size_t k = 0; k < starts.size(); ++k) {
+      const int64_t axis = normalizedAxis(axes[k], src.rank(), "Slice");
+      const int64_t n = src[size_t(axis)];
+      int64_t b = starts[k] < 0 ? std::max<int64_t>(starts[k] + n, 0) : std::min(starts[k], n);
+      int64_t e = ends[k] < 0 ? std::max<int64_t>(ends[k] + n, 0) : std::min(ends[k], n);
+      if (b == 0 && e == n && steps[k] == 1) continue; // the whole axis
+      if (axis != 1 || steps[k] != 1)
+        throw std::invalid_argument("slices axis " + std::to_string(axis) + " of " + src.toString() +
+                                    (steps[k] != 1 ? " with step " + std::to_string(steps[k]) : std::string()) +
+                                    "; ConvScope slices a run of channels (axis 1, step 1)");
+      if (e <= b) throw std::invalid_argument("keeps no channels of " + src.toString());
+      from = b, to = e;
+    }
+    if (from == 0 && to == src[1]) return alias(node, in);
+    produce(node, add(std::make_unique<ChannelSlice>(uniqueName(baseName(node, "")), from, to), {in.node}));
+  }
+
+  // Split of network values along the channels: each output read is a ChannelSlice layer.
+  void convertSplit(const onnx::NodeProto& node) {
+    Attributes a(node, {"axis", "split"});
+    const Value& in = nodeInput(node, 0);
+    const Shape src = shapeOf(in.node);
+    if (normalizedAxis(a.integer("axis", 0), src.rank(), "Split") != 1)
+      throw std::invalid_argument("splits axis " + std::to_string(a.integer("axis", 0)) + " of " + src.toString() +
+                                  "; ConvScope splits the channels (axis 1)");
+    std::vector<int64_t> parts = a.integers("split", {});
+    if (hasInput(node, 1))
+      for (double d : numbersOf(constant(node, 1, "split"))) parts.push_back(wholeNumber(d));
+    const int outputs = node.output_size();
+    if (outputs < 1) throw std::invalid_argument("has no outputs");
+    if (parts.empty()) {
+      if (src[1] % outputs != 0)
+        throw std::invalid_argument(std::to_string(src[1]) + " channels do not split into " + std::to_string(outputs) +
+                                    " equal parts");
+      parts.assign(size_t(outputs), src[1] / outputs);
+    }
+    if (int64_t(parts.size()) != outputs)
+      throw std::invalid_argument("gives " + std::to_string(parts.size()) + " sizes for " + std::to_string(outputs) +
+                                  " outputs");
+    int64_t from = 0;
+    const std::string base = baseName(node, "");
+    for (int k = 0; k < outputs; ++k) {
+      const int64_t to = from + parts[size_t(k)];
+      if (parts[size_t(k)] < 1 || to > src[1])
+        throw std::invalid_argument("parts of " + std::to_string(parts[size_t(k)]) + " channels do not fit " +
+                                    src.toString());
+      if (!node.output(k).empty() && readers_[node.output(k)] > 0) {
+        Value v;
+        v.node = add(std::make_unique<ChannelSlice>(uniqueName(base), from, to), {in.node});
+        values_[node.output(k)] = v;
+      }
+      from = to;
+    }
+    if (from != src[1])
+      throw std::invalid_argument("parts of " + std::to_string(from) + " channels in all for " + src.toString());
   }
 
   void convertConv(const onnx::NodeProto& node) {
@@ -1563,6 +1727,11 @@ private:
   }
 
   void convertFlatten(const onnx::NodeProto& node) {
+    if (node.op_type() == "Reshape" && hasInput(node, 0)) {
+      const Value& v = value(node.input(0));
+      if (v.kind == Value::Kind::ChannelGroups || (v.kind == Value::Kind::Node && shapeOf(v.node).rank() == 4))
+        if (reshapeChannels(node, v)) return;
+    }
     const Value& in = nodeInput(node, 0);
     const Shape src = shapeOf(in.node);
     const int64_t features = src.elementCount() / std::max<int64_t>(src[0], 1);
@@ -1587,6 +1756,38 @@ private:
     }
     if (src.rank() == 2) return alias(node, in);
     produce(node, add(std::make_unique<Flatten>(uniqueName(baseName(node, ""))), {in.node}));
+  }
+
+  // A channel shuffle as PyTorch writes it: maps (N, C, H, W) reshaped to (N, G, C/G, H, W),
+  // axes 1 and 2 swapped (convertTranspose), reshaped back. True when this Reshape was one of
+  // its two; false for any other reshape.
+  bool reshapeChannels(const onnx::NodeProto& node, const Value& in) {
+    const Shape src = shapeOf(in.node); // (1, C, H, W)
+    std::vector<int64_t> dims;
+    for (double d : numbersOf(constant(node, 1, "shape"))) dims.push_back(wholeNumber(d));
+    const auto batch = [](int64_t d) { return d == 0 || d == 1 || d == -1; };
+    if (in.kind == Value::Kind::Node) {
+      if (dims.size() != 5 || !batch(dims[0]) || dims[1] < 1 || dims[3] != src[2] || dims[4] != src[3]) return false;
+      const int64_t groups = dims[1];
+      if (src[1] % groups != 0 || (dims[2] != src[1] / groups && !(dims[2] == -1 && dims[0] != -1))) return false;
+      Attributes a(node, {"allowzero"});
+      Value v = in;
+      v.kind = Value::Kind::ChannelGroups, v.groups = groups, v.swapped = false;
+      alias(node, v);
+      return true;
+    }
+    const bool back = dims.size() == 4 && batch(dims[0]) && (dims[1] == src[1] || (dims[1] == -1 && dims[0] != -1)) &&
+                      dims[2] == src[2] && dims[3] == src[3];
+    if (!back) return false;
+    Attributes a(node, {"allowzero"});
+    if (!in.swapped) { // reshaped into groups and straight back: nothing moved
+      Value v = in;
+      v.kind = Value::Kind::Node;
+      alias(node, v);
+      return true;
+    }
+    produce(node, add(std::make_unique<ChannelShuffle>(uniqueName(baseName(node, "")), in.groups), {in.node}));
+    return true;
   }
 
   void convertDense(const onnx::NodeProto& node) {

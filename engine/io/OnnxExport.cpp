@@ -9,6 +9,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace convscope {
@@ -29,6 +30,7 @@ public:
     graph_ = model_.mutable_graph();
     graph_->set_name(options_.graphName);
     describe(graph_->add_input(), "input", network_.batchInputShape(1));
+    shapes_["input"] = network_.batchInputShape(1).dims();
 
     const auto& nodes = network_.nodes();
     const std::vector<Shape> shapes = network_.shapes(1);
@@ -58,6 +60,7 @@ public:
       std::vector<std::string> in;
       for (int k : nodes[i].inputs) in.push_back(k < 0 ? "input" : outputs_[size_t(k)]);
       nodes[i].layer->writeOnnx(*this, in, outputs_[i], foldedInto[i] >= 0 ? &affines[size_t(foldedInto[i])] : nullptr);
+      shapes_[outputs_[i]] = shapes[i].dims();
       if (i + 1 < nodes.size()) describe(graph_->add_value_info(), outputs_[i], shapes[i]);
     }
     if (nodes.empty()) throw std::invalid_argument("ONNX export: the network has no layers");
@@ -93,6 +96,20 @@ private:
     t->set_raw_data(values.data(), values.size() * sizeof(float));
   }
 
+  void integers(const std::string& name, const std::vector<int64_t>& values) override {
+    onnx::TensorProto* t = graph_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_INT64);
+    t->add_dims(int64_t(values.size()));
+    t->set_raw_data(values.data(), values.size() * sizeof(int64_t));
+  }
+
+  std::vector<int64_t> shapeOf(const std::string& tensor) const override {
+    const auto it = shapes_.find(tensor);
+    if (it == shapes_.end()) throw std::logic_error("ONNX export: no shape for '" + tensor + "' yet");
+    return it->second;
+  }
+
   void node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
             const std::string& output, const std::vector<Attribute>& attributes) override {
     onnx::NodeProto* n = graph_->add_node();
@@ -121,6 +138,7 @@ private:
   onnx::ModelProto model_;
   onnx::GraphProto* graph_ = nullptr;
   std::vector<std::string> outputs_; // each layer's output tensor
+  std::map<std::string, std::vector<int64_t>> shapes_; // tensors written so far, batch of one
 };
 
 } // namespace

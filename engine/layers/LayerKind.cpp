@@ -4,6 +4,8 @@
 #include "engine/layers/Activation.h"
 #include "engine/layers/Add.h"
 #include "engine/layers/Multiply.h"
+#include "engine/layers/ChannelShuffle.h"
+#include "engine/layers/ChannelSlice.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
@@ -179,6 +181,7 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 const std::vector<LayerKind>& layerKinds() {
   static const std::vector<LayerKind> kinds{conv2dKind(),        pool2dKind(),  activationKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        multiplyKind(),        concatKind(),
+                                            channelSliceKind(),  channelShuffleKind(),
                                             globalAvgPoolKind(), dropoutKind(), batchNormKind(), localResponseNormKind()};
   return kinds;
 }

@@ -25,6 +25,11 @@ public:
   // A constant float tensor (a weight) named `name`, of shape `dims` ({} for a scalar).
   virtual void initializer(const std::string& name, const std::vector<int64_t>& dims,
                            const std::vector<float>& values) = 0;
+  // A constant 1-D int64 tensor: a Reshape's shape, a Slice's starts and ends.
+  virtual void integers(const std::string& name, const std::vector<int64_t>& values) = 0;
+  // The shape of a tensor already written (the input, a layer's output) for a batch of one:
+  // (1, C, H, W) or (1, F).
+  virtual std::vector<int64_t> shapeOf(const std::string& tensor) const = 0;
 };
 
 // y_c = scale_c · x_c + shift_c per channel: batch normalization in evaluation, which the

@@ -7,6 +7,7 @@
 #include "engine/backend/reference/Explain.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 

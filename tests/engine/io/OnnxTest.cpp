@@ -39,7 +39,8 @@ const std::string kFixtures = convscope::test::testDataPath("onnx/");
 const std::vector<std::string> kImported{
     "conv-ops",         "pool-ops",    "reshape-matmul",      "reshape-dynamic", "residual-block",
     "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity",
-    "mean-head",        "activations-modern-13", "activations-modern-14", "activations-gelu-13", "activations-gelu-17"};
+    "mean-head",        "activations-modern-13", "activations-modern-14", "activations-gelu-13", "activations-gelu-17",
+    "shufflenet-11",    "shufflenet-13",         "shufflenet-split"};
 
 std::string readBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

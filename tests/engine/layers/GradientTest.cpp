@@ -7,6 +7,8 @@
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/layers/Activation.h"
+#include "engine/layers/ChannelShuffle.h"
+#include "engine/layers/ChannelSlice.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
@@ -183,6 +185,49 @@ TEST(Gradients, GlobalAveragePoolingAndDropout) {
   const Tensor again = drop.forward(backend, src); // a new draw every batch
   EXPECT_NE(again.values(), dst.values());
   EXPECT_THROW(Dropout("bad", 1.0f), std::invalid_argument);
+}
+
+TEST(Gradients, ChannelShuffleAndSliceMoveValuesAndTheirGradientsBack) {
+  // ShuffleNet's shuffle of 6 channels in 2 groups (x.view(N, 2, 3, H, W).transpose(1, 2)):
+  // output channels read inputs 0, 3, 1, 4, 2, 5; in 3 groups: 0, 2, 4, 1, 3, 5.
+  EXPECT_EQ(ChannelShuffle("s", 2).order(6), (std::vector<int64_t>{0, 3, 1, 4, 2, 5}));
+  EXPECT_EQ(ChannelShuffle("s", 3).order(6), (std::vector<int64_t>{0, 2, 4, 1, 3, 5}));
+  ChannelShuffle shuffle("shuffle", 2);
+  ChannelSlice slice("slice", 2, 5);
+  checkGradients(shuffle, randomTensor({2, 6, 3, 4}, 11));
+  checkGradients(slice, randomTensor({2, 6, 3, 4}, 12));
+  checkGradients(slice, randomTensor({3, 7}, 13)); // a vector's features too
+  // Exact values on both backends, in both layouts: a copy moves every value unchanged.
+  const Tensor src = randomTensor({2, 6, 3, 4}, 14);
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  const Tensor shuffled = shuffle.forward(reference, src), sliced = slice.forward(reference, src);
+  ASSERT_EQ(sliced.shape(), (Shape{2, 3, 3, 4}));
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t c = 0; c < 6; ++c)
+      for (int64_t h = 0; h < 3; ++h)
+        for (int64_t w = 0; w < 4; ++w) {
+          ASSERT_EQ(shuffled.at(n, c, h, w), src.at(n, shuffle.order(6)[size_t(c)], h, w));
+          if (c < 3) ASSERT_EQ(sliced.at(n, c, h, w), src.at(n, 2 + c, h, w));
+        }
+  const Tensor nhwc = src.inLayout(Layout::NHWC);
+  Tensor shuffledNhwc(src.shape(), 0.0f, Layout::NHWC), slicedNhwc(sliced.shape(), 0.0f, Layout::NHWC);
+  shuffle.forwardInto(onednn, nhwc, shuffledNhwc);
+  slice.forwardInto(onednn, nhwc, slicedNhwc);
+  EXPECT_EQ(shuffledNhwc.inLayout(Layout::NCHW).values(), shuffled.values());
+  EXPECT_EQ(slicedNhwc.inLayout(Layout::NCHW).values(), sliced.values());
+  // Backward in NHWC equals backward in NCHW; a slice's left-out channels get zero.
+  const Tensor diffDst = randomTensor(sliced.shape(), 15);
+  Tensor diffSrc(src.shape()), diffSrcNhwc(src.shape(), 1.0f, Layout::NHWC);
+  slice.backward(reference, src, sliced, diffDst, &diffSrc);
+  slice.backward(onednn, nhwc, slicedNhwc, diffDst.inLayout(Layout::NHWC), &diffSrcNhwc);
+  EXPECT_EQ(diffSrcNhwc.inLayout(Layout::NCHW).values(), diffSrc.values());
+  EXPECT_EQ(diffSrc.at(1, 0, 2, 3), 0.0f);
+  EXPECT_EQ(diffSrc.at(1, 5, 2, 3), 0.0f);
+  EXPECT_EQ(diffSrc.at(1, 3, 2, 3), diffDst.at(1, 1, 2, 3));
+  EXPECT_THROW(ChannelSlice("bad", 3, 3), std::invalid_argument);
+  EXPECT_THROW(slice.outputShape({1, 4, 2, 2}), std::invalid_argument);
+  EXPECT_THROW(ChannelShuffle("bad", 0), std::invalid_argument);
 }
 
 TEST(Gradients, LocalResponseNormFiniteDifferences) {

@@ -27,8 +27,8 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, GlobalAvgPool, Dropout, "
-            "BatchNorm, LocalResponseNorm");
+            "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, ChannelShuffle, "
+            "GlobalAvgPool, Dropout, BatchNorm, LocalResponseNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -39,6 +39,8 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "add stem\n"
                            "conv 2 1x1 from stem\n"
                            "concat add1\n"
+                           "shuffle 3\n"
+                           "slice 1 5\n"
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
                            "batchnorm\n"
@@ -56,7 +58,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "multiply logits\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 22u);
+  ASSERT_EQ(built.size(), 24u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -83,7 +85,10 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_NE(layerListText(built).find("conv 2 1x1 from stem\nconcat add1\n"), std::string::npos)
       << layerListText(built);
   EXPECT_EQ(built.layer(0).title(), "conv1: 4 filters 3×3, stride 1, padding 1,1,1,1");
-  EXPECT_EQ(built.layer(9).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
+  EXPECT_EQ(built.layer(6).describe(), "ChannelShuffle 'shuffle1' groups=3");
+  EXPECT_EQ(built.layer(7).describe(), "ChannelSlice 'slice1' channels 1:5");
+  EXPECT_EQ(built.shapes(1)[7], (Shape{1, 4, 16, 16}));
+  EXPECT_EQ(built.layer(11).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 1");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn k 2\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 2");
   EXPECT_TRUE(built.endsInSoftmax());
@@ -117,4 +122,15 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
   EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3 as input\n").error, "line 2: the name 'input' is taken");
   EXPECT_EQ(checkLayerList("input 1x8x8\nconv 2 3x3 as conv2\nconv 2 3x3\n").error,
             "line 3: a layer above is already called 'conv2': name this one with 'as NAME'");
+  // A shuffle and a slice say what does not fit, with the numbers.
+  EXPECT_EQ(checkLayerList("input 6x8x8\nshuffle 4\n").error,
+            "line 2: ChannelShuffle 'shuffle1': 6 channels do not split into 4 equal groups");
+  EXPECT_EQ(checkLayerList("input 6x8x8\nshuffle\n").error, "line 2: shuffle needs the number of groups: shuffle 2");
+  EXPECT_EQ(checkLayerList("input 6x8x8\nslice 4 2\n").error,
+            "line 2: slice 4 2: the end must come after the first channel");
+  EXPECT_EQ(checkLayerList("input 6x8x8\nslice 2 9\n").error, "line 2: slice 2 9: the input 6×8×8 has 6 channels");
+  EXPECT_EQ(checkLayerList("input 6x8x8\nslice 3\n").error,
+            "line 2: slice needs the first channel and the end: slice 0 16");
+  EXPECT_TRUE(checkLayerList("input 6x8x8\nslice 0 3 as a\nslice 3 6 from input\nconv 3 3x3 pad 1\nconcat a\nshuffle 2\n")
+                  .fits());
 }
