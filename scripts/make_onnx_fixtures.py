@@ -415,6 +415,42 @@ def shufflenet():
            ShuffleNet(split=[6, 10]), (1, 3, 12, 12), opset=13)
 
 
+class ConvNeXt(nn.Module):
+    """A small ConvNeXt from torchvision's own pieces: the patchify stem with its LayerNorm2d
+    (channels-last layer normalization), two CNBlocks (depthwise 7x7, LayerNorm, Linear, GELU,
+    Linear, layer scale, residual), a downsampling LayerNorm2d + 2x2 convolution, the head."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 2, 2), LayerNorm2d(8, eps=1e-6))
+        self.block1 = CNBlock(8, layer_scale=0.5, stochastic_depth_prob=0.0)
+        self.down = nn.Sequential(LayerNorm2d(8, eps=1e-6), nn.Conv2d(8, 16, 2, 2))
+        self.block2 = CNBlock(16, layer_scale=0.5, stochastic_depth_prob=0.0)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), LayerNorm2d(16, eps=1e-6), nn.Flatten(1), nn.Linear(16, 5))
+        with torch.no_grad():  # γ, β and the layer scales away from their starts, so that each is tested
+            for m in self.modules():
+                if isinstance(m, nn.LayerNorm):
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.5, 0.5)
+            for block in (self.block1, self.block2):
+                block.layer_scale.uniform_(0.2, 1.0)
+
+    def forward(self, x):
+        return self.head(self.block2(self.down(self.block1(self.stem(x)))))
+
+
+def convnext():
+    """ConvNeXt's fixtures (their own generator: the other fixtures' weights stay as they were)."""
+    torch.manual_seed(41)
+    export("convnext-13", "ConvNeXt blocks at opset 13: Transpose to channels-last, layer normalization as "
+           "ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add; MatMul over channels; GELU; layer scale",
+           ConvNeXt(), (1, 3, 16, 16), opset=13)
+    torch.manual_seed(41)
+    export("convnext-17", "ConvNeXt blocks at opset 17 (LayerNormalization), batch dynamic", ConvNeXt(),
+           (1, 3, 16, 16), opset=17, dynamic=True)
+
+
 class ModernActivations(nn.Module):
     """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them, and SELU."""
 
@@ -441,6 +477,17 @@ class LayerScale(nn.Module):
 
     def forward(self, x):
         return self.conv(x) * self.gamma
+
+
+class ScalarScale(nn.Module):
+    """A convolution's maps times one number: a Mul by a constant that is not one per channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x) * 3.0
 
 
 class ConvLstm(nn.Module):
@@ -471,11 +518,12 @@ def refused_many():
     torch.manual_seed(7)
     for name, model, shape in (("refused-modern", ModernBlocks(), (1, 3, 8, 8)),
                                ("refused-lstm", ConvLstm(), (1, 1, 8, 8)),
-                               ("refused-scale", LayerScale(), (1, 3, 8, 8))):
+                               ("layer-scale", LayerScale(), (1, 3, 8, 8)),
+                               ("refused-scalar", ScalarScale(), (1, 3, 8, 8))):
         f = io.BytesIO()
         torch.onnx.export(model.eval(), torch.randn(*shape), f, opset_version=14)
         open(os.path.join(OUT, name + ".onnx"), "wb").write(f.getvalue())
-    print("refused-modern, refused-lstm, refused-scale")
+    print("refused-modern, refused-lstm, layer-scale (opens: a ChannelScale), refused-scalar")
 
 
 def main():
@@ -508,6 +556,7 @@ def main():
     refused()
     gelu()
     shufflenet()
+    convnext()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

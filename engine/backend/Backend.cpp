@@ -421,4 +421,113 @@ void Backend::batchNormBackward(const Tensor& src, const Tensor& gamma, const Te
   }
 }
 
+namespace {
+// Where a sample's channel c at position p lies: maps (N, C, H, W) in either layout, or
+// vectors (N, F) as one position of F channels.
+struct ChannelWalk {
+  int64_t samples, channels, positions, sampleStride, channelStride, positionStride;
+  explicit ChannelWalk(const Tensor& t) {
+    const Shape& s = t.shape();
+    samples = s[0], channels = s[1], positions = s.rank() == 4 ? s[2] * s[3] : 1;
+    sampleStride = channels * positions;
+    const bool nhwc = s.rank() == 4 && t.layout() == Layout::NHWC;
+    channelStride = nhwc ? 1 : positions;
+    positionStride = nhwc ? channels : 1;
+  }
+  int64_t at(int64_t n, int64_t c, int64_t p) const { return n * sampleStride + c * channelStride + p * positionStride; }
+};
+
+void checkLayerNormArguments(const Tensor& src, const std::vector<const Tensor*>& perChannel, const Tensor& other,
+                             const std::string& what) {
+  const Shape& s = src.shape();
+  if (s.rank() != 4 && s.rank() != 2)
+    throw std::invalid_argument("layer norm: expects maps (N, C, H, W) or vectors (N, F), got " + s.toString());
+  for (const Tensor* t : perChannel)
+    if (t->size() != s[1])
+      throw std::invalid_argument("layer norm: " + std::to_string(t->size()) + " scales for " + std::to_string(s[1]) +
+                                  " channels");
+  if (other.shape() != s)
+    throw std::invalid_argument("layer norm: " + what + " " + other.shape().toString() + " for src " + s.toString());
+}
+
+// Each position's mean and 1/√(σ² + ε) over the channels, for positions [p0, p0 + count).
+void positionStatistics(const float* x, const ChannelWalk& w, int64_t n, int64_t p0, int64_t count, float epsilon,
+                        std::vector<double>& mean, std::vector<double>& inv) {
+  mean.assign(size_t(count), 0.0);
+  inv.assign(size_t(count), 0.0);
+  for (int64_t c = 0; c < w.channels; ++c)
+    for (int64_t i = 0; i < count; ++i) mean[size_t(i)] += x[w.at(n, c, p0 + i)];
+  for (double& m : mean) m /= double(w.channels);
+  for (int64_t c = 0; c < w.channels; ++c)
+    for (int64_t i = 0; i < count; ++i) {
+      const double d = x[w.at(n, c, p0 + i)] - mean[size_t(i)];
+      inv[size_t(i)] += d * d;
+    }
+  for (double& v : inv) v = 1.0 / std::sqrt(v / double(w.channels) + double(epsilon));
+}
+constexpr int64_t kPositionBlock = 256;
+} // namespace
+
+void Backend::layerNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, float epsilon, Tensor& dst) {
+  checkLayerNormArguments(src, {&gamma, &beta}, dst, "dst");
+  Tensor converted;
+  const Tensor& in = src.inLayout(dst.layout(), converted);
+  const ChannelWalk w(dst);
+  const int64_t blocks = (w.positions + kPositionBlock - 1) / kPositionBlock;
+  const float* x = in.data();
+  float* y = dst.data();
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < w.samples; ++n)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t p0 = b * kPositionBlock, count = std::min(kPositionBlock, w.positions - p0);
+      std::vector<double> mean, inv;
+      positionStatistics(x, w, n, p0, count, epsilon, mean, inv);
+      for (int64_t c = 0; c < w.channels; ++c) {
+        const double g = gamma.data()[c], be = beta.data()[c];
+        for (int64_t i = 0; i < count; ++i) {
+          const int64_t k = w.at(n, c, p0 + i);
+          y[k] = float((x[k] - mean[size_t(i)]) * inv[size_t(i)] * g + be);
+        }
+      }
+    }
+}
+
+void Backend::layerNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& diffDst, float epsilon,
+                                Tensor* diffSrc, Tensor& diffGamma, Tensor& diffBeta) {
+  checkLayerNormArguments(src, {&gamma, &diffGamma, &diffBeta}, diffDst, "diff_dst");
+  if (diffSrc) checkLayerNormArguments(src, {}, *diffSrc, "diff_src");
+  Tensor convertedSrc, convertedDiff;
+  const Tensor& x = src.inLayout(Layout::NCHW, convertedSrc);
+  const Tensor& dy = diffDst.inLayout(Layout::NCHW, convertedDiff);
+  Tensor dx(src.shape());
+  const ChannelWalk w(x);
+  std::vector<double> sumGamma(size_t(w.channels), 0.0), sumBeta(size_t(w.channels), 0.0);
+  std::vector<double> mean, inv;
+  for (int64_t n = 0; n < w.samples; ++n)
+    for (int64_t p0 = 0; p0 < w.positions; p0 += kPositionBlock) {
+      const int64_t count = std::min(kPositionBlock, w.positions - p0);
+      positionStatistics(x.data(), w, n, p0, count, epsilon, mean, inv);
+      std::vector<double> meanG(size_t(count), 0.0), meanGXhat(size_t(count), 0.0);
+      for (int64_t c = 0; c < w.channels; ++c)
+        for (int64_t i = 0; i < count; ++i) {
+          const int64_t k = w.at(n, c, p0 + i);
+          const double d = dy.data()[k], xhat = (x.data()[k] - mean[size_t(i)]) * inv[size_t(i)];
+          sumGamma[size_t(c)] += d * xhat;
+          sumBeta[size_t(c)] += d;
+          meanG[size_t(i)] += gamma.data()[c] * d / double(w.channels);
+          meanGXhat[size_t(i)] += gamma.data()[c] * d * xhat / double(w.channels);
+        }
+      for (int64_t c = 0; c < w.channels; ++c)
+        for (int64_t i = 0; i < count; ++i) {
+          const int64_t k = w.at(n, c, p0 + i);
+          const double xhat = (x.data()[k] - mean[size_t(i)]) * inv[size_t(i)];
+          dx.data()[k] = float((gamma.data()[c] * dy.data()[k] - meanG[size_t(i)] - xhat * meanGXhat[size_t(i)]) *
+                               inv[size_t(i)]);
+        }
+    }
+  for (int64_t c = 0; c < w.channels; ++c)
+    diffGamma.data()[c] = float(sumGamma[size_t(c)]), diffBeta.data()[c] = float(sumBeta[size_t(c)]);
+  if (diffSrc) *diffSrc = dx.inLayout(diffSrc->layout());
+}
+
 } // namespace convscope

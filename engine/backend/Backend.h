@@ -106,6 +106,17 @@ public:
   virtual void batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                                  const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc,
                                  Tensor& diffGamma, Tensor& diffBeta);
+
+  // ---- layer normalization (each sample's channels at each position) ----
+  // dst = γ_c·(x − μ)/√(σ² + ε) + β_c, μ and σ² (biased) over the C channels of each
+  // (n, h, w) of maps, or over the F features of each sample of vectors (N, F): ConvNeXt's
+  // LayerNorm of channels-last values, as PyTorch's F.layer_norm over the last axis. The
+  // statistics are the sample's own, in training and evaluation alike. Plain loops in double.
+  virtual void layerNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, float epsilon, Tensor& dst);
+  // With x̂ = (x − μ)/σ and g = γ·diff_dst: diff_γ = Σ diff_dst·x̂ and diff_β = Σ diff_dst over
+  // every sample and position; diff_src = (g − mean_c(g) − x̂·mean_c(g·x̂))/σ (diffSrc may be null).
+  virtual void layerNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& diffDst, float epsilon,
+                                 Tensor* diffSrc, Tensor& diffGamma, Tensor& diffBeta);
 };
 
 enum class BackendKind { Reference, Onednn };

@@ -18,6 +18,8 @@
 #include "engine/layers/Multiply.h"
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
+#include "engine/layers/LayerNorm.h"
+#include "engine/layers/ChannelScale.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -64,14 +66,17 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Selu", "Activation selu (PyTorch's alpha and gamma, ONNX's defaults)"},
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
               "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
-              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); by a constant only in GELU"},
+              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); by a constant in GELU; by one "
+              "constant per channel, ChannelScale (ConvNeXt's layer scale) or, right after F.layer_norm's nodes, "
+              "its γ"},
       {"Div", "Activation gelu, with Erf, Add and Mul: x·(1 + erf(x/√2))·0.5 as PyTorch writes nn.GELU() (Div by "
-              "√2, Erf, Add 1, Mul by x, Mul by 0.5); no other division"},
+              "√2, Erf, Add 1, Mul by x, Mul by 0.5); in LayerNorm's steps (see Sub); of constants, evaluated"},
       {"Erf", "Activation gelu (the second of its five nodes; see Div)"},
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
-      {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3])"},
+      {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3]); over "
+                     "the last axis, a step of LayerNorm (see Sub)"},
       {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
       {"Add", "Add (two network values of one shape), the bias after a MatMul, or GELU's + 1; Add, Mul and Div of "
               "two constants are evaluated at import (shape arithmetic, numpy broadcasting)"},
@@ -80,12 +85,20 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Reshape", "Flatten, when the shape is constant and flat: (batch, features); with Transpose, a channel "
                   "shuffle"},
       {"Transpose", "ChannelShuffle: maps reshaped to (N, G, C/G, H, W), perm 0, 2, 1, 3, 4, reshaped back to "
-                    "(N, C, H, W), as ShuffleNet writes it"},
+                    "(N, C, H, W), as ShuffleNet writes it; maps to channels-last (perm 0, 2, 3, 1) and back (0, 3, "
+                    "1, 2) around ConvNeXt's layer normalization, MatMul, GELU and additions"},
       {"Slice", "ChannelSlice: a run of channels (axis 1, step 1), as x.chunk(2, dim=1) or x[:, a:b] write it"},
       {"Split", "ChannelSlice per output: parts along the channels (axis 1)"},
       {"Gemm", "Dense (transB 0 or 1, alpha and beta folded into the weights)"},
-      {"MatMul", "Dense, by a constant matrix (an Add of a constant after it becomes its bias)"},
+      {"MatMul", "Dense, by a constant matrix (an Add of a constant after it becomes its bias); of channels-last "
+                 "maps, a 1×1 Conv2D (ConvNeXt's nn.Linear layers)"},
       {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
+      {"LayerNormalization", "LayerNorm over the last axis: the channels of channels-last maps (ConvNeXt), the "
+                             "features of vectors"},
+      {"Sub", "LayerNorm, with ReduceMean, Pow, Add, Sqrt and Div: F.layer_norm as PyTorch writes it before opset "
+              "17 (a Mul by γ and an Add of β after it are taken into the layer); Sub of constants is evaluated"},
+      {"Pow", "LayerNorm (the squares of x − μ; see Sub)"},
+      {"Sqrt", "LayerNorm (√(σ² + ε); see Sub)"},
       {"LRN", "LocalResponseNorm (size, alpha, beta, bias)"},
       {"Dropout", "Dropout (ratio; passes everything in evaluation)"},
       {"Identity", "nothing: its output is its input"},
@@ -375,11 +388,19 @@ struct Value {
   // step makes one GELU layer. ChannelGroups: node `node`'s maps reshaped to (N, G, C/G, H, W),
   // `groups` G, and `swapped` once a Transpose has exchanged axes 1 and 2: the reshape back to
   // (N, C, H, W) makes a channel shuffle.
-  enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups } kind = Kind::Node;
+  // LayerNormPart: a step of layer normalization as PyTorch writes F.layer_norm before opset
+  // 17, over the last axis of node `node`'s values (`geluStep` counts the steps: 1 the mean, 2
+  // x − mean, 3 its squares, 4 their mean, 5 + ε (`epsilon`), 6 its square root); Div of step
+  // 2 by step 6 makes one LayerNorm layer.
+  enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups, LayerNormPart } kind = Kind::Node;
   int node = -1;
   int geluStep = 0;
   int64_t groups = 0;
   bool swapped = false;
+  double epsilon = 0.0;
+  // The node's maps seen channels-last, (N, H, W, C), after a Transpose with perm 0, 2, 3, 1
+  // (ConvNeXt's blocks): the tensor is the node's own, in ConvScope's (N, C, H, W).
+  bool channelsLast = false;
   Constant constant;
   std::array<int64_t, 4> pads{}; // Padded: top, bottom, left, right
   std::string padNode;           // Padded: the Pad node's name
@@ -648,6 +669,11 @@ public:
         for (const std::string& out : node.output()) values_[out].kind = Value::Kind::Refused;
         continue;
       }
+      for (const std::string& in : node.input()) {
+        const auto it = values_.find(in);
+        if (it != values_.end() && it->second.kind != Value::Kind::Constant && it->second.node >= 0)
+          --pendingReads_[it->second.node];
+      }
       try {
         convert(node);
       } catch (const std::invalid_argument& e) {
@@ -663,6 +689,9 @@ public:
     const Value& out = value(outputName);
     if (out.kind != Value::Kind::Node || out.node < 0)
       fail("the output '" + outputName + "' is not computed from the input by any layer");
+    if (out.channelsLast)
+      fail("the output '" + outputName + "' is channels-last (N, H, W, C); ConvScope's networks end in (N, C, H, W) "
+           "maps or (N, F) vectors");
     if (size_t(out.node) + 1 != network_->size())
       fail("the output '" + outputName + "' comes from layer '" + network_->layer(size_t(out.node)).name() +
            "', but later nodes do not lead to it (ConvScope's networks end in their output)");
@@ -806,7 +835,10 @@ private:
   }
   bool hasInput(const onnx::NodeProto& node, int k) const { return k < node.input_size() && !node.input(k).empty(); }
   // The network node an input reads (a Pad waiting to be folded is refused unless allowed).
-  const Value& nodeInput(const onnx::NodeProto& node, int k, bool padAllowed = false) const {
+  // Channels-last values are refused unless `channelsLastAllowed` (the converters that read
+  // them: activations, additions, layer normalization, MatMul over the channels).
+  const Value& nodeInput(const onnx::NodeProto& node, int k, bool padAllowed = false,
+                         bool channelsLastAllowed = false) const {
     if (!hasInput(node, k)) throw std::invalid_argument("has no input " + std::to_string(k + 1));
     const Value& v = value(node.input(k));
     if (v.kind == Value::Kind::Constant)
@@ -815,6 +847,15 @@ private:
     if (v.kind == Value::Kind::GeluPart)
       throw std::invalid_argument("reads '" + node.input(k) + "', a step of GELU's x·(1 + erf(x/√2))/2 that other "
                                   "nodes must finish first; ConvScope reads GELU whole, as PyTorch writes it");
+    if (v.kind == Value::Kind::LayerNormPart)
+      throw std::invalid_argument("reads '" + node.input(k) + "', a step of layer normalization (ReduceMean, Sub, Pow, "
+                                  "ReduceMean, Add ε, Sqrt, Div) that other nodes must finish first; ConvScope reads "
+                                  "it whole, as PyTorch writes F.layer_norm");
+    if (v.channelsLast && !channelsLastAllowed)
+      throw std::invalid_argument("reads '" + node.input(k) + "', maps transposed to channels-last (N, H, W, C: a "
+                                  "Transpose with perm 0, 2, 3, 1); ConvScope reads those only in layer normalization "
+                                  "over the channels, MatMul over the channels, activations, additions and the "
+                                  "Transpose back (perm 0, 3, 1, 2), as ConvNeXt's blocks");
     if (v.kind == Value::Kind::ChannelGroups)
       throw std::invalid_argument("reads '" + node.input(k) + "', maps viewed as " + std::to_string(v.groups) +
                                   " groups of channels (N, G, C/G, H, W); ConvScope reads such a view only in a "
@@ -877,11 +918,28 @@ private:
                                     "') is read by the graph; ConvScope computes the first output only");
     Value v;
     v.node = networkNode;
-    values_[node.output(0)] = v;
+    for (const std::string& in : node.input()) { // an element-wise layer on channels-last values keeps them so
+      const auto it = values_.find(in);
+      if (it != values_.end() && it->second.channelsLast) v.channelsLast = true;
+    }
+    setValue(node.output(0), v);
   }
   void alias(const onnx::NodeProto& node, const Value& v) {
     if (node.output_size() < 1) throw std::invalid_argument("has no output");
-    values_[node.output(0)] = v;
+    setValue(node.output(0), v);
+  }
+  // Records a value, and that its readers will read its network node.
+  void setValue(const std::string& name, const Value& v) {
+    values_[name] = v;
+    if (v.kind != Value::Kind::Constant && v.node >= 0) pendingReads_[v.node] += readers_[name];
+  }
+  // No node still to be converted reads `networkNode`'s output, and no layer came after it:
+  // its weights can take a scale or a shift that follows (the bias after a MatMul, ConvNeXt's
+  // layer scale, layer normalization's γ and β).
+  bool lastAndUnread(int networkNode) const {
+    const auto it = pendingReads_.find(networkNode);
+    return networkNode >= 0 && size_t(networkNode) + 1 == network_->size() &&
+           (it == pendingReads_.end() || it->second == 0);
   }
 
   void convert(const onnx::NodeProto& node) {
@@ -893,9 +951,11 @@ private:
       if (!in.empty() && value(in).kind != Value::Kind::Constant) allConstant = false;
     if (op == "Shape" && hasInput(node, 0) && value(node.input(0)).kind == Value::Kind::Node) return convertShape(node);
     if (allConstant && foldableOperators().count(op)) return alias(node, constantValue(fold(node)));
-    if (allConstant && (op == "Add" || op == "Mul" || op == "Div"))
+    if (allConstant && (op == "Add" || op == "Sub" || op == "Mul" || op == "Div"))
       return alias(node, constantValue(foldArithmetic(node)));
     if (op == "Transpose") return convertTranspose(node);
+    if (op == "LayerNormalization") return convertLayerNorm(node);
+    if (op == "Sub" || op == "Pow" || op == "Sqrt") return convertLayerNormStep(node);
     if (op == "Slice") return convertSlice(node);
     if (op == "Split") return convertSplit(node);
     if (op == "Identity") {
@@ -1236,6 +1296,8 @@ private:
       const double p = u[size_t(i)], q = v[size_t(j)];
       if (op == "Add") {
         r[size_t(flat)] = p + q;
+      } else if (op == "Sub") {
+        r[size_t(flat)] = p - q;
       } else if (op == "Mul") {
         r[size_t(flat)] = p * q;
       } else {
@@ -1258,12 +1320,25 @@ private:
       v.swapped = true;
       return alias(node, v);
     }
-    const Shape s = shapeOf(nodeInput(node, 0).node);
+    const Value& v = nodeInput(node, 0, false, true);
+    const Shape s = shapeOf(v.node);
+    if (s.rank() == 4 && !v.channelsLast && perm == std::vector<int64_t>{0, 2, 3, 1}) {
+      Value last = v;
+      last.channelsLast = true;
+      return alias(node, last);
+    }
+    if (v.channelsLast && perm == std::vector<int64_t>{0, 3, 1, 2}) {
+      Value back = v;
+      back.channelsLast = false;
+      return alias(node, back);
+    }
     std::string text;
     for (int64_t p : perm) text += (text.empty() ? "" : ", ") + std::to_string(p);
-    throw std::invalid_argument("transposes " + s.toString() + " (perm " + (text.empty() ? "reversed" : text) +
-                                "); ConvScope transposes network values only in a channel shuffle (Reshape to "
-                                "(N, G, C/G, H, W), Transpose 0, 2, 1, 3, 4, Reshape back)");
+    throw std::invalid_argument("transposes " + s.toString() + (v.channelsLast ? " (channels-last)" : "") + " (perm " +
+                                (text.empty() ? "reversed" : text) +
+                                "); ConvScope transposes network values to channels-last and back (perm 0, 2, 3, 1 "
+                                "and 0, 3, 1, 2, as ConvNeXt) and in a channel shuffle (Reshape to (N, G, C/G, H, W), "
+                                "Transpose 0, 2, 1, 3, 4, Reshape back)");
   }
 
   // Slice of network values: a run of channels (axis 1, step 1) is a ChannelSlice layer.
@@ -1335,7 +1410,7 @@ private:
       if (!node.output(k).empty() && readers_[node.output(k)] > 0) {
         Value v;
         v.node = add(std::make_unique<ChannelSlice>(uniqueName(base), from, to), {in.node});
-        values_[node.output(k)] = v;
+        setValue(node.output(k), v);
       }
       from = to;
     }
@@ -1492,7 +1567,7 @@ private:
              : op == "HardSwish" ? ActivationKind::HardSwish
                                  : ActivationKind::Sigmoid;
     }
-    const int in = nodeInput(node, 0).node;
+    const int in = nodeInput(node, 0, false, true).node;
     const int made = add(std::make_unique<Activation>(uniqueName(baseName(node, "")), kind, alpha), {in});
     if (kind == ActivationKind::Sigmoid || kind == ActivationKind::HardSigmoid) gateInput_[made] = in;
     produce(node, made);
@@ -1510,11 +1585,12 @@ private:
       if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
       const Value& x = value(node.input(0));
       const Value& d = value(node.input(1));
+      if (x.kind == Value::Kind::LayerNormPart || d.kind == Value::Kind::LayerNormPart) return convertLayerNormStep(node);
       if (x.kind != Value::Kind::Node || d.kind != Value::Kind::Constant || d.constant.count() != 1 ||
           std::abs(d.constant.at(0) - std::sqrt(2.0)) > 1e-4 || readers_[node.output(0)] != 1)
         throw std::invalid_argument("divides; ConvScope divides only as the first step of " + shape);
       Value part;
-      part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1;
+      part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1, part.channelsLast = x.channelsLast;
       return alias(node, part);
     }
     const Value& x = value(node.input(0));
@@ -1580,9 +1656,11 @@ private:
     }
     const Value& a0 = value(node.input(0));
     const Value& a1 = value(node.input(1));
+    if ((a0.kind == Value::Kind::Constant || a1.kind == Value::Kind::Constant) && foldPerChannel(node, true)) return;
     if (a0.kind != Value::Kind::Node || a1.kind != Value::Kind::Node)
       throw std::invalid_argument("multiplies by a constant; ConvScope multiplies two values the network computes "
-                                  "(a gate, one factor per channel), or a value by its own sigmoid (SiLU, hard swish)");
+                                  "(a gate, one factor per channel), a value by its own sigmoid (SiLU, hard swish), "
+                                  "and by one constant per channel (ConvNeXt's layer scale, layer normalization's γ)");
     produce(node, add(std::make_unique<Multiply>(uniqueName(baseName(node, ""))), {a0.node, a1.node}));
   }
 
@@ -1667,11 +1745,23 @@ private:
   // head) is global average pooling; without keepdims, flattened too.
   void convertReduceMean(const onnx::NodeProto& node) {
     Attributes a(node, {"axes", "keepdims"});
-    const int in = nodeInput(node, 0).node;
-    const Shape src = shapeOf(in);
     std::vector<int64_t> axes = a.integers("axes", {});
     if (hasInput(node, 1))
       for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
+    if (hasInput(node, 0)) { // layer normalization's two means, over the last axis
+      const Value& v = value(node.input(0));
+      const bool squares = v.kind == Value::Kind::LayerNormPart && v.geluStep == 3;
+      if ((v.kind == Value::Kind::Node && overLastAxis(v, axes)) || squares) {
+        if (a.integer("keepdims", 1) == 0)
+          throw std::invalid_argument("averages the last axis without keepdims; ConvScope reads this mean only in "
+                                      "layer normalization, as PyTorch writes F.layer_norm");
+        Value part = v;
+        part.kind = Value::Kind::LayerNormPart, part.geluStep = squares ? 4 : 1;
+        return alias(node, part);
+      }
+    }
+    const int in = nodeInput(node, 0).node;
+    const Shape src = shapeOf(in);
     for (int64_t& axis : axes) axis = normalizedAxis(axis, src.rank(), "ReduceMean");
     std::sort(axes.begin(), axes.end());
     if (src.rank() != 4 || axes != std::vector<int64_t>{2, 3})
@@ -1684,12 +1774,175 @@ private:
     produce(node, add(std::make_unique<Flatten>(uniqueName(base + "_flatten")), {pooled}));
   }
 
+  // Whether `axes` is just the last axis of `v`'s values as ONNX sees them: channels-last maps
+  // (axis 3) or vectors (axis 1): layer normalization over the channels (the features).
+  bool overLastAxis(const Value& v, std::vector<int64_t> axes) const {
+    if (axes.size() != 1 || v.node < 0) return false;
+    const Shape s = shapeOf(v.node);
+    const bool maps = s.rank() == 4 && v.channelsLast, vectors = s.rank() == 2 && !v.channelsLast;
+    if (!maps && !vectors) return false;
+    const int64_t axis = axes[0] < 0 ? axes[0] + s.rank() : axes[0];
+    return axis == s.rank() - 1;
+  }
+
+  // Layer normalization, opset 17's operator: over the channels of channels-last maps, or over
+  // the features of vectors (axis −1).
+  void convertLayerNorm(const onnx::NodeProto& node) {
+    Attributes a(node, {"axis", "epsilon", "stash_type"});
+    const Value& v = nodeInput(node, 0, false, true);
+    if (!overLastAxis(v, {a.integer("axis", -1)}))
+      throw std::invalid_argument("normalizes " + shapeOf(v.node).toString() + (v.channelsLast ? " (channels-last)" : "") +
+                                  " from axis " + std::to_string(a.integer("axis", -1)) +
+                                  "; ConvScope's LayerNorm normalizes the last axis alone: the channels of channels-last "
+                                  "maps (ConvNeXt) or the features of vectors");
+    for (int k = 1; k < node.output_size(); ++k)
+      if (!node.output(k).empty() && readers_[node.output(k)] > 0)
+        throw std::invalid_argument("its mean or inverse deviation output is read; ConvScope computes the first output only");
+    const int64_t channels = shapeOf(v.node)[1];
+    auto ln = std::make_unique<LayerNorm>(uniqueName(baseName(node, node.input(1))), channels, a.number("epsilon", 1e-5f));
+    const Constant& scale = constant(node, 1, "scale");
+    if (scale.count() != channels || scale.integer)
+      throw std::invalid_argument("a scale of " + std::to_string(scale.count()) + " values for " +
+                                  std::to_string(channels) + " channels");
+    ln->gamma().values() = scale.floats();
+    if (hasInput(node, 2)) {
+      const Constant& b = constant(node, 2, "bias");
+      if (b.count() != channels || b.integer)
+        throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " +
+                                    std::to_string(channels) + " channels");
+      ln->beta().values() = b.floats();
+    }
+    produce(node, add(std::move(ln), {v.node}));
+  }
+
+  // Layer normalization as PyTorch writes F.layer_norm before opset 17: μ = ReduceMean(x),
+  // d = Sub(x, μ), Pow(d, 2), ReduceMean, Add ε, Sqrt, Div(d, ·) — then, as its own nodes, Mul
+  // by γ and Add β (folded into the layer by convertMul and convertAdd). Each step must read
+  // the step before on the same values; the Div makes one LayerNorm layer.
+  void convertLayerNormStep(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    Attributes a(node, {});
+    const std::string form = "layer normalization as PyTorch writes F.layer_norm before opset 17 (ReduceMean, Sub, "
+                             "Pow 2, ReduceMean, Add ε, Sqrt, Div)";
+    const auto part = [&](int k, int step) -> const Value* {
+      if (!hasInput(node, k)) return nullptr;
+      const Value& v = value(node.input(k));
+      return v.kind == Value::Kind::LayerNormPart && v.geluStep == step ? &v : nullptr;
+    };
+    if (op == "Sub") {
+      const Value* mean = part(1, 1);
+      const Value& x = value(node.input(0));
+      if (node.input_size() != 2 || !mean || x.kind != Value::Kind::Node || x.node != mean->node)
+        throw std::invalid_argument("subtracts; ConvScope subtracts only the mean in " + form);
+      Value next = *mean;
+      next.geluStep = 2;
+      return alias(node, next);
+    }
+    if (op == "Pow") {
+      const Value* centred = part(0, 2);
+      if (node.input_size() != 2 || !centred || value(node.input(1)).kind != Value::Kind::Constant ||
+          scalarOf(value(node.input(1)).constant, "the exponent") != 2.0)
+        throw std::invalid_argument("raises to a power; ConvScope squares only in " + form);
+      Value next = *centred;
+      next.geluStep = 3;
+      return alias(node, next);
+    }
+    if (op == "Sqrt") {
+      const Value* shifted = part(0, 5);
+      if (!shifted) throw std::invalid_argument("takes a square root; ConvScope takes it only in " + form);
+      Value next = *shifted;
+      next.geluStep = 6;
+      return alias(node, next);
+    }
+    // Div: (x − μ) / √(σ² + ε)
+    const Value* centred = part(0, 2);
+    const Value* sigma = part(1, 6);
+    if (node.input_size() != 2 || !centred || !sigma || centred->node != sigma->node)
+      throw std::invalid_argument("divides; ConvScope divides (x − μ) by √(σ² + ε) only in " + form);
+    const int64_t channels = shapeOf(centred->node)[1];
+    const int made = add(std::make_unique<LayerNorm>(uniqueName(baseName(node, "")), channels, float(sigma->epsilon)),
+                         {centred->node});
+    Value v;
+    v.node = made, v.channelsLast = centred->channelsLast;
+    alias(node, v);
+    layerNormAffine_[made] = 0;
+  }
+
+  // One constant per channel times (multiply) or plus network values: γ and β of a LayerNorm
+  // from F.layer_norm's nodes, taken into the layer (Mul by γ, then Add β, each of C values,
+  // right after it); otherwise a product is a ChannelScale layer of those factors (ConvNeXt's
+  // layer scale: C values shaped (C, 1, 1) for maps, (C) for channels-last maps and vectors).
+  // False when the constant is not one value per channel.
+  bool foldPerChannel(const onnx::NodeProto& node, bool multiply) {
+    if (node.input_size() != 2) return false;
+    for (int k : {0, 1}) {
+      const Value& v = value(node.input(1 - k));
+      const Value& c = value(node.input(k));
+      if (c.kind != Value::Kind::Constant || v.kind != Value::Kind::Node || v.node < 0 || c.constant.integer) continue;
+      const Shape s = shapeOf(v.node);
+      const int64_t channels = s[1];
+      const std::vector<int64_t>& d = c.constant.dims;
+      const bool lastAxis = d.size() == 1 && d[0] == channels && (v.channelsLast || s.rank() == 2);
+      const bool perMap = !v.channelsLast && s.rank() == 4 && c.constant.count() == channels &&
+                          ((d.size() == 3 && d[1] == 1 && d[2] == 1) || (d.size() == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1));
+      if (!lastAxis && !perMap) continue;
+      const auto affine = layerNormAffine_.find(v.node);
+      auto* ln = layerAs<LayerNorm>(network_->layer(size_t(v.node)));
+      if (ln && lastAndUnread(v.node) && affine != layerNormAffine_.end() && affine->second < (multiply ? 1 : 2)) {
+        const std::vector<float> values = c.constant.floats();
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          if (multiply) {
+            ln->gamma().values()[size_t(ch)] *= values[size_t(ch)];
+            ln->beta().values()[size_t(ch)] *= values[size_t(ch)];
+          } else {
+            ln->beta().values()[size_t(ch)] += values[size_t(ch)];
+          }
+        }
+        affine->second = multiply ? 1 : 2;
+        alias(node, v);
+        return true;
+      }
+      if (!multiply) return false;
+      auto scale = std::make_unique<ChannelScale>(uniqueName(baseName(node, node.input(k))), channels);
+      if (!StructureOnly::active()) scale->gamma().values() = c.constant.floats();
+      produce(node, add(std::move(scale), {v.node}));
+      return true;
+    }
+    return false;
+  }
+
   void convertAdd(const onnx::NodeProto& node) {
     Attributes a(node, {});
     if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
     const Value& x = value(node.input(0));
     const Value& y = value(node.input(1));
     if (geluStep(node, x, y, 2, 1.0)) return; // GELU's 1 + erf(x/√2)
+    for (int k : {0, 1}) { // layer normalization's σ² + ε
+      const Value& part = k == 0 ? x : y;
+      const Value& eps = k == 0 ? y : x;
+      if (part.kind != Value::Kind::LayerNormPart || part.geluStep != 4) continue;
+      if (eps.kind != Value::Kind::Constant || eps.constant.count() != 1 || !(scalarOf(eps.constant, "ε") > 0))
+        throw std::invalid_argument("adds to the variance of layer normalization something else than a positive ε");
+      Value next = part;
+      next.geluStep = 5, next.epsilon = eps.constant.at(0);
+      return alias(node, next);
+    }
+    if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {
+      const Value& v = x.kind == Value::Kind::Constant ? y : x;
+      if (v.kind == Value::Kind::Node && v.node >= 0 && !matmuls_.count(v.node) && foldPerChannel(node, false)) return;
+      const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;
+      Conv2D* conv = v.kind == Value::Kind::Node && v.node >= 0 && matmuls_.count(v.node)
+                         ? layerAs<Conv2D>(network_->layer(size_t(v.node)))
+                         : nullptr;
+      if (conv && lastAndUnread(v.node)) { // the bias after a MatMul over channels-last maps
+        if (c.count() != conv->outChannels() || c.integer)
+          throw std::invalid_argument("a bias of " + std::to_string(c.count()) + " values for " +
+                                      std::to_string(conv->outChannels()) + " outputs");
+        if (!StructureOnly::active()) conv->bias().values() = c.floats();
+        matmuls_.erase(v.node);
+        return alias(node, v);
+      }
+    }
     if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {
       const Value& v = x.kind == Value::Kind::Constant ? y : x;
       const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;
@@ -1706,7 +1959,11 @@ private:
       matmuls_.erase(v.node);
       return alias(node, v);
     }
-    const int i = nodeInput(node, 0).node, j = nodeInput(node, 1).node;
+    const Value& vi = nodeInput(node, 0, false, true);
+    const Value& vj = nodeInput(node, 1, false, true);
+    const int i = vi.node, j = vj.node;
+    if (vi.channelsLast != vj.channelsLast)
+      throw std::invalid_argument("adds channels-last values to maps in ConvScope's order; transpose one of them first");
     if (shapeOf(i) != shapeOf(j))
       throw std::invalid_argument("adds " + shapeOf(i).toString() + " and " + shapeOf(j).toString() +
                                   "; ConvScope adds values of one shape (no broadcasting)");
@@ -1793,6 +2050,7 @@ private:
   void convertDense(const onnx::NodeProto& node) {
     const bool gemm = node.op_type() == "Gemm";
     Attributes a = gemm ? Attributes(node, {"alpha", "beta", "transA", "transB", "broadcast"}) : Attributes(node, {});
+    if (!gemm && nodeInput(node, 0, false, true).channelsLast) return convertChannelsLastMatMul(node);
     const int in = nodeInput(node, 0).node;
     const Shape src = shapeOf(in);
     if (src.rank() != 2)
@@ -1835,6 +2093,30 @@ private:
     produce(node, made);
   }
 
+  // MatMul of channels-last maps (N, H, W, C) by a constant (C, C'): the same linear map at
+  // every position — a 1×1 convolution (ConvNeXt's nn.Linear layers), its bias from the Add after.
+  void convertChannelsLastMatMul(const onnx::NodeProto& node) {
+    const Value& v = nodeInput(node, 0, false, true);
+    const Shape src = shapeOf(v.node);
+    const Constant& w = constant(node, 1, "weights");
+    if (w.dims.size() != 2 || w.integer || w.dims[0] != src[1])
+      throw std::invalid_argument("weights " + Shape(w.dims).toString() + " do not fit channels-last maps of " +
+                                  std::to_string(src[1]) + " channels");
+    const int64_t in = w.dims[0], out = w.dims[1];
+    Conv2DGeometry g;
+    g.kernelH = g.kernelW = 1;
+    auto conv = std::make_unique<Conv2D>(uniqueName(baseName(node, node.input(1))), in, out, g, true);
+    if (!StructureOnly::active()) {
+      const std::vector<float> given = w.floats();
+      std::vector<float>& weights = conv->weights().values();
+      for (int64_t o = 0; o < out; ++o)
+        for (int64_t i = 0; i < in; ++i) weights[size_t(o * in + i)] = given[size_t(i * out + o)];
+    }
+    const int made = add(std::move(conv), {v.node});
+    matmuls_.insert(made);
+    produce(node, made);
+  }
+
   void convertSoftmax(const onnx::NodeProto& node) {
     Attributes a(node, {"axis"});
     const int in = nodeInput(node, 0).node;
@@ -1854,7 +2136,9 @@ private:
   std::map<std::string, int> readers_; // how many node inputs read each value
   std::map<int, int> gateInput_;        // a Sigmoid or HardSigmoid layer: the network node it reads (SiLU, hard swish)
   std::set<std::string> names_;
-  std::set<int> matmuls_;                     // Dense layers from MatMul, whose bias may follow as an Add
+  std::set<int> matmuls_;                     // Dense (or 1×1 Conv2D) layers from MatMul, whose bias may follow as an Add
+  std::map<int, int> pendingReads_;           // each network node: reads of its values by nodes not yet converted
+  std::map<int, int> layerNormAffine_;        // LayerNorms from F.layer_norm's nodes: 0 fresh, 1 γ taken, 2 β taken
   std::map<std::string, int> scopeOperators_; // how many operators each module path computes
   OnnxImportOptions options_;
 };

@@ -216,7 +216,7 @@ TextTable networkSummaryTable(const std::vector<Network::SummaryRow>& rows, cons
                  ")",
              "activations: " + withCommas(activations) + " values per image (" + byteSizeText(activations * 4) +
                  " as float32, every layer's output kept)",
-             "Parameters: weights, biases, batch-norm scale and shift (not running statistics). MACs: convolutions "
+             "Parameters: weights, biases, normalization scales and shifts (not running statistics). MACs: convolutions "
              "and fully connected layers, biases not counted (torchvision's and thop's convention)."};
   return t;
 }

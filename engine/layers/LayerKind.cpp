@@ -6,6 +6,8 @@
 #include "engine/layers/Multiply.h"
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
+#include "engine/layers/LayerNorm.h"
+#include "engine/layers/ChannelScale.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
@@ -181,8 +183,8 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 const std::vector<LayerKind>& layerKinds() {
   static const std::vector<LayerKind> kinds{conv2dKind(),        pool2dKind(),  activationKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        multiplyKind(),        concatKind(),
-                                            channelSliceKind(),  channelShuffleKind(),
-                                            globalAvgPoolKind(), dropoutKind(), batchNormKind(), localResponseNormKind()};
+                                            channelSliceKind(),  channelShuffleKind(), channelScaleKind(),
+                                            globalAvgPoolKind(), dropoutKind(), batchNormKind(), layerNormKind(),  localResponseNormKind()};
   return kinds;
 }
 

@@ -15,7 +15,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-std::string number(double v) {
+std::string shortNumber(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", v);
   return text;
@@ -221,11 +221,11 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
         result.status = TrainResult::Status::Diverged;
         const std::string what = std::isnan(r.loss)   ? "the loss is not a number (NaN)"
                                  : std::isinf(r.loss) ? "the loss is infinite"
-                                                      : "the loss rose to " + number(r.loss) +
-                                                            ", over 100 times its first value " + number(firstLoss);
+                                                      : "the loss rose to " + shortNumber(r.loss) +
+                                                            ", over 100 times its first value " + shortNumber(firstLoss);
         result.message = "training diverged at epoch " + std::to_string(epoch + 1) + ", batch " +
                          std::to_string(b + 1) + ": " + what + " (learning rate " +
-                         number(config_.optimizer.learningRate) +
+                         shortNumber(config_.optimizer.learningRate) +
                          " is probably too high); the weights are those of the last good batch";
         return result;
       }

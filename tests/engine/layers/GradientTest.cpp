@@ -9,6 +9,8 @@
 #include "engine/layers/Activation.h"
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
+#include "engine/layers/ChannelScale.h"
+#include "engine/layers/LayerNorm.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
@@ -208,7 +210,9 @@ TEST(Gradients, ChannelShuffleAndSliceMoveValuesAndTheirGradientsBack) {
       for (int64_t h = 0; h < 3; ++h)
         for (int64_t w = 0; w < 4; ++w) {
           ASSERT_EQ(shuffled.at(n, c, h, w), src.at(n, shuffle.order(6)[size_t(c)], h, w));
-          if (c < 3) ASSERT_EQ(sliced.at(n, c, h, w), src.at(n, 2 + c, h, w));
+          if (c < 3) {
+            ASSERT_EQ(sliced.at(n, c, h, w), src.at(n, 2 + c, h, w));
+          }
         }
   const Tensor nhwc = src.inLayout(Layout::NHWC);
   Tensor shuffledNhwc(src.shape(), 0.0f, Layout::NHWC), slicedNhwc(sliced.shape(), 0.0f, Layout::NHWC);
@@ -228,6 +232,47 @@ TEST(Gradients, ChannelShuffleAndSliceMoveValuesAndTheirGradientsBack) {
   EXPECT_THROW(ChannelSlice("bad", 3, 3), std::invalid_argument);
   EXPECT_THROW(slice.outputShape({1, 4, 2, 2}), std::invalid_argument);
   EXPECT_THROW(ChannelShuffle("bad", 0), std::invalid_argument);
+}
+
+TEST(Gradients, LayerNormAndChannelScaleFiniteDifferences) {
+  // γ and β away from 1 and 0 so that their gradients and their place in diff_src are tested;
+  // maps (normalized over the channels at each position) and vectors (over the features).
+  LayerNorm maps("ln", 5, 1e-3f), vectors("ln_flat", 7, 1e-5f);
+  for (LayerNorm* ln : {&maps, &vectors}) {
+    ln->gamma() = randomTensor(ln->gamma().shape(), 21, 0.5f, 1.5f);
+    ln->beta() = randomTensor(ln->beta().shape(), 22, -0.5f, 0.5f);
+  }
+  checkGradients(maps, randomTensor({2, 5, 3, 4}, 23), 1e-2f, 2e-2f);
+  checkGradients(vectors, randomTensor({3, 7}, 24), 1e-2f, 2e-2f);
+  ChannelScale scale("scale", 5, 0.25f);
+  scale.gamma() = randomTensor(scale.gamma().shape(), 25, -2.0f, 2.0f);
+  checkGradients(scale, randomTensor({2, 5, 3, 4}, 26));
+  // Every position's channels have mean β and standard deviation |γ| (up to ε) after it.
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  LayerNorm plain("plain", 6, 1e-6f);
+  const Tensor src = randomTensor({2, 6, 4, 5}, 27, -3.0f, 5.0f);
+  const Tensor dst = plain.forward(reference, src);
+  for (int64_t h = 0; h < 4; ++h) {
+    double mean = 0, square = 0;
+    for (int64_t c = 0; c < 6; ++c) mean += dst.at(1, c, h, 2) / 6.0, square += dst.at(1, c, h, 2) * dst.at(1, c, h, 2) / 6.0;
+    EXPECT_NEAR(mean, 0.0, 1e-6);
+    EXPECT_NEAR(square, 1.0, 1e-4);
+  }
+  // NHWC (the oneDNN backend's maps) computes what NCHW computes, forward and backward.
+  Tensor dstNhwc(Shape{2, 5, 3, 4}, 0.0f, Layout::NHWC);
+  maps.forwardInto(onednn, randomTensor({2, 5, 3, 4}, 23).inLayout(Layout::NHWC), dstNhwc);
+  EXPECT_TRUE(tensorsClose(dstNhwc.inLayout(Layout::NCHW), maps.forward(reference, randomTensor({2, 5, 3, 4}, 23)),
+                           1e-6f, 1e-6f));
+  const Tensor x = randomTensor({2, 5, 3, 4}, 28), dy = randomTensor({2, 5, 3, 4}, 29);
+  Tensor dx(x.shape()), dxNhwc(x.shape(), 0.0f, Layout::NHWC);
+  maps.backward(reference, x, maps.forward(reference, x), dy, &dx);
+  const std::vector<Tensor> gradients{*maps.gradients()[0], *maps.gradients()[1]};
+  maps.backward(onednn, x.inLayout(Layout::NHWC), dstNhwc, dy.inLayout(Layout::NHWC), &dxNhwc);
+  EXPECT_TRUE(tensorsClose(dxNhwc.inLayout(Layout::NCHW), dx, 1e-6f, 1e-6f));
+  EXPECT_TRUE(tensorsClose(*maps.gradients()[0], gradients[0], 1e-6f, 1e-6f));
+  EXPECT_THROW(LayerNorm("bad", 4, 0.0f), std::invalid_argument);
+  EXPECT_THROW(maps.outputShape({1, 4, 2, 2}), std::invalid_argument);
 }
 
 TEST(Gradients, LocalResponseNormFiniteDifferences) {

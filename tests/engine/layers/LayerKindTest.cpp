@@ -28,7 +28,7 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
             "Conv2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, ChannelShuffle, "
-            "GlobalAvgPool, Dropout, BatchNorm, LocalResponseNorm");
+            "ChannelScale, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -44,6 +44,8 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
                            "batchnorm\n"
+                           "layernorm eps 1e-06\n"
+                           "scale 0.5\n"
                            "lrn 3 alpha 0.5 beta 0.75 k 2\n"
                            "tanh\n"
                            "avgpool 2x2 stride 1\n"
@@ -58,7 +60,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "multiply logits\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 24u);
+  ASSERT_EQ(built.size(), 26u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -88,7 +90,10 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_EQ(built.layer(6).describe(), "ChannelShuffle 'shuffle1' groups=3");
   EXPECT_EQ(built.layer(7).describe(), "ChannelSlice 'slice1' channels 1:5");
   EXPECT_EQ(built.shapes(1)[7], (Shape{1, 4, 16, 16}));
-  EXPECT_EQ(built.layer(11).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
+  EXPECT_EQ(built.layer(11).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
+  EXPECT_EQ(built.layer(11).layerListLine(), "layernorm eps 1e-06");
+  EXPECT_EQ(built.layer(12).layerListLine(), "scale 0.5");
+  EXPECT_EQ(built.layer(13).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 1");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn k 2\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 2");
   EXPECT_TRUE(built.endsInSoftmax());
