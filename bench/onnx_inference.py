@@ -7,8 +7,7 @@ cache folder (FIXTURES, default ~/.cache/convscope/bench). ConvScope's side is
 `convscope bench infer --model FILE.onnx --batch 1` (the imported network: its forward pass with
 softmax on synthetic 224x224 images, after a warm-up); PyTorch's side the same network from
 torchvision in evaluation mode, no gradients, batch 1, the same thread count, a warm-up, then
-timed. Rounds alternate between the two; medians. ConvNeXt-Tiny is listed while ConvScope
-refuses its file (its layer normalization over channels is not yet a layer).
+timed. Rounds alternate between the two; medians.
 
 Usage: /usr/bin/python3 bench/onnx_inference.py [--convscope PATH] [--threads 2] [--rounds 3]
                                                [--models resnet50,mobilenet_v3_large,...]
