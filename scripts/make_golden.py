@@ -457,6 +457,70 @@ flatten
 dense 2
 """, (2, 3, 9, 9), [(6, 3, 3, 3), (6,), (2, 54), (2,)], relu6_exclude_pad))
 
+# Transposed convolutions (segmentation's upsampling): stride 2 with output padding; stride 3,
+# dilation 2, two groups and output padding; stride 1 without bias (issue 28's golden cases).
+def transposed(x, p):
+    h = F.relu(F.conv_transpose2d(x, p[0], p[1], stride=2, padding=1, output_padding=1))  # 4 -> 8
+    h = F.conv_transpose2d(h, p[2], p[3], stride=3, padding=2, output_padding=2, groups=2, dilation=2)  # 8 -> 24
+    return F.conv_transpose2d(h, p[4], None)  # 24 -> 25
+
+
+torch.manual_seed(302)
+cases.append(graph_case("transposed-convolutions", """input 4x4x4
+deconv 6 3x3 stride 2 pad 1 outpad 1
+relu
+deconv 4 3x3 stride 3 pad 2 outpad 2 dilation 2 groups 2
+deconv 2 2x2 nobias
+""", (2, 4, 4, 4), [(4, 6, 3, 3), (6,), (6, 2, 3, 3), (4,), (4, 2, 2, 2)], transposed))
+
+
+# ConvNeXt's block: depthwise 7x7, layer normalization over each position's channels, an
+# inverted bottleneck of 1x1 convolutions (its nn.Linear layers) with GELU, the layer scale,
+# the residual addition.
+def convnext_block(x, p):
+    h = F.conv2d(x, p[0], p[1], padding=3, groups=8)
+    h = F.layer_norm(h.permute(0, 2, 3, 1), (8,), p[2], p[3], eps=1e-6).permute(0, 3, 1, 2)
+    h = conv(F.gelu(conv(h, p[4], p[5])), p[6], p[7])
+    return x + h * p[8].view(1, -1, 1, 1)
+
+
+torch.manual_seed(303)
+cases.append(graph_case("convnext-block", """input 8x5x5
+conv 8 7x7 pad 3 groups 8
+layernorm eps 1e-06
+conv 16 1x1
+gelu
+conv 8 1x1
+scale
+add input
+""", (2, 8, 5, 5), [(8, 1, 7, 7), (8,), (8,), (8,), (16, 8, 1, 1), (16,), (8, 16, 1, 1), (8,), (8,)],
+    convnext_block))
+
+
+# ShuffleNet v2's unit at stride 1: half the channels pass by, half through the branch, then
+# the channel shuffle.
+def shuffle_unit(x, p):
+    kept, rest = x.chunk(2, dim=1)
+    h = F.relu(conv(rest, p[0], p[1]))
+    h = F.relu(conv(F.conv2d(h, p[2], p[3], padding=1, groups=4), p[4], p[5]))
+    out = torch.cat((kept, h), dim=1)
+    n, c, hh, ww = out.shape
+    return out.view(n, 2, c // 2, hh, ww).transpose(1, 2).reshape(n, c, hh, ww)
+
+
+torch.manual_seed(304)
+cases.append(graph_case("shufflenet-unit", """input 8x6x6
+slice 0 4 as kept
+slice 4 8 from input
+conv 4 1x1
+relu
+conv 4 3x3 pad 1 groups 4
+conv 4 1x1
+relu as computed
+concat computed from kept
+shuffle 2
+""", (2, 8, 6, 6), [(4, 4, 1, 1), (4,), (4, 1, 3, 3), (4,), (4, 4, 1, 1), (4,)], shuffle_unit))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -451,6 +451,30 @@ def convnext():
            (1, 3, 16, 16), opset=17, dynamic=True)
 
 
+class Decoder(nn.Module):
+    """An encoder and a decoder of transposed convolutions (ConvTranspose): stride 2 with output
+    padding, kernel 4 stride 2 in two groups, and a skip connection concatenated, as a U-Net."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(9, 4, 4, stride=2, padding=1, groups=1)
+        self.up3 = nn.ConvTranspose2d(4, 2, 3, stride=1, padding=1, dilation=2, groups=2, bias=False)
+
+    def forward(self, x):
+        h = torch.relu(self.up1(torch.relu(self.down(x))))  # 10 -> 5 -> 10 (9 + output padding)
+        h = torch.cat((h, x), 1)  # the skip
+        return self.up3(torch.relu(self.up2(h)))
+
+
+def decoder():
+    """Transposed convolutions' fixtures (their own generator)."""
+    torch.manual_seed(51)
+    export("transposed-13", "ConvTranspose (stride 2 with output_padding; kernel 4 stride 2; dilation and groups), "
+           "a concatenated skip", Decoder(), (1, 3, 10, 10), opset=13, dynamic=True)
+
+
 class ModernActivations(nn.Module):
     """ELU, hard sigmoid, hard swish and SiLU, as MobileNet v3 and EfficientNet use them, and SELU."""
 
@@ -557,6 +581,7 @@ def main():
     gelu()
     shufflenet()
     convnext()
+    decoder()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

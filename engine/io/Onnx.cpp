@@ -20,6 +20,7 @@
 #include "engine/layers/ChannelSlice.h"
 #include "engine/layers/LayerNorm.h"
 #include "engine/layers/ChannelScale.h"
+#include "engine/layers/ConvTranspose2D.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -54,6 +55,8 @@ bool isOnnxPath(const std::string& path) {
 const std::vector<OnnxOperator>& onnxOperatorTable() {
   static const std::vector<OnnxOperator> table{
       {"Conv", "Conv2D: groups (depthwise), dilations, strides, asymmetric pads, auto_pad; 2-D only"},
+      {"ConvTranspose", "ConvTranspose2D: groups, dilations, strides, pads, output_padding (each below the stride); "
+                        "2-D only"},
       {"BatchNormalization", "BatchNorm (inference form: scale, bias, running mean and variance, epsilon, momentum)"},
       {"Relu", "Activation relu"},
       {"LeakyRelu", "Activation leaky-relu (alpha)"},
@@ -963,6 +966,7 @@ private:
       return alias(node, value(node.input(0)));
     }
     if (op == "Conv") return convertConv(node);
+    if (op == "ConvTranspose") return convertConvTranspose(node);
     if (op == "BatchNormalization") return convertBatchNorm(node);
     if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" || op == "Elu" ||
         op == "HardSigmoid" || op == "HardSwish" || op == "Selu")
@@ -1460,6 +1464,60 @@ private:
       if (!StructureOnly::active()) conv->bias().values() = b.floats();
     }
     produce(node, add(std::move(conv), {in.node}));
+  }
+
+  // ConvTranspose: weights (C_in, C_out/group, KH, KW) as PyTorch's ConvTranspose2d writes them.
+  void convertConvTranspose(const onnx::NodeProto& node) {
+    Attributes a(node, {"kernel_shape", "strides", "pads", "dilations", "group", "output_padding", "output_shape",
+                        "auto_pad"});
+    const Value& in = nodeInput(node, 0);
+    const Constant& w = constant(node, 1, "weights");
+    if (w.dims.size() != 4 || w.integer)
+      throw std::invalid_argument("weights of shape " + Shape(w.dims).toString() +
+                                  "; ConvScope computes 2-D transposed convolutions (weights: in × out/groups × height × "
+                                  "width)");
+    const Shape src = shapeOf(in.node);
+    if (src.rank() != 4) throw std::invalid_argument("reads a flat input; a transposed convolution needs an image");
+    Conv2DGeometry g;
+    g.groups = a.integer("group", 1);
+    g.kernelH = w.dims[2], g.kernelW = w.dims[3];
+    if (a.integers("kernel_shape", {g.kernelH, g.kernelW}) != std::vector<int64_t>{g.kernelH, g.kernelW})
+      throw std::invalid_argument("kernel_shape disagrees with the weights' shape " + Shape(w.dims).toString());
+    const auto strides = a.integers("strides", {1, 1}), dilations = a.integers("dilations", {1, 1}),
+               outputPadding = a.integers("output_padding", {0, 0});
+    if (strides.size() != 2 || dilations.size() != 2 || outputPadding.size() != 2)
+      throw std::invalid_argument("strides, dilations and output_padding need 2 values");
+    g.strideH = strides[0], g.strideW = strides[1], g.dilationH = dilations[0], g.dilationW = dilations[1];
+    if (a.text("auto_pad", "NOTSET") != "NOTSET")
+      throw std::invalid_argument("auto_pad '" + a.text("auto_pad", "") + "' is not supported (give pads)");
+    const auto pads = a.integers("pads", {0, 0, 0, 0});
+    if (pads.size() != 4) throw std::invalid_argument("pads need 4 values for a 2-D window");
+    for (int64_t p : pads)
+      if (p < 0 || p > kMaxWindow)
+        throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow));
+    g.padTop = pads[0], g.padLeft = pads[1], g.padBottom = pads[2], g.padRight = pads[3];
+    const int64_t inChannels = src[1], outChannels = w.dims[1] * g.groups;
+    if (w.dims[0] != inChannels)
+      throw std::invalid_argument("weights " + Shape(w.dims).toString() + " do not fit an input of " +
+                                  std::to_string(inChannels) + " channels");
+    const bool hasBias = hasInput(node, 2);
+    auto deconv = std::make_unique<ConvTranspose2D>(uniqueName(baseName(node, node.input(1))), inChannels, outChannels,
+                                                    g, outputPadding[0], outputPadding[1], hasBias);
+    if (a.has("output_shape")) {
+      const Shape out = deconv->outputShape(src);
+      if (a.integers("output_shape", {}) != std::vector<int64_t>{out[2], out[3]})
+        throw std::invalid_argument("output_shape differs from the size its pads and output_padding give (" +
+                                    std::to_string(out[2]) + "x" + std::to_string(out[3]) + ")");
+    }
+    if (!StructureOnly::active()) deconv->weights().values() = w.floats();
+    if (hasBias) {
+      const Constant& b = constant(node, 2, "bias");
+      if (b.count() != outChannels || b.integer)
+        throw std::invalid_argument("a bias of " + std::to_string(b.count()) + " values for " +
+                                    std::to_string(outChannels) + " output channels");
+      if (!StructureOnly::active()) deconv->bias().values() = b.floats();
+    }
+    produce(node, add(std::move(deconv), {in.node}));
   }
 
   // pads / auto_pad → top, bottom, left, right.

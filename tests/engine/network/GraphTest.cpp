@@ -108,8 +108,10 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   // And a global-average-pooling head with dropout (evaluation), max pooling in ceil mode,
   // a ResNet basic block with batch normalization in training and in evaluation mode, and local
   // response normalization (AlexNet's and a strong one), ReLU6 and average pooling that leaves
-  // padding out of its count (also in ceil mode).
-  ASSERT_EQ(cases.size(), 9u);
+  // padding out of its count (also in ceil mode); transposed convolutions (stride 2 and 3,
+  // output padding, dilation, groups), a ConvNeXt block (layer normalization over channels, GELU,
+  // layer scale) and a ShuffleNet unit (channel slices, concatenation, channel shuffle).
+  ASSERT_EQ(cases.size(), 12u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
