@@ -521,6 +521,24 @@ concat computed from kept
 shuffle 2
 """, (2, 8, 6, 6), [(4, 4, 1, 1), (4,), (4, 1, 3, 3), (4,), (4, 4, 1, 1), (4,)], shuffle_unit))
 
+# Upsampling: nearest by 2, bilinear (align_corners=False) by 2 and to a size that is no
+# whole factor, each between convolutions (a decoder's "resize, then convolve").
+def upsampling(x, p):
+    h = F.interpolate(F.relu(conv(x, p[0], p[1], pad=1)), scale_factor=2, mode="nearest")
+    h = F.interpolate(conv(h, p[2], p[3], pad=1), scale_factor=2, mode="bilinear", align_corners=False)
+    return F.interpolate(h, size=(13, 11), mode="bilinear", align_corners=False)
+
+
+torch.manual_seed(305)
+cases.append(graph_case("upsampling", """input 3x4x5
+conv 4 3x3 pad 1
+relu
+upsample 2
+conv 3 3x3 pad 1
+upsample 2 bilinear
+upsample to 13x11 bilinear
+""", (2, 3, 4, 5), [(4, 3, 3, 3), (4,), (3, 4, 3, 3), (3,)], upsampling))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

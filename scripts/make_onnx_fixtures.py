@@ -299,8 +299,8 @@ def helper_graph():
 def refused():
     """Files ConvScope must refuse, each naming what it cannot do."""
     f = io.BytesIO()
-    torch.onnx.export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2)).eval(), torch.randn(1, 1, 6, 6),
-                      f, opset_version=13)
+    torch.onnx.export(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2, mode="bicubic")).eval(),
+                      torch.randn(1, 1, 6, 6), f, opset_version=13)
     open(os.path.join(OUT, "refused-resize.onnx"), "wb").write(f.getvalue())
     w = numpy_helper.from_array(np.ones((2, 1, 3, 3), dtype=np.float32), "w")
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 6, 6])
@@ -325,15 +325,16 @@ def refused():
 
 
 class ModernBlocks(nn.Module):
-    """What ConvScope cannot run yet, for the refusal that lists every operator: an upsampling
-    (Resize), a learned leaky ReLU (PRelu) and a pixel shuffle (DepthToSpace), after an ELU and a
-    squeeze-and-excitation gate it can run."""
+    """What ConvScope cannot run yet, for the refusal that lists every operator: a bilinear
+    upsampling with align_corners=True (Resize in a form it does not compute), a learned leaky
+    ReLU (PRelu) and a pixel shuffle (DepthToSpace), after an ELU and a squeeze-and-excitation
+    gate it can run."""
 
     def __init__(self):
         super().__init__()
         self.conv1, self.act1 = nn.Conv2d(3, 8, 3, padding=1), nn.ELU()
         self.squeeze, self.excite = nn.AdaptiveAvgPool2d(1), nn.Conv2d(8, 8, 1)
-        self.conv2, self.up = nn.Conv2d(8, 8, 3, padding=1), nn.Upsample(scale_factor=2)
+        self.conv2, self.up = nn.Conv2d(8, 8, 3, padding=1), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
         self.conv3, self.act3 = nn.Conv2d(8, 4, 3, padding=1), nn.PReLU(4)
         self.shuffle = nn.PixelShuffle(2)
 
@@ -341,6 +342,36 @@ class ModernBlocks(nn.Module):
         x = self.act1(self.conv1(x))
         x = x * torch.sigmoid(self.excite(self.squeeze(x)))
         return self.shuffle(self.act3(self.conv3(self.up(self.conv2(x)))))
+
+
+class Upsampling(nn.Module):
+    """Upsampling as segmentation decoders write it: nn.Upsample nearest by 2, F.interpolate
+    bilinear (align_corners=False) by 2, and to a size (3x its height, 2x its width, bilinear)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.up1 = nn.Upsample(scale_factor=2, mode="nearest")
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1)
+        self.conv3 = nn.Conv2d(4, 2, 3, padding=1)
+
+    def forward(self, x):
+        h = self.conv2(self.up1(torch.relu(self.conv1(x))))
+        h = nn.functional.interpolate(torch.relu(h), scale_factor=2, mode="bilinear", align_corners=False)
+        h = nn.functional.interpolate(self.conv3(h), size=(h.shape[2] * 3 // 2, 40), mode="bilinear",
+                                      align_corners=False)
+        return h
+
+
+def upsampling():
+    """Upsampling fixtures (their own generator)."""
+    torch.manual_seed(62)
+    export("upsample-9", "Upsample (opset 9): nearest by 2", nn.Sequential(nn.Conv2d(3, 2, 3, padding=1),
+           nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 3)), (1, 3, 5, 5), opset=9)
+    for opset in (11, 13):
+        torch.manual_seed(61)
+        export(f"upsample-{opset}", f"Resize at opset {opset}: nearest by 2 (asymmetric, floor), bilinear by 2 and "
+               "to a size (pytorch_half_pixel)", Upsampling(), (1, 3, 5, 5), opset=opset)
 
 
 class GeluNet(nn.Module):
@@ -582,6 +613,7 @@ def main():
     shufflenet()
     convnext()
     decoder()
+    upsampling()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

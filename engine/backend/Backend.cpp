@@ -530,4 +530,76 @@ void Backend::layerNormBackward(const Tensor& src, const Tensor& gamma, const Te
   if (diffSrc) *diffSrc = dx.inLayout(diffSrc->layout());
 }
 
+namespace {
+// Where output row (or column) o reads from an input of `in` cells resized to `out`: the two
+// source cells and the second's weight (nearest: one cell, weight 0).
+struct ResizeTap {
+  int64_t i0 = 0, i1 = 0;
+  float w1 = 0.0f;
+};
+std::vector<ResizeTap> resizeTaps(bool bilinear, int64_t in, int64_t out) {
+  std::vector<ResizeTap> taps(static_cast<size_t>(out));
+  const double scale = double(in) / double(out);
+  for (int64_t o = 0; o < out; ++o) {
+    ResizeTap& t = taps[size_t(o)];
+    if (!bilinear) {
+      t.i0 = t.i1 = std::min<int64_t>(int64_t(std::floor(double(o) * scale)), in - 1);
+      continue;
+    }
+    const double x = std::max(0.0, (double(o) + 0.5) * scale - 0.5);
+    t.i0 = std::min<int64_t>(int64_t(x), in - 1);
+    t.i1 = std::min<int64_t>(t.i0 + 1, in - 1);
+    t.w1 = float(x - double(t.i0));
+  }
+  return taps;
+}
+
+void checkResizeArguments(const Shape& src, const Shape& dst) {
+  if (src.rank() != 4 || dst.rank() != 4 || src[0] != dst[0] || src[1] != dst[1])
+    throw std::invalid_argument("resize: " + src.toString() + " to " + dst.toString() +
+                                ": maps (N, C, H, W) of one batch and channel count");
+}
+} // namespace
+
+void Backend::resizeForward(bool bilinear, const Tensor& src, Tensor& dst) {
+  checkResizeArguments(src.shape(), dst.shape());
+  const Shape& s = src.shape();
+  const Shape& d = dst.shape();
+  const std::vector<ResizeTap> rows = resizeTaps(bilinear, s[2], d[2]), cols = resizeTaps(bilinear, s[3], d[3]);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t y = 0; y < d[2]; ++y) {
+        const ResizeTap& r = rows[size_t(y)];
+        for (int64_t x = 0; x < d[3]; ++x) {
+          const ResizeTap& q = cols[size_t(x)];
+          const float top = src.at(n, c, r.i0, q.i0) * (1 - q.w1) + src.at(n, c, r.i0, q.i1) * q.w1;
+          const float bottom = src.at(n, c, r.i1, q.i0) * (1 - q.w1) + src.at(n, c, r.i1, q.i1) * q.w1;
+          dst.at(n, c, y, x) = top * (1 - r.w1) + bottom * r.w1;
+        }
+      }
+}
+
+void Backend::resizeBackward(bool bilinear, const Tensor& diffDst, Tensor& diffSrc) {
+  checkResizeArguments(diffSrc.shape(), diffDst.shape());
+  const Shape& s = diffSrc.shape();
+  const Shape& d = diffDst.shape();
+  std::fill(diffSrc.values().begin(), diffSrc.values().end(), 0.0f);
+  const std::vector<ResizeTap> rows = resizeTaps(bilinear, s[2], d[2]), cols = resizeTaps(bilinear, s[3], d[3]);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c) // each (n, c) plane is its own: no two threads add to one cell
+      for (int64_t y = 0; y < d[2]; ++y) {
+        const ResizeTap& r = rows[size_t(y)];
+        for (int64_t x = 0; x < d[3]; ++x) {
+          const ResizeTap& q = cols[size_t(x)];
+          const float g = diffDst.at(n, c, y, x);
+          diffSrc.at(n, c, r.i0, q.i0) += g * (1 - r.w1) * (1 - q.w1);
+          diffSrc.at(n, c, r.i0, q.i1) += g * (1 - r.w1) * q.w1;
+          diffSrc.at(n, c, r.i1, q.i0) += g * r.w1 * (1 - q.w1);
+          diffSrc.at(n, c, r.i1, q.i1) += g * r.w1 * q.w1;
+        }
+      }
+}
+
 } // namespace convscope

@@ -107,6 +107,16 @@ public:
                                  const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc,
                                  Tensor& diffGamma, Tensor& diffBeta);
 
+  // ---- resizing maps (upsampling) ----
+  // dst = src resized to dst's height and width, each channel alone, as PyTorch's
+  // F.interpolate: nearest (the source cell ⌊y·H_in/H_out⌋) or bilinear with align_corners
+  // false (the source point (y + ½)·H_in/H_out − ½, clamped at 0; the four cells around it
+  // weighted by their nearness). Plain loops, in either layout.
+  virtual void resizeForward(bool bilinear, const Tensor& src, Tensor& dst);
+  // Its gradient: each diff_dst value added back to the source cells it was made of, by the
+  // same weights.
+  virtual void resizeBackward(bool bilinear, const Tensor& diffDst, Tensor& diffSrc);
+
   // ---- layer normalization (each sample's channels at each position) ----
   // dst = γ_c·(x − μ)/√(σ² + ε) + β_c, μ and σ² (biased) over the C channels of each
   // (n, h, w) of maps, or over the F features of each sample of vectors (N, F): ConvNeXt's

@@ -21,6 +21,7 @@
 #include "engine/layers/LayerNorm.h"
 #include "engine/layers/ChannelScale.h"
 #include "engine/layers/ConvTranspose2D.h"
+#include "engine/layers/Upsample.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -57,6 +58,9 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Conv", "Conv2D: groups (depthwise), dilations, strides, asymmetric pads, auto_pad; 2-D only"},
       {"ConvTranspose", "ConvTranspose2D: groups, dilations, strides, pads, output_padding (each below the stride); "
                         "2-D only"},
+      {"Resize", "Upsample: nearest (PyTorch's: 'asymmetric', 'floor') or bilinear without align_corners "
+                 "('pytorch_half_pixel'), by whole scales or to sizes"},
+      {"Upsample", "Upsample nearest, by whole scales (before opset 10)"},
       {"BatchNormalization", "BatchNorm (inference form: scale, bias, running mean and variance, epsilon, momentum)"},
       {"Relu", "Activation relu"},
       {"LeakyRelu", "Activation leaky-relu (alpha)"},
@@ -967,6 +971,7 @@ private:
     }
     if (op == "Conv") return convertConv(node);
     if (op == "ConvTranspose") return convertConvTranspose(node);
+    if (op == "Resize" || op == "Upsample") return convertResize(node);
     if (op == "BatchNormalization") return convertBatchNorm(node);
     if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" || op == "Elu" ||
         op == "HardSigmoid" || op == "HardSwish" || op == "Selu")
@@ -1518,6 +1523,64 @@ private:
       if (!StructureOnly::active()) deconv->bias().values() = b.floats();
     }
     produce(node, add(std::move(deconv), {in.node}));
+  }
+
+  // Resize (opset 10 and later) and Upsample (before): PyTorch's nn.Upsample and F.interpolate,
+  // nearest ("asymmetric" coordinates, "floor") and bilinear without align_corners ("linear",
+  // "pytorch_half_pixel" or "half_pixel"), by whole factors or to a size; the batch and the
+  // channels unchanged.
+  void convertResize(const onnx::NodeProto& node) {
+    const bool resize = node.op_type() == "Resize";
+    Attributes a = resize ? Attributes(node, {"mode", "coordinate_transformation_mode", "nearest_mode",
+                                              "cubic_coeff_a", "exclude_outside", "extrapolation_value"})
+                          : Attributes(node, {"mode", "scales"});
+    const Value& in = nodeInput(node, 0);
+    const Shape src = shapeOf(in.node);
+    if (src.rank() != 4) throw std::invalid_argument("resizes " + src.toString() + "; ConvScope resizes maps (N, C, H, W)");
+    const std::string mode = a.text("mode", "nearest");
+    const bool bilinear = mode == "linear" || mode == "bilinear";
+    if (!bilinear && mode != "nearest")
+      throw std::invalid_argument("mode '" + mode + "'; ConvScope resizes nearest or bilinear");
+    if (resize) {
+      const std::string coordinates = a.text("coordinate_transformation_mode", "half_pixel");
+      const std::string nearest = a.text("nearest_mode", "round_prefer_floor");
+      if (!bilinear && (coordinates != "asymmetric" || nearest != "floor"))
+        throw std::invalid_argument("nearest with coordinate_transformation_mode '" + coordinates + "' and nearest_mode '" +
+                                    nearest + "'; ConvScope's nearest is PyTorch's ('asymmetric', 'floor')");
+      if (bilinear && coordinates != "pytorch_half_pixel" && coordinates != "half_pixel")
+        throw std::invalid_argument("linear with coordinate_transformation_mode '" + coordinates +
+                                    "'; ConvScope's bilinear is PyTorch's with align_corners=False ('pytorch_half_pixel')");
+      if (a.integer("exclude_outside", 0) != 0) throw std::invalid_argument("exclude_outside 1 is not supported");
+    } else if (bilinear) {
+      throw std::invalid_argument("Upsample 'linear' (before opset 10) places its samples otherwise than PyTorch's "
+                                  "bilinear; export at opset 11 or later");
+    }
+    // The sizes, from `sizes` or from `scales` (whole factors).
+    std::vector<double> scales;
+    for (const onnx::AttributeProto& at : node.attribute()) // Upsample at opset 7: an attribute
+      if (!resize && at.name() == "scales") scales.assign(at.floats().begin(), at.floats().end());
+    const int scalesInput = resize ? (opset_ >= 11 ? 2 : 1) : 1;
+    if (hasInput(node, scalesInput) && constant(node, scalesInput, "scales").count() > 0)
+      scales = numbersOf(constant(node, scalesInput, "scales"));
+    std::vector<double> sizes;
+    if (resize && opset_ >= 11 && hasInput(node, 3)) sizes = numbersOf(constant(node, 3, "sizes"));
+    int64_t factorH = 1, factorW = 1, sizeH = 0, sizeW = 0;
+    if (!sizes.empty()) {
+      if (sizes.size() != 4 || wholeNumber(sizes[1]) != src[1])
+        throw std::invalid_argument("sizes must be (N, C, H, W) with the input's " + std::to_string(src[1]) + " channels");
+      sizeH = wholeNumber(sizes[2]), sizeW = wholeNumber(sizes[3]);
+      if (sizeH == src[2] * (sizeH / src[2]) && sizeW == src[3] * (sizeW / src[3]) && sizeH >= src[2] && sizeW >= src[3])
+        factorH = sizeH / src[2], factorW = sizeW / src[3], sizeH = sizeW = 0;
+    } else {
+      if (scales.size() != 4 || scales[0] != 1.0 || scales[1] != 1.0)
+        throw std::invalid_argument("scales must be 1, 1, height, width (the batch and the channels unchanged)");
+      if (scales[2] != std::floor(scales[2]) || scales[3] != std::floor(scales[3]) || scales[2] < 1 || scales[3] < 1)
+        throw std::invalid_argument("scales " + std::to_string(scales[2]) + " and " + std::to_string(scales[3]) +
+                                    " are not whole factors; ConvScope resizes by whole factors or to a size");
+      factorH = wholeNumber(scales[2]), factorW = wholeNumber(scales[3]);
+    }
+    produce(node, add(std::make_unique<Upsample>(uniqueName(baseName(node, "")), bilinear, factorH, factorW, sizeH, sizeW),
+                      {in.node}));
   }
 
   // pads / auto_pad → top, bottom, left, right.

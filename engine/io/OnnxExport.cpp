@@ -126,6 +126,9 @@ private:
       } else if (const auto* f = std::get_if<float>(&attribute.value)) {
         a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
         a->set_f(*f);
+      } else if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+        a->set_type(onnx::AttributeProto_AttributeType_STRING);
+        a->set_s(*text);
       } else {
         a->set_type(onnx::AttributeProto_AttributeType_INTS);
         for (int64_t v : std::get<std::vector<int64_t>>(attribute.value)) a->add_ints(v);

@@ -16,7 +16,7 @@ class OnnxWriter {
 public:
   struct Attribute {
     std::string name;
-    std::variant<int64_t, float, std::vector<int64_t>> value;
+    std::variant<int64_t, float, std::vector<int64_t>, std::string> value;
   };
   virtual ~OnnxWriter() = default;
   // A node of operator `op` named `name`, reading `inputs` (tensor names), writing `output`.

@@ -42,7 +42,7 @@ const std::vector<std::string> kImported{
     "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity",
     "mean-head",        "activations-modern-13", "activations-modern-14", "activations-gelu-13", "activations-gelu-17",
     "shufflenet-11",    "shufflenet-13",         "shufflenet-split",      "convnext-13",     "convnext-17",
-    "transposed-13"};
+    "transposed-13",    "upsample-9",            "upsample-11",           "upsample-13"};
 
 std::string readBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -204,8 +204,8 @@ TEST(OnnxImportFixtures, AnImportedModelTrainsFurtherAndSavesAsAModelFile) {
 
 TEST(OnnxRefuses, UnsupportedOperatorsAndAttributesByName) {
   const std::string resize = importError(readBytes(kFixtures + "refused-resize.onnx"));
-  EXPECT_NE(resize.find("ConvScope cannot run one of its operators: Resize ×1 (first node '/1/Resize': not an "
-                        "operator ConvScope implements). ConvScope reads: Conv,"),
+  EXPECT_NE(resize.find("ConvScope cannot run one of its operators: Resize ×1 (first node '/1/Resize': mode "
+                        "'cubic'; ConvScope resizes nearest or bilinear). ConvScope reads: Conv,"),
             std::string::npos)
       << resize;
   const std::string attribute = importError(readBytes(kFixtures + "refused-attribute.onnx"));
@@ -217,13 +217,14 @@ TEST(OnnxRefuses, UnsupportedOperatorsAndAttributesByName) {
 }
 
 TEST(OnnxRefuses, OneRefusalListsEveryOperatorWithItsCountAndFirstNode) {
-  // An upsampling, a learned leaky ReLU and a pixel shuffle after a squeeze-and-excitation
-  // block it runs: all named at once, in the order the graph meets them; the nodes that only
-  // read what a refused node computes (the convolution after the upsampling) are consequences,
-  // not listed.
+  // An upsampling with align_corners=True, a learned leaky ReLU and a pixel shuffle after a
+  // squeeze-and-excitation block it runs: all named at once, in the order the graph meets them;
+  // the nodes that only read what a refused node computes (the convolution after the
+  // upsampling) are consequences, not listed.
   const std::string modern = importError(readBytes(kFixtures + "refused-modern.onnx"));
   EXPECT_NE(modern.find("ConvScope cannot run 3 of its operators, all listed here: Resize ×1 (first node '/up/Resize': "
-                        "not an operator ConvScope implements)"),
+                        "linear with coordinate_transformation_mode 'align_corners'; ConvScope's bilinear is "
+                        "PyTorch's with align_corners=False ('pytorch_half_pixel'))"),
             std::string::npos)
       << modern;
   EXPECT_EQ(modern.find("Mul ×"), std::string::npos) << modern; // squeeze-and-excitation runs

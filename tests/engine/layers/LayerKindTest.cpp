@@ -27,7 +27,7 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, ConvTranspose2D, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
+            "Conv2D, ConvTranspose2D, Upsample, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
             "ChannelShuffle, ChannelScale, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
 }
 
@@ -44,6 +44,8 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "maxpool 2x2\n"
                            "conv 6 3x3 stride 2\n"
                            "deconv 6 2x2 stride 2 outpad 1\n"
+                           "upsample 2 bilinear\n"
+                           "maxpool 2x2\n"
                            "batchnorm\n"
                            "layernorm eps 1e-06\n"
                            "scale 0.5\n"
@@ -61,7 +63,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "multiply logits\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 27u);
+  ASSERT_EQ(built.size(), 29u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -93,10 +95,12 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_EQ(built.shapes(1)[7], (Shape{1, 4, 16, 16}));
   EXPECT_EQ(built.layer(10).layerListLine(), "deconv 6 2x2 stride 2 outpad 1");
   EXPECT_EQ(built.shapes(1)[10], (Shape{1, 6, 7, 7})); // (3 − 1)·2 + (2 − 1) + 1 + 1
-  EXPECT_EQ(built.layer(12).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
-  EXPECT_EQ(built.layer(12).layerListLine(), "layernorm eps 1e-06");
-  EXPECT_EQ(built.layer(13).layerListLine(), "scale 0.5");
-  EXPECT_EQ(built.layer(14).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
+  EXPECT_EQ(built.layer(11).layerListLine(), "upsample 2 bilinear");
+  EXPECT_EQ(built.shapes(1)[11], (Shape{1, 6, 14, 14}));
+  EXPECT_EQ(built.layer(14).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
+  EXPECT_EQ(built.layer(14).layerListLine(), "layernorm eps 1e-06");
+  EXPECT_EQ(built.layer(15).layerListLine(), "scale 0.5");
+  EXPECT_EQ(built.layer(16).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 1");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn k 2\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 2");
   EXPECT_TRUE(built.endsInSoftmax());
@@ -109,7 +113,7 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
                "m.json");
     FAIL() << "an unknown type was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown layer type \"Attention\" (expected Conv2D, ConvTranspose2D, Pool2D"),
+    EXPECT_NE(std::string(e.what()).find("unknown layer type \"Attention\" (expected Conv2D, ConvTranspose2D, Upsample, Pool2D"),
               std::string::npos)
         << e.what();
   }
@@ -146,6 +150,11 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
   EXPECT_EQ(checkLayerList("input 2x4x4\ndeconv 3 3x3 groups 2\n").error,
             "line 2: ConvTranspose2D 'deconv1': 2 groups must divide the 2 input channels and the 3 output channels");
   EXPECT_EQ(checkLayerList("input 2x4x4\ndeconv 2 2x2 stride 2 padding 1\n").rows.back().output, (Shape{2, 6, 6}));
+  EXPECT_EQ(checkLayerList("input 2x4x4\nupsample 2 cubic\n").error,
+            "line 2: 'cubic' is not a mode of upsample (nearest or bilinear)");
+  EXPECT_EQ(checkLayerList("input 2x4x4\nupsample 0\n").error.substr(0, 40), "line 2: the factor must be at least 1, n");
+  EXPECT_EQ(checkLayerList("input 2x4x4\nupsample to 7x9\n").rows.back().output, (Shape{2, 7, 9}));
+  EXPECT_EQ(checkLayerList("input 2x4x4\nupsample 3x2\n").rows.back().output, (Shape{2, 12, 8}));
   EXPECT_TRUE(checkLayerList("input 6x8x8\nslice 0 3 as a\nslice 3 6 from input\nconv 3 3x3 pad 1\nconcat a\nshuffle 2\n")
                   .fits());
 }

@@ -110,8 +110,9 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   // response normalization (AlexNet's and a strong one), ReLU6 and average pooling that leaves
   // padding out of its count (also in ceil mode); transposed convolutions (stride 2 and 3,
   // output padding, dilation, groups), a ConvNeXt block (layer normalization over channels, GELU,
-  // layer scale) and a ShuffleNet unit (channel slices, concatenation, channel shuffle).
-  ASSERT_EQ(cases.size(), 12u);
+  // layer scale), a ShuffleNet unit (channel slices, concatenation, channel shuffle) and
+  // upsampling (nearest and bilinear, by factors and to a size).
+  ASSERT_EQ(cases.size(), 13u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
