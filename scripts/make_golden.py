@@ -539,6 +539,24 @@ upsample 2 bilinear
 upsample to 13x11 bilinear
 """, (2, 3, 4, 5), [(4, 3, 3, 3), (4,), (3, 4, 3, 3), (3,)], upsampling))
 
+# PReLU: one slope per channel of maps, one shared, one per feature of a vector.
+def prelus(x, p):
+    h = F.prelu(conv(x, p[0], p[1], pad=1), p[2])
+    h = F.prelu(conv(h, p[3], p[4]), p[5])
+    return F.prelu(F.linear(h.flatten(1), p[6], p[7]), p[8])
+
+
+torch.manual_seed(306)
+cases.append(graph_case("prelu", """input 3x6x6
+conv 4 3x3 pad 1
+prelu channels
+conv 2 3x3
+prelu
+flatten
+dense 5
+prelu channels
+""", (2, 3, 6, 6), [(4, 3, 3, 3), (4,), (4,), (2, 4, 3, 3), (2,), (1,), (5, 32), (5,), (5,)], prelus))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -326,9 +326,9 @@ def refused():
 
 class ModernBlocks(nn.Module):
     """What ConvScope cannot run yet, for the refusal that lists every operator: a bilinear
-    upsampling with align_corners=True (Resize in a form it does not compute), a learned leaky
-    ReLU (PRelu) and a pixel shuffle (DepthToSpace), after an ELU and a squeeze-and-excitation
-    gate it can run."""
+    upsampling with align_corners=True (Resize in a form it does not compute) and a pixel shuffle
+    (DepthToSpace), around an ELU, a squeeze-and-excitation gate and a learned leaky ReLU (PRelu)
+    it can run."""
 
     def __init__(self):
         super().__init__()
@@ -361,6 +361,19 @@ class Upsampling(nn.Module):
         h = nn.functional.interpolate(self.conv3(h), size=(h.shape[2] * 3 // 2, 40), mode="bilinear",
                                       align_corners=False)
         return h
+
+
+def prelu():
+    """PReLU's fixture: one slope per channel, and one shared (its own generator)."""
+    torch.manual_seed(71)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.PReLU(4), nn.Conv2d(4, 2, 3), nn.PReLU(), nn.Flatten(),
+                        nn.Linear(2 * 7 * 7, 6), nn.PReLU(6))
+    with torch.no_grad():  # slopes away from PyTorch's 0.25 start and from each other
+        for m in net:
+            if isinstance(m, nn.PReLU):
+                m.weight.uniform_(-0.5, 0.8)
+    export("prelu-13", "PRelu: one slope per channel (C, 1, 1), one shared, one per feature of a vector", net,
+           (1, 3, 9, 9), opset=13, dynamic=True)
 
 
 def upsampling():
@@ -614,6 +627,7 @@ def main():
     convnext()
     decoder()
     upsampling()
+    prelu()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

@@ -602,4 +602,63 @@ void Backend::resizeBackward(bool bilinear, const Tensor& diffDst, Tensor& diffS
       }
 }
 
+namespace {
+void checkPreluArguments(const Tensor& src, const Tensor& slopes, const Shape& other, const std::string& what) {
+  const Shape& s = src.shape();
+  if (s.rank() != 4 && s.rank() != 2)
+    throw std::invalid_argument("prelu: expects maps (N, C, H, W) or vectors (N, F), got " + s.toString());
+  if (slopes.size() != 1 && slopes.size() != s[1])
+    throw std::invalid_argument("prelu: " + std::to_string(slopes.size()) + " slopes for " + std::to_string(s[1]) +
+                                " channels (one, or one per channel)");
+  if (other != s) throw std::invalid_argument("prelu: " + what + " " + other.toString() + " for src " + s.toString());
+}
+} // namespace
+
+void Backend::preluForward(const Tensor& src, const Tensor& slopes, Tensor& dst) {
+  checkPreluArguments(src, slopes, dst.shape(), "dst");
+  Tensor converted;
+  const Tensor& in = src.inLayout(dst.layout(), converted);
+  const ChannelWalk w(dst);
+  const bool shared = slopes.size() == 1;
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < w.samples; ++n)
+    for (int64_t c = 0; c < w.channels; ++c) {
+      const float a = slopes.data()[shared ? 0 : c];
+      for (int64_t p = 0; p < w.positions; ++p) {
+        const int64_t k = w.at(n, c, p);
+        const float x = in.data()[k];
+        dst.data()[k] = x > 0.0f ? x : a * x;
+      }
+    }
+}
+
+void Backend::preluBackward(const Tensor& src, const Tensor& slopes, const Tensor& diffDst, Tensor* diffSrc,
+                            Tensor& diffSlopes) {
+  checkPreluArguments(src, slopes, diffDst.shape(), "diff_dst");
+  if (diffSrc) checkPreluArguments(src, slopes, diffSrc->shape(), "diff_src");
+  if (diffSlopes.size() != slopes.size())
+    throw std::invalid_argument("prelu backward: " + std::to_string(diffSlopes.size()) + " slope gradients for " +
+                                std::to_string(slopes.size()) + " slopes");
+  Tensor convertedSrc, convertedDiff;
+  const Tensor& x = src.inLayout(Layout::NCHW, convertedSrc);
+  const Tensor& dy = diffDst.inLayout(Layout::NCHW, convertedDiff);
+  Tensor dx(src.shape());
+  const ChannelWalk w(x);
+  const bool shared = slopes.size() == 1;
+  std::vector<double> sums(static_cast<size_t>(slopes.size()), 0.0);
+  for (int64_t n = 0; n < w.samples; ++n)
+    for (int64_t c = 0; c < w.channels; ++c) {
+      const float a = slopes.data()[shared ? 0 : c];
+      double& sum = sums[size_t(shared ? 0 : c)];
+      for (int64_t p = 0; p < w.positions; ++p) {
+        const int64_t k = w.at(n, c, p);
+        const float v = x.data()[k], g = dy.data()[k];
+        dx.data()[k] = v > 0.0f ? g : a * g;
+        if (v <= 0.0f) sum += double(g) * v;
+      }
+    }
+  for (size_t k = 0; k < sums.size(); ++k) diffSlopes.data()[k] = float(sums[k]);
+  if (diffSrc) *diffSrc = dx.inLayout(diffSrc->layout());
+}
+
 } // namespace convscope

@@ -107,6 +107,15 @@ public:
                                  const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc,
                                  Tensor& diffGamma, Tensor& diffBeta);
 
+  // ---- learned leaky ReLU ----
+  // dst = x where x > 0, else a·x, with a = slopes[c] for channel c (one slope per channel) or
+  // slopes[0] for every value (one shared slope): PyTorch's nn.PReLU. Maps or vectors, either layout.
+  virtual void preluForward(const Tensor& src, const Tensor& slopes, Tensor& dst);
+  // diff_src = diff_dst where x > 0, else a·diff_dst (skipped when null); diff_slopes = Σ
+  // diff_dst·x over the values ≤ 0 of each slope.
+  virtual void preluBackward(const Tensor& src, const Tensor& slopes, const Tensor& diffDst, Tensor* diffSrc,
+                             Tensor& diffSlopes);
+
   // ---- resizing maps (upsampling) ----
   // dst = src resized to dst's height and width, each channel alone, as PyTorch's
   // F.interpolate: nearest (the source cell ⌊y·H_in/H_out⌋) or bilinear with align_corners

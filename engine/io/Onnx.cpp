@@ -22,6 +22,7 @@
 #include "engine/layers/ChannelScale.h"
 #include "engine/layers/ConvTranspose2D.h"
 #include "engine/layers/Upsample.h"
+#include "engine/layers/PReLU.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -61,6 +62,7 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Resize", "Upsample: nearest (PyTorch's: 'asymmetric', 'floor') or bilinear without align_corners "
                  "('pytorch_half_pixel'), by whole scales or to sizes"},
       {"Upsample", "Upsample nearest, by whole scales (before opset 10)"},
+      {"PRelu", "PReLU: one learned slope, or one per channel (C, 1, 1)"},
       {"BatchNormalization", "BatchNorm (inference form: scale, bias, running mean and variance, epsilon, momentum)"},
       {"Relu", "Activation relu"},
       {"LeakyRelu", "Activation leaky-relu (alpha)"},
@@ -972,6 +974,7 @@ private:
     if (op == "Conv") return convertConv(node);
     if (op == "ConvTranspose") return convertConvTranspose(node);
     if (op == "Resize" || op == "Upsample") return convertResize(node);
+    if (op == "PRelu") return convertPRelu(node);
     if (op == "BatchNormalization") return convertBatchNorm(node);
     if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid" || op == "Clip" || op == "Elu" ||
         op == "HardSigmoid" || op == "HardSwish" || op == "Selu")
@@ -1581,6 +1584,26 @@ private:
     }
     produce(node, add(std::make_unique<Upsample>(uniqueName(baseName(node, "")), bilinear, factorH, factorW, sizeH, sizeW),
                       {in.node}));
+  }
+
+  // PRelu: PyTorch's nn.PReLU, its slope shaped (C, 1, 1) for one per channel of maps, (F) for
+  // one per feature of vectors, or one value for all.
+  void convertPRelu(const onnx::NodeProto& node) {
+    Attributes a(node, {});
+    const Value& in = nodeInput(node, 0);
+    const Shape src = shapeOf(in.node);
+    const Constant& slope = constant(node, 1, "slope");
+    std::vector<int64_t> dims = slope.dims;
+    while (!dims.empty() && dims.front() == 1 && int64_t(dims.size()) > src.rank() - 1) dims.erase(dims.begin());
+    const bool shared = slope.count() == 1;
+    const bool perChannel = src.rank() == 4 ? dims == std::vector<int64_t>{src[1], 1, 1}
+                                            : dims == std::vector<int64_t>{src[1]};
+    if (slope.integer || (!shared && !perChannel))
+      throw std::invalid_argument("a slope of shape " + Shape(slope.dims).toString() + " for " + src.toString() +
+                                  "; ConvScope's PReLU has one slope, or one per channel (C, 1, 1)");
+    auto prelu = std::make_unique<PReLU>(uniqueName(baseName(node, node.input(1))), shared ? 1 : src[1]);
+    if (!StructureOnly::active()) prelu->slopes().values() = slope.floats();
+    produce(node, add(std::move(prelu), {in.node}));
   }
 
   // pads / auto_pad → top, bottom, left, right.

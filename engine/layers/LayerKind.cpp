@@ -10,6 +10,7 @@
 #include "engine/layers/ChannelScale.h"
 #include "engine/layers/ConvTranspose2D.h"
 #include "engine/layers/Upsample.h"
+#include "engine/layers/PReLU.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
@@ -183,7 +184,7 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 // ---- the registry --------------------------------------------------------------------------
 
 const std::vector<LayerKind>& layerKinds() {
-  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pool2dKind(),  activationKind(), flattenKind(),
+  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pool2dKind(),  activationKind(), preluKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        multiplyKind(),        concatKind(),
                                             channelSliceKind(),  channelShuffleKind(), channelScaleKind(),
                                             globalAvgPoolKind(), dropoutKind(), batchNormKind(), layerNormKind(),  localResponseNormKind()};

@@ -11,6 +11,7 @@
 #include "engine/layers/ChannelSlice.h"
 #include "engine/layers/ChannelScale.h"
 #include "engine/layers/LayerNorm.h"
+#include "engine/layers/PReLU.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
@@ -272,6 +273,12 @@ TEST(Gradients, LayerNormAndChannelScaleFiniteDifferences) {
   EXPECT_TRUE(tensorsClose(dxNhwc.inLayout(Layout::NCHW), dx, 1e-6f, 1e-6f));
   EXPECT_TRUE(tensorsClose(*maps.gradients()[0], gradients[0], 1e-6f, 1e-6f));
   EXPECT_THROW(LayerNorm("bad", 4, 0.0f), std::invalid_argument);
+  // PReLU, per channel and shared, on values at least 0.025 from its kink at 0.
+  PReLU perChannel("prelu", 4, 0.3f), shared("prelu_shared", 1, -0.2f);
+  perChannel.slopes() = randomTensor(perChannel.slopes().shape(), 30, -0.5f, 0.8f);
+  checkGradients(perChannel, spreadValues({2, 4, 3, 3}, 31, 0.05f, -1.775f));
+  checkGradients(shared, spreadValues({3, 8}, 32, 0.05f, -0.575f));
+  EXPECT_THROW(perChannel.outputShape({1, 3, 2, 2}), std::invalid_argument);
   EXPECT_THROW(maps.outputShape({1, 4, 2, 2}), std::invalid_argument);
 }
 

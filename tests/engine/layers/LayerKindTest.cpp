@@ -27,7 +27,7 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, ConvTranspose2D, Upsample, Pool2D, Activation, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
+            "Conv2D, ConvTranspose2D, Upsample, Pool2D, Activation, PReLU, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
             "ChannelShuffle, ChannelScale, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
 }
 
@@ -61,9 +61,10 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "dense 5 as logits\n"
                            "sigmoid\n"
                            "multiply logits\n"
+                           "prelu channels init 0.1\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 29u);
+  ASSERT_EQ(built.size(), 30u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -96,6 +97,8 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_EQ(built.layer(10).layerListLine(), "deconv 6 2x2 stride 2 outpad 1");
   EXPECT_EQ(built.shapes(1)[10], (Shape{1, 6, 7, 7})); // (3 − 1)·2 + (2 − 1) + 1 + 1
   EXPECT_EQ(built.layer(11).layerListLine(), "upsample 2 bilinear");
+  EXPECT_EQ(built.layer(28).layerListLine(), "prelu channels init 0.1");
+  EXPECT_EQ(built.layer(28).parameterCount(), 5);
   EXPECT_EQ(built.shapes(1)[11], (Shape{1, 6, 14, 14}));
   EXPECT_EQ(built.layer(14).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
   EXPECT_EQ(built.layer(14).layerListLine(), "layernorm eps 1e-06");
