@@ -30,7 +30,7 @@ QList<QCommandLineOption> windowOptions() {
       {"bias", "Convolution bias.", "B"},
       {"per-channel", "A one-block kernel filters each colour channel on its own (depthwise); by default it spans "
                       "the channels (depth = number of kernels)."},
-      {"activation", "Activation: none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, hard-swish, silu, selu or gelu.", "NAME"},
+      {"activation", "Activation: none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, hard-swish, silu, selu, gelu or gelu-tanh.", "NAME"},
       {"pooling", "Pooling on, with max, average or sum.", "MODE"},
       {"pool-size", "Pooling on, with an N x N window.", "N"},
       {"pool-stride", "Pooling on, with this stride (default: the window size).", "N"},

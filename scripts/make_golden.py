@@ -98,7 +98,8 @@ for name, fn in [("relu", F.relu), ("leaky-relu", lambda v: F.leaky_relu(v, 0.01
 # wider range, so that hard swish and hard sigmoid meet both their bends at -3 and 3).
 MODERN = [("elu", 0.7, lambda v: F.elu(v, 0.7)), ("hard-sigmoid", 1 / 6, F.hardsigmoid),
           ("hard-swish", 0.0, F.hardswish), ("silu", 0.0, F.silu), ("selu", 0.0, F.selu),
-          ("gelu", 0.0, F.gelu)]  # last: the cases before it keep their draws
+          ("gelu", 0.0, F.gelu), ("gelu-tanh", 0.0, lambda v: F.gelu(v, approximate="tanh"))]
+# (appended last, each: the cases before them keep their draws)
 MODERN_RANDOM = torch.Generator().manual_seed(26)  # its own draws: the cases before and after stay as they were
 x_wide = torch.randn(2, 3, 5, 7, generator=MODERN_RANDOM) * 3
 for name, alpha, fn in MODERN:
@@ -556,6 +557,39 @@ flatten
 dense 5
 prelu channels
 """, (2, 3, 6, 6), [(4, 3, 3, 3), (4,), (4,), (2, 4, 3, 3), (2,), (1,), (5, 32), (5,), (5,)], prelus))
+
+# Clamping to other bounds than ReLU6's: [−1, 1] (nn.Hardtanh), below only, above only.
+def clamps(x, p):
+    h = torch.clamp(conv(x, p[0], p[1], pad=1), -1.0, 1.0)
+    h = torch.clamp(conv(h, p[2], p[3]), min=-0.5)
+    return torch.clamp(h, max=0.25)
+
+
+torch.manual_seed(307)
+cases.append(graph_case("clamp", """input 3x6x6
+conv 4 3x3 pad 1
+clamp -1 1
+conv 2 3x3
+clamp -0.5 none
+clamp none 0.25
+""", (2, 3, 6, 6), [(4, 3, 3, 3), (4,), (2, 4, 3, 3), (2,)], clamps))
+
+# Padding as its own layer: reflect, edge, a constant.
+def pads(x, p):
+    h = conv(F.pad(x, (2, 2, 2, 2), mode="reflect"), p[0], p[1])
+    h = F.pad(torch.tanh(h), (1, 1, 1, 1), mode="replicate")
+    return conv(F.pad(h, (1, 1, 2, 2), value=0.5), p[2], p[3])
+
+
+torch.manual_seed(308)
+cases.append(graph_case("padding", """input 3x5x6
+pad 2 reflect
+conv 4 3x3
+tanh
+pad 1 edge
+pad 2x1 value 0.5
+conv 2 3x3
+""", (2, 3, 5, 6), [(4, 3, 3, 3), (4,), (2, 4, 3, 3), (2,)], pads))
 
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)

@@ -376,8 +376,63 @@ def prelu():
            (1, 3, 9, 9), opset=13, dynamic=True)
 
 
+def clamp():
+    """Clip with other bounds than ReLU's and ReLU6's: nn.Hardtanh(-1, 1), clamp(min=-0.5), clamp(max=0.75)."""
+    torch.manual_seed(72)
+
+    class Clamps(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.act1, self.conv2 = nn.Conv2d(3, 4, 3, padding=1), nn.Hardtanh(-1.0, 1.0), nn.Conv2d(4, 2, 3)
+
+        def forward(self, x):
+            return torch.clamp(self.conv2(torch.clamp(self.act1(self.conv1(x)), min=-0.5)), max=0.75)
+
+    export("clamp-13", "Clip: nn.Hardtanh(-1, 1), clamp(min=-0.5), clamp(max=0.75)", Clamps(), (1, 3, 7, 7), opset=13)
+
+
+def arithmetic():
+    """Sub, Div, Mul and Add of network values by constants: one number per channel, or one number."""
+    torch.manual_seed(74)
+    export("arithmetic-13", "(x − mean) / std with (1, 3, 1, 1) constants, x·2 − 1, + a per-channel parameter",
+           Arithmetic(), (1, 3, 6, 6), opset=13, dynamic=True)
+
+
+def padding():
+    """Pad beyond a convolution's own zeros: reflect, edge (uneven), a constant of 0.5 and zeros
+    read by a max pooling."""
+    torch.manual_seed(73)
+    net = nn.Sequential(nn.ReflectionPad2d(2), nn.Conv2d(3, 4, 3), nn.ReplicationPad2d((1, 2, 0, 1)), nn.ReLU(),
+                        nn.ConstantPad2d(1, 0.5), nn.MaxPool2d(2), nn.ZeroPad2d(1), nn.MaxPool2d(2),
+                        nn.Conv2d(4, 2, 1))
+    for opset in (11, 13):
+        export(f"pad-{opset}", f"Pad at opset {opset}: reflect, edge (uneven), constant 0.5, zeros before a max "
+               "pooling", net, (1, 3, 8, 8), opset=opset)
+
+
+def external_data():
+    """LeNet-5 with batch normalization again, its weights in an external data file beside it (as
+    ONNX stores models over 2 GB); and one whose data file lies outside its folder (refused)."""
+    model = onnx.load(os.path.join(OUT, "lenet-batchnorm.onnx"))
+    folder = os.path.join(OUT, "external")
+    os.makedirs(folder, exist_ok=True)
+    onnx.save_model(model, os.path.join(folder, "lenet-external.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="lenet-external.weights", size_threshold=0)
+    outside = onnx.load(os.path.join(folder, "lenet-external.onnx"), load_external_data=False)
+    for t in outside.graph.initializer:
+        for e in t.external_data:
+            if e.key == "location":
+                e.value = "../external/lenet-external.weights"
+    with open(os.path.join(folder, "outside-folder.onnx"), "wb") as f:
+        f.write(outside.SerializeToString())
+    print("external/lenet-external.onnx (+ .weights), external/outside-folder.onnx")
+
+
 def upsampling():
     """Upsampling fixtures (their own generator)."""
+    torch.manual_seed(63)
+    export("upsample-10", "Resize (opset 10: asymmetric, floor): nearest by 2", nn.Sequential(
+           nn.Conv2d(3, 2, 3, padding=1), nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 3)), (1, 3, 5, 5), opset=10)
     torch.manual_seed(62)
     export("upsample-9", "Upsample (opset 9): nearest by 2", nn.Sequential(nn.Conv2d(3, 2, 3, padding=1),
            nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 3)), (1, 3, 5, 5), opset=9)
@@ -547,15 +602,35 @@ class LayerScale(nn.Module):
         return self.conv(x) * self.gamma
 
 
-class ScalarScale(nn.Module):
-    """A convolution's maps times one number: a Mul by a constant that is not one per channel."""
+class MaskScale(nn.Module):
+    """A convolution's maps times a constant mask of their own size: a Mul by a constant that is
+    neither one number nor one per channel."""
 
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.register_buffer("mask", (torch.arange(256).reshape(1, 4, 8, 8) % 3).float())
 
     def forward(self, x):
-        return self.conv(x) * 3.0
+        return self.conv(x) * self.mask
+
+
+class Arithmetic(nn.Module):
+    """A normalization baked into the model ((x − mean) / std with (1, 3, 1, 1) buffers, on the
+    input itself), x·2 − 1, a per-channel bias added on its own, and a square (x·x, not GELU's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.offset = nn.Parameter(torch.randn(4, 1, 1))
+        self.conv2 = nn.Conv2d(4, 2, 3)
+
+    def forward(self, x):
+        h = self.conv((x - self.mean) / self.std)
+        h = torch.relu(h * 2 - 1) + self.offset
+        return self.conv2(h * h)
 
 
 class ConvLstm(nn.Module):
@@ -570,6 +645,25 @@ class ConvLstm(nn.Module):
         f = self.conv(x)                                 # (1, 4, 8, 8)
         f = f.permute(0, 3, 1, 2).reshape(1, 8, 4 * 8)  # a sequence over the columns
         return self.lstm(f)[0]
+
+
+class GeluTanhNet(nn.Module):
+    """GELU's tanh form: PyTorch writes Mul, Mul, Mul, Add, Mul, Tanh, Add, Mul, Mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.act1 = nn.Conv2d(3, 6, 3, padding=1), nn.GELU(approximate="tanh")
+        self.conv2, self.act2 = nn.Conv2d(6, 4, 3, padding=1), nn.GELU(approximate="tanh")
+
+    def forward(self, x):
+        return self.act2(self.conv2(self.act1(self.conv1(x))))
+
+
+def gelu_tanh():
+    """GELU's tanh form (its own generator)."""
+    torch.manual_seed(22)
+    export("activations-gelu-tanh-13", "GELU's tanh form at opset 13 (nine nodes), batch dynamic", GeluTanhNet(),
+           (1, 3, 9, 8), opset=13, dynamic=True)
 
 
 def gelu():
@@ -587,11 +681,11 @@ def refused_many():
     for name, model, shape in (("refused-modern", ModernBlocks(), (1, 3, 8, 8)),
                                ("refused-lstm", ConvLstm(), (1, 1, 8, 8)),
                                ("layer-scale", LayerScale(), (1, 3, 8, 8)),
-                               ("refused-scalar", ScalarScale(), (1, 3, 8, 8))):
+                               ("refused-mask", MaskScale(), (1, 3, 8, 8))):
         f = io.BytesIO()
         torch.onnx.export(model.eval(), torch.randn(*shape), f, opset_version=14)
         open(os.path.join(OUT, name + ".onnx"), "wb").write(f.getvalue())
-    print("refused-modern, refused-lstm, layer-scale (opens: a ChannelScale), refused-scalar")
+    print("refused-modern, refused-lstm, layer-scale (opens: a ChannelScale), refused-mask")
 
 
 def main():
@@ -623,11 +717,16 @@ def main():
            opset=14, dynamic=True)
     refused()
     gelu()
+    gelu_tanh()
     shufflenet()
     convnext()
     decoder()
     upsampling()
     prelu()
+    clamp()
+    external_data()
+    padding()
+    arithmetic()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

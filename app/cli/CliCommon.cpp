@@ -182,7 +182,7 @@ void addConvOptions(QCommandLineParser& p) {
                "A one-block kernel filters each of a colour image's channels on its own (depthwise: 3 maps a "
                "kernel); by default it spans the channels (1 map a kernel: depth = number of kernels)."});
   p.addOption({"activation", "Activation after the convolution: none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, "
-                 "hard-swish, silu, selu, gelu.", "NAME",
+                 "hard-swish, silu, selu, gelu, gelu-tanh.", "NAME",
                "none"});
 }
 

@@ -661,4 +661,94 @@ void Backend::preluBackward(const Tensor& src, const Tensor& slopes, const Tenso
   if (diffSrc) *diffSrc = dx.inLayout(diffSrc->layout());
 }
 
+void Backend::clampForward(float lo, float hi, const Tensor& src, Tensor& dst) {
+  if (src.shape() != dst.shape())
+    throw std::invalid_argument("clamp: dst " + dst.shape().toString() + " for src " + src.shape().toString());
+  Tensor converted;
+  const Tensor& in = src.inLayout(dst.layout(), converted);
+  const float* x = in.data();
+  float* y = dst.data();
+  const int64_t n = dst.size();
+#pragma omp parallel for
+  for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
+}
+
+void Backend::clampBackward(float lo, float hi, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc) {
+  if (src.shape() != diffDst.shape() || src.shape() != diffSrc.shape())
+    throw std::invalid_argument("clamp backward: diff_dst " + diffDst.shape().toString() + " and diff_src " +
+                                diffSrc.shape().toString() + " for src " + src.shape().toString());
+  Tensor convertedSrc, convertedDiff;
+  const Tensor& x = src.inLayout(diffSrc.layout(), convertedSrc);
+  const Tensor& dy = diffDst.inLayout(diffSrc.layout(), convertedDiff);
+  const int64_t n = diffSrc.size();
+#pragma omp parallel for
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x.data()[i];
+    diffSrc.data()[i] = v >= lo && v <= hi ? dy.data()[i] : 0.0f;
+  }
+}
+
+namespace {
+// The source index along one axis of `n` cells for padded index o (−1: a constant border).
+int64_t padSource(Backend::PadMode mode, int64_t o, int64_t before, int64_t n) {
+  int64_t i = o - before;
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+  case Backend::PadMode::Constant: return -1;
+  case Backend::PadMode::Edge: return i < 0 ? 0 : n - 1;
+  case Backend::PadMode::Reflect:
+    if (n == 1) return 0;
+    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i; // mirrored at the edges, the edge itself not repeated
+    return i;
+  }
+  return -1;
+}
+
+void checkPadArguments(Backend::PadMode mode, const std::array<int64_t, 4>& pads, const Shape& src, const Shape& dst) {
+  if (src.rank() != 4 || dst.rank() != 4 || dst[0] != src[0] || dst[1] != src[1] ||
+      dst[2] != src[2] + pads[0] + pads[1] || dst[3] != src[3] + pads[2] + pads[3])
+    throw std::invalid_argument("pad: " + src.toString() + " padded by " + std::to_string(pads[0]) + "," +
+                                std::to_string(pads[1]) + "," + std::to_string(pads[2]) + "," + std::to_string(pads[3]) +
+                                " is not " + dst.toString());
+  if (mode == Backend::PadMode::Reflect &&
+      (pads[0] >= src[2] || pads[1] >= src[2] || pads[2] >= src[3] || pads[3] >= src[3]))
+    throw std::invalid_argument("pad: reflecting " + std::to_string(src[2]) + "x" + std::to_string(src[3]) +
+                                " maps needs each pad below the side's length");
+}
+} // namespace
+
+void Backend::padForward(PadMode mode, float value, const std::array<int64_t, 4>& pads, const Tensor& src,
+                         Tensor& dst) {
+  checkPadArguments(mode, pads, src.shape(), dst.shape());
+  const Shape& s = src.shape();
+  const Shape& d = dst.shape();
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t y = 0; y < d[2]; ++y) {
+        const int64_t sy = padSource(mode, y, pads[0], s[2]);
+        for (int64_t x = 0; x < d[3]; ++x) {
+          const int64_t sx = padSource(mode, x, pads[2], s[3]);
+          dst.at(n, c, y, x) = sy < 0 || sx < 0 ? value : src.at(n, c, sy, sx);
+        }
+      }
+}
+
+void Backend::padBackward(PadMode mode, const std::array<int64_t, 4>& pads, const Tensor& diffDst, Tensor& diffSrc) {
+  checkPadArguments(mode, pads, diffSrc.shape(), diffDst.shape());
+  const Shape& s = diffSrc.shape();
+  const Shape& d = diffDst.shape();
+  std::fill(diffSrc.values().begin(), diffSrc.values().end(), 0.0f);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c) // each (n, c) plane its own: no two threads add to one cell
+      for (int64_t y = 0; y < d[2]; ++y) {
+        const int64_t sy = padSource(mode, y, pads[0], s[2]);
+        for (int64_t x = 0; x < d[3]; ++x) {
+          const int64_t sx = padSource(mode, x, pads[2], s[3]);
+          if (sy >= 0 && sx >= 0) diffSrc.at(n, c, sy, sx) += diffDst.at(n, c, y, x);
+        }
+      }
+}
+
 } // namespace convscope

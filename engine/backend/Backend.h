@@ -12,6 +12,7 @@
 #include "engine/core/Geometry.h"
 #include "engine/core/Tensor.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -106,6 +107,22 @@ public:
   virtual void batchNormBackward(const Tensor& src, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                                  const Tensor& diffDst, bool training, float epsilon, Tensor* diffSrc,
                                  Tensor& diffGamma, Tensor& diffBeta);
+
+  // ---- padding maps ----
+  // dst = src with `pads` (top, bottom, left, right) cells added around each map: `value`
+  // (constant), the mirror image without the edge (reflect: PyTorch's ReflectionPad2d, each
+  // pad below the side's length) or the edge repeated (edge: ReplicationPad2d). Backward: each
+  // diff_dst value added to the source cell it was copied from (constant's border has none).
+  enum class PadMode { Constant, Reflect, Edge };
+  virtual void padForward(PadMode mode, float value, const std::array<int64_t, 4>& pads, const Tensor& src,
+                          Tensor& dst);
+  virtual void padBackward(PadMode mode, const std::array<int64_t, 4>& pads, const Tensor& diffDst, Tensor& diffSrc);
+
+  // ---- clamping ----
+  // dst = min(max(x, lo), hi) (ONNX's Clip, PyTorch's clamp; lo may be −∞, hi +∞). Backward:
+  // diff_src = diff_dst where lo ≤ x ≤ hi, else 0 (PyTorch's convention at the bounds).
+  virtual void clampForward(float lo, float hi, const Tensor& src, Tensor& dst);
+  virtual void clampBackward(float lo, float hi, const Tensor& src, const Tensor& diffDst, Tensor& diffSrc);
 
   // ---- learned leaky ReLU ----
   // dst = x where x > 0, else a·x, with a = slopes[c] for channel c (one slope per channel) or

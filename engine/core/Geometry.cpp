@@ -136,6 +136,7 @@ std::string toString(ActivationKind kind) {
   case ActivationKind::SiLU: return "silu";
   case ActivationKind::SELU: return "selu";
   case ActivationKind::GELU: return "gelu";
+  case ActivationKind::GELUTanh: return "gelu-tanh";
   }
   return "?";
 }
@@ -164,6 +165,7 @@ std::string activationTitle(ActivationKind kind) {
   case ActivationKind::SiLU: return "SiLU";
   case ActivationKind::SELU: return "SELU";
   case ActivationKind::GELU: return "GELU";
+  case ActivationKind::GELUTanh: return "GELU (tanh form)";
   default: return toString(kind);
   }
 }
@@ -172,11 +174,11 @@ ActivationKind activationFromString(const std::string& text) {
   for (ActivationKind k : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
                            ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::ELU,
                            ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
-                           ActivationKind::SELU, ActivationKind::GELU})
+                           ActivationKind::SELU, ActivationKind::GELU, ActivationKind::GELUTanh})
     if (toString(k) == text) return k;
   throw std::invalid_argument("unknown activation '" + text +
                               "' (expected none, relu, leaky-relu, tanh, sigmoid, relu6, elu, hard-sigmoid, "
-                              "hard-swish, silu, selu or gelu)");
+                              "hard-swish, silu, selu, gelu or gelu-tanh)");
 }
 
 } // namespace convscope

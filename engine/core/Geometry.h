@@ -3,6 +3,8 @@
 // Not for: holding weights (layers do) or computing anything (backends do).
 #pragma once
 
+#include <cmath>
+
 #include "engine/core/Tensor.h"
 
 #include <cstdint>
@@ -64,15 +66,25 @@ Shape pool2dOutputShape(const Shape& src, const Pool2DGeometry& g, const std::st
 // called swish), as PyTorch defines them; GELU, x·Φ(x) with Φ the normal distribution's
 // cumulative function (its exact, erf form: x/2·(1 + erf(x/√2)), PyTorch's nn.GELU()), that of
 // ConvNeXt and the vision transformers.
-enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU, SELU, GELU };
+// GELUTanh: GELU's tanh approximation, x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), PyTorch's
+// nn.GELU(approximate="tanh").
+enum class ActivationKind { None, ReLU, LeakyReLU, Tanh, Sigmoid, ReLU6, ELU, HardSigmoid, HardSwish, SiLU, SELU, GELU,
+                            GELUTanh };
 // "none", "relu", "leaky-relu", "tanh", "sigmoid", "relu6", "elu", "hard-sigmoid", "hard-swish", "silu", "selu",
-// "gelu"
+// "gelu", "gelu-tanh"
 std::string toString(ActivationKind kind);
 // The kinds with a parameter and its default: leaky ReLU's negative slope (0.01), ELU's α (1),
 // hard sigmoid's slope (1/6, PyTorch's: min(max(0, x/6 + 1/2), 1)); 0 for the others.
 float defaultActivationAlpha(ActivationKind kind);
 // SELU's fixed constants (PyTorch's, and ONNX's defaults): γ·(x if x > 0, else α·(eˣ − 1)).
 constexpr double kSeluAlpha = 1.6732632423543772, kSeluScale = 1.0507009873554805;
+// GELU's tanh form: √(2/π) and the cubic term's 0.044715; its derivative, for the backward
+// passes and their explanation: ½(1 + t) + ½x(1 − t²)·√(2/π)·(1 + 3·0.044715·x²), t = tanh(…).
+constexpr double kGeluTanhScale = 0.7978845608028654, kGeluTanhCubic = 0.044715;
+inline double geluTanhSlope(double x) {
+  const double t = std::tanh(kGeluTanhScale * (x + kGeluTanhCubic * x * x * x));
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * kGeluTanhScale * (1.0 + 3.0 * kGeluTanhCubic * x * x);
+}
 bool activationHasAlpha(ActivationKind kind);
 std::string activationTitle(ActivationKind kind); // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name

@@ -23,6 +23,9 @@
 #include "engine/layers/ConvTranspose2D.h"
 #include "engine/layers/Upsample.h"
 #include "engine/layers/PReLU.h"
+#include "engine/layers/Clamp.h"
+#include "engine/layers/Pad2D.h"
+#include "engine/layers/ChannelShift.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
 
@@ -66,9 +69,8 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"BatchNormalization", "BatchNorm (inference form: scale, bias, running mean and variance, epsilon, momentum)"},
       {"Relu", "Activation relu"},
       {"LeakyRelu", "Activation leaky-relu (alpha)"},
-      {"Tanh", "Activation tanh"},
       {"Sigmoid", "Activation sigmoid"},
-      {"Clip", "Activation relu6 (min 0, max 6) or relu (min 0, no max)"},
+      {"Clip", "Activation relu6 (min 0, max 6) or relu (min 0, no max); any other bounds, Clamp"},
       {"Elu", "Activation elu (alpha)"},
       {"HardSigmoid", "Activation hard-sigmoid (alpha; beta 0.5)"},
       {"HardSwish", "Activation hard-swish"},
@@ -76,19 +78,24 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
               "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
               "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); by a constant in GELU; by one "
-              "constant per channel, ChannelScale (ConvNeXt's layer scale) or, right after F.layer_norm's nodes, "
-              "its γ"},
+              "constant per channel (or one number), ChannelScale (ConvNeXt's layer scale, x·2) or, right after "
+              "F.layer_norm's nodes, its γ"},
       {"Div", "Activation gelu, with Erf, Add and Mul: x·(1 + erf(x/√2))·0.5 as PyTorch writes nn.GELU() (Div by "
-              "√2, Erf, Add 1, Mul by x, Mul by 0.5); in LayerNorm's steps (see Sub); of constants, evaluated"},
+              "√2, Erf, Add 1, Mul by x, Mul by 0.5); in LayerNorm's steps (see Sub); by one constant per channel (or one "
+              "number), ChannelScale of its reciprocal (a baked-in normalization's / std); of constants, evaluated"},
       {"Erf", "Activation gelu (the second of its five nodes; see Div)"},
+      {"Tanh", "Activation tanh; in GELU's tanh form (x·x, ·x, ·0.044715, + x, ·√(2/π), Tanh, + 1, ·x, ·0.5, as PyTorch "
+               "writes nn.GELU(approximate='tanh')), Activation gelu-tanh"},
       {"MaxPool", "Pool2D max: kernel, strides, pads, ceil_mode (no dilations, no indices output)"},
       {"AveragePool", "Pool2D average: kernel, strides, pads, ceil_mode, count_include_pad"},
       {"GlobalAveragePool", "GlobalAvgPool"},
       {"ReduceMean", "GlobalAvgPool, over height and width (with keepdims 0, then Flatten): x.mean([2, 3]); over "
                      "the last axis, a step of LayerNorm (see Sub)"},
-      {"Pad", "constant padding, folded into the convolution or average pooling (counting padding) that reads it"},
-      {"Add", "Add (two network values of one shape), the bias after a MatMul, or GELU's + 1; Add, Mul and Div of "
-              "two constants are evaluated at import (shape arithmetic, numpy broadcasting)"},
+      {"Pad", "zeros read by convolutions or average pooling become their padding; other fills, reflect and edge "
+              "(and zeros read by anything else): Pad2D"},
+      {"Add", "Add (two network values of one shape), the bias after a MatMul, GELU's + 1, or ChannelShift (one "
+              "constant per channel, or one number); Add, Sub, Mul and Div of two constants are evaluated at import "
+              "(shape arithmetic, numpy broadcasting)"},
       {"Concat", "Concat along the channels (axis 1)"},
       {"Flatten", "Flatten (axis 1)"},
       {"Reshape", "Flatten, when the shape is constant and flat: (batch, features); with Transpose, a channel "
@@ -104,8 +111,10 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
       {"LayerNormalization", "LayerNorm over the last axis: the channels of channels-last maps (ConvNeXt), the "
                              "features of vectors"},
-      {"Sub", "LayerNorm, with ReduceMean, Pow, Add, Sqrt and Div: F.layer_norm as PyTorch writes it before opset "
-              "17 (a Mul by γ and an Add of β after it are taken into the layer); Sub of constants is evaluated"},
+      {"Sub", "ChannelShift: network values minus one constant per channel (or one number), as a baked-in "
+              "normalization's x − mean; LayerNorm, with ReduceMean, Pow, Add, Sqrt and Div: F.layer_norm as PyTorch "
+              "writes it before opset 17 (a Mul by γ and an Add of β after it are taken into the layer); Sub of "
+              "constants is evaluated"},
       {"Pow", "LayerNorm (the squares of x − μ; see Sub)"},
       {"Sqrt", "LayerNorm (√(σ² + ε); see Sub)"},
       {"LRN", "LocalResponseNorm (size, alpha, beta, bias)"},
@@ -120,6 +129,7 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
 namespace {
 
 constexpr int64_t kMaxTensorElements = int64_t(1) << 30; // 4 GiB of floats
+constexpr int64_t kMaxExternalBytes = int64_t(1) << 34;  // an external data file: 16 GiB, mapped, not read
 constexpr int64_t kMaxFoldedElements = 4096;             // shape arithmetic works on small tensors
 constexpr int64_t kMaxNodes = 100000;
 constexpr int64_t kMaxWindow = 100000; // kernels, strides, dilations and padding, as ConvScope's input sizes
@@ -401,7 +411,9 @@ struct Value {
   // 17, over the last axis of node `node`'s values (`geluStep` counts the steps: 1 the mean, 2
   // x − mean, 3 its squares, 4 their mean, 5 + ε (`epsilon`), 6 its square root); Div of step
   // 2 by step 6 makes one LayerNorm layer.
-  enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups, LayerNormPart } kind = Kind::Node;
+  // GeluTanhPart: a step of GELU's tanh form as PyTorch writes it (x·x, ·x, ·0.044715, + x,
+  // ·√(2/π), Tanh, + 1, ·x, ·0.5; `geluStep` 1 to 8 done); the ninth makes one layer.
+  enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups, LayerNormPart, GeluTanhPart } kind = Kind::Node;
   int node = -1;
   int geluStep = 0;
   int64_t groups = 0;
@@ -636,8 +648,18 @@ public:
     if (opset_ == 0) fail("not an ONNX model ConvScope reads: it imports no operator set of the default domain");
     if (opset_ < 7 || opset_ > 17)
       fail("operator set " + std::to_string(opset_) + " is not supported (ConvScope reads opsets 7 to 17)");
+    const bool external = std::any_of(model.graph().initializer().begin(), model.graph().initializer().end(),
+                                      [](const onnx::TensorProto& t) {
+                                        return t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL;
+                                      });
+    if (external && options_.folder.empty())
+      fail("its weights are in external data files, which are read from the model's folder: open the .onnx file "
+           "itself");
     try {
-      onnx::checker::check_model(model);
+      if (external) // the checker finds the data files from the model's own path
+        onnx::checker::check_model(source_);
+      else
+        onnx::checker::check_model(model);
     } catch (const std::exception& e) {
       fail("the ONNX checker refuses the model: " + checkerMessage(e.what()));
     }
@@ -648,11 +670,14 @@ public:
       const std::string what = "initializer '" + t.name() + "'";
       const std::string_view stored =
           size_t(k) < skeleton.payloads.size() ? skeleton.payloads[size_t(k)] : std::string_view();
-      values_[t.name()] = constantValue(stored.empty() ? constantOf(t, what) : storedConstant(t, stored, file, what));
+      if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+        values_[t.name()] = constantValue(externalConstant(t, what));
+      else
+        values_[t.name()] = constantValue(stored.empty() ? constantOf(t, what) : storedConstant(t, stored, file, what));
     }
     readInput(graph);
     for (const onnx::NodeProto& node : graph.node()) {
-      for (const std::string& in : node.input()) ++readers_[in];
+      for (const std::string& in : node.input()) ++readers_[in], consumers_[in].push_back(&node);
       if (node.op_type() != "Constant") ++scopeOperators_[scopeOf(node.name()).first];
     }
     // Every node is tried, so that one refusal names every operator the file needs that
@@ -731,6 +756,54 @@ private:
                                   std::to_string(raw.size()) + " bytes (the file is damaged)");
     c.stored = raw.data(), c.storedCount = n, c.file = file;
     return c;
+  }
+
+  // An initializer kept in an external data file (ONNX's form for models over 2 GB, or any model
+  // saved with save_as_external_data): "location" relative to the model's folder (no absolute
+  // path, no ".."), "offset" and "length" in bytes. The file is mapped, not read; float32 values
+  // are read as a layer takes them, as for the model's own file.
+  Constant externalConstant(const onnx::TensorProto& t, const std::string& what) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const onnx::StringStringEntryProto& e : t.external_data()) {
+      try {
+        if (e.key() == "location") location = e.value();
+        else if (e.key() == "offset") offset = std::stoll(e.value());
+        else if (e.key() == "length") length = std::stoll(e.value());
+      } catch (const std::exception&) {
+        throw std::invalid_argument(what + ": external data " + e.key() + " '" + e.value() + "' is not a number");
+      }
+    }
+    if (location.empty()) throw std::invalid_argument(what + " is in external data without a location");
+    const std::filesystem::path relative(location);
+    if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(), [](const auto& p) { return p == ".."; }))
+      throw std::invalid_argument(what + ": external data '" + location +
+                                  "' must be a file in the model's folder or below it");
+    auto& mapped = externalFiles_[location];
+    if (!mapped)
+      mapped = std::make_unique<MappedFile>((std::filesystem::path(options_.folder) / relative).string(),
+                                            kMaxExternalBytes, "ONNX external data files");
+    Constant c;
+    c.dims.assign(t.dims().begin(), t.dims().end());
+    const int64_t n = checkedCount(c.dims, what);
+    const int64_t size = int64_t(mapped->size());
+    if (length < 0) length = size - offset;
+    if (offset < 0 || length < 0 || offset > size || length > size - offset)
+      throw std::invalid_argument(what + ": " + std::to_string(length) + " bytes from byte " + std::to_string(offset) +
+                                  " of '" + location + "', which holds " + std::to_string(size));
+    const std::string_view raw(mapped->data() + offset, size_t(length));
+    if (t.data_type() == onnx::TensorProto_DataType_FLOAT) {
+      if (length != 4 * n)
+        throw std::invalid_argument(what + " declares " + std::to_string(n) + " values but its external data holds " +
+                                    std::to_string(length) + " bytes");
+      c.stored = raw.data(), c.storedCount = n, c.file = mapped.get();
+      return c;
+    }
+    onnx::TensorProto whole = t;
+    whole.clear_external_data();
+    whole.set_data_location(onnx::TensorProto_DataLocation_DEFAULT);
+    whole.set_raw_data(std::string(raw));
+    return constantOf(whole, what);
   }
 
   // The model's own description in metadata_props (scripts/export-torchvision.py writes it):
@@ -853,6 +926,10 @@ private:
     if (v.kind == Value::Kind::Constant)
       throw std::invalid_argument("input '" + node.input(k) +
                                   "' is a constant; ConvScope computes this operator on the network's values only");
+    if (v.kind == Value::Kind::GeluTanhPart)
+      throw std::invalid_argument("reads '" + node.input(k) + "', a step of GELU's tanh form x·(1 + tanh(√(2/π)·(x + "
+                                  "0.044715·x³)))/2 that other nodes must finish first; ConvScope reads it whole, as "
+                                  "PyTorch writes nn.GELU(approximate='tanh')");
     if (v.kind == Value::Kind::GeluPart)
       throw std::invalid_argument("reads '" + node.input(k) + "', a step of GELU's x·(1 + erf(x/√2))/2 that other "
                                   "nodes must finish first; ConvScope reads GELU whole, as PyTorch writes it");
@@ -898,6 +975,13 @@ private:
     for (char& ch : name)
       if (std::isspace(static_cast<unsigned char>(ch)) || ch == '#') ch = '_';
     return name.empty() || name == "input" ? name + "_layer" : name;
+  }
+
+  // A layer made of several nodes (GELU's five, F.layer_norm's seven): named after the module
+  // that wrote them ("block.4", PyTorch's own name for that nn.GELU), else as its last node.
+  std::string compositeName(const onnx::NodeProto& node) const {
+    const std::string scope = scopeOf(node.name()).first;
+    return scope.empty() || scope == "input" ? baseName(node, "") : scope;
   }
 
   std::string uniqueName(const std::string& base) {
@@ -1441,6 +1525,8 @@ private:
     if (src.rank() != 4) throw std::invalid_argument("reads a flat input; a convolution needs an image");
     Conv2DGeometry g;
     g.groups = a.integer("group", 1);
+    if (g.groups < 1 || g.groups > 65536)
+      throw std::invalid_argument("group " + std::to_string(g.groups) + " must be 1 to 65536");
     g.kernelH = w.dims[2], g.kernelW = w.dims[3];
     const auto kernel = a.integers("kernel_shape", {g.kernelH, g.kernelW});
     if (kernel != std::vector<int64_t>{g.kernelH, g.kernelW})
@@ -1488,6 +1574,8 @@ private:
     if (src.rank() != 4) throw std::invalid_argument("reads a flat input; a transposed convolution needs an image");
     Conv2DGeometry g;
     g.groups = a.integer("group", 1);
+    if (g.groups < 1 || g.groups > 65536)
+      throw std::invalid_argument("group " + std::to_string(g.groups) + " must be 1 to 65536");
     g.kernelH = w.dims[2], g.kernelW = w.dims[3];
     if (a.integers("kernel_shape", {g.kernelH, g.kernelW}) != std::vector<int64_t>{g.kernelH, g.kernelW})
       throw std::invalid_argument("kernel_shape disagrees with the weights' shape " + Shape(w.dims).toString());
@@ -1544,7 +1632,10 @@ private:
     const bool bilinear = mode == "linear" || mode == "bilinear";
     if (!bilinear && mode != "nearest")
       throw std::invalid_argument("mode '" + mode + "'; ConvScope resizes nearest or bilinear");
-    if (resize) {
+    if (resize && opset_ < 11 && bilinear) {
+      throw std::invalid_argument("Resize 'linear' at opset 10 places its samples otherwise than PyTorch's bilinear "
+                                  "(asymmetric); export at opset 11 or later");
+    } else if (resize && opset_ >= 11) { // opset 10's Resize is asymmetric and floors, as PyTorch's nearest
       const std::string coordinates = a.text("coordinate_transformation_mode", "half_pixel");
       const std::string nearest = a.text("nearest_mode", "round_prefer_floor");
       if (!bilinear && (coordinates != "asymmetric" || nearest != "floor"))
@@ -1637,19 +1728,20 @@ private:
     top += in.pads[0], bottom += in.pads[1], left += in.pads[2], right += in.pads[3];
   }
 
+  // Pad: zeros read only by convolutions and average poolings become their padding (a Padded
+  // value, folded when they read it); any other padding (another fill, reflect, edge, or read by
+  // anything else) is a Pad2D layer.
   void convertPad(const onnx::NodeProto& node) {
     Attributes a(node, {"mode", "pads", "value"});
     const std::string mode = a.text("mode", "constant");
-    if (mode != "constant")
-      throw std::invalid_argument("mode '" + mode + "' is not supported (ConvScope pads with zeros only)");
+    if (mode != "constant" && mode != "reflect" && mode != "edge")
+      throw std::invalid_argument("mode '" + mode + "' is not supported (constant, reflect or edge)");
     std::vector<int64_t> pads = a.integers("pads", {});
     float fill = a.number("value", 0.0f);
     if (hasInput(node, 1))
       for (double d : numbersOf(constant(node, 1, "pads"))) pads.push_back(wholeNumber(d));
     if (hasInput(node, 2)) fill = float(scalarOf(constant(node, 2, "constant value"), "constant value"));
     if (hasInput(node, 3)) throw std::invalid_argument("pads chosen axes; ConvScope pads height and width only");
-    if (fill != 0.0f)
-      throw std::invalid_argument("pads with " + std::to_string(fill) + "; ConvScope pads with zeros only");
     const Value& in = nodeInput(node, 0, true);
     if (pads.size() != 8 || shapeOf(in.node).rank() != 4)
       throw std::invalid_argument("ConvScope pads images (4 dimensions) only");
@@ -1660,6 +1752,19 @@ private:
         throw std::invalid_argument("padding " + std::to_string(p) + " must be 0 to " + std::to_string(kMaxWindow) +
                                     " (negative padding, cropping, is not supported)");
     if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(node, in);
+    const auto readers = consumers_.find(node.output(0));
+    const bool folded = mode == "constant" && fill == 0.0f && in.kind != Value::Kind::Padded &&
+                        readers != consumers_.end() &&
+                        std::all_of(readers->second.begin(), readers->second.end(), [](const onnx::NodeProto* n) {
+                          return n->op_type() == "Conv" || n->op_type() == "AveragePool";
+                        });
+    if (!folded) {
+      if (in.kind == Value::Kind::Padded)
+        throw std::invalid_argument("pads the output of Pad node '" + in.padNode + "' again");
+      const std::array<int64_t, 4> sides{pads[2], pads[6], pads[3], pads[7]};
+      auto layer = std::make_unique<Pad2D>(uniqueName(baseName(node, "")), sides, padModeFromString(mode), fill);
+      return produce(node, add(std::move(layer), {in.node}));
+    }
     Value v = in;
     v.kind = Value::Kind::Padded;
     v.pads[0] += pads[2], v.pads[1] += pads[6], v.pads[2] += pads[3], v.pads[3] += pads[7];
@@ -1684,9 +1789,12 @@ private:
         kind = ActivationKind::ReLU6;
       else if (lo == 0.0 && std::isinf(hi) && hi > 0)
         kind = ActivationKind::ReLU;
+      else if (lo <= hi && !std::isnan(lo) && !std::isnan(hi)) // any other bounds: a Clamp layer
+        return produce(node, add(std::make_unique<Clamp>(uniqueName(baseName(node, "")), float(lo), float(hi)),
+                                 {nodeInput(node, 0, false, true).node}));
       else
         throw std::invalid_argument("clips to [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                    "]; ConvScope has ReLU6 (0 to 6) and ReLU (0 and up)");
+                                    "]: the lower bound must not be above the upper");
     } else if (op == "Elu") {
       Attributes a(node, {"alpha"});
       kind = ActivationKind::ELU, alpha = a.number("alpha", 1.0f);
@@ -1711,6 +1819,7 @@ private:
              : op == "HardSwish" ? ActivationKind::HardSwish
                                  : ActivationKind::Sigmoid;
     }
+    if (op == "Tanh" && geluTanhStep(node)) return; // GELU's tanh form's tanh
     const int in = nodeInput(node, 0, false, true).node;
     const int made = add(std::make_unique<Activation>(uniqueName(baseName(node, "")), kind, alpha), {in});
     if (kind == ActivationKind::Sigmoid || kind == ActivationKind::HardSigmoid) gateInput_[made] = in;
@@ -1731,8 +1840,11 @@ private:
       const Value& d = value(node.input(1));
       if (x.kind == Value::Kind::LayerNormPart || d.kind == Value::Kind::LayerNormPart) return convertLayerNormStep(node);
       if (x.kind != Value::Kind::Node || d.kind != Value::Kind::Constant || d.constant.count() != 1 ||
-          std::abs(d.constant.at(0) - std::sqrt(2.0)) > 1e-4 || readers_[node.output(0)] != 1)
-        throw std::invalid_argument("divides; ConvScope divides only as the first step of " + shape);
+          std::abs(d.constant.at(0) - std::sqrt(2.0)) > 1e-4 || readers_[node.output(0)] != 1) {
+        if (foldPerChannel(node, '/')) return; // x / one constant per channel: a ChannelScale
+        throw std::invalid_argument("divides; ConvScope divides by one constant per channel, and as the first step "
+                                    "of " + shape);
+      }
       Value part;
       part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1, part.channelsLast = x.channelsLast;
       return alias(node, part);
@@ -1760,11 +1872,71 @@ private:
         throw std::invalid_argument("continues GELU's steps otherwise than PyTorch writes them (Div by √2, Erf, Add 1, "
                                     "Mul by x, Mul by 0.5)");
       if (after == 4) {
-        produce(node, add(std::make_unique<Activation>(uniqueName(baseName(node, "")), ActivationKind::GELU, 0.01f),
+        produce(node, add(std::make_unique<Activation>(uniqueName(compositeName(node)), ActivationKind::GELU, 0.01f),
                           {part.node}));
       } else {
         Value next = part;
         next.geluStep = after + 1;
+        alias(node, next);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // GELU's tanh form as PyTorch (1.13) writes nn.GELU(approximate="tanh"): step 1 x·x, 2 x·x²,
+  // 3 ·0.044715, 4 + x, 5 ·√(2/π), 6 Tanh, 7 + 1, 8 x·(…), 9 ·0.5 — each read by the next alone
+  // (x is read by steps 1, 2, 4 and 8). True when `node` is one of the steps (the ninth makes
+  // the layer); false when it does not start or continue one.
+  bool geluTanhStep(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    const auto constantNear = [](const Value& v, double c) {
+      return v.kind == Value::Kind::Constant && v.constant.count() == 1 && std::abs(v.constant.at(0) - c) < 1e-6;
+    };
+    const auto readOnce = [&] { return readers_[node.output(0)] == 1; };
+    const std::string form = "GELU's tanh form as PyTorch writes it (x·x, ·x, ·0.044715, + x, ·√(2/π), Tanh, + 1, "
+                             "·x, ·0.5)";
+    if (op == "Tanh") {
+      const Value& v = value(node.input(0));
+      if (v.kind != Value::Kind::GeluTanhPart) return false;
+      if (v.geluStep != 5 || !readOnce()) throw std::invalid_argument("continues " + form + " otherwise");
+      Value next = v;
+      next.geluStep = 6;
+      alias(node, next);
+      return true;
+    }
+    if (node.input_size() != 2) return false;
+    const Value& a = value(node.input(0));
+    const Value& b = value(node.input(1));
+    if (op == "Mul" && a.kind == Value::Kind::Node && b.kind == Value::Kind::Node && a.node == b.node &&
+        node.input(0) == node.input(1)) { // x·x, when the one node reading it is x·(x·x)
+      const auto next = consumers_.find(node.output(0));
+      if (!readOnce() || next == consumers_.end() || next->second.size() != 1 || next->second[0]->op_type() != "Mul")
+        return false;
+      const onnx::NodeProto& cube = *next->second[0];
+      if (cube.input_size() != 2 || (cube.input(0) != node.input(0) && cube.input(1) != node.input(0))) return false;
+      Value part = a;
+      part.kind = Value::Kind::GeluTanhPart, part.geluStep = 1;
+      alias(node, part);
+      return true;
+    }
+    for (int k : {0, 1}) {
+      const Value& part = k == 0 ? a : b;
+      const Value& other = k == 0 ? b : a;
+      if (part.kind != Value::Kind::GeluTanhPart) continue;
+      const int step = part.geluStep;
+      const bool isX = other.kind == Value::Kind::Node && other.node == part.node;
+      const bool fits = op == "Mul" ? (step == 1 && isX) || (step == 2 && constantNear(other, kGeluTanhCubic)) ||
+                                          (step == 4 && constantNear(other, kGeluTanhScale)) ||
+                                          (step == 7 && isX) || (step == 8 && constantNear(other, 0.5))
+                                    : (step == 3 && isX) || (step == 6 && constantNear(other, 1.0));
+      if (!fits || (step < 8 && !readOnce())) throw std::invalid_argument("continues " + form + " otherwise");
+      if (step == 8) {
+        produce(node, add(std::make_unique<Activation>(uniqueName(compositeName(node)), ActivationKind::GELUTanh, 0.01f),
+                          {part.node}));
+      } else {
+        Value next = part;
+        next.geluStep = step + 1;
         alias(node, next);
       }
       return true;
@@ -1782,6 +1954,7 @@ private:
     if (geluStep(node, value(node.input(0)), value(node.input(1)), 3, 0.0) ||
         geluStep(node, value(node.input(0)), value(node.input(1)), 4, 0.5))
       return; // GELU's x·(1 + erf(x/√2)), then its ·½
+    if (geluTanhStep(node)) return;
     for (int k : {0, 1}) {
       const Value& gate = value(node.input(k));
       const Value& x = value(node.input(1 - k));
@@ -1800,7 +1973,10 @@ private:
     }
     const Value& a0 = value(node.input(0));
     const Value& a1 = value(node.input(1));
-    if ((a0.kind == Value::Kind::Constant || a1.kind == Value::Kind::Constant) && foldPerChannel(node, true)) return;
+    if ((a0.kind == Value::Kind::Constant || a1.kind == Value::Kind::Constant) && foldPerChannel(node, '*')) return;
+    if (a0.kind == Value::Kind::Node && a1.kind == Value::Kind::Node && a0.channelsLast != a1.channelsLast)
+      throw std::invalid_argument("multiplies channels-last values by maps in ConvScope's order; transpose one of "
+                                  "them first");
     if (a0.kind != Value::Kind::Node || a1.kind != Value::Kind::Node)
       throw std::invalid_argument("multiplies by a constant; ConvScope multiplies two values the network computes "
                                   "(a gate, one factor per channel), a value by its own sigmoid (SiLU, hard swish), "
@@ -1894,7 +2070,7 @@ private:
       for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
     if (hasInput(node, 0)) { // layer normalization's two means, over the last axis
       const Value& v = value(node.input(0));
-      const bool squares = v.kind == Value::Kind::LayerNormPart && v.geluStep == 3;
+      const bool squares = v.kind == Value::Kind::LayerNormPart && v.geluStep == 3 && overLastAxis(v, axes);
       if ((v.kind == Value::Kind::Node && overLastAxis(v, axes)) || squares) {
         if (a.integer("keepdims", 1) == 0)
           throw std::invalid_argument("averages the last axis without keepdims; ConvScope reads this mean only in "
@@ -1921,7 +2097,7 @@ private:
   // Whether `axes` is just the last axis of `v`'s values as ONNX sees them: channels-last maps
   // (axis 3) or vectors (axis 1): layer normalization over the channels (the features).
   bool overLastAxis(const Value& v, std::vector<int64_t> axes) const {
-    if (axes.size() != 1 || v.node < 0) return false;
+    if (axes.size() != 1) return false;
     const Shape s = shapeOf(v.node);
     const bool maps = s.rank() == 4 && v.channelsLast, vectors = s.rank() == 2 && !v.channelsLast;
     if (!maps && !vectors) return false;
@@ -1976,8 +2152,11 @@ private:
     if (op == "Sub") {
       const Value* mean = part(1, 1);
       const Value& x = value(node.input(0));
-      if (node.input_size() != 2 || !mean || x.kind != Value::Kind::Node || x.node != mean->node)
-        throw std::invalid_argument("subtracts; ConvScope subtracts only the mean in " + form);
+      if (node.input_size() != 2 || !mean || x.kind != Value::Kind::Node || x.node != mean->node ||
+          x.channelsLast != mean->channelsLast) {
+        if (foldPerChannel(node, '-')) return; // x − one constant per channel: a ChannelShift
+        throw std::invalid_argument("subtracts; ConvScope subtracts one constant per channel, or the mean in " + form);
+      }
       Value next = *mean;
       next.geluStep = 2;
       return alias(node, next);
@@ -2004,7 +2183,7 @@ private:
     if (node.input_size() != 2 || !centred || !sigma || centred->node != sigma->node)
       throw std::invalid_argument("divides; ConvScope divides (x − μ) by √(σ² + ε) only in " + form);
     const int64_t channels = shapeOf(centred->node)[1];
-    const int made = add(std::make_unique<LayerNorm>(uniqueName(baseName(node, "")), channels, float(sigma->epsilon)),
+    const int made = add(std::make_unique<LayerNorm>(uniqueName(compositeName(node)), channels, float(sigma->epsilon)),
                          {centred->node});
     Value v;
     v.node = made, v.channelsLast = centred->channelsLast;
@@ -2012,28 +2191,41 @@ private:
     layerNormAffine_[made] = 0;
   }
 
-  // One constant per channel times (multiply) or plus network values: γ and β of a LayerNorm
-  // from F.layer_norm's nodes, taken into the layer (Mul by γ, then Add β, each of C values,
-  // right after it); otherwise a product is a ChannelScale layer of those factors (ConvNeXt's
-  // layer scale: C values shaped (C, 1, 1) for maps, (C) for channels-last maps and vectors).
-  // False when the constant is not one value per channel.
-  bool foldPerChannel(const onnx::NodeProto& node, bool multiply) {
+  // Network values and a constant of one number per channel, or one number: x·c, x + c, x − c,
+  // x / c. γ and β of a LayerNorm from F.layer_norm's nodes are taken into the layer (Mul by γ,
+  // then Add β, right after it); otherwise a product or quotient is a ChannelScale layer (ConvNeXt's
+  // layer scale, x·2, a baked-in normalization's 1/std) and a sum or difference a ChannelShift
+  // (its −mean). The constant is (C, 1, 1) or (1, C, 1, 1) for maps, (C) for channels-last maps
+  // and vectors. False when the constant is none of these.
+  bool foldPerChannel(const onnx::NodeProto& node, char op) {
     if (node.input_size() != 2) return false;
     for (int k : {0, 1}) {
+      if (k == 0 && (op == '-' || op == '/')) continue; // c − x and c / x are not per-channel maps of x
       const Value& v = value(node.input(1 - k));
       const Value& c = value(node.input(k));
-      if (c.kind != Value::Kind::Constant || v.kind != Value::Kind::Node || v.node < 0 || c.constant.integer) continue;
+      if (c.kind != Value::Kind::Constant || v.kind != Value::Kind::Node || c.constant.integer) continue; // −1: the input
       const Shape s = shapeOf(v.node);
       const int64_t channels = s[1];
       const std::vector<int64_t>& d = c.constant.dims;
       const bool lastAxis = d.size() == 1 && d[0] == channels && (v.channelsLast || s.rank() == 2);
       const bool perMap = !v.channelsLast && s.rank() == 4 && c.constant.count() == channels &&
                           ((d.size() == 3 && d[1] == 1 && d[2] == 1) || (d.size() == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1));
-      if (!lastAxis && !perMap) continue;
+      const bool one = c.constant.count() == 1 && int64_t(d.size()) <= s.rank();
+      if (!lastAxis && !perMap && !one) continue;
+      std::vector<float> values = c.constant.floats();
+      if (one) values.assign(size_t(channels), values[0]);
+      for (float& x : values) {
+        if (op == '-') x = -x;
+        if (op == '/') {
+          if (x == 0.0f) throw std::invalid_argument("divides by 0");
+          x = 1.0f / x;
+        }
+      }
+      const bool multiply = op == '*' || op == '/';
       const auto affine = layerNormAffine_.find(v.node);
-      auto* ln = layerAs<LayerNorm>(network_->layer(size_t(v.node)));
-      if (ln && lastAndUnread(v.node) && affine != layerNormAffine_.end() && affine->second < (multiply ? 1 : 2)) {
-        const std::vector<float> values = c.constant.floats();
+      auto* ln = v.node >= 0 ? layerAs<LayerNorm>(network_->layer(size_t(v.node))) : nullptr;
+      if ((op == '*' || op == '+') && !one && ln && lastAndUnread(v.node) && affine != layerNormAffine_.end() &&
+          affine->second < (multiply ? 1 : 2)) {
         for (int64_t ch = 0; ch < channels; ++ch) {
           if (multiply) {
             ln->gamma().values()[size_t(ch)] *= values[size_t(ch)];
@@ -2046,10 +2238,16 @@ private:
         alias(node, v);
         return true;
       }
-      if (!multiply) return false;
-      auto scale = std::make_unique<ChannelScale>(uniqueName(baseName(node, node.input(k))), channels);
-      if (!StructureOnly::active()) scale->gamma().values() = c.constant.floats();
-      produce(node, add(std::move(scale), {v.node}));
+      const std::string name = uniqueName(baseName(node, node.input(k)));
+      if (multiply) {
+        auto scale = std::make_unique<ChannelScale>(name, channels);
+        if (!StructureOnly::active()) scale->gamma().values() = values;
+        produce(node, add(std::move(scale), {v.node}));
+      } else {
+        auto shift = std::make_unique<ChannelShift>(name, channels);
+        if (!StructureOnly::active()) shift->shift().values() = values;
+        produce(node, add(std::move(shift), {v.node}));
+      }
       return true;
     }
     return false;
@@ -2061,6 +2259,7 @@ private:
     const Value& x = value(node.input(0));
     const Value& y = value(node.input(1));
     if (geluStep(node, x, y, 2, 1.0)) return; // GELU's 1 + erf(x/√2)
+    if (geluTanhStep(node)) return;           // its tanh form's x + 0.044715·x³ and 1 + tanh(…)
     for (int k : {0, 1}) { // layer normalization's σ² + ε
       const Value& part = k == 0 ? x : y;
       const Value& eps = k == 0 ? y : x;
@@ -2073,13 +2272,15 @@ private:
     }
     if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {
       const Value& v = x.kind == Value::Kind::Constant ? y : x;
-      if (v.kind == Value::Kind::Node && v.node >= 0 && !matmuls_.count(v.node) && foldPerChannel(node, false)) return;
+      if (v.kind == Value::Kind::Node && !matmuls_.count(v.node) && foldPerChannel(node, '+')) return;
       const Constant& c = x.kind == Value::Kind::Constant ? x.constant : y.constant;
       Conv2D* conv = v.kind == Value::Kind::Node && v.node >= 0 && matmuls_.count(v.node)
                          ? layerAs<Conv2D>(network_->layer(size_t(v.node)))
                          : nullptr;
       if (conv && lastAndUnread(v.node)) { // the bias after a MatMul over channels-last maps
-        if (c.count() != conv->outChannels() || c.integer)
+        const bool lastAxis = c.dims == std::vector<int64_t>{conv->outChannels()} ||
+                              c.dims == std::vector<int64_t>{1, 1, 1, conv->outChannels()};
+        if (!lastAxis || c.integer)
           throw std::invalid_argument("a bias of " + std::to_string(c.count()) + " values for " +
                                       std::to_string(conv->outChannels()) + " outputs");
         if (!StructureOnly::active()) conv->bias().values() = c.floats();
@@ -2095,7 +2296,8 @@ private:
                          ? layerAs<Dense>(network_->layer(size_t(v.node)))
                          : nullptr;
       if (!dense || readers_[vName] != 1 || size_t(v.node) + 1 != network_->size())
-        throw std::invalid_argument("adds a constant; ConvScope supports that only as the bias right after a MatMul");
+        throw std::invalid_argument("adds a constant of shape " + Shape(c.dims).toString() +
+                                    "; ConvScope adds one constant per channel (or one number), or a MatMul's bias");
       if (c.count() != dense->outFeatures() || c.integer)
         throw std::invalid_argument("a bias of " + std::to_string(c.count()) + " values for " +
                                     std::to_string(dense->outFeatures()) + " outputs");
@@ -2163,6 +2365,7 @@ private:
   // axes 1 and 2 swapped (convertTranspose), reshaped back. True when this Reshape was one of
   // its two; false for any other reshape.
   bool reshapeChannels(const onnx::NodeProto& node, const Value& in) {
+    if (in.channelsLast) return false; // its ONNX shape is (N, H, W, C): not a shuffle of channels
     const Shape src = shapeOf(in.node); // (1, C, H, W)
     std::vector<int64_t> dims;
     for (double d : numbersOf(constant(node, 1, "shape"))) dims.push_back(wholeNumber(d));
@@ -2278,6 +2481,7 @@ private:
   std::vector<Shape> shapes_; // each network node's output for a batch of one
   std::map<std::string, Value> values_;
   std::map<std::string, int> readers_; // how many node inputs read each value
+  std::map<std::string, std::vector<const onnx::NodeProto*>> consumers_; // each value: the nodes that read it
   std::map<int, int> gateInput_;        // a Sigmoid or HardSigmoid layer: the network node it reads (SiLU, hard swish)
   std::set<std::string> names_;
   std::set<int> matmuls_;                     // Dense (or 1×1 Conv2D) layers from MatMul, whose bias may follow as an Add
@@ -2285,6 +2489,7 @@ private:
   std::map<int, int> layerNormAffine_;        // LayerNorms from F.layer_norm's nodes: 0 fresh, 1 γ taken, 2 β taken
   std::map<std::string, int> scopeOperators_; // how many operators each module path computes
   OnnxImportOptions options_;
+  std::map<std::string, std::unique_ptr<MappedFile>> externalFiles_; // external data, by location
 };
 
 } // namespace
@@ -2295,7 +2500,10 @@ Model importOnnxBytes(const std::string& bytes, const std::string& source, const
 
 Model importOnnx(const std::string& path, const OnnxImportOptions& options) {
   const MappedFile file(path, kMaxOnnxBytes, "ONNX files"); // read as the layers take it, not copied whole
-  return Importer(path, options).run(std::string_view(file.data(), file.size()), &file);
+  OnnxImportOptions withFolder = options;
+  withFolder.folder = std::filesystem::path(path).parent_path().string();
+  if (withFolder.folder.empty()) withFolder.folder = ".";
+  return Importer(path, withFolder).run(std::string_view(file.data(), file.size()), &file);
 }
 
 } // namespace convscope

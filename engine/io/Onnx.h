@@ -31,6 +31,9 @@ struct OnnxImportOptions {
   // multiply-add counts, for `summary` and graphs. The weights are never read from the file:
   // VGG-16's 528 MB file opens in a fraction of a second and a few MB.
   bool structureOnly = false;
+  // The folder external data files are read from (importOnnx sets it to the model's own);
+  // empty: a model with external data is refused (importOnnxBytes).
+  std::string folder;
 };
 
 // The imported network with its weights; info.preprocess is "resize to the input, scale to

@@ -48,9 +48,9 @@ LayerKind activationKind() {
   LayerKind k;
   k.type = "Activation";
   k.keywords = {"relu",        "tanh",         "sigmoid", "leaky-relu", "relu6", "elu",
-                "hard-sigmoid", "hard-swish", "silu",    "selu",       "gelu"};
-  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, selu, gelu, elu [alpha], hard-sigmoid [slope] or "
-             "leaky-relu [slope]";
+                "hard-sigmoid", "hard-swish", "silu",    "selu",       "gelu",  "gelu-tanh"};
+  k.syntax = "relu, tanh, sigmoid, relu6, hard-swish, silu, selu, gelu, gelu-tanh, elu [alpha], hard-sigmoid [slope] "
+             "or leaky-relu [slope]";
   k.load = [](const LayerFields& f, const std::string& name) {
     const ActivationKind kind = activationFromString(f.text("activation"));
     return std::unique_ptr<Layer>(std::make_unique<Activation>(
@@ -111,6 +111,25 @@ void Activation::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inp
     onnx.node("Mul", name() + ".mul", {inputs[0], name() + ".add"}, name() + ".mul");
     onnx.node("Mul", name(), {name() + ".mul", name() + ".half"}, output);
     break;
+  // Its tanh form as PyTorch writes nn.GELU(approximate="tanh"): x·x, ·x, ·0.044715, + x,
+  // ·√(2/π), Tanh, + 1, ·x, ·0.5 (the importer folds the nine back into one layer).
+  case ActivationKind::GELUTanh: {
+    const std::string n = name();
+    onnx.initializer(n + ".cubic", {}, {float(kGeluTanhCubic)});
+    onnx.initializer(n + ".scale", {}, {float(kGeluTanhScale)});
+    onnx.initializer(n + ".one", {}, {1.0f});
+    onnx.initializer(n + ".half", {}, {0.5f});
+    onnx.node("Mul", n + ".square", {inputs[0], inputs[0]}, n + ".x2");
+    onnx.node("Mul", n + ".cube", {inputs[0], n + ".x2"}, n + ".x3");
+    onnx.node("Mul", n + ".times_cubic", {n + ".cubic", n + ".x3"}, n + ".cx3");
+    onnx.node("Add", n + ".inner", {inputs[0], n + ".cx3"}, n + ".u");
+    onnx.node("Mul", n + ".times_scale", {n + ".scale", n + ".u"}, n + ".su");
+    onnx.node("Tanh", n + ".tanh", {n + ".su"}, n + ".t");
+    onnx.node("Add", n + ".add_one", {n + ".one", n + ".t"}, n + ".one_plus_t");
+    onnx.node("Mul", n + ".times_x", {inputs[0], n + ".one_plus_t"}, n + ".x_one_plus_t");
+    onnx.node("Mul", n, {n + ".half", n + ".x_one_plus_t"}, output);
+    break;
+  }
   }
 }
 

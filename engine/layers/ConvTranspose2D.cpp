@@ -69,7 +69,10 @@ Shape ConvTranspose2D::outputShapeFor(const Shape& src, int64_t inChannels, int6
   if (src[1] != inChannels)
     throw std::invalid_argument(who + ": expects " + std::to_string(inChannels) + " input channel(s), got " +
                                 std::to_string(src[1]) + " (input " + src.toString() + ")");
-  if (inChannels < 1 || outChannels < 1 || g.groups < 1 || inChannels % g.groups != 0 || outChannels % g.groups != 0)
+  if (inChannels < 1 || outChannels < 1 || inChannels > 65536 || outChannels > 65536)
+    throw std::invalid_argument(who + ": " + std::to_string(inChannels) + " input and " + std::to_string(outChannels) +
+                                " output channels (1 to 65536 each)");
+  if (g.groups < 1 || inChannels % g.groups != 0 || outChannels % g.groups != 0)
     throw std::invalid_argument(who + ": " + std::to_string(g.groups) + " groups must divide the " +
                                 std::to_string(inChannels) + " input channels and the " + std::to_string(outChannels) +
                                 " output channels");
@@ -90,9 +93,11 @@ Shape ConvTranspose2D::outputShapeFor(const Shape& src, int64_t inChannels, int6
                                 "," + std::to_string(g.padLeft) + "," + std::to_string(g.padRight) +
                                 " cuts away the whole output of a " + std::to_string(src[2]) + "x" +
                                 std::to_string(src[3]) + " input");
-  if (h > 100000 || w > 100000)
-    throw std::invalid_argument(who + ": an output of " + std::to_string(h) + "x" + std::to_string(w) +
-                                " is larger than ConvScope computes (100000 per side)");
+  // A few bytes of a file must not ask for terabytes: 2²⁸ values (1 GiB) a sample at most.
+  if (h > 100000 || w > 100000 || double(outChannels) * double(h) * double(w) > double(int64_t(1) << 28))
+    throw std::invalid_argument(who + ": an output of " + std::to_string(outChannels) + "x" + std::to_string(h) + "x" +
+                                std::to_string(w) + " is larger than ConvScope computes (100000 per side, 2^28 values a "
+                                "sample)");
   return Shape{src[0], outChannels, h, w};
 }
 

@@ -11,6 +11,9 @@
 #include "engine/layers/ConvTranspose2D.h"
 #include "engine/layers/Upsample.h"
 #include "engine/layers/PReLU.h"
+#include "engine/layers/Clamp.h"
+#include "engine/layers/Pad2D.h"
+#include "engine/layers/ChannelShift.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
@@ -184,9 +187,9 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 // ---- the registry --------------------------------------------------------------------------
 
 const std::vector<LayerKind>& layerKinds() {
-  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pool2dKind(),  activationKind(), preluKind(), flattenKind(),
+  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pad2dKind(), pool2dKind(),  activationKind(), preluKind(), clampKind(), flattenKind(),
                                             denseKind(),         softmaxKind(), addKind(),        multiplyKind(),        concatKind(),
-                                            channelSliceKind(),  channelShuffleKind(), channelScaleKind(),
+                                            channelSliceKind(),  channelShuffleKind(), channelScaleKind(), channelShiftKind(),
                                             globalAvgPoolKind(), dropoutKind(), batchNormKind(), layerNormKind(),  localResponseNormKind()};
   return kinds;
 }

@@ -56,9 +56,11 @@ Shape Upsample::outputShape(const Shape& src) const {
   if (src.rank() != 4)
     throw std::invalid_argument("Upsample '" + name() + "': resizes maps (N, C, H, W), got " + src.toString());
   const int64_t h = bySize() ? sizeH_ : src[2] * factorH_, w = bySize() ? sizeW_ : src[3] * factorW_;
-  if (h > 100000 || w > 100000)
-    throw std::invalid_argument("Upsample '" + name() + "': an output of " + std::to_string(h) + "x" +
-                                std::to_string(w) + " is larger than ConvScope computes (100000 per side)");
+  // A few bytes of a file must not ask for terabytes: 2²⁸ values (1 GiB) a sample at most.
+  if (h > 100000 || w > 100000 || double(src[1]) * double(h) * double(w) > double(int64_t(1) << 28))
+    throw std::invalid_argument("Upsample '" + name() + "': an output of " + std::to_string(src[1]) + "x" +
+                                std::to_string(h) + "x" + std::to_string(w) +
+                                " is larger than ConvScope computes (100000 per side, 2^28 values a sample)");
   return Shape{src[0], src[1], h, w};
 }
 

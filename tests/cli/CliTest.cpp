@@ -395,7 +395,7 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused(
       {six, "--activation", "swish"}, 2,
       "convscope: --activation: unknown activation 'swish' (expected none, relu, leaky-relu, tanh, sigmoid, relu6, elu, "
-      "hard-sigmoid, hard-swish, silu, selu or gelu)");
+      "hard-sigmoid, hard-swish, silu, selu, gelu or gelu-tanh)");
   expectWindowRefused({six, "--stride", "abc"}, 2, "convscope: --stride 'abc' must be a whole number of at least 1");
   expectWindowRefused({six, "--stride", "0"}, 2, "convscope: --stride '0' must be a whole number of at least 1");
   expectWindowRefused({six, "--padding", "-1"}, 2, "convscope: --padding: padding '-1' must not be negative");

@@ -129,7 +129,7 @@ ConvolutionPanel::ConvolutionPanel(Workspace* workspace, QWidget* parent) : QWid
   for (ActivationKind k : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Tanh,
                            ActivationKind::Sigmoid, ActivationKind::ReLU6, ActivationKind::ELU,
                            ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
-                           ActivationKind::SELU, ActivationKind::GELU, ActivationKind::None})
+                           ActivationKind::SELU, ActivationKind::GELU, ActivationKind::GELUTanh, ActivationKind::None})
     activation_->addItem(QString::fromStdString(activationTitle(k)), int(k));
   activation_->setToolTip(tr("The non-linearity after the convolution (the Stepper's activation mode steps it)"));
   perChannel_ = new QCheckBox(tr("each channel on its own (depthwise)"));

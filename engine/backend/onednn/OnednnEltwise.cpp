@@ -22,6 +22,7 @@ OnednnEltwise::OnednnEltwise(const dnnl::engine& engine, ActivationKind kind, fl
   case ActivationKind::HardSwish: algorithm = dnnl::algorithm::eltwise_hardswish; break; // x·relu6(x + 3)/6
   case ActivationKind::SiLU: algorithm = dnnl::algorithm::eltwise_swish, slope = 1.0f; break; // x·σ(1·x)
   case ActivationKind::GELU: algorithm = dnnl::algorithm::eltwise_gelu_erf; break;           // x·Φ(x), exact
+  case ActivationKind::GELUTanh: algorithm = dnnl::algorithm::eltwise_gelu_tanh; break;
   case ActivationKind::HardSigmoid: { // α·x + ½ (eltwise_linear), then min(max(0, ·), 1)
     algorithm = dnnl::algorithm::eltwise_linear, slope = alpha, beta = 0.5f;
     const dnnl::eltwise_forward::desc clip(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_clip_v2, desc_,
@@ -71,6 +72,7 @@ OnednnEltwiseBackward::OnednnEltwiseBackward(const dnnl::engine& engine, Activat
   case ActivationKind::HardSwish: algorithm = dnnl::algorithm::eltwise_hardswish; break;
   case ActivationKind::SiLU: algorithm = dnnl::algorithm::eltwise_swish, slope = 1.0f; break;
   case ActivationKind::GELU: algorithm = dnnl::algorithm::eltwise_gelu_erf; break;
+  case ActivationKind::GELUTanh: algorithm = dnnl::algorithm::eltwise_gelu_tanh; break;
   case ActivationKind::HardSigmoid: hardSigmoid_ = true, hardSigmoidSlope_ = alpha; return; // the loop in execute
   // γ times ELU's derivative: oneDNN's ELU backward, then diff_src scaled in place.
   case ActivationKind::SELU: {

@@ -207,6 +207,7 @@ std::string activationFormula(ActivationKind kind, float alpha) {
   case ActivationKind::SiLU: return "x / (1 + e⁻ˣ)";
   case ActivationKind::SELU: return "1.0507·(x if x > 0, else 1.6733·(eˣ − 1))";
   case ActivationKind::GELU: return "x·(1 + erf(x / √2)) / 2";
+  case ActivationKind::GELUTanh: return "x·(1 + tanh(0.79788·(x + 0.044715·x³))) / 2";
   }
   return "x";
 }
@@ -246,6 +247,9 @@ std::string activationExplanationText(ActivationKind kind, float alpha, float x,
   case ActivationKind::GELU:
     return "GELU(x) = x·Φ(x) = " + activationFormula(kind, alpha) + " = " + bracketed + "·(1 + erf(" + bracketed +
            " / √2)) / 2 = " + out;
+  case ActivationKind::GELUTanh:
+    return "GELU(x) ≈ " + activationFormula(kind, alpha) + " = " + bracketed + "·(1 + tanh(0.79788·(" + bracketed +
+           " + 0.044715·" + bracketed + "³))) / 2 = " + out;
   }
   return out;
 }

@@ -214,6 +214,11 @@ std::string activationGradientText(ActivationKind kind, float alpha, float x, fl
                               v * std::exp(-0.5 * v * v) / std::sqrt(2.0 * 3.14159265358979323846));
     return "∂E/∂x = δ·(Φ(x) + x·φ(x)) = " + d + "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
   }
+  case ActivationKind::GELUTanh: {
+    const float slope = float(geluTanhSlope(x));
+    return "∂E/∂x = δ·(½(1 + t) + ½x(1 − t²)·0.79788·(1 + 3·0.044715·x²)), t = tanh(0.79788·(x + 0.044715·x³)) = " + d +
+           "·" + fmt(slope, digits) + " = " + fmt(delta * slope, digits);
+  }
   case ActivationKind::None: break;
   }
   return "∂E/∂x = δ = " + fmt(delta, digits);

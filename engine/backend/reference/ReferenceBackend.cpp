@@ -167,6 +167,11 @@ void ReferenceBackend::activationForward(ActivationKind kind, float alpha, const
     case ActivationKind::GELU: // x·Φ(x), Φ(x) = (1 + erf(x/√2)) / 2
       y[i] = static_cast<float>(0.5 * double(x[i]) * (1.0 + std::erf(double(x[i]) / std::sqrt(2.0))));
       break;
+    case ActivationKind::GELUTanh: {
+      const double v = x[i];
+      y[i] = static_cast<float>(0.5 * v * (1.0 + std::tanh(kGeluTanhScale * (v + kGeluTanhCubic * v * v * v))));
+      break;
+    }
     }
   }
 }
@@ -336,6 +341,7 @@ void ReferenceBackend::activationBackward(ActivationKind kind, float alpha, cons
       gx = static_cast<float>(gy * (0.5 * (1.0 + std::erf(v / std::sqrt(2.0))) + v * phi));
       break;
     }
+    case ActivationKind::GELUTanh: gx = static_cast<float>(gy * geluTanhSlope(x)); break;
     }
   }
 }

@@ -93,7 +93,7 @@ TEST(BackendSweep, ActivationsDenseSoftmax) {
   for (ActivationKind kind : {ActivationKind::None, ActivationKind::ReLU, ActivationKind::LeakyReLU,
                               ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ELU,
                               ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
-                              ActivationKind::SELU, ActivationKind::GELU}) {
+                              ActivationKind::SELU, ActivationKind::GELU, ActivationKind::GELUTanh}) {
     Tensor expected(src.shape()), actual(src.shape());
     reference.activationForward(kind, 0.1f, src, expected);
     onednn.activationForward(kind, 0.1f, src, actual);

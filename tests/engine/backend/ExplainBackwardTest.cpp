@@ -136,7 +136,7 @@ TEST(ExplainBackward, ActivationSoftmaxDenseAndSgdWrittenOut) {
   ReferenceBackend reference;
   for (ActivationKind kind :
        {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish, ActivationKind::SiLU,
-        ActivationKind::SELU, ActivationKind::GELU})
+        ActivationKind::SELU, ActivationKind::GELU, ActivationKind::GELUTanh})
     for (float x : {-4.0f, -1.5f, 0.5f, 2.0f, 5.0f}) {
       const float alpha = defaultActivationAlpha(kind);
       Tensor in(Shape{1}, std::vector<float>{x}), out(Shape{1}), diff(Shape{1}, std::vector<float>{2.0f}), grad(Shape{1});

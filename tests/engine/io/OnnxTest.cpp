@@ -42,7 +42,9 @@ const std::vector<std::string> kImported{
     "inception-module", "dense-block", "depthwise-separable", "lenet-batchnorm", "lrn-dropout-identity",
     "mean-head",        "activations-modern-13", "activations-modern-14", "activations-gelu-13", "activations-gelu-17",
     "shufflenet-11",    "shufflenet-13",         "shufflenet-split",      "convnext-13",     "convnext-17",
-    "transposed-13",    "upsample-9",            "upsample-11",           "upsample-13",     "prelu-13"};
+    "transposed-13",    "upsample-9",            "upsample-10",            "upsample-11",           "upsample-13",     "prelu-13",
+    "activations-gelu-tanh-13", "clamp-13",  "pad-11",              "pad-13",
+    "arithmetic-13"};
 
 std::string readBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
@@ -232,9 +234,9 @@ TEST(OnnxRefuses, OneRefusalListsEveryOperatorWithItsCountAndFirstNode) {
   EXPECT_NE(modern.find("; DepthToSpace ×1 (first node '/shuffle/DepthToSpace': "), std::string::npos) << modern;
   EXPECT_EQ(modern.find("Conv ×"), std::string::npos) << modern;
   EXPECT_EQ(modern.find("Elu ×"), std::string::npos) << modern; // ELU runs
-  // A Mul by one number is refused naming what it multiplies; by one learned number per
-  // channel (ConvNeXt's layer scale) it is a ChannelScale layer.
-  const std::string scaled = importError(readBytes(kFixtures + "refused-scalar.onnx"));
+  // A Mul by a constant mask of the maps' size is refused naming what it multiplies; by one
+  // learned number per channel (ConvNeXt's layer scale) it is a ChannelScale layer.
+  const std::string scaled = importError(readBytes(kFixtures + "refused-mask.onnx"));
   EXPECT_NE(scaled.find("Mul ×1 (first node '/Mul': multiplies by a constant; "), std::string::npos) << scaled;
   const Model layerScale = importOnnx(kFixtures + "layer-scale.onnx");
   ASSERT_EQ(layerScale.network.size(), 2u);
@@ -383,6 +385,29 @@ TEST(OnnxRefuses, TruncatedAndDamagedFilesNeverCrash) {
   }
   EXPECT_GT(refused, 400); // every truncation, and many damaged files (others change a weight's value)
   EXPECT_GT(imported, 0);
+}
+
+TEST(OnnxImport, WeightsInAnExternalDataFileAreReadFromTheModelsFolder) {
+  // LeNet-5's fixture saved with its weights in "lenet-external.weights" beside it.
+  const std::string folder = kFixtures + "external/";
+  Model model = importOnnx(folder + "lenet-external.onnx");
+  const nlohmann::json j = fixture("lenet-batchnorm");
+  EXPECT_TRUE(tensorsClose(convScopeForward(model.network, tensorOf(j["input"])), tensorOf(j["output"]), 1e-4f, 0.0f));
+  // The structure alone reads none of it; the same counts.
+  OnnxImportOptions structure;
+  structure.structureOnly = true;
+  EXPECT_EQ(importOnnx(folder + "lenet-external.onnx", structure).network.parameterCount(),
+            model.network.parameterCount());
+  // Bytes without a folder, and a data file outside the model's folder, are refused by name.
+  const std::string bytes = importError(readBytes(folder + "lenet-external.onnx"));
+  EXPECT_NE(bytes.find("external data files, which are read from the model's folder"), std::string::npos) << bytes;
+  try {
+    importOnnx(folder + "outside-folder.onnx");
+    FAIL() << "a data file outside the model's folder was read";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("must be a file in the model's folder or below it"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(OnnxImport, TheStructureAloneCountsAsTheWholeModelWithoutItsWeights) {
@@ -556,7 +581,7 @@ TEST(OnnxExport, ImportedThenExportedGraphsKeepPyTorchsOutputs) {
     // opset-11+ form every PyTorch export of ReLU6 uses (min and max as inputs); and it cannot
     // divide by a value broadcast over the last axis, as layer normalization does at opset 13;
     // its Deconvolution ignores dilations (a 20×20 output where PyTorch's is 22×22).
-    if (name == "pool-ops" || name == "depthwise-separable" || name.rfind("convnext", 0) == 0 ||
+    if (name == "pool-ops" || name == "depthwise-separable" || name == "clamp-13" || name.rfind("convnext", 0) == 0 ||
         name == "transposed-13")
       continue;
     const Tensor viaOpenCv = openCvForward(bytes, input);

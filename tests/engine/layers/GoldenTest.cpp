@@ -70,7 +70,7 @@ TEST_P(Golden, EveryCaseMatchesPyTorch) {
   }
   EXPECT_EQ(counts[0], 19); // 16 random + 3 lecture convolutions
   EXPECT_EQ(counts[1], 8);
-  EXPECT_EQ(counts[2], 10); // ReLU, leaky ReLU, tanh, sigmoid; ELU, hard sigmoid, hard swish, SiLU, SELU, GELU
+  EXPECT_EQ(counts[2], 11); // ReLU, leaky ReLU, tanh, sigmoid; ELU, hard sigmoid, hard swish, SiLU, SELU, GELU, its tanh form
   EXPECT_EQ(counts[3], 1);
   EXPECT_EQ(counts[4], 1);
 }
@@ -119,7 +119,7 @@ TEST_P(Golden, BackwardPassesMatchPyTorchAutograd) {
     }
     ++checked;
   }
-  EXPECT_EQ(checked, 6 + 4 + 10 + 1 + 1); // convolutions, pooling, activations (GELU the tenth), dense, softmax
+  EXPECT_EQ(checked, 6 + 4 + 11 + 1 + 1); // convolutions, pooling, activations (GELU the tenth, its tanh form the 11th), dense, softmax
 }
 
 TEST(GoldenLoss, CrossEntropyAndTotalErrorMatchPyTorch) {

@@ -10,8 +10,10 @@
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
 #include "engine/layers/ChannelScale.h"
+#include "engine/layers/ChannelShift.h"
 #include "engine/layers/LayerNorm.h"
 #include "engine/layers/PReLU.h"
+#include "engine/layers/Clamp.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
@@ -25,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -145,7 +148,7 @@ TEST(Gradients, ActivationsDenseSoftmaxFlatten) {
   // 8.0, none within h of the hard ones' bends at −3 and 3.
   for (ActivationKind kind : {ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish,
                               ActivationKind::SiLU, ActivationKind::SELU,
-                              ActivationKind::GELU}) {
+                              ActivationKind::GELU, ActivationKind::GELUTanh}) {
     Activation a("act", kind, defaultActivationAlpha(kind));
     SCOPED_TRACE(toString(kind));
     checkGradients(a, spreadValues({2, 3, 4, 2}, 3, 0.3f, -6.05f));
@@ -248,6 +251,10 @@ TEST(Gradients, LayerNormAndChannelScaleFiniteDifferences) {
   ChannelScale scale("scale", 5, 0.25f);
   scale.gamma() = randomTensor(scale.gamma().shape(), 25, -2.0f, 2.0f);
   checkGradients(scale, randomTensor({2, 5, 3, 4}, 26));
+  ChannelShift shift("shift", 5);
+  shift.shift() = randomTensor(shift.shift().shape(), 35, -2.0f, 2.0f);
+  checkGradients(shift, randomTensor({2, 5, 3, 4}, 36));
+  checkGradients(shift, randomTensor({3, 5}, 37));
   // Every position's channels have mean β and standard deviation |γ| (up to ε) after it.
   ReferenceBackend reference;
   OnednnBackend onednn;
@@ -279,6 +286,11 @@ TEST(Gradients, LayerNormAndChannelScaleFiniteDifferences) {
   checkGradients(perChannel, spreadValues({2, 4, 3, 3}, 31, 0.05f, -1.775f));
   checkGradients(shared, spreadValues({3, 8}, 32, 0.05f, -0.575f));
   EXPECT_THROW(perChannel.outputShape({1, 3, 2, 2}), std::invalid_argument);
+  // Clamp, both bounds and one, on values at least 0.025 from its bounds.
+  Clamp both("clamp", -0.5f, 0.5f), below("clamp_below", -0.5f, std::numeric_limits<float>::infinity());
+  checkGradients(both, spreadValues({2, 3, 4, 4}, 33, 0.05f, -2.375f));
+  checkGradients(below, spreadValues({2, 3, 4, 4}, 34, 0.05f, -2.375f));
+  EXPECT_THROW(Clamp("bad", 1.0f, 0.5f), std::invalid_argument);
   EXPECT_THROW(maps.outputShape({1, 4, 2, 2}), std::invalid_argument);
 }
 
@@ -397,7 +409,7 @@ TEST(Gradients, OnednnBackwardMatchesReferenceOnASweep) {
                               ActivationKind::Tanh, ActivationKind::Sigmoid, ActivationKind::ReLU6,
                               ActivationKind::ELU, ActivationKind::HardSigmoid, ActivationKind::HardSwish,
                               ActivationKind::SiLU, ActivationKind::SELU,
-                              ActivationKind::GELU}) {
+                              ActivationKind::GELU, ActivationKind::GELUTanh}) {
     Tensor y(x.shape()), expected(x.shape()), actual(x.shape());
     reference.activationForward(kind, 0.2f, x, y);
     reference.activationBackward(kind, 0.2f, x, y, gy, expected);

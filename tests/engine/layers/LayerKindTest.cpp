@@ -27,8 +27,8 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, ConvTranspose2D, Upsample, Pool2D, Activation, PReLU, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
-            "ChannelShuffle, ChannelScale, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
+            "Conv2D, ConvTranspose2D, Upsample, Pad2D, Pool2D, Activation, PReLU, Clamp, Flatten, Dense, Softmax, Add, Multiply, Concat, ChannelSlice, "
+            "ChannelShuffle, ChannelScale, ChannelShift, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
 }
 
 TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
@@ -45,10 +45,12 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "conv 6 3x3 stride 2\n"
                            "deconv 6 2x2 stride 2 outpad 1\n"
                            "upsample 2 bilinear\n"
+                           "pad 1 reflect\n"
                            "maxpool 2x2\n"
                            "batchnorm\n"
                            "layernorm eps 1e-06\n"
                            "scale 0.5\n"
+                           "shift\n"
                            "lrn 3 alpha 0.5 beta 0.75 k 2\n"
                            "tanh\n"
                            "avgpool 2x2 stride 1\n"
@@ -62,9 +64,10 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "sigmoid\n"
                            "multiply logits\n"
                            "prelu channels init 0.1\n"
+                           "clamp none 3\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 30u);
+  ASSERT_EQ(built.size(), 33u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -97,13 +100,22 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_EQ(built.layer(10).layerListLine(), "deconv 6 2x2 stride 2 outpad 1");
   EXPECT_EQ(built.shapes(1)[10], (Shape{1, 6, 7, 7})); // (3 − 1)·2 + (2 − 1) + 1 + 1
   EXPECT_EQ(built.layer(11).layerListLine(), "upsample 2 bilinear");
-  EXPECT_EQ(built.layer(28).layerListLine(), "prelu channels init 0.1");
-  EXPECT_EQ(built.layer(28).parameterCount(), 5);
+  EXPECT_EQ(built.layer(30).layerListLine(), "prelu channels init 0.1");
+  EXPECT_EQ(built.layer(30).parameterCount(), 5);
+  EXPECT_EQ(built.layer(31).layerListLine(), "clamp none 3");
+  EXPECT_EQ(built.layer(31).describe(), "Clamp 'clamp1' [-inf, 3]");
+  EXPECT_EQ(checkLayerList("input 2x3x3\npad 3 reflect\n").error,
+            "line 2: Pad2D 'pad1': reflecting 3x3 maps needs each pad below the side's length, got 3,3,3,3");
+  EXPECT_EQ(checkLayerList("input 2x3x3\npad 1 wrap\n").error,
+            "line 2: 'wrap' is not an option of pad (reflect, edge, value V)");
   EXPECT_EQ(built.shapes(1)[11], (Shape{1, 6, 14, 14}));
-  EXPECT_EQ(built.layer(14).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
-  EXPECT_EQ(built.layer(14).layerListLine(), "layernorm eps 1e-06");
-  EXPECT_EQ(built.layer(15).layerListLine(), "scale 0.5");
-  EXPECT_EQ(built.layer(16).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
+  EXPECT_EQ(built.layer(12).describe(), "Pad2D 'pad1' 1,1,1,1 reflect");
+  EXPECT_EQ(built.shapes(1)[12], (Shape{1, 6, 16, 16}));
+  EXPECT_EQ(built.layer(15).describe(), "LayerNorm 'ln1' 6 eps=1e-06");
+  EXPECT_EQ(built.layer(15).layerListLine(), "layernorm eps 1e-06");
+  EXPECT_EQ(built.layer(16).layerListLine(), "scale 0.5");
+  EXPECT_EQ(built.layer(17).describe(), "ChannelShift 'shift1' 6");
+  EXPECT_EQ(built.layer(18).describe(), "LocalResponseNorm 'lrn1' size 3 alpha 0.5 beta 0.75 k 2");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 1");
   EXPECT_EQ(buildLayerList("input 6x4x4\nlrn k 2\n").layer(0).layerListLine(), "lrn 5 alpha 0.0001 beta 0.75 k 2");
   EXPECT_TRUE(built.endsInSoftmax());
@@ -116,7 +128,7 @@ TEST(LayerKind, AnUnknownKindIsNamedWithTheKnownOnes) {
                "m.json");
     FAIL() << "an unknown type was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown layer type \"Attention\" (expected Conv2D, ConvTranspose2D, Upsample, Pool2D"),
+    EXPECT_NE(std::string(e.what()).find("unknown layer type \"Attention\" (expected Conv2D, ConvTranspose2D, Upsample, Pad2D, Pool2D"),
               std::string::npos)
         << e.what();
   }

@@ -117,9 +117,9 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   // padding out of its count (also in ceil mode); transposed convolutions (stride 2 and 3,
   // output padding, dilation, groups), a ConvNeXt block (layer normalization over channels, GELU,
   // layer scale), a ShuffleNet unit (channel slices, concatenation, channel shuffle) and
-  // upsampling (nearest and bilinear, by factors and to a size) and PReLU (per channel, shared,
-  // per feature).
-  ASSERT_EQ(cases.size(), 14u);
+  // upsampling (nearest and bilinear, by factors and to a size), PReLU (per channel, shared,
+  // per feature), clamping (both bounds, one) and padding (reflect, edge, a constant).
+  ASSERT_EQ(cases.size(), 16u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
@@ -152,9 +152,9 @@ TEST(Graph, GradientsEqualFiniteDifferencesThroughBranchesAndJoins) {
   ReferenceBackend backend;
   for (const Json* c : graphCases()) {
     SCOPED_TRACE((*c)["name"].get<std::string>());
-    // PReLU has no smooth stand-in with its parameters; its finite differences are taken on
-    // values away from its kink (GradientTest.cpp), its graph case against PyTorch's autograd.
-    if ((*c)["name"] == "prelu") continue;
+    // PReLU and Clamp have no smooth stand-ins; their finite differences are taken on values
+    // away from their kinks (GradientTest.cpp), their graph cases against PyTorch's autograd.
+    if ((*c)["name"] == "prelu" || (*c)["name"] == "clamp") continue;
     Network net = graphFromCase(*c, true);
     Tensor src = tensorFromJson((*c)["src"]);
     const Tensor r = tensorFromJson((*c)["r"]);

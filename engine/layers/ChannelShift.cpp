@@ -1,0 +1,102 @@
+// ChannelShift: the shifts; y = x + b is the backend's sum with b spread over each map, its
+// gradient diff_dst itself and, for b, diff_dst summed over each channel.
+#include "engine/layers/ChannelShift.h"
+
+#include "engine/layers/LayerKind.h"
+#include "engine/layers/OnnxWriter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace convscope {
+
+ChannelShift::ChannelShift(std::string name, int64_t channels) : Layer(std::move(name)), channels_(channels) {
+  if (channels < 1 || channels > 65536)
+    throw std::invalid_argument("ChannelShift '" + this->name() + "': " + std::to_string(channels) +
+                                " channels (1 to 65536)");
+  shift_ = Tensor(Shape{channels});
+  diffShift_ = Tensor(Shape{channels});
+}
+
+std::string ChannelShift::describe() const { return Layer::describe() + " " + std::to_string(channels_); }
+
+std::string ChannelShift::title() const {
+  return name() + ": " + std::to_string(channels_) + " channels, each plus its own number";
+}
+
+void ChannelShift::saveFields(nlohmann::ordered_json& j) const { j["channels"] = channels_; }
+
+Shape ChannelShift::outputShape(const Shape& src) const {
+  if ((src.rank() != 4 && src.rank() != 2) || src[1] != channels_)
+    throw std::invalid_argument("ChannelShift '" + name() + "': expects maps or vectors with " +
+                                std::to_string(channels_) + " channels, got " + src.toString());
+  return src;
+}
+
+// The shifts as a tensor of the input's shape and layout: then the backend's sum adds them.
+void ChannelShift::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
+  outputShape(src.shape());
+  Tensor spread(src.shape(), 0.0f, src.layout());
+  const Shape& s = src.shape();
+  const int64_t plane = s.rank() == 4 ? s[2] * s[3] : 1;
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < channels_; ++c)
+      for (int64_t p = 0; p < plane; ++p)
+        spread.data()[s.rank() == 4 && src.layout() == Layout::NHWC ? (n * plane + p) * channels_ + c
+                                                                    : (n * channels_ + c) * plane + p] =
+            shift_.data()[c];
+  backend.sumForward({&src, &spread}, dst);
+}
+
+void ChannelShift::backward(Backend&, const Tensor&, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
+  const Shape& s = diffDst.shape();
+  const int64_t plane = s.rank() == 4 ? s[2] * s[3] : 1;
+  for (int64_t c = 0; c < channels_; ++c) {
+    double sum = 0.0;
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t p = 0; p < plane; ++p)
+        sum += diffDst.data()[s.rank() == 4 && diffDst.layout() == Layout::NHWC ? (n * plane + p) * channels_ + c
+                                                                                : (n * channels_ + c) * plane + p];
+    diffShift_.data()[c] = float(sum);
+  }
+  if (diffSrc) *diffSrc = diffDst.inLayout(diffSrc->layout());
+}
+
+void ChannelShift::initialize(InitScheme, WeightRandom&) {
+  for (float& b : shift_.values()) b = 0.0f;
+}
+
+LayerKind channelShiftKind() {
+  LayerKind k;
+  k.type = "ChannelShift";
+  k.keywords = {"shift"};
+  k.syntax = "shift: each channel plus its own learned number (a bias on its own), starting at 0";
+  k.load = [](const LayerFields& f, const std::string& name) {
+    return std::unique_ptr<Layer>(std::make_unique<ChannelShift>(name, f.integer("channels")));
+  };
+  k.plan = [](const LayerListLine& line) {
+    line.options(1, {});
+    PlannedLayer p;
+    p.name = line.names.next("shift");
+    const int64_t channels = line.in.rank() > 0 ? line.in[0] : 0;
+    p.make = [name = p.name, channels] { return std::unique_ptr<Layer>(std::make_unique<ChannelShift>(name, channels)); };
+    const std::unique_ptr<Layer> layer = p.make();
+    p.description = layer->describe();
+    p.output = oneSample(layer->outputShape(batchOfOne(line.in)));
+    p.parameters = channels;
+    return p;
+  };
+  return k;
+}
+
+void ChannelShift::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
+                             const ChannelAffine* after) const {
+  if (after) Layer::writeOnnx(onnx, inputs, output, after);
+  const bool maps = onnx.shapeOf(inputs[0]).size() == 4;
+  onnx.initializer(name() + ".bias", maps ? std::vector<int64_t>{channels_, 1, 1} : std::vector<int64_t>{channels_},
+                   shift_.values());
+  onnx.node("Add", name(), {inputs[0], name() + ".bias"}, output);
+}
+
+} // namespace convscope
