@@ -1,6 +1,7 @@
 #include "engine/network/ArchitectureGraph.h"
 
 #include "engine/layers/Add.h"
+#include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/Concat.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/LayerKind.h"
@@ -21,6 +22,7 @@ std::string toString(BlockKind kind) {
   case BlockKind::DenseLayer: return "dense layer";
   case BlockKind::DenseBlock: return "dense block";
   case BlockKind::Separable: return "depthwise-separable pair";
+  case BlockKind::ShuffleUnit: return "ShuffleNet unit";
   }
   return "block";
 }
@@ -43,10 +45,13 @@ BlockKind kindOf(const ArchitectureBlock& b, const std::vector<ArchitectureBlock
         std::all_of(b.blocks.begin(), b.blocks.end(), [&](int c) { return all[size_t(c)].kind == first; });
     if (first == BlockKind::DenseLayer && same) return BlockKind::DenseBlock;
     if (same && b.blocks.size() >= 2 &&
-        (first == BlockKind::Residual || first == BlockKind::Inception || first == BlockKind::Separable))
+        (first == BlockKind::Residual || first == BlockKind::Inception || first == BlockKind::Separable ||
+         first == BlockKind::ShuffleUnit))
       return BlockKind::Stage;
   }
   const std::set<int> inside(b.nodes.begin(), b.nodes.end());
+  for (int n : b.direct)
+    if (layerAs<ChannelShuffle>(*net.nodes()[size_t(n)].layer)) return BlockKind::ShuffleUnit;
   bool depthwise = false, pointwise = false;
   for (int n : b.direct) {
     const Network::Node& node = net.nodes()[size_t(n)];

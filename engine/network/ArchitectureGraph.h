@@ -21,6 +21,7 @@ enum class BlockKind {
   DenseLayer, // its new maps concatenated to its input
   DenseBlock, // dense layers in a row: the channels grow by the growth rate each
   Separable,  // a depthwise convolution (one filter per channel), then a pointwise 1×1
+  ShuffleUnit, // ShuffleNet's unit: branches (or a split) joined, then a channel shuffle
 };
 std::string toString(BlockKind kind); // "residual block", "inception module", …
 

@@ -7,6 +7,9 @@
 #include "engine/network/LayerList.h"
 #include "engine/layers/Activation.h"
 #include "engine/layers/Conv2D.h"
+#include "engine/layers/ChannelShuffle.h"
+#include "engine/layers/ChannelSlice.h"
+#include "engine/layers/LayerNorm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -321,7 +324,56 @@ ArchitectureIdea plainIdea(const Network& net, const ArchitectureGraph& graph) {
 
 } // namespace
 
+// ShuffleNet's units: a channel split, a cheap branch, the halves joined and shuffled.
+ArchitectureIdea shuffleIdea(const Network& net, const ChannelShuffle& first, int64_t channels) {
+  ArchitectureIdea idea{"ShuffleNet",
+                        "channel split and channel shuffle: in each unit half the channels pass by untouched and "
+                        "half go through a cheap branch (1×1, depthwise 3×3, 1×1); a shuffle then interleaves the "
+                        "halves, so the next unit's split mixes what both computed",
+                        {}};
+  int shuffles = 0, slices = 0;
+  for (size_t i = 0; i < net.size(); ++i) {
+    shuffles += layerAs<ChannelShuffle>(net.layer(i)) != nullptr;
+    slices += layerAs<ChannelSlice>(net.layer(i)) != nullptr;
+  }
+  const std::vector<int64_t> order = first.order(channels);
+  std::string shown;
+  for (size_t k = 0; k < order.size() && k < 6; ++k) shown += (k ? ", " : "") + std::to_string(order[k]);
+  idea.points.push_back(first.name() + ": " + std::to_string(channels) + " channels as " +
+                        std::to_string(first.groups()) + " groups of " + std::to_string(channels / first.groups()) +
+                        "; the output takes the first of each group, then the second, …: channels " + shown + ", …");
+  idea.exampleCount = 1;
+  idea.points.push_back(std::to_string(shuffles) + " shuffles and " + std::to_string(slices) +
+                        " channel slices in this network: no weights, only channels moved — the mixing costs no "
+                        "multiply-adds.");
+  return idea;
+}
+
+// ConvNeXt's blocks: a ResNet modernized.
+ArchitectureIdea convnextIdea(const Network& net) {
+  ArchitectureIdea idea{"ConvNeXt",
+                        "a ResNet modernized: each residual block is a depthwise 7×7 convolution, a layer "
+                        "normalization over the channels, an inverted bottleneck (1×1 up 4×, GELU, 1×1 down) and a "
+                        "learned scale per channel on the branch",
+                        {}};
+  int norms = 0, large = 0;
+  for (size_t i = 0; i < net.size(); ++i) {
+    norms += layerAs<LayerNorm>(net.layer(i)) != nullptr;
+    if (const auto* c = layerAs<Conv2D>(net.layer(i)); c && c->isDepthwise() && c->geometry().kernelH >= 7) ++large;
+  }
+  idea.points.push_back(std::to_string(large) + " depthwise convolutions of 7×7 or more: each channel sees a larger "
+                        "window than a 3×3 stack gives, at 1/C of a standard convolution's cost.");
+  idea.points.push_back(std::to_string(norms) + " layer normalizations: each position's channels normalized by their "
+                        "own mean and deviation, with no batch statistics (unlike batch normalization).");
+  return idea;
+}
+
 ArchitectureIdea architectureIdea(const Network& network, const ArchitectureGraph& graph) {
+  for (size_t i = 0; i < network.size(); ++i)
+    if (const auto* shuffle = layerAs<ChannelShuffle>(network.layer(i)))
+      return shuffleIdea(network, *shuffle, graph.rows()[i].output[0]);
+  for (size_t i = 0; i < network.size(); ++i)
+    if (layerAs<LayerNorm>(network.layer(i)) && firstOfKind(graph, BlockKind::Residual)) return convnextIdea(network);
   if (const ArchitectureBlock* b = firstOfKind(graph, BlockKind::Inception)) return inceptionIdea(network, graph, *b);
   if (firstOfKind(graph, BlockKind::DenseBlock) || firstOfKind(graph, BlockKind::DenseLayer))
     return denseIdea(network, graph);

@@ -35,8 +35,9 @@ struct ArchitectureIdea {
   std::vector<std::string> pointsFor(const ArchitectureGraph& graph, int node) const;
 };
 
-// The family is recognized from the blocks (an inception module makes it GoogLeNet's idea,
-// a residual block ResNet's, …); a plain network is VGG's when it stacks 3×3 convolutions,
+// The family is recognized from the blocks (a channel shuffle makes it ShuffleNet's idea,
+// layer normalization in residual blocks ConvNeXt's, an inception module GoogLeNet's, a
+// residual block ResNet's, …); a plain network is VGG's when it stacks 3×3 convolutions,
 // else AlexNet's (or LeNet's when small).
 ArchitectureIdea architectureIdea(const Network& network, const ArchitectureGraph& graph);
 

@@ -90,6 +90,7 @@ QColor blockColour(BlockKind kind) {
   case BlockKind::DenseLayer:
   case BlockKind::DenseBlock: return {200, 236, 255};
   case BlockKind::Separable: return {196, 238, 214};
+  case BlockKind::ShuffleUnit: return {232, 214, 255};
   default: return {226, 226, 234};
   }
 }

@@ -3,6 +3,8 @@
 // Graphviz's layout.
 #include "engine/network/ArchitectureGraph.h"
 #include "engine/network/ArchitectureIdeas.h"
+#include "engine/io/Onnx.h"
+#include "common/TestPaths.h"
 #include "engine/network/Architectures.h"
 #include "engine/network/GraphLayout.h"
 #include "engine/network/LayerList.h"
@@ -191,6 +193,26 @@ TEST(ArchitectureIdeas, countTheLecturesPointsOnTheNetworkAtHand) {
   }
   EXPECT_EQ(architectureIdea(makeArchitecture("resnet18"), ArchitectureGraph(makeArchitecture("resnet18"))).family,
             "ResNet");
+  {
+    // PyTorch's own ShuffleNet v2 units and ConvNeXt blocks, from their ONNX fixtures.
+    const Model shuffle = importOnnx(convscope::test::testDataPath("onnx/shufflenet-13.onnx"));
+    const ArchitectureIdea idea = architectureIdea(shuffle.network, ArchitectureGraph(shuffle.network));
+    EXPECT_EQ(idea.family, "ShuffleNet");
+    const ArchitectureGraph graph(shuffle.network);
+    int units = 0;
+    for (const ArchitectureBlock& b : graph.blocks()) units += b.kind == BlockKind::ShuffleUnit;
+    EXPECT_EQ(units, 2); // stage.0 (stride 2: two branches) and stage.1 (a split)
+    EXPECT_NE(idea.points.at(0).find(": 16 channels as 2 groups of 8; the output takes the first of each group, then "
+                                     "the second, …: channels 0, 8, 1, 9, 2, 10, …"),
+              std::string::npos)
+        << idea.points.at(0);
+    EXPECT_EQ(idea.points.at(1).substr(0, 34), "2 shuffles and 2 channel slices in");
+    const Model convnext = importOnnx(convscope::test::testDataPath("onnx/convnext-13.onnx"));
+    const ArchitectureIdea next = architectureIdea(convnext.network, ArchitectureGraph(convnext.network));
+    EXPECT_EQ(next.family, "ConvNeXt");
+    EXPECT_EQ(next.points.at(0).substr(0, 46), "2 depthwise convolutions of 7×7 or more: each");
+    EXPECT_EQ(next.points.at(1).substr(0, 27), "5 layer normalizations: eac");
+  }
   EXPECT_EQ(architectureIdea(makeArchitecture("alexnet"), ArchitectureGraph(makeArchitecture("alexnet"))).family,
             "AlexNet");
   EXPECT_EQ(architectureIdea(makePreset("lenet5"), ArchitectureGraph(makePreset("lenet5"))).family, "LeNet");
