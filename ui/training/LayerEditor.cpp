@@ -62,8 +62,9 @@ LayerEditor::LayerEditor(const QString& initialText, QWidget* parent) : QDialog(
   insert->setPopupMode(QToolButton::InstantPopup);
   insert->setToolTip(tr("Add a layer below the cursor's line; edit its numbers afterwards"));
   auto* menu = new QMenu(insert);
-  for (const char* line : {"conv 8 3x3 pad 1", "conv 16 5x5", "relu", "tanh", "maxpool 2x2", "avgpool 2x2", "flatten",
-                           "dense 84", "dense 10", "softmax"})
+  for (const char* line : {"conv 8 3x3 pad 1", "conv 16 5x5", "relu", "tanh", "maxpool 2x2", "avgpool 2x2",
+                           "batchnorm", "deconv 8 2x2 stride 2", "upsample 2 bilinear", "flatten", "dense 84", "dense 10",
+                           "dropout 0.5", "softmax"})
     menu->addAction(line, this, [this, line] { insertLine(QString::fromUtf8(line)); });
   insert->setMenu(menu);
   auto* start = new QToolButton;
