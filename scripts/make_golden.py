@@ -591,6 +591,38 @@ pad 2x1 value 0.5
 conv 2 3x3
 """, (2, 3, 5, 6), [(4, 3, 3, 3), (4,), (2, 4, 3, 3), (2,)], pads))
 
+# Element-wise arithmetic of two network values with numpy's broadcasting: a spatial attention
+# (N, 1, H, W) times the maps, minus their row means (N, C, H, 1), divided by a per-channel
+# gate (N, C, 1, 1), plus the row means, a row by a column mean (both broadcast), a column
+# minus the maps (the broadcast input first), and a sum of one shape.
+def broadcasting(x, p):
+    maps = conv(x, p[0], p[1], pad=1)
+    attended = maps * torch.sigmoid(conv(maps, p[2], p[3]))
+    rows = F.avg_pool2d(attended, (1, 5))
+    scale = torch.sigmoid(F.adaptive_avg_pool2d(maps, 1))
+    h = (attended - rows) / scale + rows
+    cols = F.avg_pool2d(h, (6, 1))
+    return (cols - h) + rows * cols
+
+
+torch.manual_seed(309)
+cases.append(graph_case("broadcasting-arithmetic", """input 3x6x5
+conv 4 3x3 pad 1 as maps
+conv 1 1x1
+sigmoid
+multiply maps as attended
+avgpool 1x5 as rows
+subtract rows from attended as centred
+globalavgpool from maps
+sigmoid as scale
+divide scale from centred
+add rows as h
+avgpool 6x1 as cols
+multiply cols from rows as outer
+subtract h from cols
+add outer
+""", (2, 3, 6, 5), [(4, 3, 3, 3), (4,), (1, 4, 1, 1), (1,)], broadcasting))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

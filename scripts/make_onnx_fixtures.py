@@ -312,10 +312,10 @@ def refused():
     open(os.path.join(OUT, "refused-attribute.onnx"), "wb").write(m.SerializeToString())
     b = numpy_helper.from_array(np.ones((1, 2, 1, 1), dtype=np.float32), "b")
     conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3])
-    c2 = helper.make_node("Conv", ["x", "w"], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[0, 0, 0, 0])
-    pool = helper.make_node("GlobalAveragePool", ["c2"], ["p"], name="pool")
-    add = helper.make_node("Add", ["c", "p"], ["y"], name="broadcast_add")
-    g = helper.make_graph([conv, c2, pool, add], "broadcast", [x],
+    # 4×4 maps plus 2×2 maps: sizes that do not broadcast (each axis equal, or 1 in one of them).
+    c2 = helper.make_node("Conv", ["x", "w"], ["c2"], name="conv2", kernel_shape=[3, 3], strides=[2, 2])
+    add = helper.make_node("Add", ["c", "c2"], ["y"], name="broadcast_add")
+    g = helper.make_graph([conv, c2, add], "broadcast", [x],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])], [w, b])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 7
@@ -396,6 +396,35 @@ def arithmetic():
     torch.manual_seed(74)
     export("arithmetic-13", "(x − mean) / std with (1, 3, 1, 1) constants, x·2 − 1, + a per-channel parameter",
            Arithmetic(), (1, 3, 6, 6), opset=13, dynamic=True)
+
+
+class Broadcasting(nn.Module):
+    """Add, Sub, Mul and Div of two network values with numpy's broadcasting: a spatial attention
+    (N, 1, H, W), a gate of one factor per channel (N, C, 1, 1), the maps minus their mean, divided
+    by the gate and times 1.5 minus it (a constant minus a value), their mean (the broadcast input
+    first) plus the maps, and a difference of one shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.spatial = nn.Conv2d(3, 6, 3, padding=1), nn.Conv2d(6, 1, 1)
+        self.fc, self.conv2 = nn.Conv2d(6, 6, 1), nn.Conv2d(6, 4, 3)
+
+    def forward(self, x):
+        h = torch.relu(self.conv1(x))
+        h = h * torch.sigmoid(self.spatial(h))
+        g = torch.sigmoid(self.fc(nn.functional.adaptive_avg_pool2d(h, 1)))
+        h = (h - nn.functional.adaptive_avg_pool2d(h, 1)) / (g + 0.5) * (1.5 - g)
+        h = self.conv2(nn.functional.adaptive_avg_pool2d(h, 1) + h)
+        return h - torch.sigmoid(h)
+
+
+def broadcasting():
+    """Element-wise arithmetic of network values with broadcasting, opsets 11 and 13, batch dynamic."""
+    torch.manual_seed(75)
+    for opset in (11, 13):
+        export(f"broadcast-{opset}", f"Add, Sub, Mul, Div of two network values with numpy broadcasting at opset "
+               f"{opset}: (N, 1, H, W) and (N, C, 1, 1) by maps, either input first", Broadcasting(), (1, 3, 7, 6),
+               opset=opset, dynamic=True)
 
 
 def padding():
@@ -727,6 +756,7 @@ def main():
     external_data()
     padding()
     arithmetic()
+    broadcasting()
     export("mean-head", "the head MnasNet and EfficientNet write as x.mean([2, 3]): ReduceMean over height and "
            "width, then Gemm", MeanHead(), (1, 3, 8, 8), opset=13)
 

@@ -263,61 +263,110 @@ void Backend::channelSelectBackward(const std::vector<int64_t>& channels, const 
   selectChannels(channels, diffDst, diffSrc, true);
 }
 
-void checkMultiplyArguments(const Shape& a, const Shape& b, const Shape& dst) {
-  const bool perChannel = a.rank() == 4 && b.rank() == 4 && b[0] == a[0] && b[1] == a[1] && b[2] == 1 && b[3] == 1;
-  if (b != a && !perChannel)
-    throw std::invalid_argument("multiply: " + a.toString() + " by " + b.toString() +
-                                ": the factors must have one shape, or the second one factor per channel (" +
-                                (a.rank() == 4 ? Shape{a[0], a[1], 1, 1}.toString() : std::string("N, C, 1, 1")) + ")");
-  if (dst != a) throw std::invalid_argument("multiply: dst " + dst.toString() + " for " + a.toString());
+Shape arithmeticShape(ArithmeticOp op, const Shape& a, const Shape& b) {
+  if (a.rank() != b.rank() || (a.rank() != 4 && a.rank() != 2))
+    throw std::invalid_argument(toString(op) + ": " + a.toString() + " and " + b.toString() +
+                                ": expects two maps (N, C, H, W) or two vectors (N, F)");
+  Shape out = a;
+  for (int64_t k = 0; k < a.rank(); ++k) {
+    if (a[k] == b[k] || b[k] == 1) continue;
+    if (a[k] != 1)
+      throw std::invalid_argument(toString(op) + ": " + a.toString() + " and " + b.toString() +
+                                  " do not broadcast: axis " + std::to_string(k) + " has " + std::to_string(a[k]) +
+                                  " and " + std::to_string(b[k]) + " (each axis needs equal sizes, or 1 in one of them)");
+    out[k] = b[k];
+  }
+  return out;
 }
 
-void Backend::multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst) {
-  checkMultiplyArguments(a.shape(), b.shape(), dst.shape());
-  if (a.shape().rank() != 4) { // (N, F) by (N, F): one layout
-    for (int64_t i = 0; i < a.size(); ++i) dst.data()[i] = a.data()[i] * b.data()[i];
-    return;
+namespace {
+// A tensor read through broadcasting: element (n, c, h, w) of dst's index space, an axis of
+// size 1 read at 0 on every position.
+struct Broadcast {
+  const Tensor& t;
+  int64_t sizes[4];
+  explicit Broadcast(const Tensor& tensor) : t(tensor) {
+    const Shape& s = t.shape();
+    sizes[0] = s[0], sizes[1] = s[1], sizes[2] = s.rank() == 4 ? s[2] : 1, sizes[3] = s.rank() == 4 ? s[3] : 1;
   }
-  const Shape& s = a.shape();
-  const bool perChannel = b.shape() != s;
-#pragma omp parallel for
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < s[1]; ++c)
-      for (int64_t h = 0; h < s[2]; ++h)
-        for (int64_t w = 0; w < s[3]; ++w)
-          dst.data()[elementAt(dst, n, c, h, w)] =
-              a.data()[elementAt(a, n, c, h, w)] * b.data()[perChannel ? elementAt(b, n, c, 0, 0) : elementAt(b, n, c, h, w)];
+  size_t at(int64_t n, int64_t c, int64_t h, int64_t w) const {
+    return elementAt(t, sizes[0] == 1 ? 0 : n, sizes[1] == 1 ? 0 : c, sizes[2] == 1 ? 0 : h, sizes[3] == 1 ? 0 : w);
+  }
+};
+
+float arithmetic(ArithmeticOp op, float a, float b) {
+  switch (op) {
+  case ArithmeticOp::Add: return a + b;
+  case ArithmeticOp::Subtract: return a - b;
+  case ArithmeticOp::Multiply: return a * b;
+  case ArithmeticOp::Divide: return a / b;
+  }
+  return 0.0f;
 }
 
-void Backend::multiplyBackward(const Tensor& a, const Tensor& b, const Tensor& diffDst, Tensor* diffA, Tensor* diffB) {
-  checkMultiplyArguments(a.shape(), b.shape(), diffDst.shape());
-  if (diffA) checkMultiplyArguments(a.shape(), b.shape(), diffA->shape());
-  if (diffB && diffB->shape() != b.shape())
-    throw std::invalid_argument("multiply backward: diff_b " + diffB->shape().toString() + " for " + b.shape().toString());
-  if (a.shape().rank() != 4) {
-    for (int64_t i = 0; i < a.size(); ++i) {
-      if (diffA) diffA->data()[i] = diffDst.data()[i] * b.data()[i];
-      if (diffB) diffB->data()[i] = diffDst.data()[i] * a.data()[i];
-    }
-    return;
+// ∂(a ∘ b)/∂a (first) or ∂(a ∘ b)/∂b times dy.
+double arithmeticGradient(ArithmeticOp op, bool first, double dy, double a, double b) {
+  switch (op) {
+  case ArithmeticOp::Add: return dy;
+  case ArithmeticOp::Subtract: return first ? dy : -dy;
+  case ArithmeticOp::Multiply: return first ? dy * b : dy * a;
+  case ArithmeticOp::Divide: return first ? dy / b : -dy * a / (b * b);
   }
-  const Shape& s = a.shape();
-  const bool perChannel = b.shape() != s;
-#pragma omp parallel for
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < s[1]; ++c) {
-      double sum = 0.0; // ∂E/∂b for a per-channel b: every position it scaled
-      for (int64_t h = 0; h < s[2]; ++h)
-        for (int64_t w = 0; w < s[3]; ++w) {
-          const float dy = diffDst.data()[elementAt(diffDst, n, c, h, w)];
-          const size_t at = perChannel ? elementAt(b, n, c, 0, 0) : elementAt(b, n, c, h, w);
-          const float av = a.data()[elementAt(a, n, c, h, w)];
-          if (diffA) diffA->data()[elementAt(*diffA, n, c, h, w)] = dy * b.data()[at];
-          if (diffB && !perChannel) diffB->data()[at] = dy * av;
-          sum += double(dy) * av;
+  return 0.0;
+}
+
+// diff of one operand (`first`: a, else b): each of its values gathers the gradient of every
+// dst position that read it — one position, or a whole broadcast axis.
+void arithmeticOperandGradient(ArithmeticOp op, bool first, const Tensor& a, const Tensor& b, const Tensor& diffDst,
+                               Tensor& diff) {
+  const Broadcast ra(a), rb(b), rd(diffDst), own(diff);
+  const int64_t* d = rd.sizes;
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < own.sizes[0]; ++n)
+    for (int64_t c = 0; c < own.sizes[1]; ++c)
+      for (int64_t h = 0; h < own.sizes[2]; ++h)
+        for (int64_t w = 0; w < own.sizes[3]; ++w) {
+          // The dst positions reading this value: the whole axis where this operand has 1.
+          const bool spread[4] = {own.sizes[0] == 1, own.sizes[1] == 1, own.sizes[2] == 1, own.sizes[3] == 1};
+          double sum = 0.0;
+          for (int64_t i = spread[0] ? 0 : n; i < (spread[0] ? d[0] : n + 1); ++i)
+            for (int64_t j = spread[1] ? 0 : c; j < (spread[1] ? d[1] : c + 1); ++j)
+              for (int64_t k = spread[2] ? 0 : h; k < (spread[2] ? d[2] : h + 1); ++k)
+                for (int64_t l = spread[3] ? 0 : w; l < (spread[3] ? d[3] : w + 1); ++l)
+                  sum += arithmeticGradient(op, first, diffDst.data()[elementAt(diffDst, i, j, k, l)],
+                                            a.data()[ra.at(i, j, k, l)], b.data()[rb.at(i, j, k, l)]);
+          diff.data()[elementAt(diff, n, c, h, w)] = float(sum);
         }
-      if (diffB && perChannel) diffB->data()[elementAt(*diffB, n, c, 0, 0)] = float(sum);
-    }
+}
+} // namespace
+
+void Backend::arithmeticForward(ArithmeticOp op, const Tensor& a, const Tensor& b, Tensor& dst) {
+  const Shape expected = arithmeticShape(op, a.shape(), b.shape());
+  if (dst.shape() != expected)
+    throw std::invalid_argument(toString(op) + ": dst " + dst.shape().toString() + " for " + expected.toString());
+  const Broadcast ra(a), rb(b), rd(dst);
+#pragma omp parallel for collapse(2)
+  for (int64_t n = 0; n < rd.sizes[0]; ++n)
+    for (int64_t c = 0; c < rd.sizes[1]; ++c)
+      for (int64_t h = 0; h < rd.sizes[2]; ++h)
+        for (int64_t w = 0; w < rd.sizes[3]; ++w)
+          dst.data()[elementAt(dst, n, c, h, w)] = arithmetic(op, a.data()[ra.at(n, c, h, w)], b.data()[rb.at(n, c, h, w)]);
+}
+
+void Backend::arithmeticBackward(ArithmeticOp op, const Tensor& a, const Tensor& b, const Tensor& diffDst,
+                                 Tensor* diffA, Tensor* diffB) {
+  const Shape expected = arithmeticShape(op, a.shape(), b.shape());
+  if (diffDst.shape() != expected)
+    throw std::invalid_argument(toString(op) + " backward: diff_dst " + diffDst.shape().toString() + " for " +
+                                expected.toString());
+  if (diffA && diffA->shape() != a.shape())
+    throw std::invalid_argument(toString(op) + " backward: diff_a " + diffA->shape().toString() + " for " +
+                                a.shape().toString());
+  if (diffB && diffB->shape() != b.shape())
+    throw std::invalid_argument(toString(op) + " backward: diff_b " + diffB->shape().toString() + " for " +
+                                b.shape().toString());
+  if (diffA) arithmeticOperandGradient(op, true, a, b, diffDst, *diffA);
+  if (diffB) arithmeticOperandGradient(op, false, a, b, diffDst, *diffB);
 }
 
 void Backend::concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) {

@@ -83,11 +83,16 @@ public:
   // Its gradient: diff_src = 0, then diff_src's channel channels[k] += diff_dst's channel k
   // (channels a slice left out get none).
   virtual void channelSelectBackward(const std::vector<int64_t>& channels, const Tensor& diffDst, Tensor& diffSrc);
-  // dst = a ⊙ b: b of a's shape, or (N, C, 1, 1), one factor per channel broadcast over the
-  // map (squeeze-and-excitation's channel scaling). Backward: diff_a = diff_dst ⊙ b, diff_b =
-  // diff_dst ⊙ a, summed over the map when b is per channel (either may be null: not wanted).
-  virtual void multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst);
-  virtual void multiplyBackward(const Tensor& a, const Tensor& b, const Tensor& diffDst, Tensor* diffA, Tensor* diffB);
+  // dst = a ∘ b element by element (∘ one of + − × ÷) with numpy's broadcasting: a and b of
+  // one rank (maps (N, C, H, W) or vectors (N, F)), each size equal or 1 in one of them; dst
+  // has the larger size on each axis (arithmeticShape). Squeeze-and-excitation's channel
+  // scaling is maps × (N, C, 1, 1), a spatial attention maps × (N, 1, H, W). Any layouts.
+  virtual void arithmeticForward(ArithmeticOp op, const Tensor& a, const Tensor& b, Tensor& dst);
+  // diff_a = Σ diff_dst·∂(a ∘ b)/∂a over the positions that read each of a's values (all of
+  // a broadcast axis), diff_b the same (either may be null: not wanted). For ÷: diff_a =
+  // diff_dst / b, diff_b = −diff_dst·a / b².
+  virtual void arithmeticBackward(ArithmeticOp op, const Tensor& a, const Tensor& b, const Tensor& diffDst,
+                                  Tensor* diffA, Tensor* diffB);
 
   // ---- local response normalization (across channels) ----
   virtual void lrnForward(const LrnParams& p, const Tensor& src, Tensor& dst) = 0;
@@ -170,8 +175,10 @@ void checkSameShape(const std::string& what, const Tensor& src, const Tensor& ds
 void checkLrnArguments(const LrnParams& p, const Tensor& src, const Tensor& other, const std::string& what);
 // Sum: at least one src, every src of dst's shape (in any layout).
 void checkSumArguments(const std::vector<const Tensor*>& srcs, const Tensor& dst);
-// Multiply: b of a's shape, or (N, C, 1, 1) for rank-4 (N, C, H, W) a; dst of a's shape.
-void checkMultiplyArguments(const Shape& a, const Shape& b, const Shape& dst);
+// Element-wise arithmetic's result shape with numpy's broadcasting, else "subtract: (2, 3, 4,
+// 5) and (2, 3, 2, 1) do not broadcast: axis 2 has 4 and 2 (each axis needs equal sizes, or 1
+// in one of them)".
+Shape arithmeticShape(ArithmeticOp op, const Shape& a, const Shape& b);
 // Concatenation along axis 1: every src of dst's rank, with dst's other sizes, and dst's
 // axis 1 the sum of theirs.
 void checkConcatArguments(const std::vector<Shape>& srcs, const Shape& dst);

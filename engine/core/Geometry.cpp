@@ -181,4 +181,30 @@ ActivationKind activationFromString(const std::string& text) {
                               "hard-swish, silu, selu, gelu or gelu-tanh)");
 }
 
+std::string toString(ArithmeticOp op) {
+  switch (op) {
+  case ArithmeticOp::Add: return "add";
+  case ArithmeticOp::Subtract: return "subtract";
+  case ArithmeticOp::Multiply: return "multiply";
+  case ArithmeticOp::Divide: return "divide";
+  }
+  return "?";
+}
+
+std::string arithmeticSymbol(ArithmeticOp op) {
+  switch (op) {
+  case ArithmeticOp::Add: return "+";
+  case ArithmeticOp::Subtract: return "−";
+  case ArithmeticOp::Multiply: return "×";
+  case ArithmeticOp::Divide: return "÷";
+  }
+  return "?";
+}
+
+ArithmeticOp arithmeticFromString(const std::string& text) {
+  for (ArithmeticOp op : {ArithmeticOp::Add, ArithmeticOp::Subtract, ArithmeticOp::Multiply, ArithmeticOp::Divide})
+    if (toString(op) == text) return op;
+  throw std::invalid_argument("unknown arithmetic '" + text + "' (expected add, subtract, multiply or divide)");
+}
+
 } // namespace convscope

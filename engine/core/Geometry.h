@@ -89,4 +89,11 @@ bool activationHasAlpha(ActivationKind kind);
 std::string activationTitle(ActivationKind kind); // as a slide writes it: "ReLU", "leaky ReLU", "tanh"
 ActivationKind activationFromString(const std::string& text); // throws on an unknown name
 
+// Element-wise arithmetic of two values the network computes (a gate, a difference, a ratio),
+// with numpy's broadcasting: the Arithmetic layer and Backend::arithmeticForward.
+enum class ArithmeticOp { Add, Subtract, Multiply, Divide };
+std::string toString(ArithmeticOp op);                 // "add", "subtract", "multiply", "divide"
+std::string arithmeticSymbol(ArithmeticOp op);         // "+", "−", "×", "÷"
+ArithmeticOp arithmeticFromString(const std::string& text); // throws on an unknown name
+
 } // namespace convscope

@@ -15,7 +15,7 @@
 #include "engine/layers/GlobalAvgPool.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/LocalResponseNorm.h"
-#include "engine/layers/Multiply.h"
+#include "engine/layers/Arithmetic.h"
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
 #include "engine/layers/LayerNorm.h"
@@ -76,13 +76,15 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"HardSwish", "Activation hard-swish"},
       {"Selu", "Activation selu (PyTorch's alpha and gamma, ONNX's defaults)"},
       {"Mul", "Activation silu or hard-swish: x times its own Sigmoid or HardSigmoid (alpha 1/6), as PyTorch writes "
-              "nn.SiLU and nn.Hardswish before opset 14; else Multiply: two network values of one shape, or maps "
-              "times one factor per channel (N, C, 1, 1: squeeze-and-excitation); by a constant in GELU; by one "
+              "nn.SiLU and nn.Hardswish before opset 14; else Arithmetic multiply: two network values with numpy "
+              "broadcasting (a gate; maps times one factor per channel (N, C, 1, 1): squeeze-and-excitation; "
+              "times (N, 1, H, W): a spatial attention); by a constant in GELU; by one "
               "constant per channel (or one number), ChannelScale (ConvNeXt's layer scale, x·2) or, right after "
               "F.layer_norm's nodes, its γ"},
       {"Div", "Activation gelu, with Erf, Add and Mul: x·(1 + erf(x/√2))·0.5 as PyTorch writes nn.GELU() (Div by "
               "√2, Erf, Add 1, Mul by x, Mul by 0.5); in LayerNorm's steps (see Sub); by one constant per channel (or one "
-              "number), ChannelScale of its reciprocal (a baked-in normalization's / std); of constants, evaluated"},
+              "number), ChannelScale of its reciprocal (a baked-in normalization's / std); of two network values, "
+              "Arithmetic divide (numpy broadcasting); of constants, evaluated"},
       {"Erf", "Activation gelu (the second of its five nodes; see Div)"},
       {"Tanh", "Activation tanh; in GELU's tanh form (x·x, ·x, ·0.044715, + x, ·√(2/π), Tanh, + 1, ·x, ·0.5, as PyTorch "
                "writes nn.GELU(approximate='tanh')), Activation gelu-tanh"},
@@ -93,7 +95,8 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
                      "the last axis, a step of LayerNorm (see Sub)"},
       {"Pad", "zeros read by convolutions or average pooling become their padding; other fills, reflect and edge "
               "(and zeros read by anything else): Pad2D"},
-      {"Add", "Add (two network values of one shape), the bias after a MatMul, GELU's + 1, or ChannelShift (one "
+      {"Add", "Add (two network values of one shape); Arithmetic add (two network values of different shapes, numpy "
+              "broadcasting); the bias after a MatMul, GELU's + 1, or ChannelShift (one "
               "constant per channel, or one number); Add, Sub, Mul and Div of two constants are evaluated at import "
               "(shape arithmetic, numpy broadcasting)"},
       {"Concat", "Concat along the channels (axis 1)"},
@@ -111,7 +114,8 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
       {"LayerNormalization", "LayerNorm over the last axis: the channels of channels-last maps (ConvNeXt), the "
                              "features of vectors"},
-      {"Sub", "ChannelShift: network values minus one constant per channel (or one number), as a baked-in "
+      {"Sub", "Arithmetic subtract: two network values (numpy broadcasting); ChannelShift: network values minus "
+              "one constant per channel (or one number), as a baked-in "
               "normalization's x − mean; LayerNorm, with ReduceMean, Pow, Add, Sqrt and Div: F.layer_norm as PyTorch "
               "writes it before opset 17 (a Mul by γ and an Add of β after it are taken into the layer); Sub of "
               "constants is evaluated"},
@@ -1842,8 +1846,9 @@ private:
       if (x.kind != Value::Kind::Node || d.kind != Value::Kind::Constant || d.constant.count() != 1 ||
           std::abs(d.constant.at(0) - std::sqrt(2.0)) > 1e-4 || readers_[node.output(0)] != 1) {
         if (foldPerChannel(node, '/')) return; // x / one constant per channel: a ChannelScale
-        throw std::invalid_argument("divides; ConvScope divides by one constant per channel, and as the first step "
-                                    "of " + shape);
+        if (x.kind == Value::Kind::Node && d.kind == Value::Kind::Node) return convertArithmetic(node, ArithmeticOp::Divide);
+        throw std::invalid_argument("divides; ConvScope divides two values the network computes, by one constant per "
+                                    "channel, and as the first step of " + shape);
       }
       Value part;
       part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1, part.channelsLast = x.channelsLast;
@@ -1974,14 +1979,40 @@ private:
     const Value& a0 = value(node.input(0));
     const Value& a1 = value(node.input(1));
     if ((a0.kind == Value::Kind::Constant || a1.kind == Value::Kind::Constant) && foldPerChannel(node, '*')) return;
-    if (a0.kind == Value::Kind::Node && a1.kind == Value::Kind::Node && a0.channelsLast != a1.channelsLast)
-      throw std::invalid_argument("multiplies channels-last values by maps in ConvScope's order; transpose one of "
-                                  "them first");
     if (a0.kind != Value::Kind::Node || a1.kind != Value::Kind::Node)
       throw std::invalid_argument("multiplies by a constant; ConvScope multiplies two values the network computes "
                                   "(a gate, one factor per channel), a value by its own sigmoid (SiLU, hard swish), "
                                   "and by one constant per channel (ConvNeXt's layer scale, layer normalization's γ)");
-    produce(node, add(std::make_unique<Multiply>(uniqueName(baseName(node, ""))), {a0.node, a1.node}));
+    convertArithmetic(node, ArithmeticOp::Multiply);
+  }
+
+  // Two values the network computes, combined element by element with numpy's broadcasting
+  // (a gate, a spatial attention's (N, 1, H, W), a difference, a ratio): an Arithmetic layer.
+  // Both in ConvScope's order or both channels-last (broadcasting is axis by axis either way).
+  void convertArithmetic(const onnx::NodeProto& node, ArithmeticOp op) {
+    if (node.input_size() != 2) throw std::invalid_argument("needs two inputs");
+    const Value& a = nodeInput(node, 0, false, true);
+    const Value& b = nodeInput(node, 1, false, true);
+    if (a.channelsLast != b.channelsLast)
+      throw std::invalid_argument("combines channels-last values with maps in ConvScope's order; transpose one of "
+                                  "them first");
+    const Shape sa = shapeOf(a.node), sb = shapeOf(b.node);
+    try {
+      arithmeticShape(op, sa, sb);
+    } catch (const std::invalid_argument& e) { // "add: 1x2x4x4 and 1x2x2x2 do not broadcast: axis 2 …"
+      const std::string what = e.what();
+      const std::string verb = op == ArithmeticOp::Add        ? "adds "
+                               : op == ArithmeticOp::Subtract ? "subtracts "
+                               : op == ArithmeticOp::Multiply ? "multiplies "
+                                                              : "divides ";
+      const size_t cut = what.find(" do not broadcast");
+      throw std::invalid_argument(cut == std::string::npos ? what
+                                                           : verb + sa.toString() + " and " + sb.toString() +
+                                                                 ", which" + what.substr(cut));
+    }
+    if (sa == sb && op == ArithmeticOp::Add) // a residual connection
+      return produce(node, add(std::make_unique<Add>(uniqueName(baseName(node, ""))), {a.node, b.node}));
+    produce(node, add(std::make_unique<Arithmetic>(uniqueName(baseName(node, "")), op), {a.node, b.node}));
   }
 
   void convertBatchNorm(const onnx::NodeProto& node) {
@@ -2155,7 +2186,10 @@ private:
       if (node.input_size() != 2 || !mean || x.kind != Value::Kind::Node || x.node != mean->node ||
           x.channelsLast != mean->channelsLast) {
         if (foldPerChannel(node, '-')) return; // x − one constant per channel: a ChannelShift
-        throw std::invalid_argument("subtracts; ConvScope subtracts one constant per channel, or the mean in " + form);
+        if (node.input_size() == 2 && x.kind == Value::Kind::Node && value(node.input(1)).kind == Value::Kind::Node)
+          return convertArithmetic(node, ArithmeticOp::Subtract);
+        throw std::invalid_argument("subtracts; ConvScope subtracts two values the network computes, one constant "
+                                    "per channel, or the mean in " + form);
       }
       Value next = *mean;
       next.geluStep = 2;
@@ -2195,12 +2229,14 @@ private:
   // x / c. γ and β of a LayerNorm from F.layer_norm's nodes are taken into the layer (Mul by γ,
   // then Add β, right after it); otherwise a product or quotient is a ChannelScale layer (ConvNeXt's
   // layer scale, x·2, a baked-in normalization's 1/std) and a sum or difference a ChannelShift
-  // (its −mean). The constant is (C, 1, 1) or (1, C, 1, 1) for maps, (C) for channels-last maps
-  // and vectors. False when the constant is none of these.
+  // (its −mean); c − x (a gate's 1 − g) is a ChannelScale by −1, then a ChannelShift by c. The
+  // constant is (C, 1, 1) or (1, C, 1, 1) for maps, (C) for channels-last maps and vectors. False
+  // when the constant is none of these, and for c / x.
   bool foldPerChannel(const onnx::NodeProto& node, char op) {
     if (node.input_size() != 2) return false;
     for (int k : {0, 1}) {
-      if (k == 0 && (op == '-' || op == '/')) continue; // c − x and c / x are not per-channel maps of x
+      if (k == 0 && op == '/') continue; // c / x is not a per-channel map of x
+      const bool reversed = k == 0 && op == '-'; // c − x
       const Value& v = value(node.input(1 - k));
       const Value& c = value(node.input(k));
       if (c.kind != Value::Kind::Constant || v.kind != Value::Kind::Node || c.constant.integer) continue; // −1: the input
@@ -2215,7 +2251,7 @@ private:
       std::vector<float> values = c.constant.floats();
       if (one) values.assign(size_t(channels), values[0]);
       for (float& x : values) {
-        if (op == '-') x = -x;
+        if (op == '-' && !reversed) x = -x;
         if (op == '/') {
           if (x == 0.0f) throw std::invalid_argument("divides by 0");
           x = 1.0f / x;
@@ -2244,9 +2280,15 @@ private:
         if (!StructureOnly::active()) scale->gamma().values() = values;
         produce(node, add(std::move(scale), {v.node}));
       } else {
+        int in = v.node;
+        if (reversed) { // −x first
+          auto negate = std::make_unique<ChannelScale>(uniqueName(name + "_negate"), channels);
+          if (!StructureOnly::active()) negate->gamma().values().assign(size_t(channels), -1.0f);
+          in = add(std::move(negate), {in});
+        }
         auto shift = std::make_unique<ChannelShift>(name, channels);
         if (!StructureOnly::active()) shift->shift().values() = values;
-        produce(node, add(std::move(shift), {v.node}));
+        produce(node, add(std::move(shift), {in}));
       }
       return true;
     }
@@ -2305,15 +2347,7 @@ private:
       matmuls_.erase(v.node);
       return alias(node, v);
     }
-    const Value& vi = nodeInput(node, 0, false, true);
-    const Value& vj = nodeInput(node, 1, false, true);
-    const int i = vi.node, j = vj.node;
-    if (vi.channelsLast != vj.channelsLast)
-      throw std::invalid_argument("adds channels-last values to maps in ConvScope's order; transpose one of them first");
-    if (shapeOf(i) != shapeOf(j))
-      throw std::invalid_argument("adds " + shapeOf(i).toString() + " and " + shapeOf(j).toString() +
-                                  "; ConvScope adds values of one shape (no broadcasting)");
-    produce(node, add(std::make_unique<Add>(uniqueName(baseName(node, ""))), {i, j}));
+    convertArithmetic(node, ArithmeticOp::Add);
   }
 
   void convertConcat(const onnx::NodeProto& node) {

@@ -1,6 +1,8 @@
 // Add: shapes must agree; the sum is the backend's; the gradient is copied to each input.
 #include "engine/layers/Add.h"
 
+#include "engine/backend/Backend.h"
+#include "engine/layers/Arithmetic.h"
 #include "engine/layers/OnnxWriter.h"
 
 #include "engine/layers/LayerKind.h"
@@ -54,11 +56,21 @@ LayerKind addKind() {
   k.type = "Add";
   k.keywords = {"add"};
   k.joins = true;
-  k.syntax = "add NAME [NAME …]: the line before plus the named layers' outputs (a residual connection)";
+  k.syntax = "add NAME [NAME …]: the line before plus the named layers' outputs (a residual connection; one "
+             "named layer of another shape is repeated along its axes of size 1)";
   k.load = [](const LayerFields&, const std::string& name) {
     return std::unique_ptr<Layer>(std::make_unique<Add>(name));
   };
-  k.plan = [](const LayerListLine& line) { return planJoin<Add>(line, "add"); };
+  k.plan = [](const LayerListLine& line) {
+    // Two shapes that differ but broadcast: an Arithmetic add. Others that differ are refused
+    // as a residual connection's mistake (Add's own message).
+    if (line.more.size() == 1 && line.more[0] != line.in) try {
+        arithmeticShape(ArithmeticOp::Add, batchOfOne(line.in), batchOfOne(line.more[0]));
+        return planArithmetic(line, ArithmeticOp::Add);
+      } catch (const std::invalid_argument&) {
+      }
+    return planJoin<Add>(line, "add");
+  };
   return k;
 }
 

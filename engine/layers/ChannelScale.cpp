@@ -1,4 +1,5 @@
-// ChannelScale: γ spread over the batch; the products are the backend's multiply.
+// ChannelScale: γ as one factor per channel (1, C, 1, 1); the products and their gradients are
+// the backend's arithmetic, broadcasting γ over the batch and the maps.
 #include "engine/layers/ChannelScale.h"
 
 #include "engine/core/NumberText.h"
@@ -43,27 +44,20 @@ Shape ChannelScale::outputShape(const Shape& src) const {
 }
 
 Tensor ChannelScale::factorsFor(const Shape& src) const {
-  Tensor factors(src.rank() == 4 ? Shape{src[0], channels_, 1, 1} : Shape{src[0], channels_});
-  for (int64_t n = 0; n < src[0]; ++n)
-    std::copy(gamma_.values().begin(), gamma_.values().end(), factors.data() + n * channels_);
-  return factors;
+  return gamma_.reshaped(src.rank() == 4 ? Shape{1, channels_, 1, 1} : Shape{1, channels_});
 }
 
 void ChannelScale::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
   outputShape(src.shape());
-  backend.multiplyForward(src, factorsFor(src.shape()), dst);
+  backend.arithmeticForward(ArithmeticOp::Multiply, src, factorsFor(src.shape()), dst);
 }
 
 void ChannelScale::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst,
                             Tensor* diffSrc) {
   const Tensor factors = factorsFor(src.shape());
   Tensor diffFactors(factors.shape());
-  backend.multiplyBackward(src, factors, diffDst, diffSrc, &diffFactors);
-  for (int64_t c = 0; c < channels_; ++c) {
-    double sum = 0.0;
-    for (int64_t n = 0; n < src.shape()[0]; ++n) sum += diffFactors.data()[n * channels_ + c];
-    diffGamma_.data()[c] = float(sum);
-  }
+  backend.arithmeticBackward(ArithmeticOp::Multiply, src, factors, diffDst, diffSrc, &diffFactors);
+  diffGamma_.values() = diffFactors.values();
 }
 
 void ChannelScale::initialize(InitScheme, WeightRandom&) {

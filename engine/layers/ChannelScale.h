@@ -1,6 +1,6 @@
 // ChannelScale: each channel times its own learned factor, y_c = γ_c·x_c — ConvNeXt's layer
 // scale (γ starts at 10⁻⁶ there, so that each residual block starts close to the identity).
-// Maps (N, C, H, W) or vectors (N, F). Its product and gradients are the backend's multiply
+// Maps (N, C, H, W) or vectors (N, F). Its product and gradients are the backend's arithmetic
 // with one factor per channel (squeeze-and-excitation's channel scaling, with learned factors).
 #pragma once
 
@@ -36,7 +36,7 @@ public:
   const Tensor& gamma() const { return gamma_; }
 
 private:
-  // γ for every sample of src's batch, in the multiply's per-channel shape.
+  // γ as (1, C, 1, 1) for maps, (1, C) for vectors: the backend broadcasts it.
   Tensor factorsFor(const Shape& src) const;
   int64_t channels_;
   float init_;

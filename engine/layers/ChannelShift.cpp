@@ -1,5 +1,5 @@
-// ChannelShift: the shifts; y = x + b is the backend's sum with b spread over each map, its
-// gradient diff_dst itself and, for b, diff_dst summed over each channel.
+// ChannelShift: the shifts as (1, C, 1, 1); y = x + b and its gradients (diff_dst itself, and
+// for b diff_dst summed over each channel) are the backend's arithmetic, broadcasting b.
 #include "engine/layers/ChannelShift.h"
 
 #include "engine/layers/LayerKind.h"
@@ -34,33 +34,21 @@ Shape ChannelShift::outputShape(const Shape& src) const {
   return src;
 }
 
-// The shifts as a tensor of the input's shape and layout: then the backend's sum adds them.
 void ChannelShift::forwardInto(Backend& backend, const Tensor& src, Tensor& dst) {
   outputShape(src.shape());
-  Tensor spread(src.shape(), 0.0f, src.layout());
-  const Shape& s = src.shape();
-  const int64_t plane = s.rank() == 4 ? s[2] * s[3] : 1;
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < channels_; ++c)
-      for (int64_t p = 0; p < plane; ++p)
-        spread.data()[s.rank() == 4 && src.layout() == Layout::NHWC ? (n * plane + p) * channels_ + c
-                                                                    : (n * channels_ + c) * plane + p] =
-            shift_.data()[c];
-  backend.sumForward({&src, &spread}, dst);
+  backend.arithmeticForward(ArithmeticOp::Add, src, shiftsFor(src.shape()), dst);
 }
 
-void ChannelShift::backward(Backend&, const Tensor&, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
-  const Shape& s = diffDst.shape();
-  const int64_t plane = s.rank() == 4 ? s[2] * s[3] : 1;
-  for (int64_t c = 0; c < channels_; ++c) {
-    double sum = 0.0;
-    for (int64_t n = 0; n < s[0]; ++n)
-      for (int64_t p = 0; p < plane; ++p)
-        sum += diffDst.data()[s.rank() == 4 && diffDst.layout() == Layout::NHWC ? (n * plane + p) * channels_ + c
-                                                                                : (n * channels_ + c) * plane + p];
-    diffShift_.data()[c] = float(sum);
-  }
-  if (diffSrc) *diffSrc = diffDst.inLayout(diffSrc->layout());
+void ChannelShift::backward(Backend& backend, const Tensor& src, const Tensor&, const Tensor& diffDst,
+                            Tensor* diffSrc) {
+  const Tensor shifts = shiftsFor(src.shape());
+  Tensor diffShifts(shifts.shape());
+  backend.arithmeticBackward(ArithmeticOp::Add, src, shifts, diffDst, diffSrc, &diffShifts);
+  diffShift_.values() = diffShifts.values();
+}
+
+Tensor ChannelShift::shiftsFor(const Shape& src) const {
+  return shift_.reshaped(src.rank() == 4 ? Shape{1, channels_, 1, 1} : Shape{1, channels_});
 }
 
 void ChannelShift::initialize(InitScheme, WeightRandom&) {

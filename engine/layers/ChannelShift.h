@@ -34,6 +34,7 @@ public:
   const Tensor& shift() const { return shift_; }
 
 private:
+  Tensor shiftsFor(const Shape& src) const; // the shifts as (1, C, 1, 1) for maps, (1, C) for vectors
   int64_t channels_;
   Tensor shift_, diffShift_;
 };

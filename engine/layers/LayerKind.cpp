@@ -3,7 +3,7 @@
 
 #include "engine/layers/Activation.h"
 #include "engine/layers/Add.h"
-#include "engine/layers/Multiply.h"
+#include "engine/layers/Arithmetic.h"
 #include "engine/layers/ChannelShuffle.h"
 #include "engine/layers/ChannelSlice.h"
 #include "engine/layers/LayerNorm.h"
@@ -188,13 +188,14 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 
 const std::vector<LayerKind>& layerKinds() {
   static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pad2dKind(), pool2dKind(),  activationKind(), preluKind(), clampKind(), flattenKind(),
-                                            denseKind(),         softmaxKind(), addKind(),        multiplyKind(),        concatKind(),
+                                            denseKind(),         softmaxKind(), addKind(),        arithmeticKind(),        concatKind(),
                                             channelSliceKind(),  channelShuffleKind(), channelScaleKind(), channelShiftKind(),
                                             globalAvgPoolKind(), dropoutKind(), batchNormKind(), layerNormKind(),  localResponseNormKind()};
   return kinds;
 }
 
 const LayerKind* layerKindOfType(const std::string& type) {
+  if (type == "Multiply") return layerKindOfType("Arithmetic"); // model files before Arithmetic wrote products so
   for (const LayerKind& k : layerKinds())
     if (k.type == type) return &k;
   return nullptr;

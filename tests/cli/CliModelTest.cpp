@@ -156,7 +156,7 @@ TEST_F(CliModel, BadModelsAndArgumentsExitWith2NamingTheProblem) {
   expectBad({"export", "--output", path("x.onnx")}, "--model is required");
   expectBad({"export", "--model", "no-such-net", "--output", path("x.onnx")}, "neither a preset");
   expectBad({"export", "--model", "lenet5", "--output", "/nonexistent-folder/x.onnx"}, "does not exist");
-  expectBad({"summary", kFixtures + "refused-broadcast.onnx"}, "no broadcasting");
+  expectBad({"summary", kFixtures + "refused-broadcast.onnx"}, "do not broadcast: axis 2 has 4 and 2");
 }
 
 TEST_F(CliModel, MeanAndStdNormalizeAnImageForAModelThatDoesNotSayHow) {

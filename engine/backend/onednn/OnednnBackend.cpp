@@ -107,7 +107,7 @@ struct OnednnBackend::State {
   std::unordered_map<std::string, std::unique_ptr<OnednnBatchNormBackward>> batchNormBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnSum>> sum;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcat>> concat;
-  std::unordered_map<std::string, std::unique_ptr<OnednnMultiply>> multiply;
+  std::unordered_map<std::string, std::unique_ptr<OnednnArithmetic>> arithmetic;
   std::unordered_map<std::string, std::unique_ptr<OnednnConcatBackward>> concatBackward;
   std::unordered_map<std::string, std::unique_ptr<OnednnLrn>> lrn;
   std::unordered_map<std::string, std::unique_ptr<OnednnLrnBackward>> lrnBackward;
@@ -127,7 +127,7 @@ size_t OnednnBackend::cachedPrimitiveCount() const {
   return state_->conv.size() + state_->pool.size() + state_->eltwise.size() + state_->innerProduct.size() +
          state_->softmax.size() + state_->convData.size() + state_->convWeights.size() + state_->poolBackward.size() +
          state_->eltwiseBackward.size() + state_->innerProductBackward.size() + state_->softmaxBackward.size() +
-         state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() + state_->multiply.size() +
+         state_->batchNorm.size() + state_->batchNormBackward.size() + state_->sum.size() + state_->concat.size() + state_->arithmetic.size() +
          state_->concatBackward.size() + state_->lrn.size() + state_->lrnBackward.size();
 }
 
@@ -343,12 +343,20 @@ void OnednnBackend::sumForward(const std::vector<const Tensor*>& srcs, Tensor& d
   guarded("sum " + key, [&] { primitive.execute(state_->engine, state_->stream, srcs, dst); });
 }
 
-void OnednnBackend::multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst) {
-  checkMultiplyArguments(a.shape(), b.shape(), dst.shape());
-  const std::string key = joinKey(std::vector<const Tensor*>{&a, &b}) + "-> " + layoutName(dst);
-  auto& primitive = cached(state_->multiply, key, "multiply",
-                           [&] { return std::make_unique<OnednnMultiply>(state_->engine, a, b, dst); });
-  guarded("multiply " + key, [&] { primitive.execute(state_->engine, state_->stream, a, b, dst); });
+void OnednnBackend::arithmeticForward(ArithmeticOp op, const Tensor& a, const Tensor& b, Tensor& dst) {
+  const Shape shape = arithmeticShape(op, a.shape(), b.shape());
+  // oneDNN's binary primitive broadcasts its second source only: a + b and a × b swap when a is
+  // the broadcast one; a − b and a ÷ b then run as the reference loops.
+  const bool commutes = op == ArithmeticOp::Add || op == ArithmeticOp::Multiply;
+  const bool swap = a.shape() != shape && commutes;
+  const Tensor& first = swap ? b : a;
+  const Tensor& second = swap ? a : b;
+  if (first.shape() != shape || dst.shape() != shape) return Backend::arithmeticForward(op, a, b, dst);
+  const std::string key =
+      toString(op) + " " + joinKey(std::vector<const Tensor*>{&first, &second}) + "-> " + layoutName(dst);
+  auto& primitive = cached(state_->arithmetic, key, toString(op),
+                           [&] { return std::make_unique<OnednnArithmetic>(state_->engine, op, first, second, dst); });
+  guarded(key, [&] { primitive.execute(state_->engine, state_->stream, first, second, dst); });
 }
 
 void OnednnBackend::concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) {

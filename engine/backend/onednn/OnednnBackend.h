@@ -43,7 +43,7 @@ public:
   void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) override;
   // Forward by oneDNN's binary multiplication; the backward is the base class's loops (oneDNN
   // has no backward for it).
-  void multiplyForward(const Tensor& a, const Tensor& b, Tensor& dst) override;
+  void arithmeticForward(ArithmeticOp op, const Tensor& a, const Tensor& b, Tensor& dst) override;
   void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) override;
   void batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean, Tensor& variance,
                         bool training, float epsilon, Tensor& dst) override;

@@ -37,13 +37,18 @@ void OnednnSum::execute(const dnnl::engine& engine, dnnl::stream& stream, const 
   stream.wait();
 }
 
-OnednnMultiply::OnednnMultiply(const dnnl::engine& engine, const Tensor& a, const Tensor& b, const Tensor& dst)
+OnednnArithmetic::OnednnArithmetic(const dnnl::engine& engine, ArithmeticOp op, const Tensor& a, const Tensor& b,
+                                   const Tensor& dst)
     : aDesc_(joinDesc(a)), bDesc_(joinDesc(b)), dstDesc_(joinDesc(dst)) {
-  const dnnl::binary::desc desc(dnnl::algorithm::binary_mul, aDesc_, bDesc_, dstDesc_);
+  const dnnl::algorithm algorithm = op == ArithmeticOp::Add        ? dnnl::algorithm::binary_add
+                                    : op == ArithmeticOp::Subtract ? dnnl::algorithm::binary_sub
+                                    : op == ArithmeticOp::Multiply ? dnnl::algorithm::binary_mul
+                                                                   : dnnl::algorithm::binary_div;
+  const dnnl::binary::desc desc(algorithm, aDesc_, bDesc_, dstDesc_);
   primitive_ = dnnl::binary(dnnl::binary::primitive_desc(desc, engine));
 }
 
-void OnednnMultiply::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& a, const Tensor& b,
+void OnednnArithmetic::execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& a, const Tensor& b,
                              Tensor& dst) {
   primitive_.execute(stream, {{DNNL_ARG_SRC_0, dnnl::memory(aDesc_, engine, const_cast<float*>(a.data()))},
                               {DNNL_ARG_SRC_1, dnnl::memory(bDesc_, engine, const_cast<float*>(b.data()))},

@@ -282,10 +282,10 @@ private:
   dnnl::memory::desc dstDesc_;
 };
 
-// dst = a ⊙ b, b of a's shape or one factor per channel (oneDNN's binary multiplication broadcasts it).
-class OnednnMultiply {
+// dst = a ∘ b (+ − × ÷), b of a's shape or 1 on some axes (oneDNN's binary primitive broadcasts it).
+class OnednnArithmetic {
 public:
-  OnednnMultiply(const dnnl::engine& engine, const Tensor& a, const Tensor& b, const Tensor& dst);
+  OnednnArithmetic(const dnnl::engine& engine, ArithmeticOp op, const Tensor& a, const Tensor& b, const Tensor& dst);
   void execute(const dnnl::engine& engine, dnnl::stream& stream, const Tensor& a, const Tensor& b, Tensor& dst);
 
 private:

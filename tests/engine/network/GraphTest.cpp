@@ -7,6 +7,7 @@
 
 #include "engine/network/LayerList.h"
 #include "engine/layers/LayerKind.h"
+#include "engine/io/ModelFile.h"
 #include "engine/training/Optimizer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
@@ -118,8 +119,10 @@ TEST(Graph, ResidualInceptionAndDenseBlocksMatchPyTorchOnBothBackends) {
   // output padding, dilation, groups), a ConvNeXt block (layer normalization over channels, GELU,
   // layer scale), a ShuffleNet unit (channel slices, concatenation, channel shuffle) and
   // upsampling (nearest and bilinear, by factors and to a size), PReLU (per channel, shared,
-  // per feature), clamping (both bounds, one) and padding (reflect, edge, a constant).
-  ASSERT_EQ(cases.size(), 16u);
+  // per feature), clamping (both bounds, one) and padding (reflect, edge, a constant); element-
+  // wise arithmetic of two network values with broadcasting (+ − × ÷; a spatial attention, row
+  // and column means, a per-channel divisor, the broadcast input first).
+  ASSERT_EQ(cases.size(), 17u);
   ReferenceBackend reference;
   OnednnBackend onednn;
   for (const Json* c : cases) {
@@ -232,13 +235,105 @@ TEST(Graph, SqueezeAndExcitationMultipliesEachChannelByItsGate) {
     for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
       const Tensor a = maps.inLayout(layout);
       Tensor y0(a.shape(), 0.0f, layout), y1(a.shape(), 0.0f, layout);
-      reference.multiplyForward(a, *b, y0);
-      onednn.multiplyForward(a, *b, y1);
+      reference.arithmeticForward(ArithmeticOp::Multiply, a, *b, y0);
+      onednn.arithmeticForward(ArithmeticOp::Multiply, a, *b, y1);
       EXPECT_TRUE(tensorsClose(y1, y0, 1e-6f, 1e-6f));
       EXPECT_FLOAT_EQ(y0.at(1, 2, 3, 4), a.at(1, 2, 3, 4) * (b == &perChannel ? b->at(1, 2, 0, 0) : b->at(1, 2, 3, 4)));
     }
   Tensor unused(maps.shape());
-  EXPECT_THROW(reference.multiplyForward(maps, convscope::test::randomTensor({2, 3, 2, 1}, 11), unused), std::invalid_argument);
+  EXPECT_THROW(reference.arithmeticForward(ArithmeticOp::Multiply, maps, convscope::test::randomTensor({2, 3, 2, 1}, 11), unused),
+               std::invalid_argument);
   // The layer list writes it back.
   EXPECT_NE(layerListText(net).find("multiply maps"), std::string::npos) << layerListText(net);
+}
+
+// + − × ÷ of two values with numpy's broadcasting: oneDNN's binary primitive (which broadcasts
+// its second source only; a broadcast first source of + and × swaps, of − and ÷ runs the
+// loops) equals the reference loops for every pairing of shapes, either layout of each input;
+// values against the formula; gradients summed over a broadcast axis; shapes that do not
+// broadcast refused naming the axis.
+TEST(Graph, ArithmeticBroadcastsAsNumpyOnBothBackends) {
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  const std::vector<std::pair<Shape, Shape>> pairs = {
+      {{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {2, 3, 1, 1}}, {{2, 3, 4, 5}, {2, 1, 4, 5}},
+      {{2, 3, 1, 1}, {2, 3, 4, 5}}, {{2, 3, 4, 1}, {2, 3, 1, 5}}, {{2, 3, 4, 5}, {1, 3, 1, 1}},
+      {{2, 1, 4, 5}, {2, 3, 4, 5}}, {{2, 6}, {2, 1}},             {{1, 6}, {2, 6}}};
+  int seed = 20;
+  for (const auto& [sa, sb] : pairs)
+    for (ArithmeticOp op : {ArithmeticOp::Add, ArithmeticOp::Subtract, ArithmeticOp::Multiply, ArithmeticOp::Divide})
+      for (Layout la : {Layout::NCHW, Layout::NHWC})
+        for (Layout lb : {Layout::NCHW, Layout::NHWC}) {
+          SCOPED_TRACE(toString(op) + " " + sa.toString() + " " + sb.toString());
+          const Tensor a = convscope::test::randomTensor(sa, ++seed).inLayout(sa.rank() == 4 ? la : Layout::NCHW);
+          Tensor b = convscope::test::randomTensor(sb, ++seed);
+          for (float& v : b.values()) v = v >= 0 ? v + 0.5f : v - 0.5f; // divisors away from 0
+          b = b.inLayout(sb.rank() == 4 ? lb : Layout::NCHW);
+          const Shape s = arithmeticShape(op, sa, sb);
+          Tensor y0(s, 0.0f, a.layout()), y1(s, 0.0f, a.layout());
+          reference.arithmeticForward(op, a, b, y0);
+          onednn.arithmeticForward(op, a, b, y1);
+          EXPECT_TRUE(tensorsClose(y1, y0, 1e-6f, 1e-6f));
+          if (s.rank() != 4) continue;
+          const float av = a.at(sa[0] == 1 ? 0 : 1, sa[1] == 1 ? 0 : 2, sa[2] == 1 ? 0 : 3, sa[3] == 1 ? 0 : 4);
+          const float bv = b.at(sb[0] == 1 ? 0 : 1, sb[1] == 1 ? 0 : 2, sb[2] == 1 ? 0 : 3, sb[3] == 1 ? 0 : 4);
+          const float expected = op == ArithmeticOp::Add        ? av + bv
+                                 : op == ArithmeticOp::Subtract ? av - bv
+                                 : op == ArithmeticOp::Multiply ? av * bv
+                                                                : av / bv;
+          EXPECT_FLOAT_EQ(y0.at(1, 2, 3, 4), expected);
+          // Backward: a broadcast input gathers every position that read it.
+          const Tensor dy = convscope::test::randomTensor(s, ++seed);
+          Tensor da(sa, 0.0f, a.layout()), db(sb, 0.0f, b.layout());
+          reference.arithmeticBackward(op, a, b, dy, &da, &db);
+          double sumA = 0.0, sumB = 0.0; // Σ over dst of ∂/∂a(0,0,0,0) and ∂/∂b(0,0,0,0)
+          for (int64_t n = 0; n < s[0]; ++n)
+            for (int64_t c = 0; c < s[1]; ++c)
+              for (int64_t h = 0; h < s[2]; ++h)
+                for (int64_t w = 0; w < s[3]; ++w) {
+                  const bool readsA = (sa[0] == 1 || n == 0) && (sa[1] == 1 || c == 0) && (sa[2] == 1 || h == 0) &&
+                                      (sa[3] == 1 || w == 0);
+                  const bool readsB = (sb[0] == 1 || n == 0) && (sb[1] == 1 || c == 0) && (sb[2] == 1 || h == 0) &&
+                                      (sb[3] == 1 || w == 0);
+                  const double g = dy.at(n, c, h, w);
+                  const double x = a.at(sa[0] == 1 ? 0 : n, sa[1] == 1 ? 0 : c, sa[2] == 1 ? 0 : h, sa[3] == 1 ? 0 : w);
+                  const double z = b.at(sb[0] == 1 ? 0 : n, sb[1] == 1 ? 0 : c, sb[2] == 1 ? 0 : h, sb[3] == 1 ? 0 : w);
+                  if (readsA)
+                    sumA += op == ArithmeticOp::Multiply ? g * z : op == ArithmeticOp::Divide ? g / z : g;
+                  if (readsB)
+                    sumB += op == ArithmeticOp::Multiply   ? g * x
+                            : op == ArithmeticOp::Divide   ? -g * x / (z * z)
+                            : op == ArithmeticOp::Subtract ? -g
+                                                           : g;
+                }
+          EXPECT_NEAR(da.at(0, 0, 0, 0), sumA, 1e-4 * (1 + std::abs(sumA)));
+          EXPECT_NEAR(db.at(0, 0, 0, 0), sumB, 1e-4 * (1 + std::abs(sumB)));
+        }
+  try {
+    arithmeticShape(ArithmeticOp::Subtract, Shape{2, 3, 4, 5}, Shape{2, 3, 2, 1});
+    FAIL() << "4 and 2 do not broadcast";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "subtract: 2x3x4x5 and 2x3x2x1 do not broadcast: axis 2 has 4 and 2 (each axis "
+                           "needs equal sizes, or 1 in one of them)");
+  }
+  EXPECT_THROW(arithmeticShape(ArithmeticOp::Add, Shape{2, 3, 4, 5}, Shape{2, 3}), std::invalid_argument);
+  // A layer list says where a shape does not fit, and "add" of another shape broadcasts.
+  try {
+    buildLayerList("input 3x8x8\nconv 4 3x3 as a\nconv 4 3x3\ndivide a\n");
+    FAIL() << "6×6 by 4×4";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("axis 2 has 4 and 6"), std::string::npos) << e.what();
+  }
+  const Network net = buildLayerList("input 3x8x8\nconv 4 3x3 pad 1 as maps\nglobalavgpool\nadd maps\n");
+  EXPECT_EQ(net.layer(2).describe(), "Arithmetic 'add1' add");
+  EXPECT_EQ(net.shapes(1)[2], (Shape{1, 4, 8, 8}));
+  // A model file from before Arithmetic ("Multiply", no "op") still opens, as a product.
+  nlohmann::ordered_json file = nlohmann::ordered_json::parse(
+      serializeModel(buildLayerList("input 4x6x5\nconv 4 3x3 pad 1 as maps\ngap\nmultiply maps\n"), ModelInfo{}));
+  nlohmann::ordered_json& product = file["layers"][2];
+  ASSERT_EQ(product["type"], "Arithmetic");
+  product["type"] = "Multiply";
+  product.erase("op");
+  const Model old = parseModel(file.dump(), "old file");
+  EXPECT_EQ(old.network.layer(2).describe(), "Arithmetic 'multiply1' multiply");
 }
