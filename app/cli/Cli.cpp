@@ -34,6 +34,8 @@ const std::vector<Command>& commands() {
        [](const Args& a, std::ostream& o, std::ostream&) { return gradient(a, o); }},
       {"kernels", "list the classic kernels with their values",
        [](const Args& a, std::ostream& o, std::ostream&) { return kernels(a, o); }},
+      {"scenes", "compose scenes of digits with their masks and boxes (segmentation and detection data)",
+       [](const Args& a, std::ostream& o, std::ostream&) { return scenes(a, o); }},
       {"train", "train a network (LeNet-5 on the digits, ...) and save it", train},
       {"eval", "accuracy and loss of a trained model on a test set",
        [](const Args& a, std::ostream& o, std::ostream&) { return evaluateCommand(a, o); }},

@@ -268,7 +268,8 @@ void applyNormalizationOptions(const QCommandLineParser& p, Model& model) {
 }
 
 void addDatasetOption(QCommandLineParser& p) {
-  p.addOption({"dataset", "digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR.", "NAME", "digits"});
+  p.addOption({"dataset", "digits, fashion-mnist, scenes (1 to 3 digits on 64x64 canvases, with masks), idx:DIR, "
+               "folder:DIR or cifar10:DIR.", "NAME", "digits"});
 }
 
 } // namespace convscope::cli

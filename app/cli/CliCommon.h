@@ -112,6 +112,7 @@ int pool(const std::vector<std::string>& args, std::ostream& out);     // CliCon
 int explain(const std::vector<std::string>& args, std::ostream& out);  // CliExplain.cpp
 int gradient(const std::vector<std::string>& args, std::ostream& out); // CliGradient.cpp
 int kernels(const std::vector<std::string>& args, std::ostream& out);  // CliKernels.cpp
+int scenes(const std::vector<std::string>& args, std::ostream& out);   // CliScenes.cpp
 int saliency(const std::vector<std::string>& args, std::ostream& out); // CliSaliency.cpp
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err); // CliTrain.cpp
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);         // CliEvaluate.cpp

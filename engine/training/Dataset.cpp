@@ -1,6 +1,7 @@
 // Dataset readers. IDX files are read through zlib's gz reader, which also reads
 // uncompressed files as they are.
 #include "engine/training/Dataset.h"
+#include "engine/training/Scenes.h"
 
 #include "engine/network/LayerList.h"
 
@@ -240,6 +241,7 @@ DatasetSplit loadDataset(const std::string& spec, int channels, int height, int 
     DatasetSplit s = loadIdxFolder(resourcesDirectory() + "/digits", "digits");
     return s;
   }
+  if (spec == "scenes") return loadScenes(kSceneTrainCount, kSceneTestCount);
   if (spec == "fashion-mnist") {
     const std::string folder = fashionMnistFolder();
     if (!fs::is_directory(folder))
@@ -257,7 +259,7 @@ DatasetSplit loadDataset(const std::string& spec, int channels, int height, int 
   if (kind == "folder") return loadImageFolder(path, channels, height, width);
   if (kind == "cifar10") return loadCifar10(path);
   throw std::invalid_argument("unknown dataset '" + spec +
-                              "' (expected digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR)");
+                              "' (expected digits, fashion-mnist, scenes, idx:DIR, folder:DIR or cifar10:DIR)");
 }
 
 } // namespace convscope

@@ -594,3 +594,48 @@ TEST_F(Cli, SummaryCountsTheArchitecturesLikeTheirPapers) {
   expectBadInput({"summary", "resnet50", "--input", "3,224"}, "expected C,H,W");
   expectBadInput({"summary", list, "--input", "1,2,2"}, "with --input 1,2,2: line 2");
 }
+
+// `convscope scenes`: the PNGs and the JSON of boxes, the masks in the classes' colours.
+TEST_F(Cli, ScenesWritesImagesMasksAndBoxes) {
+  const std::string folder = (dir_ / "scenes").string();
+  const Result r = run({"scenes", "--count", "3", "--seed", "5", "--output", folder});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote 3 scenes (64×64, train digits, seed 5)"), std::string::npos) << r.out;
+  std::ifstream file(dir_ / "scenes" / "scenes.json");
+  const nlohmann::json j = nlohmann::json::parse(file);
+  ASSERT_EQ(j["scenes"].size(), 3u);
+  EXPECT_EQ(j["classes"].size(), 11u);
+  EXPECT_EQ(j["classes"][0]["name"], "background");
+  for (const auto& scene : j["scenes"]) {
+    const cv::Mat image = cv::imread(folder + "/" + scene["image"].get<std::string>(), cv::IMREAD_UNCHANGED);
+    const cv::Mat mask = cv::imread(folder + "/" + scene["mask"].get<std::string>(), cv::IMREAD_COLOR);
+    ASSERT_EQ(image.rows, 64);
+    ASSERT_EQ(mask.cols, 64);
+    ASSERT_GE(scene["digits"].size(), 1u);
+    for (const auto& digit : scene["digits"]) {
+      const auto box = digit["box"];
+      const int k = digit["class"];
+      EXPECT_EQ(k, digit["digit"].get<int>() + 1);
+      const auto rgb = j["classes"][size_t(k)]["rgb"];
+      // The box's corner row holds a pixel of the digit's colour, and the image is bright there.
+      bool found = false;
+      for (int x = box[0]; x < box[2].get<int>(); ++x) {
+        const cv::Vec3b bgr = mask.at<cv::Vec3b>(box[1].get<int>(), x);
+        if (bgr[2] == rgb[0] && bgr[1] == rgb[1] && bgr[0] == rgb[2]) {
+          found = true;
+          EXPECT_GE(image.at<uint8_t>(box[1].get<int>(), x), 128);
+        }
+      }
+      EXPECT_TRUE(found) << digit.dump();
+    }
+  }
+  // The same seed, the same scenes.
+  const std::string again = (dir_ / "again").string();
+  ASSERT_EQ(run({"scenes", "--count", "3", "--seed", "5", "--output", again}).status, 0);
+  std::ifstream file2(dir_ / "again" / "scenes.json");
+  EXPECT_EQ(nlohmann::json::parse(file2)["scenes"], j["scenes"]);
+  expectBadInput({"scenes", "--count", "0", "--output", folder}, "--count 0 must be from 1 to 10000");
+  expectBadInput({"scenes", "--split", "val", "--output", folder}, "--split 'val' (expected train or test)");
+  expectBadInput({"scenes", "--count", "2"}, "--output DIR is required");
+  expectBadInput({"scenes", "--size", "20", "--output", folder}, "--size 20 must be from 32 to 512");
+}
