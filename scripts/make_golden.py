@@ -623,6 +623,34 @@ subtract h from cols
 add outer
 """, (2, 3, 6, 5), [(4, 3, 3, 3), (4,), (1, 4, 1, 1), (1,)], broadcasting))
 
+# Per-pixel losses for segmentation (engine/training/Segmentation.h): cross-entropy with an
+# ignored class (F.cross_entropy's ignore_index), Dice over the batch with + 1 smoothing, and
+# their sum; the logits of 4 classes at 2×5×6 pixels, some pixels labelled 255 (ignored).
+def dice_loss(z, y, ignore, k):
+    valid = (y != ignore).unsqueeze(1).float()
+    t = F.one_hot(torch.where(y == ignore, torch.zeros_like(y), y), k).permute(0, 3, 1, 2).float() * valid
+    p = F.softmax(z, dim=1) * valid
+    inter, sums = (p * t).sum(dim=(0, 2, 3)), p.sum(dim=(0, 2, 3)) + t.sum(dim=(0, 2, 3)) + 1
+    return 1 - ((2 * inter + 1) / sums).mean()
+
+
+torch.manual_seed(310)
+pixel_logits = torch.randn(2, 4, 5, 6) * 2
+pixel_classes = torch.randint(0, 4, (2, 5, 6))
+pixel_classes[0, 1, 2:5] = 255
+pixel_classes[1, 4, 0] = 255
+for loss_name in ["ce", "dice", "ce+dice"]:
+    z = pixel_logits.clone().requires_grad_(True)
+    loss = 0
+    if loss_name in ("ce", "ce+dice"):
+        loss = loss + F.cross_entropy(z, pixel_classes, ignore_index=255)
+    if loss_name in ("dice", "ce+dice"):
+        loss = loss + dice_loss(z, pixel_classes, 255, 4)
+    loss.backward()
+    cases.append({"op": "pixel_loss", "name": "pixel-loss-" + loss_name, "loss": loss_name, "ignore": 255,
+                  "logits": t(pixel_logits), "classes": pixel_classes.flatten().tolist(), "value": float(loss),
+                  "diff_logits": t(z.grad)})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -283,7 +283,7 @@ TEST(Datasets, ImageFolderAndCifar10) {
   EXPECT_NE(errorOf([&] { loadCifar10(cifar / ""); }).find("is not a whole number of 3073-byte CIFAR-10 records"),
             std::string::npos);
   EXPECT_EQ(errorOf([] { loadDataset("mnist-ish"); }),
-            "unknown dataset 'mnist-ish' (expected digits, fashion-mnist, idx:DIR, folder:DIR or cifar10:DIR)");
+            "unknown dataset 'mnist-ish' (expected digits, fashion-mnist, scenes, idx:DIR, folder:DIR or cifar10:DIR)");
 }
 
 TEST(Preprocess, PadsDigitsTo32AndNormalizes) {
