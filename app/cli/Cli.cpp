@@ -41,6 +41,8 @@ const std::vector<Command>& commands() {
        [](const Args& a, std::ostream& o, std::ostream&) { return evaluateCommand(a, o); }},
       {"predict", "classify one image with a trained model",
        [](const Args& a, std::ostream& o, std::ostream&) { return predict(a, o); }},
+      {"segment", "each pixel's class with a trained segmentation model (mini-unet on the scenes)",
+       [](const Args& a, std::ostream& o, std::ostream&) { return segment(a, o); }},
       {"saliency", "why a trained model gave a class: the pixels its score depends on",
        [](const Args& a, std::ostream& o, std::ostream&) { return saliency(a, o); }},
       {"summary", "a network's layers: output shapes, parameters and multiply-adds, nested by block",

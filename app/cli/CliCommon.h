@@ -117,6 +117,7 @@ int saliency(const std::vector<std::string>& args, std::ostream& out); // CliSal
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err); // CliTrain.cpp
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);         // CliEvaluate.cpp
 int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
+int segment(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp
 int summary(const std::vector<std::string>& args, std::ostream& out);                 // CliSummary.cpp
 int exportCommand(const std::vector<std::string>& args, std::ostream& out);           // CliModel.cpp

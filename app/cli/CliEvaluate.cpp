@@ -16,6 +16,9 @@
 #include "engine/training/Trainer.h"
 #include "engine/training/TrainingJob.h"
 #include "engine/backend/reference/Explain.h"
+#include "engine/layers/LayerKind.h"
+#include "engine/training/Scenes.h"
+#include "engine/training/Segmentation.h"
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -133,6 +136,93 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
           << "%\n";
     }
   }
+  return 0;
+}
+
+// Each pixel's class with a trained segmentation model (mini-unet on the scenes): the classes
+// as JSON or as a character map, and the image with the classes over it in their colours.
+int segment(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained segmentation model file (convscope train --model mini-unet --dataset scenes).",
+               "FILE"});
+  p.addOption({"input", "The image to segment (resized to the model's input, as its training scenes were).",
+               "IMAGE"});
+  p.addOption({"output", "Write the image with each class over it in its colour (PNG, JPEG, ...; at least 256 "
+                         "pixels across, each of the model's pixels a square).",
+               "OVERLAY.png"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  addNormalizationOptions(p);
+  if (!parse(p, "segment",
+             "Each pixel's class with a trained segmentation model. Text: the classes as a map of characters\n"
+             "(. for the background, the class's first character otherwise) and each class's pixel count.\n"
+             "JSON: {\"shape\":[H,W],\"classes\":[[...],...],\"names\":[...],\"pixels\":{\"name\":count,...}}",
+             args, out))
+    return 0;
+  Model model = trainedModel(str(p.value("model")));
+  applyNormalizationOptions(p, model);
+  const std::string input = str(p.value("input"));
+  if (input.empty()) throw UsageError("--input IMAGE is required");
+  const Shape modelOut = model.network.outputShape(1), in = model.network.inputShape();
+  if (modelOut.rank() != 4 || in.rank() != 3 || modelOut[2] != in[1] || modelOut[3] != in[2])
+    throw UsageError(str(p.value("model")) + ": is not a segmentation model (its output is " +
+                     shapeText(oneSample(modelOut)) + ", not a score per class at each of its " +
+                     (in.rank() == 3 ? std::to_string(in[1]) + "x" + std::to_string(in[2]) : std::string("input's")) +
+                     " pixels); classify with predict");
+  const Preprocess& pre = *model.info.preprocess;
+  const Tensor prepared = preprocessImage(loadImage(input, {pre.channels, false}), pre);
+  auto backend = backendOption(p);
+  const Tensor& scores = model.network.forward(*backend, prepared);
+  const std::vector<uint8_t> classes = pixelClasses(scores);
+  const int h = int(modelOut[2]), w = int(modelOut[3]);
+  const auto nameOf = [&](int k) {
+    return k < int(model.info.classNames.size()) ? model.info.classNames[size_t(k)] : std::to_string(k);
+  };
+  std::vector<int64_t> counts(size_t(modelOut[1]), 0);
+  for (uint8_t c : classes) ++counts[c];
+  if (p.isSet("output")) { // the image as the model saw it, grey, with each class's colour over it
+    const int scale = std::max(1, (256 + std::min(h, w) - 1) / std::min(h, w));
+    Tensor overlay(Shape{1, 3, int64_t(h) * scale, int64_t(w) * scale});
+    const size_t plane = size_t(h) * scale * size_t(w) * scale;
+    for (int y = 0; y < h * scale; ++y)
+      for (int x = 0; x < w * scale; ++x) {
+        double grey = 0.0; // undo the normalization: back to 0–255
+        for (int c = 0; c < pre.channels; ++c)
+          grey += (prepared.at(0, c, y / scale, x / scale) * pre.stddev[size_t(c)] + pre.mean[size_t(c)]) * 255.0;
+        grey = std::clamp(grey / pre.channels, 0.0, 255.0);
+        const int k = classes[size_t(y / scale) * size_t(w) + size_t(x / scale)];
+        const Rgb colour = sceneClassColour(k);
+        const double a = k == 0 ? 0.0 : 0.75; // the background: the image itself
+        const size_t at = size_t(y) * size_t(w) * scale + size_t(x);
+        overlay.data()[at] = float((1 - a) * grey + a * colour.r);
+        overlay.data()[plane + at] = float((1 - a) * grey + a * colour.g);
+        overlay.data()[2 * plane + at] = float((1 - a) * grey + a * colour.b);
+      }
+    saveFeatureMapImage(overlay, str(p.value("output")), MapImageStyle::Colour);
+  }
+  if (p.isSet("json")) {
+    Json rows = Json::array(), names = Json::array(), pixels = Json::object();
+    for (int y = 0; y < h; ++y)
+      rows.push_back(std::vector<int>(classes.begin() + ptrdiff_t(y) * w, classes.begin() + ptrdiff_t(y + 1) * w));
+    for (int k = 0; k < int(counts.size()); ++k) {
+      names.push_back(nameOf(k));
+      if (counts[size_t(k)] > 0) pixels[nameOf(k)] = counts[size_t(k)];
+    }
+    out << Json{{"shape", {h, w}}, {"classes", rows}, {"names", names}, {"pixels", pixels}}.dump() << "\n";
+    return 0;
+  }
+  if (h <= 128 && w <= 128)
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const int k = classes[size_t(y) * size_t(w) + size_t(x)];
+        out << (k == 0 ? '.' : nameOf(k).empty() ? '?' : nameOf(k)[0]);
+      }
+      out << "\n";
+    }
+  std::string tally;
+  for (int k = 0; k < int(counts.size()); ++k)
+    if (counts[size_t(k)] > 0) tally += (tally.empty() ? " " : ", ") + nameOf(k) + " " + std::to_string(counts[size_t(k)]);
+  out << h << "x" << w << " pixels:" << tally << "\n";
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
   return 0;
 }
 

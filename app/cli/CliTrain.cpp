@@ -91,15 +91,20 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "file (.json, trained further if it has weights) or an ONNX file (.onnx, e.g. from PyTorch: docs/onnx.md).",
        "PRESET|FILE"});
   addDatasetOption(p);
-  p.addOption({"epochs", "Passes over the training set.", "N", "10"});
-  p.addOption({"batch", "Mini-batch size.", "N", "64"});
-  p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions).", "X"});
-  p.addOption({"optimizer", "sgd or adam.", "NAME", "sgd"});
+  p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn).", "N"});
+  p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet and mini-fcn).", "N"});
+  p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
+                     "mini-unet and mini-fcn).",
+               "X"});
+  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet and mini-fcn).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
   p.addOption({"lr-gamma", "The step schedule's factor.", "G", "0.1"});
-  p.addOption({"loss", "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²).", "NAME", "ce"});
+  p.addOption({"loss",
+               "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²); for segmentation "
+               "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn).",
+               "NAME"});
   p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
                "NAME", "auto"});
   p.addOption({"seed", "Random seed (initialization and shuffling).", "N", "1"});
@@ -119,26 +124,35 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   if (!parse(p, "train",
              "Train a network. On a terminal a progress bar shows epoch, loss, accuracy, images per second\n"
              "and ETA. JSON: one object per epoch: {\"epoch\":e,\"train_loss\":...,\"train_accuracy\":...,\n"
-             "\"test_loss\":...,\"test_accuracy\":...,\"images_per_second\":...,\"seconds\":...}\n"
+             "\"test_loss\":...,\"test_accuracy\":...,\"images_per_second\":...,\"seconds\":...}; for segmentation\n"
+             "also \"test_miou\", \"test_pixel_accuracy\" and \"test_class_iou\" (null for a class never seen).\n"
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
   TrainingSpec spec;
   TrainConfig& config = spec.config;
-  config.epochs = wholeNumber(p, "epochs", 1, 100000);
-  config.batchSize = wholeNumber(p, "batch", 1, 65536);
+  const PresetRecipe recipe = presetRecipe(str(p.value("model"))); // what is not given: the preset's
+  const auto numberOr = [&](const char* option, int fallback, int lo, int hi) {
+    return p.isSet(option) ? wholeNumber(p, option, lo, hi) : fallback;
+  };
+  config.epochs = numberOr("epochs", recipe.epochs, 1, 100000);
+  config.batchSize = numberOr("batch", recipe.batchSize, 1, 65536);
   config.seed = static_cast<uint64_t>(parseInteger(str(p.value("seed")), "seed"));
   config.threads = wholeNumber(p, "threads", 0, 1024);
   config.maxTrainImages = static_cast<size_t>(wholeNumber(p, "train-images", 0, 1 << 30));
   config.gradientNorms = p.isSet("gradient-norms");
-  config.optimizer.learningRate = p.isSet("lr") ? positiveNumber(p, "lr") : presetLearningRate(str(p.value("model")));
+  config.optimizer.learningRate = p.isSet("lr") ? positiveNumber(p, "lr") : recipe.learningRate;
   config.optimizer.momentum = positiveNumber(p, "momentum");
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
   config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
   config.optimizer.stepGamma = positiveNumber(p, "lr-gamma");
   try {
-    config.optimizer.kind = optimizerKindFromString(str(p.value("optimizer")));
-    config.loss = lossKindFromString(str(p.value("loss")));
+    config.optimizer.kind = optimizerKindFromString(p.isSet("optimizer") ? str(p.value("optimizer")) : recipe.optimizer);
+    const std::string loss = p.isSet("loss") ? str(p.value("loss")) : recipe.loss;
+    if (loss == "dice" || loss == "ce+dice")
+      config.pixelLoss = pixelLossKindFromString(loss);
+    else
+      config.loss = lossKindFromString(loss);
     spec.init = initSchemeFromString(str(p.value("init")));
     spec.backend = backendKindFromString(str(p.value("backend")));
   } catch (const std::invalid_argument& e) {
@@ -181,6 +195,13 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              {"test_accuracy", static_cast<float>(r.testAccuracy)},
              {"images_per_second", static_cast<float>(r.imagesPerSecond)},
              {"seconds", static_cast<float>(r.seconds)}};
+      if (r.segmentation) { // accuracies are of pixels; each class's IoU, null for one never seen
+        j["test_miou"] = static_cast<float>(r.testMeanIou);
+        j["test_pixel_accuracy"] = static_cast<float>(r.testAccuracy);
+        Json ious = Json::array();
+        for (double iou : r.testClassIou) ious.push_back(std::isnan(iou) ? Json() : Json(static_cast<float>(iou)));
+        j["test_class_iou"] = std::move(ious);
+      }
       if (config.gradientNorms) {
         Json norms = Json::array();
         for (const Network::GradientNorm& n : r.gradientNorms)
@@ -193,7 +214,9 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     } else {
       out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
           << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
-          << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%; " << fixed(r.imagesPerSecond, 0) << " images/s; "
+          << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%"
+          << (r.segmentation ? " of pixels, mean IoU " + fixed(r.testMeanIou, 3) : std::string()) << "; "
+          << fixed(r.imagesPerSecond, 0) << " images/s; "
           << fixed(r.seconds, 1) << " s" << std::endl;
       for (const Network::GradientNorm& n : r.gradientNorms) // the gradient's way down, layer by layer
         // Three significant digits: a vanishing gradient is 1e-07, not 0.00000.

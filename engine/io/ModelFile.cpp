@@ -142,6 +142,7 @@ Json checkpointJson(const Checkpoint& c) {
          {"config",
           {{"batch", k.batchSize},
            {"loss", toString(k.loss)},
+           {"pixel_loss", toString(k.pixelLoss)},
            {"seed", k.seed},
            {"train_images", k.maxTrainImages},
            {"test_images", k.maxTestImages},
@@ -176,6 +177,7 @@ Checkpoint checkpointFromJson(const Json& j, const Network& network, const std::
   const LayerFields k{f.at("config"), where + ": \"config\""};
   c.config.batchSize = int(k.integer("batch"));
   c.config.loss = lossKindFromString(k.text("loss"));
+  if (k.j.contains("pixel_loss")) c.config.pixelLoss = pixelLossKindFromString(k.text("pixel_loss"));
   c.config.seed = uint64_t(k.integer("seed"));
   c.config.maxTrainImages = size_t(k.integer("train_images"));
   c.config.maxTestImages = size_t(k.integer("test_images"));

@@ -17,6 +17,7 @@ namespace convscope {
 
 namespace {
 const std::vector<std::pair<std::string, std::string>>& miniPresets();
+const std::vector<std::pair<std::string, std::string>>& segmentationPresets();
 }
 
 std::vector<std::string> presetNames() {
@@ -25,16 +26,33 @@ std::vector<std::string> presetNames() {
   return names;
 }
 
-double presetLearningRate(const std::string& name) {
+double presetLearningRate(const std::string& name) { return presetRecipe(name).learningRate; }
+
+PresetRecipe presetRecipe(const std::string& name) {
+  PresetRecipe r;
   for (const auto& [mini, text] : miniPresets())
-    if (mini == name) return 0.01; // batch normalization and branches: the default 0.05 is too fast for some
-  return 0.05;
+    if (mini == name) r.learningRate = 0.01; // batch normalization and branches: the default 0.05 is too fast for some
+  if (isSegmentationPreset(name)) // measured by bench/segmentation.sh: within 3 minutes on 2 cores
+    r.epochs = 8, r.batchSize = 32, r.learningRate = 0.003, r.optimizer = "adam", r.loss = "ce+dice";
+  return r;
+}
+
+std::vector<std::string> segmentationPresetNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : segmentationPresets()) names.push_back(name);
+  return names;
+}
+
+bool isSegmentationPreset(const std::string& name) {
+  for (const auto& [preset, text] : segmentationPresets())
+    if (preset == name) return true;
+  return false;
 }
 
 bool isPreset(const std::string& name) {
   for (const std::string& p : presetNames())
     if (p == name) return true;
-  return isArchitecture(name);
+  return isSegmentationPreset(name) || isArchitecture(name);
 }
 
 namespace {
@@ -159,6 +177,64 @@ dense 10
   return minis;
 }
 
+// Segmentation on the composed scenes (1×64×64 in, a score for each of the 11 pixel classes —
+// the background and the digits 0–9 — at every pixel out). mini-unet: an encoder of two
+// poolings, a decoder of two 2×2 stride-2 transposed convolutions, each joined to the encoder's
+// maps of its size (U-Net's skip connections); mini-fcn: the same encoder, its scores upsampled
+// 4× at the end without skips (FCN-32s's way, here bilinear), the blobs skips fix.
+const std::vector<std::pair<std::string, std::string>>& segmentationPresets() {
+  static const std::vector<std::pair<std::string, std::string>> presets{
+      {"mini-unet", R"(input 1x64x64
+conv 16 3x3 pad 1
+relu
+conv 16 3x3 pad 1
+relu as skip1
+maxpool 2x2
+conv 32 3x3 pad 1
+relu
+conv 32 3x3 pad 1
+relu as skip2
+maxpool 2x2
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu
+deconv 32 2x2 stride 2
+concat skip2
+conv 32 3x3 pad 1
+relu
+conv 32 3x3 pad 1
+relu
+deconv 16 2x2 stride 2
+concat skip1
+conv 16 3x3 pad 1
+relu
+conv 16 3x3 pad 1
+relu
+conv 11 1x1
+)"},
+      {"mini-fcn", R"(input 1x64x64
+conv 16 3x3 pad 1
+relu
+conv 16 3x3 pad 1
+relu
+maxpool 2x2
+conv 32 3x3 pad 1
+relu
+conv 32 3x3 pad 1
+relu
+maxpool 2x2
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu
+conv 11 1x1
+upsample 4 bilinear
+)"},
+  };
+  return presets;
+}
+
 Network lenet5(bool relu) {
   const ActivationKind act = relu ? ActivationKind::ReLU : ActivationKind::Tanh;
   Conv2DGeometry conv5;
@@ -189,8 +265,11 @@ Network makePreset(const std::string& name) {
   if (isArchitecture(name)) return makeArchitecture(name);
   for (const auto& [mini, text] : miniPresets())
     if (mini == name) return buildLayerList(text);
+  for (const auto& [preset, text] : segmentationPresets())
+    if (preset == name) return buildLayerList(text);
   std::string names;
   for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
+  for (const std::string& p : segmentationPresetNames()) names += ", " + p;
   for (const std::string& a : architectureNames()) names += ", " + a;
   throw std::invalid_argument("unknown model preset '" + name + "' (presets: " + names + ")");
 }

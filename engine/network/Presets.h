@@ -15,6 +15,22 @@ namespace convscope {
 std::vector<std::string> presetNames(); // the ones that train on the digits
 // The learning rate a preset trains well with: 0.05 for LeNet-5, 0.01 for the mini versions.
 double presetLearningRate(const std::string& name);
+// The segmentation presets, mini-unet and mini-fcn: 1×64×64 composed scenes in, a score for
+// each of the 11 pixel classes (the background, the digits 0–9) at every pixel out.
+std::vector<std::string> segmentationPresetNames();
+bool isSegmentationPreset(const std::string& name);
+// How a preset trains when nothing else is asked for: the command line's and the window's
+// starting values. The classifiers: 10 epochs of batches of 64, SGD with momentum 0.9 at
+// presetLearningRate; the segmentation presets: their own (8 epochs of 32, Adam at 0.003, the
+// per-pixel cross-entropy plus Dice).
+struct PresetRecipe {
+  int epochs = 10;
+  int batchSize = 64;
+  double learningRate = 0.05;
+  std::string optimizer = "sgd";
+  std::string loss = "ce";
+};
+PresetRecipe presetRecipe(const std::string& name);
 // A preset or one of the full-size architectures (Architectures.h).
 bool isPreset(const std::string& name);
 // An untrained network (weights zero); throws std::invalid_argument for an unknown name.

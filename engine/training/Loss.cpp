@@ -12,7 +12,7 @@ std::string toString(LossKind kind) { return kind == LossKind::CrossEntropy ? "c
 LossKind lossKindFromString(const std::string& text) {
   if (text == "ce" || text == "cross-entropy") return LossKind::CrossEntropy;
   if (text == "mse" || text == "half-squared-error") return LossKind::HalfSquaredError;
-  throw std::invalid_argument("unknown loss '" + text + "' (expected ce or mse)");
+  throw std::invalid_argument("unknown loss '" + text + "' (expected ce or mse; for segmentation ce, dice or ce+dice)");
 }
 
 namespace {
@@ -39,6 +39,7 @@ LossResult classificationLoss(LossKind kind, const Tensor& logits, const std::ve
                                 s.toString());
   const int64_t batch = s[0], classes = s[1];
   LossResult result;
+  result.counted = batch;
   std::vector<double> p(static_cast<size_t>(classes));
   for (int64_t n = 0; n < batch; ++n) {
     const int label = labels[static_cast<size_t>(n)];

@@ -20,7 +20,8 @@ LossKind lossKindFromString(const std::string& text); // "ce" | "cross-entropy" 
 
 struct LossResult {
   double loss = 0.0;   // mean over the batch
-  int64_t correct = 0; // samples whose highest score is their label
+  int64_t correct = 0; // samples (pixels, for segmentation) whose highest score is their label
+  int64_t counted = 0; // what `correct` is out of: the samples (the labelled pixels)
 };
 
 // logits (N, K), labels N values in [0, K). diffLogits (N, K) receives ∂L/∂logits when not null.

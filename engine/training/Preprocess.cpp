@@ -103,8 +103,19 @@ void fitImage(const uint8_t* img, int srcChannels, int srcHeight, int srcWidth, 
 } // namespace
 
 void makeBatch(const Dataset& data, const size_t* indices, size_t count, const Preprocess& p, Tensor& batch,
-               std::vector<int>& labels) {
+               std::vector<int>& labels, std::vector<uint8_t>* pixels) {
   const Shape expected{static_cast<int64_t>(count), p.channels, p.height, p.width};
+  if (pixels) {
+    if (data.masks.empty())
+      throw std::invalid_argument("dataset '" + data.name + "' has no masks (a class per pixel) to segment with");
+    if (data.height != p.height || data.width != p.width)
+      throw std::invalid_argument("segmentation: the network takes " + std::to_string(p.height) + "x" +
+                                  std::to_string(p.width) + " images, the masks of '" + data.name + "' are " +
+                                  std::to_string(data.height) + "x" + std::to_string(data.width));
+    const size_t area = size_t(p.height) * size_t(p.width);
+    pixels->resize(count * area);
+    for (size_t i = 0; i < count; ++i) std::copy_n(data.mask(indices[i]), area, pixels->data() + i * area);
+  }
   if (batch.shape() != expected) batch = Tensor(expected);
   labels.resize(count);
   const size_t plane = size_t(p.channels) * p.height * p.width;

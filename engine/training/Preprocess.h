@@ -27,9 +27,11 @@ Preprocess preprocessFor(const Shape& modelInput, const Dataset& train);
 // untrained network): resize to the input (C, H, W) and scale to [0, 1].
 Preprocess plainPreprocess(const Shape& modelInput);
 
-// Fills batch (count, C, H, W) and labels from the images at indices[0..count).
+// Fills batch (count, C, H, W) and labels from the images at indices[0..count), and `pixels`
+// (count·H·W classes, row by row) from their masks when given: segmentation data, whose images
+// must be the model's size (a mask is not padded or resized; std::invalid_argument otherwise).
 void makeBatch(const Dataset& data, const size_t* indices, size_t count, const Preprocess& p, Tensor& batch,
-               std::vector<int>& labels);
+               std::vector<int>& labels, std::vector<uint8_t>* pixels = nullptr);
 
 // One image (1, C, H, W) with values 0–255, in any size: resized to the training images'
 // size, then fitted and normalized like a batch. Returns (1, C_model, H_model, W_model).

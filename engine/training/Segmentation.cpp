@@ -44,14 +44,14 @@ void checkPixelArguments(const Tensor& logits, const std::vector<uint8_t>& class
 }
 } // namespace
 
-PixelLossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector<uint8_t>& classes,
+LossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector<uint8_t>& classes,
                           Tensor* diffLogits, int ignore) {
   checkPixelArguments(logits, classes, diffLogits, ignore);
   const Shape& s = logits.shape();
   const int64_t n = s[0], k = s[1], h = s[2], w = s[3], pixels = n * h * w;
   // Each pixel's softmax (K values, pixel-major), and which pixels count.
   std::vector<double> p(size_t(pixels * k));
-  PixelLossResult result;
+  LossResult result;
   double crossEntropy = 0.0;
   int64_t correct = 0, counted = 0;
 #pragma omp parallel for reduction(+ : crossEntropy, correct, counted)

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "engine/core/Tensor.h"
+#include "engine/training/Loss.h"
 
 #include <cstdint>
 #include <string>
@@ -28,17 +29,11 @@ PixelLossKind pixelLossKindFromString(const std::string& text); // throws naming
 
 constexpr int kNoIgnoredClass = -1;
 
-struct PixelLossResult {
-  double loss = 0.0;
-  int64_t correct = 0; // counted pixels whose highest score is their class
-  int64_t counted = 0; // pixels not ignored
-};
-
 // logits (N, K, H, W); classes N·H·W values. diffLogits (logits' shape and layout) receives
-// ∂L/∂logits when not null (zero at ignored pixels). Throws std::invalid_argument naming a
+// ∂L/∂logits when not null (zero at ignored pixels); `correct` and `counted` are pixels. Throws std::invalid_argument naming a
 // class outside [0, K) that is not `ignore`, or shapes that do not fit. A batch of ignored
 // pixels only has loss 0 and gradient 0.
-PixelLossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector<uint8_t>& classes,
+LossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector<uint8_t>& classes,
                           Tensor* diffLogits, int ignore = kNoIgnoredClass);
 
 // Each pixel's class with the highest score: (N, K, H, W) → N·H·W values, row by row.

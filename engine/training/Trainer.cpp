@@ -1,6 +1,8 @@
 // The training loop.
 #include "engine/training/Trainer.h"
 
+#include "engine/layers/LayerKind.h"
+
 #include <omp.h>
 
 #include <chrono>
@@ -28,6 +30,19 @@ const Tensor& scores(const Network& network) {
   return network.output(network.size() - (endsInSoftmax(network) ? 2 : 1));
 }
 
+// Segmentation: a score per class at every pixel of the input, (N, K, H, W).
+void checkSegmenter(const Network& network, size_t classes) {
+  const Shape out = network.outputShape(1), in = network.inputShape();
+  if (out.rank() != 4 || in.rank() != 3 || out[2] != in[1] || out[3] != in[2])
+    throw std::invalid_argument("segmentation needs a score per class at every pixel: the network's output must be " +
+                                std::to_string(classes) + "x" + (in.rank() == 3 ? std::to_string(in[1]) + "x" +
+                                std::to_string(in[2]) : std::string("H×W")) + ", it is " + shapeText(oneSample(out)) +
+                                " (end with a 1x1 convolution of one filter per class at the input's size)");
+  if (size_t(out[1]) != classes)
+    throw std::invalid_argument("the network gives " + std::to_string(out[1]) + " scores per pixel but the dataset has " +
+                                std::to_string(classes) + " pixel classes");
+}
+
 void checkClassifier(const Network& network, size_t classes) {
   const Shape out = network.outputShape(1);
   if (out.rank() != 2)
@@ -48,9 +63,17 @@ std::string TrainConfig::problem() const {
 }
 
 Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
-                    LossKind loss, int batchSize, size_t maxImages) {
-  checkClassifier(network, data.classNames.size());
+                    LossKind loss, int batchSize, size_t maxImages, PixelLossKind pixelLoss) {
+  const bool segmentation = !data.masks.empty();
+  if (segmentation)
+    checkSegmenter(network, data.pixelClassNames.size());
+  else
+    checkClassifier(network, data.classNames.size());
   Evaluation e;
+  e.segmentation = segmentation;
+  SegmentationMetrics metrics(segmentation ? int(data.pixelClassNames.size()) : 1);
+  std::vector<uint8_t> pixels;
+  int64_t counted = 0;
   const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
   std::vector<size_t> indices(n);
   for (size_t i = 0; i < n; ++i) indices[i] = i;
@@ -61,12 +84,18 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
   network.setTraining(false); // evaluation: dropout passes everything
   for (size_t start = 0; start < n; start += static_cast<size_t>(batchSize)) {
     const size_t count = std::min(static_cast<size_t>(batchSize), n - start);
-    makeBatch(data, indices.data() + start, count, preprocess, batch, labels);
+    makeBatch(data, indices.data() + start, count, preprocess, batch, labels, segmentation ? &pixels : nullptr);
     network.forward(backend, batch);
     const Tensor& logits = scores(network);
-    const LossResult r = classificationLoss(loss, logits, labels, nullptr);
+    const LossResult r = segmentation ? convscope::pixelLoss(pixelLoss, logits, pixels, nullptr)
+                                      : classificationLoss(loss, logits, labels, nullptr);
     lossSum += r.loss * double(count);
     correct += r.correct;
+    counted += r.counted;
+    if (segmentation) {
+      metrics.add(pixelClasses(logits), pixels);
+      continue;
+    }
     const int64_t classes = logits.shape()[1];
     for (size_t i = 0; i < count; ++i) {
       const float* z = logits.data() + i * classes;
@@ -75,19 +104,27 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
   }
   e.count = static_cast<int64_t>(n);
   e.loss = n ? lossSum / double(n) : 0.0;
-  e.accuracy = n ? double(correct) / double(n) : 0.0;
+  e.accuracy = counted ? double(correct) / double(counted) : 0.0;
+  if (segmentation) {
+    e.meanIou = metrics.meanIou();
+    for (int k = 0; k < metrics.classes(); ++k) e.classIou.push_back(metrics.iou(k));
+  }
   return e;
 }
 
-TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss)
-    : network_(network), backend_(backend), loss_(loss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
+TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
+                           PixelLossKind pixelLoss)
+    : network_(network), backend_(backend), loss_(loss), pixelLoss_(pixelLoss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
       gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {}
 
-LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels) {
+LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels,
+                                 const std::vector<uint8_t>* pixels) {
   network_.setTraining(true); // an evaluation between epochs switched it off
   network_.forward(backend_, batch);
   const Tensor& logits = scores(network_);
-  if (diffScores_.shape() != logits.shape()) diffScores_ = Tensor(logits.shape());
+  if (diffScores_.shape() != logits.shape() || diffScores_.layout() != logits.layout())
+    diffScores_ = Tensor(logits.shape(), 0.0f, logits.layout());
+  if (pixels) return pixelLoss(pixelLoss_, logits, *pixels, &diffScores_);
   return classificationLoss(loss_, logits, labels, &diffScores_);
 }
 
@@ -101,7 +138,17 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
     : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
   if (std::string p = config_.problem(); !p.empty()) throw std::invalid_argument("training: " + p);
   if (data.train.size() == 0) throw std::invalid_argument("training: the training set is empty");
-  checkClassifier(network, data.train.classNames.size());
+  if (!data.train.masks.empty()) {
+    checkSegmenter(network, data.train.pixelClassNames.size());
+    if (config_.loss != LossKind::CrossEntropy)
+      throw std::invalid_argument("training: the " + toString(config_.loss) + " loss is for classifying images; "
+                                  "segmentation learns with ce (per pixel), dice or ce+dice");
+  } else {
+    checkClassifier(network, data.train.classNames.size());
+    if (config_.pixelLoss != PixelLossKind::CrossEntropy)
+      throw std::invalid_argument("training: the " + toString(config_.pixelLoss) + " loss is for segmentation (a "
+                                  "dataset with masks: --dataset scenes); images are classified with ce or mse");
+  }
   const Shape in = network.inputShape();
   if (in.rank() != 3 || in[0] != preprocess_.channels || in[1] != preprocess_.height || in[2] != preprocess_.width)
     throw std::invalid_argument("training: the network takes " + in.toString() + " but the data is prepared as " +
@@ -178,7 +225,9 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const size_t trainCount = config_.maxTrainImages ? std::min(config_.maxTrainImages, train.size()) : train.size();
   const size_t batchSize = static_cast<size_t>(config_.batchSize);
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
-  TrainingStep step(network_, backend_, config_.optimizer, config_.loss);
+  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss);
+  const bool segmentation = !train.masks.empty();
+  std::vector<uint8_t> pixels;
   std::mt19937_64 random(config_.seed);
   int firstEpoch = 0;
   if (resume_) {
@@ -199,7 +248,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   for (int epoch = firstEpoch; epoch < config_.epochs; ++epoch) {
     const auto epochStart = Clock::now();
     double trainSeconds = 0.0, lossSum = 0.0;
-    int64_t correct = 0, seen = 0;
+    int64_t correct = 0, counted = 0, seen = 0;
     std::vector<Network::GradientNorm> epochNorms; // sums over the epoch's batches
     // Shuffle the whole training split, then take the first trainCount of the order.
     const std::vector<size_t> order = shuffledOrder(train.size(), random);
@@ -213,8 +262,8 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const auto batchStart = Clock::now();
       const size_t start = size_t(b) * batchSize;
       const size_t count = std::min(batchSize, trainCount - start);
-      makeBatch(train, order.data() + start, count, preprocess_, batch, labels);
-      const LossResult r = step.forward(batch, labels);
+      makeBatch(train, order.data() + start, count, preprocess_, batch, labels, segmentation ? &pixels : nullptr);
+      const LossResult r = step.forward(batch, labels, segmentation ? &pixels : nullptr);
       if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
       if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
         network_.setState(lastGood);
@@ -236,6 +285,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       trainSeconds += seconds;
       lossSum += r.loss * double(count);
       correct += r.correct;
+      counted += r.counted;
       seen += static_cast<int64_t>(count);
       imagesSeen += static_cast<int64_t>(count);
       std::vector<Network::GradientNorm> norms;
@@ -249,16 +299,20 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
         }
       }
       if (callbacks.onBatch)
-        callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, double(r.correct) / double(count),
+        callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, r.counted ? double(r.correct) / double(r.counted) : 0.0,
                            seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms)});
     }
     EpochReport report;
     report.epoch = epoch;
     report.trainLoss = seen ? lossSum / double(seen) : 0.0;
-    report.trainAccuracy = seen ? double(correct) / double(seen) : 0.0;
-    Evaluation test = evaluate(network_, backend_, data_.test, preprocess_, config_.loss, 256, config_.maxTestImages);
+    report.trainAccuracy = counted ? double(correct) / double(counted) : 0.0;
+    Evaluation test = evaluate(network_, backend_, data_.test, preprocess_, config_.loss, segmentation ? 64 : 256,
+                               config_.maxTestImages, config_.pixelLoss);
     report.testLoss = test.loss;
     report.testAccuracy = test.accuracy;
+    report.segmentation = test.segmentation;
+    report.testMeanIou = test.meanIou;
+    report.testClassIou = std::move(test.classIou);
     report.testPredictions = std::move(test.predictions);
     report.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
     report.seconds = secondsSince(epochStart);

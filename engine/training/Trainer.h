@@ -11,6 +11,7 @@
 #include "engine/network/Network.h"
 #include "engine/training/Optimizer.h"
 #include "engine/training/Preprocess.h"
+#include "engine/training/Segmentation.h"
 #include "engine/backend/Backend.h"
 
 #include <atomic>
@@ -28,6 +29,7 @@ struct TrainConfig {
   int batchSize = 64;
   OptimizerConfig optimizer;
   LossKind loss = LossKind::CrossEntropy;
+  PixelLossKind pixelLoss = PixelLossKind::CrossEntropy; // on segmentation data (a dataset with masks)
   uint64_t seed = 1;
   int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
   size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
@@ -43,7 +45,7 @@ struct BatchReport {
   int batch = 0; // within the epoch, from 0
   int batchesPerEpoch = 0;
   double loss = 0.0;
-  double accuracy = 0.0; // of this batch, as a fraction
+  double accuracy = 0.0; // of this batch, as a fraction (of its pixels, for segmentation)
   double imagesPerSecond = 0.0;
   int64_t imagesSeen = 0;                           // since the run started
   std::vector<Network::GradientNorm> gradientNorms; // this batch's, when TrainConfig::gradientNorms
@@ -51,15 +53,21 @@ struct BatchReport {
 
 struct Evaluation {
   double loss = 0.0;
-  double accuracy = 0.0;
+  double accuracy = 0.0; // of the images, or for segmentation of the pixels
   int64_t count = 0;
-  std::vector<int> predictions; // per evaluated image, in dataset order
+  std::vector<int> predictions; // per evaluated image, in dataset order (classification)
+  bool segmentation = false;
+  double meanIou = 0.0;         // segmentation: over the classes the targets hold
+  std::vector<double> classIou; // segmentation: per class, NaN for a class neither in a target nor predicted
 };
 
 struct EpochReport {
   int epoch = 0; // from 0
   double trainLoss = 0.0, trainAccuracy = 0.0;
-  double testLoss = 0.0, testAccuracy = 0.0;
+  double testLoss = 0.0, testAccuracy = 0.0; // accuracies of pixels, for segmentation
+  bool segmentation = false;
+  double testMeanIou = 0.0;         // segmentation: Evaluation::meanIou
+  std::vector<double> testClassIou; // segmentation: Evaluation::classIou
   double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
   double seconds = 0.0;                             // the epoch's wall time, evaluation included
   std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
@@ -93,9 +101,12 @@ struct TrainResult {
   std::vector<EpochReport> epochs;
 };
 
-// Loss and accuracy of `network` on (the first maxImages of) `data`; predictions included.
+// Loss and accuracy of `network` on (the first maxImages of) `data`; predictions included. On
+// segmentation data (masks) the network's output is a score per class and pixel, the loss
+// `pixelLoss`, the accuracy that of the pixels, with each class's IoU and their mean.
 Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
-                    LossKind loss, int batchSize = 256, size_t maxImages = 0);
+                    LossKind loss, int batchSize = 256, size_t maxImages = 0,
+                    PixelLossKind pixelLoss = PixelLossKind::CrossEntropy);
 
 // One training step on a batch, as the trainer runs it for every batch and `bench train`
 // times it: forward in training mode, the loss and its gradient at the class scores (a final
@@ -103,8 +114,10 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
 // two so the trainer can check the loss before the update changes the weights.
 class TrainingStep {
 public:
-  TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss);
-  LossResult forward(const Tensor& batch, const std::vector<int>& labels);
+  TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
+               PixelLossKind pixelLoss = PixelLossKind::CrossEntropy);
+  // `pixels` given: segmentation, each pixel's class (batch·H·W), the loss pixelLoss.
+  LossResult forward(const Tensor& batch, const std::vector<int>& labels, const std::vector<uint8_t>* pixels = nullptr);
   void update(int epoch); // backward from the last forward, then the optimizer's step
   Optimizer& optimizer() { return optimizer_; }
 
@@ -112,6 +125,7 @@ private:
   Network& network_;
   Backend& backend_;
   LossKind loss_;
+  PixelLossKind pixelLoss_;
   size_t endNode_; // the class scores' node + 1
   std::vector<Tensor*> gradients_;
   Optimizer optimizer_;

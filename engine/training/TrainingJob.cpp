@@ -44,7 +44,9 @@ std::string recipeText(const TrainConfig& c, InitScheme init) {
   if (o.kind == OptimizerKind::Sgd) text += " momentum " + formatRounded(o.momentum, 6);
   if (o.weightDecay != 0.0) text += " weight-decay " + formatRounded(o.weightDecay, 6);
   if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
-  text += " batch " + std::to_string(c.batchSize) + " loss " + toString(c.loss) + " seed " + std::to_string(c.seed);
+  text += " batch " + std::to_string(c.batchSize) + " loss " +
+          (c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss) : toString(c.loss)) + " seed " +
+          std::to_string(c.seed);
   if (init != InitScheme::Auto) text += " init " + toString(init);
   return text;
 }
@@ -88,7 +90,8 @@ ModelInfo TrainingJob::modelInfo(const TrainResult& result) const {
 ModelInfo TrainingJob::modelInfo(int epochsRun, const EpochReport* last, const TrainingState* state) const {
   ModelInfo info;
   info.preprocess = preprocess_;
-  info.classNames = data_.train.classNames;
+  // The classes the network scores: the images' (classification) or the pixels' (segmentation).
+  info.classNames = data_.train.masks.empty() ? data_.train.classNames : data_.train.pixelClassNames;
   TrainingNote note;
   note.dataset = spec_.dataset;
   note.epochs = epochsRun + (model_.info.training ? model_.info.training->epochs : 0);

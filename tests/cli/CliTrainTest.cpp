@@ -77,6 +77,58 @@ TEST_F(CliTrain, TrainSaveEvalPredict) {
   EXPECT_EQ(text.out.substr(0, 8), "class 1 ");
 }
 
+// Segmentation: mini-unet on the composed scenes reports the test mean IoU and pixel accuracy
+// per epoch; segment gives each pixel's class of a scene, as JSON, as a character map and as an
+// overlay; losses that do not fit the data and a classifier given to segment are refused.
+TEST_F(CliTrain, SegmentationTrainsReportsMeanIouAndSegments) {
+  const std::string model = path("unet.json");
+  const Result t = run({"train", "--model", "mini-unet", "--dataset", "scenes", "--epochs", "1", "--train-images",
+                        "96", "--threads", "2", "--json", "--save", model});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  for (const char* key : {"test_miou", "test_pixel_accuracy", "test_class_iou"}) EXPECT_TRUE(epoch.contains(key)) << key;
+  EXPECT_EQ(epoch["test_pixel_accuracy"], epoch["test_accuracy"]);
+  EXPECT_GT(epoch["test_pixel_accuracy"].get<double>(), 0.8); // the background, at least
+  EXPECT_GE(epoch["test_miou"].get<double>(), 0.0);
+  EXPECT_LE(epoch["test_miou"].get<double>(), 1.0);
+  ASSERT_EQ(epoch["test_class_iou"].size(), 11u);
+  EXPECT_GT(epoch["test_class_iou"][0].get<double>(), 0.8); // the background's IoU
+
+  const std::string scenes = path("scenes");
+  ASSERT_EQ(run({"scenes", "--count", "1", "--split", "test", "--output", scenes}).status, 0);
+  const std::string scene = scenes + "/scene-0000.png";
+  const Result j = run({"segment", "--model", model, "--input", scene, "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  const Json mask = Json::parse(j.out);
+  EXPECT_EQ(mask["shape"], Json::array({64, 64}));
+  ASSERT_EQ(mask["classes"].size(), 64u);
+  ASSERT_EQ(mask["classes"][0].size(), 64u);
+  EXPECT_EQ(mask["names"].size(), 11u);
+  EXPECT_EQ(mask["names"][0], "background");
+  int64_t total = 0;
+  for (const auto& [name, count] : mask["pixels"].items()) total += count.get<int64_t>();
+  EXPECT_EQ(total, 64 * 64);
+  const Result text = run({"segment", "--model", model, "--input", scene, "--output", path("overlay.png")});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("64x64 pixels: background "), std::string::npos) << text.out;
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 64 + 2); // the map, the counts, "wrote"
+  const cv::Mat overlay = cv::imread(path("overlay.png"), cv::IMREAD_COLOR);
+  EXPECT_EQ(overlay.rows, 256);
+  EXPECT_EQ(overlay.cols, 256);
+
+  expectStatus({"train", "--model", "mini-unet", "--dataset", "scenes", "--loss", "mse", "--epochs", "1"}, 2,
+               "the mse loss is for classifying images; segmentation learns with ce (per pixel), dice or ce+dice");
+  expectStatus({"train", "--model", "lenet5", "--loss", "dice", "--epochs", "1"}, 2,
+               "the dice loss is for segmentation (a dataset with masks: --dataset scenes)");
+  expectStatus({"train", "--model", "lenet5", "--dataset", "scenes", "--epochs", "1"}, 2,
+               "segmentation needs a score per class at every pixel: the network's output must be 11x32x32, it is 10");
+  expectStatus({"train", "--model", "mini-unet", "--loss", "focal"}, 2, "unknown loss 'focal'");
+  const std::string classifier = path("lenet-for-segment.json");
+  ASSERT_EQ(run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "64", "--save", classifier}).status, 0);
+  expectStatus({"segment", "--model", classifier, "--input", scene}, 2, "is not a segmentation model");
+  expectStatus({"segment", "--model", model}, 2, "--input IMAGE is required");
+}
+
 TEST_F(CliTrain, GradientNormsPerLayer) {
   const Result t = run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "256", "--threads", "2",
                         "--gradient-norms", "--json"});

@@ -25,7 +25,7 @@ TEST(Segmentation, PixelLossesMatchPyTorchInEitherLayout) {
     for (Layout layout : {Layout::NCHW, Layout::NHWC}) {
       const Tensor logits = tensorFromJson(c["logits"]).inLayout(layout);
       Tensor diff(logits.shape(), 0.0f, layout);
-      const PixelLossResult r = pixelLoss(pixelLossKindFromString(c["loss"]), logits, classes, &diff, c["ignore"]);
+      const LossResult r = pixelLoss(pixelLossKindFromString(c["loss"]), logits, classes, &diff, c["ignore"]);
       EXPECT_NEAR(r.loss, c["value"].get<double>(), 1e-5);
       EXPECT_EQ(r.counted, 2 * 5 * 6 - 4);
       EXPECT_TRUE(tensorsClose(diff.inLayout(Layout::NCHW), tensorFromJson(c["diff_logits"]), 1e-6f, 1e-4f));
@@ -87,7 +87,7 @@ TEST(Segmentation, TargetsThatDoNotFitAreRefusedByName) {
   EXPECT_THROW(pixelLossKindFromString("focal"), std::invalid_argument);
   // All ignored: nothing to learn, no division by zero.
   Tensor diff(logits.shape(), 1.0f);
-  const PixelLossResult none = pixelLoss(PixelLossKind::CrossEntropyDice, logits, {9, 9, 9, 9}, &diff, 9);
+  const LossResult none = pixelLoss(PixelLossKind::CrossEntropyDice, logits, {9, 9, 9, 9}, &diff, 9);
   EXPECT_EQ(none.loss, 0.0);
   EXPECT_EQ(none.counted, 0);
   EXPECT_EQ(diff.at(0, 1, 1, 1), 0.0f);
