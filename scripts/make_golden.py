@@ -651,6 +651,28 @@ for loss_name in ["ce", "dice", "ce+dice"]:
                   "logits": t(pixel_logits), "classes": pixel_classes.flatten().tolist(), "value": float(loss),
                   "diff_logits": t(z.grad)})
 
+# `convscope deconv` and the transposed-convolution lesson (engine/lessons/TransposedConvolution.h):
+# conv_transpose2d of one input with a bank of kernels (each an output channel, a block per
+# input channel; groups: one block per input channel on its own), a bias, and the gradients of
+# sum(output · r) for `gradient --transposed`.
+torch.manual_seed(311)
+for name, c_in, c_out, h, w, k, stride, pad, outpad, dil, groups in [
+        ("deconv-stride2", 2, 2, 4, 5, 3, 2, 1, 1, 1, 1),
+        ("deconv-stride3-dilated", 2, 3, 3, 3, 3, 3, 2, 2, 2, 1),
+        ("deconv-k2s2", 1, 1, 3, 3, 2, 2, 0, 0, 1, 1),
+        ("deconv-k4s2p1", 1, 1, 4, 4, 4, 2, 1, 0, 1, 1),
+        ("deconv-groups", 3, 3, 3, 4, 3, 2, 0, 1, 1, 3)]:
+    x = torch.randn(1, c_in, h, w, requires_grad=True)
+    wt = torch.randn(c_in, c_out // groups, k, k, requires_grad=True)
+    b = torch.full((c_out,), 0.25, requires_grad=True)
+    y = F.conv_transpose2d(x, wt, b, stride=stride, padding=pad, output_padding=outpad, dilation=dil, groups=groups)
+    r = torch.randn(y.shape)
+    (y * r).sum().backward()
+    cases.append({"op": "deconv", "name": name, "src": t(x.detach()), "weights": t(wt.detach()), "bias": 0.25,
+                  "stride": stride, "padding": pad, "output_padding": outpad, "dilation": dil, "groups": groups,
+                  "dst": t(y.detach()), "r": t(r), "diff_src": t(x.grad), "diff_weights": t(wt.grad),
+                  "diff_bias": t(b.grad)})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -26,6 +26,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list{
       {"conv", "convolve an image or a matrix with one or more kernels",
        [](const Args& a, std::ostream& o, std::ostream&) { return conv(a, o); }},
+      {"deconv", "transposed convolution: each input cell's kernel scattered, overlaps counted, one cell explained",
+       [](const Args& a, std::ostream& o, std::ostream&) { return deconv(a, o); }},
       {"pool", "max, average or sum pooling of an image or a matrix",
        [](const Args& a, std::ostream& o, std::ostream&) { return pool(a, o); }},
       {"explain", "show every multiply-add of one convolution output cell",

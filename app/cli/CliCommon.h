@@ -110,6 +110,7 @@ QList<QCommandLineOption> windowOptions();
 int conv(const std::vector<std::string>& args, std::ostream& out);     // CliConv.cpp
 int pool(const std::vector<std::string>& args, std::ostream& out);     // CliConv.cpp
 int explain(const std::vector<std::string>& args, std::ostream& out);  // CliExplain.cpp
+int deconv(const std::vector<std::string>& args, std::ostream& out);   // CliDeconv.cpp
 int gradient(const std::vector<std::string>& args, std::ostream& out); // CliGradient.cpp
 int kernels(const std::vector<std::string>& args, std::ostream& out);  // CliKernels.cpp
 int scenes(const std::vector<std::string>& args, std::ostream& out);   // CliScenes.cpp

@@ -38,16 +38,22 @@ Tensor randomBatch(const Network& network, int batch) {
 }
 } // namespace
 
-Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads) {
+Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads,
+                           const TrainConfig* recipe) {
   const Tensor x = randomBatch(network, batch);
-  const int64_t classes = network.outputShape(1)[1];
+  const Shape out = network.outputShape(batch);
+  const int64_t classes = out[1];
   std::vector<int> labels(static_cast<size_t>(batch));
   for (int i = 0; i < batch; ++i) labels[static_cast<size_t>(i)] = static_cast<int>(i % classes);
-  OptimizerConfig config;
-  config.learningRate = 0.01;
-  TrainingStep step(network, backend, config, LossKind::CrossEntropy); // the trainer's own step
+  std::vector<uint8_t> pixels; // segmentation: a class per pixel
+  if (out.rank() == 4)
+    for (int64_t i = 0; i < out[0] * out[2] * out[3]; ++i) pixels.push_back(uint8_t(i % std::min<int64_t>(classes, 256)));
+  TrainConfig config;
+  config.optimizer.learningRate = 0.01;
+  if (recipe) config = *recipe;
+  TrainingStep step(network, backend, config.optimizer, config.loss, config.pixelLoss); // the trainer's own step
   return measure(batch, images, threads, [&] {
-    step.forward(x, labels);
+    step.forward(x, labels, pixels.empty() ? nullptr : &pixels);
     step.update(0);
   });
 }

@@ -639,3 +639,80 @@ TEST_F(Cli, ScenesWritesImagesMasksAndBoxes) {
   expectBadInput({"scenes", "--count", "2"}, "--output DIR is required");
   expectBadInput({"scenes", "--size", "20", "--output", folder}, "--size 20 must be from 32 to 512");
 }
+
+namespace {
+// A (1, C, H, W) or (C, H, W) golden tensor's channels as matrix text (a blank line between channels).
+std::string matrixText(const nlohmann::json& t, int64_t first, int64_t step, int64_t count) {
+  const std::vector<int64_t> shape = t["shape"].get<std::vector<int64_t>>();
+  const std::vector<float> data = t["data"].get<std::vector<float>>();
+  const int64_t h = shape[shape.size() - 2], w = shape[shape.size() - 1];
+  std::ostringstream text;
+  text.precision(9);
+  for (int64_t k = 0; k < count; ++k) {
+    if (k) text << "\n";
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t x = 0; x < w; ++x) text << (x ? " " : "") << data[size_t((first + k * step) * h * w + y * w + x)];
+      text << "\n";
+    }
+  }
+  return text.str();
+}
+} // namespace
+
+// `convscope deconv` equals PyTorch's conv_transpose2d on the golden cases (several channels,
+// stride 2 and 3, padding, output padding, dilation; kernels as matrix files, one block per
+// input channel), with the overlap and one cell written out.
+TEST_F(Cli, DeconvEqualsPyTorchsTransposedConvolution) {
+  std::ifstream file(convscope::test::testDataPath("golden.json"));
+  const nlohmann::json cases = nlohmann::json::parse(file)["cases"];
+  int checked = 0;
+  for (const auto& c : cases) {
+    if (c["op"] != "deconv" || c["groups"] != 1) continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const std::vector<int64_t> w = c["weights"]["shape"].get<std::vector<int64_t>>(); // (C_in, C_out, K, K)
+    const std::string input = (dir_ / "deconv-input.txt").string();
+    std::ofstream(input) << matrixText(c["src"], 0, 1, c["src"]["shape"][1]);
+    std::vector<std::string> args{"deconv", "--input", input, "--stride", std::to_string(c["stride"].get<int>()),
+                                  "--padding", std::to_string(c["padding"].get<int>()), "--output-padding",
+                                  std::to_string(c["output_padding"].get<int>()), "--dilation",
+                                  std::to_string(c["dilation"].get<int>()), "--bias", "0.25", "--at", "1,2", "--json"};
+    for (int64_t o = 0; o < w[1]; ++o) { // output channel o: W(i, o) for each input channel i
+      const std::string kernel = (dir_ / ("deconv-kernel" + std::to_string(o) + ".txt")).string();
+      std::ofstream(kernel) << matrixText(c["weights"], o, w[1], w[0]);
+      args.insert(args.end(), {"--kernel", kernel});
+    }
+    const Result r = run(args);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    const std::vector<int64_t> shape = c["dst"]["shape"].get<std::vector<int64_t>>();
+    EXPECT_EQ(j["shape"], nlohmann::json::array({shape[1], shape[2], shape[3]}));
+    const std::vector<float> expected = c["dst"]["data"].get<std::vector<float>>();
+    size_t i = 0;
+    for (const auto& channel : j["output"])
+      for (const auto& row : channel)
+        for (const auto& v : row) {
+          EXPECT_NEAR(v.get<float>(), expected[i], 1e-4f * (1 + std::abs(expected[i])));
+          ++i;
+        }
+    EXPECT_EQ(i, expected.size());
+    EXPECT_EQ(j["overlap"].size(), size_t(shape[2]));
+    EXPECT_NEAR(j["explain"]["value"].get<float>(), expected[size_t(1 * shape[3] + 2)], 1e-4f);
+    EXPECT_EQ(j["explain"]["terms"].size(), size_t(j["overlap"][1][2].get<int>() * w[0]));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+  const std::string x = (dir_ / "x.txt").string(), k = (dir_ / "k.txt").string();
+  std::ofstream(x) << "1 2\n3 -4\n";
+  std::ofstream(k) << "1 1 1\n1 1 1\n1 1 1\n";
+  const Result text = run({"deconv", "--input", x, "--kernel", k, "--stride", "2", "--at", "2,2", "--zero-inserted"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("overlap (products landing on each output cell, per input channel):\n1 1 2 1 1\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("= 1·1 + 2·1 + 3·1 + (−4)·1 = 2"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("zero-inserted input (7x7)"), std::string::npos) << text.out;
+  expectBadInput({"deconv", "--input", x}, "--kernel is required");
+  expectBadInput({"deconv", "--input", x, "--kernel", k, "--padding", "same"}, "not same or valid");
+  expectBadInput({"deconv", "--input", x, "--kernel", k, "--stride", "2", "--output-padding", "2"}, "output padding");
+  expectBadInput({"deconv", "--input", x, "--kernel", k, "--at", "9,9"}, "is outside the output");
+}
