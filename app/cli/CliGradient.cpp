@@ -9,6 +9,7 @@
 #include "engine/io/MatrixText.h"
 #include "engine/lessons/Filtering.h"
 #include "engine/lessons/Kernels.h"
+#include "engine/lessons/TransposedConvolution.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
@@ -38,6 +39,105 @@ std::vector<int64_t> parseIndices(const std::string& text, const std::string& op
   return values;
 }
 
+namespace {
+// --target: one number for every output cell, or a matrix file of the output's (1, K, H, W) size.
+Tensor targetOption(const QCommandLineParser& p, const Shape& outShape) {
+  const std::string text = str(p.value("target"));
+  std::error_code ec;
+  if (!std::filesystem::exists(text, ec)) return Tensor(Shape{1}, std::vector<float>{parseFloat(text, "target")});
+  const Tensor chw = loadMatrixFile(text);
+  if (chw.shape() != Shape{outShape[1], outShape[2], outShape[3]})
+    throw UsageError("gradient: the target " + text + " is " + chw.shape().toString() + " but the output is " +
+                     Shape{outShape[1], outShape[2], outShape[3]}.toString());
+  return chw.reshaped(outShape);
+}
+
+// Kernel k's part of a weight gradient, as maps (1, blocks, KH, KW): a convolution's filter k
+// (K, C, KH, KW), or a transposed convolution's output channel k (C_in, K, KH, KW).
+Tensor kernelGradient(const Tensor& gradient, int64_t k, bool transposed) {
+  const Shape& s = gradient.shape();
+  const int64_t blocks = transposed ? s[0] : s[1], area = s[2] * s[3];
+  Tensor one(Shape{1, blocks, s[2], s[3]});
+  for (int64_t b = 0; b < blocks; ++b)
+    std::copy_n(gradient.data() + (transposed ? (b * s[1] + k) : (k * s[1] + b)) * area, area, one.data() + b * area);
+  return one;
+}
+
+// The gradients as JSON or text, the same for both kinds of convolution.
+void printGradients(std::ostream& out, const ConvGradients& g, int64_t kernels, bool transposed, bool json,
+                    const std::optional<GradientExplanation>& explained) {
+  if (json) {
+    Json list = Json::array();
+    for (int64_t k = 0; k < kernels; ++k) list.push_back(tensorJson(kernelGradient(g.weightsGradient, k, transposed)));
+    Json j{{"output", tensorJson(g.output)},
+           {"loss", g.loss},
+           {"output_gradient", tensorJson(g.outputGradient)},
+           {"weights_gradient", std::move(list)},
+           {"bias_gradient", g.biasGradient.values()},
+           {"input_gradient", tensorJson(g.inputGradient)}};
+    if (explained) {
+      Json terms = Json::array();
+      for (const GradientTerm& t : explained->terms) terms.push_back({{"a", t.a}, {"b", t.b}, {"where", t.where}});
+      j["explain"] = {
+          {"value", explained->value}, {"terms", std::move(terms)}, {"text", gradientExplanationText(*explained)}};
+    }
+    out << j.dump() << "\n";
+    return;
+  }
+  out << "output:\n";
+  printTensor(out, g.output);
+  out << "E = 1/2 sum (target - output)^2 = " << formatNumber(float(g.loss)) << "\n";
+  out << "dE/doutput = output - target:\n";
+  printTensor(out, g.outputGradient);
+  for (int64_t k = 0; k < kernels; ++k) {
+    out << "dE/dw, " << (transposed ? "kernel " : "filter ") << k << (transposed ? " (output channel " + std::to_string(k) + ")" : "")
+        << ":\n";
+    printTensor(out, kernelGradient(g.weightsGradient, k, transposed));
+    out << "dE/db[" << k << "] = " << formatNumber(g.biasGradient.data()[k]) << "\n";
+  }
+  out << "dE/dinput:\n";
+  printTensor(out, g.inputGradient);
+  if (explained) out << gradientExplanationText(*explained) << "\n";
+}
+
+// --transposed: the same for a transposed convolution (each kernel one output channel).
+int transposedGradient(const QCommandLineParser& p, std::ostream& out) {
+  const Tensor input = loadInput(str(p.value("input")), channelsOption(p), p.isSet("normalize"));
+  std::vector<NamedKernel> kernels;
+  for (const QString& spec : p.values("kernel")) {
+    kernels.push_back(loadKernel(str(spec)));
+    if (kernels.back().weights.shape()[0] != input.shape()[1])
+      throw UsageError("gradient: kernel '" + kernels.back().name + "' has " +
+                       std::to_string(kernels.back().weights.shape()[0]) + " channel block(s) but the input has " +
+                       std::to_string(input.shape()[1]) + " channel(s): give one block per input channel");
+  }
+  const FilterOptions options = filterOptions(p);
+  const auto [outPadH, outPadW] = parsePair(str(p.value("output-padding")), "output-padding", 0);
+  const TransposedConvolution t = parseOption(
+      [&](const std::string&) { return transposedConvolution(kernels, input.shape(), options, outPadH, outPadW); }, "",
+      "kernel");
+  const ConvGradients g = transposedGradients(t, input, targetOption(p, t.outputShape(input.shape())));
+  std::optional<GradientExplanation> explained;
+  if (p.isSet("at-weight")) {
+    const auto i = parseIndices(str(p.value("at-weight")), "at-weight", "kernel,channel,row,column");
+    explained = parseOption(
+        [&](const std::string&) {
+          return explainTransposedWeightGradient(t, input, g.outputGradient, i[1], i[0], i[2], i[3]);
+        },
+        "", "at-weight");
+  } else if (p.isSet("at-input")) {
+    const auto i = parseIndices(str(p.value("at-input")), "at-input", "channel,row,column");
+    explained = parseOption(
+        [&](const std::string&) {
+          return explainTransposedInputGradient(t, g.outputGradient, input.shape(), i[0], i[1], i[2]);
+        },
+        "", "at-input");
+  }
+  printGradients(out, g, int64_t(kernels.size()), true, p.isSet("json"), explained);
+  return 0;
+}
+} // namespace
+
 // One convolution (a filter bank of full-depth kernels) and the lecture's error
 // E = ½Σ(target − output)²: every gradient, and any one of them written out as its sum.
 int gradient(const std::vector<std::string>& args, std::ostream& out) {
@@ -48,6 +148,11 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
       {"target", "The target output: one number for every cell, or a matrix file of the output's size.", "T|FILE"});
   p.addOption({"at-weight", "Write out the gradient of one weight: filter,channel,row,column (from 0).", "F,C,I,J"});
   p.addOption({"at-input", "Write out the gradient of one input value: channel,row,column (from 0).", "C,Y,X"});
+  p.addOption({"transposed",
+               "A transposed convolution instead (as deconv: each kernel one output channel, a block per input "
+               "channel; --padding cuts the output's borders); --at-weight is kernel,channel,row,column."});
+  p.addOption({"output-padding", "With --transposed: cells added at the bottom and right, or rows,columns.", "O|OH,OW",
+               "0"});
   if (!parse(p, "gradient",
              "The backward pass of one convolution with the lecture's error E = 1/2 sum (target - output)^2:\n"
              "the output, E, dE/doutput = output - target, and the gradients of the weights, the biases and\n"
@@ -62,6 +167,8 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   if (!p.isSet("target")) throw UsageError("--target is required (a number, or a matrix file of the output's size)");
   if (p.isSet("activation") && str(p.value("activation")) != "none")
     throw UsageError("gradient: --activation is not part of this error (E is taken on the convolution's output)");
+  if (p.isSet("transposed")) return transposedGradient(p, out);
+  if (p.isSet("output-padding")) throw UsageError("gradient: --output-padding is a transposed convolution's (--transposed)");
   const Tensor input = loadInput(str(p.value("input")), channelsOption(p), p.isSet("normalize"));
   const FilterOptions options = filterOptions(p);
   const int64_t channels = input.shape()[1];
@@ -88,19 +195,7 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
   const Tensor w(Shape{filters, kernelShape[1], kernelShape[2], kernelShape[3]}, weights);
   const Tensor b(Shape{filters}, biases);
   const Shape outShape = conv2dOutputShape(input.shape(), filters, geometry, "convolution");
-  Tensor target;
-  const std::string targetText = str(p.value("target"));
-  std::error_code ec;
-  if (std::filesystem::exists(targetText, ec)) {
-    const Tensor chw = loadMatrixFile(targetText);
-    if (chw.shape() != Shape{outShape[1], outShape[2], outShape[3]})
-      throw UsageError("gradient: the target " + targetText + " is " + chw.shape().toString() + " but the output is " +
-                       Shape{outShape[1], outShape[2], outShape[3]}.toString());
-    target = chw.reshaped(outShape);
-  } else {
-    target = Tensor(Shape{1}, std::vector<float>{parseFloat(targetText, "target")});
-  }
-  const ConvGradients g = convolutionGradients(geometry, input, w, b, target);
+  const ConvGradients g = convolutionGradients(geometry, input, w, b, targetOption(p, outShape));
 
   std::optional<GradientExplanation> explained;
   if (p.isSet("at-weight")) {
@@ -110,47 +205,7 @@ int gradient(const std::vector<std::string>& args, std::ostream& out) {
     const auto i = parseIndices(str(p.value("at-input")), "at-input", "channel,row,column");
     explained = explainConv2dInputGradient(geometry, w, g.outputGradient, input.shape(), 0, i[0], i[1], i[2]);
   }
-  // Filter k's weight gradient (K, C, KH, KW) → (1, C, KH, KW), for printing as maps.
-  const auto filterGradient = [&](int64_t k) {
-    const int64_t size = kernelShape[1] * kernelShape[2] * kernelShape[3];
-    Tensor one(Shape{1, kernelShape[1], kernelShape[2], kernelShape[3]});
-    std::copy(g.weightsGradient.data() + k * size, g.weightsGradient.data() + (k + 1) * size, one.data());
-    return one;
-  };
-  if (p.isSet("json")) {
-    Json j{{"output", tensorJson(g.output)},
-           {"loss", g.loss},
-           {"output_gradient", tensorJson(g.outputGradient)},
-           {"weights_gradient",
-            [&] {
-              Json list = Json::array();
-              for (int64_t k = 0; k < filters; ++k) list.push_back(tensorJson(filterGradient(k)));
-              return list;
-            }()},
-           {"bias_gradient", g.biasGradient.values()},
-           {"input_gradient", tensorJson(g.inputGradient)}};
-    if (explained) {
-      Json terms = Json::array();
-      for (const GradientTerm& t : explained->terms) terms.push_back({{"a", t.a}, {"b", t.b}, {"where", t.where}});
-      j["explain"] = {
-          {"value", explained->value}, {"terms", std::move(terms)}, {"text", gradientExplanationText(*explained)}};
-    }
-    out << j.dump() << "\n";
-    return 0;
-  }
-  out << "output:\n";
-  printTensor(out, g.output);
-  out << "E = 1/2 sum (target - output)^2 = " << formatNumber(float(g.loss)) << "\n";
-  out << "dE/doutput = output - target:\n";
-  printTensor(out, g.outputGradient);
-  for (int64_t k = 0; k < filters; ++k) {
-    out << "dE/dw, filter " << k << ":\n";
-    printTensor(out, filterGradient(k));
-    out << "dE/db[" << k << "] = " << formatNumber(g.biasGradient.data()[k]) << "\n";
-  }
-  out << "dE/dinput:\n";
-  printTensor(out, g.inputGradient);
-  if (explained) out << gradientExplanationText(*explained) << "\n";
+  printGradients(out, g, filters, false, p.isSet("json"), explained);
   return 0;
 }
 

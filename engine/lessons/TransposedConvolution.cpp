@@ -181,4 +181,106 @@ ZeroInsertedView zeroInsertedView(const TransposedConvolution& t, const Tensor& 
   return v;
 }
 
+ConvGradients transposedGradients(const TransposedConvolution& t, const Tensor& input, const Tensor& target) {
+  ReferenceBackend backend;
+  const Tensor x = input.inLayout(Layout::NCHW);
+  ConvGradients r;
+  r.output = transposedForward(t, x);
+  const bool scalar = target.size() == 1;
+  if (!scalar && target.shape() != r.output.shape())
+    throw std::invalid_argument("gradient: the target is " + target.shape().toString() + " but the output is " +
+                                r.output.shape().toString() + " (give one value, or a matrix of the output's size)");
+  r.outputGradient = Tensor(r.output.shape());
+  double loss = 0.0;
+  for (int64_t i = 0; i < r.output.size(); ++i) {
+    const float delta = r.output.data()[i] - (scalar ? target.data()[0] : target.data()[i]);
+    r.outputGradient.data()[i] = delta;
+    loss += 0.5 * double(delta) * delta;
+  }
+  r.loss = loss;
+  // The convolution's passes with the roles of input and output swapped (as ConvTranspose2D's backward).
+  r.weightsGradient = Tensor(t.weights.shape());
+  backend.conv2dBackwardWeights(t.geometry, r.outputGradient, x, r.weightsGradient, nullptr);
+  r.biasGradient = Tensor(t.bias.shape());
+  for (int64_t o = 0; o < r.output.shape()[1]; ++o) {
+    double sum = 0.0;
+    for (int64_t y = 0; y < r.output.shape()[2]; ++y)
+      for (int64_t xx = 0; xx < r.output.shape()[3]; ++xx) sum += r.outputGradient.at(0, o, y, xx);
+    r.biasGradient.data()[o] = float(sum);
+  }
+  r.inputGradient = Tensor(x.shape());
+  backend.conv2dForward(t.geometry, r.outputGradient, t.weights, nullptr, r.inputGradient);
+  return r;
+}
+
+namespace {
+std::string at3(int64_t a, int64_t b, int64_t c) {
+  return "(" + std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + ")";
+}
+void checkInside(const std::string& what, int64_t v, int64_t size) {
+  if (v < 0 || v >= size)
+    throw std::invalid_argument(what + " " + std::to_string(v) + " is outside 0.." + std::to_string(size - 1));
+}
+} // namespace
+
+GradientExplanation explainTransposedWeightGradient(const TransposedConvolution& t, const Tensor& input,
+                                                    const Tensor& outputGradient, int64_t inChannel,
+                                                    int64_t outLocal, int64_t kernelRow, int64_t kernelCol) {
+  const Conv2DGeometry& g = t.geometry;
+  const Shape& w = t.weights.shape();
+  checkInside("input channel", inChannel, w[0]);
+  checkInside("output channel", outLocal, w[1]);
+  checkInside("kernel row", kernelRow, g.kernelH);
+  checkInside("kernel column", kernelCol, g.kernelW);
+  const int64_t o = (inChannel / (w[0] / g.groups)) * w[1] + outLocal; // the output channel in the whole output
+  const Shape& d = outputGradient.shape();
+  GradientExplanation e;
+  e.quantity = "∂E/∂w[" + std::to_string(inChannel) + "][" + std::to_string(outLocal) + "][" +
+               std::to_string(kernelRow) + "][" + std::to_string(kernelCol) + "]";
+  double sum = 0.0;
+  for (int64_t h = 0; h < input.shape()[2]; ++h) {
+    const int64_t y = h * g.strideH - g.padTop + kernelRow * g.dilationH;
+    if (y < 0 || y >= d[2]) continue; // this product fell in the cut border
+    for (int64_t c = 0; c < input.shape()[3]; ++c) {
+      const int64_t x = c * g.strideW - g.padLeft + kernelCol * g.dilationW;
+      if (x < 0 || x >= d[3]) continue;
+      const float value = input.at(0, inChannel, h, c), delta = outputGradient.at(0, o, y, x);
+      sum += double(value) * delta;
+      e.terms.push_back({value, delta, "x" + at3(inChannel, h, c) + "·δ" + at3(o, y, x)});
+    }
+  }
+  e.value = float(sum);
+  return e;
+}
+
+GradientExplanation explainTransposedInputGradient(const TransposedConvolution& t, const Tensor& outputGradient,
+                                                   const Shape& inputShape, int64_t inChannel, int64_t row,
+                                                   int64_t col) {
+  const Conv2DGeometry& g = t.geometry;
+  const Shape& w = t.weights.shape();
+  checkInside("input channel", inChannel, inputShape[1]);
+  checkInside("row", row, inputShape[2]);
+  checkInside("column", col, inputShape[3]);
+  const Shape& d = outputGradient.shape();
+  const int64_t firstOut = (inChannel / (inputShape[1] / g.groups)) * w[1];
+  GradientExplanation e;
+  e.quantity = "∂E/∂x[" + std::to_string(inChannel) + "][" + std::to_string(row) + "][" + std::to_string(col) + "]";
+  double sum = 0.0;
+  for (int64_t local = 0; local < w[1]; ++local)
+    for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+      const int64_t y = row * g.strideH - g.padTop + kh * g.dilationH;
+      if (y < 0 || y >= d[2]) continue;
+      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+        const int64_t x = col * g.strideW - g.padLeft + kw * g.dilationW;
+        if (x < 0 || x >= d[3]) continue;
+        const float weight = t.weights.at(inChannel, local, kh, kw), delta = outputGradient.at(0, firstOut + local, y, x);
+        sum += double(weight) * delta;
+        e.terms.push_back({weight, delta, "w" + at3(inChannel, local, kh).substr(0, at3(inChannel, local, kh).size() - 1) +
+                                              "," + std::to_string(kw) + ")·δ" + at3(firstOut + local, y, x)});
+      }
+    }
+  e.value = float(sum);
+  return e;
+}
+
 } // namespace convscope

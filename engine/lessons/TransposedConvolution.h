@@ -13,6 +13,7 @@
 
 #include "engine/core/Geometry.h"
 #include "engine/core/Tensor.h"
+#include "engine/backend/reference/ExplainBackward.h"
 #include "engine/lessons/Filtering.h"
 
 #include <cstdint>
@@ -76,5 +77,24 @@ struct ZeroInsertedView {
   int64_t topLeftZerosH = 0, topLeftZerosW = 0; // zeros before the first input cell (negative: cropped)
 };
 ZeroInsertedView zeroInsertedView(const TransposedConvolution& t, const Tensor& input);
+
+// Its backward pass with the lecture's error E = ½ Σ (target − output)² (target: one value for
+// every output, or the output's shape), by the reference loops: δ = output − target, and
+//   ∂E/∂w(i, o, kh, kw) = Σ_h Σ_w x(i, h, w) · δ(o, h·s − p + kh·d, w·s − p + kw·d)
+//     (each input cell times the error of the cell its product landed on),
+//   ∂E/∂b(o) = Σ δ(o, ·, ·),
+//   ∂E/∂x(i, h, w) = Σ_o Σ_kh Σ_kw w(i, o, kh, kw) · δ(o, h·s − p + kh·d, w·s − p + kw·d)
+//     (the errors of every cell the input cell's products landed on: a convolution of δ).
+// weightsGradient has the weights' shape (C_in, C_out/groups, KH, KW).
+ConvGradients transposedGradients(const TransposedConvolution& t, const Tensor& input, const Tensor& target);
+// One weight's gradient written out (outLocal: the output channel within the input's group),
+// the terms "x(0,1,2)·δ(1,3,5)" (channel, row, column); one input value's. Throw std::invalid_argument
+// for an index outside, naming it.
+GradientExplanation explainTransposedWeightGradient(const TransposedConvolution& t, const Tensor& input,
+                                                    const Tensor& outputGradient, int64_t inChannel,
+                                                    int64_t outLocal, int64_t kernelRow, int64_t kernelCol);
+GradientExplanation explainTransposedInputGradient(const TransposedConvolution& t, const Tensor& outputGradient,
+                                                   const Shape& inputShape, int64_t inChannel, int64_t row,
+                                                   int64_t col);
 
 } // namespace convscope

@@ -716,3 +716,68 @@ TEST_F(Cli, DeconvEqualsPyTorchsTransposedConvolution) {
   expectBadInput({"deconv", "--input", x, "--kernel", k, "--stride", "2", "--output-padding", "2"}, "output padding");
   expectBadInput({"deconv", "--input", x, "--kernel", k, "--at", "9,9"}, "is outside the output");
 }
+
+// `convscope gradient --transposed` equals PyTorch's autograd of conv_transpose2d: with the
+// target output − r, δ = r and the gradients are those of sum(output · r) (golden "deconv" cases).
+TEST_F(Cli, GradientTransposedEqualsPyTorchsAutograd) {
+  std::ifstream file(convscope::test::testDataPath("golden.json"));
+  const nlohmann::json cases = nlohmann::json::parse(file)["cases"];
+  const auto near = [](const nlohmann::json& actual, const std::vector<float>& expected, size_t at) {
+    EXPECT_NEAR(actual.get<float>(), expected[at], 1e-4f * (1 + std::abs(expected[at])));
+  };
+  int checked = 0;
+  for (const auto& c : cases) {
+    if (c["op"] != "deconv" || c["groups"] != 1) continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const std::vector<int64_t> w = c["weights"]["shape"].get<std::vector<int64_t>>(); // (C_in, C_out, K, K)
+    const std::string input = (dir_ / "gt-input.txt").string(), target = (dir_ / "gt-target.txt").string();
+    std::ofstream(input) << matrixText(c["src"], 0, 1, c["src"]["shape"][1]);
+    nlohmann::json goal = c["dst"]; // output − r
+    const std::vector<float> r = c["r"]["data"].get<std::vector<float>>();
+    std::vector<float> values = goal["data"].get<std::vector<float>>();
+    for (size_t i = 0; i < values.size(); ++i) values[i] -= r[i];
+    goal["data"] = values;
+    std::ofstream(target) << matrixText(goal, 0, 1, goal["shape"][1]);
+    std::vector<std::string> args{"gradient", "--transposed", "--input", input, "--target", target, "--stride",
+                                  std::to_string(c["stride"].get<int>()), "--padding",
+                                  std::to_string(c["padding"].get<int>()), "--output-padding",
+                                  std::to_string(c["output_padding"].get<int>()), "--dilation",
+                                  std::to_string(c["dilation"].get<int>()), "--bias", "0.25", "--json"};
+    for (int64_t o = 0; o < w[1]; ++o) {
+      const std::string kernel = (dir_ / ("gt-kernel" + std::to_string(o) + ".txt")).string();
+      std::ofstream(kernel) << matrixText(c["weights"], o, w[1], w[0]);
+      args.insert(args.end(), {"--kernel", kernel});
+    }
+    const int64_t lastKernel = w[1] - 1; // kernel (output channel) lastKernel, input channel 0, cell (1, 1)
+    for (const std::vector<std::string>& at : {std::vector<std::string>{"--at-weight", std::to_string(lastKernel) + ",0,1,1"},
+                                               std::vector<std::string>{"--at-input", "0,1,1"}}) {
+      std::vector<std::string> all = args;
+      all.insert(all.end(), at.begin(), at.end());
+      const Result res = run(all);
+      ASSERT_EQ(res.status, 0) << res.err;
+      const nlohmann::json j = nlohmann::json::parse(res.out);
+      const std::vector<float> dw = c["diff_weights"]["data"].get<std::vector<float>>();
+      const std::vector<float> dx = c["diff_src"]["data"].get<std::vector<float>>();
+      const std::vector<float> db = c["diff_bias"]["data"].get<std::vector<float>>();
+      ASSERT_EQ(j["weights_gradient"].size(), size_t(w[1]));
+      for (int64_t o = 0; o < w[1]; ++o) // kernel o's block i is W(i, o)
+        for (int64_t i = 0; i < w[0]; ++i)
+          for (int64_t y = 0; y < w[2]; ++y)
+            for (int64_t x = 0; x < w[3]; ++x)
+              near(j["weights_gradient"][size_t(o)][size_t(i)][size_t(y)][size_t(x)], dw,
+                   size_t(((i * w[1] + o) * w[2] + y) * w[3] + x));
+      for (int64_t o = 0; o < w[1]; ++o) near(j["bias_gradient"][size_t(o)], db, size_t(o));
+      const int64_t h = c["src"]["shape"][2], wd = c["src"]["shape"][3];
+      for (int64_t i = 0; i < w[0]; ++i)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = 0; x < wd; ++x)
+            near(j["input_gradient"][size_t(i)][size_t(y)][size_t(x)], dx, size_t((i * h + y) * wd + x));
+      if (at[0] == "--at-weight")
+        near(j["explain"]["value"], dw, size_t(((0 * w[1] + lastKernel) * w[2] + 1) * w[3] + 1));
+      else
+        near(j["explain"]["value"], dx, size_t(1 * wd + 1));
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+}
