@@ -46,6 +46,22 @@ Model trainedModel(const std::string& path) {
     throw UsageError(path + ": has no trained weights (train it first with convscope train --save)");
   return model;
 }
+
+// --model's trained model (with --mean and --std applied) and --input prepared for it, as its
+// training images were: (1, C, H, W).
+struct ModelAndInput {
+  Model model;
+  Tensor input;
+};
+ModelAndInput modelAndInput(const QCommandLineParser& p) {
+  ModelAndInput r{trainedModel(str(p.value("model"))), {}};
+  applyNormalizationOptions(p, r.model);
+  const std::string input = str(p.value("input"));
+  if (input.empty()) throw UsageError("--input IMAGE is required");
+  const Preprocess& pre = *r.model.info.preprocess;
+  r.input = preprocessImage(loadImage(input, {pre.channels, false}), pre);
+  return r;
+}
 } // namespace
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
@@ -95,14 +111,9 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
              "\"probability\":p},...]}",
              args, out))
     return 0;
-  Model model = trainedModel(str(p.value("model")));
-  applyNormalizationOptions(p, model);
-  const std::string input = str(p.value("input"));
-  if (input.empty()) throw UsageError("--input IMAGE is required");
-  const Preprocess& pre = *model.info.preprocess;
-  const Tensor image = loadImage(input, {pre.channels, false});
+  auto [model, input] = modelAndInput(p);
   auto backend = backendOption(p);
-  const Tensor& output = model.network.forward(*backend, preprocessImage(image, pre));
+  const Tensor& output = model.network.forward(*backend, input);
   Tensor probabilities = output;
   if (!model.network.endsInSoftmax()) backend->softmaxForward(output, probabilities);
   const auto& v = probabilities.values();
@@ -158,10 +169,7 @@ int segment(const std::vector<std::string>& args, std::ostream& out) {
              "JSON: {\"shape\":[H,W],\"classes\":[[...],...],\"names\":[...],\"pixels\":{\"name\":count,...}}",
              args, out))
     return 0;
-  Model model = trainedModel(str(p.value("model")));
-  applyNormalizationOptions(p, model);
-  const std::string input = str(p.value("input"));
-  if (input.empty()) throw UsageError("--input IMAGE is required");
+  auto [model, prepared] = modelAndInput(p);
   const Shape modelOut = model.network.outputShape(1), in = model.network.inputShape();
   if (modelOut.rank() != 4 || in.rank() != 3 || modelOut[2] != in[1] || modelOut[3] != in[2])
     throw UsageError(str(p.value("model")) + ": is not a segmentation model (its output is " +
@@ -169,7 +177,6 @@ int segment(const std::vector<std::string>& args, std::ostream& out) {
                      (in.rank() == 3 ? std::to_string(in[1]) + "x" + std::to_string(in[2]) : std::string("input's")) +
                      " pixels); classify with predict");
   const Preprocess& pre = *model.info.preprocess;
-  const Tensor prepared = preprocessImage(loadImage(input, {pre.channels, false}), pre);
   auto backend = backendOption(p);
   const Tensor& scores = model.network.forward(*backend, prepared);
   const std::vector<uint8_t> classes = pixelClasses(scores);

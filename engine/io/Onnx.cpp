@@ -407,19 +407,19 @@ bool skeletonOf(std::string_view model, Skeleton& skeleton) {
 // constant, or a node's output waiting for a Pad to be folded into the layer that reads it.
 struct Value {
   // Refused: from a node ConvScope cannot run. GeluPart: a step of GELU as PyTorch writes it,
-  // x/√2 → Erf → + 1 → · x → · ½, on network node `node` (`geluStep` 1 to 4 done); the last
+  // x/√2 → Erf → + 1 → · x → · ½, on network node `node` (`step` 1 to 4 done); the last
   // step makes one GELU layer. ChannelGroups: node `node`'s maps reshaped to (N, G, C/G, H, W),
   // `groups` G, and `swapped` once a Transpose has exchanged axes 1 and 2: the reshape back to
   // (N, C, H, W) makes a channel shuffle.
   // LayerNormPart: a step of layer normalization as PyTorch writes F.layer_norm before opset
-  // 17, over the last axis of node `node`'s values (`geluStep` counts the steps: 1 the mean, 2
+  // 17, over the last axis of node `node`'s values (`step` counts the steps: 1 the mean, 2
   // x − mean, 3 its squares, 4 their mean, 5 + ε (`epsilon`), 6 its square root); Div of step
   // 2 by step 6 makes one LayerNorm layer.
   // GeluTanhPart: a step of GELU's tanh form as PyTorch writes it (x·x, ·x, ·0.044715, + x,
-  // ·√(2/π), Tanh, + 1, ·x, ·0.5; `geluStep` 1 to 8 done); the ninth makes one layer.
+  // ·√(2/π), Tanh, + 1, ·x, ·0.5; `step` 1 to 8 done); the ninth makes one layer.
   enum class Kind { Node, Constant, Padded, Refused, GeluPart, ChannelGroups, LayerNormPart, GeluTanhPart } kind = Kind::Node;
   int node = -1;
-  int geluStep = 0;
+  int step = 0; // how far a composite (GeluPart, LayerNormPart, GeluTanhPart) has come
   int64_t groups = 0;
   bool swapped = false;
   double epsilon = 0.0;
@@ -1851,14 +1851,14 @@ private:
                                     "channel, and as the first step of " + shape);
       }
       Value part;
-      part.kind = Value::Kind::GeluPart, part.node = x.node, part.geluStep = 1, part.channelsLast = x.channelsLast;
+      part.kind = Value::Kind::GeluPart, part.node = x.node, part.step = 1, part.channelsLast = x.channelsLast;
       return alias(node, part);
     }
     const Value& x = value(node.input(0));
-    if (x.kind != Value::Kind::GeluPart || x.geluStep != 1 || readers_[node.output(0)] != 1)
+    if (x.kind != Value::Kind::GeluPart || x.step != 1 || readers_[node.output(0)] != 1)
       throw std::invalid_argument("is the error function; ConvScope takes it only as the second step of " + shape);
     Value part = x;
-    part.geluStep = 2;
+    part.step = 2;
     alias(node, part);
   }
 
@@ -1869,7 +1869,7 @@ private:
     for (int k : {0, 1}) {
       const Value& part = k == 0 ? a : b;
       const Value& other = k == 0 ? b : a;
-      if (part.kind != Value::Kind::GeluPart || part.geluStep != after) continue;
+      if (part.kind != Value::Kind::GeluPart || part.step != after) continue;
       const bool fits = after == 3 ? other.kind == Value::Kind::Node && other.node == part.node
                                    : other.kind == Value::Kind::Constant && other.constant.count() == 1 &&
                                          std::abs(other.constant.at(0) - constant) < 1e-6;
@@ -1881,7 +1881,7 @@ private:
                           {part.node}));
       } else {
         Value next = part;
-        next.geluStep = after + 1;
+        next.step = after + 1;
         alias(node, next);
       }
       return true;
@@ -1904,9 +1904,9 @@ private:
     if (op == "Tanh") {
       const Value& v = value(node.input(0));
       if (v.kind != Value::Kind::GeluTanhPart) return false;
-      if (v.geluStep != 5 || !readOnce()) throw std::invalid_argument("continues " + form + " otherwise");
+      if (v.step != 5 || !readOnce()) throw std::invalid_argument("continues " + form + " otherwise");
       Value next = v;
-      next.geluStep = 6;
+      next.step = 6;
       alias(node, next);
       return true;
     }
@@ -1921,7 +1921,7 @@ private:
       const onnx::NodeProto& cube = *next->second[0];
       if (cube.input_size() != 2 || (cube.input(0) != node.input(0) && cube.input(1) != node.input(0))) return false;
       Value part = a;
-      part.kind = Value::Kind::GeluTanhPart, part.geluStep = 1;
+      part.kind = Value::Kind::GeluTanhPart, part.step = 1;
       alias(node, part);
       return true;
     }
@@ -1929,7 +1929,7 @@ private:
       const Value& part = k == 0 ? a : b;
       const Value& other = k == 0 ? b : a;
       if (part.kind != Value::Kind::GeluTanhPart) continue;
-      const int step = part.geluStep;
+      const int step = part.step;
       const bool isX = other.kind == Value::Kind::Node && other.node == part.node;
       const bool fits = op == "Mul" ? (step == 1 && isX) || (step == 2 && constantNear(other, kGeluTanhCubic)) ||
                                           (step == 4 && constantNear(other, kGeluTanhScale)) ||
@@ -1941,7 +1941,7 @@ private:
                           {part.node}));
       } else {
         Value next = part;
-        next.geluStep = step + 1;
+        next.step = step + 1;
         alias(node, next);
       }
       return true;
@@ -2101,13 +2101,13 @@ private:
       for (double d : numbersOf(constant(node, 1, "axes"))) axes.push_back(wholeNumber(d));
     if (hasInput(node, 0)) { // layer normalization's two means, over the last axis
       const Value& v = value(node.input(0));
-      const bool squares = v.kind == Value::Kind::LayerNormPart && v.geluStep == 3 && overLastAxis(v, axes);
+      const bool squares = v.kind == Value::Kind::LayerNormPart && v.step == 3 && overLastAxis(v, axes);
       if ((v.kind == Value::Kind::Node && overLastAxis(v, axes)) || squares) {
         if (a.integer("keepdims", 1) == 0)
           throw std::invalid_argument("averages the last axis without keepdims; ConvScope reads this mean only in "
                                       "layer normalization, as PyTorch writes F.layer_norm");
         Value part = v;
-        part.kind = Value::Kind::LayerNormPart, part.geluStep = squares ? 4 : 1;
+        part.kind = Value::Kind::LayerNormPart, part.step = squares ? 4 : 1;
         return alias(node, part);
       }
     }
@@ -2178,7 +2178,7 @@ private:
     const auto part = [&](int k, int step) -> const Value* {
       if (!hasInput(node, k)) return nullptr;
       const Value& v = value(node.input(k));
-      return v.kind == Value::Kind::LayerNormPart && v.geluStep == step ? &v : nullptr;
+      return v.kind == Value::Kind::LayerNormPart && v.step == step ? &v : nullptr;
     };
     if (op == "Sub") {
       const Value* mean = part(1, 1);
@@ -2192,7 +2192,7 @@ private:
                                     "per channel, or the mean in " + form);
       }
       Value next = *mean;
-      next.geluStep = 2;
+      next.step = 2;
       return alias(node, next);
     }
     if (op == "Pow") {
@@ -2201,14 +2201,14 @@ private:
           scalarOf(value(node.input(1)).constant, "the exponent") != 2.0)
         throw std::invalid_argument("raises to a power; ConvScope squares only in " + form);
       Value next = *centred;
-      next.geluStep = 3;
+      next.step = 3;
       return alias(node, next);
     }
     if (op == "Sqrt") {
       const Value* shifted = part(0, 5);
       if (!shifted) throw std::invalid_argument("takes a square root; ConvScope takes it only in " + form);
       Value next = *shifted;
-      next.geluStep = 6;
+      next.step = 6;
       return alias(node, next);
     }
     // Div: (x − μ) / √(σ² + ε)
@@ -2305,11 +2305,11 @@ private:
     for (int k : {0, 1}) { // layer normalization's σ² + ε
       const Value& part = k == 0 ? x : y;
       const Value& eps = k == 0 ? y : x;
-      if (part.kind != Value::Kind::LayerNormPart || part.geluStep != 4) continue;
+      if (part.kind != Value::Kind::LayerNormPart || part.step != 4) continue;
       if (eps.kind != Value::Kind::Constant || eps.constant.count() != 1 || !(scalarOf(eps.constant, "ε") > 0))
         throw std::invalid_argument("adds to the variance of layer normalization something else than a positive ε");
       Value next = part;
-      next.geluStep = 5, next.epsilon = eps.constant.at(0);
+      next.step = 5, next.epsilon = eps.constant.at(0);
       return alias(node, next);
     }
     if (x.kind == Value::Kind::Constant || y.kind == Value::Kind::Constant) {

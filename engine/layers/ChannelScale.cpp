@@ -77,17 +77,8 @@ LayerKind channelScaleKind() {
     float init = 1.0f;
     if (line.tokens.size() >= 2) init = numberToken(line.tokens[1], "the scale's start");
     line.options(2, {});
-    PlannedLayer p;
-    p.name = line.names.next("scale");
     const int64_t channels = line.in.rank() > 0 ? line.in[0] : 0;
-    p.make = [name = p.name, channels, init] {
-      return std::unique_ptr<Layer>(std::make_unique<ChannelScale>(name, channels, init));
-    };
-    const std::unique_ptr<Layer> layer = p.make();
-    p.description = layer->describe();
-    p.output = oneSample(layer->outputShape(batchOfOne(line.in)));
-    p.parameters = channels;
-    return p;
+    return planWeightless<ChannelScale>(line.in, line.names.next("scale"), channels, init);
   };
   return k;
 }

@@ -65,15 +65,8 @@ LayerKind channelShiftKind() {
   };
   k.plan = [](const LayerListLine& line) {
     line.options(1, {});
-    PlannedLayer p;
-    p.name = line.names.next("shift");
     const int64_t channels = line.in.rank() > 0 ? line.in[0] : 0;
-    p.make = [name = p.name, channels] { return std::unique_ptr<Layer>(std::make_unique<ChannelShift>(name, channels)); };
-    const std::unique_ptr<Layer> layer = p.make();
-    p.description = layer->describe();
-    p.output = oneSample(layer->outputShape(batchOfOne(line.in)));
-    p.parameters = channels;
-    return p;
+    return planWeightless<ChannelShift>(line.in, line.names.next("shift"), channels);
   };
   return k;
 }

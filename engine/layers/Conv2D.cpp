@@ -131,22 +131,59 @@ void Conv2D::initialize(InitScheme scheme, WeightRandom& random) {
   for (float& b : bias_.values()) b = 0.0f;
 }
 
+Conv2DGeometry convGeometryFromFields(const LayerFields& f) {
+  Conv2DGeometry g;
+  const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
+             d = f.integers("dilation", 2);
+  g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
+  g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
+  g.dilationH = d[0], g.dilationW = d[1];
+  g.groups = f.integer("groups");
+  LayerFields::checkRange({g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW}, 1, 4096,
+                          "kernel, stride and dilation");
+  LayerFields::checkRange(p, 0, 4096, "padding");
+  return g;
+}
+
+ConvLine readConvLine(const LayerListLine& line, const std::string& example, const std::vector<std::string>& extra) {
+  line.needImage();
+  const auto& t = line.tokens;
+  if (t.size() < 3)
+    throw std::invalid_argument(line.keyword + " needs the number of filters and a kernel size, e.g. '" + example + "'");
+  ConvLine c;
+  c.filters = positiveToken(t[1], "the number of filters");
+  Conv2DGeometry& g = c.geometry;
+  std::tie(g.kernelH, g.kernelW) = pairToken(t[2], "the kernel size");
+  // "nobias" is a word alone; the other options come in pairs.
+  std::vector<std::string> rest(t.begin() + 3, t.end());
+  const auto nobias = std::find(rest.begin(), rest.end(), "nobias");
+  c.bias = nobias == rest.end();
+  if (!c.bias) rest.erase(nobias);
+  std::vector<std::string> tokens{t[0], t[1], t[2]};
+  tokens.insert(tokens.end(), rest.begin(), rest.end());
+  std::vector<std::string> allowed{"stride", "pad", "dilation", "groups"};
+  allowed.insert(allowed.end(), extra.begin(), extra.end());
+  c.options = LayerListLine{tokens, line.keyword, line.in, line.names}.options(3, allowed);
+  const auto& o = c.options;
+  if (o.count("groups")) g.groups = positiveToken(o.at("groups"), "the groups");
+  if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
+  if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");
+  for (const char* key : {"pad", "padding"})
+    if (o.count(key)) {
+      const auto [ph, pw] = pairToken(o.at(key), "the padding", true);
+      g.padTop = g.padBottom = ph;
+      g.padLeft = g.padRight = pw;
+    }
+  return c;
+}
+
 LayerKind conv2dKind() {
   LayerKind k;
   k.type = "Conv2D";
   k.keywords = {"conv"};
   k.syntax = "conv FILTERS KxK [stride S] [pad P] [dilation D] [groups G] [nobias] (groups = channels: depthwise)";
   k.load = [](const LayerFields& f, const std::string& name) {
-    Conv2DGeometry g;
-    const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
-               d = f.integers("dilation", 2);
-    g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
-    g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
-    g.dilationH = d[0], g.dilationW = d[1];
-    g.groups = f.integer("groups");
-    LayerFields::checkRange({g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW}, 1, 4096,
-                            "kernel, stride and dilation");
-    LayerFields::checkRange(p, 0, 4096, "padding");
+    const Conv2DGeometry g = convGeometryFromFields(f);
     const int64_t in = f.integer("in_channels"), out = f.integer("out_channels");
     LayerFields::checkRange({in, out}, 1, 65536, "the channels");
     return std::unique_ptr<Layer>(std::make_unique<Conv2D>(name, in, out, g, f.flag("bias", true)));
@@ -158,30 +195,10 @@ LayerKind conv2dKind() {
     return Conv2D::weightDims(f.integer("in_channels"), f.integer("out_channels"), g);
   };
   k.plan = [](const LayerListLine& line) {
-    line.needImage();
-    const auto& t = line.tokens;
-    if (t.size() < 3)
-      throw std::invalid_argument("conv needs the number of filters and a kernel size, e.g. 'conv 6 5x5'");
-    const int64_t filters = positiveToken(t[1], "the number of filters");
-    Conv2DGeometry g;
-    std::tie(g.kernelH, g.kernelW) = pairToken(t[2], "the kernel size");
-    // "nobias" is a word alone; the other options come in pairs.
-    std::vector<std::string> rest(t.begin() + 3, t.end());
-    const auto nobias = std::find(rest.begin(), rest.end(), "nobias");
-    const bool bias = nobias == rest.end();
-    if (!bias) rest.erase(nobias);
-    std::vector<std::string> tokens{t[0], t[1], t[2]};
-    tokens.insert(tokens.end(), rest.begin(), rest.end());
-    const auto o =
-        LayerListLine{tokens, line.keyword, line.in, line.names}.options(3, {"stride", "pad", "dilation", "groups"});
-    if (o.count("groups")) g.groups = positiveToken(o.at("groups"), "the groups");
-    if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
-    if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");
-    if (o.count("pad")) {
-      const auto [ph, pw] = pairToken(o.at("pad"), "the padding", true);
-      g.padTop = g.padBottom = ph;
-      g.padLeft = g.padRight = pw;
-    }
+    const ConvLine c = readConvLine(line, "conv 6 5x5");
+    const int64_t filters = c.filters;
+    const Conv2DGeometry& g = c.geometry;
+    const bool bias = c.bias;
     // As Conv2D describes itself and counts its weights (C_out, C_in, KH, KW) and bias (C_out).
     PlannedLayer p;
     p.name = line.names.next("conv");

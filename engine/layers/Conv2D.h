@@ -5,6 +5,10 @@
 #include "engine/core/Geometry.h"
 #include "engine/layers/Layer.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace convscope {
 
 class Conv2D final : public Layer {
@@ -61,5 +65,23 @@ private:
 
 // The model file's "Conv2D" and the layer list's "conv FILTERS KxK [stride S] [pad P] [dilation D]".
 LayerKind conv2dKind();
+
+// The readers a convolution's kind shares with the transposed convolution's (ConvTranspose2D.cpp).
+struct LayerFields;
+struct LayerListLine;
+// kernel, stride, padding (top, bottom, left, right), dilation and groups from model-file
+// fields, each in its range (std::invalid_argument naming the field otherwise).
+Conv2DGeometry convGeometryFromFields(const LayerFields& f);
+// "KEYWORD FILTERS KxK [stride S] [pad P] [dilation D] [groups G] [nobias] …": the filters, the
+// geometry and the bias; `extra` names further "key value" options allowed, whose values come
+// back in `options` (with "padding" among them, it means pad). `example` shows a whole line in the
+// error for a short one.
+struct ConvLine {
+  int64_t filters = 0;
+  Conv2DGeometry geometry;
+  bool bias = true;
+  std::map<std::string, std::string> options;
+};
+ConvLine readConvLine(const LayerListLine& line, const std::string& example, const std::vector<std::string>& extra = {});
 
 } // namespace convscope

@@ -2,6 +2,7 @@
 // convolution run backward (see the header); the bias is added here.
 #include "engine/layers/ConvTranspose2D.h"
 
+#include "engine/layers/Conv2D.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/OnnxWriter.h"
 #include "engine/training/Optimizer.h"
@@ -219,16 +220,8 @@ LayerKind convTranspose2dKind() {
   k.syntax = "deconv FILTERS KxK [stride S] [pad P] [outpad O] [dilation D] [groups G] [nobias]: a transposed "
              "convolution (each input cell scatters the kernel; stride S enlarges the maps S times)";
   k.load = [](const LayerFields& f, const std::string& name) {
-    Conv2DGeometry g;
-    const auto kernel = f.integers("kernel", 2), s = f.integers("stride", 2), p = f.integers("padding", 4),
-               d = f.integers("dilation", 2), op = f.integers("output_padding", 2);
-    g.kernelH = kernel[0], g.kernelW = kernel[1], g.strideH = s[0], g.strideW = s[1];
-    g.padTop = p[0], g.padBottom = p[1], g.padLeft = p[2], g.padRight = p[3];
-    g.dilationH = d[0], g.dilationW = d[1];
-    g.groups = f.integer("groups");
-    LayerFields::checkRange({g.kernelH, g.kernelW, g.strideH, g.strideW, g.dilationH, g.dilationW}, 1, 4096,
-                            "kernel, stride and dilation");
-    LayerFields::checkRange(p, 0, 4096, "padding");
+    const Conv2DGeometry g = convGeometryFromFields(f);
+    const auto op = f.integers("output_padding", 2);
     LayerFields::checkRange(op, 0, 4095, "output padding");
     const int64_t in = f.integer("in_channels"), out = f.integer("out_channels");
     LayerFields::checkRange({in, out}, 1, 65536, "the channels");
@@ -242,32 +235,12 @@ LayerKind convTranspose2dKind() {
     return ConvTranspose2D::weightDims(f.integer("in_channels"), f.integer("out_channels"), g);
   };
   k.plan = [](const LayerListLine& line) {
-    line.needImage();
-    const auto& t = line.tokens;
-    if (t.size() < 3)
-      throw std::invalid_argument("deconv needs the number of filters and a kernel size, e.g. 'deconv 8 2x2 stride 2'");
-    const int64_t filters = positiveToken(t[1], "the number of filters");
-    Conv2DGeometry g;
-    std::tie(g.kernelH, g.kernelW) = pairToken(t[2], "the kernel size");
-    std::vector<std::string> rest(t.begin() + 3, t.end());
-    const auto nobias = std::find(rest.begin(), rest.end(), "nobias");
-    const bool bias = nobias == rest.end();
-    if (!bias) rest.erase(nobias);
-    std::vector<std::string> tokens{t[0], t[1], t[2]};
-    tokens.insert(tokens.end(), rest.begin(), rest.end());
-    const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(
-        3, {"stride", "pad", "padding", "outpad", "dilation", "groups"});
-    if (o.count("groups")) g.groups = positiveToken(o.at("groups"), "the groups");
-    if (o.count("stride")) std::tie(g.strideH, g.strideW) = pairToken(o.at("stride"), "the stride");
-    if (o.count("dilation")) std::tie(g.dilationH, g.dilationW) = pairToken(o.at("dilation"), "the dilation");
-    for (const char* key : {"pad", "padding"})
-      if (o.count(key)) {
-        const auto [ph, pw] = pairToken(o.at(key), "the padding", true);
-        g.padTop = g.padBottom = ph;
-        g.padLeft = g.padRight = pw;
-      }
+    const ConvLine c = readConvLine(line, "deconv 8 2x2 stride 2", {"padding", "outpad"});
+    const int64_t filters = c.filters;
+    const Conv2DGeometry& g = c.geometry;
+    const bool bias = c.bias;
     int64_t outH = 0, outW = 0;
-    if (o.count("outpad")) std::tie(outH, outW) = pairToken(o.at("outpad"), "the output padding", true);
+    if (c.options.count("outpad")) std::tie(outH, outW) = pairToken(c.options.at("outpad"), "the output padding", true);
     PlannedLayer p;
     p.name = line.names.next("deconv");
     const std::string who = "ConvTranspose2D '" + p.name + "'";

@@ -90,7 +90,8 @@ Shape oneSample(const Shape& batched);
 int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases, const std::string& who);
 constexpr int64_t kMaxPlannedParameters = std::numeric_limits<int64_t>::max() / int64_t(sizeof(float));
 
-// A layer without weights: made once to ask it its shape; `make` makes it again.
+// A layer without weights, or with a few per channel (a scale, a shift, PReLU's slopes): made
+// once to ask it its description, shape and parameter count; `make` makes it again.
 template <typename L, typename... Args> PlannedLayer planWeightless(const Shape& in, Args... args) {
   PlannedLayer p;
   p.make = [=] { return std::unique_ptr<Layer>(std::make_unique<L>(args...)); };
@@ -98,6 +99,7 @@ template <typename L, typename... Args> PlannedLayer planWeightless(const Shape&
   p.description = layer->describe();
   p.name = layer->name();
   p.output = oneSample(layer->outputShape(batchOfOne(in)));
+  p.parameters = layer->parameterCount();
   return p;
 }
 

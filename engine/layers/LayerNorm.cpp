@@ -77,17 +77,8 @@ LayerKind layerNormKind() {
     if (options.count("eps")) epsilon = numberToken(options.at("eps"), "eps");
     if (!(epsilon > 0.0f) || !(epsilon < 1.0f))
       throw std::invalid_argument("eps must be above 0 and below 1, not " + options.at("eps"));
-    PlannedLayer p;
-    p.name = line.names.next("ln");
     const int64_t channels = line.in.rank() > 0 ? line.in[0] : 0;
-    p.make = [name = p.name, channels, epsilon] {
-      return std::unique_ptr<Layer>(std::make_unique<LayerNorm>(name, channels, epsilon));
-    };
-    const std::unique_ptr<Layer> layer = p.make();
-    p.description = layer->describe();
-    p.output = oneSample(layer->outputShape(batchOfOne(line.in)));
-    p.parameters = 2 * channels;
-    return p;
+    return planWeightless<LayerNorm>(line.in, line.names.next("ln"), channels, epsilon);
   };
   return k;
 }

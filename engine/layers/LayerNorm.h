@@ -16,7 +16,6 @@ public:
   std::string kind() const override { return "LayerNorm"; }
   LayerFamily family() const override { return LayerFamily::Normalization; }
   std::string words() const override { return "layer norm"; }
-  bool isElementwise() const override { return false; }
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;
   std::string describe() const override;

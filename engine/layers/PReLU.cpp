@@ -68,15 +68,8 @@ LayerKind preluKind() {
     if (tokens.size() > 1 && tokens[1] == "channels") perChannel = true, tokens.erase(tokens.begin() + 1);
     const auto o = LayerListLine{tokens, line.keyword, line.in, line.names}.options(1, {"init"});
     const float init = o.count("init") ? numberToken(o.at("init"), "the slopes' start") : 0.25f;
-    PlannedLayer p;
-    p.name = line.names.next("prelu");
     const int64_t slopes = perChannel ? (line.in.rank() > 0 ? line.in[0] : 0) : 1;
-    p.make = [name = p.name, slopes, init] { return std::unique_ptr<Layer>(std::make_unique<PReLU>(name, slopes, init)); };
-    const std::unique_ptr<Layer> layer = p.make();
-    p.description = layer->describe();
-    p.output = oneSample(layer->outputShape(batchOfOne(line.in)));
-    p.parameters = slopes;
-    return p;
+    return planWeightless<PReLU>(line.in, line.names.next("prelu"), slopes, init);
   };
   return k;
 }

@@ -186,18 +186,7 @@ ConvGradients transposedGradients(const TransposedConvolution& t, const Tensor& 
   const Tensor x = input.inLayout(Layout::NCHW);
   ConvGradients r;
   r.output = transposedForward(t, x);
-  const bool scalar = target.size() == 1;
-  if (!scalar && target.shape() != r.output.shape())
-    throw std::invalid_argument("gradient: the target is " + target.shape().toString() + " but the output is " +
-                                r.output.shape().toString() + " (give one value, or a matrix of the output's size)");
-  r.outputGradient = Tensor(r.output.shape());
-  double loss = 0.0;
-  for (int64_t i = 0; i < r.output.size(); ++i) {
-    const float delta = r.output.data()[i] - (scalar ? target.data()[0] : target.data()[i]);
-    r.outputGradient.data()[i] = delta;
-    loss += 0.5 * double(delta) * delta;
-  }
-  r.loss = loss;
+  r.loss = lectureError(r.output, target, r.outputGradient);
   // The convolution's passes with the roles of input and output swapped (as ConvTranspose2D's backward).
   r.weightsGradient = Tensor(t.weights.shape());
   backend.conv2dBackwardWeights(t.geometry, r.outputGradient, x, r.weightsGradient, nullptr);

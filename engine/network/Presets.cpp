@@ -183,23 +183,15 @@ dense 10
 // maps of its size (U-Net's skip connections); mini-fcn: the same encoder, its scores upsampled
 // 4× at the end without skips (FCN-32s's way, here bilinear), the blobs skips fix.
 const std::vector<std::pair<std::string, std::string>>& segmentationPresets() {
+  // The encoder both share: two blocks of two 3×3 convolutions, each followed by a 2×2 pooling,
+  // then the bottleneck's block at a quarter of the size.
+  const auto encoder = [](const std::string& first, const std::string& second) {
+    return "input 1x64x64\nconv 16 3x3 pad 1\nrelu\nconv 16 3x3 pad 1\nrelu" + first +
+           "\nmaxpool 2x2\nconv 32 3x3 pad 1\nrelu\nconv 32 3x3 pad 1\nrelu" + second +
+           "\nmaxpool 2x2\nconv 64 3x3 pad 1\nrelu\nconv 64 3x3 pad 1\nrelu\n";
+  };
   static const std::vector<std::pair<std::string, std::string>> presets{
-      {"mini-unet", R"(input 1x64x64
-conv 16 3x3 pad 1
-relu
-conv 16 3x3 pad 1
-relu as skip1
-maxpool 2x2
-conv 32 3x3 pad 1
-relu
-conv 32 3x3 pad 1
-relu as skip2
-maxpool 2x2
-conv 64 3x3 pad 1
-relu
-conv 64 3x3 pad 1
-relu
-deconv 32 2x2 stride 2
+      {"mini-unet", encoder(" as skip1", " as skip2") + R"(deconv 32 2x2 stride 2
 concat skip2
 conv 32 3x3 pad 1
 relu
@@ -213,22 +205,7 @@ conv 16 3x3 pad 1
 relu
 conv 11 1x1
 )"},
-      {"mini-fcn", R"(input 1x64x64
-conv 16 3x3 pad 1
-relu
-conv 16 3x3 pad 1
-relu
-maxpool 2x2
-conv 32 3x3 pad 1
-relu
-conv 32 3x3 pad 1
-relu
-maxpool 2x2
-conv 64 3x3 pad 1
-relu
-conv 64 3x3 pad 1
-relu
-conv 11 1x1
+      {"mini-fcn", encoder("", "") + R"(conv 11 1x1
 upsample 4 bilinear
 )"},
   };

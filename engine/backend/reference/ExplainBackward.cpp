@@ -274,26 +274,29 @@ SgdStep explainSgdStep(float weight, float gradient, float rate, float momentum,
   return r;
 }
 
+double lectureError(const Tensor& output, const Tensor& target, Tensor& outputGradient) {
+  const bool scalar = target.size() == 1;
+  if (!scalar && target.shape() != output.shape())
+    throw std::invalid_argument("gradient: the target is " + target.shape().toString() + " but the output is " +
+                                output.shape().toString() + " (give one value, or a matrix of the output's size)");
+  // E = ½ Σ (target − output)², so ∂E/∂output = output − target.
+  outputGradient = Tensor(output.shape());
+  double loss = 0.0;
+  for (int64_t i = 0; i < output.size(); ++i) {
+    const float delta = output.data()[i] - (scalar ? target.data()[0] : target.data()[i]);
+    outputGradient.data()[i] = delta;
+    loss += 0.5 * double(delta) * delta;
+  }
+  return loss;
+}
+
 ConvGradients convolutionGradients(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
                                    const Tensor& bias, const Tensor& target) {
   ReferenceBackend backend;
   ConvGradients r;
   r.output = Tensor(conv2dOutputShape(src.shape(), weights.shape()[0], g, "gradient"));
   backend.conv2dForward(g, src, weights, &bias, r.output);
-  const bool scalar = target.size() == 1;
-  if (!scalar && target.shape() != r.output.shape())
-    throw std::invalid_argument("gradient: the target is " + target.shape().toString() + " but the output is " +
-                                r.output.shape().toString() + " (give one value, or a matrix of the output's size)");
-  // E = ½ Σ (target − output)², so ∂E/∂output = output − target.
-  r.outputGradient = Tensor(r.output.shape());
-  double loss = 0.0;
-  for (int64_t i = 0; i < r.output.size(); ++i) {
-    const float t = scalar ? target.data()[0] : target.data()[i];
-    const float delta = r.output.data()[i] - t;
-    r.outputGradient.data()[i] = delta;
-    loss += 0.5 * double(delta) * delta;
-  }
-  r.loss = loss;
+  r.loss = lectureError(r.output, target, r.outputGradient);
   r.weightsGradient = Tensor(weights.shape());
   r.biasGradient = Tensor(bias.shape());
   r.inputGradient = Tensor(src.shape());

@@ -83,6 +83,10 @@ struct ConvGradients {
   Tensor inputGradient;          // (1, C, H, W)
   double loss = 0.0;
 };
+// The lecture's error E = ½ Σ (target − output)² and δ = ∂E/∂output = output − target into
+// outputGradient (resized to the output's shape); target: the output's shape, or one value for
+// every output. Throws std::invalid_argument naming the shapes when they do not fit.
+double lectureError(const Tensor& output, const Tensor& target, Tensor& outputGradient);
 // target: (1, K, Ho, Wo), or one value for every output. Throws std::invalid_argument
 // naming the shapes when they do not fit.
 ConvGradients convolutionGradients(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights,
