@@ -4,7 +4,11 @@
 #include "GoldenCases.h"
 #include "TestUtils.h"
 
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/network/LayerList.h"
+#include "engine/training/Scenes.h"
 #include "engine/training/Segmentation.h"
+#include "engine/training/Trainer.h"
 
 #include <gtest/gtest.h>
 
@@ -91,4 +95,51 @@ TEST(Segmentation, TargetsThatDoNotFitAreRefusedByName) {
   EXPECT_EQ(none.loss, 0.0);
   EXPECT_EQ(none.counted, 0);
   EXPECT_EQ(diff.at(0, 1, 1, 1), 0.0f);
+}
+
+// The trainer on segmentation data (the scenes): the loss falls, each epoch reports the pixel
+// accuracy and the IoUs, and evaluate()'s mean IoU is the metrics' own on the network's
+// per-pixel classes.
+TEST(Segmentation, TheTrainerLearnsAClassPerPixelAndReportsTheIous) {
+  const DatasetSplit data = loadScenes(96, 32, 5);
+  Network net = buildLayerList("input 1x64x64\nconv 8 3x3 pad 1\nrelu\nconv 8 3x3 pad 1\nrelu\nconv 11 1x1\n");
+  initialize(net, InitScheme::He, 3);
+  TrainConfig config;
+  config.epochs = 3;
+  config.batchSize = 16;
+  config.optimizer.kind = OptimizerKind::Adam;
+  config.optimizer.learningRate = 0.01;
+  config.optimizer.momentum = 0.0;
+  config.pixelLoss = PixelLossKind::CrossEntropyDice;
+  OnednnBackend backend;
+  const Preprocess pre = preprocessFor(net.inputShape(), data.train);
+  Trainer trainer(net, data, pre, config, backend);
+  const TrainResult result = trainer.run();
+  ASSERT_EQ(result.epochs.size(), 3u);
+  EXPECT_LT(result.epochs[2].trainLoss, result.epochs[0].trainLoss);
+  for (const EpochReport& e : result.epochs) {
+    EXPECT_TRUE(e.segmentation);
+    EXPECT_EQ(e.testClassIou.size(), size_t(kSceneClasses));
+    EXPECT_GT(e.testAccuracy, 0.5); // of pixels: the background alone is most of them
+    EXPECT_GE(e.testMeanIou, 0.0);
+    EXPECT_LE(e.testMeanIou, 1.0);
+  }
+  // The trainer evaluates in batches of 64: the 32 test scenes as one batch, here too.
+  const Evaluation ev = evaluate(net, backend, data.test, pre, LossKind::CrossEntropy, 64, 0,
+                                 PixelLossKind::CrossEntropyDice);
+  EXPECT_DOUBLE_EQ(ev.meanIou, result.epochs[2].testMeanIou);
+  SegmentationMetrics direct(kSceneClasses);
+  net.setTraining(false);
+  std::vector<size_t> all(data.test.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  Tensor images;
+  std::vector<int> labels;
+  std::vector<uint8_t> pixels;
+  makeBatch(data.test, all.data(), all.size(), pre, images, labels, &pixels);
+  direct.add(pixelClasses(net.forward(backend, images)), pixels);
+  EXPECT_NEAR(ev.meanIou, direct.meanIou(), 1e-12);
+  EXPECT_NEAR(ev.accuracy, direct.pixelAccuracy(), 1e-12);
+  // A classifier's loss on segmentation data, and a per-pixel loss on images, are refused by name.
+  config.loss = LossKind::HalfSquaredError;
+  EXPECT_THROW(Trainer(net, data, pre, config, backend), std::invalid_argument);
 }
