@@ -44,6 +44,9 @@ QList<QCommandLineOption> windowOptions() {
        "R,G,B"},
       {"std", "The model's normalization: the standard deviation per input channel (0.229,0.224,0.225).", "R,G,B"},
       {"imagenet", "The model's normalization is torchvision's ImageNet one (what its pretrained classifiers want)."},
+      {"resize", "Resize an image's shorter side to N pixels before the model takes its centre (torchvision's "
+                 "Resize(N) and CenterCrop: 256 for its 224x224 classifiers; 0: the whole image).",
+       "N"},
       {"stepper", "Start in the stepper."},
       {"step",
        "Start the stepper on convolution, activation (or relu: the --activation chosen), pooling, fc or backward (the "
@@ -191,14 +194,14 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                        " selects a layer of the Architectures tab's network: give "
                        "--model NAME|FILE too");
   }
-  if (p.isSet("mean") || p.isSet("std") || p.isSet("imagenet")) {
+  if (p.isSet("mean") || p.isSet("std") || p.isSet("imagenet") || p.isSet("resize")) {
     const auto isModelFile = [](const std::string& f) {
       const QString name = QString::fromStdString(f);
       return name.endsWith(".onnx", Qt::CaseInsensitive) || name.endsWith(".json", Qt::CaseInsensitive);
     };
     if (!(!o.model.empty() && !o.modelIsName) && !isModelFile(o.file))
-      throw UsageError("--mean, --std and --imagenet normalize a model's images: open a model (FILE.onnx or --model "
-                       "FILE)");
+      throw UsageError("--mean, --std, --imagenet and --resize prepare a model's images: open a model (FILE.onnx or "
+                       "--model FILE)");
     o.imageNet = p.isSet("imagenet");
     if (o.imageNet && (p.isSet("mean") || p.isSet("std")))
       throw UsageError("--imagenet sets the mean and the std: give either it or --mean/--std");
@@ -212,6 +215,11 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
       }
     };
     if (p.isSet("mean")) o.mean = values("mean", false);
+    if (p.isSet("resize")) {
+      const int64_t resize = parseInteger(str(p.value("resize")), "resize");
+      if (resize < 0 || resize > 16384) throw UsageError("--resize " + std::to_string(resize) + " must be from 0 to 16384");
+      o.resize = int(resize); // the model checks it against its input
+    }
     if (p.isSet("std")) o.stddev = values("std", true);
   }
   if (p.isSet("cell")) o.cell = parseAtLeast(str(p.value("cell")), "cell", 0);

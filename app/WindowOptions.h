@@ -39,6 +39,7 @@ struct WindowOptions {
   // model once it is open).
   std::optional<std::vector<float>> mean, stddev;
   bool imageNet = false;
+  std::optional<int> resize; // --resize: a single image's shorter side first
   std::optional<StartTab> tab;
   std::optional<StartStep> step;
   std::optional<int64_t> cell; // --cell, counted from 0 row by row

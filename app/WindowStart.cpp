@@ -45,13 +45,14 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (!o.file.empty()) window.openFile(QString::fromStdString(o.file));
   applyProcessing(*window.workspace(), o);
   if (!o.model.empty() && !o.modelIsName) window.openModel(QString::fromStdString(o.model));
-  if ((o.mean || o.stddev || o.imageNet) && window.workspace()->hasModel()) {
+  if ((o.mean || o.stddev || o.imageNet || o.resize) && window.workspace()->hasModel()) {
     ui::Workspace& w = *window.workspace();
     try {
       if (o.imageNet)
-        w.setModelNormalization(imageNetMean(), imageNetStd());
+        w.setModelNormalization(imageNetMean(), imageNetStd(), o.resize);
       else
-        w.setModelNormalization(o.mean ? *o.mean : w.modelPreprocess().mean, o.stddev ? *o.stddev : w.modelPreprocess().stddev);
+        w.setModelNormalization(o.mean ? *o.mean : w.modelPreprocess().mean,
+                                o.stddev ? *o.stddev : w.modelPreprocess().stddev, o.resize);
     } catch (const std::invalid_argument& e) { // a count that does not fit the model: said in the window
       window.showError(QString::fromStdString(e.what()));
     }

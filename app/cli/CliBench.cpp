@@ -231,15 +231,8 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   if (images < batch) throw UsageError("--images " + std::to_string(images) + " must be at least the batch size");
   const int threads = wholeNumber(p, "threads", 0, 1024);
   auto backend = backendOption(p);
-  TrainConfig recipe; // a segmentation preset trains with its own optimizer and losses
-  const std::string name = str(p.value("model"));
-  if (isSegmentationPreset(name)) {
-    const PresetRecipe r = presetRecipe(name);
-    recipe.optimizer.kind = optimizerKindFromString(r.optimizer);
-    recipe.optimizer.learningRate = r.learningRate;
-    recipe.optimizer.momentum = 0.0;
-    recipe.pixelLoss = pixelLossKindFromString(r.loss);
-  }
+  const std::string name = str(p.value("model")); // a segmentation preset trains with its own optimizer and losses
+  const TrainConfig recipe = presetTrainConfig(name);
   const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads,
                                                          isSegmentationPreset(name) ? &recipe : nullptr)
                                        : measureInference(model.network, *backend, batch, images, threads);

@@ -243,10 +243,25 @@ void addNormalizationOptions(QCommandLineParser& p) {
                "R,G,B"});
   p.addOption({"imagenet", "torchvision's ImageNet normalization (--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225), "
                            "what every pretrained torchvision classifier was trained with."});
+  p.addOption({"resize", "Resize the image's shorter side to N pixels first, then take its centre at the model's input "
+                         "size, as torchvision's Resize(N) and CenterCrop (256 for its 224x224 ImageNet classifiers). "
+                         "Default: the model file's own, else 0 (the whole image resized to the input).",
+               "N"});
 }
 
 void applyNormalizationOptions(const QCommandLineParser& p, Model& model) {
   const bool imageNet = p.isSet("imagenet");
+  if (p.isSet("resize")) {
+    const Shape& in = model.network.inputShape();
+    if (in.rank() != 3) throw UsageError("--resize: the model reads " + in.toString() + " values, not images");
+    const Preprocess pre = model.info.preprocess ? *model.info.preprocess : plainPreprocess(in);
+    const int64_t resize = parseInteger(str(p.value("resize")), "resize");
+    try {
+      model.info.preprocess = withResize(pre, resize, "--resize");
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
   if (!imageNet && !p.isSet("mean") && !p.isSet("std")) return;
   if (imageNet && (p.isSet("mean") || p.isSet("std")))
     throw UsageError("--imagenet sets the mean and the std: give either it or --mean/--std");

@@ -36,7 +36,7 @@ int deconv(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"stride", "Stride: how far apart the input cells' kernels land, or rows,columns.", "S|SH,SW", "1"});
   p.addOption({"padding", "Cells cut from the output's borders: P, rows,columns or top,bottom,left,right.", "P", "0"});
   p.addOption({"output-padding",
-               "Cells added at the bottom and right (each less than the stride, or the dilation), or rows,columns.",
+               "Cells added at the bottom and right (each less than the stride), or rows,columns.",
                "O|OH,OW", "0"});
   p.addOption({"dilation", "Dilation (1 = dense kernel), or rows,columns.", "D|DH,DW", "1"});
   p.addOption({"bias", "Bias added to every output.", "B", "0"});

@@ -68,28 +68,45 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   p.addOption({"model", "A trained model file (.json, or .onnx from PyTorch).", "FILE"});
   addDatasetOption(p);
-  p.addOption({"loss", "ce or mse.", "NAME", "ce"});
+  p.addOption({"loss", "ce or mse; for a segmentation model ce (per pixel), dice or ce+dice (default: the loss it "
+                     "was trained with when its file says, else ce).",
+               "NAME"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   addNormalizationOptions(p);
-  if (!parse(p, "eval", "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l}", args,
-             out))
+  if (!parse(p, "eval",
+             "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l,\"images\":n}; for a "
+             "segmentation model (--dataset scenes)\nthe accuracy is of pixels, with \"miou\" and \"class_iou\".",
+             args, out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
   applyNormalizationOptions(p, model);
-  LossKind loss;
-  try {
-    loss = lossKindFromString(str(p.value("loss")));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  LossKind loss = LossKind::CrossEntropy;
+  PixelLossKind pixelLoss = model.info.checkpoint ? model.info.checkpoint->config.pixelLoss : PixelLossKind::CrossEntropy;
+  if (p.isSet("loss")) try {
+      const std::string name = str(p.value("loss"));
+      if (name == "dice" || name == "ce+dice")
+        pixelLoss = pixelLossKindFromString(name);
+      else
+        loss = lossKindFromString(name), pixelLoss = PixelLossKind::CrossEntropy;
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
   const Preprocess& pre = *model.info.preprocess;
   const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
   auto backend = backendOption(p);
-  const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss);
+  const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss, 64, 0, pixelLoss);
   if (p.isSet("json")) {
-    out << Json{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}}
-               .dump()
-        << "\n";
+    Json j{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}};
+    if (e.segmentation) {
+      j["miou"] = static_cast<float>(e.meanIou);
+      Json ious = Json::array();
+      for (double iou : e.classIou) ious.push_back(std::isnan(iou) ? Json() : Json(static_cast<float>(iou)));
+      j["class_iou"] = std::move(ious);
+    }
+    out << j.dump() << "\n";
+  } else if (e.segmentation) {
+    out << "accuracy " << fixed(100 * e.accuracy, 2) << "% of the pixels of " << e.count << " images, mean IoU "
+        << fixed(e.meanIou, 3) << ", loss " << fixed(e.loss, 4) << "\n";
   } else {
     out << "accuracy " << fixed(100 * e.accuracy, 2) << "% (" << std::llround(e.accuracy * double(e.count)) << " of "
         << e.count << "), loss " << fixed(e.loss, 4) << "\n";
@@ -112,6 +129,8 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
              args, out))
     return 0;
   auto [model, input] = modelAndInput(p);
+  if (isSegmentationNetwork(model.network))
+    throw UsageError(str(p.value("model")) + ": gives a class for every pixel, not one for the image: use segment");
   auto backend = backendOption(p);
   const Tensor& output = model.network.forward(*backend, input);
   Tensor probabilities = output;
@@ -171,7 +190,7 @@ int segment(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   auto [model, prepared] = modelAndInput(p);
   const Shape modelOut = model.network.outputShape(1), in = model.network.inputShape();
-  if (modelOut.rank() != 4 || in.rank() != 3 || modelOut[2] != in[1] || modelOut[3] != in[2])
+  if (!isSegmentationNetwork(model.network))
     throw UsageError(str(p.value("model")) + ": is not a segmentation model (its output is " +
                      shapeText(oneSample(modelOut)) + ", not a score per class at each of its " +
                      (in.rank() == 3 ? std::to_string(in[1]) + "x" + std::to_string(in[2]) : std::string("input's")) +

@@ -110,6 +110,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   p.addOption({"seed", "Random seed (initialization and shuffling).", "N", "1"});
   p.addOption({"threads", "Compute threads (0: all cores).", "N", "0"});
   p.addOption({"train-images", "Train on the first N images of each shuffled epoch (0: all).", "N", "0"});
+  p.addOption({"test-images", "Test on the first N test images after each epoch (0: all).", "N", "0"});
   p.addOption({"save", "Save the trained model here (atomically).", "FILE"});
   p.addOption({"checkpoint",
                "After every epoch, save a checkpoint here (atomically, replacing the last): the model with "
@@ -131,28 +132,34 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return 0;
   TrainingSpec spec;
   TrainConfig& config = spec.config;
-  const PresetRecipe recipe = presetRecipe(str(p.value("model"))); // what is not given: the preset's
+  const TrainConfig recipe = presetTrainConfig(str(p.value("model"))); // what is not given: the preset's
   const auto numberOr = [&](const char* option, int fallback, int lo, int hi) {
     return p.isSet(option) ? wholeNumber(p, option, lo, hi) : fallback;
   };
   config.epochs = numberOr("epochs", recipe.epochs, 1, 100000);
   config.batchSize = numberOr("batch", recipe.batchSize, 1, 65536);
+  config.loss = recipe.loss, config.pixelLoss = recipe.pixelLoss;
   config.seed = static_cast<uint64_t>(parseInteger(str(p.value("seed")), "seed"));
   config.threads = wholeNumber(p, "threads", 0, 1024);
   config.maxTrainImages = static_cast<size_t>(wholeNumber(p, "train-images", 0, 1 << 30));
+  config.maxTestImages = static_cast<size_t>(wholeNumber(p, "test-images", 0, 1 << 30));
   config.gradientNorms = p.isSet("gradient-norms");
-  config.optimizer.learningRate = p.isSet("lr") ? positiveNumber(p, "lr") : recipe.learningRate;
+  config.optimizer.learningRate = p.isSet("lr") ? positiveNumber(p, "lr") : recipe.optimizer.learningRate;
   config.optimizer.momentum = positiveNumber(p, "momentum");
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
   config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
   config.optimizer.stepGamma = positiveNumber(p, "lr-gamma");
   try {
-    config.optimizer.kind = optimizerKindFromString(p.isSet("optimizer") ? str(p.value("optimizer")) : recipe.optimizer);
-    const std::string loss = p.isSet("loss") ? str(p.value("loss")) : recipe.loss;
-    if (loss == "dice" || loss == "ce+dice")
-      config.pixelLoss = pixelLossKindFromString(loss);
-    else
-      config.loss = lossKindFromString(loss);
+    config.optimizer.kind = p.isSet("optimizer") ? optimizerKindFromString(str(p.value("optimizer")))
+                                                 : recipe.optimizer.kind;
+    if (p.isSet("loss")) {
+      const std::string loss = str(p.value("loss"));
+      config.loss = LossKind::CrossEntropy, config.pixelLoss = PixelLossKind::CrossEntropy;
+      if (loss == "dice" || loss == "ce+dice")
+        config.pixelLoss = pixelLossKindFromString(loss);
+      else
+        config.loss = lossKindFromString(loss);
+    }
     spec.init = initSchemeFromString(str(p.value("init")));
     spec.backend = backendKindFromString(str(p.value("backend")));
   } catch (const std::invalid_argument& e) {

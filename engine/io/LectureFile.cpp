@@ -202,7 +202,10 @@ std::string serializeLecture(const LectureState& s) {
          {"model", s.model},
          {"network", s.network},
          {"maps", {{"contrast", s.contrast}, {"shared_scale", s.sharedScale}}}};
-  if (!s.modelMean.empty()) j["model_normalization"] = {{"mean", s.modelMean}, {"std", s.modelStd}};
+  if (!s.modelMean.empty()) {
+    j["model_normalization"] = {{"mean", s.modelMean}, {"std", s.modelStd}};
+    if (s.modelResize > 0) j["model_normalization"]["resize"] = s.modelResize;
+  }
   return j.dump(1) + "\n";
 }
 
@@ -335,6 +338,8 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
     if (s.modelMean.size() != s.modelStd.size())
       throw std::invalid_argument(source + ": \"model_normalization\" has " + std::to_string(s.modelMean.size()) +
                                   " means but " + std::to_string(s.modelStd.size()) + " standard deviations");
+    if (n.contains("resize"))
+      s.modelResize = int(r.integer(n, "resize", "model_normalization.resize", 0, 16384));
   }
   s.network = r.text(j, "network", "network");
   const Json& maps = r.at(j, "maps", "maps");

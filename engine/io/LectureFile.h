@@ -38,6 +38,7 @@ struct LectureState {
   // The normalization the lecturer gave the model (its mean and std per input channel, on the
   // [0, 1] scale); empty: the model file's own. Written only when given.
   std::vector<float> modelMean, modelStd;
+  int modelResize = 0; // with them: a single image's shorter side first (Preprocess::resize), 0 none
   // What shows: "maps", "stepper", "training", "architectures" or "depthwise".
   std::string tab = "maps";
   // The stepper: "convolution", "relu", "pooling", "fc" or "backward"; its output cell, the

@@ -237,6 +237,7 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
   if (info.preprocess) {
     const Preprocess& p = *info.preprocess;
     j["preprocess"] = {{"source_size", pair(p.sourceHeight, p.sourceWidth)}, {"mean", p.mean}, {"std", p.stddev}};
+    if (p.resize > 0) j["preprocess"]["resize"] = p.resize; // a single image's shorter side, before its centre
   }
   if (info.training) {
     const TrainingNote& t = *info.training;
@@ -438,6 +439,7 @@ Model parseModelText(const std::string& text, const std::string& source) {
     }
     for (float s : pre.stddev)
       if (!(s > 0)) throw std::invalid_argument(source + ": \"preprocess\": \"std\" values must be positive");
+    if (p.j.contains("resize")) pre = withResize(pre, p.integer("resize"), source + ": \"preprocess\": \"resize\"");
     model.info.preprocess = pre;
   }
   if (j.contains("training") && j["training"].is_object()) {

@@ -114,7 +114,9 @@ const std::vector<OnnxOperator>& onnxOperatorTable() {
       {"Softmax", "Softmax over the features (axis 1 or −1 of a flat input)"},
       {"LayerNormalization", "LayerNorm over the last axis: the channels of channels-last maps (ConvNeXt), the "
                              "features of vectors"},
-      {"Sub", "Arithmetic subtract: two network values (numpy broadcasting); ChannelShift: network values minus "
+      {"Sub", "Arithmetic subtract: two network values (numpy broadcasting); ChannelScale by −1 and ChannelShift: "
+              "one constant per channel (or one number) minus network values (a gate's 1 − g); ChannelShift: network "
+              "values minus "
               "one constant per channel (or one number), as a baked-in "
               "normalization's x − mean; LayerNorm, with ReduceMean, Pow, Add, Sqrt and Div: F.layer_norm as PyTorch "
               "writes it before opset 17 (a Mul by γ and an Add of β after it are taken into the layer); Sub of "

@@ -240,7 +240,8 @@ Tensor saliencyForImage(const Tensor& map, const Preprocess& p, int64_t height, 
                                 std::to_string(p.height) + "x" + std::to_string(p.width));
   if (height < 1 || width < 1)
     throw std::invalid_argument("saliency: an image of " + std::to_string(height) + "x" + std::to_string(width));
-  // The same fit as preprocessImage's: padded centred when the training size fits, else resized.
+  // The same fit as preprocessImage's: padded centred when the training size fits, else resized;
+  // with a resize, the centre of the image scaled.
   const cv::Mat model(p.height, p.width, CV_32F, const_cast<float*>(map.data()));
   cv::Mat source;
   if (p.sourceHeight <= p.height && p.sourceWidth <= p.width) {
@@ -248,6 +249,12 @@ Tensor saliencyForImage(const Tensor& map, const Preprocess& p, int64_t height, 
     source = model(cv::Rect(left, top, p.sourceWidth, p.sourceHeight)).clone();
   } else {
     cv::resize(model, source, cv::Size(p.sourceWidth, p.sourceHeight), 0, 0, cv::INTER_LINEAR);
+  }
+  if (p.resize > 0) { // the model saw the centre of the image scaled: nothing outside it counts
+    const ResizeCrop crop = resizeCrop(p, height, width);
+    cv::Mat scaled(crop.scaledH, crop.scaledW, CV_32F, cv::Scalar(0));
+    source.copyTo(scaled(cv::Rect(crop.left, crop.top, p.sourceWidth, p.sourceHeight)));
+    source = scaled;
   }
   Tensor result(Shape{height, width});
   cv::Mat target(static_cast<int>(height), static_cast<int>(width), CV_32F, result.data());

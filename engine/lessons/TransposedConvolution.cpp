@@ -57,7 +57,13 @@ TransposedConvolution transposedConvolution(const std::vector<NamedKernel>& kern
       std::copy(block, block + area, t.weights.data() + (i * count + o) * area);
     }
   t.bias = Tensor(Shape{count * g.groups}, options.bias);
-  t.outputShape(input); // the sizes checked, naming the numbers
+  const Shape out = t.outputShape(input); // the sizes checked, naming the numbers
+  constexpr int64_t kMaxCells = int64_t(1) << 24; // 16 Mi values: a 4096×4096 map, 64 MB
+  if (out[2] * out[3] > kMaxCells || out[1] * out[2] * out[3] > 4 * kMaxCells)
+    throw std::invalid_argument("transposed convolution: an output of " + std::to_string(out[1]) + "x" +
+                                std::to_string(out[2]) + "x" + std::to_string(out[3]) +
+                                " is more than ConvScope shows (at most 16,777,216 cells a map): a smaller stride, "
+                                "dilation or input");
   return t;
 }
 

@@ -36,7 +36,8 @@ struct TransposedConvolution {
 // The transposed convolution a bank of kernels makes on `input`: each kernel one output channel
 // with one block per input channel (as conv's), or — one-block kernels with perChannel — each
 // input channel on its own (groups = C). options: stride, dilation, padding (numbers only: same
-// and valid are a convolution's), bias. Throws std::invalid_argument naming the kernel.
+// and valid are a convolution's), bias. Throws std::invalid_argument naming the kernel, or the
+// output's size when a map would hold more than 16,777,216 cells.
 TransposedConvolution transposedConvolution(const std::vector<NamedKernel>& kernels, const Shape& input,
                                             const FilterOptions& options, int64_t outputPaddingH = 0,
                                             int64_t outputPaddingW = 0);

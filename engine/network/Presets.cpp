@@ -32,7 +32,7 @@ PresetRecipe presetRecipe(const std::string& name) {
   PresetRecipe r;
   for (const auto& [mini, text] : miniPresets())
     if (mini == name) r.learningRate = 0.01; // batch normalization and branches: the default 0.05 is too fast for some
-  if (isSegmentationPreset(name)) // measured by bench/segmentation.sh: within 3 minutes on 2 cores
+  if (isSegmentationPreset(name)) // measured by bench/segmentation.py: within 3 minutes on 2 cores
     r.epochs = 8, r.batchSize = 32, r.learningRate = 0.003, r.optimizer = "adam", r.loss = "ce+dice";
   return r;
 }

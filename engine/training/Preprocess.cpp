@@ -129,14 +129,23 @@ Tensor preprocessImage(const Tensor& image, const Preprocess& p) {
   const Shape& s = image.shape();
   if (s.rank() != 4 || s[0] != 1 || (s[1] != 1 && s[1] != 3))
     throw std::invalid_argument("preprocess: expects one gray or RGB image (1, C, H, W), got " + s.toString());
-  // Resize each channel to the training images' size, as 8-bit like the dataset.
+  // Resize each channel to the training images' size, as 8-bit like the dataset; with a resize,
+  // the shorter side to it first (the longer as torchvision's Resize: truncated), then the centre.
   const int channels = static_cast<int>(s[1]);
   std::vector<uint8_t> bytes(size_t(channels) * p.sourceHeight * p.sourceWidth);
+  const ResizeCrop crop = p.resize > 0 ? resizeCrop(p, s[2], s[3]) : ResizeCrop{};
   for (int c = 0; c < channels; ++c) {
     cv::Mat plane(static_cast<int>(s[2]), static_cast<int>(s[3]), CV_32F,
                   const_cast<float*>(image.data()) + c * s[2] * s[3]);
     cv::Mat resized;
-    cv::resize(plane, resized, cv::Size(p.sourceWidth, p.sourceHeight), 0, 0, cv::INTER_AREA);
+    if (p.resize > 0) {
+      cv::Mat scaled;
+      cv::resize(plane, scaled, cv::Size(crop.scaledW, crop.scaledH), 0, 0,
+                 crop.scaledH < s[2] ? cv::INTER_AREA : cv::INTER_LINEAR);
+      resized = scaled(cv::Rect(crop.left, crop.top, p.sourceWidth, p.sourceHeight));
+    } else {
+      cv::resize(plane, resized, cv::Size(p.sourceWidth, p.sourceHeight), 0, 0, cv::INTER_AREA);
+    }
     cv::Mat target(p.sourceHeight, p.sourceWidth, CV_8U, bytes.data() + size_t(c) * p.sourceHeight * p.sourceWidth);
     resized.convertTo(target, CV_8U);
   }
@@ -249,16 +258,48 @@ Preprocess withNormalization(Preprocess p, std::vector<float> mean, std::vector<
   return p;
 }
 
+ResizeCrop resizeCrop(const Preprocess& p, int64_t height, int64_t width) {
+  ResizeCrop c;
+  const int64_t shorter = std::min(height, width);
+  c.scaledH = int(height == shorter ? p.resize : int64_t(p.resize) * height / shorter);
+  c.scaledW = int(width == shorter ? p.resize : int64_t(p.resize) * width / shorter);
+  if (c.scaledH < p.sourceHeight || c.scaledW < p.sourceWidth)
+    throw std::invalid_argument("preprocess: resized to " + std::to_string(c.scaledH) + "x" + std::to_string(c.scaledW) +
+                                ", the image cannot give a " + std::to_string(p.sourceHeight) + "x" +
+                                std::to_string(p.sourceWidth) + " centre");
+  // torchvision's CenterCrop: Python's round, halves to even (58.5 → 58).
+  c.top = int(std::nearbyint((c.scaledH - p.sourceHeight) / 2.0));
+  c.left = int(std::nearbyint((c.scaledW - p.sourceWidth) / 2.0));
+  return c;
+}
+
+int imageNetResize(const Preprocess& p) {
+  return int(std::lround(std::max(p.sourceHeight, p.sourceWidth) * 256.0 / 224.0));
+}
+
+Preprocess withResize(Preprocess p, int64_t resize, const std::string& what) {
+  if (resize != 0 && (resize < std::max(p.sourceHeight, p.sourceWidth) || resize > 16384))
+    throw std::invalid_argument(what + " " + std::to_string(resize) + (resize > 16384 ? " is more than 16384" :
+                                " is smaller than the model's " + std::to_string(p.sourceHeight) + "x" +
+                                std::to_string(p.sourceWidth) + " input: its centre would not fit") +
+                                " (0: the whole image resized to the input)");
+  p.resize = int(resize);
+  return p;
+}
+
 std::string normalizationText(const Preprocess& p) {
+  const std::string crop = p.resize > 0 ? "; shorter side to " + std::to_string(p.resize) + ", centre " +
+                                              std::to_string(p.sourceHeight) + "×" + std::to_string(p.sourceWidth)
+                                        : std::string();
   bool plain = true;
   for (size_t c = 0; c < p.mean.size(); ++c) plain = plain && p.mean[c] == 0 && p.stddev[c] == 1;
-  if (plain) return "none ([0, 1])";
+  if (plain) return "none ([0, 1])" + crop;
   const auto list = [](const std::vector<float>& v) {
     std::string text;
     for (float x : v) text += (text.empty() ? "" : ", ") + shortText(x);
     return text;
   };
-  return "mean " + list(p.mean) + "; std " + list(p.stddev);
+  return "mean " + list(p.mean) + "; std " + list(p.stddev) + crop;
 }
 
 std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random) {

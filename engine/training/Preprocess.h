@@ -18,6 +18,10 @@ struct Preprocess {
   int channels = 1, height = 32, width = 32;   // the model's input
   int sourceHeight = 28, sourceWidth = 28;     // the training images' size (predict resizes to it first)
   std::vector<float> mean{0.0f}, stddev{1.0f}; // per channel, on the [0, 1] scale
+  // A single image (preprocessImage) first has its shorter side resized to this many pixels,
+  // the aspect kept, then its centre cropped to the source size: torchvision's Resize(N) and
+  // CenterCrop (its ImageNet classifiers: 256, then 224×224). 0: the whole image resized.
+  int resize = 0;
 };
 
 // The preprocessing for a model input (C, H, W) trained on `train`: statistics from its pixels.
@@ -49,6 +53,9 @@ Tensor prepareInput(const Tensor& input, const Preprocess& p, bool matrix);
 // channel, on the [0, 1] scale (what every pretrained torchvision classifier was trained with).
 const std::vector<float>& imageNetMean();
 const std::vector<float>& imageNetStd();
+// torchvision's ImageNet resize for a model's input: its shorter side to 256 for 224×224, in
+// proportion for other sizes (342 for Inception v3's 299×299, as torchvision has it).
+int imageNetResize(const Preprocess& p);
 
 // "0.485,0.456,0.406" as one value a channel of a model of `channels` input channels (one value
 // serves every channel), checked: a number each, finite, from −10 to 10, and above 0 when
@@ -57,7 +64,20 @@ const std::vector<float>& imageNetStd();
 std::vector<float> channelValues(const std::string& text, int channels, bool positive, const std::string& what);
 // The preprocessing with another normalization (checked as channelValues checks).
 Preprocess withNormalization(Preprocess p, std::vector<float> mean, std::vector<float> stddev);
-// "mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225", or "none ([0, 1])".
+// Where a single image of height × width lands with p.resize: scaled to scaledH × scaledW (the
+// shorter side to p.resize, the longer truncated as torchvision's Resize), then the source-size
+// centre taken from (top, left) as torchvision's CenterCrop. std::invalid_argument when that
+// centre does not fit. Meaningless when p.resize is 0.
+struct ResizeCrop {
+  int scaledH = 0, scaledW = 0, top = 0, left = 0;
+};
+ResizeCrop resizeCrop(const Preprocess& p, int64_t height, int64_t width);
+// The preprocessing with a resize before the centre crop (Preprocess::resize): 0, or at least the
+// source size on both axes and at most 16384 ("--resize 200 is smaller than the model's 224×224
+// input: its centre would not fit"). `what` names it in errors. Throws std::invalid_argument.
+Preprocess withResize(Preprocess p, int64_t resize, const std::string& what = "resize");
+// "mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225", or "none ([0, 1])"; with a resize,
+// "; shorter side to 256, centre 224×224".
 std::string normalizationText(const Preprocess& p);
 
 // A shuffled order of 0..n−1 for each epoch, deterministic for the seed.

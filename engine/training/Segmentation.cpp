@@ -27,9 +27,9 @@ PixelLossKind pixelLossKindFromString(const std::string& text) {
 namespace {
 void checkPixelArguments(const Tensor& logits, const std::vector<uint8_t>& classes, const Tensor* diff, int ignore) {
   const Shape& s = logits.shape();
-  if (s.rank() != 4)
-    throw std::invalid_argument("per-pixel loss: expects scores (N, K, H, W), got " + s.toString() +
-                                " (a segmentation network ends in maps of one channel per class)");
+  if (s.rank() != 4 || s[1] > 256)
+    throw std::invalid_argument("per-pixel loss: expects scores (N, K, H, W) of at most 256 classes, got " +
+                                s.toString() + " (a segmentation network ends in maps of one channel per class)");
   if (int64_t(classes.size()) != s[0] * s[2] * s[3])
     throw std::invalid_argument("per-pixel loss: " + std::to_string(classes.size()) + " target pixels for scores " +
                                 s.toString() + " (" + std::to_string(s[0] * s[2] * s[3]) + " pixels)");
@@ -77,7 +77,9 @@ LossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector
   const bool ce = kind != PixelLossKind::Dice, dice = kind != PixelLossKind::CrossEntropy;
   const double perPixel = counted > 0 ? 1.0 / double(counted) : 0.0;
   if (ce) result.loss += crossEntropy * perPixel;
-  // Dice's sums per class over the counted pixels: Σ p·t, and Σ p + Σ t + 1.
+  // Dice's sums per class over the counted pixels: Σ p·t, and Σ p + Σ t + 1; an ignored class
+  // among the K is no class of the mean.
+  const int64_t diceClasses = ignore >= 0 && ignore < k ? k - 1 : k;
   std::vector<double> intersection(size_t(k), 0.0), sums(size_t(k), 1.0);
   if (dice) {
     for (int64_t i = 0; i < pixels; ++i) {
@@ -88,8 +90,9 @@ LossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector
       sums[size_t(label)] += 1.0;
     }
     double meanScore = 0.0;
-    for (int64_t c = 0; c < k; ++c) meanScore += (2.0 * intersection[size_t(c)] + 1.0) / sums[size_t(c)];
-    result.loss += counted > 0 ? 1.0 - meanScore / double(k) : 0.0;
+    for (int64_t c = 0; c < k; ++c)
+      if (c != ignore) meanScore += (2.0 * intersection[size_t(c)] + 1.0) / sums[size_t(c)];
+    result.loss += counted > 0 ? 1.0 - meanScore / double(diceClasses) : 0.0;
   }
   if (!diffLogits) return result;
 #pragma omp parallel for
@@ -101,17 +104,18 @@ LossResult pixelLoss(PixelLossKind kind, const Tensor& logits, const std::vector
       for (int64_t c = 0; c < k; ++c) diffLogits->at(b, c, y, x) = 0.0f;
       continue;
     }
-    std::vector<double> g(size_t(k), 0.0); // ∂L/∂p for Dice; then through the softmax
+    double g[256] = {}; // ∂L/∂p for Dice (K ≤ 256: classes are bytes); then through the softmax
     double dot = 0.0;
     if (dice) {
       for (int64_t c = 0; c < k; ++c) {
+        if (c == ignore) continue;
         const double t = c == label ? 1.0 : 0.0, sum = sums[size_t(c)];
-        g[size_t(c)] = -(2.0 * t * sum - (2.0 * intersection[size_t(c)] + 1.0)) / (sum * sum * double(k));
-        dot += g[size_t(c)] * q[c];
+        g[c] = -(2.0 * t * sum - (2.0 * intersection[size_t(c)] + 1.0)) / (sum * sum * double(diceClasses));
+        dot += g[c] * q[c];
       }
     }
     for (int64_t c = 0; c < k; ++c) {
-      double d = dice ? q[c] * (g[size_t(c)] - dot) : 0.0;
+      double d = dice ? q[c] * (g[c] - dot) : 0.0;
       if (ce) d += (q[c] - (c == label ? 1.0 : 0.0)) * perPixel;
       diffLogits->at(b, c, y, x) = float(d);
     }

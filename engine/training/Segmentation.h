@@ -5,7 +5,8 @@
 //   per-pixel cross-entropy  L = mean over counted pixels of (log Σ_k e^{z_k} − z_y)
 //                            ∂L/∂z_k = (p_k − [k = y]) / (counted pixels)          (F.cross_entropy)
 //   Dice                     L = 1 − mean_k (2·Σ p_k t_k + 1) / (Σ p_k + Σ t_k + 1)
-//                            sums over the batch's counted pixels, p the softmax, t one-hot; the
+//                            sums over the batch's counted pixels, p the softmax, t one-hot (an
+//                            ignored class among the K left out of the mean); the
 //                            + 1 keeps a class absent from both at 1 (a perfect score); its
 //                            gradient carried back through each pixel's softmax.
 //   both                     cross-entropy + Dice (what many U-Net trainings use)

@@ -2,6 +2,7 @@
 #include "engine/training/Trainer.h"
 
 #include "engine/layers/LayerKind.h"
+#include "engine/network/Presets.h"
 
 #include <omp.h>
 
@@ -33,7 +34,7 @@ const Tensor& scores(const Network& network) {
 // Segmentation: a score per class at every pixel of the input, (N, K, H, W).
 void checkSegmenter(const Network& network, size_t classes) {
   const Shape out = network.outputShape(1), in = network.inputShape();
-  if (out.rank() != 4 || in.rank() != 3 || out[2] != in[1] || out[3] != in[2])
+  if (!isSegmentationNetwork(network))
     throw std::invalid_argument("segmentation needs a score per class at every pixel: the network's output must be " +
                                 std::to_string(classes) + "x" + (in.rank() == 3 ? std::to_string(in[1]) + "x" +
                                 std::to_string(in[2]) : std::string("H×W")) + ", it is " + shapeText(oneSample(out)) +
@@ -53,6 +54,25 @@ void checkClassifier(const Network& network, size_t classes) {
                                 std::to_string(classes) + " classes");
 }
 } // namespace
+
+TrainConfig presetTrainConfig(const std::string& model) {
+  const PresetRecipe r = presetRecipe(model);
+  TrainConfig c;
+  c.epochs = r.epochs, c.batchSize = r.batchSize;
+  c.optimizer.kind = optimizerKindFromString(r.optimizer);
+  c.optimizer.learningRate = r.learningRate;
+  if (c.optimizer.kind == OptimizerKind::Adam) c.optimizer.momentum = 0.0; // Adam's moments are its betas
+  if (r.loss == "dice" || r.loss == "ce+dice")
+    c.pixelLoss = pixelLossKindFromString(r.loss);
+  else
+    c.loss = lossKindFromString(r.loss);
+  return c;
+}
+
+bool isSegmentationNetwork(const Network& network) {
+  const Shape out = network.outputShape(1), in = network.inputShape();
+  return out.rank() == 4 && in.rank() == 3 && out[2] == in[1] && out[3] == in[2];
+}
 
 std::string TrainConfig::problem() const {
   if (epochs < 1) return "epochs " + std::to_string(epochs) + " must be at least 1";

@@ -101,6 +101,14 @@ struct TrainResult {
   std::vector<EpochReport> epochs;
 };
 
+// How a preset trains when nothing else is asked for (Presets.h's presetRecipe as a
+// configuration: epochs, batch, optimizer and rate, the loss or the per-pixel loss).
+TrainConfig presetTrainConfig(const std::string& model);
+
+// A segmentation network: its output a score per class at every pixel of its input, (N, K, H, W)
+// with its input's height and width.
+bool isSegmentationNetwork(const Network& network);
+
 // Loss and accuracy of `network` on (the first maxImages of) `data`; predictions included. On
 // segmentation data (masks) the network's output is a score per class and pixel, the loss
 // `pixelLoss`, the accuracy that of the pixels, with each class's IoU and their mean.

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -184,4 +186,24 @@ TEST_F(CliModel, MeanAndStdNormalizeAnImageForAModelThatDoesNotSayHow) {
   refused({"--std", "-1"}, "--std: -1 must be above 0 (a standard deviation)");
   refused({"--imagenet"}, "--imagenet: mean: 3 values for a model of 1 input channel");
   refused({"--imagenet", "--mean", "0.5"}, "--imagenet sets the mean and the std");
+  refused({"--resize", "20"}, "--resize 20 is smaller than the model's 32x32 input");
+  refused({"--resize", "big"}, "--resize 'big' is not a whole number");
+
+  // --resize 40 on a 40×48 image: no scaling, then its centre 32×32 from row 4, column 8 — the
+  // same output as the cropped image given whole.
+  cv::Mat wide(40, 48, CV_8U);
+  for (int y = 0; y < 40; ++y)
+    for (int x = 0; x < 48; ++x) wide.at<uint8_t>(y, x) = uint8_t((y * 13 + x * 7) % 251);
+  const std::string widePath = path("wide.png"), centrePath = path("centre.png");
+  cv::imwrite(widePath, wide);
+  cv::imwrite(centrePath, wide(cv::Rect(8, 4, 32, 32)));
+  const auto run = [&](const std::string& input, std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "--model", model, "--input", input, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runCli(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.status == 0 ? flatten(Json::parse(r.out)["output"]) : std::vector<float>{};
+  };
+  EXPECT_EQ(run(widePath, {"--resize", "40"}), run(centrePath, {}));
+  EXPECT_NE(run(widePath, {}), run(centrePath, {})); // without it the whole image is squeezed in
 }

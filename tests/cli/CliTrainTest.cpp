@@ -83,7 +83,7 @@ TEST_F(CliTrain, TrainSaveEvalPredict) {
 TEST_F(CliTrain, SegmentationTrainsReportsMeanIouAndSegments) {
   const std::string model = path("unet.json");
   const Result t = run({"train", "--model", "mini-unet", "--dataset", "scenes", "--epochs", "1", "--train-images",
-                        "96", "--threads", "2", "--json", "--save", model});
+                        "96", "--test-images", "64", "--threads", "2", "--json", "--save", model});
   ASSERT_EQ(t.status, 0) << t.err;
   const Json epoch = Json::parse(t.out);
   for (const char* key : {"test_miou", "test_pixel_accuracy", "test_class_iou"}) EXPECT_TRUE(epoch.contains(key)) << key;

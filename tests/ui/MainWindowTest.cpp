@@ -792,6 +792,24 @@ private slots:
     QVERIFY(!third.workspace()->hasNormalizationOverride()); // the model's own was chosen last
     QVERIFY(third.openLecture(lecture));                      // the lecture brings its normalization
     QCOMPARE(third.workspace()->modelPreprocess().mean, std::vector<float>{0.5f});
+    // The resize before the centre (torchvision's Resize and CenterCrop): refused by name when
+    // the centre would not fit, else applied, remembered with the rest and saved in the lecture.
+    NormalizationDialog* crop = third.showNormalization();
+    crop->resizeBox()->setValue(20);
+    QVERIFY(!crop->apply());
+    QVERIFY2(crop->errorText().contains("resize 20 is smaller than the model's 32x32 input"),
+             qPrintable(crop->errorText()));
+    QCOMPARE(third.workspace()->modelPreprocess().resize, 0);
+    crop->resizeBox()->setValue(40);
+    QVERIFY(crop->apply());
+    QCOMPARE(third.workspace()->modelPreprocess().resize, 40);
+    QCOMPARE(third.workspace()->modelPreprocess().mean, std::vector<float>{0.5f});
+    QVERIFY(third.saveLecture(lecture));
+    QCOMPARE(loadLecture(lecture.toStdString()).modelResize, 40);
+    MainWindow fourth;
+    QVERIFY(fourth.openFile(lenet));
+    QCOMPARE(fourth.workspace()->modelPreprocess().resize, 40); // remembered for the file
+    fourth.showNormalization()->useModelsOwn();
   }
 
   void theBackwardStepperWaitsWhileHidden() {

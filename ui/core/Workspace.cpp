@@ -173,12 +173,15 @@ QString joined(const std::vector<float>& values) {
 }
 } // namespace
 
-void Workspace::setModelNormalization(std::vector<float> mean, std::vector<float> stddev) {
+void Workspace::setModelNormalization(std::vector<float> mean, std::vector<float> stddev, std::optional<int> resize) {
   if (!model_) throw std::invalid_argument("no model is open: a normalization belongs to a model");
-  preprocessOverride_ = withNormalization(model_->preprocess(), std::move(mean), std::move(stddev)); // checked
+  const int crop = resize ? *resize : modelPreprocess().resize;
+  preprocessOverride_ = withResize(withNormalization(model_->preprocess(), std::move(mean), std::move(stddev)), crop,
+                                   "resize"); // both checked before anything changes
   QSettings settings;
   settings.setValue(normalizationKey(model_->path()) + "/mean", joined(preprocessOverride_->mean));
   settings.setValue(normalizationKey(model_->path()) + "/std", joined(preprocessOverride_->stddev));
+  settings.setValue(normalizationKey(model_->path()) + "/resize", preprocessOverride_->resize);
   emit preprocessChanged();
 }
 
@@ -196,10 +199,11 @@ void Workspace::restoreModelNormalization() {
   if (!settings.contains(key + "/mean")) return;
   try {
     const int channels = model_->preprocess().channels;
-    preprocessOverride_ =
+    preprocessOverride_ = withResize(
         withNormalization(model_->preprocess(),
                           channelValues(settings.value(key + "/mean").toString().toStdString(), channels, false, "mean"),
-                          channelValues(settings.value(key + "/std").toString().toStdString(), channels, true, "std"));
+                          channelValues(settings.value(key + "/std").toString().toStdString(), channels, true, "std")),
+        settings.value(key + "/resize", model_->preprocess().resize).toInt(), "resize");
   } catch (const std::invalid_argument&) { // remembered for another version of the file: its own again
     preprocessOverride_.reset();
   }

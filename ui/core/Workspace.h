@@ -83,8 +83,11 @@ public:
   // Another mean and standard deviation per input channel for the open model (on the [0, 1]
   // scale: torchvision's ImageNet values are imageNetMean/imageNetStd). Checked: throws
   // std::invalid_argument naming the problem, and nothing changes. Remembered for the model's
-  // file (QSettings) and given to it again whenever that file is opened.
-  void setModelNormalization(std::vector<float> mean, std::vector<float> stddev);
+  // file (QSettings) and given to it again whenever that file is opened. `resize`: a single
+  // image's shorter side before its centre is taken (Preprocess::resize; 0 the whole image;
+  // absent: as it is).
+  void setModelNormalization(std::vector<float> mean, std::vector<float> stddev,
+                             std::optional<int> resize = std::nullopt);
   void resetModelNormalization(); // the model's own again, and forgotten for its file
   bool hasNormalizationOverride() const { return preprocessOverride_.has_value(); }
 

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QStringList>
 #include <QVBoxLayout>
 
@@ -32,6 +33,13 @@ NormalizationDialog::NormalizationDialog(Workspace* workspace, QWidget* parent) 
   std_ = new QLineEdit;
   std_->setObjectName("normalizationStd");
   std_->setToolTip(tr("One number above 0 per input channel, on the [0, 1] scale"));
+  resize_ = new QSpinBox;
+  resize_->setObjectName("normalizationResize");
+  resize_->setRange(0, 16384);
+  resize_->setSpecialValueText(tr("no: the whole image to the input"));
+  resize_->setSuffix(tr(" px, then the centre"));
+  resize_->setToolTip(tr("Resize an image's shorter side to this many pixels first, then take its centre at the "
+                         "model's input size, as torchvision's Resize and CenterCrop (256 for 224×224)"));
   error_ = new QLabel;
   error_->setObjectName("normalizationError");
   error_->setWordWrap(true);
@@ -39,10 +47,12 @@ NormalizationDialog::NormalizationDialog(Workspace* workspace, QWidget* parent) 
   auto* form = new QFormLayout;
   form->addRow(tr("Mean"), mean_);
   form->addRow(tr("Standard deviation"), std_);
+  form->addRow(tr("Shorter side first"), resize_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Close);
   QPushButton* imageNet = buttons->addButton(tr("ImageNet (torchvision)"), QDialogButtonBox::ActionRole);
-  imageNet->setToolTip(tr("mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225: what every pretrained torchvision "
-                          "classifier was trained with"));
+  imageNet->setToolTip(tr("mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225, the shorter side to 256 and the "
+                          "centre 224×224 (for this input size, in proportion): what every pretrained torchvision "
+                          "classifier was trained and tested with"));
   QPushButton* own = buttons->addButton(tr("The Model's Own"), QDialogButtonBox::ResetRole);
   own->setToolTip(tr("What the model file says (an ONNX file without metadata: none, [0, 1])"));
   connect(buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this, &NormalizationDialog::apply);
@@ -67,9 +77,11 @@ void NormalizationDialog::refresh() {
   const bool model = workspace_->hasModel();
   mean_->setEnabled(model);
   std_->setEnabled(model);
+  resize_->setEnabled(model);
   if (!model) {
     about_->setText(tr("No model is open: open one (File → Open Model…) to say how its images are prepared."));
     mean_->clear(), std_->clear();
+    resize_->setValue(0);
     return;
   }
   const Preprocess& p = workspace_->modelPreprocess();
@@ -84,6 +96,7 @@ void NormalizationDialog::refresh() {
                                                                   : tr(" (the model's own)")));
   mean_->setText(listed(p.mean));
   std_->setText(listed(p.stddev));
+  resize_->setValue(p.resize);
 }
 
 bool NormalizationDialog::apply() {
@@ -91,7 +104,8 @@ bool NormalizationDialog::apply() {
   try {
     const int channels = workspace_->modelPreprocess().channels;
     workspace_->setModelNormalization(channelValues(mean_->text().toStdString(), channels, false, "mean"),
-                                      channelValues(std_->text().toStdString(), channels, true, "std"));
+                                      channelValues(std_->text().toStdString(), channels, true, "std"),
+                                      resize_->value());
     error_->clear();
     return true;
   } catch (const std::invalid_argument& e) { // the values stay as typed, to be corrected
@@ -103,6 +117,7 @@ bool NormalizationDialog::apply() {
 void NormalizationDialog::useImageNet() {
   mean_->setText(listed(imageNetMean()));
   std_->setText(listed(imageNetStd()));
+  if (workspace_->hasModel()) resize_->setValue(imageNetResize(workspace_->modelPreprocess()));
   apply();
 }
 

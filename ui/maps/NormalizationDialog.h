@@ -1,8 +1,9 @@
 // How the open model's images are prepared: the mean and standard deviation per channel the
-// model was trained with, which an ONNX file often does not say (torchvision's classifiers
-// want ImageNet's, a click away). Applied to the workspace's model, remembered for its file.
-// Not for: the resize (the model's input size decides it) or ConvScope's own trained models'
-// statistics (their model files carry them; the dialog shows and can override them).
+// model was trained with, which an ONNX file often does not say, and whether an image's shorter
+// side is resized first and its centre taken (torchvision's classifiers want ImageNet's values
+// and 256 then the centre 224×224, a click away). Applied to the workspace's model, remembered
+// for its file. Not for: ConvScope's own trained models' statistics (their model files carry
+// them; the dialog shows and can override them).
 #pragma once
 
 #include "ui/core/Workspace.h"
@@ -11,6 +12,7 @@
 
 class QLabel;
 class QLineEdit;
+class QSpinBox;
 
 namespace convscope::ui {
 
@@ -20,12 +22,13 @@ public:
   explicit NormalizationDialog(Workspace* workspace, QWidget* parent = nullptr);
   QLineEdit* meanEdit() const { return mean_; }
   QLineEdit* stdEdit() const { return std_; }
+  QSpinBox* resizeBox() const { return resize_; }
   QString errorText() const; // why the values were not applied ("" when they were)
 
 public slots:
   void refresh();       // the open model's values, as used now
   bool apply();         // the typed values; false (and the reason shown) when they do not fit the model
-  void useImageNet();   // torchvision's ImageNet mean and std, applied
+  void useImageNet();   // torchvision's ImageNet mean and std, and its resize (256 for 224×224), applied
   void useModelsOwn();  // the model's own again
 
 private:
@@ -33,6 +36,7 @@ private:
   QLabel* about_;
   QLineEdit* mean_;
   QLineEdit* std_;
+  QSpinBox* resize_;
   QLabel* error_;
 };
 

@@ -50,7 +50,8 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
   };
   if (workspace_->hasModel()) s.model = pathFor(workspace_->modelPath());
   if (workspace_->hasNormalizationOverride())
-    s.modelMean = workspace_->modelPreprocess().mean, s.modelStd = workspace_->modelPreprocess().stddev;
+    s.modelMean = workspace_->modelPreprocess().mean, s.modelStd = workspace_->modelPreprocess().stddev,
+    s.modelResize = workspace_->modelPreprocess().resize;
   const int tab = tabs_->currentIndex();
   s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
   if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
@@ -123,7 +124,7 @@ bool MainWindow::openLecture(const QString& path) {
       problem = tr("its model %1 did not open: %2").arg(model, error);
     } else if (!s.modelMean.empty()) {
       try {
-        workspace_->setModelNormalization(s.modelMean, s.modelStd);
+        workspace_->setModelNormalization(s.modelMean, s.modelStd, s.modelResize);
       } catch (const std::invalid_argument& e) {
         problem = tr("its model's normalization does not fit %1: %2").arg(model, QString::fromStdString(e.what()));
       }

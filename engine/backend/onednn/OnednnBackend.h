@@ -41,8 +41,9 @@ public:
 
   void sumForward(const std::vector<const Tensor*>& srcs, Tensor& dst) override;
   void concatForward(const std::vector<const Tensor*>& srcs, Tensor& dst) override;
-  // Forward by oneDNN's binary multiplication; the backward is the base class's loops (oneDNN
-  // has no backward for it).
+  // Forward by oneDNN's binary primitive (add, sub, mul, div; it broadcasts its second source
+  // only, so a broadcast first one of − or ÷ runs the base class's loops); the backward is the
+  // base class's loops (oneDNN has no backward for it).
   void arithmeticForward(ArithmeticOp op, const Tensor& a, const Tensor& b, Tensor& dst) override;
   void concatBackward(const Tensor& diffDst, const std::vector<Tensor*>& diffSrcs) override;
   void batchNormForward(const Tensor& src, const Tensor& gamma, const Tensor& beta, Tensor& mean, Tensor& variance,

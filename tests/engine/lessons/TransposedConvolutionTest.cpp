@@ -62,6 +62,38 @@ TEST(TransposedConvolution, ScatterAndZeroInsertedViewsEqualPyTorch) {
   EXPECT_EQ(cases, 5);
 }
 
+// --per-channel: one-block kernels on each input channel on its own (groups = channels): each
+// output channel is the single-channel transposed convolution of its input channel.
+TEST(TransposedConvolution, PerChannelKernelsActOnEachChannelAlone) {
+  const Tensor x = convscope::test::randomTensor({1, 3, 3, 4}, 41);
+  const std::vector<NamedKernel> kernels{{"a", convscope::test::randomTensor({1, 3, 3}, 42)},
+                                         {"b", convscope::test::randomTensor({1, 3, 3}, 43)}};
+  FilterOptions o;
+  o.strideH = o.strideW = 2;
+  o.perChannel = true;
+  const TransposedConvolution grouped = transposedConvolution(kernels, x.shape(), o, 1, 1);
+  EXPECT_EQ(grouped.geometry.groups, 3);
+  const Tensor y = transposedForward(grouped, x);
+  ASSERT_EQ(y.shape(), (Shape{1, 6, 8, 10}));
+  for (int64_t c = 0; c < 3; ++c) {
+    Tensor one(Shape{1, 1, 3, 4});
+    for (int64_t h = 0; h < 3; ++h)
+      for (int64_t w = 0; w < 4; ++w) one.at(0, 0, h, w) = x.at(0, c, h, w);
+    const Tensor alone = transposedForward(transposedConvolution(kernels, one.shape(), o, 1, 1), one);
+    for (int64_t k = 0; k < 2; ++k) // input channel c's outputs: c·2 + k
+      for (int64_t h = 0; h < 8; ++h)
+        for (int64_t w = 0; w < 10; ++w) EXPECT_FLOAT_EQ(y.at(0, c * 2 + k, h, w), alone.at(0, k, h, w));
+  }
+  // A stride that would make a map of more than 16 Mi cells is refused, naming the size.
+  o.strideH = o.strideW = 2048;
+  try {
+    transposedConvolution(kernels, x.shape(), o);
+    FAIL() << "a 4099x6147 map";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("is more than ConvScope shows"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TransposedConvolution, OverlapMakesTheCheckerboardAndTheTextWritesTheSum) {
   // conv_arithmetic's cases: kernel 3 stride 2 overlaps unevenly (1, 2, 4), kernel 2 stride 2
   // and kernel 4 stride 2 padding 1 evenly.

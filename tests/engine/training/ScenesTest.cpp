@@ -84,10 +84,10 @@ TEST(Scenes, TheSameSeedGivesTheSameScenesAndTheDigitLandsUnchanged) {
   const Dataset scene = composeScenes(oneBar(7), 5, 11, one);
   for (size_t i = 0; i < scene.size(); ++i) {
     ASSERT_EQ(scene.boxes[i].size(), 1u);
-    const ObjectBox& b = scene.boxes[i][0];
-    EXPECT_EQ(b.label, 7);
-    EXPECT_EQ(b.x1 - b.x0, 4);
-    EXPECT_EQ(b.y1 - b.y0, 20);
+    const ObjectBox& box = scene.boxes[i][0];
+    EXPECT_EQ(box.label, 7);
+    EXPECT_EQ(box.x1 - box.x0, 4);
+    EXPECT_EQ(box.y1 - box.y0, 20);
     int bright = 0, halo = 0, classed = 0;
     for (int k = 0; k < 64 * 64; ++k) {
       bright += scene.image(i)[k] == 200, halo += scene.image(i)[k] == 60, classed += scene.mask(i)[k] == 8;
@@ -96,8 +96,8 @@ TEST(Scenes, TheSameSeedGivesTheSameScenesAndTheDigitLandsUnchanged) {
     EXPECT_EQ(bright, 80);
     EXPECT_EQ(halo, 6 * 22 - 80);
     EXPECT_EQ(classed, 80);
-    EXPECT_EQ(scene.image(i)[b.y0 * 64 + b.x0], 200);
-    EXPECT_EQ(scene.image(i)[(b.y0 - 1) * 64 + b.x0 - 1], 60);
+    EXPECT_EQ(scene.image(i)[box.y0 * 64 + box.x0], 200);
+    EXPECT_EQ(scene.image(i)[(box.y0 - 1) * 64 + box.x0 - 1], 60);
   }
 }
 

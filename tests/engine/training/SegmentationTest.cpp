@@ -117,6 +117,8 @@ TEST(Segmentation, TheTrainerLearnsAClassPerPixelAndReportsTheIous) {
   const TrainResult result = trainer.run();
   ASSERT_EQ(result.epochs.size(), 3u);
   EXPECT_LT(result.epochs[2].trainLoss, result.epochs[0].trainLoss);
+  // (What the scenes' quality comes to is bench/segmentation.py's: mini-unet's test mean IoU
+  // 0.911 in 8 epochs; this small network in a second learns little beyond the background.)
   for (const EpochReport& e : result.epochs) {
     EXPECT_TRUE(e.segmentation);
     EXPECT_EQ(e.testClassIou.size(), size_t(kSceneClasses));

@@ -7,6 +7,7 @@
 #include "engine/io/ModelFile.h"
 #include "engine/training/Optimizer.h"
 #include "engine/training/Preprocess.h"
+#include "engine/network/LayerList.h"
 #include "engine/network/Presets.h"
 #include "engine/training/Trainer.h"
 #include "engine/backend/onednn/OnednnBackend.h"
@@ -539,6 +540,40 @@ TEST(ModelFile, SavingIsAtomicAndArchitectureOnlyFilesLoad) {
   EXPECT_FALSE(m.hasWeights);
   EXPECT_EQ(m.network.parameterCount(), 61'706);
   EXPECT_EQ(m.network.layer(2).describe(), "Pool2D 'pool1' max 2x2 s2,2 p0,0,0,0");
+}
+
+// --resize N: the shorter side to N (the longer truncated), then the centre of the input's size
+// with halves rounded to even, as torchvision's Resize(N) and CenterCrop; checked against the
+// input's size; kept in model files.
+TEST(Preprocess, AResizeTakesTheCentreAsTorchvisionDoes) {
+  Preprocess p = plainPreprocess(Shape{1, 224, 224});
+  EXPECT_THROW(withResize(p, 200), std::invalid_argument);
+  try {
+    withResize(p, 200, "--resize");
+    FAIL() << "200 < 224";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--resize 200 is smaller than the model's 224x224 input"), std::string::npos)
+        << e.what();
+  }
+  p = withResize(p, 256);
+  const ResizeCrop c = resizeCrop(p, 300, 400); // 256 × 341 (341.33 truncated), centre at 16, 58.5 → 58
+  EXPECT_EQ((std::vector<int>{c.scaledH, c.scaledW, c.top, c.left}), (std::vector<int>{256, 341, 16, 58}));
+  EXPECT_EQ(imageNetResize(p), 256);
+  EXPECT_EQ(imageNetResize(plainPreprocess(Shape{3, 299, 299})), 342); // torchvision's Inception v3
+  // An image whose shorter side is already 256: the centre crop alone, value for value.
+  Tensor image(Shape{1, 1, 256, 320});
+  for (int64_t y = 0; y < 256; ++y)
+    for (int64_t x = 0; x < 320; ++x) image.at(0, 0, y, x) = float((y * 7 + x * 3) % 256);
+  const Tensor out = preprocessImage(image, p);
+  ASSERT_EQ(out.shape(), (Shape{1, 1, 224, 224}));
+  for (int64_t y : {0, 100, 223})
+    for (int64_t x : {0, 57, 223}) EXPECT_FLOAT_EQ(out.at(0, 0, y, x), image.at(0, 0, y + 16, x + 48) / 255.0f);
+  EXPECT_NE(normalizationText(p).find("shorter side to 256, centre 224×224"), std::string::npos);
+  // A model file keeps it.
+  Network net = buildLayerList("input 1x224x224\nconv 2 3x3\nflatten\ndense 2\n");
+  ModelInfo info;
+  info.preprocess = p;
+  EXPECT_EQ(parseModel(serializeModel(net, info), "m").info.preprocess->resize, 256);
 }
 
 TEST(Preprocess, AMatrixIsTheNetworksInputAsWritten) {
