@@ -91,3 +91,8 @@ configureAndBuild() {
 # The flags the test build, the package and run.sh's build share, so that one build's cached
 # objects serve the others (only the package's resources path differs, on one file).
 RELEASE_FLAGS=(-DCMAKE_BUILD_TYPE=Release)
+# clang (the sanitizer build and the fuzzers: libFuzzer is clang's), with OpenMP from GCC's
+# libgomp, the runtime oneDNN and OpenCV already use (two OpenMP runtimes in one process do
+# not mix).
+CLANG_FLAGS=(-DCMAKE_CXX_COMPILER=clang++ -DOpenMP_CXX_FLAGS=-fopenmp=libgomp -DOpenMP_CXX_LIB_NAMES=gomp
+             "-DOpenMP_gomp_LIBRARY=$(g++ -print-file-name=libgomp.so)")

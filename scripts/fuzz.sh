@@ -24,11 +24,19 @@ shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(matrix_text layer_list model_file onnx image idx cifar lecture)
 
-# clang with libFuzzer; OpenMP from GCC's libgomp, the runtime oneDNN and OpenCV already use
-# (two OpenMP runtimes in one process do not mix).
-GOMP="$(g++ -print-file-name=libgomp.so)"
-configureAndBuild "$ROOT/build/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCONVSCOPE_FUZZ=ON -DOpenMP_CXX_FLAGS=-fopenmp=libgomp -DOpenMP_CXX_LIB_NAMES=gomp -DOpenMP_gomp_LIBRARY="$GOMP"
+# The fuzz targets: those of the sanitizer build (scripts/test-sanitizers.sh builds them beside
+# the suite, and test.sh passes CONVSCOPE_FUZZ_BUILD=build/asan), or a build of the engine and
+# the targets only, with clang and libFuzzer (CLANG_FLAGS: scripts/common.sh).
+BINARIES="${CONVSCOPE_FUZZ_BUILD:-}"
+if [ -z "$BINARIES" ]; then
+  BINARIES="$ROOT/build/fuzz"
+  configureAndBuild "$BINARIES" "${CLANG_FLAGS[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVSCOPE_FUZZ=ON
+fi
+mkdir -p "$ROOT/build/fuzz"
+[ -x "$BINARIES/tests/fuzz/fuzz_matrix_text" ] || {
+  echo "ConvScope: $BINARIES holds no fuzz targets (a sanitizer build made with GCC before they moved there? remove it and run again)" >&2
+  exit 1
+}
 
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:allocator_may_return_null=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
@@ -52,7 +60,7 @@ fuzzOne() {
   local seeds=("$ROOT/tests/fuzz/corpus/$t")
   [ -d "$ROOT/tests/fuzz/regressions/$t" ] && seeds+=("$ROOT/tests/fuzz/regressions/$t")
   rm -f "$ROOT/build/fuzz/$t.failed"
-  "$ROOT/build/fuzz/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" "${seedOption[@]}" -max_total_time="$SECONDS_EACH" \
+  "$BINARIES/tests/fuzz/fuzz_$t" "$work" "${seeds[@]}" "${seedOption[@]}" -max_total_time="$SECONDS_EACH" \
     -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$ARTIFACTS/$t-" 2> "$ROOT/build/fuzz/$t.log" || touch "$ROOT/build/fuzz/$t.failed"
 }

@@ -9,8 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 installMissingPackages
 # -O1: AddressSanitizer's documentation asks for -O1 or more for a reasonable speed, and -O1
 # compiles in about two thirds of the time -O2 takes; -g1: line tables are all a report's
-# stack needs.
-configureAndBuild "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+# stack needs. clang: the same sanitized engine then serves the libFuzzer targets too
+# (scripts/fuzz.sh runs them from this build), instead of a build of their own.
+configureAndBuild "$ROOT/build/asan" "${CLANG_FLAGS[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DBUILD_TESTING=ON -DCONVSCOPE_BENCH=OFF -DCONVSCOPE_SANITIZE=ON
 export QT_QPA_PLATFORM=offscreen
 export CONVSCOPE_SANITIZED=1 # the two full-size giants' ONNX round trip is the plain run's (OnnxTest.cpp)

@@ -39,6 +39,9 @@ fi
 # already ran once above, in fuzz_corpus_TARGET), with a fixed seed so that every run tries
 # the same inputs: exploring is scripts/fuzz.sh's job, run without a seed.
 if [ -z "${CONVSCOPE_NO_FUZZ:-}" ]; then
+  # The sanitizer build holds the fuzz targets (scripts/test-sanitizers.sh); without it,
+  # fuzz.sh builds its own.
+  [ -z "${CONVSCOPE_NO_SANITIZERS:-}" ] && export CONVSCOPE_FUZZ_BUILD="$ROOT/build/asan"
   CONVSCOPE_FUZZ_SEED="${CONVSCOPE_FUZZ_SEED:-1}" "$ROOT/scripts/fuzz.sh" "${CONVSCOPE_FUZZ_SECONDS:-10}"
   stage "fuzzing"
 fi
