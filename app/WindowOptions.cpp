@@ -49,10 +49,16 @@ QList<QCommandLineOption> windowOptions() {
        "N"},
       {"stepper", "Start in the stepper."},
       {"step",
-       "Start the stepper on convolution, activation (or relu: the --activation chosen), pooling, fc or backward (the "
+       "Start the stepper on convolution, activation (or relu: the --activation chosen), pooling, fc, backward (the "
        "training loop, forward and backward; "
-       "pooling without --kernel pools FILE as it is).",
+       "pooling without --kernel pools FILE as it is) or deconv (the transposed convolution: a 3x3 sample, or "
+       "FILE and its --kernel with --stride and --padding when a kernel is given).",
        "MODE"},
+      {"deconv",
+       "Start the stepper on the transposed convolution with this sample: k3s2p1op1 (kernel 3, stride 2, padding 1, "
+       "output padding 1), k2s2, k4s2p1 (conv_arithmetic's cases on a 3x3 input), or workspace (FILE and its "
+       "--kernel). Z switches to the zero-inserted view.",
+       "SAMPLE"},
       {"cell",
        "Start the stepper at this output cell (counted from 0, row by row); with --step backward, this many "
        "steps into the loop (at most 10000).",
@@ -186,7 +192,19 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                                {"relu", StartStep::Activation},
                                {"pooling", StartStep::Pooling},
                                {"fc", StartStep::FullyConnected},
-                               {"backward", StartStep::Backward}});
+                               {"backward", StartStep::Backward},
+                               {"deconv", StartStep::Deconv}});
+  if (p.isSet("deconv")) {
+    o.deconvSample = oneOf<std::string>(p, "deconv",
+                                        {{"k3s2p1op1", "k3s2p1op1"},
+                                         {"k2s2", "k2s2"},
+                                         {"k4s2p1", "k4s2p1"},
+                                         {"workspace", "workspace"}});
+    if (o.step && *o.step != StartStep::Deconv)
+      throw UsageError("--deconv " + o.deconvSample + " starts the transposed convolution: leave out --step or give "
+                       "--step deconv");
+    o.step = StartStep::Deconv;
+  }
   if (p.isSet("select")) {
     o.select = str(p.value("select"));
     if (o.tab != StartTab::Architectures || o.model.empty())

@@ -16,7 +16,7 @@ namespace convscope::cli {
 
 // --tab maps|stepper|training|architectures|depthwise (the Architectures tab's second page)
 enum class StartTab { FeatureMaps, Stepper, Training, Architectures, Depthwise };
-enum class StartStep { Convolution, Activation, Pooling, FullyConnected, Backward }; // --step: the stepper's modes
+enum class StartStep { Convolution, Activation, Pooling, FullyConnected, Backward, Deconv }; // --step: the stepper's modes
 constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 
 // Every value is checked; an unset optional leaves the window's own setting alone.
@@ -42,6 +42,7 @@ struct WindowOptions {
   std::optional<int> resize; // --resize: a single image's shorter side first
   std::optional<StartTab> tab;
   std::optional<StartStep> step;
+  std::string deconvSample; // --deconv: the transposed convolution's sample (implies --step deconv)
   std::optional<int64_t> cell; // --cell, counted from 0 row by row
   bool stepper = false, presenter = false, train = false;
   // Figures and animations made by a script: written once the view has settled, then quit.

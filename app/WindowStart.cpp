@@ -7,6 +7,7 @@
 #include "ui/window/MainWindow.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
 
@@ -73,10 +74,24 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     case StartStep::Pooling: window.stepper()->setMode(Mode::Pooling); break;
     case StartStep::FullyConnected: window.stepper()->setMode(Mode::FullyConnected); break;
     case StartStep::Backward: window.stepper()->setMode(Mode::Backward); break;
+    case StartStep::Deconv: {
+      window.stepper()->setMode(Mode::Transposed);
+      // The sample asked for; without one, the workspace's input when a kernel was given, else
+      // conv_arithmetic's kernel 3, stride 2 case.
+      using convscope::ui::TransposedStepper;
+      auto* t = window.stepper()->transposed();
+      const std::string sample = !o.deconvSample.empty() ? o.deconvSample
+                                 : o.kernels.empty()     ? "k3s2p1op1"
+                                                         : "workspace";
+      t->setSample(TransposedStepper::sampleNamed(sample));
+      break;
+    }
     }
   }
   if (o.cell && o.step == StartStep::Backward) // the backward pass counts its steps through every stage
     for (int64_t i = 0; i < std::min<int64_t>(*o.cell, kMostBackwardSteps); ++i) window.stepper()->stepForward();
+  else if (o.cell && o.step == StartStep::Deconv)
+    window.stepper()->transposed()->setPosition(static_cast<int>(*o.cell));
   else if (o.cell)
     window.stepper()->setPosition(static_cast<int>(*o.cell));
   if (o.presenter) window.setPresenterMode(true);

@@ -28,7 +28,9 @@ constexpr int64_t kMostValues = int64_t(1) << 24;
 constexpr int64_t kMostStride = 64, kMostDilation = 64, kMostPadding = 256, kMostPoolWindow = 64, kMostKernels = 64;
 
 const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise"};
-const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward"};
+const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward", "deconv"};
+const char* const kDeconvSamples[] = {"workspace", "k3s2p1op1", "k2s2", "k4s2p1"};
+const char* const kDeconvViews[] = {"scatter", "zero-inserted"};
 
 bool isImageLike(const Tensor& t) {
   const Shape& s = t.shape();
@@ -198,7 +200,15 @@ std::string serializeLecture(const LectureState& s) {
            {"position", s.stepPosition},
            {"kernel", s.stepKernel},
            {"channel", s.stepChannel},
-           {"backward", {{"loop", s.backwardLoop}, {"stage", s.backwardStage}, {"cell", s.backwardCell}}}}},
+           {"backward", {{"loop", s.backwardLoop}, {"stage", s.backwardStage}, {"cell", s.backwardCell}}},
+           {"deconv",
+            {{"sample", s.deconv.sample},
+             {"stride", s.deconv.stride},
+             {"padding", s.deconv.padding},
+             {"output_padding", s.deconv.outputPadding},
+             {"view", s.deconv.view},
+             {"selected", s.deconv.selected},
+             {"compare", s.deconv.compare}}}}},
          {"model", s.model},
          {"network", s.network},
          {"maps", {{"contrast", s.contrast}, {"shared_scale", s.sharedScale}}}};
@@ -314,6 +324,16 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   s.backwardLoop = int(r.integer(backward, "loop", "stepper.backward.loop", 1, 10000));
   s.backwardStage = int(r.integer(backward, "stage", "stepper.backward.stage", 0, 32));
   s.backwardCell = int(r.integer(backward, "cell", "stepper.backward.cell", 0, 1 << 20));
+  if (stepper.contains("deconv")) { // optional: files from before the transposed convolution
+    const Json& d = r.at(stepper, "deconv", "stepper.deconv");
+    s.deconv.sample = r.oneOf(d, "sample", "stepper.deconv.sample", kDeconvSamples);
+    s.deconv.stride = int(r.integer(d, "stride", "stepper.deconv.stride", 1, 4));
+    s.deconv.padding = int(r.integer(d, "padding", "stepper.deconv.padding", 0, 3));
+    s.deconv.outputPadding = int(r.integer(d, "output_padding", "stepper.deconv.output_padding", 0, 3));
+    s.deconv.view = r.oneOf(d, "view", "stepper.deconv.view", kDeconvViews);
+    s.deconv.selected = int(r.integer(d, "selected", "stepper.deconv.selected", -1, 1 << 20));
+    s.deconv.compare = r.flag(d, "compare", "stepper.deconv.compare");
+  }
   s.model = r.text(j, "model", "model");
   if (j.contains("model_normalization")) { // optional: the model's own when absent
     const Json& n = r.at(j, "model_normalization", "model_normalization");

@@ -41,12 +41,23 @@ struct LectureState {
   int modelResize = 0; // with them: a single image's shorter side first (Preprocess::resize), 0 none
   // What shows: "maps", "stepper", "training", "architectures" or "depthwise".
   std::string tab = "maps";
-  // The stepper: "convolution", "relu", "pooling", "fc" or "backward"; its output cell, the
-  // bank's kernel and the output channel it shows.
+  // The stepper: "convolution", "relu", "pooling", "fc", "backward" or "deconv"; its output
+  // cell (the transposed convolution's: its step), the bank's kernel and the output channel it
+  // shows.
   std::string stepMode = "convolution";
   int64_t stepPosition = 0;
   int stepKernel = 0, stepChannel = 0;
   int backwardLoop = 1, backwardStage = 0, backwardCell = 0; // the backward mode's step (BackwardLesson::Stage)
+  // The transposed convolution's sample ("workspace", "k3s2p1op1", "k2s2", "k4s2p1"), its
+  // geometry as edited, the view ("scatter" or "zero-inserted"), the output cell explained
+  // (−1: the stepper's choice) and whether upsample-then-convolve shows beside.
+  struct Deconv {
+    std::string sample = "k3s2p1op1";
+    int stride = 2, padding = 1, outputPadding = 1;
+    std::string view = "scatter";
+    int selected = -1;
+    bool compare = false;
+  } deconv;
   std::string network; // the Architectures tab's network (a name or a file); empty: none
   bool presenter = false;
   int contrast = 0; // the feature maps' contrast (0 automatic, 1 true, 2…16 ×)

@@ -411,7 +411,13 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
                       "NAME|FILE too");
   expectWindowRefused({six, "--model", "nosuchnet"}, 2, "convscope: --model nosuchnet: no such file");
   expectWindowRefused({six, "--step", "softmax"}, 2,
-                      "convscope: --step 'softmax' must be convolution, activation, relu, pooling, fc or backward");
+                      "convscope: --step 'softmax' must be convolution, activation, relu, pooling, fc, backward or "
+                      "deconv");
+  expectWindowRefused({six, "--deconv", "k5"}, 2,
+                      "convscope: --deconv 'k5' must be k3s2p1op1, k2s2, k4s2p1 or workspace");
+  expectWindowRefused({six, "--deconv", "k2s2", "--step", "pooling"}, 2,
+                      "convscope: --deconv k2s2 starts the transposed convolution: leave out --step or give --step "
+                      "deconv");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
   // Exports made by a script: a known kind of file, one at a time, --figure with --export.
   expectWindowRefused({six, "--export", "x.bmp"}, 2,

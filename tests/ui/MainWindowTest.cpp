@@ -17,6 +17,7 @@
 #include "ui/maps/SaliencyDialog.h"
 #include "ui/maps/NormalizationDialog.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
 #include "ui/training/TrainingInspector.h"
@@ -34,6 +35,8 @@
 #include "engine/training/Optimizer.h"
 #include "engine/network/Presets.h"
 #include "engine/backend/reference/ExplainBackward.h"
+#include "engine/backend/onednn/OnednnBackend.h"
+#include "engine/lessons/TransposedConvolution.h"
 
 #include <QElapsedTimer>
 #include <QLineEdit>
@@ -1165,6 +1168,150 @@ private slots:
     QVERIFY(!form.epochsBox()->isEnabled() && !form.modelBox()->isEnabled());
     form.setRunning(false);
     QVERIFY(form.epochsBox()->isEnabled());
+  }
+
+  // The transposed convolution stepped through whole layers, every cell against the engine:
+  // each conv_arithmetic sample scattered input cell by input cell (every running sum is the
+  // sum of the products that have landed, the last step oneDNN's deconvolution), then stepped
+  // output cell by output cell over the zero-inserted input; the overlap counts; the keys; the
+  // workspace's own input and kernel; refusals in words; a lecture file keeps it all.
+  void transposedStepperStepsWholeLayersAsTheEngine() {
+    MainWindow window;
+    window.show();
+    window.showStepper();
+    Stepper* stepper = window.stepper();
+    stepper->setMode(Stepper::Mode::Transposed);
+    TransposedStepper* t = stepper->transposed();
+    QVERIFY(t->isVisible());
+    OnednnBackend onednn;
+    using Sample = TransposedStepper::Sample;
+    using View = TransposedStepper::View;
+    for (Sample sample : {Sample::K3S2P1Op1, Sample::K2S2, Sample::K4S2P1}) {
+      t->setSample(sample);
+      t->setView(View::Scatter);
+      QVERIFY2(t->layer(), qPrintable(t->problemText()));
+      QCOMPARE(t->outputRows(), 6);
+      QCOMPARE(t->outputColumns(), 6);
+      const Tensor fast = transposedForward(*t->layer(), t->input(), &onednn);
+      const Tensor& x = t->input();
+      QCOMPARE(t->stepCount(), 9);
+      for (int p = 0; p < t->stepCount(); ++p) {
+        t->setPosition(p);
+        const Panel* sums = t->panel("output y");
+        QVERIFY(sums);
+        for (int cell = 0; cell < 36; ++cell) {
+          const TransposedExplanation e = explainTransposed(*t->layer(), x, 0, cell / 6, cell % 6);
+          double partial = 0;
+          int landed = 0;
+          for (const TransposedTerm& term : e.terms)
+            if (term.row * 3 + term.col <= p) partial += double(term.input) * term.weight, ++landed;
+          QCOMPARE(bool(sums->blank[size_t(cell)]), landed == 0);
+          if (landed) QCOMPARE(sums->values[size_t(cell)], float(partial));
+        }
+        // The products panel: x · the kernel.
+        const Panel* products = t->panel("x(");
+        QVERIFY(products);
+        QCOMPARE(products->values.front(), x.data()[p] * t->layer()->weights.data()[0]);
+      }
+      const Panel* finished = t->panel("output y");
+      for (int cell = 0; cell < 36; ++cell) QCOMPARE(finished->values[size_t(cell)], fast.data()[cell]);
+      const Panel* overlap = t->panel("overlap");
+      const auto counts = transposedOverlap(*t->layer(), x.shape());
+      for (int cell = 0; cell < 36; ++cell) QCOMPARE(int(overlap->values[size_t(cell)]), counts[size_t(cell / 6)][size_t(cell % 6)]);
+      // The zero-inserted view, output cell by output cell.
+      t->setView(View::ZeroInserted);
+      QCOMPARE(t->stepCount(), 36);
+      for (int p = 0; p < 36; ++p) {
+        t->setPosition(p);
+        const Panel* out = t->panel("output y");
+        QCOMPARE(out->shown, p + 1);
+        QCOMPARE(out->current, p);
+        QCOMPARE(out->values[size_t(p)], fast.data()[p]);
+        const QString text = t->arithmeticText();
+        QVERIFY2(text.contains(" = " + QString::fromStdString(formatValue(fast.data()[p], 4)) + "\n"), qPrintable(text));
+        const Panel* z = t->panel("zero-inserted input z");
+        QCOMPARE(int(z->highlighted.size()), int(t->layer()->geometry.kernelH * t->layer()->geometry.kernelW));
+      }
+    }
+    // The checkerboard of kernel 3, stride 2: 1, 2 and 4 products; kernel 4's interior an even 4.
+    t->setSample(Sample::K3S2P1Op1);
+    QCOMPARE(t->panel("overlap")->values[7], 4.0f);
+    QCOMPARE(t->panel("overlap")->values[8], 2.0f);
+    QCOMPARE(t->panel("overlap")->values[14], 1.0f);
+    t->setSample(Sample::K4S2P1);
+    for (int cell : {7, 8, 9, 10, 13, 14, 27, 28}) QCOMPARE(t->panel("overlap")->values[size_t(cell)], 4.0f);
+    // The scatter's words: x(1, 1) = 5 lands with its corner at y(1, 1), products printed.
+    t->setSample(Sample::K3S2P1Op1);
+    t->setView(View::Scatter);
+    t->setPosition(4);
+    QVERIFY2(t->arithmeticText().contains("x(1, 1) = 5 lands on the output as 5 × the kernel"), qPrintable(t->arithmeticText()));
+    QVERIFY2(t->arithmeticText().contains("y(2, 2) += 5·4 → 20"), qPrintable(t->arithmeticText()));
+    t->selectCell(7);
+    QVERIFY2(t->arithmeticText().contains("y(1, 1) = x(0, 0)·w(2, 2) + x(0, 1)·w(2, 0) + x(1, 0)·w(0, 2) + x(1, 1)·w(0, 0)"),
+             qPrintable(t->arithmeticText()));
+    QVERIFY(t->arithmeticText().contains("= 1·1 + 2·1 + 4·1 + 5·1 = 12"));
+    // The keys: → steps, Z to the zero-inserted view, U the upsampling's overlap beside.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    stepper->setFocus();
+    QTest::keyClick(stepper, Qt::Key_Right);
+    QCOMPARE(t->position(), 5);
+    QTest::keyClick(stepper, Qt::Key_Z);
+    QCOMPARE(t->view(), View::ZeroInserted);
+    QCOMPARE(t->position(), 7); // the chosen cell
+    QTest::keyClick(stepper, Qt::Key_U);
+    QVERIFY(t->upsampleCompared());
+    const Panel* up = t->panel("upsample ×2 + conv");
+    QVERIFY(up);
+    QCOMPARE(up->values[7], 9.0f); // every interior cell the same 9
+    QCOMPARE(up->values[14], 9.0f);
+    t->setUpsampleCompared(false);
+    // The workspace's own input and kernel: the 6×6 image and filter 1 at stride 2 make 13×13.
+    window.openFile(example("six.txt"));
+    window.workspace()->setKernels({{"filter1", loadMatrixFile(example("filter1.txt").toStdString())}});
+    t->setSample(Sample::Workspace);
+    t->setGeometry(2, 0, 0);
+    QVERIFY2(t->layer(), qPrintable(t->problemText()));
+    QCOMPARE(t->outputRows(), 13);
+    QCOMPARE(t->stepCount(), 169); // still the zero-inserted view
+    t->setPosition(168);
+    const Tensor fast = transposedForward(*t->layer(), t->input(), &onednn);
+    for (int cell = 0; cell < 169; ++cell) QCOMPARE(t->panel("output y")->values[size_t(cell)], fast.data()[cell]);
+    // Refused in words: an output padding not below the stride, an input too large.
+    t->setGeometry(2, 0, 2);
+    QVERIFY(!t->layer());
+    QVERIFY2(t->problemText().contains("output padding"), qPrintable(t->problemText()));
+    QVERIFY(t->panels().empty());
+    window.openFile(example("digit.png"));
+    t->setGeometry(2, 0, 0);
+    QVERIFY2(t->problemText().contains("up to 16×16"), qPrintable(t->problemText()));
+    // A lecture file keeps the sample, its geometry, the view and the step.
+    t->setSample(Sample::K4S2P1);
+    t->setView(View::ZeroInserted);
+    t->setPosition(20);
+    t->setUpsampleCompared(true);
+    QTemporaryDir dir;
+    const QString path = dir.filePath("deconv.convscope");
+    QVERIFY(window.saveLecture(path));
+    MainWindow again;
+    again.show();
+    QVERIFY(again.openLecture(path));
+    TransposedStepper* u = again.stepper()->transposed();
+    QCOMPARE(again.stepper()->mode(), Stepper::Mode::Transposed);
+    QCOMPARE(u->sample(), Sample::K4S2P1);
+    QCOMPARE(u->view(), View::ZeroInserted);
+    QCOMPARE(u->position(), 20);
+    QCOMPARE(u->stride(), 2);
+    QCOMPARE(u->padding(), 1);
+    QVERIFY(u->upsampleCompared());
+    // Exports: the stepped figure and the grids alone; an animation of every step.
+    const std::vector<Figure> figures = again.stepper()->figures();
+    QCOMPARE(figures.size(), size_t(2));
+    QCOMPARE(figures[0].name, QStringLiteral("deconv"));
+    QString problem;
+    const std::vector<QImage> frames = stepperFrames(again.stepper(), 1.0, &problem);
+    QCOMPARE(int(frames.size()), 36);
+    QCOMPARE(u->position(), 20);
   }
 
   void presenterModeTogglesAndRestores() {

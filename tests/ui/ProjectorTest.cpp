@@ -14,6 +14,7 @@
 #include "ui/window/MainWindow.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
 #include "ui/training/TrainingInspector.h"
@@ -163,6 +164,43 @@ private slots:
     QVERIFY(stepper->gridsFit());
     QVERIFY(!stepper->titlesElided());
     QVERIFY2(stepper->smallestDigitPixels() >= 24, qPrintable(QString::number(stepper->smallestDigitPixels())));
+  }
+
+  // The transposed convolution's slides from the Samples menu, presenting: every sample in both
+  // views and with upsample-then-convolve beside, digits of at least 24 px, every panel and
+  // the whole arithmetic in view.
+  void presenterModeShowsTheTransposedConvolutionLargeAndWhole() {
+    MainWindow window;
+    window.show();
+    openSample(window, "Transposed convolution, kernel 3 stride 2");
+    Stepper* stepper = window.stepper();
+    QCOMPARE(stepper->mode(), Stepper::Mode::Transposed);
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800));
+    TransposedStepper* t = stepper->transposed();
+    using Sample = TransposedStepper::Sample;
+    using View = TransposedStepper::View;
+    for (Sample sample : {Sample::K3S2P1Op1, Sample::K2S2, Sample::K4S2P1})
+      for (View view : {View::Scatter, View::ZeroInserted})
+        for (bool compared : {false, true}) {
+          t->setSample(sample);
+          t->setView(view);
+          t->setUpsampleCompared(compared);
+          t->setPosition(4);
+          QApplication::processEvents();
+          QApplication::processEvents();
+          (void)t->grab();
+          const QString what = QStringLiteral("sample %1, view %2, compared %3")
+                                   .arg(int(sample))
+                                   .arg(int(view))
+                                   .arg(compared);
+          QVERIFY2(t->smallestDigitPixels() >= 24,
+                   qPrintable(what + ": digits of " + QString::number(t->smallestDigitPixels()) + " px"));
+          QVERIFY2(t->gridsFit(), qPrintable(what + ": the panels scroll"));
+          QVERIFY2(t->arithmeticFits(), qPrintable(what + ": the arithmetic scrolls"));
+        }
+    window.setPresenterMode(false);
   }
 
   // Finding 2: the Training tab while presenting: plot text of at least 16 px, the form

@@ -3,6 +3,7 @@
 
 #include "ui/export/ExportDialog.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -49,8 +50,29 @@ std::vector<RgbImage> rgbFrames(const std::vector<QImage>& frames) {
 std::vector<QImage> stepperFrames(Stepper* stepper, double scale, QString* problem) {
   if (stepper->mode() == Stepper::Mode::Backward) {
     *problem = QObject::tr("The animation steps through the forward modes (convolution, ReLU, pooling, fully "
-                           "connected); the backward pass exports as figures (File → Export Figure)");
+                           "connected) and the transposed convolution; the backward pass exports as figures (File → "
+                           "Export Figure)");
     return {};
+  }
+  if (stepper->mode() == Stepper::Mode::Transposed) { // its steps: input cells scattered, or output cells
+    TransposedStepper* t = stepper->transposed();
+    const int steps = t->stepCount();
+    if (steps == 0) {
+      *problem = QObject::tr("Nothing to animate: %1").arg(t->problemText());
+      return {};
+    }
+    if (steps > kMostAnimationFrames) {
+      *problem = QObject::tr("%1 steps would make %1 frames (at most %2): a smaller input").arg(steps).arg(kMostAnimationFrames);
+      return {};
+    }
+    const int was = t->position();
+    std::vector<QImage> frames;
+    for (int step = 0; step < steps; ++step) {
+      t->setPosition(step);
+      frames.push_back(figureImage(t->figures().front(), scale));
+    }
+    t->setPosition(was);
+    return frames;
   }
   if (!stepper->problemText().isEmpty() || stepper->cellCount() == 0) {
     *problem = QObject::tr("Nothing to animate: %1").arg(stepper->problemText());

@@ -1,7 +1,8 @@
-// BackwardStepper: the controls, the panels of each stage, and BackwardCanvas, which paints them.
+// BackwardStepper: the controls and the panels of each stage (PanelCanvas paints them).
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/core/Text.h"
 #include "ui/stepper/GridCells.h"
+#include "ui/stepper/PanelCanvas.h"
 
 #include "engine/lessons/Filtering.h"
 #include "engine/backend/reference/Explain.h"
@@ -36,101 +37,6 @@ constexpr double kAspect = 1.8;      // cells wider than tall: gradients have fo
 std::vector<float> valuesOf(const Tensor& t) { return std::vector<float>(t.data(), t.data() + t.size()); }
 
 } // namespace
-
-// ---- the canvas ------------------------------------------------------------------------
-
-class BackwardCanvas : public QWidget {
-public:
-  explicit BackwardCanvas(BackwardStepper* s) : QWidget(s), s_(s) {}
-
-  // The largest cells (up to 110 px tall, 1.8 times as wide) whose panels, flowing left to
-  // right and wrapping at the view's width, fit the view's height; at least 18 px.
-  void relayout() {
-    const QSize view = s_->scroll_->viewport()->size();
-    int chosen = 18;
-    for (int ch = s_->presenter_ ? 110 : 72; ch >= 18; ch -= 2)
-      if (layoutFor(ch, view.width()).height() <= view.height()) {
-        chosen = ch;
-        break;
-      }
-    const QSize size = layoutFor(chosen, view.width());
-    cellH_ = chosen;
-    setFixedSize(std::max(size.width(), 200), std::max(size.height(), 120));
-    update();
-  }
-  int cellHeight() const { return cellH_; }
-
-protected:
-  void paintEvent(QPaintEvent*) override {
-    QPainter p(this);
-    p.fillRect(rect(), Qt::white);
-    const int ch = cellH_, cw = int(ch * kAspect);
-    const QFont title = titleFont();
-    for (size_t k = 0; k < s_->panels_.size() && k < origins_.size(); ++k) {
-      const auto& panel = s_->panels_[k];
-      const QPoint o = origins_[k];
-      p.setFont(title);
-      p.setPen(Qt::black);
-      p.drawText(QRect(o.x(), o.y() - titleHeight(), width() - o.x(), titleHeight() - 2),
-                 Qt::AlignLeft | Qt::AlignBottom, panel.title);
-      // One font for the panel, fitted to its widest number (the grids' numbers have three
-      // significant digits; the arithmetic has four).
-      QString widest;
-      QFont f = font();
-      f.setPixelSize(std::clamp(ch * 6 / 10, 8, 44));
-      for (float v : panel.values)
-        if (QFontMetrics(f).horizontalAdvance(numberText(v)) > QFontMetrics(f).horizontalAdvance(widest)) widest = numberText(v);
-      const int px = fittedPixelSize(f, widest, cw - 1, std::clamp(ch * 6 / 10, 8, 44));
-      p.setFont(f);
-      for (int r = 0; r < panel.rows; ++r)
-        for (int c = 0; c < panel.columns; ++c) {
-          const int i = r * panel.columns + c;
-          const QRect cell(o.x() + c * cw, o.y() + r * ch, cw, ch);
-          const bool shown = panel.shown < 0 || i < panel.shown;
-          const float v = i < int(panel.values.size()) ? panel.values[size_t(i)] : 0.0f;
-          QColor fill = Qt::white;
-          if (shown) fill = panel.signedTint ? (v > 0 ? kPositive : v < 0 ? kNegative : QColor(Qt::white)) : kFilled;
-          if (std::find(panel.highlighted.begin(), panel.highlighted.end(), i) != panel.highlighted.end())
-            fill = kWindow;
-          drawCell(p, cell, fill, s_->presenter_, numberText(v), shown && ch >= 16 ? px : 0);
-        }
-      if (panel.current >= 0)
-        outlineCell(p,
-                    QRect(o.x() + panel.current % panel.columns * cw, o.y() + panel.current / panel.columns * ch, cw, ch),
-                    kCurrent, 3);
-    }
-  }
-
-private:
-  QFont titleFont() const {
-    QFont f = font();
-    f.setPointSizeF(std::max(9.0, font().pointSizeF()));
-    return f;
-  }
-  int titleHeight() const { return QFontMetrics(titleFont()).height() + 6; }
-
-  // Places the panels for cells ch tall in a view `width` wide; returns the size they take.
-  QSize layoutFor(int ch, int width) {
-    origins_.clear();
-    const int cw = int(ch * kAspect), gap = std::max(16, cw / 3), th = titleHeight();
-    const QFontMetrics titles(titleFont());
-    const int wrapAt = width >= 100 ? width - 8 : INT_MAX;
-    int x = 8, y = 8 + th, rowBottom = y, right = 0;
-    for (const auto& panel : s_->panels_) {
-      const int w = std::max(panel.columns * cw, titles.horizontalAdvance(panel.title));
-      if (x > 8 && x + w > wrapAt) x = 8, y = rowBottom + gap / 2 + th;
-      origins_.push_back(QPoint(x, y));
-      x += w + gap;
-      right = std::max(right, x - gap);
-      rowBottom = std::max(rowBottom, y + panel.rows * ch);
-    }
-    return QSize(right + 8, rowBottom + 8);
-  }
-
-  BackwardStepper* s_;
-  std::vector<QPoint> origins_;
-  int cellH_ = 40;
-};
 
 // ---- the stepper -----------------------------------------------------------------------
 
@@ -197,8 +103,8 @@ BackwardStepper::BackwardStepper(Workspace* workspace, QWidget* parent) : QWidge
   problemLabel_->setPalette(red);
   problemLabel_->hide();
 
-  canvas_ = new BackwardCanvas(this);
   scroll_ = new QScrollArea;
+  canvas_ = new PanelCanvas(&panels_, scroll_, kAspect, this);
   scroll_->setWidget(canvas_);
   scroll_->setBackgroundRole(QPalette::Base);
   arithmetic_ = new QTextBrowser;
@@ -402,7 +308,6 @@ void BackwardStepper::togglePlay() {
 }
 
 void BackwardStepper::setPresenterMode(bool on) {
-  presenter_ = on;
   // The plot's text as large as the window's, presenting (its fonts are its own).
   QFont tick = font(), label = font();
   tick.setPixelSize(on ? 16 : 11);
@@ -411,7 +316,7 @@ void BackwardStepper::setPresenterMode(bool on) {
   errorPlot_->yAxis->ticker()->setTickCount(on ? 3 : 5);
   errorPlot_->setMaximumWidth(on ? 320 : 340);
   errorPlot_->replot();
-  canvas_->relayout();
+  canvas_->setPresenterMode(on);
 }
 
 void BackwardStepper::resizeEvent(QResizeEvent* event) {
@@ -467,8 +372,15 @@ void BackwardStepper::buildPanels() {
   const int c = cell_;
   auto add = [this](QString title, int rows, int columns, std::vector<float> values, int shown = -1,
                     std::vector<int> highlighted = {}, int current = -1, bool tint = false) {
-    panels_.push_back(
-        {std::move(title), rows, columns, std::move(values), shown, std::move(highlighted), current, tint});
+    Panel panel;
+    panel.title = std::move(title);
+    panel.rows = rows, panel.columns = columns;
+    panel.values = std::move(values);
+    panel.shown = shown;
+    panel.highlighted = std::move(highlighted);
+    panel.current = current;
+    panel.signedTint = tint;
+    panels_.push_back(std::move(panel));
   };
   // The input cells one convolution output reads, and the inputs one weight multiplies.
   auto window = [&](int r, int col) {

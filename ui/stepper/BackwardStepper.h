@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ui/export/Figure.h"
+#include "ui/stepper/PanelCanvas.h"
 
 #include "ui/core/Workspace.h"
 
@@ -30,24 +31,14 @@ class QCustomPlot;
 
 namespace convscope::ui {
 
-class BackwardCanvas;
 
 class BackwardStepper : public QWidget {
   Q_OBJECT
 public:
   using Stage = BackwardLesson::Stage;
 
-  // One grid as painted: its numbers (row-major), how many are shown so far (the filling
-  // grid), the cells the current one reads (highlighted) and the current cell (outlined).
-  struct Panel {
-    QString title;
-    int rows = 0, columns = 0;
-    std::vector<float> values;
-    int shown = -1; // cells with numbers; -1: all
-    std::vector<int> highlighted;
-    int current = -1;
-    bool signedTint = false; // gradients: blue below zero, orange above
-  };
+  // One grid as painted (PanelCanvas paints them).
+  using Panel = convscope::ui::Panel;
 
   explicit BackwardStepper(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -103,7 +94,6 @@ private:
   QString problem_;
   QString kernelName_; // the trained kernel's name in the bank
   std::vector<Panel> panels_;
-  bool presenter_ = false;
   bool stale_ = false; // the workspace changed while hidden
   int rebuilds_ = 0;
 
@@ -116,12 +106,11 @@ private:
   QLabel* loopLabel_;
   QLabel* problemLabel_;
   QScrollArea* scroll_;
-  BackwardCanvas* canvas_;
+  PanelCanvas* canvas_;
   QTextBrowser* arithmetic_;
   QCustomPlot* errorPlot_;
   QSplitter* split_;
   QTimer* timer_;
-  friend class BackwardCanvas;
 };
 
 } // namespace convscope::ui

@@ -4,6 +4,7 @@
 
 #include "ui/stepper/ActivationPlot.h"
 #include "ui/stepper/BackwardStepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/stepper/GridCells.h"
 #include "ui/stepper/StepperCanvas.h"
 #include "ui/stepper/StepperLens.h"
@@ -49,9 +50,10 @@ constexpr int64_t kReferenceLimit = 128 * 128; // larger inputs are convolved wi
 Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("stepper");
   modeBox_ = new QComboBox;
-  modeBox_->addItems({tr("Convolution"), tr("Activation"), tr("Pooling"), tr("Fully connected"), tr("Backward pass")});
+  modeBox_->addItems({tr("Convolution"), tr("Activation"), tr("Pooling"), tr("Fully connected"), tr("Backward pass"),
+                      tr("Transposed convolution")});
   modeBox_->setToolTip(tr("Which operation to step through; the backward pass trains the lecture's small network "
-                          "step by step"));
+                          "step by step; the transposed convolution upsamples (segmentation's decoders)"));
   kernelBox_ = new QComboBox;
   kernelBox_->setToolTip(tr("Which kernel of the bank"));
   channelBox_ = new QSpinBox;
@@ -169,6 +171,14 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   backward_ = new BackwardStepper(workspace_);
   backward_->hide();
   layout->addWidget(backward_, 1);
+  transposed_ = new TransposedStepper(workspace_);
+  transposed_->hide();
+  layout->addWidget(transposed_, 1);
+  // The kernel box matters to the transposed convolution only for the workspace's sample.
+  connect(transposed_, &TransposedStepper::moved, this, [this] {
+    if (mode_ == Mode::Transposed)
+      kernelBox_->setVisible(transposed_->sample() == TransposedStepper::Sample::Workspace);
+  });
   layout = body;
   layout->addLayout(controls);
   layout->addWidget(formulaLabel_);
@@ -192,7 +202,7 @@ Stepper::Stepper(Workspace* workspace, QWidget* parent) : QWidget(parent), works
   timer_->setInterval(1000 / speed_->value());
   connect(modeBox_, &QComboBox::currentIndexChanged, this, [this](int i) { setMode(static_cast<Mode>(i)); });
   connect(kernelBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
-    if (i >= 0 && i != kernelIndex_) kernelIndex_ = i, recompute();
+    if (i >= 0 && i != kernelIndex_) kernelIndex_ = i, transposed_->setKernelIndex(i), recompute();
   });
   connect(channelBox_, &QSpinBox::valueChanged, this, [this](int v) {
     if (v != outputChannel_) outputChannel_ = v, recompute();
@@ -269,7 +279,7 @@ void Stepper::recompute() {
       channelBox_->setRange(0, int(outChannels - 1));
       outputChannel_ = std::clamp(outputChannel_, 0, int(outChannels - 1));
       channelBox_->setValue(outputChannel_);
-      channelBox_->setVisible(outChannels > 1 && mode_ != Mode::FullyConnected && mode_ != Mode::Backward);
+      channelBox_->setVisible(outChannels > 1 && mode_ != Mode::FullyConnected && !ownWidget());
     }
     const int64_t inPerGroup = conv_.weights.shape()[1];
     const int64_t first = (outputChannel_ / (outChannels / conv_.geometry.groups)) * inPerGroup;
@@ -379,6 +389,8 @@ QString Stepper::formulaText() const {
 
 QString Stepper::arithmeticText() const {
   ensureCurrent();
+  if (mode_ == Mode::Backward) return backward_->arithmeticText();
+  if (mode_ == Mode::Transposed) return transposed_->arithmeticText();
   if (cellCount() == 0) return {};
   const int r = rowOf(position_), c = columnOf(position_);
   if (mode_ == Mode::Convolution) {
@@ -459,12 +471,13 @@ void Stepper::setMode(Mode mode) {
   position_ = 0;
   // The kernel bank plays no part in the fully connected stage; the backward pass trains
   // the bank's first kernel.
-  kernelBox_->setVisible(mode != Mode::FullyConnected && mode != Mode::Backward);
-  const bool backward = mode == Mode::Backward;
-  forwardBody_->setVisible(!backward);
-  backward_->setVisible(backward);
-  speed_->setVisible(!backward && !presenter_);
-  speedLabel_->setVisible(!backward && !presenter_);
+  kernelBox_->setVisible(mode != Mode::FullyConnected && mode != Mode::Backward &&
+                         (mode != Mode::Transposed || transposed_->sample() == TransposedStepper::Sample::Workspace));
+  forwardBody_->setVisible(!ownWidget());
+  backward_->setVisible(mode == Mode::Backward);
+  transposed_->setVisible(mode == Mode::Transposed);
+  speed_->setVisible(!ownWidget() && !presenter_);
+  speedLabel_->setVisible(!ownWidget() && !presenter_);
   placeWhatRow();
   recompute();
 }
@@ -487,6 +500,7 @@ void Stepper::setOutputChannel(int channel) {
 std::vector<Figure> Stepper::figures() const {
   ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->figures();
+  if (mode_ == Mode::Transposed) return transposed_->figures();
   const int width = std::max(canvas_->width(), 480);
   const QString formula = formulaLabel_->text();
   std::vector<Figure> parts;
@@ -567,25 +581,33 @@ void Stepper::setPosition(int position) {
 
 void Stepper::stepForward() {
   ensureCurrent();
+  if (mode_ == Mode::Transposed) return transposed_->stepForward();
   mode_ == Mode::Backward ? backward_->stepForward() : setPosition(position_ + 1);
 }
 void Stepper::stepBack() {
   ensureCurrent();
+  if (mode_ == Mode::Transposed) return transposed_->stepBack();
   mode_ == Mode::Backward ? backward_->stepBack() : setPosition(position_ - 1);
 }
 
 void Stepper::reset() {
   ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->reset();
+  if (mode_ == Mode::Transposed) return transposed_->reset();
   if (timer_->isActive()) togglePlay();
   setPosition(0);
 }
 
-bool Stepper::isPlaying() const { return mode_ == Mode::Backward ? backward_->isPlaying() : timer_->isActive(); }
+bool Stepper::isPlaying() const {
+  return mode_ == Mode::Backward     ? backward_->isPlaying()
+         : mode_ == Mode::Transposed ? transposed_->isPlaying()
+                                     : timer_->isActive();
+}
 
 void Stepper::togglePlay() {
   ensureCurrent();
   if (mode_ == Mode::Backward) return backward_->togglePlay();
+  if (mode_ == Mode::Transposed) return transposed_->togglePlay();
   if (timer_->isActive()) {
     timer_->stop();
     playButton_->setText(tr("Play"));
@@ -709,10 +731,11 @@ void Stepper::setPresenterMode(bool on) {
   problemLabel_->setStyleSheet(on ? "color: #b2182b; font-weight: bold; font-size: 22px;"
                                   : "color: #b2182b; font-weight: bold;");
   // The speed rarely changes in a lecture; the room goes to the grids.
-  speed_->setVisible(!on && mode_ != Mode::Backward);
-  speedLabel_->setVisible(!on && mode_ != Mode::Backward);
+  speed_->setVisible(!on && !ownWidget());
+  speedLabel_->setVisible(!on && !ownWidget());
   placeWhatRow();
   backward_->setPresenterMode(on);
+  transposed_->setPresenterMode(on);
   activationPlot_->setPresenterMode(on);
   activationPlot_->setFixedWidth(on ? 360 : 340);
   updatePanels();
@@ -727,7 +750,7 @@ void Stepper::setPresenterMode(bool on) {
 // One row of controls instead of two when presenting a forward mode: what is stepped, then
 // the buttons. The backward stepper has its own row of controls under the mode.
 void Stepper::placeWhatRow() {
-  const bool beside = presenter_ && mode_ != Mode::Backward;
+  const bool beside = presenter_ && !ownWidget();
   if (beside)
     controls_->insertWidget(0, whatRow_, 0);
   else

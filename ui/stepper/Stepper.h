@@ -38,6 +38,7 @@ namespace convscope::ui {
 
 class StepperCanvas;
 class BackwardStepper;
+class TransposedStepper;
 class ActivationPlot;
 class StepperLens;
 class MatrixPanel;
@@ -46,7 +47,7 @@ class ShiftPanel;
 class Stepper : public QWidget {
   Q_OBJECT
 public:
-  enum class Mode { Convolution, Activation, Pooling, FullyConnected, Backward };
+  enum class Mode { Convolution, Activation, Pooling, FullyConnected, Backward, Transposed };
 
   explicit Stepper(Workspace* workspace, QWidget* parent = nullptr);
 
@@ -81,6 +82,7 @@ public:
   // waits; does not bring it up to date).
   int recomputations() const { return recomputations_; }
   BackwardStepper* backward() const { ensureCurrent(); return backward_; } // the fifth mode's own widget
+  TransposedStepper* transposed() const { return transposed_; }            // the sixth's
   ActivationPlot* activationPlot() const { ensureCurrent(); return activationPlot_; } // beside the activation mode's grids
   StepperLens* lens() const { ensureCurrent(); return lens_; } // the current step magnified, beside grids too large for numbers
   // The lecture's two claims beside the grids: convolution as a sparse, weight-shared matrix
@@ -163,6 +165,9 @@ private:
   QHBoxLayout* controls_ = nullptr;
   QWidget* forwardBody_ = nullptr; // the four forward modes' controls and grids
   BackwardStepper* backward_ = nullptr;
+  TransposedStepper* transposed_ = nullptr;
+  // The backward pass and the transposed convolution: widgets of their own instead of the grids.
+  bool ownWidget() const { return mode_ == Mode::Backward || mode_ == Mode::Transposed; }
   void placeWhatRow(); // above everything, or presenting a forward mode, left of the buttons
   QVBoxLayout* layout_ = nullptr;
   Shape fittedFor_;     // the input shape the cells were fitted for

@@ -157,7 +157,9 @@ void StepperCanvas::findWidest() {
     out[0] = widest(x), out[1] = widest(w), out[2] = widest(z);
     break;
   }
-  case Stepper::Mode::Backward: break; // its own widget draws it (BackwardStepper)
+  case Stepper::Mode::Backward:   // its own widget draws it (BackwardStepper)
+  case Stepper::Mode::Transposed: // and TransposedStepper
+    break;
   }
 }
 

@@ -16,6 +16,7 @@
 #include "ui/maps/PipelineRunner.h"
 #include "ui/architectures/SeparableView.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
 #include "ui/window/RecentFiles.h"
@@ -234,6 +235,12 @@ void MainWindow::openSample(const Sample& sample) {
     if (all[i].title == sample.title) sampleIndex_ = int(i);
   if (sample.lecture) workspace_->setChannelsMode(sample.channels);
   if (!openFile(sample.path)) return;
+  if (!sample.deconv.isEmpty()) { // the transposed convolution's own sample, in the stepper
+    stepper_->setMode(Stepper::Mode::Transposed);
+    stepper_->transposed()->setSample(TransposedStepper::sampleNamed(sample.deconv.toStdString()));
+    showStepper();
+    return;
+  }
   if (!sample.lecture) return;
   try {
     std::vector<NamedKernel> kernels;
@@ -491,12 +498,15 @@ void MainWindow::exportAnimation() {
     showError(tr("Cannot make the animation: %1").arg(problem));
     return;
   }
-  static const char* const kModes[] = {"convolution", "relu", "pooling", "fully-connected", "backward"};
+  static const char* const kModes[] = {"convolution", "relu", "pooling", "fully-connected", "backward", "deconv"};
   const QString mode = kModes[int(stepper_->mode())];
+  const size_t count = frames.size();
   AnimationDialog dialog(std::move(frames),
-                         tr("the stepper's %1 over %2, %3 frames (one per output cell)")
-                             .arg(mode, workspace_->inputName())
-                             .arg(stepper_->cellCount()),
+                         stepper_->mode() == Stepper::Mode::Transposed
+                             ? tr("the transposed convolution, %1 frames (one per step)").arg(count)
+                             : tr("the stepper's %1 over %2, %3 frames (one per output cell)")
+                                   .arg(mode, workspace_->inputName())
+                                   .arg(count),
                          QFileInfo(workspace_->inputName()).completeBaseName() + "-" + mode, 2, this);
   if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(tr("Saved %1").arg(dialog.writtenPath()), 8000);
 }

@@ -6,6 +6,7 @@
 #include "ui/maps/FeatureMapView.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
 #include "ui/window/RecentFiles.h"
@@ -25,7 +26,7 @@ namespace convscope::ui {
 
 namespace {
 const char* const kTabNames[] = {"maps", "stepper", "training", "architectures"};
-const char* const kStepNames[] = {"convolution", "relu", "pooling", "fc", "backward"};
+const char* const kStepNames[] = {"convolution", "relu", "pooling", "fc", "backward", "deconv"};
 } // namespace
 
 LectureState MainWindow::lectureState(const QString& lecturePath) const {
@@ -61,6 +62,14 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
   s.stepChannel = stepper_->outputChannel();
   if (const BackwardStepper* b = stepper_->backward(); b && b->lesson())
     s.backwardLoop = b->loop(), s.backwardStage = int(b->stage()), s.backwardCell = b->cell();
+  if (const TransposedStepper* t = stepper_->transposed()) {
+    s.deconv.sample = TransposedStepper::sampleName(t->sample());
+    s.deconv.stride = t->stride(), s.deconv.padding = t->padding(), s.deconv.outputPadding = t->outputPadding();
+    s.deconv.view = t->view() == TransposedStepper::View::ZeroInserted ? "zero-inserted" : "scatter";
+    s.deconv.selected = t->selectedCell();
+    s.deconv.compare = t->upsampleCompared();
+    if (stepper_->mode() == Stepper::Mode::Transposed) s.stepPosition = t->position();
+  }
   const QString network = architectures_->networkName();
   s.network = QFileInfo(network).isFile() ? pathFor(network) : network.toStdString();
   s.presenter = presenter_;
@@ -140,10 +149,23 @@ bool MainWindow::openLecture(const QString& path) {
   sharedScaleAction_->setChecked(s.sharedScale);
   // The stepper: mode, kernel, channel, then the cell (the backward pass: its loop, stage and cell).
   const int mode = int(std::find(std::begin(kStepNames), std::end(kStepNames), s.stepMode) - std::begin(kStepNames));
-  stepper_->setMode(static_cast<Stepper::Mode>(std::min(mode, 4)));
+  stepper_->setMode(static_cast<Stepper::Mode>(std::min(mode, 5)));
   stepper_->setKernelIndex(s.stepKernel);
   stepper_->setOutputChannel(s.stepChannel);
-  if (stepper_->mode() == Stepper::Mode::Backward) {
+  { // the transposed convolution's sample, geometry and view, whatever mode shows
+    TransposedStepper* t = stepper_->transposed();
+    t->setSample(TransposedStepper::sampleNamed(s.deconv.sample));
+    t->setGeometry(s.deconv.stride, s.deconv.padding, s.deconv.outputPadding);
+    t->setUpsampleCompared(s.deconv.compare);
+    t->setView(s.deconv.view == "zero-inserted" ? TransposedStepper::View::ZeroInserted
+                                                : TransposedStepper::View::Scatter);
+    if (s.deconv.selected >= 0) t->selectCell(s.deconv.selected);
+    if (!t->problemText().isEmpty() && stepper_->mode() == Stepper::Mode::Transposed)
+      problem = tr("the transposed convolution does not fit: %1").arg(t->problemText());
+  }
+  if (stepper_->mode() == Stepper::Mode::Transposed) {
+    stepper_->transposed()->setPosition(int(std::min<int64_t>(s.stepPosition, INT_MAX)));
+  } else if (stepper_->mode() == Stepper::Mode::Backward) {
     if (!stepper_->backward()->goTo(s.backwardLoop, static_cast<BackwardLesson::Stage>(s.backwardStage),
                                     s.backwardCell))
       problem = tr("the backward pass's step (loop %1) was not reached").arg(s.backwardLoop);

@@ -7,6 +7,7 @@
 #include "ui/maps/FeatureMapView.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
+#include "ui/stepper/TransposedStepper.h"
 #include "ui/stepper/LessonPanels.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
@@ -195,6 +196,9 @@ void MainWindow::createMenus() {
   step->addAction(tr("&Pooling"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Pooling); });
   step->addAction(tr("&Fully Connected"), this,
                   [this] { showStepper(), stepper_->setMode(Stepper::Mode::FullyConnected); });
+  step->addAction(tr("&Backward Pass"), this, [this] { showStepper(), stepper_->setMode(Stepper::Mode::Backward); });
+  step->addAction(tr("&Transposed Convolution"), this,
+                  [this] { showStepper(), stepper_->setMode(Stepper::Mode::Transposed); });
   step->addSeparator();
   step->addAction(tr("Convolution as a &Matrix"), this, [this] {
         showStepper(), stepper_->setMode(Stepper::Mode::Convolution);
@@ -206,6 +210,18 @@ void MainWindow::createMenus() {
         stepper_->setShiftShown(!stepper_->shiftPanel()->isVisibleTo(stepper_));
       })
       ->setShortcut(QKeySequence(Qt::Key_S));
+  step->addAction(tr("Transposed: &Zero-Inserted View"), this, [this] {
+        showStepper(), stepper_->setMode(Stepper::Mode::Transposed);
+        TransposedStepper* t = stepper_->transposed();
+        t->setView(t->view() == TransposedStepper::View::Scatter ? TransposedStepper::View::ZeroInserted
+                                                                 : TransposedStepper::View::Scatter);
+      })
+      ->setShortcut(QKeySequence(Qt::Key_Z));
+  step->addAction(tr("Transposed: Overlap vs &Upsample + Conv"), this, [this] {
+        showStepper(), stepper_->setMode(Stepper::Mode::Transposed);
+        stepper_->transposed()->setUpsampleCompared(!stepper_->transposed()->upsampleCompared());
+      })
+      ->setShortcut(QKeySequence(Qt::Key_U));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts)->setShortcut(QKeySequence::HelpContents);

@@ -66,6 +66,20 @@ std::vector<Sample> lectureSamples() {
     Sample* x = lecture(title, file, {"identity"}, "same", description);
     x->activation = ActivationKind::None, x->poolMode = mode, x->stepMode = int(Stepper::Mode::Pooling);
   }
+  // The transposed convolution's slides (segmentation's upsampling): conv_arithmetic's cases on
+  // the 3×3 input, each opening the stepper's transposed mode on its own kernel.
+  for (const auto& [title, name, description] :
+       {std::tuple{tr("Transposed convolution, kernel 3 stride 2"), QStringLiteral("k3s2p1op1"),
+                   tr("3×3 → 6×6 with padding 1, output padding 1: the overlap makes a checkerboard")},
+        std::tuple{tr("Transposed convolution, kernel 2 stride 2"), QStringLiteral("k2s2"),
+                   tr("3×3 → 6×6: every output cell gets exactly one product")},
+        std::tuple{tr("Transposed convolution, kernel 4 stride 2"), QStringLiteral("k4s2p1"),
+                   tr("3×3 → 6×6 with padding 1: an even overlap, no checkerboard (bilinear upsampling ×16)")}}) {
+    Sample x;
+    x.title = title, x.path = ex + "deconv3.txt", x.deconv = name, x.description = description;
+    x.stepMode = int(Stepper::Mode::Transposed);
+    list.push_back(x);
+  }
   const auto plain = [&](const QString& title, const QString& path) { // opened as they are
     Sample x;
     x.title = title, x.path = path;

@@ -31,6 +31,7 @@ struct Sample {
   int stepMode = 0;    // the stepper's mode for the slide (Stepper::Mode)
   int channels = 0;    // 0 as stored, 1 gray, 3 RGB
   QString description; // the gallery's tooltip: what the slide shows
+  QString deconv;      // a transposed convolution's sample (TransposedStepper::sampleName): the stepper opens on it
 };
 
 // The samples found in the resources folder (none when it cannot be found).
