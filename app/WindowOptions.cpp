@@ -65,8 +65,8 @@ QList<QCommandLineOption> windowOptions() {
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
       {"tab",
-       "Start on a tab: maps, stepper, training, architectures, or depthwise (the Architectures tab's standard, "
-       "depthwise and pointwise convolution).",
+       "Start on a tab: maps, stepper, training, architectures, depthwise (the Architectures tab's standard, "
+       "depthwise and pointwise convolution) or applications (segmentation: U-Net against FCN on composed scenes).",
        "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
@@ -170,7 +170,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                              {"stepper", StartTab::Stepper},
                              {"training", StartTab::Training},
                              {"architectures", StartTab::Architectures},
-                             {"depthwise", StartTab::Depthwise}});
+                             {"depthwise", StartTab::Depthwise},
+                             {"applications", StartTab::Applications}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

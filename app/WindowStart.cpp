@@ -65,6 +65,7 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (o.tab == StartTab::Training) window.showTraining();
   if (o.tab == StartTab::Architectures || o.tab == StartTab::Depthwise) window.showArchitectures();
   if (o.tab == StartTab::Depthwise) window.architectureTab()->showSeparable();
+  if (o.tab == StartTab::Applications) window.showApplications();
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

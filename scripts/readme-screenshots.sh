@@ -57,6 +57,13 @@ want pooling && shoot pooling 4 "" -- resources/examples/pool-avg.txt --step poo
 want model && shoot model 4 "" -- resources/examples/digit.png --model resources/models/lenet5-digits.json
 want fully-connected && shoot fully-connected 4 "" -- resources/examples/six.txt \
   --kernel resources/examples/filter1.txt --kernel resources/examples/filter2.txt --step fc --cell 3
+# The transposed convolution, presenting: scattering x(1, 1); the zero-inserted view with the
+# overlaps of kernel 3 and of upsample-then-convolve.
+want deconv && shoot deconv 4 "" -- --deconv k3s2p1op1 --cell 4 --presenter
+want deconv-zero-inserted && shoot deconv-zero-inserted 4 "xdotool key z u Right Right; sleep 1" -- \
+  --deconv k3s2p1op1 --presenter
+# The Applications tab's segmentation page, presenting: a test scene, U-Net against FCN.
+want applications && shoot applications 6 "" -- --tab applications --presenter
 # The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
 want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
   --step backward --cell 95

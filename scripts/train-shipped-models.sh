@@ -2,16 +2,22 @@
 # Trains the small models ConvScope ships in resources/models, so that a lecture without
 # internet still shows trained networks (feature hierarchy, saliency, the architectures'
 # maps): mini VGG and mini ResNet on Fashion-MNIST (Debian's
-# dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json). Fixed seeds; each is scored on its test set, which its training
+# dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json), and the
+# Applications tab's mini-unet and mini-fcn on the composed scenes. Fixed seeds; each is scored on its test set, which its training
 # never saw, and the figures are printed for BENCHMARKS.md ("The trained models ConvScope ships").
-#   ./scripts/train-shipped-models.sh [BUILD_DIR]   (default build/release; run.sh builds it)
+#   ./scripts/train-shipped-models.sh [BUILD_DIR] [NAME...]   (default build/release; run.sh builds it;
+#   names: only those models)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${1:-$ROOT/build/release}/app/convscope"
 [[ -x "$BIN" ]] || { echo "train-shipped-models: $BIN is not built (./scripts/run.sh --version builds it)" >&2; exit 2; }
 OUT="$ROOT/resources/models"
+shift || true
+WANT=" $* "
+wanted() { [[ "$WANT" == "  " || "$WANT" == *" $1 "* ]]; }
 train() { # NAME MODEL DATASET EPOCHS LR
   local name=$1 model=$2 dataset=$3 epochs=$4 lr=$5 started=$SECONDS
+  wanted "$name" || return 0
   "$BIN" train --model "$model" --dataset "$dataset" --epochs "$epochs" --lr "$lr" --optimizer adam --batch 64 \
     --seed 26 --save "$OUT/$name.json" --json >/dev/null
   local seconds=$((SECONDS - started))
@@ -21,3 +27,15 @@ train() { # NAME MODEL DATASET EPOCHS LR
 }
 train mini-vgg-fashion mini-vgg fashion-mnist 5 0.001
 train mini-resnet-fashion mini-resnet fashion-mnist 5 0.001
+# The Applications tab's segmenters: each preset's own recipe (8 epochs, Adam 0.003, batch 32,
+# ce+dice; Presets.cpp), seed 1, scored on the 500 composed test scenes of test digits.
+segmenter() { # NAME MODEL
+  local name=$1 model=$2 started=$SECONDS
+  wanted "$name" || return 0
+  "$BIN" train --model "$model" --dataset scenes --seed 1 --save "$OUT/$name.json" --json >/dev/null
+  local seconds=$((SECONDS - started))
+  echo "$name: $model on scenes (its recipe) in ${seconds} s; test scenes: $("$BIN" eval --model "$OUT/$name.json" \
+    --dataset scenes --json); $(du -h "$OUT/$name.json" | cut -f1)"
+}
+segmenter mini-unet-scenes mini-unet
+segmenter mini-fcn-scenes mini-fcn

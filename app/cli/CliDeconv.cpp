@@ -64,7 +64,8 @@ int deconv(const std::vector<std::string>& args, std::ostream& out) {
   options.padding = parseOption(PaddingSpec::parse, str(p.value("padding")), "padding");
   options.bias = parseFloat(str(p.value("bias")), "bias");
   options.perChannel = p.isSet("per-channel");
-  const auto [outPadH, outPadW] = parsePair(str(p.value("output-padding")), "output-padding", 0);
+  int64_t outPadH = 0, outPadW = 0; // not a structured binding: lambdas capture it (clang 14)
+  std::tie(outPadH, outPadW) = parsePair(str(p.value("output-padding")), "output-padding", 0);
   const TransposedConvolution t = parseOption(
       [&](const std::string&) { return transposedConvolution(kernels, input.shape(), options, outPadH, outPadW); }, "",
       "kernel");
@@ -75,7 +76,8 @@ int deconv(const std::vector<std::string>& args, std::ostream& out) {
   if (p.isSet("at")) {
     const std::string at = str(p.value("at"));
     if (at.find(',') == std::string::npos) throw UsageError("--at '" + at + "' must be ROW,COL");
-    const auto [row, col] = parsePair(at, "at", 0);
+    int64_t row = 0, col = 0; // not a structured binding: the lambda captures it (clang 14)
+    std::tie(row, col) = parsePair(at, "at", 0);
     const int64_t channel = parseInteger(str(p.value("out-channel")), "out-channel");
     explained = parseOption([&](const std::string&) { return explainTransposed(t, input, channel, row, col); }, "",
                             "at");

@@ -206,24 +206,16 @@ int segment(const std::vector<std::string>& args, std::ostream& out) {
   std::vector<int64_t> counts(size_t(modelOut[1]), 0);
   for (uint8_t c : classes) ++counts[c];
   if (p.isSet("output")) { // the image as the model saw it, grey, with each class's colour over it
-    const int scale = std::max(1, (256 + std::min(h, w) - 1) / std::min(h, w));
-    Tensor overlay(Shape{1, 3, int64_t(h) * scale, int64_t(w) * scale});
-    const size_t plane = size_t(h) * scale * size_t(w) * scale;
-    for (int y = 0; y < h * scale; ++y)
-      for (int x = 0; x < w * scale; ++x) {
-        double grey = 0.0; // undo the normalization: back to 0–255
+    std::vector<float> grey(size_t(h) * size_t(w), 0.0f);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        double sum = 0.0; // undo the normalization: back to 0–255
         for (int c = 0; c < pre.channels; ++c)
-          grey += (prepared.at(0, c, y / scale, x / scale) * pre.stddev[size_t(c)] + pre.mean[size_t(c)]) * 255.0;
-        grey = std::clamp(grey / pre.channels, 0.0, 255.0);
-        const int k = classes[size_t(y / scale) * size_t(w) + size_t(x / scale)];
-        const Rgb colour = sceneClassColour(k);
-        const double a = k == 0 ? 0.0 : 0.75; // the background: the image itself
-        const size_t at = size_t(y) * size_t(w) * scale + size_t(x);
-        overlay.data()[at] = float((1 - a) * grey + a * colour.r);
-        overlay.data()[plane + at] = float((1 - a) * grey + a * colour.g);
-        overlay.data()[2 * plane + at] = float((1 - a) * grey + a * colour.b);
+          sum += (prepared.at(0, c, y, x) * pre.stddev[size_t(c)] + pre.mean[size_t(c)]) * 255.0;
+        grey[size_t(y) * size_t(w) + size_t(x)] = float(sum / pre.channels);
       }
-    saveFeatureMapImage(overlay, str(p.value("output")), MapImageStyle::Colour);
+    const int scale = std::max(1, (256 + std::min(h, w) - 1) / std::min(h, w));
+    saveFeatureMapImage(classOverlay(grey, h, w, classes, scale), str(p.value("output")), MapImageStyle::Colour);
   }
   if (p.isSet("json")) {
     Json rows = Json::array(), names = Json::array(), pixels = Json::object();

@@ -112,7 +112,8 @@ int transposedGradient(const QCommandLineParser& p, std::ostream& out) {
                        std::to_string(input.shape()[1]) + " channel(s): give one block per input channel");
   }
   const FilterOptions options = filterOptions(p);
-  const auto [outPadH, outPadW] = parsePair(str(p.value("output-padding")), "output-padding", 0);
+  int64_t outPadH = 0, outPadW = 0; // not a structured binding: lambdas capture it (clang 14)
+  std::tie(outPadH, outPadW) = parsePair(str(p.value("output-padding")), "output-padding", 0);
   const TransposedConvolution t = parseOption(
       [&](const std::string&) { return transposedConvolution(kernels, input.shape(), options, outPadH, outPadW); }, "",
       "kernel");

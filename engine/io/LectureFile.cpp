@@ -27,7 +27,7 @@ namespace {
 constexpr int64_t kMostValues = int64_t(1) << 24;
 constexpr int64_t kMostStride = 64, kMostDilation = 64, kMostPadding = 256, kMostPoolWindow = 64, kMostKernels = 64;
 
-const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise"};
+const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise", "applications"};
 const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward", "deconv"};
 const char* const kDeconvSamples[] = {"workspace", "k3s2p1op1", "k2s2", "k4s2p1"};
 const char* const kDeconvViews[] = {"scatter", "zero-inserted"};
@@ -176,6 +176,7 @@ std::string serializeLecture(const LectureState& s) {
   Json j{{"format", kLectureFormat},
          {"version", 2},
          {"tab", s.tab},
+         {"segmentation_scene", s.segmentationScene},
          {"presenter", s.presenter},
          {"input", input},
          {"kernels", kernels},
@@ -234,6 +235,8 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
     r.fail("version", "is " + j["version"].dump() + ": this ConvScope reads versions 1 and 2 (a newer ConvScope wrote it?)");
   LectureState s;
   s.tab = r.oneOf(j, "tab", "tab", kTabs);
+  if (j.contains("segmentation_scene")) // optional: files from before the Applications tab
+    s.segmentationScene = int(r.integer(j, "segmentation_scene", "segmentation_scene", -1, 499));
   s.presenter = r.flag(j, "presenter", "presenter");
   const Json& input = r.at(j, "input", "input");
   s.inputName = r.text(input, "name", "input.name");

@@ -39,8 +39,9 @@ struct LectureState {
   // [0, 1] scale); empty: the model file's own. Written only when given.
   std::vector<float> modelMean, modelStd;
   int modelResize = 0; // with them: a single image's shorter side first (Preprocess::resize), 0 none
-  // What shows: "maps", "stepper", "training", "architectures" or "depthwise".
+  // What shows: "maps", "stepper", "training", "architectures", "depthwise" or "applications".
   std::string tab = "maps";
+  int segmentationScene = 0; // the Applications tab's test scene (−1: drawn or opened, not kept)
   // The stepper: "convolution", "relu", "pooling", "fc", "backward" or "deconv"; its output
   // cell (the transposed convolution's: its step), the bank's kernel and the output channel it
   // shows.

@@ -46,6 +46,31 @@ Rgb sceneClassColour(int k) {
   return k >= 0 && k < kSceneClasses ? colours[k] : Rgb{160, 160, 160};
 }
 
+Tensor classOverlay(const std::vector<float>& grey, int height, int width, const std::vector<uint8_t>& classes, int scale,
+                    double opacity) {
+  const size_t pixels = size_t(std::max(0, height)) * size_t(std::max(0, width));
+  if (height < 1 || width < 1 || scale < 1 || grey.size() != pixels || classes.size() != pixels)
+    throw std::invalid_argument("class overlay: " + std::to_string(grey.size()) + " grey values and " +
+                                std::to_string(classes.size()) + " classes for " + std::to_string(height) + "x" +
+                                std::to_string(width) + " pixels at scale " + std::to_string(scale));
+  const int64_t h = int64_t(height) * scale, w = int64_t(width) * scale;
+  Tensor overlay(Shape{1, 3, h, w});
+  const size_t plane = size_t(h * w);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const size_t source = size_t(y / scale) * size_t(width) + size_t(x / scale);
+      const double g = std::clamp(double(grey[source]), 0.0, 255.0);
+      const int k = classes[source];
+      const Rgb colour = sceneClassColour(k);
+      const double a = k == 0 ? 0.0 : opacity;
+      const size_t at = size_t(y * w + x);
+      overlay.data()[at] = float((1 - a) * g + a * colour.r);
+      overlay.data()[plane + at] = float((1 - a) * g + a * colour.g);
+      overlay.data()[2 * plane + at] = float((1 - a) * g + a * colour.b);
+    }
+  return overlay;
+}
+
 Dataset composeScenes(const Dataset& digits, size_t count, uint64_t seed, const SceneOptions& o) {
   if (count < 1 || count > 100000)
     throw std::invalid_argument("scenes: " + std::to_string(count) + " scenes asked for (1 to 100000)");

@@ -7,6 +7,7 @@
 // Not for: drawing or writing them (the scenes command, the Applications tab).
 #pragma once
 
+#include "engine/core/Tensor.h"
 #include "engine/training/Dataset.h"
 
 #include <cstdint>
@@ -29,6 +30,12 @@ struct Rgb {
   uint8_t r = 0, g = 0, b = 0;
 };
 Rgb sceneClassColour(int k);
+// A grey image (height·width values 0–255, row by row) with each pixel's class (0–10, row by
+// row) over it in its colour: the background shows the image, a digit's class is mixed in at
+// `opacity`; each pixel becomes a scale×scale square. (1, 3, height·scale, width·scale), 0–255.
+// Throws std::invalid_argument when the sizes do not fit.
+Tensor classOverlay(const std::vector<float>& grey, int height, int width, const std::vector<uint8_t>& classes,
+                    int scale = 1, double opacity = 0.75);
 
 // `count` scenes (1 to 100,000) of digits drawn from `digits` (28×28 grey images labelled
 // 0–9), the same for the same seed. The scene's label is its digit count less one ("1 digit",

@@ -274,7 +274,7 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("explain"), std::string::npos);
   // The window's start options too, each with its value name.
-  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper, training, architectures, or depthwise"),
+  EXPECT_NE(r.out.find("  --tab NAME            Start on a tab: maps, stepper, training, architectures, depthwise"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("  --train "), std::string::npos);
@@ -401,7 +401,8 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--padding", "-1"}, 2, "convscope: --padding: padding '-1' must not be negative");
   expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
   expectWindowRefused({six, "--tab", "plots"}, 2,
-                      "convscope: --tab 'plots' must be maps, stepper, training, architectures or depthwise");
+                      "convscope: --tab 'plots' must be maps, stepper, training, architectures, depthwise or "
+                      "applications");
   // A network's name opens in the Architectures tab only; --select needs that tab's network.
   expectWindowRefused({six, "--model", "resnet50", "--tab", "training"}, 2,
                       "convscope: --model resnet50: a network's name opens in the Architectures tab (--tab "

@@ -18,6 +18,8 @@
 #include "ui/maps/NormalizationDialog.h"
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
+#include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/SegmentationPage.h"
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
 #include "ui/training/TrainingInspector.h"
@@ -37,6 +39,8 @@
 #include "engine/backend/reference/ExplainBackward.h"
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/lessons/TransposedConvolution.h"
+#include "engine/training/Scenes.h"
+#include "engine/training/Segmentation.h"
 
 #include <QElapsedTimer>
 #include <QLineEdit>
@@ -1312,6 +1316,84 @@ private slots:
     const std::vector<QImage> frames = stepperFrames(again.stepper(), 1.0, &problem);
     QCOMPARE(int(frames.size()), 36);
     QCOMPARE(u->position(), 20);
+  }
+
+  // The Applications tab's segmentation page: a held-out test scene with the shipped U-Net's
+  // and FCN's classes over it (exactly the engine's), U-Net the better on the first scenes;
+  // a drawn scene and an opened image segmented without a mask; both trained here on the
+  // worker, curves for each, while the Training tab waits; the figures.
+  void segmentationPageComparesUnetAndFcn() {
+    MainWindow window;
+    window.show();
+    window.showApplications();
+    SegmentationPage* page = window.applicationsTab()->segmentation();
+    QTRY_VERIFY(!page->truth().empty());
+    page->showTestScene(0);
+    QCOMPARE(int(page->scene().size()), 64 * 64);
+    using W = SegmentationPage::Which;
+    QVERIFY2(page->hasModel(W::UNet) && page->hasModel(W::Fcn), "the shipped models are in resources/models");
+    // The page's prediction is the engine's on the same scene.
+    Model unet = loadModel(test::resourcePath("models/mini-unet-scenes.json"));
+    auto backend = makeBackend(BackendKind::Onednn);
+    Tensor image(Shape{1, 1, 64, 64});
+    std::copy(page->scene().begin(), page->scene().end(), image.data());
+    const std::vector<uint8_t> expected =
+        pixelClasses(unet.network.forward(*backend, preprocessImage(image, *unet.info.preprocess)));
+    QVERIFY(page->prediction(W::UNet) == expected);
+    SegmentationMetrics m(kSceneClasses);
+    m.add(expected, page->truth());
+    QCOMPARE(page->sceneMeanIou(W::UNet), m.meanIou());
+    // Over the first ten test scenes, the skips win.
+    double unetSum = 0, fcnSum = 0;
+    for (int k = 0; k < 10; ++k) {
+      page->showTestScene(k);
+      unetSum += page->sceneMeanIou(W::UNet), fcnSum += page->sceneMeanIou(W::Fcn);
+    }
+    QVERIFY2(unetSum / 10 > 0.8 && unetSum > fcnSum + 1.0,
+             qPrintable(QString("U-Net %1, FCN %2").arg(unetSum / 10).arg(fcnSum / 10)));
+    auto* unetIou = page->findChild<QLabel*>("unetIou");
+    QVERIFY2(unetIou->text().contains("mean IoU"), qPrintable(unetIou->text()));
+    // A drawn stroke: no mask, no IoU, but digits found.
+    page->drawNew();
+    QVERIFY(std::all_of(page->scene().begin(), page->scene().end(), [](float v) { return v == 0.0f; }));
+    page->canvas()->drawStroke(QPointF(30, 14), QPointF(31, 48));
+    emit page->canvas()->strokeFinished();
+    QCOMPARE(page->sceneIndex(), -1);
+    QVERIFY(page->truth().empty());
+    QVERIFY(std::isnan(page->sceneMeanIou(W::UNet)));
+    const auto& drawn = page->prediction(W::UNet);
+    QVERIFY(std::count_if(drawn.begin(), drawn.end(), [](uint8_t k) { return k != 0; }) > 20);
+    QVERIFY2(unetIou->text().contains("found:"), qPrintable(unetIou->text()));
+    // Any image: grey, fitted into 64×64, a light page inverted.
+    Tensor page100(Shape{1, 3, 80, 100}, 255.0f);
+    for (int64_t y = 10; y < 70; ++y)
+      for (int64_t c = 0; c < 3; ++c) page100.at(0, c, y, 50) = page100.at(0, c, y, 51) = 0.0f;
+    page->setImage(page100, "page.png");
+    QCOMPARE(page->scene()[0], 0.0f); // the white page, inverted
+    QVERIFY(*std::max_element(page->scene().begin(), page->scene().end()) > 100.0f); // the stroke, white
+    // Both trained here, briefly; the Training tab waits meanwhile.
+    page->showTestScene(3);
+    page->epochsBox()->setValue(1);
+    page->scenesBox()->setValue(64);
+    QSignalSpy finished(page, &SegmentationPage::trainingFinished);
+    page->train();
+    QVERIFY(page->isTraining());
+    window.trainingPanel()->start();
+    QVERIFY(!window.trainingPanel()->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+    QVERIFY(!page->isTraining());
+    for (W w : {W::UNet, W::Fcn}) {
+      QVERIFY(!page->lossPoints(w).empty());
+      QCOMPARE(int(page->iouPoints(w).size()), 1);
+      QVERIFY(page->iouPoints(w).front().second >= 0.0 && page->iouPoints(w).front().second <= 1.0);
+      QVERIFY2(page->modelStatus(w).contains("trained here: 1 epochs on 64 scenes"), qPrintable(page->modelStatus(w)));
+      QCOMPARE(int(page->prediction(w).size()), 64 * 64);
+    }
+    QVERIFY2(page->statusText().startsWith("Done"), qPrintable(page->statusText()));
+    const std::vector<Figure> figures = window.figures();
+    QCOMPARE(figures.size(), size_t(2));
+    QCOMPARE(figures[0].name, QStringLiteral("segmentation"));
+    QCOMPARE(figures[1].name, QStringLiteral("segmentation-curves"));
   }
 
   void presenterModeTogglesAndRestores() {

@@ -15,6 +15,9 @@
 #include "ui/maps/PipelineRunner.h"
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
+#include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/SegmentationPage.h"
+#include <qcustomplot.h>
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
 #include "ui/training/TrainingInspector.h"
@@ -200,6 +203,42 @@ private slots:
           QVERIFY2(t->gridsFit(), qPrintable(what + ": the panels scroll"));
           QVERIFY2(t->arithmeticFits(), qPrintable(what + ": the arithmetic scrolls"));
         }
+    window.setPresenterMode(false);
+  }
+
+  // The Applications tab's segmentation page, presenting: the scene and both predictions at 270
+  // px, every caption whole (no label shorter than its text), the curves beside with text of
+  // 16 px, nothing outside the screen.
+  void presenterModeShowsTheSegmentationPageWhole() {
+    MainWindow window;
+    window.show();
+    window.showApplications();
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800));
+    SegmentationPage* page = window.applicationsTab()->segmentation();
+    QTRY_VERIFY(!page->truth().empty());
+    QApplication::processEvents();
+    const QRect screen(QPoint(0, 0), window.size());
+    for (const char* name : {"sceneCanvas", "unetPrediction", "fcnPrediction", "segmentationCurves"}) {
+      QWidget* w = page->findChild<QWidget*>(name);
+      QVERIFY2(w && w->isVisible(), name);
+      const QRect r(w->mapTo(&window, QPoint(0, 0)), w->size());
+      QVERIFY2(screen.contains(r), qPrintable(QStringLiteral("%1 at %2,%3 %4x%5").arg(name).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+    }
+    QCOMPARE(page->findChild<QWidget*>("sceneCanvas")->width(), 270);
+    QVERIFY(page->findChild<QLabel*>("unetPrediction")->height() >= 270);
+    QVERIFY(page->findChild<QWidget*>("segmentationCurves")->width() >= 350);
+    for (QLabel* label : page->findChildren<QLabel*>()) {
+      if (!label->isVisible() || label->text().isEmpty()) continue;
+      const int needed = label->wordWrap() ? label->heightForWidth(label->width()) : label->sizeHint().height();
+      QVERIFY2(label->height() >= needed && label->width() >= (label->wordWrap() ? 0 : label->sizeHint().width()),
+               qPrintable(label->objectName() + ": " + label->text()));
+      const QRect r(label->mapTo(&window, QPoint(0, 0)), label->size());
+      QVERIFY2(screen.contains(r), qPrintable(label->objectName() + " outside: " + label->text()));
+    }
+    auto* curves = page->findChild<QCustomPlot*>("segmentationCurves");
+    QVERIFY(curves->xAxis->tickLabelFont().pixelSize() >= 16);
     window.setPresenterMode(false);
   }
 

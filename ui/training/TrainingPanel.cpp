@@ -80,9 +80,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     if (!path.isEmpty()) saveModel(path);
   });
 
-  ComputeThread& compute = ComputeThread::instance();
-  worker_ = new TrainingWorker(&compute);
-  worker_->moveToThread(compute.thread());
+  worker_ = makeTrainingWorker();
   // Commands as queued signals (the worker lives on another thread); what it reports waits
   // in its mailbox until takeReports() empties it.
   connect(this, &TrainingPanel::pauseRequested, worker_, &TrainingWorker::pause);
@@ -103,13 +101,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 }
 
 TrainingPanel::~TrainingPanel() {
-  worker_->stop(); // directly: thread-safe; a run ends before its next batch
-  // Deleted on its own thread once start() has returned, while this one waits: nothing of it
-  // is left when this panel's connections go.
-  if (worker_->thread()->isRunning())
-    ComputeThread::instance().deleteAndWait(worker_);
-  else
-    delete worker_;
+  disposeTrainingWorker(worker_); // nothing of it is left when this panel's connections go
 }
 
 void TrainingPanel::setRunning(bool running) {
@@ -142,6 +134,10 @@ void TrainingPanel::start() {
 }
 
 void TrainingPanel::startRun(TrainingRequest request) {
+  if (otherTraining_ && otherTraining_()) {
+    status_->setText(tr("The Applications tab is training: one run at a time (stop it there, or wait for it)."));
+    return;
+  }
   form_->fill(request);
   const TrainingSpec& spec = request.spec;
   network_ = spec.resume ? QString::fromStdString(spec.model) : form_->modelName();

@@ -15,6 +15,8 @@
 #include <QImage>
 #include <QWidget>
 
+#include <functional>
+
 #include <vector>
 
 class QProgressBar;
@@ -47,6 +49,8 @@ public:
   std::vector<QImage> runFrames();
 
   bool isTraining() const { return training_; }
+  // Another training run in the window (the Applications tab's): this panel waits for it.
+  void setOtherTraining(std::function<bool()> busy) { otherTraining_ = std::move(busy); }
   bool hasUnsavedModel() const { return unsaved_; }
   int progress() const;
   QString statusText() const;
@@ -115,6 +119,7 @@ private:
   std::vector<RunMark> marks_;
   QElapsedTimer frameClock_;
   int frameInterval_ = 500; // milliseconds
+  std::function<bool()> otherTraining_;
 };
 
 } // namespace convscope::ui

@@ -148,4 +148,19 @@ bool TrainingWorker::event(QEvent* e) {
   return QObject::event(e);
 }
 
+TrainingWorker* makeTrainingWorker() {
+  ComputeThread& compute = ComputeThread::instance();
+  auto* worker = new TrainingWorker(&compute);
+  worker->moveToThread(compute.thread());
+  return worker;
+}
+
+void disposeTrainingWorker(TrainingWorker* worker) {
+  worker->stop(); // directly: thread-safe; a run ends before its next batch
+  if (worker->thread()->isRunning())
+    ComputeThread::instance().deleteAndWait(worker);
+  else
+    delete worker;
+}
+
 } // namespace convscope::ui

@@ -68,6 +68,13 @@ struct TrainingReports {
   std::optional<Finish> finished;
 };
 
+class TrainingWorker;
+// A worker living on the compute thread (ComputeThread::instance()), and its end: stopped, then
+// deleted on its own thread once a running start() has returned, while the caller waits —
+// nothing of it is left when the widget that owned it goes.
+TrainingWorker* makeTrainingWorker();
+void disposeTrainingWorker(TrainingWorker* worker);
+
 class TrainingWorker : public QObject {
   Q_OBJECT
 public:

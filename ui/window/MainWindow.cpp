@@ -8,6 +8,8 @@
 
 #include "ui/export/AnimationExport.h"
 #include "ui/architectures/ArchitectureTab.h"
+#include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/SegmentationPage.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/architectures/CompareView.h"
 #include "ui/maps/ControlPanels.h"
@@ -113,6 +115,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(architectures_, tr("Architectures"));
   tabs_->setTabToolTip(3, tr("The lecture's networks as a graph, a table and feature maps on the current image "
                              "(Ctrl+4)"));
+  applications_ = new ApplicationsTab;
+  applications_->setMinimumSize(420, 320);
+  tabs_->addTab(applications_, tr("Applications"));
+  tabs_->setTabToolTip(4, tr("What convolutional networks do beyond one label an image: segmentation (Ctrl+5)"));
+  // One training run at a time in the window: the compute thread has one trainer.
+  applications_->segmentation()->setOtherTraining([this] { return training_->isTraining(); });
+  training_->setOtherTraining([this] { return applications_->isTraining(); });
   connect(training_, &TrainingPanel::epochReported, this, &CompareView::rememberTraining);
   connect(architectures_, &ArchitectureTab::stepperRequested, this, [this] {
     showStepper();
@@ -462,6 +471,7 @@ std::vector<Figure> MainWindow::figures() const {
   if (tab == stepper_) return stepper_->figures();
   if (tab == trainingScroll_) return training_->figures();
   if (tab == architectures_) return architectures_->figures();
+  if (tab == applications_) return applications_->figures();
   if (workspace_->input().empty()) return {};
   return {widgetFigure(featureMaps_, "feature-maps", tr("The feature maps with their value ranges"))};
 }
@@ -534,10 +544,12 @@ void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
 void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
 void MainWindow::showTraining() { tabs_->setCurrentWidget(trainingScroll_); }
 void MainWindow::showArchitectures() { tabs_->setCurrentWidget(architectures_); }
+void MainWindow::showApplications() { tabs_->setCurrentWidget(applications_); }
 
 void MainWindow::tabChanged() {
   // Training and the architectures take the whole width.
-  const bool training = tabs_->currentWidget() == trainingScroll_ || tabs_->currentWidget() == architectures_;
+  const bool training = tabs_->currentWidget() == trainingScroll_ || tabs_->currentWidget() == architectures_ ||
+                        tabs_->currentWidget() == applications_;
   if (training && !docksHiddenForTraining_) {
     stateBeforeTraining_ = saveState();
     for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();
@@ -563,6 +575,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     }
   }
   training_->stop();
+  applications_->segmentation()->stop();
   if (settingsOverlay_ && settingsOverlay_->isVisible()) toggleSettingsOverlay();
   if (presenter_) setPresenterMode(false);
   if (docksHiddenForTraining_) restoreState(stateBeforeTraining_); // remember the panels as the user left them

@@ -28,6 +28,7 @@ class QTimer;
 namespace convscope::ui {
 
 class ArchitectureTab;
+class ApplicationsTab;
 class ConvolutionPanel;
 class SaliencyDialog;
 class NormalizationDialog;
@@ -54,6 +55,7 @@ public:
   PipelineRunner* runner() const { return runner_; }
   TrainingPanel* trainingPanel() const { return training_; }
   ArchitectureTab* architectureTab() const { return architectures_; }
+  ApplicationsTab* applicationsTab() const { return applications_; }
   QTabWidget* tabWidget() const { return tabs_; }
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
@@ -90,6 +92,7 @@ public slots:
   void showFeatureMaps();
   void showTraining();
   void showArchitectures();
+  void showApplications();
 
   QSize sizeHint() const override;
 
@@ -127,6 +130,7 @@ private:
   Stepper* stepper_;
   TrainingPanel* training_;
   ArchitectureTab* architectures_;
+  ApplicationsTab* applications_;
   SaliencyDialog* saliency_ = nullptr;
   NormalizationDialog* normalization_ = nullptr;
   InputPanel* inputPanel_;

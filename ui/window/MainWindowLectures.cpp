@@ -7,6 +7,8 @@
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
+#include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/SegmentationPage.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
 #include "ui/window/RecentFiles.h"
@@ -25,7 +27,7 @@
 namespace convscope::ui {
 
 namespace {
-const char* const kTabNames[] = {"maps", "stepper", "training", "architectures"};
+const char* const kTabNames[] = {"maps", "stepper", "training", "architectures", "applications"};
 const char* const kStepNames[] = {"convolution", "relu", "pooling", "fc", "backward", "deconv"};
 } // namespace
 
@@ -54,7 +56,8 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
     s.modelMean = workspace_->modelPreprocess().mean, s.modelStd = workspace_->modelPreprocess().stddev,
     s.modelResize = workspace_->modelPreprocess().resize;
   const int tab = tabs_->currentIndex();
-  s.tab = tab >= 0 && tab < 4 ? kTabNames[tab] : "maps";
+  s.tab = tab >= 0 && tab < 5 ? kTabNames[tab] : "maps";
+  s.segmentationScene = applications_->segmentation()->sceneIndex();
   if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
   s.stepMode = kStepNames[int(stepper_->mode())];
   s.stepPosition = stepper_->position();
@@ -177,6 +180,9 @@ bool MainWindow::openLecture(const QString& path) {
   if (s.tab == "architectures" || s.tab == "depthwise") showArchitectures();
   if (s.tab == "depthwise") architectures_->showSeparable();
   if (s.tab == "maps") showFeatureMaps();
+  if (s.tab == "applications") showApplications();
+  if (s.segmentationScene > 0 || (s.tab == "applications" && s.segmentationScene == 0))
+    applications_->segmentation()->showTestScene(s.segmentationScene);
   if (s.presenter) setPresenterMode(true);
   lecturePath_ = QFileInfo(path).absoluteFilePath();
   recentLectures_->remember(lecturePath_);

@@ -1,5 +1,6 @@
 // MainWindow's presenter mode (F11) and its settings overlay (F9).
 #include "ui/window/MainWindow.h"
+#include "ui/applications/ApplicationsTab.h"
 
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/maps/ControlPanels.h"
@@ -69,6 +70,7 @@ void MainWindow::setPresenterMode(bool on) {
   stepper_->setPresenterMode(on);
   architectures_->setPresenterMode(on);
   training_->setPresenterMode(on);
+  applications_->setPresenterMode(on);
 }
 
 // The convolution settings over the stage, top right, while presenting (F9 again hides them).

@@ -1,0 +1,660 @@
+// SegmentationPage: the scene, the two models' predictions and their training.
+#include "ui/applications/SegmentationPage.h"
+
+#include "ui/core/ComputeThread.h"
+#include "ui/core/Text.h"
+#include "ui/core/ThreadSanitizer.h"
+#include "ui/training/TrainingWorker.h"
+
+#include "engine/backend/Backend.h"
+#include "engine/io/ImageIO.h"
+#include "engine/io/ModelFile.h"
+#include "engine/training/Scenes.h"
+#include "engine/training/Segmentation.h"
+#include "engine/training/Trainer.h"
+
+#include <qcustomplot.h>
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace convscope::ui {
+
+namespace {
+constexpr int kTestScenes = 500; // as the scenes dataset's test split (Dataset.cpp)
+const QColor kColours[2] = {QColor(33, 102, 172), QColor(230, 97, 1)}; // U-Net blue, FCN orange
+
+// (1, 3, H, W) values 0–255 as an image.
+QImage rgbImage(const Tensor& t) {
+  const int h = int(t.shape()[2]), w = int(t.shape()[3]);
+  QImage image(w, h, QImage::Format_RGB888);
+  const size_t plane = size_t(h) * size_t(w);
+  for (int y = 0; y < h; ++y) {
+    uchar* line = image.scanLine(y);
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c)
+        line[3 * x + c] = uchar(std::clamp(std::lround(t.data()[size_t(c) * plane + size_t(y) * w + x]), 0L, 255L));
+  }
+  return image;
+}
+
+QImage overlayImage(const std::vector<float>& grey, const std::vector<uint8_t>& classes, int side) {
+  return rgbImage(classOverlay(grey, SegmentationPage::kSide, SegmentationPage::kSide, classes, 1))
+      .scaled(side, side, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+}
+
+QString iouText(double v) { return std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'f', 2); }
+} // namespace
+
+// ---- the canvas ------------------------------------------------------------------------
+
+SceneCanvas::SceneCanvas(std::vector<float>* scene, int side, QWidget* parent)
+    : QWidget(parent), scene_(scene), side_(side) {
+  setObjectName("sceneCanvas");
+  setFixedSize(side, side);
+  setCursor(Qt::CrossCursor);
+  setToolTip(tr("Draw digits here (white on black, as the scenes): both networks segment what you draw"));
+}
+
+void SceneCanvas::setSide(int pixels) {
+  side_ = pixels;
+  setFixedSize(pixels, pixels);
+  update();
+}
+
+QPointF SceneCanvas::toScene(QPointF p) const { return p * double(SegmentationPage::kSide) / side_; }
+
+// A round pen about 2.5 scene pixels wide, as the digits' strokes, with soft edges.
+void SceneCanvas::drawStroke(QPointF from, QPointF to) {
+  const int n = SegmentationPage::kSide;
+  const double radius = 1.4;
+  const QPointF d = to - from;
+  const double length = std::hypot(d.x(), d.y());
+  const int steps = std::max(1, int(std::ceil(length / 0.25)));
+  for (int s = 0; s <= steps; ++s) {
+    const QPointF c = from + d * (double(s) / steps);
+    for (int y = std::max(0, int(c.y() - 3)); y <= std::min(n - 1, int(c.y() + 3)); ++y)
+      for (int x = std::max(0, int(c.x() - 3)); x <= std::min(n - 1, int(c.x() + 3)); ++x) {
+        const double r = std::hypot(x + 0.5 - c.x(), y + 0.5 - c.y());
+        const double v = 255.0 * std::clamp(radius + 0.5 - r, 0.0, 1.0);
+        float& cell = (*scene_)[size_t(y) * n + size_t(x)];
+        cell = std::max(cell, float(v));
+      }
+  }
+  update();
+}
+
+void SceneCanvas::paintEvent(QPaintEvent*) {
+  const int n = SegmentationPage::kSide;
+  QImage image(n, n, QImage::Format_Grayscale8);
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x)
+      image.scanLine(y)[x] = uchar(std::clamp(std::lround((*scene_)[size_t(y) * n + size_t(x)]), 0L, 255L));
+  QPainter p(this);
+  p.drawImage(rect(), image);
+  p.setPen(QColor(120, 120, 120));
+  p.drawRect(rect().adjusted(0, 0, -1, -1));
+}
+
+void SceneCanvas::mousePressEvent(QMouseEvent* e) {
+  drawing_ = true;
+  last_ = toScene(e->position());
+  drawStroke(last_, last_);
+}
+void SceneCanvas::mouseMoveEvent(QMouseEvent* e) {
+  if (!drawing_) return;
+  const QPointF p = toScene(e->position());
+  drawStroke(last_, p);
+  last_ = p;
+}
+void SceneCanvas::mouseReleaseEvent(QMouseEvent*) {
+  if (!drawing_) return;
+  drawing_ = false;
+  emit strokeFinished();
+}
+
+// ---- the page --------------------------------------------------------------------------
+
+SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
+  setObjectName("segmentationPage");
+  scene_.assign(size_t(kSide) * kSide, 0.0f);
+  backend_ = makeBackend(BackendKind::Onednn);
+  columns_[UNet].title = tr("U-Net: skip connections");
+  columns_[UNet].preset = "mini-unet";
+  columns_[UNet].shipped = "mini-unet-scenes.json";
+  columns_[Fcn].title = tr("FCN: no skips");
+  columns_[Fcn].preset = "mini-fcn";
+  columns_[Fcn].shipped = "mini-fcn-scenes.json";
+
+  canvas_ = new SceneCanvas(&scene_, imageSide(), this);
+  sceneTitle_ = new QLabel;
+  sceneTitle_->setObjectName("sceneTitle");
+  sceneTitle_->setWordWrap(true);
+  sceneTitle_->setMaximumWidth(imageSide()); // the plot gets the width that is left
+  truthImage_ = new QLabel;
+  truthImage_->setObjectName("truthImage");
+  truthImage_->setToolTip(tr("The scene's true classes (a composed scene's mask)"));
+
+  previousButton_ = new QPushButton(tr("◀ Scene"));
+  previousButton_->setToolTip(tr("The previous test scene (digits the networks never saw in training)"));
+  nextButton_ = new QPushButton(tr("Scene ▶"));
+  nextButton_->setToolTip(tr("The next test scene (digits the networks never saw in training)"));
+  drawButton_ = new QPushButton(tr("Draw"));
+  drawButton_->setToolTip(tr("A black canvas: draw digits with the mouse and watch both networks segment them"));
+  openButton_ = new QPushButton(tr("Open Image…"));
+  openButton_->setToolTip(tr("Any image, in grey at 64×64 (a light background is inverted: the scenes' digits are "
+                             "white on black)"));
+  trainButton_ = new QPushButton(tr("Train Both"));
+  trainButton_->setToolTip(tr("Train mini-unet, then mini-fcn, from scratch on the composed scenes, on the compute "
+                              "thread: the curves and both predictions follow"));
+  stopButton_ = new QPushButton(tr("Stop"));
+  stopButton_->setEnabled(false);
+  epochsBox_ = new QSpinBox;
+  epochsBox_->setRange(1, 50);
+  epochsBox_->setValue(8);
+  epochsBox_->setPrefix(tr("epochs "));
+  epochsBox_->setToolTip(tr("The preset recipe trains 8 epochs (about 2 minutes for the U-Net on 2 cores)"));
+  scenesBox_ = new QSpinBox;
+  scenesBox_->setRange(32, 4000);
+  scenesBox_->setSingleStep(500);
+  scenesBox_->setValue(4000);
+  scenesBox_->setPrefix(tr("scenes "));
+  scenesBox_->setToolTip(tr("Training scenes per epoch (all 4000: the recipe; fewer: a quicker, rougher run)"));
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 100);
+  progress_->setValue(0);
+  progress_->setMaximumWidth(220);
+  status_ = new QLabel;
+  status_->setObjectName("segmentationStatus");
+  status_->setWordWrap(true);
+
+  curves_ = new QCustomPlot;
+  curves_->setObjectName("segmentationCurves");
+  curves_->setMinimumSize(260, 200);
+  curves_->yAxis2->setVisible(true);
+  curves_->xAxis->setLabel(tr("epoch"));
+  curves_->yAxis->setLabel(tr("training loss"));
+  curves_->yAxis2->setLabel(tr("test mean IoU"));
+  curves_->yAxis2->setRange(0, 1);
+  // The legend under the plot, two columns: the curves keep the whole rectangle.
+  curves_->legend->setVisible(true);
+  auto* legendRow = new QCPLayoutGrid;
+  curves_->plotLayout()->addElement(1, 0, legendRow);
+  legendRow->setMargins(QMargins(4, 0, 4, 4));
+  curves_->axisRect()->insetLayout()->take(curves_->legend);
+  legendRow->addElement(0, 0, curves_->legend);
+  curves_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  curves_->legend->setWrap(2);
+  curves_->plotLayout()->setRowStretchFactor(1, 0.001);
+  emptyText_ = new QCPItemText(curves_);
+  emptyText_->position->setType(QCPItemPosition::ptAxisRectRatio);
+  emptyText_->position->setCoords(0.5, 0.45);
+  emptyText_->setText(tr("Train Both:\nthe curves, live"));
+  emptyText_->setColor(QColor(110, 110, 110));
+  for (int w : {UNet, Fcn}) {
+    QCPGraph* loss = curves_->addGraph(curves_->xAxis, curves_->yAxis);
+    loss->setPen(QPen(kColours[w], 1.5));
+    loss->setName(tr("%1 loss").arg(w == UNet ? tr("U-Net") : tr("FCN")));
+    QCPGraph* iou = curves_->addGraph(curves_->xAxis, curves_->yAxis2);
+    iou->setPen(QPen(kColours[w], 2.5, Qt::DashLine));
+    iou->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 7));
+    iou->setName(tr("%1 IoU").arg(w == UNet ? tr("U-Net") : tr("FCN")));
+  }
+  curves_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  curves_->setToolTip(tr("Each model's training loss (batch by batch) and its mean IoU on the 500 test scenes after "
+                         "every epoch (drag, wheel to zoom; File → Export Figure)"));
+
+  // Scene | U-Net | FCN, each with its caption under it; the curves on the right.
+  auto* grid = new QGridLayout;
+  auto* sceneHeader = new QLabel(tr("<b>Scene</b>"));
+  grid->addWidget(sceneHeader, 0, 0);
+  grid->addWidget(canvas_, 1, 0, Qt::AlignTop);
+  auto* sceneBelow = new QVBoxLayout;
+  sceneBelow->addWidget(sceneTitle_);
+  sceneBelow->addWidget(truthImage_);
+  sceneBelow->addStretch();
+  grid->addLayout(sceneBelow, 2, 0);
+  for (int w : {UNet, Fcn}) {
+    Column& c = columns_[size_t(w)];
+    auto* header = new QLabel(QStringLiteral("<b style='color:%1'>%2</b>").arg(kColours[w].name(), c.title));
+    c.image = new QLabel;
+    c.image->setObjectName(w == UNet ? "unetPrediction" : "fcnPrediction");
+    c.image->setToolTip(tr("Each pixel's predicted class in its colour over the scene"));
+    c.iouText = new QLabel;
+    c.iouText->setObjectName(w == UNet ? "unetIou" : "fcnIou");
+    c.iouText->setTextFormat(Qt::RichText);
+    c.iouText->setWordWrap(true);
+    c.status = new QLabel;
+    c.status->setWordWrap(true);
+    c.iouText->setMaximumWidth(imageSide() + 40), c.status->setMaximumWidth(imageSide() + 40);
+    grid->addWidget(header, 0, w + 1);
+    grid->addWidget(c.image, 1, w + 1, Qt::AlignTop);
+    auto* below = new QVBoxLayout;
+    below->addWidget(c.iouText);
+    below->addWidget(c.status);
+    below->addStretch();
+    grid->addLayout(below, 2, w + 1);
+  }
+  grid->setRowStretch(2, 1);
+  auto* controls = new QHBoxLayout;
+  for (QWidget* b : std::initializer_list<QWidget*>{previousButton_, nextButton_, drawButton_, openButton_})
+    controls->addWidget(b);
+  controls->addSpacing(16);
+  for (QWidget* b : std::initializer_list<QWidget*>{epochsBox_, scenesBox_, trainButton_, stopButton_, progress_})
+    controls->addWidget(b);
+  controls->addStretch();
+  stage_ = new QWidget;
+  stage_->setObjectName("segmentationStage");
+  stage_->setLayout(grid);
+  auto* body = new QHBoxLayout;
+  body->addWidget(stage_);
+  body->addWidget(curves_, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(status_);
+  layout->addLayout(body, 1);
+
+  connect(previousButton_, &QPushButton::clicked, this, &SegmentationPage::previousScene);
+  connect(nextButton_, &QPushButton::clicked, this, &SegmentationPage::nextScene);
+  connect(drawButton_, &QPushButton::clicked, this, &SegmentationPage::drawNew);
+  connect(openButton_, &QPushButton::clicked, this, &SegmentationPage::openImage);
+  connect(trainButton_, &QPushButton::clicked, this, &SegmentationPage::train);
+  connect(stopButton_, &QPushButton::clicked, this, &SegmentationPage::stop);
+  connect(canvas_, &SceneCanvas::strokeFinished, this, [this] {
+    sceneIndex_ = -1;
+    truth_.clear();
+    sceneTitle_->setText(tr("Drawn by hand (no true mask: no IoU)"));
+    sceneChanged();
+  });
+
+  worker_ = makeTrainingWorker();
+  connect(worker_, &TrainingWorker::reportsReady, this, &SegmentationPage::takeReports);
+
+  // The models the preset recipe trained (scripts/train-shipped-models.sh), when present.
+  for (Which w : {UNet, Fcn}) {
+    Column& c = columns_[w];
+    c.origin = tr("untrained: press Train Both");
+    QString error;
+    try {
+      const QString path = QString::fromStdString(resourcesDirectory()) + "/models/" + c.shipped;
+      if (QFileInfo::exists(path) && loadModel(w, path, &error))
+        c.origin = tr("shipped: the preset recipe, %1 epochs").arg(epochsBox_->value());
+    } catch (const std::exception&) {
+    }
+  }
+  replot();
+}
+
+SegmentationPage::~SegmentationPage() { disposeTrainingWorker(worker_); }
+
+bool SegmentationPage::event(QEvent* e) {
+  // The test scenes are composed when the page first shows (or is asked), not at start-up.
+  if (e->type() == QEvent::Show && !testScenes_) { // the first scene with three digits: the most to compare
+    ensureScenes();
+    int first = 0;
+    for (size_t i = 0; testScenes_ && i < testScenes_->size() && !first; ++i)
+      if (testScenes_->boxes[i].size() == 3) first = int(i);
+    showTestScene(first);
+  }
+  return QWidget::event(e);
+}
+
+void SegmentationPage::ensureScenes() {
+  if (testScenes_) return;
+  try { // the scenes dataset's own test split: test digits, its seed
+    testScenes_ = std::make_shared<const Dataset>(composeScenes(loadDataset("digits").test, kTestScenes, 2));
+  } catch (const std::exception& e) {
+    status_->setText(tr("No composed scenes: %1").arg(QString::fromStdString(e.what())));
+  }
+}
+
+bool SegmentationPage::loadModel(Which w, const QString& path, QString* error) {
+  try {
+    Model m = convscope::loadModel(path.toStdString());
+    const Shape in = m.network.inputShape(), out = m.network.outputShape(1);
+    if (!isSegmentationNetwork(m.network) || in.rank() != 3 || in[1] != kSide || in[2] != kSide ||
+        out[1] != kSceneClasses || !m.info.preprocess)
+      throw std::invalid_argument(QFileInfo(path).fileName().toStdString() +
+                                  ": not a model segmenting 64x64 scenes into 11 classes (its output is " +
+                                  out.toString() + ")");
+    columns_[w].network = std::make_unique<Network>(std::move(m.network));
+    columns_[w].preprocess = *m.info.preprocess;
+    columns_[w].origin = m.info.training ? tr("trained %1 epochs on %2")
+                                               .arg(m.info.training->epochs)
+                                               .arg(QString::fromStdString(m.info.training->dataset))
+                                         : tr("loaded");
+    predict(w);
+    showColumn(w);
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+void SegmentationPage::showTestScene(int index) {
+  ensureScenes();
+  if (!testScenes_) return;
+  const Dataset& d = *testScenes_;
+  sceneIndex_ = ((index % int(d.size())) + int(d.size())) % int(d.size());
+  const uint8_t* pixels = d.image(size_t(sceneIndex_));
+  scene_.assign(pixels, pixels + size_t(kSide) * kSide);
+  const uint8_t* mask = d.mask(size_t(sceneIndex_));
+  truth_.assign(mask, mask + size_t(kSide) * kSide);
+  QStringList digits;
+  for (const ObjectBox& b : d.boxes[size_t(sceneIndex_)]) digits << QString::number(b.label);
+  sceneTitle_->setText(tr("Test scene %1 of %2: %3 (never seen in training); its true mask:")
+                           .arg(sceneIndex_ + 1)
+                           .arg(d.size())
+                           .arg(digits.join(", ")));
+  sceneChanged();
+}
+
+void SegmentationPage::nextScene() { showTestScene(sceneIndex_ + 1); }
+void SegmentationPage::previousScene() { showTestScene(sceneIndex_ - 1); }
+
+void SegmentationPage::drawNew() {
+  std::fill(scene_.begin(), scene_.end(), 0.0f);
+  truth_.clear();
+  sceneIndex_ = -1;
+  sceneTitle_->setText(tr("Draw digits on the black canvas (no true mask: no IoU)"));
+  sceneChanged();
+}
+
+void SegmentationPage::setImage(const Tensor& image, const QString& name) {
+  const Shape& s = image.shape();
+  if (s.rank() != 4 || s[2] < 1 || s[3] < 1) return;
+  // Grey, fitted into 64×64 keeping its proportions, black around.
+  QImage grey(static_cast<int>(s[3]), static_cast<int>(s[2]), QImage::Format_Grayscale8);
+  double mean = 0;
+  for (int64_t y = 0; y < s[2]; ++y)
+    for (int64_t x = 0; x < s[3]; ++x) {
+      double v = 0;
+      for (int64_t c = 0; c < s[1]; ++c) v += image.at(0, c, y, x);
+      v /= double(s[1]);
+      grey.scanLine(int(y))[x] = uchar(std::clamp(std::lround(v), 0L, 255L));
+      mean += v;
+    }
+  mean /= double(s[2] * s[3]);
+  const bool invert = mean > 127; // dark digits on a light page: the scenes' are white on black
+  if (invert) grey.invertPixels();
+  const QImage fitted = grey.scaled(kSide, kSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  std::fill(scene_.begin(), scene_.end(), 0.0f);
+  const int ox = (kSide - fitted.width()) / 2, oy = (kSide - fitted.height()) / 2;
+  for (int y = 0; y < fitted.height(); ++y)
+    for (int x = 0; x < fitted.width(); ++x) scene_[size_t(y + oy) * kSide + size_t(x + ox)] = fitted.constScanLine(y)[x];
+  truth_.clear();
+  sceneIndex_ = -1;
+  sceneTitle_->setText(tr("%1, in grey at 64×64%2 (no true mask: no IoU)")
+                           .arg(name, invert ? tr(", inverted (a light background)") : QString()));
+  sceneChanged();
+}
+
+void SegmentationPage::openImage() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open an image to segment"), QString(),
+                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"));
+  if (path.isEmpty()) return;
+  try {
+    setImage(loadImage(path.toStdString()), QFileInfo(path).fileName());
+  } catch (const std::exception& e) {
+    status_->setText(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(e.what())));
+  }
+}
+
+void SegmentationPage::sceneChanged() {
+  canvas_->update();
+  const int side = imageSide();
+  truthImage_->setVisible(!truth_.empty());
+  if (!truth_.empty()) {
+    const int small = std::max(64, side / 2);
+    truthImage_->setPixmap(QPixmap::fromImage(overlayImage(scene_, truth_, small)));
+  }
+  for (Which w : {UNet, Fcn}) {
+    predict(w);
+    showColumn(w);
+  }
+}
+
+// A column's classes for the scene: the network being trained (its latest weights) while it
+// trains, else the column's own.
+void SegmentationPage::predict(Which w) {
+  Column& c = columns_[w];
+  Network* network = training_ && training_->which == w && training_->live ? training_->live.get() : c.network.get();
+  const Preprocess& pre = training_ && training_->which == w && training_->live ? training_->preprocess : c.preprocess;
+  c.prediction.clear();
+  if (!network) return;
+  Tensor image(Shape{1, 1, kSide, kSide});
+  std::copy(scene_.begin(), scene_.end(), image.data());
+  try {
+    c.prediction = pixelClasses(network->forward(*backend_, preprocessImage(image, pre)));
+  } catch (const std::exception& e) {
+    c.status->setText(QString::fromStdString(e.what()));
+  }
+}
+
+double SegmentationPage::sceneMeanIou(Which w) const {
+  const Column& c = columns_[w];
+  if (truth_.empty() || c.prediction.size() != truth_.size()) return std::nan("");
+  SegmentationMetrics m(kSceneClasses);
+  m.add(c.prediction, truth_);
+  return m.meanIou();
+}
+
+QString SegmentationPage::modelStatus(Which w) const { return columns_[w].status->text(); }
+
+void SegmentationPage::showColumn(Which w) {
+  Column& c = columns_[w];
+  const int side = imageSide();
+  if (c.prediction.empty()) {
+    QImage blank(side, side, QImage::Format_RGB888);
+    blank.fill(QColor(235, 235, 235));
+    QPainter p(&blank);
+    p.setPen(QColor(90, 90, 90));
+    p.drawText(blank.rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
+               tr("No weights yet: Train Both, or wait for the first snapshot"));
+    p.end();
+    c.image->setPixmap(QPixmap::fromImage(blank));
+  } else {
+    c.image->setPixmap(QPixmap::fromImage(overlayImage(scene_, c.prediction, side)));
+  }
+  // The scene's IoU per class present in the truth or the prediction, with the class's colour.
+  QString html;
+  if (!truth_.empty() && !c.prediction.empty()) {
+    SegmentationMetrics m(kSceneClasses);
+    m.add(c.prediction, truth_);
+    html = tr("<b>mean IoU %1</b>").arg(iouText(m.meanIou()));
+    const std::vector<std::string> names = sceneClassNames();
+    for (int k = 1; k < kSceneClasses; ++k) {
+      if (std::isnan(m.iou(k))) continue;
+      const Rgb colour = sceneClassColour(k);
+      html += QStringLiteral("<br><span style='color:rgb(%1,%2,%3)'>■</span> %4: %5%6")
+                  .arg(colour.r)
+                  .arg(colour.g)
+                  .arg(colour.b)
+                  .arg(QString::fromStdString(names[size_t(k)]), iouText(m.iou(k)),
+                       m.present(k) ? QString() : tr(" (not in the scene)"));
+    }
+    html += tr("<br>background: %1").arg(iouText(m.iou(0)));
+  } else if (!c.prediction.empty()) { // no truth: what it found
+    std::vector<int> counts(kSceneClasses, 0);
+    for (uint8_t k : c.prediction) ++counts[k];
+    QStringList found;
+    const std::vector<std::string> names = sceneClassNames();
+    for (int k = 1; k < kSceneClasses; ++k)
+      if (counts[size_t(k)] > 0) found << tr("%1 (%2 px)").arg(QString::fromStdString(names[size_t(k)])).arg(counts[size_t(k)]);
+    html = found.isEmpty() ? tr("only background") : tr("found: %1").arg(found.join(", "));
+  }
+  c.iouText->setText(html);
+  QString status = c.origin;
+  if (training_ && training_->which == w) status = tr("training: epoch %1 of %2").arg(training_->epochs + 1).arg(epochsBox_->value());
+  c.status->setText(status);
+}
+
+int SegmentationPage::imageSide() const { return presenter_ ? 270 : 240; }
+
+void SegmentationPage::setPresenterMode(bool on) {
+  presenter_ = on;
+  canvas_->setSide(imageSide());
+  sceneTitle_->setMaximumWidth(imageSide());
+  QFont tick = font(), label = font();
+  tick.setPixelSize(on ? 16 : 11);
+  label.setPixelSize(on ? 18 : 12);
+  for (QCPAxis* axis : {curves_->xAxis, curves_->yAxis, curves_->yAxis2})
+    axis->setTickLabelFont(tick), axis->setLabelFont(label);
+  curves_->legend->setFont(tick);
+  emptyText_->setFont(label);
+  curves_->replot();
+  sceneChanged();
+}
+
+void SegmentationPage::resizeEvent(QResizeEvent* event) { QWidget::resizeEvent(event); }
+
+void SegmentationPage::train() {
+  if (training_) return;
+  if (otherTraining_ && otherTraining_()) {
+    status_->setText(tr("The Training tab is training: one run at a time (stop it there, or wait for it)."));
+    return;
+  }
+  for (Which w : {UNet, Fcn}) columns_[w].loss.clear(), columns_[w].iou.clear();
+  replot();
+  training_ = Run{};
+  training_->next = {Fcn};
+  trainButton_->setEnabled(false);
+  stopButton_->setEnabled(true);
+  epochsBox_->setEnabled(false);
+  scenesBox_->setEnabled(false);
+  progress_->setValue(0);
+  emit trainingStarted();
+  startRun(UNet);
+}
+
+void SegmentationPage::startRun(Which w) {
+  Run& run = *training_;
+  run.which = w;
+  run.live.reset();
+  run.epochs = 0;
+  TrainingRequest request;
+  request.spec.model = columns_[w].preset.toStdString();
+  request.spec.dataset = "scenes";
+  request.spec.config = presetTrainConfig(request.spec.model);
+  request.spec.config.epochs = epochsBox_->value();
+  request.spec.config.maxTrainImages = size_t(scenesBox_->value());
+  status_->setText(tr("Training %1 on the composed scenes…").arg(columns_[w].preset));
+  showColumn(w);
+  QMetaObject::invokeMethod(
+      worker_, queuedCall([worker = worker_, request] { worker->start(request); }), Qt::QueuedConnection);
+}
+
+void SegmentationPage::stop() {
+  if (!training_) return;
+  training_->next.clear();
+  worker_->stop(); // directly: thread-safe; the run ends before its next batch
+}
+
+void SegmentationPage::takeReports() {
+  TrainingReports r = worker_->takeReports();
+  if (!training_) return;
+  Run& run = *training_;
+  Column& c = columns_[run.which];
+  if (r.setup) {
+    try {
+      run.live = std::make_unique<Network>(parseModel(r.setup->architecture, "the network in training").network);
+      run.preprocess = r.setup->preprocess;
+    } catch (const std::exception&) {
+      run.live.reset();
+    }
+  }
+  const int total = epochsBox_->value() * 2;
+  for (const BatchReport& b : r.batches) {
+    run.batchesPerEpoch = std::max(1, b.batchesPerEpoch);
+    c.loss.push_back({b.epoch + double(b.batch + 1) / run.batchesPerEpoch, b.loss});
+    const double done = (run.which == UNet ? 0 : epochsBox_->value()) + b.epoch + double(b.batch + 1) / run.batchesPerEpoch;
+    progress_->setValue(int(100.0 * done / total));
+  }
+  for (const EpochReport& e : r.epochs) {
+    run.epochs = e.epoch + 1;
+    c.iou.push_back({double(e.epoch + 1), e.testMeanIou});
+    status_->setText(tr("%1, epoch %2 of %3: training loss %4, test mean IoU %5 on %6 scenes")
+                         .arg(c.preset)
+                         .arg(e.epoch + 1)
+                         .arg(epochsBox_->value())
+                         .arg(e.trainLoss, 0, 'f', 4)
+                         .arg(e.testMeanIou, 0, 'f', 3)
+                         .arg(kTestScenes));
+  }
+  if (r.filters && run.live && r.filters->parameters.size() == run.live->copyState().size()) {
+    run.live->setState(r.filters->parameters); // the prediction follows the weights as they learn
+    predict(run.which);
+    showColumn(run.which);
+  }
+  if (!r.batches.empty() || !r.epochs.empty()) replot();
+  if (!r.finished) return;
+  // The run ended: its network becomes the column's, then the next model, or the end.
+  if (std::unique_ptr<Network> trained = worker_->takeNetwork(); trained && r.finished->ok) {
+    c.network = std::move(trained);
+    c.preprocess = run.preprocess;
+    c.origin = tr("trained here: %1 epochs on %2 scenes").arg(run.epochs).arg(scenesBox_->value());
+  } else if (!r.finished->ok) {
+    status_->setText(tr("%1: %2").arg(c.preset, r.finished->message));
+  }
+  run.live.reset();
+  const Which finished = run.which;
+  predict(finished);
+  showColumn(finished);
+  if (!run.next.empty() && r.finished->ok) {
+    const Which next = run.next.front();
+    run.next.erase(run.next.begin());
+    return startRun(next);
+  }
+  const bool ok = r.finished->ok;
+  training_.reset();
+  for (Which w : {UNet, Fcn}) showColumn(w);
+  trainButton_->setEnabled(true);
+  stopButton_->setEnabled(false);
+  epochsBox_->setEnabled(true);
+  scenesBox_->setEnabled(true);
+  if (ok) {
+    progress_->setValue(100);
+    status_->setText(tr("Done: on the 500 test scenes, U-Net mean IoU %1, FCN %2 — the skips keep the strokes.")
+                         .arg(iouText(columns_[UNet].iou.empty() ? std::nan("") : columns_[UNet].iou.back().second),
+                              iouText(columns_[Fcn].iou.empty() ? std::nan("") : columns_[Fcn].iou.back().second)));
+  }
+  emit trainingFinished();
+}
+
+void SegmentationPage::replot() {
+  double most = 0.1, epochs = 1;
+  for (int w : {UNet, Fcn}) {
+    const Column& c = columns_[size_t(w)];
+    QVector<double> x, y, ex, ey;
+    for (const auto& [a, b] : c.loss) x << a, y << b, most = std::max(most, b), epochs = std::max(epochs, a);
+    for (const auto& [a, b] : c.iou) ex << a, ey << b;
+    curves_->graph(2 * w)->setData(x, y, true);
+    curves_->graph(2 * w + 1)->setData(ex, ey, true);
+  }
+  emptyText_->setVisible(columns_[UNet].loss.empty() && columns_[Fcn].loss.empty());
+  curves_->xAxis->setRange(0, std::max(double(epochsBox_->value()), epochs));
+  curves_->yAxis->setRange(0, most * 1.05);
+  curves_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString SegmentationPage::statusText() const { return status_->text(); }
+
+std::vector<Figure> SegmentationPage::figures() const {
+  return {widgetFigure(stage_, "segmentation", tr("Segmentation: the scene, U-Net's and FCN's predictions and IoU")),
+          plotFigure(curves_, "segmentation-curves", tr("Segmentation: training loss and test mean IoU"))};
+}
+
+} // namespace convscope::ui
