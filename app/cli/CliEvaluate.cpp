@@ -147,8 +147,9 @@ int predict(const std::vector<std::string>& args, std::ostream& out) {
   if (top < classes || p.isSet("top"))
     std::stable_sort(order.begin(), order.end(), [&v](int a, int b) { return v[size_t(a)] > v[size_t(b)]; });
   order.resize(size_t(top));
+  const std::vector<std::string>& classNames = model.info.classNames; // lambdas cannot capture bindings (clang 14)
   const auto nameOf = [&](int i) {
-    return i < static_cast<int>(model.info.classNames.size()) ? model.info.classNames[size_t(i)] : std::to_string(i);
+    return i < static_cast<int>(classNames.size()) ? classNames[size_t(i)] : std::to_string(i);
   };
   if (p.isSet("json")) {
     Json list = Json::array();
@@ -200,8 +201,9 @@ int segment(const std::vector<std::string>& args, std::ostream& out) {
   const Tensor& scores = model.network.forward(*backend, prepared);
   const std::vector<uint8_t> classes = pixelClasses(scores);
   const int h = int(modelOut[2]), w = int(modelOut[3]);
+  const std::vector<std::string>& classNames = model.info.classNames; // lambdas cannot capture bindings (clang 14)
   const auto nameOf = [&](int k) {
-    return k < int(model.info.classNames.size()) ? model.info.classNames[size_t(k)] : std::to_string(k);
+    return k < int(classNames.size()) ? classNames[size_t(k)] : std::to_string(k);
   };
   std::vector<int64_t> counts(size_t(modelOut[1]), 0);
   for (uint8_t c : classes) ++counts[c];

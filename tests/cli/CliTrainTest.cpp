@@ -281,3 +281,16 @@ TEST_F(CliTrain, TheShippedFashionModelsScoreWhatTheDocsSay) {
     EXPECT_EQ(s.status, 0) << s.err;
   }
 }
+
+// The Applications tab's segmenters (scripts/train-shipped-models.sh) score on the 500 held-out
+// test scenes what BENCHMARKS.md says: the skips' U-Net far above the skip-less FCN.
+TEST_F(CliTrain, TheShippedSegmentersScoreWhatTheDocsSay) {
+  for (const auto& [file, miou] : {std::pair{"mini-unet-scenes.json", 0.911}, {"mini-fcn-scenes.json", 0.674}}) {
+    const std::string model = convscope::test::resourcePath(std::string("models/") + file);
+    const Result e = run({"eval", "--model", model, "--dataset", "scenes", "--json"});
+    ASSERT_EQ(e.status, 0) << file << ": " << e.err;
+    const Json score = Json::parse(e.out);
+    EXPECT_EQ(score["images"], 500) << file;
+    EXPECT_NEAR(score["miou"].get<double>(), miou, 0.001) << file;
+  }
+}

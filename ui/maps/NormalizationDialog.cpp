@@ -85,12 +85,16 @@ void NormalizationDialog::refresh() {
     return;
   }
   const Preprocess& p = workspace_->modelPreprocess();
-  about_->setText(tr("How %1 sees an image: resized to %2×%3×%4, scaled to [0, 1], then (x − mean) / std for each "
-                     "channel. Now: %5%6.")
-                      .arg(workspace_->modelName())
-                      .arg(p.channels)
-                      .arg(p.height)
-                      .arg(p.width)
+  // The size step as it is: the whole image resized, or its shorter side first and then the centre.
+  const QString size = p.resize > 0 ? tr("its shorter side resized to %1, the centre %2×%3×%4 taken")
+                                           .arg(p.resize)
+                                           .arg(p.channels)
+                                           .arg(p.height)
+                                           .arg(p.width)
+                                     : tr("resized to %1×%2×%3").arg(p.channels).arg(p.height).arg(p.width);
+  about_->setText(tr("How %1 sees an image: %2, scaled to [0, 1], then (x − mean) / std for each channel. "
+                     "Now: %3%4.")
+                      .arg(workspace_->modelName(), size)
                       .arg(QString::fromStdString(normalizationText(p)))
                       .arg(workspace_->hasNormalizationOverride() ? tr(" (yours, remembered for this file)")
                                                                   : tr(" (the model's own)")));
