@@ -32,7 +32,6 @@ echo "ConvScope: its threads under ThreadSanitizer" >&2
 cd "$dir"
 ./tests/thread_tests
 ./tests/ui_tests
-./tests/architecture_tests blocksCloseAndOpenAndTheTableFollowsTheGraph aConvolutionsRealFilterOpensInTheStepper \
-  anOnnxFileOpensAndABadFileIsRefused standardDepthwiseAndPointwiseCountWhatTheFormulaSays \
+./tests/architecture_tests blocksCloseAndOpenAndTheTableFollowsTheGraph anOnnxFileOpensAndABadFileIsRefused standardDepthwiseAndPointwiseCountWhatTheFormulaSays \
   compareShowsTwoNetworksSideBySideAndTheirTraining
 echo "ConvScope: ThreadSanitizer found nothing" >&2

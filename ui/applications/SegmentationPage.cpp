@@ -551,6 +551,7 @@ void SegmentationPage::startRun(Which w) {
   request.spec.config = presetTrainConfig(request.spec.model);
   request.spec.config.epochs = epochsBox_->value();
   request.spec.config.maxTrainImages = size_t(scenesBox_->value());
+  request.spec.config.maxTestImages = size_t(evaluatedScenes_);
   status_->setText(tr("Training %1 on the composed scenes…").arg(columns_[w].preset));
   showColumn(w);
   QMetaObject::invokeMethod(
@@ -592,7 +593,7 @@ void SegmentationPage::takeReports() {
                          .arg(epochsBox_->value())
                          .arg(e.trainLoss, 0, 'f', 4)
                          .arg(e.testMeanIou, 0, 'f', 3)
-                         .arg(kTestScenes));
+                         .arg(evaluatedScenes_ > 0 ? evaluatedScenes_ : kTestScenes));
   }
   if (r.filters && run.live && r.filters->parameters.size() == run.live->copyState().size()) {
     run.live->setState(r.filters->parameters); // the prediction follows the weights as they learn
@@ -627,7 +628,8 @@ void SegmentationPage::takeReports() {
   scenesBox_->setEnabled(true);
   if (ok) {
     progress_->setValue(100);
-    status_->setText(tr("Done: on the 500 test scenes, U-Net mean IoU %1, FCN %2 — the skips keep the strokes.")
+    status_->setText(tr("Done: on %1 test scenes, U-Net mean IoU %2, FCN %3 — the skips keep the strokes.")
+                         .arg(evaluatedScenes_ > 0 ? evaluatedScenes_ : kTestScenes)
                          .arg(iouText(columns_[UNet].iou.empty() ? std::nan("") : columns_[UNet].iou.back().second),
                               iouText(columns_[Fcn].iou.empty() ? std::nan("") : columns_[Fcn].iou.back().second)));
   }

@@ -68,6 +68,9 @@ public:
   SceneCanvas* canvas() const { return canvas_; }
   QSpinBox* epochsBox() const { return epochsBox_; }
   QSpinBox* scenesBox() const { return scenesBox_; }
+  // How many of the 500 test scenes each epoch is scored on (all unless set: fewer for a quick
+  // check, as the tests make under the sanitizers).
+  void setEvaluatedScenes(int count) { evaluatedScenes_ = count; }
   // For export: the scene and both predictions with their IoU; the training curves.
   std::vector<Figure> figures() const;
   void setPresenterMode(bool on);
@@ -124,6 +127,7 @@ private:
   std::unique_ptr<Backend> backend_;
   std::function<bool()> otherTraining_;
   bool presenter_ = false;
+  int evaluatedScenes_ = 0; // 0: all
 
   // The run in progress: which model, the network fed with the worker's weight snapshots, and
   // the models still to train after it.
