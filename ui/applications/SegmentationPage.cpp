@@ -165,7 +165,8 @@ SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
   epochsBox_->setRange(1, 50);
   epochsBox_->setValue(8);
   epochsBox_->setPrefix(tr("epochs "));
-  epochsBox_->setToolTip(tr("The preset recipe trains 8 epochs (about 2 minutes for the U-Net on 2 cores)"));
+  epochsBox_->setToolTip(tr("The preset recipe trains 8 epochs (about 2 minutes for the U-Net on 2 cores); 3 reach "
+                            "a test mean IoU near 0.82 in about 45 seconds"));
   scenesBox_ = new QSpinBox;
   scenesBox_->setRange(32, 4000);
   scenesBox_->setSingleStep(500);
