@@ -4,6 +4,12 @@
 
 #include <QFontMetrics>
 #include <QPainter>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QTextDocument>
+
+#include <algorithm>
+#include <cmath>
 
 namespace convscope::ui::cells {
 
@@ -43,6 +49,19 @@ void outlineCell(QPainter& p, const QRect& cell, const QColor& colour, int width
   p.setPen(QPen(colour, width));
   p.setBrush(Qt::NoBrush);
   p.drawRect(cell.adjusted(1, 1, -1, -1));
+}
+
+bool fitTextBox(QSplitter* split, QTextBrowser* box) {
+  if (!split || split->height() < 100) return false;
+  QTextDocument* doc = box->document();
+  doc->setTextWidth(box->viewport()->width());
+  const int frame = box->height() - box->viewport()->height();
+  const int wanted = int(std::ceil(doc->size().height())) + frame + 6;
+  const int total = split->height() - split->handleWidth();
+  const int height = std::clamp(wanted, 60, total / 2);
+  if (std::abs(split->sizes().value(1) - height) <= 2) return false;
+  split->setSizes({total - height, height});
+  return true;
 }
 
 } // namespace convscope::ui::cells

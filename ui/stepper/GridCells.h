@@ -11,6 +11,8 @@
 #include <QString>
 
 class QPainter;
+class QSplitter;
+class QTextBrowser;
 
 namespace convscope::ui::cells {
 
@@ -43,5 +45,9 @@ void drawCell(QPainter& p, const QRect& cell, const QColor& fill, bool presenter
               int pixelSize = 0, const QColor& textColour = Qt::black);
 // A cell's outline `width` pixels wide, inside it.
 void outlineCell(QPainter& p, const QRect& cell, const QColor& colour, int width);
+
+// The arithmetic box under a stepper's grids (the second of `split`'s two parts) made as tall as
+// its text, between 60 px and half the splitter; true when the sizes changed.
+bool fitTextBox(QSplitter* split, QTextBrowser* box);
 
 } // namespace convscope::ui::cells

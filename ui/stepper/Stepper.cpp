@@ -713,16 +713,7 @@ void Stepper::zoomToFit() {
 
 // The arithmetic box holds all of the current cell's lines (wrapped to its width), so the
 // final sum is never scrolled away; the grids take the rest. At most half the stepper.
-void Stepper::fitArithmetic() {
-  if (!split_ || split_->height() < 100) return;
-  QTextDocument* doc = arithmetic_->document();
-  doc->setTextWidth(arithmetic_->viewport()->width());
-  const int frame = arithmetic_->height() - arithmetic_->viewport()->height();
-  const int wanted = int(std::ceil(doc->size().height())) + frame + 6;
-  const int total = split_->height() - split_->handleWidth();
-  const int box = std::clamp(wanted, 60, total / 2);
-  if (std::abs(split_->sizes().value(1) - box) > 2) split_->setSizes({total - box, box});
-}
+void Stepper::fitArithmetic() { cells::fitTextBox(split_, arithmetic_); }
 
 void Stepper::setPresenterMode(bool on) {
   ensureCurrent();

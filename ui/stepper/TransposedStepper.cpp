@@ -627,17 +627,7 @@ QString TransposedStepper::arithmeticText() const {
 
 // The arithmetic box as tall as its lines (at most half the height), the panels the rest.
 void TransposedStepper::fitArithmetic() {
-  if (split_->height() < 100) return;
-  QTextDocument* doc = arithmetic_->document();
-  doc->setTextWidth(arithmetic_->viewport()->width());
-  const int frame = arithmetic_->height() - arithmetic_->viewport()->height();
-  const int wanted = int(std::ceil(doc->size().height())) + frame + 6;
-  const int total = split_->height() - split_->handleWidth();
-  const int box = std::clamp(wanted, 60, total / 2);
-  if (std::abs(split_->sizes().value(1) - box) > 2) {
-    split_->setSizes({total - box, box});
-    canvas_->relayout();
-  }
+  if (cells::fitTextBox(split_, arithmetic_)) canvas_->relayout();
 }
 
 void TransposedStepper::updateTexts() {

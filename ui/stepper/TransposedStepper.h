@@ -11,7 +11,9 @@
 // Artifacts"), even for kernel 4 stride 2, and for upsampling then convolving (shown on a
 // toggle). Samples: conv_arithmetic's cases on a 3×3 input (kernel 3 stride 2 padding 1
 // output padding 1; kernel 2 stride 2; kernel 4 stride 2 padding 1), or the workspace's own
-// input and kernel. Every number comes from the engine (engine/lessons/TransposedConvolution.h).
+// input and kernel. The layer, its overlap, the zero-inserted input and every cell's sum come
+// from the engine (engine/lessons/TransposedConvolution.h); the scatter's running sums add the
+// layer's own inputs times weights in the order scattered (the last step is the engine's output).
 // Not for: transposed convolutions inside networks (the backends compute those).
 #pragma once
 
