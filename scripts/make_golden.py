@@ -673,6 +673,182 @@ for name, c_in, c_out, h, w, k, stride, pad, outpad, dil, groups in [
                   "dst": t(y.detach()), "r": t(r), "diff_src": t(x.grad), "diff_weights": t(wt.grad),
                   "diff_bias": t(b.grad)})
 
+# Detection (engine/detection/): torchvision's box_iou and nms (batched_nms for classes) on boxes
+# with ties, touching and nested boxes and empty inputs; average precision by a plain VOC
+# all-point computation written here; SSD's MultiBox loss and its gradient by autograd on a
+# small grid of anchors.
+import torchvision.ops as tvops
+
+iou_a = torch.tensor([[0, 0, 10, 10], [2, 2, 8, 8], [10, 0, 20, 10], [0, 0, 10, 10], [3.5, 1.25, 9.75, 12]],
+                     dtype=torch.float64)
+iou_b = torch.tensor([[0, 0, 10, 10], [5, 5, 15, 15], [10, 10, 12, 12], [1, 1, 4, 30]], dtype=torch.float64)
+cases.append({"op": "box_iou", "name": "box-iou-nested-touching", "a": iou_a.tolist(), "b": iou_b.tolist(),
+              "iou": tvops.box_iou(iou_a, iou_b).tolist()})
+cases.append({"op": "box_iou", "name": "box-iou-empty", "a": [], "b": iou_b.tolist(),
+              "iou": tvops.box_iou(torch.zeros(0, 4, dtype=torch.float64), iou_b).tolist()})
+
+torch.manual_seed(312)
+nms_boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [20, 20, 30, 30], [10, 0, 20, 10],
+                          [2, 2, 8, 8], [21, 19, 31, 29], [0, 0, 10, 10], [40, 40, 50, 52], [41, 40, 50, 52]],
+                         dtype=torch.float64)
+nms_scores = torch.tensor([0.9, 0.8, 0.9, 0.7, 0.85, 0.6, 0.7, 0.3, 0.5, 0.5], dtype=torch.float64)
+nms_classes = torch.tensor([0, 0, 1, 0, 0, 0, 0, 1, 2, 2])
+for threshold in [0.0, 0.3, 0.5, 0.7, 1.0]:
+    cases.append({"op": "nms", "name": f"nms-ties-{threshold}", "boxes": nms_boxes.tolist(),
+                  "scores": nms_scores.tolist(), "iou": threshold,
+                  "keep": tvops.nms(nms_boxes, nms_scores, threshold).tolist(),
+                  "classes": nms_classes.tolist(),
+                  "keep_per_class": tvops.batched_nms(nms_boxes, nms_scores, nms_classes, threshold).tolist()})
+rand_xy = torch.rand(40, 2) * 50
+rand_wh = torch.rand(40, 2) * 20 + 2
+rand_boxes = torch.cat([rand_xy, rand_xy + rand_wh], 1).double()
+rand_scores = torch.rand(40).double()
+rand_classes = torch.randint(0, 3, (40,))
+cases.append({"op": "nms", "name": "nms-random-40", "boxes": rand_boxes.tolist(), "scores": rand_scores.tolist(),
+              "iou": 0.3, "keep": tvops.nms(rand_boxes, rand_scores, 0.3).tolist(), "classes": rand_classes.tolist(),
+              "keep_per_class": tvops.batched_nms(rand_boxes, rand_scores, rand_classes, 0.3).tolist()})
+cases.append({"op": "nms", "name": "nms-empty", "boxes": [], "scores": [], "iou": 0.5, "keep": [], "classes": [],
+              "keep_per_class": []})
+
+
+def voc_ap(detections, truths, k, threshold=0.5):
+    """Plain VOC 2010+ AP of class k: detections [(image, score, box, class)] in the order given,
+    truths [[(class, box)] per image]; None when the class has no true box."""
+    mine = [d for d in detections if d[3] == k]
+    order = sorted(range(len(mine)), key=lambda i: -mine[i][1])  # Python's sort is stable: ties keep order
+    total = sum(1 for image in truths for c, _ in image if c == k)
+    if total == 0:
+        return None, []
+    taken = set()
+    tp = fp = 0
+    rec, prec = [], []
+    for i in order:
+        image, score, box, _ = mine[i]
+        best, which = 0.0, None
+        for j, (c, truth) in enumerate(truths[image]):
+            if c != k:
+                continue
+            o = float(tvops.box_iou(torch.tensor([box], dtype=torch.float64),
+                                    torch.tensor([truth], dtype=torch.float64))[0, 0])
+            if o > best:
+                best, which = o, j
+        if which is not None and best >= threshold and (image, which) not in taken:
+            taken.add((image, which))
+            tp += 1
+        else:
+            fp += 1
+        rec.append(tp / total)
+        prec.append(tp / (tp + fp))
+    mrec = [0.0] + rec + [1.0]
+    mpre = [0.0] + prec + [0.0]
+    for i in range(len(mpre) - 2, -1, -1):
+        mpre[i] = max(mpre[i], mpre[i + 1])
+    ap = sum((mrec[i + 1] - mrec[i]) * mpre[i + 1] for i in range(len(mrec) - 1) if mrec[i + 1] != mrec[i])
+    return ap, list(zip(prec, rec))
+
+
+ap_truths = [[(0, [0, 0, 10, 10]), (1, [20, 20, 30, 34])],
+             [(0, [5, 5, 15, 15]), (0, [30, 30, 40, 40])],
+             [(1, [0, 0, 8, 8])],
+             []]
+ap_detections = [(0, 0.9, [1, 0, 10, 11], 0), (0, 0.8, [0, 0, 10, 10], 0),      # a duplicate: false positive
+                 (1, 0.9, [5, 5, 15, 14], 0), (1, 0.4, [31, 30, 41, 40], 0),
+                 (1, 0.7, [50, 50, 60, 60], 0),                                     # nothing there
+                 (2, 0.6, [0, 0, 8, 8], 0),                                         # the wrong class
+                 (0, 0.6, [20, 21, 30, 34], 1), (2, 0.6, [1, 1, 8, 9], 1),          # a tie in score
+                 (3, 0.95, [0, 0, 5, 5], 2),                                        # class 2 has no true box
+                 (0, 0.3, [40, 40, 50, 50], 1)]
+per_class = []
+for k in range(4):  # class 3: neither true boxes nor detections
+    ap, curve = voc_ap(ap_detections, ap_truths, k)
+    per_class.append({"ap": ap, "curve": [[p, r] for p, r in curve]})
+counted = [c["ap"] for c in per_class if c["ap"] is not None]
+cases.append({"op": "average_precision", "name": "ap-voc-small", "classes": 4, "iou": 0.5,
+              "truths": [[{"class": c, "box": b} for c, b in image] for image in ap_truths],
+              "detections": [{"image": i, "score": s, "box": b, "class": c} for i, s, b, c in ap_detections],
+              "per_class": per_class, "map": sum(counted) / len(counted)})
+cases.append({"op": "average_precision", "name": "ap-empty", "classes": 2, "iou": 0.5, "truths": [[], []],
+              "detections": [], "per_class": [{"ap": None, "curve": []}, {"ap": None, "curve": []}], "map": 0.0})
+
+
+def ssd_loss(output, anchors, truths, k, levels, match_iou=0.5, neg_ratio=3, vc=0.1, vs=0.2):
+    """SSD's MultiBox loss as torchvision's ssd.py computes it, for one level list of (H, W, A)."""
+    n = output.shape[0]
+    per_anchor = []  # (N, anchors, 5 + k) from the flattened heads
+    offset = 0
+    for h, w, a in levels:
+        size = h * w * a * (5 + k)
+        block = output[:, offset:offset + size].reshape(n, a, 5 + k, h, w).permute(0, 3, 4, 1, 2)
+        per_anchor.append(block.reshape(n, h * w * a, 5 + k))
+        offset += size
+    z = torch.cat(per_anchor, 1)
+    box_sum = torch.zeros((), dtype=torch.float64)
+    cls_sum = torch.zeros((), dtype=torch.float64)
+    positives = 0
+    for i in range(n):
+        boxes = torch.tensor([b for _, b in truths[i]], dtype=torch.float64).reshape(-1, 4)
+        labels = torch.tensor([c for c, _ in truths[i]], dtype=torch.long)
+        matched = torch.full((anchors.shape[0],), -1, dtype=torch.long)
+        if boxes.shape[0]:
+            q = tvops.box_iou(boxes, anchors)  # (truths, anchors)
+            best, idx = q.max(0)
+            matched = torch.where(best >= match_iou, idx, matched)
+            for t in range(boxes.shape[0]):
+                matched[q[t].argmax()] = t
+        fg = matched >= 0
+        positives += int(fg.sum())
+        target_cls = torch.zeros(anchors.shape[0], dtype=torch.long)
+        target_cls[fg] = labels[matched[fg]] + 1
+        if fg.any():
+            a = anchors[fg]
+            g = boxes[matched[fg]]
+            aw, ah = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
+            acx, acy = a[:, 0] + aw / 2, a[:, 1] + ah / 2
+            gw, gh = g[:, 2] - g[:, 0], g[:, 3] - g[:, 1]
+            gcx, gcy = g[:, 0] + gw / 2, g[:, 1] + gh / 2
+            t_ = torch.stack([(gcx - acx) / (vc * aw), (gcy - acy) / (vc * ah),
+                              torch.log(gw / aw) / vs, torch.log(gh / ah) / vs], 1)
+            box_sum = box_sum + F.smooth_l1_loss(z[i, fg, :4], t_, reduction="sum", beta=1.0)
+        ce = F.cross_entropy(z[i, :, 4:], target_cls, reduction="none")
+        neg_loss = ce.detach().clone()
+        neg_loss[fg] = -float("inf")
+        order = neg_loss.sort(descending=True)[1]
+        hard = torch.zeros_like(fg)
+        hard[order[:neg_ratio * int(fg.sum())]] = True
+        cls_sum = cls_sum + ce[fg].sum() + ce[hard].sum()
+    count = max(1, positives)
+    return (box_sum + cls_sum) / count
+
+
+def ssd_anchors(levels_spec, maps):
+    out = []
+    for (stride, sizes, ratios), (h, w) in zip(levels_spec, maps):
+        for y in range(h):
+            for x in range(w):
+                for s in sizes:
+                    for r in ratios:
+                        cx, cy = (x + 0.5) * stride, (y + 0.5) * stride
+                        aw, ah = s * r ** 0.5, s / r ** 0.5
+                        out.append([cx - aw / 2, cy - ah / 2, cx + aw / 2, cy + ah / 2])
+    return torch.tensor(out, dtype=torch.float64)
+
+
+torch.manual_seed(313)
+ssd_spec = [(8, [10.0], [1.0, 0.5]), (16, [20.0], [1.0])]  # stride, sizes, ratios
+ssd_maps = [(4, 4), (2, 2)]
+ssd_classes = 3
+ssd_levels = [(4, 4, 2), (2, 2, 1)]
+ssd_truths = [[(0, [2, 3, 12, 14]), (2, [17, 16, 31, 32])], [(1, [0, 10, 22, 30])], []]
+ssd_out = (torch.randn(3, sum(h * w * a * (5 + ssd_classes) for h, w, a in ssd_levels), dtype=torch.float64)
+           .requires_grad_(True))
+ssd_value = ssd_loss(ssd_out, ssd_anchors(ssd_spec, ssd_maps), ssd_truths, ssd_classes, ssd_levels)
+ssd_value.backward()
+cases.append({"op": "ssd_loss", "name": "ssd-loss-two-levels", "image": [32, 32], "classes": ssd_classes,
+              "levels": [{"stride": st, "sizes": sz, "ratios": ra, "map": list(m)}
+                         for (st, sz, ra), m in zip(ssd_spec, ssd_maps)],
+              "truths": [[{"class": c, "box": b} for c, b in image] for image in ssd_truths],
+              "output": t(ssd_out.detach()), "value": float(ssd_value), "diff_output": t(ssd_out.grad)})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

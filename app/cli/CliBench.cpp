@@ -231,10 +231,14 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   if (images < batch) throw UsageError("--images " + std::to_string(images) + " must be at least the batch size");
   const int threads = wholeNumber(p, "threads", 0, 1024);
   auto backend = backendOption(p);
-  const std::string name = str(p.value("model")); // a segmentation preset trains with its own optimizer and losses
-  const TrainConfig recipe = presetTrainConfig(name);
+  // A segmentation or detection preset trains with its own optimizer and losses; a detector
+  // model file with SSD's loss and Adam.
+  const std::string name = str(p.value("model"));
+  TrainConfig recipe = presetTrainConfig(isPreset(name) ? name : std::string("mini-ssd"));
+  const bool ownRecipe = isSegmentationPreset(name) || isDetectionPreset(name) || model.info.detector;
+  if (model.info.detector) recipe.detector = model.info.detector;
   const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads,
-                                                         isSegmentationPreset(name) ? &recipe : nullptr)
+                                                         ownRecipe ? &recipe : nullptr)
                                        : measureInference(model.network, *backend, batch, images, threads);
   if (p.isSet("json"))
     out << Json{{"images_per_second", static_cast<float>(t.imagesPerSecond)},

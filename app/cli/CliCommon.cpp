@@ -225,6 +225,14 @@ Model modelFromSpec(const std::string& spec) {
   return convscope::modelFromSpec(spec);
 }
 
+Model trainedModel(const std::string& path) {
+  if (path.empty()) throw UsageError("--model FILE is required (a trained model file)");
+  Model model = loadModel(path);
+  if (!model.hasWeights || !model.info.preprocess)
+    throw UsageError(path + ": has no trained weights (train it first with convscope train --save)");
+  return model;
+}
+
 int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum) {
   const int64_t v = parseInteger(str(p.value(option)), option);
   if (v < minimum || v > maximum)

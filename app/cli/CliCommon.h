@@ -85,6 +85,8 @@ std::string fixed(double v, int decimals); // "3.14"
 Model modelFromSpec(const std::string& spec);
 // A whole-number option from minimum to maximum, else a UsageError naming it.
 int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum);
+// A model file with trained weights and its preprocessing (UsageError otherwise, or for no path).
+Model trainedModel(const std::string& path);
 
 // `bench live`'s work, shared with `bench window` (app/BenchGui.cpp): a random size x size RGB
 // image (0–255) and a bank of `filters` random 3x3x3 filters with padding 1, ReLU and 2x2 max
@@ -117,6 +119,9 @@ int scenes(const std::vector<std::string>& args, std::ostream& out);   // CliSce
 int saliency(const std::vector<std::string>& args, std::ostream& out); // CliSaliency.cpp
 int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err); // CliTrain.cpp
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);         // CliEvaluate.cpp
+int detect(const std::vector<std::string>& args, std::ostream& out);                  // CliDetect.cpp
+int iouCommand(const std::vector<std::string>& args, std::ostream& out);              // CliDetect.cpp
+int nmsCommand(const std::vector<std::string>& args, std::ostream& out);              // CliDetect.cpp
 int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int segment(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp

@@ -39,14 +39,6 @@
 namespace convscope::cli {
 
 namespace {
-Model trainedModel(const std::string& path) {
-  if (path.empty()) throw UsageError("--model FILE is required (a trained model file)");
-  Model model = loadModel(path);
-  if (!model.hasWeights || !model.info.preprocess)
-    throw UsageError(path + ": has no trained weights (train it first with convscope train --save)");
-  return model;
-}
-
 // --model's trained model (with --mean and --std applied) and --input prepared for it, as its
 // training images were: (1, C, H, W).
 struct ModelAndInput {
@@ -75,7 +67,9 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   addNormalizationOptions(p);
   if (!parse(p, "eval",
              "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l,\"images\":n}; for a "
-             "segmentation model (--dataset scenes)\nthe accuracy is of pixels, with \"miou\" and \"class_iou\".",
+             "segmentation model (--dataset scenes)\nthe accuracy is of pixels, with \"miou\" and \"class_iou\"; for a "
+             "detector (mini-ssd)\n{\"map50\":m,\"class_ap50\":{\"0\":ap,…},\"loss\":l,\"anchor_accuracy\":a,\"images\":n}\n"
+             "(AP at IoU 0.5 per class, VOC's all-point interpolation; null for a class with no true box).",
              args, out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
@@ -94,7 +88,28 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   const Preprocess& pre = *model.info.preprocess;
   const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
   auto backend = backendOption(p);
-  const Evaluation e = evaluate(model.network, *backend, data.test, pre, loss, 64, 0, pixelLoss);
+  const Evaluation e = model.info.detector
+                           ? evaluateDetector(model.network, *backend, data.test, pre, *model.info.detector)
+                           : evaluate(model.network, *backend, data.test, pre, loss, 64, 0, pixelLoss);
+  if (e.detection) {
+    const std::vector<std::string>& names = model.info.detector->classNames;
+    if (p.isSet("json")) {
+      Json aps = Json::object();
+      for (size_t k = 0; k < e.classAp.size(); ++k)
+        aps[names[k]] = std::isnan(e.classAp[k]) ? Json() : Json(static_cast<float>(e.classAp[k]));
+      out << Json{{"map50", static_cast<float>(e.map50)}, {"class_ap50", aps}, {"loss", static_cast<float>(e.loss)},
+                  {"anchor_accuracy", static_cast<float>(e.accuracy)}, {"images", e.count}}
+                 .dump()
+          << "\n";
+    } else {
+      out << "mAP@0.5 " << fixed(e.map50, 3) << " over " << e.count << " images, loss " << fixed(e.loss, 4)
+          << "\nAP@0.5 per class:";
+      for (size_t k = 0; k < e.classAp.size(); ++k)
+        out << " " << names[k] << " " << (std::isnan(e.classAp[k]) ? std::string("(absent)") : fixed(e.classAp[k], 3));
+      out << "\n";
+    }
+    return 0;
+  }
   if (p.isSet("json")) {
     Json j{{"accuracy", static_cast<float>(e.accuracy)}, {"loss", static_cast<float>(e.loss)}, {"images", e.count}};
     if (e.segmentation) {

@@ -91,19 +91,20 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "file (.json, trained further if it has weights) or an ONNX file (.onnx, e.g. from PyTorch: docs/onnx.md).",
        "PRESET|FILE"});
   addDatasetOption(p);
-  p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn).", "N"});
-  p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet and mini-fcn).", "N"});
+  p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd).", "N"});
+  p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet, mini-fcn and mini-ssd).", "N"});
   p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
-                     "mini-unet and mini-fcn).",
+                     "mini-unet and mini-fcn, 0.002 for mini-ssd).",
                "X"});
-  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet and mini-fcn).", "NAME"});
+  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn and mini-ssd).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
   p.addOption({"lr-gamma", "The step schedule's factor.", "G", "0.1"});
   p.addOption({"loss",
                "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²); for segmentation "
-               "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn).",
+               "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn). "
+               "A detector (mini-ssd) always learns with SSD's loss.",
                "NAME"});
   p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
                "NAME", "auto"});
@@ -126,7 +127,9 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              "Train a network. On a terminal a progress bar shows epoch, loss, accuracy, images per second\n"
              "and ETA. JSON: one object per epoch: {\"epoch\":e,\"train_loss\":...,\"train_accuracy\":...,\n"
              "\"test_loss\":...,\"test_accuracy\":...,\"images_per_second\":...,\"seconds\":...}; for segmentation\n"
-             "also \"test_miou\", \"test_pixel_accuracy\" and \"test_class_iou\" (null for a class never seen).\n"
+             "also \"test_miou\", \"test_pixel_accuracy\" and \"test_class_iou\" (null for a class never seen); for a\n"
+             "detector (mini-ssd on --dataset scenes) \"test_map50\" (mean AP at IoU 0.5) and \"test_class_ap50\",\n"
+             "the accuracies those of the matched anchors' classes.\n"
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
@@ -209,6 +212,12 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         for (double iou : r.testClassIou) ious.push_back(std::isnan(iou) ? Json() : Json(static_cast<float>(iou)));
         j["test_class_iou"] = std::move(ious);
       }
+      if (r.detection) { // accuracies are of the matched anchors' classes; AP per class, null for one absent
+        j["test_map50"] = static_cast<float>(r.testMap50);
+        Json aps = Json::array();
+        for (double ap : r.testClassAp) aps.push_back(std::isnan(ap) ? Json() : Json(static_cast<float>(ap)));
+        j["test_class_ap50"] = std::move(aps);
+      }
       if (config.gradientNorms) {
         Json norms = Json::array();
         for (const Network::GradientNorm& n : r.gradientNorms)
@@ -222,7 +231,8 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
           << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
           << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%"
-          << (r.segmentation ? " of pixels, mean IoU " + fixed(r.testMeanIou, 3) : std::string()) << "; "
+          << (r.segmentation ? " of pixels, mean IoU " + fixed(r.testMeanIou, 3) : std::string())
+          << (r.detection ? " of matched anchors, mAP@0.5 " + fixed(r.testMap50, 3) : std::string()) << "; "
           << fixed(r.imagesPerSecond, 0) << " images/s; "
           << fixed(r.seconds, 1) << " s" << std::endl;
       for (const Network::GradientNorm& n : r.gradientNorms) // the gradient's way down, layer by layer

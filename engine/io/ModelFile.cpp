@@ -214,6 +214,81 @@ Checkpoint checkpointFromJson(const Json& j, const Network& network, const std::
   }
   return c;
 }
+
+Json detectorJson(const DetectorSpec& d) {
+  Json levels = Json::array();
+  for (const AnchorLevel& l : d.levels)
+    levels.push_back({{"layer", l.layer}, {"stride", l.stride}, {"sizes", l.sizes}, {"ratios", l.ratios}});
+  return {{"levels", levels},
+          {"classes", d.classNames},
+          {"variances", {d.centreVariance, d.sizeVariance}},
+          {"match_iou", d.matchIou},
+          {"negatives_per_positive", d.negativesPerPositive},
+          {"score_threshold", d.scoreThreshold},
+          {"nms_iou", d.nmsIou}};
+}
+
+DetectorSpec detectorFromJson(const Json& j, const Network& network, const std::string& source) {
+  const std::string where = source + ": \"detector\"";
+  if (!j.is_object()) throw std::invalid_argument(where + " must be an object");
+  const auto numbers = [&](const Json& v, const std::string& what, size_t min, size_t max) {
+    if (!v.is_array() || v.size() < min || v.size() > max)
+      throw std::invalid_argument(where + ": \"" + what + "\" must be a list of " + std::to_string(min) + " to " +
+                                  std::to_string(max) + " numbers");
+    std::vector<double> out;
+    for (const Json& x : v) {
+      if (!x.is_number() || !std::isfinite(x.get<double>()))
+        throw std::invalid_argument(where + ": \"" + what + "\" must hold numbers");
+      out.push_back(x.get<double>());
+    }
+    return out;
+  };
+  const auto number = [&](const char* key, double fallback) {
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_number() || !std::isfinite(j[key].get<double>()))
+      throw std::invalid_argument(where + ": \"" + key + "\" must be a number");
+    return j[key].get<double>();
+  };
+  DetectorSpec d;
+  if (!j.contains("levels") || !j["levels"].is_array() || j["levels"].empty() || j["levels"].size() > 16)
+    throw std::invalid_argument(where + ": \"levels\" must be a list of 1 to 16 levels");
+  for (const Json& l : j["levels"]) {
+    if (!l.is_object() || !l.contains("layer") || !l["layer"].is_string() || !l.contains("stride") ||
+        !l["stride"].is_number_integer())
+      throw std::invalid_argument(where + ": each level needs \"layer\" (a name), \"stride\", \"sizes\" and \"ratios\"");
+    AnchorLevel level;
+    level.layer = l["layer"].get<std::string>();
+    const int64_t stride = l["stride"].get<int64_t>();
+    if (stride < 1 || stride > 4096) throw std::invalid_argument(where + ": stride " + std::to_string(stride) + " must be 1 to 4096");
+    level.stride = int(stride);
+    level.sizes = numbers(l.value("sizes", Json()), "sizes", 1, 64);
+    level.ratios = numbers(l.value("ratios", Json()), "ratios", 1, 64);
+    d.levels.push_back(level);
+  }
+  if (!j.contains("classes") || !j["classes"].is_array()) throw std::invalid_argument(where + ": \"classes\" must be a list of names");
+  for (const Json& c : j["classes"]) {
+    if (!c.is_string()) throw std::invalid_argument(where + ": \"classes\" must be a list of names");
+    d.classNames.push_back(c.get<std::string>());
+  }
+  if (j.contains("variances")) {
+    const std::vector<double> v = numbers(j["variances"], "variances", 2, 2);
+    d.centreVariance = v[0], d.sizeVariance = v[1];
+  }
+  d.matchIou = number("match_iou", d.matchIou);
+  const double negatives = number("negatives_per_positive", d.negativesPerPositive);
+  if (negatives != std::floor(negatives) || negatives < 0 || negatives > 100)
+    throw std::invalid_argument(where + ": \"negatives_per_positive\" must be a whole number from 0 to 100");
+  d.negativesPerPositive = int(negatives);
+  d.scoreThreshold = number("score_threshold", d.scoreThreshold);
+  d.nmsIou = number("nms_iou", d.nmsIou);
+  if (std::string p = d.problem(); !p.empty()) throw std::invalid_argument(where + ": " + p);
+  try {
+    makeAnchors(network, d);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + " does not fit the layers: " + e.what());
+  }
+  return d;
+}
 } // namespace
 
 std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights) {
@@ -246,7 +321,9 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
                      {"test_accuracy", t.testAccuracy},
                      {"test_loss", t.testLoss},
                      {"recipe", t.recipe}};
+    if (t.testMap50) j["training"]["test_map50"] = *t.testMap50;
   }
+  if (info.detector) j["detector"] = detectorJson(*info.detector);
   if (info.checkpoint) j["checkpoint"] = checkpointJson(*info.checkpoint);
   if (withWeights) {
     j["parameters"] = Json::array();
@@ -450,6 +527,7 @@ Model parseModelText(const std::string& text, const std::string& source) {
     note.testAccuracy = t.value("test_accuracy", 0.0);
     note.testLoss = t.value("test_loss", 0.0);
     note.recipe = t.value("recipe", "");
+    if (t.contains("test_map50") && t["test_map50"].is_number()) note.testMap50 = t["test_map50"].get<double>();
     model.info.training = note;
   }
   if (j.contains("parameters")) {
@@ -489,9 +567,11 @@ Model parseModelText(const std::string& text, const std::string& source) {
     }
     model.hasWeights = true;
   }
+  if (j.contains("detector")) model.info.detector = detectorFromJson(j["detector"], model.network, source);
   if (j.contains("checkpoint")) {
     if (!model.hasWeights) throw std::invalid_argument(source + ": a checkpoint without weights");
     model.info.checkpoint = checkpointFromJson(j["checkpoint"], model.network, source);
+    model.info.checkpoint->config.detector = model.info.detector;
   }
   return model;
 }

@@ -1,6 +1,6 @@
 // Model files: one JSON file with a format version, the architecture (readable), how
 // inputs are prepared, the class names, a note of how it was trained, and the weights
-// (base64 float32 with a CRC-32 each). Saving is atomic: a temporary file in the same
+// (base64 float32 with a CRC-32 each); a detector's anchors. Saving is atomic: a temporary file in the same
 // folder, flushed to disk, then renamed over the target. Loading validates everything and
 // says what is wrong. An architecture-only file (no "parameters") is a valid model to train.
 // Not for: other frameworks' formats (ONNX is Onnx.h's; loadModel hands it .onnx paths).
@@ -28,6 +28,7 @@ struct TrainingNote {
   std::string dataset;
   int epochs = 0;
   double testAccuracy = 0.0, testLoss = 0.0;
+  std::optional<double> testMap50; // a detector's mAP at IoU 0.5 on the test images
   std::string recipe; // "sgd lr 0.05 momentum 0.9 batch 64 loss ce seed 1"
 };
 
@@ -45,6 +46,10 @@ struct ModelInfo {
   std::vector<std::string> classNames;
   std::optional<TrainingNote> training;
   std::optional<Checkpoint> checkpoint; // a checkpoint file's (train --checkpoint)
+  // A detector's anchors, classes and thresholds ("detector": {"levels": [{"layer", "stride",
+  // "sizes", "ratios"}, …], "classes", "variances", "match_iou", "negatives_per_positive",
+  // "score_threshold", "nms_iou"}); checked against the network when loaded.
+  std::optional<DetectorSpec> detector;
 };
 
 struct Model {

@@ -18,6 +18,7 @@ namespace convscope {
 namespace {
 const std::vector<std::pair<std::string, std::string>>& miniPresets();
 const std::vector<std::pair<std::string, std::string>>& segmentationPresets();
+const std::vector<std::pair<std::string, std::string>>& detectionPresets();
 }
 
 std::vector<std::string> presetNames() {
@@ -34,6 +35,8 @@ PresetRecipe presetRecipe(const std::string& name) {
     if (mini == name) r.learningRate = 0.01; // batch normalization and branches: the default 0.05 is too fast for some
   if (isSegmentationPreset(name)) // measured by bench/segmentation.py: within 3 minutes on 2 cores
     r.epochs = 8, r.batchSize = 32, r.learningRate = 0.003, r.optimizer = "adam", r.loss = "ce+dice";
+  if (isDetectionPreset(name)) // measured by bench/detection.py: within 5 minutes on 2 cores
+    r.epochs = 12, r.batchSize = 32, r.learningRate = 0.002, r.optimizer = "adam", r.loss = "ssd";
   return r;
 }
 
@@ -49,10 +52,33 @@ bool isSegmentationPreset(const std::string& name) {
   return false;
 }
 
+std::vector<std::string> detectionPresetNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : detectionPresets()) names.push_back(name);
+  return names;
+}
+
+bool isDetectionPreset(const std::string& name) {
+  for (const auto& [preset, text] : detectionPresets())
+    if (preset == name) return true;
+  return false;
+}
+
+DetectorSpec presetDetectorSpec(const std::string& name) {
+  if (!isDetectionPreset(name)) throw std::invalid_argument("'" + name + "' is not a detection preset (mini-ssd)");
+  DetectorSpec spec;
+  for (int d = 0; d < 10; ++d) spec.classNames.push_back(std::to_string(d));
+  // The scenes' digits are 8 to 20 pixels wide and 16 to 20 high (√(w·h) 13 to 20, width / height
+  // 0.4 to 1.25): the fine level's anchors fit the narrow and middling ones, the coarse level's
+  // the wide ones.
+  spec.levels = {{"head1", 4, {12, 17}, {1.0, 0.6}}, {"head2", 8, {22}, {1.0, 0.6}}};
+  return spec;
+}
+
 bool isPreset(const std::string& name) {
   for (const std::string& p : presetNames())
     if (p == name) return true;
-  return isSegmentationPreset(name) || isArchitecture(name);
+  return isSegmentationPreset(name) || isDetectionPreset(name) || isArchitecture(name);
 }
 
 namespace {
@@ -212,6 +238,38 @@ upsample 4 bilinear
   return presets;
 }
 
+// Detection on the composed scenes (1×64×64 in): a backbone of three 3×3 blocks down to a
+// 16×16 map (stride 4) and one more down to 8×8 (stride 8), a 3×3 head on each giving every
+// anchor of its cells 4 offsets and 11 scores (the background and the digits), flattened and
+// joined: SSD's layout (engine/detection/Anchors.h), its anchors presetDetectorSpec's.
+const std::vector<std::pair<std::string, std::string>>& detectionPresets() {
+  static const std::vector<std::pair<std::string, std::string>> presets{
+      {"mini-ssd", R"(input 1x64x64
+conv 16 3x3 pad 1
+relu
+maxpool 2x2
+conv 32 3x3 pad 1
+relu
+maxpool 2x2
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu as features1
+maxpool 2x2
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu
+conv 30 3x3 pad 1 as head2
+flatten as flat2
+conv 60 3x3 pad 1 from features1 as head1
+flatten as flat1
+concat flat2
+)"},
+  };
+  return presets;
+}
+
 Network lenet5(bool relu) {
   const ActivationKind act = relu ? ActivationKind::ReLU : ActivationKind::Tanh;
   Conv2DGeometry conv5;
@@ -244,9 +302,12 @@ Network makePreset(const std::string& name) {
     if (mini == name) return buildLayerList(text);
   for (const auto& [preset, text] : segmentationPresets())
     if (preset == name) return buildLayerList(text);
+  for (const auto& [preset, text] : detectionPresets())
+    if (preset == name) return buildLayerList(text);
   std::string names;
   for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
   for (const std::string& p : segmentationPresetNames()) names += ", " + p;
+  for (const std::string& p : detectionPresetNames()) names += ", " + p;
   for (const std::string& a : architectureNames()) names += ", " + a;
   throw std::invalid_argument("unknown model preset '" + name + "' (presets: " + names + ")");
 }

@@ -5,6 +5,7 @@
 // Not for: the architecture browser's large networks.
 #pragma once
 
+#include "engine/detection/Anchors.h"
 #include "engine/network/Network.h"
 
 #include <string>
@@ -19,6 +20,11 @@ double presetLearningRate(const std::string& name);
 // each of the 11 pixel classes (the background, the digits 0–9) at every pixel out.
 std::vector<std::string> segmentationPresetNames();
 bool isSegmentationPreset(const std::string& name);
+// The detection preset, mini-ssd: 1×64×64 composed scenes in, SSD's outputs for two levels of
+// anchors out (engine/detection/Anchors.h); its anchors and classes are presetDetectorSpec's.
+std::vector<std::string> detectionPresetNames();
+bool isDetectionPreset(const std::string& name);
+DetectorSpec presetDetectorSpec(const std::string& name); // throws for another name
 // How a preset trains when nothing else is asked for: the command line's and the window's
 // starting values. The classifiers: 10 epochs of batches of 64, SGD with momentum 0.9 at
 // presetLearningRate; the segmentation presets: their own (8 epochs of 32, Adam at 0.003, the

@@ -51,9 +51,15 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
   TrainConfig config;
   config.optimizer.learningRate = 0.01;
   if (recipe) config = *recipe;
-  TrainingStep step(network, backend, config.optimizer, config.loss, config.pixelLoss); // the trainer's own step
+  // A detector's truths: two digit-sized boxes an image, their places and classes varying.
+  std::vector<std::vector<ObjectBox>> boxes;
+  if (config.detector)
+    for (int i = 0; i < batch; ++i)
+      boxes.push_back({{i % 10, 4 + i % 20, 6, 19 + i % 20, 26}, {(i + 3) % 10, 30, 34 + i % 8, 44, 54 + i % 8}});
+  TrainingStep step(network, backend, config.optimizer, config.loss, config.pixelLoss,
+                    config.detector ? &*config.detector : nullptr); // the trainer's own step
   return measure(batch, images, threads, [&] {
-    step.forward(x, labels, pixels.empty() ? nullptr : &pixels);
+    step.forward(x, labels, pixels.empty() ? nullptr : &pixels, config.detector ? &boxes : nullptr);
     step.update(0);
   });
 }

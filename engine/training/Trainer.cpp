@@ -1,6 +1,8 @@
 // The training loop.
 #include "engine/training/Trainer.h"
 
+#include "engine/detection/AveragePrecision.h"
+#include "engine/detection/DetectionLoss.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/network/Presets.h"
 
@@ -64,6 +66,8 @@ TrainConfig presetTrainConfig(const std::string& model) {
   if (c.optimizer.kind == OptimizerKind::Adam) c.optimizer.momentum = 0.0; // Adam's moments are its betas
   if (r.loss == "dice" || r.loss == "ce+dice")
     c.pixelLoss = pixelLossKindFromString(r.loss);
+  else if (r.loss == "ssd")
+    c.detector = presetDetectorSpec(model);
   else
     c.loss = lossKindFromString(r.loss);
   return c;
@@ -132,15 +136,79 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
   return e;
 }
 
+void checkDetectionData(const Network& network, const DetectorSpec& spec, const Dataset& data) {
+  if (data.boxes.size() != data.size() || data.size() == 0)
+    throw std::invalid_argument("detection needs images with boxes (--dataset scenes); '" + data.name +
+                                "' has none");
+  const Shape in = network.inputShape();
+  if (in.rank() != 3 || in[0] != data.channels || in[1] != data.height || in[2] != data.width)
+    throw std::invalid_argument("detection: the network takes " + in.toString() + " but the images are " +
+                                std::to_string(data.channels) + "x" + std::to_string(data.height) + "x" +
+                                std::to_string(data.width) + " (boxes are not resized: they must be the same)");
+  for (const auto& image : data.boxes)
+    for (const ObjectBox& b : image)
+      if (b.label < 0 || b.label >= spec.classes())
+        throw std::invalid_argument("detection: a box of class " + std::to_string(b.label) + " but the detector has " +
+                                    std::to_string(spec.classes()) + " classes");
+}
+
+Evaluation evaluateDetector(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                            const DetectorSpec& spec, int batchSize, size_t maxImages) {
+  checkDetectionData(network, spec, data);
+  const AnchorGrid grid = makeAnchors(network, spec);
+  DetectOptions options = detectOptions(spec);
+  options.scoreThreshold = 0.01; // the whole curve: AP reaches down to the least confident detections
+  Evaluation e;
+  e.detection = true;
+  const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
+  std::vector<size_t> indices(n);
+  for (size_t i = 0; i < n; ++i) indices[i] = i;
+  Tensor batch;
+  std::vector<int> labels;
+  double lossSum = 0.0;
+  int64_t correct = 0, counted = 0;
+  network.setTraining(false);
+  for (size_t start = 0; start < n; start += static_cast<size_t>(batchSize)) {
+    const size_t count = std::min(static_cast<size_t>(batchSize), n - start);
+    makeBatch(data, indices.data() + start, count, preprocess, batch, labels);
+    const Tensor& out = network.forward(backend, batch);
+    const std::vector<std::vector<ObjectBox>> truths(data.boxes.begin() + std::ptrdiff_t(start),
+                                                     data.boxes.begin() + std::ptrdiff_t(start + count));
+    const LossResult r = detectionLoss(grid, spec, out, truths, nullptr);
+    lossSum += r.loss * double(count);
+    correct += r.correct, counted += r.counted;
+    for (auto& d : detect(grid, spec, out, options)) e.detections.push_back(std::move(d));
+  }
+  const std::vector<std::vector<ObjectBox>> truths(data.boxes.begin(), data.boxes.begin() + std::ptrdiff_t(n));
+  const DetectionMetrics m = averagePrecision(e.detections, truths, spec.classes(), 0.5);
+  e.count = int64_t(n);
+  e.loss = n ? lossSum / double(n) : 0.0;
+  e.accuracy = counted ? double(correct) / double(counted) : 0.0;
+  e.map50 = m.map;
+  for (const ClassAveragePrecision& c : m.classes) e.classAp.push_back(c.ap);
+  return e;
+}
+
 TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
-                           PixelLossKind pixelLoss)
+                           PixelLossKind pixelLoss, const DetectorSpec* detector)
     : network_(network), backend_(backend), loss_(loss), pixelLoss_(pixelLoss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
-      gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {}
+      gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {
+  if (detector) {
+    detector_ = *detector;
+    anchors_ = makeAnchors(network, *detector);
+    endNode_ = network.size(); // the heads' raw outputs: no softmax to fold
+  }
+}
 
 LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels,
-                                 const std::vector<uint8_t>* pixels) {
+                                 const std::vector<uint8_t>* pixels, const std::vector<std::vector<ObjectBox>>* boxes) {
   network_.setTraining(true); // an evaluation between epochs switched it off
   network_.forward(backend_, batch);
+  if (detector_) {
+    if (!boxes) throw std::invalid_argument("training a detector needs each image's boxes");
+    const Tensor& out = network_.output(network_.size() - 1);
+    return detectionLoss(anchors_, *detector_, out, *boxes, &diffScores_);
+  }
   const Tensor& logits = scores(network_);
   if (diffScores_.shape() != logits.shape() || diffScores_.layout() != logits.layout())
     diffScores_ = Tensor(logits.shape(), 0.0f, logits.layout());
@@ -158,7 +226,15 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
     : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
   if (std::string p = config_.problem(); !p.empty()) throw std::invalid_argument("training: " + p);
   if (data.train.size() == 0) throw std::invalid_argument("training: the training set is empty");
-  if (!data.train.masks.empty()) {
+  if (config_.detector) {
+    if (std::string p = config_.detector->problem(); !p.empty()) throw std::invalid_argument("training: detector: " + p);
+    checkDetectionData(network, *config_.detector, data.train);
+    checkDetectionData(network, *config_.detector, data.test);
+    makeAnchors(network, *config_.detector); // throws when the network is not the spec's detector
+    if (config_.loss != LossKind::CrossEntropy || config_.pixelLoss != PixelLossKind::CrossEntropy)
+      throw std::invalid_argument("training: a detector learns with SSD's loss (smooth L1 on the offsets + cross-entropy); "
+                                  "--loss does not apply");
+  } else if (!data.train.masks.empty()) {
     checkSegmenter(network, data.train.pixelClassNames.size());
     if (config_.loss != LossKind::CrossEntropy)
       throw std::invalid_argument("training: the " + toString(config_.loss) + " loss is for classifying images; "
@@ -245,8 +321,10 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const size_t trainCount = config_.maxTrainImages ? std::min(config_.maxTrainImages, train.size()) : train.size();
   const size_t batchSize = static_cast<size_t>(config_.batchSize);
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
-  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss);
-  const bool segmentation = !train.masks.empty();
+  const DetectorSpec* detector = config_.detector ? &*config_.detector : nullptr;
+  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector);
+  const bool segmentation = !detector && !train.masks.empty();
+  std::vector<std::vector<ObjectBox>> boxes; // a detector's batch's truths
   std::vector<uint8_t> pixels;
   std::mt19937_64 random(config_.seed);
   int firstEpoch = 0;
@@ -283,7 +361,11 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       const size_t start = size_t(b) * batchSize;
       const size_t count = std::min(batchSize, trainCount - start);
       makeBatch(train, order.data() + start, count, preprocess_, batch, labels, segmentation ? &pixels : nullptr);
-      const LossResult r = step.forward(batch, labels, segmentation ? &pixels : nullptr);
+      if (detector) {
+        boxes.clear();
+        for (size_t i = 0; i < count; ++i) boxes.push_back(train.boxes[order[start + i]]);
+      }
+      const LossResult r = step.forward(batch, labels, segmentation ? &pixels : nullptr, detector ? &boxes : nullptr);
       if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
       if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
         network_.setState(lastGood);
@@ -326,13 +408,18 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     report.epoch = epoch;
     report.trainLoss = seen ? lossSum / double(seen) : 0.0;
     report.trainAccuracy = counted ? double(correct) / double(counted) : 0.0;
-    Evaluation test = evaluate(network_, backend_, data_.test, preprocess_, config_.loss, segmentation ? 64 : 256,
-                               config_.maxTestImages, config_.pixelLoss);
+    Evaluation test = detector ? evaluateDetector(network_, backend_, data_.test, preprocess_, *detector, 64,
+                                                  config_.maxTestImages)
+                               : evaluate(network_, backend_, data_.test, preprocess_, config_.loss,
+                                          segmentation ? 64 : 256, config_.maxTestImages, config_.pixelLoss);
     report.testLoss = test.loss;
     report.testAccuracy = test.accuracy;
     report.segmentation = test.segmentation;
     report.testMeanIou = test.meanIou;
     report.testClassIou = std::move(test.classIou);
+    report.detection = test.detection;
+    report.testMap50 = test.map50;
+    report.testClassAp = std::move(test.classAp);
     report.testPredictions = std::move(test.predictions);
     report.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
     report.seconds = secondsSince(epochStart);

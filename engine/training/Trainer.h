@@ -6,12 +6,14 @@
 // any GUI concern (the GUI's worker wraps it).
 #pragma once
 
+#include "engine/detection/Anchors.h"
 #include "engine/training/Dataset.h"
 #include "engine/training/Loss.h"
 #include "engine/network/Network.h"
 #include "engine/training/Optimizer.h"
 #include "engine/training/Preprocess.h"
 #include "engine/training/Segmentation.h"
+#include "engine/detection/Detector.h"
 #include "engine/backend/Backend.h"
 
 #include <atomic>
@@ -30,6 +32,9 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   LossKind loss = LossKind::CrossEntropy;
   PixelLossKind pixelLoss = PixelLossKind::CrossEntropy; // on segmentation data (a dataset with masks)
+  // Set: the network is a detector with these anchors and classes, trained on the dataset's boxes
+  // with SSD's loss (DetectionLoss.h) and judged by mAP at IoU 0.5 (AveragePrecision.h).
+  std::optional<DetectorSpec> detector;
   uint64_t seed = 1;
   int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
   size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
@@ -59,6 +64,10 @@ struct Evaluation {
   bool segmentation = false;
   double meanIou = 0.0;         // segmentation: over the classes the targets hold
   std::vector<double> classIou; // segmentation: per class, NaN for a class neither in a target nor predicted
+  bool detection = false;
+  double map50 = 0.0;             // detection: mean AP at IoU ≥ 0.5 over the classes with true boxes
+  std::vector<double> classAp;    // detection: per class, NaN for a class without true boxes
+  std::vector<std::vector<Detection>> detections; // detection: per evaluated image (score ≥ 0.01)
 };
 
 struct EpochReport {
@@ -68,6 +77,9 @@ struct EpochReport {
   bool segmentation = false;
   double testMeanIou = 0.0;         // segmentation: Evaluation::meanIou
   std::vector<double> testClassIou; // segmentation: Evaluation::classIou
+  bool detection = false;
+  double testMap50 = 0.0;           // detection: Evaluation::map50
+  std::vector<double> testClassAp;  // detection: Evaluation::classAp
   double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
   double seconds = 0.0;                             // the epoch's wall time, evaluation included
   std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
@@ -115,6 +127,15 @@ bool isSegmentationNetwork(const Network& network);
 Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
                     LossKind loss, int batchSize = 256, size_t maxImages = 0,
                     PixelLossKind pixelLoss = PixelLossKind::CrossEntropy);
+// A detector's loss (SSD's), the accuracy of its matched anchors' classes, its detections (every
+// candidate scoring at least 0.01, after per-class NMS at the spec's IoU, at most 100 an image: the
+// whole precision–recall curve) and mAP at IoU 0.5 on (the first maxImages of) `data`, whose
+// boxes are the truth.
+Evaluation evaluateDetector(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                            const DetectorSpec& spec, int batchSize = 64, size_t maxImages = 0);
+// Throws std::invalid_argument naming what makes `data` unfit for `network` as `spec`'s detector
+// (no boxes, a class outside the spec's, images not the network's input size).
+void checkDetectionData(const Network& network, const DetectorSpec& spec, const Dataset& data);
 
 // One training step on a batch, as the trainer runs it for every batch and `bench train`
 // times it: forward in training mode, the loss and its gradient at the class scores (a final
@@ -122,10 +143,13 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
 // two so the trainer can check the loss before the update changes the weights.
 class TrainingStep {
 public:
+  // `detector` given: the network is one, trained with SSD's loss (it is copied).
   TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
-               PixelLossKind pixelLoss = PixelLossKind::CrossEntropy);
-  // `pixels` given: segmentation, each pixel's class (batch·H·W), the loss pixelLoss.
-  LossResult forward(const Tensor& batch, const std::vector<int>& labels, const std::vector<uint8_t>* pixels = nullptr);
+               PixelLossKind pixelLoss = PixelLossKind::CrossEntropy, const DetectorSpec* detector = nullptr);
+  // `pixels` given: segmentation, each pixel's class (batch·H·W), the loss pixelLoss. `boxes`
+  // given (a detector): each image's true boxes.
+  LossResult forward(const Tensor& batch, const std::vector<int>& labels, const std::vector<uint8_t>* pixels = nullptr,
+                     const std::vector<std::vector<ObjectBox>>* boxes = nullptr);
   void update(int epoch); // backward from the last forward, then the optimizer's step
   Optimizer& optimizer() { return optimizer_; }
 
@@ -135,6 +159,8 @@ private:
   LossKind loss_;
   PixelLossKind pixelLoss_;
   size_t endNode_; // the class scores' node + 1
+  std::optional<DetectorSpec> detector_;
+  AnchorGrid anchors_; // a detector's
   std::vector<Tensor*> gradients_;
   Optimizer optimizer_;
   Tensor diffScores_;

@@ -12,9 +12,18 @@
 
 namespace convscope {
 
+Model presetModel(const std::string& name) {
+  Model model{makePreset(name), {}, false};
+  if (isDetectionPreset(name)) {
+    model.info.detector = presetDetectorSpec(name);
+    model.info.classNames = model.info.detector->classNames;
+  }
+  return model;
+}
+
 Model modelFromSpec(const std::string& spec) {
   if (spec.empty()) throw std::invalid_argument("no model given (a preset such as lenet5, or a model file)");
-  if (isPreset(spec)) return {makePreset(spec), {}, false};
+  if (isPreset(spec)) return presetModel(spec);
   if (!std::filesystem::exists(spec)) {
     std::string names;
     for (const std::string& p : presetNames()) names += (names.empty() ? "" : ", ") + p;
@@ -28,7 +37,7 @@ Model modelFromSpec(const std::string& spec) {
 Model modelStructureFromSpec(const std::string& spec) {
   if (isPreset(spec)) {
     StructureOnly structure;
-    return {makePreset(spec), {}, false};
+    return presetModel(spec);
   }
   if (isOnnxPath(spec) && std::filesystem::exists(spec)) {
     OnnxImportOptions options;
@@ -45,7 +54,9 @@ std::string recipeText(const TrainConfig& c, InitScheme init) {
   if (o.weightDecay != 0.0) text += " weight-decay " + formatRounded(o.weightDecay, 6);
   if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
   text += " batch " + std::to_string(c.batchSize) + " loss " +
-          (c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss) : toString(c.loss)) + " seed " +
+          (c.detector ? std::string("ssd") : c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss)
+                                                                                   : toString(c.loss)) +
+          " seed " +
           std::to_string(c.seed);
   if (init != InitScheme::Auto) text += " init " + toString(init);
   return text;
@@ -70,6 +81,7 @@ TrainingJob::TrainingJob(const TrainingSpec& spec) : spec_(spec), model_(modelOf
     spec_.dataset = c.dataset;
     spec_.init = c.init;
   }
+  if (model_.info.detector && !spec_.config.detector) spec_.config.detector = model_.info.detector;
   const Shape in = model_.network.inputShape();
   if (in.rank() != 3)
     throw std::invalid_argument("the model's input must be an image (C, H, W), it is " + in.toString());
@@ -92,12 +104,17 @@ ModelInfo TrainingJob::modelInfo(int epochsRun, const EpochReport* last, const T
   info.preprocess = preprocess_;
   // The classes the network scores: the images' (classification) or the pixels' (segmentation).
   info.classNames = data_.train.masks.empty() ? data_.train.classNames : data_.train.pixelClassNames;
+  if (spec_.config.detector) { // the objects' classes
+    info.detector = spec_.config.detector;
+    info.classNames = info.detector->classNames;
+  }
   TrainingNote note;
   note.dataset = spec_.dataset;
   note.epochs = epochsRun + (model_.info.training ? model_.info.training->epochs : 0);
   if (last) {
     note.testAccuracy = last->testAccuracy;
     note.testLoss = last->testLoss;
+    if (last->detection) note.testMap50 = last->testMap50;
   }
   note.recipe = recipeText(spec_.config, spec_.init);
   info.training = note;

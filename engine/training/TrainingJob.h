@@ -36,6 +36,8 @@ struct TrainingSpec {
   bool resume = false;
 };
 
+// A preset's untrained network, with a detector's spec for a detection preset.
+Model presetModel(const std::string& name);
 // A model from a preset name, a layer-list file or a model file; std::invalid_argument names
 // what `spec` is not.
 Model modelFromSpec(const std::string& spec);
