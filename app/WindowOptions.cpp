@@ -66,7 +66,8 @@ QList<QCommandLineOption> windowOptions() {
       {"presenter", "Start in presenter mode (F11)."},
       {"tab",
        "Start on a tab: maps, stepper, training, architectures, depthwise (the Architectures tab's standard, "
-       "depthwise and pointwise convolution) or applications (segmentation: U-Net against FCN on composed scenes).",
+       "depthwise and pointwise convolution), applications (segmentation: U-Net against FCN on composed scenes) or "
+       "detection (the Applications tab's detection page: mini-ssd's anchors, NMS and mAP).",
        "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
@@ -171,7 +172,8 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                              {"training", StartTab::Training},
                              {"architectures", StartTab::Architectures},
                              {"depthwise", StartTab::Depthwise},
-                             {"applications", StartTab::Applications}});
+                             {"applications", StartTab::Applications},
+                             {"detection", StartTab::Detection}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

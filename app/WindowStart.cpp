@@ -66,6 +66,7 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (o.tab == StartTab::Architectures || o.tab == StartTab::Depthwise) window.showArchitectures();
   if (o.tab == StartTab::Depthwise) window.architectureTab()->showSeparable();
   if (o.tab == StartTab::Applications) window.showApplications();
+  if (o.tab == StartTab::Detection) window.showDetection();
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

@@ -78,7 +78,8 @@ def build():
 
 def anchors():
     """Every anchor [x0, y0, x1, y1) in input pixels, level by level, cell by cell, size-major then
-    ratio in a cell (engine/detection/Anchors.cpp), and each level's (anchors per cell, map side)."""
+    ratio in a cell (engine/detection/Anchors.cpp), and each level's (anchors per cell, map side).
+    In double precision, as ConvScope matches: float32's anchors turn a few IoUs of exactly 0.5."""
     import torch
     boxes, maps = [], []
     for stride, sizes, ratios in LEVELS:
@@ -91,7 +92,7 @@ def anchors():
                         w, h = s * math.sqrt(r), s / math.sqrt(r)
                         boxes.append([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
         maps.append((len(sizes) * len(ratios), side))
-    return torch.tensor(boxes), maps
+    return torch.tensor(boxes, dtype=torch.float64), maps
 
 
 def anchor_values(z, maps):
@@ -152,7 +153,8 @@ def ssd_loss(z, anchor_boxes, maps, truths, labels, valid):
                                torch.log(tw / aw) / SIZE_VARIANCE, torch.log(th / ah) / SIZE_VARIANCE], -1)
         classes = torch.where(positive, torch.gather(labels, 1, matched) + 1, torch.zeros_like(matched))
         positives = int(positive.sum())
-    box_loss = F.smooth_l1_loss(values[..., :4][positive], encoded[positive], reduction="sum", beta=1.0)
+    box_loss = F.smooth_l1_loss(values[..., :4][positive], encoded[positive].to(values.dtype), reduction="sum",
+                                beta=1.0)
     ce = F.cross_entropy(values[..., 4:].reshape(-1, CLASSES + 1), classes.reshape(-1), reduction="none").view(n, a)
     with torch.no_grad():
         # Hard negatives: per image the unmatched anchors of the highest background loss, 3 per match
@@ -172,7 +174,7 @@ def bench_boxes():
     import torch
     truths = [[[4 + i % 20, 6, 19 + i % 20, 26], [30, 34 + i % 8, 44, 54 + i % 8]] for i in range(BATCH)]
     labels = [[i % 10, (i + 3) % 10] for i in range(BATCH)]
-    return (torch.tensor(truths, dtype=torch.float32), torch.tensor(labels),
+    return (torch.tensor(truths, dtype=torch.float64), torch.tensor(labels),
             torch.ones(BATCH, 2, dtype=torch.bool))
 
 
@@ -236,7 +238,7 @@ def main():
         a = argparse.ArgumentParser()
         a.add_argument("what")
         a.add_argument("model")
-        a.add_argument("--images", type=int, default=320)
+        a.add_argument("--images", type=int, default=640)
         a.add_argument("--threads", type=int, default=2)
         args = a.parse_args()
         print(json.dumps(pytorch_train(args.model, args.images, args.threads)))

@@ -19,6 +19,9 @@
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
+#include "engine/detection/AveragePrecision.h"
+#include <QTableWidget>
 #include "ui/applications/SegmentationPage.h"
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
@@ -1395,6 +1398,125 @@ private slots:
     QCOMPARE(figures.size(), size_t(2));
     QCOMPARE(figures[0].name, QStringLiteral("segmentation"));
     QCOMPARE(figures[1].name, QStringLiteral("segmentation-curves"));
+  }
+
+  // The Applications tab's detection page: the shipped mini-ssd's boxes on a test scene (the
+  // engine's own detect()), NMS stepped on a fixed candidate list with every decision checked
+  // (each step keeps the top box not yet struck and strikes exactly the later boxes of its class
+  // above the IoU threshold), the thresholds live, a clicked cell's anchors explained, the
+  // precision–recall curve of a class with AP as its area, a short training run beside the
+  // Segmentation page (which waits), and the figures.
+  void detectionPageStepsNmsAndExplainsAnchors() {
+    MainWindow window;
+    window.show();
+    window.showDetection();
+    DetectionPage* page = window.applicationsTab()->detection();
+    QTRY_VERIFY(!page->truths().empty());
+    QVERIFY2(page->hasModel(), "the shipped detector is in resources/models");
+    page->showTestScene(4);
+    // The page's boxes are the engine's on the same scene.
+    Model ssd = loadModel(test::resourcePath("models/mini-ssd-scenes.json"));
+    QVERIFY(ssd.info.detector);
+    auto backend = makeBackend(BackendKind::Onednn);
+    Tensor image(Shape{1, 1, 64, 64});
+    std::copy(page->scene().begin(), page->scene().end(), image.data());
+    const Tensor& out = ssd.network.forward(*backend, preprocessImage(image, *ssd.info.preprocess));
+    DetectOptions options = detectOptions(*ssd.info.detector);
+    options.scoreThreshold = page->scoreThreshold(), options.nmsIou = page->iouThreshold();
+    const std::vector<Detection> expected = detect(makeAnchors(ssd.network, *ssd.info.detector), *ssd.info.detector, out,
+                                                   options).front();
+    const std::vector<Detection> shown = page->detections();
+    QCOMPARE(shown.size(), expected.size());
+    for (size_t i = 0; i < shown.size(); ++i) {
+      QCOMPARE(shown[i].label, expected[i].label);
+      QCOMPARE(shown[i].box, expected[i].box);
+    }
+    // Each true digit found (a held-out scene the shipped model gets right).
+    for (const ObjectBox& truth : page->truths())
+      QVERIFY(std::any_of(shown.begin(), shown.end(), [&](const Detection& d) {
+        return d.label == truth.label && iou(d.box, toBox(truth)) >= 0.5;
+      }));
+
+    // NMS stepped on the fixed candidate list: sorted by score, then step by step.
+    const std::vector<Detection> candidates = page->candidates(); // a copy: the thresholds change them below
+    QVERIFY(candidates.size() > shown.size()); // duplicates to strike
+    for (size_t i = 1; i < candidates.size(); ++i) QVERIFY(candidates[i - 1].score >= candidates[i].score);
+    page->resetNms();
+    QCOMPARE(page->nmsStep(), 0);
+    for (size_t i = 0; i < candidates.size(); ++i) QCOMPARE(page->candidateState(i), 0);
+    std::vector<int> state(candidates.size(), 0); // what the steps must give: 1 kept, 2 struck
+    const double threshold = page->iouThreshold();
+    for (int step = 1; step <= int(shown.size()); ++step) {
+      // The expected keeper: the first candidate neither kept nor struck.
+      const size_t keeper = size_t(std::find(state.begin(), state.end(), 0) - state.begin());
+      QVERIFY(keeper < candidates.size());
+      state[keeper] = 1;
+      for (size_t j = keeper + 1; j < candidates.size(); ++j)
+        if (state[j] == 0 && candidates[j].label == candidates[keeper].label &&
+            iou(candidates[j].box, candidates[keeper].box) > threshold)
+          state[j] = 2;
+      page->stepNms();
+      QCOMPARE(page->nmsStep(), step);
+      for (size_t i = 0; i < candidates.size(); ++i) QCOMPARE(page->candidateState(i), state[i]);
+      QVERIFY2(page->nmsText().contains(QStringLiteral("keep #%1").arg(keeper + 1)), qPrintable(page->nmsText()));
+      auto* table = page->findChild<QTableWidget*>("nmsTable");
+      QVERIFY(table->item(int(keeper), 3)->text().startsWith("keep"));
+    }
+    QVERIFY(std::find(state.begin(), state.end(), 0) == state.end()); // every candidate decided
+    auto* table = page->findChild<QTableWidget*>("nmsTable");
+    for (size_t i = 0; i < candidates.size(); ++i)
+      if (state[i] == 2) QVERIFY2(table->item(int(i), 3)->text().startsWith("struck by #"), qPrintable(table->item(int(i), 3)->text()));
+    page->stepNms(); // after the last: from the start again
+    QCOMPARE(page->nmsStep(), 1);
+    page->finishNms();
+    // The thresholds, live: a higher IoU threshold strikes fewer; a higher score, fewer candidates.
+    page->setThresholds(0.3, 0.95);
+    QVERIFY(page->detections().size() > shown.size());
+    page->setThresholds(0.9, 0.45);
+    QVERIFY(page->candidates().size() < candidates.size());
+    page->setThresholds(0.3, 0.45);
+    QCOMPARE(page->detections().size(), shown.size());
+
+    // A click on a cell: its anchors with their IoU, match and decoded box.
+    const ObjectBox& first = page->truths().front();
+    const QPointF centre((first.x0 + first.x1) / 2.0, (first.y0 + first.y1) / 2.0);
+    const double scale = page->canvas()->width() / 64.0;
+    QTest::mouseClick(page->canvas(), Qt::LeftButton, {}, (centre * scale).toPoint());
+    QCOMPARE(page->selectedLevel(), 0);
+    QVERIFY2(page->cellText().contains("Level 1, cell (") && page->cellText().contains("learns box 0"),
+             qPrintable(page->cellText()));
+    QVERIFY2(page->cellText().contains("background"), qPrintable(page->cellText()));
+
+    // The precision–recall curve of class 7 over the 500 test scenes: AP its area, mAP as trained.
+    const DetectionMetrics& m = page->testMetrics();
+    QVERIFY2(m.map > 0.95, qPrintable(QString::number(m.map)));
+    page->setPrClass(7);
+    QCOMPARE(page->prPointsShown(), int(m.classes[7].curve.size()));
+    QCOMPARE(interpolatedArea(m.classes[7].curve), m.classes[7].ap);
+    page->buildPrCurve();
+    QCOMPARE(page->prPointsShown(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(page->prPointsShown(), int(m.classes[7].curve.size()), 30000); // about 3 s
+    QVERIFY(page->findChild<QLabel*>("prLine")->text().contains("= AP of 7"));
+
+    // Trained here, briefly; the Segmentation page waits meanwhile.
+    page->epochsBox()->setValue(1);
+    page->scenesBox()->setValue(64);
+    page->setEvaluatedScenes(40);
+    QSignalSpy finished(page, &DetectionPage::trainingFinished);
+    page->train();
+    QVERIFY(page->isTraining());
+    window.applicationsTab()->segmentation()->train();
+    QVERIFY(!window.applicationsTab()->segmentation()->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+    QVERIFY(!page->isTraining());
+    QVERIFY(!page->lossPoints().empty());
+    QCOMPARE(int(page->mapPoints().size()), 1);
+    QVERIFY(page->mapPoints().front().second >= 0.0 && page->mapPoints().front().second <= 1.0);
+    QVERIFY2(page->statusText().startsWith("Done"), qPrintable(page->statusText()));
+    const std::vector<Figure> figures = window.figures();
+    QCOMPARE(figures.size(), size_t(3));
+    QCOMPARE(figures[0].name, QStringLiteral("detection"));
+    QCOMPARE(figures[1].name, QStringLiteral("detection-precision-recall"));
   }
 
   void presenterModeTogglesAndRestores() {

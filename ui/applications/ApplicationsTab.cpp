@@ -1,5 +1,6 @@
 // ApplicationsTab: the pages, one per application.
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
 #include "ui/applications/SegmentationPage.h"
 
 namespace convscope::ui {
@@ -10,12 +11,25 @@ ApplicationsTab::ApplicationsTab(QWidget* parent) : QTabWidget(parent) {
   segmentation_ = new SegmentationPage;
   addTab(segmentation_, tr("Segmentation"));
   setTabToolTip(0, tr("A class for every pixel: U-Net against a skip-less FCN on composed scenes of digits"));
+  detection_ = new DetectionPage;
+  addTab(detection_, tr("Detection"));
+  setTabToolTip(1, tr("Boxes from a feature map: a single-shot detector's anchors, matching, NMS and mAP on the scenes"));
 }
 
-bool ApplicationsTab::isTraining() const { return segmentation_->isTraining(); }
+bool ApplicationsTab::isTraining() const { return segmentation_->isTraining() || detection_->isTraining(); }
 
-std::vector<Figure> ApplicationsTab::figures() const { return segmentation_->figures(); }
+void ApplicationsTab::setOtherTraining(std::function<bool()> busy) {
+  segmentation_->setOtherTraining([this, busy] { return busy() || detection_->isTraining(); });
+  detection_->setOtherTraining([this, busy] { return busy() || segmentation_->isTraining(); });
+}
 
-void ApplicationsTab::setPresenterMode(bool on) { segmentation_->setPresenterMode(on); }
+std::vector<Figure> ApplicationsTab::figures() const {
+  return currentWidget() == detection_ ? detection_->figures() : segmentation_->figures();
+}
+
+void ApplicationsTab::setPresenterMode(bool on) {
+  segmentation_->setPresenterMode(on);
+  detection_->setPresenterMode(on);
+}
 
 } // namespace convscope::ui

@@ -104,11 +104,21 @@ void SceneCanvas::paintEvent(QPaintEvent*) {
       image.scanLine(y)[x] = uchar(std::clamp(std::lround((*scene_)[size_t(y) * n + size_t(x)]), 0L, 255L));
   QPainter p(this);
   p.drawImage(rect(), image);
+  if (overlay_) {
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing);
+    overlay_(p, double(side_) / n);
+    p.restore();
+  }
   p.setPen(QColor(120, 120, 120));
   p.drawRect(rect().adjusted(0, 0, -1, -1));
 }
 
 void SceneCanvas::mousePressEvent(QMouseEvent* e) {
+  if (!drawingEnabled_) {
+    emit clicked(toScene(e->position()));
+    return;
+  }
   drawing_ = true;
   last_ = toScene(e->position());
   drawStroke(last_, last_);

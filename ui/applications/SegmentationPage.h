@@ -30,6 +30,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QPainter;
 
 namespace convscope {
 class Backend;
@@ -161,9 +162,16 @@ public:
   SceneCanvas(std::vector<float>* scene, int side, QWidget* parent = nullptr);
   void setSide(int pixels); // its size on screen
   void drawStroke(QPointF from, QPointF to); // in the scene's pixels (also for tests)
+  // Drawn over the scene after it (the detection page's boxes and anchors), given the painter and
+  // the screen pixels per scene pixel.
+  void setOverlay(std::function<void(QPainter&, double)> overlay) { overlay_ = std::move(overlay); }
+  // Off: a click reports where it landed (clicked) instead of drawing.
+  void setDrawingEnabled(bool on) { drawingEnabled_ = on; }
+  bool drawingEnabled() const { return drawingEnabled_; }
 
 signals:
   void strokeFinished();
+  void clicked(QPointF scenePoint); // in the scene's pixels, when drawing is off
 
 protected:
   void paintEvent(QPaintEvent* event) override;
@@ -174,6 +182,8 @@ protected:
 private:
   QPointF toScene(QPointF widget) const;
   std::vector<float>* scene_;
+  std::function<void(QPainter&, double)> overlay_;
+  bool drawingEnabled_ = true;
   int side_;
   QPointF last_;
   bool drawing_ = false;

@@ -9,6 +9,7 @@
 #include "ui/export/AnimationExport.h"
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
 #include "ui/applications/SegmentationPage.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/architectures/CompareView.h"
@@ -118,9 +119,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   applications_ = new ApplicationsTab;
   applications_->setMinimumSize(420, 320);
   tabs_->addTab(applications_, tr("Applications"));
-  tabs_->setTabToolTip(4, tr("What convolutional networks do beyond one label an image: segmentation (Ctrl+5)"));
+  tabs_->setTabToolTip(4, tr("What convolutional networks do beyond one label an image: segmentation and detection (Ctrl+5)"));
   // One training run at a time in the window: the compute thread has one trainer.
-  applications_->segmentation()->setOtherTraining([this] { return training_->isTraining(); });
+  applications_->setOtherTraining([this] { return training_->isTraining(); });
   training_->setOtherTraining([this] { return applications_->isTraining(); });
   connect(training_, &TrainingPanel::epochReported, this, &CompareView::rememberTraining);
   connect(architectures_, &ArchitectureTab::stepperRequested, this, [this] {
@@ -546,6 +547,11 @@ void MainWindow::showTraining() { tabs_->setCurrentWidget(trainingScroll_); }
 void MainWindow::showArchitectures() { tabs_->setCurrentWidget(architectures_); }
 void MainWindow::showApplications() { tabs_->setCurrentWidget(applications_); }
 
+void MainWindow::showDetection() {
+  tabs_->setCurrentWidget(applications_);
+  applications_->setCurrentWidget(applications_->detection());
+}
+
 void MainWindow::tabChanged() {
   // Training and the architectures take the whole width.
   const bool training = tabs_->currentWidget() == trainingScroll_ || tabs_->currentWidget() == architectures_ ||
@@ -576,6 +582,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   }
   training_->stop();
   applications_->segmentation()->stop();
+  applications_->detection()->stop();
   if (settingsOverlay_ && settingsOverlay_->isVisible()) toggleSettingsOverlay();
   if (presenter_) setPresenterMode(false);
   if (docksHiddenForTraining_) restoreState(stateBeforeTraining_); // remember the panels as the user left them

@@ -93,6 +93,7 @@ public slots:
   void showTraining();
   void showArchitectures();
   void showApplications();
+  void showDetection(); // the Applications tab's detection page
 
   QSize sizeHint() const override;
 
