@@ -27,7 +27,7 @@ namespace {
 constexpr int64_t kMostValues = int64_t(1) << 24;
 constexpr int64_t kMostStride = 64, kMostDilation = 64, kMostPadding = 256, kMostPoolWindow = 64, kMostKernels = 64;
 
-const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise", "applications"};
+const char* const kTabs[] = {"maps", "stepper", "training", "architectures", "depthwise", "applications", "detection"};
 const char* const kStepModes[] = {"convolution", "relu", "pooling", "fc", "backward", "deconv"};
 const char* const kDeconvSamples[] = {"workspace", "k3s2p1op1", "k2s2", "k4s2p1"};
 const char* const kDeconvViews[] = {"scatter", "zero-inserted"};
@@ -177,6 +177,13 @@ std::string serializeLecture(const LectureState& s) {
          {"version", 2},
          {"tab", s.tab},
          {"segmentation_scene", s.segmentationScene},
+         {"detection",
+          {{"scene", s.detection.scene},
+           {"score", s.detection.score},
+           {"iou", s.detection.iou},
+           {"nms_step", s.detection.nmsStep},
+           {"level", s.detection.level},
+           {"cell", {s.detection.cellY, s.detection.cellX}}}},
          {"presenter", s.presenter},
          {"input", input},
          {"kernels", kernels},
@@ -237,6 +244,25 @@ LectureState parseLecture(const std::string& text, const std::string& source) {
   s.tab = r.oneOf(j, "tab", "tab", kTabs);
   if (j.contains("segmentation_scene")) // optional: files from before the Applications tab
     s.segmentationScene = int(r.integer(j, "segmentation_scene", "segmentation_scene", -1, 499));
+  if (j.contains("detection")) { // optional: files from before the detection page
+    const Json& d = j["detection"];
+    LectureState::DetectionView& v = s.detection;
+    v.scene = int(r.integer(d, "scene", "detection.scene", -1, 499));
+    for (const char* key : {"score", "iou"}) {
+      const Json& x = r.at(d, key, std::string("detection.") + key);
+      if (!x.is_number() || !(x.get<double>() >= 0.0 && x.get<double>() <= 1.0))
+        r.fail(std::string("detection.") + key, "must be a number from 0 to 1 (got " + x.dump() + ")");
+      (std::string(key) == "score" ? v.score : v.iou) = x.get<double>();
+    }
+    v.nmsStep = int(r.integer(d, "nms_step", "detection.nms_step", -1, 100000));
+    v.level = int(r.integer(d, "level", "detection.level", 0, 15));
+    const Json& cell = r.at(d, "cell", "detection.cell");
+    if (!cell.is_array() || cell.size() != 2 || !cell[0].is_number_integer() || !cell[1].is_number_integer() ||
+        cell[0].get<int64_t>() < -1 || cell[1].get<int64_t>() < -1 || cell[0].get<int64_t>() > 4096 ||
+        cell[1].get<int64_t>() > 4096)
+      r.fail("detection.cell", "must be [row, column], each −1 (none) to 4096 (got " + cell.dump() + ")");
+    v.cellY = int(cell[0].get<int64_t>()), v.cellX = int(cell[1].get<int64_t>());
+  }
   s.presenter = r.flag(j, "presenter", "presenter");
   const Json& input = r.at(j, "input", "input");
   s.inputName = r.text(input, "name", "input.name");

@@ -39,9 +39,19 @@ struct LectureState {
   // [0, 1] scale); empty: the model file's own. Written only when given.
   std::vector<float> modelMean, modelStd;
   int modelResize = 0; // with them: a single image's shorter side first (Preprocess::resize), 0 none
-  // What shows: "maps", "stepper", "training", "architectures", "depthwise" or "applications".
+  // What shows: "maps", "stepper", "training", "architectures", "depthwise", "applications" or
+  // "detection" (the Applications tab's detection page).
   std::string tab = "maps";
   int segmentationScene = 0; // the Applications tab's test scene (−1: drawn or opened, not kept)
+  // The detection page ("detection": {…}, optional): its test scene, the thresholds, how far NMS
+  // was stepped (−1: every step), the anchor level shown and the clicked cell (−1: none).
+  struct DetectionView {
+    int scene = 0;
+    double score = 0.3, iou = 0.45;
+    int nmsStep = -1, level = 0, cellY = -1, cellX = -1;
+    bool operator==(const DetectionView&) const = default;
+  };
+  DetectionView detection;
   // The stepper: "convolution", "relu", "pooling", "fc", "backward" or "deconv"; its output
   // cell (the transposed convolution's: its step), the bank's kernel and the output channel it
   // shows.

@@ -294,3 +294,104 @@ TEST_F(CliTrain, TheShippedSegmentersScoreWhatTheDocsSay) {
     EXPECT_NEAR(score["miou"].get<double>(), miou, 0.001) << file;
   }
 }
+
+// Detection: mini-ssd on the composed scenes reports mAP@0.5 per epoch; the shipped detector
+// scores what BENCHMARKS.md says; detect gives its boxes in the input's pixels (JSON, text, a
+// drawn image), nms replays the suppression decision by decision from detect's file, iou works
+// one out; what does not fit is refused with exit status 2.
+TEST_F(CliTrain, DetectionTrainsDetectsAndSuppresses) {
+  const Result t = run({"train", "--model", "mini-ssd", "--dataset", "scenes", "--epochs", "1", "--train-images", "96",
+                        "--test-images", "40", "--threads", "2", "--json"});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  ASSERT_TRUE(epoch.contains("test_map50")) << t.out;
+  EXPECT_GE(epoch["test_map50"].get<double>(), 0.0);
+  EXPECT_LE(epoch["test_map50"].get<double>(), 1.0);
+  EXPECT_EQ(epoch["test_class_ap50"].size(), 10u);
+
+  const std::string shipped = convscope::test::resourcePath("models/mini-ssd-scenes.json");
+  const Result e = run({"eval", "--model", shipped, "--dataset", "scenes", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  const Json score = Json::parse(e.out);
+  EXPECT_EQ(score["images"], 500);
+  EXPECT_NEAR(score["map50"].get<double>(), 0.991, 0.001);
+  EXPECT_EQ(score["class_ap50"].size(), 10u);
+
+  const std::string scenes = path("detect-scenes");
+  ASSERT_EQ(run({"scenes", "--count", "3", "--split", "test", "--seed", "2", "--output", scenes}).status, 0);
+  std::ifstream meta(scenes + "/scenes.json");
+  const Json truth = Json::parse(meta);
+  const std::string scene = scenes + "/scene-0002.png";
+  const Result j = run({"detect", "--model", shipped, "--input", scene, "--json", "--score", "0.05"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  const Json found = Json::parse(j.out);
+  EXPECT_EQ(found["image"], Json::array({64, 64}));
+  ASSERT_FALSE(found["boxes"].empty());
+  double last = 2.0;
+  for (const Json& b : found["boxes"]) { // highest score first, inside the image
+    EXPECT_LE(b["score"].get<double>(), last);
+    last = b["score"].get<double>();
+    EXPECT_GE(b["box"][0].get<double>(), 0.0);
+    EXPECT_LE(b["box"][2].get<double>(), 64.0);
+  }
+  // Every digit of the scene found: its class with IoU ≥ 0.5 (x1, y1 exclusive in both).
+  for (const Json& object : truth["scenes"][2]["digits"]) { // "digit" the class, "class" the mask's
+    const auto& want = object["box"];
+    bool hit = false;
+    for (const Json& b : found["boxes"]) {
+      if (b["class"] != object["digit"]) continue;
+      const double ix = std::max(0.0, std::min(b["box"][2].get<double>(), want[2].get<double>()) -
+                                          std::max(b["box"][0].get<double>(), want[0].get<double>()));
+      const double iy = std::max(0.0, std::min(b["box"][3].get<double>(), want[3].get<double>()) -
+                                          std::max(b["box"][1].get<double>(), want[1].get<double>()));
+      const double a = (b["box"][2].get<double>() - b["box"][0].get<double>()) * (b["box"][3].get<double>() - b["box"][1].get<double>());
+      const double w = (want[2].get<double>() - want[0].get<double>()) * (want[3].get<double>() - want[1].get<double>());
+      hit = hit || ix * iy / (a + w - ix * iy) >= 0.5;
+    }
+    EXPECT_TRUE(hit) << object.dump() << " in " << j.out;
+  }
+  const Result drawn = run({"detect", "--model", shipped, "--input", scene, "--output", path("boxes.png")});
+  ASSERT_EQ(drawn.status, 0) << drawn.err;
+  EXPECT_NE(drawn.out.find("(score \u2265 0.3, NMS IoU > 0.45 struck)"), std::string::npos) << drawn.out;
+  EXPECT_EQ(cv::imread(path("boxes.png"), cv::IMREAD_COLOR).cols, 256);
+
+  // nms on a file as detect writes it: two overlapping 7s and a 3 on the first.
+  const std::string boxes = path("candidates.json");
+  std::ofstream(boxes) << R"({"boxes":[{"class":7,"score":0.6,"box":[0,0,10,10]},)"
+                       << R"({"class":7,"score":0.9,"box":[1,0,11,10]},{"class":3,"score":0.8,"box":[0,0,10,10]},)"
+                       << R"({"class":7,"score":0.1,"box":[40,40,50,50]}]})";
+  const Result n = run({"nms", "--boxes", boxes, "--iou", "0.5", "--score", "0.2", "--json"});
+  ASSERT_EQ(n.status, 0) << n.err;
+  const Json nj = Json::parse(n.out);
+  ASSERT_EQ(nj["kept"].size(), 2u);
+  EXPECT_EQ(nj["kept"][0]["index"], 1);
+  EXPECT_EQ(nj["kept"][1]["index"], 2); // another class: not struck
+  ASSERT_EQ(nj["suppressed"].size(), 1u);
+  EXPECT_EQ(nj["suppressed"][0]["index"], 0);
+  EXPECT_EQ(nj["suppressed"][0]["by"], 1);
+  EXPECT_NEAR(nj["suppressed"][0]["iou"].get<double>(), 90.0 / 110.0, 1e-6);
+  EXPECT_EQ(nj["below_score"], Json::array({3}));
+  const Result nt = run({"nms", "--boxes", boxes, "--iou", "0.5"});
+  ASSERT_EQ(nt.status, 0) << nt.err;
+  EXPECT_NE(nt.out.find("strike #0  class 7  0.600  [0, 0, 10, 10)  IoU 0.818 with #1 > 0.5"), std::string::npos) << nt.out;
+  // The file detect wrote reads back.
+  std::ofstream(path("found.json")) << j.out;
+  EXPECT_EQ(run({"nms", "--boxes", path("found.json"), "--iou", "0.45"}).status, 0);
+
+  const Result i = run({"iou", "--box", "0,0,10,10", "--box", "5,5,15,15", "--json"});
+  ASSERT_EQ(i.status, 0) << i.err;
+  EXPECT_NEAR(Json::parse(i.out)["iou"].get<double>(), 25.0 / 175.0, 1e-6);
+  EXPECT_NE(run({"iou", "--box", "0,0,10,10", "--box", "5,5,15,15"}).out.find("IoU = 25 / 175 = 0.1429"), std::string::npos);
+
+  expectStatus({"iou", "--box", "0,0,10,10"}, 2, "iou needs two boxes");
+  expectStatus({"iou", "--box", "0,0,10", "--box", "1,1,2,2"}, 2, "3 numbers; a box is four");
+  expectStatus({"nms", "--boxes", boxes}, 2, "--iou T is required");
+  expectStatus({"nms", "--boxes", boxes, "--iou", "1.5"}, 2, "--iou 1.5 must be from 0 to 1");
+  std::ofstream(path("broken.json")) << R"({"boxes":[{"score":0.5}]})";
+  expectStatus({"nms", "--boxes", path("broken.json"), "--iou", "0.5"}, 2, "box 0 needs \"score\"");
+  expectStatus({"detect", "--model", convscope::test::resourcePath("models/mini-unet-scenes.json"), "--input", scene}, 2,
+               "is not a detector");
+  expectStatus({"detect", "--model", shipped}, 2, "--input IMAGE is required");
+  expectStatus({"detect", "--model", shipped, "--input", scene, "--score", "2"}, 2, "--score 2 must be from 0 to 1");
+  expectStatus({"train", "--model", "mini-ssd", "--epochs", "1"}, 2, "detection needs images with boxes");
+}

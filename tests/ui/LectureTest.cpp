@@ -5,6 +5,8 @@
 #include "UiTestUtils.h"
 #include "common/TestPaths.h"
 
+#include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
@@ -150,6 +152,35 @@ private slots:
     QCOMPARE(int(b.stepper()->backward()->stage()), int(stage));
     QCOMPARE(b.stepper()->backward()->cell(), cell);
     QCOMPARE(b.stepper()->backward()->arithmeticText(), back->arithmeticText());
+  }
+
+  // The detection page comes back on its scene, thresholds, NMS step and clicked cell.
+  void theDetectionPageComesBackAtItsStep() {
+    QTemporaryDir dir;
+    MainWindow a;
+    a.show();
+    a.showDetection();
+    DetectionPage* page = a.applicationsTab()->detection();
+    QTRY_VERIFY(!page->truths().empty());
+    page->showTestScene(17);
+    page->setThresholds(0.25, 0.5);
+    page->selectCell(1, 3, 4);
+    page->resetNms();
+    page->stepNms();
+    QVERIFY(a.saveLecture(dir.filePath("detection.convscope")));
+    MainWindow b;
+    b.show();
+    QVERIFY(b.openLecture(dir.filePath("detection.convscope")));
+    DetectionPage* back = b.applicationsTab()->detection();
+    QCOMPARE(b.applicationsTab()->currentWidget(), back);
+    QTRY_COMPARE(back->sceneIndex(), 17);
+    QCOMPARE(back->scoreThreshold(), 0.25);
+    QCOMPARE(back->iouThreshold(), 0.5);
+    QCOMPARE(back->nmsStep(), 1);
+    QCOMPARE(back->selectedLevel(), 1);
+    QCOMPARE(back->selectedCellY(), 3);
+    QCOMPARE(back->selectedCellX(), 4);
+    QCOMPARE(back->cellText(), page->cellText());
   }
 
   void aBadLectureIsRefusedByNameAndTheWindowStays() {

@@ -1460,12 +1460,12 @@ private slots:
       for (size_t i = 0; i < candidates.size(); ++i) QCOMPARE(page->candidateState(i), state[i]);
       QVERIFY2(page->nmsText().contains(QStringLiteral("keep #%1").arg(keeper + 1)), qPrintable(page->nmsText()));
       auto* table = page->findChild<QTableWidget*>("nmsTable");
-      QVERIFY(table->item(int(keeper), 3)->text().startsWith("keep"));
+      QVERIFY(table->item(int(keeper), 3)->text().startsWith("✓ keep"));
     }
     QVERIFY(std::find(state.begin(), state.end(), 0) == state.end()); // every candidate decided
     auto* table = page->findChild<QTableWidget*>("nmsTable");
     for (size_t i = 0; i < candidates.size(); ++i)
-      if (state[i] == 2) QVERIFY2(table->item(int(i), 3)->text().startsWith("struck by #"), qPrintable(table->item(int(i), 3)->text()));
+      if (state[i] == 2) QVERIFY2(table->item(int(i), 3)->text().startsWith("✗ #"), qPrintable(table->item(int(i), 3)->text()));
     page->stepNms(); // after the last: from the start again
     QCOMPARE(page->nmsStep(), 1);
     page->finishNms();

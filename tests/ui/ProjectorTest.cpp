@@ -16,7 +16,10 @@
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
 #include "ui/applications/SegmentationPage.h"
+#include <QHeaderView>
+#include <QTableWidget>
 #include <qcustomplot.h>
 #include "ui/training/TrainingCurves.h"
 #include "ui/training/TrainingForm.h"
@@ -239,6 +242,49 @@ private slots:
     }
     auto* curves = page->findChild<QCustomPlot*>("segmentationCurves");
     QVERIFY(curves->xAxis->tickLabelFont().pixelSize() >= 16);
+    window.setPresenterMode(false);
+  }
+
+  // The detection page, presenting: the scene, the NMS table (its numbers 24 px) and the
+  // precision–recall curve inside the screen, every caption whole, while NMS is stepped and a
+  // cell's anchors are explained.
+  void presenterModeShowsTheDetectionPageWhole() {
+    MainWindow window;
+    window.show();
+    window.showDetection();
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800));
+    DetectionPage* page = window.applicationsTab()->detection();
+    QTRY_VERIFY(!page->truths().empty());
+    page->resetNms();
+    page->stepNms();
+    const ObjectBox& first = page->truths().front();
+    page->selectCell(0, (first.y0 + first.y1) / 8, (first.x0 + first.x1) / 8);
+    QApplication::processEvents();
+    const QRect screen(QPoint(0, 0), window.size());
+    for (const char* name : {"detectionCanvas", "nmsTable", "precisionRecall", "nmsLine", "cellScroll"}) {
+      QWidget* w = page->findChild<QWidget*>(name);
+      QVERIFY2(w && w->isVisible(), name);
+      const QRect r(w->mapTo(&window, QPoint(0, 0)), w->size());
+      QVERIFY2(screen.contains(r), qPrintable(QStringLiteral("%1 at %2,%3 %4x%5").arg(name).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+    }
+    QVERIFY(page->findChild<QWidget*>("detectionCanvas")->width() >= 320);
+    auto* table = page->findChild<QTableWidget*>("nmsTable");
+    QVERIFY(table->font().pixelSize() >= 24);
+    QVERIFY(table->height() >= 4 * table->verticalHeader()->defaultSectionSize()); // a few rows at once
+    for (int col = 0; col < 3; ++col) // the numbers' columns fit their text
+      QVERIFY(table->columnWidth(col) >= QFontMetrics(table->font()).horizontalAdvance(table->item(0, col)->text()));
+    for (QLabel* label : page->findChildren<QLabel*>()) {
+      if (!label->isVisible() || label->text().isEmpty() || label->objectName() == "cellText") continue; // it scrolls
+      const int needed = label->wordWrap() ? label->heightForWidth(label->width()) : label->sizeHint().height();
+      QVERIFY2(label->height() >= needed && label->width() >= (label->wordWrap() ? 0 : label->sizeHint().width()),
+               qPrintable(label->objectName() + ": " + label->text()));
+      const QRect r(label->mapTo(&window, QPoint(0, 0)), label->size());
+      QVERIFY2(screen.contains(r), qPrintable(label->objectName() + " outside: " + label->text()));
+    }
+    auto* pr = page->findChild<QCustomPlot*>("precisionRecall");
+    QVERIFY(pr->xAxis->tickLabelFont().pixelSize() >= 16);
     window.setPresenterMode(false);
   }
 

@@ -3,6 +3,7 @@
 #include "ui/applications/DetectionPage.h"
 #include "ui/applications/SegmentationPage.h" // SceneCanvas
 
+#include "ui/applications/Scenes.h"
 #include "ui/core/ComputeThread.h"
 #include "ui/training/TrainingWorker.h"
 
@@ -123,8 +124,9 @@ DetectionPage::DetectionPage(QWidget* parent) : QWidget(parent) {
   nmsTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   nmsTable_->setSelectionMode(QAbstractItemView::NoSelection);
   nmsTable_->horizontalHeader()->setStretchLastSection(true);
-  nmsTable_->setToolTip(tr("The candidates by score, highest first: each step keeps the top box not yet struck and "
-                           "strikes the boxes of its class overlapping it more than the threshold"));
+  nmsTable_->setToolTip(tr("The candidates by score, highest first: each step keeps (✓) the top box not yet struck "
+                           "and strikes (✗) the boxes of its class overlapping it more than the threshold, naming the "
+                           "kept box and the IoU"));
   nmsLine_ = new QLabel;
   nmsLine_->setObjectName("nmsLine");
   nmsLine_->setWordWrap(true);
@@ -282,7 +284,7 @@ DetectionPage::DetectionPage(QWidget* parent) : QWidget(parent) {
     controls->addWidget(b);
   controls->addStretch();
   auto* body = new QHBoxLayout;
-  body->addWidget(stage_, 3);
+  body->addWidget(stage_, 4);
   body->addWidget(plots_, 2);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
@@ -299,10 +301,10 @@ DetectionPage::DetectionPage(QWidget* parent) : QWidget(parent) {
   connect(resetButton_, &QPushButton::clicked, this, &DetectionPage::resetNms);
   connect(allButton_, &QPushButton::clicked, this, &DetectionPage::finishNms);
   connect(buildButton_, &QPushButton::clicked, this, &DetectionPage::buildPrCurve);
-  auto* stepKey = new QShortcut(QKeySequence(Qt::Key_N), this, this, &DetectionPage::stepNms);
-  stepKey->setContext(Qt::WidgetWithChildrenShortcut);
-  auto* buildKey = new QShortcut(QKeySequence(Qt::Key_B), this, this, &DetectionPage::buildPrCurve);
-  buildKey->setContext(Qt::WidgetWithChildrenShortcut);
+  // N and B wherever the focus is in the window, while the page shows (a hidden page's shortcuts
+  // are off).
+  new QShortcut(QKeySequence(Qt::Key_N), this, this, &DetectionPage::stepNms);
+  new QShortcut(QKeySequence(Qt::Key_B), this, this, &DetectionPage::buildPrCurve);
   connect(scoreSlider_, &QSlider::valueChanged, this, [this] { detectionChanged(); });
   connect(iouSlider_, &QSlider::valueChanged, this, [this] { detectionChanged(); });
   connect(levelBox_, &QComboBox::currentIndexChanged, this, [this](int level) {
@@ -365,13 +367,11 @@ DetectionPage::DetectionPage(QWidget* parent) : QWidget(parent) {
 DetectionPage::~DetectionPage() { disposeTrainingWorker(worker_); }
 
 bool DetectionPage::event(QEvent* e) {
-  if (e->type() == QEvent::Show && !shown_) { // the first scene with three digits
+  if (e->type() == QEvent::Show && !shown_) { // the first scene with three digits, unless one was chosen
     shown_ = true;
     ensureScenes();
-    int first = 0;
-    for (size_t i = 0; testScenes_ && i < testScenes_->size() && !first; ++i)
-      if (testScenes_->boxes[i].size() == 3) first = int(i);
-    showTestScene(first);
+    const int first = testScenes_ ? firstSceneWith(*testScenes_, 3) : 0;
+    if (!sceneChosen_) showTestScene(first);
     QTimer::singleShot(0, this, [this] { replotPr(); }); // the test scenes' curves, once shown
   }
   return QWidget::event(e);
@@ -380,7 +380,7 @@ bool DetectionPage::event(QEvent* e) {
 void DetectionPage::ensureScenes() {
   if (testScenes_) return;
   try {
-    testScenes_ = std::make_shared<const Dataset>(composeScenes(loadDataset("digits").test, kDetectionTestScenes, 2));
+    testScenes_ = heldOutScenes();
   } catch (const std::exception& e) {
     status_->setText(tr("No composed scenes: %1").arg(QString::fromStdString(e.what())));
   }
@@ -422,6 +422,7 @@ Network* DetectionPage::activeNetwork() const {
 }
 
 void DetectionPage::showTestScene(int index) {
+  sceneChosen_ = true;
   ensureScenes();
   if (!testScenes_) return;
   const Dataset& d = *testScenes_;
@@ -442,6 +443,7 @@ void DetectionPage::nextScene() { showTestScene(sceneIndex_ + 1); }
 void DetectionPage::previousScene() { showTestScene(sceneIndex_ - 1); }
 
 void DetectionPage::drawNew() {
+  sceneChosen_ = true;
   std::fill(scene_.begin(), scene_.end(), 0.0f);
   truths_.clear();
   sceneIndex_ = -1;
@@ -453,40 +455,20 @@ void DetectionPage::drawNew() {
 void DetectionPage::setImage(const Tensor& image, const QString& name) {
   const Shape& s = image.shape();
   if (s.rank() != 4 || s[2] < 1 || s[3] < 1) return;
-  QImage grey(static_cast<int>(s[3]), static_cast<int>(s[2]), QImage::Format_Grayscale8);
-  double mean = 0;
-  for (int64_t y = 0; y < s[2]; ++y)
-    for (int64_t x = 0; x < s[3]; ++x) {
-      double v = 0;
-      for (int64_t c = 0; c < s[1]; ++c) v += image.at(0, c, y, x);
-      v /= double(s[1]);
-      grey.scanLine(int(y))[x] = uchar(std::clamp(std::lround(v), 0L, 255L));
-      mean += v;
-    }
-  mean /= double(s[2] * s[3]);
-  const bool invert = mean > 127;
-  if (invert) grey.invertPixels();
-  const QImage fitted = grey.scaled(kSide, kSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-  std::fill(scene_.begin(), scene_.end(), 0.0f);
-  const int ox = (kSide - fitted.width()) / 2, oy = (kSide - fitted.height()) / 2;
-  for (int y = 0; y < fitted.height(); ++y)
-    for (int x = 0; x < fitted.width(); ++x) scene_[size_t(y + oy) * kSide + size_t(x + ox)] = fitted.constScanLine(y)[x];
+  sceneChosen_ = true;
+  bool inverted = false;
+  scene_ = sceneFromImage(image, &inverted);
   truths_.clear();
   sceneIndex_ = -1;
-  sceneTitle_->setText(tr("%1, in grey at 64×64%2 (no true boxes)")
-                           .arg(name, invert ? tr(", inverted (a light background)") : QString()));
+  sceneTitle_->setText(tr("%1 (no true boxes)").arg(sceneFromImageText(name, inverted)));
   sceneChanged();
 }
 
 void DetectionPage::openImage() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open an image to look in"), QString(),
-                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"));
-  if (path.isEmpty()) return;
-  try {
-    setImage(loadImage(path.toStdString()), QFileInfo(path).fileName());
-  } catch (const std::exception& e) {
-    status_->setText(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(e.what())));
-  }
+  QString name, error;
+  const Tensor image = openSceneImage(this, tr("Open an image to look in"), &name, &error);
+  if (!error.isEmpty()) status_->setText(error);
+  if (image.shape().rank() == 4) setImage(image, name);
 }
 
 void DetectionPage::sceneChanged() {
@@ -577,8 +559,8 @@ void DetectionPage::showNms() {
     const int state = candidateState(size_t(i));
     const NmsDecision& d = nms_.decisions[size_t(i)];
     QString decision;
-    if (state == 1) decision = i == current ? tr("keep ◀ this step") : tr("keep");
-    if (state == 2) decision = tr("struck by #%1, IoU %2").arg(d.suppressedBy + 1).arg(number(d.iou, 2));
+    if (state == 1) decision = i == current ? tr("✓ keep ◀") : tr("✓ keep");
+    if (state == 2) decision = tr("✗ #%1, IoU %2").arg(d.suppressedBy + 1).arg(number(d.iou, 2));
     const QStringList cells{QString::number(i + 1), QString::number(c.label), number(c.score, 3), decision};
     for (int col = 0; col < 4; ++col) {
       auto* item = new QTableWidgetItem(cells[col]);
@@ -601,8 +583,15 @@ void DetectionPage::showNms() {
   } else {
     const size_t k = nms_.keep[size_t(nmsStep_ - 1)];
     QStringList struck;
+    int more = 0; // past the first four: counted, the table has them all
     for (const NmsDecision& d : nms_.decisions)
-      if (!d.kept && d.suppressedBy == k) struck << tr("#%1 (IoU %2)").arg(d.candidate + 1).arg(number(d.iou, 2));
+      if (!d.kept && d.suppressedBy == k) {
+        if (struck.size() < 4)
+          struck << tr("#%1 (IoU %2)").arg(d.candidate + 1).arg(number(d.iou, 2));
+        else
+          ++more;
+      }
+    if (more > 0) struck << tr("%n more", nullptr, more);
     line = tr("Step %1 of %2: keep #%3, a %4 scoring %5")
                .arg(nmsStep_)
                .arg(nms_.keep.size())
@@ -625,6 +614,11 @@ void DetectionPage::stepNms() {
 
 void DetectionPage::resetNms() {
   nmsStep_ = 0;
+  showNms();
+}
+
+void DetectionPage::setNmsStep(int step) {
+  nmsStep_ = std::clamp(step, 0, int(nms_.keep.size()));
   showNms();
 }
 
@@ -842,6 +836,7 @@ void DetectionPage::setPresenterMode(bool on) {
   QFont big = font();
   big.setPixelSize(on ? 24 : 13);
   nmsTable_->setFont(big);
+  nmsTable_->horizontalHeader()->setFont(big);
   nmsTable_->verticalHeader()->setDefaultSectionSize(on ? 32 : 22);
   QFont tick = font(), label = font();
   tick.setPixelSize(on ? 16 : 11);

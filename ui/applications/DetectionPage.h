@@ -83,6 +83,9 @@ public:
   // The clicked cell: level (0 or 1), row, column; −1 level for none. Its explanation.
   void selectCell(int level, int y, int x);
   int selectedLevel() const { return cellLevel_; }
+  int selectedCellY() const { return cellY_; }
+  int selectedCellX() const { return cellX_; }
+  void setNmsStep(int step); // clamped to 0 … the kept boxes
   QString cellText() const;
   // The precision–recall curves over the test scenes (computed on first use), the class shown.
   const DetectionMetrics& testMetrics();
@@ -155,7 +158,7 @@ private:
   int prClass_ = 7, prShown_ = 0;
   std::unique_ptr<Backend> backend_;
   std::function<bool()> otherTraining_;
-  bool presenter_ = false, shown_ = false;
+  bool presenter_ = false, shown_ = false, sceneChosen_ = false;
   int evaluatedScenes_ = 0;
 
   struct Run {

@@ -1,6 +1,7 @@
 // SegmentationPage: the scene, the two models' predictions and their training.
 #include "ui/applications/SegmentationPage.h"
 
+#include "ui/applications/Scenes.h"
 #include "ui/core/ComputeThread.h"
 #include "ui/core/Text.h"
 #include "ui/core/ThreadSanitizer.h"
@@ -314,9 +315,7 @@ bool SegmentationPage::event(QEvent* e) {
   // The test scenes are composed when the page first shows (or is asked), not at start-up.
   if (e->type() == QEvent::Show && !testScenes_) { // the first scene with three digits: the most to compare
     ensureScenes();
-    int first = 0;
-    for (size_t i = 0; testScenes_ && i < testScenes_->size() && !first; ++i)
-      if (testScenes_->boxes[i].size() == 3) first = int(i);
+    const int first = testScenes_ ? firstSceneWith(*testScenes_, 3) : 0;
     showTestScene(first);
   }
   return QWidget::event(e);
@@ -324,8 +323,8 @@ bool SegmentationPage::event(QEvent* e) {
 
 void SegmentationPage::ensureScenes() {
   if (testScenes_) return;
-  try { // the scenes dataset's own test split: test digits, its seed
-    testScenes_ = std::make_shared<const Dataset>(composeScenes(loadDataset("digits").test, kTestScenes, 2));
+  try {
+    testScenes_ = heldOutScenes();
   } catch (const std::exception& e) {
     status_->setText(tr("No composed scenes: %1").arg(QString::fromStdString(e.what())));
   }
@@ -387,41 +386,19 @@ void SegmentationPage::drawNew() {
 void SegmentationPage::setImage(const Tensor& image, const QString& name) {
   const Shape& s = image.shape();
   if (s.rank() != 4 || s[2] < 1 || s[3] < 1) return;
-  // Grey, fitted into 64×64 keeping its proportions, black around.
-  QImage grey(static_cast<int>(s[3]), static_cast<int>(s[2]), QImage::Format_Grayscale8);
-  double mean = 0;
-  for (int64_t y = 0; y < s[2]; ++y)
-    for (int64_t x = 0; x < s[3]; ++x) {
-      double v = 0;
-      for (int64_t c = 0; c < s[1]; ++c) v += image.at(0, c, y, x);
-      v /= double(s[1]);
-      grey.scanLine(int(y))[x] = uchar(std::clamp(std::lround(v), 0L, 255L));
-      mean += v;
-    }
-  mean /= double(s[2] * s[3]);
-  const bool invert = mean > 127; // dark digits on a light page: the scenes' are white on black
-  if (invert) grey.invertPixels();
-  const QImage fitted = grey.scaled(kSide, kSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-  std::fill(scene_.begin(), scene_.end(), 0.0f);
-  const int ox = (kSide - fitted.width()) / 2, oy = (kSide - fitted.height()) / 2;
-  for (int y = 0; y < fitted.height(); ++y)
-    for (int x = 0; x < fitted.width(); ++x) scene_[size_t(y + oy) * kSide + size_t(x + ox)] = fitted.constScanLine(y)[x];
+  bool inverted = false;
+  scene_ = sceneFromImage(image, &inverted);
   truth_.clear();
   sceneIndex_ = -1;
-  sceneTitle_->setText(tr("%1, in grey at 64×64%2 (no true mask: no IoU)")
-                           .arg(name, invert ? tr(", inverted (a light background)") : QString()));
+  sceneTitle_->setText(tr("%1 (no true mask: no IoU)").arg(sceneFromImageText(name, inverted)));
   sceneChanged();
 }
 
 void SegmentationPage::openImage() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open an image to segment"), QString(),
-                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"));
-  if (path.isEmpty()) return;
-  try {
-    setImage(loadImage(path.toStdString()), QFileInfo(path).fileName());
-  } catch (const std::exception& e) {
-    status_->setText(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(e.what())));
-  }
+  QString name, error;
+  const Tensor image = openSceneImage(this, tr("Open an image to segment"), &name, &error);
+  if (!error.isEmpty()) status_->setText(error);
+  if (image.shape().rank() == 4) setImage(image, name);
 }
 
 void SegmentationPage::sceneChanged() {

@@ -8,6 +8,7 @@
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/applications/DetectionPage.h"
 #include "ui/applications/SegmentationPage.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/core/Workspace.h"
@@ -58,6 +59,12 @@ LectureState MainWindow::lectureState(const QString& lecturePath) const {
   const int tab = tabs_->currentIndex();
   s.tab = tab >= 0 && tab < 5 ? kTabNames[tab] : "maps";
   s.segmentationScene = applications_->segmentation()->sceneIndex();
+  if (tabs_->currentWidget() == applications_ && applications_->currentWidget() == applications_->detection())
+    s.tab = "detection";
+  const DetectionPage* detection = applications_->detection();
+  s.detection = {std::max(-1, detection->sceneIndex()), detection->scoreThreshold(), detection->iouThreshold(),
+                 detection->nmsStep() >= int(detection->suppression().keep.size()) ? -1 : detection->nmsStep(),
+                 std::max(0, detection->selectedLevel()), detection->selectedCellY(), detection->selectedCellX()};
   if (tabs_->currentWidget() == architectures_ && architectures_->separableView()->isVisible()) s.tab = "depthwise";
   s.stepMode = kStepNames[int(stepper_->mode())];
   s.stepPosition = stepper_->position();
@@ -183,6 +190,14 @@ bool MainWindow::openLecture(const QString& path) {
   if (s.tab == "applications") showApplications();
   if (s.segmentationScene > 0 || (s.tab == "applications" && s.segmentationScene == 0))
     applications_->segmentation()->showTestScene(s.segmentationScene);
+  if (s.tab == "detection" || s.detection != LectureState::DetectionView{}) {
+    DetectionPage* d = applications_->detection();
+    if (s.tab == "detection") showDetection();
+    if (s.detection.scene >= 0) d->showTestScene(s.detection.scene);
+    d->setThresholds(s.detection.score, s.detection.iou);
+    d->selectCell(s.detection.level, s.detection.cellY, s.detection.cellX);
+    if (s.detection.nmsStep >= 0) d->setNmsStep(s.detection.nmsStep);
+  }
   if (s.presenter) setPresenterMode(true);
   lecturePath_ = QFileInfo(path).absoluteFilePath();
   recentLectures_->remember(lecturePath_);

@@ -45,6 +45,7 @@ TEST(LectureFile, EveryFieldRoundTrips) {
 TEST(LectureFile, TheTransposedConvolutionAndTheApplicationsTabRoundTrip) {
   LectureState state = sample();
   state.stepMode = "deconv", state.tab = "applications", state.segmentationScene = 17;
+  state.detection = {42, 0.55, 0.3, 2, 1, 3, 5};
   state.deconv.sample = "k4s2p1", state.deconv.stride = 2, state.deconv.padding = 1, state.deconv.outputPadding = 0;
   state.deconv.view = "zero-inserted", state.deconv.selected = 7, state.deconv.compare = true;
   const std::string text = serializeLecture(state);
@@ -52,6 +53,7 @@ TEST(LectureFile, TheTransposedConvolutionAndTheApplicationsTabRoundTrip) {
   EXPECT_EQ(serializeLecture(s), text);
   EXPECT_EQ(s.stepMode, "deconv");
   EXPECT_EQ(s.segmentationScene, 17);
+  EXPECT_EQ(s.detection, (LectureState::DetectionView{42, 0.55, 0.3, 2, 1, 3, 5}));
   EXPECT_EQ(s.deconv.sample, "k4s2p1");
   EXPECT_EQ(s.deconv.view, "zero-inserted");
   EXPECT_EQ(s.deconv.selected, 7);
@@ -60,11 +62,13 @@ TEST(LectureFile, TheTransposedConvolutionAndTheApplicationsTabRoundTrip) {
   nlohmann::json old = nlohmann::json::parse(text);
   old["stepper"].erase("deconv");
   old.erase("segmentation_scene");
+  old.erase("detection");
   old["stepper"]["mode"] = "pooling";
   old["tab"] = "maps";
   const LectureState before = parseLecture(old.dump(), "old");
   EXPECT_EQ(before.deconv.sample, "k3s2p1op1");
   EXPECT_EQ(before.segmentationScene, 0);
+  EXPECT_EQ(before.detection, LectureState::DetectionView{});
 }
 
 TEST(LectureFile, PerChannelRoundTripsAndVersionOneMeantIt) {
@@ -114,12 +118,16 @@ TEST(LectureFile, EachBadFieldIsNamed) {
   };
   EXPECT_EQ(
       refused("\"tab\": \"architectures\"", "\"tab\": \"stage\""),
-      "slide.convscope: \"tab\" must be one of maps, stepper, training, architectures, depthwise, applications (got "
+      "slide.convscope: \"tab\" must be one of maps, stepper, training, architectures, depthwise, applications, detection (got "
       "\"stage\")");
   EXPECT_EQ(refused("\"sample\": \"k3s2p1op1\"", "\"sample\": \"k9\""),
             "slide.convscope: \"stepper.deconv.sample\" must be one of workspace, k3s2p1op1, k2s2, k4s2p1 (got \"k9\")");
   EXPECT_EQ(refused("\"output_padding\": 1", "\"output_padding\": 7"),
             "slide.convscope: \"stepper.deconv.output_padding\" must be a whole number from 0 to 3 (got 7)");
+  EXPECT_EQ(refused("\"nms_step\": -1", "\"nms_step\": -2"),
+            "slide.convscope: \"detection.nms_step\" must be a whole number from -1 to 100000 (got -2)");
+  EXPECT_EQ(refused("\"score\": 0.3", "\"score\": 1.5"),
+            "slide.convscope: \"detection.score\" must be a number from 0 to 1 (got 1.5)");
   EXPECT_EQ(refused("\"segmentation_scene\": 0", "\"segmentation_scene\": 500"),
             "slide.convscope: \"segmentation_scene\" must be a whole number from -1 to 499 (got 500)");
   EXPECT_EQ(refused("\"working_side\": 512", "\"working_side\": 5"),
