@@ -16,12 +16,10 @@
 
 #include <qcustomplot.h>
 
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMouseEvent>
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
@@ -34,7 +32,6 @@
 namespace convscope::ui {
 
 namespace {
-constexpr int kTestScenes = 500; // as the scenes dataset's test split (Dataset.cpp)
 const QColor kColours[2] = {QColor(33, 102, 172), QColor(230, 97, 1)}; // U-Net blue, FCN orange
 
 // (1, 3, H, W) values 0–255 as an image.
@@ -59,88 +56,27 @@ QImage overlayImage(const std::vector<float>& grey, const std::vector<uint8_t>& 
 QString iouText(double v) { return std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'f', 2); }
 } // namespace
 
-// ---- the canvas ------------------------------------------------------------------------
 
-SceneCanvas::SceneCanvas(std::vector<float>* scene, int side, QWidget* parent)
-    : QWidget(parent), scene_(scene), side_(side) {
-  setObjectName("sceneCanvas");
-  setFixedSize(side, side);
-  setCursor(Qt::CrossCursor);
-  setToolTip(tr("Draw digits here (white on black, as the scenes): both networks segment what you draw"));
+
+namespace {
+ScenePage::Texts segmentationTexts() {
+  ScenePage::Texts t;
+  t.canvasTip = QObject::tr("Draw digits here (white on black, as the scenes): both networks segment what you draw");
+  t.drawText = QObject::tr("Draw");
+  t.drawTip = QObject::tr("A black canvas: draw digits with the mouse and watch both networks segment them");
+  t.trainText = QObject::tr("Train Both");
+  t.trainTip = QObject::tr("Train mini-unet, then mini-fcn, from scratch on the composed scenes, on the compute "
+                           "thread: the curves and both predictions follow");
+  t.epochsTip = QObject::tr("The preset recipe trains 8 epochs (about 2 minutes for the U-Net on 2 cores); 3 reach "
+                            "a test mean IoU near 0.82 in about 45 seconds");
+  t.noTruth = QObject::tr("no true mask: no IoU");
+  t.sceneExtra = QObject::tr("; its true mask:");
+  t.epochs = 8;
+  return t;
 }
+} // namespace
 
-void SceneCanvas::setSide(int pixels) {
-  side_ = pixels;
-  setFixedSize(pixels, pixels);
-  update();
-}
-
-QPointF SceneCanvas::toScene(QPointF p) const { return p * double(SegmentationPage::kSide) / side_; }
-
-// A round pen about 2.5 scene pixels wide, as the digits' strokes, with soft edges.
-void SceneCanvas::drawStroke(QPointF from, QPointF to) {
-  const int n = SegmentationPage::kSide;
-  const double radius = 1.4;
-  const QPointF d = to - from;
-  const double length = std::hypot(d.x(), d.y());
-  const int steps = std::max(1, int(std::ceil(length / 0.25)));
-  for (int s = 0; s <= steps; ++s) {
-    const QPointF c = from + d * (double(s) / steps);
-    for (int y = std::max(0, int(c.y() - 3)); y <= std::min(n - 1, int(c.y() + 3)); ++y)
-      for (int x = std::max(0, int(c.x() - 3)); x <= std::min(n - 1, int(c.x() + 3)); ++x) {
-        const double r = std::hypot(x + 0.5 - c.x(), y + 0.5 - c.y());
-        const double v = 255.0 * std::clamp(radius + 0.5 - r, 0.0, 1.0);
-        float& cell = (*scene_)[size_t(y) * n + size_t(x)];
-        cell = std::max(cell, float(v));
-      }
-  }
-  update();
-}
-
-void SceneCanvas::paintEvent(QPaintEvent*) {
-  const int n = SegmentationPage::kSide;
-  QImage image(n, n, QImage::Format_Grayscale8);
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n; ++x)
-      image.scanLine(y)[x] = uchar(std::clamp(std::lround((*scene_)[size_t(y) * n + size_t(x)]), 0L, 255L));
-  QPainter p(this);
-  p.drawImage(rect(), image);
-  if (overlay_) {
-    p.save();
-    p.setRenderHint(QPainter::Antialiasing);
-    overlay_(p, double(side_) / n);
-    p.restore();
-  }
-  p.setPen(QColor(120, 120, 120));
-  p.drawRect(rect().adjusted(0, 0, -1, -1));
-}
-
-void SceneCanvas::mousePressEvent(QMouseEvent* e) {
-  if (!drawingEnabled_) {
-    emit clicked(toScene(e->position()));
-    return;
-  }
-  drawing_ = true;
-  last_ = toScene(e->position());
-  drawStroke(last_, last_);
-}
-void SceneCanvas::mouseMoveEvent(QMouseEvent* e) {
-  if (!drawing_) return;
-  const QPointF p = toScene(e->position());
-  drawStroke(last_, p);
-  last_ = p;
-}
-void SceneCanvas::mouseReleaseEvent(QMouseEvent*) {
-  if (!drawing_) return;
-  drawing_ = false;
-  emit strokeFinished();
-}
-
-// ---- the page --------------------------------------------------------------------------
-
-SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
-  setObjectName("segmentationPage");
-  scene_.assign(size_t(kSide) * kSide, 0.0f);
+SegmentationPage::SegmentationPage(QWidget* parent) : ScenePage("segmentationPage", segmentationTexts(), parent) {
   backend_ = makeBackend(BackendKind::Onednn);
   columns_[UNet].title = tr("U-Net: skip connections");
   columns_[UNet].preset = "mini-unet";
@@ -149,48 +85,13 @@ SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
   columns_[Fcn].preset = "mini-fcn";
   columns_[Fcn].shipped = "mini-fcn-scenes.json";
 
-  canvas_ = new SceneCanvas(&scene_, imageSide(), this);
-  sceneTitle_ = new QLabel;
+  canvas_->setSide(imageSide());
   sceneTitle_->setObjectName("sceneTitle");
-  sceneTitle_->setWordWrap(true);
   sceneTitle_->setMaximumWidth(imageSide()); // the plot gets the width that is left
   truthImage_ = new QLabel;
   truthImage_->setObjectName("truthImage");
   truthImage_->setToolTip(tr("The scene's true classes (a composed scene's mask)"));
-
-  previousButton_ = new QPushButton(tr("◀ Scene"));
-  previousButton_->setToolTip(tr("The previous test scene (digits the networks never saw in training)"));
-  nextButton_ = new QPushButton(tr("Scene ▶"));
-  nextButton_->setToolTip(tr("The next test scene (digits the networks never saw in training)"));
-  drawButton_ = new QPushButton(tr("Draw"));
-  drawButton_->setToolTip(tr("A black canvas: draw digits with the mouse and watch both networks segment them"));
-  openButton_ = new QPushButton(tr("Open Image…"));
-  openButton_->setToolTip(tr("Any image, in grey at 64×64 (a light background is inverted: the scenes' digits are "
-                             "white on black)"));
-  trainButton_ = new QPushButton(tr("Train Both"));
-  trainButton_->setToolTip(tr("Train mini-unet, then mini-fcn, from scratch on the composed scenes, on the compute "
-                              "thread: the curves and both predictions follow"));
-  stopButton_ = new QPushButton(tr("Stop"));
-  stopButton_->setEnabled(false);
-  epochsBox_ = new QSpinBox;
-  epochsBox_->setRange(1, 50);
-  epochsBox_->setValue(8);
-  epochsBox_->setPrefix(tr("epochs "));
-  epochsBox_->setToolTip(tr("The preset recipe trains 8 epochs (about 2 minutes for the U-Net on 2 cores); 3 reach "
-                            "a test mean IoU near 0.82 in about 45 seconds"));
-  scenesBox_ = new QSpinBox;
-  scenesBox_->setRange(32, 4000);
-  scenesBox_->setSingleStep(500);
-  scenesBox_->setValue(4000);
-  scenesBox_->setPrefix(tr("scenes "));
-  scenesBox_->setToolTip(tr("Training scenes per epoch (all 4000: the recipe; fewer: a quicker, rougher run)"));
-  progress_ = new QProgressBar;
-  progress_->setRange(0, 100);
-  progress_->setValue(0);
-  progress_->setMaximumWidth(220);
-  status_ = new QLabel;
   status_->setObjectName("segmentationStatus");
-  status_->setWordWrap(true);
 
   curves_ = new QCustomPlot;
   curves_->setObjectName("segmentationCurves");
@@ -260,13 +161,6 @@ SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
     grid->addLayout(below, 2, w + 1);
   }
   grid->setRowStretch(2, 1);
-  auto* controls = new QHBoxLayout;
-  for (QWidget* b : std::initializer_list<QWidget*>{previousButton_, nextButton_, drawButton_, openButton_})
-    controls->addWidget(b);
-  controls->addSpacing(16);
-  for (QWidget* b : std::initializer_list<QWidget*>{epochsBox_, scenesBox_, trainButton_, stopButton_, progress_})
-    controls->addWidget(b);
-  controls->addStretch();
   stage_ = new QWidget;
   stage_->setObjectName("segmentationStage");
   stage_->setLayout(grid);
@@ -274,25 +168,13 @@ SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
   body->addWidget(stage_);
   body->addWidget(curves_, 1);
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(controls);
+  layout->addLayout(controlRow());
   layout->addWidget(status_);
   layout->addLayout(body, 1);
 
-  connect(previousButton_, &QPushButton::clicked, this, &SegmentationPage::previousScene);
-  connect(nextButton_, &QPushButton::clicked, this, &SegmentationPage::nextScene);
-  connect(drawButton_, &QPushButton::clicked, this, &SegmentationPage::drawNew);
-  connect(openButton_, &QPushButton::clicked, this, &SegmentationPage::openImage);
   connect(trainButton_, &QPushButton::clicked, this, &SegmentationPage::train);
   connect(stopButton_, &QPushButton::clicked, this, &SegmentationPage::stop);
-  connect(canvas_, &SceneCanvas::strokeFinished, this, [this] {
-    sceneIndex_ = -1;
-    truth_.clear();
-    sceneTitle_->setText(tr("Drawn by hand (no true mask: no IoU)"));
-    sceneChanged();
-  });
-
-  worker_ = makeTrainingWorker();
-  connect(worker_, &TrainingWorker::reportsReady, this, &SegmentationPage::takeReports);
+  connect(worker(), &TrainingWorker::reportsReady, this, &SegmentationPage::takeReports);
 
   // The models the preset recipe trained (scripts/train-shipped-models.sh), when present.
   for (Which w : {UNet, Fcn}) {
@@ -307,27 +189,6 @@ SegmentationPage::SegmentationPage(QWidget* parent) : QWidget(parent) {
     }
   }
   replot();
-}
-
-SegmentationPage::~SegmentationPage() { disposeTrainingWorker(worker_); }
-
-bool SegmentationPage::event(QEvent* e) {
-  // The test scenes are composed when the page first shows (or is asked), not at start-up.
-  if (e->type() == QEvent::Show && !testScenes_) { // the first scene with three digits: the most to compare
-    ensureScenes();
-    const int first = testScenes_ ? firstSceneWith(*testScenes_, 3) : 0;
-    showTestScene(first);
-  }
-  return QWidget::event(e);
-}
-
-void SegmentationPage::ensureScenes() {
-  if (testScenes_) return;
-  try {
-    testScenes_ = heldOutScenes();
-  } catch (const std::exception& e) {
-    status_->setText(tr("No composed scenes: %1").arg(QString::fromStdString(e.what())));
-  }
 }
 
 bool SegmentationPage::loadModel(Which w, const QString& path, QString* error) {
@@ -354,51 +215,9 @@ bool SegmentationPage::loadModel(Which w, const QString& path, QString* error) {
   }
 }
 
-void SegmentationPage::showTestScene(int index) {
-  ensureScenes();
-  if (!testScenes_) return;
-  const Dataset& d = *testScenes_;
-  sceneIndex_ = ((index % int(d.size())) + int(d.size())) % int(d.size());
-  const uint8_t* pixels = d.image(size_t(sceneIndex_));
-  scene_.assign(pixels, pixels + size_t(kSide) * kSide);
-  const uint8_t* mask = d.mask(size_t(sceneIndex_));
+void SegmentationPage::takeTruth(const Dataset& scenes, int index) {
+  const uint8_t* mask = scenes.mask(size_t(index));
   truth_.assign(mask, mask + size_t(kSide) * kSide);
-  QStringList digits;
-  for (const ObjectBox& b : d.boxes[size_t(sceneIndex_)]) digits << QString::number(b.label);
-  sceneTitle_->setText(tr("Test scene %1 of %2: %3 (never seen in training); its true mask:")
-                           .arg(sceneIndex_ + 1)
-                           .arg(d.size())
-                           .arg(digits.join(", ")));
-  sceneChanged();
-}
-
-void SegmentationPage::nextScene() { showTestScene(sceneIndex_ + 1); }
-void SegmentationPage::previousScene() { showTestScene(sceneIndex_ - 1); }
-
-void SegmentationPage::drawNew() {
-  std::fill(scene_.begin(), scene_.end(), 0.0f);
-  truth_.clear();
-  sceneIndex_ = -1;
-  sceneTitle_->setText(tr("Draw digits on the black canvas (no true mask: no IoU)"));
-  sceneChanged();
-}
-
-void SegmentationPage::setImage(const Tensor& image, const QString& name) {
-  const Shape& s = image.shape();
-  if (s.rank() != 4 || s[2] < 1 || s[3] < 1) return;
-  bool inverted = false;
-  scene_ = sceneFromImage(image, &inverted);
-  truth_.clear();
-  sceneIndex_ = -1;
-  sceneTitle_->setText(tr("%1 (no true mask: no IoU)").arg(sceneFromImageText(name, inverted)));
-  sceneChanged();
-}
-
-void SegmentationPage::openImage() {
-  QString name, error;
-  const Tensor image = openSceneImage(this, tr("Open an image to segment"), &name, &error);
-  if (!error.isEmpty()) status_->setText(error);
-  if (image.shape().rank() == 4) setImage(image, name);
 }
 
 void SegmentationPage::sceneChanged() {
@@ -507,22 +326,13 @@ void SegmentationPage::setPresenterMode(bool on) {
   sceneChanged();
 }
 
-void SegmentationPage::resizeEvent(QResizeEvent* event) { QWidget::resizeEvent(event); }
-
 void SegmentationPage::train() {
-  if (training_) return;
-  if (otherTraining_ && otherTraining_()) {
-    status_->setText(tr("The Training tab is training: one run at a time (stop it there, or wait for it)."));
-    return;
-  }
+  if (training_ || !mayStartTraining()) return;
   for (Which w : {UNet, Fcn}) columns_[w].loss.clear(), columns_[w].iou.clear();
   replot();
   training_ = Run{};
   training_->next = {Fcn};
-  trainButton_->setEnabled(false);
-  stopButton_->setEnabled(true);
-  epochsBox_->setEnabled(false);
-  scenesBox_->setEnabled(false);
+  setTrainingControls(true);
   progress_->setValue(0);
   emit trainingStarted();
   startRun(UNet);
@@ -533,27 +343,18 @@ void SegmentationPage::startRun(Which w) {
   run.which = w;
   run.live.reset();
   run.epochs = 0;
-  TrainingRequest request;
-  request.spec.model = columns_[w].preset.toStdString();
-  request.spec.dataset = "scenes";
-  request.spec.config = presetTrainConfig(request.spec.model);
-  request.spec.config.epochs = epochsBox_->value();
-  request.spec.config.maxTrainImages = size_t(scenesBox_->value());
-  request.spec.config.maxTestImages = size_t(evaluatedScenes_);
-  status_->setText(tr("Training %1 on the composed scenes…").arg(columns_[w].preset));
+  startTraining(columns_[w].preset.toStdString());
   showColumn(w);
-  QMetaObject::invokeMethod(
-      worker_, queuedCall([worker = worker_, request] { worker->start(request); }), Qt::QueuedConnection);
 }
 
 void SegmentationPage::stop() {
   if (!training_) return;
   training_->next.clear();
-  worker_->stop(); // directly: thread-safe; the run ends before its next batch
+  worker()->stop(); // directly: thread-safe; the run ends before its next batch
 }
 
 void SegmentationPage::takeReports() {
-  TrainingReports r = worker_->takeReports();
+  TrainingReports r = worker()->takeReports();
   if (!training_) return;
   Run& run = *training_;
   Column& c = columns_[run.which];
@@ -581,7 +382,7 @@ void SegmentationPage::takeReports() {
                          .arg(epochsBox_->value())
                          .arg(e.trainLoss, 0, 'f', 4)
                          .arg(e.testMeanIou, 0, 'f', 3)
-                         .arg(evaluatedScenes_ > 0 ? evaluatedScenes_ : kTestScenes));
+                         .arg(scenesScored()));
   }
   if (r.filters && run.live && r.filters->parameters.size() == run.live->copyState().size()) {
     run.live->setState(r.filters->parameters); // the prediction follows the weights as they learn
@@ -591,7 +392,7 @@ void SegmentationPage::takeReports() {
   if (!r.batches.empty() || !r.epochs.empty()) replot();
   if (!r.finished) return;
   // The run ended: its network becomes the column's, then the next model, or the end.
-  if (std::unique_ptr<Network> trained = worker_->takeNetwork(); trained && r.finished->ok) {
+  if (std::unique_ptr<Network> trained = worker()->takeNetwork(); trained && r.finished->ok) {
     c.network = std::move(trained);
     c.preprocess = run.preprocess;
     c.origin = tr("trained here: %1 epochs on %2 scenes").arg(run.epochs).arg(scenesBox_->value());
@@ -610,14 +411,11 @@ void SegmentationPage::takeReports() {
   const bool ok = r.finished->ok;
   training_.reset();
   for (Which w : {UNet, Fcn}) showColumn(w);
-  trainButton_->setEnabled(true);
-  stopButton_->setEnabled(false);
-  epochsBox_->setEnabled(true);
-  scenesBox_->setEnabled(true);
+  setTrainingControls(false);
   if (ok) {
     progress_->setValue(100);
     status_->setText(tr("Done: on %1 test scenes, U-Net mean IoU %2, FCN %3 — the skips keep the strokes.")
-                         .arg(evaluatedScenes_ > 0 ? evaluatedScenes_ : kTestScenes)
+                         .arg(scenesScored())
                          .arg(iouText(columns_[UNet].iou.empty() ? std::nan("") : columns_[UNet].iou.back().second),
                               iouText(columns_[Fcn].iou.empty() ? std::nan("") : columns_[Fcn].iou.back().second)));
   }
@@ -639,8 +437,6 @@ void SegmentationPage::replot() {
   curves_->yAxis->setRange(0, most * 1.05);
   curves_->replot(QCustomPlot::rpQueuedReplot);
 }
-
-QString SegmentationPage::statusText() const { return status_->text(); }
 
 std::vector<Figure> SegmentationPage::figures() const {
   return {widgetFigure(stage_, "segmentation", tr("Segmentation: the scene, U-Net's and FCN's predictions and IoU")),
