@@ -6,6 +6,7 @@
 #include "engine/detection/BoxDrawing.h"
 #include "engine/detection/Detector.h"
 #include "engine/io/FileText.h"
+#include "engine/io/ImageHeader.h"
 #include "engine/io/ImageIO.h"
 #include "engine/io/ModelFile.h"
 #include "engine/training/Preprocess.h"
@@ -16,8 +17,10 @@
 namespace convscope::cli {
 
 namespace {
-// The largest boxes file nms reads: 64 MiB (a detect output is a few kB).
+// The largest boxes file nms reads: 64 MiB (a detect output is a few kB), and the most boxes in
+// it: 100,000 (NMS compares each kept box with the rest of its class).
 constexpr int64_t kMaxBoxesFileBytes = int64_t(64) << 20;
+constexpr size_t kMaxBoxes = 100000;
 
 double unitOption(const QCommandLineParser& p, const char* option, double fallback) {
   if (!p.isSet(option)) return fallback;
@@ -49,6 +52,9 @@ std::vector<Candidate> readBoxes(const std::string& path) {
   if (!j.is_object() || !j.contains("boxes") || !j["boxes"].is_array())
     throw UsageError(path + ": needs {\"boxes\": [{\"class\": k, \"score\": s, \"box\": [x0, y0, x1, y1]}, …]} "
                             "(as convscope detect --json writes it)");
+  if (j["boxes"].size() > kMaxBoxes)
+    throw UsageError(path + ": " + std::to_string(j["boxes"].size()) + " boxes; nms takes at most " +
+                     std::to_string(kMaxBoxes) + " (detect writes at most 100 an image)");
   std::vector<Candidate> out;
   for (size_t i = 0; i < j["boxes"].size(); ++i) {
     const nlohmann::json& b = j["boxes"][i];
@@ -58,8 +64,9 @@ std::vector<Candidate> readBoxes(const std::string& path) {
       throw UsageError(where + " needs \"score\" (a number) and \"box\" (four numbers, x0, y0, x1, y1)");
     Candidate c;
     if (b.contains("class")) {
-      if (!b["class"].is_number_integer()) throw UsageError(where + ": \"class\" must be a whole number");
-      c.label = b["class"].get<int>();
+      if (!b["class"].is_number_integer() || b["class"].get<int64_t>() < 0 || b["class"].get<int64_t>() > 1000000)
+        throw UsageError(where + ": \"class\" must be a whole number from 0 to 1000000");
+      c.label = int(b["class"].get<int64_t>());
     }
     c.score = b["score"].get<double>();
     double v[4];
@@ -68,9 +75,8 @@ std::vector<Candidate> readBoxes(const std::string& path) {
       v[k] = b["box"][size_t(k)].get<double>();
     }
     c.box = {v[0], v[1], v[2], v[3]};
-    if (!std::isfinite(c.score) || !std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) ||
-        !std::isfinite(v[3]))
-      throw UsageError(where + ": its numbers must be finite");
+    if (!std::isfinite(c.score) || !std::all_of(v, v + 4, [](double x) { return std::abs(x) <= kMaxCoordinate; }))
+      throw UsageError(where + ": its score must be finite and its coordinates within ±10⁹");
     if (!(c.box.x0 <= c.box.x1 && c.box.y0 <= c.box.y1))
       throw UsageError(where + ": " + boxText(c.box) + " has x1 < x0 or y1 < y0");
     out.push_back(c);
@@ -87,8 +93,8 @@ int detect(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"iou", "Non-maximum suppression strikes a box whose IoU with a kept box of its class is above this "
                       "(0–1; default: the model's, 0.45).",
                "T"});
-  p.addOption({"output", "Write the image with the boxes drawn and labelled (PNG, JPEG, ...; at least 256 pixels "
-                         "across).",
+  p.addOption({"output", "Write the image with the boxes drawn and labelled (PNG, JPEG, ...; enlarged up to 16 "
+                         "times towards 256 pixels across).",
                "BOXES.png"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "detect",
@@ -109,6 +115,10 @@ int detect(const std::vector<std::string>& args, std::ostream& out) {
   const std::string inputPath = str(p.value("input"));
   if (inputPath.empty()) throw UsageError("--input IMAGE is required");
   const Preprocess& pre = *model.info.preprocess;
+  // The boxes are mapped back to the image by scaling; a preprocessing that crops or pads would move them.
+  if (pre.resize > 0 || pre.sourceHeight != pre.height || pre.sourceWidth != pre.width)
+    throw UsageError(str(p.value("model")) + ": its preprocessing crops or pads the image (" + normalizationText(pre) +
+                     "); detect maps boxes back only through a plain resize");
   const Tensor image = loadImage(inputPath, {pre.channels, false});
   const Tensor prepared = preprocessImage(image, pre);
   auto backend = backendOption(p);
@@ -123,7 +133,9 @@ int detect(const std::vector<std::string>& args, std::ostream& out) {
   if (p.isSet("output")) {
     std::vector<LabelledBox> drawn;
     for (const Detection& d : found) drawn.push_back({d.box, d.label + 1, name(d.label) + " " + fixed(d.score, 2)});
-    const int scale = int(std::clamp<int64_t>((256 + std::min(h, w) - 1) / std::min(h, w), 1, 16));
+    // At least 256 pixels across when that stays within the largest image ConvScope writes.
+    int scale = int(std::clamp<int64_t>((256 + std::min(h, w) - 1) / std::min(h, w), 1, 16));
+    while (scale > 1 && h * scale * w * scale > kMaxImagePixels) --scale;
     saveFeatureMapImage(drawBoxes(image, drawn, scale), str(p.value("output")), MapImageStyle::Colour);
   }
   if (p.isSet("json")) {
@@ -226,12 +238,7 @@ int nmsCommand(const std::vector<std::string>& args, std::ostream& out) {
   out << "; by score, highest first (IoU threshold " << formatRounded(threshold, 3) << "):\n";
   for (const NmsDecision& d : r.decisions) {
     const Candidate& c = all[index[d.candidate]];
-    out << "  " << (d.kept ? "keep   #" : "strike #") << index[d.candidate] << "  class " << c.label << "  "
-        << scoreText(c.score) << "  " << boxText(c.box);
-    if (!d.kept)
-      out << "  IoU " << formatRounded(d.iou, 3) << " with #" << index[d.suppressedBy] << " > "
-          << formatRounded(threshold, 3);
-    out << "\n";
+    out << "  " << nmsDecisionText(d, scores, threshold, index) << "  class " << c.label << " " << boxText(c.box) << "\n";
   }
   out << r.keep.size() << " kept\n";
   return 0;

@@ -66,8 +66,15 @@ AnchorGrid makeAnchors(const DetectorSpec& spec, const std::vector<std::pair<int
   if (mapSizes.size() != spec.levels.size())
     throw std::invalid_argument("detector: " + std::to_string(spec.levels.size()) + " levels but " +
                                 std::to_string(mapSizes.size()) + " map sizes");
+  int64_t total = 0; // anchors in all: refused past kMaxAnchors before any is made
+  for (size_t l = 0; l < spec.levels.size(); ++l)
+    total += int64_t(std::max(0, mapSizes[l].first)) * std::max(0, mapSizes[l].second) * spec.levels[l].anchorsPerCell();
+  if (total > kMaxAnchors)
+    throw std::invalid_argument("detector: " + std::to_string(total) + " anchors in all; at most " +
+                                std::to_string(kMaxAnchors) + " (mini-ssd has 1,152)");
   AnchorGrid g;
   g.imageWidth = imageWidth, g.imageHeight = imageHeight;
+  g.boxes.reserve(size_t(total)), g.places.reserve(size_t(total));
   const int values = spec.valuesPerAnchor();
   for (size_t l = 0; l < spec.levels.size(); ++l) {
     const AnchorLevel& level = spec.levels[l];
@@ -123,6 +130,13 @@ AnchorGrid makeAnchors(const Network& network, const DetectorSpec& spec) {
       throw std::invalid_argument("detector: head '" + level.layer + "' gives " + oneSample(s).toString() + "; it needs " +
                                   std::to_string(want) + " channels (" + std::to_string(level.anchorsPerCell()) +
                                   " anchors × (4 offsets + background + " + std::to_string(spec.classes()) + " classes))");
+    // The anchors' centres, (x + ½)·stride, must cover the input as the map's cells do.
+    const int64_t wantH = (in[1] + level.stride - 1) / level.stride, wantW = (in[2] + level.stride - 1) / level.stride;
+    if (s[2] != wantH || s[3] != wantW)
+      throw std::invalid_argument("detector: head '" + level.layer + "' is " + std::to_string(s[2]) + "x" +
+                                  std::to_string(s[3]) + " but stride " + std::to_string(level.stride) + " over the " +
+                                  std::to_string(in[1]) + "x" + std::to_string(in[2]) + " input needs " +
+                                  std::to_string(wantH) + "x" + std::to_string(wantW));
     maps.emplace_back(int(s[2]), int(s[3]));
     headNodes.push_back(node);
   }

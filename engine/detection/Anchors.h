@@ -71,9 +71,14 @@ struct AnchorGrid {
   std::vector<size_t> cellAnchors(int level, int y, int x) const;
 };
 
+// The most anchors a detector may have: 2²² (mini-ssd has 1,152), checked before any is made.
+constexpr int64_t kMaxAnchors = int64_t(1) << 22;
+
 // The anchors of `network` (its heads' map sizes from its shapes) for `spec`. Throws
 // std::invalid_argument naming a head the network lacks, a head whose channels are not
-// A·(5 + K), or an output that is not the heads flattened and joined in level order.
+// A·(5 + K), a head whose map is not its stride's over the input (⌈H / stride⌉ × ⌈W / stride⌉),
+// more than kMaxAnchors anchors, or an output that is not the heads flattened and joined in
+// level order.
 AnchorGrid makeAnchors(const Network& network, const DetectorSpec& spec);
 // The anchors alone for given map sizes (height, width per level) and an image size.
 AnchorGrid makeAnchors(const DetectorSpec& spec, const std::vector<std::pair<int, int>>& mapSizes, int imageWidth,

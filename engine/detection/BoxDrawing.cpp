@@ -1,6 +1,7 @@
 // Box drawing through OpenCV.
 #include "engine/detection/BoxDrawing.h"
 
+#include "engine/io/ImageHeader.h"
 #include "engine/training/Scenes.h"
 
 #include <opencv2/core.hpp>
@@ -17,6 +18,10 @@ Tensor drawBoxes(const Tensor& image, const std::vector<LabelledBox>& boxes, int
   if (s.rank() != 4 || s[0] != 1 || (s[1] != 1 && s[1] != 3))
     throw std::invalid_argument("drawing boxes: the image must be (1, 1 or 3, H, W), it is " + s.toString());
   if (scale < 1 || scale > 64) throw std::invalid_argument("drawing boxes: scale " + std::to_string(scale) + " must be 1 to 64");
+  if (s[2] * scale * s[3] * scale > kMaxImagePixels)
+    throw std::invalid_argument("drawing boxes: " + std::to_string(s[3]) + "x" + std::to_string(s[2]) + " enlarged " +
+                                std::to_string(scale) + " times is more than " + std::to_string(kMaxImagePixels) +
+                                " pixels");
   const int h = int(s[2]), w = int(s[3]), c = int(s[1]);
   cv::Mat rgb(h * scale, w * scale, CV_8UC3);
   for (int y = 0; y < h * scale; ++y)

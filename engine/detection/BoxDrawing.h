@@ -19,7 +19,7 @@ struct LabelledBox {
 
 // image (1, 1 or 3, H, W) with values 0–255, enlarged `scale` times (nearest neighbour) and
 // made RGB, the boxes drawn on it: (1, 3, H·scale, W·scale). Throws std::invalid_argument for
-// another shape or a scale outside 1–64.
+// another shape, a scale outside 1–64, or a result of more than kMaxImagePixels pixels.
 Tensor drawBoxes(const Tensor& image, const std::vector<LabelledBox>& boxes, int scale);
 
 } // namespace convscope

@@ -77,6 +77,9 @@ Box parseBox(const std::string& text) {
     while (used < part.size() && std::isspace(static_cast<unsigned char>(part[used]))) ++used;
     if (used == 0 || used != part.size() || !std::isfinite(x))
       throw std::invalid_argument("box '" + text + "': '" + part + "' is not a number");
+    if (std::abs(x) > kMaxCoordinate)
+      throw std::invalid_argument("box '" + text + "': " + part + " is out of range (coordinates are at most 10⁹ "
+                                  "pixels from 0)");
     v.push_back(x);
   }
   if (v.size() != 4)
@@ -163,11 +166,13 @@ NmsResult nmsPerClass(const std::vector<Box>& boxes, const std::vector<double>& 
   return r;
 }
 
-std::string nmsDecisionText(const NmsDecision& d, const std::vector<double>& scores, double iouThreshold) {
+std::string nmsDecisionText(const NmsDecision& d, const std::vector<double>& scores, double iouThreshold,
+                            const std::vector<size_t>& numbers) {
   const auto score = [&](size_t i) { return i < scores.size() ? formatRounded(scores[i], 3) : std::string("?"); };
-  if (d.kept) return "keep #" + std::to_string(d.candidate) + " (" + score(d.candidate) + ")";
-  return "strike #" + std::to_string(d.candidate) + " (" + score(d.candidate) + "): IoU " + formatRounded(d.iou, 3) +
-         " with #" + std::to_string(d.suppressedBy) + " > " + coordinate(iouThreshold);
+  const auto name = [&](size_t i) { return "#" + std::to_string(i < numbers.size() ? numbers[i] : i); };
+  if (d.kept) return "keep " + name(d.candidate) + " (" + score(d.candidate) + ")";
+  return "strike " + name(d.candidate) + " (" + score(d.candidate) + "): IoU " + formatRounded(d.iou, 3) + " with " +
+         name(d.suppressedBy) + " > " + coordinate(iouThreshold);
 }
 
 } // namespace convscope

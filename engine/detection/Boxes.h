@@ -23,10 +23,14 @@ struct Box {
   bool operator==(const Box&) const = default;
 };
 
+// The largest coordinate a box given as text may have (parseBox, a boxes file): 10⁹ pixels from 0,
+// far past any image, while widths and areas stay exact enough.
+constexpr double kMaxCoordinate = 1e9;
+
 Box toBox(const ObjectBox& object);
 // "[12, 3, 30, 21)": a box as the lecture writes it (up to 2 decimals, trailing zeros dropped).
 std::string boxText(const Box& box);
-// "x0,y0,x1,y1" (the command line's --box): four finite numbers with x0 < x1 and y0 < y1.
+// "x0,y0,x1,y1" (the command line's --box): four numbers within ±kMaxCoordinate, x0 < x1 and y0 < y1.
 // Throws std::invalid_argument naming the text and what is wrong.
 Box parseBox(const std::string& text);
 
@@ -66,7 +70,9 @@ NmsResult nms(const std::vector<Box>& boxes, const std::vector<double>& scores, 
 // different classes never strike each other. Kept indices highest score first.
 NmsResult nmsPerClass(const std::vector<Box>& boxes, const std::vector<double>& scores,
                       const std::vector<int>& classes, double iouThreshold);
-// "keep #3 (0.97)", "strike #5 (0.62): IoU 0.71 with #3 > 0.5" — one decision in words.
-std::string nmsDecisionText(const NmsDecision& decision, const std::vector<double>& scores, double iouThreshold);
+// "keep #3 (0.97)", "strike #5 (0.62): IoU 0.71 with #3 > 0.5" — one decision in words. Candidate
+// i is called #numbers[i] when numbers are given (a file's own indices), else #i.
+std::string nmsDecisionText(const NmsDecision& decision, const std::vector<double>& scores, double iouThreshold,
+                            const std::vector<size_t>& numbers = {});
 
 } // namespace convscope

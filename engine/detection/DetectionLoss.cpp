@@ -1,6 +1,8 @@
 // SSD's MultiBox loss with hard negative mining.
 #include "engine/detection/DetectionLoss.h"
 
+#include "engine/detection/Detector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -53,15 +55,7 @@ LossResult detectionLoss(const AnchorGrid& grid, const DetectorSpec& spec, const
     const float* z = output.data() + n * D;
     float* dz = diffOutput ? diffOutput->data() + n * D : nullptr;
     const Matching& m = matchings[n];
-    // The softmax over background + K classes at anchor i, into p; its log-sum-exp returned.
-    const auto softmax = [&](size_t i) {
-      double top = -INFINITY;
-      for (int j = 0; j <= K; ++j) top = std::max(top, double(z[grid.valueIndex(i, 4 + j)]));
-      double sum = 0;
-      for (int j = 0; j <= K; ++j) sum += p[size_t(j)] = std::exp(double(z[grid.valueIndex(i, 4 + j)]) - top);
-      for (double& v : p) v /= sum;
-      return top + std::log(sum);
-    };
+    const auto softmax = [&](size_t i) { return anchorSoftmax(grid, K, z, i, p); };
     // Cross-entropy of anchor i against target j (0 background, 1 + k class k), with its gradient.
     const auto crossEntropy = [&](size_t i, int target) {
       const double lse = softmax(i);

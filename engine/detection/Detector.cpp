@@ -22,15 +22,17 @@ void checkOptions(const DetectOptions& o) {
     throw std::invalid_argument("detect: the IoU threshold " + std::to_string(o.nmsIou) + " must be from 0 to 1");
 }
 
-void softmaxAt(const AnchorGrid& grid, int K, const float* image, size_t anchor, std::vector<double>& p) {
+} // namespace
+
+double anchorSoftmax(const AnchorGrid& grid, int K, const float* image, size_t anchor, std::vector<double>& p) {
   p.resize(size_t(K) + 1);
   double top = -INFINITY;
   for (int j = 0; j <= K; ++j) top = std::max(top, double(image[grid.valueIndex(anchor, 4 + j)]));
   double sum = 0;
   for (int j = 0; j <= K; ++j) sum += p[size_t(j)] = std::exp(double(image[grid.valueIndex(anchor, 4 + j)]) - top);
   for (double& v : p) v /= sum;
+  return top + std::log(sum);
 }
-} // namespace
 
 DetectOptions detectOptions(const DetectorSpec& spec) {
   DetectOptions o;
@@ -42,7 +44,7 @@ AnchorOutput anchorOutput(const AnchorGrid& grid, const DetectorSpec& spec, cons
   AnchorOutput out;
   out.offsets = {image[grid.valueIndex(anchor, 0)], image[grid.valueIndex(anchor, 1)], image[grid.valueIndex(anchor, 2)],
                  image[grid.valueIndex(anchor, 3)]};
-  softmaxAt(grid, spec.classes(), image, anchor, out.probabilities);
+  anchorSoftmax(grid, spec.classes(), image, anchor, out.probabilities);
   out.decoded = decodeBox(out.offsets, grid.boxes[anchor], spec.centreVariance, spec.sizeVariance);
   return out;
 }
@@ -54,12 +56,12 @@ std::vector<Detection> detectionCandidates(const AnchorGrid& grid, const Detecto
   std::vector<std::vector<Detection>> perClass(static_cast<size_t>(K));
   std::vector<double> p;
   for (size_t i = 0; i < grid.size(); ++i) {
-    softmaxAt(grid, K, image, i, p);
+    anchorSoftmax(grid, K, image, i, p);
     bool decoded = false;
     Box box;
     for (int k = 0; k < K; ++k) {
       const double score = p[size_t(k) + 1];
-      if (score < options.scoreThreshold || score <= 0) continue;
+      if (!(score >= options.scoreThreshold) || !(score > 0)) continue; // NaN (a diverging network) never passes
       if (!decoded) {
         const Offsets t{image[grid.valueIndex(i, 0)], image[grid.valueIndex(i, 1)], image[grid.valueIndex(i, 2)],
                         image[grid.valueIndex(i, 3)]};
@@ -67,7 +69,7 @@ std::vector<Detection> detectionCandidates(const AnchorGrid& grid, const Detecto
                       grid.imageHeight);
         decoded = true;
       }
-      if (box.area() > 0) perClass[size_t(k)].push_back({k, score, box, i});
+      if (box.area() > 0 && std::isfinite(box.area())) perClass[size_t(k)].push_back({k, score, box, i});
     }
   }
   // Each class's best candidatesPerClass (equal scores: the earlier anchor first).
@@ -116,7 +118,7 @@ std::vector<float> classHeatmap(const AnchorGrid& grid, const DetectorSpec& spec
   for (int y = 0; y < l.height; ++y)
     for (int x = 0; x < l.width; ++x)
       for (size_t i : grid.cellAnchors(level, y, x)) {
-        softmaxAt(grid, spec.classes(), image, i, p);
+        anchorSoftmax(grid, spec.classes(), image, i, p);
         float& v = map[size_t(y) * size_t(l.width) + size_t(x)];
         v = std::max(v, float(p[size_t(k) + 1]));
       }

@@ -34,8 +34,13 @@ struct AnchorOutput {
   Box decoded;                       // the anchor moved by its offsets (not clipped)
 };
 AnchorOutput anchorOutput(const AnchorGrid& grid, const DetectorSpec& spec, const float* image, size_t anchor);
+// The softmax over the background and K classes of one anchor's scores into p (K + 1 values);
+// returns their log-sum-exp (the cross-entropy's first term). Stable: the largest score first
+// taken out.
+double anchorSoftmax(const AnchorGrid& grid, int K, const float* image, size_t anchor, std::vector<double>& p);
 
 // The candidates before suppression, for one image's D outputs, in anchor order then class order.
+// A score that is not a number (a diverging network) is never a candidate, nor a box that is not finite.
 std::vector<Detection> detectionCandidates(const AnchorGrid& grid, const DetectorSpec& spec, const float* image,
                                            const DetectOptions& options);
 // Candidates → detections: per-class NMS, highest score first, at most maxDetections.

@@ -180,7 +180,8 @@ Evaluation evaluateDetector(Network& network, Backend& backend, const Dataset& d
     for (auto& d : detect(grid, spec, out, options)) e.detections.push_back(std::move(d));
   }
   const std::vector<std::vector<ObjectBox>> truths(data.boxes.begin(), data.boxes.begin() + std::ptrdiff_t(n));
-  const DetectionMetrics m = averagePrecision(e.detections, truths, spec.classes(), 0.5);
+  e.detectionMetrics = averagePrecision(e.detections, truths, spec.classes(), 0.5);
+  const DetectionMetrics& m = e.detectionMetrics;
   e.count = int64_t(n);
   e.loss = n ? lossSum / double(n) : 0.0;
   e.accuracy = counted ? double(correct) / double(counted) : 0.0;

@@ -13,6 +13,7 @@
 #include "engine/training/Optimizer.h"
 #include "engine/training/Preprocess.h"
 #include "engine/training/Segmentation.h"
+#include "engine/detection/AveragePrecision.h"
 #include "engine/detection/Detector.h"
 #include "engine/backend/Backend.h"
 
@@ -68,6 +69,7 @@ struct Evaluation {
   double map50 = 0.0;             // detection: mean AP at IoU ≥ 0.5 over the classes with true boxes
   std::vector<double> classAp;    // detection: per class, NaN for a class without true boxes
   std::vector<std::vector<Detection>> detections; // detection: per evaluated image (score ≥ 0.01)
+  DetectionMetrics detectionMetrics;              // detection: each class's precision–recall curve and AP
 };
 
 struct EpochReport {

@@ -373,7 +373,7 @@ TEST_F(CliTrain, DetectionTrainsDetectsAndSuppresses) {
   EXPECT_EQ(nj["below_score"], Json::array({3}));
   const Result nt = run({"nms", "--boxes", boxes, "--iou", "0.5"});
   ASSERT_EQ(nt.status, 0) << nt.err;
-  EXPECT_NE(nt.out.find("strike #0  class 7  0.600  [0, 0, 10, 10)  IoU 0.818 with #1 > 0.5"), std::string::npos) << nt.out;
+  EXPECT_NE(nt.out.find("strike #0 (0.6): IoU 0.818 with #1 > 0.5  class 7 [0, 0, 10, 10)"), std::string::npos) << nt.out;
   // The file detect wrote reads back.
   std::ofstream(path("found.json")) << j.out;
   EXPECT_EQ(run({"nms", "--boxes", path("found.json"), "--iou", "0.45"}).status, 0);
@@ -389,6 +389,10 @@ TEST_F(CliTrain, DetectionTrainsDetectsAndSuppresses) {
   expectStatus({"nms", "--boxes", boxes, "--iou", "1.5"}, 2, "--iou 1.5 must be from 0 to 1");
   std::ofstream(path("broken.json")) << R"({"boxes":[{"score":0.5}]})";
   expectStatus({"nms", "--boxes", path("broken.json"), "--iou", "0.5"}, 2, "box 0 needs \"score\"");
+  std::ofstream(path("far.json")) << R"({"boxes":[{"class":1,"score":0.5,"box":[0,0,1e300,5]}]})";
+  expectStatus({"nms", "--boxes", path("far.json"), "--iou", "0.5"}, 2, "coordinates within");
+  std::ofstream(path("classes.json")) << R"({"boxes":[{"class":4294967297,"score":0.5,"box":[0,0,5,5]}]})";
+  expectStatus({"nms", "--boxes", path("classes.json"), "--iou", "0.5"}, 2, "\"class\" must be a whole number from 0");
   expectStatus({"detect", "--model", convscope::test::resourcePath("models/mini-unet-scenes.json"), "--input", scene}, 2,
                "is not a detector");
   expectStatus({"detect", "--model", shipped}, 2, "--input IMAGE is required");

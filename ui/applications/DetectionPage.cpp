@@ -1,7 +1,6 @@
 // DetectionPage: the scene with the detector's boxes and anchors, NMS stepped, the
 // precision–recall curve and the training.
 #include "ui/applications/DetectionPage.h"
-#include "ui/applications/SegmentationPage.h" // SceneCanvas
 
 #include "ui/applications/NmsPanel.h"
 #include "ui/applications/PrecisionRecallPanel.h"
@@ -208,6 +207,7 @@ DetectionPage::DetectionPage(QWidget* parent) : ScenePage("detectionPage", detec
     const QString path = QString::fromStdString(resourcesDirectory()) + "/models/" + kShippedDetector;
     QString error;
     if (!QFileInfo::exists(path) || !loadModel(path, &error)) {
+      if (!error.isEmpty()) origin_ = tr("The shipped detector did not load (%1): press Train").arg(error);
       Model m = presetModel("mini-ssd");
       grid_ = makeAnchors(m.network, spec_);
     }
@@ -241,6 +241,17 @@ bool DetectionPage::loadModel(const QString& path, QString* error) {
       throw std::invalid_argument(QFileInfo(path).fileName().toStdString() +
                                   ": not a trained detector of 64x64 scenes (convscope train --model mini-ssd "
                                   "--dataset scenes --save FILE)");
+    // The page's controls (levels, classes, the training) are mini-ssd's: a detector of that layout.
+    const DetectorSpec preset = presetDetectorSpec("mini-ssd");
+    const DetectorSpec& d = *m.info.detector;
+    bool same = d.classes() == preset.classes() && d.levels.size() == preset.levels.size();
+    for (size_t l = 0; same && l < d.levels.size(); ++l)
+      same = d.levels[l].layer == preset.levels[l].layer && d.levels[l].stride == preset.levels[l].stride &&
+             d.levels[l].anchorsPerCell() == preset.levels[l].anchorsPerCell();
+    if (!same)
+      throw std::invalid_argument(QFileInfo(path).fileName().toStdString() +
+                                  ": not laid out as mini-ssd (10 classes, heads 'head1' at stride 4 and 'head2' at "
+                                  "stride 8)");
     AnchorGrid grid = makeAnchors(m.network, *m.info.detector);
     spec_ = *m.info.detector;
     grid_ = std::move(grid);
@@ -305,14 +316,18 @@ void DetectionPage::detectionChanged() {
   if (output_.size() == grid_.valuesPerImage && grid_.valuesPerImage > 0) {
     DetectOptions options = detectOptions(spec_);
     options.scoreThreshold = scoreThreshold(), options.nmsIou = iouThreshold();
-    candidates = detectionCandidates(grid_, spec_, output_.data(), options);
+    try {
+      candidates = detectionCandidates(grid_, spec_, output_.data(), options);
+    } catch (const std::exception& e) {
+      status_->setText(QString::fromStdString(e.what()));
+    }
   }
   nms_->setCandidates(std::move(candidates), output_.empty() ? tr("No detector yet.")
                                                              : tr("No candidate reaches the score %1.")
                                                                    .arg(number(scoreThreshold(), 2)));
   showCell();
   QString status = origin_;
-  if (!network_ && !training_) status = tr("No trained detector: press Train (about a minute), or open one with File");
+  if (!network_ && !training_) status = tr("No trained detector: press Train (about a minute)");
   if (training_) status = tr("training: epoch %1 of %2").arg(training_->epochs + 1).arg(epochsBox_->value());
   if (!output_.empty())
     status += tr(" — %1 candidates scoring ≥ %2, %3 kept by NMS")
@@ -384,6 +399,7 @@ void DetectionPage::paintOverlay(QPainter& p, double s) const {
     const int k = heatBox_->currentIndex() - 1;
     const std::vector<float> heat = classHeatmap(grid_, spec_, output_.data(), level, k);
     const AnchorGrid::Level& l = grid_.levels[size_t(level)];
+    if (heat.size() != size_t(l.height) * size_t(l.width)) return;
     const double cell = spec_.levels[size_t(level)].stride * s;
     QColor c = classColour(k);
     for (int y = 0; y < l.height; ++y)
@@ -463,8 +479,12 @@ DetectionMetrics DetectionPage::testSceneMetrics() {
   Network* network = activeNetwork();
   if (!network || !testScenes_) return averagePrecision(std::vector<std::vector<Detection>>(1), {{}}, spec_.classes(), 0.5);
   const Preprocess& pre = training_ && training_->live ? training_->preprocess : preprocess_;
-  const Evaluation e = evaluateDetector(*network, *backend_, *testScenes_, pre, spec_);
-  return averagePrecision(e.detections, testScenes_->boxes, spec_.classes(), 0.5);
+  try {
+    return evaluateDetector(*network, *backend_, *testScenes_, pre, spec_).detectionMetrics;
+  } catch (const std::exception& e) {
+    status_->setText(tr("The test scenes could not be scored: %1").arg(QString::fromStdString(e.what())));
+    return averagePrecision(std::vector<std::vector<Detection>>(1), {{}}, spec_.classes(), 0.5);
+  }
 }
 
 void DetectionPage::setPresenterMode(bool on) {
@@ -506,6 +526,7 @@ void DetectionPage::takeReports() {
     try {
       run.live = std::make_unique<Network>(parseModel(r.setup->architecture, "the network in training").network);
       run.preprocess = r.setup->preprocess;
+      run.stateTensors = run.live->copyState().size(); // what a weight snapshot must hold
     } catch (const std::exception&) {
       run.live.reset();
     }
@@ -526,11 +547,12 @@ void DetectionPage::takeReports() {
                          .arg(e.testMap50, 0, 'f', 3)
                          .arg(scenesScored()));
   }
-  if (r.filters && run.live && r.filters->parameters.size() == run.live->copyState().size()) {
+  if (r.filters && run.live && r.filters->parameters.size() == run.stateTensors) {
     run.live->setState(r.filters->parameters); // the boxes follow the weights as they learn
-    pr_->invalidate();
     sceneChanged();
   }
+  // The curves over the 500 test scenes take a moment: again after each epoch, not each snapshot.
+  if (!r.epochs.empty()) pr_->invalidate();
   if (!r.batches.empty() || !r.epochs.empty()) replotTraining();
   if (!r.finished) return;
   const Preprocess preprocess = run.preprocess;

@@ -90,7 +90,8 @@ public:
   const std::vector<std::pair<double, double>>& mapPoints() const { return map_; }
   std::vector<Figure> figures() const;
   void setPresenterMode(bool on);
-  // A trained detector file (its anchors in the file, a 64×64 input); false with `error`.
+  // A trained detector file laid out as mini-ssd (its anchors in the file, a 64×64 input, the
+  // preset's levels and classes); false with `error`.
   bool loadModel(const QString& path, QString* error);
 
 public slots:
@@ -133,6 +134,7 @@ private:
     std::unique_ptr<Network> live;
     Preprocess preprocess;
     int epochs = 0, batchesPerEpoch = 1;
+    size_t stateTensors = 0;
   };
   std::optional<Run> training_;
   std::vector<std::pair<double, double>> loss_, map_;

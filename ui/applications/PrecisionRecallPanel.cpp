@@ -18,7 +18,8 @@ namespace {
 QString decimals(double v, int n) { return QString::number(v, 'f', n); }
 } // namespace
 
-PrecisionRecallPanel::PrecisionRecallPanel(int classes, QWidget* parent) : QWidget(parent), classes_(classes) {
+PrecisionRecallPanel::PrecisionRecallPanel(int classes, QWidget* parent)
+    : QWidget(parent), classes_(std::max(1, classes)), class_(std::min(7, std::max(1, classes) - 1)) {
   setObjectName("precisionRecallPanel");
   plot_ = new QCustomPlot;
   plot_->setObjectName("precisionRecall");
@@ -41,7 +42,7 @@ PrecisionRecallPanel::PrecisionRecallPanel(int classes, QWidget* parent) : QWidg
   classBox_ = new QComboBox;
   classBox_->setObjectName("prClass");
   for (int k = 0; k < classes; ++k) classBox_->addItem(tr("class %1").arg(k));
-  classBox_->setCurrentIndex(std::min(class_, classes - 1));
+  classBox_->setCurrentIndex(class_);
   classBox_->setToolTip(tr("The class whose precision–recall curve to show"));
   buildButton_ = new QPushButton(tr("Build"));
   buildButton_->setToolTip(tr("Add the detections one at a time, highest score first (B)"));

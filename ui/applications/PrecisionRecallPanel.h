@@ -24,7 +24,7 @@ namespace convscope::ui {
 class PrecisionRecallPanel : public QWidget {
   Q_OBJECT
 public:
-  explicit PrecisionRecallPanel(int classes, QWidget* parent = nullptr);
+  explicit PrecisionRecallPanel(int classes, QWidget* parent = nullptr); // classes: at least 1
   // The metrics, computed when first needed after invalidate() (evaluating 500 scenes takes a
   // moment: only when the panel shows or is asked).
   void setSource(std::function<DetectionMetrics()> source);
@@ -47,7 +47,7 @@ private:
 
   std::function<DetectionMetrics()> source_;
   std::optional<DetectionMetrics> metrics_;
-  int classes_, class_ = 7, shown_ = 0;
+  int classes_, class_, shown_ = 0; // the class shown: 7 when there is one
   QComboBox* classBox_;
   QPushButton* buildButton_;
   QCustomPlot* plot_;

@@ -76,9 +76,26 @@ TEST(Anchors, TheLayoutIsTheNetworksFlattenedHeads) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("90 channels"), std::string::npos) << e.what();
   }
-  std::swap(wrong.levels[0], wrong.levels[1]); // the heads joined in the other order
-  wrong.levels[1].ratios.pop_back();
-  EXPECT_THROW(makeAnchors(net, wrong), std::invalid_argument);
+  wrong = spec;
+  wrong.levels[0].stride = 8; // a 16×16 head at stride 8 would cover twice the input
+  try {
+    makeAnchors(net, wrong);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("stride 8 over the 64x64 input needs 8x8"), std::string::npos) << e.what();
+  }
+  // Anchors are counted before any is made: a few kilobytes of file cannot ask for gigabytes.
+  DetectorSpec many = spec;
+  many.levels = {{"head", 1, {1, 2, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, 7, 8}}};
+  EXPECT_THROW(makeAnchors(many, {{1000, 1000}}, 1000, 1000), std::invalid_argument);
+  wrong = spec;
+  std::swap(wrong.levels[0], wrong.levels[1]); // each head right, but joined in the other order
+  try {
+    makeAnchors(net, wrong);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("in level order"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Anchors, BoxesAreCodedAsSsdOffsetsAndBack) {
@@ -201,6 +218,10 @@ TEST(Detector, AnOutputBecomesBoxesAfterSuppression) {
   ASSERT_EQ(heat.size(), 16u);
   EXPECT_NEAR(heat[1 * 4 + 1], found[0].score, 1e-6);
   EXPECT_LT(heat[0], 0.01f);
+  // A diverging network's scores (not numbers) are never candidates: nothing to suppress, no throw.
+  Tensor broken = out;
+  std::fill(broken.values().begin(), broken.values().end(), NAN);
+  EXPECT_TRUE(detect(grid, spec, broken, options).front().empty());
   options.scoreThreshold = 2;
   EXPECT_THROW(detect(grid, spec, out, options), std::invalid_argument);
 }

@@ -52,7 +52,7 @@ TEST(Boxes, OneIouIsWorkedOutInWords) {
 TEST(Boxes, ABoxIsReadFromTextOrRefusedByName) {
   EXPECT_EQ(parseBox("1,2,3.5,4"), (Box{1, 2, 3.5, 4}));
   EXPECT_EQ(parseBox(" 1, 2 ,3,4"), (Box{1, 2, 3, 4}));
-  for (const char* bad : {"1,2,3", "1,2,3,4,5", "a,2,3,4", "5,0,5,10", "0,9,10,3", "1,2,3,inf", ""}) {
+  for (const char* bad : {"1,2,3", "1,2,3,4,5", "a,2,3,4", "5,0,5,10", "0,9,10,3", "1,2,3,inf", "", "0,0,1e300,5"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(parseBox(bad), std::invalid_argument);
   }
@@ -101,6 +101,7 @@ TEST(Boxes, NmsDecisionsComeInScoreOrderAndReadAsSentences) {
   EXPECT_NEAR(r.decisions[1].iou, 90.0 / 110.0, 1e-12);
   EXPECT_EQ(nmsDecisionText(r.decisions[0], scores, 0.5), "keep #1 (0.9)");
   EXPECT_EQ(nmsDecisionText(r.decisions[1], scores, 0.5), "strike #0 (0.6): IoU 0.818 with #1 > 0.5");
+  EXPECT_EQ(nmsDecisionText(r.decisions[1], scores, 0.5, {10, 11, 12}), "strike #10 (0.6): IoU 0.818 with #11 > 0.5");
   EXPECT_EQ(r.keep, (std::vector<size_t>{1, 2}));
   // IoU equal to the threshold is not above it: kept.
   EXPECT_EQ(nms({{0, 0, 10, 10}, {0, 0, 10, 5}}, {0.9, 0.8}, 0.5).keep, (std::vector<size_t>{0, 1}));
