@@ -9,6 +9,8 @@
 //   L = (box loss + class loss) / N, N the batch's matched anchors (at least 1)
 // with the gradient with respect to the network's output: the smooth L1's clamp(p − t, −1, 1)/N
 // and the cross-entropy's (softmax − one-hot)/N on the anchors counted, 0 elsewhere.
+// The images of a batch are worked on in parallel (OpenMP), their sums added in image order: the
+// same loss whatever the threads.
 // Not for: classification of whole images (Loss.h), decoding (Detector.h).
 #pragma once
 
