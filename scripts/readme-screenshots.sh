@@ -64,8 +64,8 @@ want deconv-zero-inserted && shoot deconv-zero-inserted 4 "xdotool key z u Right
   --deconv k3s2p1op1 --presenter
 # The Applications tab's segmentation page, presenting: a test scene, U-Net against FCN.
 want applications && shoot applications 6 "" -- --tab applications --presenter
-# The detection page, presenting: NMS two steps in on a test scene.
-want detection && shoot detection 6 "xdotool key n n; sleep 1" -- --tab detection --presenter
+# The detection page, presenting: NMS two steps in on a test scene, the anchors of a cell on the 6.
+want detection && shoot detection 6 "xdotool key n n; xdotool mousemove 225 392 click 1; sleep 1" -- --tab detection --presenter
 # The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
 want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
   --step backward --cell 95
