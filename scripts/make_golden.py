@@ -849,6 +849,44 @@ cases.append({"op": "ssd_loss", "name": "ssd-loss-two-levels", "image": [32, 32]
               "truths": [[{"class": c, "box": b} for c, b in image] for image in ssd_truths],
               "output": t(ssd_out.detach()), "value": float(ssd_value), "diff_output": t(ssd_out.grad)})
 
+# Generative models (engine/layers/Reshape.h, Sample.h; engine/generative/GenerativeLosses.h):
+# reshape forward and backward; the reparameterization z = mu + exp(logvar / 2) * eps with a given
+# eps and its gradients; binary cross-entropy on logits summed over pixels and averaged over the
+# batch; the KL divergence of N(mu, sigma^2) to N(0, I), both by autograd.
+torch.manual_seed(314)
+for name, src_shape, target in [("reshape-flat-to-image", (2, 12), (3, 2, 2)), ("reshape-image-to-flat", (2, 3, 2, 2), (12,)),
+                                ("reshape-image-to-image", (2, 4, 3, 3), (9, 2, 2))]:
+    x = torch.randn(*src_shape, requires_grad=True)
+    y = x.reshape(src_shape[0], *target)
+    r = torch.randn(y.shape)
+    (y * r).sum().backward()
+    cases.append({"op": "reshape", "name": name, "target": list(target), "src": t(x.detach()), "dst": t(y.detach()),
+                  "r": t(r), "diff_src": t(x.grad)})
+mean_logvar = torch.randn(3, 8) * torch.tensor([1.0] * 4 + [1.5] * 4)
+mean_logvar = mean_logvar.clone().requires_grad_(True)
+eps = torch.randn(3, 4)
+mu, logvar = mean_logvar[:, :4], mean_logvar[:, 4:]
+z = mu + torch.exp(0.5 * logvar) * eps
+r = torch.randn(z.shape)
+(z * r).sum().backward()
+cases.append({"op": "sample", "name": "sample-reparameterization", "src": t(mean_logvar.detach()), "noise": t(eps),
+              "dst": t(z.detach()), "r": t(r), "diff_src": t(mean_logvar.grad)})
+logits = (torch.randn(2, 1, 4, 5) * 6).requires_grad_(True)
+logits.data[0, 0, 0, :3] = torch.tensor([40.0, -40.0, 0.0])  # saturated both ways, and the middle
+targets = torch.rand(2, 1, 4, 5)
+targets[0, 0, 0, :2] = torch.tensor([1.0, 0.0])
+targets[1, 0, 3, :] = (targets[1, 0, 3, :] > 0.5).float()  # exact 0s and 1s as binarized digits
+bce = F.binary_cross_entropy_with_logits(logits, targets, reduction="sum") / 2
+bce.backward()
+cases.append({"op": "bernoulli_loss", "name": "bernoulli-loss", "logits": t(logits.detach()), "targets": t(targets),
+              "value": float(bce), "diff_logits": t(logits.grad)})
+kl_input = (torch.randn(3, 8) * 1.3).requires_grad_(True)
+kl_mu, kl_logvar = kl_input[:, :4], kl_input[:, 4:]
+kl = -0.5 * torch.sum(1 + kl_logvar - kl_mu.pow(2) - kl_logvar.exp()) / 3
+kl.backward()
+cases.append({"op": "gaussian_kl", "name": "gaussian-kl", "src": t(kl_input.detach()), "value": float(kl),
+              "diff_src": t(kl_input.grad)})
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -21,6 +21,8 @@
 #include "engine/layers/Dropout.h"
 #include "engine/layers/LocalResponseNorm.h"
 #include "engine/layers/Flatten.h"
+#include "engine/layers/Reshape.h"
+#include "engine/layers/Sample.h"
 #include "engine/layers/GlobalAvgPool.h"
 #include "engine/layers/Pool2D.h"
 #include "engine/layers/Softmax.h"
@@ -187,7 +189,7 @@ int64_t plannedParameters(const std::vector<int64_t>& weightDims, int64_t biases
 // ---- the registry --------------------------------------------------------------------------
 
 const std::vector<LayerKind>& layerKinds() {
-  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pad2dKind(), pool2dKind(),  activationKind(), preluKind(), clampKind(), flattenKind(),
+  static const std::vector<LayerKind> kinds{conv2dKind(),        convTranspose2dKind(), upsampleKind(), pad2dKind(), pool2dKind(),  activationKind(), preluKind(), clampKind(), flattenKind(), reshapeKind(), sampleKind(),
                                             denseKind(),         softmaxKind(), addKind(),        arithmeticKind(),        concatKind(),
                                             channelSliceKind(),  channelShuffleKind(), channelScaleKind(), channelShiftKind(),
                                             globalAvgPoolKind(), dropoutKind(), batchNormKind(), layerNormKind(),  localResponseNormKind()};

@@ -27,7 +27,7 @@ TEST(LayerKind, EveryKindIsFoundByItsTypeAndItsKeywords) {
   EXPECT_EQ(layerKindOfType("Transformer"), nullptr);
   EXPECT_EQ(layerKindOfKeyword("attention"), nullptr);
   EXPECT_EQ(layerTypeNames(),
-            "Conv2D, ConvTranspose2D, Upsample, Pad2D, Pool2D, Activation, PReLU, Clamp, Flatten, Dense, Softmax, Add, Arithmetic, Concat, ChannelSlice, "
+            "Conv2D, ConvTranspose2D, Upsample, Pad2D, Pool2D, Activation, PReLU, Clamp, Flatten, Reshape, Sample, Dense, Softmax, Add, Arithmetic, Concat, ChannelSlice, "
             "ChannelShuffle, ChannelScale, ChannelShift, GlobalAvgPool, Dropout, BatchNorm, LayerNorm, LocalResponseNorm");
 }
 
@@ -60,6 +60,8 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "flatten\n"
                            "dropout 0.25\n"
                            "fc 12\n"
+                           "sample\n"
+                           "reshape 6\n"
                            "dense 5 as logits\n"
                            "sigmoid\n"
                            "multiply logits\n"
@@ -69,7 +71,7 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
                            "clamp none 3\n"
                            "softmax\n";
   const Network built = buildLayerList(list);
-  ASSERT_EQ(built.size(), 35u);
+  ASSERT_EQ(built.size(), 37u);
   EXPECT_EQ(built.nodes()[3].inputs, (std::vector<int>{2, 1})); // add1: conv2 + stem
   EXPECT_EQ(built.nodes()[4].inputs, (std::vector<int>{1}));    // conv3 from stem
   EXPECT_EQ(built.nodes()[5].inputs, (std::vector<int>{4, 3})); // concat1: conv3, add1
@@ -102,14 +104,14 @@ TEST(LayerKind, EveryKindMakesTheSameLayerFromAListAFileAndItsOwnLine) {
   EXPECT_EQ(built.layer(10).layerListLine(), "deconv 6 2x2 stride 2 outpad 1");
   EXPECT_EQ(built.shapes(1)[10], (Shape{1, 6, 7, 7})); // (3 − 1)·2 + (2 − 1) + 1 + 1
   EXPECT_EQ(built.layer(11).layerListLine(), "upsample 2 bilinear");
-  EXPECT_EQ(built.layer(32).layerListLine(), "prelu channels init 0.1");
-  EXPECT_EQ(built.layer(32).parameterCount(), 5);
-  EXPECT_EQ(built.layer(33).layerListLine(), "clamp none 3");
-  EXPECT_EQ(built.layer(33).describe(), "Clamp 'clamp1' [-inf, 3]");
-  EXPECT_EQ(built.layer(29).describe(), "Arithmetic 'multiply1' multiply");
-  EXPECT_EQ(built.layer(30).describe(), "Arithmetic 'subtract1' subtract");
-  EXPECT_EQ(built.layer(31).layerListLine(), "divide");
-  EXPECT_EQ(built.nodes()[31].inputs, (std::vector<int>{30, 27})); // divide1: subtract1 ÷ logits
+  EXPECT_EQ(built.layer(34).layerListLine(), "prelu channels init 0.1");
+  EXPECT_EQ(built.layer(34).parameterCount(), 5);
+  EXPECT_EQ(built.layer(35).layerListLine(), "clamp none 3");
+  EXPECT_EQ(built.layer(35).describe(), "Clamp 'clamp1' [-inf, 3]");
+  EXPECT_EQ(built.layer(31).describe(), "Arithmetic 'multiply1' multiply");
+  EXPECT_EQ(built.layer(32).describe(), "Arithmetic 'subtract1' subtract");
+  EXPECT_EQ(built.layer(33).layerListLine(), "divide");
+  EXPECT_EQ(built.nodes()[33].inputs, (std::vector<int>{32, 29})); // divide1: subtract1 ÷ logits
   EXPECT_EQ(checkLayerList("input 2x3x3\npad 3 reflect\n").error,
             "line 2: Pad2D 'pad1': reflecting 3x3 maps needs each pad below the side's length, got 3,3,3,3");
   EXPECT_EQ(checkLayerList("input 2x3x3\npad 1 wrap\n").error,
