@@ -88,9 +88,21 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   const Preprocess& pre = *model.info.preprocess;
   const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
   auto backend = backendOption(p);
-  const Evaluation e = model.info.detector
+  const Evaluation e = isVae(model.network) ? evaluateVae(model.network, *backend, data.test, pre)
+                       : model.info.detector
                            ? evaluateDetector(model.network, *backend, data.test, pre, *model.info.detector)
                            : evaluate(model.network, *backend, data.test, pre, loss, 64, 0, pixelLoss);
+  if (e.vae) {
+    if (p.isSet("json"))
+      out << Json{{"loss", static_cast<float>(e.loss)}, {"reconstruction", static_cast<float>(e.reconstruction)},
+                  {"kl", static_cast<float>(e.kl)}, {"images", e.count}}
+                 .dump()
+          << "\n";
+    else
+      out << "loss " << fixed(e.loss, 2) << " nats per image (reconstruction " << fixed(e.reconstruction, 2) << " + KL "
+          << fixed(e.kl, 2) << ") over " << e.count << " test images\n";
+    return 0;
+  }
   if (e.detection) {
     const std::vector<std::string>& names = model.info.detector->classNames;
     if (p.isSet("json")) {

@@ -129,7 +129,8 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              "\"test_loss\":...,\"test_accuracy\":...,\"images_per_second\":...,\"seconds\":...}; for segmentation\n"
              "also \"test_miou\", \"test_pixel_accuracy\" and \"test_class_iou\" (null for a class never seen); for a\n"
              "detector (mini-ssd on --dataset scenes) \"test_map50\" (mean AP at IoU 0.5) and \"test_class_ap50\",\n"
-             "the accuracies those of the matched anchors' classes.\n"
+             "the accuracies those of the matched anchors' classes; for a VAE (mini-vae) \"test_reconstruction\"\n"
+             "and \"test_kl\" in nats per image, the test loss their sum (the negative ELBO).\n"
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
@@ -212,6 +213,10 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         for (double iou : r.testClassIou) ious.push_back(std::isnan(iou) ? Json() : Json(static_cast<float>(iou)));
         j["test_class_iou"] = std::move(ious);
       }
+      if (r.vae) { // nats per test image: the loss is their sum (the negative ELBO)
+        j["test_reconstruction"] = static_cast<float>(r.testReconstruction);
+        j["test_kl"] = static_cast<float>(r.testKl);
+      }
       if (r.detection) { // accuracies are of the matched anchors' classes; AP per class, null for one absent
         j["test_map50"] = static_cast<float>(r.testMap50);
         Json aps = Json::array();
@@ -228,13 +233,21 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       }
       out << j.dump() << std::endl;
     } else {
-      out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
-          << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
-          << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%"
-          << (r.segmentation ? " of pixels, mean IoU " + fixed(r.testMeanIou, 3) : std::string())
-          << (r.detection ? " of matched anchors, mAP@0.5 " + fixed(r.testMap50, 3) : std::string()) << "; "
-          << fixed(r.imagesPerSecond, 0) << " images/s; "
-          << fixed(r.seconds, 1) << " s" << std::endl;
+      if (r.vae) // nats per image; no accuracy to speak of
+        out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 2)
+            << "; test loss " << fixed(r.testLoss, 2) << " (reconstruction " << fixed(r.testReconstruction, 2)
+            << " + KL " << fixed(r.testKl, 2) << " nats per image); " << fixed(r.imagesPerSecond, 0)
+            << " images/s; " << fixed(r.seconds, 1) << " s" << std::endl;
+      else {
+        out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 4)
+            << ", accuracy " << fixed(100 * r.trainAccuracy, 2) << "%; test loss " << fixed(r.testLoss, 4)
+            << ", accuracy " << fixed(100 * r.testAccuracy, 2) << "%"
+            << (r.segmentation ? " of pixels, mean IoU " + fixed(r.testMeanIou, 3) : std::string())
+            << (r.detection ? " of matched anchors, mAP@0.5 " + fixed(r.testMap50, 3) : std::string())
+            << "; "
+            << fixed(r.imagesPerSecond, 0) << " images/s; "
+            << fixed(r.seconds, 1) << " s" << std::endl;
+      }
       for (const Network::GradientNorm& n : r.gradientNorms) // the gradient's way down, layer by layer
         // Three significant digits: a vanishing gradient is 1e-07, not 0.00000.
         out << "  " << n.layer << ": |dL/dweights| " << formatRounded(n.weights, 3) << ", |dL/dinput| "

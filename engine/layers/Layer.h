@@ -86,12 +86,17 @@ public:
   // Training or evaluation: layers that behave differently (dropout) follow it; the trainer
   // switches it, everything else runs in evaluation (the default).
   virtual void setTraining(bool /*on*/) {}
+  // Stochastic layers (Sample) draw in evaluation too while on (Network::setSampling).
+  virtual void setSampling(bool /*on*/) {}
   // A layer with its own random stream (dropout): its state as text, so that a checkpoint
   // resumes the same draws; "" for layers without one.
   virtual std::string randomState() const { return {}; }
   virtual void setRandomState(const std::string& /*state*/) {}
   // A final softmax: the trainer folds it into the cross-entropy, predictions read it.
   virtual bool producesProbabilities() const { return false; }
+  // It draws a latent code from a mean and a log-variance (Sample): a VAE's KL term is taken at
+  // its input.
+  virtual bool drawsLatentCode() const { return false; }
 
   // ONNX export: writes this layer as ONNX nodes reading `inputs` and writing `output`
   // (OnnxWriter.h). `after`, when given, is a per-channel affine map to fold into this layer's

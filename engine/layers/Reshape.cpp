@@ -48,7 +48,9 @@ void Reshape::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
     std::copy(in.values().begin(), in.values().end(), dst.values().begin());
     return;
   }
-  dst = Tensor(dst.shape(), in.values()).inLayout(dst.layout());
+  // Into dst's own storage: the network's buffers stay where its cached primitives point.
+  const Tensor laidOut = Tensor(dst.shape(), in.values()).inLayout(dst.layout());
+  std::copy(laidOut.values().begin(), laidOut.values().end(), dst.values().begin());
 }
 
 void Reshape::backward(Backend&, const Tensor&, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
@@ -59,7 +61,8 @@ void Reshape::backward(Backend&, const Tensor&, const Tensor&, const Tensor& dif
     std::copy(in.values().begin(), in.values().end(), diffSrc->values().begin());
     return;
   }
-  *diffSrc = Tensor(diffSrc->shape(), in.values()).inLayout(diffSrc->layout());
+  const Tensor laidOut = Tensor(diffSrc->shape(), in.values()).inLayout(diffSrc->layout());
+  std::copy(laidOut.values().begin(), laidOut.values().end(), diffSrc->values().begin());
 }
 
 std::string Reshape::describe() const { return Layer::describe() + " to " + targetText(target_); }

@@ -27,7 +27,7 @@ Shape Sample::outputShape(const Shape& src) const {
 
 void Sample::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
   const int64_t n = src.shape()[0], L = src.shape()[1] / 2;
-  if (!training_) { // the mean
+  if (!training_ && !sampling_) { // the mean
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < L; ++j) dst.data()[i * L + j] = src.data()[i * 2 * L + j];
     return;
@@ -49,7 +49,7 @@ void Sample::forwardInto(Backend&, const Tensor& src, Tensor& dst) {
 void Sample::backward(Backend&, const Tensor& src, const Tensor&, const Tensor& diffDst, Tensor* diffSrc) {
   if (!diffSrc) return;
   const int64_t n = src.shape()[0], L = src.shape()[1] / 2;
-  const bool sampled = training_ && noise_.shape() == diffDst.shape();
+  const bool sampled = (training_ || sampling_) && noise_.shape() == diffDst.shape();
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < L; ++j) {
       const float dz = diffDst.data()[i * L + j];

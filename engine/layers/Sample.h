@@ -4,7 +4,8 @@
 // layer's own seeded stream (a new draw every batch), so the draw is a differentiable function
 // of μ and log σ²:
 //   ∂z/∂μ = 1      ∂z/∂log σ² = ½·σ·ε
-// In evaluation the output is the mean, z = μ (decoding a test image's most likely code).
+// In evaluation the output is the mean, z = μ (decoding a test image's most likely code), unless
+// sampling is on (Network::setSampling: a test image's ELBO draws as training does).
 // Needs no backend: element-wise.
 // Not for: the KL divergence of the code to N(0, I) (GenerativeLosses.h: gaussianKl adds its gradient
 // to this layer's input gradient).
@@ -31,6 +32,8 @@ public:
   void backward(Backend& backend, const Tensor& src, const Tensor& dst, const Tensor& diffDst,
                 Tensor* diffSrc) override;
   void setTraining(bool on) override { training_ = on; }
+  void setSampling(bool on) override { sampling_ = on; }
+  bool drawsLatentCode() const override { return true; }
   std::string randomState() const override;
   void setRandomState(const std::string& state) override;
 
@@ -40,7 +43,7 @@ public:
   const Tensor& noise() const { return noise_; } // the last training forward's ε, (N, L)
 
 private:
-  bool training_ = false;
+  bool training_ = false, sampling_ = false; // draws while either is on
   std::mt19937_64 random_;
   Tensor noise_, givenNoise_;
 };

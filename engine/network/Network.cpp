@@ -77,6 +77,10 @@ void Network::setTraining(bool on) {
   for (Node& n : nodes_) n.layer->setTraining(on);
 }
 
+void Network::setSampling(bool on) {
+  for (Node& n : nodes_) n.layer->setSampling(on);
+}
+
 bool Network::isSequential() const {
   for (size_t i = 0; i < nodes_.size(); ++i)
     if (nodes_[i].inputs != std::vector<int>{int(i) - 1}) return false;
@@ -167,7 +171,8 @@ const Tensor& Network::forward(Backend& backend, const Tensor& src, const std::f
   return outputs_.back();
 }
 
-void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput) {
+void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput,
+                       const std::vector<ExtraGradient>& extra) {
   if (!input_ || outputs_.size() != nodes_.size())
     throw std::logic_error("Network::backward: no forward pass to go back through");
   if (endNode == 0 || endNode > nodes_.size()) throw std::invalid_argument("Network::backward: endNode out of range");
@@ -195,6 +200,16 @@ void Network::backward(Backend& backend, const Tensor& diffDst, size_t endNode, 
     const Node& node = nodes_[i];
     const Tensor& diff = i + 1 == endNode ? diffDst : grads_[i + 1];
     if (!written[i + 1]) std::fill(grads_[i + 1].values().begin(), grads_[i + 1].values().end(), 0.0f); // unread
+    for (const ExtraGradient& e : extra) { // another loss term's share of this output's gradient
+      if (e.node != i || i + 1 == endNode || !e.diff) continue;
+      Tensor& total = grads_[i + 1];
+      if (e.diff->shape() != total.shape())
+        throw std::invalid_argument("Network::backward: an extra gradient for '" + node.layer->name() + "' is " +
+                                    e.diff->shape().toString() + ", its output is " + total.shape().toString());
+      Tensor converted;
+      const Tensor& add = e.diff->inLayout(total.layout(), converted);
+      for (int64_t k = 0; k < total.size(); ++k) total.data()[k] += add.data()[k];
+    }
     srcs.clear();
     diffSrcs.clear();
     std::vector<Tensor>& scratch = scratch_[i];

@@ -34,6 +34,9 @@ public:
   bool isSequential() const;                    // every node reads the one before it
   // Training mode (dropout drops) or evaluation (the default; the trainer switches).
   void setTraining(bool on);
+  // Stochastic layers (a VAE's sampling) draw even in evaluation while on (the ELBO of test
+  // images); off (the default) they give their mean in evaluation.
+  void setSampling(bool on);
 
   struct Node {
     std::unique_ptr<Layer> layer;
@@ -80,7 +83,15 @@ public:
   // final softmax whose gradient the loss has already folded in.
   // With toInput, the first layer's input gradient ∂loss/∂src is computed too (saliency),
   // else skipped as training does not need it.
-  void backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput = false);
+  // `extra`: gradients of further loss terms with respect to other nodes' outputs (a VAE's KL
+  // divergence at its sampling layer's input), each (node, ∂term/∂output of node) in that output's
+  // shape, NCHW: added to what the layers above send back before the node's own backward.
+  struct ExtraGradient {
+    size_t node = 0;
+    const Tensor* diff = nullptr;
+  };
+  void backward(Backend& backend, const Tensor& diffDst, size_t endNode, bool toInput = false,
+                const std::vector<ExtraGradient>& extra = {});
   // After backward(): ∂loss/∂(input of node i), which is ∂loss/∂(output of node i − 1), in
   // the layout of that output. Node 0's is the network input's gradient, filled only when
   // backward was asked toInput. Throws when there was no backward pass.

@@ -25,6 +25,9 @@ bool isSegmentationPreset(const std::string& name);
 std::vector<std::string> detectionPresetNames();
 bool isDetectionPreset(const std::string& name);
 DetectorSpec presetDetectorSpec(const std::string& name); // throws for another name
+// The generative presets: mini-vae (a convolutional VAE on the 28×28 digits, a 16-number code).
+std::vector<std::string> generativePresetNames();
+bool isGenerativePreset(const std::string& name);
 // How a preset trains when nothing else is asked for: the command line's and the window's
 // starting values. The classifiers: 10 epochs of batches of 64, SGD with momentum 0.9 at
 // presetLearningRate; the segmentation presets: their own (8 epochs of 32, Adam at 0.003, the

@@ -3,6 +3,7 @@
 
 #include "engine/detection/AveragePrecision.h"
 #include "engine/detection/DetectionLoss.h"
+#include "engine/generative/GenerativeLosses.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/network/Presets.h"
 
@@ -68,6 +69,8 @@ TrainConfig presetTrainConfig(const std::string& model) {
     c.pixelLoss = pixelLossKindFromString(r.loss);
   else if (r.loss == "ssd")
     c.detector = presetDetectorSpec(model);
+  else if (r.loss == "elbo")
+    c.vae = TrainConfig::Vae{};
   else
     c.loss = lossKindFromString(r.loss);
   return c;
@@ -190,8 +193,73 @@ Evaluation evaluateDetector(Network& network, Backend& backend, const Dataset& d
   return e;
 }
 
+size_t vaeCodeNode(const Network& network) {
+  const Shape in = network.inputShape(), out = network.outputShape(1);
+  if (oneSample(out) != in)
+    throw std::invalid_argument("a VAE's output must be its input's shape (the logits of each pixel): the input is " +
+                                in.toString() + ", the output " + oneSample(out).toString());
+  for (size_t i = 0; i < network.size(); ++i)
+    if (network.layer(i).drawsLatentCode()) {
+      const int from = network.nodes()[i].inputs.front();
+      if (from < 0) throw std::invalid_argument("a VAE's sampling layer must read a layer, not the input");
+      return size_t(from);
+    }
+  throw std::invalid_argument("a VAE needs a sampling layer ('sample': z = μ + σ·ε from a flat [μ | log σ²])");
+}
+
+bool isVae(const Network& network) {
+  try {
+    vaeCodeNode(network);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+namespace {
+// A VAE's targets: its input, which must be on the [0, 1] scale.
+void checkVaeTargets(const Tensor& batch) {
+  for (float v : batch.values())
+    if (!(v >= 0.0f && v <= 1.0f))
+      throw std::invalid_argument("a VAE reconstructs its input, which must be on the [0, 1] scale (prepared without "
+                                  "normalization), but a value is " + shortNumber(v));
+}
+} // namespace
+
+Evaluation evaluateVae(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                       int batchSize, size_t maxImages) {
+  const size_t codeNode = vaeCodeNode(network);
+  Evaluation e;
+  e.vae = true;
+  const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
+  std::vector<size_t> indices(n);
+  for (size_t i = 0; i < n; ++i) indices[i] = i;
+  Tensor batch;
+  std::vector<int> labels;
+  network.setTraining(false);
+  network.setSampling(true); // the ELBO draws its code
+  try {
+    for (size_t start = 0; start < n; start += static_cast<size_t>(batchSize)) {
+      const size_t count = std::min(static_cast<size_t>(batchSize), n - start);
+      makeBatch(data, indices.data() + start, count, preprocess, batch, labels);
+      checkVaeTargets(batch);
+      const Tensor& logits = network.forward(backend, batch);
+      e.reconstruction += bernoulliLoss(logits, batch.inLayout(Layout::NCHW), nullptr) * double(count);
+      e.kl += gaussianKl(network.output(codeNode), nullptr) * double(count);
+    }
+  } catch (...) {
+    network.setSampling(false);
+    throw;
+  }
+  network.setSampling(false);
+  e.count = int64_t(n);
+  if (n) e.reconstruction /= double(n), e.kl /= double(n);
+  e.loss = e.reconstruction + e.kl;
+  return e;
+}
+
 TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
-                           PixelLossKind pixelLoss, const DetectorSpec* detector)
+                           PixelLossKind pixelLoss, const DetectorSpec* detector, const TrainConfig::Vae* vae)
     : network_(network), backend_(backend), loss_(loss), pixelLoss_(pixelLoss), endNode_(network.size() - (endsInSoftmax(network) ? 1 : 0)),
       gradients_(network.gradients()), optimizer_(optimizer, network.parameters()) {
   if (detector) {
@@ -199,12 +267,30 @@ TrainingStep::TrainingStep(Network& network, Backend& backend, const OptimizerCo
     anchors_ = makeAnchors(network, *detector);
     endNode_ = network.size(); // the heads' raw outputs: no softmax to fold
   }
+  if (vae) {
+    vae_ = *vae;
+    codeNode_ = vaeCodeNode(network);
+    endNode_ = network.size(); // the pixels' logits
+  }
 }
 
 LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& labels,
                                  const std::vector<uint8_t>* pixels, const std::vector<std::vector<ObjectBox>>* boxes) {
   network_.setTraining(true); // an evaluation between epochs switched it off
   network_.forward(backend_, batch);
+  if (vae_) { // the negative ELBO: reconstruct the input, keep the code near N(0, I)
+    const Tensor& logits = network_.output(network_.size() - 1);
+    const Tensor target = batch.inLayout(Layout::NCHW);
+    checkVaeTargets(target);
+    LossResult r;
+    r.loss = bernoulliLoss(logits, target, &diffScores_);
+    if (diffScores_.layout() != logits.layout()) diffScores_ = diffScores_.inLayout(logits.layout());
+    const Tensor& code = network_.output(codeNode_);
+    if (diffCode_.shape() != code.shape()) diffCode_ = Tensor(code.shape());
+    std::fill(diffCode_.values().begin(), diffCode_.values().end(), 0.0f);
+    r.loss += gaussianKl(code, &diffCode_, vae_->beta);
+    return r;
+  }
   if (detector_) {
     if (!boxes) throw std::invalid_argument("training a detector needs each image's boxes");
     const Tensor& out = network_.output(network_.size() - 1);
@@ -218,7 +304,10 @@ LossResult TrainingStep::forward(const Tensor& batch, const std::vector<int>& la
 }
 
 void TrainingStep::update(int epoch) {
-  network_.backward(backend_, diffScores_, endNode_);
+  if (vae_)
+    network_.backward(backend_, diffScores_, endNode_, false, {{codeNode_, &diffCode_}});
+  else
+    network_.backward(backend_, diffScores_, endNode_);
   optimizer_.step(gradients_, epoch);
 }
 
@@ -227,7 +316,11 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
     : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
   if (std::string p = config_.problem(); !p.empty()) throw std::invalid_argument("training: " + p);
   if (data.train.size() == 0) throw std::invalid_argument("training: the training set is empty");
-  if (config_.detector) {
+  if (config_.vae) {
+    vaeCodeNode(network); // throws when the network is no VAE
+    if (!(config_.vae->beta >= 0.0 && config_.vae->beta <= 1000.0))
+      throw std::invalid_argument("training: β " + shortNumber(config_.vae->beta) + " must be from 0 to 1000");
+  } else if (config_.detector) {
     if (std::string p = config_.detector->problem(); !p.empty()) throw std::invalid_argument("training: detector: " + p);
     checkDetectionData(network, *config_.detector, data.train);
     checkDetectionData(network, *config_.detector, data.test);
@@ -323,8 +416,9 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const size_t batchSize = static_cast<size_t>(config_.batchSize);
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
   const DetectorSpec* detector = config_.detector ? &*config_.detector : nullptr;
-  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector);
-  const bool segmentation = !detector && !train.masks.empty();
+  const TrainConfig::Vae* vae = config_.vae ? &*config_.vae : nullptr;
+  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector, vae);
+  const bool segmentation = !detector && !vae && !train.masks.empty();
   std::vector<std::vector<ObjectBox>> boxes; // a detector's batch's truths
   std::vector<uint8_t> pixels;
   std::mt19937_64 random(config_.seed);
@@ -409,8 +503,9 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     report.epoch = epoch;
     report.trainLoss = seen ? lossSum / double(seen) : 0.0;
     report.trainAccuracy = counted ? double(correct) / double(counted) : 0.0;
-    Evaluation test = detector ? evaluateDetector(network_, backend_, data_.test, preprocess_, *detector, 64,
-                                                  config_.maxTestImages)
+    Evaluation test = vae        ? evaluateVae(network_, backend_, data_.test, preprocess_, 256, config_.maxTestImages)
+                      : detector ? evaluateDetector(network_, backend_, data_.test, preprocess_, *detector, 64,
+                                                    config_.maxTestImages)
                                : evaluate(network_, backend_, data_.test, preprocess_, config_.loss,
                                           segmentation ? 64 : 256, config_.maxTestImages, config_.pixelLoss);
     report.testLoss = test.loss;
@@ -421,6 +516,9 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
     report.detection = test.detection;
     report.testMap50 = test.map50;
     report.testClassAp = std::move(test.classAp);
+    report.vae = test.vae;
+    report.testReconstruction = test.reconstruction;
+    report.testKl = test.kl;
     report.testPredictions = std::move(test.predictions);
     report.imagesPerSecond = trainSeconds > 0 ? double(seen) / trainSeconds : 0.0;
     report.seconds = secondsSince(epochStart);

@@ -36,6 +36,14 @@ struct TrainConfig {
   // Set: the network is a detector with these anchors and classes, trained on the dataset's boxes
   // with SSD's loss (DetectionLoss.h) and judged by mAP at IoU 0.5 (AveragePrecision.h).
   std::optional<DetectorSpec> detector;
+  // Set: the network is a variational autoencoder (a Sample layer in it, its output the logits of
+  // its input's pixels), trained on the negative ELBO: the Bernoulli reconstruction of the input
+  // plus β times the KL divergence of the code (GenerativeLosses.h). Its input must be on the
+  // [0, 1] scale (the targets are the input itself).
+  struct Vae {
+    double beta = 1.0;
+  };
+  std::optional<Vae> vae;
   uint64_t seed = 1;
   int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
   size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
@@ -69,6 +77,8 @@ struct Evaluation {
   double map50 = 0.0;             // detection: mean AP at IoU ≥ 0.5 over the classes with true boxes
   std::vector<double> classAp;    // detection: per class, NaN for a class without true boxes
   std::vector<std::vector<Detection>> detections; // detection: per evaluated image (score ≥ 0.01)
+  bool vae = false;
+  double reconstruction = 0.0, kl = 0.0; // a VAE's: nats per image; loss = their sum (β = 1: the negative ELBO)
   DetectionMetrics detectionMetrics;              // detection: each class's precision–recall curve and AP
 };
 
@@ -82,6 +92,8 @@ struct EpochReport {
   bool detection = false;
   double testMap50 = 0.0;           // detection: Evaluation::map50
   std::vector<double> testClassAp;  // detection: Evaluation::classAp
+  bool vae = false;
+  double testReconstruction = 0.0, testKl = 0.0; // a VAE's: Evaluation::reconstruction and kl
   double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
   double seconds = 0.0;                             // the epoch's wall time, evaluation included
   std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
@@ -135,6 +147,16 @@ Evaluation evaluate(Network& network, Backend& backend, const Dataset& data, con
 // boxes are the truth.
 Evaluation evaluateDetector(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
                             const DetectorSpec& spec, int batchSize = 64, size_t maxImages = 0);
+// A VAE's negative ELBO on (the first maxImages of) `data`, in nats per image: the Bernoulli
+// reconstruction of each image from a code drawn as training draws it (the Sample layer's own
+// seeded stream) plus the KL divergence of its code to N(0, I) (β = 1 whatever it trained with).
+// The images must be prepared on the [0, 1] scale (plainPreprocess).
+Evaluation evaluateVae(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
+                       int batchSize = 256, size_t maxImages = 0);
+// The node whose output a VAE's sampling layer reads ([μ | log σ²]); std::invalid_argument when
+// the network has no sampling layer, or its output is not its input's shape.
+size_t vaeCodeNode(const Network& network);
+bool isVae(const Network& network); // vaeCodeNode would find one
 // Throws std::invalid_argument naming what makes `data` unfit for `network` as `spec`'s detector
 // (no boxes, a class outside the spec's, images not the network's input size).
 void checkDetectionData(const Network& network, const DetectorSpec& spec, const Dataset& data);
@@ -146,8 +168,10 @@ void checkDetectionData(const Network& network, const DetectorSpec& spec, const 
 class TrainingStep {
 public:
   // `detector` given: the network is one, trained with SSD's loss (it is copied).
+  // `vae` given: the network is a VAE, trained on the negative ELBO with that β.
   TrainingStep(Network& network, Backend& backend, const OptimizerConfig& optimizer, LossKind loss,
-               PixelLossKind pixelLoss = PixelLossKind::CrossEntropy, const DetectorSpec* detector = nullptr);
+               PixelLossKind pixelLoss = PixelLossKind::CrossEntropy, const DetectorSpec* detector = nullptr,
+               const TrainConfig::Vae* vae = nullptr);
   // `pixels` given: segmentation, each pixel's class (batch·H·W), the loss pixelLoss. `boxes`
   // given (a detector): each image's true boxes.
   LossResult forward(const Tensor& batch, const std::vector<int>& labels, const std::vector<uint8_t>* pixels = nullptr,
@@ -163,6 +187,9 @@ private:
   size_t endNode_; // the class scores' node + 1
   std::optional<DetectorSpec> detector_;
   AnchorGrid anchors_; // a detector's
+  std::optional<TrainConfig::Vae> vae_;
+  size_t codeNode_ = 0; // a VAE's: the node the sampling layer reads
+  Tensor diffCode_;     // a VAE's KL gradient at that node's output
   std::vector<Tensor*> gradients_;
   Optimizer optimizer_;
   Tensor diffScores_;

@@ -54,7 +54,8 @@ std::string recipeText(const TrainConfig& c, InitScheme init) {
   if (o.weightDecay != 0.0) text += " weight-decay " + formatRounded(o.weightDecay, 6);
   if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
   text += " batch " + std::to_string(c.batchSize) + " loss " +
-          (c.detector ? std::string("ssd") : c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss)
+          (c.vae ? std::string("elbo beta ") + formatRounded(c.vae->beta, 4)
+           : c.detector ? std::string("ssd") : c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss)
                                                                                    : toString(c.loss)) +
           " seed " +
           std::to_string(c.seed);
@@ -88,6 +89,10 @@ TrainingJob::TrainingJob(const TrainingSpec& spec) : spec_(spec), model_(modelOf
   data_ = loadDataset(spec_.dataset, int(in[0]), int(in[1]), int(in[2]));
   if (!model_.hasWeights) initialize(model_.network, spec_.init, spec_.config.seed);
   preprocess_ = model_.hasWeights && model_.info.preprocess ? *model_.info.preprocess : preprocessFor(in, data_.train);
+  // A VAE reconstructs its input: the pixels on the [0, 1] scale, not normalized.
+  if (!spec_.config.vae && isVae(model_.network)) spec_.config.vae = TrainConfig::Vae{};
+  if (spec_.config.vae && !(model_.hasWeights && model_.info.preprocess))
+    preprocess_.mean.assign(preprocess_.mean.size(), 0.0f), preprocess_.stddev.assign(preprocess_.stddev.size(), 1.0f);
   backend_ = makeBackend(spec_.backend);
   trainer_.emplace(model_.network, data_, preprocess_, spec_.config, *backend_);
   if (spec.resume) trainer_->resumeFrom(model_.info.checkpoint->state);

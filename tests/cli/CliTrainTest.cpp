@@ -399,3 +399,22 @@ TEST_F(CliTrain, DetectionTrainsDetectsAndSuppresses) {
   expectStatus({"detect", "--model", shipped, "--input", scene, "--score", "2"}, 2, "--score 2 must be from 0 to 1");
   expectStatus({"train", "--model", "mini-ssd", "--epochs", "1"}, 2, "detection needs images with boxes");
 }
+
+// A VAE: mini-vae on the digits reports the test loss's reconstruction and KL per epoch (nats per
+// image, summing to the loss); eval reports the same split.
+TEST_F(CliTrain, TheVaeReportsReconstructionAndKl) {
+  const std::string model = path("vae.json");
+  const Result t = run({"train", "--model", "mini-vae", "--dataset", "digits", "--epochs", "1", "--train-images", "256",
+                        "--test-images", "128", "--json", "--save", model});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  EXPECT_NEAR(epoch["test_loss"].get<double>(),
+              epoch["test_reconstruction"].get<double>() + epoch["test_kl"].get<double>(), 1e-3);
+  const Result e = run({"eval", "--model", model, "--dataset", "digits", "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  const Json score = Json::parse(e.out);
+  EXPECT_EQ(score["images"], 2000);
+  EXPECT_NEAR(score["loss"].get<double>(), score["reconstruction"].get<double>() + score["kl"].get<double>(), 1e-3);
+  EXPECT_GT(score["loss"].get<double>(), 80.0);
+  EXPECT_LT(score["loss"].get<double>(), 544.0);
+}
