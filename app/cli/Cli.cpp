@@ -51,6 +51,10 @@ const std::vector<Command>& commands() {
        [](const Args& a, std::ostream& o, std::ostream&) { return iouCommand(a, o); }},
       {"nms", "non-maximum suppression of a boxes file, decision by decision",
        [](const Args& a, std::ostream& o, std::ostream&) { return nmsCommand(a, o); }},
+      {"generate", "images from a trained VAE: samples from the prior, or a walk between two digits' codes",
+       [](const Args& a, std::ostream& o, std::ostream&) { return generate(a, o); }},
+      {"reconstruct", "one image through a trained VAE: its code and the decoder's image of it",
+       [](const Args& a, std::ostream& o, std::ostream&) { return reconstruct(a, o); }},
       {"saliency", "why a trained model gave a class: the pixels its score depends on",
        [](const Args& a, std::ostream& o, std::ostream&) { return saliency(a, o); }},
       {"summary", "a network's layers: output shapes, parameters and multiply-adds, nested by block",
@@ -82,7 +86,9 @@ std::string topLevelHelp() {
     text.append(o.description().toStdString()).append("\n");
   }
   text += "\nCommands:\n";
-  for (const Command& c : commands()) text += "  " + c.name + std::string(10 - c.name.size(), ' ') + c.summary + "\n";
+  size_t width = 0; // the longest name and two spaces
+  for (const Command& c : commands()) width = std::max(width, c.name.size() + 2);
+  for (const Command& c : commands()) text += "  " + c.name + std::string(width - c.name.size(), ' ') + c.summary + "\n";
   text += "\nRun 'convscope COMMAND --help' for a command's options.\n"
           "Exit status: 0 success, 2 bad input (file, number or geometry), 1 internal error (or, for the window, no "
           "display).\n";

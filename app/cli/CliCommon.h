@@ -122,6 +122,8 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out);   
 int detect(const std::vector<std::string>& args, std::ostream& out);                  // CliDetect.cpp
 int iouCommand(const std::vector<std::string>& args, std::ostream& out);              // CliDetect.cpp
 int nmsCommand(const std::vector<std::string>& args, std::ostream& out);              // CliDetect.cpp
+int generate(const std::vector<std::string>& args, std::ostream& out);                // CliGenerate.cpp
+int reconstruct(const std::vector<std::string>& args, std::ostream& out);             // CliGenerate.cpp
 int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int segment(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp

@@ -417,4 +417,30 @@ TEST_F(CliTrain, TheVaeReportsReconstructionAndKl) {
   EXPECT_NEAR(score["loss"].get<double>(), score["reconstruction"].get<double>() + score["kl"].get<double>(), 1e-3);
   EXPECT_GT(score["loss"].get<double>(), 80.0);
   EXPECT_LT(score["loss"].get<double>(), 544.0);
+
+  // generate: samples from the prior, the same for the same seed, values in [0, 1]; a walk; a grid.
+  const Result g = run({"generate", "--model", model, "--count", "3", "--seed", "5", "--json"});
+  ASSERT_EQ(g.status, 0) << g.err;
+  const Json samples = Json::parse(g.out);
+  EXPECT_EQ(samples["shape"], Json::array({3, 1, 28, 28}));
+  ASSERT_EQ(samples["images"].size(), 3u);
+  for (const Json& row : samples["images"][2][0])
+    for (const Json& v : row) {
+      EXPECT_GE(v.get<double>(), 0.0);
+      EXPECT_LE(v.get<double>(), 1.0);
+    }
+  EXPECT_EQ(run({"generate", "--model", model, "--count", "3", "--seed", "5", "--json"}).out, g.out);
+  EXPECT_NE(run({"generate", "--model", model, "--count", "3", "--seed", "6", "--json"}).out, g.out);
+  const Result w = run({"generate", "--model", model, "--walk", "3,17", "--steps", "4", "--output", path("walk.png")});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(cv::imread(path("walk.png"), cv::IMREAD_COLOR).cols, 4 * (28 * 2 + 2) + 2);
+  const Result r = run({"reconstruct", "--model", model, "--input", convscope::test::resourcePath("examples/digit.png"),
+                        "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["code"].size(), 16u);
+  expectStatus({"generate", "--model", model, "--walk", "3,5000"}, 2, "the test digits are 0 to 1999");
+  expectStatus({"generate", "--model", model, "--count", "0"}, 2, "--count");
+  const std::string classifier = path("lenet-for-generate.json");
+  ASSERT_EQ(run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "64", "--save", classifier}).status, 0);
+  expectStatus({"generate", "--model", classifier}, 2, "is not a VAE");
 }

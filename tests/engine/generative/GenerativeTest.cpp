@@ -8,6 +8,7 @@
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/generative/GenerativeLosses.h"
+#include "engine/generative/Vae.h"
 #include "engine/io/ModelFile.h"
 #include "engine/layers/Reshape.h"
 #include "engine/layers/Sample.h"
@@ -197,4 +198,35 @@ TEST(Generative, MiniVaeTrainsOnTheNegativeElbo) {
                std::invalid_argument);
   // A network without a sampling layer is no VAE.
   EXPECT_FALSE(isVae(makePreset("lenet5")));
+}
+
+// The decoder on its own is the VAE's second half: decoding an image's mean code gives what the
+// whole VAE gives in evaluation (its logits through a sigmoid); prior codes are seeded; a walk
+// runs from one code to the other.
+TEST(Generative, TheDecoderAloneIsTheVaesSecondHalf) {
+  Network vae = makePreset("mini-vae");
+  initialize(vae, InitScheme::Auto, 3);
+  EXPECT_EQ(vaeCodeSize(vae), 16);
+  Network decoder = vaeDecoder(vae);
+  EXPECT_EQ(decoder.inputShape(), (Shape{16}));
+  Tensor images(Shape{3, 1, 28, 28});
+  for (int64_t i = 0; i < images.size(); ++i) images.data()[i] = float((i * 7) % 13) / 13.0f;
+  OnednnBackend backend;
+  const Tensor codes = encodeMeans(vae, backend, images);
+  ASSERT_EQ(codes.shape(), (Shape{3, 16}));
+  vae.setTraining(false);
+  Tensor whole = vae.forward(backend, images).inLayout(Layout::NCHW);
+  for (float& v : whole.values()) v = float(1.0 / (1.0 + std::exp(-double(v))));
+  const Tensor decoded = decodeCodes(decoder, backend, codes);
+  EXPECT_TRUE(tensorsClose(decoded, whole, 1e-5f, 1e-4f));
+  EXPECT_EQ(priorCodes(4, 16, 9).values(), priorCodes(4, 16, 9).values());
+  EXPECT_NE(priorCodes(4, 16, 9).values(), priorCodes(4, 16, 10).values());
+  const Tensor walk = codeWalk(codes.data(), codes.data() + 16, 16, 5);
+  ASSERT_EQ(walk.shape(), (Shape{5, 16}));
+  for (int64_t j = 0; j < 16; ++j) {
+    EXPECT_EQ(walk.data()[j], codes.data()[j]);
+    EXPECT_FLOAT_EQ(walk.data()[4 * 16 + j], codes.data()[16 + j]);
+    EXPECT_FLOAT_EQ(walk.data()[2 * 16 + j], 0.5f * (codes.data()[j] + codes.data()[16 + j]));
+  }
+  EXPECT_THROW(vaeDecoder(makePreset("lenet5")), std::invalid_argument);
 }

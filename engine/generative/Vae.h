@@ -1,0 +1,30 @@
+// A trained VAE's two halves used on their own: the encoder's mean code of an image, and the
+// decoder from any code to an image (a sample from the prior N(0, I), a point of the latent plane,
+// a step of a walk between two codes). Images come out on the [0, 1] scale (the decoder's logits
+// through a sigmoid).
+// Not for: training (Trainer.h, TrainConfig::vae), the losses (GenerativeLosses.h).
+#pragma once
+
+#include "engine/backend/Backend.h"
+#include "engine/network/Network.h"
+
+#include <cstdint>
+
+namespace convscope {
+
+// The layers after the sampling layer, as a network of their own reading a code (L), with copies
+// of their weights. Throws std::invalid_argument for a network that is no VAE or not a chain
+// after its sampling layer.
+Network vaeDecoder(const Network& vae);
+int vaeCodeSize(const Network& vae); // L
+
+// codes (N, L) → images (N, C, H, W) in [0, 1], NCHW.
+Tensor decodeCodes(Network& decoder, Backend& backend, const Tensor& codes);
+// prepared images (N, C, H, W) → their mean codes μ (N, L) (the network in evaluation).
+Tensor encodeMeans(Network& vae, Backend& backend, const Tensor& images);
+// N codes from N(0, I), the same for the same seed (Sample.h's standardNormal).
+Tensor priorCodes(int64_t count, int64_t size, uint64_t seed);
+// steps codes from a to b, evenly (a and b included; steps ≥ 2): (steps, L).
+Tensor codeWalk(const float* a, const float* b, int64_t size, int64_t steps);
+
+} // namespace convscope
