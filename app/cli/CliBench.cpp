@@ -231,12 +231,14 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   if (images < batch) throw UsageError("--images " + std::to_string(images) + " must be at least the batch size");
   const int threads = wholeNumber(p, "threads", 0, 1024);
   auto backend = backendOption(p);
-  // A segmentation or detection preset trains with its own optimizer and losses; a detector
-  // model file with SSD's loss and Adam.
+  // A segmentation, detection or generative preset trains with its own optimizer and losses; a
+  // detector model file with SSD's loss and Adam, a VAE with the negative ELBO and Adam.
   const std::string name = str(p.value("model"));
   TrainConfig recipe = presetTrainConfig(isPreset(name) ? name : std::string("mini-ssd"));
-  const bool ownRecipe = isSegmentationPreset(name) || isDetectionPreset(name) || model.info.detector;
+  const bool vae = isVae(model.network);
+  const bool ownRecipe = isSegmentationPreset(name) || isDetectionPreset(name) || model.info.detector || vae;
   if (model.info.detector) recipe.detector = model.info.detector;
+  if (vae && !recipe.vae) recipe = presetTrainConfig("mini-vae"), recipe.detector.reset();
   const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads,
                                                          ownRecipe ? &recipe : nullptr)
                                        : measureInference(model.network, *backend, batch, images, threads);

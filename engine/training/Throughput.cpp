@@ -29,18 +29,20 @@ template <typename Step> Throughput measure(int batch, int64_t images, int threa
   return t;
 }
 
-Tensor randomBatch(const Network& network, int batch) {
+// Standard normal values, or uniform in [0, 1] for a network that reconstructs its input (a VAE).
+Tensor randomBatch(const Network& network, int batch, bool unitScale = false) {
   Tensor x(network.batchInputShape(batch));
   std::mt19937 random(1);
   std::normal_distribution<float> normal;
-  for (float& v : x.values()) v = normal(random);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (float& v : x.values()) v = unitScale ? uniform(random) : normal(random);
   return x;
 }
 } // namespace
 
 Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads,
                            const TrainConfig* recipe) {
-  const Tensor x = randomBatch(network, batch);
+  const Tensor x = randomBatch(network, batch, recipe && recipe->vae);
   const Shape out = network.outputShape(batch);
   const int64_t classes = out[1];
   std::vector<int> labels(static_cast<size_t>(batch));
@@ -57,7 +59,8 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
     for (int i = 0; i < batch; ++i)
       boxes.push_back({{i % 10, 4 + i % 20, 6, 19 + i % 20, 26}, {(i + 3) % 10, 30, 34 + i % 8, 44, 54 + i % 8}});
   TrainingStep step(network, backend, config.optimizer, config.loss, config.pixelLoss,
-                    config.detector ? &*config.detector : nullptr); // the trainer's own step
+                    config.detector ? &*config.detector : nullptr,
+                    config.vae ? &*config.vae : nullptr); // the trainer's own step
   return measure(batch, images, threads, [&] {
     step.forward(x, labels, pixels.empty() ? nullptr : &pixels, config.detector ? &boxes : nullptr);
     step.update(0);

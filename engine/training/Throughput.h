@@ -24,7 +24,8 @@ struct TrainConfig;
 // losses (else SGD with momentum 0.9 at 0.01, cross-entropy). A segmentation network's targets
 // are pixels of classes 0, 1, 2, … in turn; a detector's (recipe->detector) two boxes an image,
 // image i's [4 + i mod 20, 6, 19 + i mod 20, 26) of class i mod 10 and [30, 34 + i mod 8, 44,
-// 54 + i mod 8) of class (i + 3) mod 10 (bench/detection.py gives PyTorch the same).
+// 54 + i mod 8) of class (i + 3) mod 10 (bench/detection.py gives PyTorch the same); a VAE's
+// (recipe->vae) batch is uniform in [0, 1], its own target.
 Throughput measureTraining(Network& network, Backend& backend, int batch, int64_t images, int threads = 0,
                            const TrainConfig* recipe = nullptr);
 Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads = 0);

@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""A variational autoencoder on the bundled digits (issue 30), ConvScope beside PyTorch 1.13 in one run.
+
+Quality: `convscope train --model mini-vae --dataset digits --seed 1` with the preset's own recipe
+(40 epochs of 64 images, Adam at 0.001, the negative ELBO: each image's Bernoulli reconstruction
+of its pixels on the [0, 1] scale from the decoder's logits plus the KL divergence of its 16-number
+code from N(0, I), in nats per image; 8,000 training digits, 2,000 test digits the training never
+saw), timed wall to wall with the process's CPU time; the last epoch's test loss (the negative
+ELBO) and its reconstruction and KL parts by epoch, and `convscope eval` of the saved model beside
+it (its codes drawn again, so within a few tenths of a nat of the last epoch's). The bar: within 3
+minutes on 2 cores and at most 110 nats per test image. For scale: pytorch/examples' fully
+connected VAE (784-400-20, batch 128, Adam 0.001) reaches 106.7 nats on MNIST's test set after 7
+epochs, but of MNIST's 60,000 training images; the bundled digits are 8,000, so an epoch here is
+under a seventh of one there.
+
+Speed: training images per second of the same network written layer for layer in PyTorch
+(the script checks that both have the same parameters): a step is forward (the code drawn as
+z = mu + exp(0.5·logvar)·eps, eps ~ N(0, 1) anew each step), the negative ELBO (binary
+cross-entropy with logits summed over the pixels plus the KL, both over the batch;
+engine/generative/GenerativeLosses.h), backward and Adam's update, on one fixed random batch of 64
+1x28x28 images uniform in [0, 1] (a VAE's targets are its input), after a warm-up; ConvScope's
+side is `convscope bench train --model mini-vae --batch 64` (engine/training/Throughput.cpp: the
+preset's recipe, TrainConfig::vae, and a batch uniform in [0, 1]). Both tools get the same thread
+count; each run is its own process; rounds alternate between the tools and the table gives the
+medians.
+
+ConvScope finds its data through CONVSCOPE_RESOURCES when it is set (the environment is passed on).
+
+Usage: /usr/bin/python3 bench/generative.py [--convscope PATH] [--threads 2] [--rounds 3]
+                                            [--speed-only] [--quality-only] [--epochs N]
+           --epochs: fewer epochs than the preset's 40, for quick checks of the script only
+           (the bar is then not judged).
+       /usr/bin/python3 bench/generative.py train MODEL [--images N] [--threads N]
+           PyTorch's side alone: {"images_per_second": x, "params": n}.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PYTHON = "/usr/bin/python3"  # Debian's PyTorch lives here
+MODEL = "mini-vae"
+BATCH, SIZE, CODE = 64, 28, 16
+IMAGES = 3200  # per timed run of each tool: a few seconds
+EPOCHS = 40  # the preset's (engine/network/Presets.cpp's presetRecipe)
+BAR_SECONDS, BAR_NATS = 180, 110.0
+
+
+def build():
+    """The preset (engine/network/Presets.cpp's generativePresets) layer for layer."""
+    import torch
+    import torch.nn as nn
+
+    class MiniVAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.ReLU(),   # 32x14x14
+                                         nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.ReLU(),  # 64x7x7
+                                         nn.Flatten(),                                          # C, H, W order
+                                         nn.Linear(64 * 7 * 7, 2 * CODE))                       # "dense 32 as code"
+            self.decoder = nn.Sequential(nn.Linear(CODE, 64 * 7 * 7), nn.ReLU(),
+                                         nn.Unflatten(1, (64, 7, 7)),                           # "reshape 64x7x7"
+                                         nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),
+                                         nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1))     # each pixel's logit
+
+        def forward(self, x):
+            code = self.encoder(x)
+            mu, logvar = code[:, :CODE], code[:, CODE:]  # [mu | log sigma^2]
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # "sample"
+            return self.decoder(z), mu, logvar
+
+    return MiniVAE()
+
+
+def elbo_loss(logits, x, mu, logvar):
+    """The negative ELBO in nats per image: Σ over pixels of BCE with logits, plus
+    KL = −½ Σ (1 + log σ² − μ² − σ²), both over the batch (GenerativeLosses.h)."""
+    import torch
+    import torch.nn.functional as F
+    n = x.shape[0]
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return (reconstruction + kl) / n
+
+
+def pytorch_train(name, images, threads):
+    import torch
+    if name != MODEL:
+        sys.exit(f"only {MODEL} is written in PyTorch here, not {name}")
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    net = build()
+    params = sum(p.numel() for p in net.parameters())
+    x = torch.rand(BATCH, 1, SIZE, SIZE)  # uniform in [0, 1]: the input is its own target
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+    batches = images // BATCH
+
+    def step():
+        opt.zero_grad()
+        logits, mu, logvar = net(x)
+        loss = elbo_loss(logits, x, mu, logvar)
+        loss.backward()
+        opt.step()
+
+    for _ in range(max(5, batches // 10)):
+        step()
+    start = time.perf_counter()
+    for _ in range(batches):
+        step()
+    seconds = time.perf_counter() - start
+    return {"images_per_second": batches * BATCH / seconds, "params": params}
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def quality(convscope, name, threads, epochs=None):
+    """The preset's own recipe on the digits: wall seconds, CPU seconds, each epoch's figures,
+    then `convscope eval` of the saved model (not timed). `epochs`: fewer, for quick checks."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, name + ".json")
+        cmd = [convscope, "train", "--model", name, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
+               "--json", "--save", path]
+        if epochs is not None:
+            cmd += ["--epochs", str(epochs)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()  # the saved model is part of the timed run
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        evaluation = run_json([convscope, "eval", "--model", path, "--dataset", "digits", "--json"])
+    epochs_run = [json.loads(line) for line in out.strip().splitlines()]
+    last = epochs_run[-1]
+    return {"model": name, "wall_seconds": wall, "cpu_seconds": (after.ru_utime - before.ru_utime) +
+            (after.ru_stime - before.ru_stime), "epochs": len(epochs_run), "test_loss": last["test_loss"],
+            "test_reconstruction": last["test_reconstruction"], "test_kl": last["test_kl"],
+            "loss_by_epoch": [(e["epoch"], e["test_loss"]) for e in epochs_run], "eval": evaluation}
+
+
+def every_fifth(by_epoch):
+    """The first epoch, every 5th and the last, as 'epoch: nats'."""
+    last = by_epoch[-1][0]
+    return ", ".join(f"{e}: {v:.1f}" for e, v in by_epoch if e == 1 or e % 5 == 0 or e == last)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "train":
+        a = argparse.ArgumentParser()
+        a.add_argument("what")
+        a.add_argument("model")
+        a.add_argument("--images", type=int, default=640)
+        a.add_argument("--threads", type=int, default=2)
+        args = a.parse_args()
+        print(json.dumps(pytorch_train(args.model, args.images, args.threads)))
+        return
+    a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("--convscope", default=os.path.join(ROOT, "build/release/app/convscope"))
+    a.add_argument("--threads", type=int, default=2)
+    a.add_argument("--rounds", type=int, default=3)
+    a.add_argument("--speed-only", action="store_true")
+    a.add_argument("--quality-only", action="store_true")
+    a.add_argument("--epochs", type=int, default=None,
+                   help="quick checks of the script only: fewer epochs than the preset's 40 (the bar is not judged)")
+    args = a.parse_args()
+    m = MODEL
+    if not args.speed_only:
+        q = quality(args.convscope, m, args.threads, args.epochs)
+        e = q["eval"]
+        if args.epochs is None or args.epochs == EPOCHS:
+            bar = "yes" if q["wall_seconds"] <= BAR_SECONDS and q["test_loss"] <= BAR_NATS else "no"
+        else:
+            bar = f"not judged ({q['epochs']} epochs)"
+        print("| model | epochs | wall time | CPU time | test loss (−ELBO) | reconstruction + KL | eval loss | "
+              "eval reconstruction + KL | within 3 min and ≤ 110 nats | test loss by epoch |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        print(f"| {m} | {q['epochs']} | {q['wall_seconds']:.0f} s | {q['cpu_seconds']:.0f} s | "
+              f"**{q['test_loss']:.1f}** | {q['test_reconstruction']:.1f} + {q['test_kl']:.1f} | {e['loss']:.1f} | "
+              f"{e['reconstruction']:.1f} + {e['kl']:.1f} | {bar} | {every_fifth(q['loss_by_epoch'])} |", flush=True)
+        print()
+        print(f"Nats per test image ({e['images']} images); eval draws its codes anew.", flush=True)
+    if args.quality_only:
+        return
+    print()
+    print("| model | parameters (both) | training: ConvScope | PyTorch | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    summary = run_json([args.convscope, "summary", "--model", m, "--json"])
+    ours, theirs = [], []
+    params = None
+    for _ in range(args.rounds):
+        c = run_json([args.convscope, "bench", "train", "--model", m, "--batch", str(BATCH), "--images",
+                      str(IMAGES), "--threads", str(args.threads), "--json"])
+        t = run_json([PYTHON, __file__, "train", m, "--images", str(IMAGES), "--threads", str(args.threads)])
+        ours.append(c["images_per_second"])
+        theirs.append(t["images_per_second"])
+        params = t["params"]
+    if params != summary["total_params"]:
+        sys.exit(f"{m}: PyTorch's network has {params} parameters, ConvScope's {summary['total_params']}")
+    o, p = statistics.median(ours), statistics.median(theirs)
+    print(f"| {m} | {params:,} | {o:,.0f} | {p:,.0f} | **{o / p:.2f}×** |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
