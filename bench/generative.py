@@ -6,8 +6,8 @@ Quality: `convscope train --model mini-vae --dataset digits --seed 1` with the p
 of its pixels on the [0, 1] scale from the decoder's logits plus the KL divergence of its 16-number
 code from N(0, I), in nats per image; 8,000 training digits, 2,000 test digits the training never
 saw), timed wall to wall with the process's CPU time; the last epoch's test loss (the negative
-ELBO) and its reconstruction and KL parts by epoch, and `convscope eval` of the saved model beside
-it (its codes drawn again, so within a few tenths of a nat of the last epoch's). The bar: within 3
+ELBO) with its reconstruction and KL parts, the test loss by epoch, and `convscope eval` of the
+saved model beside it (its codes drawn anew, so close to the last epoch's). The bar: within 3
 minutes on 2 cores and at most 110 nats per test image. For scale: pytorch/examples' fully
 connected VAE (784-400-20, batch 128, Adam 0.001) reaches 106.7 nats on MNIST's test set after 7
 epochs, but of MNIST's 60,000 training images; the bundled digits are 8,000, so an epoch here is
@@ -22,7 +22,12 @@ engine/generative/GenerativeLosses.h), backward and Adam's update, on one fixed 
 side is `convscope bench train --model mini-vae --batch 64` (engine/training/Throughput.cpp: the
 preset's recipe, TrainConfig::vae, and a batch uniform in [0, 1]). Both tools get the same thread
 count; each run is its own process; rounds alternate between the tools and the table gives the
-medians.
+medians. Most of the margin is PyTorch's transposed convolutions, not ConvScope's merit: Debian's
+PyTorch 1.13 computes an fp32 ConvTranspose2d with slow_conv_transpose2d (its oneDNN path is for
+convolutions only, channels-last input or not) through the reference BLAS (BLAS_INFO=generic, as
+BENCHMARKS.md notes for ConvNeXt), and deconv1 (64 -> 32, 7x7 -> 14x14) takes about 125 ms of its
+155 ms a step of 64 on 2 cores (36 forward, 89 backward); a PyTorch with MKL or OpenBLAS would
+narrow it.
 
 ConvScope finds its data through CONVSCOPE_RESOURCES when it is set (the environment is passed on).
 
@@ -48,7 +53,7 @@ ROOT = os.path.dirname(HERE)
 PYTHON = "/usr/bin/python3"  # Debian's PyTorch lives here
 MODEL = "mini-vae"
 BATCH, SIZE, CODE = 64, 28, 16
-IMAGES = 3200  # per timed run of each tool: a few seconds
+IMAGES = 12800  # per timed run of ConvScope (a few seconds); PyTorch times a quarter of them
 EPOCHS = 40  # the preset's (engine/network/Presets.cpp's presetRecipe)
 BAR_SECONDS, BAR_NATS = 180, 110.0
 
@@ -198,7 +203,8 @@ def main():
     for _ in range(args.rounds):
         c = run_json([args.convscope, "bench", "train", "--model", m, "--batch", str(BATCH), "--images",
                       str(IMAGES), "--threads", str(args.threads), "--json"])
-        t = run_json([PYTHON, __file__, "train", m, "--images", str(IMAGES), "--threads", str(args.threads)])
+        t = run_json([PYTHON, __file__, "train", m, "--images", str(IMAGES // 4), "--threads",
+                      str(args.threads)])
         ours.append(c["images_per_second"])
         theirs.append(t["images_per_second"])
         params = t["params"]

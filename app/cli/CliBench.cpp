@@ -218,8 +218,10 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "bench " + what,
              "Images per second of " +
-                 std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD; for the "
-                                               "segmentation presets their own recipe: ce+dice per pixel, Adam)"
+                 std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD; the "
+                                               "segmentation, detection and VAE presets (and detector or VAE model "
+                                               "files) with their own recipe: ce+dice per pixel, SSD's loss or the "
+                                               "negative ELBO, Adam)"
                                              : "inference (forward with softmax)") +
                  " on synthetic data, after a warm-up.\nJSON: {\"images_per_second\":x}",
              std::vector<std::string>(args.begin() + 1, args.end()), out))

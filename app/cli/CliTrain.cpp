@@ -91,12 +91,13 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "file (.json, trained further if it has weights) or an ONNX file (.onnx, e.g. from PyTorch: docs/onnx.md).",
        "PRESET|FILE"});
   addDatasetOption(p);
-  p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd).", "N"});
+  p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd, 40 "
+                        "for mini-vae).", "N"});
   p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet, mini-fcn and mini-ssd).", "N"});
   p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
-                     "mini-unet and mini-fcn, 0.002 for mini-ssd).",
+                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae).",
                "X"});
-  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn and mini-ssd).", "NAME"});
+  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd and mini-vae).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
@@ -104,7 +105,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   p.addOption({"loss",
                "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²); for segmentation "
                "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn). "
-               "A detector (mini-ssd) always learns with SSD's loss.",
+               "A detector (mini-ssd) always learns with SSD's loss, a VAE (mini-vae) with the negative ELBO.",
                "NAME"});
   p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
                "NAME", "auto"});

@@ -320,6 +320,9 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
     vaeCodeNode(network); // throws when the network is no VAE
     if (!(config_.vae->beta >= 0.0 && config_.vae->beta <= 1000.0))
       throw std::invalid_argument("training: β " + shortNumber(config_.vae->beta) + " must be from 0 to 1000");
+    if (config_.loss != LossKind::CrossEntropy || config_.pixelLoss != PixelLossKind::CrossEntropy)
+      throw std::invalid_argument("training: a VAE learns with the negative ELBO (reconstruction + KL); --loss does "
+                                  "not apply");
   } else if (config_.detector) {
     if (std::string p = config_.detector->problem(); !p.empty()) throw std::invalid_argument("training: detector: " + p);
     checkDetectionData(network, *config_.detector, data.train);
