@@ -66,8 +66,9 @@ QList<QCommandLineOption> windowOptions() {
       {"presenter", "Start in presenter mode (F11)."},
       {"tab",
        "Start on a tab: maps, stepper, training, architectures, depthwise (the Architectures tab's standard, "
-       "depthwise and pointwise convolution), applications (segmentation: U-Net against FCN on composed scenes) or "
-       "detection (the Applications tab's detection page: mini-ssd's anchors, NMS and mAP).",
+       "depthwise and pointwise convolution), applications (segmentation: U-Net against FCN on composed scenes), "
+       "detection (the Applications tab's detection page: mini-ssd's anchors, NMS and mAP), generation (its "
+       "generation page: a VAE's latent plane) or gan (the same page's GAN learning to draw digits).",
        "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
@@ -173,7 +174,9 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                              {"architectures", StartTab::Architectures},
                              {"depthwise", StartTab::Depthwise},
                              {"applications", StartTab::Applications},
-                             {"detection", StartTab::Detection}});
+                             {"detection", StartTab::Detection},
+                             {"generation", StartTab::Generation},
+                             {"gan", StartTab::Gan}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

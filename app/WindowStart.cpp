@@ -67,6 +67,8 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (o.tab == StartTab::Depthwise) window.architectureTab()->showSeparable();
   if (o.tab == StartTab::Applications) window.showApplications();
   if (o.tab == StartTab::Detection) window.showDetection();
+  if (o.tab == StartTab::Generation) window.showGeneration();
+  if (o.tab == StartTab::Gan) window.showGeneration(true);
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

@@ -221,7 +221,8 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
                  std::string(what == "train" ? "training steps (forward, cross-entropy, backward, SGD; the "
                                                "segmentation, detection and VAE presets (and detector or VAE model "
                                                "files) with their own recipe: ce+dice per pixel, SSD's loss or the "
-                                               "negative ELBO, Adam)"
+                                               "negative ELBO, Adam; a GAN (mini-dcgan) a discriminator step and a "
+                                               "generator step, DCGAN's Adam, images counted once)"
                                              : "inference (forward with softmax)") +
                  " on synthetic data, after a warm-up.\nJSON: {\"images_per_second\":x}",
              std::vector<std::string>(args.begin() + 1, args.end()), out))
@@ -241,9 +242,14 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   const bool ownRecipe = isSegmentationPreset(name) || isDetectionPreset(name) || model.info.detector || vae;
   if (model.info.detector) recipe.detector = model.info.detector;
   if (vae && !recipe.vae) recipe = presetTrainConfig("mini-vae"), recipe.detector.reset();
-  const Throughput t = what == "train" ? measureTraining(model.network, *backend, batch, images, threads,
-                                                         ownRecipe ? &recipe : nullptr)
-                                       : measureInference(model.network, *backend, batch, images, threads);
+  if (model.discriminator && !model.hasWeights) initialize(*model.discriminator, InitScheme::Auto, 2);
+  const TrainConfig ganRecipe = presetTrainConfig("mini-dcgan");
+  const Throughput t = what == "train" && model.discriminator // a GAN: both players' steps
+                           ? measureGanTraining(model.network, *model.discriminator, *backend, batch, images, threads,
+                                                &ganRecipe)
+                       : what == "train" ? measureTraining(model.network, *backend, batch, images, threads,
+                                                           ownRecipe ? &recipe : nullptr)
+                                         : measureInference(model.network, *backend, batch, images, threads);
   if (p.isSet("json"))
     out << Json{{"images_per_second", static_cast<float>(t.imagesPerSecond)},
                 {"batch", batch},

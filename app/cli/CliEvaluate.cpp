@@ -2,6 +2,7 @@
 #include "app/cli/CliCommon.h"
 
 #include "engine/core/Statistics.h"
+#include "engine/generative/Gan.h"
 #include "engine/network/Architectures.h"
 #include "engine/training/Dataset.h"
 #include "engine/lessons/Filtering.h"
@@ -69,7 +70,9 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
              "Evaluate a trained model on a dataset's test split.\nJSON: {\"accuracy\":a,\"loss\":l,\"images\":n}; for a "
              "segmentation model (--dataset scenes)\nthe accuracy is of pixels, with \"miou\" and \"class_iou\"; for a "
              "detector (mini-ssd)\n{\"map50\":m,\"class_ap50\":{\"0\":ap,…},\"loss\":l,\"anchor_accuracy\":a,\"images\":n}\n"
-             "(AP at IoU 0.5 per class, VOC's all-point interpolation; null for a class with no true box).",
+             "(AP at IoU 0.5 per class, VOC's all-point interpolation; null for a class with no true box); for a\n"
+             "GAN (mini-dcgan) its discriminator on the test images and as many generated:\n"
+             "{\"discriminator_loss\":l,\"real_score\":D(x),\"fake_score\":D(G(z)),\"accuracy\":a,\"images\":n}.",
              args, out))
     return 0;
   Model model = trainedModel(str(p.value("model")));
@@ -88,6 +91,20 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out) {
   const Preprocess& pre = *model.info.preprocess;
   const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
   auto backend = backendOption(p);
+  if (model.discriminator) { // a GAN: its discriminator on held-out digits against as many generated
+    const GanEvaluation g = evaluateGan(model.network, *model.discriminator, *backend, data.test, pre);
+    if (p.isSet("json"))
+      out << Json{{"discriminator_loss", static_cast<float>(g.discriminatorLoss)},
+                  {"real_score", static_cast<float>(g.realScore)}, {"fake_score", static_cast<float>(g.fakeScore)},
+                  {"accuracy", static_cast<float>(g.accuracy)}, {"images", g.count}}
+                 .dump()
+          << "\n";
+    else
+      out << "the discriminator on " << g.count << " test images and as many generated: loss " << fixed(g.discriminatorLoss, 3)
+          << ", D(x) " << fixed(g.realScore, 3) << ", D(G(z)) " << fixed(g.fakeScore, 3) << ", "
+          << fixed(100 * g.accuracy, 1) << " % told apart (samples' quality: convscope generate --census)\n";
+    return 0;
+  }
   const Evaluation e = isVae(model.network) ? evaluateVae(model.network, *backend, data.test, pre)
                        : model.info.detector
                            ? evaluateDetector(model.network, *backend, data.test, pre, *model.info.detector)

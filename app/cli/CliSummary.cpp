@@ -63,7 +63,8 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
              "scale and shift, not running statistics. The table sums the layers whose dotted names share\n"
              "their first --depth parts (a ResNet block, an inception module); --json lists every layer:\n"
              "{\"layers\":[{\"name\":...,\"type\":...,\"output_shape\":[C,H,W],\"params\":N,\"macs\":N}],\n"
-             "\"total_params\":N,\"total_macs\":N}",
+             "\"total_params\":N,\"total_macs\":N}; a GAN (mini-dcgan) the generator's, and its discriminator's\n"
+             "the same way under \"discriminator\".",
              options, out))
     return 0;
   if (spec.empty()) spec = str(p.value("model"));
@@ -77,7 +78,7 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--format: ") + e.what());
   }
-  std::optional<Network> network;
+  std::optional<Network> network, discriminator; // a GAN's generator is `network`
   const std::string dims = str(p.value("input"));
   const bool layerList = isLayerListPath(spec);
   if (p.isSet("input") && layerList) {
@@ -124,10 +125,12 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
     }
   } else {
     // Counting needs no weights: a preset's are never made, an ONNX file's never read.
-    network.emplace(std::move(convscope::modelStructureFromSpec(spec).network));
+    Model model = convscope::modelStructureFromSpec(spec);
+    network.emplace(std::move(model.network));
+    discriminator = std::move(model.discriminator);
   }
-  const std::vector<Network::SummaryRow> rows = network->summaryRows();
-  if (p.isSet("json")) {
+  const auto tableJson = [](const Network& net) {
+    const std::vector<Network::SummaryRow> rows = net.summaryRows();
     int64_t params = 0, macs = 0;
     for (const auto& r : rows) params += r.parameters, macs += r.macs;
     Json j{{"layers", Json::array()}, {"total_params", params}, {"total_macs", macs}};
@@ -137,11 +140,18 @@ int summary(const std::vector<std::string>& args, std::ostream& out) {
                              {"output_shape", r.output.dims()},
                              {"params", r.parameters},
                              {"macs", r.macs}});
+    return j;
+  };
+  if (p.isSet("json")) {
+    Json j = tableJson(*network);
+    if (discriminator) j["discriminator"] = tableJson(*discriminator); // a GAN's: the generator's above
     out << j.dump() << std::endl;
     return 0;
   }
   // Rows whose names share their first `depth` parts are one row: the block's totals.
+  if (discriminator) out << "generator:\n";
   out << formatTable(networkSummaryTable(*network, depth), format);
+  if (discriminator) out << "\ndiscriminator:\n" << formatTable(networkSummaryTable(*discriminator, depth), format);
   return 0;
 }
 

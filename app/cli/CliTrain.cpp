@@ -92,20 +92,22 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd, 40 "
-                        "for mini-vae).", "N"});
+                        "for mini-vae, 30 for mini-dcgan).", "N"});
   p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet, mini-fcn and mini-ssd).", "N"});
   p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
-                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae).",
+                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae, 0.0002 for mini-dcgan).",
                "X"});
-  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd and mini-vae).", "NAME"});
+  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd, mini-vae and mini-dcgan).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
+  p.addOption({"beta1", "Adam's β₁, the first moment's decay (default: the preset's; 0.9, 0.5 for mini-dcgan).", "B"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
   p.addOption({"lr-gamma", "The step schedule's factor.", "G", "0.1"});
   p.addOption({"loss",
                "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²); for segmentation "
                "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn). "
-               "A detector (mini-ssd) always learns with SSD's loss, a VAE (mini-vae) with the negative ELBO.",
+               "A detector (mini-ssd) always learns with SSD's loss, a VAE (mini-vae) with the negative ELBO, a GAN "
+               "(mini-dcgan) with the adversarial loss.",
                "NAME"});
   p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
                "NAME", "auto"});
@@ -131,7 +133,10 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              "also \"test_miou\", \"test_pixel_accuracy\" and \"test_class_iou\" (null for a class never seen); for a\n"
              "detector (mini-ssd on --dataset scenes) \"test_map50\" (mean AP at IoU 0.5) and \"test_class_ap50\",\n"
              "the accuracies those of the matched anchors' classes; for a VAE (mini-vae) \"test_reconstruction\"\n"
-             "and \"test_kl\" in nats per image, the test loss their sum (the negative ELBO).\n"
+             "and \"test_kl\" in nats per image, the test loss their sum (the negative ELBO); for a GAN\n"
+             "(mini-dcgan) \"discriminator_loss\", \"generator_loss\" (train_loss), \"real_score\" D(x) and\n"
+             "\"fake_score\" D(G(z)) over the epoch, \"test_real_score\" and \"test_fake_score\" on the test images\n"
+             "and as many made from a fixed seed (test_loss the discriminator's loss there).\n"
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
@@ -154,6 +159,8 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   config.optimizer.weightDecay = positiveNumber(p, "weight-decay");
   config.optimizer.stepEvery = wholeNumber(p, "lr-step", 0, 100000);
   config.optimizer.stepGamma = positiveNumber(p, "lr-gamma");
+  config.optimizer.beta1 = p.isSet("beta1") ? positiveNumber(p, "beta1") : recipe.optimizer.beta1;
+  if (!(config.optimizer.beta1 < 1.0)) throw UsageError("--beta1 " + str(p.value("beta1")) + " must be below 1");
   try {
     config.optimizer.kind = p.isSet("optimizer") ? optimizerKindFromString(str(p.value("optimizer")))
                                                  : recipe.optimizer.kind;
@@ -218,6 +225,14 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         j["test_reconstruction"] = static_cast<float>(r.testReconstruction);
         j["test_kl"] = static_cast<float>(r.testKl);
       }
+      if (r.gan) { // the two players' losses and the discriminator's mean P(real) on real and made images
+        j["discriminator_loss"] = static_cast<float>(r.trainDiscriminatorLoss);
+        j["generator_loss"] = static_cast<float>(r.trainGeneratorLoss);
+        j["real_score"] = static_cast<float>(r.trainRealScore);
+        j["fake_score"] = static_cast<float>(r.trainFakeScore);
+        j["test_real_score"] = static_cast<float>(r.testRealScore);
+        j["test_fake_score"] = static_cast<float>(r.testFakeScore);
+      }
       if (r.detection) { // accuracies are of the matched anchors' classes; AP per class, null for one absent
         j["test_map50"] = static_cast<float>(r.testMap50);
         Json aps = Json::array();
@@ -234,7 +249,13 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       }
       out << j.dump() << std::endl;
     } else {
-      if (r.vae) // nats per image; no accuracy to speak of
+      if (r.gan) // two players: neither loss alone says how good the samples are
+        out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": D loss " << fixed(r.trainDiscriminatorLoss, 3)
+            << ", G loss " << fixed(r.trainGeneratorLoss, 3) << ", D(x) " << fixed(r.trainRealScore, 3)
+            << ", D(G(z)) " << fixed(r.trainFakeScore, 3) << "; test D(x) " << fixed(r.testRealScore, 3)
+            << ", D(G(z)) " << fixed(r.testFakeScore, 3) << "; " << fixed(r.imagesPerSecond, 0) << " images/s; "
+            << fixed(r.seconds, 1) << " s" << std::endl;
+      else if (r.vae) // nats per image; no accuracy to speak of
         out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 2)
             << "; test loss " << fixed(r.testLoss, 2) << " (reconstruction " << fixed(r.testReconstruction, 2)
             << " + KL " << fixed(r.testKl, 2) << " nats per image); " << fixed(r.imagesPerSecond, 0)
@@ -266,7 +287,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   };
   if (!checkpointPath.empty())
     callbacks.onCheckpoint = [&](const TrainingState& state) {
-      saveModel(checkpointPath, job.network(), job.modelInfo(epochsRun, &lastEpoch, &state));
+      saveModel(checkpointPath, job.network(), job.modelInfo(epochsRun, &lastEpoch, &state), job.discriminator());
     };
   const TrainResult result = job.run(callbacks);
   bar.clear();
@@ -276,7 +297,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   }
   if (!savePath.empty()) {
     const ModelInfo info = job.modelInfo(result);
-    saveModel(savePath, job.network(), info);
+    saveModel(savePath, job.network(), info, job.discriminator());
     if (!json) out << "saved " << savePath << "\n";
   }
   return 0;

@@ -5,6 +5,8 @@
 #include "engine/network/LayerList.h"
 #include "engine/training/Trainer.h"
 
+#include <opencv2/core.hpp>
+
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -81,6 +83,49 @@ Tensor codeWalk(const float* a, const float* b, int64_t size, int64_t steps) {
     for (int64_t j = 0; j < size; ++j) codes.data()[k * size + j] = float((1 - t) * a[j] + t * b[j]);
   }
   return codes;
+}
+
+std::vector<float> LatentPlane::code(double x, double y) const {
+  std::vector<float> z(origin);
+  for (size_t j = 0; j < z.size(); ++j) z[j] += float(x * axes[0][j] + y * axes[1][j]);
+  return z;
+}
+
+std::pair<double, double> LatentPlane::point(const float* code) const {
+  double x = 0.0, y = 0.0;
+  for (size_t j = 0; j < origin.size(); ++j) {
+    const double d = double(code[j]) - origin[j];
+    x += d * axes[0][j], y += d * axes[1][j];
+  }
+  return {x, y};
+}
+
+LatentPlane latentPlane(const Tensor& codes) {
+  if (codes.shape().rank() != 2 || codes.shape()[1] < 2)
+    throw std::invalid_argument("a latent plane needs codes (N, L) of 2 or more numbers, not " + codes.shape().toString());
+  const int64_t n = codes.shape()[0], size = codes.shape()[1];
+  LatentPlane plane;
+  plane.origin.assign(size_t(size), 0.0f);
+  for (auto& axis : plane.axes) axis.assign(size_t(size), 0.0f);
+  if (size == 2) { // the code's own plane
+    plane.axes[0][0] = plane.axes[1][1] = 1.0f;
+    return plane;
+  }
+  if (n < 3) throw std::invalid_argument("a plane through " + std::to_string(size) + "-number codes needs 3 or more codes");
+  const cv::Mat data(int(n), int(size), CV_32F, const_cast<float*>(codes.data()));
+  const cv::PCA pca(data, cv::noArray(), cv::PCA::DATA_AS_ROW, 2);
+  double total = 0.0;
+  cv::Mat centred;
+  cv::repeat(pca.mean, int(n), 1, centred);
+  centred = data - centred;
+  total = cv::sum(centred.mul(centred))[0] / double(n);
+  for (int64_t j = 0; j < size; ++j) {
+    plane.origin[size_t(j)] = pca.mean.at<float>(0, int(j));
+    for (int a = 0; a < 2; ++a) plane.axes[a][size_t(j)] = pca.eigenvectors.at<float>(a, int(j));
+  }
+  plane.principal = true;
+  plane.explained = total > 0 ? (double(pca.eigenvalues.at<float>(0)) + pca.eigenvalues.at<float>(1)) / total : 1.0;
+  return plane;
 }
 
 } // namespace convscope

@@ -27,4 +27,19 @@ Tensor priorCodes(int64_t count, int64_t size, uint64_t seed);
 // steps codes from a to b, evenly (a and b included; steps ≥ 2): (steps, L).
 Tensor codeWalk(const float* a, const float* b, int64_t size, int64_t steps);
 
+// The plane of codes a window draws: for a code of 2 numbers the code's own axes through 0; for a
+// longer one the plane through the codes' mean along the two directions they vary most in (their
+// first two principal components, OpenCV's PCA), which holds `explained` of their variance.
+struct LatentPlane {
+  std::vector<float> origin;  // L
+  std::vector<float> axes[2]; // L each, unit length
+  bool principal = false;     // the principal components' plane (L > 2)
+  double explained = 1.0;     // the fraction of the codes' variance in the plane
+  int64_t size() const { return int64_t(origin.size()); }
+  std::vector<float> code(double x, double y) const;        // the plane's point (x, y) as a code
+  std::pair<double, double> point(const float* code) const; // a code projected onto the plane
+};
+// codes (N, L), N ≥ 3 when L > 2. Throws std::invalid_argument otherwise.
+LatentPlane latentPlane(const Tensor& codes);
+
 } // namespace convscope

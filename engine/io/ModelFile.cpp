@@ -1,6 +1,7 @@
 // Model files in JSON (nlohmann::json), weights as base64 little-endian float32 + CRC-32.
 #include "engine/io/ModelFile.h"
 #include "engine/io/FileText.h"
+#include "engine/generative/Gan.h"
 
 #include "engine/network/LayerList.h"
 #include "engine/io/Onnx.h"
@@ -155,19 +156,32 @@ Json checkpointJson(const Checkpoint& c) {
            {"epsilon", o.epsilon},
            {"lr_step", o.stepEvery},
            {"lr_gamma", o.stepGamma}}},
-         {"shuffle_random", c.state.shuffleRandom},
-         {"layer_random", Json::object()},
-         {"optimizer_steps", c.state.optimizer.steps},
-         {"optimizer_first", Json::array()},
-         {"optimizer_second", Json::array()}};
-  for (const auto& [name, random] : c.state.layerRandom) j["layer_random"][name] = random;
-  for (const Tensor& t : c.state.optimizer.first) j["optimizer_first"].push_back(tensorJson(t));
-  for (const Tensor& t : c.state.optimizer.second) j["optimizer_second"].push_back(tensorJson(t));
+         {"shuffle_random", c.state.shuffleRandom}};
+  const auto optimizerJson = [&](const std::string& prefix, const OptimizerState& state) {
+    j[prefix + "optimizer_steps"] = state.steps;
+    j[prefix + "optimizer_first"] = Json::array();
+    j[prefix + "optimizer_second"] = Json::array();
+    for (const Tensor& t : state.first) j[prefix + "optimizer_first"].push_back(tensorJson(t));
+    for (const Tensor& t : state.second) j[prefix + "optimizer_second"].push_back(tensorJson(t));
+  };
+  const auto randomJson = [](const std::vector<std::pair<std::string, std::string>>& streams) {
+    Json r = Json::object();
+    for (const auto& [name, random] : streams) r[name] = random;
+    return r;
+  };
+  j["layer_random"] = randomJson(c.state.layerRandom);
+  optimizerJson("", c.state.optimizer);
+  if (c.config.gan) { // the discriminator's side and the noise
+    j["noise_random"] = c.state.noiseRandom;
+    j["discriminator_layer_random"] = randomJson(c.state.discriminatorLayerRandom);
+    optimizerJson("discriminator_", c.state.discriminatorOptimizer);
+  }
   return j;
 }
 
-// The optimizer's tensors have the parameters' shapes, in their order.
-Checkpoint checkpointFromJson(const Json& j, const Network& network, const std::string& source) {
+// A GAN's (`discriminator` given) also holds the noise stream and the discriminator's side.
+Checkpoint checkpointFromJson(const Json& j, const Network& network, const Network* discriminator,
+                              const std::string& source) {
   const std::string where = source + ": \"checkpoint\"";
   const LayerFields f{j, where};
   Checkpoint c;
@@ -195,22 +209,40 @@ Checkpoint checkpointFromJson(const Json& j, const Network& network, const std::
   if (const std::string problem = c.config.problem(); !problem.empty())
     throw std::invalid_argument(where + ": " + problem);
   c.state.shuffleRandom = f.text("shuffle_random");
-  const Json& layers = f.at("layer_random");
-  if (!layers.is_object()) throw std::invalid_argument(where + ": \"layer_random\" must be an object");
-  for (const auto& [name, random] : layers.items()) {
-    if (!random.is_string()) throw std::invalid_argument(where + ": \"layer_random\" holds text");
-    c.state.layerRandom.emplace_back(name, random.get<std::string>());
-  }
-  c.state.optimizer.steps = f.integer("optimizer_steps");
-  const std::vector<Tensor*> params = const_cast<Network&>(network).parameters();
-  for (const char* key : {"optimizer_first", "optimizer_second"}) {
-    const Json& list = f.at(key);
-    if (!list.is_array() || (list.size() != params.size() && !(list.empty() && std::string(key) == "optimizer_second")))
-      throw std::invalid_argument(where + ": \"" + key + "\" must hold one tensor per parameter (" +
-                                  std::to_string(params.size()) + ")");
-    for (size_t i = 0; i < list.size(); ++i)
-      (std::string(key) == "optimizer_first" ? c.state.optimizer.first : c.state.optimizer.second)
-          .push_back(tensorOfShape(list[i], params[i]->shape(), where + ": " + key + " " + std::to_string(i + 1)));
+  const auto streams = [&](const char* key) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const Json& layers = f.at(key);
+    if (!layers.is_object()) throw std::invalid_argument(where + ": \"" + key + "\" must be an object");
+    for (const auto& [name, random] : layers.items()) {
+      if (!random.is_string()) throw std::invalid_argument(where + ": \"" + key + "\" holds text");
+      out.emplace_back(name, random.get<std::string>());
+    }
+    return out;
+  };
+  // An optimizer's tensors have its network's parameters' shapes, in their order.
+  const auto optimizer = [&](const std::string& prefix, const Network& net) {
+    OptimizerState state;
+    state.steps = f.integer((prefix + "optimizer_steps").c_str());
+    const std::vector<Tensor*> params = const_cast<Network&>(net).parameters();
+    for (const std::string& key : {prefix + "optimizer_first", prefix + "optimizer_second"}) {
+      const bool second = key == prefix + "optimizer_second";
+      const Json& list = f.at(key.c_str());
+      if (!list.is_array() || (list.size() != params.size() && !(list.empty() && second)))
+        throw std::invalid_argument(where + ": \"" + key + "\" must hold one tensor per parameter (" +
+                                    std::to_string(params.size()) + ")");
+      for (size_t i = 0; i < list.size(); ++i)
+        (second ? state.second : state.first)
+            .push_back(tensorOfShape(list[i], params[i]->shape(), where + ": " + key + " " + std::to_string(i + 1)));
+    }
+    return state;
+  };
+  c.state.layerRandom = streams("layer_random");
+  c.state.optimizer = optimizer("", network);
+  if (discriminator) { // a GAN's
+    c.config.gan = true;
+    c.state.noiseRandom = f.text("noise_random");
+    c.state.discriminatorLayerRandom = streams("discriminator_layer_random");
+    c.state.discriminatorOptimizer = optimizer("discriminator_", *discriminator);
   }
   return c;
 }
@@ -291,7 +323,8 @@ DetectorSpec detectorFromJson(const Json& j, const Network& network, const std::
 }
 } // namespace
 
-std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights) {
+std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights,
+                           const Network* discriminator) {
   Json j;
   j["format"] = "convscope-model";
   j["version"] = kModelFormatVersion;
@@ -309,7 +342,7 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
     j["layers"].push_back(layer);
   }
   if (!info.classNames.empty()) j["classes"] = info.classNames;
-  if (info.preprocess) {
+  if (info.preprocess && !discriminator) { // a GAN's is its discriminator's (the images')
     const Preprocess& p = *info.preprocess;
     j["preprocess"] = {{"source_size", pair(p.sourceHeight, p.sourceWidth)}, {"mean", p.mean}, {"std", p.stddev}};
     if (p.resize > 0) j["preprocess"]["resize"] = p.resize; // a single image's shorter side, before its centre
@@ -325,6 +358,8 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
   }
   if (info.detector) j["detector"] = detectorJson(*info.detector);
   if (info.checkpoint) j["checkpoint"] = checkpointJson(*info.checkpoint);
+  if (discriminator) // a GAN's: a model of its own (input, layers, weights) inside this one
+    j["discriminator"] = Json::parse(serializeModel(*discriminator, ModelInfo{info.preprocess, {}, {}, {}, {}}, withWeights));
   if (withWeights) {
     j["parameters"] = Json::array();
     for (const auto& node : network.nodes()) {
@@ -343,8 +378,9 @@ std::string serializeModel(const Network& network, const ModelInfo& info, bool w
   return j.dump(1) + "\n";
 }
 
-void saveModel(const std::string& path, const Network& network, const ModelInfo& info) {
-  writeFileAtomically(path, serializeModel(network, info));
+void saveModel(const std::string& path, const Network& network, const ModelInfo& info,
+               const Network* discriminator) {
+  writeFileAtomically(path, serializeModel(network, info, true, discriminator));
 }
 
 void writeFileAtomically(const std::string& path, const std::string& text) {
@@ -568,9 +604,24 @@ Model parseModelText(const std::string& text, const std::string& source) {
     model.hasWeights = true;
   }
   if (j.contains("detector")) model.info.detector = detectorFromJson(j["detector"], model.network, source);
+  if (j.contains("discriminator")) { // a GAN's, read as a model file of its own
+    const std::string where = source + ": \"discriminator\"";
+    if (!j["discriminator"].is_object()) throw std::invalid_argument(where + " must be a model (input, layers)");
+    Model d = parseModelText(j["discriminator"].dump(), where);
+    if (d.hasWeights != model.hasWeights)
+      throw std::invalid_argument(source + ": the generator and the discriminator must both have weights or neither");
+    try {
+      checkGan(model.network, d.network);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(source + ": " + e.what());
+    }
+    model.discriminator = std::move(d.network);
+    model.info.preprocess = d.info.preprocess;
+  }
   if (j.contains("checkpoint")) {
     if (!model.hasWeights) throw std::invalid_argument(source + ": a checkpoint without weights");
-    model.info.checkpoint = checkpointFromJson(j["checkpoint"], model.network, source);
+    model.info.checkpoint = checkpointFromJson(j["checkpoint"], model.network,
+                                               model.discriminator ? &*model.discriminator : nullptr, source);
     model.info.checkpoint->config.detector = model.info.detector;
   }
   return model;

@@ -56,9 +56,14 @@ struct Model {
   Network network;
   ModelInfo info;
   bool hasWeights = false;
+  // A GAN's: `network` is the generator (noise in, an image out) and this its discriminator
+  // (Gan.h), saved beside it in the same file ("discriminator": its input, layers and weights).
+  std::optional<Network> discriminator = std::nullopt;
 };
 
-void saveModel(const std::string& path, const Network& network, const ModelInfo& info);
+// `discriminator`: a GAN's, written into the same file (Model::discriminator).
+void saveModel(const std::string& path, const Network& network, const ModelInfo& info,
+               const Network* discriminator = nullptr);
 // Writes text to a temporary file in path's folder, flushes it to disk and renames it over
 // path: a reader sees the old file or the new one, whole, even if the process is killed.
 // Throws std::invalid_argument naming the file and the reason.
@@ -72,6 +77,7 @@ bool unbase64(const std::string& text, std::vector<uint8_t>& out);
 Model loadModel(const std::string& path);
 // The same from text (for tests and the GUI's layer editor); `source` names it in errors.
 Model parseModel(const std::string& text, const std::string& source);
-std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights = true);
+std::string serializeModel(const Network& network, const ModelInfo& info, bool withWeights = true,
+                           const Network* discriminator = nullptr);
 
 } // namespace convscope

@@ -20,6 +20,7 @@ const std::vector<std::pair<std::string, std::string>>& miniPresets();
 const std::vector<std::pair<std::string, std::string>>& segmentationPresets();
 const std::vector<std::pair<std::string, std::string>>& detectionPresets();
 const std::vector<std::pair<std::string, std::string>>& generativePresets();
+const std::vector<std::pair<std::string, std::string>>& ganDiscriminatorPresets();
 }
 
 std::vector<std::string> presetNames() {
@@ -38,8 +39,10 @@ PresetRecipe presetRecipe(const std::string& name) {
     r.epochs = 8, r.batchSize = 32, r.learningRate = 0.003, r.optimizer = "adam", r.loss = "ce+dice";
   if (isDetectionPreset(name)) // measured by bench/detection.py: within 5 minutes on 2 cores
     r.epochs = 12, r.batchSize = 32, r.learningRate = 0.002, r.optimizer = "adam", r.loss = "ssd";
-  if (isGenerativePreset(name)) // the negative ELBO, Adam as pytorch/examples' VAE: 107 nats in 90 s on 2 cores
+  if (isGenerativePreset(name) && !isGanPreset(name)) // the negative ELBO, Adam as pytorch/examples' VAE: 107 nats in 90 s on 2 cores
     r.epochs = 40, r.batchSize = 64, r.learningRate = 0.001, r.optimizer = "adam", r.loss = "elbo";
+  if (isGanPreset(name)) // DCGAN's Adam (rate 0.0002, β₁ 0.5), measured by bench/generative.py
+    r.epochs = 30, r.batchSize = 64, r.learningRate = 0.0002, r.beta1 = 0.5, r.optimizer = "adam", r.loss = "gan";
   return r;
 }
 
@@ -88,6 +91,18 @@ bool isGenerativePreset(const std::string& name) {
   for (const auto& [preset, text] : generativePresets())
     if (preset == name) return true;
   return false;
+}
+
+bool isGanPreset(const std::string& name) {
+  for (const auto& [preset, text] : ganDiscriminatorPresets())
+    if (preset == name) return true;
+  return false;
+}
+
+Network makePresetDiscriminator(const std::string& name) {
+  for (const auto& [preset, text] : ganDiscriminatorPresets())
+    if (preset == name) return buildLayerList(text);
+  throw std::invalid_argument("'" + name + "' is not a GAN preset (mini-dcgan)");
 }
 
 bool isPreset(const std::string& name) {
@@ -285,10 +300,12 @@ concat flat2
   return presets;
 }
 
-// Generative models on the 28×28 digits. mini-vae: a convolutional encoder (two 4×4 stride-2
+// Generative models on the 28×28 digits. mini-dcgan: DCGAN's generator in small, noise of 64
+// numbers to 64 maps of 7×7, two 4×4 stride-2 transposed convolutions (7 → 14 → 28) with batch
+// normalization, a sigmoid to pixels in [0, 1]. mini-vae: a convolutional encoder (two 4×4 stride-2
 // convolutions, 28 → 14 → 7) to a mean and a log-variance of a 16-number code, the code drawn
 // (sample), and a decoder mirroring the encoder with transposed convolutions (7 → 14 → 28) to the
-// logits of every pixel.
+// logits of every pixel. mini-vae-2d: the same with a code of 2 numbers, a plane to draw.
 const std::vector<std::pair<std::string, std::string>>& generativePresets() {
   static const std::vector<std::pair<std::string, std::string>> presets{
       {"mini-vae", R"(input 1x28x28
@@ -305,6 +322,50 @@ reshape 64x7x7
 deconv 32 4x4 stride 2 pad 1
 relu
 deconv 1 4x4 stride 2 pad 1
+)"},
+      {"mini-vae-2d", R"(input 1x28x28
+conv 32 4x4 stride 2 pad 1
+relu
+conv 64 4x4 stride 2 pad 1
+relu
+flatten
+dense 4 as code
+sample
+dense 3136
+relu
+reshape 64x7x7
+deconv 32 4x4 stride 2 pad 1
+relu
+deconv 1 4x4 stride 2 pad 1
+)"},
+      {"mini-dcgan", R"(input 64
+dense 3136
+reshape 64x7x7
+batchnorm
+relu
+deconv 32 4x4 stride 2 pad 1
+batchnorm
+relu
+deconv 1 4x4 stride 2 pad 1
+sigmoid
+)"},
+  };
+  return presets;
+}
+
+// The GAN presets' discriminators (the generator is generativePresets' entry of the same name).
+// mini-dcgan's: DCGAN's, two 4×4 stride-2 convolutions with leaky ReLUs (28 → 14 → 7), batch
+// normalization after the second, one logit.
+const std::vector<std::pair<std::string, std::string>>& ganDiscriminatorPresets() {
+  static const std::vector<std::pair<std::string, std::string>> presets{
+      {"mini-dcgan", R"(input 1x28x28
+conv 32 4x4 stride 2 pad 1
+leaky-relu 0.2
+conv 64 4x4 stride 2 pad 1
+batchnorm
+leaky-relu 0.2
+flatten
+dense 1
 )"},
   };
   return presets;

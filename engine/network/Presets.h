@@ -25,9 +25,12 @@ bool isSegmentationPreset(const std::string& name);
 std::vector<std::string> detectionPresetNames();
 bool isDetectionPreset(const std::string& name);
 DetectorSpec presetDetectorSpec(const std::string& name); // throws for another name
-// The generative presets: mini-vae (a convolutional VAE on the 28×28 digits, a 16-number code).
+// The generative presets: mini-vae (a convolutional VAE on the 28×28 digits, a 16-number code)
+// and mini-dcgan (a GAN: makePreset gives its generator, makePresetDiscriminator its discriminator).
 std::vector<std::string> generativePresetNames();
 bool isGenerativePreset(const std::string& name);
+bool isGanPreset(const std::string& name);
+Network makePresetDiscriminator(const std::string& name); // throws for a name that is no GAN preset
 // How a preset trains when nothing else is asked for: the command line's and the window's
 // starting values. The classifiers: 10 epochs of batches of 64, SGD with momentum 0.9 at
 // presetLearningRate; the segmentation presets: their own (8 epochs of 32, Adam at 0.003, the
@@ -38,6 +41,7 @@ struct PresetRecipe {
   double learningRate = 0.05;
   std::string optimizer = "sgd";
   std::string loss = "ce";
+  double beta1 = 0.9; // Adam's
 };
 PresetRecipe presetRecipe(const std::string& name);
 // A preset or one of the full-size architectures (Architectures.h).

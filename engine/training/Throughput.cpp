@@ -1,6 +1,7 @@
 // Throughput on synthetic data: a fixed random batch with random labels.
 #include "engine/training/Throughput.h"
 
+#include "engine/generative/Gan.h"
 #include "engine/training/Trainer.h"
 
 #include <omp.h>
@@ -65,6 +66,16 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
     step.forward(x, labels, pixels.empty() ? nullptr : &pixels, config.detector ? &boxes : nullptr);
     step.update(0);
   });
+}
+
+Throughput measureGanTraining(Network& generator, Network& discriminator, Backend& backend, int batch, int64_t images,
+                              int threads, const TrainConfig* recipe) {
+  const Tensor real = randomBatch(discriminator, batch, true);
+  const TrainConfig config = recipe ? *recipe : presetTrainConfig("mini-dcgan");
+  GanStep step(generator, discriminator, backend, config.optimizer); // the trainer's own step
+  std::mt19937_64 noise(1);
+  const int64_t size = noiseSize(generator);
+  return measure(batch, images, threads, [&] { step.step(real, drawNoise(batch, size, noise), 0); });
 }
 
 Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads) {

@@ -3,6 +3,7 @@
 
 #include "engine/detection/AveragePrecision.h"
 #include "engine/detection/DetectionLoss.h"
+#include "engine/generative/Gan.h"
 #include "engine/generative/GenerativeLosses.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/network/Presets.h"
@@ -65,12 +66,15 @@ TrainConfig presetTrainConfig(const std::string& model) {
   c.optimizer.kind = optimizerKindFromString(r.optimizer);
   c.optimizer.learningRate = r.learningRate;
   if (c.optimizer.kind == OptimizerKind::Adam) c.optimizer.momentum = 0.0; // Adam's moments are its betas
+  c.optimizer.beta1 = r.beta1;
   if (r.loss == "dice" || r.loss == "ce+dice")
     c.pixelLoss = pixelLossKindFromString(r.loss);
   else if (r.loss == "ssd")
     c.detector = presetDetectorSpec(model);
   else if (r.loss == "elbo")
     c.vae = TrainConfig::Vae{};
+  else if (r.loss == "gan")
+    c.gan = true;
   else
     c.loss = lossKindFromString(r.loss);
   return c;
@@ -217,13 +221,15 @@ bool isVae(const Network& network) {
 }
 
 namespace {
-// A VAE's targets: its input, which must be on the [0, 1] scale.
-void checkVaeTargets(const Tensor& batch) {
+// A VAE's targets (its input) and a GAN's real images (set against its generator's sigmoid) must be
+// on the [0, 1] scale.
+void checkUnitScale(const Tensor& batch, const char* why) {
   for (float v : batch.values())
     if (!(v >= 0.0f && v <= 1.0f))
-      throw std::invalid_argument("a VAE reconstructs its input, which must be on the [0, 1] scale (prepared without "
+      throw std::invalid_argument(std::string(why) + ", which must be on the [0, 1] scale (prepared without "
                                   "normalization), but a value is " + shortNumber(v));
 }
+void checkVaeTargets(const Tensor& batch) { checkUnitScale(batch, "a VAE reconstructs its input"); }
 } // namespace
 
 Evaluation evaluateVae(Network& network, Backend& backend, const Dataset& data, const Preprocess& preprocess,
@@ -312,11 +318,18 @@ void TrainingStep::update(int epoch) {
 }
 
 Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config,
-                 Backend& backend)
-    : network_(network), data_(data), preprocess_(std::move(preprocess)), config_(config), backend_(backend) {
+                 Backend& backend, Network* discriminator)
+    : network_(network), discriminator_(discriminator), data_(data), preprocess_(std::move(preprocess)),
+      config_(config), backend_(backend) {
   if (std::string p = config_.problem(); !p.empty()) throw std::invalid_argument("training: " + p);
   if (data.train.size() == 0) throw std::invalid_argument("training: the training set is empty");
-  if (config_.vae) {
+  if (config_.gan) {
+    if (!discriminator_) throw std::invalid_argument("training: a GAN needs its discriminator");
+    checkGan(network, *discriminator_);
+    if (config_.loss != LossKind::CrossEntropy || config_.pixelLoss != PixelLossKind::CrossEntropy)
+      throw std::invalid_argument("training: a GAN learns with the adversarial loss (binary cross-entropy of the "
+                                  "discriminator's call); --loss does not apply");
+  } else if (config_.vae) {
     vaeCodeNode(network); // throws when the network is no VAE
     if (!(config_.vae->beta >= 0.0 && config_.vae->beta <= 1000.0))
       throw std::invalid_argument("training: β " + shortNumber(config_.vae->beta) + " must be from 0 to 1000");
@@ -342,7 +355,7 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
       throw std::invalid_argument("training: the " + toString(config_.pixelLoss) + " loss is for segmentation (a "
                                   "dataset with masks: --dataset scenes); images are classified with ce or mse");
   }
-  const Shape in = network.inputShape();
+  const Shape in = config_.gan ? discriminator_->inputShape() : network.inputShape(); // the images'
   if (in.rank() != 3 || in[0] != preprocess_.channels || in[1] != preprocess_.height || in[2] != preprocess_.width)
     throw std::invalid_argument("training: the network takes " + in.toString() + " but the data is prepared as " +
                                 std::to_string(preprocess_.channels) + "x" + std::to_string(preprocess_.height) + "x" +
@@ -354,11 +367,15 @@ void Trainer::resumeFrom(TrainingState state) {
     throw std::invalid_argument("resume: the checkpoint has " + std::to_string(state.epochsDone) +
                                 " epochs done; --epochs " + std::to_string(config_.epochs) +
                                 " must be more (it is the total, those done included)");
-  for (const auto& [name, random] : state.layerRandom) {
-    const int node = network_.nodeIndex(name);
-    if (node < 0) throw std::invalid_argument("resume: the checkpoint names a layer '" + name + "' the network lacks");
-    network_.layer(size_t(node)).setRandomState(random);
-  }
+  const auto restore = [](Network& network, const std::vector<std::pair<std::string, std::string>>& streams) {
+    for (const auto& [name, random] : streams) {
+      const int node = network.nodeIndex(name);
+      if (node < 0) throw std::invalid_argument("resume: the checkpoint names a layer '" + name + "' the network lacks");
+      network.layer(size_t(node)).setRandomState(random);
+    }
+  };
+  restore(network_, state.layerRandom);
+  if (config_.gan) restore(*discriminator_, state.discriminatorLayerRandom);
   resume_ = std::move(state);
 }
 
@@ -420,22 +437,42 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   const int batchesPerEpoch = static_cast<int>((trainCount + batchSize - 1) / batchSize);
   const DetectorSpec* detector = config_.detector ? &*config_.detector : nullptr;
   const TrainConfig::Vae* vae = config_.vae ? &*config_.vae : nullptr;
-  TrainingStep step(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector, vae);
-  const bool segmentation = !detector && !vae && !train.masks.empty();
+  std::optional<TrainingStep> step; // one network against a loss
+  std::optional<GanStep> gan;       // two against each other
+  if (config_.gan)
+    gan.emplace(network_, *discriminator_, backend_, config_.optimizer);
+  else
+    step.emplace(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector, vae);
+  const bool segmentation = !detector && !vae && !gan && !train.masks.empty();
   std::vector<std::vector<ObjectBox>> boxes; // a detector's batch's truths
   std::vector<uint8_t> pixels;
   std::mt19937_64 random(config_.seed);
+  std::mt19937_64 noise(config_.seed + 0x9E3779B97F4A7C15ull); // a GAN's, a stream apart from the shuffling's
   int firstEpoch = 0;
   if (resume_) {
-    step.optimizer().setState(resume_->optimizer);
     std::istringstream text(resume_->shuffleRandom);
     if (!(text >> random)) throw std::invalid_argument("resume: the checkpoint's shuffling stream is damaged");
+    if (gan) {
+      gan->generatorOptimizer().setState(resume_->optimizer);
+      gan->discriminatorOptimizer().setState(resume_->discriminatorOptimizer);
+      std::istringstream noiseText(resume_->noiseRandom);
+      if (!(noiseText >> noise)) throw std::invalid_argument("resume: the checkpoint's noise stream is damaged");
+    } else {
+      step->optimizer().setState(resume_->optimizer);
+    }
     firstEpoch = resume_->epochsDone;
   }
-  std::vector<Tensor> lastGood = network_.copyState();
-  std::vector<Tensor*> state; // the parameters and the running statistics, as copyState lists them
-  for (const auto& node : network_.nodes())
-    for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t);
+  // The parameters and the running statistics, as copyState lists them (a GAN's of both networks).
+  std::vector<Network*> trained{&network_};
+  if (gan) trained.push_back(discriminator_);
+  std::vector<Tensor> lastGood;
+  std::vector<Tensor*> state;
+  for (Network* net : trained)
+    for (const auto& node : net->nodes())
+      for (const auto& [name, t] : node.layer->stateTensors()) state.push_back(t), lastGood.push_back(*t);
+  const auto restoreLastGood = [&] {
+    for (size_t i = 0; i < lastGood.size(); ++i) state[i]->values() = lastGood[i].values();
+  };
   Tensor batch;
   std::vector<int> labels;
   int64_t imagesSeen = 0;
@@ -444,6 +481,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   for (int epoch = firstEpoch; epoch < config_.epochs; ++epoch) {
     const auto epochStart = Clock::now();
     double trainSeconds = 0.0, lossSum = 0.0;
+    double ganSums[4] = {0.0, 0.0, 0.0, 0.0}; // a GAN's D loss, G loss, D(x), D(G(z)), each × images
     int64_t correct = 0, counted = 0, seen = 0;
     std::vector<Network::GradientNorm> epochNorms; // sums over the epoch's batches
     // Shuffle the whole training split, then take the first trainCount of the order.
@@ -463,10 +501,21 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
         boxes.clear();
         for (size_t i = 0; i < count; ++i) boxes.push_back(train.boxes[order[start + i]]);
       }
-      const LossResult r = step.forward(batch, labels, segmentation ? &pixels : nullptr, detector ? &boxes : nullptr);
+      LossResult r;
+      GanStepReport g;
+      if (gan) { // both halves at once: the losses come with the updates
+        checkUnitScale(batch, "a GAN sets real images against its generator's sigmoid");
+        for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
+        g = gan->step(batch, drawNoise(int64_t(count), noiseSize(network_), noise), epoch);
+        r.loss = g.generatorLoss, r.correct = g.correct, r.counted = g.counted;
+        if (!std::isfinite(g.discriminatorLoss)) r.loss = g.discriminatorLoss;
+        firstLoss = 1e300; // the players' losses rise and fall against each other: only a non-finite one diverges
+      } else {
+        r = step->forward(batch, labels, segmentation ? &pixels : nullptr, detector ? &boxes : nullptr);
+      }
       if (firstLoss < 0 && std::isfinite(r.loss)) firstLoss = std::max(r.loss, 1e-3);
       if (!std::isfinite(r.loss) || r.loss > 100 * firstLoss) {
-        network_.setState(lastGood);
+        restoreLastGood();
         result.status = TrainResult::Status::Diverged;
         const std::string what = std::isnan(r.loss)   ? "the loss is not a number (NaN)"
                                  : std::isinf(r.loss) ? "the loss is infinite"
@@ -478,9 +527,13 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
                          " is probably too high); the weights are those of the last good batch";
         return result;
       }
-      // These weights gave a sound loss: keep them before the update changes them.
-      for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
-      step.update(epoch);
+      // These weights gave a sound loss: keep them before the update changes them (a GAN's were kept before its step).
+      if (step) {
+        for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
+        step->update(epoch);
+      }
+      ganSums[0] += g.discriminatorLoss * double(count), ganSums[1] += g.generatorLoss * double(count);
+      ganSums[2] += g.realScore * double(count), ganSums[3] += g.fakeScore * double(count);
       const double seconds = secondsSince(batchStart);
       trainSeconds += seconds;
       lossSum += r.loss * double(count);
@@ -500,19 +553,31 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       }
       if (callbacks.onBatch)
         callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, r.counted ? double(r.correct) / double(r.counted) : 0.0,
-                           seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms)});
+                           seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms), bool(gan),
+                           g.discriminatorLoss, g.generatorLoss, g.realScore, g.fakeScore});
     }
     EpochReport report;
     report.epoch = epoch;
     report.trainLoss = seen ? lossSum / double(seen) : 0.0;
     report.trainAccuracy = counted ? double(correct) / double(counted) : 0.0;
-    Evaluation test = vae        ? evaluateVae(network_, backend_, data_.test, preprocess_, 256, config_.maxTestImages)
+    if (gan) {
+      const GanEvaluation ge = evaluateGan(network_, *discriminator_, backend_, data_.test, preprocess_,
+                                           config_.maxTestImages, config_.seed);
+      report.gan = true;
+      report.testLoss = ge.discriminatorLoss, report.testAccuracy = ge.accuracy;
+      report.testRealScore = ge.realScore, report.testFakeScore = ge.fakeScore;
+      if (seen) {
+        report.trainDiscriminatorLoss = ganSums[0] / double(seen), report.trainGeneratorLoss = ganSums[1] / double(seen);
+        report.trainRealScore = ganSums[2] / double(seen), report.trainFakeScore = ganSums[3] / double(seen);
+      }
+    }
+    Evaluation test = gan        ? Evaluation{}
+                      : vae        ? evaluateVae(network_, backend_, data_.test, preprocess_, 256, config_.maxTestImages)
                       : detector ? evaluateDetector(network_, backend_, data_.test, preprocess_, *detector, 64,
                                                     config_.maxTestImages)
                                : evaluate(network_, backend_, data_.test, preprocess_, config_.loss,
                                           segmentation ? 64 : 256, config_.maxTestImages, config_.pixelLoss);
-    report.testLoss = test.loss;
-    report.testAccuracy = test.accuracy;
+    if (!gan) report.testLoss = test.loss, report.testAccuracy = test.accuracy;
     report.segmentation = test.segmentation;
     report.testMeanIou = test.meanIou;
     report.testClassIou = std::move(test.classIou);
@@ -534,9 +599,23 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       std::ostringstream text;
       text << random;
       now.shuffleRandom = text.str();
-      for (const auto& node : network_.nodes())
-        if (std::string r = node.layer->randomState(); !r.empty()) now.layerRandom.emplace_back(node.layer->name(), r);
-      now.optimizer = step.optimizer().state();
+      const auto streams = [](const Network& net) {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& node : net.nodes())
+          if (std::string r = node.layer->randomState(); !r.empty()) out.emplace_back(node.layer->name(), r);
+        return out;
+      };
+      now.layerRandom = streams(network_);
+      if (gan) {
+        now.optimizer = gan->generatorOptimizer().state();
+        now.discriminatorOptimizer = gan->discriminatorOptimizer().state();
+        now.discriminatorLayerRandom = streams(*discriminator_);
+        std::ostringstream noiseText;
+        noiseText << noise;
+        now.noiseRandom = noiseText.str();
+      } else {
+        now.optimizer = step->optimizer().state();
+      }
       callbacks.onCheckpoint(now);
     }
     report.testPredictions.clear(); // the result keeps the curves, not every prediction

@@ -44,6 +44,10 @@ struct TrainConfig {
     double beta = 1.0;
   };
   std::optional<Vae> vae;
+  // The network is a GAN's generator, trained against a discriminator (Trainer's constructor)
+  // batch by batch, GanStep's two halves, each network with its own optimizer of this
+  // configuration. The images on the [0, 1] scale, as the generator's sigmoid makes them.
+  bool gan = false;
   uint64_t seed = 1;
   int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
   size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
@@ -63,6 +67,10 @@ struct BatchReport {
   double imagesPerSecond = 0.0;
   int64_t imagesSeen = 0;                           // since the run started
   std::vector<Network::GradientNorm> gradientNorms; // this batch's, when TrainConfig::gradientNorms
+  // A GAN's (TrainConfig::gan): GanStepReport's figures; `loss` is then the generator's and
+  // `accuracy` the discriminator's calls on real and made images.
+  bool gan = false;
+  double discriminatorLoss = 0.0, generatorLoss = 0.0, realScore = 0.0, fakeScore = 0.0;
 };
 
 struct Evaluation {
@@ -94,6 +102,12 @@ struct EpochReport {
   std::vector<double> testClassAp;  // detection: Evaluation::classAp
   bool vae = false;
   double testReconstruction = 0.0, testKl = 0.0; // a VAE's: Evaluation::reconstruction and kl
+  // A GAN's: the epoch's means of BatchReport's figures (trainLoss is the generator's), and the
+  // discriminator on the held-out images against as many made from a fixed seed (testLoss is its
+  // loss there, testAccuracy its calls; GanEvaluation).
+  bool gan = false;
+  double trainDiscriminatorLoss = 0.0, trainGeneratorLoss = 0.0, trainRealScore = 0.0, trainFakeScore = 0.0;
+  double testRealScore = 0.0, testFakeScore = 0.0;
   double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
   double seconds = 0.0;                             // the epoch's wall time, evaluation included
   std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for
@@ -108,6 +122,11 @@ struct TrainingState {
   std::string shuffleRandom;                                    // the shuffling stream, as text
   std::vector<std::pair<std::string, std::string>> layerRandom; // (layer name, its stream) for dropout layers
   OptimizerState optimizer;
+  // A GAN's (TrainConfig::gan): the noise stream, and the discriminator's optimizer and dropout
+  // streams (`optimizer` and `layerRandom` are the generator's).
+  std::string noiseRandom;
+  OptimizerState discriminatorOptimizer;
+  std::vector<std::pair<std::string, std::string>> discriminatorLayerRandom;
 };
 
 struct TrainerCallbacks {
@@ -198,8 +217,10 @@ private:
 class Trainer {
 public:
   // The network must end in a Softmax layer or give class scores directly; its weights
-  // are used as they are (initialize() first for a fresh network).
-  Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config, Backend& backend);
+  // are used as they are (initialize() first for a fresh network). A GAN (config.gan): the
+  // network is the generator and `discriminator` its opponent, trained in turn.
+  Trainer(Network& network, const DatasetSplit& data, Preprocess preprocess, TrainConfig config, Backend& backend,
+          Network* discriminator = nullptr);
 
   // Trains until the epochs are done, cancel() is called or the loss diverges: it is not
   // finite, or more than 100 times the first batch's (then the weights go back to those
@@ -221,6 +242,7 @@ private:
   bool waitForPermission(const std::function<void()>& idle);
 
   Network& network_;
+  Network* discriminator_; // a GAN's
   const DatasetSplit& data_;
   Preprocess preprocess_;
   TrainConfig config_;

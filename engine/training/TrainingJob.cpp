@@ -18,6 +18,7 @@ Model presetModel(const std::string& name) {
     model.info.detector = presetDetectorSpec(name);
     model.info.classNames = model.info.detector->classNames;
   }
+  if (isGanPreset(name)) model.discriminator = makePresetDiscriminator(name);
   return model;
 }
 
@@ -55,6 +56,7 @@ std::string recipeText(const TrainConfig& c, InitScheme init) {
   if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
   text += " batch " + std::to_string(c.batchSize) + " loss " +
           (c.vae ? std::string("elbo beta ") + formatRounded(c.vae->beta, 4)
+           : c.gan ? std::string("gan beta1 ") + formatRounded(o.beta1, 4)
            : c.detector ? std::string("ssd") : c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss)
                                                                                    : toString(c.loss)) +
           " seed " +
@@ -83,18 +85,21 @@ TrainingJob::TrainingJob(const TrainingSpec& spec) : spec_(spec), model_(modelOf
     spec_.init = c.init;
   }
   if (model_.info.detector && !spec_.config.detector) spec_.config.detector = model_.info.detector;
-  const Shape in = model_.network.inputShape();
+  if (model_.discriminator) spec_.config.gan = true; // a GAN: its images are its discriminator's input
+  const Shape in = model_.discriminator ? model_.discriminator->inputShape() : model_.network.inputShape();
   if (in.rank() != 3)
     throw std::invalid_argument("the model's input must be an image (C, H, W), it is " + in.toString());
   data_ = loadDataset(spec_.dataset, int(in[0]), int(in[1]), int(in[2]));
   if (!model_.hasWeights) initialize(model_.network, spec_.init, spec_.config.seed);
+  if (!model_.hasWeights && model_.discriminator) initialize(*model_.discriminator, spec_.init, spec_.config.seed + 1);
   preprocess_ = model_.hasWeights && model_.info.preprocess ? *model_.info.preprocess : preprocessFor(in, data_.train);
   // A VAE reconstructs its input: the pixels on the [0, 1] scale, not normalized.
   if (!spec_.config.vae && isVae(model_.network)) spec_.config.vae = TrainConfig::Vae{};
-  if (spec_.config.vae && !(model_.hasWeights && model_.info.preprocess))
+  if ((spec_.config.vae || spec_.config.gan) && !(model_.hasWeights && model_.info.preprocess))
     preprocess_.mean.assign(preprocess_.mean.size(), 0.0f), preprocess_.stddev.assign(preprocess_.stddev.size(), 1.0f);
   backend_ = makeBackend(spec_.backend);
-  trainer_.emplace(model_.network, data_, preprocess_, spec_.config, *backend_);
+  trainer_.emplace(model_.network, data_, preprocess_, spec_.config, *backend_,
+                   model_.discriminator ? &*model_.discriminator : nullptr);
   if (spec.resume) trainer_->resumeFrom(model_.info.checkpoint->state);
 }
 
@@ -109,6 +114,7 @@ ModelInfo TrainingJob::modelInfo(int epochsRun, const EpochReport* last, const T
   info.preprocess = preprocess_;
   // The classes the network scores: the images' (classification) or the pixels' (segmentation).
   info.classNames = data_.train.masks.empty() ? data_.train.classNames : data_.train.pixelClassNames;
+  if (spec_.config.gan) info.classNames.clear(); // a generator scores nothing
   if (spec_.config.detector) { // the objects' classes
     info.detector = spec_.config.detector;
     info.classNames = info.detector->classNames;

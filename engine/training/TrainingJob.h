@@ -36,7 +36,8 @@ struct TrainingSpec {
   bool resume = false;
 };
 
-// A preset's untrained network, with a detector's spec for a detection preset.
+// A preset's untrained network, with a detector's spec for a detection preset and a GAN preset's
+// discriminator.
 Model presetModel(const std::string& name);
 // A model from a preset name, a layer-list file or a model file; std::invalid_argument names
 // what `spec` is not.
@@ -59,6 +60,8 @@ public:
   TrainingJob& operator=(const TrainingJob&) = delete;
 
   Network& network() { return model_.network; }
+  // A GAN's discriminator (the network is then its generator), else null.
+  Network* discriminator() { return model_.discriminator ? &*model_.discriminator : nullptr; }
   const DatasetSplit& data() const { return data_; }
   const Preprocess& preprocess() const { return preprocess_; }
   const TrainingSpec& spec() const { return spec_; }

@@ -4,6 +4,8 @@
 #include "CliTestUtils.h"
 #include "common/TestPaths.h"
 
+#include "engine/generative/Vae.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -402,6 +404,56 @@ TEST_F(CliTrain, DetectionTrainsDetectsAndSuppresses) {
 
 // A VAE: mini-vae on the digits reports the test loss's reconstruction and KL per epoch (nats per
 // image, summing to the loss); eval reports the same split.
+// A GAN: each epoch's two losses and D's outputs; the file holds both networks (summary shows
+// both); generate draws from the generator, decodes a given noise, walks between two seeds and
+// counts its digits with a classifier; eval judges the discriminator; the bad inputs are named.
+TEST_F(CliTrain, TheGanReportsBothPlayersAndGenerates) {
+  const std::string model = path("gan.json");
+  const Result t = run({"train", "--model", "mini-dcgan", "--dataset", "digits", "--epochs", "1", "--train-images",
+                        "256", "--test-images", "128", "--json", "--save", model});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  for (const char* key : {"discriminator_loss", "generator_loss", "real_score", "fake_score", "test_real_score",
+                          "test_fake_score"})
+    ASSERT_TRUE(epoch.contains(key)) << key;
+  EXPECT_EQ(epoch["train_loss"], epoch["generator_loss"]);
+  EXPECT_GT(epoch["real_score"].get<double>(), 0.0);
+  EXPECT_LT(epoch["fake_score"].get<double>(), 1.0);
+  const Json summary = Json::parse(run({"summary", "--model", model, "--json"}).out);
+  EXPECT_EQ(summary["total_params"], 237345);
+  EXPECT_EQ(summary["discriminator"]["total_params"], 36641);
+  const Result e = run({"eval", "--model", model, "--json"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(Json::parse(e.out)["images"], 2000);
+  const Result g = run({"generate", "--model", model, "--count", "20", "--seed", "3", "--json", "--census",
+                        convscope::test::resourcePath("models/lenet5-digits.json")});
+  ASSERT_EQ(g.status, 0) << g.err;
+  const Json samples = Json::parse(g.out);
+  EXPECT_EQ(samples["shape"], Json::array({20, 1, 28, 28}));
+  int counted = 0;
+  for (const Json& c : samples["census"]["counts"]) counted += c.get<int>();
+  EXPECT_EQ(counted, 20);
+  EXPECT_GE(samples["census"]["confident"].get<double>(), 0.0);
+  // One given noise vector: the same image as the first of seed 3's, which drew it first.
+  std::string noise;
+  const convscope::Tensor z = convscope::priorCodes(1, 64, 3);
+  for (float v : z.values()) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", double(v)); // every digit a float has
+    noise += (noise.empty() ? "" : ",") + std::string(text);
+  }
+  const Json one = Json::parse(run({"generate", "--model", model, "--code", noise, "--json"}).out);
+  for (size_t y = 0; y < 28; ++y)
+    for (size_t x = 0; x < 28; ++x)
+      ASSERT_NEAR(one["images"][0][0][y][x].get<double>(), samples["images"][0][0][y][x].get<double>(), 1e-4);
+  const Result w = run({"generate", "--model", model, "--walk", "1,2", "--steps", "5", "--output", path("gwalk.png")});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(cv::imread(path("gwalk.png"), cv::IMREAD_COLOR).cols, 5 * (28 * 2 + 2) + 2);
+  expectStatus({"generate", "--model", model, "--code", "1,2"}, 2, "--code has 2 numbers; the model's noise has 64");
+  expectStatus({"generate", "--model", model, "--census", model}, 2, "--census");
+  expectStatus({"train", "--model", "mini-dcgan", "--loss", "mse", "--epochs", "1"}, 2, "adversarial");
+}
+
 TEST_F(CliTrain, TheVaeReportsReconstructionAndKl) {
   const std::string model = path("vae.json");
   const Result t = run({"train", "--model", "mini-vae", "--dataset", "digits", "--epochs", "1", "--train-images", "256",

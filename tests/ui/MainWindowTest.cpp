@@ -20,6 +20,12 @@
 #include "ui/stepper/TransposedStepper.h"
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
+#include "ui/applications/GanPanel.h"
+#include "ui/applications/GenerationPage.h"
+#include "ui/applications/ImageGrid.h"
+#include "ui/applications/LatentPlaneView.h"
+#include "ui/applications/VaePanel.h"
+#include "engine/generative/Vae.h"
 #include "engine/detection/AveragePrecision.h"
 #include <QTableWidget>
 #include "ui/applications/SegmentationPage.h"
@@ -1517,6 +1523,130 @@ private slots:
     QCOMPARE(figures.size(), size_t(3));
     QCOMPARE(figures[0].name, QStringLiteral("detection"));
     QCOMPARE(figures[1].name, QStringLiteral("detection-precision-recall"));
+  }
+
+  // The Generation page's VAE: the shipped mini-vae-2d's latent plane holds the 2,000 test digits;
+  // a point of the plane decodes to exactly what `convscope generate --code` computes for the same
+  // z (the engine's decoder on that code); a walk between two clicks; β reaches the training; a
+  // short run reports the loss's two parts per epoch and ends with the plane redrawn.
+  void generationPageDecodesThePlaneAndTrainsTheVae() {
+    MainWindow window;
+    window.show();
+    window.showGeneration();
+    GenerationPage* page = window.applicationsTab()->generation();
+    VaePanel* vae = page->vae();
+    QVERIFY2(vae->hasModel(), qPrintable(vae->statusText()));
+    QCOMPARE(vae->codeSize(), 2);
+    QCOMPARE(int(vae->planeView()->points().size()), 2000);
+    QVERIFY(!vae->plane().principal);
+    // A point of the plane, decoded by the panel and by the engine from the same file.
+    LatentPlaneView* plane = vae->planeView();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QPointF at(0.7, -1.2);
+    const QPoint where = plane->toWidget(at).toPoint();
+    QMouseEvent move(QEvent::MouseMove, where, plane->mapToGlobal(where), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(plane, &move); // hovering
+    const QPointF chosen = plane->current();
+    QVERIFY(std::abs(chosen.x() - at.x()) < 0.1 && std::abs(chosen.y() - at.y()) < 0.1);
+    const std::vector<float> z = vae->decodedCode();
+    QCOMPARE(int(z.size()), 2);
+    QVERIFY(std::abs(double(z[0]) - chosen.x()) < 1e-6 && std::abs(double(z[1]) - chosen.y()) < 1e-6); // the plane is the code
+    Model file = convscope::loadModel(resourcesDirectory() + "/models/mini-vae-2d-digits.json");
+    Network decoder = vaeDecoder(file.network);
+    auto backend = makeBackend(BackendKind::Onednn);
+    const Tensor expected = decodeCodes(decoder, *backend, Tensor(Shape{1, 2}, z));
+    QCOMPARE(vae->decodedImage().shape(), expected.shape());
+    for (int64_t i = 0; i < expected.size(); ++i) QCOMPARE(vae->decodedImage().data()[i], expected.data()[i]);
+    // The grid of decodes, and a walk between two clicks.
+    QCOMPARE(vae->gridView()->count(), 100);
+    QTest::mouseClick(plane, Qt::LeftButton, {}, plane->toWidget(QPointF(-1, -1)).toPoint());
+    QTest::mouseClick(plane, Qt::LeftButton, {}, plane->toWidget(QPointF(1, 1)).toPoint());
+    QCOMPARE(vae->walkView()->count(), 10);
+    const QString gif = QDir::temp().filePath("convscope-vae-walk.gif");
+    QString error;
+    QVERIFY2(vae->saveWalkAnimation(gif, &error), qPrintable(error));
+    QVERIFY(QFileInfo(gif).size() > 1000);
+    QFile::remove(gif);
+    // A 16-number code is shown on its principal plane.
+    vae->chooseShipped(1);
+    QCOMPARE(vae->codeSize(), 16);
+    QVERIFY(vae->plane().principal);
+    QVERIFY(vae->plane().explained > 0.1 && vae->plane().explained <= 1.0);
+    // Training briefly with β = 2: both parts of the loss per epoch.
+    vae->chooseShipped(0);
+    vae->setBeta(2.0);
+    vae->epochsBox()->setValue(1);
+    vae->setTrainImages(256);
+    vae->setTestImages(200);
+    QSignalSpy finished(vae, &GenerativePanel::trainingFinished);
+    vae->train();
+    QVERIFY(vae->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+    QCOMPARE(int(vae->reconstructionPoints().size()), 1);
+    QVERIFY(vae->reconstructionPoints().front().second > 50);
+    QVERIFY(vae->klPoints().front().second >= 0);
+    QVERIFY2(vae->statusText().startsWith("Done") && vae->statusText().contains("β = 2.0"),
+             qPrintable(vae->statusText()));
+    QCOMPARE(int(vae->planeView()->points().size()), 2000);
+    const std::vector<Figure> figures = window.figures();
+    QCOMPARE(figures.size(), size_t(4));
+    QCOMPARE(figures[0].name, QStringLiteral("generation-latent-plane"));
+  }
+
+  // The Generation page's GAN: the shipped mini-dcgan's 64 samples and their census by LeNet-5;
+  // training paused, then Step runs exactly one discriminator step and one generator step: one
+  // more step reported with its two losses and D's outputs, and the samples redrawn from the new
+  // weights.
+  void generationPageStepsTheGan() {
+    MainWindow window;
+    window.show();
+    window.showGeneration();
+    GenerationPage* page = window.applicationsTab()->generation();
+    page->setCurrentWidget(page->gan());
+    GanPanel* gan = page->gan();
+    QVERIFY2(gan->hasModel(), qPrintable(gan->statusText()));
+    QCOMPARE(gan->samplesView()->count(), 64);
+    QCOMPARE(int(gan->census().classes.size()), 1000);
+    gan->setShowVerdicts(true);
+    QCOMPARE(gan->samplesView()->captions().size(), 64);
+    gan->epochsBox()->setValue(2);
+    gan->setTrainImages(6400); // 100 batches an epoch: time to pause
+    gan->setTestImages(100);
+    QSignalSpy finished(gan, &GenerativePanel::trainingFinished);
+    gan->train();
+    QVERIFY(gan->isTraining());
+    QTRY_VERIFY_WITH_TIMEOUT(gan->stepsSeen() >= 2, 60000);
+    gan->togglePause();
+    QVERIFY(gan->isPaused());
+    // The pause lands between batches: wait until no more arrive.
+    int seen = -1;
+    while (seen != gan->stepsSeen()) {
+      seen = gan->stepsSeen();
+      QTest::qWait(400);
+    }
+    const Tensor before = gan->samplesView()->images();
+    gan->step();
+    QTRY_COMPARE_WITH_TIMEOUT(gan->stepsSeen(), seen + 1, 30000);
+    QTest::qWait(300);
+    QCOMPARE(gan->stepsSeen(), seen + 1); // exactly one
+    const BatchReport& s = gan->lastStep();
+    QVERIFY(s.gan);
+    QVERIFY(s.discriminatorLoss > 0 && s.generatorLoss > 0);
+    QVERIFY(s.realScore > 0 && s.realScore < 1 && s.fakeScore > 0 && s.fakeScore < 1);
+    QVERIFY2(gan->stepText().contains(QString::number(s.discriminatorLoss, 'f', 3)), qPrintable(gan->stepText()));
+    QTRY_VERIFY_WITH_TIMEOUT(gan->samplesView()->images().values() != before.values(), 10000);
+    gan->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY(!gan->isTraining());
+    QVERIFY(gan->animationFrames() > 0);
+    const QString png = QDir::temp().filePath("convscope-gan-samples.png");
+    QString error;
+    QVERIFY2(gan->saveSamples(png, &error), qPrintable(error));
+    QVERIFY(QImage(png).width() > 8 * 28);
+    QFile::remove(png);
+    const std::vector<Figure> figures = window.figures();
+    QCOMPARE(figures.size(), size_t(4));
+    QCOMPARE(figures[0].name, QStringLiteral("generation-gan-samples"));
   }
 
   void presenterModeTogglesAndRestores() {

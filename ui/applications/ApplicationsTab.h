@@ -1,6 +1,6 @@
 // The Applications tab: the lecture's "Architectures vs applications" — what convolutional
 // networks are used for beyond one label per image, a page each: segmentation (SegmentationPage)
-// and detection (DetectionPage) now, generation to come.
+// detection (DetectionPage) and generation (GenerationPage).
 // Not for: the pages' own work (each page holds its models and training).
 #pragma once
 
@@ -14,6 +14,7 @@ namespace convscope::ui {
 
 class SegmentationPage;
 class DetectionPage;
+class GenerationPage;
 
 class ApplicationsTab : public QTabWidget {
   Q_OBJECT
@@ -21,6 +22,7 @@ public:
   explicit ApplicationsTab(QWidget* parent = nullptr);
   SegmentationPage* segmentation() const { return segmentation_; }
   DetectionPage* detection() const { return detection_; }
+  GenerationPage* generation() const { return generation_; }
   // One training run at a time in the window: each page asks this (and the Training tab's) first.
   void setOtherTraining(std::function<bool()> busy);
   bool isTraining() const; // a page trains on the compute thread
@@ -30,6 +32,7 @@ public:
 private:
   SegmentationPage* segmentation_;
   DetectionPage* detection_;
+  GenerationPage* generation_;
 };
 
 } // namespace convscope::ui

@@ -72,6 +72,7 @@ void TrainingWorker::start(TrainingRequest request) {
     // The first convolution's weights, shown as they learn.
     const std::vector<size_t> convolutions = convolutionNodes(*network);
     const Tensor* first = convolutions.empty() ? nullptr : network->layer(convolutions.front()).parameters().front();
+    const Network* gan = job.discriminator(); // a GAN's: both networks are sent
     using Clock = std::chrono::steady_clock;
     auto lastFilters = Clock::now() - std::chrono::seconds(1), lastSent = lastFilters;
     std::vector<BatchReport> unsent;
@@ -90,9 +91,10 @@ void TrainingWorker::start(TrainingRequest request) {
       send(r.batch + 1 == r.batchesPerEpoch || job.isPaused());
       // Filter copies a few times a second are plenty for the eye.
       const auto now = Clock::now();
-      if (first && now - lastFilters > std::chrono::milliseconds(250)) {
+      if ((first || gan) && (now - lastFilters > std::chrono::milliseconds(250) || job.isPaused())) {
         lastFilters = now;
-        FilterSnapshot snapshot{*first, network->copyState(), r.imagesSeen};
+        FilterSnapshot snapshot{first ? *first : Tensor(), network->copyState(), r.imagesSeen,
+                                gan ? gan->copyState() : std::vector<Tensor>{}};
         deliver([&](TrainingReports& m) { m.filters = std::move(snapshot); });
       }
     };
@@ -106,7 +108,7 @@ void TrainingWorker::start(TrainingRequest request) {
       callbacks.onCheckpoint = [&](const TrainingState& state) {
         const ModelInfo info = job.modelInfo(epochsRun, &last, &state);
         try {
-          saveModel(request.checkpoint.toStdString(), job.network(), info);
+          saveModel(request.checkpoint.toStdString(), job.network(), info, job.discriminator());
           deliver([&](TrainingReports& m) {
             m.checkpoints.push_back({request.checkpoint, info.training->epochs, {}});
           });
@@ -126,8 +128,9 @@ void TrainingWorker::start(TrainingRequest request) {
     };
     const TrainResult result = job.run(callbacks);
     send(true);
-    if (first) {
-      FilterSnapshot snapshot{*first, network->copyState(), 0};
+    if (first || gan) {
+      FilterSnapshot snapshot{first ? *first : Tensor(), network->copyState(), 0,
+                              gan ? gan->copyState() : std::vector<Tensor>{}};
       deliver([&](TrainingReports& m) { m.filters = std::move(snapshot); });
     }
     modelInfo_ = job.modelInfo(result);

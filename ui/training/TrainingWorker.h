@@ -32,11 +32,14 @@ struct TrainingRequest {
 };
 
 // Copies taken after a batch: conv1's weights (C_out, C_in, KH, KW) and every parameter,
-// so the GUI can run the current network itself (drawing pad, test image maps).
+// so the GUI can run the current network itself (drawing pad, test image maps); a GAN's both
+// networks (a generator has no convolution: `weights` is then empty). At most 4 a second, and
+// after every batch run while paused (step mode).
 struct FilterSnapshot {
   Tensor weights;
   std::vector<Tensor> parameters;
   int64_t imagesSeen = 0;
+  std::vector<Tensor> discriminator; // a GAN's, its state as copyState lists it (the network is the generator)
 };
 
 // What the GUI needs once the data is loaded: how inputs are prepared, the class names

@@ -10,6 +10,9 @@
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
+#include "ui/applications/GanPanel.h"
+#include "ui/applications/GenerationPage.h"
+#include "ui/applications/VaePanel.h"
 #include "ui/applications/SegmentationPage.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/architectures/CompareView.h"
@@ -550,6 +553,13 @@ void MainWindow::showApplications() { tabs_->setCurrentWidget(applications_); }
 void MainWindow::showDetection() {
   tabs_->setCurrentWidget(applications_);
   applications_->setCurrentWidget(applications_->detection());
+}
+
+void MainWindow::showGeneration(bool gan) {
+  tabs_->setCurrentWidget(applications_);
+  applications_->setCurrentWidget(applications_->generation());
+  GenerationPage* page = applications_->generation();
+  page->setCurrentWidget(gan ? static_cast<QWidget*>(page->gan()) : page->vae());
 }
 
 void MainWindow::tabChanged() {

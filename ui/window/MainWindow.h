@@ -94,6 +94,7 @@ public slots:
   void showArchitectures();
   void showApplications();
   void showDetection(); // the Applications tab's detection page
+  void showGeneration(bool gan = false); // the Applications tab's generation page: its VAE, or its GAN
 
   QSize sizeHint() const override;
 
