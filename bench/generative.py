@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""A variational autoencoder on the bundled digits (issue 30), ConvScope beside PyTorch 1.13 in one run.
+"""Two generative models on the bundled digits (issue 30), ConvScope beside PyTorch 1.13 in one run:
+a variational autoencoder (mini-vae) and a generative adversarial network (mini-dcgan).
+
+mini-vae
 
 Quality: `convscope train --model mini-vae --dataset digits --seed 1` with the preset's own recipe
 (40 epochs of 64 images, Adam at 0.001, the negative ELBO: each image's Bernoulli reconstruction
@@ -29,14 +32,46 @@ BENCHMARKS.md notes for ConvNeXt), and deconv1 (64 -> 32, 7x7 -> 14x14) takes ab
 155 ms a step of 64 on 2 cores (36 forward, 89 backward); a PyTorch with MKL or OpenBLAS would
 narrow it.
 
+mini-dcgan
+
+Quality: `convscope train --model mini-dcgan --dataset digits --seed 1` with the preset's own
+recipe (80 epochs of 64 images over the 8,000 training digits on the [0, 1] scale, Adam at 0.003 —
+15 times DCGAN's 0.0002 — with β = (0.5, 0.999) for each network, the step below), timed wall to
+wall with the process's CPU time (the saved model, generator and discriminator, is part of the
+timed run); the last epoch's D(x) and D(G(z)) (the discriminator's mean probability of "real" on the training digits and on the
+generator's images over the epoch, and the same on the 2,000 test digits and as many made from a
+fixed seed). Then, not timed, `convscope generate` draws 1,000 samples from the saved generator
+(noise seed 2) and LeNet-5 (resources/models/lenet5-digits.json) reads them: the fraction it reads
+with probability >= 0.9 and how many it reads as each digit (mode collapse shows as a digit that
+all but vanishes). The bar: within 10 minutes on 2 cores, at least 70 % of the samples read with
+probability >= 0.9 and every digit at least 3 % of them.
+
+Speed: real training images per second of both networks written layer for layer in PyTorch (the
+script checks each network's layers and parameter count against `convscope summary` before
+timing): a step is pytorch/examples' DCGAN step: z = randn(64, 64) anew each step, fake = G(z);
+the discriminator's loss BCE-with-logits(D(real), 1) + BCE-with-logits(D(fake.detach()), 0),
+each a mean over the batch, the two halves separate forwards (each its own batch statistics),
+backward and D's Adam update; then the generator's loss BCE-with-logits(D(fake), 1) through the
+updated D, backward (through D into G) and G's Adam update; both networks in training mode. The
+real images are one fixed random batch of 64 1x28x28 images uniform in [0, 1], counted once per
+step (64 images a step, though D sees 128 and then 64 again), after a warm-up. ConvScope's side
+is `convscope bench train --model mini-dcgan --batch 64` (engine/training/Throughput.cpp: the
+trainer's own GanStep, engine/generative/Gan.h, with the preset's recipe, a batch uniform in
+[0, 1] and the noise drawn anew each step). Threads, processes, rounds and medians as for the
+VAE. The generator holds the VAE decoder's two transposed convolutions, so PyTorch's slow
+ConvTranspose2d (above) again weighs on its side.
+
 ConvScope finds its data through CONVSCOPE_RESOURCES when it is set (the environment is passed on).
 
-Usage: /usr/bin/python3 bench/generative.py [--convscope PATH] [--threads 2] [--rounds 3]
+Usage: /usr/bin/python3 bench/generative.py [--convscope PATH] [--model mini-vae|mini-dcgan|all]
+                                            [--threads 2] [--rounds 3]
                                             [--speed-only] [--quality-only] [--epochs N]
-           --epochs: fewer epochs than the preset's 40, for quick checks of the script only
-           (the bar is then not judged).
+           --model: which to run (default all: mini-vae's tables, then mini-dcgan's).
+           --epochs: fewer epochs than the preset's (40 for mini-vae, 80 for mini-dcgan), for
+           quick checks of the script only (the bar is then not judged).
        /usr/bin/python3 bench/generative.py train MODEL [--images N] [--threads N]
-           PyTorch's side alone: {"images_per_second": x, "params": n}.
+           PyTorch's side alone: for mini-vae {"images_per_second": x, "params": n}, for
+           mini-dcgan {"images_per_second": x, "params": generator's, "discriminator_params": d}.
 """
 import argparse
 import json
@@ -56,6 +91,15 @@ BATCH, SIZE, CODE = 64, 28, 16
 IMAGES = 12800  # per timed run of ConvScope (a few seconds); PyTorch times a quarter of them
 EPOCHS = 40  # the preset's (engine/network/Presets.cpp's presetRecipe)
 BAR_SECONDS, BAR_NATS = 180, 110.0
+
+GAN = "mini-dcgan"
+NOISE = 64  # the generator's input: z ~ N(0, I)
+GAN_IMAGES = 12800  # real images per timed run of ConvScope; PyTorch times GAN_IMAGES // GAN_PYTORCH_SHARE
+GAN_PYTORCH_SHARE = 4
+GAN_EPOCHS = 80  # the preset's (presetRecipe)
+GAN_BAR_SECONDS, GAN_BAR_CONFIDENT, GAN_BAR_SMALLEST = 600, 0.70, 0.03
+SAMPLES, SAMPLE_SEED = 1000, 2  # what `convscope generate` draws for the census
+MODELS = (MODEL, GAN)
 
 
 def build():
@@ -95,10 +139,35 @@ def elbo_loss(logits, x, mu, logvar):
     return (reconstruction + kl) / n
 
 
+def build_generator():
+    """mini-dcgan's generator (engine/network/Presets.cpp's generativePresets) layer for layer."""
+    import torch.nn as nn
+    return nn.Sequential(nn.Linear(NOISE, 64 * 7 * 7),                                     # "dense 3136"
+                         nn.Unflatten(1, (64, 7, 7)),                                      # "reshape 64x7x7"
+                         nn.BatchNorm2d(64), nn.ReLU(),
+                         nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),               # 32x14x14
+                         nn.BatchNorm2d(32), nn.ReLU(),
+                         nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1), nn.Sigmoid())  # 1x28x28 in [0, 1]
+
+
+# ---- mini-dcgan's DISCRIMINATOR: keep in step with ganDiscriminatorPresets() in engine/network/Presets.cpp.
+# ---- Edit here when it changes (e.g. nn.Dropout(0.3) after each leaky ReLU);
+# ---- gan_check() compares it layer by layer with `convscope summary` and stops at a mismatch.
+def build_discriminator():
+    import torch.nn as nn
+    return nn.Sequential(nn.Conv2d(1, 32, 4, stride=2, padding=1), nn.LeakyReLU(0.2),   # 32x14x14
+                         nn.Conv2d(32, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # 64x7x7
+                         nn.Flatten(),                                                  # C, H, W order
+                         nn.Linear(64 * 7 * 7, 1))                                      # one logit, no sigmoid
+# ---- end of the discriminator
+
+
 def pytorch_train(name, images, threads):
+    if name == GAN:
+        return pytorch_train_gan(images, threads)
     import torch
     if name != MODEL:
-        sys.exit(f"only {MODEL} is written in PyTorch here, not {name}")
+        sys.exit(f"only {' and '.join(MODELS)} are written in PyTorch here, not {name}")
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     net = build()
@@ -121,6 +190,43 @@ def pytorch_train(name, images, threads):
         step()
     seconds = time.perf_counter() - start
     return {"images_per_second": batches * BATCH / seconds, "params": params}
+
+
+def pytorch_train_gan(images, threads):
+    """pytorch/examples' DCGAN step on a fixed batch of real images uniform in [0, 1]; images per
+    second counts each step's real images once."""
+    import torch
+    import torch.nn.functional as F
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    g, d = build_generator(), build_discriminator()
+    g.train(), d.train()  # batch statistics
+    real = torch.rand(BATCH, 1, SIZE, SIZE)
+    ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
+    opt_g = torch.optim.Adam(g.parameters(), lr=0.003, betas=(0.5, 0.999))  # the preset's recipe
+    opt_d = torch.optim.Adam(d.parameters(), lr=0.003, betas=(0.5, 0.999))
+    batches = images // BATCH
+
+    def step():
+        fake = g(torch.randn(BATCH, NOISE))
+        opt_d.zero_grad()  # the discriminator: real labelled 1, made labelled 0, each half its own forward
+        loss_d = (F.binary_cross_entropy_with_logits(d(real), ones) +
+                  F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
+        loss_d.backward()
+        opt_d.step()
+        opt_g.zero_grad()  # the generator: the same images through the updated discriminator, labelled real
+        loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
+        loss_g.backward()
+        opt_g.step()
+
+    for _ in range(max(5, batches // 10)):
+        step()
+    start = time.perf_counter()
+    for _ in range(batches):
+        step()
+    seconds = time.perf_counter() - start
+    return {"images_per_second": batches * BATCH / seconds, "params": sum(p.numel() for p in g.parameters()),
+            "discriminator_params": sum(p.numel() for p in d.parameters())}
 
 
 def run_json(cmd):
@@ -151,31 +257,42 @@ def quality(convscope, name, threads, epochs=None):
             "loss_by_epoch": [(e["epoch"], e["test_loss"]) for e in epochs_run], "eval": evaluation}
 
 
+def resources_dir():
+    return os.environ.get("CONVSCOPE_RESOURCES") or os.path.join(ROOT, "resources")
+
+
+def gan_quality(convscope, threads, epochs=None):
+    """mini-dcgan's own recipe on the digits: wall seconds, CPU seconds, each epoch's figures, then
+    (not timed) SAMPLES samples from the saved generator read by LeNet-5. `epochs`: fewer, for quick checks."""
+    classifier = os.path.join(resources_dir(), "models", "lenet5-digits.json")
+    if not os.path.isfile(classifier):
+        sys.exit(f"{GAN}: no LeNet-5 for the census at {classifier} (set CONVSCOPE_RESOURCES)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, GAN + ".json")
+        cmd = [convscope, "train", "--model", GAN, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
+               "--json", "--save", path]
+        if epochs is not None:
+            cmd += ["--epochs", str(epochs)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()  # the saved model is part of the timed run
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        census = run_json([convscope, "generate", "--model", path, "--count", str(SAMPLES), "--seed",
+                           str(SAMPLE_SEED), "--census", classifier, "--json"])["census"]
+    epochs_run = [json.loads(line) for line in out.strip().splitlines()]
+    return {"wall_seconds": wall, "cpu_seconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "epochs": len(epochs_run), "last": epochs_run[-1], "census": census}
+
+
 def every_fifth(by_epoch):
     """The first epoch, every 5th and the last, as 'epoch: nats'."""
     last = by_epoch[-1][0]
     return ", ".join(f"{e}: {v:.1f}" for e, v in by_epoch if e == 1 or e % 5 == 0 or e == last)
 
 
-def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "train":
-        a = argparse.ArgumentParser()
-        a.add_argument("what")
-        a.add_argument("model")
-        a.add_argument("--images", type=int, default=640)
-        a.add_argument("--threads", type=int, default=2)
-        args = a.parse_args()
-        print(json.dumps(pytorch_train(args.model, args.images, args.threads)))
-        return
-    a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.add_argument("--convscope", default=os.path.join(ROOT, "build/release/app/convscope"))
-    a.add_argument("--threads", type=int, default=2)
-    a.add_argument("--rounds", type=int, default=3)
-    a.add_argument("--speed-only", action="store_true")
-    a.add_argument("--quality-only", action="store_true")
-    a.add_argument("--epochs", type=int, default=None,
-                   help="quick checks of the script only: fewer epochs than the preset's 40 (the bar is not judged)")
-    args = a.parse_args()
+def vae_tables(args):
+    """mini-vae's quality table, then its speed table."""
     m = MODEL
     if not args.speed_only:
         q = quality(args.convscope, m, args.threads, args.epochs)
@@ -212,6 +329,119 @@ def main():
         sys.exit(f"{m}: PyTorch's network has {params} parameters, ConvScope's {summary['total_params']}")
     o, p = statistics.median(ours), statistics.median(theirs)
     print(f"| {m} | {params:,} | {o:,.0f} | {p:,.0f} | **{o / p:.2f}×** |", flush=True)
+
+
+# ConvScope's layer types (`convscope summary`) for PyTorch's modules.
+KINDS = {"Linear": "Dense", "Conv2d": "Conv2D", "ConvTranspose2d": "ConvTranspose2D", "BatchNorm2d": "BatchNorm",
+         "ReLU": "Activation", "LeakyReLU": "Activation", "Sigmoid": "Activation", "Tanh": "Activation",
+         "Flatten": "Flatten", "Unflatten": "Reshape", "Dropout": "Dropout", "Dropout2d": "Dropout"}
+
+
+def torch_layers(net):
+    """[(ConvScope's type, parameters)] for each module of an nn.Sequential."""
+    return [(KINDS.get(type(m).__name__, type(m).__name__), sum(p.numel() for p in m.parameters())) for m in net]
+
+
+def gan_check(summary):
+    """Stops with a message naming the network when PyTorch's generator or discriminator differs
+    from ConvScope's (`convscope summary --model mini-dcgan --json`) in parameters or layers."""
+    networks = (("generator", build_generator(), summary), ("discriminator", build_discriminator(),
+                                                            summary["discriminator"]))
+    for which, net, ours in networks:
+        theirs = torch_layers(net)
+        params = sum(p for _, p in theirs)
+        if params != ours["total_params"]:
+            sys.exit(f"{GAN}: PyTorch's {which} has {params} parameters, ConvScope's {ours['total_params']} "
+                     f"(edit build_{which}() in {os.path.relpath(__file__, ROOT)})")
+        layers = [(layer["type"], layer["params"]) for layer in ours["layers"]]
+        if theirs != layers:
+            def show(ls):
+                return ", ".join(f"{t} {p}" if p else t for t, p in ls)
+            sys.exit(f"{GAN}: PyTorch's {which} has the layers [{show(theirs)}], ConvScope's [{show(layers)}] "
+                     f"(edit build_{which}() in {os.path.relpath(__file__, ROOT)})")
+
+
+def gan_tables(args):
+    """mini-dcgan's quality table, then its speed table."""
+    m = GAN
+    if not args.speed_only:
+        q = gan_quality(args.convscope, args.threads, args.epochs)
+        c, last = q["census"], q["last"]
+        counts = c["counts"]
+        rarest = ", ".join(str(k) for k, n in enumerate(counts) if n == min(counts))  # ties: each of them
+        if args.epochs is None or args.epochs == GAN_EPOCHS:
+            bar = "yes" if (q["wall_seconds"] <= GAN_BAR_SECONDS and c["confident"] >= GAN_BAR_CONFIDENT and
+                            c["smallest_class"] >= GAN_BAR_SMALLEST) else "no"
+        else:
+            bar = f"not judged ({q['epochs']} epochs)"
+        print("| model | epochs | wall time | CPU time | confident (p ≥ 0.9) | rarest digit(s) | samples per digit 0–9 | "
+              "within 10 min, ≥ 70 % and every digit ≥ 3 % | D(x) / D(G(z)), last epoch (test) |")
+        print("|---|---:|---:|---:|---:|---:|---|---|---|")
+        print(f"| {m} | {q['epochs']} | {q['wall_seconds']:.0f} s | {q['cpu_seconds']:.0f} s | "
+              f"**{100 * c['confident']:.1f} %** | {rarest}: **{100 * c['smallest_class']:.1f} %** | "
+              f"{', '.join(str(k) for k in counts)} | {bar} | {last['real_score']:.2f} / {last['fake_score']:.2f} "
+              f"({last['test_real_score']:.2f} / {last['test_fake_score']:.2f}) |", flush=True)
+        print()
+        print(f"{sum(counts)} samples from the saved generator (noise seed {SAMPLE_SEED}) read by LeNet-5 "
+              "(resources/models/lenet5-digits.json); confident: its probability ≥ 0.9. D(x) and D(G(z)): the "
+              "discriminator's mean probability of real over the last epoch (test: the test digits and as many "
+              "made from a fixed seed).", flush=True)
+    if args.quality_only:
+        return
+    if not args.speed_only:
+        print()
+    summary = run_json([args.convscope, "summary", "--model", m, "--json"])
+    gan_check(summary)  # before anything is timed
+    print("| model | parameters (G + D) | training: ConvScope | PyTorch | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    ours, theirs = [], []
+    for _ in range(args.rounds):
+        c = run_json([args.convscope, "bench", "train", "--model", m, "--batch", str(BATCH), "--images",
+                      str(GAN_IMAGES), "--threads", str(args.threads), "--json"])
+        t = run_json([PYTHON, __file__, "train", m, "--images", str(GAN_IMAGES // GAN_PYTORCH_SHARE), "--threads",
+                      str(args.threads)])
+        ours.append(c["images_per_second"])
+        theirs.append(t["images_per_second"])
+        params, d_params = t["params"], t["discriminator_params"]
+        for which, n, o in (("generator", params, summary["total_params"]),
+                            ("discriminator", d_params, summary["discriminator"]["total_params"])):
+            if n != o:
+                sys.exit(f"{m}: PyTorch's {which} has {n} parameters, ConvScope's {o}")
+    o, p = statistics.median(ours), statistics.median(theirs)
+    print(f"| {m} | {params:,} + {d_params:,} | {o:,.0f} | {p:,.0f} | **{o / p:.2f}×** |", flush=True)
+    print()
+    print("Images per second: real images, one batch of 64 a step (the generator makes as many, the discriminator "
+          "judges both halves, then the made half again).", flush=True)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "train":
+        a = argparse.ArgumentParser()
+        a.add_argument("what")
+        a.add_argument("model", choices=MODELS)
+        a.add_argument("--images", type=int, default=640)
+        a.add_argument("--threads", type=int, default=2)
+        args = a.parse_args()
+        print(json.dumps(pytorch_train(args.model, args.images, args.threads)))
+        return
+    a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("--convscope", default=os.path.join(ROOT, "build/release/app/convscope"))
+    a.add_argument("--model", choices=MODELS + ("all",), default="all",
+                   help="which to run (default all: mini-vae's tables, then mini-dcgan's)")
+    a.add_argument("--threads", type=int, default=2)
+    a.add_argument("--rounds", type=int, default=3)
+    a.add_argument("--speed-only", action="store_true")
+    a.add_argument("--quality-only", action="store_true")
+    a.add_argument("--epochs", type=int, default=None,
+                   help="quick checks of the script only: fewer epochs than the preset's (40 for mini-vae, 80 for "
+                        "mini-dcgan; the bar is not judged)")
+    args = a.parse_args()
+    if args.model in (MODEL, "all"):
+        vae_tables(args)
+    if args.model == "all":
+        print(flush=True)
+    if args.model in (GAN, "all"):
+        gan_tables(args)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,10 @@ want deconv-zero-inserted && shoot deconv-zero-inserted 4 "xdotool key z u Right
 want applications && shoot applications 6 "" -- --tab applications --presenter
 # The detection page, presenting: NMS two steps in on a test scene, the anchors of a cell on the 6.
 want detection && shoot detection 6 "xdotool key n n; xdotool mousemove 225 392 click 1; sleep 1" -- --tab detection --presenter
+# The generation page, presenting: the VAE's latent plane with a point decoded and a walk from a 7
+# towards a 0; the GAN's samples with D's verdicts and the census of 1,000 samples.
+want generation && shoot generation 6 "xdotool mousemove 150 450 click 1; sleep 0.5; xdotool mousemove 360 330 click 1; sleep 0.5; xdotool mousemove 300 300; sleep 0.3; xdotool mousemove 1200 775; sleep 1" -- --tab generation --presenter
+want gan && shoot gan 6 "" -- --tab gan --presenter
 # The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
 want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
   --step backward --cell 95

@@ -3,7 +3,8 @@
 # internet still shows trained networks (feature hierarchy, saliency, the architectures'
 # maps): mini VGG and mini ResNet on Fashion-MNIST (Debian's
 # dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json), and the
-# Applications tab's mini-unet, mini-fcn and mini-ssd on the composed scenes. Fixed seeds; each is scored on its test set, which its training
+# Applications tab's mini-unet, mini-fcn and mini-ssd on the composed scenes, and its generative
+# models on the digits: mini-vae-2d, mini-vae and mini-dcgan. Fixed seeds; each is scored on its test set, which its training
 # never saw, and the figures are printed for BENCHMARKS.md ("The trained models ConvScope ships").
 #   ./scripts/train-shipped-models.sh [BUILD_DIR] [NAME...]   (default build/release; run.sh builds it;
 #   names: only those models)
@@ -42,3 +43,22 @@ segmenter mini-fcn-scenes mini-fcn
 # The Applications tab's detector: the preset's own recipe (12 epochs, Adam 0.002, batch 32, SSD's
 # loss; Presets.cpp), seed 1, scored by mAP@0.5 on the 500 composed test scenes.
 segmenter mini-ssd-scenes mini-ssd
+# The Generation page's models on the bundled digits, each preset's own recipe (Presets.cpp), seed 1:
+# the VAEs scored by their negative ELBO on the 2,000 test digits, the GAN by how the bundled LeNet-5
+# reads 1,000 of its samples (the fraction read with p >= 0.9, the rarest digit's share).
+generative() { # NAME MODEL
+  local name=$1 model=$2 started=$SECONDS score
+  wanted "$name" || return 0
+  "$BIN" train --model "$model" --dataset digits --seed 1 --save "$OUT/$name.json" --json >/dev/null
+  local seconds=$((SECONDS - started))
+  if [[ "$model" == mini-dcgan ]]; then
+    score=$("$BIN" generate --model "$OUT/$name.json" --count 1000 --seed 2 --census "$OUT/lenet5-digits.json" --json |
+      /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["census"]; print(json.dumps({k: c[k] for k in ("confident", "smallest_class", "counts")}))')
+  else
+    score=$("$BIN" eval --model "$OUT/$name.json" --dataset digits --json)
+  fi
+  echo "$name: $model on the digits (its recipe) in ${seconds} s; $score; $(du -h "$OUT/$name.json" | cut -f1)"
+}
+generative mini-vae-2d-digits mini-vae-2d
+generative mini-vae-digits mini-vae
+generative mini-dcgan-digits mini-dcgan

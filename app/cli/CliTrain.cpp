@@ -92,13 +92,15 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd, 40 "
-                        "for mini-vae, 30 for mini-dcgan).", "N"});
+                        "for mini-vae, 80 for mini-dcgan).", "N"});
   p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet, mini-fcn and mini-ssd).", "N"});
   p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
-                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae, 0.0002 for mini-dcgan).",
+                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae, 0.003 for mini-dcgan).",
                "X"});
   p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd, mini-vae and mini-dcgan).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
+  p.addOption({"beta", "A VAE's weight on the KL term (β-VAE; default 1): 0 a plain autoencoder, larger packs the "
+                      "codes towards N(0, I).", "B"});
   p.addOption({"beta1", "Adam's β₁, the first moment's decay (default: the preset's; 0.9, 0.5 for mini-dcgan).", "B"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
@@ -178,6 +180,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     throw UsageError(e.what());
   }
   if (std::string problem = config.problem(); !problem.empty()) throw UsageError(problem);
+  if (p.isSet("beta")) config.vae = TrainConfig::Vae{positiveNumber(p, "beta")}; // a network without a sampling layer is refused
   if (config.optimizer.kind == OptimizerKind::Adam && !p.isSet("momentum")) config.optimizer.momentum = 0;
   const std::string savePath = str(p.value("save"));
   if (!savePath.empty()) {

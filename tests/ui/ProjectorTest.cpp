@@ -17,6 +17,9 @@
 #include "ui/stepper/TransposedStepper.h"
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
+#include "ui/applications/GanPanel.h"
+#include "ui/applications/GenerationPage.h"
+#include "ui/applications/VaePanel.h"
 #include "ui/applications/SegmentationPage.h"
 #include <QHeaderView>
 #include <QTableWidget>
@@ -285,6 +288,52 @@ private slots:
     }
     auto* pr = page->findChild<QCustomPlot*>("precisionRecall");
     QVERIFY(pr->xAxis->tickLabelFont().pixelSize() >= 16);
+    window.setPresenterMode(false);
+  }
+
+  // The generation page, presenting: the VAE's plane, decode, grid and walk, then the GAN's samples,
+  // step text and census inside the screen; the decode's code and the step's numbers at 24 px;
+  // every caption whole; plot text at least 16 px.
+  void presenterModeShowsTheGenerationPageWhole() {
+    MainWindow window;
+    window.show();
+    window.showGeneration();
+    window.setPresenterMode(true);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(window.size(), QSize(1280, 800));
+    GenerationPage* page = window.applicationsTab()->generation();
+    QVERIFY(page->vae()->hasModel());
+    page->vae()->decodeAt(QPointF(0.5, -0.5));
+    page->vae()->setWalk(QPointF(-1, -1), QPointF(1, 1));
+    const QRect screen(QPoint(0, 0), window.size());
+    const auto checkPage = [&](QWidget* panel, std::initializer_list<const char*> names) {
+      QApplication::processEvents();
+      for (const char* name : names) {
+        QWidget* w = panel->findChild<QWidget*>(name);
+        QVERIFY2(w && w->isVisible(), name);
+        const QRect r(w->mapTo(&window, QPoint(0, 0)), w->size());
+        QVERIFY2(screen.contains(r), qPrintable(QStringLiteral("%1 at %2,%3 %4x%5").arg(name).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+      }
+      for (QLabel* label : panel->findChildren<QLabel*>()) {
+        if (!label->isVisible() || label->text().isEmpty()) continue;
+        const int needed = label->wordWrap() ? label->heightForWidth(label->width()) : label->sizeHint().height();
+        QVERIFY2(label->height() >= needed && label->width() >= (label->wordWrap() ? 0 : label->sizeHint().width()),
+                 qPrintable(label->objectName() + ": " + label->text()));
+        const QRect r(label->mapTo(&window, QPoint(0, 0)), label->size());
+        QVERIFY2(screen.contains(r), qPrintable(label->objectName() + " outside: " + label->text()));
+      }
+    };
+    checkPage(page->vae(), {"latentPlane", "vaeDecoded", "vaeGrid", "vaeWalk", "vaeBeta"});
+    QVERIFY(page->findChild<QWidget*>("latentPlane")->width() >= 400);
+    QVERIFY(page->findChild<QLabel*>("vaeCode")->font().pixelSize() >= 24);
+    page->setCurrentWidget(page->gan());
+    QVERIFY(page->gan()->hasModel());
+    checkPage(page->gan(), {"ganSamples", "ganStep", "ganSide", "ganPause", "ganStepButton"});
+    QVERIFY(page->findChild<QWidget*>("ganSamples")->height() >= 400);
+    QVERIFY(page->findChild<QLabel*>("ganStep")->font().pixelSize() >= 24);
+    QVERIFY(page->findChild<QLabel*>("ganCensusText")->font().pixelSize() >= 24);
+    auto* census = page->findChild<QCustomPlot*>("ganCensus");
+    QVERIFY(census->xAxis->tickLabelFont().pixelSize() >= 16);
     window.setPresenterMode(false);
   }
 

@@ -97,6 +97,9 @@ GanPanel::GanPanel(QWidget* parent) : GenerativePanel("ganPanel", presetTrainCon
   censusPlot_->xAxis->setRange(-0.6, 9.6);
   censusPlot_->xAxis->setLabel(tr("digit, as LeNet-5 reads it"));
   censusPlot_->yAxis->setLabel(tr("% of 1,000 samples"));
+  auto* fair = new QCPItemStraightLine(censusPlot_); // each digit's share if none were dropped
+  fair->point1->setCoords(-1, 10), fair->point2->setCoords(10, 10);
+  fair->setPen(QPen(QColor(120, 120, 120), 1.5, Qt::DashLine));
   auto* censusPage = new QWidget;
   auto* censusLayout = new QVBoxLayout(censusPage);
   censusLayout->setContentsMargins(0, 0, 0, 0);
@@ -227,7 +230,7 @@ void GanPanel::takeCensus() {
   censusPlot_->replot(QCustomPlot::rpQueuedReplot);
   const auto rarest = std::min_element(census_.counts.begin(), census_.counts.end());
   censusLabel_->setText(tr("LeNet-5 reads %1 % of 1,000 samples with p ≥ 0.9; the rarest digit, %2, is %3 % of them "
-                           "(a fair share is 10 %)")
+                           "(a fair share, dashed, is 10 %)")
                             .arg(100 * census_.confidentFraction(), 0, 'f', 1)
                             .arg(rarest - census_.counts.begin())
                             .arg(100.0 * *rarest / kCensusSamples, 0, 'f', 1));
@@ -371,9 +374,9 @@ bool GanPanel::saveTrainingAnimation(const QString& path, QString* error) const 
 void GanPanel::setPresenterMode(bool on) {
   presenter_ = on;
   samples_->setCaptionPixels(on ? 18 : 12);
-  for (QLabel* l : {stepLabel_, censusLabel_, status_}) {
-    QFont f = l->font();
-    f.setPixelSize(l == stepLabel_ ? (on ? 24 : 13) : (on ? 18 : 12));
+  for (QLabel* l : {stepLabel_, censusLabel_}) { // the step's and the census's numbers: 24 px; the rest the window's
+    QFont f;
+    if (on) f.setPixelSize(24);
     l->setFont(f);
   }
   QFont tick = font(), label = font();

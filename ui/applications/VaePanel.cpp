@@ -374,12 +374,11 @@ void VaePanel::replotCurves() {
 
 void VaePanel::setPresenterMode(bool on) {
   presenter_ = on;
-  const int pixels = on ? 24 : 13;
   planeView_->setFontPixels(on ? 18 : 12);
   for (ImageGrid* g : {decodedView_, gridView_, walkView_}) g->setCaptionPixels(on ? 20 : 13);
-  for (QLabel* l : {codeLabel_, planeNote_, betaLabel_, status_}) {
-    QFont f = l->font();
-    f.setPixelSize(l == planeNote_ || l == status_ ? (on ? 18 : 12) : pixels);
+  for (QLabel* l : {codeLabel_, betaLabel_}) { // the numbers a slide would print: 24 px; the rest the window's
+    QFont f;
+    if (on) f.setPixelSize(24);
     l->setFont(f);
   }
   QFont tick = font(), label = font();

@@ -139,6 +139,7 @@ void TrainingPanel::startRun(TrainingRequest request) {
     return;
   }
   form_->fill(request);
+  request.refuseGenerative = true; // the curves, confusion matrix and drawing pad are for classifiers and segmenters
   const TrainingSpec& spec = request.spec;
   network_ = spec.resume ? QString::fromStdString(spec.model) : form_->modelName();
   if (const std::string problem = spec.config.problem(); !problem.empty()) {

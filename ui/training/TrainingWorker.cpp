@@ -55,6 +55,10 @@ void TrainingWorker::start(TrainingRequest request) {
     // The command line's run: a typed layer list, a preset, a layer-list file, or a model
     // file (trained further from its weights when it has them).
     TrainingJob job(request.spec);
+    if (request.refuseGenerative && (job.discriminator() || isVae(job.network())))
+      throw std::invalid_argument(request.spec.model + " is a generative model (" +
+                                  (job.discriminator() ? "a GAN" : "a VAE") +
+                                  "): train it on Applications → Generation, or with convscope train");
     Network* network = &job.network();
     TrainingSetup setup{serializeModel(*network, {}, false), job.preprocess(), job.data().train.classNames,
                         std::make_shared<const Dataset>(job.data().test)};

@@ -29,6 +29,9 @@ class ComputeThread;
 struct TrainingRequest {
   TrainingSpec spec;
   QString checkpoint; // when not empty: a checkpoint saved here after every epoch
+  // The Training tab's runs: networks that classify or segment; a VAE or a GAN is refused by name
+  // (the Generation page trains those).
+  bool refuseGenerative = false;
 };
 
 // Copies taken after a batch: conv1's weights (C_out, C_in, KH, KW) and every parameter,
