@@ -1,6 +1,7 @@
 // DetectionPage: the scene with the detector's boxes and anchors, NMS stepped, the
 // precision–recall curve and the training.
 #include "ui/applications/DetectionPage.h"
+#include "ui/core/PlotText.h"
 
 #include "ui/applications/NmsPanel.h"
 #include "ui/applications/PrecisionRecallPanel.h"
@@ -491,14 +492,7 @@ void DetectionPage::setPresenterMode(bool on) {
   presenter_ = on;
   nms_->setPresenterMode(on);
   pr_->setPresenterMode(on);
-  QFont tick = font(), label = font();
-  tick.setPixelSize(on ? 16 : 11);
-  label.setPixelSize(on ? 18 : 12);
-  for (QCPAxis* axis : {curves_->xAxis, curves_->yAxis, curves_->yAxis2})
-    axis->setTickLabelFont(tick), axis->setLabelFont(label);
-  curves_->legend->setFont(tick);
-  curves_->replot();
-  emptyText_->setFont(label);
+  emptyText_->setFont(setPlotText(curves_, on));
   canvas_->update();
 }
 

@@ -1,5 +1,6 @@
 // GanPanel: samples, step mode, curves and the census.
 #include "ui/applications/GanPanel.h"
+#include "ui/core/PlotText.h"
 
 #include "ui/applications/ImageGrid.h"
 #include "ui/core/ThreadSanitizer.h"
@@ -114,7 +115,15 @@ GanPanel::GanPanel(QWidget* parent) : GenerativePanel("ganPanel", presetTrainCon
   auto* left = new QVBoxLayout;
   left->addWidget(samples_, 1);
   auto* sampleButtons = new QHBoxLayout;
-  for (QWidget* w : std::initializer_list<QWidget*>{verdictBox_, censusButton_, saveButton_, saveAnimationButton_})
+  auto* openButton = new QPushButton(tr("Open…"));
+  openButton->setToolTip(tr("A GAN of your own: convscope train --model mini-dcgan --save FILE"));
+  connect(openButton, &QPushButton::clicked, this, [this] {
+    if (isTraining()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained GAN"), {}, tr("Model files (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !loadModel(path, &error)) status_->setText(error);
+  });
+  for (QWidget* w : std::initializer_list<QWidget*>{verdictBox_, censusButton_, saveButton_, saveAnimationButton_, openButton})
     sampleButtons->addWidget(w);
   sampleButtons->addStretch();
   left->addLayout(sampleButtons);
@@ -151,15 +160,19 @@ GanPanel::GanPanel(QWidget* parent) : GenerativePanel("ganPanel", presetTrainCon
     if (!path.isEmpty()) status_->setText(saveTrainingAnimation(path, &error) ? tr("Saved %1").arg(path) : error);
   });
 
-  QString error;
-  if (!loadModel(QString::fromStdString(resourcesDirectory()) + "/models/" + kShippedGan, &error))
-    status_->setText(error);
   stepLabel_->setText(tr("Train, then Pause and Step: each step shows the two players' losses and the "
                          "discriminator's verdicts."));
   replot();
 }
 
 GanPanel::~GanPanel() = default;
+
+void GanPanel::firstShown() {
+  if (generator_ || isTraining()) return;
+  QString error;
+  if (!loadModel(QString::fromStdString(resourcesDirectory()) + "/models/" + kShippedGan, &error))
+    status_->setText(error);
+}
 
 bool GanPanel::loadModel(const QString& path, QString* error) {
   try {
@@ -321,9 +334,9 @@ void GanPanel::takeReports(TrainingReports& r) {
   std::unique_ptr<Network> trained = worker()->takeNetwork();
   const bool ok = r.finished->ok;
   const QString done = status_->text();
-  if (trained && ok && liveDiscriminator_) {
+  if (trained && liveDiscriminator_) { // finished or stopped: what was trained stays
     generator_ = std::move(trained);
-    discriminator_ = std::move(liveDiscriminator_); // the last snapshot: the run's end
+    discriminator_ = std::move(liveDiscriminator_); // the run's last snapshot: its end
   }
   liveGenerator_.reset(), liveDiscriminator_.reset();
   finishTraining();
@@ -379,14 +392,7 @@ void GanPanel::setPresenterMode(bool on) {
     if (on) f.setPixelSize(24);
     l->setFont(f);
   }
-  QFont tick = font(), label = font();
-  tick.setPixelSize(on ? 16 : 11);
-  label.setPixelSize(on ? 18 : 12);
-  for (QCustomPlot* p : {losses_, scores_, censusPlot_}) {
-    for (QCPAxis* axis : {p->xAxis, p->yAxis}) axis->setTickLabelFont(tick), axis->setLabelFont(label);
-    p->legend->setFont(tick);
-    p->replot();
-  }
+  for (QCustomPlot* p : {losses_, scores_, censusPlot_}) setPlotText(p, on);
 }
 
 std::vector<Figure> GanPanel::figures() const {

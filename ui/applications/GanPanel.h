@@ -61,6 +61,7 @@ public slots:
 
 protected:
   void takeReports(TrainingReports& r) override;
+  void firstShown() override; // the shipped mini-dcgan
 
 private:
   void redrawSamples(); // the fixed noise through the generator shown (in training, the live one)

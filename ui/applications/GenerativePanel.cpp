@@ -7,6 +7,7 @@
 
 #include "engine/backend/Backend.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -51,6 +52,14 @@ GenerativePanel::GenerativePanel(const QString& objectName, int epochs, QWidget*
 GenerativePanel::~GenerativePanel() { disposeTrainingWorker(worker_); }
 
 QString GenerativePanel::statusText() const { return status_->text(); }
+
+bool GenerativePanel::event(QEvent* e) {
+  if (e->type() == QEvent::Show && !shown_) {
+    shown_ = true;
+    firstShown();
+  }
+  return QWidget::event(e);
+}
 
 void GenerativePanel::stop() {
   if (training_) worker_->stop();

@@ -56,6 +56,10 @@ protected:
   // `spec` (the epochs box's epochs, the image limits) and says so.
   bool startTraining(TrainingSpec spec, const QString& what);
   virtual void takeReports(TrainingReports& reports) = 0; // on the GUI thread, as they arrive
+  // Once, when the panel first shows: its shipped model read and drawn (not at start-up: every
+  // window would pay for a page it may never open).
+  virtual void firstShown() = 0;
+  bool event(QEvent* event) override;
   void finishTraining(); // the controls back
   TrainingWorker* worker() const { return worker_; }
   QHBoxLayout* controlRow() const { return controls_; }
@@ -72,7 +76,7 @@ private:
   TrainingWorker* worker_ = nullptr;
   std::function<bool()> otherTraining_;
   std::unique_ptr<Backend> backend_;
-  bool training_ = false;
+  bool training_ = false, shown_ = false;
   int trainImages_ = 0, testImages_ = 0;
 };
 

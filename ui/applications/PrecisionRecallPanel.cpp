@@ -1,5 +1,6 @@
 // PrecisionRecallPanel: one class's curve, built point by point.
 #include "ui/applications/PrecisionRecallPanel.h"
+#include "ui/core/PlotText.h"
 
 #include <qcustomplot.h>
 
@@ -150,13 +151,6 @@ void PrecisionRecallPanel::replot() {
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void PrecisionRecallPanel::setPresenterMode(bool on) {
-  QFont tick = font(), label = font();
-  tick.setPixelSize(on ? 16 : 11);
-  label.setPixelSize(on ? 18 : 12);
-  for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis})
-    axis->setTickLabelFont(tick), axis->setLabelFont(label);
-  plot_->replot();
-}
+void PrecisionRecallPanel::setPresenterMode(bool on) { setPlotText(plot_, on); }
 
 } // namespace convscope::ui

@@ -2,6 +2,7 @@
 #include "ui/applications/ScenePage.h"
 
 #include "ui/core/ComputeThread.h"
+#include "ui/core/ThreadSanitizer.h"
 #include "ui/training/TrainingWorker.h"
 
 #include "engine/training/Trainer.h"

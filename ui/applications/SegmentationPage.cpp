@@ -1,5 +1,6 @@
 // SegmentationPage: the scene, the two models' predictions and their training.
 #include "ui/applications/SegmentationPage.h"
+#include "ui/core/PlotText.h"
 
 #include "ui/applications/Scenes.h"
 #include "ui/core/ComputeThread.h"
@@ -315,14 +316,7 @@ void SegmentationPage::setPresenterMode(bool on) {
   presenter_ = on;
   canvas_->setSide(imageSide());
   sceneTitle_->setMaximumWidth(imageSide());
-  QFont tick = font(), label = font();
-  tick.setPixelSize(on ? 16 : 11);
-  label.setPixelSize(on ? 18 : 12);
-  for (QCPAxis* axis : {curves_->xAxis, curves_->yAxis, curves_->yAxis2})
-    axis->setTickLabelFont(tick), axis->setLabelFont(label);
-  curves_->legend->setFont(tick);
-  emptyText_->setFont(label);
-  curves_->replot();
+  emptyText_->setFont(setPlotText(curves_, on));
   sceneChanged();
 }
 

@@ -1,5 +1,6 @@
 // VaePanel: the latent plane, decodes, walks and β.
 #include "ui/applications/VaePanel.h"
+#include "ui/core/PlotText.h"
 
 #include "ui/applications/ImageGrid.h"
 #include "ui/applications/LatentPlaneView.h"
@@ -119,8 +120,17 @@ VaePanel::VaePanel(QWidget* parent) : GenerativePanel("vaePanel", 10, parent) {
   top->addWidget(planeView_, 5);
   top->addLayout(rightColumn, 6);
   controlRow()->insertWidget(0, modelBox_);
-  controlRow()->insertWidget(1, betaLabel_);
-  controlRow()->insertWidget(2, betaSlider_);
+  auto* openButton = new QPushButton(tr("Open…"));
+  openButton->setToolTip(tr("A VAE of your own: convscope train --model mini-vae --save FILE (28×28 digits)"));
+  controlRow()->insertWidget(1, openButton);
+  connect(openButton, &QPushButton::clicked, this, [this] {
+    if (isTraining()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a trained VAE"), {}, tr("Model files (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !loadModel(path, &error)) status_->setText(error);
+  });
+  controlRow()->insertWidget(2, betaLabel_);
+  controlRow()->insertWidget(3, betaSlider_);
   controlRow()->addWidget(saveWalkButton_);
   controlRow()->addStretch();
   auto* layout = new QVBoxLayout(this);
@@ -146,7 +156,10 @@ VaePanel::VaePanel(QWidget* parent) : GenerativePanel("vaePanel", 10, parent) {
   });
   betaLabel_->setText(tr("β = %1").arg(beta(), 0, 'f', 1));
   replotCurves();
-  chooseShipped(0);
+}
+
+void VaePanel::firstShown() {
+  if (!vae_) chooseShipped(0);
 }
 
 VaePanel::~VaePanel() = default;
@@ -348,13 +361,13 @@ void VaePanel::takeReports(TrainingReports& r) {
   finishTraining();
   modelBox_->setEnabled(true);
   betaSlider_->setEnabled(true);
-  if (trained && ok) {
-    progress_->setValue(100);
+  if (trained) { // finished, or stopped (or diverged: the last good weights): what was trained stays
+    if (ok) progress_->setValue(100);
     Model m{std::move(*trained), worker()->modelInfo(), true};
     setModel(std::move(m), tr("trained here with β = %1").arg(beta(), 0, 'f', 1));
-    status_->setText(tr("Done. %1").arg(done));
+    status_->setText(ok ? tr("Done. %1").arg(done) : r.finished->message);
   } else {
-    if (!ok) status_->setText(r.finished->message);
+    status_->setText(r.finished->message);
     if (vae_) decoder_ = vaeDecoder(*vae_);
   }
 }
@@ -381,13 +394,7 @@ void VaePanel::setPresenterMode(bool on) {
     if (on) f.setPixelSize(24);
     l->setFont(f);
   }
-  QFont tick = font(), label = font();
-  tick.setPixelSize(on ? 16 : 11);
-  label.setPixelSize(on ? 18 : 12);
-  for (QCPAxis* axis : {curves_->xAxis, curves_->yAxis, curves_->yAxis2})
-    axis->setTickLabelFont(tick), axis->setLabelFont(label);
-  curves_->legend->setFont(tick);
-  curves_->replot();
+  setPlotText(curves_, on);
 }
 
 std::vector<Figure> VaePanel::figures() const {

@@ -63,6 +63,7 @@ public slots:
 
 protected:
   void takeReports(TrainingReports& r) override;
+  void firstShown() override; // the shipped mini-vae-2d
 
 private:
   void setModel(Model model, const QString& origin);
