@@ -234,27 +234,35 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def timed_train(convscope, name, threads, epochs, folder):
+    """`convscope train --model NAME --dataset digits --seed 1` with the preset's recipe (`epochs`:
+    fewer, for quick checks), the saved model part of the timed run: (saved path, each epoch's JSON,
+    wall seconds, CPU seconds)."""
+    path = os.path.join(folder, name + ".json")
+    cmd = [convscope, "train", "--model", name, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
+           "--json", "--save", path]
+    if epochs is not None:
+        cmd += ["--epochs", str(epochs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return path, [json.loads(line) for line in out.strip().splitlines()], wall, cpu
+
+
 def quality(convscope, name, threads, epochs=None):
     """The preset's own recipe on the digits: wall seconds, CPU seconds, each epoch's figures,
     then `convscope eval` of the saved model (not timed). `epochs`: fewer, for quick checks."""
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, name + ".json")
-        cmd = [convscope, "train", "--model", name, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
-               "--json", "--save", path]
-        if epochs is not None:
-            cmd += ["--epochs", str(epochs)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()  # the saved model is part of the timed run
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        path, epochs_run, wall, cpu = timed_train(convscope, name, threads, epochs, folder)
         evaluation = run_json([convscope, "eval", "--model", path, "--dataset", "digits", "--json"])
-    epochs_run = [json.loads(line) for line in out.strip().splitlines()]
     last = epochs_run[-1]
-    return {"model": name, "wall_seconds": wall, "cpu_seconds": (after.ru_utime - before.ru_utime) +
-            (after.ru_stime - before.ru_stime), "epochs": len(epochs_run), "test_loss": last["test_loss"],
-            "test_reconstruction": last["test_reconstruction"], "test_kl": last["test_kl"],
-            "loss_by_epoch": [(e["epoch"], e["test_loss"]) for e in epochs_run], "eval": evaluation}
+    return {"model": name, "wall_seconds": wall, "cpu_seconds": cpu, "epochs": len(epochs_run),
+            "test_loss": last["test_loss"], "test_reconstruction": last["test_reconstruction"],
+            "test_kl": last["test_kl"], "loss_by_epoch": [(e["epoch"], e["test_loss"]) for e in epochs_run],
+            "eval": evaluation}
 
 
 def resources_dir():
@@ -268,21 +276,11 @@ def gan_quality(convscope, threads, epochs=None):
     if not os.path.isfile(classifier):
         sys.exit(f"{GAN}: no LeNet-5 for the census at {classifier} (set CONVSCOPE_RESOURCES)")
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, GAN + ".json")
-        cmd = [convscope, "train", "--model", GAN, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
-               "--json", "--save", path]
-        if epochs is not None:
-            cmd += ["--epochs", str(epochs)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()  # the saved model is part of the timed run
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        path, epochs_run, wall, cpu = timed_train(convscope, GAN, threads, epochs, folder)
         census = run_json([convscope, "generate", "--model", path, "--count", str(SAMPLES), "--seed",
                            str(SAMPLE_SEED), "--census", classifier, "--json"])["census"]
-    epochs_run = [json.loads(line) for line in out.strip().splitlines()]
-    return {"wall_seconds": wall, "cpu_seconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "epochs": len(epochs_run), "last": epochs_run[-1], "census": census}
+    return {"wall_seconds": wall, "cpu_seconds": cpu, "epochs": len(epochs_run), "last": epochs_run[-1],
+            "census": census}
 
 
 def every_fifth(by_epoch):

@@ -3,7 +3,7 @@
 // with pause and step mode (one discriminator step and one generator step a click, the two losses
 // and D(x), D(G(z)) of that step), the losses and D's outputs as curves, and the census of a
 // thousand samples as the bundled LeNet-5 reads them — mode collapse shows as one bar eating the
-// others. The shipped mini-dcgan shows at once; the grid exports as PNG and its training as a GIF.
+// others. The shipped mini-dcgan shows when the page first opens; the grid exports as PNG and its training as a GIF.
 // Not for: the GAN's arithmetic (engine/generative/Gan.h).
 #pragma once
 

@@ -204,7 +204,7 @@ void VaePanel::setModel(Model model, const QString& origin) {
 Network& VaePanel::activeVae() const { return live_ ? *live_ : *vae_; }
 
 void VaePanel::encodeTestDigits() {
-  if (!vae_) return;
+  if (!vae_ && !live_) return;
   if (!testDigits_) testDigits_ = std::make_shared<const Dataset>(loadDataset("digits", 1, 28, 28).test);
   const Dataset& test = *testDigits_;
   std::vector<size_t> indices(test.size());
@@ -233,7 +233,7 @@ void VaePanel::encodeTestDigits() {
 }
 
 void VaePanel::decodeAt(QPointF at) {
-  if (!vae_) return;
+  if (!vae_ && !live_) return;
   planeView_->setCurrent(at);
   code_ = plane_.code(at.x(), at.y());
   decoded_ = decodeCodes(decoder_, backend(), Tensor(Shape{1, plane_.size()}, code_));
@@ -346,9 +346,7 @@ void VaePanel::takeReports(TrainingReports& r) {
     live_->setState(r.filters->parameters); // the decodes follow the weights as they learn
     decoder_ = vaeDecoder(*live_);
     if (!r.epochs.empty() || r.finished) {
-      std::swap(vae_, live_); // encodeTestDigits reads vae_
-      encodeTestDigits();
-      std::swap(vae_, live_);
+      encodeTestDigits(); // through activeVae(): the live network
     } else {
       decodeAt(planeView_->current());
     }

@@ -3,7 +3,7 @@
 // point under the mouse decoded live, a grid of decodes over the plane, a walk between two
 // clicked points (exported as a GIF), and training from scratch with a β slider, the test loss
 // split into reconstruction and KL on the curves as it trains. The shipped models (mini-vae-2d,
-// mini-vae) show at once.
+// mini-vae) are read when the page first shows.
 // Not for: the VAE's arithmetic (engine/generative/Vae.h).
 #pragma once
 
