@@ -1616,13 +1616,19 @@ private slots:
     gan->train();
     QVERIFY(gan->isTraining());
     QTRY_VERIFY_WITH_TIMEOUT(gan->stepsSeen() >= 2, 60000);
+    // However the test ends, the run stops before the window goes (else the window waits for it).
+    const auto stopRun = qScopeGuard([&] {
+      gan->stop();
+      for (int i = 0; i < 600 && gan->isTraining(); ++i) QTest::qWait(100);
+    });
     gan->togglePause();
     QVERIFY(gan->isPaused());
-    // The pause lands between batches: wait until no more arrive.
+    // The pause lands between batches: wait until none has arrived for 3 s (a batch takes about 1 s
+    // under the sanitizers).
     int seen = -1;
     while (seen != gan->stepsSeen()) {
       seen = gan->stepsSeen();
-      QTest::qWait(400);
+      QTest::qWait(3000);
     }
     const Tensor before = gan->samplesView()->images();
     gan->step();
