@@ -124,6 +124,7 @@ int iouCommand(const std::vector<std::string>& args, std::ostream& out);        
 int nmsCommand(const std::vector<std::string>& args, std::ostream& out);              // CliDetect.cpp
 int generate(const std::vector<std::string>& args, std::ostream& out);                // CliGenerate.cpp
 int reconstruct(const std::vector<std::string>& args, std::ostream& out);             // CliGenerate.cpp
+int upscale(const std::vector<std::string>& args, std::ostream& out);                 // CliGenerate.cpp
 int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int segment(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp

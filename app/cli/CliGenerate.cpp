@@ -1,10 +1,11 @@
-// `convscope generate` and `convscope reconstruct`: a trained VAE's decoder on codes from the
-// prior or on a walk between two test digits' codes, a trained GAN's generator on noise or on a
-// walk between two seeds' noise, a census of the samples by a classifier; and one image through
-// the whole VAE.
+// `convscope generate`, `convscope reconstruct` and `convscope upscale`: a trained VAE's decoder on
+// codes from the prior or on a walk between two test digits' codes, a trained GAN's generator on
+// noise or on a walk between two seeds' noise, a census of the samples by a classifier; one image
+// through the whole VAE; super-resolution GANs judged side by side on shrunk test digits.
 #include "app/cli/CliCommon.h"
 
 #include "engine/generative/Gan.h"
+#include "engine/generative/SuperResolution.h"
 #include "engine/generative/Vae.h"
 #include "engine/io/ImageIO.h"
 #include "engine/training/Dataset.h"
@@ -79,6 +80,9 @@ void writeImages(const Tensor& images, const std::string& output, int64_t column
 // A VAE, or a GAN when `orGan`.
 Model vaeModel(const QCommandLineParser& p, bool orGan = false) {
   Model model = trainedModel(str(p.value("model")));
+  if (orGan && model.discriminator && readsImages(model.network))
+    throw UsageError(str(p.value("model")) + ": a super-resolution GAN reads images, not noise; convscope upscale "
+                                             "--model " + str(p.value("model")) + " upscales digits with it");
   if (orGan && model.discriminator) return model;
   if (!isVae(model.network))
     throw UsageError(str(p.value("model")) + ": is not a VAE (no sampling layer, or its output is not its input's "
@@ -238,6 +242,184 @@ int reconstruct(const std::vector<std::string>& args, std::ostream& out) {
   for (float v : code.values()) out << " " << fixed(v, 3);
   out << "\n";
   if (p.isSet("output")) out << "wrote " << str(p.value("output")) << " (the image, then its reconstruction)\n";
+  return 0;
+}
+
+} // namespace convscope::cli
+
+namespace convscope::cli {
+
+namespace {
+// Small images (N, C, h, w) shown at (H, W), each pixel a block (nearest neighbour): what the
+// upscaler was given, at the size of what it makes.
+Tensor asBlocks(const Tensor& small, int64_t height, int64_t width) {
+  const Shape s = small.shape();
+  Tensor out(Shape{s[0], s[1], height, width});
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < s[1]; ++c)
+      for (int64_t y = 0; y < height; ++y)
+        for (int64_t x = 0; x < width; ++x) out.at(n, c, y, x) = small.at(n, c, y * s[2] / height, x * s[3] / width);
+  return out;
+}
+} // namespace
+
+int upscale(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "Trained super-resolution GANs, comma-separated to compare them (convscope train --model "
+                        "mini-srgan [--adversarial 0] --save M.json).",
+               "M1[,M2,…]"});
+  addDatasetOption(p);
+  p.addOption({"input", "Instead of the test digits: this image, prepared as the model's training images (28×28), "
+                        "shrunk to its input (14×14) and made whole again.",
+               "IMAGE"});
+  p.addOption({"classifier", "Read the real, the bicubic and each model's images with this trained classifier "
+                             "(e.g. resources/models/lenet5-digits.json): accuracy against the digits' labels.",
+               "CLASSIFIER"});
+  p.addOption({"test-images", "Judge on the first N test images (0: all).", "N", "0"});
+  p.addOption({"count", "Test digits in the --output grid, one a row (1 to 64).", "N", "8"});
+  p.addOption({"output", "A grid (PNG, …): a row a digit; the shrunk one, bicubic, each model, the real one.",
+               "GRID.png"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "upscale",
+             "Super-resolution: each test digit averaged over 2×2 blocks (28×28 → 14×14) and made whole again by\n"
+             "each model, against bicubic interpolation (which learns nothing) and the real digit. Per model:\n"
+             "PSNR (dB, higher is closer pixel for pixel), the share of midtone pixels (between 0.25 and 0.75:\n"
+             "blur), its discriminator's mean P(real) on its images, and with --classifier the accuracy.\n"
+             "JSON: {\"images\":N,\"real\":{\"midtones\",\"accuracy\"},\"bicubic\":{\"psnr\",\"midtones\",\n"
+             "\"accuracy\"},\"models\":[{\"model\",\"psnr\",\"midtones\",\"real_score\",\"accuracy\"},…]}; with\n"
+             "--input {\"psnr\":[one a model],\"bicubic_psnr\"}.",
+             args, out))
+    return 0;
+  const std::string list = str(p.value("model"));
+  if (list.empty()) throw UsageError("--model is required: a super-resolution GAN (convscope train --model mini-srgan)");
+  std::vector<std::string> paths;
+  std::vector<Model> models;
+  {
+    std::istringstream text(list);
+    for (std::string path; std::getline(text, path, ',');) {
+      if (path.empty()) continue;
+      if (models.size() == 8) throw UsageError("--model: at most 8 models side by side");
+      Model m = trainedModel(path);
+      if (!m.discriminator || !readsImages(m.network))
+        throw UsageError(path + ": not a super-resolution GAN (a generator that reads images, and its discriminator); "
+                                "train one with convscope train --model mini-srgan");
+      if (!models.empty() && (m.network.inputShape() != models.front().network.inputShape() ||
+                              m.discriminator->inputShape() != models.front().discriminator->inputShape()))
+        throw UsageError(path + ": makes " + m.discriminator->inputShape().toString() + " from " +
+                         m.network.inputShape().toString() + ", unlike " + paths.front());
+      paths.push_back(path);
+      models.push_back(std::move(m));
+    }
+  }
+  if (models.empty()) throw UsageError("--model names no file");
+  auto backend = backendOption(p);
+  const Preprocess& pre = *models.front().info.preprocess;
+  const Shape small = models.front().network.inputShape(), large = models.front().discriminator->inputShape();
+  const bool json = p.isSet("json");
+
+  if (p.isSet("input")) { // one image
+    const Tensor real = preprocessImage(loadImage(str(p.value("input")), {pre.channels, false}), pre).inLayout(Layout::NCHW);
+    const Tensor shrunk = shrinkImages(real, small[1], small[2]);
+    Tensor row(Shape{int64_t(models.size()) + 3, large[0], large[1], large[2]});
+    const int64_t per = large.elementCount();
+    const auto put = [&](int64_t at, const Tensor& image) { std::copy_n(image.data(), per, row.data() + at * per); };
+    put(0, asBlocks(shrunk, large[1], large[2]));
+    const Tensor bicubic = bicubicImages(shrunk, large[1], large[2]);
+    put(1, bicubic);
+    Json psnrs = Json::array();
+    for (size_t m = 0; m < models.size(); ++m) {
+      const Tensor made = upscaleImages(models[m].network, *backend, shrunk);
+      put(int64_t(m) + 2, made);
+      psnrs.push_back(float(psnr(made.data(), real.data(), per)));
+    }
+    put(int64_t(models.size()) + 2, real);
+    const float bicubicPsnr = float(psnr(bicubic.data(), real.data(), per));
+    if (p.isSet("output")) saveFeatureMapImage(imageGrid(row, row.shape()[0], 4), str(p.value("output")), MapImageStyle::Colour);
+    if (json) {
+      out << Json{{"psnr", psnrs}, {"bicubic_psnr", bicubicPsnr}}.dump() << "\n";
+      return 0;
+    }
+    out << "bicubic: PSNR " << fixed(bicubicPsnr, 2) << " dB\n";
+    for (size_t m = 0; m < models.size(); ++m)
+      out << paths[m] << ": PSNR " << fixed(psnrs[m].get<double>(), 2) << " dB\n";
+    if (p.isSet("output"))
+      out << "wrote " << str(p.value("output")) << " (shrunk, bicubic, " << models.size() << " model"
+          << (models.size() == 1 ? "" : "s") << ", the image)\n";
+    return 0;
+  }
+
+  const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
+  std::optional<Model> reader;
+  if (p.isSet("classifier")) {
+    const std::string path = str(p.value("classifier"));
+    reader = trainedModel(path);
+    if (!reader->info.preprocess)
+      throw UsageError("--classifier " + path + ": the classifier has no preprocessing (a trained model file has one)");
+    if (reader->info.classNames.size() != data.test.classNames.size())
+      throw UsageError("--classifier " + path + ": it has " + std::to_string(reader->info.classNames.size()) +
+                       " classes, the test images " + std::to_string(data.test.classNames.size()));
+  }
+  const size_t limit = size_t(wholeNumber(p, "test-images", 0, 1 << 30));
+  std::vector<UpscalingEvaluation> results;
+  for (Model& m : models) {
+    try {
+      results.push_back(evaluateUpscaling(m.network, &*m.discriminator, *backend, data.test, pre,
+                                          reader ? &reader->network : nullptr,
+                                          reader ? &*reader->info.preprocess : nullptr, limit));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  const UpscalingEvaluation& first = results.front();
+  if (p.isSet("output")) { // a row a digit: shrunk (as blocks), bicubic, each model, real
+    const int64_t rows = wholeNumber(p, "count", 1, 64), columns = int64_t(models.size()) + 3;
+    const int64_t n = std::min<int64_t>(rows, int64_t(data.test.size()));
+    std::vector<size_t> indices(static_cast<size_t>(n));
+    for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+    Tensor batch;
+    std::vector<int> labels;
+    makeBatch(data.test, indices.data(), indices.size(), pre, batch, labels);
+    const Tensor real = batch.inLayout(Layout::NCHW);
+    const Tensor shrunk = shrinkImages(real, small[1], small[2]);
+    std::vector<Tensor> columnsMade{asBlocks(shrunk, large[1], large[2]), bicubicImages(shrunk, large[1], large[2])};
+    for (Model& m : models) columnsMade.push_back(upscaleImages(m.network, *backend, shrunk));
+    columnsMade.push_back(real);
+    Tensor grid(Shape{n * columns, large[0], large[1], large[2]});
+    const int64_t per = large.elementCount();
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < columns; ++c)
+        std::copy_n(columnsMade[size_t(c)].data() + r * per, per, grid.data() + (r * columns + c) * per);
+    saveFeatureMapImage(imageGrid(grid, columns, 3), str(p.value("output")), MapImageStyle::Colour);
+  }
+  if (json) {
+    Json j{{"images", first.count},
+           {"real", {{"midtones", float(first.realMidtones)}}},
+           {"bicubic", {{"psnr", float(first.bicubicPsnr)}, {"midtones", float(first.bicubicMidtones)}}}};
+    if (reader) j["real"]["accuracy"] = float(first.realAccuracy), j["bicubic"]["accuracy"] = float(first.bicubicAccuracy);
+    j["models"] = Json::array();
+    for (size_t m = 0; m < models.size(); ++m) {
+      Json one{{"model", paths[m]},
+               {"psnr", float(results[m].psnr)},
+               {"midtones", float(results[m].midtones)},
+               {"real_score", float(results[m].realScore)}};
+      if (reader) one["accuracy"] = float(results[m].accuracy);
+      j["models"].push_back(std::move(one));
+    }
+    out << j.dump() << "\n";
+    return 0;
+  }
+  const auto percent = [](double v) { return fixed(100.0 * v, 1) + " %"; };
+  out << first.count << " test digits shrunk to " << small.toString() << " and made " << large.toString()
+      << " again\n";
+  out << "  real: midtones " << percent(first.realMidtones)
+      << (reader ? ", read right " + percent(first.realAccuracy) : std::string()) << "\n";
+  out << "  bicubic: PSNR " << fixed(first.bicubicPsnr, 2) << " dB, midtones " << percent(first.bicubicMidtones)
+      << (reader ? ", read right " + percent(first.bicubicAccuracy) : std::string()) << "\n";
+  for (size_t m = 0; m < models.size(); ++m)
+    out << "  " << paths[m] << ": PSNR " << fixed(results[m].psnr, 2) << " dB, midtones "
+        << percent(results[m].midtones) << ", its discriminator's P(real) " << fixed(results[m].realScore, 3)
+        << (reader ? ", read right " + percent(results[m].accuracy) : std::string()) << "\n";
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
   return 0;
 }
 

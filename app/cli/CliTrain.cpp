@@ -92,16 +92,19 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "PRESET|FILE"});
   addDatasetOption(p);
   p.addOption({"epochs", "Passes over the training set (default: the preset's; 10, 8 for mini-unet and mini-fcn, 12 for mini-ssd, 40 "
-                        "for mini-vae, 80 for mini-dcgan).", "N"});
+                        "for mini-vae, 80 for mini-dcgan, 20 for mini-srgan).", "N"});
   p.addOption({"batch", "Mini-batch size (default: the preset's; 64, 32 for mini-unet, mini-fcn and mini-ssd).", "N"});
   p.addOption({"lr", "Learning rate (default: the preset's, 0.05 for LeNet-5, 0.01 for the mini versions, 0.003 for "
-                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae, 0.003 for mini-dcgan).",
+                     "mini-unet and mini-fcn, 0.002 for mini-ssd, 0.001 for mini-vae, 0.003 for mini-dcgan, 0.001 for mini-srgan).",
                "X"});
-  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd, mini-vae and mini-dcgan).", "NAME"});
+  p.addOption({"optimizer", "sgd or adam (default: the preset's; sgd, adam for mini-unet, mini-fcn, mini-ssd and the generative ones).", "NAME"});
   p.addOption({"momentum", "SGD momentum.", "M", "0.9"});
   p.addOption({"beta", "A VAE's weight on the KL term (β-VAE; default 1): 0 a plain autoencoder, larger packs the "
                       "codes towards N(0, I).", "B"});
-  p.addOption({"beta1", "Adam's β₁, the first moment's decay (default: the preset's; 0.9, 0.5 for mini-dcgan).", "B"});
+  p.addOption({"adversarial", "A super-resolution GAN's weight on the adversarial loss beside the reconstruction "
+                             "(default: the preset's; 0.01 for mini-srgan): 0 trains on the reconstruction alone.",
+               "W"});
+  p.addOption({"beta1", "Adam's β₁, the first moment's decay (default: the preset's; 0.9, 0.5 for mini-dcgan and mini-srgan).", "B"});
   p.addOption({"weight-decay", "L2 weight decay.", "W", "0"});
   p.addOption({"lr-step", "Multiply the learning rate by --lr-gamma every N epochs (0: constant).", "N", "0"});
   p.addOption({"lr-gamma", "The step schedule's factor.", "G", "0.1"});
@@ -109,7 +112,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
                "ce (cross-entropy) or mse (the lecture's total error ½Σ(target − output)²); for segmentation "
                "(--dataset scenes) ce per pixel, dice or ce+dice (default: ce; ce+dice for mini-unet and mini-fcn). "
                "A detector (mini-ssd) always learns with SSD's loss, a VAE (mini-vae) with the negative ELBO, a GAN "
-               "(mini-dcgan) with the adversarial loss.",
+               "(mini-dcgan) with the adversarial loss, super-resolution (mini-srgan) with it and the reconstruction.",
                "NAME"});
   p.addOption({"init", "Weight initialization: auto (He for ReLU networks, LeCun otherwise), he, glorot or lecun.",
                "NAME", "auto"});
@@ -138,7 +141,9 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
              "and \"test_kl\" in nats per image, the test loss their sum (the negative ELBO); for a GAN\n"
              "(mini-dcgan) \"discriminator_loss\", \"generator_loss\" (train_loss), \"real_score\" D(x) and\n"
              "\"fake_score\" D(G(z)) over the epoch, \"test_real_score\" and \"test_fake_score\" on the test images\n"
-             "and as many made from a fixed seed (test_loss the discriminator's loss there).\n"
+             "and as many made from a fixed seed (test_loss the discriminator's loss there); for super-resolution\n"
+             "(mini-srgan) also \"reconstruction_loss\" (the pixels' mean squared error, train_loss that plus\n"
+             "--adversarial times generator_loss), \"test_reconstruction_loss\" and \"test_psnr\" (dB).\n"
              "Exit status: 0 trained, 2 bad input, 3 the loss diverged (weights not saved).",
              args, out))
     return 0;
@@ -181,6 +186,7 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   }
   if (std::string problem = config.problem(); !problem.empty()) throw UsageError(problem);
   if (p.isSet("beta")) config.vae = TrainConfig::Vae{positiveNumber(p, "beta")}; // a network without a sampling layer is refused
+  config.adversarialWeight = p.isSet("adversarial") ? positiveNumber(p, "adversarial") : recipe.adversarialWeight;
   if (config.optimizer.kind == OptimizerKind::Adam && !p.isSet("momentum")) config.optimizer.momentum = 0;
   const std::string savePath = str(p.value("save"));
   if (!savePath.empty()) {
@@ -235,6 +241,11 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         j["fake_score"] = static_cast<float>(r.trainFakeScore);
         j["test_real_score"] = static_cast<float>(r.testRealScore);
         j["test_fake_score"] = static_cast<float>(r.testFakeScore);
+        if (r.reconstructs) { // super-resolution: the pixels' mean squared error and the test images' PSNR
+          j["reconstruction_loss"] = static_cast<float>(r.trainReconstructionLoss);
+          j["test_reconstruction_loss"] = static_cast<float>(r.testReconstructionLoss);
+          j["test_psnr"] = static_cast<float>(r.testPsnr);
+        }
       }
       if (r.detection) { // accuracies are of the matched anchors' classes; AP per class, null for one absent
         j["test_map50"] = static_cast<float>(r.testMap50);
@@ -256,7 +267,11 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": D loss " << fixed(r.trainDiscriminatorLoss, 3)
             << ", G loss " << fixed(r.trainGeneratorLoss, 3) << ", D(x) " << fixed(r.trainRealScore, 3)
             << ", D(G(z)) " << fixed(r.trainFakeScore, 3) << "; test D(x) " << fixed(r.testRealScore, 3)
-            << ", D(G(z)) " << fixed(r.testFakeScore, 3) << "; " << fixed(r.imagesPerSecond, 0) << " images/s; "
+            << ", D(G(z)) " << fixed(r.testFakeScore, 3)
+            << (r.reconstructs ? "; reconstruction " + formatRounded(r.trainReconstructionLoss, 3) + ", test PSNR " +
+                                     fixed(r.testPsnr, 2) + " dB"
+                               : std::string())
+            << "; " << fixed(r.imagesPerSecond, 0) << " images/s; "
             << fixed(r.seconds, 1) << " s" << std::endl;
       else if (r.vae) // nats per image; no accuracy to speak of
         out << "epoch " << r.epoch + 1 << "/" << config.epochs << ": train loss " << fixed(r.trainLoss, 2)

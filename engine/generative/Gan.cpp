@@ -2,6 +2,8 @@
 #include "engine/generative/Gan.h"
 
 #include "engine/generative/GenerativeLosses.h"
+#include "engine/generative/SuperResolution.h"
+#include "engine/core/NumberText.h"
 #include "engine/layers/LayerKind.h"
 #include "engine/layers/Sample.h"
 
@@ -37,14 +39,24 @@ double bceWithLabel(const Tensor& logits, float label, Tensor& targets, Tensor* 
 
 int64_t noiseSize(const Network& generator) {
   const Shape in = generator.inputShape();
+  if (readsImages(generator))
+    throw std::invalid_argument("this generator reads " + in.toString() + " images, not noise");
   if (in.rank() != 1) throw std::invalid_argument("a GAN's generator must read a flat noise vector (input L), not " +
                                                   in.toString());
   return in[0];
 }
 
 void checkGan(const Network& generator, const Network& discriminator) {
-  noiseSize(generator);
   const Shape made = oneSample(generator.outputShape(1)), takes = discriminator.inputShape();
+  if (readsImages(generator)) {
+    const Shape in = generator.inputShape();
+    if (takes.rank() != 3 || in[0] != takes[0] || takes[1] % in[1] || takes[2] % in[2] ||
+        takes[1] / in[1] != takes[2] / in[2])
+      throw std::invalid_argument("a GAN's generator reads " + in.toString() + " images, which are not the " +
+                                  takes.toString() + " images of its discriminator shrunk a whole number of times");
+  } else {
+    noiseSize(generator);
+  }
   if (made != takes)
     throw std::invalid_argument("a GAN's generator makes " + made.toString() + " images but its discriminator takes " +
                                 takes.toString());
@@ -65,6 +77,21 @@ Tensor drawNoise(int64_t count, int64_t size, std::mt19937_64& random) {
   return noise;
 }
 
+void checkAdversarialWeight(const Network& generator, double weight) {
+  const bool reconstructs = readsImages(generator);
+  if (!(weight >= 0.0 && weight <= 1000.0) || (!reconstructs && weight == 0.0))
+    throw std::invalid_argument("a GAN's adversarial weight " + formatRounded(weight, 6) +
+                                (reconstructs ? " must be from 0 to 1000"
+                                              : " must be above 0 (up to 1000): a generator from noise learns only "
+                                                "from its discriminator"));
+}
+
+Tensor generatorInputs(const Network& generator, const Tensor& real, std::mt19937_64& noise) {
+  if (!readsImages(generator)) return drawNoise(real.shape()[0], noiseSize(generator), noise);
+  const Shape in = generator.inputShape();
+  return shrinkImages(real, in[1], in[2]);
+}
+
 Tensor generateImages(Network& generator, Backend& backend, const Tensor& noise) {
   generator.setTraining(false);
   Tensor images = generator.forward(backend, noise).inLayout(Layout::NCHW);
@@ -72,24 +99,28 @@ Tensor generateImages(Network& generator, Backend& backend, const Tensor& noise)
   return images;
 }
 
-GanStep::GanStep(Network& generator, Network& discriminator, Backend& backend, const OptimizerConfig& optimizer)
-    : generator_(generator), discriminator_(discriminator), backend_(backend),
-      generatorGradients_(generator.gradients()), discriminatorGradients_(discriminator.gradients()),
+GanStep::GanStep(Network& generator, Network& discriminator, Backend& backend, const OptimizerConfig& optimizer,
+                 double adversarialWeight)
+    : generator_(generator), discriminator_(discriminator), backend_(backend), adversarialWeight_(adversarialWeight),
+      reconstructs_(readsImages(generator)), generatorGradients_(generator.gradients()), discriminatorGradients_(discriminator.gradients()),
       generatorOptimizer_(optimizer, generator.parameters()),
       discriminatorOptimizer_(optimizer, discriminator.parameters()) {
   checkGan(generator, discriminator);
+  checkAdversarialWeight(generator, adversarialWeight);
 }
 
-GanStepReport GanStep::step(const Tensor& real, const Tensor& noise, int epoch) {
+GanStepReport GanStep::step(const Tensor& real, const Tensor& inputs, int epoch) {
   const int64_t n = real.shape()[0];
-  if (noise.shape() != Shape{n, noiseSize(generator_)})
-    throw std::invalid_argument("a GAN step needs " + std::to_string(n) + " noise vectors of " +
-                                std::to_string(noiseSize(generator_)) + " numbers, got " + noise.shape().toString());
+  const Shape in = generator_.inputShape();
+  const Shape want = reconstructs_ ? Shape{n, in[0], in[1], in[2]} : Shape{n, in[0]};
+  if (inputs.shape() != want)
+    throw std::invalid_argument("a GAN step needs the generator's input " + want.toString() + ", got " +
+                                inputs.shape().toString());
   GanStepReport r;
   const size_t dEnd = discriminator_.size();
   generator_.setTraining(true);
   discriminator_.setTraining(true);
-  const Tensor& made = generator_.forward(backend_, noise); // stays until the generator's next forward
+  const Tensor& made = generator_.forward(backend_, inputs); // stays until the generator's next forward
 
   // 1. The discriminator: real images labelled 1, then the made ones labelled 0.
   {
@@ -116,16 +147,32 @@ GanStepReport GanStep::step(const Tensor& real, const Tensor& noise, int epoch) 
   }
 
   // 2. The generator: the same made images through the updated discriminator, labelled real; the
-  // gradient back to the images (the discriminator's own gradients are not applied) and on
-  // through the generator.
+  // gradient back to the images (the discriminator's own gradients are not applied), weighted,
+  // plus the reconstruction's for a generator that reads images, and on through the generator.
   {
     const Tensor& logits = discriminator_.forward(backend_, made);
     r.generatorLoss = bceWithLabel(logits, 1.0f, targets_, &diffLogits_);
     int64_t ignored = 0;
     r.fakeScoreAfter = meanProbability(logits, false, ignored);
-    discriminator_.backward(backend_, diffLogits_.inLayout(logits.layout()), dEnd, true);
-    const Tensor& toImages = discriminator_.networkInputGradient();
-    generator_.backward(backend_, toImages.layout() == made.layout() ? toImages : toImages.inLayout(made.layout(), diffImages_),
+    r.objective = adversarialWeight_ * r.generatorLoss;
+    const Shape madeShape = made.shape();
+    diffMade_.reuseAs(madeShape, Layout::NCHW); // ∂objective/∂made, NCHW
+    std::fill(diffMade_.values().begin(), diffMade_.values().end(), 0.0f);
+    if (adversarialWeight_ > 0.0) {
+      for (float& v : diffLogits_.values()) v *= float(adversarialWeight_);
+      discriminator_.backward(backend_, diffLogits_.inLayout(logits.layout()), dEnd, true);
+      diffMade_.values() = discriminator_.networkInputGradient().inLayout(Layout::NCHW).values();
+    }
+    if (reconstructs_) { // mean squared error over every pixel of the batch: ∂/∂made = 2 (made − real) / count
+      const Tensor madeN = made.inLayout(Layout::NCHW);
+      const Tensor& realN = real.inLayout(Layout::NCHW, realConverted_);
+      const int64_t count = madeN.size();
+      for (int64_t i = 0; i < count; ++i)
+        diffMade_.data()[i] += float(2.0 * (double(madeN.data()[i]) - double(realN.data()[i])) / double(count));
+      r.reconstructionLoss = meanSquaredError(madeN.data(), realN.data(), count);
+      r.objective += r.reconstructionLoss;
+    }
+    generator_.backward(backend_, made.layout() == Layout::NCHW ? diffMade_ : diffMade_.inLayout(made.layout(), diffImages_),
                         generator_.size());
     generatorOptimizer_.step(generatorGradients_, epoch);
   }
@@ -136,6 +183,7 @@ GanEvaluation evaluateGan(Network& generator, Network& discriminator, Backend& b
                           const Preprocess& preprocess, size_t maxImages, uint64_t seed) {
   checkGan(generator, discriminator);
   GanEvaluation e;
+  e.reconstructs = readsImages(generator);
   const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
   std::vector<size_t> indices(n);
   for (size_t i = 0; i < n; ++i) indices[i] = i;
@@ -151,7 +199,16 @@ GanEvaluation evaluateGan(Network& generator, Network& discriminator, Backend& b
     const Tensor& realLogits = discriminator.forward(backend, batch);
     e.discriminatorLoss += bceWithLabel(realLogits, 1.0f, targets, nullptr) * double(count);
     e.realScore += meanProbability(realLogits, true, correct) * double(count);
-    const Tensor made = generateImages(generator, backend, drawNoise(int64_t(count), noiseSize(generator), random));
+    const Tensor made = generateImages(generator, backend, generatorInputs(generator, batch, random));
+    if (e.reconstructs) {
+      const Tensor real = batch.inLayout(Layout::NCHW);
+      const int64_t per = real.size() / int64_t(count);
+      for (size_t i = 0; i < count; ++i) {
+        const float *m = made.data() + int64_t(i) * per, *x = real.data() + int64_t(i) * per;
+        e.psnr += psnr(m, x, per);
+        e.reconstructionLoss += meanSquaredError(m, x, per);
+      }
+    }
     const Tensor& madeLogits = discriminator.forward(backend, made);
     e.discriminatorLoss += bceWithLabel(madeLogits, 0.0f, targets, nullptr) * double(count);
     e.fakeScore += meanProbability(madeLogits, false, correct) * double(count);
@@ -159,6 +216,7 @@ GanEvaluation evaluateGan(Network& generator, Network& discriminator, Backend& b
   e.count = int64_t(n);
   if (n) {
     e.discriminatorLoss /= double(n), e.realScore /= double(n), e.fakeScore /= double(n);
+    e.psnr /= double(n), e.reconstructionLoss /= double(n);
     e.accuracy = double(correct) / double(2 * n);
   }
   return e;

@@ -171,7 +171,8 @@ Json checkpointJson(const Checkpoint& c) {
   };
   j["layer_random"] = randomJson(c.state.layerRandom);
   optimizerJson("", c.state.optimizer);
-  if (c.config.gan) { // the discriminator's side and the noise
+  if (c.config.gan) { // the discriminator's side, the noise and the generator's weighing of its losses
+    j["config"]["adversarial_weight"] = c.config.adversarialWeight;
     j["noise_random"] = c.state.noiseRandom;
     j["discriminator_layer_random"] = randomJson(c.state.discriminatorLayerRandom);
     optimizerJson("discriminator_", c.state.discriminatorOptimizer);
@@ -240,6 +241,7 @@ Checkpoint checkpointFromJson(const Json& j, const Network& network, const Netwo
   c.state.optimizer = optimizer("", network);
   if (discriminator) { // a GAN's
     c.config.gan = true;
+    if (k.j.contains("adversarial_weight")) c.config.adversarialWeight = real("adversarial_weight");
     c.state.noiseRandom = f.text("noise_random");
     c.state.discriminatorLayerRandom = streams("discriminator_layer_random");
     c.state.discriminatorOptimizer = optimizer("discriminator_", *discriminator);

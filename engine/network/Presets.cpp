@@ -44,6 +44,9 @@ PresetRecipe presetRecipe(const std::string& name) {
   if (isGanPreset(name)) // DCGAN's Adam (β₁ 0.5) at 15 times its rate: on 8,000 digits, 0.0002 leaves 61 % of
     // the samples legible to LeNet-5 after 60 epochs, 0.003 over 70 % after 80 (BENCHMARKS.md, bench/generative.py)
     r.epochs = 80, r.batchSize = 64, r.learningRate = 0.003, r.beta1 = 0.5, r.optimizer = "adam", r.loss = "gan";
+  if (name == "mini-srgan") // the reconstruction plus a hundredth of the adversarial loss (SRGAN's thousandth
+    // against VGG features; bench/generative.py --model mini-srgan)
+    r.epochs = 20, r.learningRate = 0.001, r.adversarialWeight = 0.01;
   return r;
 }
 
@@ -103,7 +106,7 @@ bool isGanPreset(const std::string& name) {
 Network makePresetDiscriminator(const std::string& name) {
   for (const auto& [preset, text] : ganDiscriminatorPresets())
     if (preset == name) return buildLayerList(text);
-  throw std::invalid_argument("'" + name + "' is not a GAN preset (mini-dcgan)");
+  throw std::invalid_argument("'" + name + "' is not a GAN preset (mini-dcgan, mini-srgan)");
 }
 
 bool isPreset(const std::string& name) {
@@ -307,6 +310,9 @@ concat flat2
 // convolutions, 28 → 14 → 7) to a mean and a log-variance of a 16-number code, the code drawn
 // (sample), and a decoder mirroring the encoder with transposed convolutions (7 → 14 → 28) to the
 // logits of every pixel. mini-vae-2d: the same with a code of 2 numbers, a plane to draw.
+// mini-srgan: super-resolution, a 14×14 digit (the 28×28 one averaged over 2×2 blocks) through two
+// 3×3 convolutions, one 4×4 stride-2 transposed convolution (14 → 28) and a 3×3 convolution to
+// pixels in [0, 1]; its discriminator is mini-dcgan's.
 const std::vector<std::pair<std::string, std::string>>& generativePresets() {
   static const std::vector<std::pair<std::string, std::string>> presets{
       {"mini-vae", R"(input 1x28x28
@@ -350,6 +356,16 @@ relu
 deconv 1 4x4 stride 2 pad 1
 sigmoid
 )"},
+      {"mini-srgan", R"(input 1x14x14
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu
+deconv 32 4x4 stride 2 pad 1
+relu
+conv 1 3x3 pad 1
+sigmoid
+)"},
   };
   return presets;
 }
@@ -361,6 +377,14 @@ sigmoid
 const std::vector<std::pair<std::string, std::string>>& ganDiscriminatorPresets() {
   static const std::vector<std::pair<std::string, std::string>> presets{
       {"mini-dcgan", R"(input 1x28x28
+conv 32 4x4 stride 2 pad 1
+leaky-relu 0.2
+conv 64 4x4 stride 2 pad 1
+leaky-relu 0.2
+flatten
+dense 1
+)"},
+      {"mini-srgan", R"(input 1x28x28
 conv 32 4x4 stride 2 pad 1
 leaky-relu 0.2
 conv 64 4x4 stride 2 pad 1

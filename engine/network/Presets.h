@@ -42,6 +42,7 @@ struct PresetRecipe {
   std::string optimizer = "sgd";
   std::string loss = "ce";
   double beta1 = 0.9; // Adam's
+  double adversarialWeight = 1.0; // a GAN's generator's (TrainConfig::adversarialWeight)
 };
 PresetRecipe presetRecipe(const std::string& name);
 // A preset or one of the full-size architectures (Architectures.h).

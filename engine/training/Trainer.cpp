@@ -74,7 +74,7 @@ TrainConfig presetTrainConfig(const std::string& model) {
   else if (r.loss == "elbo")
     c.vae = TrainConfig::Vae{};
   else if (r.loss == "gan")
-    c.gan = true;
+    c.gan = true, c.adversarialWeight = r.adversarialWeight;
   else
     c.loss = lossKindFromString(r.loss);
   return c;
@@ -326,6 +326,7 @@ Trainer::Trainer(Network& network, const DatasetSplit& data, Preprocess preproce
   if (config_.gan) {
     if (!discriminator_) throw std::invalid_argument("training: a GAN needs its discriminator");
     checkGan(network, *discriminator_);
+    checkAdversarialWeight(network, config_.adversarialWeight);
     if (config_.loss != LossKind::CrossEntropy || config_.pixelLoss != PixelLossKind::CrossEntropy)
       throw std::invalid_argument("training: a GAN learns with the adversarial loss (binary cross-entropy of the "
                                   "discriminator's call); --loss does not apply");
@@ -440,7 +441,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   std::optional<TrainingStep> step; // one network against a loss
   std::optional<GanStep> gan;       // two against each other
   if (config_.gan)
-    gan.emplace(network_, *discriminator_, backend_, config_.optimizer);
+    gan.emplace(network_, *discriminator_, backend_, config_.optimizer, config_.adversarialWeight);
   else
     step.emplace(network_, backend_, config_.optimizer, config_.loss, config_.pixelLoss, detector, vae);
   const bool segmentation = !detector && !vae && !gan && !train.masks.empty();
@@ -481,7 +482,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
   for (int epoch = firstEpoch; epoch < config_.epochs; ++epoch) {
     const auto epochStart = Clock::now();
     double trainSeconds = 0.0, lossSum = 0.0;
-    double ganSums[4] = {0.0, 0.0, 0.0, 0.0}; // a GAN's D loss, G loss, D(x), D(G(z)), each × images
+    double ganSums[5] = {0.0, 0.0, 0.0, 0.0, 0.0}; // a GAN's D loss, G loss, D(x), D(G(z)), reconstruction, each × images
     int64_t correct = 0, counted = 0, seen = 0;
     std::vector<Network::GradientNorm> epochNorms; // sums over the epoch's batches
     // Shuffle the whole training split, then take the first trainCount of the order.
@@ -506,8 +507,8 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       if (gan) { // both halves at once: the losses come with the updates
         checkUnitScale(batch, "a GAN sets real images against its generator's sigmoid");
         for (size_t i = 0; i < lastGood.size(); ++i) lastGood[i].values() = state[i]->values();
-        g = gan->step(batch, drawNoise(int64_t(count), noiseSize(network_), noise), epoch);
-        r.loss = g.generatorLoss, r.correct = g.correct, r.counted = g.counted;
+        g = gan->step(batch, generatorInputs(network_, batch, noise), epoch);
+        r.loss = g.objective, r.correct = g.correct, r.counted = g.counted;
         if (!std::isfinite(g.discriminatorLoss)) r.loss = g.discriminatorLoss;
         firstLoss = 1e300; // the players' losses rise and fall against each other: only a non-finite one diverges
       } else {
@@ -534,6 +535,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       }
       ganSums[0] += g.discriminatorLoss * double(count), ganSums[1] += g.generatorLoss * double(count);
       ganSums[2] += g.realScore * double(count), ganSums[3] += g.fakeScore * double(count);
+      ganSums[4] += g.reconstructionLoss * double(count);
       const double seconds = secondsSince(batchStart);
       trainSeconds += seconds;
       lossSum += r.loss * double(count);
@@ -554,7 +556,7 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       if (callbacks.onBatch)
         callbacks.onBatch({epoch, b, batchesPerEpoch, r.loss, r.counted ? double(r.correct) / double(r.counted) : 0.0,
                            seconds > 0 ? double(count) / seconds : 0.0, imagesSeen, std::move(norms), bool(gan),
-                           g.discriminatorLoss, g.generatorLoss, g.realScore, g.fakeScore});
+                           g.discriminatorLoss, g.generatorLoss, g.realScore, g.fakeScore, g.reconstructionLoss});
     }
     EpochReport report;
     report.epoch = epoch;
@@ -566,7 +568,10 @@ TrainResult Trainer::run(const TrainerCallbacks& callbacks) {
       report.gan = true;
       report.testLoss = ge.discriminatorLoss, report.testAccuracy = ge.accuracy;
       report.testRealScore = ge.realScore, report.testFakeScore = ge.fakeScore;
+      report.reconstructs = ge.reconstructs;
+      report.testReconstructionLoss = ge.reconstructionLoss, report.testPsnr = ge.psnr;
       if (seen) {
+        report.trainReconstructionLoss = ganSums[4] / double(seen);
         report.trainDiscriminatorLoss = ganSums[0] / double(seen), report.trainGeneratorLoss = ganSums[1] / double(seen);
         report.trainRealScore = ganSums[2] / double(seen), report.trainFakeScore = ganSums[3] / double(seen);
       }

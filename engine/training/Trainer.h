@@ -46,8 +46,11 @@ struct TrainConfig {
   std::optional<Vae> vae;
   // The network is a GAN's generator, trained against a discriminator (Trainer's constructor)
   // batch by batch, GanStep's two halves, each network with its own optimizer of this
-  // configuration. The images on the [0, 1] scale, as the generator's sigmoid makes them.
+  // configuration. The images on the [0, 1] scale, as the generator's sigmoid makes them. A
+  // generator that reads images (super-resolution) learns the reconstruction plus
+  // adversarialWeight times the adversarial loss (GanStep); one from noise the adversarial alone.
   bool gan = false;
+  double adversarialWeight = 1.0;
   uint64_t seed = 1;
   int threads = 0;            // 0: leave the calling thread's OpenMP setting as it is
   size_t maxTrainImages = 0;  // 0: the whole training split (a limit makes quick demos and tests)
@@ -71,6 +74,7 @@ struct BatchReport {
   // `accuracy` the discriminator's calls on real and made images.
   bool gan = false;
   double discriminatorLoss = 0.0, generatorLoss = 0.0, realScore = 0.0, fakeScore = 0.0;
+  double reconstructionLoss = 0.0; // a generator that reads images: its pixels' mean squared error
 };
 
 struct Evaluation {
@@ -108,6 +112,10 @@ struct EpochReport {
   bool gan = false;
   double trainDiscriminatorLoss = 0.0, trainGeneratorLoss = 0.0, trainRealScore = 0.0, trainFakeScore = 0.0;
   double testRealScore = 0.0, testFakeScore = 0.0;
+  // A generator that reads images: the reconstruction's mean squared error on the training
+  // batches and the held-out images, and the held-out images' mean PSNR (dB).
+  bool reconstructs = false;
+  double trainReconstructionLoss = 0.0, testReconstructionLoss = 0.0, testPsnr = 0.0;
   double imagesPerSecond = 0.0;                     // training images per second of this epoch's training time
   double seconds = 0.0;                             // the epoch's wall time, evaluation included
   std::vector<Network::GradientNorm> gradientNorms; // means over the epoch's batches, when asked for

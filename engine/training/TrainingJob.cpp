@@ -56,7 +56,8 @@ std::string recipeText(const TrainConfig& c, InitScheme init) {
   if (o.stepEvery > 0) text += " lr-step " + std::to_string(o.stepEvery) + " gamma " + formatRounded(o.stepGamma, 6);
   text += " batch " + std::to_string(c.batchSize) + " loss " +
           (c.vae ? std::string("elbo beta ") + formatRounded(c.vae->beta, 4)
-           : c.gan ? std::string("gan beta1 ") + formatRounded(o.beta1, 4)
+           : c.gan ? std::string("gan beta1 ") + formatRounded(o.beta1, 4) +
+                         (c.adversarialWeight != 1.0 ? " adversarial " + formatRounded(c.adversarialWeight, 4) : "")
            : c.detector ? std::string("ssd") : c.pixelLoss != PixelLossKind::CrossEntropy ? toString(c.pixelLoss)
                                                                                    : toString(c.loss)) +
           " seed " +

@@ -1,12 +1,15 @@
 // The GAN: one step's two updates against finite differences of the two losses written out here
 // (binary cross-entropy as softplus, not the engine's), both backends alike, the training job's
 // exact resume with both networks and both optimizers, the model file with its discriminator, and
-// the census of samples by the bundled LeNet-5.
+// the census of samples by the bundled LeNet-5. Super-resolution: a generator that reads images,
+// its loss (the reconstruction plus the weighted adversarial) against finite differences, the
+// shrinking, PSNR and the evaluation.
 #include "TestUtils.h"
 
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/generative/Gan.h"
+#include "engine/generative/SuperResolution.h"
 #include "engine/io/ModelFile.h"
 #include "engine/network/LayerList.h"
 #include "engine/network/Presets.h"
@@ -117,6 +120,109 @@ TEST(Gan, OneStepUpdatesEachPlayerByItsOwnLossesGradient) {
     EXPECT_LT(r.fakeScoreAfter, 1.0);
     expectGradient(g, g0, g1, [&] { return generatorLoss(g, d, backend, noise); });
   }
+}
+
+namespace {
+const char* kTinyUpscaler = "input 1x4x4\nconv 3 3x3 pad 1\nrelu\ndeconv 1 4x4 stride 2 pad 1\nsigmoid\n";
+
+// A super-resolution generator's loss, written out: the mean squared error of its images to the
+// real ones plus `weight` times BCE(D(G(x↓)), 1).
+double upscalerLoss(Network& g, Network& d, Backend& b, const Tensor& small, const Tensor& real, double weight) {
+  g.setTraining(true), d.setTraining(true);
+  const Tensor made = g.forward(b, small).inLayout(Layout::NCHW);
+  double squares = 0.0;
+  for (int64_t i = 0; i < made.size(); ++i)
+    squares += (double(made.data()[i]) - double(real.data()[i])) * (double(made.data()[i]) - double(real.data()[i]));
+  return squares / double(made.size()) + weight * bce(d.forward(b, made).inLayout(Layout::NCHW), 1);
+}
+
+Tensor someDigits(int64_t n, int64_t size, int salt) {
+  Tensor real(Shape{n, 1, size, size});
+  for (int64_t i = 0; i < real.size(); ++i) real.data()[i] = float((i * 37 + salt * 11) % 101) / 100.0f;
+  return real;
+}
+} // namespace
+
+// The generator's update is the gradient of the reconstruction plus the weighted adversarial
+// loss, through the discriminator already updated; with weight 0 of the reconstruction alone,
+// while the discriminator still learns.
+TEST(Gan, ASuperResolutionStepLowersTheReconstructionPlusTheWeightedAdversarialLoss) {
+  for (const double weight : {0.3, 0.0}) {
+    SCOPED_TRACE("adversarial weight " + std::to_string(weight));
+    Network g = buildLayerList(kTinyUpscaler), d = buildLayerList(kTinyDiscriminator);
+    checkGan(g, d);
+    EXPECT_TRUE(readsImages(g));
+    initialize(g, InitScheme::Auto, 5);
+    initialize(d, InitScheme::Auto, 6);
+    const Tensor real = someDigits(3, 8, 0);
+    std::mt19937_64 unused(1);
+    const Tensor small = generatorInputs(g, real, unused);
+    ASSERT_EQ(small.shape(), (Shape{3, 1, 4, 4}));
+    ReferenceBackend backend;
+    const auto g0 = parametersOf(g), d0 = parametersOf(d);
+    OptimizerConfig sgd;
+    sgd.kind = OptimizerKind::Sgd, sgd.learningRate = 1.0, sgd.momentum = 0.0;
+    GanStep step(g, d, backend, sgd, weight);
+    const GanStepReport r = step.step(real, small, 0);
+    const auto g1 = parametersOf(g), d1 = parametersOf(d);
+    EXPECT_GT(r.reconstructionLoss, 0.0);
+    EXPECT_NEAR(r.objective, r.reconstructionLoss + weight * r.generatorLoss, 1e-9);
+    { // the discriminator: the plain GAN's loss, on the made images
+      SCOPED_TRACE("discriminator");
+      setParameters(g, g0);
+      expectGradient(d, d0, d1, [&] { return discriminatorLoss(g, d, backend, real, small); });
+    }
+    {
+      SCOPED_TRACE("generator");
+      setParameters(d, d1);
+      setParameters(g, g0);
+      EXPECT_NEAR(r.objective, upscalerLoss(g, d, backend, small, real, weight), 1e-5);
+      expectGradient(g, g0, g1, [&] { return upscalerLoss(g, d, backend, small, real, weight); });
+    }
+  }
+  Network g = buildLayerList(kTinyUpscaler), d = buildLayerList(kTinyDiscriminator);
+  ReferenceBackend backend;
+  EXPECT_THROW(GanStep(g, d, backend, OptimizerConfig{}, -1.0), std::invalid_argument);
+  Network fromNoise = buildLayerList(kTinyGenerator);
+  try { // a generator from noise has nothing but the discriminator to learn from
+    checkAdversarialWeight(fromNoise, 0.0);
+    FAIL() << "weight 0 accepted for a generator from noise";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("adversarial weight 0 must be above 0"), std::string::npos) << e.what();
+  }
+  try { // 1x4x4 images are not 1x28x28 ones shrunk a whole number of times
+    checkGan(g, buildLayerList("input 1x30x30\nflatten\ndense 1\n"));
+    FAIL() << "a 1x4x4 upscaler set against 1x30x30 images";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("reads 1x4x4 images, which are not the 1x30x30 images"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Shrinking is the average of each 2×2 block; PSNR and the midtones by hand; bicubic keeps a flat
+// image flat; the evaluation of an upscaler that copies the bicubic baseline scores as it.
+TEST(Gan, ShrinkingPsnrAndTheBaselineAreWhatTheyClaim) {
+  Tensor image(Shape{1, 1, 4, 4});
+  for (int64_t i = 0; i < 16; ++i) image.data()[i] = float(i) / 16.0f;
+  const Tensor small = shrinkImages(image, 2, 2);
+  ASSERT_EQ(small.shape(), (Shape{1, 1, 2, 2}));
+  // The top-left block holds 0, 1, 4, 5 (sixteenths): 2.5/16.
+  EXPECT_NEAR(small.at(0, 0, 0, 0), 2.5f / 16.0f, 1e-6);
+  EXPECT_NEAR(small.at(0, 0, 0, 1), 4.5f / 16.0f, 1e-6);
+  EXPECT_NEAR(small.at(0, 0, 1, 0), 10.5f / 16.0f, 1e-6);
+  EXPECT_NEAR(small.at(0, 0, 1, 1), 12.5f / 16.0f, 1e-6);
+  EXPECT_THROW(shrinkImages(image, 3, 3), std::invalid_argument);
+
+  const std::vector<float> real{0.0f, 0.5f, 1.0f, 0.2f}, off{0.1f, 0.6f, 0.9f, 0.3f};
+  EXPECT_NEAR(meanSquaredError(off.data(), real.data(), 4), 0.01, 1e-7);
+  EXPECT_NEAR(psnr(off.data(), real.data(), 4), 20.0, 1e-5); // 10·log₁₀(1 / 0.01)
+  EXPECT_EQ(psnr(real.data(), real.data(), 4), 99.0);
+  EXPECT_NEAR(midtoneShare(real.data(), 4), 0.25, 1e-12); // only 0.5 is neither ink nor paper
+
+  Tensor flat(Shape{2, 1, 3, 3}, 0.4f);
+  const Tensor big = bicubicImages(flat, 6, 6);
+  ASSERT_EQ(big.shape(), (Shape{2, 1, 6, 6}));
+  for (float v : big.values()) EXPECT_NEAR(v, 0.4f, 1e-6);
 }
 
 TEST(Gan, BothBackendsTakeTheSameSteps) {
@@ -282,4 +388,87 @@ TEST(Gan, TheCensusReadsRealDigitsAsTheirLabels) {
   EXPECT_EQ(confident, c.confident);
   EXPECT_THROW(sampleCensus(lenet.network, backend, *lenet.info.preprocess, Tensor(Shape{2, 3, 28, 28})),
                std::invalid_argument); // colour images for a grey classifier
+}
+
+// Super-resolution through the training job (mini-srgan, a few batches): the epoch reports the
+// reconstruction and the test PSNR, the generator's loss is the reconstruction plus the preset's
+// weight times the adversarial one, the checkpoint keeps the weight, and both backends take the
+// same steps. The evaluation: the bundled LeNet-5 reads the real digits, an upscaler is judged
+// against bicubic.
+TEST(Gan, SuperResolutionTrainsAndIsJudgedAgainstTheBaseline) {
+  TrainingSpec spec;
+  spec.model = "mini-srgan";
+  spec.config = presetTrainConfig("mini-srgan");
+  ASSERT_TRUE(spec.config.gan);
+  EXPECT_EQ(spec.config.adversarialWeight, 0.01);
+  spec.config.epochs = 1;
+  spec.config.maxTrainImages = 192;
+  spec.config.maxTestImages = 100;
+  spec.config.threads = 2;
+  TrainingJob job(spec);
+  ASSERT_TRUE(readsImages(job.network()));
+  EpochReport last;
+  TrainingState state;
+  TrainerCallbacks callbacks;
+  callbacks.onEpoch = [&](const EpochReport& r) { last = r; };
+  callbacks.onCheckpoint = [&](const TrainingState& s) { state = s; };
+  ASSERT_EQ(job.run(callbacks).status, TrainResult::Status::Finished);
+  EXPECT_TRUE(last.reconstructs);
+  EXPECT_GT(last.trainReconstructionLoss, 0.0);
+  EXPECT_NEAR(last.trainLoss, last.trainReconstructionLoss + 0.01 * last.trainGeneratorLoss, 1e-6);
+  EXPECT_GT(last.testPsnr, 5.0); // three batches: still near grey (0.5 everywhere is about 7 dB)
+  EXPECT_NEAR(last.testPsnr < 99 ? std::pow(10.0, -last.testPsnr / 10.0) : 0.0, last.testReconstructionLoss,
+              0.5 * last.testReconstructionLoss); // the mean of the PSNRs is not the PSNR of the mean, but near
+
+  const std::string text =
+      serializeModel(job.network(), job.modelInfo(1, &last, &state), true, job.discriminator());
+  Model back = parseModel(text, "sr.json");
+  ASSERT_TRUE(back.discriminator && back.info.checkpoint);
+  EXPECT_EQ(back.info.checkpoint->config.adversarialWeight, 0.01);
+
+  Model lenet = loadModel(resourcesDirectory() + "/models/lenet5-digits.json");
+  const DatasetSplit digits = loadDataset("digits", 1, 28, 28);
+  OnednnBackend backend;
+  const UpscalingEvaluation e = evaluateUpscaling(back.network, &*back.discriminator, backend, digits.test,
+                                                  *back.info.preprocess, &lenet.network, &*lenet.info.preprocess, 200);
+  EXPECT_EQ(e.count, 200);
+  EXPECT_GT(e.realAccuracy, 0.95);
+  EXPECT_GT(e.bicubicPsnr, 15.0);
+  EXPECT_LT(e.bicubicPsnr, 30.0);
+  EXPECT_GT(e.bicubicMidtones, e.realMidtones); // interpolation blurs
+  EXPECT_TRUE(e.judged && e.read);
+  EXPECT_GT(e.realScore, 0.0);
+  EXPECT_LT(e.realScore, 1.0);
+  Network fromNoise = makePreset("mini-dcgan");
+  EXPECT_THROW(evaluateUpscaling(fromNoise, nullptr, backend, digits.test, *back.info.preprocess),
+               std::invalid_argument); // a generator from noise upscales nothing
+}
+
+TEST(Gan, BothBackendsUpscaleAlike) {
+  Network g[2] = {buildLayerList(kTinyUpscaler), buildLayerList(kTinyUpscaler)};
+  Network d[2] = {buildLayerList(kTinyDiscriminator), buildLayerList(kTinyDiscriminator)};
+  ReferenceBackend reference;
+  OnednnBackend onednn;
+  Backend* backends[2] = {&reference, &onednn};
+  GanStepReport last[2];
+  OptimizerConfig sgd;
+  sgd.kind = OptimizerKind::Sgd, sgd.learningRate = 0.05, sgd.momentum = 0.9;
+  for (int k = 0; k < 2; ++k) {
+    initialize(g[k], InitScheme::Auto, 5);
+    initialize(d[k], InitScheme::Auto, 6);
+    std::mt19937_64 unused(1);
+    GanStep step(g[k], d[k], *backends[k], sgd, 0.5);
+    for (int s = 0; s < 4; ++s) {
+      const Tensor real = someDigits(4, 8, s);
+      last[k] = step.step(real, generatorInputs(g[k], real, unused), 0);
+    }
+  }
+  EXPECT_NEAR(last[0].reconstructionLoss, last[1].reconstructionLoss, 1e-6);
+  EXPECT_NEAR(last[0].objective, last[1].objective, 1e-4);
+  for (Network* n : {g, d}) {
+    const auto a = stateOf(n[0]), b = stateOf(n[1]);
+    for (size_t t = 0; t < a.size(); ++t)
+      for (size_t i = 0; i < a[t].size(); ++i)
+        ASSERT_NEAR(a[t][i], b[t][i], 1e-4) << (n == g ? "generator" : "discriminator") << " tensor " << t;
+  }
 }
