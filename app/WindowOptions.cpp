@@ -68,7 +68,9 @@ QList<QCommandLineOption> windowOptions() {
        "Start on a tab: maps, stepper, training, architectures, depthwise (the Architectures tab's standard, "
        "depthwise and pointwise convolution), applications (segmentation: U-Net against FCN on composed scenes), "
        "detection (the Applications tab's detection page: mini-ssd's anchors, NMS and mAP), generation (its "
-       "generation page: a VAE's latent plane) or gan (the same page's GAN learning to draw digits).",
+       "generation page: a VAE's latent plane), gan (the same page's GAN learning to draw digits), "
+       "super-resolution (its GAN application: 14×14 digits made 28×28, the plain loss against the adversarial) or "
+       "super-resolution-4x (the same from 7×7).",
        "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
@@ -176,7 +178,9 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                              {"applications", StartTab::Applications},
                              {"detection", StartTab::Detection},
                              {"generation", StartTab::Generation},
-                             {"gan", StartTab::Gan}});
+                             {"gan", StartTab::Gan},
+                             {"super-resolution", StartTab::SuperResolution},
+                             {"super-resolution-4x", StartTab::SuperResolution4x}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Two generative models on the bundled digits (issue 30), ConvScope beside PyTorch 1.13 in one run:
-a variational autoencoder (mini-vae) and a generative adversarial network (mini-dcgan).
+"""Three generative models on the bundled digits (issue 30), ConvScope beside PyTorch 1.13 in one run:
+a variational autoencoder (mini-vae), a generative adversarial network (mini-dcgan) and the GAN
+application, super-resolution (mini-srgan).
 
 mini-vae
 
@@ -61,17 +62,41 @@ trainer's own GanStep, engine/generative/Gan.h, with the preset's recipe, a batc
 VAE. The generator holds the VAE decoder's two transposed convolutions, so PyTorch's slow
 ConvTranspose2d (above) again weighs on its side.
 
+mini-srgan and mini-srgan-4x
+
+Quality: `convscope train --model mini-srgan --dataset digits --seed 1` twice with the preset's own
+recipe (20 epochs of 64 images, Adam at 0.001 with β = (0.5, 0.999) for each network; the
+generator is given each training digit averaged over 2×2 blocks, 14×14 — mini-srgan-4x: 4×4
+blocks, 7×7 — and learns the mean
+squared error of its 28×28 image to the real digit plus a weight times the adversarial loss):
+once with the preset's weight (0.01) and once with --adversarial 0 (the plain reconstruction; the
+discriminator still trains beside it, so it can say how real the plain model's digits look). Each
+run is timed wall to wall. Then, not timed, `convscope upscale` sets both beside bicubic
+interpolation on the 2,000 test digits the training never saw: the mean PSNR against the real
+digit, the share of midtone pixels (between 0.25 and 0.75: neither ink nor paper), each model's own
+discriminator's mean P(real) on its images, and how many LeNet-5 (resources/models/lenet5-digits.json)
+reads as their labels. The issue sets no bar here; the lesson is the comparison.
+
+Speed: real training images per second of both networks written layer for layer in PyTorch
+(checked against `convscope summary` as for mini-dcgan): a step shrinks the fixed batch of 64
+uniform images with avg_pool2d(2) (4 for mini-srgan-4x), makes G's images from it, takes the discriminator's half as
+for mini-dcgan and then the generator's, MSE(G(x↓), x) + 0.01·BCE-with-logits(D(G(x↓)), 1)
+through the updated D; both Adams at the preset's recipe. ConvScope's side is `convscope bench
+train --model mini-srgan --batch 64` (the trainer's own GanStep with the preset's weight).
+
 ConvScope finds its data through CONVSCOPE_RESOURCES when it is set (the environment is passed on).
 
-Usage: /usr/bin/python3 bench/generative.py [--convscope PATH] [--model mini-vae|mini-dcgan|all]
+Usage: /usr/bin/python3 bench/generative.py [--convscope PATH]
+                                            [--model mini-vae|mini-dcgan|mini-srgan|mini-srgan-4x|all]
                                             [--threads 2] [--rounds 3]
                                             [--speed-only] [--quality-only] [--epochs N]
-           --model: which to run (default all: mini-vae's tables, then mini-dcgan's).
-           --epochs: fewer epochs than the preset's (40 for mini-vae, 80 for mini-dcgan), for
-           quick checks of the script only (the bar is then not judged).
+           --model: which to run (default all: mini-vae's tables, then mini-dcgan's, then mini-srgan's).
+           --epochs: fewer epochs than the preset's (40 for mini-vae, 80 for mini-dcgan, 20 for
+           mini-srgan), for quick checks of the script only (the bar is then not judged).
        /usr/bin/python3 bench/generative.py train MODEL [--images N] [--threads N]
            PyTorch's side alone: for mini-vae {"images_per_second": x, "params": n}, for
-           mini-dcgan {"images_per_second": x, "params": generator's, "discriminator_params": d}.
+           mini-dcgan and mini-srgan {"images_per_second": x, "params": generator's,
+           "discriminator_params": d}.
 """
 import argparse
 import json
@@ -99,7 +124,10 @@ GAN_PYTORCH_SHARE = 4
 GAN_EPOCHS = 80  # the preset's (presetRecipe)
 GAN_BAR_SECONDS, GAN_BAR_CONFIDENT, GAN_BAR_SMALLEST = 600, 0.70, 0.03
 SAMPLES, SAMPLE_SEED = 1000, 2  # what `convscope generate` draws for the census
-MODELS = (MODEL, GAN)
+SR, SR4 = "mini-srgan", "mini-srgan-4x"
+SR_FACTORS = {SR: 2, SR4: 4}  # 28×28 from 14×14, and from 7×7
+SR_WEIGHT, SR_LR = 0.01, 0.001  # the presets' recipe (presetRecipe)
+MODELS = (MODEL, GAN, SR, SR4)
 
 
 def build():
@@ -150,7 +178,20 @@ def build_generator():
                          nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1), nn.Sigmoid())  # 1x28x28 in [0, 1]
 
 
-# ---- mini-dcgan's DISCRIMINATOR: keep in step with ganDiscriminatorPresets() in engine/network/Presets.cpp.
+def build_upscaler(name=SR):
+    """mini-srgan's (or mini-srgan-4x's) generator (engine/network/Presets.cpp's generativePresets)
+    layer for layer."""
+    import torch.nn as nn
+    layers = [nn.Conv2d(1, 64, 3, padding=1), nn.ReLU(),                                 # 64x14x14 (64x7x7)
+              nn.Conv2d(64, 64, 3, padding=1), nn.ReLU()]
+    if name == SR4:
+        layers += [nn.ConvTranspose2d(64, 64, 4, stride=2, padding=1), nn.ReLU()]        # 64x14x14
+    layers += [nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1), nn.ReLU(),            # 32x28x28
+               nn.Conv2d(32, 1, 3, padding=1), nn.Sigmoid()]                             # 1x28x28 in [0, 1]
+    return nn.Sequential(*layers)
+
+
+# ---- mini-dcgan's (and mini-srgan's) DISCRIMINATOR: keep in step with ganDiscriminatorPresets() in engine/network/Presets.cpp.
 # ---- Edit here when it changes (e.g. nn.Dropout(0.3) after each leaky ReLU);
 # ---- gan_check() compares it layer by layer with `convscope summary` and stops at a mismatch.
 def build_discriminator():
@@ -163,8 +204,8 @@ def build_discriminator():
 
 
 def pytorch_train(name, images, threads):
-    if name == GAN:
-        return pytorch_train_gan(images, threads)
+    if name in (GAN, SR, SR4):
+        return pytorch_train_gan(images, threads, name if name in SR_FACTORS else None)
     import torch
     if name != MODEL:
         sys.exit(f"only {' and '.join(MODELS)} are written in PyTorch here, not {name}")
@@ -192,23 +233,25 @@ def pytorch_train(name, images, threads):
     return {"images_per_second": batches * BATCH / seconds, "params": params}
 
 
-def pytorch_train_gan(images, threads):
+def pytorch_train_gan(images, threads, upscaler=None):
     """pytorch/examples' DCGAN step on a fixed batch of real images uniform in [0, 1]; images per
-    second counts each step's real images once."""
+    second counts each step's real images once. `upscaler` (mini-srgan or mini-srgan-4x): its step —
+    the generator is given the batch shrunk 2×2 (4×4) and learns MSE + SR_WEIGHT × its adversarial loss."""
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    g, d = build_generator(), build_discriminator()
+    g, d = (build_upscaler(upscaler) if upscaler else build_generator()), build_discriminator()
     g.train(), d.train()  # batch statistics
     real = torch.rand(BATCH, 1, SIZE, SIZE)
     ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
-    opt_g = torch.optim.Adam(g.parameters(), lr=0.003, betas=(0.5, 0.999))  # the preset's recipe
-    opt_d = torch.optim.Adam(d.parameters(), lr=0.003, betas=(0.5, 0.999))
+    rate = SR_LR if upscaler else 0.003  # the preset's recipe
+    opt_g = torch.optim.Adam(g.parameters(), lr=rate, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=rate, betas=(0.5, 0.999))
     batches = images // BATCH
 
     def step():
-        fake = g(torch.randn(BATCH, NOISE))
+        fake = g(F.avg_pool2d(real, SR_FACTORS[upscaler]) if upscaler else torch.randn(BATCH, NOISE))
         opt_d.zero_grad()  # the discriminator: real labelled 1, made labelled 0, each half its own forward
         loss_d = (F.binary_cross_entropy_with_logits(d(real), ones) +
                   F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
@@ -216,6 +259,8 @@ def pytorch_train_gan(images, threads):
         opt_d.step()
         opt_g.zero_grad()  # the generator: the same images through the updated discriminator, labelled real
         loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
+        if upscaler:
+            loss_g = F.mse_loss(fake, real) + SR_WEIGHT * loss_g
         loss_g.backward()
         opt_g.step()
 
@@ -234,13 +279,13 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def timed_train(convscope, name, threads, epochs, folder):
+def timed_train(convscope, name, threads, epochs, folder, extra=(), file=None):
     """`convscope train --model NAME --dataset digits --seed 1` with the preset's recipe (`epochs`:
-    fewer, for quick checks), the saved model part of the timed run: (saved path, each epoch's JSON,
-    wall seconds, CPU seconds)."""
-    path = os.path.join(folder, name + ".json")
+    fewer, for quick checks; `extra`: more options), the saved model (`file`, else NAME.json) part of
+    the timed run: (saved path, each epoch's JSON, wall seconds, CPU seconds)."""
+    path = os.path.join(folder, file or name + ".json")
     cmd = [convscope, "train", "--model", name, "--dataset", "digits", "--seed", "1", "--threads", str(threads),
-           "--json", "--save", path]
+           "--json", "--save", path, *extra]
     if epochs is not None:
         cmd += ["--epochs", str(epochs)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -340,22 +385,22 @@ def torch_layers(net):
     return [(KINDS.get(type(m).__name__, type(m).__name__), sum(p.numel() for p in m.parameters())) for m in net]
 
 
-def gan_check(summary):
+def gan_check(summary, name=GAN):
     """Stops with a message naming the network when PyTorch's generator or discriminator differs
-    from ConvScope's (`convscope summary --model mini-dcgan --json`) in parameters or layers."""
-    networks = (("generator", build_generator(), summary), ("discriminator", build_discriminator(),
-                                                            summary["discriminator"]))
+    from ConvScope's (`convscope summary --model NAME --json`) in parameters or layers."""
+    networks = (("generator", build_upscaler(name) if name in SR_FACTORS else build_generator(), summary),
+                ("discriminator", build_discriminator(), summary["discriminator"]))
     for which, net, ours in networks:
         theirs = torch_layers(net)
         params = sum(p for _, p in theirs)
         if params != ours["total_params"]:
-            sys.exit(f"{GAN}: PyTorch's {which} has {params} parameters, ConvScope's {ours['total_params']} "
+            sys.exit(f"{name}: PyTorch's {which} has {params} parameters, ConvScope's {ours['total_params']} "
                      f"(edit build_{which}() in {os.path.relpath(__file__, ROOT)})")
         layers = [(layer["type"], layer["params"]) for layer in ours["layers"]]
         if theirs != layers:
             def show(ls):
                 return ", ".join(f"{t} {p}" if p else t for t, p in ls)
-            sys.exit(f"{GAN}: PyTorch's {which} has the layers [{show(theirs)}], ConvScope's [{show(layers)}] "
+            sys.exit(f"{name}: PyTorch's {which} has the layers [{show(theirs)}], ConvScope's [{show(layers)}] "
                      f"(edit build_{which}() in {os.path.relpath(__file__, ROOT)})")
 
 
@@ -388,8 +433,13 @@ def gan_tables(args):
         return
     if not args.speed_only:
         print()
+    gan_speed(args, m)
+
+
+def gan_speed(args, m):
+    """Both players' training speed, ConvScope beside PyTorch: the table and its note."""
     summary = run_json([args.convscope, "summary", "--model", m, "--json"])
-    gan_check(summary)  # before anything is timed
+    gan_check(summary, m)  # before anything is timed
     print("| model | parameters (G + D) | training: ConvScope | PyTorch | ratio |")
     print("|---|---:|---:|---:|---:|")
     ours, theirs = [], []
@@ -412,6 +462,42 @@ def gan_tables(args):
           "judges both halves, then the made half again).", flush=True)
 
 
+def sr_tables(args, m):
+    """mini-srgan's (or mini-srgan-4x's) comparison (the plain reconstruction against the adversarial
+    one), then its speed."""
+    side = SIZE // SR_FACTORS[m]
+    if not args.speed_only:
+        classifier = os.path.join(resources_dir(), "models", "lenet5-digits.json")
+        runs = []
+        with tempfile.TemporaryDirectory() as folder:
+            for label, weight in (("MSE + GAN", SR_WEIGHT), ("plain (MSE)", 0)):
+                path, epochs_run, wall, cpu = timed_train(args.convscope, m, args.threads, args.epochs, folder,
+                                                          ("--adversarial", str(weight)), f"sr-{weight}.json")
+                runs.append((label, weight, path, epochs_run, wall, cpu))
+            up = run_json([args.convscope, "upscale", "--model", ",".join(r[2] for r in runs), "--classifier",
+                           classifier, "--json"])
+        print("| model | adversarial weight | epochs | wall time | test PSNR | midtone pixels | "
+              "its D's P(real) | LeNet-5 reads right |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        b, r = up["bicubic"], up["real"]
+        print(f"| bicubic (learns nothing) | – | – | – | {b['psnr']:.2f} dB | {100 * b['midtones']:.1f} % | – | "
+              f"{100 * b['accuracy']:.1f} % |")
+        for (label, weight, _, epochs_run, wall, _), res in zip(runs, up["models"]):
+            print(f"| {m}, {label} | {weight} | {len(epochs_run)} | {wall:.0f} s | **{res['psnr']:.2f} dB** | "
+                  f"{100 * res['midtones']:.1f} % | **{res['real_score']:.2f}** | {100 * res['accuracy']:.1f} % |")
+        print(f"| the real digits | – | – | – | – | {100 * r['midtones']:.1f} % | – | {100 * r['accuracy']:.1f} % |")
+        print()
+        print(f"{up['images']} test digits, each averaged over {SR_FACTORS[m]}×{SR_FACTORS[m]} blocks to {side}×{side} "
+              "and made 28×28 again "
+              "(`convscope upscale`); PSNR: the mean over the digits against the real one; midtones: pixels between "
+              "0.25 and 0.75; P(real): the model's own discriminator on its images.", flush=True)
+    if args.quality_only:
+        return
+    if not args.speed_only:
+        print()
+    gan_speed(args, m)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "train":
         a = argparse.ArgumentParser()
@@ -425,14 +511,15 @@ def main():
     a = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     a.add_argument("--convscope", default=os.path.join(ROOT, "build/release/app/convscope"))
     a.add_argument("--model", choices=MODELS + ("all",), default="all",
-                   help="which to run (default all: mini-vae's tables, then mini-dcgan's)")
+                   help="which to run (default all: mini-vae's tables, then mini-dcgan's, mini-srgan's and "
+                        "mini-srgan-4x's)")
     a.add_argument("--threads", type=int, default=2)
     a.add_argument("--rounds", type=int, default=3)
     a.add_argument("--speed-only", action="store_true")
     a.add_argument("--quality-only", action="store_true")
     a.add_argument("--epochs", type=int, default=None,
                    help="quick checks of the script only: fewer epochs than the preset's (40 for mini-vae, 80 for "
-                        "mini-dcgan; the bar is not judged)")
+                        "mini-dcgan, 20 for mini-srgan; the bar is not judged)")
     args = a.parse_args()
     if args.model in (MODEL, "all"):
         vae_tables(args)
@@ -440,6 +527,13 @@ def main():
         print(flush=True)
     if args.model in (GAN, "all"):
         gan_tables(args)
+    if args.model == "all":
+        print(flush=True)
+    for m in (SR, SR4):
+        if args.model in (m, "all"):
+            if args.model == "all" and m == SR4:
+                print(flush=True)
+            sr_tables(args, m)
 
 
 if __name__ == "__main__":

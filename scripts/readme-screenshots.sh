@@ -70,6 +70,8 @@ want detection && shoot detection 6 "xdotool key n n; xdotool mousemove 225 392 
 # towards a 0; the GAN's samples with D's verdicts and the census of 1,000 samples.
 want generation && shoot generation 6 "xdotool mousemove 150 450 click 1; sleep 0.5; xdotool mousemove 360 330 click 1; sleep 0.5; xdotool mousemove 300 300; sleep 0.3; xdotool mousemove 1200 775; sleep 1" -- --tab generation --presenter
 want gan && shoot gan 6 "" -- --tab gan --presenter
+# Super-resolution ×4, presenting: 7×7 digits made 28×28, bicubic, the plain model and the adversarial.
+want super-resolution && shoot super-resolution 6 "" -- --tab super-resolution-4x --presenter
 # The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
 want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
   --step backward --cell 95

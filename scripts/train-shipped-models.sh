@@ -4,7 +4,8 @@
 # maps): mini VGG and mini ResNet on Fashion-MNIST (Debian's
 # dataset-fashion-mnist; LeNet-5 on the bundled digits is lenet5-digits.json), and the
 # Applications tab's mini-unet, mini-fcn and mini-ssd on the composed scenes, and its generative
-# models on the digits: mini-vae-2d, mini-vae and mini-dcgan. Fixed seeds; each is scored on its test set, which its training
+# models on the digits: mini-vae-2d, mini-vae, mini-dcgan and the super-resolution pairs (mini-srgan,
+# mini-srgan-4x: plain and adversarial). Fixed seeds; each is scored on its test set, which its training
 # never saw, and the figures are printed for BENCHMARKS.md ("The trained models ConvScope ships").
 #   ./scripts/train-shipped-models.sh [BUILD_DIR] [NAME...]   (default build/release; run.sh builds it;
 #   names: only those models)
@@ -45,13 +46,17 @@ segmenter mini-fcn-scenes mini-fcn
 segmenter mini-ssd-scenes mini-ssd
 # The Generation page's models on the bundled digits, each preset's own recipe (Presets.cpp), seed 1:
 # the VAEs scored by their negative ELBO on the 2,000 test digits, the GAN by how the bundled LeNet-5
-# reads 1,000 of its samples (the fraction read with p >= 0.9, the rarest digit's share).
-generative() { # NAME MODEL
+# reads 1,000 of its samples (the fraction read with p >= 0.9, the rarest digit's share), an upscaler
+# by `convscope upscale` on the 2,000 test digits (PSNR, its discriminator's P(real), LeNet-5's accuracy).
+generative() { # NAME MODEL [TRAIN OPTION...]
   local name=$1 model=$2 started=$SECONDS score
+  shift 2
   wanted "$name" || return 0
-  "$BIN" train --model "$model" --dataset digits --seed 1 --save "$OUT/$name.json" --json >/dev/null
+  "$BIN" train --model "$model" --dataset digits --seed 1 --save "$OUT/$name.json" --json "$@" >/dev/null
   local seconds=$((SECONDS - started))
-  if [[ "$model" == mini-dcgan ]]; then
+  if [[ "$model" == mini-srgan* ]]; then
+    score=$("$BIN" upscale --model "$OUT/$name.json" --classifier "$OUT/lenet5-digits.json" --json)
+  elif [[ "$model" == mini-dcgan ]]; then
     score=$("$BIN" generate --model "$OUT/$name.json" --count 1000 --seed 2 --census "$OUT/lenet5-digits.json" --json |
       /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["census"]; print(json.dumps({k: c[k] for k in ("confident", "smallest_class", "counts")}))')
   else
@@ -62,3 +67,7 @@ generative() { # NAME MODEL
 generative mini-vae-2d-digits mini-vae-2d
 generative mini-vae-digits mini-vae
 generative mini-dcgan-digits mini-dcgan
+generative mini-srgan-digits mini-srgan
+generative mini-srgan-plain-digits mini-srgan --adversarial 0
+generative mini-srgan-4x-digits mini-srgan-4x
+generative mini-srgan-4x-plain-digits mini-srgan-4x --adversarial 0

@@ -243,7 +243,7 @@ int bench(const std::vector<std::string>& args, std::ostream& out) {
   if (model.info.detector) recipe.detector = model.info.detector;
   if (vae && !recipe.vae) recipe = presetTrainConfig("mini-vae"), recipe.detector.reset();
   if (model.discriminator && !model.hasWeights) initialize(*model.discriminator, InitScheme::Auto, 2);
-  const TrainConfig ganRecipe = presetTrainConfig("mini-dcgan");
+  const TrainConfig ganRecipe = presetTrainConfig(isGanPreset(name) ? name : std::string("mini-dcgan"));
   const Throughput t = what == "train" && model.discriminator // a GAN: both players' steps
                            ? measureGanTraining(model.network, *model.discriminator, *backend, batch, images, threads,
                                                 &ganRecipe)

@@ -245,24 +245,6 @@ int reconstruct(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
-} // namespace convscope::cli
-
-namespace convscope::cli {
-
-namespace {
-// Small images (N, C, h, w) shown at (H, W), each pixel a block (nearest neighbour): what the
-// upscaler was given, at the size of what it makes.
-Tensor asBlocks(const Tensor& small, int64_t height, int64_t width) {
-  const Shape s = small.shape();
-  Tensor out(Shape{s[0], s[1], height, width});
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < s[1]; ++c)
-      for (int64_t y = 0; y < height; ++y)
-        for (int64_t x = 0; x < width; ++x) out.at(n, c, y, x) = small.at(n, c, y * s[2] / height, x * s[3] / width);
-  return out;
-}
-} // namespace
-
 int upscale(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   p.addOption({"model", "Trained super-resolution GANs, comma-separated to compare them (convscope train --model "
@@ -270,7 +252,7 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
                "M1[,M2,…]"});
   addDatasetOption(p);
   p.addOption({"input", "Instead of the test digits: this image, prepared as the model's training images (28×28), "
-                        "shrunk to its input (14×14) and made whole again.",
+                        "shrunk to its input (14×14 for mini-srgan, 7×7 for mini-srgan-4x) and made whole again.",
                "IMAGE"});
   p.addOption({"classifier", "Read the real, the bicubic and each model's images with this trained classifier "
                              "(e.g. resources/models/lenet5-digits.json): accuracy against the digits' labels.",
@@ -281,13 +263,14 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
                "GRID.png"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "upscale",
-             "Super-resolution: each test digit averaged over 2×2 blocks (28×28 → 14×14) and made whole again by\n"
-             "each model, against bicubic interpolation (which learns nothing) and the real digit. Per model:\n"
+             "Super-resolution: each test digit averaged over blocks to the models' input (2×2: 28×28 → 14×14 for\n"
+             "mini-srgan, 4×4: → 7×7 for mini-srgan-4x) and made whole again by each model, against bicubic\n"
+             "interpolation (which learns nothing) and the real digit. Per model:\n"
              "PSNR (dB, higher is closer pixel for pixel), the share of midtone pixels (between 0.25 and 0.75:\n"
              "blur), its discriminator's mean P(real) on its images, and with --classifier the accuracy.\n"
              "JSON: {\"images\":N,\"real\":{\"midtones\",\"accuracy\"},\"bicubic\":{\"psnr\",\"midtones\",\n"
              "\"accuracy\"},\"models\":[{\"model\",\"psnr\",\"midtones\",\"real_score\",\"accuracy\"},…]}; with\n"
-             "--input {\"psnr\":[one a model],\"bicubic_psnr\"}.",
+             "--input {\"psnr\":[one a model],\"bicubic_psnr\"}. The models of one call share their factor.",
              args, out))
     return 0;
   const std::string list = str(p.value("model"));
@@ -312,10 +295,17 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
     }
   }
   if (models.empty()) throw UsageError("--model names no file");
+  const bool json = p.isSet("json");
+  // Every option checked before the work: --input takes one image, the rest are for the test digits.
+  if (p.isSet("input"))
+    for (const char* option : {"classifier", "test-images", "count", "dataset"})
+      if (p.isSet(option))
+        throw UsageError(std::string("--") + option + " is for the test digits; --input upscales one image");
+  const size_t limit = size_t(wholeNumber(p, "test-images", 0, 1 << 30));
+  const int64_t rows = wholeNumber(p, "count", 1, 64);
   auto backend = backendOption(p);
   const Preprocess& pre = *models.front().info.preprocess;
   const Shape small = models.front().network.inputShape(), large = models.front().discriminator->inputShape();
-  const bool json = p.isSet("json");
 
   if (p.isSet("input")) { // one image
     const Tensor real = preprocessImage(loadImage(str(p.value("input")), {pre.channels, false}), pre).inLayout(Layout::NCHW);
@@ -323,7 +313,7 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
     Tensor row(Shape{int64_t(models.size()) + 3, large[0], large[1], large[2]});
     const int64_t per = large.elementCount();
     const auto put = [&](int64_t at, const Tensor& image) { std::copy_n(image.data(), per, row.data() + at * per); };
-    put(0, asBlocks(shrunk, large[1], large[2]));
+    put(0, blockImages(shrunk, large[1], large[2]));
     const Tensor bicubic = bicubicImages(shrunk, large[1], large[2]);
     put(1, bicubic);
     Json psnrs = Json::array();
@@ -359,7 +349,6 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
       throw UsageError("--classifier " + path + ": it has " + std::to_string(reader->info.classNames.size()) +
                        " classes, the test images " + std::to_string(data.test.classNames.size()));
   }
-  const size_t limit = size_t(wholeNumber(p, "test-images", 0, 1 << 30));
   std::vector<UpscalingEvaluation> results;
   for (Model& m : models) {
     try {
@@ -372,7 +361,7 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
   }
   const UpscalingEvaluation& first = results.front();
   if (p.isSet("output")) { // a row a digit: shrunk (as blocks), bicubic, each model, real
-    const int64_t rows = wholeNumber(p, "count", 1, 64), columns = int64_t(models.size()) + 3;
+    const int64_t columns = int64_t(models.size()) + 3;
     const int64_t n = std::min<int64_t>(rows, int64_t(data.test.size()));
     std::vector<size_t> indices(static_cast<size_t>(n));
     for (size_t i = 0; i < indices.size(); ++i) indices[i] = i;
@@ -381,7 +370,7 @@ int upscale(const std::vector<std::string>& args, std::ostream& out) {
     makeBatch(data.test, indices.data(), indices.size(), pre, batch, labels);
     const Tensor real = batch.inLayout(Layout::NCHW);
     const Tensor shrunk = shrinkImages(real, small[1], small[2]);
-    std::vector<Tensor> columnsMade{asBlocks(shrunk, large[1], large[2]), bicubicImages(shrunk, large[1], large[2])};
+    std::vector<Tensor> columnsMade{blockImages(shrunk, large[1], large[2]), bicubicImages(shrunk, large[1], large[2])};
     for (Model& m : models) columnsMade.push_back(upscaleImages(m.network, *backend, shrunk));
     columnsMade.push_back(real);
     Tensor grid(Shape{n * columns, large[0], large[1], large[2]});

@@ -3,6 +3,7 @@
 
 #include "engine/core/Statistics.h"
 #include "engine/network/Architectures.h"
+#include "engine/generative/SuperResolution.h"
 #include "engine/training/Dataset.h"
 #include "engine/lessons/Filtering.h"
 #include "engine/io/ImageIO.h"
@@ -208,6 +209,17 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       throw UsageError("--checkpoint " + checkpointPath + ": the folder " + folder.string() + " does not exist");
   }
   TrainingJob job(spec);
+  // --adversarial weighs a super-resolution GAN's two losses; a saved one says its weight anew (a
+  // model file keeps the recipe in words only), a checkpoint goes on with its own.
+  const bool upscaler = job.discriminator() && readsImages(job.network());
+  if (p.isSet("adversarial") && !upscaler)
+    throw UsageError("--adversarial weighs a super-resolution GAN's adversarial loss (mini-srgan, mini-srgan-4x); " +
+                     spec.model + " is not one");
+  if (p.isSet("adversarial") && spec.resume)
+    throw UsageError("--resume goes on with the checkpoint's adversarial weight: leave out --adversarial");
+  if (upscaler && !spec.resume && !isPreset(spec.model) && !p.isSet("adversarial"))
+    throw UsageError(spec.model + " is a super-resolution GAN: give its adversarial weight, --adversarial W (0 for the "
+                                  "plain reconstruction; the presets' is 0.01)");
 
   const bool json = p.isSet("json");
   ProgressBar bar(err, isatty(STDERR_FILENO) != 0, config.epochs);

@@ -202,12 +202,8 @@ GanEvaluation evaluateGan(Network& generator, Network& discriminator, Backend& b
     const Tensor made = generateImages(generator, backend, generatorInputs(generator, batch, random));
     if (e.reconstructs) {
       const Tensor real = batch.inLayout(Layout::NCHW);
-      const int64_t per = real.size() / int64_t(count);
-      for (size_t i = 0; i < count; ++i) {
-        const float *m = made.data() + int64_t(i) * per, *x = real.data() + int64_t(i) * per;
-        e.psnr += psnr(m, x, per);
-        e.reconstructionLoss += meanSquaredError(m, x, per);
-      }
+      for (double p : psnrPerImage(made, real)) e.psnr += p;
+      e.reconstructionLoss += meanSquaredError(made.data(), real.data(), made.size()) * double(count);
     }
     const Tensor& madeLogits = discriminator.forward(backend, made);
     e.discriminatorLoss += bceWithLabel(madeLogits, 0.0f, targets, nullptr) * double(count);

@@ -41,6 +41,10 @@ Tensor shrinkImages(const Tensor& images, int64_t height, int64_t width) {
   return resizePlanes(images, height, width, cv::INTER_AREA);
 }
 
+Tensor blockImages(const Tensor& images, int64_t height, int64_t width) {
+  return resizePlanes(images, height, width, cv::INTER_NEAREST);
+}
+
 Tensor bicubicImages(const Tensor& images, int64_t height, int64_t width) {
   Tensor out = resizePlanes(images, height, width, cv::INTER_CUBIC);
   for (float& v : out.values()) v = std::clamp(v, 0.0f, 1.0f);
@@ -58,8 +62,19 @@ double meanSquaredError(const float* made, const float* real, int64_t count) {
 
 double psnr(const float* made, const float* real, int64_t count) {
   const double mse = meanSquaredError(made, real, count);
+  if (!std::isfinite(mse)) return std::nan(""); // a diverged image is not a perfect one
   if (count < 1 || mse <= 0.0) return 99.0;
   return std::min(99.0, -10.0 * std::log10(mse));
+}
+
+std::vector<double> psnrPerImage(const Tensor& made, const Tensor& real) {
+  if (made.shape() != real.shape() || made.shape().rank() < 1)
+    throw std::invalid_argument("psnr: " + made.shape().toString() + " images against " + real.shape().toString());
+  const int64_t n = made.shape()[0], per = n ? made.size() / n : 0;
+  const Tensor m = made.inLayout(Layout::NCHW), r = real.inLayout(Layout::NCHW);
+  std::vector<double> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[size_t(i)] = psnr(m.data() + i * per, r.data() + i * per, per);
+  return out;
 }
 
 double midtoneShare(const float* pixels, int64_t count) {
@@ -111,12 +126,8 @@ UpscalingEvaluation evaluateUpscaling(Network& generator, Network* discriminator
     const Tensor shrunk = shrinkImages(real, small[1], small[2]);
     const Tensor made = upscaleImages(generator, backend, shrunk);
     const Tensor bicubic = bicubicImages(shrunk, large[1], large[2]);
-    const int64_t per = large.elementCount();
-    for (size_t i = 0; i < count; ++i) {
-      const int64_t at = int64_t(i) * per;
-      e.psnr += psnr(made.data() + at, real.data() + at, per);
-      e.bicubicPsnr += psnr(bicubic.data() + at, real.data() + at, per);
-    }
+    for (double p : psnrPerImage(made, real)) e.psnr += p;
+    for (double p : psnrPerImage(bicubic, real)) e.bicubicPsnr += p;
     madeMid += midtoneShare(made.data(), made.size()) * double(made.size());
     bicubicMid += midtoneShare(bicubic.data(), bicubic.size()) * double(bicubic.size());
     realMid += midtoneShare(real.data(), real.size()) * double(real.size());

@@ -16,6 +16,7 @@
 #include "engine/training/Preprocess.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace convscope {
 
@@ -31,9 +32,15 @@ Tensor bicubicImages(const Tensor& images, int64_t height, int64_t width);
 
 // The mean of (made − real)² over `count` values.
 double meanSquaredError(const float* made, const float* real, int64_t count);
+// images (N, C, h, w) shown at (N, C, height, width), each pixel a block (nearest neighbour): what an
+// upscaler was given, at the size of what it makes. NCHW out.
+Tensor blockImages(const Tensor& images, int64_t height, int64_t width);
+
 // Peak signal-to-noise ratio of `made` against `real` on the [0, 1] scale, in dB:
-// 10·log₁₀(1 / MSE); 99 when they are equal.
+// 10·log₁₀(1 / MSE); 99 when they are equal, NaN when a value is not finite.
 double psnr(const float* made, const float* real, int64_t count);
+// Each image's PSNR: made and real (N, …) of one shape, NCHW.
+std::vector<double> psnrPerImage(const Tensor& made, const Tensor& real);
 // The share of pixels strictly between 0.25 and 0.75: neither ink nor paper, what blur makes.
 double midtoneShare(const float* pixels, int64_t count);
 

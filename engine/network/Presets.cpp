@@ -44,8 +44,8 @@ PresetRecipe presetRecipe(const std::string& name) {
   if (isGanPreset(name)) // DCGAN's Adam (β₁ 0.5) at 15 times its rate: on 8,000 digits, 0.0002 leaves 61 % of
     // the samples legible to LeNet-5 after 60 epochs, 0.003 over 70 % after 80 (BENCHMARKS.md, bench/generative.py)
     r.epochs = 80, r.batchSize = 64, r.learningRate = 0.003, r.beta1 = 0.5, r.optimizer = "adam", r.loss = "gan";
-  if (name == "mini-srgan") // the reconstruction plus a hundredth of the adversarial loss (SRGAN's thousandth
-    // against VGG features; bench/generative.py --model mini-srgan)
+  if (name == "mini-srgan" || name == "mini-srgan-4x") // the reconstruction plus a hundredth of the
+    // adversarial loss (SRGAN: a thousandth, beside a loss on VGG features); bench/generative.py --model mini-srgan
     r.epochs = 20, r.learningRate = 0.001, r.adversarialWeight = 0.01;
   return r;
 }
@@ -312,7 +312,8 @@ concat flat2
 // logits of every pixel. mini-vae-2d: the same with a code of 2 numbers, a plane to draw.
 // mini-srgan: super-resolution, a 14×14 digit (the 28×28 one averaged over 2×2 blocks) through two
 // 3×3 convolutions, one 4×4 stride-2 transposed convolution (14 → 28) and a 3×3 convolution to
-// pixels in [0, 1]; its discriminator is mini-dcgan's.
+// pixels in [0, 1]; its discriminator is mini-dcgan's. mini-srgan-4x: the same from 7×7 (4×4
+// blocks), with a second stride-2 transposed convolution (7 → 14 → 28).
 const std::vector<std::pair<std::string, std::string>>& generativePresets() {
   static const std::vector<std::pair<std::string, std::string>> presets{
       {"mini-vae", R"(input 1x28x28
@@ -366,6 +367,18 @@ relu
 conv 1 3x3 pad 1
 sigmoid
 )"},
+      {"mini-srgan-4x", R"(input 1x7x7
+conv 64 3x3 pad 1
+relu
+conv 64 3x3 pad 1
+relu
+deconv 64 4x4 stride 2 pad 1
+relu
+deconv 32 4x4 stride 2 pad 1
+relu
+conv 1 3x3 pad 1
+sigmoid
+)"},
   };
   return presets;
 }
@@ -373,26 +386,19 @@ sigmoid
 // The GAN presets' discriminators (the generator is generativePresets' entry of the same name).
 // mini-dcgan's: DCGAN's, two 4×4 stride-2 convolutions with leaky ReLUs (28 → 14 → 7), one logit;
 // without DCGAN's batch normalization, which on the 8,000 digits let the discriminator win early
-// and the generator drop the 1s (bench/generative.py's notes in BENCHMARKS.md).
+// and the generator drop the 1s (bench/generative.py's notes in BENCHMARKS.md). The
+// super-resolution presets judge the same 28×28 digits with the same discriminator.
 const std::vector<std::pair<std::string, std::string>>& ganDiscriminatorPresets() {
+  static const std::string dcgan = R"(input 1x28x28
+conv 32 4x4 stride 2 pad 1
+leaky-relu 0.2
+conv 64 4x4 stride 2 pad 1
+leaky-relu 0.2
+flatten
+dense 1
+)";
   static const std::vector<std::pair<std::string, std::string>> presets{
-      {"mini-dcgan", R"(input 1x28x28
-conv 32 4x4 stride 2 pad 1
-leaky-relu 0.2
-conv 64 4x4 stride 2 pad 1
-leaky-relu 0.2
-flatten
-dense 1
-)"},
-      {"mini-srgan", R"(input 1x28x28
-conv 32 4x4 stride 2 pad 1
-leaky-relu 0.2
-conv 64 4x4 stride 2 pad 1
-leaky-relu 0.2
-flatten
-dense 1
-)"},
-  };
+      {"mini-dcgan", dcgan}, {"mini-srgan", dcgan}, {"mini-srgan-4x", dcgan}};
   return presets;
 }
 

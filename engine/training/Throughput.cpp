@@ -72,10 +72,10 @@ Throughput measureGanTraining(Network& generator, Network& discriminator, Backen
                               int threads, const TrainConfig* recipe) {
   const Tensor real = randomBatch(discriminator, batch, true);
   const TrainConfig config = recipe ? *recipe : presetTrainConfig("mini-dcgan");
-  GanStep step(generator, discriminator, backend, config.optimizer); // the trainer's own step
+  GanStep step(generator, discriminator, backend, config.optimizer, config.adversarialWeight); // the trainer's own
   std::mt19937_64 noise(1);
-  const int64_t size = noiseSize(generator);
-  return measure(batch, images, threads, [&] { step.step(real, drawNoise(batch, size, noise), 0); });
+  // Noise drawn anew each step, or (super-resolution) the real batch shrunk, as the trainer does.
+  return measure(batch, images, threads, [&] { step.step(real, generatorInputs(generator, real, noise), 0); });
 }
 
 Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads) {

@@ -30,8 +30,9 @@ Throughput measureTraining(Network& network, Backend& backend, int batch, int64_
                            const TrainConfig* recipe = nullptr);
 Throughput measureInference(Network& network, Backend& backend, int batch, int64_t images, int threads = 0);
 // A GAN's training steps (GanStep: the discriminator's half, then the generator's, each with the
-// recipe's optimizer — DCGAN's Adam unless given): a real batch uniform in [0, 1], the noise drawn
-// anew each step from N(0, I). Images are the real ones a step sees (the batch).
+// recipe's optimizer and adversarial weight — mini-dcgan's unless given): a real batch uniform in
+// [0, 1], the noise drawn anew each step from N(0, I) (a super-resolution generator: the batch
+// shrunk). Images are the real ones a step sees (the batch).
 Throughput measureGanTraining(Network& generator, Network& discriminator, Backend& backend, int batch, int64_t images,
                               int threads = 0, const TrainConfig* recipe = nullptr);
 

@@ -402,7 +402,7 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
   expectWindowRefused({six, "--tab", "plots"}, 2,
                       "convscope: --tab 'plots' must be maps, stepper, training, architectures, depthwise, "
-                      "applications, detection, generation or gan");
+                      "applications, detection, generation, gan, super-resolution or super-resolution-4x");
   // A network's name opens in the Architectures tab only; --select needs that tab's network.
   expectWindowRefused({six, "--model", "resnet50", "--tab", "training"}, 2,
                       "convscope: --model resnet50: a network's name opens in the Architectures tab (--tab "

@@ -471,6 +471,83 @@ TEST_F(CliTrain, TheGanReportsBothPlayersAndGenerates) {
   expectStatus({"train", "--model", "mini-dcgan", "--loss", "mse", "--epochs", "1"}, 2, "adversarial");
 }
 
+// Super-resolution: mini-srgan reports the reconstruction and the test PSNR, its loss the
+// reconstruction plus --adversarial times the generator's; upscale sets models side by side on the
+// test digits (its figures the engine's evaluation, a grid of a row a digit) or on one image; the
+// shipped pair scores what the docs say; what does not fit exits 2 with the reason.
+TEST_F(CliTrain, SuperResolutionTrainsAndUpscales) {
+  const std::string model = path("sr.json");
+  const Result t = run({"train", "--model", "mini-srgan", "--dataset", "digits", "--epochs", "1", "--train-images",
+                        "256", "--test-images", "100", "--adversarial", "0.5", "--json", "--save", model});
+  ASSERT_EQ(t.status, 0) << t.err;
+  const Json epoch = Json::parse(t.out);
+  for (const char* key : {"reconstruction_loss", "test_reconstruction_loss", "test_psnr", "generator_loss"})
+    ASSERT_TRUE(epoch.contains(key)) << key;
+  EXPECT_NEAR(epoch["train_loss"].get<double>(),
+              epoch["reconstruction_loss"].get<double>() + 0.5 * epoch["generator_loss"].get<double>(), 1e-5);
+  EXPECT_GT(epoch["test_psnr"].get<double>(), 5.0);
+
+  const std::string shipped = convscope::test::resourcePath("models/mini-srgan-digits.json");
+  const std::string plain = convscope::test::resourcePath("models/mini-srgan-plain-digits.json");
+  const std::string lenet = convscope::test::resourcePath("models/lenet5-digits.json");
+  const Result u = run({"upscale", "--model", plain + "," + shipped + "," + model, "--classifier", lenet, "--json",
+                        "--output", path("sr-grid.png"), "--count", "4"});
+  ASSERT_EQ(u.status, 0) << u.err;
+  const Json j = Json::parse(u.out);
+  EXPECT_EQ(j["images"], 2000);
+  ASSERT_EQ(j["models"].size(), 3u);
+  // The shipped pair: the plain model closer pixel for pixel but seen through by its discriminator;
+  // both far above bicubic (BENCHMARKS.md's figures).
+  const Json &p = j["models"][0], &a = j["models"][1];
+  EXPECT_NEAR(p["psnr"].get<double>(), 28.73, 0.01);
+  EXPECT_NEAR(a["psnr"].get<double>(), 27.76, 0.01);
+  EXPECT_NEAR(j["bicubic"]["psnr"].get<double>(), 20.55, 0.01);
+  EXPECT_LT(p["real_score"].get<double>(), 0.1);
+  EXPECT_GT(a["real_score"].get<double>(), 0.4);
+  EXPECT_GT(j["real"]["accuracy"].get<double>(), 0.95);
+  EXPECT_GT(p["accuracy"].get<double>(), 0.95);
+  // ×4 (mini-srgan-4x, from 7×7): more is missing, the same lesson louder.
+  const Result u4 = run({"upscale", "--model", convscope::test::resourcePath("models/mini-srgan-4x-plain-digits.json") +
+                                                  "," + convscope::test::resourcePath("models/mini-srgan-4x-digits.json"),
+                         "--classifier", lenet, "--json"});
+  ASSERT_EQ(u4.status, 0) << u4.err;
+  const Json j4 = Json::parse(u4.out);
+  EXPECT_NEAR(j4["models"][0]["psnr"].get<double>(), 21.14, 0.01);
+  EXPECT_NEAR(j4["models"][1]["psnr"].get<double>(), 19.98, 0.01);
+  EXPECT_NEAR(j4["bicubic"]["psnr"].get<double>(), 14.69, 0.01);
+  EXPECT_GT(j4["models"][0]["midtones"].get<double>(), j4["models"][1]["midtones"].get<double>()); // plain: greyer
+  EXPECT_LT(j4["models"][0]["real_score"].get<double>(), 0.1);
+  EXPECT_GT(j4["models"][1]["real_score"].get<double>(), 0.3);
+  // LeNet-5 reads both models' digits nearly as well as real ones; bicubic's far worse.
+  EXPECT_NEAR(j4["models"][0]["accuracy"].get<double>(), 0.9505, 0.0003);
+  EXPECT_NEAR(j4["models"][1]["accuracy"].get<double>(), 0.946, 0.0005);
+  EXPECT_NEAR(j4["bicubic"]["accuracy"].get<double>(), 0.814, 0.0005);
+  expectStatus({"upscale", "--model", shipped + "," + convscope::test::resourcePath("models/mini-srgan-4x-digits.json")},
+               2, "unlike");
+  const cv::Mat grid = cv::imread(path("sr-grid.png"), cv::IMREAD_COLOR);
+  EXPECT_EQ(grid.cols, 6 * (28 * 3 + 2) + 2); // given, bicubic, three models, real
+  EXPECT_EQ(grid.rows, 4 * (28 * 3 + 2) + 2);
+
+  const Result one = run({"upscale", "--model", shipped, "--input",
+                          convscope::test::resourcePath("examples/digit.png"), "--json"});
+  ASSERT_EQ(one.status, 0) << one.err;
+  const Json o = Json::parse(one.out);
+  ASSERT_EQ(o["psnr"].size(), 1u);
+  EXPECT_GT(o["psnr"][0].get<double>(), o["bicubic_psnr"].get<double>());
+
+  expectStatus({"upscale", "--model", convscope::test::resourcePath("models/mini-dcgan-digits.json")}, 2,
+               "not a super-resolution GAN");
+  expectStatus({"generate", "--model", shipped}, 2, "reads images, not noise");
+  expectStatus({"train", "--model", "mini-srgan", "--adversarial", "2000", "--epochs", "1"}, 2,
+               "adversarial weight 2000 must be from 0 to 1000");
+  expectStatus({"train", "--model", "mini-dcgan", "--adversarial", "0", "--epochs", "1"}, 2, "must be above 0");
+  expectStatus({"train", "--model", "lenet5", "--adversarial", "0.5", "--epochs", "1"}, 2, "lenet5 is not one");
+  expectStatus({"train", "--model", model, "--epochs", "1", "--train-images", "64"}, 2, "give its adversarial weight");
+  expectStatus({"upscale", "--model", shipped, "--input", convscope::test::resourcePath("examples/digit.png"),
+                "--count", "3"}, 2, "--count is for the test digits");
+  expectStatus({"upscale", "--model", shipped, "--classifier", shipped}, 2, "--classifier");
+}
+
 TEST_F(CliTrain, TheVaeReportsReconstructionAndKl) {
   const std::string model = path("vae.json");
   const Result t = run({"train", "--model", "mini-vae", "--dataset", "digits", "--epochs", "1", "--train-images", "256",

@@ -21,6 +21,7 @@
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
 #include "ui/applications/GanPanel.h"
+#include "ui/applications/SuperResolutionPanel.h"
 #include "ui/applications/GenerationPage.h"
 #include "ui/applications/ImageGrid.h"
 #include "ui/applications/LatentPlaneView.h"
@@ -1653,6 +1654,90 @@ private slots:
     const std::vector<Figure> figures = window.figures();
     QCOMPARE(figures.size(), size_t(4));
     QCOMPARE(figures[0].name, QStringLiteral("generation-gan-samples"));
+  }
+
+  // The super-resolution page: the shipped plain and adversarial models on the rows, each caption
+  // the PSNR the engine computes for that digit, the table the engine's evaluation over 500
+  // held-out digits (the plain model's discriminator sees through it, the adversarial one's does
+  // not); a file that is no upscaler is refused by name; retraining the plain model runs and its
+  // column and figures follow.
+  void generationPageComparesTheUpscalers() {
+    MainWindow window;
+    window.show();
+    window.showSuperResolution(2);
+    SuperResolutionPanel* sr = window.applicationsTab()->generation()->superResolution();
+    QVERIFY(sr->isVisible());
+    QCOMPARE(sr->factor(), 2);
+    QVERIFY2(sr->hasModel(SuperResolutionPanel::Plain) && sr->hasModel(SuperResolutionPanel::Adversarial),
+             qPrintable(sr->statusText()));
+    QCOMPARE(sr->column(0)->count(), SuperResolutionPanel::kRows);
+    const UpscalingEvaluation plain = sr->evaluation(SuperResolutionPanel::Plain), // copies: retraining replaces them
+        adversarial = sr->evaluation(SuperResolutionPanel::Adversarial);
+    QCOMPARE(plain.count, int64_t(SuperResolutionPanel::kJudged));
+    QVERIFY(plain.realScore < 0.2 && adversarial.realScore > 0.3); // what the lesson is about
+    QVERIFY(plain.psnr > sr->baseline().bicubicPsnr + 3);
+    QCOMPARE(sr->table()->item(1, 0)->text(), QString::number(plain.psnr, 'f', 2));
+    QCOMPARE(sr->table()->item(2, 2)->text(), QString::number(adversarial.realScore, 'f', 2));
+
+    // The engine on the same files: the evaluation and the adversarial column's captions.
+    const std::string models = resourcesDirectory() + "/models/";
+    Model file = loadModel(models + "mini-srgan-digits.json");
+    Model lenet = loadModel(models + "lenet5-digits.json");
+    const DatasetSplit digits = loadDataset("digits", 1, 28, 28);
+    OnednnBackend backend;
+    const UpscalingEvaluation e =
+        evaluateUpscaling(file.network, &*file.discriminator, backend, digits.test, *file.info.preprocess,
+                          &lenet.network, &*lenet.info.preprocess, SuperResolutionPanel::kJudged);
+    QCOMPARE(float(adversarial.psnr), float(e.psnr));
+    QCOMPARE(float(adversarial.accuracy), float(e.accuracy));
+    const Tensor real = sr->column(4)->images();
+    const Tensor made = upscaleImages(file.network, backend, shrinkImages(real, 14, 14));
+    QCOMPARE(sr->column(3)->captions().front(), QString::number(psnr(made.data(), real.data(), 784), 'f', 2) + " dB");
+
+    QString error;
+    const Tensor plainColumn = sr->column(2)->images();
+    QVERIFY(!sr->loadModel(SuperResolutionPanel::Plain,
+                           QString::fromStdString(models + "mini-dcgan-digits.json"), &error));
+    QVERIFY2(error.contains("not a trained super-resolution GAN"), qPrintable(error));
+    QVERIFY(sr->hasModel(SuperResolutionPanel::Plain)); // the page keeps what it had
+    QCOMPARE(sr->column(2)->images().values(), plainColumn.values());
+    QCOMPARE(sr->evaluation(SuperResolutionPanel::Plain).psnr, plain.psnr);
+
+    // ×4: its own shipped pair, the rows shrunk to 7×7; a ×2 model is refused there by name.
+    sr->setFactor(4);
+    QVERIFY2(sr->hasModel(SuperResolutionPanel::Plain) && sr->hasModel(SuperResolutionPanel::Adversarial),
+             qPrintable(sr->statusText()));
+    QCOMPARE(sr->column(0)->images().shape(), (Shape{SuperResolutionPanel::kRows, 1, 28, 28}));
+    QVERIFY(sr->evaluation(SuperResolutionPanel::Plain).psnr < plain.psnr); // more is missing
+    QVERIFY(sr->evaluation(SuperResolutionPanel::Plain).psnr > sr->baseline().bicubicPsnr + 3);
+    QVERIFY(!sr->loadModel(SuperResolutionPanel::Adversarial, QString::fromStdString(models + "mini-srgan-digits.json"),
+                           &error));
+    QVERIFY2(error.contains("choose the other factor"), qPrintable(error));
+    sr->setFactor(2);
+    QCOMPARE(float(sr->evaluation(SuperResolutionPanel::Adversarial).psnr), float(e.psnr));
+
+    sr->slotBox()->setCurrentIndex(SuperResolutionPanel::Plain);
+    QVERIFY(!sr->weightBox()->isEnabled());
+    sr->epochsBox()->setValue(1);
+    sr->setTrainImages(256);
+    sr->setTestImages(100);
+    const Tensor before = sr->column(2)->images();
+    QSignalSpy finished(sr, &GenerativePanel::trainingFinished);
+    const auto stopRun = qScopeGuard([&] {
+      sr->stop();
+      for (int i = 0; i < 600 && sr->isTraining(); ++i) QTest::qWait(100);
+    });
+    sr->train();
+    QVERIFY(sr->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QCOMPARE(int(sr->psnrCurve().size()), 1);
+    QVERIFY(sr->psnrCurve().front().second > 5);
+    QVERIFY(sr->column(2)->images().values() != before.values()); // four batches: a new, worse model
+    QVERIFY(sr->evaluation(SuperResolutionPanel::Plain).psnr < plain.psnr);
+    QVERIFY2(sr->statusText().startsWith("Done."), qPrintable(sr->statusText()));
+    const std::vector<Figure> figures = window.figures();
+    QCOMPARE(figures.size(), size_t(7));
+    QCOMPARE(figures[5].name, QStringLiteral("generation-sr-table"));
   }
 
   void presenterModeTogglesAndRestores() {

@@ -18,6 +18,8 @@
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
 #include "ui/applications/GanPanel.h"
+#include "ui/applications/SuperResolutionPanel.h"
+#include "ui/applications/ImageGrid.h"
 #include "ui/applications/GenerationPage.h"
 #include "ui/applications/VaePanel.h"
 #include "ui/applications/SegmentationPage.h"
@@ -334,6 +336,24 @@ private slots:
     QVERIFY(page->findChild<QLabel*>("ganCensusText")->font().pixelSize() >= 24);
     auto* census = page->findChild<QCustomPlot*>("ganCensus");
     QVERIFY(census->xAxis->tickLabelFont().pixelSize() >= 16);
+    // Super-resolution: the five columns, the table whole (every row and every figure's text inside
+    // its cell) at 24 px, the lesson line whole.
+    page->setCurrentWidget(page->superResolution());
+    SuperResolutionPanel* sr = page->superResolution();
+    QVERIFY2(sr->hasModel(SuperResolutionPanel::Adversarial), qPrintable(sr->statusText()));
+    checkPage(sr, {"superResolutionColumn0", "superResolutionColumn1", "superResolutionColumn2",
+                   "superResolutionColumn3", "superResolutionColumn4", "superResolutionTable",
+                   "superResolutionLesson", "superResolutionSlot", "superResolutionWeight"});
+    QTableWidget* table = sr->table();
+    QVERIFY(table->font().pixelSize() >= 24);
+    QVERIFY(table->rowViewportPosition(3) + table->rowHeight(3) <= table->viewport()->height());
+    const QFontMetrics metrics(table->font());
+    for (int row = 0; row < table->rowCount(); ++row)
+      for (int column = 0; column < table->columnCount(); ++column) {
+        const QString text = table->item(row, column)->text();
+        QVERIFY2(metrics.horizontalAdvance(text) + 4 <= table->columnWidth(column), qPrintable(text));
+      }
+    for (int c = 0; c < 5; ++c) QVERIFY(sr->column(c)->height() >= 400);
     window.setPresenterMode(false);
   }
 

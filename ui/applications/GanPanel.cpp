@@ -296,8 +296,7 @@ void GanPanel::takeReports(TrainingReports& r) {
     dLoss_.push_back({at, b.discriminatorLoss}), gLoss_.push_back({at, b.generatorLoss});
     real_.push_back({at, b.realScore}), fake_.push_back({at, b.fakeScore});
     lastStep_ = b;
-    progress_->setValue(int(100.0 * (b.epoch + double(b.batch + 1) / std::max(1, b.batchesPerEpoch)) /
-                            epochsBox_->value()));
+    showProgress(b);
   }
   if (!r.batches.empty()) {
     const BatchReport& b = lastStep_;
@@ -350,13 +349,8 @@ void GanPanel::takeReports(TrainingReports& r) {
 }
 
 void GanPanel::replot() {
-  const auto fill = [](QCPGraph* g, const std::vector<std::pair<double, double>>& points) {
-    QVector<double> x, y;
-    for (const auto& [a, b] : points) x << a, y << b;
-    g->setData(x, y, true);
-  };
-  fill(losses_->graph(0), dLoss_), fill(losses_->graph(1), gLoss_);
-  fill(scores_->graph(0), real_), fill(scores_->graph(1), fake_);
+  setCurve(losses_->graph(0), dLoss_), setCurve(losses_->graph(1), gLoss_);
+  setCurve(scores_->graph(0), real_), setCurve(scores_->graph(1), fake_);
   for (QCustomPlot* p : {losses_, scores_}) {
     p->xAxis->setRange(0, std::max<double>(10, double(dLoss_.size())));
     if (p == losses_) p->yAxis->rescale();

@@ -8,6 +8,8 @@
 #include "engine/backend/Backend.h"
 
 #include <QEvent>
+#include <qcustomplot.h>
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -88,6 +90,17 @@ bool GenerativePanel::startTraining(TrainingSpec spec, const QString& what) {
   QMetaObject::invokeMethod(
       worker_, queuedCall([worker = worker_, request] { worker->start(request); }), Qt::QueuedConnection);
   return true;
+}
+
+void GenerativePanel::showProgress(const BatchReport& b) {
+  progress_->setValue(
+      int(100.0 * (b.epoch + double(b.batch + 1) / std::max(1, b.batchesPerEpoch)) / epochsBox_->value()));
+}
+
+void GenerativePanel::setCurve(QCPGraph* graph, const std::vector<std::pair<double, double>>& points) {
+  QVector<double> x, y;
+  for (const auto& [a, b] : points) x << a, y << b;
+  graph->setData(x, y, true);
 }
 
 void GenerativePanel::finishTraining() {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+class QCPGraph;
 class QHBoxLayout;
 class QLabel;
 class QProgressBar;
@@ -61,6 +62,9 @@ protected:
   virtual void firstShown() = 0;
   bool event(QEvent* event) override;
   void finishTraining(); // the controls back
+  void showProgress(const BatchReport& batch); // the progress bar at this batch of the run's epochs
+  // A curve's points (x, y) into a graph of a plot.
+  static void setCurve(QCPGraph* graph, const std::vector<std::pair<double, double>>& points);
   TrainingWorker* worker() const { return worker_; }
   QHBoxLayout* controlRow() const { return controls_; }
   Backend& backend() const { return *backend_; }

@@ -99,7 +99,10 @@ void ImageGrid::paintEvent(QPaintEvent*) {
     const double y = top + gap + (k / columns_) * (ih + gap + captionHeight);
     p.drawImage(QRectF(x, y, iw, ih), imageAt(k));
     if (!captions_.isEmpty())
-      p.drawText(QRectF(x - gap, y + ih, iw + 2 * gap, captionHeight), Qt::AlignCenter, captions_[k]);
+      // Centred under the image, as wide as the cell allows (a caption wider than a small image —
+      // "27.8 dB" under a 40-pixel digit — is not cut).
+      p.drawText(QRectF(x + iw / 2 - std::max(cellW, iw) / 2, y + ih, std::max(cellW, iw), captionHeight),
+                 Qt::AlignCenter | Qt::TextDontClip, captions_[k]);
   }
 }
 

@@ -328,8 +328,7 @@ void VaePanel::takeReports(TrainingReports& r) {
     }
   }
   for (const BatchReport& b : r.batches)
-    progress_->setValue(int(100.0 * (b.epoch + double(b.batch + 1) / std::max(1, b.batchesPerEpoch)) /
-                            epochsBox_->value()));
+    showProgress(b);
   for (const EpochReport& e : r.epochs) {
     reconstruction_.push_back({double(e.epoch + 1), e.testReconstruction});
     kl_.push_back({double(e.epoch + 1), e.testKl});
@@ -371,11 +370,7 @@ void VaePanel::takeReports(TrainingReports& r) {
 }
 
 void VaePanel::replotCurves() {
-  for (int g = 0; g < 2; ++g) {
-    QVector<double> x, y;
-    for (const auto& [e, v] : g == 0 ? reconstruction_ : kl_) x.push_back(e), y.push_back(v);
-    curves_->graph(g)->setData(x, y);
-  }
+  setCurve(curves_->graph(0), reconstruction_), setCurve(curves_->graph(1), kl_);
   curves_->xAxis->setRange(0, std::max<double>(epochsBox_->value(), 1));
   curves_->yAxis->rescale(), curves_->yAxis2->rescale();
   curves_->yAxis->setLabel(tr("reconstruction"));

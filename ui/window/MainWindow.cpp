@@ -11,6 +11,7 @@
 #include "ui/applications/ApplicationsTab.h"
 #include "ui/applications/DetectionPage.h"
 #include "ui/applications/GanPanel.h"
+#include "ui/applications/SuperResolutionPanel.h"
 #include "ui/applications/GenerationPage.h"
 #include "ui/applications/VaePanel.h"
 #include "ui/applications/SegmentationPage.h"
@@ -556,10 +557,21 @@ void MainWindow::showDetection() {
 }
 
 void MainWindow::showGeneration(bool gan) {
+  GenerationPage* page = applications_->generation();
+  showGenerationPanel(gan ? static_cast<QWidget*>(page->gan()) : page->vae());
+}
+
+void MainWindow::showSuperResolution(int factor) {
+  SuperResolutionPanel* panel = applications_->generation()->superResolution();
+  if (factor) panel->setFactor(factor); // before it first shows: the factor it opens with
+  showGenerationPanel(panel);
+}
+
+void MainWindow::showGenerationPanel(QWidget* panel) {
+  // The panel first, then the page: only the panel asked for shows (and reads its models).
+  applications_->generation()->setCurrentWidget(panel);
   tabs_->setCurrentWidget(applications_);
   applications_->setCurrentWidget(applications_->generation());
-  GenerationPage* page = applications_->generation();
-  page->setCurrentWidget(gan ? static_cast<QWidget*>(page->gan()) : page->vae());
 }
 
 void MainWindow::tabChanged() {

@@ -95,6 +95,8 @@ public slots:
   void showApplications();
   void showDetection(); // the Applications tab's detection page
   void showGeneration(bool gan = false); // the Applications tab's generation page: its VAE, or its GAN
+  // The same page's GAN application; factor 2 or 4 chooses its pair of models (0: as last time).
+  void showSuperResolution(int factor = 0);
 
   QSize sizeHint() const override;
 
@@ -109,6 +111,7 @@ public:
   void stepSample(int step);
 
 private:
+  void showGenerationPanel(QWidget* panel); // the generation page with this panel shown
   void openSample(const Sample& sample);
   void placeSettingsOverlay();
   int sampleIndex_ = -1; // in lectureSamples(), of the sample opened last

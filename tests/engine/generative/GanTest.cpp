@@ -190,7 +190,7 @@ TEST(Gan, ASuperResolutionStepLowersTheReconstructionPlusTheWeightedAdversarialL
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("adversarial weight 0 must be above 0"), std::string::npos) << e.what();
   }
-  try { // 1x4x4 images are not 1x28x28 ones shrunk a whole number of times
+  try { // 1x4x4 images are not 1x30x30 ones shrunk a whole number of times
     checkGan(g, buildLayerList("input 1x30x30\nflatten\ndense 1\n"));
     FAIL() << "a 1x4x4 upscaler set against 1x30x30 images";
   } catch (const std::invalid_argument& e) {
