@@ -67,8 +67,8 @@ mini-srgan and mini-srgan-4x
 Quality: `convscope train --model mini-srgan --dataset digits --seed 1` twice with the preset's own
 recipe (20 epochs of 64 images, Adam at 0.001 with β = (0.5, 0.999) for each network; the
 generator is given each training digit averaged over 2×2 blocks, 14×14 — mini-srgan-4x: 4×4
-blocks, 7×7 — and learns the mean
-squared error of its 28×28 image to the real digit plus a weight times the adversarial loss):
+blocks, 7×7 — and learns the mean squared error of its 28×28 image to the real digit plus a
+weight times the adversarial loss):
 once with the preset's weight (0.01) and once with --adversarial 0 (the plain reconstruction; the
 discriminator still trains beside it, so it can say how real the plain model's digits look). Each
 run is timed wall to wall. Then, not timed, `convscope upscale` sets both beside bicubic
@@ -79,9 +79,9 @@ reads as their labels. The issue sets no bar here; the lesson is the comparison.
 
 Speed: real training images per second of both networks written layer for layer in PyTorch
 (checked against `convscope summary` as for mini-dcgan): a step shrinks the fixed batch of 64
-uniform images with avg_pool2d(2) (4 for mini-srgan-4x), makes G's images from it, takes the discriminator's half as
-for mini-dcgan and then the generator's, MSE(G(x↓), x) + 0.01·BCE-with-logits(D(G(x↓)), 1)
-through the updated D; both Adams at the preset's recipe. ConvScope's side is `convscope bench
+uniform images with avg_pool2d(2) (4 for mini-srgan-4x), makes G's images from it, takes the
+discriminator's half as for mini-dcgan and then the generator's, MSE(G(x↓), x) +
+0.01·BCE-with-logits(D(G(x↓)), 1) through the updated D; both Adams at the preset's recipe. ConvScope's side is `convscope bench
 train --model mini-srgan --batch 64` (the trainer's own GanStep with the preset's weight).
 
 ConvScope finds its data through CONVSCOPE_RESOURCES when it is set (the environment is passed on).
@@ -93,7 +93,7 @@ Usage: /usr/bin/python3 bench/generative.py [--convscope PATH]
            --model: which to run (default all: mini-vae's tables, then mini-dcgan's, then mini-srgan's).
            --epochs: fewer epochs than the preset's (40 for mini-vae, 80 for mini-dcgan, 20 for
            mini-srgan), for quick checks of the script only (the bar is then not judged).
-       /usr/bin/python3 bench/generative.py train MODEL [--images N] [--threads N]
+       /usr/bin/python3 bench/generative.py train mini-vae|mini-dcgan|mini-srgan|mini-srgan-4x [--images N] [--threads N]
            PyTorch's side alone: for mini-vae {"images_per_second": x, "params": n}, for
            mini-dcgan and mini-srgan {"images_per_second": x, "params": generator's,
            "discriminator_params": d}.
@@ -468,6 +468,8 @@ def sr_tables(args, m):
     side = SIZE // SR_FACTORS[m]
     if not args.speed_only:
         classifier = os.path.join(resources_dir(), "models", "lenet5-digits.json")
+        if not os.path.isfile(classifier):
+            sys.exit(f"{m}: no LeNet-5 to read the upscaled digits at {classifier} (set CONVSCOPE_RESOURCES)")
         runs = []
         with tempfile.TemporaryDirectory() as folder:
             for label, weight in (("MSE + GAN", SR_WEIGHT), ("plain (MSE)", 0)):
