@@ -273,4 +273,13 @@ std::string Conv2D::words() const {
   return (isPointwise() ? "pointwise " : "conv ") + w;
 }
 
+SpatialWindow Conv2D::spatialWindow(const Shape&) const {
+  const Conv2DGeometry& g = geometry_;
+  SpatialWindow w; // a dilated kernel spans dilation·(k − 1) + 1 cells
+  w.extent[0] = double(g.dilationH * (g.kernelH - 1) + 1), w.extent[1] = double(g.dilationW * (g.kernelW - 1) + 1);
+  w.stride[0] = double(g.strideH), w.stride[1] = double(g.strideW);
+  w.offset[0] = -double(g.padTop), w.offset[1] = -double(g.padLeft);
+  return w;
+}
+
 } // namespace convscope

@@ -23,6 +23,7 @@ public:
   LayerFamily family() const override { return LayerFamily::Convolution; }
   std::string words() const override;
   std::string window() const override;
+  SpatialWindow spatialWindow(const Shape& src) const override;
   bool isWeightLayer() const override { return true; }
   bool isDepthwise() const; // one filter per input channel (groups = input channels > 1)
   bool isPointwise() const; // 1×1 over all channels (groups 1)

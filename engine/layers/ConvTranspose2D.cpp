@@ -276,4 +276,16 @@ void ConvTranspose2D::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>
              {"group", g.groups}});
 }
 
+SpatialWindow ConvTranspose2D::spatialWindow(const Shape&) const {
+  // Output cell o gathers input cells i with o = i·s − p + t·d for the taps t: i from
+  // (o + p − d·(k − 1))/s to (o + p)/s, a span of d·(k − 1)/s input cells (the zero-inserted view).
+  const Conv2DGeometry& g = geometry_;
+  SpatialWindow w;
+  const double spanH = double(g.dilationH * (g.kernelH - 1)), spanW = double(g.dilationW * (g.kernelW - 1));
+  w.extent[0] = spanH / double(g.strideH) + 1.0, w.extent[1] = spanW / double(g.strideW) + 1.0;
+  w.stride[0] = 1.0 / double(g.strideH), w.stride[1] = 1.0 / double(g.strideW);
+  w.offset[0] = (double(g.padTop) - spanH) / double(g.strideH), w.offset[1] = (double(g.padLeft) - spanW) / double(g.strideW);
+  return w;
+}
+
 } // namespace convscope

@@ -29,6 +29,7 @@ public:
   LayerFamily family() const override { return LayerFamily::Convolution; }
   std::string words() const override;
   std::string window() const override;
+  SpatialWindow spatialWindow(const Shape& src) const override;
   bool isWeightLayer() const override { return true; }
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;

@@ -14,6 +14,11 @@ public:
   static std::vector<int64_t> weightDims(int64_t inFeatures, int64_t outFeatures) { return {outFeatures, inFeatures}; }
 
   std::string kind() const override { return "Dense"; }
+  SpatialWindow spatialWindow(const Shape&) const override { // every output reads the whole map
+    SpatialWindow w;
+    w.whole = true;
+    return w;
+  }
   LayerFamily family() const override { return LayerFamily::FullyConnected; }
   bool isWeightLayer() const override { return true; }
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,

@@ -10,6 +10,11 @@ public:
   explicit Flatten(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "Flatten"; }
+  SpatialWindow spatialWindow(const Shape&) const override { // every output reads the whole map
+    SpatialWindow w;
+    w.whole = true;
+    return w;
+  }
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;
   std::string title() const override;

@@ -13,6 +13,11 @@ public:
   explicit GlobalAvgPool(std::string name) : Layer(std::move(name)) {}
 
   std::string kind() const override { return "GlobalAvgPool"; }
+  SpatialWindow spatialWindow(const Shape&) const override { // every output reads the whole map
+    SpatialWindow w;
+    w.whole = true;
+    return w;
+  }
   LayerFamily family() const override { return LayerFamily::Pooling; }
   std::string words() const override { return "global average pool"; }
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,

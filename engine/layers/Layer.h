@@ -41,6 +41,20 @@ enum class InitScheme; // Optimizer.h
 struct WeightRandom;   // Optimizer.h
 struct LayerKind;      // LayerKind.h: how a kind is read from a model file or a layer list
 
+// Where one output cell of a layer looks on its input, per spatial axis (0: height, 1: width), for
+// receptive fields (engine/inspection/ReceptiveField.h): output cell o reads input cells from
+// offset + o·stride over `extent` cells (input-cell units; fractional for the layers that make
+// several cells of one: a transposed convolution's stride, upsampling). A layer that keeps each
+// position to itself (activations, normalization, addition, concatenation) is the default, one
+// cell onto one; `whole` marks a layer whose every output reads the whole map (global pooling,
+// flatten, fully connected).
+struct SpatialWindow {
+  double extent[2] = {1.0, 1.0};
+  double stride[2] = {1.0, 1.0};
+  double offset[2] = {0.0, 0.0};
+  bool whole = false;
+};
+
 // What a layer is for, as an architecture's drawing groups and colours them; each kind says
 // its own (Layer::family).
 enum class LayerFamily { Convolution, Pooling, FullyConnected, Join, Activation, Normalization, Other };
@@ -68,6 +82,8 @@ public:
   // for a layer without one (Conv2D and Pool2D have one).
   virtual std::string window() const { return {}; }
   virtual LayerFamily family() const { return LayerFamily::Other; }
+  // Its window on a src (N, C, H, W) input (SpatialWindow); one cell onto one unless the kind says.
+  virtual SpatialWindow spatialWindow(const Shape& /*src*/) const { return {}; }
   // A layer the papers count in a network's depth (convolutions and fully connected layers).
   virtual bool isWeightLayer() const { return false; }
   // Elementwise on each channel, the shape unchanged (batch normalization, activations): what

@@ -18,6 +18,11 @@ public:
   Pad2D(std::string name, std::array<int64_t, 4> pads, Backend::PadMode mode, float value = 0.0f);
 
   std::string kind() const override { return "Pad2D"; }
+  SpatialWindow spatialWindow(const Shape&) const override { // output cell o is input cell o − pad
+    SpatialWindow w;
+    w.offset[0] = -double(pads_[0]), w.offset[1] = -double(pads_[2]);
+    return w;
+  }
   std::string words() const override;
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;

@@ -130,4 +130,12 @@ std::string Pool2D::window() const {
   return t;
 }
 
+SpatialWindow Pool2D::spatialWindow(const Shape&) const {
+  SpatialWindow w;
+  w.extent[0] = double(geometry_.kernelH), w.extent[1] = double(geometry_.kernelW);
+  w.stride[0] = double(geometry_.strideH), w.stride[1] = double(geometry_.strideW);
+  w.offset[0] = -double(geometry_.padTop), w.offset[1] = -double(geometry_.padLeft);
+  return w;
+}
+
 } // namespace convscope

@@ -14,6 +14,7 @@ public:
   LayerFamily family() const override { return LayerFamily::Pooling; }
   std::string words() const override { return "pool " + window(); }
   std::string window() const override;
+  SpatialWindow spatialWindow(const Shape& src) const override;
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;
   std::string title() const override;

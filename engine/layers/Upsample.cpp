@@ -142,4 +142,18 @@ void Upsample::writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& input
   onnx.node("Resize", name(), in, output, attributes);
 }
 
+SpatialWindow Upsample::spatialWindow(const Shape& src) const {
+  // Output cell o lies at input position (o + ½)/f − ½ (the half-pixel rule of both modes):
+  // nearest reads the cell there, bilinear the two around it.
+  SpatialWindow w;
+  const Shape out = outputShape(src);
+  for (int axis = 0; axis < 2; ++axis) {
+    const double f = double(out[2 + axis]) / double(src[2 + axis]);
+    w.stride[axis] = 1.0 / f;
+    w.offset[axis] = 0.5 / f - 0.5 - (bilinear_ ? 0.5 : 0.0);
+    w.extent[axis] = bilinear_ ? 2.0 : 1.0;
+  }
+  return w;
+}
+
 } // namespace convscope

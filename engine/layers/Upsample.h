@@ -17,6 +17,7 @@ public:
   std::string kind() const override { return "Upsample"; }
   LayerFamily family() const override { return LayerFamily::Pooling; }
   std::string words() const override;
+  SpatialWindow spatialWindow(const Shape& src) const override;
   void writeOnnx(OnnxWriter& onnx, const std::vector<std::string>& inputs, const std::string& output,
                  const ChannelAffine* after = nullptr) const override;
   std::string describe() const override;

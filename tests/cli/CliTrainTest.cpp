@@ -590,3 +590,52 @@ TEST_F(CliTrain, TheVaeReportsReconstructionAndKl) {
   ASSERT_EQ(run({"train", "--model", "lenet5", "--epochs", "1", "--train-images", "64", "--save", classifier}).status, 0);
   expectStatus({"generate", "--model", classifier}, 2, "is not a VAE");
 }
+
+// Looking inside: receptive-field lists every layer (LeNet-5 by hand: 5, 6, 14, 16, then all of
+// it); attack on the bundled LeNet-5 keeps L∞ within ε, the written PNG is read back by predict
+// as `after` says, the test digits' accuracy falls under FGSM; what does not fit exits 2.
+TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
+  const Result f = run({"receptive-field", "lenet5", "--json"});
+  ASSERT_EQ(f.status, 0) << f.err;
+  const Json layers = Json::parse(f.out)["layers"];
+  ASSERT_GE(layers.size(), 5u);
+  // conv1 5×5 → 5; pool1 2×2 → 6 (jump 2); conv2 5×5 → 6 + 4·2 = 14; pool2 → 16 (jump 4).
+  const int sizes[4] = {5, 6, 14, 16};
+  for (int k = 0, seen = 0; k < int(layers.size()) && seen < 4; ++k)
+    if (layers[size_t(k)]["type"] == "Conv2D" || layers[size_t(k)]["type"] == "Pool2D")
+      EXPECT_EQ(layers[size_t(k)]["size"], sizes[seen++]) << layers[size_t(k)].dump();
+  EXPECT_TRUE(layers.back()["whole"].get<bool>());
+  const Result text = run({"receptive-field", "--model", "alexnet"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("195"), std::string::npos) << text.out;
+  expectStatus({"receptive-field", "mini-dcgan"}, 2, "must be an image (C, H, W), it is 64");
+
+  const std::string lenet = convscope::test::resourcePath("models/lenet5-digits.json");
+  const std::string digit = convscope::test::resourcePath("examples/digit.png");
+  const Result a = run({"attack", "--model", lenet, "--input", digit, "--method", "pgd", "--epsilon", "0.2", "--output",
+                        path("adv.png"), "--perturbation", path("delta.png"), "--json"});
+  ASSERT_EQ(a.status, 0) << a.err;
+  const Json attacked = Json::parse(a.out);
+  EXPECT_EQ(attacked["before"]["class"], 7);
+  EXPECT_NE(attacked["after"]["class"], 7);
+  EXPECT_LE(attacked["linf"].get<double>(), 0.2);
+  const Result back = run({"predict", "--model", lenet, "--input", path("adv.png"), "--json"});
+  ASSERT_EQ(back.status, 0) << back.err;
+  EXPECT_EQ(Json::parse(back.out)["class"], attacked["after"]["class"]);
+  EXPECT_EQ(cv::imread(path("delta.png"), cv::IMREAD_GRAYSCALE).cols, 32);
+
+  const Result d = run({"attack", "--model", lenet, "--epsilon", "0.25", "--test-images", "300", "--json"});
+  ASSERT_EQ(d.status, 0) << d.err;
+  const Json dataset = Json::parse(d.out);
+  EXPECT_EQ(dataset["images"], 300);
+  EXPECT_GT(dataset["accuracy"].get<double>(), 0.95);
+  EXPECT_LT(dataset["attacked_accuracy"].get<double>(), 0.5);
+  EXPECT_LE(dataset["linf"].get<double>(), 0.25);
+
+  expectStatus({"attack", "--model", lenet, "--input", digit, "--epsilon", "2"}, 2, "ε 2 must be from 0 to 1");
+  expectStatus({"attack", "--model", lenet, "--input", digit, "--target", "10"}, 2, "target class 10 is out of range");
+  expectStatus({"attack", "--model", lenet, "--input", digit, "--method", "cw"}, 2, "must be fgsm or pgd");
+  expectStatus({"attack", "--model", lenet, "--output", path("x.png")}, 2, "--output is for one image");
+  expectStatus({"attack", "--model", convscope::test::resourcePath("models/mini-dcgan-digits.json"), "--input", digit},
+               2, "not a classifier");
+}

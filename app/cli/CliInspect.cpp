@@ -1,0 +1,209 @@
+// `convscope receptive-field` and `convscope attack`: looking inside a network — how much of the
+// input each layer's units see (engine/inspection/ReceptiveField.h), and how little it takes to
+// fool a classifier (engine/inspection/Adversarial.h).
+#include "app/cli/CliCommon.h"
+
+#include "engine/inspection/Adversarial.h"
+#include "engine/inspection/ReceptiveField.h"
+#include "engine/io/ImageIO.h"
+#include "engine/training/Dataset.h"
+#include "engine/io/TextTable.h"
+#include "engine/core/NumberText.h"
+#include "engine/training/TrainingJob.h"
+
+#include <cmath>
+
+namespace convscope::cli {
+
+namespace {
+// A field's per-axis figure: one number when height and width agree, else [h, w].
+Json axes(const double (&v)[2]) {
+  const auto number = [](double x) { return std::abs(x - std::round(x)) < 1e-9 ? Json(int64_t(std::llround(x))) : Json(x); };
+  return v[0] == v[1] ? number(v[0]) : Json::array({number(v[0]), number(v[1])});
+}
+std::string axesText(const double (&v)[2]) {
+  return v[0] == v[1] ? formatRounded(v[0], 6) : formatRounded(v[0], 6) + "×" + formatRounded(v[1], 6);
+}
+} // namespace
+
+int receptiveField(const std::vector<std::string>& args, std::ostream& out) {
+  std::string spec;
+  std::vector<std::string> options = args;
+  if (!options.empty() && !options.front().empty() && options.front()[0] != '-')
+    spec = options.front(), options.erase(options.begin());
+  QCommandLineParser p;
+  p.addOption({"model",
+               "The model, if not given first: a preset (lenet5, mini-vgg, …, alexnet, vgg16, googlenet, resnet50, …), "
+               "a model file, a layer list (.txt) or an ONNX file (.onnx).",
+               "M"});
+  if (!parse(p, "receptive-field",
+             "convscope receptive-field MODEL [--json]\n"
+             "Every layer's theoretical receptive field: the input cells one of its units sees (size), the\n"
+             "input cells between neighbouring units (jump) and the centre of the top-left unit's window\n"
+             "(start; the first input cell's centre is 0), by the standard recurrence over kernel, dilation,\n"
+             "stride and padding; a node that joins branches takes the largest; after global pooling or\n"
+             "flatten a unit sees the whole image (jump 0). Unclipped by the image's border, as the papers\n"
+             "count. JSON: {\"layers\":[{\"name\",\"type\",\"size\",\"jump\",\"start\",\"whole\"}, …]} (a number\n"
+             "when height and width agree, else [h, w]).",
+             options, out))
+    return 0;
+  if (spec.empty()) spec = str(p.value("model"));
+  if (spec.empty()) throw UsageError("receptive-field needs a model: a preset such as alexnet, a model file, a layer "
+                                     "list (.txt) or an ONNX file (.onnx)");
+  const Model model = modelStructureFromSpec(spec);
+  std::vector<ReceptiveField> fields;
+  try {
+    fields = receptiveFields(model.network);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(spec + ": " + e.what());
+  }
+  if (p.isSet("json")) {
+    Json layers = Json::array();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const ReceptiveField& f = fields[i];
+      layers.push_back({{"name", f.layer},
+                        {"type", model.network.layer(i).kind()},
+                        {"size", axes(f.size)},
+                        {"jump", axes(f.jump)},
+                        {"start", axes(f.start)},
+                        {"whole", f.whole}});
+    }
+    out << Json{{"layers", layers}}.dump() << "\n";
+    return 0;
+  }
+  TextTable table;
+  table.header = {"layer", "type", "size", "jump", "start"};
+  table.numeric = {false, false, true, true, true};
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const ReceptiveField& f = fields[i];
+    table.rows.push_back({f.layer, model.network.layer(i).kind(), axesText(f.size) + (f.whole ? " (all)" : ""),
+                          axesText(f.jump), axesText(f.start)});
+  }
+  table.notes.push_back("size: input cells one unit sees; jump: input cells between neighbouring units; start: the "
+                        "top-left unit's centre (the first input cell's is 0). \"(all)\": the whole image.");
+  const std::string text = formatTable(table, TableFormat::Text);
+  out << text << (text.empty() || text.back() != '\n' ? "\n" : "");
+  return 0;
+}
+
+int attack(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained classifier (e.g. resources/models/lenet5-digits.json).", "FILE"});
+  p.addOption({"input", "The image to attack (prepared as the model's training images were).", "IMAGE"});
+  addDatasetOption(p);
+  p.addOption({"method", "fgsm (one step of ε) or pgd (--steps steps, each projected back within ε).", "NAME", "fgsm"});
+  p.addOption({"epsilon", "The largest change of a pixel, on the [0, 1] scale (0.1 is 25.5 of 255).", "E", "0.1"});
+  p.addOption({"steps", "PGD's steps (1 to 10000).", "N", "10"});
+  p.addOption({"step-size", "PGD's step α on the [0, 1] scale (default 2.5·ε / steps).", "A"});
+  p.addOption({"target", "Push the image to this class instead of away from its own.", "K"});
+  p.addOption({"label", "--input's true class (default: the model's own first answer).", "K"});
+  p.addOption({"test-images", "Without --input: attack the first N test images (0: all).", "N", "0"});
+  p.addOption({"output", "--input: write the attacked image here (PNG: `predict` reads it back as the same class).",
+               "ADV.png"});
+  p.addOption({"perturbation", "--input: write the perturbation, amplified to fill 0–255 around grey, here.", "FILE"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "attack",
+             "Adversarial examples: the fast gradient sign method (FGSM, one step x + ε·sign(∇L)) or projected\n"
+             "gradient descent (PGD), within ε of every pixel on the [0, 1] scale, away from the image's class\n"
+             "or towards --target. The result lies on the 8-bit grid a PNG holds. With --input one image:\n"
+             "JSON {\"before\":{\"class\",\"label\",\"probability\"},\"after\":{…},\"linf\":…}; without, the test\n"
+             "images of --dataset: {\"images\",\"accuracy\",\"attacked_accuracy\",\"linf\"} (and \"target_rate\").",
+             args, out))
+    return 0;
+  const std::string path = str(p.value("model"));
+  if (path.empty()) throw UsageError("--model is required: a trained classifier");
+  Model model = trainedModel(path);
+  if (isSegmentationNetwork(model.network) || model.discriminator || model.info.detector)
+    throw UsageError(path + ": not a classifier (attack needs one class per image)");
+  AttackOptions options;
+  try {
+    options.method = attackMethodFromString(str(p.value("method")));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--method: ") + e.what());
+  }
+  options.epsilon = double(parseFloat(str(p.value("epsilon")), "--epsilon"));
+  options.steps = wholeNumber(p, "steps", 1, 10000);
+  if (p.isSet("step-size")) options.stepSize = parseFloat(str(p.value("step-size")), "--step-size");
+  if (p.isSet("target")) options.target = int(parseInteger(str(p.value("target")), "--target"));
+  const int64_t classes = model.network.shapes(1).back()[1];
+  if (std::string problem = options.problem(classes); !problem.empty()) throw UsageError(problem);
+  const Preprocess& pre = *model.info.preprocess;
+  auto backend = backendOption(p);
+  const auto name = [&](int k) {
+    return k < int(model.info.classNames.size()) ? model.info.classNames[size_t(k)] : std::to_string(k);
+  };
+  const bool json = p.isSet("json");
+  if (!p.isSet("input")) {
+    for (const char* option : {"output", "perturbation", "label"})
+      if (p.isSet(option)) throw UsageError(std::string("--") + option + " is for one image (--input)");
+    const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
+    AttackEvaluation e;
+    try {
+      e = attackDataset(model.network, *backend, pre, data.test, options,
+                        size_t(wholeNumber(p, "test-images", 0, 1 << 30)));
+    } catch (const std::invalid_argument& err) {
+      throw UsageError(err.what());
+    }
+    if (json) {
+      Json j{{"images", e.count},
+             {"method", toString(options.method)},
+             {"epsilon", options.epsilon},
+             {"accuracy", float(e.accuracy)},
+             {"attacked_accuracy", float(e.attackedAccuracy)},
+             {"linf", e.linf}};
+      if (options.target >= 0) j["target_rate"] = float(e.targetRate);
+      out << j.dump() << "\n";
+      return 0;
+    }
+    out << e.count << " test images, " << toString(options.method) << " at ε " << formatRounded(options.epsilon, 4)
+        << ": accuracy " << fixed(100 * e.accuracy, 2) << " % → " << fixed(100 * e.attackedAccuracy, 2)
+        << " %; largest change " << formatRounded(e.linf, 4)
+        << (options.target >= 0 ? "; classified as " + name(options.target) + ": " + fixed(100 * e.targetRate, 2) + " %"
+                                : std::string())
+        << "\n";
+    return 0;
+  }
+  if (p.isSet("test-images")) throw UsageError("--test-images is for the test images; --input attacks one image");
+  Preprocess plain = pre; // the image on the [0, 1] scale at the model's size; the attack normalizes
+  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
+  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  const Tensor image = preprocessImage(loadImage(str(p.value("input")), {pre.channels, false}), plain);
+  const int label = p.isSet("label") ? int(parseInteger(str(p.value("label")), "--label")) : -1;
+  if (label < -1 || label >= classes)
+    throw UsageError("--label " + std::to_string(label) + " is out of range: the model has " + std::to_string(classes) +
+                     " classes");
+  AttackResult r;
+  try {
+    r = attackImage(model.network, *backend, pre, image, options, label);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (p.isSet("output")) saveFeatureMapImage(r.image, str(p.value("output")), MapImageStyle::Colour, 1.0f);
+  if (p.isSet("perturbation")) { // grey is 0; the largest change fills the range
+    Tensor shown = r.perturbation;
+    const float scale = r.linf > 0 ? float(0.5 / r.linf) : 0.0f;
+    for (float& v : shown.values()) v = 0.5f + v * scale;
+    saveFeatureMapImage(shown, str(p.value("perturbation")), MapImageStyle::Colour, 1.0f);
+  }
+  const auto verdict = [&](int k, const std::vector<float>& probabilities) {
+    return Json{{"class", k}, {"label", name(k)}, {"probability", probabilities[size_t(k)]}};
+  };
+  if (json) {
+    out << Json{{"method", toString(options.method)},
+                {"epsilon", options.epsilon},
+                {"before", verdict(r.beforeClass, r.before)},
+                {"after", verdict(r.afterClass, r.after)},
+                {"linf", r.linf}}
+               .dump()
+        << "\n";
+    return 0;
+  }
+  out << "before: " << name(r.beforeClass) << " (" << fixed(100 * r.before[size_t(r.beforeClass)], 1) << " %)\n"
+      << "after " << toString(options.method) << " at ε " << formatRounded(options.epsilon, 4) << ": "
+      << name(r.afterClass) << " (" << fixed(100 * r.after[size_t(r.afterClass)], 1) << " %); largest change "
+      << formatRounded(r.linf, 4) << " (" << std::lround(r.linf * 255) << " of 255)\n";
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
+  return 0;
+}
+
+} // namespace convscope::cli
