@@ -61,6 +61,8 @@ const std::vector<Command>& commands() {
        [](const Args& a, std::ostream& o, std::ostream&) { return saliency(a, o); }},
       {"attack", "adversarial examples: FGSM or PGD within ε, one image or a test set's accuracy before and after",
        [](const Args& a, std::ostream& o, std::ostream&) { return attack(a, o); }},
+      {"visualize", "what a unit wants to see: gradient ascent on the input, with switchable regularizers",
+       [](const Args& a, std::ostream& o, std::ostream&) { return visualize(a, o); }},
       {"receptive-field", "how much of the input each layer's units see: size, jump and start, layer by layer",
        [](const Args& a, std::ostream& o, std::ostream&) { return receptiveField(a, o); }},
       {"summary", "a network's layers: output shapes, parameters and multiply-adds, nested by block",

@@ -127,6 +127,7 @@ int reconstruct(const std::vector<std::string>& args, std::ostream& out);       
 int upscale(const std::vector<std::string>& args, std::ostream& out);                 // CliGenerate.cpp
 int receptiveField(const std::vector<std::string>& args, std::ostream& out);          // CliInspect.cpp
 int attack(const std::vector<std::string>& args, std::ostream& out);                  // CliInspect.cpp
+int visualize(const std::vector<std::string>& args, std::ostream& out);               // CliInspect.cpp
 int predict(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int segment(const std::vector<std::string>& args, std::ostream& out);                 // CliEvaluate.cpp
 int bench(const std::vector<std::string>& args, std::ostream& out);                   // CliBench.cpp

@@ -1,9 +1,10 @@
-// `convscope receptive-field` and `convscope attack`: looking inside a network — how much of the
-// input each layer's units see (engine/inspection/ReceptiveField.h), and how little it takes to
-// fool a classifier (engine/inspection/Adversarial.h).
+// `convscope receptive-field`, `attack` and `visualize`: looking inside a network — how much of
+// the input each layer's units see (engine/inspection/ReceptiveField.h), how little it takes to
+// fool a classifier (Adversarial.h), what a unit wants to see (FeatureVisualization.h).
 #include "app/cli/CliCommon.h"
 
 #include "engine/inspection/Adversarial.h"
+#include "engine/inspection/FeatureVisualization.h"
 #include "engine/inspection/ReceptiveField.h"
 #include "engine/io/ImageIO.h"
 #include "engine/training/Dataset.h"
@@ -12,6 +13,7 @@
 #include "engine/training/TrainingJob.h"
 
 #include <cmath>
+#include <sstream>
 
 namespace convscope::cli {
 
@@ -202,6 +204,83 @@ int attack(const std::vector<std::string>& args, std::ostream& out) {
       << "after " << toString(options.method) << " at ε " << formatRounded(options.epsilon, 4) << ": "
       << name(r.afterClass) << " (" << fixed(100 * r.after[size_t(r.afterClass)], 1) << " %); largest change "
       << formatRounded(r.linf, 4) << " (" << std::lround(r.linf * 255) << " of 255)\n";
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
+  return 0;
+}
+
+int visualize(const std::vector<std::string>& args, std::ostream& out) {
+  QCommandLineParser p;
+  p.addOption({"model", "A trained model (e.g. resources/models/lenet5-digits.json); a preset gets random weights.",
+               "M"});
+  p.addOption({"layer", "The layer, by name (convscope summary lists them).", "NAME"});
+  p.addOption({"unit", "Its channel (a feature map) or unit (a fully connected layer), from 0.", "U", "0"});
+  p.addOption({"position", "One position of the map, Y,X (default: the channel's mean over its map).", "Y,X"});
+  p.addOption({"steps", "Gradient-ascent steps (1 to 100000).", "N", "128"});
+  p.addOption({"rate", "Each step's size on the [0, 1] scale.", "R", "0.05"});
+  p.addOption({"seed", "The start's noise.", "S", "1"});
+  p.addOption({"regularize", "Switches, comma-separated: l2 (decay to grey), blur (every 4 steps), jitter (±2 pixels).",
+               "LIST"});
+  p.addOption({"output", "Write the image here (PNG, …; the model's input size).", "IMG.png"});
+  p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
+  if (!parse(p, "visualize",
+             "What a unit wants to see: gradient ascent on the input image for one unit of a layer (a channel's\n"
+             "mean, or one position), from a grey start with a little seeded noise, with switchable\n"
+             "regularizers. JSON: {\"layer\",\"unit\",\"activation_start\",\"activation_end\",\"steps\":[…]}\n"
+             "(the activation after each step; the written image, read back, gives activation_end up to its\n"
+             "8-bit rounding).",
+             args, out))
+    return 0;
+  const std::string spec = str(p.value("model"));
+  if (spec.empty()) throw UsageError("--model is required");
+  Model model = modelFromSpec(spec);
+  if (!model.hasWeights) initialize(model.network, InitScheme::Auto, 1);
+  if (model.discriminator) throw UsageError(spec + ": a GAN's generator reads noise; visualize a classifier");
+  const Preprocess pre = model.info.preprocess ? *model.info.preprocess : plainPreprocess(model.network.inputShape());
+  const std::string layer = str(p.value("layer"));
+  if (layer.empty()) throw UsageError("--layer is required (convscope summary " + spec + " lists the layers)");
+  VisualizeOptions o;
+  try {
+    o.node = size_t(model.network.nodeIndex(layer));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--layer: ") + e.what());
+  }
+  if (model.network.nodeIndex(layer) < 0) throw UsageError("--layer: name a layer, not the input");
+  o.channel = parseInteger(str(p.value("unit")), "--unit");
+  if (p.isSet("position")) {
+    const std::string at = str(p.value("position"));
+    const size_t comma = at.find(',');
+    if (comma == std::string::npos) throw UsageError("--position needs Y,X (e.g. 3,4)");
+    o.y = parseInteger(at.substr(0, comma), "--position"), o.x = parseInteger(at.substr(comma + 1), "--position");
+    if (o.y < 0 || o.x < 0) throw UsageError("--position " + at + ": both from 0");
+  }
+  o.steps = wholeNumber(p, "steps", 1, 100000);
+  o.rate = double(parseFloat(str(p.value("rate")), "--rate"));
+  o.seed = uint64_t(parseInteger(str(p.value("seed")), "--seed"));
+  if (p.isSet("regularize")) {
+    std::istringstream list(str(p.value("regularize")));
+    for (std::string item; std::getline(list, item, ',');) {
+      if (item == "l2") o.l2 = true;
+      else if (item == "blur") o.blur = true;
+      else if (item == "jitter") o.jitter = true;
+      else throw UsageError("--regularize: '" + item + "' is not l2, blur or jitter");
+    }
+  }
+  if (std::string problem = o.problem(model.network); !problem.empty()) throw UsageError(problem);
+  auto backend = backendOption(p);
+  const VisualizeResult r = visualizeUnit(model.network, *backend, pre, o);
+  if (p.isSet("output")) saveFeatureMapImage(r.image, str(p.value("output")), MapImageStyle::Colour, 1.0f);
+  if (p.isSet("json")) {
+    out << Json{{"layer", layer},
+                {"unit", o.channel},
+                {"activation_start", r.activationStart},
+                {"activation_end", r.activationEnd},
+                {"steps", r.activations}}
+               .dump()
+        << "\n";
+    return 0;
+  }
+  out << layer << " unit " << o.channel << ": activation " << formatRounded(r.activationStart, 4) << " → "
+      << formatRounded(r.activationEnd, 4) << " in " << o.steps << " steps\n";
   if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
   return 0;
 }

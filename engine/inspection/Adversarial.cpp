@@ -14,20 +14,6 @@ namespace {
 // The node whose output holds the class scores (below a final softmax).
 size_t scoresNode(const Network& network) { return network.size() - (network.endsInSoftmax() ? 2 : 1); }
 
-// x (N, C, H, W) on the [0, 1] scale → the model's input (its normalization), NCHW.
-Tensor normalized(const Tensor& x, const Preprocess& p) {
-  Tensor out = x;
-  const Shape s = x.shape();
-  const int64_t plane = s[2] * s[3];
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < s[1]; ++c) {
-      const float mean = p.mean[size_t(c) % p.mean.size()], deviation = p.stddev[size_t(c) % p.stddev.size()];
-      float* v = out.data() + (n * s[1] + c) * plane;
-      for (int64_t k = 0; k < plane; ++k) v[k] = (v[k] - mean) / deviation;
-    }
-  return out;
-}
-
 // Softmax of each row of scores (N, K).
 Tensor softmaxRows(const Tensor& scores) {
   Tensor p = scores.inLayout(Layout::NCHW);
@@ -45,13 +31,13 @@ Tensor softmaxRows(const Tensor& scores) {
 // The model's class probabilities (N, K) for x on the [0, 1] scale.
 Tensor probabilities(Network& net, Backend& backend, const Preprocess& p, const Tensor& x) {
   net.setTraining(false);
-  net.forward(backend, normalized(x, p));
+  net.forward(backend, normalizeImages(x, p));
   return softmaxRows(net.output(scoresNode(net)));
 }
 
 // ∂L/∂x (N, C, H, W) on the [0, 1] scale: L the cross-entropy of the scores to `labels`.
 Tensor lossGradient(Network& net, Backend& backend, const Preprocess& p, const Tensor& x, const std::vector<int>& labels) {
-  const Tensor input = normalized(x, p); // kept alive: backward reads the forward's input
+  const Tensor input = normalizeImages(x, p); // kept alive: backward reads the forward's input
   net.setTraining(false);
   net.forward(backend, input);
   const size_t scores = scoresNode(net);
@@ -60,14 +46,7 @@ Tensor lossGradient(Network& net, Backend& backend, const Preprocess& p, const T
   classificationLoss(LossKind::CrossEntropy, logits.inLayout(Layout::NCHW), labels, &diff);
   net.backward(backend, diff.inLayout(logits.layout()), scores + 1, true);
   Tensor g = net.networkInputGradient().inLayout(Layout::NCHW);
-  const Shape s = g.shape();
-  const int64_t plane = s[2] * s[3];
-  for (int64_t n = 0; n < s[0]; ++n)
-    for (int64_t c = 0; c < s[1]; ++c) { // through x_n = (x − mean)/deviation
-      const float deviation = p.stddev[size_t(c) % p.stddev.size()];
-      float* v = g.data() + (n * s[1] + c) * plane;
-      for (int64_t k = 0; k < plane; ++k) v[k] /= deviation;
-    }
+  gradientToImages(g, p); // through x_n = (x − mean)/deviation
   return g;
 }
 

@@ -313,4 +313,30 @@ std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random) {
   return order;
 }
 
+namespace {
+// Each (image, channel) plane of x (N, C, H, W, NCHW) with f(value, mean, deviation) applied.
+template <typename F> void perChannel(Tensor& x, const Preprocess& p, F f) {
+  if (p.mean.empty() || p.stddev.empty()) throw std::invalid_argument("preprocessing without a normalization");
+  const Shape s = x.shape();
+  const int64_t plane = s[2] * s[3];
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t c = 0; c < s[1]; ++c) {
+      const float mean = p.mean[size_t(c) % p.mean.size()], deviation = p.stddev[size_t(c) % p.stddev.size()];
+      float* v = x.data() + (n * s[1] + c) * plane;
+      for (int64_t k = 0; k < plane; ++k) v[k] = f(v[k], mean, deviation);
+    }
+}
+} // namespace
+
+Tensor normalizeImages(const Tensor& images, const Preprocess& p) {
+  Tensor x = images.inLayout(Layout::NCHW);
+  perChannel(x, p, [](float v, float mean, float deviation) { return (v - mean) / deviation; });
+  return x;
+}
+
+void gradientToImages(Tensor& gradient, const Preprocess& p) {
+  gradient = gradient.inLayout(Layout::NCHW);
+  perChannel(gradient, p, [](float v, float, float deviation) { return v / deviation; });
+}
+
 } // namespace convscope

@@ -80,6 +80,13 @@ Preprocess withResize(Preprocess p, int64_t resize, const std::string& what = "r
 // "; shorter side to 256, centre 224×224".
 std::string normalizationText(const Preprocess& p);
 
+// Images (N, C, H, W) on the [0, 1] scale at the model's size → the model's input: each channel's
+// (x − mean) / deviation, NCHW. And a gradient with respect to that input carried back to the
+// [0, 1] images (÷ deviation), in place. For the methods that change pixels (attacks, feature
+// visualization).
+Tensor normalizeImages(const Tensor& images, const Preprocess& p);
+void gradientToImages(Tensor& gradient, const Preprocess& p);
+
 // A shuffled order of 0..n−1 for each epoch, deterministic for the seed.
 std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random);
 

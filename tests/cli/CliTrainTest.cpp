@@ -638,4 +638,16 @@ TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
   expectStatus({"attack", "--model", lenet, "--output", path("x.png")}, 2, "--output is for one image");
   expectStatus({"attack", "--model", convscope::test::resourcePath("models/mini-dcgan-digits.json"), "--input", digit},
                2, "not a classifier");
+
+  const Result v = run({"visualize", "--model", lenet, "--layer", "conv3", "--unit", "5", "--steps", "64",
+                        "--regularize", "l2,jitter", "--output", path("unit.png"), "--json"});
+  ASSERT_EQ(v.status, 0) << v.err;
+  const Json seen = Json::parse(v.out);
+  EXPECT_EQ(seen["steps"].size(), 64u);
+  EXPECT_GT(seen["activation_end"].get<double>(), seen["activation_start"].get<double>() + 1.0);
+  EXPECT_EQ(cv::imread(path("unit.png"), cv::IMREAD_GRAYSCALE).cols, 32);
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv9"}, 2, "conv9");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--unit", "6"}, 2, "unit 6 is out of range");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--regularize", "fourier"}, 2,
+               "'fourier' is not l2, blur or jitter");
 }
