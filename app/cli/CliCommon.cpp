@@ -295,4 +295,11 @@ void addDatasetOption(QCommandLineParser& p) {
                "folder:DIR or cifar10:DIR.", "NAME", "digits"});
 }
 
+std::string takeLeadingModel(std::vector<std::string>& options) {
+  if (options.empty() || options.front().empty() || options.front()[0] == '-') return {};
+  std::string spec = options.front();
+  options.erase(options.begin());
+  return spec;
+}
+
 } // namespace convscope::cli

@@ -83,6 +83,9 @@ void writeOutputImage(const QCommandLineParser& p, const Tensor& result, bool co
 std::string fixed(double v, int decimals); // "3.14"
 // A model from a preset name or a model file (engine/training/TrainingJob.h); none is a UsageError.
 Model modelFromSpec(const std::string& spec);
+// The model named first (convscope summary resnet50 --depth 2), taken off `options`; "" when the
+// first is an option.
+std::string takeLeadingModel(std::vector<std::string>& options);
 // A whole-number option from minimum to maximum, else a UsageError naming it.
 int wholeNumber(const QCommandLineParser& p, const char* option, int minimum, int maximum);
 // A model file with trained weights and its preprocessing (UsageError otherwise, or for no path).

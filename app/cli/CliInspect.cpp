@@ -29,10 +29,8 @@ std::string axesText(const double (&v)[2]) {
 } // namespace
 
 int receptiveField(const std::vector<std::string>& args, std::ostream& out) {
-  std::string spec;
   std::vector<std::string> options = args;
-  if (!options.empty() && !options.front().empty() && options.front()[0] != '-')
-    spec = options.front(), options.erase(options.begin());
+  std::string spec = takeLeadingModel(options);
   QCommandLineParser p;
   p.addOption({"model",
                "The model, if not given first: a preset (lenet5, mini-vgg, …, alexnet, vgg16, googlenet, resnet50, …), "

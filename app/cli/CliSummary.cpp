@@ -38,10 +38,8 @@ namespace convscope::cli {
 
 int summary(const std::vector<std::string>& args, std::ostream& out) {
   // The model comes first: convscope summary resnet50 --depth 2.
-  std::string spec;
   std::vector<std::string> options = args;
-  if (!options.empty() && !options.front().empty() && options.front()[0] != '-')
-    spec = options.front(), options.erase(options.begin());
+  std::string spec = takeLeadingModel(options);
   QCommandLineParser p;
   p.addOption(
       {"model",

@@ -11,28 +11,15 @@
 namespace convscope {
 
 namespace {
-// The node whose output holds the class scores (below a final softmax).
-size_t scoresNode(const Network& network) { return network.size() - (network.endsInSoftmax() ? 2 : 1); }
-
-// Softmax of each row of scores (N, K).
-Tensor softmaxRows(const Tensor& scores) {
-  Tensor p = scores.inLayout(Layout::NCHW);
-  const int64_t n = p.shape()[0], k = p.shape()[1];
-  for (int64_t i = 0; i < n; ++i) {
-    float* z = p.data() + i * k;
-    const float top = *std::max_element(z, z + k);
-    double sum = 0.0;
-    for (int64_t j = 0; j < k; ++j) sum += std::exp(double(z[j]) - double(top));
-    for (int64_t j = 0; j < k; ++j) z[j] = float(std::exp(double(z[j]) - double(top)) / sum);
-  }
-  return p;
-}
 
 // The model's class probabilities (N, K) for x on the [0, 1] scale.
 Tensor probabilities(Network& net, Backend& backend, const Preprocess& p, const Tensor& x) {
   net.setTraining(false);
   net.forward(backend, normalizeImages(x, p));
-  return softmaxRows(net.output(scoresNode(net)));
+  const Tensor scores = net.output(net.scoreNode()).inLayout(Layout::NCHW);
+  Tensor probabilities(scores.shape());
+  backend.softmaxForward(scores, probabilities);
+  return probabilities;
 }
 
 // ∂L/∂x (N, C, H, W) on the [0, 1] scale: L the cross-entropy of the scores to `labels`.
@@ -40,7 +27,7 @@ Tensor lossGradient(Network& net, Backend& backend, const Preprocess& p, const T
   const Tensor input = normalizeImages(x, p); // kept alive: backward reads the forward's input
   net.setTraining(false);
   net.forward(backend, input);
-  const size_t scores = scoresNode(net);
+  const size_t scores = net.scoreNode();
   const Tensor& logits = net.output(scores);
   Tensor diff(logits.shape());
   classificationLoss(LossKind::CrossEntropy, logits.inLayout(Layout::NCHW), labels, &diff);
@@ -106,7 +93,7 @@ void checkClassifier(const Network& net, const Preprocess& p, const Shape& x) {
   if (net.inputShape().rank() != 3)
     throw std::invalid_argument("attack: the model's input must be an image (C, H, W), it is " +
                                 net.inputShape().toString());
-  const Shape scores = net.shapes(1)[scoresNode(net)];
+  const Shape scores = net.shapes(1)[net.scoreNode()];
   if (scores.rank() != 2) throw std::invalid_argument("attack: the model gives no class scores (" + scores.toString() + ")");
   if (x.rank() != 4 || Shape{x[1], x[2], x[3]} != net.inputShape())
     throw std::invalid_argument("attack: the images must be (N, " + net.inputShape().toString() +

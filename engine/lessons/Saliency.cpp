@@ -18,7 +18,6 @@ namespace convscope {
 namespace {
 
 // The node whose output is the class scores: the softmax's input, else the last node.
-size_t scoreNode(const Network& network) { return network.size() - (network.endsInSoftmax() ? 2 : 1); }
 
 bool isConv2D(const Layer& layer) { return layerAs<Conv2D>(layer) != nullptr; }
 
@@ -31,7 +30,7 @@ std::string conv2dNames(const Network& network) {
 // The Grad-CAM layer's node: the one named, or the default (see SaliencyOptions::layer).
 size_t gradCamNode(const Network& network, const std::string& name) {
   const std::vector<Shape> shapes = network.shapes(1);
-  const size_t last = scoreNode(network); // maps after the scores would not feed them
+  const size_t last = network.scoreNode(); // maps after the scores would not feed them
   if (!name.empty()) {
     for (size_t i = 0; i < last; ++i) {
       if (network.layer(i).name() != name) continue;
@@ -128,7 +127,7 @@ Tensor occlusionMap(Network& network, Backend& backend, const Tensor& input, int
 
   // Occluded copies go through the network in batches: one forward per batch, not per square.
   constexpr int64_t kBatch = 32;
-  const size_t scores = scoreNode(network);
+  const size_t scores = network.scoreNode();
   const int64_t area = height * width, image = channels * area;
   std::vector<double> sum(static_cast<size_t>(area), 0.0);
   std::vector<int> count(static_cast<size_t>(area), 0);
@@ -170,7 +169,7 @@ SaliencyMap computeSaliency(Network& network, Backend& backend, const Tensor& in
   if (input.shape() != network.batchInputShape(1))
     throw std::invalid_argument("saliency: expects one input " + network.batchInputShape(1).toString() +
                                 " (the model's, preprocessed), got " + input.shape().toString());
-  const size_t scores = scoreNode(network);
+  const size_t scores = network.scoreNode();
   const Shape scoreShape = network.shapes(1)[scores];
   if (scoreShape.rank() != 2)
     throw std::invalid_argument("saliency: the model's class scores must be (N, classes), its output is " +

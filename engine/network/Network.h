@@ -56,6 +56,8 @@ public:
   // The last layer is a softmax (its input holds the class scores): more than one layer,
   // the last producing probabilities.
   bool endsInSoftmax() const;
+  // The node whose output holds the class scores: below a final softmax, else the last.
+  size_t scoreNode() const { return size() - (endsInSoftmax() ? 2 : 1); }
   int64_t macCount() const; // per sample
   // A table: layer, output shape (per sample), parameters, MACs.
   std::string summary() const;
