@@ -302,4 +302,20 @@ std::string takeLeadingModel(std::vector<std::string>& options) {
   return spec;
 }
 
+Tensor imageGrid(const Tensor& images, int64_t columns, int scale) {
+  const int64_t n = images.shape()[0], channels = images.shape()[1], h = images.shape()[2], w = images.shape()[3];
+  const int64_t gap = 2, rows = (n + columns - 1) / columns;
+  const int64_t H = rows * (h * scale + gap) + gap, W = columns * (w * scale + gap) + gap;
+  Tensor grid(Shape{1, 3, H, W}, 96.0f);
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t top = gap + (k / columns) * (h * scale + gap), left = gap + (k % columns) * (w * scale + gap);
+    for (int64_t y = 0; y < h * scale; ++y)
+      for (int64_t x = 0; x < w * scale; ++x)
+        for (int64_t c = 0; c < 3; ++c)
+          grid.at(0, c, top + y, left + x) =
+              255.0f * std::clamp(images.at(k, channels == 3 ? c : 0, y / scale, x / scale), 0.0f, 1.0f);
+  }
+  return grid;
+}
+
 } // namespace convscope::cli

@@ -138,4 +138,8 @@ int summary(const std::vector<std::string>& args, std::ostream& out);           
 int exportCommand(const std::vector<std::string>& args, std::ostream& out);           // CliModel.cpp
 int runCommand(const std::vector<std::string>& args, std::ostream& out);              // CliModel.cpp
 
+// Images (N, 1 or 3, H, W) in [0, 1] side by side in rows of `columns`, a 2-pixel grey gap, each
+// pixel `scale` screen pixels: (1, 3, …) 0–255 for saveFeatureMapImage's Colour style.
+Tensor imageGrid(const Tensor& images, int64_t columns, int scale);
+
 } // namespace convscope::cli

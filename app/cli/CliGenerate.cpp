@@ -20,24 +20,6 @@
 namespace convscope::cli {
 
 namespace {
-// Images (N, 1, H, W) in [0, 1] side by side in rows of `columns`, a 2-pixel grey gap, each pixel
-// `scale` screen pixels: (1, 3, …) 0–255 for saveFeatureMapImage's Colour style.
-Tensor imageGrid(const Tensor& images, int64_t columns, int scale) {
-  const int64_t n = images.shape()[0], h = images.shape()[2], w = images.shape()[3], gap = 2;
-  const int64_t rows = (n + columns - 1) / columns;
-  const int64_t H = rows * (h * scale + gap) + gap, W = columns * (w * scale + gap) + gap;
-  Tensor grid(Shape{1, 3, H, W}, 96.0f);
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t top = gap + (k / columns) * (h * scale + gap), left = gap + (k % columns) * (w * scale + gap);
-    for (int64_t y = 0; y < h * scale; ++y)
-      for (int64_t x = 0; x < w * scale; ++x) {
-        const float v = 255.0f * std::clamp(images.at(k, 0, y / scale, x / scale), 0.0f, 1.0f);
-        for (int64_t c = 0; c < 3; ++c) grid.at(0, c, top + y, left + x) = v;
-      }
-  }
-  return grid;
-}
-
 Json imagesJson(const Tensor& images) {
   Json list = Json::array();
   const int64_t n = images.shape()[0], per = images.size() / std::max<int64_t>(n, 1);

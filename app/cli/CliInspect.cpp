@@ -206,6 +206,72 @@ int attack(const std::vector<std::string>& args, std::ostream& out) {
   return 0;
 }
 
+namespace {
+// `visualize --top K`: the unit's dataset examples as JSON or a table, the images written side by
+// side with each patch outlined in red.
+int datasetExamples(const QCommandLineParser& p, Model& model, const Preprocess& pre, const std::string& layer,
+                    const VisualizeOptions& unit, Backend& backend, std::ostream& out) {
+  for (const char* option : {"steps", "rate", "seed", "regularize"})
+    if (p.isSet(option)) throw UsageError(std::string("--") + option + " is for the ascent, not --top");
+  const int k = wholeNumber(p, "top", 1, 1000);
+  const DatasetSplit data = loadDataset(str(p.value("dataset")), pre.channels, pre.height, pre.width);
+  std::vector<DatasetExample> examples;
+  try {
+    examples = topDatasetExamples(model.network, backend, pre, data.test, unit, k,
+                                  size_t(wholeNumber(p, "test-images", 0, 1 << 30)));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (p.isSet("output")) {
+    const Shape in = model.network.inputShape();
+    Tensor images(Shape{int64_t(examples.size()), in[0], in[1], in[2]});
+    for (size_t i = 0; i < examples.size(); ++i)
+      std::copy(examples[i].image.values().begin(), examples[i].image.values().end(),
+                images.data() + int64_t(i) * in.elementCount());
+    constexpr int scale = 4;
+    Tensor grid = imageGrid(images, int64_t(examples.size()), scale);
+    for (size_t i = 0; i < examples.size(); ++i) { // the patch's outline, a screen pixel wide, in red
+      const DatasetExample& e = examples[i];
+      const int64_t y0 = 2 + e.top * scale, x0 = 2 + int64_t(i) * (in[2] * scale + 2) + e.left * scale;
+      const int64_t y1 = y0 + e.height * scale - 1, x1 = x0 + e.width * scale - 1;
+      const auto red = [&](int64_t y, int64_t x) {
+        grid.at(0, 0, y, x) = 255.0f, grid.at(0, 1, y, x) = 0.0f, grid.at(0, 2, y, x) = 0.0f;
+      };
+      for (int64_t x = x0; x <= x1; ++x) red(y0, x), red(y1, x);
+      for (int64_t y = y0; y <= y1; ++y) red(y, x0), red(y, x1);
+    }
+    saveFeatureMapImage(grid, str(p.value("output")), MapImageStyle::Colour, 1.0f);
+  }
+  if (p.isSet("json")) {
+    Json list = Json::array();
+    for (const DatasetExample& e : examples)
+      list.push_back(Json{{"index", int64_t(e.index)},
+                          {"label", e.label},
+                          {"activation", e.activation},
+                          {"position", Json::array({e.y, e.x})},
+                          {"patch", Json{{"top", e.top}, {"left", e.left}, {"height", e.height}, {"width", e.width}}}});
+    out << Json{{"layer", layer}, {"unit", unit.channel}, {"examples", list}}.dump() << "\n";
+    return 0;
+  }
+  const auto name = [&](int label) {
+    return size_t(label) < data.test.classNames.size() ? data.test.classNames[size_t(label)] : std::to_string(label);
+  };
+  TextTable table;
+  table.header = {"test image", "class", "activation", "at (y, x)", "patch (top, left, h×w)"};
+  table.numeric = {true, false, true, false, false};
+  for (const DatasetExample& e : examples)
+    table.rows.push_back({std::to_string(e.index), name(e.label), formatRounded(e.activation, 4),
+                          std::to_string(e.y) + ", " + std::to_string(e.x),
+                          std::to_string(e.top) + ", " + std::to_string(e.left) + ", " + std::to_string(e.height) +
+                              "×" + std::to_string(e.width)});
+  const std::string text = formatTable(table, TableFormat::Text);
+  out << layer << " unit " << unit.channel << ": the " << examples.size() << " test images that excite it most\n"
+      << text << (text.empty() || text.back() != '\n' ? "\n" : "");
+  if (p.isSet("output")) out << "wrote " << str(p.value("output")) << "\n";
+  return 0;
+}
+} // namespace
+
 int visualize(const std::vector<std::string>& args, std::ostream& out) {
   QCommandLineParser p;
   p.addOption({"model", "A trained model (e.g. resources/models/lenet5-digits.json); a preset gets random weights.",
@@ -216,16 +282,28 @@ int visualize(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"steps", "Gradient-ascent steps (1 to 100000).", "N", "128"});
   p.addOption({"rate", "Each step's size on the [0, 1] scale.", "R", "0.05"});
   p.addOption({"seed", "The start's noise.", "S", "1"});
-  p.addOption({"regularize", "Switches, comma-separated: l2 (decay to grey), blur (every 4 steps), jitter (±2 pixels).",
+  p.addOption({"regularize",
+               "Switches, comma-separated: l2 (decay to the start), blur (every 4 steps), jitter (±2 pixels), "
+               "fourier (the decorrelated parameterization: steps filtered by 1/frequency², colours decorrelated).",
                "LIST"});
-  p.addOption({"output", "Write the image here (PNG, …; the model's input size).", "IMG.png"});
+  p.addOption({"top", "Instead of ascending: the K images of --dataset's test set that excite the unit most.", "K"});
+  addDatasetOption(p);
+  p.addOption({"test-images", "With --top: search the first N test images (0: all).", "N", "0"});
+  p.addOption({"output",
+               "Write the image here (PNG, …; the model's input size); with --top, the K images side by side, "
+               "each with the patch its strongest position sees outlined.",
+               "IMG.png"});
   p.addOption({"backend", "Compute backend: onednn (default) or reference.", "NAME", "onednn"});
   if (!parse(p, "visualize",
              "What a unit wants to see: gradient ascent on the input image for one unit of a layer (a channel's\n"
-             "mean, or one position), from a grey start with a little seeded noise, with switchable\n"
-             "regularizers. JSON: {\"layer\",\"unit\",\"activation_start\",\"activation_end\",\"steps\":[…]}\n"
-             "(the activation after each step; the written image, read back, gives activation_end up to its\n"
-             "8-bit rounding).",
+             "mean, or one position), from a neutral start (the training set's mean pixel, where the model's\n"
+             "normalization puts zero) with a little seeded noise, with switchable regularizers; a unit that\n"
+             "is off for the whole start is restarted from noisier ones. JSON: {\"layer\",\"unit\",\n"
+             "\"activation_start\",\"activation_end\",\"restarts\",\"steps\":[…]} (the activation after each\n"
+             "step; the written image, read back, gives activation_end up to its 8-bit rounding).\n"
+             "With --top K --dataset D: the unit's dataset examples instead, {\"layer\",\"unit\",\"examples\":\n"
+             "[{\"index\",\"label\",\"activation\",\"position\":[y,x],\"patch\":{\"top\",\"left\",\"height\",\n"
+             "\"width\"}}]} — the patch is the input the strongest position's receptive field covers.",
              args, out))
     return 0;
   const std::string spec = str(p.value("model"));
@@ -260,11 +338,15 @@ int visualize(const std::vector<std::string>& args, std::ostream& out) {
       if (item == "l2") o.l2 = true;
       else if (item == "blur") o.blur = true;
       else if (item == "jitter") o.jitter = true;
-      else throw UsageError("--regularize: '" + item + "' is not l2, blur or jitter");
+      else if (item == "fourier") o.fourier = true;
+      else throw UsageError("--regularize: '" + item + "' is not l2, blur, jitter or fourier");
     }
   }
   if (std::string problem = o.problem(model.network); !problem.empty()) throw UsageError(problem);
   auto backend = backendOption(p);
+  if (p.isSet("top")) return datasetExamples(p, model, pre, layer, o, *backend, out);
+  for (const char* option : {"dataset", "test-images"})
+    if (p.isSet(option)) throw UsageError(std::string("--") + option + " is for the dataset examples (--top K)");
   const VisualizeResult r = visualizeUnit(model.network, *backend, pre, o);
   if (p.isSet("output")) saveFeatureMapImage(r.image, str(p.value("output")), MapImageStyle::Colour, 1.0f);
   if (p.isSet("json")) {
@@ -272,6 +354,7 @@ int visualize(const std::vector<std::string>& args, std::ostream& out) {
                 {"unit", o.channel},
                 {"activation_start", r.activationStart},
                 {"activation_end", r.activationEnd},
+                {"restarts", r.restarts},
                 {"steps", r.activations}}
                .dump()
         << "\n";

@@ -1,13 +1,16 @@
 // Activation maximization by normalized gradient ascent with switchable regularizers.
 #include "engine/inspection/FeatureVisualization.h"
 
+#include "engine/inspection/ReceptiveField.h"
 #include "engine/layers/Sample.h"
 
+#include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <stdexcept>
 
 namespace convscope {
@@ -45,7 +48,63 @@ Tensor rolled(const Tensor& x, int dy, int dx) {
         out.at(0, c, ((i + dy) % s[2] + s[2]) % s[2], ((j + dx) % s[3] + s[3]) % s[3]) = x.at(0, c, i, j);
   return out;
 }
+// The start's centre per channel: the training set's mean (the normalization's zero), or grey when
+// the model states no normalization (mean 0 and deviation 1: the pixels as they are).
+std::vector<float> neutralImage(const Preprocess& p, int64_t channels) {
+  std::vector<float> centre(size_t(channels), 0.5f);
+  const bool normalized = std::any_of(p.mean.begin(), p.mean.end(), [](float m) { return m != 0.0f; }) ||
+                          std::any_of(p.stddev.begin(), p.stddev.end(), [](float d) { return d != 1.0f; });
+  if (normalized)
+    for (int64_t c = 0; c < channels; ++c) centre[size_t(c)] = p.mean[size_t(c) % p.mean.size()];
+  return centre;
+}
+
+void noisyStart(Tensor& x, const std::vector<float>& centre, double sigma, std::mt19937_64& random) {
+  const Shape s = x.shape();
+  const int64_t plane = s[2] * s[3];
+  for (int64_t c = 0; c < s[1]; ++c)
+    for (int64_t i = 0; i < plane; ++i)
+      x.data()[c * plane + i] =
+          std::clamp(centre[size_t(c)] + float(sigma * standardNormal(random)), 0.0f, 1.0f);
+}
+
+// The step a gradient-ascent on the decorrelated parameters takes, in pixels: each channel's
+// gradient filtered by 1/max(f, 1/max(H, W))² in the Fourier domain (f in cycles per pixel, numpy's
+// fftfreq; Lucid's spectrum scale squared, since the parameters are scaled once on the way in and
+// the gradient once on the way out), then for RGB mixed by C·Cᵀ, C the square root of the colour
+// covariance (Lucid's color_correlation_svd_sqrt).
+void decorrelate(Tensor& g) {
+  if (g.shape().rank() != 4 || g.shape()[0] != 1)
+    throw std::invalid_argument("decorrelate: a gradient (1, C, H, W), not " + g.shape().toString());
+  const Shape s = g.shape();
+  const int h = int(s[2]), w = int(s[3]);
+  const double lowest = 1.0 / double(std::max(h, w));
+  for (int64_t c = 0; c < s[1]; ++c) {
+    cv::Mat plane{h, w, CV_32F, g.data() + c * h * w};
+    cv::Mat spectrum;
+    cv::dft(plane, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    for (int u = 0; u < h; ++u)
+      for (int v = 0; v < w; ++v) {
+        const double fy = double(u <= (h - 1) / 2 ? u : u - h) / h, fx = double(v <= (w - 1) / 2 ? v : v - w) / w;
+        const double scale = 1.0 / std::max(std::hypot(fy, fx), lowest);
+        spectrum.at<cv::Vec2f>(u, v) *= float(scale * scale);
+      }
+    cv::dft(spectrum, plane, cv::DFT_INVERSE | cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
+  }
+  if (s[1] != 3) return;
+  static const double C[3][3] = {{0.26, 0.09, 0.02}, {0.27, 0.00, -0.05}, {0.27, -0.09, 0.03}};
+  double CCt[3][3];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) CCt[i][j] = C[i][0] * C[j][0] + C[i][1] * C[j][1] + C[i][2] * C[j][2];
+  const int64_t plane = int64_t(h) * w;
+  for (int64_t i = 0; i < plane; ++i) {
+    const double r = g.data()[i], gr = g.data()[plane + i], b = g.data()[2 * plane + i];
+    for (int k = 0; k < 3; ++k) g.data()[k * plane + i] = float(CCt[k][0] * r + CCt[k][1] * gr + CCt[k][2] * b);
+  }
+}
 } // namespace
+
+void decorrelateGradient(Tensor& gradient) { decorrelate(gradient); }
 
 std::string VisualizeOptions::problem(const Network& network) const {
   if (network.inputShape().rank() != 3)
@@ -81,11 +140,14 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
   if (std::string p = o.problem(network); !p.empty()) throw std::invalid_argument("visualize: " + p);
   const Shape in = network.inputShape();
   std::mt19937_64 random(o.seed);
+  const std::vector<float> centre = neutralImage(preprocess, in[0]);
   Tensor x(Shape{1, in[0], in[1], in[2]});
-  for (float& v : x.values()) v = std::clamp(0.5f + 0.02f * float(standardNormal(random)), 0.0f, 1.0f);
+  noisyStart(x, centre, 0.02, random);
+  const int64_t plane = in[1] * in[2];
   VisualizeResult r;
   r.activationStart = unitActivation(network, backend, preprocess, x, o);
   std::uniform_int_distribution<int> shift(-o.jitterPixels, o.jitterPixels);
+  bool answered = false;
   for (int step = 0; step < o.steps; ++step) {
     const int dy = o.jitter ? shift(random) : 0, dx = o.jitter ? shift(random) : 0;
     const Tensor shifted = o.jitter ? rolled(x, dy, dx) : x;
@@ -97,13 +159,22 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
     Tensor g = network.networkInputGradient().inLayout(Layout::NCHW);
     if (o.jitter) g = rolled(g, -dy, -dx);
     gradientToImages(g, preprocess); // through the normalization
-    const int64_t plane = in[1] * in[2];
+    if (o.fourier) decorrelate(g);
     double magnitude = 0.0;
     for (float v : g.values()) magnitude += std::abs(double(v));
-    magnitude = magnitude / double(g.size()) + 1e-12;
+    if (magnitude == 0.0) {
+      // Off for the whole start (a ReLU that never fires): start again from a noisier image. Once
+      // it has answered, a zero gradient means it is saturated (tanh at 1): the image stays.
+      if (!answered) noisyStart(x, centre, std::min(0.5, 0.1 * std::pow(2.0, r.restarts++)), random);
+      r.activations.push_back(unitActivation(network, backend, preprocess, x, o));
+      continue;
+    }
+    answered = true;
+    magnitude /= double(g.size());
+    const double rate = o.rate * (1.0 - 0.9 * double(step) / double(o.steps)); // to a tenth by the end
     for (int64_t i = 0; i < x.size(); ++i) {
-      double v = x.data()[i] + o.rate * double(g.data()[i]) / magnitude;
-      if (o.l2) v -= o.rate * o.l2Weight * (v - 0.5);
+      double v = x.data()[i] + rate * double(g.data()[i]) / magnitude;
+      if (o.l2) v -= rate * o.l2Weight * (v - centre[size_t(i / plane)]);
       x.data()[i] = float(std::clamp(v, 0.0, 1.0));
     }
     if (o.blur && (step + 1) % o.blurEvery == 0)
@@ -116,6 +187,70 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
   r.image = x;
   r.activationEnd = r.activations.empty() ? r.activationStart : r.activations.back();
   return r;
+}
+
+std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backend, const Preprocess& preprocess,
+                                               const Dataset& data, const VisualizeOptions& unit, int k,
+                                               size_t maxImages) {
+  if (std::string p = unit.problem(network); !p.empty()) throw std::invalid_argument("dataset examples: " + p);
+  if (k < 1 || k > 1000) throw std::invalid_argument("dataset examples: k " + std::to_string(k) + " must be from 1 to 1000");
+  const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
+  if (n == 0) throw std::invalid_argument("dataset examples: the dataset has no images");
+  std::vector<size_t> indices(n);
+  for (size_t i = 0; i < n; ++i) indices[i] = i;
+  Preprocess plain = preprocess; // the batch on the [0, 1] scale, kept for the examples' images
+  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
+  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  std::vector<DatasetExample> all(n);
+  Tensor batch;
+  std::vector<int> labels;
+  network.setTraining(false);
+  constexpr size_t kBatch = 250;
+  for (size_t start = 0; start < n; start += kBatch) {
+    const size_t count = std::min(kBatch, n - start);
+    makeBatch(data, indices.data() + start, count, plain, batch, labels);
+    network.forward(backend, normalizeImages(batch, preprocess));
+    const Tensor out = network.output(unit.node).inLayout(Layout::NCHW);
+    const Shape s = out.shape();
+    const int64_t h = s.rank() == 4 ? s[2] : 1, w = s.rank() == 4 ? s[3] : 1, map = h * w;
+    for (size_t b = 0; b < count; ++b) {
+      DatasetExample& e = all[start + b];
+      e.index = start + b, e.label = labels[b];
+      const float* v = out.data() + (int64_t(b) * s[1] + unit.channel) * map;
+      int64_t best = unit.y >= 0 ? unit.y * w + unit.x : 0;
+      double sum = 0.0;
+      for (int64_t i = 0; i < map; ++i) {
+        sum += v[i];
+        if (unit.y < 0 && v[i] > v[best]) best = i;
+      }
+      e.activation = unit.y >= 0 ? double(v[best]) : sum / double(map);
+      e.y = best / w, e.x = best % w;
+    }
+  }
+  const size_t kept = std::min(size_t(k), n);
+  std::partial_sort(all.begin(), all.begin() + std::ptrdiff_t(kept), all.end(),
+                    [](const DatasetExample& a, const DatasetExample& b) {
+                      return a.activation > b.activation || (a.activation == b.activation && a.index < b.index);
+                    });
+  all.resize(kept);
+  const ReceptiveField field = receptiveFields(network)[unit.node];
+  const Shape in = network.inputShape();
+  for (DatasetExample& e : all) {
+    makeBatch(data, &e.index, 1, plain, e.image, labels);
+    const auto span = [&](int axis, int64_t at, int64_t extent, int64_t& first, int64_t& length) {
+      if (field.whole) {
+        first = 0, length = extent;
+        return;
+      }
+      const double centre = field.start[axis] + double(at) * field.jump[axis];
+      const int64_t lo = std::max<int64_t>(0, int64_t(std::ceil(centre - (field.size[axis] - 1) / 2)));
+      const int64_t hi = std::min<int64_t>(extent - 1, int64_t(std::floor(centre + (field.size[axis] - 1) / 2)));
+      first = lo, length = std::max<int64_t>(0, hi - lo + 1);
+    };
+    span(0, e.y, in[1], e.top, e.height);
+    span(1, e.x, in[2], e.left, e.width);
+  }
+  return all;
 }
 
 } // namespace convscope

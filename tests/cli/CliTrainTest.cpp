@@ -4,7 +4,10 @@
 #include "CliTestUtils.h"
 #include "common/TestPaths.h"
 
+#include "engine/backend/reference/ReferenceBackend.h"
 #include "engine/generative/Vae.h"
+#include "engine/inspection/FeatureVisualization.h"
+#include "engine/io/ModelFile.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -601,9 +604,11 @@ TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
   ASSERT_GE(layers.size(), 5u);
   // conv1 5×5 → 5; pool1 2×2 → 6 (jump 2); conv2 5×5 → 6 + 4·2 = 14; pool2 → 16 (jump 4).
   const int sizes[4] = {5, 6, 14, 16};
-  for (int k = 0, seen = 0; k < int(layers.size()) && seen < 4; ++k)
-    if (layers[size_t(k)]["type"] == "Conv2D" || layers[size_t(k)]["type"] == "Pool2D")
+  for (int k = 0, seen = 0; k < int(layers.size()) && seen < 4; ++k) {
+    if (layers[size_t(k)]["type"] == "Conv2D" || layers[size_t(k)]["type"] == "Pool2D") {
       EXPECT_EQ(layers[size_t(k)]["size"], sizes[seen++]) << layers[size_t(k)].dump();
+    }
+  }
   EXPECT_TRUE(layers.back()["whole"].get<bool>());
   const Result text = run({"receptive-field", "--model", "alexnet"});
   ASSERT_EQ(text.status, 0) << text.err;
@@ -645,9 +650,53 @@ TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
   const Json seen = Json::parse(v.out);
   EXPECT_EQ(seen["steps"].size(), 64u);
   EXPECT_GT(seen["activation_end"].get<double>(), seen["activation_start"].get<double>() + 1.0);
-  EXPECT_EQ(cv::imread(path("unit.png"), cv::IMREAD_GRAYSCALE).cols, 32);
+  const cv::Mat written = cv::imread(path("unit.png"), cv::IMREAD_GRAYSCALE);
+  ASSERT_EQ(written.cols, 32);
+  { // read back through the network: the activation reported, up to the 8-bit rounding
+    convscope::Model model = convscope::loadModel(lenet);
+    convscope::Tensor image(convscope::Shape{1, 1, 32, 32});
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x) image.at(0, 0, y, x) = float(written.at<uint8_t>(y, x)) / 255.0f;
+    convscope::VisualizeOptions unit;
+    unit.node = size_t(model.network.nodeIndex("conv3"));
+    unit.channel = 5;
+    convscope::ReferenceBackend backend;
+    const double activation = seen["activation_end"].get<double>();
+    EXPECT_NEAR(convscope::unitActivation(model.network, backend, *model.info.preprocess, image, unit), activation,
+                0.05 * std::abs(activation));
+  }
+  const Result fourier = run({"visualize", "--model", lenet, "--layer", "fc2", "--unit", "3", "--regularize",
+                              "fourier,blur", "--json"});
+  ASSERT_EQ(fourier.status, 0) << fourier.err;
+  EXPECT_GT(Json::parse(fourier.out)["activation_end"].get<double>(), 5.0);
+
+  // Dataset examples: the 4 test digits that excite fc2's unit 3 (the logit of "3") most are 3s,
+  // each seeing the whole image; the grid holds them side by side.
+  const Result top = run({"visualize", "--model", lenet, "--layer", "fc2", "--unit", "3", "--top", "4", "--dataset",
+                          "digits", "--test-images", "500", "--output", path("top.png"), "--json"});
+  ASSERT_EQ(top.status, 0) << top.err;
+  const Json examples = Json::parse(top.out)["examples"];
+  ASSERT_EQ(examples.size(), 4u);
+  for (const Json& e : examples) {
+    EXPECT_EQ(e["label"], 3);
+    EXPECT_LT(e["index"].get<int>(), 500);
+    EXPECT_EQ(e["patch"]["height"], 32);
+    EXPECT_LE(e["activation"].get<double>(), examples[0]["activation"].get<double>());
+  }
+  EXPECT_EQ(cv::imread(path("top.png")).cols, 4 * (32 * 4 + 2) + 2);
+  const Result table = run({"visualize", "--model", lenet, "--layer", "conv1", "--unit", "2", "--top", "3",
+                            "--dataset", "digits", "--test-images", "100"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("conv1 unit 2: the 3 test images that excite it most"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("5×5"), std::string::npos) << table.out;
+
   expectStatus({"visualize", "--model", lenet, "--layer", "conv9"}, 2, "conv9");
   expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--unit", "6"}, 2, "unit 6 is out of range");
-  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--regularize", "fourier"}, 2,
-               "'fourier' is not l2, blur or jitter");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--regularize", "dream"}, 2,
+               "'dream' is not l2, blur, jitter or fourier");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--top", "0", "--dataset", "digits"}, 2, "--top");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--top", "3", "--dataset", "digits", "--steps", "9"},
+               2, "--steps is for the ascent, not --top");
+  expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--dataset", "digits"}, 2,
+               "--dataset is for the dataset examples (--top K)");
 }
