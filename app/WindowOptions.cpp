@@ -64,6 +64,8 @@ QList<QCommandLineOption> windowOptions() {
        "steps into the loop (at most 10000).",
        "N"},
       {"presenter", "Start in presenter mode (F11)."},
+      {"camera", "Start with camera N live through the feature maps (File → Camera; 0 is the first).", "N"},
+      {"video", "Play a video file through the feature maps at its frame rate (File → Open Video…).", "FILE"},
       {"tab",
        "Start on a tab: maps, stepper, training, architectures, depthwise (the Architectures tab's standard, "
        "depthwise and pointwise convolution), applications (segmentation: U-Net against FCN on composed scenes), "
@@ -254,6 +256,16 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
   o.stepper = p.isSet("stepper");
   o.presenter = p.isSet("presenter");
   o.train = p.isSet("train");
+  if (p.isSet("camera") && p.isSet("video")) throw UsageError("--camera and --video: one live input at a time");
+  if (p.isSet("camera")) {
+    const int64_t camera = parseInteger(str(p.value("camera")), "camera");
+    if (camera < 0 || camera > 63) throw UsageError("--camera " + std::to_string(camera) + " must be from 0 to 63");
+    o.camera = int(camera);
+  }
+  if (p.isSet("video")) {
+    o.video = str(p.value("video"));
+    requireFile(o.video, "--video ");
+  }
   if (p.isSet("export")) {
     o.exportFile = str(p.value("export"));
     static const char* const kinds[] = {".svg", ".pdf", ".png", ".csv", ".md", ".tex"};

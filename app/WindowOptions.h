@@ -45,6 +45,8 @@ struct WindowOptions {
   std::string deconvSample; // --deconv: the transposed convolution's sample (implies --step deconv)
   std::optional<int64_t> cell; // --cell, counted from 0 row by row
   bool stepper = false, presenter = false, train = false;
+  std::optional<int> camera; // --camera N: live from the start
+  std::string video;         // --video FILE: the same from a file
   // Figures and animations made by a script: written once the view has settled, then quit.
   std::string exportFile;    // --export: .svg, .pdf, .png, .csv, .md or .tex
   std::string figure;        // --figure: which of the tab's figures (its name); empty: the first

@@ -100,6 +100,8 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
     window.stepper()->transposed()->setPosition(static_cast<int>(*o.cell));
   else if (o.cell)
     window.stepper()->setPosition(static_cast<int>(*o.cell));
+  if (o.camera) window.startCamera(*o.camera);
+  if (!o.video.empty()) window.openVideo(QString::fromStdString(o.video));
   if (o.presenter) window.setPresenterMode(true);
   if (o.train) {
     window.showTraining();

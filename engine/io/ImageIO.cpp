@@ -63,8 +63,6 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
     throw std::invalid_argument(path + ": cannot decode the image (" + e.err + ")");
   }
   if (image.empty()) throw std::invalid_argument(path + ": OpenCV cannot decode the image (damaged, or an unusual kind of its format)");
-  if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
-  if (image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
 
   // Values 0–255 whatever the depth (16-bit / 257), or [0, 1] when normalizing.
   double scale = 1.0;
@@ -76,6 +74,12 @@ Tensor loadImage(const std::string& path, const ImageLoadOptions& options) {
   default: throw std::invalid_argument(path + ": unsupported pixel depth " + std::to_string(image.depth()));
   }
   if (options.normalize) scale /= 255.0;
+  return tensorFromMat(image, scale);
+}
+
+Tensor tensorFromMat(cv::Mat image, double scale) {
+  if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
+  if (image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   cv::Mat floats;
   image.convertTo(floats, CV_32F, scale);
 

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace cv {
+class Mat;
+}
+
 namespace convscope {
 
 struct ImageLoadOptions {
@@ -20,6 +24,9 @@ struct ImageLoadOptions {
 // format ImageHeader.h knows, damaged, or larger than kMaxImagePixels (refused by its header,
 // before decoding: ImageHeader.h).
 Tensor loadImage(const std::string& path, const ImageLoadOptions& options = {});
+// An image OpenCV holds (gray, BGR or BGRA, as imread and VideoCapture give them) as (1, C, H, W),
+// RGB, each value times `scale` (1 for 8-bit 0–255).
+Tensor tensorFromMat(cv::Mat image, double scale = 1.0);
 // An 8-bit gray or RGB PNG held in memory (a lecture file's input) as (1, C, H, W) 0–255,
 // with loadImage's guards (damaged chunks, declared size). Throws std::invalid_argument
 // naming `name`.

@@ -20,6 +20,7 @@
 #include "ui/maps/ControlPanels.h"
 #include "ui/export/ExportDialog.h"
 #include "ui/maps/FeatureMapView.h"
+#include "ui/maps/LiveFeed.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/architectures/SeparableView.h"
 #include "ui/stepper/Stepper.h"
@@ -34,6 +35,7 @@
 #include "engine/lessons/Kernels.h"
 #include "engine/io/MatrixText.h"
 #include "engine/io/Onnx.h"
+#include "engine/io/VideoSource.h"
 #include "engine/lessons/Pipeline.h"
 
 #include <omp.h>
@@ -62,9 +64,14 @@
 #include <QTabWidget>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QHBoxLayout>
+#include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
+#include <optional>
 #include <tuple>
 
 namespace convscope::ui {
@@ -103,7 +110,31 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   featureScroll_->setWidgetResizable(true);
   stepper_ = new Stepper(workspace_);
   tabs_ = new QTabWidget;
-  tabs_->addTab(featureScroll_, tr("Feature maps"));
+  // Over the maps while a camera or video is live: its name, the frame, the rate shown, the
+  // frames dropped, and Stop.
+  liveFeed_ = new LiveFeed(this);
+  liveBar_ = new QFrame;
+  liveBar_->setObjectName("liveBar");
+  liveBar_->setStyleSheet("#liveBar { background: #e8f0fa; border: 1px solid #2166ac; }");
+  liveLabel_ = new QLabel;
+  liveLabel_->setObjectName("liveLabel");
+  liveLabel_->setToolTip(tr("Frames shown a second, and frames dropped because the maps were still being computed: "
+                            "the newest frame is always the next one shown, none waits in a queue"));
+  auto* stopLiveButton = new QPushButton(tr("Stop"));
+  stopLiveButton->setToolTip(tr("Stop the camera or video; the last frame stays (File → Camera)"));
+  connect(stopLiveButton, &QPushButton::clicked, this, [this] { stopLive(); });
+  auto* liveLayout = new QHBoxLayout(liveBar_);
+  liveLayout->setContentsMargins(8, 2, 8, 2);
+  liveLayout->addWidget(liveLabel_, 1);
+  liveLayout->addWidget(stopLiveButton);
+  liveBar_->hide();
+  featurePage_ = new QWidget;
+  auto* featureLayout = new QVBoxLayout(featurePage_);
+  featureLayout->setContentsMargins(0, 0, 0, 0);
+  featureLayout->setSpacing(2);
+  featureLayout->addWidget(liveBar_);
+  featureLayout->addWidget(featureScroll_, 1);
+  tabs_->addTab(featurePage_, tr("Feature maps"));
   tabs_->addTab(stepper_, tr("Stepper"));
   training_ = new TrainingPanel;
   // Scrolls when the window is small (with the side panels shown on another tab the panel's
@@ -176,6 +207,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                                          : QString());
   });
   connect(runner_, &PipelineRunner::resultReady, featureMaps_, &FeatureMapView::setResult);
+  // Live input: a frame is taken when one waits and the pipeline is free — on the feed's call, or
+  // when a result arrives (after the maps have it).
+  connect(liveFeed_, &LiveFeed::frameWaiting, this, &MainWindow::showLiveFrame);
+  connect(runner_, &PipelineRunner::resultReady, this, &MainWindow::showLiveFrame);
+  connect(liveFeed_, &LiveFeed::ended, this, [this] {
+    updateLiveBar();
+    statusBar()->showMessage(tr("%1 ended").arg(liveFeed_->sourceName()), 8000);
+  });
+  // Any other input (a file, a sample, a paste, a lecture) ends the live one.
+  connect(workspace_, &Workspace::inputChanged, this, [this] {
+    if (!settingLiveFrame_ && liveFeed_->isRunning()) stopLive();
+  });
   connect(featureMaps_, &FeatureMapView::renderSideChanged, this, &MainWindow::requestUpdate);
   connect(featureMaps_, &FeatureMapView::hovered, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
@@ -546,7 +589,79 @@ void MainWindow::showShortcuts() {
 }
 
 void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
-void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featureScroll_); }
+void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featurePage_); }
+
+bool MainWindow::startCamera(int index) {
+  try {
+    return startLive(VideoSource::openCamera(index));
+  } catch (const std::exception& e) {
+    showError(tr("Could not start the camera: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+}
+
+bool MainWindow::openVideo(const QString& path) {
+  try {
+    return startLive(VideoSource::openFile(path.toStdString()));
+  } catch (const std::exception& e) {
+    showError(tr("Could not play the video: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+}
+
+bool MainWindow::startLive(std::unique_ptr<VideoSource> source) {
+  liveShownAt_.clear();
+  liveFeed_->start(std::move(source));
+  usePhotoBankIfNeeded(); // a camera's picture is a photo: the lecture's 6×6 filter shows nothing on it
+  errorBanner_->hide();
+  liveBar_->show();
+  showFeatureMaps();
+  updateLiveBar();
+  return true;
+}
+
+void MainWindow::stopLive() {
+  if (!liveFeed_->isRunning()) return;
+  const LiveFeed::Counts counts = liveFeed_->counts();
+  liveFeed_->stop();
+  liveBar_->hide();
+  statusBar()->showMessage(tr("%1 stopped after %2 frames (%3 shown, %4 dropped)")
+                               .arg(liveFeed_->sourceName())
+                               .arg(counts.read)
+                               .arg(counts.taken)
+                               .arg(counts.dropped),
+                           8000);
+}
+
+void MainWindow::showLiveFrame() {
+  if (!liveFeed_->isRunning() || !runner_->isSettled()) return; // the next result calls again
+  std::optional<LiveFeed::Frame> frame = liveFeed_->take();
+  if (!frame) return;
+  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  liveShownAt_.push_back(now);
+  liveShownAt_.erase(liveShownAt_.begin(), std::lower_bound(liveShownAt_.begin(), liveShownAt_.end(), now - 1.0));
+  settingLiveFrame_ = true;
+  workspace_->setImage(*frame->image, tr("%1, frame %2").arg(liveFeed_->sourceName()).arg(frame->number));
+  settingLiveFrame_ = false;
+  updateLiveBar();
+}
+
+QString MainWindow::liveStatus() const { return liveBar_->isVisible() ? liveLabel_->text() : QString(); }
+
+void MainWindow::updateLiveBar() {
+  const LiveFeed::Counts c = liveFeed_->counts();
+  QString text = tr("● %1 — frame %2 · %3 shown a second · %4 dropped")
+                     .arg(liveFeed_->sourceName())
+                     .arg(c.read)
+                     .arg(liveShownAt_.size())
+                     .arg(c.dropped);
+  if (c.ended) text = tr("%1 — ended after %2 frames · %3 shown · %4 dropped")
+                          .arg(liveFeed_->sourceName())
+                          .arg(c.read)
+                          .arg(c.taken)
+                          .arg(c.dropped);
+  liveLabel_->setText(text);
+}
 void MainWindow::showTraining() { tabs_->setCurrentWidget(trainingScroll_); }
 void MainWindow::showArchitectures() { tabs_->setCurrentWidget(architectures_); }
 void MainWindow::showApplications() { tabs_->setCurrentWidget(applications_); }

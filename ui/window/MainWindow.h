@@ -14,6 +14,7 @@
 #include <QPalette>
 #include <QStringList>
 
+#include <memory>
 #include <vector>
 
 class QAction;
@@ -25,6 +26,10 @@ class QScrollArea;
 class QTabWidget;
 class QTimer;
 
+namespace convscope {
+class VideoSource;
+}
+
 namespace convscope::ui {
 
 class ArchitectureTab;
@@ -35,6 +40,7 @@ class NormalizationDialog;
 class FeatureMapView;
 class InputPanel;
 class KernelPanel;
+class LiveFeed;
 class PipelineRunner;
 class RecentFiles;
 struct Sample;
@@ -72,6 +78,15 @@ public:
   bool openFile(const QString& path);
   // Opens a trained model file: the feature maps become its layers, its filters join the gallery.
   bool openModel(const QString& path);
+  // Live input (File → Camera, File → Open Video…, --camera, --video): the feature maps (and an
+  // open model's layers) follow the frames, the newest one whenever the pipeline is free; the
+  // rest are dropped and counted in the bar over the maps. False, with the reason in the window,
+  // when the camera or file cannot be read. Opening another input stops it.
+  bool startCamera(int index);
+  bool openVideo(const QString& path);
+  void stopLive();
+  LiveFeed* liveFeed() const { return liveFeed_; }
+  QString liveStatus() const; // the bar's text ("" when nothing is live)
   // Writes the open model (File → Open Model, or the one just trained) as ONNX; false with a
   // message in the window when there is none or the file cannot be written.
   bool exportModelAsOnnx(const QString& path);
@@ -121,6 +136,9 @@ private:
   void usePhotoBankIfNeeded();
   void createMenus(); // MainWindowMenus.cpp
   void requestUpdate();
+  bool startLive(std::unique_ptr<VideoSource> source);
+  void showLiveFrame(); // the waiting frame into the workspace, when the pipeline is free
+  void updateLiveBar();
   void paste();
   void editMatrix();
   void exportFigure();
@@ -132,6 +150,12 @@ private:
   PipelineRunner* runner_;
   FeatureMapView* featureMaps_;
   QScrollArea* featureScroll_;
+  QWidget* featurePage_;                // the Feature maps tab: the live bar over the maps
+  LiveFeed* liveFeed_;
+  QFrame* liveBar_;
+  QLabel* liveLabel_;
+  bool settingLiveFrame_ = false;       // the workspace's new input is a frame, not the user's
+  std::vector<double> liveShownAt_;     // seconds (steady clock) of the last second's shown frames
   Stepper* stepper_;
   TrainingPanel* training_;
   ArchitectureTab* architectures_;

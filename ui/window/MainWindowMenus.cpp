@@ -5,6 +5,7 @@
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/maps/ControlPanels.h"
 #include "ui/maps/FeatureMapView.h"
+#include "ui/maps/LiveFeed.h"
 #include "ui/stepper/BackwardStepper.h"
 #include "ui/stepper/Stepper.h"
 #include "ui/stepper/TransposedStepper.h"
@@ -69,6 +70,27 @@ void MainWindow::createMenus() {
   previousSampleAction_->setToolTip(tr("The previous sample (Page Up while presenting)"));
   addAction(nextSampleAction_), addAction(previousSampleAction_); // the keys work with the menu bar hidden
   file->addAction(tr("&Paste"), this, &MainWindow::paste)->setShortcut(QKeySequence::Paste);
+  QAction* camera = file->addAction(tr("&Camera"), this, [this] {
+    if (liveFeed_->isRunning())
+      stopLive();
+    else
+      startCamera(QSettings().value("live/camera", 0).toInt());
+  });
+  camera->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
+  camera->setToolTip(tr("The feature maps (and an open model's layers) live on the camera's picture; again to stop "
+                        "(--camera N chooses another camera)"));
+  QAction* video = file->addAction(tr("Open &Video…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Play a video through the maps"),
+                                                      QSettings().value("live/videoFolder").toString(),
+                                                      tr("Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mpg);;All files (*)"));
+    if (path.isEmpty()) return;
+    QSettings().setValue("live/videoFolder", QFileInfo(path).absolutePath());
+    openVideo(path);
+  });
+  video->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
+  video->setToolTip(tr("A video file through the maps at its own frame rate; frames the maps cannot keep up with "
+                       "are dropped, not queued"));
+  addAction(camera), addAction(video); // the keys work with the menu bar hidden
   file->addSeparator();
   file->addAction(tr("Open &Model…"), this,
                   [this] {

@@ -67,6 +67,12 @@ void MainWindow::setPresenterMode(bool on) {
     stepper_->setCellSize(44);
   }
   QApplication::setFont(font);
+  // The live bar's frame counter: read from the back of the hall (24 px and more) while presenting.
+  for (QWidget* part : liveBar_->findChildren<QWidget*>()) {
+    QFont f = font;
+    if (on) f.setPixelSize(26);
+    part->setFont(f);
+  }
   stepper_->setPresenterMode(on);
   architectures_->setPresenterMode(on);
   training_->setPresenterMode(on);
