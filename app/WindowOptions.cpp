@@ -72,7 +72,8 @@ QList<QCommandLineOption> windowOptions() {
        "detection (the Applications tab's detection page: mini-ssd's anchors, NMS and mAP), generation (its "
        "generation page: a VAE's latent plane), gan (the same page's GAN learning to draw digits), "
        "super-resolution (its GAN application: 14×14 digits made 28×28, the plain loss against the adversarial) or "
-       "super-resolution-4x (the same from 7×7).",
+       "super-resolution-4x (the same from 7×7), probe (the Inspect tab: what each unit of the open model wants to "
+       "see) or fool (its adversarial examples).",
        "NAME"},
       {"select",
        "The Architectures tab: select this layer or block once the network shows (its blocks open), e.g. "
@@ -182,7 +183,9 @@ WindowOptions readWindowOptions(const QCommandLineParser& p) {
                              {"generation", StartTab::Generation},
                              {"gan", StartTab::Gan},
                              {"super-resolution", StartTab::SuperResolution},
-                             {"super-resolution-4x", StartTab::SuperResolution4x}});
+                             {"super-resolution-4x", StartTab::SuperResolution4x},
+                             {"probe", StartTab::Probe},
+                             {"fool", StartTab::Fool}});
   if (p.isSet("model")) {
     o.model = str(p.value("model"));
     if (isPreset(o.model) && !std::filesystem::exists(o.model)) {

@@ -15,7 +15,7 @@
 namespace convscope::cli {
 
 // --tab maps|stepper|training|architectures|depthwise (the Architectures tab's second page)
-enum class StartTab { FeatureMaps, Stepper, Training, Architectures, Depthwise, Applications, Detection, Generation, Gan, SuperResolution, SuperResolution4x };
+enum class StartTab { FeatureMaps, Stepper, Training, Architectures, Depthwise, Applications, Detection, Generation, Gan, SuperResolution, SuperResolution4x, Probe, Fool };
 enum class StartStep { Convolution, Activation, Pooling, FullyConnected, Backward, Deconv }; // --step: the stepper's modes
 constexpr int64_t kMostBackwardSteps = 10000; // --cell with --step backward: steps taken at most
 

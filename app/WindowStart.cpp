@@ -71,6 +71,8 @@ void applyWindowOptions(ui::MainWindow& window, const WindowOptions& o) {
   if (o.tab == StartTab::Gan) window.showGeneration(true);
   if (o.tab == StartTab::SuperResolution) window.showSuperResolution(2);
   if (o.tab == StartTab::SuperResolution4x) window.showSuperResolution(4);
+  if (o.tab == StartTab::Probe) window.showInspection(0);
+  if (o.tab == StartTab::Fool) window.showInspection(1);
   if (o.stepper || o.step) window.showStepper();
   if (o.step) {
     using Mode = convscope::ui::Stepper::Mode;

@@ -167,6 +167,7 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
       // it has answered, a zero gradient means it is saturated (tanh at 1): the image stays.
       if (!answered) noisyStart(x, centre, std::min(0.5, 0.1 * std::pow(2.0, r.restarts++)), random);
       r.activations.push_back(unitActivation(network, backend, preprocess, x, o));
+      if (o.progress && !o.progress(step + 1, x, r.activations.back())) break;
       continue;
     }
     answered = true;
@@ -183,6 +184,7 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
         cv::GaussianBlur(plane2d, plane2d, cv::Size(0, 0), o.blurSigma);
       }
     r.activations.push_back(unitActivation(network, backend, preprocess, x, o));
+    if (o.progress && !o.progress(step + 1, x, r.activations.back())) break;
   }
   r.image = x;
   r.activationEnd = r.activations.empty() ? r.activationStart : r.activations.back();
@@ -192,7 +194,19 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
 std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backend, const Preprocess& preprocess,
                                                const Dataset& data, const VisualizeOptions& unit, int k,
                                                size_t maxImages) {
-  if (std::string p = unit.problem(network); !p.empty()) throw std::invalid_argument("dataset examples: " + p);
+  return topDatasetExamples(network, backend, preprocess, data, unit, {unit.channel}, k, maxImages)[0];
+}
+
+std::vector<std::vector<DatasetExample>> topDatasetExamples(Network& network, Backend& backend,
+                                                            const Preprocess& preprocess, const Dataset& data,
+                                                            const VisualizeOptions& unit,
+                                                            const std::vector<int64_t>& channels, int k,
+                                                            size_t maxImages) {
+  for (int64_t channel : channels) {
+    VisualizeOptions one = unit;
+    one.channel = channel;
+    if (std::string p = one.problem(network); !p.empty()) throw std::invalid_argument("dataset examples: " + p);
+  }
   if (k < 1 || k > 1000) throw std::invalid_argument("dataset examples: k " + std::to_string(k) + " must be from 1 to 1000");
   const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
   if (n == 0) throw std::invalid_argument("dataset examples: the dataset has no images");
@@ -201,7 +215,7 @@ std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backen
   Preprocess plain = preprocess; // the batch on the [0, 1] scale, kept for the examples' images
   std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
   std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
-  std::vector<DatasetExample> all(n);
+  std::vector<std::vector<DatasetExample>> all(channels.size(), std::vector<DatasetExample>(n));
   Tensor batch;
   std::vector<int> labels;
   network.setTraining(false);
@@ -213,42 +227,45 @@ std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backen
     const Tensor out = network.output(unit.node).inLayout(Layout::NCHW);
     const Shape s = out.shape();
     const int64_t h = s.rank() == 4 ? s[2] : 1, w = s.rank() == 4 ? s[3] : 1, map = h * w;
-    for (size_t b = 0; b < count; ++b) {
-      DatasetExample& e = all[start + b];
-      e.index = start + b, e.label = labels[b];
-      const float* v = out.data() + (int64_t(b) * s[1] + unit.channel) * map;
-      int64_t best = unit.y >= 0 ? unit.y * w + unit.x : 0;
-      double sum = 0.0;
-      for (int64_t i = 0; i < map; ++i) {
-        sum += v[i];
-        if (unit.y < 0 && v[i] > v[best]) best = i;
+    for (size_t c = 0; c < channels.size(); ++c)
+      for (size_t b = 0; b < count; ++b) {
+        DatasetExample& e = all[c][start + b];
+        e.index = start + b, e.label = labels[b];
+        const float* v = out.data() + (int64_t(b) * s[1] + channels[c]) * map;
+        int64_t best = unit.y >= 0 ? unit.y * w + unit.x : 0;
+        double sum = 0.0;
+        for (int64_t i = 0; i < map; ++i) {
+          sum += v[i];
+          if (unit.y < 0 && v[i] > v[best]) best = i;
+        }
+        e.activation = unit.y >= 0 ? double(v[best]) : sum / double(map);
+        e.y = best / w, e.x = best % w;
       }
-      e.activation = unit.y >= 0 ? double(v[best]) : sum / double(map);
-      e.y = best / w, e.x = best % w;
-    }
   }
   const size_t kept = std::min(size_t(k), n);
-  std::partial_sort(all.begin(), all.begin() + std::ptrdiff_t(kept), all.end(),
-                    [](const DatasetExample& a, const DatasetExample& b) {
-                      return a.activation > b.activation || (a.activation == b.activation && a.index < b.index);
-                    });
-  all.resize(kept);
   const ReceptiveField field = receptiveFields(network)[unit.node];
   const Shape in = network.inputShape();
-  for (DatasetExample& e : all) {
-    makeBatch(data, &e.index, 1, plain, e.image, labels);
-    const auto span = [&](int axis, int64_t at, int64_t extent, int64_t& first, int64_t& length) {
-      if (field.whole) {
-        first = 0, length = extent;
-        return;
-      }
-      const double centre = field.start[axis] + double(at) * field.jump[axis];
-      const int64_t lo = std::max<int64_t>(0, int64_t(std::ceil(centre - (field.size[axis] - 1) / 2)));
-      const int64_t hi = std::min<int64_t>(extent - 1, int64_t(std::floor(centre + (field.size[axis] - 1) / 2)));
-      first = lo, length = std::max<int64_t>(0, hi - lo + 1);
-    };
-    span(0, e.y, in[1], e.top, e.height);
-    span(1, e.x, in[2], e.left, e.width);
+  for (std::vector<DatasetExample>& list : all) {
+    std::partial_sort(list.begin(), list.begin() + std::ptrdiff_t(kept), list.end(),
+                      [](const DatasetExample& a, const DatasetExample& b) {
+                        return a.activation > b.activation || (a.activation == b.activation && a.index < b.index);
+                      });
+    list.resize(kept);
+    for (DatasetExample& e : list) {
+      makeBatch(data, &e.index, 1, plain, e.image, labels);
+      const auto span = [&](int axis, int64_t at, int64_t extent, int64_t& first, int64_t& length) {
+        if (field.whole) {
+          first = 0, length = extent;
+          return;
+        }
+        const double centre = field.start[axis] + double(at) * field.jump[axis];
+        const int64_t lo = std::max<int64_t>(0, int64_t(std::ceil(centre - (field.size[axis] - 1) / 2)));
+        const int64_t hi = std::min<int64_t>(extent - 1, int64_t(std::floor(centre + (field.size[axis] - 1) / 2)));
+        first = lo, length = std::max<int64_t>(0, hi - lo + 1);
+      };
+      span(0, e.y, in[1], e.top, e.height);
+      span(1, e.x, in[2], e.left, e.width);
+    }
   }
   return all;
 }

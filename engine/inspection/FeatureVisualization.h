@@ -24,6 +24,7 @@
 #include "engine/training/Preprocess.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct VisualizeOptions {
   bool jitter = false;  // a random shift of up to jitterPixels before each step
   int jitterPixels = 2;
   bool fourier = false; // the decorrelated (Fourier, colour) parameterization
+  // Called after each step with its number (from 1), the image and the activation; returning
+  // false ends the ascent there (a window's newer request). Empty: none.
+  std::function<bool(int step, const Tensor& image, double activation)> progress;
   // The reason these cannot work on `network`, in words with the numbers, or "".
   std::string problem(const Network& network) const;
 };
@@ -83,5 +87,12 @@ struct DatasetExample {
 std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backend, const Preprocess& preprocess,
                                                const Dataset& data, const VisualizeOptions& unit, int k,
                                                size_t maxImages = 0);
+// The same for several channels of the unit's layer at once (one pass over the images): one list
+// per channel, in the order given.
+std::vector<std::vector<DatasetExample>> topDatasetExamples(Network& network, Backend& backend,
+                                                            const Preprocess& preprocess, const Dataset& data,
+                                                            const VisualizeOptions& unit,
+                                                            const std::vector<int64_t>& channels, int k,
+                                                            size_t maxImages = 0);
 
 } // namespace convscope

@@ -1,4 +1,4 @@
-// ImageGrid: grey images in rows.
+// ImageGrid: grey or colour images in rows.
 #include "ui/applications/ImageGrid.h"
 
 #include <QPainter>
@@ -44,12 +44,18 @@ QSize ImageGrid::sizeHint() const {
 
 QImage ImageGrid::imageAt(int k, int scale) const {
   if (k < 0 || k >= count_) return {};
-  const int h = int(images_.shape()[2]), w = int(images_.shape()[3]);
-  QImage image(w, h, QImage::Format_Grayscale8);
-  const float* v = images_.data() + int64_t(k) * h * w;
+  const int c = int(images_.shape()[1]), h = int(images_.shape()[2]), w = int(images_.shape()[3]);
+  const bool colour = c == 3;
+  QImage image(w, h, colour ? QImage::Format_RGB888 : QImage::Format_Grayscale8);
+  const float* v = images_.data() + int64_t(k) * c * h * w;
+  const auto byte = [](float value) { return uchar(std::lround(255.0 * std::clamp(value, 0.0f, 1.0f))); };
   for (int y = 0; y < h; ++y) {
     uchar* row = image.scanLine(y);
-    for (int x = 0; x < w; ++x) row[x] = uchar(std::lround(255.0 * std::clamp(v[y * w + x], 0.0f, 1.0f)));
+    for (int x = 0; x < w; ++x)
+      if (colour)
+        for (int j = 0; j < 3; ++j) row[3 * x + j] = byte(v[(int64_t(j) * h + y) * w + x]);
+      else
+        row[x] = byte(v[y * w + x]);
   }
   return scale == 1 ? image : image.scaled(w * scale, h * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation);
 }

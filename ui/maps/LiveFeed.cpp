@@ -1,6 +1,8 @@
 // LiveFeed: a reader thread, a one-frame mailbox, and the counts the window shows.
 #include "ui/maps/LiveFeed.h"
 
+#include "ui/core/ThreadSanitizer.h"
+
 #include <chrono>
 
 namespace convscope::ui {
@@ -58,7 +60,7 @@ void LiveFeed::readLoop(std::unique_ptr<VideoSource> source) {
         const std::lock_guard lock(mutex_);
         counts_.ended = true;
       }
-      QMetaObject::invokeMethod(this, [this] { emit ended(); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(this, queuedCall([this] { emit ended(); }), Qt::QueuedConnection);
       return;
     }
     if (source->isFile()) { // a file plays at its own rate, not as fast as it decodes
@@ -74,7 +76,7 @@ void LiveFeed::readLoop(std::unique_ptr<VideoSource> source) {
       ++counts_.read;
     }
     if (!notified_.exchange(true))
-      QMetaObject::invokeMethod(this, [this] { emit frameWaiting(); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(this, queuedCall([this] { emit frameWaiting(); }), Qt::QueuedConnection);
   }
 }
 

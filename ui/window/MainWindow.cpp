@@ -20,6 +20,7 @@
 #include "ui/maps/ControlPanels.h"
 #include "ui/export/ExportDialog.h"
 #include "ui/maps/FeatureMapView.h"
+#include "ui/inspection/InspectionTab.h"
 #include "ui/maps/LiveFeed.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/architectures/SeparableView.h"
@@ -155,6 +156,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   applications_->setMinimumSize(420, 320);
   tabs_->addTab(applications_, tr("Applications"));
   tabs_->setTabToolTip(4, tr("What convolutional networks do beyond one label an image: segmentation and detection (Ctrl+5)"));
+  inspection_ = new InspectionTab(workspace_);
+  inspection_->setMinimumSize(420, 320);
+  tabs_->addTab(inspection_, tr("Inspect"));
+  tabs_->setTabToolTip(5, tr("Inside the open model: what each unit wants to see, and images that fool it (Ctrl+6)"));
   // One training run at a time in the window: the compute thread has one trainer.
   applications_->setOtherTraining([this] { return training_->isTraining(); });
   training_->setOtherTraining([this] { return applications_->isTraining(); });
@@ -591,6 +596,11 @@ void MainWindow::showShortcuts() {
 void MainWindow::showStepper() { tabs_->setCurrentWidget(stepper_); }
 void MainWindow::showFeatureMaps() { tabs_->setCurrentWidget(featurePage_); }
 
+void MainWindow::showInspection(int page) {
+  tabs_->setCurrentWidget(inspection_);
+  if (page >= 0) inspection_->pages()->setCurrentIndex(page);
+}
+
 bool MainWindow::startCamera(int index) {
   try {
     return startLive(VideoSource::openCamera(index));
@@ -690,9 +700,9 @@ void MainWindow::showGenerationPanel(QWidget* panel) {
 }
 
 void MainWindow::tabChanged() {
-  // Training and the architectures take the whole width.
+  // Training, the architectures, the applications and the inspection take the whole width.
   const bool training = tabs_->currentWidget() == trainingScroll_ || tabs_->currentWidget() == architectures_ ||
-                        tabs_->currentWidget() == applications_;
+                        tabs_->currentWidget() == applications_ || tabs_->currentWidget() == inspection_;
   if (training && !docksHiddenForTraining_) {
     stateBeforeTraining_ = saveState();
     for (QDockWidget* d : findChildren<QDockWidget*>()) d->hide();

@@ -39,6 +39,7 @@ class SaliencyDialog;
 class NormalizationDialog;
 class FeatureMapView;
 class InputPanel;
+class InspectionTab;
 class KernelPanel;
 class LiveFeed;
 class PipelineRunner;
@@ -62,6 +63,7 @@ public:
   TrainingPanel* trainingPanel() const { return training_; }
   ArchitectureTab* architectureTab() const { return architectures_; }
   ApplicationsTab* applicationsTab() const { return applications_; }
+  InspectionTab* inspectionTab() const { return inspection_; }
   QTabWidget* tabWidget() const { return tabs_; }
   // "Why this class?": the saliency of the open model on the current image (created on first use).
   SaliencyDialog* showSaliency();
@@ -109,6 +111,7 @@ public slots:
   void showArchitectures();
   void showApplications();
   void showDetection(); // the Applications tab's detection page
+  void showInspection(int page = -1); // the Inspect tab: its Probe page (0) or Fool it (1); −1 as it was
   void showGeneration(bool gan = false); // the Applications tab's generation page: its VAE, or its GAN
   // The same page's GAN application; factor 2 or 4 chooses its pair of models (0: as last time).
   void showSuperResolution(int factor = 0);
@@ -160,6 +163,7 @@ private:
   TrainingPanel* training_;
   ArchitectureTab* architectures_;
   ApplicationsTab* applications_;
+  InspectionTab* inspection_;
   SaliencyDialog* saliency_ = nullptr;
   NormalizationDialog* normalization_ = nullptr;
   InputPanel* inputPanel_;

@@ -136,6 +136,7 @@ void MainWindow::createMenus() {
   view->addAction(tr("&Training"), this, &MainWindow::showTraining)->setShortcut(QKeySequence(tr("Ctrl+3")));
   view->addAction(tr("&Architectures"), this, &MainWindow::showArchitectures)->setShortcut(QKeySequence(tr("Ctrl+4")));
   view->addAction(tr("A&pplications"), this, &MainWindow::showApplications)->setShortcut(QKeySequence(tr("Ctrl+5")));
+  view->addAction(tr("&Inspect"), this, [this] { showInspection(); })->setShortcut(QKeySequence(tr("Ctrl+6")));
   view->addAction(tr("&Why This Class? (Saliency)…"), this, [this] { showSaliency(); })
       ->setShortcut(QKeySequence(tr("Ctrl+Shift+Y")));
   presenterAction_ = view->addAction(tr("&Presenter Mode"));

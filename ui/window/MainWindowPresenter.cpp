@@ -1,6 +1,7 @@
 // MainWindow's presenter mode (F11) and its settings overlay (F9).
 #include "ui/window/MainWindow.h"
 #include "ui/applications/ApplicationsTab.h"
+#include "ui/inspection/InspectionTab.h"
 
 #include "ui/architectures/ArchitectureTab.h"
 #include "ui/maps/ControlPanels.h"
@@ -77,6 +78,7 @@ void MainWindow::setPresenterMode(bool on) {
   architectures_->setPresenterMode(on);
   training_->setPresenterMode(on);
   applications_->setPresenterMode(on);
+  inspection_->setPresenterMode(on);
 }
 
 // The convolution settings over the stage, top right, while presenting (F9 again hides them).
