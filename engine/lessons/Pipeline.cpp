@@ -124,8 +124,11 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
                                 input, spec.displaySide));
   model.use([&](Network& net) {
     net.forward(backend, input);
-    for (size_t i = 0; i < net.size(); ++i)
+    for (size_t i = 0; i < net.size(); ++i) {
       result.stages.push_back(layerStage(net.layer(i), net.output(i), spec.displaySide));
+      result.stages.back().node = int64_t(i);
+    }
+    if (net.inputShape().rank() == 3) result.fields = receptiveFields(net);
     // A classifier that ends in logits (a torchvision export) with its class names: their
     // softmax, so the window reads the most probable classes by name.
     const Tensor& last = net.output(net.size() - 1);

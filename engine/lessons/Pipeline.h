@@ -12,6 +12,7 @@
 #include "engine/training/Preprocess.h"
 #include "engine/core/Tensor.h"
 #include "engine/backend/Backend.h"
+#include "engine/inspection/ReceptiveField.h"
 
 #include <cstdint>
 #include <memory>
@@ -73,12 +74,16 @@ struct PipelineStage {
   Shape derivedShape; // the values' shape, when derived
   std::shared_ptr<DerivedValues> made;
   const Shape& shape() const { return derived == Derived::No ? maps.shape() : derivedShape; }
+  int64_t node = -1; // a model's: the layer (its index in the network) whose output this is; −1 none
 };
 
 struct PipelineResult {
   std::vector<PipelineStage> stages;   // input first
   std::vector<std::string> classNames; // for a model's probabilities
   std::string error;                   // the reason when a stage's geometry does not fit; stages up to it are kept
+  // A model's: every layer's theoretical receptive field (ReceptiveField.h), by node; the window
+  // of a unit of stage s (node n) on stage 0, the model's input, is fields[n] at the unit's place.
+  std::vector<ReceptiveField> fields;
   uint64_t inputVersion = 0;           // the spec's, with the display side the input stage was rendered at
   int inputSide = 0;
 

@@ -8,12 +8,28 @@
 #include "engine/io/VideoSource.h"
 #include "engine/lessons/Kernels.h"
 #include "engine/lessons/Pipeline.h"
+#include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/inspection/Adversarial.h"
+#include "engine/inspection/FeatureVisualization.h"
+#include "engine/inspection/ReceptiveField.h"
+#include "engine/training/Dataset.h"
+#include "ui/applications/ImageGrid.h"
 #include "ui/core/Workspace.h"
+#include "ui/inspection/FoolPage.h"
+#include "ui/inspection/InspectionTab.h"
+#include "ui/inspection/ProbePage.h"
+#include "ui/maps/EffectiveFields.h"
+#include "ui/maps/FeatureMapView.h"
 #include "ui/maps/LiveFeed.h"
+#include "ui/training/DrawingPad.h"
 
 #include <opencv2/videoio.hpp>
 
 #include <QElapsedTimer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStackedWidget>
 #include <QLabel>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -64,6 +80,10 @@ private slots:
   void aVideoFeedsTheMapsFrameByFrameAndTheWindowStaysResponsive();
   void framesThePipelineCannotKeepUpWithAreDroppedNotQueued();
   void aFileThatIsNoVideoIsNamedAndTheInputKept();
+  void theProbeDrawsEachUnitsImageAsItIsMadeBesideItsTopTestImages();
+  void foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits();
+  void hoveringAUnitShowsItsTheoreticalAndEffectiveField();
+  void presentingEveryNumberOfTheInspectTabIsLarge();
 };
 
 void InspectionTest::aVideoFeedsTheMapsFrameByFrameAndTheWindowStaysResponsive() {
@@ -204,6 +224,219 @@ void InspectionTest::aFileThatIsNoVideoIsNamedAndTheInputKept() {
   // A camera that is not there is named too (no machine running the tests has camera 63).
   QVERIFY(!w.startCamera(63));
   QVERIFY2(w.errorText().contains("camera 63"), qPrintable(w.errorText()));
+}
+
+namespace {
+QString lenetPath() { return QString::fromStdString(resourcesDirectory() + "/models/lenet5-digits.json"); }
+} // namespace
+
+void InspectionTest::theProbeDrawsEachUnitsImageAsItIsMadeBesideItsTopTestImages() {
+  ui::MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  w.showInspection(0);
+  // No model: the tab offers the bundled ones; one click opens LeNet-5.
+  auto* open = w.inspectionTab()->findChild<QPushButton*>("open-lenet5-digits.json");
+  QVERIFY(open && open->isVisible());
+  open->click();
+  QVERIFY(w.workspace()->hasModel());
+  ProbePage* probe = w.inspectionTab()->probe();
+  QVERIFY(probe->isVisible());
+  QCOMPARE(probe->layerName(), QString("conv2")); // the second convolution first
+  QSignalSpy done(probe, &ProbePage::finished);
+  probe->setSteps(32);
+  probe->setRegularizers(false, false, false, false);
+  QVERIFY(probe->setLayer("conv1"));
+  // Live: the grid shows a unit's image before its 32 steps are all taken.
+  bool sawPartial = false;
+  QElapsedTimer clock;
+  clock.start();
+  while (done.isEmpty() && clock.elapsed() < 30000) {
+    QTest::qWait(1);
+    for (const ProbePage::Unit& u : probe->units()) sawPartial |= u.steps > 0 && u.steps < 32;
+  }
+  QVERIFY2(!done.isEmpty(), qPrintable(probe->status()));
+  QTRY_VERIFY(!probe->isBusy());
+  QVERIFY(sawPartial);
+  QCOMPARE(int(probe->units().size()), 6); // conv1 has 6 maps
+  QCOMPARE(probe->grid()->count(), 6 * (1 + ProbePage::kExamples));
+  // Each image is what the engine makes, and excites its unit more than its best test image.
+  Model lenet = loadModel(lenetPath().toStdString());
+  const Dataset test = loadDataset("digits").test;
+  ReferenceBackend backend;
+  for (const ProbePage::Unit& u : probe->units()) {
+    QCOMPARE(u.steps, 32);
+    VisualizeOptions o;
+    o.node = size_t(lenet.network.nodeIndex("conv1"));
+    o.channel = u.channel;
+    QVERIFY(std::abs(unitActivation(lenet.network, backend, *lenet.info.preprocess, u.image, o) - u.activation) < 1e-3);
+    const std::vector<DatasetExample> top = topDatasetExamples(lenet.network, backend, *lenet.info.preprocess, test, o,
+                                                               ProbePage::kExamples, 2000);
+    QCOMPARE(int(u.examples.size()), ProbePage::kExamples);
+    for (int k = 0; k < ProbePage::kExamples; ++k) {
+      QCOMPARE(u.examples[size_t(k)].index, top[size_t(k)].index);
+      QCOMPARE(u.examples[size_t(k)].height, int64_t(5)); // conv1 sees 5×5
+    }
+    QVERIFY2(u.activation > top[0].activation, qPrintable(QString("unit %1: %2 vs %3").arg(u.channel).arg(u.activation).arg(top[0].activation)));
+  }
+  // A switch changes the run: the one going stops, the new one ends with its own images.
+  const Tensor plain = probe->units()[0].image;
+  done.clear();
+  probe->setRegularizers(false, true, true, true);
+  QTRY_VERIFY_WITH_TIMEOUT(!done.isEmpty() && !probe->isBusy(), 30000);
+  QVERIFY(probe->units()[0].image.values() != plain.values());
+}
+
+void InspectionTest::foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits() {
+  ui::MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  QVERIFY(w.workspace()->loadModel(lenetPath(), nullptr));
+  w.showInspection(1);
+  FoolPage* fool = w.inspectionTab()->fool();
+  QVERIFY(fool->isVisible());
+  QSignalSpy attacked(fool, &FoolPage::attacked);
+  fool->setMethod(AttackMethod::Fgsm);
+  fool->setEpsilon255(0);
+  QTRY_VERIFY(fool->result() && !fool->isBusy());
+  QCOMPARE(fool->result()->afterClass, fool->result()->beforeClass); // ε 0 changes nothing
+  QVERIFY(fool->verdict().contains("not fooled"));
+  // The slider swept from 1 to 64 in one go: far fewer attacks than positions, the last one shown.
+  attacked.clear();
+  for (int v = 1; v <= 64; ++v) fool->epsilonSlider()->setValue(v);
+  QTRY_VERIFY(!fool->isBusy() && attacked.count() > 0);
+  QTest::qWait(50);
+  QVERIFY2(attacked.count() < 20, qPrintable(QString::number(attacked.count())));
+  QVERIFY2(fool->verdict().contains("64 of 255"), qPrintable(fool->verdict()));
+  // What is shown is the engine's attack on the same image.
+  Model lenet = loadModel(lenetPath().toStdString());
+  ReferenceBackend backend;
+  AttackOptions options;
+  options.epsilon = 64 / 255.0;
+  const AttackResult want = attackImage(lenet.network, backend, *lenet.info.preprocess, fool->original(), options,
+                                        loadDataset("digits").test.labels[0]);
+  QCOMPARE(fool->result()->afterClass, want.afterClass);
+  QVERIFY(fool->result()->linf <= 64 / 255.0 + 1e-6);
+  for (size_t k = 0; k < want.after.size(); ++k) QVERIFY(std::abs(fool->result()->after[k] - want.after[k]) < 1e-3);
+  // PGD fools at least as many of the first test images as FGSM at ε 0.1, and some.
+  int fgsm = 0, pgd = 0;
+  fool->setEpsilon255(26);
+  for (int i = 0; i < 8; ++i) {
+    for (AttackMethod m : {AttackMethod::Fgsm, AttackMethod::Pgd}) {
+      fool->setMethod(m);
+      QTRY_VERIFY(!fool->isBusy() && fool->result());
+      QTest::qWait(1);
+      const bool fooled = fool->result()->afterClass != fool->result()->beforeClass;
+      (m == AttackMethod::Fgsm ? fgsm : pgd) += fooled;
+    }
+    fool->nextTestImage();
+  }
+  qInfo("ε 26/255 on 8 test digits: FGSM fooled %d, PGD %d", fgsm, pgd);
+  QVERIFY(pgd >= fgsm);
+  QVERIFY(pgd > 0);
+  // Targeted: PGD at ε 0.25 pushes the image to the class asked for.
+  fool->setEpsilon255(64);
+  fool->setTarget(3);
+  QTRY_VERIFY(!fool->isBusy() && fool->result());
+  QTest::qWait(1);
+  QCOMPARE(fool->result()->afterClass, 3);
+  QVERIFY(fool->verdict().contains("pushed to 3"));
+  // A drawn digit: nothing until something is drawn, then attacked.
+  fool->setTarget(-1);
+  fool->setSource(FoolPage::Source::Drawing);
+  QVERIFY(fool->verdict().contains("draw a digit"));
+  QVERIFY(fool->pad()->isVisible());
+  fool->pad()->drawStroke({100, 40}, {100, 170});
+  QTRY_VERIFY(!fool->isBusy() && fool->result());
+  QCOMPARE(fool->original().shape(), Shape({1, 1, 32, 32}));
+}
+
+void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
+  ui::MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  QVERIFY(w.openFile(test::example("digit.png")));
+  QVERIFY(w.openModel(lenetPath()));
+  test::settle(w);
+  FeatureMapView* view = w.featureMaps();
+  // Stage k + 1 is node k: conv2 (node 3), map 4, unit (row 2, column 5): 14×14 from row 4, column 10.
+  int stage = -1;
+  for (int s = 0; s < view->stageCount(); ++s)
+    if (view->result()->stages[size_t(s)].node == 3) stage = s;
+  QVERIFY(stage > 0);
+  view->hoverUnit(stage, 4, 2, 5);
+  QCOMPARE(view->fieldWindow(), QRect(10, 4, 14, 14));
+  QTRY_VERIFY(view->hasEffectiveField());
+  // The effective field is the engine's, and lies inside the theoretical window.
+  Model lenet = loadModel(lenetPath().toStdString());
+  ReferenceBackend backend;
+  const Tensor input = view->result()->values(0).inLayout(Layout::NCHW);
+  const Tensor want = effectiveReceptiveField(lenet.network, backend, input, 3, 4, 2, 5);
+  const Tensor& got = view->effectiveField();
+  QCOMPARE(got.shape(), want.shape());
+  float outside = 0.0f, peak = 0.0f;
+  for (int64_t y = 0; y < 32; ++y)
+    for (int64_t x = 0; x < 32; ++x) {
+      const float v = got.data()[y * 32 + x];
+      QVERIFY(std::abs(v - want.data()[y * 32 + x]) <= 1e-4f * (1.0f + std::abs(v)));
+      if (!view->fieldWindow().contains(int(x), int(y))) outside = std::max(outside, v);
+      peak = std::max(peak, v);
+    }
+  QCOMPARE(outside, 0.0f);
+  QVERIFY(peak > 0.0f);
+  // A dense layer sees the whole image; leaving the maps takes the frame away.
+  for (int s = 0; s < view->stageCount(); ++s)
+    if (view->result()->stages[size_t(s)].node == 6) stage = s; // conv3: 120 maps of 1×1
+  view->hoverUnit(stage, 7, 0, 0);
+  QCOMPARE(view->fieldWindow(), QRect(0, 0, 32, 32));
+  QEvent leave(QEvent::Leave);
+  QApplication::sendEvent(view, &leave);
+  QVERIFY(view->fieldWindow().isNull());
+  // The mouse faster than the backward pass: many units asked for, few computed, the last shown.
+  const int before = w.effectiveFields()->computed();
+  for (int s = 0; s < view->stageCount(); ++s)
+    if (view->result()->stages[size_t(s)].node == 0) stage = s;
+  for (int64_t x = 0; x < 28; ++x) view->hoverUnit(stage, 1, 9, x);
+  QTRY_VERIFY(view->hasEffectiveField());
+  QTest::qWait(100);
+  QVERIFY2(w.effectiveFields()->computed() - before < 28,
+           qPrintable(QString::number(w.effectiveFields()->computed() - before)));
+  QCOMPARE(view->fieldWindow(), QRect(27, 9, 5, 5));
+}
+
+void InspectionTest::presentingEveryNumberOfTheInspectTabIsLarge() {
+  ui::MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  QVERIFY(w.workspace()->loadModel(lenetPath(), nullptr));
+  w.setPresenterMode(true);
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  const QRect screen = w.rect();
+  const auto check = [&](QWidget* page) {
+    QApplication::processEvents();
+    for (QWidget* part : page->findChildren<QWidget*>()) {
+      if (!part->isVisible()) continue;
+      const QRect r(part->mapTo(&w, QPoint(0, 0)), part->size());
+      QVERIFY2(screen.contains(r), qPrintable(part->objectName() + " " + part->metaObject()->className()));
+      if (auto* label = qobject_cast<QLabel*>(part); label && !label->text().isEmpty()) {
+        QVERIFY2(QFontInfo(label->font()).pixelSize() >= 24, qPrintable(label->text()));
+        const int needed = label->wordWrap() ? label->heightForWidth(label->width()) : label->sizeHint().height();
+        QVERIFY2(label->height() >= needed, qPrintable(label->text()));
+      }
+    }
+  };
+  w.showInspection(1);
+  FoolPage* fool = w.inspectionTab()->fool();
+  QTRY_VERIFY(fool->result() && !fool->isBusy());
+  check(fool);
+  QVERIFY(fool->images()->height() >= 150);
+  w.showInspection(0);
+  ProbePage* probe = w.inspectionTab()->probe();
+  probe->setSteps(8);
+  QTRY_VERIFY_WITH_TIMEOUT(!probe->isBusy() && !probe->units().empty() && probe->units()[0].steps == 8, 30000);
+  check(probe);
+  QVERIFY(probe->grid()->height() >= 400);
+  w.setPresenterMode(false);
 }
 
 QTEST_MAIN(InspectionTest)

@@ -167,6 +167,12 @@ FeatureMapView::FeatureMapView(QWidget* parent) : QWidget(parent) {
 void FeatureMapView::setResult(PipelineSnapshot result) {
   result_ = std::move(result);
   layoutTiles();
+  if (field_.stage >= 0) { // the same unit on the new result: its window again, its effective field asked again
+    const Field before = field_;
+    field_ = Field{};
+    hoverUnit(before.stage, before.map, before.row, before.col);
+    if (field_.stage >= 0) field_.heat = before.heat; // shown until the new one comes
+  }
   update();
 }
 
@@ -414,6 +420,7 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
                    QColor(t.image.color(i * 255 / (bar.width() - 1))));
     }
   }
+  paintField(p);
   if (!result_->error.empty()) {
     p.setPen(QColor(178, 24, 43));
     p.drawText(QRect(kMargin, height_ - 3 * kHeader - kMargin, width() - 2 * kMargin, 3 * kHeader),
@@ -566,8 +573,10 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
                                .arg(QString::fromStdString(stage.title))
                                .arg(k + 1)
                                .arg(numberText(result_->valueAt(size_t(t.stage), 0, k, 0, 0)));
-      QToolTip::showText(event->globalPosition().toPoint(), text, this);
-      emit hovered(text);
+      hoverUnit(t.stage, k, 0, 0);
+      const QString full = text + fieldText();
+      QToolTip::showText(event->globalPosition().toPoint(), full, this);
+      emit hovered(full);
       return;
     }
     if (t.map < 0) continue;
@@ -592,11 +601,99 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
                  .arg(row)
                  .arg(col)
                  .arg(numberText(result_->valueAt(size_t(t.stage), 0, t.map, row, col)));
+    hoverUnit(t.stage, t.map, row, col);
+    text += fieldText();
     QToolTip::showText(event->globalPosition().toPoint(), text, this);
     emit hovered(text);
     return;
   }
+  clearField();
   QToolTip::hideText();
+}
+
+void FeatureMapView::leaveEvent(QEvent* event) {
+  clearField();
+  QWidget::leaveEvent(event);
+}
+
+void FeatureMapView::hoverUnit(int stage, int map, int64_t row, int64_t col) {
+  if (!result_ || stage <= 0 || stage >= stageCount() || result_->stages[size_t(stage)].node < 0 ||
+      result_->fields.empty() || result_->stages[0].shape().rank() != 4) {
+    clearField();
+    return;
+  }
+  if (field_.stage == stage && field_.map == map && field_.row == row && field_.col == col) return;
+  const int64_t node = result_->stages[size_t(stage)].node;
+  const ReceptiveField& f = result_->fields[size_t(node)];
+  const Shape& in = result_->stages[0].shape();
+  const auto span = [&](int axis, int64_t at, int64_t extent) {
+    if (f.whole) return std::pair<int64_t, int64_t>{0, extent - 1};
+    const double centre = f.start[axis] + double(at) * f.jump[axis], half = (f.size[axis] - 1) / 2;
+    return std::pair<int64_t, int64_t>{std::max<int64_t>(0, int64_t(std::ceil(centre - half))),
+                                       std::min<int64_t>(extent - 1, int64_t(std::floor(centre + half)))};
+  };
+  const auto [top, bottom] = span(0, row, in[2]);
+  const auto [left, right] = span(1, col, in[3]);
+  field_ = Field{stage, map, row, col, QRect(QPoint(int(left), int(top)), QPoint(int(right), int(bottom))), Tensor()};
+  update();
+  emit unitHovered(stage, int(node), map, row, col);
+}
+
+void FeatureMapView::clearField() {
+  if (field_.stage < 0) return;
+  field_ = Field{};
+  update();
+}
+
+void FeatureMapView::setEffectiveField(int stage, int map, int64_t row, int64_t col, Tensor heat) {
+  if (stage != field_.stage || map != field_.map || row != field_.row || col != field_.col) return;
+  field_.heat = std::move(heat);
+  update();
+}
+
+QString FeatureMapView::fieldText() const {
+  if (field_.stage < 0 || field_.window.isEmpty()) return {};
+  const QRect& w = field_.window;
+  return tr("; it sees rows %1–%2, columns %3–%4 of the input (%5×%6)")
+      .arg(w.top())
+      .arg(w.bottom())
+      .arg(w.left())
+      .arg(w.right())
+      .arg(w.height())
+      .arg(w.width());
+}
+
+// On the input's tile: the effective field as an orange heat (opacity ∝ |gradient|, its largest
+// opaque) and the theoretical window as a blue frame; the hovered cell framed on its own tile.
+void FeatureMapView::paintField(QPainter& p) const {
+  if (field_.stage < 0) return;
+  const Tile* input = tileAt(0, 0);
+  if (!input) return;
+  const Shape& in = result_->stages[0].shape();
+  const double sx = double(input->rect.width()) / double(in[3]), sy = double(input->rect.height()) / double(in[2]);
+  if (field_.heat.size() == in[2] * in[3]) {
+    float peak = 0.0f;
+    for (float v : field_.heat.values()) peak = std::max(peak, v);
+    if (peak > 0.0f) {
+      QImage heat{int(in[3]), int(in[2]), QImage::Format_ARGB32};
+      for (int y = 0; y < heat.height(); ++y) {
+        auto* line = reinterpret_cast<QRgb*>(heat.scanLine(y));
+        for (int x = 0; x < heat.width(); ++x)
+          line[x] = qRgba(255, 120, 0, int(std::lround(230.0 * std::sqrt(field_.heat.data()[y * heat.width() + x] / peak))));
+      }
+      p.drawImage(input->rect, heat);
+    }
+  }
+  const QRectF frame(input->rect.left() + field_.window.left() * sx, input->rect.top() + field_.window.top() * sy,
+                     field_.window.width() * sx, field_.window.height() * sy);
+  p.setPen(QPen(QColor(33, 102, 172), 3));
+  p.setBrush(Qt::NoBrush);
+  p.drawRect(frame);
+  if (const Tile* unit = tileAt(field_.stage, field_.map); unit && field_.map >= 0) {
+    const Shape& s = result_->stages[size_t(field_.stage)].shape();
+    const double ux = double(unit->rect.width()) / double(s[3]), uy = double(unit->rect.height()) / double(s[2]);
+    p.drawRect(QRectF(unit->rect.left() + field_.col * ux, unit->rect.top() + field_.row * uy, ux, uy));
+  }
 }
 
 } // namespace convscope::ui

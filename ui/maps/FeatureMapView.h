@@ -56,13 +56,29 @@ public:
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override { return {200, 120}; }
 
+  // A model's layer under the mouse: the unit's theoretical receptive field drawn on the input
+  // (a blue frame) and, once setEffectiveField brings it, the effective one inside it as a heatmap
+  // (where the unit's gradient is, Luo et al. 2016). hoverUnit is what the mouse does over a map
+  // (tests call it); fieldWindow is the frame in the input's cells (clipped), or empty.
+  void hoverUnit(int stage, int map, int64_t row, int64_t col);
+  void clearField();
+  QRect fieldWindow() const { return field_.window; }
+  bool hasEffectiveField() const { return field_.heat.size() > 0; }
+  const Tensor& effectiveField() const { return field_.heat; }
+  // |∂unit/∂input| (H, W) of the input for the unit asked for by unitHovered; dropped when the
+  // mouse has moved on to another unit meanwhile.
+  void setEffectiveField(int stage, int map, int64_t row, int64_t col, Tensor heat);
+
 signals:
   void hovered(const QString& text); // "convolution map 3 (row 12, column 40): −0.25"
+  // The mouse is over unit (map, row, col) of stage `stage`, the output of model node `node`.
+  void unitHovered(int stage, int node, int map, qint64 row, qint64 col);
   void renderSideChanged();          // the tiles grew or shrank: the maps are wanted at another size
 
 protected:
   void paintEvent(QPaintEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
+  void leaveEvent(QEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
 
@@ -86,6 +102,16 @@ private:
   static int shownClasses(int count); // bars drawn: every class up to 10, else the 5 most probable
   int contentHeight() const;
 
+  void paintField(QPainter& p) const;
+  QString fieldText() const;
+
+  struct Field {
+    int stage = -1, map = 0;
+    int64_t row = 0, col = 0;
+    QRect window; // in the input's cells
+    Tensor heat;  // the effective field, (H, W) of the input; empty until it arrives
+  };
+  Field field_;
   PipelineSnapshot result_;
   std::vector<Tile> tiles_;
   std::vector<int> headerY_; // y of each stage's header

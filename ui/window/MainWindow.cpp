@@ -21,6 +21,7 @@
 #include "ui/export/ExportDialog.h"
 #include "ui/maps/FeatureMapView.h"
 #include "ui/inspection/InspectionTab.h"
+#include "ui/maps/EffectiveFields.h"
 #include "ui/maps/LiveFeed.h"
 #include "ui/maps/PipelineRunner.h"
 #include "ui/architectures/SeparableView.h"
@@ -227,6 +228,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(featureMaps_, &FeatureMapView::renderSideChanged, this, &MainWindow::requestUpdate);
   connect(featureMaps_, &FeatureMapView::hovered, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+  // A model's unit under the mouse: its effective receptive field, from the compute thread.
+  effectiveFields_ = new EffectiveFields(
+      [this](int stage, int map, int64_t row, int64_t col, Tensor heat) {
+        featureMaps_->setEffectiveField(stage, map, row, col, std::move(heat));
+      },
+      this);
+  connect(featureMaps_, &FeatureMapView::unitHovered, this,
+          [this](int stage, int node, int map, qint64 row, qint64 col) {
+            if (workspace_->hasModel() && featureMaps_->result())
+              effectiveFields_->request(workspace_->model(), featureMaps_->result(), stage, node, map, row, col);
+          });
 
   connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::tabChanged);
   createMenus(); // MainWindowMenus.cpp

@@ -40,6 +40,7 @@ class NormalizationDialog;
 class FeatureMapView;
 class InputPanel;
 class InspectionTab;
+class EffectiveFields;
 class KernelPanel;
 class LiveFeed;
 class PipelineRunner;
@@ -88,6 +89,7 @@ public:
   bool openVideo(const QString& path);
   void stopLive();
   LiveFeed* liveFeed() const { return liveFeed_; }
+  EffectiveFields* effectiveFields() const { return effectiveFields_; }
   QString liveStatus() const; // the bar's text ("" when nothing is live)
   // Writes the open model (File → Open Model, or the one just trained) as ONNX; false with a
   // message in the window when there is none or the file cannot be written.
@@ -155,6 +157,7 @@ private:
   QScrollArea* featureScroll_;
   QWidget* featurePage_;                // the Feature maps tab: the live bar over the maps
   LiveFeed* liveFeed_;
+  EffectiveFields* effectiveFields_;
   QFrame* liveBar_;
   QLabel* liveLabel_;
   bool settingLiveFrame_ = false;       // the workspace's new input is a frame, not the user's
