@@ -72,6 +72,23 @@ want generation && shoot generation 6 "xdotool mousemove 150 450 click 1; sleep 
 want gan && shoot gan 6 "" -- --tab gan --presenter
 # Super-resolution ×4, presenting: 7×7 digits made 28×28, bicubic, the plain model and the adversarial.
 want super-resolution && shoot super-resolution 6 "" -- --tab super-resolution-4x --presenter
+# Looking inside a trained network (the Inspect tab), presenting: what LeNet-5's conv2 units want
+# to see beside their top test digits; PGD fooling it at ε 26/255; the receptive field of a conv2
+# unit under the mouse (its window and effective field on the pinned input); a video through the maps.
+want probe && shoot probe 12 "" -- --model resources/models/lenet5-digits.json --tab probe --presenter
+want fool && shoot fool 6 "xdotool mousemove 290 181 click 1; sleep 0.5; xdotool key Down Return; sleep 2; xdotool mousemove 1000 300; sleep 1" -- \
+  --model resources/models/lenet5-digits.json --tab fool --presenter
+want receptive-field && shoot receptive-field 6 "xdotool mousemove 600 400; for i in \$(seq 34); do xdotool click 5; done; sleep 1; xdotool mousemove 400 300; sleep 0.3; xdotool mousemove 403 303; sleep 2" -- \
+  resources/examples/digit.png --model resources/models/lenet5-digits.json --presenter
+if want camera; then # no camera here: a video made from the cat photo, panned (ImageMagick)
+  pan="$(mktemp -d)"
+  for i in $(seq 0 47); do
+    convert resources/samples/cat.png -crop "320x240+$((i * 2))+$((30 + i))" +repage "$pan/f$(printf %03d "$i").png"
+  done
+  convert -delay 4 -loop 0 "$pan"/f*.png "$pan/pan.gif"
+  shoot camera 5 "" -- --video "$pan/pan.gif" --model resources/models/mini-vgg-fashion.json --presenter
+  rm -rf "$pan"
+fi
 # The backward stepper: mid-way back through ReLU; presenting, the kernel's gradient.
 want backward && shoot backward 4 "" -- resources/examples/six.txt --kernel resources/examples/filter1.txt \
   --step backward --cell 95

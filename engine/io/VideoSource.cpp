@@ -35,6 +35,7 @@ std::unique_ptr<VideoSource> VideoSource::openFile(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) throw std::invalid_argument(path + ": is a folder, not a video file");
   std::unique_ptr<VideoSource> v(new VideoSource);
   v->name_ = std::filesystem::path(path).filename().string();
+  v->path_ = path;
   v->file_ = true;
   v->capture_ = std::make_unique<cv::VideoCapture>();
   try {
@@ -54,6 +55,15 @@ std::unique_ptr<VideoSource> VideoSource::openFile(const std::string& path) {
 }
 
 VideoSource::~VideoSource() = default;
+
+bool VideoSource::rewind() {
+  if (!file_) return false;
+  try {
+    return capture_->open(path_) && capture_->isOpened();
+  } catch (const cv::Exception&) {
+    return false;
+  }
+}
 
 bool VideoSource::read(Tensor& frame) {
   cv::Mat image;

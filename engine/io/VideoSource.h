@@ -24,6 +24,8 @@ public:
 
   // The next frame; false at the end of a file or when a camera stops answering.
   bool read(Tensor& frame);
+  // A file from its first frame again (opened anew: not every format can seek); false for a camera.
+  bool rewind();
   bool isFile() const { return file_; }
   const std::string& name() const { return name_; } // "camera 0", or the file's name
   double framesPerSecond() const { return fps_; }   // the file's rate (30 when it states none)
@@ -32,7 +34,7 @@ public:
 private:
   VideoSource() = default;
   std::unique_ptr<cv::VideoCapture> capture_;
-  std::string name_;
+  std::string name_, path_;
   bool file_ = false;
   double fps_ = 30.0;
   int64_t count_ = -1;

@@ -402,7 +402,7 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
   expectWindowRefused({six, "--bias", "abc"}, 2, "convscope: --bias 'abc' is not a number");
   expectWindowRefused({six, "--tab", "plots"}, 2,
                       "convscope: --tab 'plots' must be maps, stepper, training, architectures, depthwise, "
-                      "applications, detection, generation, gan, super-resolution or super-resolution-4x");
+                      "applications, detection, generation, gan, super-resolution, super-resolution-4x, probe or fool");
   // A network's name opens in the Architectures tab only; --select needs that tab's network.
   expectWindowRefused({six, "--model", "resnet50", "--tab", "training"}, 2,
                       "convscope: --model resnet50: a network's name opens in the Architectures tab (--tab "
@@ -420,6 +420,12 @@ TEST_F(Cli, WindowOptionBadValuesExitWithStatus2NamingTheOption) {
                       "convscope: --deconv k2s2 starts the transposed convolution: leave out --step or give --step "
                       "deconv");
   expectWindowRefused({six, "--cell", "-1"}, 2, "convscope: --cell '-1' must be a whole number of at least 0");
+  // Live input: one at a time, a camera by its number, a video that exists.
+  expectWindowRefused({six, "--camera", "64"}, 2, "convscope: --camera 64 must be from 0 to 63");
+  expectWindowRefused({six, "--camera", "front"}, 2, "convscope: --camera 'front' is not a whole number");
+  expectWindowRefused({six, "--video", "lecture.mp4"}, 2, "convscope: --video lecture.mp4: no such file");
+  expectWindowRefused({six, "--camera", "0", "--video", six}, 2,
+                      "convscope: --camera and --video: one live input at a time");
   // Exports made by a script: a known kind of file, one at a time, --figure with --export.
   expectWindowRefused({six, "--export", "x.bmp"}, 2,
                       "convscope: --export x.bmp: expected a .svg, .pdf, .png, .csv, .md or .tex file");

@@ -80,6 +80,7 @@ private slots:
   void aVideoFeedsTheMapsFrameByFrameAndTheWindowStaysResponsive();
   void framesThePipelineCannotKeepUpWithAreDroppedNotQueued();
   void aFileThatIsNoVideoIsNamedAndTheInputKept();
+  void aVideoLoopsUntilStoppedAndAnotherInputStopsIt();
   void theProbeDrawsEachUnitsImageAsItIsMadeBesideItsTopTestImages();
   void foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits();
   void hoveringAUnitShowsItsTheoreticalAndEffectiveField();
@@ -122,7 +123,7 @@ void InspectionTest::aVideoFeedsTheMapsFrameByFrameAndTheWindowStaysResponsive()
   });
   clock.start();
   heartbeat.start();
-  QVERIFY(w.openVideo(path));
+  QVERIFY(w.openVideo(path, false)); // once, to its end
   QVERIFY(w.liveStatus().contains("frames.avi"));
   QTRY_VERIFY_WITH_TIMEOUT(w.liveFeed()->counts().ended, 15000);
   QTRY_VERIFY_WITH_TIMEOUT(w.runner()->isSettled() && nothingWaits(w), 5000);
@@ -184,7 +185,7 @@ void InspectionTest::framesThePipelineCannotKeepUpWithAreDroppedNotQueued() {
   test::settle(w);
   int results = 0;
   connect(w.runner(), &PipelineRunner::resultReady, this, [&] { ++results; });
-  QVERIFY(w.openVideo(path));
+  QVERIFY(w.openVideo(path, false)); // once, to its end
   QTRY_VERIFY_WITH_TIMEOUT(w.liveFeed()->counts().ended, 15000);
   QElapsedTimer afterEnd;
   afterEnd.start();
@@ -224,6 +225,25 @@ void InspectionTest::aFileThatIsNoVideoIsNamedAndTheInputKept() {
   // A camera that is not there is named too (no machine running the tests has camera 63).
   QVERIFY(!w.startCamera(63));
   QVERIFY2(w.errorText().contains("camera 63"), qPrintable(w.errorText()));
+}
+
+void InspectionTest::aVideoLoopsUntilStoppedAndAnotherInputStopsIt() {
+  QTemporaryDir dir;
+  const QString path = writeVideo(dir, "short.avi", 10, 64, 48, 100.0); // 0.1 s
+  QVERIFY(!path.isEmpty());
+  ui::MainWindow w;
+  w.show();
+  QVERIFY(w.openVideo(path)); // as File → Open Video… and --video play it: over and over
+  QTRY_VERIFY_WITH_TIMEOUT(w.liveFeed()->counts().loops >= 2, 5000);
+  const LiveFeed::Counts c = w.liveFeed()->counts();
+  QVERIFY(!c.ended);
+  QVERIFY(c.read > 20);
+  QTRY_VERIFY(w.liveStatus().contains("played"));
+  // Opening a file is another input: the video stops, the file is shown.
+  QVERIFY(w.openFile(test::example("digit.png")));
+  QVERIFY(!w.liveFeed()->isRunning());
+  QVERIFY(w.liveStatus().isEmpty());
+  QCOMPARE(w.workspace()->inputName(), QString("digit.png"));
 }
 
 namespace {

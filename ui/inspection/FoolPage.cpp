@@ -28,7 +28,7 @@
 namespace convscope::ui {
 
 // Every class's probability before (grey) and after (red) the attack, the most probable first
-// (at most ten of them).
+// (at most ten of them; five while presenting).
 class ProbabilityBars : public QWidget {
 public:
   void set(std::vector<float> before, std::vector<float> after, QStringList names) {
@@ -36,8 +36,9 @@ public:
     updateGeometry();
     update();
   }
-  void setTextPixels(int pixels) {
+  void setTextPixels(int pixels, int rows) {
     pixels_ = pixels;
+    rows_ = rows;
     updateGeometry();
     update();
   }
@@ -80,11 +81,11 @@ protected:
   }
 
 private:
-  int rows() const { return int(std::min<size_t>(10, before_.size())); }
+  int rows() const { return int(std::min<size_t>(size_t(rows_), before_.size())); }
   QString name(size_t k) const { return k < size_t(names_.size()) ? names_[int(k)] : QString::number(k); }
   std::vector<float> before_, after_;
   QStringList names_;
-  int pixels_ = 13;
+  int pixels_ = 13, rows_ = 10;
 };
 
 namespace {
@@ -375,7 +376,7 @@ void FoolPage::setPresenterMode(bool on) {
   bold.setBold(true);
   verdict_->setFont(bold);
   images_->setCaptionPixels(on ? 24 : 13);
-  bars_->setTextPixels(on ? 24 : 13);
+  bars_->setTextPixels(on ? 24 : 13, on ? 5 : 10); // presenting: the five that matter, the images larger
 }
 
 } // namespace convscope::ui

@@ -611,6 +611,11 @@ void FeatureMapView::mouseMoveEvent(QMouseEvent* event) {
   QToolTip::hideText();
 }
 
+void FeatureMapView::moveEvent(QMoveEvent* event) {
+  if (field_.stage >= 0) update(); // the input's copy is pinned to the visible area, not the page
+  QWidget::moveEvent(event);
+}
+
 void FeatureMapView::leaveEvent(QEvent* event) {
   clearField();
   QWidget::leaveEvent(event);
@@ -667,8 +672,21 @@ QString FeatureMapView::fieldText() const {
 // opaque) and the theoretical window as a blue frame; the hovered cell framed on its own tile.
 void FeatureMapView::paintField(QPainter& p) const {
   if (field_.stage < 0) return;
-  const Tile* input = tileAt(0, 0);
-  if (!input) return;
+  const Tile* tile = tileAt(0, 0);
+  if (!tile) return;
+  // Scrolled down to a deep layer, the input is out of sight: a copy of it pinned to the visible
+  // area's top-right corner carries the field instead.
+  QRect target = tile->rect;
+  const QRect visible = visibleRegion().boundingRect();
+  if (!visible.isEmpty() && !visible.contains(target)) {
+    target.moveTopRight(visible.topRight() + QPoint(-kMargin, kMargin));
+    p.fillRect(target.adjusted(-4, -4, 4, 4), palette().window());
+    p.drawImage(target, tile->painted);
+    p.setPen(QPen(QColor(120, 120, 120), 1));
+    p.drawRect(target.adjusted(-4, -4, 3, 3));
+  }
+  const Tile adjusted{tile->stage, tile->map, target, QImage()};
+  const Tile* input = &adjusted;
   const Shape& in = result_->stages[0].shape();
   const double sx = double(input->rect.width()) / double(in[3]), sy = double(input->rect.height()) / double(in[2]);
   if (field_.heat.size() == in[2] * in[3]) {

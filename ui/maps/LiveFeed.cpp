@@ -11,7 +11,7 @@ LiveFeed::LiveFeed(QObject* parent) : QObject(parent) {}
 
 LiveFeed::~LiveFeed() { stop(); }
 
-void LiveFeed::start(std::unique_ptr<VideoSource> source) {
+void LiveFeed::start(std::unique_ptr<VideoSource> source, bool loop) {
   stop();
   name_ = QString::fromStdString(source->name());
   {
@@ -22,7 +22,7 @@ void LiveFeed::start(std::unique_ptr<VideoSource> source) {
   stop_ = false;
   notified_ = false;
   running_ = true;
-  reader_ = std::thread([this, s = std::move(source)]() mutable { readLoop(std::move(s)); });
+  reader_ = std::thread([this, loop, s = std::move(source)]() mutable { readLoop(std::move(s), loop); });
 }
 
 void LiveFeed::stop() {
@@ -49,13 +49,19 @@ LiveFeed::Counts LiveFeed::counts() const {
   return counts_;
 }
 
-void LiveFeed::readLoop(std::unique_ptr<VideoSource> source) {
+void LiveFeed::readLoop(std::unique_ptr<VideoSource> source, bool loop) {
   using Clock = std::chrono::steady_clock;
   const auto begin = Clock::now();
   const auto interval = std::chrono::duration<double>(1.0 / source->framesPerSecond());
   for (int64_t number = 1; !stop_; ++number) {
     Tensor image;
-    if (!source->read(image)) {
+    bool got = source->read(image);
+    if (!got && loop && number > 1 && source->rewind()) { // a looping file: from the start again
+      got = source->read(image);
+      const std::lock_guard lock(mutex_);
+      ++counts_.loops;
+    }
+    if (!got) {
       {
         const std::lock_guard lock(mutex_);
         counts_.ended = true;

@@ -26,8 +26,9 @@ public:
   explicit LiveFeed(QObject* parent = nullptr);
   ~LiveFeed() override; // stops the reader
 
-  // Starts reading `source` (stopping any feed before). GUI thread.
-  void start(std::unique_ptr<VideoSource> source);
+  // Starts reading `source` (stopping any feed before); a file starts again from its first frame
+  // at its end when `loop`. GUI thread.
+  void start(std::unique_ptr<VideoSource> source, bool loop = false);
   void stop();
   bool isRunning() const { return running_; }
   QString sourceName() const { return name_; }
@@ -41,6 +42,7 @@ public:
 
   struct Counts {
     int64_t read = 0, taken = 0, dropped = 0;
+    int64_t loops = 0;  // times a looping file started again
     bool ended = false; // the file's last frame was read (or the camera stopped answering)
   };
   Counts counts() const;
@@ -50,7 +52,7 @@ signals:
   void ended();        // the source has no more frames
 
 private:
-  void readLoop(std::unique_ptr<VideoSource> source);
+  void readLoop(std::unique_ptr<VideoSource> source, bool loop);
 
   std::thread reader_;
   std::atomic<bool> stop_{false};

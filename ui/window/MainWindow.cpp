@@ -615,25 +615,25 @@ void MainWindow::showInspection(int page) {
 
 bool MainWindow::startCamera(int index) {
   try {
-    return startLive(VideoSource::openCamera(index));
+    return startLive(VideoSource::openCamera(index), false);
   } catch (const std::exception& e) {
     showError(tr("Could not start the camera: %1").arg(QString::fromStdString(e.what())));
     return false;
   }
 }
 
-bool MainWindow::openVideo(const QString& path) {
+bool MainWindow::openVideo(const QString& path, bool loop) {
   try {
-    return startLive(VideoSource::openFile(path.toStdString()));
+    return startLive(VideoSource::openFile(path.toStdString()), loop);
   } catch (const std::exception& e) {
     showError(tr("Could not play the video: %1").arg(QString::fromStdString(e.what())));
     return false;
   }
 }
 
-bool MainWindow::startLive(std::unique_ptr<VideoSource> source) {
+bool MainWindow::startLive(std::unique_ptr<VideoSource> source, bool loop) {
   liveShownAt_.clear();
-  liveFeed_->start(std::move(source));
+  liveFeed_->start(std::move(source), loop);
   usePhotoBankIfNeeded(); // a camera's picture is a photo: the lecture's 6×6 filter shows nothing on it
   errorBanner_->hide();
   liveBar_->show();
@@ -677,6 +677,7 @@ void MainWindow::updateLiveBar() {
                      .arg(c.read)
                      .arg(liveShownAt_.size())
                      .arg(c.dropped);
+  if (c.loops > 0) text += tr(" · played %1 times").arg(c.loops + 1);
   if (c.ended) text = tr("%1 — ended after %2 frames · %3 shown · %4 dropped")
                           .arg(liveFeed_->sourceName())
                           .arg(c.read)

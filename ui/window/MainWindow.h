@@ -84,9 +84,10 @@ public:
   // Live input (File → Camera, File → Open Video…, --camera, --video): the feature maps (and an
   // open model's layers) follow the frames, the newest one whenever the pipeline is free; the
   // rest are dropped and counted in the bar over the maps. False, with the reason in the window,
-  // when the camera or file cannot be read. Opening another input stops it.
+  // when the camera or file cannot be read. Opening another input stops it. A video file loops
+  // (a demonstration runs until it is stopped).
   bool startCamera(int index);
-  bool openVideo(const QString& path);
+  bool openVideo(const QString& path, bool loop = true); // a file plays over and over until stopped
   void stopLive();
   LiveFeed* liveFeed() const { return liveFeed_; }
   EffectiveFields* effectiveFields() const { return effectiveFields_; }
@@ -141,7 +142,7 @@ private:
   void usePhotoBankIfNeeded();
   void createMenus(); // MainWindowMenus.cpp
   void requestUpdate();
-  bool startLive(std::unique_ptr<VideoSource> source);
+  bool startLive(std::unique_ptr<VideoSource> source, bool loop);
   void showLiveFrame(); // the waiting frame into the workspace, when the pipeline is free
   void updateLiveBar();
   void paste();
