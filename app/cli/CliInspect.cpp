@@ -284,7 +284,8 @@ int visualize(const std::vector<std::string>& args, std::ostream& out) {
   p.addOption({"seed", "The start's noise.", "S", "1"});
   p.addOption({"regularize",
                "Switches, comma-separated: l2 (decay to the start), blur (every 4 steps), jitter (±2 pixels), "
-               "fourier (the decorrelated parameterization: steps filtered by 1/frequency², colours decorrelated).",
+               "transform (random scale ±10 % and rotation ±10°), fourier (the decorrelated parameterization: steps "
+               "filtered by 1/frequency², colours decorrelated).",
                "LIST"});
   p.addOption({"top", "Instead of ascending: the K images of --dataset's test set that excite the unit most.", "K"});
   addDatasetOption(p);
@@ -338,8 +339,9 @@ int visualize(const std::vector<std::string>& args, std::ostream& out) {
       if (item == "l2") o.l2 = true;
       else if (item == "blur") o.blur = true;
       else if (item == "jitter") o.jitter = true;
+      else if (item == "transform") o.transform = true;
       else if (item == "fourier") o.fourier = true;
-      else throw UsageError("--regularize: '" + item + "' is not l2, blur, jitter or fourier");
+      else throw UsageError("--regularize: '" + item + "' is not l2, blur, jitter, transform or fourier");
     }
   }
   if (std::string problem = o.problem(model.network); !problem.empty()) throw UsageError(problem);

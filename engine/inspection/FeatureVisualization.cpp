@@ -102,7 +102,56 @@ void decorrelate(Tensor& g) {
     for (int k = 0; k < 3; ++k) g.data()[k * plane + i] = float(CCt[k][0] * r + CCt[k][1] * gr + CCt[k][2] * b);
   }
 }
+// Bilinear warp about the centre: output pixel p reads the input at M(p − c) + c, M the inverse of
+// scale·rotation. visit(out index, in index, weight) for every in-image neighbour; the weight
+// missing from a sample is the padding's.
+template <typename Visit> void warpWeights(const Shape& s, double scale, double degrees, Visit visit) {
+  const int64_t h = s[2], w = s[3];
+  const double t = -degrees * M_PI / 180.0, k = 1.0 / scale; // the inverse: turn back, shrink back
+  const double a = k * std::cos(t), b = -k * std::sin(t), c = k * std::sin(t), d = k * std::cos(t);
+  const double cy = double(h - 1) / 2, cx = double(w - 1) / 2;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const double sy = a * (double(y) - cy) + b * (double(x) - cx) + cy;
+      const double sx = c * (double(y) - cy) + d * (double(x) - cx) + cx;
+      const int64_t y0 = int64_t(std::floor(sy)), x0 = int64_t(std::floor(sx));
+      const double fy = sy - double(y0), fx = sx - double(x0);
+      const double weights[4] = {(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx};
+      const int64_t ys[4] = {y0, y0, y0 + 1, y0 + 1}, xs[4] = {x0, x0 + 1, x0, x0 + 1};
+      for (int q = 0; q < 4; ++q)
+        if (ys[q] >= 0 && ys[q] < h && xs[q] >= 0 && xs[q] < w && weights[q] != 0.0)
+          visit(y * w + x, ys[q] * w + xs[q], weights[q]);
+    }
+}
 } // namespace
+
+Tensor warpImage(const Tensor& image, double scale, double degrees, const std::vector<float>& pad) {
+  const Shape s = image.shape();
+  const int64_t plane = s[2] * s[3];
+  Tensor out(s, 0.0f);
+  std::vector<double> covered(size_t(plane), 0.0);
+  warpWeights(s, scale, degrees, [&](int64_t o, int64_t, double weight) { covered[size_t(o)] += weight; });
+  for (int64_t ch = 0; ch < s[1]; ++ch) {
+    const float* in = image.data() + ch * plane;
+    float* to = out.data() + ch * plane;
+    warpWeights(s, scale, degrees, [&](int64_t o, int64_t i, double weight) { to[o] += float(weight * in[i]); });
+    const float fill = pad.empty() ? 0.0f : pad[size_t(ch) % pad.size()];
+    for (int64_t o = 0; o < plane; ++o) to[o] += float((1.0 - covered[size_t(o)]) * fill);
+  }
+  return out;
+}
+
+Tensor warpGradient(const Tensor& gradient, double scale, double degrees) {
+  const Shape s = gradient.shape();
+  const int64_t plane = s[2] * s[3];
+  Tensor back(s, 0.0f);
+  for (int64_t ch = 0; ch < s[1]; ++ch) {
+    const float* g = gradient.data() + ch * plane;
+    float* to = back.data() + ch * plane;
+    warpWeights(s, scale, degrees, [&](int64_t o, int64_t i, double weight) { to[i] += float(weight * g[o]); });
+  }
+  return back;
+}
 
 void decorrelateGradient(Tensor& gradient) { decorrelate(gradient); }
 
@@ -124,6 +173,8 @@ std::string VisualizeOptions::problem(const Network& network) const {
   if (!(rate > 0.0 && rate <= 1.0)) return "the rate must be above 0 and at most 1";
   if (blurEvery < 1 || !(blurSigma > 0.0 && blurSigma <= 10.0)) return "the blur needs every ≥ 1 and σ in (0, 10]";
   if (jitterPixels < 0 || jitterPixels > 64) return "jitter must be from 0 to 64 pixels";
+  if (!(scaleRange >= 0.0 && scaleRange <= 0.5)) return "the scale's range must be from 0 to 0.5";
+  if (!(rotateDegrees >= 0.0 && rotateDegrees <= 180.0)) return "the rotation must be from 0 to 180 degrees";
   return {};
 }
 
@@ -147,18 +198,23 @@ VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preproce
   VisualizeResult r;
   r.activationStart = unitActivation(network, backend, preprocess, x, o);
   std::uniform_int_distribution<int> shift(-o.jitterPixels, o.jitterPixels);
+  std::uniform_real_distribution<double> scaling(1.0 - o.scaleRange, 1.0 + o.scaleRange),
+      turning(-o.rotateDegrees, o.rotateDegrees);
   bool answered = false;
   for (int step = 0; step < o.steps; ++step) {
     const int dy = o.jitter ? shift(random) : 0, dx = o.jitter ? shift(random) : 0;
+    const double zoom = o.transform ? scaling(random) : 1.0, turn = o.transform ? turning(random) : 0.0;
     const Tensor shifted = o.jitter ? rolled(x, dy, dx) : x;
-    const Tensor input = normalizeImages(shifted, preprocess); // kept alive for backward
+    const Tensor seen = o.transform ? warpImage(shifted, zoom, turn, centre) : shifted;
+    const Tensor input = normalizeImages(seen, preprocess); // kept alive for backward
     network.setTraining(false);
     network.forward(backend, input);
     const Tensor& out = network.output(o.node);
     network.backward(backend, unitSeed(out.shape(), o).inLayout(out.layout()), o.node + 1, true);
     Tensor g = network.networkInputGradient().inLayout(Layout::NCHW);
-    if (o.jitter) g = rolled(g, -dy, -dx);
     gradientToImages(g, preprocess); // through the normalization
+    if (o.transform) g = warpGradient(g, zoom, turn);
+    if (o.jitter) g = rolled(g, -dy, -dx);
     if (o.fourier) decorrelate(g);
     double magnitude = 0.0;
     for (float v : g.values()) magnitude += std::abs(double(v));

@@ -8,7 +8,9 @@
 // whole neutral image) is restarted from ever noisier images until it answers. The regularizers
 // are switches: L2 decay towards the start's centre, a Gaussian blur every few steps, random
 // jitter (the image shifted by a few pixels before each step, so that the result does not hang on
-// one exact alignment), and the decorrelated parameterization of Olah et al. (`fourier`): the
+// one exact alignment), random scaling and rotation (`transform`: with jitter, Olah et al.'s
+// transformation robustness; the step's gradient goes back through the warp's exact adjoint), and
+// the decorrelated parameterization of Olah et al. (`fourier`): the
 // image's parameters are its Fourier coefficients scaled by 1/frequency (and, for RGB, its colours
 // in a decorrelated basis), which for gradient ascent is the same as filtering each step's
 // gradient by 1/frequency² in the Fourier domain (and by the colour covariance) — the step is
@@ -44,6 +46,8 @@ struct VisualizeOptions {
   double blurSigma = 0.5;
   bool jitter = false;  // a random shift of up to jitterPixels before each step
   int jitterPixels = 2;
+  bool transform = false; // random scale (1 ± scaleRange) and rotation (± rotateDegrees) before each step
+  double scaleRange = 0.1, rotateDegrees = 10.0;
   bool fourier = false; // the decorrelated (Fourier, colour) parameterization
   // Called after each step with its number (from 1), the image and the activation; returning
   // false ends the ascent there (a window's newer request). Empty: none.
@@ -65,6 +69,13 @@ double unitActivation(Network& network, Backend& backend, const Preprocess& prep
 // Throws std::invalid_argument naming the problem (VisualizeOptions::problem).
 VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preprocess& preprocess,
                               const VisualizeOptions& options);
+
+// The transformation robustness's warp: an image (1, C, H, W) scaled by `scale` and turned by
+// `degrees` about its centre, sampled bilinearly (outside the image: `pad`, one value a channel),
+// and the adjoint of the same warp for a gradient — exactly the way back (⟨warp(x), g⟩ =
+// ⟨x, warpGradient(g)⟩ with the padding 0). Exposed for their test.
+Tensor warpImage(const Tensor& image, double scale, double degrees, const std::vector<float>& pad);
+Tensor warpGradient(const Tensor& gradient, double scale, double degrees);
 
 // The decorrelated parameterization's step, in pixels, for a gradient (1, C, H, W) in place: each
 // channel filtered by 1/max(f, 1/max(H, W))² in the Fourier domain, then (RGB) mixed by the colour

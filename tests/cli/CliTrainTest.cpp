@@ -666,7 +666,7 @@ TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
                 0.05 * std::abs(activation));
   }
   const Result fourier = run({"visualize", "--model", lenet, "--layer", "fc2", "--unit", "3", "--regularize",
-                              "fourier,blur", "--json"});
+                              "fourier,blur,transform", "--json"});
   ASSERT_EQ(fourier.status, 0) << fourier.err;
   EXPECT_GT(Json::parse(fourier.out)["activation_end"].get<double>(), 5.0);
 
@@ -693,7 +693,7 @@ TEST_F(CliTrain, ReceptiveFieldsAndAttacks) {
   expectStatus({"visualize", "--model", lenet, "--layer", "conv9"}, 2, "conv9");
   expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--unit", "6"}, 2, "unit 6 is out of range");
   expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--regularize", "dream"}, 2,
-               "'dream' is not l2, blur, jitter or fourier");
+               "'dream' is not l2, blur, jitter, transform or fourier");
   expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--top", "0", "--dataset", "digits"}, 2, "--top");
   expectStatus({"visualize", "--model", lenet, "--layer", "conv1", "--top", "3", "--dataset", "digits", "--steps", "9"},
                2, "--steps is for the ascent, not --top");

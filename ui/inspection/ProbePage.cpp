@@ -62,12 +62,16 @@ ProbePage::ProbePage(Workspace* workspace, QWidget* parent) : QWidget(parent), w
   blur_->setToolTip(tr("A Gaussian blur every 4 steps: no pixel-sized noise"));
   jitter_ = new QCheckBox(tr("jitter"));
   jitter_->setToolTip(tr("The image shifted by up to 2 pixels before each step: a pattern, not one exact alignment"));
+  transform_ = new QCheckBox(tr("rotate"));
+  transform_->setToolTip(tr("The image scaled by up to ±10 % and turned by up to ±10° before each step: what the unit "
+                            "wants at any size and slant"));
   fourier_ = new QCheckBox(tr("Fourier"));
   fourier_->setToolTip(tr("The decorrelated parameterization (Olah et al. 2017): steps filtered by 1/frequency², "
                           "colours decorrelated — smooth, natural-looking images"));
   const QStringList on = settings.value("probe/regularizers", QStringList{"jitter"}).toStringList();
   l2_->setChecked(on.contains("l2")), blur_->setChecked(on.contains("blur"));
   jitter_->setChecked(on.contains("jitter")), fourier_->setChecked(on.contains("fourier"));
+  transform_->setChecked(on.contains("transform"));
   again_ = new QPushButton(tr("Run again"));
   again_->setToolTip(tr("Make the images again from the start"));
   auto* controls = new QHBoxLayout;
@@ -77,7 +81,7 @@ ProbePage::ProbePage(Workspace* workspace, QWidget* parent) : QWidget(parent), w
   controls->addWidget(firstUnit_);
   controls->addWidget(new QLabel(tr("steps")));
   controls->addWidget(steps_);
-  for (QCheckBox* box : {l2_, blur_, jitter_, fourier_}) controls->addWidget(box);
+  for (QCheckBox* box : {l2_, blur_, jitter_, transform_, fourier_}) controls->addWidget(box);
   controls->addWidget(again_);
   controls->addStretch(1);
   progress_ = new QProgressBar;
@@ -115,12 +119,13 @@ ProbePage::ProbePage(Workspace* workspace, QWidget* parent) : QWidget(parent), w
     QSettings().setValue("probe/steps", v);
     scheduleRun();
   });
-  for (QCheckBox* box : {l2_, blur_, jitter_, fourier_})
+  for (QCheckBox* box : {l2_, blur_, jitter_, transform_, fourier_})
     connect(box, &QCheckBox::toggled, this, [this] {
       QStringList switches;
       if (l2_->isChecked()) switches << "l2";
       if (blur_->isChecked()) switches << "blur";
       if (jitter_->isChecked()) switches << "jitter";
+      if (transform_->isChecked()) switches << "transform";
       if (fourier_->isChecked()) switches << "fourier";
       QSettings().setValue("probe/regularizers", switches);
       scheduleRun();
@@ -146,8 +151,9 @@ bool ProbePage::setLayer(const QString& name) {
 
 void ProbePage::setFirstUnit(int channel) { firstUnit_->setValue(channel); }
 
-void ProbePage::setRegularizers(bool l2, bool blur, bool jitter, bool fourier) {
+void ProbePage::setRegularizers(bool l2, bool blur, bool jitter, bool fourier, bool transform) {
   l2_->setChecked(l2), blur_->setChecked(blur), jitter_->setChecked(jitter), fourier_->setChecked(fourier);
+  transform_->setChecked(transform);
 }
 
 void ProbePage::setSteps(int steps) { steps_->setValue(steps); }
@@ -205,7 +211,7 @@ void ProbePage::run() {
   options.node = node;
   options.steps = steps_->value();
   options.l2 = l2_->isChecked(), options.blur = blur_->isChecked(), options.jitter = jitter_->isChecked();
-  options.fourier = fourier_->isChecked();
+  options.fourier = fourier_->isChecked(), options.transform = transform_->isChecked();
   const Preprocess preprocess = workspace_->modelPreprocess();
   const std::string dataset = model->info().training ? model->info().training->dataset : std::string();
   std::vector<int64_t> wanted;

@@ -51,7 +51,7 @@ public:
   QString layerName() const;
   bool setLayer(const QString& name); // false when the model has no such layer
   void setFirstUnit(int channel);
-  void setRegularizers(bool l2, bool blur, bool jitter, bool fourier);
+  void setRegularizers(bool l2, bool blur, bool jitter, bool fourier, bool transform = false);
   void setSteps(int steps);
   void run();                          // starts again now (the settings' changes do, after a moment)
   bool isBusy() const { return busy_; } // a run is going on
@@ -74,7 +74,7 @@ private:
   QComboBox* layer_;
   QSpinBox* firstUnit_;
   QSpinBox* steps_;
-  QCheckBox *l2_, *blur_, *jitter_, *fourier_;
+  QCheckBox *l2_, *blur_, *jitter_, *transform_, *fourier_;
   QPushButton* again_;
   QLabel* status_;
   QLabel* legend_;

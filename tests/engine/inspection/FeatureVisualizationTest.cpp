@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <random>
+#include <utility>
 
 using namespace convscope;
 
@@ -142,6 +144,45 @@ TEST(FeatureVisualization, TheFourierStepIsTheGradientOverFrequencySquared) {
     return sum / double(t.shape()[2] * (t.shape()[3] - 1));
   };
   EXPECT_LT(roughness(b.image), 0.5 * roughness(a.image));
+}
+
+TEST(FeatureVisualization, TheTransformsGradientIsItsWarpsExactAdjoint) {
+  // ⟨warp(x), g⟩ = ⟨x, warpGradient(g)⟩ for a random image and gradient (padding 0): the step goes
+  // back through exactly the warp the network saw. Scale 1 and 0° is the identity.
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  Tensor x(Shape{1, 2, 11, 13}), g(Shape{1, 2, 11, 13});
+  for (float& v : x.values()) v = value(random);
+  for (float& v : g.values()) v = value(random);
+  for (const auto& [scale, degrees] : std::vector<std::pair<double, double>>{{1.08, 7.0}, {0.9, -10.0}, {1.0, 33.0}}) {
+    const Tensor wx = warpImage(x, scale, degrees, {0.0f});
+    const Tensor wg = warpGradient(g, scale, degrees);
+    double left = 0.0, right = 0.0;
+    for (int64_t i = 0; i < x.size(); ++i) left += double(wx.data()[i]) * g.data()[i], right += double(x.data()[i]) * wg.data()[i];
+    EXPECT_NEAR(left, right, 1e-4 * (1.0 + std::abs(left))) << scale << " " << degrees;
+  }
+  const Tensor same = warpImage(x, 1.0, 0.0, {0.5f});
+  for (int64_t i = 0; i < x.size(); ++i) ASSERT_NEAR(same.data()[i], x.data()[i], 1e-6);
+  // A 90° turn of a 3×3 image moves its corners (about the centre, counter-clockwise as drawn: the
+  // top-right corner comes to the top-left), and the padding fills nothing when nothing is outside.
+  Tensor corner(Shape{1, 1, 3, 3}, 0.0f);
+  corner.at(0, 0, 0, 2) = 1.0f;
+  const Tensor turned = warpImage(corner, 1.0, 90.0, {0.0f});
+  float sum = 0.0f;
+  for (float v : turned.values()) sum += v;
+  EXPECT_NEAR(sum, 1.0f, 1e-5);
+  EXPECT_NEAR(turned.at(0, 0, 0, 0), 1.0f, 1e-5);
+  // With the transforms, LeNet's conv3 unit still climbs well above where it started.
+  Model lenet = loadModel(resourcesDirectory() + "/models/lenet5-digits.json");
+  OnednnBackend backend;
+  VisualizeOptions o;
+  o.node = size_t(lenet.network.nodeIndex("conv3"));
+  o.channel = 5;
+  o.transform = o.jitter = true;
+  const VisualizeResult r = visualizeUnit(lenet.network, backend, *lenet.info.preprocess, o);
+  EXPECT_GT(r.activationEnd, 5.0 * r.activationStart);
+  o.rotateDegrees = 200;
+  EXPECT_EQ(o.problem(lenet.network), "the rotation must be from 0 to 180 degrees");
 }
 
 TEST(FeatureVisualization, DatasetExamplesAreTheTopImagesAndThePatchTheirUnitSees) {
