@@ -340,7 +340,9 @@ void ProbePage::showUnits() {
   const ModelSnapshot& model = workspace_->model();
   if (!model) return;
   const Shape in = model->network().inputShape();
-  const int64_t columns = 1 + kExamples;
+  // Without a dataset (a model that does not name one) the made images alone, larger.
+  const bool examples = model->info().training && !model->info().training->dataset.empty();
+  const int64_t columns = examples ? 1 + kExamples : 1;
   Tensor images(Shape{int64_t(units_.size()) * columns, 3, in[1], in[2]}, 0.25f); // dark grey: not yet
   QStringList captions;
   for (size_t i = 0; i < units_.size(); ++i) {
@@ -349,7 +351,7 @@ void ProbePage::showUnits() {
     if (u.image.size()) putRgb(u.image, images, row);
     captions << (u.steps ? tr("%1: %2").arg(u.channel).arg(QString::fromStdString(formatRounded(u.activation, 3)))
                          : tr("%1: …").arg(u.channel));
-    for (int k = 0; k < kExamples; ++k) {
+    for (int k = 0; k < (examples ? kExamples : 0); ++k) {
       if (size_t(k) < u.examples.size()) {
         const DatasetExample& e = u.examples[size_t(k)];
         putRgb(e.image, images, row + 1 + k, &e);
@@ -359,7 +361,7 @@ void ProbePage::showUnits() {
       }
     }
   }
-  grid_->setImages(images, int(2 * columns), captions); // two units a row
+  grid_->setImages(images, examples ? int(2 * columns) : 4, captions); // two units a row, or four images
 }
 
 void ProbePage::setPresenterMode(bool on) {
