@@ -186,65 +186,83 @@ double unitActivation(Network& network, Backend& backend, const Preprocess& prep
   return activationOf(network.output(unit.node), unit);
 }
 
+UnitAscent::UnitAscent(const Network& network, const Preprocess& preprocess, VisualizeOptions options)
+    : o_(std::move(options)), preprocess_(preprocess), random_(o_.seed) {
+  if (std::string p = o_.problem(network); !p.empty()) throw std::invalid_argument("visualize: " + p);
+  const Shape in = network.inputShape();
+  centre_ = neutralImage(preprocess_, in[0]);
+  x_ = Tensor(Shape{1, in[0], in[1], in[2]});
+  noisyStart(x_, centre_, 0.02, random_);
+}
+
+double UnitAscent::step(Network& network, Backend& backend) {
+  if (!started_) { // the start's own activation first
+    started_ = true;
+    result_.activationStart = result_.activationEnd = unitActivation(network, backend, preprocess_, x_, o_);
+    return result_.activationStart;
+  }
+  if (done()) return result_.activationEnd;
+  const Shape in = x_.shape();
+  const int64_t plane = in[2] * in[3];
+  const int step = taken_++;
+  std::uniform_int_distribution<int> shift(-o_.jitterPixels, o_.jitterPixels);
+  std::uniform_real_distribution<double> scaling(1.0 - o_.scaleRange, 1.0 + o_.scaleRange),
+      turning(-o_.rotateDegrees, o_.rotateDegrees);
+  const int dy = o_.jitter ? shift(random_) : 0, dx = o_.jitter ? shift(random_) : 0;
+  const double zoom = o_.transform ? scaling(random_) : 1.0, turn = o_.transform ? turning(random_) : 0.0;
+  const Tensor shifted = o_.jitter ? rolled(x_, dy, dx) : x_;
+  const Tensor seen = o_.transform ? warpImage(shifted, zoom, turn, centre_) : shifted;
+  const Tensor input = normalizeImages(seen, preprocess_); // kept alive for backward
+  network.setTraining(false);
+  network.forward(backend, input);
+  const Tensor& out = network.output(o_.node);
+  network.backward(backend, unitSeed(out.shape(), o_).inLayout(out.layout()), o_.node + 1, true);
+  Tensor g = network.networkInputGradient().inLayout(Layout::NCHW);
+  gradientToImages(g, preprocess_); // through the normalization
+  if (o_.transform) g = warpGradient(g, zoom, turn);
+  if (o_.jitter) g = rolled(g, -dy, -dx);
+  if (o_.fourier) decorrelate(g);
+  double magnitude = 0.0;
+  for (float v : g.values()) magnitude += std::abs(double(v));
+  if (magnitude == 0.0) {
+    // Off for the whole start (a ReLU that never fires): start again from a noisier image. Once
+    // it has answered, a zero gradient means it is saturated (tanh at 1): the image stays.
+    if (!answered_) noisyStart(x_, centre_, std::min(0.5, 0.1 * std::pow(2.0, result_.restarts++)), random_);
+  } else {
+    answered_ = true;
+    magnitude /= double(g.size());
+    const double rate = o_.rate * (1.0 - 0.9 * double(step) / double(o_.steps)); // to a tenth by the end
+    for (int64_t i = 0; i < x_.size(); ++i) {
+      double v = x_.data()[i] + rate * double(g.data()[i]) / magnitude;
+      if (o_.l2) v -= rate * o_.l2Weight * (v - centre_[size_t(i / plane)]);
+      x_.data()[i] = float(std::clamp(v, 0.0, 1.0));
+    }
+    if (o_.blur && (step + 1) % o_.blurEvery == 0)
+      for (int64_t c = 0; c < in[1]; ++c) {
+        cv::Mat plane2d{int(in[2]), int(in[3]), CV_32F, x_.data() + c * plane};
+        cv::GaussianBlur(plane2d, plane2d, cv::Size(0, 0), o_.blurSigma);
+      }
+  }
+  result_.activationEnd = unitActivation(network, backend, preprocess_, x_, o_);
+  result_.activations.push_back(result_.activationEnd);
+  return result_.activationEnd;
+}
+
+VisualizeResult UnitAscent::result() const {
+  VisualizeResult r = result_;
+  r.image = x_;
+  return r;
+}
+
 VisualizeResult visualizeUnit(Network& network, Backend& backend, const Preprocess& preprocess,
                               const VisualizeOptions& o) {
-  if (std::string p = o.problem(network); !p.empty()) throw std::invalid_argument("visualize: " + p);
-  const Shape in = network.inputShape();
-  std::mt19937_64 random(o.seed);
-  const std::vector<float> centre = neutralImage(preprocess, in[0]);
-  Tensor x(Shape{1, in[0], in[1], in[2]});
-  noisyStart(x, centre, 0.02, random);
-  const int64_t plane = in[1] * in[2];
-  VisualizeResult r;
-  r.activationStart = unitActivation(network, backend, preprocess, x, o);
-  std::uniform_int_distribution<int> shift(-o.jitterPixels, o.jitterPixels);
-  std::uniform_real_distribution<double> scaling(1.0 - o.scaleRange, 1.0 + o.scaleRange),
-      turning(-o.rotateDegrees, o.rotateDegrees);
-  bool answered = false;
-  for (int step = 0; step < o.steps; ++step) {
-    const int dy = o.jitter ? shift(random) : 0, dx = o.jitter ? shift(random) : 0;
-    const double zoom = o.transform ? scaling(random) : 1.0, turn = o.transform ? turning(random) : 0.0;
-    const Tensor shifted = o.jitter ? rolled(x, dy, dx) : x;
-    const Tensor seen = o.transform ? warpImage(shifted, zoom, turn, centre) : shifted;
-    const Tensor input = normalizeImages(seen, preprocess); // kept alive for backward
-    network.setTraining(false);
-    network.forward(backend, input);
-    const Tensor& out = network.output(o.node);
-    network.backward(backend, unitSeed(out.shape(), o).inLayout(out.layout()), o.node + 1, true);
-    Tensor g = network.networkInputGradient().inLayout(Layout::NCHW);
-    gradientToImages(g, preprocess); // through the normalization
-    if (o.transform) g = warpGradient(g, zoom, turn);
-    if (o.jitter) g = rolled(g, -dy, -dx);
-    if (o.fourier) decorrelate(g);
-    double magnitude = 0.0;
-    for (float v : g.values()) magnitude += std::abs(double(v));
-    if (magnitude == 0.0) {
-      // Off for the whole start (a ReLU that never fires): start again from a noisier image. Once
-      // it has answered, a zero gradient means it is saturated (tanh at 1): the image stays.
-      if (!answered) noisyStart(x, centre, std::min(0.5, 0.1 * std::pow(2.0, r.restarts++)), random);
-      r.activations.push_back(unitActivation(network, backend, preprocess, x, o));
-      if (o.progress && !o.progress(step + 1, x, r.activations.back())) break;
-      continue;
-    }
-    answered = true;
-    magnitude /= double(g.size());
-    const double rate = o.rate * (1.0 - 0.9 * double(step) / double(o.steps)); // to a tenth by the end
-    for (int64_t i = 0; i < x.size(); ++i) {
-      double v = x.data()[i] + rate * double(g.data()[i]) / magnitude;
-      if (o.l2) v -= rate * o.l2Weight * (v - centre[size_t(i / plane)]);
-      x.data()[i] = float(std::clamp(v, 0.0, 1.0));
-    }
-    if (o.blur && (step + 1) % o.blurEvery == 0)
-      for (int64_t c = 0; c < in[0]; ++c) {
-        cv::Mat plane2d{int(in[1]), int(in[2]), CV_32F, x.data() + c * plane};
-        cv::GaussianBlur(plane2d, plane2d, cv::Size(0, 0), o.blurSigma);
-      }
-    r.activations.push_back(unitActivation(network, backend, preprocess, x, o));
-    if (o.progress && !o.progress(step + 1, x, r.activations.back())) break;
+  UnitAscent ascent(network, preprocess, o);
+  ascent.step(network, backend); // the start
+  while (!ascent.done()) {
+    const double activation = ascent.step(network, backend);
+    if (o.progress && !o.progress(ascent.stepsTaken(), ascent.image(), activation)) break;
   }
-  r.image = x;
-  r.activationEnd = r.activations.empty() ? r.activationStart : r.activations.back();
-  return r;
+  return ascent.result();
 }
 
 std::vector<DatasetExample> topDatasetExamples(Network& network, Backend& backend, const Preprocess& preprocess,

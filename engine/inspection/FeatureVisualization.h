@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,31 @@ struct VisualizeResult {
   double activationStart = 0.0, activationEnd = 0.0;
   std::vector<double> activations; // after each step
   int restarts = 0;                 // noisier starts taken because the unit was off for the whole start
+};
+
+// The ascent a step at a time, so that a caller can borrow the network for each step alone (the
+// window's Probe lets the live maps run between its steps). The first step() measures the start;
+// each one after takes a step (or a restart) and returns the activation after it.
+class UnitAscent {
+public:
+  // Throws std::invalid_argument naming the problem (VisualizeOptions::problem); the options'
+  // progress callback is not called (the caller steps).
+  UnitAscent(const Network& network, const Preprocess& preprocess, VisualizeOptions options);
+  double step(Network& network, Backend& backend);
+  bool done() const { return started_ && taken_ >= o_.steps; }
+  int stepsTaken() const { return taken_; }
+  const Tensor& image() const { return x_; }
+  VisualizeResult result() const; // so far
+
+private:
+  VisualizeOptions o_;
+  Preprocess preprocess_;
+  std::mt19937_64 random_;
+  std::vector<float> centre_;
+  Tensor x_;
+  VisualizeResult result_;
+  int taken_ = 0;
+  bool started_ = false, answered_ = false;
 };
 
 // The unit's activation (as VisualizeOptions names it) for an image (1, C, H, W) on the [0, 1] scale.

@@ -112,6 +112,7 @@ PipelineResult runNetwork(Backend& backend, const Tensor& image, const PipelineS
   PipelineResult result;
   const SharedModel& model = *spec.model;
   result.classNames = model.classNames();
+  result.model = spec.model;
   Tensor input;
   try {
     input = prepareInput(image.inLayout(Layout::NCHW), spec.preprocess ? *spec.preprocess : model.preprocess(),

@@ -84,6 +84,7 @@ struct PipelineResult {
   // A model's: every layer's theoretical receptive field (ReceptiveField.h), by node; the window
   // of a unit of stage s (node n) on stage 0, the model's input, is fields[n] at the unit's place.
   std::vector<ReceptiveField> fields;
+  ModelSnapshot model; // the model that made the stages (empty for the hand-made pipeline)
   uint64_t inputVersion = 0;           // the spec's, with the display side the input stage was rendered at
   int inputSide = 0;
 

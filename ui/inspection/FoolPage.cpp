@@ -244,6 +244,8 @@ void FoolPage::prepareImage() {
       if (!training || training->dataset.empty())
         throw std::invalid_argument(tr("the model does not say which dataset it learned from").toStdString());
       const auto test = testImages(training->dataset, workspace_->modelPreprocess());
+      if (test->size() == 0)
+        throw std::invalid_argument(tr("%1 has no test images").arg(QString::fromStdString(training->dataset)).toStdString());
       const size_t index = testIndex_ % test->size();
       std::vector<int> labels;
       makeBatch(*test, &index, 1, plain, original_, labels);
@@ -256,6 +258,8 @@ void FoolPage::prepareImage() {
       break;
     }
   } catch (const std::exception& e) {
+    ++requested_; // an attack still running was on the image before: it is not shown
+    pending_ = false;
     verdict_->setText(tr("Nothing to attack yet: %1").arg(QString::fromStdString(e.what())));
     images_->clear();
     bars_->set({}, {}, {});
@@ -291,27 +295,28 @@ void FoolPage::start() {
   const int label = label_;
   const uint64_t number = requested_;
   jobs_.post([this, model, preprocess, image, label, options, number] {
-    AttackResult result;
-    QString error;
+    Outcome outcome{number, model, image, label, options, AttackResult(), QString()};
     try {
       OnednnBackend backend;
-      result = model->use(
+      outcome.result = model->use(
           [&](Network& net) { return attackImage(net, backend, preprocess, image, options, label); });
     } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
+      outcome.error = QString::fromStdString(e.what());
     }
-    QMetaObject::invokeMethod(this, queuedCall([this, number, result, error] { show(number, result, error); }),
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, queuedCall([this, outcome] { show(outcome); }), Qt::QueuedConnection);
   });
 }
 
-void FoolPage::show(uint64_t number, AttackResult r, QString error) {
+void FoolPage::show(const Outcome& outcome) {
   running_ = false;
-  if (pending_) { // a newer request waits: make it, and show this one meanwhile only if nothing is shown
+  if (pending_) { // a newer request waits: make it; this one is not what is asked for any more
     start();
-    if (result_) return;
+    return;
   }
-  (void)number;
+  // Only the newest request's attack, on the model and image still open, is shown.
+  if (outcome.number != requested_ || outcome.model != workspace_->model()) return;
+  AttackResult r = outcome.result;
+  const QString& error = outcome.error;
   if (!error.isEmpty()) {
     verdict_->setText(tr("Cannot attack this model: %1").arg(error));
     images_->clear();
@@ -327,13 +332,13 @@ void FoolPage::show(uint64_t number, AttackResult r, QString error) {
   const auto answer = [&](int k, const std::vector<float>& p) {
     return tr("%1 (%2 %)").arg(classNames[k]).arg(100.0 * p[size_t(k)], 0, 'f', 1);
   };
-  const double epsilon = epsilon_->value() / 255.0;
+  const double epsilon = outcome.options.epsilon;
   // The perturbation around grey, ±ε filling the range: the same scale as ε moves.
   const Shape s = r.image.shape();
   Tensor shown(Shape{3, s[1], s[2], s[3]});
   const float gain = epsilon > 0 ? float(0.5 / epsilon) : 0.0f;
   const int64_t per = r.image.size();
-  std::copy(original_.data(), original_.data() + per, shown.data());
+  std::copy(outcome.image.data(), outcome.image.data() + per, shown.data());
   for (int64_t i = 0; i < per; ++i) shown.data()[per + i] = 0.5f + gain * r.perturbation.data()[i];
   std::copy(r.image.data(), r.image.data() + per, shown.data() + 2 * per);
   const auto shortAnswer = [&](int k, const std::vector<float>& p) {
@@ -346,21 +351,22 @@ void FoolPage::show(uint64_t number, AttackResult r, QString error) {
                       shortAnswer(r.afterClass, r.after)});
   images_->setTitle(tr("the image · the change, amplified · the attacked image"));
   bars_->set(r.before, r.after, classNames);
-  const QString method = AttackMethod(method_->currentData().toInt()) == AttackMethod::Fgsm
+  const QString method = outcome.options.method == AttackMethod::Fgsm
                              ? QStringLiteral("FGSM")
-                             : tr("PGD (%1 steps)").arg(steps_->value());
+                             : tr("PGD (%1 steps)").arg(outcome.options.steps);
   QString text = tr("%1 at ε %2 (%3 of 255): %4 → %5")
                      .arg(method)
                      .arg(epsilon, 0, 'f', 3)
-                     .arg(epsilon_->value())
+                     .arg(std::lround(epsilon * 255))
                      .arg(answer(r.beforeClass, r.before), answer(r.afterClass, r.after));
-  const int target = target_->currentData().toInt();
-  if (target >= 0)
+  const int target = outcome.options.target;
+  if (target >= 0 && target < classNames.size())
     text += r.afterClass == target ? tr(" — pushed to %1.").arg(classNames[target])
                                    : tr(" — not yet %1.").arg(classNames[target]);
   else
     text += r.afterClass != r.beforeClass ? tr(" — fooled.") : tr(" — not fooled.");
-  if (label_ >= 0) text += tr(" (The test image is a %1.)").arg(classNames[label_]);
+  if (outcome.label >= 0 && outcome.label < classNames.size())
+    text += tr(" (The test image is a %1.)").arg(classNames[outcome.label]);
   verdict_->setText(text);
   result_ = std::move(r);
   emit attacked();

@@ -11,6 +11,7 @@
 
 #include "engine/core/Tensor.h"
 #include "engine/inspection/Adversarial.h"
+#include "engine/io/SharedModel.h"
 
 #include <QWidget>
 
@@ -60,7 +61,16 @@ private:
   void prepareImage(); // the source's image at the model's size
   void request();
   void start();
-  void show(uint64_t number, AttackResult result, QString error);
+  struct Outcome { // an attack and what it was asked on
+    uint64_t number;
+    ModelSnapshot model;
+    Tensor image;
+    int label;
+    AttackOptions options;
+    AttackResult result;
+    QString error;
+  };
+  void show(const Outcome& outcome);
 
   Workspace* workspace_;
   QComboBox* source_;

@@ -22,6 +22,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 
 namespace convscope::ui {
 
@@ -168,6 +170,8 @@ void ProbePage::followModel() {
   const QSignalBlocker block(layer_);
   layer_->clear();
   if (net.inputShape().rank() != 3) {
+    ++*current_; // a run for the model before is stale
+    if (std::exchange(busy_, false)) emit finished();
     status_->setText(tr("%1 does not read images: nothing to probe").arg(QString::fromStdString(model->fileName())));
     units_.clear();
     showUnits();
@@ -192,11 +196,42 @@ void ProbePage::scheduleRun() {
   debounce_->start();
 }
 
+// One run of the Probe, handed between the GUI thread and the compute thread: the compute thread
+// takes a chunk (the dataset examples, or a few steps of one unit, the model borrowed a step at a
+// time) and hands it back; the GUI shows it and posts the next. Between two chunks the compute
+// thread runs whatever else waits — the live maps' update, a hovered unit's field, an attack — so
+// the Probe never holds them up for longer than a few steps.
+struct ProbePage::Run {
+  uint64_t generation = 0;
+  ModelSnapshot model;
+  Preprocess preprocess;
+  VisualizeOptions options;
+  std::vector<int64_t> channels;
+  std::string dataset;
+  bool examplesDone = false;
+  size_t unit = 0;                   // the one being made
+  std::unique_ptr<UnitAscent> ascent; // its ascent (compute thread only)
+};
+
+void ProbePage::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (waitingToRun_) scheduleRun(); // the settings changed while the page was out of sight
+}
+
 void ProbePage::run() {
   debounce_->stop();
   const ModelSnapshot model = workspace_->model();
-  if (!model || layer_->count() == 0) return;
-  const uint64_t generation = ++*current_;
+  const uint64_t generation = ++*current_; // whatever runs is stale from here on
+  if (!model || layer_->count() == 0) {
+    if (std::exchange(busy_, false)) emit finished();
+    return;
+  }
+  if (!isVisible()) { // nothing is made for a page nobody sees: the compute thread has the live maps to do
+    waitingToRun_ = true;
+    if (std::exchange(busy_, false)) emit finished();
+    return;
+  }
+  waitingToRun_ = false;
   const size_t node = size_t(layer_->currentData().toInt());
   const int64_t channels = model->network().shapes(1)[node][1];
   const int64_t first = std::min<int64_t>(firstUnit_->value(), std::max<int64_t>(0, channels - 1));
@@ -207,86 +242,91 @@ void ProbePage::run() {
     units_.push_back(std::move(u));
   }
   examplesNote_.clear();
-  VisualizeOptions options;
-  options.node = node;
-  options.steps = steps_->value();
-  options.l2 = l2_->isChecked(), options.blur = blur_->isChecked(), options.jitter = jitter_->isChecked();
-  options.fourier = fourier_->isChecked(), options.transform = transform_->isChecked();
-  const Preprocess preprocess = workspace_->modelPreprocess();
-  const std::string dataset = model->info().training ? model->info().training->dataset : std::string();
-  std::vector<int64_t> wanted;
-  for (const Unit& u : units_) wanted.push_back(u.channel);
+  auto run = std::make_shared<Run>();
+  run->generation = generation;
+  run->model = model;
+  run->preprocess = workspace_->modelPreprocess();
+  run->options.node = node;
+  run->options.steps = steps_->value();
+  run->options.l2 = l2_->isChecked(), run->options.blur = blur_->isChecked();
+  run->options.jitter = jitter_->isChecked(), run->options.transform = transform_->isChecked();
+  run->options.fourier = fourier_->isChecked();
+  run->dataset = model->info().training ? model->info().training->dataset : std::string();
+  for (const Unit& u : units_) run->channels.push_back(u.channel);
   busy_ = true;
-  progress_->setRange(0, int(units_.size()) * options.steps);
+  progress_->setRange(0, int(units_.size()) * run->options.steps);
   progress_->setValue(0);
   progress_->setFormat(tr("unit %1 of %2").arg(1).arg(units_.size()));
-  progress_->show();
   status_->setText(tr("Making %1 images for %2…").arg(units_.size()).arg(layerName()));
   showUnits();
+  advance(run);
+}
+
+void ProbePage::advance(std::shared_ptr<Run> run) {
   const auto current = current_;
-  jobs_.post([this, model, generation, current, options, preprocess, dataset, wanted] {
-    const auto stale = [&] { return current->load() != generation; };
-    OnednnBackend backend;
-    // The dataset examples first: one pass over the test images for all the units.
-    std::vector<std::vector<DatasetExample>> examples;
-    QString note;
-    if (dataset.empty()) {
-      note = tr("The model does not say which dataset it learned from: no dataset examples.");
-    } else {
-      try {
-        const std::shared_ptr<const Dataset> test = testImages(dataset, preprocess);
-        examples = model->use([&](Network& net) {
-          return topDatasetExamples(net, backend, preprocess, *test, options, wanted, kExamples, 2000);
-        });
-        note = tr("Dataset examples: the first %1 test images of %2.")
-                   .arg(std::min<size_t>(2000, test->size()))
-                   .arg(QString::fromStdString(dataset));
-      } catch (const std::exception& e) {
-        note = tr("No dataset examples: %1").arg(QString::fromStdString(e.what()));
-      }
-    }
-    QMetaObject::invokeMethod(
-        this, queuedCall([this, generation, examples, note] { examplesReady(generation, examples, note); }),
-        Qt::QueuedConnection);
-    // Then the units one by one, each handing over its image every few steps (the model is borrowed
-    // a unit at a time, so the live maps and the stepper are not kept waiting for the whole run).
+  jobs_.post([this, run, current] {
+    if (current->load() != run->generation) return; // replaced: nothing more is made for it
     QString error;
-    for (size_t i = 0; i < wanted.size() && !stale(); ++i) {
-      VisualizeOptions o = options;
-      o.channel = wanted[i];
-      double start = 0.0;
-      o.progress = [&](int step, const Tensor& image, double activation) {
-        if (stale()) return false;
-        if (step % 8 == 0 || step == o.steps) {
-          Tensor copy = image;
-          QMetaObject::invokeMethod(this,
-                                    queuedCall([this, generation, i, copy, activation, step, start] {
-                                      unitStepped(generation, i, copy, activation, step, start);
-                                    }),
-                                    Qt::QueuedConnection);
+    try {
+      if (!run->examplesDone) {
+        // The dataset examples first: one pass over the test images for all the units.
+        run->examplesDone = true;
+        std::vector<std::vector<DatasetExample>> examples;
+        QString note;
+        if (run->dataset.empty()) {
+          note = tr("The model does not say which dataset it learned from: no dataset examples.");
+        } else {
+          try {
+            const std::shared_ptr<const Dataset> test = testImages(run->dataset, run->preprocess);
+            OnednnBackend backend;
+            examples = run->model->use([&](Network& net) {
+              return topDatasetExamples(net, backend, run->preprocess, *test, run->options, run->channels, kExamples,
+                                        2000);
+            });
+            note = tr("Dataset examples: the first %1 test images of %2.")
+                       .arg(std::min<size_t>(2000, test->size()))
+                       .arg(QString::fromStdString(run->dataset));
+          } catch (const std::exception& e) {
+            note = tr("No dataset examples: %1").arg(QString::fromStdString(e.what()));
+          }
         }
-        return true;
-      };
-      try {
-        model->use([&](Network& net) {
-          const VisualizeResult r = visualizeUnit(net, backend, preprocess, o);
-          start = r.activationStart;
-          Tensor image = r.image;
-          const double end = r.activationEnd;
-          const int done = int(r.activations.size());
-          QMetaObject::invokeMethod(this,
-                                    queuedCall([this, generation, i, image, end, done, start] {
-                                      unitStepped(generation, i, image, end, done, start);
-                                    }),
-                                    Qt::QueuedConnection);
-          return 0;
-        });
-      } catch (const std::exception& e) {
-        error = QString::fromStdString(e.what());
-        break;
+        QMetaObject::invokeMethod(this, queuedCall([this, run, examples, note] {
+                                    examplesReady(run->generation, examples, note);
+                                    if (current_->load() == run->generation) advance(run);
+                                  }),
+                                  Qt::QueuedConnection);
+        return;
       }
+      // A few steps of the unit being made, the model borrowed for each step alone.
+      OnednnBackend backend;
+      VisualizeOptions options = run->options;
+      options.channel = run->channels[run->unit];
+      if (!run->ascent)
+        run->ascent = std::make_unique<UnitAscent>(run->model->network(), run->preprocess, options);
+      double start = 0.0, activation = 0.0;
+      for (int k = 0; k < kStepsAChunk && !run->ascent->done() && current->load() == run->generation; ++k)
+        activation = run->model->use([&](Network& net) { return run->ascent->step(net, backend); });
+      const VisualizeResult so = run->ascent->result();
+      start = so.activationStart;
+      const size_t index = run->unit;
+      const int steps = run->ascent->stepsTaken();
+      const bool unitDone = run->ascent->done();
+      if (unitDone) ++run->unit, run->ascent.reset();
+      const bool more = run->unit < run->channels.size();
+      QMetaObject::invokeMethod(this, queuedCall([this, run, index, image = so.image, activation, steps, start, more] {
+                                  unitStepped(run->generation, index, image, activation, steps, start);
+                                  if (current_->load() != run->generation) return;
+                                  if (more)
+                                    advance(run);
+                                  else
+                                    runEnded(run->generation, QString());
+                                }),
+                                Qt::QueuedConnection);
+      return;
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
     }
-    QMetaObject::invokeMethod(this, queuedCall([this, generation, error] { runEnded(generation, error); }),
+    QMetaObject::invokeMethod(this, queuedCall([this, run, error] { runEnded(run->generation, error); }),
                               Qt::QueuedConnection);
   });
 }

@@ -1,7 +1,7 @@
 // The Probe page: what each unit of a layer of the open model wants to see. For eight units at a
 // time, the image made by gradient ascent (engine/inspection/FeatureVisualization.h), drawn as it
-// is made — the optimization runs on the compute thread and hands each unit's image over every few
-// steps — beside the three test images of the model's dataset that excite the unit most, each
+// is made — the optimization runs on the compute thread in chunks of a few steps, handing each
+// unit's image over after each, and only while the page is shown — beside the three test images of the model's dataset that excite the unit most, each
 // with the patch its strongest position sees outlined in red. The regularizers are switches;
 // every change starts the run again (the one running stops at its next step).
 // Not for: one unit at length (`convscope visualize` gives its curve and file).
@@ -37,8 +37,9 @@ public:
   explicit ProbePage(Workspace* workspace, QWidget* parent = nullptr);
   ~ProbePage() override; // the running job stops and is waited for
 
-  static constexpr int kUnits = 8;    // units shown at a time
-  static constexpr int kExamples = 3; // dataset examples beside each
+  static constexpr int kUnits = 8;       // units shown at a time
+  static constexpr int kExamples = 3;    // dataset examples beside each
+  static constexpr int kStepsAChunk = 8; // steps the compute thread takes before it hands the image over
 
   struct Unit {
     int64_t channel = 0;
@@ -62,7 +63,12 @@ public:
 signals:
   void finished(); // the run ended (all units made) or was replaced
 
+protected:
+  void showEvent(QShowEvent* event) override; // a run asked for while hidden starts
+
 private:
+  struct Run;
+  void advance(std::shared_ptr<Run> run); // the run's next chunk, on the compute thread
   void followModel();
   void scheduleRun();
   void showUnits();
@@ -86,6 +92,7 @@ private:
   uint64_t shownGeneration_ = 0; // the model's
   std::shared_ptr<std::atomic<uint64_t>> current_ = std::make_shared<std::atomic<uint64_t>>(0); // the newest run
   bool busy_ = false;
+  bool waitingToRun_ = false; // asked for while the page was hidden
   bool presenting_ = false;
   ComputeJobs jobs_; // last: waited for before the rest goes
 };

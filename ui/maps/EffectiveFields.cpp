@@ -12,9 +12,9 @@ EffectiveFields::EffectiveFields(Deliver deliver, QObject* parent) : QObject(par
 
 EffectiveFields::~EffectiveFields() { jobs_.wait(); }
 
-void EffectiveFields::request(ModelSnapshot model, PipelineSnapshot result, int stage, int node, int map, int64_t row,
-                              int64_t col) {
-  Request r{std::move(model), std::move(result), stage, node, map, row, col};
+void EffectiveFields::request(PipelineSnapshot result, int stage, int node, int map, int64_t row, int64_t col) {
+  if (!result || !result->model) return;
+  Request r{std::move(result), stage, node, map, row, col};
   if (running_) {
     pending_ = std::move(r);
     return;
@@ -29,7 +29,7 @@ void EffectiveFields::start(Request r) {
     try {
       const Tensor input = r.result->values(0).inLayout(Layout::NCHW);
       OnednnBackend backend;
-      heat = r.model->use([&](Network& net) {
+      heat = r.result->model->use([&](Network& net) {
         if (r.node < 0 || size_t(r.node) >= net.size()) return Tensor(); // another model since
         return effectiveReceptiveField(net, backend, input, size_t(r.node), r.map, r.row, r.col);
       });
@@ -39,7 +39,7 @@ void EffectiveFields::start(Request r) {
     QMetaObject::invokeMethod(this, queuedCall([this, r, heat] {
                                 running_ = false;
                                 ++computed_;
-                                if (heat.size()) deliver_(r.stage, r.map, r.row, r.col, heat);
+                                if (heat.size()) deliver_(r.result, r.stage, r.map, r.row, r.col, heat);
                                 if (pending_) {
                                   Request next = std::move(*pending_);
                                   pending_.reset();

@@ -19,18 +19,19 @@ namespace convscope::ui {
 class EffectiveFields : public QObject {
   Q_OBJECT
 public:
-  // `deliver` gets each result on the GUI thread.
-  using Deliver = std::function<void(int stage, int map, int64_t row, int64_t col, Tensor heat)>;
+  // `deliver` gets each result on the GUI thread, with the pipeline result it was computed on.
+  using Deliver =
+      std::function<void(const PipelineSnapshot& on, int stage, int map, int64_t row, int64_t col, Tensor heat)>;
   explicit EffectiveFields(Deliver deliver, QObject* parent = nullptr);
   ~EffectiveFields() override;
 
-  // The unit (map, row, col) of stage `stage` (model node `node`) of `result`, computed with `model`.
-  void request(ModelSnapshot model, PipelineSnapshot result, int stage, int node, int map, int64_t row, int64_t col);
+  // The unit (map, row, col) of stage `stage` (model node `node`) of `result`, with the model that
+  // made it (PipelineResult::model; nothing for the hand-made pipeline's maps).
+  void request(PipelineSnapshot result, int stage, int node, int map, int64_t row, int64_t col);
   int computed() const { return computed_; } // fields computed so far (tests)
 
 private:
   struct Request {
-    ModelSnapshot model;
     PipelineSnapshot result;
     int stage, node, map;
     int64_t row, col;

@@ -71,6 +71,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <climits>
 #include <optional>
@@ -229,16 +230,25 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(featureMaps_, &FeatureMapView::hovered, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
   // A model's unit under the mouse: its effective receptive field, from the compute thread.
+  // A field computed on an earlier frame of the same model is shown until the newest one's comes
+  // (a video moves on faster than a large network's backward pass); another model's never.
   effectiveFields_ = new EffectiveFields(
-      [this](int stage, int map, int64_t row, int64_t col, Tensor heat) {
-        featureMaps_->setEffectiveField(stage, map, row, col, std::move(heat));
+      [this](const PipelineSnapshot& on, int stage, int map, int64_t row, int64_t col, Tensor heat) {
+        const PipelineSnapshot& shown = featureMaps_->result();
+        if (shown && shown->model == on->model) featureMaps_->setEffectiveField(stage, map, row, col, std::move(heat));
       },
       this);
   connect(featureMaps_, &FeatureMapView::unitHovered, this,
           [this](int stage, int node, int map, qint64 row, qint64 col) {
-            if (workspace_->hasModel() && featureMaps_->result())
-              effectiveFields_->request(workspace_->model(), featureMaps_->result(), stage, node, map, row, col);
+            // The same unit asked again by a new frame: at most five times a second, so that a resting
+            // mouse over a live video does not take every other turn of the compute thread.
+            const std::array<int64_t, 4> unit{stage, map, row, col};
+            const double now = double(fieldClock_.elapsed());
+            if (unit == lastFieldUnit_ && now - lastFieldAt_ < 200.0) return; // the one asked for is on its way
+            lastFieldUnit_ = unit, lastFieldAt_ = now;
+            effectiveFields_->request(featureMaps_->result(), stage, node, map, row, col);
           });
+  fieldClock_.start();
 
   connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::tabChanged);
   createMenus(); // MainWindowMenus.cpp
@@ -615,7 +625,9 @@ void MainWindow::showInspection(int page) {
 
 bool MainWindow::startCamera(int index) {
   try {
-    return startLive(VideoSource::openCamera(index), false);
+    std::unique_ptr<VideoSource> camera = VideoSource::openCamera(index);
+    QSettings().setValue("live/camera", index); // File → Camera opens this one next time
+    return startLive(std::move(camera), false);
   } catch (const std::exception& e) {
     showError(tr("Could not start the camera: %1").arg(QString::fromStdString(e.what())));
     return false;

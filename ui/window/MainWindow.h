@@ -10,10 +10,12 @@
 #include "engine/core/Geometry.h"
 #include "engine/io/LectureFile.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPalette>
 #include <QStringList>
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -159,6 +161,9 @@ private:
   QWidget* featurePage_;                // the Feature maps tab: the live bar over the maps
   LiveFeed* liveFeed_;
   EffectiveFields* effectiveFields_;
+  QElapsedTimer fieldClock_;
+  std::array<int64_t, 4> lastFieldUnit_{-1, -1, -1, -1}; // the hovered unit asked for last, and when
+  double lastFieldAt_ = 0.0;
   QFrame* liveBar_;
   QLabel* liveLabel_;
   bool settingLiveFrame_ = false;       // the workspace's new input is a frame, not the user's
