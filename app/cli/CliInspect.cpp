@@ -164,9 +164,7 @@ int attack(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   if (p.isSet("test-images")) throw UsageError("--test-images is for the test images; --input attacks one image");
-  Preprocess plain = pre; // the image on the [0, 1] scale at the model's size; the attack normalizes
-  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
-  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  const Preprocess plain = withoutNormalization(pre); // the attack normalizes
   const Tensor image = preprocessImage(loadImage(str(p.value("input")), {pre.channels, false}), plain);
   const int label = p.isSet("label") ? int(parseInteger(str(p.value("label")), "--label")) : -1;
   if (label < -1 || label >= classes)

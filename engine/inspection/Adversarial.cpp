@@ -149,9 +149,7 @@ AttackEvaluation attackDataset(Network& classifier, Backend& backend, const Prep
   const size_t n = maxImages ? std::min(maxImages, data.size()) : data.size();
   std::vector<size_t> indices(n);
   for (size_t i = 0; i < n; ++i) indices[i] = i;
-  Preprocess plain = preprocess; // the batch on the [0, 1] scale; the normalization is the attack's to apply
-  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
-  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  const Preprocess plain = withoutNormalization(preprocess); // the attack normalizes
   Tensor batch;
   std::vector<int> labels;
   int64_t right = 0, attackedRight = 0, onTarget = 0;

@@ -286,9 +286,7 @@ std::vector<std::vector<DatasetExample>> topDatasetExamples(Network& network, Ba
   if (n == 0) throw std::invalid_argument("dataset examples: the dataset has no images");
   std::vector<size_t> indices(n);
   for (size_t i = 0; i < n; ++i) indices[i] = i;
-  Preprocess plain = preprocess; // the batch on the [0, 1] scale, kept for the examples' images
-  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
-  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  const Preprocess plain = withoutNormalization(preprocess); // the examples' images kept on [0, 1]
   std::vector<std::vector<DatasetExample>> all(channels.size(), std::vector<DatasetExample>(n));
   Tensor batch;
   std::vector<int> labels;

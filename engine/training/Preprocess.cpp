@@ -328,6 +328,13 @@ template <typename F> void perChannel(Tensor& x, const Preprocess& p, F f) {
 }
 } // namespace
 
+Preprocess withoutNormalization(const Preprocess& p) {
+  Preprocess plain = p;
+  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
+  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
+  return plain;
+}
+
 Tensor normalizeImages(const Tensor& images, const Preprocess& p) {
   Tensor x = images.inLayout(Layout::NCHW);
   perChannel(x, p, [](float v, float mean, float deviation) { return (v - mean) / deviation; });

@@ -86,6 +86,9 @@ std::string normalizationText(const Preprocess& p);
 // visualization).
 Tensor normalizeImages(const Tensor& images, const Preprocess& p);
 void gradientToImages(Tensor& gradient, const Preprocess& p);
+// The same preparation without the normalization (mean 0, deviation 1): images on the [0, 1] scale
+// at the model's size, for the methods above to normalize themselves.
+Preprocess withoutNormalization(const Preprocess& p);
 
 // A shuffled order of 0..n−1 for each epoch, deterministic for the seed.
 std::vector<size_t> shuffledOrder(size_t n, std::mt19937_64& random);

@@ -88,15 +88,6 @@ private:
   int pixels_ = 13, rows_ = 10;
 };
 
-namespace {
-// The image on the [0, 1] scale at the model's size: the model's preparation without its normalization.
-Preprocess plainOf(const Preprocess& p) {
-  Preprocess plain = p;
-  std::fill(plain.mean.begin(), plain.mean.end(), 0.0f);
-  std::fill(plain.stddev.begin(), plain.stddev.end(), 1.0f);
-  return plain;
-}
-} // namespace
 
 FoolPage::FoolPage(Workspace* workspace, QWidget* parent) : QWidget(parent), workspace_(workspace) {
   setObjectName("foolPage");
@@ -231,7 +222,7 @@ void FoolPage::prepareImage() {
   original_ = Tensor();
   label_ = -1;
   try {
-    const Preprocess plain = plainOf(workspace_->modelPreprocess());
+    const Preprocess plain = withoutNormalization(workspace_->modelPreprocess());
     switch (Source(source_->currentData().toInt())) {
     case Source::Window:
       if (workspace_->inputIsMatrix())
