@@ -22,8 +22,10 @@ dir="$ROOT/build/tsan"
 # -O1 (ThreadSanitizer's documentation asks for -O1 or -O2): it compiles faster; -g1: line
 # tables are all a report needs, and the build is a third shorter.
 configureAndBuild "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-  -DBUILD_TESTING=ON -DCONVSCOPE_BENCH=OFF -DCONVSCOPE_SANITIZE_THREAD=ON -- thread_tests ui_tests architecture_tests
+  -DBUILD_TESTING=ON -DCONVSCOPE_BENCH=OFF -DCONVSCOPE_SANITIZE_THREAD=ON -- thread_tests ui_tests architecture_tests \
+  inspection_tests
 export QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1
+export CONVSCOPE_SANITIZED=1 # tests skip their timing assertions
 # die_after_fork=0: the window tests check exported PDFs and GIFs with pdftoppm and
 # ImageMagick through QProcess, which forks the multi-threaded test (the child only execs).
 export TSAN_OPTIONS="halt_on_error=1:history_size=7:second_deadlock_stack=1:die_after_fork=0:suppressions=$ROOT/scripts/tsan.supp"
@@ -34,4 +36,6 @@ cd "$dir"
 ./tests/ui_tests
 ./tests/architecture_tests blocksCloseAndOpenAndTheTableFollowsTheGraph anOnnxFileOpensAndABadFileIsRefused standardDepthwiseAndPointwiseCountWhatTheFormulaSays \
   compareShowsTwoNetworksSideBySideAndTheirTraining
+# The live video's reader thread, the Probe's chunks, attacks and hovered fields on the compute thread.
+QT_QPA_PLATFORM="offscreen:configfile=$ROOT/tests/ui/projector-1280x800.json" ./tests/inspection_tests
 echo "ConvScope: ThreadSanitizer found nothing" >&2

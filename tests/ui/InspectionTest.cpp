@@ -158,7 +158,7 @@ void InspectionTest::aVideoFeedsTheMapsFrameByFrameAndTheWindowStaysResponsive()
     QVERIFY2(worst < 1e-3f, qPrintable(QString("frame %1's maps differ by %2").arg(k).arg(worst)));
   }
   QCOMPARE(int64_t(checked), counts.taken);
-  QVERIFY2(late.size() > 100, qPrintable(QString::number(late.size())));
+  if (!sanitized()) QVERIFY2(late.size() > 100, qPrintable(QString::number(late.size())));
   const double p99 = percentile(late, 0.99);
   qInfo("30 fps: %lld shown, %lld dropped; event-loop lateness p99 %.2f ms over %zu beats", (long long)counts.taken,
         (long long)counts.dropped, p99, late.size());
