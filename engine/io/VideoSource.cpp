@@ -17,7 +17,7 @@ std::unique_ptr<VideoSource> VideoSource::openCamera(int index) {
   v->name_ = "camera " + std::to_string(index);
   v->capture_ = std::make_unique<cv::VideoCapture>();
   try {
-    v->capture_->open(index);
+    v->capture_->open(index, cv::CAP_V4L2); // Linux's cameras; no plugin probing (GStreamer, USB depth cameras)
   } catch (const cv::Exception& e) {
     throw std::invalid_argument(v->name_ + ": OpenCV cannot open it (" + e.err + ")");
   }
@@ -38,8 +38,12 @@ std::unique_ptr<VideoSource> VideoSource::openFile(const std::string& path) {
   v->path_ = path;
   v->file_ = true;
   v->capture_ = std::make_unique<cv::VideoCapture>();
+  // FFmpeg reads the usual files (MP4, WebM, AVI, MKV, animated GIF); OpenCV's own reader MJPEG in
+  // AVI where FFmpeg is missing. Not OpenCV's other backends: GStreamer's plugin scan at the first
+  // open is slow and leaves its plugins' memory behind, and the image-sequence reader would take
+  // any file name with a number in it for a sequence.
   try {
-    v->capture_->open(path);
+    if (!v->capture_->open(path, cv::CAP_FFMPEG)) v->capture_->open(path, cv::CAP_OPENCV_MJPEG);
   } catch (const cv::Exception& e) {
     throw std::invalid_argument(path + ": OpenCV cannot read it as a video (" + e.err + ")");
   }
@@ -59,7 +63,8 @@ VideoSource::~VideoSource() = default;
 bool VideoSource::rewind() {
   if (!file_) return false;
   try {
-    return capture_->open(path_) && capture_->isOpened();
+    return (capture_->open(path_, cv::CAP_FFMPEG) || capture_->open(path_, cv::CAP_OPENCV_MJPEG)) &&
+           capture_->isOpened();
   } catch (const cv::Exception&) {
     return false;
   }
