@@ -1,7 +1,7 @@
 // The effective receptive field of the unit under the mouse (FeatureMapView::unitHovered):
 // |∂unit/∂input| on the compute thread, with the model that made the maps (PipelineResult::model,
-// borrowed), handed back to the view. While
-// one is computed only the newest request waits (the mouse moves faster than ResNet's backward pass).
+// borrowed), handed back to the view. While one is computed only the newest request waits (the
+// mouse moves faster than ResNet's backward pass).
 // Not for: the theoretical field (the view draws it from the pipeline result's fields).
 #pragma once
 
