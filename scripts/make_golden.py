@@ -887,6 +887,17 @@ kl.backward()
 cases.append({"op": "gaussian_kl", "name": "gaussian-kl", "src": t(kl_input.detach()), "value": float(kl),
               "diff_src": t(kl_input.grad)})
 
+# Small banks (engine/lessons/FusedStages.h: the live view's direct loop), with their own draws
+# (the cases before keep theirs): 3 channels through 8 filters 3x3 on an odd width (blocks of 32
+# columns, then single columns), 4 channels through 5 filters 5x7 with asymmetric padding.
+SMALL_BANK = torch.Generator().manual_seed(2612)
+for name, c_in, c_out, h, w, kh, kw, pad in [("small-bank-rgb-8", 3, 8, 11, 37, 3, 3, (1, 1, 1, 1)),
+                                             ("small-bank-4-5x7", 4, 5, 9, 21, 5, 7, (2, 1, 3, 0))]:
+    cases.append(conv_case(name, 1, c_in, c_out, h, w, kh, kw, (1, 1), pad, (1, 1), 1,
+                           src=torch.randn(1, c_in, h, w, generator=SMALL_BANK),
+                           weights=torch.randn(c_out, c_in, kh, kw, generator=SMALL_BANK),
+                           b=torch.randn(c_out, generator=SMALL_BANK)))
+
 with open(OUT, "w") as f:
     json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
 print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")

@@ -35,6 +35,11 @@ public:
   // The layout this backend computes rank-4 activations in fastest; a network keeps its
   // activations in it between layers. Every function accepts either layout.
   virtual Layout preferredLayout() const { return Layout::NCHW; }
+  // Whether the live pipeline computes a small bank of filters on a large photo in its own fused
+  // pass (FusedStages.h: fusedBank) instead of through conv2dForward: the oneDNN backend, whose
+  // kernels leave half their vector lanes empty there; the reference backend keeps its loops
+  // (the oracle the fused pass is tested against).
+  virtual bool fusesLiveBanks() const { return false; }
 
   // dst = src ⋆ weights + bias (cross-correlation, zero padding). bias may be null.
   virtual void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 namespace convscope {
@@ -112,30 +113,51 @@ KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& inpu
   return conv;
 }
 
+namespace {
+// The convolution kernels [first, last) make together, `last` found here: consecutive
+// full-depth kernels of one size run as one convolution with several output channels (oneDNN
+// vectorizes over them) instead of one convolution each.
+KernelConvolution runOfKernels(const std::vector<NamedKernel>& kernels, size_t first, const Shape& image,
+                               const FilterOptions& options, size_t& last) {
+  KernelConvolution conv = kernelConvolution(kernels[first], image, options);
+  last = first + 1;
+  if (conv.geometry.groups != 1) return conv;
+  while (last < kernels.size() && kernels[last].weights.shape() == kernels[first].weights.shape()) ++last;
+  if (last == first + 1) return conv;
+  const Shape& k = conv.weights.shape(); // (1, C, KH, KW)
+  Tensor weights(Shape{static_cast<int64_t>(last - first), k[1], k[2], k[3]});
+  auto out = weights.values().begin();
+  for (size_t i = first; i < last; ++i) {
+    const KernelConvolution each = i == first ? conv : kernelConvolution(kernels[i], image, options);
+    out = std::copy(each.weights.values().begin(), each.weights.values().end(), out);
+  }
+  conv.weights = std::move(weights);
+  conv.bias = Tensor(Shape{static_cast<int64_t>(last - first)}, options.bias);
+  return conv;
+}
+} // namespace
+
+std::optional<KernelConvolution> wholeBank(const std::vector<NamedKernel>& kernels, const Shape& image,
+                                           const FilterOptions& options) {
+  if (kernels.empty()) return std::nullopt;
+  try {
+    size_t last = 0;
+    KernelConvolution conv = runOfKernels(kernels, 0, image, options, last);
+    if (last != kernels.size() || conv.geometry.groups != 1) return std::nullopt;
+    return conv;
+  } catch (const std::invalid_argument&) { // applyFilterBank names the problem
+    return std::nullopt;
+  }
+}
+
 Tensor applyFilterBank(Backend& backend, const Tensor& image, const std::vector<NamedKernel>& kernels,
                        const FilterOptions& options, Layout layout, Tensor* storage) {
   if (kernels.empty()) throw std::invalid_argument("filtering: no kernel given");
   std::vector<Tensor> outputs;
   int64_t totalChannels = 0;
   for (size_t first = 0; first < kernels.size();) {
-    KernelConvolution conv = kernelConvolution(kernels[first], image.shape(), options);
-    // Consecutive full-depth kernels of one size run as one convolution with several
-    // output channels (oneDNN vectorizes over them) instead of one convolution each.
-    size_t last = first + 1;
-    if (conv.geometry.groups == 1) {
-      while (last < kernels.size() && kernels[last].weights.shape() == kernels[first].weights.shape()) ++last;
-      if (last > first + 1) {
-        const Shape& k = conv.weights.shape(); // (1, C, KH, KW)
-        Tensor weights(Shape{static_cast<int64_t>(last - first), k[1], k[2], k[3]});
-        auto out = weights.values().begin();
-        for (size_t i = first; i < last; ++i) {
-          const KernelConvolution each = i == first ? conv : kernelConvolution(kernels[i], image.shape(), options);
-          out = std::copy(each.weights.values().begin(), each.weights.values().end(), out);
-        }
-        conv.weights = std::move(weights);
-        conv.bias = Tensor(Shape{static_cast<int64_t>(last - first)}, options.bias);
-      }
-    }
+    size_t last = first;
+    const KernelConvolution conv = runOfKernels(kernels, first, image.shape(), options, last);
     const std::string who = "kernel '" + kernels[first].name + "'";
     const bool whole = first == 0 && last == kernels.size(); // one convolution: straight into `layout`
     const Shape shape = conv2dOutputShape(image.shape(), conv.weights.shape()[0], conv.geometry, who);

@@ -11,6 +11,7 @@
 #include "engine/core/Tensor.h"
 #include "engine/backend/Backend.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,12 @@ struct KernelConvolution {
   Tensor bias;
 };
 KernelConvolution kernelConvolution(const NamedKernel& kernel, const Shape& input, const FilterOptions& options);
+
+// The whole bank as one convolution — (K, C, KH, KW) weights, K biases — when applyFilterBank
+// runs it as one (kernels of one size spanning the channels); nothing otherwise, or when the
+// geometry does not fit (applyFilterBank names the problem).
+std::optional<KernelConvolution> wholeBank(const std::vector<NamedKernel>& kernels, const Shape& image,
+                                           const FilterOptions& options);
 
 // image (1, C, H, W) → (1, C_out, H_out, W_out), in `layout` when the bank is one
 // convolution (else NCHW); throws std::invalid_argument with the numbers.

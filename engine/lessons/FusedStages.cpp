@@ -1,13 +1,19 @@
-// One pass for ReLU, max pooling and ranges over channels-last maps, a band of rows (one
-// pooling window high) at a time.
+// One pass for ReLU, max pooling and ranges over a convolution's maps (channels-last or
+// planes), a band of rows (one pooling window high) at a time; and for a small bank, the
+// convolution itself a band at a time with the same pass over each band while it is in cache.
 #include "engine/lessons/FusedStages.h"
 
 #include "engine/core/Vec4.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <cstring>
+#include <string>
 #include <type_traits>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace convscope {
 
@@ -23,16 +29,22 @@ template <int... Counts> struct ChannelCounts {
 using FusedChannels = ChannelCounts<1, 2, 3, 4, 6, 8, 12, 16>; // FusedStages.h names them too
 } // namespace
 
-bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool) {
-  if (maps.shape().rank() != 4 || maps.shape()[0] != 1) return false;
-  const int64_t c = maps.shape()[1]; // NCHW: plane by plane; NHWC: the counts with a pass
-  if (maps.layout() == Layout::NHWC && !FusedChannels::has(c)) return false;
+bool canFusePool(const Shape& maps, const Pool2DGeometry* pool) {
+  if (maps.rank() != 4 || maps[0] != 1) return false;
   if (!pool) return true;
   // Windows inside the map: no ceil mode (its last, partial window would read beyond the map)
   // and the geometry the pooling stage itself accepts.
   return pool->mode == PoolMode::Max && !pool->ceilMode && pool->countPadding && pool->kernelH == pool->strideH &&
          pool->kernelW == pool->strideW && pool->padTop == 0 && pool->padBottom == 0 && pool->padLeft == 0 &&
-         pool->padRight == 0 && pool->kernelH <= maps.shape()[2] && pool->kernelW <= maps.shape()[3];
+         pool->padRight == 0 && pool->kernelH >= 1 && pool->kernelW >= 1 && pool->kernelH <= maps[2] &&
+         pool->kernelW <= maps[3];
+}
+
+bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool) {
+  if (maps.shape().rank() != 4) return false;
+  // NCHW: plane by plane; NHWC: the counts with a pass
+  if (maps.layout() == Layout::NHWC && !FusedChannels::has(maps.shape()[1])) return false;
+  return canFusePool(maps.shape(), pool);
 }
 
 namespace {
@@ -90,6 +102,18 @@ void poolRow(const float* band, int64_t width, int64_t rows, int64_t windowWidth
              float* pl, float* ph) {
   for (int64_t px = 0; px < pooledWidth; ++px) {
     float* o = out + px * C;
+    if constexpr (C == 1) { // planes: four 2-wide windows from two vectors of each row
+      if (windowWidth == 2 && px + 4 <= pooledWidth) {
+        V4 m = splat(0.0f);
+        for (int64_t y = 0; y < rows; ++y) {
+          const V4 a = load(band + y * width + 2 * px), b = load(band + y * width + 2 * px + 4);
+          m = max(m, max(shuffle<0, 2, 4, 6>(a, b), shuffle<1, 3, 5, 7>(a, b)));
+        }
+        store(o, m);
+        px += 3;
+        continue;
+      }
+    }
     if constexpr (C % 4 == 0) {
       for (int k = 0; k < C / 4; ++k) {
         V4 m = splat(0.0f);
@@ -108,6 +132,37 @@ void poolRow(const float* band, int64_t width, int64_t rows, int64_t windowWidth
   Lanes<C> range; // the pooled row's range: a short pass over what was just written
   range.row(out, nullptr, pooledWidth * C);
   range.foldInto(pl, ph);
+}
+
+// NCHW planes: one pass per plane, all planes' bands shared among the threads in one region.
+void fusePlanes(const float* src, int64_t planes, float* relu, float* pooled, const Band& b, float* lo, float* hi,
+                float* plo, float* phi) {
+  const int64_t bands = (b.height + b.rows - 1) / b.rows, area = b.height * b.width,
+                pooledArea = b.pooledHeight * b.pooledWidth;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (int64_t c = 0; c < planes; ++c) lo[c] = plo[c] = kInf, hi[c] = phi[c] = -kInf;
+#pragma omp parallel
+  {
+    std::vector<float> l(size_t(planes), kInf), h(size_t(planes), -kInf), pl(l), ph(h);
+#pragma omp for schedule(static)
+    for (int64_t job = 0; job < planes * bands; ++job) {
+      const int64_t c = job / bands, band = job % bands;
+      const int64_t y0 = band * b.rows, y1 = std::min(b.height, y0 + b.rows);
+      const float* plane = src + c * area;
+      Lanes<1> lanes; // (a local: its minima and maxima stay in registers)
+      lanes.row(plane + y0 * b.width, relu ? relu + c * area + y0 * b.width : nullptr, (y1 - y0) * b.width);
+      lanes.foldInto(&l[size_t(c)], &h[size_t(c)]);
+      if (pooled && band < b.pooledHeight)
+        poolRow<1>(plane + y0 * b.width, b.width, b.rows, b.windowWidth, b.pooledWidth,
+                   pooled + c * pooledArea + band * b.pooledWidth, &pl[size_t(c)], &ph[size_t(c)]);
+    }
+    streamFence();
+#pragma omp critical
+    for (int64_t c = 0; c < planes; ++c) {
+      lo[c] = std::min(lo[c], l[size_t(c)]), hi[c] = std::max(hi[c], h[size_t(c)]);
+      plo[c] = std::min(plo[c], pl[size_t(c)]), phi[c] = std::max(phi[c], ph[size_t(c)]);
+    }
+  }
 }
 
 template <int C>
@@ -165,16 +220,232 @@ void reluMaxPool(const Tensor& maps, Tensor* relu, const Pool2DGeometry* pool, T
   float* p = pool ? pooled->data() : nullptr;
   std::vector<float> unused(pool ? 0 : size_t(2 * C));
   if (!pool) plo = unused.data(), phi = unused.data() + C;
-  if (maps.layout() == Layout::NCHW && C > 1) { // planes: each one a one-channel image
-    const int64_t area = s[2] * s[3], pooledArea = b.pooledHeight * b.pooledWidth;
-    for (int64_t c = 0; c < C; ++c)
-      fuse<1>(maps.data() + c * area, r ? r + c * area : nullptr, p ? p + c * pooledArea : nullptr, b, lo + c, hi + c,
-              plo + c, phi + c);
-    return;
-  }
+  if (maps.layout() == Layout::NCHW && C > 1) return fusePlanes(maps.data(), C, r, p, b, lo, hi, plo, phi);
   FusedChannels::dispatch(C, [&](auto channels) {
     fuse<decltype(channels)::value>(maps.data(), r, p, b, lo, hi, plo, phi);
   });
+}
+
+
+// A small bank of filters: the convolution a band of output rows at a time, each row in blocks
+// of 16 columns (one AVX-512 register), the 8 filters' sums in 8 registers (16 for a block of
+// 32 columns), every tap one load of 16 neighbouring input pixels and one multiply-add per filter.
+namespace {
+constexpr int kBankFilters = 8;  // registers of sums: a smaller bank is padded with zero filters
+constexpr int kBankChannels = 4; // input channels
+constexpr int kBankKernel = 7;   // a kernel's side
+constexpr int64_t kBankPixels = 1 << 16;
+constexpr int64_t kBankRows = 8; // output rows a thread computes from one padded copy of their input
+
+typedef float V16 __attribute__((vector_size(64)));
+
+// What the rows loop reads and writes: a band's input with its zero border (channels planes of
+// rows + KH − 1 rows of W_out + KW − 1 columns), the weights as [channel][ky][kx][filter] with 8
+// filters (zeros beyond the bank), and the band's output (filters planes of rows × W_out).
+struct BankRows {
+  const float* input;
+  int64_t width, plane;
+  int channels, kernelH;
+  const float* weights;
+  const float* bias; // 8
+  int filters;
+  int64_t outWidth, rows;
+  float* out;
+  int64_t outPlane;
+};
+
+__attribute__((target("avx512f"))) inline V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Columns [x, x + 16·B) of output row r: B blocks of 16.
+template <int KW, int B> __attribute__((target("avx512f"))) inline void bankBlock(const BankRows& b, int64_t r, int64_t x) {
+  V16 sum[B][kBankFilters];
+  for (int o = 0; o < kBankFilters; ++o)
+    for (int k = 0; k < B; ++k) sum[k][o] = V16{} + b.bias[o];
+  for (int c = 0; c < b.channels; ++c)
+    for (int ky = 0; ky < b.kernelH; ++ky) {
+      const float* row = b.input + c * b.plane + (r + ky) * b.width + x;
+      const float* w = b.weights + (c * b.kernelH + ky) * KW * kBankFilters;
+      for (int kx = 0; kx < KW; ++kx) {
+        V16 v[B];
+        for (int k = 0; k < B; ++k) v[k] = load16(row + kx + 16 * k);
+        for (int o = 0; o < kBankFilters; ++o)
+          for (int k = 0; k < B; ++k) sum[k][o] += v[k] * w[kx * kBankFilters + o];
+      }
+    }
+  for (int o = 0; o < b.filters; ++o)
+    for (int k = 0; k < B; ++k) std::memcpy(b.out + o * b.outPlane + r * b.outWidth + x + 16 * k, &sum[k][o], 64);
+}
+
+template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRows& b) {
+  for (int64_t r = 0; r < b.rows; ++r) {
+    int64_t x = 0;
+    for (; x + 32 <= b.outWidth; x += 32) bankBlock<KW, 2>(b, r, x);
+    for (; x + 16 <= b.outWidth; x += 16) bankBlock<KW, 1>(b, r, x);
+    for (; x < b.outWidth; ++x) // the last few columns one at a time, summed in the blocks' order
+      for (int o = 0; o < b.filters; ++o) {
+        float s = b.bias[o];
+        for (int c = 0; c < b.channels; ++c)
+          for (int ky = 0; ky < b.kernelH; ++ky)
+            for (int kx = 0; kx < KW; ++kx)
+              s = __builtin_fmaf(b.input[c * b.plane + (r + ky) * b.width + x + kx],
+                                 b.weights[((c * b.kernelH + ky) * KW + kx) * kBankFilters + o], s);
+        b.out[o * b.outPlane + r * b.outWidth + x] = s;
+      }
+  }
+}
+
+template <int... Widths> void bankRowsOfWidth(int kernelW, const BankRows& b) {
+  const bool done = ((kernelW == Widths && (bankRows<Widths>(b), true)) || ...);
+  if (!done) throw std::logic_error("bank: no loop for a kernel " + std::to_string(kernelW) + " wide");
+}
+
+// Whether the rows loop computes this convolution, at any size (canFuseBank adds when it pays).
+bool bankLoopFits(const Conv2DGeometry& g, const Shape& image, const Shape& weights);
+
+// Calls visit(thread, band, y0, rows) for every band of `bandRows` output rows (the last may be
+// shorter), on every thread; band holds the K planes of rows × W_out values of the convolution.
+template <class Visit>
+void forEachBand(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
+                 int64_t bandRows, Visit&& visit) {
+  const Shape& s = image.shape();
+  if (image.layout() != Layout::NCHW || !bankLoopFits(g, s, weights.shape()) || bias.size() != weights.shape()[0])
+    throw std::logic_error("bank: not a small bank in planes: " + g.toString() + " on " + s.toString());
+  const int channels = int(s[1]), filters = int(weights.shape()[0]);
+  const int64_t kh = g.kernelH, kw = g.kernelW, height = s[2], width = s[3];
+  const int64_t outH = height + g.padTop + g.padBottom - kh + 1, outW = width + g.padLeft + g.padRight - kw + 1;
+  const int64_t paddedW = outW + kw - 1;
+  std::vector<float> w(size_t(channels * kh * kw * kBankFilters), 0.0f); // [channel][ky][kx][filter]
+  for (int o = 0; o < filters; ++o)
+    for (int c = 0; c < channels; ++c)
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx)
+          w[size_t(((c * kh + ky) * kw + kx) * kBankFilters + o)] = weights.data()[((o * channels + c) * kh + ky) * kw + kx];
+  float b8[kBankFilters] = {};
+  for (int o = 0; o < filters; ++o) b8[o] = bias.data()[o];
+  const int64_t bands = (outH + bandRows - 1) / bandRows;
+  const float* pixels = image.data();
+#pragma omp parallel
+  {
+    const int thread = omp_get_thread_num();
+    const int64_t plane = (bandRows + kh - 1) * paddedW;
+    std::vector<float> padded(size_t(channels * plane)), out(size_t(filters * bandRows * outW));
+#pragma omp for schedule(static)
+    for (int64_t band = 0; band < bands; ++band) {
+      const int64_t y0 = band * bandRows, rows = std::min(bandRows, outH - y0);
+      for (int c = 0; c < channels; ++c)
+        for (int64_t r = 0; r < rows + kh - 1; ++r) { // input row y0 + r − padTop, columns from −padLeft
+          float* to = padded.data() + c * plane + r * paddedW;
+          const int64_t y = y0 + r - g.padTop;
+          std::fill(to, to + g.padLeft, 0.0f);
+          const int64_t copied = y >= 0 && y < height ? std::min(width, paddedW - g.padLeft) : 0;
+          if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
+          std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
+        }
+      const BankRows b{padded.data(), paddedW, plane, channels, int(kh), w.data(), b8, filters, outW, rows,
+                       out.data(), rows * outW};
+      bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
+      visit(thread, static_cast<const float*>(out.data()), y0, rows);
+    }
+  }
+}
+
+Shape bankOutputShape(const Conv2DGeometry& g, const Shape& image, const Shape& weights) {
+  return Shape{1, weights[0], image[2] + g.padTop + g.padBottom - g.kernelH + 1,
+               image[3] + g.padLeft + g.padRight - g.kernelW + 1};
+}
+} // namespace
+
+bool canFuseBank(const Conv2DGeometry& g, const Shape& image, const Shape& weights) {
+  if (!bankLoopFits(g, image, weights)) return false;
+  const Shape out = bankOutputShape(g, image, weights);
+  return out[2] * out[3] >= kBankPixels;
+}
+
+namespace {
+bool bankLoopFits(const Conv2DGeometry& g, const Shape& image, const Shape& weights) {
+  if (image.rank() != 4 || weights.rank() != 4 || image[0] != 1 || g.groups != 1 || weights[1] != image[1]) return false;
+  if (image[1] > kBankChannels || weights[0] > kBankFilters || weights[0] < 1 || g.kernelH > kBankKernel ||
+      g.kernelW > kBankKernel || weights[2] != g.kernelH || weights[3] != g.kernelW)
+    return false;
+  if (g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 || g.dilationW != 1) return false;
+  if (g.padTop < 0 || g.padBottom < 0 || g.padLeft < 0 || g.padRight < 0 || g.padTop >= g.kernelH ||
+      g.padBottom >= g.kernelH || g.padLeft >= g.kernelW || g.padRight >= g.kernelW)
+    return false;
+  const Shape out = bankOutputShape(g, image, weights);
+  if (out[2] < 1 || out[3] < 1) return false;
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  return avx512;
+}
+} // namespace
+
+void bankConvolution(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
+                     Tensor& out) {
+  const Shape shape = bankOutputShape(g, image.shape(), weights.shape());
+  out.reuseAs(shape, Layout::NCHW);
+  const int64_t plane = shape[2] * shape[3], width = shape[3];
+  float* to = out.data();
+  forEachBand(g, image, weights, bias, kBankRows, [&](int, const float* band, int64_t y0, int64_t rows) {
+    for (int64_t k = 0; k < shape[1]; ++k)
+      std::memcpy(to + k * plane + y0 * width, band + k * rows * width, size_t(rows * width) * sizeof(float));
+  });
+}
+
+void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
+               const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
+               int64_t step, Tensor& samples) {
+  const Shape shape = bankOutputShape(g, image.shape(), weights.shape());
+  if (!canFusePool(shape, pool) || step < 1 || (pool && (!pooled || !pooledRanges)))
+    throw std::invalid_argument("fusedBank: needs tiling max pooling with an output and its ranges, got " +
+                                (pool ? pool->toString() : std::string("none")) + " on " + shape.toString());
+  const int64_t K = shape[1], height = shape[2], width = shape[3];
+  // Bands of whole pooling windows (about 8 rows: the band's maps stay in the processor's cache).
+  const int64_t windowH = pool ? pool->kernelH : 1, windowW = pool ? pool->kernelW : 1;
+  const int64_t bandRows = windowH * std::max<int64_t>(1, kBankRows / windowH);
+  int64_t pooledH = 0, pooledW = 0;
+  if (pool) {
+    const Shape p = pool2dOutputShape(shape, *pool, "pooling");
+    pooled->reuseAs(p, Layout::NCHW);
+    pooledH = p[2], pooledW = p[3];
+  }
+  const int64_t sampledH = (height + step - 1) / step, sampledW = (width + step - 1) / step;
+  samples.reuseAs(Shape{1, K, sampledH, sampledW}, Layout::NCHW);
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const int threads = std::max(1, omp_get_max_threads());
+  // Each thread's ranges, folded after the pass: [thread][filter].
+  std::vector<float> lo(size_t(threads * K), kInf), hi(lo.size(), -kInf), plo(lo), phi(hi);
+  float* out = pool ? pooled->data() : nullptr;
+  float* sampled = samples.data();
+  forEachBand(g, image, weights, bias, bandRows, [&](int thread, const float* band, int64_t y0, int64_t rows) {
+    for (int64_t k = 0; k < K; ++k) {
+      const float* maps = band + k * rows * width;
+      Lanes<1> lanes; // (a local: its minima and maxima stay in registers)
+      lanes.row(maps, nullptr, rows * width);
+      lanes.foldInto(&lo[size_t(thread * K + k)], &hi[size_t(thread * K + k)]);
+      for (int64_t py = y0 / windowH; pool && py < pooledH && (py + 1) * windowH <= y0 + rows; ++py)
+        poolRow<1>(maps + (py * windowH - y0) * width, width, windowH, windowW, pooledW,
+                   out + (k * pooledH + py) * pooledW, &plo[size_t(thread * K + k)], &phi[size_t(thread * K + k)]);
+      for (int64_t y = (y0 + step - 1) / step * step; y < y0 + rows; y += step) {
+        const float* row = maps + (y - y0) * width;
+        float* to = sampled + (k * sampledH + y / step) * sampledW;
+        for (int64_t x = 0; x < sampledW; ++x) to[x] = row[x * step];
+      }
+    }
+  });
+  mapRanges.lo.assign(size_t(K), kInf), mapRanges.hi.assign(size_t(K), -kInf);
+  if (pool) pooledRanges->lo.assign(size_t(K), kInf), pooledRanges->hi.assign(size_t(K), -kInf);
+  for (int t = 0; t < threads; ++t)
+    for (int64_t k = 0; k < K; ++k) {
+      const size_t i = size_t(t * K + k);
+      mapRanges.lo[size_t(k)] = std::min(mapRanges.lo[size_t(k)], lo[i]);
+      mapRanges.hi[size_t(k)] = std::max(mapRanges.hi[size_t(k)], hi[i]);
+      if (!pool) continue;
+      pooledRanges->lo[size_t(k)] = std::min(pooledRanges->lo[size_t(k)], plo[i]);
+      pooledRanges->hi[size_t(k)] = std::max(pooledRanges->hi[size_t(k)], phi[i]);
+    }
 }
 
 } // namespace convscope

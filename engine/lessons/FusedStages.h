@@ -2,6 +2,9 @@
 // pooling and every map's range, computed while a few rows are in cache, instead of one
 // pass per stage (each a read of the 32 MB a 1024x1024 bank of 8 filters makes). The results
 // are the same values the backends give stage by stage (ReLU and max are exact).
+// And for the live view's commonest case, a small bank of filters on a large photo, the
+// convolution itself in the same pass (fusedBank): a band of its rows at a time, computed into
+// a buffer that stays in cache and never written whole.
 // Not for: networks (each layer runs on its own there) or other activations and pooling
 // modes (the pipeline takes the stage-by-stage path for them).
 #pragma once
@@ -27,5 +30,32 @@ bool canFuseReluPool(const Tensor& maps, const Pool2DGeometry* pool);
 // relu and pooled are reshaped in place (their buffers reused).
 void reluMaxPool(const Tensor& maps, Tensor* relu, const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges,
                  StageRanges* pooledRanges);
+
+// A small bank — at most 4 input channels, at most 8 filters, kernels up to 7x7, groups 1,
+// stride 1, dilation 1, padding smaller than the kernel — on at least 65,536 output pixels, on
+// a processor with AVX-512: a direct loop, 16 output columns a register and one register per
+// filter. oneDNN vectorizes over output channels 16 at a time there (its weights padded to 16
+// filters): a bank of 8 leaves half of every lane empty. Its sums run in its own order: values
+// agree with the backends to float rounding (tested against the reference loops and PyTorch),
+// and fusedBank and bankConvolution compute every value alike, bit for bit.
+bool canFuseBank(const Conv2DGeometry& g, const Shape& image, const Shape& weights);
+
+// The bank's whole convolution: image (1, C, H, W) in planes (NCHW), weights (K, C, KH, KW),
+// bias (K) → out (1, K, H_out, W_out) in planes (reshaped in place). The live view's
+// convolution stage, made when something reads it (fusedBank does not keep it). It and fusedBank
+// take any size within canFuseBank's other limits: the pixel floor is where the pass pays.
+void bankConvolution(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
+                     Tensor& out);
+
+// Whether fusedBank can pool maps of `shape` with `pool` (nullptr: no pooling).
+bool canFusePool(const Shape& maps, const Pool2DGeometry* pool);
+
+// The convolution, ReLU and max pooling in one pass, a band of rows at a time: pooled = max
+// pooling of max(0, conv) in planes (when `pool` is given; reshaped in place), the ranges of the
+// convolution's maps and of the pooled ones, and `samples` (1, K, ⌈H_out/step⌉, ⌈W_out/step⌉):
+// the convolution at every step-th row and column, for its pictures (MapRendering samples alike).
+void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
+               const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
+               int64_t step, Tensor& samples);
 
 } // namespace convscope

@@ -223,17 +223,18 @@ void render(const Tensor& maps, int maxSide, const std::vector<float>* knownLo, 
                  [&](auto n) { interleavedIndices<decltype(n)::value>(v, g, t, reluImages ? &rt : nullptr); });
     return;
   }
-  for (int64_t c = 0; c < channels; ++c) {
-    const float* map = v + c * area;
-    const float kc = t.k[c], zc = t.zero[c];
+  // Planes: every plane's sampled rows shared among the threads in one region.
 #pragma omp parallel for schedule(static)
-    for (int64_t y = 0; y < g.outHeight; ++y)
-      for (int64_t x = 0; x < g.outWidth; ++x) {
-        const float value = map[(y * step) * g.width + x * step];
-        t.out[c][y * g.outWidth + x] = static_cast<uint8_t>(zc + value * kc);
-        if (reluImages)
-          rt.out[c][y * g.outWidth + x] = static_cast<uint8_t>(rt.zero[c] + std::max(0.0f, value) * rt.k[c]);
-      }
+  for (int64_t job = 0; job < channels * g.outHeight; ++job) {
+    const int64_t c = job / g.outHeight, y = job % g.outHeight;
+    const float* row = v + c * area + (y * step) * g.width;
+    const float kc = t.k[c], zc = t.zero[c];
+    uint8_t* out = t.out[c] + y * g.outWidth;
+    for (int64_t x = 0; x < g.outWidth; ++x) out[x] = static_cast<uint8_t>(zc + row[x * step] * kc);
+    if (!reluImages) continue;
+    const float rk = rt.k[c], rz = rt.zero[c];
+    uint8_t* reluOut = rt.out[c] + y * g.outWidth;
+    for (int64_t x = 0; x < g.outWidth; ++x) reluOut[x] = static_cast<uint8_t>(rz + std::max(0.0f, row[x * step]) * rk);
   }
 }
 } // namespace

@@ -51,8 +51,7 @@ void demonstrationWeights(int64_t features, int64_t classes, Tensor& weights, Te
 }
 
 namespace {
-std::string sizeText(const Tensor& t) {
-  const Shape& s = t.shape();
+std::string sizeText(const Shape& s) {
   // "3 maps of 508×508, depth 3": the lecture calls the number of maps the result's depth.
   return std::to_string(s[1]) + (s[1] == 1 ? " map of " : " maps of ") + std::to_string(s[2]) + "×" +
          std::to_string(s[3]) + (s[1] > 1 ? ", depth " + std::to_string(s[1]) : "");
@@ -62,7 +61,7 @@ PipelineStage stage(std::string title, Tensor maps, int maxSide, bool colour = f
                     const std::vector<float>* lo = nullptr, const std::vector<float>* hi = nullptr) {
   PipelineStage st;
   st.title = std::move(title);
-  st.detail = sizeText(maps);
+  st.detail = sizeText(maps.shape());
   if (colour) {
     st.images.push_back(renderColour(maps, 255.0f, maxSide));
     if (st.images[0].maximum <= 1.0f) st.images[0] = renderColour(maps, 1.0f, maxSide); // a normalized [0, 1] image
@@ -311,7 +310,9 @@ const Tensor& PipelineResult::values(size_t index) const {
   std::call_once(stage.made->once, [&] {
     const Tensor& from = values(index - 1);
     Tensor& out = stage.made->values;
-    if (stage.derived == PipelineStage::Derived::Relu) {
+    if (stage.derived == PipelineStage::Derived::Convolution) {
+      stage.made->make(from, out);
+    } else if (stage.derived == PipelineStage::Derived::Relu) {
       out.reuseAs(from.shape(), from.layout());
       const float* in = from.data();
       float* o = out.data();
@@ -325,6 +326,48 @@ const Tensor& PipelineResult::values(size_t index) const {
   });
   return stage.made->values;
 }
+
+namespace {
+// The stages of a small bank on a large photo (FusedStages.h: fusedBank): the convolution and
+// ReLU as derived stages (their pictures and ranges from the one pass; the convolution made
+// from the input by the same loop when something reads it), then the pooled maps.
+void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const PipelineSpec& spec,
+                     const std::vector<std::string>& names, Tensor* spare, PipelineResult& result) {
+  const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
+  const Shape shape = conv2dOutputShape(source.shape(), bank.weights.shape()[0], bank.geometry);
+  const int side = std::max(spec.displaySide, 1);
+  const int64_t step = std::max<int64_t>(1, (std::max(shape[2], shape[3]) + side - 1) / side); // as renderMaps samples
+  Tensor pooled;
+  if (spare && pool) pooled = std::move(*spare);
+  // The sampled values live only until they are pictures: one buffer per thread, kept (a fresh
+  // 8 MB one costs page faults on every update).
+  thread_local Tensor samples;
+  StageRanges ranges, pooledRanges;
+  fusedBank(bank.geometry, source, bank.weights, bank.bias, pool, pool ? &pooled : nullptr, ranges, &pooledRanges,
+            step, samples);
+  PipelineStage convolved, rectified;
+  convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
+  convolved.detail = rectified.detail = sizeText(shape);
+  renderMapsAndRelu(samples, 1 << 30, ranges.lo, ranges.hi, convolved.images, rectified.images);
+  for (std::vector<MapImage>* images : {&convolved.images, &rectified.images})
+    for (MapImage& m : *images) m.step = int(step);
+  convolved.derived = PipelineStage::Derived::Convolution;
+  rectified.derived = PipelineStage::Derived::Relu;
+  convolved.derivedShape = rectified.derivedShape = shape;
+  convolved.made = std::make_shared<DerivedValues>();
+  convolved.made->make = [bank](const Tensor& input, Tensor& out) {
+    bankConvolution(bank.geometry, input, bank.weights, bank.bias, out);
+  };
+  rectified.made = std::make_shared<DerivedValues>();
+  convolved.mapNames = rectified.mapNames = names;
+  result.stages.push_back(std::move(convolved));
+  result.stages.push_back(std::move(rectified));
+  if (pool) {
+    result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side, false, &pooledRanges.lo, &pooledRanges.hi));
+    result.stages.back().mapNames = names;
+  }
+}
+} // namespace
 
 PipelineResult runPipeline(Backend& backend, const Tensor& image, const PipelineSpec& spec, PipelineResult* recycle) {
   if (spec.model) return runNetwork(backend, image, spec);
@@ -340,7 +383,18 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   // The convolution's layout, and the input copied in it: the copy the result keeps
   // interleaves the channels on the way when the convolution wants them so (oneDNN's
   // reorder of the input then has nothing to do).
-  const Layout layout = spec.kernels.empty() ? Layout::NCHW : filterBankLayout(backend, spec.kernels, image.shape()[1], spec.convolution.perChannel);
+  const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
+  // A small bank on a large photo, followed by ReLU (the live view's commonest case): the
+  // convolution, ReLU and pooling in one pass (fusedBank), on the input in planes.
+  std::optional<KernelConvolution> bank;
+  if (backend.fusesLiveBanks() && spec.activation == ActivationKind::ReLU &&
+      (bank = wholeBank(spec.kernels, image.shape(), spec.convolution)) &&
+      !(canFuseBank(bank->geometry, image.shape(), bank->weights.shape()) &&
+        canFusePool(conv2dOutputShape(image.shape(), bank->weights.shape()[0], bank->geometry), pool)))
+    bank.reset();
+  const Layout layout = spec.kernels.empty() || bank
+                            ? Layout::NCHW
+                            : filterBankLayout(backend, spec.kernels, image.shape()[1], spec.convolution.perChannel);
   result.inputVersion = spec.inputVersion, result.inputSide = side;
   const bool sameInput = recycle && spec.inputVersion != 0 && recycle->inputVersion == spec.inputVersion &&
                          recycle->inputSide == side && spare(0) && spare(0)->shape() == image.shape() &&
@@ -355,6 +409,12 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   }
   const Tensor& source = result.stages.back().maps; // one copy of the input, kept by its stage
   if (spec.kernels.empty()) return result;
+  const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1], spec.convolution.perChannel);
+  if (bank) {
+    fusedBankStages(*bank, source, spec, names, spare(3), result);
+    if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+    return result;
+  }
   // Feature maps stay in the backend's preferred layout (oneDNN pools NHWC maps many
   // times faster than NCHW ones), or in planes for image filters; renderMap reads either.
   Tensor convolution;
@@ -366,11 +426,9 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     result.error = e.what();
     return result;
   }
-  const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1], spec.convolution.perChannel);
   // ReLU and max pooling (with every map's range) in one pass over the convolution's maps
   // when they allow it (1024x1024, 8 filters: ReLU 1.4 ms, pooling 1.7-2.0 ms and a range pass
   // become one pass of 1.7-2.9 ms).
-  const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
   if (spec.activation == ActivationKind::ReLU && canFuseReluPool(convolution, pool)) {
     Tensor pooled;
     if (Tensor* buffer = spare(3); buffer && pool) pooled = std::move(*buffer);
@@ -386,7 +444,7 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
     // Both stages' images from one sampled pass over the convolution's maps.
     PipelineStage convolved, rectified;
     convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
-    convolved.detail = rectified.detail = sizeText(convolution);
+    convolved.detail = rectified.detail = sizeText(convolution.shape());
     renderMapsAndRelu(convolution, side, ranges.lo, ranges.hi, convolved.images, rectified.images);
     rectified.derived = PipelineStage::Derived::Relu; // its values made when read
     rectified.derivedShape = convolution.shape();

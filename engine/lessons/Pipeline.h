@@ -15,6 +15,7 @@
 #include "engine/inspection/ReceptiveField.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,8 @@ struct PipelineSpec {
 struct DerivedValues {
   std::once_flag once;
   Tensor values;
+  // How a derived convolution is made from the stage before (its input).
+  std::function<void(const Tensor& before, Tensor& out)> make;
 };
 
 struct PipelineStage {
@@ -65,11 +68,12 @@ struct PipelineStage {
   std::vector<MapImage> images;      // one per channel
   std::vector<std::string> mapNames; // what made each map ("sobel-x · R"), when known
 
-  // Values that follow from the stage before — its ReLU, its flatten — and are made only when
-  // something reads them (hover, export, a stepper) through PipelineResult::values: a 1024²
-  // photo's eight ReLU maps are 32 MB, written on every update for nobody. Their pictures and
-  // ranges are made at once, from the stage before.
-  enum class Derived { No, Relu, Flatten };
+  // Values that follow from the stage before — its ReLU, its flatten, or a small bank's
+  // convolution of the input (FusedStages.h: fusedBank computes it a band at a time and keeps
+  // none of it) — and are made only when something reads them (hover, export, a stepper)
+  // through PipelineResult::values: a 1024² photo's eight ReLU maps are 32 MB, written on every
+  // update for nobody. Their pictures and ranges are made at once.
+  enum class Derived { No, Relu, Flatten, Convolution };
   Derived derived = Derived::No;
   Shape derivedShape; // the values' shape, when derived
   std::shared_ptr<DerivedValues> made;

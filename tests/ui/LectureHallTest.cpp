@@ -55,7 +55,7 @@ int64_t shownDepth(MainWindow& window) {
   settle(window);
   const auto& result = window.featureMaps()->result();
   if (!result || result->stages.size() < 2) return -1;
-  return result->stages[1].maps.shape()[1];
+  return result->stages[1].shape()[1]; // (a derived stage: its shape, its values made only when read)
 }
 
 // Starts the window as `convscope ARGS` would.

@@ -82,7 +82,7 @@ void MainWindow::createMenus() {
   QAction* video = file->addAction(tr("Open &Video…"), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Play a video through the maps"),
                                                       QSettings().value("live/videoFolder").toString(),
-                                                      tr("Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mpg);;All files (*)"));
+                                                      tr("Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mpg *.gif);;All files (*)"));
     if (path.isEmpty()) return;
     QSettings().setValue("live/videoFolder", QFileInfo(path).absolutePath());
     openVideo(path);

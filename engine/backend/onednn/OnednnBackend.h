@@ -19,6 +19,7 @@ public:
 
   std::string name() const override { return "onednn"; }
   Layout preferredLayout() const override { return Layout::NHWC; }
+  bool fusesLiveBanks() const override { return true; }
   void conv2dForward(const Conv2DGeometry& g, const Tensor& src, const Tensor& weights, const Tensor* bias,
                      Tensor& dst) override;
   void pool2dForward(const Pool2DGeometry& g, const Tensor& src, Tensor& dst) override;

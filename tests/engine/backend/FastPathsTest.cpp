@@ -1,8 +1,10 @@
 // The live view's fast paths give what the stage-by-stage paths give: ReLU, max pooling and
-// ranges in one pass (FusedStages), the convolution and ReLU images in one pass
-// (renderMapsAndRelu), and image filters through OpenCV's filter2D (PlaneFilter) against
-// the reference backend's loops.
+// ranges in one pass (FusedStages), a small bank's convolution in that pass too (fusedBank,
+// against PyTorch's golden cases and the reference loops), the convolution and ReLU images in
+// one pass (renderMapsAndRelu), and image filters through OpenCV's filter2D (PlaneFilter)
+// against the reference backend's loops.
 #include "TestUtils.h"
+#include "GoldenCases.h"
 
 #include "engine/lessons/FusedStages.h"
 #include "engine/lessons/MapRendering.h"
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 using namespace convscope;
 using convscope::test::randomTensor;
@@ -161,6 +164,162 @@ TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
   EXPECT_EQ(fast.values(4).values(), fast.values(3).inLayout(Layout::NCHW).values());
   EXPECT_EQ(fast.stages[2].images[0].minimum, std::max(0.0f, fast.stages[1].images[0].minimum));
   EXPECT_EQ(fast.stages[3].maps.shape(), (Shape{1, 8, 18, 20}));
+}
+
+namespace {
+bool bankLoopAvailable() { // the direct loop needs AVX-512
+  Conv2DGeometry g;
+  g.padTop = g.padBottom = g.padLeft = g.padRight = 1;
+  return canFuseBank(g, Shape{1, 3, 512, 512}, Shape{8, 3, 3, 3});
+}
+} // namespace
+
+TEST(SmallBank, TheDirectLoopEqualsPyTorchAndTheReferenceLoops) {
+  if (!bankLoopAvailable()) GTEST_SKIP() << "no AVX-512 here: small banks stay with oneDNN";
+  // PyTorch's own (tests/data/golden.json, scripts/make_golden.py): the lecture's bank of two on
+  // the 6x6 image, 8 filters 3x3 on an odd width, 5 filters 5x7 with asymmetric padding.
+  int checked = 0;
+  for (const nlohmann::json& c : test::goldenCases()) {
+    if (c["op"] != "conv2d") continue;
+    const Conv2DGeometry g = test::convGeometryFromJson(c["geometry"]);
+    const Tensor src = test::tensorFromJson(c["src"]), weights = test::tensorFromJson(c["weights"]);
+    if (src.shape()[0] != 1 || g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 || g.dilationW != 1 ||
+        g.groups != 1 || src.shape()[1] > 4 || weights.shape()[0] > 8)
+      continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const Tensor bias = c.contains("bias") ? test::tensorFromJson(c["bias"]) : Tensor(Shape{weights.shape()[0]}, 0.0f);
+    Tensor out;
+    bankConvolution(g, src, weights, bias, out);
+    const Tensor expected = test::tensorFromJson(c["dst"]);
+    EXPECT_TRUE(tensorsClose(out, expected, 1e-4f, 1e-4f));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3); // lecture-six-bank, small-bank-rgb-8, small-bank-4-5x7
+  // Against the reference loops on large images: every kernel width the loop has, 1 to 4 input
+  // channels, 1 to 8 filters, padding up to the kernel less one on each side (asymmetric), widths
+  // that leave blocks of 16 and single columns over.
+  auto reference = makeBackend(BackendKind::Reference);
+  struct Case {
+    int64_t channels, filters, kh, kw, top, bottom, left, right, h, w;
+  };
+  for (const Case& k : {Case{3, 8, 3, 3, 1, 1, 1, 1, 260, 300}, Case{1, 1, 5, 5, 2, 2, 2, 2, 257, 301},
+                       Case{4, 5, 7, 3, 0, 6, 1, 2, 270, 251}, Case{2, 8, 1, 1, 0, 0, 0, 0, 256, 272},
+                       Case{3, 3, 2, 4, 1, 0, 3, 0, 260, 270}, Case{3, 7, 6, 6, 5, 0, 0, 5, 259, 263},
+                       Case{1, 2, 3, 7, 2, 2, 6, 6, 256, 257}}) {
+    Conv2DGeometry g;
+    g.kernelH = k.kh, g.kernelW = k.kw, g.padTop = k.top, g.padBottom = k.bottom, g.padLeft = k.left, g.padRight = k.right;
+    const Tensor image = randomTensor({1, k.channels, k.h, k.w}, unsigned(k.kh * 10 + k.kw), 0, 255);
+    const Tensor weights = randomTensor({k.filters, k.channels, k.kh, k.kw}, unsigned(k.filters));
+    const Tensor bias = randomTensor({k.filters}, 3);
+    SCOPED_TRACE(g.toString() + " on " + image.shape().toString() + ", " + std::to_string(k.filters) + " filters");
+    ASSERT_TRUE(canFuseBank(g, image.shape(), weights.shape()));
+    Tensor out;
+    bankConvolution(g, image, weights, bias, out);
+    Tensor expected(conv2dOutputShape(image.shape(), k.filters, g), 0.0f);
+    reference->conv2dForward(g, image, weights, &bias, expected);
+    ASSERT_EQ(out.shape(), expected.shape());
+    EXPECT_TRUE(tensorsClose(out, expected, 1e-5f * 255 * float(k.channels * k.kh * k.kw), 1e-5f));
+    // The fused pass computes the same values, bit for bit: its pooled maps are the pooling of
+    // max(0, out), its ranges out's, its samples out's values at every step-th row and column.
+    for (int64_t window : {0, 2, 3}) {
+      const Pool2DGeometry p = maxPool(window);
+      const Pool2DGeometry* pool = window ? &p : nullptr;
+      Tensor pooled, samples;
+      StageRanges ranges, pooledRanges;
+      fusedBank(g, image, weights, bias, pool, &pooled, ranges, &pooledRanges, 7, samples);
+      for (int64_t f = 0; f < k.filters; ++f) {
+        const auto first = out.values().begin() + f * out.shape()[2] * out.shape()[3];
+        const auto [lo, hi] = std::minmax_element(first, first + out.shape()[2] * out.shape()[3]);
+        ASSERT_EQ(ranges.lo[size_t(f)], *lo);
+        ASSERT_EQ(ranges.hi[size_t(f)], *hi);
+      }
+      ASSERT_EQ(samples.shape(), (Shape{1, k.filters, (out.shape()[2] + 6) / 7, (out.shape()[3] + 6) / 7}));
+      bool same = true;
+      for (int64_t f = 0; f < k.filters; ++f)
+        for (int64_t y = 0; y < samples.shape()[2]; ++y)
+          for (int64_t x = 0; x < samples.shape()[3]; ++x) same = same && samples.at(0, f, y, x) == out.at(0, f, 7 * y, 7 * x);
+      EXPECT_TRUE(same) << "samples";
+      if (!pool) continue;
+      Tensor relu = out;
+      for (float& v : relu.values()) v = std::max(0.0f, v);
+      Tensor expectedPool(pool2dOutputShape(out.shape(), p), 0.0f);
+      reference->pool2dForward(p, relu, expectedPool);
+      EXPECT_TRUE(tensorsClose(pooled, expectedPool, 0, 0)) << "pool " << window;
+      for (int64_t f = 0; f < k.filters; ++f) {
+        const auto first = expectedPool.values().begin() + f * expectedPool.shape()[2] * expectedPool.shape()[3];
+        const auto [lo, hi] = std::minmax_element(first, first + expectedPool.shape()[2] * expectedPool.shape()[3]);
+        EXPECT_EQ(pooledRanges.lo[size_t(f)], *lo);
+        EXPECT_EQ(pooledRanges.hi[size_t(f)], *hi);
+      }
+    }
+  }
+}
+
+TEST(SmallBank, TheLiveViewFusesALargePhotosBankAndItsStagesAreTheStageByStageOnes) {
+  if (!bankLoopAvailable()) GTEST_SKIP() << "no AVX-512 here: small banks stay with oneDNN";
+  // 8 filters on a 400x300 RGB photo (past the 65,536-pixel floor): the oneDNN backend takes the
+  // fused pass — convolution and ReLU derived, made when read — and every stage agrees with the
+  // reference backend's stage-by-stage pipeline; the pictures sample the same values.
+  auto onednn = makeBackend(BackendKind::Onednn);
+  auto reference = makeBackend(BackendKind::Reference);
+  const Tensor image = randomTensor({1, 3, 300, 400}, 7, 0, 255);
+  PipelineSpec spec;
+  spec.kernels = randomBank(20);
+  spec.convolution.padding = PaddingSpec::parse("1");
+  spec.convolution.bias = 0.25f;
+  spec.displaySide = 150;
+  const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);
+  ASSERT_TRUE(fast.error.empty()) << fast.error;
+  EXPECT_EQ(fast.stages[0].maps.layout(), Layout::NCHW); // the input in planes, as the loop reads it
+  EXPECT_EQ(fast.stages[1].derived, PipelineStage::Derived::Convolution);
+  EXPECT_TRUE(fast.stages[1].maps.empty()); // no 3.8 MB written on every update
+  EXPECT_EQ(slow.stages[1].derived, PipelineStage::Derived::No);
+  ASSERT_EQ(fast.stages.size(), slow.stages.size());
+  for (size_t i = 0; i < fast.stages.size(); ++i) {
+    SCOPED_TRACE(fast.stages[i].title);
+    EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
+    EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
+    EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
+    EXPECT_EQ(fast.stages[i].shape(), slow.stages[i].shape());
+    EXPECT_TRUE(tensorsClose(fast.values(i).inLayout(Layout::NCHW), slow.values(i).inLayout(Layout::NCHW), 1e-3f, 1e-4f));
+    ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
+    for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
+      const MapImage &a = fast.stages[i].images[m], &b = slow.stages[i].images[m];
+      EXPECT_EQ(a.step, b.step);
+      EXPECT_EQ(a.width, b.width);
+      EXPECT_EQ(a.height, b.height);
+      EXPECT_EQ(a.palette, b.palette);
+      EXPECT_NEAR(a.minimum, b.minimum, 1e-3);
+      EXPECT_NEAR(a.maximum, b.maximum, 1e-3);
+      int far = 0; // a pixel one grey level off where the two sums round either side of a level
+      for (size_t p = 0; p < a.pixels.size(); ++p) far += std::abs(int(a.pixels[p]) - int(b.pixels[p])) > 1;
+      EXPECT_EQ(far, 0);
+    }
+  }
+  // Read back: the convolution made once, by the loop the pass ran (the pooled maps are its
+  // ReLU pooled, exactly); one value read without the rest agrees.
+  const Tensor& conv = fast.values(1);
+  EXPECT_EQ(&fast.values(1), &conv);
+  EXPECT_EQ(fast.valueAt(1, 0, 5, 123, 77), conv.at(0, 5, 123, 77));
+  EXPECT_EQ(fast.valueAt(2, 0, 5, 123, 77), std::max(0.0f, conv.at(0, 5, 123, 77)));
+  Tensor relu = conv;
+  for (float& v : relu.values()) v = std::max(0.0f, v);
+  Tensor pooled(pool2dOutputShape(conv.shape(), spec.pool), 0.0f);
+  reference->pool2dForward(spec.pool, relu, pooled);
+  EXPECT_TRUE(tensorsClose(fast.values(3), pooled, 0, 0));
+  // Recycled: the pooled buffer serves the next update, the same result again.
+  PipelineResult previous = runPipeline(*onednn, image, spec);
+  const float* buffer = previous.stages[3].maps.data();
+  const PipelineResult again = runPipeline(*onednn, image, spec, &previous);
+  EXPECT_EQ(again.stages[3].maps.data(), buffer);
+  EXPECT_TRUE(tensorsClose(again.values(3), fast.values(3), 0, 0));
+  // A bank of nine, or a tanh, takes the stage-by-stage path.
+  PipelineSpec nine = spec;
+  nine.kernels.push_back({"k9", randomTensor({3, 3, 3}, 99)});
+  EXPECT_EQ(runPipeline(*onednn, image, nine).stages[1].derived, PipelineStage::Derived::No);
+  PipelineSpec tanh = spec;
+  tanh.activation = ActivationKind::Tanh;
+  EXPECT_EQ(runPipeline(*onednn, image, tanh).stages[1].derived, PipelineStage::Derived::No);
 }
 
 namespace {

@@ -69,7 +69,7 @@ TEST_P(Golden, EveryCaseMatchesPyTorch) {
     }
     EXPECT_TRUE(tensorsClose(actual, expected, 1e-4f, 1e-4f));
   }
-  EXPECT_EQ(counts[0], 19); // 16 random + 3 lecture convolutions
+  EXPECT_EQ(counts[0], 21); // 16 random + 3 lecture convolutions + 2 small banks
   EXPECT_EQ(counts[1], 8);
   EXPECT_EQ(counts[2], 11); // ReLU, leaky ReLU, tanh, sigmoid; ELU, hard sigmoid, hard swish, SiLU, SELU, GELU, its tanh form
   EXPECT_EQ(counts[3], 1);
