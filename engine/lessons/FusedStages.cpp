@@ -252,6 +252,8 @@ struct BankRows {
   int64_t outWidth, rows;
   float* out;
   int64_t outPlane;
+  float* lo = nullptr; // when given: [filter][16 lanes], running minima and maxima of the sums
+  float* hi = nullptr;
 };
 
 __attribute__((target("avx512f"))) inline V16 load16(const float* p) {
@@ -259,6 +261,9 @@ __attribute__((target("avx512f"))) inline V16 load16(const float* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+__attribute__((target("avx512f"))) inline void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((target("avx512f"))) inline V16 min16(V16 a, V16 b) { return b < a ? b : a; }
+__attribute__((target("avx512f"))) inline V16 max16(V16 a, V16 b) { return b > a ? b : a; }
 
 // Columns [x, x + 16·B) of output row r: B blocks of 16.
 template <int KW, int B> __attribute__((target("avx512f"))) inline void bankBlock(const BankRows& b, int64_t r, int64_t x) {
@@ -277,7 +282,43 @@ template <int KW, int B> __attribute__((target("avx512f"))) inline void bankBloc
       }
     }
   for (int o = 0; o < b.filters; ++o)
-    for (int k = 0; k < B; ++k) std::memcpy(b.out + o * b.outPlane + r * b.outWidth + x + 16 * k, &sum[k][o], 64);
+    for (int k = 0; k < B; ++k) store16(b.out + o * b.outPlane + r * b.outWidth + x + 16 * k, sum[k][o]);
+  if (!b.lo) return;
+  for (int o = 0; o < b.filters; ++o) { // the ranges while the sums are in registers
+    V16 lo = load16(b.lo + 16 * o), hi = load16(b.hi + 16 * o);
+    for (int k = 0; k < B; ++k) lo = min16(lo, sum[k][o]), hi = max16(hi, sum[k][o]);
+    store16(b.lo + 16 * o, lo), store16(b.hi + 16 * o, hi);
+  }
+}
+
+// One row of 2x2 max pooling of max(0, ·) over rows r0 and r1 (pooledWidth windows), with the
+// pooled values' running minima and maxima in lo and hi (16 lanes each).
+__attribute__((target("avx512f"))) void pool2x2(const float* r0, const float* r1, int64_t pooledWidth, float* out,
+                                                float* lo, float* hi) {
+  const V16 zero = V16{};
+  V16 l = load16(lo), h = load16(hi);
+  int64_t px = 0;
+  for (; px + 16 <= pooledWidth; px += 16) {
+    const V16 m0 = max16(load16(r0 + 2 * px), load16(r1 + 2 * px)),
+              m1 = max16(load16(r0 + 2 * px + 16), load16(r1 + 2 * px + 16));
+#if defined(__clang__)
+    const V16 even = __builtin_shufflevector(m0, m1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const V16 odd = __builtin_shufflevector(m0, m1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+#else
+    typedef int32_t I16 __attribute__((vector_size(64)));
+    const V16 even = __builtin_shuffle(m0, m1, I16{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
+    const V16 odd = __builtin_shuffle(m0, m1, I16{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31});
+#endif
+    const V16 m = max16(max16(even, odd), zero);
+    store16(out + px, m);
+    l = min16(l, m), h = max16(h, m);
+  }
+  for (; px < pooledWidth; ++px) {
+    const float m = std::max({0.0f, r0[2 * px], r0[2 * px + 1], r1[2 * px], r1[2 * px + 1]});
+    out[px] = m;
+    l[0] = std::min(l[0], m), h[0] = std::max(h[0], m);
+  }
+  store16(lo, l), store16(hi, h);
 }
 
 template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRows& b) {
@@ -294,6 +335,7 @@ template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRow
               s = __builtin_fmaf(b.input[c * b.plane + (r + ky) * b.width + x + kx],
                                  b.weights[((c * b.kernelH + ky) * KW + kx) * kBankFilters + o], s);
         b.out[o * b.outPlane + r * b.outWidth + x] = s;
+        if (b.lo) b.lo[16 * o] = std::min(b.lo[16 * o], s), b.hi[16 * o] = std::max(b.hi[16 * o], s);
       }
   }
 }
@@ -308,9 +350,12 @@ bool bankLoopFits(const Conv2DGeometry& g, const Shape& image, const Shape& weig
 
 // Calls visit(thread, band, y0, rows) for every band of `bandRows` output rows (the last may be
 // shorter), on every thread; band holds the K planes of rows × W_out values of the convolution.
+// With `ranges`, each thread's running minima and maxima of the sums go to ranges + thread ·
+// kRangeFloats: [filter][16 lanes] minima, then maxima (the caller fills them with ±∞ first).
+constexpr int64_t kRangeFloats = 2 * kBankFilters * 16;
 template <class Visit>
 void forEachBand(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
-                 int64_t bandRows, Visit&& visit) {
+                 int64_t bandRows, float* ranges, Visit&& visit) {
   const Shape& s = image.shape();
   if (image.layout() != Layout::NCHW || !bankLoopFits(g, s, weights.shape()) || bias.size() != weights.shape()[0])
     throw std::logic_error("bank: not a small bank in planes: " + g.toString() + " on " + s.toString());
@@ -345,8 +390,9 @@ void forEachBand(const Conv2DGeometry& g, const Tensor& image, const Tensor& wei
           if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
           std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
         }
-      const BankRows b{padded.data(), paddedW, plane, channels, int(kh), w.data(), b8, filters, outW, rows,
-                       out.data(), rows * outW};
+      BankRows b{padded.data(), paddedW, plane, channels, int(kh), w.data(), b8, filters, outW, rows,
+                 out.data(), rows * outW};
+      if (ranges) b.lo = ranges + thread * kRangeFloats, b.hi = b.lo + kRangeFloats / 2;
       bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
       visit(thread, static_cast<const float*>(out.data()), y0, rows);
     }
@@ -388,7 +434,7 @@ void bankConvolution(const Conv2DGeometry& g, const Tensor& image, const Tensor&
   out.reuseAs(shape, Layout::NCHW);
   const int64_t plane = shape[2] * shape[3], width = shape[3];
   float* to = out.data();
-  forEachBand(g, image, weights, bias, kBankRows, [&](int, const float* band, int64_t y0, int64_t rows) {
+  forEachBand(g, image, weights, bias, kBankRows, nullptr, [&](int, const float* band, int64_t y0, int64_t rows) {
     for (int64_t k = 0; k < shape[1]; ++k)
       std::memcpy(to + k * plane + y0 * width, band + k * rows * width, size_t(rows * width) * sizeof(float));
   });
@@ -415,19 +461,29 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   samples.reuseAs(Shape{1, K, sampledH, sampledW}, Layout::NCHW);
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const int threads = std::max(1, omp_get_max_threads());
-  // Each thread's ranges, folded after the pass: [thread][filter].
-  std::vector<float> lo(size_t(threads * K), kInf), hi(lo.size(), -kInf), plo(lo), phi(hi);
+  // Each thread's ranges, folded after the pass: the convolution's from the rows loop, the
+  // pooled maps' (2x2 windows) in the same lanes, or (other windows) poolRow's one value a filter.
+  std::vector<float> ranges(size_t(threads * kRangeFloats)), pooledLanes(ranges.size());
+  for (std::vector<float>* r : {&ranges, &pooledLanes})
+    for (size_t i = 0; i < r->size(); ++i) (*r)[i] = i % kRangeFloats < size_t(kRangeFloats / 2) ? kInf : -kInf;
+  std::vector<float> plo(size_t(threads * K), kInf), phi(plo.size(), -kInf);
+  const bool pairs = pool && windowH == 2 && windowW == 2;
   float* out = pool ? pooled->data() : nullptr;
   float* sampled = samples.data();
-  forEachBand(g, image, weights, bias, bandRows, [&](int thread, const float* band, int64_t y0, int64_t rows) {
+  forEachBand(g, image, weights, bias, bandRows, ranges.data(), [&](int thread, const float* band, int64_t y0, int64_t rows) {
     for (int64_t k = 0; k < K; ++k) {
       const float* maps = band + k * rows * width;
-      Lanes<1> lanes; // (a local: its minima and maxima stay in registers)
-      lanes.row(maps, nullptr, rows * width);
-      lanes.foldInto(&lo[size_t(thread * K + k)], &hi[size_t(thread * K + k)]);
-      for (int64_t py = y0 / windowH; pool && py < pooledH && (py + 1) * windowH <= y0 + rows; ++py)
-        poolRow<1>(maps + (py * windowH - y0) * width, width, windowH, windowW, pooledW,
-                   out + (k * pooledH + py) * pooledW, &plo[size_t(thread * K + k)], &phi[size_t(thread * K + k)]);
+      for (int64_t py = y0 / windowH; pool && py < pooledH && (py + 1) * windowH <= y0 + rows; ++py) {
+        const float* first = maps + (py * windowH - y0) * width;
+        float* to = out + (k * pooledH + py) * pooledW;
+        if (pairs) {
+          float* lanes = pooledLanes.data() + thread * kRangeFloats + 16 * k;
+          pool2x2(first, first + width, pooledW, to, lanes, lanes + kRangeFloats / 2);
+        } else {
+          poolRow<1>(first, width, windowH, windowW, pooledW, to, &plo[size_t(thread * K + k)],
+                     &phi[size_t(thread * K + k)]);
+        }
+      }
       for (int64_t y = (y0 + step - 1) / step * step; y < y0 + rows; y += step) {
         const float* row = maps + (y - y0) * width;
         float* to = sampled + (k * sampledH + y / step) * sampledW;
@@ -439,12 +495,17 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   if (pool) pooledRanges->lo.assign(size_t(K), kInf), pooledRanges->hi.assign(size_t(K), -kInf);
   for (int t = 0; t < threads; ++t)
     for (int64_t k = 0; k < K; ++k) {
-      const size_t i = size_t(t * K + k);
-      mapRanges.lo[size_t(k)] = std::min(mapRanges.lo[size_t(k)], lo[i]);
-      mapRanges.hi[size_t(k)] = std::max(mapRanges.hi[size_t(k)], hi[i]);
+      const float* lanes = ranges.data() + t * kRangeFloats + 16 * k;
+      const float* pooledRange = pooledLanes.data() + t * kRangeFloats + 16 * k;
+      float& lo = mapRanges.lo[size_t(k)];
+      float& hi = mapRanges.hi[size_t(k)];
+      for (int j = 0; j < 16; ++j) lo = std::min(lo, lanes[j]), hi = std::max(hi, lanes[kRangeFloats / 2 + j]);
       if (!pool) continue;
-      pooledRanges->lo[size_t(k)] = std::min(pooledRanges->lo[size_t(k)], plo[i]);
-      pooledRanges->hi[size_t(k)] = std::max(pooledRanges->hi[size_t(k)], phi[i]);
+      float& plow = pooledRanges->lo[size_t(k)];
+      float& phigh = pooledRanges->hi[size_t(k)];
+      plow = std::min(plow, plo[size_t(t * K + k)]), phigh = std::max(phigh, phi[size_t(t * K + k)]);
+      for (int j = 0; j < 16; ++j)
+        plow = std::min(plow, pooledRange[j]), phigh = std::max(phigh, pooledRange[kRangeFloats / 2 + j]);
     }
 }
 
