@@ -353,47 +353,69 @@ bool bankLoopFits(const Conv2DGeometry& g, const Shape& image, const Shape& weig
 // With `ranges`, each thread's running minima and maxima of the sums go to ranges + thread ·
 // kRangeFloats: [filter][16 lanes] minima, then maxima (the caller fills them with ±∞ first).
 constexpr int64_t kRangeFloats = 2 * kBankFilters * 16;
+// A bank ready for the rows loop: its weights as [channel][ky][kx][filter] (8 filters, zeros
+// beyond the bank), its biases, the sizes.
+struct BankSetup {
+  const Conv2DGeometry& g;
+  const float* pixels;
+  int channels, filters;
+  int64_t kh, kw, height, width, outH, outW, paddedW;
+  std::vector<float> weights;
+  float bias[kBankFilters] = {};
+
+  BankSetup(const Conv2DGeometry& geometry, const Tensor& image, const Tensor& w, const Tensor& b) : g(geometry) {
+    const Shape& s = image.shape();
+    if (image.layout() != Layout::NCHW || !bankLoopFits(g, s, w.shape()) || b.size() != w.shape()[0])
+      throw std::logic_error("bank: not a small bank in planes: " + g.toString() + " on " + s.toString());
+    pixels = image.data();
+    channels = int(s[1]), filters = int(w.shape()[0]);
+    kh = g.kernelH, kw = g.kernelW, height = s[2], width = s[3];
+    outH = height + g.padTop + g.padBottom - kh + 1, outW = width + g.padLeft + g.padRight - kw + 1;
+    paddedW = outW + kw - 1;
+    weights.assign(size_t(channels * kh * kw * kBankFilters), 0.0f);
+    for (int o = 0; o < filters; ++o)
+      for (int c = 0; c < channels; ++c)
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx)
+            weights[size_t(((c * kh + ky) * kw + kx) * kBankFilters + o)] = w.data()[((o * channels + c) * kh + ky) * kw + kx];
+    for (int o = 0; o < filters; ++o) bias[o] = b.data()[o];
+  }
+  int64_t paddedPlane(int64_t bandRows) const { return (bandRows + kh - 1) * paddedW; }
+
+  // Output rows [y0, y0 + rows) into out (filters planes of rows × W_out), through `padded`
+  // (paddedPlane(rows) floats a channel): the band's input rows with their zero border.
+  void band(int64_t y0, int64_t rows, float* padded, float* out, float* lo, float* hi) const {
+    const int64_t plane = paddedPlane(rows);
+    for (int c = 0; c < channels; ++c)
+      for (int64_t r = 0; r < rows + kh - 1; ++r) { // input row y0 + r − padTop, columns from −padLeft
+        float* to = padded + c * plane + r * paddedW;
+        const int64_t y = y0 + r - g.padTop;
+        std::fill(to, to + g.padLeft, 0.0f);
+        const int64_t copied = y >= 0 && y < height ? std::min(width, paddedW - g.padLeft) : 0;
+        if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
+        std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
+      }
+    BankRows b{padded, paddedW, plane, channels, int(kh), weights.data(), bias, filters, outW, rows, out, rows * outW};
+    b.lo = lo, b.hi = hi;
+    bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
+  }
+};
+
 template <class Visit>
 void forEachBand(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                  int64_t bandRows, float* ranges, Visit&& visit) {
-  const Shape& s = image.shape();
-  if (image.layout() != Layout::NCHW || !bankLoopFits(g, s, weights.shape()) || bias.size() != weights.shape()[0])
-    throw std::logic_error("bank: not a small bank in planes: " + g.toString() + " on " + s.toString());
-  const int channels = int(s[1]), filters = int(weights.shape()[0]);
-  const int64_t kh = g.kernelH, kw = g.kernelW, height = s[2], width = s[3];
-  const int64_t outH = height + g.padTop + g.padBottom - kh + 1, outW = width + g.padLeft + g.padRight - kw + 1;
-  const int64_t paddedW = outW + kw - 1;
-  std::vector<float> w(size_t(channels * kh * kw * kBankFilters), 0.0f); // [channel][ky][kx][filter]
-  for (int o = 0; o < filters; ++o)
-    for (int c = 0; c < channels; ++c)
-      for (int64_t ky = 0; ky < kh; ++ky)
-        for (int64_t kx = 0; kx < kw; ++kx)
-          w[size_t(((c * kh + ky) * kw + kx) * kBankFilters + o)] = weights.data()[((o * channels + c) * kh + ky) * kw + kx];
-  float b8[kBankFilters] = {};
-  for (int o = 0; o < filters; ++o) b8[o] = bias.data()[o];
-  const int64_t bands = (outH + bandRows - 1) / bandRows;
-  const float* pixels = image.data();
+  const BankSetup bank(g, image, weights, bias);
+  const int64_t bands = (bank.outH + bandRows - 1) / bandRows;
 #pragma omp parallel
   {
     const int thread = omp_get_thread_num();
-    const int64_t plane = (bandRows + kh - 1) * paddedW;
-    std::vector<float> padded(size_t(channels * plane)), out(size_t(filters * bandRows * outW));
+    std::vector<float> padded(size_t(bank.channels * bank.paddedPlane(bandRows))),
+        out(size_t(bank.filters * bandRows * bank.outW));
+    float* lo = ranges ? ranges + thread * kRangeFloats : nullptr;
 #pragma omp for schedule(static)
     for (int64_t band = 0; band < bands; ++band) {
-      const int64_t y0 = band * bandRows, rows = std::min(bandRows, outH - y0);
-      for (int c = 0; c < channels; ++c)
-        for (int64_t r = 0; r < rows + kh - 1; ++r) { // input row y0 + r − padTop, columns from −padLeft
-          float* to = padded.data() + c * plane + r * paddedW;
-          const int64_t y = y0 + r - g.padTop;
-          std::fill(to, to + g.padLeft, 0.0f);
-          const int64_t copied = y >= 0 && y < height ? std::min(width, paddedW - g.padLeft) : 0;
-          if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
-          std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
-        }
-      BankRows b{padded.data(), paddedW, plane, channels, int(kh), w.data(), b8, filters, outW, rows,
-                 out.data(), rows * outW};
-      if (ranges) b.lo = ranges + thread * kRangeFloats, b.hi = b.lo + kRangeFloats / 2;
-      bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
+      const int64_t y0 = band * bandRows, rows = std::min(bandRows, bank.outH - y0);
+      bank.band(y0, rows, padded.data(), out.data(), lo, lo ? lo + kRangeFloats / 2 : nullptr);
       visit(thread, static_cast<const float*>(out.data()), y0, rows);
     }
   }
@@ -438,6 +460,17 @@ void bankConvolution(const Conv2DGeometry& g, const Tensor& image, const Tensor&
     for (int64_t k = 0; k < shape[1]; ++k)
       std::memcpy(to + k * plane + y0 * width, band + k * rows * width, size_t(rows * width) * sizeof(float));
   });
+}
+
+float bankValue(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias, int64_t filter,
+                int64_t y, int64_t x) {
+  const BankSetup bank(g, image, weights, bias);
+  if (filter < 0 || filter >= bank.filters || y < 0 || y >= bank.outH || x < 0 || x >= bank.outW)
+    throw std::out_of_range("bankValue: (" + std::to_string(filter) + ", " + std::to_string(y) + ", " +
+                            std::to_string(x) + ") is outside the bank's maps");
+  std::vector<float> padded(size_t(bank.channels * bank.paddedPlane(1))), row(size_t(bank.filters * bank.outW));
+  bank.band(y, 1, padded.data(), row.data(), nullptr, nullptr); // one row, by the loop every row takes
+  return row[size_t(filter * bank.outW + x)];
 }
 
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,

@@ -47,6 +47,10 @@ bool canFuseBank(const Conv2DGeometry& g, const Shape& image, const Shape& weigh
 void bankConvolution(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                      Tensor& out);
 
+// One value (filter, y, x) of bankConvolution's maps, computed alone: its row by the same loop.
+float bankValue(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias, int64_t filter,
+                int64_t y, int64_t x);
+
 // Whether fusedBank can pool maps of `shape` with `pool` (nullptr: no pooling).
 bool canFusePool(const Shape& maps, const Pool2DGeometry* pool);
 

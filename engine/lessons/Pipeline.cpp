@@ -300,6 +300,8 @@ float PipelineResult::valueAt(size_t index, int64_t n, int64_t c, int64_t h, int
   const PipelineStage& stage = stages.at(index);
   if (stage.derived == PipelineStage::Derived::Relu && index > 0)
     return std::max(0.0f, valueAt(index - 1, n, c, h, w));
+  if (stage.derived == PipelineStage::Derived::Convolution && index > 0 && n == 0 && stage.made->value)
+    return stage.made->value(values(index - 1), c, h, w); // one row of it, not 32 MB
   return values(index).at(n, c, h, w);
 }
 
@@ -355,8 +357,12 @@ void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const 
   rectified.derived = PipelineStage::Derived::Relu;
   convolved.derivedShape = rectified.derivedShape = shape;
   convolved.made = std::make_shared<DerivedValues>();
-  convolved.made->make = [bank](const Tensor& input, Tensor& out) {
-    bankConvolution(bank.geometry, input, bank.weights, bank.bias, out);
+  auto kept = std::make_shared<const KernelConvolution>(bank);
+  convolved.made->make = [kept](const Tensor& input, Tensor& out) {
+    bankConvolution(kept->geometry, input, kept->weights, kept->bias, out);
+  };
+  convolved.made->value = [kept](const Tensor& input, int64_t c, int64_t h, int64_t w) {
+    return bankValue(kept->geometry, input, kept->weights, kept->bias, c, h, w);
   };
   rectified.made = std::make_shared<DerivedValues>();
   convolved.mapNames = rectified.mapNames = names;

@@ -55,8 +55,9 @@ struct PipelineSpec {
 struct DerivedValues {
   std::once_flag once;
   Tensor values;
-  // How a derived convolution is made from the stage before (its input).
+  // How a derived convolution is made from the stage before (its input), and one value of it.
   std::function<void(const Tensor& before, Tensor& out)> make;
+  std::function<float(const Tensor& before, int64_t c, int64_t h, int64_t w)> value;
 };
 
 struct PipelineStage {

@@ -296,9 +296,16 @@ TEST(SmallBank, TheLiveViewFusesALargePhotosBankAndItsStagesAreTheStageByStageOn
       EXPECT_EQ(far, 0);
     }
   }
-  // Read back: the convolution made once, by the loop the pass ran (the pooled maps are its
-  // ReLU pooled, exactly); one value read without the rest agrees.
+  // One value read alone (a hover: its row computed, not the 32 MB), at the corners too, then
+  // the whole convolution made once, by the loop the pass ran: the same values, and the pooled
+  // maps are its ReLU pooled, exactly.
+  const float corners[4] = {fast.valueAt(1, 0, 0, 0, 0), fast.valueAt(1, 0, 7, 0, 399), fast.valueAt(1, 0, 3, 299, 0),
+                            fast.valueAt(2, 0, 7, 299, 399)};
   const Tensor& conv = fast.values(1);
+  EXPECT_EQ(corners[0], conv.at(0, 0, 0, 0));
+  EXPECT_EQ(corners[1], conv.at(0, 7, 0, 399));
+  EXPECT_EQ(corners[2], conv.at(0, 3, 299, 0));
+  EXPECT_EQ(corners[3], std::max(0.0f, conv.at(0, 7, 299, 399)));
   EXPECT_EQ(&fast.values(1), &conv);
   EXPECT_EQ(fast.valueAt(1, 0, 5, 123, 77), conv.at(0, 5, 123, 77));
   EXPECT_EQ(fast.valueAt(2, 0, 5, 123, 77), std::max(0.0f, conv.at(0, 5, 123, 77)));
