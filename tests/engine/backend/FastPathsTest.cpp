@@ -34,6 +34,33 @@ Pool2DGeometry maxPool(int64_t k) {
   g.kernelH = g.kernelW = g.strideH = g.strideW = k;
   return g;
 }
+// The same stages from a fast path and the reference backend's stage-by-stage one: titles, words,
+// names, shapes, values to float rounding, pictures of the same size and scale whose pixels are
+// at most one grey level apart (where the two sums round either side of a level).
+void expectTheSameStages(const PipelineResult& fast, const PipelineResult& slow) {
+  ASSERT_EQ(fast.stages.size(), slow.stages.size());
+  for (size_t i = 0; i < fast.stages.size(); ++i) {
+    SCOPED_TRACE(fast.stages[i].title);
+    EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
+    EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
+    EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
+    EXPECT_EQ(fast.stages[i].shape(), slow.stages[i].shape());
+    EXPECT_TRUE(tensorsClose(fast.values(i).inLayout(Layout::NCHW), slow.values(i).inLayout(Layout::NCHW), 1e-3f, 1e-4f));
+    ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
+    for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
+      const MapImage &a = fast.stages[i].images[m], &b = slow.stages[i].images[m];
+      EXPECT_EQ(a.step, b.step);
+      EXPECT_EQ(a.width, b.width);
+      EXPECT_EQ(a.height, b.height);
+      EXPECT_EQ(a.palette, b.palette);
+      EXPECT_NEAR(a.minimum, b.minimum, 1e-3);
+      EXPECT_NEAR(a.maximum, b.maximum, 1e-3);
+      int far = 0;
+      for (size_t p = 0; p < a.pixels.size(); ++p) far += std::abs(int(a.pixels[p]) - int(b.pixels[p])) > 1;
+      EXPECT_EQ(far, 0);
+    }
+  }
+}
 } // namespace
 
 TEST(FusedStages, ReluPoolingAndRangesEqualTheBackendsStages) {
@@ -140,20 +167,7 @@ TEST(Pipeline, TheFusedStagesGiveTheStageByStageResult) {
   spec.convolution.padding = PaddingSpec::parse("1");
   const PipelineResult fast = runPipeline(*onednn, image, spec), slow = runPipeline(*reference, image, spec);
   ASSERT_TRUE(fast.error.empty()) << fast.error;
-  ASSERT_EQ(fast.stages.size(), slow.stages.size());
-  for (size_t i = 0; i < fast.stages.size(); ++i) {
-    SCOPED_TRACE(fast.stages[i].title);
-    EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
-    EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
-    EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
-    EXPECT_EQ(fast.stages[i].shape(), slow.stages[i].shape());
-    EXPECT_TRUE(tensorsClose(fast.values(i).inLayout(Layout::NCHW), slow.values(i).inLayout(Layout::NCHW), 1e-3f, 1e-4f));
-    ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
-    for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
-      EXPECT_NEAR(fast.stages[i].images[m].minimum, slow.stages[i].images[m].minimum, 1e-3);
-      EXPECT_NEAR(fast.stages[i].images[m].maximum, slow.stages[i].images[m].maximum, 1e-3);
-    }
-  }
+  expectTheSameStages(fast, slow);
   Tensor relu = fast.stages[1].maps;
   for (float& v : relu.values()) v = std::max(0.0f, v);
   // The fused path's ReLU and flatten are derived: made when read, exact.
@@ -274,28 +288,7 @@ TEST(SmallBank, TheLiveViewFusesALargePhotosBankAndItsStagesAreTheStageByStageOn
   EXPECT_EQ(fast.stages[1].derived, PipelineStage::Derived::Convolution);
   EXPECT_TRUE(fast.stages[1].maps.empty()); // no 3.8 MB written on every update
   EXPECT_EQ(slow.stages[1].derived, PipelineStage::Derived::No);
-  ASSERT_EQ(fast.stages.size(), slow.stages.size());
-  for (size_t i = 0; i < fast.stages.size(); ++i) {
-    SCOPED_TRACE(fast.stages[i].title);
-    EXPECT_EQ(fast.stages[i].title, slow.stages[i].title);
-    EXPECT_EQ(fast.stages[i].detail, slow.stages[i].detail);
-    EXPECT_EQ(fast.stages[i].mapNames, slow.stages[i].mapNames);
-    EXPECT_EQ(fast.stages[i].shape(), slow.stages[i].shape());
-    EXPECT_TRUE(tensorsClose(fast.values(i).inLayout(Layout::NCHW), slow.values(i).inLayout(Layout::NCHW), 1e-3f, 1e-4f));
-    ASSERT_EQ(fast.stages[i].images.size(), slow.stages[i].images.size());
-    for (size_t m = 0; m < fast.stages[i].images.size(); ++m) {
-      const MapImage &a = fast.stages[i].images[m], &b = slow.stages[i].images[m];
-      EXPECT_EQ(a.step, b.step);
-      EXPECT_EQ(a.width, b.width);
-      EXPECT_EQ(a.height, b.height);
-      EXPECT_EQ(a.palette, b.palette);
-      EXPECT_NEAR(a.minimum, b.minimum, 1e-3);
-      EXPECT_NEAR(a.maximum, b.maximum, 1e-3);
-      int far = 0; // a pixel one grey level off where the two sums round either side of a level
-      for (size_t p = 0; p < a.pixels.size(); ++p) far += std::abs(int(a.pixels[p]) - int(b.pixels[p])) > 1;
-      EXPECT_EQ(far, 0);
-    }
-  }
+  expectTheSameStages(fast, slow);
   // One value read alone (a hover: its row computed, not the 32 MB), at the corners too, then
   // the whole convolution made once, by the loop the pass ran: the same values, and the pooled
   // maps are its ReLU pooled, exactly.
