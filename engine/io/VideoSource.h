@@ -15,21 +15,35 @@ class VideoCapture;
 
 namespace convscope {
 
-class VideoSource {
+// Where live frames come from, for the window's reader thread: a camera or a video file
+// (VideoSource), or a test's own source.
+class FrameSource {
+public:
+  virtual ~FrameSource() = default;
+  // The next frame; false at the end of a file or when a camera stops answering. May block (a
+  // camera waits for its next frame; a stalled driver for its own timeout).
+  virtual bool read(Tensor& frame) = 0;
+  // A file from its first frame again; false when the source cannot (a camera).
+  virtual bool rewind() = 0;
+  virtual bool isFile() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual double framesPerSecond() const = 0;
+};
+
+class VideoSource final : public FrameSource {
 public:
   // Throws std::invalid_argument naming the camera or the file and why it cannot be read.
   static std::unique_ptr<VideoSource> openCamera(int index);
   static std::unique_ptr<VideoSource> openFile(const std::string& path);
-  ~VideoSource();
+  ~VideoSource() override;
 
-  // The next frame; false at the end of a file or when a camera stops answering.
-  bool read(Tensor& frame);
-  // A file from its first frame again (opened anew: not every format can seek); false for a camera.
-  bool rewind();
-  bool isFile() const { return file_; }
-  const std::string& name() const { return name_; } // "camera 0", or the file's name
-  double framesPerSecond() const { return fps_; }   // the file's rate (30 when it states none)
-  int64_t frameCount() const { return count_; }     // a file's, as its header states; −1 for a camera
+  bool read(Tensor& frame) override;
+  // Opened anew: not every format can seek.
+  bool rewind() override;
+  bool isFile() const override { return file_; }
+  const std::string& name() const override { return name_; } // "camera 0", or the file's name
+  double framesPerSecond() const override { return fps_; }   // the file's rate (30 when it states none)
+  int64_t frameCount() const { return count_; }              // a file's, as its header states; −1 for a camera
 
 private:
   VideoSource() = default;

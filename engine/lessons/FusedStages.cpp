@@ -369,11 +369,6 @@ template <int... Widths> void bankRowsOfWidth(int kernelW, const BankRows& b) {
 // Whether the rows loop computes this convolution, at any size (canFuseBank adds when it pays).
 bool bankLoopFits(const Conv2DGeometry& g, const Shape& image, const Shape& weights);
 
-// Calls visit(thread, band, y0, rows) for every band of `bandRows` output rows (the last may be
-// shorter), on every thread; band holds the K planes of rows × W_out values of the convolution.
-// With `ranges`, each thread's running minima and maxima of the sums go to ranges + thread ·
-// kRangeFloats: [filter][16 lanes] minima, then maxima (the caller fills them with ±∞ first).
-constexpr int64_t kRangeFloats = 2 * kBankFilters * 16;
 // A bank ready for the rows loop: its weights as [channel][ky][kx][filter] (8 filters, zeros
 // beyond the bank), its biases, the sizes.
 struct BankSetup {
@@ -422,6 +417,11 @@ struct BankSetup {
   }
 };
 
+// Calls visit(thread, band, y0, rows) for every band of `bandRows` output rows (the last may be
+// shorter), on every thread; band holds the K planes of rows × W_out values of the convolution.
+// With `ranges`, each thread's running minima and maxima of the sums go to ranges + thread ·
+// kRangeFloats: [filter][16 lanes] minima, then maxima (the caller fills them with ±∞ first).
+constexpr int64_t kRangeFloats = 2 * kBankFilters * 16;
 template <class Visit>
 void forEachBand(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                  int64_t bandRows, float* ranges, Visit&& visit) {

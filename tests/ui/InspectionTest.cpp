@@ -36,6 +36,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <chrono>
+#include <future>
+#include <thread>
 
 using namespace convscope;
 using namespace convscope::ui;
@@ -85,6 +88,7 @@ private slots:
   void framesThePipelineCannotKeepUpWithAreDroppedNotQueued();
   void aFileThatIsNoVideoIsNamedAndTheInputKept();
   void aVideoLoopsUntilStoppedAndAnotherInputStopsIt();
+  void aCameraThatStallsDoesNotHoldStop();
   void theProbeDrawsEachUnitsImageAsItIsMadeBesideItsTopTestImages();
   void theProbeWorksOnlyWhenShownAndLetsTheLiveMapsThrough();
   void foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits();
@@ -251,6 +255,93 @@ void InspectionTest::aVideoLoopsUntilStoppedAndAnotherInputStopsIt() {
 namespace {
 QString lenetPath() { return QString::fromStdString(resourcesDirectory() + "/models/lenet5-digits.json"); }
 } // namespace
+
+namespace {
+// A camera whose driver stalls: its first frame comes at once, its second read blocks until the
+// test lets it go (as V4L2's select waits out its timeout), then it stops answering.
+class StallingCamera final : public FrameSource {
+public:
+  StallingCamera(std::shared_future<void> release, std::promise<void> closed)
+      : release_(std::move(release)), closed_(std::move(closed)) {}
+  ~StallingCamera() override { closed_.set_value(); }
+  bool read(Tensor& frame) override {
+    if (reads_++ == 0) {
+      frame = Tensor(Shape{1, 3, 8, 8}, 100.0f);
+      return true;
+    }
+    release_.wait();
+    return false;
+  }
+  bool rewind() override { return false; }
+  bool isFile() const override { return false; }
+  const std::string& name() const override { return name_; }
+  double framesPerSecond() const override { return 30.0; }
+
+private:
+  std::shared_future<void> release_;
+  std::promise<void> closed_;
+  int reads_ = 0;
+  std::string name_ = "stalled camera";
+};
+
+// A camera that answers: a frame every 5 ms.
+class SteadyCamera final : public FrameSource {
+public:
+  bool read(Tensor& frame) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    frame = Tensor(Shape{1, 3, 8, 8}, 50.0f);
+    return true;
+  }
+  bool rewind() override { return false; }
+  bool isFile() const override { return false; }
+  const std::string& name() const override { return name_; }
+  double framesPerSecond() const override { return 30.0; }
+
+private:
+  std::string name_ = "steady camera";
+};
+} // namespace
+
+void InspectionTest::aCameraThatStallsDoesNotHoldStop() {
+  // Stop returns within its wait (250 ms) while the camera's read hangs; the next camera starts at
+  // once; the stalled reader, when its read finally returns, sends the window nothing, and it
+  // closes its camera and ends by itself.
+  std::promise<void> release, closed;
+  std::future<void> camerasClosed = closed.get_future();
+  LiveFeed feed;
+  QSignalSpy waiting(&feed, &LiveFeed::frameWaiting), ended(&feed, &LiveFeed::ended);
+  feed.start(std::make_unique<StallingCamera>(release.get_future().share(), std::move(closed)));
+  QTRY_COMPARE(waiting.count(), 1);
+  const std::optional<LiveFeed::Frame> first = feed.take();
+  QVERIFY(first && first->number == 1);
+  QTest::qWait(50); // the reader is now inside its second, stalled read
+  // The driver gives up 2 s from now (V4L2's own timeout is 10 s): a Stop that waited for the
+  // read would take that long.
+  std::thread driver([&release] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    release.set_value(); // the stalled read returns "no frame"
+  });
+  QElapsedTimer clock;
+  clock.start();
+  feed.stop();
+  const qint64 stopped = clock.elapsed();
+  if (!sanitized()) QVERIFY2(stopped < 1000, qPrintable(QString::number(stopped) + " ms"));
+  QVERIFY(stopped >= LiveFeed::kStopWaitMs - 5); // it did wait for the read, that long and no longer
+  QVERIFY(!feed.isRunning());
+  QCOMPARE(feed.counts().read, int64_t(1));
+  feed.start(std::make_unique<SteadyCamera>());
+  QTRY_VERIFY(feed.counts().read >= 1); // (QTRY_VERIFY evaluates its test once more at the end:
+  QVERIFY(feed.take().has_value());     // take() only once, when a frame waits)
+  driver.join();
+  QCOMPARE(camerasClosed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  QTest::qWait(100);
+  QCOMPARE(ended.count(), 0); // the stalled reader's end is not the steady camera's
+  QVERIFY(feed.isRunning());
+  QVERIFY(feed.counts().read >= 1);
+  clock.restart();
+  feed.stop(); // a camera that answers is stopped and joined at once
+  if (!sanitized()) QVERIFY2(clock.elapsed() < 100, qPrintable(QString::number(clock.elapsed()) + " ms"));
+}
 
 void InspectionTest::theProbeDrawsEachUnitsImageAsItIsMadeBesideItsTopTestImages() {
   ui::MainWindow w;

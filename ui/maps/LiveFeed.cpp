@@ -3,87 +3,126 @@
 
 #include "ui/core/ThreadSanitizer.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 
 namespace convscope::ui {
+
+// What a reader's thread shares with the feed. `owner` is the feed while it listens: the thread
+// posts its calls to it under `mutex`, and stop() clears it under `mutex`, so a call is never posted
+// to a feed that is gone; a posted call checks on arrival that its reader is still the feed's.
+struct LiveFeed::Reader {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> notified{false};
+  std::mutex mutex; // guards everything below
+  std::condition_variable finishedChanged;
+  bool finished = false;
+  LiveFeed* owner = nullptr;
+  std::optional<Frame> waiting;
+  Counts counts;
+
+  // Runs `call` on the feed's thread if the feed still listens to this reader.
+  template <class Call> void post(const std::shared_ptr<Reader>& self, Call call) {
+    const std::lock_guard lock(mutex);
+    if (!owner) return;
+    LiveFeed* feed = owner;
+    QMetaObject::invokeMethod(
+        feed, queuedCall([feed, self, call] { if (feed->reader_ == self) call(feed); }), Qt::QueuedConnection);
+  }
+};
 
 LiveFeed::LiveFeed(QObject* parent) : QObject(parent) {}
 
 LiveFeed::~LiveFeed() { stop(); }
 
-void LiveFeed::start(std::unique_ptr<VideoSource> source, bool loop) {
+void LiveFeed::start(std::unique_ptr<FrameSource> source, bool loop) {
   stop();
   name_ = QString::fromStdString(source->name());
-  {
-    const std::lock_guard lock(mutex_);
-    waiting_.reset();
-    counts_ = {};
-  }
-  stop_ = false;
-  notified_ = false;
-  running_ = true;
-  reader_ = std::thread([this, loop, s = std::move(source)]() mutable { readLoop(std::move(s), loop); });
+  last_ = {};
+  reader_ = std::make_shared<Reader>();
+  reader_->owner = this;
+  thread_ = std::thread(readLoop, reader_, std::move(source), loop);
 }
 
 void LiveFeed::stop() {
-  if (!reader_.joinable()) return;
-  stop_ = true;
-  reader_.join();
-  running_ = false;
-  const std::lock_guard lock(mutex_);
-  waiting_.reset();
+  if (!reader_) return;
+  std::shared_ptr<Reader> reader = std::move(reader_);
+  bool finished = false;
+  {
+    std::unique_lock lock(reader->mutex);
+    reader->owner = nullptr; // nothing more is posted to this feed
+    reader->stop = true;
+    finished = reader->finishedChanged.wait_for(lock, std::chrono::milliseconds(kStopWaitMs),
+                                                [&] { return reader->finished; });
+    last_ = reader->counts;
+  }
+  // A source that has not answered in kStopWaitMs (a stalled camera driver holds its read for
+  // seconds) is left to end by itself: its thread holds only its Reader and its source.
+  if (finished)
+    thread_.join();
+  else
+    thread_.detach();
 }
 
 std::optional<LiveFeed::Frame> LiveFeed::take() {
-  const std::lock_guard lock(mutex_);
-  notified_ = false; // the next frame may call again
-  if (!waiting_) return std::nullopt;
-  std::optional<Frame> frame = std::move(waiting_);
-  waiting_.reset();
-  ++counts_.taken;
+  if (!reader_) return std::nullopt;
+  const std::lock_guard lock(reader_->mutex);
+  reader_->notified = false; // the next frame may call again
+  if (!reader_->waiting) return std::nullopt;
+  std::optional<Frame> frame = std::move(reader_->waiting);
+  reader_->waiting.reset();
+  ++reader_->counts.taken;
   return frame;
 }
 
 LiveFeed::Counts LiveFeed::counts() const {
-  const std::lock_guard lock(mutex_);
-  return counts_;
+  if (!reader_) return last_;
+  const std::lock_guard lock(reader_->mutex);
+  return reader_->counts;
 }
 
-void LiveFeed::readLoop(std::unique_ptr<VideoSource> source, bool loop) {
+void LiveFeed::readLoop(std::shared_ptr<Reader> reader, std::unique_ptr<FrameSource> source, bool loop) {
   using Clock = std::chrono::steady_clock;
   const auto begin = Clock::now();
   const auto interval = std::chrono::duration<double>(1.0 / source->framesPerSecond());
-  for (int64_t number = 1; !stop_; ++number) {
+  for (int64_t number = 1; !reader->stop; ++number) {
     Tensor image;
     bool got = source->read(image);
-    if (!got && loop && number > 1 && source->rewind()) { // a looping file: from the start again
+    if (!got && loop && number > 1 && !reader->stop && source->rewind()) { // a looping file: from the start again
       got = source->read(image);
-      const std::lock_guard lock(mutex_);
-      ++counts_.loops;
+      const std::lock_guard lock(reader->mutex);
+      ++reader->counts.loops;
     }
+    if (reader->stop) break;
     if (!got) {
       {
-        const std::lock_guard lock(mutex_);
-        counts_.ended = true;
+        const std::lock_guard lock(reader->mutex);
+        reader->counts.ended = true;
       }
-      QMetaObject::invokeMethod(this, queuedCall([this] { emit ended(); }), Qt::QueuedConnection);
-      return;
+      reader->post(reader, [](LiveFeed* feed) { emit feed->ended(); });
+      break;
     }
     if (source->isFile()) { // a file plays at its own rate, not as fast as it decodes
       const auto due = begin + std::chrono::duration_cast<Clock::duration>(interval * double(number - 1));
-      while (!stop_ && Clock::now() < due)
+      while (!reader->stop && Clock::now() < due)
         std::this_thread::sleep_for(std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(20)));
-      if (stop_) return;
+      if (reader->stop) break;
     }
     {
-      const std::lock_guard lock(mutex_);
-      if (waiting_) ++counts_.dropped; // the window has not taken the one before: it goes
-      waiting_ = Frame{std::make_shared<const Tensor>(std::move(image)), number};
-      ++counts_.read;
+      const std::lock_guard lock(reader->mutex);
+      if (reader->waiting) ++reader->counts.dropped; // the window has not taken the one before: it goes
+      reader->waiting = Frame{std::make_shared<const Tensor>(std::move(image)), number};
+      ++reader->counts.read;
     }
-    if (!notified_.exchange(true))
-      QMetaObject::invokeMethod(this, queuedCall([this] { emit frameWaiting(); }), Qt::QueuedConnection);
+    if (!reader->notified.exchange(true)) reader->post(reader, [](LiveFeed* feed) { emit feed->frameWaiting(); });
   }
+  source.reset(); // the camera or file closed before the feed hears the reader is done
+  {
+    const std::lock_guard lock(reader->mutex);
+    reader->finished = true;
+  }
+  reader->finishedChanged.notify_all();
 }
 
 } // namespace convscope::ui

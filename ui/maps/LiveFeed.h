@@ -2,7 +2,9 @@
 // rate its header states, a camera at its own — into a one-frame mailbox. The window takes the
 // newest frame when its pipeline is free (take); a frame that arrives while the one before still
 // waits replaces it and is counted as dropped. Frames are dropped, never queued: the GUI thread
-// hears at most one frameWaiting at a time, and holds at most one frame.
+// hears at most one frameWaiting at a time, and holds at most one frame. Stopping never waits
+// long for a source that does not answer (a camera whose driver stalls): the reader is let go,
+// and ends by itself when its read returns.
 // Not for: computing the maps (PipelineRunner does) or showing them.
 #pragma once
 
@@ -12,7 +14,6 @@
 #include <QObject>
 #include <QString>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,15 +23,19 @@ namespace convscope::ui {
 
 class LiveFeed : public QObject {
   Q_OBJECT
+
 public:
   explicit LiveFeed(QObject* parent = nullptr);
   ~LiveFeed() override; // stops the reader
 
   // Starts reading `source` (stopping any feed before); a file starts again from its first frame
   // at its end when `loop`. GUI thread.
-  void start(std::unique_ptr<VideoSource> source, bool loop = false);
+  void start(std::unique_ptr<FrameSource> source, bool loop = false);
+  // Stops the reader: waits at most kStopWait for it to end (a read in progress finishes), then
+  // lets it go on its own. No frame or signal of the stopped reader reaches the window after.
   void stop();
-  bool isRunning() const { return running_; }
+  static constexpr int kStopWaitMs = 250;
+  bool isRunning() const { return reader_ != nullptr; }
   QString sourceName() const { return name_; }
 
   struct Frame {
@@ -52,15 +57,11 @@ signals:
   void ended();        // the source has no more frames
 
 private:
-  void readLoop(std::unique_ptr<VideoSource> source, bool loop);
-
-  std::thread reader_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> notified_{false};
-  mutable std::mutex mutex_; // guards waiting_ and counts_
-  std::optional<Frame> waiting_;
-  Counts counts_;
-  bool running_ = false;
+  struct Reader; // one per start(): the mailbox and counts its thread shares with the feed
+  static void readLoop(std::shared_ptr<Reader> reader, std::unique_ptr<FrameSource> source, bool loop);
+  std::shared_ptr<Reader> reader_;
+  std::thread thread_;
+  Counts last_; // the stopped reader's counts
   QString name_;
 };
 
