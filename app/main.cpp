@@ -4,6 +4,7 @@
 #include "app/cli/Cli.h"
 #include "app/WindowOptions.h"
 #include "app/WindowStart.h"
+#include "ui/maps/LiveFeed.h"
 #include "ui/window/MainWindow.h"
 
 #include <QApplication>
@@ -82,5 +83,10 @@ int main(int argc, char* argv[]) {
   window.show();
   convscope::cli::applyWindowOptions(window, start.options);
   if (start.options.exports()) return convscope::cli::exportAndQuit(window, start.options, std::cerr);
-  return QApplication::exec();
+  const int status = QApplication::exec();
+  // A camera stopped inside a stalled read is still read by its thread (LiveFeed::stop lets it
+  // go): give it a second, then end without the static destructors it could run into.
+  window.liveFeed()->stop();
+  if (!convscope::ui::LiveFeed::waitForReadersLetGo(1000)) std::quick_exit(status);
+  return status;
 }

@@ -497,6 +497,9 @@ float bankValue(const Conv2DGeometry& g, const Tensor& image, const Tensor& weig
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
                int64_t step, Tensor& samples) {
+  if (image.layout() != Layout::NCHW || !bankLoopFits(g, image.shape(), weights.shape()))
+    throw std::invalid_argument("fusedBank: not a small bank in planes: " + g.toString() + " on " +
+                                image.shape().toString() + " with " + weights.shape().toString() + " weights");
   const Shape shape = bankOutputShape(g, image.shape(), weights.shape());
   if (!canFusePool(shape, pool) || step < 1 || (pool && (!pooled || !pooledRanges)))
     throw std::invalid_argument("fusedBank: needs tiling max pooling with an output and its ranges, got " +

@@ -391,9 +391,10 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   // reorder of the input then has nothing to do).
   const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
   // A small bank on a large photo, followed by ReLU (the live view's commonest case): the
-  // convolution, ReLU and pooling in one pass (fusedBank), on the input in planes.
+  // convolution, ReLU and pooling in one pass (fusedBank), on the input in planes. (Without
+  // pooling a classifier would read the whole ReLU stage: the stage-by-stage path keeps it.)
   std::optional<KernelConvolution> bank;
-  if (backend.fusesLiveBanks() && spec.activation == ActivationKind::ReLU &&
+  if (backend.fusesLiveBanks() && spec.activation == ActivationKind::ReLU && (spec.pooling || !spec.classify) &&
       (bank = wholeBank(spec.kernels, image.shape(), spec.convolution)) &&
       !(canFuseBank(bank->geometry, image.shape(), bank->weights.shape()) &&
         canFusePool(conv2dOutputShape(image.shape(), bank->weights.shape()[0], bank->geometry), pool)))

@@ -317,7 +317,7 @@ void InspectionTest::aCameraThatStallsDoesNotHoldStop() {
   QTest::qWait(50); // the reader is now inside its second, stalled read
   // The driver gives up 2 s from now (V4L2's own timeout is 10 s): a Stop that waited for the
   // read would take that long.
-  std::thread driver([&release] {
+  std::jthread driver([&release] { // (joined however the test ends)
     std::this_thread::sleep_for(std::chrono::seconds(2));
     release.set_value(); // the stalled read returns "no frame"
   });
@@ -328,12 +328,14 @@ void InspectionTest::aCameraThatStallsDoesNotHoldStop() {
   if (!sanitized()) QVERIFY2(stopped < 1000, qPrintable(QString::number(stopped) + " ms"));
   QVERIFY(stopped >= LiveFeed::kStopWaitMs - 5); // it did wait for the read, that long and no longer
   QVERIFY(!feed.isRunning());
+  QCOMPARE(LiveFeed::readersLetGo(), 1); // still inside its read
   QCOMPARE(feed.counts().read, int64_t(1));
   feed.start(std::make_unique<SteadyCamera>());
   QTRY_VERIFY(feed.counts().read >= 1); // (QTRY_VERIFY evaluates its test once more at the end:
   QVERIFY(feed.take().has_value());     // take() only once, when a frame waits)
   driver.join();
   QCOMPARE(camerasClosed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  QVERIFY(LiveFeed::waitForReadersLetGo(5000)); // it ended by itself
   QTest::qWait(100);
   QCOMPARE(ended.count(), 0); // the stalled reader's end is not the steady camera's
   QVERIFY(feed.isRunning());

@@ -21,6 +21,7 @@ struct LiveFeed::Reader {
   LiveFeed* owner = nullptr;
   std::optional<Frame> waiting;
   Counts counts;
+  bool letGo = false; // stop() stopped waiting for it (guarded by letGoMutex)
 
   // Runs `call` on the feed's thread if the feed still listens to this reader.
   template <class Call> void post(const std::shared_ptr<Reader>& self, Call call) {
@@ -32,6 +33,23 @@ struct LiveFeed::Reader {
   }
 };
 
+namespace {
+// The readers stop() let go, until they end (each removes itself).
+std::mutex letGoMutex;
+std::condition_variable letGoChanged;
+int letGo = 0;
+} // namespace
+
+int LiveFeed::readersLetGo() {
+  const std::lock_guard lock(letGoMutex);
+  return letGo;
+}
+
+bool LiveFeed::waitForReadersLetGo(int ms) {
+  std::unique_lock lock(letGoMutex);
+  return letGoChanged.wait_for(lock, std::chrono::milliseconds(ms), [] { return letGo == 0; });
+}
+
 LiveFeed::LiveFeed(QObject* parent) : QObject(parent) {}
 
 LiveFeed::~LiveFeed() { stop(); }
@@ -40,9 +58,11 @@ void LiveFeed::start(std::unique_ptr<FrameSource> source, bool loop) {
   stop();
   name_ = QString::fromStdString(source->name());
   last_ = {};
-  reader_ = std::make_shared<Reader>();
-  reader_->owner = this;
-  thread_ = std::thread(readLoop, reader_, std::move(source), loop);
+  auto reader = std::make_shared<Reader>();
+  reader->owner = this;
+  std::thread thread(readLoop, reader, std::move(source), loop); // (if this throws, nothing has changed)
+  reader_ = std::move(reader);
+  thread_ = std::move(thread);
 }
 
 void LiveFeed::stop() {
@@ -56,6 +76,11 @@ void LiveFeed::stop() {
     finished = reader->finishedChanged.wait_for(lock, std::chrono::milliseconds(kStopWaitMs),
                                                 [&] { return reader->finished; });
     last_ = reader->counts;
+    if (!finished) { // marked while the reader cannot end unseen (it sets `finished` under this mutex)
+      const std::lock_guard letGoLock(letGoMutex);
+      ++letGo;
+      reader->letGo = true;
+    }
   }
   // A source that has not answered in kStopWaitMs (a stalled camera driver holds its read for
   // seconds) is left to end by itself: its thread holds only its Reader and its source.
@@ -123,6 +148,11 @@ void LiveFeed::readLoop(std::shared_ptr<Reader> reader, std::unique_ptr<FrameSou
     reader->finished = true;
   }
   reader->finishedChanged.notify_all();
+  const std::lock_guard lock(letGoMutex);
+  if (reader->letGo) {
+    --letGo;
+    letGoChanged.notify_all();
+  }
 }
 
 } // namespace convscope::ui

@@ -36,6 +36,11 @@ public:
   void stop();
   static constexpr int kStopWaitMs = 250;
   bool isRunning() const { return reader_ != nullptr; }
+  // Readers that were let go and have not ended yet (a camera still inside a stalled read; it is
+  // still held open). waitForReadersLetGo waits up to `ms` for them: false if one still reads, and
+  // the process should then end without running static destructors under it (main does).
+  static int readersLetGo();
+  static bool waitForReadersLetGo(int ms);
   QString sourceName() const { return name_; }
 
   struct Frame {

@@ -629,7 +629,10 @@ bool MainWindow::startCamera(int index) {
     QSettings().setValue("live/camera", index); // File → Camera opens this one next time
     return startLive(std::move(camera), false);
   } catch (const std::exception& e) {
-    showError(tr("Could not start the camera: %1").arg(QString::fromStdString(e.what())));
+    const QString held = LiveFeed::readersLetGo() > 0
+                             ? tr(" (a camera stopped while its driver did not answer may still hold it)")
+                             : QString();
+    showError(tr("Could not start the camera: %1").arg(QString::fromStdString(e.what())) + held);
     return false;
   }
 }
