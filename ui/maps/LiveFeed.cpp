@@ -50,7 +50,9 @@ bool LiveFeed::waitForReadersLetGo(int ms) {
   return letGoChanged.wait_for(lock, std::chrono::milliseconds(ms), [] { return letGo == 0; });
 }
 
-LiveFeed::LiveFeed(QObject* parent) : QObject(parent) {}
+LiveFeed::LiveFeed(QObject* parent) : QObject(parent) {
+  installQueuedCallHooks(); // ThreadSanitizer builds: the GUI thread's side of the reader's calls
+}
 
 LiveFeed::~LiveFeed() { stop(); }
 
