@@ -33,9 +33,26 @@ export XDG_CONFIG_HOME="$dir/config" # the tests' remembered settings stay in th
 echo "ConvScope: its threads under ThreadSanitizer" >&2
 cd "$dir"
 ./tests/thread_tests
-./tests/ui_tests
-./tests/architecture_tests blocksCloseAndOpenAndTheTableFollowsTheGraph anOnnxFileOpensAndABadFileIsRefused standardDepthwiseAndPointwiseCountWhatTheFormulaSays \
-  compareShowsTwoNetworksSideBySideAndTheirTraining
+# The window suites two at a time (each runs one OpenMP thread: a core each), each with its own
+# settings folder; each one's output is printed when both have ended.
+run() { # run NAME COMMAND...: COMMAND's output in NAME.log, its status in NAME.status
+  local name=$1
+  shift
+  ("$@" > "$dir/$name.log" 2>&1; echo $? > "$dir/$name.status") &
+}
+XDG_CONFIG_HOME="$dir/config/ui" run ui_tests ./tests/ui_tests
+XDG_CONFIG_HOME="$dir/config/architecture" run architecture_tests ./tests/architecture_tests \
+  blocksCloseAndOpenAndTheTableFollowsTheGraph anOnnxFileOpensAndABadFileIsRefused \
+  standardDepthwiseAndPointwiseCountWhatTheFormulaSays compareShowsTwoNetworksSideBySideAndTheirTraining
+wait -n
 # The live video's reader thread, the Probe's chunks, attacks and hovered fields on the compute thread.
-QT_QPA_PLATFORM="offscreen:configfile=$ROOT/tests/ui/projector-1280x800.json" ./tests/inspection_tests
+XDG_CONFIG_HOME="$dir/config/inspection" QT_QPA_PLATFORM="offscreen:configfile=$ROOT/tests/ui/projector-1280x800.json" \
+  run inspection_tests ./tests/inspection_tests
+wait
+failed=0
+for name in ui_tests architecture_tests inspection_tests; do
+  cat "$dir/$name.log"
+  [ "$(cat "$dir/$name.status")" = 0 ] || { echo "ConvScope: $name failed under ThreadSanitizer" >&2; failed=1; }
+done
+[ $failed = 0 ]
 echo "ConvScope: ThreadSanitizer found nothing" >&2
