@@ -4,6 +4,7 @@
 // Run: ./bench/run_benchmarks.sh (builds Release and prints the ratios).
 #include "engine/backend/onednn/OnednnBackend.h"
 #include "engine/backend/reference/ReferenceBackend.h"
+#include "engine/lessons/FusedStages.h"
 #include "engine/network/LayerList.h"
 
 #include <benchmark/benchmark.h>
@@ -155,6 +156,43 @@ BENCHMARK(filter2D)
     ->Name("conv3x3/opencv-filter2D")
     ->ArgsProduct({{1, 3}, {1, 2}})
     ->ArgNames({"channels", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The live view's commonest case (`bench live`, `bench window`): a 1024x1024 RGB photo through a
+// bank of 8 filters 3x3 (padding 1). fused:1, the whole live pass (fusedBank: the convolution,
+// ReLU, 2x2 max pooling, the ranges, the pictures' samples at every 7th pixel, as for the
+// window's 150-pixel tiles); fused:0, the same loop writing the whole convolution
+// (bankConvolution). Counter GFMA/s: the convolution's multiply-adds (8 × 27 a pixel) over the
+// time, to set beside limits/fma-avx512 at the same thread count.
+void fusedBankPass(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx512f")) return state.SkipWithError("no AVX-512 on this CPU");
+  const bool whole = state.range(0) == 0;
+  omp_set_num_threads(static_cast<int>(state.range(1)));
+  const Tensor image = randomImage(3);
+  Tensor weights(Shape{8, 3, 3, 3}), bias(Shape{8});
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (float& v : weights.values()) v = dist(rng);
+  for (float& v : bias.values()) v = dist(rng);
+  const Conv2DGeometry g = same3x3(1);
+  const Pool2DGeometry pool; // max 2x2, stride 2
+  Tensor pooled, samples, out;
+  StageRanges maps, pooledRanges;
+  for (auto _ : state) {
+    if (whole)
+      bankConvolution(g, image, weights, bias, out);
+    else
+      fusedBank(g, image, weights, bias, &pool, &pooled, maps, &pooledRanges, 7, samples);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFMA/s"] =
+      benchmark::Counter(double(state.iterations()) * kSize * kSize * 8 * 27 / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(fusedBankPass)
+    ->Name("live/small-bank-1024-rgb-8")
+    ->ArgsProduct({{0, 1}, {1, 2}})
+    ->ArgNames({"fused", "threads"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -1,14 +1,17 @@
 // One pass for ReLU, max pooling and ranges over a convolution's maps (channels-last or
 // planes), a band of rows (one pooling window high) at a time; and for a small bank, the
-// convolution itself a band at a time with the same pass over each band while it is in cache.
+// convolution itself a band at a time: 2x2 pooling (or none) from the sums in registers (the
+// pair loop), other windows by the same pass over each band while it is in cache.
 #include "engine/lessons/FusedStages.h"
 
 #include "engine/core/Vec4.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstring>
+#include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <limits>
@@ -312,36 +315,6 @@ __attribute__((target("avx512f"))) void sampleRow(const float* row, int64_t step
   for (; x < count; ++x) to[x] = row[x * step];
 }
 
-// One row of 2x2 max pooling of max(0, ·) over rows r0 and r1 (pooledWidth windows), with the
-// pooled values' running minima and maxima in lo and hi (16 lanes each).
-__attribute__((target("avx512f"))) void pool2x2(const float* r0, const float* r1, int64_t pooledWidth, float* out,
-                                                float* lo, float* hi) {
-  const V16 zero = V16{};
-  V16 l = load16(lo), h = load16(hi);
-  int64_t px = 0;
-  for (; px + 16 <= pooledWidth; px += 16) {
-    const V16 m0 = max16(load16(r0 + 2 * px), load16(r1 + 2 * px)),
-              m1 = max16(load16(r0 + 2 * px + 16), load16(r1 + 2 * px + 16));
-#if defined(__clang__)
-    const V16 even = __builtin_shufflevector(m0, m1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const V16 odd = __builtin_shufflevector(m0, m1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-#else
-    typedef int32_t I16 __attribute__((vector_size(64)));
-    const V16 even = __builtin_shuffle(m0, m1, I16{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30});
-    const V16 odd = __builtin_shuffle(m0, m1, I16{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31});
-#endif
-    const V16 m = max16(max16(even, odd), zero);
-    store16(out + px, m);
-    l = min16(l, m), h = max16(h, m);
-  }
-  for (; px < pooledWidth; ++px) {
-    const float m = std::max({0.0f, r0[2 * px], r0[2 * px + 1], r1[2 * px], r1[2 * px + 1]});
-    out[px] = m;
-    l[0] = std::min(l[0], m), h[0] = std::max(h[0], m);
-  }
-  store16(lo, l), store16(hi, h);
-}
-
 template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRows& b) {
   for (int64_t r = 0; r < b.rows; ++r) {
     int64_t x = 0;
@@ -359,6 +332,140 @@ template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRow
         if (b.lo) b.lo[16 * o] = std::min(b.lo[16 * o], s), b.hi[16 * o] = std::max(b.hi[16 * o], s);
       }
   }
+}
+
+// The fused pass's loop when it pools 2x2 windows (or not at all): two output rows at a time,
+// 32 columns (two registers) and four filters — sixteen sums in registers, each weight broadcast
+// once for four multiply-adds — and from the sums, before anything is stored: the
+// convolution's ranges, the 2x2 maxima of their ReLU (sixteen windows a register) and the
+// pictures' samples. The convolution itself is never stored. Every sum runs in bankBlock's order
+// (the bias, then channel, kernel row, kernel column), so its values equal bankConvolution's bit
+// for bit. Lanes beyond the map's width
+// are computed from whatever follows in the band's input (PairRows::input has 32 floats to
+// spare at its end) and masked out of everything kept.
+struct PairRows {
+  const float* input; // the band's input with its zero border, as BankRows
+  int64_t width, plane;
+  int channels, kernelH;
+  const float* weights; // [channel][ky][kx][8 filters]
+  const float* bias;    // 8
+  int filters;
+  int64_t outWidth, rows, y0, outHeight; // the map's width, the band's rows from map row y0, the map's height
+  float* lo;                             // [filter][16 lanes] the convolution's running minima and maxima
+  float* hi;
+  float* pooled; // planes pooledH × pooledW a filter; nullptr: no pooling
+  int64_t pooledH, pooledW;
+  float* plo; // [filter][16 lanes] the pooled maps' running minima and maxima
+  float* phi;
+  float* samples; // planes sampledH × sampledW: the convolution at every step-th row and column
+  int64_t step, sampledH, sampledW;
+};
+
+__attribute__((target("avx512f"))) inline __mmask16 firstLanes(int64_t n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
+}
+
+// Which lanes of a register at columns [x0, x0 + 16) are samples (columns below `width` that
+// are multiples of step), and where they go: side by side from sample column ⌈x0 / step⌉.
+struct SampleLanes {
+  __mmask16 lanes = 0, stored = 0; // the samples' lanes; the first `count` lanes, where they are stored
+  int64_t to = 0;
+  bool every = false; // step 1: each valid lane, in place
+  SampleLanes() = default;
+  __attribute__((target("avx512f"))) SampleLanes(int64_t x0, int64_t step, int64_t width) {
+    const int64_t first = (step - x0 % step) % step, lanesLeft = std::min<int64_t>(16, width - x0);
+    every = step == 1;
+    unsigned mask = 0;
+    int count = 0;
+    for (int64_t j = first; j < lanesLeft; j += step) mask |= 1u << j, ++count;
+    lanes = __mmask16(mask), stored = firstLanes(count), to = (x0 + first) / step;
+  }
+  __attribute__((target("avx512f"))) void store(V16 v, float* row) const {
+    if (every)
+      _mm512_mask_storeu_ps(row + to, lanes, v);
+    else if (lanes)
+      _mm512_mask_storeu_ps(row + to, stored, _mm512_maskz_compress_ps(lanes, v));
+  }
+};
+
+// Output rows r and r + 1 (r + 1 when the band has it), columns [x, x + 32), filters [f0, f0 + 4).
+// sampled[i]: whether row r + i is one of the pictures' rows.
+template <int KW>
+__attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int64_t r, int64_t x, int f0, const bool sampled[2]) {
+  constexpr int F = 4;
+  V16 sum[2][2][F]; // [row][register][filter]
+  for (int o = 0; o < F; ++o)
+    for (int i = 0; i < 2; ++i)
+      for (int k = 0; k < 2; ++k) sum[i][k][o] = V16{} + p.bias[f0 + o];
+  for (int c = 0; c < p.channels; ++c)
+    for (int ky = 0; ky < p.kernelH; ++ky) {
+      const float* row = p.input + c * p.plane + (r + ky) * p.width + x;
+      const float* w = p.weights + (c * p.kernelH + ky) * KW * kBankFilters + f0;
+      for (int kx = 0; kx < KW; ++kx) {
+        V16 v[2][2];
+        for (int i = 0; i < 2; ++i)
+          for (int k = 0; k < 2; ++k) v[i][k] = load16(row + i * p.width + kx + 16 * k);
+        for (int o = 0; o < F; ++o)
+          for (int i = 0; i < 2; ++i)
+            for (int k = 0; k < 2; ++k) sum[i][k][o] += v[i][k] * w[kx * kBankFilters + o];
+      }
+    }
+  const int64_t y = p.y0 + r;
+  const int rows = r + 1 < p.rows ? 2 : 1;
+  const __mmask16 valid[2] = {firstLanes(p.outWidth - x), firstLanes(p.outWidth - x - 16)};
+  const bool whole = rows == 2 && valid[1] == 0xFFFF, pools = p.pooled && rows == 2;
+  const int64_t px = x / 2; // the pooled columns [px, px + 16)
+  const __mmask16 pooledValid = firstLanes(p.pooledW - px);
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const bool samples = sampled[0] || (rows == 2 && sampled[1]);
+  SampleLanes sampleLanes[2];
+  if (samples)
+    for (int k = 0; k < 2; ++k) sampleLanes[k] = SampleLanes(x + 16 * k, p.step, p.outWidth);
+  for (int o = 0; o < F && f0 + o < p.filters; ++o) {
+    const int f = f0 + o;
+    V16 lo = load16(p.lo + 16 * f), hi = load16(p.hi + 16 * f);
+    for (int i = 0; i < rows; ++i)
+      for (int k = 0; k < 2; ++k)
+        if (whole)
+          lo = min16(lo, sum[i][k][o]), hi = max16(hi, sum[i][k][o]);
+        else
+          lo = min16(lo, _mm512_mask_blend_ps(valid[k], lo, sum[i][k][o])),
+          hi = max16(hi, _mm512_mask_blend_ps(valid[k], hi, sum[i][k][o]));
+    store16(p.lo + 16 * f, lo), store16(p.hi + 16 * f, hi);
+    if (pools && pooledValid) { // max(0, the window's maximum), sixteen windows from two registers
+      const V16 m0 = max16(sum[0][0][o], sum[1][0][o]), m1 = max16(sum[0][1][o], sum[1][1][o]);
+      const V16 m = max16(max16(_mm512_permutex2var_ps(m0, even, m1), _mm512_permutex2var_ps(m0, odd, m1)), V16{});
+      float* to = p.pooled + (f * p.pooledH + y / 2) * p.pooledW + px;
+      V16 l = load16(p.plo + 16 * f), h = load16(p.phi + 16 * f);
+      if (pooledValid == 0xFFFF) { // (a masked store costs many times a plain one on AMD's Zen 4)
+        store16(to, m);
+        l = min16(l, m), h = max16(h, m);
+      } else {
+        _mm512_mask_storeu_ps(to, pooledValid, m);
+        l = min16(l, _mm512_mask_blend_ps(pooledValid, l, m)), h = max16(h, _mm512_mask_blend_ps(pooledValid, h, m));
+      }
+      store16(p.plo + 16 * f, l), store16(p.phi + 16 * f, h);
+    }
+    if (samples)
+      for (int i = 0; i < rows; ++i)
+        if (sampled[i])
+          for (int k = 0; k < 2; ++k)
+            sampleLanes[k].store(sum[i][k][o], p.samples + (f * p.sampledH + (y + i) / p.step) * p.sampledW);
+  }
+}
+
+template <int KW> __attribute__((target("avx512f"))) void pairRows(const PairRows& p) {
+  for (int64_t r = 0; r < p.rows; r += 2) {
+    const bool sampled[2] = {(p.y0 + r) % p.step == 0, (p.y0 + r + 1) % p.step == 0};
+    for (int64_t x = 0; x < p.outWidth; x += 32)
+      for (int f0 = 0; f0 < p.filters; f0 += 4) pairBlock<KW>(p, r, x, f0, sampled);
+  }
+}
+
+template <int... Widths> void pairRowsOfWidth(int kernelW, const PairRows& p) {
+  const bool done = ((kernelW == Widths && (pairRows<Widths>(p), true)) || ...);
+  if (!done) throw std::logic_error("bank: no loop for a kernel " + std::to_string(kernelW) + " wide");
 }
 
 template <int... Widths> void bankRowsOfWidth(int kernelW, const BankRows& b) {
@@ -402,6 +509,13 @@ struct BankSetup {
   // (paddedPlane(rows) floats a channel): the band's input rows with their zero border.
   void band(int64_t y0, int64_t rows, float* padded, float* out, float* lo, float* hi) const {
     const int64_t plane = paddedPlane(rows);
+    fill(y0, rows, plane, padded);
+    BankRows b{padded, paddedW, plane, channels, int(kh), weights.data(), bias, filters, outW, rows, out, rows * outW};
+    b.lo = lo, b.hi = hi;
+    bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
+  }
+  // The input rows of output rows [y0, y0 + rows) with their zero border, planes `plane` apart.
+  void fill(int64_t y0, int64_t rows, int64_t plane, float* padded) const {
     for (int c = 0; c < channels; ++c)
       for (int64_t r = 0; r < rows + kh - 1; ++r) { // input row y0 + r − padTop, columns from −padLeft
         float* to = padded + c * plane + r * paddedW;
@@ -411,9 +525,6 @@ struct BankSetup {
         if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
         std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
       }
-    BankRows b{padded, paddedW, plane, channels, int(kh), weights.data(), bias, filters, outW, rows, out, rows * outW};
-    b.lo = lo, b.hi = hi;
-    bankRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(kw), b);
   }
 };
 
@@ -494,9 +605,43 @@ float bankValue(const Conv2DGeometry& g, const Tensor& image, const Tensor& weig
   return row[size_t(filter * bank.outW + x)];
 }
 
+namespace {
+// Σ x[i] · w[i] over n values, the weights one byte each: sixteen lanes, then the lanes in order.
+__attribute__((target("avx512f"))) double byteDot(const float* x, const int8_t* w, int64_t n) {
+  V16 sum = V16{};
+  int64_t i = 0;
+  constexpr __mmask16 all = 0xFFFF; // (the masked forms: GCC 12 warns about the plain ones' undefined register)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i));
+    sum += load16(x + i) * V16(_mm512_maskz_cvtepi32_ps(all, _mm512_maskz_cvtepi8_epi32(all, bytes)));
+  }
+  double total = 0;
+  for (int j = 0; j < 16; ++j) total += sum[j];
+  for (; i < n; ++i) total += double(x[i]) * w[i];
+  return total;
+}
+
+// A band's share of the dense layer: its pooled rows [py0, py1) of every map, for every class,
+// reading the band's weights from where the bands before it end.
+void denseRows(const PooledDense& dense, const Tensor& pooled, int64_t py0, int64_t py1, double* sums) {
+  const Shape& s = pooled.shape();
+  const int64_t maps = s[1], height = s[2], width = s[3];
+  const int8_t* w = dense.weights + dense.classes * maps * py0 * width;
+  for (int64_t k = 0; k < dense.classes; ++k) {
+    double sum = 0;
+    for (int64_t m = 0; m < maps; ++m)
+      for (int64_t py = py0; py < py1; ++py, w += width)
+        sum += byteDot(pooled.data() + (m * height + py) * width, w, width);
+    sums[k] = sum;
+  }
+}
+} // namespace
+
+int64_t denseBandRows(const Pool2DGeometry& pool) { return std::max<int64_t>(1, kBankRows / pool.kernelH); }
+
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
-               int64_t step, Tensor& samples) {
+               int64_t step, Tensor& samples, PooledDense* dense) {
   if (image.layout() != Layout::NCHW || !bankLoopFits(g, image.shape(), weights.shape()))
     throw std::invalid_argument("fusedBank: not a small bank in planes: " + g.toString() + " on " +
                                 image.shape().toString() + " with " + weights.shape().toString() + " weights");
@@ -507,7 +652,7 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   const int64_t K = shape[1], height = shape[2], width = shape[3];
   // Bands of whole pooling windows (about 8 rows: the band's maps stay in the processor's cache).
   const int64_t windowH = pool ? pool->kernelH : 1, windowW = pool ? pool->kernelW : 1;
-  const int64_t bandRows = windowH * std::max<int64_t>(1, kBankRows / windowH);
+  const int64_t bandRows = pool ? windowH * denseBandRows(*pool) : kBankRows;
   int64_t pooledH = 0, pooledW = 0;
   if (pool) {
     const Shape p = pool2dOutputShape(shape, *pool, "pooling");
@@ -527,24 +672,55 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   const bool pairs = pool && windowH == 2 && windowW == 2;
   float* out = pool ? pooled->data() : nullptr;
   float* sampled = samples.data();
+  if (dense && (!pool || !dense->weights || dense->classes < 1))
+    throw std::invalid_argument("fusedBank: a dense layer needs pooled maps and its weights");
+  const int64_t bands = (height + bandRows - 1) / bandRows;
+  std::vector<double> bandSums(dense ? size_t(bands * dense->classes) : 0);
+  const auto denseBand = [&](int64_t y0, int64_t rows) { // after the band's pooled rows are made
+    if (dense)
+      denseRows(*dense, *pooled, y0 / windowH, std::min(pooledH, (y0 + rows) / windowH),
+                bandSums.data() + (y0 / bandRows) * dense->classes);
+  };
+  if (!pool || pairs) { // the pair loop: the convolution kept in registers only
+    const BankSetup bank(g, image, weights, bias);
+    const int64_t plane = bank.paddedPlane(bandRows); // (bandRows is kBankRows here: 8)
+#pragma omp parallel
+    {
+      const int thread = omp_get_thread_num();
+      std::vector<float> padded(size_t(bank.channels * plane + 32)); // 32 to spare: PairRows
+      float* lanes = ranges.data() + thread * kRangeFloats;
+      float* pooledRange = pooledLanes.data() + thread * kRangeFloats;
+#pragma omp for schedule(runtime)
+      for (int64_t band = 0; band < bands; ++band) {
+        const int64_t y0 = band * bandRows, rows = std::min(bandRows, height - y0);
+        bank.fill(y0, rows, plane, padded.data());
+        const PairRows rowsLoop{padded.data(), bank.paddedW, plane, bank.channels, int(bank.kh),
+                                bank.weights.data(), bank.bias, bank.filters, width, rows, y0, height,
+                                lanes, lanes + kRangeFloats / 2, out, pooledH, pooledW,
+                                pooledRange, pooledRange + kRangeFloats / 2, sampled, step, sampledH, sampledW};
+        pairRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(bank.kw), rowsLoop);
+        denseBand(y0, rows);
+      }
+    }
+  } else
   forEachBand(g, image, weights, bias, bandRows, ranges.data(), [&](int thread, const float* band, int64_t y0, int64_t rows) {
     for (int64_t k = 0; k < K; ++k) {
       const float* maps = band + k * rows * width;
       for (int64_t py = y0 / windowH; pool && py < pooledH && (py + 1) * windowH <= y0 + rows; ++py) {
         const float* first = maps + (py * windowH - y0) * width;
-        float* to = out + (k * pooledH + py) * pooledW;
-        if (pairs) {
-          float* lanes = pooledLanes.data() + thread * kRangeFloats + 16 * k;
-          pool2x2(first, first + width, pooledW, to, lanes, lanes + kRangeFloats / 2);
-        } else {
-          poolRow<1>(first, width, windowH, windowW, pooledW, to, &plo[size_t(thread * K + k)],
-                     &phi[size_t(thread * K + k)]);
-        }
+        poolRow<1>(first, width, windowH, windowW, pooledW, out + (k * pooledH + py) * pooledW,
+                   &plo[size_t(thread * K + k)], &phi[size_t(thread * K + k)]);
       }
       for (int64_t y = (y0 + step - 1) / step * step; y < y0 + rows; y += step)
         sampleRow(maps + (y - y0) * width, step, sampledW, sampled + (k * sampledH + y / step) * sampledW);
     }
+    denseBand(y0, rows);
   });
+  if (dense) { // the bands' sums in order
+    dense->sums.assign(size_t(dense->classes), 0.0);
+    for (int64_t b = 0; b < bands; ++b)
+      for (int64_t k = 0; k < dense->classes; ++k) dense->sums[size_t(k)] += bandSums[size_t(b * dense->classes + k)];
+  }
   mapRanges.lo.assign(size_t(K), kInf), mapRanges.hi.assign(size_t(K), -kInf);
   if (pool) pooledRanges->lo.assign(size_t(K), kInf), pooledRanges->hi.assign(size_t(K), -kInf);
   for (int t = 0; t < threads; ++t)

@@ -3,8 +3,10 @@
 // pass per stage (each a read of the 32 MB a 1024x1024 bank of 8 filters makes). The results
 // are the same values the backends give stage by stage (ReLU and max are exact).
 // And for the live view's commonest case, a small bank of filters on a large photo, the
-// convolution itself in the same pass (fusedBank): a band of its rows at a time, computed into
-// a buffer that stays in cache and never written whole.
+// convolution itself in the same pass (fusedBank), a band of its rows at a time and never written
+// whole: with 2x2 pooling (or none), two rows at a time in registers, from which the ranges,
+// the pooled maps and the pictures' samples are taken before anything is stored; with other
+// windows, into a buffer that stays in cache.
 // Not for: networks (each layer runs on its own there) or other activations and pooling
 // modes (the pipeline takes the stage-by-stage path for them).
 #pragma once
@@ -58,8 +60,21 @@ bool canFusePool(const Shape& maps, const Pool2DGeometry* pool);
 // pooling of max(0, conv) in planes (when `pool` is given; reshaped in place), the ranges of the
 // convolution's maps and of the pooled ones, and `samples` (1, K, ⌈H_out/step⌉, ⌈W_out/step⌉):
 // the convolution at every step-th row and column, for its pictures (MapRendering samples alike).
+// With `dense` (and pooling): a fully connected layer on the pooled maps too, summed while each
+// band's pooled rows are still in cache (the live view's demonstration classifier, which would
+// otherwise read a photo's half-million pooled features again). Its weights are one byte each,
+// in the order the pass reads them, one band after another so that they stream: for each band
+// of denseBandRows(pool) pooled rows (the last may be shorter), for each class, map, row and
+// column. dense->sums[k] = Σ weight · feature in the weights' units, summed a band at a time in a
+// fixed order: the same sums on every run, at any thread count.
+struct PooledDense {
+  const int8_t* weights = nullptr;
+  int64_t classes = 0;
+  std::vector<double> sums; // out: one per class
+};
+int64_t denseBandRows(const Pool2DGeometry& pool);
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
-               int64_t step, Tensor& samples);
+               int64_t step, Tensor& samples, PooledDense* dense = nullptr);
 
 } // namespace convscope

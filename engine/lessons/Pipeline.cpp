@@ -233,6 +233,34 @@ std::shared_ptr<const DemonstrationLayer> demonstrationLayer(const Tensor& maps,
   return last;
 }
 
+// The demonstration weights in the order the fused pass reads them (FusedStages.h: PooledDense),
+// made once for a layer.
+struct BandedWeights {
+  std::shared_ptr<const DemonstrationLayer> layer;
+  int64_t rows = 0;
+  std::vector<int8_t> quanta;
+};
+std::shared_ptr<const BandedWeights> bandedWeights(std::shared_ptr<const DemonstrationLayer> layer, int64_t rows) {
+  static std::mutex mutex;
+  static std::shared_ptr<const BandedWeights> last;
+  const std::lock_guard lock(mutex);
+  if (last && last->layer == layer && last->rows == rows) return last;
+  auto made = std::make_shared<BandedWeights>();
+  made->layer = layer, made->rows = rows;
+  const Shape& s = layer->shape; // NCHW: feature (m, y, x) at (m·H + y)·W + x
+  const int64_t K = layer->classes, maps = s[1], height = s[2], width = s[3], F = maps * height * width;
+  made->quanta.reserve(size_t(K * F));
+  for (int64_t y0 = 0; y0 < height; y0 += rows)
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t m = 0; m < maps; ++m)
+        for (int64_t y = y0; y < std::min(height, y0 + rows); ++y) {
+          const auto row = layer->weights.quanta.begin() + k * F + (m * height + y) * width;
+          made->quanta.insert(made->quanta.end(), row, row + width);
+        }
+  last = std::move(made);
+  return last;
+}
+
 // logits = W · flatten(maps) + b, with W the demonstration weights, read from the maps as
 // they lie. Blocks of a fixed size summed in a fixed order: the same logits on every run.
 void demonstrationLogits(const DemonstrationLayer& layer, const Tensor& maps, Tensor& logits) {
@@ -262,13 +290,19 @@ void demonstrationLogits(const DemonstrationLayer& layer, const Tensor& maps, Te
 // flatten → fully connected (demonstration weights) → softmax, after the last map stage.
 // The flatten is a derived stage: its strip shows the first features, gathered from the maps;
 // its copy of them all is made only when read.
-void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result) {
+// With `sums`: the layer's sums already made (by the fused pass, in the weights' units).
+void classify(Backend& backend, const PipelineSpec& spec, PipelineResult& result,
+              const std::vector<double>* sums = nullptr) {
   const size_t mapsStage = result.stages.size() - 1;
   const Tensor& last = result.values(mapsStage); // (a ReLU stage is made here when nothing pools it)
   const Shape& s = last.shape();
   const std::shared_ptr<const DemonstrationLayer> layer = demonstrationLayer(last, spec.classes);
   Tensor logits(Shape{1, spec.classes}), probabilities(Shape{1, spec.classes});
-  demonstrationLogits(*layer, last, logits);
+  if (sums && sums->size() == size_t(spec.classes))
+    for (int64_t k = 0; k < spec.classes; ++k)
+      logits.data()[k] = float((*sums)[size_t(k)] / layer->weights.divisor) + layer->weights.bias.data()[k];
+  else
+    demonstrationLogits(*layer, last, logits);
   backend.softmaxForward(logits, probabilities);
   // The flattened values are the maps' values: their range is the maps' (no pass over them).
   std::pair<float, float> range{0.0f, 0.0f};
@@ -334,7 +368,8 @@ namespace {
 // ReLU as derived stages (their pictures and ranges from the one pass; the convolution made
 // from the input by the same loop when something reads it), then the pooled maps.
 void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const PipelineSpec& spec,
-                     const std::vector<std::string>& names, Tensor* spare, PipelineResult& result) {
+                     const std::vector<std::string>& names, Tensor* spare, PipelineResult& result,
+                     PooledDense* dense) {
   const Pool2DGeometry* pool = spec.pooling ? &spec.pool : nullptr;
   const Shape shape = conv2dOutputShape(source.shape(), bank.weights.shape()[0], bank.geometry);
   const int side = std::max(spec.displaySide, 1);
@@ -345,8 +380,15 @@ void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const 
   // 8 MB one costs page faults on every update).
   thread_local Tensor samples;
   StageRanges ranges, pooledRanges;
+  // The classifier's layer read in the pass (its weights follow from the pooled maps' shape).
+  std::shared_ptr<const BandedWeights> weights;
+  if (dense) {
+    pooled.reuseAs(pool2dOutputShape(shape, spec.pool, "pooling"), Layout::NCHW);
+    weights = bandedWeights(demonstrationLayer(pooled, spec.classes), denseBandRows(spec.pool));
+    dense->weights = weights->quanta.data(), dense->classes = spec.classes;
+  }
   fusedBank(bank.geometry, source, bank.weights, bank.bias, pool, pool ? &pooled : nullptr, ranges, &pooledRanges,
-            step, samples);
+            step, samples, dense);
   PipelineStage convolved, rectified;
   convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
   convolved.detail = rectified.detail = sizeText(shape);
@@ -418,8 +460,10 @@ PipelineResult runPipeline(Backend& backend, const Tensor& image, const Pipeline
   if (spec.kernels.empty()) return result;
   const std::vector<std::string> names = filterBankMapNames(spec.kernels, source.shape()[1], spec.convolution.perChannel);
   if (bank) {
-    fusedBankStages(*bank, source, spec, names, spare(3), result);
-    if (spec.classify && spec.classes > 0) classify(backend, spec, result);
+    const bool classifies = spec.classify && spec.classes > 0;
+    PooledDense dense; // the classifier's sums, made in the pass when it pools
+    fusedBankStages(*bank, source, spec, names, spare(3), result, classifies && pool ? &dense : nullptr);
+    if (classifies) classify(backend, spec, result, pool ? &dense.sums : nullptr);
     return result;
   }
   // Feature maps stay in the backend's preferred layout (oneDNN pools NHWC maps many

@@ -81,11 +81,18 @@ double autoGain(const std::vector<const MapImage*>& maps, double scale) {
   std::array<int64_t, 256> histogram{}; // of |value| / scale, in 255ths
   int64_t count = 0;
   for (const MapImage* m : maps) {
-    std::array<int64_t, 256> indices{}; // count the 8-bit indices first: one increment a pixel
-    for (uint8_t i : m->pixels) ++indices[i];
+    // Count the 8-bit indices first, one increment a pixel, in four tallies: a run of equal
+    // pixels (a ReLU map's zeros) would otherwise wait on one counter at every step.
+    std::array<std::array<uint32_t, 256>, 4> tally{};
+    const uint8_t* px = m->pixels.data();
+    const size_t n = m->pixels.size();
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) ++tally[0][px[j]], ++tally[1][px[j + 1]], ++tally[2][px[j + 2]], ++tally[3][px[j + 3]];
+    for (; j < n; ++j) ++tally[0][px[j]];
     for (int i = 0; i < 256; ++i) {
       const double v = scale > 0 ? std::abs(indexValue(*m, i)) / scale : 0;
-      histogram[size_t(std::clamp(int(v * 255 + 0.5), 0, 255))] += indices[size_t(i)];
+      histogram[size_t(std::clamp(int(v * 255 + 0.5), 0, 255))] +=
+          int64_t(tally[0][size_t(i)]) + tally[1][size_t(i)] + tally[2][size_t(i)] + tally[3][size_t(i)];
     }
     count += int64_t(m->pixels.size());
   }
@@ -373,8 +380,8 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
          : contrast_ == 0 ? tr("  (auto contrast)")
                           : QString()) +
         (s > 0 && shared_ && stage.kind == PipelineStage::Kind::Maps ? tr("  (one scale for all maps)") : QString());
-    p.drawText(QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter,
-               p.fontMetrics().elidedText(header, Qt::ElideRight, width() - 2 * kMargin));
+    texts_.draw(p, QRect(kMargin, headerY_[s], width() - 2 * kMargin, kHeader), Qt::AlignLeft | Qt::AlignVCenter, header,
+                Qt::ElideRight);
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
@@ -396,13 +403,12 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     const bool numbers = t.numberPixels > 0;
     const auto& names = result_->stages[t.stage].mapNames;
     if (!numbers && size_t(t.map) < names.size()) {
-      const QString name =
-          p.fontMetrics().elidedText(QString::fromStdString(names[size_t(t.map)]), Qt::ElideMiddle, t.rect.width() - 4);
-      const QRect band(t.rect.left() + 1, t.rect.top() + 1, p.fontMetrics().horizontalAdvance(name) + 6,
+      const QString name = QString::fromStdString(names[size_t(t.map)]);
+      const QRect band(t.rect.left() + 1, t.rect.top() + 1, texts_.width(p, name, t.rect.width() - 4, Qt::ElideMiddle) + 6,
                        p.fontMetrics().height() + 2);
       p.fillRect(band, QColor(255, 255, 255, 210));
       p.setPen(Qt::black);
-      p.drawText(band, Qt::AlignCenter, name);
+      texts_.draw(p, band, Qt::AlignCenter, name, Qt::ElideMiddle, t.rect.width() - 4);
     }
     QString caption = map.palette == Palette::Rgb
                           ? tr("RGB")
@@ -411,8 +417,7 @@ void FeatureMapView::paintEvent(QPaintEvent*) {
     p.setPen(palette().windowText().color());
     const int legend = map.palette == Palette::Diverging ? 44 : 0;
     const QRect captionRect(t.rect.left(), t.rect.bottom() + 2, std::max(t.rect.width(), 90) - legend, kCaption);
-    p.drawText(captionRect, Qt::AlignLeft | Qt::AlignTop,
-               p.fontMetrics().elidedText(caption, Qt::ElideRight, captionRect.width()));
+    texts_.draw(p, captionRect, Qt::AlignLeft | Qt::AlignTop, caption, Qt::ElideRight);
     if (map.palette == Palette::Diverging) { // a small legend: −scale … 0 … +scale, in the tile's own colours
       const QRect bar(t.rect.right() - 40, t.rect.bottom() + 5, 40, 8);
       for (int i = 0; i < bar.width(); ++i)
@@ -475,8 +480,8 @@ void FeatureMapView::paintStrip(QPainter& p, const Tile& t) const {
   }
   p.setFont(font());
   p.setPen(palette().windowText().color());
-  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 600, kCaption), Qt::AlignLeft | Qt::AlignTop,
-             tr("%1 maps of 1×1, one scale: %2 … %3").arg(count).arg(shortNumber(*lo), shortNumber(*hi)));
+  texts_.draw(p, QRect(t.rect.left(), t.rect.bottom() + 2, 600, kCaption), Qt::AlignLeft | Qt::AlignTop,
+              tr("%1 maps of 1×1, one scale: %2 … %3").arg(count).arg(shortNumber(*lo), shortNumber(*hi)));
 }
 
 int FeatureMapView::shownClasses(int count) { return count > 10 ? 5 : count; }
@@ -502,12 +507,12 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
       const QString name =
           k < int(result_->classNames.size()) ? QString::fromStdString(result_->classNames[k]) : QString::number(k);
       p.setPen(palette().windowText().color());
-      p.drawText(QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter,
-                 p.fontMetrics().elidedText(name, Qt::ElideRight, 110));
+      texts_.draw(p, QRect(row.left(), row.top(), 110, row.height()), Qt::AlignRight | Qt::AlignVCenter, name,
+                  Qt::ElideRight);
       const QRect bar(row.left() + 118, row.top() + 3, int((row.width() - 190) * v[k]), row.height() - 6);
       p.fillRect(bar, k == best ? QColor(230, 120, 0) : QColor(33, 102, 172));
-      p.drawText(QRect(row.right() - 66, row.top(), 66, row.height()), Qt::AlignRight | Qt::AlignVCenter,
-                 QStringLiteral("%1 %").arg(100.0 * v[k], 0, 'f', 1));
+      texts_.draw(p, QRect(row.right() - 66, row.top(), 66, row.height()), Qt::AlignRight | Qt::AlignVCenter,
+                  QStringLiteral("%1 %").arg(100.0 * v[k], 0, 'f', 1));
     }
     return;
   }
@@ -529,9 +534,9 @@ void FeatureMapView::paintVector(QPainter& p, const Tile& t) const {
                      .adjusted(0, 0, -1, -1));
   }
   p.setPen(palette().windowText().color());
-  p.drawText(QRect(t.rect.left(), t.rect.bottom() + 2, 400, kCaption), Qt::AlignLeft | Qt::AlignTop,
-             QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)) +
-                 (shown < count ? tr("   (first %1 of %2 shown)").arg(shown).arg(count) : QString()));
+  texts_.draw(p, QRect(t.rect.left(), t.rect.bottom() + 2, 400, kCaption), Qt::AlignLeft | Qt::AlignTop,
+              QStringLiteral("%1 … %2").arg(shortNumber(map.minimum), shortNumber(map.maximum)) +
+                  (shown < count ? tr("   (first %1 of %2 shown)").arg(shown).arg(count) : QString()));
 }
 
 QImage FeatureMapView::fullImage(int stage, int map) const {

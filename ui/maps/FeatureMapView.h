@@ -3,12 +3,13 @@
 // the mouse. Not for: computing maps (it only draws a PipelineSnapshot).
 #pragma once
 
+#include "ui/core/TextCache.h"
 #include "ui/maps/PipelineRunner.h"
 
 #include <QImage>
+#include <QWidget>
 
 class QPainter;
-#include <QWidget>
 
 #include <vector>
 
@@ -115,6 +116,7 @@ private:
   Field field_;
   PipelineSnapshot result_;
   std::vector<Tile> tiles_;
+  mutable TextCache texts_; // names, headers and captions, laid out once
   std::vector<int> headerY_; // y of each stage's header
   int tileSize_ = 150;
   int contrast_ = 0; // automatic

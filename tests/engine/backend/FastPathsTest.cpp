@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <cstdlib>
 
 using namespace convscope;
@@ -268,6 +269,29 @@ TEST(SmallBank, TheDirectLoopEqualsPyTorchAndTheReferenceLoops) {
         EXPECT_EQ(pooledRanges.lo[size_t(f)], *lo);
         EXPECT_EQ(pooledRanges.hi[size_t(f)], *hi);
       }
+      // A dense layer of 3 classes on the pooled maps, its byte weights read band by band:
+      // the same sums as the pooled maps times the weights, summed here in doubles.
+      const int64_t classes = 3, maps = pooled.shape()[1], ph = pooled.shape()[2], pw = pooled.shape()[3];
+      std::vector<int8_t> bytes(size_t(classes * pooled.size()));
+      std::mt19937 random{unsigned(window)};
+      for (int8_t& b : bytes) b = int8_t(int(random() % 201) - 100);
+      std::vector<double> expectedSums(size_t(classes), 0.0);
+      size_t at = 0;
+      const int64_t rows = denseBandRows(p);
+      for (int64_t y0 = 0; y0 < ph; y0 += rows)
+        for (int64_t c = 0; c < classes; ++c)
+          for (int64_t m = 0; m < maps; ++m)
+            for (int64_t y = y0; y < std::min(ph, y0 + rows); ++y)
+              for (int64_t x = 0; x < pw; ++x) expectedSums[size_t(c)] += double(bytes[at++]) * expectedPool.at(0, m, y, x);
+      PooledDense dense;
+      dense.weights = bytes.data(), dense.classes = classes;
+      Tensor pooledAgain;
+      fusedBank(g, image, weights, bias, pool, &pooledAgain, ranges, &pooledRanges, step, samples, &dense);
+      EXPECT_TRUE(tensorsClose(pooledAgain, pooled, 0, 0));
+      ASSERT_EQ(dense.sums.size(), size_t(classes));
+      for (int64_t c = 0; c < classes; ++c)
+        EXPECT_NEAR(dense.sums[size_t(c)], expectedSums[size_t(c)], 1e-5 * std::abs(expectedSums[size_t(c)]) + 1e-3)
+            << "class " << c << ", window " << window;
     }
   }
 }
