@@ -338,14 +338,19 @@ template <int KW> __attribute__((target("avx512f"))) void bankRows(const BankRow
 // 32 columns (two registers) and four filters — sixteen sums in registers, each weight broadcast
 // once for four multiply-adds — and from the sums, before anything is stored: the
 // convolution's ranges, the 2x2 maxima of their ReLU (sixteen windows a register) and the
-// pictures' samples. The convolution itself is never stored. Every sum runs in bankBlock's order
-// (the bias, then channel, kernel row, kernel column), so its values equal bankConvolution's bit
-// for bit. Lanes beyond the map's width
-// are computed from whatever follows in the band's input (PairRows::input has 32 floats to
-// spare at its end) and masked out of everything kept.
+// pictures' samples. The convolution itself is never stored, nor the input copied: the blocks
+// inside the image read its rows where they lie. Every sum runs in bankBlock's order (the bias,
+// then channel, kernel row, kernel column), so its values equal bankConvolution's bit for bit.
+// Lanes beyond the map's width are computed from whatever follows in the input row (a copy with
+// room to spare for the last blocks) and masked out of everything kept.
 struct PairRows {
-  const float* input; // the band's input with its zero border, as BankRows
-  int64_t width, plane;
+  // The band's input rows, three tables of [channel][row] (PairInput): where each row's column
+  // (x − shift) of the zero-bordered input lies, for the first block, the ones inside the image
+  // and the last ones.
+  const float* const* first;
+  const float* const* inner;
+  const float* const* last;
+  int64_t tableRows, innerShift, lastX; // rows a channel in the tables; the inner blocks' shift (the left padding); the first last block
   int channels, kernelH;
   const float* weights; // [channel][ky][kx][8 filters]
   const float* bias;    // 8
@@ -359,6 +364,8 @@ struct PairRows {
   float* phi;
   float* samples; // planes sampledH × sampledW: the convolution at every step-th row and column
   int64_t step, sampledH, sampledW;
+  float* pooledSamples = nullptr; // the same of the pooled maps (every pooledStep-th), when wanted
+  int64_t pooledStep = 1, pooledSampledH = 0, pooledSampledW = 0;
 };
 
 __attribute__((target("avx512f"))) inline __mmask16 firstLanes(int64_t n) {
@@ -388,10 +395,13 @@ struct SampleLanes {
   }
 };
 
-// Output rows r and r + 1 (r + 1 when the band has it), columns [x, x + 32), filters [f0, f0 + 4).
-// sampled[i]: whether row r + i is one of the pictures' rows.
+// Output rows r and r + 1 (r + 1 when the band has it), columns [x, x + 32), filters [f0, f0 + 4),
+// reading the input rows from `table` (PairRows: first, inner or last) at column x − shift.
+// sampled[i]: whether row r + i is one of the pictures' rows; sampled[2]: whether the pooled row
+// of rows r and r + 1 is one of the pooled pictures' rows.
 template <int KW>
-__attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int64_t r, int64_t x, int f0, const bool sampled[2]) {
+__attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, const float* const* table, int64_t shift,
+                                                        int64_t r, int64_t x, int f0, const bool sampled[3]) {
   constexpr int F = 4;
   V16 sum[2][2][F]; // [row][register][filter]
   for (int o = 0; o < F; ++o)
@@ -399,12 +409,13 @@ __attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int6
       for (int k = 0; k < 2; ++k) sum[i][k][o] = V16{} + p.bias[f0 + o];
   for (int c = 0; c < p.channels; ++c)
     for (int ky = 0; ky < p.kernelH; ++ky) {
-      const float* row = p.input + c * p.plane + (r + ky) * p.width + x;
+      const float* const* at = table + c * p.tableRows + r + ky;
+      const float* row[2] = {at[0] + (x - shift), at[1] + (x - shift)};
       const float* w = p.weights + (c * p.kernelH + ky) * KW * kBankFilters + f0;
       for (int kx = 0; kx < KW; ++kx) {
         V16 v[2][2];
         for (int i = 0; i < 2; ++i)
-          for (int k = 0; k < 2; ++k) v[i][k] = load16(row + i * p.width + kx + 16 * k);
+          for (int k = 0; k < 2; ++k) v[i][k] = load16(row[i] + kx + 16 * k);
         for (int o = 0; o < F; ++o)
           for (int i = 0; i < 2; ++i)
             for (int k = 0; k < 2; ++k) sum[i][k][o] += v[i][k] * w[kx * kBankFilters + o];
@@ -419,9 +430,11 @@ __attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int6
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
   const bool samples = sampled[0] || (rows == 2 && sampled[1]);
-  SampleLanes sampleLanes[2];
+  SampleLanes sampleLanes[2], pooledLanes;
   if (samples)
     for (int k = 0; k < 2; ++k) sampleLanes[k] = SampleLanes(x + 16 * k, p.step, p.outWidth);
+  const bool pooledSamples = pools && sampled[2];
+  if (pooledSamples) pooledLanes = SampleLanes(px, p.pooledStep, p.pooledW);
   for (int o = 0; o < F && f0 + o < p.filters; ++o) {
     const int f = f0 + o;
     V16 lo = load16(p.lo + 16 * f), hi = load16(p.hi + 16 * f);
@@ -446,6 +459,8 @@ __attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int6
         l = min16(l, _mm512_mask_blend_ps(pooledValid, l, m)), h = max16(h, _mm512_mask_blend_ps(pooledValid, h, m));
       }
       store16(p.plo + 16 * f, l), store16(p.phi + 16 * f, h);
+      if (pooledSamples)
+        pooledLanes.store(m, p.pooledSamples + (f * p.pooledSampledH + y / 2 / p.pooledStep) * p.pooledSampledW);
     }
     if (samples)
       for (int i = 0; i < rows; ++i)
@@ -457,9 +472,13 @@ __attribute__((target("avx512f"))) inline void pairBlock(const PairRows& p, int6
 
 template <int KW> __attribute__((target("avx512f"))) void pairRows(const PairRows& p) {
   for (int64_t r = 0; r < p.rows; r += 2) {
-    const bool sampled[2] = {(p.y0 + r) % p.step == 0, (p.y0 + r + 1) % p.step == 0};
-    for (int64_t x = 0; x < p.outWidth; x += 32)
-      for (int f0 = 0; f0 < p.filters; f0 += 4) pairBlock<KW>(p, r, x, f0, sampled);
+    const bool sampled[3] = {(p.y0 + r) % p.step == 0, (p.y0 + r + 1) % p.step == 0,
+                             p.pooledSamples && (p.y0 + r) / 2 % p.pooledStep == 0};
+    for (int64_t x = 0; x < p.outWidth; x += 32) {
+      const float* const* table = x == 0 ? p.first : x < p.lastX ? p.inner : p.last;
+      const int64_t shift = x == 0 ? 0 : x < p.lastX ? p.innerShift : p.lastX;
+      for (int f0 = 0; f0 < p.filters; f0 += 4) pairBlock<KW>(p, table, shift, r, x, f0, sampled);
+    }
   }
 }
 
@@ -524,6 +543,66 @@ struct BankSetup {
         const int64_t copied = y >= 0 && y < height ? std::min(width, paddedW - g.padLeft) : 0;
         if (copied > 0) std::memcpy(to + g.padLeft, pixels + (c * height + y) * width, size_t(copied) * sizeof(float));
         std::fill(to + g.padLeft + copied, to + paddedW, 0.0f);
+      }
+  }
+};
+
+// A band's input rows as the pair loop reads them (PairRows), without copying the image: for
+// each channel and input row, the image row itself for the blocks inside the image; short
+// copies with the zero border for the first block (columns [0, KW + 31)) and the last ones
+// (from lastX to the last block's end); a row of zeros above and below the image.
+struct PairInput {
+  const BankSetup& bank;
+  int64_t tableRows, firstW, lastX, lastW;
+  std::vector<const float*> first, inner, last; // [channel][row]
+  std::vector<float> zeros, firstCopies, lastCopies;
+
+  PairInput(const BankSetup& b, int64_t bandRows) : bank(b) {
+    tableRows = bandRows + b.kh; // one row more than a band needs: an odd last row's partner reads it
+    firstW = b.kw + 31;
+    // The blocks (32 columns from x) whose reads stay inside the image rows: x ≥ 32 and
+    // x + KW + 30 − padLeft < width.
+    const int64_t lastBlock = (b.outW - 1) / 32 * 32;
+    lastX = std::max<int64_t>(32, (b.width - b.kw - 31 + b.g.padLeft) / 32 * 32 + 32);
+    lastW = std::max<int64_t>(0, lastBlock + b.kw + 31 - lastX);
+    const size_t rows = size_t(b.channels * tableRows);
+    first.resize(rows), inner.resize(rows), last.resize(rows);
+    zeros.assign(size_t(b.paddedW + 32), 0.0f);
+    firstCopies.resize(rows * size_t(firstW)), lastCopies.resize(rows * size_t(lastW));
+  }
+  // Padded columns [j0, j0 + n) of input row y of channel c (zeros outside the image).
+  void copy(int c, int64_t y, int64_t j0, int64_t n, float* to) const {
+    const float* row = bank.pixels + (c * bank.height + y) * bank.width;
+    const int64_t from = j0 - bank.g.padLeft; // the image column of to[0]
+    const int64_t a = std::clamp<int64_t>(-from, 0, n), b = std::clamp<int64_t>(bank.width - from, a, n);
+    std::fill(to, to + a, 0.0f);
+    if (b > a) std::memcpy(to + a, row + from + a, size_t(b - a) * sizeof(float));
+    std::fill(to + b, to + n, 0.0f);
+  }
+  void band(int64_t y0) {
+    // The rows' ends first, all at once (each a miss to memory; one after another they waited
+    // on each other).
+    for (int c = 0; c < bank.channels; ++c)
+      for (int64_t r = 0; r < tableRows; ++r)
+        if (const int64_t y = y0 + r - bank.g.padTop; y >= 0 && y < bank.height) {
+          const float* row = bank.pixels + (c * bank.height + y) * bank.width;
+          __builtin_prefetch(row), __builtin_prefetch(row + bank.width - 1);
+        }
+    for (int c = 0; c < bank.channels; ++c)
+      for (int64_t r = 0; r < tableRows; ++r) {
+        const size_t at = size_t(c * tableRows + r);
+        const int64_t y = y0 + r - bank.g.padTop;
+        if (y < 0 || y >= bank.height) {
+          first[at] = inner[at] = last[at] = zeros.data();
+          continue;
+        }
+        inner[at] = bank.pixels + (c * bank.height + y) * bank.width; // read from column padLeft on
+        float* f = firstCopies.data() + at * size_t(firstW);
+        copy(c, y, 0, firstW, f);
+        first[at] = f;
+        float* l = lastCopies.data() + at * size_t(lastW);
+        copy(c, y, lastX, lastW, l);
+        last[at] = l;
       }
   }
 };
@@ -641,7 +720,7 @@ int64_t denseBandRows(const Pool2DGeometry& pool) { return std::max<int64_t>(1, 
 
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
-               int64_t step, Tensor& samples, PooledDense* dense) {
+               int64_t step, Tensor& samples, PooledDense* dense, PooledSamples* pooledSamples) {
   if (image.layout() != Layout::NCHW || !bankLoopFits(g, image.shape(), weights.shape()))
     throw std::invalid_argument("fusedBank: not a small bank in planes: " + g.toString() + " on " +
                                 image.shape().toString() + " with " + weights.shape().toString() + " weights");
@@ -661,6 +740,13 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   }
   const int64_t sampledH = (height + step - 1) / step, sampledW = (width + step - 1) / step;
   samples.reuseAs(Shape{1, K, sampledH, sampledW}, Layout::NCHW);
+  const bool pairs = pool && windowH == 2 && windowW == 2;
+  if (pooledSamples && (!pairs || pooledSamples->step < 1))
+    throw std::invalid_argument("fusedBank: the pooled maps' samples are taken with 2x2 pooling only, every step ≥ 1");
+  const int64_t pooledStep = pooledSamples ? pooledSamples->step : 1;
+  if (pooledSamples)
+    pooledSamples->values.reuseAs(
+        Shape{1, K, (pooledH + pooledStep - 1) / pooledStep, (pooledW + pooledStep - 1) / pooledStep}, Layout::NCHW);
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const int threads = std::max(1, omp_get_max_threads());
   // Each thread's ranges, folded after the pass: the convolution's from the rows loop, the
@@ -669,7 +755,6 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   for (std::vector<float>* r : {&ranges, &pooledLanes})
     for (size_t i = 0; i < r->size(); ++i) (*r)[i] = i % kRangeFloats < size_t(kRangeFloats / 2) ? kInf : -kInf;
   std::vector<float> plo(size_t(threads * K), kInf), phi(plo.size(), -kInf);
-  const bool pairs = pool && windowH == 2 && windowW == 2;
   float* out = pool ? pooled->data() : nullptr;
   float* sampled = samples.data();
   if (dense && (!pool || !dense->weights || dense->classes < 1))
@@ -683,21 +768,24 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
   };
   if (!pool || pairs) { // the pair loop: the convolution kept in registers only
     const BankSetup bank(g, image, weights, bias);
-    const int64_t plane = bank.paddedPlane(bandRows); // (bandRows is kBankRows here: 8)
 #pragma omp parallel
     {
       const int thread = omp_get_thread_num();
-      std::vector<float> padded(size_t(bank.channels * plane + 32)); // 32 to spare: PairRows
+      PairInput input(bank, bandRows);
       float* lanes = ranges.data() + thread * kRangeFloats;
       float* pooledRange = pooledLanes.data() + thread * kRangeFloats;
-#pragma omp for schedule(runtime)
+#pragma omp for schedule(static)
       for (int64_t band = 0; band < bands; ++band) {
         const int64_t y0 = band * bandRows, rows = std::min(bandRows, height - y0);
-        bank.fill(y0, rows, plane, padded.data());
-        const PairRows rowsLoop{padded.data(), bank.paddedW, plane, bank.channels, int(bank.kh),
+        input.band(y0);
+        const PairRows rowsLoop{input.first.data(), input.inner.data(), input.last.data(), input.tableRows,
+                                g.padLeft, input.lastX, bank.channels, int(bank.kh),
                                 bank.weights.data(), bank.bias, bank.filters, width, rows, y0, height,
                                 lanes, lanes + kRangeFloats / 2, out, pooledH, pooledW,
-                                pooledRange, pooledRange + kRangeFloats / 2, sampled, step, sampledH, sampledW};
+                                pooledRange, pooledRange + kRangeFloats / 2, sampled, step, sampledH, sampledW,
+                                pooledSamples ? pooledSamples->values.data() : nullptr, pooledStep,
+                                pooledSamples ? pooledSamples->values.shape()[2] : 0,
+                                pooledSamples ? pooledSamples->values.shape()[3] : 0};
         pairRowsOfWidth<1, 2, 3, 4, 5, 6, 7>(int(bank.kw), rowsLoop);
         denseBand(y0, rows);
       }

@@ -73,8 +73,14 @@ struct PooledDense {
   std::vector<double> sums; // out: one per class
 };
 int64_t denseBandRows(const Pool2DGeometry& pool);
+// With `pooledSamples` (2x2 pooling only): the pooled maps at every step-th row and column too,
+// for their pictures (as MapRendering samples them), in values (1, K, ⌈H_pooled/step⌉, ⌈W_pooled/step⌉).
+struct PooledSamples {
+  int64_t step = 1;
+  Tensor values; // reshaped in place
+};
 void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weights, const Tensor& bias,
                const Pool2DGeometry* pool, Tensor* pooled, StageRanges& mapRanges, StageRanges* pooledRanges,
-               int64_t step, Tensor& samples, PooledDense* dense = nullptr);
+               int64_t step, Tensor& samples, PooledDense* dense = nullptr, PooledSamples* pooledSamples = nullptr);
 
 } // namespace convscope

@@ -387,8 +387,18 @@ void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const 
     weights = bandedWeights(demonstrationLayer(pooled, spec.classes), denseBandRows(spec.pool));
     dense->weights = weights->quanta.data(), dense->classes = spec.classes;
   }
+  // The pooled maps' pictures from their samples, taken in the pass too (2x2 windows), as
+  // renderMaps would sample them for pictures of `side` pixels (when that is every value, from
+  // the pooled maps themselves).
+  thread_local PooledSamples pooledSamples;
+  bool pooledPictures = false;
+  if (pool && spec.pool.kernelH == 2 && spec.pool.kernelW == 2) {
+    const Shape p = pool2dOutputShape(shape, spec.pool, "pooling");
+    pooledSamples.step = std::max<int64_t>(1, (std::max(p[2], p[3]) + side - 1) / side);
+    pooledPictures = pooledSamples.step > 1;
+  }
   fusedBank(bank.geometry, source, bank.weights, bank.bias, pool, pool ? &pooled : nullptr, ranges, &pooledRanges,
-            step, samples, dense);
+            step, samples, dense, pooledPictures ? &pooledSamples : nullptr);
   PipelineStage convolved, rectified;
   convolved.title = "convolution", rectified.title = activationTitle(spec.activation);
   convolved.detail = rectified.detail = sizeText(shape);
@@ -410,7 +420,15 @@ void fusedBankStages(const KernelConvolution& bank, const Tensor& source, const 
   convolved.mapNames = rectified.mapNames = names;
   result.stages.push_back(std::move(convolved));
   result.stages.push_back(std::move(rectified));
-  if (pool) {
+  if (pooledPictures) {
+    PipelineStage pooledStage;
+    pooledStage.title = poolTitle(spec.pool), pooledStage.detail = sizeText(pooled.shape());
+    pooledStage.images = renderMaps(pooledSamples.values, 1 << 30, &pooledRanges.lo, &pooledRanges.hi);
+    for (MapImage& m : pooledStage.images) m.step = int(pooledSamples.step);
+    pooledStage.maps = std::move(pooled);
+    result.stages.push_back(std::move(pooledStage));
+    result.stages.back().mapNames = names;
+  } else if (pool) {
     result.stages.push_back(stage(poolTitle(spec.pool), std::move(pooled), side, false, &pooledRanges.lo, &pooledRanges.hi));
     result.stages.back().mapNames = names;
   }

@@ -212,7 +212,8 @@ TEST(SmallBank, TheDirectLoopEqualsPyTorchAndTheReferenceLoops) {
   EXPECT_EQ(checked, 3); // lecture-six-bank, small-bank-rgb-8, small-bank-4-5x7
   // Against the reference loops on large images: every kernel width the loop has, 1 to 4 input
   // channels, 1 to 8 filters, padding up to the kernel less one on each side (asymmetric), widths
-  // that leave blocks of 16 and single columns over.
+  // that leave blocks of 16 and single columns over, and narrow ones (one block of 32 columns;
+  // none that reads only inside the image).
   auto reference = makeBackend(BackendKind::Reference);
   struct Case {
     int64_t channels, filters, kh, kw, top, bottom, left, right, h, w;
@@ -220,7 +221,8 @@ TEST(SmallBank, TheDirectLoopEqualsPyTorchAndTheReferenceLoops) {
   for (const Case& k : {Case{3, 8, 3, 3, 1, 1, 1, 1, 260, 300}, Case{1, 1, 5, 5, 2, 2, 2, 2, 257, 301},
                        Case{4, 5, 7, 3, 0, 6, 1, 2, 270, 251}, Case{2, 8, 1, 1, 0, 0, 0, 0, 256, 272},
                        Case{3, 3, 2, 4, 1, 0, 3, 0, 260, 270}, Case{3, 7, 6, 6, 5, 0, 0, 5, 259, 263},
-                       Case{1, 2, 3, 7, 2, 2, 6, 6, 256, 257}}) {
+                       Case{1, 2, 3, 7, 2, 2, 6, 6, 256, 257}, Case{3, 8, 3, 3, 1, 1, 1, 1, 2200, 31},
+                       Case{2, 6, 5, 5, 2, 2, 2, 2, 1100, 60}}) {
     Conv2DGeometry g;
     g.kernelH = k.kh, g.kernelW = k.kw, g.padTop = k.top, g.padBottom = k.bottom, g.padLeft = k.left, g.padRight = k.right;
     const Tensor image = randomTensor({1, k.channels, k.h, k.w}, unsigned(k.kh * 10 + k.kw), 0, 255);
@@ -286,8 +288,26 @@ TEST(SmallBank, TheDirectLoopEqualsPyTorchAndTheReferenceLoops) {
       PooledDense dense;
       dense.weights = bytes.data(), dense.classes = classes;
       Tensor pooledAgain;
-      fusedBank(g, image, weights, bias, pool, &pooledAgain, ranges, &pooledRanges, step, samples, &dense);
+      // With 2x2 windows, the pooled maps' own samples too (for their pictures): their values at
+      // every step-th row and column.
+      PooledSamples pooledSamples;
+      pooledSamples.step = 3;
+      fusedBank(g, image, weights, bias, pool, &pooledAgain, ranges, &pooledRanges, step, samples, &dense,
+                window == 2 ? &pooledSamples : nullptr);
       EXPECT_TRUE(tensorsClose(pooledAgain, pooled, 0, 0));
+      if (window == 2) {
+        const Tensor& v = pooledSamples.values;
+        ASSERT_EQ(v.shape(), (Shape{1, maps, (ph + 2) / 3, (pw + 2) / 3}));
+        bool sameSamples = true;
+        for (int64_t m = 0; m < maps; ++m)
+          for (int64_t y = 0; y < v.shape()[2]; ++y)
+            for (int64_t x = 0; x < v.shape()[3]; ++x) sameSamples = sameSamples && v.at(0, m, y, x) == pooled.at(0, m, 3 * y, 3 * x);
+        EXPECT_TRUE(sameSamples) << "the pooled maps' samples";
+      } else {
+        EXPECT_THROW(fusedBank(g, image, weights, bias, pool, &pooledAgain, ranges, &pooledRanges, step, samples,
+                               nullptr, &pooledSamples),
+                     std::invalid_argument); // 2x2 windows only
+      }
       ASSERT_EQ(dense.sums.size(), size_t(classes));
       for (int64_t c = 0; c < classes; ++c)
         EXPECT_NEAR(dense.sums[size_t(c)], expectedSums[size_t(c)], 1e-5 * std::abs(expectedSums[size_t(c)]) + 1e-3)
