@@ -8,6 +8,8 @@
 #include <QFileDialog>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QPaintEvent>
+#include <QRegion>
 #include <QPainter>
 #include <QToolTip>
 
@@ -348,18 +350,28 @@ void FeatureMapView::layoutTiles() {
     if (t.map >= 0 && t.stage != stage) stage = t.stage, pixels = numberPixels(t);
     t.numberPixels = t.map >= 0 ? pixels : 0;
   }
-  height_ = y + kMargin;
-  setMinimumHeight(height_);
-  updateGeometry();
+  // A new height asks the scroll area for a new layout; the same one (every slider step) does not.
+  if (const int height = y + kMargin; height != height_) {
+    height_ = height;
+    setMinimumHeight(height_);
+    updateGeometry();
+  }
 }
 
 QSize FeatureMapView::sizeHint() const { return {tileSize_ * 4 + 5 * kMargin, std::max(height_, 300)}; }
 
 void FeatureMapView::resizeEvent(QResizeEvent*) { layoutTiles(); }
 
-void FeatureMapView::paintEvent(QPaintEvent*) {
+void FeatureMapView::paintEvent(QPaintEvent* event) {
   QPainter p(this);
+  // The background where no map's picture will cover it (the pictures are opaque: filling under
+  // them too wrote the whole view twice).
+  QRegion background = event->region();
+  for (const Tile& t : tiles_)
+    if (t.map >= 0 && !t.painted.isNull() && !t.painted.hasAlphaChannel()) background -= t.rect;
+  p.setClipRegion(background);
   p.fillRect(rect(), palette().window());
+  p.setClipping(false);
   if (!result_) {
     p.drawText(rect(), Qt::AlignCenter, tr("Drop an image here, open one (Ctrl+O) or pick a sample."));
     return;
