@@ -315,8 +315,9 @@ void FeatureMapView::layoutTiles() {
         // A lecture's small map (8 cells a side or fewer) gets cells of at least 40 px: its
         // numbers are shown in them.
         // A sampled picture (a large map shown every step-th row) has no cells to keep
-        // square: it fills the tile.
-        const double crisp = map.step > 1 ? scale
+        // square: it fills the tile, or, made for the tile a few pixels smaller (every 7th of
+        // 1024 is 147 for a tile of 150), shows its pixels one to one (a plain copy to the screen).
+        const double crisp = map.step > 1 ? (scale >= 1 && scale < 1.1 ? 1.0 : scale)
                                           : std::max(scale >= 1 ? std::floor(scale) : scale,
                                                      std::max(map.width, map.height) <= 8 ? 40.0 : 0.0);
         const QSize size(std::max(1, int(map.width * crisp)), std::max(1, int(map.height * crisp)));
