@@ -205,12 +205,30 @@ const FeatureMapView::Tile* FeatureMapView::tileAt(int stage, int map) const {
 
 QImage FeatureMapView::tileImage(int stage, int map) const {
   const Tile* t = tileAt(stage, map);
+  if (t) prepare(*t);
   return t ? t->image : QImage();
 }
 
 double FeatureMapView::tileGain(int stage, int map) const {
   const Tile* t = tileAt(stage, map);
+  if (t) prepare(*t);
   return t ? t->gain : 1;
+}
+
+void FeatureMapView::prepare(const Tile& t) const {
+  if (t.prepared || t.map < 0) return;
+  t.prepared = true;
+  if (t.stage > 0 && t.source && t.source->palette != Palette::Rgb) { // the input is shown as it is
+    const MapImage& map = *t.source;
+    if (shared_) {
+      t.gain = t.sharedGain;
+      t.image.setColorTable(displayTable(map, t.layerPalette, t.layerScale, t.gain));
+    } else {
+      t.gain = contrast_ ? contrast_ : autoGain({&map}, map.scale);
+      if (t.gain != 1) t.image.setColorTable(displayTable(map, map.palette, map.scale, t.gain));
+    }
+  }
+  t.painted = paintable(t.image);
 }
 
 bool FeatureMapView::isStrip(int stage) const { return tileAt(stage, -3) != nullptr; }
@@ -327,17 +345,8 @@ void FeatureMapView::layoutTiles() {
           rowHeight = 0;
         }
         tiles_.push_back({s, m, QRect(QPoint(x, y), size), wrappedImage(result_, map)});
-        if (s > 0 && map.palette != Palette::Rgb) { // the input is shown as it is
-          Tile& t = tiles_.back();
-          if (shared_) {
-            t.gain = sharedGain;
-            t.image.setColorTable(displayTable(map, layerPalette, layerScale, t.gain));
-          } else {
-            t.gain = contrast_ ? contrast_ : autoGain({&map}, map.scale);
-            if (t.gain != 1) t.image.setColorTable(displayTable(map, map.palette, map.scale, t.gain));
-          }
-        }
-        tiles_.back().painted = paintable(tiles_.back().image);
+        Tile& t = tiles_.back();
+        t.source = &map, t.layerPalette = layerPalette, t.layerScale = layerScale, t.sharedGain = sharedGain;
         x += size.width() + kGap;
         rowHeight = std::max(rowHeight, size.height());
       }
@@ -369,7 +378,10 @@ void FeatureMapView::paintEvent(QPaintEvent* event) {
   // them too wrote the whole view twice).
   QRegion background = event->region();
   for (const Tile& t : tiles_)
-    if (t.map >= 0 && !t.painted.isNull() && !t.painted.hasAlphaChannel()) background -= t.rect;
+    if (t.map >= 0 && event->region().intersects(t.rect)) {
+      prepare(t);
+      if (!t.painted.isNull() && !t.painted.hasAlphaChannel()) background -= t.rect;
+    }
   p.setClipRegion(background);
   p.fillRect(rect(), palette().window());
   p.setClipping(false);
@@ -398,6 +410,10 @@ void FeatureMapView::paintEvent(QPaintEvent* event) {
   }
   p.setFont(font());
   for (const Tile& t : tiles_) {
+    // A map's picture, its name, caption and legend: skipped where nothing is to be painted.
+    if (t.map >= 0 && !event->region().intersects(t.rect.adjusted(0, 0, std::max(0, 90 - t.rect.width()), kCaption + 4)))
+      continue;
+    prepare(t);
     if (t.map == -3) {
       paintStrip(p, t);
       continue;
@@ -558,8 +574,10 @@ QImage FeatureMapView::fullImage(int stage, int map) const {
     return toQImage(renderColour(st.maps.inLayout(Layout::NCHW), st.images[0].scale, 1 << 20));
   const MapImage full = renderMap(result_->values(size_t(stage)), map); // (a derived stage's made here)
   QImage image = toQImage(full);
-  if (const Tile* t = tileAt(stage, map); t && stage > 0) // as shown: the tile's scale and gain
+  if (const Tile* t = tileAt(stage, map); t && stage > 0) { // as shown: the tile's scale and gain
+    prepare(*t);
     image.setColorTable(shared_ ? t->image.colorTable() : displayTable(full, full.palette, full.scale, t->gain));
+  }
   return image;
 }
 

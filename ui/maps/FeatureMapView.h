@@ -88,12 +88,21 @@ private:
   struct Tile {
     int stage, map; // map −1: class probabilities; −2: a feature vector; −3: a strip of 1×1 maps
     QRect rect;     // the image's place
-    QImage image;   // over the snapshot's bytes: indexed with the tile's colour table, or RGB
-    QImage painted{}; // the same in 32-bit colours, made once (Qt converts any other format at every
-                      // draw, in its thread pool: most of a repaint's time)
-    double gain = 1;
+    // Over the snapshot's bytes: indexed with the tile's colour table (set by prepare), or RGB.
+    mutable QImage image;
+    mutable QImage painted{}; // the same in 32-bit colours, made once (Qt converts any other format at
+                              // every draw, in its thread pool: most of a repaint's time)
+    mutable double gain = 1;
     int numberPixels = 0; // the values' font size in the cells ·10 + their significant digits; 0: no numbers
+    // What prepare needs: a map tile's colours and 32-bit picture are made when it is first
+    // drawn or asked for, not at every layout (a slider step lays out every tile; a large
+    // layer's are mostly scrolled out of view).
+    const MapImage* source = nullptr;
+    Palette layerPalette = Palette::Gray; // with one scale for the layer: its palette, scale and gain
+    double layerScale = 0, sharedGain = 1;
+    mutable bool prepared = false;
   };
+  void prepare(const Tile& tile) const; // its gain, colour table and 32-bit picture, once
   void paintNumbers(QPainter& p, const Tile& tile) const;
   int numberPixels(const Tile& tile) const;
   void paintStrip(QPainter& p, const Tile& tile) const;
