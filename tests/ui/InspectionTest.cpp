@@ -27,6 +27,8 @@
 
 #include <QElapsedTimer>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStackedWidget>
@@ -93,6 +95,7 @@ private slots:
   void theProbeWorksOnlyWhenShownAndLetsTheLiveMapsThrough();
   void foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits();
   void hoveringAUnitShowsItsTheoreticalAndEffectiveField();
+  void anInputOutOfSightIsPinnedWithItsPicture();
   void presentingEveryNumberOfTheInspectTabIsLarge();
 };
 
@@ -551,6 +554,42 @@ void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
   QVERIFY2(w.effectiveFields()->computed() - before < 28,
            qPrintable(QString::number(w.effectiveFields()->computed() - before)));
   QCOMPARE(view->fieldWindow(), QRect(27, 9, 5, 5));
+}
+
+// Scrolled down to a deep layer, the input's copy pinned beside the field shows the input —
+// also right after a new result, when the tiles are laid out anew and the input's, out of
+// sight, has not been drawn (the view makes a tile's picture when it is first drawn).
+void InspectionTest::anInputOutOfSightIsPinnedWithItsPicture() {
+  ui::MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  QVERIFY(w.openFile(test::example("digit.png")));
+  QVERIFY(w.openModel(lenetPath()));
+  test::settle(w);
+  FeatureMapView* view = w.featureMaps();
+  auto* area = qobject_cast<QScrollArea*>(view->parentWidget()->parentWidget());
+  QVERIFY(area);
+  QScrollBar* bar = area->verticalScrollBar();
+  QVERIFY(bar->maximum() > 300);
+  bar->setValue(bar->maximum());
+  QApplication::processEvents();
+  const QRect visible = view->visibleRegion().boundingRect();
+  QVERIFY2(visible.top() > 300, qPrintable(QString::number(visible.top()))); // the input is out of sight
+  int stage = -1;
+  for (int s = 0; s < view->stageCount(); ++s)
+    if (view->result()->stages[size_t(s)].node == 3) stage = s; // conv2
+  QVERIFY(stage > 0);
+  view->hoverUnit(stage, 4, 2, 5);
+  view->setResult(view->result()); // laid out anew: no tile drawn yet
+  const QImage first = view->grab(visible).toImage();
+  (void)view->tileImage(0, 0); // the input's picture made by asking for it
+  const QImage again = view->grab(visible).toImage();
+  QCOMPARE(first, again);
+  const QRgb background = view->palette().window().color().rgb();
+  int drawn = 0; // the input's picture, pinned at the top right: not the background
+  for (int y = 0; y < std::min(first.height(), 140); ++y)
+    for (int x = std::max(0, first.width() - 140); x < first.width(); ++x) drawn += first.pixel(x, y) != background;
+  QVERIFY2(drawn > 5000, qPrintable(QString::number(drawn)));
 }
 
 void InspectionTest::presentingEveryNumberOfTheInspectTabIsLarge() {

@@ -2,6 +2,7 @@
 #include "ui/core/TextCache.h"
 
 #include <QFontMetrics>
+#include <QPaintDevice>
 #include <QPainter>
 
 namespace convscope::ui {
@@ -13,12 +14,15 @@ constexpr int kMostTexts = 1024;
 } // namespace
 
 const QStaticText& TextCache::laidOut(QPainter& p, const QString& text, int width, Qt::TextElideMode elide) {
-  const QString key = p.font().key() + QChar(0x1f) + QString::number(int(elide)) + QChar(0x1f) +
+  // The painter's device's resolution too: the same font measures otherwise on another screen.
+  const QPaintDevice* device = p.device();
+  const QString key = p.font().key() + QChar(0x1f) + QString::number(device ? device->logicalDpiY() : 0) +
+                      QChar(0x1f) + QString::number(int(elide)) + QChar(0x1f) +
                       QString::number(elide == Qt::ElideNone ? 0 : width) + QChar(0x1f) + text;
   auto found = texts_.constFind(key);
   if (found != texts_.constEnd()) return *found;
   if (texts_.size() >= kMostTexts) texts_.clear();
-  QStaticText laid(elide == Qt::ElideNone ? text : QFontMetrics(p.font()).elidedText(text, elide, width));
+  QStaticText laid(elide == Qt::ElideNone ? text : p.fontMetrics().elidedText(text, elide, width));
   laid.setTextFormat(Qt::PlainText);
   laid.prepare(QTransform(), p.font());
   return *texts_.insert(key, laid);

@@ -267,6 +267,7 @@ void FeatureMapView::setTileSize(int pixels) {
   const int side = renderSide();
   tileSize_ = pixels;
   layoutTiles();
+  updateGeometry(); // the size hint follows the tile size even when the height stays
   update();
   if (renderSide() != side) emit renderSideChanged();
 }
@@ -710,6 +711,7 @@ void FeatureMapView::paintField(QPainter& p) const {
   if (field_.stage < 0) return;
   const Tile* tile = tileAt(0, 0);
   if (!tile) return;
+  prepare(*tile); // (out of sight, it may not have been drawn yet)
   // Scrolled down to a deep layer, the input is out of sight: a copy of it pinned to the visible
   // area's top-right corner carries the field instead.
   QRect target = tile->rect;
