@@ -355,7 +355,7 @@ struct PairRows {
   const float* weights; // [channel][ky][kx][8 filters]
   const float* bias;    // 8
   int filters;
-  int64_t outWidth, rows, y0, outHeight; // the map's width, the band's rows from map row y0, the map's height
+  int64_t outWidth, rows, y0; // the map's width, the band's rows from map row y0
   float* lo;                             // [filter][16 lanes] the convolution's running minima and maxima
   float* hi;
   float* pooled; // planes pooledH × pooledW a filter; nullptr: no pooling
@@ -789,7 +789,7 @@ void fusedBank(const Conv2DGeometry& g, const Tensor& image, const Tensor& weigh
         input.band(y0);
         const PairRows rowsLoop{input.first.data(), input.inner.data(), input.last.data(), input.tableRows,
                                 g.padLeft, input.lastX, bank.channels, int(bank.kh),
-                                bank.weights.data(), bank.bias, bank.filters, width, rows, y0, height,
+                                bank.weights.data(), bank.bias, bank.filters, width, rows, y0,
                                 lanes, lanes + kRangeFloats / 2, out, pooledH, pooledW,
                                 pooledRange, pooledRange + kRangeFloats / 2, sampled, step, sampledH, sampledW,
                                 pooledSamples ? pooledSamples->values.data() : nullptr, pooledStep,

@@ -257,6 +257,22 @@ void InspectionTest::aVideoLoopsUntilStoppedAndAnotherInputStopsIt() {
 
 namespace {
 QString lenetPath() { return QString::fromStdString(resourcesDirectory() + "/models/lenet5-digits.json"); }
+
+// The window at 1280×800 showing the digit through the shipped LeNet-5, settled.
+bool showLenetOnDigit(ui::MainWindow& w) {
+  w.resize(1280, 800);
+  w.show();
+  if (!w.openFile(test::example("digit.png")) || !w.openModel(lenetPath())) return false;
+  test::settle(w);
+  return true;
+}
+
+// The map view's stage of network node `node` (stage k + 1 shows node k), or −1.
+int stageOfNode(const FeatureMapView* view, int node) {
+  for (int s = 0; s < view->stageCount(); ++s)
+    if (view->result()->stages[size_t(s)].node == node) return s;
+  return -1;
+}
 } // namespace
 
 namespace {
@@ -505,16 +521,10 @@ void InspectionTest::foolItAttacksAsTheSliderMovesAndOnlyTheNewestWaits() {
 
 void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
   ui::MainWindow w;
-  w.resize(1280, 800);
-  w.show();
-  QVERIFY(w.openFile(test::example("digit.png")));
-  QVERIFY(w.openModel(lenetPath()));
-  test::settle(w);
+  QVERIFY(showLenetOnDigit(w));
   FeatureMapView* view = w.featureMaps();
-  // Stage k + 1 is node k: conv2 (node 3), map 4, unit (row 2, column 5): 14×14 from row 4, column 10.
-  int stage = -1;
-  for (int s = 0; s < view->stageCount(); ++s)
-    if (view->result()->stages[size_t(s)].node == 3) stage = s;
+  // conv2 (node 3), map 4, unit (row 2, column 5): 14×14 from row 4, column 10.
+  int stage = stageOfNode(view, 3);
   QVERIFY(stage > 0);
   view->hoverUnit(stage, 4, 2, 5);
   QCOMPARE(view->fieldWindow(), QRect(10, 4, 14, 14));
@@ -537,8 +547,7 @@ void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
   QCOMPARE(outside, 0.0f);
   QVERIFY(peak > 0.0f);
   // A dense layer sees the whole image; leaving the maps takes the frame away.
-  for (int s = 0; s < view->stageCount(); ++s)
-    if (view->result()->stages[size_t(s)].node == 6) stage = s; // conv3: 120 maps of 1×1
+  stage = stageOfNode(view, 6); // conv3: 120 maps of 1×1
   view->hoverUnit(stage, 7, 0, 0);
   QCOMPARE(view->fieldWindow(), QRect(0, 0, 32, 32));
   QEvent leave(QEvent::Leave);
@@ -546,8 +555,7 @@ void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
   QVERIFY(view->fieldWindow().isNull());
   // The mouse faster than the backward pass: many units asked for, few computed, the last shown.
   const int before = w.effectiveFields()->computed();
-  for (int s = 0; s < view->stageCount(); ++s)
-    if (view->result()->stages[size_t(s)].node == 0) stage = s;
+  stage = stageOfNode(view, 0);
   for (int64_t x = 0; x < 28; ++x) view->hoverUnit(stage, 1, 9, x);
   QTRY_VERIFY(view->hasEffectiveField());
   QTest::qWait(100);
@@ -561,11 +569,7 @@ void InspectionTest::hoveringAUnitShowsItsTheoreticalAndEffectiveField() {
 // sight, has not been drawn (the view makes a tile's picture when it is first drawn).
 void InspectionTest::anInputOutOfSightIsPinnedWithItsPicture() {
   ui::MainWindow w;
-  w.resize(1280, 800);
-  w.show();
-  QVERIFY(w.openFile(test::example("digit.png")));
-  QVERIFY(w.openModel(lenetPath()));
-  test::settle(w);
+  QVERIFY(showLenetOnDigit(w));
   FeatureMapView* view = w.featureMaps();
   auto* area = qobject_cast<QScrollArea*>(view->parentWidget()->parentWidget());
   QVERIFY(area);
@@ -575,9 +579,7 @@ void InspectionTest::anInputOutOfSightIsPinnedWithItsPicture() {
   QApplication::processEvents();
   const QRect visible = view->visibleRegion().boundingRect();
   QVERIFY2(visible.top() > 300, qPrintable(QString::number(visible.top()))); // the input is out of sight
-  int stage = -1;
-  for (int s = 0; s < view->stageCount(); ++s)
-    if (view->result()->stages[size_t(s)].node == 3) stage = s; // conv2
+  const int stage = stageOfNode(view, 3); // conv2
   QVERIFY(stage > 0);
   view->hoverUnit(stage, 4, 2, 5);
   view->setResult(view->result()); // laid out anew: no tile drawn yet
